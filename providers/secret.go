@@ -1,0 +1,68 @@
+package providers
+
+import (
+	"context"
+	"fmt"
+)
+
+// Redacted is what a Secret prints in place of its value.
+const Redacted = "[REDACTED]"
+
+// Secret holds a credential (an API key, a token). It prints as Redacted
+// through every formatting path — String, GoString, every fmt verb, JSON and
+// text encoding — so a secret that ends up in a log line, an error or an
+// event shows the marker, never the value. Only Reveal returns the value;
+// call it at the one place that attaches the credential to a request.
+//
+// The zero Secret is empty. Secrets compare with ==.
+type Secret struct{ v string }
+
+// NewSecret wraps s.
+func NewSecret(s string) Secret { return Secret{v: s} }
+
+// Reveal returns the secret's value.
+func (s Secret) Reveal() string { return s.v }
+
+// IsZero reports whether the secret is empty.
+func (s Secret) IsZero() bool { return s.v == "" }
+
+// String returns Redacted.
+func (s Secret) String() string { return Redacted }
+
+// GoString returns Redacted, for %#v.
+func (s Secret) GoString() string { return Redacted }
+
+// Format writes Redacted for every verb.
+func (s Secret) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(Redacted)) }
+
+// MarshalJSON encodes the marker, never the value.
+func (s Secret) MarshalJSON() ([]byte, error) { return []byte(`"` + Redacted + `"`), nil }
+
+// MarshalText encodes the marker, never the value.
+func (s Secret) MarshalText() ([]byte, error) { return []byte(Redacted), nil }
+
+// Credentials supplies each provider's secret at call time. The host
+// implements it over its own secret store; strata asks it before every
+// provider attempt and hands the secret to the provider in
+// Request.Credential, so a rotated key takes effect at the next call.
+//
+// Credential must be safe for concurrent use. An error fails the attempt as
+// an Auth failure of the provider.
+type Credentials interface {
+	Credential(ctx context.Context, provider string) (Secret, error)
+}
+
+// CredentialsFunc adapts a function to Credentials.
+type CredentialsFunc func(ctx context.Context, provider string) (Secret, error)
+
+// Credential calls f(ctx, provider).
+func (f CredentialsFunc) Credential(ctx context.Context, provider string) (Secret, error) {
+	return f(ctx, provider)
+}
+
+// Refresher is an optional capability of Credentials: after a provider
+// fails with an Auth error, the resolver calls Refresh once for that
+// provider and retries it once with the credential asked anew.
+type Refresher interface {
+	Refresh(ctx context.Context, provider string) error
+}

@@ -1,0 +1,206 @@
+package stats
+
+import (
+	"fmt"
+	"time"
+)
+
+// Period is the spacing of a regular series: the bucket into which a key's
+// observations are averaged before a model sees them. It is a fixed
+// duration (hourly, daily, weekly, or any time.Duration) or the calendar
+// month. The zero Period is invalid; use one of the named periods or
+// PeriodOf.
+type Period struct {
+	d       time.Duration
+	monthly bool
+}
+
+// The named periods.
+var (
+	Hourly  = Period{d: time.Hour}
+	Daily   = Period{d: 24 * time.Hour}
+	Weekly  = Period{d: 7 * 24 * time.Hour}
+	Monthly = Period{monthly: true}
+)
+
+// PeriodOf returns the fixed period d. d must be positive.
+func PeriodOf(d time.Duration) Period { return Period{d: d} }
+
+// ParsePeriod reads "hourly", "daily", "weekly", "monthly", or a positive
+// Go duration ("6h").
+func ParsePeriod(s string) (Period, error) {
+	switch s {
+	case "hourly":
+		return Hourly, nil
+	case "daily":
+		return Daily, nil
+	case "weekly":
+		return Weekly, nil
+	case "monthly":
+		return Monthly, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return Period{}, fmt.Errorf("stats: invalid period %q: want hourly, daily, weekly, monthly or a positive duration", s)
+	}
+	return Period{d: d}, nil
+}
+
+// IsZero reports whether p is the zero (unset) Period.
+func (p Period) IsZero() bool { return p.d <= 0 && !p.monthly }
+
+// String returns the period's name, or its duration.
+func (p Period) String() string {
+	switch {
+	case p.monthly:
+		return "monthly"
+	case p == Hourly:
+		return "hourly"
+	case p == Daily:
+		return "daily"
+	case p == Weekly:
+		return "weekly"
+	case p.d <= 0:
+		return ""
+	}
+	return p.d.String()
+}
+
+// MarshalText encodes the period as String does.
+func (p Period) MarshalText() ([]byte, error) { return []byte(p.String()), nil }
+
+// UnmarshalText decodes what ParsePeriod reads.
+func (p *Period) UnmarshalText(b []byte) error {
+	v, err := ParsePeriod(string(b))
+	if err != nil {
+		return err
+	}
+	*p = v
+	return nil
+}
+
+// Approx returns the period's length, with a month counted as 30.44 days.
+func (p Period) Approx() time.Duration {
+	if p.monthly {
+		return time.Duration(30.436875 * 24 * float64(time.Hour))
+	}
+	return p.d
+}
+
+// SeasonLength returns the usual seasonal cycle of a series with this
+// spacing, in periods: 24 for hourly, 7 for daily, 52 for weekly, 12 for
+// monthly, and 1 (no seasonality) otherwise.
+func (p Period) SeasonLength() int {
+	switch p {
+	case Hourly:
+		return 24
+	case Daily:
+		return 7
+	case Weekly:
+		return 52
+	case Monthly:
+		return 12
+	}
+	return 1
+}
+
+// Index returns the number of the bucket holding t: months since year 0
+// for Monthly, whole periods since the Unix epoch otherwise (in UTC).
+func (p Period) Index(t time.Time) int64 {
+	if p.monthly {
+		u := t.UTC()
+		return int64(u.Year())*12 + int64(u.Month()) - 1
+	}
+	if p.d <= 0 {
+		return 0
+	}
+	ns := t.UnixNano()
+	idx := ns / int64(p.d)
+	if ns < 0 && ns%int64(p.d) != 0 {
+		idx--
+	}
+	return idx
+}
+
+// Start returns the first instant of bucket idx.
+func (p Period) Start(idx int64) time.Time {
+	if p.monthly {
+		return time.Date(int(idx/12), time.Month(idx%12+1), 1, 0, 0, 0, 0, time.UTC)
+	}
+	return time.Unix(0, idx*int64(p.d)).UTC()
+}
+
+// Regularize turns irregular observations into a regular series with
+// spacing p: the observations in each bucket are averaged, and a bucket
+// with none between two that have some is filled by linear interpolation.
+// It keeps at most the last maxLen buckets (all when maxLen <= 0) and
+// returns them oldest first with the index of the last bucket. Observations
+// must be sorted by time, as History returns them; NaN and infinite values
+// are skipped. With no usable observation it returns nil and 0.
+func Regularize(obs []Observation, p Period, maxLen int) (y []float64, last int64) {
+	if p.IsZero() {
+		return nil, 0
+	}
+	first := int64(0)
+	found := false
+	for _, o := range obs {
+		if !finite(o.Value) {
+			continue
+		}
+		i := p.Index(o.At)
+		if !found || i < first {
+			first = i
+		}
+		if !found || i > last {
+			last = i
+		}
+		found = true
+	}
+	if !found {
+		return nil, 0
+	}
+	if maxLen > 0 && last-first+1 > int64(maxLen) {
+		first = last - int64(maxLen) + 1
+	}
+	n := int(last - first + 1)
+	sum := make([]float64, n)
+	cnt := make([]int, n)
+	for _, o := range obs {
+		if !finite(o.Value) {
+			continue
+		}
+		i := p.Index(o.At) - first
+		if i < 0 {
+			continue
+		}
+		sum[i] += o.Value
+		cnt[i]++
+	}
+	y = sum
+	prev := -1
+	for i := range n {
+		if cnt[i] == 0 {
+			continue
+		}
+		y[i] = sum[i] / float64(cnt[i])
+		if prev >= 0 && i-prev > 1 {
+			for j := prev + 1; j < i; j++ {
+				w := float64(j-prev) / float64(i-prev)
+				y[j] = y[prev]*(1-w) + y[i]*w
+			}
+		}
+		prev = i
+	}
+	// The first kept bucket may be empty when older ones were cut off:
+	// carry the first real value backwards.
+	if cnt[0] == 0 {
+		k := 0
+		for cnt[k] == 0 {
+			k++
+		}
+		for j := range k {
+			y[j] = y[k]
+		}
+	}
+	return y, last
+}
