@@ -1,0 +1,173 @@
+package cache
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+	"unsafe"
+
+	"github.com/dgraph-io/ristretto/v2"
+
+	"github.com/strata-go/strata/internal/lru"
+)
+
+// Entry is one cached answer. Entries handed out by the cache are shared
+// and must not be modified.
+type Entry struct {
+	// Value is the answer.
+	Value float64
+	// ObservedAt is when the source measured it; freshness counts from
+	// here.
+	ObservedAt time.Time
+	// StoredAt is when the cache got it; the TTL counts from here.
+	StoredAt time.Time
+	// Source names the provider that produced it.
+	Source string
+	// Confidence is the source's confidence in it, in [0, 1].
+	Confidence float64
+	// Layer is the layer that produced it (1 primary, 2 secondary).
+	Layer uint8
+}
+
+// Config sizes a Cache. Zero fields take the defaults.
+type Config struct {
+	// MaxCost bounds the read-through tier's memory in bytes, as ristretto
+	// counts it (key, entry and ristretto's own bookkeeping). Default
+	// 32 MiB.
+	MaxCost int64
+	// LastGoodCapacity bounds the last-known-good store in entries.
+	// Default 100000.
+	LastGoodCapacity int
+}
+
+// Defaults of Config.
+const (
+	DefaultMaxCost          = 32 << 20
+	DefaultLastGoodCapacity = 100000
+)
+
+// ErrClosed is returned by operations on a closed Cache.
+var ErrClosed = errors.New("cache: closed")
+
+// Cache holds answers by key. It is safe for concurrent use; Close stops
+// ristretto's goroutines.
+type Cache struct {
+	hot *ristretto.Cache[string, *Entry]
+
+	mu     sync.Mutex
+	lkg    *lru.LRU[string, *Entry] // requires mu held
+	closed bool                     // requires mu held
+}
+
+// entryOverhead approximates the bytes an entry costs beside its key and
+// source: the Entry itself and ristretto's per-item bookkeeping.
+const entryOverhead = int64(unsafe.Sizeof(Entry{})) + 64
+
+// New returns an empty Cache sized by cfg.
+func New(cfg Config) (*Cache, error) {
+	if cfg.MaxCost < 0 {
+		return nil, fmt.Errorf("cache: invalid config: max_cost: must not be negative, got %d", cfg.MaxCost)
+	}
+	if cfg.LastGoodCapacity < 0 {
+		return nil, fmt.Errorf("cache: invalid config: last_good_capacity: must not be negative, got %d", cfg.LastGoodCapacity)
+	}
+	if cfg.MaxCost == 0 {
+		cfg.MaxCost = DefaultMaxCost
+	}
+	if cfg.LastGoodCapacity == 0 {
+		cfg.LastGoodCapacity = DefaultLastGoodCapacity
+	}
+	// ristretto wants ~10 counters per item it may hold; size for small
+	// entries (~160 bytes each).
+	counters := max(cfg.MaxCost/160*10, 1000)
+	hot, err := ristretto.NewCache(&ristretto.Config[string, *Entry]{
+		NumCounters:        counters,
+		MaxCost:            cfg.MaxCost,
+		BufferItems:        64,
+		IgnoreInternalCost: true,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("cache: %w", err)
+	}
+	return &Cache{hot: hot, lkg: lru.New[string, *Entry](cfg.LastGoodCapacity)}, nil
+}
+
+// Fresh returns the entry for key when it was stored less than ttl before
+// now. It is the hot path: no allocation, and no lock when the read-through
+// tier has the entry.
+func (c *Cache) Fresh(key string, ttl time.Duration, now time.Time) (*Entry, bool) {
+	if e, ok := c.hot.Get(key); ok && now.Sub(e.StoredAt) < ttl {
+		return e, true
+	}
+	// ristretto may have refused or evicted it; the last-known-good store
+	// has every entry it was given.
+	e, ok := c.LastGood(key)
+	if ok && now.Sub(e.StoredAt) < ttl {
+		return e, true
+	}
+	return nil, false
+}
+
+// LastGood returns the last entry stored for key, at any age.
+func (c *Cache) LastGood(key string) (*Entry, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return nil, false
+	}
+	return c.lkg.Get(key)
+}
+
+// Put stores e for key, replacing what was there. The read-through tier
+// keeps it while it has room (it may refuse it; ttl zero skips it); the last-known-good store
+// keeps it until it is replaced, deleted, or pushed out by capacity.
+func (c *Cache) Put(key string, e Entry, ttl time.Duration) {
+	p := &e
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	c.lkg.Put(key, p)
+	c.mu.Unlock()
+	if ttl > 0 {
+		// No ristretto TTL: Fresh checks the age itself, and an entry
+		// without expiry spares ristretto a clock read on every Get.
+		c.hot.Set(key, p, int64(len(key)+len(e.Source))+entryOverhead)
+		// Make the write visible to the next Fresh: a resolve that just
+		// paid for an answer must not pay again because ristretto's write
+		// buffer had not drained.
+		c.hot.Wait()
+	}
+}
+
+// Delete removes key from both stores and reports whether the
+// last-known-good store held it.
+func (c *Cache) Delete(key string) bool {
+	c.hot.Del(key)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.lkg.Delete(key)
+}
+
+// Len returns the number of keys in the last-known-good store.
+func (c *Cache) Len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.lkg.Len()
+}
+
+// Close stops the read-through tier's goroutines and drops every entry.
+// Close is idempotent; a closed Cache answers nothing.
+func (c *Cache) Close() {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	c.closed = true
+	c.lkg = lru.New[string, *Entry](1)
+	c.mu.Unlock()
+	c.hot.Close()
+}

@@ -1,0 +1,369 @@
+package defaults
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// ErrNoDefault is returned for a data type without a configured rule.
+var ErrNoDefault = errors.New("defaults: no default configured")
+
+// Rule is a data type's configured default.
+type Rule struct {
+	// Base is the value when nothing more specific is known.
+	Base float64
+	// Segments override Base for the params they match.
+	Segments []Segment
+}
+
+// Segment is a default for the params it matches.
+type Segment struct {
+	// Match lists param values that must all be equal.
+	Match map[string]string
+	// Base is the segment's value.
+	Base float64
+}
+
+// Factor is a host-supplied multiplicative adjustment for a key: the
+// market-condition factor ("retail CPCs run 15% hot this quarter") or the
+// per-user behaviour factor. ok false means the host has no opinion, which
+// is the same as 1.0 but counts as guessed in the confidence. Factor must
+// be safe for concurrent use.
+type Factor interface {
+	Factor(ctx context.Context, dataType string, params map[string]string) (factor float64, ok bool)
+}
+
+// FactorFunc adapts a function to Factor.
+type FactorFunc func(ctx context.Context, dataType string, params map[string]string) (float64, bool)
+
+// Factor calls f.
+func (f FactorFunc) Factor(ctx context.Context, dataType string, params map[string]string) (float64, bool) {
+	return f(ctx, dataType, params)
+}
+
+// Bounds clamp a factor. The zero Bounds takes the default [0.5, 2].
+type Bounds struct {
+	Min float64 `yaml:"min"`
+	Max float64 `yaml:"max"`
+}
+
+// Config configures an Engine. Zero fields take the defaults.
+type Config struct {
+	// Rules holds each data type's rule, by data type name.
+	Rules map[string]Rule `yaml:"-"`
+	// Market is the market-condition factor; nil means none (1.0).
+	Market Factor `yaml:"-"`
+	// User is the per-user behaviour factor; nil means none (1.0).
+	User Factor `yaml:"-"`
+
+	// BaseConfidence is the confidence of a base value. Default 0.3.
+	BaseConfidence float64 `yaml:"base_confidence"`
+	// SegmentConfidence is the confidence of a segment's value. Default
+	// 0.4.
+	SegmentConfidence float64 `yaml:"segment_confidence"`
+	// HistoryConfidence is the confidence of a history-based default
+	// before its fit is counted. Default 0.6.
+	HistoryConfidence float64 `yaml:"history_confidence"`
+	// GuessPenalty is the confidence lost per absent host factor. Default
+	// 0.1.
+	GuessPenalty float64 `yaml:"guess_penalty"`
+	// MinHistory is the fewest history points used. Default 3.
+	MinHistory int `yaml:"min_history"`
+	// Window is how many of the latest history points are averaged.
+	// Default 12.
+	Window int `yaml:"window"`
+	// TrendBounds clamp the trend factor. Default [0.5, 2].
+	TrendBounds Bounds `yaml:"trend_bounds"`
+	// MarketBounds clamp the market factor. Default [0.5, 2].
+	MarketBounds Bounds `yaml:"market_bounds"`
+	// UserBounds clamp the user factor. Default [0.5, 2].
+	UserBounds Bounds `yaml:"user_bounds"`
+}
+
+// Defaults of Config.
+const (
+	DefaultBaseConfidence    = 0.3
+	DefaultSegmentConfidence = 0.4
+	DefaultHistoryConfidence = 0.6
+	DefaultGuessPenalty      = 0.1
+	DefaultMinHistory        = 3
+	DefaultWindow            = 12
+	DefaultFactorMin         = 0.5
+	DefaultFactorMax         = 2.0
+)
+
+// Engine computes defaults. It is safe for concurrent use.
+type Engine struct {
+	cfg   Config
+	rules map[string]compiledRule
+}
+
+type compiledRule struct {
+	base     float64
+	segments []compiledSegment
+}
+
+type compiledSegment struct {
+	match []kv // sorted by key
+	base  float64
+	label string
+}
+
+type kv struct{ k, v string }
+
+// New validates cfg and returns an Engine.
+func New(cfg Config) (*Engine, error) {
+	c := cfg
+	unitField := func(name string, v *float64, def float64) error {
+		if math.IsNaN(*v) || *v < 0 || *v > 1 {
+			return fmt.Errorf("defaults: invalid config: %s: must be in [0, 1], got %v", name, *v)
+		}
+		if *v == 0 {
+			*v = def
+		}
+		return nil
+	}
+	for _, f := range []struct {
+		name string
+		v    *float64
+		def  float64
+	}{
+		{"base_confidence", &c.BaseConfidence, DefaultBaseConfidence},
+		{"segment_confidence", &c.SegmentConfidence, DefaultSegmentConfidence},
+		{"history_confidence", &c.HistoryConfidence, DefaultHistoryConfidence},
+		{"guess_penalty", &c.GuessPenalty, DefaultGuessPenalty},
+	} {
+		if err := unitField(f.name, f.v, f.def); err != nil {
+			return nil, err
+		}
+	}
+	if c.MinHistory < 0 || c.Window < 0 {
+		return nil, fmt.Errorf("defaults: invalid config: min_history and window must not be negative")
+	}
+	if c.MinHistory == 0 {
+		c.MinHistory = DefaultMinHistory
+	}
+	if c.Window == 0 {
+		c.Window = DefaultWindow
+	}
+	for _, b := range []struct {
+		name string
+		b    *Bounds
+	}{{"trend_bounds", &c.TrendBounds}, {"market_bounds", &c.MarketBounds}, {"user_bounds", &c.UserBounds}} {
+		if *b.b == (Bounds{}) {
+			*b.b = Bounds{Min: DefaultFactorMin, Max: DefaultFactorMax}
+		}
+		if !(b.b.Min > 0 && b.b.Min <= 1 && b.b.Max >= 1 && !math.IsInf(b.b.Max, 0)) {
+			return nil, fmt.Errorf("defaults: invalid config: %s: want 0 < min <= 1 <= max < inf, got [%v, %v]", b.name, b.b.Min, b.b.Max)
+		}
+	}
+	e := &Engine{cfg: c, rules: make(map[string]compiledRule, len(cfg.Rules))}
+	for name, r := range cfg.Rules {
+		if !finite(r.Base) {
+			return nil, fmt.Errorf("defaults: invalid config: rules[%s].base: must be finite, got %v", name, r.Base)
+		}
+		cr := compiledRule{base: r.Base}
+		for i, s := range r.Segments {
+			if len(s.Match) == 0 || !finite(s.Base) {
+				return nil, fmt.Errorf("defaults: invalid config: rules[%s].segments[%d]: needs a match and a finite base", name, i)
+			}
+			cs := compiledSegment{base: s.Base}
+			for _, k := range slices.Sorted(maps.Keys(s.Match)) {
+				cs.match = append(cs.match, kv{k, s.Match[k]})
+			}
+			parts := make([]string, len(cs.match))
+			for j, m := range cs.match {
+				parts[j] = m.k + "=" + m.v
+			}
+			cs.label = strings.Join(parts, ",")
+			cr.segments = append(cr.segments, cs)
+		}
+		e.rules[name] = cr
+	}
+	return e, nil
+}
+
+// Query asks for a default.
+type Query struct {
+	DataType string
+	Params   map[string]string
+	// History is the key's regular series, oldest first; it may be empty.
+	History []float64
+}
+
+// Answer is a default with its explanation.
+type Answer struct {
+	// Value is the default.
+	Value float64
+	// Confidence is how far to trust it (see the package doc).
+	Confidence float64
+	// From says what it started from: "history", "segment" or "base".
+	From string
+	// Base is the value it started from: the historical average, the
+	// segment's base or the data type's base.
+	Base float64
+	// Segment labels the matching segment ("industry=retail"), if any.
+	Segment string
+	// Adjustments are the factors applied, in order.
+	Adjustments []Adjustment
+}
+
+// Adjustment is one factor applied to a default.
+type Adjustment struct {
+	// Name is "trend", "market" or "user".
+	Name string
+	// Factor is the multiplier applied, after clamping.
+	Factor float64
+	// Guessed is true when the host gave no factor and 1.0 was assumed.
+	Guessed bool
+}
+
+// Default returns the default for q, or ErrNoDefault when the data type
+// has no rule.
+func (e *Engine) Default(ctx context.Context, q Query) (Answer, error) {
+	r, ok := e.rules[q.DataType]
+	if !ok {
+		return Answer{}, fmt.Errorf("%w for %q", ErrNoDefault, q.DataType)
+	}
+	var a Answer
+	conf := 0.0
+	if h := finiteTail(q.History, e.cfg.Window); len(h) >= e.cfg.MinHistory {
+		avg, trend, fit := level(h)
+		a.From, a.Base = "history", avg
+		a.Value = avg
+		t := clamp(trend, e.cfg.TrendBounds)
+		a.Adjustments = append(a.Adjustments, Adjustment{Name: "trend", Factor: t})
+		a.Value *= t
+		conf = e.cfg.HistoryConfidence * fit
+	} else if s := r.match(q.Params); s != nil {
+		a.From, a.Base, a.Segment, a.Value = "segment", s.base, s.label, s.base
+		conf = e.cfg.SegmentConfidence
+	} else {
+		a.From, a.Base, a.Value = "base", r.base, r.base
+		conf = e.cfg.BaseConfidence
+	}
+	guessed := 0
+	for _, f := range []struct {
+		name string
+		f    Factor
+		b    Bounds
+	}{{"market", e.cfg.Market, e.cfg.MarketBounds}, {"user", e.cfg.User, e.cfg.UserBounds}} {
+		adj := Adjustment{Name: f.name, Factor: 1, Guessed: true}
+		if f.f != nil {
+			if v, ok := f.f.Factor(ctx, q.DataType, q.Params); ok && finite(v) && v > 0 {
+				adj.Factor, adj.Guessed = clamp(v, f.b), false
+			}
+		}
+		if adj.Guessed {
+			guessed++
+		}
+		a.Value *= adj.Factor
+		a.Adjustments = append(a.Adjustments, adj)
+	}
+	a.Confidence = math.Max(0, math.Min(1, conf*(1-e.cfg.GuessPenalty*float64(guessed))))
+	return a, nil
+}
+
+// Has reports whether the data type has a rule.
+func (e *Engine) Has(dataType string) bool {
+	_, ok := e.rules[dataType]
+	return ok
+}
+
+// match returns the most specific segment matching params, or nil.
+func (r *compiledRule) match(params map[string]string) *compiledSegment {
+	var best *compiledSegment
+	for i := range r.segments {
+		s := &r.segments[i]
+		ok := true
+		for _, m := range s.match {
+			if params[m.k] != m.v {
+				ok = false
+				break
+			}
+		}
+		if ok && (best == nil || len(s.match) > len(best.match)) {
+			best = s
+		}
+	}
+	return best
+}
+
+// level returns the window's average, the trend factor projecting it from
+// the window's middle to the next period, and the fit in (0, 1].
+func level(h []float64) (avg, trend, fit float64) {
+	n := float64(len(h))
+	var sx, sy, sxx, sxy float64
+	for i, y := range h {
+		x := float64(i)
+		sx += x
+		sy += y
+		sxx += x * x
+		sxy += x * y
+	}
+	avg = sy / n
+	den := n*sxx - sx*sx
+	slope := 0.0
+	if den != 0 {
+		slope = (n*sxy - sx*sy) / den
+	}
+	intercept := (sy - slope*sx) / n
+	var ss float64
+	for i, y := range h {
+		r := y - (intercept + slope*float64(i))
+		ss += r * r
+	}
+	trend = 1
+	if avg != 0 {
+		// From the middle of the window ((n−1)/2) to the next period (n).
+		trend = 1 + slope*(n-(n-1)/2)/avg
+	}
+	cv := 0.0
+	if avg != 0 {
+		cv = math.Sqrt(ss/n) / math.Abs(avg)
+	}
+	return avg, trend, 1 / (1 + cv)
+}
+
+// finiteTail returns the last n finite values of h (in order).
+func finiteTail(h []float64, n int) []float64 {
+	start := max(len(h)-n, 0)
+	tail := h[start:]
+	for _, v := range tail {
+		if !finite(v) {
+			out := make([]float64, 0, len(tail))
+			for _, v := range tail {
+				if finite(v) {
+					out = append(out, v)
+				}
+			}
+			return out
+		}
+	}
+	return tail
+}
+
+func clamp(v float64, b Bounds) float64 {
+	if !finite(v) {
+		return 1
+	}
+	return math.Max(b.Min, math.Min(b.Max, v))
+}
+
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+// Labels returns the data types that have rules, sorted.
+func (e *Engine) Labels() []string {
+	names := make([]string, 0, len(e.rules))
+	for n := range e.rules {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}

@@ -1,0 +1,298 @@
+package fallback
+
+import (
+	"math"
+	"time"
+
+	"github.com/strata-go/strata/stats"
+)
+
+// Config is the whole configuration of a Resolver: the providers, the data
+// types and every weight and threshold of the layers. It reads from YAML
+// with LoadConfig or ParseConfig, or is built in Go. A zero field means the
+// documented default; New validates the config and never modifies it.
+type Config struct {
+	// Providers declares every data source. Each needs an implementation
+	// registered with WithProvider under the same name.
+	Providers []ProviderConfig `yaml:"providers"`
+	// DataTypes declares every fact the resolver answers.
+	DataTypes []DataTypeConfig `yaml:"data_types"`
+	// Resolve holds the deadline and the walk's settings.
+	Resolve ResolveConfig `yaml:"resolve"`
+	// Cache holds the cache's size and acceptance rule.
+	Cache CacheConfig `yaml:"cache"`
+	// Retry is the retry policy of every provider that does not set its
+	// own.
+	Retry RetryConfig `yaml:"retry"`
+	// Forecast configures the statistical layer and the history it reads.
+	Forecast ForecastConfig `yaml:"forecast"`
+	// Defaults configures the default engine (layer 5).
+	Defaults DefaultsConfig `yaml:"defaults"`
+}
+
+// Tier is a provider's layer: primary (layer 1) or secondary (layer 2).
+type Tier string
+
+// The provider tiers.
+const (
+	Primary   Tier = "primary"
+	Secondary Tier = "secondary"
+)
+
+// ProviderConfig declares one provider.
+type ProviderConfig struct {
+	// Name identifies the provider; unique. Required.
+	Name string `yaml:"name"`
+	// Tier is primary or secondary. Required.
+	Tier Tier `yaml:"tier"`
+	// Confidence in the provider's data, in (0, 1]. Default 0.8. It is the
+	// answer's confidence and the router's prior for data quality.
+	Confidence float64 `yaml:"confidence"`
+	// Cost is the money charged per request, debited from the context's
+	// budget for every attempt (retries and hedges included). Default 0.
+	Cost float64 `yaml:"cost"`
+	// ExpectedLatency is the provider's typical latency, used before any is
+	// observed and to decide whether a retry still fits the deadline.
+	// Default 250ms.
+	ExpectedLatency time.Duration `yaml:"expected_latency"`
+	// Timeout bounds one attempt; it is always cut to fit the caller's
+	// deadline. Default 1s.
+	Timeout time.Duration `yaml:"timeout"`
+	// DataTypes lists the data types the provider serves. A data type that
+	// names no providers of its own uses every provider listing it.
+	DataTypes []string `yaml:"data_types"`
+	// Retry overrides the resolver-wide retry policy for this provider.
+	Retry *RetryConfig `yaml:"retry"`
+}
+
+// DataTypeConfig declares one data type: its params, the values it may
+// take, how long answers stay fresh, where they come from and its default.
+type DataTypeConfig struct {
+	// Name identifies the data type ("cpc"); unique. Required.
+	Name string `yaml:"name"`
+	// Params is the schema of the params; a param it does not declare is
+	// refused.
+	Params []ParamConfig `yaml:"params"`
+	// Bounds are the plausible values; an answer outside them is a
+	// DataQuality failure of its provider. The zero Bounds means any finite
+	// value; use .inf / math.Inf for an open side.
+	Bounds Bounds `yaml:"bounds"`
+	// TTL is how long an answer is served from cache without asking any
+	// provider. Default 10m; it must not be negative.
+	TTL time.Duration `yaml:"ttl"`
+	// HalfLife is the age at which a cached answer's freshness score has
+	// halved (freshness = 2^(-age/half_life)). Default 1h.
+	HalfLife time.Duration `yaml:"half_life"`
+	// Period is the spacing of the key's history for forecasting: hourly,
+	// daily, weekly, monthly or a duration. Default daily.
+	Period stats.Period `yaml:"period"`
+	// Season is the seasonal cycle of the history in periods. Default from
+	// the period: 24 hourly, 7 daily, 52 weekly, 12 monthly, else 1.
+	Season int `yaml:"season"`
+	// Primary lists the primary providers in order. When neither Primary
+	// nor Secondary is set, every provider that lists this data type is
+	// used, in declaration order, in its own tier.
+	Primary []string `yaml:"primary"`
+	// Secondary lists the secondary providers in order.
+	Secondary []string `yaml:"secondary"`
+	// Default is the default engine's configuration for this data type;
+	// nil means layer 5 cannot answer it.
+	Default *DefaultConfig `yaml:"default"`
+}
+
+// ParamConfig declares one param of a data type.
+type ParamConfig struct {
+	// Name of the param. Required; unique within the data type.
+	Name string `yaml:"name"`
+	// Required params must be present.
+	Required bool `yaml:"required"`
+	// Allowed, when set, lists the only values accepted.
+	Allowed []string `yaml:"allowed"`
+	// Pattern, when set, is a regular expression (RE2, anchored at both
+	// ends) the value must match.
+	Pattern string `yaml:"pattern"`
+	// MaxLength is the longest value accepted, in bytes. Default 128.
+	MaxLength int `yaml:"max_length"`
+}
+
+// Bounds are the plausible values of a data type. The zero Bounds accepts
+// any finite value.
+type Bounds struct {
+	Min float64 `yaml:"min"`
+	Max float64 `yaml:"max"`
+}
+
+func (b Bounds) isZero() bool { return b.Min == 0 && b.Max == 0 }
+
+// Contains reports whether v is finite and within the bounds.
+func (b Bounds) Contains(v float64) bool {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return false
+	}
+	return b.isZero() || (v >= b.Min && v <= b.Max)
+}
+
+// DefaultConfig is a data type's configured default (layer 5).
+type DefaultConfig struct {
+	// Base is the value answered when nothing better is known.
+	Base float64 `yaml:"base"`
+	// Segments override Base for params that match; the most specific
+	// matching segment (the one matching most params) wins, ties going to
+	// the first declared.
+	Segments []SegmentConfig `yaml:"segments"`
+}
+
+// SegmentConfig is a default for the params it matches.
+type SegmentConfig struct {
+	// Match lists param values that must all be equal for the segment to
+	// apply ({industry: retail}).
+	Match map[string]string `yaml:"match"`
+	// Base is the segment's default value.
+	Base float64 `yaml:"base"`
+}
+
+// ResolveConfig holds the deadline and the walk's settings.
+type ResolveConfig struct {
+	// Deadline is given to a resolve whose context has none. Default 2s,
+	// the seed's response-time target.
+	Deadline time.Duration `yaml:"deadline"`
+	// Reserve is the part of every deadline kept back for the layers that
+	// need no provider (cache, forecast, default), so a resolve answers
+	// before its deadline whatever the providers do. Default 50ms; it is
+	// never more than a quarter of the deadline.
+	Reserve time.Duration `yaml:"reserve"`
+	// DisableCoalescing turns off request coalescing: by default,
+	// concurrent resolves of the same key share one walk through the
+	// providers.
+	DisableCoalescing bool `yaml:"disable_coalescing"`
+}
+
+// CacheConfig holds the cache's size and its acceptance rule.
+type CacheConfig struct {
+	// MaxCost bounds the read-through cache's memory, in bytes. Default
+	// 32 MiB.
+	MaxCost int64 `yaml:"max_cost"`
+	// LastGoodCapacity bounds the last-known-good store, in entries (one
+	// per key). Default 100000.
+	LastGoodCapacity int `yaml:"last_good_capacity"`
+	// Acceptance decides when a stale entry may answer as layer 3.
+	Acceptance AcceptanceConfig `yaml:"acceptance"`
+}
+
+// AcceptanceConfig is the rule for serving a stale cached answer:
+//
+//	confidence_weight × confidence + freshness_weight × freshness ≥ threshold
+//
+// The defaults are the seed's: 0.6, 0.4 and 0.65. When both weights are
+// zero they take their defaults; otherwise they are used as given.
+type AcceptanceConfig struct {
+	ConfidenceWeight float64 `yaml:"confidence_weight"`
+	FreshnessWeight  float64 `yaml:"freshness_weight"`
+	Threshold        float64 `yaml:"threshold"`
+}
+
+// RetryConfig is the retry policy of a provider. Delays grow
+// exponentially from BaseDelay by Multiplier up to MaxDelay, then get
+// jitter; the error class scales them: a timeout (a Transient failure
+// from a deadline) by TimeoutFactor, a RateLimit by RateLimitFactor unless
+// the provider sent a Retry-After, which is honoured as given. A retry is
+// never started when what is left of the deadline cannot cover the delay
+// plus the provider's expected latency.
+//
+// A provider's own RetryConfig overrides the resolver-wide one field by
+// field: its zero fields inherit.
+type RetryConfig struct {
+	// MaxAttempts bounds the attempts on one provider in one resolve,
+	// first included. Default 3; 1 disables retries.
+	MaxAttempts int `yaml:"max_attempts"`
+	// BaseDelay is the delay before the first retry. Default 100ms.
+	BaseDelay time.Duration `yaml:"base_delay"`
+	// MaxDelay caps the delay (before jitter). Default 2s.
+	MaxDelay time.Duration `yaml:"max_delay"`
+	// Multiplier is the growth per retry. Default 2.
+	Multiplier float64 `yaml:"multiplier"`
+	// Jitter is proportional (the seed's ±JitterFraction), full (uniform
+	// in [0, delay], as AWS and Envoy do) or none. Default proportional.
+	Jitter Jitter `yaml:"jitter"`
+	// JitterFraction is the proportional jitter's spread. Default 0.1.
+	JitterFraction float64 `yaml:"jitter_fraction"`
+	// TimeoutFactor scales the delay after a timeout. Default 0.5.
+	TimeoutFactor float64 `yaml:"timeout_factor"`
+	// RateLimitFactor scales the delay after a RateLimit without
+	// Retry-After. Default 2.
+	RateLimitFactor float64 `yaml:"rate_limit_factor"`
+	// BudgetRatio is the retry budget: retries and hedges may be at most
+	// this share of a provider's in-flight requests. Default 0.2.
+	BudgetRatio float64 `yaml:"budget_ratio"`
+	// BudgetMinConcurrency lets this many retries and hedges run whatever
+	// the ratio. Default 3.
+	BudgetMinConcurrency int `yaml:"budget_min_concurrency"`
+}
+
+// Jitter is the kind of randomness added to retry delays.
+type Jitter string
+
+// The jitter kinds.
+const (
+	JitterProportional Jitter = "proportional"
+	JitterFull         Jitter = "full"
+	JitterNone         Jitter = "none"
+)
+
+// ForecastConfig configures the statistical layer.
+type ForecastConfig struct {
+	// Model configures the forecaster (method, interval levels, minimum
+	// points).
+	Model stats.Config `yaml:"model"`
+	// MinConfidence is the least confidence a forecast needs to answer.
+	// Default 0.5.
+	MinConfidence float64 `yaml:"min_confidence"`
+	// MaxPoints is the longest regular series handed to the model; older
+	// periods are ignored. Default 256.
+	MaxPoints int `yaml:"max_points"`
+	// History bounds the in-memory history used when the host supplies
+	// none with WithHistory.
+	History stats.MemoryConfig `yaml:"history"`
+	// Disabled turns the statistical layer off.
+	Disabled bool `yaml:"disabled"`
+}
+
+// DefaultsConfig configures the default engine (layer 5).
+type DefaultsConfig struct {
+	// BaseConfidence is the confidence of a data type's configured base
+	// value. Default 0.3.
+	BaseConfidence float64 `yaml:"base_confidence"`
+	// SegmentConfidence is the confidence of a matching segment's value.
+	// Default 0.4.
+	SegmentConfidence float64 `yaml:"segment_confidence"`
+}
+
+// The documented defaults.
+const (
+	DefaultDeadline          = 2 * time.Second
+	DefaultReserve           = 50 * time.Millisecond
+	DefaultConfidence        = 0.8
+	DefaultExpectedLatency   = 250 * time.Millisecond
+	DefaultTimeout           = time.Second
+	DefaultTTL               = 10 * time.Minute
+	DefaultHalfLife          = time.Hour
+	DefaultMaxParamLength    = 128
+	DefaultCacheMaxCost      = 32 << 20
+	DefaultLastGoodCapacity  = 100000
+	DefaultConfidenceWeight  = 0.6
+	DefaultFreshnessWeight   = 0.4
+	DefaultAcceptance        = 0.65
+	DefaultMaxAttempts       = 3
+	DefaultBaseDelay         = 100 * time.Millisecond
+	DefaultMaxDelay          = 2 * time.Second
+	DefaultMultiplier        = 2.0
+	DefaultJitterFraction    = 0.1
+	DefaultTimeoutFactor     = 0.5
+	DefaultRateLimitFactor   = 2.0
+	DefaultBudgetRatio       = 0.2
+	DefaultBudgetMinConc     = 3
+	DefaultMinForecastConf   = 0.5
+	DefaultForecastPoints    = 256
+	DefaultBaseConfidence    = 0.3
+	DefaultSegmentConfidence = 0.4
+)

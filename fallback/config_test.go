@@ -1,0 +1,221 @@
+package fallback
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/strata-go/strata/stats"
+)
+
+const validYAML = `
+providers:
+  - name: ads
+    tier: primary
+    confidence: 0.95
+    cost: 0.02
+    expected_latency: 250ms
+    timeout: 1s
+    data_types: [cpc]
+  - name: backup
+    tier: secondary
+    data_types: [cpc]
+data_types:
+  - name: cpc
+    params:
+      - {name: keyword, required: true, max_length: 64}
+      - {name: market, allowed: [us, uk]}
+    bounds: {min: 0, max: 100}
+    ttl: 5m
+    half_life: 2h
+    period: weekly
+    default:
+      base: 1.2
+      segments:
+        - match: {market: uk}
+          base: 0.9
+resolve:
+  deadline: 1500ms
+cache:
+  acceptance: {confidence_weight: 0.5, freshness_weight: 0.5, threshold: 0.7}
+retry:
+  max_attempts: 4
+  jitter: full
+`
+
+func TestParseConfigValid(t *testing.T) {
+	cfg, err := ParseConfig([]byte(validYAML))
+	require.NoError(t, err)
+	require.Len(t, cfg.Providers, 2)
+	assert.Equal(t, "ads", cfg.Providers[0].Name)
+	assert.Equal(t, Primary, cfg.Providers[0].Tier)
+	assert.Equal(t, 250*time.Millisecond, cfg.Providers[0].ExpectedLatency)
+	assert.Equal(t, 0.02, cfg.Providers[0].Cost)
+	dt := cfg.DataTypes[0]
+	assert.Equal(t, 5*time.Minute, dt.TTL)
+	assert.Equal(t, 2*time.Hour, dt.HalfLife)
+	assert.Equal(t, stats.Weekly, dt.Period)
+	assert.Equal(t, Bounds{Min: 0, Max: 100}, dt.Bounds)
+	require.NotNil(t, dt.Default)
+	assert.Equal(t, 1.2, dt.Default.Base)
+	assert.Equal(t, 0.9, dt.Default.Segments[0].Base)
+	assert.Equal(t, 1500*time.Millisecond, cfg.Resolve.Deadline)
+	assert.Equal(t, 4, cfg.Retry.MaxAttempts)
+	assert.Equal(t, JitterFull, cfg.Retry.Jitter)
+	// ParseConfig returns what the document says; defaults come at New.
+	assert.Zero(t, cfg.Providers[1].Confidence)
+}
+
+func TestWithDefaultsDoesNotModifyCaller(t *testing.T) {
+	cfg, err := ParseConfig([]byte(validYAML))
+	require.NoError(t, err)
+	before := cfg.Providers[1]
+	out, p := cfg.withDefaults()
+	require.Empty(t, p)
+	assert.Equal(t, before, cfg.Providers[1])
+	assert.Equal(t, DefaultConfidence, out.Providers[1].Confidence)
+	assert.Equal(t, DefaultTimeout, out.Providers[1].Timeout)
+	assert.Equal(t, 4, out.Providers[1].Retry.MaxAttempts, "inherits the resolver-wide retry")
+	assert.Equal(t, stats.Weekly.SeasonLength(), out.DataTypes[0].Season)
+}
+
+func TestParseConfigErrorsNameFieldAndLine(t *testing.T) {
+	tests := []struct {
+		name  string
+		edit  func(string) string
+		field string
+		at    string // a piece of the line the error must point at
+		msg   string
+	}{
+		{"unknown field", func(s string) string {
+			return strings.Replace(s, "    cost: 0.02\n", "    cost: 0.02\n    costt: 3\n", 1)
+		}, "providers[0].costt", "costt: 3", "unknown field (did you mean \"cost\"?)"},
+		{"wrong type", func(s string) string {
+			return strings.Replace(s, "cost: 0.02", "cost: cheap", 1)
+		}, "providers[0].cost", "cost: cheap", "cannot unmarshal"},
+		{"bad duration", func(s string) string {
+			return strings.Replace(s, "ttl: 5m", "ttl: soon", 1)
+		}, "data_types[0].ttl", "ttl: soon", "cannot unmarshal"},
+		{"undeclared provider", func(s string) string {
+			return strings.Replace(s, "    ttl: 5m\n", "    ttl: 5m\n    primary: [ads, ghost]\n", 1)
+		}, "data_types[0].primary[1]", "primary: [ads, ghost]", `provider "ghost" is not declared`},
+		{"negative ttl", func(s string) string {
+			return strings.Replace(s, "ttl: 5m", "ttl: -5m", 1)
+		}, "data_types[0].ttl", "ttl: -5m", "must not be negative"},
+		{"confidence above 1", func(s string) string {
+			return strings.Replace(s, "confidence: 0.95", "confidence: 1.5", 1)
+		}, "providers[0].confidence", "confidence: 1.5", "must be in [0, 1]"},
+		{"duplicate provider", func(s string) string {
+			return strings.Replace(s, "name: backup", "name: ads", 1)
+		}, "providers[1].name", "  - name: ads\n    tier: secondary", `duplicate provider "ads"`},
+		{"duplicate data type", func(s string) string {
+			return s + "  - name: cpc\n"
+		}, "", "", "data_types"}, // the appended item lands under cache's siblings: a YAML error
+		{"bad tier", func(s string) string {
+			return strings.Replace(s, "tier: secondary", "tier: tertiary", 1)
+		}, "providers[1].tier", "tier: tertiary", "must be primary or secondary"},
+		{"bad pattern", func(s string) string {
+			return strings.Replace(s, "max_length: 64}", "max_length: 64, pattern: \"[a-\"}", 1)
+		}, "data_types[0].params[0].pattern", "pattern:", "not a valid regular expression"},
+		{"bounds inverted", func(s string) string {
+			return strings.Replace(s, "bounds: {min: 0, max: 100}", "bounds: {min: 10, max: 1}", 1)
+		}, "data_types[0].bounds", "bounds:", "min must not exceed max"},
+		{"default outside bounds", func(s string) string {
+			return strings.Replace(s, "base: 1.2", "base: 120", 1)
+		}, "data_types[0].default.base", "base: 120", "outside the data type's bounds"},
+		{"segment on unknown param", func(s string) string {
+			return strings.Replace(s, "match: {market: uk}", "match: {country: uk}", 1)
+		}, "data_types[0].default.segments[0].match", "match: {country: uk}", `param "country" is not declared`},
+		{"provider serves undeclared data type", func(s string) string {
+			return strings.Replace(s, "    data_types: [cpc]\n  - name: backup", "    data_types: [cpc, ctr]\n  - name: backup", 1)
+		}, "providers[0].data_types[1]", "data_types: [cpc, ctr]", `data type "ctr" is not declared`},
+		{"threshold above 1", func(s string) string {
+			return strings.Replace(s, "threshold: 0.7", "threshold: 7", 1)
+		}, "cache.acceptance.threshold", "threshold: 7", "must be in [0, 1]"},
+		{"bad jitter", func(s string) string {
+			return strings.Replace(s, "jitter: full", "jitter: lots", 1)
+		}, "retry.jitter", "jitter: lots", "must be proportional, full or none"},
+		{"syntax", func(s string) string {
+			return strings.Replace(s, "  - name: backup", "  - name: [backup", 1)
+		}, "", "", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			doc := tc.edit(validYAML)
+			_, err := ParseConfig([]byte(doc))
+			require.Error(t, err)
+			assert.ErrorIs(t, err, ErrInvalidConfig)
+			var ce *ConfigError
+			require.ErrorAs(t, err, &ce)
+			if tc.field != "" {
+				assert.Equal(t, tc.field, ce.Field)
+				i := strings.Index(doc, tc.at)
+				require.GreaterOrEqual(t, i, 0, "marker %q", tc.at)
+				wantLine := strings.Count(doc[:i], "\n") + 1
+				assert.Equal(t, wantLine, ce.Line, "line of %s", tc.field)
+				assert.Contains(t, ce.Msg, tc.msg)
+				assert.Contains(t, err.Error(), tc.field)
+			} else {
+				assert.NotEmpty(t, ce.Msg)
+			}
+		})
+	}
+}
+
+func TestParseConfigReportsEveryProblem(t *testing.T) {
+	doc := strings.Replace(validYAML, "confidence: 0.95", "confidence: -1", 1)
+	doc = strings.Replace(doc, "ttl: 5m", "ttl: -1s", 1)
+	_, err := ParseConfig([]byte(doc))
+	require.Error(t, err)
+	var fields []string
+	for _, e := range unjoin(err) {
+		var ce *ConfigError
+		if errors.As(e, &ce) {
+			fields = append(fields, ce.Field)
+		}
+	}
+	assert.ElementsMatch(t, []string{"providers[0].confidence", "data_types[0].ttl"}, fields)
+}
+
+func TestParseConfigEmpty(t *testing.T) {
+	_, err := ParseConfig(nil)
+	var ce *ConfigError
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, "data_types", ce.Field)
+}
+
+func TestNewChecksRegistrations(t *testing.T) {
+	cfg := testConfig()
+	_, err := New(cfg, WithProvider("p1", newStub(1)))
+	require.ErrorIs(t, err, ErrInvalidConfig)
+	assert.Contains(t, err.Error(), `provider "s1" is declared but has no implementation`)
+
+	_, err = New(cfg, WithProvider("p1", newStub(1)), WithProvider("s1", newStub(1)), WithProvider("ghost", newStub(1)))
+	require.ErrorIs(t, err, ErrInvalidConfig)
+	assert.Contains(t, err.Error(), `provider "ghost" is registered with WithProvider but not declared`)
+
+	_, err = New(cfg, WithProvider("p1", newStub(1)), WithProvider("s1", newStub(1)), WithProvider("s1", newStub(2)))
+	require.ErrorIs(t, err, ErrInvalidConfig)
+	assert.Contains(t, err.Error(), `provider "s1" registered twice`)
+}
+
+func TestNewRejectsTierMismatch(t *testing.T) {
+	cfg := testConfig()
+	cfg.DataTypes[0].Primary = []string{"s1"}
+	_, err := New(cfg, WithProvider("p1", newStub(1)), WithProvider("s1", newStub(1)))
+	var ce *ConfigError
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, "data_types[0].primary[0]", ce.Field)
+	assert.Contains(t, ce.Msg, "is tier secondary, not primary")
+}
+
+func unjoin(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
+}

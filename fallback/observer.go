@@ -1,0 +1,82 @@
+package fallback
+
+import (
+	"time"
+
+	"github.com/strata-go/strata/providers"
+)
+
+// Observer receives the resolver's events: one per provider attempt (the
+// audit trail), one per resolve, and one per breaker state change. The
+// host feeds its logs and metrics from it; strata registers no metrics of
+// its own. Observe is called synchronously from the resolving goroutine,
+// never under a lock of the resolver's; it must be safe for concurrent use
+// and should return quickly. Params in events are redacted copies: the
+// values of sensitive params are replaced.
+//
+// A nil Observer costs nothing: no event is built.
+type Observer interface {
+	Observe(Event)
+}
+
+// ObserverFunc adapts a function to Observer.
+type ObserverFunc func(Event)
+
+// Observe calls f(e).
+func (f ObserverFunc) Observe(e Event) { f(e) }
+
+// EventKind says what an Event reports.
+type EventKind uint8
+
+// The event kinds.
+const (
+	// EventAttempt: one provider attempt ended (or was skipped). Provider,
+	// Tier, Outcome, Class, Skip, Latency, Cost and Err are set.
+	EventAttempt EventKind = iota + 1
+	// EventResolve: a resolve ended. Layer, Source, Value, Confidence,
+	// Cost, Latency and Err (when it failed) are set.
+	EventResolve
+	// EventBreaker: a provider's circuit breaker changed state. Provider,
+	// From and To are set.
+	EventBreaker
+)
+
+var eventNames = [...]string{"", "attempt", "resolve", "breaker"}
+
+// String returns the kind's name.
+func (k EventKind) String() string {
+	if int(k) < len(eventNames) {
+		return eventNames[k]
+	}
+	return "event"
+}
+
+// MarshalText encodes the kind as its name.
+func (k EventKind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+
+// Event is one thing that happened in the resolver.
+type Event struct {
+	Kind     EventKind
+	Time     time.Time
+	DataType string
+	// Params are the resolve's params, redacted.
+	Params   Params
+	Provider string
+	Tier     Tier
+	Outcome  Outcome
+	Class    providers.Class
+	Skip     SkipReason
+	Retry    int
+	Hedge    bool
+	Layer    Layer
+	Source   string
+	Value    float64
+	// Confidence of the answer (resolve events).
+	Confidence float64
+	Cost       float64
+	Latency    time.Duration
+	Shared     bool
+	// From and To are breaker states ("closed", "open", "half-open").
+	From, To string
+	Err      error
+}

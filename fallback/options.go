@@ -1,0 +1,62 @@
+package fallback
+
+import (
+	"github.com/strata-go/strata/defaults"
+	"github.com/strata-go/strata/providers"
+	"github.com/strata-go/strata/stats"
+)
+
+// Option configures a Resolver at New.
+type Option func(*options)
+
+type options struct {
+	providers   map[string]providers.Provider
+	dupProvider []string
+	observer    Observer
+	history     stats.History
+	seed        uint64
+	seeded      bool
+	market      defaults.Factor
+	user        defaults.Factor
+	credentials providers.Credentials
+}
+
+// WithProvider registers the implementation of the provider the config
+// declares under name. Every declared provider needs one; registering a
+// name the config does not declare, or the same name twice, is an error
+// at New.
+func WithProvider(name string, p providers.Provider) Option {
+	return func(o *options) {
+		if _, dup := o.providers[name]; dup || p == nil {
+			o.dupProvider = append(o.dupProvider, name)
+			return
+		}
+		o.providers[name] = p
+	}
+}
+
+// WithObserver sets the observer that receives every event. Without one,
+// no event is built.
+func WithObserver(obs Observer) Option { return func(o *options) { o.observer = obs } }
+
+// WithHistory sets the history the resolver records good answers into and
+// forecasts from. Without one it keeps a bounded in-memory history
+// (Config.Forecast.History).
+func WithHistory(h stats.History) Option { return func(o *options) { o.history = h } }
+
+// WithSeed seeds the resolver's randomness (retry jitter). Without it the
+// seed comes from the clock, so that many instances do not retry in step.
+func WithSeed(seed uint64) Option {
+	return func(o *options) { o.seed, o.seeded = seed, true }
+}
+
+// WithMarketFactor sets the default engine's market-condition factor.
+func WithMarketFactor(f defaults.Factor) Option { return func(o *options) { o.market = f } }
+
+// WithUserFactor sets the default engine's per-user behaviour factor.
+func WithUserFactor(f defaults.Factor) Option { return func(o *options) { o.user = f } }
+
+// WithCredentials sets the source of the providers' secrets, asked before
+// every attempt; when it also implements providers.Refresher, an Auth
+// failure refreshes the provider's credential once and retries once.
+func WithCredentials(c providers.Credentials) Option { return func(o *options) { o.credentials = c } }

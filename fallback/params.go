@@ -1,0 +1,222 @@
+package fallback
+
+import (
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Params qualify a data type: {"keyword": "shoes", "market": "us"}. The
+// resolver never modifies a caller's Params.
+type Params map[string]string
+
+// paramSpec is one compiled ParamConfig.
+type paramSpec struct {
+	name     string
+	required bool
+	maxLen   int
+	allowed  []string // sorted
+	pattern  *regexp.Regexp
+}
+
+// schema is a data type's compiled param schema.
+type schema struct {
+	dataType string
+	specs    []paramSpec // sorted by name: the canonical key order
+	index    map[string]int
+}
+
+func compileSchema(dt DataTypeConfig) *schema {
+	s := &schema{dataType: dt.Name, index: make(map[string]int, len(dt.Params))}
+	for _, pc := range dt.Params {
+		sp := paramSpec{name: pc.Name, required: pc.Required, maxLen: pc.MaxLength}
+		if len(pc.Allowed) > 0 {
+			sp.allowed = slices.Clone(pc.Allowed)
+			slices.Sort(sp.allowed)
+		}
+		if pc.Pattern != "" {
+			sp.pattern = regexp.MustCompile(`^(?:` + pc.Pattern + `)$`) // checked by withDefaults
+		}
+		s.specs = append(s.specs, sp)
+	}
+	slices.SortFunc(s.specs, func(a, b paramSpec) int { return strings.Compare(a.name, b.name) })
+	for i, sp := range s.specs {
+		s.index[sp.name] = i
+	}
+	return s
+}
+
+// validate checks params against the schema. It allocates only to build
+// an error. One pass over the schema's params looks each up in params;
+// only when params holds names the schema lacks does it iterate the map to
+// name the first.
+func (s *schema) validate(params Params) error {
+	found := 0
+	for i := range s.specs {
+		sp := &s.specs[i]
+		v, ok := params[sp.name]
+		if !ok {
+			if sp.required {
+				return &ParamError{DataType: s.dataType, Param: sp.name, Problem: ParamMissing}
+			}
+			continue
+		}
+		found++
+		if err := s.check(sp, v); err != nil {
+			return err
+		}
+	}
+	if found != len(params) {
+		for name := range params {
+			if _, ok := s.index[name]; !ok {
+				detail := ""
+				if !printable(name) {
+					name, detail = strconv.QuoteToASCII(name), "name has control characters"
+				}
+				return &ParamError{DataType: s.dataType, Param: name, Problem: ParamUnknown, Detail: detail}
+			}
+		}
+	}
+	return nil
+}
+
+// check validates one present value.
+func (s *schema) check(sp *paramSpec, v string) error {
+	switch {
+	case v == "":
+		return &ParamError{DataType: s.dataType, Param: sp.name, Problem: ParamEmpty}
+	case len(v) > sp.maxLen:
+		return &ParamError{DataType: s.dataType, Param: sp.name, Problem: ParamTooLong,
+			Detail: "max " + strconv.Itoa(sp.maxLen) + " bytes, got " + strconv.Itoa(len(v))}
+	case !printable(v):
+		return &ParamError{DataType: s.dataType, Param: sp.name, Problem: ParamControlChars}
+	case sp.allowed != nil:
+		if _, found := slices.BinarySearch(sp.allowed, v); !found {
+			return &ParamError{DataType: s.dataType, Param: sp.name, Problem: ParamNotAllowed,
+				Detail: "allowed: " + strings.Join(sp.allowed, ", ")}
+		}
+	}
+	if sp.pattern != nil && !sp.pattern.MatchString(v) {
+		return &ParamError{DataType: s.dataType, Param: sp.name, Problem: ParamNotAllowed,
+			Detail: "does not match " + sp.pattern.String()}
+	}
+	return nil
+}
+
+// printable reports whether s is valid UTF-8 without control characters.
+func printable(s string) bool {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c < 0x20 || c == 0x7f {
+				return false
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 || unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			return false
+		}
+		i += size
+	}
+	return true
+}
+
+// key builds the canonical cache key of validated params:
+//
+//	data_type?name=value&name=value
+//
+// with params in name order and '%', '&', '=' and '?' in values
+// percent-escaped, so keys are unique and parseable.
+func (s *schema) key(params Params) string {
+	n := len(s.dataType)
+	for i := range s.specs {
+		if v, ok := params[s.specs[i].name]; ok {
+			n += len(s.specs[i].name) + len(v) + 2
+		}
+	}
+	var b strings.Builder
+	b.Grow(n + 8)
+	b.WriteString(s.dataType)
+	sep := byte('?')
+	for i := range s.specs {
+		v, ok := params[s.specs[i].name]
+		if !ok {
+			continue
+		}
+		b.WriteByte(sep)
+		sep = '&'
+		b.WriteString(s.specs[i].name)
+		b.WriteByte('=')
+		writeEscaped(&b, v)
+	}
+	return b.String()
+}
+
+func writeEscaped(b *strings.Builder, v string) {
+	const hex = "0123456789ABCDEF"
+	start := 0
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; c {
+		case '%', '&', '=', '?':
+			b.WriteString(v[start:i])
+			b.WriteByte('%')
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&15])
+			start = i + 1
+		}
+	}
+	b.WriteString(v[start:])
+}
+
+// ParseKey splits a canonical key built by the resolver back into its data
+// type and params. It reports false for a string that is not such a key.
+func ParseKey(key string) (dataType string, params Params, ok bool) {
+	dataType, rest, has := strings.Cut(key, "?")
+	if dataType == "" {
+		return "", nil, false
+	}
+	params = Params{}
+	if !has {
+		return dataType, params, true
+	}
+	for part := range strings.SplitSeq(rest, "&") {
+		name, val, found := strings.Cut(part, "=")
+		if !found || name == "" {
+			return "", nil, false
+		}
+		v, err := unescape(val)
+		if err != nil {
+			return "", nil, false
+		}
+		params[name] = v
+	}
+	return dataType, params, true
+}
+
+func unescape(v string) (string, error) {
+	if !strings.Contains(v, "%") {
+		return v, nil
+	}
+	var b strings.Builder
+	for i := 0; i < len(v); i++ {
+		if v[i] != '%' {
+			b.WriteByte(v[i])
+			continue
+		}
+		if i+2 >= len(v) {
+			return "", strconv.ErrSyntax
+		}
+		n, err := strconv.ParseUint(v[i+1:i+3], 16, 8)
+		if err != nil {
+			return "", err
+		}
+		b.WriteByte(byte(n))
+		i += 2
+	}
+	return b.String(), nil
+}

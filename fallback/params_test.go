@@ -1,0 +1,143 @@
+package fallback
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestResolveRejectsBadInputBeforeAnyProvider(t *testing.T) {
+	tests := []struct {
+		name     string
+		dataType string
+		params   Params
+		problem  ParamProblem
+		param    string
+	}{
+		{"missing required", "cpc", Params{"market": "us"}, ParamMissing, "keyword"},
+		{"unknown param", "cpc", Params{"keyword": "a", "colour": "red"}, ParamUnknown, "colour"},
+		{"too long", "cpc", Params{"keyword": strings.Repeat("k", 33)}, ParamTooLong, "keyword"},
+		{"not allowed", "cpc", Params{"keyword": "a", "market": "fr"}, ParamNotAllowed, "market"},
+		{"pattern", "cpc", Params{"keyword": "a", "industry": "Retail!"}, ParamNotAllowed, "industry"},
+		{"control char", "cpc", Params{"keyword": "a\nb"}, ParamControlChars, "keyword"},
+		{"nul", "cpc", Params{"keyword": "a\x00"}, ParamControlChars, "keyword"},
+		{"invalid utf-8", "cpc", Params{"keyword": "a\xffb"}, ParamControlChars, "keyword"},
+		{"unicode line separator", "cpc", Params{"keyword": "a\u2028b"}, ParamControlChars, "keyword"},
+		{"empty", "cpc", Params{"keyword": ""}, ParamEmpty, "keyword"},
+	}
+	p1, s1 := newStub(1), newStub(1)
+	r := newTestResolver(t, testConfig(), p1, s1)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := r.Resolve(context.Background(), tc.dataType, tc.params)
+			require.Error(t, err)
+			assert.ErrorIs(t, err, ErrInvalidParams)
+			var pe *ParamError
+			require.ErrorAs(t, err, &pe)
+			assert.Equal(t, tc.problem, pe.Problem)
+			assert.Equal(t, tc.param, pe.Param)
+			assert.Equal(t, "cpc", pe.DataType)
+			assert.Contains(t, err.Error(), tc.problem.String())
+		})
+	}
+	t.Run("unknown data type", func(t *testing.T) {
+		_, err := r.Resolve(context.Background(), "cpm", Params{"keyword": "a"})
+		assert.ErrorIs(t, err, ErrUnknownDataType)
+		var de *DataTypeError
+		require.ErrorAs(t, err, &de)
+		assert.Equal(t, "cpm", de.DataType)
+	})
+	assert.EqualValues(t, 0, p1.calls.Load()+s1.calls.Load(), "no provider was called")
+}
+
+func TestKeyIsCanonicalAndParseable(t *testing.T) {
+	s := compileSchema(testConfig().DataTypes[0])
+	k1 := s.key(Params{"keyword": "a&b=c%d?", "market": "us"})
+	k2 := s.key(Params{"market": "us", "keyword": "a&b=c%d?"})
+	assert.Equal(t, k1, k2)
+	assert.Equal(t, "cpc?keyword=a%26b%3Dc%25d%3F&market=us", k1)
+	dt, params, ok := ParseKey(k1)
+	require.True(t, ok)
+	assert.Equal(t, "cpc", dt)
+	assert.Equal(t, Params{"keyword": "a&b=c%d?", "market": "us"}, params)
+	assert.NotEqual(t, s.key(Params{"keyword": "a", "market": "us"}), s.key(Params{"keyword": "a&market=us"}))
+}
+
+func FuzzParamsAndKey(f *testing.F) {
+	f.Add("shoes", "us", "retail", "")
+	f.Add("a&b=c", "uk", "x_y", "extra")
+	f.Add("\x00", "", "Ω", "k")
+	f.Add(strings.Repeat("z", 200), "de", "%%", "")
+	s := compileSchema(mustDefaults(testConfig()).DataTypes[0])
+	f.Fuzz(func(t *testing.T, keyword, market, industry, extra string) {
+		params := Params{"keyword": keyword}
+		if market != "" {
+			params["market"] = market
+		}
+		if industry != "" {
+			params["industry"] = industry
+		}
+		if extra != "" {
+			params[extra] = "v"
+		}
+		err := s.validate(params)
+		if err != nil {
+			var pe *ParamError
+			if !errors.As(err, &pe) || !errors.Is(err, ErrInvalidParams) {
+				t.Fatalf("validation error is not a *ParamError: %v", err)
+			}
+			return
+		}
+		key := s.key(params)
+		dt, back, ok := ParseKey(key)
+		if !ok || dt != "cpc" {
+			t.Fatalf("key %q does not parse", key)
+		}
+		for k, v := range params {
+			if back[k] != v {
+				t.Fatalf("key %q: param %q = %q, want %q", key, k, back[k], v)
+			}
+		}
+		if len(back) != len(params) {
+			t.Fatalf("key %q: %d params back, want %d", key, len(back), len(params))
+		}
+	})
+}
+
+func FuzzParseConfig(f *testing.F) {
+	f.Add([]byte(validYAML))
+	f.Add([]byte("providers: [{name: a, tier: primary}]\ndata_types: [{name: x, primary: [a]}]"))
+	f.Add([]byte("data_types: {name: 3}"))
+	f.Add([]byte("&a [*a]"))
+	f.Add([]byte("resolve: {deadline: -1s}\ndata_types: [{name: x, ttl: 1h, bounds: {min: .nan}}]"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		cfg, err := ParseConfig(data)
+		if err != nil {
+			if !errors.Is(err, ErrInvalidConfig) {
+				t.Fatalf("error does not match ErrInvalidConfig: %v", err)
+			}
+			return
+		}
+		// A config that parses must also pass New's checks (providers
+		// aside, which need implementations).
+		cfg.Providers = nil
+		for i := range cfg.DataTypes {
+			cfg.DataTypes[i].Primary, cfg.DataTypes[i].Secondary = nil, nil
+		}
+		if _, p := cfg.withDefaults(); len(p) > 0 {
+			t.Fatalf("parsed config fails validation: %v", p.err())
+		}
+	})
+}
+
+func mustDefaults(c Config) Config {
+	out, p := c.withDefaults()
+	if len(p) > 0 {
+		panic(p.err())
+	}
+	return out
+}

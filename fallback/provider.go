@@ -1,0 +1,190 @@
+package fallback
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
+	"github.com/failsafe-go/failsafe-go"
+	"github.com/failsafe-go/failsafe-go/budget"
+	"github.com/failsafe-go/failsafe-go/retrypolicy"
+
+	"github.com/strata-go/strata/providers"
+)
+
+// provider is a registered provider with its policy stack, built once in
+// New and shared by every resolve.
+type provider struct {
+	name  string
+	index int
+	cfg   ProviderConfig
+	retry RetryConfig
+	impl  providers.Provider
+
+	// exec runs one provider call with retries by error class; the retry
+	// budget bounds retries and hedges to a share of in-flight requests.
+	exec   failsafe.Executor[providers.Response]
+	budget budget.Budget
+
+	rngMu sync.Mutex
+	rng   *rand.Rand // requires rngMu held; jitter only
+}
+
+func newProvider(cfg ProviderConfig, index int, impl providers.Provider, seed uint64) *provider {
+	p := &provider{
+		name:  cfg.Name,
+		index: index,
+		cfg:   cfg,
+		retry: *cfg.Retry,
+		impl:  impl,
+		rng:   rand.New(rand.NewPCG(seed, uint64(index)+0x9e3779b97f4a7c15)),
+	}
+	p.budget = budget.NewBuilder().
+		WithMaxRate(p.retry.BudgetRatio).
+		WithMinConcurrency(uint(p.retry.BudgetMinConcurrency)).
+		Build()
+	rp := retrypolicy.NewBuilder[providers.Response]().
+		HandleIf(func(_ providers.Response, err error) bool { return err != nil }).
+		AbortIf(func(_ providers.Response, err error) bool {
+			var d *retryDecision
+			return err != nil && !(errors.As(err, &d) && d.retry)
+		}).
+		WithMaxAttempts(p.retry.MaxAttempts).
+		WithDelayFunc(func(exec failsafe.ExecutionAttempt[providers.Response]) time.Duration {
+			var d *retryDecision
+			if errors.As(exec.LastError(), &d) {
+				return d.delay
+			}
+			return 0
+		}).
+		WithBudget(p.budget).
+		ReturnLastFailure().
+		Build()
+	p.exec = failsafe.With[providers.Response](rp)
+	return p
+}
+
+// retryDecision wraps a failed attempt's classified error with what the
+// retry policy should do next. The attempt function decides, because only
+// it knows the class, the attempt count and the deadline.
+type retryDecision struct {
+	err   error
+	delay time.Duration
+	retry bool
+}
+
+func (d *retryDecision) Error() string { return d.err.Error() }
+func (d *retryDecision) Unwrap() error { return d.err }
+
+// backoffDelay returns the delay before retry number n (1 for the first
+// retry) after a failure of class, before the deadline check.
+func (p *provider) backoffDelay(n int, err error, class providers.Class, timedOut bool) time.Duration {
+	rc := &p.retry
+	if class == providers.RateLimit {
+		if ra := providers.RetryAfter(err); ra > 0 {
+			return ra
+		}
+	}
+	if class == providers.Auth {
+		return 0 // credentials were refreshed: retry at once
+	}
+	b := backoff.NewExponentialBackOff(
+		backoff.WithInitialInterval(rc.BaseDelay),
+		backoff.WithMaxInterval(rc.MaxDelay),
+		backoff.WithMultiplier(rc.Multiplier),
+		backoff.WithRandomizationFactor(0), // jitter is ours, from a seeded source
+		backoff.WithMaxElapsedTime(0),
+	)
+	d := b.NextBackOff()
+	for i := 1; i < n; i++ {
+		d = b.NextBackOff()
+	}
+	switch {
+	case class == providers.RateLimit:
+		d = time.Duration(float64(d) * rc.RateLimitFactor)
+	case timedOut:
+		d = time.Duration(float64(d) * rc.TimeoutFactor)
+	}
+	return p.jitter(d)
+}
+
+// jitter applies the configured jitter to d.
+func (p *provider) jitter(d time.Duration) time.Duration {
+	if d <= 0 {
+		return 0
+	}
+	switch p.retry.Jitter {
+	case JitterNone:
+		return d
+	case JitterFull:
+		p.rngMu.Lock()
+		f := p.rng.Float64()
+		p.rngMu.Unlock()
+		return time.Duration(f * float64(d))
+	default:
+		p.rngMu.Lock()
+		f := p.rng.Float64()*2 - 1
+		p.rngMu.Unlock()
+		return time.Duration(float64(d) * (1 + p.retry.JitterFraction*f))
+	}
+}
+
+// invokeResult carries a provider call's answer out of its goroutine.
+type invokeResult struct {
+	resp providers.Response
+	err  error
+}
+
+// errAbandoned marks a provider call that did not return after its
+// context ended; its goroutine is left to finish on its own.
+var errAbandoned = errors.New("provider did not return after its context ended")
+
+// invoke calls the provider in a goroutine of its own, so that a provider
+// that ignores its context cannot hold the resolve past its deadline, and
+// turns a panic into a DataQuality error. t tracks the goroutine for
+// Resolver.Close.
+func (p *provider) invoke(ctx context.Context, req providers.Request, t *tasks) (providers.Response, error) {
+	if !t.add() {
+		return providers.Response{}, ErrClosed
+	}
+	ch := make(chan invokeResult, 1)
+	go func() {
+		defer t.done()
+		var res invokeResult
+		defer func() {
+			if v := recover(); v != nil {
+				res = invokeResult{err: providers.Errorf(providers.DataQuality, "provider %q panicked: %v", p.name, v)}
+			}
+			ch <- res
+		}()
+		res.resp, res.err = p.impl.Fetch(ctx, req)
+	}()
+	select {
+	case res := <-ch:
+		if res.err == nil && ctx.Err() != nil {
+			// An answer that comes after the attempt's deadline is late,
+			// whatever the provider says.
+			return providers.Response{}, fmt.Errorf("answer arrived after the attempt's deadline: %w", ctx.Err())
+		}
+		return res.resp, res.err
+	case <-ctx.Done():
+		return providers.Response{}, fmt.Errorf("%w: %w", errAbandoned, ctx.Err())
+	}
+}
+
+// checkValue validates a response for the data type: a finite value
+// within bounds. It returns a DataQuality error otherwise.
+func checkValue(dt *dataType, v float64) error {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return providers.Errorf(providers.DataQuality, "value %v is not finite", v)
+	}
+	if !dt.cfg.Bounds.Contains(v) {
+		return providers.Errorf(providers.DataQuality, "value %v outside bounds [%v, %v]", v, dt.cfg.Bounds.Min, dt.cfg.Bounds.Max)
+	}
+	return nil
+}

@@ -1,0 +1,473 @@
+package fallback
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+
+	"github.com/strata-go/strata/cache"
+	"github.com/strata-go/strata/defaults"
+	"github.com/strata-go/strata/providers"
+	"github.com/strata-go/strata/stats"
+)
+
+// Resolver answers Resolve calls through the five layers. Build one with
+// New; it is safe for concurrent use. Close stops everything it started.
+type Resolver struct {
+	cfg        Config // with defaults applied
+	types      map[string]*dataType
+	providers  []*provider
+	byName     map[string]*provider
+	cache      *cache.Cache
+	accept     cache.Acceptance
+	history    stats.History
+	forecaster *stats.Forecaster
+	defaults   *defaults.Engine
+	obs        Observer
+	creds      providers.Credentials
+	refresher  providers.Refresher
+
+	flights singleflight.Group
+	tasks   tasks
+	closed  atomic.Bool
+}
+
+// dataType is a declared data type, compiled.
+type dataType struct {
+	cfg       DataTypeConfig
+	schema    *schema
+	primary   []*provider
+	secondary []*provider
+}
+
+// New validates cfg, registers the providers given by options and returns
+// a ready Resolver. Every problem of the config is reported, each as a
+// *ConfigError naming its field, joined; so is a provider declared but not
+// registered, or registered but not declared.
+func New(cfg Config, opts ...Option) (*Resolver, error) {
+	o := options{providers: map[string]providers.Provider{}}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	c, p := cfg.withDefaults()
+	for _, name := range o.dupProvider {
+		p.add("providers", "provider %q registered twice or with a nil implementation", name)
+	}
+	declared := make(map[string]bool, len(c.Providers))
+	for i, pc := range c.Providers {
+		declared[pc.Name] = true
+		if _, ok := o.providers[pc.Name]; !ok && pc.Name != "" {
+			p.add(fmt.Sprintf("providers[%d]", i), "provider %q is declared but has no implementation (use WithProvider)", pc.Name)
+		}
+	}
+	for name := range o.providers {
+		if !declared[name] {
+			p.add("providers", "provider %q is registered with WithProvider but not declared in the config", name)
+		}
+	}
+	if err := p.err(); err != nil {
+		return nil, err
+	}
+
+	seed := o.seed
+	if !o.seeded {
+		seed = uint64(time.Now().UnixNano())
+	}
+	r := &Resolver{
+		cfg:    c,
+		types:  make(map[string]*dataType, len(c.DataTypes)),
+		byName: make(map[string]*provider, len(c.Providers)),
+		accept: cache.Acceptance{
+			ConfidenceWeight: c.Cache.Acceptance.ConfidenceWeight,
+			FreshnessWeight:  c.Cache.Acceptance.FreshnessWeight,
+			Threshold:        c.Cache.Acceptance.Threshold,
+		},
+		obs:   o.observer,
+		creds: o.credentials,
+	}
+	if rf, ok := o.credentials.(providers.Refresher); ok {
+		r.refresher = rf
+	}
+	for i, pc := range c.Providers {
+		pr := newProvider(pc, i, o.providers[pc.Name], seed)
+		r.providers = append(r.providers, pr)
+		r.byName[pc.Name] = pr
+	}
+
+	rules := make(map[string]defaults.Rule)
+	for _, dc := range c.DataTypes {
+		dt := &dataType{cfg: dc, schema: compileSchema(dc)}
+		if len(dc.Primary) == 0 && len(dc.Secondary) == 0 {
+			for _, pr := range r.providers {
+				if !serves(pr.cfg, dc.Name) {
+					continue
+				}
+				if pr.cfg.Tier == Primary {
+					dt.primary = append(dt.primary, pr)
+				} else {
+					dt.secondary = append(dt.secondary, pr)
+				}
+			}
+		} else {
+			for _, n := range dc.Primary {
+				dt.primary = append(dt.primary, r.byName[n])
+			}
+			for _, n := range dc.Secondary {
+				dt.secondary = append(dt.secondary, r.byName[n])
+			}
+		}
+		r.types[dc.Name] = dt
+		if dc.Default != nil {
+			rule := defaults.Rule{Base: dc.Default.Base}
+			for _, s := range dc.Default.Segments {
+				rule.Segments = append(rule.Segments, defaults.Segment{Match: s.Match, Base: s.Base})
+			}
+			rules[dc.Name] = rule
+		}
+	}
+
+	var err error
+	r.defaults, err = defaults.New(defaults.Config{
+		Rules:             rules,
+		Market:            o.market,
+		User:              o.user,
+		BaseConfidence:    c.Defaults.BaseConfidence,
+		SegmentConfidence: c.Defaults.SegmentConfidence,
+	})
+	if err != nil {
+		return nil, &ConfigError{Field: "defaults", Msg: err.Error()}
+	}
+	r.forecaster, err = stats.New(c.Forecast.Model)
+	if err != nil {
+		return nil, &ConfigError{Field: "forecast.model", Msg: err.Error()}
+	}
+	r.history = o.history
+	if r.history == nil {
+		if r.history, err = stats.NewMemoryHistory(c.Forecast.History); err != nil {
+			return nil, &ConfigError{Field: "forecast.history", Msg: err.Error()}
+		}
+	}
+	r.cache, err = cache.New(cache.Config{MaxCost: c.Cache.MaxCost, LastGoodCapacity: c.Cache.LastGoodCapacity})
+	if err != nil {
+		return nil, &ConfigError{Field: "cache", Msg: err.Error()}
+	}
+	return r, nil
+}
+
+func serves(pc ProviderConfig, dataType string) bool {
+	for _, d := range pc.DataTypes {
+		if d == dataType {
+			return true
+		}
+	}
+	return false
+}
+
+// Close stops everything the resolver started and waits for it: walks
+// running for coalesced callers and provider calls still in flight (all of
+// which have been cancelled; a provider that ignores its context delays
+// Close until it returns). Resolves after Close fail with ErrClosed. Close
+// is idempotent.
+func (r *Resolver) Close() error {
+	if r.closed.Swap(true) {
+		return nil
+	}
+	r.tasks.close()
+	r.cache.Close()
+	return nil
+}
+
+// Resolve answers dataType for params with the best value to be had inside
+// ctx's deadline (Config.Resolve.Deadline when ctx has none) and budget
+// (see WithBudget), walking the layers: a fresh cached answer; the primary
+// providers; the secondary providers; an acceptable stale cached answer; a
+// forecast from the key's history; the default engine.
+//
+// Bad input is refused before any provider is called: an unknown data type
+// with a *DataTypeError (ErrUnknownDataType), params that break the schema
+// with a *ParamError (ErrInvalidParams). A cancelled ctx ends the resolve
+// with an error wrapping context.Canceled. When no layer can answer the
+// error is a *ResolveError (ErrNoAnswer) joining each layer's cause, and
+// matching ErrBudgetExhausted when the budget kept the providers out.
+func (r *Resolver) Resolve(ctx context.Context, dataType string, params Params) (Result, error) {
+	now := time.Now()
+	if r.closed.Load() {
+		return Result{}, ErrClosed
+	}
+	dt, ok := r.types[dataType]
+	if !ok {
+		return Result{}, &DataTypeError{DataType: dataType}
+	}
+	if err := dt.schema.validate(params); err != nil {
+		return Result{}, err
+	}
+	key := dt.schema.key(params)
+	if e, ok := r.cache.Fresh(key, dt.cfg.TTL, now); ok {
+		res := cachedResult(e, dt, now)
+		r.finish(dt, params, &res, nil, now)
+		return res, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return Result{}, fmt.Errorf("fallback: resolve %q: %w", dataType, err)
+	}
+	res, err := r.resolveMiss(ctx, dt, key, params, now)
+	r.finish(dt, params, &res, err, now)
+	return res, err
+}
+
+// cachedResult is the Result of a cache entry.
+func cachedResult(e *cache.Entry, dt *dataType, now time.Time) Result {
+	f := cache.Freshness(now.Sub(e.ObservedAt), dt.cfg.HalfLife)
+	return Result{
+		Value:      e.Value,
+		Layer:      LayerCache,
+		Source:     e.Source,
+		Confidence: e.Confidence * f,
+		Freshness:  f,
+		ObservedAt: e.ObservedAt,
+	}
+}
+
+// resolveMiss walks the providers (shared with concurrent resolves of the
+// key), then the local layers.
+func (r *Resolver) resolveMiss(ctx context.Context, dt *dataType, key string, params Params, now time.Time) (Result, error) {
+	deadline, has := ctx.Deadline()
+	if !has {
+		deadline = now.Add(r.cfg.Resolve.Deadline)
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, deadline)
+		defer cancel()
+	}
+	reserve := min(r.cfg.Resolve.Reserve, deadline.Sub(now)/4)
+	walkDeadline := deadline.Add(-reserve)
+
+	var w *walk
+	shared := false
+	if r.cfg.Resolve.DisableCoalescing {
+		w = r.walkProviders(ctx, dt, key, params, walkDeadline)
+	} else {
+		w, shared = r.coalescedWalk(ctx, dt, key, params, walkDeadline)
+	}
+	if err := ctx.Err(); errors.Is(err, context.Canceled) {
+		return Result{}, fmt.Errorf("fallback: resolve %q: %w", dt.cfg.Name, err)
+	}
+
+	var attempts []Attempt
+	var cost float64
+	var errs []error
+	if w != nil {
+		if !shared {
+			attempts, cost = w.attempts, w.cost
+		}
+		errs = w.errs
+		if w.ok {
+			res := w.result
+			res.Attempts, res.Cost, res.Shared = attempts, cost, shared
+			return res, nil
+		}
+	} else {
+		errs = append(errs, &LayerError{Layer: LayerPrimary, Err: errors.New("providers did not answer before the deadline")})
+	}
+
+	res, lerrs := r.localLayers(ctx, dt, key, params, time.Now())
+	res.Attempts, res.Cost, res.Shared = attempts, cost, shared
+	if lerrs == nil {
+		return res, nil
+	}
+	errs = append(errs, lerrs...)
+	if w != nil && w.budgetBlocked {
+		errs = append(errs, ErrBudgetExhausted)
+	}
+	return Result{Attempts: attempts, Cost: cost}, &ResolveError{DataType: dt.cfg.Name, Attempts: attempts, Errs: errs}
+}
+
+// coalescedWalk shares one walk through the providers among concurrent
+// resolves of key. The walk runs with the first caller's deadline and
+// budget, detached from its cancellation; every caller waits for it only
+// until its own walk deadline, then goes on to the local layers alone.
+// shared reports whether this caller got another's walk.
+func (r *Resolver) coalescedWalk(ctx context.Context, dt *dataType, key string, params Params, walkDeadline time.Time) (*walk, bool) {
+	var leader atomic.Bool
+	ch := r.flights.DoChan(key, func() (any, error) {
+		leader.Store(true)
+		if !r.tasks.add() {
+			return (*walk)(nil), ErrClosed
+		}
+		defer r.tasks.done()
+		wctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), walkDeadline)
+		defer cancel()
+		return r.walkProviders(wctx, dt, key, params, walkDeadline), nil
+	})
+	timer := time.NewTimer(time.Until(walkDeadline))
+	defer timer.Stop()
+	select {
+	case res := <-ch:
+		w, _ := res.Val.(*walk)
+		return w, !leader.Load()
+	case <-ctx.Done():
+	case <-timer.C:
+	}
+	// Our part of the deadline is over; the walk may still finish for the
+	// others. Take it if it just did.
+	select {
+	case res := <-ch:
+		w, _ := res.Val.(*walk)
+		return w, !leader.Load()
+	default:
+		return nil, !leader.Load()
+	}
+}
+
+// localLayers tries the layers that need no provider: an acceptable
+// cached answer, a forecast, the default. It returns the per-layer causes
+// when none answers.
+func (r *Resolver) localLayers(ctx context.Context, dt *dataType, key string, params Params, now time.Time) (Result, []error) {
+	var errs []error
+
+	// Layer 3: the last good answer, if fresh and trusted enough.
+	if e, ok := r.cache.LastGood(key); ok {
+		res := cachedResult(e, dt, now)
+		score, accepted := r.accept.Accept(e.Confidence, res.Freshness)
+		if accepted {
+			return res, nil
+		}
+		errs = append(errs, &LayerError{Layer: LayerCache, Err: fmt.Errorf("cached answer from %s not accepted: score %.3f below %.3f (confidence %.2f, freshness %.3f)",
+			e.Source, score, r.accept.Threshold, e.Confidence, res.Freshness)})
+	} else {
+		errs = append(errs, &LayerError{Layer: LayerCache, Err: errors.New("no cached answer")})
+	}
+
+	// Layer 4: a forecast from the key's history.
+	var series []float64
+	var lastAt time.Time
+	obs, herr := r.history.Observations(ctx, key)
+	if herr == nil && len(obs) > 0 {
+		var last int64
+		series, last = stats.Regularize(obs, dt.cfg.Period, r.cfg.Forecast.MaxPoints)
+		lastAt = obs[len(obs)-1].At
+		if !r.cfg.Forecast.Disabled {
+			h := int(max(dt.cfg.Period.Index(now)-last, 1))
+			res, err := r.forecast(dt, series, h, lastAt, now)
+			if err == nil {
+				return res, nil
+			}
+			errs = append(errs, &LayerError{Layer: LayerStatistical, Err: err})
+		}
+	} else if herr != nil {
+		errs = append(errs, &LayerError{Layer: LayerStatistical, Err: fmt.Errorf("history: %w", herr)})
+	} else {
+		errs = append(errs, &LayerError{Layer: LayerStatistical, Err: errors.New("no history")})
+	}
+
+	// Layer 5: the default engine.
+	ans, err := r.defaults.Default(ctx, defaults.Query{DataType: dt.cfg.Name, Params: params, History: series})
+	if err != nil {
+		errs = append(errs, &LayerError{Layer: LayerDefault, Err: err})
+		return Result{}, errs
+	}
+	res := Result{
+		Value:      ans.Value,
+		Layer:      LayerDefault,
+		Source:     "default:" + ans.From,
+		Confidence: ans.Confidence,
+		ObservedAt: now,
+		Default:    &DefaultDetail{Base: ans.Base, Segment: ans.Segment},
+	}
+	if ans.From == "history" {
+		res.Freshness = cache.Freshness(now.Sub(lastAt), dt.cfg.HalfLife)
+	}
+	return res, nil
+}
+
+// forecast answers from a forecast h periods past the series' end.
+func (r *Resolver) forecast(dt *dataType, series []float64, h int, lastAt, now time.Time) (Result, error) {
+	fc, err := r.forecaster.Forecast(series, dt.cfg.Season, h)
+	if err != nil {
+		return Result{}, err
+	}
+	conf := fc.Confidence()
+	v := fc.Mean[h-1]
+	if err := checkValue(dt, v); err != nil {
+		return Result{}, fmt.Errorf("forecast by %s rejected: %w", fc.Model, err)
+	}
+	if conf < r.cfg.Forecast.MinConfidence {
+		return Result{}, fmt.Errorf("forecast by %s not accepted: confidence %.3f below %.3f", fc.Model, conf, r.cfg.Forecast.MinConfidence)
+	}
+	res := Result{
+		Value:      v,
+		Layer:      LayerStatistical,
+		Source:     "stats:" + fc.Model,
+		Confidence: conf,
+		Freshness:  cache.Freshness(now.Sub(lastAt), dt.cfg.HalfLife),
+		ObservedAt: now,
+	}
+	for _, iv := range fc.Intervals {
+		res.Intervals = append(res.Intervals, Interval{Level: iv.Level, Lower: iv.Lower[h-1], Upper: iv.Upper[h-1]})
+	}
+	return res, nil
+}
+
+// finish reports a resolve to the observer.
+func (r *Resolver) finish(dt *dataType, params Params, res *Result, err error, start time.Time) {
+	if r.obs == nil {
+		return
+	}
+	r.obs.Observe(Event{
+		Kind:       EventResolve,
+		Time:       time.Now(),
+		DataType:   dt.cfg.Name,
+		Params:     r.redact(dt, params),
+		Layer:      res.Layer,
+		Source:     res.Source,
+		Value:      res.Value,
+		Confidence: res.Confidence,
+		Cost:       res.Cost,
+		Latency:    time.Since(start),
+		Shared:     res.Shared,
+		Err:        err,
+	})
+}
+
+// redact returns a copy of params safe to report.
+func (r *Resolver) redact(_ *dataType, params Params) Params {
+	out := make(Params, len(params))
+	for k, v := range params {
+		out[k] = v
+	}
+	return out
+}
+
+// tasks tracks the goroutines the resolver starts, so Close can wait for
+// them; once closed it refuses new ones.
+type tasks struct {
+	mu     sync.Mutex
+	closed bool // requires mu held
+	wg     sync.WaitGroup
+}
+
+func (t *tasks) add() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closed {
+		return false
+	}
+	t.wg.Add(1)
+	return true
+}
+
+func (t *tasks) done() { t.wg.Done() }
+
+func (t *tasks) close() {
+	t.mu.Lock()
+	t.closed = true
+	t.mu.Unlock()
+	t.wg.Wait()
+}
+
+var _ = strings.Builder{}

@@ -1,0 +1,292 @@
+package fallback
+
+import (
+	"context"
+	"errors"
+	"math"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/strata-go/strata/providers"
+	"github.com/strata-go/strata/stats"
+)
+
+var shoes = Params{"keyword": "shoes", "market": "us"}
+
+func TestResolvePrimaryAnswers(t *testing.T) {
+	p1, s1 := newStub(1.25), newStub(9)
+	r := newTestResolver(t, testConfig(), p1, s1)
+	res, err := r.Resolve(context.Background(), "cpc", shoes)
+	require.NoError(t, err)
+	assert.Equal(t, 1.25, res.Value)
+	assert.Equal(t, LayerPrimary, res.Layer)
+	assert.Equal(t, "p1", res.Source)
+	assert.Equal(t, 0.95, res.Confidence)
+	assert.InDelta(t, 1, res.Freshness, 1e-6)
+	assert.InDelta(t, 0.02, res.Cost, 1e-12)
+	require.Len(t, res.Attempts, 1)
+	assert.Equal(t, Succeeded, res.Attempts[0].Outcome)
+	assert.EqualValues(t, 0, s1.calls.Load())
+}
+
+func TestResolveFreshCacheCallsNoProvider(t *testing.T) {
+	p1, s1 := newStub(1.25), newStub(9)
+	r := newTestResolver(t, testConfig(), p1, s1)
+	_, err := r.Resolve(context.Background(), "cpc", shoes)
+	require.NoError(t, err)
+	p1.answer(5) // a new value the cache must hide while fresh
+	res, err := r.Resolve(context.Background(), "cpc", Params{"market": "us", "keyword": "shoes"})
+	require.NoError(t, err)
+	assert.Equal(t, 1.25, res.Value)
+	assert.Equal(t, LayerCache, res.Layer)
+	assert.Equal(t, "p1", res.Source)
+	assert.Zero(t, res.Cost)
+	assert.Empty(t, res.Attempts)
+	assert.EqualValues(t, 1, p1.calls.Load())
+}
+
+func TestResolveSecondaryWhenPrimaryFails(t *testing.T) {
+	p1, s1 := newStub(0), newStub(1.1)
+	p1.fail(providers.Unavailable)
+	r := newTestResolver(t, testConfig(), p1, s1)
+	res, err := r.Resolve(context.Background(), "cpc", shoes)
+	require.NoError(t, err)
+	assert.Equal(t, 1.1, res.Value)
+	assert.Equal(t, LayerSecondary, res.Layer)
+	assert.Equal(t, "s1", res.Source)
+	assert.Equal(t, 0.85, res.Confidence)
+	assert.InDelta(t, 0.03, res.Cost, 1e-12) // both attempts paid
+	require.Len(t, res.Attempts, 2)
+	assert.Equal(t, Failed, res.Attempts[0].Outcome)
+	assert.Equal(t, providers.Unavailable, res.Attempts[0].Class)
+	assert.EqualValues(t, 1, p1.calls.Load(), "Unavailable is not retried on the same provider")
+}
+
+func TestResolveStaleCacheAnswersAsLayer3(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p1, s1 := newStub(1.25), newStub(9)
+		s1.fail(providers.Unavailable)
+		r := newTestResolver(t, testConfig(), p1, s1, WithHistory(noHistory{}))
+		_, err := r.Resolve(context.Background(), "cpc", shoes)
+		require.NoError(t, err)
+
+		// Past the TTL (1m) but young against the half-life (1h): with
+		// confidence 0.95, 0.6×0.95 + 0.4×2^(−10/60) = 0.926 ≥ 0.65.
+		time.Sleep(10 * time.Minute)
+		p1.fail(providers.Unavailable)
+		res, err := r.Resolve(context.Background(), "cpc", shoes)
+		require.NoError(t, err)
+		assert.Equal(t, 1.25, res.Value)
+		assert.Equal(t, LayerCache, res.Layer)
+		assert.Equal(t, "p1", res.Source)
+		f := math.Exp2(-10.0 / 60)
+		assert.InDelta(t, f, res.Freshness, 1e-9)
+		assert.InDelta(t, 0.95*f, res.Confidence, 1e-9)
+		assert.Len(t, res.Attempts, 2)
+	})
+}
+
+func TestResolveStaleCacheRejectedWhenTooOld(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p1, s1 := newStub(1.25), newStub(9)
+		s1.fail(providers.Unavailable)
+		r := newTestResolver(t, testConfig(), p1, s1, WithHistory(noHistory{}))
+		_, err := r.Resolve(context.Background(), "cpc", shoes)
+		require.NoError(t, err)
+		// At 5 half-lives: 0.57 + 0.4/32 = 0.5825 < 0.65: the default answers.
+		time.Sleep(5 * time.Hour)
+		p1.fail(providers.Unavailable)
+		res, err := r.Resolve(context.Background(), "cpc", shoes)
+		require.NoError(t, err)
+		assert.Equal(t, LayerDefault, res.Layer)
+		assert.Equal(t, 1.0, res.Value)
+	})
+}
+
+func TestResolveForecastFromHistory(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p1, s1 := newStub(0), newStub(0)
+		p1.fail(providers.Unavailable)
+		s1.fail(providers.Unavailable)
+		h, err := stats.NewMemoryHistory(stats.MemoryConfig{})
+		require.NoError(t, err)
+		r := newTestResolver(t, testConfig(), p1, s1, WithHistory(h))
+		key := r.types["cpc"].schema.key(shoes)
+		// 60 days of a gentle linear trend, ending yesterday.
+		now := time.Now()
+		for i := range 60 {
+			at := now.Add(time.Duration(i-60) * 24 * time.Hour)
+			require.NoError(t, h.Append(context.Background(), key, stats.Observation{At: at, Value: 1 + 0.01*float64(i)}))
+		}
+		res, err := r.Resolve(context.Background(), "cpc", shoes)
+		require.NoError(t, err)
+		assert.Equal(t, LayerStatistical, res.Layer)
+		assert.Contains(t, res.Source, "stats:")
+		assert.InDelta(t, 1.60, res.Value, 0.03)
+		require.NotEmpty(t, res.Intervals)
+		for _, iv := range res.Intervals {
+			assert.LessOrEqual(t, iv.Lower, res.Value)
+			assert.GreaterOrEqual(t, iv.Upper, res.Value)
+		}
+		assert.GreaterOrEqual(t, res.Confidence, 0.5)
+	})
+}
+
+func TestResolveDefaultSegments(t *testing.T) {
+	p1, s1 := newStub(0), newStub(0)
+	p1.fail(providers.Permanent)
+	s1.fail(providers.Permanent)
+	r := newTestResolver(t, testConfig(), p1, s1, WithHistory(noHistory{}))
+	for _, tc := range []struct {
+		params Params
+		want   float64
+		from   string
+	}{
+		{Params{"keyword": "a"}, 1.0, "default:base"},
+		{Params{"keyword": "a", "industry": "retail"}, 0.8, "default:segment"},
+		{Params{"keyword": "a", "industry": "retail", "market": "uk"}, 0.7, "default:segment"},
+		{Params{"keyword": "a", "industry": "auto", "market": "uk"}, 1.0, "default:base"},
+	} {
+		res, err := r.Resolve(context.Background(), "cpc", tc.params)
+		require.NoError(t, err)
+		assert.Equal(t, LayerDefault, res.Layer, "%v", tc.params)
+		assert.Equal(t, tc.want, res.Value, "%v", tc.params)
+		assert.Equal(t, tc.from, res.Source, "%v", tc.params)
+		require.NotNil(t, res.Default)
+	}
+}
+
+func TestResolveNoLayerAnswers(t *testing.T) {
+	cfg := testConfig()
+	cfg.DataTypes[0].Default = nil
+	p1, s1 := newStub(0), newStub(0)
+	p1.fail(providers.Unavailable)
+	s1.fail(providers.RateLimit)
+	s1.set(func(context.Context, providers.Request) (providers.Response, error) {
+		return providers.Response{}, &providers.Error{Class: providers.RateLimit, RetryAfter: time.Hour}
+	})
+	r := newTestResolver(t, cfg, p1, s1, WithHistory(noHistory{}))
+	_, err := r.Resolve(context.Background(), "cpc", shoes)
+	require.Error(t, err)
+	assert.ErrorIs(t, err, ErrNoAnswer)
+	assert.ErrorIs(t, err, providers.ErrUnavailable)
+	assert.ErrorIs(t, err, providers.ErrRateLimit)
+	var re *ResolveError
+	require.ErrorAs(t, err, &re)
+	assert.Len(t, re.Errs, 5) // primary, secondary, cache, statistical, default
+	assert.EqualValues(t, 1, s1.calls.Load(), "a Retry-After beyond the deadline is not waited for")
+}
+
+func TestResolveBadProvidersFallThroughAndAreNeverCached(t *testing.T) {
+	bad := map[string]func(context.Context, providers.Request) (providers.Response, error){
+		"panic": func(context.Context, providers.Request) (providers.Response, error) { panic("boom") },
+		"nan":   func(context.Context, providers.Request) (providers.Response, error) { return providers.Response{Value: math.NaN()}, nil },
+		"inf":   func(context.Context, providers.Request) (providers.Response, error) { return providers.Response{Value: math.Inf(1)}, nil },
+		"bounds": func(context.Context, providers.Request) (providers.Response, error) {
+			return providers.Response{Value: 1e6}, nil
+		},
+		"negative": func(context.Context, providers.Request) (providers.Response, error) { return providers.Response{Value: -3}, nil },
+		"hang": func(ctx context.Context, _ providers.Request) (providers.Response, error) {
+			<-ctx.Done()
+			return providers.Response{Value: 7}, nil // a value after the deadline must not count
+		},
+	}
+	for name, f := range bad {
+		t.Run(name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				p1, s1 := newStub(0), newStub(1.1)
+				p1.set(f)
+				r := newTestResolver(t, testConfig(), p1, s1, WithHistory(noHistory{}))
+				ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+				defer cancel()
+				start := time.Now()
+				res, err := r.Resolve(ctx, "cpc", shoes)
+				require.NoError(t, err)
+				assert.Less(t, time.Since(start), time.Second, "answered inside the deadline")
+				assert.Equal(t, LayerSecondary, res.Layer)
+				assert.Equal(t, 1.1, res.Value)
+				assert.Equal(t, Failed, res.Attempts[0].Outcome)
+				if name != "hang" {
+					assert.Equal(t, providers.DataQuality, res.Attempts[0].Class)
+				}
+
+				// Now every provider fails: the cache may only hold the
+				// secondary's good value, never the bad one.
+				s1.fail(providers.Unavailable)
+				time.Sleep(2 * time.Minute) // past the TTL
+				res, err = r.Resolve(context.Background(), "cpc", shoes)
+				require.NoError(t, err)
+				assert.Equal(t, LayerCache, res.Layer)
+				assert.Equal(t, 1.1, res.Value)
+			})
+		})
+	}
+}
+
+func TestResolveAlwaysBeforeDeadline(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p1, s1 := newStub(0), newStub(0)
+		p1.hang()
+		s1.hang()
+		r := newTestResolver(t, testConfig(), p1, s1, WithHistory(noHistory{}))
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		defer cancel()
+		start := time.Now()
+		res, err := r.Resolve(ctx, "cpc", shoes)
+		require.NoError(t, err)
+		assert.Equal(t, LayerDefault, res.Layer)
+		assert.Less(t, time.Since(start), 200*time.Millisecond)
+	})
+}
+
+func TestResolveNoDeadlineGetsDefault(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p1, s1 := newStub(0), newStub(0)
+		p1.hang()
+		s1.hang()
+		cfg := testConfig()
+		cfg.Providers[0].Timeout = 10 * time.Second
+		cfg.Providers[1].Timeout = 10 * time.Second
+		r := newTestResolver(t, cfg, p1, s1, WithHistory(noHistory{}))
+		start := time.Now()
+		res, err := r.Resolve(context.Background(), "cpc", shoes)
+		require.NoError(t, err)
+		assert.Equal(t, LayerDefault, res.Layer)
+		elapsed := time.Since(start)
+		assert.Less(t, elapsed, DefaultDeadline)
+		assert.GreaterOrEqual(t, elapsed, DefaultDeadline-DefaultReserve-time.Millisecond)
+	})
+}
+
+func TestResolveCanceledContext(t *testing.T) {
+	p1, s1 := newStub(1), newStub(1)
+	r := newTestResolver(t, testConfig(), p1, s1)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := r.Resolve(ctx, "cpc", shoes)
+	assert.ErrorIs(t, err, context.Canceled)
+	assert.EqualValues(t, 0, p1.calls.Load())
+}
+
+func TestResolveAfterClose(t *testing.T) {
+	p1, s1 := newStub(1), newStub(1)
+	r := newTestResolver(t, testConfig(), p1, s1)
+	require.NoError(t, r.Close())
+	_, err := r.Resolve(context.Background(), "cpc", shoes)
+	assert.ErrorIs(t, err, ErrClosed)
+	assert.NoError(t, r.Close(), "Close is idempotent")
+}
+
+// noHistory is a History that holds nothing, to keep layer 4 out of a test.
+type noHistory struct{}
+
+func (noHistory) Append(context.Context, string, stats.Observation) error { return nil }
+func (noHistory) Observations(context.Context, string) ([]stats.Observation, error) {
+	return nil, nil
+}
+
+var _ = errors.New

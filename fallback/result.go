@@ -1,0 +1,185 @@
+package fallback
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/strata-go/strata/providers"
+)
+
+// Layer says which of the five layers answered.
+type Layer uint8
+
+// The layers, in the order a resolve walks them.
+const (
+	// LayerPrimary: a primary provider answered.
+	LayerPrimary Layer = iota + 1
+	// LayerSecondary: a secondary provider answered.
+	LayerSecondary
+	// LayerCache: a cached answer was served — fresh (read-through, before
+	// any provider) or stale but acceptable (after the providers failed).
+	LayerCache
+	// LayerStatistical: a forecast from the key's history.
+	LayerStatistical
+	// LayerDefault: the default engine.
+	LayerDefault
+)
+
+// Layers lists the layers in walk order.
+var Layers = [...]Layer{LayerPrimary, LayerSecondary, LayerCache, LayerStatistical, LayerDefault}
+
+var layerNames = [...]string{"none", "primary", "secondary", "cache", "statistical", "default"}
+
+// String returns the layer's name ("statistical").
+func (l Layer) String() string {
+	if int(l) < len(layerNames) {
+		return layerNames[l]
+	}
+	return "layer(" + strconv.Itoa(int(l)) + ")"
+}
+
+// MarshalText encodes the layer as its name.
+func (l Layer) MarshalText() ([]byte, error) { return []byte(l.String()), nil }
+
+// UnmarshalText decodes a layer name.
+func (l *Layer) UnmarshalText(b []byte) error {
+	for i, n := range layerNames[1:] {
+		if n == string(b) {
+			*l = Layer(i + 1)
+			return nil
+		}
+	}
+	return fmt.Errorf("fallback: unknown layer %q", b)
+}
+
+// Result is an answer with its provenance.
+type Result struct {
+	// Value is the answer.
+	Value float64 `json:"value"`
+	// Intervals are the prediction intervals of a forecast (layer 4), one
+	// per configured level; nil for other layers.
+	Intervals []Interval `json:"intervals,omitempty"`
+	// Layer says which layer answered.
+	Layer Layer `json:"layer"`
+	// Source names what answered: the provider (for layers 1–3, the
+	// provider that produced the cached value), the forecasting model
+	// ("stats:holt"), or the default ("default", "default:segment").
+	Source string `json:"source"`
+	// Confidence is how much to trust the value, in [0, 1]: the
+	// provider's confidence, decayed by age for a cached value, derived
+	// from the interval for a forecast, configured for a default.
+	Confidence float64 `json:"confidence"`
+	// Freshness is how current the value is, in [0, 1]: 1 for a value
+	// observed now, halving every half-life of the data type.
+	Freshness float64 `json:"freshness"`
+	// ObservedAt is when the value was measured at its source; for a
+	// forecast or a default, when it was computed.
+	ObservedAt time.Time `json:"observed_at"`
+	// Cost is the money this resolve spent: the sum over its provider
+	// attempts. Zero for a coalesced follower (the leader paid).
+	Cost float64 `json:"cost"`
+	// Attempts are the provider attempts made, in order, including those
+	// skipped.
+	Attempts []Attempt `json:"attempts,omitempty"`
+	// Shared is true when this resolve waited on another's walk for the
+	// same key (request coalescing) and got its answer.
+	Shared bool `json:"shared,omitempty"`
+	// Default explains a default answer (layer 5).
+	Default *DefaultDetail `json:"default,omitempty"`
+}
+
+// Interval is a prediction interval at one level.
+type Interval struct {
+	Level float64 `json:"level"`
+	Lower float64 `json:"lower"`
+	Upper float64 `json:"upper"`
+}
+
+// DefaultDetail explains how a default answer was made.
+type DefaultDetail struct {
+	// Base is the value the default started from.
+	Base float64 `json:"base"`
+	// Segment describes the matching segment, empty when the data type's
+	// base was used.
+	Segment string `json:"segment,omitempty"`
+}
+
+// Outcome is how a provider attempt ended.
+type Outcome uint8
+
+// The attempt outcomes.
+const (
+	// Succeeded: the provider answered a valid value.
+	Succeeded Outcome = iota + 1
+	// Failed: the provider failed; Attempt.Class says how.
+	Failed
+	// Skipped: the provider was not called; Attempt.Skip says why.
+	Skipped
+	// Lost: a hedged attempt cancelled because another answered first.
+	Lost
+)
+
+var outcomeNames = [...]string{"", "succeeded", "failed", "skipped", "lost"}
+
+// String returns the outcome's name.
+func (o Outcome) String() string {
+	if int(o) < len(outcomeNames) {
+		return outcomeNames[o]
+	}
+	return "outcome(" + strconv.Itoa(int(o)) + ")"
+}
+
+// MarshalText encodes the outcome as its name.
+func (o Outcome) MarshalText() ([]byte, error) { return []byte(o.String()), nil }
+
+// SkipReason says why a provider was not called.
+type SkipReason uint8
+
+// The reasons a provider is skipped.
+const (
+	// SkipNone: the provider was called.
+	SkipNone SkipReason = iota
+	// SkipBreakerOpen: its circuit breaker is open.
+	SkipBreakerOpen
+	// SkipRateLimited: it has no rate-limit capacity left.
+	SkipRateLimited
+	// SkipOverBudget: the context's money budget cannot pay for it.
+	SkipOverBudget
+	// SkipNoTime: what is left of the deadline cannot cover its expected
+	// latency.
+	SkipNoTime
+	// SkipBusy: its concurrency limit (bulkhead) is full.
+	SkipBusy
+)
+
+var skipNames = [...]string{"", "breaker_open", "rate_limited", "over_budget", "no_time", "busy"}
+
+// String returns the reason's name.
+func (s SkipReason) String() string {
+	if int(s) < len(skipNames) {
+		return skipNames[s]
+	}
+	return "skip(" + strconv.Itoa(int(s)) + ")"
+}
+
+// MarshalText encodes the reason as its name.
+func (s SkipReason) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// Attempt records one provider attempt of a resolve.
+type Attempt struct {
+	Provider string          `json:"provider"`
+	Tier     Tier            `json:"tier"`
+	Outcome  Outcome         `json:"outcome"`
+	Class    providers.Class `json:"class,omitzero"`
+	Skip     SkipReason      `json:"skip,omitzero"`
+	// Err is the provider's error, classified; nil on success and skip.
+	Err     error         `json:"-"`
+	Latency time.Duration `json:"latency"`
+	Cost    float64       `json:"cost"`
+	// Retry counts earlier attempts on the same provider in this resolve.
+	Retry int `json:"retry,omitempty"`
+	// Hedge is true for an attempt started because an earlier one was
+	// slow.
+	Hedge bool `json:"hedge,omitempty"`
+}
