@@ -358,8 +358,8 @@ func clamp(v float64, b Bounds) float64 {
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
-// Labels returns the data types that have rules, sorted.
-func (e *Engine) Labels() []string {
+// DataTypes returns the data types that have rules, sorted.
+func (e *Engine) DataTypes() []string {
 	names := make([]string, 0, len(e.rules))
 	for n := range e.rules {
 		names = append(names, n)

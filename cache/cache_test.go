@@ -1,0 +1,117 @@
+package cache
+
+import (
+	"fmt"
+	"math"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestFreshness(t *testing.T) {
+	h := time.Hour
+	assert.Equal(t, 1.0, Freshness(0, h))
+	assert.Equal(t, 1.0, Freshness(-time.Minute, h), "clock skew counts as now")
+	assert.InDelta(t, 0.5, Freshness(h, h), 1e-12)
+	assert.InDelta(t, 0.25, Freshness(2*h, h), 1e-12)
+	assert.InDelta(t, math.Exp2(-0.5), Freshness(30*time.Minute, h), 1e-12)
+	assert.Equal(t, 1.0, Freshness(10*h, 0), "no half-life: never ages")
+}
+
+func TestAcceptanceSeedRule(t *testing.T) {
+	a := Acceptance{ConfidenceWeight: 0.6, FreshnessWeight: 0.4, Threshold: 0.65}
+	// A confident, fresh entry passes; the same entry at 5 half-lives fails.
+	s, ok := a.Accept(0.95, 1)
+	assert.True(t, ok)
+	assert.InDelta(t, 0.97, s, 1e-12)
+	s, ok = a.Accept(0.95, Freshness(5*time.Hour, time.Hour))
+	assert.False(t, ok)
+	assert.InDelta(t, 0.57+0.4/32, s, 1e-12)
+	// The boundary is inclusive.
+	_, ok = a.Accept(1, 0.125)
+	assert.True(t, ok)
+}
+
+func TestFreshAndLastGoodOverTime(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c, err := New(Config{})
+		require.NoError(t, err)
+		defer c.Close()
+		now := time.Now()
+		c.Put("k", Entry{Value: 2, ObservedAt: now, StoredAt: now, Source: "p", Confidence: 0.9, Layer: 1}, time.Minute)
+		e, ok := c.Fresh("k", time.Minute, time.Now())
+		require.True(t, ok)
+		assert.Equal(t, 2.0, e.Value)
+		assert.Equal(t, "p", e.Source)
+
+		time.Sleep(61 * time.Second)
+		_, ok = c.Fresh("k", time.Minute, time.Now())
+		assert.False(t, ok, "past its TTL an entry is not fresh")
+		e, ok = c.LastGood("k")
+		require.True(t, ok, "but it is still the last good answer")
+		assert.Equal(t, 2.0, e.Value)
+
+		assert.True(t, c.Delete("k"))
+		_, ok = c.LastGood("k")
+		assert.False(t, ok)
+	})
+}
+
+func TestLastGoodNeverDropsBelowCapacity(t *testing.T) {
+	// ristretto may refuse writes; the last-known-good store keeps every
+	// key up to its capacity.
+	c, err := New(Config{MaxCost: 1 << 10, LastGoodCapacity: 5000})
+	require.NoError(t, err)
+	defer c.Close()
+	now := time.Now()
+	for i := range 5000 {
+		c.Put(fmt.Sprint("k", i), Entry{Value: float64(i), StoredAt: now, ObservedAt: now}, time.Hour)
+	}
+	for i := range 5000 {
+		e, ok := c.Fresh(fmt.Sprint("k", i), time.Hour, now)
+		require.True(t, ok, "key %d", i)
+		assert.Equal(t, float64(i), e.Value)
+	}
+	assert.Equal(t, 5000, c.Len())
+
+	// At capacity a new key pushes the least recently used one out.
+	c.Put("one-more", Entry{StoredAt: now}, time.Hour)
+	assert.Equal(t, 5000, c.Len(), "capacity holds")
+	_, ok := c.LastGood("one-more")
+	assert.True(t, ok)
+}
+
+func TestLastGoodEvictsLeastRecentlyUsed(t *testing.T) {
+	c, err := New(Config{LastGoodCapacity: 3})
+	require.NoError(t, err)
+	defer c.Close()
+	now := time.Now()
+	for _, k := range []string{"a", "b", "c"} {
+		c.Put(k, Entry{StoredAt: now}, 0)
+	}
+	_, _ = c.LastGood("a") // a is now the most recent
+	c.Put("d", Entry{StoredAt: now}, 0)
+	_, ok := c.LastGood("b")
+	assert.False(t, ok, "b was the least recently used")
+	for _, k := range []string{"a", "c", "d"} {
+		_, ok := c.LastGood(k)
+		assert.True(t, ok, k)
+	}
+}
+
+func TestNewValidatesAndCloseIsIdempotent(t *testing.T) {
+	_, err := New(Config{MaxCost: -1})
+	assert.ErrorContains(t, err, "max_cost")
+	_, err = New(Config{LastGoodCapacity: -1})
+	assert.ErrorContains(t, err, "last_good_capacity")
+	c, err := New(Config{})
+	require.NoError(t, err)
+	c.Close()
+	c.Close()
+	c.Put("k", Entry{}, time.Minute)
+	_, ok := c.LastGood("k")
+	assert.False(t, ok, "a closed cache answers nothing")
+}

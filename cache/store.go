@@ -1,0 +1,34 @@
+package cache
+
+import (
+	"context"
+	"time"
+)
+
+// Store is a second-level cache shared between processes (many instances
+// of a campaign generator behind one Redis). The resolver consults it after
+// the in-process cache and before any provider, and writes every good
+// provider answer to it. A Store's failure never fails a resolve: an error
+// or a timeout (the resolver bounds each call by the caller's deadline) is
+// treated as a miss.
+//
+// Implementations must be safe for concurrent use and must return entries
+// exactly as they were set (Value, ObservedAt, StoredAt, Source,
+// Confidence, Layer); an entry that fails to decode is a miss, never a
+// zero value. Keys are the resolver's canonical keys; an implementation
+// namespaces and versions them itself.
+type Store interface {
+	// Get returns the entry stored under key, or ok false.
+	Get(ctx context.Context, key string) (e Entry, ok bool, err error)
+	// Set stores e under key for ttl (zero: no expiry).
+	Set(ctx context.Context, key string, e Entry, ttl time.Duration) error
+	// Delete removes key and reports whether it was there.
+	Delete(ctx context.Context, key string) (bool, error)
+}
+
+// Scanner is an optional capability of a Store: deleting every key for
+// which match returns true (for a person's deletion request, or
+// retention), reporting how many it deleted.
+type Scanner interface {
+	DeleteMatching(ctx context.Context, match func(key string) bool) (int, error)
+}

@@ -1,0 +1,134 @@
+package providers
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+type timeoutErr struct{}
+
+func (timeoutErr) Error() string   { return "i/o timeout" }
+func (timeoutErr) Timeout() bool   { return true }
+func (timeoutErr) Temporary() bool { return true }
+
+func TestClassify(t *testing.T) {
+	var numErr error
+	_, numErr = strconv.ParseFloat("abc", 64)
+	var synErr error = json.Unmarshal([]byte("{"), new(any))
+	tests := []struct {
+		name string
+		err  error
+		want Class
+	}{
+		{"nil", nil, Transient},
+		{"typed", Errorf(RateLimit, "slow down"), RateLimit},
+		{"wrapped typed", fmt.Errorf("call: %w", NewError(Auth, nil)), Auth},
+		{"canceled", context.Canceled, Canceled},
+		{"wrapped canceled", fmt.Errorf("x: %w", context.Canceled), Canceled},
+		{"deadline", context.DeadlineExceeded, Transient},
+		{"net timeout", &net.OpError{Op: "read", Err: timeoutErr{}}, Transient},
+		{"os deadline", os.ErrDeadlineExceeded, Transient},
+		{"refused", &net.OpError{Op: "dial", Err: &os.SyscallError{Syscall: "connect", Err: syscall.ECONNREFUSED}}, Unavailable},
+		{"dns not found", &net.DNSError{Err: "no such host", Name: "x", IsNotFound: true}, Unavailable},
+		{"json syntax", synErr, DataQuality},
+		{"number", numErr, DataQuality},
+		{"unknown", errors.New("something"), Transient},
+		{"status 429", StatusError(429, time.Second, nil), RateLimit},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, Classify(tc.err))
+		})
+	}
+}
+
+func TestClassForStatus(t *testing.T) {
+	tests := map[int]Class{
+		429: RateLimit, 401: Auth, 403: Auth, 503: Unavailable,
+		500: Transient, 502: Transient, 504: Transient, 408: Transient,
+		400: Permanent, 404: Permanent, 422: Permanent,
+		200: DataQuality, 302: DataQuality,
+	}
+	for code, want := range tests {
+		assert.Equal(t, want, ClassForStatus(code), "status %d", code)
+	}
+}
+
+func TestRecoveryPerClass(t *testing.T) {
+	want := map[Class]Recovery{
+		Transient:   RetryWithBackoff,
+		Auth:        RefreshThenRetry,
+		RateLimit:   WaitThenRetry,
+		DataQuality: FallbackToOther,
+		Unavailable: OpenBreakerAndFallback,
+		Permanent:   FallbackNow,
+		Canceled:    Stop,
+	}
+	for _, c := range Classes {
+		assert.Equal(t, want[c], c.Recovery(), c.String())
+	}
+	assert.True(t, Transient.Retryable())
+	assert.True(t, RateLimit.Retryable())
+	assert.True(t, Auth.Retryable())
+	assert.False(t, DataQuality.Retryable())
+	assert.False(t, Unavailable.Retryable())
+	assert.False(t, Permanent.Retryable())
+	assert.False(t, Permanent.ProviderFault())
+	assert.False(t, Canceled.ProviderFault())
+	assert.True(t, Unavailable.ProviderFault())
+}
+
+func TestErrorMatchesSentinelsAndUnwraps(t *testing.T) {
+	cause := errors.New("quota")
+	err := fmt.Errorf("fetch: %w", &Error{Class: RateLimit, Err: cause, RetryAfter: 2 * time.Second, StatusCode: 429})
+	assert.ErrorIs(t, err, ErrRateLimit)
+	assert.NotErrorIs(t, err, ErrTransient)
+	assert.ErrorIs(t, err, cause)
+	assert.Equal(t, 2*time.Second, RetryAfter(err))
+	assert.Equal(t, "fetch: providers: rate_limit (status 429) (retry after 2s): quota", err.Error())
+	assert.Zero(t, RetryAfter(errors.New("x")))
+}
+
+func TestClassText(t *testing.T) {
+	for _, c := range Classes {
+		b, err := c.MarshalText()
+		require.NoError(t, err)
+		var back Class
+		require.NoError(t, back.UnmarshalText(b))
+		assert.Equal(t, c, back)
+	}
+	_, err := ParseClass("flaky")
+	assert.ErrorContains(t, err, `unknown error class "flaky"`)
+	_, err = Class(99).MarshalText()
+	assert.Error(t, err)
+	assert.Equal(t, "class(99)", Class(99).String())
+}
+
+func TestSecretNeverPrints(t *testing.T) {
+	s := NewSecret("sk-live-1234")
+	req := Request{DataType: "cpc", Credential: s}
+	for _, out := range []string{
+		s.String(), fmt.Sprint(s), fmt.Sprintf("%v %+v %#v %s %q %x", s, s, s, s, s, s),
+		fmt.Sprintf("%+v", req), fmt.Sprintf("%#v", req),
+	} {
+		assert.NotContains(t, out, "sk-live-1234")
+	}
+	b, err := json.Marshal(req)
+	require.NoError(t, err)
+	assert.NotContains(t, string(b), "sk-live-1234")
+	assert.Contains(t, string(b), Redacted)
+	assert.Equal(t, "sk-live-1234", s.Reveal())
+	assert.False(t, s.IsZero())
+	assert.True(t, Secret{}.IsZero())
+}

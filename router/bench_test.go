@@ -1,0 +1,135 @@
+package router
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// benchSetup returns a tracker with n providers whose windows are full, the
+// router, and one candidate per provider.
+func benchSetup(b *testing.B, n int) (*Tracker, *Router, []Candidate, time.Time) {
+	b.Helper()
+	tr := newTracker(b, Config{})
+	r := newRouter(b, Config{})
+	rng := rand.New(rand.NewPCG(7, uint64(n)))
+	cands := make([]Candidate, n)
+	at := t0
+	for i := range cands {
+		name := fmt.Sprintf("provider-%02d", i)
+		if err := tr.Register(Profile{Name: name, Confidence: 0.5 + rng.Float64()/2, ExpectedLatency: time.Duration(50+rng.IntN(200)) * time.Millisecond}); err != nil {
+			b.Fatal(err)
+		}
+		for range DefaultWindow {
+			at = at.Add(time.Millisecond)
+			o := ok(at, time.Duration(20+rng.IntN(300))*time.Millisecond)
+			if rng.IntN(10) == 0 {
+				o = fail(at, "transient")
+			}
+			tr.Record(name, "cpc", o)
+		}
+		cands[i] = Candidate{Name: name, Order: i, Cost: float64(rng.IntN(3)) * 0.005, Capacity: rng.Float64(), Serves: true}
+	}
+	return tr, r, cands, at
+}
+
+// BenchmarkRouterPick measures what the resolver does per resolve to choose
+// a provider: refresh every candidate's View from the tracker, then rank.
+// It must not allocate.
+func BenchmarkRouterPick(b *testing.B) {
+	for _, n := range []int{2, 8, 32} {
+		b.Run(fmt.Sprintf("candidates=%d", n), func(b *testing.B) {
+			tr, r, cands, now := benchSetup(b, n)
+			ranked := make([]Ranked, 0, n)
+			b.ReportAllocs()
+			for b.Loop() {
+				for i := range cands {
+					cands[i].View = tr.View(cands[i].Name, "cpc", now)
+				}
+				ranked = r.Rank(cands, 1, now, ranked[:0])
+			}
+			if len(ranked) == 0 {
+				b.Fatal("nothing ranked")
+			}
+		})
+	}
+}
+
+// BenchmarkRouterRank measures the ranking alone, views given.
+func BenchmarkRouterRank(b *testing.B) {
+	for _, n := range []int{2, 8, 32} {
+		b.Run(fmt.Sprintf("candidates=%d", n), func(b *testing.B) {
+			tr, r, cands, now := benchSetup(b, n)
+			for i := range cands {
+				cands[i].View = tr.View(cands[i].Name, "cpc", now)
+			}
+			ranked := make([]Ranked, 0, n)
+			b.ReportAllocs()
+			for b.Loop() {
+				ranked = r.Rank(cands, 1, now, ranked[:0])
+			}
+		})
+	}
+}
+
+// BenchmarkTrackerRecord measures recording one outcome (provider and
+// provider × data type windows).
+func BenchmarkTrackerRecord(b *testing.B) {
+	b.Run("serial", func(b *testing.B) {
+		tr, _, _, now := benchSetup(b, 1)
+		o := ok(now, 120*time.Millisecond)
+		b.ReportAllocs()
+		for b.Loop() {
+			o.At = o.At.Add(time.Millisecond)
+			tr.Record("provider-00", "cpc", o)
+		}
+	})
+	b.Run("parallel", func(b *testing.B) {
+		tr, _, cands, now := benchSetup(b, 8)
+		var next atomic.Int64
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			name := cands[int(next.Add(1))%len(cands)].Name
+			o := ok(now, 120*time.Millisecond)
+			for pb.Next() {
+				o.At = o.At.Add(time.Millisecond)
+				tr.Record(name, "cpc", o)
+			}
+		})
+	})
+}
+
+// BenchmarkTrackerRecordView measures a Record followed by a View of the
+// same provider: the amortised cost of keeping the cached percentiles
+// fresh is paid here.
+func BenchmarkTrackerRecordView(b *testing.B) {
+	tr, _, _, now := benchSetup(b, 1)
+	o := ok(now, 120*time.Millisecond)
+	b.ReportAllocs()
+	for b.Loop() {
+		o.At = o.At.Add(time.Millisecond)
+		o.Latency = 20*time.Millisecond + time.Duration(o.At.UnixNano()%300)*time.Millisecond
+		tr.Record("provider-00", "cpc", o)
+		_ = tr.View("provider-00", "cpc", o.At)
+	}
+}
+
+// BenchmarkTrackerHealth measures the dashboard report.
+func BenchmarkTrackerHealth(b *testing.B) {
+	tr, _, _, now := benchSetup(b, 1)
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = tr.Health("provider-00", now)
+	}
+}
+
+// BenchmarkTrackerView measures one View of a provider × data type.
+func BenchmarkTrackerView(b *testing.B) {
+	tr, _, cands, now := benchSetup(b, 1)
+	b.ReportAllocs()
+	for b.Loop() {
+		cands[0].View = tr.View(cands[0].Name, "cpc", now)
+	}
+}

@@ -1,0 +1,91 @@
+// Package router tracks the health of strata's providers and ranks them for
+// each resolve.
+//
+// It has two halves. A Tracker is fed the outcome of every attempt the
+// resolver makes (Record) and keeps, per provider and per provider × data
+// type, a sliding window of recent outcomes. From it come the hot-path View
+// (health score, status, quality, latency, p95, quota) and the dashboard's
+// Health report. A Router turns the resolver's candidates — each a View plus
+// what the resolver knows of the provider's breaker, rate limiter and cost —
+// into a ranking by source score, leaving out those that may not be called.
+// Scoring is a pure function of the candidates, the remaining budget and
+// now, so it is cheap and testable; it does not allocate.
+//
+// Package router imports nothing else from strata. Package fallback owns
+// the Tracker and the Router: it records the outcomes that are a
+// provider's doing (successes and provider faults, not the caller's
+// cancellations), builds one Candidate per provider of the tier from
+// Tracker.View, its breaker and its limiter, and calls Router.Rank. The
+// provider at the head of the ranking is called first, and the next one is
+// the hedge, launched after the first one's View.P95.
+//
+// # Metrics
+//
+// Each window holds the last Config.Window outcomes (and, with
+// Config.WindowDuration, none older than that). Over it the tracker keeps:
+// the success rate (OK outcomes over all), the error rate by class, data
+// quality (valid responses over responses, a response being an outcome that
+// is OK, Valid, or of class DataQualityClass), latency percentiles p50, p95
+// and p99 of responses (nearest rank, cached and recomputed lazily every
+// Config.PercentileEvery changes), and uptime. Over all time it keeps an
+// EWMA of response latency (smoothing Config.EWMAAlpha), request and
+// success counts, and cost. The provider's last reported Quota is kept
+// until its Reset, or for Config.QuotaStaleAfter when it has none.
+//
+// # Uptime
+//
+// A provider is in an outage from the Config.OutageStreak-th consecutive
+// unanswered failure (a failure that is not a data-quality failure: the
+// provider did not answer at all) until its next response. Uptime is the
+// share of the window's time — from its oldest outcome to now — that the
+// provider was not in an outage. A provider in an outage is down until
+// now, so its uptime keeps falling until it answers again.
+//
+// # Cold start
+//
+// A provider with no history is not scored from zero. Its Profile supplies
+// a prior worth k = Config.PriorWeight pseudo-observations, blended with
+// the window's n observations:
+//
+//	success = (k·Confidence + successes) / (k + n)
+//	quality = (k·Confidence + valid responses) / (k + responses)
+//	latency = (k·ExpectedLatency + m·EWMA) / (k + m), m = responses in the window
+//
+// so a new provider starts at its configured confidence and expected
+// latency and moves towards what is observed as outcomes arrive (half-way
+// after k outcomes). A provider × data type window blends the same way, its
+// prior being the profile blended with the provider's outcomes for other
+// data types (their latency taken as the provider's EWMA), so a data type
+// the provider has not served yet starts from what is known of the
+// provider, and no outcome is counted twice. Uptime and P95 with no
+// observation are those of the level above (1, and unknown, for a
+// provider).
+//
+// # Health score
+//
+// The health score, in [0, 1], is the weighted sum, with the normalised
+// Config.HealthWeights (defaults in parentheses), of:
+//
+//   - the estimated success rate (0.40);
+//   - the latency factor, ExpectedLatency / estimated latency clipped to
+//     [0, 1]: 1 while the provider is as fast as its profile says (0.15);
+//   - the estimated data quality (0.20);
+//   - uptime (0.15);
+//   - the provider-reported quota ratio, View.QuotaRatio (0.10).
+//
+// The status is HEALTHY at or above Config.Thresholds.Healthy (0.9),
+// DEGRADED at or above Degraded (0.7), UNHEALTHY at or above Unhealthy
+// (0.5), and CRITICAL below. A provider that has stopped answering keeps
+// only its latency, quality and quota terms (0.45 at most with the default
+// weights) and what is left of its success-rate prior, so it sinks to
+// CRITICAL as its failures fill the window.
+//
+// # Source score
+//
+// Router.Score documents the source score: health 0.30, quality 0.25,
+// performance 0.20, capacity 0.15 and cost 0.10 by default
+// (Config.ScoreWeights). A candidate whose breaker is open, who has no
+// capacity, whose call costs more than the remaining budget, or who does
+// not serve the data type is not ranked at all (Router.Eligibility says
+// which). Ties break by configured order, then name.
+package router

@@ -1,0 +1,158 @@
+package router
+
+import "time"
+
+// Health is the full report of one provider's health, for dashboards. It
+// marshals to JSON with stable snake_case names; durations are integer
+// nanoseconds (the _ns suffix says so).
+//
+// Score and Status are those of the provider's View. The rates (success,
+// error, quality) and Latency are what the window observed; while the
+// window is empty they are the tracker's estimates instead (the profile's
+// prior), and ErrorRates is empty.
+type Health struct {
+	// Provider is the provider's name.
+	Provider string `json:"provider"`
+	// DataType is the data type of a per-data-type report; empty for the
+	// provider's own.
+	DataType string `json:"data_type,omitempty"`
+	// Status grades Score.
+	Status Status `json:"status"`
+	// Score is the health score in [0, 1].
+	Score float64 `json:"score"`
+	// Requests is the number of outcomes ever recorded.
+	Requests int64 `json:"requests"`
+	// Successes is how many of them were OK.
+	Successes int64 `json:"successes"`
+	// Samples is the number of outcomes in the window.
+	Samples int `json:"samples"`
+	// SuccessRate is the share of the window's outcomes that were OK.
+	SuccessRate float64 `json:"success_rate"`
+	// ErrorRate is 1 − SuccessRate.
+	ErrorRate float64 `json:"error_rate"`
+	// ErrorRates is the share of the window's outcomes that failed, by
+	// error class ("unknown" for a failure recorded without a class).
+	// Never nil.
+	ErrorRates map[string]float64 `json:"error_rates"`
+	// Quality is the share of the window's responses that passed
+	// validation.
+	Quality float64 `json:"quality"`
+	// Latency is the EWMA of response latencies.
+	Latency time.Duration `json:"latency_ewma_ns"`
+	// P50, P95 and P99 are percentiles (nearest rank) of the window's
+	// response latencies; zero when it has none.
+	P50 time.Duration `json:"p50_ns"`
+	P95 time.Duration `json:"p95_ns"`
+	P99 time.Duration `json:"p99_ns"`
+	// Uptime is the share of the window's time the provider was not in an
+	// outage (see the package doc, "Uptime").
+	Uptime float64 `json:"uptime"`
+	// TotalCost is the money spent on the provider (or on this data type),
+	// the sum of the recorded outcomes' Cost.
+	TotalCost float64 `json:"total_cost"`
+	// CostByDataType splits the provider's TotalCost by data type; it
+	// leaves out outcomes recorded without a data type.
+	CostByDataType map[string]float64 `json:"cost_by_data_type,omitempty"`
+	// Quota is the provider's last reported quota while it is believed
+	// (see View.QuotaUntil); nil otherwise.
+	Quota *Quota `json:"quota,omitempty"`
+	// QuotaRatio is View.QuotaRatio at the time of the report.
+	QuotaRatio float64 `json:"quota_ratio"`
+	// DataTypes holds the per-data-type reports of a provider's report.
+	DataTypes map[string]Health `json:"data_types,omitempty"`
+}
+
+// Health returns the full health report of provider as of now, with one
+// report per data type it has served. It recomputes the latency
+// percentiles exactly. A provider the tracker does not know gets the report
+// of a new provider with the default profile.
+func (t *Tracker) Health(provider string, now time.Time) Health {
+	e := t.lookup(provider)
+	if e == nil {
+		v := t.View(provider, "", now)
+		h := Health{Provider: provider, ErrorRates: map[string]float64{}}
+		h.fromView(&v, now)
+		h.SuccessRate, h.ErrorRate, h.Quality, h.Latency = v.SuccessRate, 1-v.SuccessRate, v.Quality, v.Latency
+		return h
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.health(now, &t.s)
+}
+
+// Snapshot returns the health report of every provider the tracker knows,
+// sorted by name.
+func (t *Tracker) Snapshot(now time.Time) []Health {
+	names := t.Providers()
+	out := make([]Health, 0, len(names))
+	for _, n := range names {
+		out = append(out, t.Health(n, now))
+	}
+	return out
+}
+
+// health builds the report. It requires e.mu held.
+func (e *entry) health(now time.Time, st *settings) Health {
+	nowN := now.UnixNano()
+	e.all.expire(nowN, st)
+	e.all.percentiles(true, st.pctEvery)
+	v := e.view("", now, st)
+	h := Health{Provider: e.name}
+	h.fromView(&v, now)
+	e.all.observe(&h, &v)
+	if len(e.types) > 0 {
+		h.DataTypes = make(map[string]Health, len(e.types))
+		h.CostByDataType = make(map[string]float64, len(e.types))
+		for dt, ts := range e.types {
+			ts.expire(nowN, st)
+			ts.percentiles(true, st.pctEvery)
+			tv := e.view(dt, now, st)
+			th := Health{Provider: e.name, DataType: dt}
+			th.fromView(&tv, now)
+			ts.observe(&th, &tv)
+			h.DataTypes[dt] = th
+			h.CostByDataType[dt] = ts.cost
+		}
+	}
+	return h
+}
+
+// fromView copies the view's score, status and quota into h.
+func (h *Health) fromView(v *View, now time.Time) {
+	h.Score, h.Status = v.Score, v.Status
+	h.Uptime = v.Uptime
+	h.QuotaRatio = v.QuotaRatio(now)
+	if !v.QuotaUntil.IsZero() && now.Before(v.QuotaUntil) {
+		q := v.Quota
+		h.Quota = &q
+	}
+}
+
+// observe fills h's window observations, falling back to v's estimates
+// while the window is empty. Percentiles must be fresh.
+func (s *series) observe(h *Health, v *View) {
+	h.Requests, h.Successes, h.Samples = s.requests, s.successes, s.c.n
+	h.TotalCost = s.cost
+	h.P50, h.P95, h.P99 = time.Duration(s.p50), time.Duration(s.p95), time.Duration(s.p99)
+	h.ErrorRates = map[string]float64{}
+	h.SuccessRate, h.Quality, h.Latency = v.SuccessRate, v.Quality, v.Latency
+	if s.c.answered > 0 {
+		h.Latency = time.Duration(s.ewma)
+	}
+	if s.c.n > 0 {
+		n := float64(s.c.n)
+		h.SuccessRate = float64(s.c.ok) / n
+		s.each(func(sl *slot) {
+			if !sl.ok {
+				h.ErrorRates[sl.class]++
+			}
+		})
+		for c, k := range h.ErrorRates {
+			h.ErrorRates[c] = k / n
+		}
+	}
+	if s.c.answered > 0 {
+		h.Quality = float64(s.c.valid) / float64(s.c.answered)
+	}
+	h.ErrorRate = 1 - h.SuccessRate
+}

@@ -1,0 +1,264 @@
+package router
+
+import (
+	"cmp"
+	"math"
+	"slices"
+	"strconv"
+	"time"
+)
+
+// Unlimited is the budget that never runs out: pass it to Rank, Pick, Score
+// and Eligibility when the resolve has no money budget. Any budget at or
+// above it, including +Inf, is unlimited.
+const Unlimited = math.MaxFloat64
+
+// Candidate is one provider the resolver may call for a data type, with
+// what the resolver knows of it beside its health: its breaker, its rate
+// limiter and its configured cost. The zero Candidate is not eligible (it
+// serves nothing and has no capacity).
+type Candidate struct {
+	// Name is the provider's name; it breaks ties after Order.
+	Name string
+	// Order is the provider's configured position; a lower Order wins a
+	// tie of scores.
+	Order int
+	// View is the provider's health view for the data type, from
+	// Tracker.View at the same now.
+	View View
+	// Cost is what one call costs, in the budget's money unit.
+	Cost float64
+	// BreakerOpen reports that the provider's circuit breaker is open.
+	BreakerOpen bool
+	// Capacity is the share of the resolver's rate limit for the provider
+	// still available, in [0, 1]; 0 means none is left. A resolver that
+	// does not rate-limit the provider passes 1.
+	Capacity float64
+	// Serves reports that the provider serves the data type.
+	Serves bool
+}
+
+// Eligibility says whether a candidate may be called, or why not.
+type Eligibility uint8
+
+// The eligibility verdicts, in the order Router.Eligibility checks them.
+const (
+	// Eligible: the candidate may be called.
+	Eligible Eligibility = iota
+	// NotServed: the provider does not serve the data type.
+	NotServed
+	// BreakerOpen: the provider's circuit breaker is open.
+	BreakerOpen
+	// NoCapacity: the resolver's rate limiter has no capacity left for the
+	// provider, or the provider reported a quota with nothing remaining
+	// (View.QuotaRatio is 0).
+	NoCapacity
+	// OverBudget: one call costs more than the remaining budget.
+	OverBudget
+
+	numEligibilities
+)
+
+var eligibilityNames = [numEligibilities]string{"eligible", "not_served", "breaker_open", "no_capacity", "over_budget"}
+
+// String returns the verdict's name ("over_budget").
+func (e Eligibility) String() string {
+	if e < numEligibilities {
+		return eligibilityNames[e]
+	}
+	return "eligibility(" + strconv.Itoa(int(e)) + ")"
+}
+
+// MarshalText encodes the verdict as its name.
+func (e Eligibility) MarshalText() ([]byte, error) { return []byte(e.String()), nil }
+
+// Ranked is one eligible candidate in a ranking: its index in the slice
+// given to Rank, and its source score.
+type Ranked struct {
+	// Index is the candidate's index in the slice given to Rank.
+	Index int
+	// Score is its source score (see Router.Score).
+	Score float64
+}
+
+// Router ranks candidate providers by their source score (see Score). It is
+// immutable once built, so it is safe for concurrent use, and its methods
+// are pure functions of their arguments.
+type Router struct {
+	weights          ScoreWeights
+	referenceLatency float64 // nanoseconds
+	referenceCost    float64
+}
+
+// NewRouter returns a Router configured by cfg (ScoreWeights,
+// ReferenceLatency and ReferenceCost). It returns an error wrapping
+// ErrInvalidConfig, naming the field, when cfg is invalid.
+func NewRouter(cfg Config) (*Router, error) {
+	s, err := cfg.resolve()
+	if err != nil {
+		return nil, err
+	}
+	return &Router{weights: s.score, referenceLatency: float64(s.referenceLatency), referenceCost: s.referenceCost}, nil
+}
+
+// Weights returns the normalised score weights the router uses.
+func (r *Router) Weights() ScoreWeights { return r.weights }
+
+// Eligibility returns whether c may be called with the remaining budget at
+// now, or the first reason it may not, checked in this order: it does not
+// serve the data type, its breaker is open, it has no capacity (its
+// Capacity is not positive, or its View reports an exhausted quota at
+// now), or its Cost is over budget. A negative or NaN budget is an
+// exhausted one (only free providers are eligible); Unlimited or +Inf is no
+// budget at all.
+func (r *Router) Eligibility(c Candidate, budget float64, now time.Time) Eligibility {
+	return eligibility(&c, budget, now)
+}
+
+func eligibility(c *Candidate, budget float64, now time.Time) Eligibility {
+	switch {
+	case !c.Serves:
+		return NotServed
+	case c.BreakerOpen:
+		return BreakerOpen
+	case !(c.Capacity > 0) || c.View.QuotaRatio(now) <= 0:
+		return NoCapacity
+	case !(c.Cost <= sanitiseBudget(budget)):
+		return OverBudget
+	}
+	return Eligible
+}
+
+func sanitiseBudget(b float64) float64 {
+	if !(b >= 0) {
+		return 0
+	}
+	return b
+}
+
+// Score returns c's source score in [0, 1], as of now with the remaining
+// budget, whether or not c is eligible:
+//
+//	score = Health·h + Quality·q + Performance·p + Capacity·c + Cost·k
+//
+// with the normalised ScoreWeights and the factors, each in [0, 1]:
+//
+//   - h, the health score View.Score;
+//   - q, the data quality View.Quality;
+//   - p = L / (L + latency), latency being View.Latency and L
+//     Config.ReferenceLatency: 1 for an instant provider, 0.5 at L, falling
+//     towards 0 as it slows; it compares providers on one scale;
+//   - c = min(Capacity, View.QuotaRatio(now)): the tighter of the
+//     resolver's limiter and the provider's own quota;
+//   - k = C / (C + cost) × (1 − cost/budget), cost being Candidate.Cost
+//     and C Config.ReferenceCost: 1 for a free provider, 0.5 at C with no
+//     budget, and lower as a call takes a larger share of what is left of
+//     the budget, so cheaper sources win more often as the budget drains.
+//     With an Unlimited budget the second term is 1; a cost over the budget
+//     makes it 0.
+//
+// Score is pure and does not allocate.
+func (r *Router) Score(c Candidate, budget float64, now time.Time) float64 {
+	return r.score(&c, budget, now)
+}
+
+func (r *Router) score(c *Candidate, budget float64, now time.Time) float64 {
+	w := &r.weights
+	v := &c.View
+	capacity := min(clamp01(c.Capacity), v.QuotaRatio(now))
+	s := w.Health*clamp01(v.Score) +
+		w.Quality*clamp01(v.Quality) +
+		w.Performance*r.performance(v.Latency) +
+		w.Capacity*capacity +
+		w.Cost*r.costFactor(c.Cost, budget)
+	return clamp01(s)
+}
+
+// performance is L / (L + latency).
+func (r *Router) performance(latency time.Duration) float64 {
+	lat := max(float64(latency), 0)
+	return r.referenceLatency / (r.referenceLatency + lat)
+}
+
+// costFactor is C / (C + cost) × (1 − cost/budget).
+func (r *Router) costFactor(cost, budget float64) float64 {
+	if cost <= 0 {
+		return 1 // free (or nonsense): nothing to weigh
+	}
+	if math.IsNaN(cost) || math.IsInf(cost, 1) {
+		return 0
+	}
+	f := r.referenceCost / (r.referenceCost + cost)
+	if b := sanitiseBudget(budget); b < Unlimited {
+		f *= clamp01(1 - cost/b) // b = 0 gives 1 − Inf: clamped to 0
+	}
+	return f
+}
+
+// Rank appends to dst the eligible candidates of cands (see Eligibility),
+// best first, and returns the extended slice. Candidates are ordered by
+// Score, descending; equal scores by Order, then Name, then index in
+// cands, so the ranking is deterministic. Rank does not allocate when dst
+// has room for the eligible candidates: pass dst[:0] of a reused slice.
+func (r *Router) Rank(cands []Candidate, budget float64, now time.Time, dst []Ranked) []Ranked {
+	base := len(dst)
+	for i := range cands {
+		c := &cands[i]
+		if eligibility(c, budget, now) != Eligible {
+			continue
+		}
+		dst = append(dst, Ranked{Index: i, Score: r.score(c, budget, now)})
+	}
+	out := dst[base:]
+	if len(out) <= 12 {
+		// Insertion sort: the common case is a handful of candidates.
+		for i := 1; i < len(out); i++ {
+			for j := i; j > 0 && better(out[j], out[j-1], cands); j-- {
+				out[j], out[j-1] = out[j-1], out[j]
+			}
+		}
+	} else {
+		slices.SortFunc(out, func(a, b Ranked) int { return compareRanked(a, b, cands) })
+	}
+	return dst
+}
+
+// Pick returns the index in cands of the best eligible candidate, the one
+// Rank would put first, and false when none is eligible. It does not
+// allocate.
+func (r *Router) Pick(cands []Candidate, budget float64, now time.Time) (int, bool) {
+	best, found := Ranked{Index: -1}, false
+	for i := range cands {
+		c := &cands[i]
+		if eligibility(c, budget, now) != Eligible {
+			continue
+		}
+		x := Ranked{Index: i, Score: r.score(c, budget, now)}
+		if !found || better(x, best, cands) {
+			best, found = x, true
+		}
+	}
+	return best.Index, found
+}
+
+// better reports whether a ranks before b.
+func better(a, b Ranked, cands []Candidate) bool { return compareRanked(a, b, cands) < 0 }
+
+// compareRanked orders by score descending, then Order, Name and index
+// ascending.
+func compareRanked(a, b Ranked, cands []Candidate) int {
+	if a.Score != b.Score {
+		if a.Score > b.Score {
+			return -1
+		}
+		return 1
+	}
+	ca, cb := &cands[a.Index], &cands[b.Index]
+	if c := cmp.Compare(ca.Order, cb.Order); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(ca.Name, cb.Name); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.Index, b.Index)
+}

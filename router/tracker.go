@@ -1,0 +1,227 @@
+package router
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"sync"
+	"time"
+)
+
+// Profile is the static configuration of a provider: what is believed about
+// it before anything has been observed. The Tracker starts a new provider
+// from it (see the package doc, "Cold start").
+type Profile struct {
+	// Name identifies the provider; it must not be empty.
+	Name string `yaml:"name"`
+	// Confidence, in (0, 1], is the prior for the provider's success rate
+	// and data quality. Zero means Config.DefaultConfidence.
+	Confidence float64 `yaml:"confidence"`
+	// ExpectedLatency is the prior for the provider's latency and the
+	// reference of the latency metric of its health score. Zero means
+	// Config.ReferenceLatency.
+	ExpectedLatency time.Duration `yaml:"expected_latency"`
+	// Cost is the configured money cost of one call; the Tracker reports
+	// it in View.Cost. It must be finite and not negative.
+	Cost float64 `yaml:"cost"`
+}
+
+// Outcome is the result of one attempt against a provider, as the resolver
+// saw it. Record only outcomes that are the provider's doing: a success, or
+// a failure that counts against the provider (not a caller's cancellation,
+// not the caller's bad request).
+type Outcome struct {
+	// At is when the attempt ended. The zero time means time.Now().
+	At time.Time
+	// Latency is how long the attempt took.
+	Latency time.Duration
+	// OK reports that the attempt succeeded: the resolver accepted the
+	// value.
+	OK bool
+	// Class names the error class of a failed attempt ("transient",
+	// "data_quality", ...; see DataQualityClass); "" when OK. A failure
+	// with no class is counted as "unknown".
+	Class string
+	// Valid reports that the provider answered and the answer passed
+	// validation. An outcome is a response — it counts for data quality and
+	// its latency counts for the latency metrics — when it is OK, Valid,
+	// or of class DataQualityClass; a response that is not Valid is
+	// garbage and lowers data quality.
+	Valid bool
+	// Cost is the money the attempt cost; it adds to the provider's total.
+	Cost float64
+	// Quota is the provider's own report of its remaining quota, taken from
+	// the response (rate-limit headers); nil when it did not say.
+	Quota *Quota
+}
+
+// Quota is a provider's remaining request allowance as the provider itself
+// reports it (X-RateLimit-Limit, -Remaining and -Reset).
+type Quota struct {
+	// Limit is the allowance per window; zero means unknown.
+	Limit int64 `json:"limit"`
+	// Remaining is what is left of it in the current window.
+	Remaining int64 `json:"remaining"`
+	// Reset is when the window renews; the zero time means unknown.
+	Reset time.Time `json:"reset,omitzero"`
+}
+
+// Tracker keeps the health of every provider: a sliding window of recent
+// outcomes per provider and per provider × data type, from which it derives
+// success and error rates, data quality, latency (EWMA and percentiles),
+// uptime, and the provider-reported quota. It is safe for concurrent use;
+// each provider has its own lock, so recording one provider never waits on
+// another.
+type Tracker struct {
+	s settings
+
+	mu      sync.RWMutex
+	entries map[string]*entry
+}
+
+// entry is one provider's state.
+type entry struct {
+	mu       sync.Mutex
+	name     string
+	profile  Profile // defaults applied
+	all      *series
+	types    map[string]*series
+	quota    Quota
+	quotaAt  time.Time
+	hasQuota bool
+}
+
+// NewTracker returns a Tracker configured by cfg. It returns an error
+// wrapping ErrInvalidConfig, naming the field, when cfg is invalid.
+func NewTracker(cfg Config) (*Tracker, error) {
+	s, err := cfg.resolve()
+	if err != nil {
+		return nil, err
+	}
+	return &Tracker{s: s, entries: make(map[string]*entry)}, nil
+}
+
+// Validate reports whether cfg is valid, with the error NewTracker and
+// NewRouter would return.
+func (cfg Config) Validate() error {
+	_, err := cfg.resolve()
+	return err
+}
+
+// Register adds a provider, or replaces the profile of one already known
+// (keeping its history). It returns an error wrapping ErrInvalidProfile,
+// naming the field, when p is invalid.
+func (t *Tracker) Register(p Profile) error {
+	p, err := t.s.profile(p)
+	if err != nil {
+		return err
+	}
+	t.mu.Lock()
+	e := t.entries[p.Name]
+	if e == nil {
+		t.entries[p.Name] = t.newEntry(p)
+		t.mu.Unlock()
+		return nil
+	}
+	t.mu.Unlock()
+	e.mu.Lock()
+	e.profile = p
+	e.mu.Unlock()
+	return nil
+}
+
+// profile validates p and applies the defaults.
+func (s *settings) profile(p Profile) (Profile, error) {
+	if p.Name == "" {
+		return p, profileError("name", "must not be empty")
+	}
+	if p.Confidence == 0 {
+		p.Confidence = s.confidence
+	}
+	if !(p.Confidence > 0 && p.Confidence <= 1) {
+		return p, profileError("confidence", fmt.Sprintf("must be in (0, 1], got %v", p.Confidence))
+	}
+	switch {
+	case p.ExpectedLatency < 0:
+		return p, profileError("expected_latency", "must not be negative, got "+p.ExpectedLatency.String())
+	case p.ExpectedLatency == 0:
+		p.ExpectedLatency = s.referenceLatency
+	}
+	if !(p.Cost >= 0) || math.IsInf(p.Cost, 0) {
+		return p, profileError("cost", fmt.Sprintf("must be finite and not negative, got %v", p.Cost))
+	}
+	return p, nil
+}
+
+func (t *Tracker) newEntry(p Profile) *entry {
+	return &entry{name: p.Name, profile: p, all: newSeries(t.s.window), types: make(map[string]*series)}
+}
+
+// lookup returns the provider's entry, or nil.
+func (t *Tracker) lookup(provider string) *entry {
+	t.mu.RLock()
+	e := t.entries[provider]
+	t.mu.RUnlock()
+	return e
+}
+
+// lookupOrCreate returns the provider's entry, creating it with the default
+// profile when the provider was never registered.
+func (t *Tracker) lookupOrCreate(provider string) *entry {
+	if e := t.lookup(provider); e != nil {
+		return e
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	e := t.entries[provider]
+	if e == nil {
+		e = t.newEntry(t.s.defaultProfile(provider))
+		t.entries[provider] = e
+	}
+	return e
+}
+
+func (s *settings) defaultProfile(name string) Profile {
+	return Profile{Name: name, Confidence: s.confidence, ExpectedLatency: s.referenceLatency}
+}
+
+// Record adds the outcome of one attempt against provider for dataType to
+// the provider's window and, when dataType is not empty, to the provider ×
+// data type window. A provider never registered is added with the default
+// profile (Config.DefaultConfidence and Config.ReferenceLatency). Record
+// never fails: a negative latency counts as zero, a negative or non-finite
+// cost as nothing.
+func (t *Tracker) Record(provider, dataType string, o Outcome) {
+	if o.At.IsZero() {
+		o.At = time.Now()
+	}
+	at := o.At.UnixNano()
+	e := t.lookupOrCreate(provider)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var ts *series
+	if dataType != "" {
+		ts = e.types[dataType]
+		if ts == nil {
+			ts = newSeries(t.s.window)
+			e.types[dataType] = ts
+		}
+		ts.add(&o, at, nil, &t.s)
+	}
+	e.all.add(&o, at, ts, &t.s)
+	if o.Quota != nil && (!e.hasQuota || !o.At.Before(e.quotaAt)) {
+		e.quota, e.quotaAt, e.hasQuota = *o.Quota, o.At, true
+	}
+}
+
+// Providers returns the names of the providers the tracker knows, sorted.
+func (t *Tracker) Providers() []string {
+	t.mu.RLock()
+	names := make([]string, 0, len(t.entries))
+	for n := range t.entries {
+		names = append(names, n)
+	}
+	t.mu.RUnlock()
+	slices.Sort(names)
+	return names
+}

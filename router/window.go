@@ -1,0 +1,307 @@
+package router
+
+import (
+	"math"
+	"slices"
+)
+
+// DataQualityClass is the error class name of a provider that answered with
+// something unusable. It matches the name of providers.DataQuality. An
+// outcome of this class counts as a response (an invalid one) for data
+// quality, and does not count towards an outage for uptime.
+const DataQualityClass = "data_quality"
+
+// unknownClass names the class of a failed outcome recorded without one.
+const unknownClass = "unknown"
+
+// slot is one outcome in a series' window.
+type slot struct {
+	at       int64 // unix nanoseconds
+	lat      int64 // nanoseconds; meaningful when answered
+	gap      int64 // time the provider was down between the previous outcome and this one
+	class    string
+	owner    *series // in a provider's window: the data type's series the outcome also went to, or nil
+	ok       bool
+	valid    bool
+	answered bool
+}
+
+// counts are sums over a set of outcomes.
+type counts struct {
+	n        int // outcomes
+	ok       int // OK outcomes
+	answered int // responses: OK, Valid, or of class DataQualityClass
+	valid    int // responses that passed validation
+}
+
+func (c *counts) add(sl *slot, d int) {
+	c.n += d
+	if sl.ok {
+		c.ok += d
+	}
+	if sl.answered {
+		c.answered += d
+	}
+	if sl.valid {
+		c.valid += d
+	}
+}
+
+func (c counts) minus(d counts) counts {
+	return counts{n: max(c.n-d.n, 0), ok: max(c.ok-d.ok, 0), answered: max(c.answered-d.answered, 0), valid: max(c.valid-d.valid, 0)}
+}
+
+// series is the sliding window and the running statistics of one provider,
+// or of one provider × data type. It is not safe for concurrent use: the
+// Tracker guards each one with its entry's mutex.
+type series struct {
+	ring []slot // fixed length: the window size
+	head int    // index of the oldest slot
+	c    counts // over the window; c.n slots are in use
+
+	// inParent counts this data type's outcomes that are in its provider's
+	// window, so the provider's estimate can be taken without them.
+	inParent counts
+
+	downSum int64 // sum of gap over every slot but the oldest
+
+	// State carried across the window.
+	streak  int  // consecutive unanswered failures
+	down    bool // in an outage after the latest outcome
+	lastAt  int64
+	hasLast bool
+	ewma    float64 // nanoseconds
+	hasEWMA bool
+
+	// Lifetime totals.
+	requests, successes int64
+	cost                float64
+
+	// Cached latency percentiles over the window.
+	scratch       []int64
+	pctChanges    int // latency samples in or out since the last computation
+	pctValid      bool
+	p50, p95, p99 int64
+}
+
+func newSeries(window int) *series {
+	return &series{ring: make([]slot, window), scratch: make([]int64, 0, window)}
+}
+
+// add appends o to the window, evicting the oldest outcome when the window
+// is full or outcomes have aged out. owner is the data type's series when s
+// is a provider's window and the outcome also went to a data type, or nil.
+func (s *series) add(o *Outcome, at int64, owner *series, st *settings) {
+	answered := o.OK || o.Valid || o.Class == DataQualityClass
+	var lat int64
+	if answered {
+		lat = max(int64(o.Latency), 0)
+	}
+	var gap int64
+	if s.hasLast && s.down {
+		gap = max(at-s.lastAt, 0)
+	}
+	if answered {
+		s.streak = 0
+		s.down = false
+	} else {
+		s.streak++
+		if s.streak >= st.outageStreak {
+			s.down = true
+		}
+	}
+	if !s.hasLast || at > s.lastAt {
+		s.lastAt, s.hasLast = at, true
+	}
+
+	s.expire(at, st)
+	if s.c.n == len(s.ring) {
+		s.evict()
+	}
+	class := ""
+	if !o.OK {
+		class = o.Class
+		if class == "" {
+			class = unknownClass
+		}
+	}
+	i := s.head + s.c.n
+	if i >= len(s.ring) {
+		i -= len(s.ring)
+	}
+	sl := &s.ring[i]
+	*sl = slot{at: at, lat: lat, gap: gap, class: class, owner: owner, ok: o.OK, valid: o.Valid && answered, answered: answered}
+	if s.c.n > 0 {
+		s.downSum += gap
+	}
+	s.c.add(sl, 1)
+	if owner != nil {
+		owner.inParent.add(sl, 1)
+	}
+	if o.OK {
+		s.successes++
+	}
+	if answered {
+		s.pctChanges++
+		if s.hasEWMA {
+			s.ewma += st.alpha * (float64(lat) - s.ewma)
+		} else {
+			s.ewma, s.hasEWMA = float64(lat), true
+		}
+	}
+	s.requests++
+	if c := o.Cost; c > 0 && !math.IsInf(c, 0) {
+		s.cost = min(s.cost+c, math.MaxFloat64) // saturate: a total is never +Inf
+	}
+}
+
+// expire drops the outcomes older than the window duration before now.
+func (s *series) expire(now int64, st *settings) {
+	if st.windowDuration <= 0 {
+		return
+	}
+	cutoff := now - int64(st.windowDuration)
+	for s.c.n > 0 && s.ring[s.head].at < cutoff {
+		s.evict()
+	}
+}
+
+// evict drops the oldest outcome. It requires s.c.n > 0.
+func (s *series) evict() {
+	old := &s.ring[s.head]
+	s.c.add(old, -1)
+	if old.owner != nil {
+		old.owner.inParent.add(old, -1)
+	}
+	if old.answered {
+		s.pctChanges++
+	}
+	old.class, old.owner = "", nil // let them go
+	s.head++
+	if s.head == len(s.ring) {
+		s.head = 0
+	}
+	if s.c.n > 0 {
+		// The new oldest slot's gap lies before the window now.
+		s.downSum -= s.ring[s.head].gap
+	}
+}
+
+// each calls f on every slot in the window, oldest first.
+func (s *series) each(f func(*slot)) {
+	for k := 0; k < s.c.n; k++ {
+		i := s.head + k
+		if i >= len(s.ring) {
+			i -= len(s.ring)
+		}
+		f(&s.ring[i])
+	}
+}
+
+// uptime returns the share of the window's time, from its oldest outcome
+// to now, that the provider was not in an outage, and false when the
+// window is empty and the provider is not in an outage (nothing is known).
+func (s *series) uptime(now int64) (float64, bool) {
+	if s.c.n == 0 {
+		return 0, s.down
+	}
+	down := s.downSum
+	if s.down {
+		down += max(now-s.lastAt, 0)
+	}
+	span := now - s.ring[s.head].at
+	if span <= 0 {
+		if s.down {
+			return 0, true
+		}
+		return 1, true
+	}
+	return clamp01(1 - float64(down)/float64(span)), true
+}
+
+// percentiles recomputes the cached p50, p95 and p99 when they are invalid,
+// when force is set and anything changed, or when at least every latency
+// samples entered or left the window since the last computation.
+func (s *series) percentiles(force bool, every int) {
+	if s.pctValid && s.pctChanges == 0 {
+		return
+	}
+	if s.pctValid && !force && s.pctChanges < every {
+		return
+	}
+	s.pctChanges = 0
+	s.pctValid = true
+	lat := s.scratch[:0]
+	for k := 0; k < s.c.n; k++ {
+		i := s.head + k
+		if i >= len(s.ring) {
+			i -= len(s.ring)
+		}
+		if s.ring[i].answered {
+			lat = append(lat, s.ring[i].lat)
+		}
+	}
+	s.scratch = lat
+	if len(lat) == 0 {
+		s.p50, s.p95, s.p99 = 0, 0, 0
+		return
+	}
+	slices.Sort(lat)
+	s.p50, s.p95, s.p99 = nearestRank(lat, 0.50), nearestRank(lat, 0.95), nearestRank(lat, 0.99)
+}
+
+// nearestRank returns the p-th percentile of sorted by the nearest-rank
+// method: the smallest value with at least p of the values at or below it.
+func nearestRank(sorted []int64, p float64) int64 {
+	r := int(math.Ceil(p*float64(len(sorted)))) - 1
+	return sorted[min(max(r, 0), len(sorted)-1)]
+}
+
+// estimate is what the tracker believes about a series: the window's
+// observations blended with a prior.
+type estimate struct {
+	success float64
+	quality float64
+	latency float64 // nanoseconds
+	uptime  float64
+	p95     int64 // nanoseconds; 0 when unknown
+}
+
+// blend returns prior's success, quality and latency blended with the
+// observations c (whose responses have latency EWMA ewma), the prior being
+// worth k pseudo-observations. Uptime and p95 are prior's.
+func blend(prior estimate, k float64, c counts, ewma float64) estimate {
+	e := prior
+	e.success = (k*prior.success + float64(c.ok)) / (k + float64(c.n))
+	e.quality = (k*prior.quality + float64(c.valid)) / (k + float64(c.answered))
+	if c.answered > 0 {
+		m := float64(c.answered)
+		e.latency = (k*prior.latency + m*ewma) / (k + m)
+	}
+	return e
+}
+
+// estimate blends the window's observations with prior, worth k
+// pseudo-observations, and takes uptime and p95 from the window when it has
+// any. Percentiles must be refreshed by the caller first.
+func (s *series) estimate(prior estimate, k float64, now int64) estimate {
+	e := blend(prior, k, s.c, s.ewma)
+	if s.c.answered > 0 {
+		e.p95 = s.p95
+	}
+	if u, ok := s.uptime(now); ok {
+		e.uptime = u
+	}
+	return e
+}
+
+func clamp01(x float64) float64 {
+	switch {
+	case x > 1:
+		return 1
+	case x >= 0:
+		return x
+	default: // negative or NaN
+		return 0
+	}
+}
