@@ -17,5 +17,6 @@ require (
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/dustin/go-humanize v1.0.1 // indirect
 	golang.org/x/sys v0.36.0 // indirect
+	golang.org/x/time v0.16.0 // indirect
 	golang.org/x/tools v0.30.0 // indirect
 )

@@ -90,3 +90,11 @@ func BudgetFrom(ctx context.Context) *Budget {
 	b, _ := ctx.Value(budgetKey{}).(*Budget)
 	return b
 }
+
+// Refund gives back a debit that bought nothing (an attempt refused after
+// it was paid for).
+func (b *Budget) Refund(cost float64) {
+	if c := toNano(cost); c > 0 {
+		b.remaining.Add(c)
+	}
+}

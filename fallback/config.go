@@ -4,6 +4,8 @@ import (
 	"math"
 	"time"
 
+	"github.com/strata-go/strata/breaker"
+	"github.com/strata-go/strata/router"
 	"github.com/strata-go/strata/stats"
 )
 
@@ -24,6 +26,15 @@ type Config struct {
 	// Retry is the retry policy of every provider that does not set its
 	// own.
 	Retry RetryConfig `yaml:"retry"`
+	// Breaker configures every provider's circuit breaker (see package
+	// breaker for each field and its default: 5 consecutive failures, 60s
+	// open, 3 half-open probes, adaptive open durations). A provider's own
+	// Breaker replaces it whole.
+	Breaker breaker.Config `yaml:"breaker"`
+	// Router configures provider health tracking and the source score
+	// (see package router: weights health .30, quality .25, performance
+	// .20, capacity .15, cost .10; status thresholds .9/.7/.5).
+	Router router.Config `yaml:"router"`
 	// Forecast configures the statistical layer and the history it reads.
 	Forecast ForecastConfig `yaml:"forecast"`
 	// Defaults configures the default engine (layer 5).
@@ -63,6 +74,25 @@ type ProviderConfig struct {
 	DataTypes []string `yaml:"data_types"`
 	// Retry overrides the resolver-wide retry policy for this provider.
 	Retry *RetryConfig `yaml:"retry"`
+	// Breaker, when set, replaces the resolver-wide breaker configuration
+	// for this provider.
+	Breaker *breaker.Config `yaml:"breaker"`
+	// RateLimit bounds the requests made to the provider; the zero value
+	// means no limit. A provider without capacity left is skipped, never
+	// queued for.
+	RateLimit RateLimitConfig `yaml:"rate_limit"`
+	// MaxConcurrent bounds the provider's calls in flight (a bulkhead);
+	// zero means no bound. A provider at its bound is skipped.
+	MaxConcurrent int `yaml:"max_concurrent"`
+}
+
+// RateLimitConfig is a token bucket: PerSecond requests per second on
+// average, in bursts of up to Burst. Burst defaults to PerSecond rounded
+// up (at least 1). With a SharedLimiter (WithSharedLimiter) the bucket is
+// enforced across every instance sharing it.
+type RateLimitConfig struct {
+	PerSecond float64 `yaml:"per_second"`
+	Burst     int     `yaml:"burst"`
 }
 
 // DataTypeConfig declares one data type: its params, the values it may
@@ -98,6 +128,22 @@ type DataTypeConfig struct {
 	// Default is the default engine's configuration for this data type;
 	// nil means layer 5 cannot answer it.
 	Default *DefaultConfig `yaml:"default"`
+	// Hedge configures hedged requests within a tier.
+	Hedge HedgeConfig `yaml:"hedge"`
+}
+
+// HedgeConfig enables hedging: when the chosen provider has not answered
+// by the hedge delay, the next candidate of the same tier is started too;
+// the first valid answer wins and the others are cancelled. Hedges are
+// paid like any attempt and draw on the hedged-to provider's retry budget.
+type HedgeConfig struct {
+	// Enabled turns hedging on for the data type.
+	Enabled bool `yaml:"enabled"`
+	// Delay is how long to wait before hedging; zero means the provider's
+	// observed p95 latency (its expected latency until it has history).
+	Delay time.Duration `yaml:"delay"`
+	// MaxHedges bounds the extra attempts started per tier. Default 1.
+	MaxHedges int `yaml:"max_hedges"`
 }
 
 // ParamConfig declares one param of a data type.
@@ -177,6 +223,9 @@ type CacheConfig struct {
 	LastGoodCapacity int `yaml:"last_good_capacity"`
 	// Acceptance decides when a stale entry may answer as layer 3.
 	Acceptance AcceptanceConfig `yaml:"acceptance"`
+	// StoreTimeout bounds each call to the shared second tier (WithStore).
+	// Default 50ms.
+	StoreTimeout time.Duration `yaml:"store_timeout"`
 }
 
 // AcceptanceConfig is the rule for serving a stale cached answer:
@@ -278,6 +327,7 @@ const (
 	DefaultHalfLife          = time.Hour
 	DefaultMaxParamLength    = 128
 	DefaultCacheMaxCost      = 32 << 20
+	DefaultStoreTimeout      = 50 * time.Millisecond
 	DefaultLastGoodCapacity  = 100000
 	DefaultConfidenceWeight  = 0.6
 	DefaultFreshnessWeight   = 0.4

@@ -1,6 +1,9 @@
 package fallback
 
 import (
+	"context"
+
+	"github.com/strata-go/strata/cache"
 	"github.com/strata-go/strata/defaults"
 	"github.com/strata-go/strata/providers"
 	"github.com/strata-go/strata/stats"
@@ -19,6 +22,8 @@ type options struct {
 	market      defaults.Factor
 	user        defaults.Factor
 	credentials providers.Credentials
+	store       cache.Store
+	limiter     SharedLimiter
 }
 
 // WithProvider registers the implementation of the provider the config
@@ -60,3 +65,23 @@ func WithUserFactor(f defaults.Factor) Option { return func(o *options) { o.user
 // every attempt; when it also implements providers.Refresher, an Auth
 // failure refreshes the provider's credential once and retries once.
 func WithCredentials(c providers.Credentials) Option { return func(o *options) { o.credentials = c } }
+
+// WithStore sets a second-level cache shared between instances (for
+// example cache/redisstore): consulted after the in-process cache and
+// before any provider, and written after every good provider answer. Its
+// failures and timeouts (Config.Cache.StoreTimeout) count as misses and
+// never fail a resolve.
+func WithStore(s cache.Store) Option { return func(o *options) { o.store = s } }
+
+// SharedLimiter enforces a rate limit across every instance sharing it
+// (for example cache/redisstore's Limiter), so a fleet sharing one API key
+// stays within the provider's quota. Allow takes one request of the bucket
+// named key. An error makes the resolver fall back to the provider's local
+// bucket for that request.
+type SharedLimiter interface {
+	Allow(ctx context.Context, key string, perSecond float64, burst int) (bool, error)
+}
+
+// WithSharedLimiter enforces the providers' rate limits (ProviderConfig's
+// RateLimit) through l instead of per process.
+func WithSharedLimiter(l SharedLimiter) Option { return func(o *options) { o.limiter = l } }

@@ -13,7 +13,9 @@ import (
 	"github.com/failsafe-go/failsafe-go"
 	"github.com/failsafe-go/failsafe-go/budget"
 	"github.com/failsafe-go/failsafe-go/retrypolicy"
+	"golang.org/x/time/rate"
 
+	"github.com/strata-go/strata/breaker"
 	"github.com/strata-go/strata/providers"
 )
 
@@ -30,12 +32,26 @@ type provider struct {
 	// budget bounds retries and hedges to a share of in-flight requests.
 	exec   failsafe.Executor[providers.Response]
 	budget budget.Budget
+	// permits is budget's permit interface, for hedges.
+	permits hedgePermits
+
+	breaker *breaker.Breaker
+	limiter *rate.Limiter // nil: no rate limit
+	slots   chan struct{} // nil: no concurrency limit
 
 	rngMu sync.Mutex
 	rng   *rand.Rand // requires rngMu held; jitter only
 }
 
-func newProvider(cfg ProviderConfig, index int, impl providers.Provider, seed uint64) *provider {
+// hedgePermits is the part of failsafe-go's budget a hedge needs: its
+// concrete budget implements it, though only the retry policy uses it
+// through failsafe-go's API.
+type hedgePermits interface {
+	TryAcquirePermit() bool
+	ReleasePermit()
+}
+
+func newProvider(cfg ProviderConfig, index int, impl providers.Provider, seed uint64, bc breaker.Config) (*provider, error) {
 	p := &provider{
 		name:  cfg.Name,
 		index: index,
@@ -48,6 +64,17 @@ func newProvider(cfg ProviderConfig, index int, impl providers.Provider, seed ui
 		WithMaxRate(p.retry.BudgetRatio).
 		WithMinConcurrency(uint(p.retry.BudgetMinConcurrency)).
 		Build()
+	p.permits, _ = p.budget.(hedgePermits)
+	var err error
+	if p.breaker, err = breaker.New(bc); err != nil {
+		return nil, err
+	}
+	if rl := cfg.RateLimit; rl.PerSecond > 0 {
+		p.limiter = rate.NewLimiter(rate.Limit(rl.PerSecond), rl.Burst)
+	}
+	if cfg.MaxConcurrent > 0 {
+		p.slots = make(chan struct{}, cfg.MaxConcurrent)
+	}
 	rp := retrypolicy.NewBuilder[providers.Response]().
 		HandleIf(func(_ providers.Response, err error) bool { return err != nil }).
 		AbortIf(func(_ providers.Response, err error) bool {
@@ -66,7 +93,40 @@ func newProvider(cfg ProviderConfig, index int, impl providers.Provider, seed ui
 		ReturnLastFailure().
 		Build()
 	p.exec = failsafe.With[providers.Response](rp)
-	return p
+	return p, nil
+}
+
+// capacity returns the share of the provider's rate limit left, in [0, 1]:
+// 1 without a limit.
+func (p *provider) capacity(now time.Time) float64 {
+	if p.limiter == nil {
+		return 1
+	}
+	t := p.limiter.TokensAt(now)
+	if t < 1 {
+		return 0
+	}
+	return min(1, t/float64(p.limiter.Burst()))
+}
+
+// acquireSlot takes a concurrency slot, reporting false when the bulkhead
+// is full.
+func (p *provider) acquireSlot() bool {
+	if p.slots == nil {
+		return true
+	}
+	select {
+	case p.slots <- struct{}{}:
+		return true
+	default:
+		return false
+	}
+}
+
+func (p *provider) releaseSlot() {
+	if p.slots != nil {
+		<-p.slots
+	}
 }
 
 // retryDecision wraps a failed attempt's classified error with what the

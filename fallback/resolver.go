@@ -11,9 +11,11 @@ import (
 
 	"golang.org/x/sync/singleflight"
 
+	"github.com/strata-go/strata/breaker"
 	"github.com/strata-go/strata/cache"
 	"github.com/strata-go/strata/defaults"
 	"github.com/strata-go/strata/providers"
+	"github.com/strata-go/strata/router"
 	"github.com/strata-go/strata/stats"
 )
 
@@ -32,6 +34,10 @@ type Resolver struct {
 	obs        Observer
 	creds      providers.Credentials
 	refresher  providers.Refresher
+	tracker    *router.Tracker
+	rtr        *router.Router
+	store      cache.Store   // nil: no shared tier
+	limiter    SharedLimiter // nil: local rate limits only
 
 	flights singleflight.Group
 	tasks   tasks
@@ -94,10 +100,29 @@ func New(cfg Config, opts ...Option) (*Resolver, error) {
 	if rf, ok := o.credentials.(providers.Refresher); ok {
 		r.refresher = rf
 	}
+	r.store, r.limiter = o.store, o.limiter
+	var err error
+	if r.tracker, err = router.NewTracker(c.Router); err != nil {
+		return nil, &ConfigError{Field: "router", Msg: err.Error()}
+	}
+	if r.rtr, err = router.NewRouter(c.Router); err != nil {
+		return nil, &ConfigError{Field: "router", Msg: err.Error()}
+	}
 	for i, pc := range c.Providers {
-		pr := newProvider(pc, i, o.providers[pc.Name], seed)
+		bc := c.Breaker
+		if pc.Breaker != nil {
+			bc = *pc.Breaker
+		}
+		bc.OnStateChange = r.breakerObserver(pc.Name, bc.OnStateChange)
+		pr, err := newProvider(pc, i, o.providers[pc.Name], seed, bc)
+		if err != nil {
+			return nil, &ConfigError{Field: fmt.Sprintf("providers[%d].breaker", i), Msg: err.Error()}
+		}
 		r.providers = append(r.providers, pr)
 		r.byName[pc.Name] = pr
+		if err := r.tracker.Register(router.Profile{Name: pc.Name, Confidence: pc.Confidence, ExpectedLatency: pc.ExpectedLatency, Cost: pc.Cost}); err != nil {
+			return nil, &ConfigError{Field: fmt.Sprintf("providers[%d]", i), Msg: err.Error()}
+		}
 	}
 
 	rules := make(map[string]defaults.Rule)
@@ -132,7 +157,6 @@ func New(cfg Config, opts ...Option) (*Resolver, error) {
 		}
 	}
 
-	var err error
 	r.defaults, err = defaults.New(defaults.Config{
 		Rules:             rules,
 		Market:            o.market,
@@ -158,6 +182,64 @@ func New(cfg Config, opts ...Option) (*Resolver, error) {
 		return nil, &ConfigError{Field: "cache", Msg: err.Error()}
 	}
 	return r, nil
+}
+
+// breakerObserver reports a provider's breaker transitions to the
+// observer, then to the host's own callback from the config, if any.
+func (r *Resolver) breakerObserver(name string, user func(breaker.StateChange)) func(breaker.StateChange) {
+	return func(sc breaker.StateChange) {
+		if r.obs != nil {
+			r.obs.Observe(Event{Kind: EventBreaker, Time: sc.At, Provider: name, From: sc.From.String(), To: sc.To.String(), Source: sc.Reason})
+		}
+		if user != nil {
+			user(sc)
+		}
+	}
+}
+
+// allowRate takes one request of p's rate limit: the fleet-wide one when
+// a SharedLimiter is set (falling back to the local bucket if it fails),
+// else the local bucket.
+func (r *Resolver) allowRate(ctx context.Context, p *provider) bool {
+	if p.limiter == nil {
+		return true
+	}
+	if r.limiter != nil {
+		ok, err := r.limiter.Allow(ctx, "provider:"+p.name, p.cfg.RateLimit.PerSecond, p.cfg.RateLimit.Burst)
+		if err == nil {
+			return ok
+		}
+	}
+	return p.limiter.Allow()
+}
+
+// minimize returns the params p may receive (all of them for now).
+func (r *Resolver) minimize(_ *provider, params Params) map[string]string { return params }
+
+// storeSet writes a good answer to the shared tier, bounded in time and
+// detached from the caller: its failure never fails a resolve.
+func (r *Resolver) storeSet(key string, e cache.Entry, dt *dataType) {
+	if r.store == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), r.cfg.Cache.StoreTimeout)
+	defer cancel()
+	_ = r.store.Set(ctx, key, e, dt.cfg.TTL)
+}
+
+// storeGet reads the shared tier, bounded by the store timeout and the
+// caller's context. Any failure is a miss.
+func (r *Resolver) storeGet(ctx context.Context, key string) (cache.Entry, bool) {
+	if r.store == nil {
+		return cache.Entry{}, false
+	}
+	ctx, cancel := context.WithTimeout(ctx, r.cfg.Cache.StoreTimeout)
+	defer cancel()
+	e, ok, err := r.store.Get(ctx, key)
+	if err != nil || !ok {
+		return cache.Entry{}, false
+	}
+	return e, true
 }
 
 func serves(pc ProviderConfig, dataType string) bool {
@@ -246,6 +328,12 @@ func (r *Resolver) resolveMiss(ctx context.Context, dt *dataType, key string, pa
 	}
 	reserve := min(r.cfg.Resolve.Reserve, deadline.Sub(now)/4)
 	walkDeadline := deadline.Add(-reserve)
+
+	// The shared tier: another instance may have paid for this answer.
+	if e, ok := r.storeGet(ctx, key); ok && now.Sub(e.StoredAt) < dt.cfg.TTL {
+		r.cache.Put(key, e, dt.cfg.TTL)
+		return cachedResult(&e, dt, now), nil
+	}
 
 	var w *walk
 	shared := false

@@ -184,12 +184,18 @@ func TestResolveNoLayerAnswers(t *testing.T) {
 func TestResolveBadProvidersFallThroughAndAreNeverCached(t *testing.T) {
 	bad := map[string]func(context.Context, providers.Request) (providers.Response, error){
 		"panic": func(context.Context, providers.Request) (providers.Response, error) { panic("boom") },
-		"nan":   func(context.Context, providers.Request) (providers.Response, error) { return providers.Response{Value: math.NaN()}, nil },
-		"inf":   func(context.Context, providers.Request) (providers.Response, error) { return providers.Response{Value: math.Inf(1)}, nil },
+		"nan": func(context.Context, providers.Request) (providers.Response, error) {
+			return providers.Response{Value: math.NaN()}, nil
+		},
+		"inf": func(context.Context, providers.Request) (providers.Response, error) {
+			return providers.Response{Value: math.Inf(1)}, nil
+		},
 		"bounds": func(context.Context, providers.Request) (providers.Response, error) {
 			return providers.Response{Value: 1e6}, nil
 		},
-		"negative": func(context.Context, providers.Request) (providers.Response, error) { return providers.Response{Value: -3}, nil },
+		"negative": func(context.Context, providers.Request) (providers.Response, error) {
+			return providers.Response{Value: -3}, nil
+		},
 		"hang": func(ctx context.Context, _ providers.Request) (providers.Response, error) {
 			<-ctx.Done()
 			return providers.Response{Value: 7}, nil // a value after the deadline must not count

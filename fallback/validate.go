@@ -6,8 +6,11 @@ import (
 	"math"
 	"regexp"
 	"slices"
+	"strings"
 	"time"
 
+	"github.com/strata-go/strata/breaker"
+	"github.com/strata-go/strata/router"
 	"github.com/strata-go/strata/stats"
 )
 
@@ -60,6 +63,8 @@ func (c Config) withDefaults() (Config, problems) {
 	if cc.LastGoodCapacity == 0 {
 		cc.LastGoodCapacity = DefaultLastGoodCapacity
 	}
+	nonNegDur(&p, "cache.store_timeout", cc.StoreTimeout)
+	setDur(&cc.StoreTimeout, DefaultStoreTimeout)
 	a := &cc.Acceptance
 	unit(&p, "cache.acceptance.confidence_weight", a.ConfidenceWeight)
 	unit(&p, "cache.acceptance.freshness_weight", a.FreshnessWeight)
@@ -71,6 +76,15 @@ func (c Config) withDefaults() (Config, problems) {
 		a.Threshold = DefaultAcceptance
 	}
 
+	checkBreaker(&p, "breaker", out.Breaker)
+	if err := out.Router.Validate(); err != nil {
+		var fe *router.FieldError
+		if errors.As(err, &fe) {
+			p.add("router."+fe.Field, "%s", fe.Reason)
+		} else {
+			p.add("router", "%v", err)
+		}
+	}
 	out.Retry.check(&p, "retry")
 	out.Retry = out.Retry.merge(retryDefaults)
 
@@ -124,6 +138,22 @@ func (c Config) withDefaults() (Config, problems) {
 		nonNegDur(&p, path+".timeout", pc.Timeout)
 		setDur(&pc.ExpectedLatency, DefaultExpectedLatency)
 		setDur(&pc.Timeout, DefaultTimeout)
+		rl := pc.RateLimit
+		if rl.PerSecond < 0 || math.IsNaN(rl.PerSecond) || math.IsInf(rl.PerSecond, 0) {
+			p.add(path+".rate_limit.per_second", "must be a non-negative rate, got %v", rl.PerSecond)
+		}
+		if rl.Burst < 0 {
+			p.add(path+".rate_limit.burst", "must not be negative, got %d", rl.Burst)
+		}
+		if rl.PerSecond > 0 && rl.Burst == 0 {
+			pc.RateLimit.Burst = max(1, int(math.Ceil(rl.PerSecond)))
+		}
+		if pc.MaxConcurrent < 0 {
+			p.add(path+".max_concurrent", "must not be negative, got %d", pc.MaxConcurrent)
+		}
+		if pc.Breaker != nil {
+			checkBreaker(&p, path+".breaker", *pc.Breaker)
+		}
 		rc := out.Retry
 		if pc.Retry != nil {
 			pc.Retry.check(&p, path+".retry")
@@ -155,6 +185,13 @@ func (c Config) withDefaults() (Config, problems) {
 		}
 		if dt.Season == 0 {
 			dt.Season = dt.Period.SeasonLength()
+		}
+		if dt.Hedge.MaxHedges < 0 {
+			p.add(path+".hedge.max_hedges", "must not be negative, got %d", dt.Hedge.MaxHedges)
+		}
+		nonNegDur(&p, path+".hedge.delay", dt.Hedge.Delay)
+		if dt.Hedge.MaxHedges == 0 {
+			dt.Hedge.MaxHedges = 1
 		}
 		b := dt.Bounds
 		if math.IsNaN(b.Min) || math.IsNaN(b.Max) || b.Min > b.Max {
@@ -339,6 +376,37 @@ func unit(p *problems, field string, v float64) {
 	if math.IsNaN(v) || v < 0 || v > 1 {
 		p.add(field, "must be in [0, 1], got %v", v)
 	}
+}
+
+// checkBreaker reports the problems breaker.New finds in c, naming the
+// field as the YAML does.
+func checkBreaker(p *problems, path string, c breaker.Config) {
+	_, err := breaker.New(c)
+	if err == nil {
+		return
+	}
+	var ce *breaker.ConfigError
+	if errors.As(err, &ce) {
+		p.add(path+"."+snake(ce.Field), "%s", ce.Reason)
+		return
+	}
+	p.add(path, "%v", err)
+}
+
+// snake turns a Go field path ("Adaptive.MaxOpenDuration") into its YAML
+// form ("adaptive.max_open_duration").
+func snake(s string) string {
+	var b strings.Builder
+	for i, r := range s {
+		if 'A' <= r && r <= 'Z' {
+			if i > 0 && s[i-1] != '.' {
+				b.WriteByte('_')
+			}
+			r += 'a' - 'A'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // validName reports whether s is usable as a param name: ASCII letters,

@@ -9,8 +9,10 @@ import (
 
 	"github.com/failsafe-go/failsafe-go"
 
+	"github.com/strata-go/strata/breaker"
 	"github.com/strata-go/strata/cache"
 	"github.com/strata-go/strata/providers"
+	"github.com/strata-go/strata/router"
 	"github.com/strata-go/strata/stats"
 )
 
@@ -23,18 +25,21 @@ type walk struct {
 	deadline time.Time
 	budget   *Budget
 
-	mu       sync.Mutex // guards the fields below when attempts run concurrently (hedging)
-	attempts []Attempt
-	cost     float64
-
-	ok            bool
-	result        Result
-	errs          []error
+	mu            sync.Mutex // guards the fields below: hedged attempts run concurrently
+	attempts      []Attempt
+	cost          float64
 	budgetBlocked bool
+
+	// Set by the walking goroutine only.
+	ok     bool
+	result Result
+	errs   []error
 }
 
 // walkProviders tries the primary tier, then the secondary tier, until a
-// provider answers a valid value. It caches and records the answer.
+// provider answers a valid value. Within a tier the router orders the
+// eligible providers; with hedging on, a slow provider gets company. The
+// answer is cached and recorded in the key's history.
 func (r *Resolver) walkProviders(ctx context.Context, dt *dataType, key string, params Params, deadline time.Time) *walk {
 	w := &walk{r: r, dt: dt, key: key, params: params, deadline: deadline, budget: BudgetFrom(ctx)}
 	if d, ok := ctx.Deadline(); !ok || d.After(deadline) {
@@ -49,22 +54,178 @@ func (r *Resolver) walkProviders(ctx context.Context, dt *dataType, key string, 
 		if len(tier.provs) == 0 {
 			continue
 		}
-		var tierErrs []error
-		for _, p := range tier.provs {
-			if ctx.Err() != nil {
-				tierErrs = append(tierErrs, fmt.Errorf("%s: %w", p.name, ctx.Err()))
-				break
-			}
-			resp, err := w.tryProvider(ctx, p)
-			if err == nil {
-				w.succeed(p, tier.layer, resp)
-				return w
-			}
-			tierErrs = append(tierErrs, fmt.Errorf("%s: %w", p.name, err))
+		order := w.rank(tier.provs)
+		var resp providers.Response
+		var winner *provider
+		var err error
+		if dt.cfg.Hedge.Enabled && len(order) > 1 {
+			resp, winner, err = w.hedged(ctx, order)
+		} else {
+			resp, winner, err = w.sequential(ctx, order)
 		}
-		w.errs = append(w.errs, &LayerError{Layer: tier.layer, Err: errors.Join(tierErrs...)})
+		if err == nil {
+			w.succeed(winner, tier.layer, resp)
+			return w
+		}
+		w.errs = append(w.errs, &LayerError{Layer: tier.layer, Err: err})
+		if ctx.Err() != nil {
+			break
+		}
 	}
 	return w
+}
+
+// rank orders a tier's providers by the router's source score, recording
+// the ineligible ones as skipped.
+func (w *walk) rank(tier []*provider) []*provider {
+	now := time.Now()
+	r := w.r
+	cands := make([]router.Candidate, len(tier))
+	for i, p := range tier {
+		cands[i] = router.Candidate{
+			Name:        p.name,
+			Order:       i,
+			View:        r.tracker.View(p.name, w.dt.cfg.Name, now),
+			Cost:        p.cfg.Cost,
+			BreakerOpen: p.breaker.State() == breaker.Open,
+			Capacity:    p.capacity(now),
+			Serves:      true,
+		}
+	}
+	budget := router.Unlimited
+	if w.budget != nil {
+		budget = w.budget.Remaining()
+	}
+	ranked := r.rtr.Rank(cands, budget, now, make([]router.Ranked, 0, len(cands)))
+	order := make([]*provider, 0, len(ranked))
+	eligible := make([]bool, len(tier))
+	for _, rk := range ranked {
+		order = append(order, tier[rk.Index])
+		eligible[rk.Index] = true
+	}
+	for i, p := range tier {
+		if eligible[i] {
+			continue
+		}
+		reason := SkipBreakerOpen
+		switch r.rtr.Eligibility(cands[i], budget, now) {
+		case router.NoCapacity:
+			reason = SkipRateLimited
+		case router.OverBudget:
+			reason = SkipOverBudget
+			w.mu.Lock()
+			w.budgetBlocked = true
+			w.mu.Unlock()
+		}
+		w.skip(p, reason, 0, false)
+	}
+	return order
+}
+
+// sequential tries the providers one after another.
+func (w *walk) sequential(ctx context.Context, order []*provider) (providers.Response, *provider, error) {
+	var errs []error
+	for _, p := range order {
+		if ctx.Err() != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", p.name, ctx.Err()))
+			break
+		}
+		resp, err := w.tryProvider(ctx, p, false)
+		if err == nil {
+			return resp, p, nil
+		}
+		errs = append(errs, fmt.Errorf("%s: %w", p.name, err))
+	}
+	if len(errs) == 0 {
+		errs = append(errs, errors.New("no eligible provider"))
+	}
+	return providers.Response{}, nil, errors.Join(errs...)
+}
+
+type tierResult struct {
+	p    *provider
+	resp providers.Response
+	err  error
+}
+
+// hedged tries the providers in order, starting the next one early when
+// the current one has not answered by its hedge delay. The first valid
+// answer wins; the others are cancelled and recorded as lost.
+func (w *walk) hedged(ctx context.Context, order []*provider) (providers.Response, *provider, error) {
+	hctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	results := make(chan tierResult, len(order))
+	next, inflight, hedges := 0, 0, 0
+	var won sync.Once
+	start := func(hedge bool) {
+		p := order[next]
+		next++
+		inflight++
+		go func() {
+			resp, err := w.tryProvider(hctx, p, hedge)
+			results <- tierResult{p, resp, err}
+		}()
+	}
+	var errs []error
+	start(false)
+	timer := time.NewTimer(w.hedgeDelay(order[0]))
+	defer timer.Stop()
+	var winner *tierResult
+	for inflight > 0 {
+		select {
+		case res := <-results:
+			inflight--
+			if res.err == nil && winner == nil {
+				winner = &res
+				won.Do(cancel) // the others lose
+				continue
+			}
+			if res.err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", res.p.name, res.err))
+			}
+			if winner == nil && inflight == 0 && next < len(order) && hctx.Err() == nil {
+				start(false)
+				timer.Reset(w.hedgeDelay(order[next-1]))
+			}
+		case <-timer.C:
+			if winner != nil || next >= len(order) || hedges >= w.dt.cfg.Hedge.MaxHedges || hctx.Err() != nil {
+				continue
+			}
+			p := order[next]
+			if p.permits != nil && !p.permits.TryAcquirePermit() {
+				// The hedge-to provider's retry budget is spent.
+				continue
+			}
+			hedges++
+			start(true)
+			if p.permits != nil {
+				// The hedge's permit covers its start; the budget counts
+				// in-flight extra work, released when the attempt ends.
+				defer p.permits.ReleasePermit()
+			}
+			timer.Reset(w.hedgeDelay(p))
+		}
+	}
+	if winner != nil {
+		return winner.resp, winner.p, nil
+	}
+	if len(errs) == 0 {
+		errs = append(errs, errors.New("no eligible provider"))
+	}
+	return providers.Response{}, nil, errors.Join(errs...)
+}
+
+// hedgeDelay is how long to wait for p before hedging: the configured
+// delay, else p's observed p95 latency, else its expected latency.
+func (w *walk) hedgeDelay(p *provider) time.Duration {
+	if d := w.dt.cfg.Hedge.Delay; d > 0 {
+		return d
+	}
+	v := w.r.tracker.View(p.name, w.dt.cfg.Name, time.Now())
+	if v.P95 > 0 {
+		return v.P95
+	}
+	return p.cfg.ExpectedLatency
 }
 
 // succeed records a provider's valid answer: the walk's result, the cache
@@ -84,21 +245,23 @@ func (w *walk) succeed(p *provider, layer Layer, resp providers.Response) {
 		Freshness:  cache.Freshness(now.Sub(observed), w.dt.cfg.HalfLife),
 		ObservedAt: observed,
 	}
-	w.r.cache.Put(w.key, cache.Entry{
+	e := cache.Entry{
 		Value:      resp.Value,
 		ObservedAt: observed,
 		StoredAt:   now,
 		Source:     p.name,
 		Confidence: p.cfg.Confidence,
 		Layer:      uint8(layer),
-	}, w.dt.cfg.TTL)
+	}
+	w.r.cache.Put(w.key, e, w.dt.cfg.TTL)
+	w.r.storeSet(w.key, e, w.dt)
 	// A history the host owns may fail; the answer stands regardless.
 	_ = w.r.history.Append(context.Background(), w.key, stats.Observation{At: observed, Value: resp.Value})
 }
 
 // skip records a provider that was not called.
-func (w *walk) skip(p *provider, reason SkipReason, retry int) {
-	w.record(Attempt{Provider: p.name, Tier: p.cfg.Tier, Outcome: Skipped, Skip: reason, Retry: retry})
+func (w *walk) skip(p *provider, reason SkipReason, retry int, hedge bool) {
+	w.record(Attempt{Provider: p.name, Tier: p.cfg.Tier, Outcome: Skipped, Skip: reason, Retry: retry, Hedge: hedge})
 }
 
 // record appends an attempt and reports it to the observer.
@@ -133,19 +296,15 @@ type errSkipped SkipReason
 func (e errSkipped) Error() string { return "skipped: " + SkipReason(e).String() }
 
 // tryProvider runs one provider through its policy stack: retries by
-// error class, each attempt bounded by the provider's timeout and the
-// walk's deadline, each paid from the budget.
-func (w *walk) tryProvider(ctx context.Context, p *provider) (providers.Response, error) {
+// error class, each attempt admitted by the breaker, the rate limit, the
+// bulkhead and the budget, bounded by the provider's timeout and the
+// walk's deadline.
+func (w *walk) tryProvider(ctx context.Context, p *provider, hedge bool) (providers.Response, error) {
 	if time.Until(w.deadline) < p.cfg.ExpectedLatency {
-		w.skip(p, SkipNoTime, 0)
+		w.skip(p, SkipNoTime, 0, hedge)
 		return providers.Response{}, errSkipped(SkipNoTime)
 	}
-	if w.budget != nil && !w.budget.CanAfford(p.cfg.Cost) {
-		w.budgetBlocked = true
-		w.skip(p, SkipOverBudget, 0)
-		return providers.Response{}, errSkipped(SkipOverBudget)
-	}
-	c := &call{w: w, p: p, ctx: ctx}
+	c := &call{w: w, p: p, ctx: ctx, hedge: hedge}
 	resp, err := p.exec.WithContext(ctx).GetWithExecution(c.attempt)
 	if err != nil {
 		var d *retryDecision
@@ -166,20 +325,55 @@ type call struct {
 	hedge     bool
 }
 
+// admit runs the per-attempt gates, cheapest first, and returns the
+// breaker permit. A refusal is recorded as a skip.
+func (c *call) admit(n int) (breaker.Permit, SkipReason) {
+	w, p := c.w, c.p
+	reason := SkipNone
+	var permit breaker.Permit
+	if !p.acquireSlot() {
+		reason = SkipBusy
+	} else if !w.r.allowRate(c.ctx, p) {
+		reason = SkipRateLimited
+	} else if w.budget != nil && !w.budget.TryDebit(p.cfg.Cost) {
+		reason = SkipOverBudget
+		w.mu.Lock()
+		w.budgetBlocked = true
+		w.mu.Unlock()
+	} else if pm, err := p.breaker.Acquire(); err != nil {
+		reason = SkipBreakerOpen
+		if w.budget != nil {
+			w.budget.Refund(p.cfg.Cost) // not called: not paid
+		}
+	} else {
+		permit = pm
+	}
+	if reason != SkipNone {
+		if reason != SkipBusy {
+			p.releaseSlot()
+		}
+		w.skip(p, reason, n-1, c.hedge)
+		return breaker.Permit{}, reason
+	}
+	return permit, SkipNone
+}
+
 // attempt makes one attempt and decides whether the retry policy should
 // retry it, and after what delay.
 func (c *call) attempt(exec failsafe.Execution[providers.Response]) (providers.Response, error) {
 	w, p := c.w, c.p
 	n := exec.Attempts()
-	if w.budget != nil && !w.budget.TryDebit(p.cfg.Cost) {
-		w.budgetBlocked = true
-		w.skip(p, SkipOverBudget, n-1)
-		return providers.Response{}, &retryDecision{err: errSkipped(SkipOverBudget)}
+	permit, skipped := c.admit(n)
+	if skipped != SkipNone {
+		return providers.Response{}, &retryDecision{err: errSkipped(skipped)}
 	}
-	req := providers.Request{DataType: w.dt.cfg.Name, Params: w.params}
+	defer p.releaseSlot()
+
+	req := providers.Request{DataType: w.dt.cfg.Name, Params: w.r.minimize(p, w.params)}
 	if w.r.creds != nil {
 		secret, err := w.r.creds.Credential(c.ctx, p.name)
 		if err != nil {
+			permit.Done(breaker.Neutral)
 			err = providers.NewError(providers.Auth, fmt.Errorf("credentials: %w", err))
 			w.record(Attempt{Provider: p.name, Tier: p.cfg.Tier, Outcome: Failed, Class: providers.Auth, Err: err, Cost: p.cfg.Cost, Retry: n - 1, Hedge: c.hedge})
 			return providers.Response{}, &retryDecision{err: err}
@@ -198,14 +392,22 @@ func (c *call) attempt(exec failsafe.Execution[providers.Response]) (providers.R
 	if err == nil {
 		err = checkValue(w.dt, resp.Value)
 	}
+	outcome := router.Outcome{At: start.Add(latency), Latency: latency, Cost: p.cfg.Cost, Quota: routerQuota(resp.Quota)}
 	if err == nil {
+		permit.Done(breaker.Success)
+		outcome.OK, outcome.Valid = true, true
+		w.r.tracker.Record(p.name, w.dt.cfg.Name, outcome)
 		w.record(Attempt{Provider: p.name, Tier: p.cfg.Tier, Outcome: Succeeded, Latency: latency, Cost: p.cfg.Cost, Retry: n - 1, Hedge: c.hedge})
 		return resp, nil
 	}
 
 	class := providers.Classify(err)
-	if errors.Is(c.ctx.Err(), context.Canceled) {
-		class = providers.Canceled // the caller left; not the provider's fault
+	lost := false
+	if c.ctx.Err() != nil && !timedOut || errors.Is(c.ctx.Err(), context.Canceled) {
+		// The walk's context ended under the attempt: the caller left or
+		// another hedged attempt won. Not the provider's fault.
+		class = providers.Canceled
+		lost = c.hedge || errors.Is(c.ctx.Err(), context.Canceled)
 	} else if timedOut && class == providers.Canceled {
 		class = providers.Transient
 	}
@@ -213,7 +415,18 @@ func (c *call) attempt(exec failsafe.Execution[providers.Response]) (providers.R
 	if !errors.As(err, &perr) || perr.Class != class {
 		perr = &providers.Error{Class: class, Err: err, RetryAfter: providers.RetryAfter(err)}
 	}
-	w.record(Attempt{Provider: p.name, Tier: p.cfg.Tier, Outcome: Failed, Class: class, Err: perr, Latency: latency, Cost: p.cfg.Cost, Retry: n - 1, Hedge: c.hedge})
+	if class.ProviderFault() {
+		permit.Done(breaker.Failure)
+		outcome.Class = class.String()
+		w.r.tracker.Record(p.name, w.dt.cfg.Name, outcome)
+	} else {
+		permit.Done(breaker.Neutral)
+	}
+	a := Attempt{Provider: p.name, Tier: p.cfg.Tier, Outcome: Failed, Class: class, Err: perr, Latency: latency, Cost: p.cfg.Cost, Retry: n - 1, Hedge: c.hedge}
+	if lost {
+		a.Outcome = Lost
+	}
+	w.record(a)
 
 	d := &retryDecision{err: perr}
 	switch {
@@ -238,4 +451,11 @@ func (c *call) attempt(exec failsafe.Execution[providers.Response]) (providers.R
 		d.retry = false
 	}
 	return providers.Response{}, d
+}
+
+func routerQuota(q *providers.Quota) *router.Quota {
+	if q == nil {
+		return nil
+	}
+	return &router.Quota{Limit: q.Limit, Remaining: q.Remaining, Reset: q.Reset}
 }
