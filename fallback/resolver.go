@@ -42,6 +42,8 @@ type Resolver struct {
 	flights singleflight.Group
 	tasks   tasks
 	closed  atomic.Bool
+	started time.Time // with a monotonic reading: the base of now()
+	metrics metrics
 }
 
 // dataType is a declared data type, compiled.
@@ -50,6 +52,7 @@ type dataType struct {
 	schema    *schema
 	primary   []*provider
 	secondary []*provider
+	metrics   *typeMetrics
 }
 
 // New validates cfg, registers the providers given by options and returns
@@ -94,8 +97,9 @@ func New(cfg Config, opts ...Option) (*Resolver, error) {
 			FreshnessWeight:  c.Cache.Acceptance.FreshnessWeight,
 			Threshold:        c.Cache.Acceptance.Threshold,
 		},
-		obs:   o.observer,
-		creds: o.credentials,
+		obs:     o.observer,
+		creds:   o.credentials,
+		started: time.Now(),
 	}
 	if rf, ok := o.credentials.(providers.Refresher); ok {
 		r.refresher = rf
@@ -127,7 +131,7 @@ func New(cfg Config, opts ...Option) (*Resolver, error) {
 
 	rules := make(map[string]defaults.Rule)
 	for _, dc := range c.DataTypes {
-		dt := &dataType{cfg: dc, schema: compileSchema(dc)}
+		dt := &dataType{cfg: dc, schema: compileSchema(dc), metrics: new(typeMetrics)}
 		if len(dc.Primary) == 0 && len(dc.Secondary) == 0 {
 			for _, pr := range r.providers {
 				if !serves(pr.cfg, dc.Name) {
@@ -278,7 +282,6 @@ func (r *Resolver) Close() error {
 // error is a *ResolveError (ErrNoAnswer) joining each layer's cause, and
 // matching ErrBudgetExhausted when the budget kept the providers out.
 func (r *Resolver) Resolve(ctx context.Context, dataType string, params Params) (Result, error) {
-	now := time.Now()
 	if r.closed.Load() {
 		return Result{}, ErrClosed
 	}
@@ -290,8 +293,13 @@ func (r *Resolver) Resolve(ctx context.Context, dataType string, params Params) 
 		return Result{}, err
 	}
 	key := dt.schema.key(params)
+	now := r.now()
 	if e, ok := r.cache.Fresh(key, dt.cfg.TTL, now); ok {
 		res := cachedResult(e, dt, now)
+		if r.sampleHit() {
+			r.metrics.latency.observe(r.now().Sub(now))
+		}
+		r.count(dt, LayerCache, 0, false)
 		r.finish(dt, params, &res, nil, now)
 		return res, nil
 	}
@@ -299,9 +307,18 @@ func (r *Resolver) Resolve(ctx context.Context, dataType string, params Params) 
 		return Result{}, fmt.Errorf("fallback: resolve %q: %w", dataType, err)
 	}
 	res, err := r.resolveMiss(ctx, dt, key, params, now)
+	r.metrics.latency.observe(r.now().Sub(now))
+	r.count(dt, res.Layer, res.Cost, err != nil)
 	r.finish(dt, params, &res, err, now)
 	return res, err
 }
+
+// now returns the current time from the monotonic clock: the start time
+// plus the monotonic time since. It reads the clock once, where time.Now
+// reads it twice (wall and monotonic) — a third of a cache hit's time on
+// some machines. The wall reading drifts from the system's only if the
+// system clock is stepped.
+func (r *Resolver) now() time.Time { return r.started.Add(time.Since(r.started)) }
 
 // cachedResult is the Result of a cache entry.
 func cachedResult(e *cache.Entry, dt *dataType, now time.Time) Result {

@@ -1,0 +1,102 @@
+package fallback
+
+import (
+	"math"
+	"math/bits"
+	"sync/atomic"
+	"time"
+)
+
+// metrics are the resolver's own counters for the snapshot: cheap atomics
+// on the hot path.
+type metrics struct {
+	resolves atomic.Int64
+	failed   atomic.Int64
+	layers   [len(layerNames)]atomic.Int64
+	cost     atomic.Int64 // nano-units
+	latency  histogram
+}
+
+// typeMetrics count one data type's answers by layer.
+type typeMetrics struct {
+	resolves atomic.Int64
+	layers   [len(layerNames)]atomic.Int64
+}
+
+// histogram is a lock-free latency histogram with power-of-two buckets of
+// microseconds: bucket i holds latencies in [2^(i-1), 2^i) µs.
+type histogram struct {
+	count   atomic.Int64
+	sum     atomic.Int64 // nanoseconds
+	buckets [40]atomic.Int64
+}
+
+func (h *histogram) observe(d time.Duration) {
+	if d < 0 {
+		d = 0
+	}
+	h.count.Add(1)
+	h.sum.Add(int64(d))
+	us := uint64(d / time.Microsecond)
+	i := bits.Len64(us)
+	if i >= len(h.buckets) {
+		i = len(h.buckets) - 1
+	}
+	h.buckets[i].Add(1)
+}
+
+// mean returns the mean latency, or 0.
+func (h *histogram) mean() time.Duration {
+	n := h.count.Load()
+	if n == 0 {
+		return 0
+	}
+	return time.Duration(h.sum.Load() / n)
+}
+
+// quantile returns the upper bound of the bucket holding quantile q: an
+// overestimate by at most a factor of two.
+func (h *histogram) quantile(q float64) time.Duration {
+	n := h.count.Load()
+	if n == 0 {
+		return 0
+	}
+	rank := int64(math.Ceil(q * float64(n)))
+	var seen int64
+	for i := range h.buckets {
+		seen += h.buckets[i].Load()
+		if seen >= rank {
+			if i == 0 {
+				return time.Microsecond
+			}
+			return time.Duration(uint64(1)<<uint(i)) * time.Microsecond
+		}
+	}
+	return time.Duration(uint64(1)<<uint(len(h.buckets)-1)) * time.Microsecond
+}
+
+// latencySample is how often a cache hit is timed (one in latencySample):
+// reading the clock twice would cost a cache hit a third of its time, and
+// a sample keeps the mean and percentiles unbiased. Misses are always
+// timed.
+const latencySample = 8
+
+// count records a finished resolve.
+func (r *Resolver) count(dt *dataType, layer Layer, cost float64, failed bool) {
+	r.metrics.resolves.Add(1)
+	dt.metrics.resolves.Add(1)
+	if failed {
+		r.metrics.failed.Add(1)
+	} else {
+		r.metrics.layers[layer].Add(1)
+		dt.metrics.layers[layer].Add(1)
+	}
+	if c := toNano(cost); c > 0 {
+		r.metrics.cost.Add(c)
+	}
+}
+
+// sampleHit reports whether this cache hit should be timed.
+func (r *Resolver) sampleHit() bool {
+	return r.metrics.resolves.Load()%latencySample == 0
+}

@@ -1,0 +1,419 @@
+package fallback
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/strata-go/strata/breaker"
+	"github.com/strata-go/strata/providers"
+	"github.com/strata-go/strata/providers/fake"
+)
+
+func testProvider(t *testing.T, rc RetryConfig) *provider {
+	t.Helper()
+	rc = rc.merge(retryDefaults)
+	p, err := newProvider(ProviderConfig{Name: "p", Tier: Primary, Retry: &rc}, 0, newStub(1), 42, breaker.Config{})
+	require.NoError(t, err)
+	return p
+}
+
+func TestBackoffDelayPerClass(t *testing.T) {
+	p := testProvider(t, RetryConfig{})
+	transient := providers.NewError(providers.Transient, nil)
+	within := func(d, want time.Duration, frac float64) {
+		t.Helper()
+		lo := time.Duration(float64(want) * (1 - frac))
+		hi := time.Duration(float64(want) * (1 + frac))
+		assert.GreaterOrEqual(t, d, lo)
+		assert.LessOrEqual(t, d, hi)
+	}
+	for range 200 {
+		within(p.backoffDelay(1, transient, providers.Transient, false), 100*time.Millisecond, 0.1)
+		within(p.backoffDelay(2, transient, providers.Transient, false), 200*time.Millisecond, 0.1)
+		within(p.backoffDelay(3, transient, providers.Transient, false), 400*time.Millisecond, 0.1)
+		within(p.backoffDelay(10, transient, providers.Transient, false), 2*time.Second, 0.1) // capped
+		within(p.backoffDelay(1, transient, providers.Transient, true), 50*time.Millisecond, 0.1)
+		within(p.backoffDelay(1, providers.NewError(providers.RateLimit, nil), providers.RateLimit, false), 200*time.Millisecond, 0.1)
+	}
+	ra := &providers.Error{Class: providers.RateLimit, RetryAfter: 1500 * time.Millisecond}
+	assert.Equal(t, 1500*time.Millisecond, p.backoffDelay(1, ra, providers.RateLimit, false), "Retry-After is honoured as given")
+	assert.Zero(t, p.backoffDelay(1, providers.NewError(providers.Auth, nil), providers.Auth, false), "after a refresh, retry at once")
+
+	// The jitter is spread over its range, not stuck at one end.
+	var lo, hi int
+	for range 400 {
+		d := p.backoffDelay(1, transient, providers.Transient, false)
+		if d < 95*time.Millisecond {
+			lo++
+		}
+		if d > 105*time.Millisecond {
+			hi++
+		}
+	}
+	assert.Greater(t, lo, 50)
+	assert.Greater(t, hi, 50)
+
+	full := testProvider(t, RetryConfig{Jitter: JitterFull})
+	var small int
+	for range 400 {
+		d := full.backoffDelay(2, transient, providers.Transient, false)
+		assert.GreaterOrEqual(t, d, time.Duration(0))
+		assert.LessOrEqual(t, d, 200*time.Millisecond)
+		if d < 100*time.Millisecond {
+			small++
+		}
+	}
+	assert.InDelta(t, 200, small, 60, "full jitter is uniform over [0, delay]")
+	none := testProvider(t, RetryConfig{Jitter: JitterNone})
+	assert.Equal(t, 400*time.Millisecond, none.backoffDelay(3, transient, providers.Transient, false))
+}
+
+// timedStub records when each call started.
+type timedStub struct {
+	mu     sync.Mutex
+	starts []time.Time
+	script []error // one per call; past the end: success
+}
+
+func (s *timedStub) Fetch(ctx context.Context, _ providers.Request) (providers.Response, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i := len(s.starts)
+	s.starts = append(s.starts, time.Now())
+	if i < len(s.script) {
+		return providers.Response{}, s.script[i]
+	}
+	return providers.Response{Value: 2}, nil
+}
+
+func TestRetryTimingUnderVirtualTime(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ts := &timedStub{script: []error{
+			providers.NewError(providers.Transient, nil),
+			&providers.Error{Class: providers.RateLimit, RetryAfter: 300 * time.Millisecond},
+		}}
+		cfg := testConfig()
+		cfg.Retry = RetryConfig{BaseDelay: 100 * time.Millisecond, Jitter: JitterNone}
+		r := newTestResolver(t, cfg, ts, newStub(9))
+		res, err := r.Resolve(context.Background(), "cpc", shoes)
+		require.NoError(t, err)
+		assert.Equal(t, LayerPrimary, res.Layer)
+		assert.Equal(t, 2.0, res.Value)
+		require.Len(t, ts.starts, 3)
+		assert.Equal(t, 100*time.Millisecond, ts.starts[1].Sub(ts.starts[0]), "transient: base delay")
+		assert.Equal(t, 300*time.Millisecond, ts.starts[2].Sub(ts.starts[1]), "rate limit: Retry-After")
+		require.Len(t, res.Attempts, 3)
+		assert.Equal(t, []int{0, 1, 2}, []int{res.Attempts[0].Retry, res.Attempts[1].Retry, res.Attempts[2].Retry})
+		assert.InDelta(t, 0.06, res.Cost, 1e-12, "every attempt is paid")
+	})
+}
+
+func TestNoRetryPastDeadline(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ts := &timedStub{script: []error{providers.NewError(providers.Transient, nil), providers.NewError(providers.Transient, nil)}}
+		cfg := testConfig()
+		cfg.Retry = RetryConfig{BaseDelay: 400 * time.Millisecond, Jitter: JitterNone}
+		s1 := newStub(1.1)
+		r := newTestResolver(t, cfg, ts, s1)
+		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		defer cancel()
+		res, err := r.Resolve(ctx, "cpc", shoes)
+		require.NoError(t, err)
+		assert.Len(t, ts.starts, 1, "a 400ms delay does not fit a 300ms deadline: move on")
+		assert.Equal(t, LayerSecondary, res.Layer)
+	})
+}
+
+func TestAuthRefreshesOnceAndRetries(t *testing.T) {
+	var refreshed atomic.Int32
+	creds := &refreshingCreds{refreshed: &refreshed}
+	ts := &timedStub{script: []error{providers.NewError(providers.Auth, nil)}}
+	r := newTestResolver(t, testConfig(), ts, newStub(9), WithCredentials(creds))
+	res, err := r.Resolve(context.Background(), "cpc", shoes)
+	require.NoError(t, err)
+	assert.Equal(t, LayerPrimary, res.Layer)
+	assert.EqualValues(t, 1, refreshed.Load())
+	assert.Len(t, ts.starts, 2)
+
+	// A second Auth failure in the same resolve is not refreshed again.
+	ts2 := &timedStub{script: []error{providers.NewError(providers.Auth, nil), providers.NewError(providers.Auth, nil)}}
+	refreshed.Store(0)
+	r2 := newTestResolver(t, testConfig(), ts2, newStub(9), WithCredentials(creds))
+	res, err = r2.Resolve(context.Background(), "cpc", shoes)
+	require.NoError(t, err)
+	assert.Equal(t, LayerSecondary, res.Layer)
+	assert.EqualValues(t, 1, refreshed.Load())
+	assert.Len(t, ts2.starts, 2)
+}
+
+type refreshingCreds struct{ refreshed *atomic.Int32 }
+
+func (c *refreshingCreds) Credential(context.Context, string) (providers.Secret, error) {
+	return providers.NewSecret("k"), nil
+}
+func (c *refreshingCreds) Refresh(context.Context, string) error { c.refreshed.Add(1); return nil }
+
+func TestRateLimitedProviderIsSkipped(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := testConfig()
+		cfg.Providers[0].RateLimit = RateLimitConfig{PerSecond: 1, Burst: 1}
+		p1, s1 := newStub(1), newStub(2)
+		r := newTestResolver(t, cfg, p1, s1)
+		res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "a"})
+		require.NoError(t, err)
+		assert.Equal(t, "p1", res.Source)
+		res, err = r.Resolve(context.Background(), "cpc", Params{"keyword": "b"})
+		require.NoError(t, err)
+		assert.Equal(t, "s1", res.Source, "p1 has no capacity: skipped, not queued for")
+		assert.Equal(t, Skipped, res.Attempts[0].Outcome)
+		assert.Equal(t, SkipRateLimited, res.Attempts[0].Skip)
+		assert.EqualValues(t, 1, p1.calls.Load())
+		time.Sleep(time.Second) // the bucket refills
+		res, err = r.Resolve(context.Background(), "cpc", Params{"keyword": "c"})
+		require.NoError(t, err)
+		assert.Equal(t, "p1", res.Source)
+	})
+}
+
+func TestBulkheadSkipsWhenFull(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := testConfig()
+		cfg.Providers[0].MaxConcurrent = 1
+		cfg.Resolve.DisableCoalescing = true
+		p1 := newStub(1)
+		release := make(chan struct{})
+		p1.set(func(ctx context.Context, _ providers.Request) (providers.Response, error) {
+			select {
+			case <-release:
+			case <-ctx.Done():
+			}
+			return providers.Response{Value: 1}, nil
+		})
+		r := newTestResolver(t, cfg, p1, newStub(2))
+		done := make(chan Result)
+		go func() {
+			res, _ := r.Resolve(context.Background(), "cpc", Params{"keyword": "a"})
+			done <- res
+		}()
+		synctest.Wait() // the first resolve holds p1's only slot
+		res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "b"})
+		require.NoError(t, err)
+		assert.Equal(t, "s1", res.Source)
+		assert.Equal(t, SkipBusy, res.Attempts[0].Skip)
+		close(release)
+		assert.Equal(t, "p1", (<-done).Source)
+	})
+}
+
+func TestBreakerOpensSkipsAndProbes(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var events []Event
+		var mu sync.Mutex
+		obs := ObserverFunc(func(e Event) {
+			if e.Kind == EventBreaker {
+				mu.Lock()
+				events = append(events, e)
+				mu.Unlock()
+			}
+		})
+		p1, s1 := newStub(0), newStub(2)
+		p1.fail(providers.Unavailable)
+		r := newTestResolver(t, testConfig(), p1, s1, WithObserver(obs))
+		for i := range 5 {
+			_, err := r.Resolve(context.Background(), "cpc", Params{"keyword": fmt.Sprint("k", i)})
+			require.NoError(t, err)
+		}
+		assert.EqualValues(t, 5, p1.calls.Load())
+		res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "k5"})
+		require.NoError(t, err)
+		assert.EqualValues(t, 5, p1.calls.Load(), "open: p1 is not called")
+		assert.Equal(t, SkipBreakerOpen, res.Attempts[0].Skip)
+		mu.Lock()
+		require.Len(t, events, 1)
+		assert.Equal(t, "closed", events[0].From)
+		assert.Equal(t, "open", events[0].To)
+		mu.Unlock()
+
+		time.Sleep(61 * time.Second) // the seed's 60s open duration
+		p1.answer(1)
+		for i := range 3 {
+			res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": fmt.Sprint("probe", i)})
+			require.NoError(t, err)
+			assert.Equal(t, "p1", res.Source)
+		}
+		snap := r.Snapshot()
+		assert.Equal(t, "closed", snap.Providers[0].Breaker, "three good probes close it")
+		assert.EqualValues(t, 1, snap.Providers[0].BreakerTrips)
+	})
+}
+
+func TestPermanentAndCancelAreNeutralForBreaker(t *testing.T) {
+	p1, s1 := newStub(0), newStub(2)
+	p1.fail(providers.Permanent)
+	r := newTestResolver(t, testConfig(), p1, s1)
+	for i := range 10 {
+		_, err := r.Resolve(context.Background(), "cpc", Params{"keyword": fmt.Sprint("k", i)})
+		require.NoError(t, err)
+	}
+	assert.EqualValues(t, 10, p1.calls.Load(), "Permanent never trips the breaker")
+	assert.Equal(t, "closed", r.Snapshot().Providers[0].Breaker)
+}
+
+func TestHedgingStartsAtDelayAndCancelsLoser(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := testConfig()
+		cfg.Providers = append(cfg.Providers, ProviderConfig{Name: "p2", Tier: Primary, Confidence: 0.9, Cost: 0.02, DataTypes: []string{"cpc"}, Timeout: time.Second, ExpectedLatency: 20 * time.Millisecond})
+		cfg.DataTypes[0].Hedge = HedgeConfig{Enabled: true, Delay: 50 * time.Millisecond}
+		cfg.Providers[0].Timeout = time.Second
+		slow, err := fake.New(fake.Config{Value: 1, Latency: fake.Latency{Median: 400 * time.Millisecond}})
+		require.NoError(t, err)
+		quick, err := fake.New(fake.Config{Value: 2, Latency: fake.Latency{Median: 10 * time.Millisecond}})
+		require.NoError(t, err)
+		r := newTestResolver(t, cfg, slow, newStub(9), WithProvider("p2", quick))
+		start := time.Now()
+		res, err := r.Resolve(context.Background(), "cpc", shoes)
+		require.NoError(t, err)
+		assert.Equal(t, "p2", res.Source)
+		assert.Equal(t, 2.0, res.Value)
+		assert.Equal(t, 60*time.Millisecond, time.Since(start), "hedge at 50ms, answer 10ms later")
+		require.Len(t, res.Attempts, 2)
+		byProvider := map[string]Attempt{}
+		for _, a := range res.Attempts {
+			byProvider[a.Provider] = a
+		}
+		assert.Equal(t, Lost, byProvider["p1"].Outcome)
+		assert.Equal(t, Succeeded, byProvider["p2"].Outcome)
+		assert.True(t, byProvider["p2"].Hedge)
+		assert.InDelta(t, 0.04, res.Cost, 1e-12, "the hedge is paid too")
+		synctest.Wait()
+		assert.Zero(t, slow.Stats().InFlight, "the loser was cancelled")
+	})
+}
+
+func TestHedgeRespectsBudget(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := testConfig()
+		cfg.Providers = append(cfg.Providers, ProviderConfig{Name: "p2", Tier: Primary, Confidence: 0.9, Cost: 0.02, DataTypes: []string{"cpc"}, ExpectedLatency: 20 * time.Millisecond})
+		cfg.DataTypes[0].Hedge = HedgeConfig{Enabled: true, Delay: 50 * time.Millisecond}
+		slow, err := fake.New(fake.Config{Value: 1, Latency: fake.Latency{Median: 200 * time.Millisecond}})
+		require.NoError(t, err)
+		r := newTestResolver(t, cfg, slow, newStub(9), WithProvider("p2", newStub(2)))
+		ctx := WithBudget(context.Background(), 0.03) // pays p1 (0.02) but not a hedge to p2 too
+		res, err := r.Resolve(ctx, "cpc", shoes)
+		require.NoError(t, err)
+		assert.Equal(t, "p1", res.Source)
+		assert.InDelta(t, 0.02, res.Cost, 1e-12)
+		assert.InDelta(t, 0.01, BudgetFrom(ctx).Remaining(), 1e-12)
+	})
+}
+
+// TestAttemptsAndBudgetBoundProperty: whatever the providers do, a resolve
+// makes at most the configured attempts and never spends past its budget.
+func TestAttemptsAndBudgetBoundProperty(t *testing.T) {
+	for seed := range uint64(20) {
+		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				rng := rand.New(rand.NewPCG(seed, 7))
+				errs := map[providers.Class]float64{}
+				for _, c := range []providers.Class{providers.Transient, providers.RateLimit, providers.Unavailable, providers.DataQuality, providers.Auth} {
+					errs[c] = rng.Float64() * 0.15
+				}
+				mk := func(s uint64) *fake.Provider {
+					p, err := fake.New(fake.Config{Value: 1, Errors: errs, Seed: s, Latency: fake.Latency{Median: 5 * time.Millisecond, P99: 80 * time.Millisecond},
+						Garbage: map[fake.Garbage]float64{fake.NaN: 0.05}})
+					require.NoError(t, err)
+					return p
+				}
+				cfg := testConfig()
+				cfg.Retry = RetryConfig{MaxAttempts: 1 + int(seed%4), BaseDelay: 5 * time.Millisecond}
+				p1, s1 := mk(seed), mk(seed+100)
+				r := newTestResolver(t, cfg, p1, s1)
+				budget := NewBudget(0.05 + rng.Float64()*0.3)
+				ctx := WithBudgetOf(context.Background(), budget)
+				for i := range 40 {
+					res, err := r.Resolve(ctx, "cpc", Params{"keyword": fmt.Sprint("k", i)})
+					made := 0
+					for _, a := range res.Attempts {
+						if a.Outcome != Skipped {
+							made++
+						}
+					}
+					if err != nil {
+						var re *ResolveError
+						require.ErrorAs(t, err, &re)
+					}
+					assert.LessOrEqual(t, made, 2*cfg.Retry.MaxAttempts, "attempts bounded")
+				}
+				assert.GreaterOrEqual(t, budget.Remaining(), -1e-12, "never overspent")
+				spent := budget.Spent()
+				calls := p1.Calls()*2 + s1.Calls() // p1 costs 0.02, s1 0.01
+				assert.InDelta(t, float64(calls)*0.01, spent, 1e-9, "every call paid exactly once")
+			})
+		})
+	}
+}
+
+func TestConcurrentFlappingExactAccounting(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := testConfig()
+		cfg.Resolve.DisableCoalescing = true
+		cfg.Breaker = breaker.Config{ConsecutiveFailures: 5, OpenDuration: time.Second, HalfOpenProbes: 3}
+		cfg.Retry = RetryConfig{MaxAttempts: 2, BaseDelay: 5 * time.Millisecond}
+		// Down for 10 calls, up for 10, forever.
+		flap, err := fake.New(fake.Config{Value: 1, Latency: fake.Latency{Median: 2 * time.Millisecond},
+			Script: []fake.Step{{Times: 10, Do: fake.Fail(providers.Unavailable)}, {Times: 10, Do: fake.Succeed()}}, RepeatScript: true})
+		require.NoError(t, err)
+		var trips atomic.Int64
+		obs := ObserverFunc(func(e Event) {
+			if e.Kind == EventBreaker && e.To == "open" {
+				trips.Add(1)
+			}
+		})
+		s1 := newStub(2)
+		r := newTestResolver(t, cfg, flap, s1, WithObserver(obs))
+		var made, succeeded, resolves atomic.Int64
+		var wg sync.WaitGroup
+		for g := range 64 {
+			wg.Go(func() {
+				for i := range 20 {
+					res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": fmt.Sprintf("g%d-%d", g, i)})
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					resolves.Add(1)
+					for _, a := range res.Attempts {
+						if a.Provider != "p1" {
+							continue
+						}
+						if a.Outcome != Skipped {
+							made.Add(1)
+						}
+						if a.Outcome == Succeeded {
+							succeeded.Add(1)
+						}
+					}
+					time.Sleep(time.Duration(i%3) * 10 * time.Millisecond)
+				}
+			})
+		}
+		wg.Wait()
+		st := flap.Stats()
+		assert.EqualValues(t, 64*20, resolves.Load())
+		assert.Equal(t, st.Calls, made.Load(), "every call is an attempt and vice versa")
+		assert.Equal(t, st.Successes, succeeded.Load())
+		snap := r.Snapshot()
+		assert.Equal(t, uint64(trips.Load()), snap.Providers[0].BreakerTrips, "every trip observed")
+		assert.Greater(t, trips.Load(), int64(0))
+		assert.Equal(t, st.Calls, snap.Providers[0].Requests, "health counts every provider-fault or success outcome")
+	})
+}

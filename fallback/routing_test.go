@@ -1,0 +1,213 @@
+package fallback
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/strata-go/strata/providers"
+	"github.com/strata-go/strata/providers/fake"
+)
+
+// twoPrimaries declares p1 and p2 as primaries of cpc, p1 first.
+func twoPrimaries() Config {
+	cfg := testConfig()
+	cfg.Providers = append(cfg.Providers, ProviderConfig{Name: "p2", Tier: Primary, Confidence: 0.95, Cost: 0.02, DataTypes: []string{"cpc"}, Timeout: 300 * time.Millisecond, ExpectedLatency: 20 * time.Millisecond})
+	cfg.Router.Window = 20
+	return cfg
+}
+
+func TestRouterMovesTrafficOnGarbageAndBack(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p1, err := fake.New(fake.Config{Value: 1, Latency: fake.Latency{Median: 10 * time.Millisecond}})
+		require.NoError(t, err)
+		p2, err := fake.New(fake.Config{Value: 1, Latency: fake.Latency{Median: 10 * time.Millisecond}})
+		require.NoError(t, err)
+		r := newTestResolver(t, twoPrimaries(), p1, newStub(9), WithProvider("p2", p2))
+		resolve := func(i int) Result {
+			res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": fmt.Sprint("k", i)})
+			require.NoError(t, err)
+			return res
+		}
+		// first is the provider the router tried first (skips aside).
+		first := func(res Result) string {
+			for _, a := range res.Attempts {
+				if a.Outcome != Skipped {
+					return a.Provider
+				}
+			}
+			return ""
+		}
+		for i := range 5 {
+			assert.Equal(t, "p1", resolve(i).Source, "ties go to the configured order")
+		}
+		p1.SetGarbage(fake.NaN)
+		moved := -1
+		for i := 5; i < 15; i++ {
+			if res := resolve(i); res.Source == "p2" && first(res) == "p2" {
+				moved = i - 5
+				break
+			}
+		}
+		require.GreaterOrEqual(t, moved, 0, "traffic moved to p2")
+		assert.LessOrEqual(t, moved, 2, "within a couple of resolves")
+		for i := 20; i < 30; i++ {
+			assert.Equal(t, "p2", first(resolve(i)), "p1 stays behind while it is bad")
+		}
+
+		p1.SetUp()
+		p2.SetDown(providers.Transient) // push traffic back through p1 so its window heals
+		for i := 30; i < 60; i++ {
+			resolve(i)
+		}
+		p2.SetUp()
+		back := -1
+		for i := 60; i < 120; i++ {
+			if first(resolve(i)) == "p1" {
+				back = i - 60
+				break
+			}
+		}
+		require.GreaterOrEqual(t, back, 0, "traffic came back to p1 after it recovered")
+	})
+}
+
+func TestBudgetSharedBy32GoroutinesNeverOverspends(t *testing.T) {
+	cfg := testConfig()
+	cfg.Resolve.DisableCoalescing = true
+	cfg.Retry = RetryConfig{MaxAttempts: 3, BaseDelay: time.Millisecond, Jitter: JitterNone}
+	// p1 fails half its calls (transient: retried, each retry paid).
+	p1, err := fake.New(fake.Config{Value: 1, Errors: map[providers.Class]float64{providers.Transient: 0.5}, Seed: 3})
+	require.NoError(t, err)
+	s1, err := fake.New(fake.Config{Value: 2, Seed: 4})
+	require.NoError(t, err)
+	r := newTestResolver(t, cfg, p1, s1)
+	budget := NewBudget(1.00)
+	ctx := WithBudgetOf(context.Background(), budget)
+	var mu sync.Mutex
+	var resultCost float64
+	var wg sync.WaitGroup
+	for g := range 32 {
+		wg.Go(func() {
+			for i := range 40 {
+				res, _ := r.Resolve(ctx, "cpc", Params{"keyword": fmt.Sprintf("g%d-%d", g, i)})
+				mu.Lock()
+				resultCost += res.Cost
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	spent := budget.Spent()
+	assert.LessOrEqual(t, spent, 1.00+1e-12, "never overspent")
+	assert.GreaterOrEqual(t, budget.Remaining(), 0.0)
+	want := 0.02*float64(p1.Calls()) + 0.01*float64(s1.Calls())
+	assert.InDelta(t, want, spent, 1e-9, "every attempt, retries included, debited exactly once")
+	assert.InDelta(t, spent, resultCost, 1e-9, "results account for every cent")
+	assert.Greater(t, p1.Stats().Failures[providers.Transient], int64(0), "retries happened")
+	assert.Less(t, budget.Remaining(), 0.02, "the budget was used up")
+}
+
+func TestBudgetExhaustedOnlyWhenNothingFreeAnswers(t *testing.T) {
+	cfg := testConfig()
+	p1, s1 := newStub(1), newStub(2)
+	r := newTestResolver(t, cfg, p1, s1, WithHistory(noHistory{}))
+	ctx := WithBudget(context.Background(), 0.005) // affords neither provider
+	res, err := r.Resolve(ctx, "cpc", shoes)
+	require.NoError(t, err)
+	assert.Equal(t, LayerDefault, res.Layer, "the free layers answer")
+	assert.EqualValues(t, 0, p1.calls.Load()+s1.calls.Load())
+	assert.Equal(t, SkipOverBudget, res.Attempts[0].Skip)
+
+	cfg.DataTypes[0].Default = nil
+	r2 := newTestResolver(t, cfg, p1, s1, WithHistory(noHistory{}))
+	_, err = r2.Resolve(ctx, "cpc", shoes)
+	assert.ErrorIs(t, err, ErrBudgetExhausted)
+	assert.ErrorIs(t, err, ErrNoAnswer)
+}
+
+func TestRouterPrefersCheaperAsBudgetDrains(t *testing.T) {
+	cfg := twoPrimaries()
+	cfg.Providers[2].Cost = 0.001 // p2 is much cheaper
+	r := newTestResolver(t, cfg, newStub(1), newStub(9), WithProvider("p2", newStub(1)))
+	rich := WithBudget(context.Background(), 100)
+	res, err := r.Resolve(rich, "cpc", Params{"keyword": "a"})
+	require.NoError(t, err)
+	poor := WithBudget(context.Background(), 0.03)
+	res2, err := r.Resolve(poor, "cpc", Params{"keyword": "b"})
+	require.NoError(t, err)
+	assert.Equal(t, "p2", res2.Source, "with little budget left the cheap provider wins")
+	_ = res
+}
+
+func TestSnapshotSharesAndProjections(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p1, s1 := newStub(1), newStub(2)
+		r := newTestResolver(t, testConfig(), p1, s1, WithHistory(noHistory{}))
+		ctx := context.Background()
+		// 4 primary answers, 4 fresh-cache hits of them, 2 secondary, 2 default.
+		for i := range 4 {
+			_, err := r.Resolve(ctx, "cpc", Params{"keyword": fmt.Sprint("p", i)})
+			require.NoError(t, err)
+			_, err = r.Resolve(ctx, "cpc", Params{"keyword": fmt.Sprint("p", i)})
+			require.NoError(t, err)
+		}
+		p1.fail(providers.Permanent)
+		for i := range 2 {
+			_, err := r.Resolve(ctx, "cpc", Params{"keyword": fmt.Sprint("s", i)})
+			require.NoError(t, err)
+		}
+		s1.fail(providers.Permanent)
+		for i := range 2 {
+			_, err := r.Resolve(ctx, "cpc", Params{"keyword": fmt.Sprint("d", i)})
+			require.NoError(t, err)
+		}
+		time.Sleep(30 * time.Minute)
+		snap := r.Snapshot()
+		o := snap.Overall
+		assert.EqualValues(t, 12, o.Resolves)
+		assert.EqualValues(t, 12, o.Answered)
+		// Cost: 4 × 0.02 (p1 ok) + 2 × (0.02 + 0.01) + 2 × (0.02 + 0.01) = 0.20
+		assert.InDelta(t, 0.20, o.Cost, 1e-9)
+		assert.InDelta(t, 0.40, o.CostPerHour, 1e-9, "over half an hour")
+		assert.InDelta(t, 9.60, o.DailyProjection, 1e-9)
+		assert.InDelta(t, 288.0, o.MonthlyProjection, 1e-9)
+		assert.InDelta(t, 24, o.RequestsPerHour, 1e-9)
+		assert.InDelta(t, 0.20/12, o.CostPerSuccess, 1e-9)
+		l := snap.Layers
+		assert.EqualValues(t, 12, l.Answered)
+		assert.InDelta(t, 4.0/12, l.Primary, 1e-12)
+		assert.InDelta(t, 4.0/12, l.Cache, 1e-12)
+		assert.InDelta(t, 2.0/12, l.Secondary, 1e-12)
+		assert.InDelta(t, 2.0/12, l.Default, 1e-12)
+		assert.Equal(t, l, snap.DataTypes["cpc"])
+		require.Len(t, snap.Providers, 2)
+		assert.Equal(t, "p1", snap.Providers[0].Name)
+		assert.EqualValues(t, 4, snap.Providers[0].Requests, "Permanent failures are the caller's: not counted for health")
+		assert.InDelta(t, 0.08, snap.Providers[0].Cost, 1e-9)
+		assert.Equal(t, 2, snap.Overall.ProvidersByStatus["HEALTHY"])
+
+		b, err := json.Marshal(snap)
+		require.NoError(t, err)
+		var m map[string]any
+		require.NoError(t, json.Unmarshal(b, &m))
+		for _, k := range []string{"at", "since", "providers", "overall", "layers", "data_types"} {
+			assert.Contains(t, m, k)
+		}
+		overall := m["overall"].(map[string]any)
+		for _, k := range []string{"resolves", "requests_per_hour", "success_rate", "avg_latency_ms", "p95_latency_ms", "cost_per_hour", "daily_projection", "monthly_projection", "cost_per_success", "providers_by_status"} {
+			assert.Contains(t, overall, k)
+		}
+		text := snap.String()
+		assert.Contains(t, text, "PROVIDER")
+		assert.Contains(t, text, "p1")
+		assert.Contains(t, text, "$9.60/day")
+	})
+}

@@ -1,0 +1,220 @@
+package fallback
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/strata-go/strata/router"
+)
+
+// Snapshot is the resolver's dashboard at one instant: provider health,
+// request and cost figures with projections, and where the answers came
+// from. It marshals to JSON with stable snake_case names; String renders a
+// compact text table.
+type Snapshot struct {
+	// At is when the snapshot was taken; Since when the resolver started.
+	At    time.Time `json:"at"`
+	Since time.Time `json:"since"`
+	// Providers holds one entry per declared provider, in config order.
+	Providers []ProviderSnapshot `json:"providers"`
+	// Overall sums the figures over every resolve.
+	Overall OverallSnapshot `json:"overall"`
+	// Layers are the shares of answers by layer, over every data type.
+	Layers LayerShares `json:"layers"`
+	// DataTypes are the shares of answers by layer, per data type.
+	DataTypes map[string]LayerShares `json:"data_types"`
+}
+
+// ProviderSnapshot is one provider's row of the dashboard.
+type ProviderSnapshot struct {
+	Name    string        `json:"name"`
+	Tier    Tier          `json:"tier"`
+	Status  router.Status `json:"status"`
+	Health  float64       `json:"health"`
+	Breaker string        `json:"breaker"`
+	// Requests are the attempts made that counted for health (caller
+	// cancellations and the caller's own bad requests excluded).
+	Requests    int64              `json:"requests"`
+	SuccessRate float64            `json:"success_rate"`
+	ErrorRates  map[string]float64 `json:"error_rates"`
+	Quality     float64            `json:"quality"`
+	Uptime      float64            `json:"uptime"`
+	P50Ms       float64            `json:"p50_ms"`
+	P95Ms       float64            `json:"p95_ms"`
+	P99Ms       float64            `json:"p99_ms"`
+	// Cost is what the provider's attempts cost, in total and by data
+	// type.
+	Cost           float64            `json:"cost"`
+	CostByDataType map[string]float64 `json:"cost_by_data_type"`
+	// BreakerTrips counts the breaker's trips since start.
+	BreakerTrips uint64 `json:"breaker_trips"`
+}
+
+// OverallSnapshot sums the resolver's figures.
+type OverallSnapshot struct {
+	// Resolves counts resolves that got past validation; Answered those
+	// that returned a value.
+	Resolves int64 `json:"resolves"`
+	Answered int64 `json:"answered"`
+	// SuccessRate is Answered / Resolves.
+	SuccessRate float64 `json:"success_rate"`
+	// RequestsPerHour is the resolve rate since start.
+	RequestsPerHour float64 `json:"requests_per_hour"`
+	// ProvidersByStatus counts the providers in each health status.
+	ProvidersByStatus map[string]int `json:"providers_by_status"`
+	// AvgLatencyMs and P95LatencyMs describe resolve latency (p95 from a
+	// power-of-two histogram: within a factor of two above). Cache hits
+	// are timed one in eight.
+	AvgLatencyMs float64 `json:"avg_latency_ms"`
+	P95LatencyMs float64 `json:"p95_latency_ms"`
+	// Cost is the money spent since start; CostPerHour its rate, and the
+	// projections that rate over a day and a 30-day month.
+	Cost              float64 `json:"cost"`
+	CostPerHour       float64 `json:"cost_per_hour"`
+	DailyProjection   float64 `json:"daily_projection"`
+	MonthlyProjection float64 `json:"monthly_projection"`
+	// CostPerSuccess is Cost / Answered.
+	CostPerSuccess float64 `json:"cost_per_success"`
+}
+
+// LayerShares are the shares of answers by layer, each in [0, 1], with the
+// count they are shares of.
+type LayerShares struct {
+	Answered    int64   `json:"answered"`
+	Primary     float64 `json:"primary"`
+	Secondary   float64 `json:"secondary"`
+	Cache       float64 `json:"cache"`
+	Statistical float64 `json:"statistical"`
+	Default     float64 `json:"default"`
+}
+
+func shares(counts *[len(layerNames)]int64) LayerShares {
+	var total int64
+	for _, l := range Layers {
+		total += counts[l]
+	}
+	s := LayerShares{Answered: total}
+	if total == 0 {
+		return s
+	}
+	f := func(l Layer) float64 { return float64(counts[l]) / float64(total) }
+	s.Primary, s.Secondary, s.Cache, s.Statistical, s.Default = f(LayerPrimary), f(LayerSecondary), f(LayerCache), f(LayerStatistical), f(LayerDefault)
+	return s
+}
+
+// Snapshot returns the dashboard as of now. It is safe to call
+// concurrently with resolves; its figures are each consistent, not a
+// single atomic cut.
+func (r *Resolver) Snapshot() Snapshot {
+	now := time.Now()
+	s := Snapshot{At: now, Since: r.started, DataTypes: make(map[string]LayerShares, len(r.types))}
+	byStatus := map[string]int{}
+	for _, st := range []router.Status{router.Healthy, router.Degraded, router.Unhealthy, router.Critical} {
+		byStatus[st.String()] = 0
+	}
+	for _, p := range r.providers {
+		h := r.tracker.Health(p.name, now)
+		bs := p.breaker.Snapshot()
+		ps := ProviderSnapshot{
+			Name:           p.name,
+			Tier:           p.cfg.Tier,
+			Status:         h.Status,
+			Health:         h.Score,
+			Breaker:        bs.State.String(),
+			Requests:       h.Requests,
+			SuccessRate:    h.SuccessRate,
+			ErrorRates:     h.ErrorRates,
+			Quality:        h.Quality,
+			Uptime:         h.Uptime,
+			P50Ms:          ms(h.P50),
+			P95Ms:          ms(h.P95),
+			P99Ms:          ms(h.P99),
+			Cost:           h.TotalCost,
+			CostByDataType: h.CostByDataType,
+			BreakerTrips:   bs.Trips,
+		}
+		if ps.CostByDataType == nil {
+			ps.CostByDataType = map[string]float64{}
+		}
+		byStatus[h.Status.String()]++
+		s.Providers = append(s.Providers, ps)
+	}
+
+	var all [len(layerNames)]int64
+	for name, dt := range r.types {
+		var c [len(layerNames)]int64
+		for _, l := range Layers {
+			c[l] = dt.metrics.layers[l].Load()
+		}
+		s.DataTypes[name] = shares(&c)
+	}
+	for _, l := range Layers {
+		all[l] = r.metrics.layers[l].Load()
+	}
+	s.Layers = shares(&all)
+
+	o := &s.Overall
+	o.Resolves = r.metrics.resolves.Load()
+	o.Answered = o.Resolves - r.metrics.failed.Load()
+	if o.Resolves > 0 {
+		o.SuccessRate = float64(o.Answered) / float64(o.Resolves)
+	}
+	o.ProvidersByStatus = byStatus
+	o.AvgLatencyMs = ms(r.metrics.latency.mean())
+	o.P95LatencyMs = ms(r.metrics.latency.quantile(0.95))
+	o.Cost = float64(r.metrics.cost.Load()) / nano
+	if hours := now.Sub(r.started).Hours(); hours > 0 {
+		o.RequestsPerHour = float64(o.Resolves) / hours
+		o.CostPerHour = o.Cost / hours
+		o.DailyProjection = o.CostPerHour * 24
+		o.MonthlyProjection = o.DailyProjection * 30
+	}
+	if o.Answered > 0 {
+		o.CostPerSuccess = o.Cost / float64(o.Answered)
+	}
+	return s
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// JSON returns the snapshot as indented JSON.
+func (s Snapshot) JSON() ([]byte, error) { return json.MarshalIndent(s, "", "  ") }
+
+// String renders the snapshot as a compact text table.
+func (s Snapshot) String() string {
+	var b strings.Builder
+	o := s.Overall
+	fmt.Fprintf(&b, "strata snapshot at %s (up %s)\n", s.At.Format(time.RFC3339), s.At.Sub(s.Since).Round(time.Second))
+	fmt.Fprintf(&b, "resolves %d, answered %.1f%%, %.0f/h, latency avg %.1fms p95 %.1fms\n",
+		o.Resolves, 100*o.SuccessRate, o.RequestsPerHour, o.AvgLatencyMs, o.P95LatencyMs)
+	fmt.Fprintf(&b, "cost $%.4f ($%.4f/h, $%.2f/day, $%.2f/month projected, $%.5f per answer)\n",
+		o.Cost, o.CostPerHour, o.DailyProjection, o.MonthlyProjection, o.CostPerSuccess)
+	l := s.Layers
+	fmt.Fprintf(&b, "layers: primary %.1f%%  secondary %.1f%%  cache %.1f%%  statistical %.1f%%  default %.1f%%\n",
+		100*l.Primary, 100*l.Secondary, 100*l.Cache, 100*l.Statistical, 100*l.Default)
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "PROVIDER\tTIER\tSTATUS\tHEALTH\tBREAKER\tREQUESTS\tSUCCESS\tP50\tP95\tP99\tCOST")
+	for _, p := range s.Providers {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%.2f\t%s\t%d\t%.1f%%\t%.0fms\t%.0fms\t%.0fms\t$%.4f\n",
+			p.Name, p.Tier, p.Status, p.Health, p.Breaker, p.Requests, 100*p.SuccessRate, p.P50Ms, p.P95Ms, p.P99Ms, p.Cost)
+	}
+	tw.Flush()
+	names := make([]string, 0, len(s.DataTypes))
+	for n := range s.DataTypes {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		d := s.DataTypes[n]
+		if d.Answered == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "  %s: %d answers: primary %.0f%% secondary %.0f%% cache %.0f%% statistical %.0f%% default %.0f%%\n",
+			n, d.Answered, 100*d.Primary, 100*d.Secondary, 100*d.Cache, 100*d.Statistical, 100*d.Default)
+	}
+	return b.String()
+}

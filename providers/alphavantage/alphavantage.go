@@ -1,0 +1,154 @@
+package alphavantage
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/strata-go/strata/providers"
+	"github.com/strata-go/strata/providers/httpjson"
+)
+
+// The default data type names and base URL.
+const (
+	DefaultQuoteDataType      = "stock_price"
+	DefaultDailyCloseDataType = "stock_close"
+	DefaultBaseURL            = "https://www.alphavantage.co"
+)
+
+// Config configures a Provider. Zero fields mean the documented defaults;
+// New never modifies the Config.
+type Config struct {
+	// Client is the host's HTTP client. Required.
+	Client *http.Client
+	// BaseURL is the API's scheme and host (and an optional path prefix),
+	// without a query. Default DefaultBaseURL; tests point it at an
+	// httptest server.
+	BaseURL string
+	// QuoteDataType names the data type answered by GLOBAL_QUOTE. Default
+	// DefaultQuoteDataType.
+	QuoteDataType string
+	// DailyCloseDataType names the data type answered by the latest close
+	// of TIME_SERIES_DAILY. Default DefaultDailyCloseDataType.
+	DailyCloseDataType string
+	// MaxBodyBytes bounds a response body. Default
+	// httpjson.DefaultMaxBodyBytes (a compact daily series is about 10 KB).
+	MaxBodyBytes int64
+}
+
+// Provider fetches stock prices from Alpha Vantage. It implements
+// providers.Provider and is safe for concurrent use.
+type Provider struct {
+	byType map[string]*httpjson.Provider
+	types  []string
+}
+
+var _ providers.Provider = (*Provider)(nil)
+
+// errorRules classify Alpha Vantage's 200-with-an-error-body answers; the
+// order matters (the burst message also mentions the daily rate limit).
+var errorRules = []httpjson.ErrorRule{
+	{Path: "Information", Contains: "more sparingly", Class: providers.RateLimit, RetryAfter: time.Second},
+	{Path: "Information", Contains: "rate limit", Class: providers.RateLimit},
+	{Path: "Note", Contains: "call frequency", Class: providers.RateLimit, RetryAfter: time.Minute},
+	{Path: "Information", Contains: "premium endpoint", Class: providers.Permanent},
+	{Path: "Information", Contains: "api key", Class: providers.Auth},
+	{Path: `["Error Message"]`, Contains: "apikey", Class: providers.Auth},
+	{Path: `["Error Message"]`, Class: providers.Permanent},
+	{Path: `["Global Quote"]`, Empty: true, Class: providers.Permanent, Description: "unknown symbol"},
+}
+
+// New validates cfg and returns a Provider.
+func New(cfg Config) (*Provider, error) {
+	base, err := baseURL(cfg.BaseURL, DefaultBaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("%w: BaseURL: %v", ErrInvalidConfig, err)
+	}
+	quote := orDefault(cfg.QuoteDataType, DefaultQuoteDataType)
+	daily := orDefault(cfg.DailyCloseDataType, DefaultDailyCloseDataType)
+	if quote == daily {
+		return nil, fmt.Errorf("%w: DailyCloseDataType: %q is also the QuoteDataType", ErrInvalidConfig, daily)
+	}
+	common := httpjson.Config{
+		Client:         cfg.Client,
+		Credential:     httpjson.Credential{In: httpjson.CredentialQuery, Name: "apikey"},
+		ParseTimestamp: httpjson.TimeLayout(time.DateOnly),
+		ErrorRules:     errorRules,
+		MaxBodyBytes:   cfg.MaxBodyBytes,
+	}
+	qc := common
+	qc.URL = base + "/query?function=GLOBAL_QUOTE&symbol={symbol}"
+	qc.Value = `["Global Quote"]["05. price"]`
+	qc.Timestamp = `["Global Quote"]["07. latest trading day"]`
+	dc := common
+	dc.URL = base + "/query?function=TIME_SERIES_DAILY&symbol={symbol}&outputsize=compact"
+	dc.Value = `["Time Series (Daily)"][-1]["4. close"]` // keys are ISO dates: the greatest is the latest
+	dc.Timestamp = `["Time Series (Daily)"][-1]~`
+
+	p := &Provider{byType: map[string]*httpjson.Provider{}, types: []string{quote, daily}}
+	for name, c := range map[string]httpjson.Config{quote: qc, daily: dc} {
+		hp, err := httpjson.New(c)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrInvalidConfig, strings.TrimPrefix(err.Error(), "httpjson: invalid config: "))
+		}
+		p.byType[name] = hp
+	}
+	return p, nil
+}
+
+// Fetch answers req from the function that serves req.DataType. See the
+// package documentation for the params and the error classes.
+func (p *Provider) Fetch(ctx context.Context, req providers.Request) (providers.Response, error) {
+	if err := ctx.Err(); err != nil {
+		return providers.Response{}, providers.NewError(providers.Classify(err), err)
+	}
+	hp, ok := p.byType[req.DataType]
+	if !ok {
+		return providers.Response{}, providers.NewError(providers.Permanent, fmt.Errorf("%w %q", ErrUnknownDataType, req.DataType))
+	}
+	return hp.Fetch(ctx, req)
+}
+
+// DataTypes lists the data types the provider serves: the quote's, then
+// the daily close's.
+func (p *Provider) DataTypes() []string { return slices.Clone(p.types) }
+
+// Params lists the params the provider reads for dataType (nil for a data
+// type it does not serve): all the resolver needs to pass it.
+func (p *Provider) Params(dataType string) []string {
+	if hp, ok := p.byType[dataType]; ok {
+		return hp.Params()
+	}
+	return nil
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+// baseURL validates an API base URL and returns it without a trailing
+// slash.
+func baseURL(s, def string) (string, error) {
+	if s == "" {
+		s = def
+	}
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+		return "", err
+	case u.Scheme != "https" && u.Scheme != "http":
+		return "", fmt.Errorf("%q: want an http or https URL", s)
+	case u.Host == "" || u.User != nil:
+		return "", fmt.Errorf("%q: want a host and no user info", s)
+	case u.RawQuery != "" || u.Fragment != "" || strings.ContainsAny(s, "{}?#"):
+		return "", fmt.Errorf("%q: want no query, fragment or braces", s)
+	}
+	return strings.TrimSuffix(s, "/"), nil
+}

@@ -1,0 +1,565 @@
+package httpjson
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"math"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/strata-go/strata/providers"
+)
+
+// snippetLen bounds how much of a body or a value an error quotes.
+const snippetLen = 200
+
+// Provider fetches one number from a JSON API. It implements
+// providers.Provider, is safe for concurrent use, and holds no goroutines
+// or connections of its own (the host's client does).
+type Provider struct {
+	client         *http.Client
+	method         string
+	url            *urlTemplate
+	body           *bodyTemplate
+	headers        http.Header
+	cred           Credential
+	value          path
+	parseValue     func(string) (float64, error)
+	timestamp      *path
+	parseTimestamp func(string) (time.Time, error)
+	rules          []rule
+	maxBody        int64
+	redirectHosts  []string
+	signer         *signer
+}
+
+var _ providers.Provider = (*Provider)(nil)
+
+// New validates cfg and returns a Provider for it. An invalid Config gives
+// an error wrapping ErrInvalidConfig that names the field:
+// "httpjson: invalid config: URL: ...".
+func New(cfg Config) (*Provider, error) {
+	p := &Provider{
+		method:         cfg.Method,
+		cred:           cfg.Credential,
+		parseValue:     cfg.ParseValue,
+		parseTimestamp: cfg.ParseTimestamp,
+		maxBody:        cfg.MaxBodyBytes,
+	}
+	if cfg.Client == nil {
+		return nil, configError("Client", "required: pass the host's *http.Client (strata never picks one)")
+	}
+	switch p.method {
+	case "":
+		p.method = http.MethodGet
+	case http.MethodGet, http.MethodPost:
+	default:
+		return nil, configError("Method", "%q: want GET or POST", cfg.Method)
+	}
+	var err error
+	if p.url, err = parseURLTemplate(cfg.URL); err != nil {
+		return nil, configError("URL", "%v", err)
+	}
+	if cfg.Body != "" {
+		if p.method != http.MethodPost {
+			return nil, configError("Body", "only a POST has a body")
+		}
+		if p.body, err = parseBodyTemplate(cfg.Body); err != nil {
+			return nil, configError("Body", "%v", err)
+		}
+	}
+
+	reserved := map[string]string{} // canonical header name -> what uses it
+	switch p.cred.In {
+	case CredentialNone:
+		if p.cred.Name != "" || p.cred.Prefix != "" {
+			return nil, configError("Credential", "Name and Prefix need a placement (In)")
+		}
+	case CredentialQuery:
+		if p.cred.Name == "" {
+			return nil, configError("Credential.Name", "required for CredentialQuery")
+		}
+		if p.cred.Prefix != "" {
+			return nil, configError("Credential.Prefix", "only for CredentialHeader")
+		}
+		if p.url.hasQueryKey(p.cred.Name) {
+			return nil, configError("Credential.Name", "the URL already sets query param %q", p.cred.Name)
+		}
+	case CredentialHeader:
+		if !validHeaderName(p.cred.Name) {
+			return nil, configError("Credential.Name", "%q is not a valid header name", p.cred.Name)
+		}
+		if !validHeaderValue(p.cred.Prefix) {
+			return nil, configError("Credential.Prefix", "control characters are not allowed")
+		}
+		reserved[http.CanonicalHeaderKey(p.cred.Name)] = "Credential.Name"
+	case CredentialBearer:
+		if p.cred.Name != "" || p.cred.Prefix != "" {
+			return nil, configError("Credential", "Name and Prefix are fixed for CredentialBearer")
+		}
+		reserved["Authorization"] = "Credential"
+	default:
+		return nil, configError("Credential.In", "unknown placement %d", p.cred.In)
+	}
+
+	if s := cfg.Signing; s != nil {
+		p.signer = &signer{
+			key:             s.Key,
+			header:          s.Header,
+			timestampHeader: s.TimestampHeader,
+			rfc3339:         s.RFC3339Timestamp,
+			base64:          s.Base64,
+		}
+		if p.signer.header == "" {
+			p.signer.header = "X-Signature"
+		}
+		if p.signer.timestampHeader == "" {
+			p.signer.timestampHeader = "X-Timestamp"
+		}
+		for _, fh := range [...]struct{ field, h string }{
+			{"Signing.Header", p.signer.header},
+			{"Signing.TimestampHeader", p.signer.timestampHeader},
+		} {
+			field, h := fh.field, fh.h
+			if !validHeaderName(h) {
+				return nil, configError(field, "%q is not a valid header name", h)
+			}
+			ch := http.CanonicalHeaderKey(h)
+			if other, ok := reserved[ch]; ok {
+				return nil, configError(field, "%q is already used by %s", h, other)
+			}
+			reserved[ch] = field
+		}
+	}
+
+	p.headers = http.Header{}
+	for _, name := range slices.Sorted(maps.Keys(cfg.Headers)) { // sorted: the first bad one reported is stable
+		v := cfg.Headers[name]
+		field := "Headers[" + name + "]"
+		if !validHeaderName(name) {
+			return nil, configError(field, "not a valid header name")
+		}
+		if !validHeaderValue(v) {
+			return nil, configError(field, "control characters are not allowed in the value")
+		}
+		ch := http.CanonicalHeaderKey(name)
+		switch ch {
+		case "Host", "Content-Length":
+			return nil, configError(field, "set by the client, not configurable")
+		case "Content-Type":
+			if p.body != nil {
+				return nil, configError(field, "the body is JSON; Content-Type is application/json")
+			}
+		}
+		if other, ok := reserved[ch]; ok {
+			return nil, configError(field, "already used by %s", other)
+		}
+		p.headers.Set(ch, v)
+	}
+	if p.headers.Get("Accept") == "" {
+		p.headers.Set("Accept", "application/json")
+	}
+	if p.body != nil {
+		p.headers.Set("Content-Type", "application/json")
+	}
+
+	if cfg.Value == "" {
+		return nil, configError("Value", "required: the path to the value in the response")
+	}
+	if p.value, err = parsePath(cfg.Value); err != nil {
+		return nil, configError("Value", "%q: %v", cfg.Value, err)
+	}
+	if p.parseValue == nil {
+		p.parseValue = ParseNumber
+	}
+	if cfg.Timestamp != "" {
+		tp, err := parsePath(cfg.Timestamp)
+		if err != nil {
+			return nil, configError("Timestamp", "%q: %v", cfg.Timestamp, err)
+		}
+		p.timestamp = &tp
+	} else if cfg.ParseTimestamp != nil {
+		return nil, configError("ParseTimestamp", "set without a Timestamp path")
+	}
+	if p.parseTimestamp == nil {
+		p.parseTimestamp = TimeLayout(time.RFC3339)
+	}
+
+	for i, r := range cfg.ErrorRules {
+		field := fmt.Sprintf("ErrorRules[%d]", i)
+		pr, err := parsePath(r.Path)
+		if err != nil {
+			return nil, configError(field+".Path", "%q: %v", r.Path, err)
+		}
+		if r.Class == providers.Canceled || !slices.Contains(providers.Classes[:], r.Class) {
+			return nil, configError(field+".Class", "%v cannot be reported by a response", r.Class)
+		}
+		if r.RetryAfter < 0 {
+			return nil, configError(field+".RetryAfter", "negative")
+		}
+		if r.Status != 0 && (r.Status < 100 || r.Status > 599) {
+			return nil, configError(field+".Status", "%d is not an HTTP status", r.Status)
+		}
+		cr := rule{path: pr, status: r.Status, contains: strings.ToLower(r.Contains), empty: r.Empty,
+			class: r.Class, desc: r.Description, retryAfter: r.RetryAfter}
+		if r.Message != "" {
+			mp, err := parsePath(r.Message)
+			if err != nil {
+				return nil, configError(field+".Message", "%q: %v", r.Message, err)
+			}
+			cr.message = &mp
+		}
+		p.rules = append(p.rules, cr)
+	}
+
+	switch {
+	case p.maxBody == 0:
+		p.maxBody = DefaultMaxBodyBytes
+	case p.maxBody < 0:
+		return nil, configError("MaxBodyBytes", "negative")
+	}
+	for i, h := range cfg.AllowRedirectHosts {
+		if !validRedirectHost(h) {
+			return nil, configError(fmt.Sprintf("AllowRedirectHosts[%d]", i), "%q: want host or host:port", h)
+		}
+	}
+	p.redirectHosts = slices.Clone(cfg.AllowRedirectHosts)
+
+	client := *cfg.Client // a shallow copy: the host's client is not modified
+	orig := cfg.Client.CheckRedirect
+	client.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if err := p.checkRedirect(req, via); err != nil {
+			return err
+		}
+		if orig != nil {
+			return orig(req, via)
+		}
+		if len(via) >= 10 { // net/http's default policy
+			return errors.New("stopped after 10 redirects")
+		}
+		return nil
+	}
+	p.client = &client
+	return p, nil
+}
+
+// Params lists the params the provider reads from a request, in template
+// order: what the resolver must pass it, and all it needs to see.
+func (p *Provider) Params() []string {
+	names := p.url.params()
+	if p.body != nil {
+		names = append(names, p.body.params...)
+	}
+	var out []string
+	for _, n := range names {
+		if !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// checkRedirect refuses a redirect to a host not allowed, or from https
+// to http.
+func (p *Provider) checkRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) > 0 && via[len(via)-1].URL.Scheme == "https" && req.URL.Scheme != "https" {
+		return fmt.Errorf("%w: from https to %s", ErrRedirectRefused, req.URL.Scheme)
+	}
+	if strings.EqualFold(req.URL.Host, p.url.host) {
+		return nil
+	}
+	for _, h := range p.redirectHosts {
+		if strings.EqualFold(req.URL.Host, h) || (!strings.Contains(h, ":") && strings.EqualFold(req.URL.Hostname(), h)) {
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: to host %q", ErrRedirectRefused, req.URL.Host)
+}
+
+// Fetch sends the request described by the Config with req's params and
+// credential, and returns the value the Value path selects.
+//
+// Every failure is a *providers.Error:
+//
+//   - a missing or unusable param: Permanent, nothing sent;
+//   - no credential where one is attached or signs: Auth, nothing sent;
+//   - ctx done: Canceled or, for a deadline, Transient, wrapping ctx.Err();
+//   - a transport error: classified by providers.Classify;
+//   - a refused redirect: Unavailable;
+//   - a response matching an ErrorRule: the rule's class;
+//   - any other status outside 2xx: providers.ClassForStatus, with
+//     Retry-After (both forms) in RetryAfter;
+//   - a body over MaxBodyBytes, not JSON, without the value or with an
+//     unparsable value or timestamp: DataQuality.
+//
+// No error or response carries the credential: every error's text, and a
+// *url.Error's URL in particular, is redacted (the credential, in any of
+// its escapings, reads providers.Redacted).
+//
+// The body read is bound to ctx: a server that trickles its body is cut
+// off at ctx's deadline, whatever transport the client uses.
+func (p *Provider) Fetch(ctx context.Context, req providers.Request) (providers.Response, error) {
+	red := newRedactor(req.Credential)
+	if p.signer != nil {
+		red = newRedactor(req.Credential, p.signer.key)
+	}
+	resp, perr := p.fetch(ctx, req, red)
+	if perr != nil {
+		// Every cause was built from redacted parts; this is the last
+		// guard, for text that came from elsewhere (the host's transport,
+		// its CheckRedirect).
+		if red.contains(perr.Error()) {
+			perr.Err = red.scrub(perr.Err)
+		}
+		return providers.Response{}, perr
+	}
+	return resp, nil
+}
+
+func (p *Provider) fetch(ctx context.Context, req providers.Request, red redactor) (providers.Response, *providers.Error) {
+	if err := ctx.Err(); err != nil {
+		return providers.Response{}, providers.NewError(providers.Classify(err), err)
+	}
+	rawURL, err := p.url.expand(req.Params)
+	if err != nil {
+		return providers.Response{}, providers.NewError(providers.Permanent, err)
+	}
+	var body []byte
+	if p.body != nil {
+		if body, err = p.body.expand(req.Params); err != nil {
+			return providers.Response{}, providers.NewError(providers.Permanent, err)
+		}
+	}
+	cred := req.Credential.Reveal()
+	if p.cred.In != CredentialNone && cred == "" {
+		return providers.Response{}, providers.NewError(providers.Auth,
+			fmt.Errorf("%w: the request carries no credential", ErrNoCredential))
+	}
+	if (p.cred.In == CredentialHeader || p.cred.In == CredentialBearer) && !validHeaderValue(cred) {
+		return providers.Response{}, providers.NewError(providers.Auth,
+			fmt.Errorf("%w: the credential holds characters a header cannot carry", ErrNoCredential))
+	}
+
+	var bodyReader io.Reader
+	if body != nil {
+		bodyReader = bytes.NewReader(body)
+	}
+	// rawURL holds no credential yet, so a parse error cannot leak it.
+	hreq, err := http.NewRequestWithContext(ctx, p.method, rawURL, bodyReader)
+	if err != nil {
+		return providers.Response{}, providers.NewError(providers.Permanent, fmt.Errorf("%w: %v", ErrInvalidParam, err))
+	}
+	where := p.method + " " + hreq.URL.Host + hreq.URL.EscapedPath()
+	for k, v := range p.headers {
+		hreq.Header[k] = slices.Clone(v)
+	}
+	switch p.cred.In {
+	case CredentialQuery:
+		q := p.cred.Name + "=" + url.QueryEscape(cred)
+		if hreq.URL.RawQuery == "" {
+			hreq.URL.RawQuery = q
+		} else {
+			hreq.URL.RawQuery += "&" + q
+		}
+	case CredentialHeader:
+		hreq.Header.Set(p.cred.Name, p.cred.Prefix+cred)
+	case CredentialBearer:
+		hreq.Header.Set("Authorization", "Bearer "+cred)
+	}
+	if p.signer != nil {
+		key := p.signer.key.Reveal()
+		if key == "" {
+			key = cred
+		}
+		if key == "" {
+			return providers.Response{}, providers.NewError(providers.Auth,
+				fmt.Errorf("%w: signing needs a key and the request carries no credential", ErrNoCredential))
+		}
+		ts := p.signer.timestamp(time.Now())
+		hreq.Header.Set(p.signer.timestampHeader, ts)
+		canon := canonicalString(p.method, hreq.URL.EscapedPath(), hreq.URL.RawQuery, ts, body)
+		hreq.Header.Set(p.signer.header, p.signer.sign([]byte(key), canon))
+	}
+
+	resp, err := p.client.Do(hreq)
+	if err != nil {
+		class := providers.Classify(err)
+		if errors.Is(err, ErrRedirectRefused) {
+			class = providers.Unavailable
+		}
+		cause := red.scrubURLError(err)
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			class = providers.Classify(ctxErr)
+			if !errors.Is(cause, ctxErr) {
+				cause = fmt.Errorf("%w: %w", ctxErr, cause)
+			}
+		}
+		return providers.Response{}, providers.NewError(class, cause)
+	}
+	defer resp.Body.Close()
+	// Closing the body unblocks a read in progress, so a trickling server
+	// cannot hold the call past ctx, whatever the transport does.
+	stop := context.AfterFunc(ctx, func() { resp.Body.Close() })
+	defer stop()
+
+	now := time.Now()
+	status := resp.StatusCode
+	retryAfter := parseRetryAfter(resp.Header, now)
+	data, readErr := readBody(resp, p.maxBody)
+	if readErr != nil && !errors.Is(readErr, ErrBodyTooLarge) {
+		class := providers.Transient
+		cause := fmt.Errorf("%s: reading the body: %w", where, red.scrub(readErr))
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			class = providers.Classify(ctxErr)
+			cause = fmt.Errorf("%s: reading the body: %w", where, ctxErr)
+		}
+		return providers.Response{}, &providers.Error{Class: class, Err: cause, StatusCode: status, RetryAfter: retryAfter}
+	}
+	success := status >= 200 && status <= 299
+
+	var (
+		doc    any
+		docErr = readErr
+	)
+	if docErr == nil {
+		doc, docErr = decodeJSON(data)
+	}
+	if docErr == nil {
+		for i := range p.rules {
+			r := &p.rules[i]
+			msg, ok := r.match(status, doc)
+			if !ok {
+				continue
+			}
+			ra := retryAfter
+			if ra == 0 {
+				ra = r.retryAfter
+			}
+			return providers.Response{}, &providers.Error{Class: r.class, StatusCode: status, RetryAfter: ra,
+				Err: fmt.Errorf("%w: %s: %s", ErrAPI, where, snippet(red, msg))}
+		}
+	}
+	if !success {
+		detail := ""
+		if readErr == nil && len(data) > 0 {
+			detail = ": " + snippet(red, string(data))
+		}
+		return providers.Response{}, providers.StatusError(status, retryAfter,
+			fmt.Errorf("%w: %s: %d %s%s", ErrStatus, where, status, http.StatusText(status), detail))
+	}
+	if readErr != nil {
+		return providers.Response{}, &providers.Error{Class: providers.DataQuality, StatusCode: status,
+			Err: fmt.Errorf("%w: %s: over %d bytes", ErrBodyTooLarge, where, p.maxBody)}
+	}
+	if docErr != nil {
+		return providers.Response{}, &providers.Error{Class: providers.DataQuality, StatusCode: status,
+			Err: fmt.Errorf("%w: %s: %s", ErrBadBody, where, red.string(docErr.Error()))}
+	}
+
+	out := providers.Response{Quota: parseQuota(resp.Header, now)}
+	if out.Value, err = p.extractValue(doc, red); err != nil {
+		return providers.Response{}, &providers.Error{Class: providers.DataQuality, StatusCode: status,
+			Err: fmt.Errorf("%s: %w", where, err)}
+	}
+	if p.timestamp != nil {
+		if out.ObservedAt, err = p.extractTimestamp(doc, red); err != nil {
+			return providers.Response{}, &providers.Error{Class: providers.DataQuality, StatusCode: status,
+				Err: fmt.Errorf("%s: %w", where, err)}
+		}
+	}
+	return out, nil
+}
+
+// extractValue selects and parses the value. Its errors wrap ErrNoValue or
+// ErrBadValue. It never panics, whatever doc holds.
+func (p *Provider) extractValue(doc any, red redactor) (float64, error) {
+	n, err := p.value.eval(doc)
+	if err != nil {
+		return 0, fmt.Errorf("%w %q: %s", ErrNoValue, p.value.src, red.string(err.Error()))
+	}
+	text, err := scalarText(n.v)
+	if err != nil {
+		return 0, fmt.Errorf("%w %q: %v", ErrNoValue, p.value.src, err)
+	}
+	v, err := p.parseValue(text)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %q at %q: %s", ErrBadValue, snippet(red, text), p.value.src, red.string(err.Error()))
+	}
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0, fmt.Errorf("%w: %q at %q parsed to %v", ErrBadValue, snippet(red, text), p.value.src, v)
+	}
+	return v, nil
+}
+
+// extractTimestamp selects and parses the timestamp; its errors wrap
+// ErrNoValue or ErrBadTimestamp.
+func (p *Provider) extractTimestamp(doc any, red redactor) (time.Time, error) {
+	n, err := p.timestamp.eval(doc)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%w %q: %s", ErrNoValue, p.timestamp.src, red.string(err.Error()))
+	}
+	text, err := scalarText(n.v)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%w %q: %v", ErrNoValue, p.timestamp.src, err)
+	}
+	t, err := p.parseTimestamp(text)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%w: %q at %q: %s", ErrBadTimestamp, snippet(red, text), p.timestamp.src, red.string(err.Error()))
+	}
+	return t, nil
+}
+
+// readBody reads at most max bytes of the body; more is ErrBodyTooLarge.
+func readBody(resp *http.Response, max int64) ([]byte, error) {
+	if resp.ContentLength > max {
+		return nil, ErrBodyTooLarge
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > max {
+		return nil, ErrBodyTooLarge
+	}
+	return data, nil
+}
+
+// snippet quotes at most snippetLen bytes of s for an error message:
+// redacted first (so a secret cut in two by the truncation cannot
+// survive), valid UTF-8, control characters as spaces.
+func snippet(red redactor, s string) string {
+	longest := 0
+	for _, f := range red.forms {
+		longest = max(longest, len(f))
+	}
+	if len(s) > snippetLen+longest {
+		s = s[:snippetLen+longest]
+	}
+	s = red.string(s)
+	s = strings.Map(func(r rune) rune {
+		if r < ' ' || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD"))
+	return truncate(strings.TrimSpace(s), snippetLen)
+}
+
+// truncate cuts s to at most n bytes on a rune boundary, marking the cut.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}

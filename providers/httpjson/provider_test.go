@@ -1,0 +1,556 @@
+package httpjson
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/strata-go/strata/providers"
+)
+
+func quoteConfig(c *http.Client) Config {
+	return Config{
+		Client:         c,
+		URL:            "https://api.example.com/v1/{symbol}/quote?interval={interval}",
+		Credential:     Credential{In: CredentialQuery, Name: "apikey"},
+		Value:          `data.points[-1].value`,
+		Timestamp:      `data.points[-1].at`,
+		ParseTimestamp: TimeLayout("2006-01-02"),
+	}
+}
+
+func quoteRequest() providers.Request {
+	return providers.Request{
+		DataType:   "stock_price",
+		Params:     map[string]string{"symbol": "IBM", "interval": "5min"},
+		Credential: providers.NewSecret("k3y"),
+	}
+}
+
+func TestFetchSuccess(t *testing.T) {
+	rc := &recorder{h: reply(200, `{"data":{"points":[{"at":"2024-02-29","value":1.5},{"at":"2024-03-01","value":"188.2000"}]}}`,
+		"X-RateLimit-Limit", "500", "X-RateLimit-Remaining", "499", "X-RateLimit-Reset", "1709337600")}
+	p := mustNew(t, quoteConfig(memClient(rc)))
+	res, err := p.Fetch(context.Background(), quoteRequest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := providers.Response{
+		Value:      188.2,
+		ObservedAt: time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC),
+		Quota:      &providers.Quota{Limit: 500, Remaining: 499, Reset: time.Unix(1709337600, 0)},
+	}
+	if !reflect.DeepEqual(res, want) {
+		t.Errorf("Fetch = %+v (quota %+v), want %+v", res, res.Quota, want)
+	}
+	r, _ := rc.last()
+	if got := r.URL.String(); got != "https://api.example.com/v1/IBM/quote?interval=5min&apikey=k3y" {
+		t.Errorf("URL = %s", got)
+	}
+	if r.Method != http.MethodGet || r.Header.Get("Accept") != "application/json" {
+		t.Errorf("method %s, Accept %q", r.Method, r.Header.Get("Accept"))
+	}
+	if got := p.Params(); !reflect.DeepEqual(got, []string{"symbol", "interval"}) {
+		t.Errorf("Params = %v", got)
+	}
+}
+
+func TestFetchCredentialPlacements(t *testing.T) {
+	tests := []struct {
+		cred   Credential
+		check  func(r *http.Request) string
+		expect string
+	}{
+		{Credential{In: CredentialHeader, Name: "X-API-Key"}, func(r *http.Request) string { return r.Header.Get("X-Api-Key") }, "k3y"},
+		{Credential{In: CredentialHeader, Name: "Authorization", Prefix: "Token "}, func(r *http.Request) string { return r.Header.Get("Authorization") }, "Token k3y"},
+		{Credential{In: CredentialBearer}, func(r *http.Request) string { return r.Header.Get("Authorization") }, "Bearer k3y"},
+		{Credential{In: CredentialQuery, Name: "api_key"}, func(r *http.Request) string { return r.URL.Query().Get("api_key") }, "k3y"},
+		{Credential{}, func(r *http.Request) string { return r.URL.RawQuery + r.Header.Get("Authorization") }, "interval=5min"},
+	}
+	for _, tt := range tests {
+		rc := &recorder{h: reply(200, `{"data":{"points":[{"at":"2024-03-01","value":1}]}}`)}
+		cfg := quoteConfig(memClient(rc))
+		cfg.Credential = tt.cred
+		cfg.Headers = map[string]string{"User-Agent": "strata-test", "Accept": "application/vnd.api+json"}
+		p := mustNew(t, cfg)
+		if _, err := p.Fetch(context.Background(), quoteRequest()); err != nil {
+			t.Fatalf("%+v: %v", tt.cred, err)
+		}
+		r, _ := rc.last()
+		if got := tt.check(r); got != tt.expect {
+			t.Errorf("%+v: got %q, want %q", tt.cred, got, tt.expect)
+		}
+		if r.Header.Get("User-Agent") != "strata-test" || r.Header.Get("Accept") != "application/vnd.api+json" {
+			t.Errorf("static headers not sent: %v", r.Header)
+		}
+	}
+}
+
+func TestFetchRefusesBeforeSending(t *testing.T) {
+	tests := []struct {
+		name  string
+		req   providers.Request
+		class providers.Class
+		is    error
+	}{
+		{"missing param", providers.Request{Params: map[string]string{"symbol": "IBM"}, Credential: providers.NewSecret("k")},
+			providers.Permanent, ErrMissingParam},
+		{"dot-dot segment", providers.Request{Params: map[string]string{"symbol": "..", "interval": "1"}, Credential: providers.NewSecret("k")},
+			providers.Permanent, ErrInvalidParam},
+		{"no credential", providers.Request{Params: map[string]string{"symbol": "IBM", "interval": "1"}},
+			providers.Auth, ErrNoCredential},
+	}
+	for _, tt := range tests {
+		rc := &recorder{h: reply(200, `{}`)}
+		p := mustNew(t, quoteConfig(memClient(rc)))
+		_, err := p.Fetch(context.Background(), tt.req)
+		pe := asProviderError(t, err)
+		if pe.Class != tt.class || !errors.Is(err, tt.is) {
+			t.Errorf("%s: %v (class %v), want class %v and %v", tt.name, err, pe.Class, tt.class, tt.is)
+		}
+		if rc.count() != 0 {
+			t.Errorf("%s: %d requests sent, want none", tt.name, rc.count())
+		}
+	}
+
+	// A header credential with a newline is refused, not sent.
+	rc := &recorder{h: reply(200, `{}`)}
+	cfg := quoteConfig(memClient(rc))
+	cfg.Credential = Credential{In: CredentialBearer}
+	p := mustNew(t, cfg)
+	req := quoteRequest()
+	req.Credential = providers.NewSecret("k\r\nX-Injected: 1")
+	_, err := p.Fetch(context.Background(), req)
+	if pe := asProviderError(t, err); pe.Class != providers.Auth || !errors.Is(err, ErrNoCredential) || rc.count() != 0 {
+		t.Errorf("header injection: %v, %d requests", err, rc.count())
+	}
+	if strings.Contains(err.Error(), "Injected") {
+		t.Errorf("error quotes the credential: %v", err)
+	}
+
+	// A context already done sends nothing.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err = p.Fetch(ctx, quoteRequest())
+	if pe := asProviderError(t, err); pe.Class != providers.Canceled || !errors.Is(err, context.Canceled) {
+		t.Errorf("canceled: %v", err)
+	}
+}
+
+func TestFetchStatusClasses(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		// In the bubble the clock starts at 2000-01-01T00:00:00Z.
+		tests := []struct {
+			status     int
+			body       string
+			kv         []string
+			class      providers.Class
+			retryAfter time.Duration
+		}{
+			{400, `{"error":"bad symbol"}`, nil, providers.Permanent, 0},
+			{401, `{"error":"invalid key"}`, nil, providers.Auth, 0},
+			{403, `forbidden`, nil, providers.Auth, 0},
+			{404, ``, nil, providers.Permanent, 0},
+			{408, ``, nil, providers.Transient, 0},
+			{422, `{}`, nil, providers.Permanent, 0},
+			{429, `{"error":"slow down"}`, []string{"Retry-After", "30"}, providers.RateLimit, 30 * time.Second},
+			{429, `slow down`, []string{"Retry-After", "Sat, 01 Jan 2000 00:02:00 GMT"}, providers.RateLimit, 2 * time.Minute},
+			{429, ``, nil, providers.RateLimit, 0},
+			{500, `oops`, nil, providers.Transient, 0},
+			{502, `<html>bad gateway</html>`, nil, providers.Transient, 0},
+			{503, `{"status":"down for maintenance"}`, []string{"Retry-After", "600"}, providers.Unavailable, 10 * time.Minute},
+			{504, ``, nil, providers.Transient, 0},
+			{304, ``, nil, providers.DataQuality, 0},
+		}
+		for _, tt := range tests {
+			p := mustNew(t, quoteConfig(memClient(reply(tt.status, tt.body, tt.kv...))))
+			_, err := p.Fetch(t.Context(), quoteRequest())
+			pe := asProviderError(t, err)
+			if pe.Class != tt.class || pe.StatusCode != tt.status || pe.RetryAfter != tt.retryAfter || !errors.Is(err, ErrStatus) {
+				t.Errorf("status %d: %v (class %v, status %d, retry after %v); want class %v, retry after %v",
+					tt.status, err, pe.Class, pe.StatusCode, pe.RetryAfter, tt.class, tt.retryAfter)
+			}
+			if tt.body != "" && !strings.Contains(err.Error(), tt.body) {
+				t.Errorf("status %d: error %q does not quote the body", tt.status, err)
+			}
+		}
+	})
+}
+
+func TestFetchErrorRules(t *testing.T) {
+	rules := []ErrorRule{
+		{Path: "Information", Contains: "rate limit", Class: providers.RateLimit},
+		{Path: "Note", Class: providers.RateLimit, RetryAfter: time.Minute},
+		{Path: `["Error Message"]`, Contains: "apikey", Class: providers.Auth},
+		{Path: `["Error Message"]`, Class: providers.Permanent},
+		{Path: `["Global Quote"]`, Empty: true, Class: providers.Permanent},
+		{Path: `error_code`, Status: 400, Contains: "api_key", Class: providers.Auth, Message: "error_message"},
+		{Path: `[0].message[?id=="105"][0]`, Class: providers.Unavailable, Description: "service unavailable", Message: `[0].message[0].value`},
+		{Path: `[0].message[0].id`, Contains: "120", Class: providers.Permanent, Message: `[0].message[0].value`},
+		{Path: `[1]`, Empty: true, Class: providers.Permanent, Description: "no data"},
+	}
+	tests := []struct {
+		status     int
+		body       string
+		class      providers.Class
+		retryAfter time.Duration
+		msg        string
+	}{
+		{200, `{"Information": "Thank you for using Alpha Vantage! Our standard API rate limit is 25 requests per day."}`, providers.RateLimit, 0, "25 requests per day"},
+		{200, `{"Note": "Thank you for using Alpha Vantage! Our standard API call frequency is 5 calls per minute."}`, providers.RateLimit, time.Minute, "5 calls per minute"},
+		{200, `{"Error Message": "the parameter apikey is invalid or missing."}`, providers.Auth, 0, "apikey is invalid"},
+		{200, `{"Error Message": "Invalid API call."}`, providers.Permanent, 0, "Invalid API call"},
+		{200, `{"Global Quote": {}}`, providers.Permanent, 0, "{}"},
+		{400, `{"error_code": "400 api_key", "error_message": "Bad Request.  The value for variable api_key is not registered."}`, providers.Auth, 0, "not registered"},
+		{200, `[{"message":[{"id":"120","key":"Invalid value","value":"The provided parameter value is not valid"}]}]`, providers.Permanent, 0, ": The provided parameter value is not valid"},
+		{200, `[{"message":[{"id":"105","key":"Service currently unavailable","value":"Try later"}]}]`, providers.Unavailable, 0, ": service unavailable: Try later"},
+		{200, `[{"message":[{"id":"105","key":"k"}]}]`, providers.Unavailable, 0, ": service unavailable"},
+		{200, `[{"page":0,"pages":0,"total":0},null]`, providers.Permanent, 0, ": no data"},
+	}
+	for _, tt := range tests {
+		cfg := quoteConfig(memClient(reply(tt.status, tt.body)))
+		cfg.ErrorRules = rules
+		p := mustNew(t, cfg)
+		_, err := p.Fetch(context.Background(), quoteRequest())
+		pe := asProviderError(t, err)
+		if pe.Class != tt.class || pe.RetryAfter != tt.retryAfter || pe.StatusCode != tt.status || !errors.Is(err, ErrAPI) {
+			t.Errorf("%s: %v (class %v, retry after %v)", tt.body, err, pe.Class, pe.RetryAfter)
+		}
+		if !strings.Contains(err.Error(), tt.msg) {
+			t.Errorf("%s: error %q lacks %q", tt.body, err, tt.msg)
+		}
+	}
+
+	// A rule bound to a status does not match others; a Retry-After header
+	// beats the rule's default; a non-empty "Global Quote" is not an error.
+	cfg := quoteConfig(memClient(reply(429, `{"Note": "x"}`, "Retry-After", "5")))
+	cfg.ErrorRules = rules
+	_, err := mustNew(t, cfg).Fetch(context.Background(), quoteRequest())
+	if pe := asProviderError(t, err); pe.RetryAfter != 5*time.Second || pe.Class != providers.RateLimit {
+		t.Errorf("Retry-After header vs rule default: %v", err)
+	}
+	cfg = quoteConfig(memClient(reply(500, `{"error_code": "api_key"}`)))
+	cfg.ErrorRules = rules
+	_, err = mustNew(t, cfg).Fetch(context.Background(), quoteRequest())
+	if pe := asProviderError(t, err); pe.Class != providers.Transient || !errors.Is(err, ErrStatus) {
+		t.Errorf("status-bound rule on another status: %v", err)
+	}
+}
+
+func TestFetchBadBodies(t *testing.T) {
+	tests := []struct {
+		body string
+		is   error
+	}{
+		{`not json`, ErrBadBody},
+		{``, ErrBadBody},
+		{`{"data":{}} trailing`, ErrBadBody},
+		{`{"data":{"points":[]}}`, ErrNoValue},
+		{`{"data":{"points":[{"at":"2024-03-01","value":null}]}}`, ErrNoValue},
+		{`{"data":{"points":[{"at":"2024-03-01","value":{"x":1}}]}}`, ErrNoValue},
+		{`{"data":{"points":[{"at":"2024-03-01","value":"NaN"}]}}`, ErrBadValue},
+		{`{"data":{"points":[{"at":"2024-03-01","value":"Infinity"}]}}`, ErrBadValue},
+		{`{"data":{"points":[{"at":"2024-03-01","value":"1e999"}]}}`, ErrBadValue},
+		{`{"data":{"points":[{"at":"2024-03-01","value":1e999}]}}`, ErrBadValue},
+		{`{"data":{"points":[{"at":"2024-03-01","value":"0x10"}]}}`, ErrBadValue},
+		{`{"data":{"points":[{"at":"2024-03-01","value":"12%"}]}}`, ErrBadValue},
+		{`{"data":{"points":[{"at":"yesterday","value":1}]}}`, ErrBadTimestamp},
+		{`{"data":{"points":[{"value":1}]}}`, ErrNoValue},
+		// Nesting past encoding/json's depth limit is refused, not a crash.
+		{`{"a":` + strings.Repeat("[", 20000) + strings.Repeat("]", 20000) + `}`, ErrBadBody},
+	}
+	for _, tt := range tests {
+		p := mustNew(t, quoteConfig(memClient(reply(200, tt.body))))
+		_, err := p.Fetch(context.Background(), quoteRequest())
+		pe := asProviderError(t, err)
+		if pe.Class != providers.DataQuality || !errors.Is(err, tt.is) {
+			t.Errorf("%.40q: %v (class %v), want DataQuality and %v", tt.body, err, pe.Class, tt.is)
+		}
+	}
+
+	// A ParseValue that returns NaN is refused too.
+	cfg := quoteConfig(memClient(reply(200, `{"data":{"points":[{"at":"2024-03-01","value":1}]}}`)))
+	cfg.ParseValue = func(string) (float64, error) { return math.NaN(), nil }
+	_, err := mustNew(t, cfg).Fetch(context.Background(), quoteRequest())
+	if !errors.Is(err, ErrBadValue) {
+		t.Errorf("NaN from ParseValue: %v", err)
+	}
+}
+
+func TestFetchBodyLimit(t *testing.T) {
+	big := `{"data":{"points":[{"at":"2024-03-01","value":1}]},"pad":"` + strings.Repeat("x", 200) + `"}`
+	chunked := func(status int) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(status)
+			for i := 0; i < len(big); i += 10 {
+				_, _ = io.WriteString(w, big[i:min(i+10, len(big))])
+				w.(http.Flusher).Flush() // no Content-Length: the limit must hold on the stream
+			}
+		}
+	}
+	for _, tc := range []struct {
+		name string
+		h    http.HandlerFunc
+	}{
+		{"content-length", reply(200, big)},
+		{"chunked", chunked(200)},
+	} {
+		srv := httptest.NewServer(tc.h)
+		cfg := quoteConfig(srv.Client())
+		cfg.URL = srv.URL + "/v1/{symbol}/quote?interval={interval}"
+		cfg.MaxBodyBytes = 100
+		_, err := mustNew(t, cfg).Fetch(context.Background(), quoteRequest())
+		pe := asProviderError(t, err)
+		if pe.Class != providers.DataQuality || !errors.Is(err, ErrBodyTooLarge) {
+			t.Errorf("%s: %v", tc.name, err)
+		}
+		// Under the limit, the same body is fine.
+		cfg.MaxBodyBytes = int64(len(big))
+		if res, err := mustNew(t, cfg).Fetch(context.Background(), quoteRequest()); err != nil || res.Value != 1 {
+			t.Errorf("%s at the limit: %v, %v", tc.name, res, err)
+		}
+		srv.Close()
+	}
+	// An error status with a large body keeps its status class.
+	srv := httptest.NewServer(chunked(503))
+	defer srv.Close()
+	cfg := quoteConfig(srv.Client())
+	cfg.URL = srv.URL + "/v1/{symbol}/quote?interval={interval}"
+	cfg.MaxBodyBytes = 100
+	_, err := mustNew(t, cfg).Fetch(context.Background(), quoteRequest())
+	if pe := asProviderError(t, err); pe.Class != providers.Unavailable || pe.StatusCode != 503 {
+		t.Errorf("503 with a large body: %v", err)
+	}
+}
+
+func TestFetchRedirects(t *testing.T) {
+	ok := `{"data":{"points":[{"at":"2024-03-01","value":7}]}}`
+	var mu sync.Mutex
+	var hosts []string
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		hosts = append(hosts, r.Host)
+		mu.Unlock()
+		switch {
+		case r.Host == "api.example.com" && strings.HasPrefix(r.URL.Path, "/v1/SAME/"):
+			http.Redirect(w, r, "https://api.example.com/v2/moved", http.StatusFound)
+		case r.Host == "api.example.com" && strings.HasPrefix(r.URL.Path, "/v1/OTHER/"):
+			http.Redirect(w, r, "https://evil.example.net/collect?"+r.URL.RawQuery, http.StatusFound)
+		case r.Host == "api.example.com" && strings.HasPrefix(r.URL.Path, "/v1/MIRROR/"):
+			http.Redirect(w, r, "https://mirror.example.com:8443/v1/q", http.StatusTemporaryRedirect)
+		case r.Host == "api.example.com" && strings.HasPrefix(r.URL.Path, "/v1/PLAIN/"):
+			http.Redirect(w, r, "http://api.example.com/v1/q", http.StatusFound)
+		default:
+			_, _ = io.WriteString(w, ok)
+		}
+	})
+	var hostCalls int
+	hostClient := &http.Client{
+		Transport: handlerTransport{h},
+		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			hostCalls++
+			return nil
+		},
+	}
+	origCheck := reflect.ValueOf(hostClient.CheckRedirect).Pointer()
+	cfg := quoteConfig(hostClient)
+	cfg.AllowRedirectHosts = []string{"mirror.example.com"}
+	p := mustNew(t, cfg)
+
+	fetch := func(symbol string) (providers.Response, error) {
+		req := quoteRequest()
+		req.Params = map[string]string{"symbol": symbol, "interval": "1"}
+		return p.Fetch(context.Background(), req)
+	}
+	if res, err := fetch("SAME"); err != nil || res.Value != 7 {
+		t.Errorf("same-host redirect: %v, %v", res, err)
+	}
+	if res, err := fetch("MIRROR"); err != nil || res.Value != 7 {
+		t.Errorf("allowed-host redirect: %v, %v", res, err)
+	}
+	if hostCalls != 2 {
+		t.Errorf("the host's CheckRedirect ran %d times, want 2", hostCalls)
+	}
+	for _, sym := range []string{"OTHER", "PLAIN"} {
+		_, err := fetch(sym)
+		pe := asProviderError(t, err)
+		if pe.Class != providers.Unavailable || !errors.Is(err, ErrRedirectRefused) {
+			t.Errorf("%s: %v (class %v), want Unavailable and ErrRedirectRefused", sym, err, pe.Class)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, host := range hosts {
+		if host == "evil.example.net" {
+			t.Error("the refused host was contacted")
+		}
+	}
+	if hostCalls != 2 {
+		t.Errorf("the host's CheckRedirect ran on a refused redirect")
+	}
+	if reflect.ValueOf(hostClient.CheckRedirect).Pointer() != origCheck {
+		t.Error("New modified the host's client")
+	}
+}
+
+// trickleBody yields one byte per second, forever, until closed.
+type trickleBody struct {
+	r    *io.PipeReader
+	done chan struct{}
+	once *sync.Once
+}
+
+func (b trickleBody) Read(p []byte) (int, error) { return b.r.Read(p) }
+func (b trickleBody) Close() error {
+	b.once.Do(func() { close(b.done) })
+	return b.r.Close()
+}
+
+// trickleTransport answers 200 and a body that never ends. It does not
+// watch the request's context: the provider must cut the body off itself.
+type trickleTransport struct{}
+
+func (trickleTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	pr, pw := io.Pipe()
+	body := trickleBody{r: pr, done: make(chan struct{}), once: new(sync.Once)}
+	go func() {
+		_, _ = pw.Write([]byte(`{"data":`))
+		for {
+			select {
+			case <-body.done:
+				return
+			case <-time.After(time.Second):
+			}
+			if _, err := pw.Write([]byte(" ")); err != nil {
+				return
+			}
+		}
+	}()
+	return &http.Response{StatusCode: 200, Header: http.Header{}, Body: body, ContentLength: -1, Request: r}, nil
+}
+
+func TestFetchSlowLorisBoundByDeadline(t *testing.T) {
+	// Deterministic: virtual time, a transport that ignores the context.
+	synctest.Test(t, func(t *testing.T) {
+		p := mustNew(t, quoteConfig(&http.Client{Transport: trickleTransport{}}))
+		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+		defer cancel()
+		start := time.Now()
+		_, err := p.Fetch(ctx, quoteRequest())
+		pe := asProviderError(t, err)
+		if pe.Class != providers.Transient || !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("trickled body: %v (class %v), want Transient wrapping DeadlineExceeded", err, pe.Class)
+		}
+		if elapsed := time.Since(start); elapsed != 5*time.Second {
+			t.Errorf("returned after %v of virtual time, want exactly the 5s deadline", elapsed)
+		}
+	})
+}
+
+func TestFetchSlowLorisRealServer(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(200)
+		_, _ = io.WriteString(w, `{"data":`)
+		for {
+			w.(http.Flusher).Flush()
+			select {
+			case <-r.Context().Done():
+				return
+			case <-time.After(10 * time.Millisecond):
+			}
+			if _, err := io.WriteString(w, " "); err != nil {
+				return
+			}
+		}
+	}))
+	defer srv.Close()
+	cfg := quoteConfig(srv.Client())
+	cfg.URL = srv.URL + "/v1/{symbol}/quote?interval={interval}"
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	_, err := mustNew(t, cfg).Fetch(ctx, quoteRequest())
+	if pe := asProviderError(t, err); pe.Class != providers.Transient || !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("trickled body over a real connection: %v", err)
+	}
+}
+
+func TestFetchCanceledMidRequest(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := mustNew(t, quoteConfig(&http.Client{Transport: trickleTransport{}}))
+		ctx, cancel := context.WithCancel(t.Context())
+		go func() {
+			time.Sleep(2 * time.Second)
+			cancel()
+		}()
+		_, err := p.Fetch(ctx, quoteRequest())
+		if pe := asProviderError(t, err); pe.Class != providers.Canceled || !errors.Is(err, context.Canceled) {
+			t.Errorf("canceled mid-body: %v", err)
+		}
+	})
+}
+
+func TestFetchConcurrent(t *testing.T) {
+	var n sync.WaitGroup
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sym := strings.Split(r.URL.Path, "/")[2]
+		fmt.Fprintf(w, `{"data":{"points":[{"at":"2024-03-01","value":%s}]}}`, sym)
+	})
+	p := mustNew(t, quoteConfig(memClient(h)))
+	errs := make(chan error, 50)
+	for i := range 50 {
+		n.Add(1)
+		go func() {
+			defer n.Done()
+			req := quoteRequest()
+			req.Params = map[string]string{"symbol": strconv.Itoa(i), "interval": "1"}
+			res, err := p.Fetch(context.Background(), req)
+			if err == nil && res.Value != float64(i) {
+				err = fmt.Errorf("symbol %d got %v", i, res.Value)
+			}
+			errs <- err
+		}()
+	}
+	n.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+func TestFetchPOSTBody(t *testing.T) {
+	rc := &recorder{h: reply(200, `{"v": 3}`)}
+	p := mustNew(t, Config{
+		Client: memClient(rc),
+		Method: http.MethodPost,
+		URL:    "https://api.example.com/v1/lookup",
+		Body:   `{"query": {"keyword": "{keyword}", "market": "{market}", "again": "{keyword}"}}`,
+		Value:  "v",
+	})
+	res, err := p.Fetch(context.Background(), providers.Request{Params: map[string]string{"keyword": `shoes","x":"`, "market": "us"}})
+	if err != nil || res.Value != 3 {
+		t.Fatalf("Fetch = %v, %v", res, err)
+	}
+	r, body := rc.last()
+	if r.Method != http.MethodPost || r.Header.Get("Content-Type") != "application/json" {
+		t.Errorf("method %s content-type %q", r.Method, r.Header.Get("Content-Type"))
+	}
+	if want := `{"query": {"keyword": "shoes\",\"x\":\"", "market": "us", "again": "shoes\",\"x\":\""}}`; string(body) != want {
+		t.Errorf("body = %s, want %s", body, want)
+	}
+	if got := p.Params(); !reflect.DeepEqual(got, []string{"keyword", "market"}) {
+		t.Errorf("Params = %v", got)
+	}
+}
