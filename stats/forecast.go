@@ -1,164 +1,277 @@
 package stats
 
 import (
-	"errors"
 	"fmt"
 	"math"
-
-	"gonum.org/v1/gonum/optimize"
+	"slices"
+	"sort"
 )
 
-// Errors of the forecaster's input checks; match with errors.Is.
-var (
-	// ErrTooShort: the series has fewer points than the model needs.
-	ErrTooShort = errors.New("stats: series too short")
-	// ErrInvalidSeries: the series holds NaN or infinite values.
-	ErrInvalidSeries = errors.New("stats: invalid series")
+// Method names accepted by Config.Method. Auto is the default.
+const (
+	MethodAuto = "auto"
 )
 
-// Config configures a Forecaster. Zero fields take the defaults.
+// Default settings of a Forecaster.
+const (
+	DefaultMinPoints       = 6
+	DefaultConfidenceScale = 0.25
+)
+
+// Config configures a Forecaster. Zero fields take the documented
+// defaults; a Forecaster never writes into the caller's Config.
 type Config struct {
-	// Method is the model to use: "auto" (the default) or a model name.
+	// Method is the forecasting method: "auto" (the default) or one of
+	// Methods(): naive, snaive, naive2, ses, holt, damped, ses_sa, holt_sa,
+	// damped_sa, comb_sa, theta, hw, hw_mult, lm.
 	Method string `yaml:"method"`
-	// Levels are the prediction-interval levels, each in (0, 1). Default
-	// 0.80 and 0.95.
+	// Levels are the prediction-interval levels, each in (0, 1), in the
+	// order the Forecast's Intervals follow. Default 0.80 and 0.95.
 	Levels []float64 `yaml:"levels"`
-	// MinPoints is the shortest series forecast at all. Default 6.
+	// MinPoints is the shortest series forecast at all; shorter ones get
+	// ErrTooShort. Default 6, at least 3.
 	MinPoints int `yaml:"min_points"`
+	// ConfidenceScale is the forecast's relative standard deviation
+	// (sd / |mean|) at which Confidence is 0.5; it halves again at every
+	// further multiple. Default 0.25.
+	ConfidenceScale float64 `yaml:"confidence_scale"`
+	// Selection tunes the automatic method. Its zero value takes the
+	// documented defaults.
+	Selection Selection `yaml:"selection"`
 }
 
-// Forecaster fits models to series and forecasts them. It is safe for
-// concurrent use.
+// Methods returns the names of every method Config.Method accepts, sorted.
+func Methods() []string {
+	names := []string{MethodAuto}
+	for k := range methods {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Forecaster fits models to series and forecasts them. It holds no
+// mutable state: it is safe for concurrent use.
 type Forecaster struct {
 	cfg Config
 }
 
-// New returns a Forecaster for cfg.
+// New returns a Forecaster for cfg, or an error naming the first invalid
+// field ("stats: invalid config: field: why").
 func New(cfg Config) (*Forecaster, error) {
 	c := cfg
 	if c.Method == "" {
-		c.Method = "auto"
+		c.Method = MethodAuto
 	}
-	if c.Method != "auto" && c.Method != "holt" {
-		return nil, fmt.Errorf("stats: invalid config: method: unknown method %q", c.Method)
+	if _, ok := methods[c.Method]; !ok && c.Method != MethodAuto {
+		return nil, fmt.Errorf("stats: invalid config: method: unknown method %q (want one of %v)", c.Method, Methods())
 	}
 	if len(c.Levels) == 0 {
 		c.Levels = []float64{0.80, 0.95}
 	} else {
-		c.Levels = append([]float64(nil), c.Levels...)
+		c.Levels = slices.Clone(c.Levels)
 	}
 	for i, l := range c.Levels {
 		if !(l > 0 && l < 1) {
 			return nil, fmt.Errorf("stats: invalid config: levels[%d]: must be in (0, 1), got %v", i, l)
 		}
 	}
-	if c.MinPoints < 0 {
+	switch {
+	case c.MinPoints < 0:
 		return nil, fmt.Errorf("stats: invalid config: min_points: must not be negative, got %d", c.MinPoints)
+	case c.MinPoints == 0:
+		c.MinPoints = DefaultMinPoints
+	case c.MinPoints < 3:
+		return nil, fmt.Errorf("stats: invalid config: min_points: must be at least 3, got %d", c.MinPoints)
 	}
-	if c.MinPoints == 0 {
-		c.MinPoints = 6
+	switch {
+	case c.ConfidenceScale < 0 || math.IsNaN(c.ConfidenceScale) || math.IsInf(c.ConfidenceScale, 0):
+		return nil, fmt.Errorf("stats: invalid config: confidence_scale: must be a positive number, got %v", c.ConfidenceScale)
+	case c.ConfidenceScale == 0:
+		c.ConfidenceScale = DefaultConfidenceScale
 	}
+	sel, err := c.Selection.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	c.Selection = sel
 	return &Forecaster{cfg: c}, nil
 }
 
 // Forecast is a model's forecast of the next h periods.
 type Forecast struct {
-	// Model names the model that made it ("holt").
+	// Model names the model that made it: the configured method, a simpler
+	// one it fell back to (a series too short or unsuitable for it), or for
+	// auto the models combined ("auto(theta+damped_sa+ses_sa)").
 	Model string
-	// Mean is the point forecast, one value per step ahead.
+	// Mean is the point forecast, one value per step ahead. Every value is
+	// finite.
 	Mean []float64
-	// Intervals are the prediction intervals, one per configured level.
+	// Intervals are the prediction intervals, one per configured level, in
+	// the configured order.
 	Intervals []Interval
+
+	// scale is the ConfidenceScale of the Forecaster that made it (0 for
+	// the default).
+	scale float64
 }
 
-// Interval is a prediction interval at one level, per step ahead.
+// Interval is a prediction interval at one level, per step ahead: the
+// future value is expected inside [Lower[i], Upper[i]] with probability
+// Level.
 type Interval struct {
 	Level        float64
 	Lower, Upper []float64
 }
 
 // Confidence returns a score in [0, 1] for the last step's forecast, from
-// the width of the widest interval relative to the forecast's size: a
-// forecast whose interval is narrow relative to its level is trusted more.
+// its interval width relative to the level of the series:
+//
+//	cv = (Upper − Lower) / (2 · z · |Mean|)    (z: the normal quantile of the interval's level)
+//	confidence = 2^(−cv / scale)
+//
+// cv is the forecast's standard deviation relative to its size (the same
+// whichever interval is used, as the width is divided by its z), and scale
+// is the Forecaster's ConfidenceScale (default 0.25): a forecast whose
+// standard deviation is a quarter of its value scores 0.5, a tenth 0.76, a
+// half 0.25. The widest interval is used. A zero-width interval scores 1;
+// a forecast with no interval, or a zero mean with a non-zero width,
+// scores 0.
 func (f Forecast) Confidence() float64 {
 	if len(f.Mean) == 0 || len(f.Intervals) == 0 {
 		return 0
 	}
 	h := len(f.Mean) - 1
-	iv := f.Intervals[len(f.Intervals)-1]
-	m := math.Abs(f.Mean[h])
-	if m == 0 {
+	iv := f.Intervals[0]
+	for _, v := range f.Intervals[1:] {
+		if v.Level > iv.Level {
+			iv = v
+		}
+	}
+	if len(iv.Lower) <= h || len(iv.Upper) <= h || !(iv.Level > 0 && iv.Level < 1) {
 		return 0
 	}
-	rel := (iv.Upper[h] - iv.Lower[h]) / (2 * m)
-	c := iv.Level / (1 + rel)
+	w := iv.Upper[h] - iv.Lower[h]
+	if w == 0 {
+		return 1
+	}
+	m := math.Abs(f.Mean[h])
+	if !(w > 0) || m == 0 || math.IsInf(w, 0) || math.IsNaN(m) {
+		return 0
+	}
+	scale := f.scale
+	if scale <= 0 {
+		scale = DefaultConfidenceScale
+	}
+	cv := w / (2 * normalQuantile(0.5+iv.Level/2) * m)
+	c := math.Exp2(-cv / scale)
+	if math.IsNaN(c) {
+		return 0
+	}
 	return math.Max(0, math.Min(1, c))
 }
 
-// Forecast fits the configured model to y (oldest first; season is the
+// Forecast fits the configured method to y (oldest first; season is the
 // seasonal cycle in periods, 1 for none) and forecasts h steps ahead.
+//
+// It refuses, with a *SeriesError, a horizon or season below 1
+// (ErrInvalidArgument), a series shorter than MinPoints (ErrTooShort) and a
+// NaN or infinite value (ErrInvalidSeries). Every other series gets a
+// forecast with finite values: a constant series is forecast by the naive
+// method with zero-width intervals; a method that cannot be applied (the
+// series is too short for it, not positive for a multiplicative model, or
+// the fit fails) falls back to a simpler one, named in Model. y is not
+// modified.
 func (f *Forecaster) Forecast(y []float64, season, h int) (Forecast, error) {
 	if h < 1 {
-		return Forecast{}, fmt.Errorf("stats: horizon must be at least 1, got %d", h)
+		return Forecast{}, &SeriesError{Err: ErrInvalidArgument, Index: -1, Value: float64(h), Msg: fmt.Sprintf("horizon must be at least 1, got %d", h)}
 	}
-	if len(y) < f.cfg.MinPoints || len(y) < 3 {
-		return Forecast{}, fmt.Errorf("%w: %d points, need %d", ErrTooShort, len(y), max(f.cfg.MinPoints, 3))
+	if season < 1 {
+		return Forecast{}, &SeriesError{Err: ErrInvalidArgument, Index: -1, Value: float64(season), Msg: fmt.Sprintf("season must be at least 1, got %d", season)}
+	}
+	if len(y) < f.cfg.MinPoints {
+		return Forecast{}, &SeriesError{Err: ErrTooShort, Index: -1, Value: float64(len(y)), Msg: fmt.Sprintf("%d points, need %d", len(y), f.cfg.MinPoints)}
 	}
 	for i, v := range y {
 		if !finite(v) {
-			return Forecast{}, fmt.Errorf("%w: value %v at %d", ErrInvalidSeries, v, i)
+			return Forecast{}, &SeriesError{Err: ErrInvalidSeries, Index: i, Value: v, Msg: "NaN or infinite value"}
 		}
 	}
-	return holt(y, h, f.cfg.Levels), nil
+	r := f.forecast(y, season, h)
+	return f.finish(r), nil
 }
 
-func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+// forecast runs the configured method on a checked series.
+func (f *Forecaster) forecast(y []float64, m, h int) result {
+	lv := f.cfg.Levels
+	if isConstant(y) {
+		return withNormal("naive", constant(y[0], h), make([]float64, h), lv)
+	}
+	// Seasonal models need more than two full seasons; a shorter series is
+	// treated as non-seasonal.
+	if len(y) <= 2*m {
+		m = 1
+	}
+	name := f.cfg.Method
+	if name == MethodAuto {
+		if r, ok := f.auto(y, m, h); ok && r.valid() {
+			return r
+		}
+		name = "naive"
+	}
+	for name != "" {
+		meth := methods[name]
+		if r, ok := meth.run(y, m, h, lv); ok && r.valid() {
+			return r
+		}
+		name = meth.fallback
+	}
+	return naiveModel(y, h, lv)
+}
 
-// holt fits Holt's linear trend (ETS(A,A,N)) by least squares and returns
-// the forecast with analytical intervals.
-func holt(y []float64, h int, levels []float64) Forecast {
-	l0, b0 := y[0], y[1]-y[0]
-	sse := func(alpha, beta float64) (float64, float64, float64) {
-		l, b, s := l0, b0, 0.0
-		for _, v := range y[1:] {
-			e := v - (l + b)
-			s += e * e
-			nl := l + b + alpha*e
-			b += alpha * beta * e
-			l = nl
-		}
-		return s, l, b
+// constant returns h copies of v.
+func constant(v float64, h int) []float64 {
+	out := make([]float64, h)
+	for i := range out {
+		out[i] = v
 	}
-	logistic := func(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
-	p := optimize.Problem{Func: func(x []float64) float64 {
-		s, _, _ := sse(0.0001+0.9998*logistic(x[0]), 0.0001+0.9998*logistic(x[1]))
-		return s
-	}}
-	alpha, beta := 0.3, 0.1
-	if res, err := optimize.Minimize(p, []float64{-0.85, -2.2}, &optimize.Settings{FuncEvaluations: 400}, &optimize.NelderMead{}); err == nil || res != nil {
-		if res != nil && finite(res.F) {
-			alpha, beta = 0.0001+0.9998*logistic(res.X[0]), 0.0001+0.9998*logistic(res.X[1])
+	return out
+}
+
+// valid reports whether every point forecast is finite.
+func (r result) valid() bool {
+	for _, v := range r.mean {
+		if !finite(v) {
+			return false
 		}
 	}
-	s, l, b := sse(alpha, beta)
-	sigma2 := s / float64(max(len(y)-1-4, 1))
-	fc := Forecast{Model: "holt", Mean: make([]float64, h)}
-	for i := range h {
-		fc.Mean[i] = l + float64(i+1)*b
-	}
-	for _, lv := range levels {
-		z := normalQuantile(0.5 + lv/2)
-		iv := Interval{Level: lv, Lower: make([]float64, h), Upper: make([]float64, h)}
-		for i := range h {
-			k := float64(i + 1)
-			v := sigma2 * (1 + (k-1)*(alpha*alpha+alpha*beta*alpha*k+alpha*alpha*beta*beta*k*(2*k-1)/6))
-			w := z * math.Sqrt(v)
-			iv.Lower[i], iv.Upper[i] = fc.Mean[i]-w, fc.Mean[i]+w
+	return len(r.mean) > 0
+}
+
+// finish turns a result into a Forecast: bounds that overflowed are
+// clamped to ±MaxFloat64, a NaN bound becomes the widest, and each
+// interval is made to contain its mean.
+func (f *Forecaster) finish(r result) Forecast {
+	fc := Forecast{Model: r.model, Mean: r.mean, scale: f.cfg.ConfidenceScale}
+	for i, lv := range f.cfg.Levels {
+		iv := Interval{Level: lv, Lower: make([]float64, len(r.mean)), Upper: make([]float64, len(r.mean))}
+		for k, mu := range r.mean {
+			lo, hi := math.Inf(-1), math.Inf(1)
+			if i < len(r.lower) {
+				lo, hi = r.lower[i][k], r.upper[i][k]
+			}
+			if math.IsNaN(lo) {
+				lo = math.Inf(-1)
+			}
+			if math.IsNaN(hi) {
+				hi = math.Inf(1)
+			}
+			iv.Lower[k] = math.Max(-math.MaxFloat64, math.Min(lo, mu))
+			iv.Upper[k] = math.Min(math.MaxFloat64, math.Max(hi, mu))
 		}
 		fc.Intervals = append(fc.Intervals, iv)
 	}
 	return fc
 }
 
-// normalQuantile returns the standard normal quantile of p.
-func normalQuantile(p float64) float64 { return math.Sqrt2 * math.Erfinv(2*p-1) }
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }

@@ -1,0 +1,182 @@
+package goal
+
+import (
+	"errors"
+	"math"
+	"strings"
+	"testing"
+	"time"
+)
+
+// testNow is the fixed "now" of the tests: Wednesday, November 25, 2026.
+var testNow = time.Date(2026, 11, 25, 10, 30, 0, 0, time.UTC)
+
+// day returns the date s (YYYY-MM-DD) at midnight UTC.
+func day(s string) time.Time {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+// parseCase is one goal phrasing and what Parse must make of it: want when
+// it parses (Text is filled in by the test), else the error's sentinel,
+// field and part.
+type parseCase struct {
+	text  string
+	want  Goal
+	err   error
+	field string
+	part  string
+}
+
+var parseCases = []parseCase{
+	// The examples.
+	{text: "increase qualified leads by 20% in Q3 with a $50k budget", want: Goal{Metric: "qualified_leads", MetricLabel: "qualified leads", Direction: Increase, Intent: Increase, Amount: 20, Unit: UnitPercent, Deadline: day("2027-09-30"), DeadlineText: "in Q3", Budget: 50000, BudgetCurrency: "USD"}},
+	{text: "cut CPA to $35 by March", want: Goal{Metric: "cpa", MetricLabel: "CPA", Direction: Reach, Intent: Decrease, Amount: 35, Unit: UnitCurrency, Currency: "USD", Deadline: day("2027-03-31"), DeadlineText: "by March"}},
+	{text: "double organic traffic this year", want: Goal{Metric: "organic_traffic", MetricLabel: "organic traffic", Direction: Increase, Intent: Increase, Amount: 2, Unit: UnitMultiple, Deadline: day("2026-12-31"), DeadlineText: "this year"}},
+	{text: "get 500 signups by June", want: Goal{Metric: "signups", MetricLabel: "signups", Direction: Reach, Amount: 500, Unit: UnitAbsolute, Deadline: day("2027-06-30"), DeadlineText: "by June"}},
+	{text: "grow revenue 15% QoQ", want: Goal{Metric: "revenue", MetricLabel: "revenue", Direction: Increase, Intent: Increase, Amount: 15, Unit: UnitPercent, Deadline: day("2026-12-31"), DeadlineText: "QoQ", Basis: "qoq"}},
+	{text: "ROAS of 4x by Q4", want: Goal{Metric: "roas", MetricLabel: "ROAS", Direction: Reach, Amount: 4, Unit: UnitAbsolute, Deadline: day("2026-12-31"), DeadlineText: "by Q4"}},
+	{text: "improve CTR from 2% to 3%", want: Goal{Metric: "ctr", MetricLabel: "CTR", Direction: Increase, Intent: Increase, Amount: 1.5, Unit: UnitMultiple, Baseline: 2}},
+	{text: "reduce cost per acquisition by a third", want: Goal{Metric: "cpa", MetricLabel: "cost per acquisition", Direction: Decrease, Intent: Decrease, Amount: 100.0 / 3, Unit: UnitPercent}},
+
+	// Changes.
+	{text: "halve CPC by end of year", want: Goal{Metric: "cpc", MetricLabel: "CPC", Direction: Decrease, Intent: Decrease, Amount: 0.5, Unit: UnitMultiple, Deadline: day("2026-12-31"), DeadlineText: "by end of year"}},
+	{text: "cut CPA in half within 90 days", want: Goal{Metric: "cpa", MetricLabel: "CPA", Direction: Decrease, Intent: Decrease, Amount: 0.5, Unit: UnitMultiple, Deadline: day("2027-02-23"), DeadlineText: "within 90 days"}},
+	{text: "cut CPA 2x", want: Goal{Metric: "cpa", MetricLabel: "CPA", Direction: Decrease, Intent: Decrease, Amount: 0.5, Unit: UnitMultiple}},
+	{text: "boost sessions 3x by H1 2027", want: Goal{Metric: "sessions", MetricLabel: "sessions", Direction: Increase, Intent: Increase, Amount: 3, Unit: UnitMultiple, Deadline: day("2027-06-30"), DeadlineText: "by H1 2027"}},
+	{text: "triple demo requests by H2", want: Goal{Metric: "demos", MetricLabel: "demo requests", Direction: Increase, Intent: Increase, Amount: 3, Unit: UnitMultiple, Deadline: day("2026-12-31"), DeadlineText: "by H2"}},
+	{text: "20% more leads by next month", want: Goal{Metric: "leads", MetricLabel: "leads", Direction: Increase, Intent: Increase, Amount: 20, Unit: UnitPercent, Deadline: day("2026-12-31"), DeadlineText: "by next month"}},
+	{text: "leads +20% in Q1", want: Goal{Metric: "leads", MetricLabel: "leads", Direction: Increase, Intent: Increase, Amount: 20, Unit: UnitPercent, Deadline: day("2027-03-31"), DeadlineText: "in Q1"}},
+	{text: "a 15% reduction in CPA", want: Goal{Metric: "cpa", MetricLabel: "CPA", Direction: Decrease, Intent: Decrease, Amount: 15, Unit: UnitPercent}},
+	{text: "improve CPA by 15%", want: Goal{Metric: "cpa", MetricLabel: "CPA", Direction: Decrease, Intent: Decrease, Amount: 15, Unit: UnitPercent}},
+	{text: "increase revenue by two thirds", want: Goal{Metric: "revenue", MetricLabel: "revenue", Direction: Increase, Intent: Increase, Amount: 200.0 / 3, Unit: UnitPercent}},
+	{text: "increase signups by 2030", want: Goal{Metric: "signups", MetricLabel: "signups", Direction: Increase, Intent: Increase, Amount: 2030, Unit: UnitAbsolute}},
+	{text: "increase conversion rate by 0.5 points by the end of Q2", want: Goal{Metric: "conversion_rate", MetricLabel: "conversion rate", Direction: Increase, Intent: Increase, Amount: 0.5, Unit: UnitAbsolute, Deadline: day("2027-06-30"), DeadlineText: "by the end of Q2"}},
+	{text: "reduce bounce rate by 50 basis points", want: Goal{Metric: "bounce_rate", MetricLabel: "bounce rate", Direction: Decrease, Intent: Decrease, Amount: 0.5, Unit: UnitAbsolute}},
+	{text: "boost revenue by €20k with a budget of 50,000 USD", want: Goal{Metric: "revenue", MetricLabel: "revenue", Direction: Increase, Intent: Increase, Amount: 20000, Unit: UnitCurrency, Currency: "EUR", Budget: 50000, BudgetCurrency: "USD"}},
+	{text: "cut CPC by 10 cents", want: Goal{Metric: "cpc", MetricLabel: "CPC", Direction: Decrease, Intent: Decrease, Amount: 0.1, Unit: UnitCurrency}},
+	{text: "grow MRR 10% month over month", want: Goal{Metric: "mrr", MetricLabel: "MRR", Direction: Increase, Intent: Increase, Amount: 10, Unit: UnitPercent, Deadline: day("2026-11-30"), DeadlineText: "month over month", Basis: "mom"}},
+	{text: "increase revenue 10% YoY", want: Goal{Metric: "revenue", MetricLabel: "revenue", Direction: Increase, Intent: Increase, Amount: 10, Unit: UnitPercent, Deadline: day("2026-12-31"), DeadlineText: "YoY", Basis: "yoy"}},
+	{text: "we want to increase the number of leads from paid search by 30% by end of Q1 2027", want: Goal{Metric: "leads", MetricLabel: "leads", Direction: Increase, Intent: Increase, Amount: 30, Unit: UnitPercent, Deadline: day("2027-03-31"), DeadlineText: "by end of Q1 2027"}},
+	{text: "Increase Qualified Leads by 20%, in Q3!", want: Goal{Metric: "qualified_leads", MetricLabel: "Qualified Leads", Direction: Increase, Intent: Increase, Amount: 20, Unit: UnitPercent, Deadline: day("2027-09-30"), DeadlineText: "in Q3"}},
+	{text: "increase app installs by 25% by June 30th, 2027", want: Goal{Metric: "installs", MetricLabel: "app installs", Direction: Increase, Intent: Increase, Amount: 25, Unit: UnitPercent, Deadline: day("2027-06-30"), DeadlineText: "by June 30th, 2027"}},
+
+	// From-to pairs.
+	{text: "grow followers from 2,000 to 5,000 in 3 months", want: Goal{Metric: "followers", MetricLabel: "followers", Direction: Increase, Intent: Increase, Amount: 2.5, Unit: UnitMultiple, Baseline: 2000, Deadline: day("2027-02-25"), DeadlineText: "in 3 months"}},
+	{text: "reduce CPC from $2 to $1.50 by Christmas", want: Goal{Metric: "cpc", MetricLabel: "CPC", Direction: Decrease, Intent: Decrease, Amount: 0.75, Unit: UnitMultiple, Currency: "USD", Baseline: 2, Deadline: day("2026-12-25"), DeadlineText: "by Christmas"}},
+	{text: "raise ROAS from 2.5x to 4x before Black Friday", want: Goal{Metric: "roas", MetricLabel: "ROAS", Direction: Increase, Intent: Increase, Amount: 1.6, Unit: UnitMultiple, Baseline: 2.5, Deadline: day("2026-11-26"), DeadlineText: "before Black Friday"}},
+	{text: "increase signups from 0 to 100 by Friday", want: Goal{Metric: "signups", MetricLabel: "signups", Direction: Reach, Intent: Increase, Amount: 100, Unit: UnitAbsolute, Deadline: day("2026-11-27"), DeadlineText: "by Friday"}},
+
+	// Targets.
+	{text: "hit 10k followers in 6 months", want: Goal{Metric: "followers", MetricLabel: "followers", Direction: Reach, Amount: 10000, Unit: UnitAbsolute, Deadline: day("2027-05-25"), DeadlineText: "in 6 months"}},
+	{text: "reach $1.2M in revenue by 2027-06-30", want: Goal{Metric: "revenue", MetricLabel: "revenue", Direction: Reach, Amount: 1.2e6, Unit: UnitCurrency, Currency: "USD", Deadline: day("2027-06-30"), DeadlineText: "by 2027-06-30"}},
+	{text: "lower bounce rate to 40% next quarter", want: Goal{Metric: "bounce_rate", MetricLabel: "bounce rate", Direction: Reach, Intent: Decrease, Amount: 40, Unit: UnitAbsolute, Deadline: day("2027-03-31"), DeadlineText: "next quarter"}},
+	{text: "keep CPA under $35", want: Goal{Metric: "cpa", MetricLabel: "CPA", Direction: Reach, Intent: Decrease, Amount: 35, Unit: UnitCurrency, Currency: "USD"}},
+	{text: "double revenue to $2M by EOY", want: Goal{Metric: "revenue", MetricLabel: "revenue", Direction: Reach, Intent: Increase, Amount: 2e6, Unit: UnitCurrency, Currency: "USD", Baseline: 1e6, Deadline: day("2026-12-31"), DeadlineText: "by EOY"}},
+	{text: "increase email subscribers to 10,000 by 30 June", want: Goal{Metric: "subscribers", MetricLabel: "email subscribers", Direction: Reach, Intent: Increase, Amount: 10000, Unit: UnitAbsolute, Deadline: day("2027-06-30"), DeadlineText: "by 30 June"}},
+	{text: "$1M revenue by EOY", want: Goal{Metric: "revenue", MetricLabel: "revenue", Direction: Reach, Amount: 1e6, Unit: UnitCurrency, Currency: "USD", Deadline: day("2026-12-31"), DeadlineText: "by EOY"}},
+	{text: "5% conversion rate by Q2", want: Goal{Metric: "conversion_rate", MetricLabel: "conversion rate", Direction: Reach, Amount: 5, Unit: UnitAbsolute, Deadline: day("2027-06-30"), DeadlineText: "by Q2"}},
+	{text: "3x ROAS", want: Goal{Metric: "roas", MetricLabel: "ROAS", Direction: Reach, Amount: 3, Unit: UnitAbsolute}},
+	{text: "achieve a ROAS of 400% by mid 2027", want: Goal{Metric: "roas", MetricLabel: "ROAS", Direction: Reach, Amount: 4, Unit: UnitAbsolute, Deadline: day("2027-07-02"), DeadlineText: "by mid 2027"}},
+	{text: "increase ROI to 300%", want: Goal{Metric: "roi", MetricLabel: "ROI", Direction: Reach, Intent: Increase, Amount: 3, Unit: UnitAbsolute}},
+	{text: "cut churn rate to 2% by 1st March 2027", want: Goal{Metric: "churn_rate", MetricLabel: "churn rate", Direction: Reach, Intent: Decrease, Amount: 2, Unit: UnitAbsolute, Deadline: day("2027-03-01"), DeadlineText: "by 1st March 2027"}},
+	{text: "get CPA below $40 by the end of next quarter", want: Goal{Metric: "cpa", MetricLabel: "CPA", Direction: Reach, Intent: Decrease, Amount: 40, Unit: UnitCurrency, Currency: "USD", Deadline: day("2027-03-31"), DeadlineText: "by the end of next quarter"}},
+	{text: "drive down CPA to $30 by next March", want: Goal{Metric: "cpa", MetricLabel: "CPA", Direction: Reach, Intent: Decrease, Amount: 30, Unit: UnitCurrency, Currency: "USD", Deadline: day("2027-03-31"), DeadlineText: "by next March"}},
+	{text: "raise average order value to €80 by Q1", want: Goal{Metric: "aov", MetricLabel: "average order value", Direction: Reach, Intent: Increase, Amount: 80, Unit: UnitCurrency, Currency: "EUR", Deadline: day("2027-03-31"), DeadlineText: "by Q1"}},
+	{text: "get 1.2 million sessions", want: Goal{Metric: "sessions", MetricLabel: "sessions", Direction: Reach, Amount: 1.2e6, Unit: UnitAbsolute}},
+	{text: "reach 10000 subscribers by may", want: Goal{Metric: "subscribers", MetricLabel: "subscribers", Direction: Reach, Amount: 10000, Unit: UnitAbsolute, Deadline: day("2027-05-31"), DeadlineText: "by may"}},
+
+	// Deadlines and budgets in other words.
+	{text: "increase signups by 20% by 2030", want: Goal{Metric: "signups", MetricLabel: "signups", Direction: Increase, Intent: Increase, Amount: 20, Unit: UnitPercent, Deadline: day("2030-12-31"), DeadlineText: "by 2030"}},
+	{text: "increase leads by 500 by the start of Q2", want: Goal{Metric: "leads", MetricLabel: "leads", Direction: Increase, Intent: Increase, Amount: 500, Unit: UnitAbsolute, Deadline: day("2027-04-01"), DeadlineText: "by the start of Q2"}},
+	{text: "increase leads by 20% over the next 2 quarters", want: Goal{Metric: "leads", MetricLabel: "leads", Direction: Increase, Intent: Increase, Amount: 20, Unit: UnitPercent, Deadline: day("2027-05-25"), DeadlineText: "over the next 2 quarters"}},
+	{text: "boost sales by 20% in the fourth quarter", want: Goal{Metric: "revenue", MetricLabel: "sales", Direction: Increase, Intent: Increase, Amount: 20, Unit: UnitPercent, Deadline: day("2026-12-31"), DeadlineText: "in the fourth quarter"}},
+	{text: "spend $20k to get 300 leads", want: Goal{Metric: "leads", MetricLabel: "leads", Direction: Reach, Amount: 300, Unit: UnitAbsolute, Budget: 20000, BudgetCurrency: "USD"}},
+	{text: "generate 300 leads with $20k by Q1", want: Goal{Metric: "leads", MetricLabel: "leads", Direction: Reach, Amount: 300, Unit: UnitAbsolute, Deadline: day("2027-03-31"), DeadlineText: "by Q1", Budget: 20000, BudgetCurrency: "USD"}},
+	{text: "grow traffic 25% by Q2 on a $1.2M monthly ad budget", want: Goal{Metric: "traffic", MetricLabel: "traffic", Direction: Increase, Intent: Increase, Amount: 25, Unit: UnitPercent, Deadline: day("2027-06-30"), DeadlineText: "by Q2", Budget: 1.2e6, BudgetCurrency: "USD"}},
+	{text: "increase sign-ups by 10% with a 50k budget", want: Goal{Metric: "signups", MetricLabel: "sign-ups", Direction: Increase, Intent: Increase, Amount: 10, Unit: UnitPercent, Budget: 50000}},
+
+	// Malformed goals.
+	{text: "", err: ErrEmpty, field: "goal"},
+	{text: " \t ", err: ErrEmpty, field: "goal"},
+	{text: strings.Repeat("leads ", 200), err: ErrTooLong, field: "goal"},
+	{text: "increase leads by lots", err: ErrBadAmount, field: "amount", part: "by lots"},
+	{text: "increase leads by", err: ErrBadAmount, field: "amount", part: "by"},
+	{text: "cut CPA to $35 by Smarch", err: ErrBadDeadline, field: "deadline", part: "by Smarch"},
+	{text: "increase leads by 20% by Febuary", err: ErrBadDeadline, field: "deadline", part: "by Febuary"},
+	{text: "increase leads by 50000%", err: ErrBadAmount, field: "amount", part: "by 50000%"},
+	{text: "increase blorps by 20%", err: ErrNoMetric, field: "metric", part: "blorps"},
+	{text: "by Q3", err: ErrNoMetric, field: "metric"},
+	{text: "increase leads", err: ErrNoChange, field: "change", part: "increase leads"},
+	{text: "leads 20% by Q3", err: ErrNoChange, field: "change", part: "20%"},
+	{text: "reduce CPA by 0%", err: ErrNoChange, field: "change", part: "by 0%"},
+	{text: "increase CPA from $40 to $35", err: ErrConflict, field: "direction", part: "from $40 to $35"},
+	{text: "improve CTR from 3% to 2%", err: ErrConflict, field: "direction", part: "from 3% to 2%"},
+	{text: "increase leads by -20%", err: ErrConflict, field: "direction", part: "by -20%"},
+	{text: "increase leads 0.5x", err: ErrConflict, field: "direction", part: "0.5x"},
+	{text: "increase leads and signups by 20%", err: ErrConflict, field: "metric", part: "signups"},
+	{text: "increase leads by 20% in Q3 by March", err: ErrConflict, field: "deadline", part: "by March"},
+	{text: "double leads by 20%", err: ErrConflict, field: "change", part: "by 20%"},
+	{text: "increase leads by 20% 30%", err: ErrConflict, field: "amount", part: "30%"},
+	{text: "increase leads by 10% with a $10k budget and a $20k budget", err: ErrConflict, field: "budget", part: "and a $20k budget"},
+	{text: "increase leads by 10% with a -$5k budget", err: ErrBadBudget, field: "budget", part: "-$5k"},
+	{text: "increase leads by 10% with a $lots budget", err: ErrBadBudget, field: "budget", part: "with a $lots budget"},
+	{text: "increase leads by 20% with a budget of $0", err: ErrBadBudget, field: "budget", part: "$0"},
+	{text: "increase CTR to 150%", err: ErrBadAmount, field: "amount", part: "to 150%"},
+	{text: "get leads to $500", err: ErrBadAmount, field: "amount", part: "to $500"},
+	{text: "increase leads by 5 points", err: ErrBadAmount, field: "amount", part: "by 5 points"},
+	{text: "reduce churn by 120%", err: ErrBadAmount, field: "amount", part: "by 120%"},
+	{text: "increase revenue by $5k EUR", err: ErrBadAmount, field: "amount", part: "$5k EUR"},
+	{text: "increase leads to 0", err: ErrBadAmount, field: "amount", part: "to 0"},
+	{text: "increase leads in Q5", err: ErrBadDeadline, field: "deadline", part: "Q5"},
+	{text: "increase leads by 20% by June 31", err: ErrBadDeadline, field: "deadline", part: "June 31"},
+	{text: "reduce CPA by 20% by 2027-02-30", err: ErrBadDeadline, field: "deadline", part: "2027-02-30"},
+	{text: "increase leads by 20% by 6/30", err: ErrBadDeadline, field: "deadline", part: "6/30"},
+	{text: "increase leads by 20% by March 2025", err: ErrBadDeadline, field: "deadline", part: "by March 2025"},
+	{text: "increase leads by 20% in 0 days", err: ErrBadDeadline, field: "deadline", part: "0 days"},
+}
+
+func TestParse(t *testing.T) {
+	var good, bad int
+	for _, tc := range parseCases {
+		got, err := Parse(tc.text, testNow)
+		if tc.err != nil {
+			bad++
+			var pe *ParseError
+			if !errors.Is(err, tc.err) || !errors.As(err, &pe) {
+				t.Errorf("Parse(%q) = %+v, %v; want a *ParseError wrapping %v", tc.text, got, err, tc.err)
+				continue
+			}
+			if pe.Field != tc.field || pe.Part != tc.part || pe.Text != tc.text {
+				t.Errorf("Parse(%q) error field %q part %q text %q; want field %q part %q\n\t%v", tc.text, pe.Field, pe.Part, pe.Text, tc.field, tc.part, err)
+			}
+			if got != (Goal{}) {
+				t.Errorf("Parse(%q) returned %+v with its error", tc.text, got)
+			}
+			continue
+		}
+		good++
+		if err != nil {
+			t.Errorf("Parse(%q): %v", tc.text, err)
+			continue
+		}
+		want := tc.want
+		want.Text = tc.text
+		// Compare amounts to rounding; everything else exactly.
+		if !closeTo(got.Amount, want.Amount) || !closeTo(got.Baseline, want.Baseline) {
+			t.Errorf("Parse(%q) amount %v baseline %v; want %v, %v", tc.text, got.Amount, got.Baseline, want.Amount, want.Baseline)
+		}
+		got.Amount, got.Baseline, want.Amount, want.Baseline = 0, 0, 0, 0
+		if got != want {
+			t.Errorf("Parse(%q)\n got %+v\nwant %+v", tc.text, got, want)
+		}
+	}
+	if good < 30 || bad < 10 {
+		t.Errorf("the table has %d goals and %d malformed ones; want at least 30 and 10", good, bad)
+	}
+}
+
+func closeTo(a, b float64) bool { return math.Abs(a-b) <= 1e-9*math.Max(1, math.Abs(b)) }

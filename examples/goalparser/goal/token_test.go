@@ -1,0 +1,43 @@
+package goal
+
+import (
+	"reflect"
+	"testing"
+)
+
+func TestTokenize(t *testing.T) {
+	type tk struct {
+		kind   tokKind
+		text   string
+		suffix string
+		raw    string
+	}
+	cases := []struct {
+		in   string
+		want []tk
+	}{
+		{"Cut CPA to $35.", []tk{{tWord, "cut", "", "Cut"}, {tWord, "cpa", "", "CPA"}, {tWord, "to", "", "to"}, {tSymbol, "$", "", "$"}, {tNumber, "35", "", "35"}}},
+		{"$1.2M, 50,000 USD; 1,5", []tk{{tSymbol, "$", "", "$"}, {tNumber, "1.2", "m", "1.2M"}, {tNumber, "50000", "", "50,000"}, {tWord, "usd", "", "USD"}, {tNumber, "1", "", "1"}, {tNumber, "5", "", "5"}}},
+		{"+20% −5 - 3x", []tk{{tSymbol, "+", "", "+"}, {tNumber, "20", "", "20"}, {tSymbol, "%", "", "%"}, {tSymbol, "-", "", "−"}, {tNumber, "5", "", "5"}, {tNumber, "3", "x", "3x"}}},
+		{"by 2027-06-30 or 6/30/2027", []tk{{tWord, "by", "", "by"}, {tNumber, "2027-06-30", "", "2027-06-30"}, {tWord, "or", "", "or"}, {tNumber, "6/30/2027", "", "6/30/2027"}}},
+		{"sign-ups, this year's Q3 (€20k)", []tk{{tWord, "sign", "", "sign"}, {tWord, "ups", "", "ups"}, {tWord, "this", "", "this"}, {tWord, "year", "", "year"}, {tWord, "q3", "", "Q3"}, {tSymbol, "€", "", "€"}, {tNumber, "20", "k", "20k"}}},
+		{".5pp June 30th", []tk{{tNumber, ".5", "pp", ".5pp"}, {tWord, "june", "", "June"}, {tNumber, "30", "th", "30th"}}},
+		{"\xff leads\x00", []tk{{tWord, "leads", "", "leads"}}},
+	}
+	for _, tc := range cases {
+		var got []tk
+		for _, tok := range tokenize(tc.in) {
+			got = append(got, tk{tok.kind, tok.text, tok.suffix, tc.in[tok.start:tok.end]})
+		}
+		if !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("tokenize(%q)\n got %+v\nwant %+v", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestTokenizeMarksDates(t *testing.T) {
+	toks := tokenize("2027-6-3 6/30 2027")
+	if len(toks) != 3 || !toks[0].date || toks[0].slash || !toks[1].slash || toks[1].date || toks[2].date || toks[2].slash {
+		t.Errorf("tokenize: %+v", toks)
+	}
+}

@@ -1,0 +1,325 @@
+package stats
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// Selection tunes the automatic method. Zero fields take the defaults, and
+// the defaults are the rule chosen on the M3 development subset (see
+// docs/forecasting.md): the median of theta, damped, ets and drift.
+type Selection struct {
+	// Candidates are the models auto considers, each fitted to the
+	// seasonally adjusted series: any of naive2, drift, ses, theta, holt,
+	// damped, ets. Default theta, damped, ets, drift.
+	Candidates []string `yaml:"candidates"`
+	// Combine is how many of the best-scoring candidates are combined.
+	// Default (0): all of them. With fewer, each candidate is scored by
+	// Accuracy × its accuracy on a hold-out of the series' last points
+	// (relative to the best candidate's), Availability × how well the data
+	// support its parameters (n / (n + 5k) for k fitted values) and
+	// Simplicity × its simplicity (fewest fitted values / its own), and
+	// the best Combine are kept.
+	Combine int `yaml:"combine"`
+	// Accuracy, Availability and Simplicity weigh the score. Default 0.5,
+	// 0.3 and 0.2 when all three are zero; none may be negative.
+	Accuracy     float64 `yaml:"accuracy"`
+	Availability float64 `yaml:"availability"`
+	Simplicity   float64 `yaml:"simplicity"`
+	// Mean combines the point forecasts by their mean instead of their
+	// median (the default).
+	Mean bool `yaml:"mean"`
+}
+
+var autoTol = 1e-5
+
+// DefaultCandidates are the models auto combines by default.
+var DefaultCandidates = []string{"theta", "damped", "ets", "drift"}
+
+// candidates maps each candidate name to its model on an adjusted series
+// and the number of values it fits (smoothing parameters and initial
+// states; for ets, that of the model AICc picks).
+var candidates = map[string]func(c *fitCache, ya []float64, h int, lv []float64) (result, int, bool){
+	"naive2": func(c *fitCache, ya []float64, h int, lv []float64) (result, int, bool) {
+		r := naiveModel(ya, h, lv)
+		r.model = "naive2"
+		return r, 1, true
+	},
+	"drift": func(c *fitCache, ya []float64, h int, lv []float64) (result, int, bool) {
+		r, ok := driftModel(ya, h, lv)
+		return r, 1, ok
+	},
+	"ses": func(c *fitCache, ya []float64, h int, lv []float64) (result, int, bool) {
+		r, _, ok := etsModel(c, ya, specSES, critMSE, h, lv, "ses")
+		return r, 2, ok
+	},
+	"theta": func(c *fitCache, ya []float64, h int, lv []float64) (result, int, bool) {
+		r, ok := thetaModel(c, ya, h, lv)
+		return r, 3, ok
+	},
+	"holt": func(c *fitCache, ya []float64, h int, lv []float64) (result, int, bool) {
+		r, _, ok := etsModel(c, ya, specHolt, critMSE, h, lv, "holt")
+		return r, 4, ok
+	},
+	"damped": func(c *fitCache, ya []float64, h int, lv []float64) (result, int, bool) {
+		r, _, ok := etsModel(c, ya, specDamped, critMSE, h, lv, "damped")
+		return r, 5, ok
+	},
+	"ets": func(c *fitCache, ya []float64, h int, lv []float64) (result, int, bool) {
+		r, fit, ok := etsAICc(c, ya, h, lv)
+		return r, fit.np - 1, ok
+	},
+}
+
+func (s Selection) withDefaults() (Selection, error) {
+	if len(s.Candidates) == 0 {
+		s.Candidates = slices.Clone(DefaultCandidates)
+	} else {
+		s.Candidates = slices.Clone(s.Candidates)
+	}
+	seen := map[string]bool{}
+	for i, c := range s.Candidates {
+		if _, ok := candidates[c]; !ok {
+			return s, fmt.Errorf("stats: invalid config: selection.candidates[%d]: unknown candidate %q (want naive2, drift, ses, theta, holt, damped or ets)", i, c)
+		}
+		if seen[c] {
+			return s, fmt.Errorf("stats: invalid config: selection.candidates[%d]: %q listed twice", i, c)
+		}
+		seen[c] = true
+	}
+	if s.Combine < 0 {
+		return s, fmt.Errorf("stats: invalid config: selection.combine: must not be negative, got %d", s.Combine)
+	}
+	if s.Combine == 0 || s.Combine > len(s.Candidates) {
+		s.Combine = len(s.Candidates)
+	}
+	for _, w := range []struct {
+		name string
+		v    float64
+	}{{"accuracy", s.Accuracy}, {"availability", s.Availability}, {"simplicity", s.Simplicity}} {
+		if !(w.v >= 0) || math.IsInf(w.v, 0) {
+			return s, fmt.Errorf("stats: invalid config: selection.%s: must be a non-negative number, got %v", w.name, w.v)
+		}
+	}
+	if s.Accuracy == 0 && s.Availability == 0 && s.Simplicity == 0 {
+		s.Accuracy, s.Availability, s.Simplicity = 0.5, 0.3, 0.2
+	}
+	return s, nil
+}
+
+// candidateFit is one candidate's forecast on the adjusted series.
+type candidateFit struct {
+	name string
+	r    result
+	k    int // fitted values
+}
+
+// auto is the automatic method: the candidates are fitted to the
+// seasonally adjusted series, the best Combine of them by score are kept
+// (all, by default), and their point forecasts are combined by the median
+// (or mean); each interval is the envelope of the kept candidates'
+// intervals at that level. The seasonal indices are then put back.
+func (f *Forecaster) auto(y []float64, m, h int) (result, bool) {
+	sel := f.cfg.Selection
+	lv := f.cfg.Levels
+	ya, sa := adjustSeasonally(y, m)
+	fits := fitCandidates(&fitCache{tol: autoTol}, sel.Candidates, ya, h, lv)
+	if len(fits) == 0 {
+		return result{}, false
+	}
+	if sel.Combine < len(fits) {
+		fits = f.rank(fits, ya, y, m, h)[:sel.Combine]
+	}
+	names := make([]string, len(fits))
+	rs := make([]result, len(fits))
+	for i, c := range fits {
+		names[i], rs[i] = c.r.model, c.r
+	}
+	name := "auto(" + strings.Join(names, ",") + ")"
+	out := combine(name, rs, !sel.Mean)
+	envelope(&out, rs)
+	sa.reseasonalize(&out, len(y))
+	return out, true
+}
+
+// fitCandidates fits the named candidates to ya, skipping those that
+// cannot be fitted or forecast finite values.
+func fitCandidates(c *fitCache, names []string, ya []float64, h int, lv []float64) []candidateFit {
+	var fits []candidateFit
+	for _, name := range names {
+		r, k, ok := candidates[name](c, ya, h, lv)
+		if ok && r.valid() {
+			fits = append(fits, candidateFit{name: name, r: r, k: max(k, 1)})
+		}
+	}
+	return fits
+}
+
+// rank orders the candidates by score, best first (see Selection). The
+// accuracy is the mean absolute error, on the last min(h, n/4) points of
+// the adjusted series, of each candidate refitted without them; a
+// candidate that cannot be refitted scores 0 for accuracy; when the series
+// is too short to hold points out, every candidate scores 1.
+func (f *Forecaster) rank(fits []candidateFit, ya, y []float64, m, h int) []candidateFit {
+	sel := f.cfg.Selection
+	n := len(ya)
+	hv := min(h, n/4)
+	errs := make([]float64, len(fits))
+	validated := hv >= 1 && n-hv >= 8
+	best := math.Inf(1)
+	if validated {
+		vc := &fitCache{tol: autoTol}
+		for i, c := range fits {
+			errs[i] = math.Inf(1)
+			r, _, ok := candidates[c.name](vc, ya[:n-hv], hv, nil)
+			if !ok || !r.valid() {
+				continue
+			}
+			e := 0.0
+			for j := range hv {
+				e += math.Abs(ya[n-hv+j] - r.mean[j])
+			}
+			errs[i] = e
+			best = min(best, e)
+		}
+	}
+	kmin := fits[0].k
+	for _, c := range fits {
+		kmin = min(kmin, c.k)
+	}
+	score := make([]float64, len(fits))
+	for i, c := range fits {
+		acc := 1.0
+		if validated {
+			switch {
+			case math.IsInf(errs[i], 1):
+				acc = 0
+			case errs[i] > 0:
+				acc = best / errs[i]
+			}
+		}
+		avail := float64(n) / float64(n+5*c.k)
+		simp := float64(kmin) / float64(c.k)
+		score[i] = sel.Accuracy*acc + sel.Availability*avail + sel.Simplicity*simp
+	}
+	idx := make([]int, len(fits))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return score[idx[a]] > score[idx[b]] })
+	out := make([]candidateFit, len(fits))
+	for i, j := range idx {
+		out[i] = fits[j]
+	}
+	return out
+}
+
+// envelope widens each of out's intervals to the union of rs's intervals
+// at that level.
+func envelope(out *result, rs []result) {
+	for i := range out.lower {
+		for k := range out.mean {
+			lo, hi := out.lower[i][k], out.upper[i][k]
+			for _, r := range rs {
+				lo = math.Min(lo, r.lower[i][k])
+				hi = math.Max(hi, r.upper[i][k])
+			}
+			out.lower[i][k], out.upper[i][k] = lo, hi
+		}
+	}
+}
+
+// etsSpecs are the exponential-smoothing models etsAICc chooses among:
+// errors A or M, trend none, additive or damped (no seasonality: the
+// series is seasonally adjusted first).
+var etsSpecs = []etsSpec{
+	{m: 1},
+	{trend: true, m: 1},
+	{trend: true, damped: true, m: 1},
+	{errMul: true, m: 1},
+	{errMul: true, trend: true, m: 1},
+	{errMul: true, trend: true, damped: true, m: 1},
+}
+
+// etsAICc fits every model of etsSpecs by likelihood (multiplicative-error
+// models only to a positive series) and returns the forecast of the one
+// with the lowest AICc, named ets(E,T,N).
+func etsAICc(c *fitCache, y []float64, h int, lv []float64) (result, etsFit, bool) {
+	pos := true
+	for _, v := range y {
+		if v <= 0 {
+			pos = false
+			break
+		}
+	}
+	var best etsFit
+	found := false
+	for _, spec := range etsSpecs {
+		if spec.errMul && !pos {
+			continue
+		}
+		fit, ok := c.fit(y, spec, critLik)
+		if !ok || math.IsNaN(fit.aicc) || math.IsInf(fit.aicc, 0) {
+			continue
+		}
+		if !found || fit.aicc < best.aicc {
+			best, found = fit, true
+		}
+	}
+	if !found {
+		return result{}, etsFit{}, false
+	}
+	mean, sd := best.forecast(h)
+	return withNormal("ets("+best.spec.String()+")", mean, sd, lv), best, true
+}
+
+// String names the model in the ETS taxonomy: errors, trend, season.
+func (spec etsSpec) String() string {
+	b := []byte("A,N,N")
+	if spec.errMul {
+		b[0] = 'M'
+	}
+	t := "N"
+	if spec.trend {
+		t = "A"
+		if spec.damped {
+			t = "Ad"
+		}
+	}
+	s := "N"
+	switch spec.season {
+	case seasonAdd:
+		s = "A"
+	case seasonMul:
+		s = "M"
+	}
+	return string(b[0]) + "," + t + "," + s
+}
+
+// driftModel is the random walk with drift (R's rwf(drift = TRUE)): the
+// last value plus the mean step times the horizon, with intervals that
+// include the drift's estimation error.
+func driftModel(y []float64, h int, lv []float64) (result, bool) {
+	n := len(y)
+	if n < 3 {
+		return result{}, false
+	}
+	d := (y[n-1] - y[0]) / float64(n-1)
+	ss := 0.0
+	for t := 1; t < n; t++ {
+		e := y[t] - y[t-1] - d
+		ss += e * e
+	}
+	sigma := math.Sqrt(ss / float64(n-2))
+	mean := make([]float64, h)
+	sd := make([]float64, h)
+	for k := range h {
+		kk := float64(k + 1)
+		mean[k] = y[n-1] + d*kk
+		sd[k] = sigma * math.Sqrt(kk*(1+kk/float64(n-1)))
+	}
+	return withNormal("drift", mean, sd, lv), true
+}

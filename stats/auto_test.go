@@ -1,0 +1,138 @@
+package stats
+
+import (
+	"bufio"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+func TestAutoCombinesCandidates(t *testing.T) {
+	f, _ := New(Config{})
+	fc, err := f.Forecast(seasonalSeries(72, 12), 12, 12)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(fc.Model, "auto(theta,damped,ets(") || !strings.HasSuffix(fc.Model, "),drift)") {
+		t.Errorf("model %q, want auto(theta,damped,ets(...),drift)", fc.Model)
+	}
+	// The point forecast is the median of the candidates' (here on the
+	// seasonally adjusted series, re-seasonalised).
+	y := seasonalSeries(72, 12)
+	ya, sa := adjustSeasonally(y, 12)
+	fits := fitCandidates(&fitCache{tol: autoTol}, DefaultCandidates, ya, 12, []float64{0.8, 0.95})
+	for k := range 12 {
+		v := make([]float64, len(fits))
+		for i, c := range fits {
+			v[i] = c.r.mean[k]
+		}
+		if want := sa.apply(medianOf(v), 72+k); !nearly(fc.Mean[k], want) {
+			t.Errorf("mean[%d] = %v, want median %v", k, fc.Mean[k], want)
+		}
+	}
+}
+
+func TestAutoSelectionCombineAndMean(t *testing.T) {
+	y := []float64{10, 12, 14, 13, 15, 17, 16, 18, 20, 19, 21, 23, 22, 24, 26, 25, 27, 29, 28, 30}
+	// Only the simplicity weight: the simplest candidate (drift) alone.
+	f, err := New(Config{Selection: Selection{Combine: 1, Simplicity: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fc, _ := f.Forecast(y, 1, 3)
+	if fc.Model != "auto(drift)" {
+		t.Errorf("model %q, want auto(drift)", fc.Model)
+	}
+	// Mean of two given candidates.
+	f, _ = New(Config{Selection: Selection{Candidates: []string{"naive2", "drift"}, Mean: true}})
+	fc, _ = f.Forecast(y, 1, 2)
+	d := 20.0 / 19
+	near(t, "mean", fc.Mean, []float64{30 + d/2, 30 + d}, 1e-9)
+	if fc.Model != "auto(naive2,drift)" {
+		t.Errorf("model %q", fc.Model)
+	}
+}
+
+func TestAutoShortSeriesUsesWhatFits(t *testing.T) {
+	f, _ := New(Config{MinPoints: 3})
+	fc, err := f.Forecast([]float64{3, 5, 4}, 1, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fc.Model != "auto(drift)" {
+		t.Errorf("model %q, want auto(drift) (the only candidate for 3 points)", fc.Model)
+	}
+	checkFinite(t, fc)
+}
+
+// m3Dev700 finds the shared M3 development subset beside the repository
+// (../shared/data/m3, as laid out for developers and CI).
+func m3Dev700(t *testing.T) string {
+	for _, p := range []string{"../../shared/data/m3/m3_dev700.csv", "../../../shared/data/m3/m3_dev700.csv", "/work/shared/data/m3/m3_dev700.csv"} {
+		if _, err := os.Stat(p); err == nil {
+			abs, _ := filepath.Abs(p)
+			return abs
+		}
+	}
+	t.Skip("M3 data not found beside the repository")
+	return ""
+}
+
+// TestAutoOnM3Sample scores auto and naive2 on every 10th series of the M3
+// development subset: a loose check that the default rule works (the full
+// evaluation is examples/forecasteval).
+func TestAutoOnM3Sample(t *testing.T) {
+	fh, err := os.Open(m3Dev700(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fh.Close()
+	sc := bufio.NewScanner(fh)
+	sc.Buffer(make([]byte, 1<<20), 1<<22)
+	sc.Scan()
+	auto, _ := New(Config{})
+	naive2, _ := New(Config{Method: "naive2"})
+	var sAuto, sNaive2, cover float64
+	n, steps := 0, 0
+	for i := 0; sc.Scan(); i++ {
+		if i%10 != 0 {
+			continue
+		}
+		p := strings.Split(sc.Text(), ",")
+		m, _ := strconv.Atoi(p[1])
+		train, test := parseFloats(p[3]), parseFloats(p[4])
+		fa, err := auto.Forecast(train, m, len(test))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fn, _ := naive2.Forecast(train, m, len(test))
+		for k, v := range test {
+			sAuto += 200 * math.Abs(v-fa.Mean[k]) / (math.Abs(v) + math.Abs(fa.Mean[k])) / float64(len(test))
+			sNaive2 += 200 * math.Abs(v-fn.Mean[k]) / (math.Abs(v) + math.Abs(fn.Mean[k])) / float64(len(test))
+			if v >= fa.Intervals[1].Lower[k] && v <= fa.Intervals[1].Upper[k] {
+				cover++
+			}
+			steps++
+		}
+		n++
+	}
+	sAuto /= float64(n)
+	sNaive2 /= float64(n)
+	cover /= float64(steps)
+	t.Logf("%d series: sMAPE auto %.2f, naive2 %.2f; 95%% coverage %.1f%%", n, sAuto, sNaive2, 100*cover)
+	if n != 70 || sAuto > 14 || sAuto > sNaive2-1 || cover < 0.88 || cover > 0.99 {
+		t.Errorf("%d series: sMAPE auto %.2f (want < 14 and 1 below naive2's %.2f), coverage %.3f", n, sAuto, sNaive2, cover)
+	}
+}
+
+func parseFloats(s string) []float64 {
+	var v []float64
+	for _, x := range strings.Fields(s) {
+		f, _ := strconv.ParseFloat(x, 64)
+		v = append(v, f)
+	}
+	return v
+}

@@ -1,0 +1,235 @@
+package stats
+
+import (
+	"math"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// seasonalZ is the one-sided 95 % normal quantile of the M3 seasonality
+// test (a two-sided 90 % test on the lag-m autocorrelation).
+const seasonalZ = 1.6448536269514722
+
+// acf returns the sample autocorrelations of y at lags 1..maxLag (the
+// series is demeaned; the denominator is the lag-0 sum, as R's acf).
+func acf(y []float64, maxLag int) []float64 {
+	n := len(y)
+	mean := 0.0
+	for _, v := range y {
+		mean += v
+	}
+	mean /= float64(n)
+	den := 0.0
+	for _, v := range y {
+		den += (v - mean) * (v - mean)
+	}
+	r := make([]float64, maxLag)
+	if den == 0 {
+		return r
+	}
+	for k := 1; k <= maxLag && k < n; k++ {
+		s := 0.0
+		for t := 0; t+k < n; t++ {
+			s += (y[t] - mean) * (y[t+k] - mean)
+		}
+		r[k-1] = s / den
+	}
+	return r
+}
+
+// isSeasonal is the seasonality test of the M3 Naive2 benchmark and of R's
+// thetaf: the lag-m autocorrelation must exceed its 90 % limit under
+// Bartlett's variance of the first m-1 autocorrelations. It needs more than
+// two full seasons and a non-constant series.
+func isSeasonal(y []float64, m int) bool {
+	n := len(y)
+	if m <= 1 || n <= 2*m || isConstant(y) {
+		return false
+	}
+	r := acf(y, m)
+	s := 1.0
+	for _, v := range r[:m-1] {
+		s += 2 * v * v
+	}
+	return math.Abs(r[m-1]) > seasonalZ*math.Sqrt(s/float64(n))
+}
+
+// isConstant reports whether every value of y equals the first.
+func isConstant(y []float64) bool {
+	for _, v := range y {
+		if v != y[0] {
+			return false
+		}
+	}
+	return true
+}
+
+// seasonalFigure returns the m seasonal indices of a classical
+// decomposition of y (R's decompose): y is detrended by a centred moving
+// average of order m (2×m for even m), the detrended values are averaged
+// per position in the cycle, and the averages are normalised to mean 1
+// (mul) or 0 (additive). Position j holds the index of the times t ≡ j
+// mod m. y must hold at least two full seasons.
+func seasonalFigure(y []float64, m int, mul bool) []float64 {
+	n := len(y)
+	fig := make([]float64, m)
+	cnt := make([]int, m)
+	half := m / 2
+	for t := half; t+half < n; t++ {
+		var tr float64
+		if m%2 == 0 {
+			tr = 0.5*y[t-half] + 0.5*y[t+half]
+			for j := t - half + 1; j < t+half; j++ {
+				tr += y[j]
+			}
+		} else {
+			for j := t - half; j <= t+half; j++ {
+				tr += y[j]
+			}
+		}
+		tr /= float64(m)
+		var d float64
+		if mul {
+			d = y[t] / tr
+		} else {
+			d = y[t] - tr
+		}
+		fig[t%m] += d
+		cnt[t%m]++
+	}
+	avg := 0.0
+	for j := range fig {
+		if cnt[j] > 0 {
+			fig[j] /= float64(cnt[j])
+		}
+		avg += fig[j] / float64(m)
+	}
+	for j := range fig {
+		if mul {
+			fig[j] /= avg
+		} else {
+			fig[j] -= avg
+		}
+	}
+	return fig
+}
+
+// seasonalAdjustment is a classical seasonal adjustment of a series: the
+// per-position indices and whether they multiply or add.
+type seasonalAdjustment struct {
+	idx []float64 // nil when the series is not adjusted
+	mul bool
+}
+
+// adjustSeasonally applies the M3 benchmarks' seasonal adjustment: when the
+// lag-m test finds seasonality, y is divided by the indices of a classical
+// multiplicative decomposition (or, when y has a non-positive value,
+// reduced by the additive ones). It returns y itself when y is not
+// seasonal or the indices are unusable.
+func adjustSeasonally(y []float64, m int) ([]float64, seasonalAdjustment) {
+	if !isSeasonal(y, m) {
+		return y, seasonalAdjustment{}
+	}
+	mul := true
+	for _, v := range y {
+		if v <= 0 {
+			mul = false
+			break
+		}
+	}
+	fig := seasonalFigure(y, m, mul)
+	for _, v := range fig {
+		if !finite(v) || (mul && v < 1e-4) {
+			return y, seasonalAdjustment{}
+		}
+	}
+	sa := seasonalAdjustment{idx: fig, mul: mul}
+	out := make([]float64, len(y))
+	for t, v := range y {
+		out[t] = sa.remove(v, t)
+	}
+	return out, sa
+}
+
+// remove takes the seasonal index of time t out of v.
+func (sa seasonalAdjustment) remove(v float64, t int) float64 {
+	if sa.idx == nil {
+		return v
+	}
+	if sa.mul {
+		return v / sa.idx[t%len(sa.idx)]
+	}
+	return v - sa.idx[t%len(sa.idx)]
+}
+
+// apply puts the seasonal index of time t back into v.
+func (sa seasonalAdjustment) apply(v float64, t int) float64 {
+	if sa.idx == nil {
+		return v
+	}
+	if sa.mul {
+		return v * sa.idx[t%len(sa.idx)]
+	}
+	return v + sa.idx[t%len(sa.idx)]
+}
+
+// reseasonalize puts the indices back into a forecast made on the adjusted
+// series of length n: the means and the interval bounds are scaled (or
+// shifted) by the index of their period, as the M3 benchmarks do.
+func (sa seasonalAdjustment) reseasonalize(r *result, n int) {
+	if sa.idx == nil {
+		return
+	}
+	for k := range r.mean {
+		r.mean[k] = sa.apply(r.mean[k], n+k)
+	}
+	for i := range r.lower {
+		for k := range r.lower[i] {
+			r.lower[i][k] = sa.apply(r.lower[i][k], n+k)
+			r.upper[i][k] = sa.apply(r.upper[i][k], n+k)
+		}
+	}
+}
+
+// leastSquares solves the least-squares problem x·coef ≈ y (x has one row
+// per observation). ok is false when x is rank deficient.
+func leastSquares(x [][]float64, y []float64) (coef []float64, ok bool) {
+	n := len(x)
+	if n == 0 {
+		return nil, false
+	}
+	p := len(x[0])
+	if n < p {
+		return nil, false
+	}
+	a := mat.NewDense(n, p, nil)
+	for i, row := range x {
+		a.SetRow(i, row)
+	}
+	var qr mat.QR
+	qr.Factorize(a)
+	// Refuse a numerically singular design before solving.
+	var r mat.Dense
+	qr.RTo(&r)
+	maxd := 0.0
+	for i := range p {
+		maxd = max(maxd, math.Abs(r.At(i, i)))
+	}
+	for i := range p {
+		if math.Abs(r.At(i, i)) <= 1e-10*maxd || maxd == 0 {
+			return nil, false
+		}
+	}
+	var sol mat.Dense
+	if err := qr.SolveTo(&sol, false, mat.NewDense(n, 1, append([]float64(nil), y...))); err != nil {
+		return nil, false
+	}
+	coef = make([]float64, p)
+	for i := range p {
+		coef[i] = sol.At(i, 0)
+		if !finite(coef[i]) {
+			return nil, false
+		}
+	}
+	return coef, true
+}

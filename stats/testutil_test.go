@@ -1,0 +1,43 @@
+package stats
+
+import (
+	"math"
+	"testing"
+)
+
+// n0001 and n1173 are M3 series (yearly and quarterly training parts);
+// the expected values in the tests that use them are R forecast 8.20's,
+// from the data set's reference_forecasts.csv.
+var (
+	n0001 = []float64{940.66, 1084.86, 1244.98, 1445.02, 1683.17, 2038.15, 2342.52, 2602.45, 2927.87, 3103.96, 3360.27, 3807.63, 4387.88, 4936.99}
+	n1173 = []float64{4174, 4438, 4148, 4514, 4412, 4318, 4112, 4724, 4450, 4574, 4274, 4836, 4638, 4594, 4422, 4908}
+)
+
+// near fails t unless got is within rel (relative) of want, element-wise.
+func near(t *testing.T, what string, got, want []float64, rel float64) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%s: got %d values, want %d", what, len(got), len(want))
+	}
+	for i := range want {
+		if d := math.Abs(got[i] - want[i]); d > rel*math.Max(math.Abs(want[i]), 1e-12) {
+			t.Errorf("%s[%d] = %.10g, want %.10g", what, i, got[i], want[i])
+		}
+	}
+}
+
+// nearly reports whether a and b agree within 1e-9 absolute or relative.
+func nearly(a, b float64) bool {
+	return math.Abs(a-b) <= 1e-9*math.Max(1, math.Max(math.Abs(a), math.Abs(b)))
+}
+
+// seasonalSeries returns n points of a positive series with a linear
+// trend, a multiplicative season of period m and a deterministic wiggle.
+func seasonalSeries(n, m int) []float64 {
+	y := make([]float64, n)
+	for i := range y {
+		s := 1 + 0.2*math.Sin(2*math.Pi*float64(i%m)/float64(m))
+		y[i] = (100 + 0.8*float64(i)) * s * (1 + 0.03*math.Sin(1.7*float64(i)))
+	}
+	return y
+}
