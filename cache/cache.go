@@ -39,12 +39,15 @@ type Config struct {
 	// LastGoodCapacity bounds the last-known-good store in entries.
 	// Default 100000.
 	LastGoodCapacity int
+	// NegativeCapacity bounds the negative cache in keys. Default 10000.
+	NegativeCapacity int
 }
 
 // Defaults of Config.
 const (
 	DefaultMaxCost          = 32 << 20
 	DefaultLastGoodCapacity = 100000
+	DefaultNegativeCapacity = 10000
 )
 
 // ErrClosed is returned by operations on a closed Cache.
@@ -56,8 +59,9 @@ type Cache struct {
 	hot *ristretto.Cache[string, *Entry]
 
 	mu     sync.Mutex
-	lkg    *lru.LRU[string, *Entry] // requires mu held
-	closed bool                     // requires mu held
+	lkg    *lru.LRU[string, *Entry]    // requires mu held
+	neg    *lru.LRU[string, time.Time] // requires mu held; expiry of "not found"
+	closed bool                        // requires mu held
 }
 
 // entryOverhead approximates the bytes an entry costs beside its key and
@@ -78,6 +82,12 @@ func New(cfg Config) (*Cache, error) {
 	if cfg.LastGoodCapacity == 0 {
 		cfg.LastGoodCapacity = DefaultLastGoodCapacity
 	}
+	if cfg.NegativeCapacity < 0 {
+		return nil, fmt.Errorf("cache: invalid config: negative_capacity: must not be negative, got %d", cfg.NegativeCapacity)
+	}
+	if cfg.NegativeCapacity == 0 {
+		cfg.NegativeCapacity = DefaultNegativeCapacity
+	}
 	// ristretto wants ~10 counters per item it may hold; size for small
 	// entries (~160 bytes each).
 	counters := max(cfg.MaxCost/160*10, 1000)
@@ -90,7 +100,11 @@ func New(cfg Config) (*Cache, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cache: %w", err)
 	}
-	return &Cache{hot: hot, lkg: lru.New[string, *Entry](cfg.LastGoodCapacity)}, nil
+	return &Cache{
+		hot: hot,
+		lkg: lru.New[string, *Entry](cfg.LastGoodCapacity),
+		neg: lru.New[string, time.Time](cfg.NegativeCapacity),
+	}, nil
 }
 
 // Fresh returns the entry for key when it was stored less than ttl before
@@ -142,6 +156,56 @@ func (c *Cache) Put(key string, e Entry, ttl time.Duration) {
 	}
 }
 
+// PutNegative records that key has no data until the given time (a
+// provider said "not found"), so the resolver need not ask again.
+func (c *Cache) PutNegative(key string, until time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.closed {
+		c.neg.Put(key, until)
+	}
+}
+
+// Negative reports whether key is known to have no data at now. An
+// expired record is dropped.
+func (c *Cache) Negative(key string, now time.Time) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return false
+	}
+	until, ok := c.neg.Peek(key)
+	if !ok {
+		return false
+	}
+	if !now.Before(until) {
+		c.neg.Delete(key)
+		return false
+	}
+	return true
+}
+
+// DeleteFunc removes every key of both stores and of the negative cache
+// for which match returns true, and returns how many last-known-good
+// entries it removed. match must not call back into the cache.
+func (c *Cache) DeleteFunc(match func(key string, e *Entry) bool) int {
+	c.mu.Lock()
+	var keys []string
+	n := c.lkg.DeleteFunc(func(k string, e *Entry) bool {
+		if match(k, e) {
+			keys = append(keys, k)
+			return true
+		}
+		return false
+	})
+	c.neg.DeleteFunc(func(k string, _ time.Time) bool { return match(k, nil) })
+	c.mu.Unlock()
+	for _, k := range keys {
+		c.hot.Del(k)
+	}
+	return n
+}
+
 // Delete removes key from both stores and reports whether the
 // last-known-good store held it.
 func (c *Cache) Delete(key string) bool {
@@ -168,6 +232,7 @@ func (c *Cache) Close() {
 	}
 	c.closed = true
 	c.lkg = lru.New[string, *Entry](1)
+	c.neg = lru.New[string, time.Time](1)
 	c.mu.Unlock()
 	c.hot.Close()
 }

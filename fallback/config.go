@@ -84,6 +84,25 @@ type ProviderConfig struct {
 	// MaxConcurrent bounds the provider's calls in flight (a bulkhead);
 	// zero means no bound. A provider at its bound is skipped.
 	MaxConcurrent int `yaml:"max_concurrent"`
+	// Batch collects concurrent requests to the provider into one
+	// FetchBatch call when the implementation is a
+	// providers.BatchProvider.
+	Batch BatchConfig `yaml:"batch"`
+}
+
+// BatchConfig turns on batching for a provider whose implementation is a
+// providers.BatchProvider: requests arriving within Window of the first
+// pending one, up to MaxSize, go out as one FetchBatch call; each gets its
+// own answer or error. A batched request costs ItemCost instead of the
+// provider's Cost (batch pricing).
+type BatchConfig struct {
+	// MaxSize is the largest batch; below 2 batching is off.
+	MaxSize int `yaml:"max_size"`
+	// Window is how long the first request of a batch waits for company.
+	// Default 10ms.
+	Window time.Duration `yaml:"window"`
+	// ItemCost is the price of one request in a batch.
+	ItemCost float64 `yaml:"item_cost"`
 }
 
 // RateLimitConfig is a token bucket: PerSecond requests per second on
@@ -130,6 +149,43 @@ type DataTypeConfig struct {
 	Default *DefaultConfig `yaml:"default"`
 	// Hedge configures hedged requests within a tier.
 	Hedge HedgeConfig `yaml:"hedge"`
+	// RefreshAhead turns on stale-while-revalidate: a cached answer older
+	// than this but still within its TTL is served at once and refreshed
+	// in the background (at most one refresh per key at a time). Zero
+	// turns it off; it must be less than the TTL.
+	RefreshAhead time.Duration `yaml:"refresh_ahead"`
+	// NegativeTTL caches "not found": when every provider that answered
+	// failed with a Permanent error, the providers are not asked again for
+	// the key for this long (the local layers still answer). Default 30s;
+	// negative turns it off.
+	NegativeTTL time.Duration `yaml:"negative_ttl"`
+	// AdaptiveTTL learns the TTL from how fast the data type's values
+	// change.
+	AdaptiveTTL AdaptiveTTLConfig `yaml:"adaptive_ttl"`
+}
+
+// AdaptiveTTLConfig learns a data type's TTL from its values. On every
+// provider answer for a key that had an earlier one, the relative change
+// per second, |v1 − v0| / |v0| / (t1 − t0), feeds an exponentially
+// weighted mean over the data type (weight Smoothing for the newest). The
+// TTL is then the time the mean rate takes to move a value by Tolerance:
+//
+//	ttl = clamp(Tolerance / rate, Min, Max)
+//
+// so volatile data is refetched sooner and stable data costs fewer calls.
+// Until the first change is seen the configured TTL applies.
+type AdaptiveTTLConfig struct {
+	// Enabled turns learning on.
+	Enabled bool `yaml:"enabled"`
+	// Min and Max bound the learned TTL. Defaults: a tenth of the TTL and
+	// ten times the TTL.
+	Min time.Duration `yaml:"min"`
+	Max time.Duration `yaml:"max"`
+	// Tolerance is the relative change a cached value may go through
+	// before it should be refetched. Default 0.02.
+	Tolerance float64 `yaml:"tolerance"`
+	// Smoothing is the weight of the newest rate in the mean. Default 0.2.
+	Smoothing float64 `yaml:"smoothing"`
 }
 
 // HedgeConfig enables hedging: when the chosen provider has not answered
@@ -226,6 +282,14 @@ type CacheConfig struct {
 	// StoreTimeout bounds each call to the shared second tier (WithStore).
 	// Default 50ms.
 	StoreTimeout time.Duration `yaml:"store_timeout"`
+	// RefreshConcurrency bounds the background refreshes of
+	// stale-while-revalidate running at once; a refresh that finds no
+	// room is skipped (the next hit tries again). Default 4.
+	RefreshConcurrency int `yaml:"refresh_concurrency"`
+	// NegativeCapacity bounds the negative cache in keys. Default 10000.
+	NegativeCapacity int `yaml:"negative_capacity"`
+	// WarmConcurrency is how many resolves Warm runs at once. Default 4.
+	WarmConcurrency int `yaml:"warm_concurrency"`
 }
 
 // AcceptanceConfig is the rule for serving a stale cached answer:
@@ -328,6 +392,13 @@ const (
 	DefaultMaxParamLength    = 128
 	DefaultCacheMaxCost      = 32 << 20
 	DefaultStoreTimeout      = 50 * time.Millisecond
+	DefaultRefreshConc       = 4
+	DefaultWarmConcurrency   = 4
+	DefaultNegativeTTL       = 30 * time.Second
+	DefaultNegativeCapacity  = 10000
+	DefaultTTLTolerance      = 0.02
+	DefaultTTLSmoothing      = 0.2
+	DefaultBatchWindow       = 10 * time.Millisecond
 	DefaultLastGoodCapacity  = 100000
 	DefaultConfidenceWeight  = 0.6
 	DefaultFreshnessWeight   = 0.4

@@ -39,9 +39,11 @@ const (
 	// EventBreaker: a provider's circuit breaker changed state. Provider,
 	// From and To are set.
 	EventBreaker
+	// EventWarm: Warm finished one key. Done and Total give the progress.
+	EventWarm
 )
 
-var eventNames = [...]string{"", "attempt", "resolve", "breaker"}
+var eventNames = [...]string{"", "attempt", "resolve", "breaker", "warm"}
 
 // String returns the kind's name.
 func (k EventKind) String() string {
@@ -78,5 +80,7 @@ type Event struct {
 	Shared     bool
 	// From and To are breaker states ("closed", "open", "half-open").
 	From, To string
-	Err      error
+	// Done and Total are a Warm's progress.
+	Done, Total int
+	Err         error
 }

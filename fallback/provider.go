@@ -38,6 +38,8 @@ type provider struct {
 	breaker *breaker.Breaker
 	limiter *rate.Limiter // nil: no rate limit
 	slots   chan struct{} // nil: no concurrency limit
+	batch   *batcher      // nil: no batching
+	price   float64       // what one request costs: Cost, or Batch.ItemCost when batching
 
 	rngMu sync.Mutex
 	rng   *rand.Rand // requires rngMu held; jitter only
@@ -51,8 +53,9 @@ type hedgePermits interface {
 	ReleasePermit()
 }
 
-func newProvider(cfg ProviderConfig, index int, impl providers.Provider, seed uint64, bc breaker.Config) (*provider, error) {
+func newProvider(cfg ProviderConfig, index int, impl providers.Provider, seed uint64, bc breaker.Config, t *tasks) (*provider, error) {
 	p := &provider{
+		price: cfg.Cost,
 		name:  cfg.Name,
 		index: index,
 		cfg:   cfg,
@@ -74,6 +77,10 @@ func newProvider(cfg ProviderConfig, index int, impl providers.Provider, seed ui
 	}
 	if cfg.MaxConcurrent > 0 {
 		p.slots = make(chan struct{}, cfg.MaxConcurrent)
+	}
+	if bp, ok := impl.(providers.BatchProvider); ok && cfg.Batch.MaxSize > 1 {
+		p.batch = &batcher{name: cfg.Name, bp: bp, max: cfg.Batch.MaxSize, window: cfg.Batch.Window, tasks: t}
+		p.price = cfg.Batch.ItemCost
 	}
 	rp := retrypolicy.NewBuilder[providers.Response]().
 		HandleIf(func(_ providers.Response, err error) bool { return err != nil }).
@@ -209,6 +216,9 @@ var errAbandoned = errors.New("provider did not return after its context ended")
 // turns a panic into a DataQuality error. t tracks the goroutine for
 // Resolver.Close.
 func (p *provider) invoke(ctx context.Context, req providers.Request, t *tasks) (providers.Response, error) {
+	if p.batch != nil {
+		return p.batch.submit(ctx, req)
+	}
 	if !t.add() {
 		return providers.Response{}, ErrClosed
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -44,6 +45,9 @@ type Resolver struct {
 	closed  atomic.Bool
 	started time.Time // with a monotonic reading: the base of now()
 	metrics metrics
+
+	refreshSlots chan struct{} // bounds background refreshes
+	refreshing   sync.Map      // key → struct{}: refreshes in flight
 }
 
 // dataType is a declared data type, compiled.
@@ -53,6 +57,40 @@ type dataType struct {
 	primary   []*provider
 	secondary []*provider
 	metrics   *typeMetrics
+
+	ttl      atomic.Int64 // the TTL in force (learned when adaptive)
+	rateMu   sync.Mutex
+	rateEWMA float64 // requires rateMu: mean relative change per second
+	rateSeen bool    // requires rateMu
+}
+
+// currentTTL returns the data type's TTL in force.
+func (dt *dataType) currentTTL() time.Duration { return time.Duration(dt.ttl.Load()) }
+
+// learn feeds an observed change of a key's value into the adaptive TTL.
+func (dt *dataType) learn(prev *cache.Entry, v float64, at time.Time) {
+	at2 := dt.cfg.AdaptiveTTL
+	if !at2.Enabled || prev == nil || prev.Value == 0 {
+		return
+	}
+	dtSec := at.Sub(prev.ObservedAt).Seconds()
+	if dtSec <= 0 {
+		return
+	}
+	rate := math.Abs(v-prev.Value) / math.Abs(prev.Value) / dtSec
+	dt.rateMu.Lock()
+	if dt.rateSeen {
+		dt.rateEWMA = at2.Smoothing*rate + (1-at2.Smoothing)*dt.rateEWMA
+	} else {
+		dt.rateEWMA, dt.rateSeen = rate, true
+	}
+	r := dt.rateEWMA
+	dt.rateMu.Unlock()
+	ttl := at2.Max
+	if r > 0 {
+		ttl = time.Duration(min(float64(at2.Max), at2.Tolerance/r*float64(time.Second)))
+	}
+	dt.ttl.Store(int64(max(at2.Min, ttl)))
 }
 
 // New validates cfg, registers the providers given by options and returns
@@ -118,13 +156,13 @@ func New(cfg Config, opts ...Option) (*Resolver, error) {
 			bc = *pc.Breaker
 		}
 		bc.OnStateChange = r.breakerObserver(pc.Name, bc.OnStateChange)
-		pr, err := newProvider(pc, i, o.providers[pc.Name], seed, bc)
+		pr, err := newProvider(pc, i, o.providers[pc.Name], seed, bc, &r.tasks)
 		if err != nil {
 			return nil, &ConfigError{Field: fmt.Sprintf("providers[%d].breaker", i), Msg: err.Error()}
 		}
 		r.providers = append(r.providers, pr)
 		r.byName[pc.Name] = pr
-		if err := r.tracker.Register(router.Profile{Name: pc.Name, Confidence: pc.Confidence, ExpectedLatency: pc.ExpectedLatency, Cost: pc.Cost}); err != nil {
+		if err := r.tracker.Register(router.Profile{Name: pc.Name, Confidence: pc.Confidence, ExpectedLatency: pc.ExpectedLatency, Cost: pr.price}); err != nil {
 			return nil, &ConfigError{Field: fmt.Sprintf("providers[%d]", i), Msg: err.Error()}
 		}
 	}
@@ -132,6 +170,7 @@ func New(cfg Config, opts ...Option) (*Resolver, error) {
 	rules := make(map[string]defaults.Rule)
 	for _, dc := range c.DataTypes {
 		dt := &dataType{cfg: dc, schema: compileSchema(dc), metrics: new(typeMetrics)}
+		dt.ttl.Store(int64(dc.TTL))
 		if len(dc.Primary) == 0 && len(dc.Secondary) == 0 {
 			for _, pr := range r.providers {
 				if !serves(pr.cfg, dc.Name) {
@@ -181,7 +220,8 @@ func New(cfg Config, opts ...Option) (*Resolver, error) {
 			return nil, &ConfigError{Field: "forecast.history", Msg: err.Error()}
 		}
 	}
-	r.cache, err = cache.New(cache.Config{MaxCost: c.Cache.MaxCost, LastGoodCapacity: c.Cache.LastGoodCapacity})
+	r.refreshSlots = make(chan struct{}, c.Cache.RefreshConcurrency)
+	r.cache, err = cache.New(cache.Config{MaxCost: c.Cache.MaxCost, LastGoodCapacity: c.Cache.LastGoodCapacity, NegativeCapacity: c.Cache.NegativeCapacity})
 	if err != nil {
 		return nil, &ConfigError{Field: "cache", Msg: err.Error()}
 	}
@@ -228,7 +268,7 @@ func (r *Resolver) storeSet(key string, e cache.Entry, dt *dataType) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), r.cfg.Cache.StoreTimeout)
 	defer cancel()
-	_ = r.store.Set(ctx, key, e, dt.cfg.TTL)
+	_ = r.store.Set(ctx, key, e, dt.currentTTL())
 }
 
 // storeGet reads the shared tier, bounded by the store timeout and the
@@ -294,7 +334,10 @@ func (r *Resolver) Resolve(ctx context.Context, dataType string, params Params) 
 	}
 	key := dt.schema.key(params)
 	now := r.now()
-	if e, ok := r.cache.Fresh(key, dt.cfg.TTL, now); ok {
+	if e, ok := r.cache.Fresh(key, dt.currentTTL(), now); ok {
+		if ra := dt.cfg.RefreshAhead; ra > 0 && now.Sub(e.StoredAt) >= ra {
+			r.refreshAhead(dt, key, params)
+		}
 		res := cachedResult(e, dt, now)
 		if r.sampleHit() {
 			r.metrics.latency.observe(r.now().Sub(now))
@@ -319,6 +362,39 @@ func (r *Resolver) Resolve(ctx context.Context, dataType string, params Params) 
 // some machines. The wall reading drifts from the system's only if the
 // system clock is stepped.
 func (r *Resolver) now() time.Time { return r.started.Add(time.Since(r.started)) }
+
+// refreshAhead starts a background refresh of key, unless one is running
+// or every refresh slot is taken. The refresh walks the providers as a
+// resolve would, with the resolver's default deadline and no budget, and
+// caches what it gets; Close waits for it.
+func (r *Resolver) refreshAhead(dt *dataType, key string, params Params) {
+	if _, running := r.refreshing.LoadOrStore(key, struct{}{}); running {
+		return
+	}
+	select {
+	case r.refreshSlots <- struct{}{}:
+	default:
+		r.refreshing.Delete(key)
+		return
+	}
+	if !r.tasks.add() {
+		<-r.refreshSlots
+		r.refreshing.Delete(key)
+		return
+	}
+	owned := make(Params, len(params)) // the caller may reuse its map
+	for k, v := range params {
+		owned[k] = v
+	}
+	go func() {
+		defer r.tasks.done()
+		defer func() { <-r.refreshSlots; r.refreshing.Delete(key) }()
+		deadline := time.Now().Add(r.cfg.Resolve.Deadline)
+		ctx, cancel := context.WithDeadline(context.Background(), deadline)
+		defer cancel()
+		r.walkProviders(ctx, dt, key, owned, deadline.Add(-min(r.cfg.Resolve.Reserve, r.cfg.Resolve.Deadline/4)))
+	}()
+}
 
 // cachedResult is the Result of a cache entry.
 func cachedResult(e *cache.Entry, dt *dataType, now time.Time) Result {
@@ -347,9 +423,19 @@ func (r *Resolver) resolveMiss(ctx context.Context, dt *dataType, key string, pa
 	walkDeadline := deadline.Add(-reserve)
 
 	// The shared tier: another instance may have paid for this answer.
-	if e, ok := r.storeGet(ctx, key); ok && now.Sub(e.StoredAt) < dt.cfg.TTL {
-		r.cache.Put(key, e, dt.cfg.TTL)
+	if e, ok := r.storeGet(ctx, key); ok && now.Sub(e.StoredAt) < dt.currentTTL() {
+		r.cache.Put(key, e, dt.currentTTL())
 		return cachedResult(&e, dt, now), nil
+	}
+
+	// "Not found" was cached: the providers are not asked again yet.
+	if r.cache.Negative(key, now) {
+		res, lerrs := r.localLayers(ctx, dt, key, params, now)
+		if lerrs == nil {
+			return res, nil
+		}
+		errs := append([]error{&LayerError{Layer: LayerPrimary, Err: providers.Errorf(providers.Permanent, "data not found (negative cache)")}}, lerrs...)
+		return Result{}, &ResolveError{DataType: dt.cfg.Name, Errs: errs}
 	}
 
 	var w *walk
@@ -369,6 +455,9 @@ func (r *Resolver) resolveMiss(ctx context.Context, dt *dataType, key string, pa
 	if w != nil {
 		if !shared {
 			attempts, cost = w.attempts, w.cost
+		}
+		if !w.ok && w.notFound() && dt.cfg.NegativeTTL > 0 {
+			r.cache.PutNegative(key, now.Add(dt.cfg.NegativeTTL))
 		}
 		errs = w.errs
 		if w.ok {

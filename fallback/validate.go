@@ -65,6 +65,24 @@ func (c Config) withDefaults() (Config, problems) {
 	}
 	nonNegDur(&p, "cache.store_timeout", cc.StoreTimeout)
 	setDur(&cc.StoreTimeout, DefaultStoreTimeout)
+	if cc.RefreshConcurrency < 0 {
+		p.add("cache.refresh_concurrency", "must not be negative, got %d", cc.RefreshConcurrency)
+	}
+	if cc.RefreshConcurrency == 0 {
+		cc.RefreshConcurrency = DefaultRefreshConc
+	}
+	if cc.WarmConcurrency < 0 {
+		p.add("cache.warm_concurrency", "must not be negative, got %d", cc.WarmConcurrency)
+	}
+	if cc.WarmConcurrency == 0 {
+		cc.WarmConcurrency = DefaultWarmConcurrency
+	}
+	if cc.NegativeCapacity < 0 {
+		p.add("cache.negative_capacity", "must not be negative, got %d", cc.NegativeCapacity)
+	}
+	if cc.NegativeCapacity == 0 {
+		cc.NegativeCapacity = DefaultNegativeCapacity
+	}
 	a := &cc.Acceptance
 	unit(&p, "cache.acceptance.confidence_weight", a.ConfidenceWeight)
 	unit(&p, "cache.acceptance.freshness_weight", a.FreshnessWeight)
@@ -148,6 +166,15 @@ func (c Config) withDefaults() (Config, problems) {
 		if rl.PerSecond > 0 && rl.Burst == 0 {
 			pc.RateLimit.Burst = max(1, int(math.Ceil(rl.PerSecond)))
 		}
+		if b := &pc.Batch; b.MaxSize > 1 {
+			nonNegDur(&p, path+".batch.window", b.Window)
+			setDur(&b.Window, DefaultBatchWindow)
+			if b.ItemCost < 0 || math.IsNaN(b.ItemCost) || math.IsInf(b.ItemCost, 0) {
+				p.add(path+".batch.item_cost", "must be a non-negative amount, got %v", b.ItemCost)
+			}
+		} else if b.MaxSize < 0 {
+			p.add(path+".batch.max_size", "must not be negative, got %d", b.MaxSize)
+		}
 		if pc.MaxConcurrent < 0 {
 			p.add(path+".max_concurrent", "must not be negative, got %d", pc.MaxConcurrent)
 		}
@@ -185,6 +212,32 @@ func (c Config) withDefaults() (Config, problems) {
 		}
 		if dt.Season == 0 {
 			dt.Season = dt.Period.SeasonLength()
+		}
+		nonNegDur(&p, path+".refresh_ahead", dt.RefreshAhead)
+		if dt.RefreshAhead > 0 && dt.RefreshAhead >= dt.TTL {
+			p.add(path+".refresh_ahead", "must be less than the ttl (%v), got %v", dt.TTL, dt.RefreshAhead)
+		}
+		if dt.NegativeTTL == 0 {
+			dt.NegativeTTL = DefaultNegativeTTL
+		}
+		if at := &dt.AdaptiveTTL; at.Enabled {
+			nonNegDur(&p, path+".adaptive_ttl.min", at.Min)
+			nonNegDur(&p, path+".adaptive_ttl.max", at.Max)
+			setDur(&at.Min, dt.TTL/10)
+			setDur(&at.Max, dt.TTL*10)
+			if at.Min > at.Max {
+				p.add(path+".adaptive_ttl.min", "must not exceed max (%v), got %v", at.Max, at.Min)
+			}
+			if at.Tolerance < 0 || math.IsNaN(at.Tolerance) || math.IsInf(at.Tolerance, 0) {
+				p.add(path+".adaptive_ttl.tolerance", "must be a non-negative fraction, got %v", at.Tolerance)
+			}
+			if at.Tolerance == 0 {
+				at.Tolerance = DefaultTTLTolerance
+			}
+			unit(&p, path+".adaptive_ttl.smoothing", at.Smoothing)
+			if at.Smoothing == 0 {
+				at.Smoothing = DefaultTTLSmoothing
+			}
 		}
 		if dt.Hedge.MaxHedges < 0 {
 			p.add(path+".hedge.max_hedges", "must not be negative, got %d", dt.Hedge.MaxHedges)

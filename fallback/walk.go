@@ -75,6 +75,24 @@ func (r *Resolver) walkProviders(ctx context.Context, dt *dataType, key string, 
 	return w
 }
 
+// notFound reports whether the walk's providers all said "not found": at
+// least one attempt was made and every attempt made failed Permanent.
+func (w *walk) notFound() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	made := 0
+	for _, a := range w.attempts {
+		if a.Outcome == Skipped {
+			continue
+		}
+		if a.Outcome != Failed || a.Class != providers.Permanent {
+			return false
+		}
+		made++
+	}
+	return made > 0
+}
+
 // rank orders a tier's providers by the router's source score, recording
 // the ineligible ones as skipped.
 func (w *walk) rank(tier []*provider) []*provider {
@@ -86,7 +104,7 @@ func (w *walk) rank(tier []*provider) []*provider {
 			Name:        p.name,
 			Order:       i,
 			View:        r.tracker.View(p.name, w.dt.cfg.Name, now),
-			Cost:        p.cfg.Cost,
+			Cost:        p.price,
 			BreakerOpen: p.breaker.State() == breaker.Open,
 			Capacity:    p.capacity(now),
 			Serves:      true,
@@ -253,7 +271,10 @@ func (w *walk) succeed(p *provider, layer Layer, resp providers.Response) {
 		Confidence: p.cfg.Confidence,
 		Layer:      uint8(layer),
 	}
-	w.r.cache.Put(w.key, e, w.dt.cfg.TTL)
+	if prev, ok := w.r.cache.LastGood(w.key); ok {
+		w.dt.learn(prev, resp.Value, observed)
+	}
+	w.r.cache.Put(w.key, e, w.dt.currentTTL())
 	w.r.storeSet(w.key, e, w.dt)
 	// A history the host owns may fail; the answer stands regardless.
 	_ = w.r.history.Append(context.Background(), w.key, stats.Observation{At: observed, Value: resp.Value})
@@ -335,7 +356,7 @@ func (c *call) admit(n int) (breaker.Permit, SkipReason) {
 		reason = SkipBusy
 	} else if !w.r.allowRate(c.ctx, p) {
 		reason = SkipRateLimited
-	} else if w.budget != nil && !w.budget.TryDebit(p.cfg.Cost) {
+	} else if w.budget != nil && !w.budget.TryDebit(p.price) {
 		reason = SkipOverBudget
 		w.mu.Lock()
 		w.budgetBlocked = true
@@ -343,7 +364,7 @@ func (c *call) admit(n int) (breaker.Permit, SkipReason) {
 	} else if pm, err := p.breaker.Acquire(); err != nil {
 		reason = SkipBreakerOpen
 		if w.budget != nil {
-			w.budget.Refund(p.cfg.Cost) // not called: not paid
+			w.budget.Refund(p.price) // not called: not paid
 		}
 	} else {
 		permit = pm
@@ -375,7 +396,7 @@ func (c *call) attempt(exec failsafe.Execution[providers.Response]) (providers.R
 		if err != nil {
 			permit.Done(breaker.Neutral)
 			err = providers.NewError(providers.Auth, fmt.Errorf("credentials: %w", err))
-			w.record(Attempt{Provider: p.name, Tier: p.cfg.Tier, Outcome: Failed, Class: providers.Auth, Err: err, Cost: p.cfg.Cost, Retry: n - 1, Hedge: c.hedge})
+			w.record(Attempt{Provider: p.name, Tier: p.cfg.Tier, Outcome: Failed, Class: providers.Auth, Err: err, Cost: p.price, Retry: n - 1, Hedge: c.hedge})
 			return providers.Response{}, &retryDecision{err: err}
 		}
 		req.Credential = secret
@@ -392,12 +413,12 @@ func (c *call) attempt(exec failsafe.Execution[providers.Response]) (providers.R
 	if err == nil {
 		err = checkValue(w.dt, resp.Value)
 	}
-	outcome := router.Outcome{At: start.Add(latency), Latency: latency, Cost: p.cfg.Cost, Quota: routerQuota(resp.Quota)}
+	outcome := router.Outcome{At: start.Add(latency), Latency: latency, Cost: p.price, Quota: routerQuota(resp.Quota)}
 	if err == nil {
 		permit.Done(breaker.Success)
 		outcome.OK, outcome.Valid = true, true
 		w.r.tracker.Record(p.name, w.dt.cfg.Name, outcome)
-		w.record(Attempt{Provider: p.name, Tier: p.cfg.Tier, Outcome: Succeeded, Latency: latency, Cost: p.cfg.Cost, Retry: n - 1, Hedge: c.hedge})
+		w.record(Attempt{Provider: p.name, Tier: p.cfg.Tier, Outcome: Succeeded, Latency: latency, Cost: p.price, Retry: n - 1, Hedge: c.hedge})
 		return resp, nil
 	}
 
@@ -422,7 +443,7 @@ func (c *call) attempt(exec failsafe.Execution[providers.Response]) (providers.R
 	} else {
 		permit.Done(breaker.Neutral)
 	}
-	a := Attempt{Provider: p.name, Tier: p.cfg.Tier, Outcome: Failed, Class: class, Err: perr, Latency: latency, Cost: p.cfg.Cost, Retry: n - 1, Hedge: c.hedge}
+	a := Attempt{Provider: p.name, Tier: p.cfg.Tier, Outcome: Failed, Class: class, Err: perr, Latency: latency, Cost: p.price, Retry: n - 1, Hedge: c.hedge}
 	if lost {
 		a.Outcome = Lost
 	}
@@ -447,7 +468,7 @@ func (c *call) attempt(exec failsafe.Execution[providers.Response]) (providers.R
 	if d.retry && time.Until(w.deadline) < d.delay+p.cfg.ExpectedLatency {
 		d.retry = false // it could not finish in time: move on to the next source
 	}
-	if d.retry && w.budget != nil && !w.budget.CanAfford(p.cfg.Cost) {
+	if d.retry && w.budget != nil && !w.budget.CanAfford(p.price) {
 		d.retry = false
 	}
 	return providers.Response{}, d

@@ -1,0 +1,321 @@
+package fallback
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/strata-go/strata/providers"
+	"github.com/strata-go/strata/providers/fake"
+)
+
+func TestCoalescingOneProviderCallFor100Resolves(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p1, err := fake.New(fake.Config{Value: 1.5, Latency: fake.Latency{Median: 100 * time.Millisecond}})
+		require.NoError(t, err)
+		r := newTestResolver(t, testConfig(), p1, newStub(9))
+		var wg sync.WaitGroup
+		var shared, leaders atomic.Int32
+		var cost atomic.Int64
+		for range 100 {
+			wg.Go(func() {
+				res, err := r.Resolve(context.Background(), "cpc", shoes)
+				if !assert.NoError(t, err) {
+					return
+				}
+				assert.Equal(t, 1.5, res.Value)
+				assert.Equal(t, LayerPrimary, res.Layer)
+				if res.Shared {
+					shared.Add(1)
+				} else {
+					leaders.Add(1)
+				}
+				cost.Add(toNano(res.Cost))
+			})
+		}
+		wg.Wait()
+		assert.EqualValues(t, 1, p1.Calls(), "one walk for all")
+		assert.EqualValues(t, 1, leaders.Load())
+		assert.EqualValues(t, 99, shared.Load(), "the others are marked shared")
+		assert.EqualValues(t, toNano(0.02), cost.Load(), "the leader paid, once")
+	})
+}
+
+func TestCoalescedFollowerKeepsItsOwnDeadline(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p1, err := fake.New(fake.Config{Value: 1.5, Latency: fake.Latency{Median: 800 * time.Millisecond}})
+		require.NoError(t, err)
+		cfg := testConfig()
+		cfg.Providers[0].Timeout = time.Second
+		r := newTestResolver(t, cfg, p1, newStub(9), WithHistory(noHistory{}))
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			res, err := r.Resolve(context.Background(), "cpc", shoes) // 2s default deadline
+			assert.NoError(t, err)
+			assert.Equal(t, LayerPrimary, res.Layer)
+		})
+		synctest.Wait()
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		defer cancel()
+		start := time.Now()
+		res, err := r.Resolve(ctx, "cpc", shoes)
+		require.NoError(t, err)
+		assert.Less(t, time.Since(start), 200*time.Millisecond, "the follower answers inside its own deadline")
+		assert.Equal(t, LayerDefault, res.Layer)
+		assert.True(t, res.Shared)
+		wg.Wait()
+	})
+}
+
+func TestRefreshAheadServesAndRefreshesOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := testConfig()
+		cfg.DataTypes[0].TTL = 10 * time.Minute
+		cfg.DataTypes[0].RefreshAhead = 5 * time.Minute
+		p1, err := fake.New(fake.Config{Value: 1, Latency: fake.Latency{Median: 50 * time.Millisecond}})
+		require.NoError(t, err)
+		r := newTestResolver(t, cfg, p1, newStub(9))
+		_, err = r.Resolve(context.Background(), "cpc", shoes)
+		require.NoError(t, err)
+		time.Sleep(6 * time.Minute)
+		// Ten hits past the refresh-ahead age: all served from cache at
+		// once, one background refresh.
+		for range 10 {
+			start := time.Now()
+			res, err := r.Resolve(context.Background(), "cpc", shoes)
+			require.NoError(t, err)
+			assert.Equal(t, LayerCache, res.Layer)
+			assert.Zero(t, time.Since(start), "served at once")
+		}
+		synctest.Wait()
+		assert.EqualValues(t, 2, p1.Calls(), "exactly one refresh")
+		// The refreshed entry is young again: no refresh for 5 minutes.
+		time.Sleep(4 * time.Minute)
+		_, err = r.Resolve(context.Background(), "cpc", shoes)
+		require.NoError(t, err)
+		synctest.Wait()
+		assert.EqualValues(t, 2, p1.Calls())
+	})
+}
+
+func TestRefreshAheadNothingLeftAfterClose(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := testConfig()
+		cfg.DataTypes[0].TTL = 10 * time.Minute
+		cfg.DataTypes[0].RefreshAhead = time.Minute
+		p1, err := fake.New(fake.Config{Value: 1})
+		require.NoError(t, err)
+		r, err := New(cfg, WithProvider("p1", p1), WithProvider("s1", newStub(1)))
+		require.NoError(t, err)
+		_, err = r.Resolve(context.Background(), "cpc", shoes)
+		require.NoError(t, err)
+		p1.Force(fake.Hang())
+		time.Sleep(2 * time.Minute)
+		for i := range 20 {
+			_, err = r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes", "market": "us"})
+			require.NoError(t, err, i)
+		}
+		require.NoError(t, r.Close())
+		// synctest fails the test if a goroutine the resolver started is
+		// still running when the bubble ends.
+	})
+}
+
+func TestNegativeCacheSkipsProvidersUntilExpiry(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := testConfig()
+		cfg.DataTypes[0].NegativeTTL = 30 * time.Second
+		p1, s1 := newStub(0), newStub(0)
+		p1.fail(providers.Permanent)
+		s1.fail(providers.Permanent)
+		r := newTestResolver(t, cfg, p1, s1, WithHistory(noHistory{}))
+		res, err := r.Resolve(context.Background(), "cpc", shoes)
+		require.NoError(t, err)
+		assert.Equal(t, LayerDefault, res.Layer)
+		for range 5 {
+			res, err = r.Resolve(context.Background(), "cpc", shoes)
+			require.NoError(t, err)
+			assert.Equal(t, LayerDefault, res.Layer)
+			assert.Empty(t, res.Attempts)
+		}
+		assert.EqualValues(t, 1, p1.calls.Load()+s1.calls.Load()-1, "one call each, then none")
+		time.Sleep(31 * time.Second)
+		p1.answer(2)
+		res, err = r.Resolve(context.Background(), "cpc", shoes)
+		require.NoError(t, err)
+		assert.Equal(t, LayerPrimary, res.Layer, "after expiry the providers are asked again")
+		assert.Equal(t, 2.0, res.Value)
+	})
+}
+
+func TestNegativeCacheOnlyForPermanent(t *testing.T) {
+	p1, s1 := newStub(0), newStub(0)
+	p1.fail(providers.Permanent)
+	s1.fail(providers.Unavailable) // not "not found": the next resolve asks again
+	r := newTestResolver(t, testConfig(), p1, s1, WithHistory(noHistory{}))
+	for range 3 {
+		_, err := r.Resolve(context.Background(), "cpc", shoes)
+		require.NoError(t, err)
+	}
+	assert.EqualValues(t, 3, p1.calls.Load())
+}
+
+// TestAdaptiveTTLSavesCostOnStableData: the same workload over a stable
+// and a volatile data type; the learned TTLs differ by the data's change
+// rate, and so do the provider calls.
+func TestAdaptiveTTLSavesCostOnStableData(t *testing.T) {
+	run := func(volatility float64, adaptive bool) (calls int64, ttl time.Duration) {
+		synctest.Test(t, func(t *testing.T) {
+			cfg := testConfig()
+			cfg.DataTypes[0].TTL = 10 * time.Minute
+			cfg.DataTypes[0].AdaptiveTTL = AdaptiveTTLConfig{Enabled: adaptive, Min: time.Minute, Max: 2 * time.Hour, Tolerance: 0.02}
+			start := time.Now()
+			p1, err := fake.New(fake.Config{ValueFunc: func(providers.Request) float64 {
+				// A value swinging by ±volatility every two hours.
+				return 10 * (1 + volatility*math.Sin(math.Pi*time.Since(start).Hours()))
+			}})
+			require.NoError(t, err)
+			r := newTestResolver(t, cfg, p1, newStub(9))
+			for range 24 * 60 { // one resolve a minute for a day
+				_, err := r.Resolve(context.Background(), "cpc", shoes)
+				require.NoError(t, err)
+				time.Sleep(time.Minute)
+			}
+			calls, ttl = p1.Calls(), r.types["cpc"].currentTTL()
+		})
+		return calls, ttl
+	}
+	fixedCalls, fixedTTL := run(0.001, false)
+	stableCalls, stableTTL := run(0.001, true)
+	volatileCalls, volatileTTL := run(0.3, true)
+	t.Logf("fixed ttl %v: %d calls; stable data: ttl %v, %d calls; volatile data: ttl %v, %d calls",
+		fixedTTL, fixedCalls, stableTTL, stableCalls, volatileTTL, volatileCalls)
+	assert.Equal(t, 10*time.Minute, fixedTTL)
+	assert.EqualValues(t, 144, fixedCalls, "a call every 10 minutes")
+	assert.Equal(t, 2*time.Hour, stableTTL, "a ±0.1% swing takes hours to move 2%: capped at max")
+	assert.Less(t, stableCalls, fixedCalls/5, "stable data costs far fewer calls")
+	assert.Less(t, volatileTTL, 10*time.Minute, "volatile data is refetched sooner")
+	assert.Greater(t, volatileCalls, fixedCalls, "and costs more calls, as it should")
+}
+
+func TestBatchingCollectsConcurrentMisses(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := testConfig()
+		cfg.Providers[0].Batch = BatchConfig{MaxSize: 4, Window: 20 * time.Millisecond, ItemCost: 0.005}
+		bp, err := fake.NewBatch(fake.Config{ValueFunc: func(req providers.Request) float64 { return float64(len(req.Params["keyword"])) }, Latency: fake.Latency{Median: 10 * time.Millisecond}})
+		require.NoError(t, err)
+		r := newTestResolver(t, cfg, bp, newStub(9))
+		var wg sync.WaitGroup
+		results := make([]Result, 6)
+		starts := make([]time.Time, 6)
+		for i := range 6 {
+			wg.Go(func() {
+				starts[i] = time.Now()
+				res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": fmt.Sprintf("%0*d", i+1, 0)})
+				assert.NoError(t, err)
+				results[i] = res
+			})
+		}
+		wg.Wait()
+		st := bp.Stats()
+		assert.EqualValues(t, 2, st.Batches, "a full batch of 4, then the 2 left after the window")
+		assert.Equal(t, 4, st.LargestBatch)
+		assert.EqualValues(t, 6, st.Calls)
+		for i, res := range results {
+			assert.Equal(t, float64(i+1), res.Value, "each request gets its own answer")
+			assert.Equal(t, "p1", res.Source)
+			assert.InDelta(t, 0.005, res.Cost, 1e-12, "batch pricing")
+		}
+	})
+}
+
+func TestWarmResolvesKeysWithProgress(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var mu sync.Mutex
+		var progress []int
+		obs := ObserverFunc(func(e Event) {
+			if e.Kind == EventWarm {
+				mu.Lock()
+				if e.Total == 7 {
+					progress = append(progress, e.Done)
+				}
+				mu.Unlock()
+			}
+		})
+		p1, err := fake.New(fake.Config{Value: 1, Latency: fake.Latency{Median: 50 * time.Millisecond}})
+		require.NoError(t, err)
+		r := newTestResolver(t, testConfig(), p1, newStub(9), WithObserver(obs))
+		keys := make([]WarmKey, 6)
+		for i := range keys {
+			keys[i] = WarmKey{DataType: "cpc", Params: Params{"keyword": fmt.Sprint("k", i)}}
+		}
+		keys = append(keys, WarmKey{DataType: "cpc", Params: Params{"bad": "x"}})
+		ctx := WithBudget(context.Background(), 1)
+		rep, err := r.Warm(ctx, keys)
+		require.NoError(t, err)
+		assert.Equal(t, 7, rep.Keys)
+		assert.Equal(t, 6, rep.Answered)
+		assert.Equal(t, 1, rep.Failed)
+		assert.Equal(t, 6, rep.Layers[LayerPrimary])
+		assert.InDelta(t, 0.12, rep.Cost, 1e-12)
+		assert.ElementsMatch(t, []int{1, 2, 3, 4, 5, 6, 7}, progress)
+		// Warmed: the keys now answer from cache without a call.
+		before := p1.Calls()
+		res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "k3"})
+		require.NoError(t, err)
+		assert.Equal(t, LayerCache, res.Layer)
+		assert.Equal(t, before, p1.Calls())
+
+		// Cancelled half-way: the keys not yet started are skipped.
+		short, cancel := context.WithCancel(context.Background())
+		time.AfterFunc(120*time.Millisecond, cancel)
+		more := make([]WarmKey, 40)
+		for i := range more {
+			more[i] = WarmKey{DataType: "cpc", Params: Params{"keyword": fmt.Sprint("m", i)}}
+		}
+		rep, err = r.Warm(short, more)
+		assert.ErrorIs(t, err, context.Canceled)
+		assert.Greater(t, rep.Skipped, 0)
+		assert.Equal(t, 40, rep.Answered+rep.Failed+rep.Skipped)
+	})
+}
+
+func TestFreshnessAndAcceptanceOverTime(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p1, s1 := newStub(1), newStub(0)
+		s1.fail(providers.Unavailable)
+		r := newTestResolver(t, testConfig(), p1, s1, WithHistory(noHistory{}))
+		_, err := r.Resolve(context.Background(), "cpc", shoes)
+		require.NoError(t, err)
+		p1.fail(providers.Unavailable)
+		// Confidence 0.95: accepted while 0.57 + 0.4 f ≥ 0.65, f ≥ 0.2,
+		// i.e. up to log2(5) = 2.32 half-lives (139 minutes).
+		for _, tc := range []struct {
+			at    time.Duration
+			layer Layer
+		}{
+			{30 * time.Minute, LayerCache}, {2 * time.Hour, LayerCache}, {2*time.Hour + 18*time.Minute, LayerCache},
+			{2*time.Hour + 21*time.Minute, LayerDefault}, {5 * time.Hour, LayerDefault},
+		} {
+			synctest.Wait()
+			time.Sleep(tc.at - sinceStart(r))
+			res, err := r.Resolve(context.Background(), "cpc", shoes)
+			require.NoError(t, err)
+			assert.Equal(t, tc.layer, res.Layer, "at %v", tc.at)
+			if tc.layer == LayerCache {
+				f := math.Exp2(-tc.at.Hours())
+				assert.InDelta(t, f, res.Freshness, 1e-3)
+			}
+		}
+	})
+}
+
+func sinceStart(r *Resolver) time.Duration { return time.Since(r.started) }

@@ -1,0 +1,110 @@
+package fallback
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/failsafe-go/failsafe-go"
+	"github.com/failsafe-go/failsafe-go/circuitbreaker"
+	"github.com/failsafe-go/failsafe-go/retrypolicy"
+	"github.com/failsafe-go/failsafe-go/timeout"
+
+	"github.com/strata-go/strata/providers"
+	"github.com/strata-go/strata/router"
+)
+
+// benchFetch is the provider both path benchmarks call: an immediate
+// success.
+var benchFetch = providers.Func(func(context.Context, providers.Request) (providers.Response, error) {
+	return providers.Response{Value: 1.25}, nil
+})
+
+// BenchmarkProviderPathSuccess runs one provider attempt through strata's
+// whole per-provider stack: deadline check, the retry executor, bulkhead,
+// rate limit, budget, breaker permit, per-attempt timeout, isolated call,
+// validation, health record and attempt record. Compare with
+// BenchmarkFailsafeBaseline in the same run.
+func BenchmarkProviderPathSuccess(b *testing.B) {
+	cfg := testConfig()
+	cfg.Providers[0].RateLimit = RateLimitConfig{PerSecond: 1e9, Burst: 1 << 30}
+	cfg.Providers[0].MaxConcurrent = 64
+	r, err := New(cfg, WithProvider("p1", benchFetch), WithProvider("s1", benchFetch), WithSeed(1))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	dt := r.types["cpc"]
+	p := r.byName["p1"]
+	ctx := WithBudget(context.Background(), 1e12)
+	params := Params{"keyword": "shoes"}
+	w := &walk{r: r, dt: dt, key: "cpc?keyword=shoes", params: params, budget: BudgetFrom(ctx), attempts: make([]Attempt, 0, 1)}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		w.deadline = time.Now().Add(time.Second)
+		w.attempts = w.attempts[:0]
+		if _, err := w.tryProvider(ctx, p, false); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkFailsafeBaseline is what a user would write instead: a
+// failsafe-go executor with retry, circuit breaker and timeout, built
+// once, around the same provider call.
+func BenchmarkFailsafeBaseline(b *testing.B) {
+	rp := retrypolicy.NewBuilder[providers.Response]().WithMaxAttempts(3).WithBackoff(100*time.Millisecond, 2*time.Second).WithJitterFactor(0.1).Build()
+	cb := circuitbreaker.NewBuilder[providers.Response]().WithFailureThreshold(5).WithDelay(60 * time.Second).WithSuccessThreshold(3).Build()
+	to := timeout.New[providers.Response](time.Second)
+	exec := failsafe.With[providers.Response](rp, cb, to)
+	ctx := context.Background()
+	req := providers.Request{DataType: "cpc", Params: map[string]string{"keyword": "shoes"}}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := exec.WithContext(ctx).GetWithExecution(func(e failsafe.Execution[providers.Response]) (providers.Response, error) {
+			return benchFetch.Fetch(e.Context(), req)
+		}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRouterPick ranks n candidates as a walk does (views, then
+// Rank); compare with BenchmarkProviderPathSuccess.
+func BenchmarkRouterPick(b *testing.B) {
+	for _, n := range []int{2, 8, 32} {
+		b.Run(benchName(n), func(b *testing.B) {
+			tr, _ := router.NewTracker(router.Config{})
+			rt, _ := router.NewRouter(router.Config{})
+			cands := make([]router.Candidate, n)
+			now := time.Now()
+			for i := range cands {
+				name := "p" + benchName(i)
+				_ = tr.Register(router.Profile{Name: name, Confidence: 0.9, ExpectedLatency: 100 * time.Millisecond, Cost: 0.01})
+				for j := range 50 {
+					tr.Record(name, "cpc", router.Outcome{At: now, Latency: time.Duration(50+i+j) * time.Millisecond, OK: true, Valid: true, Cost: 0.01})
+				}
+				cands[i] = router.Candidate{Name: name, Order: i, Cost: 0.01, Capacity: 1, Serves: true}
+			}
+			dst := make([]router.Ranked, 0, n)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				for i := range cands {
+					cands[i].View = tr.View(cands[i].Name, "cpc", now)
+				}
+				dst = rt.Rank(cands, router.Unlimited, now, dst[:0])
+			}
+		})
+	}
+}
+
+func benchName(n int) string {
+	const digits = "0123456789"
+	if n < 10 {
+		return "n" + digits[n:n+1]
+	}
+	return "n" + digits[n/10:n/10+1] + digits[n%10:n%10+1]
+}

@@ -1,0 +1,80 @@
+package fallback
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// WarmKey names one key to warm.
+type WarmKey struct {
+	DataType string
+	Params   Params
+}
+
+// WarmReport says how a Warm went.
+type WarmReport struct {
+	// Keys is how many keys were asked for; Answered how many got a value,
+	// Failed how many did not (bad input included), Skipped how many were
+	// not started before ctx ended.
+	Keys, Answered, Failed, Skipped int
+	// Layers counts the answers by layer.
+	Layers map[Layer]int
+	// Cost is what the warming spent.
+	Cost float64
+}
+
+// Warm resolves the host's keys ahead of need — at start-up, say — so the
+// answers sit in the cache. It runs Config.Cache.WarmConcurrency resolves
+// at a time inside ctx's deadline and budget (WithBudget), and reports
+// progress to the observer: an EventWarm after each key, with Done and
+// Total set. When ctx ends first the keys not yet started are skipped and
+// Warm returns ctx's error with the report so far.
+func (r *Resolver) Warm(ctx context.Context, keys []WarmKey) (WarmReport, error) {
+	rep := WarmReport{Keys: len(keys), Layers: map[Layer]int{}}
+	var mu sync.Mutex
+	done := 0
+	next := make(chan WarmKey)
+	var wg sync.WaitGroup
+	for range min(r.cfg.Cache.WarmConcurrency, max(len(keys), 1)) {
+		wg.Go(func() {
+			for k := range next {
+				res, err := r.Resolve(ctx, k.DataType, k.Params)
+				mu.Lock()
+				done++
+				if err != nil {
+					rep.Failed++
+				} else {
+					rep.Answered++
+					rep.Layers[res.Layer]++
+				}
+				rep.Cost += res.Cost
+				n := done
+				mu.Unlock()
+				if r.obs != nil {
+					r.obs.Observe(Event{Kind: EventWarm, Time: time.Now(), DataType: k.DataType, Layer: res.Layer, Source: res.Source,
+						Cost: res.Cost, Err: err, Done: n, Total: len(keys)})
+				}
+			}
+		})
+	}
+	var err error
+	sent := 0
+feed:
+	for _, k := range keys {
+		if err = ctx.Err(); err != nil {
+			break
+		}
+		select {
+		case next <- k:
+			sent++
+		case <-ctx.Done():
+			err = ctx.Err()
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	rep.Skipped = len(keys) - sent
+	return rep, err
+}
