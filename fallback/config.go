@@ -39,6 +39,13 @@ type Config struct {
 	Forecast ForecastConfig `yaml:"forecast"`
 	// Defaults configures the default engine (layer 5).
 	Defaults DefaultsConfig `yaml:"defaults"`
+	// Retention is how long cached answers and history observations are
+	// kept: older ones are deleted, not merely ignored (see Prune). Zero
+	// keeps them until capacity pushes them out.
+	Retention time.Duration `yaml:"retention"`
+	// RetentionInterval is how often the resolver prunes by itself when a
+	// Retention is set. Default 1h.
+	RetentionInterval time.Duration `yaml:"retention_interval"`
 }
 
 // Tier is a provider's layer: primary (layer 1) or secondary (layer 2).
@@ -84,6 +91,10 @@ type ProviderConfig struct {
 	// MaxConcurrent bounds the provider's calls in flight (a bulkhead);
 	// zero means no bound. A provider at its bound is skipped.
 	MaxConcurrent int `yaml:"max_concurrent"`
+	// Params lists the params the provider may receive (data
+	// minimisation): it is handed only those, whatever the caller passed.
+	// Empty means every param of the data type.
+	Params []string `yaml:"params"`
 	// Batch collects concurrent requests to the provider into one
 	// FetchBatch call when the implementation is a
 	// providers.BatchProvider.
@@ -215,6 +226,10 @@ type ParamConfig struct {
 	Pattern string `yaml:"pattern"`
 	// MaxLength is the longest value accepted, in bytes. Default 128.
 	MaxLength int `yaml:"max_length"`
+	// Sensitive marks personal data (a user id, an email): its value is
+	// redacted in events and errors and replaced by a keyed hash in cache
+	// keys (see WithHashKey).
+	Sensitive bool `yaml:"sensitive"`
 }
 
 // Bounds are the plausible values of a data type. The zero Bounds accepts
@@ -392,6 +407,7 @@ const (
 	DefaultMaxParamLength    = 128
 	DefaultCacheMaxCost      = 32 << 20
 	DefaultStoreTimeout      = 50 * time.Millisecond
+	DefaultRetentionInterval = time.Hour
 	DefaultRefreshConc       = 4
 	DefaultWarmConcurrency   = 4
 	DefaultNegativeTTL       = 30 * time.Second

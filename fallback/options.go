@@ -24,6 +24,7 @@ type options struct {
 	credentials providers.Credentials
 	store       cache.Store
 	limiter     SharedLimiter
+	hashKey     []byte
 }
 
 // WithProvider registers the implementation of the provider the config
@@ -85,3 +86,12 @@ type SharedLimiter interface {
 // WithSharedLimiter enforces the providers' rate limits (ProviderConfig's
 // RateLimit) through l instead of per process.
 func WithSharedLimiter(l SharedLimiter) Option { return func(o *options) { o.limiter = l } }
+
+// WithHashKey sets the key of the keyed hash (HMAC-SHA256) that stands
+// for a sensitive param's value in cache keys, in process and in the
+// shared tier, so no key holds a person's data. Instances sharing a Store
+// must share the key; keep it secret. It is required when any param is
+// marked sensitive.
+func WithHashKey(key []byte) Option {
+	return func(o *options) { o.hashKey = append([]byte(nil), key...) }
+}

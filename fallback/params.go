@@ -15,8 +15,9 @@ type Params map[string]string
 
 // paramSpec is one compiled ParamConfig.
 type paramSpec struct {
-	name     string
-	required bool
+	name      string
+	required  bool
+	sensitive bool
 	maxLen   int
 	allowed  []string // sorted
 	pattern  *regexp.Regexp
@@ -25,14 +26,26 @@ type paramSpec struct {
 // schema is a data type's compiled param schema.
 type schema struct {
 	dataType string
-	specs    []paramSpec // sorted by name: the canonical key order
-	index    map[string]int
+	specs        []paramSpec // sorted by name: the canonical key order
+	index        map[string]int
+	hasSensitive bool
+	hashKey      []byte
 }
 
-func compileSchema(dt DataTypeConfig) *schema {
-	s := &schema{dataType: dt.Name, index: make(map[string]int, len(dt.Params))}
+// sensitive reports whether the param name is marked sensitive.
+func (s *schema) sensitive(name string) bool {
+	if !s.hasSensitive {
+		return false
+	}
+	i, ok := s.index[name]
+	return ok && s.specs[i].sensitive
+}
+
+func compileSchema(dt DataTypeConfig, hashKey []byte) *schema {
+	s := &schema{dataType: dt.Name, index: make(map[string]int, len(dt.Params)), hashKey: hashKey}
 	for _, pc := range dt.Params {
-		sp := paramSpec{name: pc.Name, required: pc.Required, maxLen: pc.MaxLength}
+		sp := paramSpec{name: pc.Name, required: pc.Required, sensitive: pc.Sensitive, maxLen: pc.MaxLength}
+		s.hasSensitive = s.hasSensitive || pc.Sensitive
 		if len(pc.Allowed) > 0 {
 			sp.allowed = slices.Clone(pc.Allowed)
 			slices.Sort(sp.allowed)
@@ -131,7 +144,9 @@ func printable(s string) bool {
 //	data_type?name=value&name=value
 //
 // with params in name order and '%', '&', '=' and '?' in values
-// percent-escaped, so keys are unique and parseable.
+// percent-escaped, so keys are unique and parseable. A sensitive param's
+// value is replaced by its keyed hash ("h:" and 32 hex digits), so no key
+// holds it.
 func (s *schema) key(params Params) string {
 	n := len(s.dataType)
 	for i := range s.specs {
@@ -152,6 +167,10 @@ func (s *schema) key(params Params) string {
 		sep = '&'
 		b.WriteString(s.specs[i].name)
 		b.WriteByte('=')
+		if s.specs[i].sensitive {
+			b.WriteString(hashValue(s.hashKey, v))
+			continue
+		}
 		writeEscaped(&b, v)
 	}
 	return b.String()

@@ -55,7 +55,7 @@ func TestResolveRejectsBadInputBeforeAnyProvider(t *testing.T) {
 }
 
 func TestKeyIsCanonicalAndParseable(t *testing.T) {
-	s := compileSchema(testConfig().DataTypes[0])
+	s := compileSchema(testConfig().DataTypes[0], nil)
 	k1 := s.key(Params{"keyword": "a&b=c%d?", "market": "us"})
 	k2 := s.key(Params{"market": "us", "keyword": "a&b=c%d?"})
 	assert.Equal(t, k1, k2)
@@ -72,7 +72,7 @@ func FuzzParamsAndKey(f *testing.F) {
 	f.Add("a&b=c", "uk", "x_y", "extra")
 	f.Add("\x00", "", "Ω", "k")
 	f.Add(strings.Repeat("z", 200), "de", "%%", "")
-	s := compileSchema(mustDefaults(testConfig()).DataTypes[0])
+	s := compileSchema(mustDefaults(testConfig()).DataTypes[0], nil)
 	f.Fuzz(func(t *testing.T, keyword, market, industry, extra string) {
 		params := Params{"keyword": keyword}
 		if market != "" {

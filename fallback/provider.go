@@ -39,6 +39,7 @@ type provider struct {
 	limiter *rate.Limiter // nil: no rate limit
 	slots   chan struct{} // nil: no concurrency limit
 	batch   *batcher      // nil: no batching
+	allowed map[string]bool // nil: every param; else the params it may receive
 	price   float64       // what one request costs: Cost, or Batch.ItemCost when batching
 
 	rngMu sync.Mutex
@@ -77,6 +78,12 @@ func newProvider(cfg ProviderConfig, index int, impl providers.Provider, seed ui
 	}
 	if cfg.MaxConcurrent > 0 {
 		p.slots = make(chan struct{}, cfg.MaxConcurrent)
+	}
+	if len(cfg.Params) > 0 {
+		p.allowed = make(map[string]bool, len(cfg.Params))
+		for _, name := range cfg.Params {
+			p.allowed[name] = true
+		}
 	}
 	if bp, ok := impl.(providers.BatchProvider); ok && cfg.Batch.MaxSize > 1 {
 		p.batch = &batcher{name: cfg.Name, bp: bp, max: cfg.Batch.MaxSize, window: cfg.Batch.Window, tasks: t}

@@ -48,6 +48,8 @@ type Resolver struct {
 
 	refreshSlots chan struct{} // bounds background refreshes
 	refreshing   sync.Map      // key → struct{}: refreshes in flight
+	hashKey      []byte        // keys sensitive values' hashes
+	stop         chan struct{} // closed by Close: stops the janitor
 }
 
 // dataType is a declared data type, compiled.
@@ -118,6 +120,15 @@ func New(cfg Config, opts ...Option) (*Resolver, error) {
 			p.add("providers", "provider %q is registered with WithProvider but not declared in the config", name)
 		}
 	}
+	if len(o.hashKey) == 0 {
+		for i, dc := range c.DataTypes {
+			for j, pp := range dc.Params {
+				if pp.Sensitive {
+					p.add(fmt.Sprintf("data_types[%d].params[%d].sensitive", i, j), "a sensitive param needs a hash key for cache keys (use WithHashKey)")
+				}
+			}
+		}
+	}
 	if err := p.err(); err != nil {
 		return nil, err
 	}
@@ -138,6 +149,8 @@ func New(cfg Config, opts ...Option) (*Resolver, error) {
 		obs:     o.observer,
 		creds:   o.credentials,
 		started: time.Now(),
+		hashKey: o.hashKey,
+		stop:    make(chan struct{}),
 	}
 	if rf, ok := o.credentials.(providers.Refresher); ok {
 		r.refresher = rf
@@ -169,7 +182,7 @@ func New(cfg Config, opts ...Option) (*Resolver, error) {
 
 	rules := make(map[string]defaults.Rule)
 	for _, dc := range c.DataTypes {
-		dt := &dataType{cfg: dc, schema: compileSchema(dc), metrics: new(typeMetrics)}
+		dt := &dataType{cfg: dc, schema: compileSchema(dc, o.hashKey), metrics: new(typeMetrics)}
 		dt.ttl.Store(int64(dc.TTL))
 		if len(dc.Primary) == 0 && len(dc.Secondary) == 0 {
 			for _, pr := range r.providers {
@@ -221,6 +234,9 @@ func New(cfg Config, opts ...Option) (*Resolver, error) {
 		}
 	}
 	r.refreshSlots = make(chan struct{}, c.Cache.RefreshConcurrency)
+	if c.Retention > 0 && r.tasks.add() {
+		go r.janitor(r.stop)
+	}
 	r.cache, err = cache.New(cache.Config{MaxCost: c.Cache.MaxCost, LastGoodCapacity: c.Cache.LastGoodCapacity, NegativeCapacity: c.Cache.NegativeCapacity})
 	if err != nil {
 		return nil, &ConfigError{Field: "cache", Msg: err.Error()}
@@ -257,8 +273,6 @@ func (r *Resolver) allowRate(ctx context.Context, p *provider) bool {
 	return p.limiter.Allow()
 }
 
-// minimize returns the params p may receive (all of them for now).
-func (r *Resolver) minimize(_ *provider, params Params) map[string]string { return params }
 
 // storeSet writes a good answer to the shared tier, bounded in time and
 // detached from the caller: its failure never fails a resolve.
@@ -304,6 +318,7 @@ func (r *Resolver) Close() error {
 	if r.closed.Swap(true) {
 		return nil
 	}
+	close(r.stop)
 	r.tasks.close()
 	r.cache.Close()
 	return nil
@@ -628,14 +643,6 @@ func (r *Resolver) finish(dt *dataType, params Params, res *Result, err error, s
 	})
 }
 
-// redact returns a copy of params safe to report.
-func (r *Resolver) redact(_ *dataType, params Params) Params {
-	out := make(Params, len(params))
-	for k, v := range params {
-		out[k] = v
-	}
-	return out
-}
 
 // tasks tracks the goroutines the resolver starts, so Close can wait for
 // them; once closed it refuses new ones.

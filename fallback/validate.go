@@ -44,6 +44,9 @@ func (c Config) withDefaults() (Config, problems) {
 		p.add("data_types", "at least one data type is required")
 	}
 
+	nonNegDur(&p, "retention", out.Retention)
+	nonNegDur(&p, "retention_interval", out.RetentionInterval)
+	setDur(&out.RetentionInterval, DefaultRetentionInterval)
 	r := &out.Resolve
 	nonNegDur(&p, "resolve.deadline", r.Deadline)
 	nonNegDur(&p, "resolve.reserve", r.Reserve)
@@ -325,6 +328,11 @@ func (c Config) withDefaults() (Config, problems) {
 	}
 
 	for i := range out.Providers {
+		for k, name := range out.Providers[i].Params {
+			if !validName(name) {
+				p.add(fmt.Sprintf("providers[%d].params[%d]", i, k), "not a valid param name: %q", name)
+			}
+		}
 		for k, name := range out.Providers[i].DataTypes {
 			if _, ok := types[name]; !ok {
 				p.add(fmt.Sprintf("providers[%d].data_types[%d]", i, k), "data type %q is not declared in data_types", name)

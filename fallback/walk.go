@@ -395,7 +395,7 @@ func (c *call) attempt(exec failsafe.Execution[providers.Response]) (providers.R
 		secret, err := w.r.creds.Credential(c.ctx, p.name)
 		if err != nil {
 			permit.Done(breaker.Neutral)
-			err = providers.NewError(providers.Auth, fmt.Errorf("credentials: %w", err))
+			err = scrub(providers.NewError(providers.Auth, fmt.Errorf("credentials: %w", err)), secretsOf(w.dt, w.params, providers.Secret{}))
 			w.record(Attempt{Provider: p.name, Tier: p.cfg.Tier, Outcome: Failed, Class: providers.Auth, Err: err, Cost: p.price, Retry: n - 1, Hedge: c.hedge})
 			return providers.Response{}, &retryDecision{err: err}
 		}
@@ -436,6 +436,9 @@ func (c *call) attempt(exec failsafe.Execution[providers.Response]) (providers.R
 	if !errors.As(err, &perr) || perr.Class != class {
 		perr = &providers.Error{Class: class, Err: err, RetryAfter: providers.RetryAfter(err)}
 	}
+	// A provider may echo its request in its error: cut the sensitive
+	// values and the credential out of what the resolver reports.
+	reported := scrub(perr, secretsOf(w.dt, w.params, req.Credential))
 	if class.ProviderFault() {
 		permit.Done(breaker.Failure)
 		outcome.Class = class.String()
@@ -443,13 +446,13 @@ func (c *call) attempt(exec failsafe.Execution[providers.Response]) (providers.R
 	} else {
 		permit.Done(breaker.Neutral)
 	}
-	a := Attempt{Provider: p.name, Tier: p.cfg.Tier, Outcome: Failed, Class: class, Err: perr, Latency: latency, Cost: p.price, Retry: n - 1, Hedge: c.hedge}
+	a := Attempt{Provider: p.name, Tier: p.cfg.Tier, Outcome: Failed, Class: class, Err: reported, Latency: latency, Cost: p.price, Retry: n - 1, Hedge: c.hedge}
 	if lost {
 		a.Outcome = Lost
 	}
 	w.record(a)
 
-	d := &retryDecision{err: perr}
+	d := &retryDecision{err: reported}
 	switch {
 	case !class.Retryable() || n >= p.retry.MaxAttempts:
 	case class == providers.Auth:

@@ -1,0 +1,249 @@
+package fallback
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/strata-go/strata/cache"
+	"github.com/strata-go/strata/providers"
+	"github.com/strata-go/strata/stats"
+)
+
+const (
+	leakySecret = "sk-LIVE-9f8e7d6c5b4a"
+	leakyEmail  = "jane.doe@example.org"
+)
+
+// securityConfig adds a sensitive email param and a provider that may
+// receive only the keyword.
+func securityConfig() Config {
+	cfg := testConfig()
+	cfg.DataTypes[0].Params = append(cfg.DataTypes[0].Params, ParamConfig{Name: "email", Sensitive: true})
+	cfg.Providers[1].Params = []string{"keyword"}
+	return cfg
+}
+
+// echoing is a provider that echoes everything it got — its credential
+// and params — in its errors and panics, as careless providers do.
+type echoing struct {
+	mu   sync.Mutex
+	seen []providers.Request
+	mode string
+}
+
+func (e *echoing) Fetch(_ context.Context, req providers.Request) (providers.Response, error) {
+	e.mu.Lock()
+	e.seen = append(e.seen, req)
+	mode := e.mode
+	e.mu.Unlock()
+	dump := fmt.Sprintf("key=%s params=%v", req.Credential.Reveal(), req.Params)
+	switch mode {
+	case "panic":
+		panic(dump)
+	case "ok":
+		return providers.Response{Value: 1.5}, nil
+	default:
+		return providers.Response{}, providers.Errorf(providers.Auth, "rejected: %s", dump)
+	}
+}
+
+type captured struct {
+	mu     sync.Mutex
+	events []Event
+}
+
+func (c *captured) Observe(e Event) {
+	c.mu.Lock()
+	c.events = append(c.events, e)
+	c.mu.Unlock()
+}
+
+// dump renders everything strata reported or stored that a leak could
+// hide in.
+func dump(t *testing.T, r *Resolver, obs *captured, errs []error, results []Result) string {
+	var b strings.Builder
+	obs.mu.Lock()
+	for _, e := range obs.events {
+		fmt.Fprintf(&b, "%+v %#v %v\n", e, e.Params, e.Err)
+		if e.Err != nil {
+			fmt.Fprintf(&b, "%s\n", e.Err.Error())
+		}
+	}
+	obs.mu.Unlock()
+	for _, err := range errs {
+		fmt.Fprintf(&b, "%v %+v\n", err, err)
+	}
+	for _, res := range results {
+		j, err := json.Marshal(res)
+		require.NoError(t, err)
+		b.Write(j)
+		for _, a := range res.Attempts {
+			if a.Err != nil {
+				b.WriteString(a.Err.Error())
+			}
+		}
+	}
+	snap, err := json.Marshal(r.Snapshot())
+	require.NoError(t, err)
+	b.Write(snap)
+	b.WriteString(r.Snapshot().String())
+	r.cache.DeleteFunc(func(k string, e *cache.Entry) bool {
+		fmt.Fprintf(&b, "%s %+v\n", k, e)
+		return false
+	})
+	if l, ok := r.history.(stats.Lister); ok {
+		keys, _ := l.Keys(context.Background())
+		b.WriteString(strings.Join(keys, "\n"))
+	}
+	return b.String()
+}
+
+func TestNoSecretOrSensitiveValueLeaks(t *testing.T) {
+	obs := &captured{}
+	creds := providers.CredentialsFunc(func(context.Context, string) (providers.Secret, error) {
+		return providers.NewSecret(leakySecret), nil
+	})
+	p1, s1 := &echoing{}, &echoing{mode: "panic"}
+	r := newTestResolver(t, securityConfig(), p1, s1, WithCredentials(creds), WithObserver(obs), WithHashKey([]byte("host-key")))
+	params := Params{"keyword": "shoes", "email": leakyEmail}
+	var errs []error
+	var results []Result
+	for _, mode := range []string{"", "ok"} {
+		p1.mu.Lock()
+		p1.mode = mode
+		p1.mu.Unlock()
+		res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "k" + mode, "email": leakyEmail})
+		results = append(results, res)
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	// Invalid input naming the sensitive param must not echo its value.
+	_, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "a", "email": leakyEmail + "\n"})
+	require.Error(t, err)
+	errs = append(errs, err)
+	res, err := r.Resolve(context.Background(), "cpc", params)
+	results = append(results, res)
+	if err != nil {
+		errs = append(errs, err)
+	}
+
+	all := dump(t, r, obs, errs, results)
+	assert.NotContains(t, all, leakySecret, "the credential leaked")
+	assert.NotContains(t, all, leakyEmail, "the sensitive param leaked")
+	assert.Contains(t, all, providers.Redacted, "the redaction marker shows where they were")
+	assert.Contains(t, all, "shoes", "non-sensitive params are reported as they are")
+
+	// The provider itself got the credential, and the sensitive param.
+	p1.mu.Lock()
+	require.NotEmpty(t, p1.seen)
+	assert.Equal(t, leakySecret, p1.seen[0].Credential.Reveal())
+	assert.Equal(t, leakyEmail, p1.seen[0].Params["email"])
+	p1.mu.Unlock()
+}
+
+func TestDataMinimisation(t *testing.T) {
+	p1, s1 := &echoing{mode: "ok"}, &echoing{mode: "ok"}
+	cfg := securityConfig()
+	cfg.Providers[0].Confidence = 0.1 // the router prefers s1 on quality
+	r := newTestResolver(t, cfg, p1, s1, WithHashKey([]byte("k")))
+	// p1 fails permanently so s1 is asked too.
+	p1.mode = ""
+	_, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes", "market": "us", "email": leakyEmail})
+	require.NoError(t, err)
+	s1.mu.Lock()
+	defer s1.mu.Unlock()
+	require.Len(t, s1.seen, 1)
+	assert.Equal(t, map[string]string{"keyword": "shoes"}, s1.seen[0].Params, "s1 may receive only the keyword")
+	p1.mu.Lock()
+	defer p1.mu.Unlock()
+	assert.Len(t, p1.seen[0].Params, 3, "p1 lists no params: it gets them all")
+}
+
+func TestSensitiveParamNeedsHashKey(t *testing.T) {
+	_, err := New(securityConfig(), WithProvider("p1", newStub(1)), WithProvider("s1", newStub(1)))
+	var ce *ConfigError
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, "data_types[0].params[3].sensitive", ce.Field)
+}
+
+func TestCacheKeyHashesSensitiveValues(t *testing.T) {
+	r := newTestResolver(t, securityConfig(), newStub(1), newStub(1), WithHashKey([]byte("k1")))
+	key := r.types["cpc"].schema.key(Params{"keyword": "a", "email": leakyEmail})
+	assert.NotContains(t, key, leakyEmail)
+	assert.Regexp(t, `^cpc\?email=h:[0-9a-f]{32}&keyword=a$`, key)
+	r2 := newTestResolver(t, securityConfig(), newStub(1), newStub(1), WithHashKey([]byte("k2")))
+	assert.NotEqual(t, key, r2.types["cpc"].schema.key(Params{"keyword": "a", "email": leakyEmail}), "the hash is keyed")
+}
+
+func TestForgetRemovesEveryEntryOfAPerson(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h, err := stats.NewMemoryHistory(stats.MemoryConfig{})
+		require.NoError(t, err)
+		r := newTestResolver(t, securityConfig(), newStub(1), newStub(1), WithHashKey([]byte("k")), WithHistory(h))
+		for _, p := range []Params{
+			{"keyword": "a", "email": leakyEmail},
+			{"keyword": "b", "email": leakyEmail},
+			{"keyword": "a", "email": "someone@else.org"},
+			{"keyword": "c"},
+		} {
+			_, err := r.Resolve(context.Background(), "cpc", p)
+			require.NoError(t, err)
+		}
+		rep, err := r.Forget(context.Background(), "email", leakyEmail)
+		require.NoError(t, err)
+		assert.Equal(t, ForgetReport{Cache: 2, History: 2}, rep)
+		assert.Equal(t, 2, r.cache.Len())
+		keys, _ := h.Keys(context.Background())
+		assert.Len(t, keys, 2)
+		// A forgotten key must be asked for anew.
+		res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "a", "email": leakyEmail})
+		require.NoError(t, err)
+		assert.Equal(t, LayerPrimary, res.Layer)
+
+		// By a plain param too.
+		rep, err = r.Forget(context.Background(), "keyword", "c")
+		require.NoError(t, err)
+		assert.Equal(t, 1, rep.Cache)
+		_, err = r.Forget(context.Background(), "", "x")
+		assert.Error(t, err)
+	})
+}
+
+func TestRetentionDeletesOldData(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h, err := stats.NewMemoryHistory(stats.MemoryConfig{})
+		require.NoError(t, err)
+		cfg := testConfig()
+		cfg.Retention = 24 * time.Hour
+		cfg.RetentionInterval = time.Hour
+		r := newTestResolver(t, cfg, newStub(1), newStub(1), WithHistory(h))
+		_, err = r.Resolve(context.Background(), "cpc", Params{"keyword": "old"})
+		require.NoError(t, err)
+		time.Sleep(20 * time.Hour)
+		_, err = r.Resolve(context.Background(), "cpc", Params{"keyword": "new"})
+		require.NoError(t, err)
+		time.Sleep(5*time.Hour + time.Minute) // the janitor runs hourly
+		synctest.Wait()
+		assert.Equal(t, 1, r.cache.Len(), "the 25-hour-old answer is deleted")
+		_, ok := r.cache.LastGood(r.types["cpc"].schema.key(Params{"keyword": "old"}))
+		assert.False(t, ok)
+		keys, _ := h.Keys(context.Background())
+		assert.Len(t, keys, 1, "and its history too")
+		rep, err := r.Prune(context.Background())
+		require.NoError(t, err)
+		assert.Equal(t, PruneReport{}, rep, "nothing more to delete")
+	})
+}
+
+var _ = errors.New
