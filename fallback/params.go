@@ -18,14 +18,14 @@ type paramSpec struct {
 	name      string
 	required  bool
 	sensitive bool
-	maxLen   int
-	allowed  []string // sorted
-	pattern  *regexp.Regexp
+	maxLen    int
+	allowed   []string // sorted
+	pattern   *regexp.Regexp
 }
 
 // schema is a data type's compiled param schema.
 type schema struct {
-	dataType string
+	dataType     string
 	specs        []paramSpec // sorted by name: the canonical key order
 	index        map[string]int
 	hasSensitive bool

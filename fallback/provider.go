@@ -36,11 +36,11 @@ type provider struct {
 	permits hedgePermits
 
 	breaker *breaker.Breaker
-	limiter *rate.Limiter // nil: no rate limit
-	slots   chan struct{} // nil: no concurrency limit
-	batch   *batcher      // nil: no batching
+	limiter *rate.Limiter   // nil: no rate limit
+	slots   chan struct{}   // nil: no concurrency limit
+	batch   *batcher        // nil: no batching
 	allowed map[string]bool // nil: every param; else the params it may receive
-	price   float64       // what one request costs: Cost, or Batch.ItemCost when batching
+	price   float64         // what one request costs: Cost, or Batch.ItemCost when batching
 
 	rngMu sync.Mutex
 	rng   *rand.Rand // requires rngMu held; jitter only

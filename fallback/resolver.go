@@ -273,7 +273,6 @@ func (r *Resolver) allowRate(ctx context.Context, p *provider) bool {
 	return p.limiter.Allow()
 }
 
-
 // storeSet writes a good answer to the shared tier, bounded in time and
 // detached from the caller: its failure never fails a resolve.
 func (r *Resolver) storeSet(key string, e cache.Entry, dt *dataType) {
@@ -642,7 +641,6 @@ func (r *Resolver) finish(dt *dataType, params Params, res *Result, err error, s
 		Err:        err,
 	})
 }
-
 
 // tasks tracks the goroutines the resolver starts, so Close can wait for
 // them; once closed it refuses new ones.
