@@ -141,3 +141,14 @@ func mustDefaults(c Config) Config {
 	}
 	return out
 }
+
+func TestResolverKey(t *testing.T) {
+	r := newTestResolver(t, testConfig(), newStub(1), newStub(1))
+	k, err := r.Key("cpc", Params{"market": "uk", "keyword": "a b"})
+	require.NoError(t, err)
+	assert.Equal(t, "cpc?keyword=a b&market=uk", k)
+	_, err = r.Key("cpc", Params{"market": "uk"})
+	assert.ErrorIs(t, err, ErrInvalidParams)
+	_, err = r.Key("nope", nil)
+	assert.ErrorIs(t, err, ErrUnknownDataType)
+}

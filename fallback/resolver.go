@@ -670,3 +670,24 @@ func (t *tasks) close() {
 }
 
 var _ = strings.Builder{}
+
+// Key returns the canonical key of a data type and its params: the key the
+// resolver caches the answers under and records their history under
+// (stats.History), so a host can load its own history before the first
+// resolve. It validates like Resolve. The format is
+//
+//	data_type?name=value&name=value
+//
+// with params in name order, '%', '&', '=' and '?' in values
+// percent-escaped, and a sensitive param's value replaced by its keyed
+// hash. ParseKey reads it back.
+func (r *Resolver) Key(dataType string, params Params) (string, error) {
+	dt, ok := r.types[dataType]
+	if !ok {
+		return "", &DataTypeError{DataType: dataType}
+	}
+	if err := dt.schema.validate(params); err != nil {
+		return "", err
+	}
+	return dt.schema.key(params), nil
+}

@@ -138,6 +138,7 @@ func (p Period) Start(idx int64) time.Time {
 // must be sorted by time, as History returns them; NaN and infinite values
 // are skipped. With no usable observation it returns nil and 0.
 func Regularize(obs []Observation, p Period, maxLen int) (y []float64, last int64) {
+	const maxRegularSpan = 1 << 20
 	if p.IsZero() {
 		return nil, 0
 	}
@@ -159,8 +160,14 @@ func Regularize(obs []Observation, p Period, maxLen int) (y []float64, last int6
 	if !found {
 		return nil, 0
 	}
-	if maxLen > 0 && last-first+1 > int64(maxLen) {
-		first = last - int64(maxLen) + 1
+	// Bound the work whatever the timestamps: older buckets than this are
+	// dropped (interpolation needs only a little history before the tail).
+	span := int64(maxRegularSpan)
+	if maxLen > 0 {
+		span = min(span, 4*int64(maxLen)+64)
+	}
+	if last-first+1 > span {
+		first = last - span + 1
 	}
 	n := int(last - first + 1)
 	sum := make([]float64, n)
@@ -176,6 +183,13 @@ func Regularize(obs []Observation, p Period, maxLen int) (y []float64, last int6
 		sum[i] += o.Value
 		cnt[i]++
 	}
+	// Start at the first bucket with a value: the span cut may have left
+	// empty buckets before it, with nothing to interpolate from.
+	lead := 0
+	for cnt[lead] == 0 {
+		lead++
+	}
+	sum, cnt, n = sum[lead:], cnt[lead:], n-lead
 	y = sum
 	prev := -1
 	for i := range n {
@@ -191,16 +205,10 @@ func Regularize(obs []Observation, p Period, maxLen int) (y []float64, last int6
 		}
 		prev = i
 	}
-	// The first kept bucket may be empty when older ones were cut off:
-	// carry the first real value backwards.
-	if cnt[0] == 0 {
-		k := 0
-		for cnt[k] == 0 {
-			k++
-		}
-		for j := range k {
-			y[j] = y[k]
-		}
+	// Interpolate first, then keep the tail, so the kept head is
+	// interpolated from the points before it.
+	if maxLen > 0 && len(y) > maxLen {
+		y = y[len(y)-maxLen:]
 	}
 	return y, last
 }

@@ -1,0 +1,168 @@
+package stats
+
+import (
+	"context"
+	"math"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+func TestMemoryHistoryBoundsAndOrder(t *testing.T) {
+	h, err := NewMemoryHistory(MemoryConfig{MaxKeys: 2, MaxPoints: 3})
+	require.NoError(t, err)
+	ctx := context.Background()
+	for i, v := range []float64{1, 2, 3, 4} {
+		require.NoError(t, h.Append(ctx, "a", Observation{At: t0.Add(time.Duration(i) * time.Hour), Value: v}))
+	}
+	obs, err := h.Observations(ctx, "a")
+	require.NoError(t, err)
+	require.Len(t, obs, 3, "the oldest is dropped")
+	assert.Equal(t, []float64{2, 3, 4}, values(obs))
+
+	// Out of order (2h30, between 3 at 2h and 4 at 3h): kept sorted, and
+	// the oldest goes.
+	require.NoError(t, h.Append(ctx, "a", Observation{At: t0.Add(150 * time.Minute), Value: 2.5}))
+	obs, _ = h.Observations(ctx, "a")
+	assert.Equal(t, []float64{3, 2.5, 4}, values(obs))
+
+	// Key capacity: the least recently appended key goes.
+	require.NoError(t, h.Append(ctx, "b", Observation{At: t0, Value: 1}))
+	require.NoError(t, h.Append(ctx, "c", Observation{At: t0, Value: 1}))
+	obs, _ = h.Observations(ctx, "a")
+	assert.Nil(t, obs)
+	assert.Equal(t, 2, h.Len())
+
+	// The returned slice is a copy.
+	obs, _ = h.Observations(ctx, "b")
+	obs[0].Value = 99
+	again, _ := h.Observations(ctx, "b")
+	assert.Equal(t, 1.0, again[0].Value)
+}
+
+func TestMemoryHistoryRefusesBadObservations(t *testing.T) {
+	h, _ := NewMemoryHistory(MemoryConfig{})
+	ctx := context.Background()
+	for _, o := range []Observation{{At: t0, Value: math.NaN()}, {At: t0, Value: math.Inf(-1)}, {Value: 1}} {
+		assert.ErrorIs(t, h.Append(ctx, "k", o), ErrInvalidObservation)
+	}
+	_, err := NewMemoryHistory(MemoryConfig{MaxKeys: -1})
+	assert.ErrorContains(t, err, "max_keys")
+	_, err = NewMemoryHistory(MemoryConfig{MaxPoints: -1})
+	assert.ErrorContains(t, err, "max_points")
+}
+
+func TestMemoryHistoryDeletePruneKeys(t *testing.T) {
+	h, _ := NewMemoryHistory(MemoryConfig{})
+	ctx := context.Background()
+	for i := range 10 {
+		_ = h.Append(ctx, "old", Observation{At: t0.Add(time.Duration(i) * time.Hour), Value: 1})
+		_ = h.Append(ctx, "mixed", Observation{At: t0.Add(time.Duration(i+5) * time.Hour), Value: 1})
+	}
+	n, err := h.Prune(ctx, t0.Add(10*time.Hour))
+	require.NoError(t, err)
+	assert.Equal(t, 15, n, "10 of old, 5 of mixed")
+	keys, _ := h.Keys(ctx)
+	assert.Equal(t, []string{"mixed"}, keys, "a key left empty is gone")
+	ok, _ := h.Delete(ctx, "mixed")
+	assert.True(t, ok)
+	ok, _ = h.Delete(ctx, "mixed")
+	assert.False(t, ok)
+}
+
+func TestMemoryHistoryConcurrent(t *testing.T) {
+	h, _ := NewMemoryHistory(MemoryConfig{MaxPoints: 1000})
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 100 {
+				_ = h.Append(ctx, "k", Observation{At: t0.Add(time.Duration(g*100+i) * time.Second), Value: float64(i)})
+				_, _ = h.Observations(ctx, "k")
+			}
+		})
+	}
+	wg.Wait()
+	obs, _ := h.Observations(ctx, "k")
+	assert.Len(t, obs, 800)
+	for i := 1; i < len(obs); i++ {
+		assert.False(t, obs[i].At.Before(obs[i-1].At))
+	}
+}
+
+func TestPeriods(t *testing.T) {
+	for _, s := range []string{"hourly", "daily", "weekly", "monthly", "6h"} {
+		p, err := ParsePeriod(s)
+		require.NoError(t, err, s)
+		b, _ := p.MarshalText()
+		var back Period
+		require.NoError(t, back.UnmarshalText(b))
+		assert.Equal(t, p, back, s)
+	}
+	_, err := ParsePeriod("fortnightly")
+	assert.Error(t, err)
+	_, err = ParsePeriod("-1h")
+	assert.Error(t, err)
+	assert.Equal(t, 24, Hourly.SeasonLength())
+	assert.Equal(t, 7, Daily.SeasonLength())
+	assert.Equal(t, 52, Weekly.SeasonLength())
+	assert.Equal(t, 12, Monthly.SeasonLength())
+	assert.Equal(t, 1, PeriodOf(6*time.Hour).SeasonLength())
+	assert.True(t, Period{}.IsZero())
+
+	// Monthly buckets follow the calendar.
+	jan31 := time.Date(2026, 1, 31, 23, 0, 0, 0, time.UTC)
+	feb1 := time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
+	assert.Equal(t, Monthly.Index(jan31)+1, Monthly.Index(feb1))
+	assert.Equal(t, feb1, Monthly.Start(Monthly.Index(feb1)))
+	// Fixed periods count from the epoch, before it too.
+	assert.Equal(t, int64(-1), Daily.Index(time.Unix(-1, 0)))
+	assert.Equal(t, Daily.Start(Daily.Index(jan31)), time.Date(2026, 1, 31, 0, 0, 0, 0, time.UTC))
+}
+
+func TestRegularize(t *testing.T) {
+	day := func(d int, h int) time.Time { return t0.Add(time.Duration(d)*24*time.Hour + time.Duration(h)*time.Hour) }
+	obs := []Observation{
+		{At: day(0, 1), Value: 10}, {At: day(0, 20), Value: 20}, // averaged: 15
+		{At: day(1, 5), Value: 17},
+		// day 2 and 3 missing: interpolated between 17 and 23
+		{At: day(4, 0), Value: 23},
+		{At: day(5, 0), Value: math.NaN()}, // skipped
+	}
+	y, last := Regularize(obs, Daily, 0)
+	assert.Equal(t, Daily.Index(day(4, 0)), last)
+	assert.InDeltaSlice(t, []float64{15, 17, 19, 21, 23}, y, 1e-12)
+
+	y, _ = Regularize(obs, Daily, 3)
+	assert.InDeltaSlice(t, []float64{19, 21, 23}, y, 1e-12, "the last 3 buckets, interpolation kept")
+
+	y, _ = Regularize(obs[3:4], Daily, 0)
+	assert.Equal(t, []float64{23}, y)
+	y, last = Regularize(nil, Daily, 0)
+	assert.Nil(t, y)
+	assert.Zero(t, last)
+}
+
+func values(obs []Observation) []float64 {
+	out := make([]float64, len(obs))
+	for i, o := range obs {
+		out[i] = o.Value
+	}
+	return out
+}
+
+func TestRegularizeBoundsWildTimestamps(t *testing.T) {
+	obs := []Observation{
+		{At: time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), Value: 1}, // a host's bad row
+		{At: t0, Value: 5},
+		{At: t0.Add(time.Hour), Value: 6},
+	}
+	y, last := Regularize(obs, Hourly, 10)
+	assert.Equal(t, Hourly.Index(t0.Add(time.Hour)), last)
+	assert.Equal(t, []float64{5, 6}, y, "the ancient point is dropped, not turned into millions of buckets")
+}
