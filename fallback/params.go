@@ -67,6 +67,13 @@ func compileSchema(dt DataTypeConfig, hashKey []byte) *schema {
 // only when params holds names the schema lacks does it iterate the map to
 // name the first.
 func (s *schema) validate(params Params) error {
+	return s.validateInto(params, nil)
+}
+
+// validateInto validates params and, when vals is not nil (len(vals) ==
+// len(s.specs)), stores each spec's value in vals ("" when absent), so the
+// key can be built without looking the params up again.
+func (s *schema) validateInto(params Params, vals []string) error {
 	found := 0
 	for i := range s.specs {
 		sp := &s.specs[i]
@@ -80,6 +87,9 @@ func (s *schema) validate(params Params) error {
 		found++
 		if err := s.check(sp, v); err != nil {
 			return err
+		}
+		if vals != nil {
+			vals[i] = v
 		}
 	}
 	if found != len(params) {
@@ -148,19 +158,36 @@ func printable(s string) bool {
 // value is replaced by its keyed hash ("h:" and 32 hex digits), so no key
 // holds it.
 func (s *schema) key(params Params) string {
-	n := len(s.dataType)
+	var buf [8]string
+	vals := buf[:0]
+	if len(s.specs) > len(buf) {
+		vals = make([]string, 0, len(s.specs))
+	}
+	vals = vals[:len(s.specs)]
 	for i := range s.specs {
-		if v, ok := params[s.specs[i].name]; ok {
+		vals[i] = params[s.specs[i].name]
+	}
+	return s.keyOf(vals)
+}
+
+// keyOf builds the key from the specs' values ("" for absent), as
+// validateInto stores them.
+func (s *schema) keyOf(vals []string) string {
+	n := len(s.dataType)
+	for i, v := range vals {
+		if v != "" {
 			n += len(s.specs[i].name) + len(v) + 2
+			if s.specs[i].sensitive {
+				n += 34
+			}
 		}
 	}
 	var b strings.Builder
 	b.Grow(n + 8)
 	b.WriteString(s.dataType)
 	sep := byte('?')
-	for i := range s.specs {
-		v, ok := params[s.specs[i].name]
-		if !ok {
+	for i, v := range vals {
+		if v == "" {
 			continue
 		}
 		b.WriteByte(sep)

@@ -343,10 +343,19 @@ func (r *Resolver) Resolve(ctx context.Context, dataType string, params Params) 
 	if !ok {
 		return Result{}, &DataTypeError{DataType: dataType}
 	}
-	if err := dt.schema.validate(params); err != nil {
+	// Validate and collect the values in one pass; the key is built from
+	// them without a second round of map lookups.
+	var buf [8]string
+	vals := buf[:0]
+	if n := len(dt.schema.specs); n > len(buf) {
+		vals = make([]string, n)
+	} else {
+		vals = buf[:n]
+	}
+	if err := dt.schema.validateInto(params, vals); err != nil {
 		return Result{}, err
 	}
-	key := dt.schema.key(params)
+	key := dt.schema.keyOf(vals)
 	now := r.now()
 	if e, ok := r.cache.Fresh(key, dt.currentTTL(), now); ok {
 		if ra := dt.cfg.RefreshAhead; ra > 0 && now.Sub(e.StoredAt) >= ra {
