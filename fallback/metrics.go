@@ -7,20 +7,17 @@ import (
 	"time"
 )
 
-// metrics are the resolver's own counters for the snapshot: cheap atomics
-// on the hot path.
+// metrics are the resolver's own counters for the snapshot. The overall
+// counts are sums over the data types, so a cache hit touches one counter.
 type metrics struct {
-	resolves atomic.Int64
-	failed   atomic.Int64
-	layers   [len(layerNames)]atomic.Int64
-	cost     atomic.Int64 // nano-units
-	latency  histogram
+	cost    atomic.Int64 // nano-units
+	latency histogram
 }
 
-// typeMetrics count one data type's answers by layer.
+// typeMetrics count one data type's resolves by layer; slot 0 (no layer)
+// counts those that failed.
 type typeMetrics struct {
-	resolves atomic.Int64
-	layers   [len(layerNames)]atomic.Int64
+	layers [len(layerNames)]atomic.Int64
 }
 
 // histogram is a lock-free latency histogram with power-of-two buckets of
@@ -81,22 +78,15 @@ func (h *histogram) quantile(q float64) time.Duration {
 // timed.
 const latencySample = 8
 
-// count records a finished resolve.
-func (r *Resolver) count(dt *dataType, layer Layer, cost float64, failed bool) {
-	r.metrics.resolves.Add(1)
-	dt.metrics.resolves.Add(1)
+// count records a finished resolve and returns the running count of its
+// data type's answers from that layer.
+func (r *Resolver) count(dt *dataType, layer Layer, cost float64, failed bool) int64 {
 	if failed {
-		r.metrics.failed.Add(1)
-	} else {
-		r.metrics.layers[layer].Add(1)
-		dt.metrics.layers[layer].Add(1)
+		layer = 0
 	}
+	n := dt.metrics.layers[layer].Add(1)
 	if c := toNano(cost); c > 0 {
 		r.metrics.cost.Add(c)
 	}
-}
-
-// sampleHit reports whether this cache hit should be timed.
-func (r *Resolver) sampleHit() bool {
-	return r.metrics.resolves.Load()%latencySample == 0
+	return n
 }

@@ -362,10 +362,9 @@ func (r *Resolver) Resolve(ctx context.Context, dataType string, params Params) 
 			r.refreshAhead(dt, key, params)
 		}
 		res := cachedResult(e, dt, now)
-		if r.sampleHit() {
+		if r.count(dt, LayerCache, 0, false)%latencySample == 0 {
 			r.metrics.latency.observe(r.now().Sub(now))
 		}
-		r.count(dt, LayerCache, 0, false)
 		r.finish(dt, params, &res, nil, now)
 		return res, nil
 	}

@@ -145,21 +145,21 @@ func (r *Resolver) Snapshot() Snapshot {
 	}
 
 	var all [len(layerNames)]int64
+	var failed int64
 	for name, dt := range r.types {
 		var c [len(layerNames)]int64
 		for _, l := range Layers {
 			c[l] = dt.metrics.layers[l].Load()
+			all[l] += c[l]
 		}
+		failed += dt.metrics.layers[0].Load()
 		s.DataTypes[name] = shares(&c)
-	}
-	for _, l := range Layers {
-		all[l] = r.metrics.layers[l].Load()
 	}
 	s.Layers = shares(&all)
 
 	o := &s.Overall
-	o.Resolves = r.metrics.resolves.Load()
-	o.Answered = o.Resolves - r.metrics.failed.Load()
+	o.Answered = s.Layers.Answered
+	o.Resolves = o.Answered + failed
 	if o.Resolves > 0 {
 		o.SuccessRate = float64(o.Answered) / float64(o.Resolves)
 	}

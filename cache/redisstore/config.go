@@ -1,0 +1,109 @@
+package redisstore
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Config configures a Store. Zero fields take the defaults.
+type Config struct {
+	// Prefix is the first part of every key's namespace. Default
+	// "strata". It may contain ':' but no whitespace, control character
+	// or glob character (*?[]\), so that DeleteMatching can SCAN for the
+	// namespace exactly.
+	Prefix string
+	// Version is the second part of the namespace: a Store with another
+	// Version neither sees nor deletes the keys of this one. Default "v1".
+	// Change it when the entries' meaning changes (the encoding carries
+	// its own format version). Same characters as Prefix, and no ':'.
+	Version string
+	// Timeout bounds every round trip to Redis; the caller's context
+	// bounds it too. Default 50ms; it must not be negative.
+	Timeout time.Duration
+	// Cooldown is how long the Store stops calling Redis after a call
+	// failed to reach it (a connection error, or no answer within
+	// Timeout): in the meantime every call fails at once with
+	// ErrUnavailable, so an outage costs each resolve nothing rather than
+	// a Timeout. A call that its caller cancels, or gives less than half
+	// of Timeout before its deadline, does not count. Default 1s; it must
+	// not be negative.
+	Cooldown time.Duration
+}
+
+// LimiterConfig configures a Limiter. Zero fields take the defaults.
+type LimiterConfig struct {
+	// Prefix and Version namespace the limiter's keys as in Config; the
+	// rate-limiting library adds its own "rate:" in front, so a limiter's
+	// key for "ads" is "rate:strata:v1:quota:ads". Defaults "strata" and
+	// "v1".
+	Prefix  string
+	Version string
+	// Instances is the number of instances sharing the quota. When Redis
+	// cannot be reached each instance admits its local share: perSecond
+	// / Instances, with a burst of burst / Instances (at least 1).
+	// Default 1 (the whole quota); it must not be negative.
+	Instances int
+	// Timeout bounds every round trip to Redis, as in Config. Default
+	// 50ms.
+	Timeout time.Duration
+	// Cooldown is how long the Limiter decides locally without calling
+	// Redis after a call failed to reach it, as in Config. Default 1s.
+	Cooldown time.Duration
+}
+
+// Defaults of Config and LimiterConfig.
+const (
+	DefaultPrefix   = "strata"
+	DefaultVersion  = "v1"
+	DefaultTimeout  = 50 * time.Millisecond
+	DefaultCooldown = time.Second
+)
+
+// namespace validates prefix and version and returns "prefix:version:".
+func namespace(prefix, version string) (string, error) {
+	if prefix == "" {
+		prefix = DefaultPrefix
+	}
+	if version == "" {
+		version = DefaultVersion
+	}
+	if err := checkName(prefix, false); err != nil {
+		return "", fmt.Errorf("redisstore: invalid config: prefix: %s", err)
+	}
+	if err := checkName(version, true); err != nil {
+		return "", fmt.Errorf("redisstore: invalid config: version: %s", err)
+	}
+	return prefix + ":" + version + ":", nil
+}
+
+func checkName(s string, noColon bool) error {
+	for _, r := range s {
+		switch {
+		case r <= ' ' || r == 0x7f:
+			return fmt.Errorf("%q: must not contain whitespace or control characters", s)
+		case strings.ContainsRune(`*?[]\`, r):
+			return fmt.Errorf("%q: must not contain the glob character %q", s, r)
+		case noColon && r == ':':
+			return fmt.Errorf("%q: must not contain ':'", s)
+		}
+	}
+	return nil
+}
+
+// durations validates and defaults a timeout and a cooldown.
+func durations(timeout, cooldown time.Duration) (time.Duration, time.Duration, error) {
+	if timeout < 0 {
+		return 0, 0, fmt.Errorf("redisstore: invalid config: timeout: must not be negative, got %v", timeout)
+	}
+	if cooldown < 0 {
+		return 0, 0, fmt.Errorf("redisstore: invalid config: cooldown: must not be negative, got %v", cooldown)
+	}
+	if timeout == 0 {
+		timeout = DefaultTimeout
+	}
+	if cooldown == 0 {
+		cooldown = DefaultCooldown
+	}
+	return timeout, cooldown, nil
+}

@@ -1,0 +1,209 @@
+package redisstore
+
+import (
+	"context"
+	"errors"
+	"math"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/go-redis/redis_rate/v10"
+	"github.com/redis/go-redis/v9"
+)
+
+func TestGCRALimit(t *testing.T) {
+	tests := []struct {
+		perSecond float64
+		burst     int
+		want      redis_rate.Limit
+	}{
+		{10, 5, redis_rate.Limit{Rate: 10, Period: time.Second, Burst: 5}},
+		{1, 1, redis_rate.Limit{Rate: 1, Period: time.Second, Burst: 1}},
+		{0.5, 2, redis_rate.Limit{Rate: 1, Period: 2 * time.Second, Burst: 2}},
+		{2.5, 3, redis_rate.Limit{Rate: 1, Period: 400 * time.Millisecond, Burst: 3}},
+		{1.0 / 60, 1, redis_rate.Limit{Rate: 1, Period: time.Minute, Burst: 1}},
+	}
+	for _, tt := range tests {
+		got, err := gcraLimit(tt.perSecond, tt.burst)
+		if err != nil || got != tt.want {
+			t.Errorf("gcraLimit(%v, %d) = %+v, %v; want %+v", tt.perSecond, tt.burst, got, err, tt.want)
+		}
+	}
+	for _, bad := range []struct {
+		perSecond float64
+		burst     int
+	}{{0, 1}, {-1, 1}, {math.NaN(), 1}, {math.Inf(1), 1}, {1, 0}, {1, -3}, {1e-300, 1}} {
+		if _, err := gcraLimit(bad.perSecond, bad.burst); !errors.Is(err, ErrInvalidLimit) {
+			t.Errorf("gcraLimit(%v, %d) = %v, want ErrInvalidLimit", bad.perSecond, bad.burst, err)
+		}
+	}
+}
+
+func newLimiter(t *testing.T, c redis.UniversalClient, cfg LimiterConfig) *Limiter {
+	t.Helper()
+	l, err := NewLimiter(c, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	return l
+}
+
+// Two instances (two clients) share one quota: together they admit at
+// most burst + perSecond × elapsed, and no fewer than the rate allows.
+func TestLimiterFleetStaysWithinQuota(t *testing.T) {
+	addr := redisAddr(t)
+	c1, c2 := newClient(t, addr), newClient(t, addr)
+	prefix := testPrefix(t, c1)
+	cfg := LimiterConfig{Prefix: prefix, Instances: 2, Timeout: time.Second}
+	fleet := []*Limiter{newLimiter(t, c1, cfg), newLimiter(t, c2, cfg)}
+
+	const perSecond, burst = 50.0, 10
+	const window = time.Second
+	var allowed, calls atomic.Int64
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	start := time.Now()
+	for w := range 4 {
+		wg.Go(func() {
+			l := fleet[w%2]
+			for time.Since(start) < window {
+				ok, err := l.Allow(ctx, "ads", perSecond, burst)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				calls.Add(1)
+				if ok {
+					allowed.Add(1)
+				}
+				time.Sleep(time.Millisecond)
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	limit := burst + perSecond*elapsed.Seconds()
+	t.Logf("%d calls in %v, %d admitted; quota allows %.1f", calls.Load(), elapsed, allowed.Load(), limit)
+	if got := float64(allowed.Load()); got > limit {
+		t.Fatalf("the fleet admitted %v events in %v; the quota allows %.1f", got, elapsed, limit)
+	}
+	if got := float64(allowed.Load()); got < burst+perSecond*window.Seconds()/2 {
+		t.Fatalf("the fleet admitted only %v events in %v: the limiter is denying more than the quota", got, elapsed)
+	}
+	var shared, local uint64
+	for _, l := range fleet {
+		st := l.Stats()
+		shared += st.Allowed
+		local += st.LocalAllowed + st.LocalDenied
+		if st.Allowed == 0 {
+			t.Errorf("an instance was never admitted: %+v", st)
+		}
+	}
+	if shared != uint64(allowed.Load()) || local != 0 {
+		t.Errorf("stats: %d shared admissions, %d local decisions; want %d and 0", shared, local, allowed.Load())
+	}
+}
+
+// A fractional rate: 0.5 per second with a burst of 2 admits 2 at once.
+func TestLimiterFractionalRate(t *testing.T) {
+	c := newClient(t, redisAddr(t))
+	l := newLimiter(t, c, LimiterConfig{Prefix: testPrefix(t, c), Timeout: time.Second})
+	got := 0
+	for range 10 {
+		ok, err := l.Allow(context.Background(), "slow", 0.5, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok {
+			got++
+		}
+	}
+	if got != 2 {
+		t.Fatalf("admitted %d of 10 immediate calls at 0.5/s with burst 2, want 2", got)
+	}
+	// Keys are namespaced: another key has its own bucket.
+	if ok, _ := l.Allow(context.Background(), "other", 0.5, 2); !ok {
+		t.Fatal("another key shares the first key's bucket")
+	}
+}
+
+// Redis down: each instance admits its local share, without error.
+func TestLimiterLocalShareWhenRedisDown(t *testing.T) {
+	c := redis.NewClient(&redis.Options{Addr: deadAddr(t)})
+	defer c.Close()
+	// The whole fleet: 4 instances sharing 0.4/s (a refill every 10s per
+	// instance, so none happens during the test) with a burst of 8.
+	var fleet []*Limiter
+	for range 4 {
+		fleet = append(fleet, newLimiter(t, c, LimiterConfig{Instances: 4, Cooldown: time.Minute}))
+	}
+	ctx := context.Background()
+	admitted := 0
+	for _, l := range fleet {
+		for range 10 {
+			ok, err := l.Allow(ctx, "ads", 0.4, 8)
+			if err != nil {
+				t.Fatalf("Allow with Redis down = %v, want no error", err)
+			}
+			if ok {
+				admitted++
+			}
+		}
+		if st := l.Stats(); st.LocalAllowed != 2 || st.LocalDenied != 8 || st.Failures != 1 || st.Allowed+st.Denied != 0 {
+			t.Errorf("instance stats = %+v; want 2 local admissions (8/4), 8 denials, one failure (then the cooldown)", st)
+		}
+	}
+	if admitted != 8 {
+		t.Fatalf("the fleet admitted %d with Redis down, want the burst, 8", admitted)
+	}
+	// A burst below the instance count still admits one per instance.
+	l := newLimiter(t, c, LimiterConfig{Instances: 4})
+	if ok, _ := l.Allow(ctx, "tiny", 0.4, 2); !ok {
+		t.Error("a burst of 2 over 4 instances admitted nothing locally, want at least 1")
+	}
+	if ok, _ := l.Allow(ctx, "tiny", 0.4, 2); ok {
+		t.Error("a burst of 2 over 4 instances admitted 2 locally, want 1")
+	}
+}
+
+// Redis killed mid-run: Allow keeps answering, from the local share.
+func TestLimiterSurvivesRedisKilled(t *testing.T) {
+	srv := startRedis(t)
+	c := newClient(t, srv.Addr)
+	l := newLimiter(t, c, LimiterConfig{Instances: 2, Cooldown: 100 * time.Millisecond})
+	ctx := context.Background()
+	for range 5 {
+		if _, err := l.Allow(ctx, "ads", 1000, 100); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv.Kill()
+	for range 50 {
+		if _, err := l.Allow(ctx, "ads", 1000, 100); err != nil {
+			t.Fatalf("Allow after Redis died = %v, want no error", err)
+		}
+	}
+	st := l.Stats()
+	if st.Allowed != 5 || st.LocalAllowed != 50 || st.Failures == 0 {
+		t.Fatalf("stats = %+v; want 5 shared admissions, then 50 local ones (burst 100/2)", st)
+	}
+}
+
+func TestLimiterErrors(t *testing.T) {
+	c := redis.NewClient(&redis.Options{Addr: deadAddr(t)})
+	defer c.Close()
+	l := newLimiter(t, c, LimiterConfig{})
+	if _, err := l.Allow(context.Background(), "ads", 0, 1); !errors.Is(err, ErrInvalidLimit) {
+		t.Errorf("Allow(rate 0) = %v, want ErrInvalidLimit", err)
+	}
+	l.Close()
+	if ok, err := l.Allow(context.Background(), "ads", 1, 1); ok || !errors.Is(err, ErrClosed) {
+		t.Errorf("Allow after Close = %v, %v; want ErrClosed", ok, err)
+	}
+	if _, err := NewLimiter(nil, LimiterConfig{}); err == nil {
+		t.Error("NewLimiter(nil) succeeded")
+	}
+}

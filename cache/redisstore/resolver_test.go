@@ -1,0 +1,228 @@
+package redisstore
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/strata-go/strata/fallback"
+	"github.com/strata-go/strata/providers/fake"
+)
+
+// The resolver-level tests: resolvers standing for instances of one
+// program, sharing one Redis through a Store and a Limiter.
+
+// The Limiter is what the resolver calls a SharedLimiter.
+var _ fallback.SharedLimiter = (*Limiter)(nil)
+
+// resolverConfig declares one provider, "ads", answering "cpc" with a
+// default of last resort, and the given rate limit.
+func resolverConfig(rl fallback.RateLimitConfig) fallback.Config {
+	return fallback.Config{
+		Providers: []fallback.ProviderConfig{{
+			Name: "ads", Tier: fallback.Primary, Confidence: 0.9, DataTypes: []string{"cpc"},
+			RateLimit: rl,
+		}},
+		DataTypes: []fallback.DataTypeConfig{{
+			Name:    "cpc",
+			Params:  []fallback.ParamConfig{{Name: "keyword", Required: true}},
+			TTL:     time.Minute,
+			Default: &fallback.DefaultConfig{Base: 9.99},
+		}},
+	}
+}
+
+// newInstance returns a resolver on its own provider fake and its own
+// Redis client, with the given shared tier and quota options.
+func newInstance(t *testing.T, rl fallback.RateLimitConfig, opts ...fallback.Option) (*fallback.Resolver, *fake.Provider) {
+	t.Helper()
+	p, err := fake.New(fake.Config{Name: "ads", Value: 1.32})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := fallback.New(resolverConfig(rl), append(opts, fallback.WithProvider("ads", p), fallback.WithSeed(1))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r, p
+}
+
+// openStore returns a Store on a client of its own.
+func openStore(t *testing.T, addr string, cfg Config) *Store {
+	t.Helper()
+	s, err := New(newClient(t, addr), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// Two instances on one Redis: the second is served from the shared tier
+// without calling its provider.
+func TestResolversShareTheTier(t *testing.T) {
+	addr := redisAddr(t)
+	prefix := testPrefix(t, newClient(t, addr))
+	s1, s2 := openStore(t, addr, Config{Prefix: prefix}), openStore(t, addr, Config{Prefix: prefix})
+	r1, p1 := newInstance(t, fallback.RateLimitConfig{}, fallback.WithStore(s1))
+	r2, p2 := newInstance(t, fallback.RateLimitConfig{}, fallback.WithStore(s2))
+	ctx := context.Background()
+	params := fallback.Params{"keyword": "shoes"}
+
+	first, err := r1.Resolve(ctx, "cpc", params)
+	if err != nil || first.Layer != fallback.LayerPrimary || first.Value != 1.32 {
+		t.Fatalf("first instance: %+v, %v; want 1.32 from its provider", first, err)
+	}
+	second, err := r2.Resolve(ctx, "cpc", params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second.Layer != fallback.LayerCache || second.Source != "ads" || second.Value != 1.32 || !second.ObservedAt.Equal(first.ObservedAt) {
+		t.Fatalf("second instance: %+v; want the first's answer from the shared tier", second)
+	}
+	if p1.Calls() != 1 || p2.Calls() != 0 {
+		t.Fatalf("provider calls: first instance %d, second %d; want 1 and 0", p1.Calls(), p2.Calls())
+	}
+	if st1, st2 := s1.Stats(), s2.Stats(); st1.Sets != 1 || st2.Hits != 1 {
+		t.Errorf("stores: first %+v, second %+v; want one set, then one hit", st1, st2)
+	}
+	// The entry is in the namespace under the resolver's canonical key.
+	var keys []string
+	if _, err := s1.DeleteMatching(ctx, func(k string) bool { keys = append(keys, k); return false }); err != nil || len(keys) != 1 {
+		t.Fatalf("keys in the namespace: %q, %v; want one", keys, err)
+	}
+}
+
+// Redis killed (or hung) mid-run: every resolve keeps answering, from the
+// provider or the in-process tiers.
+func TestResolvesSurviveRedisFailure(t *testing.T) {
+	for _, mode := range []string{"killed", "hung"} {
+		t.Run(mode, func(t *testing.T) {
+			srv := startRedis(t)
+			var c *redis.Client
+			var fail func()
+			release := func() {}
+			if mode == "killed" {
+				c = newClient(t, srv.Addr)
+				fail = srv.Kill
+			} else {
+				// Redis stops answering; the client, built without
+				// ContextTimeoutEnabled, would wait a minute for it.
+				proxy := newStallProxy(t, srv.Addr)
+				c = redis.NewClient(&redis.Options{Addr: proxy.Addr, ReadTimeout: time.Minute, WriteTimeout: time.Minute})
+				t.Cleanup(func() { c.Close() })
+				fail = proxy.Stall
+				release = proxy.Close
+			}
+			store, err := New(c, Config{Cooldown: 100 * time.Millisecond})
+			if err != nil {
+				t.Fatal(err)
+			}
+			quota, err := NewLimiter(c, LimiterConfig{Instances: 2, Cooldown: 100 * time.Millisecond})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer func() {
+				// Let the calls abandoned in flight end (the proxy hangs
+				// up) before Close waits for them.
+				release()
+				store.Close()
+				quota.Close()
+			}()
+			r, p := newInstance(t, fallback.RateLimitConfig{PerSecond: 1000, Burst: 1000},
+				fallback.WithStore(store), fallback.WithSharedLimiter(quota))
+
+			resolve := func(i int) {
+				t.Helper()
+				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+				defer cancel()
+				res, err := r.Resolve(ctx, "cpc", fallback.Params{"keyword": fmt.Sprint("kw", i)})
+				if err != nil || res.Value != 1.32 {
+					t.Fatalf("resolve %d: %+v, %v; want 1.32", i, res, err)
+				}
+			}
+			for i := range 20 {
+				resolve(i)
+			}
+			if st := store.Stats(); st.Sets != 20 || st.Failures != 0 {
+				t.Fatalf("store before the failure: %+v; want 20 sets", st)
+			}
+			fail()
+			for i := range 40 {
+				resolve(i % 30) // ten new keys, twenty served in-process
+			}
+			if st := store.Stats(); st.Failures == 0 {
+				t.Errorf("store after the failure: %+v; want failures counted", st)
+			}
+			if p.Calls() != 30 {
+				t.Errorf("provider calls = %d, want 30 (one per key)", p.Calls())
+			}
+			if st := quota.Stats(); st.Allowed != 20 || st.LocalAllowed != 10 {
+				t.Errorf("quota: %+v; want 20 shared admissions, then 10 local ones", st)
+			}
+		})
+	}
+}
+
+// Two instances sharing one quota: together they call the provider at
+// most burst + perSecond × elapsed times.
+func TestResolversShareTheQuota(t *testing.T) {
+	addr := redisAddr(t)
+	prefix := testPrefix(t, newClient(t, addr))
+	const perSecond, burst = 20.0, 5
+	rl := fallback.RateLimitConfig{PerSecond: perSecond, Burst: burst}
+	var fleet []*fallback.Resolver
+	var provs []*fake.Provider
+	for range 2 {
+		l, err := NewLimiter(newClient(t, addr), LimiterConfig{Prefix: prefix, Instances: 2, Timeout: time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { l.Close() })
+		r, p := newInstance(t, rl, fallback.WithSharedLimiter(l))
+		fleet, provs = append(fleet, r), append(provs, p)
+	}
+	const window = time.Second
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	layers := map[fallback.Layer]int{}
+	start := time.Now()
+	for w := range 4 {
+		wg.Go(func() {
+			r := fleet[w%2]
+			for i := 0; time.Since(start) < window; i++ {
+				res, err := r.Resolve(context.Background(), "cpc", fallback.Params{"keyword": fmt.Sprintf("w%d-%d", w, i)})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				layers[res.Layer]++
+				mu.Unlock()
+				time.Sleep(2 * time.Millisecond)
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	calls := provs[0].Calls() + provs[1].Calls()
+	limit := burst + perSecond*elapsed.Seconds()
+	t.Logf("answers by layer %v; provider calls %d + %d in %v; quota allows %.1f", layers, provs[0].Calls(), provs[1].Calls(), elapsed, limit)
+	if float64(calls) > limit {
+		t.Fatalf("the fleet called the provider %d times in %v; the quota allows %.1f", calls, elapsed, limit)
+	}
+	if float64(calls) < burst+perSecond*window.Seconds()/2 {
+		t.Fatalf("the fleet called the provider only %d times: the quota was not used", calls)
+	}
+	if provs[0].Calls() == 0 || provs[1].Calls() == 0 {
+		t.Errorf("an instance never got to call its provider")
+	}
+	if layers[fallback.LayerDefault] == 0 {
+		t.Errorf("no resolve was refused a provider call; the test did not exceed the quota")
+	}
+}

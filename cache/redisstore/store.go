@@ -1,0 +1,170 @@
+package redisstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/strata-go/strata/cache"
+)
+
+// Store is a cache.Store and cache.Scanner on Redis, shared by every
+// instance that uses the same Redis, Prefix and Version. It is safe for
+// concurrent use. It never opens a connection itself: it uses the host's
+// client, which it does not close.
+//
+// Every call is bounded by Config.Timeout and by its context, and returns
+// by then even when the client would wait longer (see Config.Cooldown for
+// what follows a failure). Close waits for calls still in flight.
+type Store struct {
+	client redis.UniversalClient
+	ns     string // "prefix:version:"
+	g      guard
+
+	hits, misses, corrupt, sets, deletes atomic.Uint64
+}
+
+var (
+	_ cache.Store   = (*Store)(nil)
+	_ cache.Scanner = (*Store)(nil)
+)
+
+// New returns a Store on client configured by cfg. client is typically a
+// *redis.Client; a *redis.ClusterClient or *redis.Ring works too
+// (DeleteMatching then scans every node). For an abandoned call to end at
+// its deadline rather than at the client's ReadTimeout, build the client
+// with ContextTimeoutEnabled.
+func New(client redis.UniversalClient, cfg Config) (*Store, error) {
+	if client == nil {
+		return nil, errors.New("redisstore: New: nil client")
+	}
+	ns, err := namespace(cfg.Prefix, cfg.Version)
+	if err != nil {
+		return nil, err
+	}
+	timeout, cooldown, err := durations(cfg.Timeout, cfg.Cooldown)
+	if err != nil {
+		return nil, err
+	}
+	return &Store{client: client, ns: ns, g: guard{timeout: timeout, cooldown: cooldown}}, nil
+}
+
+// Key returns the Redis key under which key is stored: the namespace
+// ("strata:v1:" by default) followed by key as given.
+func (s *Store) Key(key string) string { return s.ns + key }
+
+// Get returns the entry stored under key. A missing key is (Entry{},
+// false, nil). A value that does not decode is a miss too, with an error
+// matching ErrCorrupt; it is deleted unless another instance replaced it
+// meanwhile. When Redis cannot be reached in time the error says why
+// (ErrUnavailable during a cooldown, context.DeadlineExceeded on a
+// timeout); the resolver treats every error as a miss.
+func (s *Store) Get(ctx context.Context, key string) (cache.Entry, bool, error) {
+	raw, err := call(ctx, &s.g, func(ctx context.Context) ([]byte, error) {
+		return s.client.Get(ctx, s.ns+key).Bytes()
+	})
+	if errors.Is(err, redis.Nil) {
+		s.misses.Add(1)
+		return cache.Entry{}, false, nil
+	}
+	if err != nil {
+		return cache.Entry{}, false, fmt.Errorf("redisstore: get %q: %w", key, err)
+	}
+	e, reason := decodeEntry(raw)
+	if reason != "" {
+		s.corrupt.Add(1)
+		// Best effort: the resolver will write a good answer over it
+		// anyway, and a failure here changes nothing for the caller.
+		_, _ = call(ctx, &s.g, func(ctx context.Context) (any, error) {
+			return deleteIfEqual.Run(ctx, s.client, []string{s.ns + key}, raw).Result()
+		})
+		return cache.Entry{}, false, &CorruptError{Key: key, Reason: reason}
+	}
+	s.hits.Add(1)
+	return e, true, nil
+}
+
+// deleteIfEqual deletes KEYS[1] if it still holds ARGV[1], so that
+// dropping a corrupt value cannot delete a good one another instance has
+// just written.
+var deleteIfEqual = redis.NewScript(`
+if redis.call("GET", KEYS[1]) == ARGV[1] then
+	return redis.call("DEL", KEYS[1])
+end
+return 0
+`)
+
+// Set stores e under key for ttl; zero means no expiry, and a positive
+// ttl is rounded up to Redis's millisecond. An entry with a NaN or
+// infinite Value or a Confidence outside [0, 1] is refused with
+// ErrInvalidEntry, so no other instance can be served it.
+func (s *Store) Set(ctx context.Context, key string, e cache.Entry, ttl time.Duration) error {
+	if ttl < 0 {
+		return fmt.Errorf("redisstore: set %q: negative ttl %v", key, ttl)
+	}
+	if err := checkEntry(e); err != nil {
+		return fmt.Errorf("redisstore: set %q: %w", key, err)
+	}
+	if ttl > 0 && ttl%time.Millisecond != 0 {
+		ttl = ttl.Truncate(time.Millisecond) + time.Millisecond
+	}
+	raw := appendEntry(make([]byte, 0, minSize+len(e.Source)), e)
+	_, err := call(ctx, &s.g, func(ctx context.Context) (string, error) {
+		return s.client.Set(ctx, s.ns+key, raw, ttl).Result()
+	})
+	if err != nil {
+		return fmt.Errorf("redisstore: set %q: %w", key, err)
+	}
+	s.sets.Add(1)
+	return nil
+}
+
+// Delete removes key and reports whether it was there.
+func (s *Store) Delete(ctx context.Context, key string) (bool, error) {
+	n, err := call(ctx, &s.g, func(ctx context.Context) (int64, error) {
+		return s.client.Del(ctx, s.ns+key).Result()
+	})
+	if err != nil {
+		return false, fmt.Errorf("redisstore: delete %q: %w", key, err)
+	}
+	s.deletes.Add(uint64(n))
+	return n > 0, nil
+}
+
+// Stats counts what a Store did since New.
+type Stats struct {
+	// Hits and Misses count Get calls that found an entry and that found
+	// none; Corrupt counts those that found a value that did not decode
+	// (a miss too, not counted in Misses).
+	Hits, Misses, Corrupt uint64
+	// Sets counts entries written; Deletes counts keys deleted by Delete
+	// and DeleteMatching.
+	Sets, Deletes uint64
+	// Failures counts calls that could not reach Redis in time; each
+	// starts a cooldown.
+	Failures uint64
+}
+
+// Stats returns the counts so far.
+func (s *Store) Stats() Stats {
+	return Stats{
+		Hits:     s.hits.Load(),
+		Misses:   s.misses.Load(),
+		Corrupt:  s.corrupt.Load(),
+		Sets:     s.sets.Load(),
+		Deletes:  s.deletes.Load(),
+		Failures: s.g.failures.Load(),
+	}
+}
+
+// Close makes every later call fail with ErrClosed and waits for the
+// calls in flight, including those whose callers stopped waiting. It
+// does not close the client. Close is idempotent.
+func (s *Store) Close() error {
+	s.g.close()
+	return nil
+}
