@@ -126,7 +126,9 @@ func TestPeriods(t *testing.T) {
 }
 
 func TestRegularize(t *testing.T) {
-	day := func(d int, h int) time.Time { return t0.Add(time.Duration(d)*24*time.Hour + time.Duration(h)*time.Hour) }
+	day := func(d int, h int) time.Time {
+		return t0.Add(time.Duration(d)*24*time.Hour + time.Duration(h)*time.Hour)
+	}
 	obs := []Observation{
 		{At: day(0, 1), Value: 10}, {At: day(0, 20), Value: 20}, // averaged: 15
 		{At: day(1, 5), Value: 17},
