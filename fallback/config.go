@@ -91,6 +91,11 @@ type ProviderConfig struct {
 	// MaxConcurrent bounds the provider's calls in flight (a bulkhead);
 	// zero means no bound. A provider at its bound is skipped.
 	MaxConcurrent int `yaml:"max_concurrent"`
+	// Throttle turns on client-side adaptive throttling (Google SRE,
+	// "Handling overload"): once the provider accepts too few requests,
+	// the resolver rejects locally with probability
+	// max(0, (requests − K × accepts) / (requests + 1)).
+	Throttle ThrottleConfig `yaml:"throttle"`
 	// Params lists the params the provider may receive (data
 	// minimisation): it is handed only those, whatever the caller passed.
 	// Empty means every param of the data type.
@@ -114,6 +119,25 @@ type BatchConfig struct {
 	Window time.Duration `yaml:"window"`
 	// ItemCost is the price of one request in a batch.
 	ItemCost float64 `yaml:"item_cost"`
+}
+
+// ThrottleConfig configures a provider's adaptive throttling, run by
+// failsafe-go's adaptivethrottler over a time window. Its rejection draws
+// come from failsafe-go's own random source, not the resolver's seed.
+type ThrottleConfig struct {
+	// Enabled turns throttling on.
+	Enabled bool `yaml:"enabled"`
+	// K is the SRE formula's multiplier: requests beyond K × accepts are
+	// throttled. Default 2.
+	K float64 `yaml:"k"`
+	// Window is the period over which requests and accepts are counted.
+	// Default 1m.
+	Window time.Duration `yaml:"window"`
+	// MinRequests is how many requests the window must hold before any is
+	// throttled. Default 10.
+	MinRequests int `yaml:"min_requests"`
+	// MaxRejection caps the rejection probability. Default 0.9.
+	MaxRejection float64 `yaml:"max_rejection"`
 }
 
 // RateLimitConfig is a token bucket: PerSecond requests per second on
@@ -415,6 +439,10 @@ const (
 	DefaultTTLTolerance      = 0.02
 	DefaultTTLSmoothing      = 0.2
 	DefaultBatchWindow       = 10 * time.Millisecond
+	DefaultThrottleK         = 2.0
+	DefaultThrottleWindow    = time.Minute
+	DefaultThrottleMin       = 10
+	DefaultThrottleMaxReject = 0.9
 	DefaultLastGoodCapacity  = 100000
 	DefaultConfidenceWeight  = 0.6
 	DefaultFreshnessWeight   = 0.4

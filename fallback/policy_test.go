@@ -417,3 +417,29 @@ func TestConcurrentFlappingExactAccounting(t *testing.T) {
 		assert.Equal(t, st.Calls, snap.Providers[0].Requests, "health counts every provider-fault or success outcome")
 	})
 }
+
+func TestAdaptiveThrottlingRejectsLocally(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := testConfig()
+		cfg.Resolve.DisableCoalescing = true
+		cfg.Retry = RetryConfig{MaxAttempts: 1}
+		cfg.Breaker = breaker.Config{ConsecutiveFailures: -1, FailureRateThreshold: -1, SlowCallThreshold: time.Hour}
+		cfg.Providers[0].Throttle = ThrottleConfig{Enabled: true, K: 2, MinRequests: 10, MaxRejection: 0.9}
+		p1, s1 := newStub(0), newStub(2)
+		p1.fail(providers.Transient)
+		r := newTestResolver(t, cfg, p1, s1)
+		throttled := 0
+		for i := range 200 {
+			res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": fmt.Sprint("k", i)})
+			require.NoError(t, err)
+			if res.Attempts[0].Skip == SkipThrottled {
+				throttled++
+			}
+		}
+		// Every request fails: past 10 requests, (n − 2·0)/(n + 1) → the
+		// 0.9 cap: about nine in ten are rejected without calling p1.
+		assert.Greater(t, throttled, 150)
+		assert.Less(t, p1.calls.Load(), int64(50))
+		assert.InDelta(t, 0.9, r.byName["p1"].throttle.RejectionRate(), 1e-9)
+	})
+}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/cenkalti/backoff/v4"
 	"github.com/failsafe-go/failsafe-go"
+	"github.com/failsafe-go/failsafe-go/adaptivethrottler"
 	"github.com/failsafe-go/failsafe-go/budget"
 	"github.com/failsafe-go/failsafe-go/retrypolicy"
 	"golang.org/x/time/rate"
@@ -41,6 +42,8 @@ type provider struct {
 	batch   *batcher        // nil: no batching
 	allowed map[string]bool // nil: every param; else the params it may receive
 	price   float64         // what one request costs: Cost, or Batch.ItemCost when batching
+	// throttle is the client-side adaptive throttler; nil when off.
+	throttle adaptivethrottler.AdaptiveThrottler[providers.Response]
 
 	rngMu sync.Mutex
 	rng   *rand.Rand // requires rngMu held; jitter only
@@ -78,6 +81,12 @@ func newProvider(cfg ProviderConfig, index int, impl providers.Provider, seed ui
 	}
 	if cfg.MaxConcurrent > 0 {
 		p.slots = make(chan struct{}, cfg.MaxConcurrent)
+	}
+	if th := cfg.Throttle; th.Enabled {
+		p.throttle = adaptivethrottler.NewBuilder[providers.Response]().
+			WithFailureRateThreshold(1-1/th.K, uint(th.MinRequests), th.Window).
+			WithMaxRejectionRate(th.MaxRejection).
+			Build()
 	}
 	if len(cfg.Params) > 0 {
 		p.allowed = make(map[string]bool, len(cfg.Params))

@@ -151,9 +151,11 @@ const (
 	SkipNoTime
 	// SkipBusy: its concurrency limit (bulkhead) is full.
 	SkipBusy
+	// SkipThrottled: adaptive throttling rejected the request locally.
+	SkipThrottled
 )
 
-var skipNames = [...]string{"", "breaker_open", "rate_limited", "over_budget", "no_time", "busy"}
+var skipNames = [...]string{"", "breaker_open", "rate_limited", "over_budget", "no_time", "busy", "throttled"}
 
 // String returns the reason's name.
 func (s SkipReason) String() string {

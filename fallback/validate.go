@@ -178,6 +178,26 @@ func (c Config) withDefaults() (Config, problems) {
 		} else if b.MaxSize < 0 {
 			p.add(path+".batch.max_size", "must not be negative, got %d", b.MaxSize)
 		}
+		if th := &pc.Throttle; th.Enabled {
+			if th.K != 0 && (th.K < 1 || math.IsNaN(th.K) || math.IsInf(th.K, 0)) {
+				p.add(path+".throttle.k", "must be at least 1, got %v", th.K)
+			}
+			if th.K == 0 {
+				th.K = DefaultThrottleK
+			}
+			nonNegDur(&p, path+".throttle.window", th.Window)
+			setDur(&th.Window, DefaultThrottleWindow)
+			if th.MinRequests < 0 {
+				p.add(path+".throttle.min_requests", "must not be negative, got %d", th.MinRequests)
+			}
+			if th.MinRequests == 0 {
+				th.MinRequests = DefaultThrottleMin
+			}
+			unit(&p, path+".throttle.max_rejection", th.MaxRejection)
+			if th.MaxRejection == 0 {
+				th.MaxRejection = DefaultThrottleMaxReject
+			}
+		}
 		if pc.MaxConcurrent < 0 {
 			p.add(path+".max_concurrent", "must not be negative, got %d", pc.MaxConcurrent)
 		}

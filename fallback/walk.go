@@ -354,6 +354,8 @@ func (c *call) admit(n int) (breaker.Permit, SkipReason) {
 	var permit breaker.Permit
 	if !p.acquireSlot() {
 		reason = SkipBusy
+	} else if p.throttle != nil && !p.throttle.TryAcquirePermit() {
+		reason = SkipThrottled
 	} else if !w.r.allowRate(c.ctx, p) {
 		reason = SkipRateLimited
 	} else if w.budget != nil && !w.budget.TryDebit(p.price) {
@@ -416,6 +418,9 @@ func (c *call) attempt(exec failsafe.Execution[providers.Response]) (providers.R
 	outcome := router.Outcome{At: start.Add(latency), Latency: latency, Cost: p.price, Quota: routerQuota(resp.Quota)}
 	if err == nil {
 		permit.Done(breaker.Success)
+		if p.throttle != nil {
+			p.throttle.RecordSuccess()
+		}
 		outcome.OK, outcome.Valid = true, true
 		w.r.tracker.Record(p.name, w.dt.cfg.Name, outcome)
 		w.record(Attempt{Provider: p.name, Tier: p.cfg.Tier, Outcome: Succeeded, Latency: latency, Cost: p.price, Retry: n - 1, Hedge: c.hedge})
@@ -441,6 +446,9 @@ func (c *call) attempt(exec failsafe.Execution[providers.Response]) (providers.R
 	reported := scrub(perr, secretsOf(w.dt, w.params, req.Credential))
 	if class.ProviderFault() {
 		permit.Done(breaker.Failure)
+		if p.throttle != nil {
+			p.throttle.RecordFailure()
+		}
 		outcome.Class = class.String()
 		w.r.tracker.Record(p.name, w.dt.cfg.Name, outcome)
 	} else {
