@@ -7,6 +7,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/cespare/xxhash/v2"
 	"github.com/dgraph-io/ristretto/v2"
 
 	"github.com/strata-go/strata/internal/lru"
@@ -28,7 +29,18 @@ type Entry struct {
 	Confidence float64
 	// Layer is the layer that produced it (1 primary, 2 secondary).
 	Layer uint8
+
+	key string // set by Put: the read-through tier is keyed by its hash
 }
+
+// Key returns the key the entry was stored under ("" for an entry that
+// was never stored).
+func (e *Entry) Key() string { return e.key }
+
+// KeyHash returns the hash the read-through tier files key under
+// (xxhash64 of its bytes). A caller that can hash a key's bytes without
+// building the string looks entries up with Hot.
+func KeyHash(key string) uint64 { return xxhash.Sum64String(key) }
 
 // Config sizes a Cache. Zero fields take the defaults.
 type Config struct {
@@ -56,7 +68,9 @@ var ErrClosed = errors.New("cache: closed")
 // Cache holds answers by key. It is safe for concurrent use; Close stops
 // ristretto's goroutines.
 type Cache struct {
-	hot *ristretto.Cache[string, *Entry]
+	// hot is keyed by KeyHash; entries carry their key, and every lookup
+	// checks it, so a hash collision is a miss, never a wrong answer.
+	hot *ristretto.Cache[uint64, *Entry]
 
 	mu     sync.Mutex
 	lkg    *lru.LRU[string, *Entry]    // requires mu held
@@ -91,7 +105,7 @@ func New(cfg Config) (*Cache, error) {
 	// ristretto wants ~10 counters per item it may hold; size for small
 	// entries (~160 bytes each).
 	counters := max(cfg.MaxCost/160*10, 1000)
-	hot, err := ristretto.NewCache(&ristretto.Config[string, *Entry]{
+	hot, err := ristretto.NewCache(&ristretto.Config[uint64, *Entry]{
 		NumCounters:        counters,
 		MaxCost:            cfg.MaxCost,
 		BufferItems:        64,
@@ -111,7 +125,7 @@ func New(cfg Config) (*Cache, error) {
 // now. It is the hot path: no allocation, and no lock when the read-through
 // tier has the entry.
 func (c *Cache) Fresh(key string, ttl time.Duration, now time.Time) (*Entry, bool) {
-	if e, ok := c.hot.Get(key); ok && now.Sub(e.StoredAt) < ttl {
+	if e, ok := c.hot.Get(KeyHash(key)); ok && e.key == key && now.Sub(e.StoredAt) < ttl {
 		return e, true
 	}
 	// ristretto may have refused or evicted it; the last-known-good store
@@ -122,6 +136,11 @@ func (c *Cache) Fresh(key string, ttl time.Duration, now time.Time) (*Entry, boo
 	}
 	return nil, false
 }
+
+// Hot returns the read-through tier's entry filed under hash h, without
+// any lock. The caller must check that the entry's Key is the key it
+// hashed (a collision returns another key's entry) and its age.
+func (c *Cache) Hot(h uint64) (*Entry, bool) { return c.hot.Get(h) }
 
 // LastGood returns the last entry stored for key, at any age.
 func (c *Cache) LastGood(key string) (*Entry, bool) {
@@ -138,6 +157,7 @@ func (c *Cache) LastGood(key string) (*Entry, bool) {
 // keeps it until it is replaced, deleted, or pushed out by capacity.
 func (c *Cache) Put(key string, e Entry, ttl time.Duration) {
 	p := &e
+	p.key = key
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
@@ -148,7 +168,7 @@ func (c *Cache) Put(key string, e Entry, ttl time.Duration) {
 	if ttl > 0 {
 		// No ristretto TTL: Fresh checks the age itself, and an entry
 		// without expiry spares ristretto a clock read on every Get.
-		c.hot.Set(key, p, int64(len(key)+len(e.Source))+entryOverhead)
+		c.hot.Set(KeyHash(key), p, int64(len(key)+len(e.Source))+entryOverhead)
 		// Make the write visible to the next Fresh: a resolve that just
 		// paid for an answer must not pay again because ristretto's write
 		// buffer had not drained.
@@ -201,7 +221,7 @@ func (c *Cache) DeleteFunc(match func(key string, e *Entry) bool) int {
 	c.neg.DeleteFunc(func(k string, _ time.Time) bool { return match(k, nil) })
 	c.mu.Unlock()
 	for _, k := range keys {
-		c.hot.Del(k)
+		c.hot.Del(KeyHash(k))
 	}
 	return n
 }
@@ -209,7 +229,7 @@ func (c *Cache) DeleteFunc(match func(key string, e *Entry) bool) int {
 // Delete removes key from both stores and reports whether the
 // last-known-good store held it.
 func (c *Cache) Delete(key string) bool {
-	c.hot.Del(key)
+	c.hot.Del(KeyHash(key))
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.lkg.Delete(key)

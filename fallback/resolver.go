@@ -355,18 +355,18 @@ func (r *Resolver) Resolve(ctx context.Context, dataType string, params Params) 
 	if err := dt.schema.validateInto(params, vals); err != nil {
 		return Result{}, err
 	}
-	key := dt.schema.keyOf(vals)
 	now := r.now()
+	// The read-through tier is looked up by the key's hash, streamed from
+	// the values, and the entry's key compared in place: a hit builds no
+	// key. (Sensitive keys carry an HMAC: they take the string path.)
+	if !dt.schema.hasSensitive {
+		if e, ok := r.cache.Hot(dt.schema.hash(vals)); ok && dt.schema.matches(e.Key(), vals) && now.Sub(e.StoredAt) < dt.currentTTL() {
+			return r.hit(dt, e, params, now), nil
+		}
+	}
+	key := dt.schema.keyOf(vals)
 	if e, ok := r.cache.Fresh(key, dt.currentTTL(), now); ok {
-		if ra := dt.cfg.RefreshAhead; ra > 0 && now.Sub(e.StoredAt) >= ra {
-			r.refreshAhead(dt, key, params)
-		}
-		res := cachedResult(e, dt, now)
-		if r.count(dt, LayerCache, 0, false)%latencySample == 0 {
-			r.metrics.latency.observe(r.now().Sub(now))
-		}
-		r.finish(dt, params, &res, nil, now)
-		return res, nil
+		return r.hit(dt, e, params, now), nil
 	}
 	if err := ctx.Err(); err != nil {
 		return Result{}, fmt.Errorf("fallback: resolve %q: %w", dataType, err)
@@ -376,6 +376,19 @@ func (r *Resolver) Resolve(ctx context.Context, dataType string, params Params) 
 	r.count(dt, res.Layer, res.Cost, err != nil)
 	r.finish(dt, params, &res, err, now)
 	return res, err
+}
+
+// hit answers a resolve from a fresh cache entry.
+func (r *Resolver) hit(dt *dataType, e *cache.Entry, params Params, now time.Time) Result {
+	if ra := dt.cfg.RefreshAhead; ra > 0 && now.Sub(e.StoredAt) >= ra {
+		r.refreshAhead(dt, e.Key(), params)
+	}
+	res := cachedResult(e, dt, now)
+	if r.count(dt, LayerCache, 0, false)%latencySample == 0 {
+		r.metrics.latency.observe(r.now().Sub(now))
+	}
+	r.finish(dt, params, &res, nil, now)
+	return res
 }
 
 // now returns the current time from the monotonic clock: the start time
