@@ -1,8 +1,6 @@
 package fallback
 
 import (
-	"github.com/cespare/xxhash/v2"
-
 	"regexp"
 	"slices"
 	"strconv"
@@ -205,73 +203,33 @@ func (s *schema) keyOf(vals []string) string {
 	return b.String()
 }
 
-// hash returns cache.KeyHash of the key keyOf would build from vals,
-// hashing its bytes as they stream, without building it.
-func (s *schema) hash(vals []string) uint64 {
-	var d xxhash.Digest
-	d.Reset()
-	d.WriteString(s.dataType)
-	sep := "?"
-	for i, v := range vals {
-		if v == "" {
-			continue
-		}
-		d.WriteString(sep)
-		sep = "&"
-		d.WriteString(s.specs[i].name)
-		d.WriteString("=")
-		start := 0
-		for j := 0; j < len(v); j++ {
-			if c := v[j]; c == '%' || c == '&' || c == '=' || c == '?' {
-				d.WriteString(v[start:j])
-				d.WriteString(escapes[c])
-				start = j + 1
-			}
-		}
-		d.WriteString(v[start:])
-	}
-	return d.Sum64()
-}
-
-// escapes are the percent-escapes of the bytes a key escapes.
-var escapes = map[byte]string{'%': "%25", '&': "%26", '=': "%3D", '?': "%3F"}
-
-// matches reports whether key is the key keyOf would build from vals,
-// comparing in place.
-func (s *schema) matches(key string, vals []string) bool {
-	k, ok := strings.CutPrefix(key, s.dataType)
-	if !ok {
-		return false
-	}
+// appendKey appends the key keyOf would build from vals to dst, so the
+// hot path can build it in a stack buffer.
+func (s *schema) appendKey(dst []byte, vals []string) []byte {
+	dst = append(dst, s.dataType...)
 	sep := byte('?')
 	for i, v := range vals {
 		if v == "" {
 			continue
 		}
-		if len(k) == 0 || k[0] != sep {
-			return false
-		}
+		dst = append(dst, sep)
 		sep = '&'
-		if k, ok = strings.CutPrefix(k[1:], s.specs[i].name); !ok || len(k) == 0 || k[0] != '=' {
-			return false
-		}
-		k = k[1:]
+		dst = append(dst, s.specs[i].name...)
+		dst = append(dst, '=')
+		start := 0
 		for j := 0; j < len(v); j++ {
-			c := v[j]
-			if c == '%' || c == '&' || c == '=' || c == '?' {
-				if k, ok = strings.CutPrefix(k, escapes[c]); !ok {
-					return false
-				}
-				continue
+			if c := v[j]; c == '%' || c == '&' || c == '=' || c == '?' {
+				dst = append(dst, v[start:j]...)
+				dst = append(dst, '%', hexDigits[c>>4], hexDigits[c&15])
+				start = j + 1
 			}
-			if len(k) == 0 || k[0] != c {
-				return false
-			}
-			k = k[1:]
 		}
+		dst = append(dst, v[start:]...)
 	}
-	return len(k) == 0
+	return dst
 }
+
+const hexDigits = "0123456789ABCDEF"
 
 func writeEscaped(b *strings.Builder, v string) {
 	const hex = "0123456789ABCDEF"

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/cespare/xxhash/v2"
 	"golang.org/x/sync/singleflight"
 
 	"github.com/strata-go/strata/breaker"
@@ -356,11 +357,14 @@ func (r *Resolver) Resolve(ctx context.Context, dataType string, params Params) 
 		return Result{}, err
 	}
 	now := r.now()
-	// The read-through tier is looked up by the key's hash, streamed from
-	// the values, and the entry's key compared in place: a hit builds no
-	// key. (Sensitive keys carry an HMAC: they take the string path.)
+	// The read-through tier is looked up by the key's hash: the key is
+	// built in a stack buffer, hashed and compared with the entry's, so a
+	// hit allocates nothing. (Sensitive keys carry an HMAC: they take the
+	// string path.)
 	if !dt.schema.hasSensitive {
-		if e, ok := r.cache.Hot(dt.schema.hash(vals)); ok && dt.schema.matches(e.Key(), vals) && now.Sub(e.StoredAt) < dt.currentTTL() {
+		var kb [128]byte
+		b := dt.schema.appendKey(kb[:0], vals)
+		if e, ok := r.cache.Hot(xxhash.Sum64(b)); ok && string(b) == e.Key() && now.Sub(e.StoredAt) < dt.currentTTL() {
 			return r.hit(dt, e, params, now), nil
 		}
 	}
