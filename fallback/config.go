@@ -407,6 +407,11 @@ type ForecastConfig struct {
 	History stats.MemoryConfig `yaml:"history"`
 	// Disabled turns the statistical layer off.
 	Disabled bool `yaml:"disabled"`
+	// MemoCapacity bounds, in keys, the memo of each key's last forecast
+	// (reused while the key's history and period are unchanged) and the
+	// record of the period each key last added an observation in (at
+	// most one per period). Default 10000.
+	MemoCapacity int `yaml:"memo_capacity"`
 }
 
 // DefaultsConfig configures the default engine (layer 5).
@@ -458,6 +463,7 @@ const (
 	DefaultBudgetMinConc     = 3
 	DefaultMinForecastConf   = 0.5
 	DefaultForecastPoints    = 256
+	DefaultMemoCapacity      = 10000
 	DefaultBaseConfidence    = 0.3
 	DefaultSegmentConfidence = 0.4
 )

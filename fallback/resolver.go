@@ -50,6 +50,8 @@ type Resolver struct {
 	refreshSlots chan struct{} // bounds background refreshes
 	refreshing   sync.Map      // key → struct{}: refreshes in flight
 	hashKey      []byte        // keys sensitive values' hashes
+	memo         *forecastMemo // each key's last forecast
+	gate         *appendGate   // one history observation per key and period
 	stop         chan struct{} // closed by Close: stops the janitor
 }
 
@@ -235,6 +237,8 @@ func New(cfg Config, opts ...Option) (*Resolver, error) {
 		}
 	}
 	r.refreshSlots = make(chan struct{}, c.Cache.RefreshConcurrency)
+	r.memo = newForecastMemo(c.Forecast.MemoCapacity)
+	r.gate = newAppendGate(c.Forecast.MemoCapacity)
 	if c.Retention > 0 && r.tasks.add() {
 		go r.janitor(r.stop)
 	}
@@ -585,9 +589,16 @@ func (r *Resolver) localLayers(ctx context.Context, dt *dataType, key string, pa
 		series, last = stats.Regularize(obs, dt.cfg.Period, r.cfg.Forecast.MaxPoints)
 		lastAt = obs[len(obs)-1].At
 		if !r.cfg.Forecast.Disabled {
-			h := int(max(dt.cfg.Period.Index(now)-last, 1))
-			res, err := r.forecast(dt, series, h, lastAt, now)
+			period := dt.cfg.Period.Index(now)
+			h := int(max(period-last, 1))
+			res, err, ok := r.memo.get(key, len(obs), lastAt, period)
+			if !ok {
+				res, err = r.forecast(dt, series, h, lastAt, now)
+				r.memo.put(key, memoEntry{n: len(obs), lastAt: lastAt, period: period, res: res, err: err})
+			}
 			if err == nil {
+				res.ObservedAt = now
+				res.Freshness = cache.Freshness(now.Sub(lastAt), dt.cfg.HalfLife)
 				return res, nil
 			}
 			errs = append(errs, &LayerError{Layer: LayerStatistical, Err: err})

@@ -130,6 +130,7 @@ func (r *Resolver) Forget(ctx context.Context, param, value string) (ForgetRepor
 		return ok && want[params[param]]
 	}
 	rep.Cache = r.cache.DeleteFunc(func(k string, _ *cache.Entry) bool { return match(k) })
+	r.memo.forget(match)
 	var errs []error
 	if l, ok := r.history.(stats.Lister); ok {
 		if d, ok := r.history.(stats.Deleter); ok {

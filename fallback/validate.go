@@ -120,6 +120,12 @@ func (c Config) withDefaults() (Config, problems) {
 	if f.MaxPoints == 0 {
 		f.MaxPoints = DefaultForecastPoints
 	}
+	if f.MemoCapacity < 0 {
+		p.add("forecast.memo_capacity", "must not be negative, got %d", f.MemoCapacity)
+	}
+	if f.MemoCapacity == 0 {
+		f.MemoCapacity = DefaultMemoCapacity
+	}
 
 	d := &out.Defaults
 	unit(&p, "defaults.base_confidence", d.BaseConfidence)

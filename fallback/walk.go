@@ -276,8 +276,11 @@ func (w *walk) succeed(p *provider, layer Layer, resp providers.Response) {
 	}
 	w.r.cache.Put(w.key, e, w.dt.currentTTL())
 	w.r.storeSet(w.key, e, w.dt)
-	// A history the host owns may fail; the answer stands regardless.
-	_ = w.r.history.Append(context.Background(), w.key, stats.Observation{At: observed, Value: resp.Value})
+	// At most one observation per key and period; a history the host owns
+	// may fail, and the answer stands regardless.
+	if w.r.gate.admit(w.key, w.dt.cfg.Period.Index(observed)) {
+		_ = w.r.history.Append(context.Background(), w.key, stats.Observation{At: observed, Value: resp.Value})
+	}
 }
 
 // skip records a provider that was not called.

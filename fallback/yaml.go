@@ -122,8 +122,11 @@ var (
 // walkYAML checks n against the Go type t: every mapping key must be a
 // field of the struct (by its yaml tag). It records the line of every path.
 func walkYAML(n *yaml.Node, t reflect.Type, path string, p *problems, lines map[string]int) {
-	if n.Kind == yaml.AliasNode && n.Alias != nil {
-		n = n.Alias
+	if n.Kind == yaml.AliasNode {
+		// Not followed: the anchored node was walked where it is defined,
+		// and following aliases would let a cycle or an alias bomb hang
+		// the walk (the decoder limits aliasing on its own).
+		return
 	}
 	if path != "" {
 		lines[path] = n.Line
