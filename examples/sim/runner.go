@@ -1,0 +1,233 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/strata-go/strata/fallback"
+)
+
+// answer is what a system returned for one resolve.
+type answer struct {
+	value float64
+	layer string // primary, secondary, cache, statistical, default
+	err   error
+}
+
+// system is one of the two systems compared.
+type system interface {
+	resolve(ctx context.Context, k *simKey) answer
+	close() error
+}
+
+// record is one resolve's outcome.
+type record struct {
+	latency time.Duration // virtual
+	key     *simKey
+	answer  answer
+	late    bool
+}
+
+// workload returns each goroutine's sequence of keys: requests split as
+// evenly as they go, each goroutine drawing from its own generator seeded
+// by the scenario's seed and its number, so both systems get the same
+// sequences.
+func workload(sc *scenario, keys []*simKey) [][]*simKey {
+	c := min(sc.Concurrency, sc.Requests)
+	seqs := make([][]*simKey, c)
+	for g := range c {
+		n := sc.Requests / c
+		if g < sc.Requests%c {
+			n++
+		}
+		rng := rand.New(rand.NewPCG(sc.Seed, 0x3c6ef372fe94f82b+uint64(g)))
+		var zipf *rand.Zipf
+		if sc.Workload == "zipf" && len(keys) > 1 {
+			zipf = rand.NewZipf(rng, 1.1, 1, uint64(len(keys)-1))
+		}
+		seq := make([]*simKey, n)
+		for i := range seq {
+			switch {
+			case zipf != nil:
+				seq[i] = keys[zipf.Uint64()]
+			default:
+				seq[i] = keys[rng.IntN(len(keys))]
+			}
+		}
+		seqs[g] = seq
+	}
+	return seqs
+}
+
+// runResult is one system's raw outcome.
+type runResult struct {
+	records   []record
+	campaigns []*campaign
+	calls     int64
+	spent     int64 // nano-units
+	wall      time.Duration
+}
+
+// runSystem issues the workload through sys from sc.Concurrency
+// goroutines, each resolve under the scenario's deadline, and closes sys.
+// The request index of each resolve is taken from w's shared counter as it
+// starts, so both systems see the same faults at the same index.
+func runSystem(ctx context.Context, sc *scenario, w *world, sys system, seqs [][]*simKey) (runResult, error) {
+	deadline := sc.scale(sc.Deadline)
+	think := sc.scale(sc.ThinkTime)
+	recs := make([][]record, len(seqs))
+	camps := make([][]*campaign, len(seqs))
+	start := time.Now()
+	var wg sync.WaitGroup
+	for g, seq := range seqs {
+		recs[g] = make([]record, 0, len(seq))
+		wg.Go(func() {
+			var camp *campaign
+			for j, k := range seq {
+				if ctx.Err() != nil {
+					return
+				}
+				if c := sc.Campaign; c != nil && j%c.Size == 0 {
+					camp = &campaign{budget: fallback.NewBudget(c.Budget)}
+					camps[g] = append(camps[g], camp)
+				}
+				info := &reqInfo{index: w.issued.Add(1) - 1, key: k, campaign: camp}
+				rctx, cancel := context.WithTimeout(withRequest(ctx, info), deadline)
+				t0 := time.Now()
+				a := sys.resolve(rctx, k)
+				el := time.Since(t0)
+				cancel()
+				recs[g] = append(recs[g], record{latency: sc.virtual(el), key: k, answer: a, late: el > deadline})
+				if think > 0 && j < len(seq)-1 {
+					sleep(ctx, think)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	wall := time.Since(start)
+	cerr := sys.close()
+
+	out := runResult{calls: w.calls.Load(), spent: w.spent.Load(), wall: wall}
+	for g := range recs {
+		out.records = append(out.records, recs[g]...)
+		out.campaigns = append(out.campaigns, camps[g]...)
+	}
+	return out, errors.Join(cerr, ctx.Err())
+}
+
+// sleep waits d or until ctx is done.
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
+
+// simulate runs sc through strata, then through the baseline, each with
+// its own fresh world, and reports both.
+func simulate(ctx context.Context, sc *scenario) (*report, error) {
+	cfg, err := mergeResolver(deriveConfig(sc), &sc.Resolver)
+	if err != nil {
+		return nil, err
+	}
+	keys := compileKeys(sc)
+	seqs := workload(sc, keys)
+	start := time.Now()
+	lag := startLagProbe()
+	sres, err := runStrata(ctx, sc, cfg, keys, seqs)
+	if err != nil {
+		lag.stop()
+		return nil, err
+	}
+	bres, err := runBaseline(ctx, sc, keys, seqs)
+	lags := lag.stop()
+	if err != nil {
+		return nil, err
+	}
+	return &report{
+		Scenario:    sc.Name,
+		WallSeconds: time.Since(start).Seconds(),
+		Systems: systemsReport{
+			Strata:   summarize(sc, sres),
+			Baseline: summarize(sc, bres),
+		},
+		Host: lags,
+	}, nil
+}
+
+// runStrata runs the workload through a fresh strata Resolver configured
+// with cfg, over a fresh world.
+func runStrata(ctx context.Context, sc *scenario, cfg fallback.Config, keys []*simKey, seqs [][]*simKey) (runResult, error) {
+	w, err := newWorld(sc, keys)
+	if err != nil {
+		return runResult{}, err
+	}
+	st, err := newStrata(ctx, sc, w, cfg)
+	if err != nil {
+		return runResult{}, err
+	}
+	return runSystem(ctx, sc, w, st, seqs)
+}
+
+// runBaseline runs the workload through a fresh baseline over a fresh
+// world.
+func runBaseline(ctx context.Context, sc *scenario, keys []*simKey, seqs [][]*simKey) (runResult, error) {
+	w, err := newWorld(sc, keys)
+	if err != nil {
+		return runResult{}, err
+	}
+	return runSystem(ctx, sc, w, newBaseline(sc, w), seqs)
+}
+
+// lagProbe measures how late a 1.5 ms timer fires while a simulation
+// runs: the host's timer granularity and scheduling noise, which the time
+// scale magnifies into virtual latency (a 0.7 ms lag is 70 ms virtual at
+// time scale 0.01, 7 ms at 0.1).
+type lagProbe struct {
+	done chan struct{}
+	out  chan hostReport
+}
+
+// hostReport describes the host's timer lag during the run, in real
+// milliseconds.
+type hostReport struct {
+	TimerLagP50MS float64 `json:"timer_lag_p50_ms"`
+	TimerLagP99MS float64 `json:"timer_lag_p99_ms"`
+	TimerLagMaxMS float64 `json:"timer_lag_max_ms"`
+}
+
+func startLagProbe() *lagProbe {
+	p := &lagProbe{done: make(chan struct{}), out: make(chan hostReport, 1)}
+	go func() {
+		var lags []float64
+		const d = 1500 * time.Microsecond
+		t := time.NewTimer(d)
+		defer t.Stop()
+		for {
+			start := time.Now()
+			t.Reset(d)
+			select {
+			case <-p.done:
+				slices.Sort(lags)
+				p.out <- hostReport{TimerLagP50MS: percentile(lags, 0.5), TimerLagP99MS: percentile(lags, 0.99), TimerLagMaxMS: percentile(lags, 1)}
+				return
+			case <-t.C:
+				lags = append(lags, float64(time.Since(start)-d)/float64(time.Millisecond))
+			}
+		}
+	}()
+	return p
+}
+
+// stop ends the probe and returns what it measured.
+func (p *lagProbe) stop() hostReport {
+	close(p.done)
+	return <-p.out
+}
