@@ -2,225 +2,184 @@ package main
 
 import (
 	"context"
-	_ "embed"
+	"errors"
 	"flag"
 	"fmt"
-	"hash/fnv"
 	"io"
-	"math"
-	"sort"
-	"strings"
-	"text/tabwriter"
+	"os"
 	"time"
 
-	"github.com/strata-go/strata/fallback"
 	"github.com/strata-go/strata/providers"
-	"github.com/strata-go/strata/providers/fake"
 )
 
-//go:embed config.yaml
-var configYAML []byte
+// getenv reads the host's environment; tests replace it so that a key in
+// the environment never sends a test to the network.
+var getenv = os.Getenv
 
-// brief is what the campaign is for.
-type brief struct {
-	Industry string
-	Market   string
-	Month    string
-	Channels []string
-	Keywords []string
-}
-
-// figure is one resolved fact of the plan.
-type figure struct {
-	DataType string
-	Params   fallback.Params
-	Result   fallback.Result
-	Err      error
-}
-
+// run is the whole program: main only wires it to the process.
 func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("campaign", flag.ContinueOnError)
 	fs.SetOutput(stdout)
-	b := brief{}
-	fs.StringVar(&b.Industry, "industry", "retail", "industry of the advertiser")
-	fs.StringVar(&b.Market, "market", "us", "two-letter market code")
-	fs.StringVar(&b.Month, "month", "11", "campaign month, 01-12")
-	channels := fs.String("channels", "search,social", "comma-separated channels (search, social, display)")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: campaign [flags]\n\nPlans an advertising campaign from market and advertising figures resolved through strata.\nOffline on seeded fake providers unless API keys are given.\n\nflags:")
+		fs.PrintDefaults()
+	}
+	def := defaultBrief()
+	briefFile := fs.String("brief", "", "read the brief from a YAML or JSON `file` (flags given too override it)")
+	industry := fs.String("industry", def.Industry, "industry of the advertiser")
+	market := fs.String("market", def.Market, "two-letter market code")
+	month := fs.String("month", def.Month, "campaign month, 01-12")
+	budget := fs.Float64("budget", def.Budget, "monthly advertising budget")
+	channels := fs.String("channels", "search,social", "comma-separated channels: search, social, display")
 	keywords := fs.String("keywords", "running shoes,trail shoes,hiking boots,walking shoes", "comma-separated keywords")
-	seed := fs.Uint64("seed", 7, "seed of the fake providers")
+	goal := fs.String("goal", def.Goal, "what the plan maximises: conversions, clicks or impressions")
+
+	dataBudget := fs.Float64("data-budget", 1.00, "money the whole generation may spend on data")
+	deadline := fs.Duration("deadline", 5*time.Second, "deadline of the whole generation")
+	parallel := fs.Int("parallel", 0, "figures resolved at once; 0 means all (each then has the whole deadline)")
+	seed := fs.Uint64("seed", 7, "seed of the fake providers and the synthetic history")
+	outage := fs.String("outage", "", "take fake providers down: comma-separated names, or all (ads_api, analytics, market_data, benchmarks)")
+	slow := fs.String("slow", "", "slow fake providers down: comma-separated names, or all")
+	slowFactor := fs.Float64("slow-factor", 20, "latency multiplier of -slow")
+	history := fs.Int("history", 0, "preload `N` periods of synthetic history per figure, so forecasts can answer")
+
+	asJSON := fs.Bool("json", false, "print one JSON object instead of the text report")
+	htmlFile := fs.String("html", "", "also write a self-contained HTML report to `file`")
+	serveAddr := fs.String("serve", "", "serve a live dashboard on `addr` (e.g. 127.0.0.1:8080) and generate campaigns in a loop")
+	servePublic := fs.Bool("serve-public", false, "allow -serve on a non-loopback address")
+	chaos := fs.Bool("chaos", false, "with -serve, cycle through outages, slowness and a budget squeeze every 20s")
+
+	fredKey := fs.String("fred-key", "", "FRED API key: real market growth for US markets (or STRATA_FRED_KEY)")
+	avKey := fs.String("alphavantage-key", "", "Alpha Vantage API key: the sector ETF's price as context (or STRATA_ALPHAVANTAGE_KEY)")
+	worldBank := fs.Bool("worldbank", false, "use the World Bank (no key) as a secondary source of market growth")
+	fredURL := fs.String("fred-url", "", "FRED base URL (tests, proxies)")
+	wbURL := fs.String("worldbank-url", "", "World Bank base URL (tests, proxies)")
+	avURL := fs.String("alphavantage-url", "", "Alpha Vantage base URL (tests, proxies)")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
 		return err
 	}
-	b.Channels = splitList(*channels)
-	b.Keywords = splitList(*keywords)
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q (flags only)", fs.Arg(0))
+	}
 
-	cfg, err := fallback.ParseConfig(configYAML)
-	if err != nil {
-		return fmt.Errorf("embedded config: %w", err)
-	}
-	provs, err := fakeProviders(*seed, b)
-	if err != nil {
-		return err
-	}
-	opts := []fallback.Option{fallback.WithSeed(*seed)}
-	for name, p := range provs {
-		opts = append(opts, fallback.WithProvider(name, p))
-	}
-	r, err := fallback.New(cfg, opts...)
-	if err != nil {
-		return err
-	}
-	defer r.Close()
-
-	figs := resolveBrief(ctx, r, b)
-	return printTable(stdout, figs)
-}
-
-// resolveBrief resolves every figure the brief needs, one after another so
-// the provider that goes down halfway does so mid-run.
-func resolveBrief(ctx context.Context, r *fallback.Resolver, b brief) []figure {
-	var figs []figure
-	add := func(dataType string, p fallback.Params) {
-		res, err := r.Resolve(ctx, dataType, p)
-		figs = append(figs, figure{DataType: dataType, Params: p, Result: res, Err: err})
-	}
-	add("market_growth", fallback.Params{"industry": b.Industry, "market": b.Market})
-	add("competitor_spend", fallback.Params{"industry": b.Industry, "market": b.Market})
-	add("seasonality_index", fallback.Params{"industry": b.Industry, "month": b.Month})
-	for _, ch := range b.Channels {
-		add("conversion_rate", fallback.Params{"industry": b.Industry, "channel": ch})
-		for _, kw := range b.Keywords {
-			add("cpc", fallback.Params{"keyword": kw, "channel": ch, "market": b.Market})
-			add("ctr", fallback.Params{"keyword": kw, "channel": ch, "market": b.Market})
+	// The brief: defaults, then the file, then the flags given.
+	b := def
+	if *briefFile != "" {
+		var err error
+		if b, err = loadBrief(*briefFile, b); err != nil {
+			return err
 		}
 	}
-	return figs
-}
-
-func printTable(w io.Writer, figs []figure) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "DATA TYPE\tPARAMS\tVALUE\tLAYER\tSOURCE\tCONFIDENCE\tCOST")
-	var total float64
-	layers := map[fallback.Layer]int{}
-	failed := 0
-	for _, f := range figs {
-		if f.Err != nil {
-			failed++
-			fmt.Fprintf(tw, "%s\t%s\t-\t-\t-\t-\t-\t(%v)\n", f.DataType, formatParams(f.Params), f.Err)
-			continue
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "industry":
+			b.Industry = *industry
+		case "market":
+			b.Market = *market
+		case "month":
+			b.Month = *month
+		case "budget":
+			b.Budget = *budget
+		case "channels":
+			b.Channels = splitList(*channels)
+		case "keywords":
+			b.Keywords = splitList(*keywords)
+		case "goal":
+			b.Goal = *goal
 		}
-		res := f.Result
-		total += res.Cost
-		layers[res.Layer]++
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%.2f\t$%.3f\n", f.DataType, formatParams(f.Params), formatValue(res.Value), res.Layer, res.Source, res.Confidence, res.Cost)
-	}
-	if err := tw.Flush(); err != nil {
+	})
+	if err := b.check(); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "\n%d figures, %d unanswered, data cost $%.3f\n", len(figs), failed, total)
-	var parts []string
-	for _, l := range fallback.Layers {
-		if layers[l] > 0 {
-			parts = append(parts, fmt.Sprintf("%s %d", l, layers[l]))
+	if *dataBudget < 0 || *deadline <= 0 || *parallel < 0 || *history < 0 || *history > 1000 {
+		return errors.New("-data-budget and -parallel must not be negative, -deadline must be positive, -history must be in [0, 1000]")
+	}
+	f, err := parseFaults(*outage, *slow, *slowFactor)
+	if err != nil {
+		return err
+	}
+
+	ro := realOptions{
+		FREDKey:         providers.NewSecret(firstOf(*fredKey, getenv("STRATA_FRED_KEY"))),
+		AlphaVantageKey: providers.NewSecret(firstOf(*avKey, getenv("STRATA_ALPHAVANTAGE_KEY"))),
+		WorldBank:       *worldBank,
+		FREDURL:         *fredURL, WorldBankURL: *wbURL, AlphaVantageURL: *avURL,
+	}
+	so := stackOptions{Seed: *seed, Real: ro}
+	if *serveAddr != "" {
+		if err := checkLoopback(*serveAddr, *servePublic); err != nil {
+			return err
+		}
+		so.TTL = serveTTL
+	}
+	st, err := newStack(so)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	gen := genOptions{
+		DataBudget: *dataBudget, Deadline: *deadline, Parallel: *parallel,
+		PerFigure: st.cfg.Resolve.Deadline, Sector: !ro.AlphaVantageKey.IsZero(),
+	}
+	if gen.PerFigure <= 0 {
+		gen.PerFigure = 2 * time.Second
+	}
+	if *history > 0 {
+		if err := st.preloadHistory(ctx, need(b, gen.Sector), *history, *seed, time.Now()); err != nil {
+			return err
 		}
 	}
-	fmt.Fprintf(w, "answered by layer: %s\n", strings.Join(parts, ", "))
+
+	if *serveAddr != "" {
+		return serve(ctx, stdout, st, serveOptions{
+			Addr: *serveAddr, Public: *servePublic, Chaos: *chaos, Brief: b, Gen: gen, Faults: f,
+		})
+	}
+
+	f.apply(st.fakes)
+	g, err := generate(ctx, st.r, b, gen)
+	if err != nil {
+		return err
+	}
+	g.Faults = f.String()
+	if *htmlFile != "" {
+		if err := writeFile(*htmlFile, func(w io.Writer) error { return writeHTML(w, g) }); err != nil {
+			return err
+		}
+	}
+	if *asJSON {
+		return writeJSON(stdout, g)
+	}
+	if err := writeText(stdout, g); err != nil {
+		return err
+	}
+	if *htmlFile != "" {
+		fmt.Fprintf(stdout, "\nHTML report written to %s\n", *htmlFile)
+	}
 	return nil
 }
 
-func formatParams(p fallback.Params) string {
-	keys := make([]string, 0, len(p))
-	for k := range p {
-		keys = append(keys, k)
+func firstOf(a, b string) string {
+	if a != "" {
+		return a
 	}
-	sort.Strings(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = k + "=" + p[k]
-	}
-	return strings.Join(parts, " ")
+	return b
 }
 
-func formatValue(v float64) string {
-	switch a := math.Abs(v); {
-	case a >= 1000:
-		return fmt.Sprintf("%.0f", v)
-	case a >= 1:
-		return fmt.Sprintf("%.2f", v)
-	default:
-		return fmt.Sprintf("%.4f", v)
+// writeFile writes a file through write, reporting the first error of
+// writing or closing.
+func writeFile(path string, write func(io.Writer) error) error {
+	out, err := os.Create(path)
+	if err != nil {
+		return err
 	}
-}
-
-func splitList(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
+	if err := write(out); err != nil {
+		out.Close()
+		return err
 	}
-	return out
-}
-
-// fakeProviders builds the offline providers. Values are deterministic
-// functions of the request, so runs are reproducible; ads_api goes down
-// (Unavailable) for every call past the first half of the brief's figures.
-func fakeProviders(seed uint64, b brief) (map[string]providers.Provider, error) {
-	adsCalls := int64(len(b.Channels) * len(b.Keywords))
-	specs := map[string]fake.Config{
-		"ads_api": {
-			Latency:   fake.Latency{Median: 40 * time.Millisecond, P99: 150 * time.Millisecond},
-			ValueFunc: truth(0),
-			Outages:   []fake.Outage{{FromCall: adsCalls, Do: fake.Fail(providers.Unavailable)}},
-		},
-		"analytics": {
-			Latency:   fake.Latency{Median: 20 * time.Millisecond, P99: 60 * time.Millisecond},
-			ValueFunc: truth(0),
-		},
-		"market_data": {
-			Latency:   fake.Latency{Median: 60 * time.Millisecond, P99: 200 * time.Millisecond},
-			ValueFunc: truth(0),
-			Errors:    map[providers.Class]float64{providers.Transient: 0.1},
-		},
-		"benchmarks": {
-			Latency:   fake.Latency{Median: 15 * time.Millisecond, P99: 40 * time.Millisecond},
-			ValueFunc: truth(0.08), // coarser: off by up to 8%
-		},
-	}
-	out := make(map[string]providers.Provider, len(specs))
-	i := uint64(0)
-	for name, c := range specs {
-		c.Name = name
-		c.Seed = seed + i
-		i++
-		p, err := fake.New(c)
-		if err != nil {
-			return nil, fmt.Errorf("fake %s: %w", name, err)
-		}
-		out[name] = p
-	}
-	return out, nil
-}
-
-// truth returns a deterministic value for a request: a plausible level for
-// the data type, varied by a hash of the params, off by up to bias.
-func truth(bias float64) func(providers.Request) float64 {
-	return func(req providers.Request) float64 {
-		h := fnv.New64a()
-		keys := make([]string, 0, len(req.Params))
-		for k := range req.Params {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			h.Write([]byte(k + "=" + req.Params[k] + ";"))
-		}
-		u := float64(h.Sum64()%10000) / 10000 // in [0, 1)
-		base := map[string]float64{
-			"cpc": 1.2, "ctr": 0.03, "conversion_rate": 0.025,
-			"market_growth": 0.05, "competitor_spend": 300000, "seasonality_index": 1.1,
-		}[req.DataType]
-		v := base * (0.6 + 0.8*u)
-		return v * (1 + bias*(2*u-1))
-	}
+	return out.Close()
 }

@@ -3,36 +3,351 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"testing/synctest"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-func TestRunPrintsTableWithFallbacks(t *testing.T) {
-	var out bytes.Buffer
-	require.NoError(t, run(context.Background(), nil, &out))
-	text := out.String()
-	assert.Contains(t, text, "DATA TYPE")
-	assert.Contains(t, text, "21 figures, 0 unanswered")
-	// ads_api goes down halfway: its later figures come from the secondary.
-	assert.Contains(t, text, "ads_api")
-	assert.Contains(t, text, "benchmarks")
-	assert.Regexp(t, `answered by layer: primary \d+, secondary \d+`, text)
-	lines := strings.Split(strings.TrimSpace(text), "\n")
-	assert.Len(t, lines, 1+21+3)
+func TestMain(m *testing.M) {
+	// A key in the developer's environment must never send a test to
+	// the network.
+	getenv = func(string) string { return "" }
+	os.Exit(m.Run())
 }
 
-func TestRunRejectsBadFlags(t *testing.T) {
+// runText runs the program in a synctest bubble — the fakes' latencies,
+// the timeouts and the breakers on virtual time — and returns its output.
+func runText(t *testing.T, args ...string) string {
+	t.Helper()
 	var out bytes.Buffer
-	err := run(context.Background(), []string{"-nope"}, &out)
-	assert.Error(t, err)
+	synctest.Test(t, func(t *testing.T) {
+		require.NoError(t, run(t.Context(), args, &out))
+	})
+	return out.String()
 }
 
-func TestRunRefusesBadBrief(t *testing.T) {
+// report is the part of the -json output the tests read.
+type report struct {
+	Budget     float64 `json:"budget"`
+	DataCost   float64 `json:"data_cost"`
+	DataBudget float64 `json:"data_budget"`
+	Plan       []struct {
+		Channel             string     `json:"channel"`
+		Keyword             string     `json:"keyword"`
+		Amount              float64    `json:"amount"`
+		CPC                 float64    `json:"cpc"`
+		ConversionRate      float64    `json:"conversion_rate"`
+		ExpectedClicks      float64    `json:"expected_clicks"`
+		ClicksRange         [2]float64 `json:"expected_clicks_range"`
+		ExpectedConversions float64    `json:"expected_conversions"`
+		ConversionsRange    [2]float64 `json:"expected_conversions_range"`
+	} `json:"plan"`
+	Figures []struct {
+		DataType   string            `json:"data_type"`
+		Params     map[string]string `json:"params"`
+		Value      float64           `json:"value"`
+		Range      [2]float64        `json:"range"`
+		RangeFrom  string            `json:"range_from"`
+		Layer      string            `json:"layer"`
+		Source     string            `json:"source"`
+		Confidence float64           `json:"confidence"`
+		Cost       float64           `json:"cost"`
+	} `json:"figures"`
+	Layers map[string]int `json:"layers"`
+}
+
+func runJSON(t *testing.T, args ...string) report {
+	t.Helper()
+	out := runText(t, append([]string{"-json"}, args...)...)
+	var r report
+	require.NoError(t, json.Unmarshal([]byte(out), &r), out)
+	return r
+}
+
+// checkPlan asserts what every plan promises: one line per (channel,
+// keyword), amounts in whole cents adding up to the budget exactly, and
+// expectations inside their ranges.
+func checkPlan(t *testing.T, r report, lines int) {
+	t.Helper()
+	require.Len(t, r.Plan, lines)
+	var cents int64
+	for _, l := range r.Plan {
+		c := math.Round(l.Amount * 100)
+		assert.InDelta(t, c, l.Amount*100, 1e-6, "whole cents: %v", l.Amount)
+		cents += int64(c)
+		assert.Positive(t, l.Amount)
+		assert.InDelta(t, l.Amount/l.CPC, l.ExpectedClicks, 0.01)
+		assert.LessOrEqual(t, l.ClicksRange[0], l.ExpectedClicks+1e-9)
+		assert.GreaterOrEqual(t, l.ClicksRange[1], l.ExpectedClicks-1e-9)
+		assert.LessOrEqual(t, l.ConversionsRange[0], l.ExpectedConversions+1e-9)
+		assert.GreaterOrEqual(t, l.ConversionsRange[1], l.ExpectedConversions-1e-9)
+	}
+	assert.Equal(t, int64(math.Round(r.Budget*100)), cents, "the plan adds up to the budget")
+	assert.LessOrEqual(t, r.DataCost, r.DataBudget+1e-9, "the data budget is never overspent")
+}
+
+func layersOf(r report) map[string]int {
+	m := map[string]int{}
+	for _, f := range r.Figures {
+		m[f.Layer]++
+	}
+	return m
+}
+
+func TestRunDefaultReport(t *testing.T) {
+	text := runText(t)
+	for _, want := range []string{
+		"Campaign plan: retail in US, month 11, goal: conversions",
+		"Budget $10,000.00 a month over 2 channels × 4 keywords.",
+		"CHANNEL  KEYWORD",
+		"total                   $10,000.00  100.0%",
+		"Data: 21 figures for $0.314 of a $1.00 data budget; answered by primary 19, secondary 2.",
+		"FIGURE             FOR",
+		"cpc (social, trail shoes, us): ads_api failed (permanent) → benchmarks (secondary)",
+	} {
+		assert.Contains(t, text, want)
+	}
+	// 4 head lines, 1 + 8 + 1 plan rows, a blank, the data line, a blank,
+	// 1 + 21 figure rows, a blank, 3 fallback lines.
+	assert.Len(t, strings.Split(strings.TrimSpace(text), "\n"), 4+10+2+1+22+1+3)
+	// Seeded fakes and request-decided faults: the same report every run,
+	// whatever order the parallel resolves take.
+	assert.Equal(t, text, runText(t), "the default report is deterministic")
+}
+
+func TestRunDefaultJSON(t *testing.T) {
+	r := runJSON(t)
+	assert.Equal(t, 10000.0, r.Budget)
+	assert.Equal(t, 1.0, r.DataBudget)
+	assert.Less(t, r.DataCost, 1.00, "the default brief costs under $1.00 of data")
+	assert.InDelta(t, 0.314, r.DataCost, 1e-9)
+	checkPlan(t, r, 8)
+	require.Len(t, r.Figures, 21)
+	assert.Equal(t, map[string]int{"primary": 19, "secondary": 2}, layersOf(r))
+	assert.Equal(t, map[string]int{"primary": 19, "secondary": 2, "cache": 0, "statistical": 0, "default": 0}, r.Layers)
+	var sum float64
+	for _, f := range r.Figures {
+		assert.NotEmpty(t, f.DataType)
+		assert.NotEmpty(t, f.Params)
+		assert.NotEmpty(t, f.Source)
+		assert.Positive(t, f.Confidence)
+		assert.LessOrEqual(t, f.Range[0], f.Value)
+		assert.GreaterOrEqual(t, f.Range[1], f.Value)
+		sum += f.Cost
+	}
+	assert.InDelta(t, r.DataCost, sum, 1e-9, "the figures' costs add up to the data cost")
+
+	// The efficient lines get more: social running shoes has the lowest
+	// CPA and the largest amount.
+	best := r.Plan[0]
+	for _, l := range r.Plan {
+		if l.Amount > best.Amount {
+			best = l
+		}
+	}
+	assert.Equal(t, "social/running shoes", best.Channel+"/"+best.Keyword)
+}
+
+func TestRunOutage(t *testing.T) {
+	r := runJSON(t, "-outage", "ads_api")
+	checkPlan(t, r, 8)
+	for _, f := range r.Figures {
+		switch f.DataType {
+		case "cpc", "ctr":
+			assert.Equal(t, "secondary", f.Layer, "%s %v", f.DataType, f.Params)
+			assert.Equal(t, "benchmarks", f.Source)
+		default:
+			assert.Equal(t, "primary", f.Layer, "%s %v", f.DataType, f.Params)
+		}
+	}
+	assert.Less(t, r.DataCost, 1.00)
+}
+
+func TestRunSlowProvider(t *testing.T) {
+	// market_data 20× slower: its 60ms median becomes 1.2s, past its
+	// 800ms timeout. The market figures time out and fall back within
+	// each resolve's 2s deadline; the ad figures are untouched.
+	r := runJSON(t, "-slow", "market_data")
+	checkPlan(t, r, 8)
+	for _, f := range r.Figures {
+		switch f.DataType {
+		case "market_growth", "competitor_spend", "seasonality_index":
+			assert.Contains(t, []string{"primary", "secondary", "default"}, f.Layer)
+		case "conversion_rate":
+			assert.Equal(t, "primary", f.Layer)
+		}
+	}
+	text := runText(t, "-slow", "market_data")
+	assert.Contains(t, text, "Injected faults: market_data slow ×20.")
+}
+
+func TestRunBudgetSqueeze(t *testing.T) {
+	r := runJSON(t, "-data-budget", "0.05")
+	checkPlan(t, r, 8)
+	assert.Equal(t, 0.05, r.DataBudget)
+	assert.LessOrEqual(t, r.DataCost, 0.05+1e-9)
+	l := layersOf(r)
+	assert.Positive(t, l["default"], "figures the budget could not pay for come from the defaults")
+	// The free provider (analytics) still answers.
+	for _, f := range r.Figures {
+		if f.DataType == "conversion_rate" {
+			assert.Equal(t, "analytics", f.Source)
+		}
+	}
+
+	r = runJSON(t, "-data-budget", "0")
+	checkPlan(t, r, 8)
+	assert.Zero(t, r.DataCost)
+}
+
+func TestRunAllFromDegradedLayers(t *testing.T) {
+	t.Run("defaults", func(t *testing.T) {
+		r := runJSON(t, "-outage", "all")
+		checkPlan(t, r, 8)
+		assert.Equal(t, map[string]int{"default": 21}, layersOf(r))
+		for _, f := range r.Figures {
+			assert.True(t, strings.HasPrefix(f.Source, "default:"), f.Source)
+			assert.Contains(t, f.RangeFrom, "from confidence")
+		}
+	})
+	t.Run("forecasts from history", func(t *testing.T) {
+		r := runJSON(t, "-outage", "all", "-history", "60")
+		checkPlan(t, r, 8)
+		assert.Equal(t, map[string]int{"statistical": 21}, layersOf(r))
+		for _, f := range r.Figures {
+			assert.True(t, strings.HasPrefix(f.Source, "stats:"), f.Source)
+			assert.Equal(t, "80% prediction interval", f.RangeFrom)
+			assert.Less(t, f.Range[0], f.Range[1])
+		}
+	})
+	t.Run("text", func(t *testing.T) {
+		text := runText(t, "-outage", "all")
+		assert.Contains(t, text, "Injected faults: ads_api, analytics, market_data, benchmarks down.")
+		assert.Contains(t, text, "answered by default 21.")
+		assert.Contains(t, text, "→ default:base (default)")
+	})
+}
+
+func TestRunBriefFile(t *testing.T) {
+	dir := t.TempDir()
+	yamlBrief := filepath.Join(dir, "brief.yaml")
+	require.NoError(t, os.WriteFile(yamlBrief, []byte(`
+industry: travel
+market: uk
+month: "07"
+budget: 2500
+channels: [search, display]
+keywords: [city breaks, beach holidays, ski trips]
+goal: clicks
+`), 0o600))
+	r := runJSON(t, "-brief", yamlBrief)
+	assert.Equal(t, 2500.0, r.Budget)
+	checkPlan(t, r, 6)
+	assert.Equal(t, "display", r.Plan[3].Channel)
+	assert.Equal(t, "city breaks", r.Plan[3].Keyword)
+	assert.Len(t, r.Figures, 3+2*(1+2*3))
+
+	// Flags given override the file; JSON is YAML.
+	jsonBrief := filepath.Join(dir, "brief.json")
+	require.NoError(t, os.WriteFile(jsonBrief, []byte(`{"industry": "travel", "budget": 900, "keywords": ["a", "b"]}`), 0o600))
+	r = runJSON(t, "-brief", jsonBrief, "-budget", "1234.56", "-channels", "social")
+	assert.Equal(t, 1234.56, r.Budget)
+	checkPlan(t, r, 2)
+
+	// A goal of clicks puts the money where clicks are cheapest.
+	r = runJSON(t, "-goal", "clicks", "-channels", "search,social")
+	checkPlan(t, r, 8)
+	var cheapest, largest int
+	for i, l := range r.Plan {
+		if l.CPC < r.Plan[cheapest].CPC {
+			cheapest = i
+		}
+		if l.Amount > r.Plan[largest].Amount {
+			largest = i
+		}
+	}
+	assert.Equal(t, cheapest, largest)
+}
+
+func TestRunRejectsBadInput(t *testing.T) {
+	dir := t.TempDir()
+	unknownField := filepath.Join(dir, "bad.yaml")
+	require.NoError(t, os.WriteFile(unknownField, []byte("industry: retail\nbudgett: 5\n"), 0o600))
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-nope"}, "flag provided but not defined"},
+		{[]string{"extra"}, `unexpected argument "extra"`},
+		// The resolver's schema refuses a bad market before any provider.
+		{[]string{"-market", "USA"}, `param "market"`},
+		{[]string{"-month", "13"}, `param "month"`},
+		{[]string{"-channels", "radio"}, `param "channel"`},
+		{[]string{"-keywords", strings.Repeat("k", 81)}, `param "keyword"`},
+		{[]string{"-budget", "0"}, "brief: budget"},
+		{[]string{"-channels", ""}, "brief: channels: none given"},
+		{[]string{"-keywords", "a,a"}, `brief: keywords: "a" given twice`},
+		{[]string{"-goal", "fame"}, "brief: goal"},
+		{[]string{"-brief", filepath.Join(dir, "missing.yaml")}, "no such file"},
+		{[]string{"-brief", unknownField}, "budgett"},
+		{[]string{"-outage", "ads"}, `-outage: unknown provider "ads"`},
+		{[]string{"-slow", "all", "-slow-factor", "0.5"}, "-slow-factor"},
+		{[]string{"-history", "-1"}, "-history"},
+		{[]string{"-serve", "0.0.0.0:8080"}, "not a loopback address"},
+		{[]string{"-serve", "nope"}, "-serve"},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				var out bytes.Buffer
+				err := run(t.Context(), tc.args, &out)
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tc.want)
+			})
+		})
+	}
+}
+
+func TestRunHelp(t *testing.T) {
 	var out bytes.Buffer
-	require.NoError(t, run(context.Background(), []string{"-channels", "search", "-keywords", "a", "-market", "USA"}, &out))
-	// A market that breaks the schema is refused before any provider.
-	assert.Contains(t, out.String(), `param "market": not allowed`)
+	require.NoError(t, run(t.Context(), []string{"-h"}, &out))
+	assert.Contains(t, out.String(), "usage: campaign")
+	assert.Contains(t, out.String(), "-data-budget")
+}
+
+func TestRunShippedBrief(t *testing.T) {
+	r := runJSON(t, "-brief", "brief.yaml")
+	assert.Equal(t, 25000.0, r.Budget)
+	checkPlan(t, r, 3*5)
+	require.Len(t, r.Figures, 3+3*(1+2*5))
+	assert.Less(t, r.DataCost, 1.00, "a 3 × 5 brief still costs under $1.00 of data")
+}
+
+func TestRunOverallDeadline(t *testing.T) {
+	// Every provider 20× slower and 300ms for the whole generation: the
+	// resolves answer from the layers that need no provider before the
+	// deadline, and the plan is still made.
+	r := runJSON(t, "-slow", "all", "-deadline", "300ms")
+	checkPlan(t, r, 8)
+	l := layersOf(r)
+	assert.Equal(t, 21, l["default"]+l["primary"]+l["secondary"])
+	assert.Positive(t, l["default"])
+}
+
+func TestRunCancelled(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(t.Context())
+		cancel()
+		var out bytes.Buffer
+		err := run(ctx, nil, &out)
+		require.Error(t, err)
+		assert.ErrorIs(t, err, context.Canceled)
+		assert.Empty(t, out.String())
+	})
 }
