@@ -92,9 +92,7 @@ func BenchmarkRouterPick(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			for b.Loop() {
-				for i := range cands {
-					cands[i].View = tr.View(cands[i].Name, "cpc", now)
-				}
+				tr.FillViews(cands, "cpc", now)
 				dst = rt.Rank(cands, router.Unlimited, now, dst[:0])
 			}
 		})

@@ -103,13 +103,13 @@ func (w *walk) rank(tier []*provider) []*provider {
 		cands[i] = router.Candidate{
 			Name:        p.name,
 			Order:       i,
-			View:        r.tracker.View(p.name, w.dt.cfg.Name, now),
 			Cost:        p.price,
 			BreakerOpen: p.breaker.State() == breaker.Open,
 			Capacity:    p.capacity(now),
 			Serves:      true,
 		}
 	}
+	r.tracker.FillViews(cands, w.dt.cfg.Name, now)
 	budget := router.Unlimited
 	if w.budget != nil {
 		budget = w.budget.Remaining()

@@ -57,6 +57,108 @@ func BenchmarkRouterPick(b *testing.B) {
 	}
 }
 
+// BenchmarkResolverPick mirrors what package fallback's walk does per tier
+// (walk.rank): with now read from the clock on every pick, it fills one
+// Candidate per provider from Tracker.View, then ranks them with a finite
+// remaining budget. The tracker's windows are full and nothing is recorded
+// between picks, as between two resolves of a quiet key. It must not
+// allocate.
+func BenchmarkResolverPick(b *testing.B) {
+	for _, n := range []int{2, 8, 32} {
+		b.Run(fmt.Sprintf("candidates=%d", n), func(b *testing.B) {
+			tr, r, proto, _ := benchSetup(b, n)
+			cands := make([]Candidate, n)
+			ranked := make([]Ranked, 0, n)
+			b.ReportAllocs()
+			for b.Loop() {
+				now := time.Now()
+				for i := range proto {
+					p := &proto[i]
+					cands[i] = Candidate{
+						Name:     p.Name,
+						Order:    i,
+						View:     tr.View(p.Name, "cpc", now),
+						Cost:     p.Cost,
+						Capacity: p.Capacity,
+						Serves:   true,
+					}
+				}
+				ranked = r.Rank(cands, 1e6, now, ranked[:0])
+			}
+			if len(ranked) == 0 {
+				b.Fatal("nothing ranked")
+			}
+		})
+	}
+}
+
+// BenchmarkResolverPickFill is BenchmarkResolverPick with the views
+// written in place by Tracker.FillViews, as the resolver could do.
+func BenchmarkResolverPickFill(b *testing.B) {
+	for _, n := range []int{2, 8, 32} {
+		b.Run(fmt.Sprintf("candidates=%d", n), func(b *testing.B) {
+			tr, r, proto, _ := benchSetup(b, n)
+			cands := make([]Candidate, n)
+			ranked := make([]Ranked, 0, n)
+			b.ReportAllocs()
+			for b.Loop() {
+				now := time.Now()
+				for i := range proto {
+					p := &proto[i]
+					cands[i] = Candidate{Name: p.Name, Order: i, Cost: p.Cost, Capacity: p.Capacity, Serves: true}
+				}
+				tr.FillViews(cands, "cpc", now)
+				ranked = r.Rank(cands, 1e6, now, ranked[:0])
+			}
+			if len(ranked) == 0 {
+				b.Fatal("nothing ranked")
+			}
+		})
+	}
+}
+
+// BenchmarkResolverRecordPick is a resolve's whole use of the package:
+// BenchmarkResolverPick, then the outcome of calling the provider ranked
+// first is recorded, so the next pick rebuilds that provider's snapshot.
+func BenchmarkResolverRecordPick(b *testing.B) {
+	for _, n := range []int{2, 8, 32} {
+		b.Run(fmt.Sprintf("candidates=%d", n), func(b *testing.B) {
+			tr, r, proto, _ := benchSetup(b, n)
+			cands := make([]Candidate, n)
+			ranked := make([]Ranked, 0, n)
+			b.ReportAllocs()
+			for b.Loop() {
+				now := time.Now()
+				for i := range proto {
+					p := &proto[i]
+					cands[i] = Candidate{Name: p.Name, Order: i, View: tr.View(p.Name, "cpc", now), Cost: p.Cost, Capacity: p.Capacity, Serves: true}
+				}
+				ranked = r.Rank(cands, 1e6, now, ranked[:0])
+				tr.Record(cands[ranked[0].Index].Name, "cpc", Outcome{At: now, Latency: 120 * time.Millisecond, OK: true, Valid: true})
+			}
+		})
+	}
+}
+
+// BenchmarkRouterPickBatch is BenchmarkRouterPick with the views filled
+// by Tracker.FillViews.
+func BenchmarkRouterPickBatch(b *testing.B) {
+	for _, n := range []int{2, 8, 32} {
+		b.Run(fmt.Sprintf("candidates=%d", n), func(b *testing.B) {
+			tr, r, cands, now := benchSetup(b, n)
+			ranked := make([]Ranked, 0, n)
+			b.ReportAllocs()
+			for b.Loop() {
+				tr.FillViews(cands, "cpc", now)
+				ranked = r.Rank(cands, 1, now, ranked[:0])
+			}
+			if len(ranked) == 0 {
+				b.Fatal("nothing ranked")
+			}
+		})
+	}
+}
+
 // BenchmarkRouterRank measures the ranking alone, views given.
 func BenchmarkRouterRank(b *testing.B) {
 	for _, n := range []int{2, 8, 32} {
@@ -131,5 +233,44 @@ func BenchmarkTrackerView(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		cands[0].View = tr.View(cands[0].Name, "cpc", now)
+	}
+}
+
+// BenchmarkTrackerViewParallel measures Views of 8 providers from every
+// core at once, as concurrent resolves do: they share the providers'
+// snapshots.
+func BenchmarkTrackerViewParallel(b *testing.B) {
+	tr, _, cands, now := benchSetup(b, 8)
+	var next atomic.Int64
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		i := int(next.Add(1))
+		var v View
+		for pb.Next() {
+			i++
+			v = tr.View(cands[i%len(cands)].Name, "cpc", now)
+		}
+		_ = v
+	})
+}
+
+// BenchmarkTrackerViewDynamic measures a View whose snapshot depends on
+// now — the provider reported a quota and is in an outage — so uptime, the
+// quota ratio, the score and the status are derived on every call.
+func BenchmarkTrackerViewDynamic(b *testing.B) {
+	tr, _, cands, now := benchSetup(b, 1)
+	for range DefaultOutageStreak {
+		now = now.Add(time.Millisecond)
+		o := fail(now, "unavailable")
+		o.Quota = &Quota{Limit: 100, Remaining: 40}
+		tr.Record(cands[0].Name, "cpc", o)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		now = now.Add(time.Microsecond)
+		cands[0].View = tr.View(cands[0].Name, "cpc", now)
+	}
+	if cands[0].View.Uptime >= 1 {
+		b.Fatal("no outage")
 	}
 }

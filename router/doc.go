@@ -15,7 +15,8 @@
 // the Tracker and the Router: it records the outcomes that are a
 // provider's doing (successes and provider faults, not the caller's
 // cancellations), builds one Candidate per provider of the tier from
-// Tracker.View, its breaker and its limiter, and calls Router.Rank. The
+// Tracker.View (or Tracker.FillViews), its breaker and its limiter, and
+// calls Router.Rank. The
 // provider at the head of the ranking is called first, and the next one is
 // the hedge, launched after the first one's View.P95.
 //
@@ -88,4 +89,21 @@
 // capacity, whose call costs more than the remaining budget, or who does
 // not serve the data type is not ranked at all (Router.Eligibility says
 // which). Ties break by configured order, then name.
+//
+// # Cost
+//
+// The resolver views every provider of a tier and ranks them on every
+// resolve, so both are cheap and allocation-free in the steady state. View
+// reads, without a lock, an immutable snapshot of everything in the view
+// that does not depend on now, and derives the rest — uptime, the quota
+// ratio, the health score and the status — from it and now in O(1); when
+// there is no outage and no quota report, nothing depends on now and the
+// snapshot is the view. The snapshot is rebuilt, under the provider's
+// lock, by the first View after a Record or Register of the provider or a
+// Health report that recomputed its percentiles, and once now passes the
+// instant the window's oldest outcome ages out (Config.WindowDuration), so
+// a View is always exactly what computing it afresh would give.
+// Tracker.FillViews writes the views of a tier's candidates in place,
+// saving a copy of each. Rank scores each candidate once and sorts up to
+// 48 by insertion.
 package router

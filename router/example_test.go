@@ -180,3 +180,35 @@ func ExampleStatusThresholds_Status() {
 	// 0.5 UNHEALTHY
 	// 0.2 CRITICAL
 }
+
+// FillViews is the batch form of View the resolver uses before ranking a
+// tier: it writes each candidate's view in place.
+func ExampleTracker_FillViews() {
+	tracker, err := router.NewTracker(router.Config{})
+	if err != nil {
+		panic(err)
+	}
+	r, err := router.NewRouter(router.Config{})
+	if err != nil {
+		panic(err)
+	}
+	start := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+	for i := range 20 {
+		at := start.Add(time.Duration(i) * time.Second)
+		tracker.Record("fast", "cpc", router.Outcome{At: at, Latency: 80 * time.Millisecond, OK: true, Valid: true})
+		tracker.Record("flaky", "cpc", router.Outcome{At: at, Latency: 300 * time.Millisecond, OK: i%2 == 0, Valid: i%2 == 0, Class: "transient"})
+	}
+	cands := []router.Candidate{
+		{Name: "flaky", Order: 0, Capacity: 1, Serves: true},
+		{Name: "fast", Order: 1, Capacity: 1, Serves: true},
+	}
+	now := start.Add(20 * time.Second)
+	tracker.FillViews(cands, "cpc", now)
+	for _, rk := range r.Rank(cands, router.Unlimited, now, nil) {
+		c := cands[rk.Index]
+		fmt.Printf("%s: success %.2f, %s, source score %.3f\n", c.Name, c.View.SuccessRate, c.View.Status, rk.Score)
+	}
+	// Output:
+	// fast: success 0.97, HEALTHY, source score 0.930
+	// flaky: success 0.63, DEGRADED, source score 0.862
+}

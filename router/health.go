@@ -94,9 +94,8 @@ func (t *Tracker) Snapshot(now time.Time) []Health {
 // health builds the report. It requires e.mu held.
 func (e *entry) health(now time.Time, st *settings) Health {
 	nowN := now.UnixNano()
-	e.all.expire(nowN, st)
-	e.all.percentiles(true, st.pctEvery)
-	v := e.view("", now, st)
+	e.exact(e.all, nowN, st)
+	v := e.viewLocked("", now, st)
 	h := Health{Provider: e.name}
 	h.fromView(&v, now)
 	e.all.observe(&h, &v)
@@ -104,9 +103,8 @@ func (e *entry) health(now time.Time, st *settings) Health {
 		h.DataTypes = make(map[string]Health, len(e.types))
 		h.CostByDataType = make(map[string]float64, len(e.types))
 		for dt, ts := range e.types {
-			ts.expire(nowN, st)
-			ts.percentiles(true, st.pctEvery)
-			tv := e.view(dt, now, st)
+			e.exact(ts, nowN, st)
+			tv := e.viewLocked(dt, now, st)
 			th := Health{Provider: e.name, DataType: dt}
 			th.fromView(&tv, now)
 			ts.observe(&th, &tv)
@@ -115,6 +113,19 @@ func (e *entry) health(now time.Time, st *settings) Health {
 		}
 	}
 	return h
+}
+
+// exact brings s up to now and recomputes its percentiles exactly,
+// invalidating the entry's cached views when that changed anything. It
+// requires e.mu held.
+func (e *entry) exact(s *series, nowN int64, st *settings) {
+	changed := s.expire(nowN, st)
+	if s.percentiles(true, st.pctEvery) {
+		changed = true
+	}
+	if changed {
+		e.gen.Add(1)
+	}
 }
 
 // fromView copies the view's score, status and quota into h.

@@ -121,7 +121,7 @@ func eligibility(c *Candidate, budget float64, now time.Time) Eligibility {
 		return NotServed
 	case c.BreakerOpen:
 		return BreakerOpen
-	case !(c.Capacity > 0) || c.View.QuotaRatio(now) <= 0:
+	case !(c.Capacity > 0) || c.View.quotaRatio(now) <= 0:
 		return NoCapacity
 	case !(c.Cost <= sanitiseBudget(budget)):
 		return OverBudget
@@ -163,14 +163,19 @@ func (r *Router) Score(c Candidate, budget float64, now time.Time) float64 {
 }
 
 func (r *Router) score(c *Candidate, budget float64, now time.Time) float64 {
+	return r.sourceScore(c, c.View.quotaRatio(now), r.costFactor(c.Cost, budget))
+}
+
+// sourceScore is the source score given c.View.quotaRatio(now) and
+// costFactor(c.Cost, budget).
+func (r *Router) sourceScore(c *Candidate, quotaRatio, costFactor float64) float64 {
 	w := &r.weights
 	v := &c.View
-	capacity := min(clamp01(c.Capacity), v.QuotaRatio(now))
 	s := w.Health*clamp01(v.Score) +
 		w.Quality*clamp01(v.Quality) +
 		w.Performance*r.performance(v.Latency) +
-		w.Capacity*capacity +
-		w.Cost*r.costFactor(c.Cost, budget)
+		w.Capacity*min(clamp01(c.Capacity), quotaRatio) +
+		w.Cost*costFactor
 	return clamp01(s)
 }
 
@@ -202,38 +207,83 @@ func (r *Router) costFactor(cost, budget float64) float64 {
 // has room for the eligible candidates: pass dst[:0] of a reused slice.
 func (r *Router) Rank(cands []Candidate, budget float64, now time.Time, dst []Ranked) []Ranked {
 	base := len(dst)
+	var rs rankState
+	rs.init(budget)
 	for i := range cands {
-		c := &cands[i]
-		if eligibility(c, budget, now) != Eligible {
-			continue
+		if score, ok := rs.score(r, &cands[i], now); ok {
+			dst = append(dst, Ranked{Index: i, Score: score})
 		}
-		dst = append(dst, Ranked{Index: i, Score: r.score(c, budget, now)})
 	}
 	out := dst[base:]
-	if len(out) <= 12 {
-		// Insertion sort: the common case is a handful of candidates.
-		for i := 1; i < len(out); i++ {
-			for j := i; j > 0 && better(out[j], out[j-1], cands); j-- {
-				out[j], out[j-1] = out[j-1], out[j]
-			}
-		}
-	} else {
+	if len(out) > insertionMax {
 		slices.SortFunc(out, func(a, b Ranked) int { return compareRanked(a, b, cands) })
+		return dst
+	}
+	// Insertion sort: the common case is a handful of candidates. Scores
+	// are never NaN (score clamps), so comparing them is a total order
+	// but for ties, which compareRanked breaks.
+	for i := 1; i < len(out); i++ {
+		x := out[i]
+		j := i
+		for ; j > 0; j-- {
+			y := out[j-1]
+			if x.Score < y.Score || x.Score == y.Score && compareRanked(x, y, cands) > 0 {
+				break
+			}
+			out[j] = y
+		}
+		out[j] = x
 	}
 	return dst
 }
+
+// rankState is what Rank and Pick keep across the candidates of one call.
+type rankState struct {
+	budget   float64 // sanitised
+	lastCost float64 // the last cost whose factor was computed
+	lastCF   float64 // its costFactor
+}
+
+func (rs *rankState) init(budget float64) {
+	rs.budget, rs.lastCost, rs.lastCF = sanitiseBudget(budget), 0, 1 // costFactor(0, ·) = 1
+}
+
+// score returns c's source score and true when c is eligible, and false
+// when it is not. It is eligibility and score, computing the quota ratio
+// once, and the cost factor once per run of equal costs.
+func (rs *rankState) score(r *Router, c *Candidate, now time.Time) (float64, bool) {
+	if !c.Serves || c.BreakerOpen || !(c.Capacity > 0) {
+		return 0, false
+	}
+	q := 1.0
+	if !c.View.QuotaUntil.IsZero() {
+		q = c.View.quotaRatio(now)
+	}
+	if q <= 0 || !(c.Cost <= rs.budget) {
+		return 0, false
+	}
+	if c.Cost != rs.lastCost {
+		rs.lastCost, rs.lastCF = c.Cost, r.costFactor(c.Cost, rs.budget)
+	}
+	return r.sourceScore(c, q, rs.lastCF), true
+}
+
+// insertionMax is the most eligible candidates Rank sorts by insertion.
+const insertionMax = 48
 
 // Pick returns the index in cands of the best eligible candidate, the one
 // Rank would put first, and false when none is eligible. It does not
 // allocate.
 func (r *Router) Pick(cands []Candidate, budget float64, now time.Time) (int, bool) {
+	var rs rankState
+	rs.init(budget)
 	best, found := Ranked{Index: -1}, false
 	for i := range cands {
-		c := &cands[i]
-		if eligibility(c, budget, now) != Eligible {
+		score, ok := rs.score(r, &cands[i], now)
+		if !ok {
 			continue
 		}
-		x := Ranked{Index: i, Score: r.score(c, budget, now)}
+		x := Ranked{Index: i, Score: score}
 		if !found || better(x, best, cands) {
 			best, found = x, true
 		}

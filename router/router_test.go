@@ -368,3 +368,76 @@ func TestQualityFlip(t *testing.T) {
 	assert.LessOrEqual(t, backAfter, window, "within one window of good outcomes")
 	t.Logf("flipped to b after %d garbage outcomes, back to a after %d good ones", flippedAfter, backAfter)
 }
+
+// refScore and refEligibility are Score and Eligibility as first written:
+// each candidate scored on its own, the quota ratio and the cost factor
+// computed afresh. Rank must give exactly their results.
+func refScore(r *Router, c *Candidate, budget float64, now time.Time) float64 {
+	w := &r.weights
+	v := &c.View
+	capacity := min(clamp01(c.Capacity), v.QuotaRatio(now))
+	s := w.Health*clamp01(v.Score) +
+		w.Quality*clamp01(v.Quality) +
+		w.Performance*r.performance(v.Latency) +
+		w.Capacity*capacity +
+		w.Cost*r.costFactor(c.Cost, budget)
+	return clamp01(s)
+}
+
+func refEligible(c *Candidate, budget float64, now time.Time) bool {
+	return c.Serves && !c.BreakerOpen && c.Capacity > 0 && c.View.QuotaRatio(now) > 0 && c.Cost <= sanitiseBudget(budget)
+}
+
+// TestRankMatchesReference checks Rank, Pick, Score and Eligibility
+// against the reference on candidates with odd values: quotas, NaN and
+// infinite costs and capacities, negative zero, runs of equal costs.
+func TestRankMatchesReference(t *testing.T) {
+	r := newRouter(t, Config{})
+	rng := rand.New(rand.NewPCG(11, 12))
+	odd := []float64{0, math.Copysign(0, -1), 0.005, 0.01, 0.01, 0.02, 1, -1, math.NaN(), math.Inf(1), math.Inf(-1)}
+	until := t0.Add(time.Minute)
+	for _, n := range []int{1, 2, 3, 8, 32, 48, 49, 100} {
+		for range 50 {
+			cands := randomCandidates(rng, n)
+			for i := range cands {
+				c := &cands[i]
+				if rng.IntN(3) == 0 {
+					c.Cost = odd[rng.IntN(len(odd))]
+				}
+				if rng.IntN(6) == 0 {
+					c.Capacity = odd[rng.IntN(len(odd))]
+				}
+				if rng.IntN(6) == 0 {
+					c.View.Score = odd[rng.IntN(len(odd))]
+				}
+				if rng.IntN(4) == 0 {
+					c.View.Quota = Quota{Limit: int64(rng.IntN(3)) * 10, Remaining: int64(rng.IntN(12) - 2)}
+					c.View.QuotaUntil = []time.Time{until, t0, t0.Add(-time.Second)}[rng.IntN(3)]
+				}
+			}
+			budget := []float64{Unlimited, math.Inf(1), 0.015, 0.01, 0, -1, math.NaN()}[rng.IntN(7)]
+			var want []Ranked
+			for i := range cands {
+				c := &cands[i]
+				require.Equal(t, refEligible(c, budget, t0), r.Eligibility(*c, budget, t0) == Eligible)
+				s := refScore(r, c, budget, t0)
+				require.Equal(t, math.Float64bits(s), math.Float64bits(r.Score(*c, budget, t0)), "score of %+v", *c)
+				if refEligible(c, budget, t0) {
+					want = append(want, Ranked{Index: i, Score: s})
+				}
+			}
+			slices.SortStableFunc(want, func(a, b Ranked) int { return compareRanked(a, b, cands) })
+			got := r.Rank(cands, budget, t0, nil)
+			require.Equal(t, len(want), len(got), "n=%d", n)
+			for i := range want {
+				require.Equal(t, want[i].Index, got[i].Index, "n=%d rank %d", n, i)
+				require.Equal(t, math.Float64bits(want[i].Score), math.Float64bits(got[i].Score), "n=%d rank %d", n, i)
+			}
+			best, found := r.Pick(cands, budget, t0)
+			require.Equal(t, len(want) > 0, found)
+			if found {
+				require.Equal(t, want[0].Index, best)
+			}
+		}
+	}
+}

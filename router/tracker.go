@@ -2,9 +2,11 @@ package router
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -71,15 +73,17 @@ type Quota struct {
 // success and error rates, data quality, latency (EWMA and percentiles),
 // uptime, and the provider-reported quota. It is safe for concurrent use;
 // each provider has its own lock, so recording one provider never waits on
-// another.
+// another, and View usually takes no lock at all (see View).
 type Tracker struct {
 	s settings
 
-	mu      sync.RWMutex
-	entries map[string]*entry
+	mu      sync.Mutex                        // serialises adding providers
+	entries atomic.Pointer[map[string]*entry] // copied on write: read without a lock
 }
 
-// entry is one provider's state.
+// entry is one provider's state. Everything but gen, typeIndex, lastType
+// and the series' cached snapshots is guarded by mu; those are read
+// without it by View.
 type entry struct {
 	mu       sync.Mutex
 	name     string
@@ -89,6 +93,17 @@ type entry struct {
 	quota    Quota
 	quotaAt  time.Time
 	hasQuota bool
+
+	// gen counts the changes to the entry's state that a View can see. It
+	// is only incremented, with mu held, after the change is made; a
+	// cached snapshot holds for the generation it was built at.
+	gen atomic.Uint64
+	// typeIndex is a copy of types, replaced (never modified) when a data
+	// type is added, so View can find a data type's series without mu.
+	typeIndex atomic.Pointer[map[string]*series]
+	// lastType is the series of the data type last looked up in
+	// typeIndex, or nil.
+	lastType atomic.Pointer[series]
 }
 
 // NewTracker returns a Tracker configured by cfg. It returns an error
@@ -98,7 +113,9 @@ func NewTracker(cfg Config) (*Tracker, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Tracker{s: s, entries: make(map[string]*entry)}, nil
+	t := &Tracker{s: s}
+	t.entries.Store(&map[string]*entry{})
+	return t, nil
 }
 
 // Validate reports whether cfg is valid, with the error NewTracker and
@@ -117,15 +134,16 @@ func (t *Tracker) Register(p Profile) error {
 		return err
 	}
 	t.mu.Lock()
-	e := t.entries[p.Name]
+	e := t.lookup(p.Name)
 	if e == nil {
-		t.entries[p.Name] = t.newEntry(p)
+		t.add(t.newEntry(p))
 		t.mu.Unlock()
 		return nil
 	}
 	t.mu.Unlock()
 	e.mu.Lock()
 	e.profile = p
+	e.gen.Add(1)
 	e.mu.Unlock()
 	return nil
 }
@@ -154,15 +172,21 @@ func (s *settings) profile(p Profile) (Profile, error) {
 }
 
 func (t *Tracker) newEntry(p Profile) *entry {
-	return &entry{name: p.Name, profile: p, all: newSeries(t.s.window), types: make(map[string]*series)}
+	e := &entry{name: p.Name, profile: p, all: newSeries(t.s.window), types: make(map[string]*series)}
+	e.typeIndex.Store(&map[string]*series{})
+	return e
 }
 
-// lookup returns the provider's entry, or nil.
+// add publishes a new entry. It requires t.mu held.
+func (t *Tracker) add(e *entry) {
+	m := maps.Clone(*t.entries.Load())
+	m[e.name] = e
+	t.entries.Store(&m)
+}
+
+// lookup returns the provider's entry, or nil. It takes no lock.
 func (t *Tracker) lookup(provider string) *entry {
-	t.mu.RLock()
-	e := t.entries[provider]
-	t.mu.RUnlock()
-	return e
+	return (*t.entries.Load())[provider]
 }
 
 // lookupOrCreate returns the provider's entry, creating it with the default
@@ -173,10 +197,10 @@ func (t *Tracker) lookupOrCreate(provider string) *entry {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	e := t.entries[provider]
+	e := t.lookup(provider)
 	if e == nil {
 		e = t.newEntry(t.s.defaultProfile(provider))
-		t.entries[provider] = e
+		t.add(e)
 	}
 	return e
 }
@@ -204,7 +228,9 @@ func (t *Tracker) Record(provider, dataType string, o Outcome) {
 		ts = e.types[dataType]
 		if ts == nil {
 			ts = newSeries(t.s.window)
+			ts.dataType = dataType
 			e.types[dataType] = ts
+			e.typeIndex.Store(new(maps.Clone(e.types)))
 		}
 		ts.add(&o, at, nil, &t.s)
 	}
@@ -212,16 +238,16 @@ func (t *Tracker) Record(provider, dataType string, o Outcome) {
 	if o.Quota != nil && (!e.hasQuota || !o.At.Before(e.quotaAt)) {
 		e.quota, e.quotaAt, e.hasQuota = *o.Quota, o.At, true
 	}
+	e.gen.Add(1)
 }
 
 // Providers returns the names of the providers the tracker knows, sorted.
 func (t *Tracker) Providers() []string {
-	t.mu.RLock()
-	names := make([]string, 0, len(t.entries))
-	for n := range t.entries {
+	entries := *t.entries.Load()
+	names := make([]string, 0, len(entries))
+	for n := range entries {
 		names = append(names, n)
 	}
-	t.mu.RUnlock()
 	slices.Sort(names)
 	return names
 }

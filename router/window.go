@@ -3,6 +3,7 @@ package router
 import (
 	"math"
 	"slices"
+	"sync/atomic"
 )
 
 // DataQualityClass is the error class name of a provider that answered with
@@ -55,6 +56,8 @@ func (c counts) minus(d counts) counts {
 // or of one provider × data type. It is not safe for concurrent use: the
 // Tracker guards each one with its entry's mutex.
 type series struct {
+	dataType string // "" for a provider's own series
+
 	ring []slot // fixed length: the window size
 	head int    // index of the oldest slot
 	c    counts // over the window; c.n slots are in use
@@ -82,6 +85,10 @@ type series struct {
 	pctChanges    int // latency samples in or out since the last computation
 	pctValid      bool
 	p50, p95, p99 int64
+
+	// cache is the latest snapshot of the view of this window (of the
+	// provider's, for the provider's own series), or nil.
+	cache atomic.Pointer[viewCache]
 }
 
 func newSeries(window int) *series {
@@ -155,15 +162,32 @@ func (s *series) add(o *Outcome, at int64, owner *series, st *settings) {
 	}
 }
 
-// expire drops the outcomes older than the window duration before now.
-func (s *series) expire(now int64, st *settings) {
+// expire drops the outcomes older than the window duration before now,
+// and reports whether it dropped any.
+func (s *series) expire(now int64, st *settings) bool {
 	if st.windowDuration <= 0 {
-		return
+		return false
 	}
 	cutoff := now - int64(st.windowDuration)
+	dropped := false
 	for s.c.n > 0 && s.ring[s.head].at < cutoff {
 		s.evict()
+		dropped = true
 	}
+	return dropped
+}
+
+// expiresAt returns the last instant (unix nanoseconds) at which expire
+// drops nothing: expire(now) is a no-op for every now at or before it.
+func (s *series) expiresAt(st *settings) int64 {
+	if st.windowDuration <= 0 || s.c.n == 0 {
+		return math.MaxInt64
+	}
+	at, d := s.ring[s.head].at, int64(st.windowDuration)
+	if at > math.MaxInt64-d {
+		return math.MaxInt64
+	}
+	return at + d
 }
 
 // evict drops the oldest outcome. It requires s.c.n > 0.
@@ -198,20 +222,41 @@ func (s *series) each(f func(*slot)) {
 	}
 }
 
-// uptime returns the share of the window's time, from its oldest outcome
-// to now, that the provider was not in an outage, and false when the
-// window is empty and the provider is not in an outage (nothing is known).
-func (s *series) uptime(now int64) (float64, bool) {
-	if s.c.n == 0 {
-		return 0, s.down
+// uptimeState is what the uptime of a series depends on besides now, so a
+// cached view can derive it in O(1) at any now.
+type uptimeState struct {
+	n       int   // outcomes in the window
+	down    bool  // in an outage after the latest outcome
+	downSum int64 // series.downSum
+	lastAt  int64 // the latest outcome's time
+	oldest  int64 // the window's oldest outcome's time, when n > 0
+}
+
+func (s *series) uptimeState() uptimeState {
+	u := uptimeState{n: s.c.n, down: s.down, downSum: s.downSum, lastAt: s.lastAt}
+	if s.c.n > 0 {
+		u.oldest = s.ring[s.head].at
 	}
-	down := s.downSum
-	if s.down {
-		down += max(now-s.lastAt, 0)
+	return u
+}
+
+// at returns the uptime of the series whose state is u as of now: the
+// share of the window's time, from its oldest outcome to now, that the
+// provider was not in an outage; and false when the window is empty and
+// the provider is not in an outage (nothing is known).
+func (u *uptimeState) at(now int64) (float64, bool) {
+	if u.n == 0 {
+		return 0, u.down
 	}
-	span := now - s.ring[s.head].at
+	down := u.downSum
+	if u.down {
+		down += max(now-u.lastAt, 0)
+	} else if down == 0 {
+		return 1, true // what the division below gives, without it
+	}
+	span := now - u.oldest
 	if span <= 0 {
-		if s.down {
+		if u.down {
 			return 0, true
 		}
 		return 1, true
@@ -221,13 +266,14 @@ func (s *series) uptime(now int64) (float64, bool) {
 
 // percentiles recomputes the cached p50, p95 and p99 when they are invalid,
 // when force is set and anything changed, or when at least every latency
-// samples entered or left the window since the last computation.
-func (s *series) percentiles(force bool, every int) {
+// samples entered or left the window since the last computation. It
+// reports whether it recomputed them.
+func (s *series) percentiles(force bool, every int) bool {
 	if s.pctValid && s.pctChanges == 0 {
-		return
+		return false
 	}
 	if s.pctValid && !force && s.pctChanges < every {
-		return
+		return false
 	}
 	s.pctChanges = 0
 	s.pctValid = true
@@ -244,10 +290,11 @@ func (s *series) percentiles(force bool, every int) {
 	s.scratch = lat
 	if len(lat) == 0 {
 		s.p50, s.p95, s.p99 = 0, 0, 0
-		return
+		return true
 	}
 	slices.Sort(lat)
 	s.p50, s.p95, s.p99 = nearestRank(lat, 0.50), nearestRank(lat, 0.95), nearestRank(lat, 0.99)
+	return true
 }
 
 // nearestRank returns the p-th percentile of sorted by the nearest-rank
@@ -277,20 +324,6 @@ func blend(prior estimate, k float64, c counts, ewma float64) estimate {
 	if c.answered > 0 {
 		m := float64(c.answered)
 		e.latency = (k*prior.latency + m*ewma) / (k + m)
-	}
-	return e
-}
-
-// estimate blends the window's observations with prior, worth k
-// pseudo-observations, and takes uptime and p95 from the window when it has
-// any. Percentiles must be refreshed by the caller first.
-func (s *series) estimate(prior estimate, k float64, now int64) estimate {
-	e := blend(prior, k, s.c, s.ewma)
-	if s.c.answered > 0 {
-		e.p95 = s.p95
-	}
-	if u, ok := s.uptime(now); ok {
-		e.uptime = u
 	}
 	return e
 }
