@@ -88,6 +88,14 @@ type ProviderConfig struct {
 	// means no limit. A provider without capacity left is skipped, never
 	// queued for.
 	RateLimit RateLimitConfig `yaml:"rate_limit"`
+	// Isolate runs each call in a goroutine of its own that is abandoned
+	// when the attempt's deadline passes, so a provider that ignores its
+	// context cannot hold a resolve past its deadline (pessimistic
+	// timeout). The default is cooperative: the call runs on the
+	// resolving goroutine and the provider must honour its context, as
+	// the Provider contract requires (providertest checks it); it saves a
+	// goroutine and a channel per call.
+	Isolate bool `yaml:"isolate"`
 	// MaxConcurrent bounds the provider's calls in flight (a bulkhead);
 	// zero means no bound. A provider at its bound is skipped.
 	MaxConcurrent int `yaml:"max_concurrent"`

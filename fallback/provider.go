@@ -33,8 +33,10 @@ type provider struct {
 	// budget bounds retries and hedges to a share of in-flight requests.
 	exec   failsafe.Executor[providers.Response]
 	budget budget.Budget
-	// permits is budget's permit interface, for hedges.
-	permits hedgePermits
+	// permits and executions are the budget's own accounting, for hedges
+	// and for first attempts made outside the retry executor.
+	permits    hedgePermits
+	executions budgetExecutions
 
 	breaker *breaker.Breaker
 	limiter *rate.Limiter   // nil: no rate limit
@@ -47,6 +49,13 @@ type provider struct {
 
 	rngMu sync.Mutex
 	rng   *rand.Rand // requires rngMu held; jitter only
+}
+
+// budgetExecutions is the part of failsafe-go's budget that counts
+// primary executions; its concrete budget implements it.
+type budgetExecutions interface {
+	RecordExecution()
+	ReleaseExecution()
 }
 
 // hedgePermits is the part of failsafe-go's budget a hedge needs: its
@@ -72,6 +81,7 @@ func newProvider(cfg ProviderConfig, index int, impl providers.Provider, seed ui
 		WithMinConcurrency(uint(p.retry.BudgetMinConcurrency)).
 		Build()
 	p.permits, _ = p.budget.(hedgePermits)
+	p.executions, _ = p.budget.(budgetExecutions)
 	var err error
 	if p.breaker, err = breaker.New(bc); err != nil {
 		return nil, err
@@ -227,13 +237,25 @@ type invokeResult struct {
 // context ended; its goroutine is left to finish on its own.
 var errAbandoned = errors.New("provider did not return after its context ended")
 
-// invoke calls the provider in a goroutine of its own, so that a provider
-// that ignores its context cannot hold the resolve past its deadline, and
-// turns a panic into a DataQuality error. t tracks the goroutine for
-// Resolver.Close.
+// invoke calls the provider. By default the call is cooperative (as
+// Polly's optimistic timeout): it runs on the caller's goroutine and relies
+// on the provider honouring ctx, as the Provider contract requires and
+// providertest checks; a panic is recovered as a DataQuality error. With
+// ProviderConfig.Isolate the call runs in a goroutine of its own and is
+// abandoned when ctx ends, so even a provider that ignores its context
+// cannot hold a resolve past its deadline (the pessimistic mode; t tracks
+// the goroutine for Resolver.Close). Either way an answer that comes after
+// ctx ended is late and refused.
 func (p *provider) invoke(ctx context.Context, req providers.Request, t *tasks) (providers.Response, error) {
 	if p.batch != nil {
 		return p.batch.submit(ctx, req)
+	}
+	if !p.cfg.Isolate {
+		resp, err := p.fetch(ctx, req)
+		if err == nil && ctx.Err() != nil {
+			return providers.Response{}, fmt.Errorf("answer arrived after the attempt's deadline: %w", ctx.Err())
+		}
+		return resp, err
 	}
 	if !t.add() {
 		return providers.Response{}, ErrClosed
@@ -241,26 +263,28 @@ func (p *provider) invoke(ctx context.Context, req providers.Request, t *tasks) 
 	ch := make(chan invokeResult, 1)
 	go func() {
 		defer t.done()
-		var res invokeResult
-		defer func() {
-			if v := recover(); v != nil {
-				res = invokeResult{err: providers.Errorf(providers.DataQuality, "provider %q panicked: %v", p.name, v)}
-			}
-			ch <- res
-		}()
-		res.resp, res.err = p.impl.Fetch(ctx, req)
+		resp, err := p.fetch(ctx, req)
+		ch <- invokeResult{resp, err}
 	}()
 	select {
 	case res := <-ch:
 		if res.err == nil && ctx.Err() != nil {
-			// An answer that comes after the attempt's deadline is late,
-			// whatever the provider says.
 			return providers.Response{}, fmt.Errorf("answer arrived after the attempt's deadline: %w", ctx.Err())
 		}
 		return res.resp, res.err
 	case <-ctx.Done():
 		return providers.Response{}, fmt.Errorf("%w: %w", errAbandoned, ctx.Err())
 	}
+}
+
+// fetch calls the provider, turning a panic into a DataQuality error.
+func (p *provider) fetch(ctx context.Context, req providers.Request) (resp providers.Response, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			resp, err = providers.Response{}, providers.Errorf(providers.DataQuality, "provider %q panicked: %v", p.name, v)
+		}
+	}()
+	return p.impl.Fetch(ctx, req)
 }
 
 // checkValue validates a response for the data type: a finite value

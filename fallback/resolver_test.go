@@ -296,3 +296,25 @@ func (noHistory) Observations(context.Context, string) ([]stats.Observation, err
 }
 
 var _ = errors.New
+
+func TestIsolatedProviderIgnoringItsContext(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := testConfig()
+		cfg.Providers[0].Isolate = true
+		p1, s1 := newStub(0), newStub(1.1)
+		p1.set(func(context.Context, providers.Request) (providers.Response, error) {
+			time.Sleep(10 * time.Second) // ignores its context
+			return providers.Response{Value: 7}, nil
+		})
+		r := newTestResolver(t, cfg, p1, s1)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		start := time.Now()
+		res, err := r.Resolve(ctx, "cpc", shoes)
+		require.NoError(t, err)
+		assert.Less(t, time.Since(start), time.Second, "the abandoned call does not hold the resolve")
+		assert.Equal(t, LayerSecondary, res.Layer)
+		assert.Equal(t, providers.Transient, res.Attempts[0].Class, "abandoned at its timeout")
+		require.NoError(t, r.Close()) // waits for the abandoned call
+	})
+}

@@ -329,15 +329,46 @@ func (w *walk) tryProvider(ctx context.Context, p *provider, hedge bool) (provid
 		return providers.Response{}, errSkipped(SkipNoTime)
 	}
 	c := &call{w: w, p: p, ctx: ctx, hedge: hedge}
-	resp, err := p.exec.WithContext(ctx).GetWithExecution(c.attempt)
-	if err != nil {
-		var d *retryDecision
-		if errors.As(err, &d) {
-			err = d.err
+	// The first attempt runs directly: a success never enters the retry
+	// executor. It counts as an execution for the retry budget, as the
+	// executor would count it.
+	if p.executions != nil {
+		p.executions.RecordExecution()
+	}
+	resp, err := c.attempt(1)
+	if p.executions != nil {
+		p.executions.ReleaseExecution()
+	}
+	if err == nil {
+		return resp, nil
+	}
+	d, _ := err.(*retryDecision)
+	if d == nil || !d.retry {
+		return providers.Response{}, unwrapDecision(err)
+	}
+	// Retries are run by failsafe-go's retry policy: the first execution
+	// replays the first attempt's outcome, so the policy applies its
+	// delay, budget and attempt count from there.
+	resp, err = p.exec.WithContext(ctx).GetWithExecution(func(exec failsafe.Execution[providers.Response]) (providers.Response, error) {
+		if n := exec.Attempts(); n > 1 {
+			return c.attempt(n)
 		}
-		return providers.Response{}, err
+		return providers.Response{}, d
+	})
+	if err != nil {
+		return providers.Response{}, unwrapDecision(err)
 	}
 	return resp, nil
+}
+
+// unwrapDecision returns the attempt's classified error behind a retry
+// decision.
+func unwrapDecision(err error) error {
+	var d *retryDecision
+	if errors.As(err, &d) {
+		return d.err
+	}
+	return err
 }
 
 // call is one provider's part of a walk: the state its attempts share.
@@ -386,9 +417,8 @@ func (c *call) admit(n int) (breaker.Permit, SkipReason) {
 
 // attempt makes one attempt and decides whether the retry policy should
 // retry it, and after what delay.
-func (c *call) attempt(exec failsafe.Execution[providers.Response]) (providers.Response, error) {
+func (c *call) attempt(n int) (providers.Response, error) {
 	w, p := c.w, c.p
-	n := exec.Attempts()
 	permit, skipped := c.admit(n)
 	if skipped != SkipNone {
 		return providers.Response{}, &retryDecision{err: errSkipped(skipped)}
@@ -407,9 +437,8 @@ func (c *call) attempt(exec failsafe.Execution[providers.Response]) (providers.R
 		req.Credential = secret
 	}
 
-	timeout := min(p.cfg.Timeout, time.Until(w.deadline))
-	actx, cancel := context.WithTimeout(exec.Context(), timeout)
 	start := time.Now()
+	actx, cancel := context.WithDeadline(c.ctx, start.Add(min(p.cfg.Timeout, w.deadline.Sub(start))))
 	resp, err := p.invoke(actx, req, &w.r.tasks)
 	latency := time.Since(start)
 	timedOut := errors.Is(actx.Err(), context.DeadlineExceeded)
