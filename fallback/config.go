@@ -40,8 +40,10 @@ type Config struct {
 	// Defaults configures the default engine (layer 5).
 	Defaults DefaultsConfig `yaml:"defaults"`
 	// Retention is how long cached answers and history observations are
-	// kept: older ones are deleted, not merely ignored (see Prune). Zero
-	// keeps them until capacity pushes them out.
+	// kept: older ones are deleted, not merely ignored (see Prune); the
+	// shared tier (WithStore) gets entries with a TTL no longer than the
+	// retention, so it deletes them itself. Zero keeps them until capacity
+	// pushes them out.
 	Retention time.Duration `yaml:"retention"`
 	// RetentionInterval is how often the resolver prunes by itself when a
 	// Retention is set. Default 1h.

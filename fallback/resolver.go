@@ -284,9 +284,14 @@ func (r *Resolver) storeSet(key string, e cache.Entry, dt *dataType) {
 	if r.store == nil {
 		return
 	}
+	ttl := dt.currentTTL()
+	if r.cfg.Retention > 0 {
+		// The shared tier deletes by itself what the retention forbids.
+		ttl = min(ttl, r.cfg.Retention)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), r.cfg.Cache.StoreTimeout)
 	defer cancel()
-	_ = r.store.Set(ctx, key, e, dt.currentTTL())
+	_ = r.store.Set(ctx, key, e, ttl)
 }
 
 // storeGet reads the shared tier, bounded by the store timeout and the

@@ -247,3 +247,33 @@ func TestRetentionDeletesOldData(t *testing.T) {
 }
 
 var _ = errors.New
+
+// recordingStore is a cache.Store that remembers the TTLs it was given.
+type recordingStore struct {
+	mu   sync.Mutex
+	ttls []time.Duration
+}
+
+func (s *recordingStore) Get(context.Context, string) (cache.Entry, bool, error) {
+	return cache.Entry{}, false, nil
+}
+func (s *recordingStore) Set(_ context.Context, _ string, _ cache.Entry, ttl time.Duration) error {
+	s.mu.Lock()
+	s.ttls = append(s.ttls, ttl)
+	s.mu.Unlock()
+	return nil
+}
+func (s *recordingStore) Delete(context.Context, string) (bool, error) { return false, nil }
+
+func TestRetentionBoundsTheSharedTierTTL(t *testing.T) {
+	cfg := testConfig()
+	cfg.DataTypes[0].TTL = time.Hour
+	cfg.Retention = 10 * time.Minute
+	st := &recordingStore{}
+	r := newTestResolver(t, cfg, newStub(1), newStub(1), WithStore(st))
+	_, err := r.Resolve(context.Background(), "cpc", shoes)
+	require.NoError(t, err)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	assert.Equal(t, []time.Duration{10 * time.Minute}, st.ttls, "the store deletes what the retention forbids")
+}
