@@ -1,18 +1,17 @@
 package fallback
 
 import (
-	"encoding"
 	"errors"
 	"fmt"
 	"os"
 	"reflect"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/strata-go/strata/internal/strictyaml"
 )
 
 // LoadConfig reads a Config from the YAML file at path. See ParseConfig.
@@ -39,9 +38,11 @@ func ParseConfig(data []byte) (Config, error) {
 		_, p := cfg.withDefaults()
 		return Config{}, p.err()
 	}
-	lines := make(map[string]int)
+	lines, unknown := strictyaml.Check(root.Content[0], reflect.TypeFor[Config]())
 	var p problems
-	walkYAML(root.Content[0], reflect.TypeFor[Config](), "", &p, lines)
+	for _, u := range unknown {
+		p = append(p, &ConfigError{Field: u.Path, Line: u.Line, Msg: u.Msg})
+	}
 	if len(p) > 0 {
 		return Config{}, p.err()
 	}
@@ -50,7 +51,7 @@ func ParseConfig(data []byte) (Config, error) {
 	}
 	_, p = cfg.withDefaults()
 	for _, e := range p {
-		e.Line = lineOf(lines, e.Field)
+		e.Line = strictyaml.LineOf(lines, e.Field)
 	}
 	if err := p.err(); err != nil {
 		return Config{}, err
@@ -95,145 +96,4 @@ func yamlDecodeError(err error, lines map[string]int) error {
 		p = append(p, e)
 	}
 	return p.err()
-}
-
-// lineOf returns the line of field, or of its nearest ancestor present in
-// the document.
-func lineOf(lines map[string]int, field string) int {
-	for field != "" {
-		if l, ok := lines[field]; ok {
-			return l
-		}
-		i := strings.LastIndexAny(field, ".[")
-		if i < 0 {
-			break
-		}
-		field = field[:i]
-	}
-	return 0
-}
-
-var (
-	textUnmarshaler = reflect.TypeFor[encoding.TextUnmarshaler]()
-	yamlUnmarshaler = reflect.TypeFor[yaml.Unmarshaler]()
-	durationType    = reflect.TypeFor[time.Duration]()
-)
-
-// walkYAML checks n against the Go type t: every mapping key must be a
-// field of the struct (by its yaml tag). It records the line of every path.
-func walkYAML(n *yaml.Node, t reflect.Type, path string, p *problems, lines map[string]int) {
-	if n.Kind == yaml.AliasNode {
-		// Not followed: the anchored node was walked where it is defined,
-		// and following aliases would let a cycle or an alias bomb hang
-		// the walk (the decoder limits aliasing on its own).
-		return
-	}
-	if path != "" {
-		lines[path] = n.Line
-	}
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	if t == durationType || reflect.PointerTo(t).Implements(textUnmarshaler) || reflect.PointerTo(t).Implements(yamlUnmarshaler) {
-		return
-	}
-	switch t.Kind() {
-	case reflect.Struct:
-		if n.Kind != yaml.MappingNode {
-			return // the decoder reports the type mismatch with its line
-		}
-		fields := yamlFields(t)
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			key, val := n.Content[i].Value, n.Content[i+1]
-			kpath := joinPath(path, key)
-			f, ok := fields[key]
-			if !ok {
-				msg := "unknown field"
-				if s := suggest(key, fields); s != "" {
-					msg += fmt.Sprintf(" (did you mean %q?)", s)
-				}
-				*p = append(*p, &ConfigError{Field: kpath, Line: n.Content[i].Line, Msg: msg})
-				continue
-			}
-			walkYAML(val, f, kpath, p, lines)
-		}
-	case reflect.Slice, reflect.Array:
-		if n.Kind != yaml.SequenceNode {
-			return
-		}
-		for i, c := range n.Content {
-			walkYAML(c, t.Elem(), fmt.Sprintf("%s[%d]", path, i), p, lines)
-		}
-	case reflect.Map:
-		if n.Kind != yaml.MappingNode {
-			return
-		}
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			walkYAML(n.Content[i+1], t.Elem(), joinPath(path, n.Content[i].Value), p, lines)
-		}
-	}
-}
-
-func joinPath(path, key string) string {
-	if path == "" {
-		return key
-	}
-	return path + "." + key
-}
-
-// yamlFields maps a struct's yaml keys to their field types.
-func yamlFields(t reflect.Type) map[string]reflect.Type {
-	m := make(map[string]reflect.Type, t.NumField())
-	for i := range t.NumField() {
-		f := t.Field(i)
-		if !f.IsExported() {
-			continue
-		}
-		tag := f.Tag.Get("yaml")
-		name, _, _ := strings.Cut(tag, ",")
-		if name == "-" {
-			continue
-		}
-		if name == "" {
-			name = strings.ToLower(f.Name)
-		}
-		m[name] = f.Type
-	}
-	return m
-}
-
-// suggest returns the known key closest to key, when one is close.
-func suggest(key string, fields map[string]reflect.Type) string {
-	names := make([]string, 0, len(fields))
-	for n := range fields {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	best, bestD := "", 3
-	for _, n := range names {
-		if d := editDistance(key, n); d < bestD {
-			best, bestD = n, d
-		}
-	}
-	return best
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

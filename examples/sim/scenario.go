@@ -14,6 +14,8 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/strata-go/strata/internal/strictyaml"
+
 	"github.com/strata-go/strata/providers"
 )
 
@@ -168,10 +170,13 @@ func parseScenario(data []byte) (*scenario, error) {
 	if len(root.Content) == 0 {
 		return nil, &fieldError{Msg: "empty document"}
 	}
-	lines := map[string]int{}
-	var errs []error
-	checkFields(root.Content[0], typeOfScenario, "", lines, &errs)
-	if len(errs) > 0 {
+	// The resolver block is free-form here: ParseConfig checks it.
+	lines, unknown := strictyaml.Check(root.Content[0], typeOfScenario, typeOfNode)
+	if len(unknown) > 0 {
+		errs := make([]error, len(unknown))
+		for i, u := range unknown {
+			errs[i] = &fieldError{Field: u.Path, Line: u.Line, Msg: u.Msg}
+		}
 		return nil, errors.Join(errs...)
 	}
 	sc := &scenario{}
@@ -198,7 +203,7 @@ type problems struct {
 }
 
 func (p *problems) add(field, format string, args ...any) {
-	p.errs = append(p.errs, &fieldError{Field: field, Line: lineOf(p.lines, field), Msg: fmt.Sprintf(format, args...)})
+	p.errs = append(p.errs, &fieldError{Field: field, Line: strictyaml.LineOf(p.lines, field), Msg: fmt.Sprintf(format, args...)})
 }
 
 var (
@@ -491,21 +496,6 @@ func decodeError(err error, lines map[string]int) error {
 		errs = append(errs, e)
 	}
 	return errors.Join(errs...)
-}
-
-// lineOf returns the line of field or of its nearest ancestor.
-func lineOf(lines map[string]int, field string) int {
-	for field != "" {
-		if l, ok := lines[field]; ok {
-			return l
-		}
-		i := strings.LastIndexAny(field, ".[")
-		if i < 0 {
-			break
-		}
-		field = field[:i]
-	}
-	return 0
 }
 
 // sortedKeys returns m's keys in order.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/strata-go/strata/breaker"
 	"github.com/strata-go/strata/fallback"
+	"github.com/strata-go/strata/internal/strictyaml"
 	"github.com/strata-go/strata/router"
 	"github.com/strata-go/strata/stats"
 )
@@ -344,7 +345,7 @@ func nodeLines(n *yaml.Node, path string, lines map[string]int) {
 	switch n.Kind {
 	case yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			nodeLines(n.Content[i+1], joinPath(path, n.Content[i].Value), lines)
+			nodeLines(n.Content[i+1], strictyaml.Join(path, n.Content[i].Value), lines)
 		}
 	case yaml.SequenceNode:
 		for i, c := range n.Content {
@@ -370,7 +371,7 @@ func resolverError(err error, lines map[string]int) error {
 			out = append(out, &fieldError{Field: "resolver", Msg: e.Error()})
 			continue
 		}
-		out = append(out, &fieldError{Field: joinPath("resolver", ce.Field), Line: lineOf(lines, ce.Field), Msg: ce.Msg})
+		out = append(out, &fieldError{Field: strictyaml.Join("resolver", ce.Field), Line: strictyaml.LineOf(lines, ce.Field), Msg: ce.Msg})
 	}
 	return errors.Join(out...)
 }

@@ -11,6 +11,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/strata-go/strata/fallback"
+	"github.com/strata-go/strata/internal/strictyaml"
 	"github.com/strata-go/strata/stats"
 )
 
@@ -231,7 +232,7 @@ func TestDeriveConfigCoversEveryDuration(t *testing.T) {
 			if !f.IsExported() || name == "-" {
 				continue
 			}
-			walk(f.Type, joinPath(path, name), depth+1)
+			walk(f.Type, strictyaml.Join(path, name), depth+1)
 		}
 	}
 	walk(reflect.TypeFor[fallback.Config](), "", 0)

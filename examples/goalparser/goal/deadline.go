@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/strata-go/strata/internal/fuzzy"
 )
 
 // MaxHorizon is how far ahead of now a deadline may lie.
@@ -499,30 +501,9 @@ func looksLikeMonth(w string) bool {
 		limit = 2
 	}
 	for name := range monthNames {
-		if len(name) >= 4 && editDistance(w, name) <= limit {
+		if len(name) >= 4 && fuzzy.EditDistance(w, name) <= limit {
 			return true
 		}
 	}
 	return false
-}
-
-// editDistance returns the Levenshtein distance between a and b, bytewise.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
