@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -709,8 +708,6 @@ func (t *tasks) close() {
 	t.mu.Unlock()
 	t.wg.Wait()
 }
-
-var _ = strings.Builder{}
 
 // Key returns the canonical key of a data type and its params: the key the
 // resolver caches the answers under and records their history under

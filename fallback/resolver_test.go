@@ -2,7 +2,6 @@ package fallback
 
 import (
 	"context"
-	"errors"
 	"math"
 	"testing"
 	"testing/synctest"
@@ -294,8 +293,6 @@ func (noHistory) Append(context.Context, string, stats.Observation) error { retu
 func (noHistory) Observations(context.Context, string) ([]stats.Observation, error) {
 	return nil, nil
 }
-
-var _ = errors.New
 
 func TestIsolatedProviderIgnoringItsContext(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {

@@ -3,7 +3,6 @@ package fallback
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -245,8 +244,6 @@ func TestRetentionDeletesOldData(t *testing.T) {
 		assert.Equal(t, PruneReport{}, rep, "nothing more to delete")
 	})
 }
-
-var _ = errors.New
 
 // recordingStore is a cache.Store that remembers the TTLs it was given.
 type recordingStore struct {
