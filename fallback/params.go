@@ -106,6 +106,26 @@ func (s *schema) validateInto(params Params, vals []string) error {
 	return nil
 }
 
+// collect stores each spec's value in vals ("" when absent) without
+// checking the values, and reports whether params could have a stored
+// key: no unknown and no empty param.
+func (s *schema) collect(params Params, vals []string) bool {
+	found := 0
+	for i := range s.specs {
+		v, ok := params[s.specs[i].name]
+		if !ok {
+			vals[i] = ""
+			continue
+		}
+		if v == "" {
+			return false
+		}
+		vals[i] = v
+		found++
+	}
+	return found == len(params)
+}
+
 // check validates one present value.
 func (s *schema) check(sp *paramSpec, v string) error {
 	switch {

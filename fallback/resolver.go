@@ -352,8 +352,12 @@ func (r *Resolver) Resolve(ctx context.Context, dataType string, params Params) 
 	if !ok {
 		return Result{}, &DataTypeError{DataType: dataType}
 	}
-	// Validate and collect the values in one pass; the key is built from
-	// them without a second round of map lookups.
+	// The hot path: the read-through tier is keyed by the key's hash. The
+	// key is built from the params in a stack buffer, hashed and compared
+	// with the entry's own, so a hit allocates nothing; and since only
+	// validated params ever get a key stored, a hit needs no value checks
+	// (an unknown or empty param, or a missing required one, cannot build
+	// a stored key). Sensitive keys carry an HMAC: they take the full path.
 	var buf [8]string
 	vals := buf[:0]
 	if n := len(dt.schema.specs); n > len(buf) {
@@ -361,21 +365,19 @@ func (r *Resolver) Resolve(ctx context.Context, dataType string, params Params) 
 	} else {
 		vals = buf[:n]
 	}
+	if !dt.schema.hasSensitive && dt.schema.collect(params, vals) {
+		var kb [128]byte
+		b := dt.schema.appendKey(kb[:0], vals)
+		if e, ok := r.cache.Hot(xxhash.Sum64(b)); ok && string(b) == e.Key() {
+			if now := r.now(); now.Sub(e.StoredAt) < dt.currentTTL() {
+				return r.hit(dt, e, params, now), nil
+			}
+		}
+	}
 	if err := dt.schema.validateInto(params, vals); err != nil {
 		return Result{}, err
 	}
 	now := r.now()
-	// The read-through tier is looked up by the key's hash: the key is
-	// built in a stack buffer, hashed and compared with the entry's, so a
-	// hit allocates nothing. (Sensitive keys carry an HMAC: they take the
-	// string path.)
-	if !dt.schema.hasSensitive {
-		var kb [128]byte
-		b := dt.schema.appendKey(kb[:0], vals)
-		if e, ok := r.cache.Hot(xxhash.Sum64(b)); ok && string(b) == e.Key() && now.Sub(e.StoredAt) < dt.currentTTL() {
-			return r.hit(dt, e, params, now), nil
-		}
-	}
 	key := dt.schema.keyOf(vals)
 	if e, ok := r.cache.Fresh(key, dt.currentTTL(), now); ok {
 		return r.hit(dt, e, params, now), nil
