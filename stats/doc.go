@@ -12,7 +12,8 @@
 //
 // The methods are those of the M3 competition and of R's forecast package,
 // each reproducing its R counterpart's fit (the same initial states,
-// bounds and Nelder–Mead variant as R; gonum for the linear algebra): naive,
+// bounds and Nelder–Mead variant as R, the variant run as a gonum
+// optimize.Method by optimize.Minimize; gonum for the linear algebra): naive,
 // snaive, naive2, drift, ses, holt, damped, theta, hw, hw_mult, lm, the
 // M3 benchmarks on seasonally adjusted data (ses_sa, holt_sa, damped_sa,
 // comb_sa), ets (exponential-smoothing model chosen by AICc on the

@@ -8,7 +8,8 @@ import (
 // damped and hw: the innovations state-space recursions of Hyndman et al.
 // (2008) for additive or multiplicative errors, no/additive/damped trend and
 // no/additive/multiplicative seasonality, fitted by squared error or by
-// likelihood with Nelder–Mead.
+// likelihood with R's Nelder–Mead variant driven by gonum's
+// optimize.Minimize (optim.go).
 
 // seasonKind is the seasonal component of a model.
 type seasonKind uint8
