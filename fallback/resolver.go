@@ -627,7 +627,10 @@ func (r *Resolver) localLayers(ctx context.Context, dt *dataType, key string, pa
 		Source:     "default:" + ans.From,
 		Confidence: ans.Confidence,
 		ObservedAt: now,
-		Default:    &DefaultDetail{Base: ans.Base, Segment: ans.Segment},
+		Default:    &DefaultDetail{From: ans.From, Base: ans.Base, Segment: ans.Segment},
+	}
+	for _, a := range ans.Adjustments {
+		res.Default.Adjustments = append(res.Default.Adjustments, Adjustment{Name: a.Name, Factor: a.Factor, Guessed: a.Guessed})
 	}
 	if ans.From == "history" {
 		res.Freshness = cache.Freshness(now.Sub(lastAt), dt.cfg.HalfLife)

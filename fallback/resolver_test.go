@@ -156,6 +156,16 @@ func TestResolveDefaultSegments(t *testing.T) {
 		assert.Equal(t, tc.want, res.Value, "%v", tc.params)
 		assert.Equal(t, tc.from, res.Source, "%v", tc.params)
 		require.NotNil(t, res.Default)
+		assert.Equal(t, tc.want, res.Default.Base)
+		require.Len(t, res.Default.Adjustments, 2, "market and user factors")
+		assert.Equal(t, Adjustment{Name: "market", Factor: 1, Guessed: true}, res.Default.Adjustments[0])
+		// Base 0.3 or segment 0.4, less 0.1 for each of the two guessed
+		// host factors.
+		want := 0.3 * 0.8
+		if res.Default.From == "segment" {
+			want = 0.4 * 0.8
+		}
+		assert.InDelta(t, want, res.Confidence, 1e-9)
 	}
 }
 
@@ -315,3 +325,4 @@ func TestIsolatedProviderIgnoringItsContext(t *testing.T) {
 		require.NoError(t, r.Close()) // waits for the abandoned call
 	})
 }
+

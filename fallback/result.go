@@ -96,13 +96,29 @@ type Interval struct {
 	Upper float64 `json:"upper"`
 }
 
-// DefaultDetail explains how a default answer was made.
+// DefaultDetail explains how a default answer was made (see package
+// defaults for the rule and the confidence formula).
 type DefaultDetail struct {
-	// Base is the value the default started from.
+	// From says what the default started from: "history" (the key's
+	// historical level), "segment" or "base".
+	From string `json:"from"`
+	// Base is the value it started from.
 	Base float64 `json:"base"`
-	// Segment describes the matching segment, empty when the data type's
-	// base was used.
+	// Segment describes the matching segment, empty when none matched.
 	Segment string `json:"segment,omitempty"`
+	// Adjustments are the factors applied to Base, in order: the trend
+	// (history only), the market-condition and the user-behaviour factors.
+	Adjustments []Adjustment `json:"adjustments"`
+}
+
+// Adjustment is one factor applied to a default.
+type Adjustment struct {
+	// Name is "trend", "market" or "user".
+	Name string `json:"name"`
+	// Factor is the multiplier applied, after clamping to its bounds.
+	Factor float64 `json:"factor"`
+	// Guessed is true when the host supplied no factor and 1 was assumed.
+	Guessed bool `json:"guessed"`
 }
 
 // Outcome is how a provider attempt ended.
