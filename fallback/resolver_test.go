@@ -325,4 +325,3 @@ func TestIsolatedProviderIgnoringItsContext(t *testing.T) {
 		require.NoError(t, r.Close()) // waits for the abandoned call
 	})
 }
-
