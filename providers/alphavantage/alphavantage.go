@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -64,7 +63,7 @@ var errorRules = []httpjson.ErrorRule{
 
 // New validates cfg and returns a Provider.
 func New(cfg Config) (*Provider, error) {
-	base, err := baseURL(cfg.BaseURL, DefaultBaseURL)
+	base, err := httpjson.BaseURL(cfg.BaseURL, DefaultBaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("%w: BaseURL: %v", ErrInvalidConfig, err)
 	}
@@ -131,24 +130,4 @@ func orDefault(v, def string) string {
 		return def
 	}
 	return v
-}
-
-// baseURL validates an API base URL and returns it without a trailing
-// slash.
-func baseURL(s, def string) (string, error) {
-	if s == "" {
-		s = def
-	}
-	u, err := url.Parse(s)
-	switch {
-	case err != nil:
-		return "", err
-	case u.Scheme != "https" && u.Scheme != "http":
-		return "", fmt.Errorf("%q: want an http or https URL", s)
-	case u.Host == "" || u.User != nil:
-		return "", fmt.Errorf("%q: want a host and no user info", s)
-	case u.RawQuery != "" || u.Fragment != "" || strings.ContainsAny(s, "{}?#"):
-		return "", fmt.Errorf("%q: want no query, fragment or braces", s)
-	}
-	return strings.TrimSuffix(s, "/"), nil
 }

@@ -302,3 +302,24 @@ func (t *bodyTemplate) expand(params map[string]string) ([]byte, error) {
 	b.WriteString(t.chunks[len(t.chunks)-1])
 	return b.Bytes(), nil
 }
+
+// BaseURL validates an API's base URL for an adapter built on httpjson —
+// http or https, a host, no user info, query, fragment or braces — and
+// returns it without a trailing slash; an empty s means def.
+func BaseURL(s, def string) (string, error) {
+	if s == "" {
+		s = def
+	}
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+		return "", err
+	case u.Scheme != "https" && u.Scheme != "http":
+		return "", fmt.Errorf("%q: want an http or https URL", s)
+	case u.Host == "" || u.User != nil:
+		return "", fmt.Errorf("%q: want a host and no user info", s)
+	case u.RawQuery != "" || u.Fragment != "" || strings.ContainsAny(s, "{}?#"):
+		return "", fmt.Errorf("%q: want no query, fragment or braces", s)
+	}
+	return strings.TrimSuffix(s, "/"), nil
+}

@@ -169,3 +169,24 @@ func TestExpandedURLParses(t *testing.T) {
 		t.Errorf("parsed %q: path %q escaped %q query %v", got, u.Path, u.EscapedPath(), u.Query())
 	}
 }
+
+func TestBaseURL(t *testing.T) {
+	for _, tc := range []struct {
+		in, want string
+		ok       bool
+	}{
+		{"", "https://def.example/api", true},
+		{"https://x.example/v1/", "https://x.example/v1", true},
+		{"http://127.0.0.1:8080", "http://127.0.0.1:8080", true},
+		{"ftp://x.example", "", false},
+		{"https://user:pw@x.example", "", false},
+		{"https://x.example/?q=1", "", false},
+		{"https://x.example/{a}", "", false},
+		{"/relative", "", false},
+	} {
+		got, err := BaseURL(tc.in, "https://def.example/api")
+		if (err == nil) != tc.ok || got != tc.want {
+			t.Errorf("BaseURL(%q) = %q, %v; want %q, ok %v", tc.in, got, err, tc.want, tc.ok)
+		}
+	}
+}
