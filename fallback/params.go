@@ -99,6 +99,10 @@ func (s *schema) validateInto(params Params, vals []string) error {
 				if !printable(name) {
 					name, detail = strconv.QuoteToASCII(name), "name has control characters"
 				}
+				if len(name) > maxReportedName {
+					// An error must not carry whatever a caller sent.
+					name, detail = name[:maxReportedName]+"…", "name truncated"
+				}
 				return &ParamError{DataType: s.dataType, Param: name, Problem: ParamUnknown, Detail: detail}
 			}
 		}
@@ -148,6 +152,10 @@ func (s *schema) check(sp *paramSpec, v string) error {
 	}
 	return nil
 }
+
+// maxReportedName bounds how much of an unknown param's name an error
+// repeats.
+const maxReportedName = 64
 
 // printable reports whether s is valid UTF-8 without control characters.
 func printable(s string) bool {

@@ -152,3 +152,13 @@ func TestResolverKey(t *testing.T) {
 	_, err = r.Key("nope", nil)
 	assert.ErrorIs(t, err, ErrUnknownDataType)
 }
+
+func TestUnknownParamNameIsBoundedInErrors(t *testing.T) {
+	s := compileSchema(mustDefaults(testConfig()).DataTypes[0], nil)
+	err := s.validate(Params{"keyword": "a", strings.Repeat("x", 10000): "v"})
+	var pe *ParamError
+	require.ErrorAs(t, err, &pe)
+	assert.Equal(t, ParamUnknown, pe.Problem)
+	assert.Less(t, len(err.Error()), 300)
+	assert.Contains(t, pe.Detail, "truncated")
+}
