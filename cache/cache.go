@@ -130,6 +130,12 @@ func (c *Cache) Fresh(key string, ttl time.Duration, now time.Time) (*Entry, boo
 	}
 	// ristretto may have refused or evicted it; the last-known-good store
 	// has every entry it was given.
+	return c.FreshStored(key, ttl, now)
+}
+
+// FreshStored is Fresh without the read-through tier: for a caller that
+// has just looked it up with Hot.
+func (c *Cache) FreshStored(key string, ttl time.Duration, now time.Time) (*Entry, bool) {
 	e, ok := c.LastGood(key)
 	if ok && now.Sub(e.StoredAt) < ttl {
 		return e, true

@@ -365,7 +365,9 @@ func (r *Resolver) Resolve(ctx context.Context, dataType string, params Params) 
 	} else {
 		vals = buf[:n]
 	}
+	hotChecked := false
 	if !dt.schema.hasSensitive && dt.schema.collect(params, vals) {
+		hotChecked = true
 		var kb [128]byte
 		b := dt.schema.appendKey(kb[:0], vals)
 		if e, ok := r.cache.Hot(xxhash.Sum64(b)); ok && string(b) == e.Key() {
@@ -379,7 +381,11 @@ func (r *Resolver) Resolve(ctx context.Context, dataType string, params Params) 
 	}
 	now := r.now()
 	key := dt.schema.keyOf(vals)
-	if e, ok := r.cache.Fresh(key, dt.currentTTL(), now); ok {
+	fresh := r.cache.Fresh
+	if hotChecked {
+		fresh = r.cache.FreshStored // the read-through tier missed above
+	}
+	if e, ok := fresh(key, dt.currentTTL(), now); ok {
 		return r.hit(dt, e, params, now), nil
 	}
 	if err := ctx.Err(); err != nil {
