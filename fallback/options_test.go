@@ -1,0 +1,81 @@
+package fallback
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/strata-go/strata/defaults"
+	"github.com/strata-go/strata/providers"
+)
+
+func TestSlogObserverLogsResolvesAttemptsAndRedacts(t *testing.T) {
+	var buf bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	cfg := securityConfig()
+	p1, s1 := newStub(0), newStub(1.1)
+	p1.fail(providers.Unavailable)
+	r := newTestResolver(t, cfg, p1, s1, WithObserver(SlogObserver(logger)), WithHashKey([]byte("k")))
+	_, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes", "email": "jane@example.org"})
+	require.NoError(t, err)
+	out := buf.String()
+	assert.Contains(t, out, `level=WARN msg="strata attempt"`)
+	assert.Contains(t, out, "provider=p1 outcome=failed")
+	assert.Contains(t, out, "class=unavailable")
+	assert.Contains(t, out, "provider=s1 outcome=succeeded")
+	assert.Contains(t, out, `level=INFO msg="strata resolve" data_type=cpc`)
+	assert.Contains(t, out, "layer=secondary source=s1 value=1.1")
+	assert.NotContains(t, out, "jane@example.org")
+	assert.Contains(t, out, providers.Redacted)
+
+	// Below the handler's level nothing is built or written.
+	buf.Reset()
+	quiet := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelError}))
+	r2 := newTestResolver(t, testConfig(), newStub(1), newStub(1), WithObserver(SlogObserver(quiet)))
+	_, err = r2.Resolve(context.Background(), "cpc", shoes)
+	require.NoError(t, err)
+	assert.Empty(t, buf.String())
+}
+
+func TestMarketAndUserFactorsReachTheDefault(t *testing.T) {
+	p1, s1 := newStub(0), newStub(0)
+	p1.fail(providers.Permanent)
+	s1.fail(providers.Permanent)
+	market := defaults.FactorFunc(func(_ context.Context, dataType string, params map[string]string) (float64, bool) {
+		return 1.2, dataType == "cpc" && params["market"] == "us"
+	})
+	user := defaults.FactorFunc(func(context.Context, string, map[string]string) (float64, bool) { return 0.5, true })
+	r := newTestResolver(t, testConfig(), p1, s1, WithHistory(noHistory{}), WithMarketFactor(market), WithUserFactor(user))
+	res, err := r.Resolve(context.Background(), "cpc", shoes)
+	require.NoError(t, err)
+	assert.Equal(t, LayerDefault, res.Layer)
+	assert.InDelta(t, 1.0*1.2*0.5, res.Value, 1e-12)
+	assert.Equal(t, []Adjustment{{Name: "market", Factor: 1.2}, {Name: "user", Factor: 0.5}}, res.Default.Adjustments)
+	assert.InDelta(t, 0.3, res.Confidence, 1e-12, "no factor guessed: the base confidence, undiscounted")
+}
+
+func TestLoadConfig(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "strata.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(validYAML), 0o600))
+	cfg, err := LoadConfig(path)
+	require.NoError(t, err)
+	assert.Len(t, cfg.Providers, 2)
+	assert.Equal(t, "cpc", cfg.DataTypes[0].Name)
+
+	bad := strings.Replace(validYAML, "confidence: 0.95", "confidence: 2", 1)
+	require.NoError(t, os.WriteFile(path, []byte(bad), 0o600))
+	_, err = LoadConfig(path)
+	var ce *ConfigError
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, "providers[0].confidence", ce.Field)
+
+	_, err = LoadConfig(filepath.Join(t.TempDir(), "missing.yaml"))
+	assert.ErrorIs(t, err, os.ErrNotExist)
+}
