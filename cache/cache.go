@@ -3,11 +3,13 @@ package cache
 import (
 	"errors"
 	"fmt"
+	"hash/maphash"
+	"math"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
-	"github.com/cespare/xxhash/v2"
 	"github.com/dgraph-io/ristretto/v2"
 
 	"github.com/strata-go/strata/internal/lru"
@@ -30,17 +32,68 @@ type Entry struct {
 	// Layer is the layer that produced it (1 primary, 2 secondary).
 	Layer uint8
 
-	key string // set by Put: the read-through tier is keyed by its hash
+	key string        // set by Put: the read-through tier is keyed by its hash
+	lag time.Duration // set by Put: StoredAt − ObservedAt
+
+	// anchor is the *anchor of the last exact freshness worked out, read
+	// and written atomically (an atomic.Pointer field would make Entry
+	// impossible to copy, and entries travel by value).
+	anchor unsafe.Pointer
+}
+
+// anchor is an exact freshness: d.Freshness(age) = f.
+type anchor struct {
+	age time.Duration
+	f   float64
+	d   Decay
+}
+
+// anchorSpan bounds the decay exponent x between an anchor and an age
+// answered from it: e^−x is then 1 − x + x²/2 to within x³/6 < 7.3e-17,
+// under half an ulp of 1, so the answer is the exact one to rounding.
+const anchorSpan = 1.0 / (1 << 17)
+
+// Freshness returns d.Freshness(observedAge) for this entry: a hot entry
+// is answered many times a second, and freshness barely moves between two
+// answers, so it is worked out from the last exact value by a second-order
+// step (two multiplications) while the step stays under anchorSpan, and
+// exactly (and kept as the new anchor) beyond. With a one-hour half-life
+// an anchor serves 39 ms of ages.
+func (e *Entry) Freshness(d Decay, observedAge time.Duration) float64 {
+	if observedAge <= 0 || d == 0 {
+		return 1
+	}
+	if a := (*anchor)(atomic.LoadPointer(&e.anchor)); a != nil && a.d == d {
+		if x := float64(observedAge-a.age) * float64(d); x >= 0 && x < anchorSpan {
+			return a.f - a.f*x*(1-x/2) // a.f·(1 − x + x²/2), rounded once
+		}
+	}
+	f := d.Freshness(observedAge)
+	atomic.StorePointer(&e.anchor, unsafe.Pointer(&anchor{age: observedAge, f: f, d: d}))
+	return f
 }
 
 // Key returns the key the entry was stored under ("" for an entry that
 // was never stored).
 func (e *Entry) Key() string { return e.key }
 
-// KeyHash returns the hash the read-through tier files key under
-// (xxhash64 of its bytes). A caller that can hash a key's bytes without
-// building the string looks entries up with Hot.
-func KeyHash(key string) uint64 { return xxhash.Sum64String(key) }
+// ObservedAge returns the entry's age since ObservedAt given its age since
+// StoredAt: a stored entry's two ages differ by a constant, so one clock
+// reading gives both. For an entry that was never stored it is the age
+// given.
+func (e *Entry) ObservedAge(storedAge time.Duration) time.Duration {
+	a := storedAge + e.lag
+	if e.lag > 0 && a < storedAge {
+		return math.MaxInt64 // observed at the zero time: Sub saturated
+	}
+	return a
+}
+
+// hash returns the hash the read-through tier files key under: the
+// runtime's AES-based string hash with the cache's own random seed, so the
+// tier's layout cannot be predicted (or flooded) from outside, and about
+// three times faster than xxhash on short keys.
+func (c *Cache) hash(key string) uint64 { return maphash.String(c.seed, key) }
 
 // Config sizes a Cache. Zero fields take the defaults.
 type Config struct {
@@ -68,9 +121,10 @@ var ErrClosed = errors.New("cache: closed")
 // Cache holds answers by key. It is safe for concurrent use; Close stops
 // ristretto's goroutines.
 type Cache struct {
-	// hot is keyed by KeyHash; entries carry their key, and every lookup
+	// hot is keyed by hash; entries carry their key, and every lookup
 	// checks it, so a hash collision is a miss, never a wrong answer.
-	hot *ristretto.Cache[uint64, *Entry]
+	hot  *ristretto.Cache[uint64, *Entry]
+	seed maphash.Seed
 
 	mu     sync.Mutex
 	lkg    *lru.LRU[string, *Entry]    // requires mu held
@@ -115,9 +169,10 @@ func New(cfg Config) (*Cache, error) {
 		return nil, fmt.Errorf("cache: %w", err)
 	}
 	return &Cache{
-		hot: hot,
-		lkg: lru.New[string, *Entry](cfg.LastGoodCapacity),
-		neg: lru.New[string, time.Time](cfg.NegativeCapacity),
+		hot:  hot,
+		seed: maphash.MakeSeed(),
+		lkg:  lru.New[string, *Entry](cfg.LastGoodCapacity),
+		neg:  lru.New[string, time.Time](cfg.NegativeCapacity),
 	}, nil
 }
 
@@ -125,7 +180,7 @@ func New(cfg Config) (*Cache, error) {
 // now. It is the hot path: no allocation, and no lock when the read-through
 // tier has the entry.
 func (c *Cache) Fresh(key string, ttl time.Duration, now time.Time) (*Entry, bool) {
-	if e, ok := c.hot.Get(KeyHash(key)); ok && e.key == key && now.Sub(e.StoredAt) < ttl {
+	if e, ok := c.hot.Get(c.hash(key)); ok && e.key == key && now.Sub(e.StoredAt) < ttl {
 		return e, true
 	}
 	// ristretto may have refused or evicted it; the last-known-good store
@@ -143,10 +198,16 @@ func (c *Cache) FreshStored(key string, ttl time.Duration, now time.Time) (*Entr
 	return nil, false
 }
 
-// Hot returns the read-through tier's entry filed under hash h, without
-// any lock. The caller must check that the entry's Key is the key it
-// hashed (a collision returns another key's entry) and its age.
-func (c *Cache) Hot(h uint64) (*Entry, bool) { return c.hot.Get(h) }
+// Hot returns the read-through tier's entry for the key spelled by the
+// bytes, at any age, without a lock or an allocation: for a caller that
+// builds keys in a buffer. It may miss an entry the tier refused; Fresh
+// and LastGood also look in the last-known-good store.
+func (c *Cache) Hot(key []byte) (*Entry, bool) {
+	if e, ok := c.hot.Get(maphash.Bytes(c.seed, key)); ok && e.key == string(key) {
+		return e, true
+	}
+	return nil, false
+}
 
 // LastGood returns the last entry stored for key, at any age.
 func (c *Cache) LastGood(key string) (*Entry, bool) {
@@ -164,6 +225,8 @@ func (c *Cache) LastGood(key string) (*Entry, bool) {
 func (c *Cache) Put(key string, e Entry, ttl time.Duration) {
 	p := &e
 	p.key = key
+	p.lag = p.StoredAt.Sub(p.ObservedAt)
+	p.anchor = nil
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
@@ -174,7 +237,7 @@ func (c *Cache) Put(key string, e Entry, ttl time.Duration) {
 	if ttl > 0 {
 		// No ristretto TTL: Fresh checks the age itself, and an entry
 		// without expiry spares ristretto a clock read on every Get.
-		c.hot.Set(KeyHash(key), p, int64(len(key)+len(e.Source))+entryOverhead)
+		c.hot.Set(c.hash(key), p, int64(len(key)+len(e.Source))+entryOverhead)
 		// Make the write visible to the next Fresh: a resolve that just
 		// paid for an answer must not pay again because ristretto's write
 		// buffer had not drained.
@@ -227,7 +290,7 @@ func (c *Cache) DeleteFunc(match func(key string, e *Entry) bool) int {
 	c.neg.DeleteFunc(func(k string, _ time.Time) bool { return match(k, nil) })
 	c.mu.Unlock()
 	for _, k := range keys {
-		c.hot.Del(KeyHash(k))
+		c.hot.Del(c.hash(k))
 	}
 	return n
 }
@@ -235,7 +298,7 @@ func (c *Cache) DeleteFunc(match func(key string, e *Entry) bool) int {
 // Delete removes key from both stores and reports whether the
 // last-known-good store held it.
 func (c *Cache) Delete(key string) bool {
-	c.hot.Del(KeyHash(key))
+	c.hot.Del(c.hash(key))
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.lkg.Delete(key)

@@ -28,18 +28,21 @@ type histogram struct {
 	buckets [40]atomic.Int64
 }
 
-func (h *histogram) observe(d time.Duration) {
+func (h *histogram) observe(d time.Duration) { h.observeN(d, 1) }
+
+// observeN records d as n observations: a sample standing for n.
+func (h *histogram) observeN(d time.Duration, n int64) {
 	if d < 0 {
 		d = 0
 	}
-	h.count.Add(1)
-	h.sum.Add(int64(d))
+	h.count.Add(n)
+	h.sum.Add(int64(d) * n)
 	us := uint64(d / time.Microsecond)
 	i := bits.Len64(us)
 	if i >= len(h.buckets) {
 		i = len(h.buckets) - 1
 	}
-	h.buckets[i].Add(1)
+	h.buckets[i].Add(n)
 }
 
 // mean returns the mean latency, or 0.
@@ -73,10 +76,11 @@ func (h *histogram) quantile(q float64) time.Duration {
 }
 
 // latencySample is how often a cache hit is timed (one in latencySample):
-// reading the clock twice would cost a cache hit a third of its time, and
-// a sample keeps the mean and percentiles unbiased. Misses are always
-// timed.
-const latencySample = 8
+// reading the clock a second time would cost a cache hit a tenth of its
+// time. Each timed hit is recorded as latencySample observations, so hits
+// keep their weight against misses, which are always timed, and the mean
+// and percentiles stay unbiased.
+const latencySample = 32
 
 // count records a finished resolve and returns the running count of its
 // data type's answers from that layer.

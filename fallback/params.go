@@ -27,6 +27,7 @@ type paramSpec struct {
 type schema struct {
 	dataType     string
 	specs        []paramSpec // sorted by name: the canonical key order
+	lookups      []int       // specs in lookup order: required, then optional as configured
 	index        map[string]int
 	hasSensitive bool
 	hashKey      []byte
@@ -58,6 +59,18 @@ func compileSchema(dt DataTypeConfig, hashKey []byte) *schema {
 	slices.SortFunc(s.specs, func(a, b paramSpec) int { return strings.Compare(a.name, b.name) })
 	for i, sp := range s.specs {
 		s.index[sp.name] = i
+	}
+	// collect looks the most likely params up first, so it can stop as
+	// soon as every param is accounted for.
+	for _, pc := range dt.Params {
+		if pc.Required {
+			s.lookups = append(s.lookups, s.index[pc.Name])
+		}
+	}
+	for _, pc := range dt.Params {
+		if !pc.Required {
+			s.lookups = append(s.lookups, s.index[pc.Name])
+		}
 	}
 	return s
 }
@@ -112,10 +125,12 @@ func (s *schema) validateInto(params Params, vals []string) error {
 
 // collect stores each spec's value in vals ("" when absent) without
 // checking the values, and reports whether params could have a stored
-// key: no unknown and no empty param.
+// key: no unknown and no empty param. It looks the required params up
+// first, then the optional ones in config order, and stops once every
+// param is accounted for.
 func (s *schema) collect(params Params, vals []string) bool {
 	found := 0
-	for i := range s.specs {
+	for n, i := range s.lookups {
 		v, ok := params[s.specs[i].name]
 		if !ok {
 			vals[i] = ""
@@ -126,6 +141,14 @@ func (s *schema) collect(params Params, vals []string) bool {
 		}
 		vals[i] = v
 		found++
+		if found == len(params) {
+			// The specs left are absent: a lookup each would only
+			// confirm it.
+			for _, j := range s.lookups[n+1:] {
+				vals[j] = ""
+			}
+			return true
+		}
 	}
 	return found == len(params)
 }
@@ -246,7 +269,7 @@ func (s *schema) appendKey(dst []byte, vals []string) []byte {
 		dst = append(dst, '=')
 		start := 0
 		for j := 0; j < len(v); j++ {
-			if c := v[j]; c == '%' || c == '&' || c == '=' || c == '?' {
+			if c := v[j]; keyEscaped[c] {
 				dst = append(dst, v[start:j]...)
 				dst = append(dst, '%', hexDigits[c>>4], hexDigits[c&15])
 				start = j + 1
@@ -256,6 +279,9 @@ func (s *schema) appendKey(dst []byte, vals []string) []byte {
 	}
 	return dst
 }
+
+// keyEscaped marks the bytes a key escapes in values: its own syntax.
+var keyEscaped = [256]bool{'%': true, '&': true, '=': true, '?': true}
 
 const hexDigits = "0123456789ABCDEF"
 

@@ -162,3 +162,31 @@ func TestUnknownParamNameIsBoundedInErrors(t *testing.T) {
 	assert.Less(t, len(err.Error()), 300)
 	assert.Contains(t, pe.Detail, "truncated")
 }
+
+// collect fills every spec's slot (clearing what a reused buffer held)
+// and refuses what cannot have a stored key, without checking values.
+func TestSchemaCollect(t *testing.T) {
+	s := compileSchema(testConfig().DataTypes[0], nil) // specs sorted: industry, keyword, market
+	dirty := func() []string { return []string{"x", "y", "z"} }
+	for _, tc := range []struct {
+		params Params
+		ok     bool
+		want   []string
+	}{
+		{Params{"keyword": "shoes"}, true, []string{"", "shoes", ""}},
+		{Params{"keyword": "shoes", "market": "us"}, true, []string{"", "shoes", "us"}},
+		{Params{"market": "us"}, true, []string{"", "", "us"}}, // a missing required param is validation's to report
+		{Params{"keyword": "shoes", "industry": "retail"}, true, []string{"retail", "shoes", ""}},
+		{Params{"keyword": "shoes", "market": "us", "industry": "retail"}, true, []string{"retail", "shoes", "us"}},
+		{Params{}, true, []string{"", "", ""}},
+		{Params{"keyword": "shoes", "colour": "red"}, false, nil},
+		{Params{"keyword": ""}, false, nil},
+	} {
+		vals := dirty()
+		ok := s.collect(tc.params, vals)
+		assert.Equal(t, tc.ok, ok, "%v", tc.params)
+		if tc.ok {
+			assert.Equal(t, tc.want, vals, "%v", tc.params)
+		}
+	}
+}

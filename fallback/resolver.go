@@ -9,7 +9,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/cespare/xxhash/v2"
 	"golang.org/x/sync/singleflight"
 
 	"github.com/strata-go/strata/breaker"
@@ -25,6 +24,7 @@ import (
 type Resolver struct {
 	cfg        Config // with defaults applied
 	types      map[string]*dataType
+	typeList   []*dataType // the same, in config order, for lookup
 	providers  []*provider
 	byName     map[string]*provider
 	cache      *cache.Cache
@@ -61,6 +61,7 @@ type dataType struct {
 	primary   []*provider
 	secondary []*provider
 	metrics   *typeMetrics
+	decay     cache.Decay // of cfg.HalfLife
 
 	ttl      atomic.Int64 // the TTL in force (learned when adaptive)
 	rateMu   sync.Mutex
@@ -184,7 +185,7 @@ func New(cfg Config, opts ...Option) (*Resolver, error) {
 
 	rules := make(map[string]defaults.Rule)
 	for _, dc := range c.DataTypes {
-		dt := &dataType{cfg: dc, schema: compileSchema(dc, o.hashKey), metrics: new(typeMetrics)}
+		dt := &dataType{cfg: dc, schema: compileSchema(dc, o.hashKey), metrics: new(typeMetrics), decay: cache.DecayOf(dc.HalfLife)}
 		dt.ttl.Store(int64(dc.TTL))
 		if len(dc.Primary) == 0 && len(dc.Secondary) == 0 {
 			for _, pr := range r.providers {
@@ -206,6 +207,7 @@ func New(cfg Config, opts ...Option) (*Resolver, error) {
 			}
 		}
 		r.types[dc.Name] = dt
+		r.typeList = append(r.typeList, dt)
 		if dc.Default != nil {
 			rule := defaults.Rule{Base: dc.Default.Base}
 			for _, s := range dc.Default.Segments {
@@ -348,7 +350,7 @@ func (r *Resolver) Resolve(ctx context.Context, dataType string, params Params) 
 	if r.closed.Load() {
 		return Result{}, ErrClosed
 	}
-	dt, ok := r.types[dataType]
+	dt, ok := r.lookupType(dataType)
 	if !ok {
 		return Result{}, &DataTypeError{DataType: dataType}
 	}
@@ -370,9 +372,11 @@ func (r *Resolver) Resolve(ctx context.Context, dataType string, params Params) 
 		hotChecked = true
 		var kb [128]byte
 		b := dt.schema.appendKey(kb[:0], vals)
-		if e, ok := r.cache.Hot(xxhash.Sum64(b)); ok && string(b) == e.Key() {
-			if now := r.now(); now.Sub(e.StoredAt) < dt.currentTTL() {
-				return r.hit(dt, e, params, now), nil
+		if e, ok := r.cache.Hot(b); ok {
+			// One clock reading: the entry's age, from which the
+			// time now is worked out only if something needs it.
+			if age := time.Since(e.StoredAt); age < dt.currentTTL() {
+				return r.hit(dt, e, params, age, time.Time{}), nil
 			}
 		}
 	}
@@ -386,7 +390,7 @@ func (r *Resolver) Resolve(ctx context.Context, dataType string, params Params) 
 		fresh = r.cache.FreshStored // the read-through tier missed above
 	}
 	if e, ok := fresh(key, dt.currentTTL(), now); ok {
-		return r.hit(dt, e, params, now), nil
+		return r.hit(dt, e, params, now.Sub(e.StoredAt), now), nil
 	}
 	if err := ctx.Err(); err != nil {
 		return Result{}, fmt.Errorf("fallback: resolve %q: %w", dataType, err)
@@ -398,16 +402,41 @@ func (r *Resolver) Resolve(ctx context.Context, dataType string, params Params) 
 	return res, err
 }
 
-// hit answers a resolve from a fresh cache entry.
-func (r *Resolver) hit(dt *dataType, e *cache.Entry, params Params, now time.Time) Result {
-	if ra := dt.cfg.RefreshAhead; ra > 0 && now.Sub(e.StoredAt) >= ra {
+// lookupType finds a data type by name: by comparing names while there
+// are few, which is a third of a map lookup's time (a cache hit's
+// budget is counted in nanoseconds), else in the map.
+func (r *Resolver) lookupType(name string) (*dataType, bool) {
+	if len(r.typeList) <= 8 {
+		for _, dt := range r.typeList {
+			if dt.cfg.Name == name {
+				return dt, true
+			}
+		}
+		return nil, false
+	}
+	dt, ok := r.types[name]
+	return dt, ok
+}
+
+// hit answers a resolve from a fresh, stored cache entry of the given age
+// (since it was stored). now is the time the resolve started, or zero for
+// "StoredAt + age", worked out only when the latency is sampled or an
+// observer is told.
+func (r *Resolver) hit(dt *dataType, e *cache.Entry, params Params, age time.Duration, now time.Time) Result {
+	if ra := dt.cfg.RefreshAhead; ra > 0 && age >= ra {
 		r.refreshAhead(dt, e.Key(), params)
 	}
-	res := cachedResult(e, dt, now)
-	if r.count(dt, LayerCache, 0, false)%latencySample == 0 {
-		r.metrics.latency.observe(r.now().Sub(now))
+	res := entryResult(e, e.Freshness(dt.decay, e.ObservedAge(age)))
+	sampled := dt.metrics.layers[LayerCache].Add(1)%latencySample == 0 // r.count, costless
+	if sampled || r.obs != nil {
+		if now.IsZero() {
+			now = e.StoredAt.Add(age)
+		}
+		if sampled {
+			r.metrics.latency.observeN(r.now().Sub(now), latencySample)
+		}
+		r.finish(dt, params, &res, nil, now)
 	}
-	r.finish(dt, params, &res, nil, now)
 	return res
 }
 
@@ -451,9 +480,13 @@ func (r *Resolver) refreshAhead(dt *dataType, key string, params Params) {
 	}()
 }
 
-// cachedResult is the Result of a cache entry.
+// cachedResult is the Result of a cache entry at now.
 func cachedResult(e *cache.Entry, dt *dataType, now time.Time) Result {
-	f := cache.Freshness(now.Sub(e.ObservedAt), dt.cfg.HalfLife)
+	return entryResult(e, dt.decay.Freshness(now.Sub(e.ObservedAt)))
+}
+
+// entryResult is the Result of a cache entry of freshness f.
+func entryResult(e *cache.Entry, f float64) Result {
 	return Result{
 		Value:      e.Value,
 		Layer:      LayerCache,
@@ -610,7 +643,7 @@ func (r *Resolver) localLayers(ctx context.Context, dt *dataType, key string, pa
 			}
 			if err == nil {
 				res.ObservedAt = now
-				res.Freshness = cache.Freshness(now.Sub(lastAt), dt.cfg.HalfLife)
+				res.Freshness = dt.decay.Freshness(now.Sub(lastAt))
 				return res, nil
 			}
 			errs = append(errs, &LayerError{Layer: LayerStatistical, Err: err})
@@ -639,7 +672,7 @@ func (r *Resolver) localLayers(ctx context.Context, dt *dataType, key string, pa
 		res.Default.Adjustments = append(res.Default.Adjustments, Adjustment{Name: a.Name, Factor: a.Factor, Guessed: a.Guessed})
 	}
 	if ans.From == "history" {
-		res.Freshness = cache.Freshness(now.Sub(lastAt), dt.cfg.HalfLife)
+		res.Freshness = dt.decay.Freshness(now.Sub(lastAt))
 	}
 	return res, nil
 }
@@ -663,7 +696,7 @@ func (r *Resolver) forecast(dt *dataType, series []float64, h int, lastAt, now t
 		Layer:      LayerStatistical,
 		Source:     "stats:" + fc.Model,
 		Confidence: conf,
-		Freshness:  cache.Freshness(now.Sub(lastAt), dt.cfg.HalfLife),
+		Freshness:  dt.decay.Freshness(now.Sub(lastAt)),
 		ObservedAt: now,
 	}
 	for _, iv := range fc.Intervals {

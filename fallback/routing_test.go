@@ -211,3 +211,57 @@ func TestSnapshotSharesAndProjections(t *testing.T) {
 		assert.Contains(t, text, "$9.60/day")
 	})
 }
+
+// Cache hits are timed one in latencySample and each timed hit stands for
+// latencySample resolves, so the mean latency weighs hits and misses by
+// their numbers.
+func TestSnapshotLatencyWeighsSampledHits(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		slow := providers.Func(func(ctx context.Context, req providers.Request) (providers.Response, error) {
+			time.Sleep(10 * time.Millisecond)
+			return providers.Response{Value: 1}, nil
+		})
+		r := newTestResolver(t, testConfig(), slow, newStub(2), WithHistory(noHistory{}))
+		ctx := context.Background()
+		shoes := Params{"keyword": "shoes"}
+		for range 1 + 2*latencySample {
+			res, err := r.Resolve(ctx, "cpc", shoes)
+			require.NoError(t, err)
+			assert.Equal(t, 1.0, res.Value)
+		}
+		o := r.Snapshot().Overall
+		assert.EqualValues(t, 1+2*latencySample, o.Resolves)
+		// One 10 ms miss and 64 hits of no time (virtual time stands still
+		// while nothing sleeps): 10/65 ms, where counting each sampled hit
+		// once would make it 10/3.
+		assert.InDelta(t, 10.0/(1+2*latencySample), o.AvgLatencyMs, 1e-6, "whole nanoseconds")
+	})
+}
+
+// A config with more data types than the name scan serves looks them up
+// in the map; unknown names are refused either way.
+func TestManyDataTypesLookup(t *testing.T) {
+	cfg := testConfig()
+	base := cfg.DataTypes[0]
+	var names []string
+	for i := range 12 {
+		dc := base
+		dc.Name = fmt.Sprintf("type%02d", i)
+		cfg.DataTypes = append(cfg.DataTypes, dc)
+		names = append(names, dc.Name)
+	}
+	for i := range cfg.Providers {
+		cfg.Providers[i].DataTypes = append(cfg.Providers[i].DataTypes, names...)
+	}
+	r := newTestResolver(t, cfg, newStub(1), newStub(2), WithHistory(noHistory{}))
+	for _, name := range append(names, "cpc") {
+		res, err := r.Resolve(context.Background(), name, Params{"keyword": "shoes"})
+		require.NoError(t, err, name)
+		assert.Equal(t, LayerPrimary, res.Layer, name)
+		res, err = r.Resolve(context.Background(), name, Params{"keyword": "shoes"})
+		require.NoError(t, err, name)
+		assert.Equal(t, LayerCache, res.Layer, name)
+	}
+	_, err := r.Resolve(context.Background(), "type12", Params{"keyword": "shoes"})
+	assert.ErrorIs(t, err, ErrUnknownDataType)
+}

@@ -260,7 +260,7 @@ func (w *walk) succeed(p *provider, layer Layer, resp providers.Response) {
 		Layer:      layer,
 		Source:     p.name,
 		Confidence: p.cfg.Confidence,
-		Freshness:  cache.Freshness(now.Sub(observed), w.dt.cfg.HalfLife),
+		Freshness:  w.dt.decay.Freshness(now.Sub(observed)),
 		ObservedAt: observed,
 	}
 	e := cache.Entry{
