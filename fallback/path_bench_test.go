@@ -2,6 +2,7 @@ package fallback
 
 import (
 	"context"
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -71,29 +72,67 @@ func BenchmarkFailsafeBaseline(b *testing.B) {
 	}
 }
 
-// BenchmarkRouterPick ranks n candidates as a walk does (views, then
-// Rank); compare with BenchmarkProviderPathSuccess.
+// routerBench builds n providers with varied histories — confidence,
+// latency, a 5% failure rate, three prices — and the Pool a tier of them
+// would have, with every State open and a campaign's budget.
+func routerBench(b *testing.B, n int) (*router.Pool, []router.State, time.Time) {
+	b.Helper()
+	tr, _ := router.NewTracker(router.Config{})
+	rt, _ := router.NewRouter(router.Config{})
+	rng := rand.New(rand.NewPCG(3, uint64(n)))
+	members := make([]router.Member, n)
+	states := make([]router.State, n)
+	now := time.Now()
+	for i := range members {
+		name := "p" + benchName(i)
+		cost := float64(rng.IntN(3)) * 0.005
+		_ = tr.Register(router.Profile{Name: name, Confidence: 0.7 + 0.3*rng.Float64(), ExpectedLatency: time.Duration(50+rng.IntN(200)) * time.Millisecond, Cost: cost})
+		for j := range 50 {
+			o := router.Outcome{At: now.Add(time.Duration(j-50) * time.Second), Latency: time.Duration(20+rng.IntN(300)) * time.Millisecond, OK: true, Valid: true, Cost: cost}
+			if rng.IntN(20) == 0 {
+				o.OK, o.Valid, o.Class = false, false, "transient"
+			}
+			tr.Record(name, "cpc", o)
+		}
+		members[i] = router.Member{Name: name, Order: i, Cost: cost}
+		states[i] = router.State{Capacity: 1}
+	}
+	pool, err := router.NewPool(tr, rt, "cpc", members)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return pool, states, now
+}
+
+// BenchmarkRouterPick is the router's part of a walk through a tier of n
+// providers: Pool.Pick of the first to call. Compare with
+// BenchmarkProviderPathSuccess.
 func BenchmarkRouterPick(b *testing.B) {
 	for _, n := range []int{2, 8, 32} {
 		b.Run(benchName(n), func(b *testing.B) {
-			tr, _ := router.NewTracker(router.Config{})
-			rt, _ := router.NewRouter(router.Config{})
-			cands := make([]router.Candidate, n)
-			now := time.Now()
-			for i := range cands {
-				name := "p" + benchName(i)
-				_ = tr.Register(router.Profile{Name: name, Confidence: 0.9, ExpectedLatency: 100 * time.Millisecond, Cost: 0.01})
-				for j := range 50 {
-					tr.Record(name, "cpc", router.Outcome{At: now, Latency: time.Duration(50+i+j) * time.Millisecond, OK: true, Valid: true, Cost: 0.01})
+			pool, states, now := routerBench(b, n)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				if _, _, ok := pool.Pick(states, 1, now); !ok {
+					b.Fatal("nothing picked")
 				}
-				cands[i] = router.Candidate{Name: name, Order: i, Cost: 0.01, Capacity: 1, Serves: true}
 			}
+		})
+	}
+}
+
+// BenchmarkRouterRank ranks the whole tier (Pool.Rank), as a walk whose
+// every provider fails ends up doing.
+func BenchmarkRouterRank(b *testing.B) {
+	for _, n := range []int{2, 8, 32} {
+		b.Run(benchName(n), func(b *testing.B) {
+			pool, states, now := routerBench(b, n)
 			dst := make([]router.Ranked, 0, n)
 			b.ReportAllocs()
 			b.ResetTimer()
 			for b.Loop() {
-				tr.FillViews(cands, "cpc", now)
-				dst = rt.Rank(cands, router.Unlimited, now, dst[:0])
+				dst = pool.Rank(states, 1, now, dst[:0])
 			}
 		})
 	}

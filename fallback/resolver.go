@@ -61,7 +61,8 @@ type dataType struct {
 	primary   []*provider
 	secondary []*provider
 	metrics   *typeMetrics
-	decay     cache.Decay // of cfg.HalfLife
+	decay     cache.Decay     // of cfg.HalfLife
+	pools     [2]*router.Pool // primary, secondary: the router's view of each tier
 
 	ttl      atomic.Int64 // the TTL in force (learned when adaptive)
 	rateMu   sync.Mutex
@@ -184,7 +185,7 @@ func New(cfg Config, opts ...Option) (*Resolver, error) {
 	}
 
 	rules := make(map[string]defaults.Rule)
-	for _, dc := range c.DataTypes {
+	for di, dc := range c.DataTypes {
 		dt := &dataType{cfg: dc, schema: compileSchema(dc, o.hashKey), metrics: new(typeMetrics), decay: cache.DecayOf(dc.HalfLife)}
 		dt.ttl.Store(int64(dc.TTL))
 		if len(dc.Primary) == 0 && len(dc.Secondary) == 0 {
@@ -205,6 +206,17 @@ func New(cfg Config, opts ...Option) (*Resolver, error) {
 			for _, n := range dc.Secondary {
 				dt.secondary = append(dt.secondary, r.byName[n])
 			}
+		}
+		for i, tier := range [...][]*provider{dt.primary, dt.secondary} {
+			members := make([]router.Member, len(tier))
+			for j, pr := range tier {
+				members[j] = router.Member{Name: pr.name, Order: j, Cost: pr.price}
+			}
+			pool, err := router.NewPool(r.tracker, r.rtr, dc.Name, members)
+			if err != nil {
+				return nil, &ConfigError{Field: fmt.Sprintf("data_types[%d]", di), Msg: err.Error()} // unreachable: the config was validated
+			}
+			dt.pools[i] = pool
 		}
 		r.types[dc.Name] = dt
 		r.typeList = append(r.typeList, dt)

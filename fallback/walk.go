@@ -50,18 +50,19 @@ func (r *Resolver) walkProviders(ctx context.Context, dt *dataType, key string, 
 	for _, tier := range [...]struct {
 		layer Layer
 		provs []*provider
-	}{{LayerPrimary, dt.primary}, {LayerSecondary, dt.secondary}} {
+		pool  *router.Pool
+	}{{LayerPrimary, dt.primary, dt.pools[0]}, {LayerSecondary, dt.secondary, dt.pools[1]}} {
 		if len(tier.provs) == 0 {
 			continue
 		}
-		order := w.rank(tier.provs)
+		pk := w.picker(tier.provs, tier.pool)
 		var resp providers.Response
 		var winner *provider
 		var err error
-		if dt.cfg.Hedge.Enabled && len(order) > 1 {
-			resp, winner, err = w.hedged(ctx, order)
+		if dt.cfg.Hedge.Enabled && len(tier.provs) > 1 {
+			resp, winner, err = w.hedged(ctx, pk)
 		} else {
-			resp, winner, err = w.sequential(ctx, order)
+			resp, winner, err = w.sequential(ctx, pk)
 		}
 		if err == nil {
 			w.succeed(winner, tier.layer, resp)
@@ -93,40 +94,34 @@ func (w *walk) notFound() bool {
 	return made > 0
 }
 
-// rank orders a tier's providers by the router's source score, recording
-// the ineligible ones as skipped.
-func (w *walk) rank(tier []*provider) []*provider {
-	now := time.Now()
-	r := w.r
-	cands := make([]router.Candidate, len(tier))
-	for i, p := range tier {
-		cands[i] = router.Candidate{
-			Name:        p.name,
-			Order:       i,
-			Cost:        p.price,
-			BreakerOpen: p.breaker.State() == breaker.Open,
-			Capacity:    p.capacity(now),
-			Serves:      true,
-		}
-	}
-	r.tracker.FillViews(cands, w.dt.cfg.Name, now)
-	budget := router.Unlimited
+// picker hands a tier's eligible providers out best first, in the order
+// the router ranks them at the tier's start (one State per provider, one
+// budget, one now); each is picked when the walk needs it, so a tier
+// whose first provider answers costs one pick, whatever its size.
+type picker struct {
+	pool   *router.Pool
+	provs  []*provider
+	states []router.State // a provider handed out has no capacity left
+	budget float64
+	now    time.Time
+	peeked int // picked but not yet taken, or -1
+}
+
+// picker starts a tier: it reads every provider's breaker and rate
+// limiter, and records those the router will not pick as skipped.
+func (w *walk) picker(tier []*provider, pool *router.Pool) *picker {
+	pk := &picker{pool: pool, provs: tier, states: make([]router.State, len(tier)), budget: router.Unlimited, now: time.Now(), peeked: -1}
 	if w.budget != nil {
-		budget = w.budget.Remaining()
-	}
-	ranked := r.rtr.Rank(cands, budget, now, make([]router.Ranked, 0, len(cands)))
-	order := make([]*provider, 0, len(ranked))
-	eligible := make([]bool, len(tier))
-	for _, rk := range ranked {
-		order = append(order, tier[rk.Index])
-		eligible[rk.Index] = true
+		pk.budget = w.budget.Remaining()
 	}
 	for i, p := range tier {
-		if eligible[i] {
+		pk.states[i] = router.State{BreakerOpen: p.breaker.State() == breaker.Open, Capacity: p.capacity(pk.now)}
+	}
+	for i, p := range tier {
+		var reason SkipReason
+		switch pool.Eligibility(i, pk.states[i], pk.budget, pk.now) {
+		case router.Eligible:
 			continue
-		}
-		reason := SkipBreakerOpen
-		switch r.rtr.Eligibility(cands[i], budget, now) {
 		case router.NoCapacity:
 			reason = SkipRateLimited
 		case router.OverBudget:
@@ -134,16 +129,40 @@ func (w *walk) rank(tier []*provider) []*provider {
 			w.mu.Lock()
 			w.budgetBlocked = true
 			w.mu.Unlock()
+		default:
+			reason = SkipBreakerOpen
 		}
 		w.skip(p, reason, 0, false)
 	}
-	return order
+	return pk
+}
+
+// peek returns the provider take would return, or nil when none is left.
+func (pk *picker) peek() *provider {
+	if pk.peeked < 0 {
+		i, _, ok := pk.pool.Pick(pk.states, pk.budget, pk.now)
+		if !ok {
+			return nil
+		}
+		pk.peeked = i
+	}
+	return pk.provs[pk.peeked]
+}
+
+// take hands out the next provider, or nil when none is left.
+func (pk *picker) take() *provider {
+	p := pk.peek()
+	if p != nil {
+		pk.states[pk.peeked].Capacity = 0
+		pk.peeked = -1
+	}
+	return p
 }
 
 // sequential tries the providers one after another.
-func (w *walk) sequential(ctx context.Context, order []*provider) (providers.Response, *provider, error) {
+func (w *walk) sequential(ctx context.Context, pk *picker) (providers.Response, *provider, error) {
 	var errs []error
-	for _, p := range order {
+	for p := pk.take(); p != nil; p = pk.take() {
 		if ctx.Err() != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", p.name, ctx.Err()))
 			break
@@ -169,24 +188,26 @@ type tierResult struct {
 // hedged tries the providers in order, starting the next one early when
 // the current one has not answered by its hedge delay. The first valid
 // answer wins; the others are cancelled and recorded as lost.
-func (w *walk) hedged(ctx context.Context, order []*provider) (providers.Response, *provider, error) {
+func (w *walk) hedged(ctx context.Context, pk *picker) (providers.Response, *provider, error) {
+	if pk.peek() == nil {
+		return providers.Response{}, nil, errors.New("no eligible provider")
+	}
 	hctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	results := make(chan tierResult, len(order))
-	next, inflight, hedges := 0, 0, 0
+	results := make(chan tierResult, len(pk.provs))
+	inflight, hedges := 0, 0
 	var won sync.Once
-	start := func(hedge bool) {
-		p := order[next]
-		next++
+	start := func(hedge bool) *provider {
+		p := pk.take()
 		inflight++
 		go func() {
 			resp, err := w.tryProvider(hctx, p, hedge)
 			results <- tierResult{p, resp, err}
 		}()
+		return p
 	}
 	var errs []error
-	start(false)
-	timer := time.NewTimer(w.hedgeDelay(order[0]))
+	timer := time.NewTimer(w.hedgeDelay(start(false)))
 	defer timer.Stop()
 	var winner *tierResult
 	for inflight > 0 {
@@ -201,15 +222,14 @@ func (w *walk) hedged(ctx context.Context, order []*provider) (providers.Respons
 			if res.err != nil {
 				errs = append(errs, fmt.Errorf("%s: %w", res.p.name, res.err))
 			}
-			if winner == nil && inflight == 0 && next < len(order) && hctx.Err() == nil {
-				start(false)
-				timer.Reset(w.hedgeDelay(order[next-1]))
+			if winner == nil && inflight == 0 && pk.peek() != nil && hctx.Err() == nil {
+				timer.Reset(w.hedgeDelay(start(false)))
 			}
 		case <-timer.C:
-			if winner != nil || next >= len(order) || hedges >= w.dt.cfg.Hedge.MaxHedges || hctx.Err() != nil {
+			if winner != nil || hedges >= w.dt.cfg.Hedge.MaxHedges || hctx.Err() != nil || pk.peek() == nil {
 				continue
 			}
-			p := order[next]
+			p := pk.peek()
 			if p.permits != nil && !p.permits.TryAcquirePermit() {
 				// The hedge-to provider's retry budget is spent.
 				continue

@@ -274,3 +274,71 @@ func BenchmarkTrackerViewDynamic(b *testing.B) {
 		b.Fatal("no outage")
 	}
 }
+
+// BenchmarkPoolPick is BenchmarkRouterPick through a Pool, as the
+// resolver picks: the members' live states given, nothing recorded
+// between picks.
+func BenchmarkPoolPick(b *testing.B) {
+	for _, n := range []int{2, 8, 32} {
+		b.Run(fmt.Sprintf("candidates=%d", n), func(b *testing.B) {
+			_, p, _, states, now := poolSetup(b, n)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, _, ok := p.Pick(states, 1, now); !ok {
+					b.Fatal("nothing picked")
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkPoolRank is BenchmarkPoolPick ranking every member.
+func BenchmarkPoolRank(b *testing.B) {
+	for _, n := range []int{2, 8, 32} {
+		b.Run(fmt.Sprintf("candidates=%d", n), func(b *testing.B) {
+			_, p, _, states, now := poolSetup(b, n)
+			ranked := make([]Ranked, 0, n)
+			b.ReportAllocs()
+			for b.Loop() {
+				ranked = p.Rank(states, 1, now, ranked[:0])
+			}
+		})
+	}
+}
+
+// BenchmarkPoolRecordPick is BenchmarkResolverRecordPick through a Pool:
+// every pick follows a Record, so the pool works out its memo again each
+// time.
+func BenchmarkPoolRecordPick(b *testing.B) {
+	for _, n := range []int{2, 8, 32} {
+		b.Run(fmt.Sprintf("candidates=%d", n), func(b *testing.B) {
+			tr, p, members, states, now := poolSetup(b, n)
+			b.ReportAllocs()
+			for b.Loop() {
+				i, _, ok := p.Pick(states, 1e6, now)
+				if !ok {
+					b.Fatal("nothing picked")
+				}
+				tr.Record(members[i].Name, "cpc", Outcome{At: now, Latency: 120 * time.Millisecond, OK: true, Valid: true})
+			}
+		})
+	}
+}
+
+// poolSetup is benchSetup with the candidates as a Pool's members and
+// their States.
+func poolSetup(b *testing.B, n int) (*Tracker, *Pool, []Member, []State, time.Time) {
+	b.Helper()
+	tr, r, cands, now := benchSetup(b, n)
+	members := make([]Member, n)
+	states := make([]State, n)
+	for i, c := range cands {
+		members[i] = Member{Name: c.Name, Order: c.Order, Cost: c.Cost}
+		states[i] = State{Capacity: c.Capacity}
+	}
+	p, err := NewPool(tr, r, "cpc", members)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return tr, p, members, states, now
+}

@@ -50,7 +50,7 @@ func (t *Tracker) referenceView(provider, dataType string, now time.Time) View {
 	refFill(st, &v, est, now)
 	// What it may have changed (expiry, percentiles) must not be hidden
 	// from the snapshots Health builds on this tracker.
-	e.gen.Add(1)
+	e.changed()
 	return v
 }
 

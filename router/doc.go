@@ -11,14 +11,20 @@
 // Scoring is a pure function of the candidates, the remaining budget and
 // now, so it is cheap and testable; it does not allocate.
 //
+// A Pool is the same ranking prepared for a fixed tier of providers: it
+// keeps the part of each score the views decide between changes to the
+// tracker, so a Pool.Pick weighs only each member's breaker, capacity and
+// cost, and stops at the first member that could not beat the best found.
+// Its Pick and Rank equal Router.Pick and Router.Rank to the bit.
+//
 // Package router imports nothing else from strata. Package fallback owns
 // the Tracker and the Router: it records the outcomes that are a
 // provider's doing (successes and provider faults, not the caller's
-// cancellations), builds one Candidate per provider of the tier from
-// Tracker.View (or Tracker.FillViews), its breaker and its limiter, and
-// calls Router.Rank. The
-// provider at the head of the ranking is called first, and the next one is
-// the hedge, launched after the first one's View.P95.
+// cancellations), and keeps a Pool per tier of each data type. A walk
+// through a tier reads each provider's breaker and limiter once, at its
+// start, and picks from the Pool with them: the pick is called first, the
+// next pick is the hedge, launched after the first one's View.P95, or the
+// next to try when the first fails.
 //
 // # Metrics
 //
@@ -105,5 +111,12 @@
 // a View is always exactly what computing it afresh would give.
 // Tracker.FillViews writes the views of a tier's candidates in place,
 // saving a copy of each. Rank scores each candidate once and sorts up to
-// 48 by insertion.
+// 48 by insertion. A Pool keeps, per member, the health, quality and
+// performance terms of its score and the most its score could be (full
+// capacity, no budget), sorted, until the tracker's change count moves or
+// a window's oldest outcome ages out; a member in an outage or with a
+// quota is scored afresh at each pick, its bound taken with uptime and
+// quota at 1. Pick visits the members by bound and stops when the next
+// bound is below the best score found; rounding is monotonic, so the
+// bound is never below the score, and a tie is always visited.
 package router

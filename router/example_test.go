@@ -212,3 +212,42 @@ func ExampleTracker_FillViews() {
 	// fast: success 0.97, HEALTHY, source score 0.930
 	// flaky: success 0.63, DEGRADED, source score 0.862
 }
+
+// A Pool keeps a tier's ranking ready between changes to the tracker: a
+// pick weighs only what the resolver knows at that moment.
+func ExamplePool() {
+	tracker, err := router.NewTracker(router.Config{})
+	if err != nil {
+		panic(err)
+	}
+	r, err := router.NewRouter(router.Config{})
+	if err != nil {
+		panic(err)
+	}
+	start := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+	for i := range 20 {
+		at := start.Add(time.Duration(i) * time.Second)
+		tracker.Record("fast", "cpc", router.Outcome{At: at, Latency: 80 * time.Millisecond, OK: true, Valid: true})
+		tracker.Record("flaky", "cpc", router.Outcome{At: at, Latency: 300 * time.Millisecond, OK: i%2 == 0, Valid: i%2 == 0, Class: "transient"})
+	}
+	pool, err := router.NewPool(tracker, r, "cpc", []router.Member{
+		{Name: "flaky", Order: 0, Cost: 0.01},
+		{Name: "fast", Order: 1, Cost: 0.02},
+	})
+	if err != nil {
+		panic(err)
+	}
+	now := start.Add(20 * time.Second)
+	states := []router.State{{Capacity: 1}, {Capacity: 1}}
+	i, score, _ := pool.Pick(states, router.Unlimited, now)
+	fmt.Printf("pick %s (%.3f)\n", pool.Member(i).Name, score)
+
+	states[1].BreakerOpen = true // fast's breaker opens
+	i, score, _ = pool.Pick(states, router.Unlimited, now)
+	fmt.Printf("pick %s (%.3f)\n", pool.Member(i).Name, score)
+	fmt.Println(pool.Eligibility(1, states[1], router.Unlimited, now))
+	// Output:
+	// pick fast (0.863)
+	// pick flaky (0.812)
+	// breaker_open
+}

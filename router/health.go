@@ -124,7 +124,7 @@ func (e *entry) exact(s *series, nowN int64, st *settings) {
 		changed = true
 	}
 	if changed {
-		e.gen.Add(1)
+		e.changed()
 	}
 }
 

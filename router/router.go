@@ -169,14 +169,23 @@ func (r *Router) score(c *Candidate, budget float64, now time.Time) float64 {
 // sourceScore is the source score given c.View.quotaRatio(now) and
 // costFactor(c.Cost, budget).
 func (r *Router) sourceScore(c *Candidate, quotaRatio, costFactor float64) float64 {
+	return r.total(r.partial(&c.View), min(clamp01(c.Capacity), quotaRatio), costFactor)
+}
+
+// partial is the part of the source score the view alone decides: the
+// health, quality and performance terms. A Pool keeps it between changes.
+func (r *Router) partial(v *View) float64 {
 	w := &r.weights
-	v := &c.View
-	s := w.Health*clamp01(v.Score) +
-		w.Quality*clamp01(v.Quality) +
-		w.Performance*r.performance(v.Latency) +
-		w.Capacity*min(clamp01(c.Capacity), quotaRatio) +
-		w.Cost*costFactor
-	return clamp01(s)
+	// The conversion rounds the sum, so that no platform fuses it with the
+	// terms total adds: a Pool's scores equal Rank's to the bit.
+	return float64(w.Health*clamp01(v.Score) + w.Quality*clamp01(v.Quality) + w.Performance*r.performance(v.Latency))
+}
+
+// total adds the capacity and cost terms, capacity being min(Capacity,
+// quota ratio), to partial.
+func (r *Router) total(partial, capacity, costFactor float64) float64 {
+	w := &r.weights
+	return clamp01(partial + float64(w.Capacity*capacity) + float64(w.Cost*costFactor))
 }
 
 // performance is L / (L + latency).
@@ -187,14 +196,26 @@ func (r *Router) performance(latency time.Duration) float64 {
 
 // costFactor is C / (C + cost) × (1 − cost/budget).
 func (r *Router) costFactor(cost, budget float64) float64 {
+	return budgetFactor(r.priceFactor(cost), cost, sanitiseBudget(budget))
+}
+
+// priceFactor is C / (C + cost): the cost factor with no budget, and the
+// most it can be with one.
+func (r *Router) priceFactor(cost float64) float64 {
 	if cost <= 0 {
 		return 1 // free (or nonsense): nothing to weigh
 	}
 	if math.IsNaN(cost) || math.IsInf(cost, 1) {
 		return 0
 	}
-	f := r.referenceCost / (r.referenceCost + cost)
-	if b := sanitiseBudget(budget); b < Unlimited {
+	return r.referenceCost / (r.referenceCost + cost)
+}
+
+// budgetFactor is the cost factor given its priceFactor f and a sanitised
+// budget b: f × (1 − cost/b), f alone when b is Unlimited or the cost is
+// free or nonsense.
+func budgetFactor(f, cost, b float64) float64 {
+	if cost > 0 && f > 0 && b < Unlimited {
 		f *= clamp01(1 - cost/b) // b = 0 gives 1 − Inf: clamped to 0
 	}
 	return f
@@ -214,10 +235,24 @@ func (r *Router) Rank(cands []Candidate, budget float64, now time.Time, dst []Ra
 			dst = append(dst, Ranked{Index: i, Score: score})
 		}
 	}
-	out := dst[base:]
+	sortRanked(dst[base:], candKeys(cands))
+	return dst
+}
+
+// tieKeys gives the Order and Name that break ties of scores.
+type tieKeys interface {
+	keys(i int) (order int, name string)
+}
+
+type candKeys []Candidate
+
+func (c candKeys) keys(i int) (int, string) { return c[i].Order, c[i].Name }
+
+// sortRanked sorts out best first (see compareRanked).
+func sortRanked[K tieKeys](out []Ranked, k K) {
 	if len(out) > insertionMax {
-		slices.SortFunc(out, func(a, b Ranked) int { return compareRanked(a, b, cands) })
-		return dst
+		slices.SortFunc(out, func(a, b Ranked) int { return compareRanked(a, b, k) })
+		return
 	}
 	// Insertion sort: the common case is a handful of candidates. Scores
 	// are never NaN (score clamps), so comparing them is a total order
@@ -227,14 +262,13 @@ func (r *Router) Rank(cands []Candidate, budget float64, now time.Time, dst []Ra
 		j := i
 		for ; j > 0; j-- {
 			y := out[j-1]
-			if x.Score < y.Score || x.Score == y.Score && compareRanked(x, y, cands) > 0 {
+			if x.Score < y.Score || x.Score == y.Score && compareRanked(x, y, k) > 0 {
 				break
 			}
 			out[j] = y
 		}
 		out[j] = x
 	}
-	return dst
 }
 
 // rankState is what Rank and Pick keep across the candidates of one call.
@@ -262,10 +296,16 @@ func (rs *rankState) score(r *Router, c *Candidate, now time.Time) (float64, boo
 	if q <= 0 || !(c.Cost <= rs.budget) {
 		return 0, false
 	}
-	if c.Cost != rs.lastCost {
-		rs.lastCost, rs.lastCF = c.Cost, r.costFactor(c.Cost, rs.budget)
+	return r.sourceScore(c, q, rs.costFactor(r, c.Cost)), true
+}
+
+// costFactor returns r.costFactor(cost, budget), worked out once per run
+// of equal costs.
+func (rs *rankState) costFactor(r *Router, cost float64) float64 {
+	if cost != rs.lastCost {
+		rs.lastCost, rs.lastCF = cost, r.costFactor(cost, rs.budget)
 	}
-	return r.sourceScore(c, q, rs.lastCF), true
+	return rs.lastCF
 }
 
 // insertionMax is the most eligible candidates Rank sorts by insertion.
@@ -284,30 +324,28 @@ func (r *Router) Pick(cands []Candidate, budget float64, now time.Time) (int, bo
 			continue
 		}
 		x := Ranked{Index: i, Score: score}
-		if !found || better(x, best, cands) {
+		if !found || compareRanked(x, best, candKeys(cands)) < 0 {
 			best, found = x, true
 		}
 	}
 	return best.Index, found
 }
 
-// better reports whether a ranks before b.
-func better(a, b Ranked, cands []Candidate) bool { return compareRanked(a, b, cands) < 0 }
-
 // compareRanked orders by score descending, then Order, Name and index
 // ascending.
-func compareRanked(a, b Ranked, cands []Candidate) int {
+func compareRanked[K tieKeys](a, b Ranked, k K) int {
 	if a.Score != b.Score {
 		if a.Score > b.Score {
 			return -1
 		}
 		return 1
 	}
-	ca, cb := &cands[a.Index], &cands[b.Index]
-	if c := cmp.Compare(ca.Order, cb.Order); c != 0 {
+	oa, na := k.keys(a.Index)
+	ob, nb := k.keys(b.Index)
+	if c := cmp.Compare(oa, ob); c != 0 {
 		return c
 	}
-	if c := cmp.Compare(ca.Name, cb.Name); c != 0 {
+	if c := cmp.Compare(na, nb); c != 0 {
 		return c
 	}
 	return cmp.Compare(a.Index, b.Index)

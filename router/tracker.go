@@ -79,6 +79,11 @@ type Tracker struct {
 
 	mu      sync.Mutex                        // serialises adding providers
 	entries atomic.Pointer[map[string]*entry] // copied on write: read without a lock
+
+	// changes counts the changes a View of any provider can see: the sum
+	// of the entries' generations, plus one per provider added. A Pool
+	// keeps what it derived from the views while it stands still.
+	changes atomic.Uint64
 }
 
 // entry is one provider's state. Everything but gen, typeIndex, lastType
@@ -95,9 +100,10 @@ type entry struct {
 	hasQuota bool
 
 	// gen counts the changes to the entry's state that a View can see. It
-	// is only incremented, with mu held, after the change is made; a
-	// cached snapshot holds for the generation it was built at.
-	gen atomic.Uint64
+	// is only incremented (by changed), with mu held, after the change is
+	// made; a cached snapshot holds for the generation it was built at.
+	gen     atomic.Uint64
+	changes *atomic.Uint64 // the tracker's, incremented with gen
 	// typeIndex is a copy of types, replaced (never modified) when a data
 	// type is added, so View can find a data type's series without mu.
 	typeIndex atomic.Pointer[map[string]*series]
@@ -143,7 +149,7 @@ func (t *Tracker) Register(p Profile) error {
 	t.mu.Unlock()
 	e.mu.Lock()
 	e.profile = p
-	e.gen.Add(1)
+	e.changed()
 	e.mu.Unlock()
 	return nil
 }
@@ -172,7 +178,7 @@ func (s *settings) profile(p Profile) (Profile, error) {
 }
 
 func (t *Tracker) newEntry(p Profile) *entry {
-	e := &entry{name: p.Name, profile: p, all: newSeries(t.s.window), types: make(map[string]*series)}
+	e := &entry{name: p.Name, profile: p, all: newSeries(t.s.window), types: make(map[string]*series), changes: &t.changes}
 	e.typeIndex.Store(&map[string]*series{})
 	return e
 }
@@ -182,6 +188,14 @@ func (t *Tracker) add(e *entry) {
 	m := maps.Clone(*t.entries.Load())
 	m[e.name] = e
 	t.entries.Store(&m)
+	t.changes.Add(1)
+}
+
+// changed records a change to the entry that its views can see. It
+// requires e.mu held.
+func (e *entry) changed() {
+	e.gen.Add(1)
+	e.changes.Add(1)
 }
 
 // lookup returns the provider's entry, or nil. It takes no lock.
@@ -238,7 +252,7 @@ func (t *Tracker) Record(provider, dataType string, o Outcome) {
 	if o.Quota != nil && (!e.hasQuota || !o.At.Before(e.quotaAt)) {
 		e.quota, e.quotaAt, e.hasQuota = *o.Quota, o.At, true
 	}
-	e.gen.Add(1)
+	e.changed()
 }
 
 // Providers returns the names of the providers the tracker knows, sorted.

@@ -140,6 +140,11 @@ func (t *Tracker) current(provider, dataType string, now time.Time) *viewCache {
 	if e == nil {
 		return nil
 	}
+	return t.currentOf(e, dataType, now)
+}
+
+// currentOf is current for the provider's entry.
+func (t *Tracker) currentOf(e *entry, dataType string, now time.Time) *viewCache {
 	nowN := now.UnixNano()
 	gen := e.gen.Load() // before the snapshot: it must be at least as new
 	s := e.all
@@ -234,7 +239,7 @@ func (e *entry) refresh(dataType string, nowN int64, st *settings) *viewCache {
 	}
 	if changed {
 		// Other snapshots of the entry may depend on what changed.
-		e.gen.Add(1)
+		e.changed()
 	}
 	c := e.snapshot(ts, st)
 	c.series.cache.Store(c)

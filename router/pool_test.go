@@ -1,0 +1,254 @@
+package router
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// poolOps drives a tracker through seeded random operations — outcomes of
+// every kind, quotas, outages, profile changes, time moving both ways and
+// past the window — and after each compares a Pool's Pick and Rank with
+// Router.Pick and Router.Rank over Candidates filled by FillViews: the
+// same order and scores equal to the bit.
+func poolOps(t *testing.T, cfg Config, seed uint64, steps int) {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(seed, 7))
+	tr := newTracker(t, cfg, Profile{Name: "a", Confidence: 0.8, ExpectedLatency: 50 * time.Millisecond}, Profile{Name: "b"}, Profile{Name: "c", Confidence: 0.6})
+	rtr := newRouter(t, cfg)
+	names := []string{"a", "b", "c", "d", "late"} // "late" is unknown until recorded
+	costs := []float64{0.01, 0, 0.01, 0.05, 0.002}
+	classes := []string{"", "transient", "unavailable", DataQualityClass}
+	members := make([]Member, len(names))
+	for i, n := range names {
+		members[i] = Member{Name: n, Order: i % 3, Cost: costs[i]} // shared Orders: ties break on names
+	}
+	pools := map[string]*Pool{}
+	for _, dt := range []string{"", "x", "never"} {
+		p, err := NewPool(tr, rtr, dt, members)
+		require.NoError(t, err)
+		pools[dt] = p
+	}
+	states := make([]State, len(names))
+	cands := make([]Candidate, len(names))
+	at := t0
+	for step := range steps {
+		switch k := rng.IntN(10); {
+		case k < 5:
+			at = at.Add(time.Duration(rng.IntN(8000)-1000) * time.Millisecond)
+			o := Outcome{At: at, Latency: time.Duration(rng.IntN(400)) * time.Millisecond, OK: rng.IntN(3) > 0, Valid: true}
+			if !o.OK {
+				o.Class, o.Valid = classes[rng.IntN(len(classes))], rng.IntN(4) == 0
+			}
+			if rng.IntN(8) == 0 {
+				o.Quota = &Quota{Limit: 100, Remaining: int64(rng.IntN(60) - 5), Reset: at.Add(time.Duration(rng.IntN(40)) * time.Second)}
+			}
+			n := names[rng.IntN(3)]
+			if rng.IntN(30) == 0 {
+				n = "late"
+			}
+			tr.Record(n, []string{"", "x"}[rng.IntN(2)], o)
+		case k < 6:
+			require.NoError(t, tr.Register(Profile{Name: names[rng.IntN(4)], Confidence: 0.5 + rng.Float64()/2, ExpectedLatency: time.Duration(1+rng.IntN(300)) * time.Millisecond}))
+		default:
+			now := at.Add(time.Duration(rng.IntN(120000)-2000) * time.Millisecond)
+			dt := []string{"", "x", "never"}[rng.IntN(3)]
+			budget := []float64{Unlimited, 1, 0.03, 0.01, 0.005, 0, -1, math.NaN()}[rng.IntN(8)]
+			for i := range states {
+				states[i] = State{BreakerOpen: rng.IntN(8) == 0, Capacity: []float64{1, 1, 0.5, 0.1, 0, 2, math.NaN()}[rng.IntN(7)]}
+				cands[i] = Candidate{Name: names[i], Order: members[i].Order, Cost: members[i].Cost, BreakerOpen: states[i].BreakerOpen, Capacity: states[i].Capacity, Serves: true}
+			}
+			// The pool first: FillViews would bring the snapshots up to
+			// now, which the pool must do by itself.
+			p := pools[dt]
+			first := p.Rank(states, budget, now, nil)
+			tr.FillViews(cands, dt, now)
+			want := rtr.Rank(cands, budget, now, nil)
+			for n := range 1 + rng.IntN(3) { // again without a change: from the memo
+				got := first
+				if n > 0 {
+					got = p.Rank(states, budget, now, nil)
+				}
+				require.Equal(t, len(want), len(got), "step %d", step)
+				for i := range want {
+					require.Equal(t, want[i].Index, got[i].Index, "step %d rank %d", step, i)
+					require.Equal(t, math.Float64bits(want[i].Score), math.Float64bits(got[i].Score), "step %d rank %d", step, i)
+				}
+				i, score, ok := p.Pick(states, budget, now)
+				wi, wok := rtr.Pick(cands, budget, now)
+				require.Equal(t, wok, ok, "step %d", step)
+				require.Equal(t, wi, i, "step %d", step)
+				if ok {
+					require.Equal(t, math.Float64bits(want[0].Score), math.Float64bits(score), "step %d", step)
+				}
+				for i := range states {
+					require.Equal(t, rtr.Eligibility(cands[i], budget, now), p.Eligibility(i, states[i], budget, now), "step %d member %d", step, i)
+				}
+			}
+		}
+	}
+}
+
+func TestPoolMatchesRouter(t *testing.T) {
+	configs := map[string]Config{
+		"default":          {},
+		"short everything": {Window: 3, WindowDuration: 2 * time.Second, OutageStreak: 1, PercentileEvery: 1, QuotaStaleAfter: time.Second},
+		"custom weights":   {Window: 20, ScoreWeights: ScoreWeights{Health: 1, Cost: 3, Capacity: 0.5}, ReferenceCost: 0.02},
+	}
+	for name, cfg := range configs {
+		t.Run(name, func(t *testing.T) {
+			for seed := range uint64(4) {
+				poolOps(t, cfg, seed, 1500)
+			}
+		})
+	}
+}
+
+func TestNewPoolValidates(t *testing.T) {
+	tr, rtr := newTracker(t, Config{}), newRouter(t, Config{})
+	_, err := NewPool(nil, rtr, "x", nil)
+	assert.ErrorContains(t, err, "needs a Tracker and a Router")
+	_, err = NewPool(tr, nil, "x", nil)
+	assert.Error(t, err)
+	_, err = NewPool(tr, rtr, "x", []Member{{Name: "a"}, {}})
+	assert.ErrorContains(t, err, "member 1: name must not be empty")
+	_, err = NewPool(tr, rtr, "x", []Member{{Name: "a"}, {Name: "a"}})
+	assert.ErrorContains(t, err, `member 1: duplicate name "a"`)
+
+	members := []Member{{Name: "a", Cost: 0.01}}
+	p, err := NewPool(tr, rtr, "x", members)
+	require.NoError(t, err)
+	members[0].Name = "changed"
+	assert.Equal(t, 1, p.Len())
+	assert.Equal(t, "a", p.Member(0).Name, "the pool keeps its own copy")
+	assert.PanicsWithValue(t, "router: Pool of 1 members given 2 states", func() { p.Pick(make([]State, 2), Unlimited, t0) })
+
+	empty, err := NewPool(tr, rtr, "x", nil)
+	require.NoError(t, err)
+	i, _, ok := empty.Pick(nil, Unlimited, t0)
+	assert.False(t, ok)
+	assert.Equal(t, -1, i)
+}
+
+// A recorded failure streak moves the pick, and the memo does not hide
+// it: the tracker's change count invalidates it.
+func TestPoolFollowsTheTracker(t *testing.T) {
+	tr := newTracker(t, Config{}, Profile{Name: "a", Confidence: 0.9}, Profile{Name: "b", Confidence: 0.8})
+	rtr := newRouter(t, Config{})
+	p, err := NewPool(tr, rtr, "cpc", []Member{{Name: "a", Order: 0}, {Name: "b", Order: 1}})
+	require.NoError(t, err)
+	states := []State{{Capacity: 1}, {Capacity: 1}}
+	i, _, found := p.Pick(states, Unlimited, t0)
+	require.True(t, found)
+	assert.Equal(t, 0, i, "the more trusted provider first")
+	at := t0
+	for range 20 {
+		at = at.Add(time.Second)
+		tr.Record("a", "cpc", fail(at, "transient"))
+		tr.Record("b", "cpc", ok(at, 50*time.Millisecond))
+	}
+	i, _, _ = p.Pick(states, Unlimited, at)
+	assert.Equal(t, 1, i, "a is failing")
+	states[1].BreakerOpen = true
+	i, _, _ = p.Pick(states, Unlimited, at)
+	assert.Equal(t, 0, i, "b's breaker is open")
+	states[0].Capacity = 0
+	_, _, found = p.Pick(states, Unlimited, at)
+	assert.False(t, found, "nobody left")
+	assert.Equal(t, NoCapacity, p.Eligibility(0, states[0], Unlimited, at))
+	assert.Equal(t, BreakerOpen, p.Eligibility(1, states[1], Unlimited, at))
+}
+
+// Concurrent picks and records (run under -race) agree with Router.Pick
+// once the records stop.
+func TestPoolConcurrent(t *testing.T) {
+	tr := newTracker(t, Config{})
+	rtr := newRouter(t, Config{})
+	var members []Member
+	for i := range 8 {
+		members = append(members, Member{Name: fmt.Sprint("p", i), Order: i, Cost: float64(i%3) * 0.01})
+	}
+	p, err := NewPool(tr, rtr, "cpc", members)
+	require.NoError(t, err)
+	states := make([]State, len(members))
+	for i := range states {
+		states[i].Capacity = 1
+	}
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			rng := rand.New(rand.NewPCG(uint64(g), 1))
+			at := t0
+			for range 2000 {
+				at = at.Add(time.Millisecond)
+				if g%2 == 0 {
+					tr.Record(members[rng.IntN(len(members))].Name, "cpc", ok(at, time.Duration(rng.IntN(300))*time.Millisecond))
+				} else if _, _, found := p.Pick(states, Unlimited, at); !found {
+					t.Error("nothing picked")
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	now := t0.Add(time.Second)
+	cands := make([]Candidate, len(members))
+	for i, m := range members {
+		cands[i] = Candidate{Name: m.Name, Order: m.Order, Cost: m.Cost, Capacity: 1, Serves: true}
+	}
+	tr.FillViews(cands, "cpc", now)
+	want, _ := rtr.Pick(cands, Unlimited, now)
+	got, _, _ := p.Pick(states, Unlimited, now)
+	assert.Equal(t, want, got)
+}
+
+// With nothing recorded, a pick after the window's oldest outcomes age out
+// sees the window without them.
+func TestPoolFollowsTime(t *testing.T) {
+	cfg := Config{Window: 50, WindowDuration: 10 * time.Second}
+	tr := newTracker(t, cfg, Profile{Name: "a", Confidence: 0.9}, Profile{Name: "b", Confidence: 0.9})
+	rtr := newRouter(t, cfg)
+	p, err := NewPool(tr, rtr, "cpc", []Member{{Name: "a", Order: 0}, {Name: "b", Order: 1}})
+	require.NoError(t, err)
+	states := []State{{Capacity: 1}, {Capacity: 1}}
+	at := t0
+	for i := range 10 { // a fails half the time, long ago, but is up
+		at = at.Add(100 * time.Millisecond)
+		if i%2 == 0 {
+			tr.Record("a", "cpc", fail(at, "transient"))
+		} else {
+			tr.Record("a", "cpc", ok(at, 100*time.Millisecond))
+		}
+	}
+	at = at.Add(5 * time.Second)
+	for range 10 { // then both succeed
+		at = at.Add(100 * time.Millisecond)
+		tr.Record("a", "cpc", ok(at, 100*time.Millisecond))
+		tr.Record("b", "cpc", ok(at, 900*time.Millisecond))
+	}
+	scoreOfA := func(rs []Ranked) float64 {
+		for _, r := range rs {
+			if r.Index == 0 {
+				return r.Score
+			}
+		}
+		t.Fatal("a not ranked")
+		return 0
+	}
+	p.Rank(states, Unlimited, at, nil) // brings the windows up to at: a change
+	before := scoreOfA(p.Rank(states, Unlimited, at, nil))
+	later := t0.Add(12 * time.Second) // a's failures have aged out, b's outcomes have not
+	after := scoreOfA(p.Rank(states, Unlimited, later, nil))
+	assert.Greater(t, after, before, "a's failures aged out of its success rate")
+
+	cands := []Candidate{{Name: "a", Order: 0, Capacity: 1, Serves: true}, {Name: "b", Order: 1, Capacity: 1, Serves: true}}
+	tr.FillViews(cands, "cpc", later)
+	want := rtr.Rank(cands, Unlimited, later, nil)
+	assert.Equal(t, want, p.Rank(states, Unlimited, later, nil))
+}
