@@ -245,6 +245,12 @@ type HedgeConfig struct {
 	Delay time.Duration `yaml:"delay"`
 	// MaxHedges bounds the extra attempts started per tier. Default 1.
 	MaxHedges int `yaml:"max_hedges"`
+	// AcrossTiers lets a hedge cross into the secondary tier when the
+	// primary tier has no provider left to hedge to — a data type with a
+	// single primary then gets a hedge at all. The first valid answer
+	// still wins, and answers as the tier it came from. Default false:
+	// the secondary tier is tried only after the primary tier failed.
+	AcrossTiers bool `yaml:"across_tiers"`
 }
 
 // ParamConfig declares one param of a data type.

@@ -133,6 +133,9 @@ func TestParseConfigErrorsNameFieldAndLine(t *testing.T) {
 		{"provider serves undeclared data type", func(s string) string {
 			return strings.Replace(s, "    data_types: [cpc]\n  - name: backup", "    data_types: [cpc, ctr]\n  - name: backup", 1)
 		}, "providers[0].data_types[1]", "data_types: [cpc, ctr]", `data type "ctr" is not declared`},
+		{"hedge across tiers, hedging off", func(s string) string {
+			return strings.Replace(s, "    ttl: 5m\n", "    ttl: 5m\n    hedge: {across_tiers: true}\n", 1)
+		}, "data_types[0].hedge.across_tiers", "hedge: {across_tiers: true}", "needs hedge.enabled: true"},
 		{"threshold above 1", func(s string) string {
 			return strings.Replace(s, "threshold: 0.7", "threshold: 7", 1)
 		}, "cache.acceptance.threshold", "threshold: 7", "must be in [0, 1]"},

@@ -2,6 +2,7 @@ package fallback
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"sync"
@@ -313,6 +314,85 @@ func TestHedgeRespectsBudget(t *testing.T) {
 		assert.Equal(t, "p1", res.Source)
 		assert.InDelta(t, 0.02, res.Cost, 1e-12)
 		assert.InDelta(t, 0.01, BudgetFrom(ctx).Remaining(), 1e-12)
+	})
+}
+
+// With a single primary, a hedge can only cross into the secondary tier:
+// off by default, on with AcrossTiers; the answer is the secondary's,
+// and the slow primary is cancelled.
+func TestHedgeAcrossTiers(t *testing.T) {
+	for _, across := range []bool{false, true} {
+		t.Run(fmt.Sprint("across=", across), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				cfg := testConfig()
+				cfg.Providers[0].Timeout = time.Second
+				cfg.DataTypes[0].Hedge = HedgeConfig{Enabled: true, Delay: 50 * time.Millisecond, AcrossTiers: across}
+				slow, err := fake.New(fake.Config{Value: 1, Latency: fake.Latency{Median: 400 * time.Millisecond}})
+				require.NoError(t, err)
+				quick, err := fake.New(fake.Config{Value: 2, Latency: fake.Latency{Median: 10 * time.Millisecond}})
+				require.NoError(t, err)
+				r := newTestResolver(t, cfg, slow, quick)
+				start := time.Now()
+				res, err := r.Resolve(context.Background(), "cpc", shoes)
+				require.NoError(t, err)
+				if !across {
+					assert.Equal(t, "p1", res.Source)
+					assert.Equal(t, LayerPrimary, res.Layer)
+					assert.Equal(t, 400*time.Millisecond, time.Since(start), "nothing to hedge to in the tier")
+					assert.Zero(t, quick.Stats().Calls)
+					return
+				}
+				assert.Equal(t, "s1", res.Source)
+				assert.Equal(t, LayerSecondary, res.Layer, "the answer is the tier it came from")
+				assert.Equal(t, 2.0, res.Value)
+				assert.Equal(t, 60*time.Millisecond, time.Since(start), "hedged at 50ms, answered 10ms later")
+				require.Len(t, res.Attempts, 2)
+				byProvider := map[string]Attempt{}
+				for _, a := range res.Attempts {
+					byProvider[a.Provider] = a
+				}
+				assert.Equal(t, Lost, byProvider["p1"].Outcome)
+				assert.Equal(t, Succeeded, byProvider["s1"].Outcome)
+				assert.True(t, byProvider["s1"].Hedge)
+				assert.InDelta(t, 0.03, res.Cost, 1e-12, "both calls are paid")
+				synctest.Wait()
+				assert.Zero(t, slow.Stats().InFlight, "the loser was cancelled")
+			})
+		})
+	}
+}
+
+// Across tiers, a failing primary still falls to the secondary, and when
+// both fail the error names both tiers.
+func TestHedgeAcrossTiersFailures(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := testConfig()
+		cfg.Retry.MaxAttempts = 1
+		cfg.DataTypes[0].Hedge = HedgeConfig{Enabled: true, Delay: 50 * time.Millisecond, AcrossTiers: true}
+		p1, s1 := newStub(1), newStub(2)
+		p1.fail(providers.Unavailable)
+		r := newTestResolver(t, cfg, p1, s1, WithHistory(noHistory{}))
+		res, err := r.Resolve(context.Background(), "cpc", shoes)
+		require.NoError(t, err)
+		assert.Equal(t, LayerSecondary, res.Layer)
+		assert.Equal(t, "s1", res.Source)
+
+		s1.fail(providers.Unavailable)
+		cfg.DataTypes[0].Default = nil
+		r = newTestResolver(t, cfg, p1, s1, WithHistory(noHistory{}))
+		_, err = r.Resolve(context.Background(), "cpc", Params{"keyword": "boots"})
+		var re *ResolveError
+		require.ErrorAs(t, err, &re)
+		var layers []Layer
+		for _, e := range re.Errs {
+			var le *LayerError
+			if errors.As(e, &le) {
+				layers = append(layers, le.Layer)
+			}
+		}
+		assert.Equal(t, []Layer{LayerPrimary, LayerSecondary}, layers[:2])
+		assert.ErrorContains(t, err, "p1")
+		assert.ErrorContains(t, err, "s1")
 	})
 }
 

@@ -31,6 +31,9 @@ var Layers = [...]Layer{LayerPrimary, LayerSecondary, LayerCache, LayerStatistic
 
 var layerNames = [...]string{"none", "primary", "secondary", "cache", "statistical", "default"}
 
+// numLayers is the number of layers, with 0 (none).
+const numLayers = len(layerNames)
+
 // String returns the layer's name ("statistical").
 func (l Layer) String() string {
 	if int(l) < len(layerNames) {

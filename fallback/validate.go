@@ -272,6 +272,9 @@ func (c Config) withDefaults() (Config, problems) {
 			p.add(path+".hedge.max_hedges", "must not be negative, got %d", dt.Hedge.MaxHedges)
 		}
 		nonNegDur(&p, path+".hedge.delay", dt.Hedge.Delay)
+		if dt.Hedge.AcrossTiers && !dt.Hedge.Enabled {
+			p.add(path+".hedge.across_tiers", "needs hedge.enabled: true")
+		}
 		if dt.Hedge.MaxHedges == 0 {
 			dt.Hedge.MaxHedges = 1
 		}

@@ -47,33 +47,55 @@ func (r *Resolver) walkProviders(ctx context.Context, dt *dataType, key string, 
 		ctx, cancel = context.WithDeadline(ctx, deadline)
 		defer cancel()
 	}
-	for _, tier := range [...]struct {
-		layer Layer
-		provs []*provider
-		pool  *router.Pool
-	}{{LayerPrimary, dt.primary, dt.pools[0]}, {LayerSecondary, dt.secondary, dt.pools[1]}} {
-		if len(tier.provs) == 0 {
+	tiers := []tier{{LayerPrimary, dt.primary, dt.pools[0]}, {LayerSecondary, dt.secondary, dt.pools[1]}}
+	if h := dt.cfg.Hedge; h.Enabled && h.AcrossTiers {
+		// One walk down both tiers: a slow last primary is hedged with
+		// the best secondary.
+		w.tryTiers(ctx, &chain{w: w, tiers: tiers}, true)
+		return w
+	}
+	for _, t := range tiers {
+		if len(t.provs) == 0 {
 			continue
 		}
-		pk := w.picker(tier.provs, tier.pool)
-		var resp providers.Response
-		var winner *provider
-		var err error
-		if dt.cfg.Hedge.Enabled && len(tier.provs) > 1 {
-			resp, winner, err = w.hedged(ctx, pk)
-		} else {
-			resp, winner, err = w.sequential(ctx, pk)
-		}
-		if err == nil {
-			w.succeed(winner, tier.layer, resp)
-			return w
-		}
-		w.errs = append(w.errs, &LayerError{Layer: tier.layer, Err: err})
-		if ctx.Err() != nil {
+		if w.tryTiers(ctx, &chain{w: w, tiers: []tier{t}}, dt.cfg.Hedge.Enabled && len(t.provs) > 1) || ctx.Err() != nil {
 			break
 		}
 	}
 	return w
+}
+
+// tier is one tier of a data type's providers.
+type tier struct {
+	layer Layer
+	provs []*provider
+	pool  *router.Pool
+}
+
+// tryTiers tries the chain's providers, hedged or one after another, and
+// records the outcome: the winner's answer, or an error per tier tried.
+func (w *walk) tryTiers(ctx context.Context, c *chain, hedge bool) bool {
+	var resp providers.Response
+	var winner *provider
+	var layer Layer
+	var errs [numLayers][]error
+	if hedge {
+		resp, winner, layer = w.hedged(ctx, c, &errs)
+	} else {
+		resp, winner, layer = w.sequential(ctx, c, &errs)
+	}
+	if winner != nil {
+		w.succeed(winner, layer, resp)
+		return true
+	}
+	for _, t := range c.started {
+		e := errs[t]
+		if len(e) == 0 {
+			e = append(e, errors.New("no eligible provider"))
+		}
+		w.errs = append(w.errs, &LayerError{Layer: t, Err: errors.Join(e...)})
+	}
+	return false
 }
 
 // notFound reports whether the walk's providers all said "not found": at
@@ -99,6 +121,7 @@ func (w *walk) notFound() bool {
 // budget, one now); each is picked when the walk needs it, so a tier
 // whose first provider answers costs one pick, whatever its size.
 type picker struct {
+	layer  Layer
 	pool   *router.Pool
 	provs  []*provider
 	states []router.State // a provider handed out has no capacity left
@@ -109,8 +132,9 @@ type picker struct {
 
 // picker starts a tier: it reads every provider's breaker and rate
 // limiter, and records those the router will not pick as skipped.
-func (w *walk) picker(tier []*provider, pool *router.Pool) *picker {
-	pk := &picker{pool: pool, provs: tier, states: make([]router.State, len(tier)), budget: router.Unlimited, now: time.Now(), peeked: -1}
+func (w *walk) picker(t tier) *picker {
+	tier, pool := t.provs, t.pool
+	pk := &picker{layer: t.layer, pool: pool, provs: tier, states: make([]router.State, len(tier)), budget: router.Unlimited, now: time.Now(), peeked: -1}
 	if w.budget != nil {
 		pk.budget = w.budget.Remaining()
 	}
@@ -159,54 +183,96 @@ func (pk *picker) take() *provider {
 	return p
 }
 
-// sequential tries the providers one after another.
-func (w *walk) sequential(ctx context.Context, pk *picker) (providers.Response, *provider, error) {
-	var errs []error
-	for p := pk.take(); p != nil; p = pk.take() {
+// chain hands out the providers of its tiers in turn: a tier's picker is
+// started (its breakers and limiters read, its ineligible providers
+// recorded as skipped) when the one before it has nothing left.
+type chain struct {
+	w       *walk
+	tiers   []tier  // not started yet
+	cur     *picker // the tier being walked, or nil
+	started []Layer // the tiers started, in order
+}
+
+// peek returns the provider take would return and its tier's layer, or
+// nil when none is left.
+func (c *chain) peek() (*provider, Layer) {
+	for {
+		if c.cur != nil {
+			if p := c.cur.peek(); p != nil {
+				return p, c.cur.layer
+			}
+		}
+		if len(c.tiers) == 0 {
+			return nil, 0
+		}
+		t := c.tiers[0]
+		c.tiers = c.tiers[1:]
+		if len(t.provs) == 0 {
+			continue
+		}
+		c.cur = c.w.picker(t)
+		c.started = append(c.started, t.layer)
+	}
+}
+
+// take hands out the next provider and its layer, or nil when none is
+// left.
+func (c *chain) take() (*provider, Layer) {
+	p, layer := c.peek()
+	if p != nil {
+		c.cur.take()
+	}
+	return p, layer
+}
+
+// sequential tries the providers one after another, filing each failure
+// under its tier in errs.
+func (w *walk) sequential(ctx context.Context, c *chain, errs *[numLayers][]error) (providers.Response, *provider, Layer) {
+	for p, layer := c.take(); p != nil; p, layer = c.take() {
 		if ctx.Err() != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", p.name, ctx.Err()))
+			errs[layer] = append(errs[layer], fmt.Errorf("%s: %w", p.name, ctx.Err()))
 			break
 		}
 		resp, err := w.tryProvider(ctx, p, false)
 		if err == nil {
-			return resp, p, nil
+			return resp, p, layer
 		}
-		errs = append(errs, fmt.Errorf("%s: %w", p.name, err))
+		errs[layer] = append(errs[layer], fmt.Errorf("%s: %w", p.name, err))
 	}
-	if len(errs) == 0 {
-		errs = append(errs, errors.New("no eligible provider"))
-	}
-	return providers.Response{}, nil, errors.Join(errs...)
+	return providers.Response{}, nil, 0
 }
 
 type tierResult struct {
-	p    *provider
-	resp providers.Response
-	err  error
+	p     *provider
+	layer Layer
+	resp  providers.Response
+	err   error
 }
 
 // hedged tries the providers in order, starting the next one early when
-// the current one has not answered by its hedge delay. The first valid
-// answer wins; the others are cancelled and recorded as lost.
-func (w *walk) hedged(ctx context.Context, pk *picker) (providers.Response, *provider, error) {
-	if pk.peek() == nil {
-		return providers.Response{}, nil, errors.New("no eligible provider")
+// the current one has not answered by its hedge delay; at most MaxHedges
+// hedges start in each tier. The first valid answer wins; the others are
+// cancelled and recorded as lost. Failures are filed under their tiers in
+// errs.
+func (w *walk) hedged(ctx context.Context, c *chain, errs *[numLayers][]error) (providers.Response, *provider, Layer) {
+	if p, _ := c.peek(); p == nil {
+		return providers.Response{}, nil, 0
 	}
 	hctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	results := make(chan tierResult, len(pk.provs))
-	inflight, hedges := 0, 0
+	results := make(chan tierResult, 4)
+	inflight := 0
+	var hedges [numLayers]int
 	var won sync.Once
 	start := func(hedge bool) *provider {
-		p := pk.take()
+		p, layer := c.take()
 		inflight++
 		go func() {
 			resp, err := w.tryProvider(hctx, p, hedge)
-			results <- tierResult{p, resp, err}
+			results <- tierResult{p, layer, resp, err}
 		}()
 		return p
 	}
-	var errs []error
 	timer := time.NewTimer(w.hedgeDelay(start(false)))
 	defer timer.Stop()
 	var winner *tierResult
@@ -220,21 +286,26 @@ func (w *walk) hedged(ctx context.Context, pk *picker) (providers.Response, *pro
 				continue
 			}
 			if res.err != nil {
-				errs = append(errs, fmt.Errorf("%s: %w", res.p.name, res.err))
+				errs[res.layer] = append(errs[res.layer], fmt.Errorf("%s: %w", res.p.name, res.err))
 			}
-			if winner == nil && inflight == 0 && pk.peek() != nil && hctx.Err() == nil {
-				timer.Reset(w.hedgeDelay(start(false)))
+			if winner == nil && inflight == 0 && hctx.Err() == nil {
+				if next, _ := c.peek(); next != nil {
+					timer.Reset(w.hedgeDelay(start(false)))
+				}
 			}
 		case <-timer.C:
-			if winner != nil || hedges >= w.dt.cfg.Hedge.MaxHedges || hctx.Err() != nil || pk.peek() == nil {
+			if winner != nil || hctx.Err() != nil {
 				continue
 			}
-			p := pk.peek()
+			p, layer := c.peek()
+			if p == nil || hedges[layer] >= w.dt.cfg.Hedge.MaxHedges {
+				continue
+			}
 			if p.permits != nil && !p.permits.TryAcquirePermit() {
 				// The hedge-to provider's retry budget is spent.
 				continue
 			}
-			hedges++
+			hedges[layer]++
 			start(true)
 			if p.permits != nil {
 				// The hedge's permit covers its start; the budget counts
@@ -245,12 +316,9 @@ func (w *walk) hedged(ctx context.Context, pk *picker) (providers.Response, *pro
 		}
 	}
 	if winner != nil {
-		return winner.resp, winner.p, nil
+		return winner.resp, winner.p, winner.layer
 	}
-	if len(errs) == 0 {
-		errs = append(errs, errors.New("no eligible provider"))
-	}
-	return providers.Response{}, nil, errors.Join(errs...)
+	return providers.Response{}, nil, 0
 }
 
 // hedgeDelay is how long to wait for p before hedging: the configured

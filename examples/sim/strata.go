@@ -123,9 +123,10 @@ func deriveDataType(sc *scenario, name string) fallback.DataTypeConfig {
 		Period:      stats.PeriodOf(sc.History.Period),
 		// Hedging is opt-in per data type; the simulator turns it on, at
 		// the default delay (the provider's observed p95 latency, so no
-		// duration to scale), because that is how strata is meant to
-		// be run against a tail.
-		Hedge: fallback.HedgeConfig{Enabled: true},
+		// duration to scale), and across tiers, so that a data type with
+		// a single primary is covered too: that is how strata is meant
+		// to be run against a tail.
+		Hedge: fallback.HedgeConfig{Enabled: true, AcrossTiers: true},
 	}
 	count := map[string]int{}
 	var keys []keySpec
