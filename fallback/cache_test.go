@@ -97,6 +97,8 @@ func TestRefreshAheadServesAndRefreshesOnce(t *testing.T) {
 		}
 		synctest.Wait()
 		assert.EqualValues(t, 2, p1.Calls(), "exactly one refresh")
+		time.Sleep(time.Second) // the refresh's call takes 50ms
+		assert.InDelta(t, 0.04, r.Snapshot().Overall.Cost, 1e-12, "the background refresh is paid for too")
 		// The refreshed entry is young again: no refresh for 5 minutes.
 		time.Sleep(4 * time.Minute)
 		_, err = r.Resolve(context.Background(), "cpc", shoes)

@@ -83,14 +83,12 @@ func (h *histogram) quantile(q float64) time.Duration {
 const latencySample = 32
 
 // count records a finished resolve and returns the running count of its
-// data type's answers from that layer.
-func (r *Resolver) count(dt *dataType, layer Layer, cost float64, failed bool) int64 {
+// data type's answers from that layer. Money is counted as each attempt
+// is paid (walk.record), so that walks no resolve waits for to the end —
+// background refreshes, a coalesced walk its callers gave up on — count.
+func (r *Resolver) count(dt *dataType, layer Layer, failed bool) int64 {
 	if failed {
 		layer = 0
 	}
-	n := dt.metrics.layers[layer].Add(1)
-	if c := toNano(cost); c > 0 {
-		r.metrics.cost.Add(c)
-	}
-	return n
+	return dt.metrics.layers[layer].Add(1)
 }

@@ -409,7 +409,7 @@ func (r *Resolver) Resolve(ctx context.Context, dataType string, params Params) 
 	}
 	res, err := r.resolveMiss(ctx, dt, key, params, now)
 	r.metrics.latency.observe(r.now().Sub(now))
-	r.count(dt, res.Layer, res.Cost, err != nil)
+	r.count(dt, res.Layer, err != nil)
 	r.finish(dt, params, &res, err, now)
 	return res, err
 }

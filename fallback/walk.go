@@ -382,6 +382,9 @@ func (w *walk) record(a Attempt) {
 	w.attempts = append(w.attempts, a)
 	w.cost += a.Cost
 	w.mu.Unlock()
+	if c := toNano(a.Cost); c > 0 {
+		w.r.metrics.cost.Add(c)
+	}
 	if w.r.obs != nil {
 		w.r.obs.Observe(Event{
 			Kind:     EventAttempt,
