@@ -49,8 +49,10 @@ type anchor struct {
 }
 
 // anchorSpan bounds the decay exponent x between an anchor and an age
-// answered from it: e^−x is then 1 − x + x²/2 to within x³/6 < 7.3e-17,
-// under half an ulp of 1, so the answer is the exact one to rounding.
+// answered from it, either way (concurrent hits read the clock in no
+// particular order): e^−x is then 1 − x + x²/2 to within |x|³/6 <
+// 7.3e-17, under half an ulp of 1, so the answer is the exact one to
+// rounding.
 const anchorSpan = 1.0 / (1 << 17)
 
 // Freshness returns d.Freshness(observedAge) for this entry: a hot entry
@@ -64,7 +66,7 @@ func (e *Entry) Freshness(d Decay, observedAge time.Duration) float64 {
 		return 1
 	}
 	if a := (*anchor)(atomic.LoadPointer(&e.anchor)); a != nil && a.d == d {
-		if x := float64(observedAge-a.age) * float64(d); x >= 0 && x < anchorSpan {
+		if x := float64(observedAge-a.age) * float64(d); -anchorSpan < x && x < anchorSpan {
 			return a.f - a.f*x*(1-x/2) // a.f·(1 − x + x²/2), rounded once
 		}
 	}

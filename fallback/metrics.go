@@ -5,6 +5,7 @@ import (
 	"math/bits"
 	"sync/atomic"
 	"time"
+	"unsafe"
 )
 
 // metrics are the resolver's own counters for the snapshot. The overall
@@ -15,9 +16,49 @@ type metrics struct {
 }
 
 // typeMetrics count one data type's resolves by layer; slot 0 (no layer)
-// counts those that failed.
+// counts those that failed. Hits of the read-through tier, the one count
+// every core bumps at full speed, are spread over stripes of their own
+// cache lines: one shared counter made two cores hitting one key take
+// twice as long as one.
 type typeMetrics struct {
 	layers [len(layerNames)]atomic.Int64
+	_      [64]byte // keep layers off the stripes' lines
+	hits   [hitStripes]hitStripe
+}
+
+// hitStripes is the number of hit counters.
+const (
+	hitStripeBits = 3
+	hitStripes    = 1 << hitStripeBits
+)
+
+type hitStripe struct {
+	n atomic.Int64
+	_ [56]byte // a cache line each
+}
+
+// hit counts a read-through hit and returns the count of the stripe it
+// went to. The stripe is picked, for free (a random draw would cost a
+// cache hit 3% of its time), by a Fibonacci hash of the address of the
+// calling goroutine's stack at 2 KiB grain, a goroutine's smallest
+// stack: stable for a goroutine while its stack stays put, and spread
+// across goroutines running at once. Two sharing a stripe cost only
+// contention.
+func (m *typeMetrics) hit() int64 {
+	var here byte
+	x := uint64(uintptr(unsafe.Pointer(&here)) >> 11)
+	return m.hits[(x*0x9E3779B97F4A7C15)>>(64-hitStripeBits)].n.Add(1)
+}
+
+// count returns the resolves answered from layer (0: failed).
+func (m *typeMetrics) count(layer Layer) int64 {
+	n := m.layers[layer].Load()
+	if layer == LayerCache {
+		for i := range m.hits {
+			n += m.hits[i].n.Load()
+		}
+	}
+	return n
 }
 
 // histogram is a lock-free latency histogram with power-of-two buckets of

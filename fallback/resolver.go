@@ -439,7 +439,7 @@ func (r *Resolver) hit(dt *dataType, e *cache.Entry, params Params, age time.Dur
 		r.refreshAhead(dt, e.Key(), params)
 	}
 	res := entryResult(e, e.Freshness(dt.decay, e.ObservedAge(age)))
-	sampled := dt.metrics.layers[LayerCache].Add(1)%latencySample == 0 // r.count, costless
+	sampled := dt.metrics.hit()%latencySample == 0 // one in latencySample per stripe
 	if sampled || r.obs != nil {
 		if now.IsZero() {
 			now = e.StoredAt.Add(age)

@@ -212,9 +212,9 @@ func TestSnapshotSharesAndProjections(t *testing.T) {
 	})
 }
 
-// Cache hits are timed one in latencySample and each timed hit stands for
-// latencySample resolves, so the mean latency weighs hits and misses by
-// their numbers.
+// Cache hits are timed one in latencySample (per stripe of the hit
+// counter) and each timed hit stands for latencySample resolves, so the
+// mean latency weighs hits and misses by their numbers.
 func TestSnapshotLatencyWeighsSampledHits(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		slow := providers.Func(func(ctx context.Context, req providers.Request) (providers.Response, error) {
@@ -224,17 +224,23 @@ func TestSnapshotLatencyWeighsSampledHits(t *testing.T) {
 		r := newTestResolver(t, testConfig(), slow, newStub(2), WithHistory(noHistory{}))
 		ctx := context.Background()
 		shoes := Params{"keyword": "shoes"}
-		for range 1 + 2*latencySample {
+		const hits = 4 * hitStripes * latencySample
+		for range 1 + hits {
 			res, err := r.Resolve(ctx, "cpc", shoes)
 			require.NoError(t, err)
 			assert.Equal(t, 1.0, res.Value)
 		}
 		o := r.Snapshot().Overall
-		assert.EqualValues(t, 1+2*latencySample, o.Resolves)
-		// One 10 ms miss and 64 hits of no time (virtual time stands still
-		// while nothing sleeps): 10/65 ms, where counting each sampled hit
-		// once would make it 10/3.
-		assert.InDelta(t, 10.0/(1+2*latencySample), o.AvgLatencyMs, 1e-6, "whole nanoseconds")
+		assert.EqualValues(t, 1+hits, o.Resolves)
+		// One 10 ms miss and hits of no time (virtual time stands still
+		// while nothing sleeps). However the hits fell on the stripes,
+		// between hits/latencySample − (hitStripes − 1) and
+		// hits/latencySample of them were timed, each counted
+		// latencySample times; counted once each, the mean would be
+		// above 10/33 ms.
+		timedMin, timedMax := hits/latencySample-(hitStripes-1), hits/latencySample
+		assert.GreaterOrEqual(t, o.AvgLatencyMs, 10.0/float64(1+latencySample*timedMax)-1e-6)
+		assert.LessOrEqual(t, o.AvgLatencyMs, 10.0/float64(1+latencySample*timedMin)+1e-6)
 	})
 }
 

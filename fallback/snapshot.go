@@ -149,10 +149,10 @@ func (r *Resolver) Snapshot() Snapshot {
 	for name, dt := range r.types {
 		var c [len(layerNames)]int64
 		for _, l := range Layers {
-			c[l] = dt.metrics.layers[l].Load()
+			c[l] = dt.metrics.count(l)
 			all[l] += c[l]
 		}
-		failed += dt.metrics.layers[0].Load()
+		failed += dt.metrics.count(0)
 		s.DataTypes[name] = shares(&c)
 	}
 	s.Layers = shares(&all)
