@@ -32,13 +32,16 @@ func TestDecayMatchesFreshness(t *testing.T) {
 	assert.Equal(t, 1.0, DecayOf(0).Freshness(1000*time.Hour), "no half-life: never ages")
 }
 
+// stored returns an entry as Put leaves it, keeping a freshness anchor.
+func stored() *Entry { return &Entry{fresh: new(anchorCell)} }
+
 // The anchored freshness of a hot entry equals the exact one to rounding,
 // whether the ages come close together (answered from the anchor), far
 // apart (re-anchored), out of order, or after the half-life changes.
 func TestEntryFreshnessMatchesExact(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, h := range []time.Duration{time.Second, time.Minute, time.Hour, 30 * 24 * time.Hour} {
-		e := &Entry{}
+		e := stored()
 		d := DecayOf(h)
 		age := time.Duration(0)
 		for range 20000 {
@@ -55,7 +58,7 @@ func TestEntryFreshnessMatchesExact(t *testing.T) {
 		}
 	}
 	// One entry asked under two half-lives answers each exactly.
-	e := &Entry{}
+	e := stored()
 	assert.Equal(t, Freshness(time.Hour, time.Hour), e.Freshness(DecayOf(time.Hour), time.Hour))
 	assert.Equal(t, Freshness(time.Hour, time.Minute), e.Freshness(DecayOf(time.Minute), time.Hour))
 	assert.Equal(t, 1.0, e.Freshness(DecayOf(time.Minute), -time.Hour), "clock skew counts as now")
@@ -65,7 +68,7 @@ func TestEntryFreshnessMatchesExact(t *testing.T) {
 // Many goroutines answering one hot entry see consistent values (run
 // under -race: the anchor is swapped atomically).
 func TestEntryFreshnessConcurrent(t *testing.T) {
-	e := &Entry{}
+	e := stored()
 	d := DecayOf(time.Minute)
 	var wg sync.WaitGroup
 	for g := range 8 {
@@ -130,4 +133,29 @@ func TestHotChecksTheKeyBytes(t *testing.T) {
 	assert.True(t, c.Delete("cpc?keyword=shoes"))
 	_, ok = c.Hot([]byte("cpc?keyword=shoes"))
 	assert.False(t, ok, "deleted from both tiers")
+}
+
+// Copying a stored entry while hits move its anchor is no data race (run
+// under -race): the anchor lives in a cell the copy only points to.
+func TestEntryCopyWhileHit(t *testing.T) {
+	c, err := New(Config{})
+	require.NoError(t, err)
+	defer c.Close()
+	now := time.Now()
+	c.Put("k", Entry{Value: 1, ObservedAt: now, StoredAt: now}, time.Hour)
+	e, ok := c.LastGood("k")
+	require.True(t, ok)
+	d := DecayOf(time.Millisecond) // every hit re-anchors
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for i := range 2000 {
+			e.Freshness(d, time.Duration(i)*time.Millisecond)
+		}
+	})
+	for range 2000 {
+		cp := *e
+		assert.Equal(t, 1.0, cp.Value)
+	}
+	wg.Wait()
+	assert.Equal(t, Freshness(3*time.Millisecond, time.Millisecond), e.Freshness(d, 3*time.Millisecond))
 }

@@ -35,11 +35,15 @@ type Entry struct {
 	key string        // set by Put: the read-through tier is keyed by its hash
 	lag time.Duration // set by Put: StoredAt − ObservedAt
 
-	// anchor is the *anchor of the last exact freshness worked out, read
-	// and written atomically (an atomic.Pointer field would make Entry
-	// impossible to copy, and entries travel by value).
-	anchor unsafe.Pointer
+	// fresh holds the last exact freshness worked out, for a stored
+	// entry. It is a pointer to a cell of its own, set once by Put, so
+	// that copying an entry (entries travel by value) never reads what a
+	// concurrent hit writes.
+	fresh *anchorCell
 }
+
+// anchorCell holds an entry's *anchor, swapped atomically.
+type anchorCell struct{ p atomic.Pointer[anchor] }
 
 // anchor is an exact freshness: d.Freshness(age) = f.
 type anchor struct {
@@ -51,8 +55,8 @@ type anchor struct {
 // anchorSpan bounds the decay exponent x between an anchor and an age
 // answered from it, either way (concurrent hits read the clock in no
 // particular order): e^−x is then 1 − x + x²/2 to within |x|³/6 <
-// 7.3e-17, under half an ulp of 1, so the answer is the exact one to
-// rounding.
+// 7.3e-17, under half an ulp of 1, and the answer is within a couple of
+// ulps of Decay.Freshness (itself as good as its exponent's rounding).
 const anchorSpan = 1.0 / (1 << 17)
 
 // Freshness returns d.Freshness(observedAge) for this entry: a hot entry
@@ -60,18 +64,22 @@ const anchorSpan = 1.0 / (1 << 17)
 // answers, so it is worked out from the last exact value by a second-order
 // step (two multiplications) while the step stays under anchorSpan, and
 // exactly (and kept as the new anchor) beyond. With a one-hour half-life
-// an anchor serves 39 ms of ages.
+// an anchor serves 39 ms of ages. An entry that was never stored (not
+// from Put) is worked out exactly every time.
 func (e *Entry) Freshness(d Decay, observedAge time.Duration) float64 {
 	if observedAge <= 0 || d == 0 {
 		return 1
 	}
-	if a := (*anchor)(atomic.LoadPointer(&e.anchor)); a != nil && a.d == d {
+	if e.fresh == nil {
+		return d.Freshness(observedAge) // never stored: nothing to keep
+	}
+	if a := e.fresh.p.Load(); a != nil && a.d == d {
 		if x := float64(observedAge-a.age) * float64(d); -anchorSpan < x && x < anchorSpan {
 			return a.f - a.f*x*(1-x/2) // a.f·(1 − x + x²/2), rounded once
 		}
 	}
 	f := d.Freshness(observedAge)
-	atomic.StorePointer(&e.anchor, unsafe.Pointer(&anchor{age: observedAge, f: f, d: d}))
+	e.fresh.p.Store(&anchor{age: observedAge, f: f, d: d})
 	return f
 }
 
@@ -228,7 +236,7 @@ func (c *Cache) Put(key string, e Entry, ttl time.Duration) {
 	p := &e
 	p.key = key
 	p.lag = p.StoredAt.Sub(p.ObservedAt)
-	p.anchor = nil
+	p.fresh = new(anchorCell)
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()

@@ -523,3 +523,36 @@ func TestAdaptiveThrottlingRejectsLocally(t *testing.T) {
 		assert.InDelta(t, 0.9, r.byName["p1"].throttle.RejectionRate(), 1e-9)
 	})
 }
+
+// A hedge that could not start into the secondary tier (its limiter was
+// empty then) does not decide the secondary tier for later: when the
+// primary fails, the secondary is read again, and answers.
+func TestHedgeAcrossTiersReadsTheSecondaryAgain(t *testing.T) {
+	for _, across := range []bool{false, true} {
+		t.Run(fmt.Sprint("across=", across), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				cfg := testConfig()
+				cfg.Retry.MaxAttempts = 1
+				cfg.Providers[1].RateLimit = RateLimitConfig{PerSecond: 10, Burst: 1}
+				cfg.DataTypes[0].Hedge = HedgeConfig{Enabled: true, Delay: 50 * time.Millisecond, AcrossTiers: across}
+				p1, s1 := newStub(1), newStub(2)
+				p1.set(func(ctx context.Context, _ providers.Request) (providers.Response, error) {
+					time.Sleep(200 * time.Millisecond)
+					return providers.Response{}, providers.Errorf(providers.Unavailable, "down")
+				})
+				r := newTestResolver(t, cfg, p1, s1, WithHistory(noHistory{}))
+				r.byName["s1"].limiter.Allow() // s1's token is spent now, back in 100ms
+				start := time.Now()
+				res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "x"})
+				require.NoError(t, err)
+				assert.Equal(t, "s1", res.Source)
+				assert.Equal(t, LayerSecondary, res.Layer)
+				assert.Equal(t, 200*time.Millisecond, time.Since(start), "after p1 failed")
+				assert.EqualValues(t, 1, s1.calls.Load())
+				for _, a := range res.Attempts {
+					assert.NotEqual(t, Skipped, a.Outcome, "%s: nothing is skipped", a.Provider)
+				}
+			})
+		})
+	}
+}

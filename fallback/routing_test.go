@@ -14,6 +14,7 @@ import (
 
 	"github.com/strata-go/strata/providers"
 	"github.com/strata-go/strata/providers/fake"
+	"github.com/strata-go/strata/router"
 )
 
 // twoPrimaries declares p1 and p2 as primaries of cpc, p1 first.
@@ -270,4 +271,54 @@ func TestManyDataTypesLookup(t *testing.T) {
 	}
 	_, err := r.Resolve(context.Background(), "type12", Params{"keyword": "shoes"})
 	assert.ErrorIs(t, err, ErrUnknownDataType)
+}
+
+// A provider's reported quota changes while the walk is in its tier (another
+// resolve's answer reports it). Every provider appears in the attempts
+// once at most: one skipped at the tier's start is not called later, and
+// one the router gives up on later is recorded as skipped.
+func TestWalkQuotaChangesMidTier(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		start, during int64 // p2's remaining quota
+		want          []Attempt
+		source        string
+	}{
+		{"spent then refilled", 0, 50, []Attempt{
+			{Provider: "p2", Outcome: Skipped, Skip: SkipRateLimited},
+			{Provider: "p1", Outcome: Failed},
+			{Provider: "s1", Outcome: Succeeded},
+		}, "s1"},
+		{"left then spent", 50, 0, []Attempt{
+			{Provider: "p1", Outcome: Failed},
+			{Provider: "p2", Outcome: Skipped, Skip: SkipRateLimited},
+			{Provider: "s1", Outcome: Succeeded},
+		}, "s1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := twoPrimaries()
+			cfg.Retry.MaxAttempts = 1
+			p1, p2 := newStub(1), newStub(2)
+			r := newTestResolver(t, cfg, p1, newStub(9), WithProvider("p2", p2), WithHistory(noHistory{}))
+			quota := func(left int64) router.Outcome {
+				return router.Outcome{OK: true, Valid: true, Latency: time.Millisecond, Quota: &router.Quota{Limit: 100, Remaining: left, Reset: time.Now().Add(time.Hour)}}
+			}
+			r.tracker.Record("p2", "cpc", quota(tc.start))
+			p1.set(func(context.Context, providers.Request) (providers.Response, error) {
+				r.tracker.Record("p2", "cpc", quota(tc.during))
+				return providers.Response{}, providers.Errorf(providers.Unavailable, "down")
+			})
+			res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "x"})
+			require.NoError(t, err)
+			assert.Equal(t, tc.source, res.Source)
+			assert.Zero(t, p2.calls.Load(), "p2 is never called")
+			require.Len(t, res.Attempts, len(tc.want))
+			for i, want := range tc.want {
+				got := res.Attempts[i]
+				assert.Equal(t, want.Provider, got.Provider, "attempt %d", i)
+				assert.Equal(t, want.Outcome, got.Outcome, "attempt %d", i)
+				assert.Equal(t, want.Skip, got.Skip, "attempt %d", i)
+			}
+		})
+	}
 }

@@ -88,6 +88,7 @@ func (w *walk) tryTiers(ctx context.Context, c *chain, hedge bool) bool {
 		w.succeed(winner, layer, resp)
 		return true
 	}
+	c.finish()
 	for _, t := range c.started {
 		e := errs[t]
 		if len(e) == 0 {
@@ -116,55 +117,88 @@ func (w *walk) notFound() bool {
 	return made > 0
 }
 
-// picker hands a tier's eligible providers out best first, in the order
-// the router ranks them at the tier's start (one State per provider, one
-// budget, one now); each is picked when the walk needs it, so a tier
-// whose first provider answers costs one pick, whatever its size.
+// picker hands a tier's eligible providers out best first. The tier's
+// breakers, rate limiters and the remaining budget are read once, when
+// the picker is made; the providers ineligible then are recorded as
+// skipped when the tier starts, and never picked. Each next provider is
+// picked when the walk needs it, from the health views as they are at
+// that moment, so a tier whose first provider answers costs one pick,
+// whatever its size. A provider eligible at the start that the router
+// will not pick any more (its reported quota ran out meanwhile) is
+// recorded as skipped when the tier runs out.
 type picker struct {
+	w      *walk
 	layer  Layer
 	pool   *router.Pool
 	provs  []*provider
-	states []router.State // a provider handed out has no capacity left
+	states []router.State // a provider done with has no capacity left
+	done   []bool         // taken or recorded as skipped
 	budget float64
-	now    time.Time
-	peeked int // picked but not yet taken, or -1
+	now    time.Time // when the states were read
+	peeked int       // picked but not yet taken, or -1
 }
 
-// picker starts a tier: it reads every provider's breaker and rate
-// limiter, and records those the router will not pick as skipped.
-func (w *walk) picker(t tier) *picker {
-	tier, pool := t.provs, t.pool
-	pk := &picker{layer: t.layer, pool: pool, provs: tier, states: make([]router.State, len(tier)), budget: router.Unlimited, now: time.Now(), peeked: -1}
+// newPicker reads a tier's breakers, limiters and budget.
+func (w *walk) newPicker(t tier) *picker {
+	n := len(t.provs)
+	pk := &picker{w: w, layer: t.layer, pool: t.pool, provs: t.provs, states: make([]router.State, n), done: make([]bool, n),
+		budget: router.Unlimited, now: time.Now(), peeked: -1}
 	if w.budget != nil {
 		pk.budget = w.budget.Remaining()
 	}
-	for i, p := range tier {
+	for i, p := range t.provs {
 		pk.states[i] = router.State{BreakerOpen: p.breaker.State() == breaker.Open, Capacity: p.capacity(pk.now)}
-	}
-	for i, p := range tier {
-		var reason SkipReason
-		switch pool.Eligibility(i, pk.states[i], pk.budget, pk.now) {
-		case router.Eligible:
-			continue
-		case router.NoCapacity:
-			reason = SkipRateLimited
-		case router.OverBudget:
-			reason = SkipOverBudget
-			w.mu.Lock()
-			w.budgetBlocked = true
-			w.mu.Unlock()
-		default:
-			reason = SkipBreakerOpen
-		}
-		w.skip(p, reason, 0, false)
 	}
 	return pk
 }
 
-// peek returns the provider take would return, or nil when none is left.
+// start records the providers ineligible at the picker's making as
+// skipped.
+func (pk *picker) start() {
+	for i := range pk.provs {
+		pk.skipIfIneligible(i, pk.now)
+	}
+}
+
+// settle records the providers neither taken nor skipped that the router
+// will not pick at now as skipped; it reports whether any is left.
+func (pk *picker) settle(now time.Time) bool {
+	left := false
+	for i := range pk.provs {
+		if !pk.done[i] && !pk.skipIfIneligible(i, now) {
+			left = true
+		}
+	}
+	return left
+}
+
+// skipIfIneligible records provider i as skipped, and done with, when the
+// router will not pick it at now.
+func (pk *picker) skipIfIneligible(i int, now time.Time) bool {
+	var reason SkipReason
+	switch pk.pool.Eligibility(i, pk.states[i], pk.budget, now) {
+	case router.Eligible:
+		return false
+	case router.NoCapacity:
+		reason = SkipRateLimited
+	case router.OverBudget:
+		reason = SkipOverBudget
+		pk.w.mu.Lock()
+		pk.w.budgetBlocked = true
+		pk.w.mu.Unlock()
+	default:
+		reason = SkipBreakerOpen
+	}
+	pk.w.skip(pk.provs[i], reason, 0, false)
+	pk.done[i], pk.states[i].Capacity = true, 0
+	return true
+}
+
+// peek returns the provider take would return, or nil when none is left
+// for now. It records nothing.
 func (pk *picker) peek() *provider {
 	if pk.peeked < 0 {
-		i, _, ok := pk.pool.Pick(pk.states, pk.budget, pk.now)
+		i, _, ok := pk.pool.Pick(pk.states, pk.budget, time.Now())
 		if !ok {
 			return nil
 		}
@@ -173,32 +207,67 @@ func (pk *picker) peek() *provider {
 	return pk.provs[pk.peeked]
 }
 
-// take hands out the next provider, or nil when none is left.
+// take hands out the next provider, or nil when none is left, recording
+// then the providers the router gave up on as skipped.
 func (pk *picker) take() *provider {
-	p := pk.peek()
-	if p != nil {
-		pk.states[pk.peeked].Capacity = 0
-		pk.peeked = -1
+	for {
+		if p := pk.peek(); p != nil {
+			pk.done[pk.peeked], pk.states[pk.peeked].Capacity = true, 0
+			pk.peeked = -1
+			return p
+		}
+		if !pk.settle(time.Now()) {
+			return nil
+		}
+		// Eligible again by now (the views moved): pick again.
 	}
-	return p
 }
 
-// chain hands out the providers of its tiers in turn: a tier's picker is
-// started (its breakers and limiters read, its ineligible providers
-// recorded as skipped) when the one before it has nothing left.
+// chain hands out the providers of its tiers in turn. A tier starts (its
+// ineligible providers recorded as skipped) when a provider is taken
+// from it; peek only looks ahead, with a fresh reading of the next tier
+// each time, so a tier looked into for a hedge that did not start is read
+// again when the walk does reach it.
 type chain struct {
 	w       *walk
 	tiers   []tier  // not started yet
 	cur     *picker // the tier being walked, or nil
+	ahead   *picker // the next tier as the last peek read it, or nil
 	started []Layer // the tiers started, in order
 }
 
 // peek returns the provider take would return and its tier's layer, or
 // nil when none is left.
 func (c *chain) peek() (*provider, Layer) {
+	c.ahead = nil
+	if c.cur != nil {
+		if p := c.cur.peek(); p != nil {
+			return p, c.cur.layer
+		}
+	}
+	for _, t := range c.tiers {
+		if len(t.provs) == 0 {
+			continue
+		}
+		pk := c.w.newPicker(t)
+		if p := pk.peek(); p != nil {
+			c.ahead = pk
+			return p, t.layer
+		}
+		// Nothing in this tier now; take will start it, and go on.
+	}
+	return nil, 0
+}
+
+// take hands out the next provider and its layer, starting tiers as it
+// reaches them, or nil when none is left. After a peek it hands out the
+// provider the peek returned.
+func (c *chain) take() (*provider, Layer) {
+	ahead := c.ahead
+	c.ahead = nil
 	for {
 		if c.cur != nil {
-			if p := c.cur.peek(); p != nil {
+			if p := c.cur.take(); p != nil {
 				return p, c.cur.layer
 			}
 		}
@@ -210,19 +279,24 @@ func (c *chain) peek() (*provider, Layer) {
 		if len(t.provs) == 0 {
 			continue
 		}
-		c.cur = c.w.picker(t)
+		pk := ahead
+		if pk != nil && pk.layer == t.layer {
+			ahead = nil
+		} else {
+			pk = c.w.newPicker(t)
+		}
+		pk.start()
+		c.cur = pk
 		c.started = append(c.started, t.layer)
 	}
 }
 
-// take hands out the next provider and its layer, or nil when none is
-// left.
-func (c *chain) take() (*provider, Layer) {
-	p, layer := c.peek()
-	if p != nil {
-		c.cur.take()
+// finish records, when the walk failed, the providers of the tier it was
+// in that the router would not pick any more.
+func (c *chain) finish() {
+	if c.cur != nil {
+		c.cur.settle(time.Now())
 	}
-	return p, layer
 }
 
 // sequential tries the providers one after another, filing each failure
@@ -260,7 +334,7 @@ func (w *walk) hedged(ctx context.Context, c *chain, errs *[numLayers][]error) (
 	}
 	hctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	results := make(chan tierResult, 4)
+	results := make(chan tierResult, len(w.dt.primary)+len(w.dt.secondary))
 	inflight := 0
 	var hedges [numLayers]int
 	var won sync.Once

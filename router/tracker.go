@@ -82,8 +82,12 @@ type Tracker struct {
 
 	// changes counts the changes a View of any provider can see: the sum
 	// of the entries' generations, plus one per provider added. A Pool
-	// keeps what it derived from the views while it stands still.
+	// keeps what it derived from the views while it stands still. Every
+	// Record writes it: it has a cache line of its own, away from entries,
+	// which every View reads.
+	_       [64]byte
 	changes atomic.Uint64
+	_       [56]byte
 }
 
 // entry is one provider's state. Everything but gen, typeIndex, lastType
