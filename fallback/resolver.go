@@ -358,7 +358,7 @@ func (r *Resolver) Close() error {
 // with an error wrapping context.Canceled. When no layer can answer the
 // error is a *ResolveError (ErrNoAnswer) joining each layer's cause, and
 // matching ErrBudgetExhausted when the budget kept the providers out.
-func (r *Resolver) Resolve(ctx context.Context, dataType string, params Params) (Result, error) {
+func (r *Resolver) Resolve(ctx context.Context, dataType string, params Params) (res Result, err error) {
 	if r.closed.Load() {
 		return Result{}, ErrClosed
 	}
@@ -388,7 +388,8 @@ func (r *Resolver) Resolve(ctx context.Context, dataType string, params Params) 
 			// One clock reading: the entry's age, from which the
 			// time now is worked out only if something needs it.
 			if age := time.Since(e.StoredAt); age < dt.currentTTL() {
-				return r.hit(dt, e, params, age, time.Time{}), nil
+				r.hit(&res, dt, e, params, age, time.Time{})
+				return res, nil
 			}
 		}
 	}
@@ -402,12 +403,13 @@ func (r *Resolver) Resolve(ctx context.Context, dataType string, params Params) 
 		fresh = r.cache.FreshStored // the read-through tier missed above
 	}
 	if e, ok := fresh(key, dt.currentTTL(), now); ok {
-		return r.hit(dt, e, params, now.Sub(e.StoredAt), now), nil
+		r.hit(&res, dt, e, params, now.Sub(e.StoredAt), now)
+		return res, nil
 	}
 	if err := ctx.Err(); err != nil {
 		return Result{}, fmt.Errorf("fallback: resolve %q: %w", dataType, err)
 	}
-	res, err := r.resolveMiss(ctx, dt, key, params, now)
+	res, err = r.resolveMiss(ctx, dt, key, params, now)
 	r.metrics.latency.observe(r.now().Sub(now))
 	r.count(dt, res.Layer, err != nil)
 	r.finish(dt, params, &res, err, now)
@@ -434,11 +436,11 @@ func (r *Resolver) lookupType(name string) (*dataType, bool) {
 // (since it was stored). now is the time the resolve started, or zero for
 // "StoredAt + age", worked out only when the latency is sampled or an
 // observer is told.
-func (r *Resolver) hit(dt *dataType, e *cache.Entry, params Params, age time.Duration, now time.Time) Result {
+func (r *Resolver) hit(res *Result, dt *dataType, e *cache.Entry, params Params, age time.Duration, now time.Time) {
 	if ra := dt.cfg.RefreshAhead; ra > 0 && age >= ra {
 		r.refreshAhead(dt, e.Key(), params)
 	}
-	res := entryResult(e, e.Freshness(dt.decay, e.ObservedAge(age)))
+	*res = entryResult(e, e.Freshness(dt.decay, e.ObservedAge(age)))
 	sampled := dt.metrics.hit()%latencySample == 0 // one in latencySample per stripe
 	if sampled || r.obs != nil {
 		if now.IsZero() {
@@ -447,9 +449,8 @@ func (r *Resolver) hit(dt *dataType, e *cache.Entry, params Params, age time.Dur
 		if sampled {
 			r.metrics.latency.observeN(r.now().Sub(now), latencySample)
 		}
-		r.finish(dt, params, &res, nil, now)
+		r.finish(dt, params, res, nil, now)
 	}
-	return res
 }
 
 // now returns the current time from the monotonic clock: the start time
