@@ -233,10 +233,15 @@ func (c *Cache) LastGood(key string) (*Entry, bool) {
 // keeps it while it has room (it may refuse it; ttl zero skips it); the last-known-good store
 // keeps it until it is replaced, deleted, or pushed out by capacity.
 func (c *Cache) Put(key string, e Entry, ttl time.Duration) {
-	p := &e
+	// The entry and its anchor cell in one allocation.
+	sp := &struct {
+		Entry
+		cell anchorCell
+	}{Entry: e}
+	p := &sp.Entry
 	p.key = key
 	p.lag = p.StoredAt.Sub(p.ObservedAt)
-	p.fresh = new(anchorCell)
+	p.fresh = &sp.cell
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()

@@ -136,13 +136,21 @@ type picker struct {
 	budget float64
 	now    time.Time // when the states were read
 	peeked int       // picked but not yet taken, or -1
+
+	// Room for a small tier's states, so a picker is one allocation.
+	statesBuf [4]router.State
+	doneBuf   [4]bool
 }
 
 // newPicker reads a tier's breakers, limiters and budget.
 func (w *walk) newPicker(t tier) *picker {
 	n := len(t.provs)
-	pk := &picker{w: w, layer: t.layer, pool: t.pool, provs: t.provs, states: make([]router.State, n), done: make([]bool, n),
-		budget: router.Unlimited, now: time.Now(), peeked: -1}
+	pk := &picker{w: w, layer: t.layer, pool: t.pool, provs: t.provs, budget: router.Unlimited, now: time.Now(), peeked: -1}
+	if n <= len(pk.statesBuf) {
+		pk.states, pk.done = pk.statesBuf[:n], pk.doneBuf[:n]
+	} else {
+		pk.states, pk.done = make([]router.State, n), make([]bool, n)
+	}
 	if w.budget != nil {
 		pk.budget = w.budget.Remaining()
 	}
