@@ -87,3 +87,12 @@ func newTestResolver(t *testing.T, cfg Config, p1, s1 providers.Provider, opts .
 	t.Cleanup(func() { _ = r.Close() })
 	return r
 }
+
+// attemptsByProvider indexes attempts by provider name (the last of each).
+func attemptsByProvider(attempts []Attempt) map[string]Attempt {
+	m := make(map[string]Attempt, len(attempts))
+	for _, a := range attempts {
+		m[a.Provider] = a
+	}
+	return m
+}

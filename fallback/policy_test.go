@@ -287,10 +287,7 @@ func TestHedgingStartsAtDelayAndCancelsLoser(t *testing.T) {
 		assert.Equal(t, 2.0, res.Value)
 		assert.Equal(t, 60*time.Millisecond, time.Since(start), "hedge at 50ms, answer 10ms later")
 		require.Len(t, res.Attempts, 2)
-		byProvider := map[string]Attempt{}
-		for _, a := range res.Attempts {
-			byProvider[a.Provider] = a
-		}
+		byProvider := attemptsByProvider(res.Attempts)
 		assert.Equal(t, Lost, byProvider["p1"].Outcome)
 		assert.Equal(t, Succeeded, byProvider["p2"].Outcome)
 		assert.True(t, byProvider["p2"].Hedge)
@@ -347,10 +344,7 @@ func TestHedgeAcrossTiers(t *testing.T) {
 				assert.Equal(t, 2.0, res.Value)
 				assert.Equal(t, 60*time.Millisecond, time.Since(start), "hedged at 50ms, answered 10ms later")
 				require.Len(t, res.Attempts, 2)
-				byProvider := map[string]Attempt{}
-				for _, a := range res.Attempts {
-					byProvider[a.Provider] = a
-				}
+				byProvider := attemptsByProvider(res.Attempts)
 				assert.Equal(t, Lost, byProvider["p1"].Outcome)
 				assert.Equal(t, Succeeded, byProvider["s1"].Outcome)
 				assert.True(t, byProvider["s1"].Hedge)
