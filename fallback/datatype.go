@@ -1,0 +1,56 @@
+package fallback
+
+import (
+	"math"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/strata-go/strata/cache"
+	"github.com/strata-go/strata/router"
+)
+
+// dataType is a declared data type, compiled.
+type dataType struct {
+	cfg       DataTypeConfig
+	schema    *schema
+	primary   []*provider
+	secondary []*provider
+	metrics   *typeMetrics
+	decay     cache.Decay     // of cfg.HalfLife
+	pools     [2]*router.Pool // primary, secondary: the router's view of each tier
+
+	ttl      atomic.Int64 // the TTL in force (learned when adaptive)
+	rateMu   sync.Mutex
+	rateEWMA float64 // requires rateMu: mean relative change per second
+	rateSeen bool    // requires rateMu
+}
+
+// currentTTL returns the data type's TTL in force.
+func (dt *dataType) currentTTL() time.Duration { return time.Duration(dt.ttl.Load()) }
+
+// learn feeds an observed change of a key's value into the adaptive TTL.
+func (dt *dataType) learn(prev *cache.Entry, v float64, at time.Time) {
+	at2 := dt.cfg.AdaptiveTTL
+	if !at2.Enabled || prev == nil || prev.Value == 0 {
+		return
+	}
+	dtSec := at.Sub(prev.ObservedAt).Seconds()
+	if dtSec <= 0 {
+		return
+	}
+	rate := math.Abs(v-prev.Value) / math.Abs(prev.Value) / dtSec
+	dt.rateMu.Lock()
+	if dt.rateSeen {
+		dt.rateEWMA = at2.Smoothing*rate + (1-at2.Smoothing)*dt.rateEWMA
+	} else {
+		dt.rateEWMA, dt.rateSeen = rate, true
+	}
+	r := dt.rateEWMA
+	dt.rateMu.Unlock()
+	ttl := at2.Max
+	if r > 0 {
+		ttl = time.Duration(min(float64(at2.Max), at2.Tolerance/r*float64(time.Second)))
+	}
+	dt.ttl.Store(int64(max(at2.Min, ttl)))
+}

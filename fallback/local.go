@@ -1,0 +1,110 @@
+package fallback
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/strata-go/strata/defaults"
+	"github.com/strata-go/strata/stats"
+)
+
+// localLayers tries the layers that need no provider: an acceptable
+// cached answer, a forecast, the default. It returns the per-layer causes
+// when none answers.
+func (r *Resolver) localLayers(ctx context.Context, dt *dataType, key string, params Params, now time.Time) (Result, []error) {
+	var errs []error
+
+	// Layer 3: the last good answer, if fresh and trusted enough.
+	if e, ok := r.cache.LastGood(key); ok {
+		res := cachedResult(e, dt, now)
+		score, accepted := r.accept.Accept(e.Confidence, res.Freshness)
+		if accepted {
+			return res, nil
+		}
+		errs = append(errs, &LayerError{Layer: LayerCache, Err: fmt.Errorf("cached answer from %s not accepted: score %.3f below %.3f (confidence %.2f, freshness %.3f)",
+			e.Source, score, r.accept.Threshold, e.Confidence, res.Freshness)})
+	} else {
+		errs = append(errs, &LayerError{Layer: LayerCache, Err: errors.New("no cached answer")})
+	}
+
+	// Layer 4: a forecast from the key's history.
+	var series []float64
+	var lastAt time.Time
+	obs, herr := r.history.Observations(ctx, key)
+	if herr == nil && len(obs) > 0 {
+		var last int64
+		series, last = stats.Regularize(obs, dt.cfg.Period, r.cfg.Forecast.MaxPoints)
+		lastAt = obs[len(obs)-1].At
+		if !r.cfg.Forecast.Disabled {
+			period := dt.cfg.Period.Index(now)
+			h := int(max(period-last, 1))
+			res, err, ok := r.memo.get(key, len(obs), lastAt, period)
+			if !ok {
+				res, err = r.forecast(dt, series, h, lastAt, now)
+				r.memo.put(key, memoEntry{n: len(obs), lastAt: lastAt, period: period, res: res, err: err})
+			}
+			if err == nil {
+				res.ObservedAt = now
+				res.Freshness = dt.decay.Freshness(now.Sub(lastAt))
+				return res, nil
+			}
+			errs = append(errs, &LayerError{Layer: LayerStatistical, Err: err})
+		}
+	} else if herr != nil {
+		errs = append(errs, &LayerError{Layer: LayerStatistical, Err: fmt.Errorf("history: %w", herr)})
+	} else {
+		errs = append(errs, &LayerError{Layer: LayerStatistical, Err: errors.New("no history")})
+	}
+
+	// Layer 5: the default engine.
+	ans, err := r.defaults.Default(ctx, defaults.Query{DataType: dt.cfg.Name, Params: params, History: series})
+	if err != nil {
+		errs = append(errs, &LayerError{Layer: LayerDefault, Err: err})
+		return Result{}, errs
+	}
+	res := Result{
+		Value:      ans.Value,
+		Layer:      LayerDefault,
+		Source:     "default:" + ans.From,
+		Confidence: ans.Confidence,
+		ObservedAt: now,
+		Default:    &DefaultDetail{From: ans.From, Base: ans.Base, Segment: ans.Segment},
+	}
+	for _, a := range ans.Adjustments {
+		res.Default.Adjustments = append(res.Default.Adjustments, Adjustment{Name: a.Name, Factor: a.Factor, Guessed: a.Guessed})
+	}
+	if ans.From == "history" {
+		res.Freshness = dt.decay.Freshness(now.Sub(lastAt))
+	}
+	return res, nil
+}
+
+// forecast answers from a forecast h periods past the series' end.
+func (r *Resolver) forecast(dt *dataType, series []float64, h int, lastAt, now time.Time) (Result, error) {
+	fc, err := r.forecaster.Forecast(series, dt.cfg.Season, h)
+	if err != nil {
+		return Result{}, err
+	}
+	conf := fc.Confidence()
+	v := fc.Mean[h-1]
+	if err := checkValue(dt, v); err != nil {
+		return Result{}, fmt.Errorf("forecast by %s rejected: %w", fc.Model, err)
+	}
+	if conf < r.cfg.Forecast.MinConfidence {
+		return Result{}, fmt.Errorf("forecast by %s not accepted: confidence %.3f below %.3f", fc.Model, conf, r.cfg.Forecast.MinConfidence)
+	}
+	res := Result{
+		Value:      v,
+		Layer:      LayerStatistical,
+		Source:     "stats:" + fc.Model,
+		Confidence: conf,
+		Freshness:  dt.decay.Freshness(now.Sub(lastAt)),
+		ObservedAt: now,
+	}
+	for _, iv := range fc.Intervals {
+		res.Intervals = append(res.Intervals, Interval{Level: iv.Level, Lower: iv.Lower[h-1], Upper: iv.Upper[h-1]})
+	}
+	return res, nil
+}

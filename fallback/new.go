@@ -1,0 +1,198 @@
+package fallback
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/strata-go/strata/breaker"
+	"github.com/strata-go/strata/cache"
+	"github.com/strata-go/strata/defaults"
+	"github.com/strata-go/strata/providers"
+	"github.com/strata-go/strata/router"
+	"github.com/strata-go/strata/stats"
+)
+
+// New validates cfg, registers the providers given by options and returns
+// a ready Resolver. Every problem of the config is reported, each as a
+// *ConfigError naming its field, joined; so is a provider declared but not
+// registered, or registered but not declared.
+func New(cfg Config, opts ...Option) (*Resolver, error) {
+	o := options{providers: map[string]providers.Provider{}}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	c, p := cfg.withDefaults()
+	for _, name := range o.dupProvider {
+		p.add("providers", "provider %q registered twice or with a nil implementation", name)
+	}
+	declared := make(map[string]bool, len(c.Providers))
+	for i, pc := range c.Providers {
+		declared[pc.Name] = true
+		if _, ok := o.providers[pc.Name]; !ok && pc.Name != "" {
+			p.add(fmt.Sprintf("providers[%d]", i), "provider %q is declared but has no implementation (use WithProvider)", pc.Name)
+		}
+	}
+	for name := range o.providers {
+		if !declared[name] {
+			p.add("providers", "provider %q is registered with WithProvider but not declared in the config", name)
+		}
+	}
+	if len(o.hashKey) == 0 {
+		for i, dc := range c.DataTypes {
+			for j, pp := range dc.Params {
+				if pp.Sensitive {
+					p.add(fmt.Sprintf("data_types[%d].params[%d].sensitive", i, j), "a sensitive param needs a hash key for cache keys (use WithHashKey)")
+				}
+			}
+		}
+	}
+	if err := p.err(); err != nil {
+		return nil, err
+	}
+
+	seed := o.seed
+	if !o.seeded {
+		seed = uint64(time.Now().UnixNano())
+	}
+	r := &Resolver{
+		cfg:    c,
+		types:  make(map[string]*dataType, len(c.DataTypes)),
+		byName: make(map[string]*provider, len(c.Providers)),
+		accept: cache.Acceptance{
+			ConfidenceWeight: c.Cache.Acceptance.ConfidenceWeight,
+			FreshnessWeight:  c.Cache.Acceptance.FreshnessWeight,
+			Threshold:        c.Cache.Acceptance.Threshold,
+		},
+		obs:     o.observer,
+		creds:   o.credentials,
+		started: time.Now(),
+		hashKey: o.hashKey,
+		stop:    make(chan struct{}),
+	}
+	if rf, ok := o.credentials.(providers.Refresher); ok {
+		r.refresher = rf
+	}
+	r.store, r.limiter = o.store, o.limiter
+	var err error
+	if r.tracker, err = router.NewTracker(c.Router); err != nil {
+		return nil, &ConfigError{Field: "router", Msg: err.Error()}
+	}
+	if r.rtr, err = router.NewRouter(c.Router); err != nil {
+		return nil, &ConfigError{Field: "router", Msg: err.Error()}
+	}
+	for i, pc := range c.Providers {
+		bc := c.Breaker
+		if pc.Breaker != nil {
+			bc = *pc.Breaker
+		}
+		bc.OnStateChange = r.breakerObserver(pc.Name, bc.OnStateChange)
+		pr, err := newProvider(pc, i, o.providers[pc.Name], seed, bc, &r.tasks)
+		if err != nil {
+			return nil, &ConfigError{Field: fmt.Sprintf("providers[%d].breaker", i), Msg: err.Error()}
+		}
+		r.providers = append(r.providers, pr)
+		r.byName[pc.Name] = pr
+		if err := r.tracker.Register(router.Profile{Name: pc.Name, Confidence: pc.Confidence, ExpectedLatency: pc.ExpectedLatency, Cost: pr.price}); err != nil {
+			return nil, &ConfigError{Field: fmt.Sprintf("providers[%d]", i), Msg: err.Error()}
+		}
+	}
+
+	rules := make(map[string]defaults.Rule)
+	for di, dc := range c.DataTypes {
+		dt := &dataType{cfg: dc, schema: compileSchema(dc, o.hashKey), metrics: new(typeMetrics), decay: cache.DecayOf(dc.HalfLife)}
+		dt.ttl.Store(int64(dc.TTL))
+		if len(dc.Primary) == 0 && len(dc.Secondary) == 0 {
+			for _, pr := range r.providers {
+				if !serves(pr.cfg, dc.Name) {
+					continue
+				}
+				if pr.cfg.Tier == Primary {
+					dt.primary = append(dt.primary, pr)
+				} else {
+					dt.secondary = append(dt.secondary, pr)
+				}
+			}
+		} else {
+			for _, n := range dc.Primary {
+				dt.primary = append(dt.primary, r.byName[n])
+			}
+			for _, n := range dc.Secondary {
+				dt.secondary = append(dt.secondary, r.byName[n])
+			}
+		}
+		for i, tier := range [...][]*provider{dt.primary, dt.secondary} {
+			members := make([]router.Member, len(tier))
+			for j, pr := range tier {
+				members[j] = router.Member{Name: pr.name, Order: j, Cost: pr.price}
+			}
+			pool, err := router.NewPool(r.tracker, r.rtr, dc.Name, members)
+			if err != nil {
+				return nil, &ConfigError{Field: fmt.Sprintf("data_types[%d]", di), Msg: err.Error()} // unreachable: the config was validated
+			}
+			dt.pools[i] = pool
+		}
+		r.types[dc.Name] = dt
+		r.typeList = append(r.typeList, dt)
+		if dc.Default != nil {
+			rule := defaults.Rule{Base: dc.Default.Base}
+			for _, s := range dc.Default.Segments {
+				rule.Segments = append(rule.Segments, defaults.Segment{Match: s.Match, Base: s.Base})
+			}
+			rules[dc.Name] = rule
+		}
+	}
+
+	r.defaults, err = defaults.New(defaults.Config{
+		Rules:             rules,
+		Market:            o.market,
+		User:              o.user,
+		BaseConfidence:    c.Defaults.BaseConfidence,
+		SegmentConfidence: c.Defaults.SegmentConfidence,
+	})
+	if err != nil {
+		return nil, &ConfigError{Field: "defaults", Msg: err.Error()}
+	}
+	r.forecaster, err = stats.New(c.Forecast.Model)
+	if err != nil {
+		return nil, &ConfigError{Field: "forecast.model", Msg: err.Error()}
+	}
+	r.history = o.history
+	if r.history == nil {
+		if r.history, err = stats.NewMemoryHistory(c.Forecast.History); err != nil {
+			return nil, &ConfigError{Field: "forecast.history", Msg: err.Error()}
+		}
+	}
+	r.refreshSlots = make(chan struct{}, c.Cache.RefreshConcurrency)
+	r.memo = newForecastMemo(c.Forecast.MemoCapacity)
+	r.gate = newAppendGate(c.Forecast.MemoCapacity)
+	if c.Retention > 0 && r.tasks.add() {
+		go r.janitor(r.stop)
+	}
+	r.cache, err = cache.New(cache.Config{MaxCost: c.Cache.MaxCost, LastGoodCapacity: c.Cache.LastGoodCapacity, NegativeCapacity: c.Cache.NegativeCapacity})
+	if err != nil {
+		return nil, &ConfigError{Field: "cache", Msg: err.Error()}
+	}
+	return r, nil
+}
+
+// breakerObserver reports a provider's breaker transitions to the
+// observer, then to the host's own callback from the config, if any.
+func (r *Resolver) breakerObserver(name string, user func(breaker.StateChange)) func(breaker.StateChange) {
+	return func(sc breaker.StateChange) {
+		if r.obs != nil {
+			r.obs.Observe(Event{Kind: EventBreaker, Time: sc.At, Provider: name, From: sc.From.String(), To: sc.To.String(), Source: sc.Reason})
+		}
+		if user != nil {
+			user(sc)
+		}
+	}
+}
+
+func serves(pc ProviderConfig, dataType string) bool {
+	for _, d := range pc.DataTypes {
+		if d == dataType {
+			return true
+		}
+	}
+	return false
+}

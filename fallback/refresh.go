@@ -1,0 +1,39 @@
+package fallback
+
+import (
+	"context"
+	"time"
+)
+
+// refreshAhead starts a background refresh of key, unless one is running
+// or every refresh slot is taken. The refresh walks the providers as a
+// resolve would, with the resolver's default deadline and no budget, and
+// caches what it gets; Close waits for it.
+func (r *Resolver) refreshAhead(dt *dataType, key string, params Params) {
+	if _, running := r.refreshing.LoadOrStore(key, struct{}{}); running {
+		return
+	}
+	select {
+	case r.refreshSlots <- struct{}{}:
+	default:
+		r.refreshing.Delete(key)
+		return
+	}
+	if !r.tasks.add() {
+		<-r.refreshSlots
+		r.refreshing.Delete(key)
+		return
+	}
+	owned := make(Params, len(params)) // the caller may reuse its map
+	for k, v := range params {
+		owned[k] = v
+	}
+	go func() {
+		defer r.tasks.done()
+		defer func() { <-r.refreshSlots; r.refreshing.Delete(key) }()
+		deadline := time.Now().Add(r.cfg.Resolve.Deadline)
+		ctx, cancel := context.WithDeadline(context.Background(), deadline)
+		defer cancel()
+		r.walkProviders(ctx, dt, key, owned, deadline.Add(-min(r.cfg.Resolve.Reserve, r.cfg.Resolve.Deadline/4)))
+	}()
+}
