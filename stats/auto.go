@@ -83,15 +83,15 @@ func (s Selection) withDefaults() (Selection, error) {
 	seen := map[string]bool{}
 	for i, c := range s.Candidates {
 		if _, ok := candidates[c]; !ok {
-			return s, fmt.Errorf("stats: invalid config: selection.candidates[%d]: unknown candidate %q (want naive2, drift, ses, theta, holt, damped or ets)", i, c)
+			return s, configError(fmt.Sprintf("selection.candidates[%d]", i), "unknown candidate %q (want naive2, drift, ses, theta, holt, damped or ets)", c)
 		}
 		if seen[c] {
-			return s, fmt.Errorf("stats: invalid config: selection.candidates[%d]: %q listed twice", i, c)
+			return s, configError(fmt.Sprintf("selection.candidates[%d]", i), "%q listed twice", c)
 		}
 		seen[c] = true
 	}
 	if s.Combine < 0 {
-		return s, fmt.Errorf("stats: invalid config: selection.combine: must not be negative, got %d", s.Combine)
+		return s, configError("selection.combine", "must not be negative, got %d", s.Combine)
 	}
 	if s.Combine == 0 || s.Combine > len(s.Candidates) {
 		s.Combine = len(s.Candidates)
@@ -101,7 +101,7 @@ func (s Selection) withDefaults() (Selection, error) {
 		v    float64
 	}{{"accuracy", s.Accuracy}, {"availability", s.Availability}, {"simplicity", s.Simplicity}} {
 		if !(w.v >= 0) || math.IsInf(w.v, 0) {
-			return s, fmt.Errorf("stats: invalid config: selection.%s: must be a non-negative number, got %v", w.name, w.v)
+			return s, configError("selection."+w.name, "must be a non-negative number, got %v", w.v)
 		}
 	}
 	if s.Accuracy == 0 && s.Availability == 0 && s.Simplicity == 0 {

@@ -8,17 +8,17 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestAutoCombinesCandidates(t *testing.T) {
 	f, _ := New(Config{})
 	fc, err := f.Forecast(seasonalSeries(72, 12), 12, 12)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.HasPrefix(fc.Model, "auto(theta,damped,ets(") || !strings.HasSuffix(fc.Model, "),drift)") {
-		t.Errorf("model %q, want auto(theta,damped,ets(...),drift)", fc.Model)
-	}
+	require.NoError(t, err)
+	assert.True(t, strings.HasPrefix(fc.Model, "auto(theta,damped,ets(") && strings.HasSuffix(fc.Model, "),drift)"),
+		"model %q, want auto(theta,damped,ets(...),drift)", fc.Model)
 	// The point forecast is the median of the candidates' (here on the
 	// seasonally adjusted series, re-seasonalised).
 	y := seasonalSeries(72, 12)
@@ -29,9 +29,7 @@ func TestAutoCombinesCandidates(t *testing.T) {
 		for i, c := range fits {
 			v[i] = c.r.mean[k]
 		}
-		if want := sa.apply(medianOf(v), 72+k); !nearly(fc.Mean[k], want) {
-			t.Errorf("mean[%d] = %v, want median %v", k, fc.Mean[k], want)
-		}
+		assertNearly(t, sa.apply(medianOf(v), 72+k), fc.Mean[k], "mean[%d], want the median", k)
 	}
 }
 
@@ -39,32 +37,22 @@ func TestAutoSelectionCombineAndMean(t *testing.T) {
 	y := []float64{10, 12, 14, 13, 15, 17, 16, 18, 20, 19, 21, 23, 22, 24, 26, 25, 27, 29, 28, 30}
 	// Only the simplicity weight: the simplest candidate (drift) alone.
 	f, err := New(Config{Selection: Selection{Combine: 1, Simplicity: 1}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	fc, _ := f.Forecast(y, 1, 3)
-	if fc.Model != "auto(drift)" {
-		t.Errorf("model %q, want auto(drift)", fc.Model)
-	}
+	assert.Equal(t, "auto(drift)", fc.Model)
 	// Mean of two given candidates.
 	f, _ = New(Config{Selection: Selection{Candidates: []string{"naive2", "drift"}, Mean: true}})
 	fc, _ = f.Forecast(y, 1, 2)
 	d := 20.0 / 19
 	near(t, "mean", fc.Mean, []float64{30 + d/2, 30 + d}, 1e-9)
-	if fc.Model != "auto(naive2,drift)" {
-		t.Errorf("model %q", fc.Model)
-	}
+	assert.Equal(t, "auto(naive2,drift)", fc.Model)
 }
 
 func TestAutoShortSeriesUsesWhatFits(t *testing.T) {
 	f, _ := New(Config{MinPoints: 3})
 	fc, err := f.Forecast([]float64{3, 5, 4}, 1, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if fc.Model != "auto(drift)" {
-		t.Errorf("model %q, want auto(drift) (the only candidate for 3 points)", fc.Model)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, "auto(drift)", fc.Model, "the only candidate for 3 points")
 	checkFinite(t, fc)
 }
 
@@ -86,9 +74,7 @@ func m3Dev700(t *testing.T) string {
 // evaluation is examples/forecasteval).
 func TestAutoOnM3Sample(t *testing.T) {
 	fh, err := os.Open(m3Dev700(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer fh.Close()
 	sc := bufio.NewScanner(fh)
 	sc.Buffer(make([]byte, 1<<20), 1<<22)
@@ -105,9 +91,7 @@ func TestAutoOnM3Sample(t *testing.T) {
 		m, _ := strconv.Atoi(p[1])
 		train, test := parseFloats(p[3]), parseFloats(p[4])
 		fa, err := auto.Forecast(train, m, len(test))
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		fn, _ := naive2.Forecast(train, m, len(test))
 		for k, v := range test {
 			sAuto += 200 * math.Abs(v-fa.Mean[k]) / (math.Abs(v) + math.Abs(fa.Mean[k])) / float64(len(test))
@@ -123,9 +107,11 @@ func TestAutoOnM3Sample(t *testing.T) {
 	sNaive2 /= float64(n)
 	cover /= float64(steps)
 	t.Logf("%d series: sMAPE auto %.2f, naive2 %.2f; 95%% coverage %.1f%%", n, sAuto, sNaive2, 100*cover)
-	if n != 70 || sAuto > 14 || sAuto > sNaive2-1 || cover < 0.88 || cover > 0.99 {
-		t.Errorf("%d series: sMAPE auto %.2f (want < 14 and 1 below naive2's %.2f), coverage %.3f", n, sAuto, sNaive2, cover)
-	}
+	assert.Equal(t, 70, n, "series scored")
+	assert.LessOrEqual(t, sAuto, 14.0, "sMAPE auto")
+	assert.LessOrEqual(t, sAuto, sNaive2-1, "sMAPE auto, want 1 below naive2's")
+	assert.GreaterOrEqual(t, cover, 0.88, "95% coverage")
+	assert.LessOrEqual(t, cover, 0.99, "95% coverage")
 }
 
 func parseFloats(s string) []float64 {

@@ -41,3 +41,32 @@ func (e *SeriesError) Error() string {
 
 // Unwrap returns the sentinel.
 func (e *SeriesError) Unwrap() error { return e.Err }
+
+// ErrInvalidConfig is matched (errors.Is) by every error New and
+// NewMemoryHistory return for a config they refuse. The concrete error is a
+// *ConfigError naming the field.
+var ErrInvalidConfig = errors.New("stats: invalid config")
+
+// ConfigError reports a config field that New or NewMemoryHistory refused.
+// Its message reads "stats: invalid config: field: reason", and it matches
+// ErrInvalidConfig with errors.Is.
+type ConfigError struct {
+	// Field is the field's YAML path, e.g. "method" or
+	// "selection.candidates[1]".
+	Field string
+	// Reason says what is wrong with the value.
+	Reason string
+}
+
+// Error returns "stats: invalid config: field: reason".
+func (e *ConfigError) Error() string {
+	return fmt.Sprintf("%v: %s: %s", ErrInvalidConfig, e.Field, e.Reason)
+}
+
+// Unwrap returns ErrInvalidConfig.
+func (e *ConfigError) Unwrap() error { return ErrInvalidConfig }
+
+// configError returns a *ConfigError for field, its reason formatted.
+func configError(field, format string, args ...any) error {
+	return &ConfigError{Field: field, Reason: fmt.Sprintf(format, args...)}
+}

@@ -3,45 +3,51 @@ package stats
 import (
 	"math"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestETSRecursionHandComputed(t *testing.T) {
 	// SES, alpha 0.5, l0 1, y = 2, 4: f1 = 1, e1 = 1, l1 = 1.5;
 	// f2 = 1.5, e2 = 2.5, l2 = 2.75; SSE = 1 + 6.25.
 	r := specSES.run([]float64{2, 4}, etsParams{alpha: 0.5}, 1, 0, nil)
-	if !r.ok || !nearly(r.sse, 7.25) || !nearly(r.l, 2.75) {
-		t.Errorf("ses: sse %v l %v, want 7.25 2.75", r.sse, r.l)
-	}
+	assert.True(t, r.ok, "ses")
+	assertNearly(t, 7.25, r.sse, "ses: sse")
+	assertNearly(t, 2.75, r.l, "ses: l")
 	// Holt, alpha 0.5, beta 0.2, l0 1, b0 1, y = 3, 4:
 	// f1 = 2, e1 = 1, l1 = 2.5, b1 = 1 + 0.4·(1.5 − 1) = 1.2;
 	// f2 = 3.7, e2 = 0.3, l2 = 3.85, b2 = 1.2 + 0.4·(1.35 − 1.2) = 1.26.
 	r = specHolt.run([]float64{3, 4}, etsParams{alpha: 0.5, beta: 0.2}, 1, 1, nil)
-	if !r.ok || !nearly(r.sse, 1.09) || !nearly(r.l, 3.85) || !nearly(r.b, 1.26) {
-		t.Errorf("holt: sse %v l %v b %v, want 1.09 3.85 1.26", r.sse, r.l, r.b)
-	}
+	assert.True(t, r.ok, "holt")
+	assertNearly(t, 1.09, r.sse, "holt: sse")
+	assertNearly(t, 3.85, r.l, "holt: l")
+	assertNearly(t, 1.26, r.b, "holt: b")
 	// Damped, phi 0.5, same start: f1 = 1.5, e1 = 1.5, l1 = 2.25,
 	// b1 = 0.5 + 0.4·(1.25 − 0.5) = 0.8; f2 = 2.65, e2 = 1.35.
 	r = specDamped.run([]float64{3, 4}, etsParams{alpha: 0.5, beta: 0.2, phi: 0.5}, 1, 1, nil)
-	if !r.ok || !nearly(r.sse, 1.5*1.5+1.35*1.35) {
-		t.Errorf("damped: sse %v, want %v", r.sse, 1.5*1.5+1.35*1.35)
-	}
+	assert.True(t, r.ok, "damped")
+	assertNearly(t, 1.5*1.5+1.35*1.35, r.sse, "damped: sse")
 	// Additive Holt–Winters, m 2, alpha 0.5, beta 0.1, gamma 0.2, l0 10,
 	// b0 0, s = (1, −1), y = 12: f = 11, e = 1, l = 10 + 0.5·(11 − 10) =
 	// 10.5, s0 = 1 + 0.2·(12 − 10 − 1) = 1.2.
 	s := []float64{1, -1}
 	spec := etsSpec{trend: true, season: seasonAdd, m: 2}
 	r = spec.run([]float64{12}, etsParams{alpha: 0.5, beta: 0.1, gamma: 0.2}, 10, 0, s)
-	if !r.ok || !nearly(r.sse, 1) || !nearly(r.l, 10.5) || !nearly(s[0], 1.2) {
-		t.Errorf("hw: sse %v l %v s0 %v, want 1 10.5 1.2", r.sse, r.l, s[0])
-	}
+	assert.True(t, r.ok, "hw")
+	assertNearly(t, 1, r.sse, "hw: sse")
+	assertNearly(t, 10.5, r.l, "hw: l")
+	assertNearly(t, 1.2, s[0], "hw: s0")
 	// Multiplicative seasonality: s = (2, 0.5), l0 10, y = 30: f = 20,
 	// relative error 0.5, l = 10 + 0.5·(15 − 10) = 12.5, s0 = 2 + 0.2·(3 − 2).
 	s = []float64{2, 0.5}
 	spec = etsSpec{errMul: true, trend: true, season: seasonMul, m: 2}
 	r = spec.run([]float64{30}, etsParams{alpha: 0.5, beta: 0.1, gamma: 0.2}, 10, 0, s)
-	if !r.ok || !nearly(r.sseRel, 0.25) || !nearly(r.l, 12.5) || !nearly(s[0], 2.2) || !nearly(r.logF, math.Log(20)) {
-		t.Errorf("hw_mult: sseRel %v l %v s0 %v logF %v", r.sseRel, r.l, s[0], r.logF)
-	}
+	assert.True(t, r.ok, "hw_mult")
+	assertNearly(t, 0.25, r.sseRel, "hw_mult: sseRel")
+	assertNearly(t, 12.5, r.l, "hw_mult: l")
+	assertNearly(t, 2.2, s[0], "hw_mult: s0")
+	assertNearly(t, math.Log(20), r.logF, "hw_mult: logF")
 }
 
 func TestETSForecastHandComputed(t *testing.T) {
@@ -64,13 +70,10 @@ func TestInitialStatesLikeR(t *testing.T) {
 	// regression line (trend) of the first ten points.
 	y := []float64{1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 100}
 	l, _, _ := specSES.initialStates(y)
-	if !nearly(l, 10) {
-		t.Errorf("ses l0 = %v, want 10", l)
-	}
+	assertNearly(t, 10, l, "ses l0")
 	l, b, _ := specHolt.initialStates(y)
-	if !nearly(l, -1) || !nearly(b, 2) {
-		t.Errorf("holt l0, b0 = %v, %v, want -1, 2", l, b)
-	}
+	assertNearly(t, -1, l, "holt l0")
+	assertNearly(t, 2, b, "holt b0")
 }
 
 func TestFitETSMatchesR(t *testing.T) {
@@ -85,9 +88,7 @@ func TestFitETSMatchesR(t *testing.T) {
 		{"damped", specDamped, []float64{5475.715914, 6003.666499, 6521.058023, 7028.101669, 7525.004395, 8011.969020}},
 	} {
 		r, _, ok := etsModel(nil, n0001, tc.spec, critMSE, h, []float64{0.95}, tc.name)
-		if !ok {
-			t.Fatalf("%s: no fit", tc.name)
-		}
+		require.True(t, ok, "%s: no fit", tc.name)
 		near(t, tc.name, r.mean, tc.want, 1e-6)
 	}
 	// R's 95 % bounds for ses (sigma² = SSE / (n − 2)).
@@ -96,12 +97,10 @@ func TestFitETSMatchesR(t *testing.T) {
 }
 
 func TestFitETSRefusesShortSeries(t *testing.T) {
-	if _, ok := fitETS([]float64{1, 2, 3, 4, 5, 6}, specDamped, critMSE); ok {
-		t.Error("damped fitted to 6 points, want refusal (needs 7)")
-	}
-	if _, ok := fitETS(seasonalSeries(20, 12), etsSpec{trend: true, season: seasonAdd, m: 12}, critMSE); ok {
-		t.Error("seasonal model fitted to less than two seasons")
-	}
+	_, ok := fitETS([]float64{1, 2, 3, 4, 5, 6}, specDamped, critMSE)
+	assert.False(t, ok, "damped fitted to 6 points, want refusal (needs 7)")
+	_, ok = fitETS(seasonalSeries(20, 12), etsSpec{trend: true, season: seasonAdd, m: 12}, critMSE)
+	assert.False(t, ok, "seasonal model fitted to less than two seasons")
 }
 
 func TestETSAICcPicksTrendForTrendingSeries(t *testing.T) {
@@ -110,13 +109,7 @@ func TestETSAICcPicksTrendForTrendingSeries(t *testing.T) {
 		y[i] = 50 + 3*float64(i) + 2*math.Sin(float64(i)*2.3)
 	}
 	r, fit, ok := etsAICc(nil, y, 4, []float64{0.8})
-	if !ok {
-		t.Fatal("no fit")
-	}
-	if !fit.spec.trend {
-		t.Errorf("AICc chose %v for a trending series, want a trend model", fit.spec)
-	}
-	if r.mean[3] < y[39]+6 {
-		t.Errorf("forecast %v does not follow the trend (last %v)", r.mean, y[39])
-	}
+	require.True(t, ok, "no fit")
+	assert.True(t, fit.spec.trend, "AICc chose %v for a trending series, want a trend model", fit.spec)
+	assert.GreaterOrEqual(t, r.mean[3], y[39]+6, "forecast %v does not follow the trend (last %v)", r.mean, y[39])
 }

@@ -22,8 +22,9 @@ const (
 // defaults; a Forecaster never writes into the caller's Config.
 type Config struct {
 	// Method is the forecasting method: "auto" (the default) or one of
-	// Methods(): naive, snaive, naive2, ses, holt, damped, ses_sa, holt_sa,
-	// damped_sa, comb_sa, theta, hw, hw_mult, lm.
+	// Methods(): naive, snaive, naive2, drift, ses, holt, damped, ses_sa,
+	// holt_sa, damped_sa, comb_sa, theta, ets, hw, hw_mult, lm. New refuses
+	// any other name with a *ConfigError for the field "method".
 	Method string `yaml:"method"`
 	// Levels are the prediction-interval levels, each in (0, 1), in the
 	// order the Forecast's Intervals follow. Default 0.80 and 0.95.
@@ -56,15 +57,16 @@ type Forecaster struct {
 	cfg Config
 }
 
-// New returns a Forecaster for cfg, or an error naming the first invalid
-// field ("stats: invalid config: field: why").
+// New returns a Forecaster for cfg, or a *ConfigError (matching
+// ErrInvalidConfig) naming the first invalid field ("stats: invalid config:
+// field: why").
 func New(cfg Config) (*Forecaster, error) {
 	c := cfg
 	if c.Method == "" {
 		c.Method = MethodAuto
 	}
 	if _, ok := methods[c.Method]; !ok && c.Method != MethodAuto {
-		return nil, fmt.Errorf("stats: invalid config: method: unknown method %q (want one of %v)", c.Method, Methods())
+		return nil, configError("method", "unknown method %q (want one of %v)", c.Method, Methods())
 	}
 	if len(c.Levels) == 0 {
 		c.Levels = []float64{0.80, 0.95}
@@ -73,20 +75,20 @@ func New(cfg Config) (*Forecaster, error) {
 	}
 	for i, l := range c.Levels {
 		if !(l > 0 && l < 1) {
-			return nil, fmt.Errorf("stats: invalid config: levels[%d]: must be in (0, 1), got %v", i, l)
+			return nil, configError(fmt.Sprintf("levels[%d]", i), "must be in (0, 1), got %v", l)
 		}
 	}
 	switch {
 	case c.MinPoints < 0:
-		return nil, fmt.Errorf("stats: invalid config: min_points: must not be negative, got %d", c.MinPoints)
+		return nil, configError("min_points", "must not be negative, got %d", c.MinPoints)
 	case c.MinPoints == 0:
 		c.MinPoints = DefaultMinPoints
 	case c.MinPoints < 3:
-		return nil, fmt.Errorf("stats: invalid config: min_points: must be at least 3, got %d", c.MinPoints)
+		return nil, configError("min_points", "must be at least 3, got %d", c.MinPoints)
 	}
 	switch {
 	case c.ConfidenceScale < 0 || math.IsNaN(c.ConfidenceScale) || math.IsInf(c.ConfidenceScale, 0):
-		return nil, fmt.Errorf("stats: invalid config: confidence_scale: must be a positive number, got %v", c.ConfidenceScale)
+		return nil, configError("confidence_scale", "must be a positive number, got %v", c.ConfidenceScale)
 	case c.ConfidenceScale == 0:
 		c.ConfidenceScale = DefaultConfidenceScale
 	}
@@ -102,7 +104,7 @@ func New(cfg Config) (*Forecaster, error) {
 type Forecast struct {
 	// Model names the model that made it: the configured method, a simpler
 	// one it fell back to (a series too short or unsuitable for it), or for
-	// auto the models combined ("auto(theta+damped_sa+ses_sa)").
+	// auto the models combined ("auto(theta,damped,ets(M,A,N),drift)").
 	Model string
 	// Mean is the point forecast, one value per step ahead. Every value is
 	// finite.

@@ -1,11 +1,16 @@
 package stats
 
 import (
-	"errors"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"math"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestNewValidatesConfig(t *testing.T) {
@@ -26,8 +31,11 @@ func TestNewValidatesConfig(t *testing.T) {
 		{Config{Selection: Selection{Accuracy: -0.5}}, "selection.accuracy"},
 	} {
 		_, err := New(tc.cfg)
-		if err == nil || !strings.HasPrefix(err.Error(), "stats: invalid config: "+tc.field+":") {
-			t.Errorf("New(%+v) = %v, want invalid config of %s", tc.cfg, err, tc.field)
+		assert.ErrorIs(t, err, ErrInvalidConfig, "New(%+v)", tc.cfg)
+		var ce *ConfigError
+		if assert.ErrorAs(t, err, &ce, "New(%+v)", tc.cfg) {
+			assert.Equal(t, tc.field, ce.Field, "New(%+v)", tc.cfg)
+			assert.True(t, strings.HasPrefix(err.Error(), "stats: invalid config: "+tc.field+": "), "New(%+v) = %v, want invalid config of %s", tc.cfg, err, tc.field)
 		}
 	}
 }
@@ -36,25 +44,77 @@ func TestNewAppliesDefaultsWithoutWritingCallerConfig(t *testing.T) {
 	levels := []float64{0.5}
 	cfg := Config{Levels: levels}
 	f, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	levels[0] = 0.9
-	if f.cfg.Levels[0] != 0.5 || cfg.Method != "" || f.cfg.Method != MethodAuto || f.cfg.MinPoints != 6 {
-		t.Errorf("cfg %+v", f.cfg)
-	}
+	assert.Equal(t, 0.5, f.cfg.Levels[0], "the caller's Levels were not copied")
+	assert.Empty(t, cfg.Method, "the caller's Config was written")
+	assert.Equal(t, MethodAuto, f.cfg.Method)
+	assert.Equal(t, 6, f.cfg.MinPoints)
 	s := f.cfg.Selection
-	if s.Combine != 4 || s.Accuracy != 0.5 || s.Availability != 0.3 || s.Simplicity != 0.2 || strings.Join(s.Candidates, ",") != "theta,damped,ets,drift" {
-		t.Errorf("selection defaults %+v", s)
-	}
+	assert.Equal(t, 4, s.Combine)
+	assert.Equal(t, 0.5, s.Accuracy)
+	assert.Equal(t, 0.3, s.Availability)
+	assert.Equal(t, 0.2, s.Simplicity)
+	assert.Equal(t, []string{"theta", "damped", "ets", "drift"}, s.Candidates)
 }
 
 func TestMethodsListsEveryMethod(t *testing.T) {
-	got := strings.Join(Methods(), ",")
 	want := "auto,comb_sa,damped,damped_sa,drift,ets,holt,holt_sa,hw,hw_mult,lm,naive,naive2,ses,ses_sa,snaive,theta"
-	if got != want {
-		t.Errorf("Methods() = %s, want %s", got, want)
+	assert.Equal(t, want, strings.Join(Methods(), ","))
+}
+
+// TestConfigMethodDocListsEveryMethod holds Config.Method's doc comment to
+// the code: every name it lists is accepted, Methods() holds no other, and
+// a name it does not list is refused with a *ConfigError.
+func TestConfigMethodDocListsEveryMethod(t *testing.T) {
+	doc := fieldDoc(t, "forecast.go", "Config", "Method")
+	_, list, found := strings.Cut(doc, "Methods(): ")
+	require.True(t, found, "Config.Method's doc does not list Methods(): %q", doc)
+	list, _, found = strings.Cut(list, ".")
+	require.True(t, found, "Config.Method's doc list does not end with a full stop: %q", doc)
+	listed := []string{MethodAuto}
+	for _, name := range strings.Split(list, ",") {
+		listed = append(listed, strings.TrimSpace(name))
 	}
+	assert.ElementsMatch(t, Methods(), listed)
+	for _, name := range listed {
+		f, err := New(Config{Method: name})
+		if assert.NoError(t, err, name) {
+			assert.Equal(t, name, f.cfg.Method)
+		}
+	}
+	_, err := New(Config{Method: "arima"})
+	assert.ErrorIs(t, err, ErrInvalidConfig)
+	var ce *ConfigError
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, "method", ce.Field)
+}
+
+// fieldDoc returns the doc comment of field in the struct typ declared in
+// file, as text on one line.
+func fieldDoc(t *testing.T, file, typ, field string) string {
+	t.Helper()
+	f, err := parser.ParseFile(token.NewFileSet(), file, nil, parser.ParseComments)
+	require.NoError(t, err)
+	doc := ""
+	ast.Inspect(f, func(n ast.Node) bool {
+		ts, ok := n.(*ast.TypeSpec)
+		if !ok || ts.Name.Name != typ {
+			return true
+		}
+		if st, ok := ts.Type.(*ast.StructType); ok {
+			for _, fl := range st.Fields.List {
+				for _, name := range fl.Names {
+					if name.Name == field {
+						doc = strings.Join(strings.Fields(fl.Doc.Text()), " ")
+					}
+				}
+			}
+		}
+		return false
+	})
+	require.NotEmpty(t, doc, "no documented field %s.%s in %s", typ, field, file)
+	return doc
 }
 
 func TestForecastRefusesBadInput(t *testing.T) {
@@ -76,13 +136,12 @@ func TestForecastRefusesBadInput(t *testing.T) {
 		{"season", good, 0, 1, ErrInvalidArgument, -1},
 	} {
 		_, err := f.Forecast(tc.y, tc.season, tc.h)
-		if !errors.Is(err, tc.want) {
-			t.Errorf("%s: err %v, want %v", tc.name, err, tc.want)
+		if !assert.ErrorIs(t, err, tc.want, tc.name) {
 			continue
 		}
 		var se *SeriesError
-		if !errors.As(err, &se) || se.Index != tc.index {
-			t.Errorf("%s: %#v, want a *SeriesError at index %d", tc.name, err, tc.index)
+		if assert.ErrorAs(t, err, &se, tc.name) {
+			assert.Equal(t, tc.index, se.Index, "%s: index", tc.name)
 		}
 	}
 }
@@ -91,17 +150,14 @@ func TestForecastConstantSeries(t *testing.T) {
 	for _, method := range Methods() {
 		f, _ := New(Config{Method: method})
 		fc, err := f.Forecast(constant(42, 30), 4, 3)
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err, method)
 		for k, v := range fc.Mean {
-			if v != 42 || fc.Intervals[1].Lower[k] != 42 || fc.Intervals[1].Upper[k] != 42 {
-				t.Errorf("%s: step %d: %v [%v, %v], want 42 exactly", method, k, v, fc.Intervals[1].Lower[k], fc.Intervals[1].Upper[k])
-			}
+			assert.Equal(t, 42.0, v, "%s: step %d: mean, want 42 exactly", method, k)
+			assert.Equal(t, 42.0, fc.Intervals[1].Lower[k], "%s: step %d: lower, want 42 exactly", method, k)
+			assert.Equal(t, 42.0, fc.Intervals[1].Upper[k], "%s: step %d: upper, want 42 exactly", method, k)
 		}
-		if fc.Model != "naive" || fc.Confidence() != 1 {
-			t.Errorf("%s: model %q confidence %v, want naive 1", method, fc.Model, fc.Confidence())
-		}
+		assert.Equal(t, "naive", fc.Model, method)
+		assert.Equal(t, 1.0, fc.Confidence(), method)
 	}
 }
 
@@ -110,53 +166,42 @@ func TestForecastFallsBack(t *testing.T) {
 	f, _ := New(Config{Method: "hw"})
 	y := []float64{5, 6, 7, 6, 8, 9, 8, 10, 11, 10}
 	fc, err := f.Forecast(y, 12, 2)
-	if err != nil || fc.Model == "hw" {
-		t.Errorf("model %q err %v, want a fallback", fc.Model, err)
-	}
+	assert.NoError(t, err)
+	assert.NotEqual(t, "hw", fc.Model, "want a fallback")
 	// hw_mult on a series with a negative value: additive hw instead.
 	f, _ = New(Config{Method: "hw_mult"})
 	z := seasonalSeries(48, 4)
 	z[3] = -1
 	fc, err = f.Forecast(z, 4, 4)
-	if err != nil || fc.Model != "hw" {
-		t.Errorf("model %q err %v, want hw", fc.Model, err)
-	}
+	assert.NoError(t, err)
+	assert.Equal(t, "hw", fc.Model)
 	// damped on 6 points (needs 7) falls back to holt.
 	f, _ = New(Config{Method: "damped"})
 	fc, _ = f.Forecast([]float64{1, 3, 2, 4, 3, 5}, 1, 2)
-	if fc.Model != "holt" {
-		t.Errorf("model %q, want holt", fc.Model)
-	}
+	assert.Equal(t, "holt", fc.Model)
 }
 
 func TestForecastShapeAndIntervals(t *testing.T) {
 	y := seasonalSeries(60, 12)
 	for _, method := range Methods() {
 		f, err := New(Config{Method: method, Levels: []float64{0.95, 0.5}})
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		fc, err := f.Forecast(y, 12, 18)
-		if err != nil {
-			t.Fatalf("%s: %v", method, err)
-		}
-		if len(fc.Mean) != 18 || len(fc.Intervals) != 2 || fc.Intervals[0].Level != 0.95 || fc.Intervals[1].Level != 0.5 {
-			t.Fatalf("%s: shape %d %d", method, len(fc.Mean), len(fc.Intervals))
-		}
+		require.NoError(t, err, method)
+		require.Len(t, fc.Mean, 18, method)
+		require.Len(t, fc.Intervals, 2, method)
+		require.Equal(t, 0.95, fc.Intervals[0].Level, method)
+		require.Equal(t, 0.5, fc.Intervals[1].Level, method)
 		for k, mu := range fc.Mean {
 			wide, narrow := fc.Intervals[0], fc.Intervals[1]
-			if !(wide.Lower[k] <= narrow.Lower[k] && narrow.Lower[k] <= mu && mu <= narrow.Upper[k] && narrow.Upper[k] <= wide.Upper[k]) {
-				t.Errorf("%s step %d: 95 %% [%v, %v] 50 %% [%v, %v] mean %v not nested", method, k, wide.Lower[k], wide.Upper[k], narrow.Lower[k], narrow.Upper[k], mu)
-			}
+			assert.True(t, wide.Lower[k] <= narrow.Lower[k] && narrow.Lower[k] <= mu && mu <= narrow.Upper[k] && narrow.Upper[k] <= wide.Upper[k],
+				"%s step %d: 95 %% [%v, %v] 50 %% [%v, %v] mean %v not nested", method, k, wide.Lower[k], wide.Upper[k], narrow.Lower[k], narrow.Upper[k], mu)
 			// Every method keeps the forecast in the series. range (holt on the
 			// raw seasonal series chases the season, as in R).
-			if mu < 0 || mu > 500 {
-				t.Errorf("%s step %d: mean %v far off", method, k, mu)
-			}
+			assert.True(t, mu >= 0 && mu <= 500, "%s step %d: mean %v far off", method, k, mu)
 		}
-		if c := fc.Confidence(); !(c > 0 && c <= 1) {
-			t.Errorf("%s: confidence %v", method, c)
-		}
+		c := fc.Confidence()
+		assert.True(t, c > 0 && c <= 1, "%s: confidence %v", method, c)
 	}
 }
 
@@ -170,9 +215,7 @@ func TestForecastExtremeValuesStayFinite(t *testing.T) {
 		{1, -1, 1, -1, 1, -1, 1, -1},
 	} {
 		fc, err := f.Forecast(y, 2, 5)
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		checkFinite(t, fc)
 	}
 }
@@ -182,18 +225,13 @@ func TestForecastExtremeValuesStayFinite(t *testing.T) {
 func checkFinite(t *testing.T, fc Forecast) {
 	t.Helper()
 	for k, v := range fc.Mean {
-		if !finite(v) {
-			t.Fatalf("%s: mean[%d] = %v", fc.Model, k, v)
-		}
+		require.True(t, finite(v), "%s: mean[%d] = %v", fc.Model, k, v)
 		for _, iv := range fc.Intervals {
-			if math.IsNaN(iv.Lower[k]) || math.IsNaN(iv.Upper[k]) || iv.Lower[k] > v || iv.Upper[k] < v {
-				t.Fatalf("%s: step %d interval [%v, %v] around %v", fc.Model, k, iv.Lower[k], iv.Upper[k], v)
-			}
+			require.True(t, iv.Lower[k] <= v && v <= iv.Upper[k], "%s: step %d interval [%v, %v] around %v", fc.Model, k, iv.Lower[k], iv.Upper[k], v)
 		}
 	}
-	if c := fc.Confidence(); math.IsNaN(c) || c < 0 || c > 1 {
-		t.Fatalf("confidence %v", c)
-	}
+	c := fc.Confidence()
+	require.True(t, c >= 0 && c <= 1, "confidence %v", c)
 }
 
 func TestConfidenceHandComputed(t *testing.T) {
@@ -216,9 +254,7 @@ func TestConfidenceHandComputed(t *testing.T) {
 		{Forecast{}, 0},
 		{Forecast{Mean: []float64{100}, Intervals: []Interval{{Level: 0.95, Lower: []float64{-math.MaxFloat64}, Upper: []float64{math.MaxFloat64}}}}, 0},
 	} {
-		if got := tc.fc.Confidence(); math.Abs(got-tc.want) > 1e-12 {
-			t.Errorf("Confidence(%+v) = %v, want %v", tc.fc, got, tc.want)
-		}
+		assert.InDelta(t, tc.want, tc.fc.Confidence(), 1e-12, "Confidence(%+v)", tc.fc)
 	}
 }
 
@@ -232,15 +268,10 @@ func TestForecastConcurrentUse(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			got, err := f.Forecast(y, 12, 6)
-			if err != nil || got.Model != want.Model {
-				t.Error(err, got.Model)
+			if !assert.NoError(t, err) || !assert.Equal(t, want.Model, got.Model) {
 				return
 			}
-			for k := range got.Mean {
-				if got.Mean[k] != want.Mean[k] {
-					t.Errorf("step %d: %v vs %v", k, got.Mean[k], want.Mean[k])
-				}
-			}
+			assert.Equal(t, want.Mean, got.Mean)
 		}()
 	}
 	wg.Wait()
@@ -251,9 +282,8 @@ func TestForecastDoesNotModifyInput(t *testing.T) {
 	c := append([]float64(nil), y...)
 	for _, m := range Methods() {
 		f, _ := New(Config{Method: m})
-		if _, err := f.Forecast(y, 4, 4); err != nil {
-			t.Fatal(err)
-		}
+		_, err := f.Forecast(y, 4, 4)
+		require.NoError(t, err, m)
 	}
 	near(t, "input", y, c, 0)
 }
@@ -266,9 +296,8 @@ func BenchmarkForecastAuto(b *testing.B) {
 	f, _ := New(Config{})
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := f.Forecast(benchMonthly, 12, 18); err != nil {
-			b.Fatal(err)
-		}
+		_, err := f.Forecast(benchMonthly, 12, 18)
+		require.NoError(b, err)
 	}
 }
 
@@ -277,9 +306,8 @@ func BenchmarkForecastNaive(b *testing.B) {
 	f, _ := New(Config{Method: "naive"})
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := f.Forecast(benchMonthly, 12, 18); err != nil {
-			b.Fatal(err)
-		}
+		_, err := f.Forecast(benchMonthly, 12, 18)
+		require.NoError(b, err)
 	}
 }
 
@@ -291,9 +319,8 @@ func BenchmarkForecastAutoDaily(b *testing.B) {
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			if _, err := f.Forecast(y, 7, 1); err != nil {
-				b.Error(err)
-			}
+			_, err := f.Forecast(y, 7, 1)
+			assert.NoError(b, err)
 		}
 	})
 }
@@ -330,14 +357,10 @@ func FuzzForecastAuto(f *testing.F) {
 		got, err := fc.Forecast(y, int(season), int(h))
 		if err != nil {
 			var se *SeriesError
-			if !errors.As(err, &se) {
-				t.Fatalf("error %v is not a *SeriesError", err)
-			}
+			require.ErrorAs(t, err, &se)
 			return
 		}
-		if len(got.Mean) != int(h) {
-			t.Fatalf("%d steps, want %d", len(got.Mean), h)
-		}
+		require.Len(t, got.Mean, int(h))
 		checkFinite(t, got)
 	})
 }

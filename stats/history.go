@@ -90,13 +90,14 @@ type series struct {
 	obs []Observation
 }
 
-// NewMemoryHistory returns an empty MemoryHistory bounded by cfg.
+// NewMemoryHistory returns an empty MemoryHistory bounded by cfg, or a
+// *ConfigError (matching ErrInvalidConfig) naming the first invalid field.
 func NewMemoryHistory(cfg MemoryConfig) (*MemoryHistory, error) {
 	if cfg.MaxKeys < 0 {
-		return nil, fmt.Errorf("stats: invalid config: max_keys: must not be negative, got %d", cfg.MaxKeys)
+		return nil, configError("max_keys", "must not be negative, got %d", cfg.MaxKeys)
 	}
 	if cfg.MaxPoints < 0 {
-		return nil, fmt.Errorf("stats: invalid config: max_points: must not be negative, got %d", cfg.MaxPoints)
+		return nil, configError("max_points", "must not be negative, got %d", cfg.MaxPoints)
 	}
 	if cfg.MaxKeys == 0 {
 		cfg.MaxKeys = DefaultMaxKeys

@@ -51,10 +51,17 @@ func TestMemoryHistoryRefusesBadObservations(t *testing.T) {
 	for _, o := range []Observation{{At: t0, Value: math.NaN()}, {At: t0, Value: math.Inf(-1)}, {Value: 1}} {
 		assert.ErrorIs(t, h.Append(ctx, "k", o), ErrInvalidObservation)
 	}
+	var ce *ConfigError
 	_, err := NewMemoryHistory(MemoryConfig{MaxKeys: -1})
-	assert.ErrorContains(t, err, "max_keys")
+	assert.ErrorIs(t, err, ErrInvalidConfig)
+	if assert.ErrorAs(t, err, &ce) {
+		assert.Equal(t, "max_keys", ce.Field)
+	}
 	_, err = NewMemoryHistory(MemoryConfig{MaxPoints: -1})
-	assert.ErrorContains(t, err, "max_points")
+	assert.ErrorIs(t, err, ErrInvalidConfig)
+	if assert.ErrorAs(t, err, &ce) {
+		assert.Equal(t, "max_points", ce.Field)
+	}
 }
 
 func TestMemoryHistoryDeletePruneKeys(t *testing.T) {

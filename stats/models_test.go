@@ -3,6 +3,9 @@ package stats
 import (
 	"math"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 var lv95 = []float64{0.95}
@@ -28,9 +31,7 @@ func TestSeasonalNaiveHandComputed(t *testing.T) {
 func TestDriftHandComputed(t *testing.T) {
 	// Drift (5 − 1) / 3; residual steps 1 − 4/3, 1 − 4/3, 2 − 4/3.
 	r, ok := driftModel([]float64{1, 2, 3, 5}, 2, lv95)
-	if !ok {
-		t.Fatal("refused")
-	}
+	require.True(t, ok, "refused")
 	d := 4.0 / 3
 	near(t, "mean", r.mean, []float64{5 + d, 5 + 2*d}, 1e-12)
 	sigma := math.Sqrt((2*(1-d)*(1-d) + (2-d)*(2-d)) / 2)
@@ -40,9 +41,7 @@ func TestDriftHandComputed(t *testing.T) {
 func TestThetaMatchesR(t *testing.T) {
 	m := methods["theta"]
 	r, ok := m.run(n0001, 1, 6, lv95)
-	if !ok {
-		t.Fatal("refused")
-	}
+	require.True(t, ok, "refused")
 	near(t, "yearly", r.mean, []float64{5085.069837, 5233.189782, 5381.309727, 5529.429672, 5677.549617, 5825.669562}, 1e-6)
 	// A seasonal series: multiplicative adjustment, then SES with drift.
 	r, _ = m.run(n1173, 4, 8, lv95)
@@ -52,18 +51,13 @@ func TestThetaMatchesR(t *testing.T) {
 func TestThetaIsSESPlusHalfSlopeDrift(t *testing.T) {
 	y := []float64{3, 5, 4, 6, 8, 7, 9, 11, 10, 12}
 	r, ok := thetaModel(nil, y, 3, lv95)
-	if !ok {
-		t.Fatal("refused")
-	}
+	require.True(t, ok, "refused")
 	fit, _ := fitETS(y, specSES, critMSE)
 	_, slope := lineFit(y, 0)
 	a := fit.par.alpha
 	off := (1 - math.Pow(1-a, 10)) / a
 	for k := range 3 {
-		want := fit.l + slope/2*(float64(k)+off)
-		if !nearly(r.mean[k], want) {
-			t.Errorf("mean[%d] = %v, want %v", k, r.mean[k], want)
-		}
+		assertNearly(t, fit.l+slope/2*(float64(k)+off), r.mean[k], "mean[%d]", k)
 	}
 }
 
@@ -77,9 +71,7 @@ func TestSeasonallyAdjustedBenchmarksMatchR(t *testing.T) {
 		{"damped_sa", []float64{4711.537384, 4698.612405, 4458.189615, 4997.807697, 4796.386194, 4781.153181, 4534.594737, 5081.378825}},
 	} {
 		r, ok := methods[tc.method].run(n1173, 4, 8, lv95)
-		if !ok {
-			t.Fatalf("%s refused", tc.method)
-		}
+		require.True(t, ok, "%s refused", tc.method)
 		near(t, tc.method, r.mean, tc.want, 1e-6)
 	}
 	// naive2's bounds are the random walk's, scaled by the indices.
@@ -94,14 +86,10 @@ func TestRegressionHandComputed(t *testing.T) {
 		y[i] = 2 + 3*float64(i+1) + 5*float64(i%2)
 	}
 	r, ok := regressionModel(y, 2, 3, lv95)
-	if !ok {
-		t.Fatal("refused")
-	}
+	require.True(t, ok, "refused")
 	near(t, "mean", r.mean, []float64{35, 43, 41}, 1e-9)
 	for k := range 3 {
-		if math.Abs(r.upper[0][k]-r.lower[0][k]) > 1e-6 {
-			t.Errorf("interval %d has width %v, want 0", k, r.upper[0][k]-r.lower[0][k])
-		}
+		assert.InDelta(t, r.lower[0][k], r.upper[0][k], 1e-6, "interval %d has a width, want 0", k)
 	}
 }
 
@@ -111,36 +99,26 @@ func TestCombineMedianAndMean(t *testing.T) {
 		{mean: []float64{2}, lower: [][]float64{{1}}, upper: [][]float64{{3}}},
 		{mean: []float64{9}, lower: [][]float64{{8}}, upper: [][]float64{{10}}},
 	}
-	if c := combine("c", rs, true); c.mean[0] != 2 || c.lower[0][0] != 1 {
-		t.Errorf("median: %v %v, want 2 1", c.mean, c.lower)
-	}
-	if c := combine("c", rs, false); c.mean[0] != 4 {
-		t.Errorf("mean: %v, want 4", c.mean)
-	}
 	c := combine("c", rs, true)
+	assert.Equal(t, 2.0, c.mean[0], "median")
+	assert.Equal(t, 1.0, c.lower[0][0], "median's lower bound")
+	assert.Equal(t, 4.0, combine("c", rs, false).mean[0], "mean")
 	envelope(&c, rs)
-	if c.lower[0][0] != 0 || c.upper[0][0] != 10 {
-		t.Errorf("envelope: [%v, %v], want [0, 10]", c.lower[0][0], c.upper[0][0])
-	}
+	assert.Equal(t, 0.0, c.lower[0][0], "envelope's lower bound")
+	assert.Equal(t, 10.0, c.upper[0][0], "envelope's upper bound")
 }
 
 func TestHoltWintersFollowsSeason(t *testing.T) {
 	y := seasonalSeries(48, 12)
 	for _, name := range []string{"hw", "hw_mult"} {
 		r, ok := methods[name].run(y, 12, 12, lv95)
-		if !ok {
-			t.Fatalf("%s refused", name)
-		}
+		require.True(t, ok, "%s refused", name)
 		// The forecast keeps the season's shape: peak near position 3,
 		// trough near 9, as the data.
-		if !(r.mean[3] > r.mean[9]) {
-			t.Errorf("%s: forecast %v lost the season", name, r.mean)
-		}
+		assert.Greater(t, r.mean[3], r.mean[9], "%s: forecast %v lost the season", name, r.mean)
 		for k := range r.mean {
 			want := (100 + 0.8*float64(48+k)) * (1 + 0.2*math.Sin(2*math.Pi*float64(k)/12))
-			if math.Abs(r.mean[k]-want) > 0.08*want {
-				t.Errorf("%s mean[%d] = %v, want about %v", name, k, r.mean[k], want)
-			}
+			assert.InDelta(t, want, r.mean[k], 0.08*want, "%s mean[%d]", name, k)
 		}
 	}
 }

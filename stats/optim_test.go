@@ -4,6 +4,8 @@ import (
 	"math"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"gonum.org/v1/gonum/optimize"
 )
 
@@ -18,28 +20,21 @@ func TestNelderMeadFindsMinimum(t *testing.T) {
 	}
 	x, v := nelderMead(f, []float64{0.2, 0, 50}, []float64{5, 5, 5}, nil, nmRelTol, 2000)
 	near(t, "x", x, []float64{0.5, -2, 100}, 1e-2)
-	if v > 1e-6 {
-		t.Errorf("minimum %v, want about 0", v)
-	}
-	if evals > 2000 {
-		t.Errorf("%d evaluations, limit 2000", evals)
-	}
+	assert.LessOrEqual(t, v, 1e-6, "minimum, want about 0")
+	assert.LessOrEqual(t, evals, 2000, "evaluations")
 }
 
 func TestNelderMeadRespectsEvaluationLimit(t *testing.T) {
 	evals := 0
 	f := func(x []float64) float64 { evals++; return -x[0] } // unbounded below
 	x, v := nelderMead(f, []float64{0, 0}, []float64{1, 1}, nil, nmRelTol, 50)
-	if evals != 50 {
-		t.Errorf("%d evaluations, limit 50", evals)
-	}
-	if v != -x[0] || v >= 0 {
-		t.Errorf("best %v at %v, want the lowest value seen and its point", v, x)
-	}
+	assert.Equal(t, 50, evals, "evaluations")
+	assert.Equal(t, -x[0], v, "best value, want the value at its point")
+	assert.Negative(t, v, "best value, want the lowest value seen")
 	evals = 0
-	if _, v := nelderMead(f, []float64{0, 0}, []float64{1, 1}, nil, nmRelTol, 0); evals != 0 || v != penalty {
-		t.Errorf("limit 0: %d evaluations, value %v", evals, v)
-	}
+	_, v = nelderMead(f, []float64{0, 0}, []float64{1, 1}, nil, nmRelTol, 0)
+	assert.Equal(t, 0, evals, "limit 0: evaluations")
+	assert.Equal(t, penalty, v, "limit 0: value")
 }
 
 func TestNelderMeadNaNIsPenalised(t *testing.T) {
@@ -50,9 +45,9 @@ func TestNelderMeadNaNIsPenalised(t *testing.T) {
 		return (x[0] - 1) * (x[0] - 1)
 	}
 	x, v := nelderMead(f, []float64{0}, []float64{0.5}, nil, nmRelTol, 500)
-	if math.IsNaN(v) || x[0] > 1 || v > 1e-4 {
-		t.Errorf("x %v v %v", x, v)
-	}
+	assert.False(t, math.IsNaN(v), "v is NaN")
+	assert.LessOrEqual(t, x[0], 1.0, "x")
+	assert.LessOrEqual(t, v, 1e-4, "v")
 }
 
 // TestRNelderMeadUnderMinimize checks the method's contract with gonum's
@@ -78,27 +73,16 @@ func TestRNelderMeadUnderMinimize(t *testing.T) {
 		evals = 0
 		settings := &optimize.Settings{FuncEvaluations: tc.limit, Converger: optimize.NeverTerminate{}}
 		res, err := optimize.Minimize(quad, []float64{0, 0}, settings, newMethod())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if res.Status != tc.status {
-			t.Errorf("limit %d: status %v, want %v", tc.limit, res.Status, tc.status)
-		}
-		if res.FuncEvaluations != evals || evals > tc.limit {
-			t.Errorf("limit %d: %d evaluations reported, %d made", tc.limit, res.FuncEvaluations, evals)
-		}
-		if res.MajorIterations != 1 {
-			t.Errorf("limit %d: %d major iterations, want 1 (the best point)", tc.limit, res.MajorIterations)
-		}
-		if got := quad.Func(res.X); got != res.F {
-			t.Errorf("limit %d: F %v is not f(X) = %v", tc.limit, res.F, got)
-		}
+		require.NoError(t, err)
+		assert.Equal(t, tc.status, res.Status, "limit %d: status", tc.limit)
+		assert.Equal(t, evals, res.FuncEvaluations, "limit %d: evaluations reported, against made", tc.limit)
+		assert.LessOrEqual(t, evals, tc.limit, "limit %d: evaluations made", tc.limit)
+		assert.Equal(t, 1, res.MajorIterations, "limit %d: major iterations, want 1 (the best point)", tc.limit)
+		assert.Equal(t, quad.Func(res.X), res.F, "limit %d: F is not f(X)", tc.limit)
 	}
 	// Converged: at the minimum (1, -3), value 7, to the tolerance.
 	evals = 0
 	res, _ := optimize.Minimize(quad, []float64{0, 0}, &optimize.Settings{Converger: optimize.NeverTerminate{}}, newMethod())
 	near(t, "x", res.X, []float64{1, -3}, 1e-3)
-	if math.Abs(res.F-7) > 1e-6 {
-		t.Errorf("minimum %v, want 7", res.F)
-	}
+	assert.InDelta(t, 7, res.F, 1e-6, "minimum")
 }

@@ -3,6 +3,9 @@ package stats
 import (
 	"math"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestACFHandComputed(t *testing.T) {
@@ -22,33 +25,24 @@ func TestSeasonalFigureHandComputed(t *testing.T) {
 }
 
 func TestIsSeasonal(t *testing.T) {
-	if !isSeasonal(seasonalSeries(48, 12), 12) {
-		t.Error("seasonal series not detected")
-	}
+	assert.True(t, isSeasonal(seasonalSeries(48, 12), 12), "seasonal series not detected")
 	y := make([]float64, 48)
 	for i := range y {
 		y[i] = 100 + float64(i) + 3*math.Sin(float64(i)*1.3)
 	}
-	if isSeasonal(y, 12) {
-		t.Error("trend without season detected as seasonal")
-	}
-	if isSeasonal(seasonalSeries(24, 12), 12) {
-		t.Error("two seasons are not enough for the test")
-	}
-	if isSeasonal(constant(5, 40), 4) {
-		t.Error("constant series detected as seasonal")
-	}
+	assert.False(t, isSeasonal(y, 12), "trend without season detected as seasonal")
+	assert.False(t, isSeasonal(seasonalSeries(24, 12), 12), "two seasons are not enough for the test")
+	assert.False(t, isSeasonal(constant(5, 40), 4), "constant series detected as seasonal")
 }
 
 func TestAdjustSeasonallyRoundTrip(t *testing.T) {
 	y := seasonalSeries(36, 4)
 	ya, sa := adjustSeasonally(y, 4)
-	if sa.idx == nil || !sa.mul {
-		t.Fatal("not adjusted multiplicatively")
-	}
+	require.NotNil(t, sa.idx, "not adjusted")
+	require.True(t, sa.mul, "not adjusted multiplicatively")
 	for i := range y {
-		if !nearly(sa.apply(ya[i], i), y[i]) {
-			t.Fatalf("round trip at %d: %v vs %v", i, sa.apply(ya[i], i), y[i])
+		if !assertNearly(t, y[i], sa.apply(ya[i], i), "round trip at %d", i) {
+			t.FailNow()
 		}
 	}
 	// A series with a non-positive value is adjusted additively.
@@ -56,19 +50,15 @@ func TestAdjustSeasonallyRoundTrip(t *testing.T) {
 		y[i] -= 150
 	}
 	_, sa = adjustSeasonally(y, 4)
-	if sa.idx == nil || sa.mul {
-		t.Error("series with negative values not adjusted additively")
-	}
+	assert.NotNil(t, sa.idx, "series with negative values not adjusted")
+	assert.False(t, sa.mul, "series with negative values not adjusted additively")
 }
 
 func TestLeastSquares(t *testing.T) {
 	x := [][]float64{{1, 0}, {1, 1}, {1, 2}}
 	coef, ok := leastSquares(x, []float64{1, 3, 5})
-	if !ok {
-		t.Fatal("refused")
-	}
+	require.True(t, ok, "refused")
 	near(t, "coef", coef, []float64{1, 2}, 1e-12)
-	if _, ok := leastSquares([][]float64{{1, 2}, {2, 4}, {3, 6}}, []float64{1, 2, 3}); ok {
-		t.Error("rank-deficient design accepted")
-	}
+	_, ok = leastSquares([][]float64{{1, 2}, {2, 4}, {3, 6}}, []float64{1, 2, 3})
+	assert.False(t, ok, "rank-deficient design accepted")
 }

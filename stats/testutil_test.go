@@ -3,6 +3,9 @@ package stats
 import (
 	"math"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // n0001 and n1173 are M3 series (yearly and quarterly training parts);
@@ -13,22 +16,21 @@ var (
 	n1173 = []float64{4174, 4438, 4148, 4514, 4412, 4318, 4112, 4724, 4450, 4574, 4274, 4836, 4638, 4594, 4422, 4908}
 )
 
-// near fails t unless got is within rel (relative) of want, element-wise.
+// near fails t unless got has want's length and is within rel (relative)
+// of want, element-wise.
 func near(t *testing.T, what string, got, want []float64, rel float64) {
 	t.Helper()
-	if len(got) != len(want) {
-		t.Fatalf("%s: got %d values, want %d", what, len(got), len(want))
-	}
+	require.Len(t, got, len(want), what)
 	for i := range want {
-		if d := math.Abs(got[i] - want[i]); d > rel*math.Max(math.Abs(want[i]), 1e-12) {
-			t.Errorf("%s[%d] = %.10g, want %.10g", what, i, got[i], want[i])
-		}
+		assert.InDelta(t, want[i], got[i], rel*math.Max(math.Abs(want[i]), 1e-12), "%s[%d]", what, i)
 	}
 }
 
-// nearly reports whether a and b agree within 1e-9 absolute or relative.
-func nearly(a, b float64) bool {
-	return math.Abs(a-b) <= 1e-9*math.Max(1, math.Max(math.Abs(a), math.Abs(b)))
+// assertNearly asserts that got and want agree within 1e-9, absolute or
+// relative to the larger of the two.
+func assertNearly(t *testing.T, want, got float64, msgAndArgs ...any) bool {
+	t.Helper()
+	return assert.InDelta(t, want, got, 1e-9*math.Max(1, math.Max(math.Abs(want), math.Abs(got))), msgAndArgs...)
 }
 
 // seasonalSeries returns n points of a positive series with a linear
