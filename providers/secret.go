@@ -3,28 +3,50 @@ package providers
 import (
 	"context"
 	"fmt"
+	"unique"
 )
 
 // Redacted is what a Secret prints in place of its value.
 const Redacted = "[REDACTED]"
 
 // Secret holds a credential (an API key, a token). It prints as Redacted
-// through every formatting path — String, GoString, every fmt verb, JSON and
-// text encoding — so a secret that ends up in a log line, an error or an
-// event shows the marker, never the value. Only Reveal returns the value;
-// call it at the one place that attaches the credential to a request.
+// through String, GoString, every fmt verb that consults a value's methods
+// (%v, %+v, %#v, %s, %q, %x, %X, %d and the rest), and JSON and text
+// encoding, so a secret that ends up in a log line, an error or an event
+// shows the marker, never the value. Where fmt prints a Secret without its
+// methods — %p, which fmt handles before any method, or a Secret in an
+// unexported struct field — it sees only an opaque handle: the value is
+// not held in the struct, so it cannot print. Only Reveal returns the
+// value; call it at the one place that attaches the credential to a
+// request.
 //
-// The zero Secret is empty. Secrets compare with ==.
-type Secret struct{ v string }
+// The zero Secret is empty, and equal to NewSecret(""). Secrets compare
+// with ==: two Secrets are equal when their values are.
+type Secret struct {
+	// h is the value interned: the struct holds a pointer, never the
+	// bytes, so reflection (fmt's %p, an unexported field printed with %v)
+	// finds nothing to print, and == still compares values.
+	h unique.Handle[string]
+}
 
 // NewSecret wraps s.
-func NewSecret(s string) Secret { return Secret{v: s} }
+func NewSecret(s string) Secret {
+	if s == "" {
+		return Secret{}
+	}
+	return Secret{h: unique.Make(s)}
+}
 
 // Reveal returns the secret's value.
-func (s Secret) Reveal() string { return s.v }
+func (s Secret) Reveal() string {
+	if s.IsZero() {
+		return ""
+	}
+	return s.h.Value()
+}
 
 // IsZero reports whether the secret is empty.
-func (s Secret) IsZero() bool { return s.v == "" }
+func (s Secret) IsZero() bool { return s == Secret{} }
 
 // String returns Redacted.
 func (s Secret) String() string { return Redacted }
@@ -32,7 +54,8 @@ func (s Secret) String() string { return Redacted }
 // GoString returns Redacted, for %#v.
 func (s Secret) GoString() string { return Redacted }
 
-// Format writes Redacted for every verb.
+// Format writes Redacted for every verb fmt hands to it (all but %p and
+// %T).
 func (s Secret) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(Redacted)) }
 
 // MarshalJSON encodes the marker, never the value.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/strata-go/strata/providers"
@@ -22,7 +23,7 @@ func newRedactor(secrets ...providers.Secret) redactor {
 			continue
 		}
 		for _, f := range [...]string{v, url.QueryEscape(v), url.PathEscape(v)} {
-			if !containsString(r.forms, f) {
+			if !slices.Contains(r.forms, f) {
 				r.forms = append(r.forms, f)
 			}
 		}
@@ -34,15 +35,6 @@ func newRedactor(secrets ...providers.Secret) redactor {
 		}
 	}
 	return r
-}
-
-func containsString(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func (r redactor) contains(s string) bool {

@@ -11,58 +11,24 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/strata-go/strata/providers"
+	"github.com/strata-go/strata/providers/internal/leakcheck"
 )
 
 // distinctiveKey escapes differently in a query ("+", "%2F", "%26") and in
 // a path, so each escaped form is checked too.
 const distinctiveKey = "sk_live_Z9q/X+7&w=K2 ~end"
 
-var keyForms = []string{
-	distinctiveKey,
-	url.QueryEscape(distinctiveKey),
-	url.PathEscape(distinctiveKey),
-	"sk_live_Z9q", // any recognisable fragment would do; this one is distinctive
-}
-
-// assertNoSecret fails if the credential, in any form, shows in anything
-// err exposes: its text through every common verb, and each error in its
+// assertNoSecret fails if the credential, in any form (see
+// leakcheck.Forms) or as a recognisable fragment, shows in anything err
+// exposes: its text through every common verb, and each error in its
 // chain, a *url.Error's URL field included.
 func assertNoSecret(t *testing.T, name string, err error) {
 	t.Helper()
-	if err == nil {
-		t.Fatalf("%s: want an error", name)
-	}
-	var texts []string
-	for _, verb := range []string{"%v", "%+v", "%s", "%q", "%#v"} {
-		texts = append(texts, fmt.Sprintf(verb, err))
-	}
-	var walk func(e error)
-	walk = func(e error) {
-		if e == nil {
-			return
-		}
-		texts = append(texts, e.Error())
-		if ue, ok := e.(*url.Error); ok {
-			texts = append(texts, ue.URL)
-		}
-		switch x := e.(type) {
-		case interface{ Unwrap() error }:
-			walk(x.Unwrap())
-		case interface{ Unwrap() []error }:
-			for _, c := range x.Unwrap() {
-				walk(c)
-			}
-		}
-	}
-	walk(err)
-	for _, s := range texts {
-		for _, f := range keyForms {
-			if strings.Contains(s, f) {
-				t.Errorf("%s: the credential (%q) shows in %q", name, f, s)
-			}
-		}
-	}
+	require.Error(t, err, name)
+	leakcheck.Absent(t, []string{distinctiveKey, "sk_live_Z9q"}, leakcheck.Texts(err), name)
 }
 
 func secretRequest() providers.Request {
