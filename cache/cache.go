@@ -1,12 +1,9 @@
 package cache
 
 import (
-	"errors"
 	"fmt"
 	"hash/maphash"
-	"math"
 	"sync"
-	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -15,95 +12,18 @@ import (
 	"github.com/strata-go/strata/internal/lru"
 )
 
-// Entry is one cached answer. Entries handed out by the cache are shared
-// and must not be modified.
-type Entry struct {
-	// Value is the answer.
-	Value float64
-	// ObservedAt is when the source measured it; freshness counts from
-	// here.
-	ObservedAt time.Time
-	// StoredAt is when the cache got it; the TTL counts from here.
-	StoredAt time.Time
-	// Source names the provider that produced it.
-	Source string
-	// Confidence is the source's confidence in it, in [0, 1].
-	Confidence float64
-	// Layer is the layer that produced it (1 primary, 2 secondary).
-	Layer uint8
-
-	key string        // set by Put: the read-through tier is keyed by its hash
-	lag time.Duration // set by Put: StoredAt − ObservedAt
-
-	// fresh holds the last exact freshness worked out, for a stored
-	// entry. It is a pointer to a cell of its own, set once by Put, so
-	// that copying an entry (entries travel by value) never reads what a
-	// concurrent hit writes.
-	fresh *anchorCell
-}
-
-// anchorCell holds an entry's *anchor, swapped atomically.
-type anchorCell struct{ p atomic.Pointer[anchor] }
-
-// anchor is an exact freshness: d.Freshness(age) = f.
-type anchor struct {
-	age time.Duration
-	f   float64
-	d   Decay
-}
-
-// anchorSpan bounds the decay exponent x between an anchor and an age
-// answered from it, either way (concurrent hits read the clock in no
-// particular order): e^−x is then 1 − x + x²/2 to within |x|³/6 <
-// 7.3e-17, under half an ulp of 1, and the answer is within a couple of
-// ulps of Decay.Freshness (itself as good as its exponent's rounding).
-const anchorSpan = 1.0 / (1 << 17)
-
-// Freshness returns d.Freshness(observedAge) for this entry: a hot entry
-// is answered many times a second, and freshness barely moves between two
-// answers, so it is worked out from the last exact value by a second-order
-// step (two multiplications) while the step stays under anchorSpan, and
-// exactly (and kept as the new anchor) beyond. With a one-hour half-life
-// an anchor serves 39 ms of ages. An entry that was never stored (not
-// from Put) is worked out exactly every time.
-func (e *Entry) Freshness(d Decay, observedAge time.Duration) float64 {
-	if observedAge <= 0 || d == 0 {
-		return 1
-	}
-	if e.fresh == nil {
-		return d.Freshness(observedAge) // never stored: nothing to keep
-	}
-	if a := e.fresh.p.Load(); a != nil && a.d == d {
-		if x := float64(observedAge-a.age) * float64(d); -anchorSpan < x && x < anchorSpan {
-			return a.f - a.f*x*(1-x/2) // a.f·(1 − x + x²/2), rounded once
-		}
-	}
-	f := d.Freshness(observedAge)
-	e.fresh.p.Store(&anchor{age: observedAge, f: f, d: d})
-	return f
-}
-
-// Key returns the key the entry was stored under ("" for an entry that
-// was never stored).
-func (e *Entry) Key() string { return e.key }
-
-// ObservedAge returns the entry's age since ObservedAt given its age since
-// StoredAt: a stored entry's two ages differ by a constant, so one clock
-// reading gives both. For an entry that was never stored it is the age
-// given.
-func (e *Entry) ObservedAge(storedAge time.Duration) time.Duration {
-	a := storedAge + e.lag
-	if e.lag > 0 && a < storedAge {
-		return math.MaxInt64 // observed at the zero time: Sub saturated
-	}
-	return a
-}
-
 // hash returns the hash the read-through tier files key under: the
 // runtime's AES-based string hash with the cache's own random seed, so the
-// tier's layout cannot be predicted (or flooded) from outside, and about
-// three times faster than xxhash on short keys.
+// tier's layout cannot be predicted (or flooded) from outside.
 func (c *Cache) hash(key string) uint64 { return maphash.String(c.seed, key) }
+
+// item is what both stores hold: an entry and the key it was stored
+// under. The read-through tier is keyed by the key's hash; every lookup
+// compares the key, so a hash collision is a miss, never a wrong answer.
+type item struct {
+	key string
+	e   Entry
+}
 
 // Config sizes a Cache. Zero fields take the defaults.
 type Config struct {
@@ -125,26 +45,21 @@ const (
 	DefaultNegativeCapacity = 10000
 )
 
-// ErrClosed is returned by operations on a closed Cache.
-var ErrClosed = errors.New("cache: closed")
-
 // Cache holds answers by key. It is safe for concurrent use; Close stops
 // ristretto's goroutines.
 type Cache struct {
-	// hot is keyed by hash; entries carry their key, and every lookup
-	// checks it, so a hash collision is a miss, never a wrong answer.
-	hot  *ristretto.Cache[uint64, *Entry]
+	hot  *ristretto.Cache[uint64, *item]
 	seed maphash.Seed
 
 	mu     sync.Mutex
-	lkg    *lru.LRU[string, *Entry]    // requires mu held
+	lkg    *lru.LRU[string, *item]     // requires mu held
 	neg    *lru.LRU[string, time.Time] // requires mu held; expiry of "not found"
 	closed bool                        // requires mu held
 }
 
-// entryOverhead approximates the bytes an entry costs beside its key and
-// source: the Entry itself and ristretto's per-item bookkeeping.
-const entryOverhead = int64(unsafe.Sizeof(Entry{})) + 64
+// itemOverhead approximates the bytes an item costs beside its key and
+// source: the item itself and ristretto's per-item bookkeeping.
+const itemOverhead = int64(unsafe.Sizeof(item{})) + 64
 
 // New returns an empty Cache sized by cfg.
 func New(cfg Config) (*Cache, error) {
@@ -169,7 +84,7 @@ func New(cfg Config) (*Cache, error) {
 	// ristretto wants ~10 counters per item it may hold; size for small
 	// entries (~160 bytes each).
 	counters := max(cfg.MaxCost/160*10, 1000)
-	hot, err := ristretto.NewCache(&ristretto.Config[uint64, *Entry]{
+	hot, err := ristretto.NewCache(&ristretto.Config[uint64, *item]{
 		NumCounters:        counters,
 		MaxCost:            cfg.MaxCost,
 		BufferItems:        64,
@@ -181,78 +96,88 @@ func New(cfg Config) (*Cache, error) {
 	return &Cache{
 		hot:  hot,
 		seed: maphash.MakeSeed(),
-		lkg:  lru.New[string, *Entry](cfg.LastGoodCapacity),
+		lkg:  lru.New[string, *item](cfg.LastGoodCapacity),
 		neg:  lru.New[string, time.Time](cfg.NegativeCapacity),
 	}, nil
 }
 
-// Fresh returns the entry for key when it was stored less than ttl before
-// now. It is the hot path: no allocation, and no lock when the read-through
-// tier has the entry.
-func (c *Cache) Fresh(key string, ttl time.Duration, now time.Time) (*Entry, bool) {
-	if e, ok := c.hot.Get(c.hash(key)); ok && e.key == key && now.Sub(e.StoredAt) < ttl {
-		return e, true
+// Fresh returns the entry stored for key when it was stored less than
+// ttl before now. It takes no lock and does not allocate when the
+// read-through tier has the entry; otherwise it looks in the
+// last-known-good store, which has every entry it was given.
+func (c *Cache) Fresh(key string, ttl time.Duration, now time.Time) (Entry, bool) {
+	if it, ok := c.hot.Get(c.hash(key)); ok && it.key == key {
+		return it.fresh(ttl, now)
 	}
-	// ristretto may have refused or evicted it; the last-known-good store
-	// has every entry it was given.
-	return c.FreshStored(key, ttl, now)
+	return c.freshStored(key, ttl, now)
 }
 
-// FreshStored is Fresh without the read-through tier: for a caller that
-// has just looked it up with Hot.
-func (c *Cache) FreshStored(key string, ttl time.Duration, now time.Time) (*Entry, bool) {
-	e, ok := c.LastGood(key)
-	if ok && now.Sub(e.StoredAt) < ttl {
-		return e, true
+// FreshBytes is Fresh for a key held in a byte slice, for a caller that
+// builds keys in a reused buffer: a hit of the read-through tier does not
+// allocate.
+func (c *Cache) FreshBytes(key []byte, ttl time.Duration, now time.Time) (Entry, bool) {
+	if it, ok := c.hot.Get(maphash.Bytes(c.seed, key)); ok && it.key == string(key) {
+		return it.fresh(ttl, now)
 	}
-	return nil, false
+	return c.freshStored(string(key), ttl, now)
 }
 
-// Hot returns the read-through tier's entry for the key spelled by the
-// bytes, at any age, without a lock or an allocation: for a caller that
-// builds keys in a buffer. It may miss an entry the tier refused; Fresh
-// and LastGood also look in the last-known-good store.
-func (c *Cache) Hot(key []byte) (*Entry, bool) {
-	if e, ok := c.hot.Get(maphash.Bytes(c.seed, key)); ok && e.key == string(key) {
-		return e, true
+// fresh returns the item's entry if it was stored less than ttl before
+// now.
+func (it *item) fresh(ttl time.Duration, now time.Time) (Entry, bool) {
+	if now.Sub(it.e.StoredAt) < ttl {
+		return it.e, true
 	}
-	return nil, false
+	return Entry{}, false
 }
 
-// LastGood returns the last entry stored for key, at any age.
-func (c *Cache) LastGood(key string) (*Entry, bool) {
+// freshStored is Fresh in the last-known-good store alone.
+func (c *Cache) freshStored(key string, ttl time.Duration, now time.Time) (Entry, bool) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
+	it, ok := c.lookupLocked(key)
+	c.mu.Unlock()
+	if !ok {
+		return Entry{}, false
+	}
+	return it.fresh(ttl, now)
+}
+
+// lookupLocked returns key's item in the last-known-good store. It
+// requires c.mu held.
+func (c *Cache) lookupLocked(key string) (*item, bool) {
 	if c.closed {
 		return nil, false
 	}
 	return c.lkg.Get(key)
 }
 
+// LastGood returns the last entry stored for key, at any age.
+func (c *Cache) LastGood(key string) (Entry, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if it, ok := c.lookupLocked(key); ok {
+		return it.e, true
+	}
+	return Entry{}, false
+}
+
 // Put stores e for key, replacing what was there. The read-through tier
-// keeps it while it has room (it may refuse it; ttl zero skips it); the last-known-good store
-// keeps it until it is replaced, deleted, or pushed out by capacity.
+// keeps it while it has room (it may refuse it; ttl zero skips it); the
+// last-known-good store keeps it until it is replaced, deleted, or pushed
+// out by capacity.
 func (c *Cache) Put(key string, e Entry, ttl time.Duration) {
-	// The entry and its anchor cell in one allocation.
-	sp := &struct {
-		Entry
-		cell anchorCell
-	}{Entry: e}
-	p := &sp.Entry
-	p.key = key
-	p.lag = p.StoredAt.Sub(p.ObservedAt)
-	p.fresh = &sp.cell
+	it := &item{key: key, e: e}
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
 		return
 	}
-	c.lkg.Put(key, p)
+	c.lkg.Put(key, it)
 	c.mu.Unlock()
 	if ttl > 0 {
-		// No ristretto TTL: Fresh checks the age itself, and an entry
+		// No ristretto TTL: Fresh checks the age itself, and an item
 		// without expiry spares ristretto a clock read on every Get.
-		c.hot.Set(c.hash(key), p, int64(len(key)+len(e.Source))+entryOverhead)
+		c.hot.Set(c.hash(key), it, int64(len(key)+len(e.Source))+itemOverhead)
 		// Make the write visible to the next Fresh: a resolve that just
 		// paid for an answer must not pay again because ristretto's write
 		// buffer had not drained.
@@ -291,18 +216,19 @@ func (c *Cache) Negative(key string, now time.Time) bool {
 
 // DeleteFunc removes every key of both stores and of the negative cache
 // for which match returns true, and returns how many last-known-good
-// entries it removed. match must not call back into the cache.
-func (c *Cache) DeleteFunc(match func(key string, e *Entry) bool) int {
+// entries it removed. For a negative record match gets ok false. match
+// must not call back into the cache.
+func (c *Cache) DeleteFunc(match func(key string, e Entry, ok bool) bool) int {
 	c.mu.Lock()
 	var keys []string
-	n := c.lkg.DeleteFunc(func(k string, e *Entry) bool {
-		if match(k, e) {
+	n := c.lkg.DeleteFunc(func(k string, it *item) bool {
+		if match(k, it.e, true) {
 			keys = append(keys, k)
 			return true
 		}
 		return false
 	})
-	c.neg.DeleteFunc(func(k string, _ time.Time) bool { return match(k, nil) })
+	c.neg.DeleteFunc(func(k string, _ time.Time) bool { return match(k, Entry{}, false) })
 	c.mu.Unlock()
 	for _, k := range keys {
 		c.hot.Del(c.hash(k))
@@ -327,7 +253,7 @@ func (c *Cache) Len() int {
 }
 
 // Close stops the read-through tier's goroutines and drops every entry.
-// Close is idempotent; a closed Cache answers nothing.
+// Close is idempotent; a closed Cache answers nothing and keeps nothing.
 func (c *Cache) Close() {
 	c.mu.Lock()
 	if c.closed {
@@ -335,7 +261,7 @@ func (c *Cache) Close() {
 		return
 	}
 	c.closed = true
-	c.lkg = lru.New[string, *Entry](1)
+	c.lkg = lru.New[string, *item](1)
 	c.neg = lru.New[string, time.Time](1)
 	c.mu.Unlock()
 	c.hot.Close()

@@ -115,3 +115,64 @@ func TestNewValidatesAndCloseIsIdempotent(t *testing.T) {
 	_, ok := c.LastGood("k")
 	assert.False(t, ok, "a closed cache answers nothing")
 }
+
+func TestFreshBytesAnswersAsFresh(t *testing.T) {
+	c, err := New(Config{})
+	require.NoError(t, err)
+	defer c.Close()
+	now := time.Now()
+	want := Entry{Value: 3, ObservedAt: now.Add(-time.Minute), StoredAt: now, Source: "p", Confidence: 0.8, Layer: 2}
+	c.Put("cpc?keyword=shoes", want, time.Minute)
+	for _, key := range []string{"cpc?keyword=shoes", "cpc?keyword=boots"} {
+		e1, ok1 := c.Fresh(key, time.Minute, now.Add(time.Second))
+		e2, ok2 := c.FreshBytes([]byte(key), time.Minute, now.Add(time.Second))
+		assert.Equal(t, ok1, ok2, key)
+		assert.Equal(t, e1, e2, key)
+	}
+	e, ok := c.FreshBytes([]byte("cpc?keyword=shoes"), time.Minute, now.Add(time.Second))
+	require.True(t, ok)
+	assert.Equal(t, want, e, "an entry comes back exactly as it was put")
+	_, ok = c.FreshBytes([]byte("cpc?keyword=shoes"), time.Minute, now.Add(time.Minute))
+	assert.False(t, ok, "at its TTL an entry is no longer fresh")
+}
+
+func TestEntryIsAPlainValue(t *testing.T) {
+	c, err := New(Config{})
+	require.NoError(t, err)
+	defer c.Close()
+	now := time.Now()
+	e := Entry{Value: 1, ObservedAt: now.Add(-time.Hour), StoredAt: now, Source: "p", Confidence: 1}
+	c.Put("k", e, time.Minute)
+	got, ok := c.LastGood("k")
+	require.True(t, ok)
+	got.Value = 99 // a copy: the cache's entry is untouched
+	again, _ := c.LastGood("k")
+	assert.Equal(t, 1.0, again.Value)
+	// Freshness means the same for the stored entry and the one built here.
+	assert.Equal(t, e.Freshness(time.Hour, now), again.Freshness(time.Hour, now))
+	assert.InDelta(t, 0.5, e.Freshness(time.Hour, now), 1e-12)
+}
+
+func TestDeleteFuncReachesEveryStore(t *testing.T) {
+	c, err := New(Config{})
+	require.NoError(t, err)
+	defer c.Close()
+	now := time.Now()
+	c.Put("a?x=1", Entry{Value: 1, StoredAt: now}, time.Minute)
+	c.Put("b?x=1", Entry{Value: 2, StoredAt: now}, time.Minute)
+	c.PutNegative("a?x=2", now.Add(time.Minute))
+	var negSeen []string
+	n := c.DeleteFunc(func(k string, _ Entry, ok bool) bool {
+		if !ok {
+			negSeen = append(negSeen, k)
+		}
+		return k[0] == 'a'
+	})
+	assert.Equal(t, 1, n)
+	assert.Equal(t, []string{"a?x=2"}, negSeen)
+	_, ok := c.Fresh("a?x=1", time.Minute, now)
+	assert.False(t, ok, "gone from the read-through tier too")
+	assert.False(t, c.Negative("a?x=2", now))
+	_, ok = c.Fresh("b?x=1", time.Minute, now)
+	assert.True(t, ok)
+}

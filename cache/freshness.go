@@ -14,31 +14,13 @@ import (
 // half-life, 0.25 at two. A non-positive half-life means the data never
 // ages: freshness is 1.
 func Freshness(age, halfLife time.Duration) float64 {
-	return DecayOf(halfLife).Freshness(age)
-}
-
-// Decay is Freshness for one half-life with its rate worked out once: ln 2
-// divided by the half-life, per nanosecond of age (0 when the data never
-// ages). Its Freshness equals the package's to the last bit.
-type Decay float64
-
-// DecayOf returns the Decay of halfLife.
-func DecayOf(halfLife time.Duration) Decay {
-	if halfLife <= 0 {
-		return 0
-	}
-	return Decay(math.Ln2 / float64(halfLife))
-}
-
-// Freshness returns the freshness of an answer of the given age.
-func (d Decay) Freshness(age time.Duration) float64 {
-	if age <= 0 || d == 0 {
+	if age <= 0 || halfLife <= 0 {
 		return 1
 	}
-	// e^(−age·ln 2/halfLife) rather than 2^(−age/halfLife): the same value
-	// to a few ulps, and math.Exp has an assembly implementation that is
-	// about a third faster on the hot path.
-	return math.Exp(-float64(age) * float64(d))
+	// e^(−age·ln 2/halfLife) rather than 2^(−age/halfLife): the same to a
+	// few ulps, and math.Exp has an assembly implementation, twice as
+	// fast on a cache hit.
+	return math.Exp(-float64(age) * math.Ln2 / float64(halfLife))
 }
 
 // Acceptance is the rule deciding whether a stale entry may answer:

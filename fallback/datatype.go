@@ -17,7 +17,6 @@ type dataType struct {
 	primary   []*provider
 	secondary []*provider
 	metrics   *typeMetrics
-	decay     cache.Decay     // of cfg.HalfLife
 	pools     [2]*router.Pool // primary, secondary: the router's view of each tier
 
 	ttl      atomic.Int64 // the TTL in force (learned when adaptive)
@@ -30,9 +29,9 @@ type dataType struct {
 func (dt *dataType) currentTTL() time.Duration { return time.Duration(dt.ttl.Load()) }
 
 // learn feeds an observed change of a key's value into the adaptive TTL.
-func (dt *dataType) learn(prev *cache.Entry, v float64, at time.Time) {
+func (dt *dataType) learn(prev cache.Entry, v float64, at time.Time) {
 	at2 := dt.cfg.AdaptiveTTL
-	if !at2.Enabled || prev == nil || prev.Value == 0 {
+	if !at2.Enabled || prev.Value == 0 {
 		return
 	}
 	dtSec := at.Sub(prev.ObservedAt).Seconds()

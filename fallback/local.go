@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/strata-go/strata/cache"
 	"github.com/strata-go/strata/defaults"
 	"github.com/strata-go/strata/stats"
 )
@@ -47,7 +48,7 @@ func (r *Resolver) localLayers(ctx context.Context, dt *dataType, key string, pa
 			}
 			if err == nil {
 				res.ObservedAt = now
-				res.Freshness = dt.decay.Freshness(now.Sub(lastAt))
+				res.Freshness = cache.Freshness(now.Sub(lastAt), dt.cfg.HalfLife)
 				return res, nil
 			}
 			errs = append(errs, &LayerError{Layer: LayerStatistical, Err: err})
@@ -76,7 +77,7 @@ func (r *Resolver) localLayers(ctx context.Context, dt *dataType, key string, pa
 		res.Default.Adjustments = append(res.Default.Adjustments, Adjustment{Name: a.Name, Factor: a.Factor, Guessed: a.Guessed})
 	}
 	if ans.From == "history" {
-		res.Freshness = dt.decay.Freshness(now.Sub(lastAt))
+		res.Freshness = cache.Freshness(now.Sub(lastAt), dt.cfg.HalfLife)
 	}
 	return res, nil
 }
@@ -100,7 +101,7 @@ func (r *Resolver) forecast(dt *dataType, series []float64, h int, lastAt, now t
 		Layer:      LayerStatistical,
 		Source:     "stats:" + fc.Model,
 		Confidence: conf,
-		Freshness:  dt.decay.Freshness(now.Sub(lastAt)),
+		Freshness:  cache.Freshness(now.Sub(lastAt), dt.cfg.HalfLife),
 		ObservedAt: now,
 	}
 	for _, iv := range fc.Intervals {

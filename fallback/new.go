@@ -99,7 +99,7 @@ func New(cfg Config, opts ...Option) (*Resolver, error) {
 
 	rules := make(map[string]defaults.Rule)
 	for di, dc := range c.DataTypes {
-		dt := &dataType{cfg: dc, schema: compileSchema(dc, o.hashKey), metrics: new(typeMetrics), decay: cache.DecayOf(dc.HalfLife)}
+		dt := &dataType{cfg: dc, schema: compileSchema(dc, o.hashKey), metrics: new(typeMetrics)}
 		dt.ttl.Store(int64(dc.TTL))
 		if len(dc.Primary) == 0 && len(dc.Secondary) == 0 {
 			for _, pr := range r.providers {
@@ -132,7 +132,6 @@ func New(cfg Config, opts ...Option) (*Resolver, error) {
 			dt.pools[i] = pool
 		}
 		r.types[dc.Name] = dt
-		r.typeList = append(r.typeList, dt)
 		if dc.Default != nil {
 			rule := defaults.Rule{Base: dc.Default.Base}
 			for _, s := range dc.Default.Segments {

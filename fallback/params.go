@@ -75,82 +75,102 @@ func compileSchema(dt DataTypeConfig, hashKey []byte) *schema {
 	return s
 }
 
-// validate checks params against the schema. It allocates only to build
-// an error. One pass over the schema's params looks each up in params;
-// only when params holds names the schema lacks does it iterate the map to
-// name the first.
-func (s *schema) validate(params Params) error {
-	return s.validateInto(params, nil)
+// keyBuffer is room on the stack for what building a key needs: the
+// params' values in spec order and the key's bytes. A resolve builds its
+// key once, before its params are validated: a key is only ever stored
+// for valid params, so a lookup needs no validation, and validation needs
+// no second pass over the params.
+type keyBuffer struct {
+	vals  [8]string
+	bytes [128]byte
 }
 
-// validateInto validates params and, when vals is not nil (len(vals) ==
-// len(s.specs)), stores each spec's value in vals ("" when absent), so the
-// key can be built without looking the params up again.
-func (s *schema) validateInto(params Params, vals []string) error {
-	found := 0
-	for i := range s.specs {
-		sp := &s.specs[i]
-		v, ok := params[sp.name]
-		if !ok {
-			if sp.required {
-				return &ParamError{DataType: s.dataType, Param: sp.name, Problem: ParamMissing}
-			}
-			continue
-		}
-		found++
-		if err := s.check(sp, v); err != nil {
-			return err
-		}
-		if vals != nil {
-			vals[i] = v
-		}
+// build collects params (see collect) and builds their key, in kb when
+// they fit.
+func (kb *keyBuffer) build(s *schema, params Params) (vals []string, key []byte, complete bool) {
+	if n := len(s.specs); n > len(kb.vals) {
+		vals = make([]string, n)
+	} else {
+		vals = kb.vals[:n]
 	}
-	if found != len(params) {
-		for name := range params {
-			if _, ok := s.index[name]; !ok {
-				detail := ""
-				if !printable(name) {
-					name, detail = strconv.QuoteToASCII(name), "name has control characters"
-				}
-				if len(name) > maxReportedName {
-					// An error must not carry whatever a caller sent.
-					name, detail = name[:maxReportedName]+"…", "name truncated"
-				}
-				return &ParamError{DataType: s.dataType, Param: name, Problem: ParamUnknown, Detail: detail}
-			}
-		}
-	}
-	return nil
+	complete = s.collect(params, vals)
+	return vals, s.appendKey(kb.bytes[:0], vals), complete
 }
 
 // collect stores each spec's value in vals ("" when absent) without
-// checking the values, and reports whether params could have a stored
-// key: no unknown and no empty param. It looks the required params up
-// first, then the optional ones in config order, and stops once every
-// param is accounted for.
+// checking the values, and reports whether params name only the schema's
+// params, none of them empty. It looks the required params up first, then
+// the optional ones in config order, and stops once every param is
+// accounted for.
 func (s *schema) collect(params Params, vals []string) bool {
-	found := 0
+	found, ok := 0, true
 	for n, i := range s.lookups {
-		v, ok := params[s.specs[i].name]
-		if !ok {
-			vals[i] = ""
+		v, present := params[s.specs[i].name]
+		vals[i] = v
+		if !present {
 			continue
 		}
 		if v == "" {
-			return false
+			ok = false
 		}
-		vals[i] = v
-		found++
-		if found == len(params) {
+		if found++; found == len(params) {
 			// The specs left are absent: a lookup each would only
 			// confirm it.
 			for _, j := range s.lookups[n+1:] {
 				vals[j] = ""
 			}
-			return true
+			return ok
 		}
 	}
-	return found == len(params)
+	return ok && found == len(params)
+}
+
+// validate checks params against the schema, given what collect stored in
+// vals and reported. It allocates only to build an error.
+func (s *schema) validate(params Params, vals []string, complete bool) error {
+	for i := range s.specs {
+		sp := &s.specs[i]
+		v := vals[i]
+		if v == "" {
+			if _, present := params[sp.name]; present {
+				return &ParamError{DataType: s.dataType, Param: sp.name, Problem: ParamEmpty}
+			}
+			if sp.required {
+				return &ParamError{DataType: s.dataType, Param: sp.name, Problem: ParamMissing}
+			}
+			continue
+		}
+		if err := s.check(sp, v); err != nil {
+			return err
+		}
+	}
+	if complete {
+		return nil
+	}
+	for name := range params {
+		if _, ok := s.index[name]; !ok {
+			detail := ""
+			if !printable(name) {
+				name, detail = strconv.QuoteToASCII(name), "name has control characters"
+			}
+			if len(name) > maxReportedName {
+				// An error must not carry whatever a caller sent.
+				name, detail = name[:maxReportedName]+"…", "name truncated"
+			}
+			return &ParamError{DataType: s.dataType, Param: name, Problem: ParamUnknown, Detail: detail}
+		}
+	}
+	return nil
+}
+
+// key validates params and returns their canonical key.
+func (s *schema) key(params Params) (string, error) {
+	var kb keyBuffer
+	vals, key, complete := kb.build(s, params)
+	if err := s.validate(params, vals, complete); err != nil {
+		return "", err
+	}
+	return string(key), nil
 }
 
 // check validates one present value.
@@ -200,62 +220,15 @@ func printable(s string) bool {
 	return true
 }
 
-// key builds the canonical cache key of validated params:
+// appendKey appends the canonical key of the specs' values ("" for
+// absent) to dst:
 //
 //	data_type?name=value&name=value
 //
 // with params in name order and '%', '&', '=' and '?' in values
 // percent-escaped, so keys are unique and parseable. A sensitive param's
 // value is replaced by its keyed hash ("h:" and 32 hex digits), so no key
-// holds it.
-func (s *schema) key(params Params) string {
-	var buf [8]string
-	vals := buf[:0]
-	if len(s.specs) > len(buf) {
-		vals = make([]string, 0, len(s.specs))
-	}
-	vals = vals[:len(s.specs)]
-	for i := range s.specs {
-		vals[i] = params[s.specs[i].name]
-	}
-	return s.keyOf(vals)
-}
-
-// keyOf builds the key from the specs' values ("" for absent), as
-// validateInto stores them.
-func (s *schema) keyOf(vals []string) string {
-	n := len(s.dataType)
-	for i, v := range vals {
-		if v != "" {
-			n += len(s.specs[i].name) + len(v) + 2
-			if s.specs[i].sensitive {
-				n += 34
-			}
-		}
-	}
-	var b strings.Builder
-	b.Grow(n + 8)
-	b.WriteString(s.dataType)
-	sep := byte('?')
-	for i, v := range vals {
-		if v == "" {
-			continue
-		}
-		b.WriteByte(sep)
-		sep = '&'
-		b.WriteString(s.specs[i].name)
-		b.WriteByte('=')
-		if s.specs[i].sensitive {
-			b.WriteString(hashValue(s.hashKey, v))
-			continue
-		}
-		writeEscaped(&b, v)
-	}
-	return b.String()
-}
-
-// appendKey appends the key keyOf would build from vals to dst, so the
-// hot path can build it in a stack buffer.
+// holds it. It is the one place keys are built.
 func (s *schema) appendKey(dst []byte, vals []string) []byte {
 	dst = append(dst, s.dataType...)
 	sep := byte('?')
@@ -267,6 +240,10 @@ func (s *schema) appendKey(dst []byte, vals []string) []byte {
 		sep = '&'
 		dst = append(dst, s.specs[i].name...)
 		dst = append(dst, '=')
+		if s.specs[i].sensitive {
+			dst = append(dst, hashValue(s.hashKey, v)...)
+			continue
+		}
 		start := 0
 		for j := 0; j < len(v); j++ {
 			if c := v[j]; keyEscaped[c] {
@@ -284,22 +261,6 @@ func (s *schema) appendKey(dst []byte, vals []string) []byte {
 var keyEscaped = [256]bool{'%': true, '&': true, '=': true, '?': true}
 
 const hexDigits = "0123456789ABCDEF"
-
-func writeEscaped(b *strings.Builder, v string) {
-	const hex = "0123456789ABCDEF"
-	start := 0
-	for i := 0; i < len(v); i++ {
-		switch c := v[i]; c {
-		case '%', '&', '=', '?':
-			b.WriteString(v[start:i])
-			b.WriteByte('%')
-			b.WriteByte(hex[c>>4])
-			b.WriteByte(hex[c&15])
-			start = i + 1
-		}
-	}
-	b.WriteString(v[start:])
-}
 
 // ParseKey splits a canonical key built by the resolver back into its data
 // type and params. It reports false for a string that is not such a key.

@@ -55,55 +55,69 @@ func TestResolveRejectsBadInputBeforeAnyProvider(t *testing.T) {
 }
 
 func TestKeyIsCanonicalAndParseable(t *testing.T) {
-	s := compileSchema(testConfig().DataTypes[0], nil)
-	k1 := s.key(Params{"keyword": "a&b=c%d?", "market": "us"})
-	k2 := s.key(Params{"market": "us", "keyword": "a&b=c%d?"})
+	s := compileSchema(mustDefaults(testConfig()).DataTypes[0], nil)
+	k1 := mustKey(t, s, Params{"keyword": "a&b=c%d?", "market": "us"})
+	k2 := mustKey(t, s, Params{"market": "us", "keyword": "a&b=c%d?"})
 	assert.Equal(t, k1, k2)
 	assert.Equal(t, "cpc?keyword=a%26b%3Dc%25d%3F&market=us", k1)
 	dt, params, ok := ParseKey(k1)
 	require.True(t, ok)
 	assert.Equal(t, "cpc", dt)
 	assert.Equal(t, Params{"keyword": "a&b=c%d?", "market": "us"}, params)
-	assert.NotEqual(t, s.key(Params{"keyword": "a", "market": "us"}), s.key(Params{"keyword": "a&market=us"}))
+	assert.NotEqual(t, mustKey(t, s, Params{"keyword": "a", "market": "us"}), mustKey(t, s, Params{"keyword": "a&market=us"}))
 }
 
+func mustKey(t *testing.T, s *schema, params Params) string {
+	t.Helper()
+	k, err := s.key(params)
+	require.NoError(t, err)
+	return k
+}
+
+// FuzzParamsAndKey checks the one key builder from both sides: the key a
+// resolve looks the read-through tier up with, built before validation,
+// is the key it stores valid params under; every valid key parses back to
+// its params; and params that fail validation are refused with a
+// *ParamError.
 func FuzzParamsAndKey(f *testing.F) {
-	f.Add("shoes", "us", "retail", "")
-	f.Add("a&b=c", "uk", "x_y", "extra")
-	f.Add("\x00", "", "Ω", "k")
-	f.Add(strings.Repeat("z", 200), "de", "%%", "")
-	s := compileSchema(mustDefaults(testConfig()).DataTypes[0], nil)
-	f.Fuzz(func(t *testing.T, keyword, market, industry, extra string) {
+	f.Add("shoes", "us", "retail", "", "")
+	f.Add("a&b=c", "uk", "x_y", "extra", "")
+	f.Add("\x00", "", "Ω", "k", "")
+	f.Add(strings.Repeat("z", 200), "de", "%%", "", "")
+	f.Add("shoes", "", "", "", "alice+probe@example.org")
+	s := compileSchema(mustDefaults(securityConfig()).DataTypes[0], []byte("fuzz-key"))
+	f.Fuzz(func(t *testing.T, keyword, market, industry, extra, email string) {
 		params := Params{"keyword": keyword}
-		if market != "" {
-			params["market"] = market
-		}
-		if industry != "" {
-			params["industry"] = industry
+		for name, v := range map[string]string{"market": market, "industry": industry, "email": email} {
+			if v != "" {
+				params[name] = v
+			}
 		}
 		if extra != "" {
 			params[extra] = "v"
 		}
-		err := s.validate(params)
+		var kb keyBuffer
+		_, hotKey, complete := kb.build(s, params)
+		key, err := s.key(params)
 		if err != nil {
 			var pe *ParamError
-			if !errors.As(err, &pe) || !errors.Is(err, ErrInvalidParams) {
-				t.Fatalf("validation error is not a *ParamError: %v", err)
-			}
+			require.ErrorAs(t, err, &pe)
+			require.ErrorIs(t, err, ErrInvalidParams)
 			return
 		}
-		key := s.key(params)
+		require.True(t, complete, "valid params must take the hot path")
+		require.Equal(t, key, string(hotKey), "the hot-path key is the stored key")
 		dt, back, ok := ParseKey(key)
-		if !ok || dt != "cpc" {
-			t.Fatalf("key %q does not parse", key)
-		}
+		require.True(t, ok, "key %q does not parse", key)
+		require.Equal(t, "cpc", dt)
+		require.Len(t, back, len(params))
 		for k, v := range params {
-			if back[k] != v {
-				t.Fatalf("key %q: param %q = %q, want %q", key, k, back[k], v)
+			if k == "email" {
+				require.Equal(t, hashValue([]byte("fuzz-key"), v), back[k], "a sensitive value is keyed by its hash")
+				require.NotContains(t, key, v)
+				continue
 			}
-		}
-		if len(back) != len(params) {
-			t.Fatalf("key %q: %d params back, want %d", key, len(back), len(params))
+			require.Equal(t, v, back[k], "key %q: param %q", key, k)
 		}
 	})
 }
@@ -155,7 +169,7 @@ func TestResolverKey(t *testing.T) {
 
 func TestUnknownParamNameIsBoundedInErrors(t *testing.T) {
 	s := compileSchema(mustDefaults(testConfig()).DataTypes[0], nil)
-	err := s.validate(Params{"keyword": "a", strings.Repeat("x", 10000): "v"})
+	_, err := s.key(Params{"keyword": "a", strings.Repeat("x", 10000): "v"})
 	var pe *ParamError
 	require.ErrorAs(t, err, &pe)
 	assert.Equal(t, ParamUnknown, pe.Problem)

@@ -22,7 +22,6 @@ import (
 type Resolver struct {
 	cfg        Config // with defaults applied
 	types      map[string]*dataType
-	typeList   []*dataType // the same, in config order, for lookup
 	providers  []*provider
 	byName     map[string]*provider
 	cache      *cache.Cache
@@ -41,7 +40,7 @@ type Resolver struct {
 	flights singleflight.Group
 	tasks   tasks
 	closed  atomic.Bool
-	started time.Time // with a monotonic reading: the base of now()
+	started time.Time // when New returned: the snapshot's Since
 	metrics metrics
 
 	refreshSlots chan struct{} // bounds background refreshes
@@ -79,59 +78,30 @@ func (r *Resolver) Close() error {
 // with an error wrapping context.Canceled. When no layer can answer the
 // error is a *ResolveError (ErrNoAnswer) joining each layer's cause, and
 // matching ErrBudgetExhausted when the budget kept the providers out.
-func (r *Resolver) Resolve(ctx context.Context, dataType string, params Params) (res Result, err error) {
+func (r *Resolver) Resolve(ctx context.Context, dataType string, params Params) (Result, error) {
 	if r.closed.Load() {
 		return Result{}, ErrClosed
 	}
-	dt, ok := r.lookupType(dataType)
+	dt, ok := r.types[dataType]
 	if !ok {
 		return Result{}, &DataTypeError{DataType: dataType}
 	}
-	// The hot path: the read-through tier is keyed by the key's hash. The
-	// key is built from the params in a stack buffer, hashed and compared
-	// with the entry's own, so a hit allocates nothing; and since only
-	// validated params ever get a key stored, a hit needs no value checks
-	// (an unknown or empty param, or a missing required one, cannot build
-	// a stored key). Sensitive keys carry an HMAC: they take the full path.
-	var buf [8]string
-	vals := buf[:0]
-	if n := len(dt.schema.specs); n > len(buf) {
-		vals = make([]string, n)
-	} else {
-		vals = buf[:n]
-	}
-	hotChecked := false
-	if !dt.schema.hasSensitive && dt.schema.collect(params, vals) {
-		hotChecked = true
-		var kb [128]byte
-		b := dt.schema.appendKey(kb[:0], vals)
-		if e, ok := r.cache.Hot(b); ok {
-			// One clock reading: the entry's age, from which the
-			// time now is worked out only if something needs it.
-			if age := time.Since(e.StoredAt); age < dt.currentTTL() {
-				r.hit(&res, dt, e, params, age, time.Time{})
-				return res, nil
-			}
+	now := time.Now()
+	var kb keyBuffer
+	vals, key, complete := kb.build(dt.schema, params)
+	if complete { // else an unknown or empty param: no key was stored for it
+		if res, ok := r.freshHit(dt, params, key, now); ok {
+			return res, nil
 		}
 	}
-	if err := dt.schema.validateInto(params, vals); err != nil {
+	if err := dt.schema.validate(params, vals, complete); err != nil {
 		return Result{}, err
-	}
-	now := r.now()
-	key := dt.schema.keyOf(vals)
-	fresh := r.cache.Fresh
-	if hotChecked {
-		fresh = r.cache.FreshStored // the read-through tier missed above
-	}
-	if e, ok := fresh(key, dt.currentTTL(), now); ok {
-		r.hit(&res, dt, e, params, now.Sub(e.StoredAt), now)
-		return res, nil
 	}
 	if err := ctx.Err(); err != nil {
 		return Result{}, fmt.Errorf("fallback: resolve %q: %w", dataType, err)
 	}
-	res, err = r.resolveMiss(ctx, dt, key, params, now)
-	r.metrics.latency.observe(r.now().Sub(now))
+	res, err := r.resolveMiss(ctx, dt, string(key), params, now)
+	r.metrics.latency.observe(time.Since(now))
 	r.count(dt, res.Layer, err != nil)
 	r.finish(dt, params, &res, err, now)
 	return res, err
@@ -153,7 +123,7 @@ func (r *Resolver) resolveMiss(ctx context.Context, dt *dataType, key string, pa
 	// The shared tier: another instance may have paid for this answer.
 	if e, ok := r.storeGet(ctx, key); ok && now.Sub(e.StoredAt) < dt.currentTTL() {
 		r.cache.Put(key, e, dt.currentTTL())
-		return cachedResult(&e, dt, now), nil
+		return cachedResult(e, dt, now), nil
 	}
 
 	// "Not found" was cached: the providers are not asked again yet.
@@ -282,8 +252,5 @@ func (r *Resolver) Key(dataType string, params Params) (string, error) {
 	if !ok {
 		return "", &DataTypeError{DataType: dataType}
 	}
-	if err := dt.schema.validate(params); err != nil {
-		return "", err
-	}
-	return dt.schema.key(params), nil
+	return dt.schema.key(params)
 }

@@ -114,7 +114,8 @@ func TestResolveForecastFromHistory(t *testing.T) {
 		h, err := stats.NewMemoryHistory(stats.MemoryConfig{})
 		require.NoError(t, err)
 		r := newTestResolver(t, testConfig(), p1, s1, WithHistory(h))
-		key := r.types["cpc"].schema.key(shoes)
+		key, err := r.Key("cpc", shoes)
+		require.NoError(t, err)
 		// 60 days of a gentle linear trend, ending yesterday.
 		now := time.Now()
 		for i := range 60 {

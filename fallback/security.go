@@ -129,7 +129,7 @@ func (r *Resolver) Forget(ctx context.Context, param, value string) (ForgetRepor
 		_, params, ok := ParseKey(key)
 		return ok && want[params[param]]
 	}
-	rep.Cache = r.cache.DeleteFunc(func(k string, _ *cache.Entry) bool { return match(k) })
+	rep.Cache = r.cache.DeleteFunc(func(k string, _ cache.Entry, _ bool) bool { return match(k) })
 	r.memo.forget(match)
 	var errs []error
 	if l, ok := r.history.(stats.Lister); ok {
@@ -176,7 +176,7 @@ func (r *Resolver) Prune(ctx context.Context) (PruneReport, error) {
 		return rep, nil
 	}
 	before := time.Now().Add(-r.cfg.Retention)
-	rep.Cache = r.cache.DeleteFunc(func(_ string, e *cache.Entry) bool { return e != nil && e.ObservedAt.Before(before) })
+	rep.Cache = r.cache.DeleteFunc(func(_ string, e cache.Entry, ok bool) bool { return ok && e.ObservedAt.Before(before) })
 	if p, ok := r.history.(stats.Pruner); ok {
 		n, err := p.Prune(ctx, before)
 		rep.History = n

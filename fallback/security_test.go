@@ -96,7 +96,7 @@ func dump(t *testing.T, r *Resolver, obs *captured, errs []error, results []Resu
 	require.NoError(t, err)
 	b.Write(snap)
 	b.WriteString(r.Snapshot().String())
-	r.cache.DeleteFunc(func(k string, e *cache.Entry) bool {
+	r.cache.DeleteFunc(func(k string, e cache.Entry, _ bool) bool {
 		fmt.Fprintf(&b, "%s %+v\n", k, e)
 		return false
 	})
@@ -178,11 +178,14 @@ func TestSensitiveParamNeedsHashKey(t *testing.T) {
 
 func TestCacheKeyHashesSensitiveValues(t *testing.T) {
 	r := newTestResolver(t, securityConfig(), newStub(1), newStub(1), WithHashKey([]byte("k1")))
-	key := r.types["cpc"].schema.key(Params{"keyword": "a", "email": leakyEmail})
+	key, err := r.Key("cpc", Params{"keyword": "a", "email": leakyEmail})
+	require.NoError(t, err)
 	assert.NotContains(t, key, leakyEmail)
 	assert.Regexp(t, `^cpc\?email=h:[0-9a-f]{32}&keyword=a$`, key)
 	r2 := newTestResolver(t, securityConfig(), newStub(1), newStub(1), WithHashKey([]byte("k2")))
-	assert.NotEqual(t, key, r2.types["cpc"].schema.key(Params{"keyword": "a", "email": leakyEmail}), "the hash is keyed")
+	key2, err := r2.Key("cpc", Params{"keyword": "a", "email": leakyEmail})
+	require.NoError(t, err)
+	assert.NotEqual(t, key, key2, "the hash is keyed")
 }
 
 func TestForgetRemovesEveryEntryOfAPerson(t *testing.T) {
@@ -235,7 +238,9 @@ func TestRetentionDeletesOldData(t *testing.T) {
 		time.Sleep(5*time.Hour + time.Minute) // the janitor runs hourly
 		synctest.Wait()
 		assert.Equal(t, 1, r.cache.Len(), "the 25-hour-old answer is deleted")
-		_, ok := r.cache.LastGood(r.types["cpc"].schema.key(Params{"keyword": "old"}))
+		oldKey, err := r.Key("cpc", Params{"keyword": "old"})
+		require.NoError(t, err)
+		_, ok := r.cache.LastGood(oldKey)
 		assert.False(t, ok)
 		keys, _ := h.Keys(context.Background())
 		assert.Len(t, keys, 1, "and its history too")

@@ -66,9 +66,10 @@ type OverallSnapshot struct {
 	RequestsPerHour float64 `json:"requests_per_hour"`
 	// ProvidersByStatus counts the providers in each health status.
 	ProvidersByStatus map[string]int `json:"providers_by_status"`
-	// AvgLatencyMs and P95LatencyMs describe resolve latency (p95 from a
-	// power-of-two histogram: within a factor of two above). Cache hits
-	// are timed one in eight.
+	// AvgLatencyMs and P95LatencyMs describe the latency of the resolves
+	// that a fresh cache hit did not answer (p95 from a power-of-two
+	// histogram: within a factor of two above). Fresh cache hits are not
+	// timed: they take well under a microsecond; Layers counts them.
 	AvgLatencyMs float64 `json:"avg_latency_ms"`
 	P95LatencyMs float64 `json:"p95_latency_ms"`
 	// Cost is the money spent since start; CostPerHour its rate, and the

@@ -430,7 +430,7 @@ func (w *walk) succeed(p *provider, layer Layer, resp providers.Response) {
 		Layer:      layer,
 		Source:     p.name,
 		Confidence: p.cfg.Confidence,
-		Freshness:  w.dt.decay.Freshness(now.Sub(observed)),
+		Freshness:  cache.Freshness(now.Sub(observed), w.dt.cfg.HalfLife),
 		ObservedAt: observed,
 	}
 	e := cache.Entry{
