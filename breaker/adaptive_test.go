@@ -1,10 +1,11 @@
 package breaker
 
 import (
-	"slices"
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/stretchr/testify/require"
 )
 
 // failProbe waits out the open period and fails one probe.
@@ -12,9 +13,7 @@ func failProbe(t *testing.T, b *Breaker) {
 	t.Helper()
 	time.Sleep(b.Snapshot().RetryAfter)
 	report(t, b, Failure)
-	if b.State() != Open {
-		t.Fatal("a failed probe did not re-open the breaker")
-	}
+	require.Equal(t, Open, b.State(), "a failed probe did not re-open the breaker")
 }
 
 // passProbes waits out the open period and passes every probe.
@@ -24,9 +23,7 @@ func passProbes(t *testing.T, b *Breaker) {
 	for b.State() == HalfOpen {
 		report(t, b, Success)
 	}
-	if b.State() != Closed {
-		t.Fatal("successful probes did not close the breaker")
-	}
+	require.Equal(t, Closed, b.State(), "successful probes did not close the breaker")
 }
 
 func TestAdaptiveOpenDurationEscalates(t *testing.T) {
@@ -37,27 +34,21 @@ func TestAdaptiveOpenDurationEscalates(t *testing.T) {
 		}
 		s := 60 * time.Second
 		want := []time.Duration{s, 2 * s, 4 * s, 8 * s, 10 * s, 10 * s, 10 * s}
-		if got := rec.openDurations(); !slices.Equal(got, want) {
-			t.Fatalf("open durations %v, want %v", got, want)
-		}
+		require.Equal(t, want, rec.openDurations())
 		// The durations are real: refused one nanosecond before, admitted at.
 		start := b.Snapshot().Since
 		time.Sleep(10*s - time.Nanosecond)
-		if _, err := b.Acquire(); err == nil {
-			t.Fatal("admitted before the adapted open duration")
-		}
+		_, err := b.Acquire()
+		require.Error(t, err, "admitted before the adapted open duration")
 		time.Sleep(time.Nanosecond)
 		p, err := b.Acquire()
-		if err != nil {
-			t.Fatalf("refused at the adapted open duration: %v", err)
-		}
+		require.NoError(t, err, "refused at the adapted open duration")
 		p.Done(Neutral)
-		if got := time.Since(start); got != 10*s {
-			t.Fatalf("open for %v", got)
-		}
-		if snap := b.Snapshot(); snap.TripStreak != 7 || snap.Trips != 7 || snap.OpenDuration != 10*s {
-			t.Fatalf("snapshot %+v, want streak 7, next open 600s", snap)
-		}
+		require.Equal(t, 10*s, time.Since(start), "open for")
+		snap := b.Snapshot()
+		require.Equal(t, 7, snap.TripStreak)
+		require.Equal(t, uint64(7), snap.Trips)
+		require.Equal(t, 10*s, snap.OpenDuration, "next open")
 	})
 }
 
@@ -68,25 +59,24 @@ func TestAdaptiveCleanRecoveryRestoresDefaults(t *testing.T) {
 		failProbe(t, b)                // 240 s
 		passProbes(t, b)
 		s := b.Snapshot()
-		if !s.Recovering || s.OpenDuration != 480*time.Second {
-			t.Fatalf("snapshot %+v, want recovering, next trip 480s", s)
-		}
+		require.True(t, s.Recovering, "recovering")
+		require.Equal(t, 480*time.Second, s.OpenDuration, "next trip")
 		// 19 healthy calls, a failure, 19 more: not yet a clean recovery.
 		reportN(t, b, Success, 19)
 		report(t, b, Failure)
 		reportSeq(t, b, "SSSSSSSSSSSSSSSSSSSNN")
-		if s := b.Snapshot(); !s.Recovering || s.TripStreak != 3 {
-			t.Fatalf("snapshot %+v, want still recovering with streak 3", s)
-		}
+		s = b.Snapshot()
+		require.True(t, s.Recovering, "still recovering")
+		require.Equal(t, 3, s.TripStreak)
 		report(t, b, Success) // the 20th in a row
-		if s := b.Snapshot(); s.Recovering || s.TripStreak != 0 || s.OpenDuration != DefaultOpenDuration ||
-			s.ConsecutiveFailureThreshold != DefaultConsecutiveFailures || s.FailureRateThreshold != DefaultFailureRateThreshold {
-			t.Fatalf("snapshot %+v, want defaults back", s)
-		}
+		s = b.Snapshot()
+		require.False(t, s.Recovering, "recovering after 20 in a row")
+		require.Equal(t, 0, s.TripStreak)
+		require.Equal(t, DefaultOpenDuration, s.OpenDuration)
+		require.Equal(t, DefaultConsecutiveFailures, s.ConsecutiveFailureThreshold)
+		require.Equal(t, DefaultFailureRateThreshold, s.FailureRateThreshold)
 		reportN(t, b, Failure, 5)
-		if got := rec.openDurations(); !slices.Equal(got, []time.Duration{60 * time.Second, 120 * time.Second, 240 * time.Second, 60 * time.Second}) {
-			t.Fatalf("open durations %v", got)
-		}
+		require.Equal(t, []time.Duration{60 * time.Second, 120 * time.Second, 240 * time.Second, 60 * time.Second}, rec.openDurations())
 	})
 }
 
@@ -98,9 +88,7 @@ func TestAdaptiveTripOnProbationEscalates(t *testing.T) {
 		for b.State() == Closed { // before a clean recovery
 			report(t, b, Failure)
 		}
-		if got := rec.openDurations(); !slices.Equal(got, []time.Duration{60 * time.Second, 120 * time.Second}) {
-			t.Fatalf("open durations %v, want 60s then 120s", got)
-		}
+		require.Equal(t, []time.Duration{60 * time.Second, 120 * time.Second}, rec.openDurations())
 	})
 }
 
@@ -113,13 +101,11 @@ func TestAdaptiveSlowCallsBlockRecovery(t *testing.T) {
 		timed(t, b, 2*time.Second, Success) // slow: the run starts again
 		timed(t, b, 0, Success)
 		timed(t, b, 0, Success)
-		if !b.Snapshot().Recovering {
-			t.Fatal("recovered through a slow call")
-		}
+		require.True(t, b.Snapshot().Recovering, "recovered through a slow call")
 		timed(t, b, 0, Success)
-		if s := b.Snapshot(); s.Recovering || s.TripStreak != 0 {
-			t.Fatalf("snapshot %+v, want recovered after 3 fast successes", s)
-		}
+		s := b.Snapshot()
+		require.False(t, s.Recovering, "not recovered after 3 fast successes")
+		require.Equal(t, 0, s.TripStreak)
 	})
 }
 
@@ -150,9 +136,8 @@ func TestAdaptiveThresholds(t *testing.T) {
 				report(t, b, Failure)
 			}
 			s := b.Snapshot()
-			if s.ConsecutiveFailureThreshold != tc.wantConsecutive || s.FailureRateThreshold != tc.wantRate {
-				t.Fatalf("thresholds %d, %v; want %d, %v", s.ConsecutiveFailureThreshold, s.FailureRateThreshold, tc.wantConsecutive, tc.wantRate)
-			}
+			require.Equal(t, tc.wantConsecutive, s.ConsecutiveFailureThreshold)
+			require.Equal(t, tc.wantRate, s.FailureRateThreshold)
 		})
 	}
 }
@@ -162,13 +147,10 @@ func TestAdaptiveTightenedThresholdTrips(t *testing.T) {
 		b, rec := tripped(t, Config{}) // history all failures: tightened to 3
 		passProbes(t, b)
 		reportN(t, b, Failure, 3)
-		if got := rec.path(); got[len(got)-1] != "closed>open(consecutive_failures)" {
-			t.Fatalf("path %v: 3 failures did not trip a tightened breaker", got)
-		}
+		got := rec.path()
+		require.Equal(t, "closed>open(consecutive_failures)", got[len(got)-1], "path %v: 3 failures did not trip a tightened breaker", got)
 		ev := rec.events()[len(rec.events())-1]
-		if ev.Reason != "3 consecutive failures reached the threshold of 3" {
-			t.Fatalf("reason %q", ev.Reason)
-		}
+		require.Equal(t, "3 consecutive failures reached the threshold of 3", ev.Reason)
 	})
 }
 
@@ -179,13 +161,12 @@ func TestAdaptiveDisabledKeepsDuration(t *testing.T) {
 			failProbe(t, b)
 		}
 		for _, d := range rec.openDurations() {
-			if d != DefaultOpenDuration {
-				t.Fatalf("open durations %v, want all 60s", rec.openDurations())
-			}
+			require.Equal(t, DefaultOpenDuration, d, "open durations %v, want all 60s", rec.openDurations())
 		}
-		if s := b.Snapshot(); s.TripStreak != 0 || s.HistoryCalls != 0 || s.Trips != 5 {
-			t.Fatalf("snapshot %+v", s)
-		}
+		s := b.Snapshot()
+		require.Equal(t, 0, s.TripStreak)
+		require.Equal(t, 0, s.HistoryCalls)
+		require.Equal(t, uint64(5), s.Trips)
 	})
 }
 
@@ -196,9 +177,7 @@ func TestAdaptiveCustomGrowth(t *testing.T) {
 			failProbe(t, b)
 		}
 		want := []time.Duration{10 * time.Second, 30 * time.Second, 90 * time.Second, 100 * time.Second, 100 * time.Second}
-		if got := rec.openDurations(); !slices.Equal(got, want) {
-			t.Fatalf("open durations %v, want %v", got, want)
-		}
+		require.Equal(t, want, rec.openDurations())
 	})
 }
 
@@ -212,12 +191,11 @@ func TestAdaptiveHistoryIncludesLateAndProbes(t *testing.T) {
 		report(t, b, Neutral) // probe, neutral: not history
 		report(t, b, Success) // probe
 		s := b.Snapshot()
-		if s.HistoryCalls != 7 || s.HistoryFailureRate != 5.0/7 {
-			t.Fatalf("history %d calls at %v, want 7 at 5/7", s.HistoryCalls, s.HistoryFailureRate)
-		}
+		require.Equal(t, 7, s.HistoryCalls)
+		require.Equal(t, 5.0/7, s.HistoryFailureRate)
 		reportN(t, b, Success, 2) // closes; the ring of 8 drops its oldest
-		if s := b.Snapshot(); s.HistoryCalls != 8 || s.HistoryFailureRate != 4.0/8 {
-			t.Fatalf("history %d calls at %v, want 8 at 4/8", s.HistoryCalls, s.HistoryFailureRate)
-		}
+		s = b.Snapshot()
+		require.Equal(t, 8, s.HistoryCalls)
+		require.Equal(t, 4.0/8, s.HistoryFailureRate)
 	})
 }

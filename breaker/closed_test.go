@@ -1,10 +1,12 @@
 package breaker
 
 import (
-	"slices"
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestClosedTrips(t *testing.T) {
@@ -40,19 +42,17 @@ func TestClosedTrips(t *testing.T) {
 			b := mustNew(t, cfg)
 			reportSeq(t, b, tc.seq)
 			s := b.Snapshot()
-			if s.State != tc.wantState || s.Trips != tc.wantTrips {
-				t.Fatalf("state %v trips %d, want %v %d", s.State, s.Trips, tc.wantState, tc.wantTrips)
-			}
+			require.Equal(t, tc.wantState, s.State)
+			require.Equal(t, tc.wantTrips, s.Trips)
 			if tc.wantState == Open {
 				evs := rec.events()
-				if len(evs) != 1 || evs[0].From != Closed || evs[0].To != Open || evs[0].Cause != tc.wantCause {
-					t.Fatalf("events %+v, want one closed>open(%v)", evs, tc.wantCause)
-				}
-				if evs[0].OpenDuration != DefaultOpenDuration {
-					t.Errorf("OpenDuration %v, want %v", evs[0].OpenDuration, DefaultOpenDuration)
-				}
-			} else if len(rec.events()) != 0 {
-				t.Fatalf("unexpected events %+v", rec.events())
+				require.Len(t, evs, 1, "want one closed>open(%v)", tc.wantCause)
+				require.Equal(t, Closed, evs[0].From)
+				require.Equal(t, Open, evs[0].To)
+				require.Equal(t, tc.wantCause, evs[0].Cause)
+				assert.Equal(t, DefaultOpenDuration, evs[0].OpenDuration)
+			} else {
+				require.Empty(t, rec.events())
 			}
 		})
 	}
@@ -64,17 +64,15 @@ func TestClosedCountWindowSlides(t *testing.T) {
 	reportSeq(t, b, "FFFFSSSSSS") // 4/10
 	reportSeq(t, b, "SSSS")       // the four failures slid out: 0/10
 	s := b.Snapshot()
-	if s.State != Closed || s.WindowCalls != 10 || s.WindowFailures != 0 {
-		t.Fatalf("snapshot %+v, want closed with 0 of 10 failures", s)
-	}
+	require.Equal(t, Closed, s.State)
+	require.Equal(t, 10, s.WindowCalls)
+	require.Equal(t, 0, s.WindowFailures)
 	reportSeq(t, b, "FFFF") // 4/10
-	if got := b.Snapshot(); got.WindowFailures != 4 || got.State != Closed {
-		t.Fatalf("snapshot %+v, want 4 failures, closed", got)
-	}
+	s = b.Snapshot()
+	require.Equal(t, 4, s.WindowFailures)
+	require.Equal(t, Closed, s.State)
 	reportSeq(t, b, "F") // 5/10
-	if got := b.State(); got != Open {
-		t.Fatalf("state %v, want open at 5 of 10", got)
-	}
+	require.Equal(t, Open, b.State(), "at 5 of 10")
 }
 
 func TestClosedTimeWindow(t *testing.T) {
@@ -83,27 +81,22 @@ func TestClosedTimeWindow(t *testing.T) {
 		b := mustNew(t, Config{ConsecutiveFailures: -1, WindowDuration: 10 * time.Second, MinimumCalls: 4, Adaptive: AdaptiveConfig{Disabled: true}})
 		reportSeq(t, b, "FFF")
 		time.Sleep(11 * time.Second) // the three failures leave the window
-		if s := b.Snapshot(); s.WindowCalls != 0 {
-			t.Fatalf("window %d calls after it slid, want 0", s.WindowCalls)
-		}
+		require.Equal(t, 0, b.Snapshot().WindowCalls, "window calls after it slid")
 		reportSeq(t, b, "SSF")
 		time.Sleep(5 * time.Second)
 		reportSeq(t, b, "S") // 1 of 4
-		if s := b.Snapshot(); s.State != Closed || s.WindowCalls != 4 || s.WindowFailures != 1 {
-			t.Fatalf("snapshot %+v, want closed, 1 failure in 4", s)
-		}
+		s := b.Snapshot()
+		require.Equal(t, Closed, s.State)
+		require.Equal(t, 4, s.WindowCalls)
+		require.Equal(t, 1, s.WindowFailures)
 		time.Sleep(6 * time.Second) // SSF (at t=11 s) leave; S (t=16 s) stays
-		if s := b.Snapshot(); s.WindowCalls != 1 || s.WindowFailures != 0 {
-			t.Fatalf("snapshot %+v, want 1 call left", s)
-		}
+		s = b.Snapshot()
+		require.Equal(t, 1, s.WindowCalls, "calls left")
+		require.Equal(t, 0, s.WindowFailures)
 		reportSeq(t, b, "FF") // 2 of 3: under minimum
-		if b.State() != Closed {
-			t.Fatal("tripped under minimum calls")
-		}
+		require.Equal(t, Closed, b.State(), "tripped under minimum calls")
 		reportSeq(t, b, "S") // 2 of 4 = 0.5
-		if b.State() != Open {
-			t.Fatalf("state %v, want open at 2 of 4", b.State())
-		}
+		require.Equal(t, Open, b.State(), "at 2 of 4")
 	})
 }
 
@@ -121,19 +114,17 @@ func TestClosedSlowCalls(t *testing.T) {
 		timed(t, b, 2*time.Second, Success) // slow success
 		timed(t, b, 0, Success)
 		s := b.Snapshot()
-		if s.WindowSlowCalls != 1 || s.Totals.Slow != 1 || s.State != Closed {
-			t.Fatalf("snapshot %+v, want 1 slow call, closed", s)
-		}
+		require.Equal(t, 1, s.WindowSlowCalls)
+		require.Equal(t, uint64(1), s.Totals.Slow)
+		require.Equal(t, Closed, s.State)
 		timed(t, b, 0, Neutral)             // neutral: not a call, never slow
 		timed(t, b, 5*time.Second, Neutral) // idem
 		timed(t, b, 3*time.Second, Failure) // slow failure: 2 of 4
-		if got := rec.path(); !slices.Equal(got, []string{"closed>open(slow_call_rate)"}) {
-			t.Fatalf("path %v", got)
-		}
+		require.Equal(t, []string{"closed>open(slow_call_rate)"}, rec.path())
 		s = b.Snapshot()
-		if s.Totals.Slow != 2 || s.WindowSlowCalls != 2 || s.WindowCalls != 4 {
-			t.Fatalf("snapshot %+v, want 2 slow of 4", s)
-		}
+		require.Equal(t, uint64(2), s.Totals.Slow)
+		require.Equal(t, 2, s.WindowSlowCalls)
+		require.Equal(t, 4, s.WindowCalls)
 	})
 }
 
@@ -143,8 +134,8 @@ func TestClosedSlowCallsOffByDefault(t *testing.T) {
 		for range 30 {
 			timed(t, b, time.Hour, Success)
 		}
-		if s := b.Snapshot(); s.State != Closed || s.Totals.Slow != 0 {
-			t.Fatalf("snapshot %+v, want closed, no slow calls", s)
-		}
+		s := b.Snapshot()
+		require.Equal(t, Closed, s.State)
+		require.Equal(t, uint64(0), s.Totals.Slow)
 	})
 }

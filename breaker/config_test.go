@@ -1,30 +1,25 @@
 package breaker
 
 import (
-	"errors"
 	"math"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
 	"go.yaml.in/yaml/v3"
 )
 
 func TestConfigDefaults(t *testing.T) {
 	s, err := (&Config{}).resolve()
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	want := settings{
 		consecutive: 5, failureRate: 0.5, minimumCalls: 20, windowSize: 100, windowBuckets: 10,
 		openDuration: 60 * time.Second, probes: 3,
 		adaptive: true, history: 100, chronicRate: 0.5, tighten: 0.5, multiplier: 2,
 		maxOpen: 600 * time.Second, recoveryCalls: 20,
 	}
-	if s != want {
-		t.Fatalf("defaults\n got %+v\nwant %+v", s, want)
-	}
+	require.Equal(t, want, s, "defaults")
 }
 
 func TestConfigResolves(t *testing.T) {
@@ -47,12 +42,8 @@ func TestConfigResolves(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			s, err := tc.cfg.resolve()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !tc.check(s) {
-				t.Fatalf("settings %+v", s)
-			}
+			require.NoError(t, err)
+			require.True(t, tc.check(s), "settings %+v", s)
 		})
 	}
 }
@@ -86,13 +77,11 @@ func TestConfigInvalid(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.want, func(t *testing.T) {
 			b, err := New(tc.cfg)
-			if b != nil || err == nil || err.Error() != tc.want {
-				t.Fatalf("New: %v, %v; want %q", b, err, tc.want)
-			}
+			require.Nil(t, b)
+			require.EqualError(t, err, tc.want)
+			require.ErrorIs(t, err, ErrInvalidConfig)
 			var ce *ConfigError
-			if !errors.Is(err, ErrInvalidConfig) || !errors.As(err, &ce) {
-				t.Fatalf("%v does not match ErrInvalidConfig / *ConfigError", err)
-			}
+			require.ErrorAs(t, err, &ce)
 		})
 	}
 }
@@ -100,12 +89,9 @@ func TestConfigInvalid(t *testing.T) {
 func TestNewDoesNotWriteConfig(t *testing.T) {
 	cfg := Config{WindowSize: 10, Adaptive: AdaptiveConfig{Multiplier: 3}}
 	before := cfg
-	if _, err := New(cfg); err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(cfg, before) {
-		t.Fatalf("config changed: %+v", cfg)
-	}
+	_, err := New(cfg)
+	require.NoError(t, err)
+	require.Equal(t, before, cfg, "config changed")
 }
 
 func TestConfigYAML(t *testing.T) {
@@ -132,9 +118,7 @@ adaptive:
 	dec := yaml.NewDecoder(strings.NewReader(doc))
 	dec.KnownFields(true)
 	var got Config
-	if err := dec.Decode(&got); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, dec.Decode(&got))
 	want := Config{
 		ConsecutiveFailures: 4, FailureRateThreshold: 0.4, MinimumCalls: 10, WindowSize: 50,
 		WindowDuration: 30 * time.Second, WindowBuckets: 6, SlowCallThreshold: 2 * time.Second,
@@ -142,10 +126,7 @@ adaptive:
 		Adaptive: AdaptiveConfig{History: 80, ChronicFailureRate: 0.7, TightenFactor: 0.25, Multiplier: 3,
 			MaxOpenDuration: 15 * time.Minute, RecoveryCalls: 12},
 	}
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("decoded\n%+v\nwant\n%+v", got, want)
-	}
-	if _, err := New(got); err != nil {
-		t.Fatal(err)
-	}
+	require.Equal(t, want, got, "decoded")
+	_, err := New(got)
+	require.NoError(t, err)
 }

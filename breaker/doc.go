@@ -91,10 +91,10 @@
 //
 // # Why not failsafe-go's circuit breaker
 //
-// Package fallback builds each provider's policy stack on failsafe-go
-// (timeout, retry, hedge, rate limit), and the benchmarks measure this
-// breaker against failsafe-go's. Its circuitbreaker (v0.9.8) falls short
-// where our users' complaints about breakers are:
+// The breaker is strata's own, not built on failsafe-go: strata's resolver
+// uses failsafe-go for its retries, not for this breaker. The benchmarks
+// measure this breaker against failsafe-go's circuitbreaker (v0.9.8), which
+// falls short where our users' complaints about breakers are:
 //
 //   - no slow-call detection at all;
 //   - only two outcomes: a result that is not a failure is recorded as a
@@ -116,6 +116,12 @@
 //
 // Package breaker therefore keeps its own small state machine behind one
 // mutex (a closed breaker admits through an atomic read, so the success path
-// takes the lock once, to record), and imports nothing from strata or
-// failsafe-go.
+// takes the lock once, to record), and imports only the standard library.
+// Its parts come from three places, all written here: the default
+// thresholds and the adaptive history's length are the seed's (5 failures
+// in a row, 60 s open, 3 probes, the last 100 calls); the two-step Allow
+// form and the generation that keeps a late outcome from moving a newer
+// state are sony/gobreaker's designs; Neutral outcomes, slow-call
+// detection, the trip conditions combined, per-permit reporting and the
+// adaptive rule are strata's.
 package breaker

@@ -1,10 +1,12 @@
 package breaker
 
 import (
-	"slices"
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestEventsRunWithoutLock(t *testing.T) {
@@ -20,8 +22,7 @@ func TestEventsRunWithoutLock(t *testing.T) {
 				// A nested call: its own transition is queued and delivered
 				// after this one returns, still in order.
 				p, err := b.Acquire()
-				if err != nil {
-					t.Errorf("nested Acquire: %v", err)
+				if !assert.NoError(t, err, "nested Acquire") {
 					return
 				}
 				p.Done(Failure)
@@ -31,9 +32,7 @@ func TestEventsRunWithoutLock(t *testing.T) {
 		time.Sleep(DefaultOpenDuration)
 		b.State()
 		want := []string{"closed>open state=open", "open>half-open state=half-open", "half-open>open state=open"}
-		if !slices.Equal(seen, want) {
-			t.Fatalf("seen %v, want %v", seen, want)
-		}
+		require.Equal(t, want, seen)
 	})
 }
 
@@ -48,22 +47,11 @@ func TestEventsSurviveCallbackPanic(t *testing.T) {
 			}
 			rec.on(ev)
 		}})
-		func() {
-			defer func() {
-				if r := recover(); r != "observer bug" {
-					t.Fatalf("recovered %v", r)
-				}
-			}()
-			report(t, b, Failure)
-		}()
-		if b.State() != Open {
-			t.Fatal("a panicking observer corrupted the state")
-		}
+		require.PanicsWithValue(t, "observer bug", func() { report(t, b, Failure) })
+		require.Equal(t, Open, b.State(), "a panicking observer corrupted the state")
 		time.Sleep(DefaultOpenDuration)
 		report(t, b, Success)
-		if got := rec.path(); !slices.Equal(got, []string{"open>half-open(open_elapsed)"}) {
-			t.Fatalf("path %v: delivery did not resume", got)
-		}
+		require.Equal(t, []string{"open>half-open(open_elapsed)"}, rec.path(), "delivery did not resume")
 	})
 }
 
@@ -79,13 +67,9 @@ func TestEventFields(t *testing.T) {
 			{From: HalfOpen, To: Closed, At: start.Add(time.Minute), Cause: CauseProbesSucceeded, Reason: "3 of 3 half-open probes succeeded"},
 		}
 		got := rec.events()
-		if len(got) != len(want) {
-			t.Fatalf("events %+v", got)
-		}
+		require.Len(t, got, len(want), "events %+v", got)
 		for i := range want {
-			if got[i] != want[i] {
-				t.Errorf("event %d\n got %+v\nwant %+v", i, got[i], want[i])
-			}
+			assert.Equal(t, want[i], got[i], "event %d", i)
 		}
 	})
 }
@@ -100,17 +84,13 @@ func TestCallbackPanicOnAdmissionReleasesProbe(t *testing.T) {
 			}})
 		report(t, b, Failure)
 		time.Sleep(DefaultOpenDuration)
-		func() {
-			defer func() { _ = recover() }()
-			_, _ = b.Acquire() // admits the only probe, then the observer panics
-			t.Fatal("no panic")
-		}()
-		if s := b.Snapshot(); s.State != HalfOpen || s.ProbesInFlight != 0 || s.Totals.Neutral != 1 {
-			t.Fatalf("snapshot %+v: the probe permit leaked", s)
-		}
+		// Acquire admits the only probe, then the observer panics.
+		require.Panics(t, func() { _, _ = b.Acquire() })
+		s := b.Snapshot()
+		require.Equal(t, HalfOpen, s.State)
+		require.Equal(t, 0, s.ProbesInFlight, "the probe permit leaked")
+		require.Equal(t, uint64(1), s.Totals.Neutral)
 		report(t, b, Success) // the permit is there for the next caller
-		if b.State() != Closed {
-			t.Fatal("not closed")
-		}
+		require.Equal(t, Closed, b.State())
 	})
 }

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/stretchr/testify/require"
 )
 
 var errBadParams = errors.New("bad params")
@@ -47,16 +49,16 @@ func TestExecuteOutcomes(t *testing.T) {
 				ctx, cancel := context.WithCancel(context.Background())
 				defer cancel()
 				err := b.Execute(ctx, func(ctx context.Context) error { return tc.fn(ctx, cancel) }, tc.classify)
-				if !errors.Is(err, tc.wantErr) || (tc.wantErr == nil) != (err == nil) {
-					t.Fatalf("Execute: %v, want %v", err, tc.wantErr)
+				if tc.wantErr == nil {
+					require.NoError(t, err, "Execute")
+				} else {
+					require.ErrorIs(t, err, tc.wantErr, "Execute")
 				}
 				tot := b.Snapshot().Totals
 				got := map[Outcome]uint64{Success: tot.Successes, Failure: tot.Failures, Neutral: tot.Neutral}
-				for o, n := range got {
-					if want := map[bool]uint64{true: 1}[o == tc.want]; n != want {
-						t.Fatalf("totals %+v, want one %v", tot, tc.want)
-					}
-				}
+				want := map[Outcome]uint64{Success: 0, Failure: 0, Neutral: 0}
+				want[tc.want] = 1
+				require.Equal(t, want, got, "totals by outcome")
 			})
 		})
 	}
@@ -68,16 +70,12 @@ func TestExecuteRefusals(t *testing.T) {
 	cancel()
 	called := false
 	fn := func(context.Context) error { called = true; return nil }
-	if err := b.Execute(ctx, fn, nil); !errors.Is(err, context.Canceled) || called {
-		t.Fatalf("Execute on a cancelled context: %v, called=%v", err, called)
-	}
-	if s := b.Snapshot(); s.Totals.Admitted != 0 {
-		t.Fatalf("a cancelled caller took a permit: %+v", s.Totals)
-	}
+	require.ErrorIs(t, b.Execute(ctx, fn, nil), context.Canceled, "Execute on a cancelled context")
+	require.False(t, called, "Execute on a cancelled context called fn")
+	require.Equal(t, uint64(0), b.Snapshot().Totals.Admitted, "a cancelled caller took a permit")
 	_ = b.Execute(context.Background(), func(context.Context) error { return errors.New("x") }, nil)
-	if err := b.Execute(context.Background(), fn, nil); !errors.Is(err, ErrOpen) || called {
-		t.Fatalf("Execute on an open breaker: %v, called=%v", err, called)
-	}
+	require.ErrorIs(t, b.Execute(context.Background(), fn, nil), ErrOpen, "Execute on an open breaker")
+	require.False(t, called, "Execute on an open breaker called fn")
 }
 
 func TestExecutePanicInClassify(t *testing.T) {
@@ -87,7 +85,7 @@ func TestExecutePanicInClassify(t *testing.T) {
 		_ = b.Execute(context.Background(), func(context.Context) error { return errBadParams },
 			func(error) Outcome { panic("classifier bug") })
 	}()
-	if s := b.Snapshot(); s.Totals.Failures != 1 || s.Totals.Admitted != 1 {
-		t.Fatalf("totals %+v, want the panic counted as one failure", s.Totals)
-	}
+	s := b.Snapshot()
+	require.Equal(t, uint64(1), s.Totals.Failures, "the panic counted as one failure")
+	require.Equal(t, uint64(1), s.Totals.Admitted)
 }

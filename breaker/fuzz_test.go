@@ -1,10 +1,11 @@
 package breaker
 
 import (
-	"errors"
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/stretchr/testify/require"
 )
 
 // FuzzConfig checks that New either rejects a config with a *ConfigError or
@@ -24,24 +25,22 @@ func FuzzConfig(f *testing.F) {
 		b, err := New(cfg)
 		if err != nil {
 			var ce *ConfigError
-			if !errors.As(err, &ce) || !errors.Is(err, ErrInvalidConfig) || ce.Field == "" {
-				t.Fatalf("error %v is not a *ConfigError", err)
-			}
+			require.ErrorAs(t, err, &ce)
+			require.ErrorIs(t, err, ErrInvalidConfig)
+			require.NotEmpty(t, ce.Field, "error %v names no field", err)
 			return
 		}
 		s := b.s
-		switch {
-		case s.consecutive < 0, s.failureRate < 0 || s.failureRate > 1, s.minimumCalls < 1, s.probes < 1,
-			s.openDuration <= 0, s.maxOpen < s.openDuration, s.multiplier < 1,
-			s.slowThreshold > 0 && (s.slowRate <= 0 || s.slowRate > 1),
-			s.consecutive == 0 && s.failureRate == 0 && s.slowThreshold == 0,
-			s.windowDuration == 0 && s.minimumCalls > s.windowSize:
-			t.Fatalf("incoherent settings %+v from %+v", s, cfg)
-		}
+		coherent := !(s.consecutive < 0 || s.failureRate < 0 || s.failureRate > 1 || s.minimumCalls < 1 || s.probes < 1 ||
+			s.openDuration <= 0 || s.maxOpen < s.openDuration || s.multiplier < 1 ||
+			s.slowThreshold > 0 && (s.slowRate <= 0 || s.slowRate > 1) ||
+			s.consecutive == 0 && s.failureRate == 0 && s.slowThreshold == 0 ||
+			s.windowDuration == 0 && s.minimumCalls > s.windowSize)
+		require.True(t, coherent, "incoherent settings %+v from %+v", s, cfg)
 		for k := range 70 {
-			if d := s.openDurationFor(k); d < s.openDuration || d > s.maxOpen {
-				t.Fatalf("open duration %v for k=%d outside [%v, %v]", d, k, s.openDuration, s.maxOpen)
-			}
+			d := s.openDurationFor(k)
+			require.GreaterOrEqual(t, d, s.openDuration, "open duration for k=%d", k)
+			require.LessOrEqual(t, d, s.maxOpen, "open duration for k=%d", k)
 		}
 	})
 }

@@ -2,11 +2,11 @@ package breaker
 
 import (
 	"context"
-	"errors"
-	"slices"
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/stretchr/testify/require"
 )
 
 // halfOpen returns a breaker that has just turned half-open, with n probes.
@@ -14,9 +14,7 @@ func halfOpen(t *testing.T, cfg Config) (*Breaker, *recorder) {
 	t.Helper()
 	b, rec := tripped(t, cfg)
 	time.Sleep(b.Snapshot().RetryAfter)
-	if st := b.State(); st != HalfOpen {
-		t.Fatalf("state %v, want half-open", st)
-	}
+	require.Equal(t, HalfOpen, b.State())
 	return b, rec
 }
 
@@ -25,12 +23,8 @@ func acquireN(t *testing.T, b *Breaker, n int) []Permit {
 	ps := make([]Permit, n)
 	for i := range ps {
 		p, err := b.Acquire()
-		if err != nil {
-			t.Fatalf("probe %d: %v", i, err)
-		}
-		if !p.Probe() {
-			t.Fatalf("probe %d: not a probe", i)
-		}
+		require.NoError(t, err, "probe %d", i)
+		require.True(t, p.Probe(), "probe %d: not a probe", i)
 		ps[i] = p
 	}
 	return ps
@@ -39,9 +33,8 @@ func acquireN(t *testing.T, b *Breaker, n int) []Permit {
 func wantRefused(t *testing.T, b *Breaker) {
 	t.Helper()
 	_, err := b.Acquire()
-	if !errors.Is(err, ErrTooManyProbes) || !errors.Is(err, ErrOpen) {
-		t.Fatalf("Acquire: %v, want ErrTooManyProbes matching ErrOpen", err)
-	}
+	require.ErrorIs(t, err, ErrTooManyProbes)
+	require.ErrorIs(t, err, ErrOpen)
 }
 
 func TestHalfOpenAdmitsExactlyProbes(t *testing.T) {
@@ -58,13 +51,13 @@ func TestHalfOpenAdmitsExactlyProbes(t *testing.T) {
 						wantRefused(t, b)
 					}
 				}
-				if got := rec.path(); !slices.Equal(got, []string{"closed>open(consecutive_failures)", "open>half-open(open_elapsed)", "half-open>closed(probes_succeeded)"}) {
-					t.Fatalf("path %v", got)
-				}
+				require.Equal(t, []string{"closed>open(consecutive_failures)", "open>half-open(open_elapsed)", "half-open>closed(probes_succeeded)"}, rec.path())
+				// A fresh closed state.
 				s := b.Snapshot()
-				if s.State != Closed || s.ConsecutiveFailures != 0 || s.WindowCalls != 0 || s.Totals.Admitted != uint64(5+n) {
-					t.Fatalf("snapshot %+v, want a fresh closed state", s)
-				}
+				require.Equal(t, Closed, s.State)
+				require.Equal(t, 0, s.ConsecutiveFailures)
+				require.Equal(t, 0, s.WindowCalls)
+				require.Equal(t, uint64(5+n), s.Totals.Admitted)
 			})
 		})
 	}
@@ -95,24 +88,21 @@ func TestHalfOpenProbeOutcomes(t *testing.T) {
 				for i, o := range tc.outcomes {
 					ps[i].Done(o)
 				}
-				if got := b.State(); got != tc.want {
-					t.Fatalf("state %v, want %v", got, tc.want)
-				}
+				require.Equal(t, tc.want, b.State())
 				path := rec.path()
-				if last := path[len(path)-1]; tc.wantLast != "" && last != tc.wantLast {
-					t.Fatalf("last transition %s, want %s", last, tc.wantLast)
-				} else if tc.wantLast == "" && len(path) != 2 {
-					t.Fatalf("path %v, want no transition after half-open", path)
+				if tc.wantLast != "" {
+					require.Equal(t, tc.wantLast, path[len(path)-1], "last transition")
+				} else {
+					require.Len(t, path, 2, "path %v, want no transition after half-open", path)
 				}
-				if out, _, _ := inner(b); out != tc.inFlight {
-					t.Fatalf("%d probes in flight, want %d", out, tc.inFlight)
-				}
+				out, _, _ := inner(b)
+				require.Equal(t, tc.inFlight, out, "probes in flight")
 				// Probes still held from an ended half-open state report late.
 				for _, p := range ps[len(tc.outcomes):] {
 					p.Done(Success)
 				}
-				if got := b.State(); got != tc.want && tc.want != HalfOpen {
-					t.Fatalf("late probes moved the state to %v", got)
+				if tc.want != HalfOpen {
+					require.Equal(t, tc.want, b.State(), "late probes moved the state")
 				}
 			})
 		})
@@ -131,9 +121,10 @@ func TestHalfOpenNeutralProbeReturnsPermit(t *testing.T) {
 		for _, p := range ps {
 			p.Done(Success)
 		}
-		if s := b.Snapshot(); s.State != Closed || s.Totals.Neutral != 1 || s.Totals.Successes != 3 {
-			t.Fatalf("snapshot %+v, want closed after 3 successes and 1 neutral", s)
-		}
+		s := b.Snapshot()
+		require.Equal(t, Closed, s.State, "closed after 3 successes and 1 neutral")
+		require.Equal(t, uint64(1), s.Totals.Neutral)
+		require.Equal(t, uint64(3), s.Totals.Successes)
 	})
 }
 
@@ -149,20 +140,17 @@ func TestHalfOpenPermitReleasedOnPanicAndCancel(t *testing.T) {
 			<-ctx.Done()
 			return ctx.Err()
 		}, nil)
-		if !errors.Is(err, context.Canceled) {
-			t.Fatalf("Execute: %v", err)
-		}
-		if out, ok, _ := inner(b); out != 0 || ok != 0 || b.State() != HalfOpen {
-			t.Fatalf("after cancellation: %d out, %d ok, state %v; want 0, 0, half-open", out, ok, b.State())
-		}
+		require.ErrorIs(t, err, context.Canceled, "Execute")
+		out, ok, _ := inner(b)
+		require.Equal(t, 0, out, "probes out after cancellation")
+		require.Equal(t, 0, ok, "probes ok after cancellation")
+		require.Equal(t, HalfOpen, b.State(), "after cancellation")
 
 		// The two-step form with the deferred-recover pattern.
 		func() {
 			defer func() { _ = recover() }()
 			done, err := b.Allow()
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			defer func() {
 				if r := recover(); r != nil {
 					done(Failure)
@@ -172,30 +160,23 @@ func TestHalfOpenPermitReleasedOnPanicAndCancel(t *testing.T) {
 			}()
 			panic("provider bug")
 		}()
-		if out, _, _ := inner(b); out != 0 || b.State() != Open {
-			t.Fatalf("after panic: %d out, state %v; want 0, open", out, b.State())
-		}
+		out, _, _ = inner(b)
+		require.Equal(t, 0, out, "probes out after panic")
+		require.Equal(t, Open, b.State(), "after panic")
 
 		// A panic inside Execute re-opens as well, and the panic goes on.
 		time.Sleep(b.Snapshot().RetryAfter)
-		func() {
-			defer func() {
-				if r := recover(); r != "boom" {
-					t.Fatalf("recovered %v, want boom", r)
-				}
-			}()
+		require.PanicsWithValue(t, "boom", func() {
 			_ = b.Execute(context.Background(), func(context.Context) error { panic("boom") }, nil)
-		}()
-		if out, _, _ := inner(b); out != 0 || b.State() != Open {
-			t.Fatalf("after Execute panic: %d out, state %v", out, b.State())
-		}
+		})
+		out, _, _ = inner(b)
+		require.Equal(t, 0, out, "probes out after Execute panic")
+		require.Equal(t, Open, b.State(), "after Execute panic")
 		want := []string{
 			"closed>open(consecutive_failures)", "open>half-open(open_elapsed)",
 			"half-open>open(probe_failed)", "open>half-open(open_elapsed)", "half-open>open(probe_failed)",
 		}
-		if got := rec.path(); !slices.Equal(got, want) {
-			t.Fatalf("path %v, want %v", got, want)
-		}
+		require.Equal(t, want, rec.path())
 	})
 }
 
@@ -212,12 +193,11 @@ func TestHalfOpenIgnoresCallsAdmittedWhileClosed(t *testing.T) {
 		early.Done(Success)
 		wantRefused(t, b)
 		early.Done(Failure) // and again: still nothing
-		if s := b.Snapshot(); s.State != HalfOpen || s.ProbesInFlight != 1 || s.Totals.Late != 1 {
-			t.Fatalf("snapshot %+v, want half-open, 1 probe, 1 late", s)
-		}
+		s := b.Snapshot()
+		require.Equal(t, HalfOpen, s.State)
+		require.Equal(t, 1, s.ProbesInFlight)
+		require.Equal(t, uint64(1), s.Totals.Late)
 		probe.Done(Success)
-		if b.State() != Closed {
-			t.Fatal("the real probe did not close the breaker")
-		}
+		require.Equal(t, Closed, b.State(), "the real probe did not close the breaker")
 	})
 }

@@ -5,14 +5,14 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
 )
 
 func mustNew(t testing.TB, cfg Config) *Breaker {
 	t.Helper()
 	b, err := New(cfg)
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
+	require.NoError(t, err, "New")
 	return b
 }
 
@@ -21,9 +21,7 @@ func mustNew(t testing.TB, cfg Config) *Breaker {
 func report(t testing.TB, b *Breaker, o Outcome) {
 	t.Helper()
 	p, err := b.Acquire()
-	if err != nil {
-		t.Fatalf("Acquire before reporting %v: %v (state %v)", o, err, b.State())
-	}
+	require.NoError(t, err, "Acquire before reporting %v (state %v)", o, b.State())
 	p.Done(o)
 }
 
@@ -52,7 +50,7 @@ func outcomeOfRune(t testing.TB, c rune) Outcome {
 	case 'N':
 		return Neutral
 	}
-	t.Fatalf("bad outcome rune %q", c)
+	require.Failf(t, "bad outcome rune", "%q", c)
 	return 0
 }
 
@@ -60,9 +58,7 @@ func outcomeOfRune(t testing.TB, c rune) Outcome {
 func timed(t testing.TB, b *Breaker, d time.Duration, o Outcome) {
 	t.Helper()
 	p, err := b.Acquire()
-	if err != nil {
-		t.Fatalf("Acquire: %v", err)
-	}
+	require.NoError(t, err, "Acquire")
 	time.Sleep(d)
 	p.Done(o)
 }

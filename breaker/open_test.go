@@ -1,11 +1,11 @@
 package breaker
 
 import (
-	"errors"
-	"slices"
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/stretchr/testify/require"
 )
 
 // tripped returns a breaker opened by five failures, with adaptation off
@@ -16,9 +16,7 @@ func tripped(t *testing.T, cfg Config) (*Breaker, *recorder) {
 	cfg.OnStateChange = rec.on
 	b := mustNew(t, cfg)
 	reportN(t, b, Failure, 5)
-	if b.State() != Open {
-		t.Fatalf("not open after 5 failures")
-	}
+	require.Equal(t, Open, b.State(), "after 5 failures")
 	return b, rec
 }
 
@@ -31,31 +29,26 @@ func TestOpenRefusesUntilDurationPasses(t *testing.T) {
 		}{{0, 30 * time.Second}, {10 * time.Second, 20 * time.Second}, {20*time.Second - 1, 1}} {
 			time.Sleep(step.sleep)
 			s := b.Snapshot()
-			if s.State != Open || s.RetryAfter != step.wantAfter || s.OpenDuration != 30*time.Second {
-				t.Fatalf("after %v: snapshot %+v, want open, retry after %v", step.sleep, s, step.wantAfter)
-			}
+			require.Equal(t, Open, s.State, "after %v", step.sleep)
+			require.Equal(t, step.wantAfter, s.RetryAfter, "after %v: retry after", step.sleep)
+			require.Equal(t, 30*time.Second, s.OpenDuration, "after %v", step.sleep)
 			done, err := b.Allow()
-			if !errors.Is(err, ErrOpen) || err.Error() != "breaker: open" {
-				t.Fatalf("Allow: %v, want ErrOpen", err)
-			}
+			require.ErrorIs(t, err, ErrOpen, "Allow")
+			require.EqualError(t, err, "breaker: open", "Allow")
 			done(Failure) // the no-op done of a refusal
 		}
 		time.Sleep(1) // exactly the open duration
 		p, err := b.Acquire()
-		if err != nil || !p.Probe() {
-			t.Fatalf("Acquire at the open duration: %v probe=%v, want a probe", err, p.Probe())
-		}
+		require.NoError(t, err, "Acquire at the open duration")
+		require.True(t, p.Probe(), "Acquire at the open duration: not a probe")
 		p.Done(Success)
 		s := b.Snapshot()
-		if s.State != HalfOpen || s.Totals.Rejected != 3 || s.Totals.Failures != 5 {
-			t.Fatalf("snapshot %+v, want half-open, 3 rejected, 5 failures (refusals' done ignored)", s)
-		}
-		if got := rec.path(); !slices.Equal(got, []string{"closed>open(consecutive_failures)", "open>half-open(open_elapsed)"}) {
-			t.Fatalf("path %v", got)
-		}
-		if evs := rec.events(); !evs[1].At.Equal(evs[0].At.Add(30 * time.Second)) {
-			t.Fatalf("half-open at %v, want open time + 30s (%v)", evs[1].At, evs[0].At)
-		}
+		require.Equal(t, HalfOpen, s.State)
+		require.Equal(t, uint64(3), s.Totals.Rejected)
+		require.Equal(t, uint64(5), s.Totals.Failures, "refusals' done ignored")
+		require.Equal(t, []string{"closed>open(consecutive_failures)", "open>half-open(open_elapsed)"}, rec.path())
+		evs := rec.events()
+		require.WithinDuration(t, evs[0].At.Add(30*time.Second), evs[1].At, 0, "half-open at open time + 30s")
 	})
 }
 
@@ -81,16 +74,10 @@ func TestOpenStateTurnsHalfOpenLazily(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				b, rec := tripped(t, Config{Adaptive: AdaptiveConfig{Disabled: true}})
 				time.Sleep(DefaultOpenDuration - time.Nanosecond)
-				if got := r.read(b); got != Open {
-					t.Fatalf("%s before the duration: %v", r.name, got)
-				}
+				require.Equal(t, Open, r.read(b), "%s before the duration", r.name)
 				time.Sleep(time.Nanosecond)
-				if got := r.read(b); got != HalfOpen {
-					t.Fatalf("%s at the duration: %v", r.name, got)
-				}
-				if n := len(rec.events()); n != 2 {
-					t.Fatalf("%d events, want 2", n)
-				}
+				require.Equal(t, HalfOpen, r.read(b), "%s at the duration", r.name)
+				require.Len(t, rec.events(), 2)
 			})
 		})
 	}
@@ -100,14 +87,13 @@ func TestOpenIgnoresLateOutcomes(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		b := mustNew(t, Config{Adaptive: AdaptiveConfig{Disabled: true}})
 		early, err := b.Acquire() // admitted while closed
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		reportN(t, b, Failure, 5)
 		early.Done(Success) // arrives while open
 		s := b.Snapshot()
-		if s.State != Open || s.Totals.Late != 1 || s.Totals.Successes != 1 || s.ConsecutiveFailures != 5 {
-			t.Fatalf("snapshot %+v, want open with one late success", s)
-		}
+		require.Equal(t, Open, s.State, "open with one late success")
+		require.Equal(t, uint64(1), s.Totals.Late)
+		require.Equal(t, uint64(1), s.Totals.Successes)
+		require.Equal(t, 5, s.ConsecutiveFailures)
 	})
 }

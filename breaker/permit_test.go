@@ -1,23 +1,23 @@
 package breaker
 
 import (
-	"errors"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestPermitDoneOnce(t *testing.T) {
 	b := mustNew(t, Config{Adaptive: AdaptiveConfig{Disabled: true}})
 	p, err := b.Acquire()
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	cp := p
 	p.Done(Failure)
 	p.Done(Failure)
 	cp.Done(Failure) // a copy is the same permit
-	if s := b.Snapshot(); s.Totals.Failures != 1 || s.ConsecutiveFailures != 1 {
-		t.Fatalf("snapshot %+v, want one failure", s)
-	}
+	s := b.Snapshot()
+	require.Equal(t, uint64(1), s.Totals.Failures)
+	require.Equal(t, 1, s.ConsecutiveFailures)
 }
 
 func TestPermitStaleDoneDoesNotCompleteNewHolder(t *testing.T) {
@@ -28,57 +28,47 @@ func TestPermitStaleDoneDoesNotCompleteNewHolder(t *testing.T) {
 	// permit's second Done must not complete it.
 	second, _ := b.Acquire()
 	first.Done(Failure)
-	if s := b.Snapshot(); s.Totals.Failures != 0 || s.Totals.Successes != 1 {
-		t.Fatalf("snapshot %+v: a stale Done counted", s)
-	}
+	s := b.Snapshot()
+	require.Equal(t, uint64(0), s.Totals.Failures, "a stale Done counted")
+	require.Equal(t, uint64(1), s.Totals.Successes)
 	second.Done(Failure)
-	if s := b.Snapshot(); s.Totals.Failures != 1 {
-		t.Fatalf("snapshot %+v: the new holder's Done was lost", s)
-	}
+	require.Equal(t, uint64(1), b.Snapshot().Totals.Failures, "the new holder's Done was lost")
 }
 
 func TestZeroPermitAndRefusedDone(t *testing.T) {
 	var p Permit
 	p.Done(Failure) // no panic, nothing to count
-	if p.Probe() {
-		t.Fatal("zero permit is a probe")
-	}
+	require.False(t, p.Probe(), "zero permit is a probe")
 	b := mustNew(t, Config{ConsecutiveFailures: 1, Adaptive: AdaptiveConfig{Disabled: true}})
 	report(t, b, Failure)
 	done, err := b.Allow()
-	if !errors.Is(err, ErrOpen) || done == nil {
-		t.Fatalf("Allow: %v, done nil=%v; want ErrOpen and a no-op done", err, done == nil)
-	}
+	require.ErrorIs(t, err, ErrOpen, "Allow")
+	require.NotNil(t, done, "Allow: want a no-op done")
 	done(Failure)
 	pp, err := b.Acquire()
-	if !errors.Is(err, ErrOpen) || pp != (Permit{}) {
-		t.Fatalf("Acquire: %v %+v; want ErrOpen and the zero permit", err, pp)
-	}
-	if s := b.Snapshot(); s.Totals.Failures != 1 || s.Totals.Rejected != 2 {
-		t.Fatalf("snapshot %+v", s)
-	}
+	require.ErrorIs(t, err, ErrOpen, "Acquire")
+	require.Equal(t, Permit{}, pp, "Acquire: want the zero permit")
+	s := b.Snapshot()
+	require.Equal(t, uint64(1), s.Totals.Failures)
+	require.Equal(t, uint64(2), s.Totals.Rejected)
 }
 
 func TestAllowDoneTwice(t *testing.T) {
 	b := mustNew(t, Config{ConsecutiveFailures: 2, Adaptive: AdaptiveConfig{Disabled: true}})
 	done, err := b.Allow()
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	done(Failure)
 	done(Failure) // would trip if it counted
-	if st := b.State(); st != Closed {
-		t.Fatalf("state %v: the second done counted", st)
-	}
+	require.Equal(t, Closed, b.State(), "the second done counted")
 }
 
 func TestUnknownOutcomeIsFailure(t *testing.T) {
 	b := mustNew(t, Config{Adaptive: AdaptiveConfig{Disabled: true}})
 	report(t, b, Outcome(0))
 	report(t, b, Outcome(42))
-	if s := b.Snapshot(); s.Totals.Failures != 2 || s.ConsecutiveFailures != 2 {
-		t.Fatalf("snapshot %+v, want 2 failures", s)
-	}
+	s := b.Snapshot()
+	require.Equal(t, uint64(2), s.Totals.Failures)
+	require.Equal(t, 2, s.ConsecutiveFailures)
 }
 
 func TestStrings(t *testing.T) {
@@ -91,11 +81,8 @@ func TestStrings(t *testing.T) {
 		{ErrTooManyProbes.Error(), "breaker: open: half-open probe permits exhausted"},
 	}
 	for _, tc := range tests {
-		if tc.got != tc.want {
-			t.Errorf("got %q, want %q", tc.got, tc.want)
-		}
+		assert.Equal(t, tc.want, tc.got)
 	}
-	if b, _ := HalfOpen.MarshalText(); string(b) != "half-open" {
-		t.Errorf("MarshalText %q", b)
-	}
+	b, _ := HalfOpen.MarshalText()
+	assert.Equal(t, "half-open", string(b), "MarshalText")
 }

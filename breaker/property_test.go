@@ -1,12 +1,13 @@
 package breaker
 
 import (
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/stretchr/testify/require"
 )
 
 // randomConfig draws a small breaker configuration from rng.
@@ -37,16 +38,26 @@ type heldPermit struct {
 	gen uint64
 }
 
-// checkInvariants verifies what must hold between any two operations.
+// checkInvariants fails t unless every invariant that must hold between
+// any two operations holds.
 func checkInvariants(t *testing.T, b *Breaker, held []heldPermit, tally Counts, rec *recorder) {
 	t.Helper()
+	// One assertion per step: the property tests make millions of checks.
+	require.Empty(t, brokenInvariants(b, held, tally, rec))
+}
+
+// brokenInvariants returns a line for each invariant b breaks, given the
+// permits the caller holds, the caller's tally and the events so far.
+func brokenInvariants(b *Breaker, held []heldPermit, tally Counts, rec *recorder) []string {
+	var broken []string
+	fail := func(format string, args ...any) { broken = append(broken, fmt.Sprintf(format, args...)) }
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	n := b.s.probes
 	switch b.state {
 	case HalfOpen:
 		if b.probesOut < 0 || b.probesOK < 0 || b.probesOut+b.probesOK > n || b.probesOK >= n {
-			t.Fatalf("half-open with %d out, %d ok, %d probes", b.probesOut, b.probesOK, n)
+			fail("half-open with %d out, %d ok, %d probes", b.probesOut, b.probesOK, n)
 		}
 		mine := 0
 		for _, h := range held {
@@ -55,26 +66,26 @@ func checkInvariants(t *testing.T, b *Breaker, held []heldPermit, tally Counts, 
 			}
 		}
 		if mine != b.probesOut {
-			t.Fatalf("breaker counts %d probes out, the caller holds %d", b.probesOut, mine)
+			fail("breaker counts %d probes out, the caller holds %d", b.probesOut, mine)
 		}
 	default:
 		if b.probesOut != 0 || b.probesOK != 0 {
-			t.Fatalf("%v with probe counters %d/%d", b.state, b.probesOut, b.probesOK)
+			fail("%v with probe counters %d/%d", b.state, b.probesOut, b.probesOK)
 		}
 	}
 	if b.state == Closed && b.curConsecutive > 0 && b.consecutive >= b.curConsecutive {
-		t.Fatalf("closed with %d consecutive failures, threshold %d", b.consecutive, b.curConsecutive)
+		fail("closed with %d consecutive failures, threshold %d", b.consecutive, b.curConsecutive)
 	}
 	if b.openFor < b.s.openDuration || b.openFor > b.s.maxOpen {
-		t.Fatalf("open duration %v outside [%v, %v]", b.openFor, b.s.openDuration, b.s.maxOpen)
+		fail("open duration %v outside [%v, %v]", b.openFor, b.s.openDuration, b.s.maxOpen)
 	}
 	tot := b.totalsLocked()
 	if tot.Admitted != tally.Admitted || tot.Rejected != tally.Rejected ||
 		tot.Successes != tally.Successes || tot.Failures != tally.Failures || tot.Neutral != tally.Neutral {
-		t.Fatalf("totals %+v, caller's tally %+v", tot, tally)
+		fail("totals %+v, caller's tally %+v", tot, tally)
 	}
 	if inFlight := tot.Admitted - tot.Successes - tot.Failures - tot.Neutral; inFlight != uint64(len(held)) {
-		t.Fatalf("%d in flight by the totals, %d held", inFlight, len(held))
+		fail("%d in flight by the totals, %d held", inFlight, len(held))
 	}
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
@@ -82,7 +93,7 @@ func checkInvariants(t *testing.T, b *Breaker, held []heldPermit, tally Counts, 
 	opens := uint64(0)
 	for i, ev := range rec.evs {
 		if ev.From != prev || ev.From == ev.To {
-			t.Fatalf("event %d %v>%v after %v", i, ev.From, ev.To, prev)
+			fail("event %d %v>%v after %v", i, ev.From, ev.To, prev)
 		}
 		prev = ev.To
 		if ev.To == Open {
@@ -90,8 +101,9 @@ func checkInvariants(t *testing.T, b *Breaker, held []heldPermit, tally Counts, 
 		}
 	}
 	if prev != b.state || opens != b.trips {
-		t.Fatalf("events end in %v with %d opens; breaker %v with %d trips", prev, opens, b.state, b.trips)
+		fail("events end in %v with %d opens; breaker %v with %d trips", prev, opens, b.state, b.trips)
 	}
+	return broken
 }
 
 // TestPropertyRandomSequences drives breakers with seeded random configs and
@@ -131,9 +143,7 @@ func TestPropertyRandomSequences(t *testing.T) {
 					case r < 4:
 						p, err := b.Acquire()
 						if err != nil {
-							if !errors.Is(err, ErrOpen) {
-								t.Fatalf("Acquire: %v", err)
-							}
+							require.ErrorIs(t, err, ErrOpen, "Acquire")
 							tally.Rejected++
 							break
 						}
@@ -152,9 +162,8 @@ func TestPropertyRandomSequences(t *testing.T) {
 					finish(0)
 					checkInvariants(t, b, held, tally, rec)
 				}
-				if out, _, _ := inner(b); out != 0 {
-					t.Fatalf("%d probe permits out after every call ended", out)
-				}
+				out, _, _ := inner(b)
+				require.Equal(t, 0, out, "probe permits out after every call ended")
 				if b.Snapshot().Trips == 0 {
 					t.Logf("seed %d never tripped", seed)
 				}

@@ -3,13 +3,14 @@ package breaker
 import (
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestRing(t *testing.T) {
 	r := newRing(3)
-	if r.failureRate() != 0 {
-		t.Fatal("empty ring has a rate")
-	}
+	require.Zero(t, r.failureRate(), "empty ring has a rate")
 	steps := []struct {
 		m                mark
 		n, failures, slo int
@@ -23,14 +24,15 @@ func TestRing(t *testing.T) {
 	}
 	for i, s := range steps {
 		r.add(s.m)
-		if r.n != s.n || r.failures != s.failures || r.slow != s.slo {
-			t.Fatalf("step %d: n=%d failures=%d slow=%d, want %d %d %d", i, r.n, r.failures, r.slow, s.n, s.failures, s.slo)
-		}
+		require.Equal(t, s.n, r.n, "step %d: n", i)
+		require.Equal(t, s.failures, r.failures, "step %d: failures", i)
+		require.Equal(t, s.slo, r.slow, "step %d: slow", i)
 	}
 	r.reset()
-	if r.n != 0 || r.failures != 0 || r.slow != 0 || r.next != 0 {
-		t.Fatalf("reset left %+v", r)
-	}
+	require.Zero(t, r.n, "reset left n")
+	require.Zero(t, r.failures, "reset left failures")
+	require.Zero(t, r.slow, "reset left slow")
+	require.Zero(t, r.next, "reset left next")
 }
 
 func TestTimeRing(t *testing.T) {
@@ -40,40 +42,24 @@ func TestTimeRing(t *testing.T) {
 	w.add(at(0), markFailure)
 	w.add(at(500*time.Millisecond), 0)
 	w.add(at(3*time.Second), markSlow)
-	if w.sum != (bucket{3, 1, 1}) {
-		t.Fatalf("sum %+v", w.sum)
-	}
+	require.Equal(t, bucket{3, 1, 1}, w.sum)
 	w.advance(at(9999 * time.Millisecond)) // bucket 9: bucket 0 still in
-	if w.sum != (bucket{3, 1, 1}) {
-		t.Fatalf("sum at 9.999s %+v", w.sum)
-	}
+	require.Equal(t, bucket{3, 1, 1}, w.sum, "sum at 9.999s")
 	w.advance(at(10 * time.Second)) // bucket 10 replaces bucket 0
-	if w.sum != (bucket{1, 0, 1}) {
-		t.Fatalf("sum at 10s %+v", w.sum)
-	}
+	require.Equal(t, bucket{1, 0, 1}, w.sum, "sum at 10s")
 	w.advance(at(time.Hour)) // far ahead: everything gone
-	if w.sum != (bucket{}) {
-		t.Fatalf("sum after an hour %+v", w.sum)
-	}
+	require.Equal(t, bucket{}, w.sum, "sum after an hour")
 	w.add(at(time.Hour), markFailure)
 	w.reset(at(time.Hour + time.Second))
-	if w.sum != (bucket{}) {
-		t.Fatalf("sum after reset %+v", w.sum)
-	}
+	require.Equal(t, bucket{}, w.sum, "sum after reset")
 	w.add(at(time.Hour+2*time.Second), 0)
-	if w.sum != (bucket{1, 0, 0}) {
-		t.Fatalf("sum %+v", w.sum)
-	}
+	require.Equal(t, bucket{1, 0, 0}, w.sum)
 }
 
 func TestOpenDurationFor(t *testing.T) {
 	s, _ := (&Config{}).resolve()
 	for k, want := range []time.Duration{60, 60, 120, 240, 480, 600, 600} {
-		if got := s.openDurationFor(k); got != want*time.Second {
-			t.Errorf("k=%d: %v, want %vs", k, got, want)
-		}
+		assert.Equal(t, want*time.Second, s.openDurationFor(k), "k=%d", k)
 	}
-	if got := s.openDurationFor(1 << 20); got != 600*time.Second {
-		t.Errorf("huge k: %v", got)
-	}
+	assert.Equal(t, 600*time.Second, s.openDurationFor(1<<20), "huge k")
 }
