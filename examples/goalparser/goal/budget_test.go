@@ -1,8 +1,9 @@
 package goal
 
 import (
-	"errors"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
 )
 
 func TestBudgets(t *testing.T) {
@@ -21,13 +22,12 @@ func TestBudgets(t *testing.T) {
 		{"increase leads by 20% with a 50k budget", 50000, ""},
 	} {
 		g, err := Parse(tc.text, testNow)
-		if err != nil {
-			t.Errorf("Parse(%q): %v", tc.text, err)
+		if !assert.NoError(t, err, "Parse(%q)", tc.text) {
 			continue
 		}
-		if g.Budget != tc.budget || g.BudgetCurrency != tc.currency || g.Amount != 20 {
-			t.Errorf("Parse(%q) budget %v %q amount %v; want %v %q amount 20", tc.text, g.Budget, g.BudgetCurrency, g.Amount, tc.budget, tc.currency)
-		}
+		assert.Equal(t, tc.budget, g.Budget, "Parse(%q) budget", tc.text)
+		assert.Equal(t, tc.currency, g.BudgetCurrency, "Parse(%q) budget currency", tc.text)
+		assert.Equal(t, 20.0, g.Amount, "Parse(%q) amount", tc.text)
 	}
 }
 
@@ -41,9 +41,6 @@ func TestBudgetErrors(t *testing.T) {
 		"increase leads by 20% budget of $lots please": "budget of $lots",
 	} {
 		_, err := Parse(text, testNow)
-		var pe *ParseError
-		if !errors.Is(err, ErrBadBudget) || !errors.As(err, &pe) || pe.Part != part {
-			t.Errorf("Parse(%q) = %v; want ErrBadBudget on %q", text, err, part)
-		}
+		assertParseError(t, err, ErrBadBudget, part, "Parse(%q)", text)
 	}
 }

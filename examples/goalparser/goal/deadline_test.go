@@ -1,9 +1,11 @@
 package goal
 
 import (
-	"errors"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestDeadlines(t *testing.T) {
@@ -62,14 +64,13 @@ func TestDeadlines(t *testing.T) {
 	}
 	for _, tc := range cases {
 		text := "increase leads by 20% " + tc.phrase
+		now := tc.now.Format(time.DateOnly)
 		g, err := Parse(text, tc.now)
-		if err != nil {
-			t.Errorf("now %s: Parse(%q): %v", tc.now.Format(time.DateOnly), text, err)
+		if !assert.NoError(t, err, "now %s: Parse(%q)", now, text) {
 			continue
 		}
-		if got := g.Deadline.Format(time.DateOnly); got != tc.want || g.DeadlineText != tc.phrase {
-			t.Errorf("now %s: Parse(%q) deadline %s (%q); want %s (%q)", tc.now.Format(time.DateOnly), text, got, g.DeadlineText, tc.want, tc.phrase)
-		}
+		assert.Equal(t, tc.want, g.Deadline.Format(time.DateOnly), "now %s: Parse(%q) deadline", now, text)
+		assert.Equal(t, tc.phrase, g.DeadlineText, "now %s: Parse(%q) deadline text", now, text)
 	}
 }
 
@@ -78,12 +79,9 @@ func TestDeadlineUsesNowsLocation(t *testing.T) {
 	// 03:00 UTC on the 26th is still the evening of the 25th in New York.
 	now := time.Date(2026, 11, 26, 3, 0, 0, 0, time.UTC).In(est)
 	g, err := Parse("get 500 signups by tomorrow", now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := time.Date(2026, 11, 26, 0, 0, 0, 0, est); !g.Deadline.Equal(want) || g.Deadline.Location() != est {
-		t.Errorf("deadline %v; want %v", g.Deadline, want)
-	}
+	require.NoError(t, err)
+	assert.WithinDuration(t, time.Date(2026, 11, 26, 0, 0, 0, 0, est), g.Deadline, 0, "deadline")
+	assert.Same(t, est, g.Deadline.Location(), "deadline's location")
 }
 
 func TestDeadlineErrors(t *testing.T) {
@@ -99,9 +97,6 @@ func TestDeadlineErrors(t *testing.T) {
 	} {
 		text := "increase leads by 20% " + tc.phrase
 		_, err := Parse(text, testNow)
-		var pe *ParseError
-		if !errors.Is(err, ErrBadDeadline) || !errors.As(err, &pe) || pe.Part != tc.part {
-			t.Errorf("Parse(%q) = %v; want ErrBadDeadline on %q", text, err, tc.part)
-		}
+		assertParseError(t, err, ErrBadDeadline, tc.part, "Parse(%q)", text)
 	}
 }

@@ -1,8 +1,10 @@
 package goal
 
 import (
-	"errors"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestParseErrorMessages(t *testing.T) {
@@ -15,19 +17,15 @@ func TestParseErrorMessages(t *testing.T) {
 		"keep CPA under $35 with a -$5k budget": `goal: cannot read the budget in "keep CPA under $35 with a -$5k budget": "-$5k" is negative`,
 	} {
 		_, err := Parse(text, testNow)
-		if err == nil || err.Error() != want {
-			t.Errorf("Parse(%q) error\n got %v\nwant %s", text, err, want)
-		}
+		assert.EqualError(t, err, want, "Parse(%q)", text)
 	}
 }
 
 func TestParseErrorUnwrap(t *testing.T) {
 	_, err := Parse("increase leads by 20% by Smarch", testNow)
-	if !errors.Is(err, ErrBadDeadline) || errors.Is(err, ErrBadAmount) {
-		t.Fatalf("errors.Is(%v): wrong sentinel", err)
-	}
+	require.ErrorIs(t, err, ErrBadDeadline)
+	require.NotErrorIs(t, err, ErrBadAmount)
 	var pe *ParseError
-	if !errors.As(err, &pe) || pe.Unwrap() != ErrBadDeadline {
-		t.Fatalf("errors.As(%v) = %+v", err, pe)
-	}
+	require.ErrorAs(t, err, &pe)
+	require.Equal(t, ErrBadDeadline, pe.Unwrap())
 }

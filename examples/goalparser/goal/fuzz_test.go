@@ -6,6 +6,8 @@ import (
 	"math"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
 )
 
 // FuzzParse checks that Parse never panics and always returns either a
@@ -29,66 +31,48 @@ func FuzzParse(f *testing.F) {
 		g, err := Parse(text, now)
 		if err != nil {
 			var pe *ParseError
-			if !errors.As(err, &pe) {
-				t.Fatalf("Parse(%q) error %T %v is not a *ParseError", text, err, err)
-			}
+			require.ErrorAs(t, err, &pe, "Parse(%q)", text)
 			known := false
 			for _, s := range sentinels {
 				known = known || errors.Is(err, s)
 			}
-			if !known || pe.Text != text || pe.Reason == "" || pe.Field == "" {
-				t.Fatalf("Parse(%q) error %#v is malformed", text, pe)
-			}
-			if g != (Goal{}) {
-				t.Fatalf("Parse(%q) returned %+v with its error", text, g)
-			}
+			require.True(t, known, "Parse(%q) error %v wraps no sentinel", text, err)
+			require.Equal(t, text, pe.Text, "Parse(%q) error text", text)
+			require.NotEmpty(t, pe.Reason, "Parse(%q) error reason", text)
+			require.NotEmpty(t, pe.Field, "Parse(%q) error field", text)
+			require.Zero(t, g, "Parse(%q) returned a goal with its error", text)
 			return
 		}
 		m, ok := LookupMetric(g.Metric)
-		if !ok || m.Name != g.Metric {
-			t.Fatalf("Parse(%q) metric %q is not canonical", text, g.Metric)
-		}
-		if math.IsNaN(g.Amount) || math.IsInf(g.Amount, 0) || g.Amount <= 0 {
-			t.Fatalf("Parse(%q) amount %v is not positive and finite", text, g.Amount)
-		}
+		require.True(t, ok, "Parse(%q) metric %q is not known", text, g.Metric)
+		require.Equal(t, g.Metric, m.Name, "Parse(%q) metric is not canonical", text)
+		require.False(t, math.IsInf(g.Amount, 0), "Parse(%q) amount %v is not finite", text, g.Amount)
+		require.Greater(t, g.Amount, 0.0, "Parse(%q) amount", text)
 		switch g.Direction {
 		case Increase, Decrease:
-			if g.Intent != g.Direction {
-				t.Fatalf("Parse(%q) intent %q differs from direction %q", text, g.Intent, g.Direction)
-			}
+			require.Equal(t, g.Direction, g.Intent, "Parse(%q) intent differs from direction", text)
 		case Reach:
 		default:
-			t.Fatalf("Parse(%q) direction %q", text, g.Direction)
+			require.Failf(t, "bad direction", "Parse(%q) direction %q", text, g.Direction)
 		}
-		switch g.Unit {
-		case UnitPercent, UnitMultiple, UnitAbsolute, UnitCurrency:
-		default:
-			t.Fatalf("Parse(%q) unit %q", text, g.Unit)
+		require.Contains(t, []Unit{UnitPercent, UnitMultiple, UnitAbsolute, UnitCurrency}, g.Unit, "Parse(%q) unit", text)
+		if g.Unit == UnitMultiple && g.Direction != Reach {
+			require.Equal(t, g.Direction == Increase, g.Amount > 1, "Parse(%q) multiple %v with direction %q", text, g.Amount, g.Direction)
 		}
-		if g.Unit == UnitMultiple && (g.Amount > 1) != (g.Direction == Increase) && g.Direction != Reach {
-			t.Fatalf("Parse(%q) multiple %v with direction %q", text, g.Amount, g.Direction)
+		if g.Direction == Decrease && g.Unit == UnitPercent {
+			require.Less(t, g.Amount, 100.0, "Parse(%q) decreases by a percentage", text)
 		}
-		if g.Direction == Decrease && g.Unit == UnitPercent && g.Amount >= 100 {
-			t.Fatalf("Parse(%q) decreases by %v%%", text, g.Amount)
+		if !g.Deadline.IsZero() {
+			require.False(t, g.Deadline.Before(today), "Parse(%q) deadline %v is before today", text, g.Deadline)
 		}
-		if !g.Deadline.IsZero() && g.Deadline.Before(today) {
-			t.Fatalf("Parse(%q) deadline %v is before today", text, g.Deadline)
-		}
-		if g.Budget < 0 || math.IsInf(g.Budget, 0) || math.IsNaN(g.Budget) {
-			t.Fatalf("Parse(%q) budget %v", text, g.Budget)
-		}
+		require.False(t, math.IsInf(g.Budget, 0), "Parse(%q) budget %v is not finite", text, g.Budget)
+		require.GreaterOrEqual(t, g.Budget, 0.0, "Parse(%q) budget", text)
 		b, err := json.Marshal(g)
-		if err != nil {
-			t.Fatalf("Marshal(%+v): %v", g, err)
-		}
+		require.NoError(t, err, "Marshal(%+v)", g)
 		var back Goal
-		if err := json.Unmarshal(b, &back); err != nil {
-			t.Fatalf("Unmarshal(%s): %v", b, err)
-		}
+		require.NoError(t, json.Unmarshal(b, &back), "Unmarshal(%s)", b)
 		want := g
 		want.Text = ""
-		if back != want {
-			t.Fatalf("JSON round trip of %q:\n got %#v\nwant %#v", text, back, want)
-		}
+		require.Equal(t, want, back, "JSON round trip of %q", text)
 	})
 }

@@ -2,16 +2,16 @@ package goal
 
 import (
 	"encoding/json"
-	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func mustParse(t *testing.T, text string) Goal {
 	t.Helper()
 	g, err := Parse(text, testNow)
-	if err != nil {
-		t.Fatalf("Parse(%q): %v", text, err)
-	}
+	require.NoError(t, err, "Parse(%q)", text)
 	return g
 }
 
@@ -33,9 +33,7 @@ func TestTarget(t *testing.T) {
 		{"improve CTR from 2% to 3%", 2, 3},
 	} {
 		g := mustParse(t, tc.text)
-		if got := g.Target(tc.current); !closeTo(got, tc.want) {
-			t.Errorf("%q: Target(%v) = %v; want %v", tc.text, tc.current, got, tc.want)
-		}
+		assertClose(t, tc.want, g.Target(tc.current), "%q: Target(%v)", tc.text, tc.current)
 	}
 }
 
@@ -53,13 +51,11 @@ func TestImproves(t *testing.T) {
 		{"halve churn", true, true},
 	} {
 		better, known := mustParse(t, tc.text).Improves()
-		if better != tc.better || known != tc.known {
-			t.Errorf("%q: Improves() = %v, %v; want %v, %v", tc.text, better, known, tc.better, tc.known)
-		}
+		assert.Equal(t, tc.better, better, "%q: Improves() better", tc.text)
+		assert.Equal(t, tc.known, known, "%q: Improves() known", tc.text)
 	}
-	if _, known := (Goal{Metric: "blorps", Intent: Increase}).Improves(); known {
-		t.Error("Improves knows an unknown metric")
-	}
+	_, known := (Goal{Metric: "blorps", Intent: Increase}).Improves()
+	assert.False(t, known, "Improves knows an unknown metric")
 }
 
 func TestString(t *testing.T) {
@@ -75,9 +71,7 @@ func TestString(t *testing.T) {
 		"increase CTR by 0.5 points":                               "increase ctr by 0.5 points",
 		"increase leads by 500 with a 10k budget":                  "increase leads by 500 on a budget of 10000",
 	} {
-		if got := mustParse(t, text).String(); got != want {
-			t.Errorf("%q: String() = %q; want %q", text, got, want)
-		}
+		assert.Equal(t, want, mustParse(t, text).String(), "%q: String()", text)
 	}
 }
 
@@ -88,8 +82,8 @@ func TestMarshalJSON(t *testing.T) {
 		"improve CTR from 2% to 3%": `{"metric":"ctr","direction":"increase","amount":1.5,"unit":"multiple","deadline":null,"budget":null,"metric_label":"CTR","intent":"increase","baseline":2}`,
 	} {
 		b, err := json.Marshal(mustParse(t, text))
-		if err != nil || string(b) != want {
-			t.Errorf("%q: Marshal = %s, %v\nwant %s", text, b, err, want)
+		if assert.NoError(t, err, "%q: Marshal", text) {
+			assert.Equal(t, want, string(b), "%q: Marshal", text)
 		}
 	}
 }
@@ -97,22 +91,14 @@ func TestMarshalJSON(t *testing.T) {
 func TestUnmarshalJSON(t *testing.T) {
 	g := mustParse(t, "cut CPA to €35 by March with a budget of 50,000 USD")
 	b, err := json.Marshal(g)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	var back Goal
-	if err := json.Unmarshal(b, &back); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, json.Unmarshal(b, &back))
 	g.Text = ""
-	if back != g {
-		t.Errorf("round trip:\n got %+v\nwant %+v", back, g)
-	}
+	assert.Equal(t, g, back, "round trip")
 	err = json.Unmarshal([]byte(`{"metric":"cpa","deadline":"March"}`), &back)
-	if err == nil || !strings.HasPrefix(err.Error(), "goal: deadline:") {
-		t.Errorf("Unmarshal of a bad deadline: %v", err)
+	if assert.Error(t, err, "Unmarshal of a bad deadline") {
+		assert.Regexp(t, `^goal: deadline:`, err.Error(), "Unmarshal of a bad deadline")
 	}
-	if back != g {
-		t.Error("a failed Unmarshal changed the goal")
-	}
+	assert.Equal(t, g, back, "a failed Unmarshal changed the goal")
 }

@@ -1,11 +1,12 @@
 package goal
 
 import (
-	"errors"
 	"math"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
 )
 
 // testNow is the fixed "now" of the tests: Wednesday, November 25, 2026.
@@ -145,38 +146,44 @@ func TestParse(t *testing.T) {
 		got, err := Parse(tc.text, testNow)
 		if tc.err != nil {
 			bad++
-			var pe *ParseError
-			if !errors.Is(err, tc.err) || !errors.As(err, &pe) {
-				t.Errorf("Parse(%q) = %+v, %v; want a *ParseError wrapping %v", tc.text, got, err, tc.err)
-				continue
+			if pe := assertParseError(t, err, tc.err, tc.part, "Parse(%q)", tc.text); pe != nil {
+				assert.Equal(t, tc.field, pe.Field, "Parse(%q) error field", tc.text)
+				assert.Equal(t, tc.text, pe.Text, "Parse(%q) error text", tc.text)
 			}
-			if pe.Field != tc.field || pe.Part != tc.part || pe.Text != tc.text {
-				t.Errorf("Parse(%q) error field %q part %q text %q; want field %q part %q\n\t%v", tc.text, pe.Field, pe.Part, pe.Text, tc.field, tc.part, err)
-			}
-			if got != (Goal{}) {
-				t.Errorf("Parse(%q) returned %+v with its error", tc.text, got)
-			}
+			assert.Zero(t, got, "Parse(%q) returned a goal with its error", tc.text)
 			continue
 		}
 		good++
-		if err != nil {
-			t.Errorf("Parse(%q): %v", tc.text, err)
+		if !assert.NoError(t, err, "Parse(%q)", tc.text) {
 			continue
 		}
 		want := tc.want
 		want.Text = tc.text
 		// Compare amounts to rounding; everything else exactly.
-		if !closeTo(got.Amount, want.Amount) || !closeTo(got.Baseline, want.Baseline) {
-			t.Errorf("Parse(%q) amount %v baseline %v; want %v, %v", tc.text, got.Amount, got.Baseline, want.Amount, want.Baseline)
-		}
+		assertClose(t, want.Amount, got.Amount, "Parse(%q) amount", tc.text)
+		assertClose(t, want.Baseline, got.Baseline, "Parse(%q) baseline", tc.text)
 		got.Amount, got.Baseline, want.Amount, want.Baseline = 0, 0, 0, 0
-		if got != want {
-			t.Errorf("Parse(%q)\n got %+v\nwant %+v", tc.text, got, want)
-		}
+		assert.Equal(t, want, got, "Parse(%q)", tc.text)
 	}
-	if good < 30 || bad < 10 {
-		t.Errorf("the table has %d goals and %d malformed ones; want at least 30 and 10", good, bad)
-	}
+	assert.GreaterOrEqual(t, good, 30, "goals in the table")
+	assert.GreaterOrEqual(t, bad, 10, "malformed goals in the table")
 }
 
-func closeTo(a, b float64) bool { return math.Abs(a-b) <= 1e-9*math.Max(1, math.Abs(b)) }
+// assertClose asserts that got is want to rounding: within 1e-9, relative
+// to want when want is over 1.
+func assertClose(t *testing.T, want, got float64, msgAndArgs ...any) bool {
+	t.Helper()
+	return assert.InDelta(t, want, got, 1e-9*math.Max(1, math.Abs(want)), msgAndArgs...)
+}
+
+// assertParseError asserts that err is a *ParseError wrapping sentinel and
+// naming part, and returns the *ParseError (nil when err is none).
+func assertParseError(t *testing.T, err, sentinel error, part string, msgAndArgs ...any) *ParseError {
+	t.Helper()
+	var pe *ParseError
+	if !assert.ErrorIs(t, err, sentinel, msgAndArgs...) || !assert.ErrorAs(t, err, &pe, msgAndArgs...) {
+		return nil
+	}
+	assert.Equal(t, part, pe.Part, msgAndArgs...)
+	return pe
+}

@@ -1,8 +1,9 @@
 package goal
 
 import (
-	"errors"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
 )
 
 func TestQuantity(t *testing.T) {
@@ -45,18 +46,22 @@ func TestQuantity(t *testing.T) {
 	} {
 		p := newTestParser(tc.in)
 		q, ok, err := p.quantity(0)
-		if err != nil || !ok || !closeTo(q.value, tc.value) || q.kind != tc.kind || q.currency != tc.currency || q.next != tc.next {
-			t.Errorf("quantity(%q) = %+v, %v, %v; want %v kind %d %q next %d", tc.in, q, ok, err, tc.value, tc.kind, tc.currency, tc.next)
+		if !assert.NoError(t, err, "quantity(%q)", tc.in) || !assert.True(t, ok, "quantity(%q) found none", tc.in) {
+			continue
 		}
+		assertClose(t, tc.value, q.value, "quantity(%q) value", tc.in)
+		assert.Equal(t, tc.kind, q.kind, "quantity(%q) kind", tc.in)
+		assert.Equal(t, tc.currency, q.currency, "quantity(%q) currency", tc.in)
+		assert.Equal(t, tc.next, q.next, "quantity(%q) next", tc.in)
 	}
 }
 
 func TestQuantityNone(t *testing.T) {
 	for _, in := range []string{"leads", "a", "30th", "2027-06-30", "by"} {
 		p := newTestParser(in)
-		if q, ok, err := p.quantity(0); ok || err != nil {
-			t.Errorf("quantity(%q) = %+v, %v, %v; want no amount", in, q, ok, err)
-		}
+		q, ok, err := p.quantity(0)
+		assert.NoError(t, err, "quantity(%q)", in)
+		assert.False(t, ok, "quantity(%q) = %+v; want no amount", in, q)
 	}
 }
 
@@ -71,10 +76,7 @@ func TestQuantityErrors(t *testing.T) {
 	} {
 		p := newTestParser(in)
 		_, _, err := p.quantity(0)
-		var pe *ParseError
-		if !errors.Is(err, ErrBadAmount) || !errors.As(err, &pe) || pe.Part != part {
-			t.Errorf("quantity(%q) error %v; want ErrBadAmount on %q", in, err, part)
-		}
+		assertParseError(t, err, ErrBadAmount, part, "quantity(%q)", in)
 	}
 }
 

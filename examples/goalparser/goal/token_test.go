@@ -1,8 +1,9 @@
 package goal
 
 import (
-	"reflect"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
 )
 
 func TestTokenize(t *testing.T) {
@@ -29,15 +30,16 @@ func TestTokenize(t *testing.T) {
 		for _, tok := range tokenize(tc.in) {
 			got = append(got, tk{tok.kind, tok.text, tok.suffix, tc.in[tok.start:tok.end]})
 		}
-		if !reflect.DeepEqual(got, tc.want) {
-			t.Errorf("tokenize(%q)\n got %+v\nwant %+v", tc.in, got, tc.want)
-		}
+		assert.Equal(t, tc.want, got, "tokenize(%q)", tc.in)
 	}
 }
 
 func TestTokenizeMarksDates(t *testing.T) {
 	toks := tokenize("2027-6-3 6/30 2027")
-	if len(toks) != 3 || !toks[0].date || toks[0].slash || !toks[1].slash || toks[1].date || toks[2].date || toks[2].slash {
-		t.Errorf("tokenize: %+v", toks)
+	if !assert.Len(t, toks, 3) {
+		return
 	}
+	type marks struct{ date, slash bool }
+	got := []marks{{toks[0].date, toks[0].slash}, {toks[1].date, toks[1].slash}, {toks[2].date, toks[2].slash}}
+	assert.Equal(t, []marks{{true, false}, {false, true}, {false, false}}, got, "date and slash marks")
 }
