@@ -6,9 +6,12 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
 )
 
-// benchSetup returns a tracker with n providers whose windows are full, the
+// benchSetup returns a tracker with n providers whose windows are full of
+// varied outcomes (latencies of 20–320ms, one in ten a failure), the
 // router, and one candidate per provider.
 func benchSetup(b *testing.B, n int) (*Tracker, *Router, []Candidate, time.Time) {
 	b.Helper()
@@ -19,9 +22,7 @@ func benchSetup(b *testing.B, n int) (*Tracker, *Router, []Candidate, time.Time)
 	at := t0
 	for i := range cands {
 		name := fmt.Sprintf("provider-%02d", i)
-		if err := tr.Register(Profile{Name: name, Confidence: 0.5 + rng.Float64()/2, ExpectedLatency: time.Duration(50+rng.IntN(200)) * time.Millisecond}); err != nil {
-			b.Fatal(err)
-		}
+		require.NoError(b, tr.Register(Profile{Name: name, Confidence: 0.5 + rng.Float64()/2, ExpectedLatency: time.Duration(50+rng.IntN(200)) * time.Millisecond}))
 		for range DefaultWindow {
 			at = at.Add(time.Millisecond)
 			o := ok(at, time.Duration(20+rng.IntN(300))*time.Millisecond)
@@ -35,9 +36,65 @@ func benchSetup(b *testing.B, n int) (*Tracker, *Router, []Candidate, time.Time)
 	return tr, r, cands, at
 }
 
-// BenchmarkRouterPick measures what the resolver does per resolve to choose
-// a provider: refresh every candidate's View from the tracker, then rank.
-// It must not allocate.
+// poolSetup is benchSetup with the candidates as a Pool's members and
+// their States.
+func poolSetup(b *testing.B, n int) (*Tracker, *Pool, []Member, []State, time.Time) {
+	b.Helper()
+	tr, r, cands, now := benchSetup(b, n)
+	members := make([]Member, n)
+	states := make([]State, n)
+	for i, c := range cands {
+		members[i] = Member{Name: c.Name, Order: c.Order, Cost: c.Cost}
+		states[i] = State{Capacity: c.Capacity}
+	}
+	p, err := NewPool(tr, r, "cpc", members)
+	require.NoError(b, err)
+	return tr, p, members, states, now
+}
+
+// BenchmarkRouterPickAfterRecord is a walk's use of the package between
+// two calls to providers: the outcome of one provider is recorded, then
+// the tier's Pool picks the next, with no budget (the walk's default).
+// The recorded provider is drawn from a seeded sequence, and so is the
+// outcome, with benchSetup's mix (one in ten a failure: a walk moving on;
+// otherwise a success: a walk ending before the next resolve picks), so
+// the windows keep the histories benchSetup gave them. It must not
+// allocate.
+func BenchmarkRouterPickAfterRecord(b *testing.B) {
+	for _, n := range []int{2, 8, 32} {
+		b.Run(fmt.Sprintf("n%d", n), func(b *testing.B) {
+			tr, p, members, states, now := poolSetup(b, n)
+			rng := rand.New(rand.NewPCG(11, uint64(n)))
+			type step struct {
+				provider string
+				outcome  Outcome
+			}
+			steps := make([]step, 1024)
+			for i := range steps {
+				o := ok(time.Time{}, time.Duration(20+rng.IntN(300))*time.Millisecond)
+				if rng.IntN(10) == 0 {
+					o = fail(time.Time{}, "transient")
+				}
+				steps[i] = step{members[rng.IntN(n)].Name, o}
+			}
+			found := 0
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				now = now.Add(time.Millisecond)
+				s := &steps[i%len(steps)]
+				s.outcome.At = now
+				tr.Record(s.provider, "cpc", s.outcome)
+				if _, _, ok := p.Pick(states, Unlimited, now); ok {
+					found++
+				}
+			}
+			require.Positive(b, found, "nothing picked")
+		})
+	}
+}
+
+// BenchmarkRouterPick is the Candidate form of a pick: every candidate's
+// View read from the tracker, then ranked.
 func BenchmarkRouterPick(b *testing.B) {
 	for _, n := range []int{2, 8, 32} {
 		b.Run(fmt.Sprintf("candidates=%d", n), func(b *testing.B) {
@@ -50,111 +107,7 @@ func BenchmarkRouterPick(b *testing.B) {
 				}
 				ranked = r.Rank(cands, 1, now, ranked[:0])
 			}
-			if len(ranked) == 0 {
-				b.Fatal("nothing ranked")
-			}
-		})
-	}
-}
-
-// BenchmarkResolverPick mirrors what package fallback's walk does per tier
-// (walk.rank): with now read from the clock on every pick, it fills one
-// Candidate per provider from Tracker.View, then ranks them with a finite
-// remaining budget. The tracker's windows are full and nothing is recorded
-// between picks, as between two resolves of a quiet key. It must not
-// allocate.
-func BenchmarkResolverPick(b *testing.B) {
-	for _, n := range []int{2, 8, 32} {
-		b.Run(fmt.Sprintf("candidates=%d", n), func(b *testing.B) {
-			tr, r, proto, _ := benchSetup(b, n)
-			cands := make([]Candidate, n)
-			ranked := make([]Ranked, 0, n)
-			b.ReportAllocs()
-			for b.Loop() {
-				now := time.Now()
-				for i := range proto {
-					p := &proto[i]
-					cands[i] = Candidate{
-						Name:     p.Name,
-						Order:    i,
-						View:     tr.View(p.Name, "cpc", now),
-						Cost:     p.Cost,
-						Capacity: p.Capacity,
-						Serves:   true,
-					}
-				}
-				ranked = r.Rank(cands, 1e6, now, ranked[:0])
-			}
-			if len(ranked) == 0 {
-				b.Fatal("nothing ranked")
-			}
-		})
-	}
-}
-
-// BenchmarkResolverPickFill is BenchmarkResolverPick with the views
-// written in place by Tracker.FillViews, as the resolver could do.
-func BenchmarkResolverPickFill(b *testing.B) {
-	for _, n := range []int{2, 8, 32} {
-		b.Run(fmt.Sprintf("candidates=%d", n), func(b *testing.B) {
-			tr, r, proto, _ := benchSetup(b, n)
-			cands := make([]Candidate, n)
-			ranked := make([]Ranked, 0, n)
-			b.ReportAllocs()
-			for b.Loop() {
-				now := time.Now()
-				for i := range proto {
-					p := &proto[i]
-					cands[i] = Candidate{Name: p.Name, Order: i, Cost: p.Cost, Capacity: p.Capacity, Serves: true}
-				}
-				tr.FillViews(cands, "cpc", now)
-				ranked = r.Rank(cands, 1e6, now, ranked[:0])
-			}
-			if len(ranked) == 0 {
-				b.Fatal("nothing ranked")
-			}
-		})
-	}
-}
-
-// BenchmarkResolverRecordPick is a resolve's whole use of the package:
-// BenchmarkResolverPick, then the outcome of calling the provider ranked
-// first is recorded, so the next pick rebuilds that provider's snapshot.
-func BenchmarkResolverRecordPick(b *testing.B) {
-	for _, n := range []int{2, 8, 32} {
-		b.Run(fmt.Sprintf("candidates=%d", n), func(b *testing.B) {
-			tr, r, proto, _ := benchSetup(b, n)
-			cands := make([]Candidate, n)
-			ranked := make([]Ranked, 0, n)
-			b.ReportAllocs()
-			for b.Loop() {
-				now := time.Now()
-				for i := range proto {
-					p := &proto[i]
-					cands[i] = Candidate{Name: p.Name, Order: i, View: tr.View(p.Name, "cpc", now), Cost: p.Cost, Capacity: p.Capacity, Serves: true}
-				}
-				ranked = r.Rank(cands, 1e6, now, ranked[:0])
-				tr.Record(cands[ranked[0].Index].Name, "cpc", Outcome{At: now, Latency: 120 * time.Millisecond, OK: true, Valid: true})
-			}
-		})
-	}
-}
-
-// BenchmarkRouterPickBatch is BenchmarkRouterPick with the views filled
-// by Tracker.FillViews.
-func BenchmarkRouterPickBatch(b *testing.B) {
-	for _, n := range []int{2, 8, 32} {
-		b.Run(fmt.Sprintf("candidates=%d", n), func(b *testing.B) {
-			tr, r, cands, now := benchSetup(b, n)
-			ranked := make([]Ranked, 0, n)
-			b.ReportAllocs()
-			for b.Loop() {
-				tr.FillViews(cands, "cpc", now)
-				ranked = r.Rank(cands, 1, now, ranked[:0])
-			}
-			if len(ranked) == 0 {
-				b.Fatal("nothing ranked")
-			}
+			require.NotEmpty(b, ranked)
 		})
 	}
 }
@@ -172,12 +125,45 @@ func BenchmarkRouterRank(b *testing.B) {
 			for b.Loop() {
 				ranked = r.Rank(cands, 1, now, ranked[:0])
 			}
+			require.NotEmpty(b, ranked)
+		})
+	}
+}
+
+// BenchmarkPoolPick is a pick with nothing recorded since the last, as
+// between two resolves of a quiet key.
+func BenchmarkPoolPick(b *testing.B) {
+	for _, n := range []int{2, 8, 32} {
+		b.Run(fmt.Sprintf("candidates=%d", n), func(b *testing.B) {
+			_, p, _, states, now := poolSetup(b, n)
+			found := false
+			b.ReportAllocs()
+			for b.Loop() {
+				_, _, found = p.Pick(states, 1, now)
+			}
+			require.True(b, found, "nothing picked")
+		})
+	}
+}
+
+// BenchmarkPoolRank is BenchmarkPoolPick ranking every member.
+func BenchmarkPoolRank(b *testing.B) {
+	for _, n := range []int{2, 8, 32} {
+		b.Run(fmt.Sprintf("candidates=%d", n), func(b *testing.B) {
+			_, p, _, states, now := poolSetup(b, n)
+			ranked := make([]Ranked, 0, n)
+			b.ReportAllocs()
+			for b.Loop() {
+				ranked = p.Rank(states, 1, now, ranked[:0])
+			}
+			require.NotEmpty(b, ranked)
 		})
 	}
 }
 
 // BenchmarkTrackerRecord measures recording one outcome (provider and
-// provider × data type windows).
+// provider × data type windows), alone and from every core at once on 8
+// providers: they share the tracker's mutex.
 func BenchmarkTrackerRecord(b *testing.B) {
 	b.Run("serial", func(b *testing.B) {
 		tr, _, _, now := benchSetup(b, 1)
@@ -237,8 +223,7 @@ func BenchmarkTrackerView(b *testing.B) {
 }
 
 // BenchmarkTrackerViewParallel measures Views of 8 providers from every
-// core at once, as concurrent resolves do: they share the providers'
-// snapshots.
+// core at once, as concurrent resolves do: they share the tracker's mutex.
 func BenchmarkTrackerViewParallel(b *testing.B) {
 	tr, _, cands, now := benchSetup(b, 8)
 	var next atomic.Int64
@@ -254,9 +239,9 @@ func BenchmarkTrackerViewParallel(b *testing.B) {
 	})
 }
 
-// BenchmarkTrackerViewDynamic measures a View whose snapshot depends on
-// now — the provider reported a quota and is in an outage — so uptime, the
-// quota ratio, the score and the status are derived on every call.
+// BenchmarkTrackerViewDynamic measures a View that depends on now — the
+// provider reported a quota and is in an outage — so uptime, the quota
+// ratio, the score and the status are worked out on every call.
 func BenchmarkTrackerViewDynamic(b *testing.B) {
 	tr, _, cands, now := benchSetup(b, 1)
 	for range DefaultOutageStreak {
@@ -270,75 +255,5 @@ func BenchmarkTrackerViewDynamic(b *testing.B) {
 		now = now.Add(time.Microsecond)
 		cands[0].View = tr.View(cands[0].Name, "cpc", now)
 	}
-	if cands[0].View.Uptime >= 1 {
-		b.Fatal("no outage")
-	}
-}
-
-// BenchmarkPoolPick is BenchmarkRouterPick through a Pool, as the
-// resolver picks: the members' live states given, nothing recorded
-// between picks.
-func BenchmarkPoolPick(b *testing.B) {
-	for _, n := range []int{2, 8, 32} {
-		b.Run(fmt.Sprintf("candidates=%d", n), func(b *testing.B) {
-			_, p, _, states, now := poolSetup(b, n)
-			b.ReportAllocs()
-			for b.Loop() {
-				if _, _, ok := p.Pick(states, 1, now); !ok {
-					b.Fatal("nothing picked")
-				}
-			}
-		})
-	}
-}
-
-// BenchmarkPoolRank is BenchmarkPoolPick ranking every member.
-func BenchmarkPoolRank(b *testing.B) {
-	for _, n := range []int{2, 8, 32} {
-		b.Run(fmt.Sprintf("candidates=%d", n), func(b *testing.B) {
-			_, p, _, states, now := poolSetup(b, n)
-			ranked := make([]Ranked, 0, n)
-			b.ReportAllocs()
-			for b.Loop() {
-				ranked = p.Rank(states, 1, now, ranked[:0])
-			}
-		})
-	}
-}
-
-// BenchmarkPoolRecordPick is BenchmarkResolverRecordPick through a Pool:
-// every pick follows a Record, so the pool works out its memo again each
-// time.
-func BenchmarkPoolRecordPick(b *testing.B) {
-	for _, n := range []int{2, 8, 32} {
-		b.Run(fmt.Sprintf("candidates=%d", n), func(b *testing.B) {
-			tr, p, members, states, now := poolSetup(b, n)
-			b.ReportAllocs()
-			for b.Loop() {
-				i, _, ok := p.Pick(states, 1e6, now)
-				if !ok {
-					b.Fatal("nothing picked")
-				}
-				tr.Record(members[i].Name, "cpc", Outcome{At: now, Latency: 120 * time.Millisecond, OK: true, Valid: true})
-			}
-		})
-	}
-}
-
-// poolSetup is benchSetup with the candidates as a Pool's members and
-// their States.
-func poolSetup(b *testing.B, n int) (*Tracker, *Pool, []Member, []State, time.Time) {
-	b.Helper()
-	tr, r, cands, now := benchSetup(b, n)
-	members := make([]Member, n)
-	states := make([]State, n)
-	for i, c := range cands {
-		members[i] = Member{Name: c.Name, Order: c.Order, Cost: c.Cost}
-		states[i] = State{Capacity: c.Capacity}
-	}
-	p, err := NewPool(tr, r, "cpc", members)
-	if err != nil {
-		b.Fatal(err)
-	}
-	return tr, p, members, states, now
+	require.Less(b, cands[0].View.Uptime, 1.0, "no outage")
 }

@@ -1,7 +1,6 @@
 package router
 
 import (
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"sync"
@@ -13,56 +12,64 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// referenceView is the view as the tracker computed it before views were
-// cached: everything afresh on every call, under the provider's lock, by
-// the formulas of the package doc. It mutates the windows as View always
-// did (expiry, lazy percentiles) and never reads or writes a snapshot; it
-// invalidates them, as any change must.
+// referenceView is the view computed afresh on every call, by the
+// formulas of the package doc, under the tracker's mutex. It mutates the
+// windows as View does (expiry, lazy percentiles) and never reads or
+// writes a derived view; an expiry counts as a change to the provider, as
+// it must.
 func (t *Tracker) referenceView(provider, dataType string, now time.Time) View {
-	e := t.lookup(provider)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	st := &t.s
+	e := t.entries[provider]
 	if e == nil {
-		p := t.s.defaultProfile(provider)
-		v := View{ExpectedLatency: p.ExpectedLatency}
-		refFill(&t.s, &v, estimate{success: p.Confidence, quality: p.Confidence, latency: float64(p.ExpectedLatency), uptime: 1}, now)
+		v := View{ExpectedLatency: st.referenceLatency}
+		refFill(st, &v, estimate{success: st.confidence, quality: st.confidence, latency: float64(st.referenceLatency)}, 1, 0, now)
 		return v
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	st := &t.s
 	nowN := now.UnixNano()
 	s := e.all
-	s.expire(nowN, st)
+	expired := s.expire(nowN, st)
 	s.percentiles(false, st.pctEvery)
-	est := refEstimate(s, e.prior(), st.prior, nowN)
+	prior := estimate{success: e.profile.Confidence, quality: e.profile.Confidence, latency: float64(e.profile.ExpectedLatency)}
+	est := blend(prior, st.prior, s.c, s.ewma)
+	uptime, p95 := 1.0, int64(0)
+	if u, ok := refUptime(s, nowN); ok {
+		uptime = u
+	}
+	if s.c.answered > 0 {
+		p95 = s.p95
+	}
 	v := View{ExpectedLatency: e.profile.ExpectedLatency, Samples: s.c.n, Requests: s.requests, Cost: e.profile.Cost}
 	if dataType != "" {
 		v.Samples, v.Requests = 0, 0
 		if ts := e.types[dataType]; ts != nil {
-			ts.expire(nowN, st)
+			if ts.expire(nowN, st) {
+				expired = true
+			}
 			ts.percentiles(false, st.pctEvery)
-			prior := blend(e.prior(), st.prior, s.c.minus(ts.inParent), s.ewma)
-			prior.uptime, prior.p95 = est.uptime, est.p95
-			est = refEstimate(ts, prior, st.prior, nowN)
+			est = blend(blend(prior, st.prior, s.c.minus(ts.inParent), s.ewma), st.prior, ts.c, ts.ewma)
+			if u, ok := refUptime(ts, nowN); ok {
+				uptime = u
+			}
+			if ts.c.answered > 0 {
+				p95 = ts.p95
+			}
 			v.Samples, v.Requests = ts.c.n, ts.requests
 		}
 	}
-	e.fillQuota(&v, st)
-	refFill(st, &v, est, now)
-	// What it may have changed (expiry, percentiles) must not be hidden
-	// from the snapshots Health builds on this tracker.
-	e.changed()
+	if e.hasQuota {
+		v.Quota = e.quota
+		v.QuotaUntil = e.quota.Reset
+		if v.QuotaUntil.IsZero() {
+			v.QuotaUntil = e.quotaAt.Add(st.quotaStale)
+		}
+	}
+	refFill(st, &v, est, uptime, p95, now)
+	if expired {
+		e.gen++
+	}
 	return v
-}
-
-func refEstimate(s *series, prior estimate, k float64, now int64) estimate {
-	e := blend(prior, k, s.c, s.ewma)
-	if s.c.answered > 0 {
-		e.p95 = s.p95
-	}
-	if u, ok := refUptime(s, now); ok {
-		e.uptime = u
-	}
-	return e
 }
 
 func refUptime(s *series, now int64) (float64, bool) {
@@ -83,12 +90,12 @@ func refUptime(s *series, now int64) (float64, bool) {
 	return clamp01(1 - float64(down)/float64(span)), true
 }
 
-func refFill(s *settings, v *View, est estimate, now time.Time) {
+func refFill(s *settings, v *View, est estimate, uptime float64, p95 int64, now time.Time) {
 	v.SuccessRate = clamp01(est.success)
 	v.Quality = clamp01(est.quality)
-	v.Uptime = clamp01(est.uptime)
+	v.Uptime = clamp01(uptime)
 	v.Latency = time.Duration(math.Round(est.latency))
-	v.P95 = time.Duration(est.p95)
+	v.P95 = time.Duration(p95)
 	w := &s.health
 	v.Score = clamp01(w.Success*v.SuccessRate +
 		w.Latency*latencyFactor(v.ExpectedLatency, v.Latency) +
@@ -101,8 +108,8 @@ func refFill(s *settings, v *View, est estimate, now time.Time) {
 // viewOps drives two trackers built from cfg through the same seeded
 // random operations — outcomes of every kind for two providers and three
 // data types, with time moving forwards and backwards, quotas, Health
-// reports and profile changes — and checks after each that View and
-// FillViews on the first (cached) equal referenceView on the second.
+// reports and profile changes — and checks after each that View on the
+// first (with its derived views) equals referenceView on the second.
 func viewOps(t *testing.T, cfg Config, seed uint64, steps int) {
 	t.Helper()
 	profiles := []Profile{{Name: "a", Confidence: 0.8, ExpectedLatency: 50 * time.Millisecond, Cost: 0.01}, {Name: "b"}}
@@ -113,7 +120,6 @@ func viewOps(t *testing.T, cfg Config, seed uint64, steps int) {
 	types := []string{"", "x", "y", "never"}
 	classes := []string{"", "transient", "unavailable", DataQualityClass}
 	at := t0
-	cands := make([]Candidate, len(providers))
 	for step := range steps {
 		switch k := rng.IntN(20); {
 		case k < 11:
@@ -144,18 +150,15 @@ func viewOps(t *testing.T, cfg Config, seed uint64, steps int) {
 			require.NoError(t, ref.Register(pr))
 		case k < 15:
 			now := at.Add(time.Duration(rng.IntN(200)-20) * time.Second)
+			// Every provider at the same now, as a ranking reads them.
 			dt := types[rng.IntN(len(types))]
-			for i, p := range providers {
-				cands[i] = Candidate{Name: p}
-			}
-			cached.FillViews(cands, dt, now)
-			for i, p := range providers {
-				want := ref.referenceView(p, dt, now)
-				require.True(t, want == cands[i].View, "step %d: FillViews %s/%q at %v:\n got %+v\nwant %+v", step, p, dt, now.Sub(t0), cands[i].View, want)
+			for _, p := range providers {
+				got, want := cached.View(p, dt, now), ref.referenceView(p, dt, now)
+				require.True(t, want == got, "step %d: View %s/%q at %v:\n got %+v\nwant %+v", step, p, dt, now.Sub(t0), got, want)
 			}
 		default:
-			// Several views at increasing times: the snapshot must follow
-			// now without a Record in between.
+			// Several views at increasing times: the derived view must
+			// follow now without a Record in between.
 			p, dt := providers[rng.IntN(len(providers))], types[rng.IntN(len(types))]
 			now := at.Add(time.Duration(rng.IntN(5000)-500) * time.Millisecond)
 			for range 1 + rng.IntN(4) {
@@ -185,23 +188,27 @@ func TestViewCacheMatchesReference(t *testing.T) {
 	}
 }
 
-// snapshotOf returns the snapshot View of provider × dataType reads.
-func snapshotOf(t *testing.T, tr *Tracker, provider, dataType string) *viewCache {
+// generation returns the generation of the derived view View of provider
+// × dataType reads: it moves when, and only when, that view is worked out
+// again.
+func generation(t *testing.T, tr *Tracker, provider, dataType string) uint64 {
 	t.Helper()
-	e := tr.lookup(provider)
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	e := tr.entries[provider]
 	require.NotNil(t, e)
 	s := e.all
 	if dataType != "" {
 		s = e.types[dataType]
 		require.NotNil(t, s)
 	}
-	return s.cache.Load()
+	return s.derived.gen
 }
 
-// TestViewCacheFollowsTime checks, on the fake clock, that a snapshot is
-// reused while time passes and nothing happens — its uptime and quota
-// ratio still following now — and rebuilt when an outcome ages out of
-// the window or is recorded.
+// TestViewCacheFollowsTime checks, on the fake clock, that a derived view
+// is reused while time passes and nothing happens — its uptime and quota
+// ratio still following now — and worked out again when an outcome ages
+// out of the window or is recorded.
 func TestViewCacheFollowsTime(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		cfg := Config{WindowDuration: time.Minute, OutageStreak: 2, QuotaStaleAfter: 30 * time.Second}
@@ -222,19 +229,17 @@ func TestViewCacheFollowsTime(t *testing.T) {
 		v := view()
 		assert.Equal(t, 10, v.Samples)
 		assert.InDelta(t, (10*0.5+10)/20, v.SuccessRate, 1e-12)
-		snap := snapshotOf(t, tr, "a", "cpc")
-		require.NotNil(t, snap)
-		assert.True(t, snap.static, "no outage, no quota: nothing depends on now")
+		gen := generation(t, tr, "a", "cpc")
 
 		time.Sleep(50 * time.Second) // start+60s: the oldest is exactly a minute old, still in
 		assert.Equal(t, v, view())
-		assert.Same(t, snap, snapshotOf(t, tr, "a", "cpc"), "reused while nothing changed")
+		assert.Equal(t, gen, generation(t, tr, "a", "cpc"), "reused while nothing changed")
 
 		time.Sleep(time.Nanosecond) // the oldest ages out
 		v = view()
 		assert.Equal(t, 9, v.Samples)
 		assert.InDelta(t, (10*0.5+9)/19, v.SuccessRate, 1e-12)
-		assert.NotSame(t, snap, snapshotOf(t, tr, "a", "cpc"), "rebuilt when an outcome aged out")
+		assert.NotEqual(t, gen, generation(t, tr, "a", "cpc"), "worked out again when an outcome aged out")
 
 		time.Sleep(time.Hour)
 		v = view()
@@ -250,7 +255,7 @@ func TestViewCacheFollowsTime(t *testing.T) {
 		o.Quota = &Quota{Limit: 100, Remaining: 40}
 		record(o) // down from here
 		down := time.Now()
-		snap = nil
+		gen = 0
 		for _, c := range []struct {
 			after  time.Duration // since the outage began
 			uptime float64       // 1 − after/(2s + after)
@@ -267,17 +272,16 @@ func TestViewCacheFollowsTime(t *testing.T) {
 			v := view()
 			assert.InDelta(t, c.uptime, v.Uptime, 1e-12, "uptime %v into the outage", c.after)
 			assert.Equal(t, c.quota, v.QuotaRatio(time.Now()), "quota ratio %v into the outage", c.after)
-			if snap == nil {
-				snap = snapshotOf(t, tr, "a", "cpc")
-				assert.False(t, snap.static)
+			if gen == 0 {
+				gen = generation(t, tr, "a", "cpc")
 			}
-			assert.Same(t, snap, snapshotOf(t, tr, "a", "cpc"), "derived from the same snapshot %v into the outage", c.after)
+			assert.Equal(t, gen, generation(t, tr, "a", "cpc"), "from the same derived view %v into the outage", c.after)
 		}
 	})
 }
 
-// TestViewCacheInvalidation checks what rebuilds a snapshot and what does
-// not.
+// TestViewCacheInvalidation checks what works a derived view out again
+// and what does not.
 func TestViewCacheInvalidation(t *testing.T) {
 	cfg := Config{PercentileEvery: 100}
 	tr, ref := newTracker(t, cfg, Profile{Name: "a"}), newTracker(t, cfg, Profile{Name: "a"})
@@ -293,28 +297,28 @@ func TestViewCacheInvalidation(t *testing.T) {
 	}
 	now := t0.Add(time.Second)
 	_ = view("cpc", now)
-	snap := snapshotOf(t, tr, "a", "cpc")
+	gen := generation(t, tr, "a", "cpc")
 	for range 5 {
 		now = now.Add(time.Hour)
 		_ = view("cpc", now)
 	}
-	assert.Same(t, snap, snapshotOf(t, tr, "a", "cpc"), "time alone does not rebuild a static snapshot")
+	assert.Equal(t, gen, generation(t, tr, "a", "cpc"), "time alone does not work it out again")
 
 	// A view of the provider, or of another data type, leaves it be.
 	_ = view("", now)
 	_ = view("other", now)
 	_ = view("cpc", now)
-	assert.Same(t, snap, snapshotOf(t, tr, "a", "cpc"))
+	assert.Equal(t, gen, generation(t, tr, "a", "cpc"))
 
 	record("", ok(now, time.Millisecond)) // another data type's outcome changes the prior
 	_ = view("cpc", now)
-	assert.NotSame(t, snap, snapshotOf(t, tr, "a", "cpc"), "a Record rebuilds")
+	assert.NotEqual(t, gen, generation(t, tr, "a", "cpc"), "a Record works it out again")
 
-	snap = snapshotOf(t, tr, "a", "cpc")
+	gen = generation(t, tr, "a", "cpc")
 	require.NoError(t, tr.Register(Profile{Name: "a", Confidence: 0.5}))
 	require.NoError(t, ref.Register(Profile{Name: "a", Confidence: 0.5}))
 	_ = view("cpc", now)
-	assert.NotSame(t, snap, snapshotOf(t, tr, "a", "cpc"), "a Register rebuilds")
+	assert.NotEqual(t, gen, generation(t, tr, "a", "cpc"), "a Register works it out again")
 
 	// Health recomputes the percentiles (PercentileEvery is not reached),
 	// and the next View shows them.
@@ -330,8 +334,9 @@ func TestViewCacheInvalidation(t *testing.T) {
 	assert.Equal(t, 5*time.Second, after.P95, "Health refreshed them")
 }
 
-// TestViewDoesNotAllocate checks View and FillViews in the steady state,
-// with now moving on, for a static view and one derived from now.
+// TestViewDoesNotAllocate checks View in the steady state, with now
+// moving on, for a view of a provider up, one in an outage (its uptime
+// follows now) and one unknown.
 func TestViewDoesNotAllocate(t *testing.T) {
 	tr := newTracker(t, Config{}, Profile{Name: "a"}, Profile{Name: "b"})
 	for range 10 {
@@ -339,21 +344,20 @@ func TestViewDoesNotAllocate(t *testing.T) {
 		tr.Record("b", "cpc", fail(t0, "unavailable")) // down: uptime follows now
 	}
 	now := t0.Add(time.Second)
-	cands := []Candidate{{Name: "a"}, {Name: "b"}, {Name: "unknown"}}
-	tr.FillViews(cands, "cpc", now)
+	views := make([]View, 3)
 	allocs := testing.AllocsPerRun(100, func() {
 		now = now.Add(time.Millisecond)
-		cands[0].View = tr.View("a", "cpc", now)
-		cands[1].View = tr.View("b", "cpc", now)
-		tr.FillViews(cands, "cpc", now)
+		for i, p := range []string{"a", "b", "unknown"} {
+			views[i] = tr.View(p, "cpc", now)
+		}
 	})
 	assert.Equal(t, 0.0, allocs)
-	assert.Less(t, cands[1].View.Uptime, 0.01)
+	assert.Less(t, views[1].Uptime, 0.01)
 }
 
 // TestViewCacheConcurrent records, views, reports and re-registers the
 // same providers from many goroutines (run it with -race), then checks
-// that no stale snapshot survived: every view equals the reference.
+// that no stale derived view survived: every view equals the reference.
 func TestViewCacheConcurrent(t *testing.T) {
 	tr := newTracker(t, Config{Window: 30, WindowDuration: 10 * time.Second, PercentileEvery: 4, OutageStreak: 2}, Profile{Name: "a"}, Profile{Name: "b"})
 	types := []string{"", "x", "y"}
@@ -361,10 +365,10 @@ func TestViewCacheConcurrent(t *testing.T) {
 	for g := range 6 {
 		wg.Go(func() {
 			rng := rand.New(rand.NewPCG(uint64(g), 7))
-			cands := []Candidate{{Name: "a"}, {Name: "b"}, {Name: "c"}}
+			providers := []string{"a", "b", "c"}
 			for i := range 400 {
 				at := t0.Add(time.Duration(i*50+rng.IntN(1000)) * time.Millisecond)
-				p, dt := cands[rng.IntN(3)].Name, types[rng.IntN(3)]
+				p, dt := providers[rng.IntN(3)], types[rng.IntN(3)]
 				switch rng.IntN(10) {
 				case 0, 1, 2:
 					o := ok(at, time.Duration(rng.IntN(200))*time.Millisecond)
@@ -379,14 +383,12 @@ func TestViewCacheConcurrent(t *testing.T) {
 					}
 				case 4:
 					if i%100 == 4 {
-						require.NoError(t, tr.Register(Profile{Name: p, Confidence: 0.5 + float64(g)/20}))
+						assert.NoError(t, tr.Register(Profile{Name: p, Confidence: 0.5 + float64(g)/20}))
 					}
 				case 5, 6:
-					tr.FillViews(cands, dt, at)
-					for _, c := range cands {
-						if !(c.View.Score >= 0 && c.View.Score <= 1) {
-							panic(fmt.Sprintf("score %v", c.View.Score))
-						}
+					for _, p := range providers {
+						v := tr.View(p, dt, at)
+						assert.True(t, v.Score >= 0 && v.Score <= 1, "score %v", v.Score)
 					}
 				default:
 					_ = tr.View(p, dt, at)

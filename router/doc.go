@@ -11,11 +11,10 @@
 // Scoring is a pure function of the candidates, the remaining budget and
 // now, so it is cheap and testable; it does not allocate.
 //
-// A Pool is the same ranking prepared for a fixed tier of providers: it
-// keeps the part of each score the views decide between changes to the
-// tracker, so a Pool.Pick weighs only each member's breaker, capacity and
-// cost, and stops at the first member that could not beat the best found.
-// Its Pick and Rank equal Router.Pick and Router.Rank to the bit.
+// A Pool is the same ranking for a fixed tier of providers: it finds each
+// member's tracker entry once, and a Pool.Pick scores every member with
+// Router.Score of its view, under one hold of the tracker's mutex, without
+// copying a View or looking a name up.
 //
 // Package router imports nothing else from strata. Package fallback owns
 // the Tracker and the Router: it records the outcomes that are a
@@ -98,25 +97,16 @@
 //
 // # Cost
 //
-// The resolver views every provider of a tier and ranks them on every
-// resolve, so both are cheap and allocation-free in the steady state. View
-// reads, without a lock, an immutable snapshot of everything in the view
-// that does not depend on now, and derives the rest — uptime, the quota
-// ratio, the health score and the status — from it and now in O(1); when
-// there is no outage and no quota report, nothing depends on now and the
-// snapshot is the view. The snapshot is rebuilt, under the provider's
-// lock, by the first View after a Record or Register of the provider or a
-// Health report that recomputed its percentiles, and once now passes the
-// instant the window's oldest outcome ages out (Config.WindowDuration), so
-// a View is always exactly what computing it afresh would give.
-// Tracker.FillViews writes the views of a tier's candidates in place,
-// saving a copy of each. Rank scores each candidate once and sorts up to
-// 48 by insertion. A Pool keeps, per member, the health, quality and
-// performance terms of its score and the most its score could be (full
-// capacity, no budget), sorted, until the tracker's change count moves or
-// a window's oldest outcome ages out; a member in an outage or with a
-// quota is scored afresh at each pick, its bound taken with uptime and
-// quota at 1. Pick visits the members by bound and stops when the next
-// bound is below the best score found; rounding is monotonic, so the
-// bound is never below the score, and a tie is always visited.
+// A Tracker has one mutex; every method holds it for the whole call, so a
+// View, a Pick and a Record of any provider wait for one another. Each
+// window keeps the part of its view that does not depend on now — the
+// blended rates and latency, the quota report, the success, latency and
+// quality terms of the health score — and works it out again only after a
+// change to its provider: a Record or Register of the provider (a data
+// type's prior is the provider's own window), or an outcome ageing out of
+// the window (Config.WindowDuration). The rest — uptime, the quota ratio,
+// the health score and the status — is worked out from it and now on
+// every read, in O(1). The latency percentiles, which only View and
+// Health report, are refreshed by them. View, Rank, Pick and a Pool's Pick
+// and Rank do not allocate.
 package router

@@ -181,9 +181,8 @@ func ExampleStatusThresholds_Status() {
 	// 0.2 CRITICAL
 }
 
-// FillViews is the batch form of View the resolver uses before ranking a
-// tier: it writes each candidate's view in place.
-func ExampleTracker_FillViews() {
+// View gives each candidate its health before a ranking.
+func ExampleTracker_View() {
 	tracker, err := router.NewTracker(router.Config{})
 	if err != nil {
 		panic(err)
@@ -203,7 +202,9 @@ func ExampleTracker_FillViews() {
 		{Name: "fast", Order: 1, Capacity: 1, Serves: true},
 	}
 	now := start.Add(20 * time.Second)
-	tracker.FillViews(cands, "cpc", now)
+	for i := range cands {
+		cands[i].View = tracker.View(cands[i].Name, "cpc", now)
+	}
 	for _, rk := range r.Rank(cands, router.Unlimited, now, nil) {
 		c := cands[rk.Index]
 		fmt.Printf("%s: success %.2f, %s, source score %.3f\n", c.Name, c.View.SuccessRate, c.View.Status, rk.Score)
@@ -213,8 +214,8 @@ func ExampleTracker_FillViews() {
 	// flaky: success 0.63, DEGRADED, source score 0.862
 }
 
-// A Pool keeps a tier's ranking ready between changes to the tracker: a
-// pick weighs only what the resolver knows at that moment.
+// A Pool picks from a fixed tier: the tracker gives each member's health,
+// the resolver passes its breaker and limiter at the moment of the pick.
 func ExamplePool() {
 	tracker, err := router.NewTracker(router.Config{})
 	if err != nil {

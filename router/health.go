@@ -1,6 +1,10 @@
 package router
 
-import "time"
+import (
+	"maps"
+	"slices"
+	"time"
+)
 
 // Health is the full report of one provider's health, for dashboards. It
 // marshals to JSON with stable snake_case names; durations are integer
@@ -67,47 +71,44 @@ type Health struct {
 // percentiles exactly. A provider the tracker does not know gets the report
 // of a new provider with the default profile.
 func (t *Tracker) Health(provider string, now time.Time) Health {
-	e := t.lookup(provider)
-	if e == nil {
-		v := t.View(provider, "", now)
-		h := Health{Provider: provider, ErrorRates: map[string]float64{}}
-		h.fromView(&v, now)
-		h.SuccessRate, h.ErrorRate, h.Quality, h.Latency = v.SuccessRate, 1-v.SuccessRate, v.Quality, v.Latency
-		return h
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.health(now, &t.s)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.health(provider, now)
 }
 
 // Snapshot returns the health report of every provider the tracker knows,
-// sorted by name.
+// sorted by name, all as of now.
 func (t *Tracker) Snapshot(now time.Time) []Health {
-	names := t.Providers()
-	out := make([]Health, 0, len(names))
-	for _, n := range names {
-		out = append(out, t.Health(n, now))
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := make([]Health, 0, len(t.entries))
+	for _, n := range slices.Sorted(maps.Keys(t.entries)) {
+		out = append(out, t.health(n, now))
 	}
 	return out
 }
 
-// health builds the report. It requires e.mu held.
-func (e *entry) health(now time.Time, st *settings) Health {
-	nowN := now.UnixNano()
-	e.exact(e.all, nowN, st)
-	v := e.viewLocked("", now, st)
-	h := Health{Provider: e.name}
-	h.fromView(&v, now)
-	e.all.observe(&h, &v)
+// health builds the report. It requires t.mu held.
+func (t *Tracker) health(provider string, now time.Time) Health {
+	h := Health{Provider: provider, ErrorRates: map[string]float64{}}
+	e := t.entries[provider]
+	if e == nil {
+		h.fromView(&t.fresh, now)
+		h.ErrorRate = 1 - h.SuccessRate
+		return h
+	}
+	st := &t.s
+	e.exact(e.all, now, st)
+	h.fromView(e.view(nil, now, st), now)
+	e.all.observe(&h)
 	if len(e.types) > 0 {
 		h.DataTypes = make(map[string]Health, len(e.types))
 		h.CostByDataType = make(map[string]float64, len(e.types))
 		for dt, ts := range e.types {
-			e.exact(ts, nowN, st)
-			tv := e.viewLocked(dt, now, st)
+			e.exact(ts, now, st)
 			th := Health{Provider: e.name, DataType: dt}
-			th.fromView(&tv, now)
-			ts.observe(&th, &tv)
+			th.fromView(e.view(ts, now, st), now)
+			ts.observe(&th)
 			h.DataTypes[dt] = th
 			h.CostByDataType[dt] = ts.cost
 		}
@@ -115,20 +116,17 @@ func (e *entry) health(now time.Time, st *settings) Health {
 	return h
 }
 
-// exact brings s up to now and recomputes its percentiles exactly,
-// invalidating the entry's cached views when that changed anything. It
-// requires e.mu held.
-func (e *entry) exact(s *series, nowN int64, st *settings) {
-	changed := s.expire(nowN, st)
-	if s.percentiles(true, st.pctEvery) {
-		changed = true
+// exact brings s up to now and recomputes its percentiles exactly. It
+// requires the Tracker's mutex held.
+func (e *entry) exact(s *series, now time.Time, st *settings) {
+	if s.expire(now.UnixNano(), st) {
+		e.gen++
 	}
-	if changed {
-		e.changed()
-	}
+	s.percentiles(true, st.pctEvery)
 }
 
-// fromView copies the view's score, status and quota into h.
+// fromView copies the view's score, status, uptime and quota into h, and
+// its estimates, which observe replaces with what the window observed.
 func (h *Health) fromView(v *View, now time.Time) {
 	h.Score, h.Status = v.Score, v.Status
 	h.Uptime = v.Uptime
@@ -137,16 +135,16 @@ func (h *Health) fromView(v *View, now time.Time) {
 		q := v.Quota
 		h.Quota = &q
 	}
+	h.SuccessRate, h.Quality, h.Latency = v.SuccessRate, v.Quality, v.Latency
 }
 
-// observe fills h's window observations, falling back to v's estimates
+// observe fills h's window observations, keeping the view's estimates
 // while the window is empty. Percentiles must be fresh.
-func (s *series) observe(h *Health, v *View) {
+func (s *series) observe(h *Health) {
 	h.Requests, h.Successes, h.Samples = s.requests, s.successes, s.c.n
 	h.TotalCost = s.cost
 	h.P50, h.P95, h.P99 = time.Duration(s.p50), time.Duration(s.p95), time.Duration(s.p99)
 	h.ErrorRates = map[string]float64{}
-	h.SuccessRate, h.Quality, h.Latency = v.SuccessRate, v.Quality, v.Latency
 	if s.c.answered > 0 {
 		h.Latency = time.Duration(s.ewma)
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -12,11 +13,19 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// fillViews sets each candidate's View to the tracker's view of it as of
+// now.
+func fillViews(tr *Tracker, cands []Candidate, dataType string, now time.Time) {
+	for i := range cands {
+		cands[i].View = tr.View(cands[i].Name, dataType, now)
+	}
+}
+
 // poolOps drives a tracker through seeded random operations — outcomes of
 // every kind, quotas, outages, profile changes, time moving both ways and
-// past the window — and after each compares a Pool's Pick and Rank with
-// Router.Pick and Router.Rank over Candidates filled by FillViews: the
-// same order and scores equal to the bit.
+// past the window — and after each compares a Pool's Pick, Rank and
+// Eligibility with Router's over Candidates with the tracker's views: the
+// Pool finds each member's window once and must still see every change.
 func poolOps(t *testing.T, cfg Config, seed uint64, steps int) {
 	t.Helper()
 	rng := rand.New(rand.NewPCG(seed, 7))
@@ -64,13 +73,13 @@ func poolOps(t *testing.T, cfg Config, seed uint64, steps int) {
 				states[i] = State{BreakerOpen: rng.IntN(8) == 0, Capacity: []float64{1, 1, 0.5, 0.1, 0, 2, math.NaN()}[rng.IntN(7)]}
 				cands[i] = Candidate{Name: names[i], Order: members[i].Order, Cost: members[i].Cost, BreakerOpen: states[i].BreakerOpen, Capacity: states[i].Capacity, Serves: true}
 			}
-			// The pool first: FillViews would bring the snapshots up to
-			// now, which the pool must do by itself.
+			// The pool first: View would bring the windows up to now,
+			// which the pool must do by itself.
 			p := pools[dt]
 			first := p.Rank(states, budget, now, nil)
-			tr.FillViews(cands, dt, now)
+			fillViews(tr, cands, dt, now)
 			want := rtr.Rank(cands, budget, now, nil)
-			for n := range 1 + rng.IntN(3) { // again without a change: from the memo
+			for n := range 1 + rng.IntN(3) { // again without a change: from the derived views
 				got := first
 				if n > 0 {
 					got = p.Rank(states, budget, now, nil)
@@ -136,8 +145,8 @@ func TestNewPoolValidates(t *testing.T) {
 	assert.Equal(t, -1, i)
 }
 
-// A recorded failure streak moves the pick, and the memo does not hide
-// it: the tracker's change count invalidates it.
+// A recorded failure streak moves the pick: the views the pool scores
+// follow the tracker.
 func TestPoolFollowsTheTracker(t *testing.T) {
 	tr := newTracker(t, Config{}, Profile{Name: "a", Confidence: 0.9}, Profile{Name: "b", Confidence: 0.8})
 	rtr := newRouter(t, Config{})
@@ -189,9 +198,9 @@ func TestPoolConcurrent(t *testing.T) {
 				at = at.Add(time.Millisecond)
 				if g%2 == 0 {
 					tr.Record(members[rng.IntN(len(members))].Name, "cpc", ok(at, time.Duration(rng.IntN(300))*time.Millisecond))
-				} else if _, _, found := p.Pick(states, Unlimited, at); !found {
-					t.Error("nothing picked")
-					return
+				} else {
+					_, _, found := p.Pick(states, Unlimited, at)
+					assert.True(t, found, "nothing picked")
 				}
 			}
 		})
@@ -202,7 +211,7 @@ func TestPoolConcurrent(t *testing.T) {
 	for i, m := range members {
 		cands[i] = Candidate{Name: m.Name, Order: m.Order, Cost: m.Cost, Capacity: 1, Serves: true}
 	}
-	tr.FillViews(cands, "cpc", now)
+	fillViews(tr, cands, "cpc", now)
 	want, _ := rtr.Pick(cands, Unlimited, now)
 	got, _, _ := p.Pick(states, Unlimited, now)
 	assert.Equal(t, want, got)
@@ -233,13 +242,9 @@ func TestPoolFollowsTime(t *testing.T) {
 		tr.Record("b", "cpc", ok(at, 900*time.Millisecond))
 	}
 	scoreOfA := func(rs []Ranked) float64 {
-		for _, r := range rs {
-			if r.Index == 0 {
-				return r.Score
-			}
-		}
-		t.Fatal("a not ranked")
-		return 0
+		i := slices.IndexFunc(rs, func(r Ranked) bool { return r.Index == 0 })
+		require.GreaterOrEqual(t, i, 0, "a not ranked")
+		return rs[i].Score
 	}
 	p.Rank(states, Unlimited, at, nil) // brings the windows up to at: a change
 	before := scoreOfA(p.Rank(states, Unlimited, at, nil))
@@ -248,7 +253,31 @@ func TestPoolFollowsTime(t *testing.T) {
 	assert.Greater(t, after, before, "a's failures aged out of its success rate")
 
 	cands := []Candidate{{Name: "a", Order: 0, Capacity: 1, Serves: true}, {Name: "b", Order: 1, Capacity: 1, Serves: true}}
-	tr.FillViews(cands, "cpc", later)
+	fillViews(tr, cands, "cpc", later)
 	want := rtr.Rank(cands, Unlimited, later, nil)
 	assert.Equal(t, want, p.Rank(states, Unlimited, later, nil))
+}
+
+// Pick and Rank do not allocate, right after a Record or not, for members
+// known and unknown to the tracker, up or in an outage.
+func TestPoolDoesNotAllocate(t *testing.T) {
+	tr := newTracker(t, Config{}, Profile{Name: "a"}, Profile{Name: "b"})
+	for range 10 {
+		tr.Record("a", "cpc", ok(t0, 10*time.Millisecond))
+		tr.Record("b", "cpc", fail(t0, "unavailable")) // down: uptime follows now
+	}
+	p, err := NewPool(tr, newRouter(t, Config{}), "cpc", []Member{{Name: "a"}, {Name: "b", Cost: 0.01}, {Name: "unknown"}})
+	require.NoError(t, err)
+	states := []State{{Capacity: 1}, {Capacity: 0.5}, {Capacity: 1}}
+	dst := make([]Ranked, 0, 3)
+	now := t0.Add(time.Second)
+	allocs := testing.AllocsPerRun(100, func() {
+		now = now.Add(time.Millisecond)
+		tr.Record("a", "cpc", ok(now, 10*time.Millisecond))
+		_, _, found := p.Pick(states, 1, now)
+		require.True(t, found)
+		dst = p.Rank(states, 1, now, dst[:0])
+	})
+	assert.Equal(t, 0.0, allocs)
+	assert.Len(t, dst, 3)
 }

@@ -112,18 +112,23 @@ func (r *Router) Weights() ScoreWeights { return r.weights }
 // exhausted one (only free providers are eligible); Unlimited or +Inf is no
 // budget at all.
 func (r *Router) Eligibility(c Candidate, budget float64, now time.Time) Eligibility {
-	return eligibility(&c, budget, now)
+	return eligibility(&c.View, c.Serves, c.state(), c.Cost, budget, now)
 }
 
-func eligibility(c *Candidate, budget float64, now time.Time) Eligibility {
+// state is the part of c a Pool's member gets as its State.
+func (c *Candidate) state() State { return State{BreakerOpen: c.BreakerOpen, Capacity: c.Capacity} }
+
+// eligibility is Router.Eligibility of a candidate given by its parts; a
+// Pool's members serve their data type.
+func eligibility(v *View, serves bool, st State, cost, budget float64, now time.Time) Eligibility {
 	switch {
-	case !c.Serves:
+	case !serves:
 		return NotServed
-	case c.BreakerOpen:
+	case st.BreakerOpen:
 		return BreakerOpen
-	case !(c.Capacity > 0) || c.View.quotaRatio(now) <= 0:
+	case !(st.Capacity > 0) || v.quotaRatio(now) <= 0:
 		return NoCapacity
-	case !(c.Cost <= sanitiseBudget(budget)):
+	case !(cost <= sanitiseBudget(budget)):
 		return OverBudget
 	}
 	return Eligible
@@ -159,33 +164,28 @@ func sanitiseBudget(b float64) float64 {
 //
 // Score is pure and does not allocate.
 func (r *Router) Score(c Candidate, budget float64, now time.Time) float64 {
-	return r.score(&c, budget, now)
+	return r.score(&c.View, c.state(), c.Cost, budget, now)
 }
 
-func (r *Router) score(c *Candidate, budget float64, now time.Time) float64 {
-	return r.sourceScore(c, c.View.quotaRatio(now), r.costFactor(c.Cost, budget))
-}
-
-// sourceScore is the source score given c.View.quotaRatio(now) and
-// costFactor(c.Cost, budget).
-func (r *Router) sourceScore(c *Candidate, quotaRatio, costFactor float64) float64 {
-	return r.total(r.partial(&c.View), min(clamp01(c.Capacity), quotaRatio), costFactor)
-}
-
-// partial is the part of the source score the view alone decides: the
-// health, quality and performance terms. A Pool keeps it between changes.
-func (r *Router) partial(v *View) float64 {
+// score is Score of a candidate given by its parts. Rank, Pick and a
+// Pool's picks all score with it.
+func (r *Router) score(v *View, st State, cost, budget float64, now time.Time) float64 {
 	w := &r.weights
-	// The conversion rounds the sum, so that no platform fuses it with the
-	// terms total adds: a Pool's scores equal Rank's to the bit.
-	return float64(w.Health*clamp01(v.Score) + w.Quality*clamp01(v.Quality) + w.Performance*r.performance(v.Latency))
+	capacity := min(clamp01(st.Capacity), v.quotaRatio(now))
+	return clamp01(w.Health*clamp01(v.Score) +
+		w.Quality*clamp01(v.Quality) +
+		w.Performance*r.performance(v.Latency) +
+		w.Capacity*capacity +
+		w.Cost*r.costFactor(cost, budget))
 }
 
-// total adds the capacity and cost terms, capacity being min(Capacity,
-// quota ratio), to partial.
-func (r *Router) total(partial, capacity, costFactor float64) float64 {
-	w := &r.weights
-	return clamp01(partial + float64(w.Capacity*capacity) + float64(w.Cost*costFactor))
+// eligibleScore returns the score of an eligible candidate given by its
+// parts, and false when it is not eligible.
+func (r *Router) eligibleScore(v *View, serves bool, st State, cost, budget float64, now time.Time) (float64, bool) {
+	if eligibility(v, serves, st, cost, budget, now) != Eligible {
+		return 0, false
+	}
+	return r.score(v, st, cost, budget, now), true
 }
 
 // performance is L / (L + latency).
@@ -196,26 +196,14 @@ func (r *Router) performance(latency time.Duration) float64 {
 
 // costFactor is C / (C + cost) × (1 − cost/budget).
 func (r *Router) costFactor(cost, budget float64) float64 {
-	return budgetFactor(r.priceFactor(cost), cost, sanitiseBudget(budget))
-}
-
-// priceFactor is C / (C + cost): the cost factor with no budget, and the
-// most it can be with one.
-func (r *Router) priceFactor(cost float64) float64 {
-	if cost <= 0 {
+	switch {
+	case cost <= 0:
 		return 1 // free (or nonsense): nothing to weigh
-	}
-	if math.IsNaN(cost) || math.IsInf(cost, 1) {
+	case math.IsNaN(cost) || math.IsInf(cost, 1):
 		return 0
 	}
-	return r.referenceCost / (r.referenceCost + cost)
-}
-
-// budgetFactor is the cost factor given its priceFactor f and a sanitised
-// budget b: f × (1 − cost/b), f alone when b is Unlimited or the cost is
-// free or nonsense.
-func budgetFactor(f, cost, b float64) float64 {
-	if cost > 0 && f > 0 && b < Unlimited {
+	f := r.referenceCost / (r.referenceCost + cost)
+	if b := sanitiseBudget(budget); b < Unlimited {
 		f *= clamp01(1 - cost/b) // b = 0 gives 1 − Inf: clamped to 0
 	}
 	return f
@@ -227,126 +215,66 @@ func budgetFactor(f, cost, b float64) float64 {
 // cands, so the ranking is deterministic. Rank does not allocate when dst
 // has room for the eligible candidates: pass dst[:0] of a reused slice.
 func (r *Router) Rank(cands []Candidate, budget float64, now time.Time, dst []Ranked) []Ranked {
-	base := len(dst)
-	var rs rankState
-	rs.init(budget)
-	for i := range cands {
-		if score, ok := rs.score(r, &cands[i], now); ok {
-			dst = append(dst, Ranked{Index: i, Score: score})
-		}
-	}
-	sortRanked(dst[base:], candKeys(cands))
-	return dst
+	return rank(dst, len(cands), r.candidateScore(cands, budget, now), candidateKey(cands))
 }
-
-// tieKeys gives the Order and Name that break ties of scores.
-type tieKeys interface {
-	keys(i int) (order int, name string)
-}
-
-type candKeys []Candidate
-
-func (c candKeys) keys(i int) (int, string) { return c[i].Order, c[i].Name }
-
-// sortRanked sorts out best first (see compareRanked).
-func sortRanked[K tieKeys](out []Ranked, k K) {
-	if len(out) > insertionMax {
-		slices.SortFunc(out, func(a, b Ranked) int { return compareRanked(a, b, k) })
-		return
-	}
-	// Insertion sort: the common case is a handful of candidates. Scores
-	// are never NaN (score clamps), so comparing them is a total order
-	// but for ties, which compareRanked breaks.
-	for i := 1; i < len(out); i++ {
-		x := out[i]
-		j := i
-		for ; j > 0; j-- {
-			y := out[j-1]
-			if x.Score < y.Score || x.Score == y.Score && compareRanked(x, y, k) > 0 {
-				break
-			}
-			out[j] = y
-		}
-		out[j] = x
-	}
-}
-
-// rankState is what Rank and Pick keep across the candidates of one call.
-type rankState struct {
-	budget   float64 // sanitised
-	lastCost float64 // the last cost whose factor was computed
-	lastCF   float64 // its costFactor
-}
-
-func (rs *rankState) init(budget float64) {
-	rs.budget, rs.lastCost, rs.lastCF = sanitiseBudget(budget), 0, 1 // costFactor(0, ·) = 1
-}
-
-// score returns c's source score and true when c is eligible, and false
-// when it is not. It is eligibility and score, computing the quota ratio
-// once, and the cost factor once per run of equal costs.
-func (rs *rankState) score(r *Router, c *Candidate, now time.Time) (float64, bool) {
-	if !c.Serves || c.BreakerOpen || !(c.Capacity > 0) {
-		return 0, false
-	}
-	q := 1.0
-	if !c.View.QuotaUntil.IsZero() {
-		q = c.View.quotaRatio(now)
-	}
-	if q <= 0 || !(c.Cost <= rs.budget) {
-		return 0, false
-	}
-	return r.sourceScore(c, q, rs.costFactor(r, c.Cost)), true
-}
-
-// costFactor returns r.costFactor(cost, budget), worked out once per run
-// of equal costs.
-func (rs *rankState) costFactor(r *Router, cost float64) float64 {
-	if cost != rs.lastCost {
-		rs.lastCost, rs.lastCF = cost, r.costFactor(cost, rs.budget)
-	}
-	return rs.lastCF
-}
-
-// insertionMax is the most eligible candidates Rank sorts by insertion.
-const insertionMax = 48
 
 // Pick returns the index in cands of the best eligible candidate, the one
 // Rank would put first, and false when none is eligible. It does not
 // allocate.
 func (r *Router) Pick(cands []Candidate, budget float64, now time.Time) (int, bool) {
-	var rs rankState
-	rs.init(budget)
-	best, found := Ranked{Index: -1}, false
-	for i := range cands {
-		score, ok := rs.score(r, &cands[i], now)
-		if !ok {
-			continue
-		}
-		x := Ranked{Index: i, Score: score}
-		if !found || compareRanked(x, best, candKeys(cands)) < 0 {
-			best, found = x, true
+	i, _, ok := pick(len(cands), r.candidateScore(cands, budget, now), candidateKey(cands))
+	return i, ok
+}
+
+func (r *Router) candidateScore(cands []Candidate, budget float64, now time.Time) func(int) (float64, bool) {
+	return func(i int) (float64, bool) {
+		c := &cands[i]
+		return r.eligibleScore(&c.View, c.Serves, c.state(), c.Cost, budget, now)
+	}
+}
+
+func candidateKey(cands []Candidate) func(int) (int, string) {
+	return func(i int) (int, string) { return cands[i].Order, cands[i].Name }
+}
+
+// pick returns the index and score of the best of n candidates, the first
+// in the order of compareRanked, and false when none is eligible. score
+// gives candidate i's score, false when it is not eligible; key gives its
+// Order and Name.
+func pick(n int, score func(int) (float64, bool), key func(int) (int, string)) (int, float64, bool) {
+	best := Ranked{Index: -1}
+	for i := range n {
+		s, ok := score(i)
+		if x := (Ranked{Index: i, Score: s}); ok && (best.Index < 0 || compareRanked(x, best, key) < 0) {
+			best = x
 		}
 	}
-	return best.Index, found
+	return best.Index, best.Score, best.Index >= 0
+}
+
+// rank appends the eligible of n candidates to dst in the order of
+// compareRanked; score and key are pick's.
+func rank(dst []Ranked, n int, score func(int) (float64, bool), key func(int) (int, string)) []Ranked {
+	base := len(dst)
+	for i := range n {
+		if s, ok := score(i); ok {
+			dst = append(dst, Ranked{Index: i, Score: s})
+		}
+	}
+	slices.SortFunc(dst[base:], func(a, b Ranked) int { return compareRanked(a, b, key) })
+	return dst
 }
 
 // compareRanked orders by score descending, then Order, Name and index
-// ascending.
-func compareRanked[K tieKeys](a, b Ranked, k K) int {
+// ascending, key giving a candidate's Order and Name. Scores are never NaN.
+func compareRanked(a, b Ranked, key func(int) (int, string)) int {
 	if a.Score != b.Score {
 		if a.Score > b.Score {
 			return -1
 		}
 		return 1
 	}
-	oa, na := k.keys(a.Index)
-	ob, nb := k.keys(b.Index)
-	if c := cmp.Compare(oa, ob); c != 0 {
-		return c
-	}
-	if c := cmp.Compare(na, nb); c != 0 {
-		return c
-	}
-	return cmp.Compare(a.Index, b.Index)
+	oa, na := key(a.Index)
+	ob, nb := key(b.Index)
+	return cmp.Or(cmp.Compare(oa, ob), cmp.Compare(na, nb), cmp.Compare(a.Index, b.Index))
 }

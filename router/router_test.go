@@ -426,7 +426,7 @@ func TestRankMatchesReference(t *testing.T) {
 					want = append(want, Ranked{Index: i, Score: s})
 				}
 			}
-			slices.SortStableFunc(want, func(a, b Ranked) int { return compareRanked(a, b, candKeys(cands)) })
+			slices.SortStableFunc(want, func(a, b Ranked) int { return compareRanked(a, b, candidateKey(cands)) })
 			got := r.Rank(cands, budget, t0, nil)
 			require.Equal(t, len(want), len(got), "n=%d", n)
 			for i := range want {

@@ -6,7 +6,6 @@ import (
 	"math"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -71,30 +70,18 @@ type Quota struct {
 // Tracker keeps the health of every provider: a sliding window of recent
 // outcomes per provider and per provider × data type, from which it derives
 // success and error rates, data quality, latency (EWMA and percentiles),
-// uptime, and the provider-reported quota. It is safe for concurrent use;
-// each provider has its own lock, so recording one provider never waits on
-// another, and View usually takes no lock at all (see View).
+// uptime, and the provider-reported quota. It is safe for concurrent use:
+// one mutex guards all of it, and every method holds it for the whole call.
 type Tracker struct {
-	s settings
+	s     settings
+	fresh View // the view of a provider with no history and the default profile
 
-	mu      sync.Mutex                        // serialises adding providers
-	entries atomic.Pointer[map[string]*entry] // copied on write: read without a lock
-
-	// changes counts the changes a View of any provider can see: the sum
-	// of the entries' generations, plus one per provider added. A Pool
-	// keeps what it derived from the views while it stands still. Every
-	// Record writes it: it has a cache line of its own, away from entries,
-	// which every View reads.
-	_       [64]byte
-	changes atomic.Uint64
-	_       [56]byte
+	mu      sync.Mutex
+	entries map[string]*entry
 }
 
-// entry is one provider's state. Everything but gen, typeIndex, lastType
-// and the series' cached snapshots is guarded by mu; those are read
-// without it by View.
+// entry is one provider's state, guarded by the Tracker's mutex.
 type entry struct {
-	mu       sync.Mutex
 	name     string
 	profile  Profile // defaults applied
 	all      *series
@@ -103,17 +90,12 @@ type entry struct {
 	quotaAt  time.Time
 	hasQuota bool
 
-	// gen counts the changes to the entry's state that a View can see. It
-	// is only incremented (by changed), with mu held, after the change is
-	// made; a cached snapshot holds for the generation it was built at.
-	gen     atomic.Uint64
-	changes *atomic.Uint64 // the tracker's, incremented with gen
-	// typeIndex is a copy of types, replaced (never modified) when a data
-	// type is added, so View can find a data type's series without mu.
-	typeIndex atomic.Pointer[map[string]*series]
-	// lastType is the series of the data type last looked up in
-	// typeIndex, or nil.
-	lastType atomic.Pointer[series]
+	// gen counts the changes to the provider that its views can see: a
+	// Record, a Register, an outcome ageing out of a window. A series'
+	// derived view holds for the generation it was worked out at. Every
+	// view of the provider depends on its own window (a data type's prior
+	// is the provider's other outcomes), so one count serves them all.
+	gen uint64
 }
 
 // NewTracker returns a Tracker configured by cfg. It returns an error
@@ -123,8 +105,16 @@ func NewTracker(cfg Config) (*Tracker, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &Tracker{s: s}
-	t.entries.Store(&map[string]*entry{})
+	t := &Tracker{s: s, entries: make(map[string]*entry)}
+	t.fresh = View{
+		SuccessRate:     s.confidence,
+		Quality:         s.confidence,
+		Uptime:          1,
+		Latency:         s.referenceLatency,
+		ExpectedLatency: s.referenceLatency,
+	}
+	t.fresh.Score = s.healthScore(&t.fresh, time.Time{}) // no quota: the same at every now
+	t.fresh.Status = s.thresholds.Status(t.fresh.Score)
 	return t, nil
 }
 
@@ -144,17 +134,13 @@ func (t *Tracker) Register(p Profile) error {
 		return err
 	}
 	t.mu.Lock()
-	e := t.lookup(p.Name)
-	if e == nil {
-		t.add(t.newEntry(p))
-		t.mu.Unlock()
+	defer t.mu.Unlock()
+	if e := t.entries[p.Name]; e != nil {
+		e.profile = p
+		e.gen++
 		return nil
 	}
-	t.mu.Unlock()
-	e.mu.Lock()
-	e.profile = p
-	e.changed()
-	e.mu.Unlock()
+	t.add(p)
 	return nil
 }
 
@@ -181,50 +167,12 @@ func (s *settings) profile(p Profile) (Profile, error) {
 	return p, nil
 }
 
-func (t *Tracker) newEntry(p Profile) *entry {
-	e := &entry{name: p.Name, profile: p, all: newSeries(t.s.window), types: make(map[string]*series), changes: &t.changes}
-	e.typeIndex.Store(&map[string]*series{})
+// add adds a provider with profile p, which must be valid. It requires
+// t.mu held.
+func (t *Tracker) add(p Profile) *entry {
+	e := &entry{name: p.Name, profile: p, all: newSeries(t.s.window), types: make(map[string]*series), gen: 1}
+	t.entries[p.Name] = e
 	return e
-}
-
-// add publishes a new entry. It requires t.mu held.
-func (t *Tracker) add(e *entry) {
-	m := maps.Clone(*t.entries.Load())
-	m[e.name] = e
-	t.entries.Store(&m)
-	t.changes.Add(1)
-}
-
-// changed records a change to the entry that its views can see. It
-// requires e.mu held.
-func (e *entry) changed() {
-	e.gen.Add(1)
-	e.changes.Add(1)
-}
-
-// lookup returns the provider's entry, or nil. It takes no lock.
-func (t *Tracker) lookup(provider string) *entry {
-	return (*t.entries.Load())[provider]
-}
-
-// lookupOrCreate returns the provider's entry, creating it with the default
-// profile when the provider was never registered.
-func (t *Tracker) lookupOrCreate(provider string) *entry {
-	if e := t.lookup(provider); e != nil {
-		return e
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	e := t.lookup(provider)
-	if e == nil {
-		e = t.newEntry(t.s.defaultProfile(provider))
-		t.add(e)
-	}
-	return e
-}
-
-func (s *settings) defaultProfile(name string) Profile {
-	return Profile{Name: name, Confidence: s.confidence, ExpectedLatency: s.referenceLatency}
 }
 
 // Record adds the outcome of one attempt against provider for dataType to
@@ -238,17 +186,18 @@ func (t *Tracker) Record(provider, dataType string, o Outcome) {
 		o.At = time.Now()
 	}
 	at := o.At.UnixNano()
-	e := t.lookupOrCreate(provider)
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	e := t.entries[provider]
+	if e == nil {
+		e = t.add(Profile{Name: provider, Confidence: t.s.confidence, ExpectedLatency: t.s.referenceLatency})
+	}
 	var ts *series
 	if dataType != "" {
 		ts = e.types[dataType]
 		if ts == nil {
 			ts = newSeries(t.s.window)
-			ts.dataType = dataType
 			e.types[dataType] = ts
-			e.typeIndex.Store(new(maps.Clone(e.types)))
 		}
 		ts.add(&o, at, nil, &t.s)
 	}
@@ -256,16 +205,12 @@ func (t *Tracker) Record(provider, dataType string, o Outcome) {
 	if o.Quota != nil && (!e.hasQuota || !o.At.Before(e.quotaAt)) {
 		e.quota, e.quotaAt, e.hasQuota = *o.Quota, o.At, true
 	}
-	e.changed()
+	e.gen++
 }
 
 // Providers returns the names of the providers the tracker knows, sorted.
 func (t *Tracker) Providers() []string {
-	entries := *t.entries.Load()
-	names := make([]string, 0, len(entries))
-	for n := range entries {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	return names
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return slices.Sorted(maps.Keys(t.entries))
 }

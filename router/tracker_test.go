@@ -465,7 +465,7 @@ func TestTrackerInParent(t *testing.T) {
 		if step%7 == 0 {
 			_ = tr.View("a", "x", at) // expires by age too
 		}
-		e := tr.lookup("a")
+		e := tr.entries["a"]
 		want := map[*series]counts{}
 		e.all.each(func(sl *slot) {
 			if sl.owner != nil {

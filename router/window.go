@@ -3,7 +3,6 @@ package router
 import (
 	"math"
 	"slices"
-	"sync/atomic"
 )
 
 // DataQualityClass is the error class name of a provider that answered with
@@ -54,10 +53,8 @@ func (c counts) minus(d counts) counts {
 
 // series is the sliding window and the running statistics of one provider,
 // or of one provider × data type. It is not safe for concurrent use: the
-// Tracker guards each one with its entry's mutex.
+// Tracker's mutex guards it.
 type series struct {
-	dataType string // "" for a provider's own series
-
 	ring []slot // fixed length: the window size
 	head int    // index of the oldest slot
 	c    counts // over the window; c.n slots are in use
@@ -86,9 +83,9 @@ type series struct {
 	pctValid      bool
 	p50, p95, p99 int64
 
-	// cache is the latest snapshot of the view of this window (of the
-	// provider's, for the provider's own series), or nil.
-	cache atomic.Pointer[viewCache]
+	// derived is the view of this window (of the provider, for the
+	// provider's own series) kept between changes.
+	derived derived
 }
 
 func newSeries(window int) *series {
@@ -222,41 +219,23 @@ func (s *series) each(f func(*slot)) {
 	}
 }
 
-// uptimeState is what the uptime of a series depends on besides now, so a
-// cached view can derive it in O(1) at any now.
-type uptimeState struct {
-	n       int   // outcomes in the window
-	down    bool  // in an outage after the latest outcome
-	downSum int64 // series.downSum
-	lastAt  int64 // the latest outcome's time
-	oldest  int64 // the window's oldest outcome's time, when n > 0
-}
-
-func (s *series) uptimeState() uptimeState {
-	u := uptimeState{n: s.c.n, down: s.down, downSum: s.downSum, lastAt: s.lastAt}
-	if s.c.n > 0 {
-		u.oldest = s.ring[s.head].at
+// uptime returns the uptime of s as of now: the share of the window's
+// time, from its oldest outcome to now, that the provider was not in an
+// outage; and false when the window is empty and the provider is not in an
+// outage (nothing is known).
+func (s *series) uptime(now int64) (float64, bool) {
+	if s.c.n == 0 {
+		return 0, s.down
 	}
-	return u
-}
-
-// at returns the uptime of the series whose state is u as of now: the
-// share of the window's time, from its oldest outcome to now, that the
-// provider was not in an outage; and false when the window is empty and
-// the provider is not in an outage (nothing is known).
-func (u *uptimeState) at(now int64) (float64, bool) {
-	if u.n == 0 {
-		return 0, u.down
-	}
-	down := u.downSum
-	if u.down {
-		down += max(now-u.lastAt, 0)
+	down := s.downSum
+	if s.down {
+		down += max(now-s.lastAt, 0)
 	} else if down == 0 {
 		return 1, true // what the division below gives, without it
 	}
-	span := now - u.oldest
+	span := now - s.ring[s.head].at
 	if span <= 0 {
-		if u.down {
+		if s.down {
 			return 0, true
 		}
 		return 1, true
@@ -310,13 +289,10 @@ type estimate struct {
 	success float64
 	quality float64
 	latency float64 // nanoseconds
-	uptime  float64
-	p95     int64 // nanoseconds; 0 when unknown
 }
 
-// blend returns prior's success, quality and latency blended with the
-// observations c (whose responses have latency EWMA ewma), the prior being
-// worth k pseudo-observations. Uptime and p95 are prior's.
+// blend returns prior blended with the observations c (whose responses
+// have latency EWMA ewma), the prior being worth k pseudo-observations.
 func blend(prior estimate, k float64, c counts, ewma float64) estimate {
 	e := prior
 	e.success = (k*prior.success + float64(c.ok)) / (k + float64(c.n))
