@@ -1,11 +1,10 @@
 package alphavantage
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/strata-go/strata/providers"
@@ -41,10 +40,7 @@ type Config struct {
 
 // Provider fetches stock prices from Alpha Vantage. It implements
 // providers.Provider and is safe for concurrent use.
-type Provider struct {
-	byType map[string]*httpjson.Provider
-	types  []string
-}
+type Provider struct{ mux *httpjson.Mux }
 
 var _ providers.Provider = (*Provider)(nil)
 
@@ -61,14 +57,18 @@ var errorRules = []httpjson.ErrorRule{
 	{Path: `["Global Quote"]`, Empty: true, Class: providers.Permanent, Description: "unknown symbol"},
 }
 
-// New validates cfg and returns a Provider.
+// New validates cfg and returns a Provider. An invalid Config gives an
+// error matching ErrInvalidConfig that names the field ("alphavantage:
+// invalid config: DailyCloseDataType: ..."); one that httpjson rejects
+// (Client, MaxBodyBytes) also matches httpjson.ErrInvalidConfig and is a
+// *httpjson.ConfigError.
 func New(cfg Config) (*Provider, error) {
 	base, err := httpjson.BaseURL(cfg.BaseURL, DefaultBaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("%w: BaseURL: %v", ErrInvalidConfig, err)
 	}
-	quote := orDefault(cfg.QuoteDataType, DefaultQuoteDataType)
-	daily := orDefault(cfg.DailyCloseDataType, DefaultDailyCloseDataType)
+	quote := cmp.Or(cfg.QuoteDataType, DefaultQuoteDataType)
+	daily := cmp.Or(cfg.DailyCloseDataType, DefaultDailyCloseDataType)
 	if quote == daily {
 		return nil, fmt.Errorf("%w: DailyCloseDataType: %q is also the QuoteDataType", ErrInvalidConfig, daily)
 	}
@@ -88,46 +88,26 @@ func New(cfg Config) (*Provider, error) {
 	dc.Value = `["Time Series (Daily)"][-1]["4. close"]` // keys are ISO dates: the greatest is the latest
 	dc.Timestamp = `["Time Series (Daily)"][-1]~`
 
-	p := &Provider{byType: map[string]*httpjson.Provider{}, types: []string{quote, daily}}
-	for name, c := range map[string]httpjson.Config{quote: qc, daily: dc} {
-		hp, err := httpjson.New(c)
-		if err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrInvalidConfig, strings.TrimPrefix(err.Error(), "httpjson: invalid config: "))
-		}
-		p.byType[name] = hp
+	mux, err := httpjson.NewMux(httpjson.MuxConfig{
+		Routes:           []httpjson.Route{{DataType: quote, Config: qc}, {DataType: daily, Config: dc}},
+		ErrInvalidConfig: ErrInvalidConfig, ErrUnknownDataType: ErrUnknownDataType,
+	})
+	if err != nil {
+		return nil, err
 	}
-	return p, nil
+	return &Provider{mux: mux}, nil
 }
 
 // Fetch answers req from the function that serves req.DataType. See the
 // package documentation for the params and the error classes.
 func (p *Provider) Fetch(ctx context.Context, req providers.Request) (providers.Response, error) {
-	if err := ctx.Err(); err != nil {
-		return providers.Response{}, providers.NewError(providers.Classify(err), err)
-	}
-	hp, ok := p.byType[req.DataType]
-	if !ok {
-		return providers.Response{}, providers.NewError(providers.Permanent, fmt.Errorf("%w %q", ErrUnknownDataType, req.DataType))
-	}
-	return hp.Fetch(ctx, req)
+	return p.mux.Fetch(ctx, req)
 }
 
 // DataTypes lists the data types the provider serves: the quote's, then
 // the daily close's.
-func (p *Provider) DataTypes() []string { return slices.Clone(p.types) }
+func (p *Provider) DataTypes() []string { return p.mux.DataTypes() }
 
 // Params lists the params the provider reads for dataType (nil for a data
 // type it does not serve): all the resolver needs to pass it.
-func (p *Provider) Params(dataType string) []string {
-	if hp, ok := p.byType[dataType]; ok {
-		return hp.Params()
-	}
-	return nil
-}
-
-func orDefault(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
-}
+func (p *Provider) Params(dataType string) []string { return p.mux.Params(dataType) }

@@ -1,11 +1,11 @@
 package fred
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/strata-go/strata/providers"
@@ -43,10 +43,7 @@ type Config struct {
 
 // Provider fetches the latest observation of a FRED series. It implements
 // providers.Provider and is safe for concurrent use.
-type Provider struct {
-	dataType string
-	hp       *httpjson.Provider
-}
+type Provider struct{ mux *httpjson.Mux }
 
 var _ providers.Provider = (*Provider)(nil)
 
@@ -55,7 +52,11 @@ var errorRules = []httpjson.ErrorRule{
 	{Path: "observations", Empty: true, Class: providers.Permanent, Description: "no observations"},
 }
 
-// New validates cfg and returns a Provider.
+// New validates cfg and returns a Provider. An invalid Config gives an
+// error matching ErrInvalidConfig that names the field ("fred: invalid
+// config: Observations: ..."); one that httpjson rejects (Client,
+// MaxBodyBytes) also matches httpjson.ErrInvalidConfig and is a
+// *httpjson.ConfigError.
 func New(cfg Config) (*Provider, error) {
 	base, err := httpjson.BaseURL(cfg.BaseURL, DefaultBaseURL)
 	if err != nil {
@@ -68,11 +69,7 @@ func New(cfg Config) (*Provider, error) {
 	case n < 0 || n > MaxObservations:
 		return nil, fmt.Errorf("%w: Observations: %d is not in [1, %d]", ErrInvalidConfig, n, MaxObservations)
 	}
-	p := &Provider{dataType: cfg.DataType}
-	if p.dataType == "" {
-		p.dataType = DefaultDataType
-	}
-	p.hp, err = httpjson.New(httpjson.Config{
+	route := httpjson.Route{DataType: cmp.Or(cfg.DataType, DefaultDataType), Config: httpjson.Config{
 		Client: cfg.Client,
 		URL: base + "/fred/series/observations?series_id={series_id}&units={units?}&file_type=json" +
 			"&sort_order=desc&limit=" + strconv.Itoa(n),
@@ -82,33 +79,26 @@ func New(cfg Config) (*Provider, error) {
 		ParseTimestamp: httpjson.TimeLayout(time.DateOnly),
 		ErrorRules:     errorRules,
 		MaxBodyBytes:   cfg.MaxBodyBytes,
+	}}
+	mux, err := httpjson.NewMux(httpjson.MuxConfig{
+		Routes:           []httpjson.Route{route},
+		ErrInvalidConfig: ErrInvalidConfig, ErrUnknownDataType: ErrUnknownDataType,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalidConfig, strings.TrimPrefix(err.Error(), "httpjson: invalid config: "))
+		return nil, err
 	}
-	return p, nil
+	return &Provider{mux: mux}, nil
 }
 
 // Fetch answers the latest observation of req.Params["series_id"]. See
 // the package documentation for the params and the error classes.
 func (p *Provider) Fetch(ctx context.Context, req providers.Request) (providers.Response, error) {
-	if err := ctx.Err(); err != nil {
-		return providers.Response{}, providers.NewError(providers.Classify(err), err)
-	}
-	if req.DataType != p.dataType {
-		return providers.Response{}, providers.NewError(providers.Permanent, fmt.Errorf("%w %q", ErrUnknownDataType, req.DataType))
-	}
-	return p.hp.Fetch(ctx, req)
+	return p.mux.Fetch(ctx, req)
 }
 
 // DataTypes lists the one data type the provider serves.
-func (p *Provider) DataTypes() []string { return []string{p.dataType} }
+func (p *Provider) DataTypes() []string { return p.mux.DataTypes() }
 
 // Params lists the params the provider reads for dataType — series_id and
 // units — or nil for a data type it does not serve.
-func (p *Provider) Params(dataType string) []string {
-	if dataType != p.dataType {
-		return nil
-	}
-	return p.hp.Params()
-}
+func (p *Provider) Params(dataType string) []string { return p.mux.Params(dataType) }

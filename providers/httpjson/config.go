@@ -195,8 +195,10 @@ func (r *rule) match(status int, doc any) (string, bool) {
 	}
 }
 
-func configError(field, format string, args ...any) error {
-	return fmt.Errorf("%w: %s: %s", ErrInvalidConfig, field, fmt.Sprintf(format, args...))
+// configError returns a *ConfigError for field; cause, when not nil, is
+// the error the reason quotes.
+func configError(field string, cause error, format string, args ...any) *ConfigError {
+	return &ConfigError{Field: field, Reason: fmt.Sprintf(format, args...), Err: cause}
 }
 
 // ParseNumber parses a decimal number written as a JSON number or inside

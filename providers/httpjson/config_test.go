@@ -1,13 +1,13 @@
 package httpjson
 
 import (
-	"errors"
 	"math"
 	"net/http"
-	"reflect"
-	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/strata-go/strata/providers"
 )
@@ -16,79 +16,87 @@ func TestNewValidation(t *testing.T) {
 	valid := func() Config {
 		return Config{Client: http.DefaultClient, URL: "https://api.example.com/v1/{x}", Value: "v"}
 	}
+	// cause: the reason comes from a template or a path that does not
+	// parse, and the error unwraps to that error.
 	tests := []struct {
 		field  string
 		mutate func(*Config)
+		cause  bool
 	}{
-		{"Client", func(c *Config) { c.Client = nil }},
-		{"Method", func(c *Config) { c.Method = "DELETE" }},
-		{"URL", func(c *Config) { c.URL = "" }},
-		{"URL", func(c *Config) { c.URL = "https://{host}/x" }},
-		{"URL", func(c *Config) { c.URL = "https://h/x{y}" }},
-		{"Body", func(c *Config) { c.Body = `{"a":1}` }}, // GET has no body
-		{"Body", func(c *Config) { c.Method = "POST"; c.Body = `{"a":` }},
-		{"Credential", func(c *Config) { c.Credential = Credential{Name: "apikey"} }},
-		{"Credential.Name", func(c *Config) { c.Credential = Credential{In: CredentialQuery} }},
+		{"Client", func(c *Config) { c.Client = nil }, false},
+		{"Method", func(c *Config) { c.Method = "DELETE" }, false},
+		{"URL", func(c *Config) { c.URL = "" }, true},
+		{"URL", func(c *Config) { c.URL = "https://{host}/x" }, true},
+		{"URL", func(c *Config) { c.URL = "https://h/x{y}" }, true},
+		{"Body", func(c *Config) { c.Body = `{"a":1}` }, false}, // GET has no body
+		{"Body", func(c *Config) { c.Method = "POST"; c.Body = `{"a":` }, true},
+		{"Credential", func(c *Config) { c.Credential = Credential{Name: "apikey"} }, false},
+		{"Credential.Name", func(c *Config) { c.Credential = Credential{In: CredentialQuery} }, false},
 		{"Credential.Name", func(c *Config) {
 			c.URL = "https://h/x?apikey=demo"
 			c.Credential = Credential{In: CredentialQuery, Name: "apikey"}
-		}},
-		{"Credential.Prefix", func(c *Config) { c.Credential = Credential{In: CredentialQuery, Name: "k", Prefix: "x"} }},
-		{"Credential.Name", func(c *Config) { c.Credential = Credential{In: CredentialHeader, Name: "Bad Header"} }},
-		{"Credential.Prefix", func(c *Config) { c.Credential = Credential{In: CredentialHeader, Name: "X-Key", Prefix: "a\nb"} }},
-		{"Credential", func(c *Config) { c.Credential = Credential{In: CredentialBearer, Name: "X"} }},
-		{"Credential.In", func(c *Config) { c.Credential = Credential{In: 9} }},
-		{"Headers[Bad Name]", func(c *Config) { c.Headers = map[string]string{"Bad Name": "x"} }},
-		{"Headers[X-A]", func(c *Config) { c.Headers = map[string]string{"X-A": "a\r\nb"} }},
-		{"Headers[host]", func(c *Config) { c.Headers = map[string]string{"host": "evil"} }},
-		{"Headers[Content-Length]", func(c *Config) { c.Headers = map[string]string{"Content-Length": "1"} }},
+		}, false},
+		{"Credential.Prefix", func(c *Config) { c.Credential = Credential{In: CredentialQuery, Name: "k", Prefix: "x"} }, false},
+		{"Credential.Name", func(c *Config) { c.Credential = Credential{In: CredentialHeader, Name: "Bad Header"} }, false},
+		{"Credential.Prefix", func(c *Config) { c.Credential = Credential{In: CredentialHeader, Name: "X-Key", Prefix: "a\nb"} }, false},
+		{"Credential", func(c *Config) { c.Credential = Credential{In: CredentialBearer, Name: "X"} }, false},
+		{"Credential.In", func(c *Config) { c.Credential = Credential{In: 9} }, false},
+		{"Headers[Bad Name]", func(c *Config) { c.Headers = map[string]string{"Bad Name": "x"} }, false},
+		{"Headers[X-A]", func(c *Config) { c.Headers = map[string]string{"X-A": "a\r\nb"} }, false},
+		{"Headers[host]", func(c *Config) { c.Headers = map[string]string{"host": "evil"} }, false},
+		{"Headers[Content-Length]", func(c *Config) { c.Headers = map[string]string{"Content-Length": "1"} }, false},
 		{"Headers[authorization]", func(c *Config) {
 			c.Credential = Credential{In: CredentialBearer}
 			c.Headers = map[string]string{"authorization": "x"}
-		}},
+		}, false},
 		{"Headers[Content-Type]", func(c *Config) {
 			c.Method, c.Body = "POST", `{}`
 			c.Headers = map[string]string{"Content-Type": "text/plain"}
-		}},
+		}, false},
 		{"Signing.Header", func(c *Config) {
 			c.Credential = Credential{In: CredentialHeader, Name: "X-Signature"}
 			c.Signing = &Signing{}
-		}},
-		{"Signing.TimestampHeader", func(c *Config) { c.Signing = &Signing{TimestampHeader: "bad header"} }},
+		}, false},
+		{"Signing.TimestampHeader", func(c *Config) { c.Signing = &Signing{TimestampHeader: "bad header"} }, false},
 		{"Headers[X-Timestamp]", func(c *Config) {
 			c.Signing = &Signing{}
 			c.Headers = map[string]string{"X-Timestamp": "1"}
-		}},
-		{"Value", func(c *Config) { c.Value = "" }},
-		{"Value", func(c *Config) { c.Value = "a[" }},
-		{"Timestamp", func(c *Config) { c.Timestamp = "a]" }},
-		{"ParseTimestamp", func(c *Config) { c.ParseTimestamp = UnixTime }},
-		{"ErrorRules[0].Path", func(c *Config) { c.ErrorRules = []ErrorRule{{Path: ""}} }},
+		}, false},
+		{"Value", func(c *Config) { c.Value = "" }, false},
+		{"Value", func(c *Config) { c.Value = "a[" }, true},
+		{"Timestamp", func(c *Config) { c.Timestamp = "a]" }, true},
+		{"ParseTimestamp", func(c *Config) { c.ParseTimestamp = UnixTime }, false},
+		{"ErrorRules[0].Path", func(c *Config) { c.ErrorRules = []ErrorRule{{Path: ""}} }, true},
 		{"ErrorRules[1].Class", func(c *Config) {
 			c.ErrorRules = []ErrorRule{{Path: "a"}, {Path: "b", Class: providers.Canceled}}
-		}},
-		{"ErrorRules[0].Class", func(c *Config) { c.ErrorRules = []ErrorRule{{Path: "a", Class: 42}} }},
-		{"ErrorRules[0].RetryAfter", func(c *Config) { c.ErrorRules = []ErrorRule{{Path: "a", RetryAfter: -time.Second}} }},
-		{"ErrorRules[0].Status", func(c *Config) { c.ErrorRules = []ErrorRule{{Path: "a", Status: 1000}} }},
-		{"ErrorRules[0].Message", func(c *Config) { c.ErrorRules = []ErrorRule{{Path: "a", Message: "["}} }},
-		{"MaxBodyBytes", func(c *Config) { c.MaxBodyBytes = -1 }},
-		{"AllowRedirectHosts[1]", func(c *Config) { c.AllowRedirectHosts = []string{"ok.example.com", "https://x/y"} }},
+		}, false},
+		{"ErrorRules[0].Class", func(c *Config) { c.ErrorRules = []ErrorRule{{Path: "a", Class: 42}} }, false},
+		{"ErrorRules[0].RetryAfter", func(c *Config) { c.ErrorRules = []ErrorRule{{Path: "a", RetryAfter: -time.Second}} }, false},
+		{"ErrorRules[0].Status", func(c *Config) { c.ErrorRules = []ErrorRule{{Path: "a", Status: 1000}} }, false},
+		{"ErrorRules[0].Message", func(c *Config) { c.ErrorRules = []ErrorRule{{Path: "a", Message: "["}} }, true},
+		{"MaxBodyBytes", func(c *Config) { c.MaxBodyBytes = -1 }, false},
+		{"AllowRedirectHosts[1]", func(c *Config) { c.AllowRedirectHosts = []string{"ok.example.com", "https://x/y"} }, false},
 	}
 	for _, tt := range tests {
 		cfg := valid()
 		tt.mutate(&cfg)
 		_, err := New(cfg)
-		if !errors.Is(err, ErrInvalidConfig) {
-			t.Errorf("%s: error %v, want ErrInvalidConfig", tt.field, err)
+		require.ErrorIs(t, err, ErrInvalidConfig, tt.field)
+		var ce *ConfigError
+		require.ErrorAs(t, err, &ce, tt.field)
+		assert.Equal(t, tt.field, ce.Field)
+		assert.NotEmpty(t, ce.Reason, tt.field)
+		assert.Equal(t, "httpjson: invalid config: "+tt.field+": "+ce.Reason, err.Error())
+		if !tt.cause {
+			assert.NoError(t, ce.Unwrap(), tt.field)
 			continue
 		}
-		if prefix := "httpjson: invalid config: " + tt.field + ": "; !strings.HasPrefix(err.Error(), prefix) {
-			t.Errorf("error %q, want prefix %q", err, prefix)
-		}
+		require.Error(t, ce.Err, "%s: the cause", tt.field)
+		assert.ErrorIs(t, err, ce.Err, tt.field)
+		assert.Contains(t, ce.Reason, ce.Err.Error(), "%s: the reason quotes the cause", tt.field)
 	}
-	if _, err := New(valid()); err != nil {
-		t.Errorf("valid config: %v", err)
-	}
+	_, err := New(valid())
+	assert.NoError(t, err, "valid config")
 }
 
 func TestNewDoesNotModifyConfig(t *testing.T) {
@@ -105,17 +113,18 @@ func TestNewDoesNotModifyConfig(t *testing.T) {
 	before := cfg
 	beforeHeaders := map[string]string{"x-custom": "1"}
 	beforeSigning := *cfg.Signing
-	if _, err := New(cfg); err != nil {
-		t.Fatal(err)
-	}
-	if cfg.Method != before.Method || cfg.MaxBodyBytes != 0 || cfg.ParseValue != nil || cfg.ParseTimestamp != nil ||
-		!reflect.DeepEqual(cfg.Headers, beforeHeaders) || *cfg.Signing != beforeSigning ||
-		!reflect.DeepEqual(cfg.ErrorRules, before.ErrorRules) || !reflect.DeepEqual(cfg.AllowRedirectHosts, before.AllowRedirectHosts) {
-		t.Errorf("New modified the Config: %+v", cfg)
-	}
-	if client.CheckRedirect != nil || client.Transport != nil {
-		t.Error("New modified the host's client")
-	}
+	_, err := New(cfg)
+	require.NoError(t, err)
+	assert.Equal(t, before.Method, cfg.Method)
+	assert.Zero(t, cfg.MaxBodyBytes)
+	assert.Nil(t, cfg.ParseValue)
+	assert.Nil(t, cfg.ParseTimestamp)
+	assert.Equal(t, beforeHeaders, cfg.Headers)
+	assert.Equal(t, beforeSigning, *cfg.Signing)
+	assert.Equal(t, before.ErrorRules, cfg.ErrorRules)
+	assert.Equal(t, before.AllowRedirectHosts, cfg.AllowRedirectHosts)
+	assert.Nil(t, client.CheckRedirect, "New modified the host's client")
+	assert.Nil(t, client.Transport, "New modified the host's client")
 }
 
 func TestParseNumber(t *testing.T) {
@@ -123,18 +132,18 @@ func TestParseNumber(t *testing.T) {
 		"167.1700": 167.17, "0": 0, "-1.5": -1.5, "+2": 2, "1e3": 1000, "27360935000000": 27360935000000, "4.2E-1": 0.42,
 	}
 	for s, want := range good {
-		if got, err := ParseNumber(s); err != nil || got != want {
-			t.Errorf("ParseNumber(%q) = %v, %v; want %v", s, got, err, want)
+		got, err := ParseNumber(s)
+		if assert.NoError(t, err, s) {
+			assert.Equal(t, want, got, s)
 		}
 	}
 	for _, s := range []string{"", ".", "NaN", "nan", "Inf", "-Infinity", "0x1p3", "1_000", " 1", "1 ", "12%", "1e999", "-1e999", "1,5", "--1"} {
-		if got, err := ParseNumber(s); err == nil {
-			t.Errorf("ParseNumber(%q) = %v, want an error", s, got)
-		}
+		got, err := ParseNumber(s)
+		assert.Error(t, err, "ParseNumber(%q) = %v", s, got)
 	}
-	if v, _ := ParseNumber("1e-400"); v != 0 || math.Signbit(v) {
-		t.Errorf("underflow gives %v", v)
-	}
+	v, _ := ParseNumber("1e-400")
+	assert.Zero(t, v, "underflow")
+	assert.False(t, math.Signbit(v), "underflow gives -0")
 }
 
 func TestTimestampParsers(t *testing.T) {
@@ -152,13 +161,12 @@ func TestTimestampParsers(t *testing.T) {
 	}
 	for _, tt := range tests {
 		got, err := tt.parse(tt.in)
-		if err != nil || !got.Equal(tt.want) {
-			t.Errorf("parse(%q) = %v, %v; want %v", tt.in, got, err, tt.want)
+		if assert.NoError(t, err, tt.in) {
+			assert.True(t, got.Equal(tt.want), "parse(%q) = %v, want %v", tt.in, got, tt.want)
 		}
 	}
 	for _, s := range []string{"", "x", "1.", "1.1234567890", "1.-5", "1e9"} {
-		if _, err := UnixTime(s); err == nil {
-			t.Errorf("UnixTime(%q): want an error", s)
-		}
+		_, err := UnixTime(s)
+		assert.Error(t, err, "UnixTime(%q)", s)
 	}
 }

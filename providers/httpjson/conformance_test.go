@@ -6,6 +6,8 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/strata-go/strata/providers"
 	"github.com/strata-go/strata/providers/httpjson"
 	"github.com/strata-go/strata/providers/providertest"
@@ -39,42 +41,58 @@ func conformanceHandler(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// conformanceSubject serves the quote API through p, which newProvider
+// builds from the API's Config.
+func conformanceSubject(t *testing.T, newProvider func(httpjson.Config) (providers.Provider, error)) providertest.Subject {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1/{symbol}/quote", conformanceHandler)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	p, err := newProvider(httpjson.Config{
+		Client:     srv.Client(),
+		URL:        srv.URL + "/v1/{symbol}/quote",
+		Credential: httpjson.Credential{In: httpjson.CredentialQuery, Name: "apikey"},
+		Value:      "quote.price",
+		Timestamp:  "quote.at",
+		ErrorRules: []httpjson.ErrorRule{{Path: "Information", Contains: "premium", Class: providers.Permanent}},
+	})
+	require.NoError(t, err)
+	req := func(symbol, key string) providers.Request {
+		return providers.Request{DataType: "stock_price", Params: map[string]string{"symbol": symbol},
+			Credential: providers.NewSecret(key)}
+	}
+	fail := func(name, symbol, key string, class providers.Class) providertest.Failure {
+		return providertest.Failure{Name: name, Request: req(symbol, key), Class: class}
+	}
+	missing := fail("missing param", "", "k3y", providers.Permanent)
+	missing.Request.Params = nil
+	hang := req("hang", "k3y")
+	return providertest.Subject{Provider: p, Request: req("IBM", "k3y"), Hang: &hang, Failures: []providertest.Failure{
+		fail("unknown symbol", "nosuch", "k3y", providers.Permanent),
+		fail("rate limited", "busy", "k3y", providers.RateLimit),
+		fail("maintenance", "maintenance", "k3y", providers.Unavailable),
+		fail("premium endpoint", "premium", "k3y", providers.Permanent),
+		fail("NaN value", "garbage", "k3y", providers.DataQuality),
+		fail("bad key", "IBM", "wrong", providers.Auth),
+		fail("no key", "IBM", "", providers.Auth),
+		missing,
+	}}
+}
+
 func TestConformance(t *testing.T) {
 	providertest.Run(t, func(t *testing.T) providertest.Subject {
-		mux := http.NewServeMux()
-		mux.HandleFunc("GET /v1/{symbol}/quote", conformanceHandler)
-		srv := httptest.NewServer(mux)
-		t.Cleanup(srv.Close)
-		p, err := httpjson.New(httpjson.Config{
-			Client:     srv.Client(),
-			URL:        srv.URL + "/v1/{symbol}/quote",
-			Credential: httpjson.Credential{In: httpjson.CredentialQuery, Name: "apikey"},
-			Value:      "quote.price",
-			Timestamp:  "quote.at",
-			ErrorRules: []httpjson.ErrorRule{{Path: "Information", Contains: "premium", Class: providers.Permanent}},
+		return conformanceSubject(t, func(cfg httpjson.Config) (providers.Provider, error) { return httpjson.New(cfg) })
+	})
+}
+
+func TestMuxConformance(t *testing.T) {
+	providertest.Run(t, func(t *testing.T) providertest.Subject {
+		s := conformanceSubject(t, func(cfg httpjson.Config) (providers.Provider, error) {
+			return httpjson.NewMux(httpjson.MuxConfig{Routes: []httpjson.Route{{DataType: "stock_price", Config: cfg}}})
 		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		req := func(symbol, key string) providers.Request {
-			return providers.Request{DataType: "stock_price", Params: map[string]string{"symbol": symbol},
-				Credential: providers.NewSecret(key)}
-		}
-		hang := req("hang", "k3y")
-		return providertest.Subject{
-			Provider: p,
-			Request:  req("IBM", "k3y"),
-			Hang:     &hang,
-			Failures: []providertest.Failure{
-				{Name: "unknown symbol", Request: req("nosuch", "k3y"), Class: providers.Permanent},
-				{Name: "rate limited", Request: req("busy", "k3y"), Class: providers.RateLimit},
-				{Name: "maintenance", Request: req("maintenance", "k3y"), Class: providers.Unavailable},
-				{Name: "premium endpoint", Request: req("premium", "k3y"), Class: providers.Permanent},
-				{Name: "NaN value", Request: req("garbage", "k3y"), Class: providers.DataQuality},
-				{Name: "bad key", Request: req("IBM", "wrong"), Class: providers.Auth},
-				{Name: "no key", Request: req("IBM", ""), Class: providers.Auth},
-				{Name: "missing param", Request: providers.Request{Credential: providers.NewSecret("k3y")}, Class: providers.Permanent},
-			},
-		}
+		other := s.Request
+		other.DataType = "cpc"
+		s.Failures = append(s.Failures, providertest.Failure{Name: "unknown data type", Request: other, Class: providers.Permanent})
+		return s
 	})
 }

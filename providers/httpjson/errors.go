@@ -5,9 +5,14 @@ import "errors"
 // Sentinel errors. Fetch returns them wrapped in a *providers.Error whose
 // Class says what the resolver should do; match them with errors.Is.
 var (
-	// ErrInvalidConfig: New was given a Config it cannot use. The error
-	// reads "httpjson: invalid config: <field>: <why>".
+	// ErrInvalidConfig: New (or NewMux) was given a config it cannot use.
+	// The error is a *ConfigError naming the field.
 	ErrInvalidConfig = errors.New("httpjson: invalid config")
+
+	// ErrUnknownDataType: a Mux was asked for a data type it does not
+	// serve (unless its MuxConfig names the adapter's own sentinel).
+	// Class Permanent; no request is sent.
+	ErrUnknownDataType = errors.New("httpjson: unknown data type")
 
 	// ErrMissingParam: the request lacks a param the URL or body template
 	// needs. Class Permanent; no request is sent.
@@ -57,3 +62,44 @@ var (
 	// matched; the class comes from providers.ClassForStatus.
 	ErrStatus = errors.New("httpjson: unsuccessful status")
 )
+
+// ConfigError reports a config field that New or NewMux rejected. Its
+// message reads "httpjson: invalid config: <Field>: <Reason>"; it matches
+// ErrInvalidConfig with errors.Is, and unwraps to the cause where the
+// reason came from another error.
+type ConfigError struct {
+	// Field is the Go path of the offending field: "URL",
+	// "Credential.Name", "ErrorRules[2].Path", "Routes[1].DataType".
+	Field string
+	// Reason says what is wrong with it, the cause's text included.
+	Reason string
+	// Err is the cause: the error of a URL template, a body template or
+	// a path that does not parse. Nil otherwise.
+	Err error
+}
+
+// Error returns "httpjson: invalid config: <Field>: <Reason>".
+func (e *ConfigError) Error() string {
+	return "httpjson: invalid config: " + e.Field + ": " + e.Reason
+}
+
+// Is reports whether target is ErrInvalidConfig.
+func (e *ConfigError) Is(target error) bool { return target == ErrInvalidConfig }
+
+// Unwrap returns the cause, or nil.
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+// adapterConfigError is a *ConfigError reported under an adapter's own
+// invalid-config sentinel (see MuxConfig.ErrInvalidConfig): it reads
+// "<sentinel>: <Field>: <Reason>" and matches both the sentinel and
+// everything the *ConfigError matches.
+type adapterConfigError struct {
+	sentinel error
+	ce       *ConfigError
+}
+
+func (e *adapterConfigError) Error() string {
+	return e.sentinel.Error() + ": " + e.ce.Field + ": " + e.ce.Reason
+}
+
+func (e *adapterConfigError) Unwrap() []error { return []error{e.sentinel, e.ce} }

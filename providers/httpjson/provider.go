@@ -44,8 +44,8 @@ type Provider struct {
 var _ providers.Provider = (*Provider)(nil)
 
 // New validates cfg and returns a Provider for it. An invalid Config gives
-// an error wrapping ErrInvalidConfig that names the field:
-// "httpjson: invalid config: URL: ...".
+// a *ConfigError naming the field ("httpjson: invalid config: URL: ..."),
+// which matches ErrInvalidConfig.
 func New(cfg Config) (*Provider, error) {
 	p := &Provider{
 		method:         cfg.Method,
@@ -55,25 +55,25 @@ func New(cfg Config) (*Provider, error) {
 		maxBody:        cfg.MaxBodyBytes,
 	}
 	if cfg.Client == nil {
-		return nil, configError("Client", "required: pass the host's *http.Client (strata never picks one)")
+		return nil, configError("Client", nil, "required: pass the host's *http.Client (strata never picks one)")
 	}
 	switch p.method {
 	case "":
 		p.method = http.MethodGet
 	case http.MethodGet, http.MethodPost:
 	default:
-		return nil, configError("Method", "%q: want GET or POST", cfg.Method)
+		return nil, configError("Method", nil, "%q: want GET or POST", cfg.Method)
 	}
 	var err error
 	if p.url, err = parseURLTemplate(cfg.URL); err != nil {
-		return nil, configError("URL", "%v", err)
+		return nil, configError("URL", err, "%v", err)
 	}
 	if cfg.Body != "" {
 		if p.method != http.MethodPost {
-			return nil, configError("Body", "only a POST has a body")
+			return nil, configError("Body", nil, "only a POST has a body")
 		}
 		if p.body, err = parseBodyTemplate(cfg.Body); err != nil {
-			return nil, configError("Body", "%v", err)
+			return nil, configError("Body", err, "%v", err)
 		}
 	}
 
@@ -81,33 +81,33 @@ func New(cfg Config) (*Provider, error) {
 	switch p.cred.In {
 	case CredentialNone:
 		if p.cred.Name != "" || p.cred.Prefix != "" {
-			return nil, configError("Credential", "Name and Prefix need a placement (In)")
+			return nil, configError("Credential", nil, "Name and Prefix need a placement (In)")
 		}
 	case CredentialQuery:
 		if p.cred.Name == "" {
-			return nil, configError("Credential.Name", "required for CredentialQuery")
+			return nil, configError("Credential.Name", nil, "required for CredentialQuery")
 		}
 		if p.cred.Prefix != "" {
-			return nil, configError("Credential.Prefix", "only for CredentialHeader")
+			return nil, configError("Credential.Prefix", nil, "only for CredentialHeader")
 		}
 		if p.url.hasQueryKey(p.cred.Name) {
-			return nil, configError("Credential.Name", "the URL already sets query param %q", p.cred.Name)
+			return nil, configError("Credential.Name", nil, "the URL already sets query param %q", p.cred.Name)
 		}
 	case CredentialHeader:
 		if !validHeaderName(p.cred.Name) {
-			return nil, configError("Credential.Name", "%q is not a valid header name", p.cred.Name)
+			return nil, configError("Credential.Name", nil, "%q is not a valid header name", p.cred.Name)
 		}
 		if !validHeaderValue(p.cred.Prefix) {
-			return nil, configError("Credential.Prefix", "control characters are not allowed")
+			return nil, configError("Credential.Prefix", nil, "control characters are not allowed")
 		}
 		reserved[http.CanonicalHeaderKey(p.cred.Name)] = "Credential.Name"
 	case CredentialBearer:
 		if p.cred.Name != "" || p.cred.Prefix != "" {
-			return nil, configError("Credential", "Name and Prefix are fixed for CredentialBearer")
+			return nil, configError("Credential", nil, "Name and Prefix are fixed for CredentialBearer")
 		}
 		reserved["Authorization"] = "Credential"
 	default:
-		return nil, configError("Credential.In", "unknown placement %d", p.cred.In)
+		return nil, configError("Credential.In", nil, "unknown placement %d", p.cred.In)
 	}
 
 	if s := cfg.Signing; s != nil {
@@ -130,11 +130,11 @@ func New(cfg Config) (*Provider, error) {
 		} {
 			field, h := fh.field, fh.h
 			if !validHeaderName(h) {
-				return nil, configError(field, "%q is not a valid header name", h)
+				return nil, configError(field, nil, "%q is not a valid header name", h)
 			}
 			ch := http.CanonicalHeaderKey(h)
 			if other, ok := reserved[ch]; ok {
-				return nil, configError(field, "%q is already used by %s", h, other)
+				return nil, configError(field, nil, "%q is already used by %s", h, other)
 			}
 			reserved[ch] = field
 		}
@@ -145,22 +145,22 @@ func New(cfg Config) (*Provider, error) {
 		v := cfg.Headers[name]
 		field := "Headers[" + name + "]"
 		if !validHeaderName(name) {
-			return nil, configError(field, "not a valid header name")
+			return nil, configError(field, nil, "not a valid header name")
 		}
 		if !validHeaderValue(v) {
-			return nil, configError(field, "control characters are not allowed in the value")
+			return nil, configError(field, nil, "control characters are not allowed in the value")
 		}
 		ch := http.CanonicalHeaderKey(name)
 		switch ch {
 		case "Host", "Content-Length":
-			return nil, configError(field, "set by the client, not configurable")
+			return nil, configError(field, nil, "set by the client, not configurable")
 		case "Content-Type":
 			if p.body != nil {
-				return nil, configError(field, "the body is JSON; Content-Type is application/json")
+				return nil, configError(field, nil, "the body is JSON; Content-Type is application/json")
 			}
 		}
 		if other, ok := reserved[ch]; ok {
-			return nil, configError(field, "already used by %s", other)
+			return nil, configError(field, nil, "already used by %s", other)
 		}
 		p.headers.Set(ch, v)
 	}
@@ -172,10 +172,10 @@ func New(cfg Config) (*Provider, error) {
 	}
 
 	if cfg.Value == "" {
-		return nil, configError("Value", "required: the path to the value in the response")
+		return nil, configError("Value", nil, "required: the path to the value in the response")
 	}
 	if p.value, err = parsePath(cfg.Value); err != nil {
-		return nil, configError("Value", "%q: %v", cfg.Value, err)
+		return nil, configError("Value", err, "%q: %v", cfg.Value, err)
 	}
 	if p.parseValue == nil {
 		p.parseValue = ParseNumber
@@ -183,11 +183,11 @@ func New(cfg Config) (*Provider, error) {
 	if cfg.Timestamp != "" {
 		tp, err := parsePath(cfg.Timestamp)
 		if err != nil {
-			return nil, configError("Timestamp", "%q: %v", cfg.Timestamp, err)
+			return nil, configError("Timestamp", err, "%q: %v", cfg.Timestamp, err)
 		}
 		p.timestamp = &tp
 	} else if cfg.ParseTimestamp != nil {
-		return nil, configError("ParseTimestamp", "set without a Timestamp path")
+		return nil, configError("ParseTimestamp", nil, "set without a Timestamp path")
 	}
 	if p.parseTimestamp == nil {
 		p.parseTimestamp = TimeLayout(time.RFC3339)
@@ -197,23 +197,23 @@ func New(cfg Config) (*Provider, error) {
 		field := fmt.Sprintf("ErrorRules[%d]", i)
 		pr, err := parsePath(r.Path)
 		if err != nil {
-			return nil, configError(field+".Path", "%q: %v", r.Path, err)
+			return nil, configError(field+".Path", err, "%q: %v", r.Path, err)
 		}
 		if r.Class == providers.Canceled || !slices.Contains(providers.Classes[:], r.Class) {
-			return nil, configError(field+".Class", "%v cannot be reported by a response", r.Class)
+			return nil, configError(field+".Class", nil, "%v cannot be reported by a response", r.Class)
 		}
 		if r.RetryAfter < 0 {
-			return nil, configError(field+".RetryAfter", "negative")
+			return nil, configError(field+".RetryAfter", nil, "negative")
 		}
 		if r.Status != 0 && (r.Status < 100 || r.Status > 599) {
-			return nil, configError(field+".Status", "%d is not an HTTP status", r.Status)
+			return nil, configError(field+".Status", nil, "%d is not an HTTP status", r.Status)
 		}
 		cr := rule{path: pr, status: r.Status, contains: strings.ToLower(r.Contains), empty: r.Empty,
 			class: r.Class, desc: r.Description, retryAfter: r.RetryAfter}
 		if r.Message != "" {
 			mp, err := parsePath(r.Message)
 			if err != nil {
-				return nil, configError(field+".Message", "%q: %v", r.Message, err)
+				return nil, configError(field+".Message", err, "%q: %v", r.Message, err)
 			}
 			cr.message = &mp
 		}
@@ -224,11 +224,11 @@ func New(cfg Config) (*Provider, error) {
 	case p.maxBody == 0:
 		p.maxBody = DefaultMaxBodyBytes
 	case p.maxBody < 0:
-		return nil, configError("MaxBodyBytes", "negative")
+		return nil, configError("MaxBodyBytes", nil, "negative")
 	}
 	for i, h := range cfg.AllowRedirectHosts {
 		if !validRedirectHost(h) {
-			return nil, configError(fmt.Sprintf("AllowRedirectHosts[%d]", i), "%q: want host or host:port", h)
+			return nil, configError(fmt.Sprintf("AllowRedirectHosts[%d]", i), nil, "%q: want host or host:port", h)
 		}
 	}
 	p.redirectHosts = slices.Clone(cfg.AllowRedirectHosts)

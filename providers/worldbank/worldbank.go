@@ -1,6 +1,7 @@
 package worldbank
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -37,10 +38,7 @@ type Config struct {
 // Provider fetches the latest value of a World Bank indicator for a
 // country. It implements providers.Provider and is safe for concurrent
 // use.
-type Provider struct {
-	dataType string
-	hp       *httpjson.Provider
-}
+type Provider struct{ mux *httpjson.Mux }
 
 var _ providers.Provider = (*Provider)(nil)
 
@@ -54,17 +52,17 @@ var errorRules = []httpjson.ErrorRule{
 	{Path: `[1]`, Empty: true, Class: providers.Permanent, Description: "no data for this country and indicator"},
 }
 
-// New validates cfg and returns a Provider.
+// New validates cfg and returns a Provider. An invalid Config gives an
+// error matching ErrInvalidConfig that names the field ("worldbank:
+// invalid config: BaseURL: ..."); one that httpjson rejects (Client,
+// MaxBodyBytes) also matches httpjson.ErrInvalidConfig and is a
+// *httpjson.ConfigError.
 func New(cfg Config) (*Provider, error) {
 	base, err := httpjson.BaseURL(cfg.BaseURL, DefaultBaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("%w: BaseURL: %v", ErrInvalidConfig, err)
 	}
-	p := &Provider{dataType: cfg.DataType}
-	if p.dataType == "" {
-		p.dataType = DefaultDataType
-	}
-	p.hp, err = httpjson.New(httpjson.Config{
+	route := httpjson.Route{DataType: cmp.Or(cfg.DataType, DefaultDataType), Config: httpjson.Config{
 		Client:         cfg.Client,
 		URL:            base + "/v2/country/{country}/indicator/{indicator}?format=json&mrnev=1",
 		Value:          `[1][?value][0].value`,
@@ -72,37 +70,30 @@ func New(cfg Config) (*Provider, error) {
 		ParseTimestamp: parseDate,
 		ErrorRules:     errorRules,
 		MaxBodyBytes:   cfg.MaxBodyBytes,
+	}}
+	mux, err := httpjson.NewMux(httpjson.MuxConfig{
+		Routes:           []httpjson.Route{route},
+		ErrInvalidConfig: ErrInvalidConfig, ErrUnknownDataType: ErrUnknownDataType,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalidConfig, strings.TrimPrefix(err.Error(), "httpjson: invalid config: "))
+		return nil, err
 	}
-	return p, nil
+	return &Provider{mux: mux}, nil
 }
 
 // Fetch answers the latest non-empty value of req.Params["indicator"] for
 // req.Params["country"]. See the package documentation for the error
 // classes. The API needs no key: req.Credential is not sent.
 func (p *Provider) Fetch(ctx context.Context, req providers.Request) (providers.Response, error) {
-	if err := ctx.Err(); err != nil {
-		return providers.Response{}, providers.NewError(providers.Classify(err), err)
-	}
-	if req.DataType != p.dataType {
-		return providers.Response{}, providers.NewError(providers.Permanent, fmt.Errorf("%w %q", ErrUnknownDataType, req.DataType))
-	}
-	return p.hp.Fetch(ctx, req)
+	return p.mux.Fetch(ctx, req)
 }
 
 // DataTypes lists the one data type the provider serves.
-func (p *Provider) DataTypes() []string { return []string{p.dataType} }
+func (p *Provider) DataTypes() []string { return p.mux.DataTypes() }
 
 // Params lists the params the provider reads for dataType — country and
 // indicator — or nil for a data type it does not serve.
-func (p *Provider) Params(dataType string) []string {
-	if dataType != p.dataType {
-		return nil
-	}
-	return p.hp.Params()
-}
+func (p *Provider) Params(dataType string) []string { return p.mux.Params(dataType) }
 
 // parseDate reads a World Bank period — "2023", "2024M03", "2023Q4" — as
 // the start of the period, in UTC.
