@@ -40,18 +40,32 @@ type multiFlag []string
 func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
 func (m *multiFlag) Set(s string) error { *m = append(*m, s); return nil }
 
-// run parses args, evaluates and writes the report to stdout.
+// usage is the command line's synopsis, printed by -help and with every
+// flag error.
+const usage = "usage: forecasteval -in FILE [-in FILE...] [-methods m1,m2] [-json] [-out FILE] [-workers N]"
+
+// run parses args, evaluates and writes the report to stdout. -help prints
+// the usage and every flag to stdout and returns nil.
 func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("forecasteval", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	fs.SetOutput(io.Discard) // a flag error is returned, not printed
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "%s\n\nScores strata's forecasting methods on series in the M3 layout.\n\nflags:\n", usage)
+		fs.PrintDefaults()
+	}
 	var in multiFlag
-	fs.Var(&in, "in", "data file (repeatable)")
+	fs.Var(&in, "in", "data `file` in the M3 layout (repeatable)")
 	methodsFlag := fs.String("methods", "auto", "comma-separated methods, or \"all\" ("+strings.Join(stats.Methods(), ",")+")")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	out := fs.String("out", "", "also write every forecast to this CSV file")
 	workers := fs.Int("workers", 1, "series forecast in parallel (0: one per CPU)")
 	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("%w\nusage: forecasteval -in FILE [-in FILE...] [-methods m1,m2] [-json] [-out FILE] [-workers N]", err)
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(stdout)
+			fs.Usage()
+			return nil
+		}
+		return fmt.Errorf("%w\n%s", err, usage)
 	}
 	if len(in) == 0 {
 		return errors.New("no input: give -in FILE")

@@ -5,11 +5,12 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
-	"math"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // testData is a small file in the M3 layout: a yearly series on a line
@@ -23,9 +24,7 @@ B1,4,4,5 5 5 5 5 5 5 5 5 5 5 5,5 5 5 5,quarterly
 func writeFile(t *testing.T, name, body string) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.WriteFile(p, []byte(body), 0o644))
 	return p
 }
 
@@ -33,9 +32,7 @@ func TestRunJSON(t *testing.T) {
 	in := writeFile(t, "s.csv", testData)
 	out := filepath.Join(t.TempDir(), "fc.csv")
 	var buf bytes.Buffer
-	if err := run(context.Background(), []string{"-in", in, "-methods", "drift,naive", "-json", "-out", out}, &buf); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, run(context.Background(), []string{"-in", in, "-methods", "drift,naive", "-json", "-out", out}, &buf))
 	var rep struct {
 		Methods map[string]struct {
 			Overall map[string]float64            `json:"overall"`
@@ -43,53 +40,37 @@ func TestRunJSON(t *testing.T) {
 		} `json:"methods"`
 		Seconds float64 `json:"seconds"`
 	}
-	if err := json.Unmarshal(buf.Bytes(), &rep); err != nil {
-		t.Fatalf("%v\n%s", err, buf.String())
-	}
+	require.NoError(t, json.Unmarshal(buf.Bytes(), &rep), buf.String())
 	d := rep.Methods["drift"]
 	// drift is exact on both series: zero error, full coverage.
-	if d.Overall["smape"] != 0 || d.Overall["series"] != 2 || d.Groups["yearly"]["coverage95"] != 100 {
-		t.Errorf("drift: %v %v", d.Overall, d.Groups)
-	}
+	assert.Equal(t, 0.0, d.Overall["smape"], "drift smape")
+	assert.Equal(t, 2.0, d.Overall["series"], "drift series")
+	assert.Equal(t, 100.0, d.Groups["yearly"]["coverage95"], "drift yearly coverage95")
 	// naive on the line: errors 1, 2, 3 against 11, 12, 13; MASE scale 1.
 	n := rep.Methods["naive"].Groups["yearly"]
-	want := (200.0/21 + 400.0/22 + 600.0/23) / 3
-	if math.Abs(n["smape"]-want) > 1e-9 || math.Abs(n["mase"]-2) > 1e-9 {
-		t.Errorf("naive yearly: %v, want smape %v mase 2", n, want)
-	}
+	assert.InDelta(t, (200.0/21+400.0/22+600.0/23)/3, n["smape"], 1e-9, "naive yearly smape")
+	assert.InDelta(t, 2, n["mase"], 1e-9, "naive yearly mase")
 	// MASE is undefined on the constant series (zero scale) and left out.
-	if _, ok := rep.Methods["naive"].Groups["quarterly"]["mase"]; ok && rep.Methods["naive"].Groups["quarterly"]["mase"] != 0 {
-		t.Errorf("quarterly mase %v", rep.Methods["naive"].Groups["quarterly"]["mase"])
-	}
+	assert.Zero(t, rep.Methods["naive"].Groups["quarterly"]["mase"], "quarterly mase")
 	f, err := os.Open(out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer f.Close()
 	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(rows) != 5 || strings.Join(rows[0], ",") != "id,method,model,mean,lo80,hi80,lo95,hi95" {
-		t.Fatalf("rows %v", rows)
-	}
-	if rows[1][0] != "A1" || rows[1][1] != "drift" || rows[1][3] != "11 12 13" {
-		t.Errorf("row %v", rows[1])
-	}
+	require.NoError(t, err)
+	require.Len(t, rows, 5)
+	require.Equal(t, []string{"id", "method", "model", "mean", "lo80", "hi80", "lo95", "hi95"}, rows[0])
+	assert.Equal(t, "A1", rows[1][0])
+	assert.Equal(t, "drift", rows[1][1])
+	assert.Equal(t, "11 12 13", rows[1][3])
 }
 
 func TestRunText(t *testing.T) {
 	in := writeFile(t, "s.csv", testData)
 	in2 := writeFile(t, "t.csv", "id,frequency,horizon,train,test\nC1,12,2,1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26,27 28\n")
 	var buf bytes.Buffer
-	if err := run(context.Background(), []string{"-in", in, "-in", in2, "-methods", "auto"}, &buf); err != nil {
-		t.Fatal(err)
-	}
-	s := buf.String()
+	require.NoError(t, run(context.Background(), []string{"-in", in, "-in", in2, "-methods", "auto"}, &buf))
 	for _, want := range []string{"method auto:", "yearly", "quarterly", "monthly", "all             3"} {
-		if !strings.Contains(s, want) {
-			t.Errorf("output lacks %q:\n%s", want, s)
-		}
+		assert.Contains(t, buf.String(), want)
 	}
 }
 
@@ -108,9 +89,7 @@ func TestRunErrors(t *testing.T) {
 		{[]string{"-bogus"}, "flag provided but not defined"},
 	} {
 		err := run(context.Background(), tc.args, &bytes.Buffer{})
-		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("run(%v) = %v, want %q", tc.args, err, tc.want)
-		}
+		assert.ErrorContains(t, err, tc.want, "run(%v)", tc.args)
 	}
 }
 
@@ -118,7 +97,14 @@ func TestRunHonoursContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	err := run(ctx, []string{"-in", writeFile(t, "s.csv", testData)}, &bytes.Buffer{})
-	if err == nil {
-		t.Error("cancelled run succeeded")
+	assert.Error(t, err, "cancelled run succeeded")
+}
+
+func TestRunHelp(t *testing.T) {
+	var out bytes.Buffer
+	require.NoError(t, run(context.Background(), []string{"-help"}, &out), "-help is not an error")
+	assert.Contains(t, out.String(), usage)
+	for _, name := range []string{"in", "methods", "json", "out", "workers"} {
+		assert.Regexp(t, `(?m)^  -`+name+`\b`, out.String(), "-help documents -%s", name)
 	}
 }
