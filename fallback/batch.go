@@ -18,6 +18,8 @@ type batcher struct {
 	max    int
 	window time.Duration
 	tasks  *tasks
+	task   string          // what a flush is, for Close's report
+	life   context.Context // cancelled by Close
 
 	mu      sync.Mutex
 	pending []*batchItem // requires mu held
@@ -81,14 +83,15 @@ func (b *batcher) onTimer() {
 // flush sends a batch in a goroutine of its own, bounded by the latest
 // deadline among its requests, and hands each request its answer.
 func (b *batcher) flush(batch []*batchItem) {
-	if !b.tasks.add() {
+	id, ok := b.tasks.add(b.task)
+	if !ok {
 		for _, it := range batch {
 			it.ch <- invokeResult{err: ErrClosed}
 		}
 		return
 	}
 	go func() {
-		defer b.tasks.done()
+		defer b.tasks.done(id)
 		var deadline time.Time
 		reqs := make([]providers.Request, len(batch))
 		for i, it := range batch {
@@ -97,7 +100,7 @@ func (b *batcher) flush(batch []*batchItem) {
 				deadline = d
 			}
 		}
-		ctx, cancel := context.WithDeadline(context.Background(), deadline)
+		ctx, cancel := context.WithDeadline(b.life, deadline)
 		defer cancel()
 		resps, errs := b.call(ctx, reqs)
 		for i, it := range batch {

@@ -173,3 +173,20 @@ func (e *ConfigError) Error() string {
 
 // Is matches ErrInvalidConfig.
 func (e *ConfigError) Is(target error) bool { return target == ErrInvalidConfig }
+
+// CloseError is what Close returns when goroutines it started had not
+// ended within its bound — provider calls that ignore their context, most
+// often. They were cancelled and are abandoned; each ends on its own. It
+// matches ErrClosed.
+type CloseError struct {
+	// Abandoned says what each was ("provider p1", "refresh cpc"),
+	// sorted.
+	Abandoned []string
+}
+
+func (e *CloseError) Error() string {
+	return "fallback: closed, abandoning " + strings.Join(e.Abandoned, ", ")
+}
+
+// Unwrap returns ErrClosed.
+func (e *CloseError) Unwrap() error { return ErrClosed }

@@ -1,6 +1,7 @@
 package fallback
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -67,8 +68,8 @@ func New(cfg Config, opts ...Option) (*Resolver, error) {
 		creds:   o.credentials,
 		started: time.Now(),
 		hashKey: o.hashKey,
-		stop:    make(chan struct{}),
 	}
+	r.life, r.kill = context.WithCancel(context.Background())
 	if rf, ok := o.credentials.(providers.Refresher); ok {
 		r.refresher = rf
 	}
@@ -86,7 +87,7 @@ func New(cfg Config, opts ...Option) (*Resolver, error) {
 			bc = *pc.Breaker
 		}
 		bc.OnStateChange = r.breakerObserver(pc.Name, bc.OnStateChange)
-		pr, err := newProvider(pc, i, o.providers[pc.Name], seed, bc, &r.tasks)
+		pr, err := newProvider(pc, i, o.providers[pc.Name], seed, bc, &r.tasks, r.life)
 		if err != nil {
 			return nil, &ConfigError{Field: fmt.Sprintf("providers[%d].breaker", i), Msg: err.Error()}
 		}
@@ -164,8 +165,10 @@ func New(cfg Config, opts ...Option) (*Resolver, error) {
 	r.refreshSlots = make(chan struct{}, c.Cache.RefreshConcurrency)
 	r.memo = newForecastMemo(c.Forecast.MemoCapacity)
 	r.gate = newAppendGate(c.Forecast.MemoCapacity)
-	if c.Retention > 0 && r.tasks.add() {
-		go r.janitor(r.stop)
+	if c.Retention > 0 {
+		if id, ok := r.tasks.add("janitor"); ok {
+			go r.janitor(id)
+		}
 	}
 	r.cache, err = cache.New(cache.Config{MaxCost: c.Cache.MaxCost, LastGoodCapacity: c.Cache.LastGoodCapacity, NegativeCapacity: c.Cache.NegativeCapacity})
 	if err != nil {

@@ -45,7 +45,7 @@ func BenchmarkProviderPathSuccess(b *testing.B) {
 	for b.Loop() {
 		w.deadline = time.Now().Add(time.Second)
 		w.attempts = w.attempts[:0]
-		if _, err := w.tryProvider(ctx, p, false); err != nil {
+		if _, err := w.tryProvider(ctx, p, w.deadline, false); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -22,7 +22,7 @@ import (
 func testProvider(t *testing.T, rc RetryConfig) *provider {
 	t.Helper()
 	rc = rc.merge(retryDefaults)
-	p, err := newProvider(ProviderConfig{Name: "p", Tier: Primary, Retry: &rc}, 0, newStub(1), 42, breaker.Config{}, new(tasks))
+	p, err := newProvider(ProviderConfig{Name: "p", Tier: Primary, Retry: &rc}, 0, newStub(1), 42, breaker.Config{}, new(tasks), context.Background())
 	require.NoError(t, err)
 	return p
 }

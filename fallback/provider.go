@@ -10,10 +10,7 @@ import (
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
-	"github.com/failsafe-go/failsafe-go"
 	"github.com/failsafe-go/failsafe-go/adaptivethrottler"
-	"github.com/failsafe-go/failsafe-go/budget"
-	"github.com/failsafe-go/failsafe-go/retrypolicy"
 	"golang.org/x/time/rate"
 
 	"github.com/strata-go/strata/breaker"
@@ -29,14 +26,11 @@ type provider struct {
 	retry RetryConfig
 	impl  providers.Provider
 
-	// exec runs one provider call with retries by error class; the retry
-	// budget bounds retries and hedges to a share of in-flight requests.
-	exec   failsafe.Executor[providers.Response]
-	budget budget.Budget
-	// permits and executions are the budget's own accounting, for hedges
-	// and for first attempts made outside the retry executor.
-	permits    hedgePermits
-	executions budgetExecutions
+	// retries bounds retries and hedges to a share of the provider's
+	// requests in flight.
+	retries *retryBudget
+	// task names the goroutine of a call to it, for Close's report.
+	task string
 
 	breaker *breaker.Breaker
 	limiter *rate.Limiter   // nil: no rate limit
@@ -51,22 +45,7 @@ type provider struct {
 	rng   *rand.Rand // requires rngMu held; jitter only
 }
 
-// budgetExecutions is the part of failsafe-go's budget that counts
-// primary executions; its concrete budget implements it.
-type budgetExecutions interface {
-	RecordExecution()
-	ReleaseExecution()
-}
-
-// hedgePermits is the part of failsafe-go's budget a hedge needs: its
-// concrete budget implements it, though only the retry policy uses it
-// through failsafe-go's API.
-type hedgePermits interface {
-	TryAcquirePermit() bool
-	ReleasePermit()
-}
-
-func newProvider(cfg ProviderConfig, index int, impl providers.Provider, seed uint64, bc breaker.Config, t *tasks) (*provider, error) {
+func newProvider(cfg ProviderConfig, index int, impl providers.Provider, seed uint64, bc breaker.Config, t *tasks, life context.Context) (*provider, error) {
 	p := &provider{
 		price: cfg.Cost,
 		name:  cfg.Name,
@@ -76,12 +55,8 @@ func newProvider(cfg ProviderConfig, index int, impl providers.Provider, seed ui
 		impl:  impl,
 		rng:   rand.New(rand.NewPCG(seed, uint64(index)+0x9e3779b97f4a7c15)),
 	}
-	p.budget = budget.NewBuilder().
-		WithMaxRate(p.retry.BudgetRatio).
-		WithMinConcurrency(uint(p.retry.BudgetMinConcurrency)).
-		Build()
-	p.permits, _ = p.budget.(hedgePermits)
-	p.executions, _ = p.budget.(budgetExecutions)
+	p.retries = &retryBudget{ratio: p.retry.BudgetRatio, min: p.retry.BudgetMinConcurrency}
+	p.task = "provider " + cfg.Name
 	var err error
 	if p.breaker, err = breaker.New(bc); err != nil {
 		return nil, err
@@ -105,27 +80,9 @@ func newProvider(cfg ProviderConfig, index int, impl providers.Provider, seed ui
 		}
 	}
 	if bp, ok := impl.(providers.BatchProvider); ok && cfg.Batch.MaxSize > 1 {
-		p.batch = &batcher{name: cfg.Name, bp: bp, max: cfg.Batch.MaxSize, window: cfg.Batch.Window, tasks: t}
+		p.batch = &batcher{name: cfg.Name, bp: bp, max: cfg.Batch.MaxSize, window: cfg.Batch.Window, tasks: t, task: "batch " + cfg.Name, life: life}
 		p.price = cfg.Batch.ItemCost
 	}
-	rp := retrypolicy.NewBuilder[providers.Response]().
-		HandleIf(func(_ providers.Response, err error) bool { return err != nil }).
-		AbortIf(func(_ providers.Response, err error) bool {
-			var d *retryDecision
-			return err != nil && !(errors.As(err, &d) && d.retry)
-		}).
-		WithMaxAttempts(p.retry.MaxAttempts).
-		WithDelayFunc(func(exec failsafe.ExecutionAttempt[providers.Response]) time.Duration {
-			var d *retryDecision
-			if errors.As(exec.LastError(), &d) {
-				return d.delay
-			}
-			return 0
-		}).
-		WithBudget(p.budget).
-		ReturnLastFailure().
-		Build()
-	p.exec = failsafe.With[providers.Response](rp)
 	return p, nil
 }
 
@@ -161,18 +118,6 @@ func (p *provider) releaseSlot() {
 		<-p.slots
 	}
 }
-
-// retryDecision wraps a failed attempt's classified error with what the
-// retry policy should do next. The attempt function decides, because only
-// it knows the class, the attempt count and the deadline.
-type retryDecision struct {
-	err   error
-	delay time.Duration
-	retry bool
-}
-
-func (d *retryDecision) Error() string { return d.err.Error() }
-func (d *retryDecision) Unwrap() error { return d.err }
 
 // backoffDelay returns the delay before retry number n (1 for the first
 // retry) after a failure of class, before the deadline check.
@@ -237,32 +182,23 @@ type invokeResult struct {
 // context ended; its goroutine is left to finish on its own.
 var errAbandoned = errors.New("provider did not return after its context ended")
 
-// invoke calls the provider. By default the call is cooperative (as
-// Polly's optimistic timeout): it runs on the caller's goroutine and relies
-// on the provider honouring ctx, as the Provider contract requires and
-// providertest checks; a panic is recovered as a DataQuality error. With
-// ProviderConfig.Isolate the call runs in a goroutine of its own and is
-// abandoned when ctx ends, so even a provider that ignores its context
-// cannot hold a resolve past its deadline (the pessimistic mode; t tracks
-// the goroutine for Resolver.Close). Either way an answer that comes after
-// ctx ended is late and refused.
+// invoke calls the provider in a goroutine of its own and waits for its
+// answer or for ctx to end, whichever comes first: a provider that ignores
+// its context is abandoned when ctx ends (its goroutine finishes on its
+// own, and Close reports it while it runs), so no provider can hold a
+// resolve past its deadline. An answer that comes after ctx ended is late
+// and refused.
 func (p *provider) invoke(ctx context.Context, req providers.Request, t *tasks) (providers.Response, error) {
 	if p.batch != nil {
 		return p.batch.submit(ctx, req)
 	}
-	if !p.cfg.Isolate {
-		resp, err := p.fetch(ctx, req)
-		if err == nil && ctx.Err() != nil {
-			return providers.Response{}, fmt.Errorf("answer arrived after the attempt's deadline: %w", ctx.Err())
-		}
-		return resp, err
-	}
-	if !t.add() {
+	id, ok := t.add(p.task)
+	if !ok {
 		return providers.Response{}, ErrClosed
 	}
 	ch := make(chan invokeResult, 1)
 	go func() {
-		defer t.done()
+		defer t.done(id)
 		resp, err := p.fetch(ctx, req)
 		ch <- invokeResult{resp, err}
 	}()

@@ -19,7 +19,8 @@ func (r *Resolver) refreshAhead(dt *dataType, key string, params Params) {
 		r.refreshing.Delete(key)
 		return
 	}
-	if !r.tasks.add() {
+	id, ok := r.tasks.add("refresh " + dt.cfg.Name)
+	if !ok {
 		<-r.refreshSlots
 		r.refreshing.Delete(key)
 		return
@@ -29,10 +30,10 @@ func (r *Resolver) refreshAhead(dt *dataType, key string, params Params) {
 		owned[k] = v
 	}
 	go func() {
-		defer r.tasks.done()
+		defer r.tasks.done(id)
 		defer func() { <-r.refreshSlots; r.refreshing.Delete(key) }()
 		deadline := time.Now().Add(r.cfg.Resolve.Deadline)
-		ctx, cancel := context.WithDeadline(context.Background(), deadline)
+		ctx, cancel := context.WithDeadline(r.life, deadline)
 		defer cancel()
 		r.walkProviders(ctx, dt, key, owned, deadline.Add(-min(r.cfg.Resolve.Reserve, r.cfg.Resolve.Deadline/4)))
 	}()

@@ -43,26 +43,37 @@ type Resolver struct {
 	started time.Time // when New returned: the snapshot's Since
 	metrics metrics
 
-	refreshSlots chan struct{} // bounds background refreshes
-	refreshing   sync.Map      // key → struct{}: refreshes in flight
-	hashKey      []byte        // keys sensitive values' hashes
-	memo         *forecastMemo // each key's last forecast
-	gate         *appendGate   // one history observation per key and period
-	stop         chan struct{} // closed by Close: stops the janitor
+	refreshSlots chan struct{}      // bounds background refreshes
+	refreshing   sync.Map           // key → struct{}: refreshes in flight
+	hashKey      []byte             // keys sensitive values' hashes
+	memo         *forecastMemo      // each key's last forecast
+	gate         *appendGate        // one history observation per key and period
+	life         context.Context    // cancelled by Close: every walk, call and background task
+	kill         context.CancelFunc // cancels life
 }
 
-// Close stops everything the resolver started and waits for it: walks
-// running for coalesced callers and provider calls still in flight (all of
-// which have been cancelled; a provider that ignores its context delays
-// Close until it returns). Resolves after Close fail with ErrClosed. Close
-// is idempotent.
+// closeTimeout bounds how long Close waits for what the resolver started.
+const closeTimeout = time.Second
+
+// Close stops the resolver. It cancels the context of every walk and
+// provider call in flight at once, starts no attempt, retry, hedge,
+// refresh or batch after it begins, and waits up to a second for the
+// goroutines the resolver started to end. A provider call that ignores
+// its context is abandoned then: Close returns a *CloseError naming what
+// it gave up on, which ends on its own. Resolves after Close, and those
+// in flight when it began, fail with ErrClosed: no resolve returns an
+// answer produced after Close. Close is idempotent; later calls return
+// nil.
 func (r *Resolver) Close() error {
 	if r.closed.Swap(true) {
 		return nil
 	}
-	close(r.stop)
-	r.tasks.close()
+	r.kill()
+	left := r.tasks.close(closeTimeout)
 	r.cache.Close()
+	if len(left) > 0 {
+		return &CloseError{Abandoned: left}
+	}
 	return nil
 }
 
@@ -101,6 +112,10 @@ func (r *Resolver) Resolve(ctx context.Context, dataType string, params Params) 
 		return Result{}, fmt.Errorf("fallback: resolve %q: %w", dataType, err)
 	}
 	res, err := r.resolveMiss(ctx, dt, string(key), params, now)
+	if r.closed.Load() {
+		// Close began during the walk: what it produced is not served.
+		return Result{}, ErrClosed
+	}
 	r.metrics.latency.observe(time.Since(now))
 	r.count(dt, res.Layer, err != nil)
 	r.finish(dt, params, &res, err, now)
@@ -188,10 +203,11 @@ func (r *Resolver) coalescedWalk(ctx context.Context, dt *dataType, key string, 
 	var leader atomic.Bool
 	ch := r.flights.DoChan(key, func() (any, error) {
 		leader.Store(true)
-		if !r.tasks.add() {
+		id, ok := r.tasks.add("walk " + dt.cfg.Name)
+		if !ok {
 			return (*walk)(nil), ErrClosed
 		}
-		defer r.tasks.done()
+		defer r.tasks.done(id)
 		wctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), walkDeadline)
 		defer cancel()
 		return r.walkProviders(wctx, dt, key, params, walkDeadline), nil

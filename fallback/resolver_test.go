@@ -305,10 +305,9 @@ func (noHistory) Observations(context.Context, string) ([]stats.Observation, err
 	return nil, nil
 }
 
-func TestIsolatedProviderIgnoringItsContext(t *testing.T) {
+func TestProviderIgnoringItsContext(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		cfg := testConfig()
-		cfg.Providers[0].Isolate = true
 		p1, s1 := newStub(0), newStub(1.1)
 		p1.set(func(context.Context, providers.Request) (providers.Response, error) {
 			time.Sleep(10 * time.Second) // ignores its context
@@ -323,6 +322,16 @@ func TestIsolatedProviderIgnoringItsContext(t *testing.T) {
 		assert.Less(t, time.Since(start), time.Second, "the abandoned call does not hold the resolve")
 		assert.Equal(t, LayerSecondary, res.Layer)
 		assert.Equal(t, providers.Transient, res.Attempts[0].Class, "abandoned at its timeout")
-		require.NoError(t, r.Close()) // waits for the abandoned call
+		closing := time.Now()
+		err = r.Close()
+		assert.Equal(t, time.Second, time.Since(closing), "Close waits its bound, no more")
+		var ce *CloseError
+		require.ErrorAs(t, err, &ce)
+		assert.ErrorIs(t, err, ErrClosed)
+		require.NotEmpty(t, ce.Abandoned)
+		for _, what := range ce.Abandoned {
+			assert.Equal(t, "provider p1", what)
+		}
+		time.Sleep(10 * time.Second) // the abandoned calls end on their own
 	})
 }

@@ -172,9 +172,18 @@ const (
 	SkipBusy
 	// SkipThrottled: adaptive throttling rejected the request locally.
 	SkipThrottled
+	// SkipNextTier: the attempt (a retry, mostly) would cut into the time
+	// the deadline plan leaves the next tier's best provider (see
+	// ResolveConfig).
+	SkipNextTier
+	// SkipRetryBudget: the provider's retry budget, shared by retries and
+	// hedges, is spent.
+	SkipRetryBudget
+	// SkipClosed: the resolver was closed.
+	SkipClosed
 )
 
-var skipNames = [...]string{"", "breaker_open", "rate_limited", "over_budget", "no_time", "busy", "throttled"}
+var skipNames = [...]string{"", "breaker_open", "rate_limited", "over_budget", "no_time", "busy", "throttled", "next_tier", "retry_budget", "closed"}
 
 // String returns the reason's name.
 func (s SkipReason) String() string {

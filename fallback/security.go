@@ -188,16 +188,16 @@ func (r *Resolver) Prune(ctx context.Context) (PruneReport, error) {
 }
 
 // janitor runs Prune every RetentionInterval until Close.
-func (r *Resolver) janitor(stop <-chan struct{}) {
-	defer r.tasks.done()
+func (r *Resolver) janitor(id uint64) {
+	defer r.tasks.done(id)
 	t := time.NewTicker(r.cfg.RetentionInterval)
 	defer t.Stop()
 	for {
 		select {
-		case <-stop:
+		case <-r.life.Done():
 			return
 		case <-t.C:
-			ctx, cancel := context.WithTimeout(context.Background(), r.cfg.RetentionInterval)
+			ctx, cancel := context.WithTimeout(r.life, r.cfg.RetentionInterval)
 			_, _ = r.Prune(ctx)
 			cancel()
 		}

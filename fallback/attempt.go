@@ -1,0 +1,255 @@
+package fallback
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/strata-go/strata/breaker"
+	"github.com/strata-go/strata/providers"
+	"github.com/strata-go/strata/router"
+)
+
+// errSkipped is the cause recorded for a provider that was not called.
+type errSkipped SkipReason
+
+func (e errSkipped) Error() string { return "skipped: " + SkipReason(e).String() }
+
+// tryProvider runs one provider through its policy stack: attempts
+// retried by error class, each admitted by the breaker, the rate limit,
+// the bulkhead and the budget, each bounded by the provider's timeout and
+// by until (the tier's share of the deadline). A retry starts only when
+// the provider's retry budget allows it and what is left before until
+// covers its delay and the provider's expected latency; the attempts
+// record why one did not.
+func (w *walk) tryProvider(ctx context.Context, p *provider, until time.Time, hedge bool) (providers.Response, error) {
+	if time.Until(until) < p.cfg.ExpectedLatency {
+		reason := w.noTime(until)
+		w.skip(p, reason, 0, hedge)
+		return providers.Response{}, errSkipped(reason)
+	}
+	p.retries.begin()
+	defer p.retries.end()
+	c := &call{w: w, p: p, ctx: ctx, until: until, hedge: hedge}
+	retrying := false // the attempt about to be made is a retry holding a permit
+	for n := 1; ; n++ {
+		resp, err, delay, again := c.attempt(n)
+		if retrying {
+			p.retries.release()
+		}
+		if err == nil {
+			return resp, nil
+		}
+		if !again {
+			return providers.Response{}, err
+		}
+		if !p.retries.acquire() {
+			w.skip(p, SkipRetryBudget, n, hedge)
+			return providers.Response{}, err
+		}
+		retrying = true
+		if !c.wait(delay) {
+			p.retries.release()
+			return providers.Response{}, err
+		}
+	}
+}
+
+// noTime is why nothing more can start before until: the walk's deadline
+// (SkipNoTime), or the time the deadline plan leaves the next tier
+// (SkipNextTier).
+func (w *walk) noTime(until time.Time) SkipReason {
+	if until.Before(w.deadline) {
+		return SkipNextTier
+	}
+	return SkipNoTime
+}
+
+// call is one provider's part of a walk: the state its attempts share.
+type call struct {
+	w         *walk
+	p         *provider
+	ctx       context.Context
+	until     time.Time
+	refreshed bool
+	hedge     bool
+}
+
+// wait sleeps d, reporting false when the call's context ended first.
+func (c *call) wait(d time.Duration) bool {
+	if d <= 0 {
+		return c.ctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-c.ctx.Done():
+		return false
+	}
+}
+
+// admit runs the per-attempt gates, cheapest first, and returns the
+// breaker permit. A refusal is recorded as a skip.
+func (c *call) admit(n int) (breaker.Permit, SkipReason) {
+	w, p := c.w, c.p
+	reason := SkipNone
+	var permit breaker.Permit
+	if !p.acquireSlot() {
+		reason = SkipBusy
+	} else if p.throttle != nil && !p.throttle.TryAcquirePermit() {
+		reason = SkipThrottled
+	} else if !w.r.allowRate(c.ctx, p) {
+		reason = SkipRateLimited
+	} else if w.budget != nil && !w.budget.TryDebit(p.price) {
+		reason = SkipOverBudget
+		w.mu.Lock()
+		w.budgetBlocked = true
+		w.mu.Unlock()
+	} else if pm, err := p.breaker.Acquire(); err != nil {
+		reason = SkipBreakerOpen
+		if w.budget != nil {
+			w.budget.Refund(p.price) // not called: not paid
+		}
+	} else {
+		permit = pm
+	}
+	if reason != SkipNone {
+		if reason != SkipBusy {
+			p.releaseSlot()
+		}
+		w.skip(p, reason, n-1, c.hedge)
+		return breaker.Permit{}, reason
+	}
+	return permit, SkipNone
+}
+
+// attempt makes attempt number n and decides whether to retry it, and
+// after what delay.
+func (c *call) attempt(n int) (resp providers.Response, err error, delay time.Duration, again bool) {
+	w, p := c.w, c.p
+	if w.r.closed.Load() {
+		// Close starts nothing new.
+		w.skip(p, SkipClosed, n-1, c.hedge)
+		return providers.Response{}, ErrClosed, 0, false
+	}
+	if err := c.ctx.Err(); err != nil {
+		return providers.Response{}, err, 0, false
+	}
+	permit, skipped := c.admit(n)
+	if skipped != SkipNone {
+		return providers.Response{}, errSkipped(skipped), 0, false
+	}
+	defer p.releaseSlot()
+
+	req := providers.Request{DataType: w.dt.cfg.Name, Params: w.r.minimize(p, w.params)}
+	if w.r.creds != nil {
+		secret, err := w.r.creds.Credential(c.ctx, p.name)
+		if err != nil {
+			permit.Done(breaker.Neutral)
+			err = scrub(providers.NewError(providers.Auth, fmt.Errorf("credentials: %w", err)), secretsOf(w.dt, w.params, providers.Secret{}))
+			w.record(Attempt{Provider: p.name, Tier: p.cfg.Tier, Outcome: Failed, Class: providers.Auth, Err: err, Cost: p.price, Retry: n - 1, Hedge: c.hedge})
+			return providers.Response{}, err, 0, false
+		}
+		req.Credential = secret
+	}
+
+	start := time.Now()
+	actx, cancel := context.WithDeadline(c.ctx, start.Add(min(p.cfg.Timeout, c.until.Sub(start))))
+	resp, err = p.invoke(actx, req, &w.r.tasks)
+	latency := time.Since(start)
+	timedOut := errors.Is(actx.Err(), context.DeadlineExceeded)
+	cancel()
+
+	if err == nil {
+		err = checkValue(w.dt, resp.Value)
+	}
+	outcome := router.Outcome{At: start.Add(latency), Latency: latency, Cost: p.price, Quota: routerQuota(resp.Quota)}
+	if err == nil {
+		permit.Done(breaker.Success)
+		if p.throttle != nil {
+			p.throttle.RecordSuccess()
+		}
+		outcome.OK, outcome.Valid = true, true
+		w.r.tracker.Record(p.name, w.dt.cfg.Name, outcome)
+		w.record(Attempt{Provider: p.name, Tier: p.cfg.Tier, Outcome: Succeeded, Latency: latency, Cost: p.price, Retry: n - 1, Hedge: c.hedge})
+		return resp, nil, 0, false
+	}
+
+	class := providers.Classify(err)
+	lost := false
+	if c.ctx.Err() != nil && !timedOut || errors.Is(c.ctx.Err(), context.Canceled) {
+		// The walk's context ended under the attempt: the caller left,
+		// another hedged attempt won, or the resolver closed. Not the
+		// provider's fault.
+		class = providers.Canceled
+		lost = c.hedge || errors.Is(c.ctx.Err(), context.Canceled)
+	} else if timedOut && class == providers.Canceled {
+		class = providers.Transient
+	}
+	var perr *providers.Error
+	if !errors.As(err, &perr) || perr.Class != class {
+		perr = &providers.Error{Class: class, Err: err, RetryAfter: providers.RetryAfter(err)}
+	}
+	// A provider may echo its request in its error: cut the sensitive
+	// values and the credential out of what the resolver reports.
+	reported := scrub(perr, secretsOf(w.dt, w.params, req.Credential))
+	if class.ProviderFault() {
+		permit.Done(breaker.Failure)
+		if p.throttle != nil {
+			p.throttle.RecordFailure()
+		}
+		outcome.Class = class.String()
+		w.r.tracker.Record(p.name, w.dt.cfg.Name, outcome)
+	} else {
+		permit.Done(breaker.Neutral)
+	}
+	a := Attempt{Provider: p.name, Tier: p.cfg.Tier, Outcome: Failed, Class: class, Err: reported, Latency: latency, Cost: p.price, Retry: n - 1, Hedge: c.hedge}
+	if lost {
+		a.Outcome = Lost
+	}
+	w.record(a)
+
+	delay, again = c.retryAfter(n, perr, class, timedOut)
+	return providers.Response{}, reported, delay, again
+}
+
+// retryAfter decides whether attempt n, failed with class, is retried and
+// after what delay. A retry that could not finish before until, or that
+// the budget cannot pay for, is not made; the first is recorded as
+// skipped, so the attempts say why the walk moved on.
+func (c *call) retryAfter(n int, perr *providers.Error, class providers.Class, timedOut bool) (time.Duration, bool) {
+	w, p := c.w, c.p
+	var delay time.Duration
+	switch {
+	case !class.Retryable() || n >= p.retry.MaxAttempts || c.ctx.Err() != nil:
+		return 0, false
+	case class == providers.Auth:
+		if c.refreshed || w.r.refresher == nil {
+			return 0, false
+		}
+		c.refreshed = true
+		if err := w.r.refresher.Refresh(c.ctx, p.name); err != nil {
+			return 0, false
+		}
+	default:
+		delay = p.backoffDelay(n, perr, class, timedOut)
+	}
+	if time.Until(c.until) < delay+p.cfg.ExpectedLatency {
+		w.skip(p, w.noTime(c.until), n, c.hedge)
+		return 0, false
+	}
+	if w.budget != nil && !w.budget.CanAfford(p.price) {
+		return 0, false
+	}
+	return delay, true
+}
+
+func routerQuota(q *providers.Quota) *router.Quota {
+	if q == nil {
+		return nil
+	}
+	return &router.Quota{Limit: q.Limit, Remaining: q.Remaining, Reset: q.Reset}
+}
