@@ -314,11 +314,23 @@ func TestRunRejectsBadInput(t *testing.T) {
 	}
 }
 
+// TestRunHelp: -help (or -h) prints the usage and every flag to stdout,
+// and is not an error, so the program exits 0.
 func TestRunHelp(t *testing.T) {
-	var out bytes.Buffer
-	require.NoError(t, run(t.Context(), []string{"-h"}, &out))
-	assert.Contains(t, out.String(), "usage: campaign")
-	assert.Contains(t, out.String(), "-data-budget")
+	flags := []string{
+		"brief", "industry", "market", "month", "budget", "channels", "keywords", "goal",
+		"data-budget", "deadline", "parallel", "seed", "outage", "slow", "slow-factor", "history",
+		"json", "html", "serve", "serve-public", "chaos",
+		"fred-key", "alphavantage-key", "worldbank", "fred-url", "worldbank-url", "alphavantage-url",
+	}
+	for _, arg := range []string{"-help", "-h"} {
+		var out bytes.Buffer
+		require.NoError(t, run(t.Context(), []string{arg}, &out), "%s is not an error", arg)
+		assert.Contains(t, out.String(), "usage: campaign")
+		for _, name := range flags {
+			assert.Regexp(t, `(?m)^  -`+name+`( |$)`, out.String(), "%s documents -%s", arg, name)
+		}
+	}
 }
 
 func TestRunShippedBrief(t *testing.T) {

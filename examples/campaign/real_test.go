@@ -96,7 +96,7 @@ func (r realReport) figure(t *testing.T, dataType string) (v float64, layer, sou
 			return f.Value, f.Layer, f.Source
 		}
 	}
-	t.Fatalf("no %s figure", dataType)
+	require.Failf(t, "no figure", "no %s figure", dataType)
 	return 0, "", ""
 }
 

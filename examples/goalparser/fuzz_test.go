@@ -6,6 +6,8 @@ import (
 	"math"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/strata-go/strata/examples/goalparser/goal"
 	"github.com/strata-go/strata/fallback"
 )
@@ -38,20 +40,11 @@ func FuzzJudge(f *testing.F) {
 			cost:   ptr(fig(dtCost, clamp(cost, 0, 1e6), fallback.LayerSecondary, 0.7)),
 		}
 		a := judge(g, m, ev, spanOf(g, testToday, 12))
-		switch a.Verdict {
-		case realistic, stretch, unrealistic:
-		default:
-			t.Fatalf("verdict %q", a.Verdict)
-		}
-		if !(a.Confidence >= 0 && a.Confidence <= 1) {
-			t.Fatalf("confidence %v", a.Confidence)
-		}
+		require.Contains(t, []verdict{realistic, stretch, unrealistic}, a.Verdict)
+		require.True(t, a.Confidence >= 0 && a.Confidence <= 1, "confidence %v", a.Confidence)
 		rep := report{Text: text, Goal: &g, Metric: m, Evidence: ev, Assessment: a}
-		if _, err := json.Marshal(jsonOf(rep)); err != nil {
-			t.Fatalf("json: %v", err)
-		}
-		if err := newPrinter(io.Discard, false).goal(rep); err != nil {
-			t.Fatalf("text: %v", err)
-		}
+		_, err = json.Marshal(jsonOf(rep))
+		require.NoError(t, err, "json")
+		require.NoError(t, newPrinter(io.Discard, false).goal(rep), "text")
 	})
 }

@@ -472,10 +472,19 @@ func TestRunFlags(t *testing.T) {
 	out, err := runIn(t)
 	require.ErrorIs(t, err, errNoGoals)
 	assert.Contains(t, out, "usage: goalparser")
+}
 
-	out, err = runIn(t, "-h")
-	assert.NoError(t, err, "help is not an error")
-	assert.Contains(t, out, "-outage")
+// TestRunHelp: -help (or -h) prints the usage and every flag, and is not an
+// error, so the program exits 0.
+func TestRunHelp(t *testing.T) {
+	for _, arg := range []string{"-help", "-h"} {
+		out, err := runIn(t, arg)
+		require.NoError(t, err, "%s is not an error", arg)
+		assert.Contains(t, out, "usage: goalparser")
+		for _, name := range []string{"json", "now", "outage", "seed", "industry", "market", "horizon", "history"} {
+			assert.Regexp(t, `(?m)^  -`+name+`( |$)`, out, "%s documents -%s", arg, name)
+		}
+	}
 }
 
 // TestRunDeterministic: two runs with the same seed print the same bytes;
