@@ -18,7 +18,7 @@ type batcher struct {
 	max    int
 	window time.Duration
 	tasks  *tasks
-	task   string          // what a flush is, for Close's report
+	task   *taskKind       // a flush, for Close's report
 	life   context.Context // cancelled by Close
 
 	mu      sync.Mutex
@@ -83,15 +83,14 @@ func (b *batcher) onTimer() {
 // flush sends a batch in a goroutine of its own, bounded by the latest
 // deadline among its requests, and hands each request its answer.
 func (b *batcher) flush(batch []*batchItem) {
-	id, ok := b.tasks.add(b.task)
-	if !ok {
+	if !b.tasks.add(b.task) {
 		for _, it := range batch {
 			it.ch <- invokeResult{err: ErrClosed}
 		}
 		return
 	}
 	go func() {
-		defer b.tasks.done(id)
+		defer b.tasks.done(b.task)
 		var deadline time.Time
 		reqs := make([]providers.Request, len(batch))
 		for i, it := range batch {

@@ -191,7 +191,7 @@ func TestAdaptiveTTLSavesCostOnStableData(t *testing.T) {
 				require.NoError(t, err)
 				time.Sleep(time.Minute)
 			}
-			calls, ttl = p1.Calls(), r.types["cpc"].currentTTL()
+			calls, ttl = p1.Calls(), ttlOf(r, "cpc")
 		})
 		return calls, ttl
 	}

@@ -17,7 +17,9 @@ type dataType struct {
 	primary   []*provider
 	secondary []*provider
 	metrics   *typeMetrics
-	pools     [2]*router.Pool // primary, secondary: the router's view of each tier
+
+	walkTask, refreshTask *taskKind       // for Close's report
+	pools                 [2]*router.Pool // primary, secondary: the router's view of each tier
 
 	ttl      atomic.Int64 // the TTL in force (learned when adaptive)
 	rateMu   sync.Mutex

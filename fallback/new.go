@@ -100,7 +100,8 @@ func New(cfg Config, opts ...Option) (*Resolver, error) {
 
 	rules := make(map[string]defaults.Rule)
 	for di, dc := range c.DataTypes {
-		dt := &dataType{cfg: dc, schema: compileSchema(dc, o.hashKey), metrics: new(typeMetrics)}
+		dt := &dataType{cfg: dc, schema: compileSchema(dc, o.hashKey), metrics: new(typeMetrics),
+			walkTask: &taskKind{name: "walk " + dc.Name}, refreshTask: &taskKind{name: "refresh " + dc.Name}}
 		dt.ttl.Store(int64(dc.TTL))
 		if len(dc.Primary) == 0 && len(dc.Secondary) == 0 {
 			for _, pr := range r.providers {
@@ -166,8 +167,8 @@ func New(cfg Config, opts ...Option) (*Resolver, error) {
 	r.memo = newForecastMemo(c.Forecast.MemoCapacity)
 	r.gate = newAppendGate(c.Forecast.MemoCapacity)
 	if c.Retention > 0 {
-		if id, ok := r.tasks.add("janitor"); ok {
-			go r.janitor(id)
+		if task := (&taskKind{name: "janitor"}); r.tasks.add(task) {
+			go r.janitor(task)
 		}
 	}
 	r.cache, err = cache.New(cache.Config{MaxCost: c.Cache.MaxCost, LastGoodCapacity: c.Cache.LastGoodCapacity, NegativeCapacity: c.Cache.NegativeCapacity})

@@ -514,7 +514,7 @@ func TestAdaptiveThrottlingRejectsLocally(t *testing.T) {
 		// 0.9 cap: about nine in ten are rejected without calling p1.
 		assert.Greater(t, throttled, 150)
 		assert.Less(t, p1.calls.Load(), int64(50))
-		assert.InDelta(t, 0.9, r.byName["p1"].throttle.RejectionRate(), 1e-9)
+		assert.InDelta(t, 0.9, throttleRejection(r, "p1"), 1e-9)
 	})
 }
 
@@ -535,7 +535,7 @@ func TestHedgeAcrossTiersReadsTheSecondaryAgain(t *testing.T) {
 					return providers.Response{}, providers.Errorf(providers.Unavailable, "down")
 				})
 				r := newTestResolver(t, cfg, p1, s1, WithHistory(noHistory{}))
-				r.byName["s1"].limiter.Allow() // s1's token is spent now, back in 100ms
+				spendRateToken(r, "s1") // s1's token is spent now, back in 100ms
 				start := time.Now()
 				res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "x"})
 				require.NoError(t, err)

@@ -30,7 +30,7 @@ type provider struct {
 	// requests in flight.
 	retries *retryBudget
 	// task names the goroutine of a call to it, for Close's report.
-	task string
+	task *taskKind
 
 	breaker *breaker.Breaker
 	limiter *rate.Limiter   // nil: no rate limit
@@ -56,7 +56,7 @@ func newProvider(cfg ProviderConfig, index int, impl providers.Provider, seed ui
 		rng:   rand.New(rand.NewPCG(seed, uint64(index)+0x9e3779b97f4a7c15)),
 	}
 	p.retries = &retryBudget{ratio: p.retry.BudgetRatio, min: p.retry.BudgetMinConcurrency}
-	p.task = "provider " + cfg.Name
+	p.task = &taskKind{name: "provider " + cfg.Name}
 	var err error
 	if p.breaker, err = breaker.New(bc); err != nil {
 		return nil, err
@@ -80,7 +80,7 @@ func newProvider(cfg ProviderConfig, index int, impl providers.Provider, seed ui
 		}
 	}
 	if bp, ok := impl.(providers.BatchProvider); ok && cfg.Batch.MaxSize > 1 {
-		p.batch = &batcher{name: cfg.Name, bp: bp, max: cfg.Batch.MaxSize, window: cfg.Batch.Window, tasks: t, task: "batch " + cfg.Name, life: life}
+		p.batch = &batcher{name: cfg.Name, bp: bp, max: cfg.Batch.MaxSize, window: cfg.Batch.Window, tasks: t, task: &taskKind{name: "batch " + cfg.Name}, life: life}
 		p.price = cfg.Batch.ItemCost
 	}
 	return p, nil
@@ -192,13 +192,12 @@ func (p *provider) invoke(ctx context.Context, req providers.Request, t *tasks) 
 	if p.batch != nil {
 		return p.batch.submit(ctx, req)
 	}
-	id, ok := t.add(p.task)
-	if !ok {
+	if !t.add(p.task) {
 		return providers.Response{}, ErrClosed
 	}
 	ch := make(chan invokeResult, 1)
 	go func() {
-		defer t.done(id)
+		defer t.done(p.task)
 		resp, err := p.fetch(ctx, req)
 		ch <- invokeResult{resp, err}
 	}()

@@ -19,8 +19,7 @@ func (r *Resolver) refreshAhead(dt *dataType, key string, params Params) {
 		r.refreshing.Delete(key)
 		return
 	}
-	id, ok := r.tasks.add("refresh " + dt.cfg.Name)
-	if !ok {
+	if !r.tasks.add(dt.refreshTask) {
 		<-r.refreshSlots
 		r.refreshing.Delete(key)
 		return
@@ -30,7 +29,7 @@ func (r *Resolver) refreshAhead(dt *dataType, key string, params Params) {
 		owned[k] = v
 	}
 	go func() {
-		defer r.tasks.done(id)
+		defer r.tasks.done(dt.refreshTask)
 		defer func() { <-r.refreshSlots; r.refreshing.Delete(key) }()
 		deadline := time.Now().Add(r.cfg.Resolve.Deadline)
 		ctx, cancel := context.WithDeadline(r.life, deadline)

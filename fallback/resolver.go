@@ -203,11 +203,10 @@ func (r *Resolver) coalescedWalk(ctx context.Context, dt *dataType, key string, 
 	var leader atomic.Bool
 	ch := r.flights.DoChan(key, func() (any, error) {
 		leader.Store(true)
-		id, ok := r.tasks.add("walk " + dt.cfg.Name)
-		if !ok {
+		if !r.tasks.add(dt.walkTask) {
 			return (*walk)(nil), ErrClosed
 		}
-		defer r.tasks.done(id)
+		defer r.tasks.done(dt.walkTask)
 		wctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), walkDeadline)
 		defer cancel()
 		return r.walkProviders(wctx, dt, key, params, walkDeadline), nil

@@ -295,9 +295,9 @@ func TestWalkQuotaChangesMidTier(t *testing.T) {
 			quota := func(left int64) router.Outcome {
 				return router.Outcome{OK: true, Valid: true, Latency: time.Millisecond, Quota: &router.Quota{Limit: 100, Remaining: left, Reset: time.Now().Add(time.Hour)}}
 			}
-			r.tracker.Record("p2", "cpc", quota(tc.start))
+			recordOutcome(r, "p2", "cpc", quota(tc.start))
 			p1.set(func(context.Context, providers.Request) (providers.Response, error) {
-				r.tracker.Record("p2", "cpc", quota(tc.during))
+				recordOutcome(r, "p2", "cpc", quota(tc.during))
 				return providers.Response{}, providers.Errorf(providers.Unavailable, "down")
 			})
 			res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "x"})

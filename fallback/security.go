@@ -188,8 +188,8 @@ func (r *Resolver) Prune(ctx context.Context) (PruneReport, error) {
 }
 
 // janitor runs Prune every RetentionInterval until Close.
-func (r *Resolver) janitor(id uint64) {
-	defer r.tasks.done(id)
+func (r *Resolver) janitor(task *taskKind) {
+	defer r.tasks.done(task)
 	t := time.NewTicker(r.cfg.RetentionInterval)
 	defer t.Stop()
 	for {

@@ -96,14 +96,7 @@ func dump(t *testing.T, r *Resolver, obs *captured, errs []error, results []Resu
 	require.NoError(t, err)
 	b.Write(snap)
 	b.WriteString(r.Snapshot().String())
-	r.cache.DeleteFunc(func(k string, e cache.Entry, _ bool) bool {
-		fmt.Fprintf(&b, "%s %+v\n", k, e)
-		return false
-	})
-	if l, ok := r.history.(stats.Lister); ok {
-		keys, _ := l.Keys(context.Background())
-		b.WriteString(strings.Join(keys, "\n"))
-	}
+	dumpState(r, &b)
 	return b.String()
 }
 
@@ -205,7 +198,7 @@ func TestForgetRemovesEveryEntryOfAPerson(t *testing.T) {
 		rep, err := r.Forget(context.Background(), "email", leakyEmail)
 		require.NoError(t, err)
 		assert.Equal(t, ForgetReport{Cache: 2, History: 2}, rep)
-		assert.Equal(t, 2, r.cache.Len())
+		assert.Equal(t, 2, cachedKeys(r))
 		keys, _ := h.Keys(context.Background())
 		assert.Len(t, keys, 2)
 		// A forgotten key must be asked for anew.
@@ -237,10 +230,10 @@ func TestRetentionDeletesOldData(t *testing.T) {
 		require.NoError(t, err)
 		time.Sleep(5*time.Hour + time.Minute) // the janitor runs hourly
 		synctest.Wait()
-		assert.Equal(t, 1, r.cache.Len(), "the 25-hour-old answer is deleted")
+		assert.Equal(t, 1, cachedKeys(r), "the 25-hour-old answer is deleted")
 		oldKey, err := r.Key("cpc", Params{"keyword": "old"})
 		require.NoError(t, err)
-		_, ok := r.cache.LastGood(oldKey)
+		_, ok := lastGood(r, oldKey)
 		assert.False(t, ok)
 		keys, _ := h.Keys(context.Background())
 		assert.Len(t, keys, 1, "and its history too")

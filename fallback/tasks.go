@@ -1,57 +1,68 @@
 package fallback
 
 import (
-	"sort"
+	"fmt"
+	"slices"
 	"sync"
 	"time"
 )
 
 // tasks tracks the goroutines the resolver starts — walks, provider
-// calls, refreshes, batches, the janitor — each with what it is, so Close
-// can wait for them and say which it gave up on. Once closed it refuses
-// new ones.
+// calls, refreshes, batches, the janitor — counted by kind, so Close can
+// wait for them and say which it gave up on. Once closed it refuses new
+// ones.
 type tasks struct {
-	mu      sync.Mutex
-	closed  bool              // requires mu held
-	next    uint64            // requires mu held
-	running map[uint64]string // requires mu held: what each task is
-	idle    chan struct{}     // requires mu held: made by close, closed when running empties
+	mu     sync.Mutex
+	closed bool          // requires mu held
+	n      int           // running; requires mu held
+	idle   chan struct{} // requires mu held: made by close, closed when n drops to 0
+	kinds  []*taskKind   // requires mu held: every kind ever added, for close's report
 }
 
-// add registers a task described by what and returns its id, or false
-// when the tasks are closed.
-func (t *tasks) add(what string) (uint64, bool) {
+// taskKind is one kind of task ("provider p1", "refresh cpc").
+type taskKind struct {
+	name    string
+	running int  // requires the tasks' mu held
+	listed  bool // in tasks.kinds; requires the tasks' mu held
+}
+
+// add registers a task of kind k, reporting false when the tasks are
+// closed.
+func (t *tasks) add(k *taskKind) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.closed {
-		return 0, false
+		return false
 	}
-	if t.running == nil {
-		t.running = make(map[uint64]string)
+	t.n++
+	k.running++
+	if !k.listed {
+		k.listed = true
+		t.kinds = append(t.kinds, k)
 	}
-	t.next++
-	t.running[t.next] = what
-	return t.next, true
+	return true
 }
 
-// done ends task id.
-func (t *tasks) done(id uint64) {
+// done ends a task of kind k.
+func (t *tasks) done(k *taskKind) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	delete(t.running, id)
-	if t.idle != nil && len(t.running) == 0 {
+	t.n--
+	k.running--
+	if t.idle != nil && t.n == 0 {
 		close(t.idle)
 		t.idle = nil
 	}
 }
 
 // close refuses new tasks and waits up to bound for the running ones to
-// end. It returns what is still running then, sorted: those are abandoned
-// (a provider that ignores its context, say) and end on their own.
+// end. It returns what is still running then, sorted ("provider p1 (2
+// calls)"): those are abandoned — a provider that ignores its context,
+// say — and end on their own.
 func (t *tasks) close(bound time.Duration) []string {
 	t.mu.Lock()
 	t.closed = true
-	if len(t.running) == 0 {
+	if t.n == 0 {
 		t.mu.Unlock()
 		return nil
 	}
@@ -67,10 +78,15 @@ func (t *tasks) close(bound time.Duration) []string {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	left := make([]string, 0, len(t.running))
-	for _, what := range t.running {
-		left = append(left, what)
+	var left []string
+	for _, k := range t.kinds {
+		switch {
+		case k.running == 1:
+			left = append(left, k.name)
+		case k.running > 1:
+			left = append(left, fmt.Sprintf("%s (%d)", k.name, k.running))
+		}
 	}
-	sort.Strings(left)
+	slices.Sort(left)
 	return left
 }
