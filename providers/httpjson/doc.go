@@ -89,12 +89,16 @@
 // Note that a redirect invalidates a request signature (it covers the
 // original path), so signed APIs should not redirect.
 //
-// # Secrets
+// # Secrets and sensitive values
 //
-// The credential is never part of what Fetch returns: error texts are
-// redacted (a *url.Error, which quotes the full URL with a query-string
-// key, is rebuilt with the URL redacted), and response snippets quoted in
-// errors are redacted too, in case the API echoes the key.
+// The request itself never goes into an error Fetch returns: errors name
+// it by its method and URL template, never by the params' values, the
+// query (the credential's too), the headers or the body. A transport
+// error — net/http's *url.Error quotes the whole URL — is rebuilt from
+// what cannot quote the request, and still matches context.Canceled,
+// context.DeadlineExceeded and timeouts with errors.Is and errors.As (see
+// Provider.Fetch). Text quoted from the response is redacted of the
+// credential, in case the API echoes the key.
 //
 // # Signing
 //

@@ -28,6 +28,16 @@ var (
 	// in a header. Class Auth; no request is sent.
 	ErrNoCredential = errors.New("httpjson: no usable credential")
 
+	// ErrTransport: the request failed in the transport — no connection,
+	// a reset or dropped connection, a timeout, a refused redirect — or
+	// its body could not be read to the end. The class is
+	// providers.Classify's of the transport's error (Unavailable for a
+	// refused redirect, Transient for a body cut short; Canceled or
+	// Transient when ctx is done). The error names the method and the URL
+	// template, never the request's values: of the transport's error it
+	// keeps only what cannot quote the request (see Provider.Fetch).
+	ErrTransport = errors.New("httpjson: request failed")
+
 	// ErrRedirectRefused: the server redirected to a host that is neither
 	// the configured one nor listed in Config.AllowRedirectHosts, or from
 	// https to http. Class Unavailable.

@@ -86,5 +86,5 @@ func ExampleErrorRule() {
 	fmt.Println(strings.ReplaceAll(err.Error(), srv.Listener.Addr().String(), "HOST"))
 	// Output:
 	// true 1m0s
-	// providers: rate_limit (status 200) (retry after 1m0s): httpjson: the API reported an error: GET HOST/query: Your key [REDACTED] has made too many calls; wait a minute.
+	// providers: rate_limit (status 200) (retry after 1m0s): httpjson: the API reported an error: GET http://HOST/query: Your key [REDACTED] has made too many calls; wait a minute.
 }

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -39,6 +40,9 @@ type Provider struct {
 	maxBody        int64
 	redirectHosts  []string
 	signer         *signer
+	// where names the request in errors: the method and the URL template
+	// without its query, never the values a request fills in.
+	where string
 }
 
 var _ providers.Provider = (*Provider)(nil)
@@ -68,6 +72,7 @@ func New(cfg Config) (*Provider, error) {
 	if p.url, err = parseURLTemplate(cfg.URL); err != nil {
 		return nil, configError("URL", err, "%v", err)
 	}
+	p.where = p.method + " " + p.url.pattern
 	if cfg.Body != "" {
 		if p.method != http.MethodPost {
 			return nil, configError("Body", nil, "only a POST has a body")
@@ -243,7 +248,7 @@ func New(cfg Config) (*Provider, error) {
 			return orig(req, via)
 		}
 		if len(via) >= 10 { // net/http's default policy
-			return errors.New("stopped after 10 redirects")
+			return errTooManyRedirects
 		}
 		return nil
 	}
@@ -271,7 +276,7 @@ func (p *Provider) Params() []string {
 // to http.
 func (p *Provider) checkRedirect(req *http.Request, via []*http.Request) error {
 	if len(via) > 0 && via[len(via)-1].URL.Scheme == "https" && req.URL.Scheme != "https" {
-		return fmt.Errorf("%w: from https to %s", ErrRedirectRefused, req.URL.Scheme)
+		return &redirectError{detail: "from https to " + strconv.Quote(req.URL.Scheme)}
 	}
 	if strings.EqualFold(req.URL.Host, p.url.host) {
 		return nil
@@ -281,7 +286,7 @@ func (p *Provider) checkRedirect(req *http.Request, via []*http.Request) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("%w: to host %q", ErrRedirectRefused, req.URL.Host)
+	return &redirectError{detail: "to host " + strconv.Quote(req.URL.Host)}
 }
 
 // Fetch sends the request described by the Config with req's params and
@@ -292,7 +297,9 @@ func (p *Provider) checkRedirect(req *http.Request, via []*http.Request) error {
 //   - a missing or unusable param: Permanent, nothing sent;
 //   - no credential where one is attached or signs: Auth, nothing sent;
 //   - ctx done: Canceled or, for a deadline, Transient, wrapping ctx.Err();
-//   - a transport error: classified by providers.Classify;
+//   - a transport error (no connection, a reset or dropped connection, a
+//     timeout, a body cut short): classified by providers.Classify,
+//     wrapping ErrTransport;
 //   - a refused redirect: Unavailable;
 //   - a response matching an ErrorRule: the rule's class;
 //   - any other status outside 2xx: providers.ClassForStatus, with
@@ -300,9 +307,19 @@ func (p *Provider) checkRedirect(req *http.Request, via []*http.Request) error {
 //   - a body over MaxBodyBytes, not JSON, without the value or with an
 //     unparsable value or timestamp: DataQuality.
 //
-// No error or response carries the credential: every error's text, and a
-// *url.Error's URL in particular, is redacted (the credential, in any of
-// its escapings, reads providers.Redacted).
+// The request itself never goes into an error: errors name it by its
+// method and URL template ("GET https://api.example.com/v1/{symbol}/quote"),
+// never by the params' values, the query, the headers or the body. Of a
+// transport's error — net/http's *url.Error quotes the whole URL — only
+// what cannot quote the request is kept: the context's errors, syscall
+// errnos (a refused or reset connection), *net.OpError and *net.DNSError
+// rebuilt from their addresses and reasons, EOF, certificate errors and a
+// refused redirect's host; anything else is named by its type, its text
+// withheld. errors.Is and errors.As still find context.Canceled,
+// context.DeadlineExceeded, and a timeout (a net.Error whose Timeout is
+// true). Text quoted from the response (a body snippet, an API's
+// message) is redacted of the credential, in any of its escapings, which
+// read providers.Redacted.
 //
 // The body read is bound to ctx: a server that trickles its body is cut
 // off at ctx's deadline, whatever transport the client uses.
@@ -352,12 +369,13 @@ func (p *Provider) fetch(ctx context.Context, req providers.Request, red redacto
 	if body != nil {
 		bodyReader = bytes.NewReader(body)
 	}
-	// rawURL holds no credential yet, so a parse error cannot leak it.
 	hreq, err := http.NewRequestWithContext(ctx, p.method, rawURL, bodyReader)
 	if err != nil {
-		return providers.Response{}, providers.NewError(providers.Permanent, fmt.Errorf("%w: %v", ErrInvalidParam, err))
+		// Not the parse error: it quotes the URL, values and all.
+		return providers.Response{}, providers.NewError(providers.Permanent,
+			fmt.Errorf("%w: %s: the URL built from the params does not parse", ErrInvalidParam, p.where))
 	}
-	where := p.method + " " + hreq.URL.Host + hreq.URL.EscapedPath()
+	where := p.where
 	for k, v := range p.headers {
 		hreq.Header[k] = slices.Clone(v)
 	}
@@ -395,14 +413,10 @@ func (p *Provider) fetch(ctx context.Context, req providers.Request, red redacto
 		if errors.Is(err, ErrRedirectRefused) {
 			class = providers.Unavailable
 		}
-		cause := red.scrubURLError(err)
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			class = providers.Classify(ctxErr)
-			if !errors.Is(cause, ctxErr) {
-				cause = fmt.Errorf("%w: %w", ctxErr, cause)
-			}
 		}
-		return providers.Response{}, providers.NewError(class, cause)
+		return providers.Response{}, providers.NewError(class, newTransportError(ctx, where, "", err))
 	}
 	defer resp.Body.Close()
 	// Closing the body unblocks a read in progress, so a trickling server
@@ -416,12 +430,11 @@ func (p *Provider) fetch(ctx context.Context, req providers.Request, red redacto
 	data, readErr := readBody(resp, p.maxBody)
 	if readErr != nil && !errors.Is(readErr, ErrBodyTooLarge) {
 		class := providers.Transient
-		cause := fmt.Errorf("%s: reading the body: %w", where, red.scrub(readErr))
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			class = providers.Classify(ctxErr)
-			cause = fmt.Errorf("%s: reading the body: %w", where, ctxErr)
 		}
-		return providers.Response{}, &providers.Error{Class: class, Err: cause, StatusCode: status, RetryAfter: retryAfter}
+		return providers.Response{}, &providers.Error{Class: class, StatusCode: status, RetryAfter: retryAfter,
+			Err: newTransportError(ctx, where, "reading the body", readErr)}
 	}
 	success := status >= 200 && status <= 299
 

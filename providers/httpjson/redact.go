@@ -80,14 +80,3 @@ func (r redactor) scrub(err error) error {
 	}
 	return &redactedError{msg: r.string(err.Error()), cause: cause}
 }
-
-// scrubURLError rebuilds a *url.Error (which the client returns with the
-// full request URL, query-string credential and all) with its URL redacted
-// and its cause scrubbed. Other errors are scrubbed whole.
-func (r redactor) scrubURLError(err error) error {
-	var ue *url.Error
-	if !errors.As(err, &ue) {
-		return r.scrub(err)
-	}
-	return &url.Error{Op: ue.Op, URL: r.string(ue.URL), Err: r.scrub(ue.Err)}
-}

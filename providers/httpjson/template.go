@@ -22,6 +22,10 @@ type urlTemplate struct {
 	// prefix is the literal path before the first placeholder segment,
 	// starting with "/".
 	prefix string
+	// pattern is the scheme, host and path as written, placeholders and
+	// all, without the query: "https://h/v1/{symbol}". It names the
+	// request in errors, so it holds no value a request fills in.
+	pattern string
 }
 
 type urlPart struct {
@@ -74,6 +78,7 @@ func parseURLTemplate(s string) (*urlTemplate, error) {
 	if rawPath == "" {
 		rawPath = "/"
 	}
+	t.pattern = t.scheme + "://" + t.host + rawPath
 	prefixDone := false
 	var prefix strings.Builder
 	prefix.WriteByte('/')
@@ -214,7 +219,7 @@ func (t *urlTemplate) expand(params map[string]string) (string, error) {
 		// dot-segment that normalising clients and proxies resolve: each
 		// could move the request out of the template's path.
 		if v == "" || v == "." || v == ".." {
-			return "", fmt.Errorf("%w %q: %q cannot be a path segment", ErrInvalidParam, s.param, v)
+			return "", fmt.Errorf(`%w %q: a path segment cannot be empty, "." or ".."`, ErrInvalidParam, s.param)
 		}
 		b.WriteString(url.PathEscape(v))
 	}
