@@ -146,14 +146,20 @@ func (c *call) attempt(n int) (resp providers.Response, err error, delay time.Du
 
 	req := providers.Request{DataType: w.dt.cfg.Name, Params: w.r.minimize(p, w.params)}
 	if w.r.creds != nil {
-		secret, err := w.r.creds.Credential(c.ctx, p.name)
+		secret, err := guarded(c.ctx, w.r, &w.r.callbacks.credentials, func(ctx context.Context) (providers.Secret, error) {
+			return w.r.creds.Credential(ctx, p.name)
+		})
 		if err != nil {
+			if errors.Is(err, ErrCallbackPanic) || c.ctx.Err() != nil {
+				w.r.callbackFailed(&w.r.callbacks.credentials, w.dt.cfg.Name, err)
+			}
 			permit.Done(breaker.Neutral)
-			err = scrub(providers.NewError(providers.Auth, fmt.Errorf("credentials: %w", err)), secretsOf(w.dt, w.params, providers.Secret{}))
+			err = scrub(providers.NewError(providers.Auth, fmt.Errorf("credentials: %w", err)), secretsOf(w.dt, w.params, providers.Secret{}, p), w.r.rawErrors)
 			w.record(Attempt{Provider: p.name, Tier: p.cfg.Tier, Outcome: Failed, Class: providers.Auth, Err: err, Cost: p.price, Retry: n - 1, Hedge: c.hedge})
 			return providers.Response{}, err, 0, false
 		}
 		req.Credential = secret
+		p.remember(secret)
 	}
 
 	start := time.Now()
@@ -195,7 +201,7 @@ func (c *call) attempt(n int) (resp providers.Response, err error, delay time.Du
 	}
 	// A provider may echo its request in its error: cut the sensitive
 	// values and the credential out of what the resolver reports.
-	reported := scrub(perr, secretsOf(w.dt, w.params, req.Credential))
+	reported := scrub(perr, secretsOf(w.dt, w.params, req.Credential, p), w.r.rawErrors)
 	if class.ProviderFault() {
 		permit.Done(breaker.Failure)
 		if p.throttle != nil {
@@ -231,7 +237,12 @@ func (c *call) retryAfter(n int, perr *providers.Error, class providers.Class, t
 			return 0, false
 		}
 		c.refreshed = true
-		if err := w.r.refresher.Refresh(c.ctx, p.name); err != nil {
+		if _, err := guarded(c.ctx, w.r, &w.r.callbacks.refresh, func(ctx context.Context) (struct{}, error) {
+			return struct{}{}, w.r.refresher.Refresh(ctx, p.name)
+		}); err != nil {
+			if errors.Is(err, ErrCallbackPanic) {
+				w.r.callbackFailed(&w.r.callbacks.refresh, w.dt.cfg.Name, err)
+			}
 			return 0, false
 		}
 	default:

@@ -33,7 +33,12 @@ func (r *Resolver) localLayers(ctx context.Context, dt *dataType, key string, pa
 	// Layer 4: a forecast from the key's history.
 	var series []float64
 	var lastAt time.Time
-	obs, herr := r.history.Observations(ctx, key)
+	obs, herr := guarded(ctx, r, &r.callbacks.historyGet, func(ctx context.Context) ([]stats.Observation, error) {
+		return r.history.Observations(ctx, key)
+	})
+	if herr != nil && (errors.Is(herr, ErrCallbackPanic) || ctx.Err() != nil) {
+		r.callbackFailed(&r.callbacks.historyGet, dt.cfg.Name, herr)
+	}
 	if herr == nil && len(obs) > 0 {
 		var last int64
 		series, last = stats.Regularize(obs, dt.cfg.Period, r.cfg.Forecast.MaxPoints)
@@ -60,7 +65,12 @@ func (r *Resolver) localLayers(ctx context.Context, dt *dataType, key string, pa
 	}
 
 	// Layer 5: the default engine.
-	ans, err := r.defaults.Default(ctx, defaults.Query{DataType: dt.cfg.Name, Params: params, History: series})
+	ans, err := guarded(ctx, r, &r.callbacks.defaults, func(ctx context.Context) (defaults.Answer, error) {
+		return r.defaults.Default(ctx, defaults.Query{DataType: dt.cfg.Name, Params: params, History: series})
+	})
+	if err != nil && (errors.Is(err, ErrCallbackPanic) || ctx.Err() != nil) {
+		r.callbackFailed(&r.callbacks.defaults, dt.cfg.Name, err)
+	}
 	if err != nil {
 		errs = append(errs, &LayerError{Layer: LayerDefault, Err: err})
 		return Result{}, errs

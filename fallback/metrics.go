@@ -11,8 +11,11 @@ import (
 // counts are sums over the data types, so a cache hit touches one counter.
 // latency times the resolves not answered by a fresh cache hit.
 type metrics struct {
-	cost    atomic.Int64 // nano-units
-	latency histogram
+	cost atomic.Int64 // nano-units
+	// callbackFailures counts host callbacks' contained failures: panics,
+	// calls abandoned at their deadline, shared entries refused.
+	callbackFailures atomic.Int64
+	latency          histogram
 }
 
 // typeMetrics count one data type's resolves by layer; slot 0 (no layer)

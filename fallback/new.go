@@ -64,12 +64,14 @@ func New(cfg Config, opts ...Option) (*Resolver, error) {
 			FreshnessWeight:  c.Cache.Acceptance.FreshnessWeight,
 			Threshold:        c.Cache.Acceptance.Threshold,
 		},
-		obs:     o.observer,
-		creds:   o.credentials,
-		started: time.Now(),
-		hashKey: o.hashKey,
+		obs:       o.observer,
+		creds:     o.credentials,
+		started:   time.Now(),
+		hashKey:   o.hashKey,
+		rawErrors: o.rawErrors,
 	}
 	r.life, r.kill = context.WithCancel(context.Background())
+	r.callbacks = newCallbacks()
 	if rf, ok := o.credentials.(providers.Refresher); ok {
 		r.refresher = rf
 	}
@@ -183,7 +185,7 @@ func New(cfg Config, opts ...Option) (*Resolver, error) {
 func (r *Resolver) breakerObserver(name string, user func(breaker.StateChange)) func(breaker.StateChange) {
 	return func(sc breaker.StateChange) {
 		if r.obs != nil {
-			r.obs.Observe(Event{Kind: EventBreaker, Time: sc.At, Provider: name, From: sc.From.String(), To: sc.To.String(), Source: sc.Reason})
+			r.observe(Event{Kind: EventBreaker, Time: sc.At, Provider: name, From: sc.From.String(), To: sc.To.String(), Source: sc.Reason})
 		}
 		if user != nil {
 			user(sc)

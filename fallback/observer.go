@@ -41,9 +41,16 @@ const (
 	EventBreaker
 	// EventWarm: Warm finished one key. Done and Total give the progress.
 	EventWarm
+	// EventCallback: a host callback failed in a way the resolver
+	// contained: it panicked, did not return before its deadline and was
+	// abandoned, or (the shared tier) returned an entry that fails the
+	// checks a provider's answer passes, which is dropped. Source names
+	// the callback ("store.Get"), DataType the resolve's data type when
+	// there is one, and Err says what happened.
+	EventCallback
 )
 
-var eventNames = [...]string{"", "attempt", "resolve", "breaker", "warm"}
+var eventNames = [...]string{"", "attempt", "resolve", "breaker", "warm", "callback"}
 
 // String returns the kind's name.
 func (k EventKind) String() string {

@@ -13,6 +13,7 @@ import (
 type Option func(*options)
 
 type options struct {
+	rawErrors   bool
 	providers   map[string]providers.Provider
 	dupProvider []string
 	observer    Observer
@@ -95,3 +96,14 @@ func WithSharedLimiter(l SharedLimiter) Option { return func(o *options) { o.lim
 func WithHashKey(key []byte) Option {
 	return func(o *options) { o.hashKey = append([]byte(nil), key...) }
 }
+
+// WithProviderErrors makes the errors a resolve reports — Attempt.Err,
+// Event.Err, the error Resolve returns — unwrap to the provider's own
+// error values, for a host that needs its providers' error types. Without
+// it they do not: a provider's error is reported as a *providers.Error of
+// its class around a scrubbed message, which matches the class sentinels,
+// context errors and strata's sentinels the original matched, and nothing
+// else. Warning: with it, the chain below the scrubbed message is the
+// provider's own, unscrubbed; an error reporter that walks the chain can
+// print a secret or a sensitive value the provider echoed.
+func WithProviderErrors() Option { return func(o *options) { o.rawErrors = true } }

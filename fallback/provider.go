@@ -41,6 +41,9 @@ type provider struct {
 	// throttle is the client-side adaptive throttler; nil when off.
 	throttle adaptivethrottler.AdaptiveThrottler[providers.Response]
 
+	secretsMu sync.Mutex
+	secrets   [2]string // requires secretsMu: the last credentials seen, newest first
+
 	rngMu sync.Mutex
 	rng   *rand.Rand // requires rngMu held; jitter only
 }
@@ -232,4 +235,30 @@ func checkValue(dt *dataType, v float64) error {
 		return providers.Errorf(providers.DataQuality, "value %v outside bounds [%v, %v]", v, dt.cfg.Bounds.Min, dt.cfg.Bounds.Max)
 	}
 	return nil
+}
+
+// remember notes a credential p was given, keeping the one before too.
+func (p *provider) remember(s providers.Secret) {
+	if s.IsZero() {
+		return
+	}
+	v := s.Reveal()
+	p.secretsMu.Lock()
+	if p.secrets[0] != v {
+		p.secrets[1], p.secrets[0] = p.secrets[0], v
+	}
+	p.secretsMu.Unlock()
+}
+
+// knownSecrets returns the credentials p was last given.
+func (p *provider) knownSecrets() []string {
+	p.secretsMu.Lock()
+	defer p.secretsMu.Unlock()
+	var out []string
+	for _, v := range p.secrets {
+		if v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }

@@ -48,6 +48,8 @@ type Resolver struct {
 	hashKey      []byte             // keys sensitive values' hashes
 	memo         *forecastMemo      // each key's last forecast
 	gate         *appendGate        // one history observation per key and period
+	callbacks    callbacks          // the host callbacks' task kinds
+	rawErrors    bool               // WithProviderErrors
 	life         context.Context    // cancelled by Close: every walk, call and background task
 	kill         context.CancelFunc // cancels life
 }
@@ -136,7 +138,7 @@ func (r *Resolver) resolveMiss(ctx context.Context, dt *dataType, key string, pa
 	walkDeadline := deadline.Add(-reserve)
 
 	// The shared tier: another instance may have paid for this answer.
-	if e, ok := r.storeGet(ctx, key); ok && now.Sub(e.StoredAt) < dt.currentTTL() {
+	if e, ok := r.storeGet(ctx, dt, key, now); ok && now.Sub(e.StoredAt) < dt.currentTTL() {
 		r.cache.Put(key, e, dt.currentTTL())
 		return cachedResult(e, dt, now), nil
 	}
@@ -236,7 +238,7 @@ func (r *Resolver) finish(dt *dataType, params Params, res *Result, err error, s
 	if r.obs == nil {
 		return
 	}
-	r.obs.Observe(Event{
+	r.observe(Event{
 		Kind:       EventResolve,
 		Time:       time.Now(),
 		DataType:   dt.cfg.Name,

@@ -5,7 +5,10 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
+	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -53,40 +56,151 @@ func (r *Resolver) minimize(p *provider, params Params) map[string]string {
 	return out
 }
 
-// scrubbed is an error whose message has the sensitive values and
-// secrets of its request cut out. Unwrap still reaches the original, for
-// errors.Is and errors.As; its own message is the caller's to guard.
+// scrubbed is a provider's (or a credential source's) error as the
+// resolver reports it: its message with every sensitive value and secret
+// cut out, in any encoding, and no way back to the original. It keeps
+// what a caller matches on: errors.Is finds the context errors, strata's
+// own sentinels and the class sentinels the original matched, and the
+// retry-after it carried; the *providers.Error around it (see scrub) is
+// what errors.As finds.
 type scrubbed struct {
-	err error
-	msg string
+	msg  string
+	is   []error // the sentinels the original matched
+	orig error   // the original, with WithProviderErrors only
 }
 
 func (e *scrubbed) Error() string { return e.msg }
-func (e *scrubbed) Unwrap() error { return e.err }
 
-// scrub returns err with every occurrence of the given values in its
-// message replaced by providers.Redacted; err itself when none occurs.
-func scrub(err error, values []string) error {
-	if err == nil || len(values) == 0 {
-		return err
-	}
-	msg := err.Error()
-	clean := msg
-	for _, v := range values {
-		if v != "" {
-			clean = strings.ReplaceAll(clean, v, providers.Redacted)
+// Unwrap returns the original error when the host opted in with
+// WithProviderErrors, else nil.
+func (e *scrubbed) Unwrap() error { return e.orig }
+
+// Is reports whether the original matched target, one of the sentinels
+// kept (see keptSentinels).
+func (e *scrubbed) Is(target error) bool {
+	for _, s := range e.is {
+		if s == target {
+			return true
 		}
 	}
-	if clean == msg {
-		return err
+	return false
+}
+
+// keptSentinels are the errors a scrubbed error still matches, when the
+// original did.
+var keptSentinels = []error{
+	context.Canceled, context.DeadlineExceeded, errAbandoned, ErrClosed, ErrCallbackPanic,
+	providers.ErrTransient, providers.ErrAuth, providers.ErrRateLimit, providers.ErrDataQuality,
+	providers.ErrUnavailable, providers.ErrPermanent, providers.ErrCanceled,
+}
+
+// scrub returns err as the resolver reports it: a *providers.Error of
+// err's class and retry-after around a scrubbed cause whose message has
+// every value in values replaced by providers.Redacted — as given, URL
+// query- and path-escaped, JSON-escaped, in any letter case. Unless
+// raw is set (WithProviderErrors), nothing of err's own chain is
+// reachable from what scrub returns.
+func scrub(err error, values []string, raw bool) error {
+	if err == nil {
+		return nil
 	}
-	return &scrubbed{err: err, msg: clean}
+	class := providers.Classify(err)
+	msg := err.Error()
+	var perr *providers.Error
+	if errors.As(err, &perr) {
+		// The class prefix is the wrapper's to print.
+		if perr.Err != nil {
+			msg = perr.Err.Error()
+		} else {
+			msg = ""
+		}
+	}
+	clean := redact(msg, values)
+	out := &providers.Error{Class: class, RetryAfter: providers.RetryAfter(err)}
+	if perr != nil {
+		out.StatusCode = perr.StatusCode
+	}
+	sc := &scrubbed{msg: clean}
+	if raw {
+		sc.orig = err
+	}
+	for _, s := range keptSentinels {
+		if errors.Is(err, s) {
+			sc.is = append(sc.is, s)
+		}
+	}
+	if msg != "" || sc.is != nil || raw {
+		out.Err = sc
+	}
+	return out
+}
+
+// redact replaces every encoding of every value (see scrub) in msg by
+// providers.Redacted.
+func redact(msg string, values []string) string {
+	if msg == "" || len(values) == 0 {
+		return msg
+	}
+	var forms []string
+	for _, v := range values {
+		if v == "" {
+			continue
+		}
+		js, _ := json.Marshal(v)
+		var plain strings.Builder
+		enc := json.NewEncoder(&plain)
+		enc.SetEscapeHTML(false)
+		_ = enc.Encode(v)
+		forms = append(forms, v, url.QueryEscape(v), url.PathEscape(v),
+			strings.Trim(string(js), `"`), strings.Trim(strings.TrimSpace(plain.String()), `"`))
+	}
+	// Longest first, so a form inside another is not cut first.
+	slices.SortFunc(forms, func(a, b string) int { return len(b) - len(a) })
+	forms = slices.Compact(forms)
+	lower := strings.ToLower(msg)
+	if len(lower) != len(msg) {
+		// Lower-casing changed the length (rare scripts): match as given
+		// and upper-cased instead.
+		for _, f := range forms {
+			msg = strings.ReplaceAll(msg, f, providers.Redacted)
+			msg = strings.ReplaceAll(msg, strings.ToUpper(f), providers.Redacted)
+		}
+		return msg
+	}
+	cut := make([]bool, len(msg))
+	for _, f := range forms {
+		lf := strings.ToLower(f)
+		for i := 0; ; {
+			j := strings.Index(lower[i:], lf)
+			if j < 0 {
+				break
+			}
+			for k := i + j; k < i+j+len(lf); k++ {
+				cut[k] = true
+			}
+			i += j + 1
+		}
+	}
+	var b strings.Builder
+	for i := 0; i < len(msg); i++ {
+		if !cut[i] {
+			b.WriteByte(msg[i])
+			continue
+		}
+		b.WriteString(providers.Redacted)
+		for i+1 < len(msg) && cut[i+1] {
+			i++
+		}
+	}
+	return b.String()
 }
 
 // secretsOf lists the values that must not appear in what a resolve
-// reports: the sensitive params' values and the credential.
-func secretsOf(dt *dataType, params Params, cred providers.Secret) []string {
-	var out []string
+// reports: the sensitive params' values, the credential, and the
+// credentials p was given before (a provider or a credential source may
+// quote the key a rotation has just replaced).
+func secretsOf(dt *dataType, params Params, cred providers.Secret, p *provider) []string {
+	out := p.knownSecrets()
 	if dt.schema.hasSensitive {
 		for k, v := range params {
 			if dt.schema.sensitive(k) {

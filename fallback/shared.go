@@ -2,28 +2,36 @@ package fallback
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"time"
 
 	"github.com/strata-go/strata/cache"
 )
 
 // allowRate takes one request of p's rate limit: the fleet-wide one when
-// a SharedLimiter is set (falling back to the local bucket if it fails),
-// else the local bucket.
+// a SharedLimiter is set (falling back to the local bucket if it fails or
+// does not answer within the store timeout), else the local bucket.
 func (r *Resolver) allowRate(ctx context.Context, p *provider) bool {
 	if p.limiter == nil {
 		return true
 	}
 	if r.limiter != nil {
-		ok, err := r.limiter.Allow(ctx, "provider:"+p.name, p.cfg.RateLimit.PerSecond, p.cfg.RateLimit.Burst)
+		ctx, cancel := context.WithTimeout(ctx, r.cfg.Cache.StoreTimeout)
+		defer cancel()
+		ok, err := guarded(ctx, r, &r.callbacks.limiter, func(ctx context.Context) (bool, error) {
+			return r.limiter.Allow(ctx, "provider:"+p.name, p.cfg.RateLimit.PerSecond, p.cfg.RateLimit.Burst)
+		})
 		if err == nil {
 			return ok
 		}
+		r.callbackFailed(&r.callbacks.limiter, "", err)
 	}
 	return p.limiter.Allow()
 }
 
-// storeSet writes a good answer to the shared tier, bounded in time and
-// detached from the caller: its failure never fails a resolve.
+// storeSet writes a good answer to the shared tier, bounded by the store
+// timeout and detached from the caller: its failure never fails a resolve.
 func (r *Resolver) storeSet(key string, e cache.Entry, dt *dataType) {
 	if r.store == nil {
 		return
@@ -33,22 +41,71 @@ func (r *Resolver) storeSet(key string, e cache.Entry, dt *dataType) {
 		// The shared tier deletes by itself what the retention forbids.
 		ttl = min(ttl, r.cfg.Retention)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), r.cfg.Cache.StoreTimeout)
+	ctx, cancel := context.WithTimeout(r.life, r.cfg.Cache.StoreTimeout)
 	defer cancel()
-	_ = r.store.Set(ctx, key, e, ttl)
+	if _, err := guarded(ctx, r, &r.callbacks.storeSet, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, r.store.Set(ctx, key, e, ttl)
+	}); err != nil {
+		r.callbackFailed(&r.callbacks.storeSet, dt.cfg.Name, err)
+	}
 }
 
 // storeGet reads the shared tier, bounded by the store timeout and the
-// caller's context. Any failure is a miss.
-func (r *Resolver) storeGet(ctx context.Context, key string) (cache.Entry, bool) {
+// caller's context. Any failure is a miss; an entry that fails the checks
+// a provider's answer passes (see checkEntry) is dropped and reported.
+func (r *Resolver) storeGet(ctx context.Context, dt *dataType, key string, now time.Time) (cache.Entry, bool) {
 	if r.store == nil {
 		return cache.Entry{}, false
 	}
 	ctx, cancel := context.WithTimeout(ctx, r.cfg.Cache.StoreTimeout)
 	defer cancel()
-	e, ok, err := r.store.Get(ctx, key)
-	if err != nil || !ok {
+	type got struct {
+		e  cache.Entry
+		ok bool
+	}
+	g, err := guarded(ctx, r, &r.callbacks.storeGet, func(ctx context.Context) (got, error) {
+		e, ok, err := r.store.Get(ctx, key)
+		return got{e, ok}, err
+	})
+	if err == nil && g.ok {
+		err = checkEntry(dt, g.e, now)
+	}
+	if err != nil {
+		r.callbackFailed(&r.callbacks.storeGet, dt.cfg.Name, err)
 		return cache.Entry{}, false
 	}
-	return e, true
+	return g.e, g.ok
+}
+
+// maxClockSkew is how far in the future a shared entry's times may be:
+// instances' clocks differ a little.
+const maxClockSkew = time.Minute
+
+// checkEntry checks an entry from the shared tier as a provider's answer
+// is checked, and more: a finite value within the data type's bounds, a
+// confidence in [0, 1], a source, and times that are set, not in the
+// future beyond maxClockSkew, and observed no later than stored.
+func checkEntry(dt *dataType, e cache.Entry, now time.Time) error {
+	if err := checkValue(dt, e.Value); err != nil {
+		return fmt.Errorf("shared entry refused: %w", err)
+	}
+	switch {
+	case !(e.Confidence >= 0 && e.Confidence <= 1):
+		return fmt.Errorf("shared entry refused: confidence %v outside [0, 1]", e.Confidence)
+	case e.Source == "":
+		return errors.New("shared entry refused: no source")
+	case e.StoredAt.IsZero() || e.ObservedAt.IsZero():
+		return errors.New("shared entry refused: a time is not set")
+	case e.StoredAt.After(now.Add(maxClockSkew)) || e.ObservedAt.After(now.Add(maxClockSkew)):
+		return errors.New("shared entry refused: a time is in the future")
+	case e.ObservedAt.After(e.StoredAt.Add(maxClockSkew)):
+		return errors.New("shared entry refused: observed after it was stored")
+	}
+	return nil
+}
+
+// callbackFailed counts and reports a host callback's contained failure.
+func (r *Resolver) callbackFailed(kind *taskKind, dataType string, err error) {
+	r.metrics.callbackFailures.Add(1)
+	r.observe(Event{Kind: EventCallback, Time: time.Now(), DataType: dataType, Source: kind.name, Err: err})
 }

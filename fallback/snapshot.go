@@ -80,6 +80,10 @@ type OverallSnapshot struct {
 	MonthlyProjection float64 `json:"monthly_projection"`
 	// CostPerSuccess is Cost / Answered.
 	CostPerSuccess float64 `json:"cost_per_success"`
+	// CallbackFailures counts the host callbacks' failures the resolver
+	// contained (see EventCallback): panics, calls abandoned at their
+	// deadline, shared-tier entries refused.
+	CallbackFailures int64 `json:"callback_failures"`
 }
 
 // LayerShares are the shares of answers by layer, each in [0, 1], with the
@@ -168,6 +172,7 @@ func (r *Resolver) Snapshot() Snapshot {
 	o.AvgLatencyMs = ms(r.metrics.latency.mean())
 	o.P95LatencyMs = ms(r.metrics.latency.quantile(0.95))
 	o.Cost = float64(r.metrics.cost.Load()) / nano
+	o.CallbackFailures = r.metrics.callbackFailures.Load()
 	if hours := now.Sub(r.started).Hours(); hours > 0 {
 		o.RequestsPerHour = float64(o.Resolves) / hours
 		o.CostPerHour = o.Cost / hours

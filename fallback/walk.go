@@ -380,7 +380,13 @@ func (w *walk) succeed(p *provider, layer Layer, resp providers.Response) {
 	// At most one observation per key and period; a history the host owns
 	// may fail, and the answer stands regardless.
 	if w.r.gate.admit(w.key, w.dt.cfg.Period.Index(observed)) {
-		_ = w.r.history.Append(context.Background(), w.key, stats.Observation{At: observed, Value: resp.Value})
+		ctx, cancel := context.WithTimeout(w.r.life, w.r.cfg.Cache.StoreTimeout)
+		defer cancel()
+		if _, err := guarded(ctx, w.r, &w.r.callbacks.historyAppend, func(ctx context.Context) (struct{}, error) {
+			return struct{}{}, w.r.history.Append(ctx, w.key, stats.Observation{At: observed, Value: resp.Value})
+		}); err != nil && (errors.Is(err, ErrCallbackPanic) || ctx.Err() != nil) {
+			w.r.callbackFailed(&w.r.callbacks.historyAppend, w.dt.cfg.Name, err)
+		}
 	}
 }
 
@@ -417,7 +423,7 @@ func (w *walk) record(a Attempt) {
 		w.r.metrics.cost.Add(c)
 	}
 	if w.r.obs != nil {
-		w.r.obs.Observe(Event{
+		w.r.observe(Event{
 			Kind:     EventAttempt,
 			Time:     time.Now(),
 			DataType: w.dt.cfg.Name,

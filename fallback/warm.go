@@ -52,7 +52,7 @@ func (r *Resolver) Warm(ctx context.Context, keys []WarmKey) (WarmReport, error)
 				n := done
 				mu.Unlock()
 				if r.obs != nil {
-					r.obs.Observe(Event{Kind: EventWarm, Time: time.Now(), DataType: k.DataType, Layer: res.Layer, Source: res.Source,
+					r.observe(Event{Kind: EventWarm, Time: time.Now(), DataType: k.DataType, Layer: res.Layer, Source: res.Source,
 						Cost: res.Cost, Err: err, Done: n, Total: len(keys)})
 				}
 			}

@@ -1,0 +1,82 @@
+package fallback
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// ErrCallbackPanic matches the error a host callback's panic becomes: a
+// Store, History, Credentials, Refresher, SharedLimiter, market or user
+// factor, or Observer that panics fails that call, is reported, and never
+// crashes the process.
+var ErrCallbackPanic = errors.New("fallback: host callback panicked")
+
+// callbackPanic is the error a recovered panic becomes. The panic's value
+// is not repeated — it may hold anything — only its type.
+func callbackPanic(name string, v any) error {
+	return fmt.Errorf("%s panicked (%T): %w", name, v, ErrCallbackPanic)
+}
+
+// guarded calls f, host code named name, so that it can neither hold the
+// caller past ctx's end nor crash the process: f runs in a goroutine of
+// its own (counted as kind, so Close waits for it and names it when it
+// does not return), its panic becomes an error matching ErrCallbackPanic,
+// and when ctx ends first guarded returns ctx's error and abandons f,
+// which ends on its own.
+func guarded[T any](ctx context.Context, r *Resolver, kind *taskKind, f func(context.Context) (T, error)) (T, error) {
+	var zero T
+	if !r.tasks.add(kind) {
+		return zero, ErrClosed
+	}
+	type result struct {
+		v   T
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		defer r.tasks.done(kind)
+		var res result
+		defer func() {
+			if v := recover(); v != nil {
+				res = result{err: callbackPanic(kind.name, v)}
+			}
+			ch <- res
+		}()
+		res.v, res.err = f(ctx)
+	}()
+	select {
+	case res := <-ch:
+		return res.v, res.err
+	case <-ctx.Done():
+		return zero, fmt.Errorf("%s did not return: %w", kind.name, ctx.Err())
+	}
+}
+
+// callbacks are the task kinds of the host's callbacks.
+type callbacks struct {
+	storeGet, storeSet, historyGet, historyAppend, credentials, refresh, limiter, defaults taskKind
+}
+
+func newCallbacks() callbacks {
+	return callbacks{
+		storeGet:      taskKind{name: "store.Get"},
+		storeSet:      taskKind{name: "store.Set"},
+		historyGet:    taskKind{name: "history.Observations"},
+		historyAppend: taskKind{name: "history.Append"},
+		credentials:   taskKind{name: "credentials"},
+		refresh:       taskKind{name: "credentials.Refresh"},
+		limiter:       taskKind{name: "limiter.Allow"},
+		defaults:      taskKind{name: "default engine factors"},
+	}
+}
+
+// observe hands an event to the observer, if any. A panicking observer
+// loses that event and nothing else.
+func (r *Resolver) observe(ev Event) {
+	if r.obs == nil {
+		return
+	}
+	defer func() { _ = recover() }()
+	r.obs.Observe(ev)
+}
