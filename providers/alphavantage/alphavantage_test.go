@@ -3,19 +3,18 @@ package alphavantage_test
 import (
 	"bytes"
 	"context"
-	"errors"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
-	"reflect"
-	"strings"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/strata-go/strata/providers"
 	"github.com/strata-go/strata/providers/alphavantage"
+	"github.com/strata-go/strata/providers/internal/adaptertest"
 	"github.com/strata-go/strata/providers/providertest"
 )
 
@@ -27,9 +26,7 @@ const testKey = "AVK3Y+secret/2024"
 func replay(t testing.TB) http.Handler {
 	read := func(name string) []byte {
 		b, err := os.ReadFile("testdata/" + name)
-		if err != nil {
-			t.Fatal(err)
-		}
+		assert.NoError(t, err)
 		return b
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -38,8 +35,7 @@ func replay(t testing.TB) http.Handler {
 			return
 		}
 		q := r.URL.Query()
-		w.Header().Set("Content-Type", "application/json")
-		body := func(name string) { _, _ = w.Write(read(name)) }
+		body := func(name string) { adaptertest.Send(t, w, http.StatusOK, "application/json", name) }
 		switch key := q.Get("apikey"); {
 		case key == "demo":
 			body("demo_key.json")
@@ -54,6 +50,7 @@ func replay(t testing.TB) http.Handler {
 			<-r.Context().Done()
 			return
 		case "LIMIT":
+			w.Header().Set("Content-Type", "application/json")
 			_, _ = w.Write(bytes.ReplaceAll(read("rate_limit_daily.json"), []byte("{{apikey}}"), []byte(q.Get("apikey"))))
 			return
 		case "BURST":
@@ -84,12 +81,9 @@ func replay(t testing.TB) http.Handler {
 }
 
 func newProvider(t testing.TB) (*alphavantage.Provider, *httptest.Server) {
-	srv := httptest.NewServer(replay(t))
-	t.Cleanup(srv.Close)
+	srv := adaptertest.Serve(t, replay(t))
 	p, err := alphavantage.New(alphavantage.Config{Client: srv.Client(), BaseURL: srv.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return p, srv
 }
 
@@ -103,118 +97,55 @@ func request(dataType, symbol string) providers.Request {
 
 func TestQuoteAndDailyClose(t *testing.T) {
 	p, _ := newProvider(t)
-	tests := []struct {
-		dataType string
-		value    float64
-		at       time.Time
-	}{
-		{"stock_price", 188.2, time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)},
-		{"stock_close", 188.2, time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)},
+	for _, dataType := range []string{"stock_price", "stock_close"} {
+		res, err := p.Fetch(context.Background(), request(dataType, "IBM"))
+		require.NoError(t, err, dataType)
+		assert.Equal(t, providers.Response{Value: 188.2, ObservedAt: time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)}, res, dataType)
 	}
-	for _, tt := range tests {
-		res, err := p.Fetch(context.Background(), request(tt.dataType, "IBM"))
-		if err != nil {
-			t.Fatalf("%s: %v", tt.dataType, err)
-		}
-		if res.Value != tt.value || !res.ObservedAt.Equal(tt.at) || res.Quota != nil {
-			t.Errorf("%s: %+v, want %v at %v", tt.dataType, res, tt.value, tt.at)
-		}
-	}
-	if got := p.DataTypes(); !reflect.DeepEqual(got, []string{"stock_price", "stock_close"}) {
-		t.Errorf("DataTypes = %v", got)
-	}
+	assert.Equal(t, []string{"stock_price", "stock_close"}, p.DataTypes())
 	for _, dt := range p.DataTypes() {
-		if got := p.Params(dt); !reflect.DeepEqual(got, []string{"symbol"}) {
-			t.Errorf("Params(%s) = %v", dt, got)
-		}
+		assert.Equal(t, []string{"symbol"}, p.Params(dt), dt)
 	}
-	if p.Params("nope") != nil {
-		t.Error("Params of an unknown data type")
-	}
+	assert.Nil(t, p.Params("nope"))
 }
 
 func TestErrors(t *testing.T) {
 	p, _ := newProvider(t)
-	tests := []struct {
-		name       string
-		req        providers.Request
-		class      providers.Class
-		retryAfter time.Duration
-		status     int
-	}{
-		{"unknown symbol, quote", request("stock_price", "NOSUCH"), providers.Permanent, 0, 200},
-		{"unknown symbol, daily", request("stock_close", "NOSUCH"), providers.Permanent, 0, 200},
-		{"daily rate limit", request("stock_price", "LIMIT"), providers.RateLimit, 0, 200},
-		{"burst rate limit", request("stock_price", "BURST"), providers.RateLimit, time.Second, 200},
-		{"legacy per-minute note", request("stock_close", "NOTE"), providers.RateLimit, time.Minute, 200},
-		{"premium endpoint", request("stock_close", "PREMIUM"), providers.Permanent, 0, 200},
-		{"invalid key", providers.Request{DataType: "stock_price", Params: map[string]string{"symbol": "IBM"},
-			Credential: providers.NewSecret("wrong")}, providers.Auth, 0, 200},
-		{"demo key", providers.Request{DataType: "stock_price", Params: map[string]string{"symbol": "IBM"},
-			Credential: providers.NewSecret("demo")}, providers.Auth, 0, 200},
-		{"maintenance", request("stock_price", "DOWN"), providers.Unavailable, 2 * time.Minute, 503},
+	withKey := func(key string) providers.Request {
+		req := request("stock_price", "IBM")
+		req.Credential = providers.NewSecret(key)
+		return req
 	}
-	for _, tt := range tests {
-		_, err := p.Fetch(context.Background(), tt.req)
-		var pe *providers.Error
-		if !errors.As(err, &pe) {
-			t.Fatalf("%s: %v is not a *providers.Error", tt.name, err)
-		}
-		if pe.Class != tt.class || pe.RetryAfter != tt.retryAfter || pe.StatusCode != tt.status {
-			t.Errorf("%s: %v (class %v, retry after %v, status %d); want %v, %v, %d",
-				tt.name, err, pe.Class, pe.RetryAfter, pe.StatusCode, tt.class, tt.retryAfter, tt.status)
-		}
-		for _, form := range []string{testKey, url.QueryEscape(testKey), "AVK3Y"} {
-			if strings.Contains(fmt.Sprintf("%v %+v %#v", err, err, err), form) {
-				t.Errorf("%s: the key shows in %v", tt.name, err)
-			}
-		}
-	}
-	// The daily-limit message echoes the key: it must read redacted.
-	_, err := p.Fetch(context.Background(), request("stock_price", "LIMIT"))
-	if !strings.Contains(err.Error(), "detected your API key as [REDACTED]") {
-		t.Errorf("daily-limit error: %v", err)
-	}
-
-	for _, tt := range []struct {
-		name string
-		req  providers.Request
-		cls  providers.Class
-	}{
-		{"unknown data type", request("cpc", "IBM"), providers.Permanent},
-		{"no symbol", providers.Request{DataType: "stock_price", Credential: providers.NewSecret(testKey)}, providers.Permanent},
-		{"no key", providers.Request{DataType: "stock_price", Params: map[string]string{"symbol": "IBM"}}, providers.Auth},
-	} {
-		_, err := p.Fetch(context.Background(), tt.req)
-		if got := providers.Classify(err); got != tt.cls {
-			t.Errorf("%s: %v (class %v), want %v", tt.name, err, got, tt.cls)
-		}
-	}
-	_, err = p.Fetch(context.Background(), request("cpc", "IBM"))
-	if !errors.Is(err, alphavantage.ErrUnknownDataType) {
-		t.Errorf("unknown data type: %v", err)
-	}
+	adaptertest.CheckFailures(t, p, []string{testKey, "AVK3Y"},
+		adaptertest.Failure{Name: "unknown symbol, quote", Request: request("stock_price", "NOSUCH"), Class: providers.Permanent, Status: 200},
+		adaptertest.Failure{Name: "unknown symbol, daily", Request: request("stock_close", "NOSUCH"), Class: providers.Permanent, Status: 200},
+		// The daily-limit message echoes the key: it must read redacted.
+		adaptertest.Failure{Name: "daily rate limit", Request: request("stock_price", "LIMIT"), Class: providers.RateLimit, Status: 200,
+			Text: "detected your API key as [REDACTED]"},
+		adaptertest.Failure{Name: "burst rate limit", Request: request("stock_price", "BURST"), Class: providers.RateLimit, Status: 200, RetryAfter: time.Second},
+		adaptertest.Failure{Name: "legacy per-minute note", Request: request("stock_close", "NOTE"), Class: providers.RateLimit, Status: 200, RetryAfter: time.Minute},
+		adaptertest.Failure{Name: "premium endpoint", Request: request("stock_close", "PREMIUM"), Class: providers.Permanent, Status: 200},
+		adaptertest.Failure{Name: "invalid key", Request: withKey("wrong"), Class: providers.Auth, Status: 200},
+		adaptertest.Failure{Name: "demo key", Request: withKey("demo"), Class: providers.Auth, Status: 200},
+		adaptertest.Failure{Name: "maintenance", Request: request("stock_price", "DOWN"), Class: providers.Unavailable, Status: 503, RetryAfter: 2 * time.Minute},
+		adaptertest.Failure{Name: "unknown data type", Request: request("cpc", "IBM"), Class: providers.Permanent},
+		adaptertest.Failure{Name: "no symbol", Request: providers.Request{DataType: "stock_price", Credential: providers.NewSecret(testKey)}, Class: providers.Permanent},
+		adaptertest.Failure{Name: "no key", Request: withKey(""), Class: providers.Auth},
+	)
+	_, err := p.Fetch(context.Background(), request("cpc", "IBM"))
+	assert.ErrorIs(t, err, alphavantage.ErrUnknownDataType)
 }
 
 func TestNewValidation(t *testing.T) {
-	for _, cfg := range []alphavantage.Config{
-		{},
-		{Client: http.DefaultClient, BaseURL: "ftp://x"},
-		{Client: http.DefaultClient, BaseURL: "https://x/?a=1"},
-		{Client: http.DefaultClient, BaseURL: "https://x/{p}"},
-		{Client: http.DefaultClient, BaseURL: "https://user@x"},
-		{Client: http.DefaultClient, QuoteDataType: "same", DailyCloseDataType: "same"},
-		{Client: http.DefaultClient, MaxBodyBytes: -1},
-	} {
-		_, err := alphavantage.New(cfg)
-		if !errors.Is(err, alphavantage.ErrInvalidConfig) || !strings.HasPrefix(err.Error(), "alphavantage: invalid config: ") {
-			t.Errorf("New(%+v) = %v, want ErrInvalidConfig", cfg, err)
-		}
-	}
+	adaptertest.CheckCommonConfig(t, alphavantage.ErrInvalidConfig, func(client *http.Client, baseURL string, maxBodyBytes int64) error {
+		_, err := alphavantage.New(alphavantage.Config{Client: client, BaseURL: baseURL, MaxBodyBytes: maxBodyBytes})
+		return err
+	})
+	_, err := alphavantage.New(alphavantage.Config{Client: http.DefaultClient, QuoteDataType: "same", DailyCloseDataType: "same"})
+	adaptertest.CheckConfigError(t, err, alphavantage.ErrInvalidConfig, "DailyCloseDataType")
 	p, err := alphavantage.New(alphavantage.Config{Client: http.DefaultClient, QuoteDataType: "quote", DailyCloseDataType: "close"})
-	if err != nil || !reflect.DeepEqual(p.DataTypes(), []string{"quote", "close"}) {
-		t.Errorf("renamed data types: %v, %v", p, err)
-	}
+	require.NoError(t, err, "renamed data types")
+	assert.Equal(t, []string{"quote", "close"}, p.DataTypes())
 }
 
 func TestConformance(t *testing.T) {

@@ -2,20 +2,18 @@ package fred_test
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
-	"os"
-	"reflect"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/strata-go/strata/providers"
 	"github.com/strata-go/strata/providers/fred"
+	"github.com/strata-go/strata/providers/internal/adaptertest"
 	"github.com/strata-go/strata/providers/providertest"
 )
 
@@ -38,13 +36,7 @@ func (rp *replay) query() url.Values {
 
 func (rp *replay) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	send := func(status int, name string) {
-		b, err := os.ReadFile("testdata/" + name)
-		if err != nil {
-			rp.t.Error(err)
-		}
-		w.Header().Set("Content-Type", "application/json; charset=UTF-8")
-		w.WriteHeader(status)
-		_, _ = w.Write(b)
+		adaptertest.Send(rp.t, w, status, "application/json; charset=UTF-8", name)
 	}
 	if r.URL.Path != "/fred/series/observations" {
 		http.NotFound(w, r)
@@ -91,13 +83,10 @@ func (rp *replay) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func newProvider(t testing.TB, cfg fred.Config) (*fred.Provider, *replay) {
 	rp := &replay{t: t}
-	srv := httptest.NewServer(rp)
-	t.Cleanup(srv.Close)
+	srv := adaptertest.Serve(t, rp)
 	cfg.Client, cfg.BaseURL = srv.Client(), srv.URL
 	p, err := fred.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return p, rp
 }
 
@@ -112,45 +101,31 @@ func request(params ...string) providers.Request {
 func TestLatestObservation(t *testing.T) {
 	p, rp := newProvider(t, fred.Config{})
 	res, err := p.Fetch(context.Background(), request("series_id", "DGS10"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	// The newest observation (2024-02-19, a holiday) is "."; the answer is
 	// the one before.
-	if res.Value != 4.30 || !res.ObservedAt.Equal(time.Date(2024, 2, 16, 0, 0, 0, 0, time.UTC)) {
-		t.Errorf("Fetch = %+v, want 4.30 on 2024-02-16", res)
-	}
-	q := rp.query()
+	assert.Equal(t, 4.30, res.Value)
+	assert.Equal(t, time.Date(2024, 2, 16, 0, 0, 0, 0, time.UTC), res.ObservedAt)
 	want := url.Values{"series_id": {"DGS10"}, "file_type": {"json"}, "sort_order": {"desc"}, "limit": {"10"}, "api_key": {testKey}}
-	if !reflect.DeepEqual(q, want) {
-		t.Errorf("query = %v, want %v", q, want)
-	}
+	assert.Equal(t, want, rp.query())
 
 	res, err = p.Fetch(context.Background(), request("series_id", "CPIAUCSL", "units", "pc1"))
-	if err != nil || res.Value != 3.10596 || !res.ObservedAt.Equal(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)) {
-		t.Errorf("pc1: %+v, %v", res, err)
-	}
-	if got := rp.query().Get("units"); got != "pc1" {
-		t.Errorf("units = %q", got)
-	}
-	if got := p.Params("economic_series"); !reflect.DeepEqual(got, []string{"series_id", "units"}) {
-		t.Errorf("Params = %v", got)
-	}
-	if p.Params("cpc") != nil || !reflect.DeepEqual(p.DataTypes(), []string{"economic_series"}) {
-		t.Error("DataTypes/Params of another data type")
-	}
+	require.NoError(t, err, "pc1")
+	assert.Equal(t, 3.10596, res.Value, "pc1")
+	assert.Equal(t, time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), res.ObservedAt, "pc1")
+	assert.Equal(t, "pc1", rp.query().Get("units"))
+	assert.Equal(t, []string{"series_id", "units"}, p.Params("economic_series"))
+	assert.Nil(t, p.Params("cpc"))
+	assert.Equal(t, []string{"economic_series"}, p.DataTypes())
 }
 
 func TestObservationsLimit(t *testing.T) {
 	p, rp := newProvider(t, fred.Config{Observations: 3, DataType: "rates"})
 	req := request("series_id", "DGS10")
 	req.DataType = "rates"
-	if _, err := p.Fetch(context.Background(), req); err != nil {
-		t.Fatal(err)
-	}
-	if got := rp.query().Get("limit"); got != "3" {
-		t.Errorf("limit = %q", got)
-	}
+	_, err := p.Fetch(context.Background(), req)
+	require.NoError(t, err)
+	assert.Equal(t, "3", rp.query().Get("limit"))
 }
 
 func TestErrors(t *testing.T) {
@@ -159,57 +134,29 @@ func TestErrors(t *testing.T) {
 	noKey.Credential = providers.Secret{}
 	badKey := request("series_id", "DGS10")
 	badKey.Credential = providers.NewSecret("zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz")
-	tests := []struct {
-		name       string
-		req        providers.Request
-		class      providers.Class
-		status     int
-		retryAfter time.Duration
-		text       string
-	}{
-		{"unknown series", request("series_id", "NOSUCH"), providers.Permanent, 400, 0, "The series does not exist"},
-		{"bad units", request("series_id", "DGS10", "units", "furlongs"), providers.Permanent, 400, 0, "Variable units"},
-		{"unregistered key", badKey, providers.Auth, 400, 0, "is not registered"},
-		{"rate limited", request("series_id", "THROTTLED"), providers.RateLimit, 429, 20 * time.Second, "Exceeded Rate Limit"},
-		{"no observations", request("series_id", "FUTURE"), providers.Permanent, 200, 0, "no observations"},
-		{"only missing values", request("series_id", "GAPPY"), providers.DataQuality, 200, 0, "no value"},
-		{"no key", noKey, providers.Auth, 0, 0, "no usable credential"},
-		{"no series_id", request(), providers.Permanent, 0, 0, "missing param"},
-		{"unknown data type", providers.Request{DataType: "cpc"}, providers.Permanent, 0, 0, "unknown data type"},
-	}
-	for _, tt := range tests {
-		_, err := p.Fetch(context.Background(), tt.req)
-		var pe *providers.Error
-		if !errors.As(err, &pe) {
-			t.Fatalf("%s: %v is not a *providers.Error", tt.name, err)
-		}
-		if pe.Class != tt.class || pe.StatusCode != tt.status || pe.RetryAfter != tt.retryAfter || !strings.Contains(err.Error(), tt.text) {
-			t.Errorf("%s: %v (class %v, status %d, retry after %v); want %v, %d, %v, %q",
-				tt.name, err, pe.Class, pe.StatusCode, pe.RetryAfter, tt.class, tt.status, tt.retryAfter, tt.text)
-		}
-		if s := fmt.Sprintf("%v %+v %#v", err, err, err); strings.Contains(s, testKey) {
-			t.Errorf("%s: the key shows in %s", tt.name, s)
-		}
-	}
+	adaptertest.CheckFailures(t, p, []string{testKey},
+		adaptertest.Failure{Name: "unknown series", Request: request("series_id", "NOSUCH"), Class: providers.Permanent, Status: 400, Text: "The series does not exist"},
+		adaptertest.Failure{Name: "bad units", Request: request("series_id", "DGS10", "units", "furlongs"), Class: providers.Permanent, Status: 400, Text: "Variable units"},
+		adaptertest.Failure{Name: "unregistered key", Request: badKey, Class: providers.Auth, Status: 400, Text: "is not registered"},
+		adaptertest.Failure{Name: "rate limited", Request: request("series_id", "THROTTLED"), Class: providers.RateLimit, Status: 429, RetryAfter: 20 * time.Second, Text: "Exceeded Rate Limit"},
+		adaptertest.Failure{Name: "no observations", Request: request("series_id", "FUTURE"), Class: providers.Permanent, Status: 200, Text: "no observations"},
+		adaptertest.Failure{Name: "only missing values", Request: request("series_id", "GAPPY"), Class: providers.DataQuality, Status: 200, Text: "no value"},
+		adaptertest.Failure{Name: "no key", Request: noKey, Class: providers.Auth, Text: "no usable credential"},
+		adaptertest.Failure{Name: "no series_id", Request: request(), Class: providers.Permanent, Text: "missing param"},
+		adaptertest.Failure{Name: "unknown data type", Request: providers.Request{DataType: "cpc"}, Class: providers.Permanent, Text: "unknown data type"},
+	)
 	_, err := p.Fetch(context.Background(), providers.Request{DataType: "cpc"})
-	if !errors.Is(err, fred.ErrUnknownDataType) {
-		t.Errorf("unknown data type: %v", err)
-	}
+	assert.ErrorIs(t, err, fred.ErrUnknownDataType)
 }
 
 func TestNewValidation(t *testing.T) {
-	for _, cfg := range []fred.Config{
-		{},
-		{Client: http.DefaultClient, BaseURL: "api.stlouisfed.org"},
-		{Client: http.DefaultClient, BaseURL: "https://api.stlouisfed.org/?x=1"},
-		{Client: http.DefaultClient, Observations: -1},
-		{Client: http.DefaultClient, Observations: fred.MaxObservations + 1},
-		{Client: http.DefaultClient, MaxBodyBytes: -1},
-	} {
-		_, err := fred.New(cfg)
-		if !errors.Is(err, fred.ErrInvalidConfig) || !strings.HasPrefix(err.Error(), "fred: invalid config: ") {
-			t.Errorf("New(%+v) = %v, want ErrInvalidConfig", cfg, err)
-		}
+	adaptertest.CheckCommonConfig(t, fred.ErrInvalidConfig, func(client *http.Client, baseURL string, maxBodyBytes int64) error {
+		_, err := fred.New(fred.Config{Client: client, BaseURL: baseURL, MaxBodyBytes: maxBodyBytes})
+		return err
+	})
+	for _, n := range []int{-1, fred.MaxObservations + 1} {
+		_, err := fred.New(fred.Config{Client: http.DefaultClient, Observations: n})
+		adaptertest.CheckConfigError(t, err, fred.ErrInvalidConfig, "Observations")
 	}
 }
 

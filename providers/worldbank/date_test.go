@@ -3,6 +3,8 @@ package worldbank
 import (
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
 )
 
 func TestParseDate(t *testing.T) {
@@ -14,13 +16,13 @@ func TestParseDate(t *testing.T) {
 		"2023Q4":  time.Date(2023, 10, 1, 0, 0, 0, 0, time.UTC),
 	}
 	for s, want := range good {
-		if got, err := parseDate(s); err != nil || !got.Equal(want) {
-			t.Errorf("parseDate(%q) = %v, %v; want %v", s, got, err, want)
+		got, err := parseDate(s)
+		if assert.NoError(t, err, s) {
+			assert.Equal(t, want, got, s)
 		}
 	}
 	for _, s := range []string{"", "202", "20x3", "+023", "-023", "2023M", "2023M13", "2023M00", "2023M+1", "2023Q0", "2023Q5", "2023Q12", "2023-01", "2023 ", "YTD"} {
-		if got, err := parseDate(s); err == nil {
-			t.Errorf("parseDate(%q) = %v, want an error", s, got)
-		}
+		got, err := parseDate(s)
+		assert.Error(t, err, "parseDate(%q) = %v", s, got)
 	}
 }

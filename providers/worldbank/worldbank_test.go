@@ -2,17 +2,17 @@ package worldbank_test
 
 import (
 	"context"
-	"errors"
 	"net/http"
-	"net/http/httptest"
-	"os"
-	"reflect"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/strata-go/strata/providers"
+	"github.com/strata-go/strata/providers/internal/adaptertest"
 	"github.com/strata-go/strata/providers/providertest"
 	"github.com/strata-go/strata/providers/worldbank"
 )
@@ -35,14 +35,7 @@ func (rp *replay) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rp.mu.Lock()
 	rp.last = r
 	rp.mu.Unlock()
-	send := func(name string) {
-		b, err := os.ReadFile("testdata/" + name)
-		if err != nil {
-			rp.t.Error(err)
-		}
-		w.Header().Set("Content-Type", "application/json;charset=utf-8")
-		_, _ = w.Write(b)
-	}
+	send := func(name string) { adaptertest.Send(rp.t, w, http.StatusOK, "application/json;charset=utf-8", name) }
 	// /v2/country/{country}/indicator/{indicator}
 	parts := strings.Split(r.URL.Path, "/")
 	if len(parts) != 6 || parts[1] != "v2" || parts[2] != "country" || parts[4] != "indicator" || r.URL.Query().Get("format") != "json" {
@@ -79,12 +72,9 @@ func (rp *replay) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func newProvider(t testing.TB) (*worldbank.Provider, *replay) {
 	rp := &replay{t: t}
-	srv := httptest.NewServer(rp)
-	t.Cleanup(srv.Close)
+	srv := adaptertest.Serve(t, rp)
 	p, err := worldbank.New(worldbank.Config{Client: srv.Client(), BaseURL: srv.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return p, rp
 }
 
@@ -106,88 +96,59 @@ func TestLatestValue(t *testing.T) {
 	}
 	for _, tt := range tests {
 		res, err := p.Fetch(context.Background(), request(tt.country, tt.indicator))
-		if err != nil {
-			t.Fatalf("%s %s: %v", tt.country, tt.indicator, err)
-		}
-		if res.Value != tt.value || !res.ObservedAt.Equal(tt.at) {
-			t.Errorf("%s %s: %+v, want %v at %v", tt.country, tt.indicator, res, tt.value, tt.at)
-		}
+		require.NoError(t, err, "%s %s", tt.country, tt.indicator)
+		assert.Equal(t, tt.value, res.Value, "%s %s", tt.country, tt.indicator)
+		assert.Equal(t, tt.at, res.ObservedAt, "%s %s", tt.country, tt.indicator)
 	}
 	r := rp.request()
-	if r.URL.Path != "/v2/country/CHL/indicator/DP.DOD.DECD.CR.BC.CD" || r.URL.RawQuery != "format=json&mrnev=1" {
-		t.Errorf("request = %s", r.URL)
-	}
-	if got := p.Params("development_indicator"); !reflect.DeepEqual(got, []string{"country", "indicator"}) {
-		t.Errorf("Params = %v", got)
-	}
-	if p.Params("x") != nil || !reflect.DeepEqual(p.DataTypes(), []string{"development_indicator"}) {
-		t.Error("DataTypes/Params")
-	}
+	assert.Equal(t, "/v2/country/CHL/indicator/DP.DOD.DECD.CR.BC.CD", r.URL.Path)
+	assert.Equal(t, "format=json&mrnev=1", r.URL.RawQuery)
+	assert.Equal(t, []string{"country", "indicator"}, p.Params("development_indicator"))
+	assert.Nil(t, p.Params("x"))
+	assert.Equal(t, []string{"development_indicator"}, p.DataTypes())
 }
 
 func TestErrors(t *testing.T) {
 	p, _ := newProvider(t)
-	tests := []struct {
-		name       string
-		req        providers.Request
-		class      providers.Class
-		retryAfter time.Duration
-		text       string
-	}{
-		{"unknown country", request("XXX", "NY.GDP.MKTP.CD"), providers.Permanent, 0, "The provided parameter value is not valid"},
-		{"unknown indicator", request("US", "NOT.AN.INDICATOR"), providers.Permanent, 0, "The indicator was not found"},
-		{"no data", request("SSD", "NY.GDP.MKTP.CD"), providers.Permanent, 0, "no data for this country and indicator"},
-		{"service unavailable", request("DOWN", "NY.GDP.MKTP.CD"), providers.Unavailable, 0, "service currently unavailable"},
-		{"rate limited", request("OVERLOAD", "NY.GDP.MKTP.CD"), providers.RateLimit, 30 * time.Second, "429"},
-		{"path traversal in a param", request("..", "NY.GDP.MKTP.CD"), providers.Permanent, 0, "invalid param"},
-		{"missing indicator", providers.Request{DataType: "development_indicator", Params: map[string]string{"country": "US"}}, providers.Permanent, 0, "missing param"},
-		{"unknown data type", providers.Request{DataType: "cpc"}, providers.Permanent, 0, "unknown data type"},
-	}
-	for _, tt := range tests {
-		_, err := p.Fetch(context.Background(), tt.req)
-		var pe *providers.Error
-		if !errors.As(err, &pe) {
-			t.Fatalf("%s: %v is not a *providers.Error", tt.name, err)
-		}
-		if pe.Class != tt.class || pe.RetryAfter != tt.retryAfter || !strings.Contains(err.Error(), tt.text) {
-			t.Errorf("%s: %v (class %v, retry after %v); want %v, %v, %q", tt.name, err, pe.Class, pe.RetryAfter, tt.class, tt.retryAfter, tt.text)
-		}
-	}
+	gdp := func(country string) providers.Request { return request(country, "NY.GDP.MKTP.CD") }
+	adaptertest.CheckFailures(t, p, nil,
+		adaptertest.Failure{Name: "unknown country", Request: gdp("XXX"), Class: providers.Permanent, Status: 200, Text: "The provided parameter value is not valid"},
+		adaptertest.Failure{Name: "unknown indicator", Request: request("US", "NOT.AN.INDICATOR"), Class: providers.Permanent, Status: 200, Text: "The indicator was not found"},
+		adaptertest.Failure{Name: "no data", Request: gdp("SSD"), Class: providers.Permanent, Status: 200, Text: "no data for this country and indicator"},
+		adaptertest.Failure{Name: "service unavailable", Request: gdp("DOWN"), Class: providers.Unavailable, Status: 200, Text: "service currently unavailable"},
+		adaptertest.Failure{Name: "rate limited", Request: gdp("OVERLOAD"), Class: providers.RateLimit, Status: 429, RetryAfter: 30 * time.Second, Text: "429"},
+		adaptertest.Failure{Name: "path traversal in a param", Request: gdp(".."), Class: providers.Permanent, Text: "invalid param"},
+		adaptertest.Failure{Name: "missing indicator", Request: providers.Request{DataType: "development_indicator", Params: map[string]string{"country": "US"}},
+			Class: providers.Permanent, Text: "missing param"},
+		adaptertest.Failure{Name: "unknown data type", Request: providers.Request{DataType: "cpc"}, Class: providers.Permanent, Text: "unknown data type"},
+	)
 	// A slash in a param stays inside its path segment.
-	_, err := p.Fetch(context.Background(), request("US/../../admin", "NY.GDP.MKTP.CD"))
-	if providers.Classify(err) != providers.Permanent {
-		t.Errorf("slash in country: %v", err)
-	}
+	_, err := p.Fetch(context.Background(), gdp("US/../../admin"))
+	assert.Equal(t, providers.Permanent, providers.Classify(err), "slash in country: %v", err)
+	_, err = p.Fetch(context.Background(), providers.Request{DataType: "cpc"})
+	assert.ErrorIs(t, err, worldbank.ErrUnknownDataType)
 }
 
 func TestNewValidation(t *testing.T) {
-	for _, cfg := range []worldbank.Config{
-		{},
-		{Client: http.DefaultClient, BaseURL: "://x"},
-		{Client: http.DefaultClient, BaseURL: "https://api.worldbank.org#x"},
-		{Client: http.DefaultClient, MaxBodyBytes: -1},
-	} {
-		_, err := worldbank.New(cfg)
-		if !errors.Is(err, worldbank.ErrInvalidConfig) || !strings.HasPrefix(err.Error(), "worldbank: invalid config: ") {
-			t.Errorf("New(%+v) = %v, want ErrInvalidConfig", cfg, err)
-		}
-	}
+	adaptertest.CheckCommonConfig(t, worldbank.ErrInvalidConfig, func(client *http.Client, baseURL string, maxBodyBytes int64) error {
+		_, err := worldbank.New(worldbank.Config{Client: client, BaseURL: baseURL, MaxBodyBytes: maxBodyBytes})
+		return err
+	})
 }
 
 func TestConformance(t *testing.T) {
 	providertest.Run(t, func(t *testing.T) providertest.Subject {
 		p, _ := newProvider(t)
-		hang := request("hang", "NY.GDP.MKTP.CD")
-		return providertest.Subject{
-			Provider: p,
-			Request:  request("US", "NY.GDP.MKTP.CD"),
-			Hang:     &hang,
-			Failures: []providertest.Failure{
-				{Name: "unknown country", Request: request("XXX", "NY.GDP.MKTP.CD"), Class: providers.Permanent},
-				{Name: "no data", Request: request("SSD", "NY.GDP.MKTP.CD"), Class: providers.Permanent},
-				{Name: "service unavailable", Request: request("DOWN", "NY.GDP.MKTP.CD"), Class: providers.Unavailable},
-				{Name: "rate limited", Request: request("OVERLOAD", "NY.GDP.MKTP.CD"), Class: providers.RateLimit},
-			},
+		gdp := func(country string) providers.Request { return request(country, "NY.GDP.MKTP.CD") }
+		hang := gdp("hang")
+		fail := func(name, country string, class providers.Class) providertest.Failure {
+			return providertest.Failure{Name: name, Request: gdp(country), Class: class}
 		}
+		return providertest.Subject{Provider: p, Request: gdp("US"), Hang: &hang, Failures: []providertest.Failure{
+			fail("unknown country", "XXX", providers.Permanent),
+			fail("no data", "SSD", providers.Permanent),
+			fail("service unavailable", "DOWN", providers.Unavailable),
+			fail("rate limited", "OVERLOAD", providers.RateLimit),
+		}}
 	})
 }
