@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
+
+	"github.com/strata-go/strata/defaults"
 )
 
 // ErrCallbackPanic matches the error a host callback's panic becomes: a
@@ -55,7 +58,7 @@ func guarded[T any](ctx context.Context, r *Resolver, kind *taskKind, f func(con
 
 // callbacks are the task kinds of the host's callbacks.
 type callbacks struct {
-	storeGet, storeSet, historyGet, historyAppend, credentials, refresh, limiter, defaults taskKind
+	storeGet, storeSet, historyGet, historyAppend, credentials, refresh, limiter, market, user taskKind
 }
 
 func newCallbacks() callbacks {
@@ -67,7 +70,8 @@ func newCallbacks() callbacks {
 		credentials:   taskKind{name: "credentials"},
 		refresh:       taskKind{name: "credentials.Refresh"},
 		limiter:       taskKind{name: "limiter.Allow"},
-		defaults:      taskKind{name: "default engine factors"},
+		market:        taskKind{name: "market factor"},
+		user:          taskKind{name: "user factor"},
 	}
 }
 
@@ -79,4 +83,50 @@ func (r *Resolver) observe(ev Event) {
 	}
 	defer func() { _ = recover() }()
 	r.obs.Observe(ev)
+}
+
+// localBound bounds a host call of the local layers (a history read, a
+// factor): by the store timeout, and by half of what is left of ctx, so
+// that the layers after it keep the rest.
+func (r *Resolver) localBound(ctx context.Context) (context.Context, context.CancelFunc) {
+	d := r.cfg.Cache.StoreTimeout
+	if dl, ok := ctx.Deadline(); ok {
+		d = min(d, time.Until(dl)/2)
+	}
+	return context.WithTimeout(ctx, d)
+}
+
+// guardedFactor is a host's market or user factor, guarded: a factor that
+// panics or does not answer before the resolve's deadline counts as
+// absent (the default engine then guesses it, with lower confidence).
+type guardedFactor struct {
+	r    *Resolver
+	kind *taskKind
+	f    defaults.Factor
+}
+
+// guardFactor returns f guarded, or nil for none.
+func (r *Resolver) guardFactor(kind *taskKind, f defaults.Factor) defaults.Factor {
+	if f == nil {
+		return nil
+	}
+	return guardedFactor{r: r, kind: kind, f: f}
+}
+
+func (g guardedFactor) Factor(ctx context.Context, dataType string, params map[string]string) (float64, bool) {
+	type answer struct {
+		v  float64
+		ok bool
+	}
+	ctx, cancel := g.r.localBound(ctx)
+	defer cancel()
+	a, err := guarded(ctx, g.r, g.kind, func(ctx context.Context) (answer, error) {
+		v, ok := g.f.Factor(ctx, dataType, params)
+		return answer{v, ok}, nil
+	})
+	if err != nil {
+		g.r.callbackFailed(g.kind, dataType, err)
+		return 0, false
+	}
+	return a.v, a.ok
 }

@@ -33,10 +33,12 @@ func (r *Resolver) localLayers(ctx context.Context, dt *dataType, key string, pa
 	// Layer 4: a forecast from the key's history.
 	var series []float64
 	var lastAt time.Time
-	obs, herr := guarded(ctx, r, &r.callbacks.historyGet, func(ctx context.Context) ([]stats.Observation, error) {
+	hctx, cancel := r.localBound(ctx)
+	defer cancel()
+	obs, herr := guarded(hctx, r, &r.callbacks.historyGet, func(ctx context.Context) ([]stats.Observation, error) {
 		return r.history.Observations(ctx, key)
 	})
-	if herr != nil && (errors.Is(herr, ErrCallbackPanic) || ctx.Err() != nil) {
+	if herr != nil && (errors.Is(herr, ErrCallbackPanic) || hctx.Err() != nil) {
 		r.callbackFailed(&r.callbacks.historyGet, dt.cfg.Name, herr)
 	}
 	if herr == nil && len(obs) > 0 {
@@ -65,12 +67,8 @@ func (r *Resolver) localLayers(ctx context.Context, dt *dataType, key string, pa
 	}
 
 	// Layer 5: the default engine.
-	ans, err := guarded(ctx, r, &r.callbacks.defaults, func(ctx context.Context) (defaults.Answer, error) {
-		return r.defaults.Default(ctx, defaults.Query{DataType: dt.cfg.Name, Params: params, History: series})
-	})
-	if err != nil && (errors.Is(err, ErrCallbackPanic) || ctx.Err() != nil) {
-		r.callbackFailed(&r.callbacks.defaults, dt.cfg.Name, err)
-	}
+	// The engine is strata's own; the host's factors in it are guarded.
+	ans, err := r.defaults.Default(ctx, defaults.Query{DataType: dt.cfg.Name, Params: params, History: series})
 	if err != nil {
 		errs = append(errs, &LayerError{Layer: LayerDefault, Err: err})
 		return Result{}, errs

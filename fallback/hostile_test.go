@@ -1,0 +1,362 @@
+package fallback
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/strata-go/strata/cache"
+	"github.com/strata-go/strata/defaults"
+	"github.com/strata-go/strata/providers"
+	"github.com/strata-go/strata/stats"
+)
+
+// The hostile-world suite: faults a provider, a store or a host callback
+// can throw at the resolver, each under every configuration, each checked
+// for the promises strata exists for. docs/hostile.md holds the table.
+
+const (
+	hostileDeadline = 2 * time.Second
+	hostileSecret   = "sk-Live/9f8e+7d6c"
+	hostileEmail    = "alice.probe+42@example.org"
+)
+
+// hostileForms are the encodings a leak may take.
+func hostileForms(v string) []string {
+	js, _ := json.Marshal(v)
+	return []string{v, url.QueryEscape(v), url.PathEscape(v), strings.Trim(string(js), `"`), strings.ToUpper(v)}
+}
+
+type hostileConfig struct {
+	name              string
+	coalescing, hedge bool
+}
+
+var hostileConfigs = []hostileConfig{
+	{"coalescing+hedging", true, true},
+	{"coalescing", true, false},
+	{"hedging", false, true},
+	{"plain", false, false},
+}
+
+// hostileFault is one fault. primary replaces p1's behaviour (nil: p1
+// answers 1.0 after 10ms); s1 always answers 1.1 after 10ms unless down.
+type hostileFault struct {
+	name      string
+	primary   func(ctx context.Context, req providers.Request) (providers.Response, error)
+	secondary bool // s1 is down too
+	store     cache.Store
+	creds     providers.Credentials
+	history   stats.History
+	observer  Observer
+	market    defaults.Factor
+	want      Layer
+}
+
+func hang(ctx context.Context, _ providers.Request) (providers.Response, error) {
+	<-ctx.Done()
+	return providers.Response{}, ctx.Err()
+}
+
+func ignore(context.Context, providers.Request) (providers.Response, error) {
+	time.Sleep(30 * time.Second)
+	return providers.Response{Value: 1}, nil
+}
+
+func answer(v float64) func(context.Context, providers.Request) (providers.Response, error) {
+	return func(ctx context.Context, _ providers.Request) (providers.Response, error) {
+		time.Sleep(10 * time.Millisecond)
+		return providers.Response{Value: v}, nil
+	}
+}
+
+// echo fails with an error quoting the request's sensitive value and
+// credential in every encoding.
+func echo(_ context.Context, req providers.Request) (providers.Response, error) {
+	var parts []string
+	for _, v := range []string{req.Params["email"], req.Credential.Reveal()} {
+		parts = append(parts, hostileForms(v)...)
+	}
+	return providers.Response{}, providers.Errorf(providers.Transient, "upstream said: %s", strings.Join(parts, " | "))
+}
+
+var hostileFaults = []hostileFault{
+	{name: "primary hangs, honouring its context", primary: hang, want: LayerSecondary},
+	{name: "primary hangs, ignoring its context", primary: ignore, want: LayerSecondary},
+	{name: "primary slow (3 s)", primary: func(ctx context.Context, _ providers.Request) (providers.Response, error) {
+		select {
+		case <-time.After(3 * time.Second):
+			return providers.Response{Value: 1}, nil
+		case <-ctx.Done():
+			return providers.Response{}, ctx.Err()
+		}
+	}, want: LayerSecondary},
+	{name: "primary panics", primary: func(context.Context, providers.Request) (providers.Response, error) {
+		panic("boom " + hostileEmail)
+	}, want: LayerSecondary},
+	{name: "primary answers NaN", primary: answer(math.NaN()), want: LayerSecondary},
+	{name: "primary answers +Inf", primary: answer(math.Inf(1)), want: LayerSecondary},
+	{name: "primary answers out of bounds", primary: answer(1e9), want: LayerSecondary},
+	{name: "primary echoes secrets in every encoding", primary: echo, want: LayerSecondary},
+	{name: "store hangs, ignoring its context", store: hangingStore{}, want: LayerPrimary},
+	{name: "store serves garbage", store: garbageStore{}, want: LayerPrimary},
+	{name: "store panics", store: panickingStore{}, want: LayerPrimary},
+	{name: "credentials panic", creds: providers.CredentialsFunc(func(context.Context, string) (providers.Secret, error) {
+		panic("no vault")
+	}), want: LayerDefault},
+	{name: "credentials hang", creds: providers.CredentialsFunc(func(context.Context, string) (providers.Secret, error) {
+		time.Sleep(30 * time.Second)
+		return providers.NewSecret(hostileSecret), nil
+	}), want: LayerDefault},
+	{name: "observer panics", observer: ObserverFunc(func(Event) { panic("observer") }), want: LayerPrimary},
+	{name: "history panics, providers down", primary: hang, secondary: true, history: panickingHistory{}, want: LayerDefault},
+	{name: "history hangs, providers down", primary: hang, secondary: true, history: hangingHistory{}, want: LayerDefault},
+	{name: "market factor panics, providers down", primary: hang, secondary: true, market: defaults.FactorFunc(func(context.Context, string, map[string]string) (float64, bool) {
+		panic("market")
+	}), want: LayerDefault},
+	{name: "market factor hangs, providers down", primary: hang, secondary: true, market: defaults.FactorFunc(func(context.Context, string, map[string]string) (float64, bool) {
+		time.Sleep(30 * time.Second)
+		return 1.2, true
+	}), want: LayerDefault},
+}
+
+func TestHostileWorld(t *testing.T) {
+	for _, f := range hostileFaults {
+		for _, hc := range hostileConfigs {
+			t.Run(f.name+"/"+hc.name, func(t *testing.T) {
+				synctest.Test(t, func(t *testing.T) { runHostile(t, f, hc) })
+			})
+		}
+	}
+}
+
+func runHostile(t *testing.T, f hostileFault, hc hostileConfig) {
+	cfg := securityConfig()
+	cfg.Providers[1].Params = nil
+	cfg.Resolve.DisableCoalescing = !hc.coalescing
+	cfg.DataTypes[0].Hedge = HedgeConfig{Enabled: hc.hedge}
+	p1, s1 := newStub(1), newStub(1.1)
+	p1.set(answer(1))
+	if f.primary != nil {
+		p1.set(f.primary)
+	}
+	s1.set(answer(1.1))
+	if f.secondary {
+		s1.set(hang)
+	}
+	obs := &captured{}
+	opts := []Option{WithHashKey([]byte("hostile")), WithObserver(obs)}
+	if f.observer != nil {
+		opts = append(opts, WithObserver(ObserverFunc(func(e Event) { obs.Observe(e); f.observer.Observe(e) })))
+	}
+	creds := f.creds
+	if creds == nil {
+		creds = providers.CredentialsFunc(func(context.Context, string) (providers.Secret, error) {
+			return providers.NewSecret(hostileSecret), nil
+		})
+	}
+	opts = append(opts, WithCredentials(creds))
+	if f.store != nil {
+		opts = append(opts, WithStore(f.store))
+	}
+	if f.history != nil {
+		opts = append(opts, WithHistory(f.history))
+	}
+	if f.market != nil {
+		opts = append(opts, WithMarketFactor(f.market))
+	}
+	r := newTestResolver(t, cfg, p1, s1, opts...)
+
+	ctx, cancel := context.WithTimeout(context.Background(), hostileDeadline)
+	defer cancel()
+	start := time.Now()
+	res, err := r.Resolve(ctx, "cpc", Params{"keyword": "shoes", "email": hostileEmail})
+	took := time.Since(start)
+
+	// Answered before the deadline, from the layer the fault leaves.
+	require.NoError(t, err)
+	assert.Less(t, took, hostileDeadline, "answered before the deadline")
+	assert.Equal(t, f.want, res.Layer, "attempts: %+v", res.Attempts)
+	if f.want == LayerSecondary {
+		assert.Equal(t, 1.1, res.Value, "the healthy secondary answers")
+	}
+	assert.False(t, math.IsNaN(res.Value) || math.IsInf(res.Value, 0))
+
+	// Nothing secret in any output or reachable error.
+	var b strings.Builder
+	fmt.Fprintf(&b, "%+v %v\n", res, err)
+	for _, a := range res.Attempts {
+		if a.Err != nil {
+			for e := a.Err; e != nil; e = unwrapOne(e) {
+				fmt.Fprintf(&b, "%v %+v %#v\n", e, e, e)
+			}
+		}
+	}
+	b.WriteString(dump(t, r, obs, nil, []Result{res}))
+	out := b.String()
+	for _, v := range append(hostileForms(hostileSecret), hostileForms(hostileEmail)...) {
+		assert.NotContains(t, out, v)
+	}
+
+	// Close: nothing starts after it, nothing is left running.
+	calls := p1.calls.Load() + s1.calls.Load()
+	closeErr := r.Close()
+	if closeErr != nil {
+		assert.ErrorIs(t, closeErr, ErrClosed)
+	}
+	_, err = r.Resolve(context.Background(), "cpc", Params{"keyword": "boots"})
+	assert.ErrorIs(t, err, ErrClosed)
+	time.Sleep(time.Minute) // let abandoned host code end, inside the bubble
+	assert.Equal(t, calls, p1.calls.Load()+s1.calls.Load(), "no provider call after Close")
+}
+
+// unwrapOne steps once down an error chain, through joins too (their
+// first branch).
+func unwrapOne(err error) error {
+	switch e := err.(type) {
+	case interface{ Unwrap() error }:
+		return e.Unwrap()
+	case interface{ Unwrap() []error }:
+		if errs := e.Unwrap(); len(errs) > 0 {
+			return errs[0]
+		}
+	}
+	return nil
+}
+
+type hangingStore struct{}
+
+func (hangingStore) Get(context.Context, string) (cache.Entry, bool, error) {
+	time.Sleep(30 * time.Second)
+	return cache.Entry{}, false, nil
+}
+func (hangingStore) Set(context.Context, string, cache.Entry, time.Duration) error {
+	time.Sleep(30 * time.Second)
+	return nil
+}
+func (hangingStore) Delete(context.Context, string) (bool, error) { return false, nil }
+
+// garbageStore serves, for every key, an entry no provider's answer could
+// be.
+type garbageStore struct{}
+
+var garbageEntries = []cache.Entry{
+	{Value: math.NaN(), Source: "x", Confidence: 0.9},
+	{Value: math.Inf(1), Source: "x", Confidence: 0.9},
+	{Value: 1e9, Source: "x", Confidence: 0.9},
+	{Value: 1, Source: "x", Confidence: 5},
+	{Value: 1, Source: "x", Confidence: math.NaN()},
+	{Value: 1, Confidence: 0.9},
+}
+
+var garbageNext atomic.Int64
+
+func (garbageStore) Get(context.Context, string) (cache.Entry, bool, error) {
+	e := garbageEntries[int(garbageNext.Add(1))%len(garbageEntries)]
+	now := time.Now()
+	e.ObservedAt, e.StoredAt = now, now
+	return e, true, nil
+}
+func (garbageStore) Set(context.Context, string, cache.Entry, time.Duration) error { return nil }
+func (garbageStore) Delete(context.Context, string) (bool, error)                  { return false, nil }
+
+type panickingStore struct{}
+
+func (panickingStore) Get(context.Context, string) (cache.Entry, bool, error) { panic("store") }
+func (panickingStore) Set(context.Context, string, cache.Entry, time.Duration) error {
+	panic("store")
+}
+func (panickingStore) Delete(context.Context, string) (bool, error) { panic("store") }
+
+type panickingHistory struct{}
+
+func (panickingHistory) Append(context.Context, string, stats.Observation) error { panic("history") }
+func (panickingHistory) Observations(context.Context, string) ([]stats.Observation, error) {
+	panic("history")
+}
+
+type hangingHistory struct{}
+
+func (hangingHistory) Append(context.Context, string, stats.Observation) error {
+	time.Sleep(30 * time.Second)
+	return nil
+}
+func (hangingHistory) Observations(context.Context, string) ([]stats.Observation, error) {
+	time.Sleep(30 * time.Second)
+	return nil, nil
+}
+
+// Every garbage entry the shared tier can hand back is refused, reported
+// and never served.
+func TestSharedEntriesAreChecked(t *testing.T) {
+	for i := range garbageEntries {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				garbageNext.Store(int64(i - 1))
+				obs := &captured{}
+				p1 := newStub(1)
+				r := newTestResolver(t, testConfig(), p1, newStub(1.1), WithStore(garbageStore{}), WithObserver(obs))
+				res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+				require.NoError(t, err)
+				assert.Equal(t, LayerPrimary, res.Layer)
+				assert.Equal(t, 1.0, res.Value)
+				assert.EqualValues(t, 1, r.Snapshot().Overall.CallbackFailures)
+				var refused []Event
+				for _, e := range obs.events {
+					if e.Kind == EventCallback {
+						refused = append(refused, e)
+					}
+				}
+				require.Len(t, refused, 1)
+				assert.Equal(t, "store.Get", refused[0].Source)
+				assert.ErrorContains(t, refused[0].Err, "shared entry refused")
+			})
+		})
+	}
+}
+
+// Close in the middle of a walk: it cancels the calls in flight at once,
+// the resolve reports ErrClosed, and nothing starts after it.
+func TestCloseMidFlight(t *testing.T) {
+	for _, hc := range hostileConfigs {
+		t.Run(hc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				cfg := testConfig()
+				cfg.Resolve.DisableCoalescing = !hc.coalescing
+				cfg.DataTypes[0].Hedge = HedgeConfig{Enabled: hc.hedge}
+				p1, s1 := newStub(1), newStub(1.1)
+				var cancelled atomic.Bool
+				p1.set(func(ctx context.Context, _ providers.Request) (providers.Response, error) {
+					<-ctx.Done()
+					cancelled.Store(true)
+					return providers.Response{}, ctx.Err()
+				})
+				r := newTestResolver(t, cfg, p1, s1, WithHistory(noHistory{}))
+				done := make(chan error, 1)
+				go func() {
+					_, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+					done <- err
+				}()
+				time.Sleep(100 * time.Millisecond)
+				closing := time.Now()
+				require.NoError(t, r.Close(), "the provider honours its context: nothing is abandoned")
+				assert.Zero(t, time.Since(closing), "Close cancels at once and waits for nothing that ignores it")
+				assert.True(t, cancelled.Load(), "the call in flight was cancelled")
+				assert.ErrorIs(t, <-done, ErrClosed)
+				calls := p1.calls.Load() + s1.calls.Load()
+				time.Sleep(10 * time.Second)
+				assert.Equal(t, calls, p1.calls.Load()+s1.calls.Load(), "no retry, hedge or secondary after Close")
+			})
+		})
+	}
+}
