@@ -48,3 +48,6 @@ func dumpState(r *Resolver, b *strings.Builder) {
 		b.WriteString(strings.Join(keys, "\n"))
 	}
 }
+
+// learnFitTime makes the resolver believe forecast fits take d.
+func learnFitTime(r *Resolver, d time.Duration) { r.fitTime.observe(d) }

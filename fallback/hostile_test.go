@@ -360,3 +360,58 @@ func TestCloseMidFlight(t *testing.T) {
 		})
 	}
 }
+
+// A herd of resolves of one key in a blackout shares one forecast fit.
+func TestForecastHerdFitsOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h, err := stats.NewMemoryHistory(stats.MemoryConfig{})
+		require.NoError(t, err)
+		p1, s1 := newStub(1), newStub(1)
+		p1.fail(providers.Unavailable)
+		s1.fail(providers.Unavailable)
+		r := newTestResolver(t, testConfig(), p1, s1, WithHistory(h))
+		key, err := r.Key("cpc", Params{"keyword": "shoes"})
+		require.NoError(t, err)
+		now := time.Now()
+		for i := range 60 {
+			require.NoError(t, h.Append(context.Background(), key, stats.Observation{At: now.Add(time.Duration(i-60) * 24 * time.Hour), Value: 1 + 0.01*float64(i)}))
+		}
+		const herd = 50
+		layers := make(chan Layer, herd)
+		for range herd {
+			go func() {
+				res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+				assert.NoError(t, err)
+				layers <- res.Layer
+			}()
+		}
+		for range herd {
+			assert.Equal(t, LayerStatistical, <-layers)
+		}
+		assert.EqualValues(t, 1, r.Snapshot().Overall.ForecastFits, "one fit for the whole herd")
+	})
+}
+
+// A fit that cannot finish in the time left is not started: the default
+// answers at once.
+func TestForecastNotStartedWithoutTime(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h, err := stats.NewMemoryHistory(stats.MemoryConfig{})
+		require.NoError(t, err)
+		p1, s1 := newStub(1), newStub(1)
+		p1.fail(providers.Unavailable)
+		s1.fail(providers.Unavailable)
+		r := newTestResolver(t, testConfig(), p1, s1, WithHistory(h))
+		key, err := r.Key("cpc", Params{"keyword": "shoes"})
+		require.NoError(t, err)
+		now := time.Now()
+		for i := range 60 {
+			require.NoError(t, h.Append(context.Background(), key, stats.Observation{At: now.Add(time.Duration(i-60) * 24 * time.Hour), Value: 1 + 0.01*float64(i)}))
+		}
+		learnFitTime(r, time.Minute) // fits are believed to take a minute
+		res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+		require.NoError(t, err)
+		assert.Equal(t, LayerDefault, res.Layer)
+		assert.Zero(t, r.Snapshot().Overall.ForecastFits)
+	})
+}

@@ -48,11 +48,7 @@ func (r *Resolver) localLayers(ctx context.Context, dt *dataType, key string, pa
 		if !r.cfg.Forecast.Disabled {
 			period := dt.cfg.Period.Index(now)
 			h := int(max(period-last, 1))
-			res, err, ok := r.memo.get(key, len(obs), lastAt, period)
-			if !ok {
-				res, err = r.forecast(dt, series, h, lastAt, now)
-				r.memo.put(key, memoEntry{n: len(obs), lastAt: lastAt, period: period, res: res, err: err})
-			}
+			res, err := r.fitted(ctx, dt, key, series, h, memoEntry{n: len(obs), lastAt: lastAt, period: period}, now)
 			if err == nil {
 				res.ObservedAt = now
 				res.Freshness = cache.Freshness(now.Sub(lastAt), dt.cfg.HalfLife)

@@ -1,6 +1,9 @@
 package fallback
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -76,4 +79,86 @@ func (g *appendGate) admit(key string, period int64) bool {
 	}
 	g.last.Put(key, period)
 	return true
+}
+
+// fitted returns key's forecast h periods ahead: the memoised one when
+// nothing changed since (see forecastMemo), else a new fit. One fit runs
+// at a time per key — in a blackout many resolves of a key reach the
+// statistical layer together, and each fit is milliseconds of CPU — and
+// the others wait for it, each within half of what is left of its own
+// deadline (the default layer keeps the rest). A fit is not started when
+// what is left cannot cover the fit time learned so far. A fit that
+// panics fails with an error.
+func (r *Resolver) fitted(ctx context.Context, dt *dataType, key string, series []float64, h int, m memoEntry, now time.Time) (Result, error) {
+	if res, err, ok := r.memo.get(key, m.n, m.lastAt, m.period); ok {
+		return res, err
+	}
+	wait := r.cfg.Resolve.Deadline
+	if dl, ok := ctx.Deadline(); ok {
+		wait = time.Until(dl) / 2
+	}
+	if need := r.fitTime.expect(); wait < need {
+		return Result{}, fmt.Errorf("no time to fit a forecast: %v left, fits take about %v", wait.Round(time.Microsecond), need.Round(time.Microsecond))
+	}
+	ch := r.fits.DoChan(key, func() (any, error) {
+		if !r.tasks.add(&r.fitTask) {
+			return nil, ErrClosed
+		}
+		defer r.tasks.done(&r.fitTask)
+		start := time.Now()
+		r.metrics.fits.Add(1)
+		m.res, m.err = r.forecastSafely(dt, series, h, m.lastAt, now)
+		r.fitTime.observe(time.Since(start))
+		r.memo.put(key, m)
+		return m, nil
+	})
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	select {
+	case v := <-ch:
+		if v.Err != nil {
+			return Result{}, v.Err
+		}
+		done := v.Val.(memoEntry)
+		return done.res, done.err
+	case <-timer.C:
+		return Result{}, errors.New("the forecast fit did not finish in time")
+	case <-ctx.Done():
+		return Result{}, fmt.Errorf("the forecast fit did not finish in time: %w", ctx.Err())
+	}
+}
+
+// forecastSafely is forecast with a panic (of the models, on a series
+// they did not expect) turned into an error.
+func (r *Resolver) forecastSafely(dt *dataType, series []float64, h int, lastAt, now time.Time) (res Result, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			res, err = Result{}, fmt.Errorf("forecast panicked: %v", v)
+		}
+	}()
+	return r.forecast(dt, series, h, lastAt, now)
+}
+
+// fitClock learns how long a forecast fit takes: an EWMA of the fits'
+// durations (weight 0.2 to the newest), read as twice that, to be safe.
+type fitClock struct {
+	mu   sync.Mutex
+	ewma time.Duration // requires mu held; 0 before the first fit
+}
+
+func (c *fitClock) observe(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ewma == 0 {
+		c.ewma = d
+		return
+	}
+	c.ewma += (d - c.ewma) / 5
+}
+
+// expect is the time a fit should be given: twice the EWMA.
+func (c *fitClock) expect() time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return 2 * c.ewma
 }

@@ -15,6 +15,7 @@ type metrics struct {
 	// callbackFailures counts host callbacks' contained failures: panics,
 	// calls abandoned at their deadline, shared entries refused.
 	callbackFailures atomic.Int64
+	fits             atomic.Int64 // forecast fits made
 	latency          histogram
 }
 

@@ -72,6 +72,7 @@ func New(cfg Config, opts ...Option) (*Resolver, error) {
 	}
 	r.life, r.kill = context.WithCancel(context.Background())
 	r.callbacks = newCallbacks()
+	r.fitTask = taskKind{name: "forecast fit"}
 	o.market, o.user = r.guardFactor(&r.callbacks.market, o.market), r.guardFactor(&r.callbacks.user, o.user)
 	if rf, ok := o.credentials.(providers.Refresher); ok {
 		r.refresher = rf

@@ -38,6 +38,9 @@ type Resolver struct {
 	limiter    SharedLimiter // nil: local rate limits only
 
 	flights singleflight.Group
+	fits    singleflight.Group // one forecast fit at a time per key
+	fitTime fitClock           // how long fits take
+	fitTask taskKind           // a fit, for Close's report
 	tasks   tasks
 	closed  atomic.Bool
 	started time.Time // when New returned: the snapshot's Since

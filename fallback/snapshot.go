@@ -84,6 +84,8 @@ type OverallSnapshot struct {
 	// contained (see EventCallback): panics, calls abandoned at their
 	// deadline, shared-tier entries refused.
 	CallbackFailures int64 `json:"callback_failures"`
+	// ForecastFits counts the forecasts fitted (not taken from the memo).
+	ForecastFits int64 `json:"forecast_fits"`
 }
 
 // LayerShares are the shares of answers by layer, each in [0, 1], with the
@@ -173,6 +175,7 @@ func (r *Resolver) Snapshot() Snapshot {
 	o.P95LatencyMs = ms(r.metrics.latency.quantile(0.95))
 	o.Cost = float64(r.metrics.cost.Load()) / nano
 	o.CallbackFailures = r.metrics.callbackFailures.Load()
+	o.ForecastFits = r.metrics.fits.Load()
 	if hours := now.Sub(r.started).Hours(); hours > 0 {
 		o.RequestsPerHour = float64(o.Resolves) / hours
 		o.CostPerHour = o.Cost / hours
