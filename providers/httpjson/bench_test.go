@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/strata-go/strata/providers"
 )
 
@@ -74,13 +76,9 @@ func BenchmarkFetch(b *testing.B) {
 
 func BenchmarkPathEval(b *testing.B) {
 	doc, err := decodeJSON([]byte(benchBody))
-	if err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err)
 	p, err := parsePath(`["Time Series (Daily)"][-1]["4. close"]`)
-	if err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err)
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := p.eval(doc); err != nil {
@@ -91,9 +89,7 @@ func BenchmarkPathEval(b *testing.B) {
 
 func BenchmarkExpandURL(b *testing.B) {
 	tm, err := parseURLTemplate("https://api.example.com/v2/country/{country}/indicator/{indicator}?format=json&mrnev=1")
-	if err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err)
 	params := map[string]string{"country": "DEU", "indicator": "FP.CPI.TOTL.ZG"}
 	b.ReportAllocs()
 	for b.Loop() {

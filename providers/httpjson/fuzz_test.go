@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/strata-go/strata/providers"
 )
 
@@ -26,57 +28,46 @@ func FuzzExpandURL(f *testing.F) {
 	f.Add("@evil.example.net", "\\", "+ %20", " ")
 	f.Add(".", "//", "#", "?")
 	tm, err := parseURLTemplate(fuzzTemplate)
-	if err != nil {
-		f.Fatal(err)
-	}
+	require.NoError(f, err)
 	f.Fuzz(func(t *testing.T, a, b, c, d string) {
 		params := map[string]string{"a": a, "b": b, "c": c, "d": d}
 		raw, err := tm.expand(params)
 		if err != nil {
 			bad := func(s string) bool { return s == "" || s == "." || s == ".." }
-			if !errors.Is(err, ErrInvalidParam) || !(bad(a) || bad(b)) {
-				t.Fatalf("expand(%q): %v", params, err)
-			}
+			require.ErrorIs(t, err, ErrInvalidParam, "expand(%q)", params)
+			require.True(t, bad(a) || bad(b), "expand(%q): %v", params, err)
 			return
 		}
 		u, err := url.Parse(raw)
-		if err != nil {
-			t.Fatalf("%q does not parse: %v", raw, err)
-		}
-		if u.Scheme != "https" || u.Host != "api.example.com:8443" || u.User != nil || u.Fragment != "" {
-			t.Fatalf("%q left the configured origin: scheme %q host %q", raw, u.Scheme, u.Host)
-		}
-		if !strings.HasPrefix(u.EscapedPath(), tm.prefix+"/") {
-			t.Fatalf("%q left the path prefix %q", raw, tm.prefix)
-		}
+		require.NoError(t, err, "%q does not parse", raw)
+		require.Equal(t, "https", u.Scheme, "%q left the configured origin", raw)
+		require.Equal(t, "api.example.com:8443", u.Host, "%q left the configured origin", raw)
+		require.Nil(t, u.User, "%q left the configured origin", raw)
+		require.Empty(t, u.Fragment, "%q left the configured origin", raw)
+		require.True(t, strings.HasPrefix(u.EscapedPath(), tm.prefix+"/"), "%q left the path prefix %q", raw, tm.prefix)
 		segs := strings.Split(u.EscapedPath(), "/")
-		if len(segs) != 5 || segs[1] != "v1" || segs[3] != "x" {
-			t.Fatalf("%q: path segments %q, want [\"\" v1 {a} x {b}]", raw, segs)
-		}
+		require.Len(t, segs, 5, "%q: path segments %q, want [\"\" v1 {a} x {b}]", raw, segs)
+		require.Equal(t, "v1", segs[1], raw)
+		require.Equal(t, "x", segs[3], raw)
 		for i, want := range map[int]string{2: a, 4: b} {
-			if got, err := url.PathUnescape(segs[i]); err != nil || got != want {
-				t.Fatalf("%q: segment %d = %q, %v; want %q", raw, i, got, err, want)
-			}
+			got, err := url.PathUnescape(segs[i])
+			require.NoError(t, err, "%q: segment %d", raw, i)
+			require.Equal(t, want, got, "%q: segment %d", raw, i)
 		}
 		q, err := url.ParseQuery(u.RawQuery)
-		if err != nil {
-			t.Fatalf("%q: query does not parse: %v", raw, err)
-		}
+		require.NoError(t, err, "%q: query does not parse", raw)
 		wantKeys := 2
 		if d != "" {
 			wantKeys = 3
-			if got := q["opt"]; len(got) != 1 || got[0] != d {
-				t.Fatalf("%q: opt = %q, want %q", raw, got, d)
-			}
+			require.Equal(t, []string{d}, q["opt"], "%q: opt", raw)
 		}
-		if len(q) != wantKeys || len(q["k"]) != 1 || q.Get("k") != c || q.Get("lit") != "1" {
-			t.Fatalf("%q: query %v, want k=%q lit=1 (and opt)", raw, q, c)
-		}
+		require.Len(t, q, wantKeys, "%q: query %v", raw, q)
+		require.Equal(t, []string{c}, q["k"], "%q: k", raw)
+		require.Equal(t, "1", q.Get("lit"), "%q: lit", raw)
 		// The client accepts it as is.
 		req, err := http.NewRequest(http.MethodGet, raw, nil)
-		if err != nil || req.URL.Host != "api.example.com:8443" {
-			t.Fatalf("http.NewRequest(%q): %v", raw, err)
-		}
+		require.NoError(t, err, "http.NewRequest(%q)", raw)
+		require.Equal(t, "api.example.com:8443", req.URL.Host, "http.NewRequest(%q)", raw)
 	})
 }
 
@@ -100,24 +91,17 @@ func FuzzExtract(f *testing.F) {
 			cfg.Client = memClient(reply(200, string(body)))
 			cfg.URL = "https://api.example.com/v1"
 			p, err := New(cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			res, err := p.Fetch(context.Background(), providers.Request{})
 			if err == nil {
-				if math.IsNaN(res.Value) || math.IsInf(res.Value, 0) {
-					t.Fatalf("body %q: non-finite value %v", body, res.Value)
-				}
+				require.False(t, math.IsNaN(res.Value) || math.IsInf(res.Value, 0), "body %q: non-finite value %v", body, res.Value)
 				continue
 			}
 			var pe *providers.Error
-			if !errors.As(err, &pe) || pe.Class != providers.DataQuality {
-				t.Fatalf("body %q: %v is not a DataQuality *providers.Error", body, err)
-			}
-			if !errors.Is(err, ErrBadBody) && !errors.Is(err, ErrNoValue) && !errors.Is(err, ErrBadValue) &&
-				!errors.Is(err, ErrBadTimestamp) && !errors.Is(err, ErrBodyTooLarge) {
-				t.Fatalf("body %q: %v wraps no extraction sentinel", body, err)
-			}
+			require.ErrorAs(t, err, &pe, "body %q", body)
+			require.Equal(t, providers.DataQuality, pe.Class, "body %q: %v", body, err)
+			require.True(t, errors.Is(err, ErrBadBody) || errors.Is(err, ErrNoValue) || errors.Is(err, ErrBadValue) ||
+				errors.Is(err, ErrBadTimestamp) || errors.Is(err, ErrBodyTooLarge), "body %q: %v wraps no extraction sentinel", body, err)
 		}
 	})
 }
@@ -129,17 +113,15 @@ func FuzzPath(f *testing.F) {
 		f.Add(s)
 	}
 	doc, err := decodeJSON([]byte(pathDoc))
-	if err != nil {
-		f.Fatal(err)
-	}
+	require.NoError(f, err)
 	f.Fuzz(func(t *testing.T, s string) {
 		p, err := parsePath(s)
 		if err != nil {
 			return
 		}
 		n, err := p.eval(doc)
-		if err == nil && len(p.steps) > 0 && p.steps[len(p.steps)-1].kind == stepFilter {
-			t.Fatalf("%q: a path ending in a filter selected %v", s, n.v)
+		if len(p.steps) > 0 && p.steps[len(p.steps)-1].kind == stepFilter {
+			require.Error(t, err, "%q: a path ending in a filter selected %v", s, n.v)
 		}
 	})
 }
@@ -159,11 +141,10 @@ func FuzzRateLimitHeaders(f *testing.F) {
 		h.Set("RateLimit-Reset", reset)
 		h.Set("RateLimit", rl)
 		h.Set("RateLimit-Policy", policy)
-		if d := parseRetryAfter(h, now); d < 0 {
-			t.Fatalf("Retry-After %q gave %v", retryAfter, d)
-		}
-		if q := parseQuota(h, now); q != nil && (q.Limit < 0 || q.Remaining < 0) {
-			t.Fatalf("negative quota %+v", q)
+		require.GreaterOrEqual(t, parseRetryAfter(h, now), time.Duration(0), "Retry-After %q", retryAfter)
+		if q := parseQuota(h, now); q != nil {
+			require.GreaterOrEqual(t, q.Limit, int64(0), "negative quota %+v", q)
+			require.GreaterOrEqual(t, q.Remaining, int64(0), "negative quota %+v", q)
 		}
 	})
 }

@@ -1,11 +1,12 @@
 package httpjson
 
 import (
-	"errors"
 	"net/http"
 	"net/http/httptest"
 	"sync"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 
 	"github.com/strata-go/strata/providers"
 )
@@ -86,9 +87,7 @@ func reply(status int, body string, kv ...string) http.HandlerFunc {
 func mustNew(t testing.TB, cfg Config) *Provider {
 	t.Helper()
 	p, err := New(cfg)
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
+	require.NoError(t, err, "New")
 	return p
 }
 
@@ -96,8 +95,6 @@ func mustNew(t testing.TB, cfg Config) *Provider {
 func asProviderError(t testing.TB, err error) *providers.Error {
 	t.Helper()
 	var pe *providers.Error
-	if !errors.As(err, &pe) {
-		t.Fatalf("error %v (%T) is not a *providers.Error", err, err)
-	}
+	require.ErrorAs(t, err, &pe)
 	return pe
 }

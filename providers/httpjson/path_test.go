@@ -1,8 +1,10 @@
 package httpjson
 
 import (
-	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 const pathDoc = `{
@@ -29,9 +31,7 @@ const pathDoc = `{
 
 func TestPathEval(t *testing.T) {
 	doc, err := decodeJSON([]byte(pathDoc))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	tests := []struct {
 		path, want string
 	}{
@@ -62,27 +62,23 @@ func TestPathEval(t *testing.T) {
 	}
 	for _, tt := range tests {
 		p, err := parsePath(tt.path)
-		if err != nil {
-			t.Errorf("parsePath(%q): %v", tt.path, err)
+		if !assert.NoError(t, err, "parsePath(%q)", tt.path) {
 			continue
 		}
 		n, err := p.eval(doc)
-		if err != nil {
-			t.Errorf("eval(%q): %v", tt.path, err)
+		if !assert.NoError(t, err, "eval(%q)", tt.path) {
 			continue
 		}
 		got, err := scalarText(n.v)
-		if err != nil || got != tt.want {
-			t.Errorf("eval(%q) = %q, %v; want %q", tt.path, got, err, tt.want)
+		if assert.NoError(t, err, "eval(%q)", tt.path) {
+			assert.Equal(t, tt.want, got, "eval(%q)", tt.path)
 		}
 	}
 }
 
 func TestPathEvalErrors(t *testing.T) {
 	doc, err := decodeJSON([]byte(pathDoc))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	tests := []struct{ path, wantErr string }{
 		{`missing`, `no member "missing"`},
 		{`nums.a`, "member \"a\" of an array"},
@@ -97,25 +93,21 @@ func TestPathEvalErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		p, err := parsePath(tt.path)
-		if err != nil {
-			t.Errorf("parsePath(%q): %v", tt.path, err)
+		if !assert.NoError(t, err, "parsePath(%q)", tt.path) {
 			continue
 		}
-		if _, err := p.eval(doc); err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-			t.Errorf("eval(%q) error = %v, want one containing %q", tt.path, err, tt.wantErr)
-		}
+		_, err = p.eval(doc)
+		assert.ErrorContains(t, err, tt.wantErr, "eval(%q)", tt.path)
 	}
 	// A filter over scalars keeps nothing rather than failing.
 	p, _ := parsePath(`nums[?x][0]`)
-	if _, err := p.eval(doc); err == nil || !strings.Contains(err.Error(), "0 elements") {
-		t.Errorf("filter over numbers: %v", err)
-	}
+	_, err = p.eval(doc)
+	assert.ErrorContains(t, err, "0 elements", "filter over numbers")
 	// "~" on the root.
 	root, _ := decodeJSON([]byte(`5`))
 	p, _ = parsePath(`a~`)
-	if _, err := p.eval(root); err == nil {
-		t.Error("member of a number: want an error")
-	}
+	_, err = p.eval(root)
+	assert.Error(t, err, "member of a number")
 }
 
 func TestParsePathErrors(t *testing.T) {
@@ -125,21 +117,18 @@ func TestParsePathErrors(t *testing.T) {
 		`a]`, `a[0]b`, `a[99999999999999999999]`, `a["\q"]`,
 	}
 	for _, s := range bad {
-		if p, err := parsePath(s); err == nil {
-			t.Errorf("parsePath(%q) = %+v, want an error", s, p.steps)
-		}
+		p, err := parsePath(s)
+		assert.Error(t, err, "parsePath(%q) = %+v", s, p.steps)
 	}
 }
 
 func TestDecodeJSON(t *testing.T) {
 	for _, s := range []string{``, `{`, `{} {}`, `{} x`, `[1,]`, `nul`} {
-		if _, err := decodeJSON([]byte(s)); err == nil {
-			t.Errorf("decodeJSON(%q): want an error", s)
-		}
+		_, err := decodeJSON([]byte(s))
+		assert.Error(t, err, "decodeJSON(%q)", s)
 	}
 	for _, s := range []string{`{}`, ` [1] `, "\n\"x\"\n", `12.5e3`} {
-		if _, err := decodeJSON([]byte(s)); err != nil {
-			t.Errorf("decodeJSON(%q): %v", s, err)
-		}
+		_, err := decodeJSON([]byte(s))
+		assert.NoError(t, err, "decodeJSON(%q)", s)
 	}
 }

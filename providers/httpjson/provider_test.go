@@ -2,7 +2,6 @@ package httpjson
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -15,6 +14,9 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/strata-go/strata/providers"
 )
@@ -43,27 +45,18 @@ func TestFetchSuccess(t *testing.T) {
 		"X-RateLimit-Limit", "500", "X-RateLimit-Remaining", "499", "X-RateLimit-Reset", "1709337600")}
 	p := mustNew(t, quoteConfig(memClient(rc)))
 	res, err := p.Fetch(context.Background(), quoteRequest())
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	want := providers.Response{
 		Value:      188.2,
 		ObservedAt: time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC),
 		Quota:      &providers.Quota{Limit: 500, Remaining: 499, Reset: time.Unix(1709337600, 0)},
 	}
-	if !reflect.DeepEqual(res, want) {
-		t.Errorf("Fetch = %+v (quota %+v), want %+v", res, res.Quota, want)
-	}
+	assert.Equal(t, want, res)
 	r, _ := rc.last()
-	if got := r.URL.String(); got != "https://api.example.com/v1/IBM/quote?interval=5min&apikey=k3y" {
-		t.Errorf("URL = %s", got)
-	}
-	if r.Method != http.MethodGet || r.Header.Get("Accept") != "application/json" {
-		t.Errorf("method %s, Accept %q", r.Method, r.Header.Get("Accept"))
-	}
-	if got := p.Params(); !reflect.DeepEqual(got, []string{"symbol", "interval"}) {
-		t.Errorf("Params = %v", got)
-	}
+	assert.Equal(t, "https://api.example.com/v1/IBM/quote?interval=5min&apikey=k3y", r.URL.String())
+	assert.Equal(t, http.MethodGet, r.Method)
+	assert.Equal(t, "application/json", r.Header.Get("Accept"))
+	assert.Equal(t, []string{"symbol", "interval"}, p.Params())
 }
 
 func TestFetchCredentialPlacements(t *testing.T) {
@@ -84,16 +77,12 @@ func TestFetchCredentialPlacements(t *testing.T) {
 		cfg.Credential = tt.cred
 		cfg.Headers = map[string]string{"User-Agent": "strata-test", "Accept": "application/vnd.api+json"}
 		p := mustNew(t, cfg)
-		if _, err := p.Fetch(context.Background(), quoteRequest()); err != nil {
-			t.Fatalf("%+v: %v", tt.cred, err)
-		}
+		_, err := p.Fetch(context.Background(), quoteRequest())
+		require.NoError(t, err, "%+v", tt.cred)
 		r, _ := rc.last()
-		if got := tt.check(r); got != tt.expect {
-			t.Errorf("%+v: got %q, want %q", tt.cred, got, tt.expect)
-		}
-		if r.Header.Get("User-Agent") != "strata-test" || r.Header.Get("Accept") != "application/vnd.api+json" {
-			t.Errorf("static headers not sent: %v", r.Header)
-		}
+		assert.Equal(t, tt.expect, tt.check(r), "%+v", tt.cred)
+		assert.Equal(t, "strata-test", r.Header.Get("User-Agent"), "static headers not sent")
+		assert.Equal(t, "application/vnd.api+json", r.Header.Get("Accept"), "static headers not sent")
 	}
 }
 
@@ -115,13 +104,9 @@ func TestFetchRefusesBeforeSending(t *testing.T) {
 		rc := &recorder{h: reply(200, `{}`)}
 		p := mustNew(t, quoteConfig(memClient(rc)))
 		_, err := p.Fetch(context.Background(), tt.req)
-		pe := asProviderError(t, err)
-		if pe.Class != tt.class || !errors.Is(err, tt.is) {
-			t.Errorf("%s: %v (class %v), want class %v and %v", tt.name, err, pe.Class, tt.class, tt.is)
-		}
-		if rc.count() != 0 {
-			t.Errorf("%s: %d requests sent, want none", tt.name, rc.count())
-		}
+		assert.Equal(t, tt.class, asProviderError(t, err).Class, "%s: %v", tt.name, err)
+		assert.ErrorIs(t, err, tt.is, tt.name)
+		assert.Zero(t, rc.count(), "%s: requests sent", tt.name)
 	}
 
 	// A header credential with a newline is refused, not sent.
@@ -132,20 +117,18 @@ func TestFetchRefusesBeforeSending(t *testing.T) {
 	req := quoteRequest()
 	req.Credential = providers.NewSecret("k\r\nX-Injected: 1")
 	_, err := p.Fetch(context.Background(), req)
-	if pe := asProviderError(t, err); pe.Class != providers.Auth || !errors.Is(err, ErrNoCredential) || rc.count() != 0 {
-		t.Errorf("header injection: %v, %d requests", err, rc.count())
-	}
-	if strings.Contains(err.Error(), "Injected") {
-		t.Errorf("error quotes the credential: %v", err)
-	}
+	assert.Equal(t, providers.Auth, asProviderError(t, err).Class, "header injection: %v", err)
+	assert.ErrorIs(t, err, ErrNoCredential, "header injection")
+	assert.Zero(t, rc.count(), "header injection: requests sent")
+	assert.NotContains(t, err.Error(), "Injected", "error quotes the credential")
 
 	// A context already done sends nothing.
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	_, err = p.Fetch(ctx, quoteRequest())
-	if pe := asProviderError(t, err); pe.Class != providers.Canceled || !errors.Is(err, context.Canceled) {
-		t.Errorf("canceled: %v", err)
-	}
+	assert.Equal(t, providers.Canceled, asProviderError(t, err).Class, "canceled: %v", err)
+	assert.ErrorIs(t, err, context.Canceled)
+	assert.Zero(t, rc.count(), "canceled: requests sent")
 }
 
 func TestFetchStatusClasses(t *testing.T) {
@@ -177,13 +160,11 @@ func TestFetchStatusClasses(t *testing.T) {
 			p := mustNew(t, quoteConfig(memClient(reply(tt.status, tt.body, tt.kv...))))
 			_, err := p.Fetch(t.Context(), quoteRequest())
 			pe := asProviderError(t, err)
-			if pe.Class != tt.class || pe.StatusCode != tt.status || pe.RetryAfter != tt.retryAfter || !errors.Is(err, ErrStatus) {
-				t.Errorf("status %d: %v (class %v, status %d, retry after %v); want class %v, retry after %v",
-					tt.status, err, pe.Class, pe.StatusCode, pe.RetryAfter, tt.class, tt.retryAfter)
-			}
-			if tt.body != "" && !strings.Contains(err.Error(), tt.body) {
-				t.Errorf("status %d: error %q does not quote the body", tt.status, err)
-			}
+			assert.Equal(t, tt.class, pe.Class, "status %d: %v", tt.status, err)
+			assert.Equal(t, tt.status, pe.StatusCode, "status %d", tt.status)
+			assert.Equal(t, tt.retryAfter, pe.RetryAfter, "status %d", tt.status)
+			assert.ErrorIs(t, err, ErrStatus, "status %d", tt.status)
+			assert.ErrorContains(t, err, tt.body, "status %d: the error quotes the body", tt.status)
 		}
 	})
 }
@@ -224,12 +205,11 @@ func TestFetchErrorRules(t *testing.T) {
 		p := mustNew(t, cfg)
 		_, err := p.Fetch(context.Background(), quoteRequest())
 		pe := asProviderError(t, err)
-		if pe.Class != tt.class || pe.RetryAfter != tt.retryAfter || pe.StatusCode != tt.status || !errors.Is(err, ErrAPI) {
-			t.Errorf("%s: %v (class %v, retry after %v)", tt.body, err, pe.Class, pe.RetryAfter)
-		}
-		if !strings.Contains(err.Error(), tt.msg) {
-			t.Errorf("%s: error %q lacks %q", tt.body, err, tt.msg)
-		}
+		assert.Equal(t, tt.class, pe.Class, "%s: %v", tt.body, err)
+		assert.Equal(t, tt.retryAfter, pe.RetryAfter, tt.body)
+		assert.Equal(t, tt.status, pe.StatusCode, tt.body)
+		assert.ErrorIs(t, err, ErrAPI, tt.body)
+		assert.ErrorContains(t, err, tt.msg, tt.body)
 	}
 
 	// A rule bound to a status does not match others; a Retry-After header
@@ -237,15 +217,14 @@ func TestFetchErrorRules(t *testing.T) {
 	cfg := quoteConfig(memClient(reply(429, `{"Note": "x"}`, "Retry-After", "5")))
 	cfg.ErrorRules = rules
 	_, err := mustNew(t, cfg).Fetch(context.Background(), quoteRequest())
-	if pe := asProviderError(t, err); pe.RetryAfter != 5*time.Second || pe.Class != providers.RateLimit {
-		t.Errorf("Retry-After header vs rule default: %v", err)
-	}
+	pe := asProviderError(t, err)
+	assert.Equal(t, 5*time.Second, pe.RetryAfter, "Retry-After header vs rule default: %v", err)
+	assert.Equal(t, providers.RateLimit, pe.Class, "Retry-After header vs rule default: %v", err)
 	cfg = quoteConfig(memClient(reply(500, `{"error_code": "api_key"}`)))
 	cfg.ErrorRules = rules
 	_, err = mustNew(t, cfg).Fetch(context.Background(), quoteRequest())
-	if pe := asProviderError(t, err); pe.Class != providers.Transient || !errors.Is(err, ErrStatus) {
-		t.Errorf("status-bound rule on another status: %v", err)
-	}
+	assert.Equal(t, providers.Transient, asProviderError(t, err).Class, "status-bound rule on another status: %v", err)
+	assert.ErrorIs(t, err, ErrStatus, "status-bound rule on another status")
 }
 
 func TestFetchBadBodies(t *testing.T) {
@@ -273,19 +252,15 @@ func TestFetchBadBodies(t *testing.T) {
 	for _, tt := range tests {
 		p := mustNew(t, quoteConfig(memClient(reply(200, tt.body))))
 		_, err := p.Fetch(context.Background(), quoteRequest())
-		pe := asProviderError(t, err)
-		if pe.Class != providers.DataQuality || !errors.Is(err, tt.is) {
-			t.Errorf("%.40q: %v (class %v), want DataQuality and %v", tt.body, err, pe.Class, tt.is)
-		}
+		assert.Equal(t, providers.DataQuality, asProviderError(t, err).Class, "%.40q: %v", tt.body, err)
+		assert.ErrorIs(t, err, tt.is, "%.40q", tt.body)
 	}
 
 	// A ParseValue that returns NaN is refused too.
 	cfg := quoteConfig(memClient(reply(200, `{"data":{"points":[{"at":"2024-03-01","value":1}]}}`)))
 	cfg.ParseValue = func(string) (float64, error) { return math.NaN(), nil }
 	_, err := mustNew(t, cfg).Fetch(context.Background(), quoteRequest())
-	if !errors.Is(err, ErrBadValue) {
-		t.Errorf("NaN from ParseValue: %v", err)
-	}
+	assert.ErrorIs(t, err, ErrBadValue, "NaN from ParseValue")
 }
 
 func TestFetchBodyLimit(t *testing.T) {
@@ -311,14 +286,13 @@ func TestFetchBodyLimit(t *testing.T) {
 		cfg.URL = srv.URL + "/v1/{symbol}/quote?interval={interval}"
 		cfg.MaxBodyBytes = 100
 		_, err := mustNew(t, cfg).Fetch(context.Background(), quoteRequest())
-		pe := asProviderError(t, err)
-		if pe.Class != providers.DataQuality || !errors.Is(err, ErrBodyTooLarge) {
-			t.Errorf("%s: %v", tc.name, err)
-		}
+		assert.Equal(t, providers.DataQuality, asProviderError(t, err).Class, "%s: %v", tc.name, err)
+		assert.ErrorIs(t, err, ErrBodyTooLarge, tc.name)
 		// Under the limit, the same body is fine.
 		cfg.MaxBodyBytes = int64(len(big))
-		if res, err := mustNew(t, cfg).Fetch(context.Background(), quoteRequest()); err != nil || res.Value != 1 {
-			t.Errorf("%s at the limit: %v, %v", tc.name, res, err)
+		res, err := mustNew(t, cfg).Fetch(context.Background(), quoteRequest())
+		if assert.NoError(t, err, "%s at the limit", tc.name) {
+			assert.Equal(t, 1.0, res.Value, "%s at the limit", tc.name)
 		}
 		srv.Close()
 	}
@@ -329,9 +303,9 @@ func TestFetchBodyLimit(t *testing.T) {
 	cfg.URL = srv.URL + "/v1/{symbol}/quote?interval={interval}"
 	cfg.MaxBodyBytes = 100
 	_, err := mustNew(t, cfg).Fetch(context.Background(), quoteRequest())
-	if pe := asProviderError(t, err); pe.Class != providers.Unavailable || pe.StatusCode != 503 {
-		t.Errorf("503 with a large body: %v", err)
-	}
+	pe := asProviderError(t, err)
+	assert.Equal(t, providers.Unavailable, pe.Class, "503 with a large body: %v", err)
+	assert.Equal(t, 503, pe.StatusCode, "503 with a large body")
 }
 
 func TestFetchRedirects(t *testing.T) {
@@ -373,35 +347,28 @@ func TestFetchRedirects(t *testing.T) {
 		req.Params = map[string]string{"symbol": symbol, "interval": "1"}
 		return p.Fetch(context.Background(), req)
 	}
-	if res, err := fetch("SAME"); err != nil || res.Value != 7 {
-		t.Errorf("same-host redirect: %v, %v", res, err)
-	}
-	if res, err := fetch("MIRROR"); err != nil || res.Value != 7 {
-		t.Errorf("allowed-host redirect: %v, %v", res, err)
-	}
-	if hostCalls != 2 {
-		t.Errorf("the host's CheckRedirect ran %d times, want 2", hostCalls)
-	}
-	for _, sym := range []string{"OTHER", "PLAIN"} {
-		_, err := fetch(sym)
-		pe := asProviderError(t, err)
-		if pe.Class != providers.Unavailable || !errors.Is(err, ErrRedirectRefused) {
-			t.Errorf("%s: %v (class %v), want Unavailable and ErrRedirectRefused", sym, err, pe.Class)
+	for _, sym := range []string{"SAME", "MIRROR"} {
+		res, err := fetch(sym)
+		if assert.NoError(t, err, "%s: redirect to an allowed host", sym) {
+			assert.Equal(t, 7.0, res.Value, sym)
 		}
+	}
+	assert.Equal(t, 2, hostCalls, "the host's CheckRedirect runs after the provider's")
+	for _, tc := range []struct{ sym, text string }{
+		{"OTHER", `httpjson: redirect refused: to host "evil.example.net"`},
+		{"PLAIN", `httpjson: redirect refused: from https to "http"`},
+	} {
+		_, err := fetch(tc.sym)
+		assert.Equal(t, providers.Unavailable, asProviderError(t, err).Class, "%s: %v", tc.sym, err)
+		assert.ErrorIs(t, err, ErrRedirectRefused, tc.sym)
+		assert.ErrorIs(t, err, ErrTransport, tc.sym)
+		assert.ErrorContains(t, err, tc.text, tc.sym)
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	for _, host := range hosts {
-		if host == "evil.example.net" {
-			t.Error("the refused host was contacted")
-		}
-	}
-	if hostCalls != 2 {
-		t.Errorf("the host's CheckRedirect ran on a refused redirect")
-	}
-	if reflect.ValueOf(hostClient.CheckRedirect).Pointer() != origCheck {
-		t.Error("New modified the host's client")
-	}
+	assert.NotContains(t, hosts, "evil.example.net", "the refused host was contacted")
+	assert.Equal(t, 2, hostCalls, "the host's CheckRedirect ran on a refused redirect")
+	assert.Equal(t, origCheck, reflect.ValueOf(hostClient.CheckRedirect).Pointer(), "New modified the host's client")
 }
 
 // trickleBody yields one byte per second, forever, until closed.
@@ -448,13 +415,9 @@ func TestFetchSlowLorisBoundByDeadline(t *testing.T) {
 		defer cancel()
 		start := time.Now()
 		_, err := p.Fetch(ctx, quoteRequest())
-		pe := asProviderError(t, err)
-		if pe.Class != providers.Transient || !errors.Is(err, context.DeadlineExceeded) {
-			t.Errorf("trickled body: %v (class %v), want Transient wrapping DeadlineExceeded", err, pe.Class)
-		}
-		if elapsed := time.Since(start); elapsed != 5*time.Second {
-			t.Errorf("returned after %v of virtual time, want exactly the 5s deadline", elapsed)
-		}
+		assert.Equal(t, providers.Transient, asProviderError(t, err).Class, "trickled body: %v", err)
+		assert.ErrorIs(t, err, context.DeadlineExceeded, "trickled body")
+		assert.Equal(t, 5*time.Second, time.Since(start), "virtual time until it returned: exactly the deadline")
 	})
 }
 
@@ -480,9 +443,8 @@ func TestFetchSlowLorisRealServer(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	_, err := mustNew(t, cfg).Fetch(ctx, quoteRequest())
-	if pe := asProviderError(t, err); pe.Class != providers.Transient || !errors.Is(err, context.DeadlineExceeded) {
-		t.Errorf("trickled body over a real connection: %v", err)
-	}
+	assert.Equal(t, providers.Transient, asProviderError(t, err).Class, "trickled body over a real connection: %v", err)
+	assert.ErrorIs(t, err, context.DeadlineExceeded, "trickled body over a real connection")
 }
 
 func TestFetchCanceledMidRequest(t *testing.T) {
@@ -494,9 +456,8 @@ func TestFetchCanceledMidRequest(t *testing.T) {
 			cancel()
 		}()
 		_, err := p.Fetch(ctx, quoteRequest())
-		if pe := asProviderError(t, err); pe.Class != providers.Canceled || !errors.Is(err, context.Canceled) {
-			t.Errorf("canceled mid-body: %v", err)
-		}
+		assert.Equal(t, providers.Canceled, asProviderError(t, err).Class, "canceled mid-body: %v", err)
+		assert.ErrorIs(t, err, context.Canceled, "canceled mid-body")
 	})
 }
 
@@ -524,9 +485,7 @@ func TestFetchConcurrent(t *testing.T) {
 	n.Wait()
 	close(errs)
 	for err := range errs {
-		if err != nil {
-			t.Error(err)
-		}
+		assert.NoError(t, err)
 	}
 }
 
@@ -540,17 +499,11 @@ func TestFetchPOSTBody(t *testing.T) {
 		Value:  "v",
 	})
 	res, err := p.Fetch(context.Background(), providers.Request{Params: map[string]string{"keyword": `shoes","x":"`, "market": "us"}})
-	if err != nil || res.Value != 3 {
-		t.Fatalf("Fetch = %v, %v", res, err)
-	}
+	require.NoError(t, err)
+	require.Equal(t, 3.0, res.Value)
 	r, body := rc.last()
-	if r.Method != http.MethodPost || r.Header.Get("Content-Type") != "application/json" {
-		t.Errorf("method %s content-type %q", r.Method, r.Header.Get("Content-Type"))
-	}
-	if want := `{"query": {"keyword": "shoes\",\"x\":\"", "market": "us", "again": "shoes\",\"x\":\""}}`; string(body) != want {
-		t.Errorf("body = %s, want %s", body, want)
-	}
-	if got := p.Params(); !reflect.DeepEqual(got, []string{"keyword", "market"}) {
-		t.Errorf("Params = %v", got)
-	}
+	assert.Equal(t, http.MethodPost, r.Method)
+	assert.Equal(t, "application/json", r.Header.Get("Content-Type"))
+	assert.Equal(t, `{"query": {"keyword": "shoes\",\"x\":\"", "market": "us", "again": "shoes\",\"x\":\""}}`, string(body))
+	assert.Equal(t, []string{"keyword", "market"}, p.Params())
 }

@@ -2,9 +2,10 @@ package httpjson
 
 import (
 	"net/http"
-	"reflect"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
 
 	"github.com/strata-go/strata/providers"
 )
@@ -43,9 +44,7 @@ func TestParseRetryAfter(t *testing.T) {
 		if tt.value != "" {
 			h.Set("Retry-After", tt.value)
 		}
-		if got := parseRetryAfter(h, quotaNow); got != tt.want {
-			t.Errorf("%s: parseRetryAfter(%q) = %v, want %v", tt.name, tt.value, got, tt.want)
-		}
+		assert.Equal(t, tt.want, parseRetryAfter(h, quotaNow), "%s: parseRetryAfter(%q)", tt.name, tt.value)
 	}
 }
 
@@ -102,9 +101,6 @@ func TestParseQuota(t *testing.T) {
 			&providers.Quota{Remaining: 7}},
 	}
 	for _, tt := range tests {
-		got := parseQuota(tt.h, quotaNow)
-		if !reflect.DeepEqual(got, tt.want) {
-			t.Errorf("%s: parseQuota = %+v, want %+v", tt.name, got, tt.want)
-		}
+		assert.Equal(t, tt.want, parseQuota(tt.h, quotaNow), tt.name)
 	}
 }

@@ -9,6 +9,9 @@ import (
 	"testing"
 	"testing/synctest"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/strata-go/strata/providers"
 )
 
@@ -33,33 +36,22 @@ func TestSigningPOSTHexUnixSeconds(t *testing.T) {
 			Params:     map[string]string{"symbol": "IBM", "interval": "5min"},
 			Credential: providers.NewSecret("k3y"),
 		}
-		if _, err := p.Fetch(t.Context(), req); err != nil {
-			t.Fatal(err)
-		}
+		_, err := p.Fetch(t.Context(), req)
+		require.NoError(t, err)
 		r, body := rc.last()
 		const wantBody = `{"symbol":"IBM","fields":["price"]}`
-		if string(body) != wantBody {
-			t.Fatalf("body = %s", body)
-		}
+		require.Equal(t, wantBody, string(body))
 		// sha256 of wantBody, computed independently.
 		const bodyHash = "d2c0d819aee544013a8437bad31c1b30d316ffbf9a29eee22b09206ddf50a88a"
 		sum := sha256.Sum256(body)
-		if hex.EncodeToString(sum[:]) != bodyHash {
-			t.Fatalf("test vector: body hash %x", sum)
-		}
+		require.Equal(t, bodyHash, hex.EncodeToString(sum[:]), "test vector: body hash")
 		canonical := "POST\n" + "/v1/quote/IBM\n" + "apikey=k3y&interval=5min\n" + "946684800\n" + bodyHash
 		const wantSig = "cd7c36916c9e907589f26c10b347b3ca4651ccf19a6c120d8bf3d08e28db5b8b"
 		m := hmac.New(sha256.New, []byte("signing-key"))
 		m.Write([]byte(canonical))
-		if hex.EncodeToString(m.Sum(nil)) != wantSig {
-			t.Fatal("test vector: the hand-built canonical string does not give the reference HMAC")
-		}
-		if got := r.Header.Get("X-Timestamp"); got != "946684800" {
-			t.Errorf("X-Timestamp = %q", got)
-		}
-		if got := r.Header.Get("X-Signature"); got != wantSig {
-			t.Errorf("X-Signature = %q, want %q", got, wantSig)
-		}
+		require.Equal(t, wantSig, hex.EncodeToString(m.Sum(nil)), "test vector: the hand-built canonical string does not give the reference HMAC")
+		assert.Equal(t, "946684800", r.Header.Get("X-Timestamp"))
+		assert.Equal(t, wantSig, r.Header.Get("X-Signature"))
 	})
 }
 
@@ -78,19 +70,14 @@ func TestSigningGETBase64RFC3339WithCredentialKey(t *testing.T) {
 			Params:     map[string]string{"symbol": "IBM", "interval": "5min"},
 			Credential: providers.NewSecret("k3y"),
 		}
-		if _, err := p.Fetch(t.Context(), req); err != nil {
-			t.Fatal(err)
-		}
+		_, err := p.Fetch(t.Context(), req)
+		require.NoError(t, err)
 		r, _ := rc.last()
 		// HMAC-SHA256("k3y", "GET\n/v1/quote/IBM\napikey=k3y&interval=5min\n
 		// 2000-01-01T00:00:00Z\n" + sha256("")), base64.
 		const wantSig = "hKpgtKj0pKdxXNsLvJ+AyFytv1V9TxZM1bCdH/AaNxM="
-		if got := r.Header.Get("X-Date"); got != "2000-01-01T00:00:00Z" {
-			t.Errorf("X-Date = %q", got)
-		}
-		if got := r.Header.Get("X-Sig"); got != wantSig {
-			t.Errorf("X-Sig = %q, want %q", got, wantSig)
-		}
+		assert.Equal(t, "2000-01-01T00:00:00Z", r.Header.Get("X-Date"))
+		assert.Equal(t, wantSig, r.Header.Get("X-Sig"))
 	})
 }
 
@@ -103,9 +90,9 @@ func TestSigningNeedsAKey(t *testing.T) {
 		Signing: &Signing{},
 	})
 	_, err := p.Fetch(context.Background(), providers.Request{})
-	if pe := asProviderError(t, err); pe.Class != providers.Auth || rc.count() != 0 {
-		t.Errorf("signing without a key: %v, %d requests", err, rc.count())
-	}
+	assert.Equal(t, providers.Auth, asProviderError(t, err).Class, "signing without a key: %v", err)
+	assert.ErrorIs(t, err, ErrNoCredential)
+	assert.Zero(t, rc.count(), "requests sent")
 }
 
 func TestCanonicalQuery(t *testing.T) {
@@ -122,11 +109,8 @@ func TestCanonicalQuery(t *testing.T) {
 		{"bad=%zz", "bad=%25zz"},
 	}
 	for _, tt := range tests {
-		if got := canonicalQuery(tt.raw); got != tt.want {
-			t.Errorf("canonicalQuery(%q) = %q, want %q", tt.raw, got, tt.want)
-		}
+		assert.Equal(t, tt.want, canonicalQuery(tt.raw), "canonicalQuery(%q)", tt.raw)
 	}
-	if got := canonicalString("get", "", "", "0", nil); got != "GET\n/\n\n0\ne3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" {
-		t.Errorf("canonicalString for an empty GET = %q", got)
-	}
+	assert.Equal(t, "GET\n/\n\n0\ne3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+		canonicalString("get", "", "", "0", nil), "canonicalString for an empty GET")
 }

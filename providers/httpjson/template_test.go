@@ -2,10 +2,11 @@ package httpjson
 
 import (
 	"encoding/json"
-	"errors"
 	"net/url"
-	"reflect"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestURLTemplateExpand(t *testing.T) {
@@ -44,22 +45,19 @@ func TestURLTemplateExpand(t *testing.T) {
 	}
 	for _, tt := range tests {
 		tm, err := parseURLTemplate(tt.tmpl)
-		if err != nil {
-			t.Errorf("parseURLTemplate(%q): %v", tt.tmpl, err)
+		if !assert.NoError(t, err, "parseURLTemplate(%q)", tt.tmpl) {
 			continue
 		}
 		got, err := tm.expand(tt.params)
-		if err != nil || got != tt.want {
-			t.Errorf("expand(%q, %v) = %q, %v; want %q", tt.tmpl, tt.params, got, err, tt.want)
+		if assert.NoError(t, err, "expand(%q, %v)", tt.tmpl, tt.params) {
+			assert.Equal(t, tt.want, got, "expand(%q, %v)", tt.tmpl, tt.params)
 		}
 	}
 }
 
 func TestURLTemplateExpandErrors(t *testing.T) {
 	tm, err := parseURLTemplate("https://h/v1/{a}?b={b}")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	tests := []struct {
 		params map[string]string
 		want   error
@@ -71,9 +69,8 @@ func TestURLTemplateExpandErrors(t *testing.T) {
 		{map[string]string{"a": "..", "b": "1"}, ErrInvalidParam},
 	}
 	for _, tt := range tests {
-		if _, err := tm.expand(tt.params); !errors.Is(err, tt.want) {
-			t.Errorf("expand(%v) error = %v, want %v", tt.params, err, tt.want)
-		}
+		_, err := tm.expand(tt.params)
+		assert.ErrorIs(t, err, tt.want, "expand(%v)", tt.params)
 	}
 }
 
@@ -102,72 +99,49 @@ func TestParseURLTemplateErrors(t *testing.T) {
 		"https://h:port/x",
 	}
 	for _, s := range bad {
-		if _, err := parseURLTemplate(s); err == nil {
-			t.Errorf("parseURLTemplate(%q): want an error", s)
-		}
+		_, err := parseURLTemplate(s)
+		assert.Error(t, err, "parseURLTemplate(%q)", s)
 	}
 }
 
 func TestURLTemplateParamsAndPrefix(t *testing.T) {
 	tm, err := parseURLTemplate("https://h/v2/country/{country}/indicator/{indicator}?format=json&date={date?}")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got, want := tm.params(), []string{"country", "indicator", "date"}; !reflect.DeepEqual(got, want) {
-		t.Errorf("params = %v, want %v", got, want)
-	}
-	if tm.prefix != "/v2/country" {
-		t.Errorf("prefix = %q", tm.prefix)
-	}
-	if !tm.hasQueryKey("format") || tm.hasQueryKey("apikey") {
-		t.Error("hasQueryKey")
-	}
+	require.NoError(t, err)
+	assert.Equal(t, []string{"country", "indicator", "date"}, tm.params())
+	assert.Equal(t, "/v2/country", tm.prefix)
+	assert.Equal(t, "https://h/v2/country/{country}/indicator/{indicator}", tm.pattern)
+	assert.True(t, tm.hasQueryKey("format"))
+	assert.False(t, tm.hasQueryKey("apikey"))
 }
 
 func TestBodyTemplate(t *testing.T) {
 	bt, err := parseBodyTemplate(`{"symbol": "{symbol}", "n": 1, "tags": ["{tag}", "lit {x}"], "{key}": true}`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := []string{"symbol", "tag", "key"}; !reflect.DeepEqual(bt.params, want) {
-		t.Fatalf("params = %v, want %v", bt.params, want)
-	}
+	require.NoError(t, err)
+	require.Equal(t, []string{"symbol", "tag", "key"}, bt.params)
 	got, err := bt.expand(map[string]string{"symbol": `IB"M`, "tag": `"},"admin":true,"x":{"`, "key": "k"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	var v map[string]any
-	if err := json.Unmarshal(got, &v); err != nil {
-		t.Fatalf("expanded body %s is not JSON: %v", got, err)
-	}
+	require.NoError(t, json.Unmarshal(got, &v), "expanded body %s is not JSON", got)
 	want := map[string]any{
 		"symbol": `IB"M`, "n": float64(1), "k": true,
 		"tags": []any{`"},"admin":true,"x":{"`, "lit {x}"},
 	}
-	if !reflect.DeepEqual(v, want) {
-		t.Errorf("expanded body = %v, want %v", v, want)
-	}
-	if _, err := bt.expand(map[string]string{"symbol": "x"}); !errors.Is(err, ErrMissingParam) {
-		t.Errorf("missing param: %v", err)
-	}
-	if _, err := parseBodyTemplate(`{"a": `); err == nil {
-		t.Error("invalid JSON body template: want an error")
-	}
+	assert.Equal(t, want, v)
+	_, err = bt.expand(map[string]string{"symbol": "x"})
+	assert.ErrorIs(t, err, ErrMissingParam)
+	_, err = parseBodyTemplate(`{"a": `)
+	assert.Error(t, err, "invalid JSON body template")
 }
 
 func TestExpandedURLParses(t *testing.T) {
 	tm, _ := parseURLTemplate("https://h/v1/{a}?b={b}")
 	got, err := tm.expand(map[string]string{"a": "x/y z", "b": "p q&r"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	u, err := url.Parse(got)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if u.Path != "/v1/x/y z" || u.EscapedPath() != "/v1/x%2Fy%20z" || u.Query().Get("b") != "p q&r" {
-		t.Errorf("parsed %q: path %q escaped %q query %v", got, u.Path, u.EscapedPath(), u.Query())
-	}
+	require.NoError(t, err)
+	assert.Equal(t, "/v1/x/y z", u.Path)
+	assert.Equal(t, "/v1/x%2Fy%20z", u.EscapedPath())
+	assert.Equal(t, "p q&r", u.Query().Get("b"))
 }
 
 func TestBaseURL(t *testing.T) {
@@ -185,8 +159,11 @@ func TestBaseURL(t *testing.T) {
 		{"/relative", "", false},
 	} {
 		got, err := BaseURL(tc.in, "https://def.example/api")
-		if (err == nil) != tc.ok || got != tc.want {
-			t.Errorf("BaseURL(%q) = %q, %v; want %q, ok %v", tc.in, got, err, tc.want, tc.ok)
+		if tc.ok {
+			assert.NoError(t, err, "BaseURL(%q)", tc.in)
+		} else {
+			assert.Error(t, err, "BaseURL(%q)", tc.in)
 		}
+		assert.Equal(t, tc.want, got, "BaseURL(%q)", tc.in)
 	}
 }
