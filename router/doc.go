@@ -106,7 +106,8 @@
 // type's prior is the provider's own window), or an outcome ageing out of
 // the window (Config.WindowDuration). The rest — uptime, the quota ratio,
 // the health score and the status — is worked out from it and now on
-// every read, in O(1). The latency percentiles, which only View and
-// Health report, are refreshed by them. View, Rank, Pick and a Pool's Pick
-// and Rank do not allocate.
+// every read, in O(1), when an outage lies in the window or the provider
+// has reported a quota, and with the rest otherwise. The latency
+// percentiles, which only View and Health report, are refreshed by them.
+// View, Rank, Pick and a Pool's Pick and Rank do not allocate.
 package router

@@ -28,13 +28,11 @@ type State struct {
 	Capacity float64
 }
 
-// Pool ranks a fixed list of providers serving one data type. It finds
-// each member's tracker entry and data type window once, and then each
-// Pick or Rank takes the Tracker's mutex once and scores every member with
-// Router.Score of its view as of now, as Router.Pick and Router.Rank do
-// for Candidates with the same views: the same result, without copying a
-// View or looking a name up. A Pool is safe for concurrent use; Pick and
-// Rank do not allocate (Rank when dst has room).
+// Pool ranks a fixed list of providers serving one data type: each Pick or
+// Rank holds the Tracker's mutex once and scores every member by
+// Router.Score of its Tracker.View as of now, giving what Router.Pick and
+// Router.Rank give for Candidates with those views. A Pool is safe for
+// concurrent use; Pick and Rank do not allocate (Rank when dst has room).
 type Pool struct {
 	tr       *Tracker
 	rtr      *Router
@@ -42,7 +40,8 @@ type Pool struct {
 	members  []Member
 
 	// Per member, guarded by tr.mu: its entry and its data type's window,
-	// nil until the tracker has them (it never drops either).
+	// found once, so that a pick looks no name up; nil until the tracker
+	// has them (it never drops either).
 	entries []*entry
 	series  []*series
 }
@@ -83,7 +82,14 @@ func (p *Pool) Pick(states []State, budget float64, now time.Time) (int, float64
 	p.check(states)
 	p.tr.mu.Lock()
 	defer p.tr.mu.Unlock()
-	return pick(len(p.members), p.memberScore(states, budget, now), p.key)
+	best := Ranked{Index: -1}
+	for i := range p.members {
+		s, ok := p.score(i, states[i], budget, now)
+		if x := (Ranked{Index: i, Score: s}); ok && (best.Index < 0 || compareRanked(x, best, p.key) < 0) {
+			best = x
+		}
+	}
+	return best.Index, best.Score, best.Index >= 0
 }
 
 // Rank appends the eligible members, best first, to dst and returns the
@@ -94,7 +100,8 @@ func (p *Pool) Rank(states []State, budget float64, now time.Time, dst []Ranked)
 	p.check(states)
 	p.tr.mu.Lock()
 	defer p.tr.mu.Unlock()
-	return rank(dst, len(p.members), p.memberScore(states, budget, now), p.key)
+	score := func(i int) (float64, bool) { return p.score(i, states[i], budget, now) }
+	return rank(dst, len(p.members), score, p.key)
 }
 
 // Eligibility returns whether member i may be called, or the first reason
@@ -102,7 +109,7 @@ func (p *Pool) Rank(states []State, budget float64, now time.Time, dst []Ranked)
 func (p *Pool) Eligibility(i int, st State, budget float64, now time.Time) Eligibility {
 	p.tr.mu.Lock()
 	defer p.tr.mu.Unlock()
-	return eligibility(p.view(i, now), true, st, p.members[i].Cost, budget, now)
+	return eligibility(true, st, p.view(i, now).quotaRatio(now), p.members[i].Cost, budget)
 }
 
 func (p *Pool) check(states []State) {
@@ -111,13 +118,13 @@ func (p *Pool) check(states []State) {
 	}
 }
 
-func (p *Pool) memberScore(states []State, budget float64, now time.Time) func(int) (float64, bool) {
-	return func(i int) (float64, bool) {
-		return p.rtr.eligibleScore(p.view(i, now), true, states[i], p.members[i].Cost, budget, now)
-	}
-}
-
 func (p *Pool) key(i int) (int, string) { return p.members[i].Order, p.members[i].Name }
+
+// score returns member i's score and true when it is eligible, false when
+// it is not. It requires p.tr.mu held.
+func (p *Pool) score(i int, st State, budget float64, now time.Time) (float64, bool) {
+	return p.rtr.eligibleScore(p.view(i, now), true, st, p.members[i].Cost, budget, now)
+}
 
 // view returns member i's view as of now, but for P95 (see entry.view).
 // It requires p.tr.mu held.

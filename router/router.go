@@ -112,21 +112,22 @@ func (r *Router) Weights() ScoreWeights { return r.weights }
 // exhausted one (only free providers are eligible); Unlimited or +Inf is no
 // budget at all.
 func (r *Router) Eligibility(c Candidate, budget float64, now time.Time) Eligibility {
-	return eligibility(&c.View, c.Serves, c.state(), c.Cost, budget, now)
+	return eligibility(c.Serves, c.state(), c.View.quotaRatio(now), c.Cost, budget)
 }
 
 // state is the part of c a Pool's member gets as its State.
 func (c *Candidate) state() State { return State{BreakerOpen: c.BreakerOpen, Capacity: c.Capacity} }
 
-// eligibility is Router.Eligibility of a candidate given by its parts; a
-// Pool's members serve their data type.
-func eligibility(v *View, serves bool, st State, cost, budget float64, now time.Time) Eligibility {
+// eligibility is Router.Eligibility of a candidate given by its parts,
+// quota being its View.QuotaRatio at now; a Pool's members serve their
+// data type.
+func eligibility(serves bool, st State, quota, cost, budget float64) Eligibility {
 	switch {
 	case !serves:
 		return NotServed
 	case st.BreakerOpen:
 		return BreakerOpen
-	case !(st.Capacity > 0) || v.quotaRatio(now) <= 0:
+	case !(st.Capacity > 0) || quota <= 0:
 		return NoCapacity
 	case !(cost <= sanitiseBudget(budget)):
 		return OverBudget
@@ -164,14 +165,14 @@ func sanitiseBudget(b float64) float64 {
 //
 // Score is pure and does not allocate.
 func (r *Router) Score(c Candidate, budget float64, now time.Time) float64 {
-	return r.score(&c.View, c.state(), c.Cost, budget, now)
+	return r.score(&c.View, c.state(), c.View.quotaRatio(now), c.Cost, budget)
 }
 
-// score is Score of a candidate given by its parts. Rank, Pick and a
-// Pool's picks all score with it.
-func (r *Router) score(v *View, st State, cost, budget float64, now time.Time) float64 {
+// score is Score of a candidate given by its parts, quota being its
+// View.QuotaRatio at now. Rank, Pick and a Pool's picks all score with it.
+func (r *Router) score(v *View, st State, quota, cost, budget float64) float64 {
 	w := &r.weights
-	capacity := min(clamp01(st.Capacity), v.quotaRatio(now))
+	capacity := min(clamp01(st.Capacity), quota)
 	return clamp01(w.Health*clamp01(v.Score) +
 		w.Quality*clamp01(v.Quality) +
 		w.Performance*r.performance(v.Latency) +
@@ -182,10 +183,11 @@ func (r *Router) score(v *View, st State, cost, budget float64, now time.Time) f
 // eligibleScore returns the score of an eligible candidate given by its
 // parts, and false when it is not eligible.
 func (r *Router) eligibleScore(v *View, serves bool, st State, cost, budget float64, now time.Time) (float64, bool) {
-	if eligibility(v, serves, st, cost, budget, now) != Eligible {
+	q := v.quotaRatio(now)
+	if eligibility(serves, st, q, cost, budget) != Eligible {
 		return 0, false
 	}
-	return r.score(v, st, cost, budget, now), true
+	return r.score(v, st, q, cost, budget), true
 }
 
 // performance is L / (L + latency).
@@ -215,45 +217,35 @@ func (r *Router) costFactor(cost, budget float64) float64 {
 // cands, so the ranking is deterministic. Rank does not allocate when dst
 // has room for the eligible candidates: pass dst[:0] of a reused slice.
 func (r *Router) Rank(cands []Candidate, budget float64, now time.Time, dst []Ranked) []Ranked {
-	return rank(dst, len(cands), r.candidateScore(cands, budget, now), candidateKey(cands))
+	score := func(i int) (float64, bool) {
+		c := &cands[i]
+		return r.eligibleScore(&c.View, c.Serves, c.state(), c.Cost, budget, now)
+	}
+	return rank(dst, len(cands), score, candidateKey(cands))
 }
 
 // Pick returns the index in cands of the best eligible candidate, the one
 // Rank would put first, and false when none is eligible. It does not
 // allocate.
 func (r *Router) Pick(cands []Candidate, budget float64, now time.Time) (int, bool) {
-	i, _, ok := pick(len(cands), r.candidateScore(cands, budget, now), candidateKey(cands))
-	return i, ok
-}
-
-func (r *Router) candidateScore(cands []Candidate, budget float64, now time.Time) func(int) (float64, bool) {
-	return func(i int) (float64, bool) {
+	best := Ranked{Index: -1}
+	for i := range cands {
 		c := &cands[i]
-		return r.eligibleScore(&c.View, c.Serves, c.state(), c.Cost, budget, now)
+		s, ok := r.eligibleScore(&c.View, c.Serves, c.state(), c.Cost, budget, now)
+		if x := (Ranked{Index: i, Score: s}); ok && (best.Index < 0 || compareRanked(x, best, candidateKey(cands)) < 0) {
+			best = x
+		}
 	}
+	return best.Index, best.Index >= 0
 }
 
 func candidateKey(cands []Candidate) func(int) (int, string) {
 	return func(i int) (int, string) { return cands[i].Order, cands[i].Name }
 }
 
-// pick returns the index and score of the best of n candidates, the first
-// in the order of compareRanked, and false when none is eligible. score
-// gives candidate i's score, false when it is not eligible; key gives its
-// Order and Name.
-func pick(n int, score func(int) (float64, bool), key func(int) (int, string)) (int, float64, bool) {
-	best := Ranked{Index: -1}
-	for i := range n {
-		s, ok := score(i)
-		if x := (Ranked{Index: i, Score: s}); ok && (best.Index < 0 || compareRanked(x, best, key) < 0) {
-			best = x
-		}
-	}
-	return best.Index, best.Score, best.Index >= 0
-}
-
-// rank appends the eligible of n candidates to dst in the order of
-// compareRanked; score and key are pick's.
+// rank appends the eligible of n candidates to dst, best first (see
+// compareRanked). score gives candidate i's score, false when it is not
+// eligible; key gives its Order and Name.
 func rank(dst []Ranked, n int, score func(int) (float64, bool), key func(int) (int, string)) []Ranked {
 	base := len(dst)
 	for i := range n {

@@ -369,9 +369,9 @@ func TestQualityFlip(t *testing.T) {
 	t.Logf("flipped to b after %d garbage outcomes, back to a after %d good ones", flippedAfter, backAfter)
 }
 
-// refScore and refEligibility are Score and Eligibility as first written:
-// each candidate scored on its own, the quota ratio and the cost factor
-// computed afresh. Rank must give exactly their results.
+// refScore and refEligible are Score and Eligibility written out from
+// their doc comments, one candidate at a time. Score, Eligibility, Rank
+// and Pick must give exactly their results.
 func refScore(r *Router, c *Candidate, budget float64, now time.Time) float64 {
 	w := &r.weights
 	v := &c.View

@@ -119,6 +119,9 @@ type derived struct {
 	until int64   // it holds while now (unix nanoseconds) is at or before this
 	v     View    // all but P95; Uptime, Score and Status as of the last view
 	base  float64 // the health score's success, latency and quality terms
+	// static reports that nothing in v depends on now (no quota report,
+	// no outage to measure): its Uptime, Score and Status are set once.
+	static bool
 }
 
 // view returns the view of ts as of now — of the provider when ts is nil
@@ -145,31 +148,63 @@ func (e *entry) view(ts *series, now time.Time, st *settings) *View {
 			e.derive(ts, st)
 		}
 	}
-	uptime, known := 1.0, false
-	if ts != nil {
-		uptime, known = ts.uptime(nowN)
+	if !d.static {
+		d.fill(ts, e.all, now, st)
 	}
-	if !known {
-		if uptime, known = e.all.uptime(nowN); !known {
-			uptime = 1
-		}
-	}
-	d.v.Uptime = clamp01(uptime)
+	return &d.v
+}
+
+// fill sets d's Uptime, Score and Status as of now, ts and all being the
+// windows it is the view of.
+func (d *derived) fill(ts, all *series, now time.Time, st *settings) {
+	d.v.Uptime = uptime(ts, all, now.UnixNano())
 	d.v.Score = st.healthScoreFrom(d.base, &d.v, now)
 	d.v.Status = st.thresholds.Status(d.v.Score)
-	return &d.v
+}
+
+// uptime is the uptime of a view of ts (nil for the provider's) as of now:
+// the data type's window's, else the provider's, else 1 when neither knows.
+func uptime(ts, all *series, now int64) float64 {
+	if ts != nil {
+		if u, ok := ts.uptime(now); ok {
+			return clamp01(u)
+		}
+	}
+	if u, ok := all.uptime(now); ok {
+		return clamp01(u)
+	}
+	return 1
+}
+
+// fixedUptime reports whether uptime(ts, all, now) is the same at every
+// now: the window that decides it is in no outage and had none, or has
+// nothing in it.
+func fixedUptime(ts, all *series) bool {
+	for _, s := range [2]*series{ts, all} {
+		switch {
+		case s == nil || s.c.n == 0 && !s.down:
+			continue // knows nothing: the next one decides
+		case s.c.n == 0:
+			return true // 0
+		default:
+			return !s.down && s.downSum == 0 // 1
+		}
+	}
+	return true // 1
 }
 
 // derive works out the derived view of ts (of the provider when ts is nil)
 // from the windows as they are. It requires the Tracker's mutex held.
 func (e *entry) derive(ts *series, st *settings) {
-	s := e.all
+	s, w := e.all, e.all
 	prior := estimate{success: e.profile.Confidence, quality: e.profile.Confidence, latency: float64(e.profile.ExpectedLatency)}
-	est := blend(prior, st.prior, s.c, s.ewma)
-	v := View{ExpectedLatency: e.profile.ExpectedLatency, Samples: s.c.n, Requests: s.requests, Cost: e.profile.Cost}
+	v := View{ExpectedLatency: e.profile.ExpectedLatency, Cost: e.profile.Cost}
 	until := s.expiresAt(st)
-	w := s
-	if ts != nil {
+	var est estimate
+	if ts == nil {
+		est = blend(prior, st.prior, s.c, s.ewma)
+		v.Samples, v.Requests = s.c.n, s.requests
+	} else {
 		// The data type's prior is the profile blended with the
 		// provider's other outcomes, so its own are not counted twice.
 		est = blend(blend(prior, st.prior, s.c.minus(ts.inParent), s.ewma), st.prior, ts.c, ts.ewma)
@@ -187,7 +222,11 @@ func (e *entry) derive(ts *series, st *settings) {
 	v.SuccessRate = clamp01(est.success)
 	v.Quality = clamp01(est.quality)
 	v.Latency = time.Duration(math.Round(est.latency))
-	w.derived = derived{gen: e.gen, until: until, v: v, base: st.healthBase(&v)}
+	d := &w.derived
+	*d = derived{gen: e.gen, until: until, v: v, base: st.healthBase(&v), static: v.QuotaUntil.IsZero() && fixedUptime(ts, s)}
+	if d.static {
+		d.fill(ts, s, time.Time{}, st)
+	}
 }
 
 // healthScore is the weighted sum of the health metrics (see the package

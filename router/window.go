@@ -133,8 +133,11 @@ func (s *series) add(o *Outcome, at int64, owner *series, st *settings) {
 	if i >= len(s.ring) {
 		i -= len(s.ring)
 	}
+	// Field by field: a composite literal of a struct with pointers is
+	// built on the stack and copied, which stalls (BenchmarkTrackerRecord).
 	sl := &s.ring[i]
-	*sl = slot{at: at, lat: lat, gap: gap, class: class, owner: owner, ok: o.OK, valid: o.Valid && answered, answered: answered}
+	sl.at, sl.lat, sl.gap, sl.class, sl.owner = at, lat, gap, class, owner
+	sl.ok, sl.valid, sl.answered = o.OK, o.Valid && answered, answered
 	if s.c.n > 0 {
 		s.downSum += gap
 	}
