@@ -534,23 +534,17 @@ func FuzzTracker(f *testing.F) {
 			for _, dt := range []string{"", "x", "y", "z"} {
 				v := tr.View("a", dt, at)
 				for name, x := range map[string]float64{"score": v.Score, "success": v.SuccessRate, "quality": v.Quality, "uptime": v.Uptime, "quota": v.QuotaRatio(at)} {
-					if !(x >= 0 && x <= 1) {
-						t.Fatalf("%s = %v out of [0, 1] (data type %q)", name, x, dt)
-					}
+					require.True(t, x >= 0 && x <= 1, "%s = %v out of [0, 1] (data type %q)", name, x, dt)
 				}
-				if v.Latency < 0 || v.P95 < 0 {
-					t.Fatalf("negative latency %v / p95 %v", v.Latency, v.P95)
-				}
+				require.GreaterOrEqual(t, v.Latency, time.Duration(0))
+				require.GreaterOrEqual(t, v.P95, time.Duration(0))
 				c := Candidate{Name: "a", View: v, Capacity: 1, Serves: true, Cost: o.Cost}
-				if s := r.Score(c, 1, at); !(s >= 0 && s <= 1) {
-					t.Fatalf("score %v", s)
-				}
+				s := r.Score(c, 1, at)
+				require.True(t, s >= 0 && s <= 1, "score %v", s)
 				_ = r.Rank([]Candidate{c, c}, 0.5, at, nil)
 			}
 		}
-		h := tr.Health("a", at)
-		if _, err := json.Marshal(h); err != nil {
-			t.Fatalf("health does not marshal: %v", err)
-		}
+		_, err := json.Marshal(tr.Health("a", at))
+		require.NoError(t, err, "health does not marshal")
 	})
 }
