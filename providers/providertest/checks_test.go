@@ -10,6 +10,9 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/strata-go/strata/providers"
 )
 
@@ -277,14 +280,11 @@ func TestCheck(t *testing.T) {
 				if err != nil {
 					got = splitProblems(err)
 				}
-				if len(got) != len(tc.want) {
-					t.Errorf("Check reported %d problems, want %d:\n%s", len(got), len(tc.want), strings.Join(got, "\n---\n"))
+				if !assert.Len(t, got, len(tc.want), "Check reported:\n%s", strings.Join(got, "\n---\n")) {
 					return
 				}
 				for i, w := range tc.want {
-					if !strings.Contains(got[i], w) {
-						t.Errorf("problem %d = %q\nwant it to contain %q", i, got[i], w)
-					}
+					assert.Contains(t, got[i], w, "problem %d", i)
 				}
 			})
 		})
@@ -315,18 +315,13 @@ func TestConcurrentReportsCounts(t *testing.T) {
 		// Of 32 calls, (g+i)%8 == 0, 1, 2 pick the cancelled, failing and
 		// hanging calls: 4 each. The other 20 answer +Inf.
 		want := "20 of 32 concurrent calls (4 goroutines × 8) misbehaved, though each must behave as it does alone:\n\t20× Fetch(cpc{keyword=shoes}) = +Inf with a nil error"
-		if len(rec.msgs) != 1 || !strings.HasPrefix(rec.msgs[0], want) {
-			t.Errorf("reported %q, want one problem starting %q", rec.msgs, want)
-		}
+		require.Len(t, rec.msgs, 1, "reported %q", rec.msgs)
+		assert.True(t, strings.HasPrefix(rec.msgs[0], want), "reported %q, want it to start %q", rec.msgs[0], want)
 	})
 }
 
 func TestDescribe(t *testing.T) {
 	r := providers.Request{DataType: "cpc", Params: map[string]string{"market": "us", "keyword": "shoes"}, Credential: providers.NewSecret("k")}
-	if got := describe(r); got != "cpc{keyword=shoes market=us}" {
-		t.Errorf("describe = %q", got)
-	}
-	if got := describe(providers.Request{DataType: "growth"}); got != "growth{}" {
-		t.Errorf("describe = %q", got)
-	}
+	assert.Equal(t, "cpc{keyword=shoes market=us}", describe(r))
+	assert.Equal(t, "growth{}", describe(providers.Request{DataType: "growth"}))
 }

@@ -1,10 +1,11 @@
 package providertest
 
 import (
-	"errors"
-	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/strata-go/strata/providers"
 )
@@ -22,9 +23,9 @@ func TestInvalidSubject(t *testing.T) {
 		{Subject{Provider: providers.Func(good), Failures: []Failure{{Class: 42}}}, "Failures[0].Class: unknown class"},
 	}
 	for _, tc := range cases {
-		if err := Check(tc.s); !errors.Is(err, ErrInvalidSubject) || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("Check(%+v) = %v, want ErrInvalidSubject, containing %q", tc.s, err, tc.want)
-		}
+		err := Check(tc.s)
+		assert.ErrorIs(t, err, ErrInvalidSubject, "Check(%+v)", tc.s)
+		assert.ErrorContains(t, err, tc.want, "Check(%+v)", tc.s)
 	}
 }
 
@@ -32,13 +33,12 @@ func TestNormaliseDoesNotWriteIntoTheCaller(t *testing.T) {
 	fs := []Failure{{Request: cpc("nosuch"), Class: providers.Permanent}}
 	s := Subject{Provider: providers.Func(good), Request: cpc("shoes"), Failures: fs}
 	ns, err := normalise(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if fs[0].Name != "" || s.Goroutines != 0 {
-		t.Errorf("normalise wrote into the caller's Subject: %+v", s)
-	}
-	if ns.Failures[0].Name != "0_permanent" || ns.Goroutines != 32 || ns.CallsPerGoroutine != 16 || ns.Timeout != 10*time.Second || ns.Grace != time.Second {
-		t.Errorf("defaults = %+v", ns)
-	}
+	require.NoError(t, err)
+	assert.Empty(t, fs[0].Name, "normalise wrote into the caller's Subject")
+	assert.Zero(t, s.Goroutines, "normalise wrote into the caller's Subject")
+	assert.Equal(t, "0_permanent", ns.Failures[0].Name)
+	assert.Equal(t, 32, ns.Goroutines)
+	assert.Equal(t, 16, ns.CallsPerGoroutine)
+	assert.Equal(t, 10*time.Second, ns.Timeout)
+	assert.Equal(t, time.Second, ns.Grace)
 }
