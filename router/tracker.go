@@ -71,7 +71,8 @@ type Quota struct {
 // outcomes per provider and per provider × data type, from which it derives
 // success and error rates, data quality, latency (EWMA and percentiles),
 // uptime, and the provider-reported quota. It is safe for concurrent use:
-// one mutex guards all of it, and every method holds it for the whole call.
+// one mutex guards all of it, taken once by each method (and by each Pick
+// and Rank of a Pool on it).
 type Tracker struct {
 	s     settings
 	fresh View // the view of a provider with no history and the default profile

@@ -79,8 +79,8 @@ func (v *View) quotaRatio(now time.Time) float64 {
 // provider's. A provider the tracker does not know gets the view of a new
 // provider with the default profile.
 //
-// View takes the tracker's mutex and does not allocate. Its cost is the
-// package doc's "Cost" section.
+// View takes the tracker's mutex and does not allocate; the package doc,
+// "Cost", says what it works out on each call.
 func (t *Tracker) View(provider, dataType string, now time.Time) View {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -93,8 +93,8 @@ func (t *Tracker) View(provider, dataType string, now time.Time) View {
 		ts = e.types[dataType]
 	}
 	v := *e.view(ts, now, &t.s)
-	// P95 is not kept with the rest: only View reads it, so only View pays
-	// for refreshing the percentiles.
+	// P95 is not kept with the rest: of the views, only this one reports
+	// it, so only View pays for refreshing the percentiles.
 	e.all.percentiles(false, t.s.pctEvery)
 	if e.all.c.answered > 0 {
 		v.P95 = time.Duration(e.all.p95)
