@@ -2,8 +2,10 @@ package main
 
 import (
 	"io/fs"
-	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/strata-go/strata/fallback"
 )
@@ -26,31 +28,19 @@ func FuzzParseScenario(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		sc, err := parseScenario(data)
 		if err != nil {
-			if !strings.HasPrefix(err.Error(), "scenario: ") {
-				t.Errorf("error %q lacks the scenario: prefix", err)
-			}
+			assert.Regexp(t, `^scenario: `, err.Error(), "the error lacks the scenario: prefix")
 			return
 		}
-		if sc.Requests <= 0 || sc.Concurrency <= 0 || !(sc.TimeScale > 0) || sc.Deadline <= 0 || len(sc.Keys) == 0 {
-			t.Fatalf("accepted an invalid scenario: %+v", sc)
-		}
+		valid := sc.Requests > 0 && sc.Concurrency > 0 && sc.TimeScale > 0 && sc.Deadline > 0 && len(sc.Keys) > 0
+		require.True(t, valid, "accepted an invalid scenario: %+v", sc)
 		keys := compileKeys(sc)
 		for _, k := range keys {
-			if !(k.truth > 0) {
-				t.Fatalf("key %s: truth %v not positive", k.canon, k.truth)
-			}
+			require.Positive(t, k.truth, "key %s: truth", k.canon)
 		}
 		w, err := newWorld(sc, keys)
-		if err != nil {
-			t.Fatalf("accepted scenario has invalid fakes: %v", err)
-		}
+		require.NoError(t, err, "accepted scenario has invalid fakes")
 		cfg, err := mergeResolver(deriveConfig(sc), &sc.Resolver)
-		if err != nil {
-			if !strings.HasPrefix(err.Error(), "scenario: resolver") {
-				t.Errorf("resolver error %q does not name the block", err)
-			}
-			return
-		}
+		require.NoError(t, err, "parseScenario accepted a resolver block fallback refuses")
 		opts := []fallback.Option{}
 		for _, p := range w.provs {
 			opts = append(opts, fallback.WithProvider(p.spec.Name, p))
@@ -59,9 +49,7 @@ func FuzzParseScenario(f *testing.F) {
 			return // the block may declare providers the scenario does not have
 		}
 		r, err := fallback.New(cfg, opts...)
-		if err != nil {
-			t.Fatalf("the derived config of an accepted scenario is refused: %v", err)
-		}
+		require.NoError(t, err, "the derived config of an accepted scenario is refused")
 		r.Close()
 	})
 }

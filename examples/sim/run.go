@@ -48,10 +48,17 @@ func (o overrides) apply(sc *scenario) error {
 	return nil
 }
 
+// run is the whole program: it runs the scenario (or every shipped one)
+// the flags name and writes the report to stdout. -help prints the usage
+// and every flag to stdout and returns nil.
 func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fl := flag.NewFlagSet("sim", flag.ContinueOnError)
 	fl.SetOutput(stdout)
-	file := fl.String("scenario", "", "scenario file (YAML); see docs/sim.md")
+	fl.Usage = func() {
+		fmt.Fprintln(fl.Output(), "usage: sim -scenario FILE [flags] | sim -all [flags]\n\nRuns fault scenarios through strata and a failsafe-go baseline and compares them (see docs/sim.md).\n\nflags:")
+		fl.PrintDefaults()
+	}
+	file := fl.String("scenario", "", "scenario `file` (YAML); see docs/sim.md")
 	asJSON := fl.Bool("json", false, "print one JSON object (with -all, one per line)")
 	all := fl.Bool("all", false, "run every shipped scenario and print a markdown table and the targets")
 	var o overrides
@@ -59,6 +66,9 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fl.IntVar(&o.concurrency, "concurrency", 0, "override the scenario's concurrency")
 	fl.Float64Var(&o.timeScale, "time-scale", 0, "override the scenario's time scale (real seconds per virtual second)")
 	if err := fl.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
 		return err
 	}
 	if fl.NArg() > 0 {

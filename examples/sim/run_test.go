@@ -6,11 +6,13 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"reflect"
 	"slices"
 	"strings"
 	"testing"
 	"testing/synctest"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // simulateShipped runs a shipped scenario with requests resolves inside a
@@ -20,17 +22,13 @@ import (
 func simulateShipped(t *testing.T, name string, requests int) *report {
 	t.Helper()
 	sc, err := shippedScenario(name)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	sc.Requests = requests
 	var rep *report
 	synctest.Test(t, func(t *testing.T) {
 		rep, err = simulate(t.Context(), sc)
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return rep
 }
 
@@ -42,58 +40,34 @@ func TestShippedScenarios(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			rep := simulateShipped(t, name, 300)
 			s, b := rep.Systems.Strata, rep.Systems.Baseline
-			if s.Requests != 300 || b.Requests != 300 {
-				t.Fatalf("requests %d and %d, want 300", s.Requests, b.Requests)
-			}
-			if s.Availability != 1 || s.DeadlineMisses != 0 || len(s.Errors) != 0 {
-				t.Errorf("strata availability %v, %d misses, errors %v; want 1, 0, none", s.Availability, s.DeadlineMisses, s.Errors)
-			}
-			if s.Accuracy.Garbage != 0 {
-				t.Errorf("strata answered %d garbage values", s.Accuracy.Garbage)
-			}
-			if s.LatencyMS.P99 > 2000 {
-				t.Errorf("strata p99 %v ms over the 2 s deadline", s.LatencyMS.P99)
-			}
+			require.Equal(t, 300, s.Requests, "strata requests")
+			require.Equal(t, 300, b.Requests, "baseline requests")
+			assert.Equal(t, 1.0, s.Availability, "strata availability")
+			assert.Zero(t, s.DeadlineMisses, "strata deadline misses")
+			assert.Empty(t, s.Errors, "strata errors")
+			assert.Zero(t, s.Accuracy.Garbage, "strata garbage values")
+			assert.LessOrEqual(t, s.LatencyMS.P99, 2000.0, "strata p99 (ms) over the 2 s deadline")
 			l := s.Layers
-			if sum := l.Primary + l.Secondary + l.Cache + l.Statistical + l.Default; sum < 0.999 || sum > 1.001 {
-				t.Errorf("strata layer shares sum to %v", sum)
-			}
-			if s.ProviderCalls == 0 && name != "blackout" {
-				t.Error("strata never reached a provider")
+			assert.InDelta(t, 1, l.Primary+l.Secondary+l.Cache+l.Statistical+l.Default, 0.001, "strata layer shares' sum")
+			if name != "blackout" {
+				assert.NotZero(t, s.ProviderCalls, "strata never reached a provider")
 			}
 			switch name {
 			case "steady":
-				if s.Cost.Total > b.Cost.Total {
-					t.Errorf("steady: strata cost %v over the baseline's %v", s.Cost.Total, b.Cost.Total)
-				}
-				if b.Layers.Primary != 1 {
-					t.Errorf("steady: baseline primary share %v, want 1", b.Layers.Primary)
-				}
+				assert.LessOrEqual(t, s.Cost.Total, b.Cost.Total, "steady: strata cost over the baseline's")
+				assert.Equal(t, 1.0, b.Layers.Primary, "steady: baseline primary share")
 			case "blackout":
-				if l.Primary+l.Secondary+l.Cache != 0 || b.Layers.Default != 1 {
-					t.Errorf("blackout: strata layers %+v, baseline %+v; want forecasts and defaults only", l, b.Layers)
-				}
-				if l.Statistical == 0 {
-					t.Error("blackout: no forecast: the history was not found under the resolver's key")
-				}
-				if s.Accuracy.MAPE > b.Accuracy.MAPE/2 {
-					t.Errorf("blackout: strata MAPE %v over half the baseline's %v", s.Accuracy.MAPE, b.Accuracy.MAPE)
-				}
+				assert.Zero(t, l.Primary+l.Secondary+l.Cache, "blackout: strata layers %+v, want forecasts and defaults only", l)
+				assert.Equal(t, 1.0, b.Layers.Default, "blackout: baseline layers %+v, want defaults only", b.Layers)
+				assert.NotZero(t, l.Statistical, "blackout: no forecast: the history was not found under the resolver's key")
+				assert.LessOrEqual(t, s.Accuracy.MAPE, b.Accuracy.MAPE/2, "blackout: strata MAPE over half the baseline's")
 			case "garbage-data":
-				if b.Accuracy.Garbage == 0 {
-					t.Error("garbage-data: the baseline answered no garbage: the fault did not reach it")
-				}
+				assert.NotZero(t, b.Accuracy.Garbage, "garbage-data: the baseline answered no garbage: the fault did not reach it")
 			case "budget-squeeze":
-				if s.Cost.PerCampaignMax > 0.025+1e-9 {
-					t.Errorf("budget-squeeze: strata spent %v in a campaign, over the 0.025 budget", s.Cost.PerCampaignMax)
-				}
-				if b.Cost.PerCampaignMax <= 0.025 {
-					t.Errorf("budget-squeeze: the baseline spent at most %v per campaign: the budget does not squeeze", b.Cost.PerCampaignMax)
-				}
+				assert.LessOrEqual(t, s.Cost.PerCampaignMax, 0.025+1e-9, "budget-squeeze: strata spent over the 0.025 budget in a campaign")
+				assert.Greater(t, b.Cost.PerCampaignMax, 0.025, "budget-squeeze: the baseline's most per campaign: the budget does not squeeze")
 			case "primary-outage", "correlated":
-				if b.Layers.Primary == 1 {
-					t.Errorf("%s: the baseline's primaries always answered: the outage did not reach it", name)
-				}
+				assert.NotEqual(t, 1.0, b.Layers.Primary, "%s: the baseline's primaries always answered: the outage did not reach it", name)
 			}
 		})
 	}
@@ -122,17 +96,11 @@ func jsonFields(prefix string, v any, out *[]string) {
 func TestRunJSONShape(t *testing.T) {
 	var out bytes.Buffer
 	args := []string{"-scenario", filepath.Join("scenarios", "primary-outage.yaml"), "-json", "-requests", "48", "-time-scale", "0.05"}
-	if err := run(context.Background(), args, &out); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, run(context.Background(), args, &out))
 	dec := json.NewDecoder(bytes.NewReader(out.Bytes()))
 	var v map[string]any
-	if err := dec.Decode(&v); err != nil {
-		t.Fatalf("output is not JSON: %v\n%s", err, out.String())
-	}
-	if dec.More() {
-		t.Error("more than one JSON value")
-	}
+	require.NoError(t, dec.Decode(&v), "output is not JSON:\n%s", out.String())
+	assert.False(t, dec.More(), "more than one JSON value")
 	var got []string
 	jsonFields("", v, &got)
 	slices.Sort(got)
@@ -150,37 +118,25 @@ func TestRunJSONShape(t *testing.T) {
 		}
 	}
 	slices.Sort(want)
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("JSON fields:\n%v\nwant:\n%v", got, want)
-	}
-	if v["scenario"] != "primary-outage" {
-		t.Errorf("scenario = %v", v["scenario"])
-	}
+	assert.Equal(t, want, got, "JSON fields")
+	assert.Equal(t, "primary-outage", v["scenario"])
 	strata := v["systems"].(map[string]any)["strata"].(map[string]any)
-	if strata["requests"] != 48.0 {
-		t.Errorf("strata requests = %v, want 48", strata["requests"])
-	}
+	assert.Equal(t, 48.0, strata["requests"], "strata requests")
 }
 
 func TestRunTable(t *testing.T) {
 	var out bytes.Buffer
 	args := []string{"-scenario", filepath.Join("scenarios", "steady.yaml"), "-requests", "32", "-time-scale", "0.05"}
-	if err := run(context.Background(), args, &out); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, run(context.Background(), args, &out))
 	for _, want := range []string{"scenario steady: 32 requests", "strata", "baseline", "availability", "calls per request"} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("table lacks %q:\n%s", want, out.String())
-		}
+		assert.Contains(t, out.String(), want)
 	}
 }
 
 func TestRunRefusesBadInput(t *testing.T) {
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.yaml")
-	if err := os.WriteFile(bad, []byte(strings.Replace(minimal, "tier: primary", "tier: best", 1)), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.WriteFile(bad, []byte(strings.Replace(minimal, "tier: primary", "tier: best", 1)), 0o600))
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -193,8 +149,19 @@ func TestRunRefusesBadInput(t *testing.T) {
 		{[]string{"stray"}, "unexpected arguments"},
 	} {
 		err := run(context.Background(), tc.args, &bytes.Buffer{})
-		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("run(%q) = %v, want an error containing %q", tc.args, err, tc.want)
+		assert.ErrorContains(t, err, tc.want, "run(%q)", tc.args)
+	}
+}
+
+// TestRunHelp: -help (or -h) prints the usage and every flag to stdout,
+// and is not an error, so the program exits 0.
+func TestRunHelp(t *testing.T) {
+	for _, arg := range []string{"-help", "-h"} {
+		var out bytes.Buffer
+		require.NoError(t, run(context.Background(), []string{arg}, &out), "%s is not an error", arg)
+		assert.Contains(t, out.String(), "usage: sim")
+		for _, name := range []string{"scenario", "json", "all", "requests", "concurrency", "time-scale"} {
+			assert.Regexp(t, `(?m)^  -`+name+`( |$)`, out.String(), "%s documents -%s", arg, name)
 		}
 	}
 }
@@ -203,26 +170,19 @@ func TestWorkloadIsSeeded(t *testing.T) {
 	sc, _ := shippedScenario("steady")
 	keys := compileKeys(sc)
 	a, b := workload(sc, keys), workload(sc, keys)
-	if len(a) != 16 {
-		t.Fatalf("%d sequences, want 16", len(a))
-	}
+	require.Len(t, a, 16, "sequences")
 	total := 0
 	counts := make([]int, len(keys))
 	for g := range a {
 		total += len(a[g])
 		for i := range a[g] {
-			if a[g][i] != b[g][i] {
-				t.Fatalf("goroutine %d, resolve %d: different keys from the same seed", g, i)
-			}
+			require.Same(t, a[g][i], b[g][i], "goroutine %d, resolve %d: different keys from the same seed", g, i)
 			counts[a[g][i].index]++
 		}
 	}
-	if total != 4000 {
-		t.Errorf("%d resolves, want 4000", total)
-	}
+	assert.Equal(t, 4000, total, "resolves")
 	// zipf: the first key is the hottest, the last the coldest, every key
 	// is asked for.
-	if counts[0] <= counts[1] || counts[1] <= counts[len(keys)-1] || counts[len(keys)-1] == 0 {
-		t.Errorf("key counts %v, want a zipf decline from the first key", counts)
-	}
+	last := counts[len(keys)-1]
+	assert.True(t, counts[0] > counts[1] && counts[1] > last && last > 0, "key counts %v, want a zipf decline from the first key", counts)
 }

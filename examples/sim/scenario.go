@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"math"
@@ -9,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -158,57 +158,142 @@ func loadScenario(path string) (*scenario, error) {
 	return parseScenario(data)
 }
 
-// parseScenario reads a scenario strictly: an unknown field, a value of the
-// wrong type and a value out of range are errors, each a *fieldError
-// naming the field ("providers[0].latency.p99: must be ≥ median"),
-// joined. The defaults are applied to the returned scenario.
+// parseScenario reads a scenario strictly and reports every problem at
+// once: each unknown field (the resolver block's included), each value of
+// the wrong type and each value out of range is a *fieldError naming the
+// field and its line ("providers[0].latency.p99: must be ≥ median"), and
+// the error joins them all, in the order of their lines (a missing field
+// has none and comes last). A field the decoder could not read (a value of
+// the wrong type, a mapping with a repeated key) is not checked further.
+// The resolver block's values are checked (by fallback.ParseConfig,
+// merged over the config the scenario derives) only when nothing else is
+// wrong, as the merge needs a valid scenario. A YAML syntax error, an
+// empty document, a document that is not a mapping and a key repeated at
+// the top level leave nothing to check: only the parser's or the
+// decoder's problems are reported. The defaults are applied to the
+// returned scenario.
 func parseScenario(data []byte) (*scenario, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, &fieldError{Msg: strings.TrimPrefix(err.Error(), "yaml: ")}
+		e := &fieldError{Msg: strings.TrimPrefix(err.Error(), "yaml: ")}
+		if m := syntaxLineRe.FindStringSubmatch(e.Msg); m != nil {
+			e.Line, _ = strconv.Atoi(m[1])
+			e.Msg = e.Msg[len(m[0]):]
+		}
+		return nil, e
 	}
 	if len(root.Content) == 0 {
 		return nil, &fieldError{Msg: "empty document"}
 	}
-	// The resolver block is free-form here: ParseConfig checks it.
-	lines, unknown := strictyaml.Check(root.Content[0], typeOfScenario, typeOfNode)
-	if len(unknown) > 0 {
-		errs := make([]error, len(unknown))
-		for i, u := range unknown {
-			errs[i] = &fieldError{Field: u.Path, Line: u.Line, Msg: u.Msg}
-		}
-		return nil, errors.Join(errs...)
-	}
+	doc := root.Content[0]
 	sc := &scenario{}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(sc); err != nil {
-		return nil, decodeError(err, lines)
+	p := problems{undecoded: map[string]bool{}}
+	if err := root.Decode(sc); err != nil {
+		var te *yaml.TypeError
+		if !errors.As(err, &te) {
+			return nil, &fieldError{Msg: strings.TrimPrefix(err.Error(), "yaml: ")}
+		}
+		p.addDecodeErrors(te, doc)
+		if doc.Kind != yaml.MappingNode || p.undecoded[""] {
+			return nil, p.err() // not a scenario at all: nothing else to check
+		}
 	}
-	p := problems{lines: lines}
+	// The resolver block is a leaf here: its fields are fallback.Config's.
+	lines, unknown := strictyaml.Check(doc, typeOfScenario, typeOfNode)
+	p.lines = lines
+	for _, u := range unknown {
+		p.errs = append(p.errs, &fieldError{Field: u.Path, Line: u.Line, Msg: u.Msg})
+	}
+	_, unknown = strictyaml.Check(&sc.Resolver, typeOfConfig)
+	for _, u := range unknown {
+		p.errs = append(p.errs, &fieldError{Field: strictyaml.Join("resolver", u.Path), Line: u.Line, Msg: u.Msg})
+	}
 	if _, err := cloneNode(&sc.Resolver); err != nil {
 		p.add("resolver", "%v", err)
 	}
 	sc.validate(&p)
-	if len(p.errs) > 0 {
-		return nil, errors.Join(p.errs...)
+	if len(p.errs) == 0 {
+		if _, err := mergeResolver(deriveConfig(sc), &sc.Resolver); err != nil {
+			p.addErrors(err)
+		}
+	}
+	if err := p.err(); err != nil {
+		return nil, err
 	}
 	return sc, nil
 }
 
-// problems collects the fieldErrors of validation.
+// problems collects the fieldErrors of a scenario.
 type problems struct {
 	lines map[string]int
-	errs  []error
+	// undecoded holds the fields the decoder could not read (a value of the
+	// wrong type, a mapping with a repeated key): it left them zero, so
+	// validation would only repeat the problem.
+	undecoded map[string]bool
+	errs      []*fieldError
 }
 
+// add records a problem of field, unless the decoder already reported the
+// field or a field holding it.
 func (p *problems) add(field, format string, args ...any) {
+	for f := field; f != ""; f = parentPath(f) {
+		if p.undecoded[f] {
+			return
+		}
+	}
 	p.errs = append(p.errs, &fieldError{Field: field, Line: strictyaml.LineOf(p.lines, field), Msg: fmt.Sprintf(format, args...)})
+}
+
+// addErrors records the errors joined in err (those mergeResolver returns).
+func (p *problems) addErrors(err error) {
+	all := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		all = j.Unwrap()
+	}
+	for _, e := range all {
+		var fe *fieldError
+		if !errors.As(e, &fe) {
+			fe = &fieldError{Field: "resolver", Msg: strings.TrimPrefix(e.Error(), "resolver: ")}
+		}
+		p.errs = append(p.errs, fe)
+	}
+}
+
+// err returns the problems joined in the order of their lines (those
+// without a line last), or nil.
+func (p *problems) err() error {
+	slices.SortStableFunc(p.errs, func(a, b *fieldError) int {
+		switch {
+		case a.Line == b.Line:
+			return 0
+		case a.Line == 0:
+			return 1
+		case b.Line == 0:
+			return -1
+		}
+		return a.Line - b.Line
+	})
+	errs := make([]error, len(p.errs))
+	for i, e := range p.errs {
+		errs[i] = e
+	}
+	return errors.Join(errs...)
+}
+
+// parentPath returns the path holding path ("a.b[2]" → "a.b" → "a" → "").
+func parentPath(path string) string {
+	i := strings.LastIndexAny(path, ".[")
+	if i < 0 {
+		return ""
+	}
+	return path[:i]
 }
 
 var (
 	dataTypeName = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
-	yamlLineRe   = regexp.MustCompile(`^line (\d+): `)
+	syntaxLineRe = regexp.MustCompile(`^line (\d+): `)
+	dupKeyRe     = regexp.MustCompile(`^mapping key (".*") already defined at line \d+$`)
+	typeErrorRe  = regexp.MustCompile("^cannot unmarshal (!!\\w+)(?: `(.*)`)? into ")
 )
 
 // validate checks every value and applies the defaults.
@@ -472,30 +557,63 @@ func (sc *scenario) virtual(d time.Duration) time.Duration {
 	return time.Duration(float64(d) / sc.TimeScale)
 }
 
-// decodeError turns the decoder's "line N: ..." messages into fieldErrors
-// naming the field on that line.
-func decodeError(err error, lines map[string]int) error {
-	var te *yaml.TypeError
-	if !errors.As(err, &te) {
-		return &fieldError{Msg: strings.TrimPrefix(err.Error(), "yaml: ")}
-	}
-	byLine := map[int]string{}
-	for path, line := range lines {
-		if cur, ok := byLine[line]; !ok || len(path) > len(cur) {
-			byLine[line] = path
-		}
-	}
-	errs := make([]error, 0, len(te.Errors))
+// addDecodeErrors records the decoder's errors, each with its line and
+// the field it is about, and marks what the decoder could not read.
+//   - "line N: cannot unmarshal !!str `soon` into time.Duration": the field
+//     is the deepest node on that line with the tag and value the message
+//     quotes (the decoder shortens a long value to its first seven bytes),
+//     else the deepest node on the line.
+//   - "line N: mapping key "a" already defined at line M": the decoder
+//     leaves the whole mapping holding the key unread ("" for the document).
+func (p *problems) addDecodeErrors(te *yaml.TypeError, doc *yaml.Node) {
 	for _, msg := range te.Errors {
 		e := &fieldError{Msg: msg}
-		if m := yamlLineRe.FindStringSubmatch(msg); m != nil {
-			fmt.Sscan(m[1], &e.Line)
+		p.errs = append(p.errs, e)
+		if m := syntaxLineRe.FindStringSubmatch(msg); m != nil {
+			e.Line, _ = strconv.Atoi(m[1])
 			e.Msg = msg[len(m[0]):]
-			e.Field = byLine[e.Line]
 		}
-		errs = append(errs, e)
+		if m := dupKeyRe.FindStringSubmatch(e.Msg); m != nil {
+			key, _ := strconv.Unquote(m[1])
+			walkNodes(doc, "", func(path string, n *yaml.Node) {
+				for i := 0; n.Kind == yaml.MappingNode && i+1 < len(n.Content); i += 2 {
+					if k := n.Content[i]; k.Line == e.Line && k.Value == key {
+						e.Field = strictyaml.Join(path, key)
+						p.undecoded[path] = true
+					}
+				}
+			})
+			continue
+		}
+		m := typeErrorRe.FindStringSubmatch(e.Msg)
+		if m == nil || e.Line == 0 {
+			continue
+		}
+		tag, value := m[1], m[2]
+		quoted, shortened := strings.CutSuffix(value, "...")
+		var onLine, exact *string
+		walkNodes(doc, "", func(path string, n *yaml.Node) {
+			if n.Line != e.Line {
+				return
+			}
+			if onLine == nil || len(path) > len(*onLine) {
+				onLine = &path
+			}
+			quotes := n.Value == value || shortened && len(n.Value) > 10 && strings.HasPrefix(n.Value, quoted)
+			if n.ShortTag() == tag && quotes && (exact == nil || len(path) > len(*exact)) {
+				exact = &path
+			}
+		})
+		switch {
+		case exact != nil:
+			e.Field = *exact
+		case onLine != nil:
+			e.Field = *onLine
+		}
+		if e.Field != "" {
+			p.undecoded[e.Field] = true
+		}
 	}
-	return errors.Join(errs...)
 }
 
 // sortedKeys returns m's keys in order.

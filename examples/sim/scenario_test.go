@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/strata-go/strata/providers"
 )
 
@@ -32,29 +35,18 @@ providers:
 
 func TestShippedScenariosParse(t *testing.T) {
 	entries, err := fs.ReadDir(shipped, "scenarios")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(entries) != len(shippedOrder) {
-		t.Errorf("%d shipped files, %d in shippedOrder", len(entries), len(shippedOrder))
-	}
+	require.NoError(t, err)
+	assert.Len(t, entries, len(shippedOrder), "shipped files, against shippedOrder")
 	for _, name := range shippedOrder {
 		sc, err := shippedScenario(name)
-		if err != nil {
-			t.Errorf("%s: %v", name, err)
+		if !assert.NoError(t, err, name) {
 			continue
 		}
-		if sc.Name != name {
-			t.Errorf("%s.yaml is named %q", name, sc.Name)
-		}
-		if sc.Requests != 4000 {
-			t.Errorf("%s: %d requests, want the 4000 the targets are stated for", name, sc.Requests)
-		}
+		assert.Equal(t, name, sc.Name, "%s.yaml's name", name)
+		assert.Equal(t, 4000, sc.Requests, "%s: requests, want the 4000 the targets are stated for", name)
 	}
 	for _, e := range entries {
-		if !strings.HasSuffix(e.Name(), ".yaml") {
-			t.Errorf("unexpected file %s", path.Join("scenarios", e.Name()))
-		}
+		assert.Equal(t, ".yaml", path.Ext(e.Name()), "unexpected file %s", path.Join("scenarios", e.Name()))
 	}
 }
 
@@ -65,26 +57,17 @@ func TestParseAppliesDefaults(t *testing.T) {
       - {from: 0.1, to: 0.2, kind: down}
       - {from: 0.1, to: 0.2, kind: flapping, period: 3}
 `))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	p := sc.Providers[0]
-	switch {
-	case sc.Workload != "zipf":
-		t.Errorf("workload = %q, want zipf", sc.Workload)
-	case sc.History.Period != 24*time.Hour:
-		t.Errorf("history.period = %v, want 24h", sc.History.Period)
-	case p.Confidence != 0.8:
-		t.Errorf("confidence = %v, want 0.8", p.Confidence)
-	case p.errClass != providers.Transient:
-		t.Errorf("error class = %v, want transient", p.errClass)
-	case p.RateLimit.Burst != 3:
-		t.Errorf("burst = %d, want ⌈per_second⌉ = 3", p.RateLimit.Burst)
-	case p.Events[0].class != providers.Unavailable || p.Events[1].class != providers.Unavailable:
-		t.Errorf("event classes = %v, %v, want unavailable", p.Events[0].class, p.Events[1].class)
-	case sc.scale(2*time.Second) != 200*time.Millisecond || sc.virtual(20*time.Millisecond) != 200*time.Millisecond:
-		t.Errorf("scale/virtual wrong at time scale 0.1")
-	}
+	assert.Equal(t, "zipf", sc.Workload)
+	assert.Equal(t, 24*time.Hour, sc.History.Period, "history.period")
+	assert.Equal(t, 0.8, p.Confidence)
+	assert.Equal(t, providers.Transient, p.errClass, "error class")
+	assert.Equal(t, 3, p.RateLimit.Burst, "burst, want ⌈per_second⌉")
+	assert.Equal(t, providers.Unavailable, p.Events[0].class, "down's class")
+	assert.Equal(t, providers.Unavailable, p.Events[1].class, "flapping's class")
+	assert.Equal(t, 200*time.Millisecond, sc.scale(2*time.Second), "scale at time scale 0.1")
+	assert.Equal(t, 200*time.Millisecond, sc.virtual(20*time.Millisecond), "virtual at time scale 0.1")
 }
 
 func TestParseErrorsNameTheField(t *testing.T) {
@@ -130,27 +113,105 @@ func TestParseErrorsNameTheField(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			sc, err := parseScenario([]byte(tc.doc))
-			if err == nil {
-				t.Fatalf("parse succeeded: %+v", sc)
-			}
-			if !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("error = %q\nwant it to contain %q", err, tc.want)
-			}
+			require.Error(t, err, "parse succeeded: %+v", sc)
+			assert.Contains(t, err.Error(), tc.want)
 		})
 	}
 }
 
 func TestParseErrorsCarryTheLine(t *testing.T) {
 	_, err := parseScenario([]byte(strings.Replace(minimal, "p99: 400ms", "p99: 50ms", 1)))
-	if err == nil || !strings.HasSuffix(err.Error(), "(line 17)") {
-		t.Errorf("error = %v, want it to end with the line of providers[0].latency.p99, (line 17)", err)
-	}
+	require.Error(t, err)
+	assert.Regexp(t, `\(line 17\)$`, err.Error(), "want the line of providers[0].latency.p99")
 }
 
+// edit returns minimal with each old (once) replaced by its new, then more
+// appended.
+func edit(t *testing.T, more string, oldNew ...string) []byte {
+	t.Helper()
+	doc := minimal
+	for i := 0; i+1 < len(oldNew); i += 2 {
+		require.Contains(t, doc, oldNew[i])
+		doc = strings.Replace(doc, oldNew[i], oldNew[i+1], 1)
+	}
+	return []byte(doc + more)
+}
+
+// TestParseReportsEveryProblem: unknown fields in different places (the
+// resolver block's included), a value of the wrong type and a bad value
+// are all reported in one error, each with its field and line, in the
+// order of the lines.
 func TestParseReportsEveryProblem(t *testing.T) {
-	doc := strings.Replace(strings.Replace(minimal, "requests: 10", "requests: 0", 1), "tier: primary", "tier: x", 1)
-	_, err := parseScenario([]byte(doc))
-	if err == nil || !strings.Contains(err.Error(), "requests:") || !strings.Contains(err.Error(), "providers[0].tier:") {
-		t.Errorf("error = %v, want both the requests and the tier problems", err)
+	doc := edit(t, "requets: 5\nresolver: {resolve: {deadlin: 1s}}\n",
+		"deadline: 2s", "deadline: soon",
+		"tier: primary", "tier: tertiary",
+		"latency:", "latncy:")
+	_, err := parseScenario(doc)
+	assert.EqualError(t, err, strings.Join([]string{
+		"scenario: deadline: cannot unmarshal !!str `soon` into time.Duration (line 7)",
+		`scenario: providers[0].tier: must be primary or secondary, got "tertiary" (line 15)`,
+		`scenario: providers[0].latncy: unknown field (did you mean "latency"?) (line 17)`,
+		`scenario: requets: unknown field (did you mean "requests"?) (line 18)`,
+		`scenario: resolver.resolve.deadlin: unknown field (did you mean "deadline"?) (line 19)`,
+	}, "\n"))
+
+	// Two bad values, each with its line.
+	_, err = parseScenario(edit(t, "", "requests: 10", "requests: 0", "tier: primary", "tier: x"))
+	assert.EqualError(t, err, strings.Join([]string{
+		"scenario: requests: must be positive, got 0 (line 4)",
+		`scenario: providers[0].tier: must be primary or secondary, got "x" (line 15)`,
+	}, "\n"))
+}
+
+// TestParseReportsAnUnreadFieldOnce: a value of the wrong type, or a
+// mapping with a repeated key, is reported by the decoder and not again by
+// validation (which would see a zero), here or in the fields it holds.
+func TestParseReportsAnUnreadFieldOnce(t *testing.T) {
+	_, err := parseScenario(edit(t, "", "requests: 10", "requests: many"))
+	assert.EqualError(t, err, "scenario: requests: cannot unmarshal !!str `many` into int (line 4)")
+	_, err = parseScenario(edit(t, "", "latency: {median: 100ms, p99: 400ms}", "latency: {median: 100ms, p99: verylongvalue}"))
+	assert.EqualError(t, err, "scenario: providers[0].latency.p99: cannot unmarshal !!str `verylon...` into time.Duration (line 17)")
+	_, err = parseScenario(edit(t, "campaign: 5\n"))
+	assert.EqualError(t, err, "scenario: campaign: cannot unmarshal !!int `5` into main.campaignSpec (line 18)")
+	// A repeated key leaves its mapping unread: the document, or a provider.
+	_, err = parseScenario(edit(t, "seed: 2\n"))
+	assert.EqualError(t, err, `scenario: seed: mapping key "seed" already defined at line 3 (line 18)`)
+	_, err = parseScenario(edit(t, "    tier: secondary\n"))
+	assert.EqualError(t, err, `scenario: providers[0].tier: mapping key "tier" already defined at line 15 (line 18)`)
+}
+
+// TestParseMissingFieldHasNoLine: a required field that is absent is
+// reported without a line, after the problems that have one.
+func TestParseMissingFieldHasNoLine(t *testing.T) {
+	_, err := parseScenario(edit(t, "", "requests: 10\n", "", "tier: primary", "tier: x"))
+	assert.EqualError(t, err, strings.Join([]string{
+		`scenario: providers[0].tier: must be primary or secondary, got "x" (line 14)`,
+		"scenario: requests: must be positive, got 0",
+	}, "\n"))
+}
+
+// TestParseChecksTheResolverBlock: the resolver block's values are checked
+// at parse time, merged over the derived config, when nothing else is
+// wrong; with another problem, only its unknown fields are.
+func TestParseChecksTheResolverBlock(t *testing.T) {
+	block := "resolver:\n  resolve: {deadline: -1s}\n"
+	_, err := parseScenario(edit(t, block))
+	require.Error(t, err)
+	assert.Regexp(t, `^scenario: resolver\.resolve\.deadline: must not be negative.* \(line 19\)$`, err.Error())
+
+	_, err = parseScenario(edit(t, block, "tier: primary", "tier: x"))
+	assert.EqualError(t, err, `scenario: providers[0].tier: must be primary or secondary, got "x" (line 15)`)
+}
+
+// TestParseReportsAloneWhatStopsTheRest: a syntax error, an empty document
+// and a document that is not a mapping are the only problem reported.
+func TestParseReportsAloneWhatStopsTheRest(t *testing.T) {
+	for doc, want := range map[string]string{
+		"name: [unclosed\nrequests: x\n": "scenario: did not find expected ',' or ']' (line 1)",
+		"":                               "scenario: empty document",
+		"- a\n- b\n":                     "scenario: cannot unmarshal !!seq into main.scenario (line 1)",
+	} {
+		_, err := parseScenario([]byte(doc))
+		assert.EqualError(t, err, want, "document %q", doc)
 	}
 }

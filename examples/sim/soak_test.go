@@ -6,6 +6,9 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // soakPeakLimit bounds the heap in use during the soak: the resolver's
@@ -24,18 +27,12 @@ func TestSoak(t *testing.T) {
 		t.Skip("soak: -short")
 	}
 	data, err := os.ReadFile("testdata/soak.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	sc, err := parseScenario(data)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	sc.Requests, sc.Concurrency = 100_000, 64
 	cfg, err := mergeResolver(deriveConfig(sc), &sc.Resolver)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	keys := compileKeys(sc)
 	seqs := workload(sc, keys)
 
@@ -68,9 +65,7 @@ func TestSoak(t *testing.T) {
 	wall := time.Since(start)
 	close(stop)
 	peak := <-peakc
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 
 	// Every goroutine the run started has ended: the bubble checked its
 	// own; nothing outside it may remain either.
@@ -78,22 +73,17 @@ func TestSoak(t *testing.T) {
 	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
-	if n := runtime.NumGoroutine(); n > before {
+	if n := runtime.NumGoroutine(); !assert.LessOrEqual(t, n, before, "goroutines after Close, against before") {
 		buf := make([]byte, 1<<20)
-		t.Errorf("%d goroutines after Close, %d before:\n%s", n, before, buf[:runtime.Stack(buf, true)])
+		t.Logf("the goroutines:\n%s", buf[:runtime.Stack(buf, true)])
 	}
 
 	s := summarize(sc, res)
 	t.Logf("soak: %d resolves from %d goroutines in %.1fs wall (%.0f virtual s); peak heap in use %.1f MiB; availability %v, layers %+v, calls/request %.3f, within 5%% %.4f, garbage %d",
 		s.Requests, sc.Concurrency, wall.Seconds(), res.wall.Seconds()/sc.TimeScale, float64(peak)/(1<<20),
 		s.Availability, s.Layers, s.CallsPerRequest, s.Accuracy.Within5Pct, s.Accuracy.Garbage)
-	if s.Requests != 100_000 {
-		t.Errorf("%d resolves, want 100000", s.Requests)
-	}
-	if s.Availability != 1 || s.Accuracy.Garbage != 0 {
-		t.Errorf("availability %v (errors %v), garbage %d; want 1 and 0", s.Availability, s.Errors, s.Accuracy.Garbage)
-	}
-	if peak > soakPeakLimit {
-		t.Errorf("peak heap in use %.1f MiB, over the %d MiB bound", float64(peak)/(1<<20), soakPeakLimit>>20)
-	}
+	assert.Equal(t, 100_000, s.Requests, "resolves")
+	assert.Equal(t, 1.0, s.Availability, "availability (errors %v)", s.Errors)
+	assert.Zero(t, s.Accuracy.Garbage, "garbage")
+	assert.LessOrEqual(t, peak, uint64(soakPeakLimit), "peak heap in use, bytes")
 }

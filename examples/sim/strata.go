@@ -206,7 +206,11 @@ func mergeResolver(derived fallback.Config, block *yaml.Node) (fallback.Config, 
 	cfg, err := fallback.ParseConfig(merged)
 	if err != nil {
 		lines := map[string]int{}
-		nodeLines(block, "", lines)
+		walkNodes(block, "", func(path string, n *yaml.Node) {
+			if path != "" {
+				lines[path] = n.Line
+			}
+		})
 		return fallback.Config{}, resolverError(err, lines)
 	}
 	return cfg, nil
@@ -338,19 +342,18 @@ func nameOf(m *yaml.Node) string {
 	return ""
 }
 
-// nodeLines records the line of every path of n.
-func nodeLines(n *yaml.Node, path string, lines map[string]int) {
-	if path != "" {
-		lines[path] = n.Line
-	}
+// walkNodes calls visit with n at path and with every value below it at
+// its own path ("a.b[2].c"). Aliases are not followed.
+func walkNodes(n *yaml.Node, path string, visit func(path string, n *yaml.Node)) {
+	visit(path, n)
 	switch n.Kind {
 	case yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			nodeLines(n.Content[i+1], strictyaml.Join(path, n.Content[i].Value), lines)
+			walkNodes(n.Content[i+1], strictyaml.Join(path, n.Content[i].Value), visit)
 		}
 	case yaml.SequenceNode:
 		for i, c := range n.Content {
-			nodeLines(c, fmt.Sprintf("%s[%d]", path, i), lines)
+			walkNodes(c, fmt.Sprintf("%s[%d]", path, i), visit)
 		}
 	}
 }

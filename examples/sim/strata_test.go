@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/strata-go/strata/fallback"
@@ -17,52 +19,44 @@ import (
 
 func TestDeriveConfig(t *testing.T) {
 	sc, err := shippedScenario("steady")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	cfg := deriveConfig(sc)
 	ts := sc.TimeScale
-	if cfg.Resolve.Deadline != time.Duration(float64(2*time.Second)*ts) {
-		t.Errorf("deadline %v, want 2s × %v", cfg.Resolve.Deadline, ts)
-	}
-	if cfg.Resolve.Reserve != max(time.Duration(float64(fallback.DefaultReserve)*ts), reserveFloor) {
-		t.Errorf("reserve %v", cfg.Resolve.Reserve)
-	}
-	if len(cfg.Providers) != 3 {
-		t.Fatalf("%d providers, want 3", len(cfg.Providers))
-	}
+	scaled := func(d time.Duration) time.Duration { return time.Duration(float64(d) * ts) }
+	assert.Equal(t, scaled(2*time.Second), cfg.Resolve.Deadline, "deadline, want 2s × the time scale")
+	assert.Equal(t, max(scaled(fallback.DefaultReserve), reserveFloor), cfg.Resolve.Reserve, "reserve")
+	require.Len(t, cfg.Providers, 3)
 	p := cfg.Providers[0]
-	if p.Name != "ads_primary" || p.Tier != fallback.Primary || p.Cost != 0.02 || p.Confidence != 0.95 ||
-		p.ExpectedLatency != time.Duration(float64(250*time.Millisecond)*ts) ||
-		p.Timeout != time.Duration(float64(1350*time.Millisecond)*ts) {
-		t.Errorf("providers[0] = %+v", p)
-	}
-	if len(cfg.DataTypes) != 2 || cfg.DataTypes[0].Name != "cpc" || cfg.DataTypes[1].Name != "ctr" {
-		t.Fatalf("data types %+v", cfg.DataTypes)
-	}
+	assert.Equal(t, "ads_primary", p.Name)
+	assert.Equal(t, fallback.Primary, p.Tier)
+	assert.Equal(t, 0.02, p.Cost)
+	assert.Equal(t, 0.95, p.Confidence)
+	assert.Equal(t, scaled(250*time.Millisecond), p.ExpectedLatency)
+	assert.Equal(t, scaled(1350*time.Millisecond), p.Timeout)
+	require.Len(t, cfg.DataTypes, 2)
+	require.Equal(t, "cpc", cfg.DataTypes[0].Name)
+	require.Equal(t, "ctr", cfg.DataTypes[1].Name)
 	dt := cfg.DataTypes[0]
-	if dt.TTL != time.Duration(float64(derivedTTL)*ts) || dt.HalfLife != time.Duration(float64(derivedHalfLife)*ts) {
-		t.Errorf("ttl %v, half-life %v not scaled", dt.TTL, dt.HalfLife)
+	assert.Equal(t, scaled(derivedTTL), dt.TTL, "ttl not scaled")
+	assert.Equal(t, scaled(derivedHalfLife), dt.HalfLife, "half-life not scaled")
+	assert.Equal(t, stats.PeriodOf(24*time.Hour), dt.Period, "period, want the history's 24h")
+	assert.Equal(t, 7, dt.Season, "season, want the keys' 7")
+	assert.Equal(t, fallback.Bounds{Min: 0, Max: 160}, dt.Bounds, "bounds, want [0, 100 × the largest default 1.6]")
+	if assert.Len(t, dt.Params, 2) {
+		assert.Equal(t, "keyword", dt.Params[0].Name)
+		assert.True(t, dt.Params[0].Required, "keyword required")
+		assert.Equal(t, "market", dt.Params[1].Name)
 	}
-	if dt.Period != stats.PeriodOf(24*time.Hour) || dt.Season != 7 {
-		t.Errorf("period %v, season %d; want the history's 24h and the keys' 7", dt.Period, dt.Season)
-	}
-	if dt.Bounds != (fallback.Bounds{Min: 0, Max: 160}) {
-		t.Errorf("bounds %+v, want [0, 100 × the largest default 1.6]", dt.Bounds)
-	}
-	if len(dt.Params) != 2 || dt.Params[0].Name != "keyword" || !dt.Params[0].Required || dt.Params[1].Name != "market" {
-		t.Errorf("params %+v", dt.Params)
-	}
-	if dt.Default.Base != 1 || len(dt.Default.Segments) != 8 || dt.Default.Segments[1].Base != 1.6 ||
-		!reflect.DeepEqual(dt.Default.Segments[1].Match, map[string]string{"keyword": "boots", "market": "us"}) {
-		t.Errorf("default %+v", dt.Default)
+	assert.Equal(t, 1.0, dt.Default.Base)
+	if assert.Len(t, dt.Default.Segments, 8) {
+		assert.Equal(t, 1.6, dt.Default.Segments[1].Base)
+		assert.Equal(t, map[string]string{"keyword": "boots", "market": "us"}, dt.Default.Segments[1].Match)
 	}
 	// The derived config of every shipped scenario is one fallback accepts.
 	for _, name := range shippedOrder {
 		sc, _ := shippedScenario(name)
-		if _, err := mergeResolver(deriveConfig(sc), &yaml.Node{Kind: yaml.MappingNode}); err != nil {
-			t.Errorf("%s: %v", name, err)
-		}
+		_, err := mergeResolver(deriveConfig(sc), &yaml.Node{Kind: yaml.MappingNode})
+		assert.NoError(t, err, name)
 	}
 }
 
@@ -77,20 +71,19 @@ func TestProviderTimeout(t *testing.T) {
 		{0, 0, 2 * time.Second},
 	} {
 		p := &providerSpec{Latency: latencySpec{Median: tc.median, P99: tc.p99}}
-		if got := providerTimeout(sc, p); got != tc.want {
-			t.Errorf("median %v, p99 %v: %v, want %v", tc.median, tc.p99, got, tc.want)
-		}
+		assert.Equal(t, tc.want, providerTimeout(sc, p), "median %v, p99 %v", tc.median, tc.p99)
 	}
 }
 
-// resolverBlock parses the resolver: block of a scenario document.
+// resolverBlock decodes the resolver: block of minimal followed by block,
+// as parseScenario does, but without checking it.
 func resolverBlock(t *testing.T, block string) *yaml.Node {
 	t.Helper()
-	sc, err := parseScenario([]byte(minimal + block))
-	if err != nil {
-		t.Fatal(err)
+	var doc struct {
+		Resolver yaml.Node `yaml:"resolver"`
 	}
-	return &sc.Resolver
+	require.NoError(t, yaml.Unmarshal([]byte(minimal+block), &doc))
+	return &doc.Resolver
 }
 
 func TestMergeResolver(t *testing.T) {
@@ -98,9 +91,8 @@ func TestMergeResolver(t *testing.T) {
 	derived := deriveConfig(sc)
 
 	got, err := mergeResolver(derived, &sc.Resolver) // no block
-	if err != nil || !reflect.DeepEqual(got, derived) {
-		t.Fatalf("without a block: %v, %+v", err, got)
-	}
+	require.NoError(t, err, "without a block")
+	require.Equal(t, derived, got, "without a block")
 
 	block := resolverBlock(t, `resolver:
   providers:
@@ -113,9 +105,7 @@ func TestMergeResolver(t *testing.T) {
   resolve: {disable_coalescing: true}
 `)
 	got, err = mergeResolver(derived, block)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	want := derived
 	want.Providers = append([]fallback.ProviderConfig(nil), derived.Providers...)
 	want.Providers[0].Timeout = 75 * time.Millisecond
@@ -127,12 +117,8 @@ func TestMergeResolver(t *testing.T) {
 	// Compared as YAML: the round trip turns nil slices into empty ones.
 	gy, _ := yaml.Marshal(got)
 	wy, _ := yaml.Marshal(want)
-	if string(gy) != string(wy) {
-		t.Errorf("merged:\n%s\nwant:\n%s", gy, wy)
-	}
-	if derived.Providers[0].Timeout == 75*time.Millisecond {
-		t.Error("merge wrote into the derived config")
-	}
+	assert.Equal(t, string(wy), string(gy), "merged")
+	assert.NotEqual(t, 75*time.Millisecond, derived.Providers[0].Timeout, "merge wrote into the derived config")
 
 	// A new named item is appended; it must then be a valid one.
 	block = resolverBlock(t, `resolver:
@@ -140,8 +126,8 @@ func TestMergeResolver(t *testing.T) {
     - {name: extra, tier: secondary, data_types: [cpc]}
 `)
 	got, err = mergeResolver(derived, block)
-	if err != nil || len(got.Providers) != 2 || got.Providers[1].Name != "extra" {
-		t.Errorf("appended provider: %v, %+v", err, got.Providers)
+	if assert.NoError(t, err, "appended provider") && assert.Len(t, got.Providers, 2, "appended provider") {
+		assert.Equal(t, "extra", got.Providers[1].Name, "appended provider")
 	}
 }
 
@@ -157,18 +143,14 @@ func TestMergeResolverErrorsNameTheField(t *testing.T) {
 		{"resolver: [1, 2]\n", "scenario: resolver: must be a mapping of fallback.Config fields (line 18)"},
 	} {
 		_, err := mergeResolver(derived, resolverBlock(t, tc.block))
-		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("block %q: error %v, want it to contain %q", tc.block, err, tc.want)
-		}
+		assert.ErrorContains(t, err, tc.want, "block %q", tc.block)
 	}
 }
 
 func TestDeriveBoundsWithoutDefaults(t *testing.T) {
 	sc, _ := parseScenario([]byte(strings.Replace(minimal, "default: 1", "default: 0", 1)))
 	dt := deriveConfig(sc).DataTypes[0]
-	if dt.Bounds.Min != 0 || !math.IsInf(dt.Bounds.Max, 1) {
-		t.Errorf("bounds %+v, want [0, +Inf]", dt.Bounds)
-	}
+	assert.Equal(t, fallback.Bounds{Min: 0, Max: math.Inf(1)}, dt.Bounds)
 }
 
 // TestDeriveConfigCoversEveryDuration lists every time.Duration of
@@ -236,13 +218,9 @@ func TestDeriveConfigCoversEveryDuration(t *testing.T) {
 		}
 	}
 	walk(reflect.TypeFor[fallback.Config](), "", 0)
-	if len(found) < 20 {
-		t.Fatalf("found only %d durations: %v", len(found), found)
-	}
+	require.GreaterOrEqual(t, len(found), 20, "durations found: %v", found)
 	for _, p := range found {
-		if _, ok := handled[p]; !ok {
-			t.Errorf("fallback.Config has a duration %s that deriveConfig does not account for: scale it there (or leave it, with the reason) and list it here", p)
-		}
+		assert.Contains(t, handled, p, "fallback.Config has a duration %s that deriveConfig does not account for: scale it there (or leave it, with the reason) and list it here", p)
 	}
 	for p := range handled {
 		if !slices.Contains(found, p) {

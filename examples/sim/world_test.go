@@ -2,11 +2,12 @@ package main
 
 import (
 	"context"
-	"errors"
-	"math"
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/strata-go/strata/fallback"
 	"github.com/strata-go/strata/providers"
@@ -21,9 +22,7 @@ func TestScheduleByRequestIndex(t *testing.T) {
       - {from: 0.5, to: 0.6, kind: garbage}
       - {from: 0.6, to: 1.0, kind: flapping, period: 10}
 `))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	sc.Requests = 100
 	s := newSchedule(sc.Providers[0].Events, sc.Requests)
 	want := map[int64]string{
@@ -36,9 +35,7 @@ func TestScheduleByRequestIndex(t *testing.T) {
 		100: "pass",
 	}
 	for idx, w := range want {
-		if got := s.outcome(idx).String(); got != w {
-			t.Errorf("request %d: %s, want %s", idx, got, w)
-		}
+		assert.Equal(t, w, s.outcome(idx).String(), "request %d", idx)
 	}
 }
 
@@ -46,29 +43,18 @@ func TestTokenBucket(t *testing.T) {
 	b := newTokenBucket(10, 2) // 10 per second, burst 2
 	t0 := time.Unix(1000, 0)
 	for i := range 2 {
-		if ok, _ := b.take(t0); !ok {
-			t.Fatalf("take %d of the burst refused", i)
-		}
+		ok, _ := b.take(t0)
+		require.True(t, ok, "take %d of the burst refused", i)
 	}
 	ok, wait := b.take(t0)
-	if ok || wait != 100*time.Millisecond {
-		t.Errorf("over the burst: (%v, %v), want refused, a token in 100ms", ok, wait)
-	}
-	if ok, _ := b.take(t0.Add(50 * time.Millisecond)); ok {
-		t.Error("half a token taken")
-	}
-	if ok, _ := b.take(t0.Add(100 * time.Millisecond)); !ok {
-		t.Error("a whole token refused")
-	}
-	if ok, _ := b.take(t0.Add(10 * time.Second)); !ok {
-		t.Error("refill refused")
-	}
-	if ok, _ := b.take(t0.Add(10 * time.Second)); !ok {
-		t.Error("refill beyond one token refused: burst is 2")
-	}
-	if ok, _ := b.take(t0.Add(10 * time.Second)); ok {
-		t.Error("refill beyond the burst")
-	}
+	assert.False(t, ok, "over the burst: want refused")
+	assert.Equal(t, 100*time.Millisecond, wait, "over the burst: want a token in 100ms")
+	takes := func(at time.Duration) bool { ok, _ := b.take(t0.Add(at)); return ok }
+	assert.False(t, takes(50*time.Millisecond), "half a token taken")
+	assert.True(t, takes(100*time.Millisecond), "a whole token refused")
+	assert.True(t, takes(10*time.Second), "refill refused")
+	assert.True(t, takes(10*time.Second), "refill beyond one token refused: burst is 2")
+	assert.False(t, takes(10*time.Second), "refill beyond the burst")
 }
 
 func TestSimProvider(t *testing.T) {
@@ -79,14 +65,10 @@ func TestSimProvider(t *testing.T) {
     rate_limit: {per_second: 1, burst: 1}
     events: [{from: 0.5, to: 0.6, kind: down}]
 `))
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		keys := compileKeys(sc)
 		w, err := newWorld(sc, keys)
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		p := w.provs[0]
 		camp := &campaign{budget: fallback.NewBudget(1)}
 		req := providers.Request{DataType: "cpc", Params: map[string]string{"keyword": "shoes"}}
@@ -95,65 +77,42 @@ func TestSimProvider(t *testing.T) {
 		}
 
 		resp, err := fetch(2)
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		want := keys[0].truth * (1 + 0.1 + 0.02*hashNormal(sc.Seed, 0, 2, 0))
-		if resp.Value != want {
-			t.Errorf("value %v, want truth × (1 + bias + noise × ε) = %v", resp.Value, want)
-		}
-		if len(req.Params) != 1 {
-			t.Errorf("Fetch wrote into the caller's params: %v", req.Params)
-		}
+		assert.Equal(t, want, resp.Value, "value, want truth × (1 + bias + noise × ε)")
+		assert.Len(t, req.Params, 1, "Fetch wrote into the caller's params")
 
 		// The bucket is empty until a virtual second (0.1 s real) passes.
 		_, err = fetch(3)
 		var perr *providers.Error
-		if !errors.As(err, &perr) || perr.Class != providers.RateLimit || perr.RetryAfter <= 0 || perr.RetryAfter > 100*time.Millisecond {
-			t.Errorf("second call: %v, want RateLimit with a Retry-After of at most 100ms", err)
+		if assert.ErrorAs(t, err, &perr, "second call") {
+			assert.Equal(t, providers.RateLimit, perr.Class, "second call")
+			assert.Positive(t, perr.RetryAfter, "second call: Retry-After")
+			assert.LessOrEqual(t, perr.RetryAfter, 100*time.Millisecond, "second call: Retry-After")
 		}
 		time.Sleep(100 * time.Millisecond)
-		if _, err := fetch(5); providers.Classify(err) != providers.Unavailable {
-			t.Errorf("request 5 of 10 (the down event): %v, want unavailable", err)
-		}
-		if got := w.calls.Load(); got != 3 {
-			t.Errorf("calls = %d, want 3 (refused ones count)", got)
-		}
-		if got := float64(camp.spent.Load()) / nano; math.Abs(got-1.5) > 1e-9 {
-			t.Errorf("campaign billed %v, want 3 × 0.5", got)
-		}
-		if got := float64(w.spent.Load()) / nano; math.Abs(got-1.5) > 1e-9 {
-			t.Errorf("world billed %v, want 1.5", got)
-		}
+		_, err = fetch(5)
+		assert.Equal(t, providers.Unavailable, providers.Classify(err), "request 5 of 10 (the down event): %v", err)
+		assert.Equal(t, int64(3), w.calls.Load(), "calls (refused ones count)")
+		assert.InDelta(t, 1.5, float64(camp.spent.Load())/nano, 1e-9, "campaign billed, want 3 × 0.5")
+		assert.InDelta(t, 1.5, float64(w.spent.Load())/nano, 1e-9, "world billed")
 	})
 }
 
 func TestLoadHistory(t *testing.T) {
 	sc, err := parseScenario([]byte(minimal + "history: {points: 5, period: 1h}\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	keys := compileKeys(sc)
 	w, err := newWorld(sc, keys)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	h, _ := stats.NewMemoryHistory(stats.MemoryConfig{})
 	now := time.Date(2026, 3, 1, 12, 30, 0, 0, time.UTC)
-	if err := w.loadHistory(context.Background(), h, now); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, w.loadHistory(context.Background(), h, now))
 	obs, _ := h.Observations(context.Background(), "cpc?keyword=shoes")
-	if len(obs) != 5 {
-		t.Fatalf("%d observations, want 5", len(obs))
-	}
+	require.Len(t, obs, 5, "observations")
 	p := stats.PeriodOf(time.Hour)
 	for i, o := range obs {
-		if o.Value != keys[0].history[i] {
-			t.Errorf("t=%d: %v, want %v", i, o.Value, keys[0].history[i])
-		}
-		if got, want := p.Index(o.At), p.Index(now)-int64(5-i); got != want {
-			t.Errorf("t=%d: period %d, want %d", i, got, want)
-		}
+		assert.Equal(t, keys[0].history[i], o.Value, "t=%d", i)
+		assert.Equal(t, p.Index(now)-int64(5-i), p.Index(o.At), "t=%d: period", i)
 	}
 }
