@@ -2,11 +2,13 @@ package fake_test
 
 import (
 	"context"
-	"errors"
 	"math"
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/strata-go/strata/providers"
 	"github.com/strata-go/strata/providers/fake"
@@ -19,17 +21,13 @@ var (
 
 func TestProviderIsNotABatchProvider(t *testing.T) {
 	var p providers.Provider = mustNew(t, fake.Config{})
-	if _, ok := p.(providers.BatchProvider); ok {
-		t.Error("*fake.Provider implements BatchProvider; only *fake.Batch should")
-	}
+	assert.NotImplements(t, (*providers.BatchProvider)(nil), p, "only *fake.Batch should implement BatchProvider")
 }
 
 func mustBatch(t *testing.T, cfg fake.Config) *fake.Batch {
 	t.Helper()
 	b, err := fake.NewBatch(cfg)
-	if err != nil {
-		t.Fatalf("NewBatch: %v", err)
-	}
+	require.NoError(t, err, "NewBatch")
 	return b
 }
 
@@ -57,45 +55,42 @@ func TestFetchBatch(t *testing.T) {
 		reqs := []providers.Request{keyword("a"), keyword("bb"), keyword("missing"), keyword("slow")}
 		start := time.Now()
 		resps, errs := b.FetchBatch(context.Background(), reqs)
-		if took := time.Since(start); took != 300*time.Millisecond {
-			t.Errorf("batch took %v, want its slowest request's 300ms", took)
+		assert.Equal(t, 300*time.Millisecond, time.Since(start), "a batch takes its slowest request's latency")
+		require.Len(t, resps, 4)
+		require.Len(t, errs, 4)
+		if assert.NoError(t, errs[0], "request 0") {
+			assert.Equal(t, 1.0, resps[0].Value, "request 0")
 		}
-		if len(resps) != 4 || len(errs) != 4 {
-			t.Fatalf("got %d responses and %d errors, want 4 of each", len(resps), len(errs))
+		if assert.NoError(t, errs[1], "request 1") {
+			assert.True(t, math.IsNaN(resps[1].Value), "request 1: %v, want the scripted NaN (call index 1)", resps[1].Value)
 		}
-		if errs[0] != nil || resps[0].Value != 1 {
-			t.Errorf("request 0: (%v, %v), want 1", resps[0].Value, errs[0])
-		}
-		if errs[1] != nil || !math.IsNaN(resps[1].Value) {
-			t.Errorf("request 1: (%v, %v), want the scripted NaN (call index 1)", resps[1].Value, errs[1])
-		}
-		if providers.Classify(errs[2]) != providers.Permanent {
-			t.Errorf("request 2: err %v, want permanent", errs[2])
-		}
-		if errs[3] != nil || resps[3].Value != 4 {
-			t.Errorf("request 3: (%v, %v), want 4", resps[3].Value, errs[3])
+		assert.Equal(t, providers.Permanent, providers.Classify(errs[2]), "request 2: %v", errs[2])
+		if assert.NoError(t, errs[3], "request 3") {
+			assert.Equal(t, 4.0, resps[3].Value, "request 3")
 		}
 		b.Fetch(context.Background(), keyword("a"))
 		s := b.Stats()
-		if s.Calls != 5 || s.Batches != 1 || s.Batched != 4 || s.LargestBatch != 4 || s.Successes != 4 || s.Garbage != 1 ||
-			s.Failures[providers.Permanent] != 1 || s.InFlight != 0 || s.MaxInFlight != 1 {
-			t.Errorf("Stats = %+v", s)
-		}
-		if got := b.CallsFor(keyword("a")); got != 2 {
-			t.Errorf("CallsFor(a) = %d, want 2", got)
-		}
+		assert.EqualValues(t, 5, s.Calls)
+		assert.EqualValues(t, 1, s.Batches)
+		assert.EqualValues(t, 4, s.Batched)
+		assert.EqualValues(t, 4, s.LargestBatch)
+		assert.EqualValues(t, 4, s.Successes)
+		assert.EqualValues(t, 1, s.Garbage)
+		assert.EqualValues(t, 1, s.Failures[providers.Permanent])
+		assert.Zero(t, s.InFlight)
+		assert.EqualValues(t, 1, s.MaxInFlight)
+		assert.EqualValues(t, 2, b.CallsFor(keyword("a")))
 	})
 }
 
 func TestFetchBatchEmpty(t *testing.T) {
 	b := mustBatch(t, fake.Config{})
 	resps, errs := b.FetchBatch(context.Background(), nil)
-	if len(resps) != 0 || len(errs) != 0 {
-		t.Errorf("empty batch: %d responses, %d errors", len(resps), len(errs))
-	}
-	if s := b.Stats(); s.Batches != 1 || s.Calls != 0 {
-		t.Errorf("Stats = %+v, want 1 batch of no calls", s)
-	}
+	assert.Empty(t, resps)
+	assert.Empty(t, errs)
+	s := b.Stats()
+	assert.EqualValues(t, 1, s.Batches, "1 batch of no calls")
+	assert.Zero(t, s.Calls, "1 batch of no calls")
 }
 
 func TestFetchBatchContextDone(t *testing.T) {
@@ -108,26 +103,24 @@ func TestFetchBatchContextDone(t *testing.T) {
 		defer cancel()
 		start := time.Now()
 		_, errs := b.FetchBatch(ctx, []providers.Request{keyword("a"), keyword("b"), keyword("c")})
-		if took := time.Since(start); took != 2*time.Second {
-			t.Errorf("a batch with a hanging request returned after %v, want at the 2s deadline", took)
-		}
+		assert.Equal(t, 2*time.Second, time.Since(start), "a batch with a hanging request returns at the deadline")
 		for i, err := range errs {
-			if !errors.Is(err, context.DeadlineExceeded) || providers.Classify(err) != providers.Transient {
-				t.Errorf("request %d: err %v, want a transient error wrapping DeadlineExceeded", i, err)
-			}
+			assert.ErrorIs(t, err, context.DeadlineExceeded, "request %d", i)
+			assert.Equal(t, providers.Transient, providers.Classify(err), "request %d", i)
 		}
 
 		cancelled, cancelNow := context.WithCancel(context.Background())
 		cancelNow()
 		_, errs = b.FetchBatch(cancelled, []providers.Request{keyword("d"), keyword("e")})
 		for i, err := range errs {
-			if !errors.Is(err, context.Canceled) || providers.Classify(err) != providers.Canceled {
-				t.Errorf("cancelled batch, request %d: err %v, want canceled", i, err)
-			}
+			assert.ErrorIs(t, err, context.Canceled, "cancelled batch, request %d", i)
+			assert.Equal(t, providers.Canceled, providers.Classify(err), "cancelled batch, request %d", i)
 		}
-		if s := b.Stats(); s.Failures[providers.Transient] != 3 || s.Failures[providers.Canceled] != 2 || s.Hangs != 1 || s.InFlight != 0 {
-			t.Errorf("Stats = %+v", s)
-		}
+		s := b.Stats()
+		assert.EqualValues(t, 3, s.Failures[providers.Transient])
+		assert.EqualValues(t, 2, s.Failures[providers.Canceled])
+		assert.EqualValues(t, 1, s.Hangs)
+		assert.Zero(t, s.InFlight)
 	})
 }
 
@@ -138,10 +131,11 @@ func TestFetchBatchPanics(t *testing.T) {
 		defer func() { recovered = recover() }()
 		b.FetchBatch(context.Background(), []providers.Request{keyword("a"), keyword("b"), keyword("c")})
 	}()
-	if err, ok := recovered.(error); !ok || !errors.Is(err, fake.ErrPanic) {
-		t.Fatalf("recovered %v, want an error wrapping ErrPanic", recovered)
-	}
-	if s := b.Stats(); s.Panics != 1 || s.InFlight != 0 || s.Successes != 0 {
-		t.Errorf("Stats = %+v, want 1 panic, no successes, none in flight", s)
-	}
+	err, ok := recovered.(error)
+	require.True(t, ok, "recovered %v, want an error", recovered)
+	require.ErrorIs(t, err, fake.ErrPanic)
+	s := b.Stats()
+	assert.EqualValues(t, 1, s.Panics)
+	assert.Zero(t, s.InFlight)
+	assert.Zero(t, s.Successes)
 }

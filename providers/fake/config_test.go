@@ -2,11 +2,13 @@ package fake_test
 
 import (
 	"context"
-	"errors"
 	"math"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/strata-go/strata/providers"
 	"github.com/strata-go/strata/providers/fake"
@@ -51,39 +53,32 @@ func TestNewRejectsInvalidConfig(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			p, err := fake.New(tc.cfg)
-			if p != nil || err == nil {
-				t.Fatalf("New = (%v, %v), want a nil provider and an error", p, err)
-			}
-			if !errors.Is(err, fake.ErrInvalidConfig) {
-				t.Errorf("error %q does not wrap ErrInvalidConfig", err)
-			}
-			if !strings.HasPrefix(err.Error(), "fake: invalid config: ") || !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("error = %q, want it to start with %q and contain %q", err, "fake: invalid config: ", tc.want)
-			}
-			if _, err := fake.NewBatch(tc.cfg); !errors.Is(err, fake.ErrInvalidConfig) {
-				t.Errorf("NewBatch error = %v, want ErrInvalidConfig", err)
-			}
+			require.Nil(t, p)
+			require.Error(t, err)
+			assert.ErrorIs(t, err, fake.ErrInvalidConfig)
+			assert.True(t, strings.HasPrefix(err.Error(), "fake: invalid config: "), "%q starts with the prefix", err)
+			assert.ErrorContains(t, err, tc.want)
+			_, err = fake.NewBatch(tc.cfg)
+			assert.ErrorIs(t, err, fake.ErrInvalidConfig, "NewBatch")
 		})
 	}
 }
 
 func TestZeroConfigAnswersZeroAtOnce(t *testing.T) {
 	p, err := fake.New(fake.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if p.Name() != "fake" {
-		t.Errorf("Name = %q, want the default %q", p.Name(), "fake")
-	}
+	require.NoError(t, err)
+	assert.Equal(t, "fake", p.Name(), "the default name")
 	for range 100 {
 		resp, err := p.Fetch(context.Background(), providers.Request{DataType: "cpc"})
-		if err != nil || resp.Value != 0 || !resp.ObservedAt.IsZero() || resp.Quota != nil {
-			t.Fatalf("Fetch = (%+v, %v), want a zero response and no error", resp, err)
-		}
+		require.NoError(t, err)
+		require.Equal(t, providers.Response{}, resp)
 	}
-	if s := p.Stats(); s.Calls != 100 || s.Successes != 100 || s.Failed() != 0 || s.InFlight != 0 || s.MaxInFlight != 1 {
-		t.Errorf("Stats = %+v, want 100 calls, 100 successes, max in flight 1", s)
-	}
+	s := p.Stats()
+	assert.EqualValues(t, 100, s.Calls)
+	assert.EqualValues(t, 100, s.Successes)
+	assert.Zero(t, s.Failed())
+	assert.Zero(t, s.InFlight)
+	assert.EqualValues(t, 1, s.MaxInFlight)
 }
 
 func TestNewDoesNotAliasTheConfig(t *testing.T) {
@@ -93,21 +88,15 @@ func TestNewDoesNotAliasTheConfig(t *testing.T) {
 		Outages: []fake.Outage{{FromCall: 5, ToCall: 6}},
 	}
 	p, err := fake.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	// Changing the caller's config afterwards must not reach the fake.
 	cfg.Errors[providers.Auth] = 1
 	cfg.Script[0].Do = fake.Succeed()
 	cfg.Outages[0].FromCall = 0
-	if cfg.Script[0].Times != 1 || cfg.Outages[0].Do != (fake.Outcome{}) {
-		t.Errorf("New wrote into the caller's config: %+v", cfg)
-	}
+	assert.Equal(t, 1, cfg.Script[0].Times, "New wrote into the caller's config")
+	assert.Equal(t, fake.Outcome{}, cfg.Outages[0].Do, "New wrote into the caller's config")
 	_, err = p.Fetch(context.Background(), providers.Request{})
-	if providers.Classify(err) != providers.Permanent {
-		t.Errorf("first call: err = %v, want the scripted Permanent failure", err)
-	}
-	if _, err := p.Fetch(context.Background(), providers.Request{}); err != nil {
-		t.Errorf("second call: err = %v, want success (the caller's later edits must not apply)", err)
-	}
+	assert.Equal(t, providers.Permanent, providers.Classify(err), "first call: the scripted Permanent failure")
+	_, err = p.Fetch(context.Background(), providers.Request{})
+	assert.NoError(t, err, "second call: the caller's later edits must not apply")
 }

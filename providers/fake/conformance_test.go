@@ -1,9 +1,11 @@
 package fake_test
 
 import (
-	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/strata-go/strata/providers"
 	"github.com/strata-go/strata/providers/fake"
@@ -76,9 +78,7 @@ func TestConformance(t *testing.T) {
 				} else {
 					p, err = fake.New(cfg)
 				}
-				if err != nil {
-					t.Fatal(err)
-				}
+				require.NoError(t, err)
 				return conformanceSubject(p, c.flaky)
 			})
 		})
@@ -112,14 +112,10 @@ func TestMisbehavingFakesFailConformance(t *testing.T) {
 			if tc.want == "" {
 				// The suite knows no bounds: a value a thousand times too
 				// large is the resolver's validation to catch.
-				if err != nil {
-					t.Errorf("Check = %v, want nil", err)
-				}
+				assert.NoError(t, err)
 				return
 			}
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("Check = %v\nwant an error containing %q", err, tc.want)
-			}
+			assert.ErrorContains(t, err, tc.want)
 		})
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+
 	"github.com/strata-go/strata/providers"
 	"github.com/strata-go/strata/providers/fake"
 )
@@ -20,9 +22,9 @@ func TestRuntimeControls(t *testing.T) {
 		}
 		check := func(step, want string, wantTook time.Duration) {
 			t.Helper()
-			if got, took := timed(); got != want || took != wantTook {
-				t.Errorf("after %s: %q in %v, want %q in %v", step, got, took, want, wantTook)
-			}
+			got, took := timed()
+			assert.Equal(t, want, got, "after %s", step)
+			assert.Equal(t, wantTook, took, "after %s", step)
 		}
 		check("New", "ok 2", 10*time.Millisecond)
 		p.SetDown(providers.Unavailable)
@@ -60,7 +62,8 @@ func TestControlsWhileInFlight(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if s := p.Stats(); s.Calls != 4000 || s.Successes+s.Failed() != 4000 || s.InFlight != 0 {
-		t.Errorf("Stats = %+v, want 4000 calls all accounted for", s)
-	}
+	s := p.Stats()
+	assert.EqualValues(t, 4000, s.Calls)
+	assert.EqualValues(t, 4000, s.Successes+s.Failed(), "every call accounted for")
+	assert.Zero(t, s.InFlight)
 }

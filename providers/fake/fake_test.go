@@ -2,7 +2,6 @@ package fake_test
 
 import (
 	"context"
-	"errors"
 	"math"
 	"slices"
 	"strconv"
@@ -10,6 +9,9 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/strata-go/strata/providers"
 	"github.com/strata-go/strata/providers/fake"
@@ -20,9 +22,7 @@ var req = providers.Request{DataType: "cpc", Params: map[string]string{"keyword"
 func mustNew(t testing.TB, cfg fake.Config) *fake.Provider {
 	t.Helper()
 	p, err := fake.New(cfg)
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
+	require.NoError(t, err, "New")
 	return p
 }
 
@@ -57,9 +57,8 @@ func TestValueFunc(t *testing.T) {
 		},
 	})
 	resp, err := p.Fetch(context.Background(), req)
-	if err != nil || resp.Value != 5 {
-		t.Errorf("Fetch = (%v, %v), want 5 (the length of %q)", resp.Value, err, "shoes")
-	}
+	require.NoError(t, err)
+	assert.Equal(t, 5.0, resp.Value, "the length of %q", "shoes")
 }
 
 func TestScript(t *testing.T) {
@@ -73,14 +72,14 @@ func TestScript(t *testing.T) {
 		},
 	})
 	got := outcomes(p, 9)
-	want := []string{"transient", "transient", "transient", "ok 1.5", "auth", "auth", "ok NaN", "ok 1.5", "ok 1.5"}
-	if !slices.Equal(got, want) {
-		t.Errorf("outcomes = %q, want %q", got, want)
-	}
+	assert.Equal(t, []string{"transient", "transient", "transient", "ok 1.5", "auth", "auth", "ok NaN", "ok 1.5", "ok 1.5"}, got)
 	s := p.Stats()
-	if s.Calls != 9 || s.Successes != 4 || s.Garbage != 1 || s.Failures[providers.Transient] != 3 || s.Failures[providers.Auth] != 2 || s.Failed() != 5 {
-		t.Errorf("Stats = %+v", s)
-	}
+	assert.EqualValues(t, 9, s.Calls)
+	assert.EqualValues(t, 4, s.Successes)
+	assert.EqualValues(t, 1, s.Garbage)
+	assert.EqualValues(t, 3, s.Failures[providers.Transient])
+	assert.EqualValues(t, 2, s.Failures[providers.Auth])
+	assert.EqualValues(t, 5, s.Failed())
 }
 
 func TestScriptRepeats(t *testing.T) {
@@ -90,10 +89,7 @@ func TestScriptRepeats(t *testing.T) {
 		RepeatScript: true,
 	})
 	got := outcomes(p, 7)
-	want := []string{"unavailable", "unavailable", "ok 1", "unavailable", "unavailable", "ok 1", "unavailable"}
-	if !slices.Equal(got, want) {
-		t.Errorf("outcomes = %q, want %q", got, want)
-	}
+	assert.Equal(t, []string{"unavailable", "unavailable", "ok 1", "unavailable", "unavailable", "ok 1", "unavailable"}, got)
 }
 
 func TestOutagesByCallIndex(t *testing.T) {
@@ -106,10 +102,7 @@ func TestOutagesByCallIndex(t *testing.T) {
 		},
 	})
 	got := outcomes(p, 10)
-	want := []string{"ok 1", "ok 1", "unavailable", "unavailable", "permanent", "permanent", "ok 1", "ok 1", "rate_limit", "rate_limit"}
-	if !slices.Equal(got, want) {
-		t.Errorf("outcomes = %q, want %q", got, want)
-	}
+	assert.Equal(t, []string{"ok 1", "ok 1", "unavailable", "unavailable", "permanent", "permanent", "ok 1", "ok 1", "rate_limit", "rate_limit"}, got)
 }
 
 func TestOutagesByTime(t *testing.T) {
@@ -129,10 +122,7 @@ func TestOutagesByTime(t *testing.T) {
 			time.Sleep(time.Until(start.Add(at)))
 			got = append(got, outcome(p, req))
 		}
-		want := []string{"ok 1", "ok -1", "unavailable", "unavailable", "ok 1", "auth", "auth"}
-		if !slices.Equal(got, want) {
-			t.Errorf("outcomes at 0s, 9s, 10s, 19s, 20s, 30s, 1h = %q, want %q", got, want)
-		}
+		assert.Equal(t, []string{"ok 1", "ok -1", "unavailable", "unavailable", "ok 1", "auth", "auth"}, got, "outcomes at 0s, 9s, 10s, 19s, 20s, 30s, 1h")
 	})
 }
 
@@ -154,16 +144,10 @@ func TestSlowWindow(t *testing.T) {
 			got = append(got, outcome(p, req))
 			took = append(took, time.Since(start))
 		}
-		wantTook := []time.Duration{10 * time.Millisecond, 40 * time.Millisecond, 80 * time.Millisecond, 10 * time.Millisecond}
-		if !slices.Equal(took, wantTook) {
-			t.Errorf("latencies = %v, want %v", took, wantTook)
-		}
+		assert.Equal(t, []time.Duration{10 * time.Millisecond, 40 * time.Millisecond, 80 * time.Millisecond, 10 * time.Millisecond}, took, "latencies")
 		// A slow window only stretches the latency: call 2 still follows
 		// the script.
-		want := []string{"ok 1", "ok 1", "transient", "ok 1"}
-		if !slices.Equal(got, want) {
-			t.Errorf("outcomes = %q, want %q", got, want)
-		}
+		assert.Equal(t, []string{"ok 1", "ok 1", "transient", "ok 1"}, got)
 	})
 }
 
@@ -200,9 +184,7 @@ func TestRulePrecedence(t *testing.T) {
 			if s.force {
 				p.SetDown(providers.Transient)
 			}
-			if got := outcome(p, req); got != s.want {
-				t.Errorf("call 0 = %q, want %q", got, s.want)
-			}
+			assert.Equal(t, s.want, outcome(p, req), "call 0")
 		})
 	}
 }
@@ -214,11 +196,7 @@ func TestSucceedOverridesLowerRules(t *testing.T) {
 		Outages: []fake.Outage{{ToCall: 10}},
 		Errors:  map[providers.Class]float64{providers.Transient: 1},
 	})
-	got := outcomes(p, 3)
-	want := []string{"ok 3", "ok 3", "unavailable"}
-	if !slices.Equal(got, want) {
-		t.Errorf("outcomes = %q, want %q", got, want)
-	}
+	assert.Equal(t, []string{"ok 3", "ok 3", "unavailable"}, outcomes(p, 3))
 }
 
 func TestGarbageKinds(t *testing.T) {
@@ -240,15 +218,15 @@ func TestGarbageKinds(t *testing.T) {
 		t.Run(tc.g.String(), func(t *testing.T) {
 			p := mustNew(t, fake.Config{Value: tc.v, Script: []fake.Step{{Do: fake.Return(tc.g)}}})
 			resp, err := p.Fetch(context.Background(), req)
-			if err != nil {
-				t.Fatalf("Fetch error %v, want garbage with a nil error", err)
+			require.NoError(t, err, "garbage comes with a nil error")
+			if tc.wantIsNaN {
+				assert.True(t, math.IsNaN(resp.Value), "garbage %v of %v = %v, want NaN", tc.g, tc.v, resp.Value)
+			} else {
+				assert.Equal(t, tc.want, resp.Value, "garbage %v of %v", tc.g, tc.v)
 			}
-			if tc.wantIsNaN != math.IsNaN(resp.Value) || (!tc.wantIsNaN && resp.Value != tc.want) {
-				t.Errorf("garbage %v of %v = %v, want %v (NaN: %v)", tc.g, tc.v, resp.Value, tc.want, tc.wantIsNaN)
-			}
-			if s := p.Stats(); s.Successes != 1 || s.Garbage != 1 {
-				t.Errorf("Stats = %+v, want 1 success, 1 garbage", s)
-			}
+			s := p.Stats()
+			assert.EqualValues(t, 1, s.Successes)
+			assert.EqualValues(t, 1, s.Garbage)
 		})
 	}
 }
@@ -261,19 +239,15 @@ func TestInjectedErrors(t *testing.T) {
 	})
 	_, err := p.Fetch(context.Background(), req)
 	var pe *providers.Error
-	if !errors.As(err, &pe) || pe.Class != providers.RateLimit || pe.RetryAfter != 30*time.Second {
-		t.Fatalf("err = %#v, want a *providers.Error of class rate_limit with RetryAfter 30s", err)
-	}
-	if !errors.Is(err, fake.ErrInjected) || !errors.Is(err, providers.ErrRateLimit) {
-		t.Errorf("err %v: want errors.Is ErrInjected and providers.ErrRateLimit", err)
-	}
-	if want := `providers: rate_limit (retry after 30s): fake: injected failure by "primary"`; err.Error() != want {
-		t.Errorf("err = %q, want %q", err, want)
-	}
+	require.ErrorAs(t, err, &pe)
+	require.Equal(t, providers.RateLimit, pe.Class)
+	require.Equal(t, 30*time.Second, pe.RetryAfter)
+	assert.ErrorIs(t, err, fake.ErrInjected)
+	assert.ErrorIs(t, err, providers.ErrRateLimit)
+	assert.EqualError(t, err, `providers: rate_limit (retry after 30s): fake: injected failure by "primary"`)
 	_, err = p.Fetch(context.Background(), req)
-	if providers.RetryAfter(err) != 0 || !errors.Is(err, providers.ErrUnavailable) {
-		t.Errorf("err = %v, want unavailable without a Retry-After", err)
-	}
+	assert.Zero(t, providers.RetryAfter(err), "unavailable without a Retry-After")
+	assert.ErrorIs(t, err, providers.ErrUnavailable)
 }
 
 func TestErrorRates(t *testing.T) {
@@ -293,18 +267,16 @@ func TestErrorRates(t *testing.T) {
 	for name, prob := range map[string]float64{"transient": 0.2, "rate_limit": 0.05, "ok +Inf": 0.05, "panic": 0.02, "ok 1": 0.68} {
 		mean := n * prob
 		sd := math.Sqrt(n * prob * (1 - prob))
-		if got := float64(counts[name]); math.Abs(got-mean) > 5*sd {
-			t.Errorf("%s: %v of %d calls, want %.0f ± %.0f", name, got, n, mean, 5*sd)
-		}
+		assert.InDelta(t, mean, float64(counts[name]), 5*sd, "%s: of %d calls", name, n)
 	}
-	if len(counts) != 5 {
-		t.Errorf("outcomes %v: want only the five configured ones", counts)
-	}
+	assert.Len(t, counts, 5, "outcomes %v: want only the five configured ones", counts)
 	s := p.Stats()
-	if s.Calls != n || s.Panics != int64(counts["panic"]) || s.Failures[providers.Transient] != int64(counts["transient"]) ||
-		s.Garbage != int64(counts["ok +Inf"]) || s.Successes != int64(counts["ok 1"]+counts["ok +Inf"]) || s.InFlight != 0 {
-		t.Errorf("Stats = %+v disagree with the outcomes %v", s, counts)
-	}
+	assert.EqualValues(t, n, s.Calls)
+	assert.EqualValues(t, counts["panic"], s.Panics)
+	assert.EqualValues(t, counts["transient"], s.Failures[providers.Transient])
+	assert.EqualValues(t, counts["ok +Inf"], s.Garbage)
+	assert.EqualValues(t, counts["ok 1"]+counts["ok +Inf"], s.Successes)
+	assert.Zero(t, s.InFlight)
 }
 
 func TestSeedDeterminism(t *testing.T) {
@@ -327,12 +299,10 @@ func TestSeedDeterminism(t *testing.T) {
 		a, at := run(42)
 		b, bt := run(42)
 		c, ct := run(43)
-		if !slices.Equal(a, b) || !slices.Equal(at, bt) {
-			t.Error("two fakes with the same seed answered differently")
-		}
-		if slices.Equal(a, c) || slices.Equal(at, ct) {
-			t.Error("fakes with seeds 42 and 43 answered identically")
-		}
+		assert.Equal(t, a, b, "two fakes with the same seed answered differently")
+		assert.Equal(t, at, bt, "two fakes with the same seed answered differently")
+		assert.NotEqual(t, a, c, "fakes with seeds 42 and 43 answered identically")
+		assert.NotEqual(t, at, ct, "fakes with seeds 42 and 43 answered identically")
 	})
 }
 
@@ -351,9 +321,7 @@ func TestScriptDoesNotShiftTheRandomStream(t *testing.T) {
 		plain := latencies(mustNew(t, cfg))
 		cfg.Script = []fake.Step{{Times: 5, Do: fake.Fail(providers.Transient)}}
 		scripted := latencies(mustNew(t, cfg))
-		if !slices.Equal(plain, scripted) {
-			t.Errorf("latencies with a script %v differ from those without %v", scripted, plain)
-		}
+		assert.Equal(t, plain, scripted, "latencies with a script differ from those without")
 	})
 }
 
@@ -366,15 +334,13 @@ func TestPanic(t *testing.T) {
 		p.Fetch(context.Background(), req)
 	}()
 	err, ok := recovered.(error)
-	if !ok || !errors.Is(err, fake.ErrPanic) {
-		t.Fatalf("recovered %v, want an error wrapping ErrPanic", recovered)
-	}
-	if want := `fake: injected panic by "flaky" (call 1)`; err.Error() != want {
-		t.Errorf("panic value = %q, want %q", err, want)
-	}
-	if s := p.Stats(); s.Panics != 1 || s.InFlight != 0 || s.Calls != 2 {
-		t.Errorf("Stats = %+v, want 2 calls, 1 panic, none in flight", s)
-	}
+	require.True(t, ok, "recovered %v, want an error", recovered)
+	require.ErrorIs(t, err, fake.ErrPanic)
+	assert.EqualError(t, err, `fake: injected panic by "flaky" (call 1)`)
+	s := p.Stats()
+	assert.EqualValues(t, 1, s.Panics)
+	assert.Zero(t, s.InFlight)
+	assert.EqualValues(t, 2, s.Calls)
 }
 
 func TestHang(t *testing.T) {
@@ -388,12 +354,9 @@ func TestHang(t *testing.T) {
 		defer cancel()
 		start := time.Now()
 		_, err := p.Fetch(ctx, req)
-		if took := time.Since(start); took != 3*time.Second {
-			t.Errorf("hang returned after %v, want the context's 3s", took)
-		}
-		if !errors.Is(err, context.DeadlineExceeded) || providers.Classify(err) != providers.Transient {
-			t.Errorf("err = %v, want one wrapping context.DeadlineExceeded, class transient", err)
-		}
+		assert.Equal(t, 3*time.Second, time.Since(start), "a hang returns at the context's deadline")
+		assert.ErrorIs(t, err, context.DeadlineExceeded)
+		assert.Equal(t, providers.Transient, providers.Classify(err))
 
 		ctx, cancel = context.WithCancel(context.Background())
 		errc := make(chan error)
@@ -402,16 +365,17 @@ func TestHang(t *testing.T) {
 			errc <- err
 		}()
 		synctest.Wait()
-		if s := p.Stats(); s.InFlight != 1 || s.Hangs != 2 {
-			t.Errorf("while hanging: Stats = %+v, want 1 in flight, 2 hangs", s)
-		}
+		s := p.Stats()
+		assert.EqualValues(t, 1, s.InFlight, "while hanging")
+		assert.EqualValues(t, 2, s.Hangs, "while hanging")
 		cancel()
-		if err := <-errc; !errors.Is(err, context.Canceled) || providers.Classify(err) != providers.Canceled {
-			t.Errorf("err = %v, want one wrapping context.Canceled, class canceled", err)
-		}
-		if s := p.Stats(); s.InFlight != 0 || s.Failures[providers.Canceled] != 1 || s.Failures[providers.Transient] != 1 {
-			t.Errorf("Stats = %+v, want one canceled and one transient failure", s)
-		}
+		err = <-errc
+		assert.ErrorIs(t, err, context.Canceled)
+		assert.Equal(t, providers.Canceled, providers.Classify(err))
+		s = p.Stats()
+		assert.Zero(t, s.InFlight)
+		assert.EqualValues(t, 1, s.Failures[providers.Canceled])
+		assert.EqualValues(t, 1, s.Failures[providers.Transient])
 	})
 }
 
@@ -421,9 +385,7 @@ func TestFixedLatency(t *testing.T) {
 		for i := range 3 {
 			start := time.Now()
 			outcome(p, req)
-			if took := time.Since(start); took != 250*time.Millisecond {
-				t.Errorf("call %d took %v, want 250ms (failures take their latency too)", i, took)
-			}
+			assert.Equal(t, 250*time.Millisecond, time.Since(start), "call %d (failures take their latency too)", i)
 		}
 	})
 }
@@ -436,23 +398,24 @@ func TestLatencyHonoursContext(t *testing.T) {
 		defer cancel()
 		start := time.Now()
 		_, err := p.Fetch(ctx, req)
-		if took := time.Since(start); took != time.Second {
-			t.Errorf("Fetch returned after %v, want at the 1s deadline", took)
-		}
+		assert.Equal(t, time.Second, time.Since(start), "Fetch returns at the 1s deadline")
 		var pe *providers.Error
-		if !errors.As(err, &pe) || pe.Class != providers.Transient || !errors.Is(err, context.DeadlineExceeded) {
-			t.Errorf("err = %v, want a transient *providers.Error wrapping context.DeadlineExceeded", err)
+		if assert.ErrorAs(t, err, &pe) {
+			assert.Equal(t, providers.Transient, pe.Class)
 		}
+		assert.ErrorIs(t, err, context.DeadlineExceeded)
 
 		done, cancelDone := context.WithCancel(context.Background())
 		cancelDone()
 		start = time.Now()
-		if _, err := p.Fetch(done, req); time.Since(start) != 0 || providers.Classify(err) != providers.Canceled || !errors.Is(err, context.Canceled) {
-			t.Errorf("with a cancelled context: err = %v after %v, want canceled at once", err, time.Since(start))
-		}
-		if s := p.Stats(); s.Successes != 0 || s.Failures[providers.Transient] != 1 || s.Failures[providers.Canceled] != 1 {
-			t.Errorf("Stats = %+v", s)
-		}
+		_, err = p.Fetch(done, req)
+		assert.Zero(t, time.Since(start), "with a cancelled context: canceled at once")
+		assert.Equal(t, providers.Canceled, providers.Classify(err))
+		assert.ErrorIs(t, err, context.Canceled)
+		s := p.Stats()
+		assert.Zero(t, s.Successes)
+		assert.EqualValues(t, 1, s.Failures[providers.Transient])
+		assert.EqualValues(t, 1, s.Failures[providers.Canceled])
 	})
 }
 
@@ -460,9 +423,8 @@ func TestZeroLatencyChecksContext(t *testing.T) {
 	p := mustNew(t, fake.Config{Value: 1})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := p.Fetch(ctx, req); !errors.Is(err, context.Canceled) {
-		t.Errorf("err = %v, want context.Canceled", err)
-	}
+	_, err := p.Fetch(ctx, req)
+	assert.ErrorIs(t, err, context.Canceled)
 }
 
 func TestLognormalLatency(t *testing.T) {
@@ -478,9 +440,7 @@ func TestLognormalLatency(t *testing.T) {
 		}
 		slices.Sort(took)
 		within := func(name string, got, want time.Duration, tol float64) {
-			if r := float64(got) / float64(want); math.Abs(r-1) > tol {
-				t.Errorf("%s = %v, want %v ± %.0f%%", name, got, want, tol*100)
-			}
+			assert.InEpsilon(t, float64(want), float64(got), tol, "%s = %v, want %v ± %.0f%%", name, got, want, tol*100)
 		}
 		within("median", took[n/2], median, 0.03)
 		within("p99", took[n*99/100], p99, 0.08)
@@ -496,9 +456,7 @@ func TestLatencyMax(t *testing.T) {
 			outcome(p, req)
 			longest = max(longest, time.Since(start))
 		}
-		if longest != 50*time.Millisecond {
-			t.Errorf("longest latency = %v, want the 50ms cap (reached with this P99)", longest)
-		}
+		assert.Equal(t, 50*time.Millisecond, longest, "the longest latency is the cap (reached with this P99)")
 	})
 }
 
@@ -520,13 +478,12 @@ func TestConcurrentCountsAreExact(t *testing.T) {
 		}
 		wg.Wait()
 		s := p.Stats()
-		if s.Calls != 1600 || s.Successes != 1400 || s.Failures[providers.Transient] != 100 || s.Failures[providers.RateLimit] != 100 || len(s.Failures) != 2 {
-			t.Errorf("Stats = %+v, want 1600 calls: 1400 successes, 100 transient, 100 rate_limit", s)
-		}
+		assert.EqualValues(t, 1600, s.Calls)
+		assert.EqualValues(t, 1400, s.Successes)
+		assert.Equal(t, map[providers.Class]int64{providers.Transient: 100, providers.RateLimit: 100}, s.Failures)
 		// In the bubble all 32 goroutines block on their timers together.
-		if s.MaxInFlight != 32 || s.InFlight != 0 {
-			t.Errorf("MaxInFlight = %d, InFlight = %d; want 32 and 0", s.MaxInFlight, s.InFlight)
-		}
+		assert.EqualValues(t, 32, s.MaxInFlight)
+		assert.Zero(t, s.InFlight)
 	})
 }
 
@@ -534,9 +491,8 @@ func TestAge(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		p := mustNew(t, fake.Config{Value: 1, Age: time.Hour, Latency: fake.Latency{Median: time.Second}})
 		resp, err := p.Fetch(context.Background(), req)
-		if err != nil || !resp.ObservedAt.Equal(time.Now().Add(-time.Hour)) {
-			t.Errorf("ObservedAt = %v (err %v), want an hour before the answer, %v", resp.ObservedAt, err, time.Now().Add(-time.Hour))
-		}
+		require.NoError(t, err)
+		assert.True(t, resp.ObservedAt.Equal(time.Now().Add(-time.Hour)), "ObservedAt = %v, want an hour before the answer, %v", resp.ObservedAt, time.Now().Add(-time.Hour))
 	})
 }
 
@@ -547,33 +503,33 @@ func TestQuota(t *testing.T) {
 		reset := start.Add(time.Minute)
 		for i, want := range []int64{2, 1, 0} {
 			resp, err := p.Fetch(context.Background(), req)
-			if err != nil || resp.Quota == nil || *resp.Quota != (providers.Quota{Limit: 3, Remaining: want, Reset: reset}) {
-				t.Fatalf("call %d: (%+v, %v), want a quota of 3 with %d remaining, reset at %v", i, resp.Quota, err, want, reset)
-			}
+			require.NoError(t, err, "call %d", i)
+			require.NotNil(t, resp.Quota, "call %d", i)
+			require.Equal(t, providers.Quota{Limit: 3, Remaining: want, Reset: reset}, *resp.Quota, "call %d", i)
 		}
 		time.Sleep(20 * time.Second)
 		_, err := p.Fetch(context.Background(), req)
-		if providers.Classify(err) != providers.RateLimit || !errors.Is(err, fake.ErrQuotaExhausted) || providers.RetryAfter(err) != 40*time.Second {
-			t.Errorf("over quota: err = %v, want rate_limit, ErrQuotaExhausted, retry after 40s", err)
-		}
+		assert.Equal(t, providers.RateLimit, providers.Classify(err), "over quota")
+		assert.ErrorIs(t, err, fake.ErrQuotaExhausted, "over quota")
+		assert.Equal(t, 40*time.Second, providers.RetryAfter(err), "over quota")
 		time.Sleep(40 * time.Second)
 		resp, err := p.Fetch(context.Background(), req)
-		if err != nil || resp.Quota.Remaining != 2 || !resp.Quota.Reset.Equal(start.Add(2*time.Minute)) {
-			t.Errorf("next window: (%+v, %v), want 2 remaining, reset at 2m", resp.Quota, err)
-		}
+		require.NoError(t, err, "next window")
+		assert.EqualValues(t, 2, resp.Quota.Remaining, "next window")
+		assert.True(t, resp.Quota.Reset.Equal(start.Add(2*time.Minute)), "next window: reset at %v, want 2m", resp.Quota.Reset)
 	})
 }
 
 func TestQuotaWithoutWindow(t *testing.T) {
 	p := mustNew(t, fake.Config{Value: 1, RetryAfter: time.Hour, Quota: fake.Quota{Limit: 1}})
 	resp, err := p.Fetch(context.Background(), req)
-	if err != nil || resp.Quota.Remaining != 0 || !resp.Quota.Reset.IsZero() {
-		t.Fatalf("first call: (%+v, %v), want 0 remaining, no reset", resp.Quota, err)
-	}
+	require.NoError(t, err, "first call")
+	require.Zero(t, resp.Quota.Remaining, "first call")
+	require.True(t, resp.Quota.Reset.IsZero(), "first call: no reset")
 	for range 3 {
-		if _, err := p.Fetch(context.Background(), req); providers.RetryAfter(err) != time.Hour || !errors.Is(err, providers.ErrRateLimit) {
-			t.Errorf("err = %v, want rate_limit with the configured RetryAfter", err)
-		}
+		_, err := p.Fetch(context.Background(), req)
+		assert.Equal(t, time.Hour, providers.RetryAfter(err), "the configured RetryAfter")
+		assert.ErrorIs(t, err, providers.ErrRateLimit)
 	}
 }
 
@@ -581,7 +537,5 @@ func TestFetchDoesNotTouchParams(t *testing.T) {
 	params := map[string]string{"keyword": "shoes"}
 	p := mustNew(t, fake.Config{TrackKeys: true, ByRequest: func(r providers.Request) fake.Outcome { return fake.Outcome{} }})
 	p.Fetch(context.Background(), providers.Request{DataType: "cpc", Params: params})
-	if len(params) != 1 || params["keyword"] != "shoes" {
-		t.Errorf("params = %v after Fetch", params)
-	}
+	assert.Equal(t, map[string]string{"keyword": "shoes"}, params, "after Fetch")
 }

@@ -4,6 +4,8 @@ import (
 	"math"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+
 	"github.com/strata-go/strata/providers"
 	"github.com/strata-go/strata/providers/fake"
 )
@@ -22,13 +24,9 @@ func TestOutcomeString(t *testing.T) {
 		{fake.Slow(2.5), "slow(×2.5)"},
 	}
 	for _, tc := range cases {
-		if got := tc.o.String(); got != tc.want {
-			t.Errorf("String() = %q, want %q", got, tc.want)
-		}
+		assert.Equal(t, tc.want, tc.o.String())
 	}
-	if got := fake.Garbage(9).String(); got != "garbage(9)" {
-		t.Errorf("Garbage(9).String() = %q", got)
-	}
+	assert.Equal(t, "garbage(9)", fake.Garbage(9).String())
 }
 
 func TestOutcomeConstructorsPanicOnMisuse(t *testing.T) {
@@ -43,12 +41,7 @@ func TestOutcomeConstructorsPanicOnMisuse(t *testing.T) {
 	}
 	for name, f := range cases {
 		t.Run(name, func(t *testing.T) {
-			defer func() {
-				if recover() == nil {
-					t.Errorf("%s did not panic", name)
-				}
-			}()
-			f()
+			assert.Panics(t, f)
 		})
 	}
 }

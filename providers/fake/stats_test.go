@@ -2,8 +2,10 @@ package fake_test
 
 import (
 	"context"
-	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/strata-go/strata/providers"
 	"github.com/strata-go/strata/providers/fake"
@@ -17,31 +19,22 @@ func TestTrackKeys(t *testing.T) {
 	}
 	p.Fetch(context.Background(), other)
 	same := providers.Request{DataType: "cpc", Params: map[string]string{"market": "us", "keyword": "shoes"}}
-	if got := p.CallsFor(same); got != 3 {
-		t.Errorf("CallsFor(shoes) = %d, want 3", got)
-	}
-	if got := p.CallsFor(other); got != 1 {
-		t.Errorf("CallsFor(boots) = %d, want 1", got)
-	}
-	if got := p.CallsFor(providers.Request{DataType: "cpm"}); got != 0 {
-		t.Errorf("CallsFor(unseen) = %d, want 0", got)
-	}
+	assert.EqualValues(t, 3, p.CallsFor(same), "CallsFor(shoes)")
+	assert.EqualValues(t, 1, p.CallsFor(other), "CallsFor(boots)")
+	assert.Zero(t, p.CallsFor(providers.Request{DataType: "cpm"}), "CallsFor(unseen)")
 
 	untracked := mustNew(t, fake.Config{})
-	defer func() {
-		if v := recover(); v == nil || !strings.Contains(v.(string), "TrackKeys") {
-			t.Errorf("CallsFor without TrackKeys: recovered %v, want a panic naming TrackKeys", v)
-		}
+	v := func() (v any) {
+		defer func() { v = recover() }()
+		untracked.CallsFor(req)
+		return nil
 	}()
-	untracked.CallsFor(req)
+	require.IsType(t, "", v, "CallsFor without TrackKeys: recovered %v, want a panic naming TrackKeys", v)
+	assert.Contains(t, v, "TrackKeys")
 }
 
 func TestStatsFailed(t *testing.T) {
 	s := fake.Stats{Failures: map[providers.Class]int64{providers.Auth: 2, providers.Transient: 3}}
-	if s.Failed() != 5 {
-		t.Errorf("Failed() = %d, want 5", s.Failed())
-	}
-	if (fake.Stats{}).Failed() != 0 {
-		t.Error("zero Stats: Failed() != 0")
-	}
+	assert.EqualValues(t, 5, s.Failed())
+	assert.Zero(t, fake.Stats{}.Failed(), "zero Stats")
 }
