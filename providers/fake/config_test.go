@@ -3,7 +3,6 @@ package fake_test
 import (
 	"context"
 	"math"
-	"strings"
 	"testing"
 	"time"
 
@@ -56,7 +55,7 @@ func TestNewRejectsInvalidConfig(t *testing.T) {
 			require.Nil(t, p)
 			require.Error(t, err)
 			assert.ErrorIs(t, err, fake.ErrInvalidConfig)
-			assert.True(t, strings.HasPrefix(err.Error(), "fake: invalid config: "), "%q starts with the prefix", err)
+			assert.Regexp(t, "^fake: invalid config: ", err.Error())
 			assert.ErrorContains(t, err, tc.want)
 			_, err = fake.NewBatch(tc.cfg)
 			assert.ErrorIs(t, err, fake.ErrInvalidConfig, "NewBatch")

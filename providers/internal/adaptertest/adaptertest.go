@@ -6,7 +6,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"strings"
+	"regexp"
 	"testing"
 	"time"
 
@@ -77,7 +77,7 @@ func CheckFailures(t *testing.T, p providers.Provider, secrets []string, failure
 func CheckConfigError(t *testing.T, err, sentinel error, field string) {
 	t.Helper()
 	require.ErrorIs(t, err, sentinel, field)
-	assert.True(t, strings.HasPrefix(err.Error(), sentinel.Error()+": "+field+": "), "%q names %s", err, field)
+	assert.Regexp(t, "^"+regexp.QuoteMeta(sentinel.Error()+": "+field+": "), err.Error(), "the error names %s", field)
 	var ce *httpjson.ConfigError
 	switch field {
 	case "Client", "MaxBodyBytes": // passed to httpjson, which checks them
