@@ -4,10 +4,16 @@
 // A Config says how to build the request — a URL template, method,
 // headers, how the credential is attached, optional HMAC signing — and
 // where the value (and, optionally, its timestamp) sits in the response.
-// New validates it once; Fetch then turns each providers.Request into one
-// HTTP request and the response into a providers.Response or a classified
-// *providers.Error. The adapters for real APIs (providers/alphavantage,
-// providers/fred, providers/worldbank) are Configs of this package.
+// New validates it once (an invalid Config is a *ConfigError naming the
+// field); Fetch then turns each providers.Request into one HTTP request
+// and the response into a providers.Response or a classified
+// *providers.Error.
+//
+// A Mux serves a fixed set of data types, each with a Config of its own:
+// the context checked first, any other data type refused, DataTypes and
+// Params answered for the resolver. The adapters for real APIs
+// (providers/alphavantage, providers/fred, providers/worldbank) are a Mux
+// each, reporting their failures under their own sentinels.
 //
 // # Ownership of I/O
 //
