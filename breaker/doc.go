@@ -91,10 +91,9 @@
 //
 // # Why not failsafe-go's circuit breaker
 //
-// The breaker is strata's own, not built on failsafe-go: strata's resolver
-// uses failsafe-go for its retries, not for this breaker. The benchmarks
-// measure this breaker against failsafe-go's circuitbreaker (v0.9.8), which
-// falls short where our users' complaints about breakers are:
+// The breaker is strata's own, not built on failsafe-go. The benchmarks
+// measure it against failsafe-go's circuitbreaker (v0.9.8), which falls
+// short where our users' complaints about breakers are:
 //
 //   - no slow-call detection at all;
 //   - only two outcomes: a result that is not a failure is recorded as a
