@@ -90,9 +90,10 @@ func (t *Tracker) Snapshot(now time.Time) []Health {
 
 // health builds the report. It requires t.mu held.
 func (t *Tracker) health(provider string, now time.Time) Health {
-	h := Health{Provider: provider, ErrorRates: map[string]float64{}}
+	h := Health{Provider: provider}
 	e := t.entries[provider]
 	if e == nil {
+		h.ErrorRates = map[string]float64{}
 		h.fromView(&t.fresh, now)
 		h.ErrorRate = 1 - h.SuccessRate
 		return h
