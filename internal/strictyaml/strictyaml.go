@@ -6,10 +6,16 @@
 package strictyaml
 
 import (
+	"bytes"
 	"encoding"
+	"errors"
 	"fmt"
+	"io"
+	"maps"
 	"reflect"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -19,11 +25,74 @@ import (
 )
 
 // Problem is an unknown field: its path ("providers[0].costt"), line and
-// message (with a suggestion when a known field is close).
+// message (with a suggestion when a known field is close); or, from
+// Document, a second document (with no path).
 type Problem struct {
 	Path string
 	Line int
 	Msg  string
+}
+
+// Error returns "path (line N): msg", leaving out what is unknown.
+func (p Problem) Error() string {
+	var b strings.Builder
+	b.WriteString(p.Path)
+	if p.Line > 0 {
+		if p.Path != "" {
+			b.WriteByte(' ')
+		}
+		b.WriteString("(line " + strconv.Itoa(p.Line) + ")")
+	}
+	if b.Len() > 0 {
+		b.WriteString(": ")
+	}
+	b.WriteString(p.Msg)
+	return b.String()
+}
+
+// Document parses data as a single YAML document and returns its root
+// node, or nil when data holds no document (it is empty or only
+// comments). A syntax error in the document is the decoder's error. A
+// second document — anything after a "---" that ends the first, even an
+// empty or malformed one — is refused with a Problem at its line: the
+// decoder would read the first and silently drop the rest, so a config
+// split in two would be read half.
+func Document(data []byte) (*yaml.Node, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	var next yaml.Node
+	switch err := dec.Decode(&next); {
+	case errors.Is(err, io.EOF):
+	case err != nil:
+		line, msg := SplitLine(err.Error())
+		return nil, Problem{Line: line, Msg: "a second YAML document is not allowed (and it does not parse: " + msg + ")"}
+	default:
+		return nil, Problem{Line: next.Line, Msg: "a second YAML document (after ---) is not allowed: one document per file"}
+	}
+	if len(doc.Content) == 0 {
+		return nil, nil
+	}
+	return doc.Content[0], nil
+}
+
+var yamlLine = regexp.MustCompile(`line (\d+): `)
+
+// SplitLine splits a decoder's error message ("yaml: line 3: did not
+// find ...") into the line it names (0 if none) and the message without
+// the line and the "yaml: " prefix.
+func SplitLine(err string) (line int, msg string) {
+	msg = strings.TrimPrefix(err, "yaml: ")
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		line, _ = strconv.Atoi(m[1])
+		msg = strings.Replace(msg, m[0], "", 1)
+	}
+	return line, msg
 }
 
 var (
@@ -109,16 +178,22 @@ func Join(path, key string) string {
 	return path + "." + key
 }
 
-// Fields maps a struct's yaml keys to their field types.
+// Fields maps a struct's yaml keys to their field types. The keys of a
+// struct field tagged ",inline" are the struct's own, as the decoder reads
+// them.
 func Fields(t reflect.Type) map[string]reflect.Type {
 	m := make(map[string]reflect.Type, t.NumField())
 	for i := range t.NumField() {
 		f := t.Field(i)
-		if !f.IsExported() {
+		if !f.IsExported() && !f.Anonymous {
 			continue
 		}
-		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
 		if name == "-" {
+			continue
+		}
+		if slices.Contains(strings.Split(opts, ","), "inline") && f.Type.Kind() == reflect.Struct {
+			maps.Copy(m, Fields(f.Type))
 			continue
 		}
 		if name == "" {

@@ -2,6 +2,7 @@ package strictyaml
 
 import (
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -47,4 +48,63 @@ func TestCheckDoesNotFollowAliases(t *testing.T) {
 	doc := "name: &n x\nitems: &a [{cost: 1}]\nfree: " + big + "\n"
 	_, probs := Check(parse(t, doc), reflect.TypeFor[outer]())
 	assert.Empty(t, probs)
+}
+
+type withInline struct {
+	Name  string `yaml:"name"`
+	inner `yaml:",inline"`
+}
+
+func TestCheckReadsInlineFieldsAtTheirParentsLevel(t *testing.T) {
+	lines, probs := Check(parse(t, "name: a\ncost: 1\ndelay: 2s\ninner: {}\n"), reflect.TypeFor[withInline]())
+	require.Len(t, probs, 1)
+	assert.Equal(t, "inner", probs[0].Path, "the inline struct has no key of its own")
+	assert.Equal(t, 3, lines["delay"])
+}
+
+func TestDocumentRefusesASecondDocument(t *testing.T) {
+	tests := []struct {
+		doc  string
+		line int
+		msg  string
+	}{
+		{"a: 1\n---\nb: 2\n", 2, "a second YAML document (after ---) is not allowed"},
+		{"a: 1\n---\n", 2, "a second YAML document (after ---) is not allowed"},
+		{"a: 1\n---\nb: [\n", 3, "a second YAML document is not allowed (and it does not parse: did not find expected node content)"},
+	}
+	for _, tc := range tests {
+		n, err := Document([]byte(tc.doc))
+		assert.Nil(t, n, tc.doc)
+		var p Problem
+		require.ErrorAs(t, err, &p, tc.doc)
+		assert.Equal(t, tc.line, p.Line, tc.doc)
+		assert.Contains(t, p.Msg, tc.msg, tc.doc)
+		assert.Contains(t, err.Error(), "(line "+strconv.Itoa(tc.line)+"): ")
+	}
+}
+
+func TestDocumentReadsOneDocument(t *testing.T) {
+	for _, doc := range []string{"a: 1\n", "---\na: 1\n", "a: 1\n...\n"} {
+		n, err := Document([]byte(doc))
+		require.NoError(t, err, doc)
+		require.NotNil(t, n, doc)
+		assert.Equal(t, yaml.MappingNode, n.Kind, doc)
+		assert.Equal(t, "a", n.Content[0].Value, doc)
+	}
+	for _, doc := range []string{"", "# only a comment\n"} {
+		n, err := Document([]byte(doc))
+		assert.NoError(t, err, doc)
+		assert.Nil(t, n, doc)
+	}
+	_, err := Document([]byte("a: [\n"))
+	line, msg := SplitLine(err.Error())
+	assert.Equal(t, 1, line)
+	assert.Equal(t, "did not find expected node content", msg)
+}
+
+func TestProblemError(t *testing.T) {
+	assert.Equal(t, "a.b (line 3): unknown field", Problem{Path: "a.b", Line: 3, Msg: "unknown field"}.Error())
+	assert.Equal(t, "(line 2): m", Problem{Line: 2, Msg: "m"}.Error())
+	assert.Equal(t, "a: m", Problem{Path: "a", Msg: "m"}.Error())
+	assert.Equal(t, "m", Problem{Msg: "m"}.Error())
 }
