@@ -28,5 +28,11 @@
 // has fit near 1), and guessed counts the host factors that were absent
 // (0, 1 or 2). The result is clamped to [0, 1].
 //
-// Package defaults imports nothing else from strata.
+// Config's zero fields take documented defaults, sizes have a documented
+// maximum (WindowLimit), and New refuses an invalid field with a
+// *ConfigError matching ErrInvalidConfig. Package fallback embeds Config
+// whole as its "defaults" section and fills Rules, Market and User from
+// its data types and options.
+//
+// Package defaults imports no other public strata package.
 package defaults

@@ -2,7 +2,6 @@ package defaults
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"math"
@@ -10,9 +9,6 @@ import (
 	"sort"
 	"strings"
 )
-
-// ErrNoDefault is returned for a data type without a configured rule.
-var ErrNoDefault = errors.New("defaults: no default configured")
 
 // Rule is a data type's configured default.
 type Rule struct {
@@ -47,57 +43,6 @@ func (f FactorFunc) Factor(ctx context.Context, dataType string, params map[stri
 	return f(ctx, dataType, params)
 }
 
-// Bounds clamp a factor. The zero Bounds takes the default [0.5, 2].
-type Bounds struct {
-	Min float64 `yaml:"min"`
-	Max float64 `yaml:"max"`
-}
-
-// Config configures an Engine. Zero fields take the defaults.
-type Config struct {
-	// Rules holds each data type's rule, by data type name.
-	Rules map[string]Rule `yaml:"-"`
-	// Market is the market-condition factor; nil means none (1.0).
-	Market Factor `yaml:"-"`
-	// User is the per-user behaviour factor; nil means none (1.0).
-	User Factor `yaml:"-"`
-
-	// BaseConfidence is the confidence of a base value. Default 0.3.
-	BaseConfidence float64 `yaml:"base_confidence"`
-	// SegmentConfidence is the confidence of a segment's value. Default
-	// 0.4.
-	SegmentConfidence float64 `yaml:"segment_confidence"`
-	// HistoryConfidence is the confidence of a history-based default
-	// before its fit is counted. Default 0.6.
-	HistoryConfidence float64 `yaml:"history_confidence"`
-	// GuessPenalty is the confidence lost per absent host factor. Default
-	// 0.1.
-	GuessPenalty float64 `yaml:"guess_penalty"`
-	// MinHistory is the fewest history points used. Default 3.
-	MinHistory int `yaml:"min_history"`
-	// Window is how many of the latest history points are averaged.
-	// Default 12.
-	Window int `yaml:"window"`
-	// TrendBounds clamp the trend factor. Default [0.5, 2].
-	TrendBounds Bounds `yaml:"trend_bounds"`
-	// MarketBounds clamp the market factor. Default [0.5, 2].
-	MarketBounds Bounds `yaml:"market_bounds"`
-	// UserBounds clamp the user factor. Default [0.5, 2].
-	UserBounds Bounds `yaml:"user_bounds"`
-}
-
-// Defaults of Config.
-const (
-	DefaultBaseConfidence    = 0.3
-	DefaultSegmentConfidence = 0.4
-	DefaultHistoryConfidence = 0.6
-	DefaultGuessPenalty      = 0.1
-	DefaultMinHistory        = 3
-	DefaultWindow            = 12
-	DefaultFactorMin         = 0.5
-	DefaultFactorMax         = 2.0
-)
-
 // Engine computes defaults. It is safe for concurrent use.
 type Engine struct {
 	cfg   Config
@@ -117,62 +62,18 @@ type compiledSegment struct {
 
 type kv struct{ k, v string }
 
-// New validates cfg and returns an Engine.
+// New validates cfg and returns an Engine. An invalid field is reported
+// as a *ConfigError (matching ErrInvalidConfig); New never writes into
+// cfg.
 func New(cfg Config) (*Engine, error) {
-	c := cfg
-	unitField := func(name string, v *float64, def float64) error {
-		if math.IsNaN(*v) || *v < 0 || *v > 1 {
-			return fmt.Errorf("defaults: invalid config: %s: must be in [0, 1], got %v", name, *v)
-		}
-		if *v == 0 {
-			*v = def
-		}
-		return nil
+	c, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
 	}
-	for _, f := range []struct {
-		name string
-		v    *float64
-		def  float64
-	}{
-		{"base_confidence", &c.BaseConfidence, DefaultBaseConfidence},
-		{"segment_confidence", &c.SegmentConfidence, DefaultSegmentConfidence},
-		{"history_confidence", &c.HistoryConfidence, DefaultHistoryConfidence},
-		{"guess_penalty", &c.GuessPenalty, DefaultGuessPenalty},
-	} {
-		if err := unitField(f.name, f.v, f.def); err != nil {
-			return nil, err
-		}
-	}
-	if c.MinHistory < 0 || c.Window < 0 {
-		return nil, fmt.Errorf("defaults: invalid config: min_history and window must not be negative")
-	}
-	if c.MinHistory == 0 {
-		c.MinHistory = DefaultMinHistory
-	}
-	if c.Window == 0 {
-		c.Window = DefaultWindow
-	}
-	for _, b := range []struct {
-		name string
-		b    *Bounds
-	}{{"trend_bounds", &c.TrendBounds}, {"market_bounds", &c.MarketBounds}, {"user_bounds", &c.UserBounds}} {
-		if *b.b == (Bounds{}) {
-			*b.b = Bounds{Min: DefaultFactorMin, Max: DefaultFactorMax}
-		}
-		if !(b.b.Min > 0 && b.b.Min <= 1 && b.b.Max >= 1 && !math.IsInf(b.b.Max, 0)) {
-			return nil, fmt.Errorf("defaults: invalid config: %s: want 0 < min <= 1 <= max < inf, got [%v, %v]", b.name, b.b.Min, b.b.Max)
-		}
-	}
-	e := &Engine{cfg: c, rules: make(map[string]compiledRule, len(cfg.Rules))}
-	for name, r := range cfg.Rules {
-		if !finite(r.Base) {
-			return nil, fmt.Errorf("defaults: invalid config: rules[%s].base: must be finite, got %v", name, r.Base)
-		}
+	e := &Engine{cfg: c, rules: make(map[string]compiledRule, len(c.Rules))}
+	for name, r := range c.Rules {
 		cr := compiledRule{base: r.Base}
-		for i, s := range r.Segments {
-			if len(s.Match) == 0 || !finite(s.Base) {
-				return nil, fmt.Errorf("defaults: invalid config: rules[%s].segments[%d]: needs a match and a finite base", name, i)
-			}
+		for _, s := range r.Segments {
 			cs := compiledSegment{base: s.Base}
 			for _, k := range slices.Sorted(maps.Keys(s.Match)) {
 				cs.match = append(cs.match, kv{k, s.Match[k]})

@@ -2,6 +2,7 @@ package defaults
 
 import (
 	"context"
+	"math"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -84,11 +85,73 @@ func TestHistoryNoisyLowersConfidenceAndIgnoresNaN(t *testing.T) {
 	assert.Equal(t, "base", a.From)
 }
 
-func TestNewValidates(t *testing.T) {
-	_, err := New(Config{BaseConfidence: 2})
-	assert.ErrorContains(t, err, "base_confidence")
-	_, err = New(Config{TrendBounds: Bounds{Min: 2, Max: 3}})
-	assert.ErrorContains(t, err, "trend_bounds")
-	_, err = New(Config{Rules: map[string]Rule{"x": {Segments: []Segment{{Base: 1}}}}})
-	assert.ErrorContains(t, err, "segments[0]")
+func TestSegmentTieGoesToFirstDeclared(t *testing.T) {
+	e := engine(t, Config{Rules: map[string]Rule{"cpc": {Base: 1, Segments: []Segment{
+		{Match: map[string]string{"market": "uk"}, Base: 2},
+		{Match: map[string]string{"channel": "social"}, Base: 3},
+	}}}})
+	a, err := e.Default(context.Background(), Query{DataType: "cpc", Params: map[string]string{"market": "uk", "channel": "social"}})
+	require.NoError(t, err)
+	assert.Equal(t, 2.0, a.Value)
+	assert.Equal(t, "market=uk", a.Segment)
+}
+
+func TestKnobsApply(t *testing.T) {
+	ctx := context.Background()
+	line := []float64{100, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}
+
+	e := engine(t, Config{HistoryConfidence: 0.8, GuessPenalty: 0.25})
+	a, err := e.Default(ctx, Query{DataType: "cpc", History: line[1:]})
+	require.NoError(t, err)
+	assert.InDelta(t, 0.8*(1-0.25*2), a.Confidence, 1e-12, "history_confidence × fit 1 × (1 − guess_penalty × 2)")
+
+	e = engine(t, Config{Window: 3, MinHistory: 3})
+	a, err = e.Default(ctx, Query{DataType: "cpc", History: line})
+	require.NoError(t, err)
+	assert.InDelta(t, 11.0, a.Base, 1e-12, "the window averages the last 3 points only")
+	a, err = e.Default(ctx, Query{DataType: "cpc", History: []float64{5, 5}})
+	require.NoError(t, err)
+	assert.Equal(t, "base", a.From, "2 points are under min_history")
+
+	e = engine(t, Config{Window: 2})
+	a, err = e.Default(ctx, Query{DataType: "cpc", History: []float64{5, 5}})
+	require.NoError(t, err)
+	assert.Equal(t, "history", a.From, "min_history defaults to a window smaller than 3")
+
+	e = engine(t, Config{TrendBounds: Bounds{Min: 0.9, Max: 1.1}})
+	a, err = e.Default(ctx, Query{DataType: "cpc", History: line[1:]})
+	require.NoError(t, err)
+	assert.InDelta(t, 1.1, a.Adjustments[0].Factor, 1e-12, "a trend of 2 clamped to trend_bounds.max")
+
+	low := FactorFunc(func(context.Context, string, map[string]string) (float64, bool) { return 0.1, true })
+	e = engine(t, Config{Market: low, User: low, MarketBounds: Bounds{Min: 0.8, Max: 1}, UserBounds: Bounds{Min: 0.25, Max: 4}})
+	a, err = e.Default(ctx, Query{DataType: "cpc", Params: map[string]string{"channel": "search"}})
+	require.NoError(t, err)
+	assert.InDelta(t, 0.8, a.Adjustments[0].Factor, 1e-12, "market clamped to market_bounds.min")
+	assert.InDelta(t, 0.25, a.Adjustments[1].Factor, 1e-12, "user clamped to user_bounds.min")
+	assert.InDelta(t, 1.5*0.8*0.25, a.Value, 1e-12)
+}
+
+func TestConfidenceClampedAtZero(t *testing.T) {
+	e := engine(t, Config{GuessPenalty: 1})
+	a, err := e.Default(context.Background(), Query{DataType: "cpc"})
+	require.NoError(t, err)
+	assert.Zero(t, a.Confidence, "two guessed factors at penalty 1 would make it negative")
+}
+
+func TestFitIsOneOverOnePlusCV(t *testing.T) {
+	e := engine(t, Config{})
+	// 2, 4, 2, 4: trend line slope 0.4, intercept 2.4; residuals
+	// −0.4, 1.2, −1.2, 0.4: rms sqrt(0.8), average 3.
+	a, err := e.Default(context.Background(), Query{DataType: "cpc", History: []float64{2, 4, 2, 4}})
+	require.NoError(t, err)
+	fit := 1 / (1 + math.Sqrt(0.8)/3)
+	assert.InDelta(t, 0.6*fit*0.8, a.Confidence, 1e-12)
+}
+
+func TestHasAndDataTypes(t *testing.T) {
+	e := engine(t, Config{Rules: map[string]Rule{"ctr": {Base: 0.02}, "cpc": {Base: 1}}})
+	assert.True(t, e.Has("cpc"))
+	assert.False(t, e.Has("cvr"))
+	assert.Equal(t, []string{"cpc", "ctr"}, e.DataTypes())
 }

@@ -1,0 +1,77 @@
+package defaults
+
+import (
+	"math"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestNewRefusesInvalidFields(t *testing.T) {
+	tests := []struct {
+		name  string
+		cfg   Config
+		field string
+		why   string
+	}{
+		{"base confidence above 1", Config{BaseConfidence: 2}, "base_confidence", "must be in [0, 1], got 2"},
+		{"segment confidence NaN", Config{SegmentConfidence: math.NaN()}, "segment_confidence", "must be in [0, 1], got NaN"},
+		{"history confidence negative", Config{HistoryConfidence: -0.1}, "history_confidence", "must be in [0, 1]"},
+		{"guess penalty infinite", Config{GuessPenalty: math.Inf(1)}, "guess_penalty", "must be in [0, 1]"},
+		{"window negative", Config{Window: -1}, "window", "must not be negative, got -1"},
+		{"window above the limit", Config{Window: WindowLimit + 1}, "window", "must be at most 10000, got 10001"},
+		{"window at the int maximum", Config{Window: math.MaxInt}, "window", "must be at most 10000"},
+		{"min history negative", Config{MinHistory: -3}, "min_history", "must not be negative"},
+		{"min history above the window", Config{MinHistory: 13}, "min_history", "must not exceed window (12), got 13"},
+		{"min history at the int maximum", Config{MinHistory: math.MaxInt, Window: WindowLimit}, "min_history", "must not exceed window (10000)"},
+		{"trend bounds exclude 1", Config{TrendBounds: Bounds{Min: 2, Max: 3}}, "trend_bounds", "want 0 < min <= 1 <= max < inf"},
+		{"market bounds infinite", Config{MarketBounds: Bounds{Min: 0.5, Max: math.Inf(1)}}, "market_bounds", "got [0.5, +Inf]"},
+		{"user bounds zero min", Config{UserBounds: Bounds{Max: 2}}, "user_bounds", "want 0 < min"},
+		{"rule base NaN", Config{Rules: map[string]Rule{"cpc": {Base: math.NaN()}}}, "rules[cpc].base", "must be finite, got NaN"},
+		{"segment without match", Config{Rules: map[string]Rule{"x": {Segments: []Segment{{Base: 1}}}}}, "rules[x].segments[0]", "needs a match"},
+		{"segment base infinite", Config{Rules: map[string]Rule{"x": {Segments: []Segment{{Match: map[string]string{"a": "b"}, Base: math.Inf(-1)}}}}}, "rules[x].segments[0]", "finite base"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := New(tc.cfg)
+			require.ErrorIs(t, err, ErrInvalidConfig)
+			var ce *ConfigError
+			require.ErrorAs(t, err, &ce)
+			assert.Equal(t, tc.field, ce.Field)
+			assert.Contains(t, ce.Reason, tc.why)
+			assert.Equal(t, "defaults: invalid config: "+tc.field+": "+ce.Reason, err.Error())
+			assert.Equal(t, err, tc.cfg.Validate(), "Validate reports what New refuses")
+		})
+	}
+}
+
+func TestNewAcceptsTheLimits(t *testing.T) {
+	cfg := Config{Window: WindowLimit, MinHistory: WindowLimit, BaseConfidence: 1, GuessPenalty: 1,
+		TrendBounds: Bounds{Min: 1, Max: 1}}
+	require.NoError(t, cfg.Validate())
+	e, err := New(cfg)
+	require.NoError(t, err)
+	assert.Equal(t, WindowLimit, e.cfg.Window)
+}
+
+func TestNewFillsDefaultsAndNeverWritesIntoCfg(t *testing.T) {
+	rules := map[string]Rule{"cpc": {Base: 1}}
+	cfg := Config{Rules: rules}
+	e, err := New(cfg)
+	require.NoError(t, err)
+	assert.Equal(t, Config{Rules: rules}, cfg, "cfg untouched")
+	want := Config{
+		Rules:             rules,
+		BaseConfidence:    DefaultBaseConfidence,
+		SegmentConfidence: DefaultSegmentConfidence,
+		HistoryConfidence: DefaultHistoryConfidence,
+		GuessPenalty:      DefaultGuessPenalty,
+		MinHistory:        DefaultMinHistory,
+		Window:            DefaultWindow,
+		TrendBounds:       Bounds{Min: DefaultFactorMin, Max: DefaultFactorMax},
+		MarketBounds:      Bounds{Min: DefaultFactorMin, Max: DefaultFactorMax},
+		UserBounds:        Bounds{Min: DefaultFactorMin, Max: DefaultFactorMax},
+	}
+	assert.Equal(t, want, e.cfg)
+}
