@@ -25,26 +25,6 @@ type item struct {
 	e   Entry
 }
 
-// Config sizes a Cache. Zero fields take the defaults.
-type Config struct {
-	// MaxCost bounds the read-through tier's memory in bytes, as ristretto
-	// counts it (key, entry and ristretto's own bookkeeping). Default
-	// 32 MiB.
-	MaxCost int64
-	// LastGoodCapacity bounds the last-known-good store in entries.
-	// Default 100000.
-	LastGoodCapacity int
-	// NegativeCapacity bounds the negative cache in keys. Default 10000.
-	NegativeCapacity int
-}
-
-// Defaults of Config.
-const (
-	DefaultMaxCost          = 32 << 20
-	DefaultLastGoodCapacity = 100000
-	DefaultNegativeCapacity = 10000
-)
-
 // Cache holds answers by key. It is safe for concurrent use; Close stops
 // ristretto's goroutines.
 type Cache struct {
@@ -61,25 +41,12 @@ type Cache struct {
 // source: the item itself and ristretto's per-item bookkeeping.
 const itemOverhead = int64(unsafe.Sizeof(item{})) + 64
 
-// New returns an empty Cache sized by cfg.
+// New returns an empty Cache sized by cfg. An invalid field is reported
+// as a *ConfigError (matching ErrInvalidConfig).
 func New(cfg Config) (*Cache, error) {
-	if cfg.MaxCost < 0 {
-		return nil, fmt.Errorf("cache: invalid config: max_cost: must not be negative, got %d", cfg.MaxCost)
-	}
-	if cfg.LastGoodCapacity < 0 {
-		return nil, fmt.Errorf("cache: invalid config: last_good_capacity: must not be negative, got %d", cfg.LastGoodCapacity)
-	}
-	if cfg.MaxCost == 0 {
-		cfg.MaxCost = DefaultMaxCost
-	}
-	if cfg.LastGoodCapacity == 0 {
-		cfg.LastGoodCapacity = DefaultLastGoodCapacity
-	}
-	if cfg.NegativeCapacity < 0 {
-		return nil, fmt.Errorf("cache: invalid config: negative_capacity: must not be negative, got %d", cfg.NegativeCapacity)
-	}
-	if cfg.NegativeCapacity == 0 {
-		cfg.NegativeCapacity = DefaultNegativeCapacity
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
 	}
 	// ristretto wants ~10 counters per item it may hold; size for small
 	// entries (~160 bytes each).
