@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -78,60 +77,6 @@ func TestRouterMovesTrafficOnGarbageAndBack(t *testing.T) {
 		}
 		require.GreaterOrEqual(t, back, 0, "traffic came back to p1 after it recovered")
 	})
-}
-
-func TestBudgetSharedBy32GoroutinesNeverOverspends(t *testing.T) {
-	cfg := testConfig()
-	cfg.Resolve.DisableCoalescing = true
-	cfg.Retry = RetryConfig{MaxAttempts: 3, BaseDelay: time.Millisecond, Jitter: JitterNone}
-	// p1 fails half its calls (transient: retried, each retry paid).
-	p1, err := fake.New(fake.Config{Value: 1, Errors: map[providers.Class]float64{providers.Transient: 0.5}, Seed: 3})
-	require.NoError(t, err)
-	s1, err := fake.New(fake.Config{Value: 2, Seed: 4})
-	require.NoError(t, err)
-	r := newTestResolver(t, cfg, p1, s1)
-	budget := NewBudget(1.00)
-	ctx := WithBudgetOf(context.Background(), budget)
-	var mu sync.Mutex
-	var resultCost float64
-	var wg sync.WaitGroup
-	for g := range 32 {
-		wg.Go(func() {
-			for i := range 40 {
-				res, _ := r.Resolve(ctx, "cpc", Params{"keyword": fmt.Sprintf("g%d-%d", g, i)})
-				mu.Lock()
-				resultCost += res.Cost
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
-	spent := budget.Spent()
-	assert.LessOrEqual(t, spent, 1.00+1e-12, "never overspent")
-	assert.GreaterOrEqual(t, budget.Remaining(), 0.0)
-	want := 0.02*float64(p1.Calls()) + 0.01*float64(s1.Calls())
-	assert.InDelta(t, want, spent, 1e-9, "every attempt, retries included, debited exactly once")
-	assert.InDelta(t, spent, resultCost, 1e-9, "results account for every cent")
-	assert.Greater(t, p1.Stats().Failures[providers.Transient], int64(0), "retries happened")
-	assert.Less(t, budget.Remaining(), 0.02, "the budget was used up")
-}
-
-func TestBudgetExhaustedOnlyWhenNothingFreeAnswers(t *testing.T) {
-	cfg := testConfig()
-	p1, s1 := newStub(1), newStub(2)
-	r := newTestResolver(t, cfg, p1, s1, WithHistory(noHistory{}))
-	ctx := WithBudget(context.Background(), 0.005) // affords neither provider
-	res, err := r.Resolve(ctx, "cpc", shoes)
-	require.NoError(t, err)
-	assert.Equal(t, LayerDefault, res.Layer, "the free layers answer")
-	assert.EqualValues(t, 0, p1.calls.Load()+s1.calls.Load())
-	assert.Equal(t, SkipOverBudget, res.Attempts[0].Skip)
-
-	cfg.DataTypes[0].Default = nil
-	r2 := newTestResolver(t, cfg, p1, s1, WithHistory(noHistory{}))
-	_, err = r2.Resolve(ctx, "cpc", shoes)
-	assert.ErrorIs(t, err, ErrBudgetExhausted)
-	assert.ErrorIs(t, err, ErrNoAnswer)
 }
 
 func TestRouterPrefersCheaperAsBudgetDrains(t *testing.T) {
