@@ -2,9 +2,12 @@ package fallback
 
 import (
 	"math"
+	"regexp"
 	"time"
 
 	"github.com/strata-go/strata/breaker"
+	"github.com/strata-go/strata/cache"
+	"github.com/strata-go/strata/defaults"
 	"github.com/strata-go/strata/router"
 	"github.com/strata-go/strata/stats"
 )
@@ -13,6 +16,20 @@ import (
 // types and every weight and threshold of the layers. It reads from YAML
 // with LoadConfig or ParseConfig, or is built in Go. A zero field means the
 // documented default; New validates the config and never modifies it.
+//
+// The settings of the packages the resolver is built from are their own
+// Config types, embedded whole: breaker.Config (breaker), router.Config
+// (router), cache.Config (cache, inline beside the resolver's own cache
+// settings), stats.Config and stats.MemoryConfig (forecast.model and
+// forecast.history) and defaults.Config (defaults). Each documents its
+// fields and their defaults; an error from its validation is a
+// *ConfigError naming the field by its YAML path and unwrapping to the
+// package's own error, so errors.Is(err, breaker.ErrInvalidConfig) holds.
+//
+// Every size is bounded (see CapacityLimit, ConcurrencyLimit, WindowLimit,
+// ParamLengthLimit, and cache.MaxCostLimit and cache.CapacityLimit), so a
+// typo cannot ask for memory the process does not have; and names follow
+// NamePattern.
 type Config struct {
 	// Providers declares every data source. Each needs an implementation
 	// registered with WithProvider under the same name.
@@ -29,16 +46,22 @@ type Config struct {
 	// Breaker configures every provider's circuit breaker (see package
 	// breaker for each field and its default: 5 consecutive failures, 60s
 	// open, 3 half-open probes, adaptive open durations). A provider's own
-	// Breaker replaces it whole.
+	// Breaker replaces it whole. Its window_size, window_buckets and
+	// adaptive.history are at most WindowLimit.
 	Breaker breaker.Config `yaml:"breaker"`
 	// Router configures provider health tracking and the source score
 	// (see package router: weights health .30, quality .25, performance
-	// .20, capacity .15, cost .10; status thresholds .9/.7/.5).
+	// .20, capacity .15, cost .10; status thresholds .9/.7/.5). Its window
+	// is at most WindowLimit.
 	Router router.Config `yaml:"router"`
 	// Forecast configures the statistical layer and the history it reads.
 	Forecast ForecastConfig `yaml:"forecast"`
-	// Defaults configures the default engine (layer 5).
-	Defaults DefaultsConfig `yaml:"defaults"`
+	// Defaults configures the default engine (layer 5): the confidences,
+	// the history window and the factor bounds (see package defaults). Its
+	// Rules, Market and User are not configuration: New fills them from
+	// the data types' defaults and from WithMarketFactor and
+	// WithUserFactor, and refuses a Config that sets them.
+	Defaults defaults.Config `yaml:"defaults"`
 	// Retention is how long cached answers and history observations are
 	// kept: older ones are deleted, not merely ignored (see Prune); the
 	// shared tier (WithStore) gets entries with a TTL no longer than the
@@ -61,7 +84,8 @@ const (
 
 // ProviderConfig declares one provider.
 type ProviderConfig struct {
-	// Name identifies the provider; unique. Required.
+	// Name identifies the provider; unique. Required; it follows
+	// NamePattern.
 	Name string `yaml:"name"`
 	// Tier is primary or secondary. Required.
 	Tier Tier `yaml:"tier"`
@@ -69,7 +93,8 @@ type ProviderConfig struct {
 	// answer's confidence and the router's prior for data quality.
 	Confidence float64 `yaml:"confidence"`
 	// Cost is the money charged per request, debited from the context's
-	// budget for every attempt (retries and hedges included). Default 0.
+	// budget for every attempt (retries and hedges included). Default 0;
+	// it must be finite and not negative.
 	Cost float64 `yaml:"cost"`
 	// ExpectedLatency is the provider's typical latency, used before any is
 	// observed and to decide whether a retry still fits the deadline.
@@ -99,7 +124,8 @@ type ProviderConfig struct {
 	// goroutine and a channel per call.
 	Isolate bool `yaml:"isolate"`
 	// MaxConcurrent bounds the provider's calls in flight (a bulkhead);
-	// zero means no bound. A provider at its bound is skipped.
+	// zero means no bound. A provider at its bound is skipped. At most
+	// ConcurrencyLimit.
 	MaxConcurrent int `yaml:"max_concurrent"`
 	// Throttle turns on client-side adaptive throttling (Google SRE,
 	// "Handling overload"): once the provider accepts too few requests,
@@ -122,12 +148,14 @@ type ProviderConfig struct {
 // own answer or error. A batched request costs ItemCost instead of the
 // provider's Cost (batch pricing).
 type BatchConfig struct {
-	// MaxSize is the largest batch; below 2 batching is off.
+	// MaxSize is the largest batch; below 2 batching is off. At most
+	// ConcurrencyLimit.
 	MaxSize int `yaml:"max_size"`
 	// Window is how long the first request of a batch waits for company.
 	// Default 10ms.
 	Window time.Duration `yaml:"window"`
-	// ItemCost is the price of one request in a batch.
+	// ItemCost is the price of one request in a batch; it must be finite
+	// and not negative.
 	ItemCost float64 `yaml:"item_cost"`
 }
 
@@ -162,7 +190,8 @@ type RateLimitConfig struct {
 // DataTypeConfig declares one data type: its params, the values it may
 // take, how long answers stay fresh, where they come from and its default.
 type DataTypeConfig struct {
-	// Name identifies the data type ("cpc"); unique. Required.
+	// Name identifies the data type ("cpc"); unique. Required; it follows
+	// NamePattern.
 	Name string `yaml:"name"`
 	// Params is the schema of the params; a param it does not declare is
 	// refused.
@@ -181,7 +210,8 @@ type DataTypeConfig struct {
 	// daily, weekly, monthly or a duration. Default daily.
 	Period stats.Period `yaml:"period"`
 	// Season is the seasonal cycle of the history in periods. Default from
-	// the period: 24 hourly, 7 daily, 52 weekly, 12 monthly, else 1.
+	// the period: 24 hourly, 7 daily, 52 weekly, 12 monthly, else 1. At
+	// most WindowLimit.
 	Season int `yaml:"season"`
 	// Primary lists the primary providers in order. When neither Primary
 	// nor Secondary is set, every provider that lists this data type is
@@ -255,7 +285,8 @@ type HedgeConfig struct {
 
 // ParamConfig declares one param of a data type.
 type ParamConfig struct {
-	// Name of the param. Required; unique within the data type.
+	// Name of the param. Required; unique within the data type; it
+	// follows NamePattern.
 	Name string `yaml:"name"`
 	// Required params must be present.
 	Required bool `yaml:"required"`
@@ -264,7 +295,8 @@ type ParamConfig struct {
 	// Pattern, when set, is a regular expression (RE2, anchored at both
 	// ends) the value must match.
 	Pattern string `yaml:"pattern"`
-	// MaxLength is the longest value accepted, in bytes. Default 128.
+	// MaxLength is the longest value accepted, in bytes. Default 128; at
+	// most ParamLengthLimit.
 	MaxLength int `yaml:"max_length"`
 	// Sensitive marks personal data (a user id, an email): its value is
 	// redacted in events and errors and replaced by a keyed hash in cache
@@ -324,14 +356,14 @@ type ResolveConfig struct {
 	DisableCoalescing bool `yaml:"disable_coalescing"`
 }
 
-// CacheConfig holds the cache's size and its acceptance rule.
+// CacheConfig holds the cache's sizes and the resolver's own cache
+// settings: the acceptance rule, the shared tier's timeout and the
+// concurrency of refreshes and warming.
 type CacheConfig struct {
-	// MaxCost bounds the read-through cache's memory, in bytes. Default
-	// 32 MiB.
-	MaxCost int64 `yaml:"max_cost"`
-	// LastGoodCapacity bounds the last-known-good store, in entries (one
-	// per key). Default 100000.
-	LastGoodCapacity int `yaml:"last_good_capacity"`
+	// Config sizes the cache: max_cost, last_good_capacity and
+	// negative_capacity, read inline (see package cache for their
+	// defaults and maxima).
+	cache.Config `yaml:",inline"`
 	// Acceptance decides when a stale entry may answer as layer 3.
 	Acceptance AcceptanceConfig `yaml:"acceptance"`
 	// StoreTimeout bounds each call to the shared second tier (WithStore).
@@ -339,11 +371,11 @@ type CacheConfig struct {
 	StoreTimeout time.Duration `yaml:"store_timeout"`
 	// RefreshConcurrency bounds the background refreshes of
 	// stale-while-revalidate running at once; a refresh that finds no
-	// room is skipped (the next hit tries again). Default 4.
+	// room is skipped (the next hit tries again). Default 4; at most
+	// ConcurrencyLimit.
 	RefreshConcurrency int `yaml:"refresh_concurrency"`
-	// NegativeCapacity bounds the negative cache in keys. Default 10000.
-	NegativeCapacity int `yaml:"negative_capacity"`
-	// WarmConcurrency is how many resolves Warm runs at once. Default 4.
+	// WarmConcurrency is how many resolves Warm runs at once. Default 4;
+	// at most ConcurrencyLimit.
 	WarmConcurrency int `yaml:"warm_concurrency"`
 }
 
@@ -416,28 +448,19 @@ type ForecastConfig struct {
 	// Default 0.5.
 	MinConfidence float64 `yaml:"min_confidence"`
 	// MaxPoints is the longest regular series handed to the model; older
-	// periods are ignored. Default 256.
+	// periods are ignored. Default 256; at most WindowLimit.
 	MaxPoints int `yaml:"max_points"`
 	// History bounds the in-memory history used when the host supplies
-	// none with WithHistory.
+	// none with WithHistory. Its max_keys is at most CapacityLimit, its
+	// max_points at most WindowLimit.
 	History stats.MemoryConfig `yaml:"history"`
 	// Disabled turns the statistical layer off.
 	Disabled bool `yaml:"disabled"`
 	// MemoCapacity bounds, in keys, the memo of each key's last forecast
 	// (reused while the key's history and period are unchanged) and the
 	// record of the period each key last added an observation in (at
-	// most one per period). Default 10000.
+	// most one per period). Default 10000; at most CapacityLimit.
 	MemoCapacity int `yaml:"memo_capacity"`
-}
-
-// DefaultsConfig configures the default engine (layer 5).
-type DefaultsConfig struct {
-	// BaseConfidence is the confidence of a data type's configured base
-	// value. Default 0.3.
-	BaseConfidence float64 `yaml:"base_confidence"`
-	// SegmentConfidence is the confidence of a matching segment's value.
-	// Default 0.4.
-	SegmentConfidence float64 `yaml:"segment_confidence"`
 }
 
 // The documented defaults.
@@ -450,13 +473,11 @@ const (
 	DefaultTTL               = 10 * time.Minute
 	DefaultHalfLife          = time.Hour
 	DefaultMaxParamLength    = 128
-	DefaultCacheMaxCost      = 32 << 20
 	DefaultStoreTimeout      = 50 * time.Millisecond
 	DefaultRetentionInterval = time.Hour
 	DefaultRefreshConc       = 4
 	DefaultWarmConcurrency   = 4
 	DefaultNegativeTTL       = 30 * time.Second
-	DefaultNegativeCapacity  = 10000
 	DefaultTTLTolerance      = 0.02
 	DefaultTTLSmoothing      = 0.2
 	DefaultBatchWindow       = 10 * time.Millisecond
@@ -464,7 +485,6 @@ const (
 	DefaultThrottleWindow    = time.Minute
 	DefaultThrottleMin       = 10
 	DefaultThrottleMaxReject = 0.9
-	DefaultLastGoodCapacity  = 100000
 	DefaultConfidenceWeight  = 0.6
 	DefaultFreshnessWeight   = 0.4
 	DefaultAcceptance        = 0.65
@@ -480,6 +500,35 @@ const (
 	DefaultMinForecastConf   = 0.5
 	DefaultForecastPoints    = 256
 	DefaultMemoCapacity      = 10000
-	DefaultBaseConfidence    = 0.3
-	DefaultSegmentConfidence = 0.4
 )
+
+// The documented maxima of the sizes the resolver owns; a larger value is
+// a *ConfigError naming the field. The cache's own are cache.MaxCostLimit
+// and cache.CapacityLimit, the default engine's defaults.WindowLimit.
+const (
+	// CapacityLimit bounds the keyed stores, in keys:
+	// forecast.memo_capacity and forecast.history.max_keys.
+	CapacityLimit = 10_000_000
+	// ConcurrencyLimit bounds what runs at once: cache.refresh_concurrency,
+	// cache.warm_concurrency, providers[].max_concurrent and
+	// providers[].batch.max_size.
+	ConcurrencyLimit = 10_000
+	// WindowLimit bounds series and window lengths: forecast.max_points,
+	// forecast.history.max_points, data_types[].season, the breakers'
+	// window_size, window_buckets and adaptive.history, and router.window.
+	// 10000 holds an hourly series over a year.
+	WindowLimit = 10_000
+	// ParamLengthLimit bounds data_types[].params[].max_length, in bytes:
+	// a param's value is part of the cache key.
+	ParamLengthLimit = 4096
+)
+
+// NamePattern is the form of every name in a Config — data types,
+// providers and params: a lowercase ASCII letter, then up to 63 lowercase
+// letters, digits, '_', '.' or '-'. Names are parts of cache keys
+// ("cpc?keyword=shoes"), of metric labels and of log lines; this set keeps
+// '?', '&', '=', spaces and control characters out of them, so no two
+// keys can be spelled alike.
+const NamePattern = `^[a-z][a-z0-9_.-]{0,63}$`
+
+var namePattern = regexp.MustCompile(NamePattern)

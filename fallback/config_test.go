@@ -1,6 +1,7 @@
 package fallback
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/strata-go/strata/defaults"
 	"github.com/strata-go/strata/stats"
 )
 
@@ -221,4 +223,92 @@ func unjoin(err error) []error {
 		return j.Unwrap()
 	}
 	return []error{err}
+}
+
+// The default engine's settings in Config reach the engine New builds,
+// with the factors given as options.
+func TestDefaultsSettingsReachTheEngine(t *testing.T) {
+	cfg := testConfig()
+	cfg.Defaults.BaseConfidence = 0.5
+	cfg.Defaults.GuessPenalty = 0.2
+	cfg.Defaults.MarketBounds = defaults.Bounds{Min: 0.9, Max: 1.1}
+	market := defaults.FactorFunc(func(context.Context, string, map[string]string) (float64, bool) { return 3, true })
+	r := newTestResolver(t, cfg, newStub(1), newStub(1), WithHistory(noHistory{}), WithMarketFactor(market))
+	ctx := WithBudget(context.Background(), 0) // no provider is paid for
+	res, err := r.Resolve(ctx, "cpc", shoes)
+	require.NoError(t, err)
+	assert.Equal(t, LayerDefault, res.Layer)
+	assert.InDelta(t, 1.1, res.Value, 1e-12, "base 1 × market 3 clamped to market_bounds.max")
+	assert.InDelta(t, 0.5*(1-0.2), res.Confidence, 1e-12, "base_confidence × (1 − guess_penalty × one guessed factor)")
+}
+
+// A second document is refused, however it looks: the decoder would read
+// the first and drop the rest.
+func TestParseConfigRefusesASecondDocument(t *testing.T) {
+	end := strings.Count(validYAML, "\n") + 1 // the line of the "---"
+	tests := []struct {
+		name, tail string
+		line       int
+		msg        string
+	}{
+		{"a config", "---\nresolve: {deadline: 1s}\n", end, "a second YAML document (after ---) is not allowed"},
+		{"an empty one", "---\n", end, "a second YAML document (after ---) is not allowed"},
+		{"a malformed one", "---\nresolve: {deadline: [\n", end + 1, "a second YAML document is not allowed (and it does not parse: "},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ParseConfig([]byte(validYAML + tc.tail))
+			require.ErrorIs(t, err, ErrInvalidConfig)
+			var ce *ConfigError
+			require.ErrorAs(t, err, &ce)
+			assert.Equal(t, tc.line, ce.Line)
+			assert.Contains(t, ce.Msg, tc.msg)
+			assert.Empty(t, ce.Field)
+		})
+	}
+	_, err := ParseConfig([]byte("---\n" + validYAML + "...\n"))
+	assert.NoError(t, err, "a marked start and end of the one document are fine")
+}
+
+// Every setting of the default engine and of the cache reads from YAML
+// into the embedded packages' configs.
+func TestParseConfigReadsEmbeddedSettings(t *testing.T) {
+	doc := validYAML + `defaults:
+  base_confidence: 0.25
+  segment_confidence: 0.35
+  history_confidence: 0.7
+  guess_penalty: 0.05
+  min_history: 4
+  window: 24
+  trend_bounds: {min: 0.8, max: 1.25}
+  market_bounds: {min: 0.6, max: 1.5}
+  user_bounds: {min: 0.9, max: 1.1}
+`
+	doc = strings.Replace(doc, "cache:\n", "cache:\n  max_cost: 1048576\n  last_good_capacity: 500\n  negative_capacity: 50\n  store_timeout: 20ms\n  refresh_concurrency: 2\n  warm_concurrency: 8\n", 1)
+	cfg, err := ParseConfig([]byte(doc))
+	require.NoError(t, err)
+	assert.Equal(t, defaults.Config{
+		BaseConfidence:    0.25,
+		SegmentConfidence: 0.35,
+		HistoryConfidence: 0.7,
+		GuessPenalty:      0.05,
+		MinHistory:        4,
+		Window:            24,
+		TrendBounds:       defaults.Bounds{Min: 0.8, Max: 1.25},
+		MarketBounds:      defaults.Bounds{Min: 0.6, Max: 1.5},
+		UserBounds:        defaults.Bounds{Min: 0.9, Max: 1.1},
+	}, cfg.Defaults)
+	assert.EqualValues(t, 1<<20, cfg.Cache.MaxCost)
+	assert.Equal(t, 500, cfg.Cache.LastGoodCapacity)
+	assert.Equal(t, 50, cfg.Cache.NegativeCapacity)
+	assert.Equal(t, 20*time.Millisecond, cfg.Cache.StoreTimeout)
+	assert.Equal(t, 2, cfg.Cache.RefreshConcurrency)
+	assert.Equal(t, 8, cfg.Cache.WarmConcurrency)
+	assert.Equal(t, 0.7, cfg.Cache.Acceptance.Threshold)
+
+	_, err = ParseConfig([]byte(validYAML + "defaults:\n  rules: {cpc: {base: 1}}\n"))
+	var ce *ConfigError
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, "defaults.rules", ce.Field, "rules come from data_types[].default")
+	assert.Contains(t, ce.Msg, "unknown field")
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Sentinel errors; match with errors.Is. The typed errors below carry the
@@ -63,13 +64,15 @@ type ParamError struct {
 	Detail string
 }
 
-// Error returns `fallback: invalid params for "cpc": param "market": not allowed (...)`.
+// Error returns `fallback: invalid params for "cpc": param "market": not
+// allowed (...)`. A data type or param name longer than 64 bytes is cut
+// there and marked "…": the message never carries whatever a caller sent.
 func (e *ParamError) Error() string {
 	var b strings.Builder
 	b.WriteString("fallback: invalid params for ")
-	b.WriteString(strconv.Quote(e.DataType))
+	b.WriteString(quote(e.DataType))
 	b.WriteString(": param ")
-	b.WriteString(strconv.Quote(e.Param))
+	b.WriteString(quote(e.Param))
 	b.WriteString(": ")
 	b.WriteString(e.Problem.String())
 	if e.Detail != "" {
@@ -87,9 +90,25 @@ func (e *ParamError) Is(target error) bool { return target == ErrInvalidParams }
 // It matches ErrUnknownDataType.
 type DataTypeError struct{ DataType string }
 
-// Error returns `fallback: unknown data type "x"`.
+// Error returns `fallback: unknown data type "x"`. A name longer than 64
+// bytes is cut there and marked "…": the message never carries whatever a
+// caller sent.
 func (e *DataTypeError) Error() string {
-	return "fallback: unknown data type " + strconv.Quote(e.DataType)
+	return "fallback: unknown data type " + quote(e.DataType)
+}
+
+// quote returns s quoted, cut to maxReportedName bytes (whole runes) and
+// marked "…" when it is longer. Every name or value an error echoes goes
+// through it.
+func quote(s string) string {
+	if len(s) <= maxReportedName {
+		return strconv.Quote(s)
+	}
+	n := maxReportedName
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return strconv.Quote(s[:n]) + "…"
 }
 
 // Is matches ErrUnknownDataType.
@@ -143,11 +162,16 @@ func (e *LayerError) Unwrap() error { return e.Err }
 
 // ConfigError names one invalid field of a Config: its path
 // ("providers[1].confidence"), the YAML line when the config came from
-// YAML (0 otherwise) and what is wrong. It matches ErrInvalidConfig.
+// YAML (0 otherwise) and what is wrong. It matches ErrInvalidConfig; when
+// the field belongs to another package's config (breaker, router, cache,
+// stats, defaults), it also unwraps to that package's error, so
+// errors.Is(err, breaker.ErrInvalidConfig) holds too.
 type ConfigError struct {
 	Field string
 	Line  int
 	Msg   string
+	// Err is the other package's error this one reports, or nil.
+	Err error
 }
 
 // Error returns "fallback: invalid config: providers[1].confidence (line 12): must be in [0, 1]".
@@ -173,6 +197,9 @@ func (e *ConfigError) Error() string {
 
 // Is matches ErrInvalidConfig.
 func (e *ConfigError) Is(target error) bool { return target == ErrInvalidConfig }
+
+// Unwrap returns Err.
+func (e *ConfigError) Unwrap() error { return e.Err }
 
 // CloseError is what Close returns when goroutines it started had not
 // ended within its bound — provider calls that ignore their context, most

@@ -80,10 +80,10 @@ func New(cfg Config, opts ...Option) (*Resolver, error) {
 	r.store, r.limiter = o.store, o.limiter
 	var err error
 	if r.tracker, err = router.NewTracker(c.Router); err != nil {
-		return nil, &ConfigError{Field: "router", Msg: err.Error()}
+		return nil, configError("router", err)
 	}
 	if r.rtr, err = router.NewRouter(c.Router); err != nil {
-		return nil, &ConfigError{Field: "router", Msg: err.Error()}
+		return nil, configError("router", err)
 	}
 	for i, pc := range c.Providers {
 		bc := c.Breaker
@@ -93,12 +93,12 @@ func New(cfg Config, opts ...Option) (*Resolver, error) {
 		bc.OnStateChange = r.breakerObserver(pc.Name, bc.OnStateChange)
 		pr, err := newProvider(pc, i, o.providers[pc.Name], seed, bc, &r.tasks, r.life)
 		if err != nil {
-			return nil, &ConfigError{Field: fmt.Sprintf("providers[%d].breaker", i), Msg: err.Error()}
+			return nil, configError(fmt.Sprintf("providers[%d].breaker", i), err)
 		}
 		r.providers = append(r.providers, pr)
 		r.byName[pc.Name] = pr
 		if err := r.tracker.Register(router.Profile{Name: pc.Name, Confidence: pc.Confidence, ExpectedLatency: pc.ExpectedLatency, Cost: pr.price}); err != nil {
-			return nil, &ConfigError{Field: fmt.Sprintf("providers[%d]", i), Msg: err.Error()}
+			return nil, configError(fmt.Sprintf("providers[%d]", i), err)
 		}
 	}
 
@@ -133,7 +133,7 @@ func New(cfg Config, opts ...Option) (*Resolver, error) {
 			}
 			pool, err := router.NewPool(r.tracker, r.rtr, dc.Name, members)
 			if err != nil {
-				return nil, &ConfigError{Field: fmt.Sprintf("data_types[%d]", di), Msg: err.Error()} // unreachable: the config was validated
+				return nil, configError(fmt.Sprintf("data_types[%d]", di), err) // unreachable: the config was validated
 			}
 			dt.pools[i] = pool
 		}
@@ -147,24 +147,18 @@ func New(cfg Config, opts ...Option) (*Resolver, error) {
 		}
 	}
 
-	r.defaults, err = defaults.New(defaults.Config{
-		Rules:             rules,
-		Market:            o.market,
-		User:              o.user,
-		BaseConfidence:    c.Defaults.BaseConfidence,
-		SegmentConfidence: c.Defaults.SegmentConfidence,
-	})
-	if err != nil {
-		return nil, &ConfigError{Field: "defaults", Msg: err.Error()}
+	dc := c.Defaults
+	dc.Rules, dc.Market, dc.User = rules, o.market, o.user
+	if r.defaults, err = defaults.New(dc); err != nil {
+		return nil, configError("defaults", err)
 	}
-	r.forecaster, err = stats.New(c.Forecast.Model)
-	if err != nil {
-		return nil, &ConfigError{Field: "forecast.model", Msg: err.Error()}
+	if r.forecaster, err = stats.New(c.Forecast.Model); err != nil {
+		return nil, configError("forecast.model", err)
 	}
 	r.history = o.history
 	if r.history == nil {
 		if r.history, err = stats.NewMemoryHistory(c.Forecast.History); err != nil {
-			return nil, &ConfigError{Field: "forecast.history", Msg: err.Error()}
+			return nil, configError("forecast.history", err)
 		}
 	}
 	r.refreshSlots = make(chan struct{}, c.Cache.RefreshConcurrency)
@@ -175,9 +169,8 @@ func New(cfg Config, opts ...Option) (*Resolver, error) {
 			go r.janitor(task)
 		}
 	}
-	r.cache, err = cache.New(cache.Config{MaxCost: c.Cache.MaxCost, LastGoodCapacity: c.Cache.LastGoodCapacity, NegativeCapacity: c.Cache.NegativeCapacity})
-	if err != nil {
-		return nil, &ConfigError{Field: "cache", Msg: err.Error()}
+	if r.cache, err = cache.New(c.Cache.Config); err != nil {
+		return nil, configError("cache", err)
 	}
 	return r, nil
 }

@@ -3,6 +3,7 @@ package fallback
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"regexp"
 	"slices"
@@ -10,6 +11,8 @@ import (
 	"time"
 
 	"github.com/strata-go/strata/breaker"
+	"github.com/strata-go/strata/defaults"
+	"github.com/strata-go/strata/internal/setting"
 	"github.com/strata-go/strata/router"
 	"github.com/strata-go/strata/stats"
 )
@@ -19,6 +22,42 @@ type problems []*ConfigError
 
 func (p *problems) add(field, format string, args ...any) {
 	*p = append(*p, &ConfigError{Field: field, Msg: fmt.Sprintf(format, args...)})
+}
+
+// check adds why, a refusal from package setting, under field, and
+// reports whether there was none.
+func (p *problems) check(field, why string) bool {
+	if why == "" {
+		return true
+	}
+	p.add(field, "%s", why)
+	return false
+}
+
+// wrap adds err, a package's refusal of its own config found at path.
+func (p *problems) wrap(path string, err error) { *p = append(*p, configError(path, err)) }
+
+// configError reports err, a package's refusal of its own config found at
+// path, naming the field as the YAML does. The ConfigError unwraps to err.
+func configError(path string, err error) *ConfigError {
+	field, why := path, err.Error()
+	var (
+		be *breaker.ConfigError
+		re *router.FieldError
+		se *stats.ConfigError
+		ce *setting.Error // cache's and defaults'
+	)
+	switch {
+	case errors.As(err, &be):
+		field, why = path+"."+snake(be.Field), be.Reason
+	case errors.As(err, &re):
+		field, why = path+"."+re.Field, re.Reason
+	case errors.As(err, &se):
+		field, why = path+"."+se.Field, se.Reason
+	case errors.As(err, &ce):
+		field, why = path+"."+ce.Field, ce.Reason
+	}
+	return &ConfigError{Field: field, Msg: why, Err: err}
 }
 
 func (p problems) err() error {
@@ -32,343 +71,362 @@ func (p problems) err() error {
 	return errors.Join(errs...)
 }
 
-// withDefaults returns a deep copy of c with every zero field set to its
-// documented default, and every problem found. It never modifies c.
+// orDefault sets the field at *v to def when it is zero; a negative, NaN
+// or infinite value is reported. It reports whether the value was
+// accepted. Every "zero means the default" setting goes through it,
+// atMost or fraction.
+func orDefault[T setting.Number](p *problems, field string, v *T, def T) bool {
+	return p.check(field, setting.Default(v, def))
+}
+
+// atMost is orDefault for a size with a documented maximum.
+func atMost[T setting.Number](p *problems, field string, v *T, def, limit T) bool {
+	return p.check(field, setting.AtMost(v, def, limit))
+}
+
+// fraction is orDefault for a setting in [0, 1].
+func fraction(p *problems, field string, v *float64, def float64) bool {
+	return p.check(field, setting.Fraction(v, def))
+}
+
+// withDefaults returns a deep copy of c with every zero field of the
+// resolver's own settings set to its documented default, and every problem
+// found. The settings of the packages the resolver is built from
+// (breaker, router, cache, stats, defaults) are checked here by their own
+// validation and filled by their constructors in New. It never modifies c.
 func (c Config) withDefaults() (Config, problems) {
 	var p problems
 	out := c
-	out.Providers = slices.Clone(c.Providers)
-	out.DataTypes = slices.Clone(c.DataTypes)
-
 	if len(out.DataTypes) == 0 {
 		p.add("data_types", "at least one data type is required")
 	}
-
-	nonNegDur(&p, "retention", out.Retention)
-	nonNegDur(&p, "retention_interval", out.RetentionInterval)
-	setDur(&out.RetentionInterval, DefaultRetentionInterval)
-	r := &out.Resolve
-	nonNegDur(&p, "resolve.deadline", r.Deadline)
-	nonNegDur(&p, "resolve.reserve", r.Reserve)
-	setDur(&r.Deadline, DefaultDeadline)
-	setDur(&r.Reserve, DefaultReserve)
-
-	cc := &out.Cache
-	if cc.MaxCost < 0 {
-		p.add("cache.max_cost", "must not be negative, got %d", cc.MaxCost)
-	}
-	if cc.MaxCost == 0 {
-		cc.MaxCost = DefaultCacheMaxCost
-	}
-	if cc.LastGoodCapacity < 0 {
-		p.add("cache.last_good_capacity", "must not be negative, got %d", cc.LastGoodCapacity)
-	}
-	if cc.LastGoodCapacity == 0 {
-		cc.LastGoodCapacity = DefaultLastGoodCapacity
-	}
-	nonNegDur(&p, "cache.store_timeout", cc.StoreTimeout)
-	setDur(&cc.StoreTimeout, DefaultStoreTimeout)
-	if cc.RefreshConcurrency < 0 {
-		p.add("cache.refresh_concurrency", "must not be negative, got %d", cc.RefreshConcurrency)
-	}
-	if cc.RefreshConcurrency == 0 {
-		cc.RefreshConcurrency = DefaultRefreshConc
-	}
-	if cc.WarmConcurrency < 0 {
-		p.add("cache.warm_concurrency", "must not be negative, got %d", cc.WarmConcurrency)
-	}
-	if cc.WarmConcurrency == 0 {
-		cc.WarmConcurrency = DefaultWarmConcurrency
-	}
-	if cc.NegativeCapacity < 0 {
-		p.add("cache.negative_capacity", "must not be negative, got %d", cc.NegativeCapacity)
-	}
-	if cc.NegativeCapacity == 0 {
-		cc.NegativeCapacity = DefaultNegativeCapacity
-	}
-	a := &cc.Acceptance
-	unit(&p, "cache.acceptance.confidence_weight", a.ConfidenceWeight)
-	unit(&p, "cache.acceptance.freshness_weight", a.FreshnessWeight)
-	unit(&p, "cache.acceptance.threshold", a.Threshold)
-	if a.ConfidenceWeight == 0 && a.FreshnessWeight == 0 {
-		a.ConfidenceWeight, a.FreshnessWeight = DefaultConfidenceWeight, DefaultFreshnessWeight
-	}
-	if a.Threshold == 0 {
-		a.Threshold = DefaultAcceptance
-	}
-
+	orDefault(&p, "retention", &out.Retention, 0)
+	orDefault(&p, "retention_interval", &out.RetentionInterval, DefaultRetentionInterval)
+	out.Resolve.fill(&p)
+	out.Cache.fill(&p)
 	checkBreaker(&p, "breaker", out.Breaker)
-	if err := out.Router.Validate(); err != nil {
-		var fe *router.FieldError
-		if errors.As(err, &fe) {
-			p.add("router."+fe.Field, "%s", fe.Reason)
-		} else {
-			p.add("router", "%v", err)
-		}
-	}
+	checkRouter(&p, out.Router)
 	out.Retry.check(&p, "retry")
 	out.Retry = out.Retry.merge(retryDefaults)
+	out.Forecast.fill(&p)
+	checkDefaults(&p, out.Defaults)
 
-	f := &out.Forecast
-	unit(&p, "forecast.min_confidence", f.MinConfidence)
-	if f.MinConfidence == 0 {
-		f.MinConfidence = DefaultMinForecastConf
-	}
-	if f.MaxPoints < 0 {
-		p.add("forecast.max_points", "must not be negative, got %d", f.MaxPoints)
-	}
-	if f.MaxPoints == 0 {
-		f.MaxPoints = DefaultForecastPoints
-	}
-	if f.MemoCapacity < 0 {
-		p.add("forecast.memo_capacity", "must not be negative, got %d", f.MemoCapacity)
-	}
-	if f.MemoCapacity == 0 {
-		f.MemoCapacity = DefaultMemoCapacity
-	}
-
-	d := &out.Defaults
-	unit(&p, "defaults.base_confidence", d.BaseConfidence)
-	unit(&p, "defaults.segment_confidence", d.SegmentConfidence)
-	if d.BaseConfidence == 0 {
-		d.BaseConfidence = DefaultBaseConfidence
-	}
-	if d.SegmentConfidence == 0 {
-		d.SegmentConfidence = DefaultSegmentConfidence
-	}
-
-	providers := make(map[string]int, len(out.Providers))
+	out.Providers = slices.Clone(c.Providers)
+	names := make(map[string]string, len(out.Providers))
+	tiers := make(map[string]Tier, len(out.Providers))
 	for i := range out.Providers {
 		pc := &out.Providers[i]
-		path := fmt.Sprintf("providers[%d]", i)
-		pc.DataTypes = slices.Clone(pc.DataTypes)
-		if pc.Name == "" {
-			p.add(path+".name", "is required")
-		} else if j, dup := providers[pc.Name]; dup {
-			p.add(path+".name", "duplicate provider %q (also providers[%d])", pc.Name, j)
-		} else {
-			providers[pc.Name] = i
+		if pc.fill(&p, fmt.Sprintf("providers[%d]", i), names, out.Retry) {
+			tiers[pc.Name] = pc.Tier
 		}
-		if pc.Tier != Primary && pc.Tier != Secondary {
-			p.add(path+".tier", "must be primary or secondary, got %q", pc.Tier)
-		}
-		if pc.Confidence < 0 || pc.Confidence > 1 || math.IsNaN(pc.Confidence) {
-			p.add(path+".confidence", "must be in [0, 1], got %v", pc.Confidence)
-		}
-		if pc.Confidence == 0 {
-			pc.Confidence = DefaultConfidence
-		}
-		if pc.Cost < 0 || math.IsNaN(pc.Cost) || math.IsInf(pc.Cost, 0) {
-			p.add(path+".cost", "must be a non-negative amount, got %v", pc.Cost)
-		}
-		nonNegDur(&p, path+".expected_latency", pc.ExpectedLatency)
-		nonNegDur(&p, path+".timeout", pc.Timeout)
-		setDur(&pc.ExpectedLatency, DefaultExpectedLatency)
-		setDur(&pc.Timeout, DefaultTimeout)
-		rl := pc.RateLimit
-		if rl.PerSecond < 0 || math.IsNaN(rl.PerSecond) || math.IsInf(rl.PerSecond, 0) {
-			p.add(path+".rate_limit.per_second", "must be a non-negative rate, got %v", rl.PerSecond)
-		}
-		if rl.Burst < 0 {
-			p.add(path+".rate_limit.burst", "must not be negative, got %d", rl.Burst)
-		}
-		if rl.PerSecond > 0 && rl.Burst == 0 {
-			pc.RateLimit.Burst = max(1, int(math.Ceil(rl.PerSecond)))
-		}
-		if b := &pc.Batch; b.MaxSize > 1 {
-			nonNegDur(&p, path+".batch.window", b.Window)
-			setDur(&b.Window, DefaultBatchWindow)
-			if b.ItemCost < 0 || math.IsNaN(b.ItemCost) || math.IsInf(b.ItemCost, 0) {
-				p.add(path+".batch.item_cost", "must be a non-negative amount, got %v", b.ItemCost)
-			}
-		} else if b.MaxSize < 0 {
-			p.add(path+".batch.max_size", "must not be negative, got %d", b.MaxSize)
-		}
-		if th := &pc.Throttle; th.Enabled {
-			if th.K != 0 && (th.K < 1 || math.IsNaN(th.K) || math.IsInf(th.K, 0)) {
-				p.add(path+".throttle.k", "must be at least 1, got %v", th.K)
-			}
-			if th.K == 0 {
-				th.K = DefaultThrottleK
-			}
-			nonNegDur(&p, path+".throttle.window", th.Window)
-			setDur(&th.Window, DefaultThrottleWindow)
-			if th.MinRequests < 0 {
-				p.add(path+".throttle.min_requests", "must not be negative, got %d", th.MinRequests)
-			}
-			if th.MinRequests == 0 {
-				th.MinRequests = DefaultThrottleMin
-			}
-			unit(&p, path+".throttle.max_rejection", th.MaxRejection)
-			if th.MaxRejection == 0 {
-				th.MaxRejection = DefaultThrottleMaxReject
-			}
-		}
-		if pc.MaxConcurrent < 0 {
-			p.add(path+".max_concurrent", "must not be negative, got %d", pc.MaxConcurrent)
-		}
-		if pc.Breaker != nil {
-			checkBreaker(&p, path+".breaker", *pc.Breaker)
-		}
-		rc := out.Retry
-		if pc.Retry != nil {
-			pc.Retry.check(&p, path+".retry")
-			rc = pc.Retry.merge(out.Retry)
-		}
-		pc.Retry = &rc
 	}
-
-	types := make(map[string]int, len(out.DataTypes))
+	out.DataTypes = slices.Clone(c.DataTypes)
+	types := make(map[string]string, len(out.DataTypes))
 	for i := range out.DataTypes {
-		dt := &out.DataTypes[i]
-		path := fmt.Sprintf("data_types[%d]", i)
-		if dt.Name == "" {
-			p.add(path+".name", "is required")
-		} else if j, dup := types[dt.Name]; dup {
-			p.add(path+".name", "duplicate data type %q (also data_types[%d])", dt.Name, j)
-		} else {
-			types[dt.Name] = i
-		}
-		nonNegDur(&p, path+".ttl", dt.TTL)
-		nonNegDur(&p, path+".half_life", dt.HalfLife)
-		setDur(&dt.TTL, DefaultTTL)
-		setDur(&dt.HalfLife, DefaultHalfLife)
-		if dt.Period.IsZero() {
-			dt.Period = stats.Daily
-		}
-		if dt.Season < 0 {
-			p.add(path+".season", "must not be negative, got %d", dt.Season)
-		}
-		if dt.Season == 0 {
-			dt.Season = dt.Period.SeasonLength()
-		}
-		nonNegDur(&p, path+".refresh_ahead", dt.RefreshAhead)
-		if dt.RefreshAhead > 0 && dt.RefreshAhead >= dt.TTL {
-			p.add(path+".refresh_ahead", "must be less than the ttl (%v), got %v", dt.TTL, dt.RefreshAhead)
-		}
-		if dt.NegativeTTL == 0 {
-			dt.NegativeTTL = DefaultNegativeTTL
-		}
-		if at := &dt.AdaptiveTTL; at.Enabled {
-			nonNegDur(&p, path+".adaptive_ttl.min", at.Min)
-			nonNegDur(&p, path+".adaptive_ttl.max", at.Max)
-			setDur(&at.Min, dt.TTL/10)
-			setDur(&at.Max, dt.TTL*10)
-			if at.Min > at.Max {
-				p.add(path+".adaptive_ttl.min", "must not exceed max (%v), got %v", at.Max, at.Min)
-			}
-			if at.Tolerance < 0 || math.IsNaN(at.Tolerance) || math.IsInf(at.Tolerance, 0) {
-				p.add(path+".adaptive_ttl.tolerance", "must be a non-negative fraction, got %v", at.Tolerance)
-			}
-			if at.Tolerance == 0 {
-				at.Tolerance = DefaultTTLTolerance
-			}
-			unit(&p, path+".adaptive_ttl.smoothing", at.Smoothing)
-			if at.Smoothing == 0 {
-				at.Smoothing = DefaultTTLSmoothing
-			}
-		}
-		if dt.Hedge.MaxHedges < 0 {
-			p.add(path+".hedge.max_hedges", "must not be negative, got %d", dt.Hedge.MaxHedges)
-		}
-		nonNegDur(&p, path+".hedge.delay", dt.Hedge.Delay)
-		if dt.Hedge.AcrossTiers && !dt.Hedge.Enabled {
-			p.add(path+".hedge.across_tiers", "needs hedge.enabled: true")
-		}
-		if dt.Hedge.MaxHedges == 0 {
-			dt.Hedge.MaxHedges = 1
-		}
-		b := dt.Bounds
-		if math.IsNaN(b.Min) || math.IsNaN(b.Max) || b.Min > b.Max {
-			p.add(path+".bounds", "min must not exceed max, got [%v, %v]", b.Min, b.Max)
-		}
-
-		dt.Params = slices.Clone(dt.Params)
-		params := make(map[string]bool, len(dt.Params))
-		for j := range dt.Params {
-			pp := &dt.Params[j]
-			ppath := fmt.Sprintf("%s.params[%d]", path, j)
-			if pp.Name == "" {
-				p.add(ppath+".name", "is required")
-			} else if params[pp.Name] {
-				p.add(ppath+".name", "duplicate param %q", pp.Name)
-			} else if !validName(pp.Name) {
-				p.add(ppath+".name", "must be letters, digits, '_', '-' or '.', got %q", pp.Name)
-			}
-			params[pp.Name] = true
-			if pp.MaxLength < 0 {
-				p.add(ppath+".max_length", "must not be negative, got %d", pp.MaxLength)
-			}
-			if pp.MaxLength == 0 {
-				pp.MaxLength = DefaultMaxParamLength
-			}
-			if pp.Pattern != "" {
-				if _, err := regexp.Compile(`^(?:` + pp.Pattern + `)$`); err != nil {
-					p.add(ppath+".pattern", "not a valid regular expression: %v", err)
-				}
-			}
-		}
-
-		dt.Primary = slices.Clone(dt.Primary)
-		dt.Secondary = slices.Clone(dt.Secondary)
-		checkTier := func(list []string, tier Tier, field string) {
-			seen := map[string]bool{}
-			for k, name := range list {
-				fpath := fmt.Sprintf("%s.%s[%d]", path, field, k)
-				j, ok := providers[name]
-				switch {
-				case !ok:
-					p.add(fpath, "provider %q is not declared in providers", name)
-				case seen[name]:
-					p.add(fpath, "provider %q listed twice", name)
-				case out.Providers[j].Tier != tier:
-					p.add(fpath, "provider %q is tier %s, not %s", name, out.Providers[j].Tier, tier)
-				}
-				seen[name] = true
-			}
-		}
-		checkTier(dt.Primary, Primary, "primary")
-		checkTier(dt.Secondary, Secondary, "secondary")
-
-		if dt.Default != nil {
-			dc := *dt.Default
-			dc.Segments = slices.Clone(dc.Segments)
-			if math.IsNaN(dc.Base) || math.IsInf(dc.Base, 0) {
-				p.add(path+".default.base", "must be finite, got %v", dc.Base)
-			} else if !dt.Bounds.Contains(dc.Base) {
-				p.add(path+".default.base", "%v is outside the data type's bounds [%v, %v]", dc.Base, b.Min, b.Max)
-			}
-			for k, s := range dc.Segments {
-				spath := fmt.Sprintf("%s.default.segments[%d]", path, k)
-				if len(s.Match) == 0 {
-					p.add(spath+".match", "must name at least one param")
-				}
-				for name := range s.Match {
-					if !params[name] {
-						p.add(spath+".match", "param %q is not declared in the data type's params", name)
-					}
-				}
-				if !dt.Bounds.Contains(s.Base) {
-					p.add(spath+".base", "%v is not finite or outside the data type's bounds", s.Base)
-				}
-			}
-			dt.Default = &dc
-		}
+		out.DataTypes[i].fill(&p, fmt.Sprintf("data_types[%d]", i), types, tiers)
 	}
-
-	for i := range out.Providers {
-		for k, name := range out.Providers[i].Params {
-			if !validName(name) {
-				p.add(fmt.Sprintf("providers[%d].params[%d]", i, k), "not a valid param name: %q", name)
-			}
-		}
-		for k, name := range out.Providers[i].DataTypes {
+	for i, pc := range out.Providers {
+		for k, name := range pc.DataTypes {
 			if _, ok := types[name]; !ok {
-				p.add(fmt.Sprintf("providers[%d].data_types[%d]", i, k), "data type %q is not declared in data_types", name)
+				p.add(fmt.Sprintf("providers[%d].data_types[%d]", i, k), "data type %s is not declared in data_types", quote(name))
 			}
 		}
 	}
 	return out, p
+}
+
+// checkName reports a name that is missing, does not match NamePattern, or
+// was declared before (seen maps each name to where it was first
+// declared), and records it in seen. It reports whether it recorded it.
+func checkName(p *problems, path, kind, name string, seen map[string]string) bool {
+	first, dup := seen[name]
+	switch {
+	case name == "":
+		p.add(path+".name", "is required")
+	case !namePattern.MatchString(name):
+		p.add(path+".name", "must match %s, got %s", NamePattern, quote(name))
+	case dup:
+		p.add(path+".name", "duplicate %s %q (also %s)", kind, name, first)
+	default:
+		seen[name] = path
+		return true
+	}
+	return false
+}
+
+func (r *ResolveConfig) fill(p *problems) {
+	orDefault(p, "resolve.deadline", &r.Deadline, DefaultDeadline)
+	orDefault(p, "resolve.reserve", &r.Reserve, DefaultReserve)
+}
+
+// fill checks the cache's sizes (package cache fills them) and fills the
+// resolver's own cache settings.
+func (cc *CacheConfig) fill(p *problems) {
+	if err := cc.Config.Validate(); err != nil {
+		p.wrap("cache", err)
+	}
+	a := &cc.Acceptance
+	fraction(p, "cache.acceptance.confidence_weight", &a.ConfidenceWeight, 0)
+	fraction(p, "cache.acceptance.freshness_weight", &a.FreshnessWeight, 0)
+	fraction(p, "cache.acceptance.threshold", &a.Threshold, DefaultAcceptance)
+	if a.ConfidenceWeight == 0 && a.FreshnessWeight == 0 {
+		a.ConfidenceWeight, a.FreshnessWeight = DefaultConfidenceWeight, DefaultFreshnessWeight
+	}
+	orDefault(p, "cache.store_timeout", &cc.StoreTimeout, DefaultStoreTimeout)
+	atMost(p, "cache.refresh_concurrency", &cc.RefreshConcurrency, DefaultRefreshConc, ConcurrencyLimit)
+	atMost(p, "cache.warm_concurrency", &cc.WarmConcurrency, DefaultWarmConcurrency, ConcurrencyLimit)
+}
+
+// checkBreaker reports the sizes of c beyond WindowLimit, then what
+// breaker.New refuses in c, naming each field as the YAML does. A breaker
+// allocates its windows whole, so a size is checked before breaker.New
+// sees it.
+func checkBreaker(p *problems, path string, c breaker.Config) {
+	ok := true
+	for _, s := range []struct {
+		field string
+		v     int
+	}{{"window_size", c.WindowSize}, {"window_buckets", c.WindowBuckets}, {"adaptive.history", c.Adaptive.History}} {
+		ok = atMost(p, path+"."+s.field, &s.v, 0, WindowLimit) && ok
+	}
+	if !ok {
+		return
+	}
+	if _, err := breaker.New(c); err != nil {
+		p.wrap(path, err)
+	}
+}
+
+// checkRouter reports a window beyond WindowLimit, then what the router
+// refuses in c.
+func checkRouter(p *problems, c router.Config) {
+	w := c.Window
+	if !atMost(p, "router.window", &w, 0, WindowLimit) {
+		return
+	}
+	if err := c.Validate(); err != nil {
+		p.wrap("router", err)
+	}
+}
+
+// fill checks the forecaster's and the in-memory history's configs (their
+// packages fill them) and fills the statistical layer's own settings.
+func (f *ForecastConfig) fill(p *problems) {
+	if _, err := stats.New(f.Model); err != nil {
+		p.wrap("forecast.model", err)
+	}
+	h := f.History
+	keys := atMost(p, "forecast.history.max_keys", &h.MaxKeys, 0, CapacityLimit)
+	if atMost(p, "forecast.history.max_points", &h.MaxPoints, 0, WindowLimit) && keys {
+		if _, err := stats.NewMemoryHistory(f.History); err != nil {
+			p.wrap("forecast.history", err)
+		}
+	}
+	fraction(p, "forecast.min_confidence", &f.MinConfidence, DefaultMinForecastConf)
+	atMost(p, "forecast.max_points", &f.MaxPoints, DefaultForecastPoints, WindowLimit)
+	atMost(p, "forecast.memo_capacity", &f.MemoCapacity, DefaultMemoCapacity, CapacityLimit)
+}
+
+// checkDefaults checks the default engine's config (package defaults
+// fills it). Its rules and factors come from the data types and options
+// only: one way to set each.
+func checkDefaults(p *problems, d defaults.Config) {
+	if len(d.Rules) > 0 {
+		p.add("defaults.rules", "is filled from data_types[].default: leave it empty")
+	}
+	if d.Market != nil {
+		p.add("defaults.market", "is set with WithMarketFactor: leave it nil")
+	}
+	if d.User != nil {
+		p.add("defaults.user", "is set with WithUserFactor: leave it nil")
+	}
+	d.Rules = nil
+	if err := d.Validate(); err != nil {
+		p.wrap("defaults", err)
+	}
+}
+
+// fill checks and fills one provider, recording its name in names. It
+// reports whether the name was recorded (valid and new).
+func (pc *ProviderConfig) fill(p *problems, path string, names map[string]string, retry RetryConfig) bool {
+	named := checkName(p, path, "provider", pc.Name, names)
+	pc.DataTypes = slices.Clone(pc.DataTypes)
+	if pc.Tier != Primary && pc.Tier != Secondary {
+		p.add(path+".tier", "must be primary or secondary, got %s", quote(string(pc.Tier)))
+	}
+	fraction(p, path+".confidence", &pc.Confidence, DefaultConfidence)
+	orDefault(p, path+".cost", &pc.Cost, 0)
+	orDefault(p, path+".expected_latency", &pc.ExpectedLatency, DefaultExpectedLatency)
+	orDefault(p, path+".timeout", &pc.Timeout, DefaultTimeout)
+	pc.RateLimit.fill(p, path+".rate_limit")
+	pc.Batch.fill(p, path+".batch")
+	pc.Throttle.fill(p, path+".throttle")
+	atMost(p, path+".max_concurrent", &pc.MaxConcurrent, 0, ConcurrencyLimit)
+	if pc.Breaker != nil {
+		checkBreaker(p, path+".breaker", *pc.Breaker)
+	}
+	rc := retry
+	if pc.Retry != nil {
+		pc.Retry.check(p, path+".retry")
+		rc = pc.Retry.merge(retry)
+	}
+	pc.Retry = &rc
+	for k, name := range pc.Params {
+		if !namePattern.MatchString(name) {
+			p.add(fmt.Sprintf("%s.params[%d]", path, k), "must match %s, got %s", NamePattern, quote(name))
+		}
+	}
+	return named
+}
+
+// fill checks the bucket; Burst defaults to PerSecond rounded up (at
+// least 1).
+func (rl *RateLimitConfig) fill(p *problems, path string) {
+	ok := orDefault(p, path+".per_second", &rl.PerSecond, 0)
+	orDefault(p, path+".burst", &rl.Burst, 0)
+	if ok && rl.PerSecond > 0 && rl.Burst == 0 {
+		rl.Burst = int(min(math.Ceil(rl.PerSecond), math.MaxInt32))
+	}
+}
+
+func (b *BatchConfig) fill(p *problems, path string) {
+	atMost(p, path+".max_size", &b.MaxSize, 0, ConcurrencyLimit)
+	orDefault(p, path+".window", &b.Window, DefaultBatchWindow)
+	orDefault(p, path+".item_cost", &b.ItemCost, 0)
+}
+
+func (th *ThrottleConfig) fill(p *problems, path string) {
+	if orDefault(p, path+".k", &th.K, DefaultThrottleK) && th.K < 1 {
+		p.add(path+".k", "must be at least 1, got %v", th.K)
+	}
+	orDefault(p, path+".window", &th.Window, DefaultThrottleWindow)
+	orDefault(p, path+".min_requests", &th.MinRequests, DefaultThrottleMin)
+	fraction(p, path+".max_rejection", &th.MaxRejection, DefaultThrottleMaxReject)
+}
+
+// fill checks and fills one data type, recording its name in types;
+// tiers holds each declared provider's tier.
+func (dt *DataTypeConfig) fill(p *problems, path string, types map[string]string, tiers map[string]Tier) {
+	checkName(p, path, "data type", dt.Name, types)
+	orDefault(p, path+".ttl", &dt.TTL, DefaultTTL)
+	orDefault(p, path+".half_life", &dt.HalfLife, DefaultHalfLife)
+	if dt.Period.IsZero() {
+		dt.Period = stats.Daily
+	}
+	atMost(p, path+".season", &dt.Season, dt.Period.SeasonLength(), WindowLimit)
+	orDefault(p, path+".refresh_ahead", &dt.RefreshAhead, 0)
+	if dt.RefreshAhead > 0 && dt.RefreshAhead >= dt.TTL {
+		p.add(path+".refresh_ahead", "must be less than the ttl (%v), got %v", dt.TTL, dt.RefreshAhead)
+	}
+	if dt.NegativeTTL == 0 { // negative turns it off
+		dt.NegativeTTL = DefaultNegativeTTL
+	}
+	if dt.AdaptiveTTL.Enabled {
+		dt.AdaptiveTTL.fill(p, path+".adaptive_ttl", dt.TTL)
+	}
+	dt.Hedge.fill(p, path+".hedge")
+	if b := dt.Bounds; math.IsNaN(b.Min) || math.IsNaN(b.Max) || b.Min > b.Max {
+		p.add(path+".bounds", "min must not exceed max, got [%v, %v]", b.Min, b.Max)
+	}
+	params := dt.fillParams(p, path)
+	dt.Primary = slices.Clone(dt.Primary)
+	dt.Secondary = slices.Clone(dt.Secondary)
+	checkTier(p, path+".primary", dt.Primary, Primary, tiers)
+	checkTier(p, path+".secondary", dt.Secondary, Secondary, tiers)
+	dt.fillDefault(p, path, params)
+}
+
+// fill checks and fills the learned TTL's settings; its bounds default to
+// a tenth and ten times the data type's ttl.
+func (at *AdaptiveTTLConfig) fill(p *problems, path string, ttl time.Duration) {
+	longest := ttl * 10
+	if longest/10 != ttl {
+		longest = math.MaxInt64
+	}
+	orDefault(p, path+".min", &at.Min, ttl/10)
+	orDefault(p, path+".max", &at.Max, longest)
+	if at.Min > at.Max {
+		p.add(path+".min", "must not exceed max (%v), got %v", at.Max, at.Min)
+	}
+	orDefault(p, path+".tolerance", &at.Tolerance, DefaultTTLTolerance)
+	fraction(p, path+".smoothing", &at.Smoothing, DefaultTTLSmoothing)
+}
+
+func (h *HedgeConfig) fill(p *problems, path string) {
+	orDefault(p, path+".max_hedges", &h.MaxHedges, 1)
+	orDefault(p, path+".delay", &h.Delay, 0)
+	if h.AcrossTiers && !h.Enabled {
+		p.add(path+".across_tiers", "needs hedge.enabled: true")
+	}
+}
+
+// fillParams checks and fills the data type's params and returns their
+// names, each mapped to where it is declared.
+func (dt *DataTypeConfig) fillParams(p *problems, path string) map[string]string {
+	dt.Params = slices.Clone(dt.Params)
+	names := make(map[string]string, len(dt.Params))
+	for j := range dt.Params {
+		pp := &dt.Params[j]
+		ppath := fmt.Sprintf("%s.params[%d]", path, j)
+		checkName(p, ppath, "param", pp.Name, names)
+		atMost(p, ppath+".max_length", &pp.MaxLength, DefaultMaxParamLength, ParamLengthLimit)
+		if pp.Pattern != "" {
+			if _, err := regexp.Compile(`^(?:` + pp.Pattern + `)$`); err != nil {
+				p.add(ppath+".pattern", "not a valid regular expression: %v", err)
+			}
+		}
+	}
+	return names
+}
+
+// checkTier reports a provider in list that is not declared, is listed
+// twice, or is of another tier.
+func checkTier(p *problems, path string, list []string, tier Tier, tiers map[string]Tier) {
+	seen := make(map[string]bool, len(list))
+	for k, name := range list {
+		field := fmt.Sprintf("%s[%d]", path, k)
+		t, ok := tiers[name]
+		switch {
+		case !ok:
+			p.add(field, "provider %s is not declared in providers", quote(name))
+		case seen[name]:
+			p.add(field, "provider %q listed twice", name)
+		case t != tier:
+			p.add(field, "provider %q is tier %s, not %s", name, t, tier)
+		}
+		seen[name] = true
+	}
+}
+
+// fillDefault checks the data type's default (layer 5) against its
+// bounds and params, and copies it.
+func (dt *DataTypeConfig) fillDefault(p *problems, path string, params map[string]string) {
+	if dt.Default == nil {
+		return
+	}
+	dc := *dt.Default
+	dc.Segments = slices.Clone(dc.Segments)
+	b := dt.Bounds
+	if math.IsNaN(dc.Base) || math.IsInf(dc.Base, 0) {
+		p.add(path+".default.base", "must be finite, got %v", dc.Base)
+	} else if !b.Contains(dc.Base) {
+		p.add(path+".default.base", "%v is outside the data type's bounds [%v, %v]", dc.Base, b.Min, b.Max)
+	}
+	for k, s := range dc.Segments {
+		spath := fmt.Sprintf("%s.default.segments[%d]", path, k)
+		if len(s.Match) == 0 {
+			p.add(spath+".match", "must name at least one param")
+		}
+		for _, name := range slices.Sorted(maps.Keys(s.Match)) {
+			if _, ok := params[name]; !ok {
+				p.add(spath+".match", "param %s is not declared in the data type's params", quote(name))
+			}
+		}
+		if !b.Contains(s.Base) {
+			p.add(spath+".base", "%v is not finite or outside the data type's bounds", s.Base)
+		}
+	}
+	dt.Default = &dc
 }
 
 // merge returns r with its zero fields taken from base.
@@ -419,68 +477,27 @@ var retryDefaults = RetryConfig{
 	BudgetMinConcurrency: DefaultBudgetMinConc,
 }
 
-// check reports the problems of r's set fields.
+// check reports the problems of r's set fields; its zero fields inherit
+// (see merge), so none is filled here (r is a copy).
 func (r RetryConfig) check(p *problems, path string) {
-	if r.MaxAttempts < 0 {
-		p.add(path+".max_attempts", "must not be negative, got %d", r.MaxAttempts)
-	}
-	nonNegDur(p, path+".base_delay", r.BaseDelay)
-	nonNegDur(p, path+".max_delay", r.MaxDelay)
-	if r.BaseDelay > 0 && r.MaxDelay > 0 && r.MaxDelay < r.BaseDelay {
+	orDefault(p, path+".max_attempts", &r.MaxAttempts, 0)
+	okBase := orDefault(p, path+".base_delay", &r.BaseDelay, 0)
+	if orDefault(p, path+".max_delay", &r.MaxDelay, 0) && okBase && r.MaxDelay > 0 && r.MaxDelay < r.BaseDelay {
 		p.add(path+".max_delay", "must not be less than base_delay (%v), got %v", r.BaseDelay, r.MaxDelay)
 	}
-	if r.Multiplier != 0 && (r.Multiplier < 1 || math.IsNaN(r.Multiplier) || math.IsInf(r.Multiplier, 0)) {
+	if orDefault(p, path+".multiplier", &r.Multiplier, 0) && r.Multiplier != 0 && r.Multiplier < 1 {
 		p.add(path+".multiplier", "must be at least 1, got %v", r.Multiplier)
 	}
 	switch r.Jitter {
 	case "", JitterProportional, JitterFull, JitterNone:
 	default:
-		p.add(path+".jitter", "must be proportional, full or none, got %q", r.Jitter)
+		p.add(path+".jitter", "must be proportional, full or none, got %s", quote(string(r.Jitter)))
 	}
-	unit(p, path+".jitter_fraction", r.JitterFraction)
-	if r.TimeoutFactor < 0 || math.IsNaN(r.TimeoutFactor) || math.IsInf(r.TimeoutFactor, 0) {
-		p.add(path+".timeout_factor", "must be a non-negative factor, got %v", r.TimeoutFactor)
-	}
-	if r.RateLimitFactor < 0 || math.IsNaN(r.RateLimitFactor) || math.IsInf(r.RateLimitFactor, 0) {
-		p.add(path+".rate_limit_factor", "must be a non-negative factor, got %v", r.RateLimitFactor)
-	}
-	unit(p, path+".budget_ratio", r.BudgetRatio)
-	if r.BudgetMinConcurrency < 0 {
-		p.add(path+".budget_min_concurrency", "must not be negative, got %d", r.BudgetMinConcurrency)
-	}
-}
-
-func nonNegDur(p *problems, field string, d time.Duration) {
-	if d < 0 {
-		p.add(field, "must not be negative, got %v", d)
-	}
-}
-
-func setDur(d *time.Duration, def time.Duration) {
-	if *d == 0 {
-		*d = def
-	}
-}
-
-func unit(p *problems, field string, v float64) {
-	if math.IsNaN(v) || v < 0 || v > 1 {
-		p.add(field, "must be in [0, 1], got %v", v)
-	}
-}
-
-// checkBreaker reports the problems breaker.New finds in c, naming the
-// field as the YAML does.
-func checkBreaker(p *problems, path string, c breaker.Config) {
-	_, err := breaker.New(c)
-	if err == nil {
-		return
-	}
-	var ce *breaker.ConfigError
-	if errors.As(err, &ce) {
-		p.add(path+"."+snake(ce.Field), "%s", ce.Reason)
-		return
-	}
-	p.add(path, "%v", err)
+	fraction(p, path+".jitter_fraction", &r.JitterFraction, 0)
+	orDefault(p, path+".timeout_factor", &r.TimeoutFactor, 0)
+	orDefault(p, path+".rate_limit_factor", &r.RateLimitFactor, 0)
+	fraction(p, path+".budget_ratio", &r.BudgetRatio, 0)
+	orDefault(p, path+".budget_min_concurrency", &r.BudgetMinConcurrency, 0)
 }
 
 // snake turns a Go field path ("Adaptive.MaxOpenDuration") into its YAML
@@ -497,16 +514,4 @@ func snake(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
-}
-
-// validName reports whether s is usable as a param name: ASCII letters,
-// digits, '_', '-' and '.'.
-func validName(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-' || c == '.') {
-			return false
-		}
-	}
-	return s != ""
 }

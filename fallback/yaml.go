@@ -5,9 +5,6 @@ import (
 	"fmt"
 	"os"
 	"reflect"
-	"regexp"
-	"strconv"
-	"strings"
 
 	"go.yaml.in/yaml/v3"
 
@@ -24,21 +21,25 @@ func LoadConfig(path string) (Config, error) {
 }
 
 // ParseConfig reads a Config from YAML, strictly: an unknown field, a value
-// of the wrong type and every rule New checks are errors, each a
-// *ConfigError naming the field and its line, joined. The returned Config
-// holds what the document says; the defaults are applied by New.
+// of the wrong type, a second document (after "---", even an empty one)
+// and every rule New checks are errors, each a *ConfigError naming the
+// field and its line, joined. The returned Config holds what the document
+// says; the defaults are applied by New.
 func ParseConfig(data []byte) (Config, error) {
 	var cfg Config
-	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
+	root, err := strictyaml.Document(data)
+	var second strictyaml.Problem
+	switch {
+	case errors.As(err, &second):
+		return Config{}, &ConfigError{Line: second.Line, Msg: second.Msg}
+	case err != nil:
 		return Config{}, yamlSyntaxError(err)
-	}
-	if len(root.Content) == 0 {
+	case root == nil:
 		// An empty document: validation reports what is missing.
 		_, p := cfg.withDefaults()
 		return Config{}, p.err()
 	}
-	lines, unknown := strictyaml.Check(root.Content[0], reflect.TypeFor[Config]())
+	lines, unknown := strictyaml.Check(root, reflect.TypeFor[Config]())
 	var p problems
 	for _, u := range unknown {
 		p = append(p, &ConfigError{Field: u.Path, Line: u.Line, Msg: u.Msg})
@@ -59,16 +60,9 @@ func ParseConfig(data []byte) (Config, error) {
 	return cfg, nil
 }
 
-var yamlLine = regexp.MustCompile(`line (\d+): `)
-
 func yamlSyntaxError(err error) error {
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	e := &ConfigError{Msg: msg}
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
-		e.Line, _ = strconv.Atoi(m[1])
-		e.Msg = strings.Replace(msg, m[0], "", 1)
-	}
-	return e
+	line, msg := strictyaml.SplitLine(err.Error())
+	return &ConfigError{Line: line, Msg: msg}
 }
 
 // yamlDecodeError turns the decoder's "line N: cannot unmarshal ..." lines
@@ -87,13 +81,8 @@ func yamlDecodeError(err error, lines map[string]int) error {
 	}
 	var p problems
 	for _, msg := range te.Errors {
-		e := &ConfigError{Msg: msg}
-		if m := yamlLine.FindStringSubmatch(msg); m != nil {
-			e.Line, _ = strconv.Atoi(m[1])
-			e.Msg = strings.Replace(msg, m[0], "", 1)
-			e.Field = byLine[e.Line]
-		}
-		p = append(p, e)
+		line, msg := strictyaml.SplitLine(msg)
+		p = append(p, &ConfigError{Field: byLine[line], Line: line, Msg: msg})
 	}
 	return p.err()
 }
