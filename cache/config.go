@@ -32,8 +32,8 @@ const (
 
 // Limits of Config: New refuses a larger value. ristretto allocates its
 // admission counters when the cache is made, sized from MaxCost (about a
-// quarter of it here), so MaxCostLimit (1 GiB) keeps that allocation to
-// 256 MiB.
+// quarter of it here), so MaxCostLimit (1 GiB) keeps what New allocates
+// to 256 MiB and a little.
 const (
 	MaxCostLimit  = 1 << 30
 	CapacityLimit = 10_000_000

@@ -3,7 +3,9 @@ package cache
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -42,18 +44,28 @@ func TestNewRefusesEachSizeOutOfRange(t *testing.T) {
 	}
 }
 
-// New at every limit at once makes a cache (ristretto's counters for
-// 1 GiB are a 256 MiB allocation) that stores and answers.
+// New at every limit at once allocates no more than the 256 MiB of
+// ristretto's counters that Limits promises, and makes a cache that
+// stores and answers. Not parallel: it reads the heap's allocation total.
 func TestNewAtTheLimits(t *testing.T) {
-	t.Parallel()
 	cfg := Config{MaxCost: MaxCostLimit, LastGoodCapacity: CapacityLimit, NegativeCapacity: CapacityLimit}
 	require.NoError(t, cfg.Validate())
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
 	c, err := New(cfg)
+	runtime.ReadMemStats(&after)
 	require.NoError(t, err)
 	defer c.Close()
+	assert.LessOrEqual(t, after.TotalAlloc-before.TotalAlloc, uint64(256+8)<<20, "New allocates at most 256 MiB, and a little")
 	assert.EqualValues(t, MaxCostLimit, c.hot.MaxCost())
 	assert.Equal(t, CapacityLimit, c.lkg.Cap())
 	assert.Equal(t, CapacityLimit, c.neg.Cap())
+
+	now := time.Now()
+	c.Put("cpc?keyword=shoes", Entry{Value: 1.25, ObservedAt: now, StoredAt: now, Source: "p1", Confidence: 0.9, Layer: 1}, time.Minute)
+	e, ok := c.Fresh("cpc?keyword=shoes", time.Minute, now.Add(time.Second))
+	require.True(t, ok)
+	assert.Equal(t, 1.25, e.Value)
 }
 
 func TestNewFillsDefaults(t *testing.T) {
