@@ -268,7 +268,10 @@ func TestWarmResolvesKeysWithProgress(t *testing.T) {
 		assert.Equal(t, 1, rep.Failed)
 		assert.Equal(t, 6, rep.Layers[LayerPrimary])
 		assert.InDelta(t, 0.12, rep.Cost, 1e-12)
+		flushEvents(r)
+		mu.Lock()
 		assert.ElementsMatch(t, []int{1, 2, 3, 4, 5, 6, 7}, progress)
+		mu.Unlock()
 		// Warmed: the keys now answer from cache without a call.
 		before := p1.Calls()
 		res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "k3"})

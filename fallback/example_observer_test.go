@@ -82,11 +82,15 @@ func ExampleObserver_metrics() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer r.Close()
 	for _, kw := range []string{"shoes", "boots", "shoes"} {
 		if _, err := r.Resolve(context.Background(), "cpc", fallback.Params{"keyword": kw}); err != nil {
 			log.Fatal(err)
 		}
+	}
+	// Events reach the observer from a goroutine of its own, in order;
+	// Close hands it every event queued before it returns.
+	if err := r.Close(); err != nil {
+		log.Fatal(err)
 	}
 	for _, c := range []*counterVec{resolves, attempts, cost} {
 		keys := make([]string, 0, len(c.m))

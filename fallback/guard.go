@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/strata-go/strata/defaults"
@@ -75,14 +76,64 @@ func newCallbacks() callbacks {
 	}
 }
 
-// observe hands an event to the observer, if any. A panicking observer
-// loses that event and nothing else.
+// observe queues an event for the observer, if any, without waiting: a
+// full queue drops it (counted in Snapshot.Overall.EventsDropped).
 func (r *Resolver) observe(ev Event) {
 	if r.obs == nil {
 		return
 	}
-	defer func() { _ = recover() }()
-	r.obs.Observe(ev)
+	r.events.pending.Add(1)
+	select {
+	case r.events.ch <- ev:
+	default:
+		r.events.pending.Add(-1)
+		r.events.dropped.Add(1)
+	}
+}
+
+// eventQueue carries events to the host's observer, which one goroutine
+// calls in order, so that an observer that blocks, is slow or panics
+// cannot hold or crash a resolve.
+type eventQueue struct {
+	ch      chan Event
+	pending atomic.Int64 // queued and not yet delivered
+	dropped atomic.Int64
+	task    taskKind
+}
+
+// eventQueueSize is how many events wait for a slow observer before new
+// ones are dropped.
+const eventQueueSize = 4096
+
+// deliver calls the observer with each queued event until Close, then
+// delivers what was queued when Close began and returns. A panicking
+// observer loses that event and nothing else.
+func (r *Resolver) deliver() {
+	defer r.tasks.done(&r.events.task)
+	one := func(ev Event) {
+		defer r.events.pending.Add(-1)
+		defer func() {
+			if v := recover(); v != nil {
+				r.metrics.callbackFailures.Add(1)
+			}
+		}()
+		r.obs.Observe(ev)
+	}
+	for {
+		select {
+		case ev := <-r.events.ch:
+			one(ev)
+		case <-r.life.Done():
+			for {
+				select {
+				case ev := <-r.events.ch:
+					one(ev)
+				default:
+					return
+				}
+			}
+		}
+	}
 }
 
 // localBound bounds a host call of the local layers (a history read, a

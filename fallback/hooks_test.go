@@ -51,3 +51,11 @@ func dumpState(r *Resolver, b *strings.Builder) {
 
 // learnFitTime makes the resolver believe forecast fits take d.
 func learnFitTime(r *Resolver, d time.Duration) { r.fitTime.observe(d) }
+
+// flushEvents waits until the observer has been handed every event
+// queued so far.
+func flushEvents(r *Resolver) {
+	for r.events.pending.Load() > 0 {
+		time.Sleep(time.Millisecond)
+	}
+}

@@ -311,6 +311,7 @@ func TestSharedEntriesAreChecked(t *testing.T) {
 				assert.Equal(t, LayerPrimary, res.Layer)
 				assert.Equal(t, 1.0, res.Value)
 				assert.EqualValues(t, 1, r.Snapshot().Overall.CallbackFailures)
+				flushEvents(r)
 				var refused []Event
 				for _, e := range obs.events {
 					if e.Kind == EventCallback {
@@ -413,5 +414,28 @@ func TestForecastNotStartedWithoutTime(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, LayerDefault, res.Layer)
 		assert.Zero(t, r.Snapshot().Overall.ForecastFits)
+	})
+}
+
+// An observer that blocks holds no resolve; Close gives up on it within
+// its bound and names it.
+func TestBlockingObserver(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		release := make(chan struct{})
+		obs := ObserverFunc(func(Event) { <-release })
+		r := newTestResolver(t, testConfig(), newStub(1), newStub(1.1), WithObserver(obs))
+		for i := range 5000 {
+			start := time.Now()
+			_, err := r.Resolve(context.Background(), "cpc", Params{"keyword": fmt.Sprint("k", i%50)})
+			require.NoError(t, err)
+			require.Less(t, time.Since(start), hostileDeadline)
+		}
+		assert.Positive(t, r.Snapshot().Overall.EventsDropped, "a queue full of events waiting: the newest are dropped")
+		err := r.Close()
+		var ce *CloseError
+		require.ErrorAs(t, err, &ce)
+		assert.Equal(t, []string{"observer"}, ce.Abandoned)
+		close(release)
+		time.Sleep(time.Second)
 	})
 }

@@ -164,13 +164,20 @@ func New(cfg Config, opts ...Option) (*Resolver, error) {
 	r.refreshSlots = make(chan struct{}, c.Cache.RefreshConcurrency)
 	r.memo = newForecastMemo(c.Forecast.MemoCapacity)
 	r.gate = newAppendGate(c.Forecast.MemoCapacity)
+	if r.cache, err = cache.New(c.Cache.Config); err != nil {
+		return nil, configError("cache", err)
+	}
+	// Last: nothing above may fail once a goroutine is running.
 	if c.Retention > 0 {
 		if task := (&taskKind{name: "janitor"}); r.tasks.add(task) {
 			go r.janitor(task)
 		}
 	}
-	if r.cache, err = cache.New(c.Cache.Config); err != nil {
-		return nil, configError("cache", err)
+	if r.obs != nil {
+		r.events.ch, r.events.task = make(chan Event, eventQueueSize), taskKind{name: "observer"}
+		if r.tasks.add(&r.events.task) {
+			go r.deliver()
+		}
 	}
 	return r, nil
 }

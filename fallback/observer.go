@@ -9,10 +9,15 @@ import (
 // Observer receives the resolver's events: one per provider attempt (the
 // audit trail), one per resolve, and one per breaker state change. The
 // host feeds its logs and metrics from it; strata registers no metrics of
-// its own. Observe is called synchronously from the resolving goroutine,
-// never under a lock of the resolver's; it must be safe for concurrent use
-// and should return quickly. Params in events are redacted copies: the
-// values of sensitive params are replaced.
+// its own. Observe is called from one goroutine of the resolver's, in the
+// order the events happened, never under a lock and never from a
+// resolving goroutine: an observer that blocks, is slow or panics cannot
+// hold a resolve or crash the process. Events wait in a queue of 4096; an
+// observer that falls further behind loses the newest (counted in
+// Snapshot.Overall.EventsDropped), and one that panics loses that event
+// (counted in CallbackFailures). Close hands the observer every event
+// queued before it began, within Close's bound. Params in events are
+// redacted copies: the values of sensitive params are replaced.
 //
 // A nil Observer costs nothing: no event is built.
 type Observer interface {

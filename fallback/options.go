@@ -42,8 +42,9 @@ func WithProvider(name string, p providers.Provider) Option {
 	}
 }
 
-// WithObserver sets the observer that receives every event. Without one,
-// no event is built.
+// WithObserver sets the observer that receives every event, from a
+// goroutine of the resolver's (see Observer). Without one, no event is
+// built.
 func WithObserver(obs Observer) Option { return func(o *options) { o.observer = obs } }
 
 // WithHistory sets the history the resolver records good answers into and

@@ -25,6 +25,7 @@ func TestSlogObserverLogsResolvesAttemptsAndRedacts(t *testing.T) {
 	r := newTestResolver(t, cfg, p1, s1, WithObserver(SlogObserver(logger)), WithHashKey([]byte("k")))
 	_, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes", "email": "jane@example.org"})
 	require.NoError(t, err)
+	flushEvents(r)
 	out := buf.String()
 	assert.Contains(t, out, `level=WARN msg="strata attempt"`)
 	assert.Contains(t, out, "provider=p1 outcome=failed")
@@ -41,6 +42,7 @@ func TestSlogObserverLogsResolvesAttemptsAndRedacts(t *testing.T) {
 	r2 := newTestResolver(t, testConfig(), newStub(1), newStub(1), WithObserver(SlogObserver(quiet)))
 	_, err = r2.Resolve(context.Background(), "cpc", shoes)
 	require.NoError(t, err)
+	flushEvents(r2)
 	assert.Empty(t, buf.String())
 }
 

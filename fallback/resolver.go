@@ -52,6 +52,7 @@ type Resolver struct {
 	memo         *forecastMemo      // each key's last forecast
 	gate         *appendGate        // one history observation per key and period
 	callbacks    callbacks          // the host callbacks' task kinds
+	events       eventQueue         // to the observer
 	rawErrors    bool               // WithProviderErrors
 	life         context.Context    // cancelled by Close: every walk, call and background task
 	kill         context.CancelFunc // cancels life

@@ -70,6 +70,7 @@ func (c *captured) Observe(e Event) {
 // dump renders everything strata reported or stored that a leak could
 // hide in.
 func dump(t *testing.T, r *Resolver, obs *captured, errs []error, results []Result) string {
+	flushEvents(r)
 	var b strings.Builder
 	obs.mu.Lock()
 	for _, e := range obs.events {

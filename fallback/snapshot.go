@@ -86,6 +86,9 @@ type OverallSnapshot struct {
 	CallbackFailures int64 `json:"callback_failures"`
 	// ForecastFits counts the forecasts fitted (not taken from the memo).
 	ForecastFits int64 `json:"forecast_fits"`
+	// EventsDropped counts the events the observer did not get because
+	// it fell behind by more than its queue holds.
+	EventsDropped int64 `json:"events_dropped"`
 }
 
 // LayerShares are the shares of answers by layer, each in [0, 1], with the
@@ -176,6 +179,7 @@ func (r *Resolver) Snapshot() Snapshot {
 	o.Cost = float64(r.metrics.cost.Load()) / nano
 	o.CallbackFailures = r.metrics.callbackFailures.Load()
 	o.ForecastFits = r.metrics.fits.Load()
+	o.EventsDropped = r.events.dropped.Load()
 	if hours := now.Sub(r.started).Hours(); hours > 0 {
 		o.RequestsPerHour = float64(o.Resolves) / hours
 		o.CostPerHour = o.Cost / hours
