@@ -115,14 +115,6 @@ type ProviderConfig struct {
 	// means no limit. A provider without capacity left is skipped, never
 	// queued for.
 	RateLimit RateLimitConfig `yaml:"rate_limit"`
-	// Isolate runs each call in a goroutine of its own that is abandoned
-	// when the attempt's deadline passes, so a provider that ignores its
-	// context cannot hold a resolve past its deadline (pessimistic
-	// timeout). The default is cooperative: the call runs on the
-	// resolving goroutine and the provider must honour its context, as
-	// the Provider contract requires (providertest checks it); it saves a
-	// goroutine and a channel per call.
-	Isolate bool `yaml:"isolate"`
 	// MaxConcurrent bounds the provider's calls in flight (a bulkhead);
 	// zero means no bound. A provider at its bound is skipped. At most
 	// ConcurrencyLimit.
@@ -354,6 +346,22 @@ type ResolveConfig struct {
 	// concurrent resolves of the same key share one walk through the
 	// providers.
 	DisableCoalescing bool `yaml:"disable_coalescing"`
+	// PlanMargin is the deadline plan's margin: while a later tier has a
+	// candidate, a tier may walk only until the walk's deadline less that
+	// candidate's expected latency (its observed p95, else its
+	// expected_latency) times 1 + PlanMargin, so that it still finds its
+	// expected latency left when the tier before ends a little late.
+	// Default 0.1; in [0, 1].
+	PlanMargin float64 `yaml:"plan_margin"`
+	// CloseTimeout bounds how long Close waits for what the resolver
+	// started (walks, provider calls, refreshes, batches, the observer)
+	// after cancelling it; what has not ended then is abandoned and
+	// named in Close's *CloseError. Default 1s.
+	CloseTimeout time.Duration `yaml:"close_timeout"`
+	// ObserverQueue is how many events wait for a slow observer before
+	// the newest are dropped (Snapshot.Overall.EventsDropped). Default
+	// 4096; at most CapacityLimit.
+	ObserverQueue int `yaml:"observer_queue"`
 }
 
 // CacheConfig holds the cache's sizes and the resolver's own cache
@@ -467,6 +475,9 @@ type ForecastConfig struct {
 const (
 	DefaultDeadline          = 2 * time.Second
 	DefaultReserve           = 50 * time.Millisecond
+	DefaultPlanMargin        = 0.1
+	DefaultCloseTimeout      = time.Second
+	DefaultObserverQueue     = 4096
 	DefaultConfidence        = 0.8
 	DefaultExpectedLatency   = 250 * time.Millisecond
 	DefaultTimeout           = time.Second

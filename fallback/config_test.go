@@ -5,12 +5,14 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/strata-go/strata/defaults"
+	"github.com/strata-go/strata/providers"
 	"github.com/strata-go/strata/stats"
 )
 
@@ -311,4 +313,49 @@ func TestParseConfigReadsEmbeddedSettings(t *testing.T) {
 	require.ErrorAs(t, err, &ce)
 	assert.Equal(t, "defaults.rules", ce.Field, "rules come from data_types[].default")
 	assert.Contains(t, ce.Msg, "unknown field")
+}
+
+func TestResolveSettingsDefaultsAndBounds(t *testing.T) {
+	c := mustDefaults(testConfig())
+	assert.Equal(t, DefaultPlanMargin, c.Resolve.PlanMargin)
+	assert.Equal(t, DefaultCloseTimeout, c.Resolve.CloseTimeout)
+	assert.Equal(t, DefaultObserverQueue, c.Resolve.ObserverQueue)
+	for _, tc := range []struct {
+		field string
+		set   func(*ResolveConfig)
+	}{
+		{"resolve.plan_margin", func(r *ResolveConfig) { r.PlanMargin = 1.5 }},
+		{"resolve.plan_margin", func(r *ResolveConfig) { r.PlanMargin = -0.1 }},
+		{"resolve.close_timeout", func(r *ResolveConfig) { r.CloseTimeout = -time.Second }},
+		{"resolve.observer_queue", func(r *ResolveConfig) { r.ObserverQueue = CapacityLimit + 1 }},
+		{"resolve.observer_queue", func(r *ResolveConfig) { r.ObserverQueue = -1 }},
+	} {
+		cfg := testConfig()
+		tc.set(&cfg.Resolve)
+		_, err := New(cfg, WithProvider("p1", newStub(1)), WithProvider("s1", newStub(1)))
+		var ce *ConfigError
+		require.ErrorAs(t, err, &ce, tc.field)
+		assert.Equal(t, tc.field, ce.Field)
+	}
+}
+
+// Close waits CloseTimeout for a provider that ignores its context, no
+// longer.
+func TestCloseTimeoutIsConfigured(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := testConfig()
+		cfg.Resolve.CloseTimeout = 200 * time.Millisecond
+		p1 := newStub(1)
+		p1.set(func(context.Context, providers.Request) (providers.Response, error) {
+			time.Sleep(time.Hour)
+			return providers.Response{}, nil
+		})
+		r := newTestResolver(t, cfg, p1, newStub(1.1))
+		_, err := r.Resolve(context.Background(), "cpc", shoes)
+		require.NoError(t, err)
+		start := time.Now()
+		assert.ErrorIs(t, r.Close(), ErrClosed)
+		assert.Equal(t, 200*time.Millisecond, time.Since(start))
+		time.Sleep(2 * time.Hour)
+	})
 }

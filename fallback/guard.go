@@ -101,10 +101,6 @@ type eventQueue struct {
 	task    taskKind
 }
 
-// eventQueueSize is how many events wait for a slow observer before new
-// ones are dropped.
-const eventQueueSize = 4096
-
 // deliver calls the observer with each queued event until Close, then
 // delivers what was queued when Close began and returns. A panicking
 // observer loses that event and nothing else.

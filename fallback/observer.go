@@ -12,7 +12,8 @@ import (
 // its own. Observe is called from one goroutine of the resolver's, in the
 // order the events happened, never under a lock and never from a
 // resolving goroutine: an observer that blocks, is slow or panics cannot
-// hold a resolve or crash the process. Events wait in a queue of 4096; an
+// hold a resolve or crash the process. Events wait in a queue
+// (Config.Resolve.ObserverQueue, default 4096); an
 // observer that falls further behind loses the newest (counted in
 // Snapshot.Overall.EventsDropped), and one that panics loses that event
 // (counted in CallbackFailures). Close hands the observer every event

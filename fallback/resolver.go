@@ -58,12 +58,10 @@ type Resolver struct {
 	kill         context.CancelFunc // cancels life
 }
 
-// closeTimeout bounds how long Close waits for what the resolver started.
-const closeTimeout = time.Second
-
 // Close stops the resolver. It cancels the context of every walk and
 // provider call in flight at once, starts no attempt, retry, hedge,
-// refresh or batch after it begins, and waits up to a second for the
+// refresh or batch after it begins, and waits up to
+// Config.Resolve.CloseTimeout (default 1s) for the
 // goroutines the resolver started to end. A provider call that ignores
 // its context is abandoned then: Close returns a *CloseError naming what
 // it gave up on, which ends on its own. Resolves after Close, and those
@@ -75,7 +73,7 @@ func (r *Resolver) Close() error {
 		return nil
 	}
 	r.kill()
-	left := r.tasks.close(closeTimeout)
+	left := r.tasks.close(r.cfg.Resolve.CloseTimeout)
 	r.cache.Close()
 	if len(left) > 0 {
 		return &CloseError{Abandoned: left}

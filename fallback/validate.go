@@ -157,6 +157,9 @@ func checkName(p *problems, path, kind, name string, seen map[string]string) boo
 func (r *ResolveConfig) fill(p *problems) {
 	orDefault(p, "resolve.deadline", &r.Deadline, DefaultDeadline)
 	orDefault(p, "resolve.reserve", &r.Reserve, DefaultReserve)
+	fraction(p, "resolve.plan_margin", &r.PlanMargin, DefaultPlanMargin)
+	orDefault(p, "resolve.close_timeout", &r.CloseTimeout, DefaultCloseTimeout)
+	atMost(p, "resolve.observer_queue", &r.ObserverQueue, DefaultObserverQueue, CapacityLimit)
 }
 
 // fill checks the cache's sizes (package cache fills them) and fills the

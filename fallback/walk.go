@@ -99,11 +99,11 @@ func (w *walk) planFor(later []tier) time.Time {
 			states[i] = p.state(now)
 		}
 		if i, _, ok := t.pool.Pick(states, budget, now); ok {
-			// A tenth more than its expected latency: the tier before
+			// A margin more than its expected latency: the tier before
 			// ends a little after its share (timers fire late), and the
 			// candidate must still find its expected latency left.
 			d := w.expectedLatency(t.provs[i])
-			return w.deadline.Add(-d - d/10)
+			return w.deadline.Add(-d - time.Duration(float64(d)*w.r.cfg.Resolve.PlanMargin))
 		}
 	}
 	return w.deadline
