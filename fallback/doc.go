@@ -41,7 +41,12 @@
 // jittered backoff (shorter after a timeout), RateLimit waits longer or
 // for the provider's Retry-After, Auth refreshes credentials once, the
 // other classes move on at once. A retry never starts when the deadline
-// cannot cover its delay and the provider's expected latency.
+// cannot cover its delay and the provider's expected latency, nor when it
+// would cut into the time the deadline plan leaves the next tier's best
+// provider (see ResolveConfig.PlanMargin). Host callbacks (store,
+// history, credentials, factors) run guarded the same way, and the
+// observer is fed from a goroutine of its own; docs/hostile.md lists the
+// faults the tests hold these promises against.
 //
 // # Money
 //
