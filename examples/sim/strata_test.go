@@ -181,7 +181,6 @@ func TestDeriveConfigCoversEveryDuration(t *testing.T) {
 		"data_types[].hedge.delay":                       "left: zero means the observed p95",
 		"resolve.deadline":                               "scaled: the scenario's deadline",
 		"resolve.reserve":                                "scaled, with a real-time floor",
-		"resolve.close_timeout":                          "left: Close runs after the measured run; its wait is a real-time bound on the harness",
 		"resolve.close_timeout":                          "left: Close is real time, after the run",
 		"cache.store_timeout":                            "left: no second-level store",
 		"retry.base_delay":                               "scaled: the default",
