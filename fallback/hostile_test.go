@@ -365,18 +365,7 @@ func TestCloseMidFlight(t *testing.T) {
 // A herd of resolves of one key in a blackout shares one forecast fit.
 func TestForecastHerdFitsOnce(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		h, err := stats.NewMemoryHistory(stats.MemoryConfig{})
-		require.NoError(t, err)
-		p1, s1 := newStub(1), newStub(1)
-		p1.fail(providers.Unavailable)
-		s1.fail(providers.Unavailable)
-		r := newTestResolver(t, testConfig(), p1, s1, WithHistory(h))
-		key, err := r.Key("cpc", Params{"keyword": "shoes"})
-		require.NoError(t, err)
-		now := time.Now()
-		for i := range 60 {
-			require.NoError(t, h.Append(context.Background(), key, stats.Observation{At: now.Add(time.Duration(i-60) * 24 * time.Hour), Value: 1 + 0.01*float64(i)}))
-		}
+		r := blackoutWithHistory(t)
 		const herd = 50
 		layers := make(chan Layer, herd)
 		for range herd {
@@ -397,18 +386,7 @@ func TestForecastHerdFitsOnce(t *testing.T) {
 // answers at once.
 func TestForecastNotStartedWithoutTime(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		h, err := stats.NewMemoryHistory(stats.MemoryConfig{})
-		require.NoError(t, err)
-		p1, s1 := newStub(1), newStub(1)
-		p1.fail(providers.Unavailable)
-		s1.fail(providers.Unavailable)
-		r := newTestResolver(t, testConfig(), p1, s1, WithHistory(h))
-		key, err := r.Key("cpc", Params{"keyword": "shoes"})
-		require.NoError(t, err)
-		now := time.Now()
-		for i := range 60 {
-			require.NoError(t, h.Append(context.Background(), key, stats.Observation{At: now.Add(time.Duration(i-60) * 24 * time.Hour), Value: 1 + 0.01*float64(i)}))
-		}
+		r := blackoutWithHistory(t)
 		learnFitTime(r, time.Minute) // fits are believed to take a minute
 		res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
 		require.NoError(t, err)
@@ -438,4 +416,23 @@ func TestBlockingObserver(t *testing.T) {
 		close(release)
 		time.Sleep(time.Second)
 	})
+}
+
+// blackoutWithHistory is a resolver whose providers are all down, with 60
+// days of a gentle trend in the history of cpc?keyword=shoes.
+func blackoutWithHistory(t *testing.T) *Resolver {
+	t.Helper()
+	h, err := stats.NewMemoryHistory(stats.MemoryConfig{})
+	require.NoError(t, err)
+	p1, s1 := newStub(1), newStub(1)
+	p1.fail(providers.Unavailable)
+	s1.fail(providers.Unavailable)
+	r := newTestResolver(t, testConfig(), p1, s1, WithHistory(h))
+	key, err := r.Key("cpc", Params{"keyword": "shoes"})
+	require.NoError(t, err)
+	now := time.Now()
+	for i := range 60 {
+		require.NoError(t, h.Append(context.Background(), key, stats.Observation{At: now.Add(time.Duration(i-60) * 24 * time.Hour), Value: 1 + 0.01*float64(i)}))
+	}
+	return r
 }
