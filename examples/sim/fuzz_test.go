@@ -20,6 +20,8 @@ func FuzzParseScenario(f *testing.F) {
 	f.Add([]byte(minimal + "resolver: {providers: [&p {name: p, timeout: 1s}], data_types: [{name: cpc, ttl: 1s}]}\n"))
 	f.Add([]byte(minimal + "    events: [{from: 0, to: 1, kind: flapping, period: 1}]\n"))
 	f.Add([]byte("name: x\nrequests: 1\nkeys: [{data_type: a, truth: {level: 1}}]\n"))
+	f.Add([]byte(generated))
+	f.Add([]byte("name: x\nrequests: 1\nkeys: {generate: 3, data_types: [{data_type: a, truth: {level: [1, 2]}}], params: {p: {values: [x, y, z]}}}\n"))
 	entries, _ := fs.ReadDir(shipped, "scenarios")
 	for _, e := range entries {
 		data, _ := fs.ReadFile(shipped, "scenarios/"+e.Name())

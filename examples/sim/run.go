@@ -19,7 +19,7 @@ var shipped embed.FS
 // shippedOrder is the order -all runs and reports the shipped scenarios.
 var shippedOrder = []string{
 	"steady", "primary-outage", "blackout", "slow-tail", "rate-limit-storm",
-	"garbage-data", "flapping", "budget-squeeze", "correlated",
+	"garbage-data", "flapping", "budget-squeeze", "correlated", "blackout-herd",
 }
 
 // overrides are the command line's changes to a scenario.

@@ -61,6 +61,20 @@ func TestShippedScenarios(t *testing.T) {
 				assert.Equal(t, 1.0, b.Layers.Default, "blackout: baseline layers %+v, want defaults only", b.Layers)
 				assert.NotZero(t, l.Statistical, "blackout: no forecast: the history was not found under the resolver's key")
 				assert.LessOrEqual(t, s.Accuracy.MAPE, b.Accuracy.MAPE/2, "blackout: strata MAPE over half the baseline's")
+			case "blackout-herd":
+				sc, err := shippedScenario(name)
+				require.NoError(t, err)
+				sc.Requests = 300
+				distinct := map[*simKey]bool{}
+				for _, seq := range workload(sc, compileKeys(sc)) {
+					for _, k := range seq {
+						distinct[k] = true
+					}
+				}
+				assert.Greater(t, len(distinct), 100, "blackout-herd: distinct keys among 300 resolves")
+				assert.NotZero(t, l.Statistical, "blackout-herd: no forecast after the warm-up")
+				assert.Zero(t, b.Layers.Statistical, "blackout-herd: the baseline has no forecast")
+				assert.LessOrEqual(t, s.Accuracy.MAPE, b.Accuracy.MAPE/2, "blackout-herd: strata MAPE over half the baseline's")
 			case "garbage-data":
 				assert.NotZero(t, b.Accuracy.Garbage, "garbage-data: the baseline answered no garbage: the fault did not reach it")
 			case "budget-squeeze":

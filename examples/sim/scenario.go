@@ -36,10 +36,13 @@ type scenario struct {
 	// resolves, so that virtual time passes at a rate set by the
 	// scenario rather than by how fast the machine runs cache hits.
 	// Default 0: a closed loop. An extension of the issue's format.
-	ThinkTime time.Duration  `yaml:"think_time"`
-	Campaign  *campaignSpec  `yaml:"campaign"`
-	History   historySpec    `yaml:"history"`
-	Keys      []keySpec      `yaml:"keys"`
+	ThinkTime time.Duration `yaml:"think_time"`
+	Campaign  *campaignSpec `yaml:"campaign"`
+	History   historySpec   `yaml:"history"`
+	// KeysField is the keys as written: a list, or a generator
+	// (generateSpec). Validation turns either into Keys.
+	KeysField keysField      `yaml:"keys"`
+	Keys      []keySpec      `yaml:"-"`
 	Providers []providerSpec `yaml:"providers"`
 	// Resolver holds fields of fallback.Config merged over the derived
 	// config (see deriveConfig and mergeResolver).
@@ -204,6 +207,7 @@ func parseScenario(data []byte) (*scenario, error) {
 	for _, u := range unknown {
 		p.errs = append(p.errs, &fieldError{Field: u.Path, Line: u.Line, Msg: u.Msg})
 	}
+	p.checkKeysNode(&sc.KeysField) // a leaf above: a list or a generator
 	_, unknown = strictyaml.Check(&sc.Resolver, typeOfConfig)
 	for _, u := range unknown {
 		p.errs = append(p.errs, &fieldError{Field: strictyaml.Join("resolver", u.Path), Line: u.Line, Msg: u.Msg})
@@ -280,6 +284,27 @@ func (p *problems) err() error {
 	return errors.Join(errs...)
 }
 
+// unread reports whether the decoder left field, or a field under it,
+// unread.
+func (p *problems) unread(field string) bool {
+	for f := range p.undecoded {
+		if f == field || strings.HasPrefix(f, field+".") || strings.HasPrefix(f, field+"[") {
+			return true
+		}
+	}
+	return false
+}
+
+// flowText renders a sequence of scalars as a flow sequence ("[0.5, 1,
+// 2]"): how a type error about a whole sequence quotes it (see span).
+func flowText(n *yaml.Node) string {
+	vals := make([]string, len(n.Content))
+	for i, c := range n.Content {
+		vals[i] = c.Value
+	}
+	return "[" + strings.Join(vals, ", ") + "]"
+}
+
 // parentPath returns the path holding path ("a.b[2]" → "a.b" → "a" → "").
 func parentPath(path string) string {
 	i := strings.LastIndexAny(path, ".[")
@@ -344,10 +369,19 @@ func (sc *scenario) validate(p *problems) {
 	}
 
 	types := map[string]bool{}
-	seen := map[string]int{}
-	if len(sc.Keys) == 0 {
+	sc.Keys = sc.KeysField.list
+	if g := sc.KeysField.gen; g != nil {
+		if g.validate(p, sc.History.Points, types) {
+			keys, err := g.keys(sc.Seed)
+			if err != nil {
+				p.add("keys.generate", "%v", err)
+			}
+			sc.Keys = keys
+		}
+	} else if len(sc.Keys) == 0 {
 		p.add("keys", "at least one key is required")
 	}
+	seen := map[string]int{}
 	for i := range sc.Keys {
 		k := &sc.Keys[i]
 		f := fmt.Sprintf("keys[%d]", i)
@@ -359,7 +393,7 @@ func (sc *scenario) validate(p *problems) {
 			if !dataTypeName.MatchString(name) {
 				p.add(f+".params."+name, "param names must match [a-z][a-z0-9_]*")
 			}
-			if v == "" || len(v) > 128 || strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+			if !printableParam(v) {
 				p.add(f+".params."+name, "must be a non-empty printable value of at most 128 bytes")
 			}
 		}
@@ -397,12 +431,7 @@ func (sc *scenario) validate(p *problems) {
 	for i := range sc.Providers {
 		pr := &sc.Providers[i]
 		f := fmt.Sprintf("providers[%d]", i)
-		if !dataTypeName.MatchString(pr.Name) {
-			p.add(f+".name", "must be a lower-case name ([a-z][a-z0-9_]*), got %q", pr.Name)
-		} else if j, dup := names[pr.Name]; dup {
-			p.add(f+".name", "%q is also providers[%d]", pr.Name, j)
-		}
-		names[pr.Name] = i
+		p.uniqueName(f+".name", pr.Name, "providers", i, names)
 		if pr.Tier != "primary" && pr.Tier != "secondary" {
 			p.add(f+".tier", "must be primary or secondary, got %q", pr.Tier)
 		}
@@ -410,7 +439,7 @@ func (sc *scenario) validate(p *problems) {
 			p.add(f+".data_types", "at least one data type is required")
 		}
 		for j, dt := range pr.DataTypes {
-			if !types[dt] {
+			if !types[dt] && !p.unread("keys") {
 				p.add(fmt.Sprintf("%s.data_types[%d]", f, j), "%q is not the data type of any key", dt)
 			}
 		}
@@ -466,6 +495,17 @@ func (sc *scenario) validate(p *problems) {
 			validateEvent(p, fmt.Sprintf("%s.events[%d]", f, j), &pr.Events[j])
 		}
 	}
+}
+
+// uniqueName checks that name, item i of list, is a lower-case name that
+// no earlier item has (seen maps the names to their items).
+func (p *problems) uniqueName(field, name, list string, i int, seen map[string]int) {
+	if !dataTypeName.MatchString(name) {
+		p.add(field, "must be a lower-case name ([a-z][a-z0-9_]*), got %q", name)
+	} else if j, dup := seen[name]; dup {
+		p.add(field, "%q is also %s[%d]", name, list, j)
+	}
+	seen[name] = i
 }
 
 // validateEvent checks one event and applies its defaults.
@@ -599,7 +639,8 @@ func (p *problems) addDecodeErrors(te *yaml.TypeError, doc *yaml.Node) {
 			if onLine == nil || len(path) > len(*onLine) {
 				onLine = &path
 			}
-			quotes := n.Value == value || shortened && len(n.Value) > 10 && strings.HasPrefix(n.Value, quoted)
+			quotes := n.Value == value || shortened && len(n.Value) > 10 && strings.HasPrefix(n.Value, quoted) ||
+				n.Kind == yaml.SequenceNode && value != "" && flowText(n) == value
 			if n.ShortTag() == tag && quotes && (exact == nil || len(path) > len(*exact)) {
 				exact = &path
 			}

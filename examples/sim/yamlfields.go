@@ -12,4 +12,6 @@ var (
 	typeOfScenario = reflect.TypeFor[scenario]()
 	typeOfNode     = reflect.TypeFor[yaml.Node]()
 	typeOfConfig   = reflect.TypeFor[fallback.Config]()
+	typeOfKeyList  = reflect.TypeFor[[]keySpec]()
+	typeOfGenerate = reflect.TypeFor[generateSpec]()
 )
