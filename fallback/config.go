@@ -469,6 +469,12 @@ type ForecastConfig struct {
 	// record of the period each key last added an observation in (at
 	// most one per period). Default 10000; at most CapacityLimit.
 	MemoCapacity int `yaml:"memo_capacity"`
+	// MaxFits bounds the forecast fits running at once, across keys: a
+	// fit is CPU work, and in a blackout every key wants one. A resolve
+	// that finds no free slot skips the statistical layer (the default
+	// answers). Default: the number of CPUs Go may use (GOMAXPROCS at
+	// New); at most ConcurrencyLimit.
+	MaxFits int `yaml:"max_fits"`
 }
 
 // The documented defaults.

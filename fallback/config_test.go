@@ -3,6 +3,7 @@ package fallback
 import (
 	"context"
 	"errors"
+	"runtime"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -320,6 +321,7 @@ func TestResolveSettingsDefaultsAndBounds(t *testing.T) {
 	assert.Equal(t, DefaultPlanMargin, c.Resolve.PlanMargin)
 	assert.Equal(t, DefaultCloseTimeout, c.Resolve.CloseTimeout)
 	assert.Equal(t, DefaultObserverQueue, c.Resolve.ObserverQueue)
+	assert.Equal(t, runtime.GOMAXPROCS(0), c.Forecast.MaxFits)
 	for _, tc := range []struct {
 		field string
 		set   func(*ResolveConfig)
@@ -332,11 +334,20 @@ func TestResolveSettingsDefaultsAndBounds(t *testing.T) {
 	} {
 		cfg := testConfig()
 		tc.set(&cfg.Resolve)
-		_, err := New(cfg, WithProvider("p1", newStub(1)), WithProvider("s1", newStub(1)))
-		var ce *ConfigError
-		require.ErrorAs(t, err, &ce, tc.field)
-		assert.Equal(t, tc.field, ce.Field)
+		checkField(t, cfg, tc.field)
 	}
+	cfg := testConfig()
+	cfg.Forecast.MaxFits = ConcurrencyLimit + 1
+	checkField(t, cfg, "forecast.max_fits")
+}
+
+// checkField asserts New refuses cfg with a *ConfigError naming field.
+func checkField(t *testing.T, cfg Config, field string) {
+	t.Helper()
+	_, err := New(cfg, WithProvider("p1", newStub(1)), WithProvider("s1", newStub(1)))
+	var ce *ConfigError
+	require.ErrorAs(t, err, &ce, field)
+	assert.Equal(t, field, ce.Field)
 }
 
 // Close waits CloseTimeout for a provider that ignores its context, no

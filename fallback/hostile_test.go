@@ -436,3 +436,39 @@ func blackoutWithHistory(t *testing.T) *Resolver {
 	}
 	return r
 }
+
+// The fit clock does not latch: each fit skipped for lack of time shrinks
+// the estimate, so the statistical layer comes back once time allows.
+func TestFitClockRecoversFromSkips(t *testing.T) {
+	var c fitClock
+	c.observe(28 * time.Millisecond) // learned under contention
+	assert.Equal(t, 56*time.Millisecond, c.expect())
+	skips := 0
+	for c.expect() > 10*time.Millisecond {
+		c.skipped()
+		skips++
+	}
+	assert.Equal(t, 17, skips, "a tenth off per skip: 56 ms × 0.9^17 < 10 ms")
+}
+
+// Fits across keys are bounded by forecast.max_fits: with no slot free,
+// the statistical layer is skipped and the default answers in time.
+func TestForecastFitsBoundedAcrossKeys(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := blackoutWithHistory(t)
+		r.fitSlots <- struct{}{} // every slot (GOMAXPROCS of them) taken
+		for len(r.fitSlots) < cap(r.fitSlots) {
+			r.fitSlots <- struct{}{}
+		}
+		res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+		require.NoError(t, err)
+		assert.Equal(t, LayerDefault, res.Layer)
+		assert.Zero(t, r.Snapshot().Overall.ForecastFits)
+		for len(r.fitSlots) > 0 {
+			<-r.fitSlots
+		}
+		res, err = r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+		require.NoError(t, err)
+		assert.Equal(t, LayerStatistical, res.Layer, "a free slot: the fit runs")
+	})
+}

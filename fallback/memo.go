@@ -98,9 +98,18 @@ func (r *Resolver) fitted(ctx context.Context, dt *dataType, key string, series 
 		wait = time.Until(dl) / 2
 	}
 	if need := r.fitTime.expect(); wait < need {
+		// Skipped: the estimate shrinks, so that one learned under
+		// contention does not keep the layer off for good.
+		r.fitTime.skipped()
 		return Result{}, fmt.Errorf("no time to fit a forecast: %v left, fits take about %v", wait.Round(time.Microsecond), need.Round(time.Microsecond))
 	}
 	ch := r.fits.DoChan(key, func() (any, error) {
+		select {
+		case r.fitSlots <- struct{}{}:
+			defer func() { <-r.fitSlots }()
+		default:
+			return nil, errors.New("no forecast fit slot free: every slot is fitting another key")
+		}
 		if !r.tasks.add(&r.fitTask) {
 			return nil, ErrClosed
 		}
@@ -154,6 +163,14 @@ func (c *fitClock) observe(d time.Duration) {
 		return
 	}
 	c.ewma += (d - c.ewma) / 5
+}
+
+// skipped shrinks the estimate by a tenth: a fit was not started for
+// lack of time, so no new duration will correct it otherwise.
+func (c *fitClock) skipped() {
+	c.mu.Lock()
+	c.ewma -= c.ewma / 10
+	c.mu.Unlock()
 }
 
 // expect is the time a fit should be given: twice the EWMA.

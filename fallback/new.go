@@ -163,6 +163,7 @@ func New(cfg Config, opts ...Option) (*Resolver, error) {
 	}
 	r.refreshSlots = make(chan struct{}, c.Cache.RefreshConcurrency)
 	r.memo = newForecastMemo(c.Forecast.MemoCapacity)
+	r.fitSlots = make(chan struct{}, c.Forecast.MaxFits)
 	r.gate = newAppendGate(c.Forecast.MemoCapacity)
 	if r.cache, err = cache.New(c.Cache.Config); err != nil {
 		return nil, configError("cache", err)

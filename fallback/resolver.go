@@ -37,14 +37,15 @@ type Resolver struct {
 	store      cache.Store   // nil: no shared tier
 	limiter    SharedLimiter // nil: local rate limits only
 
-	flights singleflight.Group
-	fits    singleflight.Group // one forecast fit at a time per key
-	fitTime fitClock           // how long fits take
-	fitTask taskKind           // a fit, for Close's report
-	tasks   tasks
-	closed  atomic.Bool
-	started time.Time // when New returned: the snapshot's Since
-	metrics metrics
+	flights  singleflight.Group
+	fits     singleflight.Group // one forecast fit at a time per key
+	fitTime  fitClock           // how long fits take
+	fitSlots chan struct{}      // bounds the fits running at once (Forecast.MaxFits)
+	fitTask  taskKind           // a fit, for Close's report
+	tasks    tasks
+	closed   atomic.Bool
+	started  time.Time // when New returned: the snapshot's Since
+	metrics  metrics
 
 	refreshSlots chan struct{}      // bounds background refreshes
 	refreshing   sync.Map           // key → struct{}: refreshes in flight

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"math"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -228,6 +229,7 @@ func (f *ForecastConfig) fill(p *problems) {
 	fraction(p, "forecast.min_confidence", &f.MinConfidence, DefaultMinForecastConf)
 	atMost(p, "forecast.max_points", &f.MaxPoints, DefaultForecastPoints, WindowLimit)
 	atMost(p, "forecast.memo_capacity", &f.MemoCapacity, DefaultMemoCapacity, CapacityLimit)
+	atMost(p, "forecast.max_fits", &f.MaxFits, runtime.GOMAXPROCS(0), ConcurrencyLimit)
 }
 
 // checkDefaults checks the default engine's config (package defaults
