@@ -101,14 +101,24 @@ func (e *DataTypeError) Error() string {
 // marked "…" when it is longer. Every name or value an error echoes goes
 // through it.
 func quote(s string) string {
+	cut, ok := cutName(s)
+	if ok {
+		return strconv.Quote(cut) + "…"
+	}
+	return strconv.Quote(s)
+}
+
+// cutName returns s cut to maxReportedName bytes on a rune boundary, and
+// whether it cut anything.
+func cutName(s string) (string, bool) {
 	if len(s) <= maxReportedName {
-		return strconv.Quote(s)
+		return s, false
 	}
 	n := maxReportedName
 	for n > 0 && !utf8.RuneStart(s[n]) {
 		n--
 	}
-	return strconv.Quote(s[:n]) + "…"
+	return s[:n], true
 }
 
 // Is matches ErrUnknownDataType.

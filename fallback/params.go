@@ -153,9 +153,9 @@ func (s *schema) validate(params Params, vals []string, complete bool) error {
 			if !printable(name) {
 				name, detail = strconv.QuoteToASCII(name), "name has control characters"
 			}
-			if len(name) > maxReportedName {
+			if cut, ok := cutName(name); ok {
 				// An error must not carry whatever a caller sent.
-				name, detail = name[:maxReportedName]+"…", "name truncated"
+				name, detail = cut, "name truncated"
 			}
 			return &ParamError{DataType: s.dataType, Param: name, Problem: ParamUnknown, Detail: detail}
 		}
