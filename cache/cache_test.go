@@ -117,23 +117,35 @@ func TestNewValidatesAndCloseIsIdempotent(t *testing.T) {
 }
 
 func TestFreshBytesAnswersAsFresh(t *testing.T) {
-	c, err := New(Config{})
-	require.NoError(t, err)
-	defer c.Close()
-	now := time.Now()
-	want := Entry{Value: 3, ObservedAt: now.Add(-time.Minute), StoredAt: now, Source: "p", Confidence: 0.8, Layer: 2}
-	c.Put("cpc?keyword=shoes", want, time.Minute)
-	for _, key := range []string{"cpc?keyword=shoes", "cpc?keyword=boots"} {
-		e1, ok1 := c.Fresh(key, time.Minute, now.Add(time.Second))
-		e2, ok2 := c.FreshBytes([]byte(key), time.Minute, now.Add(time.Second))
-		assert.Equal(t, ok1, ok2, key)
-		assert.Equal(t, e1, e2, key)
-	}
-	e, ok := c.FreshBytes([]byte("cpc?keyword=shoes"), time.Minute, now.Add(time.Second))
-	require.True(t, ok)
-	assert.Equal(t, want, e, "an entry comes back exactly as it was put")
-	_, ok = c.FreshBytes([]byte("cpc?keyword=shoes"), time.Minute, now.Add(time.Minute))
-	assert.False(t, ok, "at its TTL an entry is no longer fresh")
+	synctest.Test(t, func(t *testing.T) {
+		c, err := New(Config{})
+		require.NoError(t, err)
+		defer c.Close()
+		now := time.Now()
+		want := Entry{Value: 3, ObservedAt: now.Add(-time.Minute), StoredAt: now, Source: "p", Confidence: 0.8, Layer: 2}
+		c.Put("cpc?keyword=shoes", want, time.Minute)
+		// Decoded from a shared store: no monotonic clock reading.
+		wall := Entry{Value: 4, ObservedAt: now.Round(0), StoredAt: now.Round(0), Source: "q", Confidence: 0.5, Layer: 1}
+		c.Put("cpc?keyword=wall", wall, time.Minute)
+		time.Sleep(time.Second)
+		for _, key := range []string{"cpc?keyword=shoes", "cpc?keyword=wall", "cpc?keyword=boots"} {
+			e1, ok1 := c.Fresh(key, time.Minute, time.Now())
+			e2, stored, ok2 := c.FreshBytes([]byte(key), time.Minute)
+			assert.Equal(t, ok1, ok2, key)
+			assert.Equal(t, e1, e2, key)
+			if ok2 {
+				assert.Equal(t, time.Second, stored, "%s: stored a second ago", key)
+			}
+		}
+		e, _, ok := c.FreshBytes([]byte("cpc?keyword=shoes"), time.Minute)
+		require.True(t, ok)
+		assert.Equal(t, want, e, "an entry comes back exactly as it was put")
+		time.Sleep(time.Minute - time.Second)
+		_, _, ok = c.FreshBytes([]byte("cpc?keyword=shoes"), time.Minute)
+		assert.False(t, ok, "at its TTL an entry is no longer fresh")
+		_, _, ok = c.FreshBytes([]byte("cpc?keyword=wall"), time.Minute)
+		assert.False(t, ok, "at its TTL a wall-clock entry is no longer fresh")
+	})
 }
 
 func TestEntryIsAPlainValue(t *testing.T) {

@@ -324,3 +324,41 @@ func TestFreshnessAndAcceptanceOverTime(t *testing.T) {
 }
 
 func sinceStart(r *Resolver) time.Duration { return time.Since(r.started) }
+
+func TestFreshHitIsNotTimedAndAgesByTheClock(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var mu sync.Mutex
+		var latencies []time.Duration
+		obs := ObserverFunc(func(e Event) {
+			if e.Kind == EventResolve {
+				mu.Lock()
+				latencies = append(latencies, e.Latency)
+				mu.Unlock()
+			}
+		})
+		p1 := newStub(2)
+		p1.set(func(ctx context.Context, _ providers.Request) (providers.Response, error) {
+			time.Sleep(40 * time.Millisecond)
+			return providers.Response{Value: 2}, nil
+		})
+		cfg := testConfig()
+		cfg.DataTypes[0].HalfLife = time.Minute
+		r := newTestResolver(t, cfg, p1, newStub(9), WithObserver(obs))
+		params := Params{"keyword": "shoes"}
+		first, err := r.Resolve(context.Background(), "cpc", params)
+		require.NoError(t, err)
+		require.Equal(t, LayerPrimary, first.Layer)
+
+		time.Sleep(30 * time.Second) // half a half-life after it was observed
+		hit, err := r.Resolve(context.Background(), "cpc", params)
+		require.NoError(t, err)
+		require.Equal(t, LayerCache, hit.Layer)
+		assert.InDelta(t, math.Sqrt(0.5), hit.Freshness, 1e-9, "a fresh hit's freshness is its age since it was observed")
+		assert.InDelta(t, first.Confidence*math.Sqrt(0.5), hit.Confidence, 1e-9)
+
+		flushEvents(r)
+		mu.Lock()
+		defer mu.Unlock()
+		assert.Equal(t, []time.Duration{40 * time.Millisecond, 0}, latencies, "a miss is timed; a fresh cache hit is not")
+	})
+}

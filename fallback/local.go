@@ -19,7 +19,7 @@ func (r *Resolver) localLayers(ctx context.Context, dt *dataType, key string, pa
 
 	// Layer 3: the last good answer, if fresh and trusted enough.
 	if e, ok := r.cache.LastGood(key); ok {
-		res := cachedResult(e, dt, now)
+		res := cachedResult(e, dt, now.Sub(e.ObservedAt))
 		score, accepted := r.accept.Accept(e.Confidence, res.Freshness)
 		if accepted {
 			return res, nil

@@ -40,7 +40,8 @@ const (
 	// Tier, Outcome, Class, Skip, Latency, Cost and Err are set.
 	EventAttempt EventKind = iota + 1
 	// EventResolve: a resolve ended. Layer, Source, Value, Confidence,
-	// Cost, Latency and Err (when it failed) are set.
+	// Cost, Latency and Err (when it failed) are set; Latency is zero for
+	// a fresh cache hit, which is not timed.
 	EventResolve
 	// EventBreaker: a provider's circuit breaker changed state. Provider,
 	// From and To are set.

@@ -16,22 +16,47 @@ import (
 	"github.com/strata-go/strata/router"
 )
 
-// benchFetch is the provider both path benchmarks call: an immediate
-// success.
+// benchLatency is how long benchSlow takes to answer: a fast provider
+// (real ones take tens to hundreds of milliseconds).
+const benchLatency = time.Millisecond
+
+// benchFetch answers at once: the path benchmarks' Overhead variants use
+// it to show the fixed cost of each stack on its own.
 var benchFetch = providers.Func(func(context.Context, providers.Request) (providers.Response, error) {
 	return providers.Response{Value: 1.25}, nil
 })
 
+// benchSlow answers after benchLatency, as a provider is used.
+var benchSlow = providers.Func(func(ctx context.Context, _ providers.Request) (providers.Response, error) {
+	t := time.NewTimer(benchLatency)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return providers.Response{Value: 1.25}, nil
+	case <-ctx.Done():
+		return providers.Response{}, ctx.Err()
+	}
+})
+
 // BenchmarkProviderPathSuccess runs one provider attempt through strata's
-// whole per-provider stack: deadline check, the retry executor, bulkhead,
-// rate limit, budget, breaker permit, per-attempt timeout, isolated call,
-// validation, health record and attempt record. Compare with
+// whole per-provider stack: deadline check, the retry loop, bulkhead,
+// rate limit, budget, breaker permit, per-attempt timeout, the call in a
+// goroutine of its own (so a provider that ignores its context cannot
+// hold the walk), validation, health record and attempt record. The
+// provider answers after benchLatency. Compare with
 // BenchmarkFailsafeBaseline in the same run.
-func BenchmarkProviderPathSuccess(b *testing.B) {
+func BenchmarkProviderPathSuccess(b *testing.B) { benchProviderPath(b, benchSlow) }
+
+// BenchmarkProviderPathOverhead is BenchmarkProviderPathSuccess with a
+// provider that answers at once: the stack's fixed cost. Compare with
+// BenchmarkFailsafeOverhead.
+func BenchmarkProviderPathOverhead(b *testing.B) { benchProviderPath(b, benchFetch) }
+
+func benchProviderPath(b *testing.B, fetch providers.Provider) {
 	cfg := testConfig()
 	cfg.Providers[0].RateLimit = RateLimitConfig{PerSecond: 1e9, Burst: 1 << 30}
 	cfg.Providers[0].MaxConcurrent = 64
-	r, err := New(cfg, WithProvider("p1", benchFetch), WithProvider("s1", benchFetch), WithSeed(1))
+	r, err := New(cfg, WithProvider("p1", fetch), WithProvider("s1", fetch), WithSeed(1))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -54,8 +79,16 @@ func BenchmarkProviderPathSuccess(b *testing.B) {
 
 // BenchmarkFailsafeBaseline is what a user would write instead: a
 // failsafe-go executor with retry, circuit breaker and timeout, built
-// once, around the same provider call.
-func BenchmarkFailsafeBaseline(b *testing.B) {
+// once, around the same provider call (answering after benchLatency).
+// failsafe-go calls the function in the caller's goroutine: a provider
+// that ignores its context holds the caller past the timeout.
+func BenchmarkFailsafeBaseline(b *testing.B) { benchFailsafe(b, benchSlow) }
+
+// BenchmarkFailsafeOverhead is BenchmarkFailsafeBaseline with a provider
+// that answers at once.
+func BenchmarkFailsafeOverhead(b *testing.B) { benchFailsafe(b, benchFetch) }
+
+func benchFailsafe(b *testing.B, fetch providers.Provider) {
 	rp := retrypolicy.NewBuilder[providers.Response]().WithMaxAttempts(3).WithBackoff(100*time.Millisecond, 2*time.Second).WithJitterFactor(0.1).Build()
 	cb := circuitbreaker.NewBuilder[providers.Response]().WithFailureThreshold(5).WithDelay(60 * time.Second).WithSuccessThreshold(3).Build()
 	to := timeout.New[providers.Response](time.Second)
@@ -66,7 +99,7 @@ func BenchmarkFailsafeBaseline(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		if _, err := exec.WithContext(ctx).GetWithExecution(func(e failsafe.Execution[providers.Response]) (providers.Response, error) {
-			return benchFetch.Fetch(e.Context(), req)
+			return fetch.Fetch(e.Context(), req)
 		}); err != nil {
 			b.Fatal(err)
 		}

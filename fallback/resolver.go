@@ -102,14 +102,14 @@ func (r *Resolver) Resolve(ctx context.Context, dataType string, params Params) 
 	if !ok {
 		return Result{}, &DataTypeError{DataType: dataType}
 	}
-	now := time.Now()
 	var kb keyBuffer
 	vals, key, complete := kb.build(dt.schema, params)
 	if complete { // else an unknown or empty param: no key was stored for it
-		if res, ok := r.freshHit(dt, params, key, now); ok {
+		if res, ok := r.freshHit(dt, params, key); ok {
 			return res, nil
 		}
 	}
+	now := time.Now()
 	if err := dt.schema.validate(params, vals, complete); err != nil {
 		return Result{}, err
 	}
@@ -143,7 +143,7 @@ func (r *Resolver) resolveMiss(ctx context.Context, dt *dataType, key string, pa
 	// The shared tier: another instance may have paid for this answer.
 	if e, ok := r.storeGet(ctx, dt, key, now); ok && now.Sub(e.StoredAt) < dt.currentTTL() {
 		r.cache.Put(key, e, dt.currentTTL())
-		return cachedResult(e, dt, now), nil
+		return cachedResult(e, dt, now.Sub(e.ObservedAt)), nil
 	}
 
 	// "Not found" was cached: the providers are not asked again yet.
@@ -236,10 +236,15 @@ func (r *Resolver) coalescedWalk(ctx context.Context, dt *dataType, key string, 
 	}
 }
 
-// finish reports a resolve to the observer.
+// finish reports a resolve that started at start (zero for a fresh cache
+// hit, which is not timed) to the observer.
 func (r *Resolver) finish(dt *dataType, params Params, res *Result, err error, start time.Time) {
 	if r.obs == nil {
 		return
+	}
+	var latency time.Duration // a fresh cache hit is not timed
+	if !start.IsZero() {
+		latency = time.Since(start)
 	}
 	r.observe(Event{
 		Kind:       EventResolve,
@@ -251,7 +256,7 @@ func (r *Resolver) finish(dt *dataType, params Params, res *Result, err error, s
 		Value:      res.Value,
 		Confidence: res.Confidence,
 		Cost:       res.Cost,
-		Latency:    time.Since(start),
+		Latency:    latency,
 		Shared:     res.Shared,
 		Err:        err,
 	})
