@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -18,30 +17,29 @@ var getenv = os.Getenv
 
 // run is the whole program: main only wires it to the process.
 func run(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("campaign", flag.ContinueOnError)
-	fs.SetOutput(stdout)
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: campaign [flags]\n\nPlans an advertising campaign from market and advertising figures resolved through strata.\nOffline on seeded fake providers unless API keys are given.\n\nflags:")
+	fs := newFlagSet("campaign")
+	usage := func(w io.Writer) {
+		fmt.Fprintln(w, "usage: campaign [flags]\n\nPlans an advertising campaign from market and advertising figures resolved through strata.\nOffline on seeded fake providers unless API keys are given.\n\nflags:")
 		fs.PrintDefaults()
 	}
 	def := defaultBrief()
 	briefFile := fs.String("brief", "", "read the brief from a YAML or JSON `file` (flags given too override it)")
-	industry := fs.String("industry", def.Industry, "industry of the advertiser")
-	market := fs.String("market", def.Market, "two-letter market code")
-	month := fs.String("month", def.Month, "campaign month, 01-12")
-	budget := fs.Float64("budget", def.Budget, "monthly advertising budget")
+	industry := fs.String("industry", def.Industry, "industry of the advertiser, in letters and _ (retail, ecommerce, home_goods...)")
+	market := fs.String("market", def.Market, "two-letter market code (us, gb, de...)")
+	month := fs.String("month", def.Month, "campaign month: 01 to 12, or jan to dec")
+	budget := define(fs, "budget", def.Budget, "monthly advertising budget: an `amount`, 0.01 to 1000000000", wantBudget, number, func(v float64) bool { return checkBudget(v) == nil })
 	channels := fs.String("channels", "search,social", "comma-separated channels: search, social, display")
-	keywords := fs.String("keywords", "running shoes,trail shoes,hiking boots,walking shoes", "comma-separated keywords")
+	keywords := fs.String("keywords", "running shoes,trail shoes,hiking boots,walking shoes", "comma-separated keywords (at most 25, each at most 80 bytes)")
 	goal := fs.String("goal", def.Goal, "what the plan maximises: conversions, clicks or impressions")
 
-	dataBudget := fs.Float64("data-budget", 1.00, "money the whole generation may spend on data")
-	deadline := fs.Duration("deadline", 5*time.Second, "deadline of the whole generation")
-	parallel := fs.Int("parallel", 0, "figures resolved at once; 0 means all (each then has the whole deadline)")
-	seed := fs.Uint64("seed", 7, "seed of the fake providers and the synthetic history")
+	dataBudget := define(fs, "data-budget", 1.00, "money (an `amount`) the whole generation may spend on data", "want an amount of money, 0 or more, such as 1 or 0.05", number, func(v float64) bool { return v >= 0 })
+	deadline := define(fs, "deadline", 5*time.Second, "`duration` the whole generation may take (5s, 1500ms, 1m)", "want a duration above zero with its unit, such as 5s, 1500ms or 1m", duration, func(v time.Duration) bool { return v > 0 })
+	parallel := define(fs, "parallel", 0, "`N` figures resolved at once; 0 means all (each then has the whole deadline)", "want a whole number, 0 or more (0: every figure at once)", whole, func(v int) bool { return v >= 0 })
+	seed := define(fs, "seed", uint64(7), "seed of the fake providers and the synthetic history (a whole number `N`)", "want a whole number, 0 or more", natural, nil)
 	outage := fs.String("outage", "", "take fake providers down: comma-separated names, or all (ads_api, analytics, market_data, benchmarks)")
 	slow := fs.String("slow", "", "slow fake providers down: comma-separated names, or all")
-	slowFactor := fs.Float64("slow-factor", 20, "latency multiplier of -slow")
-	history := fs.Int("history", 0, "preload `N` periods of synthetic history per figure, so forecasts can answer")
+	slowFactor := define(fs, "slow-factor", 20.0, "latency `multiplier` of -slow, 1 to 1000", "want a multiplier between 1 and 1000", number, func(v float64) bool { return v >= 1 && v <= 1000 })
+	history := define(fs, "history", 0, "preload `N` periods of synthetic history per figure (0 to 1000), so forecasts can answer", "want a whole number of periods, 0 to 1000", whole, func(v int) bool { return v >= 0 && v <= 1000 })
 
 	asJSON := fs.Bool("json", false, "print one JSON object instead of the text report")
 	htmlFile := fs.String("html", "", "also write a self-contained HTML report to `file`")
@@ -49,20 +47,17 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	servePublic := fs.Bool("serve-public", false, "allow -serve on a non-loopback address")
 	chaos := fs.Bool("chaos", false, "with -serve, cycle through outages, slowness and a budget squeeze every 20s")
 
-	fredKey := fs.String("fred-key", "", "FRED API key: real market growth for US markets (or STRATA_FRED_KEY)")
-	avKey := fs.String("alphavantage-key", "", "Alpha Vantage API key: the sector ETF's price as context (or STRATA_ALPHAVANTAGE_KEY)")
+	fredKey := fs.String("fred-key", "", "FRED API `key`: real market growth for US markets (or STRATA_FRED_KEY)")
+	avKey := fs.String("alphavantage-key", "", "Alpha Vantage API `key`: the sector ETF's price as context (or STRATA_ALPHAVANTAGE_KEY)")
 	worldBank := fs.Bool("worldbank", false, "use the World Bank (no key) as a secondary source of market growth")
-	fredURL := fs.String("fred-url", "", "FRED base URL (tests, proxies)")
-	wbURL := fs.String("worldbank-url", "", "World Bank base URL (tests, proxies)")
-	avURL := fs.String("alphavantage-url", "", "Alpha Vantage base URL (tests, proxies)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
+	fredURL := fs.String("fred-url", "", "FRED base `URL` (tests, proxies)")
+	wbURL := fs.String("worldbank-url", "", "World Bank base `URL` (tests, proxies)")
+	avURL := fs.String("alphavantage-url", "", "Alpha Vantage base `URL` (tests, proxies)")
+	if help, err := fs.parse(args, stdout, usage); help || err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q (flags only)", fs.Arg(0))
+		return fmt.Errorf("unexpected argument %q: campaign takes flags only (campaign -help lists them)", fs.Arg(0))
 	}
 
 	// The brief: defaults, then the file, then the flags given.
@@ -73,29 +68,39 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 			return err
 		}
 	}
+	var flagErr error
 	fs.Visit(func(f *flag.Flag) {
+		var err error
 		switch f.Name {
 		case "industry":
-			b.Industry = *industry
+			b.Industry, err = parseIndustry(*industry)
 		case "market":
-			b.Market = *market
+			b.Market, err = parseMarket(*market)
 		case "month":
-			b.Month = *month
+			b.Month, err = parseMonth(*month)
 		case "budget":
 			b.Budget = *budget
 		case "channels":
-			b.Channels = splitList(*channels)
+			b.Channels, err = checkChannels(splitList(*channels))
 		case "keywords":
-			b.Keywords = splitList(*keywords)
+			b.Keywords, err = checkKeywords(splitList(*keywords))
 		case "goal":
-			b.Goal = *goal
+			b.Goal, err = parseGoal(*goal)
+		}
+		if err != nil && flagErr == nil {
+			flagErr = fmt.Errorf("-%s %q: %w", f.Name, f.Value, err)
 		}
 	})
-	if err := b.check(); err != nil {
-		return err
+	if flagErr != nil {
+		return flagErr
 	}
-	if *dataBudget < 0 || *deadline <= 0 || *parallel < 0 || *history < 0 || *history > 1000 {
-		return errors.New("-data-budget and -parallel must not be negative, -deadline must be positive, -history must be in [0, 1000]")
+	if err := b.check(); err != nil {
+		return fmt.Errorf("brief: %w", err)
+	}
+	for _, u := range []struct{ name, value string }{{"fred-url", *fredURL}, {"worldbank-url", *wbURL}, {"alphavantage-url", *avURL}} {
+		if err := checkBaseURL(u.name, u.value); err != nil {
+			return err
+		}
 	}
 	f, err := parseFaults(*outage, *slow, *slowFactor)
 	if err != nil {
@@ -148,7 +153,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	g.Faults = f.String()
 	if *htmlFile != "" {
 		if err := writeFile(*htmlFile, func(w io.Writer) error { return writeHTML(w, g) }); err != nil {
-			return err
+			return fmt.Errorf("-html: cannot write %s: %w", *htmlFile, unwrapPath(err))
 		}
 	}
 	if *asJSON {

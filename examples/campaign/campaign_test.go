@@ -276,42 +276,100 @@ goal: clicks
 	assert.Equal(t, cheapest, largest)
 }
 
+// TestRunRejectsBadInput: every flag's bad value is refused before any
+// figure is resolved, in words that name the flag, quote the value and say
+// what is wanted (the valid months, channels, providers...), never a
+// regexp or the flag package's "parse error"; and nothing is written to
+// stdout.
 func TestRunRejectsBadInput(t *testing.T) {
 	dir := t.TempDir()
 	unknownField := filepath.Join(dir, "bad.yaml")
 	require.NoError(t, os.WriteFile(unknownField, []byte("industry: retail\nbudgett: 5\n"), 0o600))
+	missing := filepath.Join(dir, "missing.yaml")
+	const (
+		channels  = "(the channels are search, social and display)"
+		providers = "(the providers are ads_api, analytics, market_data and benchmarks, or all)"
+	)
 	for _, tc := range []struct {
 		args []string
 		want string
 	}{
-		{[]string{"-nope"}, "flag provided but not defined"},
-		{[]string{"extra"}, `unexpected argument "extra"`},
-		// The resolver's schema refuses a bad market before any provider.
-		{[]string{"-market", "USA"}, `param "market"`},
-		{[]string{"-month", "13"}, `param "month"`},
-		{[]string{"-channels", "radio"}, `param "channel"`},
-		{[]string{"-keywords", strings.Repeat("k", 81)}, `param "keyword"`},
-		{[]string{"-budget", "0"}, "brief: budget"},
-		{[]string{"-channels", ""}, "brief: channels: none given"},
-		{[]string{"-keywords", "a,a"}, `brief: keywords: "a" given twice`},
-		{[]string{"-goal", "fame"}, "brief: goal"},
-		{[]string{"-brief", filepath.Join(dir, "missing.yaml")}, "no such file"},
-		{[]string{"-brief", unknownField}, "budgett"},
-		{[]string{"-outage", "ads"}, `-outage: unknown provider "ads"`},
-		{[]string{"-slow", "all", "-slow-factor", "0.5"}, "-slow-factor"},
-		{[]string{"-history", "-1"}, "-history"},
-		{[]string{"-serve", "0.0.0.0:8080"}, "not a loopback address"},
-		{[]string{"-serve", "nope"}, "-serve"},
+		{[]string{"-nope"}, "unknown flag -nope (campaign -help lists the flags)"},
+		{[]string{"-budget"}, "-budget needs a value"},
+		{[]string{"-json=maybe"}, `-json "maybe": want true or false (or the flag alone for true)`},
+		{[]string{"---x"}, `cannot read "---x" as a flag: write -name or -name=value`},
+		{[]string{"extra"}, `unexpected argument "extra": campaign takes flags only (campaign -help lists them)`},
+		{[]string{"-industry", "Retail!"}, `-industry "Retail!": want an industry in letters and _, such as retail, ecommerce or home_goods`},
+		{[]string{"-market", "USA"}, `-market "USA": want a two-letter market code, such as us, gb or de`},
+		{[]string{"-month", "13"}, `-month "13": not a month (the months are 01 to 12, or jan to dec)`},
+		{[]string{"-month", "Smarch"}, `-month "Smarch": not a month (the months are 01 to 12, or jan to dec)`},
+		{[]string{"-budget", "0"}, `-budget "0": want an amount between 0.01 and 1000000000`},
+		{[]string{"-budget", "10k"}, `-budget "10k": want an amount between 0.01 and 1000000000`},
+		{[]string{"-budget", "NaN"}, `-budget "NaN": want an amount between 0.01 and 1000000000`},
+		{[]string{"-channels", "radio"}, `-channels "radio": unknown channel "radio" ` + channels},
+		{[]string{"-channels", "search,tv"}, `-channels "search,tv": unknown channel "tv" ` + channels},
+		{[]string{"-channels", ""}, `-channels "": no channel given ` + channels},
+		{[]string{"-channels", "search,Search"}, `-channels "search,Search": "search" is given twice`},
+		{[]string{"-keywords", strings.Repeat("k", 81)}, `-keywords "` + strings.Repeat("k", 81) + `": a keyword of 81 bytes, at most 80 ("kkkkkkkkkkkkkkkkkkkkk"...)`},
+		{[]string{"-keywords", "a,a"}, `-keywords "a,a": "a" is given twice`},
+		{[]string{"-keywords", ","}, `-keywords ",": no keyword given`},
+		{[]string{"-keywords", "a\x00b"}, `-keywords "a\x00b": "a\x00b" has a control character or is not UTF-8`},
+		{[]string{"-goal", "fame"}, `-goal "fame": want conversions, clicks or impressions`},
+		{[]string{"-data-budget", "-1"}, `-data-budget "-1": want an amount of money, 0 or more, such as 1 or 0.05`},
+		{[]string{"-deadline", "5"}, `-deadline "5": want a duration above zero with its unit, such as 5s, 1500ms or 1m`},
+		{[]string{"-deadline", "0s"}, `-deadline "0s": want a duration above zero with its unit, such as 5s, 1500ms or 1m`},
+		{[]string{"-parallel", "-1"}, `-parallel "-1": want a whole number, 0 or more (0: every figure at once)`},
+		{[]string{"-parallel", "two"}, `-parallel "two": want a whole number, 0 or more (0: every figure at once)`},
+		{[]string{"-seed", "-1"}, `-seed "-1": want a whole number, 0 or more`},
+		{[]string{"-history", "-1"}, `-history "-1": want a whole number of periods, 0 to 1000`},
+		{[]string{"-history", "1001"}, `-history "1001": want a whole number of periods, 0 to 1000`},
+		{[]string{"-outage", "ads"}, `-outage "ads": unknown provider "ads" ` + providers},
+		{[]string{"-slow", "ads_api,fast"}, `-slow "ads_api,fast": unknown provider "fast" ` + providers},
+		{[]string{"-slow", "all", "-slow-factor", "0.5"}, `-slow-factor "0.5": want a multiplier between 1 and 1000`},
+		{[]string{"-brief", missing}, "-brief: cannot read " + missing + ": no such file or directory"},
+		{[]string{"-brief", unknownField}, "-brief " + unknownField + `: line 2: unknown field "budgett" (did you mean "budget"?); the fields are industry, market, month, budget, channels, keywords, goal`},
+		{[]string{"-serve", "0.0.0.0:8080"}, `-serve "0.0.0.0:8080": not a loopback address; the dashboard shows your data to whoever reaches it — pass -serve-public to serve beyond this machine`},
+		{[]string{"-serve", "nope"}, `-serve "nope": want host:port, such as 127.0.0.1:8080 or localhost:8080`},
+		{[]string{"-serve", "127.0.0.1:99999"}, `-serve "127.0.0.1:99999": want host:port, such as 127.0.0.1:8080 or localhost:8080`},
+		{[]string{"-fred-url", "::bad"}, `-fred-url "::bad": want an http or https URL, such as https://api.example.com`},
+		{[]string{"-worldbank-url", "ftp://x"}, `-worldbank-url "ftp://x": want an http or https URL, such as https://api.example.com`},
+		{[]string{"-alphavantage-url", "example.com"}, `-alphavantage-url "example.com": want an http or https URL, such as https://api.example.com`},
+		{[]string{"-html", filepath.Join(missing, "r.html")}, "-html: cannot write " + filepath.Join(missing, "r.html") + ": no such file or directory"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				var out bytes.Buffer
 				err := run(t.Context(), tc.args, &out)
-				require.Error(t, err)
-				assert.Contains(t, err.Error(), tc.want)
+				require.EqualError(t, err, tc.want)
+				assert.NotContains(t, err.Error(), "^", "no regexp")
+				if tc.args[0] != "-html" {
+					assert.Empty(t, out.String(), "nothing on stdout")
+				}
 			})
 		})
 	}
+}
+
+// TestRunReadsFlagsAsWritten: the values a person may write for a month,
+// a market, an industry, a channel and a goal are read as meant.
+func TestRunReadsFlagsAsWritten(t *testing.T) {
+	briefOf := func(args ...string) brief {
+		t.Helper()
+		var r struct {
+			Brief brief `json:"brief"`
+		}
+		out := runText(t, append([]string{"-json", "-keywords", "running shoes"}, args...)...)
+		require.NoError(t, json.Unmarshal([]byte(out), &r))
+		return r.Brief
+	}
+	for _, month := range []string{"7", "07", "jul", "July", " JUL "} {
+		assert.Equal(t, "07", briefOf("-month", month, "-channels", "search").Month, "-month %q", month)
+	}
+	b := briefOf("-market", "US", "-industry", "Retail", "-channels", "Search, SOCIAL", "-goal", "Clicks")
+	assert.Equal(t, "us", b.Market)
+	assert.Equal(t, "retail", b.Industry)
+	assert.Equal(t, []string{"search", "social"}, b.Channels)
+	assert.Equal(t, "clicks", b.Goal)
 }
 
 // TestRunHelp: -help (or -h) prints the usage and every flag to stdout,

@@ -99,7 +99,7 @@ func fakeList(flagName, v string) ([]string, error) {
 	names := splitList(v)
 	for _, n := range names {
 		if !slices.Contains(fakeNames, n) {
-			return nil, fmt.Errorf("-%s: unknown provider %q (want all or some of %s)", flagName, n, strings.Join(fakeNames, ", "))
+			return nil, fmt.Errorf("-%s %q: unknown provider %q (the providers are %s and %s, or all)", flagName, v, n, strings.Join(fakeNames[:len(fakeNames)-1], ", "), fakeNames[len(fakeNames)-1])
 		}
 	}
 	return names, nil

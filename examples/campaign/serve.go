@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -291,9 +292,9 @@ type serveOptions struct {
 // checkLoopback refuses an address that is not on the loopback interface
 // unless public is set.
 func checkLoopback(addr string, public bool) error {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return fmt.Errorf("-serve %q: %w", addr, err)
+	host, port, err := net.SplitHostPort(addr)
+	if _, perr := strconv.ParseUint(port, 10, 16); err != nil || perr != nil {
+		return fmt.Errorf("-serve %q: want host:port, such as 127.0.0.1:8080 or localhost:8080", addr)
 	}
 	if public || host == "localhost" {
 		return nil
