@@ -1,0 +1,194 @@
+package fallback
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"sync"
+	"time"
+
+	"github.com/strata-go/strata/cache"
+)
+
+// Plausibility defaults (see PlausibilityConfig).
+const (
+	DefaultPlausibleRatio     = 3.0
+	DefaultPlausibleSigmas    = 6.0
+	DefaultPlausibleAgreement = 0.1
+	DefaultImplausiblePenalty = 0.5
+	// DefaultPlausibleSmoothing is the weight of each new change in a data
+	// type's learned volatility.
+	DefaultPlausibleSmoothing = 0.05
+)
+
+// PlausibilityConfig is the check a provider's answer passes beside its
+// bounds: whether it is plausible against the key's last good answer.
+//
+// An answer v is judged against the key's last good answer r (any age)
+// when the data type's values are positive (bounds.min ≥ 0) and r > 0.
+// Its change is the factor between them, max(v/r, r/v); it is plausible
+// when the factor is at most the larger of MaxRatio and
+// exp(Sigmas × σ × √n), where σ is the data type's learned volatility (the
+// standard deviation of its keys' log changes per period between good
+// answers) and n the periods since r was observed (at least 1). A zero
+// against a positive r is never plausible. A key with no last good answer
+// has nothing to be judged against: its first answer is trusted.
+//
+// An implausible answer is not trusted on one provider's word: the walk
+// asks the next provider (in the tier, then the next tier). If that one's
+// answer is within Agreement of it (relative), the change is real and the
+// answer is accepted; if that one's answer is plausible, it wins and the
+// outlier is a DataQuality failure (*ImplausibleError), never cached and
+// never added to the history. The implausible attempt does not count
+// against the provider's breaker or health: until a second opinion it may
+// be the first to report a real change. With no second opinion (no other
+// provider answered) the outlier is served with its confidence multiplied
+// by Penalty and Result.Implausible set, and is neither cached nor added
+// to the history.
+type PlausibilityConfig struct {
+	// Disabled turns the check off: answers are checked against their
+	// bounds only.
+	Disabled bool `yaml:"disabled"`
+	// MaxRatio is the change factor always allowed (default 3: a unit
+	// error of ×10 or ÷10 is caught, a real move of ×2 is not). At least 1.
+	MaxRatio float64 `yaml:"max_ratio"`
+	// Sigmas is how many learned standard deviations of change per period
+	// an answer may move beyond MaxRatio (default 6).
+	Sigmas float64 `yaml:"sigmas"`
+	// Agreement is how close, relative, a second provider's answer must be
+	// to an implausible one to confirm it (default 0.1).
+	Agreement float64 `yaml:"agreement"`
+	// Penalty multiplies the confidence of an implausible answer served
+	// without a second opinion (default 0.5), in (0, 1].
+	Penalty float64 `yaml:"penalty"`
+	// Smoothing is the weight of each new change in the learned volatility
+	// (default 0.05), in (0, 1].
+	Smoothing float64 `yaml:"smoothing"`
+}
+
+// fill applies the defaults and checks the plausibility settings.
+func (c *PlausibilityConfig) fill(p *problems) {
+	if orDefault(p, "plausibility.max_ratio", &c.MaxRatio, DefaultPlausibleRatio) && c.MaxRatio < 1 {
+		p.add("plausibility.max_ratio", "must be at least 1, got %v", c.MaxRatio)
+	}
+	orDefault(p, "plausibility.sigmas", &c.Sigmas, DefaultPlausibleSigmas)
+	fraction(p, "plausibility.agreement", &c.Agreement, DefaultPlausibleAgreement)
+	fraction(p, "plausibility.penalty", &c.Penalty, DefaultImplausiblePenalty)
+	fraction(p, "plausibility.smoothing", &c.Smoothing, DefaultPlausibleSmoothing)
+}
+
+// ErrImplausible matches every *ImplausibleError.
+var ErrImplausible = errors.New("fallback: implausible answer")
+
+// ImplausibleError is the failure of a provider answer that was far from
+// what the key's last good answer and its data type's volatility make
+// plausible, and that no second provider confirmed (see
+// PlausibilityConfig). It is reported in Attempt.Err (with class
+// DataQuality) and matches ErrImplausible.
+type ImplausibleError struct {
+	Value     float64 // the answer
+	Reference float64 // the key's last good answer
+	Allowed   float64 // the change factor allowed
+}
+
+// Factor is the change factor from Reference to Value, at least 1 (+Inf
+// for a zero).
+func (e *ImplausibleError) Factor() float64 { return changeFactor(e.Value, e.Reference) }
+
+func (e *ImplausibleError) Error() string {
+	return fmt.Sprintf("implausible: %.6g is ×%.3g the last good answer %.6g (at most ×%.3g expected)", e.Value, e.Factor(), e.Reference, e.Allowed)
+}
+
+// Is reports whether target is ErrImplausible.
+func (e *ImplausibleError) Is(target error) bool { return target == ErrImplausible }
+
+// changeFactor is max(v/r, r/v) for positive r: how many times larger or
+// smaller v is; +Inf for v ≤ 0.
+func changeFactor(v, r float64) float64 {
+	if v <= 0 {
+		return math.Inf(1)
+	}
+	return math.Exp(math.Abs(math.Log(v / r)))
+}
+
+// volatility is a data type's learned standard deviation of its keys' log
+// changes per period.
+type volatility struct {
+	mu       sync.Mutex
+	variance float64 // EWMA of squared log change per period
+	seen     bool
+}
+
+// learn feeds the change from a key's previous good answer to v, observed
+// periods later.
+func (vo *volatility) learn(prev, v float64, periods float64, smoothing float64) {
+	if prev <= 0 || v <= 0 || periods <= 0 {
+		return
+	}
+	l := math.Log(v / prev)
+	sq := l * l / max(periods, 1)
+	vo.mu.Lock()
+	defer vo.mu.Unlock()
+	if vo.seen {
+		vo.variance = smoothing*sq + (1-smoothing)*vo.variance
+	} else {
+		vo.variance, vo.seen = sq, true
+	}
+}
+
+// sigma is the learned standard deviation per period, 0 before any change
+// was seen.
+func (vo *volatility) sigma() float64 {
+	vo.mu.Lock()
+	defer vo.mu.Unlock()
+	return math.Sqrt(vo.variance)
+}
+
+// plausibility judges provider answers (see PlausibilityConfig).
+type plausibility struct {
+	cfg PlausibilityConfig
+	vol map[string]*volatility // by data type; built at New, read-only after
+}
+
+func newPlausibility(cfg PlausibilityConfig, types []DataTypeConfig) *plausibility {
+	pl := &plausibility{cfg: cfg, vol: make(map[string]*volatility, len(types))}
+	for _, t := range types {
+		pl.vol[t.Name] = &volatility{}
+	}
+	return pl
+}
+
+// periodsBetween is how many of the data type's periods lie between two
+// times, as a fraction.
+func periodsBetween(dt *dataType, from, to time.Time) float64 {
+	return float64(to.Sub(from)) / float64(dt.cfg.Period.Approx())
+}
+
+// judge returns an *ImplausibleError when v is implausible against ref,
+// the key's last good answer (ok false: none), at now.
+func (pl *plausibility) judge(dt *dataType, v float64, ref cache.Entry, ok bool, now time.Time) *ImplausibleError {
+	if pl == nil || pl.cfg.Disabled || !ok || dt.cfg.Bounds.Min < 0 || !(ref.Value > 0) {
+		return nil
+	}
+	n := max(periodsBetween(dt, ref.ObservedAt, now), 1)
+	allowed := max(pl.cfg.MaxRatio, math.Exp(pl.cfg.Sigmas*pl.vol[dt.cfg.Name].sigma()*math.Sqrt(n)))
+	if changeFactor(v, ref.Value) <= allowed {
+		return nil
+	}
+	return &ImplausibleError{Value: v, Reference: ref.Value, Allowed: allowed}
+}
+
+// agrees reports whether two answers are within the Agreement of each
+// other, relative to the larger.
+func (pl *plausibility) agrees(a, b float64) bool {
+	return math.Abs(a-b) <= pl.cfg.Agreement*max(math.Abs(a), math.Abs(b))
+}
+
+// learn feeds a good answer's change from the key's previous one into the
+// data type's volatility.
+func (pl *plausibility) learn(dt *dataType, prev cache.Entry, v float64, observed time.Time) {
+	if pl == nil {
+		return
+	}
+	pl.vol[dt.cfg.Name].learn(prev.Value, v, periodsBetween(dt, prev.ObservedAt, observed), pl.cfg.Smoothing)
+}
