@@ -174,6 +174,16 @@ func (c *call) attempt(n int) (resp providers.Response, err error, delay time.Du
 	}
 	outcome := router.Outcome{At: start.Add(latency), Latency: latency, Cost: p.price, Quota: routerQuota(resp.Quota)}
 	if err == nil {
+		if ie := w.judge(p, resp, outcome.At); ie != nil {
+			// Not trusted on one provider's word, and not counted against
+			// it either: it may be the first to see a real change.
+			permit.Done(breaker.Neutral)
+			reported := providers.NewError(providers.DataQuality, ie)
+			w.record(Attempt{Provider: p.name, Tier: p.cfg.Tier, Outcome: Failed, Class: providers.DataQuality, Err: reported, Latency: latency, Cost: p.price, Retry: n - 1, Hedge: c.hedge})
+			return providers.Response{}, reported, 0, false
+		}
+	}
+	if err == nil {
 		permit.Done(breaker.Success)
 		if p.throttle != nil {
 			p.throttle.RecordSuccess()

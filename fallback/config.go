@@ -56,6 +56,10 @@ type Config struct {
 	Router router.Config `yaml:"router"`
 	// Forecast configures the statistical layer and the history it reads.
 	Forecast ForecastConfig `yaml:"forecast"`
+	// Plausibility judges each provider answer against the key's last
+	// good answer and its data type's volatility (see
+	// PlausibilityConfig). On by default.
+	Plausibility PlausibilityConfig `yaml:"plausibility"`
 	// Defaults configures the default engine (layer 5): the confidences,
 	// the history window and the factor bounds (see package defaults). Its
 	// Rules, Market and User are not configuration: New fills them from

@@ -162,6 +162,7 @@ func New(cfg Config, opts ...Option) (*Resolver, error) {
 		}
 	}
 	r.refreshSlots = make(chan struct{}, c.Cache.RefreshConcurrency)
+	r.plaus = newPlausibility(c.Plausibility, c.DataTypes)
 	r.memo = newForecastMemo(c.Forecast.MemoCapacity)
 	r.fitSlots = make(chan struct{}, c.Forecast.MaxFits)
 	r.gate = newAppendGate(c.Forecast.MemoCapacity)

@@ -1,15 +1,19 @@
 package fallback
 
 import (
+	"context"
 	"errors"
 	"math"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/strata-go/strata/breaker"
 	"github.com/strata-go/strata/cache"
+	"github.com/strata-go/strata/providers"
 	"github.com/strata-go/strata/stats"
 )
 
@@ -95,4 +99,148 @@ func TestPlausibilityConfigRefusesBadSettings(t *testing.T) {
 		require.Len(t, p, 1, "%+v", tc.cfg)
 		assert.Contains(t, p[0].Error(), tc.field)
 	}
+}
+
+// plausibleWalk resolves "shoes" once with both stubs answering 1.2 (the
+// key's last good answer), lets the TTL pass, and returns the resolver.
+func plausibleWalk(t *testing.T, p1, s1 *stub, opts ...Option) *Resolver {
+	t.Helper()
+	r := newTestResolver(t, testConfig(), p1, s1, opts...)
+	res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+	require.NoError(t, err)
+	require.Equal(t, 1.2, res.Value)
+	time.Sleep(2 * time.Minute) // past the TTL: the next resolve walks
+	return r
+}
+
+func TestImplausibleAnswerIsRefutedBySecondOpinion(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p1, s1 := newStub(1.2), newStub(1.25)
+		hist, err := stats.NewMemoryHistory(stats.MemoryConfig{})
+		require.NoError(t, err)
+		r := plausibleWalk(t, p1, s1, WithHistory(hist))
+		p1.answer(12) // a unit error
+		for range 8 {
+			res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+			require.NoError(t, err)
+			assert.Equal(t, 1.25, res.Value, "the secondary's plausible answer wins")
+			assert.Equal(t, LayerSecondary, res.Layer)
+			assert.False(t, res.Implausible)
+			a := attemptsByProvider(res.Attempts)["p1"]
+			assert.Equal(t, Failed, a.Outcome)
+			assert.Equal(t, providers.DataQuality, a.Class)
+			var ie *ImplausibleError
+			require.ErrorAs(t, a.Err, &ie)
+			assert.Equal(t, 12.0, ie.Value)
+			assert.ErrorIs(t, a.Err, ErrImplausible)
+			time.Sleep(2 * time.Minute)
+		}
+		assert.Equal(t, breaker.Closed, r.byName["p1"].breaker.State(), "an implausible answer does not count against the breaker")
+		obs, err := hist.Observations(context.Background(), resolverKey(t, r, Params{"keyword": "shoes"}))
+		require.NoError(t, err)
+		for _, o := range obs {
+			assert.NotEqual(t, 12.0, o.Value, "the outlier never reaches the history")
+		}
+	})
+}
+
+func TestImplausibleAnswerConfirmedIsAccepted(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p1, s1 := newStub(1.2), newStub(1.2)
+		r := plausibleWalk(t, p1, s1)
+		p1.answer(6) // the market really moved ×5, and both see it
+		s1.answer(6.3)
+		res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+		require.NoError(t, err)
+		assert.Equal(t, 6.3, res.Value, "the confirming answer is served")
+		assert.False(t, res.Implausible)
+		assert.Equal(t, 0.85, res.Confidence)
+		// Accepted: it is the key's new last good answer, so the next
+		// answer near it is plausible on the primary's word alone.
+		time.Sleep(2 * time.Minute)
+		res, err = r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+		require.NoError(t, err)
+		assert.Equal(t, 6.0, res.Value)
+		assert.Equal(t, LayerPrimary, res.Layer)
+	})
+}
+
+func TestLoneImplausibleAnswerIsFlaggedNotCached(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p1, s1 := newStub(1.2), newStub(1.2)
+		r := plausibleWalk(t, p1, s1)
+		p1.answer(0) // a zero, and nobody to ask
+		s1.fail(providers.Unavailable)
+		res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+		require.NoError(t, err)
+		assert.Equal(t, 0.0, res.Value)
+		assert.True(t, res.Implausible)
+		assert.Equal(t, LayerPrimary, res.Layer)
+		assert.InDelta(t, 0.95*DefaultImplausiblePenalty, res.Confidence, 1e-12)
+		e, ok := r.cache.LastGood(resolverKey(t, r, Params{"keyword": "shoes"}))
+		require.True(t, ok)
+		assert.Equal(t, 1.2, e.Value, "a flagged answer is not cached")
+	})
+}
+
+func TestTwoDisagreeingOutliersFallToTheLocalLayers(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p1, s1 := newStub(1.2), newStub(1.2)
+		r := plausibleWalk(t, p1, s1)
+		p1.answer(12)
+		s1.answer(0.05)
+		res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+		require.NoError(t, err)
+		assert.Equal(t, LayerCache, res.Layer, "neither outlier is trusted: the last good answer serves")
+		assert.Equal(t, 1.2, res.Value)
+		assert.False(t, res.Implausible)
+	})
+}
+
+func TestPlausibilityDisabledServesOutliers(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := testConfig()
+		cfg.Plausibility.Disabled = true
+		p1, s1 := newStub(1.2), newStub(1.2)
+		r := newTestResolver(t, cfg, p1, s1)
+		_, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+		require.NoError(t, err)
+		time.Sleep(2 * time.Minute)
+		p1.answer(12)
+		res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+		require.NoError(t, err)
+		assert.Equal(t, 12.0, res.Value)
+		assert.Equal(t, LayerPrimary, res.Layer)
+	})
+}
+
+func resolverKey(t *testing.T, r *Resolver, params Params) string {
+	t.Helper()
+	k, err := r.Key("cpc", params)
+	require.NoError(t, err)
+	return k
+}
+
+func TestPlausibilityFromYAML(t *testing.T) {
+	base := `
+providers:
+  - {name: p1, tier: primary, data_types: [cpc]}
+data_types:
+  - name: cpc
+    params: [{name: keyword, required: true}]
+    bounds: {min: 0, max: 100}
+`
+	cfg, err := ParseConfig([]byte(base + "plausibility: {max_ratio: 4, sigmas: 2, agreement: 0.05, penalty: 0.3}\n"))
+	require.NoError(t, err)
+	assert.Equal(t, PlausibilityConfig{MaxRatio: 4, Sigmas: 2, Agreement: 0.05, Penalty: 0.3}, cfg.Plausibility)
+	_, err = New(cfg, WithProvider("p1", newStub(1)))
+	require.NoError(t, err)
+
+	cfg, err = ParseConfig([]byte(base + "plausibility: {max_ratio: 0.5}\n"))
+	if err == nil {
+		_, err = New(cfg, WithProvider("p1", newStub(1)))
+	}
+	var ce *ConfigError
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, "plausibility.max_ratio", ce.Field)
 }

@@ -51,6 +51,7 @@ type Resolver struct {
 	refreshing   sync.Map           // key → struct{}: refreshes in flight
 	hashKey      []byte             // keys sensitive values' hashes
 	memo         *forecastMemo      // each key's last forecast
+	plaus        *plausibility      // judges provider answers
 	gate         *appendGate        // one history observation per key and period
 	callbacks    callbacks          // the host callbacks' task kinds
 	events       eventQueue         // to the observer

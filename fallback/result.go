@@ -88,6 +88,11 @@ type Result struct {
 	// Shared is true when this resolve waited on another's walk for the
 	// same key (request coalescing) and got its answer.
 	Shared bool `json:"shared,omitempty"`
+	// Implausible is true for a provider's answer that was far from what
+	// the key's history makes plausible and that no second provider could
+	// confirm or refute (see PlausibilityConfig): its confidence was
+	// lowered, and it was neither cached nor added to the history.
+	Implausible bool `json:"implausible,omitempty"`
 	// Default explains a default answer (layer 5).
 	Default *DefaultDetail `json:"default,omitempty"`
 }

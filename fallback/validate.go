@@ -110,6 +110,7 @@ func (c Config) withDefaults() (Config, problems) {
 	out.Retry.check(&p, "retry")
 	out.Retry = out.Retry.merge(retryDefaults)
 	out.Forecast.fill(&p)
+	out.Plausibility.fill(&p)
 	checkDefaults(&p, out.Defaults)
 
 	out.Providers = slices.Clone(c.Providers)

@@ -22,11 +22,14 @@ type walk struct {
 	params   Params
 	deadline time.Time // the walk's: the caller's deadline less the reserve
 	budget   *Budget
+	ref      cache.Entry // the key's last good answer when the walk began
+	hasRef   bool
 
 	mu            sync.Mutex // guards the fields below: hedged attempts run concurrently
 	attempts      []Attempt
 	cost          float64
 	budgetBlocked bool
+	suspects      []suspect // implausible answers awaiting a second opinion
 
 	// Set by the walking goroutine only.
 	ok     bool
@@ -44,6 +47,7 @@ type walk struct {
 // Close cancels the walk.
 func (r *Resolver) walkProviders(ctx context.Context, dt *dataType, key string, params Params, deadline time.Time) *walk {
 	w := &walk{r: r, dt: dt, key: key, params: params, deadline: deadline, budget: BudgetFrom(ctx)}
+	w.ref, w.hasRef = r.cache.LastGood(key)
 	ctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
 	defer context.AfterFunc(r.life, cancel)()
@@ -73,6 +77,7 @@ func (r *Resolver) walkProviders(ctx context.Context, dt *dataType, key string, 
 	if next != nil {
 		w.fail(next)
 	}
+	w.serveLone()
 	return w
 }
 
@@ -374,6 +379,7 @@ func (w *walk) succeed(p *provider, layer Layer, resp providers.Response) {
 	}
 	if prev, ok := w.r.cache.LastGood(w.key); ok {
 		w.dt.learn(prev, resp.Value, observed)
+		w.r.plaus.learn(w.dt, prev, resp.Value, observed)
 	}
 	w.r.cache.Put(w.key, e, w.dt.currentTTL())
 	w.r.storeSet(w.key, e, w.dt)
@@ -387,6 +393,65 @@ func (w *walk) succeed(p *provider, layer Layer, resp providers.Response) {
 		}); err != nil && (errors.Is(err, ErrCallbackPanic) || ctx.Err() != nil) {
 			w.r.callbackFailed(&w.r.callbacks.historyAppend, w.dt.cfg.Name, err)
 		}
+	}
+}
+
+// suspect is an implausible answer awaiting a second opinion.
+type suspect struct {
+	p     *provider
+	layer Layer
+	resp  providers.Response
+}
+
+// judge returns nil when p's answer v is plausible (see
+// PlausibilityConfig), or confirms an implausible answer of another
+// provider; otherwise it keeps the answer as a suspect and returns why it
+// is not trusted.
+func (w *walk) judge(p *provider, resp providers.Response, now time.Time) *ImplausibleError {
+	ie := w.r.plaus.judge(w.dt, resp.Value, w.ref, w.hasRef, now)
+	if ie == nil {
+		return nil
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, s := range w.suspects {
+		if s.p != p && w.r.plaus.agrees(s.resp.Value, resp.Value) {
+			return nil // a second opinion: the change is real
+		}
+	}
+	layer := LayerPrimary
+	if p.cfg.Tier == Secondary {
+		layer = LayerSecondary
+	}
+	w.suspects = append(w.suspects, suspect{p: p, layer: layer, resp: resp})
+	return ie
+}
+
+// serveLone serves a walk's one implausible answer when no provider gave
+// a second opinion: with its confidence lowered and flagged, neither
+// cached nor added to the history.
+func (w *walk) serveLone() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	// A plausible answer would have won; two suspects disagree.
+	if w.ok || len(w.suspects) != 1 {
+		return
+	}
+	s := w.suspects[0]
+	now := time.Now()
+	observed := s.resp.ObservedAt
+	if observed.IsZero() || observed.After(now) {
+		observed = now
+	}
+	w.ok = true
+	w.result = Result{
+		Value:       s.resp.Value,
+		Layer:       s.layer,
+		Source:      s.p.name,
+		Confidence:  s.p.cfg.Confidence * w.r.plaus.cfg.Penalty,
+		Freshness:   cache.Freshness(now.Sub(observed), w.dt.cfg.HalfLife),
+		ObservedAt:  observed,
+		Implausible: true,
 	}
 }
 
