@@ -6,6 +6,10 @@
 //	go run ./examples/sim -scenario examples/sim/scenarios/primary-outage.yaml
 //	go run ./examples/sim -scenario my.yaml -json    # one JSON object
 //	go run ./examples/sim -all                       # every shipped scenario, a markdown table and the targets
+//	go run ./examples/sim -help                      # every flag
+//
+// -all takes 2 to 3 minutes; a line per finished scenario goes to stderr
+// when stderr is a terminal (never with -q, never to stdout).
 //
 // The scenario format, the baseline, the derived resolver configuration
 // and the time scaling are described in docs/sim.md.
@@ -14,6 +18,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 )
@@ -21,8 +26,19 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
+	var progress io.Writer
+	if isTerminal(os.Stderr) {
+		progress = os.Stderr
+	}
+	if err := run(ctx, os.Args[1:], os.Stdout, progress); err != nil {
 		fmt.Fprintln(os.Stderr, "sim:", err)
 		os.Exit(1)
 	}
+}
+
+// isTerminal reports whether f is a terminal (a character device), where
+// progress lines are welcome; a pipe or a file gets none.
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }

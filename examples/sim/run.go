@@ -5,12 +5,12 @@ import (
 	"embed"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
 	"path"
 	"strings"
+	"time"
 )
 
 //go:embed scenarios/*.yaml
@@ -22,17 +22,15 @@ var shippedOrder = []string{
 	"garbage-data", "flapping", "budget-squeeze", "correlated", "blackout-herd",
 }
 
-// overrides are the command line's changes to a scenario.
+// overrides are the command line's changes to a scenario; zero leaves the
+// scenario's own value.
 type overrides struct {
 	requests    int
 	concurrency int
 	timeScale   float64
 }
 
-func (o overrides) apply(sc *scenario) error {
-	if o.requests < 0 || o.concurrency < 0 || o.timeScale < 0 {
-		return errors.New("-requests, -concurrency and -time-scale must not be negative")
-	}
+func (o overrides) apply(sc *scenario) {
 	if o.requests > 0 {
 		sc.Requests = o.requests
 	}
@@ -40,56 +38,53 @@ func (o overrides) apply(sc *scenario) error {
 		sc.Concurrency = o.concurrency
 	}
 	if o.timeScale > 0 {
-		if o.timeScale > 10 {
-			return fmt.Errorf("-time-scale: must be in (0, 10], got %v", o.timeScale)
-		}
 		sc.TimeScale = o.timeScale
 	}
-	return nil
 }
 
 // run is the whole program: it runs the scenario (or every shipped one)
 // the flags name and writes the report to stdout. -help prints the usage
-// and every flag to stdout and returns nil.
-func run(ctx context.Context, args []string, stdout io.Writer) error {
-	fl := flag.NewFlagSet("sim", flag.ContinueOnError)
-	fl.SetOutput(stdout)
-	fl.Usage = func() {
-		fmt.Fprintln(fl.Output(), "usage: sim -scenario FILE [flags] | sim -all [flags]\n\nRuns fault scenarios through strata and a failsafe-go baseline and compares them (see docs/sim.md).\n\nflags:")
+// and every flag to stdout and returns nil. With -all, a line per finished
+// scenario goes to progress, unless progress is nil or -q is given; main
+// passes stderr when it is a terminal, so a pipe or a log gets no
+// progress. Nothing but the report is written to stdout.
+func run(ctx context.Context, args []string, stdout, progress io.Writer) error {
+	fl := newFlagSet("sim")
+	usage := func(w io.Writer) {
+		fmt.Fprintln(w, "usage: sim -scenario FILE [flags] | sim -all [flags]\n\nRuns fault scenarios through strata and a failsafe-go baseline and compares them (see docs/sim.md).\n-all takes 2 to 3 minutes and reports each finished scenario on stderr when it is a terminal.\n\nflags:")
 		fl.PrintDefaults()
 	}
 	file := fl.String("scenario", "", "scenario `file` (YAML); see docs/sim.md")
 	asJSON := fl.Bool("json", false, "print one JSON object (with -all, one per line)")
 	all := fl.Bool("all", false, "run every shipped scenario and print a markdown table and the targets")
-	var o overrides
-	fl.IntVar(&o.requests, "requests", 0, "override the scenario's request count")
-	fl.IntVar(&o.concurrency, "concurrency", 0, "override the scenario's concurrency")
-	fl.Float64Var(&o.timeScale, "time-scale", 0, "override the scenario's time scale (real seconds per virtual second)")
-	if err := fl.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
+	quiet := fl.Bool("q", false, "quiet: no progress on stderr")
+	requests := define(fl, "requests", 0, "override the scenario's request count (`N` > 0)", "want a whole number above 0", whole, func(v int) bool { return v > 0 })
+	concurrency := define(fl, "concurrency", 0, "override the scenario's concurrency (`N` > 0 goroutines)", "want a whole number above 0", whole, func(v int) bool { return v > 0 })
+	timeScale := define(fl, "time-scale", 0, "override the scenario's time `scale`: real seconds per virtual second, above 0 and at most 10", "want a number above 0, at most 10 (real seconds per virtual second)", number, func(v float64) bool { return v > 0 && v <= 10 })
+	if help, err := fl.parse(args, stdout, usage); help || err != nil {
 		return err
 	}
 	if fl.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q", fl.Args())
+		return fmt.Errorf("unexpected argument %q: sim takes flags only (sim -help lists them)", fl.Arg(0))
+	}
+	o := overrides{requests: *requests, concurrency: *concurrency, timeScale: *timeScale}
+	if *quiet || progress == nil {
+		progress = io.Discard
 	}
 	switch {
 	case *all && *file != "":
-		return errors.New("-all and -scenario exclude each other")
+		return errors.New("-all and -scenario exclude each other: give one")
 	case *all:
-		return runAll(ctx, stdout, o, *asJSON)
+		return runAll(ctx, stdout, progress, o, *asJSON)
 	case *file == "":
-		return errors.New("-scenario FILE is required (or -all)")
+		return errors.New("no scenario: give -scenario FILE, or -all for every shipped scenario (sim -help lists the flags)")
 	}
 
 	sc, err := loadScenario(*file)
 	if err != nil {
 		return err
 	}
-	if err := o.apply(sc); err != nil {
-		return err
-	}
+	o.apply(sc)
 	rep, err := simulate(ctx, sc)
 	if err != nil {
 		return err
@@ -113,22 +108,23 @@ func shippedScenario(name string) (*scenario, error) {
 	return sc, nil
 }
 
-// runAll runs the shipped scenarios in order.
-func runAll(ctx context.Context, stdout io.Writer, o overrides, asJSON bool) error {
+// runAll runs the shipped scenarios in order, writing a line to progress
+// as each finishes.
+func runAll(ctx context.Context, stdout, progress io.Writer, o overrides, asJSON bool) error {
 	var reports []*report
 	scs := map[string]*scenario{}
-	for _, name := range shippedOrder {
+	start := time.Now()
+	for i, name := range shippedOrder {
 		sc, err := shippedScenario(name)
 		if err != nil {
 			return err
 		}
-		if err := o.apply(sc); err != nil {
-			return err
-		}
+		o.apply(sc)
 		rep, err := simulate(ctx, sc)
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
+		fmt.Fprintf(progress, "sim: %d/%d %s done (%.1fs elapsed)\n", i+1, len(shippedOrder), name, time.Since(start).Seconds())
 		if asJSON {
 			if err := json.NewEncoder(stdout).Encode(rep); err != nil {
 				return err

@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -110,7 +113,7 @@ func jsonFields(prefix string, v any, out *[]string) {
 func TestRunJSONShape(t *testing.T) {
 	var out bytes.Buffer
 	args := []string{"-scenario", filepath.Join("scenarios", "primary-outage.yaml"), "-json", "-requests", "48", "-time-scale", "0.05"}
-	require.NoError(t, run(context.Background(), args, &out))
+	require.NoError(t, run(context.Background(), args, &out, nil))
 	dec := json.NewDecoder(bytes.NewReader(out.Bytes()))
 	var v map[string]any
 	require.NoError(t, dec.Decode(&v), "output is not JSON:\n%s", out.String())
@@ -141,29 +144,54 @@ func TestRunJSONShape(t *testing.T) {
 func TestRunTable(t *testing.T) {
 	var out bytes.Buffer
 	args := []string{"-scenario", filepath.Join("scenarios", "steady.yaml"), "-requests", "32", "-time-scale", "0.05"}
-	require.NoError(t, run(context.Background(), args, &out))
+	require.NoError(t, run(context.Background(), args, &out, nil))
 	for _, want := range []string{"scenario steady: 32 requests", "strata", "baseline", "availability", "calls per request"} {
 		assert.Contains(t, out.String(), want)
 	}
 }
 
+// TestRunRefusesBadInput: every flag's bad value is refused before any
+// scenario runs, in words that name the flag, quote the value and say what
+// is wanted — never the flag package's "parse error" — and nothing is
+// written to stdout.
 func TestRunRefusesBadInput(t *testing.T) {
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.yaml")
 	require.NoError(t, os.WriteFile(bad, []byte(strings.Replace(minimal, "tier: primary", "tier: best", 1)), 0o600))
+	missing := filepath.Join(dir, "missing.yaml")
+	steady := filepath.Join("scenarios", "steady.yaml")
+	const (
+		count = "want a whole number above 0"
+		scale = "want a number above 0, at most 10 (real seconds per virtual second)"
+	)
 	for _, tc := range []struct {
 		args []string
 		want string
 	}{
-		{nil, "-scenario FILE is required"},
-		{[]string{"-scenario", bad}, `providers[0].tier: must be primary or secondary, got "best"`},
-		{[]string{"-scenario", filepath.Join(dir, "missing.yaml")}, "no such file"},
-		{[]string{"-scenario", bad, "-all"}, "exclude each other"},
-		{[]string{"-scenario", filepath.Join("scenarios", "steady.yaml"), "-requests", "-3"}, "must not be negative"},
-		{[]string{"stray"}, "unexpected arguments"},
+		{nil, "no scenario: give -scenario FILE, or -all for every shipped scenario (sim -help lists the flags)"},
+		{[]string{"-scenario", bad}, `scenario: providers[0].tier: must be primary or secondary, got "best" (line 15)`},
+		{[]string{"-scenario", missing}, "-scenario: cannot read " + missing + ": no such file or directory"},
+		{[]string{"-scenario"}, "-scenario needs a value"},
+		{[]string{"-scenario", bad, "-all"}, "-all and -scenario exclude each other: give one"},
+		{[]string{"-scenario", steady, "-requests", "-3"}, `-requests "-3": ` + count},
+		{[]string{"-scenario", steady, "-requests", "0"}, `-requests "0": ` + count},
+		{[]string{"-scenario", steady, "-requests", "lots"}, `-requests "lots": ` + count},
+		{[]string{"-all", "-concurrency", "-1"}, `-concurrency "-1": ` + count},
+		{[]string{"-all", "-concurrency", "1.5"}, `-concurrency "1.5": ` + count},
+		{[]string{"-all", "-time-scale", "0"}, `-time-scale "0": ` + scale},
+		{[]string{"-all", "-time-scale", "11"}, `-time-scale "11": ` + scale},
+		{[]string{"-all", "-time-scale", "NaN"}, `-time-scale "NaN": ` + scale},
+		{[]string{"-all", "-time-scale", "fast"}, `-time-scale "fast": ` + scale},
+		{[]string{"-all", "-json=maybe"}, `-json "maybe": want true or false (or the flag alone for true)`},
+		{[]string{"-all", "-q=2"}, `-q "2": want true or false (or the flag alone for true)`},
+		{[]string{"-nope"}, "unknown flag -nope (sim -help lists the flags)"},
+		{[]string{"stray"}, `unexpected argument "stray": sim takes flags only (sim -help lists them)`},
 	} {
-		err := run(context.Background(), tc.args, &bytes.Buffer{})
-		assert.ErrorContains(t, err, tc.want, "run(%q)", tc.args)
+		var out, progress bytes.Buffer
+		err := run(context.Background(), tc.args, &out, &progress)
+		assert.EqualError(t, err, tc.want, "run(%q)", tc.args)
+		assert.Empty(t, out.String(), "run(%q) wrote to stdout", tc.args)
+		assert.Empty(t, progress.String(), "run(%q) reported progress", tc.args)
 	}
 }
 
@@ -172,12 +200,52 @@ func TestRunRefusesBadInput(t *testing.T) {
 func TestRunHelp(t *testing.T) {
 	for _, arg := range []string{"-help", "-h"} {
 		var out bytes.Buffer
-		require.NoError(t, run(context.Background(), []string{arg}, &out), "%s is not an error", arg)
+		require.NoError(t, run(context.Background(), []string{arg}, &out, nil), "%s is not an error", arg)
 		assert.Contains(t, out.String(), "usage: sim")
-		for _, name := range []string{"scenario", "json", "all", "requests", "concurrency", "time-scale"} {
-			assert.Regexp(t, `(?m)^  -`+name+`( |$)`, out.String(), "%s documents -%s", arg, name)
+		assert.Contains(t, out.String(), "Runs fault scenarios through strata", "says what the program does")
+		for _, name := range []string{"scenario", "json", "all", "q", "requests", "concurrency", "time-scale"} {
+			assert.Regexp(t, `(?m)^  -`+name+`( |\t|$)`, out.String(), "%s documents -%s", arg, name)
 		}
 	}
+}
+
+// TestRunAllProgress: -all reports each finished scenario to progress, in
+// order, and nothing of it reaches stdout; -q silences it.
+func TestRunAllProgress(t *testing.T) {
+	args := []string{"-all", "-json", "-requests", "20", "-time-scale", "0.01"}
+	var out, progress bytes.Buffer
+	require.NoError(t, run(context.Background(), args, &out, &progress))
+	lines := strings.Split(strings.TrimSuffix(progress.String(), "\n"), "\n")
+	require.Len(t, lines, len(shippedOrder), "one line per scenario:\n%s", progress.String())
+	for i, name := range shippedOrder {
+		assert.Regexp(t, fmt.Sprintf(`^sim: %d/%d %s done \(\d+\.\ds elapsed\)$`, i+1, len(shippedOrder), regexp.QuoteMeta(name)), lines[i])
+	}
+	assert.NotContains(t, out.String(), "sim: ", "progress on stdout")
+	dec := json.NewDecoder(&out)
+	for _, name := range shippedOrder {
+		var v map[string]any
+		require.NoError(t, dec.Decode(&v), "stdout holds only the JSON reports")
+		assert.Equal(t, name, v["scenario"])
+	}
+	assert.False(t, dec.More())
+
+	progress.Reset()
+	require.NoError(t, run(context.Background(), append(args, "-q"), io.Discard, &progress))
+	assert.Empty(t, progress.String(), "-q")
+}
+
+// TestIsTerminal: a file or a pipe is not a terminal, so main gives run no
+// progress writer for them.
+func TestIsTerminal(t *testing.T) {
+	f, err := os.CreateTemp(t.TempDir(), "stderr")
+	require.NoError(t, err)
+	defer f.Close()
+	assert.False(t, isTerminal(f), "a file")
+	r, w, err := os.Pipe()
+	require.NoError(t, err)
+	defer r.Close()
+	defer w.Close()
+	assert.False(t, isTerminal(w), "a pipe")
 }
 
 func TestWorkloadIsSeeded(t *testing.T) {

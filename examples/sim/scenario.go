@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"os"
 	"regexp"
@@ -156,7 +157,11 @@ func (e *fieldError) Error() string {
 func loadScenario(path string) (*scenario, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("scenario: %w", err)
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // "no such file or directory", without "open" and the path again
+		}
+		return nil, fmt.Errorf("-scenario: cannot read %s: %w", path, err)
 	}
 	return parseScenario(data)
 }
