@@ -28,7 +28,12 @@
 //	-market CC       two-letter market (default us)
 //	-horizon N       months a goal without a deadline is judged over (12)
 //	-history N       months of metric_growth history preloaded for the
-//	                 statistical layer (24; 0 for none)
+//	                 statistical layer (24; 0 for none, at most 1200)
+//	-help            the usage and every flag (exit status 0)
+//
+// A bad flag value is refused before any goal, naming the flag and what it
+// wants ("-market \"usa\": want a two-letter market code, such as us, gb
+// or de"); codes and modes are read in any case.
 //
 // The exit status is 1, after every goal has been written, when any goal
 // could not be read or judged; 0 otherwise.

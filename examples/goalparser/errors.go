@@ -12,5 +12,5 @@ var (
 	// resolved, so it has no verdict.
 	errUnresolved = errors.New("goals could not be judged")
 	// errNoGoals: no goal was given.
-	errNoGoals = errors.New("no goal given")
+	errNoGoals = errors.New(`no goal given: write each goal as an argument, such as goalparser 'cut CPA to $35 by March' (goalparser -help lists the flags)`)
 )

@@ -3,9 +3,10 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
+	"regexp"
+	"strings"
 	"time"
 
 	"github.com/strata-go/strata/examples/goalparser/goal"
@@ -25,47 +26,76 @@ type options struct {
 	History  int
 }
 
-// parseFlags reads the flags and returns the goals after them.
-func parseFlags(args []string, stdout io.Writer) (options, []string, error) {
-	var o options
-	fs := flag.NewFlagSet("goalparser", flag.ContinueOnError)
-	fs.SetOutput(stdout)
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), `usage: goalparser [flags] "GOAL"...`)
+// Limits of the flags.
+const (
+	maxHorizon = 120  // months
+	maxHistory = 1200 // months
+)
+
+// Patterns of config.yaml's industry and market params, checked here so
+// that a bad flag is refused in words.
+var (
+	industryRe = regexp.MustCompile(`^[a-z_]{2,32}$`)
+	marketRe   = regexp.MustCompile(`^[a-z]{2}$`)
+)
+
+// usageLine is the first line of -help and of the error for no goals.
+const usageLine = `usage: goalparser [flags] "GOAL"...`
+
+// parseFlags reads the flags and returns the goals after them; help is
+// true when -help was given (the usage is then written to stdout).
+func parseFlags(args []string, stdout io.Writer) (o options, goals []string, help bool, err error) {
+	fs := newFlagSet("goalparser")
+	usage := func(w io.Writer) {
+		fmt.Fprintln(w, usageLine+`
+
+Reads marketing goals written as a person writes them ("grow leads 20% by
+June with a $10k budget") and says whether each is realistic, a stretch or
+unrealistic, from benchmarks resolved through strata (seeded fake
+providers, offline). Quote each goal; single quotes keep the shell off "$".
+
+flags:`)
 		fs.PrintDefaults()
 	}
 	fs.BoolVar(&o.JSON, "json", false, "print one JSON object per goal, one a line")
-	now := fs.String("now", "", "today's date, YYYY-MM-DD, that deadlines count from (default today)")
-	fs.StringVar(&o.Outage, "outage", outageNone, "take providers down: none, primary (the benchmark API) or all")
-	fs.Uint64Var(&o.Seed, "seed", 7, "seed of the fake benchmark data")
-	fs.StringVar(&o.Industry, "industry", "saas", "industry the benchmarks are for (lowercase, a-z and _)")
-	fs.StringVar(&o.Market, "market", "us", "two-letter market the benchmarks are for")
-	fs.Float64Var(&o.Horizon, "horizon", 12, "months a goal without a deadline is judged over")
-	fs.IntVar(&o.History, "history", 24, "months of metric_growth history to preload for forecasts (0: none)")
-	if err := fs.Parse(args); err != nil {
-		return o, nil, err
+	now := fs.String("now", "", "today's `date`, YYYY-MM-DD, that deadlines count from (default today)")
+	outage := fs.String("outage", outageNone, "take providers down: none, primary (the benchmark API) or all")
+	seed := define(fs, "seed", uint64(7), "seed of the fake benchmark data (a whole number `N`)", "want a whole number, 0 or more", natural, nil)
+	industry := fs.String("industry", "saas", "industry the benchmarks are for: 2 to 32 letters and _ (saas, ecommerce...)")
+	market := fs.String("market", "us", "two-letter market the benchmarks are for (us, gb, de...)")
+	horizon := define(fs, "horizon", 12.0, "`months` a goal without a deadline is judged over, above 0 and at most 120",
+		"want months above 0, at most 120", number, func(v float64) bool { return v > 0 && v <= maxHorizon })
+	history := define(fs, "history", 24, "`months` of metric_growth history to preload for forecasts, 0 (none) to 1200",
+		"want a whole number of months, 0 to 1200", whole, func(v int) bool { return v >= 0 && v <= maxHistory })
+	if help, err := fs.parse(args, stdout, usage); help || err != nil {
+		return o, nil, help, err
 	}
+	o.Seed, o.Horizon, o.History = *seed, *horizon, *history
 	if *now == "" {
 		y, m, d := time.Now().Date()
 		o.Today = time.Date(y, m, d, 0, 0, 0, 0, time.Local)
 	} else {
-		t, err := time.Parse(time.DateOnly, *now)
+		t, err := time.Parse(time.DateOnly, strings.TrimSpace(*now))
 		if err != nil {
-			return o, nil, fmt.Errorf("-now %q: want a date such as 2026-11-25", *now)
+			return o, nil, false, fmt.Errorf("-now %q: want a date written YYYY-MM-DD, such as 2026-11-25", *now)
 		}
 		o.Today = t
 	}
-	if !(o.Horizon > 0 && o.Horizon <= 120) {
-		return o, nil, fmt.Errorf("-horizon %v: want months in (0, 120]", o.Horizon)
+	switch o.Outage = strings.ToLower(strings.TrimSpace(*outage)); o.Outage {
+	case outageNone, outagePrimary, outageAll:
+	default:
+		return o, nil, false, fmt.Errorf("-outage %q: want none, primary (the benchmark API is down) or all (every provider is down)", *outage)
 	}
-	if o.History < 0 {
-		return o, nil, fmt.Errorf("-history %d: must not be negative", o.History)
+	if o.Industry = strings.ToLower(strings.TrimSpace(*industry)); !industryRe.MatchString(o.Industry) {
+		return o, nil, false, fmt.Errorf("-industry %q: want 2 to 32 letters and _, such as saas, ecommerce or b2b_software", *industry)
+	}
+	if o.Market = strings.ToLower(strings.TrimSpace(*market)); !marketRe.MatchString(o.Market) {
+		return o, nil, false, fmt.Errorf("-market %q: want a two-letter market code, such as us, gb or de", *market)
 	}
 	if fs.NArg() == 0 {
-		fs.Usage()
-		return o, nil, errNoGoals
+		return o, nil, false, errNoGoals
 	}
-	return o, fs.Args(), nil
+	return o, fs.Args(), false, nil
 }
 
 // run is the whole program: it judges every goal in args and writes one
@@ -73,11 +103,8 @@ func parseFlags(args []string, stdout io.Writer) (options, []string, error) {
 // wrapping errUnreadable or errUnresolved, after every goal is written,
 // when some goal could not be read or judged.
 func run(ctx context.Context, args []string, stdout io.Writer) error {
-	o, texts, err := parseFlags(args, stdout)
-	if errors.Is(err, flag.ErrHelp) {
-		return nil
-	}
-	if err != nil {
+	o, texts, help, err := parseFlags(args, stdout)
+	if help || err != nil {
 		return err
 	}
 

@@ -449,40 +449,68 @@ func TestRunExitStatus(t *testing.T) {
 	assert.NotNil(t, lines[2].Verdict, "goals after the unreadable one are judged")
 }
 
-// TestRunFlags checks the flags that are refused before any goal.
+// TestRunFlags: every flag's bad value is refused before any goal, in
+// words that name the flag, quote the value and say what is wanted —
+// never a regexp or the flag package's "parse error" — and nothing is
+// written to stdout.
 func TestRunFlags(t *testing.T) {
 	for _, c := range []struct {
 		args []string
 		want string
 	}{
-		{[]string{"-outage", "half", "x"}, `-outage "half"`},
-		{[]string{"-now", "25/11/2026", "x"}, `-now "25/11/2026"`},
-		{[]string{"-industry", "Retail!", "x"}, `-industry "Retail!"`},
-		{[]string{"-market", "usa", "x"}, `-market "usa"`},
-		{[]string{"-horizon", "0", "x"}, "-horizon 0"},
-		{[]string{"-history", "-1", "x"}, "-history -1"},
-		{[]string{"-nope", "x"}, "flag provided but not defined"},
+		{[]string{"-outage", "half", "x"}, `-outage "half": want none, primary (the benchmark API is down) or all (every provider is down)`},
+		{[]string{"-now", "25/11/2026", "x"}, `-now "25/11/2026": want a date written YYYY-MM-DD, such as 2026-11-25`},
+		{[]string{"-now", "2026-02-30", "x"}, `-now "2026-02-30": want a date written YYYY-MM-DD, such as 2026-11-25`},
+		{[]string{"-industry", "Retail!", "x"}, `-industry "Retail!": want 2 to 32 letters and _, such as saas, ecommerce or b2b_software`},
+		{[]string{"-industry", "x", "x"}, `-industry "x": want 2 to 32 letters and _, such as saas, ecommerce or b2b_software`},
+		{[]string{"-market", "usa", "x"}, `-market "usa": want a two-letter market code, such as us, gb or de`},
+		{[]string{"-horizon", "0", "x"}, `-horizon "0": want months above 0, at most 120`},
+		{[]string{"-horizon", "NaN", "x"}, `-horizon "NaN": want months above 0, at most 120`},
+		{[]string{"-horizon", "a year", "x"}, `-horizon "a year": want months above 0, at most 120`},
+		{[]string{"-history", "-1", "x"}, `-history "-1": want a whole number of months, 0 to 1200`},
+		{[]string{"-history", "1e9", "x"}, `-history "1e9": want a whole number of months, 0 to 1200`},
+		{[]string{"-seed", "-1", "x"}, `-seed "-1": want a whole number, 0 or more`},
+		{[]string{"-json=maybe", "x"}, `-json "maybe": want true or false (or the flag alone for true)`},
+		{[]string{"-now"}, "-now needs a value"},
+		{[]string{"-nope", "x"}, "unknown flag -nope (goalparser -help lists the flags)"},
+		{nil, `no goal given: write each goal as an argument, such as goalparser 'cut CPA to $35 by March' (goalparser -help lists the flags)`},
+		{[]string{"-json"}, `no goal given: write each goal as an argument, such as goalparser 'cut CPA to $35 by March' (goalparser -help lists the flags)`},
 	} {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
-			_, err := runIn(t, c.args...)
-			require.Error(t, err)
-			assert.Contains(t, err.Error(), c.want)
+			out, err := runIn(t, c.args...)
+			require.EqualError(t, err, c.want)
+			assert.Empty(t, out, "nothing on stdout")
 		})
 	}
-	out, err := runIn(t)
-	require.ErrorIs(t, err, errNoGoals)
-	assert.Contains(t, out, "usage: goalparser")
+	_, err := runIn(t)
+	assert.ErrorIs(t, err, errNoGoals)
 }
 
-// TestRunHelp: -help (or -h) prints the usage and every flag, and is not an
-// error, so the program exits 0.
+// TestRunReadsFlagsAsWritten: codes and modes in any case are read as
+// meant.
+func TestRunReadsFlagsAsWritten(t *testing.T) {
+	lines, err := runJSON(t, []string{"-industry", "SaaS", "-market", "US", "-outage", "All"}, "grow leads by 10% by June")
+	require.NoError(t, err)
+	require.Len(t, lines, 1)
+	require.NotNil(t, lines[0].Verdict)
+	require.NotEmpty(t, lines[0].Benchmarks)
+	for _, b := range lines[0].Benchmarks {
+		assert.Equal(t, "saas", b.Params["industry"])
+		assert.Equal(t, "us", b.Params["market"])
+		assert.Contains(t, []string{"statistical", "default"}, b.Layer, "-outage All takes every provider down")
+	}
+}
+
+// TestRunHelp: -help (or -h) prints the usage, what the program does and
+// every flag, and is not an error, so the program exits 0.
 func TestRunHelp(t *testing.T) {
 	for _, arg := range []string{"-help", "-h"} {
 		out, err := runIn(t, arg)
 		require.NoError(t, err, "%s is not an error", arg)
 		assert.Contains(t, out, "usage: goalparser")
+		assert.Contains(t, out, "says whether each is realistic", "says what the program does")
 		for _, name := range []string{"json", "now", "outage", "seed", "industry", "market", "horizon", "history"} {
-			assert.Regexp(t, `(?m)^  -`+name+`( |$)`, out, "%s documents -%s", arg, name)
+			assert.Regexp(t, `(?m)^  -`+name+`( |\t|$)`, out, "%s documents -%s", arg, name)
 		}
 	}
 }
