@@ -192,6 +192,11 @@ type DataTypeConfig struct {
 	// Params is the schema of the params; a param it does not declare is
 	// refused.
 	Params []ParamConfig `yaml:"params"`
+	// CorrelateBy names the params whose values group keys that move
+	// together ("market"): a forecast is adjusted by what the fresh
+	// answers of keys sharing a value show (see MarketConfig). Default:
+	// every param that is not sensitive.
+	CorrelateBy []string `yaml:"correlate_by"`
 	// Bounds are the plausible values; an answer outside them is a
 	// DataQuality failure of its provider. The zero Bounds means any finite
 	// value; use .inf / math.Inf for an open side.
@@ -479,6 +484,9 @@ type ForecastConfig struct {
 	// answers). Default: the number of CPUs Go may use (GOMAXPROCS at
 	// New); at most ConcurrencyLimit.
 	MaxFits int `yaml:"max_fits"`
+	// Market adjusts forecasts by the fresh answers of peer keys and the
+	// host's market factor (see MarketConfig). On by default.
+	Market MarketConfig `yaml:"market"`
 }
 
 // The documented defaults.

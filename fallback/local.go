@@ -50,6 +50,7 @@ func (r *Resolver) localLayers(ctx context.Context, dt *dataType, key string, pa
 			h := int(max(period-last, 1))
 			res, err := r.fitted(ctx, dt, key, series, h, memoEntry{n: len(obs), lastAt: lastAt, period: period}, now)
 			if err == nil {
+				res = r.adjustByMarket(ctx, dt, key, params, series, lastAt, res, now)
 				res.ObservedAt = now
 				res.Freshness = cache.Freshness(now.Sub(lastAt), dt.cfg.HalfLife)
 				return res, nil

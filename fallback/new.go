@@ -74,6 +74,7 @@ func New(cfg Config, opts ...Option) (*Resolver, error) {
 	r.callbacks = newCallbacks()
 	r.fitTask = taskKind{name: "forecast fit"}
 	o.market, o.user = r.guardFactor(&r.callbacks.market, o.market), r.guardFactor(&r.callbacks.user, o.user)
+	r.market = o.market
 	if rf, ok := o.credentials.(providers.Refresher); ok {
 		r.refresher = rf
 	}
@@ -163,6 +164,7 @@ func New(cfg Config, opts ...Option) (*Resolver, error) {
 	}
 	r.refreshSlots = make(chan struct{}, c.Cache.RefreshConcurrency)
 	r.plaus = newPlausibility(c.Plausibility, c.DataTypes)
+	r.peers = newPeerIndex(c.Forecast.Market.Groups, c.Forecast.Market.MaxPeers)
 	r.memo = newForecastMemo(c.Forecast.MemoCapacity)
 	r.fitSlots = make(chan struct{}, c.Forecast.MaxFits)
 	r.gate = newAppendGate(c.Forecast.MemoCapacity)

@@ -52,6 +52,8 @@ type Resolver struct {
 	hashKey      []byte             // keys sensitive values' hashes
 	memo         *forecastMemo      // each key's last forecast
 	plaus        *plausibility      // judges provider answers
+	peers        *peerIndex         // keys recently answered, by param value
+	market       defaults.Factor    // the host's, guarded; nil: none
 	gate         *appendGate        // one history observation per key and period
 	callbacks    callbacks          // the host callbacks' task kinds
 	events       eventQueue         // to the observer

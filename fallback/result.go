@@ -93,6 +93,9 @@ type Result struct {
 	// confirm or refute (see PlausibilityConfig): its confidence was
 	// lowered, and it was neither cached nor added to the history.
 	Implausible bool `json:"implausible,omitempty"`
+	// Market explains a forecast's market adjustment (layer 4; see
+	// MarketConfig), nil when there was none.
+	Market *MarketDetail `json:"market,omitempty"`
 	// Default explains a default answer (layer 5).
 	Default *DefaultDetail `json:"default,omitempty"`
 }

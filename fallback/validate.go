@@ -231,6 +231,7 @@ func (f *ForecastConfig) fill(p *problems) {
 	atMost(p, "forecast.max_points", &f.MaxPoints, DefaultForecastPoints, WindowLimit)
 	atMost(p, "forecast.memo_capacity", &f.MemoCapacity, DefaultMemoCapacity, CapacityLimit)
 	atMost(p, "forecast.max_fits", &f.MaxFits, runtime.GOMAXPROCS(0), ConcurrencyLimit)
+	f.Market.fill(p)
 }
 
 // checkDefaults checks the default engine's config (package defaults
@@ -335,6 +336,7 @@ func (dt *DataTypeConfig) fill(p *problems, path string, types map[string]string
 		p.add(path+".bounds", "min must not exceed max, got [%v, %v]", b.Min, b.Max)
 	}
 	params := dt.fillParams(p, path)
+	dt.checkCorrelateBy(p, path)
 	dt.Primary = slices.Clone(dt.Primary)
 	dt.Secondary = slices.Clone(dt.Secondary)
 	checkTier(p, path+".primary", dt.Primary, Primary, tiers)

@@ -382,6 +382,7 @@ func (w *walk) succeed(p *provider, layer Layer, resp providers.Response) {
 		w.r.plaus.learn(w.dt, prev, resp.Value, observed)
 	}
 	w.r.cache.Put(w.key, e, w.dt.currentTTL())
+	w.r.peers.add(w.dt, w.key, w.params)
 	w.r.storeSet(w.key, e, w.dt)
 	// At most one observation per key and period; a history the host owns
 	// may fail, and the answer stands regardless.
