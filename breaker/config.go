@@ -23,6 +23,9 @@ const (
 	// DefaultWindowBuckets is how many buckets a time-based window is cut
 	// into; a bucket's worth of old calls leaves the window at once.
 	DefaultWindowBuckets = 10
+	// WindowLimit bounds WindowSize, WindowBuckets and Adaptive.History:
+	// each is memory allocated when the breaker is built.
+	WindowLimit = 10_000
 	// DefaultSlowCallRateThreshold is the slow-call rate over the window
 	// that trips a closed breaker, when slow-call detection is on.
 	DefaultSlowCallRateThreshold = 0.5
@@ -82,8 +85,8 @@ type Config struct {
 	MinimumCalls int `yaml:"minimum_calls"`
 
 	// WindowSize is the length of the count-based sliding window: the last
-	// WindowSize calls. Zero means DefaultWindowSize. Ignored when
-	// WindowDuration is set.
+	// WindowSize calls. Zero means DefaultWindowSize; at most WindowLimit.
+	// Ignored when WindowDuration is set.
 	WindowSize int `yaml:"window_size"`
 
 	// WindowDuration, when positive, makes the window time-based: the calls
@@ -92,7 +95,7 @@ type Config struct {
 	WindowDuration time.Duration `yaml:"window_duration"`
 
 	// WindowBuckets is how many buckets a time-based window is cut into.
-	// Zero means DefaultWindowBuckets.
+	// Zero means DefaultWindowBuckets; at most WindowLimit.
 	WindowBuckets int `yaml:"window_buckets"`
 
 	// SlowCallThreshold marks a call that takes longer than it (measured by
@@ -136,7 +139,7 @@ type AdaptiveConfig struct {
 	Disabled bool `yaml:"disabled"`
 
 	// History is how many recent outcomes (successes and failures) the rule
-	// remembers. Zero means DefaultAdaptiveHistory.
+	// remembers. Zero means DefaultAdaptiveHistory; at most WindowLimit.
 	History int `yaml:"history"`
 
 	// ChronicFailureRate: a trip at which the failure rate over History is
@@ -219,6 +222,14 @@ func positive(field string, v, def int) (int, error) {
 	return v, nil
 }
 
+// windowSize is positive for a size bounded by WindowLimit.
+func windowSize(field string, v, def int) (int, error) {
+	if v > WindowLimit {
+		return 0, invalid(field, "must be at most %d, got %d", WindowLimit, v)
+	}
+	return positive(field, v, def)
+}
+
 func positiveDuration(field string, v, def time.Duration) (time.Duration, error) {
 	switch {
 	case v < 0:
@@ -245,7 +256,7 @@ func (c *Config) resolve() (settings, error) {
 	if s.failureRate, err = rate("FailureRateThreshold", c.FailureRateThreshold, DefaultFailureRateThreshold, true); err != nil {
 		return s, err
 	}
-	if s.windowSize, err = positive("WindowSize", c.WindowSize, DefaultWindowSize); err != nil {
+	if s.windowSize, err = windowSize("WindowSize", c.WindowSize, DefaultWindowSize); err != nil {
 		return s, err
 	}
 	defMinimum := DefaultMinimumCalls
@@ -259,7 +270,7 @@ func (c *Config) resolve() (settings, error) {
 		return s, invalid("WindowDuration", "must not be negative, got %v", c.WindowDuration)
 	}
 	s.windowDuration = c.WindowDuration
-	if s.windowBuckets, err = positive("WindowBuckets", c.WindowBuckets, DefaultWindowBuckets); err != nil {
+	if s.windowBuckets, err = windowSize("WindowBuckets", c.WindowBuckets, DefaultWindowBuckets); err != nil {
 		return s, err
 	}
 	if s.windowDuration > 0 {
@@ -291,7 +302,7 @@ func (c *Config) resolve() (settings, error) {
 
 	a := &c.Adaptive
 	s.adaptive = !a.Disabled
-	if s.history, err = positive("Adaptive.History", a.History, DefaultAdaptiveHistory); err != nil {
+	if s.history, err = windowSize("Adaptive.History", a.History, DefaultAdaptiveHistory); err != nil {
 		return s, err
 	}
 	if s.chronicRate, err = rate("Adaptive.ChronicFailureRate", a.ChronicFailureRate, DefaultChronicFailureRate, false); err != nil {

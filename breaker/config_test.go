@@ -1,6 +1,7 @@
 package breaker
 
 import (
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -58,6 +59,9 @@ func TestConfigInvalid(t *testing.T) {
 		{Config{MinimumCalls: -1}, "breaker: invalid config: MinimumCalls: must not be negative, got -1"},
 		{Config{MinimumCalls: 200}, "breaker: invalid config: MinimumCalls: 200 exceeds WindowSize 100, so no rate could ever trip"},
 		{Config{WindowSize: -3}, "breaker: invalid config: WindowSize: must not be negative, got -3"},
+		{Config{WindowSize: math.MaxInt}, fmt.Sprintf("breaker: invalid config: WindowSize: must be at most 10000, got %d", math.MaxInt)},
+		{Config{WindowDuration: time.Minute, WindowBuckets: 1 << 40}, "breaker: invalid config: WindowBuckets: must be at most 10000, got 1099511627776"},
+		{Config{Adaptive: AdaptiveConfig{History: WindowLimit + 1}}, "breaker: invalid config: Adaptive.History: must be at most 10000, got 10001"},
 		{Config{WindowDuration: -time.Second}, "breaker: invalid config: WindowDuration: must not be negative, got -1s"},
 		{Config{WindowDuration: 5, WindowBuckets: 10}, "breaker: invalid config: WindowBuckets: 10 buckets leave no time per bucket in a 5ns window"},
 		{Config{SlowCallThreshold: -1}, "breaker: invalid config: SlowCallThreshold: must not be negative, got -1ns"},
