@@ -159,6 +159,9 @@ var goalCases = []goalCase{
 	// A budget too small for the goal.
 	{text: "increase signups by 50% by Q4 2027 with a $500 budget", metric: "signups", verdict: "stretch", note: "downgraded to stretch"},
 	{text: "increase signups by 50% by Q4 2027 with a $50k budget", metric: "signups", verdict: "realistic"},
+	{text: "increase signups by 50% by Q4 2027 spending $500", metric: "signups", verdict: "stretch", note: "downgraded to stretch"},
+	{text: "increase signups by 50% by Q4 2027 with 50k spend", metric: "signups", verdict: "realistic"},
+	{text: "hit 10k monthly active users by December with 25k spend", metric: "users", verdict: "realistic", note: "already better than the target"},
 
 	// Malformed.
 	{text: "increase blorps by 20%", field: "metric", part: "blorps"},

@@ -37,8 +37,13 @@
 //   - a deadline (below) or a comparison basis, "YoY", "QoQ", "MoM", "WoW"
 //     or "quarter over quarter", which without a deadline ends the goal with
 //     the current year, quarter, month or week;
-//   - a budget: "with a $50k budget", "budget of 50,000 USD", "$1.2M
-//     monthly ad budget", "with €20k", "spending $5k".
+//   - a budget: "with a $50k budget", "on a 10k budget", "budget of 50,000
+//     USD", "$1.2M monthly ad budget", "with €20k", "for $3,000", "spending
+//     $5k", "spend 20k to", "with 25k spend", "on $10k of ad spend", "with
+//     a spend of €30k", "$5k a month". The word "spend" there is the money
+//     spent, not the metric spend, which a goal names with a direction or a
+//     level ("cut ad spend by 20%", "keep spending under $10k"). Money that
+//     prices one unit ("for $50 a lead", "for $50 each") is no budget.
 //
 // Amounts are "500", "1,200", "1.5", "50k", "$1.2M", "2bn", "1.2 million",
 // "a dozen", "20%", "20 percent", "3x", "2 points", "0.5pp", "50 basis

@@ -91,6 +91,7 @@ type parser struct {
 	basisAt        hit
 	budget         float64
 	budgetCurrency string
+	budgetAt       hit
 	// dangling are the "by"s followed by nothing readable.
 	dangling []int
 	// unknown are the words that were not part of anything.
