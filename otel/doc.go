@@ -1,0 +1,2 @@
+// Package otel reports a strata resolver to OpenTelemetry.
+package otel

@@ -1,0 +1,129 @@
+package otel
+
+import (
+	"context"
+	"errors"
+	"sync"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+
+	"github.com/strata-go/strata/breaker"
+	"github.com/strata-go/strata/fallback"
+	"github.com/strata-go/strata/router"
+)
+
+// Snapshotter is what SnapshotMetrics reads: *fallback.Resolver is one.
+type Snapshotter interface {
+	Snapshot() fallback.Snapshot
+}
+
+// breakerStates and statuses are the values of the one-hot state
+// attributes.
+var (
+	breakerStates = [...]string{breaker.Closed.String(), breaker.Open.String(), breaker.HalfOpen.String()}
+	statuses      = [...]string{router.Healthy.String(), router.Degraded.String(), router.Unhealthy.String(), router.Critical.String()}
+)
+
+// periods are the cost projections' strata.period values.
+var periods = [...]string{"hour", "day", "month"}
+
+// SnapshotMetrics reports a resolver's Snapshot through observable
+// instruments (the package documentation's first table): the meter calls
+// back at each collection, which takes one snapshot. Its counters are the
+// resolver's own, exact even when the observer falls behind and loses
+// events.
+type SnapshotMetrics struct {
+	unregister func() error
+}
+
+// NewSnapshotMetrics registers the observable instruments over src's
+// snapshots with cfg's meter provider. Unregister stops them. The error
+// is the meter's, when it refuses an instrument or the callback.
+func NewSnapshotMetrics(src Snapshotter, cfg Config) (*SnapshotMetrics, error) {
+	m := cfg.meter()
+	var errs []error
+	gauge := func(name, unit, desc string) metric.Float64ObservableGauge {
+		g, err := m.Float64ObservableGauge(name, metric.WithUnit(unit), metric.WithDescription(desc))
+		errs = append(errs, err)
+		return g
+	}
+	counter := func(name, unit, desc string) metric.Float64ObservableCounter {
+		c, err := m.Float64ObservableCounter(name, metric.WithUnit(unit), metric.WithDescription(desc))
+		errs = append(errs, err)
+		return c
+	}
+	health := gauge("strata.provider.health", "1", "The provider's health score, in [0, 1].")
+	status := gauge("strata.provider.status", "1", "1 for the provider's current health status, 0 for the others.")
+	state := gauge("strata.provider.breaker.state", "1", "1 for the provider's circuit breaker's current state, 0 for the others.")
+	trips := counter("strata.provider.breaker.trips", "{trip}", "Times the provider's circuit breaker opened.")
+	success := gauge("strata.provider.success_ratio", "1", "Share of the provider's attempts that succeeded, in [0, 1].")
+	quality := gauge("strata.provider.quality", "1", "The provider's data-quality score, in [0, 1].")
+	uptime := gauge("strata.provider.uptime", "1", "Share of time the provider was up, in [0, 1].")
+	cost := counter("strata.cost", "{cost}", "Money spent on provider attempts, in the providers' cost unit.")
+	projected := gauge("strata.cost.projected", "{cost}", "Cost projected over a period at the current rate, in the providers' cost unit.")
+	callbacks := counter("strata.callback.failures", "{failure}", "Host callback failures the resolver contained: panics, calls abandoned at their deadline, shared entries refused.")
+	fits := counter("strata.forecast.fits", "{fit}", "Forecasts fitted (not taken from the memo).")
+	dropped := counter("strata.events.dropped", "{event}", "Events the observer did not get because it fell behind by more than its queue holds.")
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+
+	reg, err := m.RegisterCallback(func(_ context.Context, o metric.Observer) error {
+		s := src.Snapshot()
+		for _, p := range s.Providers {
+			prov := attrProvider.String(p.Name)
+			one := metric.WithAttributes(prov)
+			o.ObserveFloat64(health, p.Health, metric.WithAttributes(prov, attrTier.String(string(p.Tier))))
+			for _, st := range statuses {
+				o.ObserveFloat64(status, oneIf(p.Status.String() == st), metric.WithAttributes(prov, attrStatus.String(st)))
+			}
+			for _, st := range breakerStates {
+				o.ObserveFloat64(state, oneIf(p.Breaker == st), metric.WithAttributes(prov, attrBreakerState.String(st)))
+			}
+			o.ObserveFloat64(trips, float64(p.BreakerTrips), one)
+			o.ObserveFloat64(success, p.SuccessRate, one)
+			o.ObserveFloat64(quality, p.Quality, one)
+			o.ObserveFloat64(uptime, p.Uptime, one)
+			for dt, v := range p.CostByDataType {
+				o.ObserveFloat64(cost, v, metric.WithAttributes(prov, attrDataType.String(dt)))
+			}
+		}
+		ov := s.Overall
+		for i, v := range [...]float64{ov.CostPerHour, ov.DailyProjection, ov.MonthlyProjection} {
+			o.ObserveFloat64(projected, v, metric.WithAttributes(attrPeriod.String(periods[i])))
+		}
+		o.ObserveFloat64(callbacks, float64(ov.CallbackFailures))
+		o.ObserveFloat64(fits, float64(ov.ForecastFits))
+		o.ObserveFloat64(dropped, float64(ov.EventsDropped))
+		return nil
+	}, health, status, state, trips, success, quality, uptime, cost, projected, callbacks, fits, dropped)
+	if err != nil {
+		return nil, err
+	}
+	return &SnapshotMetrics{unregister: sync.OnceValue(reg.Unregister)}, nil
+}
+
+// Unregister stops the instruments' callback: later collections report
+// nothing from this resolver. Only the first call unregisters; later
+// calls return its error.
+func (s *SnapshotMetrics) Unregister() error { return s.unregister() }
+
+// The attribute keys. Values are low-cardinality by construction: names
+// from the resolver's configuration and enumerations, never params or
+// keys.
+const (
+	attrProvider     = attribute.Key("strata.provider")
+	attrTier         = attribute.Key("strata.provider.tier")
+	attrStatus       = attribute.Key("strata.provider.status")
+	attrBreakerState = attribute.Key("strata.breaker.state")
+	attrDataType     = attribute.Key("strata.data_type")
+	attrPeriod       = attribute.Key("strata.period")
+)
+
+func oneIf(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}

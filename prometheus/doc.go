@@ -1,0 +1,2 @@
+// Package prometheus reports a strata resolver to Prometheus.
+package prometheus
