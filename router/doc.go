@@ -109,5 +109,12 @@
 // every read, in O(1), when an outage lies in the window or the provider
 // has reported a quota, and with the rest otherwise. The latency
 // percentiles, which only View and Health report, are refreshed by them.
-// View, Rank, Pick and a Pool's Pick and Rank do not allocate.
+// A Pool keeps, per member, the part of the source score its view decides
+// (the health, quality and performance terms) and its quota ratio, with
+// the provider's change count they hold for: a pick after a Record works
+// the figures out again for the recorded provider's member only (and for
+// a member whose view follows now, or that the tracker does not know),
+// and scores every other member from what it kept, its State, its cost
+// and the budget. View, Rank, Pick and a Pool's Pick and Rank do not
+// allocate.
 package router

@@ -100,7 +100,8 @@ func (t *Tracker) health(provider string, now time.Time) Health {
 	}
 	st := &t.s
 	e.exact(e.all, now, st)
-	h.fromView(e.view(nil, now, st), now)
+	v, _ := e.view(nil, now, st)
+	h.fromView(v, now)
 	e.all.observe(&h)
 	if len(e.types) > 0 {
 		h.DataTypes = make(map[string]Health, len(e.types))
@@ -108,7 +109,8 @@ func (t *Tracker) health(provider string, now time.Time) Health {
 		for dt, ts := range e.types {
 			e.exact(ts, now, st)
 			th := Health{Provider: e.name, DataType: dt}
-			th.fromView(e.view(ts, now, st), now)
+			v, _ := e.view(ts, now, st)
+			th.fromView(v, now)
 			ts.observe(&th)
 			h.DataTypes[dt] = th
 			h.CostByDataType[dt] = ts.cost

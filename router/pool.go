@@ -37,13 +37,25 @@ type Pool struct {
 	tr       *Tracker
 	rtr      *Router
 	dataType string
-	members  []Member
+	members  []member // guarded by tr.mu
+}
 
-	// Per member, guarded by tr.mu: its entry and its data type's window,
-	// found once, so that a pick looks no name up; nil until the tracker
-	// has them (it never drops either).
-	entries []*entry
-	series  []*series
+// member is a Pool's member and what the pool keeps of it between picks.
+type member struct {
+	Member
+	// Its entry and its data type's window, found once, so that a pick
+	// looks no name up; nil until the tracker has them (it never drops
+	// either).
+	e  *entry
+	ts *series
+	// Router.viewTerms and View.QuotaRatio of its view, worked out at e's
+	// generation gen and holding at every now up to until (unix
+	// nanoseconds; see entry.view): a pick works them out again only for
+	// a member whose provider changed since, whose view follows now, or
+	// that the tracker does not know (it has no generation yet).
+	gen          uint64
+	until        int64
+	terms, quota float64
 }
 
 // NewPool returns a Pool of members for dataType ("" for the providers'
@@ -55,6 +67,7 @@ func NewPool(tr *Tracker, rtr *Router, dataType string, members []Member) (*Pool
 	if tr == nil || rtr == nil {
 		return nil, errors.New("router: NewPool needs a Tracker and a Router")
 	}
+	p := &Pool{tr: tr, rtr: rtr, dataType: dataType, members: make([]member, len(members))}
 	seen := make(map[string]bool, len(members))
 	for i, m := range members {
 		switch {
@@ -64,16 +77,16 @@ func NewPool(tr *Tracker, rtr *Router, dataType string, members []Member) (*Pool
 			return nil, fmt.Errorf("router: pool member %d: duplicate name %q", i, m.Name)
 		}
 		seen[m.Name] = true
+		p.members[i].Member = m
 	}
-	return &Pool{tr: tr, rtr: rtr, dataType: dataType, members: append([]Member(nil), members...),
-		entries: make([]*entry, len(members)), series: make([]*series, len(members))}, nil
+	return p, nil
 }
 
 // Len returns the number of members.
 func (p *Pool) Len() int { return len(p.members) }
 
 // Member returns member i.
-func (p *Pool) Member(i int) Member { return p.members[i] }
+func (p *Pool) Member(i int) Member { return p.members[i].Member }
 
 // Pick returns the index of the eligible member Rank would put first and
 // its score, and false when none is eligible. states[i] is member i's
@@ -82,9 +95,10 @@ func (p *Pool) Pick(states []State, budget float64, now time.Time) (int, float64
 	p.check(states)
 	p.tr.mu.Lock()
 	defer p.tr.mu.Unlock()
+	p.update(now)
 	best := Ranked{Index: -1}
 	for i := range p.members {
-		s, ok := p.score(i, states[i], budget, now)
+		s, ok := p.members[i].score(p.rtr, states[i], budget)
 		if x := (Ranked{Index: i, Score: s}); ok && (best.Index < 0 || compareRanked(x, best, p.key) < 0) {
 			best = x
 		}
@@ -100,7 +114,8 @@ func (p *Pool) Rank(states []State, budget float64, now time.Time, dst []Ranked)
 	p.check(states)
 	p.tr.mu.Lock()
 	defer p.tr.mu.Unlock()
-	score := func(i int) (float64, bool) { return p.score(i, states[i], budget, now) }
+	p.update(now)
+	score := func(i int) (float64, bool) { return p.members[i].score(p.rtr, states[i], budget) }
 	return rank(dst, len(p.members), score, p.key)
 }
 
@@ -109,7 +124,9 @@ func (p *Pool) Rank(states []State, budget float64, now time.Time, dst []Ranked)
 func (p *Pool) Eligibility(i int, st State, budget float64, now time.Time) Eligibility {
 	p.tr.mu.Lock()
 	defer p.tr.mu.Unlock()
-	return eligibility(true, st, p.view(i, now).quotaRatio(now), p.members[i].Cost, budget)
+	p.update(now)
+	m := &p.members[i]
+	return eligibility(true, st, m.quota, m.Cost, budget)
 }
 
 func (p *Pool) check(states []State) {
@@ -120,26 +137,36 @@ func (p *Pool) check(states []State) {
 
 func (p *Pool) key(i int) (int, string) { return p.members[i].Order, p.members[i].Name }
 
-// score returns member i's score and true when it is eligible, false when
-// it is not. It requires p.tr.mu held.
-func (p *Pool) score(i int, st State, budget float64, now time.Time) (float64, bool) {
-	return p.rtr.eligibleScore(p.view(i, now), true, st, p.members[i].Cost, budget, now)
+// update brings what the pool keeps of its members up to now. It
+// requires p.tr.mu held.
+func (p *Pool) update(now time.Time) {
+	at := now.UnixNano()
+	for i := range p.members {
+		if m := &p.members[i]; m.e == nil || m.gen != m.e.gen || at > m.until {
+			p.refresh(m, now)
+		}
+	}
 }
 
-// view returns member i's view as of now, but for P95 (see entry.view).
-// It requires p.tr.mu held.
-func (p *Pool) view(i int, now time.Time) *View {
-	e := p.entries[i]
-	if e == nil {
-		if e = p.tr.entries[p.members[i].Name]; e == nil {
-			return &p.tr.fresh
+// refresh works out again what the pool keeps of m, as of now. It
+// requires p.tr.mu held.
+func (p *Pool) refresh(m *member, now time.Time) {
+	v := &p.tr.fresh
+	if m.e == nil {
+		m.e = p.tr.entries[m.Name]
+	}
+	if m.e != nil {
+		if m.ts == nil && p.dataType != "" {
+			m.ts = m.e.types[p.dataType]
 		}
-		p.entries[i] = e
+		v, m.until = m.e.view(m.ts, now, &p.tr.s)
+		m.gen = m.e.gen
 	}
-	ts := p.series[i]
-	if ts == nil && p.dataType != "" {
-		ts = e.types[p.dataType]
-		p.series[i] = ts
-	}
-	return e.view(ts, now, &p.tr.s)
+	m.terms, m.quota = p.rtr.viewTerms(v), v.quotaRatio(now)
+}
+
+// score returns m's score, from what the pool keeps of it (see update),
+// and whether it is eligible.
+func (m *member) score(r *Router, st State, budget float64) (float64, bool) {
+	return r.score(m.terms, m.quota, true, st, m.Cost, budget)
 }

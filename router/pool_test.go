@@ -281,3 +281,89 @@ func TestPoolDoesNotAllocate(t *testing.T) {
 	assert.Equal(t, 0.0, allocs)
 	assert.Len(t, dst, 3)
 }
+
+// TestPoolReworksOnlyWhatChanged checks, from the inside, that a pick
+// works out again the figures a Pool keeps of a member only when the
+// member's provider changed (a Record or Register of it, an outcome
+// ageing out of its window), when its view follows now (an outage, a
+// quota report) or when the tracker does not know it, and scores every
+// other member from what it kept.
+func TestPoolReworksOnlyWhatChanged(t *testing.T) {
+	cfg := Config{WindowDuration: time.Minute}
+	tr := newTracker(t, cfg, Profile{Name: "a"}, Profile{Name: "b"}, Profile{Name: "c"})
+	rtr := newRouter(t, cfg)
+	names := []string{"a", "b", "c", "unknown"}
+	members := make([]Member, len(names))
+	states := make([]State, len(names))
+	for i, n := range names {
+		members[i], states[i] = Member{Name: n, Order: i}, State{Capacity: 1}
+	}
+	p, err := NewPool(tr, rtr, "cpc", members)
+	require.NoError(t, err)
+	at := t0
+	for _, n := range names[:3] {
+		tr.Record(n, "cpc", ok(at, 100*time.Millisecond))
+	}
+	// reworked marks what the pool keeps with terms no view gives, ranks
+	// at now, and returns the members whose figures were worked out
+	// again: the others score 0 from the marks, which it then removes.
+	reworked := func(now time.Time) []string {
+		kept := make([]float64, len(names))
+		tr.mu.Lock()
+		for i := range p.members {
+			kept[i], p.members[i].terms = p.members[i].terms, -1
+		}
+		tr.mu.Unlock()
+		var got []string
+		for _, r := range p.Rank(states, Unlimited, now, nil) {
+			if r.Score > 0 {
+				got = append(got, names[r.Index])
+			}
+		}
+		tr.mu.Lock()
+		for i := range p.members {
+			if p.members[i].terms == -1 {
+				p.members[i].terms = kept[i]
+			}
+		}
+		tr.mu.Unlock()
+		slices.Sort(got)
+		return got
+	}
+	assert.Equal(t, []string{"a", "b", "c", "unknown"}, reworked(at), "the first pick")
+	at = at.Add(time.Second)
+	assert.Equal(t, []string{"unknown"}, reworked(at), "nothing changed")
+
+	tr.Record("a", "cpc", ok(at, 100*time.Millisecond))
+	assert.Equal(t, []string{"a", "unknown"}, reworked(at), "a Record of a")
+	require.NoError(t, tr.Register(Profile{Name: "b", Confidence: 0.5}))
+	assert.Equal(t, []string{"b", "unknown"}, reworked(at), "a Register of b")
+	tr.Record("c", "other", ok(at, 100*time.Millisecond))
+	assert.Equal(t, []string{"c", "unknown"}, reworked(at), "a Record of c for another data type: its prior")
+
+	at = t0.Add(time.Minute + time.Nanosecond)
+	assert.Equal(t, []string{"a", "b", "c", "unknown"}, reworked(at), "b's only outcome aged out")
+	assert.Equal(t, []string{"unknown"}, reworked(at))
+
+	for range 3 {
+		tr.Record("c", "cpc", fail(at, "unavailable")) // down: its uptime follows now
+	}
+	o := ok(at, 100*time.Millisecond)
+	o.Quota = &Quota{Limit: 10, Remaining: 5} // a's quota ratio holds for a minute
+	tr.Record("a", "cpc", o)
+	for range 3 {
+		at = at.Add(time.Second)
+		assert.Equal(t, []string{"a", "c", "unknown"}, reworked(at), "views that follow now")
+	}
+
+	// What is kept gives the scores of views worked out afresh.
+	cands := make([]Candidate, len(names))
+	for i, m := range members {
+		cands[i] = Candidate{Name: m.Name, Order: m.Order, Capacity: 1, Serves: true}
+	}
+	for range 3 {
+		at = at.Add(time.Second)
+		fillViews(tr, cands, "cpc", at)
+		assert.Equal(t, rtr.Rank(cands, Unlimited, at, nil), p.Rank(states, Unlimited, at, nil))
+	}
+}

@@ -165,29 +165,32 @@ func sanitiseBudget(b float64) float64 {
 //
 // Score is pure and does not allocate.
 func (r *Router) Score(c Candidate, budget float64, now time.Time) float64 {
-	return r.score(&c.View, c.state(), c.View.quotaRatio(now), c.Cost, budget)
+	s, _ := r.score(r.viewTerms(&c.View), c.View.quotaRatio(now), c.Serves, c.state(), c.Cost, budget)
+	return s
 }
 
-// score is Score of a candidate given by its parts, quota being its
-// View.QuotaRatio at now. Rank, Pick and a Pool's picks all score with it.
-func (r *Router) score(v *View, st State, quota, cost, budget float64) float64 {
+// viewTerms is the part of the score its View decides: the health,
+// quality and performance terms. A Pool keeps each member's while its
+// view stays the same.
+func (r *Router) viewTerms(v *View) float64 {
+	w := &r.weights
+	// The conversion rounds the sum, so that no platform fuses it with
+	// the terms score adds: a kept viewTerms gives the same score.
+	return float64(w.Health*clamp01(v.Score) + w.Quality*clamp01(v.Quality) + w.Performance*r.performance(v.Latency))
+}
+
+// score returns Score of a candidate given by its parts, terms being its
+// viewTerms and quota its View.QuotaRatio at now, and whether it is
+// eligible. Score, Rank, Pick and a Pool's picks all score with it.
+func (r *Router) score(terms, quota float64, serves bool, st State, cost, budget float64) (float64, bool) {
 	w := &r.weights
 	capacity := min(clamp01(st.Capacity), quota)
-	return clamp01(w.Health*clamp01(v.Score) +
-		w.Quality*clamp01(v.Quality) +
-		w.Performance*r.performance(v.Latency) +
-		w.Capacity*capacity +
-		w.Cost*r.costFactor(cost, budget))
+	return clamp01(terms + w.Capacity*capacity + w.Cost*r.costFactor(cost, budget)), eligibility(serves, st, quota, cost, budget) == Eligible
 }
 
-// eligibleScore returns the score of an eligible candidate given by its
-// parts, and false when it is not eligible.
-func (r *Router) eligibleScore(v *View, serves bool, st State, cost, budget float64, now time.Time) (float64, bool) {
-	q := v.quotaRatio(now)
-	if eligibility(serves, st, q, cost, budget) != Eligible {
-		return 0, false
-	}
-	return r.score(v, st, q, cost, budget), true
+// candidateScore is score of c at now.
+func (r *Router) candidateScore(c *Candidate, budget float64, now time.Time) (float64, bool) {
+	return r.score(r.viewTerms(&c.View), c.View.quotaRatio(now), c.Serves, c.state(), c.Cost, budget)
 }
 
 // performance is L / (L + latency).
@@ -201,12 +204,12 @@ func (r *Router) costFactor(cost, budget float64) float64 {
 	switch {
 	case cost <= 0:
 		return 1 // free (or nonsense): nothing to weigh
-	case math.IsNaN(cost) || math.IsInf(cost, 1):
-		return 0
+	case !(cost <= math.MaxFloat64) || !(budget >= 0):
+		return 0 // a NaN or infinite cost; a budget spent (negative or NaN)
 	}
 	f := r.referenceCost / (r.referenceCost + cost)
-	if b := sanitiseBudget(budget); b < Unlimited {
-		f *= clamp01(1 - cost/b) // b = 0 gives 1 − Inf: clamped to 0
+	if budget < Unlimited {
+		f *= clamp01(1 - cost/budget) // a budget of 0 gives 1 − Inf: clamped to 0
 	}
 	return f
 }
@@ -218,8 +221,7 @@ func (r *Router) costFactor(cost, budget float64) float64 {
 // has room for the eligible candidates: pass dst[:0] of a reused slice.
 func (r *Router) Rank(cands []Candidate, budget float64, now time.Time, dst []Ranked) []Ranked {
 	score := func(i int) (float64, bool) {
-		c := &cands[i]
-		return r.eligibleScore(&c.View, c.Serves, c.state(), c.Cost, budget, now)
+		return r.candidateScore(&cands[i], budget, now)
 	}
 	return rank(dst, len(cands), score, candidateKey(cands))
 }
@@ -230,8 +232,7 @@ func (r *Router) Rank(cands []Candidate, budget float64, now time.Time, dst []Ra
 func (r *Router) Pick(cands []Candidate, budget float64, now time.Time) (int, bool) {
 	best := Ranked{Index: -1}
 	for i := range cands {
-		c := &cands[i]
-		s, ok := r.eligibleScore(&c.View, c.Serves, c.state(), c.Cost, budget, now)
+		s, ok := r.candidateScore(&cands[i], budget, now)
 		if x := (Ranked{Index: i, Score: s}); ok && (best.Index < 0 || compareRanked(x, best, candidateKey(cands)) < 0) {
 			best = x
 		}
@@ -260,12 +261,17 @@ func rank(dst []Ranked, n int, score func(int) (float64, bool), key func(int) (i
 // compareRanked orders by score descending, then Order, Name and index
 // ascending, key giving a candidate's Order and Name. Scores are never NaN.
 func compareRanked(a, b Ranked, key func(int) (int, string)) int {
-	if a.Score != b.Score {
-		if a.Score > b.Score {
-			return -1
-		}
+	switch {
+	case a.Score > b.Score:
+		return -1
+	case a.Score < b.Score:
 		return 1
 	}
+	return compareTies(a, b, key)
+}
+
+// compareTies orders equal scores by Order, Name and index ascending.
+func compareTies(a, b Ranked, key func(int) (int, string)) int {
 	oa, na := key(a.Index)
 	ob, nb := key(b.Index)
 	return cmp.Or(cmp.Compare(oa, ob), cmp.Compare(na, nb), cmp.Compare(a.Index, b.Index))

@@ -57,6 +57,12 @@ func TestScoreFactors(t *testing.T) {
 		{"cost 1% of the budget", func(c *Candidate) { c.Cost = 0.01 }, 1, 1 - 0.10*(1-0.5*0.99)},
 		{"free with no budget", func(*Candidate) {}, 0, 1},
 		{"over budget scores 0 on cost", func(c *Candidate) { c.Cost = 0.01 }, 0, 0.90},
+		{"negative budget is spent", func(c *Candidate) { c.Cost = 0.01 }, -1, 0.90},
+		{"NaN budget is spent", func(c *Candidate) { c.Cost = 0.01 }, math.NaN(), 0.90},
+		{"free with a NaN budget", func(*Candidate) {}, math.NaN(), 1},
+		{"NaN cost scores 0 on cost", func(c *Candidate) { c.Cost = math.NaN() }, Unlimited, 0.90},
+		{"+Inf cost scores 0 on cost", func(c *Candidate) { c.Cost = math.Inf(1) }, Unlimited, 0.90},
+		{"negative cost counts as free", func(c *Candidate) { c.Cost = -1 }, 0.5, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -92,7 +92,8 @@ func (t *Tracker) View(provider, dataType string, now time.Time) View {
 	if dataType != "" {
 		ts = e.types[dataType]
 	}
-	v := *e.view(ts, now, &t.s)
+	vp, _ := e.view(ts, now, &t.s)
+	v := *vp
 	// P95 is not kept with the rest: of the views, only this one reports
 	// it, so only View pays for refreshing the percentiles.
 	e.all.percentiles(false, t.s.pctEvery)
@@ -125,10 +126,13 @@ type derived struct {
 }
 
 // view returns the view of ts as of now — of the provider when ts is nil
-// — but for P95 (zero). It is ts's derived view (e.all's when ts is nil),
-// with Uptime, Score and Status set for now: valid until the mutex is
-// released, not to be modified. It requires the Tracker's mutex held.
-func (e *entry) view(ts *series, now time.Time, st *settings) *View {
+// — but for P95 (zero), and the last instant (unix nanoseconds) up to
+// which it is the view at every now while the provider does not change:
+// math.MinInt64 when it follows now. It is ts's derived view (e.all's
+// when ts is nil), with Uptime, Score and Status set for now: valid until
+// the mutex is released, not to be modified. It requires the Tracker's
+// mutex held.
+func (e *entry) view(ts *series, now time.Time, st *settings) (*View, int64) {
 	nowN := now.UnixNano()
 	w := e.all
 	if ts != nil {
@@ -150,8 +154,9 @@ func (e *entry) view(ts *series, now time.Time, st *settings) *View {
 	}
 	if !d.static {
 		d.fill(ts, e.all, now, st)
+		return &d.v, math.MinInt64
 	}
-	return &d.v
+	return &d.v, d.until
 }
 
 // fill sets d's Uptime, Score and Status as of now, ts and all being the
@@ -197,21 +202,30 @@ func fixedUptime(ts, all *series) bool {
 // from the windows as they are. It requires the Tracker's mutex held.
 func (e *entry) derive(ts *series, st *settings) {
 	s, w := e.all, e.all
+	if ts != nil {
+		w = ts
+	}
 	prior := estimate{success: e.profile.Confidence, quality: e.profile.Confidence, latency: float64(e.profile.ExpectedLatency)}
-	v := View{ExpectedLatency: e.profile.ExpectedLatency, Cost: e.profile.Cost}
-	until := s.expiresAt(st)
 	var est estimate
+	until := s.expiresAt(st)
 	if ts == nil {
 		est = blend(prior, st.prior, s.c, s.ewma)
-		v.Samples, v.Requests = s.c.n, s.requests
 	} else {
 		// The data type's prior is the profile blended with the
 		// provider's other outcomes, so its own are not counted twice.
 		est = blend(blend(prior, st.prior, s.c.minus(ts.inParent), s.ewma), st.prior, ts.c, ts.ewma)
-		v.Samples, v.Requests = ts.c.n, ts.requests
 		until = min(until, ts.expiresAt(st))
-		w = ts
 	}
+	// Field by field, in place: a View is too large to build and copy
+	// on every Record of the provider.
+	d := &w.derived
+	v := &d.v
+	v.SuccessRate = clamp01(est.success)
+	v.Quality = clamp01(est.quality)
+	v.Latency = time.Duration(math.Round(est.latency))
+	v.ExpectedLatency, v.Cost = e.profile.ExpectedLatency, e.profile.Cost
+	v.Samples, v.Requests = w.c.n, w.requests
+	v.Quota, v.QuotaUntil = Quota{}, time.Time{}
 	if e.hasQuota {
 		v.Quota = e.quota
 		v.QuotaUntil = e.quota.Reset
@@ -219,11 +233,8 @@ func (e *entry) derive(ts *series, st *settings) {
 			v.QuotaUntil = e.quotaAt.Add(st.quotaStale)
 		}
 	}
-	v.SuccessRate = clamp01(est.success)
-	v.Quality = clamp01(est.quality)
-	v.Latency = time.Duration(math.Round(est.latency))
-	d := &w.derived
-	*d = derived{gen: e.gen, until: until, v: v, base: st.healthBase(&v), static: v.QuotaUntil.IsZero() && fixedUptime(ts, s)}
+	d.gen, d.until, d.base = e.gen, until, st.healthBase(v)
+	d.static = v.QuotaUntil.IsZero() && fixedUptime(ts, s)
 	if d.static {
 		d.fill(ts, s, time.Time{}, st)
 	}
