@@ -16,6 +16,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/strata-go/strata/examples/internal/cli"
 	"github.com/strata-go/strata/internal/fuzzy"
 	"github.com/strata-go/strata/internal/strictyaml"
 )
@@ -270,7 +271,7 @@ func parseGoal(s string) (string, error) {
 
 // parseBudget reads the monthly advertising budget.
 func parseBudget(s string) (float64, error) {
-	v, err := number(s)
+	v, err := cli.Number(s)
 	if err != nil {
 		return 0, fmt.Errorf("not a number: %s", wantBudget)
 	}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/strata-go/strata/examples/internal/cli"
 	"github.com/strata-go/strata/providers"
 )
 
@@ -17,7 +18,7 @@ var getenv = os.Getenv
 
 // run is the whole program: main only wires it to the process.
 func run(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := newFlagSet("campaign")
+	fs := cli.NewFlagSet("campaign")
 	usage := func(w io.Writer) {
 		fmt.Fprintln(w, "usage: campaign [flags]\n\nPlans an advertising campaign from market and advertising figures resolved through strata.\nOffline on seeded fake providers unless API keys are given.\n\nflags:")
 		fs.PrintDefaults()
@@ -27,19 +28,19 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	industry := fs.String("industry", def.Industry, "industry of the advertiser, in letters and _ (retail, ecommerce, home_goods...)")
 	market := fs.String("market", def.Market, "two-letter market code (us, gb, de...)")
 	month := fs.String("month", def.Month, "campaign month: 01 to 12, or jan to dec")
-	budget := define(fs, "budget", def.Budget, "monthly advertising budget: an `amount`, 0.01 to 1000000000", wantBudget, number, func(v float64) bool { return checkBudget(v) == nil })
+	budget := cli.Define(fs, "budget", def.Budget, "monthly advertising budget: an `amount`, 0.01 to 1000000000", wantBudget, cli.Number, func(v float64) bool { return checkBudget(v) == nil })
 	channels := fs.String("channels", "search,social", "comma-separated channels: search, social, display")
 	keywords := fs.String("keywords", "running shoes,trail shoes,hiking boots,walking shoes", "comma-separated keywords (at most 25, each at most 80 bytes)")
 	goal := fs.String("goal", def.Goal, "what the plan maximises: conversions, clicks or impressions")
 
-	dataBudget := define(fs, "data-budget", 1.00, "money (an `amount`) the whole generation may spend on data", "want an amount of money, 0 or more, such as 1 or 0.05", number, func(v float64) bool { return v >= 0 })
-	deadline := define(fs, "deadline", 5*time.Second, "`duration` the whole generation may take (5s, 1500ms, 1m)", "want a duration above zero with its unit, such as 5s, 1500ms or 1m", duration, func(v time.Duration) bool { return v > 0 })
-	parallel := define(fs, "parallel", 0, "`N` figures resolved at once; 0 means all (each then has the whole deadline)", "want a whole number, 0 or more (0: every figure at once)", whole, func(v int) bool { return v >= 0 })
-	seed := define(fs, "seed", uint64(7), "seed of the fake providers and the synthetic history (a whole number `N`)", "want a whole number, 0 or more", natural, nil)
+	dataBudget := cli.Define(fs, "data-budget", 1.00, "money (an `amount`) the whole generation may spend on data", "want an amount of money, 0 or more, such as 1 or 0.05", cli.Number, func(v float64) bool { return v >= 0 })
+	deadline := cli.Define(fs, "deadline", 5*time.Second, "`duration` the whole generation may take (5s, 1500ms, 1m)", "want a duration above zero with its unit, such as 5s, 1500ms or 1m", cli.Duration, func(v time.Duration) bool { return v > 0 })
+	parallel := cli.Define(fs, "parallel", 0, "`N` figures resolved at once; 0 means all (each then has the whole deadline)", "want a whole number, 0 or more (0: every figure at once)", cli.Whole, func(v int) bool { return v >= 0 })
+	seed := cli.Define(fs, "seed", uint64(7), "seed of the fake providers and the synthetic history (a whole number `N`)", "want a whole number, 0 or more", cli.Natural, nil)
 	outage := fs.String("outage", "", "take fake providers down: comma-separated names, or all (ads_api, analytics, market_data, benchmarks)")
 	slow := fs.String("slow", "", "slow fake providers down: comma-separated names, or all")
-	slowFactor := define(fs, "slow-factor", 20.0, "latency `multiplier` of -slow, 1 to 1000", "want a multiplier between 1 and 1000", number, func(v float64) bool { return v >= 1 && v <= 1000 })
-	history := define(fs, "history", 0, "preload `N` periods of synthetic history per figure (0 to 1000), so forecasts can answer", "want a whole number of periods, 0 to 1000", whole, func(v int) bool { return v >= 0 && v <= 1000 })
+	slowFactor := cli.Define(fs, "slow-factor", 20.0, "latency `multiplier` of -slow, 1 to 1000", "want a multiplier between 1 and 1000", cli.Number, func(v float64) bool { return v >= 1 && v <= 1000 })
+	history := cli.Define(fs, "history", 0, "preload `N` periods of synthetic history per figure (0 to 1000), so forecasts can answer", "want a whole number of periods, 0 to 1000", cli.Whole, func(v int) bool { return v >= 0 && v <= 1000 })
 
 	asJSON := fs.Bool("json", false, "print one JSON object instead of the text report")
 	htmlFile := fs.String("html", "", "also write a self-contained HTML report to `file`")
@@ -53,7 +54,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fredURL := fs.String("fred-url", "", "FRED base `URL` (tests, proxies)")
 	wbURL := fs.String("worldbank-url", "", "World Bank base `URL` (tests, proxies)")
 	avURL := fs.String("alphavantage-url", "", "Alpha Vantage base `URL` (tests, proxies)")
-	if help, err := fs.parse(args, stdout, usage); help || err != nil {
+	if help, err := fs.ParseArgs(args, stdout, usage); help || err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {

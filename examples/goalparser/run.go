@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/strata-go/strata/examples/goalparser/goal"
+	"github.com/strata-go/strata/examples/internal/cli"
 	"github.com/strata-go/strata/fallback"
 	"github.com/strata-go/strata/stats"
 )
@@ -45,7 +46,7 @@ const usageLine = `usage: goalparser [flags] "GOAL"...`
 // parseFlags reads the flags and returns the goals after them; help is
 // true when -help was given (the usage is then written to stdout).
 func parseFlags(args []string, stdout io.Writer) (o options, goals []string, help bool, err error) {
-	fs := newFlagSet("goalparser")
+	fs := cli.NewFlagSet("goalparser")
 	usage := func(w io.Writer) {
 		fmt.Fprintln(w, usageLine+`
 
@@ -60,14 +61,14 @@ flags:`)
 	fs.BoolVar(&o.JSON, "json", false, "print one JSON object per goal, one a line")
 	now := fs.String("now", "", "today's `date`, YYYY-MM-DD, that deadlines count from (default today)")
 	outage := fs.String("outage", outageNone, "take providers down: none, primary (the benchmark API) or all")
-	seed := define(fs, "seed", uint64(7), "seed of the fake benchmark data (a whole number `N`)", "want a whole number, 0 or more", natural, nil)
+	seed := cli.Define(fs, "seed", uint64(7), "seed of the fake benchmark data (a whole number `N`)", "want a whole number, 0 or more", cli.Natural, nil)
 	industry := fs.String("industry", "saas", "industry the benchmarks are for: 2 to 32 letters and _ (saas, ecommerce...)")
 	market := fs.String("market", "us", "two-letter market the benchmarks are for (us, gb, de...)")
-	horizon := define(fs, "horizon", 12.0, "`months` a goal without a deadline is judged over, above 0 and at most 120",
-		"want months above 0, at most 120", number, func(v float64) bool { return v > 0 && v <= maxHorizon })
-	history := define(fs, "history", 24, "`months` of metric_growth history to preload for forecasts, 0 (none) to 1200",
-		"want a whole number of months, 0 to 1200", whole, func(v int) bool { return v >= 0 && v <= maxHistory })
-	if help, err := fs.parse(args, stdout, usage); help || err != nil {
+	horizon := cli.Define(fs, "horizon", 12.0, "`months` a goal without a deadline is judged over, above 0 and at most 120",
+		"want months above 0, at most 120", cli.Number, func(v float64) bool { return v > 0 && v <= maxHorizon })
+	history := cli.Define(fs, "history", 24, "`months` of metric_growth history to preload for forecasts, 0 (none) to 1200",
+		"want a whole number of months, 0 to 1200", cli.Whole, func(v int) bool { return v >= 0 && v <= maxHistory })
+	if help, err := fs.ParseArgs(args, stdout, usage); help || err != nil {
 		return o, nil, help, err
 	}
 	o.Seed, o.Horizon, o.History = *seed, *horizon, *history
