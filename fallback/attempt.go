@@ -155,7 +155,7 @@ func (c *call) attempt(n int) (resp providers.Response, err error, delay time.Du
 			}
 			permit.Done(breaker.Neutral)
 			err = scrub(providers.NewError(providers.Auth, fmt.Errorf("credentials: %w", err)), secretsOf(w.dt, w.params, providers.Secret{}, p), w.r.rawErrors)
-			w.record(Attempt{Provider: p.name, Tier: p.cfg.Tier, Outcome: Failed, Class: providers.Auth, Err: err, Cost: p.price, Retry: n - 1, Hedge: c.hedge})
+			w.record(Attempt{Provider: p.name, Tier: p.cfg.Tier, Outcome: Failed, Class: providers.Auth, Err: err, Cost: p.price, Retry: n - 1, Hedge: c.hedge}, time.Time{})
 			return providers.Response{}, err, 0, false
 		}
 		req.Credential = secret
@@ -163,6 +163,10 @@ func (c *call) attempt(n int) (resp providers.Response, err error, delay time.Du
 	}
 
 	start := time.Now()
+	if w.r.obs != nil {
+		w.r.observeCtx(w.events, Event{Kind: EventAttemptStart, Time: start, DataType: w.dt.cfg.Name, Params: w.r.redact(w.dt, w.params),
+			Provider: p.name, Tier: p.cfg.Tier, Retry: n - 1, Hedge: c.hedge})
+	}
 	actx, cancel := context.WithDeadline(c.ctx, start.Add(min(p.cfg.Timeout, c.until.Sub(start))))
 	resp, err = p.invoke(actx, req, &w.r.tasks)
 	latency := time.Since(start)
@@ -179,7 +183,7 @@ func (c *call) attempt(n int) (resp providers.Response, err error, delay time.Du
 			// it either: it may be the first to see a real change.
 			permit.Done(breaker.Neutral)
 			reported := providers.NewError(providers.DataQuality, ie)
-			w.record(Attempt{Provider: p.name, Tier: p.cfg.Tier, Outcome: Failed, Class: providers.DataQuality, Err: reported, Latency: latency, Cost: p.price, Retry: n - 1, Hedge: c.hedge})
+			w.record(Attempt{Provider: p.name, Tier: p.cfg.Tier, Outcome: Failed, Class: providers.DataQuality, Err: reported, Latency: latency, Cost: p.price, Retry: n - 1, Hedge: c.hedge}, outcome.At)
 			return providers.Response{}, reported, 0, false
 		}
 	}
@@ -190,7 +194,7 @@ func (c *call) attempt(n int) (resp providers.Response, err error, delay time.Du
 		}
 		outcome.OK, outcome.Valid = true, true
 		w.r.tracker.Record(p.name, w.dt.cfg.Name, outcome)
-		w.record(Attempt{Provider: p.name, Tier: p.cfg.Tier, Outcome: Succeeded, Latency: latency, Cost: p.price, Retry: n - 1, Hedge: c.hedge})
+		w.record(Attempt{Provider: p.name, Tier: p.cfg.Tier, Outcome: Succeeded, Latency: latency, Cost: p.price, Retry: n - 1, Hedge: c.hedge}, outcome.At)
 		return resp, nil, 0, false
 	}
 
@@ -226,7 +230,7 @@ func (c *call) attempt(n int) (resp providers.Response, err error, delay time.Du
 	if lost {
 		a.Outcome = Lost
 	}
-	w.record(a)
+	w.record(a, outcome.At)
 
 	delay, again = c.retryAfter(n, perr, class, timedOut)
 	return providers.Response{}, reported, delay, again

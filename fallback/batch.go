@@ -99,7 +99,7 @@ func (b *batcher) flush(batch []*batchItem) {
 				deadline = d
 			}
 		}
-		ctx, cancel := context.WithDeadline(b.life, deadline)
+		ctx, cancel := context.WithDeadline(withTask(b.life, TaskBatch), deadline)
 		defer cancel()
 		resps, errs := b.call(ctx, reqs)
 		for i, it := range batch {

@@ -243,7 +243,7 @@ func TestWarmResolvesKeysWithProgress(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var mu sync.Mutex
 		var progress []int
-		obs := ObserverFunc(func(e Event) {
+		obs := ObserverFunc(func(_ context.Context, e Event) {
 			if e.Kind == EventWarm {
 				mu.Lock()
 				if e.Total == 7 {
@@ -329,7 +329,7 @@ func TestFreshHitIsNotTimedAndAgesByTheClock(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var mu sync.Mutex
 		var latencies []time.Duration
-		obs := ObserverFunc(func(e Event) {
+		obs := ObserverFunc(func(_ context.Context, e Event) {
 			if e.Kind == EventResolve {
 				mu.Lock()
 				latencies = append(latencies, e.Latency)

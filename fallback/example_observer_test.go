@@ -37,7 +37,7 @@ func (c *counterVec) add(v float64, labels ...string) {
 // and with OpenTelemetry, counter.Add(ctx, 1, metric.WithAttributes(...)).
 // strata depends on neither.
 func metricsObserver(resolves, attempts, cost *counterVec) fallback.Observer {
-	return fallback.ObserverFunc(func(e fallback.Event) {
+	return fallback.ObserverFunc(func(_ context.Context, e fallback.Event) {
 		switch e.Kind {
 		case fallback.EventResolve:
 			resolves.add(1, e.DataType, e.Layer.String())

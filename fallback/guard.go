@@ -76,26 +76,55 @@ func newCallbacks() callbacks {
 	}
 }
 
-// observe queues an event for the observer, if any, without waiting: a
-// full queue drops it (counted in Snapshot.Overall.EventsDropped).
-func (r *Resolver) observe(ev Event) {
+// observe queues an event no caller made for the observer, with the
+// context of the task its kind names (TaskBreaker, TaskCallback; see
+// taskContext).
+func (r *Resolver) observe(ev Event) { r.observeCtx(taskContext(ev.Kind), ev) }
+
+// observeCtx queues an event for the observer, if any, without waiting: a
+// full queue drops it (counted in Snapshot.Overall.EventsDropped). ctx is
+// the context it is delivered with: never done (see Observer).
+func (r *Resolver) observeCtx(ctx context.Context, ev Event) {
 	if r.obs == nil {
 		return
 	}
 	r.events.pending.Add(1)
 	select {
-	case r.events.ch <- ev:
+	case r.events.ch <- queued{ctx, ev}:
 	default:
 		r.events.pending.Add(-1)
 		r.events.dropped.Add(1)
 	}
 }
 
+// taskContexts are the contexts of the events no caller made, by kind:
+// each names the task of its kind's name.
+var taskContexts = func() (ctxs [len(eventNames)]context.Context) {
+	for k := range ctxs {
+		ctxs[k] = withTask(context.Background(), Task(EventKind(k).String()))
+	}
+	return ctxs
+}()
+
+// taskContext is the context of an event of kind k no caller made.
+func taskContext(k EventKind) context.Context {
+	if int(k) < len(taskContexts) {
+		return taskContexts[k]
+	}
+	return withTask(context.Background(), Task(k.String()))
+}
+
+// queued is an event waiting for the observer, with its context.
+type queued struct {
+	ctx context.Context
+	ev  Event
+}
+
 // eventQueue carries events to the host's observer, which one goroutine
 // calls in order, so that an observer that blocks, is slow or panics
 // cannot hold or crash a resolve.
 type eventQueue struct {
-	ch      chan Event
+	ch      chan queued
 	pending atomic.Int64 // queued and not yet delivered
 	dropped atomic.Int64
 	task    taskKind
@@ -106,24 +135,24 @@ type eventQueue struct {
 // observer loses that event and nothing else.
 func (r *Resolver) deliver() {
 	defer r.tasks.done(&r.events.task)
-	one := func(ev Event) {
+	one := func(q queued) {
 		defer r.events.pending.Add(-1)
 		defer func() {
 			if v := recover(); v != nil {
 				r.metrics.callbackFailures.Add(1)
 			}
 		}()
-		r.obs.Observe(ev)
+		r.obs.Observe(q.ctx, q.ev)
 	}
 	for {
 		select {
-		case ev := <-r.events.ch:
-			one(ev)
+		case q := <-r.events.ch:
+			one(q)
 		case <-r.life.Done():
 			for {
 				select {
-				case ev := <-r.events.ch:
-					one(ev)
+				case q := <-r.events.ch:
+					one(q)
 				default:
 					return
 				}

@@ -118,7 +118,7 @@ var hostileFaults = []hostileFault{
 		time.Sleep(30 * time.Second)
 		return providers.NewSecret(hostileSecret), nil
 	}), want: LayerDefault},
-	{name: "observer panics", observer: ObserverFunc(func(Event) { panic("observer") }), want: LayerPrimary},
+	{name: "observer panics", observer: ObserverFunc(func(context.Context, Event) { panic("observer") }), want: LayerPrimary},
 	{name: "history panics, providers down", primary: hang, secondary: true, history: panickingHistory{}, want: LayerDefault},
 	{name: "history hangs, providers down", primary: hang, secondary: true, history: hangingHistory{}, want: LayerDefault},
 	{name: "market factor panics, providers down", primary: hang, secondary: true, market: defaults.FactorFunc(func(context.Context, string, map[string]string) (float64, bool) {
@@ -157,7 +157,7 @@ func runHostile(t *testing.T, f hostileFault, hc hostileConfig) {
 	obs := &captured{}
 	opts := []Option{WithHashKey([]byte("hostile")), WithObserver(obs)}
 	if f.observer != nil {
-		opts = append(opts, WithObserver(ObserverFunc(func(e Event) { obs.Observe(e); f.observer.Observe(e) })))
+		opts = append(opts, WithObserver(ObserverFunc(func(ctx context.Context, e Event) { obs.Observe(ctx, e); f.observer.Observe(ctx, e) })))
 	}
 	creds := f.creds
 	if creds == nil {
@@ -400,7 +400,7 @@ func TestForecastNotStartedWithoutTime(t *testing.T) {
 func TestBlockingObserver(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		release := make(chan struct{})
-		obs := ObserverFunc(func(Event) { <-release })
+		obs := ObserverFunc(func(context.Context, Event) { <-release })
 		r := newTestResolver(t, testConfig(), newStub(1), newStub(1.1), WithObserver(obs))
 		for i := range 5000 {
 			start := time.Now()

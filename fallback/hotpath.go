@@ -1,6 +1,7 @@
 package fallback
 
 import (
+	"context"
 	"time"
 
 	"github.com/strata-go/strata/cache"
@@ -12,7 +13,7 @@ import (
 // for valid ones), is looked up without allocating, and the only clock
 // read is the cache's monotonic one. Hits are counted but not timed: they
 // take well under a microsecond, and time.Now would be a fifth of that.
-func (r *Resolver) freshHit(dt *dataType, params Params, key []byte) (Result, bool) {
+func (r *Resolver) freshHit(ctx context.Context, dt *dataType, params Params, key []byte) (Result, bool) {
 	e, stored, ok := r.cache.FreshBytes(key, dt.currentTTL())
 	if !ok {
 		return Result{}, false
@@ -22,7 +23,8 @@ func (r *Resolver) freshHit(dt *dataType, params Params, key []byte) (Result, bo
 	}
 	res := cachedResult(e, dt, stored+e.StoredAt.Sub(e.ObservedAt))
 	r.count(dt, LayerCache, false)
-	r.finish(dt, params, &res, nil, time.Time{})
+	// The clock reading FreshBytes made: the hit's time.
+	r.finish(ctx, dt, params, &res, nil, time.Time{}, e.StoredAt.Add(stored))
 	return res, true
 }
 

@@ -178,7 +178,7 @@ func New(cfg Config, opts ...Option) (*Resolver, error) {
 		}
 	}
 	if r.obs != nil {
-		r.events.ch, r.events.task = make(chan Event, c.Resolve.ObserverQueue), taskKind{name: "observer"}
+		r.events.ch, r.events.task = make(chan queued, c.Resolve.ObserverQueue), taskKind{name: "observer"}
 		if r.tasks.add(&r.events.task) {
 			go r.deliver()
 		}

@@ -220,7 +220,7 @@ func TestBreakerOpensSkipsAndProbes(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var events []Event
 		var mu sync.Mutex
-		obs := ObserverFunc(func(e Event) {
+		obs := ObserverFunc(func(_ context.Context, e Event) {
 			if e.Kind == EventBreaker {
 				mu.Lock()
 				events = append(events, e)
@@ -450,7 +450,7 @@ func TestConcurrentFlappingExactAccounting(t *testing.T) {
 			Script: []fake.Step{{Times: 10, Do: fake.Fail(providers.Unavailable)}, {Times: 10, Do: fake.Succeed()}}, RepeatScript: true})
 		require.NoError(t, err)
 		var trips atomic.Int64
-		obs := ObserverFunc(func(e Event) {
+		obs := ObserverFunc(func(_ context.Context, e Event) {
 			if e.Kind == EventBreaker && e.To == "open" {
 				trips.Add(1)
 			}

@@ -32,7 +32,7 @@ func (r *Resolver) refreshAhead(dt *dataType, key string, params Params) {
 		defer r.tasks.done(dt.refreshTask)
 		defer func() { <-r.refreshSlots; r.refreshing.Delete(key) }()
 		deadline := time.Now().Add(r.cfg.Resolve.Deadline)
-		ctx, cancel := context.WithDeadline(r.life, deadline)
+		ctx, cancel := context.WithDeadline(withTask(r.life, TaskRefresh), deadline)
 		defer cancel()
 		r.walkProviders(ctx, dt, key, owned, deadline.Add(-min(r.cfg.Resolve.Reserve, r.cfg.Resolve.Deadline/4)))
 	}()

@@ -108,7 +108,7 @@ func (r *Resolver) Resolve(ctx context.Context, dataType string, params Params) 
 	var kb keyBuffer
 	vals, key, complete := kb.build(dt.schema, params)
 	if complete { // else an unknown or empty param: no key was stored for it
-		if res, ok := r.freshHit(dt, params, key); ok {
+		if res, ok := r.freshHit(ctx, dt, params, key); ok {
 			return res, nil
 		}
 	}
@@ -124,9 +124,10 @@ func (r *Resolver) Resolve(ctx context.Context, dataType string, params Params) 
 		// Close began during the walk: what it produced is not served.
 		return Result{}, ErrClosed
 	}
-	r.metrics.latency.observe(time.Since(now))
+	end := time.Now()
+	r.metrics.latency.observe(end.Sub(now))
 	r.count(dt, res.Layer, err != nil)
-	r.finish(dt, params, &res, err, now)
+	r.finish(ctx, dt, params, &res, err, now, end)
 	return res, err
 }
 
@@ -239,19 +240,19 @@ func (r *Resolver) coalescedWalk(ctx context.Context, dt *dataType, key string, 
 	}
 }
 
-// finish reports a resolve that started at start (zero for a fresh cache
-// hit, which is not timed) to the observer.
-func (r *Resolver) finish(dt *dataType, params Params, res *Result, err error, start time.Time) {
+// finish reports a resolve of ctx that started at start (zero for a
+// fresh cache hit, which is not timed) and ended at end to the observer.
+func (r *Resolver) finish(ctx context.Context, dt *dataType, params Params, res *Result, err error, start, end time.Time) {
 	if r.obs == nil {
 		return
 	}
 	var latency time.Duration // a fresh cache hit is not timed
 	if !start.IsZero() {
-		latency = time.Since(start)
+		latency = end.Sub(start)
 	}
-	r.observe(Event{
+	r.observeCtx(context.WithoutCancel(ctx), Event{
 		Kind:       EventResolve,
-		Time:       time.Now(),
+		Time:       end,
 		DataType:   dt.cfg.Name,
 		Params:     r.redact(dt, params),
 		Layer:      res.Layer,

@@ -61,7 +61,7 @@ type captured struct {
 	events []Event
 }
 
-func (c *captured) Observe(e Event) {
+func (c *captured) Observe(_ context.Context, e Event) {
 	c.mu.Lock()
 	c.events = append(c.events, e)
 	c.mu.Unlock()

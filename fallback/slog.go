@@ -10,8 +10,7 @@ import (
 // when they failed), breaker changes at Warn. Params are the redacted
 // copies events carry; secrets never reach an event.
 func SlogObserver(logger *slog.Logger) Observer {
-	return ObserverFunc(func(e Event) {
-		ctx := context.Background()
+	return ObserverFunc(func(ctx context.Context, e Event) {
 		switch e.Kind {
 		case EventResolve:
 			level := slog.LevelInfo

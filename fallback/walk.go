@@ -24,6 +24,7 @@ type walk struct {
 	budget   *Budget
 	ref      cache.Entry // the key's last good answer when the walk began
 	hasRef   bool
+	events   context.Context // the events' (see Observer); nil without an observer
 
 	mu            sync.Mutex // guards the fields below: hedged attempts run concurrently
 	attempts      []Attempt
@@ -47,6 +48,9 @@ type walk struct {
 // Close cancels the walk.
 func (r *Resolver) walkProviders(ctx context.Context, dt *dataType, key string, params Params, deadline time.Time) *walk {
 	w := &walk{r: r, dt: dt, key: key, params: params, deadline: deadline, budget: BudgetFrom(ctx)}
+	if r.obs != nil {
+		w.events = context.WithoutCancel(ctx)
+	}
 	w.ref, w.hasRef = r.cache.LastGood(key)
 	ctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
@@ -476,11 +480,12 @@ func (w *walk) notFound() bool {
 
 // skip records a provider that was not called.
 func (w *walk) skip(p *provider, reason SkipReason, retry int, hedge bool) {
-	w.record(Attempt{Provider: p.name, Tier: p.cfg.Tier, Outcome: Skipped, Skip: reason, Retry: retry, Hedge: hedge})
+	w.record(Attempt{Provider: p.name, Tier: p.cfg.Tier, Outcome: Skipped, Skip: reason, Retry: retry, Hedge: hedge}, time.Time{})
 }
 
-// record appends an attempt and reports it to the observer.
-func (w *walk) record(a Attempt) {
+// record appends an attempt that ended at (zero: now, read only for the
+// observer) and reports it to the observer.
+func (w *walk) record(a Attempt, at time.Time) {
 	w.mu.Lock()
 	w.attempts = append(w.attempts, a)
 	w.cost += a.Cost
@@ -489,9 +494,12 @@ func (w *walk) record(a Attempt) {
 		w.r.metrics.cost.Add(c)
 	}
 	if w.r.obs != nil {
-		w.r.observe(Event{
+		if at.IsZero() {
+			at = time.Now()
+		}
+		w.r.observeCtx(w.events, Event{
 			Kind:     EventAttempt,
-			Time:     time.Now(),
+			Time:     at,
 			DataType: w.dt.cfg.Name,
 			Params:   w.r.redact(w.dt, w.params),
 			Provider: a.Provider,

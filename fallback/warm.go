@@ -28,10 +28,13 @@ type WarmReport struct {
 // answers sit in the cache. It runs Config.Cache.WarmConcurrency resolves
 // at a time inside ctx's deadline and budget (WithBudget), and reports
 // progress to the observer: an EventWarm after each key, with Done and
-// Total set. When ctx ends first the keys not yet started are skipped and
+// Total set. Its resolves, their events and its EventWarm events carry
+// TaskWarm on ctx's values (see TaskFrom). When ctx ends first the keys not yet started are skipped and
 // Warm returns ctx's error with the report so far.
 func (r *Resolver) Warm(ctx context.Context, keys []WarmKey) (WarmReport, error) {
 	rep := WarmReport{Keys: len(keys), Layers: map[Layer]int{}}
+	ctx = withTask(ctx, TaskWarm)
+	events := context.WithoutCancel(ctx)
 	var mu sync.Mutex
 	done := 0
 	next := make(chan WarmKey)
@@ -52,7 +55,7 @@ func (r *Resolver) Warm(ctx context.Context, keys []WarmKey) (WarmReport, error)
 				n := done
 				mu.Unlock()
 				if r.obs != nil {
-					r.observe(Event{Kind: EventWarm, Time: time.Now(), DataType: k.DataType, Layer: res.Layer, Source: res.Source,
+					r.observeCtx(events, Event{Kind: EventWarm, Time: time.Now(), DataType: k.DataType, Layer: res.Layer, Source: res.Source,
 						Cost: res.Cost, Err: err, Done: n, Total: len(keys)})
 				}
 			}
