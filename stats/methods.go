@@ -37,6 +37,7 @@ var methods = map[string]struct {
 	"drift": {func(y []float64, _, h int, lv []float64) (result, bool) {
 		return driftModel(y, h, lv)
 	}, "naive"},
+	"arima": {arimaMethod, "naive"},
 	"ets": {adjusted("ets", func(y []float64, h int, lv []float64) (result, bool) {
 		r, _, ok := etsAICc(nil, y, h, lv)
 		return r, ok
@@ -122,4 +123,38 @@ func holtWinters(mul bool) methodFunc {
 // regression is the linear regression on trend and seasonal dummies.
 func regression(y []float64, m, h int, lv []float64) (result, bool) {
 	return regressionModel(y, m, h, lv)
+}
+
+// arimaMethod is the automatic seasonal ARIMA (R's auto.arima): the
+// model chosen by the stepwise search, forecast with the intervals of its
+// state-space forecast variances. A series of extreme magnitude is fitted
+// divided by its mean absolute value (ARIMA is scale-equivariant; R does
+// not rescale, and at ordinary magnitudes neither does this).
+func arimaMethod(y []float64, m, h int, lv []float64) (result, bool) {
+	scale := meanAbs(y)
+	if scale > 1e-50 && scale < 1e50 {
+		scale = 1
+	}
+	if scale != 1 && scale > 0 && finite(scale) {
+		ys := make([]float64, len(y))
+		for i, v := range y {
+			ys[i] = v / scale
+		}
+		y = ys
+	} else {
+		scale = 1
+	}
+	s, fit, ok := autoARIMA(y, m)
+	if !ok {
+		return result{}, false
+	}
+	mean, sd, ok := fit.forecast(s, h)
+	if !ok {
+		return result{}, false
+	}
+	for k := range mean {
+		mean[k] *= scale
+		sd[k] *= scale
+	}
+	return withNormal(fit.order.name(), mean, sd, lv), true
 }
