@@ -8,9 +8,18 @@ import (
 // Store is a second-level cache shared between processes (many instances
 // of a campaign generator behind one Redis). The resolver consults it after
 // the in-process cache and before any provider, and writes every good
-// provider answer to it. A Store's failure never fails a resolve: an error
-// or a timeout (the resolver bounds each call by the caller's deadline) is
-// treated as a miss.
+// provider answer to it, from a goroutine of its own. A Store's failure
+// never fails a resolve: an error or a timeout (the resolver bounds each
+// call by the caller's deadline) is treated as a miss.
+//
+// The ttl given to Set is how long to keep the entry, not how long it is
+// fresh: the resolver asks for the entry's TTL plus a stale window
+// (fallback's cache.stale_window) and judges freshness itself from
+// StoredAt. An entry past its TTL answers only as a stale last good answer
+// (layer 3, scored by the acceptance rule) in an instance that has none of
+// its own — a new one, or one just restarted — when the providers fail. A
+// Store therefore needs nothing beyond keeping what it is given for as
+// long as it is asked: Get returns an entry until its ttl runs out.
 //
 // Implementations must be safe for concurrent use and must return entries
 // exactly as they were set (Value, ObservedAt, StoredAt, Source,

@@ -60,6 +60,9 @@ type Config struct {
 	// good answer and its data type's volatility (see
 	// PlausibilityConfig). On by default.
 	Plausibility PlausibilityConfig `yaml:"plausibility"`
+	// FleetHealth shares breaker openings between the instances of a
+	// fleet (see FleetHealthConfig). Off by default.
+	FleetHealth FleetHealthConfig `yaml:"fleet_health"`
 	// Defaults configures the default engine (layer 5): the confidences,
 	// the history window and the factor bounds (see package defaults). Its
 	// Rules, Market and User are not configuration: New fills them from
@@ -394,6 +397,45 @@ type CacheConfig struct {
 	// WarmConcurrency is how many resolves Warm runs at once. Default 4;
 	// at most ConcurrencyLimit.
 	WarmConcurrency int `yaml:"warm_concurrency"`
+	// StaleWindow is how long the shared tier (WithStore) keeps an entry
+	// past its TTL: the resolver asks the store to keep it for the TTL
+	// plus StaleWindow, never beyond the Retention, and judges freshness
+	// itself from the entry's StoredAt. An instance with no last good
+	// answer of its own for a key — a new one, or one just restarted —
+	// reads it as layer 3 when the providers fail (stale-if-error),
+	// checked as a provider's answer is and scored by the acceptance rule
+	// like any cached answer. Default 24h; negative turns it off (entries
+	// expire at their TTL and are read only while fresh).
+	StaleWindow time.Duration `yaml:"stale_window"`
+	// WriteQueue bounds the writes waiting for the resolver's writer, the
+	// one goroutine that writes good answers to the shared tier and
+	// observations to the shared history (WithSharedHistory), off every
+	// caller's path. A write that finds the queue full is dropped and
+	// reported as a failed callback. Default 1024; at most CapacityLimit.
+	WriteQueue int `yaml:"write_queue"`
+}
+
+// FleetHealthConfig turns on fleet-aware health (see HealthBus): when a
+// provider's breaker opens in one instance, every instance sharing the
+// bus holds its own traffic to that provider — skipping it as if its
+// breaker were open — for the open duration the opening announced plus
+// the provider's timeout, so that the instance whose breaker opened probes
+// the provider first and tells the others: a new opening extends the
+// hold, a closing ends it. Each instance's own breaker is left as it is
+// and stays authoritative for it: a hold never opens, closes or counts
+// against it, and a lost message only means that instance learns on its
+// own, as without a bus.
+type FleetHealthConfig struct {
+	// Enabled turns fleet-aware health on; it needs a HealthBus
+	// (WithHealthBus). Default off.
+	Enabled bool `yaml:"enabled"`
+	// MaxHold caps the hold one opening can ask for, whatever it
+	// announces. Default 10m.
+	MaxHold time.Duration `yaml:"max_hold"`
+	// Queue bounds the breaker transitions waiting to be published; one
+	// that finds the queue full is dropped (the others learn on their
+	// own). Default 64; at most ConcurrencyLimit.
+	Queue int `yaml:"queue"`
 }
 
 // AcceptanceConfig is the rule for serving a stale cached answer:
@@ -529,6 +571,10 @@ const (
 	DefaultMinForecastConf   = 0.5
 	DefaultForecastPoints    = 256
 	DefaultMemoCapacity      = 10000
+	DefaultStaleWindow       = 24 * time.Hour
+	DefaultWriteQueue        = 1024
+	DefaultMaxHold           = 10 * time.Minute
+	DefaultHealthQueue       = 64
 )
 
 // The documented maxima of the sizes the resolver owns; a larger value is

@@ -17,8 +17,13 @@ import (
 func (r *Resolver) localLayers(ctx context.Context, dt *dataType, key string, params Params, now time.Time) (Result, []error) {
 	var errs []error
 
-	// Layer 3: the last good answer, if fresh and trusted enough.
-	if e, ok := r.cache.LastGood(key); ok {
+	// Layer 3: the last good answer, if fresh and trusted enough: the
+	// process's own, else one the shared tier kept for its stale window.
+	e, ok := r.cache.LastGood(key)
+	if !ok {
+		e, ok = r.staleShared(ctx, dt, key, now)
+	}
+	if ok {
 		res := cachedResult(e, dt, now.Sub(e.ObservedAt))
 		score, accepted := r.accept.Accept(e.Confidence, res.Freshness)
 		if accepted {
@@ -40,6 +45,11 @@ func (r *Resolver) localLayers(ctx context.Context, dt *dataType, key string, pa
 	})
 	if herr != nil && (errors.Is(herr, ErrCallbackPanic) || hctx.Err() != nil) {
 		r.callbackFailed(&r.callbacks.historyGet, dt.cfg.Name, herr)
+	}
+	// The fleet's series, when there is a shared history and it knows
+	// more (see WithSharedHistory).
+	if shared, ok := r.sharedObservations(ctx, dt, key, now); ok && len(shared) > 0 && (herr != nil || len(shared) >= len(obs)) {
+		obs, herr = shared, nil
 	}
 	if herr == nil && len(obs) > 0 {
 		var last int64

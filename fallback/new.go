@@ -47,6 +47,12 @@ func New(cfg Config, opts ...Option) (*Resolver, error) {
 			}
 		}
 	}
+	switch {
+	case c.FleetHealth.Enabled && o.healthBus == nil:
+		p.add("fleet_health.enabled", "needs a HealthBus (use WithHealthBus)")
+	case !c.FleetHealth.Enabled && o.healthBus != nil:
+		p.add("fleet_health.enabled", "is false, but a HealthBus is set with WithHealthBus")
+	}
 	if err := p.err(); err != nil {
 		return nil, err
 	}
@@ -172,6 +178,7 @@ func New(cfg Config, opts ...Option) (*Resolver, error) {
 		return nil, configError("cache", err)
 	}
 	// Last: nothing above may fail once a goroutine is running.
+	r.startFleet(&o)
 	if c.Retention > 0 {
 		if task := (&taskKind{name: "janitor"}); r.tasks.add(task) {
 			go r.janitor(task)
@@ -186,10 +193,12 @@ func New(cfg Config, opts ...Option) (*Resolver, error) {
 	return r, nil
 }
 
-// breakerObserver reports a provider's breaker transitions to the
-// observer, then to the host's own callback from the config, if any.
+// breakerObserver reports a provider's breaker transitions to the fleet
+// (when fleet health is on), to the observer, then to the host's own
+// callback from the config, if any.
 func (r *Resolver) breakerObserver(name string, user func(breaker.StateChange)) func(breaker.StateChange) {
 	return func(sc breaker.StateChange) {
+		r.announce(name, sc)
 		if r.obs != nil {
 			r.observe(Event{Kind: EventBreaker, Time: sc.At, Provider: name, From: sc.From.String(), To: sc.To.String(), Source: sc.Reason})
 		}

@@ -26,6 +26,9 @@ type options struct {
 	store       cache.Store
 	limiter     SharedLimiter
 	hashKey     []byte
+
+	sharedHistory stats.History
+	healthBus     HealthBus
 }
 
 // WithProvider registers the implementation of the provider the config
@@ -75,6 +78,29 @@ func WithCredentials(c providers.Credentials) Option { return func(o *options) {
 // failures and timeouts (Config.Cache.StoreTimeout) count as misses and
 // never fail a resolve.
 func WithStore(s cache.Store) Option { return func(o *options) { o.store = s } }
+
+// WithSharedHistory adds a history shared by every instance of a fleet
+// (for example cache/redisstore's History) behind the resolver's own
+// (WithHistory, or the in-memory default), which it keeps: every
+// observation the resolver records goes to both, to the shared one from
+// the resolver's writer, off the caller's path (Config.Cache.WriteQueue);
+// and the statistical layer forecasts from the shared one's series when
+// it answers within the store timeout (and half of what is left of the
+// resolve's deadline) with at least as many observations as the
+// resolver's own, else from its own — so a shared history that fails,
+// hangs or was flushed costs no forecast the process could make alone.
+// When the shared history implements OnceAppender the fleet records one
+// observation per key and period, whichever instance made it first.
+// Forget and Prune reach both, through their optional capabilities
+// (stats.Lister, stats.Deleter, stats.Pruner).
+func WithSharedHistory(h stats.History) Option {
+	return func(o *options) { o.sharedHistory = h }
+}
+
+// WithHealthBus sets the bus fleet-aware health uses (see
+// FleetHealthConfig and HealthBus); it is required when
+// Config.FleetHealth.Enabled is set, and refused when it is not.
+func WithHealthBus(b HealthBus) Option { return func(o *options) { o.healthBus = b } }
 
 // SharedLimiter enforces a rate limit across every instance sharing it
 // (for example cache/redisstore's Limiter), so a fleet sharing one API key

@@ -32,7 +32,7 @@ type provider struct {
 	// task names the goroutine of a call to it, for Close's report.
 	task *taskKind
 
-	breaker *breaker.Breaker
+	breaker *fleetBreaker
 	limiter *rate.Limiter   // nil: no rate limit
 	slots   chan struct{}   // nil: no concurrency limit
 	batch   *batcher        // nil: no batching
@@ -60,10 +60,11 @@ func newProvider(cfg ProviderConfig, index int, impl providers.Provider, seed ui
 	}
 	p.retries = &retryBudget{ratio: p.retry.BudgetRatio, min: p.retry.BudgetMinConcurrency}
 	p.task = &taskKind{name: "provider " + cfg.Name}
-	var err error
-	if p.breaker, err = breaker.New(bc); err != nil {
+	b, err := breaker.New(bc)
+	if err != nil {
 		return nil, err
 	}
+	p.breaker = &fleetBreaker{Breaker: b}
 	if rl := cfg.RateLimit; rl.PerSecond > 0 {
 		p.limiter = rate.NewLimiter(rate.Limit(rl.PerSecond), rl.Burst)
 	}

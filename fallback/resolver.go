@@ -36,6 +36,7 @@ type Resolver struct {
 	rtr        *router.Router
 	store      cache.Store   // nil: no shared tier
 	limiter    SharedLimiter // nil: local rate limits only
+	fleet      fleetState    // the writer, the shared history and fleet health (fleet.go)
 
 	flights  singleflight.Group
 	fits     singleflight.Group // one forecast fit at a time per key

@@ -269,6 +269,12 @@ func TestRetentionBoundsTheSharedTierTTL(t *testing.T) {
 	r := newTestResolver(t, cfg, newStub(1), newStub(1), WithStore(st))
 	_, err := r.Resolve(context.Background(), "cpc", shoes)
 	require.NoError(t, err)
+	// The writer writes off the caller's path.
+	require.Eventually(t, func() bool {
+		st.mu.Lock()
+		defer st.mu.Unlock()
+		return len(st.ttls) > 0
+	}, 5*time.Second, time.Millisecond)
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	assert.Equal(t, []time.Duration{10 * time.Minute}, st.ttls, "the store deletes what the retention forbids")

@@ -30,24 +30,72 @@ func (r *Resolver) allowRate(ctx context.Context, p *provider) bool {
 	return p.limiter.Allow()
 }
 
-// storeSet writes a good answer to the shared tier, bounded by the store
-// timeout and detached from the caller: its failure never fails a resolve.
+// storeSet hands a good answer to the writer for the shared tier, without
+// waiting (see Config.Cache.WriteQueue): the caller never waits for the
+// store, and a failure of the store never fails a resolve. The store is
+// asked to keep the entry for the TTL plus the stale window (see
+// storeKeep); a fresh cache hit never comes here.
 func (r *Resolver) storeSet(key string, e cache.Entry, dt *dataType) {
 	if r.store == nil {
 		return
 	}
-	ttl := dt.currentTTL()
-	if r.cfg.Retention > 0 {
-		// The shared tier deletes by itself what the retention forbids.
-		ttl = min(ttl, r.cfg.Retention)
+	keep, ok := r.storeKeep(dt, e)
+	if !ok {
+		return
 	}
+	r.queueWrite(sharedWrite{dt: dt, key: key, entry: e, keep: keep}, &r.callbacks.storeSet)
+}
+
+// storeKeep is how long the shared tier keeps e once stored: the TTL in
+// force plus Config.Cache.StaleWindow, cut to what is left of the
+// retention (counted from e.ObservedAt) when e was stored. ok is false
+// when the retention had already run out.
+func (r *Resolver) storeKeep(dt *dataType, e cache.Entry) (time.Duration, bool) {
+	keep := dt.currentTTL() + max(r.cfg.Cache.StaleWindow, 0)
+	if ret := r.cfg.Retention; ret > 0 {
+		left := ret - e.StoredAt.Sub(e.ObservedAt)
+		if left <= 0 {
+			return 0, false
+		}
+		keep = min(keep, left) // the shared tier deletes by itself what the retention forbids
+	}
+	return keep, true
+}
+
+// writeStore is the writer's store write, bounded by the store timeout.
+func (r *Resolver) writeStore(w sharedWrite) {
 	ctx, cancel := context.WithTimeout(r.life, r.cfg.Cache.StoreTimeout)
 	defer cancel()
 	if _, err := guarded(ctx, r, &r.callbacks.storeSet, func(ctx context.Context) (struct{}, error) {
-		return struct{}{}, r.store.Set(ctx, key, e, ttl)
+		return struct{}{}, r.store.Set(ctx, w.key, w.entry, w.keep)
 	}); err != nil {
-		r.callbackFailed(&r.callbacks.storeSet, dt.cfg.Name, err)
+		r.callbackFailed(&r.callbacks.storeSet, w.dt.cfg.Name, err)
 	}
+}
+
+// staleShared reads key's entry from the shared tier for layer 3, when
+// the process has no last good answer of its own: an entry kept past its
+// TTL for the stale window (stale-if-error). It is bounded as a local
+// layer's call is (localBound); an entry is refused, as storeGet refuses
+// one, when it fails checkEntry, and when it is older than the retention
+// or was stored longer ago than the TTL plus the stale window (a store
+// that keeps entries longer than asked).
+func (r *Resolver) staleShared(ctx context.Context, dt *dataType, key string, now time.Time) (cache.Entry, bool) {
+	if r.store == nil || r.cfg.Cache.StaleWindow < 0 {
+		return cache.Entry{}, false
+	}
+	sctx, cancel := r.localBound(ctx)
+	defer cancel()
+	e, ok := r.storeGet(sctx, dt, key, now)
+	switch {
+	case !ok:
+		return cache.Entry{}, false
+	case r.cfg.Retention > 0 && now.Sub(e.ObservedAt) > r.cfg.Retention:
+		return cache.Entry{}, false
+	case now.Sub(e.StoredAt) > dt.currentTTL()+r.cfg.Cache.StaleWindow:
+		return cache.Entry{}, false
+	}
+	return e, true
 }
 
 // storeGet reads the shared tier, bounded by the store timeout and the

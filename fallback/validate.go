@@ -111,6 +111,7 @@ func (c Config) withDefaults() (Config, problems) {
 	out.Retry = out.Retry.merge(retryDefaults)
 	out.Forecast.fill(&p)
 	out.Plausibility.fill(&p)
+	out.FleetHealth.fill(&p)
 	checkDefaults(&p, out.Defaults)
 
 	out.Providers = slices.Clone(c.Providers)
@@ -180,6 +181,15 @@ func (cc *CacheConfig) fill(p *problems) {
 	orDefault(p, "cache.store_timeout", &cc.StoreTimeout, DefaultStoreTimeout)
 	atMost(p, "cache.refresh_concurrency", &cc.RefreshConcurrency, DefaultRefreshConc, ConcurrencyLimit)
 	atMost(p, "cache.warm_concurrency", &cc.WarmConcurrency, DefaultWarmConcurrency, ConcurrencyLimit)
+	if cc.StaleWindow >= 0 { // negative turns it off
+		orDefault(p, "cache.stale_window", &cc.StaleWindow, DefaultStaleWindow)
+	}
+	atMost(p, "cache.write_queue", &cc.WriteQueue, DefaultWriteQueue, CapacityLimit)
+}
+
+func (f *FleetHealthConfig) fill(p *problems) {
+	orDefault(p, "fleet_health.max_hold", &f.MaxHold, DefaultMaxHold)
+	atMost(p, "fleet_health.queue", &f.Queue, DefaultHealthQueue, ConcurrencyLimit)
 }
 
 // checkBreaker reports the sizes of c beyond WindowLimit, then what

@@ -1,0 +1,229 @@
+package fallback
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/strata-go/strata/breaker"
+)
+
+// HealthEvent is one instance's breaker transition for a provider, as a
+// fleet shares it through a HealthBus: a plain value, with nothing of the
+// bus in it.
+type HealthEvent struct {
+	// Provider is the provider's name, as declared in the config.
+	Provider string
+	// Instance names the resolver whose breaker moved: random, made by
+	// New, the same for the resolver's life. A resolver ignores its own
+	// events.
+	Instance string
+	// Open is true when the breaker opened, false when it closed again
+	// (its half-open probes succeeded).
+	Open bool
+	// At is when it happened, on the sender's clock.
+	At time.Time
+	// For is how long the breaker stays open (Open only).
+	For time.Duration
+}
+
+// HealthBus carries breaker transitions between the instances of a fleet
+// (for example cache/redisstore's HealthBus, on Redis pub/sub), for
+// fleet-aware health (Config.FleetHealth; see FleetHealthConfig).
+//
+// Publish sends ev to every instance subscribed; the resolver calls it
+// from a goroutine of its own, never from a resolve, bounded by
+// Config.Cache.StoreTimeout. Subscribe delivers every event sent by any
+// instance, its own included, to deliver, until ctx ends; it returns then
+// (or when it fails: the resolver subscribes again a second later).
+// deliver is quick and never blocks. A bus may lose events: an instance
+// that misses an opening learns about the provider from its own calls,
+// as without a bus.
+type HealthBus interface {
+	Publish(ctx context.Context, ev HealthEvent) error
+	Subscribe(ctx context.Context, deliver func(HealthEvent)) error
+}
+
+// resubscribeDelay is how long the resolver waits before subscribing to
+// the health bus again after Subscribe returned before Close.
+const resubscribeDelay = time.Second
+
+// announce queues a breaker transition of provider name for the fleet, if
+// fleet health is on. It never waits: it runs inside a resolve.
+func (r *Resolver) announce(name string, sc breaker.StateChange) {
+	if r.fleet.outbox == nil || r.closed.Load() {
+		return
+	}
+	ev := HealthEvent{Provider: name, Instance: r.fleet.instance, At: sc.At}
+	switch sc.To {
+	case breaker.Open:
+		ev.Open, ev.For = true, sc.OpenDuration
+	case breaker.Closed:
+	default:
+		return // half-open: the others keep holding until it decides
+	}
+	select {
+	case r.fleet.outbox <- ev:
+	default:
+		r.callbackFailed(&r.fleet.publish, "", errQueueFull)
+	}
+}
+
+func (r *Resolver) publishHealth(ev HealthEvent) {
+	ctx, cancel := context.WithTimeout(r.life, r.cfg.Cache.StoreTimeout)
+	defer cancel()
+	if _, err := guarded(ctx, r, &r.fleet.publish, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, r.fleet.bus.Publish(ctx, ev)
+	}); err != nil {
+		r.callbackFailed(&r.fleet.publish, "", err)
+	}
+}
+
+// listen keeps the resolver subscribed to the health bus until Close.
+func (r *Resolver) listen() {
+	defer r.tasks.done(&r.fleet.subscribe)
+	for {
+		err := r.subscribeOnce()
+		if r.life.Err() != nil {
+			return
+		}
+		if err == nil {
+			err = errors.New("returned before Close")
+		}
+		r.callbackFailed(&r.fleet.subscribe, "", err)
+		t := time.NewTimer(resubscribeDelay)
+		select {
+		case <-r.life.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// subscribeOnce runs the bus's Subscribe, its panic turned into an error.
+func (r *Resolver) subscribeOnce() (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = callbackPanic(r.fleet.subscribe.name, v)
+		}
+	}()
+	return r.fleet.bus.Subscribe(r.life, r.heard)
+}
+
+// heard takes an event from the bus: another instance's opening holds the
+// provider here for its open duration (at most MaxHold) plus the
+// provider's timeout, so that the instance that opened it probes first
+// and speaks first; its closing ends the hold it set. An event from this
+// resolver, for an unknown provider, or older than its own open duration
+// (beyond maxClockSkew) changes nothing.
+func (r *Resolver) heard(ev HealthEvent) {
+	if ev.Instance == r.fleet.instance || r.closed.Load() {
+		return
+	}
+	p, ok := r.byName[ev.Provider]
+	if !ok {
+		return
+	}
+	if !ev.Open {
+		p.breaker.release(ev.Instance)
+		return
+	}
+	d := min(ev.For, r.cfg.FleetHealth.MaxHold)
+	if d <= 0 {
+		return
+	}
+	now := time.Now()
+	until := now.Add(d)
+	if end := ev.At.Add(d + maxClockSkew); end.Before(until) {
+		until = end // an old event (a bus that replays) holds for what is left of it
+	}
+	if !until.After(now) {
+		return
+	}
+	p.breaker.hold(ev.Instance, until.Add(p.cfg.Timeout))
+}
+
+// fleetBreaker is a provider's breaker with the fleet's word on it (see
+// FleetHealthConfig): while another instance's opening holds the
+// provider, Acquire refuses with ErrFleetHold (which matches
+// breaker.ErrOpen) and State reports Open, so the router and every
+// attempt skip the provider as if its breaker were open. The breaker
+// itself is never touched by a hold: its state, counts and trips are this
+// instance's own, and Snapshot reports them.
+type fleetBreaker struct {
+	*breaker.Breaker
+	// until is the Unix time in nanoseconds the hold ends at; 0: none.
+	// Read without the lock on every Acquire.
+	until atomic.Int64
+	mu    sync.Mutex
+	by    string // requires mu held: the instance whose opening set until
+}
+
+// ErrFleetHold is the error a provider's admission fails with while
+// another instance's breaker opening holds it (see FleetHealthConfig). It
+// matches breaker.ErrOpen.
+var ErrFleetHold = fmt.Errorf("fallback: held by the fleet: %w", breaker.ErrOpen)
+
+// Acquire is the breaker's Acquire, refused while the fleet holds the
+// provider.
+func (b *fleetBreaker) Acquire() (breaker.Permit, error) {
+	if b.holding(time.Now) {
+		return breaker.Permit{}, ErrFleetHold
+	}
+	return b.Breaker.Acquire()
+}
+
+// State is the breaker's State, Open while the fleet holds the provider.
+func (b *fleetBreaker) State() breaker.State {
+	if b.holding(time.Now) {
+		return breaker.Open
+	}
+	return b.Breaker.State()
+}
+
+// holding reports whether a hold is in force, reading the clock only when
+// one was set; an ended hold is cleared.
+func (b *fleetBreaker) holding(now func() time.Time) bool {
+	u := b.until.Load()
+	if u == 0 {
+		return false
+	}
+	if now().UnixNano() < u {
+		return true
+	}
+	b.until.CompareAndSwap(u, 0)
+	return false
+}
+
+// hold holds the provider until the given time on the word of instance
+// by, unless a hold that ends later is in force.
+func (b *fleetBreaker) hold(by string, until time.Time) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if u := until.UnixNano(); u > b.until.Load() {
+		b.until.Store(u)
+		b.by = by
+	}
+}
+
+// release ends the hold if instance by set it.
+func (b *fleetBreaker) release(by string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.by == by {
+		b.until.Store(0)
+		b.by = ""
+	}
+}
+
+// heldUntil returns when the hold in force ends, or the zero time.
+func (b *fleetBreaker) heldUntil() time.Time {
+	if u := b.until.Load(); u != 0 {
+		return time.Unix(0, u)
+	}
+	return time.Time{}
+}

@@ -1,0 +1,161 @@
+package fallback
+
+import (
+	"context"
+	"math"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/strata-go/strata/stats"
+)
+
+// A history shared by a fleet, behind each resolver's own.
+
+// Three instances answer the same key in the same period: each keeps the
+// observation in its own history, the fleet records one.
+func TestSharedHistoryOnePerPeriod(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		shared := newMemShared()
+		var locals []*stats.MemoryHistory
+		for i := range 3 {
+			local, err := stats.NewMemoryHistory(stats.MemoryConfig{})
+			require.NoError(t, err)
+			locals = append(locals, local)
+			r := newTestResolver(t, testConfig(), newStub(1.25+float64(i)), newStub(1), WithHistory(local), WithSharedHistory(shared))
+			_, err = r.Resolve(context.Background(), "cpc", shoes)
+			require.NoError(t, err)
+			synctest.Wait()
+		}
+		key := shoesKey(t)
+		for i, local := range locals {
+			obs, err := local.Observations(context.Background(), key)
+			require.NoError(t, err)
+			assert.Len(t, obs, 1, "instance %d keeps its own", i)
+		}
+		obs, err := shared.Observations(context.Background(), key)
+		require.NoError(t, err)
+		require.Len(t, obs, 1, "one per key and period for the fleet")
+		assert.Equal(t, 1.25, obs[0].Value, "the first instance's")
+		assert.Equal(t, 2, shared.refusals)
+		// The bounds given are the daily period's.
+		day := stats.Daily.Index(obs[0].At)
+		for _, p := range shared.periods {
+			assert.Equal(t, [2]time.Time{stats.Daily.Start(day), stats.Daily.Start(day + 1)}, p)
+		}
+	})
+}
+
+// preloadShared appends n daily observations of a gentle series, ending
+// yesterday, under key.
+func preloadShared(t *testing.T, h stats.History, key string, n int) {
+	t.Helper()
+	last := stats.Daily.Index(time.Now()) - 1
+	for k := range n {
+		at := stats.Daily.Start(last - int64(n-1-k)).Add(time.Hour)
+		v := 2 + 0.01*float64(k) + 0.05*math.Sin(float64(k))
+		require.NoError(t, h.Append(context.Background(), key, stats.Observation{At: at, Value: v}))
+	}
+}
+
+// A new instance, with no history of its own, forecasts from the fleet's
+// during an outage.
+func TestSharedHistoryForecasts(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		shared := newMemShared()
+		preloadShared(t, shared, shoesKey(t), 40)
+		p1, s1 := newStub(9), newStub(9)
+		down(p1, s1)
+		r := newTestResolver(t, testConfig(), p1, s1, WithSharedHistory(shared))
+		res, err := r.Resolve(context.Background(), "cpc", shoes)
+		require.NoError(t, err)
+		assert.Equal(t, LayerStatistical, res.Layer, "%+v", res)
+		assert.InDelta(t, 2.4, res.Value, 0.3)
+	})
+}
+
+// The shared history failing, or knowing less, costs no forecast the
+// process could make alone.
+func TestSharedHistoryFailsOver(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		setup func(t *testing.T, h *memShared)
+	}{
+		{"down", func(_ *testing.T, h *memShared) { h.down = true }},
+		{"knows less", func(t *testing.T, h *memShared) { preloadShared(t, h, shoesKey(t), 3) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				shared := newMemShared()
+				tc.setup(t, shared)
+				local, err := stats.NewMemoryHistory(stats.MemoryConfig{})
+				require.NoError(t, err)
+				preloadShared(t, local, shoesKey(t), 40)
+				p1, s1 := newStub(9), newStub(9)
+				down(p1, s1)
+				r := newTestResolver(t, testConfig(), p1, s1, WithHistory(local), WithSharedHistory(shared))
+				res, err := r.Resolve(context.Background(), "cpc", shoes)
+				require.NoError(t, err)
+				assert.Equal(t, LayerStatistical, res.Layer, "from its own history: %+v", res)
+				assert.InDelta(t, 2.4, res.Value, 0.3)
+			})
+		})
+	}
+}
+
+// A shared history that hangs is abandoned within the local bound: the
+// resolve answers from its own history before its deadline.
+func TestSharedHistoryHangs(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		local, err := stats.NewMemoryHistory(stats.MemoryConfig{})
+		require.NoError(t, err)
+		preloadShared(t, local, shoesKey(t), 40)
+		p1, s1 := newStub(9), newStub(9)
+		down(p1, s1)
+		r := newTestResolver(t, testConfig(), p1, s1, WithHistory(local), WithSharedHistory(hangingHistory{}))
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		start := time.Now()
+		res, err := r.Resolve(ctx, "cpc", shoes)
+		require.NoError(t, err)
+		assert.Less(t, time.Since(start), time.Second)
+		assert.Equal(t, LayerStatistical, res.Layer)
+		assert.Positive(t, r.Snapshot().Overall.CallbackFailures, "the hang is reported")
+		assert.Error(t, r.Close(), "the hanging call is abandoned")
+		time.Sleep(time.Minute) // let it end, inside the bubble
+	})
+}
+
+// Forget and Prune reach the shared history too.
+func TestSharedHistoryForgetAndPrune(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		shared := newMemShared()
+		cfg := testConfig()
+		cfg.Retention = 10 * 24 * time.Hour
+		r := newTestResolver(t, cfg, newStub(1.25), newStub(1), WithSharedHistory(shared))
+		_, err := r.Resolve(context.Background(), "cpc", shoes)
+		require.NoError(t, err)
+		_, err = r.Resolve(context.Background(), "cpc", Params{"keyword": "boots"})
+		require.NoError(t, err)
+		synctest.Wait()
+		// An old observation only the fleet has.
+		require.NoError(t, shared.Append(context.Background(), shoesKey(t), stats.Observation{At: time.Now().Add(-30 * 24 * time.Hour), Value: 1}))
+
+		rep, err := r.Prune(context.Background())
+		require.NoError(t, err)
+		assert.Equal(t, 1, rep.History, "the fleet's old observation")
+
+		frep, err := r.Forget(context.Background(), "keyword", "shoes")
+		require.NoError(t, err)
+		assert.Equal(t, 1, frep.History, "one key, in both histories")
+		obs, err := shared.Observations(context.Background(), shoesKey(t))
+		require.NoError(t, err)
+		assert.Empty(t, obs, "gone from the shared history")
+		keys, err := shared.Keys(context.Background())
+		require.NoError(t, err)
+		assert.Len(t, keys, 1, "boots stays")
+	})
+}

@@ -1,0 +1,295 @@
+package fallback
+
+import (
+	"context"
+	"math"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/strata-go/strata/cache"
+	"github.com/strata-go/strata/providers"
+)
+
+// Stale-if-error from the shared tier: an instance with no last good
+// answer of its own answers from an entry another instance wrote, kept
+// past its TTL for the stale window.
+
+// down makes both stubs fail as in a total outage.
+func down(p1, s1 *stub) {
+	p1.fail(providers.Transient)
+	s1.fail(providers.Transient)
+}
+
+func TestStaleReadAfterRestart(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		st := newMemStore()
+		cfg := testConfig() // TTL 1m, half-life 1h
+		a := newTestResolver(t, cfg, newStub(1.25), newStub(1), WithStore(st), WithHistory(noHistory{}))
+		first, err := a.Resolve(context.Background(), "cpc", shoes)
+		require.NoError(t, err)
+		require.Equal(t, LayerPrimary, first.Layer)
+		synctest.Wait() // the writer wrote it
+		_, sets := st.counts()
+		assert.Equal(t, []time.Duration{time.Minute + DefaultStaleWindow}, sets, "kept for the TTL plus the stale window")
+		require.NoError(t, a.Close())
+
+		// Ten minutes later, a new instance during a total outage.
+		time.Sleep(10 * time.Minute)
+		p1, s1 := newStub(9), newStub(9)
+		down(p1, s1)
+		b := newTestResolver(t, cfg, p1, s1, WithStore(st), WithHistory(noHistory{}))
+		res, err := b.Resolve(context.Background(), "cpc", shoes)
+		require.NoError(t, err)
+		assert.Equal(t, LayerCache, res.Layer, "the other instance's last good answer: %+v", res)
+		assert.Equal(t, 1.25, res.Value)
+		assert.Equal(t, "p1", res.Source)
+		assert.True(t, res.ObservedAt.Equal(first.ObservedAt))
+		// Ten minutes and the failed attempts' retries ago.
+		f := math.Exp2(-time.Since(first.ObservedAt).Hours())
+		assert.InDelta(t, math.Exp2(-10.0/60), f, 1e-3)
+		assert.InDelta(t, f, res.Freshness, 1e-9, "scored like any cached answer")
+		assert.InDelta(t, 0.95*f, res.Confidence, 1e-9)
+		assert.Positive(t, p1.calls.Load(), "the providers were asked first")
+	})
+}
+
+func TestStaleWindowOff(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		st := newMemStore()
+		cfg := testConfig()
+		cfg.Cache.StaleWindow = -1
+		a := newTestResolver(t, cfg, newStub(1.25), newStub(1), WithStore(st), WithHistory(noHistory{}))
+		_, err := a.Resolve(context.Background(), "cpc", shoes)
+		require.NoError(t, err)
+		synctest.Wait()
+		_, sets := st.counts()
+		assert.Equal(t, []time.Duration{time.Minute}, sets, "kept for the TTL only")
+		time.Sleep(2 * time.Minute)
+		p1, s1 := newStub(9), newStub(9)
+		down(p1, s1)
+		b := newTestResolver(t, cfg, p1, s1, WithStore(st), WithHistory(noHistory{}))
+		res, err := b.Resolve(context.Background(), "cpc", shoes)
+		require.NoError(t, err)
+		assert.Equal(t, LayerDefault, res.Layer, "nothing kept past the TTL")
+	})
+}
+
+func TestStaleWindowBoundedByRetention(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		st := newMemStore()
+		cfg := testConfig()
+		cfg.Retention = 2 * time.Hour
+		p1 := newStub(1.25)
+		p1.set(func(context.Context, providers.Request) (providers.Response, error) {
+			// Measured half an hour ago: the retention counts from here.
+			return providers.Response{Value: 1.25, ObservedAt: time.Now().Add(-30 * time.Minute)}, nil
+		})
+		a := newTestResolver(t, cfg, p1, newStub(1), WithStore(st), WithHistory(noHistory{}))
+		_, err := a.Resolve(context.Background(), "cpc", shoes)
+		require.NoError(t, err)
+		synctest.Wait()
+		_, sets := st.counts()
+		assert.Equal(t, []time.Duration{90 * time.Minute}, sets, "no longer than what is left of the retention")
+	})
+}
+
+// A store that keeps entries longer than asked does not get them served
+// beyond the retention, nor beyond the TTL plus the stale window.
+func TestStaleReadRefusesWhatIsTooOld(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		retention time.Duration
+		age       time.Duration
+		want      Layer
+	}{
+		{"within both", 0, time.Hour, LayerCache},
+		{"beyond the retention", 30 * time.Minute, time.Hour, LayerDefault},
+		{"beyond the stale window", 0, DefaultStaleWindow + 2*time.Minute, LayerDefault},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				st := newMemStore()
+				now := time.Now()
+				// Confidence 1 and a long half-life: acceptance would take it.
+				require.NoError(t, st.Set(context.Background(), shoesKey(t), cache.Entry{Value: 2, ObservedAt: now, StoredAt: now, Source: "p1", Confidence: 1, Layer: 1}, 0))
+				time.Sleep(tc.age)
+				cfg := testConfig()
+				cfg.Retention = tc.retention
+				cfg.DataTypes[0].HalfLife = 1000 * time.Hour
+				p1, s1 := newStub(9), newStub(9)
+				down(p1, s1)
+				r := newTestResolver(t, cfg, p1, s1, WithStore(st), WithHistory(noHistory{}))
+				res, err := r.Resolve(context.Background(), "cpc", shoes)
+				require.NoError(t, err)
+				assert.Equal(t, tc.want, res.Layer)
+			})
+		})
+	}
+}
+
+// shoesKey is the canonical key of shoes in testConfig.
+func shoesKey(t *testing.T) string {
+	t.Helper()
+	r, err := New(testConfig(), WithProvider("p1", newStub(1)), WithProvider("s1", newStub(1)))
+	require.NoError(t, err)
+	defer r.Close()
+	k, err := r.Key("cpc", shoes)
+	require.NoError(t, err)
+	return k
+}
+
+// A stale entry is scored by the same acceptance rule as the process's
+// own last good answer, and checked as a provider's answer is.
+func TestStaleReadCheckedAndScored(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		e    func(now time.Time) cache.Entry
+		want Layer
+	}{
+		{"accepted", func(now time.Time) cache.Entry {
+			return cache.Entry{Value: 2, ObservedAt: now.Add(-time.Hour), StoredAt: now.Add(-time.Hour), Source: "p1", Confidence: 0.9}
+		}, LayerCache},
+		// 0.6 × 0.9 + 0.4 × 2^-3 = 0.59 < 0.65.
+		{"too old for the acceptance rule", func(now time.Time) cache.Entry {
+			return cache.Entry{Value: 2, ObservedAt: now.Add(-3 * time.Hour), StoredAt: now.Add(-3 * time.Hour), Source: "p1", Confidence: 0.9}
+		}, LayerDefault},
+		{"out of bounds", func(now time.Time) cache.Entry {
+			return cache.Entry{Value: 1e6, ObservedAt: now, StoredAt: now, Source: "p1", Confidence: 0.9}
+		}, LayerDefault},
+		{"from the future", func(now time.Time) cache.Entry {
+			return cache.Entry{Value: 2, ObservedAt: now.Add(time.Hour), StoredAt: now.Add(time.Hour), Source: "p1", Confidence: 0.9}
+		}, LayerDefault},
+		{"no source", func(now time.Time) cache.Entry {
+			return cache.Entry{Value: 2, ObservedAt: now, StoredAt: now, Confidence: 0.9}
+		}, LayerDefault},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				st := newMemStore()
+				now := time.Now()
+				st.entries[shoesKey(t)] = memEntry{e: tc.e(now)}
+				p1, s1 := newStub(9), newStub(9)
+				down(p1, s1)
+				r := newTestResolver(t, testConfig(), p1, s1, WithStore(st), WithHistory(noHistory{}))
+				res, err := r.Resolve(context.Background(), "cpc", shoes)
+				require.NoError(t, err)
+				assert.Equal(t, tc.want, res.Layer, "%+v", res)
+				if tc.want == LayerCache {
+					assert.Equal(t, 2.0, res.Value)
+				}
+			})
+		})
+	}
+}
+
+// The process's own last good answer comes first: the shared tier is
+// read for layer 3 only when the process has none.
+func TestStaleReadOnlyWithoutOwnAnswer(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		st := newMemStore()
+		p1, s1 := newStub(1.25), newStub(1)
+		r := newTestResolver(t, testConfig(), p1, s1, WithStore(st), WithHistory(noHistory{}))
+		_, err := r.Resolve(context.Background(), "cpc", shoes)
+		require.NoError(t, err)
+		synctest.Wait()
+		// Another instance writes a newer answer; this one's is stale.
+		now := time.Now()
+		time.Sleep(2 * time.Minute)
+		require.NoError(t, st.Set(context.Background(), shoesKey(t), cache.Entry{Value: 7, ObservedAt: now, StoredAt: now, Source: "p1", Confidence: 0.9}, time.Hour))
+		time.Sleep(2 * time.Minute)
+		down(p1, s1)
+		gets, _ := st.counts()
+		res, err := r.Resolve(context.Background(), "cpc", shoes)
+		require.NoError(t, err)
+		assert.Equal(t, LayerCache, res.Layer)
+		assert.Equal(t, 1.25, res.Value, "its own answer")
+		after, _ := st.counts()
+		assert.Equal(t, gets+1, after, "one read, before the providers, none for layer 3")
+	})
+}
+
+// A cache hit never writes to the store; a provider answer writes once,
+// from the writer, so a store that hangs costs the caller nothing.
+func TestStoreWritesOffThePath(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		st := newMemStore()
+		r := newTestResolver(t, testConfig(), newStub(1.25), newStub(1), WithStore(st), WithHistory(noHistory{}))
+		for range 5 {
+			_, err := r.Resolve(context.Background(), "cpc", shoes)
+			require.NoError(t, err)
+		}
+		synctest.Wait()
+		_, sets := st.counts()
+		assert.Len(t, sets, 1, "one write for the provider answer, none for the four cache hits")
+
+		hang := &blockingStore{release: make(chan struct{})}
+		cfg := testConfig()
+		cfg.Cache.WriteQueue = 2
+		obs := &captured{}
+		r2 := newTestResolver(t, cfg, newStub(1.25), newStub(1), WithStore(hang), WithHistory(noHistory{}), WithObserver(obs))
+		start := time.Now()
+		for i := range 6 {
+			_, err := r2.Resolve(context.Background(), "cpc", Params{"keyword": "kw" + string(rune('a'+i))})
+			require.NoError(t, err)
+			if i == 0 {
+				synctest.Wait() // the writer took it, and hangs in Set
+			}
+		}
+		assert.Zero(t, time.Since(start), "no resolve waited for the store")
+		synctest.Wait()
+		// One write in flight (hanging), two queued, three dropped.
+		snap := r2.Snapshot()
+		assert.EqualValues(t, 3, snap.Overall.CallbackFailures, "the dropped writes are reported")
+		flushEvents(r2)
+		obs.mu.Lock()
+		var dropped int
+		for _, e := range obs.events {
+			if e.Kind == EventCallback && e.Source == "store.Set" && e.Err != nil && e.Err.Error() == errQueueFull.Error() {
+				dropped++
+			}
+		}
+		obs.mu.Unlock()
+		assert.Equal(t, 3, dropped)
+		close(hang.release)
+	})
+}
+
+// blockingStore's Set waits for release, ignoring its context.
+type blockingStore struct {
+	memStore
+	release chan struct{}
+}
+
+func (s *blockingStore) Get(context.Context, string) (cache.Entry, bool, error) {
+	return cache.Entry{}, false, nil
+}
+
+func (s *blockingStore) Set(context.Context, string, cache.Entry, time.Duration) error {
+	<-s.release
+	return nil
+}
+
+// Close bounds the writer: a write that ignores its context is abandoned
+// and named, what is queued is dropped.
+func TestCloseBoundsTheWriter(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		hang := &blockingStore{release: make(chan struct{})}
+		r := newTestResolver(t, testConfig(), newStub(1.25), newStub(1), WithStore(hang), WithHistory(noHistory{}))
+		for i := range 3 {
+			_, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "kw" + string(rune('a'+i))})
+			require.NoError(t, err)
+		}
+		synctest.Wait() // the writer hangs in the first Set
+		start := time.Now()
+		err := r.Close()
+		assert.Equal(t, DefaultCloseTimeout, time.Since(start), "Close waited its bound, no more")
+		var ce *CloseError
+		require.ErrorAs(t, err, &ce)
+		assert.Equal(t, []string{"store.Set"}, ce.Abandoned)
+		close(hang.release)
+	})
+}
