@@ -19,6 +19,7 @@ func FuzzParseScenario(f *testing.F) {
 	f.Add([]byte(minimal + "resolver: &x {a: *x}\n"))
 	f.Add([]byte(minimal + "resolver: {providers: [&p {name: p, timeout: 1s}], data_types: [{name: cpc, ttl: 1s}]}\n"))
 	f.Add([]byte(minimal + "    events: [{from: 0, to: 1, kind: flapping, period: 1}]\n"))
+	f.Add([]byte(minimal + "    events: [{from: 0, to: 0.5, kind: unit, factor: 0.1}, {from: 0.5, to: 1, kind: frozen, match: {keyword: [shoes]}}]\ntruth_events: [{from: 0.5, kind: shift, factor: 2}]\n"))
 	f.Add([]byte("name: x\nrequests: 1\nkeys: [{data_type: a, truth: {level: 1}}]\n"))
 	f.Add([]byte(generated))
 	f.Add([]byte("name: x\nrequests: 1\nkeys: {generate: 3, data_types: [{data_type: a, truth: {level: [1, 2]}}], params: {p: {values: [x, y, z]}}}\n"))
@@ -38,6 +39,9 @@ func FuzzParseScenario(f *testing.F) {
 		keys := compileKeys(sc)
 		for _, k := range keys {
 			require.Positive(t, k.truth, "key %s: truth", k.canon)
+			for _, s := range k.shifts {
+				require.Positive(t, k.truthAt(s.from), "key %s: truth shifted at %d", k.canon, s.from)
+			}
 		}
 		w, err := newWorld(sc, keys)
 		require.NoError(t, err, "accepted scenario has invalid fakes")

@@ -71,11 +71,79 @@ type layerReport struct {
 	Default     float64 `json:"default"`
 }
 
+// accuracyReport is accuracy against the truth at each request's index.
 type accuracyReport struct {
 	MAPE        float64 `json:"mape"`
 	Within5Pct  float64 `json:"within_5pct"`
 	Within10Pct float64 `json:"within_10pct"`
-	Garbage     int     `json:"garbage"`
+	// Garbage counts the values outside [0.5×, 2×] the truth, and the
+	// in-bounds garbage (ImplausibleServed) inside it.
+	Garbage int `json:"garbage"`
+	// ImplausibleServed counts the values returned that are in-bounds
+	// garbage a provider answered: a unit error or a zero, or a frozen
+	// value more than frozenOff from the truth — whichever layer served
+	// it, flagged or not.
+	ImplausibleServed int `json:"implausible_served"`
+	// ImplausibleKinds splits ImplausibleServed by event kind (unit,
+	// zero, frozen).
+	ImplausibleKinds map[string]int `json:"implausible_kinds"`
+	// Flagged counts the values returned flagged implausible
+	// (Result.Implausible).
+	Flagged int `json:"flagged"`
+	// FalseRejections counts the provider answers failed as implausible
+	// (an attempt with a *fallback.ImplausibleError) and not confirmed
+	// whose value was within nearTruth of the truth; FalseRejectionRate
+	// is their share of the values returned.
+	FalseRejections    int     `json:"false_rejections"`
+	FalseRejectionRate float64 `json:"false_rejection_rate"`
+	// ImplausibleConfirmed counts the answers failed as implausible that
+	// a second provider confirmed in the same resolve: real changes,
+	// accepted.
+	ImplausibleConfirmed int `json:"implausible_confirmed"`
+	// StatisticalMAPE is the MAPE of the values from the statistical
+	// layer alone (0 when there are none).
+	StatisticalMAPE float64 `json:"statistical_mape"`
+
+	statistical int // the values from the statistical layer
+}
+
+// The report's thresholds for in-bounds garbage and false rejections.
+const (
+	// frozenOff is how far from the truth a frozen value must be to count
+	// as garbage: a frozen feed is harmless while the truth stays put.
+	frozenOff = 0.15
+	// nearTruth is how close to the truth a value rejected as
+	// implausible must be for the rejection to count as false.
+	nearTruth = 0.10
+)
+
+// isGarbage reports whether v, returned for key when its truth was truth,
+// is garbage, and if it is in-bounds garbage, of which kind:
+//   - a value a provider answered as a unit error or a zero is in-bounds
+//     garbage, and so is a frozen value more than frozenOff from the
+//     truth;
+//   - any other value a provider answered is garbage when it was outside
+//     [0.5×, 2×] the truth at the request it answered, served then or
+//     later from a cache: an answer that was right when given is stale
+//     later, not garbage (staleness shows in the MAPE);
+//   - a value no provider answered (a forecast, a default, garbage the
+//     fake made) is garbage when it is outside [0.5×, 2×] the truth.
+func isGarbage(w *world, v, truth float64, key *simKey) (garbage bool, inBounds string) {
+	if w != nil {
+		if pv, ok := w.provenanceOf(v); ok {
+			switch pv.kind {
+			case eventUnit, eventZero:
+				return true, pv.kind
+			case eventFrozen:
+				if math.Abs(v-truth) > frozenOff*truth {
+					return true, pv.kind
+				}
+				return false, ""
+			}
+			truth = key.truthAt(pv.index)
+		}
+	}
+	return !(v >= 0.5*truth && v <= 2*truth), ""
 }
 
 // errorKind names a failed or late resolve for the errors map.
@@ -100,10 +168,11 @@ func errorKind(err error) string {
 // summarize computes a system's figures from its records.
 func summarize(sc *scenario, r runResult) systemReport {
 	s := systemReport{Requests: len(r.records), Errors: map[string]int{}, ProviderCalls: r.calls, wall: r.wall}
+	s.Accuracy.ImplausibleKinds = map[string]int{}
 	lat := make([]float64, 0, len(r.records))
 	layers := map[string]int{}
 	var values, within5, within10 int
-	var ape float64
+	var ape, statAPE float64
 	for _, rec := range r.records {
 		lat = append(lat, float64(rec.latency)/float64(time.Millisecond))
 		a := rec.answer
@@ -116,16 +185,28 @@ func summarize(sc *scenario, r runResult) systemReport {
 			s.Answered++
 			layers[a.layer]++
 		}
+		truth := rec.key.truthAt(rec.index)
+		for _, v := range a.rejected {
+			if math.Abs(v-truth) <= nearTruth*truth {
+				s.Accuracy.FalseRejections++
+			}
+		}
+		s.Accuracy.ImplausibleConfirmed += a.confirmed
 		if a.err != nil {
 			continue
 		}
 		values++
-		truth := rec.key.truth
 		rel := math.Abs(a.value-truth) / truth
 		if math.IsNaN(rel) || math.IsInf(rel, 0) {
 			rel = math.Inf(1)
 		} else {
 			ape += rel
+			if a.layer == "statistical" {
+				statAPE += rel
+			}
+		}
+		if a.layer == "statistical" {
+			s.Accuracy.statistical++
 		}
 		if rel <= 0.05 {
 			within5++
@@ -133,8 +214,15 @@ func summarize(sc *scenario, r runResult) systemReport {
 		if rel <= 0.10 {
 			within10++
 		}
-		if !(a.value >= 0.5*truth && a.value <= 2*truth) {
+		if a.flagged {
+			s.Accuracy.Flagged++
+		}
+		if garbage, kind := isGarbage(r.world, a.value, truth, rec.key); garbage {
 			s.Accuracy.Garbage++
+			if kind != "" {
+				s.Accuracy.ImplausibleServed++
+				s.Accuracy.ImplausibleKinds[kind]++
+			}
 		}
 	}
 	n := float64(s.Requests)
@@ -163,6 +251,10 @@ func summarize(sc *scenario, r runResult) systemReport {
 		s.Accuracy.MAPE = ape / v
 		s.Accuracy.Within5Pct = float64(within5) / v
 		s.Accuracy.Within10Pct = float64(within10) / v
+		s.Accuracy.FalseRejectionRate = float64(s.Accuracy.FalseRejections) / v
+	}
+	if n := s.Accuracy.statistical; n > 0 {
+		s.Accuracy.StatisticalMAPE = statAPE / float64(n)
 	}
 	s.Cost.Total = float64(r.spent) / nano
 	if s.Requests > 0 {
@@ -223,13 +315,36 @@ func printTable(w io.Writer, sc *scenario, r *report) error {
 	row("MAPE", "%.4f", func(x systemReport) any { return x.Accuracy.MAPE })
 	row("within 5%", "%.4f", func(x systemReport) any { return x.Accuracy.Within5Pct })
 	row("within 10%", "%.4f", func(x systemReport) any { return x.Accuracy.Within10Pct })
+	row("statistical MAPE", "%s", func(x systemReport) any { return statisticalMAPE(x) })
 	row("garbage answers", "%d", func(x systemReport) any { return x.Accuracy.Garbage })
+	row("implausible served", "%s", func(x systemReport) any {
+		if x.Accuracy.ImplausibleServed == 0 {
+			return "0"
+		}
+		return fmt.Sprintf("%d (%s)", x.Accuracy.ImplausibleServed, formatErrors(x.Accuracy.ImplausibleKinds))
+	})
+	row("flagged", "%d", func(x systemReport) any { return x.Accuracy.Flagged })
+	row("false rejections", "%s", func(x systemReport) any {
+		return fmt.Sprintf("%d (%.2f%%)", x.Accuracy.FalseRejections, 100*x.Accuracy.FalseRejectionRate)
+	})
+	row("implausible confirmed", "%d", func(x systemReport) any { return x.Accuracy.ImplausibleConfirmed })
 	row("provider calls", "%d", func(x systemReport) any { return x.ProviderCalls })
 	row("calls per request", "%.3f", func(x systemReport) any { return x.CallsPerRequest })
 	row("wall s", "%.2f", func(x systemReport) any { return x.wall.Seconds() })
 	return tw.Flush()
 }
 
+// statisticalMAPE formats the statistical layer's MAPE, "-" when it
+// served no value.
+func statisticalMAPE(s systemReport) string {
+	if s.Accuracy.statistical == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.4f", s.Accuracy.StatisticalMAPE)
+}
+
+// formatErrors formats counts by kind ("late:2,no_answer:1"), "-" for
+// none.
 func formatErrors(m map[string]int) string {
 	if len(m) == 0 {
 		return "-"
@@ -244,8 +359,8 @@ func formatErrors(m map[string]int) string {
 // printMarkdown writes the table of several reports, one row per scenario
 // and system.
 func printMarkdown(w io.Writer, reports []*report) {
-	fmt.Fprintln(w, "| scenario | system | avail. | misses | p50 ms | p99 ms | cost | campaign max | layers P/S/C/St/D % | within 5% | MAPE | garbage | calls/req | wall s |")
-	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|")
+	fmt.Fprintln(w, "| scenario | system | avail. | misses | p50 ms | p99 ms | cost | campaign max | layers P/S/C/St/D % | within 5% | MAPE | stat. MAPE | garbage | impl. served | flagged | false rej. | calls/req | wall s |")
+	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, r := range reports {
 		for _, sys := range []struct {
 			name string
@@ -253,11 +368,13 @@ func printMarkdown(w io.Writer, reports []*report) {
 		}{{"strata", r.Systems.Strata}, {"baseline", r.Systems.Baseline}} {
 			s := sys.s
 			l := s.Layers
-			fmt.Fprintf(w, "| %s | %s | %.4f | %d | %.0f | %.0f | %.2f | %.3f | %.0f/%.0f/%.0f/%.0f/%.0f | %.3f | %.4f | %d | %.3f | %.1f |\n",
+			a := s.Accuracy
+			fmt.Fprintf(w, "| %s | %s | %.4f | %d | %.0f | %.0f | %.2f | %.3f | %.0f/%.0f/%.0f/%.0f/%.0f | %.3f | %.4f | %s | %d | %d | %d | %d (%.2f%%) | %.3f | %.1f |\n",
 				r.Scenario, sys.name, s.Availability, s.DeadlineMisses, s.LatencyMS.P50, s.LatencyMS.P99,
 				s.Cost.Total, s.Cost.PerCampaignMax,
 				100*l.Primary, 100*l.Secondary, 100*l.Cache, 100*l.Statistical, 100*l.Default,
-				s.Accuracy.Within5Pct, s.Accuracy.MAPE, s.Accuracy.Garbage, s.CallsPerRequest, s.wall.Seconds())
+				a.Within5Pct, a.MAPE, statisticalMAPE(s), a.Garbage, a.ImplausibleServed, a.Flagged,
+				a.FalseRejections, 100*a.FalseRejectionRate, s.CallsPerRequest, s.wall.Seconds())
 		}
 	}
 }

@@ -19,7 +19,8 @@ var shipped embed.FS
 // shippedOrder is the order -all runs and reports the shipped scenarios.
 var shippedOrder = []string{
 	"steady", "primary-outage", "blackout", "slow-tail", "rate-limit-storm",
-	"garbage-data", "flapping", "budget-squeeze", "correlated", "blackout-herd",
+	"garbage-data", "in-bounds-garbage", "flapping", "budget-squeeze", "correlated",
+	"blackout-herd",
 }
 
 // overrides are the command line's changes to a scenario; zero leaves the

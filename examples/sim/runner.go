@@ -16,6 +16,13 @@ type answer struct {
 	value float64
 	layer string // primary, secondary, cache, statistical, default
 	err   error
+	// What strata's plausibility check did (the baseline has none):
+	// flagged is Result.Implausible; rejected holds the values of the
+	// attempts failed as implausible that the answer did not confirm;
+	// confirmed counts those it did (a second provider agreed).
+	flagged   bool
+	rejected  []float64
+	confirmed int
 }
 
 // system is one of the two systems compared.
@@ -26,6 +33,7 @@ type system interface {
 
 // record is one resolve's outcome.
 type record struct {
+	index   int64         // the request index, by which the truth and the faults are scheduled
 	latency time.Duration // virtual
 	key     *simKey
 	answer  answer
@@ -70,6 +78,7 @@ type runResult struct {
 	calls     int64
 	spent     int64 // nano-units
 	wall      time.Duration
+	world     *world // the world the system ran against
 }
 
 // runSystem issues the workload through sys from sc.Concurrency
@@ -101,7 +110,7 @@ func runSystem(ctx context.Context, sc *scenario, w *world, sys system, seqs [][
 				a := sys.resolve(rctx, k)
 				el := time.Since(t0)
 				cancel()
-				recs[g] = append(recs[g], record{latency: sc.virtual(el), key: k, answer: a, late: el > deadline})
+				recs[g] = append(recs[g], record{index: info.index, latency: sc.virtual(el), key: k, answer: a, late: el > deadline})
 				if think > 0 && j < len(seq)-1 {
 					sleep(ctx, think)
 				}
@@ -112,7 +121,7 @@ func runSystem(ctx context.Context, sc *scenario, w *world, sys system, seqs [][
 	wall := time.Since(start)
 	cerr := sys.close()
 
-	out := runResult{calls: w.calls.Load(), spent: w.spent.Load(), wall: wall}
+	out := runResult{calls: w.calls.Load(), spent: w.spent.Load(), wall: wall, world: w}
 	for g := range recs {
 		out.records = append(out.records, recs[g]...)
 		out.campaigns = append(out.campaigns, camps[g]...)

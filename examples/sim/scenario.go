@@ -15,8 +15,8 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/strata-go/strata/fallback"
 	"github.com/strata-go/strata/internal/strictyaml"
-
 	"github.com/strata-go/strata/providers"
 )
 
@@ -45,6 +45,10 @@ type scenario struct {
 	KeysField keysField      `yaml:"keys"`
 	Keys      []keySpec      `yaml:"-"`
 	Providers []providerSpec `yaml:"providers"`
+	// TruthEvents change the true values during the run (a level shift):
+	// every provider reports the changed truth. An extension of the
+	// issue's format.
+	TruthEvents []truthEventSpec `yaml:"truth_events"`
 	// Resolver holds fields of fallback.Config merged over the derived
 	// config (see deriveConfig and mergeResolver).
 	Resolver yaml.Node `yaml:"resolver"`
@@ -113,24 +117,100 @@ type rateSpec struct {
 }
 
 // eventSpec is a fault of one provider over [From, To) of the run, as
-// fractions of the request count, by request index.
+// fractions of the request count, by request index; with Match, for the
+// keys it selects only.
 type eventSpec struct {
-	From   float64 `yaml:"from"`
-	To     float64 `yaml:"to"`
-	Kind   string  `yaml:"kind"`
-	Class  string  `yaml:"class"`
-	Factor float64 `yaml:"factor"`
-	Period int     `yaml:"period"`
+	From   float64  `yaml:"from"`
+	To     float64  `yaml:"to"`
+	Kind   string   `yaml:"kind"`
+	Class  string   `yaml:"class"`
+	Factor float64  `yaml:"factor"`
+	Period int      `yaml:"period"`
+	Match  keyMatch `yaml:"match"`
 	class  providers.Class
 }
 
-// The event kinds.
+// The provider event kinds. down, flapping and garbage fail the request
+// or answer a value the bounds reject; unit, zero and frozen answer
+// in-bounds garbage, which only a plausibility check can catch.
 const (
 	eventDown     = "down"
 	eventSlow     = "slow"
 	eventGarbage  = "garbage"
 	eventFlapping = "flapping"
+	// eventUnit answers the provider's value × factor (default 10): a
+	// unit error.
+	eventUnit = "unit"
+	// eventZero answers 0.
+	eventZero = "zero"
+	// eventFrozen answers, for each key, the value the provider gave it
+	// at the event's first request, unchanged.
+	eventFrozen = "frozen"
 )
+
+// eventKinds lists the provider event kinds, as error messages name them.
+const eventKinds = "down, slow, garbage, flapping, unit, zero or frozen"
+
+// defaultUnitFactor is a unit event's factor when none is given.
+const defaultUnitFactor = 10
+
+// truthEventSpec changes the truth of the keys it selects over [From,
+// To) of the run (fractions of the request count, by request index; To
+// default 1, the end of the run).
+type truthEventSpec struct {
+	From float64 `yaml:"from"`
+	To   float64 `yaml:"to"`
+	// Kind is shift: the truth is multiplied by Factor.
+	Kind   string  `yaml:"kind"`
+	Factor float64 `yaml:"factor"`
+	// DataType, when set, limits the event to the keys of that data type.
+	DataType string `yaml:"data_type"`
+	// Match, when set, limits the event to the keys it selects.
+	Match keyMatch `yaml:"match"`
+}
+
+// eventShift is the truth event kind: a level shift.
+const eventShift = "shift"
+
+// keyMatch selects keys by their params: a key is selected when, for
+// every param named, its value is one of those listed. Written as a
+// mapping of param names to a value or a list of values ({market: us,
+// keyword: [shoes, boots]}). The empty keyMatch selects every key.
+type keyMatch map[string]valueList
+
+// valueList is one value or a list of values.
+type valueList []string
+
+// UnmarshalYAML reads a scalar or a sequence of scalars.
+func (v *valueList) UnmarshalYAML(n *yaml.Node) error {
+	switch n.Kind {
+	case yaml.ScalarNode:
+		*v = valueList{n.Value}
+		return nil
+	case yaml.SequenceNode:
+		var vals []string
+		for _, c := range n.Content {
+			if c.Kind != yaml.ScalarNode {
+				return typeError(c, "a param value")
+			}
+			vals = append(vals, c.Value)
+		}
+		*v = vals
+		return nil
+	}
+	return typeError(n, "a param value or a list of param values")
+}
+
+// selects reports whether the key with params is selected.
+func (m keyMatch) selects(params map[string]string) bool {
+	for name, vals := range m {
+		v, ok := params[name]
+		if !ok || !slices.Contains(vals, v) {
+			return false
+		}
+	}
+	return true
+}
 
 // fieldError is one problem of a scenario, naming its field.
 type fieldError struct {
@@ -222,8 +302,10 @@ func parseScenario(data []byte) (*scenario, error) {
 	}
 	sc.validate(&p)
 	if len(p.errs) == 0 {
-		if _, err := mergeResolver(deriveConfig(sc), &sc.Resolver); err != nil {
+		if cfg, err := mergeResolver(deriveConfig(sc), &sc.Resolver); err != nil {
 			p.addErrors(err)
+		} else {
+			sc.checkZeroInBounds(&p, cfg)
 		}
 	}
 	if err := p.err(); err != nil {
@@ -497,7 +579,32 @@ func (sc *scenario) validate(p *problems) {
 			}
 		}
 		for j := range pr.Events {
-			validateEvent(p, fmt.Sprintf("%s.events[%d]", f, j), &pr.Events[j])
+			validateEvent(p, fmt.Sprintf("%s.events[%d]", f, j), &pr.Events[j], sc.Keys, pr.DataTypes)
+		}
+	}
+	for i := range sc.TruthEvents {
+		validateTruthEvent(p, fmt.Sprintf("truth_events[%d]", i), &sc.TruthEvents[i], sc.Keys)
+	}
+}
+
+// checkZeroInBounds checks that every zero event's 0 lies within the
+// bounds of the data types it answers for in cfg: a zero the bounds
+// reject tests the bounds check, which the garbage kind already does,
+// not the plausibility check a zero event is for.
+func (sc *scenario) checkZeroInBounds(p *problems, cfg fallback.Config) {
+	for i, pr := range sc.Providers {
+		for j, e := range pr.Events {
+			if e.Kind != eventZero {
+				continue
+			}
+			for _, dt := range cfg.DataTypes {
+				if !slices.Contains(pr.DataTypes, dt.Name) || dt.Bounds.Contains(0) {
+					continue
+				}
+				p.add(fmt.Sprintf("providers[%d].events[%d].kind", i, j),
+					"zero: 0 is outside the bounds of data type %q, [%v, %v], so the bounds check rejects it: not in-bounds garbage (kind garbage answers out-of-bounds values)",
+					dt.Name, dt.Bounds.Min, dt.Bounds.Max)
+			}
 		}
 	}
 }
@@ -513,21 +620,20 @@ func (p *problems) uniqueName(field, name, list string, i int, seen map[string]i
 	seen[name] = i
 }
 
-// validateEvent checks one event and applies its defaults.
-func validateEvent(p *problems, f string, e *eventSpec) {
-	if !(e.From >= 0 && e.From <= 1) {
-		p.add(f+".from", "must be a fraction of the run in [0, 1], got %v", e.From)
-	}
-	if !(e.To >= 0 && e.To <= 1) {
-		p.add(f+".to", "must be a fraction of the run in [0, 1], got %v", e.To)
-	} else if e.To <= e.From {
-		p.add(f+".to", "must be after from (%v), got %v", e.From, e.To)
-	}
+// validateEvent checks one event of a provider serving dataTypes and
+// applies its defaults.
+func validateEvent(p *problems, f string, e *eventSpec, keys []keySpec, dataTypes []string) {
+	checkWindow(p, f, e.From, e.To)
 	only := func(field, kinds string) {
 		p.add(f+"."+field, "applies only to kind %s, not %s", kinds, e.Kind)
 	}
 	switch e.Kind {
-	case eventDown, eventFlapping:
+	case eventDown, eventFlapping, eventSlow, eventGarbage, eventUnit, eventZero, eventFrozen:
+	default:
+		p.add(f+".kind", "must be %s, got %q", eventKinds, e.Kind)
+		return
+	}
+	if e.Kind == eventDown || e.Kind == eventFlapping {
 		e.class = providers.Unavailable
 		if e.Class != "" {
 			c, err := parseFailClass(e.Class)
@@ -536,38 +642,98 @@ func validateEvent(p *problems, f string, e *eventSpec) {
 			}
 			e.class = c
 		}
-		if e.Factor != 0 {
-			only("factor", eventSlow)
-		}
-		if e.Kind == eventFlapping && e.Period <= 0 {
-			p.add(f+".period", "required for flapping: the requests in each down or up phase, at least 1, got %d", e.Period)
-		}
-		if e.Kind == eventDown && e.Period != 0 {
-			only("period", eventFlapping)
-		}
-	case eventSlow:
+	} else if e.Class != "" {
+		only("class", "down or flapping")
+	}
+	switch {
+	case e.Kind == eventSlow:
 		if !(e.Factor > 0) || math.IsInf(e.Factor, 0) {
 			p.add(f+".factor", "required for slow: the latency multiplier, positive and finite, got %v", e.Factor)
 		}
-		if e.Class != "" {
-			only("class", "down or flapping")
+	case e.Kind == eventUnit && e.Factor == 0:
+		e.Factor = defaultUnitFactor
+	case e.Kind == eventUnit:
+		if !(e.Factor > 0) || math.IsInf(e.Factor, 0) || e.Factor == 1 {
+			p.add(f+".factor", "for unit: the multiplier of the provider's value (10 for ×10, 0.1 for ÷10), positive, finite and not 1, got %v", e.Factor)
 		}
-		if e.Period != 0 {
-			only("period", eventFlapping)
-		}
-	case eventGarbage:
-		if e.Class != "" {
-			only("class", "down or flapping")
-		}
-		if e.Factor != 0 {
-			only("factor", eventSlow)
-		}
-		if e.Period != 0 {
-			only("period", eventFlapping)
-		}
-	default:
-		p.add(f+".kind", "must be down, slow, garbage or flapping, got %q", e.Kind)
+	case e.Factor != 0:
+		only("factor", "slow or unit")
 	}
+	if e.Kind == eventFlapping && e.Period <= 0 {
+		p.add(f+".period", "required for flapping: the requests in each down or up phase, at least 1, got %d", e.Period)
+	}
+	if e.Kind != eventFlapping && e.Period != 0 {
+		only("period", eventFlapping)
+	}
+	checkMatch(p, f+".match", e.Match, keys, dataTypes)
+}
+
+// validateTruthEvent checks one truth event and applies its defaults.
+func validateTruthEvent(p *problems, f string, e *truthEventSpec, keys []keySpec) {
+	if e.To == 0 {
+		e.To = 1
+	}
+	checkWindow(p, f, e.From, e.To)
+	if e.Kind != eventShift {
+		p.add(f+".kind", "must be shift, got %q", e.Kind)
+	}
+	if !(e.Factor > 0) || math.IsInf(e.Factor, 0) {
+		p.add(f+".factor", "required for shift: the multiplier of the truth, positive and finite, got %v", e.Factor)
+	}
+	var dataTypes []string
+	if e.DataType != "" {
+		dataTypes = []string{e.DataType}
+		if !slices.ContainsFunc(keys, func(k keySpec) bool { return k.DataType == e.DataType }) {
+			p.add(f+".data_type", "%q is not the data type of any key", e.DataType)
+			return
+		}
+	}
+	checkMatch(p, f+".match", e.Match, keys, dataTypes)
+}
+
+// checkWindow checks an event's [from, to) window.
+func checkWindow(p *problems, f string, from, to float64) {
+	if !(from >= 0 && from <= 1) {
+		p.add(f+".from", "must be a fraction of the run in [0, 1], got %v", from)
+	}
+	if !(to >= 0 && to <= 1) {
+		p.add(f+".to", "must be a fraction of the run in [0, 1], got %v", to)
+	} else if to <= from {
+		p.add(f+".to", "must be after from (%v), got %v", from, to)
+	}
+}
+
+// checkMatch checks that every param m names is a param of some key, that
+// no value is empty, and that m selects at least one key of dataTypes (of
+// any data type when dataTypes is nil).
+func checkMatch(p *problems, f string, m keyMatch, keys []keySpec, dataTypes []string) {
+	if len(m) == 0 || p.unread("keys") {
+		return
+	}
+	bad := false
+	for _, name := range sortedKeys(m) {
+		if !slices.ContainsFunc(keys, func(k keySpec) bool { _, ok := k.Params[name]; return ok }) {
+			p.add(f+"."+name, "%q is not a param of any key", name)
+			bad = true
+		}
+		if len(m[name]) == 0 || slices.Contains(m[name], "") {
+			p.add(f+"."+name, "want a param value or a list of them, none empty")
+			bad = true
+		}
+	}
+	if bad {
+		return
+	}
+	for _, k := range keys {
+		if (dataTypes == nil || slices.Contains(dataTypes, k.DataType)) && m.selects(k.Params) {
+			return
+		}
+	}
+	which := "any key"
+	if dataTypes != nil {
+		which = "any key of " + strings.Join(dataTypes, ", ")
+	}
+	p.add(f, "selects no key: no params of %s match", which)
 }
 
 // parseFailClass parses an error class a provider can fail with: any

@@ -74,6 +74,50 @@ func TestParseAppliesDefaults(t *testing.T) {
 	assert.Equal(t, 200*time.Millisecond, sc.virtual(20*time.Millisecond), "virtual at time scale 0.1")
 }
 
+// TestParseInBoundsGarbageAndShifts: the in-bounds garbage kinds, key
+// matches and truth events parse, with their defaults: a unit error is
+// ×10 unless given, a truth event lasts to the end of the run unless
+// given, a match takes a value or a list.
+func TestParseInBoundsGarbageAndShifts(t *testing.T) {
+	sc, err := parseScenario([]byte(minimal + `    events:
+      - {from: 0.1, to: 0.2, kind: unit}
+      - {from: 0.2, to: 0.3, kind: unit, factor: 0.1, match: {keyword: shoes}}
+      - {from: 0.3, to: 0.4, kind: zero, match: {keyword: [shoes, boots]}}
+      - {from: 0.4, to: 0.5, kind: frozen}
+truth_events:
+  - {from: 0.5, kind: shift, factor: 1.6}
+  - {from: 0.2, to: 0.6, kind: shift, factor: 0.5, data_type: cpc, match: {keyword: shoes}}
+`))
+	require.NoError(t, err)
+	ev := sc.Providers[0].Events
+	require.Len(t, ev, 4)
+	assert.Equal(t, 10.0, ev[0].Factor, "unit's default factor")
+	assert.Equal(t, 0.1, ev[1].Factor, "unit's factor")
+	assert.Equal(t, keyMatch{"keyword": {"shoes"}}, ev[1].Match, "a single value")
+	assert.Equal(t, keyMatch{"keyword": {"shoes", "boots"}}, ev[2].Match, "a list")
+	require.Len(t, sc.TruthEvents, 2)
+	assert.Equal(t, truthEventSpec{From: 0.5, To: 1, Kind: "shift", Factor: 1.6}, sc.TruthEvents[0], "to defaults to the end of the run")
+	assert.Equal(t, 0.6, sc.TruthEvents[1].To)
+}
+
+func TestKeyMatch(t *testing.T) {
+	us := map[string]string{"keyword": "shoes", "market": "us"}
+	uk := map[string]string{"keyword": "boots", "market": "uk"}
+	for _, tc := range []struct {
+		m      keyMatch
+		us, uk bool
+	}{
+		{nil, true, true},
+		{keyMatch{"market": {"us"}}, true, false},
+		{keyMatch{"market": {"us", "uk"}}, true, true},
+		{keyMatch{"market": {"us", "uk"}, "keyword": {"boots"}}, false, true},
+		{keyMatch{"channel": {"web"}}, false, false},
+	} {
+		assert.Equal(t, tc.us, tc.m.selects(us), "%v selects %v", tc.m, us)
+		assert.Equal(t, tc.uk, tc.m.selects(uk), "%v selects %v", tc.m, uk)
+	}
+}
+
 func TestParseErrorsNameTheField(t *testing.T) {
 	cases := []struct {
 		name string
@@ -98,10 +142,27 @@ func TestParseErrorsNameTheField(t *testing.T) {
 		{"season without period", strings.Replace(minimal, "level: 1.2", "level: 1.2, season_amplitude: 0.1", 1), "keys[0].truth.season_period: required"},
 		{"duplicate key", strings.Replace(minimal, "providers:", "  - {data_type: cpc, params: {keyword: shoes}, truth: {level: 2}}\nproviders:", 1), "keys[1]: duplicates keys[0]"},
 		{"bad param value", strings.Replace(minimal, "keyword: shoes", `keyword: "a\u0001b"`, 1), "keys[0].params.keyword: must be a non-empty printable value"},
-		{"event kind", minimal + "    events: [{from: 0.1, to: 0.2, kind: melt}]\n", `providers[0].events[0].kind: must be down, slow, garbage or flapping, got "melt"`},
+		{"event kind", minimal + "    events: [{from: 0.1, to: 0.2, kind: melt}]\n", `providers[0].events[0].kind: must be down, slow, garbage, flapping, unit, zero or frozen, got "melt"`},
 		{"event window", minimal + "    events: [{from: 0.5, to: 0.2, kind: down}]\n", "providers[0].events[0].to: must be after from (0.5), got 0.2"},
 		{"event fraction", minimal + "    events: [{from: 0.5, to: 2, kind: down}]\n", "providers[0].events[0].to: must be a fraction of the run in [0, 1], got 2"},
-		{"factor on down", minimal + "    events: [{from: 0.1, to: 0.2, kind: down, factor: 3}]\n", "providers[0].events[0].factor: applies only to kind slow, not down"},
+		{"factor on down", minimal + "    events: [{from: 0.1, to: 0.2, kind: down, factor: 3}]\n", "providers[0].events[0].factor: applies only to kind slow or unit, not down"},
+		{"factor on zero", minimal + "    events: [{from: 0.1, to: 0.2, kind: zero, factor: 3}]\n", "providers[0].events[0].factor: applies only to kind slow or unit, not zero"},
+		{"unit factor 1", minimal + "    events: [{from: 0.1, to: 0.2, kind: unit, factor: 1}]\n", "providers[0].events[0].factor: for unit: the multiplier of the provider's value (10 for ×10, 0.1 for ÷10), positive, finite and not 1, got 1"},
+		{"unit factor negative", minimal + "    events: [{from: 0.1, to: 0.2, kind: unit, factor: -10}]\n", "providers[0].events[0].factor: for unit: the multiplier of the provider's value (10 for ×10, 0.1 for ÷10), positive, finite and not 1, got -10"},
+		{"class on frozen", minimal + "    events: [{from: 0.1, to: 0.2, kind: frozen, class: auth}]\n", "providers[0].events[0].class: applies only to kind down or flapping, not frozen"},
+		{"period on unit", minimal + "    events: [{from: 0.1, to: 0.2, kind: unit, period: 3}]\n", "providers[0].events[0].period: applies only to kind flapping, not unit"},
+		{"match unknown param", minimal + "    events: [{from: 0.1, to: 0.2, kind: down, match: {market: us}}]\n", `providers[0].events[0].match.market: "market" is not a param of any key`},
+		{"match selects nothing", minimal + "    events: [{from: 0.1, to: 0.2, kind: down, match: {keyword: [boots, heels]}}]\n", "providers[0].events[0].match: selects no key: no params of any key of cpc match"},
+		{"match empty value", minimal + "    events: [{from: 0.1, to: 0.2, kind: down, match: {keyword: []}}]\n", "providers[0].events[0].match.keyword: want a param value or a list of them, none empty"},
+		{"match of the wrong type", minimal + "    events: [{from: 0.1, to: 0.2, kind: down, match: {keyword: {a: b}}}]\n", "providers[0].events[0].match.keyword: cannot unmarshal !!map into a param value or a list of param values"},
+		{"zero out of bounds", minimal + "    events: [{from: 0.1, to: 0.2, kind: zero}]\nresolver: {data_types: [{name: cpc, bounds: {min: 0.01, max: 100}}]}\n", `providers[0].events[0].kind: zero: 0 is outside the bounds of data type "cpc", [0.01, 100], so the bounds check rejects it: not in-bounds garbage (kind garbage answers out-of-bounds values)`},
+		{"truth event kind", minimal + "truth_events: [{from: 0.5, kind: jump, factor: 2}]\n", `truth_events[0].kind: must be shift, got "jump"`},
+		{"truth event factor", minimal + "truth_events: [{from: 0.5, kind: shift}]\n", "truth_events[0].factor: required for shift: the multiplier of the truth, positive and finite, got 0"},
+		{"truth event window", minimal + "truth_events: [{from: 0.5, to: 0.4, kind: shift, factor: 2}]\n", "truth_events[0].to: must be after from (0.5), got 0.4"},
+		{"truth event from", minimal + "truth_events: [{from: 1.5, kind: shift, factor: 2}]\n", "truth_events[0].from: must be a fraction of the run in [0, 1], got 1.5"},
+		{"truth event data type", minimal + "truth_events: [{from: 0.5, kind: shift, factor: 2, data_type: ctr}]\n", `truth_events[0].data_type: "ctr" is not the data type of any key`},
+		{"truth event match", minimal + "truth_events: [{from: 0.5, kind: shift, factor: 2, match: {keyword: boots}}]\n", "truth_events[0].match: selects no key: no params of any key match"},
+		{"truth event field", minimal + "truth_events: [{from: 0.5, kind: shift, factr: 2}]\n", `truth_events[0].factr: unknown field (did you mean "factor"?)`},
 		{"slow without factor", minimal + "    events: [{from: 0.1, to: 0.2, kind: slow}]\n", "providers[0].events[0].factor: required for slow"},
 		{"flapping without period", minimal + "    events: [{from: 0.1, to: 0.2, kind: flapping}]\n", "providers[0].events[0].period: required for flapping"},
 		{"class on garbage", minimal + "    events: [{from: 0.1, to: 0.2, kind: garbage, class: auth}]\n", "providers[0].events[0].class: applies only to kind down or flapping, not garbage"},

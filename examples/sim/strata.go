@@ -383,6 +383,9 @@ func resolverError(err error, lines map[string]int) error {
 // strataSystem runs the resolves through a strata Resolver.
 type strataSystem struct {
 	r *fallback.Resolver
+	// agreement is the plausibility check's: how close an answer must be
+	// to an implausible one to confirm it.
+	agreement float64
 }
 
 // newStrata builds a Resolver for cfg over w's providers, with the keys'
@@ -403,7 +406,11 @@ func newStrata(ctx context.Context, sc *scenario, w *world, cfg fallback.Config)
 	if err != nil {
 		return nil, err
 	}
-	return &strataSystem{r: r}, nil
+	agreement := cfg.Plausibility.Agreement
+	if agreement == 0 {
+		agreement = fallback.DefaultPlausibleAgreement
+	}
+	return &strataSystem{r: r, agreement: agreement}, nil
 }
 
 func (s *strataSystem) resolve(ctx context.Context, k *simKey) answer {
@@ -411,10 +418,35 @@ func (s *strataSystem) resolve(ctx context.Context, k *simKey) answer {
 		ctx = fallback.WithBudgetOf(ctx, info.campaign.budget)
 	}
 	res, err := s.r.Resolve(ctx, k.dataType, k.params)
+	a := answer{value: res.Value, layer: res.Layer.String(), err: err, flagged: res.Implausible}
 	if err != nil {
-		return answer{err: err}
+		a.value, a.layer = 0, ""
 	}
-	return answer{value: res.Value, layer: res.Layer.String()}
+	// An attempt is recorded as failed implausible whether or not a
+	// second provider then confirms its value: it was confirmed when
+	// another provider's answer, agreeing with it, was served; it was
+	// served itself, flagged, when no provider gave a second opinion.
+	fromProvider := err == nil && !res.Implausible && (res.Layer == fallback.LayerPrimary || res.Layer == fallback.LayerSecondary)
+	for _, at := range res.Attempts {
+		var ie *fallback.ImplausibleError
+		switch {
+		case !errors.As(at.Err, &ie):
+		case res.Implausible && err == nil && ie.Value == res.Value:
+			// the flagged answer itself
+		case fromProvider && agrees(res.Value, ie.Value, s.agreement):
+			a.confirmed++
+		default:
+			a.rejected = append(a.rejected, ie.Value)
+		}
+	}
+	return a
+}
+
+// agrees reports whether a and b are within the relative tolerance tol of
+// each other, relative to the larger, as the plausibility check decides
+// that a second provider confirms an answer.
+func agrees(a, b, tol float64) bool {
+	return math.Abs(a-b) <= tol*max(math.Abs(a), math.Abs(b))
 }
 
 func (s *strataSystem) close() error { return s.r.Close() }

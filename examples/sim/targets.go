@@ -58,10 +58,29 @@ func printTargets(w io.Writer, scs map[string]*scenario, reports []*report) {
 		check(float64(s.ProviderCalls) <= 1.1*float64(b.ProviderCalls),
 			"slow-tail: strata provider calls %d at most 10%% over the baseline's %d (ratio %.2f)", s.ProviderCalls, b.ProviderCalls, ratio(float64(s.ProviderCalls), float64(b.ProviderCalls)))
 	}
+	if r := byName["in-bounds-garbage"]; r != nil {
+		s, b := r.Systems.Strata.Accuracy, r.Systems.Baseline.Accuracy
+		check(s.ImplausibleServed == 0,
+			"in-bounds-garbage: strata in-bounds garbage served %d%s (want 0; baseline %d)", s.ImplausibleServed, kinds(s.ImplausibleKinds), b.ImplausibleServed)
+		check(s.FalseRejectionRate <= 0.01,
+			"in-bounds-garbage: strata false rejections %d, %.2f%% of answers (want ≤ 1%%)", s.FalseRejections, 100*s.FalseRejectionRate)
+	}
+	if r, u := byName["market-shift"], byName["market-shift-unadjusted"]; r != nil && u != nil {
+		a, b := r.Systems.Strata.Accuracy.StatisticalMAPE, u.Systems.Strata.Accuracy.StatisticalMAPE
+		check(a <= b/2, "market-shift: strata statistical MAPE %.4f with the market adjustment at most half the %.4f without (ratio %.2f)", a, b, ratio(a, b))
+	}
 	if r := byName["steady"]; r != nil {
 		s, b := r.Systems.Strata.Cost.Total, r.Systems.Baseline.Cost.Total
 		check(s <= b, "steady: strata total cost %.2f at or below the baseline's %.2f", s, b)
 	}
+}
+
+// kinds formats counts by kind in parentheses, or nothing for none.
+func kinds(m map[string]int) string {
+	if len(m) == 0 {
+		return ""
+	}
+	return " (" + formatErrors(m) + ")"
 }
 
 func ratio(a, b float64) float64 {

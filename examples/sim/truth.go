@@ -14,11 +14,33 @@ type simKey struct {
 	params   map[string]string
 	canon    string    // the resolver's canonical key (see canonicalKey)
 	history  []float64 // true values for t = 0 … points−1
-	truth    float64   // the true value during the run (t = points)
+	truth    float64   // the true value during the run (t = points), before any shift
 	def      float64   // the configured default
+	shifts   []shift   // the truth events that select the key, in order
 }
 
-// compileKeys computes every key's true series from the scenario's seed.
+// shift multiplies a key's truth by factor over the request indexes
+// [from, to).
+type shift struct {
+	from, to int64
+	factor   float64
+}
+
+// truthAt returns the key's true value at request index idx: its truth
+// times the factor of every shift holding idx.
+func (k *simKey) truthAt(idx int64) float64 {
+	v := k.truth
+	for _, s := range k.shifts {
+		if idx >= s.from && idx < s.to {
+			v *= s.factor
+		}
+	}
+	return v
+}
+
+// compileKeys computes every key's true series from the scenario's seed,
+// and the shifts of its truth during the run from the truth events (by
+// request index, as provider events are).
 func compileKeys(sc *scenario) []*simKey {
 	keys := make([]*simKey, len(sc.Keys))
 	for i, ks := range sc.Keys {
@@ -36,8 +58,18 @@ func compileKeys(sc *scenario) []*simKey {
 			truth:    series[len(series)-1],
 			def:      ks.Default,
 		}
+		for _, e := range sc.TruthEvents {
+			if (e.DataType == "" || e.DataType == ks.DataType) && e.Match.selects(ks.Params) {
+				keys[i].shifts = append(keys[i].shifts, shift{from: eventIndex(e.From, sc.Requests), to: eventIndex(e.To, sc.Requests), factor: e.Factor})
+			}
+		}
 	}
 	return keys
+}
+
+// eventIndex is the request index at fraction f of a run of requests.
+func eventIndex(f float64, requests int) int64 {
+	return int64(math.Floor(f * float64(requests)))
 }
 
 // truthSeries returns the key's true values for t = 0 … points:

@@ -29,6 +29,39 @@ type world struct {
 	issued atomic.Int64 // resolves started: the next request index
 	calls  atomic.Int64 // requests that reached a provider
 	spent  atomic.Int64 // their cost, in nano-units
+
+	mu sync.Mutex
+	// answered holds every value a provider answered (through the fake's
+	// ValueFunc), by its bits: how the report tells a returned value's
+	// provenance, whichever layer served it. Requires mu held.
+	answered map[uint64]provenance
+}
+
+// provenance is where a provider's value came from: the request index it
+// answered, and the event kind when it was in-bounds garbage (unit, zero,
+// frozen), else "".
+type provenance struct {
+	index int64
+	kind  string
+}
+
+// note records that a provider answered v at request idx, as garbage of
+// kind ("" when it is not).
+func (w *world) note(v float64, idx int64, kind string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.answered == nil {
+		w.answered = map[uint64]provenance{}
+	}
+	w.answered[math.Float64bits(v)] = provenance{index: idx, kind: kind}
+}
+
+// provenanceOf returns where v came from, if a provider answered it.
+func (w *world) provenanceOf(v float64) (provenance, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	pv, ok := w.answered[math.Float64bits(v)]
+	return pv, ok
 }
 
 // reqInfo travels with each resolve's context down to the providers:
@@ -120,7 +153,7 @@ var errRateLimited = errors.New("sim: over the provider's rate limit")
 func newSimProvider(w *world, i int) (*simProvider, error) {
 	sc := w.sc
 	spec := &sc.Providers[i]
-	p := &simProvider{w: w, spec: spec, index: i, cost: toNano(spec.Cost), sched: newSchedule(spec.Events, sc.Requests)}
+	p := &simProvider{w: w, spec: spec, index: i, cost: toNano(spec.Cost), sched: newSchedule(spec.Events, sc.Requests, w.keys)}
 	if r := spec.RateLimit; r != nil {
 		p.bucket = newTokenBucket(r.PerSecond/sc.TimeScale, float64(r.Burst))
 	}
@@ -191,24 +224,44 @@ func tag(req providers.Request) (idx int64, key int, ok bool) {
 }
 
 // byRequest is the fake's ByRequest: the fault the schedule holds for the
-// request's index.
+// request's index and key.
 func (p *simProvider) byRequest(req providers.Request) fake.Outcome {
-	idx, _, ok := tag(req)
+	idx, k, ok := tag(req)
 	if !ok {
 		return fake.Outcome{}
 	}
-	return p.sched.outcome(idx)
+	return p.sched.outcome(idx, k)
 }
 
-// value is the fake's ValueFunc: truth × (1 + bias + noise × ε), with ε a
-// function of the provider, the request index and the key.
+// value is the fake's ValueFunc: the provider's answer, or the in-bounds
+// garbage an event holding the request makes of it; either is noted in
+// the world.
 func (p *simProvider) value(req providers.Request) float64 {
 	idx, k, ok := tag(req)
 	if !ok || k < 0 || k >= len(p.w.keys) {
 		return math.NaN()
 	}
+	v, kind := p.answer(idx, k), ""
+	if e, _ := p.sched.decider(idx, k); e != nil {
+		switch e.kind {
+		case eventUnit:
+			v, kind = v*e.factor, e.kind
+		case eventZero:
+			v, kind = 0, e.kind
+		case eventFrozen:
+			v, kind = p.answer(e.from, k), e.kind
+		}
+	}
+	p.w.note(v, idx, kind)
+	return v
+}
+
+// answer is what the provider answers for key k at request idx when
+// nothing is wrong: truth × (1 + bias + noise × ε), the truth at idx and
+// ε a function of the provider, the request index and the key.
+func (p *simProvider) answer(idx int64, k int) float64 {
 	eps := hashNormal(p.w.sc.Seed, uint64(p.index), uint64(idx), uint64(k))
-	return p.w.keys[k].truth * (1 + p.spec.Bias + p.spec.Noise*eps)
+	return p.w.keys[k].truthAt(idx) * (1 + p.spec.Bias + p.spec.Noise*eps)
 }
 
 // schedule is a provider's events, by request index.
@@ -222,6 +275,7 @@ type event struct {
 	class    providers.Class
 	factor   float64
 	period   int64
+	keys     []bool // by key index, the keys the event holds for; nil: every key
 }
 
 // The garbage a garbage event answers, in turn by request index from the
@@ -229,42 +283,63 @@ type event struct {
 // large.
 var garbageKinds = [...]fake.Garbage{fake.NaN, fake.PosInf, fake.Negative, fake.OutOfBounds}
 
-func newSchedule(specs []eventSpec, requests int) schedule {
+func newSchedule(specs []eventSpec, requests int, keys []*simKey) schedule {
 	var s schedule
 	for _, e := range specs {
-		s.events = append(s.events, event{
-			from:   int64(math.Floor(e.From * float64(requests))),
-			to:     int64(math.Floor(e.To * float64(requests))),
+		ev := event{
+			from:   eventIndex(e.From, requests),
+			to:     eventIndex(e.To, requests),
 			kind:   e.Kind,
 			class:  e.class,
 			factor: e.Factor,
 			period: int64(e.Period),
-		})
+		}
+		if len(e.Match) > 0 {
+			ev.keys = make([]bool, len(keys))
+			for i, k := range keys {
+				ev.keys[i] = e.Match.selects(k.params)
+			}
+		}
+		s.events = append(s.events, ev)
 	}
 	return s
 }
 
-// outcome returns the fault for request idx: the first down, flapping
-// (in a down phase) or garbage event holding it decides; otherwise the
-// slow events holding it multiply the latency.
-func (s schedule) outcome(idx int64) fake.Outcome {
+// decider returns the event that decides request idx for key k — the
+// first down, flapping (in a down phase), garbage, unit, zero or frozen
+// event holding it — or nil, and the product of the factors of the slow
+// events holding it.
+func (s schedule) decider(idx int64, k int) (*event, float64) {
+	var decides *event
 	slow := 1.0
 	for i := range s.events {
 		e := &s.events[i]
-		if idx < e.from || idx >= e.to {
+		if idx < e.from || idx >= e.to || e.keys != nil && (k < 0 || k >= len(e.keys) || !e.keys[k]) {
 			continue
 		}
+		switch {
+		case e.kind == eventSlow:
+			slow *= e.factor
+		case decides != nil:
+		case e.kind != eventFlapping || ((idx-e.from)/e.period)%2 == 0:
+			decides = e
+		}
+	}
+	return decides, slow
+}
+
+// outcome returns the fault for request idx of key k: a down or flapping
+// event fails it and a garbage event answers garbage the bounds reject,
+// at once; otherwise the call answers (a unit, zero or frozen event makes
+// the value garbage, in value), slowed by the slow events holding it.
+func (s schedule) outcome(idx int64, k int) fake.Outcome {
+	e, slow := s.decider(idx, k)
+	if e != nil {
 		switch e.kind {
-		case eventDown:
+		case eventDown, eventFlapping:
 			return fake.Fail(e.class)
-		case eventFlapping:
-			if ((idx-e.from)/e.period)%2 == 0 {
-				return fake.Fail(e.class)
-			}
 		case eventGarbage:
 			return fake.Return(garbageKinds[(idx-e.from)%int64(len(garbageKinds))])
-		case eventSlow:
-			slow *= e.factor
 		}
 	}
 	if slow != 1 {

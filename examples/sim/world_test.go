@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -24,7 +26,7 @@ func TestScheduleByRequestIndex(t *testing.T) {
 `))
 	require.NoError(t, err)
 	sc.Requests = 100
-	s := newSchedule(sc.Providers[0].Events, sc.Requests)
+	s := newSchedule(sc.Providers[0].Events, sc.Requests, compileKeys(sc))
 	want := map[int64]string{
 		0: "pass", 9: "pass",
 		10: "fail(rate_limit)", 25: "fail(rate_limit)", // down wins over the slow event holding too
@@ -35,7 +37,7 @@ func TestScheduleByRequestIndex(t *testing.T) {
 		100: "pass",
 	}
 	for idx, w := range want {
-		assert.Equal(t, w, s.outcome(idx).String(), "request %d", idx)
+		assert.Equal(t, w, s.outcome(idx, 0).String(), "request %d", idx)
 	}
 }
 
@@ -115,4 +117,94 @@ func TestLoadHistory(t *testing.T) {
 		assert.Equal(t, keys[0].history[i], o.Value, "t=%d", i)
 		assert.Equal(t, p.Index(now)-int64(5-i), p.Index(o.At), "t=%d: period", i)
 	}
+}
+
+// TestScheduleInBoundsGarbage: a unit, zero or frozen event lets the call
+// answer (slowed by a slow event holding it) and makes its value garbage
+// — the provider's value × the factor, 0, or the value it gave the key at
+// the event's first request — noted in the world with its kind; an event
+// with a match holds only for the keys it selects.
+func TestScheduleInBoundsGarbage(t *testing.T) {
+	sc, err := parseScenario([]byte(strings.Replace(minimal, "providers:", `  - {data_type: cpc, params: {keyword: boots}, truth: {level: 2}, default: 2}
+  - {data_type: cpc, params: {keyword: heels}, truth: {level: 3}, default: 3}
+providers:`, 1) + `    noise: 0.02
+    events:
+      - {from: 0.1, to: 0.2, kind: unit}
+      - {from: 0.2, to: 0.3, kind: unit, factor: 0.1}
+      - {from: 0.3, to: 0.4, kind: zero, match: {keyword: [shoes, boots]}}
+      - {from: 0.4, to: 0.6, kind: frozen}
+      - {from: 0.5, to: 0.7, kind: slow, factor: 3}
+      - {from: 0.6, to: 0.7, kind: down, match: {keyword: heels}}
+`))
+	require.NoError(t, err)
+	sc.Requests = 100
+	keys := compileKeys(sc)
+	require.Len(t, keys, 3)
+	w, err := newWorld(sc, keys)
+	require.NoError(t, err)
+	p := w.provs[0]
+	req := func(idx int64, k int) providers.Request {
+		return providers.Request{DataType: "cpc", Params: map[string]string{"keyword": keys[k].params["keyword"], hiddenParam: fmt.Sprintf("%d/%d", idx, k)}}
+	}
+	for _, tc := range []struct {
+		idx     int64
+		k       int
+		outcome string
+		value   float64
+		kind    string
+	}{
+		{5, 0, "pass", p.answer(5, 0), ""},
+		{10, 0, "pass", 10 * p.answer(10, 0), eventUnit},
+		{25, 1, "pass", 0.1 * p.answer(25, 1), eventUnit},
+		{30, 0, "pass", 0, eventZero},
+		{35, 1, "pass", 0, eventZero},
+		{35, 2, "pass", p.answer(35, 2), ""}, // not selected
+		{40, 2, "pass", p.answer(40, 2), eventFrozen},
+		{47, 2, "pass", p.answer(40, 2), eventFrozen},
+		{55, 0, "slow(×3)", p.answer(40, 0), eventFrozen},
+		{65, 2, "fail(unavailable)", 0, ""},
+		{65, 0, "slow(×3)", p.answer(65, 0), ""},
+		{75, 0, "pass", p.answer(75, 0), ""},
+	} {
+		assert.Equal(t, tc.outcome, p.byRequest(req(tc.idx, tc.k)).String(), "request %d, key %d: outcome", tc.idx, tc.k)
+		if tc.outcome == "fail(unavailable)" {
+			continue
+		}
+		v := p.value(req(tc.idx, tc.k))
+		assert.Equal(t, tc.value, v, "request %d, key %d: value", tc.idx, tc.k)
+		pv, ok := w.provenanceOf(v)
+		if assert.True(t, ok, "request %d, key %d: value not noted", tc.idx, tc.k) {
+			assert.Equal(t, tc.kind, pv.kind, "request %d, key %d: kind noted", tc.idx, tc.k)
+			assert.Equal(t, tc.idx, pv.index, "request %d, key %d: index noted", tc.idx, tc.k)
+		}
+	}
+	// The answers themselves are truth × (1 + noise × ε): not garbage.
+	for k := range keys {
+		assert.InDelta(t, keys[k].truth, p.answer(5, k), 0.07*keys[k].truth, "key %d", k)
+	}
+	assert.NotEqual(t, p.answer(40, 2), p.answer(47, 2), "the unfrozen answers differ: the frozen test proves nothing")
+}
+
+// TestTruthShift: a truth event multiplies the truth of the keys it
+// selects over its window, and providers answer the shifted truth.
+func TestTruthShift(t *testing.T) {
+	sc, err := parseScenario([]byte(strings.Replace(minimal, "providers:", `  - {data_type: cpc, params: {keyword: boots}, truth: {level: 2}, default: 2}
+truth_events:
+  - {from: 0.5, kind: shift, factor: 1.5}
+  - {from: 0.2, to: 0.6, kind: shift, factor: 4, match: {keyword: boots}}
+providers:`, 1)))
+	require.NoError(t, err)
+	sc.Requests = 100
+	keys := compileKeys(sc)
+	shoes, boots := keys[0], keys[1]
+	for idx, want := range map[int64][2]float64{
+		0: {1, 1}, 19: {1, 1}, 20: {1, 4}, 49: {1, 4}, 50: {1.5, 6}, 59: {1.5, 6}, 60: {1.5, 1.5}, 99: {1.5, 1.5},
+	} {
+		assert.Equal(t, want[0]*shoes.truth, shoes.truthAt(idx), "shoes at %d", idx)
+		assert.Equal(t, want[1]*boots.truth, boots.truthAt(idx), "boots at %d", idx)
+	}
+	w, err := newWorld(sc, keys)
+	require.NoError(t, err)
+	v := w.provs[0].value(providers.Request{DataType: "cpc", Params: map[string]string{hiddenParam: "55/1"}})
+	assert.Equal(t, boots.truthAt(55), v, "the provider's answer (no bias, no noise): the shifted truth")
 }
