@@ -40,25 +40,38 @@ type multiFlag []string
 func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
 func (m *multiFlag) Set(s string) error { *m = append(*m, s); return nil }
 
+// about says what the program does, under the synopsis in -help.
+const about = `Scores strata's forecasting methods on series in the M3 layout
+(id,frequency,horizon,train,test[,group]): each series' test window is
+forecast from its training part, and sMAPE, MASE, the coverage of the 80 %
+and 95 % intervals and MSIS are printed per group and overall. With -ref,
+the forecasts are also compared with reference forecasts (R's, for M3).`
+
 // usage is the command line's synopsis, printed by -help and with every
 // flag error.
-const usage = "usage: forecasteval -in FILE [-in FILE...] [-methods m1,m2] [-json] [-out FILE] [-workers N]"
+const usage = "usage: forecasteval -in FILE [-in FILE...] [-methods m1,m2] [-ref FILE [-ref-method NAME]] [-json] [-out FILE] [-workers N] [-q]"
 
 // run parses args, evaluates and writes the report to stdout. -help prints
-// the usage and every flag to stdout and returns nil.
-func run(ctx context.Context, args []string, stdout io.Writer) error {
+// the usage and every flag to stdout and returns nil. Progress lines (a
+// line per tenth of the series, per method) go to progress unless it is
+// nil or -q is given; main passes stderr when it is a terminal. Nothing
+// but the report is written to stdout.
+func run(ctx context.Context, args []string, stdout, progress io.Writer) error {
 	fs := flag.NewFlagSet("forecasteval", flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // a flag error is returned, not printed
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "%s\n\nScores strata's forecasting methods on series in the M3 layout.\n\nflags:\n", usage)
+		fmt.Fprintf(fs.Output(), "%s\n\n%s\n\nflags:\n", usage, about)
 		fs.PrintDefaults()
 	}
 	var in multiFlag
 	fs.Var(&in, "in", "data `file` in the M3 layout (repeatable)")
-	methodsFlag := fs.String("methods", "auto", "comma-separated methods, or \"all\" ("+strings.Join(stats.Methods(), ",")+")")
-	asJSON := fs.Bool("json", false, "print one JSON object")
-	out := fs.String("out", "", "also write every forecast to this CSV file")
+	methodsFlag := fs.String("methods", "auto", "comma-separated `methods`, or \"all\" ("+strings.Join(stats.Methods(), ",")+")")
+	asJSON := fs.Bool("json", false, "print one JSON object instead of the tables")
+	out := fs.String("out", "", "also write every forecast to this CSV `file` (id,method,model,mean,lo80,hi80,lo95,hi95)")
 	workers := fs.Int("workers", 1, "series forecast in parallel (0: one per CPU)")
+	ref := fs.String("ref", "", "compare with reference forecasts in this CSV `file` (the -out layout, e.g. R's reference_forecasts.csv): per method, the series within 1 % of the reference's method of the same name, and both sMAPEs")
+	refMethod := fs.String("ref-method", "", "compare every method with this reference `method` instead of the one of the same name (e.g. ets)")
+	quiet := fs.Bool("q", false, "quiet: no progress on stderr (progress is shown only when stderr is a terminal)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.SetOutput(stdout)
@@ -66,6 +79,12 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 			return nil
 		}
 		return fmt.Errorf("%w\n%s", err, usage)
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q (flags only)\n%s", fs.Arg(0), usage)
+	}
+	if *quiet || progress == nil {
+		progress = io.Discard
 	}
 	if len(in) == 0 {
 		return errors.New("no input: give -in FILE")
@@ -101,6 +120,13 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 			return err
 		}
 	}
+	var refs map[refKey]refForecast
+	if *ref != "" {
+		var err error
+		if refs, err = readReferenceFile(*ref); err != nil {
+			return err
+		}
+	}
 	rep := Report{Methods: map[string]*MethodReport{}}
 	start := time.Now()
 	for _, m := range meths {
@@ -109,9 +135,18 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
-		mr, fcs, err := evaluate(ctx, fc, series, n)
+		mr, fcs, err := evaluate(ctx, fc, series, n, func(done int) {
+			fmt.Fprintf(progress, "forecasteval: %s %d/%d series (%.1fs)\n", m, done, len(series), time.Since(start).Seconds())
+		})
 		if err != nil {
 			return err
+		}
+		if refs != nil {
+			rm := m
+			if *refMethod != "" {
+				rm = *refMethod
+			}
+			mr.Reference = compareReference(series, fcs, refs, rm)
 		}
 		rep.Methods[m] = mr
 		rep.order = append(rep.order, m)
@@ -229,13 +264,16 @@ func parseNums(s string) ([]float64, error) {
 	return out, nil
 }
 
-// evaluate forecasts every series with fc on n workers and scores them.
-func evaluate(ctx context.Context, fc *stats.Forecaster, series []Series, n int) (*MethodReport, []stats.Forecast, error) {
+// evaluate forecasts every series with fc on n workers and scores them,
+// calling done with the number of series forecast at every tenth of them
+// (from the calling goroutine).
+func evaluate(ctx context.Context, fc *stats.Forecaster, series []Series, n int, done func(int)) (*MethodReport, []stats.Forecast, error) {
 	fcs := make([]stats.Forecast, len(series))
 	errs := make([]error, len(series))
 	start := time.Now()
 	var wg sync.WaitGroup
 	next := make(chan int)
+	finished := make(chan struct{}, len(series))
 	for range n {
 		wg.Add(1)
 		go func() {
@@ -243,18 +281,35 @@ func evaluate(ctx context.Context, fc *stats.Forecaster, series []Series, n int)
 			for i := range next {
 				s := series[i]
 				fcs[i], errs[i] = fc.Forecast(s.Train, s.Frequency, len(s.Test))
+				finished <- struct{}{}
 			}
 		}()
 	}
 	var cerr error
+	count, step := 0, max(1, len(series)/10)
+	report := func() {
+		for {
+			select {
+			case <-finished:
+				count++
+				if count%step == 0 || count == len(series) {
+					done(count)
+				}
+			default:
+				return
+			}
+		}
+	}
 	for i := range series {
 		if cerr = ctx.Err(); cerr != nil {
 			break
 		}
 		next <- i
+		report()
 	}
 	close(next)
 	wg.Wait()
+	report()
 	if cerr != nil {
 		return nil, nil, cerr
 	}
@@ -439,6 +494,8 @@ type MethodReport struct {
 	Groups  map[string]*Scores `json:"groups"`
 	Seconds float64            `json:"seconds"`
 	Refused int                `json:"refused"`
+	// Reference compares the forecasts with -ref's (absent without -ref).
+	Reference *Comparison `json:"reference,omitempty"`
 }
 
 // Report is the whole evaluation.
@@ -485,6 +542,14 @@ func (r *Report) writeText(w io.Writer) error {
 			row(g, mr.Groups[g])
 		}
 		row("all", mr.Overall)
+		if c := mr.Reference; c != nil {
+			if c.Series == 0 {
+				fmt.Fprintf(bw, "  reference %s: no forecasts for these series\n", c.Method)
+				continue
+			}
+			fmt.Fprintf(bw, "  reference %s on %d series: %d within 1 %% (mean |f-r|/|r| over the horizon), %d the same model; sMAPE %.2f vs %.2f (%+.2f %%)\n",
+				c.Method, c.Series, c.Within1, c.SameModel, c.SMAPE, c.RefSMAPE, 100*(c.SMAPE-c.RefSMAPE)/c.RefSMAPE)
+		}
 	}
 	fmt.Fprintf(bw, "total %.2f s\n", r.Seconds)
 	return bw.Flush()
