@@ -20,7 +20,7 @@ var shipped embed.FS
 var shippedOrder = []string{
 	"steady", "primary-outage", "blackout", "slow-tail", "rate-limit-storm",
 	"garbage-data", "in-bounds-garbage", "flapping", "budget-squeeze", "correlated",
-	"blackout-herd",
+	"market-shift", "market-shift-unadjusted", "blackout-herd",
 }
 
 // overrides are the command line's changes to a scenario; zero leaves the

@@ -91,6 +91,9 @@ func TestShippedScenarios(t *testing.T) {
 				assert.NotZero(t, b.Accuracy.ImplausibleServed, "in-bounds-garbage: the baseline served no in-bounds garbage: the fault did not reach it")
 				assert.Less(t, a.ImplausibleServed, b.Accuracy.ImplausibleServed, "in-bounds-garbage: strata's in-bounds garbage served, against the baseline's")
 				assert.Equal(t, a.ImplausibleServed, a.Garbage, "in-bounds-garbage: strata garbage other than in-bounds garbage (%v)", a.ImplausibleKinds)
+			case "market-shift", "market-shift-unadjusted":
+				assert.NotZero(t, l.Statistical, "%s: no forecast for the keys whose providers are down", name)
+				assert.NotZero(t, l.Primary, "%s: the keys whose providers are up were never answered by one", name)
 			case "budget-squeeze":
 				assert.LessOrEqual(t, s.Cost.PerCampaignMax, 0.025+1e-9, "budget-squeeze: strata spent over the 0.025 budget in a campaign")
 				assert.Greater(t, b.Cost.PerCampaignMax, 0.025, "budget-squeeze: the baseline's most per campaign: the budget does not squeeze")
