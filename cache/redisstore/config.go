@@ -52,13 +52,58 @@ type LimiterConfig struct {
 	Cooldown time.Duration
 }
 
-// Defaults of Config and LimiterConfig.
+// HistoryConfig configures a History. Zero fields take the defaults.
+type HistoryConfig struct {
+	// Prefix and Version namespace the series as in Config: the series of
+	// key k is the sorted set "prefix:version:#h:k" (a Store of the same
+	// Prefix and Version leaves it alone). Defaults "strata" and "v1".
+	Prefix  string
+	Version string
+	// MaxPoints bounds each key's series: appending beyond it drops the
+	// oldest observations. Default 512 (stats.DefaultMaxPoints); at most
+	// MaxPointsLimit.
+	MaxPoints int
+	// Retention is how long an observation is kept, counted from its
+	// time: an older one is not recorded, not returned, and deleted by
+	// Prune; and a key's whole series expires Retention after its last
+	// append. Zero keeps observations until MaxPoints pushes them out;
+	// it must not be negative.
+	Retention time.Duration
+	// Timeout and Cooldown bound every round trip to Redis as in Config.
+	// Defaults 50ms and 1s.
+	Timeout  time.Duration
+	Cooldown time.Duration
+}
+
+// HealthBusConfig configures a HealthBus. Zero fields take the defaults.
+type HealthBusConfig struct {
+	// Prefix and Version namespace the channel as in Config: the bus
+	// publishes on "prefix:version:#health". Defaults "strata" and "v1".
+	Prefix  string
+	Version string
+	// Timeout and Cooldown bound every Publish as in Config. Defaults
+	// 50ms and 1s.
+	Timeout  time.Duration
+	Cooldown time.Duration
+	// Ping is how often a subscription that hears nothing pings Redis to
+	// find a dead connection and reconnect. Default 1s; it must not be
+	// negative.
+	Ping time.Duration
+}
+
+// Defaults of Config, LimiterConfig, HistoryConfig and HealthBusConfig.
 const (
-	DefaultPrefix   = "strata"
-	DefaultVersion  = "v1"
-	DefaultTimeout  = 50 * time.Millisecond
-	DefaultCooldown = time.Second
+	DefaultPrefix    = "strata"
+	DefaultVersion   = "v1"
+	DefaultTimeout   = 50 * time.Millisecond
+	DefaultCooldown  = time.Second
+	DefaultMaxPoints = 512
+	DefaultPing      = time.Second
 )
+
+// MaxPointsLimit bounds HistoryConfig.MaxPoints: 10000 holds an hourly
+// series over a year.
+const MaxPointsLimit = 10_000
 
 // namespace validates prefix and version and returns "prefix:version:".
 func namespace(prefix, version string) (string, error) {

@@ -88,7 +88,8 @@ func testPrefix(t testing.TB, c *redis.Client) string {
 type redisServer struct {
 	Addr string
 	cmd  *exec.Cmd
-	log  string // path of its log file
+	args []string // the command line
+	log  string   // path of its log file
 }
 
 // startRedis starts a private redis-server on a free loopback port, to be
@@ -108,17 +109,25 @@ func startRedis(t testing.TB) *redisServer {
 	l.Close()
 	dir := t.TempDir()
 	s := &redisServer{Addr: "127.0.0.1:" + strconv.Itoa(port), log: filepath.Join(dir, "redis.log")}
-	s.cmd = exec.Command(bin, "--bind", "127.0.0.1", "--port", strconv.Itoa(port),
-		"--save", "", "--appendonly", "no", "--daemonize", "no", "--dir", dir, "--logfile", s.log)
+	s.args = []string{bin, "--bind", "127.0.0.1", "--port", strconv.Itoa(port),
+		"--save", "", "--appendonly", "no", "--daemonize", "no", "--dir", dir, "--logfile", s.log}
+	t.Cleanup(s.Kill)
+	s.start(t)
+	return s
+}
+
+// start runs the server and waits for it to answer.
+func (s *redisServer) start(t testing.TB) {
+	t.Helper()
+	s.cmd = exec.Command(s.args[0], s.args[1:]...)
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(s.Kill)
 	c := redis.NewClient(&redis.Options{Addr: s.Addr, MaxRetries: -1})
 	defer c.Close()
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		if c.Ping(context.Background()).Err() == nil {
-			return s
+			return
 		}
 		if time.Now().After(deadline) {
 			log, _ := os.ReadFile(s.log)
@@ -127,9 +136,16 @@ func startRedis(t testing.TB) *redisServer {
 	}
 }
 
+// Restart starts a killed server again on the same address, empty.
+func (s *redisServer) Restart(t testing.TB) {
+	t.Helper()
+	s.Kill()
+	s.start(t)
+}
+
 // Kill kills the server and waits for it to exit; it is idempotent.
 func (s *redisServer) Kill() {
-	if s.cmd.ProcessState != nil {
+	if s.cmd == nil || s.cmd.ProcessState != nil {
 		return
 	}
 	_ = s.cmd.Process.Kill()
@@ -156,6 +172,7 @@ type stallProxy struct {
 	Addr    string
 	l       net.Listener
 	stalled atomic.Bool
+	delay   atomic.Int64 // nanoseconds each request waits before it is forwarded
 	mu      sync.Mutex
 	conns   []net.Conn // requires mu held
 	wg      sync.WaitGroup
@@ -196,6 +213,9 @@ func (p *stallProxy) pipe(dst, src net.Conn, request bool) {
 	buf := make([]byte, 32<<10)
 	for {
 		n, err := src.Read(buf)
+		if d := time.Duration(p.delay.Load()); n > 0 && request && d > 0 {
+			time.Sleep(d)
+		}
 		if n > 0 && !(request && p.stalled.Load()) {
 			if _, werr := dst.Write(buf[:n]); werr != nil {
 				return
@@ -207,8 +227,13 @@ func (p *stallProxy) pipe(dst, src net.Conn, request bool) {
 	}
 }
 
-// Stall makes Redis stop answering through the proxy.
-func (p *stallProxy) Stall() { p.stalled.Store(true) }
+// Stall makes Redis stop answering through the proxy; Unstall lets the
+// requests sent from then on through again.
+func (p *stallProxy) Stall()   { p.stalled.Store(true) }
+func (p *stallProxy) Unstall() { p.stalled.Store(false) }
+
+// Slow delays every request by d (0: none), like a congested network.
+func (p *stallProxy) Slow(d time.Duration) { p.delay.Store(int64(d)) }
 
 // Close closes every connection and waits for the proxy's goroutines.
 func (p *stallProxy) Close() {

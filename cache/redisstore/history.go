@@ -1,0 +1,343 @@
+package redisstore
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/strata-go/strata/stats"
+)
+
+// History is a stats.History on Redis, shared by every instance that uses
+// the same Redis, Prefix and Version, with the optional stats.Deleter,
+// stats.Pruner and stats.Lister, and AppendOnce, which the resolver uses
+// (fallback.OnceAppender) to record one observation per key and period
+// for the whole fleet. Give it to the resolver with
+// fallback.WithSharedHistory: the resolver keeps its own history in front
+// of it, so a Redis that fails costs no forecast the process could make
+// alone. It is safe for concurrent use and uses the host's client, which
+// it does not close.
+//
+// A key's series is a sorted set scored by the observations' times in
+// milliseconds, each member a 25-byte record (format, time, value,
+// CRC-32C): bounded by HistoryConfig.MaxPoints, the oldest dropped first;
+// with a HistoryConfig.Retention, observations older than it are neither
+// recorded nor returned, Prune deletes them, and a series nobody appends
+// to expires. Keys are the resolver's canonical keys, in which sensitive
+// values are already replaced by their keyed hash.
+//
+// Every call is bounded by HistoryConfig.Timeout and its context, with the
+// cooldown after a failure that Config.Cooldown describes.
+type History struct {
+	client    redis.UniversalClient
+	ns        string // "prefix:version:#h:"
+	maxPoints int
+	retention time.Duration
+	g         guard
+
+	appends, duplicates, expired, corrupt atomic.Uint64
+}
+
+var (
+	_ stats.History = (*History)(nil)
+	_ stats.Deleter = (*History)(nil)
+	_ stats.Pruner  = (*History)(nil)
+	_ stats.Lister  = (*History)(nil)
+)
+
+// NewHistory returns a History on client configured by cfg.
+func NewHistory(client redis.UniversalClient, cfg HistoryConfig) (*History, error) {
+	if client == nil {
+		return nil, errors.New("redisstore: NewHistory: nil client")
+	}
+	ns, err := namespace(cfg.Prefix, cfg.Version)
+	if err != nil {
+		return nil, err
+	}
+	timeout, cooldown, err := durations(cfg.Timeout, cfg.Cooldown)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case cfg.MaxPoints < 0 || cfg.MaxPoints > MaxPointsLimit:
+		return nil, fmt.Errorf("redisstore: invalid config: max_points: must be in [0, %d], got %d", MaxPointsLimit, cfg.MaxPoints)
+	case cfg.Retention < 0:
+		return nil, fmt.Errorf("redisstore: invalid config: retention: must not be negative, got %v", cfg.Retention)
+	}
+	if cfg.MaxPoints == 0 {
+		cfg.MaxPoints = DefaultMaxPoints
+	}
+	return &History{
+		client:    client,
+		ns:        ns + reserved + "h:",
+		maxPoints: cfg.MaxPoints,
+		retention: cfg.Retention,
+		g:         guard{timeout: timeout, cooldown: cooldown},
+	}, nil
+}
+
+// Key returns the Redis key of key's series.
+func (h *History) Key(key string) string { return h.ns + key }
+
+// appendScript adds ARGV[2] at score ARGV[1] to the series KEYS[1] —
+// unless ARGV[5] is set and the series holds a score in [ARGV[5],
+// ARGV[6]) — then drops scores below ARGV[7] (when set) and all but the
+// ARGV[3] highest, and sets the series to expire in ARGV[4] ms (when not
+// 0). It returns 1 when it added the member.
+var appendScript = redis.NewScript(`
+if ARGV[5] ~= "" and redis.call("ZCOUNT", KEYS[1], ARGV[5], "(" .. ARGV[6]) > 0 then
+	return 0
+end
+redis.call("ZADD", KEYS[1], ARGV[1], ARGV[2])
+if ARGV[7] ~= "" then
+	redis.call("ZREMRANGEBYSCORE", KEYS[1], "-inf", "(" .. ARGV[7])
+end
+redis.call("ZREMRANGEBYRANK", KEYS[1], 0, -(tonumber(ARGV[3]) + 1))
+if ARGV[4] ~= "0" then
+	redis.call("PEXPIRE", KEYS[1], ARGV[4])
+end
+return 1
+`)
+
+// Append records obs for key. A NaN or infinite value, or a zero time or
+// one outside the years 1 to 9999, is refused with an error matching
+// stats.ErrInvalidObservation; an observation older than the retention is
+// not recorded (and nil is returned).
+func (h *History) Append(ctx context.Context, key string, obs stats.Observation) error {
+	_, err := h.add(ctx, key, obs, time.Time{}, time.Time{})
+	return err
+}
+
+// AppendOnce records obs for key unless key already holds an observation
+// at or after from and before to (to the millisecond), and reports
+// whether it recorded it: the check and the append are one step on
+// Redis, so among instances appending to the same period at once exactly
+// one records. It refuses what Append refuses.
+func (h *History) AppendOnce(ctx context.Context, key string, obs stats.Observation, from, to time.Time) (bool, error) {
+	if !from.Before(to) {
+		return false, fmt.Errorf("redisstore: append %q: empty period [%v, %v)", key, from, to)
+	}
+	return h.add(ctx, key, obs, from, to)
+}
+
+func (h *History) add(ctx context.Context, key string, obs stats.Observation, from, to time.Time) (bool, error) {
+	if err := checkObservation(obs); err != nil {
+		return false, fmt.Errorf("redisstore: append %q: %w", key, err)
+	}
+	var oldest string
+	if h.retention > 0 {
+		cut := time.Now().Add(-h.retention)
+		if obs.At.Before(cut) {
+			h.expired.Add(1)
+			return false, nil
+		}
+		oldest = strconv.FormatInt(cut.UnixMilli(), 10)
+	}
+	var lo, hi string
+	if !to.IsZero() {
+		lo, hi = strconv.FormatInt(from.UnixMilli(), 10), strconv.FormatInt(to.UnixMilli(), 10)
+	}
+	args := []any{
+		obs.At.UnixMilli(), appendObservation(make([]byte, 0, obsSize), obs), h.maxPoints,
+		h.retention.Milliseconds(), lo, hi, oldest,
+	}
+	added, err := call(ctx, &h.g, func(ctx context.Context) (int64, error) {
+		return appendScript.Run(ctx, h.client, []string{h.ns + key}, args...).Int64()
+	})
+	if err != nil {
+		return false, fmt.Errorf("redisstore: append %q: %w", key, err)
+	}
+	if added == 0 {
+		h.duplicates.Add(1)
+		return false, nil
+	}
+	h.appends.Add(1)
+	return true, nil
+}
+
+// Observations returns key's observations, oldest first, without those
+// older than the retention, or nil when there are none. A member that
+// does not decode is skipped (and counted in HistoryStats.Corrupt).
+func (h *History) Observations(ctx context.Context, key string) ([]stats.Observation, error) {
+	lowest := "-inf"
+	if h.retention > 0 {
+		lowest = strconv.FormatInt(time.Now().Add(-h.retention).UnixMilli(), 10)
+	}
+	members, err := call(ctx, &h.g, func(ctx context.Context) ([]string, error) {
+		return h.client.ZRangeByScore(ctx, h.ns+key, &redis.ZRangeBy{Min: lowest, Max: "+inf"}).Result()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("redisstore: observations %q: %w", key, err)
+	}
+	if len(members) == 0 {
+		return nil, nil
+	}
+	out := make([]stats.Observation, 0, len(members))
+	for _, m := range members {
+		o, ok := decodeObservation([]byte(m))
+		if !ok {
+			h.corrupt.Add(1)
+			continue
+		}
+		out = append(out, o)
+	}
+	// Scores are milliseconds: order within one by the exact time.
+	slices.SortStableFunc(out, func(a, b stats.Observation) int { return a.At.Compare(b.At) })
+	return out, nil
+}
+
+// Delete removes key's series and reports whether it was there.
+func (h *History) Delete(ctx context.Context, key string) (bool, error) {
+	n, err := call(ctx, &h.g, func(ctx context.Context) (int64, error) {
+		return h.client.Del(ctx, h.ns+key).Result()
+	})
+	if err != nil {
+		return false, fmt.Errorf("redisstore: delete history %q: %w", key, err)
+	}
+	return n > 0, nil
+}
+
+// Prune deletes every observation older than before (to the millisecond)
+// from every series of the namespace, walking it with SCAN as
+// DeleteMatching does; a series left empty is gone (Redis deletes an
+// empty sorted set). It returns how many observations it deleted; on an
+// error, the count so far and the error.
+func (h *History) Prune(ctx context.Context, before time.Time) (int, error) {
+	below := "(" + strconv.FormatInt(before.UnixMilli(), 10)
+	n, err := scanNodes(ctx, h.client, &h.g, h.ns+"*", func(ctx context.Context, c redis.Cmdable, keys []string) (int, error) {
+		if len(keys) == 0 {
+			return 0, nil
+		}
+		return call(ctx, &h.g, func(ctx context.Context) (int, error) {
+			cmds, err := c.Pipelined(ctx, func(p redis.Pipeliner) error {
+				for _, k := range keys {
+					p.ZRemRangeByScore(ctx, k, "-inf", below)
+				}
+				return nil
+			})
+			n := 0
+			for _, cmd := range cmds {
+				if d, cerr := cmd.(*redis.IntCmd).Result(); cerr == nil {
+					n += int(d)
+				}
+			}
+			return n, err
+		})
+	})
+	if err != nil {
+		return n, fmt.Errorf("redisstore: prune history: %w", err)
+	}
+	return n, nil
+}
+
+// Keys returns the keys that have a series, in no particular order.
+func (h *History) Keys(ctx context.Context) ([]string, error) {
+	var mu sync.Mutex
+	var keys []string
+	_, err := scanNodes(ctx, h.client, &h.g, h.ns+"*", func(_ context.Context, _ redis.Cmdable, page []string) (int, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, k := range page {
+			if key, ok := strings.CutPrefix(k, h.ns); ok {
+				keys = append(keys, key)
+			}
+		}
+		return 0, nil
+	})
+	if err != nil {
+		return keys, fmt.Errorf("redisstore: history keys: %w", err)
+	}
+	return keys, nil
+}
+
+// HistoryStats counts what a History did since NewHistory.
+type HistoryStats struct {
+	// Appends counts observations recorded; Duplicates those AppendOnce
+	// did not record because their period had one; Expired those older
+	// than the retention, not recorded.
+	Appends, Duplicates, Expired uint64
+	// Corrupt counts members Observations skipped because they did not
+	// decode.
+	Corrupt uint64
+	// Failures counts calls that could not reach Redis in time; each
+	// starts a cooldown.
+	Failures uint64
+}
+
+// Stats returns the counts so far.
+func (h *History) Stats() HistoryStats {
+	return HistoryStats{
+		Appends:    h.appends.Load(),
+		Duplicates: h.duplicates.Load(),
+		Expired:    h.expired.Load(),
+		Corrupt:    h.corrupt.Load(),
+		Failures:   h.g.failures.Load(),
+	}
+}
+
+// Close makes every later call fail with ErrClosed and waits for the
+// calls in flight. It does not close the client. Close is idempotent.
+func (h *History) Close() error {
+	h.g.close()
+	return nil
+}
+
+// An observation, format 1, little-endian:
+//
+//	offset size
+//	0      1    format (1)
+//	1      8    At, Unix seconds (int64)
+//	9      4    At, nanoseconds within the second (uint32)
+//	13     8    Value (IEEE 754 bits)
+//	21     4    CRC-32C (Castagnoli) of everything before it
+const obsSize = 25
+
+// checkObservation reports why obs must not be recorded, or nil.
+func checkObservation(o stats.Observation) error {
+	if math.IsNaN(o.Value) || math.IsInf(o.Value, 0) {
+		return fmt.Errorf("%w: value %v is not finite", stats.ErrInvalidObservation, o.Value)
+	}
+	if o.At.IsZero() || o.At.Year() < 1 || o.At.Year() > 9999 {
+		return fmt.Errorf("%w: time %v outside the years 1 to 9999", stats.ErrInvalidObservation, o.At)
+	}
+	return nil
+}
+
+func appendObservation(b []byte, o stats.Observation) []byte {
+	start := len(b)
+	b = append(b, format1)
+	b = appendTime(b, o.At)
+	b = binary.LittleEndian.AppendUint64(b, math.Float64bits(o.Value))
+	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b[start:], castagnoli))
+}
+
+// decodeObservation decodes b, refusing anything appendObservation could
+// not have produced from an observation checkObservation accepts.
+func decodeObservation(b []byte) (stats.Observation, bool) {
+	if len(b) != obsSize || b[0] != format1 {
+		return stats.Observation{}, false
+	}
+	if crc32.Checksum(b[:obsSize-4], castagnoli) != binary.LittleEndian.Uint32(b[obsSize-4:]) {
+		return stats.Observation{}, false
+	}
+	at, ok := decodeTime(b[1:])
+	if !ok {
+		return stats.Observation{}, false
+	}
+	o := stats.Observation{At: at, Value: math.Float64frombits(binary.LittleEndian.Uint64(b[13:]))}
+	if checkObservation(o) != nil {
+		return stats.Observation{}, false
+	}
+	return o, true
+}

@@ -1,0 +1,297 @@
+package redisstore
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"math"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/strata-go/strata/cache"
+	"github.com/strata-go/strata/fallback"
+	"github.com/strata-go/strata/stats"
+)
+
+// The History is what the resolver calls a OnceAppender.
+var _ fallback.OnceAppender = (*History)(nil)
+
+// newHistory returns a History on the shared test server in a namespace
+// of its own (prefix, when given, else a new one), and the raw client.
+func newHistory(t *testing.T, cfg HistoryConfig) (*History, *redis.Client) {
+	t.Helper()
+	c := newClient(t, redisAddr(t))
+	if cfg.Prefix == "" {
+		cfg.Prefix = testPrefix(t, c)
+	}
+	h, err := NewHistory(c, cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() { h.Close() })
+	return h, c
+}
+
+// day is a fixed day to write observations at, in the past.
+var day = time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
+
+func TestHistoryRoundTrip(t *testing.T) {
+	h, _ := newHistory(t, HistoryConfig{})
+	ctx := context.Background()
+	// Out of order, two within one millisecond, a negative value and the
+	// largest finite one: they come back sorted and exact.
+	in := []stats.Observation{
+		{At: day.Add(2 * time.Hour), Value: 3},
+		{At: day.Add(time.Hour + 700*time.Microsecond), Value: -2.5},
+		{At: day.Add(time.Hour + 300*time.Microsecond), Value: math.MaxFloat64},
+		{At: day.In(time.FixedZone("X", 3600)), Value: 1.25},
+	}
+	for _, o := range in {
+		require.NoError(t, h.Append(ctx, "cpc?keyword=shoes", o))
+	}
+	got, err := h.Observations(ctx, "cpc?keyword=shoes")
+	require.NoError(t, err)
+	want := []stats.Observation{in[3], in[2], in[1], in[0]}
+	require.Len(t, got, len(want))
+	for i := range want {
+		assert.True(t, want[i].At.Equal(got[i].At), "observation %d at %v, want %v", i, got[i].At, want[i].At)
+		assert.Equal(t, want[i].Value, got[i].Value, "observation %d", i)
+	}
+	none, err := h.Observations(ctx, "cpc?keyword=boots")
+	require.NoError(t, err)
+	assert.Nil(t, none, "a key without a series")
+	assert.Equal(t, HistoryStats{Appends: 4}, h.Stats())
+}
+
+func TestHistoryRefusesInvalidObservations(t *testing.T) {
+	h, c := newHistory(t, HistoryConfig{})
+	ctx := context.Background()
+	for _, o := range []stats.Observation{
+		{At: day, Value: math.NaN()},
+		{At: day, Value: math.Inf(-1)},
+		{Value: 1},
+		{At: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), Value: 1},
+	} {
+		err := h.Append(ctx, "k", o)
+		assert.ErrorIs(t, err, stats.ErrInvalidObservation, "%+v", o)
+	}
+	n, err := c.Exists(ctx, h.Key("k")).Result()
+	require.NoError(t, err)
+	assert.Zero(t, n, "nothing was written")
+}
+
+func TestHistoryBoundedPerKey(t *testing.T) {
+	h, c := newHistory(t, HistoryConfig{MaxPoints: 4})
+	ctx := context.Background()
+	for i := range 10 {
+		require.NoError(t, h.Append(ctx, "k", stats.Observation{At: day.Add(time.Duration(i) * time.Hour), Value: float64(i)}))
+	}
+	got, err := h.Observations(ctx, "k")
+	require.NoError(t, err)
+	var vals []float64
+	for _, o := range got {
+		vals = append(vals, o.Value)
+	}
+	assert.Equal(t, []float64{6, 7, 8, 9}, vals, "the newest MaxPoints are kept")
+	n, err := c.ZCard(ctx, h.Key("k")).Result()
+	require.NoError(t, err)
+	assert.EqualValues(t, 4, n, "and only those are stored")
+	// An observation older than all of them is dropped at once.
+	require.NoError(t, h.Append(ctx, "k", stats.Observation{At: day.Add(-time.Hour), Value: -1}))
+	got, err = h.Observations(ctx, "k")
+	require.NoError(t, err)
+	assert.Equal(t, 6.0, got[0].Value)
+}
+
+func TestHistoryConfig(t *testing.T) {
+	c := newClient(t, "127.0.0.1:1")
+	for _, cfg := range []HistoryConfig{{MaxPoints: -1}, {MaxPoints: MaxPointsLimit + 1}, {Retention: -time.Second}, {Timeout: -1}, {Prefix: "a b"}} {
+		_, err := NewHistory(c, cfg)
+		assert.Error(t, err, "%+v", cfg)
+	}
+	_, err := NewHistory(nil, HistoryConfig{})
+	assert.Error(t, err)
+}
+
+func TestHistoryRetention(t *testing.T) {
+	const retention = time.Hour
+	h, c := newHistory(t, HistoryConfig{Retention: retention})
+	// A History without retention in the same namespace writes what the
+	// retention forbids, as another instance's older config might.
+	old, err := NewHistory(c, HistoryConfig{Prefix: prefixOf(h)})
+	require.NoError(t, err)
+	defer old.Close()
+	ctx := context.Background()
+	now := time.Now()
+
+	require.NoError(t, h.Append(ctx, "k", stats.Observation{At: now.Add(-2 * retention), Value: 1}))
+	assert.Equal(t, uint64(1), h.Stats().Expired, "an observation older than the retention is not recorded")
+	require.NoError(t, old.Append(ctx, "k", stats.Observation{At: now.Add(-2 * retention), Value: 2}))
+	require.NoError(t, h.Append(ctx, "k", stats.Observation{At: now.Add(-time.Minute), Value: 3}))
+
+	got, err := h.Observations(ctx, "k")
+	require.NoError(t, err)
+	require.Len(t, got, 1, "an observation older than the retention is not returned")
+	assert.Equal(t, 3.0, got[0].Value)
+	n, err := c.ZCard(ctx, h.Key("k")).Result()
+	require.NoError(t, err)
+	assert.EqualValues(t, 1, n, "and an append deletes it")
+	ttl, err := c.PTTL(ctx, h.Key("k")).Result()
+	require.NoError(t, err)
+	assert.InDelta(t, retention.Seconds(), ttl.Seconds(), 5, "the series expires a retention after its last append")
+}
+
+// prefixOf returns the Prefix h was made with.
+func prefixOf(h *History) string {
+	ns := h.ns[:len(h.ns)-len(":v1:#h:")]
+	return ns
+}
+
+func TestHistoryAppendOnceAcrossInstances(t *testing.T) {
+	h, c := newHistory(t, HistoryConfig{})
+	ctx := context.Background()
+	// Eight instances, each with its own client, append for the same
+	// period at once: one is recorded.
+	const instances = 8
+	var fleet []*History
+	for range instances {
+		f, err := NewHistory(newClient(t, redisAddr(t)), HistoryConfig{Prefix: prefixOf(h)})
+		require.NoError(t, err)
+		t.Cleanup(func() { f.Close() })
+		fleet = append(fleet, f)
+	}
+	from, to := day, day.Add(24*time.Hour)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	recorded := 0
+	for i, f := range fleet {
+		wg.Go(func() {
+			ok, err := f.AppendOnce(ctx, "k", stats.Observation{At: day.Add(time.Duration(i+1) * time.Minute), Value: float64(i)}, from, to)
+			assert.NoError(t, err)
+			if ok {
+				mu.Lock()
+				recorded++
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	assert.Equal(t, 1, recorded, "one observation per key and period for the fleet")
+	n, err := c.ZCard(ctx, h.Key("k")).Result()
+	require.NoError(t, err)
+	assert.EqualValues(t, 1, n)
+
+	// The next period takes one too; the period's bounds are [from, to).
+	ok, err := h.AppendOnce(ctx, "k", stats.Observation{At: to, Value: 9}, to, to.Add(24*time.Hour))
+	require.NoError(t, err)
+	assert.True(t, ok, "the first observation of the next period")
+	ok, err = h.AppendOnce(ctx, "k", stats.Observation{At: to.Add(-time.Millisecond), Value: 9}, from, to)
+	require.NoError(t, err)
+	assert.False(t, ok, "the last millisecond of the first period")
+	var dups uint64
+	for _, f := range append(fleet, h) {
+		dups += f.Stats().Duplicates
+	}
+	assert.EqualValues(t, instances, dups, "seven refused in the race, one after")
+	_, err = h.AppendOnce(ctx, "k", stats.Observation{At: to, Value: 1}, to, to)
+	assert.Error(t, err, "an empty period")
+}
+
+func TestHistoryPruneKeysDelete(t *testing.T) {
+	h, c := newHistory(t, HistoryConfig{})
+	ctx := context.Background()
+	// Enough keys for SCAN to take several pages.
+	const keys = 1200
+	for i := range keys {
+		for d := range 3 {
+			require.NoError(t, h.Append(ctx, fmt.Sprintf("cpc?keyword=kw%d", i), stats.Observation{At: day.Add(time.Duration(d) * 24 * time.Hour), Value: float64(d)}))
+		}
+	}
+	// A Store entry in the same namespace is not the history's, and the
+	// history's series are not the Store's.
+	s, err := New(c, Config{Prefix: prefixOf(h)})
+	require.NoError(t, err)
+	defer s.Close()
+	require.NoError(t, s.Set(ctx, "cpc?keyword=kw0", cache.Entry{Value: 1, Confidence: 1, Source: "ads"}, time.Minute))
+
+	got, err := h.Keys(ctx)
+	require.NoError(t, err)
+	assert.Len(t, got, keys, "every key with a series, and no Store key")
+	sort.Strings(got)
+	assert.Equal(t, "cpc?keyword=kw0", got[0], "keys as given, without the namespace")
+
+	var seen int
+	n, err := s.DeleteMatching(ctx, func(string) bool { seen++; return true })
+	require.NoError(t, err)
+	assert.Equal(t, 1, n, "DeleteMatching deletes its own entry only")
+	assert.Equal(t, 1, seen, "and never sees a series")
+
+	pruned, err := h.Prune(ctx, day.Add(36*time.Hour))
+	require.NoError(t, err)
+	assert.Equal(t, 2*keys, pruned, "the two older days of every key")
+	obs, err := h.Observations(ctx, "cpc?keyword=kw7")
+	require.NoError(t, err)
+	require.Len(t, obs, 1)
+	assert.Equal(t, 2.0, obs[0].Value)
+	pruned, err = h.Prune(ctx, day.Add(100*24*time.Hour))
+	require.NoError(t, err)
+	assert.Equal(t, keys, pruned)
+	got, err = h.Keys(ctx)
+	require.NoError(t, err)
+	assert.Empty(t, got, "an emptied series is gone")
+
+	require.NoError(t, h.Append(ctx, "k", stats.Observation{At: day, Value: 1}))
+	removed, err := h.Delete(ctx, "k")
+	require.NoError(t, err)
+	assert.True(t, removed)
+	removed, err = h.Delete(ctx, "k")
+	require.NoError(t, err)
+	assert.False(t, removed)
+}
+
+func TestHistorySkipsCorruptMembers(t *testing.T) {
+	h, c := newHistory(t, HistoryConfig{})
+	ctx := context.Background()
+	require.NoError(t, h.Append(ctx, "k", stats.Observation{At: day, Value: 1}))
+	good := appendObservation(nil, stats.Observation{At: day.Add(time.Hour), Value: 2})
+	flipped := append([]byte(nil), good...)
+	flipped[14] ^= 1
+	// A NaN with a good checksum: not what Append writes.
+	nan := appendSum(appendTime([]byte{format1}, day.Add(2*time.Hour)))[:13]
+	nan = binary.LittleEndian.AppendUint64(nan, math.Float64bits(math.NaN()))
+	nan = appendSum(nan)
+	for i, m := range []string{"garbage", string(flipped), string(good[:obsSize-1]), string(nan)} {
+		require.NoError(t, c.ZAdd(ctx, h.Key("k"), redis.Z{Score: float64(day.Add(time.Duration(i+1) * time.Minute).UnixMilli()), Member: m}).Err())
+	}
+	got, err := h.Observations(ctx, "k")
+	require.NoError(t, err)
+	require.Len(t, got, 1, "only the good member")
+	assert.Equal(t, 1.0, got[0].Value)
+	assert.EqualValues(t, 4, h.Stats().Corrupt)
+}
+
+// Redis down: every call fails within the timeout, then at once during
+// the cooldown; nothing is recorded, nothing blocks.
+func TestHistoryRedisDown(t *testing.T) {
+	c := redis.NewClient(&redis.Options{Addr: deadAddr(t), MaxRetries: -1})
+	defer c.Close()
+	h, err := NewHistory(c, HistoryConfig{Timeout: 100 * time.Millisecond, Cooldown: time.Minute})
+	require.NoError(t, err)
+	defer h.Close()
+	ctx := context.Background()
+	err = h.Append(ctx, "k", stats.Observation{At: day, Value: 1})
+	require.Error(t, err)
+	_, err = h.Observations(ctx, "k")
+	assert.ErrorIs(t, err, ErrUnavailable, "in the cooldown")
+	_, err = h.AppendOnce(ctx, "k", stats.Observation{At: day, Value: 1}, day, day.Add(time.Hour))
+	assert.ErrorIs(t, err, ErrUnavailable)
+	_, err = h.Keys(ctx)
+	assert.ErrorIs(t, err, ErrUnavailable)
+	assert.EqualValues(t, 1, h.Stats().Failures)
+	require.NoError(t, h.Close())
+	assert.ErrorIs(t, h.Append(ctx, "k", stats.Observation{At: day, Value: 1}), ErrClosed)
+}
