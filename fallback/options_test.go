@@ -1,9 +1,7 @@
 package fallback
 
 import (
-	"bytes"
 	"context"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,36 +13,6 @@ import (
 	"github.com/strata-go/strata/defaults"
 	"github.com/strata-go/strata/providers"
 )
-
-func TestSlogObserverLogsResolvesAttemptsAndRedacts(t *testing.T) {
-	var buf bytes.Buffer
-	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	cfg := securityConfig()
-	p1, s1 := newStub(0), newStub(1.1)
-	p1.fail(providers.Unavailable)
-	r := newTestResolver(t, cfg, p1, s1, WithObserver(SlogObserver(logger)), WithHashKey([]byte("k")))
-	_, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes", "email": "jane@example.org"})
-	require.NoError(t, err)
-	flushEvents(r)
-	out := buf.String()
-	assert.Contains(t, out, `level=WARN msg="strata attempt"`)
-	assert.Contains(t, out, "provider=p1 outcome=failed")
-	assert.Contains(t, out, "class=unavailable")
-	assert.Contains(t, out, "provider=s1 outcome=succeeded")
-	assert.Contains(t, out, `level=INFO msg="strata resolve" data_type=cpc`)
-	assert.Contains(t, out, "layer=secondary source=s1 value=1.1")
-	assert.NotContains(t, out, "jane@example.org")
-	assert.Contains(t, out, providers.Redacted)
-
-	// Below the handler's level nothing is built or written.
-	buf.Reset()
-	quiet := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelError}))
-	r2 := newTestResolver(t, testConfig(), newStub(1), newStub(1), WithObserver(SlogObserver(quiet)))
-	_, err = r2.Resolve(context.Background(), "cpc", shoes)
-	require.NoError(t, err)
-	flushEvents(r2)
-	assert.Empty(t, buf.String())
-}
 
 func TestMarketAndUserFactorsReachTheDefault(t *testing.T) {
 	p1, s1 := newStub(0), newStub(0)
