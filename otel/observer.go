@@ -1,0 +1,264 @@
+package otel
+
+import (
+	"context"
+	"errors"
+	"sync"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/strata-go/strata/fallback"
+)
+
+// DurationBoundaries are the bucket boundaries, in seconds, of the
+// duration histograms: OpenTelemetry's advice for request durations, from
+// 5 ms to 10 s.
+var DurationBoundaries = []float64{0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10}
+
+// Observer is a fallback.Observer that makes a span per resolve, a child
+// of the span in the context the event carries (the caller's), with a
+// child span per provider attempt, and counts the events into the
+// instruments of the package documentation's second table. Spans start
+// and end at the times the events give (Event.Time − Event.Latency and
+// Event.Time), not when the observer sees them.
+//
+// An attempt ends before the resolve it serves, so its span waits for the
+// resolve's event (see the package documentation, Traces). An attempt
+// made on the resolver's own account (a refresh-ahead walk's) is a child
+// of the span in its own context at once.
+//
+// An Observer is safe for concurrent use and may serve several resolvers.
+type Observer struct {
+	tracer trace.Tracer
+
+	resolves        metric.Int64Counter
+	resolveDuration metric.Float64Histogram
+	attempts        metric.Int64Counter
+	attemptDuration metric.Float64Histogram
+	inFlight        metric.Int64UpDownCounter
+	transitions     metric.Int64Counter
+
+	mu      sync.Mutex
+	running map[string]int64          // requires mu held: attempts started and not yet ended, by provider
+	held    map[spanKey][]heldAttempt // requires mu held: attempts waiting for their resolve's event (hold.go)
+	nHeld   int                       // requires mu held: the attempts in held
+}
+
+var _ fallback.Observer = (*Observer)(nil)
+
+// NewObserver returns an Observer that makes its spans with cfg's tracer
+// provider and its instruments with cfg's meter provider. The error is
+// the meter's, when it refuses an instrument.
+func NewObserver(cfg Config) (*Observer, error) {
+	m := cfg.meter()
+	o := &Observer{tracer: cfg.tracer(), running: map[string]int64{}, held: map[spanKey][]heldAttempt{}}
+	var errs [6]error
+	o.resolves, errs[0] = m.Int64Counter("strata.resolves", metric.WithUnit("{resolve}"),
+		metric.WithDescription(`Resolves that ended, by data type and the layer that answered ("none" when none did).`))
+	o.resolveDuration, errs[1] = m.Float64Histogram("strata.resolve.duration", metric.WithUnit("s"),
+		metric.WithDescription("How long resolves took, by data type and layer; fresh cache hits are not timed and not recorded here."),
+		metric.WithExplicitBucketBoundaries(DurationBoundaries...))
+	o.attempts, errs[2] = m.Int64Counter("strata.provider.attempts", metric.WithUnit("{attempt}"),
+		metric.WithDescription("Provider attempts, by provider and outcome, with the error class of a failed one (error.type) and the reason for a skipped one (strata.skip_reason)."))
+	o.attemptDuration, errs[3] = m.Float64Histogram("strata.provider.attempt.duration", metric.WithUnit("s"),
+		metric.WithDescription("How long provider attempts took, by provider and outcome; skipped attempts are not recorded here."),
+		metric.WithExplicitBucketBoundaries(DurationBoundaries...))
+	o.inFlight, errs[4] = m.Int64UpDownCounter("strata.provider.in_flight", metric.WithUnit("{attempt}"),
+		metric.WithDescription("Provider attempts started and not yet ended."))
+	o.transitions, errs[5] = m.Int64Counter("strata.provider.breaker.transitions", metric.WithUnit("{transition}"),
+		metric.WithDescription("Circuit breaker state changes, by provider and the state entered."))
+	if err := errors.Join(errs[:]...); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// Observe records one event: a span and measurements for a resolve or an
+// attempt, the in-flight count for an attempt's start, a transition for a
+// breaker change. Events of other kinds are ignored.
+func (o *Observer) Observe(ctx context.Context, e fallback.Event) {
+	switch e.Kind {
+	case fallback.EventResolve:
+		o.resolve(ctx, e)
+	case fallback.EventAttemptStart:
+		o.started(ctx, e.Provider, +1)
+	case fallback.EventAttempt:
+		o.attempt(ctx, e)
+	case fallback.EventBreaker:
+		o.transitions.Add(ctx, 1, metric.WithAttributes(attrProvider.String(e.Provider), attrBreakerState.String(e.To)))
+	}
+	if !e.Time.IsZero() {
+		o.expire(e.Time)
+	}
+}
+
+func (o *Observer) resolve(ctx context.Context, e fallback.Event) {
+	attrs := []attribute.KeyValue{attrDataType.String(e.DataType), attrLayer.String(e.Layer.String())}
+	if e.Err != nil {
+		attrs = append(attrs, attrErrorType.String(errorType(e.Err)))
+	}
+	set := metric.WithAttributeSet(attribute.NewSet(attrs...))
+	o.resolves.Add(ctx, 1, set)
+	if timed(e) {
+		o.resolveDuration.Record(ctx, e.Latency.Seconds(), set)
+	}
+
+	spanAttrs := append(attrs,
+		attrSource.String(e.Source),
+		attrConfidence.Float64(e.Confidence),
+		attrCost.Float64(e.Cost),
+	)
+	if e.Err == nil {
+		spanAttrs = append(spanAttrs, attrValue.Float64(e.Value))
+	}
+	if e.Shared {
+		spanAttrs = append(spanAttrs, attrShared.Bool(true))
+	}
+	for name, v := range e.Params {
+		spanAttrs = append(spanAttrs, attribute.String(paramPrefix+name, v))
+	}
+	var attempts []heldAttempt
+	if !e.Shared { // a follower's walk was its leader's, and so are the attempts
+		attempts = o.claim(keyOf(ctx, e))
+	}
+	rctx, span := o.start(ctx, "strata.resolve", e, spanAttrs)
+	for _, a := range attempts {
+		o.attemptSpan(rctx, a.e)
+	}
+	o.end(span, e, e.Err)
+}
+
+func (o *Observer) attempt(ctx context.Context, e fallback.Event) {
+	attrs := []attribute.KeyValue{attrProvider.String(e.Provider), attrOutcome.String(e.Outcome.String())}
+	switch e.Outcome {
+	case fallback.Failed:
+		attrs = append(attrs, attrErrorType.String(e.Class.String()))
+	case fallback.Skipped:
+		attrs = append(attrs, attrSkipReason.String(e.Skip.String()))
+	}
+	o.attempts.Add(ctx, 1, metric.WithAttributes(attrs...))
+	if e.Outcome != fallback.Skipped {
+		o.attemptDuration.Record(ctx, e.Latency.Seconds(), metric.WithAttributes(attrs[:2]...))
+		o.started(ctx, e.Provider, -1)
+	}
+
+	if task, ok := fallback.TaskFrom(ctx); ok && task != fallback.TaskWarm {
+		// Made on the resolver's own account (a refresh-ahead walk): no
+		// resolve event will come for it. Warm's resolves have theirs.
+		o.attemptSpan(ctx, e)
+		return
+	}
+	o.hold(ctx, e)
+}
+
+// attemptSpan records the span of the attempt e as a child of the span in
+// ctx.
+func (o *Observer) attemptSpan(ctx context.Context, e fallback.Event) {
+	attrs := []attribute.KeyValue{
+		attrProvider.String(e.Provider),
+		attrOutcome.String(e.Outcome.String()),
+		attrDataType.String(e.DataType),
+		attrTier.String(string(e.Tier)),
+		attrCost.Float64(e.Cost),
+	}
+	var err error
+	switch e.Outcome {
+	case fallback.Failed:
+		attrs = append(attrs, attrErrorType.String(e.Class.String()))
+		err = e.Err
+		if err == nil {
+			err = errors.New(e.Class.String())
+		}
+	case fallback.Skipped:
+		attrs = append(attrs, attrSkipReason.String(e.Skip.String()))
+	}
+	if e.Retry > 0 {
+		attrs = append(attrs, attrRetry.Int(e.Retry))
+	}
+	if e.Hedge {
+		attrs = append(attrs, attrHedge.Bool(true))
+	}
+	_, span := o.start(ctx, "strata.attempt", e, attrs)
+	o.end(span, e, err)
+}
+
+// start starts the span of the event e, which began at e.Time − e.Latency,
+// as a child of the span in ctx.
+func (o *Observer) start(ctx context.Context, name string, e fallback.Event, attrs []attribute.KeyValue) (context.Context, trace.Span) {
+	return o.tracer.Start(ctx, name,
+		trace.WithTimestamp(e.Time.Add(-e.Latency)),
+		trace.WithSpanKind(trace.SpanKindInternal),
+		trace.WithAttributes(attrs...))
+}
+
+// end ends span at e.Time, with an error status when err is not nil.
+func (o *Observer) end(span trace.Span, e fallback.Event, err error) {
+	if err != nil {
+		span.SetStatus(codes.Error, err.Error())
+	}
+	span.End(trace.WithTimestamp(e.Time))
+}
+
+// started moves provider's in-flight count by delta. The count never
+// goes below zero: an attempt whose start event was lost (the observer
+// fell behind, see fallback.Observer) does not leave it negative.
+func (o *Observer) started(ctx context.Context, provider string, delta int64) {
+	o.mu.Lock()
+	n := o.running[provider]
+	if n+delta < 0 {
+		delta = -n
+	}
+	o.running[provider] = n + delta
+	o.mu.Unlock()
+	if delta != 0 {
+		o.inFlight.Add(ctx, delta, metric.WithAttributes(attrProvider.String(provider)))
+	}
+}
+
+// timed reports whether a resolve event carries a latency: every resolve
+// but a fresh cache hit, which is not timed.
+func timed(e fallback.Event) bool {
+	return e.Latency > 0 || e.Layer != fallback.LayerCache
+}
+
+// errorType names a failed resolve's error for the error.type attribute:
+// one of a few fixed values, never the error's text.
+func errorType(err error) string {
+	switch {
+	case errors.Is(err, fallback.ErrClosed):
+		return "closed"
+	case errors.Is(err, fallback.ErrBudgetExhausted):
+		return "budget_exhausted"
+	case errors.Is(err, context.DeadlineExceeded):
+		return "deadline_exceeded"
+	case errors.Is(err, context.Canceled):
+		return "canceled"
+	case errors.Is(err, fallback.ErrNoAnswer):
+		return "no_answer"
+	case errors.Is(err, fallback.ErrInvalidParams):
+		return "invalid_params"
+	case errors.Is(err, fallback.ErrUnknownDataType):
+		return "unknown_data_type"
+	}
+	return "_OTHER"
+}
+
+// The attribute keys of events (see also snapshot.go's).
+const (
+	attrLayer      = attribute.Key("strata.layer")
+	attrOutcome    = attribute.Key("strata.outcome")
+	attrSkipReason = attribute.Key("strata.skip_reason")
+	attrErrorType  = attribute.Key("error.type")
+	// Span attributes only: too many values for a metric.
+	attrSource     = attribute.Key("strata.source")
+	attrConfidence = attribute.Key("strata.confidence")
+	attrValue      = attribute.Key("strata.value")
+	attrCost       = attribute.Key("strata.cost")
+	attrShared     = attribute.Key("strata.shared")
+	attrRetry      = attribute.Key("strata.retry")
+	attrHedge      = attribute.Key("strata.hedge")
+	paramPrefix    = "strata.param."
+)

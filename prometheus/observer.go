@@ -1,0 +1,142 @@
+package prometheus
+
+import (
+	"context"
+	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/strata-go/strata/fallback"
+)
+
+// DurationBuckets are the upper bounds, in seconds, of the duration
+// histograms' buckets: OpenTelemetry's advice for request durations, from
+// 5 ms to 10 s.
+var DurationBuckets = []float64{0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10}
+
+// Observer is a fallback.Observer that counts the resolver's events into
+// the counters, histograms and gauge of the package documentation's
+// second table, and a prometheus.Collector that reports them.
+//
+// An Observer is safe for concurrent use and may serve several resolvers
+// (their figures add up). It registers nothing itself: the host registers
+// it with its own registry.
+type Observer struct {
+	resolves        *prometheus.CounterVec
+	resolveDuration *prometheus.HistogramVec
+	attempts        *prometheus.CounterVec
+	attemptDuration *prometheus.HistogramVec
+	inFlight        *prometheus.GaugeVec
+	transitions     *prometheus.CounterVec
+
+	mu      sync.Mutex
+	running map[string]int // attempts started and not yet ended, by provider
+}
+
+var (
+	_ prometheus.Collector = (*Observer)(nil)
+	_ fallback.Observer    = (*Observer)(nil)
+)
+
+// NewObserver returns an Observer with every count at zero.
+func NewObserver() *Observer {
+	return &Observer{
+		resolves: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: namespace, Name: "resolves_total",
+			Help: `Resolves that ended, by data type and the layer that answered ("none" when none did).`,
+		}, []string{"data_type", "layer"}),
+		resolveDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: namespace, Name: "resolve_duration_seconds",
+			Help:    "How long resolves took, by data type and layer; fresh cache hits are not timed and not counted here.",
+			Buckets: DurationBuckets,
+		}, []string{"data_type", "layer"}),
+		attempts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: namespace, Name: "provider_attempts_total",
+			Help: "Provider attempts, by provider, outcome and class (the error class of a failed attempt, the reason for a skipped one).",
+		}, []string{"provider", "outcome", "class"}),
+		attemptDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: namespace, Name: "provider_attempt_duration_seconds",
+			Help:    "How long provider attempts took, by provider and outcome; skipped attempts are not counted here.",
+			Buckets: DurationBuckets,
+		}, []string{"provider", "outcome"}),
+		inFlight: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: namespace, Name: "provider_in_flight",
+			Help: "Provider attempts started and not yet ended.",
+		}, []string{"provider"}),
+		transitions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: namespace, Name: "provider_breaker_transitions_total",
+			Help: "Circuit breaker state changes, by provider and the state entered.",
+		}, []string{"provider", "state"}),
+		running: map[string]int{},
+	}
+}
+
+// Observe counts one event. Events of kinds the Observer does not count
+// are ignored.
+func (o *Observer) Observe(_ context.Context, e fallback.Event) {
+	switch e.Kind {
+	case fallback.EventResolve:
+		layer := e.Layer.String() // "none" when the resolve failed
+		o.resolves.WithLabelValues(e.DataType, layer).Inc()
+		if timed(e) {
+			o.resolveDuration.WithLabelValues(e.DataType, layer).Observe(e.Latency.Seconds())
+		}
+	case fallback.EventAttemptStart:
+		o.started(e.Provider, +1)
+	case fallback.EventAttempt:
+		o.attempts.WithLabelValues(e.Provider, e.Outcome.String(), class(e)).Inc()
+		if e.Outcome != fallback.Skipped {
+			o.attemptDuration.WithLabelValues(e.Provider, e.Outcome.String()).Observe(e.Latency.Seconds())
+			o.started(e.Provider, -1)
+		}
+	case fallback.EventBreaker:
+		o.transitions.WithLabelValues(e.Provider, e.To).Inc()
+	}
+}
+
+// started moves provider's in-flight count by delta. The count never
+// goes below zero: an attempt whose start event was lost (the observer
+// fell behind, see fallback.Observer) does not leave it negative.
+func (o *Observer) started(provider string, delta int) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	n := max(o.running[provider]+delta, 0)
+	o.running[provider] = n
+	o.inFlight.WithLabelValues(provider).Set(float64(n))
+}
+
+// timed reports whether a resolve event carries a latency: every resolve
+// but a fresh cache hit, which is not timed.
+func timed(e fallback.Event) bool {
+	return e.Latency > 0 || e.Layer != fallback.LayerCache
+}
+
+// class is an attempt's class label: the error class of a failed attempt,
+// the skip reason of a skipped one, empty otherwise.
+func class(e fallback.Event) string {
+	switch e.Outcome {
+	case fallback.Failed:
+		return e.Class.String()
+	case fallback.Skipped:
+		return e.Skip.String()
+	}
+	return ""
+}
+
+// Describe sends the descriptors of every metric the Observer reports.
+func (o *Observer) Describe(ch chan<- *prometheus.Desc) {
+	for _, c := range o.collectors() {
+		c.Describe(ch)
+	}
+}
+
+// Collect sends the Observer's current figures.
+func (o *Observer) Collect(ch chan<- prometheus.Metric) {
+	for _, c := range o.collectors() {
+		c.Collect(ch)
+	}
+}
+
+func (o *Observer) collectors() []prometheus.Collector {
+	return []prometheus.Collector{o.resolves, o.resolveDuration, o.attempts, o.attemptDuration, o.inFlight, o.transitions}
+}
