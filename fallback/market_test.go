@@ -3,6 +3,7 @@ package fallback
 import (
 	"context"
 	"math"
+	"slices"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -87,6 +88,13 @@ func TestForecastAdjustedByPeersFreshAnswers(t *testing.T) {
 		for i, iv := range res.Intervals {
 			assert.InDelta(t, plain.Intervals[i].Lower*res.Market.Factor, iv.Lower, 1e-9)
 		}
+		// Again, from the memoised forecast: adjusted once, not twice.
+		first := slices.Clone(res.Intervals)
+		again, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "a", "market": "us"})
+		require.NoError(t, err)
+		assert.Equal(t, res.Value, again.Value)
+		assert.Equal(t, first, again.Intervals)
+		assert.Equal(t, first, res.Intervals, "an answer handed out does not change")
 	})
 }
 
