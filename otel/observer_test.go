@@ -30,7 +30,7 @@ type telemetry struct {
 	tracer trace.Tracer // the test's own, for the caller's span
 }
 
-func newTelemetry(t *testing.T) *telemetry {
+func newTelemetry(t testing.TB) *telemetry {
 	t.Helper()
 	spans := tracetest.NewInMemoryExporter()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(spans))

@@ -229,3 +229,19 @@ func newResolver(t *testing.T, obs fallback.Observer, ads providers.Provider) *f
 	t.Cleanup(func() { _ = r.Close() })
 	return r
 }
+
+// Several resolvers share a registry when each is wrapped with labels of
+// its own, as the package documentation says.
+func TestSeveralResolversInOneRegistry(t *testing.T) {
+	reg := prometheus.NewPedanticRegistry()
+	for _, name := range []string{"eu", "us"} {
+		wrapped := prometheus.WrapRegistererWith(prometheus.Labels{"resolver": name}, reg)
+		require.NoError(t, wrapped.Register(NewCollector(twoProviders)))
+		require.NoError(t, wrapped.Register(NewObserver()))
+	}
+	n, err := testutil.GatherAndCount(reg, "strata_provider_health")
+	require.NoError(t, err)
+	assert.Equal(t, 2*2, n, "two providers per resolver")
+	err = reg.Register(NewCollector(twoProviders))
+	assert.Error(t, err, "unwrapped, a second Collector collides")
+}
