@@ -49,9 +49,31 @@ func (dt *dataType) learn(prev cache.Entry, v float64, at time.Time) {
 	}
 	r := dt.rateEWMA
 	dt.rateMu.Unlock()
+	dt.setTTL(r)
+}
+
+// setTTL sets the TTL in force from the mean rate of change r.
+func (dt *dataType) setTTL(r float64) {
+	at2 := dt.cfg.AdaptiveTTL
 	ttl := at2.Max
 	if r > 0 {
 		ttl = time.Duration(min(float64(at2.Max), at2.Tolerance/r*float64(time.Second)))
 	}
 	dt.ttl.Store(int64(max(at2.Min, ttl)))
+}
+
+// rate returns the learned mean rate of change, if one was learned.
+func (dt *dataType) rate() (float64, bool) {
+	dt.rateMu.Lock()
+	defer dt.rateMu.Unlock()
+	return dt.rateEWMA, dt.rateSeen
+}
+
+// restoreRate takes a mean rate of change learned before (Import) as if
+// it had been learned here: the TTL follows from it.
+func (dt *dataType) restoreRate(r float64) {
+	dt.rateMu.Lock()
+	dt.rateEWMA, dt.rateSeen = r, true
+	dt.rateMu.Unlock()
+	dt.setTTL(r)
 }

@@ -1,0 +1,614 @@
+package fallback
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/strata-go/strata/cache"
+	"github.com/strata-go/strata/stats"
+)
+
+// The state a resolver learns — last good answers, each key's history,
+// the adaptive TTLs' rates — written by Export and read back by Import,
+// so that a process keeps it across a restart with the host doing the
+// I/O. docs/state.md describes the format.
+
+// StateFormat and StateVersion name the format Export writes; Import
+// reads this version only.
+const (
+	StateFormat  = "strata-state"
+	StateVersion = 1
+)
+
+// MaxStateLine bounds one line of a state file: a longer one is skipped
+// (ImportTooLong). It holds a series of WindowLimit observations.
+const MaxStateLine = 4 << 20
+
+// MaxImportSkips bounds ImportReport.Skips; the counts by reason cover
+// every skip.
+const MaxImportSkips = 100
+
+// ErrStateFormat is matched by the error Import returns for input that is
+// not a state file of a version it reads; the concrete error is a
+// *StateError.
+var ErrStateFormat = errors.New("fallback: not a state file")
+
+// StateError says why Import refused its input as a whole: Line is the
+// line (1 for the header), Msg what is wrong. It matches ErrStateFormat.
+type StateError struct {
+	Line int
+	Msg  string
+}
+
+func (e *StateError) Error() string {
+	return fmt.Sprintf("fallback: not a state file: line %d: %s", e.Line, e.Msg)
+}
+
+// Is matches ErrStateFormat.
+func (e *StateError) Is(target error) bool { return target == ErrStateFormat }
+
+// stateHeader is the first line of a state file.
+type stateHeader struct {
+	Format  string    `json:"format"`
+	Version int       `json:"version"`
+	Written time.Time `json:"written_at"`
+	// KeyFingerprint identifies the hash key sensitive values in keys
+	// are hashed under ("" without one): HMAC-SHA256 of a fixed text
+	// under the key, 128 bits in hex. It does not reveal the key.
+	KeyFingerprint string `json:"key_fingerprint"`
+}
+
+// stateRecord is every other line; Kind says which fields it uses.
+type stateRecord struct {
+	Kind string `json:"kind"`
+	// answer and history
+	Key string `json:"key,omitempty"`
+	// answer
+	Value      *float64   `json:"value,omitempty"`
+	ObservedAt time.Time  `json:"observed_at,omitzero"`
+	StoredAt   time.Time  `json:"stored_at,omitzero"`
+	Source     string     `json:"source,omitempty"`
+	Confidence *float64   `json:"confidence,omitempty"`
+	Layer      uint8      `json:"layer,omitempty"`
+	Series     []stateObs `json:"observations,omitempty"`
+	// rate
+	DataType string   `json:"data_type,omitempty"`
+	Rate     *float64 `json:"rate,omitempty"`
+	// end
+	Answers *int `json:"answers,omitempty"`
+	Keys    *int `json:"series,omitempty"`
+	Rates   *int `json:"rates,omitempty"`
+}
+
+type stateObs struct {
+	At    time.Time `json:"at"`
+	Value float64   `json:"value"`
+}
+
+// ExportReport says what Export wrote.
+type ExportReport struct {
+	// Answers counts last good answers, Series the keys' histories (with
+	// Observations in all), Rates the data types' learned rates.
+	Answers, Series, Observations, Rates int
+}
+
+// Export writes what the resolver has learned to w, in the state format
+// (docs/state.md): its last good answers (layer 3), its own history of
+// each key when the history can list its keys (stats.Lister; the
+// in-memory default can), and the rates the adaptive TTLs learned; then
+// an end record, so that Import can tell a whole file from a cut one.
+// Keys are written as the resolver keeps them, sensitive values hashed;
+// the header names the hash key by a fingerprint that does not reveal it.
+//
+// Export does no I/O but w's: the host chooses the file, the bucket or the
+// socket. It reads the history through the same guard as a resolve does
+// (a history that hangs is abandoned when ctx ends); it stops at ctx's end
+// or w's first error, returning what it wrote so far with the error. It
+// may run while the resolver serves: each record is consistent, the whole
+// is what the resolver knew about while it wrote.
+func (r *Resolver) Export(ctx context.Context, w io.Writer) (ExportReport, error) {
+	var rep ExportReport
+	bw := bufio.NewWriter(w)
+	enc := json.NewEncoder(bw)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(stateHeader{Format: StateFormat, Version: StateVersion, Written: time.Now().UTC(), KeyFingerprint: keyFingerprint(r.hashKey)}); err != nil {
+		return rep, err
+	}
+
+	// The cache has no iterator: DeleteFunc visits every entry under its
+	// lock, and deletes nothing when match says no.
+	type answer struct {
+		key string
+		e   cache.Entry
+	}
+	var answers []answer
+	r.cache.DeleteFunc(func(key string, e cache.Entry, ok bool) bool {
+		if ok {
+			answers = append(answers, answer{key, e})
+		}
+		return false
+	})
+	slices.SortFunc(answers, func(a, b answer) int { return strings.Compare(a.key, b.key) })
+	for _, a := range answers {
+		if err := ctx.Err(); err != nil {
+			return rep, err
+		}
+		v, c := a.e.Value, a.e.Confidence
+		if err := enc.Encode(stateRecord{Kind: "answer", Key: a.key, Value: &v, ObservedAt: a.e.ObservedAt.UTC(), StoredAt: a.e.StoredAt.UTC(),
+			Source: a.e.Source, Confidence: &c, Layer: a.e.Layer}); err != nil {
+			return rep, err
+		}
+		rep.Answers++
+	}
+
+	if err := r.exportHistory(ctx, enc, &rep); err != nil {
+		return rep, err
+	}
+
+	names := make([]string, 0, len(r.types))
+	for name := range r.types {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		if rate, ok := r.types[name].rate(); ok {
+			if err := enc.Encode(stateRecord{Kind: "rate", DataType: name, Rate: &rate}); err != nil {
+				return rep, err
+			}
+			rep.Rates++
+		}
+	}
+	end := stateRecord{Kind: "end", Answers: &rep.Answers, Keys: &rep.Series, Rates: &rep.Rates}
+	if err := enc.Encode(end); err != nil {
+		return rep, err
+	}
+	return rep, bw.Flush()
+}
+
+// ownHistory is the resolver's own history: not the shared one.
+func (r *Resolver) ownHistory() stats.History {
+	if t, ok := r.history.(*tieredHistory); ok {
+		return t.local
+	}
+	return r.history
+}
+
+func (r *Resolver) exportHistory(ctx context.Context, enc *json.Encoder, rep *ExportReport) error {
+	l, ok := r.ownHistory().(stats.Lister)
+	if !ok {
+		return nil
+	}
+	keys, err := guarded(ctx, r, &r.callbacks.historyGet, func(ctx context.Context) ([]string, error) { return l.Keys(ctx) })
+	if err != nil {
+		return fmt.Errorf("fallback: export: history keys: %w", err)
+	}
+	slices.Sort(keys)
+	for _, key := range keys {
+		obs, err := guarded(ctx, r, &r.callbacks.historyGet, func(ctx context.Context) ([]stats.Observation, error) {
+			return r.ownHistory().Observations(ctx, key)
+		})
+		if err != nil {
+			return fmt.Errorf("fallback: export: history: %w", err)
+		}
+		if len(obs) == 0 {
+			continue
+		}
+		rec := stateRecord{Kind: "history", Key: key, Series: make([]stateObs, len(obs))}
+		for i, o := range obs {
+			rec.Series[i] = stateObs{At: o.At.UTC(), Value: o.Value}
+		}
+		if err := enc.Encode(rec); err != nil {
+			return err
+		}
+		rep.Series++
+		rep.Observations += len(obs)
+	}
+	return nil
+}
+
+// keyFingerprint names hashKey without revealing it; "" for none.
+func keyFingerprint(hashKey []byte) string {
+	if len(hashKey) == 0 {
+		return ""
+	}
+	m := hmac.New(sha256.New, hashKey)
+	m.Write([]byte("strata state: hash key fingerprint"))
+	return hex.EncodeToString(m.Sum(nil)[:16])
+}
+
+// ImportReason says why Import skipped a record, or an observation.
+type ImportReason string
+
+// The reasons Import skips what it skips.
+const (
+	// ImportMalformed: a line that is not a JSON record of the format.
+	ImportMalformed ImportReason = "malformed"
+	// ImportTooLong: a line longer than MaxStateLine.
+	ImportTooLong ImportReason = "too long"
+	// ImportUnknownKind: a record of a kind this version does not know.
+	ImportUnknownKind ImportReason = "unknown kind"
+	// ImportUnknownDataType: a data type the config does not declare.
+	ImportUnknownDataType ImportReason = "unknown data type"
+	// ImportBadKey: not a canonical key of the data type (an undeclared
+	// or missing param, a value the schema refuses, another spelling).
+	ImportBadKey ImportReason = "bad key"
+	// ImportOtherHashKey: a key with sensitive params, written under
+	// another hash key (or none): its hashes mean nothing here.
+	ImportOtherHashKey ImportReason = "hashed under another key"
+	// ImportRefused: what a provider's answer would be refused for (a
+	// value out of bounds or not finite, a confidence outside [0, 1], no
+	// source, a time unset or in the future), or a rate that is not a
+	// finite number ≥ 0.
+	ImportRefused ImportReason = "refused"
+	// ImportExpired: older than the retention (Config.Retention).
+	ImportExpired ImportReason = "expired"
+	// ImportStale: an answer older than the one the process has.
+	ImportStale ImportReason = "older than the process's own"
+	// ImportNotAdaptive: a rate for a data type without adaptive TTL.
+	ImportNotAdaptive ImportReason = "not adaptive"
+	// ImportHistoryFailed: the history refused the series or failed.
+	ImportHistoryFailed ImportReason = "history failed"
+)
+
+// ImportSkip is one record Import skipped.
+type ImportSkip struct {
+	// Line is the record's line, from 1 (the header).
+	Line int
+	// Kind is the record's kind, when it could be read.
+	Kind string
+	// Key is the record's key (sensitive values hashed) or data type,
+	// when it could be read, cut to 256 bytes.
+	Key    string
+	Reason ImportReason
+	// Detail says more, when there is more to say.
+	Detail string
+}
+
+// ImportReport says what Import took and what it skipped.
+type ImportReport struct {
+	// Version is the format version read.
+	Version int
+	// Answers counts the last good answers taken, Series the histories
+	// (with Observations in all), Rates the learned rates.
+	Answers, Series, Observations, Rates int
+	// Skipped counts the records skipped, Dropped the observations
+	// dropped from series that were otherwise taken.
+	Skipped, Dropped int
+	// Reasons counts the skipped records and dropped observations by
+	// reason.
+	Reasons map[ImportReason]int
+	// Skips lists the first MaxImportSkips records skipped, in order.
+	Skips []ImportSkip
+	// Complete is true when the end record was read: the file was whole.
+	Complete bool
+}
+
+// hashedValue is the form of a sensitive value in a key: "h:" and 32 hex
+// digits (see hashValue).
+var hashedValue = regexp.MustCompile(`^h:[0-9a-f]{32}$`)
+
+// Import reads a state file written by Export (of this resolver, an
+// earlier run of it, or another instance) from rd and takes what it
+// holds, checking every record as it would a provider's answer:
+//
+//   - a key must be a canonical key of a declared data type, each param
+//     declared and its value one the schema accepts;
+//   - a key with sensitive params is taken only from a file whose header
+//     names this resolver's hash key (WithHashKey): its values stay
+//     hashed, and a hash under another key is refused, not re-hashed;
+//   - an answer must pass the checks of the shared tier's entries
+//     (checkEntry: a finite value within the bounds, a confidence in
+//     [0, 1], a source, times set and not in the future), and is taken as
+//     the key's last good answer (layer 3, never a fresh hit) unless the
+//     process has a newer one;
+//   - each observation of a history must be a finite value within the
+//     bounds at a time set and not in the future; the series goes to the
+//     resolver's own history (not the shared one);
+//   - with a Retention, an answer or observation older than it is
+//     skipped;
+//   - a rate must be a finite number ≥ 0, for a data type with adaptive
+//     TTL: the TTL follows from it as if it had been learned here.
+//
+// What is skipped is counted in the report, by reason, and the first
+// MaxImportSkips records are listed. Import returns an error only when rd
+// is not a state file of a version it reads (a *StateError), when rd
+// fails, or when ctx ends: what was taken before stays. A file without
+// its end record (cut short) is taken as far as it goes, with
+// Complete false.
+func (r *Resolver) Import(ctx context.Context, rd io.Reader) (ImportReport, error) {
+	rep := ImportReport{Reasons: map[ImportReason]int{}}
+	br := bufio.NewReaderSize(rd, 64<<10)
+	im := importer{r: r, rep: &rep, now: time.Now(), plain: map[*dataType]*schema{}}
+	line := 0
+	for {
+		if err := ctx.Err(); err != nil {
+			return rep, err
+		}
+		raw, n, tooLong, err := readLine(br)
+		if err != nil && !errors.Is(err, io.EOF) {
+			return rep, fmt.Errorf("fallback: import: %w", err)
+		}
+		if n > 0 {
+			line++
+			switch {
+			case line == 1:
+				if herr := im.header(raw, tooLong); herr != nil {
+					return rep, herr
+				}
+			case len(raw) > 0 || tooLong:
+				im.record(ctx, line, raw, tooLong)
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			break
+		}
+	}
+	if line == 0 {
+		return rep, &StateError{Line: 1, Msg: "empty input"}
+	}
+	return rep, nil
+}
+
+// readLine reads one line, without its end (\n or \r\n), and how many
+// bytes it took; a line longer than MaxStateLine is consumed and reported
+// too long, not returned. Blank lines are returned empty.
+func readLine(br *bufio.Reader) (line []byte, n int, tooLong bool, err error) {
+	for {
+		chunk, err := br.ReadSlice('\n')
+		n += len(chunk)
+		if len(line)+len(chunk) > MaxStateLine+2 {
+			tooLong, line = true, nil
+		} else if !tooLong {
+			line = append(line, chunk...)
+		}
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue
+		}
+		if tooLong {
+			return nil, n, true, err
+		}
+		return bytes.TrimSuffix(bytes.TrimSuffix(line, []byte("\n")), []byte("\r")), n, false, err
+	}
+}
+
+// importer is one Import's state.
+type importer struct {
+	r     *Resolver
+	rep   *ImportReport
+	now   time.Time
+	trust bool                  // the file's hash key is this resolver's
+	plain map[*dataType]*schema // each data type's schema with no param hashed
+}
+
+func (im *importer) header(raw []byte, tooLong bool) error {
+	var h stateHeader
+	if tooLong || json.Unmarshal(raw, &h) != nil || h.Format != StateFormat {
+		return &StateError{Line: 1, Msg: fmt.Sprintf("the first line is not a %s header", StateFormat)}
+	}
+	if h.Version != StateVersion {
+		return &StateError{Line: 1, Msg: fmt.Sprintf("version %d; this strata reads version %d", h.Version, StateVersion)}
+	}
+	im.rep.Version = h.Version
+	own := keyFingerprint(im.r.hashKey)
+	im.trust = own != "" && hmac.Equal([]byte(own), []byte(h.KeyFingerprint))
+	return nil
+}
+
+func (im *importer) skip(line int, kind, key string, reason ImportReason, detail string) {
+	im.rep.Skipped++
+	im.rep.Reasons[reason]++
+	if len(im.rep.Skips) < MaxImportSkips {
+		if len(key) > 256 {
+			key = key[:256]
+		}
+		im.rep.Skips = append(im.rep.Skips, ImportSkip{Line: line, Kind: kind, Key: key, Reason: reason, Detail: detail})
+	}
+}
+
+func (im *importer) record(ctx context.Context, line int, raw []byte, tooLong bool) {
+	if tooLong {
+		im.skip(line, "", "", ImportTooLong, fmt.Sprintf("longer than %d bytes", MaxStateLine))
+		return
+	}
+	var rec stateRecord
+	if err := json.Unmarshal(raw, &rec); err != nil {
+		im.skip(line, "", "", ImportMalformed, err.Error())
+		return
+	}
+	switch rec.Kind {
+	case "answer":
+		im.answer(line, &rec)
+	case "history":
+		im.history(ctx, line, &rec)
+	case "rate":
+		im.rate(line, &rec)
+	case "end":
+		im.rep.Complete = true
+	default:
+		im.skip(line, rec.Kind, "", ImportUnknownKind, "")
+	}
+}
+
+// dataTypeOf checks a record's key and returns its data type, or skips
+// the record.
+func (im *importer) dataTypeOf(line int, rec *stateRecord) (*dataType, bool) {
+	name, params, ok := ParseKey(rec.Key)
+	if !ok {
+		im.skip(line, rec.Kind, rec.Key, ImportBadKey, "not a key")
+		return nil, false
+	}
+	dt, ok := im.r.types[name]
+	if !ok {
+		im.skip(line, rec.Kind, rec.Key, ImportUnknownDataType, "")
+		return nil, false
+	}
+	if why := im.checkKey(dt, rec.Key, params); why != "" {
+		reason := ImportBadKey
+		if why == string(ImportOtherHashKey) {
+			reason, why = ImportOtherHashKey, ""
+		}
+		im.skip(line, rec.Kind, rec.Key, reason, why)
+		return nil, false
+	}
+	return dt, true
+}
+
+// checkKey says why key is not the canonical key of params for dt, or "".
+func (im *importer) checkKey(dt *dataType, key string, params Params) string {
+	s := dt.schema
+	vals := make([]string, len(s.specs))
+	for name, v := range params {
+		i, ok := s.index[name]
+		if !ok {
+			return fmt.Sprintf("param %q is not declared", name)
+		}
+		sp := &s.specs[i]
+		switch {
+		case sp.sensitive && !im.trust:
+			return string(ImportOtherHashKey)
+		case sp.sensitive && !hashedValue.MatchString(v):
+			return fmt.Sprintf("param %q is sensitive but not hashed", name)
+		case !sp.sensitive:
+			if err := s.check(sp, v); err != nil {
+				return err.Error()
+			}
+		}
+		vals[i] = v
+	}
+	for i := range s.specs {
+		if s.specs[i].required && vals[i] == "" {
+			return fmt.Sprintf("param %q is required", s.specs[i].name)
+		}
+	}
+	plain, ok := im.plain[dt]
+	if !ok {
+		cp := *s
+		cp.specs = slices.Clone(s.specs)
+		for i := range cp.specs {
+			cp.specs[i].sensitive = false // a hash stands as it is
+		}
+		plain = &cp
+		im.plain[dt] = plain
+	}
+	if string(plain.appendKey(nil, vals)) != key {
+		return "not in the canonical form"
+	}
+	return ""
+}
+
+func (im *importer) answer(line int, rec *stateRecord) {
+	dt, ok := im.dataTypeOf(line, rec)
+	if !ok {
+		return
+	}
+	if rec.Value == nil || rec.Confidence == nil {
+		im.skip(line, rec.Kind, rec.Key, ImportMalformed, "no value or confidence")
+		return
+	}
+	e := cache.Entry{Value: *rec.Value, ObservedAt: rec.ObservedAt, StoredAt: rec.StoredAt, Source: rec.Source, Confidence: *rec.Confidence, Layer: rec.Layer}
+	if err := checkEntry(dt, e, im.now); err != nil {
+		im.skip(line, rec.Kind, rec.Key, ImportRefused, err.Error())
+		return
+	}
+	if e.Layer != uint8(LayerPrimary) && e.Layer != uint8(LayerSecondary) {
+		im.skip(line, rec.Kind, rec.Key, ImportRefused, fmt.Sprintf("layer %d is not a provider's", e.Layer))
+		return
+	}
+	if ret := im.r.cfg.Retention; ret > 0 && im.now.Sub(e.ObservedAt) > ret {
+		im.skip(line, rec.Kind, rec.Key, ImportExpired, "")
+		return
+	}
+	if own, ok := im.r.cache.LastGood(rec.Key); ok && !own.StoredAt.Before(e.StoredAt) {
+		im.skip(line, rec.Kind, rec.Key, ImportStale, "")
+		return
+	}
+	im.r.cache.Put(rec.Key, e, 0) // a last good answer, never a fresh hit
+	im.rep.Answers++
+}
+
+func (im *importer) history(ctx context.Context, line int, rec *stateRecord) {
+	dt, ok := im.dataTypeOf(line, rec)
+	if !ok {
+		return
+	}
+	var before time.Time
+	if ret := im.r.cfg.Retention; ret > 0 {
+		before = im.now.Add(-ret)
+	}
+	obs := make([]stats.Observation, 0, len(rec.Series))
+	var refused, expired int
+	for _, o := range rec.Series {
+		switch {
+		case o.At.IsZero() || o.At.After(im.now.Add(maxClockSkew)) || checkValue(dt, o.Value) != nil:
+			refused++
+		case o.At.Before(before):
+			expired++
+		default:
+			obs = append(obs, stats.Observation{At: o.At, Value: o.Value})
+		}
+	}
+	if len(obs) == 0 {
+		reason := ImportRefused
+		if expired > 0 && refused == 0 {
+			reason = ImportExpired
+		}
+		im.skip(line, rec.Kind, rec.Key, reason, "no usable observation")
+		return
+	}
+	slices.SortStableFunc(obs, func(a, b stats.Observation) int { return a.At.Compare(b.At) })
+	if n := len(obs) - WindowLimit; n > 0 {
+		refused += n // the oldest: more than any series is kept
+		obs = obs[n:]
+	}
+	h := im.r.ownHistory()
+	_, err := guarded(ctx, im.r, &im.r.callbacks.historyAppend, func(ctx context.Context) (struct{}, error) {
+		for _, o := range obs {
+			if err := h.Append(ctx, rec.Key, o); err != nil {
+				return struct{}{}, err
+			}
+		}
+		return struct{}{}, nil
+	})
+	if err != nil {
+		im.skip(line, rec.Kind, rec.Key, ImportHistoryFailed, err.Error())
+		return
+	}
+	// The newest period has its observation: a resolve in it adds none.
+	im.r.gate.admit(rec.Key, dt.cfg.Period.Index(obs[len(obs)-1].At))
+	im.rep.Series++
+	im.rep.Observations += len(obs)
+	im.rep.Dropped += refused + expired
+	for reason, n := range map[ImportReason]int{ImportRefused: refused, ImportExpired: expired} {
+		if n > 0 {
+			im.rep.Reasons[reason] += n
+		}
+	}
+}
+
+func (im *importer) rate(line int, rec *stateRecord) {
+	dt, ok := im.r.types[rec.DataType]
+	switch {
+	case !ok:
+		im.skip(line, rec.Kind, rec.DataType, ImportUnknownDataType, "")
+	case !dt.cfg.AdaptiveTTL.Enabled:
+		im.skip(line, rec.Kind, rec.DataType, ImportNotAdaptive, "")
+	case rec.Rate == nil || !(*rec.Rate >= 0) || math.IsInf(*rec.Rate, 0):
+		im.skip(line, rec.Kind, rec.DataType, ImportRefused, "not a finite rate ≥ 0")
+	default:
+		dt.restoreRate(*rec.Rate)
+		im.rep.Rates++
+	}
+}

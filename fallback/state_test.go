@@ -1,0 +1,332 @@
+package fallback
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/strata-go/strata/cache"
+	"github.com/strata-go/strata/stats"
+)
+
+// stateConfig is securityConfig (a sensitive "email" param) with an
+// adaptive TTL.
+func stateConfig() Config {
+	cfg := securityConfig()
+	cfg.DataTypes[0].AdaptiveTTL = AdaptiveTTLConfig{Enabled: true}
+	return cfg
+}
+
+var stateKey = []byte("state test key")
+
+// exported runs a resolver that learns — three keys answered twice, one
+// changing, and a key with history only — and returns what it exported.
+func exported(t *testing.T) (string, ExportReport, *Resolver) {
+	t.Helper()
+	h, err := stats.NewMemoryHistory(stats.MemoryConfig{})
+	require.NoError(t, err)
+	p1 := newStub(1.25)
+	a := newTestResolver(t, stateConfig(), p1, newStub(1), WithHistory(h), WithHashKey(stateKey))
+	ctx := context.Background()
+	for _, kw := range []string{"shoes", "boots", "sandals"} {
+		_, err := a.Resolve(ctx, "cpc", Params{"keyword": kw, "email": "alice@example.org"})
+		require.NoError(t, err)
+	}
+	time.Sleep(2 * time.Minute) // past the TTL: asked again, the value moved
+	p1.answer(1.30)
+	_, err = a.Resolve(ctx, "cpc", Params{"keyword": "shoes", "email": "alice@example.org"})
+	require.NoError(t, err)
+	key, err := a.Key("cpc", Params{"keyword": "hats"})
+	require.NoError(t, err)
+	preloadShared(t, h, key, 40)
+	var buf bytes.Buffer
+	rep, err := a.Export(ctx, &buf)
+	require.NoError(t, err)
+	return buf.String(), rep, a
+}
+
+// A second process, during a total outage, answers from the first one's
+// state: its last good answers, its histories and its learned TTL.
+func TestExportImportRoundTrip(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		state, erep, a := exported(t)
+		assert.Equal(t, ExportReport{Answers: 3, Series: 4, Observations: 3 + 40, Rates: 1}, erep, "one observation per key and day")
+		assert.NotContains(t, state, "alice", "sensitive values stay hashed")
+		learned := a.types["cpc"].currentTTL()
+		require.NotEqual(t, time.Minute, learned, "the TTL was learned")
+		require.NoError(t, a.Close())
+
+		time.Sleep(time.Minute)
+		p1, s1 := newStub(9), newStub(9)
+		down(p1, s1)
+		b := newTestResolver(t, stateConfig(), p1, s1, WithHashKey(stateKey))
+		irep, err := b.Import(context.Background(), strings.NewReader(state))
+		require.NoError(t, err)
+		assert.Equal(t, ImportReport{Version: 1, Answers: 3, Series: 4, Observations: 43, Rates: 1, Reasons: map[ImportReason]int{}, Complete: true}, irep)
+		assert.Equal(t, learned, b.types["cpc"].currentTTL(), "the learned TTL")
+
+		res, err := b.Resolve(context.Background(), "cpc", Params{"keyword": "shoes", "email": "alice@example.org"})
+		require.NoError(t, err)
+		assert.Equal(t, LayerCache, res.Layer, "a last good answer, never a fresh hit: the providers were asked first")
+		assert.Equal(t, 1.30, res.Value)
+		assert.Positive(t, p1.calls.Load())
+		res, err = b.Resolve(context.Background(), "cpc", Params{"keyword": "hats"})
+		require.NoError(t, err)
+		assert.Equal(t, LayerStatistical, res.Layer)
+
+		// Export again: the same state, but for the time of writing.
+		var again bytes.Buffer
+		_, err = b.Export(context.Background(), &again)
+		require.NoError(t, err)
+		assert.Equal(t, withoutHeader(state), withoutHeader(again.String()))
+	})
+}
+
+func withoutHeader(s string) string {
+	_, rest, _ := strings.Cut(s, "\n")
+	return rest
+}
+
+// The format, line by line.
+func TestExportFormat(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		state, _, a := exported(t)
+		lines := strings.Split(strings.TrimSuffix(state, "\n"), "\n")
+		var header map[string]any
+		require.NoError(t, json.Unmarshal([]byte(lines[0]), &header))
+		assert.Equal(t, StateFormat, header["format"])
+		assert.EqualValues(t, StateVersion, header["version"])
+		assert.Equal(t, keyFingerprint(stateKey), header["key_fingerprint"])
+		assert.Len(t, header["key_fingerprint"], 32)
+		assert.NotContains(t, lines[0], string(stateKey))
+		kinds := map[string]int{}
+		for _, l := range lines[1:] {
+			var rec map[string]any
+			require.NoError(t, json.Unmarshal([]byte(l), &rec), l)
+			kinds[rec["kind"].(string)]++
+		}
+		assert.Equal(t, map[string]int{"answer": 3, "history": 4, "rate": 1, "end": 1}, kinds)
+		shoes, err := a.Key("cpc", Params{"keyword": "shoes", "email": "alice@example.org"})
+		require.NoError(t, err)
+		// Answers sorted by key: boots, sandals, shoes.
+		var rec stateRecord
+		require.NoError(t, json.Unmarshal([]byte(lines[3]), &rec))
+		assert.Equal(t, fmt.Sprintf(`{"kind":"answer","key":%q,"value":1.3,"observed_at":%q,"stored_at":%q,"source":"p1","confidence":0.95,"layer":1}`,
+			shoes, rec.ObservedAt.Format(time.RFC3339Nano), rec.StoredAt.Format(time.RFC3339Nano)), lines[3])
+		assert.Equal(t, 2*time.Minute, rec.ObservedAt.Sub(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)), "times in UTC, to the nanosecond")
+		assert.Equal(t, `{"kind":"end","answers":3,"series":4,"rates":1}`, lines[len(lines)-1])
+	})
+}
+
+// Every record Import cannot trust is skipped, for its reason.
+func TestImportRefuses(t *testing.T) {
+	now := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC) // the bubble's clock
+	ts := func(d time.Duration) string { return now.Add(d).Format(time.RFC3339Nano) }
+	r := func(t *testing.T, cfg Config, opts ...Option) *Resolver {
+		return newTestResolver(t, cfg, newStub(1), newStub(1), append([]Option{WithHashKey(stateKey)}, opts...)...)
+	}
+	other := hashValue([]byte("another key"), "alice@example.org")
+	answer := func(key, extra string) string {
+		return fmt.Sprintf(`{"kind":"answer","key":%q,"value":1.5,"observed_at":%q,"stored_at":%q,"source":"p1","confidence":0.9,"layer":1%s}`, key, ts(-time.Minute), ts(-time.Minute), extra)
+	}
+	for _, tc := range []struct {
+		name   string
+		line   string
+		fp     string // the header's fingerprint: "own" or another
+		reason ImportReason
+	}{
+		{"not json", `{"kind":`, "own", ImportMalformed},
+		{"unknown kind", `{"kind":"wish"}`, "own", ImportUnknownKind},
+		{"unknown data type", answer("ctr?keyword=shoes", ""), "own", ImportUnknownDataType},
+		{"not a key", answer("?", ""), "own", ImportBadKey},
+		{"undeclared param", answer("cpc?color=red&keyword=shoes", ""), "own", ImportBadKey},
+		{"value not allowed", answer("cpc?keyword=shoes&market=fr", ""), "own", ImportBadKey},
+		{"required param missing", answer("cpc?market=us", ""), "own", ImportBadKey},
+		{"params out of order", answer("cpc?market=us&keyword=shoes", ""), "own", ImportBadKey},
+		{"not escaped as the resolver escapes", answer("cpc?keyword=a%2Fb", ""), "own", ImportBadKey},
+		{"sensitive value in clear", answer("cpc?email=alice@example.org&keyword=shoes", ""), "own", ImportBadKey},
+		{"hashed under another key", answer("cpc?email="+other+"&keyword=shoes", ""), "another", ImportOtherHashKey},
+		{"out of bounds", strings.Replace(answer("cpc?keyword=shoes", ""), `"value":1.5`, `"value":1000`, 1), "own", ImportRefused},
+		{"confidence above 1", strings.Replace(answer("cpc?keyword=shoes", ""), `"confidence":0.9`, `"confidence":1.5`, 1), "own", ImportRefused},
+		{"no source", strings.Replace(answer("cpc?keyword=shoes", ""), `"source":"p1",`, ``, 1), "own", ImportRefused},
+		{"no value", strings.Replace(answer("cpc?keyword=shoes", ""), `"value":1.5,`, ``, 1), "own", ImportMalformed},
+		{"from the future", fmt.Sprintf(`{"kind":"answer","key":"cpc?keyword=shoes","value":1.5,"observed_at":%q,"stored_at":%q,"source":"p1","confidence":0.9,"layer":1}`, ts(time.Hour), ts(time.Hour)), "own", ImportRefused},
+		{"not a provider's layer", strings.Replace(answer("cpc?keyword=shoes", ""), `"layer":1`, `"layer":3`, 1), "own", ImportRefused},
+		{"history of nothing usable", fmt.Sprintf(`{"kind":"history","key":"cpc?keyword=shoes","observations":[{"at":%q,"value":1000}]}`, ts(-time.Hour)), "own", ImportRefused},
+		{"rate of an unknown data type", `{"kind":"rate","data_type":"ctr","rate":0.001}`, "own", ImportUnknownDataType},
+		{"negative rate", `{"kind":"rate","data_type":"cpc","rate":-1}`, "own", ImportRefused},
+		{"too long", `{"kind":"answer","key":"` + strings.Repeat("x", MaxStateLine) + `"}`, "own", ImportTooLong},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				b := r(t, stateConfig())
+				fp := keyFingerprint(stateKey)
+				if tc.fp != "own" {
+					fp = keyFingerprint([]byte("another key"))
+				}
+				in := fmt.Sprintf(`{"format":"strata-state","version":1,"key_fingerprint":%q}`+"\n%s\n", fp, tc.line)
+				rep, err := b.Import(context.Background(), strings.NewReader(in))
+				require.NoError(t, err)
+				assert.Zero(t, rep.Answers+rep.Series+rep.Rates, "nothing taken")
+				assert.Equal(t, 1, rep.Skipped)
+				assert.Equal(t, map[ImportReason]int{tc.reason: 1}, rep.Reasons)
+				require.Len(t, rep.Skips, 1)
+				assert.Equal(t, 2, rep.Skips[0].Line)
+				assert.Equal(t, tc.reason, rep.Skips[0].Reason, rep.Skips[0].Detail)
+				assert.False(t, rep.Complete, "no end record")
+			})
+		})
+	}
+
+	t.Run("rate without adaptive TTL", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			b := r(t, securityConfig())
+			in := `{"format":"strata-state","version":1}` + "\n" + `{"kind":"rate","data_type":"cpc","rate":0.001}` + "\n"
+			rep, err := b.Import(context.Background(), strings.NewReader(in))
+			require.NoError(t, err)
+			assert.Equal(t, map[ImportReason]int{ImportNotAdaptive: 1}, rep.Reasons)
+		})
+	})
+	t.Run("expired and stale", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			cfg := stateConfig()
+			cfg.Retention = 30 * time.Second
+			b := r(t, cfg)
+			_, err := b.Resolve(context.Background(), "cpc", Params{"keyword": "boots"})
+			require.NoError(t, err)
+			in := strings.Join([]string{
+				`{"format":"strata-state","version":1}`,
+				answer("cpc?keyword=shoes", ""), // observed a minute ago
+				fmt.Sprintf(`{"kind":"answer","key":"cpc?keyword=boots","value":1.5,"observed_at":%q,"stored_at":%q,"source":"p1","confidence":0.9,"layer":1}`, ts(-time.Second), ts(-time.Second)),
+				fmt.Sprintf(`{"kind":"history","key":"cpc?keyword=hats","observations":[{"at":%q,"value":1},{"at":%q,"value":2},{"at":%q,"value":1000}]}`, ts(-time.Hour), ts(-time.Second), ts(-2*time.Second)),
+				`{"kind":"end"}`,
+			}, "\n")
+			rep, err := b.Import(context.Background(), strings.NewReader(in))
+			require.NoError(t, err)
+			assert.Equal(t, map[ImportReason]int{ImportExpired: 2, ImportStale: 1, ImportRefused: 1}, rep.Reasons)
+			assert.Equal(t, 2, rep.Skipped, "two answers")
+			assert.Equal(t, 2, rep.Dropped, "two observations of the series")
+			assert.Equal(t, 1, rep.Series)
+			assert.Equal(t, 1, rep.Observations)
+			assert.True(t, rep.Complete)
+		})
+	})
+}
+
+// Input that is not a state file, or of another version, is refused as a
+// whole, naming the line.
+func TestImportHeader(t *testing.T) {
+	for _, in := range []string{"", "\n", "hello\n", `{"format":"other","version":1}`, `{"format":"strata-state","version":2}` + "\n" + `{"kind":"end"}`} {
+		synctest.Test(t, func(t *testing.T) {
+			r := newTestResolver(t, testConfig(), newStub(1), newStub(1))
+			_, err := r.Import(context.Background(), strings.NewReader(in))
+			var se *StateError
+			require.ErrorAs(t, err, &se, "%q", in)
+			assert.ErrorIs(t, err, ErrStateFormat)
+			assert.Equal(t, 1, se.Line)
+		})
+	}
+}
+
+// A file cut short is taken as far as it goes; blank lines count as lines.
+func TestImportTruncated(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		state, _, _ := exported(t)
+		cut := state[:strings.Index(state, `{"kind":"history"`)+20]
+		b := newTestResolver(t, stateConfig(), newStub(1), newStub(1), WithHashKey(stateKey))
+		rep, err := b.Import(context.Background(), strings.NewReader(strings.Replace(cut, "\n", "\n\n", 1)))
+		require.NoError(t, err)
+		assert.False(t, rep.Complete)
+		assert.Equal(t, 3, rep.Answers)
+		assert.Equal(t, map[ImportReason]int{ImportMalformed: 1}, rep.Reasons, "the cut line")
+		assert.Equal(t, 6, rep.Skips[0].Line, "header, blank, three answers, then the cut one")
+	})
+}
+
+// Import and Export stop at their context's end and at their reader's or
+// writer's first error.
+func TestStateErrors(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		state, _, a := exported(t)
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		_, err := a.Import(ctx, strings.NewReader(state))
+		assert.ErrorIs(t, err, context.Canceled)
+		_, err = a.Export(ctx, &bytes.Buffer{})
+		assert.ErrorIs(t, err, context.Canceled)
+		boom := errors.New("disk full")
+		_, err = a.Export(context.Background(), failingWriter{boom})
+		assert.ErrorIs(t, err, boom)
+		_, err = a.Import(context.Background(), failingReader{boom})
+		assert.ErrorIs(t, err, boom)
+	})
+}
+
+type failingWriter struct{ err error }
+
+func (w failingWriter) Write([]byte) (int, error) { return 0, w.err }
+
+type failingReader struct{ err error }
+
+func (r failingReader) Read([]byte) (int, error) { return 0, r.err }
+
+// With a shared history, Export writes the resolver's own, and Import
+// feeds its own.
+func TestStateOwnHistoryOnly(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		shared := newMemShared()
+		preloadShared(t, shared, shoesKey(t), 10)
+		r := newTestResolver(t, testConfig(), newStub(1), newStub(1), WithSharedHistory(shared))
+		var buf bytes.Buffer
+		rep, err := r.Export(context.Background(), &buf)
+		require.NoError(t, err)
+		assert.Zero(t, rep.Series, "nothing of the fleet's")
+		in := fmt.Sprintf(`{"format":"strata-state","version":1}`+"\n"+`{"kind":"history","key":%q,"observations":[{"at":%q,"value":2}]}`+"\n", "cpc?keyword=boots", time.Now().Add(-time.Hour).Format(time.RFC3339Nano))
+		irep, err := r.Import(context.Background(), strings.NewReader(in))
+		require.NoError(t, err)
+		assert.Equal(t, 1, irep.Series)
+		synctest.Wait()
+		keys, err := shared.Keys(context.Background())
+		require.NoError(t, err)
+		assert.Len(t, keys, 1, "the shared history got nothing")
+	})
+}
+
+// Whatever Import is given, it does not panic, takes only what passes its
+// checks, and says why it skipped the rest.
+func FuzzImport(f *testing.F) {
+	f.Add([]byte(`{"format":"strata-state","version":1}` + "\n" + `{"kind":"answer","key":"cpc?keyword=shoes","value":1.5,"observed_at":"2026-01-01T00:00:00Z","stored_at":"2026-01-01T00:00:00Z","source":"p1","confidence":0.9,"layer":1}` + "\n" + `{"kind":"end"}`))
+	f.Add([]byte(`{"format":"strata-state","version":1}` + "\n" + `{"kind":"history","key":"cpc?keyword=a%25b","observations":[{"at":"2026-01-01T00:00:00Z","value":2}]}` + "\n\r\n" + `{"kind":"rate","data_type":"cpc","rate":1e-300}`))
+	f.Add([]byte("{\"format\":\"strata-state\",\"version\":1}\n{\"kind\":\"answer\",\"key\":\"cpc?keyword=\\u0000\"}\n"))
+	r, err := New(stateConfig(), WithProvider("p1", newStub(1)), WithProvider("s1", newStub(1)), WithHashKey(stateKey))
+	require.NoError(f, err)
+	defer r.Close()
+	f.Fuzz(func(t *testing.T, in []byte) {
+		rep, err := r.Import(context.Background(), bytes.NewReader(in))
+		if err != nil {
+			assert.ErrorIs(t, err, ErrStateFormat)
+			return
+		}
+		n := 0
+		for _, c := range rep.Reasons {
+			n += c
+		}
+		assert.Equal(t, rep.Skipped+rep.Dropped, n, "every skip has its reason")
+		r.cache.DeleteFunc(func(key string, e cache.Entry, ok bool) bool {
+			if ok {
+				name, _, _ := strings.Cut(key, "?")
+				assert.NoError(t, checkEntry(r.types[name], e, time.Now()), key)
+			}
+			return true // start afresh
+		})
+	})
+}
