@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -17,7 +18,7 @@ import (
 var getenv = os.Getenv
 
 // run is the whole program: main only wires it to the process.
-func run(ctx context.Context, args []string, stdout io.Writer) error {
+func run(ctx context.Context, args []string, stdout io.Writer) (err error) {
 	fs := cli.NewFlagSet("campaign")
 	usage := func(w io.Writer) {
 		fmt.Fprintln(w, "usage: campaign [flags]\n\nPlans an advertising campaign from market and advertising figures resolved through strata.\nOffline on seeded fake providers unless API keys are given.\n\nflags:")
@@ -47,6 +48,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	serveAddr := fs.String("serve", "", "serve a live dashboard on `addr` (e.g. 127.0.0.1:8080) and generate campaigns in a loop")
 	servePublic := fs.Bool("serve-public", false, "allow -serve on a non-loopback address")
 	chaos := fs.Bool("chaos", false, "with -serve, cycle through outages, slowness and a budget squeeze every 20s")
+	stateFile := fs.String("state", "", "keep what strata learned in `file`: read at start when it exists, written at exit")
 
 	fredKey := fs.String("fred-key", "", "FRED API `key`: real market growth for US markets (or STRATA_FRED_KEY)")
 	avKey := fs.String("alphavantage-key", "", "Alpha Vantage API `key`: the sector ETF's price as context (or STRATA_ALPHAVANTAGE_KEY)")
@@ -126,6 +128,11 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer st.Close()
+	saveState, err := loadState(ctx, st.r, *stateFile)
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, saveState()) }()
 
 	gen := genOptions{
 		DataBudget: *dataBudget, Deadline: *deadline, Parallel: *parallel,
