@@ -183,6 +183,8 @@ func TestDeriveConfigCoversEveryDuration(t *testing.T) {
 		"resolve.reserve":                                "scaled, with a real-time floor",
 		"resolve.close_timeout":                          "left: Close is real time, after the run",
 		"cache.store_timeout":                            "left: no second-level store",
+		"cache.stale_window":                             "left: no second-level store",
+		"fleet_health.max_hold":                          "left: fleet-aware health is off (no health bus)",
 		"retry.base_delay":                               "scaled: the default",
 		"retry.max_delay":                                "scaled: the default",
 		"breaker.window_duration":                        "left: zero means a count-based window",
