@@ -22,9 +22,9 @@ func (r *Resolver) freshHit(ctx context.Context, dt *dataType, params Params, ke
 		r.refreshAhead(dt, string(key), params)
 	}
 	res := cachedResult(e, dt, stored+e.StoredAt.Sub(e.ObservedAt))
-	r.count(dt, LayerCache, false)
-	// The clock reading FreshBytes made: the hit's time.
-	r.finish(ctx, dt, params, &res, nil, time.Time{}, e.StoredAt.Add(stored))
+	now := e.StoredAt.Add(stored) // the clock reading FreshBytes made
+	r.count(dt, LayerCache, false, now)
+	r.finish(ctx, dt, params, &res, nil, time.Time{}, now)
 	return res, true
 }
 

@@ -8,8 +8,9 @@ import (
 )
 
 // metrics are the resolver's own counters for the snapshot. The overall
-// counts are sums over the data types, so a cache hit touches one counter.
-// latency times the resolves not answered by a fresh cache hit.
+// counts are sums over the data types, so a cache hit touches one counter
+// and the two trailing windows. latency times the resolves not answered
+// by a fresh cache hit.
 type metrics struct {
 	cost atomic.Int64 // nano-units
 	// callbackFailures counts host callbacks' contained failures: panics,
@@ -17,6 +18,7 @@ type metrics struct {
 	callbackFailures atomic.Int64
 	fits             atomic.Int64 // forecast fits made
 	latency          histogram
+	seconds, minutes ring // the trailing minute and hour
 }
 
 // typeMetrics count one data type's resolves by layer; slot 0 (no layer)
@@ -28,29 +30,66 @@ type typeMetrics struct {
 // count returns the resolves answered from layer (0: failed).
 func (m *typeMetrics) count(layer Layer) int64 { return m.layers[layer].Load() }
 
-// histogram is a lock-free latency histogram with power-of-two buckets of
-// microseconds: bucket i holds latencies in [2^(i-1), 2^i) µs.
+// spend counts c nano-units spent at now.
+func (m *metrics) spend(now time.Time, c int64) {
+	m.cost.Add(c)
+	m.seconds.spent(now, time.Second, c)
+	m.minutes.spent(now, time.Minute, c)
+}
+
+// lastMinute and lastHour are the trailing windows as of now, for a
+// resolver started at since.
+func (m *metrics) lastMinute(now, since time.Time) window {
+	return m.seconds.trailing(now, time.Second, ringSlots, since)
+}
+
+func (m *metrics) lastHour(now, since time.Time) window {
+	return m.minutes.trailing(now, time.Minute, ringSlots, since)
+}
+
+// histogram is a lock-free latency histogram with log-linear buckets
+// (HDR-style): below 2·histSub nanoseconds one bucket per nanosecond,
+// above it histSub buckets per power of two, so that a bucket's midpoint
+// is within 1/(2·histSub) — 1.6 % — of every value in it. It covers up to
+// 2^histMaxBits ns (about 73 minutes); longer latencies count in the
+// last bucket.
 type histogram struct {
 	count   atomic.Int64
 	sum     atomic.Int64 // nanoseconds
-	buckets [40]atomic.Int64
+	buckets [histBuckets]atomic.Int64
 }
 
-func (h *histogram) observe(d time.Duration) { h.observeN(d, 1) }
+const (
+	histSubBits = 5
+	histSub     = 1 << histSubBits // buckets per power of two
+	histMaxBits = 42
+	histBuckets = (histMaxBits - histSubBits + 1) * histSub
+)
 
-// observeN records d as n observations: a sample standing for n.
-func (h *histogram) observeN(d time.Duration, n int64) {
-	if d < 0 {
-		d = 0
+// bucketOf is the bucket holding v nanoseconds.
+func bucketOf(v uint64) int {
+	if v < 2*histSub {
+		return int(v)
 	}
-	h.count.Add(n)
-	h.sum.Add(int64(d) * n)
-	us := uint64(d / time.Microsecond)
-	i := bits.Len64(us)
-	if i >= len(h.buckets) {
-		i = len(h.buckets) - 1
+	e := bits.Len64(v) - histSubBits - 1 // v>>e is in [histSub, 2·histSub)
+	return min(e*histSub+int(v>>uint(e)), histBuckets-1)
+}
+
+// bucketMid is the middle of bucket i, in nanoseconds.
+func bucketMid(i int) float64 {
+	if i < 2*histSub {
+		return float64(i)
 	}
-	h.buckets[i].Add(n)
+	e := i/histSub - 1
+	lower := uint64(i%histSub+histSub) << uint(e)
+	return float64(lower) + float64(uint64(1)<<uint(e))/2
+}
+
+func (h *histogram) observe(d time.Duration) {
+	d = max(d, 0)
+	h.count.Add(1)
+	h.sum.Add(int64(d))
+	h.buckets[bucketOf(uint64(d))].Add(1)
 }
 
 // mean returns the mean latency, or 0.
@@ -62,34 +101,34 @@ func (h *histogram) mean() time.Duration {
 	return time.Duration(h.sum.Load() / n)
 }
 
-// quantile returns the upper bound of the bucket holding quantile q: an
-// overestimate by at most a factor of two.
+// quantile returns the middle of the bucket holding quantile q (the
+// nearest-rank value, ⌈q·n⌉-th smallest): within 1.6 % of it.
 func (h *histogram) quantile(q float64) time.Duration {
 	n := h.count.Load()
 	if n == 0 {
 		return 0
 	}
-	rank := int64(math.Ceil(q * float64(n)))
+	rank := max(int64(math.Ceil(q*float64(n))), 1)
 	var seen int64
 	for i := range h.buckets {
 		seen += h.buckets[i].Load()
 		if seen >= rank {
-			if i == 0 {
-				return time.Microsecond
-			}
-			return time.Duration(uint64(1)<<uint(i)) * time.Microsecond
+			return time.Duration(math.Round(bucketMid(i)))
 		}
 	}
-	return time.Duration(uint64(1)<<uint(len(h.buckets)-1)) * time.Microsecond
+	return time.Duration(math.Round(bucketMid(histBuckets - 1)))
 }
 
-// count records a finished resolve and returns the running count of its
-// data type's answers from that layer. Money is counted as each attempt
-// is paid (walk.record), so that walks no resolve waits for to the end —
+// count records a resolve that ended at now, in its data type's counts
+// and the trailing windows, and returns the running count of its data
+// type's answers from that layer. Money is counted as each attempt is
+// paid (walk.record), so that walks no resolve waits for to the end —
 // background refreshes, a coalesced walk its callers gave up on — count.
-func (r *Resolver) count(dt *dataType, layer Layer, failed bool) int64 {
+func (r *Resolver) count(dt *dataType, layer Layer, failed bool, now time.Time) int64 {
 	if failed {
 		layer = 0
 	}
+	r.metrics.seconds.resolved(now, time.Second, layer)
+	r.metrics.minutes.resolved(now, time.Minute, layer)
 	return dt.metrics.layers[layer].Add(1)
 }

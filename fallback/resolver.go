@@ -127,7 +127,7 @@ func (r *Resolver) Resolve(ctx context.Context, dataType string, params Params) 
 	}
 	end := time.Now()
 	r.metrics.latency.observe(end.Sub(now))
-	r.count(dt, res.Layer, err != nil)
+	r.count(dt, res.Layer, err != nil, end)
 	r.finish(ctx, dt, params, &res, err, now, end)
 	return res, err
 }

@@ -62,23 +62,36 @@ type OverallSnapshot struct {
 	Answered int64 `json:"answered"`
 	// SuccessRate is Answered / Resolves.
 	SuccessRate float64 `json:"success_rate"`
-	// RequestsPerHour is the resolve rate since start.
-	RequestsPerHour float64 `json:"requests_per_hour"`
+	// LastMinute and LastHour are what happened over the trailing minute
+	// (counted by the second) and the trailing hour (by the minute).
+	LastMinute TrailingSnapshot `json:"last_minute"`
+	LastHour   TrailingSnapshot `json:"last_hour"`
+	// RequestsPerMinute is the resolve rate over the trailing minute,
+	// RequestsPerHour over the trailing hour: a spike in the last hour
+	// moves it fully, a quiet hour takes it to zero.
+	RequestsPerMinute float64 `json:"requests_per_minute"`
+	RequestsPerHour   float64 `json:"requests_per_hour"`
 	// ProvidersByStatus counts the providers in each health status.
 	ProvidersByStatus map[string]int `json:"providers_by_status"`
-	// AvgLatencyMs and P95LatencyMs describe the latency of the resolves
-	// that a fresh cache hit did not answer (p95 from a power-of-two
-	// histogram: within a factor of two above). Fresh cache hits are not
-	// timed: they take well under a microsecond; Layers counts them.
+	// AvgLatencyMs, P95LatencyMs and P99LatencyMs describe the latency of
+	// the resolves that a fresh cache hit did not answer, since start.
+	// The percentiles come from log-linear buckets (32 per power of two)
+	// and are within 1.6 % of the exact nearest-rank percentile. Fresh
+	// cache hits are not timed: they take well under a microsecond;
+	// Layers counts them.
 	AvgLatencyMs float64 `json:"avg_latency_ms"`
 	P95LatencyMs float64 `json:"p95_latency_ms"`
-	// Cost is the money spent since start; CostPerHour its rate, and the
-	// projections that rate over a day and a 30-day month.
+	P99LatencyMs float64 `json:"p99_latency_ms"`
+	// Cost is the money spent since start. CostPerMinute is the rate over
+	// the trailing minute; CostPerHour the rate over the trailing hour,
+	// which is the hourly projection, and DailyProjection and
+	// MonthlyProjection the same rate over a day and a 30-day month.
 	Cost              float64 `json:"cost"`
+	CostPerMinute     float64 `json:"cost_per_minute"`
 	CostPerHour       float64 `json:"cost_per_hour"`
 	DailyProjection   float64 `json:"daily_projection"`
 	MonthlyProjection float64 `json:"monthly_projection"`
-	// CostPerSuccess is Cost / Answered.
+	// CostPerSuccess is Cost / Answered, since start.
 	CostPerSuccess float64 `json:"cost_per_success"`
 	// CallbackFailures counts the host callbacks' failures the resolver
 	// contained (see EventCallback): panics, calls abandoned at their
@@ -89,6 +102,25 @@ type OverallSnapshot struct {
 	// EventsDropped counts the events the observer did not get because
 	// it fell behind by more than its queue holds.
 	EventsDropped int64 `json:"events_dropped"`
+}
+
+// TrailingSnapshot is what happened over a trailing window: the
+// resolves that ended in it, the answers' shares by layer, and the money
+// its attempts spent.
+type TrailingSnapshot struct {
+	// SpanSeconds is the time the window covers: its length, less the
+	// part of its oldest period gone by (so between 59 and 60 periods),
+	// or the time since start when that is shorter. Rates are over it.
+	SpanSeconds float64 `json:"span_seconds"`
+	Resolves    int64   `json:"resolves"`
+	// Layers are the answers' shares by layer; Layers.Answered their
+	// count.
+	Layers LayerShares `json:"layers"`
+	Cost   float64     `json:"cost"`
+}
+
+func trailing(w window) TrailingSnapshot {
+	return TrailingSnapshot{SpanSeconds: w.span.Seconds(), Resolves: w.resolves(), Layers: shares(&w.layers), Cost: float64(w.cost) / nano}
 }
 
 // LayerShares are the shares of answers by layer, each in [0, 1], with the
@@ -176,16 +208,19 @@ func (r *Resolver) Snapshot() Snapshot {
 	o.ProvidersByStatus = byStatus
 	o.AvgLatencyMs = ms(r.metrics.latency.mean())
 	o.P95LatencyMs = ms(r.metrics.latency.quantile(0.95))
+	o.P99LatencyMs = ms(r.metrics.latency.quantile(0.99))
 	o.Cost = float64(r.metrics.cost.Load()) / nano
 	o.CallbackFailures = r.metrics.callbackFailures.Load()
 	o.ForecastFits = r.metrics.fits.Load()
 	o.EventsDropped = r.events.dropped.Load()
-	if hours := now.Sub(r.started).Hours(); hours > 0 {
-		o.RequestsPerHour = float64(o.Resolves) / hours
-		o.CostPerHour = o.Cost / hours
-		o.DailyProjection = o.CostPerHour * 24
-		o.MonthlyProjection = o.DailyProjection * 30
-	}
+	minute, hour := r.metrics.lastMinute(now, r.started), r.metrics.lastHour(now, r.started)
+	o.LastMinute, o.LastHour = trailing(minute), trailing(hour)
+	o.RequestsPerMinute = minute.per(float64(minute.resolves()), time.Minute)
+	o.RequestsPerHour = hour.per(float64(hour.resolves()), time.Hour)
+	o.CostPerMinute = minute.per(o.LastMinute.Cost, time.Minute)
+	o.CostPerHour = hour.per(o.LastHour.Cost, time.Hour)
+	o.DailyProjection = o.CostPerHour * 24
+	o.MonthlyProjection = o.DailyProjection * 30
 	if o.Answered > 0 {
 		o.CostPerSuccess = o.Cost / float64(o.Answered)
 	}
@@ -202,9 +237,9 @@ func (s Snapshot) String() string {
 	var b strings.Builder
 	o := s.Overall
 	fmt.Fprintf(&b, "strata snapshot at %s (up %s)\n", s.At.Format(time.RFC3339), s.At.Sub(s.Since).Round(time.Second))
-	fmt.Fprintf(&b, "resolves %d, answered %.1f%%, %.0f/h, latency avg %.1fms p95 %.1fms\n",
-		o.Resolves, 100*o.SuccessRate, o.RequestsPerHour, o.AvgLatencyMs, o.P95LatencyMs)
-	fmt.Fprintf(&b, "cost $%.4f ($%.4f/h, $%.2f/day, $%.2f/month projected, $%.5f per answer)\n",
+	fmt.Fprintf(&b, "resolves %d, answered %.1f%%, %.0f/min %.0f/h (trailing), latency avg %.1fms p95 %.1fms p99 %.1fms\n",
+		o.Resolves, 100*o.SuccessRate, o.RequestsPerMinute, o.RequestsPerHour, o.AvgLatencyMs, o.P95LatencyMs, o.P99LatencyMs)
+	fmt.Fprintf(&b, "cost $%.4f ($%.4f/h over the last hour: $%.2f/day, $%.2f/month projected; $%.5f per answer)\n",
 		o.Cost, o.CostPerHour, o.DailyProjection, o.MonthlyProjection, o.CostPerSuccess)
 	l := s.Layers
 	fmt.Fprintf(&b, "layers: primary %.1f%%  secondary %.1f%%  cache %.1f%%  statistical %.1f%%  default %.1f%%\n",

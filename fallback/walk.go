@@ -483,20 +483,21 @@ func (w *walk) skip(p *provider, reason SkipReason, retry int, hedge bool) {
 	w.record(Attempt{Provider: p.name, Tier: p.cfg.Tier, Outcome: Skipped, Skip: reason, Retry: retry, Hedge: hedge}, time.Time{})
 }
 
-// record appends an attempt that ended at (zero: now, read only for the
-// observer) and reports it to the observer.
+// record appends an attempt that ended at (zero: now, read only when
+// needed), counts its cost and reports it to the observer.
 func (w *walk) record(a Attempt, at time.Time) {
 	w.mu.Lock()
 	w.attempts = append(w.attempts, a)
 	w.cost += a.Cost
 	w.mu.Unlock()
-	if c := toNano(a.Cost); c > 0 {
-		w.r.metrics.cost.Add(c)
+	c := toNano(a.Cost)
+	if at.IsZero() && (c > 0 || w.r.obs != nil) {
+		at = time.Now()
+	}
+	if c > 0 {
+		w.r.metrics.spend(at, c)
 	}
 	if w.r.obs != nil {
-		if at.IsZero() {
-			at = time.Now()
-		}
 		w.r.observeCtx(w.events, Event{
 			Kind:     EventAttempt,
 			Time:     at,

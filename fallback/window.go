@@ -1,0 +1,125 @@
+package fallback
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// ringSlots is how many periods a ring holds: a minute of seconds, an
+// hour of minutes.
+const ringSlots = 60
+
+// ring counts resolves by layer and money spent over a trailing window
+// of ringSlots periods of one width (a second, a minute; every method is
+// given it): period k is the k-th width since the Unix epoch, so periods
+// begin on the clock's seconds and minutes, and the window is the last
+// ringSlots periods, the current one (partial) included. Counting is lock-free; a
+// slot whose period is over is zeroed under the lock when a new period
+// first needs it (once per width). A count that arrives later than the
+// whole window (a goroutine held up for ringSlots widths) is dropped. The
+// zero value is an empty ring.
+type ring struct {
+	mu    sync.Mutex // turns a slot over to a new period
+	slots [ringSlots]slot
+}
+
+// slot is one period's counts: 64 bytes, one cache line.
+type slot struct {
+	period atomic.Int64                  // the period it counts, plus one; 0: none yet
+	layers [len(layerNames)]atomic.Int64 // resolves by layer; [0] failed
+	cost   atomic.Int64                  // nano-units
+}
+
+// period is the period of the given width now falls in.
+func period(now time.Time, width time.Duration) int64 {
+	return max(now.UnixNano()/int64(width), 0)
+}
+
+// slotAt returns the slot counting now's period, turned over to it if it
+// held an older one, or nil when it already holds a newer one (now is
+// more than the window late).
+func (r *ring) slotAt(now time.Time, width time.Duration) *slot {
+	p := period(now, width) + 1
+	s := &r.slots[p%ringSlots]
+	if s.period.Load() == p {
+		return s
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch q := s.period.Load(); {
+	case q > p:
+		return nil
+	case q < p:
+		for i := range s.layers {
+			s.layers[i].Store(0)
+		}
+		s.cost.Store(0)
+		s.period.Store(p) // after the zeroing: an adder that sees p adds to zeroed counts
+	}
+	return s
+}
+
+// resolved counts a resolve answered from layer (0: failed) at now.
+func (r *ring) resolved(now time.Time, width time.Duration, layer Layer) {
+	if s := r.slotAt(now, width); s != nil {
+		s.layers[layer].Add(1)
+	}
+}
+
+// spent counts c nano-units spent at now.
+func (r *ring) spent(now time.Time, width time.Duration, c int64) {
+	if s := r.slotAt(now, width); s != nil {
+		s.cost.Add(c)
+	}
+}
+
+// trailing sums the last k periods up to now's, and returns the time
+// they cover: k−1 widths and the part of the current one gone by, or the
+// time since since when that is shorter.
+func (r *ring) trailing(now time.Time, width time.Duration, k int, since time.Time) window {
+	k = min(max(k, 1), ringSlots)
+	p := period(now, width)
+	var w window
+	for j := range int64(k) {
+		q := p - j + 1
+		if q < 1 {
+			break
+		}
+		s := &r.slots[q%ringSlots]
+		if s.period.Load() != q {
+			continue
+		}
+		for l := range s.layers {
+			w.layers[l] += s.layers[l].Load()
+		}
+		w.cost += s.cost.Load()
+	}
+	into := time.Duration(now.UnixNano() - p*int64(width)) // of the current period
+	w.span = min(max(now.Sub(since), 0), time.Duration(k-1)*width+into)
+	return w
+}
+
+// window is what a ring counted over a trailing span.
+type window struct {
+	span   time.Duration
+	layers [len(layerNames)]int64 // resolves by layer; [0] failed
+	cost   int64                  // nano-units
+}
+
+// resolves is the number of resolves counted, failed ones included.
+func (w window) resolves() int64 {
+	var n int64
+	for _, c := range w.layers {
+		n += c
+	}
+	return n
+}
+
+// per returns n per unit over the window's span, or 0 for an empty span.
+func (w window) per(n float64, unit time.Duration) float64 {
+	if w.span <= 0 {
+		return 0
+	}
+	return n * float64(unit) / float64(w.span)
+}
