@@ -63,6 +63,9 @@ type Config struct {
 	// FleetHealth shares breaker openings between the instances of a
 	// fleet (see FleetHealthConfig). Off by default.
 	FleetHealth FleetHealthConfig `yaml:"fleet_health"`
+	// Alerts raises typed alerts as events and lists them in the
+	// Snapshot (see AlertsConfig). On by default.
+	Alerts AlertsConfig `yaml:"alerts"`
 	// Defaults configures the default engine (layer 5): the confidences,
 	// the history window and the factor bounds (see package defaults). Its
 	// Rules, Market and User are not configuration: New fills them from
@@ -415,16 +418,28 @@ type CacheConfig struct {
 	WriteQueue int `yaml:"write_queue"`
 }
 
-// FleetHealthConfig turns on fleet-aware health (see HealthBus): when a
-// provider's breaker opens in one instance, every instance sharing the
-// bus holds its own traffic to that provider — skipping it as if its
-// breaker were open — for the open duration the opening announced plus
-// the provider's timeout, so that the instance whose breaker opened probes
-// the provider first and tells the others: a new opening extends the
-// hold, a closing ends it. Each instance's own breaker is left as it is
-// and stays authoritative for it: a hold never opens, closes or counts
-// against it, and a lost message only means that instance learns on its
-// own, as without a bus.
+// FleetHealthConfig turns on fleet-aware health (see HealthBus): the
+// instances sharing a bus learn together that a provider is down, so that
+// a fleet spends about what one instance would in failed calls before it
+// stops calling it, not that many times over.
+//
+// Each instance publishes its breakers' openings and closings, and each
+// call to a provider that fails by the provider's fault (or an answer
+// after failures). An opening heard from another instance holds the
+// provider here — skipped as if its breaker were open — for the open
+// duration it announced plus the provider's timeout. Failures heard add to
+// a run of failures of the provider across the fleet; a run that reaches
+// the breaker's consecutive-failure threshold (breaker.consecutive_failures)
+// holds the provider in every instance for the breaker's open duration —
+// in the instance whose failure completed the run for exactly that, in the
+// others for that plus the provider's timeout, so that the first probes
+// the provider first and tells the others: a new opening extends their
+// holds, an answer ends the run and every hold. Holds are capped by
+// MaxHold.
+//
+// Each instance's own breaker is left as it is and stays authoritative
+// for it: a hold never opens, closes or counts against it. A lost message
+// only means that instance learns on its own, as without a bus.
 type FleetHealthConfig struct {
 	// Enabled turns fleet-aware health on; it needs a HealthBus
 	// (WithHealthBus). Default off.

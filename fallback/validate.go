@@ -112,6 +112,7 @@ func (c Config) withDefaults() (Config, problems) {
 	out.Forecast.fill(&p)
 	out.Plausibility.fill(&p)
 	out.FleetHealth.fill(&p)
+	out.Alerts.fill(&p)
 	checkDefaults(&p, out.Defaults)
 
 	out.Providers = slices.Clone(c.Providers)
