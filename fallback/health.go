@@ -11,26 +11,53 @@ import (
 	"github.com/strata-go/strata/breaker"
 )
 
-// HealthEvent is one instance's breaker transition for a provider, as a
-// fleet shares it through a HealthBus: a plain value, with nothing of the
-// bus in it.
+// HealthEvent is what one instance saw of a provider, as a fleet shares
+// it through a HealthBus: a plain value, with nothing of the bus in it.
 type HealthEvent struct {
+	// Kind says what happened.
+	Kind HealthKind
 	// Provider is the provider's name, as declared in the config.
 	Provider string
-	// Instance names the resolver whose breaker moved: random, made by
-	// New, the same for the resolver's life. A resolver ignores its own
-	// events.
+	// Instance names the resolver that saw it: random, made by New, the
+	// same for the resolver's life. A resolver ignores its own events.
 	Instance string
-	// Open is true when the breaker opened, false when it closed again
-	// (its half-open probes succeeded).
-	Open bool
 	// At is when it happened, on the sender's clock.
 	At time.Time
-	// For is how long the breaker stays open (Open only).
+	// For is how long the provider is held (HealthOpened only).
 	For time.Duration
 }
 
-// HealthBus carries breaker transitions between the instances of a fleet
+// HealthKind is what a HealthEvent says happened.
+type HealthKind uint8
+
+// The kinds of HealthEvent.
+const (
+	// HealthOpened: the instance holds the provider for For — its
+	// breaker opened, or the fleet's failures reached the breaker's
+	// threshold (see FleetHealthConfig).
+	HealthOpened HealthKind = iota + 1
+	// HealthClosed: the instance's breaker closed again (its half-open
+	// probes succeeded).
+	HealthClosed
+	// HealthFailed: a call to the provider failed by the provider's
+	// fault — an error of a class that counts against a provider, or no
+	// answer in time.
+	HealthFailed
+	// HealthSucceeded: a call to the provider succeeded after failures.
+	HealthSucceeded
+)
+
+var healthKinds = [...]string{"", "opened", "closed", "failed", "succeeded"}
+
+// String returns "opened", "closed", "failed" or "succeeded".
+func (k HealthKind) String() string {
+	if int(k) < len(healthKinds) && k > 0 {
+		return healthKinds[k]
+	}
+	return fmt.Sprintf("HealthKind(%d)", k)
+}
+
+// HealthBus carries what the instances of a fleet see of their providers
 // (for example cache/redisstore's HealthBus, on Redis pub/sub), for
 // fleet-aware health (Config.FleetHealth; see FleetHealthConfig).
 //
@@ -40,8 +67,8 @@ type HealthEvent struct {
 // instance, its own included, to deliver, until ctx ends; it returns then
 // (or when it fails: the resolver subscribes again a second later).
 // deliver is quick and never blocks. A bus may lose events: an instance
-// that misses an opening learns about the provider from its own calls,
-// as without a bus.
+// that misses them learns about the provider from its own calls, as
+// without a bus.
 type HealthBus interface {
 	Publish(ctx context.Context, ev HealthEvent) error
 	Subscribe(ctx context.Context, deliver func(HealthEvent)) error
@@ -54,21 +81,55 @@ const resubscribeDelay = time.Second
 // announce queues a breaker transition of provider name for the fleet, if
 // fleet health is on. It never waits: it runs inside a resolve.
 func (r *Resolver) announce(name string, sc breaker.StateChange) {
+	switch sc.To {
+	case breaker.Open:
+		if p := r.byName[name]; p != nil && p.breaker.heldBySelf(r.fleet.instance, sc.At.Add(sc.OpenDuration)) {
+			return // the fleet's run of failures opened it here first, and said so
+		}
+		r.tell(HealthEvent{Kind: HealthOpened, Provider: name, At: sc.At, For: sc.OpenDuration})
+	case breaker.Closed:
+		r.tell(HealthEvent{Kind: HealthClosed, Provider: name, At: sc.At})
+	}
+	// Half-open: the others keep holding until it decides.
+}
+
+// tell queues ev, from this resolver, for the fleet, without waiting; a
+// full queue drops it (reported).
+func (r *Resolver) tell(ev HealthEvent) {
 	if r.fleet.outbox == nil || r.closed.Load() {
 		return
 	}
-	ev := HealthEvent{Provider: name, Instance: r.fleet.instance, At: sc.At}
-	switch sc.To {
-	case breaker.Open:
-		ev.Open, ev.For = true, sc.OpenDuration
-	case breaker.Closed:
-	default:
-		return // half-open: the others keep holding until it decides
-	}
+	ev.Instance = r.fleet.instance
 	select {
 	case r.fleet.outbox <- ev:
 	default:
 		r.callbackFailed(&r.fleet.publish, "", errQueueFull)
+	}
+}
+
+// called tells fleet health what a call to p said of it (see
+// provider.report): failed, or answered. A failure adds to the fleet's run
+// of failures of p and is published; the failure that takes the run to
+// the breaker's consecutive-failure threshold holds p here for the
+// breaker's open duration and is published as an opening, so that the
+// others hold p too, a little longer (see heard): this instance probes
+// first. An answer after failures ends the run and every hold of p, and
+// is published.
+func (r *Resolver) called(p *provider, failed bool) {
+	b := p.breaker
+	if !failed {
+		if b.streak.Swap(0) > 0 {
+			b.releaseAll()
+			r.tell(HealthEvent{Kind: HealthSucceeded, Provider: p.name, At: time.Now()})
+		}
+		return
+	}
+	now := time.Now()
+	r.tell(HealthEvent{Kind: HealthFailed, Provider: p.name, At: now})
+	if d, ok := b.tripped(b.streak.Add(1)); ok && !b.holding(time.Now) {
+		d = min(d, r.cfg.FleetHealth.MaxHold)
+		b.hold(r.fleet.instance, now.Add(d))
+		r.tell(HealthEvent{Kind: HealthOpened, Provider: p.name, At: now, For: d})
 	}
 }
 
@@ -114,12 +175,16 @@ func (r *Resolver) subscribeOnce() (err error) {
 	return r.fleet.bus.Subscribe(r.life, r.heard)
 }
 
-// heard takes an event from the bus: another instance's opening holds the
-// provider here for its open duration (at most MaxHold) plus the
+// heard takes an event from the bus. Another instance's opening holds the
+// provider here for the duration it announced (at most MaxHold) plus the
 // provider's timeout, so that the instance that opened it probes first
-// and speaks first; its closing ends the hold it set. An event from this
-// resolver, for an unknown provider, or older than its own open duration
-// (beyond maxClockSkew) changes nothing.
+// and speaks first; its closing ends the hold it set. Its failures add to
+// the fleet's run of failures of the provider: a run that reaches the
+// breaker's consecutive-failure threshold holds the provider here for the
+// breaker's open duration plus the provider's timeout; its success ends
+// the run and every hold. An event from this resolver, for an unknown
+// provider, or an opening older than its own duration (beyond
+// maxClockSkew) changes nothing.
 func (r *Resolver) heard(ev HealthEvent) {
 	if ev.Instance == r.fleet.instance || r.closed.Load() {
 		return
@@ -128,23 +193,32 @@ func (r *Resolver) heard(ev HealthEvent) {
 	if !ok {
 		return
 	}
-	if !ev.Open {
-		p.breaker.release(ev.Instance)
-		return
-	}
-	d := min(ev.For, r.cfg.FleetHealth.MaxHold)
-	if d <= 0 {
-		return
-	}
+	b := p.breaker
 	now := time.Now()
-	until := now.Add(d)
-	if end := ev.At.Add(d + maxClockSkew); end.Before(until) {
-		until = end // an old event (a bus that replays) holds for what is left of it
+	switch ev.Kind {
+	case HealthClosed:
+		b.release(ev.Instance)
+	case HealthSucceeded:
+		b.streak.Store(0)
+		b.releaseAll()
+	case HealthFailed:
+		if d, ok := b.tripped(b.streak.Add(1)); ok && !b.holding(time.Now) {
+			b.hold(ev.Instance, now.Add(min(d, r.cfg.FleetHealth.MaxHold)+p.cfg.Timeout))
+		}
+	case HealthOpened:
+		d := min(ev.For, r.cfg.FleetHealth.MaxHold)
+		if d <= 0 {
+			return
+		}
+		until := now.Add(d)
+		if end := ev.At.Add(d + maxClockSkew); end.Before(until) {
+			until = end // an old event (a bus that replays) holds for what is left of it
+		}
+		if !until.After(now) {
+			return
+		}
+		b.hold(ev.Instance, until.Add(p.cfg.Timeout))
 	}
-	if !until.After(now) {
-		return
-	}
-	p.breaker.hold(ev.Instance, until.Add(p.cfg.Timeout))
 }
 
 // fleetBreaker is a provider's breaker with the fleet's word on it (see
@@ -159,8 +233,40 @@ type fleetBreaker struct {
 	// until is the Unix time in nanoseconds the hold ends at; 0: none.
 	// Read without the lock on every Acquire.
 	until atomic.Int64
-	mu    sync.Mutex
-	by    string // requires mu held: the instance whose opening set until
+	// streak is the fleet's run of failures of the provider, as this
+	// instance heard it: its own and the others', since the last success
+	// anywhere.
+	streak atomic.Int64
+	mu     sync.Mutex
+	by     string // requires mu held: the instance whose opening set until
+}
+
+// tripped reports whether a run of n failures reaches the breaker's
+// consecutive-failure threshold in force, and for how long the breaker
+// would then open. A breaker without that threshold (failure rates only)
+// never trips on a run.
+func (b *fleetBreaker) tripped(n int64) (time.Duration, bool) {
+	s := b.Breaker.Snapshot()
+	if s.ConsecutiveFailureThreshold <= 0 || n < int64(s.ConsecutiveFailureThreshold) {
+		return 0, false
+	}
+	return s.OpenDuration, true
+}
+
+// heldBySelf reports whether instance self holds the provider until at
+// least until.
+func (b *fleetBreaker) heldBySelf(self string, until time.Time) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.by == self && b.until.Load() >= until.UnixNano()
+}
+
+// releaseAll ends the hold, whoever set it.
+func (b *fleetBreaker) releaseAll() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.until.Store(0)
+	b.by = ""
 }
 
 // ErrFleetHold is the error a provider's admission fails with while

@@ -28,6 +28,17 @@ func fleetConfig() Config {
 	return cfg
 }
 
+// told returns the events published, without the failures.
+func told(b *memBus) []HealthEvent {
+	var out []HealthEvent
+	for _, ev := range b.events() {
+		if ev.Kind != HealthFailed {
+			out = append(out, ev)
+		}
+	}
+	return out
+}
+
 // called reports whether a resolve's attempts include a call to name.
 func called(res Result, name string) bool {
 	for _, a := range res.Attempts {
@@ -54,9 +65,9 @@ func TestFleetHoldsAProviderAnotherInstanceOpened(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, LayerSecondary, res.Layer)
 		synctest.Wait() // the writer published it
-		evs := bus.events()
+		evs := told(bus)
 		require.Len(t, evs, 1)
-		assert.Equal(t, HealthEvent{Provider: "p1", Instance: a.fleet.instance, Open: true, At: evs[0].At, For: time.Minute}, evs[0])
+		assert.Equal(t, HealthEvent{Kind: HealthOpened, Provider: "p1", Instance: a.fleet.instance, At: evs[0].At, For: time.Minute}, evs[0])
 		opened := evs[0].At
 
 		// B holds p1 without having called it, and its own breaker is
@@ -102,9 +113,10 @@ func TestFleetClosingEndsTheHold(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, LayerPrimary, res.Layer, "A's probe succeeds")
 		synctest.Wait()
-		evs := bus.events()
-		require.Len(t, evs, 2)
-		assert.False(t, evs[1].Open, "A announced its breaker closed")
+		evs := told(bus)
+		require.Len(t, evs, 3)
+		assert.Equal(t, HealthSucceeded, evs[1].Kind, "A announced its answer")
+		assert.Equal(t, HealthClosed, evs[2].Kind, "and its breaker closed")
 		assert.True(t, b.byName["p1"].breaker.heldUntil().IsZero(), "B's hold ended before its time")
 		res, err = b.Resolve(context.Background(), "cpc", Params{"keyword": "sandals"})
 		require.NoError(t, err)
@@ -132,9 +144,9 @@ func TestFleetReopeningExtendsTheHold(t *testing.T) {
 		_, err = a.Resolve(context.Background(), "cpc", Params{"keyword": "boots"})
 		require.NoError(t, err)
 		synctest.Wait()
-		evs := bus.events()
+		evs := told(bus)
 		require.Len(t, evs, 2)
-		assert.True(t, evs[1].Open)
+		assert.Equal(t, HealthOpened, evs[1].Kind)
 		assert.Equal(t, evs[1].At.Add(time.Minute+cfg.Providers[0].Timeout), b.byName["p1"].breaker.heldUntil())
 		time.Sleep(30 * time.Second)
 		res, err := b.Resolve(context.Background(), "cpc", Params{"keyword": "sandals"})
@@ -154,25 +166,25 @@ func TestFleetHeard(t *testing.T) {
 		now := time.Now()
 		timeout := cfg.Providers[0].Timeout
 
-		r.heard(HealthEvent{Provider: "p1", Instance: r.fleet.instance, Open: true, At: now, For: time.Minute})
+		r.heard(HealthEvent{Provider: "p1", Instance: r.fleet.instance, Kind: HealthOpened, At: now, For: time.Minute})
 		assert.True(t, p1.heldUntil().IsZero(), "its own event")
-		r.heard(HealthEvent{Provider: "nope", Instance: "x", Open: true, At: now, For: time.Minute})
-		r.heard(HealthEvent{Provider: "p1", Instance: "x", Open: true, At: now.Add(-time.Hour), For: time.Minute})
+		r.heard(HealthEvent{Provider: "nope", Instance: "x", Kind: HealthOpened, At: now, For: time.Minute})
+		r.heard(HealthEvent{Provider: "p1", Instance: "x", Kind: HealthOpened, At: now.Add(-time.Hour), For: time.Minute})
 		assert.True(t, p1.heldUntil().IsZero(), "an event older than its open duration and the clock skew")
-		r.heard(HealthEvent{Provider: "p1", Instance: "x", Open: true, At: now, For: 0})
+		r.heard(HealthEvent{Provider: "p1", Instance: "x", Kind: HealthOpened, At: now, For: 0})
 		assert.True(t, p1.heldUntil().IsZero(), "no duration")
 
-		r.heard(HealthEvent{Provider: "p1", Instance: "x", Open: true, At: now, For: time.Hour})
+		r.heard(HealthEvent{Provider: "p1", Instance: "x", Kind: HealthOpened, At: now, For: time.Hour})
 		assert.Equal(t, now.Add(5*time.Minute+timeout), p1.heldUntil(), "capped by MaxHold")
-		r.heard(HealthEvent{Provider: "p1", Instance: "y", Open: true, At: now, For: time.Minute})
+		r.heard(HealthEvent{Provider: "p1", Instance: "y", Kind: HealthOpened, At: now, For: time.Minute})
 		assert.Equal(t, now.Add(5*time.Minute+timeout), p1.heldUntil(), "a shorter hold does not cut a longer one")
-		r.heard(HealthEvent{Provider: "p1", Instance: "y", Open: false, At: now})
+		r.heard(HealthEvent{Provider: "p1", Instance: "y", Kind: HealthClosed, At: now})
 		assert.False(t, p1.heldUntil().IsZero(), "only the instance that set the hold ends it")
-		r.heard(HealthEvent{Provider: "p1", Instance: "x", Open: false, At: now})
+		r.heard(HealthEvent{Provider: "p1", Instance: "x", Kind: HealthClosed, At: now})
 		assert.True(t, p1.heldUntil().IsZero())
 
 		// A clock a little behind: held for what is left.
-		r.heard(HealthEvent{Provider: "p1", Instance: "x", Open: true, At: now.Add(-90 * time.Second), For: time.Minute})
+		r.heard(HealthEvent{Provider: "p1", Instance: "x", Kind: HealthOpened, At: now.Add(-90 * time.Second), For: time.Minute})
 		assert.Equal(t, now.Add(30*time.Second+timeout), p1.heldUntil())
 		assert.Equal(t, breaker.Open, p1.State())
 		_, err := p1.Acquire()
@@ -375,4 +387,130 @@ func (b *slowBus) Publish(ctx context.Context, ev HealthEvent) error {
 func (b *slowBus) Subscribe(ctx context.Context, _ func(HealthEvent)) error {
 	<-ctx.Done()
 	return ctx.Err()
+}
+
+// kinds returns the kinds of the events published.
+func kinds(b *memBus) []HealthKind {
+	var out []HealthKind
+	for _, ev := range b.events() {
+		out = append(out, ev.Kind)
+	}
+	return out
+}
+
+// The fleet's failures add up: when they reach the breaker's threshold
+// together, every instance holds the provider, none with its own breaker
+// open, and one that never called it spends nothing.
+func TestFleetRunOfFailures(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		bus := newMemBus()
+		cfg := fleetConfig() // the breaker's threshold: two failures in a row
+		cfg.Retry.MaxAttempts = 1
+		var fleet []*Resolver
+		var primaries []*stub
+		for range 3 {
+			p1 := newStub(1.25)
+			p1.fail(providers.Transient)
+			fleet = append(fleet, newTestResolver(t, cfg, p1, newStub(1.1), WithHealthBus(bus), WithHistory(noHistory{})))
+			primaries = append(primaries, p1)
+		}
+		synctest.Wait()
+		for i := range 2 {
+			res, err := fleet[i].Resolve(context.Background(), "cpc", shoes)
+			require.NoError(t, err)
+			require.Equal(t, LayerSecondary, res.Layer)
+			synctest.Wait()
+		}
+		assert.Equal(t, []HealthKind{HealthFailed, HealthFailed, HealthOpened}, kinds(bus), "the second failure completed the run")
+		timeout := cfg.Providers[0].Timeout
+		now := time.Now()
+		assert.Equal(t, now.Add(time.Minute), fleet[1].byName["p1"].breaker.heldUntil(), "the instance that completed the run probes first")
+		assert.Equal(t, now.Add(time.Minute+timeout), fleet[0].byName["p1"].breaker.heldUntil())
+		assert.Equal(t, now.Add(time.Minute+timeout), fleet[2].byName["p1"].breaker.heldUntil())
+		for i, r := range fleet {
+			assert.Equal(t, breaker.Closed, r.byName["p1"].breaker.Snapshot().State, "instance %d's own breaker saw one failure", i)
+		}
+		res, err := fleet[2].Resolve(context.Background(), "cpc", shoes)
+		require.NoError(t, err)
+		assert.False(t, called(res, "p1"))
+		assert.Zero(t, primaries[2].calls.Load(), "the third instance spent no failed call")
+	})
+}
+
+// An answer anywhere ends the run: failures either side of it do not add
+// up to a hold.
+func TestFleetSuccessEndsTheRun(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		bus := newMemBus()
+		cfg := fleetConfig()
+		cfg.Retry.MaxAttempts = 1
+		var fleet []*Resolver
+		var primaries []*stub
+		for range 3 {
+			p1 := newStub(1.25)
+			fleet = append(fleet, newTestResolver(t, cfg, p1, newStub(1.1), WithHealthBus(bus), WithHistory(noHistory{})))
+			primaries = append(primaries, p1)
+		}
+		synctest.Wait()
+		primaries[0].fail(providers.Transient)
+		primaries[2].fail(providers.Transient)
+		for i, kw := range []string{"a", "b", "c"} {
+			_, err := fleet[i].Resolve(context.Background(), "cpc", Params{"keyword": kw})
+			require.NoError(t, err)
+			synctest.Wait()
+		}
+		assert.Equal(t, []HealthKind{HealthFailed, HealthSucceeded, HealthFailed}, kinds(bus))
+		for i, r := range fleet {
+			assert.True(t, r.byName["p1"].breaker.heldUntil().IsZero(), "instance %d holds nothing", i)
+			assert.EqualValues(t, 1, r.byName["p1"].breaker.streak.Load(), "instance %d: a run of one", i)
+		}
+	})
+}
+
+// What counts as a failure: the provider's fault or no answer in time;
+// not a "not found", not a caller that left.
+func TestFleetWhatCountsAsAFailure(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		set  func(p *stub)
+		want []HealthKind
+	}{
+		{"transient", func(p *stub) { p.fail(providers.Transient) }, []HealthKind{HealthFailed}},
+		{"rate limited", func(p *stub) { p.fail(providers.RateLimit) }, []HealthKind{HealthFailed}},
+		{"no answer in time", func(p *stub) { p.hang() }, []HealthKind{HealthFailed}},
+		{"not found", func(p *stub) { p.fail(providers.Permanent) }, nil},
+		{"answered", func(p *stub) {}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				bus := newMemBus()
+				cfg := fleetConfig()
+				cfg.Retry.MaxAttempts = 1
+				p1 := newStub(1.25)
+				tc.set(p1)
+				r := newTestResolver(t, cfg, p1, newStub(1.1), WithHealthBus(bus), WithHistory(noHistory{}))
+				_, err := r.Resolve(context.Background(), "cpc", shoes)
+				require.NoError(t, err)
+				synctest.Wait()
+				assert.Equal(t, tc.want, kinds(bus))
+			})
+		})
+	}
+	t.Run("the caller left", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			bus := newMemBus()
+			cfg := fleetConfig()
+			cfg.Retry.MaxAttempts = 1
+			cfg.Resolve.DisableCoalescing = true
+			p1 := newStub(1.25)
+			p1.hang()
+			r := newTestResolver(t, cfg, p1, newStub(1.1), WithHealthBus(bus), WithHistory(noHistory{}))
+			ctx, cancel := context.WithCancel(context.Background())
+			time.AfterFunc(10*time.Millisecond, cancel)
+			_, err := r.Resolve(ctx, "cpc", shoes)
+			require.ErrorIs(t, err, context.Canceled)
+			synctest.Wait()
+			assert.Empty(t, kinds(bus))
+		})
+	})
 }

@@ -102,6 +102,9 @@ func New(cfg Config, opts ...Option) (*Resolver, error) {
 		if err != nil {
 			return nil, configError(fmt.Sprintf("providers[%d].breaker", i), err)
 		}
+		if c.FleetHealth.Enabled {
+			pr.called = func(failed bool) { r.called(pr, failed) }
+		}
 		r.providers = append(r.providers, pr)
 		r.byName[pc.Name] = pr
 		if err := r.tracker.Register(router.Profile{Name: pc.Name, Confidence: pc.Confidence, ExpectedLatency: pc.ExpectedLatency, Cost: pr.price}); err != nil {

@@ -40,6 +40,9 @@ type provider struct {
 	price   float64         // what one request costs: Cost, or Batch.ItemCost when batching
 	// throttle is the client-side adaptive throttler; nil when off.
 	throttle adaptivethrottler.AdaptiveThrottler[providers.Response]
+	// called hears what each call said of the provider (see report), for
+	// fleet health; nil when it is off.
+	called func(failed bool)
 
 	secretsMu sync.Mutex
 	secrets   [2]string // requires secretsMu: the last credentials seen, newest first
@@ -193,6 +196,12 @@ var errAbandoned = errors.New("provider did not return after its context ended")
 // resolve past its deadline. An answer that comes after ctx ended is late
 // and refused.
 func (p *provider) invoke(ctx context.Context, req providers.Request, t *tasks) (providers.Response, error) {
+	resp, err := p.call(ctx, req, t)
+	p.report(ctx, err)
+	return resp, err
+}
+
+func (p *provider) call(ctx context.Context, req providers.Request, t *tasks) (providers.Response, error) {
 	if p.batch != nil {
 		return p.batch.submit(ctx, req)
 	}
@@ -213,6 +222,21 @@ func (p *provider) invoke(ctx context.Context, req providers.Request, t *tasks) 
 		return res.resp, res.err
 	case <-ctx.Done():
 		return providers.Response{}, fmt.Errorf("%w: %w", errAbandoned, ctx.Err())
+	}
+}
+
+// report tells fleet health (p.called) what a call said of p: an answer;
+// a failure when p erred by its own fault (providers.Class.ProviderFault)
+// or did not answer before the attempt's deadline; nothing when the
+// caller left (ctx cancelled) or the resolver closed. The value is judged
+// later (bounds, plausibility): an answer counts as one here.
+func (p *provider) report(ctx context.Context, err error) {
+	switch {
+	case p.called == nil || errors.Is(err, ErrClosed) || errors.Is(ctx.Err(), context.Canceled):
+	case err == nil:
+		p.called(false)
+	case errors.Is(ctx.Err(), context.DeadlineExceeded) || providers.Classify(err).ProviderFault():
+		p.called(true)
 	}
 }
 

@@ -44,7 +44,7 @@ type tapBus struct {
 func (b tapBus) Subscribe(ctx context.Context, deliver func(fallback.HealthEvent)) error {
 	return b.HealthBus.Subscribe(ctx, func(ev fallback.HealthEvent) {
 		deliver(ev)
-		if ev.Open {
+		if ev.Kind == fallback.HealthOpened {
 			select {
 			case b.opened <- ev:
 			default:
@@ -250,7 +250,7 @@ func TestFleetHealthOverRedis(t *testing.T) {
 	require.NoError(t, err)
 	defer probe.Close()
 	require.Eventually(t, func() bool {
-		require.NoError(t, probe.Publish(ctx, fallback.HealthEvent{Provider: "nope", Instance: "probe", At: time.Now()}))
+		require.NoError(t, probe.Publish(ctx, fallback.HealthEvent{Kind: fallback.HealthSucceeded, Provider: "nope", Instance: "probe", At: time.Now()}))
 		return a.bus.Stats().Received > 0 && b.bus.Stats().Received > 0
 	}, 10*time.Second, 50*time.Millisecond)
 
@@ -368,7 +368,7 @@ func TestFleetSurvivesRedisFailure(t *testing.T) {
 			assert.Equal(t, fallback.LayerCache, res.Layer, "served from the shared tier")
 			received := a.bus.Stats().Received
 			require.Eventually(t, func() bool {
-				require.NoError(t, b.bus.Publish(ctx, fallback.HealthEvent{Provider: "nope", Instance: "b", At: time.Now()}))
+				require.NoError(t, b.bus.Publish(ctx, fallback.HealthEvent{Kind: fallback.HealthSucceeded, Provider: "nope", Instance: "b", At: time.Now()}))
 				return a.bus.Stats().Received > received
 			}, 15*time.Second, 100*time.Millisecond, "the subscription reconnected")
 			if mode == "killed" || mode == "flushed" {

@@ -15,8 +15,9 @@ import (
 )
 
 // HealthBus is a fallback.HealthBus on Redis pub/sub: every instance that
-// uses the same Redis, Prefix and Version hears every other's breaker
-// openings and closings, within a round trip. Give it to the resolver with
+// uses the same Redis, Prefix and Version hears what every other saw of
+// its providers — breaker openings and closings, failed calls and the
+// answer that ends a run of them — within a round trip. Give it to the resolver with
 // fallback.WithHealthBus and turn fleet health on in the config
 // (fleet_health.enabled). It is safe for concurrent use and uses the
 // host's client, which it does not close.
@@ -24,7 +25,9 @@ import (
 // Pub/sub keeps nothing: an instance that is not subscribed when an
 // opening is published — Redis down, a connection being re-established,
 // an instance starting — misses it and learns about the provider from its
-// own calls, as without a bus. Publish is bounded by HealthBusConfig's
+// own calls, as without a bus. Messages are small (about 150 bytes) and
+// few: an instance publishes a failure only while the provider fails, and
+// nothing while it answers. Publish is bounded by HealthBusConfig's
 // Timeout and Cooldown as Store's calls are; a subscription pings Redis
 // every HealthBusConfig.Ping while it hears nothing, and subscribes again
 // on a new connection when one fails or falls silent (see Subscribe).
@@ -224,14 +227,17 @@ func (b *HealthBus) Close() error {
 
 // healthMessage is an event on the wire, format 1, as JSON:
 //
-//	{"v":1,"provider":"ads","instance":"9f2c…","open":true,"at":"2026-12-04T10:00:00.123456789Z","for_ns":60000000000}
+//	{"v":1,"kind":"opened","provider":"ads","instance":"9f2c…","at":"2026-12-04T10:00:00.123456789Z","for_ns":60000000000}
+//
+// kind is one of opened, closed, failed and succeeded
+// (fallback.HealthKind's String).
 type healthMessage struct {
 	V        int       `json:"v"`
+	Kind     string    `json:"kind"`
 	Provider string    `json:"provider"`
 	Instance string    `json:"instance"`
-	Open     bool      `json:"open"`
 	At       time.Time `json:"at"`
-	ForNS    int64     `json:"for_ns"`
+	ForNS    int64     `json:"for_ns,omitempty"`
 }
 
 // maxHealthMessage bounds a message the bus decodes, and the provider and
@@ -241,11 +247,19 @@ const (
 	maxHealthName    = 128
 )
 
-func encodeHealth(ev fallback.HealthEvent) ([]byte, error) {
-	if ev.Provider == "" || len(ev.Provider) > maxHealthName || len(ev.Instance) > maxHealthName || ev.For < 0 {
-		return nil, fmt.Errorf("redisstore: publish health: invalid event (provider %q, for %v)", ev.Provider, ev.For)
+var healthKinds = map[string]fallback.HealthKind{}
+
+func init() {
+	for _, k := range []fallback.HealthKind{fallback.HealthOpened, fallback.HealthClosed, fallback.HealthFailed, fallback.HealthSucceeded} {
+		healthKinds[k.String()] = k
 	}
-	return json.Marshal(healthMessage{V: 1, Provider: ev.Provider, Instance: ev.Instance, Open: ev.Open, At: ev.At.UTC(), ForNS: int64(ev.For)})
+}
+
+func encodeHealth(ev fallback.HealthEvent) ([]byte, error) {
+	if _, ok := healthKinds[ev.Kind.String()]; !ok || ev.Provider == "" || len(ev.Provider) > maxHealthName || len(ev.Instance) > maxHealthName || ev.For < 0 {
+		return nil, fmt.Errorf("redisstore: publish health: invalid event (%v, provider %q, for %v)", ev.Kind, ev.Provider, ev.For)
+	}
+	return json.Marshal(healthMessage{V: 1, Kind: ev.Kind.String(), Provider: ev.Provider, Instance: ev.Instance, At: ev.At.UTC(), ForNS: int64(ev.For)})
 }
 
 func decodeHealth(s string) (fallback.HealthEvent, error) {
@@ -256,8 +270,9 @@ func decodeHealth(s string) (fallback.HealthEvent, error) {
 	if err := json.Unmarshal([]byte(s), &m); err != nil {
 		return fallback.HealthEvent{}, err
 	}
-	if m.V != 1 || m.Provider == "" || len(m.Provider) > maxHealthName || len(m.Instance) > maxHealthName || m.ForNS < 0 || m.At.IsZero() {
+	kind, ok := healthKinds[m.Kind]
+	if m.V != 1 || !ok || m.Provider == "" || len(m.Provider) > maxHealthName || len(m.Instance) > maxHealthName || m.ForNS < 0 || m.At.IsZero() {
 		return fallback.HealthEvent{}, errors.New("not a format 1 event")
 	}
-	return fallback.HealthEvent{Provider: m.Provider, Instance: m.Instance, Open: m.Open, At: m.At, For: time.Duration(m.ForNS)}, nil
+	return fallback.HealthEvent{Kind: kind, Provider: m.Provider, Instance: m.Instance, At: m.At, For: time.Duration(m.ForNS)}, nil
 }
