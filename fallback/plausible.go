@@ -4,10 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/strata-go/strata/cache"
+	"github.com/strata-go/strata/internal/lru"
 )
 
 // Plausibility defaults (see PlausibilityConfig).
@@ -19,20 +21,29 @@ const (
 	// DefaultPlausibleSmoothing is the weight of each new change in a data
 	// type's learned volatility.
 	DefaultPlausibleSmoothing = 0.05
+	DefaultConfirmAfter       = time.Hour
+	DefaultConfirmAnswers     = 3
+	DefaultFrozenPeriods      = 3.0
+	DefaultPlausibleKeys      = 10000
 )
 
 // PlausibilityConfig is the check a provider's answer passes beside its
 // bounds: whether it is plausible against the key's last good answer.
 //
-// An answer v is judged against the key's last good answer r (any age)
-// when the data type's values are positive (bounds.min ≥ 0) and r > 0.
-// Its change is the factor between them, max(v/r, r/v); it is plausible
-// when the factor is at most the larger of MaxRatio and
+// An answer v is judged against the key's last good answer r (any age; for
+// a key the process has no answer for, the newest observation of its
+// history) when the data type's values are positive (bounds.min ≥ 0) and
+// r > 0. Its change is the factor between them, max(v/r, r/v); it is
+// implausible when the factor is over the larger of MaxRatio and
 // exp(Sigmas × σ × √n), where σ is the data type's learned volatility (the
 // standard deviation of its keys' log changes per period between good
 // answers) and n the periods since r was observed (at least 1). A zero
-// against a positive r is never plausible. A key with no last good answer
-// has nothing to be judged against: its first answer is trusted.
+// against a positive r is never plausible. An answer that repeats, exactly,
+// a value the key has had for FrozenPeriods or more while σ > 0 is
+// implausible too (a frozen feed: exactly the same from the same provider
+// for FrozenPeriods) — but with nobody else to ask, it is
+// taken as the stable value it may be. A key with nothing to be judged
+// against has its first answer trusted.
 //
 // An implausible answer is not trusted on one provider's word: the walk
 // asks the next provider (in the tier, then the next tier). If that one's
@@ -42,9 +53,12 @@ const (
 // never added to the history. The implausible attempt does not count
 // against the provider's breaker or health: until a second opinion it may
 // be the first to report a real change. With no second opinion (no other
-// provider answered) the outlier is served with its confidence multiplied
-// by Penalty and Result.Implausible set, and is neither cached nor added
-// to the history.
+// provider answered), the key's last good answer serves when the cache's
+// acceptance rule takes it; otherwise the outlier is served with its
+// confidence multiplied by Penalty and Result.Implausible set, neither
+// cached nor added to the history. An implausible value a key keeps being
+// answered, with no plausible answer in between, is accepted as a real
+// change (ConfirmAnswers, ConfirmAfter).
 type PlausibilityConfig struct {
 	// Disabled turns the check off: answers are checked against their
 	// bounds only.
@@ -64,6 +78,22 @@ type PlausibilityConfig struct {
 	// Smoothing is the weight of each new change in the learned volatility
 	// (default 0.05), in (0, 1].
 	Smoothing float64 `yaml:"smoothing"`
+	// ConfirmAfter and ConfirmAnswers: an implausible value a key keeps
+	// being answered — ConfirmAnswers times (default 3) over at least
+	// ConfirmAfter (default 1h), with no plausible answer in between — is
+	// accepted as a real change: the change a data type's only provider
+	// reports cannot be confirmed otherwise.
+	ConfirmAfter   time.Duration `yaml:"confirm_after"`
+	ConfirmAnswers int           `yaml:"confirm_answers"`
+	// FrozenPeriods is how many of the data type's periods a provider may
+	// answer exactly the same value for a key, while the data type's
+	// learned volatility says its values move, before its answer is
+	// suspected of coming from a frozen feed and needs a second opinion
+	// (default 3).
+	FrozenPeriods float64 `yaml:"frozen_periods"`
+	// Keys bounds the keys whose pending changes and unchanged values are
+	// remembered (default 10000; at most CapacityLimit).
+	Keys int `yaml:"keys"`
 }
 
 // fill applies the defaults and checks the plausibility settings.
@@ -75,6 +105,10 @@ func (c *PlausibilityConfig) fill(p *problems) {
 	fraction(p, "plausibility.agreement", &c.Agreement, DefaultPlausibleAgreement)
 	fraction(p, "plausibility.penalty", &c.Penalty, DefaultImplausiblePenalty)
 	fraction(p, "plausibility.smoothing", &c.Smoothing, DefaultPlausibleSmoothing)
+	orDefault(p, "plausibility.confirm_after", &c.ConfirmAfter, DefaultConfirmAfter)
+	orDefault(p, "plausibility.confirm_answers", &c.ConfirmAnswers, DefaultConfirmAnswers)
+	orDefault(p, "plausibility.frozen_periods", &c.FrozenPeriods, DefaultFrozenPeriods)
+	atMost(p, "plausibility.keys", &c.Keys, DefaultPlausibleKeys, CapacityLimit)
 }
 
 // ErrImplausible matches every *ImplausibleError.
@@ -89,6 +123,9 @@ type ImplausibleError struct {
 	Value     float64 // the answer
 	Reference float64 // the key's last good answer
 	Allowed   float64 // the change factor allowed
+	// Frozen is set when the answer repeats a value the key has had,
+	// exactly, for FrozenPeriods or more while its data type's values move.
+	Frozen bool
 }
 
 // Factor is the change factor from Reference to Value, at least 1 (+Inf
@@ -96,6 +133,9 @@ type ImplausibleError struct {
 func (e *ImplausibleError) Factor() float64 { return changeFactor(e.Value, e.Reference) }
 
 func (e *ImplausibleError) Error() string {
+	if e.Frozen {
+		return fmt.Sprintf("implausible: %.6g repeats the key's value unchanged for too long while its data type's values move (a frozen feed?)", e.Value)
+	}
 	return fmt.Sprintf("implausible: %.6g is ×%.3g the last good answer %.6g (at most ×%.3g expected)", e.Value, e.Factor(), e.Reference, e.Allowed)
 }
 
@@ -148,14 +188,103 @@ func (vo *volatility) sigma() float64 {
 type plausibility struct {
 	cfg PlausibilityConfig
 	vol map[string]*volatility // by data type; built at New, read-only after
+
+	mu    sync.Mutex
+	keys  *lru.LRU[string, keyState]  // requires mu held: by key
+	feeds *lru.LRU[string, feedState] // requires mu held: by key and provider
+}
+
+// keyState is the implausible value a key keeps being answered, how
+// often, and since when.
+type keyState struct {
+	pending float64
+	count   int
+	since   time.Time // zero: nothing pending
+}
+
+// feedState is the value a provider last answered for a key, and since
+// when it has answered exactly that.
+type feedState struct {
+	value float64
+	since time.Time
 }
 
 func newPlausibility(cfg PlausibilityConfig, types []DataTypeConfig) *plausibility {
-	pl := &plausibility{cfg: cfg, vol: make(map[string]*volatility, len(types))}
+	n := max(cfg.Keys, 1)
+	pl := &plausibility{cfg: cfg, vol: make(map[string]*volatility, len(types)), keys: lru.New[string, keyState](n), feeds: lru.New[string, feedState](n)}
 	for _, t := range types {
 		pl.vol[t.Name] = &volatility{}
 	}
 	return pl
+}
+
+// persisted reports whether an implausible answer v for key confirms the
+// change pending for it: answered ConfirmAnswers times, over at least
+// ConfirmAfter, with no plausible answer in between. Otherwise it counts
+// v towards the pending change (or makes it the pending change).
+func (pl *plausibility) persisted(key string, v float64, now time.Time) bool {
+	pl.mu.Lock()
+	defer pl.mu.Unlock()
+	ks, _ := pl.keys.Get(key)
+	if ks.since.IsZero() || !pl.agrees(ks.pending, v) {
+		ks = keyState{pending: v, since: now}
+	}
+	ks.count++
+	if ks.count >= pl.cfg.ConfirmAnswers && now.Sub(ks.since) >= pl.cfg.ConfirmAfter {
+		pl.keys.Delete(key)
+		return true
+	}
+	pl.keys.Put(key, ks)
+	return false
+}
+
+// accepted notes a good answer for key: the change pending ends.
+func (pl *plausibility) accepted(key string) {
+	if pl == nil {
+		return
+	}
+	pl.mu.Lock()
+	pl.keys.Delete(key)
+	pl.mu.Unlock()
+}
+
+// frozen notes provider's answer v for key at now, and reports whether
+// it repeats, exactly, what the provider has answered for the key for
+// FrozenPeriods or more while the data type's values move.
+func (pl *plausibility) frozen(dt *dataType, key, provider string, v float64, now time.Time) bool {
+	id := key + "\x00" + provider
+	pl.mu.Lock()
+	defer pl.mu.Unlock()
+	fs, ok := pl.feeds.Get(id)
+	if !ok || fs.value != v {
+		pl.feeds.Put(id, feedState{value: v, since: now})
+		return false
+	}
+	return pl.vol[dt.cfg.Name].sigma() > 0 && periodsBetween(dt, fs.since, now) >= pl.cfg.FrozenPeriods
+}
+
+// verified notes that another provider confirmed provider's repeated
+// answer for key at now: the value is stable, not frozen, for another
+// FrozenPeriods.
+func (pl *plausibility) verified(key, provider string, now time.Time) {
+	id := key + "\x00" + provider
+	pl.mu.Lock()
+	defer pl.mu.Unlock()
+	if fs, ok := pl.feeds.Get(id); ok {
+		fs.since = now
+		pl.feeds.Put(id, fs)
+	}
+}
+
+// forget drops what is remembered of the keys match selects.
+func (pl *plausibility) forget(match func(string) bool) {
+	pl.mu.Lock()
+	pl.keys.DeleteFunc(func(k string, _ keyState) bool { return match(k) })
+	pl.feeds.DeleteFunc(func(k string, _ feedState) bool {
+		key, _, _ := strings.Cut(k, "\x00")
+		return match(key)
+	})
+	pl.mu.Unlock()
 }
 
 // periodsBetween is how many of the data type's periods lie between two
@@ -166,16 +295,23 @@ func periodsBetween(dt *dataType, from, to time.Time) float64 {
 
 // judge returns an *ImplausibleError when v is implausible against ref,
 // the key's last good answer (ok false: none), at now.
-func (pl *plausibility) judge(dt *dataType, v float64, ref cache.Entry, ok bool, now time.Time) *ImplausibleError {
-	if pl == nil || pl.cfg.Disabled || !ok || dt.cfg.Bounds.Min < 0 || !(ref.Value > 0) {
+func (pl *plausibility) judge(dt *dataType, key, provider string, v float64, ref cache.Entry, ok bool, now time.Time) *ImplausibleError {
+	if pl == nil || pl.cfg.Disabled || dt.cfg.Bounds.Min < 0 {
+		return nil
+	}
+	frozen := pl.frozen(dt, key, provider, v, now)
+	if !ok || !(ref.Value > 0) {
 		return nil
 	}
 	n := max(periodsBetween(dt, ref.ObservedAt, now), 1)
 	allowed := max(pl.cfg.MaxRatio, math.Exp(pl.cfg.Sigmas*pl.vol[dt.cfg.Name].sigma()*math.Sqrt(n)))
-	if changeFactor(v, ref.Value) <= allowed {
-		return nil
+	if changeFactor(v, ref.Value) > allowed {
+		return &ImplausibleError{Value: v, Reference: ref.Value, Allowed: allowed}
 	}
-	return &ImplausibleError{Value: v, Reference: ref.Value, Allowed: allowed}
+	if frozen {
+		return &ImplausibleError{Value: v, Reference: ref.Value, Allowed: allowed, Frozen: true}
+	}
+	return nil
 }
 
 // agrees reports whether two answers are within the Agreement of each

@@ -38,7 +38,7 @@ func TestJudgeCatchesUnitErrorsAndZerosNotRealMoves(t *testing.T) {
 		{12, true}, {0.12, true}, {0, true}, // ×10, ÷10, a zero
 		{3.7, true},
 	} {
-		err := pl.judge(dt, tc.v, ref, true, now)
+		err := pl.judge(dt, "k", "p", tc.v, ref, true, now)
 		if !tc.implausible {
 			assert.Nil(t, err, "%v against 1.2", tc.v)
 			continue
@@ -49,25 +49,25 @@ func TestJudgeCatchesUnitErrorsAndZerosNotRealMoves(t *testing.T) {
 		assert.Equal(t, DefaultPlausibleRatio, err.Allowed)
 		assert.True(t, errors.Is(err, ErrImplausible))
 	}
-	assert.Nil(t, pl.judge(dt, 12, cache.Entry{}, false, now), "no last good answer: nothing to judge against")
-	assert.Contains(t, pl.judge(dt, 12, ref, true, now).Error(), "implausible: 12 is ×10 the last good answer 1.2 (at most ×3 expected)")
-	assert.True(t, math.IsInf(pl.judge(dt, 0, ref, true, now).Factor(), 1))
+	assert.Nil(t, pl.judge(dt, "k", "p", 12, cache.Entry{}, false, now), "no last good answer: nothing to judge against")
+	assert.Contains(t, pl.judge(dt, "k", "p", 12, ref, true, now).Error(), "implausible: 12 is ×10 the last good answer 1.2 (at most ×3 expected)")
+	assert.True(t, math.IsInf(pl.judge(dt, "k", "p", 0, ref, true, now).Factor(), 1))
 }
 
 func TestJudgeWidensWithVolatilityAndTime(t *testing.T) {
 	pl, dt := plausibleFixture(t, PlausibilityConfig{MaxRatio: 1.5, Sigmas: 3, Smoothing: 1})
 	now := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
 	ref := cache.Entry{Value: 1, ObservedAt: now.Add(-24 * time.Hour)}
-	assert.NotNil(t, pl.judge(dt, 1.8, ref, true, now), "no volatility learned: only MaxRatio")
+	assert.NotNil(t, pl.judge(dt, "k", "p", 1.8, ref, true, now), "no volatility learned: only MaxRatio")
 	// A change of ×e^0.2 per day learned: σ = 0.2, 3σ allows ×1.82 over a day.
 	pl.learn(dt, cache.Entry{Value: 1, ObservedAt: now.Add(-48 * time.Hour)}, math.Exp(0.2), now.Add(-24*time.Hour))
 	assert.InDelta(t, 0.2, pl.vol["cpc"].sigma(), 1e-12)
-	assert.Nil(t, pl.judge(dt, 1.8, ref, true, now))
-	assert.NotNil(t, pl.judge(dt, 1.9, ref, true, now))
+	assert.Nil(t, pl.judge(dt, "k", "p", 1.8, ref, true, now))
+	assert.NotNil(t, pl.judge(dt, "k", "p", 1.9, ref, true, now))
 	// Four days after the reference, √4 × 3σ allows ×3.3.
 	old := cache.Entry{Value: 1, ObservedAt: now.Add(-96 * time.Hour)}
-	assert.Nil(t, pl.judge(dt, 3.2, old, true, now))
-	assert.NotNil(t, pl.judge(dt, 3.4, old, true, now))
+	assert.Nil(t, pl.judge(dt, "k", "p", 3.2, old, true, now))
+	assert.NotNil(t, pl.judge(dt, "k", "p", 3.4, old, true, now))
 }
 
 func TestJudgeLeavesSignedDataTypesAndDisabledAlone(t *testing.T) {
@@ -75,10 +75,10 @@ func TestJudgeLeavesSignedDataTypesAndDisabledAlone(t *testing.T) {
 	now := time.Now()
 	ref := cache.Entry{Value: 0.03, ObservedAt: now}
 	signed := &dataType{cfg: DataTypeConfig{Name: "cpc", Period: stats.Daily, Bounds: Bounds{Min: -1, Max: 1}}}
-	assert.Nil(t, pl.judge(signed, 0.9, ref, true, now), "a growth rate may change sign: bounds only")
+	assert.Nil(t, pl.judge(signed, "k", "p", 0.9, ref, true, now), "a growth rate may change sign: bounds only")
 	off, dt2 := plausibleFixture(t, PlausibilityConfig{Disabled: true})
-	assert.Nil(t, off.judge(dt2, 30, ref, true, now))
-	assert.NotNil(t, pl.judge(dt, 30, ref, true, now))
+	assert.Nil(t, off.judge(dt2, "k", "p", 30, ref, true, now))
+	assert.NotNil(t, pl.judge(dt, "k", "p", 30, ref, true, now))
 	assert.True(t, pl.agrees(10, 10.9))
 	assert.False(t, pl.agrees(10, 11.2))
 }
@@ -165,13 +165,21 @@ func TestImplausibleAnswerConfirmedIsAccepted(t *testing.T) {
 	})
 }
 
-func TestLoneImplausibleAnswerIsFlaggedNotCached(t *testing.T) {
+func TestLoneImplausibleAnswerYieldsToAcceptableCacheElseIsFlagged(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		p1, s1 := newStub(1.2), newStub(1.2)
 		r := plausibleWalk(t, p1, s1)
 		p1.answer(0) // a zero, and nobody to ask
 		s1.fail(providers.Unavailable)
 		res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+		require.NoError(t, err)
+		assert.Equal(t, LayerCache, res.Layer, "the last good answer is still acceptable: it serves")
+		assert.Equal(t, 1.2, res.Value)
+		assert.False(t, res.Implausible)
+		assert.ErrorIs(t, attemptsByProvider(res.Attempts)["p1"].Err, ErrImplausible)
+
+		time.Sleep(10 * time.Hour) // ten half-lives: the last good answer is no longer acceptable
+		res, err = r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
 		require.NoError(t, err)
 		assert.Equal(t, 0.0, res.Value)
 		assert.True(t, res.Implausible)
@@ -180,6 +188,105 @@ func TestLoneImplausibleAnswerIsFlaggedNotCached(t *testing.T) {
 		e, ok := r.cache.LastGood(resolverKey(t, r, Params{"keyword": "shoes"}))
 		require.True(t, ok)
 		assert.Equal(t, 1.2, e.Value, "a flagged answer is not cached")
+	})
+}
+
+func TestImplausibleAnswerThatPersistsIsAccepted(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := testConfig()
+		cfg.Plausibility.ConfirmAfter = 30 * time.Minute
+		p1, s1 := newStub(1.2), newStub(1.2)
+		r := newTestResolver(t, cfg, p1, s1)
+		_, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+		require.NoError(t, err)
+		p1.answer(6) // the only provider that can see it reports a real ×5 move
+		s1.fail(providers.Unavailable)
+		var layers []Layer
+		for range 4 { // at +2m, +14m, +26m, +38m
+			time.Sleep(2 * time.Minute)
+			res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+			require.NoError(t, err)
+			layers = append(layers, res.Layer)
+			if res.Layer == LayerPrimary {
+				assert.Equal(t, 6.0, res.Value)
+				assert.False(t, res.Implausible)
+			}
+			time.Sleep(10 * time.Minute)
+		}
+		assert.Equal(t, []Layer{LayerCache, LayerCache, LayerCache, LayerPrimary}, layers,
+			"served from cache while pending; accepted once answered for confirm_after")
+	})
+}
+
+func TestPlausibleAnswerEndsThePendingChange(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := testConfig()
+		cfg.Plausibility.ConfirmAfter = 30 * time.Minute
+		p1, s1 := newStub(1.2), newStub(1.2)
+		r := newTestResolver(t, cfg, p1, s1)
+		_, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+		require.NoError(t, err)
+		p1.answer(12)
+		for range 5 { // refuted by the secondary every time: never accepted
+			time.Sleep(10 * time.Minute)
+			res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+			require.NoError(t, err)
+			assert.Equal(t, 1.2, res.Value)
+			assert.Equal(t, LayerSecondary, res.Layer)
+		}
+	})
+}
+
+func TestFirstAnswerJudgedAgainstHistory(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		hist, err := stats.NewMemoryHistory(stats.MemoryConfig{})
+		require.NoError(t, err)
+		p1, s1 := newStub(12), newStub(1.25)
+		r := newTestResolver(t, testConfig(), p1, s1, WithHistory(hist))
+		key := resolverKey(t, r, Params{"keyword": "shoes"})
+		require.NoError(t, hist.Append(context.Background(), key, stats.Observation{At: time.Now().Add(-24 * time.Hour), Value: 1.2}))
+		res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+		require.NoError(t, err)
+		assert.Equal(t, 1.25, res.Value, "a cold key's first answer is judged against its history")
+		var ie *ImplausibleError
+		require.ErrorAs(t, attemptsByProvider(res.Attempts)["p1"].Err, &ie)
+		assert.Equal(t, 1.2, ie.Reference)
+	})
+}
+
+func TestFrozenFeedNeedsASecondOpinion(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p1, s1 := newStub(1.2), newStub(1.2)
+		r := newTestResolver(t, testConfig(), p1, s1)
+		params := Params{"keyword": "shoes"}
+		// The data type's values move: a day-to-day change is learned.
+		for _, v := range []float64{1.2, 1.3, 1.25} {
+			p1.answer(v)
+			_, err := r.Resolve(context.Background(), "cpc", params)
+			require.NoError(t, err)
+			time.Sleep(24 * time.Hour)
+		}
+		// Then p1 freezes at 1.25 while the market goes on (s1 sees 1.31).
+		s1.answer(1.31)
+		var sources []string
+		for range 5 {
+			res, err := r.Resolve(context.Background(), "cpc", params)
+			require.NoError(t, err)
+			sources = append(sources, res.Source)
+			time.Sleep(24 * time.Hour)
+		}
+		// p1 has answered 1.25 since day 2: on days 3 and 4 that is a
+		// stable value; from day 5 (three periods unchanged) p1 needs a
+		// second opinion, which s1 refutes.
+		assert.Equal(t, []string{"p1", "p1", "s1", "s1", "s1"}, sources)
+
+		// With nobody to ask, a repeated value is taken as stable.
+		s1.fail(providers.Unavailable)
+		res, err := r.Resolve(context.Background(), "cpc", params)
+		require.NoError(t, err)
+		assert.Equal(t, "p1", res.Source)
+		assert.Equal(t, LayerPrimary, res.Layer)
+		assert.False(t, res.Implausible)
 	})
 }
 

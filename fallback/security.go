@@ -245,6 +245,7 @@ func (r *Resolver) Forget(ctx context.Context, param, value string) (ForgetRepor
 	}
 	rep.Cache = r.cache.DeleteFunc(func(k string, _ cache.Entry, _ bool) bool { return match(k) })
 	r.memo.forget(match)
+	r.plaus.forget(match)
 	var errs []error
 	if l, ok := r.history.(stats.Lister); ok {
 		if d, ok := r.history.(stats.Deleter); ok {

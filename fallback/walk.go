@@ -22,8 +22,10 @@ type walk struct {
 	params   Params
 	deadline time.Time // the walk's: the caller's deadline less the reserve
 	budget   *Budget
-	ref      cache.Entry // the key's last good answer when the walk began
+	ref      cache.Entry // what answers are judged against (see reference)
 	hasRef   bool
+	refOnce  sync.Once
+	cached   bool            // ref is the key's last good answer, not its history's
 	events   context.Context // the events' (see Observer); nil without an observer
 
 	mu            sync.Mutex // guards the fields below: hedged attempts run concurrently
@@ -52,6 +54,7 @@ func (r *Resolver) walkProviders(ctx context.Context, dt *dataType, key string, 
 		w.events = context.WithoutCancel(ctx)
 	}
 	w.ref, w.hasRef = r.cache.LastGood(key)
+	w.cached = w.hasRef
 	ctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
 	defer context.AfterFunc(r.life, cancel)()
@@ -385,6 +388,7 @@ func (w *walk) succeed(p *provider, layer Layer, resp providers.Response) {
 		w.dt.learn(prev, resp.Value, observed)
 		w.r.plaus.learn(w.dt, prev, resp.Value, observed)
 	}
+	w.r.plaus.accepted(w.key)
 	w.r.cache.Put(w.key, e, w.dt.currentTTL())
 	w.r.peers.add(w.dt, w.key, w.params)
 	w.r.storeSet(w.key, e, w.dt)
@@ -403,9 +407,10 @@ func (w *walk) succeed(p *provider, layer Layer, resp providers.Response) {
 
 // suspect is an implausible answer awaiting a second opinion.
 type suspect struct {
-	p     *provider
-	layer Layer
-	resp  providers.Response
+	p      *provider
+	layer  Layer
+	resp   providers.Response
+	frozen bool
 }
 
 // judge returns nil when p's answer v is plausible (see
@@ -413,7 +418,11 @@ type suspect struct {
 // provider; otherwise it keeps the answer as a suspect and returns why it
 // is not trusted.
 func (w *walk) judge(p *provider, resp providers.Response, now time.Time) *ImplausibleError {
-	ie := w.r.plaus.judge(w.dt, resp.Value, w.ref, w.hasRef, now)
+	if w.r.plaus.cfg.Disabled {
+		return nil
+	}
+	w.refOnce.Do(w.reference)
+	ie := w.r.plaus.judge(w.dt, w.key, p.name, resp.Value, w.ref, w.hasRef, now)
 	if ie == nil {
 		return nil
 	}
@@ -421,20 +430,46 @@ func (w *walk) judge(p *provider, resp providers.Response, now time.Time) *Impla
 	defer w.mu.Unlock()
 	for _, s := range w.suspects {
 		if s.p != p && w.r.plaus.agrees(s.resp.Value, resp.Value) {
+			if s.frozen {
+				w.r.plaus.verified(w.key, s.p.name, now)
+			}
 			return nil // a second opinion: the change is real
 		}
+	}
+	if !ie.Frozen && w.r.plaus.persisted(w.key, resp.Value, now) {
+		return nil // answered for ConfirmAfter, never refuted: real
 	}
 	layer := LayerPrimary
 	if p.cfg.Tier == Secondary {
 		layer = LayerSecondary
 	}
-	w.suspects = append(w.suspects, suspect{p: p, layer: layer, resp: resp})
+	w.suspects = append(w.suspects, suspect{p: p, layer: layer, resp: resp, frozen: ie.Frozen})
 	return ie
 }
 
+// reference reads, for a key the process has no answer for, the newest
+// observation of its history: a key's first answer after a restart is
+// judged too.
+func (w *walk) reference() {
+	if w.hasRef {
+		return
+	}
+	ctx, cancel := context.WithTimeout(w.r.life, w.r.cfg.Cache.StoreTimeout)
+	defer cancel()
+	obs, err := guarded(ctx, w.r, &w.r.callbacks.historyGet, func(ctx context.Context) ([]stats.Observation, error) {
+		return w.r.history.Observations(ctx, w.key)
+	})
+	if err != nil || len(obs) == 0 {
+		return
+	}
+	last := obs[len(obs)-1]
+	w.ref, w.hasRef = cache.Entry{Value: last.Value, ObservedAt: last.At}, true
+}
+
 // serveLone serves a walk's one implausible answer when no provider gave
-// a second opinion: with its confidence lowered and flagged, neither
-// cached nor added to the history.
+// a second opinion and the key's last good answer is not acceptable: with
+// its confidence lowered and flagged, neither cached nor added to the
+// history.
 func (w *walk) serveLone() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -442,7 +477,19 @@ func (w *walk) serveLone() {
 	if w.ok || len(w.suspects) != 1 {
 		return
 	}
+	if w.cached {
+		now := time.Now()
+		if _, ok := w.r.accept.Accept(w.ref.Confidence, cache.Freshness(now.Sub(w.ref.ObservedAt), w.dt.cfg.HalfLife)); ok {
+			return // the local layers serve the last good answer
+		}
+	}
 	s := w.suspects[0]
+	if s.frozen {
+		// Nobody to ask whether the feed is frozen or the value stable:
+		// it is taken as it would have been without the question.
+		w.succeed(s.p, s.layer, s.resp)
+		return
+	}
 	now := time.Now()
 	observed := s.resp.ObservedAt
 	if observed.IsZero() || observed.After(now) {
