@@ -410,6 +410,14 @@ type CacheConfig struct {
 	// like any cached answer. Default 24h; negative turns it off (entries
 	// expire at their TTL and are read only while fresh).
 	StaleWindow time.Duration `yaml:"stale_window"`
+	// SharedJitter spreads the expiry of the answers an instance reads
+	// from the shared tier: its copy of one expires early by a random
+	// share of the TTL, uniform in [0, SharedJitter], so that the
+	// instances of a fleet do not all miss a key at once and all pay for
+	// it — the first to miss it pays, and the others, missing it a
+	// little later, find its answer in the shared tier. Default 0.2; in
+	// [0, 1]; negative turns it off.
+	SharedJitter float64 `yaml:"shared_jitter"`
 	// WriteQueue bounds the writes waiting for the resolver's writer, the
 	// one goroutine that writes good answers to the shared tier and
 	// observations to the shared history (WithSharedHistory), off every
@@ -587,6 +595,7 @@ const (
 	DefaultForecastPoints    = 256
 	DefaultMemoCapacity      = 10000
 	DefaultStaleWindow       = 24 * time.Hour
+	DefaultSharedJitter      = 0.2
 	DefaultWriteQueue        = 1024
 	DefaultMaxHold           = 10 * time.Minute
 	DefaultHealthQueue       = 64

@@ -3,6 +3,8 @@ package fallback
 import (
 	"crypto/rand"
 	"encoding/hex"
+	mrand "math/rand/v2"
+	"sync"
 
 	"github.com/strata-go/strata/stats"
 )
@@ -24,12 +26,25 @@ type fleetState struct {
 	bus     HealthBus     // nil: fleet health off
 
 	historyGet, historyAppend, publish, subscribe taskKind
+
+	rngMu sync.Mutex
+	rng   *mrand.Rand // requires rngMu held: the shared answers' jitter (storeGet)
 }
 
-// startFleet sets the resolver's fleet state up from the options and
-// starts the writer and the health bus's listener; New calls it last.
-func (r *Resolver) startFleet(o *options) {
+// draw returns a uniform number in [0, 1) from the resolver's seeded
+// source.
+func (f *fleetState) draw() float64 {
+	f.rngMu.Lock()
+	defer f.rngMu.Unlock()
+	return f.rng.Float64()
+}
+
+// startFleet sets the resolver's fleet state up from the options and the
+// resolver's seed, and starts the writer and the health bus's listener;
+// New calls it last.
+func (r *Resolver) startFleet(o *options, seed uint64) {
 	f := &r.fleet
+	f.rng = mrand.New(mrand.NewPCG(seed, 0xf1ee7))
 	f.writer = taskKind{name: "writer"}
 	f.historyGet = taskKind{name: "shared history.Observations"}
 	f.historyAppend = taskKind{name: "shared history.Append"}

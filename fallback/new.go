@@ -181,7 +181,7 @@ func New(cfg Config, opts ...Option) (*Resolver, error) {
 		return nil, configError("cache", err)
 	}
 	// Last: nothing above may fail once a goroutine is running.
-	r.startFleet(&o)
+	r.startFleet(&o, seed)
 	if c.Retention > 0 {
 		if task := (&taskKind{name: "janitor"}); r.tasks.add(task) {
 			go r.janitor(task)

@@ -76,7 +76,7 @@ func (r *Resolver) writeStore(w sharedWrite) {
 // staleShared reads key's entry from the shared tier for layer 3, when
 // the process has no last good answer of its own: an entry kept past its
 // TTL for the stale window (stale-if-error). It is bounded as a local
-// layer's call is (localBound); an entry is refused, as storeGet refuses
+// layer's call is (localBound); an entry is refused, as readStore refuses
 // one, when it fails checkEntry, and when it is older than the retention
 // or was stored longer ago than the TTL plus the stale window (a store
 // that keeps entries longer than asked).
@@ -86,7 +86,7 @@ func (r *Resolver) staleShared(ctx context.Context, dt *dataType, key string, no
 	}
 	sctx, cancel := r.localBound(ctx)
 	defer cancel()
-	e, ok := r.storeGet(sctx, dt, key, now)
+	e, ok := r.readStore(sctx, dt, key, now)
 	switch {
 	case !ok:
 		return cache.Entry{}, false
@@ -98,10 +98,24 @@ func (r *Resolver) staleShared(ctx context.Context, dt *dataType, key string, no
 	return e, true
 }
 
-// storeGet reads the shared tier, bounded by the store timeout and the
+// storeGet reads key's answer from the shared tier for the read-through
+// path (see readStore), as the copy this instance keeps of it: one that
+// expires early by a random share of the TTL, up to
+// Config.Cache.SharedJitter, so that the instances of a fleet do not all
+// miss a key at once when it expires — the first to miss it pays for a
+// new answer, and the others, missing it a little later, find that one.
+func (r *Resolver) storeGet(ctx context.Context, dt *dataType, key string, now time.Time) (cache.Entry, bool) {
+	e, ok := r.readStore(ctx, dt, key, now)
+	if ok && r.cfg.Cache.SharedJitter > 0 {
+		e.StoredAt = e.StoredAt.Add(-time.Duration(r.fleet.draw() * r.cfg.Cache.SharedJitter * float64(dt.currentTTL())))
+	}
+	return e, ok
+}
+
+// readStore reads the shared tier, bounded by the store timeout and the
 // caller's context. Any failure is a miss; an entry that fails the checks
 // a provider's answer passes (see checkEntry) is dropped and reported.
-func (r *Resolver) storeGet(ctx context.Context, dt *dataType, key string, now time.Time) (cache.Entry, bool) {
+func (r *Resolver) readStore(ctx context.Context, dt *dataType, key string, now time.Time) (cache.Entry, bool) {
 	if r.store == nil {
 		return cache.Entry{}, false
 	}

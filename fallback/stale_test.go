@@ -3,6 +3,7 @@ package fallback
 import (
 	"context"
 	"math"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -291,5 +292,100 @@ func TestCloseBoundsTheWriter(t *testing.T) {
 		require.ErrorAs(t, err, &ce)
 		assert.Equal(t, []string{"store.Set"}, ce.Abandoned)
 		close(hang.release)
+	})
+}
+
+// Each instance's copy of a shared answer expires early, at random, so
+// that when a key expires one instance of the fleet pays for a new answer
+// and the others find it; without the jitter they all pay at once.
+func TestSharedJitterSpreadsExpiry(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		jitter float64
+		want   int64
+	}{
+		{"jitter", 0, 1}, // the default, 0.2
+		{"off", -1, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				st := newMemStore()
+				cfg := testConfig() // TTL 1m
+				cfg.Cache.SharedJitter = tc.jitter
+				a := newTestResolver(t, cfg, newStub(1.25), newStub(1), WithStore(st), WithHistory(noHistory{}), WithSeed(1))
+				_, err := a.Resolve(context.Background(), "cpc", shoes)
+				require.NoError(t, err)
+				synctest.Wait()
+				var fleet []*Resolver
+				var primaries []*stub
+				for i := range 3 {
+					p1 := newStub(1.3)
+					p1.set(func(ctx context.Context, _ providers.Request) (providers.Response, error) {
+						time.Sleep(5 * time.Millisecond) // a provider takes a while
+						return providers.Response{Value: 1.3}, nil
+					})
+					r := newTestResolver(t, cfg, p1, newStub(1), WithStore(st), WithHistory(noHistory{}), WithSeed(uint64(10+i)))
+					res, err := r.Resolve(context.Background(), "cpc", shoes)
+					require.NoError(t, err)
+					require.Equal(t, LayerCache, res.Layer, "served from the shared tier")
+					fleet, primaries = append(fleet, r), append(primaries, p1)
+				}
+				// Every instance resolves the key every second, all at
+				// once, until a minute after A's answer: each pays when its
+				// copy expires, unless another's new answer is in the shared
+				// tier by then.
+				for range 60 {
+					time.Sleep(time.Second)
+					var wg sync.WaitGroup
+					for _, r := range fleet {
+						wg.Go(func() {
+							_, err := r.Resolve(context.Background(), "cpc", shoes)
+							assert.NoError(t, err)
+						})
+					}
+					wg.Wait()
+				}
+				var calls int64
+				for _, p1 := range primaries {
+					calls += p1.calls.Load()
+				}
+				assert.Equal(t, tc.want, calls)
+			})
+		})
+	}
+}
+
+// The shift is within [0, SharedJitter × TTL], drawn anew for each read;
+// layer 3's reads are not shifted.
+func TestSharedJitterBounds(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		st := newMemStore()
+		now := time.Now()
+		key := shoesKey(t)
+		require.NoError(t, st.Set(context.Background(), key, cache.Entry{Value: 2, ObservedAt: now, StoredAt: now, Source: "p1", Confidence: 1}, 0))
+		r := newTestResolver(t, testConfig(), newStub(1), newStub(1), WithStore(st), WithHistory(noHistory{}))
+		dt := r.types["cpc"]
+		seen := map[time.Time]bool{}
+		for range 100 {
+			e, ok := r.storeGet(context.Background(), dt, key, now)
+			require.True(t, ok)
+			shift := now.Sub(e.StoredAt)
+			assert.GreaterOrEqual(t, shift, time.Duration(0))
+			assert.LessOrEqual(t, shift, 12*time.Second, "at most 0.2 × 1m")
+			seen[e.StoredAt] = true
+		}
+		assert.Greater(t, len(seen), 90, "drawn anew each time")
+		e, ok := r.staleShared(context.Background(), dt, key, now)
+		require.True(t, ok)
+		assert.True(t, e.StoredAt.Equal(now), "layer 3 reads the entry as stored")
+
+		c, p := testConfig().withDefaults()
+		require.Empty(t, p)
+		assert.Equal(t, DefaultSharedJitter, c.Cache.SharedJitter)
+		bad := testConfig()
+		bad.Cache.SharedJitter = 1.5
+		_, p = bad.withDefaults()
+		require.Len(t, p, 1)
+		assert.Equal(t, "cache.shared_jitter", p[0].Field)
 	})
 }
