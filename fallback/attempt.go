@@ -108,6 +108,7 @@ func (c *call) admit(n int) (breaker.Permit, SkipReason) {
 		w.mu.Lock()
 		w.budgetBlocked = true
 		w.mu.Unlock()
+		w.r.budgetAlert(w.events, w.budget, true, time.Time{})
 	} else if pm, err := p.breaker.Acquire(); err != nil {
 		reason = SkipBreakerOpen
 		if w.budget != nil {
@@ -115,6 +116,7 @@ func (c *call) admit(n int) (breaker.Permit, SkipReason) {
 		}
 	} else {
 		permit = pm
+		w.r.budgetAlert(w.events, w.budget, false, time.Time{})
 	}
 	if reason != SkipNone {
 		if reason != SkipBusy {

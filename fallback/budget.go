@@ -25,6 +25,7 @@ import (
 type Budget struct {
 	limit     int64
 	remaining atomic.Int64
+	alerted   atomic.Int32 // the alert thresholds crossed and raised (AlertBudget)
 }
 
 // nano is the number of budget units per money unit.

@@ -79,7 +79,13 @@ func newCallbacks() callbacks {
 // observe queues an event no caller made for the observer, with the
 // context of the task its kind names (TaskBreaker, TaskCallback; see
 // taskContext).
-func (r *Resolver) observe(ev Event) { r.observeCtx(taskContext(ev.Kind), ev) }
+// A breaker transition is also judged as an alert at once.
+func (r *Resolver) observe(ev Event) {
+	r.observeCtx(taskContext(ev.Kind), ev)
+	if ev.Kind == EventBreaker {
+		r.breakerChanged(ev)
+	}
+}
 
 // observeCtx queues an event for the observer, if any, without waiting: a
 // full queue drops it (counted in Snapshot.Overall.EventsDropped). ctx is

@@ -130,5 +130,6 @@ func (r *Resolver) count(dt *dataType, layer Layer, failed bool, now time.Time) 
 	}
 	r.metrics.seconds.resolved(now, time.Second, layer)
 	r.metrics.minutes.resolved(now, time.Minute, layer)
+	r.alertsDue(now)
 	return dt.metrics.layers[layer].Add(1)
 }

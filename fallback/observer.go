@@ -64,6 +64,8 @@ const (
 	TaskBreaker Task = "breaker"
 	// TaskCallback: a host callback's contained failure (EventCallback).
 	TaskCallback Task = "callback"
+	// TaskAlert: an alert raised or resolved by the rules (EventAlert).
+	TaskAlert Task = "alert"
 )
 
 type taskKey struct{}
@@ -113,9 +115,14 @@ const (
 	// ends it, with Time − Latency equal to this Time, so that a host can
 	// keep a gauge of the calls in flight.
 	EventAttemptStart
+	// EventAlert: an alert was raised, changed severity or was resolved
+	// (see Alert and AlertsConfig). Alert is set, and Provider for an
+	// alert about one. Its context names TaskAlert, but for a budget
+	// alert, which carries the context of the resolve that spent.
+	EventAlert
 )
 
-var eventNames = [...]string{"", "attempt", "resolve", "breaker", "warm", "callback", "attempt_start"}
+var eventNames = [...]string{"", "attempt", "resolve", "breaker", "warm", "callback", "attempt_start", "alert"}
 
 // String returns the kind's name.
 func (k EventKind) String() string {
@@ -156,5 +163,7 @@ type Event struct {
 	From, To string
 	// Done and Total are a Warm's progress.
 	Done, Total int
-	Err         error
+	// Alert is the alert an EventAlert reports; nil otherwise.
+	Alert *Alert
+	Err   error
 }

@@ -58,6 +58,7 @@ type Resolver struct {
 	gate         *appendGate        // one history observation per key and period
 	callbacks    callbacks          // the host callbacks' task kinds
 	events       eventQueue         // to the observer
+	alerts       alerting           // the alerts firing (alerts.go)
 	rawErrors    bool               // WithProviderErrors
 	life         context.Context    // cancelled by Close: every walk, call and background task
 	kill         context.CancelFunc // cancels life

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -150,6 +151,12 @@ func (h *countingHandler) Handle(_ context.Context, r slog.Record) error {
 			switch g.Key {
 			case "provider":
 				subject = "provider " + g.Value.String()
+			case "kind": // an alert's
+				subject = "alert " + g.Value.String()
+			case "subject":
+				if g.Value.String() != "" {
+					subject = "provider " + g.Value.String()
+				}
 			case "data_type":
 				if subject == "?" {
 					subject = "data type " + g.Value.String()
@@ -213,9 +220,10 @@ func TestSlogObserverOutageWritesAFewLinesAMinute(t *testing.T) {
 			}
 		}
 		t.Logf("lines at Info and above in 10 minutes: %d; most in a minute by subject: %v", h.total, most)
-		assert.Equal(t, []string{"data type cpc", "provider p1", "provider s1"}, sortedKeys(most), "nothing else is written")
-		assert.LessOrEqual(t, most["provider p1"], 5, "failed attempts (3) and breaker transitions")
-		assert.LessOrEqual(t, most["provider s1"], 5)
+		assert.Equal(t, []string{"alert fallback_share", "data type cpc", "provider p1", "provider s1"}, sortedKeys(most), "nothing else is written")
+		assert.LessOrEqual(t, most["provider p1"], 6, "failed attempts (3), breaker transitions, health and breaker alerts")
+		assert.LessOrEqual(t, most["provider s1"], 6)
+		assert.Equal(t, 1, most["alert fallback_share"], "raised once")
 		assert.LessOrEqual(t, most["data type cpc"], DefaultSlogMaxLines)
 		assert.Positive(t, most["provider p1"])
 	})
@@ -228,4 +236,21 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+func TestSlogObserverLogsAlerts(t *testing.T) {
+	var buf bytes.Buffer
+	obs := SlogObserver(slog.New(slog.NewTextHandler(&buf, nil)), SlogConfig{})
+	since := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	a := Alert{Kind: AlertHealth, Subject: "p1", Severity: SeverityCritical, Firing: true, Value: 0.4, Threshold: 0.5, Since: since}
+	obs.Observe(context.Background(), Event{Kind: EventAlert, Time: since, Alert: &a})
+	a.Severity = SeverityWarning
+	obs.Observe(context.Background(), Event{Kind: EventAlert, Time: since, Alert: &a})
+	a.Firing = false
+	obs.Observe(context.Background(), Event{Kind: EventAlert, Time: since, Alert: &a})
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	require.Len(t, lines, 3)
+	assert.Contains(t, lines[0], `level=ERROR msg="strata alert" alert.kind=health alert.subject=p1 alert.severity=critical alert.value=0.4 alert.threshold=0.5`)
+	assert.Contains(t, lines[1], `level=WARN msg="strata alert" alert.kind=health alert.subject=p1 alert.severity=warning`)
+	assert.Contains(t, lines[2], `level=INFO msg="strata alert resolved" alert.kind=health`)
 }

@@ -27,6 +27,10 @@ type Snapshot struct {
 	Layers LayerShares `json:"layers"`
 	// DataTypes are the shares of answers by layer, per data type.
 	DataTypes map[string]LayerShares `json:"data_types"`
+	// Alerts are the alerts firing, by kind then subject (see Alert; the
+	// rules are judged as the snapshot is taken). Budget alerts are
+	// events only.
+	Alerts []Alert `json:"alerts"`
 }
 
 // ProviderSnapshot is one provider's row of the dashboard.
@@ -153,7 +157,8 @@ func shares(counts *[len(layerNames)]int64) LayerShares {
 // single atomic cut.
 func (r *Resolver) Snapshot() Snapshot {
 	now := time.Now()
-	s := Snapshot{At: now, Since: r.started, DataTypes: make(map[string]LayerShares, len(r.types))}
+	r.evaluateAlerts(now)
+	s := Snapshot{At: now, Since: r.started, DataTypes: make(map[string]LayerShares, len(r.types)), Alerts: r.activeAlerts()}
 	byStatus := map[string]int{}
 	for _, st := range []router.Status{router.Healthy, router.Degraded, router.Unhealthy, router.Critical} {
 		byStatus[st.String()] = 0

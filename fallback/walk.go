@@ -209,6 +209,7 @@ func (w *walk) skipIfIneligible(run *tierRun, i int, now time.Time) {
 		w.mu.Lock()
 		w.budgetBlocked = true
 		w.mu.Unlock()
+		w.r.budgetAlert(w.events, w.budget, true, now)
 	default:
 		reason = SkipBreakerOpen
 	}
