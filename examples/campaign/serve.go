@@ -146,6 +146,7 @@ type dashboardView struct {
 	Generations   int
 	Phase         string
 	Cards         []card
+	Alerts        []string // the alerts firing, one line each
 	LayerChart    chart
 	MixChart      chart
 	DataTypeChart chart
@@ -189,6 +190,7 @@ func (d *dashboard) view() dashboardView {
 		StatusChart:   statusChart(hist),
 		LatencyChart:  latencyChart(hist),
 		Providers:     viewOfProviders(s.Providers),
+		Alerts:        alertLines(s.Alerts),
 	}
 	if last != nil {
 		note := fmt.Sprintf("%s in %s, month %s: %s of data for %d figures (%s), in %s.",
@@ -200,6 +202,20 @@ func (d *dashboard) view() dashboardView {
 		v.Last = &dashboardLast{Note: note, Plan: viewOfPlan(last.Plan), CostChart: costChart(last.DataCost, last.DataBudget)}
 	}
 	return v
+}
+
+// alertLines renders the alerts firing: "critical: health of ads_api
+// 0.42 (threshold 0.5) since 12:00:05".
+func alertLines(alerts []fallback.Alert) []string {
+	out := make([]string, len(alerts))
+	for i, a := range alerts {
+		what := strings.ReplaceAll(a.Kind.String(), "_", " ")
+		if a.Subject != "" {
+			what += " of " + a.Subject
+		}
+		out[i] = fmt.Sprintf("%s: %s %.3g (threshold %.3g) since %s", a.Severity, what, a.Value, a.Threshold, a.Since.Format(time.TimeOnly))
+	}
+	return out
 }
 
 func (d *dashboard) servePage(w http.ResponseWriter, _ *http.Request) {

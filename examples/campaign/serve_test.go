@@ -172,3 +172,20 @@ func TestFaultsMerge(t *testing.T) {
 	assert.Empty(t, faults{}.String())
 	assert.True(t, strings.HasPrefix(chaosPhases[0].Name, "calm"))
 }
+
+func TestDashboardShowsTheAlertsFiring(t *testing.T) {
+	since := time.Date(2026, 3, 1, 12, 0, 5, 0, time.UTC)
+	snap := fallback.Snapshot{At: since, Alerts: []fallback.Alert{
+		{Kind: fallback.AlertHealth, Subject: "ads_api", Severity: fallback.SeverityCritical, Firing: true, Value: 0.42, Threshold: 0.5, Since: since},
+		{Kind: fallback.AlertFallbackShare, Severity: fallback.SeverityWarning, Firing: true, Value: 0.3, Threshold: 0.25, Since: since},
+	}}
+	d := newDashboard(func() fallback.Snapshot { return snap }, since)
+	page := parseHTML(t, get(t, d.handler(), http.MethodGet, "/").Body.Bytes())
+	lists := page.all("ul", hasClass("alerts"))
+	require.Len(t, lists, 1)
+	assert.Equal(t, "critical: health of ads_api 0.42 (threshold 0.5) since 12:00:05warning: fallback share 0.3 (threshold 0.25) since 12:00:05", text(lists[0]))
+
+	snap.Alerts = nil
+	rec := get(t, d.handler(), http.MethodGet, "/")
+	assert.Contains(t, rec.Body.String(), "None firing.")
+}
