@@ -14,17 +14,21 @@
 #    itself reads the tags, cuts the module zips and writes the .info, .mod
 #    and .zip files, as proxy.golang.org would. Those files, with an @v/list
 #    per module, are the GOPROXY=file://... layout.
-# 3. For each released module and each TOOLCHAIN, a fresh consumer module
-#    imports every public package of that module only, `go get`s it through
+# 3. For each released module and each TOOLCHAIN whose version its go line
+#    allows, a fresh consumer module imports every public package of that
+#    module only, `go get`s it through
 #    GOPROXY=file://LAYOUT,file://USER-MODCACHE,https://proxy.golang.org (the
-#    user's module cache serves the third-party modules without a download),
-#    runs go mod tidy, checks that the root resolves to the released version
-#    and builds. The consumers' module cache is a temporary one, so nothing
-#    released here reaches the user's.
+#    user's module cache serves the third-party modules without a download;
+#    the module's go.sum, copied in, verifies them without a checksum-database
+#    lookup each), runs go mod tidy, checks that the root resolves to the
+#    released version and builds. The consumers' module cache is a temporary
+#    one, so nothing released here reaches the user's. A release whose nested
+#    modules still required an unreleased root fails here, at go get.
 #
 # Takes about 30 s with warm build and module caches (-trimpath keeps the
-# builds cacheable across runs). The modules are listed by
-# `release -list`, so a new nested module is checked without editing this.
+# builds cacheable across runs); the first run compiles every dependency once
+# per toolchain. The modules are listed by `release -list`, so a new nested
+# module is checked without editing this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
