@@ -24,6 +24,8 @@ const (
 	DefaultConfirmAfter       = time.Hour
 	DefaultConfirmAnswers     = 3
 	DefaultFrozenPeriods      = 3.0
+	DefaultFrozenRepeats      = 3
+	DefaultFrozenRepeatRate   = 0.05
 	DefaultPlausibleKeys      = 10000
 )
 
@@ -41,7 +43,8 @@ const (
 // against a positive r is never plausible. An answer that repeats, exactly,
 // a value the key has had for FrozenPeriods or more while σ > 0 is
 // implausible too (a frozen feed: exactly the same from the same provider
-// for FrozenPeriods) — but with nobody else to ask, it is
+// for FrozenPeriods, or for more than FrozenRepeats answers from one that
+// rarely repeats itself) — but with nobody else to ask, it is
 // taken as the stable value it may be. A key with nothing to be judged
 // against has its first answer trusted.
 //
@@ -89,8 +92,14 @@ type PlausibilityConfig struct {
 	// answer exactly the same value for a key, while the data type's
 	// learned volatility says its values move, before its answer is
 	// suspected of coming from a frozen feed and needs a second opinion
-	// (default 3).
-	FrozenPeriods float64 `yaml:"frozen_periods"`
+	// (default 3). FrozenRepeats and FrozenRepeatRate catch a frozen feed
+	// sooner: a provider whose answers for a key repeat exactly less often
+	// than FrozenRepeatRate (default 0.05, learned per data type) is
+	// suspected after more than FrozenRepeats (default 3) identical answers
+	// in a row.
+	FrozenPeriods    float64 `yaml:"frozen_periods"`
+	FrozenRepeats    int     `yaml:"frozen_repeats"`
+	FrozenRepeatRate float64 `yaml:"frozen_repeat_rate"`
 	// Keys bounds the keys whose pending changes and unchanged values are
 	// remembered (default 10000; at most CapacityLimit).
 	Keys int `yaml:"keys"`
@@ -108,6 +117,8 @@ func (c *PlausibilityConfig) fill(p *problems) {
 	orDefault(p, "plausibility.confirm_after", &c.ConfirmAfter, DefaultConfirmAfter)
 	orDefault(p, "plausibility.confirm_answers", &c.ConfirmAnswers, DefaultConfirmAnswers)
 	orDefault(p, "plausibility.frozen_periods", &c.FrozenPeriods, DefaultFrozenPeriods)
+	orDefault(p, "plausibility.frozen_repeats", &c.FrozenRepeats, DefaultFrozenRepeats)
+	fraction(p, "plausibility.frozen_repeat_rate", &c.FrozenRepeatRate, DefaultFrozenRepeatRate)
 	atMost(p, "plausibility.keys", &c.Keys, DefaultPlausibleKeys, CapacityLimit)
 }
 
@@ -189,9 +200,10 @@ type plausibility struct {
 	cfg PlausibilityConfig
 	vol map[string]*volatility // by data type; built at New, read-only after
 
-	mu    sync.Mutex
-	keys  *lru.LRU[string, keyState]  // requires mu held: by key
-	feeds *lru.LRU[string, feedState] // requires mu held: by key and provider
+	mu      sync.Mutex
+	keys    *lru.LRU[string, keyState]  // requires mu held: by key
+	feeds   *lru.LRU[string, feedState] // requires mu held: by key and provider
+	repeats map[string]repeatRate       // requires mu held: by provider and data type
 }
 
 // keyState is the implausible value a key keeps being answered, how
@@ -202,16 +214,30 @@ type keyState struct {
 	since   time.Time // zero: nothing pending
 }
 
-// feedState is the value a provider last answered for a key, and since
-// when it has answered exactly that.
+// feedState is the value a provider last answered for a key, since when
+// and how many times in a row it has answered exactly that.
 type feedState struct {
 	value float64
 	since time.Time
+	count int
+	good  bool // the value passed the ratio check: its run may be learned
 }
+
+// repeatRate is how often a provider answers a key exactly what it
+// answered the time before, for one data type: an EWMA, and how many
+// answers it has seen.
+type repeatRate struct {
+	rate float64
+	n    int
+}
+
+// minRepeatSamples is how many answers a repeat rate needs before it can
+// tell a repeat is unusual.
+const minRepeatSamples = 8
 
 func newPlausibility(cfg PlausibilityConfig, types []DataTypeConfig) *plausibility {
 	n := max(cfg.Keys, 1)
-	pl := &plausibility{cfg: cfg, vol: make(map[string]*volatility, len(types)), keys: lru.New[string, keyState](n), feeds: lru.New[string, feedState](n)}
+	pl := &plausibility{cfg: cfg, vol: make(map[string]*volatility, len(types)), keys: lru.New[string, keyState](n), feeds: lru.New[string, feedState](n), repeats: map[string]repeatRate{}}
 	for _, t := range types {
 		pl.vol[t.Name] = &volatility{}
 	}
@@ -248,19 +274,51 @@ func (pl *plausibility) accepted(key string) {
 	pl.mu.Unlock()
 }
 
-// frozen notes provider's answer v for key at now, and reports whether
-// it repeats, exactly, what the provider has answered for the key for
-// FrozenPeriods or more while the data type's values move.
-func (pl *plausibility) frozen(dt *dataType, key, provider string, v float64, now time.Time) bool {
+// frozen notes provider's answer v for key at now (good: it passed the
+// ratio check), and reports whether it looks frozen: it repeats, exactly,
+// what the provider has answered for the key for FrozenPeriods or more
+// while the data type's values move, or for more than FrozenRepeats
+// answers in a row from a provider that repeats itself less often than
+// FrozenRepeatRate. The repeat rate learns from runs of good answers once
+// they end, so a run that does not end — a frozen feed — teaches nothing.
+func (pl *plausibility) frozen(dt *dataType, key, provider string, v float64, good bool, now time.Time) bool {
 	id := key + "\x00" + provider
+	rid := provider + "\x00" + dt.cfg.Name
 	pl.mu.Lock()
 	defer pl.mu.Unlock()
-	fs, ok := pl.feeds.Get(id)
-	if !ok || fs.value != v {
-		pl.feeds.Put(id, feedState{value: v, since: now})
-		return false
+	fs, seen := pl.feeds.Get(id)
+	if seen && fs.value == v {
+		fs.count++
+		pl.feeds.Put(id, fs)
+		rr := pl.repeats[rid]
+		return pl.vol[dt.cfg.Name].sigma() > 0 && periodsBetween(dt, fs.since, now) >= pl.cfg.FrozenPeriods ||
+			rr.n >= minRepeatSamples && rr.rate < pl.cfg.FrozenRepeatRate && fs.count > pl.cfg.FrozenRepeats
 	}
-	return pl.vol[dt.cfg.Name].sigma() > 0 && periodsBetween(dt, fs.since, now) >= pl.cfg.FrozenPeriods
+	if seen && fs.good {
+		// The run ended: count-1 repeats, then a change.
+		rr := pl.repeats[rid]
+		for range min(fs.count-1, pl.cfg.FrozenRepeats+1) {
+			rr.observe(true, pl.cfg.Smoothing)
+		}
+		rr.observe(false, pl.cfg.Smoothing)
+		pl.repeats[rid] = rr
+	}
+	pl.feeds.Put(id, feedState{value: v, since: now, count: 1, good: good})
+	return false
+}
+
+// observe adds one answer, a repeat or not, to the rate.
+func (rr *repeatRate) observe(repeat bool, smoothing float64) {
+	x := 0.0
+	if repeat {
+		x = 1
+	}
+	if rr.n == 0 {
+		rr.rate = x
+	} else {
+		rr.rate = smoothing*x + (1-smoothing)*rr.rate
+	}
+	rr.n++
 }
 
 // verified notes that another provider confirmed provider's repeated
@@ -271,7 +329,7 @@ func (pl *plausibility) verified(key, provider string, now time.Time) {
 	pl.mu.Lock()
 	defer pl.mu.Unlock()
 	if fs, ok := pl.feeds.Get(id); ok {
-		fs.since = now
+		fs.since, fs.count = now, 1
 		pl.feeds.Put(id, fs)
 	}
 }
@@ -299,13 +357,18 @@ func (pl *plausibility) judge(dt *dataType, key, provider string, v float64, ref
 	if pl == nil || pl.cfg.Disabled || dt.cfg.Bounds.Min < 0 {
 		return nil
 	}
-	frozen := pl.frozen(dt, key, provider, v, now)
-	if !ok || !(ref.Value > 0) {
-		return nil
+	judged := ok && ref.Value > 0
+	var allowed float64
+	if judged {
+		n := max(periodsBetween(dt, ref.ObservedAt, now), 1)
+		allowed = max(pl.cfg.MaxRatio, math.Exp(pl.cfg.Sigmas*pl.vol[dt.cfg.Name].sigma()*math.Sqrt(n)))
 	}
-	n := max(periodsBetween(dt, ref.ObservedAt, now), 1)
-	allowed := max(pl.cfg.MaxRatio, math.Exp(pl.cfg.Sigmas*pl.vol[dt.cfg.Name].sigma()*math.Sqrt(n)))
-	if changeFactor(v, ref.Value) > allowed {
+	far := judged && changeFactor(v, ref.Value) > allowed
+	frozen := pl.frozen(dt, key, provider, v, !far, now)
+	switch {
+	case !judged:
+		return nil
+	case far:
 		return &ImplausibleError{Value: v, Reference: ref.Value, Allowed: allowed}
 	}
 	if frozen {

@@ -351,3 +351,50 @@ data_types:
 	require.ErrorAs(t, err, &ce)
 	assert.Equal(t, "plausibility.max_ratio", ce.Field)
 }
+
+func TestFrozenFeedCaughtByRepeatsFromAProviderThatRarelyRepeats(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p1, s1 := newStub(1.2), newStub(1.2)
+		r := newTestResolver(t, testConfig(), p1, s1)
+		params := Params{"keyword": "shoes"}
+		resolve := func() Result {
+			t.Helper()
+			res, err := r.Resolve(context.Background(), "cpc", params)
+			require.NoError(t, err)
+			time.Sleep(2 * time.Minute) // past the TTL
+			return res
+		}
+		// p1's answers differ every time: it rarely repeats itself.
+		for i := range 12 {
+			p1.answer(1.2 + 0.001*float64(i))
+			resolve()
+		}
+		// Then it freezes at 1.25 while s1 sees the market at 1.21.
+		p1.answer(1.25)
+		s1.answer(1.21)
+		var sources []string
+		for range 6 {
+			sources = append(sources, resolve().Source)
+		}
+		// Three answers of 1.25 in a row pass; the fourth needs a second
+		// opinion, which s1 refutes, and so on while p1 stays frozen.
+		assert.Equal(t, []string{"p1", "p1", "p1", "s1", "s1", "s1"}, sources)
+	})
+}
+
+func TestRepeatsAreNormalForAProviderThatRepeats(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p1, s1 := newStub(1.2), newStub(1.21)
+		r := newTestResolver(t, testConfig(), p1, s1)
+		params := Params{"keyword": "shoes"}
+		// p1 updates its value every sixth answer (a daily source asked
+		// more often): repeats are its habit, not a sign of a frozen feed.
+		for i := range 36 {
+			p1.answer(1.2 + 0.001*float64(i/6))
+			res, err := r.Resolve(context.Background(), "cpc", params)
+			require.NoError(t, err)
+			assert.Equal(t, "p1", res.Source, "answer %d", i)
+			time.Sleep(2 * time.Minute)
+		}
+	})
+}

@@ -117,30 +117,34 @@ const (
 	nearTruth = 0.10
 )
 
-// isGarbage reports whether v, returned for key when its truth was truth,
-// is garbage, and if it is in-bounds garbage, of which kind:
+// isGarbage reports whether v, served for key at request served, is
+// garbage, and if it is in-bounds garbage, of which kind:
 //   - a value a provider answered as a unit error or a zero is in-bounds
 //     garbage, and so is a frozen value more than frozenOff from the
-//     truth;
+//     truth when it was answered (its latest answer before it was
+//     served);
 //   - any other value a provider answered is garbage when it was outside
 //     [0.5×, 2×] the truth at the request it answered, served then or
 //     later from a cache: an answer that was right when given is stale
 //     later, not garbage (staleness shows in the MAPE);
 //   - a value no provider answered (a forecast, a default, garbage the
 //     fake made) is garbage when it is outside [0.5×, 2×] the truth.
-func isGarbage(w *world, v, truth float64, key *simKey) (garbage bool, inBounds string) {
+func isGarbage(w *world, v float64, served int64, key *simKey) (garbage bool, inBounds string) {
+	truth := key.truthAt(served)
 	if w != nil {
-		if pv, ok := w.provenanceOf(v); ok {
-			switch pv.kind {
+		if index, kind, ok := w.provenanceOf(v, served); ok {
+			// Judged, like every answer, against the truth when it was
+			// given.
+			truth = key.truthAt(index)
+			switch kind {
 			case eventUnit, eventZero:
-				return true, pv.kind
+				return true, kind
 			case eventFrozen:
 				if math.Abs(v-truth) > frozenOff*truth {
-					return true, pv.kind
+					return true, kind
 				}
 				return false, ""
 			}
-			truth = key.truthAt(pv.index)
 		}
 	}
 	return !(v >= 0.5*truth && v <= 2*truth), ""
@@ -217,7 +221,7 @@ func summarize(sc *scenario, r runResult) systemReport {
 		if a.flagged {
 			s.Accuracy.Flagged++
 		}
-		if garbage, kind := isGarbage(r.world, a.value, truth, rec.key); garbage {
+		if garbage, kind := isGarbage(r.world, a.value, rec.index, rec.key); garbage {
 			s.Accuracy.Garbage++
 			if kind != "" {
 				s.Accuracy.ImplausibleServed++

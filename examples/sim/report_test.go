@@ -24,7 +24,8 @@ func TestSummarizeInBoundsGarbage(t *testing.T) {
 	w := &world{}
 	w.note(10*before, 10, eventUnit)
 	w.note(0, 11, eventZero)
-	w.note(before, 12, eventFrozen) // right before the shift, garbage after
+	w.note(before, 12, eventFrozen) // right before the shift…
+	w.note(before, 60, eventFrozen) // …and the same again after it: garbage then
 	w.note(1.01*before, 13, "")     // a good answer, stale after the shift
 	recs := []record{
 		{index: 20, key: k, answer: answer{value: 10 * before, layer: "cache"}},        // unit, from the cache

@@ -88,7 +88,7 @@ func TestSoak(t *testing.T) {
 	// that no other provider could confirm or refute: served flagged.
 	unflagged := 0
 	for _, rec := range res.records {
-		if garbage, _ := isGarbage(res.world, rec.answer.value, rec.key.truthAt(rec.index), rec.key); rec.answer.err == nil && garbage && !rec.answer.flagged {
+		if garbage, _ := isGarbage(res.world, rec.answer.value, rec.index, rec.key); rec.answer.err == nil && garbage && !rec.answer.flagged {
 			unflagged++
 		}
 	}

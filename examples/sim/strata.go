@@ -82,6 +82,7 @@ func deriveConfig(sc *scenario) fallback.Config {
 			QuotaStaleAfter:  atLeast(s(router.DefaultQuotaStaleAfter)),
 			ReferenceLatency: atLeast(s(router.DefaultReferenceLatency)),
 		},
+		Plausibility: fallback.PlausibilityConfig{ConfirmAfter: atLeast(s(fallback.DefaultConfirmAfter))},
 	}
 	for i := range sc.Providers {
 		p := &sc.Providers[i]

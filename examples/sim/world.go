@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -34,15 +35,15 @@ type world struct {
 	// answered holds every value a provider answered (through the fake's
 	// ValueFunc), by its bits: how the report tells a returned value's
 	// provenance, whichever layer served it. Requires mu held.
-	answered map[uint64]provenance
+	answered map[uint64]*provenance
 }
 
 // provenance is where a provider's value came from: the request index it
 // answered, and the event kind when it was in-bounds garbage (unit, zero,
 // frozen), else "".
 type provenance struct {
-	index int64
-	kind  string
+	indexes []int64 // the requests at which a provider answered it, ascending
+	kind    string
 }
 
 // note records that a provider answered v at request idx, as garbage of
@@ -51,17 +52,36 @@ func (w *world) note(v float64, idx int64, kind string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.answered == nil {
-		w.answered = map[uint64]provenance{}
+		w.answered = map[uint64]*provenance{}
 	}
-	w.answered[math.Float64bits(v)] = provenance{index: idx, kind: kind}
+	pv := w.answered[math.Float64bits(v)]
+	if pv == nil {
+		pv = &provenance{}
+		w.answered[math.Float64bits(v)] = pv
+	}
+	i, _ := slices.BinarySearch(pv.indexes, idx)
+	pv.indexes = slices.Insert(pv.indexes, i, idx)
+	pv.kind = kind
 }
 
-// provenanceOf returns where v came from, if a provider answered it.
-func (w *world) provenanceOf(v float64) (provenance, bool) {
+// provenanceOf returns where v, served at request served, came from: the
+// latest request at or before it at which a provider answered v, and of
+// what kind; ok false if no provider had answered v by then.
+func (w *world) provenanceOf(v float64, served int64) (index int64, kind string, ok bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	pv, ok := w.answered[math.Float64bits(v)]
-	return pv, ok
+	pv := w.answered[math.Float64bits(v)]
+	if pv == nil {
+		return 0, "", false
+	}
+	i, found := slices.BinarySearch(pv.indexes, served)
+	if !found {
+		if i == 0 {
+			return 0, "", false
+		}
+		i--
+	}
+	return pv.indexes[i], pv.kind, true
 }
 
 // reqInfo travels with each resolve's context down to the providers:

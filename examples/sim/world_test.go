@@ -172,11 +172,13 @@ providers:`, 1) + `    noise: 0.02
 		}
 		v := p.value(req(tc.idx, tc.k))
 		assert.Equal(t, tc.value, v, "request %d, key %d: value", tc.idx, tc.k)
-		pv, ok := w.provenanceOf(v)
+		index, kind, ok := w.provenanceOf(v, tc.idx)
 		if assert.True(t, ok, "request %d, key %d: value not noted", tc.idx, tc.k) {
-			assert.Equal(t, tc.kind, pv.kind, "request %d, key %d: kind noted", tc.idx, tc.k)
-			assert.Equal(t, tc.idx, pv.index, "request %d, key %d: index noted", tc.idx, tc.k)
+			assert.Equal(t, tc.kind, kind, "request %d, key %d: kind noted", tc.idx, tc.k)
+			assert.Equal(t, tc.idx, index, "request %d, key %d: index noted", tc.idx, tc.k)
 		}
+		_, _, ok = w.provenanceOf(v, -1)
+		assert.False(t, ok, "request %d, key %d: no provider had answered it before the run", tc.idx, tc.k)
 	}
 	// The answers themselves are truth × (1 + noise × ε): not garbage.
 	for k := range keys {
@@ -207,4 +209,24 @@ providers:`, 1)))
 	require.NoError(t, err)
 	v := w.provs[0].value(providers.Request{DataType: "cpc", Params: map[string]string{hiddenParam: "55/1"}})
 	assert.Equal(t, boots.truthAt(55), v, "the provider's answer (no bias, no noise): the shifted truth")
+}
+
+// TestProvenanceIsPerServing: a value answered at several requests is
+// judged, where it is served, by its latest answer at or before then.
+func TestProvenanceIsPerServing(t *testing.T) {
+	var w world
+	w.note(1.5, 10, eventFrozen)
+	w.note(1.5, 30, eventFrozen)
+	w.note(1.5, 20, eventFrozen)
+	for _, tc := range []struct {
+		served, want int64
+		ok           bool
+	}{{5, 0, false}, {10, 10, true}, {15, 10, true}, {25, 20, true}, {30, 30, true}, {99, 30, true}} {
+		index, kind, ok := w.provenanceOf(1.5, tc.served)
+		assert.Equal(t, tc.ok, ok, "served at %d", tc.served)
+		if tc.ok {
+			assert.Equal(t, tc.want, index, "served at %d", tc.served)
+			assert.Equal(t, eventFrozen, kind)
+		}
+	}
 }
