@@ -11,6 +11,8 @@ import (
 	"path"
 	"strings"
 	"time"
+
+	"github.com/strata-go/strata/examples/internal/cli"
 )
 
 //go:embed scenarios/*.yaml
@@ -50,19 +52,19 @@ func (o overrides) apply(sc *scenario) {
 // passes stderr when it is a terminal, so a pipe or a log gets no
 // progress. Nothing but the report is written to stdout.
 func run(ctx context.Context, args []string, stdout, progress io.Writer) error {
-	fl := newFlagSet("sim")
+	fl := cli.NewFlagSet("sim")
 	usage := func(w io.Writer) {
-		fmt.Fprintln(w, "usage: sim -scenario FILE [flags] | sim -all [flags]\n\nRuns fault scenarios through strata and a failsafe-go baseline and compares them (see docs/sim.md).\n-all takes 2 to 3 minutes and reports each finished scenario on stderr when it is a terminal.\n\nflags:")
+		fmt.Fprintln(w, "usage: sim -scenario FILE [flags] | sim -all [flags]\n\nRuns fault scenarios through strata and a failsafe-go baseline and compares them (see docs/sim.md).\n-all takes about 4 minutes and reports each finished scenario on stderr when it is a terminal.\n\nflags:")
 		fl.PrintDefaults()
 	}
 	file := fl.String("scenario", "", "scenario `file` (YAML); see docs/sim.md")
 	asJSON := fl.Bool("json", false, "print one JSON object (with -all, one per line)")
 	all := fl.Bool("all", false, "run every shipped scenario and print a markdown table and the targets")
 	quiet := fl.Bool("q", false, "quiet: no progress on stderr")
-	requests := define(fl, "requests", 0, "override the scenario's request count (`N` > 0)", "want a whole number above 0", whole, func(v int) bool { return v > 0 })
-	concurrency := define(fl, "concurrency", 0, "override the scenario's concurrency (`N` > 0 goroutines)", "want a whole number above 0", whole, func(v int) bool { return v > 0 })
-	timeScale := define(fl, "time-scale", 0, "override the scenario's time `scale`: real seconds per virtual second, above 0 and at most 10", "want a number above 0, at most 10 (real seconds per virtual second)", number, func(v float64) bool { return v > 0 && v <= 10 })
-	if help, err := fl.parse(args, stdout, usage); help || err != nil {
+	requests := cli.Define(fl, "requests", 0, "override the scenario's request count (`N` > 0)", "want a whole number above 0", cli.Whole, func(v int) bool { return v > 0 })
+	concurrency := cli.Define(fl, "concurrency", 0, "override the scenario's concurrency (`N` > 0 goroutines)", "want a whole number above 0", cli.Whole, func(v int) bool { return v > 0 })
+	timeScale := cli.Define(fl, "time-scale", 0, "override the scenario's time `scale`: real seconds per virtual second, above 0 and at most 10", "want a number above 0, at most 10 (real seconds per virtual second)", cli.Number, func(v float64) bool { return v > 0 && v <= 10 })
+	if help, err := fl.ParseArgs(args, stdout, usage); help || err != nil {
 		return err
 	}
 	if fl.NArg() > 0 {
