@@ -392,3 +392,9 @@ func TestAlertJSONRoundTrip(t *testing.T) {
 	var s Severity
 	assert.ErrorContains(t, s.UnmarshalText([]byte("none")), `unknown severity "none"`)
 }
+
+func TestSnapshotStringListsTheAlerts(t *testing.T) {
+	since := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	s := Snapshot{At: since, Since: since, Alerts: []Alert{{Kind: AlertBreaker, Subject: "p1", Severity: SeverityWarning, Firing: true, Value: 2, Since: since}}}
+	assert.Contains(t, s.String(), "alert warning: breaker p1 2 (threshold 0) since 2026-01-01T00:00:00Z\n")
+}

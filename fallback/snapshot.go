@@ -249,6 +249,13 @@ func (s Snapshot) String() string {
 	l := s.Layers
 	fmt.Fprintf(&b, "layers: primary %.1f%%  secondary %.1f%%  cache %.1f%%  statistical %.1f%%  default %.1f%%\n",
 		100*l.Primary, 100*l.Secondary, 100*l.Cache, 100*l.Statistical, 100*l.Default)
+	for _, a := range s.Alerts {
+		what := a.Kind.String()
+		if a.Subject != "" {
+			what += " " + a.Subject
+		}
+		fmt.Fprintf(&b, "alert %s: %s %.3g (threshold %.3g) since %s\n", a.Severity, what, a.Value, a.Threshold, a.Since.Format(time.RFC3339))
+	}
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "PROVIDER\tTIER\tSTATUS\tHEALTH\tBREAKER\tREQUESTS\tSUCCESS\tP50\tP95\tP99\tCOST")
 	for _, p := range s.Providers {
