@@ -489,14 +489,14 @@ func (o arimaOrder) constantStep() float64 {
 	return 1
 }
 
-// fitCSS fits o's ARMA coefficients, and the mean or drift, to the
+// fitCSSR fits o's ARMA coefficients, and the mean or drift, to the
 // differenced series w by conditional sum of squares, as R's arima does:
 // R's BFGS from zero coefficients and the least-squares constant, on
 // 0.5·log(σ²) with the constant scaled by ten times its standard error.
 // It returns the ARMA coefficients (R's layout), the mean of w, the
 // residual variance ssq/ν, and whether the search converged; ok is false
 // when R's would have stopped with an error.
-func fitCSS(w []float64, o arimaOrder, wk *arimaWork) (x []float64, mu, sigma2 float64, converged, ok bool) {
+func fitCSSR(w []float64, o arimaOrder, wk *arimaWork) (x []float64, mu, sigma2 float64, converged, ok bool) {
 	ncond := o.p + o.m*o.sp
 	nu := len(w) - ncond
 	if nu <= 0 {
@@ -548,14 +548,84 @@ func fitCSS(w []float64, o arimaOrder, wk *arimaWork) (x []float64, mu, sigma2 f
 	return x[:k], mu, math.Exp(2 * f), converged, true
 }
 
+// fitCSSLM fits what fitCSSR fits, by Levenberg–Marquardt from zero with
+// the mean or drift concentrated out (least squares on the filtered
+// constant), in several times fewer evaluations. It reaches the same
+// optimum where the conditional sum of squares has one; converged is false
+// where the search stalled, as R's BFGS stops unconverged.
+func fitCSSLM(w []float64, o arimaOrder, wk *arimaWork) (x []float64, mu, sigma2 float64, converged, ok bool) {
+	ncond := o.p + o.m*o.sp
+	nu := len(w) - ncond
+	if nu <= 0 {
+		return nil, 0, 0, false, false
+	}
+	k := o.nARMA()
+	ones := make([]float64, len(w))
+	for i := range ones {
+		ones[i] = 1
+	}
+	e1 := make([]float64, nu)
+	resid := func(x, r []float64) float64 {
+		o.unpack(x, false, &wk.c)
+		wk.phi, wk.theta = wk.c.expandInto(o.m, wk.phi, wk.theta)
+		wk.cssResiduals(w, wk.phi, wk.theta, ncond, 0, r)
+		if !o.constant {
+			return 0
+		}
+		wk.cssResiduals(ones, wk.phi, wk.theta, ncond, 0, e1)
+		var s11, s1y float64
+		for t, v := range e1 {
+			s11 += v * v
+			s1y += v * r[t]
+		}
+		mu := 0.0
+		if s11 > 0 {
+			mu = s1y / s11
+		}
+		for t, v := range e1 {
+			r[t] -= mu * v
+		}
+		return mu
+	}
+	res := func(x, r []float64) bool {
+		resid(x, r)
+		for _, v := range r {
+			if !finite(v) {
+				return false
+			}
+		}
+		return true
+	}
+	x, ss, status := levenbergMarquardt(res, make([]float64, k), nu, nmRelTol, 100)
+	if status == lmFailed {
+		return nil, 0, 0, false, false
+	}
+	r := make([]float64, nu)
+	mu = resid(x, r)
+	return x, mu, ss / float64(nu), status == lmConverged, true
+}
+
+// fitOptions say how fitARIMA fits a model.
+type fitOptions struct {
+	// approx fits by conditional sum of squares alone (forecast's
+	// approximation for long or highly seasonal series), whose criterion
+	// adds offset.
+	approx bool
+	offset float64
+	// useAIC selects AIC as the criterion instead of AICc.
+	useAIC bool
+	// fastCSS fits the conditional sum of squares by Levenberg–Marquardt
+	// (fitCSSLM) instead of on R's path (fitCSSR).
+	fastCSS bool
+}
+
 // fitARIMA fits order o to the series: by conditional sum of squares and
-// then exact likelihood, or, with approx, by conditional sum of squares
-// alone (forecast's approximation for long or highly seasonal series,
-// whose criterion adds offset). useAIC selects AIC as the criterion. ok is
-// false when the model cannot be fitted; a fitted model whose AR or MA
-// polynomial has a root within 1.01 of the unit circle gets an infinite
-// criterion, as in forecast's myarima.
-func fitARIMA(s *arimaData, o arimaOrder, approx bool, offset float64, useAIC bool) (arimaFit, bool) {
+// then exact likelihood, or by conditional sum of squares alone (see
+// fitOptions). ok is false when the model cannot be fitted; a fitted model
+// whose AR or MA polynomial has a root within 1.01 of the unit circle gets
+// an infinite criterion, as in forecast's myarima.
+func fitARIMA(s *arimaData, o arimaOrder, opt fitOptions) (arimaFit, bool) {
+	approx, offset, useAIC := opt.approx, opt.offset, opt.useAIC
 	w := s.differenced(o.d, o.sd)
 	k := o.nARMA()
 	fit := arimaFit{order: o, nobs: len(w), css: approx}
@@ -568,6 +638,10 @@ func fitARIMA(s *arimaData, o arimaOrder, approx bool, offset float64, useAIC bo
 	if k > 0 {
 		var ok bool
 		var converged bool
+		fitCSS := fitCSSR
+		if opt.fastCSS {
+			fitCSS = fitCSSLM
+		}
 		xc, fit.mu, cssSigma2, converged, ok = fitCSS(w, o, wk)
 		if !ok {
 			return arimaFit{}, false

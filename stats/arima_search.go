@@ -43,6 +43,7 @@ type arimaSearch struct {
 	approx  bool
 	offset  float64
 	useAIC  bool
+	fastCSS bool
 	fitted  []arimaFit // every model tried, ic +Inf when it could not be fitted
 	maxP    int
 	maxQ    int
@@ -63,7 +64,7 @@ func (as *arimaSearch) try(o arimaOrder) (arimaFit, bool) {
 		as.dropped = true
 		return arimaFit{order: o, ic: math.Inf(1)}, false
 	}
-	f, ok := fitARIMA(as.s, o, as.approx, as.offset, as.useAIC)
+	f, ok := fitARIMA(as.s, o, fitOptions{approx: as.approx, offset: as.offset, useAIC: as.useAIC, fastCSS: as.fastCSS})
 	if !ok {
 		f = arimaFit{order: o, ic: math.Inf(1)}
 	}
@@ -72,8 +73,10 @@ func (as *arimaSearch) try(o arimaOrder) (arimaFit, bool) {
 }
 
 // autoARIMA chooses and fits an ARIMA model for y with seasonal period m
-// (1 for none). ok is false when no model could be fitted.
-func autoARIMA(y []float64, m int) (*arimaData, arimaFit, bool) {
+// (1 for none). ok is false when no model could be fitted. With fastCSS
+// each model's conditional-sum-of-squares stage is fitted by
+// Levenberg–Marquardt (several times cheaper) instead of on R's path.
+func autoARIMA(y []float64, m int, fastCSS bool) (*arimaData, arimaFit, bool) {
 	n := len(y)
 	if m < 1 {
 		m = 1
@@ -83,11 +86,12 @@ func autoARIMA(y []float64, m int) (*arimaData, arimaFit, bool) {
 		return s, arimaFit{}, false
 	}
 	as := &arimaSearch{
-		s:     s,
-		maxP:  min(arimaMaxP, n/3),
-		maxQ:  min(arimaMaxQ, n/3),
-		maxSP: min(arimaMaxSP, n/3/m, arimaMaxSeasonalLag/m),
-		maxSQ: min(arimaMaxSQ, n/3/m, arimaMaxSeasonalLag/m),
+		s:       s,
+		fastCSS: fastCSS,
+		maxP:    min(arimaMaxP, n/3),
+		maxQ:    min(arimaMaxQ, n/3),
+		maxSP:   min(arimaMaxSP, n/3/m, arimaMaxSeasonalLag/m),
+		maxSQ:   min(arimaMaxSQ, n/3/m, arimaMaxSeasonalLag/m),
 	}
 	as.useAIC = n <= 3
 	// Orders of differencing.
@@ -117,7 +121,7 @@ func autoARIMA(y []float64, m int) (*arimaData, arimaFit, bool) {
 	as.approx = n > arimaApproxLength || m > arimaApproxPeriod
 	if as.approx {
 		base := arimaOrder{d: d, sd: D, m: m, constant: d+D == 0}
-		if f, ok := fitARIMA(s, base, false, 0, as.useAIC); ok {
+		if f, ok := fitARIMA(s, base, fitOptions{useAIC: as.useAIC, fastCSS: fastCSS}); ok {
 			as.offset = -2*f.loglik - float64(n)*math.Log(f.sigma2R())
 		}
 	}
@@ -196,7 +200,7 @@ func autoARIMA(y []float64, m int) (*arimaData, arimaFit, bool) {
 		sort.SliceStable(cands, func(i, j int) bool { return cands[i].ic < cands[j].ic })
 		best = arimaFit{ic: math.Inf(1)}
 		for _, c := range cands {
-			f, ok := fitARIMA(s, c.order, false, 0, as.useAIC)
+			f, ok := fitARIMA(s, c.order, fitOptions{useAIC: as.useAIC, fastCSS: fastCSS})
 			if ok && !math.IsInf(f.ic, 1) {
 				best = f
 				break

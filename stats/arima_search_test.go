@@ -75,7 +75,7 @@ var rARIMACases = []rARIMA{
 // leaves them out (see the note in arima.go).
 func TestAutoARIMAMatchesR(t *testing.T) {
 	for _, c := range rARIMACases {
-		s, fit, ok := autoARIMA(c.train, c.m)
+		s, fit, ok := autoARIMA(c.train, c.m, false)
 		require.True(t, ok, c.id)
 		assert.Equal(t, c.model, fit.order.String(), c.id)
 		mean, sd, ok := fit.forecast(s, len(c.mean))
@@ -122,7 +122,7 @@ func TestAutoARIMAOnM3Sample(t *testing.T) {
 		train, test := parseFloats(p[3]), parseFloats(p[4])
 		rm, found := ref[p[0]]
 		require.True(t, found, p[0])
-		s, fit, ok := autoARIMA(train, m)
+		s, fit, ok := autoARIMA(train, m, false)
 		require.True(t, ok, p[0])
 		mean, _, ok := fit.forecast(s, len(test))
 		require.True(t, ok, p[0])
@@ -171,7 +171,7 @@ func TestAutoARIMAConstantDifferences(t *testing.T) {
 	for i := range y {
 		y[i] = 5 + 3*float64(i)
 	}
-	s, fit, ok := autoARIMA(y, 1)
+	s, fit, ok := autoARIMA(y, 1, false)
 	require.True(t, ok)
 	assert.Equal(t, "ARIMA(0,1,0) with drift", fit.order.String())
 	mean, sd, ok := fit.forecast(s, 3)
@@ -186,7 +186,7 @@ func TestAutoARIMAConstantDifferences(t *testing.T) {
 // AR(1) with mean 50 it finds an autoregression around that mean.
 func TestAutoARIMAApproximation(t *testing.T) {
 	y := simulateARMA(200, []float64{0.7}, nil, 50, 7)
-	s, fit, ok := autoARIMA(y, 1)
+	s, fit, ok := autoARIMA(y, 1, false)
 	require.True(t, ok)
 	assert.False(t, fit.css, "the chosen model is refitted exactly")
 	assert.Positive(t, fit.order.p, "an autoregression: %v", fit.order)
@@ -201,7 +201,7 @@ func TestAutoARIMAApproximation(t *testing.T) {
 func TestAutoARIMAShortAndSeasonalEdges(t *testing.T) {
 	// Short series: the search still answers, with finite forecasts.
 	for _, y := range [][]float64{{3, 5, 4}, {3, 5, 4, 6, 5, 7}, n1173[:9]} {
-		s, fit, ok := autoARIMA(y, 4)
+		s, fit, ok := autoARIMA(y, 4, false)
 		require.True(t, ok, "%v", y)
 		mean, sd, ok := fit.forecast(s, 4)
 		require.True(t, ok, "%v", y)
@@ -214,7 +214,7 @@ func TestAutoARIMAShortAndSeasonalEdges(t *testing.T) {
 	for i := range y {
 		y[i] = 100 + 10*math.Sin(2*math.Pi*float64(i)/24) + float64(i%5)
 	}
-	_, fit, ok := autoARIMA(y, 24)
+	_, fit, ok := autoARIMA(y, 24, false)
 	require.True(t, ok)
 	assert.Equal(t, 24, fit.order.m)
 }

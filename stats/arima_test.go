@@ -119,7 +119,7 @@ func simulateARMA(n int, phi, theta []float64, mu float64, seed uint64) []float6
 func TestFitARIMARecoversARMA11(t *testing.T) {
 	y := simulateARMA(400, []float64{0.6}, []float64{0.3}, 10, 3)
 	s := newARIMAData(y, 1)
-	fit, ok := fitARIMA(s, arimaOrder{p: 1, q: 1, m: 1, constant: true}, false, 0, false)
+	fit, ok := fitARIMA(s, arimaOrder{p: 1, q: 1, m: 1, constant: true}, fitOptions{})
 	require.True(t, ok)
 	assert.InDelta(t, 0.6, fit.coef.phi[0], 0.1)
 	assert.InDelta(t, 0.3, fit.coef.theta[0], 0.1)
@@ -148,6 +148,22 @@ func TestFitARIMARecoversARMA11(t *testing.T) {
 
 func TestFitARIMARefusesWhatCannotBeFitted(t *testing.T) {
 	s := newARIMAData([]float64{1, 2, 3, 5}, 1)
-	_, ok := fitARIMA(s, arimaOrder{p: 2, q: 2, m: 1, constant: true}, false, 0, false)
+	_, ok := fitARIMA(s, arimaOrder{p: 2, q: 2, m: 1, constant: true}, fitOptions{})
 	assert.False(t, ok, "more coefficients than points")
+}
+
+// TestCSSOptimisersAgree: where the conditional sum of squares has one
+// optimum, R's BFGS path and Levenberg–Marquardt reach it.
+func TestCSSOptimisersAgree(t *testing.T) {
+	y := simulateARMA(150, []float64{0.5}, []float64{0.4}, 20, 11)
+	o := arimaOrder{p: 1, q: 1, m: 1, constant: true}
+	xr, mur, s2r, convR, okR := fitCSSR(y, o, &arimaWork{})
+	xl, mul, s2l, convL, okL := fitCSSLM(y, o, &arimaWork{})
+	require.True(t, okR && okL)
+	assert.True(t, convR && convL)
+	near(t, "coefficients", xl, xr, 1e-3)
+	assert.InDelta(t, mur, mul, 1e-3*math.Abs(mur))
+	assert.InDelta(t, s2r, s2l, 1e-6*s2r)
+	assert.InDelta(t, 0.5, xr[0], 0.15)
+	assert.InDelta(t, 0.4, xr[1], 0.15)
 }

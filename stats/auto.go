@@ -10,11 +10,12 @@ import (
 
 // Selection tunes the automatic method. Zero fields take the defaults, and
 // the defaults are the rule chosen on the M3 development subset (see
-// docs/forecasting.md): the median of theta, damped, ets and drift.
+// docs/forecasting.md): the median of theta, damped, ets and drift, unless
+// ARIMA clearly beats all four on a hold-out of the series' last points.
 type Selection struct {
-	// Candidates are the models auto considers, each fitted to the
+	// Candidates are the models auto combines, each fitted to the
 	// seasonally adjusted series: any of naive2, drift, ses, theta, holt,
-	// damped, ets. Default theta, damped, ets, drift.
+	// damped, ets, arima. Default theta, damped, ets, drift.
 	Candidates []string `yaml:"candidates"`
 	// Combine is how many of the best-scoring candidates are combined.
 	// Default (0): all of them. With fewer, each candidate is scored by
@@ -32,12 +33,32 @@ type Selection struct {
 	// Mean combines the point forecasts by their mean instead of their
 	// median (the default).
 	Mean bool `yaml:"mean"`
+	// Challengers are models that replace the combination where they
+	// clearly win: each is fitted, as the candidates are, to the adjusted
+	// series without its last min(h, n/4) points, and the first whose mean
+	// absolute error on those points is below Clear times every
+	// candidate's is fitted to the whole series and used alone, its
+	// intervals widened to the envelope of the candidates'. A series too
+	// short to hold points out (fewer than 8 left) is not challenged. Any
+	// of the candidates' names; default arima; "none" alone disables them.
+	Challengers []string `yaml:"challengers"`
+	// Clear is how clearly a challenger must win: its hold-out error below
+	// Clear times the best candidate's. In (0, 1]; default 0.5.
+	Clear float64 `yaml:"clear"`
 }
+
+// DefaultClear is Selection.Clear's default: a challenger replaces the
+// combination when its hold-out error is under half the best candidate's.
+const DefaultClear = 0.7
 
 var autoTol = 1e-5
 
 // DefaultCandidates are the models auto combines by default.
 var DefaultCandidates = []string{"theta", "damped", "ets", "drift"}
+
+// DefaultChallengers are the models that replace auto's combination by
+// default where they clearly win (see Selection.Challengers).
+var DefaultChallengers = []string{"arima"}
 
 // candidates maps each candidate name to its model on an adjusted series
 // and the number of values it fits (smoothing parameters and initial
@@ -51,6 +72,10 @@ var candidates = map[string]func(c *fitCache, ya []float64, h int, lv []float64)
 	"drift": func(c *fitCache, ya []float64, h int, lv []float64) (result, int, bool) {
 		r, ok := driftModel(ya, h, lv)
 		return r, 1, ok
+	},
+	"arima": func(c *fitCache, ya []float64, h int, lv []float64) (result, int, bool) {
+		// The series is seasonally adjusted already: a non-seasonal search.
+		return arimaCandidate(ya, h, lv)
 	},
 	"ses": func(c *fitCache, ya []float64, h int, lv []float64) (result, int, bool) {
 		r, _, ok := etsModel(c, ya, specSES, critMSE, h, lv, "ses")
@@ -80,15 +105,25 @@ func (s Selection) withDefaults() (Selection, error) {
 	} else {
 		s.Candidates = slices.Clone(s.Candidates)
 	}
-	seen := map[string]bool{}
-	for i, c := range s.Candidates {
-		if _, ok := candidates[c]; !ok {
-			return s, configError(fmt.Sprintf("selection.candidates[%d]", i), "unknown candidate %q (want naive2, drift, ses, theta, holt, damped or ets)", c)
+	if err := checkModelNames("selection.candidates", s.Candidates); err != nil {
+		return s, err
+	}
+	switch {
+	case len(s.Challengers) == 0:
+		s.Challengers = slices.Clone(DefaultChallengers)
+	case len(s.Challengers) == 1 && s.Challengers[0] == "none":
+		s.Challengers = nil
+	default:
+		s.Challengers = slices.Clone(s.Challengers)
+		if err := checkModelNames("selection.challengers", s.Challengers); err != nil {
+			return s, err
 		}
-		if seen[c] {
-			return s, configError(fmt.Sprintf("selection.candidates[%d]", i), "%q listed twice", c)
-		}
-		seen[c] = true
+	}
+	switch {
+	case s.Clear == 0:
+		s.Clear = DefaultClear
+	case !(s.Clear > 0 && s.Clear <= 1):
+		return s, configError("selection.clear", "must be in (0, 1], got %v", s.Clear)
 	}
 	if s.Combine < 0 {
 		return s, configError("selection.combine", "must not be negative, got %d", s.Combine)
@@ -110,6 +145,22 @@ func (s Selection) withDefaults() (Selection, error) {
 	return s, nil
 }
 
+// checkModelNames refuses an unknown or repeated model name in the list
+// at field.
+func checkModelNames(field string, names []string) error {
+	seen := map[string]bool{}
+	for i, c := range names {
+		if _, ok := candidates[c]; !ok {
+			return configError(fmt.Sprintf("%s[%d]", field, i), "unknown model %q (want naive2, drift, ses, theta, holt, damped, ets or arima)", c)
+		}
+		if seen[c] {
+			return configError(fmt.Sprintf("%s[%d]", field, i), "%q listed twice", c)
+		}
+		seen[c] = true
+	}
+	return nil
+}
+
 // candidateFit is one candidate's forecast on the adjusted series.
 type candidateFit struct {
 	name string
@@ -121,7 +172,9 @@ type candidateFit struct {
 // seasonally adjusted series, the best Combine of them by score are kept
 // (all, by default), and their point forecasts are combined by the median
 // (or mean); each interval is the envelope of the kept candidates'
-// intervals at that level. The seasonal indices are then put back.
+// intervals at that level. A challenger that clearly beats every
+// candidate on a hold-out replaces the combination (see
+// Selection.Challengers). The seasonal indices are then put back.
 func (f *Forecaster) auto(y []float64, m, h int) (result, bool) {
 	sel := f.cfg.Selection
 	lv := f.cfg.Levels
@@ -129,6 +182,18 @@ func (f *Forecaster) auto(y []float64, m, h int) (result, bool) {
 	fits := fitCandidates(&fitCache{tol: autoTol}, sel.Candidates, ya, h, lv)
 	if len(fits) == 0 {
 		return result{}, false
+	}
+	if ch, ok := f.challenge(fits, ya, h); ok {
+		rs := make([]result, 0, len(fits)+1)
+		rs = append(rs, ch.r)
+		for _, c := range fits {
+			rs = append(rs, c.r)
+		}
+		out := ch.r
+		out.model = "auto(" + ch.r.model + ")"
+		envelope(&out, rs)
+		sa.reseasonalize(&out, len(y))
+		return out, true
 	}
 	if sel.Combine < len(fits) {
 		fits = f.rank(fits, ya, y, m, h)[:sel.Combine]
@@ -143,6 +208,51 @@ func (f *Forecaster) auto(y []float64, m, h int) (result, bool) {
 	envelope(&out, rs)
 	sa.reseasonalize(&out, len(y))
 	return out, true
+}
+
+// challenge holds the last min(h, n/4) points of the adjusted series out,
+// refits the candidates and the challengers without them, and returns
+// the first challenger whose mean absolute error on them is below Clear
+// times every candidate's, fitted to the whole series. ok is false when
+// none wins, when no challenger is configured, or when the series is too
+// short to hold points out (fewer than 8 would be left). A challenger is
+// fitted to the whole series only once it has won.
+func (f *Forecaster) challenge(fits []candidateFit, ya []float64, h int) (candidateFit, bool) {
+	sel := f.cfg.Selection
+	n := len(ya)
+	hv := min(h, n/4)
+	if len(sel.Challengers) == 0 || hv < 1 || n-hv < 8 {
+		return candidateFit{}, false
+	}
+	holdOutError := func(c *fitCache, name string) float64 {
+		r, _, ok := candidates[name](c, ya[:n-hv], hv, nil)
+		if !ok || !r.valid() {
+			return math.Inf(1)
+		}
+		e := 0.0
+		for j := range hv {
+			e += math.Abs(ya[n-hv+j] - r.mean[j])
+		}
+		return e / float64(hv)
+	}
+	vc := &fitCache{tol: autoTol}
+	best := math.Inf(1)
+	for _, c := range fits {
+		best = min(best, holdOutError(vc, c.name))
+	}
+	if math.IsInf(best, 1) {
+		return candidateFit{}, false
+	}
+	for _, name := range sel.Challengers {
+		if holdOutError(vc, name) >= sel.Clear*best {
+			continue
+		}
+		r, k, ok := candidates[name](&fitCache{tol: autoTol}, ya, h, f.cfg.Levels)
+		if ok && r.valid() {
+			return candidateFit{name: name, r: r, k: max(k, 1)}, true
+		}
+	}
+	return candidateFit{}, false
 }
 
 // fitCandidates fits the named candidates to ya, skipping those that

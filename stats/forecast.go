@@ -103,8 +103,11 @@ func New(cfg Config) (*Forecaster, error) {
 // Forecast is a model's forecast of the next h periods.
 type Forecast struct {
 	// Model names the model that made it: the configured method, a simpler
-	// one it fell back to (a series too short or unsuitable for it), or for
-	// auto the models combined ("auto(theta,damped,ets(M,A,N),drift)").
+	// one it fell back to (a series too short or unsuitable for it), for
+	// arima the model chosen ("arima(0,1,1)(0,1,1)[12]", R's name in lower
+	// case), and for auto the models combined
+	// ("auto(theta,damped,ets(M,A,N),drift)") or the challenger that
+	// replaced them ("auto(arima(2,0,0) with non-zero mean)").
 	Model string
 	// Mean is the point forecast, one value per step ahead. Every value is
 	// finite.

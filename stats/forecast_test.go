@@ -29,6 +29,12 @@ func TestNewValidatesConfig(t *testing.T) {
 		{Config{Selection: Selection{Candidates: []string{"theta", "theta"}}}, "selection.candidates[1]"},
 		{Config{Selection: Selection{Combine: -1}}, "selection.combine"},
 		{Config{Selection: Selection{Accuracy: -0.5}}, "selection.accuracy"},
+		{Config{Selection: Selection{Challengers: []string{"prophet"}}}, "selection.challengers[0]"},
+		{Config{Selection: Selection{Challengers: []string{"arima", "arima"}}}, "selection.challengers[1]"},
+		{Config{Selection: Selection{Challengers: []string{"arima", "none"}}}, "selection.challengers[1]"},
+		{Config{Selection: Selection{Clear: 1.5}}, "selection.clear"},
+		{Config{Selection: Selection{Clear: -0.1}}, "selection.clear"},
+		{Config{Selection: Selection{Clear: math.NaN()}}, "selection.clear"},
 	} {
 		_, err := New(tc.cfg)
 		assert.ErrorIs(t, err, ErrInvalidConfig, "New(%+v)", tc.cfg)
@@ -56,6 +62,8 @@ func TestNewAppliesDefaultsWithoutWritingCallerConfig(t *testing.T) {
 	assert.Equal(t, 0.3, s.Availability)
 	assert.Equal(t, 0.2, s.Simplicity)
 	assert.Equal(t, []string{"theta", "damped", "ets", "drift"}, s.Candidates)
+	assert.Equal(t, []string{"arima"}, s.Challengers)
+	assert.Equal(t, 0.7, s.Clear)
 }
 
 func TestMethodsListsEveryMethod(t *testing.T) {

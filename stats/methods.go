@@ -127,34 +127,49 @@ func regression(y []float64, m, h int, lv []float64) (result, bool) {
 
 // arimaMethod is the automatic seasonal ARIMA (R's auto.arima): the
 // model chosen by the stepwise search, forecast with the intervals of its
-// state-space forecast variances. A series of extreme magnitude is fitted
-// divided by its mean absolute value (ARIMA is scale-equivariant; R does
-// not rescale, and at ordinary magnitudes neither does this).
+// state-space forecast variances.
 func arimaMethod(y []float64, m, h int, lv []float64) (result, bool) {
+	r, _, ok := autoARIMAForecast(y, m, h, lv, false)
+	return r, ok
+}
+
+// arimaCandidate is auto's ARIMA: the search without seasonal terms (auto
+// fits its candidates to the seasonally adjusted series), with the
+// conditional sum of squares fitted by Levenberg–Marquardt rather than on
+// R's path (the same optimum at a fraction of the cost; auto needs
+// accuracy, not R's exact path), and the number of values it fits
+// (coefficients and mean or drift).
+func arimaCandidate(ya []float64, h int, lv []float64) (result, int, bool) {
+	return autoARIMAForecast(ya, 1, h, lv, true)
+}
+
+// autoARIMAForecast runs the search on y with period m (see autoARIMA for
+// fastCSS) and forecasts h steps. A series of extreme magnitude is fitted divided by its mean
+// absolute value (ARIMA is scale-equivariant; R does not rescale, and at
+// ordinary magnitudes neither does this).
+func autoARIMAForecast(y []float64, m, h int, lv []float64, fastCSS bool) (result, int, bool) {
 	scale := meanAbs(y)
-	if scale > 1e-50 && scale < 1e50 {
+	if !(scale > 0) || !finite(scale) || (scale > 1e-50 && scale < 1e50) {
 		scale = 1
 	}
-	if scale != 1 && scale > 0 && finite(scale) {
+	if scale != 1 {
 		ys := make([]float64, len(y))
 		for i, v := range y {
 			ys[i] = v / scale
 		}
 		y = ys
-	} else {
-		scale = 1
 	}
-	s, fit, ok := autoARIMA(y, m)
+	s, fit, ok := autoARIMA(y, m, fastCSS)
 	if !ok {
-		return result{}, false
+		return result{}, 0, false
 	}
 	mean, sd, ok := fit.forecast(s, h)
 	if !ok {
-		return result{}, false
+		return result{}, 0, false
 	}
 	for k := range mean {
 		mean[k] *= scale
 		sd[k] *= scale
 	}
-	return withNormal(fit.order.name(), mean, sd, lv), true
+	return withNormal(fit.order.name(), mean, sd, lv), fit.npar() - 1, true
 }
