@@ -167,7 +167,7 @@ func (c *call) attempt(n int) (resp providers.Response, err error, delay time.Du
 	start := time.Now()
 	if w.r.obs != nil {
 		w.r.observeCtx(w.events, Event{Kind: EventAttemptStart, Time: start, DataType: w.dt.cfg.Name, Params: w.r.redact(w.dt, w.params),
-			Provider: p.name, Tier: p.cfg.Tier, Retry: n - 1, Hedge: c.hedge})
+			Provider: p.name, Tier: p.cfg.Tier, Retry: n - 1, Hedge: c.hedge, Resolve: resolveIDOf(w.events, nil)})
 	}
 	actx, cancel := context.WithDeadline(c.ctx, start.Add(min(p.cfg.Timeout, c.until.Sub(start))))
 	resp, err = p.invoke(actx, req, &w.r.tasks)

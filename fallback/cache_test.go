@@ -362,3 +362,54 @@ func TestFreshHitIsNotTimedAndAgesByTheClock(t *testing.T) {
 		assert.Equal(t, []time.Duration{40 * time.Millisecond, 0}, latencies, "a miss is timed; a fresh cache hit is not")
 	})
 }
+
+func TestEventsNameTheirResolve(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var mu sync.Mutex
+		var events []Event
+		obs := ObserverFunc(func(_ context.Context, e Event) {
+			mu.Lock()
+			events = append(events, e)
+			mu.Unlock()
+		})
+		p1 := newStub(2)
+		p1.set(func(ctx context.Context, _ providers.Request) (providers.Response, error) {
+			time.Sleep(10 * time.Millisecond)
+			return providers.Response{Value: 2}, nil
+		})
+		s1 := newStub(1)
+		s1.fail(providers.Unavailable)
+		r := newTestResolver(t, testConfig(), p1, s1, WithObserver(obs))
+		var wg sync.WaitGroup
+		for _, kw := range []string{"a", "a", "b"} { // two resolves of a share one walk
+			wg.Go(func() {
+				_, err := r.Resolve(context.Background(), "cpc", Params{"keyword": kw})
+				assert.NoError(t, err)
+			})
+		}
+		wg.Wait()
+		_, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "a"}) // a fresh hit
+		require.NoError(t, err)
+		flushEvents(r)
+		mu.Lock()
+		defer mu.Unlock()
+		resolves := map[uint64]Event{}
+		for _, e := range events {
+			if e.Kind == EventResolve {
+				require.NotZero(t, e.Resolve)
+				_, dup := resolves[e.Resolve]
+				require.False(t, dup, "each resolve its own number")
+				resolves[e.Resolve] = e
+			}
+		}
+		require.Len(t, resolves, 4)
+		for _, e := range events {
+			if e.Kind == EventAttempt || e.Kind == EventAttemptStart {
+				res, ok := resolves[e.Resolve]
+				require.True(t, ok, "an attempt names a resolve that was reported")
+				assert.False(t, res.Shared, "a walk's attempts are its leader's")
+				assert.Equal(t, e.Params, res.Params)
+			}
+		}
+	})
+}

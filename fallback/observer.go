@@ -159,6 +159,12 @@ type Event struct {
 	Cost       float64
 	Latency    time.Duration
 	Shared     bool
+	// Resolve identifies the resolve the event is about: a resolve's event
+	// and the attempt events of its walk carry the same number, unique in
+	// the resolver (a follower of a shared walk has its own; the walk's
+	// attempts carry its leader's). Zero for an event of no resolve (a
+	// refresh-ahead walk, a breaker, an alert).
+	Resolve uint64
 	// From and To are breaker states ("closed", "open", "half-open").
 	From, To string
 	// Done and Total are a Warm's progress.

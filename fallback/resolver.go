@@ -38,15 +38,16 @@ type Resolver struct {
 	limiter    SharedLimiter // nil: local rate limits only
 	fleet      fleetState    // the writer, the shared history and fleet health (fleet.go)
 
-	flights  singleflight.Group
-	fits     singleflight.Group // one forecast fit at a time per key
-	fitTime  fitClock           // how long fits take
-	fitSlots chan struct{}      // bounds the fits running at once (Forecast.MaxFits)
-	fitTask  taskKind           // a fit, for Close's report
-	tasks    tasks
-	closed   atomic.Bool
-	started  time.Time // when New returned: the snapshot's Since
-	metrics  metrics
+	flights    singleflight.Group
+	fits       singleflight.Group // one forecast fit at a time per key
+	fitTime    fitClock           // how long fits take
+	fitSlots   chan struct{}      // bounds the fits running at once (Forecast.MaxFits)
+	fitTask    taskKind           // a fit, for Close's report
+	tasks      tasks
+	closed     atomic.Bool
+	started    time.Time     // when New returned: the snapshot's Since
+	resolveIDs atomic.Uint64 // the last Event.Resolve given
+	metrics    metrics
 
 	refreshSlots chan struct{}      // bounds background refreshes
 	refreshing   sync.Map           // key → struct{}: refreshes in flight
@@ -117,6 +118,9 @@ func (r *Resolver) Resolve(ctx context.Context, dataType string, params Params) 
 	now := time.Now()
 	if err := dt.schema.validate(params, vals, complete); err != nil {
 		return Result{}, err
+	}
+	if r.obs != nil {
+		ctx = withResolveID(ctx, r.resolveIDs.Add(1))
 	}
 	if err := ctx.Err(); err != nil {
 		return Result{}, fmt.Errorf("fallback: resolve %q: %w", dataType, err)
@@ -264,8 +268,29 @@ func (r *Resolver) finish(ctx context.Context, dt *dataType, params Params, res 
 		Cost:       res.Cost,
 		Latency:    latency,
 		Shared:     res.Shared,
+		Resolve:    resolveIDOf(ctx, r),
 		Err:        err,
 	})
+}
+
+// resolveIDKey carries a resolve's identity (Event.Resolve) in its
+// context, to the events of its walk.
+type resolveIDKey struct{}
+
+func withResolveID(ctx context.Context, id uint64) context.Context {
+	return context.WithValue(ctx, resolveIDKey{}, id)
+}
+
+// resolveIDOf returns the identity of the resolve ctx belongs to; a fresh
+// cache hit, which made no walk, takes a new one now.
+func resolveIDOf(ctx context.Context, r *Resolver) uint64 {
+	if id, ok := ctx.Value(resolveIDKey{}).(uint64); ok {
+		return id
+	}
+	if r == nil {
+		return 0
+	}
+	return r.resolveIDs.Add(1)
 }
 
 // Key returns the canonical key of a data type and its params: the key the

@@ -560,6 +560,7 @@ func (w *walk) record(a Attempt, at time.Time) {
 			Hedge:    a.Hedge,
 			Latency:  a.Latency,
 			Cost:     a.Cost,
+			Resolve:  resolveIDOf(w.events, nil),
 			Err:      a.Err,
 		})
 	}

@@ -3,25 +3,17 @@ package otel
 import (
 	"context"
 	"slices"
-	"strings"
 	"time"
-
-	"go.opentelemetry.io/otel/trace"
 
 	"github.com/strata-go/strata/fallback"
 )
 
 // An attempt's event comes before the event of the resolve it serves, and
 // a span's parent must exist before the span is started; so the Observer
-// holds each attempt until its resolve's event, then starts the resolve's
-// span and the attempts' spans under it, each with the times its event
-// gives. Events carry no resolve identity: an attempt belongs to the next
-// resolve event with the same parent span (the caller's, from the
-// context), data type and params that is not a follower's (Event.Shared),
-// which is the resolve that led the walk. Resolves of one key under one
-// caller's span at once share a walk unless coalescing is off; if it is,
-// their attempts may land under either resolve span, always in the right
-// trace.
+// holds each attempt until its resolve's event — the one with the same
+// Event.Resolve — then starts the resolve's span and the attempts' spans
+// under it, each with the times its event gives. A follower of a shared
+// walk has no attempts of its own: the walk's carry its leader's identity.
 //
 // An attempt whose resolve's event never comes — it was dropped when the
 // observer fell behind, or the attempt ended after its caller had given up
@@ -33,43 +25,16 @@ const (
 	holdFor   = time.Minute
 )
 
-// spanKey is what ties an attempt to its resolve: the caller's span and
-// the resolve's data type and (redacted) params.
-type spanKey struct {
-	trace    trace.TraceID
-	span     trace.SpanID
-	dataType string
-	params   string
-}
-
 // heldAttempt is an attempt's event waiting for its resolve's.
 type heldAttempt struct {
 	ctx context.Context
 	e   fallback.Event
 }
 
-func keyOf(ctx context.Context, e fallback.Event) spanKey {
-	sc := trace.SpanContextFromContext(ctx)
-	names := make([]string, 0, len(e.Params))
-	for n := range e.Params {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	var b strings.Builder
-	for _, n := range names {
-		// NUL cannot occur in a valid param (control characters are refused).
-		b.WriteString(n)
-		b.WriteByte(0)
-		b.WriteString(e.Params[n])
-		b.WriteByte(0)
-	}
-	return spanKey{trace: sc.TraceID(), span: sc.SpanID(), dataType: e.DataType, params: b.String()}
-}
-
 // hold keeps an attempt until its resolve's event, letting the oldest
 // held attempts go when there are more than heldLimit.
 func (o *Observer) hold(ctx context.Context, e fallback.Event) {
-	k := keyOf(ctx, e)
+	k := e.Resolve
 	var out []heldAttempt
 	o.mu.Lock()
 	o.held[k] = append(o.held[k], heldAttempt{ctx: ctx, e: e})
@@ -82,7 +47,7 @@ func (o *Observer) hold(ctx context.Context, e fallback.Event) {
 }
 
 // claim returns and forgets the attempts held under k.
-func (o *Observer) claim(k spanKey) []heldAttempt {
+func (o *Observer) claim(k uint64) []heldAttempt {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	a := o.held[k]
@@ -110,7 +75,7 @@ func (o *Observer) expire(now time.Time) {
 // releaseOldest forgets and returns the group of held attempts whose
 // first ended earliest. It requires o.mu held and something held.
 func (o *Observer) releaseOldest() []heldAttempt {
-	var oldest spanKey
+	var oldest uint64
 	var at time.Time
 	first := true
 	for k, as := range o.held {

@@ -42,9 +42,9 @@ type Observer struct {
 	transitions     metric.Int64Counter
 
 	mu      sync.Mutex
-	running map[string]int64          // requires mu held: attempts started and not yet ended, by provider
-	held    map[spanKey][]heldAttempt // requires mu held: attempts waiting for their resolve's event (hold.go)
-	nHeld   int                       // requires mu held: the attempts in held
+	running map[string]int64         // requires mu held: attempts started and not yet ended, by provider
+	held    map[uint64][]heldAttempt // requires mu held: attempts waiting for their resolve's event (hold.go)
+	nHeld   int                      // requires mu held: the attempts in held
 }
 
 var _ fallback.Observer = (*Observer)(nil)
@@ -54,7 +54,7 @@ var _ fallback.Observer = (*Observer)(nil)
 // the meter's, when it refuses an instrument.
 func NewObserver(cfg Config) (*Observer, error) {
 	m := cfg.meter()
-	o := &Observer{tracer: cfg.tracer(), running: map[string]int64{}, held: map[spanKey][]heldAttempt{}}
+	o := &Observer{tracer: cfg.tracer(), running: map[string]int64{}, held: map[uint64][]heldAttempt{}}
 	var errs [6]error
 	o.resolves, errs[0] = m.Int64Counter("strata.resolves", metric.WithUnit("{resolve}"),
 		metric.WithDescription(`Resolves that ended, by data type and the layer that answered ("none" when none did).`))
@@ -122,7 +122,7 @@ func (o *Observer) resolve(ctx context.Context, e fallback.Event) {
 	}
 	var attempts []heldAttempt
 	if !e.Shared { // a follower's walk was its leader's, and so are the attempts
-		attempts = o.claim(keyOf(ctx, e))
+		attempts = o.claim(e.Resolve)
 	}
 	rctx, span := o.start(ctx, "strata.resolve", e, spanAttrs)
 	for _, a := range attempts {

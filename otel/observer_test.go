@@ -100,17 +100,18 @@ func at(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) 
 // primary failed after 10 ms and whose secondary answered after 20 ms,
 // ending 35 ms after t0.
 func walkEvents() []fallback.Event {
+	// One resolve (Event.Resolve 1) and its walk.
 	params := fallback.Params{"keyword": "shoes"}
 	return []fallback.Event{
-		{Kind: fallback.EventAttemptStart, Time: at(1), DataType: "cpc", Params: params, Provider: "ads", Tier: fallback.Primary},
-		{Kind: fallback.EventAttempt, Time: at(11), DataType: "cpc", Params: params, Provider: "ads", Tier: fallback.Primary,
+		{Kind: fallback.EventAttemptStart, Time: at(1), DataType: "cpc", Params: params, Resolve: 1, Provider: "ads", Tier: fallback.Primary},
+		{Kind: fallback.EventAttempt, Time: at(11), DataType: "cpc", Params: params, Resolve: 1, Provider: "ads", Tier: fallback.Primary,
 			Outcome: fallback.Failed, Class: providers.Unavailable, Latency: 10 * time.Millisecond, Cost: 0.02, Err: errors.New("ads: down")},
-		{Kind: fallback.EventAttempt, Time: at(11), DataType: "cpc", Params: params, Provider: "ads2", Tier: fallback.Primary,
+		{Kind: fallback.EventAttempt, Time: at(11), DataType: "cpc", Params: params, Resolve: 1, Provider: "ads2", Tier: fallback.Primary,
 			Outcome: fallback.Skipped, Skip: fallback.SkipBreakerOpen},
-		{Kind: fallback.EventAttemptStart, Time: at(12), DataType: "cpc", Params: params, Provider: "bench", Tier: fallback.Secondary},
-		{Kind: fallback.EventAttempt, Time: at(32), DataType: "cpc", Params: params, Provider: "bench", Tier: fallback.Secondary,
+		{Kind: fallback.EventAttemptStart, Time: at(12), DataType: "cpc", Params: params, Resolve: 1, Provider: "bench", Tier: fallback.Secondary},
+		{Kind: fallback.EventAttempt, Time: at(32), DataType: "cpc", Params: params, Resolve: 1, Provider: "bench", Tier: fallback.Secondary,
 			Outcome: fallback.Succeeded, Latency: 20 * time.Millisecond, Cost: 0.005},
-		{Kind: fallback.EventResolve, Time: at(35), DataType: "cpc", Params: params, Layer: fallback.LayerSecondary, Source: "bench",
+		{Kind: fallback.EventResolve, Time: at(35), DataType: "cpc", Params: params, Resolve: 1, Layer: fallback.LayerSecondary, Source: "bench",
 			Value: 1.1, Confidence: 0.85, Cost: 0.025, Latency: 35 * time.Millisecond},
 	}
 }
@@ -316,19 +317,19 @@ func TestObserverKeepsCallersApart(t *testing.T) {
 	require.NoError(t, err)
 	ctxA, a := tel.tracer.Start(context.Background(), "a")
 	ctxB, b := tel.tracer.Start(context.Background(), "b")
-	boots := func(e fallback.Event) fallback.Event {
-		e.Params = fallback.Params{"keyword": "boots"}
+	as := func(e fallback.Event, resolve uint64, keyword string) fallback.Event {
+		e.Resolve, e.Params = resolve, fallback.Params{"keyword": keyword}
 		return e
 	}
 	evs := walkEvents()
-	// Interleaved: A's attempts for shoes, B's for shoes, C's (under A's
-	// span) for boots; then the resolves in another order.
-	o.Observe(ctxA, evs[1])
-	o.Observe(ctxB, evs[1])
-	o.Observe(ctxA, boots(evs[4]))
-	o.Observe(ctxB, evs[5])
-	o.Observe(ctxA, boots(evs[5]))
-	o.Observe(ctxA, evs[5])
+	// Interleaved: resolve 1's attempt (A, shoes), resolve 2's (B, shoes),
+	// resolve 3's (A again, boots); then the resolves in another order.
+	o.Observe(ctxA, as(evs[1], 1, "shoes"))
+	o.Observe(ctxB, as(evs[1], 2, "shoes"))
+	o.Observe(ctxA, as(evs[4], 3, "boots"))
+	o.Observe(ctxB, as(evs[5], 2, "shoes"))
+	o.Observe(ctxA, as(evs[5], 3, "boots"))
+	o.Observe(ctxA, as(evs[5], 1, "shoes"))
 	a.End()
 	b.End()
 
@@ -377,7 +378,7 @@ func TestObserverLetsUnclaimedAttemptsGo(t *testing.T) {
 		for i := range heldLimit + 1 {
 			e := orphan
 			e.Time = at(11 + i)
-			e.Params = fallback.Params{"keyword": string(rune('a' + i%26)), "n": string(rune('a' + i/26))}
+			e.Resolve = uint64(i + 1)
 			o.Observe(ctx, e)
 		}
 		got := tel.named("strata.attempt")
