@@ -43,9 +43,8 @@
 // of no length.
 //
 // An attempt's event comes before its resolve's, so the Observer holds
-// attempts until the resolve's event comes, and ties them to it by the
-// caller's span and the resolve's data type and params (events carry no
-// resolve identity); a follower of a coalesced walk (Event.Shared) gets
+// attempts until the resolve's event comes, and ties them to it by
+// Event.Resolve; a follower of a coalesced walk (Event.Shared) gets
 // no attempt spans, its leader has them. An attempt made on the
 // resolver's own account — its context carries a fallback.Task other than
 // TaskWarm, as a refresh-ahead walk's attempts' do — is recorded at once,
