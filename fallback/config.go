@@ -415,8 +415,12 @@ type CacheConfig struct {
 	// share of the TTL, uniform in [0, SharedJitter], so that the
 	// instances of a fleet do not all miss a key at once and all pay for
 	// it — the first to miss it pays, and the others, missing it a
-	// little later, find its answer in the shared tier. Default 0.2; in
-	// [0, 1]; negative turns it off.
+	// little later, find its answer in the shared tier. It helps a key
+	// that every instance resolves more often than its provider takes to
+	// answer (many instances missing it within one provider call); for
+	// others it only shortens the fleet's refresh period (the earliest
+	// copy expires first), so it is off by default. In [0, 1]; 0.05 is a
+	// good start (about 30s at a 10m TTL).
 	SharedJitter float64 `yaml:"shared_jitter"`
 	// WriteQueue bounds the writes waiting for the resolver's writer, the
 	// one goroutine that writes good answers to the shared tier and
@@ -595,7 +599,6 @@ const (
 	DefaultForecastPoints    = 256
 	DefaultMemoCapacity      = 10000
 	DefaultStaleWindow       = 24 * time.Hour
-	DefaultSharedJitter      = 0.2
 	DefaultWriteQueue        = 1024
 	DefaultMaxHold           = 10 * time.Minute
 	DefaultHealthQueue       = 64

@@ -304,8 +304,8 @@ func TestSharedJitterSpreadsExpiry(t *testing.T) {
 		jitter float64
 		want   int64
 	}{
-		{"jitter", 0, 1}, // the default, 0.2
-		{"off", -1, 3},
+		{"jitter", 0.2, 1},
+		{"off", 0, 3}, // the default
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
@@ -363,7 +363,9 @@ func TestSharedJitterBounds(t *testing.T) {
 		now := time.Now()
 		key := shoesKey(t)
 		require.NoError(t, st.Set(context.Background(), key, cache.Entry{Value: 2, ObservedAt: now, StoredAt: now, Source: "p1", Confidence: 1}, 0))
-		r := newTestResolver(t, testConfig(), newStub(1), newStub(1), WithStore(st), WithHistory(noHistory{}))
+		cfg := testConfig()
+		cfg.Cache.SharedJitter = 0.2
+		r := newTestResolver(t, cfg, newStub(1), newStub(1), WithStore(st), WithHistory(noHistory{}))
 		dt := r.types["cpc"]
 		seen := map[time.Time]bool{}
 		for range 100 {
@@ -381,11 +383,18 @@ func TestSharedJitterBounds(t *testing.T) {
 
 		c, p := testConfig().withDefaults()
 		require.Empty(t, p)
-		assert.Equal(t, DefaultSharedJitter, c.Cache.SharedJitter)
-		bad := testConfig()
-		bad.Cache.SharedJitter = 1.5
-		_, p = bad.withDefaults()
-		require.Len(t, p, 1)
-		assert.Equal(t, "cache.shared_jitter", p[0].Field)
+		assert.Zero(t, c.Cache.SharedJitter, "off by default")
+		for _, v := range []float64{1.5, -0.1, math.NaN()} {
+			bad := testConfig()
+			bad.Cache.SharedJitter = v
+			_, p = bad.withDefaults()
+			require.Len(t, p, 1, "%v", v)
+			assert.Equal(t, "cache.shared_jitter", p[0].Field)
+		}
+		off := testConfig()
+		r0 := newTestResolver(t, off, newStub(1), newStub(1), WithStore(st), WithHistory(noHistory{}))
+		e, ok = r0.storeGet(context.Background(), r0.types["cpc"], key, now)
+		require.True(t, ok)
+		assert.True(t, e.StoredAt.Equal(now), "no shift when off")
 	})
 }

@@ -185,9 +185,7 @@ func (cc *CacheConfig) fill(p *problems) {
 	if cc.StaleWindow >= 0 { // negative turns it off
 		orDefault(p, "cache.stale_window", &cc.StaleWindow, DefaultStaleWindow)
 	}
-	if cc.SharedJitter >= 0 || math.IsNaN(cc.SharedJitter) { // negative turns it off
-		fraction(p, "cache.shared_jitter", &cc.SharedJitter, DefaultSharedJitter)
-	}
+	fraction(p, "cache.shared_jitter", &cc.SharedJitter, 0)
 	atMost(p, "cache.write_queue", &cc.WriteQueue, DefaultWriteQueue, CapacityLimit)
 }
 
