@@ -117,11 +117,14 @@ func run(ctx context.Context, args []string, stdout io.Writer) (err error) {
 		FREDURL:         *fredURL, WorldBankURL: *wbURL, AlphaVantageURL: *avURL,
 	}
 	so := stackOptions{Seed: *seed, Real: ro}
+	var m *metrics
 	if *serveAddr != "" {
 		if err := checkLoopback(*serveAddr, *servePublic); err != nil {
 			return err
 		}
 		so.TTL = serveTTL
+		m = newMetrics()
+		so.Observer = m.observer()
 	}
 	st, err := newStack(so)
 	if err != nil {
@@ -149,7 +152,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) (err error) {
 
 	if *serveAddr != "" {
 		return serve(ctx, stdout, st, serveOptions{
-			Addr: *serveAddr, Public: *servePublic, Chaos: *chaos, Brief: b, Gen: gen, Faults: f,
+			Addr: *serveAddr, Public: *servePublic, Chaos: *chaos, Brief: b, Gen: gen, Faults: f, Metrics: m,
 		})
 	}
 

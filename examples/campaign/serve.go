@@ -40,6 +40,7 @@ const (
 // safe for concurrent use.
 type dashboard struct {
 	snapshot func() fallback.Snapshot
+	metrics  http.Handler // /metrics; nil: none
 	started  time.Time
 
 	mu          sync.Mutex
@@ -107,11 +108,15 @@ func (d *dashboard) setPhase(p string) {
 	d.mu.Unlock()
 }
 
-// handler serves / and /snapshot.json; everything else is 404.
+// handler serves /, /snapshot.json and, when the dashboard has them,
+// /metrics; everything else is 404.
 func (d *dashboard) handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", d.servePage)
 	mux.HandleFunc("GET /snapshot.json", d.serveJSON)
+	if d.metrics != nil {
+		mux.Handle("GET /metrics", d.metrics)
+	}
 	return mux
 }
 
@@ -303,6 +308,9 @@ type serveOptions struct {
 	Brief  brief
 	Gen    genOptions
 	Faults faults
+	// Metrics serves /metrics (the resolver must observe with its
+	// observer); nil: none.
+	Metrics *metrics
 }
 
 // checkLoopback refuses an address that is not on the loopback interface
@@ -332,8 +340,14 @@ func serve(ctx context.Context, stdout io.Writer, st *stack, o serveOptions) err
 		return err
 	}
 	d := newDashboard(st.r.Snapshot, time.Now())
+	if o.Metrics != nil {
+		if err := o.Metrics.attach(st.r); err != nil {
+			return err
+		}
+		d.metrics = o.Metrics.handler()
+	}
 	hs := &http.Server{Handler: d.handler(), ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 10 * time.Second}
-	fmt.Fprintf(stdout, "dashboard on http://%s/ (JSON at /snapshot.json); Ctrl-C stops\n", ln.Addr())
+	fmt.Fprintf(stdout, "dashboard on http://%s/ (JSON at /snapshot.json, Prometheus metrics at /metrics); Ctrl-C stops\n", ln.Addr())
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

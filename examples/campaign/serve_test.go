@@ -189,3 +189,30 @@ func TestDashboardShowsTheAlertsFiring(t *testing.T) {
 	rec := get(t, d.handler(), http.MethodGet, "/")
 	assert.Contains(t, rec.Body.String(), "None firing.")
 }
+
+// TestDashboardServesMetrics: with -serve, /metrics exposes strata's
+// Prometheus metrics — the event-driven ones (a generation's resolves by
+// layer) and the snapshot's (provider health) — and nothing without it.
+func TestDashboardServesMetrics(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		m := newMetrics()
+		st, err := newStack(stackOptions{Seed: 7, Observer: m.observer()})
+		require.NoError(t, err)
+		t.Cleanup(func() { st.Close() })
+		require.NoError(t, m.attach(st.r))
+		d := newDashboard(st.r.Snapshot, time.Now())
+		d.metrics = m.handler()
+		_, err = generate(t.Context(), st.r, defaultBrief(), testGen())
+		require.NoError(t, err)
+		require.NoError(t, st.r.Close()) // hands the observer every event
+
+		rec := get(t, d.handler(), http.MethodGet, "/metrics")
+		require.Equal(t, http.StatusOK, rec.Code)
+		body := rec.Body.String()
+		assert.Regexp(t, `(?m)^strata_resolves_total\{[^}]*layer="primary"[^}]*\} [1-9]`, body)
+		assert.True(t, strings.Contains(body, `strata_provider_health{provider="ads_api",tier="primary"}`), "the snapshot's health gauge")
+
+		plain := newDashboard(st.r.Snapshot, time.Now())
+		assert.Equal(t, http.StatusNotFound, get(t, plain.handler(), http.MethodGet, "/metrics").Code)
+	})
+}
