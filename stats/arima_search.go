@@ -85,20 +85,12 @@ func autoARIMA(y []float64, m int, fastCSS bool) (*arimaData, arimaFit, bool) {
 	if n < 3 {
 		return s, arimaFit{}, false
 	}
-	as := &arimaSearch{
-		s:       s,
-		fastCSS: fastCSS,
-		maxP:    min(arimaMaxP, n/3),
-		maxQ:    min(arimaMaxQ, n/3),
-		maxSP:   min(arimaMaxSP, n/3/m, arimaMaxSeasonalLag/m),
-		maxSQ:   min(arimaMaxSQ, n/3/m, arimaMaxSeasonalLag/m),
-	}
+	as := &arimaSearch{s: s, fastCSS: fastCSS}
+	as.maxP, as.maxQ, as.maxSP, as.maxSQ = orderLimits(n, m)
 	as.useAIC = n <= 3
 	// Orders of differencing.
 	D := 0
-	if m == 1 {
-		as.maxSP, as.maxSQ = 0, 0
-	} else if n > 2*m {
+	if m > 1 && n > 2*m {
 		D = nsdiffs(y, m)
 	}
 	dx := s.differenced(0, D)
@@ -109,14 +101,6 @@ func autoARIMA(y []float64, m int, fastCSS bool) (*arimaData, arimaFit, bool) {
 	}
 	if nearlyConstant(dx) {
 		return s, constantDifferences(s, d, D, dx), true
-	}
-	if m > 1 {
-		if as.maxSP > 0 {
-			as.maxP = min(as.maxP, m-1)
-		}
-		if as.maxSQ > 0 {
-			as.maxQ = min(as.maxQ, m-1)
-		}
 	}
 	as.approx = n > arimaApproxLength || m > arimaApproxPeriod
 	if as.approx {
@@ -211,6 +195,26 @@ func autoARIMA(y []float64, m int, fastCSS bool) (*arimaData, arimaFit, bool) {
 		return s, arimaFit{}, false
 	}
 	return s, best, true
+}
+
+// orderLimits returns the largest orders the search considers for n
+// points with period m, as auto.arima's: p, q ≤ 5 and P, Q ≤ 2, none above
+// n/3 (n/3/m for the seasonal ones), seasonal lags P·m and Q·m at most
+// arimaMaxSeasonalLag, and p, q below m when there are seasonal terms.
+func orderLimits(n, m int) (p, q, sp, sq int) {
+	p, q = min(arimaMaxP, n/3), min(arimaMaxQ, n/3)
+	if m <= 1 {
+		return p, q, 0, 0
+	}
+	sp = min(arimaMaxSP, n/3/m, arimaMaxSeasonalLag/m)
+	sq = min(arimaMaxSQ, n/3/m, arimaMaxSeasonalLag/m)
+	if sp > 0 {
+		p = min(p, m-1)
+	}
+	if sq > 0 {
+		q = min(q, m-1)
+	}
+	return p, q, sp, sq
 }
 
 // sigma2R is the variance R's arima reports, ssq / n (before forecast's

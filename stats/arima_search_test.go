@@ -218,3 +218,22 @@ func TestAutoARIMAShortAndSeasonalEdges(t *testing.T) {
 	require.True(t, ok)
 	assert.Equal(t, 24, fit.order.m)
 }
+
+func TestOrderLimits(t *testing.T) {
+	for _, c := range []struct {
+		n, m         int
+		p, q, sp, sq int
+	}{
+		{14, 1, 4, 4, 0, 0},     // n/3 bounds p and q
+		{200, 1, 5, 5, 0, 0},    // auto.arima's maxima
+		{126, 12, 5, 5, 2, 2},   // monthly M3
+		{30, 12, 5, 5, 0, 0},    // too short for a seasonal term
+		{40, 4, 3, 3, 2, 2},     // p, q below m with seasonal terms
+		{600, 52, 5, 5, 2, 2},   // weekly: lags up to 104
+		{600, 60, 5, 5, 1, 1},   // lags capped at 104
+		{2000, 168, 5, 5, 0, 0}, // a period above the cap: differencing only
+	} {
+		p, q, sp, sq := orderLimits(c.n, c.m)
+		assert.Equal(t, [4]int{c.p, c.q, c.sp, c.sq}, [4]int{p, q, sp, sq}, "n=%d m=%d", c.n, c.m)
+	}
+}
