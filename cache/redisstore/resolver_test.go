@@ -41,11 +41,17 @@ func resolverConfig(rl fallback.RateLimitConfig) fallback.Config {
 // Redis client, with the given shared tier and quota options.
 func newInstance(t *testing.T, rl fallback.RateLimitConfig, opts ...fallback.Option) (*fallback.Resolver, *fake.Provider) {
 	t.Helper()
+	return newInstanceOf(t, resolverConfig(rl), opts...)
+}
+
+// newInstanceOf is newInstance with a config of the caller's.
+func newInstanceOf(t *testing.T, cfg fallback.Config, opts ...fallback.Option) (*fallback.Resolver, *fake.Provider) {
+	t.Helper()
 	p, err := fake.New(fake.Config{Name: "ads", Value: 1.32})
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := fallback.New(resolverConfig(rl), append(opts, fallback.WithProvider("ads", p), fallback.WithSeed(1))...)
+	r, err := fallback.New(cfg, append(opts, fallback.WithProvider("ads", p), fallback.WithSeed(1))...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,8 +76,13 @@ func TestResolversShareTheTier(t *testing.T) {
 	addr := redisAddr(t)
 	prefix := testPrefix(t, newClient(t, addr))
 	s1, s2 := openStore(t, addr, Config{Prefix: prefix}), openStore(t, addr, Config{Prefix: prefix})
-	r1, p1 := newInstance(t, fallback.RateLimitConfig{}, fallback.WithStore(s1))
-	r2, p2 := newInstance(t, fallback.RateLimitConfig{}, fallback.WithStore(s2))
+	// A store call's first use dials Redis: under the race detector on a
+	// loaded machine that can take longer than the default store timeout,
+	// which would make the write a (contained) failure.
+	cfg := resolverConfig(fallback.RateLimitConfig{})
+	cfg.Cache.StoreTimeout = 5 * time.Second
+	r1, p1 := newInstanceOf(t, cfg, fallback.WithStore(s1))
+	r2, p2 := newInstanceOf(t, cfg, fallback.WithStore(s2))
 	ctx := context.Background()
 	params := fallback.Params{"keyword": "shoes"}
 
