@@ -200,7 +200,12 @@ func TestResolversShareTheQuota(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { l.Close() })
-		r, p := newInstance(t, rl, fallback.WithSharedLimiter(l))
+		// The shared quota, not each instance's local fallback (taken when
+		// Redis does not answer within the store timeout, as it may not
+		// under -race on a loaded machine), is under test.
+		cfg := resolverConfig(rl)
+		cfg.Cache.StoreTimeout = 5 * time.Second
+		r, p := newInstanceOf(t, cfg, fallback.WithSharedLimiter(l))
 		fleet, provs = append(fleet, r), append(provs, p)
 	}
 	const window = time.Second
