@@ -8,6 +8,8 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/strata-go/strata/cache"
+	"github.com/strata-go/strata/fallback"
+	"github.com/strata-go/strata/providers/fake"
 )
 
 // BenchmarkGet compares the Store's Get (the guard's goroutine, decode and
@@ -84,6 +86,76 @@ func BenchmarkAllow(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			l.localLimiter("bench", 1e6, 1000).Allow()
+		}
+	})
+}
+
+// BenchmarkResolveCacheHit is a resolver's fresh hit in process, without
+// a shared tier (the baseline) and with the Store, a History and a
+// HealthBus on a real Redis: a hit never touches Redis, so the two should
+// not differ (the Stats prove no call was made).
+func BenchmarkResolveCacheHit(b *testing.B) {
+	addr := redisAddr(b)
+	c := redis.NewClient(&redis.Options{Addr: addr, ContextTimeoutEnabled: true})
+	defer c.Close()
+	ctx := context.Background()
+	params := fallback.Params{"keyword": "running shoes"}
+	bench := func(b *testing.B, r *fallback.Resolver) {
+		if _, err := r.Resolve(ctx, "cpc", params); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportAllocs()
+		b.ResetTimer()
+		for b.Loop() {
+			res, err := r.Resolve(ctx, "cpc", params)
+			if err != nil || res.Layer != fallback.LayerCache {
+				b.Fatalf("got %v, %v", res.Layer, err)
+			}
+		}
+	}
+	newResolver := func(b *testing.B, opts ...fallback.Option) *fallback.Resolver {
+		p, err := fake.New(fake.Config{Name: "ads", Value: 1.32})
+		if err != nil {
+			b.Fatal(err)
+		}
+		cfg := resolverConfig(fallback.RateLimitConfig{})
+		cfg.FleetHealth.Enabled = len(opts) > 0
+		r, err := fallback.New(cfg, append(opts, fallback.WithProvider("ads", p), fallback.WithSeed(1))...)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { r.Close() })
+		return r
+	}
+	b.Run("baseline=no-store", func(b *testing.B) { bench(b, newResolver(b)) })
+	b.Run("redis", func(b *testing.B) {
+		s, err := New(c, Config{Prefix: "strata-bench"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer s.Close()
+		h, err := NewHistory(c, HistoryConfig{Prefix: "strata-bench"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer h.Close()
+		bus, err := NewHealthBus(c, HealthBusConfig{Prefix: "strata-bench"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer bus.Close()
+		r := newResolver(b, fallback.WithStore(s), fallback.WithSharedHistory(h), fallback.WithHealthBus(bus))
+		if _, err := r.Resolve(ctx, "cpc", params); err != nil {
+			b.Fatal(err)
+		}
+		time.Sleep(50 * time.Millisecond) // the writer's writes of that answer
+		before, hbefore := s.Stats(), h.Stats()
+		bench(b, r)
+		if after := s.Stats(); after != before {
+			b.Fatalf("a fresh hit reached the store: %+v, then %+v", before, after)
+		}
+		if after := h.Stats(); after != hbefore {
+			b.Fatalf("a fresh hit reached the history: %+v, then %+v", hbefore, after)
 		}
 	})
 }

@@ -82,14 +82,17 @@ func TestHealthBusRoundTrip(t *testing.T) {
 		require.NoError(t, pub.Publish(ctx, ev))
 	}
 	for _, l := range []*listener{l1, l2} {
-		require.Eventually(t, func() bool { return len(l.events()) >= 5 }, 5*time.Second, time.Millisecond)
-		var got []fallback.HealthEvent
-		for _, ev := range l.events() {
-			if ev.Provider == "ads" {
-				got = append(got, ev)
+		ads := func() []fallback.HealthEvent {
+			var got []fallback.HealthEvent
+			for _, ev := range l.events() {
+				if ev.Provider == "ads" {
+					got = append(got, ev)
+				}
 			}
+			return got
 		}
-		require.Len(t, got, len(sent))
+		require.Eventually(t, func() bool { return len(ads()) == len(sent) }, 5*time.Second, time.Millisecond)
+		got := ads()
 		for i := range sent {
 			assert.True(t, sent[i].At.Equal(got[i].At))
 			got[i].At = sent[i].At
