@@ -74,7 +74,10 @@ func WithCredentials(c providers.Credentials) Option { return func(o *options) {
 
 // WithStore sets a second-level cache shared between instances (for
 // example cache/redisstore): consulted after the in-process cache and
-// before any provider, and written after every good provider answer. Its
+// before any provider; written after every good provider answer, by the
+// resolver's writer, off the caller's path (Config.Cache.WriteQueue), to
+// be kept for the TTL plus Config.Cache.StaleWindow; and read for layer 3
+// when the process has no last good answer of its own for a key. Its
 // failures and timeouts (Config.Cache.StoreTimeout) count as misses and
 // never fail a resolve.
 func WithStore(s cache.Store) Option { return func(o *options) { o.store = s } }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -328,5 +329,89 @@ func FuzzImport(f *testing.F) {
 			}
 			return true // start afresh
 		})
+	})
+}
+
+// Export runs while the resolver serves; a history that hangs is
+// abandoned when Export's context ends.
+func TestExportWhileServing(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h, err := stats.NewMemoryHistory(stats.MemoryConfig{})
+		require.NoError(t, err)
+		r := newTestResolver(t, stateConfig(), newStub(1.25), newStub(1), WithHistory(h), WithHashKey(stateKey))
+		var wg sync.WaitGroup
+		for w := range 4 {
+			wg.Go(func() {
+				for i := range 50 {
+					_, err := r.Resolve(context.Background(), "cpc", Params{"keyword": fmt.Sprintf("w%d-%d", w, i)})
+					assert.NoError(t, err)
+				}
+			})
+		}
+		for range 5 {
+			var buf bytes.Buffer
+			rep, err := r.Export(context.Background(), &buf)
+			require.NoError(t, err)
+			// Each record is whole, and the end record counts them.
+			lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
+			assert.Len(t, lines, 2+rep.Answers+rep.Series+rep.Rates)
+			for _, l := range lines {
+				assert.True(t, json.Valid([]byte(l)), l)
+			}
+		}
+		wg.Wait()
+
+		hung := newTestResolver(t, testConfig(), newStub(1), newStub(1), WithHistory(listingHangingHistory{}))
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		start := time.Now()
+		_, err = hung.Export(ctx, &bytes.Buffer{})
+		assert.ErrorIs(t, err, context.DeadlineExceeded)
+		assert.Equal(t, time.Second, time.Since(start), "abandoned when the context ended")
+		require.Error(t, hung.Close())
+		time.Sleep(time.Minute) // let it end, inside the bubble
+	})
+}
+
+// listingHangingHistory can list its keys, slowly.
+type listingHangingHistory struct{ hangingHistory }
+
+func (listingHangingHistory) Keys(context.Context) ([]string, error) {
+	time.Sleep(30 * time.Second)
+	return nil, nil
+}
+
+// An imported series' newest period counts as recorded: a resolve in it
+// adds no second observation.
+func TestImportedPeriodIsRecorded(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h, err := stats.NewMemoryHistory(stats.MemoryConfig{})
+		require.NoError(t, err)
+		r := newTestResolver(t, testConfig(), newStub(1.25), newStub(1), WithHistory(h))
+		key := shoesKey(t)
+		time.Sleep(time.Hour) // the bubble starts at midnight: a minute ago is the same day
+		in := fmt.Sprintf(`{"format":"strata-state","version":1}`+"\n"+`{"kind":"history","key":%q,"observations":[{"at":%q,"value":1.2}]}`+"\n",
+			key, time.Now().Add(-time.Minute).Format(time.RFC3339Nano))
+		_, err = r.Import(context.Background(), strings.NewReader(in))
+		require.NoError(t, err)
+		_, err = r.Resolve(context.Background(), "cpc", shoes)
+		require.NoError(t, err)
+		obs, err := h.Observations(context.Background(), key)
+		require.NoError(t, err)
+		assert.Len(t, obs, 1, "the day's observation was imported")
+	})
+}
+
+// Skips lists the first MaxImportSkips; the counts cover them all.
+func TestImportSkipsBounded(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newTestResolver(t, testConfig(), newStub(1), newStub(1))
+		in := `{"format":"strata-state","version":1}` + "\n" + strings.Repeat(`{"kind":"wish"}`+"\n", MaxImportSkips+50)
+		rep, err := r.Import(context.Background(), strings.NewReader(in))
+		require.NoError(t, err)
+		assert.Equal(t, MaxImportSkips+50, rep.Skipped)
+		assert.Equal(t, map[ImportReason]int{ImportUnknownKind: MaxImportSkips + 50}, rep.Reasons)
+		assert.Len(t, rep.Skips, MaxImportSkips)
+		assert.Equal(t, MaxImportSkips+1, rep.Skips[MaxImportSkips-1].Line)
 	})
 }
