@@ -56,6 +56,9 @@
 // # Reporting
 //
 // Every answer is a Result with its layer, source, confidence, freshness,
-// cost and attempts. An Observer receives an event per attempt and per
-// resolve. Config, errors and every default are documented on their types.
+// cost and attempts. An Observer receives, with the caller's context, an
+// event before and after each provider attempt and one per resolve, and
+// breaker transitions, contained callback failures, Warm's progress and
+// alerts (see EventKind). Config, errors and every default are documented
+// on their types.
 package fallback
