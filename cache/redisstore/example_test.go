@@ -5,10 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/strata-go/strata/cache/redisstore"
+	"github.com/strata-go/strata/fallback"
+	"github.com/strata-go/strata/providers"
+	"github.com/strata-go/strata/providers/fake"
+	"github.com/strata-go/strata/stats"
 )
 
 // A Store on a Redis that cannot be reached: every call is a miss, never a
@@ -71,4 +76,50 @@ func ExampleNew_invalidConfig() {
 	fmt.Println(err)
 	// Output:
 	// redisstore: invalid config: version: "v:2": must not contain ':'
+}
+
+// A History on a Redis that cannot be reached, shared behind a resolver's
+// own history: the resolver still forecasts from what it recorded itself,
+// within the resolve's deadline.
+func ExampleNewHistory_redisDown() {
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1}) // nothing listens there
+	defer rdb.Close()
+	shared, err := redisstore.NewHistory(rdb, redisstore.HistoryConfig{Prefix: "campaigns"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer shared.Close()
+	own, err := stats.NewMemoryHistory(stats.MemoryConfig{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	ads, err := fake.New(fake.Config{Name: "ads", Errors: map[providers.Class]float64{providers.Transient: 1}}) // down
+	if err != nil {
+		log.Fatal(err)
+	}
+	cfg := fallback.Config{
+		Providers: []fallback.ProviderConfig{{Name: "ads", Tier: fallback.Primary, DataTypes: []string{"cpc"}}},
+		DataTypes: []fallback.DataTypeConfig{{Name: "cpc", Params: []fallback.ParamConfig{{Name: "keyword", Required: true}}}},
+	}
+	r, err := fallback.New(cfg, fallback.WithProvider("ads", ads), fallback.WithHistory(own), fallback.WithSharedHistory(shared))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer r.Close()
+
+	// Forty days of the key's CPC, in the resolver's own history.
+	ctx := context.Background()
+	params := fallback.Params{"keyword": "shoes"}
+	key, _ := r.Key("cpc", params)
+	today := stats.Daily.Index(time.Now())
+	for d := range 40 {
+		at := stats.Daily.Start(today - 40 + int64(d)).Add(12 * time.Hour)
+		_ = own.Append(ctx, key, stats.Observation{At: at, Value: 1.20 + 0.01*float64(d%7)})
+	}
+	res, err := r.Resolve(ctx, "cpc", params)
+	fmt.Println(res.Layer, err)
+	fmt.Println("the shared history failed:", shared.Stats().Failures > 0)
+	// Output:
+	// statistical <nil>
+	// the shared history failed: true
 }
