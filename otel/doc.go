@@ -81,6 +81,7 @@
 //	strata.provider.attempt.duration     histogram      s             strata.provider, strata.outcome                       attempt latency; skipped attempts are not recorded
 //	strata.provider.in_flight            updowncounter  {attempt}     strata.provider                                       attempts started and not yet ended
 //	strata.provider.breaker.transitions  counter        {transition}  strata.provider, strata.breaker.state                 breaker changes, by the state entered
+//	strata.budget.spent                  counter        {cost}        (none)                                                money attempts debited from callers' budgets
 //
 // error.type is set only on failures: for a resolve one of closed,
 // budget_exhausted, deadline_exceeded, canceled, no_answer,

@@ -40,6 +40,7 @@ type Observer struct {
 	attemptDuration metric.Float64Histogram
 	inFlight        metric.Int64UpDownCounter
 	transitions     metric.Int64Counter
+	budgetSpent     metric.Float64Counter
 
 	mu      sync.Mutex
 	running map[string]int64         // requires mu held: attempts started and not yet ended, by provider
@@ -55,7 +56,7 @@ var _ fallback.Observer = (*Observer)(nil)
 func NewObserver(cfg Config) (*Observer, error) {
 	m := cfg.meter()
 	o := &Observer{tracer: cfg.tracer(), running: map[string]int64{}, held: map[uint64][]heldAttempt{}}
-	var errs [6]error
+	var errs [7]error
 	o.resolves, errs[0] = m.Int64Counter("strata.resolves", metric.WithUnit("{resolve}"),
 		metric.WithDescription(`Resolves that ended, by data type and the layer that answered ("none" when none did).`))
 	o.resolveDuration, errs[1] = m.Float64Histogram("strata.resolve.duration", metric.WithUnit("s"),
@@ -70,6 +71,8 @@ func NewObserver(cfg Config) (*Observer, error) {
 		metric.WithDescription("Provider attempts started and not yet ended."))
 	o.transitions, errs[5] = m.Int64Counter("strata.provider.breaker.transitions", metric.WithUnit("{transition}"),
 		metric.WithDescription("Circuit breaker state changes, by provider and the state entered."))
+	o.budgetSpent, errs[6] = m.Float64Counter("strata.budget.spent", metric.WithUnit("{cost}"),
+		metric.WithDescription("Money provider attempts debited from callers' budgets (fallback.WithBudget), in the providers' cost unit."))
 	if err := errors.Join(errs[:]...); err != nil {
 		return nil, err
 	}
@@ -140,6 +143,9 @@ func (o *Observer) attempt(ctx context.Context, e fallback.Event) {
 		attrs = append(attrs, attrSkipReason.String(e.Skip.String()))
 	}
 	o.attempts.Add(ctx, 1, metric.WithAttributes(attrs...))
+	if e.Cost > 0 && fallback.BudgetFrom(ctx) != nil {
+		o.budgetSpent.Add(ctx, e.Cost)
+	}
 	if e.Outcome != fallback.Skipped {
 		o.attemptDuration.Record(ctx, e.Latency.Seconds(), metric.WithAttributes(attrs[:2]...))
 		o.started(ctx, e.Provider, -1)

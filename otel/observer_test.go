@@ -490,3 +490,23 @@ func TestObserverIsSafeForConcurrentUse(t *testing.T) {
 	}
 	assert.Zero(t, o.nHeld)
 }
+
+// Attempts made under a caller's budget count what they debited from it;
+// attempts without a budget do not.
+func TestObserverCountsBudgetSpent(t *testing.T) {
+	tel := newTelemetry(t)
+	o, err := NewObserver(tel.cfg)
+	require.NoError(t, err)
+	budgeted := fallback.WithBudget(context.Background(), 1)
+	for _, e := range walkEvents() {
+		o.Observe(budgeted, e)
+	}
+	o.Observe(context.Background(), walkEvents()[1]) // no budget: not counted
+	m, ok := collect(t, tel.reader)["strata.budget.spent"]
+	require.True(t, ok)
+	assert.Equal(t, "{cost}", m.Unit)
+	s, ok := m.Data.(metricdata.Sum[float64])
+	require.True(t, ok)
+	require.Len(t, s.DataPoints, 1)
+	assert.InDelta(t, 0.025, s.DataPoints[0].Value, 1e-12, "ads failed (0.02, paid) and bench answered (0.005)")
+}

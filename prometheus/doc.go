@@ -55,6 +55,7 @@
 //	strata_provider_attempt_duration_seconds   histogram  provider, outcome         attempt latency; skipped attempts are not observed
 //	strata_provider_in_flight                  gauge      provider                  attempts started and not yet ended
 //	strata_provider_breaker_transitions_total  counter    provider, state           breaker changes, by the state entered
+//	strata_budget_spent_total                  counter    (none)                    money attempts debited from callers' budgets
 //
 // The histograms' buckets are DurationBuckets. The in-flight gauge comes
 // from fallback.EventAttemptStart and the EventAttempt that ends it. An

@@ -28,6 +28,7 @@ type Observer struct {
 	attemptDuration *prometheus.HistogramVec
 	inFlight        *prometheus.GaugeVec
 	transitions     *prometheus.CounterVec
+	budgetSpent     prometheus.Counter
 
 	mu      sync.Mutex
 	running map[string]int // attempts started and not yet ended, by provider
@@ -67,13 +68,17 @@ func NewObserver() *Observer {
 			Namespace: namespace, Name: "provider_breaker_transitions_total",
 			Help: "Circuit breaker state changes, by provider and the state entered.",
 		}, []string{"provider", "state"}),
+		budgetSpent: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: namespace, Name: "budget_spent_total",
+			Help: "Money provider attempts debited from callers' budgets (fallback.WithBudget), in the providers' cost unit.",
+		}),
 		running: map[string]int{},
 	}
 }
 
 // Observe counts one event. Events of kinds the Observer does not count
 // are ignored.
-func (o *Observer) Observe(_ context.Context, e fallback.Event) {
+func (o *Observer) Observe(ctx context.Context, e fallback.Event) {
 	switch e.Kind {
 	case fallback.EventResolve:
 		layer := e.Layer.String() // "none" when the resolve failed
@@ -85,6 +90,9 @@ func (o *Observer) Observe(_ context.Context, e fallback.Event) {
 		o.started(e.Provider, +1)
 	case fallback.EventAttempt:
 		o.attempts.WithLabelValues(e.Provider, e.Outcome.String(), class(e)).Inc()
+		if e.Cost > 0 && fallback.BudgetFrom(ctx) != nil {
+			o.budgetSpent.Add(e.Cost)
+		}
 		if e.Outcome != fallback.Skipped {
 			o.attemptDuration.WithLabelValues(e.Provider, e.Outcome.String()).Observe(e.Latency.Seconds())
 			o.started(e.Provider, -1)
@@ -138,5 +146,5 @@ func (o *Observer) Collect(ch chan<- prometheus.Metric) {
 }
 
 func (o *Observer) collectors() []prometheus.Collector {
-	return []prometheus.Collector{o.resolves, o.resolveDuration, o.attempts, o.attemptDuration, o.inFlight, o.transitions}
+	return []prometheus.Collector{o.resolves, o.resolveDuration, o.attempts, o.attemptDuration, o.inFlight, o.transitions, o.budgetSpent}
 }

@@ -116,7 +116,7 @@ strata_resolve_duration_seconds_count{data_type="ctr",layer="none"} 1
 `
 	require.NoError(t, testutil.CollectAndCompare(o, strings.NewReader(hist), "strata_resolve_duration_seconds"))
 	assert.Equal(t, 2, testutil.CollectAndCount(o, "strata_provider_attempt_duration_seconds"), "ads failed and bench succeeded; the skip has no duration")
-	assert.Equal(t, 3+1+2+3+2+2, testutil.CollectAndCount(o), "every series above")
+	assert.Equal(t, 3+1+2+3+2+2+1, testutil.CollectAndCount(o), "every series above, and the budget counter")
 }
 
 // The in-flight gauge follows attempt starts and ends, and never goes
@@ -160,7 +160,7 @@ func TestObserverAndCollectorLintClean(t *testing.T) {
 	// The Collector's: per provider 1 health, 4 statuses, 3 breaker
 	// states, 1 trips, 3 ratios, 3 percentiles; 2 costs; 3 projections
 	// and 3 resolver counters.
-	assert.Equal(t, 13+2*(1+4+3+1+3+3)+2+3+3, n, "the Observer's series and the Collector's")
+	assert.Equal(t, 14+2*(1+4+3+1+3+3)+2+3+3, n, "the Observer's series (with the budget counter) and the Collector's")
 }
 
 // sleeper answers v after d, or fails with class c after d when fail is
@@ -235,7 +235,20 @@ func TestObserverIgnoresOtherKinds(t *testing.T) {
 	o := NewObserver()
 	o.Observe(context.Background(), fallback.Event{Kind: fallback.EventWarm, Time: at(0), DataType: "cpc", Done: 1, Total: 2})
 	o.Observe(context.Background(), fallback.Event{Kind: fallback.EventCallback, Time: at(0), Source: "store.Get", Err: errors.New("x")})
-	assert.Zero(t, testutil.CollectAndCount(o))
+	assert.Equal(t, 1, testutil.CollectAndCount(o), "only the budget counter, which has no labels")
+	assert.Zero(t, testutil.ToFloat64(o.budgetSpent))
+}
+
+// Attempts made under a caller's budget count what they debited from it;
+// attempts without a budget do not.
+func TestObserverCountsBudgetSpent(t *testing.T) {
+	o := NewObserver()
+	budgeted := fallback.WithBudget(context.Background(), 1)
+	for _, e := range walkEvents() {
+		o.Observe(budgeted, e)
+	}
+	o.Observe(context.Background(), walkEvents()[1]) // no budget: not counted
+	assert.InDelta(t, 0.025, testutil.ToFloat64(o.budgetSpent), 1e-12, "ads failed (0.02, paid) and bench answered (0.005)")
 }
 
 // An Observer serves several resolvers at once while being scraped (the
