@@ -23,6 +23,7 @@ const (
 	DefaultMarketMaxFactor    = 3.0
 	DefaultMarketMinFreshness = 0.5
 	DefaultMarketGroups       = 10000
+	DefaultMarketSignificance = 2.0
 	// MarketPeersLimit is the most peers MarketConfig.MaxPeers may name.
 	MarketPeersLimit = 64
 )
@@ -67,6 +68,12 @@ type MarketConfig struct {
 	// Groups bounds the param values whose recently answered keys are
 	// remembered (default 10000; at most CapacityLimit).
 	Groups int `yaml:"groups"`
+	// Significance is how many standard errors the peers' move must stand
+	// out of their noise to count (default 2): the noise is the larger of
+	// the peers' spread and the data type's learned volatility per period
+	// (see PlausibilityConfig), over the square root of the peers' number.
+	// Below it the forecast is not adjusted.
+	Significance float64 `yaml:"significance"`
 }
 
 // fill applies the defaults and checks the settings.
@@ -78,6 +85,7 @@ func (c *MarketConfig) fill(p *problems) {
 	}
 	fraction(p, "forecast.market.min_freshness", &c.MinFreshness, DefaultMarketMinFreshness)
 	atMost(p, "forecast.market.groups", &c.Groups, DefaultMarketGroups, CapacityLimit)
+	orDefault(p, "forecast.market.significance", &c.Significance, DefaultMarketSignificance)
 }
 
 // MarketDetail explains a forecast's market adjustment (see MarketConfig).
@@ -295,7 +303,14 @@ func (r *Resolver) peerFactor(ctx context.Context, dt *dataType, key string, par
 		spread += m.weight * math.Abs(m.move-mean)
 	}
 	spread /= w
-	lf := (mean - math.Log(forecast/last)) * w / (w + mc.Shrink)
+	move := mean - math.Log(forecast/last)
+	// A move within the peers' own noise is no evidence: the larger of
+	// their spread and the data type's learned volatility, over √n.
+	noise := max(spread, r.plaus.sigma(dt)) / math.Sqrt(float64(len(moves)))
+	if math.Abs(move) <= mc.Significance*noise {
+		return none
+	}
+	lf := move * w / (w + mc.Shrink)
 	lim := math.Log(mc.MaxFactor)
 	lf = min(max(lf, -lim), lim)
 	ev := peerEvidence{factor: math.Exp(lf), spread: spread}

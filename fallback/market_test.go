@@ -98,14 +98,35 @@ func TestForecastAdjustedByPeersFreshAnswers(t *testing.T) {
 	})
 }
 
-func TestForecastAdjustmentLowersConfidenceWhenPeersDisagree(t *testing.T) {
+func TestForecastAdjustmentLowersConfidenceWhenPeersDiffer(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
+		r, plain := marketFixture(t, testConfig(), map[string]float64{"b": 1.5, "c": 1.3})
+		res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "a", "market": "us"})
+		require.NoError(t, err)
+		require.NotNil(t, res.Market, "both moved up, well beyond their spread")
+		spread := math.Abs(math.Log(1.5)-math.Log(1.3)) / 2
+		assert.InDelta(t, plain.Confidence/(1+2*spread), res.Confidence, 1e-9)
+	})
+}
+
+func TestForecastNotAdjustedWhenPeersDisagree(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		// One up ×1.5, one down ×0.8: their mean move is within two
+		// standard errors of their spread — no evidence of a market move.
 		r, plain := marketFixture(t, testConfig(), map[string]float64{"b": 1.5, "c": 0.8})
 		res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "a", "market": "us"})
 		require.NoError(t, err)
-		require.NotNil(t, res.Market)
-		spread := math.Abs(math.Log(1.5)-math.Log(0.8)) / 2
-		assert.InDelta(t, plain.Confidence/(1+2*spread), res.Confidence, 1e-9)
+		assert.Nil(t, res.Market)
+		assert.Equal(t, plain.Value, res.Value)
+		assert.Equal(t, plain.Confidence, res.Confidence)
+
+		// With the gate off, the same peers move the forecast.
+		cfg := testConfig()
+		cfg.Forecast.Market.Significance = 1e-9
+		r, _ = marketFixture(t, cfg, map[string]float64{"b": 1.5, "c": 0.8})
+		res, err = r.Resolve(context.Background(), "cpc", Params{"keyword": "a", "market": "us"})
+		require.NoError(t, err)
+		assert.NotNil(t, res.Market)
 	})
 }
 

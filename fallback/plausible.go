@@ -345,6 +345,15 @@ func (pl *plausibility) forget(match func(string) bool) {
 	pl.mu.Unlock()
 }
 
+// sigma is dt's learned volatility per period, 0 before any change was
+// seen.
+func (pl *plausibility) sigma(dt *dataType) float64 {
+	if pl == nil {
+		return 0
+	}
+	return pl.vol[dt.cfg.Name].sigma()
+}
+
 // periodsBetween is how many of the data type's periods lie between two
 // times, as a fraction.
 func periodsBetween(dt *dataType, from, to time.Time) float64 {
