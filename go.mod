@@ -1,6 +1,6 @@
 module github.com/strata-go/strata
 
-go 1.25.0
+go 1.25.14
 
 require (
 	github.com/cenkalti/backoff/v4 v4.3.0

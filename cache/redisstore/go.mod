@@ -1,6 +1,6 @@
 module github.com/strata-go/strata/cache/redisstore
 
-go 1.25.0
+go 1.25.14
 
 require (
 	github.com/go-redis/redis_rate/v10 v10.0.1
