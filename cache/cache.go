@@ -85,20 +85,23 @@ func (c *Cache) Fresh(key string, ttl time.Duration, now time.Time) (Entry, bool
 // stored. For an entry stored in this process that is one monotonic clock
 // reading (time.Since), half the cost of time.Now; for one decoded from
 // elsewhere, the wall clock.
-func (c *Cache) FreshBytes(key []byte, ttl time.Duration) (e Entry, stored time.Duration, ok bool) {
+//
+// The entry returned is the one the cache holds, not a copy (an entry is
+// never changed once stored, so it stays valid): read it, do not modify it.
+func (c *Cache) FreshBytes(key []byte, ttl time.Duration) (e *Entry, stored time.Duration, ok bool) {
 	it, ok := c.hot.Get(maphash.Bytes(c.seed, key))
 	if !ok || it.key != string(key) {
 		c.mu.Lock()
 		it, ok = c.lookupLocked(string(key))
 		c.mu.Unlock()
 		if !ok {
-			return Entry{}, 0, false
+			return nil, 0, false
 		}
 	}
 	if stored = time.Since(it.e.StoredAt); stored < ttl {
-		return it.e, stored, true
+		return &it.e, stored, true
 	}
-	return Entry{}, 0, false
+	return nil, 0, false
 }
 
 // fresh returns the item's entry if it was stored less than ttl before

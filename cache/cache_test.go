@@ -132,14 +132,21 @@ func TestFreshBytesAnswersAsFresh(t *testing.T) {
 			e1, ok1 := c.Fresh(key, time.Minute, time.Now())
 			e2, stored, ok2 := c.FreshBytes([]byte(key), time.Minute)
 			assert.Equal(t, ok1, ok2, key)
-			assert.Equal(t, e1, e2, key)
 			if ok2 {
+				assert.Equal(t, e1, *e2, key)
 				assert.Equal(t, time.Second, stored, "%s: stored a second ago", key)
+			} else {
+				assert.Nil(t, e2, key)
 			}
 		}
 		e, _, ok := c.FreshBytes([]byte("cpc?keyword=shoes"), time.Minute)
 		require.True(t, ok)
-		assert.Equal(t, want, e, "an entry comes back exactly as it was put")
+		assert.Equal(t, want, *e, "an entry comes back exactly as it was put")
+		e.Value = 99 // the rule is not to; a Put replaces the entry whole anyway
+		c.Put("cpc?keyword=shoes", want, time.Minute)
+		e, _, ok = c.FreshBytes([]byte("cpc?keyword=shoes"), time.Minute)
+		require.True(t, ok)
+		assert.Equal(t, want, *e, "a Put stores a new entry, never writes into the one handed out")
 		time.Sleep(time.Minute - time.Second)
 		_, _, ok = c.FreshBytes([]byte("cpc?keyword=shoes"), time.Minute)
 		assert.False(t, ok, "at its TTL an entry is no longer fresh")

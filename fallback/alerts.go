@@ -312,7 +312,7 @@ func (r *Resolver) evaluateAlerts(now time.Time) {
 		value  float64
 	}
 	if s := a.FallbackShare; !s.Disabled {
-		w := r.metrics.minutes.trailing(now, time.Minute, int(s.Window/time.Minute), r.started)
+		w := r.metrics.windows.lastMinutes(now, r.started, int(s.Window/time.Minute))
 		answered := w.resolves() - w.layers[0]
 		share.judged = true
 		if answered >= int64(s.MinAnswers) && answered > 0 {
@@ -324,7 +324,7 @@ func (r *Resolver) evaluateAlerts(now time.Time) {
 		value  float64
 	}
 	if c := a.CostPerHour; c.Above > 0 && now.Sub(r.started) >= c.MinSpan {
-		w := r.metrics.lastHour(now, r.started)
+		w := r.metrics.windows.lastMinutes(now, r.started, ringSlots)
 		cost.judged, cost.value = true, w.per(float64(w.cost)/nano, time.Hour)
 	}
 

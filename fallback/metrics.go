@@ -18,7 +18,7 @@ type metrics struct {
 	callbackFailures atomic.Int64
 	fits             atomic.Int64 // forecast fits made
 	latency          histogram
-	seconds, minutes ring // the trailing minute and hour
+	windows          windows // the trailing minute and hour
 }
 
 // typeMetrics count one data type's resolves by layer; slot 0 (no layer)
@@ -33,18 +33,7 @@ func (m *typeMetrics) count(layer Layer) int64 { return m.layers[layer].Load() }
 // spend counts c nano-units spent at now.
 func (m *metrics) spend(now time.Time, c int64) {
 	m.cost.Add(c)
-	m.seconds.spent(now, time.Second, c)
-	m.minutes.spent(now, time.Minute, c)
-}
-
-// lastMinute and lastHour are the trailing windows as of now, for a
-// resolver started at since.
-func (m *metrics) lastMinute(now, since time.Time) window {
-	return m.seconds.trailing(now, time.Second, ringSlots, since)
-}
-
-func (m *metrics) lastHour(now, since time.Time) window {
-	return m.minutes.trailing(now, time.Minute, ringSlots, since)
+	m.windows.spent(now, c)
 }
 
 // histogram is a lock-free latency histogram with log-linear buckets
@@ -128,8 +117,7 @@ func (r *Resolver) count(dt *dataType, layer Layer, failed bool, now time.Time) 
 	if failed {
 		layer = 0
 	}
-	r.metrics.seconds.resolved(now, time.Second, layer)
-	r.metrics.minutes.resolved(now, time.Minute, layer)
+	r.metrics.windows.resolved(now, layer)
 	r.alertsDue(now)
 	return dt.metrics.layers[layer].Add(1)
 }

@@ -100,7 +100,7 @@ func (r *Resolver) Close() error {
 // with an error wrapping context.Canceled. When no layer can answer the
 // error is a *ResolveError (ErrNoAnswer) joining each layer's cause, and
 // matching ErrBudgetExhausted when the budget kept the providers out.
-func (r *Resolver) Resolve(ctx context.Context, dataType string, params Params) (Result, error) {
+func (r *Resolver) Resolve(ctx context.Context, dataType string, params Params) (res Result, err error) {
 	if r.closed.Load() {
 		return Result{}, ErrClosed
 	}
@@ -111,7 +111,7 @@ func (r *Resolver) Resolve(ctx context.Context, dataType string, params Params) 
 	var kb keyBuffer
 	vals, key, complete := kb.build(dt.schema, params)
 	if complete { // else an unknown or empty param: no key was stored for it
-		if res, ok := r.freshHit(ctx, dt, params, key); ok {
+		if r.freshHit(ctx, dt, params, key, &res) {
 			return res, nil
 		}
 	}
@@ -125,7 +125,7 @@ func (r *Resolver) Resolve(ctx context.Context, dataType string, params Params) 
 	if err := ctx.Err(); err != nil {
 		return Result{}, fmt.Errorf("fallback: resolve %q: %w", dataType, err)
 	}
-	res, err := r.resolveMiss(ctx, dt, string(key), params, now)
+	res, err = r.resolveMiss(ctx, dt, string(key), params, now)
 	if r.closed.Load() {
 		// Close began during the walk: what it produced is not served.
 		return Result{}, ErrClosed

@@ -218,7 +218,7 @@ func (r *Resolver) Snapshot() Snapshot {
 	o.CallbackFailures = r.metrics.callbackFailures.Load()
 	o.ForecastFits = r.metrics.fits.Load()
 	o.EventsDropped = r.events.dropped.Load()
-	minute, hour := r.metrics.lastMinute(now, r.started), r.metrics.lastHour(now, r.started)
+	minute, hour := r.metrics.windows.lastMinute(now, r.started), r.metrics.windows.lastMinutes(now, r.started, ringSlots)
 	o.LastMinute, o.LastHour = trailing(minute), trailing(hour)
 	o.RequestsPerMinute = minute.per(float64(minute.resolves()), time.Minute)
 	o.RequestsPerHour = hour.per(float64(hour.resolves()), time.Hour)

@@ -10,6 +10,62 @@ import (
 // hour of minutes.
 const ringSlots = 60
 
+// windows count resolves by layer and money spent over the trailing
+// minute and hour. A count touches one slot, its second's: when a
+// second's slot is taken for a new second, what it held is added to its
+// minute's slot in the hour ring (rolled up), so the hour is the minutes'
+// slots plus the seconds not yet rolled up. The zero value is ready.
+type windows struct {
+	seconds ring // the last 60 seconds, rolled up into minutes as reused
+	minutes ring // the last 60 minutes, of seconds rolled up
+}
+
+// resolved counts a resolve answered from layer (0: failed) at now.
+func (w *windows) resolved(now time.Time, layer Layer) {
+	if s := w.second(now); s != nil {
+		s.layers[layer].Add(1)
+	}
+}
+
+// spent counts c nano-units spent at now.
+func (w *windows) spent(now time.Time, c int64) {
+	if s := w.second(now); s != nil {
+		s.cost.Add(c)
+	}
+}
+
+// second is the seconds ring's slot for now, its previous second rolled
+// up into the minutes ring when it is taken.
+func (w *windows) second(now time.Time) *slot {
+	return w.seconds.slotAt(period(now, time.Second), &w.minutes)
+}
+
+// lastMinute is the trailing minute as of now, for a resolver started at
+// since.
+func (w *windows) lastMinute(now, since time.Time) window {
+	return w.seconds.trailing(now, time.Second, ringSlots, since)
+}
+
+// lastMinutes is the trailing k minutes (at most an hour) as of now: the
+// minutes' slots and the seconds in them not rolled up yet, read under
+// the seconds ring's lock so that no second is counted twice.
+func (w *windows) lastMinutes(now, since time.Time, k int) window {
+	w.seconds.mu.Lock()
+	defer w.seconds.mu.Unlock()
+	sum := w.minutes.trailing(now, time.Minute, k, since)
+	from := (period(now, time.Minute) - int64(min(max(k, 1), ringSlots)) + 1) * 60 // its first second
+	for i := range w.seconds.slots {
+		s := &w.seconds.slots[i]
+		if sec := s.period.Load() - 1; sec >= from {
+			for l := range s.layers {
+				sum.layers[l] += s.layers[l].Load()
+			}
+			sum.cost += s.cost.Load()
+		}
+	}
+	return sum
+}
+
 // ring counts resolves by layer and money spent over a trailing window
 // of ringSlots periods of one width (a second, a minute; every method is
 // given it): period k is the k-th width since the Unix epoch, so periods
@@ -36,11 +92,13 @@ func period(now time.Time, width time.Duration) int64 {
 	return max(now.UnixNano()/int64(width), 0)
 }
 
-// slotAt returns the slot counting now's period, turned over to it if it
-// held an older one, or nil when it already holds a newer one (now is
-// more than the window late).
-func (r *ring) slotAt(now time.Time, width time.Duration) *slot {
-	p := period(now, width) + 1
+// slotAt returns the slot counting period p, turned over to it if it
+// held an older one, or nil when it already holds a newer one (p is more
+// than the window late). Before a slot is turned over, its counts are
+// added to the slot of up (when not nil) for the period ringSlots times
+// as wide that held its period: a second's to its minute's.
+func (r *ring) slotAt(p int64, up *ring) *slot {
+	p++
 	s := &r.slots[p%ringSlots]
 	if s.period.Load() == p {
 		return s
@@ -51,6 +109,9 @@ func (r *ring) slotAt(now time.Time, width time.Duration) *slot {
 	case q > p:
 		return nil
 	case q < p:
+		if q > 0 && up != nil {
+			up.add((q-1)/ringSlots, s)
+		}
 		for i := range s.layers {
 			s.layers[i].Store(0)
 		}
@@ -60,16 +121,29 @@ func (r *ring) slotAt(now time.Time, width time.Duration) *slot {
 	return s
 }
 
+// add adds a slot's counts to period p's, unless p is more than the
+// window late.
+func (r *ring) add(p int64, from *slot) {
+	s := r.slotAt(p, nil)
+	if s == nil {
+		return
+	}
+	for i := range from.layers {
+		s.layers[i].Add(from.layers[i].Load())
+	}
+	s.cost.Add(from.cost.Load())
+}
+
 // resolved counts a resolve answered from layer (0: failed) at now.
 func (r *ring) resolved(now time.Time, width time.Duration, layer Layer) {
-	if s := r.slotAt(now, width); s != nil {
+	if s := r.slotAt(period(now, width), nil); s != nil {
 		s.layers[layer].Add(1)
 	}
 }
 
 // spent counts c nano-units spent at now.
 func (r *ring) spent(now time.Time, width time.Duration, c int64) {
-	if s := r.slotAt(now, width); s != nil {
+	if s := r.slotAt(period(now, width), nil); s != nil {
 		s.cost.Add(c)
 	}
 }

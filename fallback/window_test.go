@@ -50,6 +50,38 @@ func TestRingCountsTheTrailingPeriods(t *testing.T) {
 	assert.Zero(t, window{}.per(5, time.Minute), "no span, no rate")
 }
 
+func TestWindowsRollSecondsUpIntoMinutes(t *testing.T) {
+	var w windows
+	t0 := time.Unix(3_600_000, 0) // on an hour
+	// A resolve a second for 90 minutes, costing 2 each.
+	for i := range 90 * 60 {
+		at := t0.Add(time.Duration(i) * time.Second)
+		w.resolved(at, LayerPrimary)
+		w.spent(at, 2)
+	}
+	now := t0.Add(90*time.Minute - 500*time.Millisecond) // in the last second counted
+	h := w.lastMinutes(now, t0, ringSlots)
+	assert.EqualValues(t, 3600, h.resolves(), "minutes 30 to 89: 59 rolled up, the last one's seconds not yet")
+	assert.EqualValues(t, 3600, h.layers[LayerPrimary])
+	assert.EqualValues(t, 7200, h.cost)
+	assert.Equal(t, 59*time.Minute+59500*time.Millisecond, h.span)
+	assert.EqualValues(t, 600, w.lastMinutes(now, t0, 10).resolves())
+	assert.EqualValues(t, 60, w.lastMinute(now, t0).resolves())
+
+	// Idle for half an hour: seconds never rolled up still count while
+	// their minute is in the window.
+	later := now.Add(30 * time.Minute)
+	assert.EqualValues(t, 1800, w.lastMinutes(later, t0, ringSlots).resolves(), "minutes 60 to 89")
+	assert.Zero(t, w.lastMinute(later, t0).resolves())
+	assert.Zero(t, w.lastMinutes(now.Add(2*time.Hour), t0, ringSlots).resolves())
+
+	// Counting again rolls the idle seconds up into their minute, once.
+	w.resolved(later, LayerDefault)
+	h = w.lastMinutes(later, t0, ringSlots)
+	assert.EqualValues(t, 1801, h.resolves())
+	assert.EqualValues(t, 1, h.layers[LayerDefault])
+}
+
 func TestRingCountsExactlyUnderConcurrency(t *testing.T) {
 	var r ring
 	t0 := time.Unix(2_000_000, 0)
