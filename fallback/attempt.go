@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/strata-go/strata/breaker"
@@ -23,38 +24,42 @@ func (e errSkipped) Error() string { return "skipped: " + SkipReason(e).String()
 // the provider's retry budget allows it and what is left before until
 // covers its delay and the provider's expected latency; the attempts
 // record why one did not.
-func (w *walk) tryProvider(ctx context.Context, p *provider, until time.Time, hedge bool) (providers.Response, error) {
+//
+// The provider is called in the calling goroutine, f's (see flight): when
+// an attempt's context ends before its provider returns, a watchdog
+// settles the attempt as abandoned and carries f on (its retries, its
+// end) in a goroutine of its own, and tryProvider returns errFlightEnded
+// when the provider finally returns.
+func (w *walk) tryProvider(ctx context.Context, p *provider, until time.Time, hedge bool, f *flight) (providers.Response, error) {
 	if time.Until(until) < p.cfg.ExpectedLatency {
 		reason := w.noTime(until)
 		w.skip(p, reason, 0, hedge)
 		return providers.Response{}, errSkipped(reason)
 	}
 	p.retries.begin()
-	defer p.retries.end()
-	c := &call{w: w, p: p, ctx: ctx, until: until, hedge: hedge}
-	retrying := false // the attempt about to be made is a retry holding a permit
-	for n := 1; ; n++ {
-		resp, err, delay, again := c.attempt(n)
-		if retrying {
-			p.retries.release()
+	c := &call{w: w, p: p, ctx: ctx, until: until, hedge: hedge, flight: f}
+	return c.from(1, false)
+}
+
+// from makes attempt n (a retry holding a retry-budget permit when retry)
+// and the retries after it, until one answers or none is due.
+func (c *call) from(n int, retry bool) (providers.Response, error) {
+	for ; ; n++ {
+		resp, err, next := c.attempt(n, retry)
+		if errors.Is(err, errFlightEnded) {
+			return resp, err // the watchdog carried the flight on
 		}
-		if err == nil {
-			return resp, nil
+		if !next {
+			c.p.retries.end()
+			return resp, err
 		}
-		if !again {
-			return providers.Response{}, err
-		}
-		if !p.retries.acquire() {
-			w.skip(p, SkipRetryBudget, n, hedge)
-			return providers.Response{}, err
-		}
-		retrying = true
-		if !c.wait(delay) {
-			p.retries.release()
-			return providers.Response{}, err
-		}
+		retry = true
 	}
 }
+
+// errFlightEnded is what an attempt's goroutine gets when the attempt's
+// watchdog settled it first: the flight is the watchdog's from then on.
+var errFlightEnded = errors.New("attempt settled by its watchdog")
 
 // noTime is why nothing more can start before until: the walk's deadline
 // (SkipNoTime), or the time the deadline plan leaves the next tier
@@ -74,6 +79,7 @@ type call struct {
 	until     time.Time
 	refreshed bool
 	hedge     bool
+	flight    *flight // the tier's, told when a watchdog ends it; nil: none
 }
 
 // wait sleeps d, reporting false when the call's context ended first.
@@ -128,21 +134,28 @@ func (c *call) admit(n int) (breaker.Permit, SkipReason) {
 	return permit, SkipNone
 }
 
-// attempt makes attempt number n and decides whether to retry it, and
-// after what delay.
-func (c *call) attempt(n int) (resp providers.Response, err error, delay time.Duration, again bool) {
+// attempt makes attempt number n (a retry holding a retry-budget permit
+// when retry) and reports whether another is due; when one is, it has
+// waited out the retry's delay and holds the retry's permit.
+func (c *call) attempt(n int, retry bool) (resp providers.Response, err error, next bool) {
 	w, p := c.w, c.p
+	settled := false // the retry permit is released by settled from then on
+	defer func() {
+		if retry && !settled {
+			p.retries.release()
+		}
+	}()
 	if w.r.closed.Load() {
 		// Close starts nothing new.
 		w.skip(p, SkipClosed, n-1, c.hedge)
-		return providers.Response{}, ErrClosed, 0, false
+		return providers.Response{}, ErrClosed, false
 	}
 	if err := c.ctx.Err(); err != nil {
-		return providers.Response{}, err, 0, false
+		return providers.Response{}, err, false
 	}
 	permit, skipped := c.admit(n)
 	if skipped != SkipNone {
-		return providers.Response{}, errSkipped(skipped), 0, false
+		return providers.Response{}, errSkipped(skipped), false
 	}
 	defer p.releaseSlot()
 
@@ -158,7 +171,7 @@ func (c *call) attempt(n int) (resp providers.Response, err error, delay time.Du
 			permit.Done(breaker.Neutral)
 			err = scrub(providers.NewError(providers.Auth, fmt.Errorf("credentials: %w", err)), secretsOf(w.dt, w.params, providers.Secret{}, p), w.r.rawErrors)
 			w.record(Attempt{Provider: p.name, Tier: p.cfg.Tier, Outcome: Failed, Class: providers.Auth, Err: err, Cost: p.price, Retry: n - 1, Hedge: c.hedge}, time.Time{})
-			return providers.Response{}, err, 0, false
+			return providers.Response{}, err, false
 		}
 		req.Credential = secret
 		p.remember(secret)
@@ -170,15 +183,98 @@ func (c *call) attempt(n int) (resp providers.Response, err error, delay time.Du
 			Provider: p.name, Tier: p.cfg.Tier, Retry: n - 1, Hedge: c.hedge, Resolve: resolveIDOf(w.events, nil)})
 	}
 	actx, cancel := context.WithDeadline(c.ctx, start.Add(min(p.cfg.Timeout, c.until.Sub(start))))
+	defer cancel()
+	a := &pendingAttempt{c: c, n: n, retry: retry, permit: permit, credential: req.Credential, start: start, ctx: actx}
+	settled = true
+	// The provider is called here, in the flight's goroutine. Should
+	// actx end first (its timeout, a hedge won, Close), the watchdog
+	// settles the attempt at once as abandoned and carries the flight on:
+	// a provider that ignores its context holds only this goroutine,
+	// never the walk.
+	watchdog := context.AfterFunc(actx, func() {
+		if !a.claim() {
+			return
+		}
+		resp, err, next := a.settled(providers.Response{}, fmt.Errorf("%w: %w", errAbandoned, actx.Err()))
+		if next {
+			resp, err = c.from(n+1, true)
+		} else {
+			p.retries.end()
+		}
+		c.flight.end(resp, err)
+	})
 	resp, err = p.invoke(actx, req, &w.r.tasks)
-	latency := time.Since(start)
-	timedOut := errors.Is(actx.Err(), context.DeadlineExceeded)
-	cancel()
+	watchdog()
+	if !a.claim() {
+		return providers.Response{}, errFlightEnded, false
+	}
+	return a.settled(resp, err)
+}
+
+// pendingAttempt is an attempt whose provider call is in progress: either
+// the call's return or the watchdog (when the attempt's context ends
+// first) settles it, once.
+type pendingAttempt struct {
+	c          *call
+	n          int
+	retry      bool // holds a retry-budget permit
+	permit     breaker.Permit
+	credential providers.Secret
+	start      time.Time
+	ctx        context.Context // the attempt's
+	claimed    atomic.Bool
+	timedOut   bool // set by settle
+}
+
+// claim reports whether the caller is the one to settle the attempt.
+func (a *pendingAttempt) claim() bool { return a.claimed.CompareAndSwap(false, true) }
+
+// settled settles the attempt (see settle), releases its retry permit and
+// decides whether another attempt is due: when one is, it has waited out
+// the delay and holds the next attempt's permit.
+func (a *pendingAttempt) settled(resp providers.Response, err error) (providers.Response, error, bool) {
+	c, p := a.c, a.c.p
+	err, perr := a.settle(resp, err)
+	if a.retry {
+		p.retries.release()
+	}
+	switch {
+	case err == nil:
+		return resp, nil, false
+	case perr == nil: // not a failure to retry
+		return providers.Response{}, err, false
+	}
+	delay, again := c.retryAfter(a.n, perr, perr.Class, a.timedOut)
+	if !again {
+		return providers.Response{}, err, false
+	}
+	if !p.retries.acquire() {
+		c.w.skip(p, SkipRetryBudget, a.n, c.hedge)
+		return providers.Response{}, err, false
+	}
+	if !c.wait(delay) {
+		p.retries.release()
+		return providers.Response{}, err, false
+	}
+	return providers.Response{}, err, true
+}
+
+// settle judges what the provider call returned and records it — the
+// breaker, the throttle, health, fleet health, the walk's attempts. It
+// returns nil for a valid answer, else the error reported for it
+// (scrubbed) and, for a failure the retry policy judges, the failure
+// (class and Retry-After) as a *providers.Error.
+func (a *pendingAttempt) settle(resp providers.Response, err error) (reported error, perr *providers.Error) {
+	c, n, permit := a.c, a.n, a.permit
+	w, p := c.w, c.p
+	latency := time.Since(a.start)
+	a.timedOut = errors.Is(a.ctx.Err(), context.DeadlineExceeded)
+	p.report(a.ctx, err)
 
 	if err == nil {
 		err = checkValue(w.dt, resp.Value)
 	}
-	outcome := router.Outcome{At: start.Add(latency), Latency: latency, Cost: p.price, Quota: routerQuota(resp.Quota)}
+	outcome := router.Outcome{At: a.start.Add(latency), Latency: latency, Cost: p.price, Quota: routerQuota(resp.Quota)}
 	if err == nil {
 		if ie := w.judge(p, resp, outcome.At); ie != nil {
 			// Not trusted on one provider's word, and not counted against
@@ -186,7 +282,7 @@ func (c *call) attempt(n int) (resp providers.Response, err error, delay time.Du
 			permit.Done(breaker.Neutral)
 			reported := providers.NewError(providers.DataQuality, ie)
 			w.record(Attempt{Provider: p.name, Tier: p.cfg.Tier, Outcome: Failed, Class: providers.DataQuality, Err: reported, Latency: latency, Cost: p.price, Retry: n - 1, Hedge: c.hedge}, outcome.At)
-			return providers.Response{}, reported, 0, false
+			return reported, nil
 		}
 	}
 	if err == nil {
@@ -197,27 +293,26 @@ func (c *call) attempt(n int) (resp providers.Response, err error, delay time.Du
 		outcome.OK, outcome.Valid = true, true
 		w.r.tracker.Record(p.name, w.dt.cfg.Name, outcome)
 		w.record(Attempt{Provider: p.name, Tier: p.cfg.Tier, Outcome: Succeeded, Latency: latency, Cost: p.price, Retry: n - 1, Hedge: c.hedge}, outcome.At)
-		return resp, nil, 0, false
+		return nil, nil
 	}
 
 	class := providers.Classify(err)
 	lost := false
-	if c.ctx.Err() != nil && !timedOut || errors.Is(c.ctx.Err(), context.Canceled) {
+	if c.ctx.Err() != nil && !a.timedOut || errors.Is(c.ctx.Err(), context.Canceled) {
 		// The walk's context ended under the attempt: the caller left,
 		// another hedged attempt won, or the resolver closed. Not the
 		// provider's fault.
 		class = providers.Canceled
 		lost = c.hedge || errors.Is(c.ctx.Err(), context.Canceled)
-	} else if timedOut && class == providers.Canceled {
+	} else if a.timedOut && class == providers.Canceled {
 		class = providers.Transient
 	}
-	var perr *providers.Error
 	if !errors.As(err, &perr) || perr.Class != class {
 		perr = &providers.Error{Class: class, Err: err, RetryAfter: providers.RetryAfter(err)}
 	}
 	// A provider may echo its request in its error: cut the sensitive
 	// values and the credential out of what the resolver reports.
-	reported := scrub(perr, secretsOf(w.dt, w.params, req.Credential, p), w.r.rawErrors)
+	reported = scrub(perr, secretsOf(w.dt, w.params, a.credential, p), w.r.rawErrors)
 	if class.ProviderFault() {
 		permit.Done(breaker.Failure)
 		if p.throttle != nil {
@@ -228,14 +323,12 @@ func (c *call) attempt(n int) (resp providers.Response, err error, delay time.Du
 	} else {
 		permit.Done(breaker.Neutral)
 	}
-	a := Attempt{Provider: p.name, Tier: p.cfg.Tier, Outcome: Failed, Class: class, Err: reported, Latency: latency, Cost: p.price, Retry: n - 1, Hedge: c.hedge}
+	at := Attempt{Provider: p.name, Tier: p.cfg.Tier, Outcome: Failed, Class: class, Err: reported, Latency: latency, Cost: p.price, Retry: n - 1, Hedge: c.hedge}
 	if lost {
-		a.Outcome = Lost
+		at.Outcome = Lost
 	}
-	w.record(a, outcome.At)
-
-	delay, again = c.retryAfter(n, perr, class, timedOut)
-	return providers.Response{}, reported, delay, again
+	w.record(at, outcome.At)
+	return reported, perr
 }
 
 // retryAfter decides whether attempt n, failed with class, is retried and

@@ -32,9 +32,13 @@
 //
 // # Providers
 //
-// Each provider call runs in its own goroutine — a provider that ignores
-// its context cannot hold a resolve past its deadline — bounded by the
-// provider's timeout, and its answer is validated: NaN, an infinity or a
+// Each provider of a tier runs in a goroutine the tier starts for it (its
+// flight: the attempts and retries), bounded by the provider's timeout.
+// When an attempt's context ends before the provider returns — it ignores
+// its context, say — a watchdog abandons the call at once: the attempt is
+// recorded as a Transient failure, its retries go on without it, and the
+// walk with them, so a provider cannot hold a resolve past its deadline.
+// An answer is validated: NaN, an infinity or a
 // value outside the data type's bounds is a DataQuality failure, as is a
 // panic, and is never cached. Failures are classified (providers.Classify)
 // and the class decides the retry: Transient retries with exponential,

@@ -40,9 +40,8 @@ var benchSlow = providers.Func(func(ctx context.Context, _ providers.Request) (p
 
 // BenchmarkProviderPathSuccess runs one provider attempt through strata's
 // whole per-provider stack: deadline check, the retry loop, bulkhead,
-// rate limit, budget, breaker permit, per-attempt timeout, the call in a
-// goroutine of its own (so a provider that ignores its context cannot
-// hold the walk), validation, health record and attempt record. The
+// rate limit, budget, breaker permit, per-attempt timeout and its
+// watchdog, the call, validation, health record and attempt record. The
 // provider answers after benchLatency. Compare with
 // BenchmarkFailsafeBaseline in the same run.
 func BenchmarkProviderPathSuccess(b *testing.B) { benchProviderPath(b, benchSlow) }
@@ -71,8 +70,34 @@ func benchProviderPath(b *testing.B, fetch providers.Provider) {
 	for b.Loop() {
 		w.deadline = time.Now().Add(time.Second)
 		w.attempts = w.attempts[:0]
-		if _, err := w.tryProvider(ctx, p, w.deadline, false); err != nil {
+		if _, err := w.tryProvider(ctx, p, w.deadline, false, nil); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkProviderPathTier is BenchmarkProviderPathSuccess as a walk
+// makes it: a tier's run with one provider, its flight in the goroutine
+// that keeps the walk free of a provider that ignores its context, the
+// answer cached. The goroutine's hand-over is the price of that promise
+// (failsafe-go calls in the caller's goroutine and cannot make it).
+// Compare with BenchmarkProviderPathSuccess and BenchmarkFailsafeBaseline.
+func BenchmarkProviderPathTier(b *testing.B) {
+	cfg := testConfig()
+	cfg.Providers[0].RateLimit = RateLimitConfig{PerSecond: 1e9, Burst: 1 << 30}
+	cfg.Providers[0].MaxConcurrent = 64
+	r, err := New(cfg, WithProvider("p1", benchSlow), WithProvider("s1", benchSlow), WithSeed(1), WithHistory(noHistory{}))
+	require.NoError(b, err)
+	defer r.Close()
+	dt := r.types["cpc"]
+	ctx := WithBudget(context.Background(), 1e12)
+	t := tier{LayerPrimary, dt.primary, dt.pools[0]}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		w := &walk{r: r, dt: dt, key: "cpc?keyword=shoes", params: Params{"keyword": "shoes"}, budget: BudgetFrom(ctx), deadline: time.Now().Add(time.Second)}
+		if won, _ := w.runTier(ctx, w.startTier(t, w.deadline), nil); !won {
+			b.Fatal(w.attempts)
 		}
 	}
 }

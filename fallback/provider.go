@@ -189,40 +189,23 @@ type invokeResult struct {
 // context ended; its goroutine is left to finish on its own.
 var errAbandoned = errors.New("provider did not return after its context ended")
 
-// invoke calls the provider in a goroutine of its own and waits for its
-// answer or for ctx to end, whichever comes first: a provider that ignores
-// its context is abandoned when ctx ends (its goroutine finishes on its
-// own, and Close reports it while it runs), so no provider can hold a
-// resolve past its deadline. An answer that comes after ctx ended is late
-// and refused.
+// invoke calls the provider in the calling goroutine — a flight's (see
+// flight), which a watchdog releases should the provider not return when
+// ctx ends — tracked as one of p's tasks so that Close can say it
+// abandoned it. An answer that comes after ctx ended is late and refused.
 func (p *provider) invoke(ctx context.Context, req providers.Request, t *tasks) (providers.Response, error) {
-	resp, err := p.call(ctx, req, t)
-	p.report(ctx, err)
-	return resp, err
-}
-
-func (p *provider) call(ctx context.Context, req providers.Request, t *tasks) (providers.Response, error) {
 	if p.batch != nil {
 		return p.batch.submit(ctx, req)
 	}
 	if !t.add(p.task) {
 		return providers.Response{}, ErrClosed
 	}
-	ch := make(chan invokeResult, 1)
-	go func() {
-		defer t.done(p.task)
-		resp, err := p.fetch(ctx, req)
-		ch <- invokeResult{resp, err}
-	}()
-	select {
-	case res := <-ch:
-		if res.err == nil && ctx.Err() != nil {
-			return providers.Response{}, fmt.Errorf("answer arrived after the attempt's deadline: %w", ctx.Err())
-		}
-		return res.resp, res.err
-	case <-ctx.Done():
-		return providers.Response{}, fmt.Errorf("%w: %w", errAbandoned, ctx.Err())
+	defer t.done(p.task)
+	resp, err := p.fetch(ctx, req)
+	if err == nil && ctx.Err() != nil {
+		return providers.Response{}, fmt.Errorf("answer arrived after the attempt's deadline: %w", ctx.Err())
 	}
+	return resp, err
 }
 
 // report tells fleet health (p.called) what a call said of p: an answer;

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/strata-go/strata/breaker"
@@ -225,6 +226,30 @@ type outcome struct {
 	err  error
 }
 
+// A flight is one provider's turn in a tier's run: tryProvider in a
+// goroutine the tier starts, the provider called in that goroutine. The
+// goroutine isolates the walk from the provider: the tier waits on its
+// results channel, and when an attempt's context ends before its provider
+// returns, the attempt's watchdog settles it and carries the flight on,
+// so the flight ends on time whatever the provider does.
+type flight struct {
+	p       *provider
+	run     *tierRun
+	results chan<- outcome // buffered for every flight the tier can start
+	ended   atomic.Bool
+}
+
+// end delivers the flight's outcome to its tier, once. It ignores
+// errFlightEnded (a goroutine a watchdog took the flight over from: the
+// watchdog's goroutine ends it); a nil flight (no tier waiting) does
+// nothing.
+func (f *flight) end(resp providers.Response, err error) {
+	if f == nil || errors.Is(err, errFlightEnded) || !f.ended.CompareAndSwap(false, true) {
+		return
+	}
+	f.results <- outcome{f.p, f.run, resp, err}
+}
+
 // hasNext reports whether take would hand out a provider now.
 func (run *tierRun) hasNext() bool {
 	_, _, ok := run.pool.Pick(run.states, run.budget, time.Now())
@@ -246,9 +271,9 @@ func (w *walk) runTier(ctx context.Context, run *tierRun, later *tier) (won bool
 	inflight := 0
 	start := func(p *provider, r *tierRun, isHedge bool) {
 		inflight++
+		f := &flight{p: p, run: r, results: results}
 		go func() {
-			resp, err := w.tryProvider(hctx, p, r.until, isHedge)
-			results <- outcome{p, r, resp, err}
+			f.end(w.tryProvider(hctx, p, r.until, isHedge, f))
 		}()
 	}
 	var timer *time.Timer
