@@ -548,10 +548,13 @@ type ForecastConfig struct {
 	// most one per period). Default 10000; at most CapacityLimit.
 	MemoCapacity int `yaml:"memo_capacity"`
 	// MaxFits bounds the forecast fits running at once, across keys: a
-	// fit is CPU work, and in a blackout every key wants one. A resolve
-	// that finds no free slot skips the statistical layer (the default
-	// answers). Default: the number of CPUs Go may use (GOMAXPROCS at
-	// New); at most ConcurrencyLimit.
+	// fit is CPU work, and in a blackout every key wants one. Whatever
+	// its value, fits never hold every P: at most GOMAXPROCS−1 run at
+	// once (one when GOMAXPROCS is 1), GOMAXPROCS read at each fit, so
+	// that the rest of the resolver — timers, walks, the default layer —
+	// always has a P to run on. A resolve that finds no free slot skips
+	// the statistical layer (the default answers). Default: the number
+	// of CPUs Go may use (GOMAXPROCS at New); at most ConcurrencyLimit.
 	MaxFits int `yaml:"max_fits"`
 	// Market adjusts forecasts by the fresh answers of peer keys and the
 	// host's market factor (see MarketConfig). On by default.

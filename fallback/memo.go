@@ -87,8 +87,9 @@ func (g *appendGate) admit(key string, period int64) bool {
 // statistical layer together, and each fit is milliseconds of CPU — and
 // the others wait for it, each within half of what is left of its own
 // deadline (the default layer keeps the rest). A fit is not started when
-// what is left cannot cover the fit time learned so far. A fit that
-// panics fails with an error.
+// what is left cannot cover the fit time learned so far (see fitClock),
+// nor when every fit slot is taken (see fitsAllowed): the default answers
+// at once. A fit that panics fails with an error.
 func (r *Resolver) fitted(ctx context.Context, dt *dataType, key string, series []float64, h int, m memoEntry, now time.Time) (Result, error) {
 	if res, err, ok := r.memo.get(key, m.n, m.lastAt, m.period); ok {
 		return res, err
@@ -99,17 +100,16 @@ func (r *Resolver) fitted(ctx context.Context, dt *dataType, key string, series 
 	}
 	if need := r.fitTime.expect(); wait < need {
 		// Skipped: the estimate shrinks, so that one learned under
-		// contention does not keep the layer off for good.
-		r.fitTime.skipped()
+		// contention does not keep the layer off for good — but only
+		// as time passes, not as resolves arrive (see skippedAt).
+		r.fitTime.skippedAt(time.Now())
 		return Result{}, fmt.Errorf("no time to fit a forecast: %v left, fits take about %v", wait.Round(time.Microsecond), need.Round(time.Microsecond))
 	}
 	ch := r.fits.DoChan(key, func() (any, error) {
-		select {
-		case r.fitSlots <- struct{}{}:
-			defer func() { <-r.fitSlots }()
-		default:
+		if !r.takeFitSlot() {
 			return nil, errors.New("no forecast fit slot free: every slot is fitting another key")
 		}
+		defer r.releaseFitSlot()
 		if !r.tasks.add(&r.fitTask) {
 			return nil, ErrClosed
 		}
@@ -146,36 +146,4 @@ func (r *Resolver) forecastSafely(dt *dataType, series []float64, h int, lastAt,
 		}
 	}()
 	return r.forecast(dt, series, h, lastAt, now)
-}
-
-// fitClock learns how long a forecast fit takes: an EWMA of the fits'
-// durations (weight 0.2 to the newest), read as twice that, to be safe.
-type fitClock struct {
-	mu   sync.Mutex
-	ewma time.Duration // requires mu held; 0 before the first fit
-}
-
-func (c *fitClock) observe(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.ewma == 0 {
-		c.ewma = d
-		return
-	}
-	c.ewma += (d - c.ewma) / 5
-}
-
-// skipped shrinks the estimate by a tenth: a fit was not started for
-// lack of time, so no new duration will correct it otherwise.
-func (c *fitClock) skipped() {
-	c.mu.Lock()
-	c.ewma -= c.ewma / 10
-	c.mu.Unlock()
-}
-
-// expect is the time a fit should be given: twice the EWMA.
-func (c *fitClock) expect() time.Duration {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return 2 * c.ewma
 }

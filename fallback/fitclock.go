@@ -1,0 +1,65 @@
+package fallback
+
+import (
+	"sync"
+	"time"
+)
+
+// fitClock learns how long a forecast fit takes, in wall time (so CPU
+// contention is in it): an EWMA of the fits' durations (weight 0.2 to the
+// newest), read as twice that, to be safe. It is safe for concurrent use.
+//
+// A clock that learned its estimate under contention could keep every fit
+// from starting, and then never learn again: only a fit that runs
+// updates it. So each skipped fit may shrink the estimate by a tenth —
+// but at most once per expected fit time (skippedAt). Shrinking on every
+// skip let a herd bring the fits back within a millisecond, dozens of
+// them in a run, each holding a P for a fit that no resolve could wait
+// for; shrinking with time lets a fit through about once every eleven fit
+// times while fits cannot finish in time, which bounds what they cost to
+// about a tenth of one CPU, on any host and at any deadline.
+type fitClock struct {
+	mu     sync.Mutex
+	ewma   time.Duration // requires mu held; 0 before the first fit
+	shrunk time.Time     // requires mu held: when a skip last shrank ewma
+}
+
+func (c *fitClock) observe(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ewma == 0 {
+		c.ewma = d
+		return
+	}
+	c.ewma += (d - c.ewma) / 5
+}
+
+// skippedAt records a fit skipped at now for lack of time: the estimate
+// shrinks by a tenth (skipped) if it has not shrunk for an expected fit
+// time.
+func (c *fitClock) skippedAt(now time.Time) {
+	c.mu.Lock()
+	due := now.Sub(c.shrunk) >= 2*c.ewma
+	if due {
+		c.shrunk = now
+	}
+	c.mu.Unlock()
+	if due {
+		c.skipped()
+	}
+}
+
+// skipped shrinks the estimate by a tenth: a fit was not started for
+// lack of time, so no new duration will correct it otherwise.
+func (c *fitClock) skipped() {
+	c.mu.Lock()
+	c.ewma -= c.ewma / 10
+	c.mu.Unlock()
+}
+
+// expect is the time a fit should be given: twice the EWMA.
+func (c *fitClock) expect() time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return 2 * c.ewma
+}
