@@ -24,7 +24,7 @@ const (
 	DefaultConfirmAfter       = time.Hour
 	DefaultConfirmAnswers     = 3
 	DefaultFrozenPeriods      = 3.0
-	DefaultFrozenRepeats      = 3
+	DefaultFrozenRepeats      = 1
 	DefaultFrozenRepeatRate   = 0.05
 	DefaultPlausibleKeys      = 10000
 )
@@ -95,8 +95,12 @@ type PlausibilityConfig struct {
 	// (default 3). FrozenRepeats and FrozenRepeatRate catch a frozen feed
 	// sooner: a provider whose answers for a key repeat exactly less often
 	// than FrozenRepeatRate (default 0.05, learned per data type) is
-	// suspected after more than FrozenRepeats (default 3) identical answers
-	// in a row.
+	// suspected after more than FrozenRepeats (default 1: at its first
+	// repeat) identical answers in a row. A feed frozen on a value that was
+	// right when it froze serves garbage from the moment the truth moves
+	// under it, and only a second opinion can tell: with the default every
+	// repeat is asked about, which costs little from a provider that
+	// rarely repeats itself.
 	FrozenPeriods    float64 `yaml:"frozen_periods"`
 	FrozenRepeats    int     `yaml:"frozen_repeats"`
 	FrozenRepeatRate float64 `yaml:"frozen_repeat_rate"`

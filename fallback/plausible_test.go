@@ -3,6 +3,7 @@ package fallback
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"testing"
 	"testing/synctest"
@@ -353,33 +354,83 @@ data_types:
 }
 
 func TestFrozenFeedCaughtByRepeatsFromAProviderThatRarelyRepeats(t *testing.T) {
+	for _, tc := range []struct {
+		repeats int // plausibility.frozen_repeats; 0: the default, 1
+		want    []string
+	}{
+		// The second answer of 1.25 in a row needs a second opinion,
+		// which s1 refutes, and so on while p1 stays frozen.
+		{0, []string{"p1", "s1", "s1", "s1", "s1", "s1"}},
+		// Three answers of 1.25 in a row pass; the fourth is asked about.
+		{3, []string{"p1", "p1", "p1", "s1", "s1", "s1"}},
+	} {
+		t.Run(fmt.Sprint(tc.repeats), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				cfg := testConfig()
+				cfg.Plausibility.FrozenRepeats = tc.repeats
+				p1, s1 := newStub(1.2), newStub(1.2)
+				r := newTestResolver(t, cfg, p1, s1)
+				resolve := frozenResolve(t, r)
+				// p1's answers differ every time: it rarely repeats itself.
+				for i := range 12 {
+					p1.answer(1.2 + 0.001*float64(i))
+					resolve()
+				}
+				// Then it freezes at 1.25 while s1 sees the market at 1.35.
+				p1.answer(1.25)
+				s1.answer(1.35)
+				var sources []string
+				for range 6 {
+					sources = append(sources, resolve().Source)
+				}
+				assert.Equal(t, tc.want, sources)
+			})
+		})
+	}
+}
+
+func TestEveryRepeatPastTheLimitIsAskedAbout(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
+		cfg := testConfig()
+		cfg.Plausibility.FrozenRepeats = 3
 		p1, s1 := newStub(1.2), newStub(1.2)
-		r := newTestResolver(t, testConfig(), p1, s1)
-		params := Params{"keyword": "shoes"}
-		resolve := func() Result {
-			t.Helper()
-			res, err := r.Resolve(context.Background(), "cpc", params)
-			require.NoError(t, err)
-			time.Sleep(2 * time.Minute) // past the TTL
-			return res
-		}
-		// p1's answers differ every time: it rarely repeats itself.
+		r := newTestResolver(t, cfg, p1, s1)
+		resolve := frozenResolve(t, r)
 		for i := range 12 {
 			p1.answer(1.2 + 0.001*float64(i))
 			resolve()
 		}
-		// Then it freezes at 1.25 while s1 sees the market at 1.21.
+		// p1 freezes at 1.25 while the truth stays there: the fourth
+		// answer in a row is asked about, and s1 confirms it.
 		p1.answer(1.25)
-		s1.answer(1.21)
+		s1.answer(1.25)
 		var sources []string
-		for range 6 {
-			sources = append(sources, resolve().Source)
+		for range 4 {
+			res := resolve()
+			sources = append(sources, res.Source)
+			assert.Equal(t, 1.25, res.Value)
 		}
-		// Three answers of 1.25 in a row pass; the fourth needs a second
-		// opinion, which s1 refutes, and so on while p1 stays frozen.
-		assert.Equal(t, []string{"p1", "p1", "p1", "s1", "s1", "s1"}, sources)
+		assert.Equal(t, []string{"p1", "p1", "p1", "s1"}, sources)
+		// Then the truth moves under the frozen feed (×1.3, inside the
+		// ratio check): the very next repeat is asked about too — one
+		// confirmation does not make the run trusted — and refuted.
+		s1.answer(1.6)
+		res := resolve()
+		assert.Equal(t, "s1", res.Source)
+		assert.Equal(t, 1.6, res.Value)
 	})
+}
+
+// frozenResolve returns a resolve of cpc "shoes" that waits out the TTL
+// after it, so each one asks the providers.
+func frozenResolve(t *testing.T, r *Resolver) func() Result {
+	return func() Result {
+		t.Helper()
+		res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+		require.NoError(t, err)
+		time.Sleep(2 * time.Minute) // past the TTL
+		return res
+	}
 }
 
 func TestRepeatsAreNormalForAProviderThatRepeats(t *testing.T) {
