@@ -129,14 +129,17 @@ func TestLoneOutlierYieldsToTheCacheElseIsFlagged(t *testing.T) {
 	assert.Positive(t, cached, "answers from the last good answer, the unit error rejected")
 }
 
-// TestMarketShiftAdjustment: in the market-shift scenario (300 resolves),
-// the forecasts of the keys whose providers are down are closer to the
-// moved truth with the market adjustment than without it.
+// TestMarketShiftAdjustment: in the market-shift scenario (1000 resolves;
+// with 300, one run in five saw too few peer answers after the moves to
+// adjust anything), the forecasts of the keys whose providers are down
+// are much closer to the moved truth with the market adjustment than
+// without it (about 0.10 against 0.19 over twenty runs).
 func TestMarketShiftAdjustment(t *testing.T) {
-	adj := simulateShipped(t, "market-shift", 300).Systems.Strata.Accuracy
-	unadj := simulateShipped(t, "market-shift-unadjusted", 300).Systems.Strata.Accuracy
+	adj := simulateShipped(t, "market-shift", 1000).Systems.Strata.Accuracy
+	unadj := simulateShipped(t, "market-shift-unadjusted", 1000).Systems.Strata.Accuracy
 	require.Positive(t, unadj.StatisticalMAPE, "no statistical answer without the adjustment")
-	assert.Less(t, adj.StatisticalMAPE, unadj.StatisticalMAPE, "statistical MAPE with the adjustment, against without")
+	t.Logf("statistical MAPE %.4f adjusted, %.4f unadjusted", adj.StatisticalMAPE, unadj.StatisticalMAPE)
+	assert.Less(t, adj.StatisticalMAPE, 0.7*unadj.StatisticalMAPE, "statistical MAPE with the adjustment, against 0.7× without")
 }
 
 // TestInBoundsGarbageScenario runs the shipped in-bounds-garbage scenario
