@@ -9,8 +9,8 @@ import (
 
 // metrics are the resolver's own counters for the snapshot. The overall
 // counts are sums over the data types, so a cache hit touches one counter
-// and the two trailing windows. latency times the resolves not answered
-// by a fresh cache hit.
+// and one slot of the trailing windows (its second's). latency times the
+// resolves not answered by a fresh cache hit.
 type metrics struct {
 	cost atomic.Int64 // nano-units
 	// callbackFailures counts host callbacks' contained failures: panics,

@@ -11,6 +11,9 @@ import (
 const (
 	// DefaultWindow is the default Config.Window: 100 outcomes.
 	DefaultWindow = 100
+	// WindowLimit bounds Config.Window: each provider, and each provider
+	// × data type, holds a window of this many outcomes at most.
+	WindowLimit = 10_000
 	// DefaultEWMAAlpha is the default Config.EWMAAlpha.
 	DefaultEWMAAlpha = 0.2
 	// DefaultPriorWeight is the default Config.PriorWeight: 10
@@ -44,7 +47,8 @@ type Config struct {
 	// Window is how many of a provider's most recent outcomes the sliding
 	// window keeps (per provider, and again per provider × data type).
 	// Success rate, error rates by class, data quality, latency
-	// percentiles and uptime are computed over it. Default 100.
+	// percentiles and uptime are computed over it. Default 100; at most
+	// WindowLimit.
 	Window int `yaml:"window"`
 	// WindowDuration, when positive, also drops outcomes older than this
 	// from the window, so a provider that has not been called for a while
@@ -201,6 +205,8 @@ func (cfg Config) resolve() (settings, error) {
 		return s, configError("window", fmt.Sprintf("must not be negative, got %d", s.window))
 	case s.window == 0:
 		s.window = DefaultWindow
+	case s.window > WindowLimit:
+		return s, configError("window", fmt.Sprintf("must be at most %d, got %d", WindowLimit, s.window))
 	}
 	if s.windowDuration < 0 {
 		return s, configError("window_duration", "must not be negative, got "+s.windowDuration.String())

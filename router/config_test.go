@@ -73,6 +73,8 @@ func TestConfigInvalid(t *testing.T) {
 		field string
 	}{
 		{Config{Window: -1}, "window"},
+		{Config{Window: WindowLimit + 1}, "window"},
+		{Config{Window: math.MaxInt}, "window"},
 		{Config{WindowDuration: -time.Second}, "window_duration"},
 		{Config{EWMAAlpha: 1.5}, "ewma_alpha"},
 		{Config{EWMAAlpha: -0.1}, "ewma_alpha"},
