@@ -366,16 +366,7 @@ func TestFrozenFeedCaughtByRepeatsFromAProviderThatRarelyRepeats(t *testing.T) {
 	} {
 		t.Run(fmt.Sprint(tc.repeats), func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				cfg := testConfig()
-				cfg.Plausibility.FrozenRepeats = tc.repeats
-				p1, s1 := newStub(1.2), newStub(1.2)
-				r := newTestResolver(t, cfg, p1, s1)
-				resolve := frozenResolve(t, r)
-				// p1's answers differ every time: it rarely repeats itself.
-				for i := range 12 {
-					p1.answer(1.2 + 0.001*float64(i))
-					resolve()
-				}
+				p1, s1, resolve := rarelyRepeating(t, tc.repeats)
 				// Then it freezes at 1.25 while s1 sees the market at 1.35.
 				p1.answer(1.25)
 				s1.answer(1.35)
@@ -391,15 +382,7 @@ func TestFrozenFeedCaughtByRepeatsFromAProviderThatRarelyRepeats(t *testing.T) {
 
 func TestEveryRepeatPastTheLimitIsAskedAbout(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		cfg := testConfig()
-		cfg.Plausibility.FrozenRepeats = 3
-		p1, s1 := newStub(1.2), newStub(1.2)
-		r := newTestResolver(t, cfg, p1, s1)
-		resolve := frozenResolve(t, r)
-		for i := range 12 {
-			p1.answer(1.2 + 0.001*float64(i))
-			resolve()
-		}
+		p1, s1, resolve := rarelyRepeating(t, 3)
 		// p1 freezes at 1.25 while the truth stays there: the fourth
 		// answer in a row is asked about, and s1 confirms it.
 		p1.answer(1.25)
@@ -421,16 +404,27 @@ func TestEveryRepeatPastTheLimitIsAskedAbout(t *testing.T) {
 	})
 }
 
-// frozenResolve returns a resolve of cpc "shoes" that waits out the TTL
-// after it, so each one asks the providers.
-func frozenResolve(t *testing.T, r *Resolver) func() Result {
-	return func() Result {
+// rarelyRepeating builds a resolver with plausibility.frozen_repeats
+// repeats over stubs p1 and s1 whose p1 has answered "shoes" twelve
+// different values: it rarely repeats itself. resolve resolves "shoes"
+// and waits out the TTL after it, so each resolve asks the providers.
+func rarelyRepeating(t *testing.T, repeats int) (p1, s1 *stub, resolve func() Result) {
+	cfg := testConfig()
+	cfg.Plausibility.FrozenRepeats = repeats
+	p1, s1 = newStub(1.2), newStub(1.2)
+	r := newTestResolver(t, cfg, p1, s1)
+	resolve = func() Result {
 		t.Helper()
 		res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
 		require.NoError(t, err)
 		time.Sleep(2 * time.Minute) // past the TTL
 		return res
 	}
+	for i := range 12 {
+		p1.answer(1.2 + 0.001*float64(i))
+		resolve()
+	}
+	return p1, s1, resolve
 }
 
 func TestRepeatsAreNormalForAProviderThatRepeats(t *testing.T) {
