@@ -179,14 +179,15 @@ func (p *provider) jitter(d time.Duration) time.Duration {
 	}
 }
 
-// invokeResult carries a provider call's answer out of its goroutine.
+// invokeResult carries a batched provider call's answer to its caller.
 type invokeResult struct {
 	resp providers.Response
 	err  error
 }
 
-// errAbandoned marks a provider call that did not return after its
-// context ended; its goroutine is left to finish on its own.
+// errAbandoned marks a provider call that did not return when its
+// context ended: the attempt is settled without it, and the goroutine the
+// call holds is left to finish on its own.
 var errAbandoned = errors.New("provider did not return after its context ended")
 
 // invoke calls the provider in the calling goroutine — a flight's (see
