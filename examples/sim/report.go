@@ -19,8 +19,9 @@ type report struct {
 	Scenario    string        `json:"scenario"`
 	WallSeconds float64       `json:"wall_seconds"`
 	Systems     systemsReport `json:"systems"`
-	// Host is the timer lag measured during the run: an addition to the
-	// issue's format, so a reader can tell simulation noise from latency.
+	// Host is the timer lag and the threads' wait for a CPU measured
+	// during the run: an addition to the issue's format, so a reader can
+	// tell simulation noise, and a loaded machine, from latency.
 	Host hostReport `json:"host"`
 }
 
@@ -290,8 +291,12 @@ func percentile(sorted []float64, q float64) float64 {
 func printTable(w io.Writer, sc *scenario, r *report) error {
 	fmt.Fprintf(w, "scenario %s: %d requests, %d goroutines, deadline %v, time scale %g, wall %.1fs\n",
 		r.Scenario, sc.Requests, min(sc.Concurrency, sc.Requests), sc.Deadline, sc.TimeScale, r.WallSeconds)
-	fmt.Fprintf(w, "host timer lag (real): p50 %.3f ms, p99 %.3f ms, max %.1f ms — ×%.0f in virtual time\n\n",
+	fmt.Fprintf(w, "host timer lag (real): p50 %.3f ms, p99 %.3f ms, max %.1f ms — ×%.0f in virtual time",
 		r.Host.TimerLagP50MS, r.Host.TimerLagP99MS, r.Host.TimerLagMaxMS, 1/sc.TimeScale)
+	if r.Host.CPUWaitMS != nil {
+		fmt.Fprintf(w, "; threads waited for a CPU %.0f ms in all", *r.Host.CPUWaitMS)
+	}
+	fmt.Fprint(w, "\n\n")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	s, b := r.Systems.Strata, r.Systems.Baseline
 	row := func(name, format string, f func(systemReport) any) {

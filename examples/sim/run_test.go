@@ -145,6 +145,9 @@ func TestRunJSONShape(t *testing.T) {
 		"provider_calls", "calls_per_request"}
 	want := []string{"scenario", "wall_seconds", "systems", "systems.strata", "systems.baseline",
 		"host", "host.timer_lag_p50_ms", "host.timer_lag_p99_ms", "host.timer_lag_max_ms"}
+	if _, ok := cpuWait(); ok {
+		want = append(want, "host.cpu_wait_ms")
+	}
 	for _, s := range []string{"strata", "baseline"} {
 		for _, f := range sys {
 			want = append(want, "systems."+s+"."+f)

@@ -198,22 +198,26 @@ func runBaseline(ctx context.Context, sc *scenario, keys []*simKey, seqs [][]*si
 // lagProbe measures how late a 1.5 ms timer fires while a simulation
 // runs: the host's timer granularity and scheduling noise, which the time
 // scale magnifies into virtual latency (a 0.7 ms lag is 70 ms virtual at
-// time scale 0.01, 7 ms at 0.1).
+// time scale 0.01, 7 ms at 0.1); and how long the process's threads
+// waited for a CPU meanwhile (cpuWait).
 type lagProbe struct {
 	done chan struct{}
 	out  chan hostReport
 }
 
-// hostReport describes the host's timer lag during the run, in real
-// milliseconds.
+// hostReport describes the host during the run, in real milliseconds:
+// the timer lag, and the time the process's threads waited for a CPU
+// (cpuWait; absent where the kernel does not report it).
 type hostReport struct {
-	TimerLagP50MS float64 `json:"timer_lag_p50_ms"`
-	TimerLagP99MS float64 `json:"timer_lag_p99_ms"`
-	TimerLagMaxMS float64 `json:"timer_lag_max_ms"`
+	TimerLagP50MS float64  `json:"timer_lag_p50_ms"`
+	TimerLagP99MS float64  `json:"timer_lag_p99_ms"`
+	TimerLagMaxMS float64  `json:"timer_lag_max_ms"`
+	CPUWaitMS     *float64 `json:"cpu_wait_ms,omitempty"`
 }
 
 func startLagProbe() *lagProbe {
 	p := &lagProbe{done: make(chan struct{}), out: make(chan hostReport, 1)}
+	wait0, waitOK := cpuWait()
 	go func() {
 		var lags []float64
 		const d = 1500 * time.Microsecond
@@ -225,7 +229,12 @@ func startLagProbe() *lagProbe {
 			select {
 			case <-p.done:
 				slices.Sort(lags)
-				p.out <- hostReport{TimerLagP50MS: percentile(lags, 0.5), TimerLagP99MS: percentile(lags, 0.99), TimerLagMaxMS: percentile(lags, 1)}
+				h := hostReport{TimerLagP50MS: percentile(lags, 0.5), TimerLagP99MS: percentile(lags, 0.99), TimerLagMaxMS: percentile(lags, 1)}
+				if wait1, ok := cpuWait(); ok && waitOK {
+					ms := float64(max(wait1-wait0, 0)) / float64(time.Millisecond)
+					h.CPUWaitMS = &ms
+				}
+				p.out <- h
 				return
 			case <-t.C:
 				lags = append(lags, float64(time.Since(start)-d)/float64(time.Millisecond))
