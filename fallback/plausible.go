@@ -100,7 +100,10 @@ type PlausibilityConfig struct {
 	// right when it froze serves garbage from the moment the truth moves
 	// under it, and only a second opinion can tell: with the default every
 	// repeat is asked about, which costs little from a provider that
-	// rarely repeats itself.
+	// rarely repeats itself. A provider whose frozen-looking answer was
+	// refuted is caught: a frozen feed is frozen for every key, so each of
+	// its answers for the data type is asked about, a key's first since it
+	// froze too, until ConfirmAnswers of them in a row were confirmed.
 	FrozenPeriods    float64 `yaml:"frozen_periods"`
 	FrozenRepeats    int     `yaml:"frozen_repeats"`
 	FrozenRepeatRate float64 `yaml:"frozen_repeat_rate"`
@@ -208,6 +211,7 @@ type plausibility struct {
 	keys    *lru.LRU[string, keyState]  // requires mu held: by key
 	feeds   *lru.LRU[string, feedState] // requires mu held: by key and provider
 	repeats map[string]repeatRate       // requires mu held: by provider and data type
+	caught  map[string]int              // requires mu held: by provider and data type, confirmations since caught
 }
 
 // keyState is the implausible value a key keeps being answered, how
@@ -241,7 +245,7 @@ const minRepeatSamples = 8
 
 func newPlausibility(cfg PlausibilityConfig, types []DataTypeConfig) *plausibility {
 	n := max(cfg.Keys, 1)
-	pl := &plausibility{cfg: cfg, vol: make(map[string]*volatility, len(types)), keys: lru.New[string, keyState](n), feeds: lru.New[string, feedState](n), repeats: map[string]repeatRate{}}
+	pl := &plausibility{cfg: cfg, vol: make(map[string]*volatility, len(types)), keys: lru.New[string, keyState](n), feeds: lru.New[string, feedState](n), repeats: map[string]repeatRate{}, caught: map[string]int{}}
 	for _, t := range types {
 		pl.vol[t.Name] = &volatility{}
 	}
@@ -290,12 +294,13 @@ func (pl *plausibility) frozen(dt *dataType, key, provider string, v float64, go
 	rid := provider + "\x00" + dt.cfg.Name
 	pl.mu.Lock()
 	defer pl.mu.Unlock()
+	_, caught := pl.caught[rid]
 	fs, seen := pl.feeds.Get(id)
 	if seen && fs.value == v {
 		fs.count++
 		pl.feeds.Put(id, fs)
 		rr := pl.repeats[rid]
-		return pl.vol[dt.cfg.Name].sigma() > 0 && periodsBetween(dt, fs.since, now) >= pl.cfg.FrozenPeriods ||
+		return caught || pl.vol[dt.cfg.Name].sigma() > 0 && periodsBetween(dt, fs.since, now) >= pl.cfg.FrozenPeriods ||
 			rr.n >= minRepeatSamples && rr.rate < pl.cfg.FrozenRepeatRate && fs.count > pl.cfg.FrozenRepeats
 	}
 	if seen && fs.good {
@@ -308,7 +313,34 @@ func (pl *plausibility) frozen(dt *dataType, key, provider string, v float64, go
 		pl.repeats[rid] = rr
 	}
 	pl.feeds.Put(id, feedState{value: v, since: now, count: 1, good: good})
-	return false
+	return caught
+}
+
+// refuted notes that another provider refuted provider's frozen-looking
+// answer: the provider is caught serving a frozen feed, and a frozen feed
+// is frozen for every key, so every answer it gives for the data type —
+// a key's first since it froze too, which no repeat can give away — is
+// asked about until ConfirmAnswers of them in a row were confirmed.
+func (pl *plausibility) refuted(dt *dataType, provider string) {
+	pl.mu.Lock()
+	pl.caught[provider+"\x00"+dt.cfg.Name] = 0
+	pl.mu.Unlock()
+}
+
+// confirmed notes that another provider confirmed provider's suspected
+// answer; ConfirmAnswers in a row clear a caught provider.
+func (pl *plausibility) confirmed(dt *dataType, provider string) {
+	rid := provider + "\x00" + dt.cfg.Name
+	pl.mu.Lock()
+	defer pl.mu.Unlock()
+	n, ok := pl.caught[rid]
+	switch {
+	case !ok:
+	case n+1 >= pl.cfg.ConfirmAnswers:
+		delete(pl.caught, rid)
+	default:
+		pl.caught[rid] = n + 1
+	}
 }
 
 // observe adds one answer, a repeat or not, to the rate.

@@ -372,7 +372,7 @@ func TestFrozenFeedCaughtByRepeatsFromAProviderThatRarelyRepeats(t *testing.T) {
 				s1.answer(1.35)
 				var sources []string
 				for range 6 {
-					sources = append(sources, resolve().Source)
+					sources = append(sources, resolve("shoes").Source)
 				}
 				assert.Equal(t, tc.want, sources)
 			})
@@ -389,7 +389,7 @@ func TestEveryRepeatPastTheLimitIsAskedAbout(t *testing.T) {
 		s1.answer(1.25)
 		var sources []string
 		for range 4 {
-			res := resolve()
+			res := resolve("shoes")
 			sources = append(sources, res.Source)
 			assert.Equal(t, 1.25, res.Value)
 		}
@@ -398,31 +398,66 @@ func TestEveryRepeatPastTheLimitIsAskedAbout(t *testing.T) {
 		// ratio check): the very next repeat is asked about too — one
 		// confirmation does not make the run trusted — and refuted.
 		s1.answer(1.6)
-		res := resolve()
+		res := resolve("shoes")
 		assert.Equal(t, "s1", res.Source)
 		assert.Equal(t, 1.6, res.Value)
 	})
 }
 
+func TestAProviderCaughtFrozenIsAskedAboutEveryKey(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p1, s1, resolve := rarelyRepeating(t, 0)
+		p1.answer(1.3)
+		require.Equal(t, "p1", resolve("boots").Source, "boots has a last good answer")
+
+		// p1 freezes: its repeat for shoes is refuted, and p1 is caught.
+		p1.answer(1.25)
+		s1.answer(1.6)
+		assert.Equal(t, "p1", resolve("shoes").Source)
+		assert.Equal(t, "s1", resolve("shoes").Source)
+		// Its first answer for boots since is no repeat, yet it is asked
+		// about too, and refuted.
+		asked := s1.calls.Load()
+		res := resolve("boots")
+		assert.Equal(t, "s1", res.Source)
+		assert.Equal(t, 1.6, res.Value)
+		assert.Equal(t, asked+1, s1.calls.Load())
+
+		// p1 comes back: three of its answers confirmed in a row clear it,
+		// and its next new answer is served on its own word.
+		for i := range 3 {
+			p1.answer(1.5 + 0.01*float64(i))
+			s1.answer(1.5 + 0.01*float64(i))
+			resolve("boots")
+		}
+		asked = s1.calls.Load()
+		p1.answer(1.55)
+		res = resolve("boots")
+		assert.Equal(t, "p1", res.Source)
+		assert.Equal(t, asked, s1.calls.Load(), "not asked about any more")
+	})
+}
+
 // rarelyRepeating builds a resolver with plausibility.frozen_repeats
 // repeats over stubs p1 and s1 whose p1 has answered "shoes" twelve
-// different values: it rarely repeats itself. resolve resolves "shoes"
-// and waits out the TTL after it, so each resolve asks the providers.
-func rarelyRepeating(t *testing.T, repeats int) (p1, s1 *stub, resolve func() Result) {
+// different values: it rarely repeats itself. resolve resolves a cpc
+// keyword and waits out the TTL after it, so each resolve asks the
+// providers.
+func rarelyRepeating(t *testing.T, repeats int) (p1, s1 *stub, resolve func(keyword string) Result) {
 	cfg := testConfig()
 	cfg.Plausibility.FrozenRepeats = repeats
 	p1, s1 = newStub(1.2), newStub(1.2)
 	r := newTestResolver(t, cfg, p1, s1)
-	resolve = func() Result {
+	resolve = func(keyword string) Result {
 		t.Helper()
-		res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+		res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": keyword})
 		require.NoError(t, err)
 		time.Sleep(2 * time.Minute) // past the TTL
 		return res
 	}
 	for i := range 12 {
 		p1.answer(1.2 + 0.001*float64(i))
-		resolve()
+		resolve("shoes")
 	}
 	return p1, s1, resolve
 }

@@ -358,6 +358,7 @@ func (w *walk) runTier(ctx context.Context, run *tierRun, later *tier) (won bool
 		}
 	}
 	if winner != nil {
+		w.settleSuspects(winner.p, winner.resp.Value)
 		w.succeed(winner.p, winner.run.layer, winner.resp)
 		return true, next
 	}
@@ -427,6 +428,24 @@ func (w *walk) succeed(p *provider, layer Layer, resp providers.Response) {
 			return struct{}{}, w.r.history.Append(ctx, w.key, stats.Observation{At: observed, Value: resp.Value})
 		}); err != nil && (errors.Is(err, ErrCallbackPanic) || ctx.Err() != nil) {
 			w.r.callbackFailed(&w.r.callbacks.historyAppend, w.dt.cfg.Name, err)
+		}
+	}
+}
+
+// settleSuspects tells plausibility what the answer v the walk serves,
+// from p, says of the frozen-looking answers it held back: one it agrees
+// with was confirmed, one it does not was refuted (see
+// plausibility.refuted).
+func (w *walk) settleSuspects(p *provider, v float64) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, s := range w.suspects {
+		switch {
+		case !s.frozen || s.p == p:
+		case w.r.plaus.agrees(s.resp.Value, v):
+			w.r.plaus.confirmed(w.dt, s.p.name)
+		default:
+			w.r.plaus.refuted(w.dt, s.p.name)
 		}
 	}
 }
