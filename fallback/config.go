@@ -556,6 +556,16 @@ type ForecastConfig struct {
 	// the statistical layer (the default answers). Default: the number
 	// of CPUs Go may use (GOMAXPROCS at New); at most ConcurrencyLimit.
 	MaxFits int `yaml:"max_fits"`
+	// FitTime is the wall time a forecast fit is assumed to take until
+	// the resolver has timed one. The statistical layer starts a fit only
+	// when the time a resolve can wait for it (half of what is left of
+	// its deadline) covers twice the fit time it expects: learned from
+	// the fits it has run, FitTime before the first, so that the first
+	// fits are not started blind in a resolve that has a millisecond
+	// left. It is CPU time, not scaled with anything: a fit of the auto
+	// method on 120 points takes 2–9 ms on the machines measured
+	// (docs/sim.md). Default 10ms.
+	FitTime time.Duration `yaml:"fit_time"`
 	// Market adjusts forecasts by the fresh answers of peer keys and the
 	// host's market factor (see MarketConfig). On by default.
 	Market MarketConfig `yaml:"market"`
@@ -601,6 +611,7 @@ const (
 	DefaultMinForecastConf   = 0.5
 	DefaultForecastPoints    = 256
 	DefaultMemoCapacity      = 10000
+	DefaultFitTime           = 10 * time.Millisecond
 	DefaultStaleWindow       = 24 * time.Hour
 	DefaultWriteQueue        = 1024
 	DefaultMaxHold           = 10 * time.Minute

@@ -7,7 +7,8 @@ import (
 
 // fitClock learns how long a forecast fit takes, in wall time (so CPU
 // contention is in it): an EWMA of the fits' durations (weight 0.2 to the
-// newest), read as twice that, to be safe. It is safe for concurrent use.
+// newest), read as twice that, to be safe; before the first fit, the
+// time the configuration assumes (assume). It is safe for concurrent use.
 //
 // A clock that learned its estimate under contention could keep every fit
 // from starting, and then never learn again: only a fit that runs
@@ -19,16 +20,30 @@ import (
 // times while fits cannot finish in time, which bounds what they cost to
 // about a tenth of one CPU, on any host and at any deadline.
 type fitClock struct {
-	mu     sync.Mutex
-	ewma   time.Duration // requires mu held; 0 before the first fit
-	shrunk time.Time     // requires mu held: when a skip last shrank ewma
+	mu       sync.Mutex
+	ewma     time.Duration // requires mu held; 0 before the first fit or assume
+	measured bool          // requires mu held: a fit has been timed
+	shrunk   time.Time     // requires mu held: when a skip last shrank ewma
 }
 
+// assume sets the estimate to d while the clock has none: before the
+// first fit is timed, the first fits are given the time the
+// configuration assumes (Forecast.FitTime), not none.
+func (c *fitClock) assume(d time.Duration) {
+	c.mu.Lock()
+	if !c.measured && c.ewma == 0 {
+		c.ewma = d
+	}
+	c.mu.Unlock()
+}
+
+// observe learns a fit's duration d. The first replaces what was
+// assumed.
 func (c *fitClock) observe(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.ewma == 0 {
-		c.ewma = d
+	if !c.measured {
+		c.ewma, c.measured = d, true
 		return
 	}
 	c.ewma += (d - c.ewma) / 5

@@ -87,7 +87,8 @@ func (g *appendGate) admit(key string, period int64) bool {
 // statistical layer together, and each fit is milliseconds of CPU — and
 // the others wait for it, each within half of what is left of its own
 // deadline (the default layer keeps the rest). A fit is not started when
-// what is left cannot cover the fit time learned so far (see fitClock),
+// what is left cannot cover the fit time learned so far (see fitClock;
+// forecast.fit_time before the first fit),
 // nor when every fit slot is taken (see fitsAllowed): the default answers
 // at once. A fit that panics fails with an error.
 func (r *Resolver) fitted(ctx context.Context, dt *dataType, key string, series []float64, h int, m memoEntry, now time.Time) (Result, error) {
@@ -98,6 +99,7 @@ func (r *Resolver) fitted(ctx context.Context, dt *dataType, key string, series 
 	if dl, ok := ctx.Deadline(); ok {
 		wait = time.Until(dl) / 2
 	}
+	r.fitTime.assume(r.cfg.Forecast.FitTime)
 	if need := r.fitTime.expect(); wait < need {
 		// Skipped: the estimate shrinks, so that one learned under
 		// contention does not keep the layer off for good — but only
