@@ -14,11 +14,10 @@ import (
 // from starting, and then never learn again: only a fit that runs
 // updates it. So each skipped fit may shrink the estimate by a tenth —
 // but at most once per expected fit time (skippedAt). Shrinking on every
-// skip let a herd bring the fits back within a millisecond, dozens of
-// them in a run, each holding a P for a fit that no resolve could wait
-// for; shrinking with time lets a fit through about once every eleven fit
-// times while fits cannot finish in time, which bounds what they cost to
-// about a tenth of one CPU, on any host and at any deadline.
+// skip let a herd bring the fits back within a millisecond of each skip
+// streak (80–170 fits in a blackout-herd run, each holding a P for a fit
+// that no resolve could wait for); shrinking with time brings them back
+// as time passes, however many resolves skip meanwhile (18–29 a run).
 type fitClock struct {
 	mu       sync.Mutex
 	ewma     time.Duration // requires mu held; 0 before the first fit or assume
