@@ -58,3 +58,24 @@ func TestFitsLeaveAPFree(t *testing.T) {
 		}
 	})
 }
+
+// GOMAXPROCS is read at each fit, not at New: when the runtime lowers it
+// (a container's CPU limit changed), fits leave a P free of the new count.
+func TestFitsFollowGOMAXPROCS(t *testing.T) {
+	prev := runtime.GOMAXPROCS(4)
+	t.Cleanup(func() { runtime.GOMAXPROCS(prev) })
+	synctest.Test(t, func(t *testing.T) {
+		r := blackoutWithHistory(t)
+		require.Equal(t, 4, cap(r.fitSlots))
+		runtime.GOMAXPROCS(2)
+		r.fitSlots <- struct{}{} // one fit running: GOMAXPROCS−1 now
+		res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+		require.NoError(t, err)
+		assert.Equal(t, LayerDefault, res.Layer)
+		assert.Zero(t, r.Snapshot().Overall.ForecastFits)
+		<-r.fitSlots
+		res, err = r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+		require.NoError(t, err)
+		assert.Equal(t, LayerStatistical, res.Layer)
+	})
+}
