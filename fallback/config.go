@@ -355,8 +355,18 @@ type ResolveConfig struct {
 	// Reserve is the part of every deadline kept back for the layers that
 	// need no provider (cache, forecast, default), so a resolve answers
 	// before its deadline whatever the providers do. Default 50ms; it is
-	// never more than a quarter of the deadline.
+	// never more than a quarter of the deadline. The resolver keeps back
+	// more when resolves have needed more lately: how long the local
+	// layers took after a walk ran out of time, and how late the walk's
+	// deadline woke the resolve (a loaded host runs timers late) — the
+	// largest such need, halving every ReserveHalfLife, at most half the
+	// deadline.
 	Reserve time.Duration `yaml:"reserve"`
+	// ReserveHalfLife is how fast the learned part of the reserve wears
+	// off. Default 1m.
+	ReserveHalfLife time.Duration `yaml:"reserve_half_life"`
+	// FixedReserve keeps the reserve at Reserve: nothing is learned.
+	FixedReserve bool `yaml:"fixed_reserve"`
 	// DisableCoalescing turns off request coalescing: by default,
 	// concurrent resolves of the same key share one walk through the
 	// providers.
@@ -575,6 +585,7 @@ type ForecastConfig struct {
 const (
 	DefaultDeadline          = 2 * time.Second
 	DefaultReserve           = 50 * time.Millisecond
+	DefaultReserveHalfLife   = time.Minute
 	DefaultPlanMargin        = 0.1
 	DefaultCloseTimeout      = time.Second
 	DefaultObserverQueue     = 4096

@@ -320,6 +320,8 @@ func TestResolveSettingsDefaultsAndBounds(t *testing.T) {
 	c := mustDefaults(testConfig())
 	assert.Equal(t, DefaultPlanMargin, c.Resolve.PlanMargin)
 	assert.Equal(t, DefaultCloseTimeout, c.Resolve.CloseTimeout)
+	assert.Equal(t, DefaultReserveHalfLife, c.Resolve.ReserveHalfLife)
+	assert.False(t, c.Resolve.FixedReserve)
 	assert.Equal(t, DefaultObserverQueue, c.Resolve.ObserverQueue)
 	assert.Equal(t, runtime.GOMAXPROCS(0), c.Forecast.MaxFits)
 	for _, tc := range []struct {
@@ -329,6 +331,7 @@ func TestResolveSettingsDefaultsAndBounds(t *testing.T) {
 		{"resolve.plan_margin", func(r *ResolveConfig) { r.PlanMargin = 1.5 }},
 		{"resolve.plan_margin", func(r *ResolveConfig) { r.PlanMargin = -0.1 }},
 		{"resolve.close_timeout", func(r *ResolveConfig) { r.CloseTimeout = -time.Second }},
+		{"resolve.reserve_half_life", func(r *ResolveConfig) { r.ReserveHalfLife = -time.Second }},
 		{"resolve.observer_queue", func(r *ResolveConfig) { r.ObserverQueue = CapacityLimit + 1 }},
 		{"resolve.observer_queue", func(r *ResolveConfig) { r.ObserverQueue = -1 }},
 	} {

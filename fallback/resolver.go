@@ -38,16 +38,17 @@ type Resolver struct {
 	limiter    SharedLimiter // nil: local rate limits only
 	fleet      fleetState    // the writer, the shared history and fleet health (fleet.go)
 
-	flights    singleflight.Group
-	fits       singleflight.Group // one forecast fit at a time per key
-	fitTime    fitClock           // how long fits take
-	fitSlots   chan struct{}      // bounds the fits running at once (Forecast.MaxFits)
-	fitTask    taskKind           // a fit, for Close's report
-	tasks      tasks
-	closed     atomic.Bool
-	started    time.Time     // when New returned: the snapshot's Since
-	resolveIDs atomic.Uint64 // the last Event.Resolve given
-	metrics    metrics
+	flights     singleflight.Group
+	fits        singleflight.Group // one forecast fit at a time per key
+	fitTime     fitClock           // how long fits take
+	reserveNeed reserveClock       // what resolves needed after their walk's deadline
+	fitSlots    chan struct{}      // bounds the fits running at once (Forecast.MaxFits)
+	fitTask     taskKind           // a fit, for Close's report
+	tasks       tasks
+	closed      atomic.Bool
+	started     time.Time     // when New returned: the snapshot's Since
+	resolveIDs  atomic.Uint64 // the last Event.Resolve given
+	metrics     metrics
 
 	refreshSlots chan struct{}      // bounds background refreshes
 	refreshing   sync.Map           // key → struct{}: refreshes in flight
@@ -147,8 +148,7 @@ func (r *Resolver) resolveMiss(ctx context.Context, dt *dataType, key string, pa
 		ctx, cancel = context.WithDeadline(ctx, deadline)
 		defer cancel()
 	}
-	reserve := min(r.cfg.Resolve.Reserve, deadline.Sub(now)/4)
-	walkDeadline := deadline.Add(-reserve)
+	walkDeadline := deadline.Add(-r.reserve(deadline.Sub(now), now))
 
 	// The shared tier: another instance may have paid for this answer.
 	if e, ok := r.storeGet(ctx, dt, key, now); ok && now.Sub(e.StoredAt) < dt.currentTTL() {
@@ -197,7 +197,13 @@ func (r *Resolver) resolveMiss(ctx context.Context, dt *dataType, key string, pa
 		errs = append(errs, &LayerError{Layer: LayerPrimary, Err: errors.New("providers did not answer before the deadline")})
 	}
 
-	res, lerrs := r.localLayers(ctx, dt, key, params, time.Now())
+	local := time.Now()
+	res, lerrs := r.localLayers(ctx, dt, key, params, local)
+	if !local.Before(walkDeadline) {
+		// The walk ran out of time: the rest is what the reserve is for.
+		end := time.Now()
+		r.reserveNeed.observe(end.Sub(walkDeadline), end, r.cfg.Resolve.ReserveHalfLife)
+	}
 	res.Attempts, res.Cost, res.Shared = attempts, cost, shared
 	if lerrs == nil {
 		return res, nil

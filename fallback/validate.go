@@ -161,6 +161,7 @@ func checkName(p *problems, path, kind, name string, seen map[string]string) boo
 func (r *ResolveConfig) fill(p *problems) {
 	orDefault(p, "resolve.deadline", &r.Deadline, DefaultDeadline)
 	orDefault(p, "resolve.reserve", &r.Reserve, DefaultReserve)
+	orDefault(p, "resolve.reserve_half_life", &r.ReserveHalfLife, DefaultReserveHalfLife)
 	fraction(p, "resolve.plan_margin", &r.PlanMargin, DefaultPlanMargin)
 	orDefault(p, "resolve.close_timeout", &r.CloseTimeout, DefaultCloseTimeout)
 	atMost(p, "resolve.observer_queue", &r.ObserverQueue, DefaultObserverQueue, CapacityLimit)
