@@ -29,7 +29,8 @@ func (e errSkipped) Error() string { return "skipped: " + SkipReason(e).String()
 // an attempt's context ends before its provider returns, a watchdog
 // settles the attempt as abandoned and carries f on (its retries, its
 // end) in a goroutine of its own, and tryProvider returns errFlightEnded
-// when the provider finally returns.
+// when the provider finally returns (with a nil f, which only a benchmark
+// passes, the flight's outcome is then lost).
 func (w *walk) tryProvider(ctx context.Context, p *provider, until time.Time, hedge bool, f *flight) (providers.Response, error) {
 	if time.Until(until) < p.cfg.ExpectedLatency {
 		reason := w.noTime(until)
@@ -139,7 +140,7 @@ func (c *call) admit(n int) (breaker.Permit, SkipReason) {
 // waited out the retry's delay and holds the retry's permit.
 func (c *call) attempt(n int, retry bool) (resp providers.Response, err error, next bool) {
 	w, p := c.w, c.p
-	settled := false // the retry permit is released by settled from then on
+	settled := false // the bulkhead slot and the retry permit are released by settled from then on
 	defer func() {
 		if retry && !settled {
 			p.retries.release()
@@ -157,7 +158,11 @@ func (c *call) attempt(n int, retry bool) (resp providers.Response, err error, n
 	if skipped != SkipNone {
 		return providers.Response{}, errSkipped(skipped), false
 	}
-	defer p.releaseSlot()
+	defer func() {
+		if !settled {
+			p.releaseSlot()
+		}
+	}()
 
 	req := providers.Request{DataType: w.dt.cfg.Name, Params: w.r.minimize(p, w.params)}
 	if w.r.creds != nil {
@@ -229,11 +234,15 @@ type pendingAttempt struct {
 // claim reports whether the caller is the one to settle the attempt.
 func (a *pendingAttempt) claim() bool { return a.claimed.CompareAndSwap(false, true) }
 
-// settled settles the attempt (see settle), releases its retry permit and
+// settled settles the attempt (see settle), releases its bulkhead slot and
+// retry permit and
 // decides whether another attempt is due: when one is, it has waited out
 // the delay and holds the next attempt's permit.
 func (a *pendingAttempt) settled(resp providers.Response, err error) (providers.Response, error, bool) {
 	c, p := a.c, a.c.p
+	// The bulkhead slot is free again even when the call it held is
+	// abandoned and still running: the retry, and other walks, may use it.
+	p.releaseSlot()
 	err, perr := a.settle(resp, err)
 	if a.retry {
 		p.retries.release()
@@ -298,9 +307,10 @@ func (a *pendingAttempt) settle(resp providers.Response, err error) (reported er
 
 	class := providers.Classify(err)
 	lost := false
-	if c.ctx.Err() != nil && !a.timedOut || errors.Is(c.ctx.Err(), context.Canceled) {
+	if c.ctx.Err() != nil && !a.timedOut || errors.Is(c.ctx.Err(), context.Canceled) || errors.Is(err, ErrClosed) {
 		// The walk's context ended under the attempt: the caller left,
-		// another hedged attempt won, or the resolver closed. Not the
+		// another hedged attempt won, or the resolver closed (Close
+		// refuses the call before it cancels the walk). Not the
 		// provider's fault.
 		class = providers.Canceled
 		lost = c.hedge || errors.Is(c.ctx.Err(), context.Canceled)

@@ -36,8 +36,10 @@
 // flight: the attempts and retries), bounded by the provider's timeout.
 // When an attempt's context ends before the provider returns — it ignores
 // its context, say — a watchdog abandons the call at once: the attempt is
-// recorded as a Transient failure, its retries go on without it, and the
-// walk with them, so a provider cannot hold a resolve past its deadline.
+// recorded as failed (Transient at its timeout; Canceled, or Lost for a
+// hedge, when the walk's context ended), its retries go on without it, and
+// the walk with them, so a provider cannot hold a resolve past its
+// deadline.
 // An answer is validated: NaN, an infinity or a
 // value outside the data type's bounds is a DataQuality failure, as is a
 // panic, and is never cached. Failures are classified (providers.Classify)

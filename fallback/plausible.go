@@ -102,8 +102,9 @@ type PlausibilityConfig struct {
 	// repeat is asked about, which costs little from a provider that
 	// rarely repeats itself. A provider whose frozen-looking answer was
 	// refuted is caught: a frozen feed is frozen for every key, so each of
-	// its answers for the data type is asked about, a key's first since it
-	// froze too, until ConfirmAnswers of them in a row were confirmed.
+	// its answers for the data type is asked about as a repeat would be, a
+	// key's first since it froze too, until ConfirmAnswers of them in a row
+	// were confirmed or ConfirmAfter has passed without another refutation.
 	FrozenPeriods    float64 `yaml:"frozen_periods"`
 	FrozenRepeats    int     `yaml:"frozen_repeats"`
 	FrozenRepeatRate float64 `yaml:"frozen_repeat_rate"`
@@ -211,7 +212,7 @@ type plausibility struct {
 	keys    *lru.LRU[string, keyState]  // requires mu held: by key
 	feeds   *lru.LRU[string, feedState] // requires mu held: by key and provider
 	repeats map[string]repeatRate       // requires mu held: by provider and data type
-	caught  map[string]int              // requires mu held: by provider and data type, confirmations since caught
+	caught  map[string]catch            // requires mu held: by provider and data type
 }
 
 // keyState is the implausible value a key keeps being answered, how
@@ -245,7 +246,7 @@ const minRepeatSamples = 8
 
 func newPlausibility(cfg PlausibilityConfig, types []DataTypeConfig) *plausibility {
 	n := max(cfg.Keys, 1)
-	pl := &plausibility{cfg: cfg, vol: make(map[string]*volatility, len(types)), keys: lru.New[string, keyState](n), feeds: lru.New[string, feedState](n), repeats: map[string]repeatRate{}, caught: map[string]int{}}
+	pl := &plausibility{cfg: cfg, vol: make(map[string]*volatility, len(types)), keys: lru.New[string, keyState](n), feeds: lru.New[string, feedState](n), repeats: map[string]repeatRate{}, caught: map[string]catch{}}
 	for _, t := range types {
 		pl.vol[t.Name] = &volatility{}
 	}
@@ -294,7 +295,7 @@ func (pl *plausibility) frozen(dt *dataType, key, provider string, v float64, go
 	rid := provider + "\x00" + dt.cfg.Name
 	pl.mu.Lock()
 	defer pl.mu.Unlock()
-	_, caught := pl.caught[rid]
+	caught := pl.isCaughtLocked(rid, now)
 	fs, seen := pl.feeds.Get(id)
 	if seen && fs.value == v {
 		fs.count++
@@ -316,14 +317,24 @@ func (pl *plausibility) frozen(dt *dataType, key, provider string, v float64, go
 	return caught
 }
 
+// catch is a provider caught serving a frozen feed (see refuted): when
+// it was last refuted, and how many of its answers were confirmed in a row
+// since.
+type catch struct {
+	at        time.Time
+	confirmed int
+}
+
 // refuted notes that another provider refuted provider's frozen-looking
-// answer: the provider is caught serving a frozen feed, and a frozen feed
-// is frozen for every key, so every answer it gives for the data type —
-// a key's first since it froze too, which no repeat can give away — is
-// asked about until ConfirmAnswers of them in a row were confirmed.
-func (pl *plausibility) refuted(dt *dataType, provider string) {
+// answer at now: the provider is caught serving a frozen feed, and a
+// frozen feed is frozen for every key, so every answer it gives for the
+// data type that is judged at all — a key's first since it froze too,
+// which no repeat can give away — is asked about, until ConfirmAnswers of
+// them in a row were confirmed or ConfirmAfter has passed without another
+// refutation.
+func (pl *plausibility) refuted(dt *dataType, provider string, now time.Time) {
 	pl.mu.Lock()
-	pl.caught[provider+"\x00"+dt.cfg.Name] = 0
+	pl.caught[provider+"\x00"+dt.cfg.Name] = catch{at: now}
 	pl.mu.Unlock()
 }
 
@@ -333,14 +344,26 @@ func (pl *plausibility) confirmed(dt *dataType, provider string) {
 	rid := provider + "\x00" + dt.cfg.Name
 	pl.mu.Lock()
 	defer pl.mu.Unlock()
-	n, ok := pl.caught[rid]
+	c, ok := pl.caught[rid]
 	switch {
 	case !ok:
-	case n+1 >= pl.cfg.ConfirmAnswers:
+	case c.confirmed+1 >= pl.cfg.ConfirmAnswers:
 		delete(pl.caught, rid)
 	default:
-		pl.caught[rid] = n + 1
+		c.confirmed++
+		pl.caught[rid] = c
 	}
+}
+
+// isCaughtLocked reports whether the provider and data type rid is caught
+// at now, forgetting a catch ConfirmAfter old. It requires pl.mu held.
+func (pl *plausibility) isCaughtLocked(rid string, now time.Time) bool {
+	c, ok := pl.caught[rid]
+	if ok && now.Sub(c.at) >= pl.cfg.ConfirmAfter {
+		delete(pl.caught, rid)
+		return false
+	}
+	return ok
 }
 
 // observe adds one answer, a repeat or not, to the rate.

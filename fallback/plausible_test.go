@@ -435,6 +435,18 @@ func TestAProviderCaughtFrozenIsAskedAboutEveryKey(t *testing.T) {
 		res = resolve("boots")
 		assert.Equal(t, "p1", res.Source)
 		assert.Equal(t, asked, s1.calls.Load(), "not asked about any more")
+
+		// Caught again, it is let go when confirm_after (1h) has passed
+		// without another refutation, though nobody confirmed it.
+		p1.answer(1.55)
+		s1.answer(1.9)
+		assert.Equal(t, "s1", resolve("boots").Source, "the repeat is refuted: caught")
+		time.Sleep(time.Hour)
+		asked = s1.calls.Load()
+		p1.answer(1.7)
+		res = resolve("boots")
+		assert.Equal(t, "p1", res.Source)
+		assert.Equal(t, asked, s1.calls.Load(), "no longer caught")
 	})
 }
 

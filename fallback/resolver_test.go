@@ -308,39 +308,49 @@ func (noHistory) Observations(context.Context, string) ([]stats.Observation, err
 }
 
 func TestAbandonedAttemptIsStillRetried(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		p1 := newStub(0)
-		var calls atomic.Int64
-		p1.set(func(context.Context, providers.Request) (providers.Response, error) {
-			if calls.Add(1) == 1 {
-				time.Sleep(10 * time.Second) // ignores its context, once
-			}
-			return providers.Response{Value: 7}, nil
+	// With a bulkhead of one the abandoned call, still running, does not
+	// keep the retry out: its slot is freed when the attempt is settled.
+	for _, bulkhead := range []int{0, 1} {
+		t.Run(fmt.Sprint("max_concurrent=", bulkhead), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) { abandonedAndRetried(t, bulkhead) })
 		})
-		r := newTestResolver(t, testConfig(), p1, newStub(1.1))
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		start := time.Now()
-		res, err := r.Resolve(ctx, "cpc", shoes)
-		require.NoError(t, err)
-		assert.Equal(t, LayerPrimary, res.Layer, "the retry, made while the first call still sleeps, answers")
-		assert.Equal(t, 7.0, res.Value)
-		require.Len(t, res.Attempts, 2)
-		first, retry := res.Attempts[0], res.Attempts[1]
-		assert.Equal(t, Failed, first.Outcome)
-		assert.Equal(t, providers.Transient, first.Class, "abandoned at its timeout")
-		assert.Equal(t, 300*time.Millisecond, first.Latency)
-		assert.ErrorContains(t, first.Err, "did not return after its context ended")
-		assert.Equal(t, Succeeded, retry.Outcome)
-		assert.Equal(t, 1, retry.Retry)
-		assert.Less(t, time.Since(start), 400*time.Millisecond)
+	}
+}
 
-		err = r.Close()
-		var ce *CloseError
-		require.ErrorAs(t, err, &ce)
-		assert.Equal(t, []string{"provider p1"}, ce.Abandoned, "the first call is still asleep")
-		time.Sleep(10 * time.Second)
+func abandonedAndRetried(t *testing.T, bulkhead int) {
+	cfg := testConfig()
+	cfg.Providers[0].MaxConcurrent = bulkhead
+	p1 := newStub(0)
+	var calls atomic.Int64
+	p1.set(func(context.Context, providers.Request) (providers.Response, error) {
+		if calls.Add(1) == 1 {
+			time.Sleep(10 * time.Second) // ignores its context, once
+		}
+		return providers.Response{Value: 7}, nil
 	})
+	r := newTestResolver(t, cfg, p1, newStub(1.1))
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	start := time.Now()
+	res, err := r.Resolve(ctx, "cpc", shoes)
+	require.NoError(t, err)
+	assert.Equal(t, LayerPrimary, res.Layer, "the retry, made while the first call still sleeps, answers")
+	assert.Equal(t, 7.0, res.Value)
+	require.Len(t, res.Attempts, 2)
+	first, retry := res.Attempts[0], res.Attempts[1]
+	assert.Equal(t, Failed, first.Outcome)
+	assert.Equal(t, providers.Transient, first.Class, "abandoned at its timeout")
+	assert.Equal(t, 300*time.Millisecond, first.Latency)
+	assert.ErrorContains(t, first.Err, "did not return after its context ended")
+	assert.Equal(t, Succeeded, retry.Outcome)
+	assert.Equal(t, 1, retry.Retry)
+	assert.Less(t, time.Since(start), 400*time.Millisecond)
+
+	err = r.Close()
+	var ce *CloseError
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, []string{"provider p1"}, ce.Abandoned, "the first call is still asleep")
+	time.Sleep(10 * time.Second)
 }
 
 func TestProviderIgnoringItsContext(t *testing.T) {

@@ -445,7 +445,7 @@ func (w *walk) settleSuspects(p *provider, v float64) {
 		case w.r.plaus.agrees(s.resp.Value, v):
 			w.r.plaus.confirmed(w.dt, s.p.name)
 		default:
-			w.r.plaus.refuted(w.dt, s.p.name)
+			w.r.plaus.refuted(w.dt, s.p.name, time.Now())
 		}
 	}
 }

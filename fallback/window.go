@@ -67,14 +67,14 @@ func (w *windows) lastMinutes(now, since time.Time, k int) window {
 }
 
 // ring counts resolves by layer and money spent over a trailing window
-// of ringSlots periods of one width (a second, a minute; every method is
-// given it): period k is the k-th width since the Unix epoch, so periods
-// begin on the clock's seconds and minutes, and the window is the last
-// ringSlots periods, the current one (partial) included. Counting is lock-free; a
-// slot whose period is over is zeroed under the lock when a new period
-// first needs it (once per width). A count that arrives later than the
-// whole window (a goroutine held up for ringSlots widths) is dropped. The
-// zero value is an empty ring.
+// of ringSlots periods of one width (a second, a minute; its callers know
+// which, and pass periods or the width): period k is the k-th width since
+// the Unix epoch, so periods begin on the clock's seconds and minutes, and
+// the window is the last ringSlots periods, the current one (partial)
+// included. Counting is lock-free; a slot whose period is over is zeroed
+// under the lock when a new period first needs it (once per width). A
+// count that arrives later than the whole window (a goroutine held up for
+// ringSlots widths) is dropped. The zero value is an empty ring.
 type ring struct {
 	mu    sync.Mutex // turns a slot over to a new period
 	slots [ringSlots]slot
@@ -132,20 +132,6 @@ func (r *ring) add(p int64, from *slot) {
 		s.layers[i].Add(from.layers[i].Load())
 	}
 	s.cost.Add(from.cost.Load())
-}
-
-// resolved counts a resolve answered from layer (0: failed) at now.
-func (r *ring) resolved(now time.Time, width time.Duration, layer Layer) {
-	if s := r.slotAt(period(now, width), nil); s != nil {
-		s.layers[layer].Add(1)
-	}
-}
-
-// spent counts c nano-units spent at now.
-func (r *ring) spent(now time.Time, width time.Duration, c int64) {
-	if s := r.slotAt(period(now, width), nil); s != nil {
-		s.cost.Add(c)
-	}
 }
 
 // trailing sums the last k periods up to now's, and returns the time

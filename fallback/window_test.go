@@ -19,9 +19,9 @@ func TestRingCountsTheTrailingPeriods(t *testing.T) {
 	var r ring
 	t0 := time.Unix(1_000_000, 0) // on a second
 	for i := range 90 {
-		r.resolved(t0.Add(time.Duration(i)*time.Second), time.Second, LayerPrimary)
+		ringResolved(&r, t0.Add(time.Duration(i)*time.Second), time.Second, LayerPrimary)
 	}
-	r.spent(t0.Add(89*time.Second), time.Second, 7)
+	ringSpent(&r, t0.Add(89*time.Second), time.Second, 7)
 	now := t0.Add(89*time.Second + 250*time.Millisecond)
 	w := r.trailing(now, time.Second, ringSlots, t0)
 	assert.EqualValues(t, 60, w.resolves(), "seconds 30 to 89")
@@ -40,10 +40,10 @@ func TestRingCountsTheTrailingPeriods(t *testing.T) {
 
 	// A count later than the window is dropped; a slot is reused after
 	// its period is over.
-	r.resolved(t0, time.Second, LayerPrimary)
+	ringResolved(&r, t0, time.Second, LayerPrimary)
 	assert.EqualValues(t, 60, r.trailing(now, time.Second, ringSlots, t0).resolves())
 	later := t0.Add(200 * time.Second)
-	r.resolved(later, time.Second, LayerDefault)
+	ringResolved(&r, later, time.Second, LayerDefault)
 	w = r.trailing(later, time.Second, ringSlots, t0)
 	assert.EqualValues(t, 1, w.resolves(), "the old periods are gone")
 	assert.EqualValues(t, 1, w.layers[LayerDefault])
@@ -90,8 +90,8 @@ func TestRingCountsExactlyUnderConcurrency(t *testing.T) {
 		wg.Go(func() {
 			for i := range 1000 {
 				// Every goroutine crosses the same period boundaries.
-				r.resolved(t0.Add(time.Duration(i)*time.Millisecond*10), time.Second, Layer(1+g%5))
-				r.spent(t0.Add(time.Duration(i)*time.Millisecond*10), time.Second, 3)
+				ringResolved(&r, t0.Add(time.Duration(i)*time.Millisecond*10), time.Second, Layer(1+g%5))
+				ringSpent(&r, t0.Add(time.Duration(i)*time.Millisecond*10), time.Second, 3)
 			}
 		})
 	}
@@ -206,5 +206,20 @@ func TestHistogramPercentilesOnHeavyTails(t *testing.T) {
 				assert.LessOrEqual(t, rel, 1.0/(2*histSub), "p%v within 1.6%%", q*100)
 			}
 		})
+	}
+}
+
+// ringResolved counts a resolve answered from layer at now in r, whose
+// periods are width wide.
+func ringResolved(r *ring, now time.Time, width time.Duration, layer Layer) {
+	if s := r.slotAt(period(now, width), nil); s != nil {
+		s.layers[layer].Add(1)
+	}
+}
+
+// ringSpent counts c nano-units spent at now in r.
+func ringSpent(r *ring, now time.Time, width time.Duration, c int64) {
+	if s := r.slotAt(period(now, width), nil); s != nil {
+		s.cost.Add(c)
 	}
 }
