@@ -422,19 +422,7 @@ func TestBlockingObserver(t *testing.T) {
 // days of a gentle trend in the history of cpc?keyword=shoes.
 func blackoutWithHistory(t *testing.T) *Resolver {
 	t.Helper()
-	h, err := stats.NewMemoryHistory(stats.MemoryConfig{})
-	require.NoError(t, err)
-	p1, s1 := newStub(1), newStub(1)
-	p1.fail(providers.Unavailable)
-	s1.fail(providers.Unavailable)
-	r := newTestResolver(t, testConfig(), p1, s1, WithHistory(h))
-	key, err := r.Key("cpc", Params{"keyword": "shoes"})
-	require.NoError(t, err)
-	now := time.Now()
-	for i := range 60 {
-		require.NoError(t, h.Append(context.Background(), key, stats.Observation{At: now.Add(time.Duration(i-60) * 24 * time.Hour), Value: 1 + 0.01*float64(i)}))
-	}
-	return r
+	return blackoutWithHistoryConfig(t, testConfig())
 }
 
 // The fit clock does not latch: each fit skipped for lack of time shrinks
