@@ -181,6 +181,7 @@ func TestDeriveConfigCoversEveryDuration(t *testing.T) {
 		"data_types[].hedge.delay":                       "left: zero means the observed p95",
 		"resolve.deadline":                               "scaled: the scenario's deadline",
 		"resolve.reserve":                                "scaled, with a real-time floor",
+		"resolve.reserve_half_life":                      "left: the learned reserve follows real timer lag, which is not scaled",
 		"resolve.close_timeout":                          "left: Close is real time, after the run",
 		"forecast.fit_time":                              "left: a fit's CPU time is real time, not scaled",
 		"cache.store_timeout":                            "left: no second-level store",
