@@ -88,9 +88,9 @@ func (g *appendGate) admit(key string, period int64) bool {
 // the others wait for it, each within half of what is left of its own
 // deadline (the default layer keeps the rest). A fit is not started when
 // what is left cannot cover the fit time learned so far (see fitClock;
-// forecast.fit_time before the first fit),
-// nor when every fit slot is taken (see fitsAllowed): the default answers
-// at once. A fit that panics fails with an error.
+// forecast.fit_time before the first fit), nor when every fit slot is
+// taken (see fitsAllowed): the default answers at once. A fit that panics
+// fails with an error.
 func (r *Resolver) fitted(ctx context.Context, dt *dataType, key string, series []float64, h int, m memoEntry, now time.Time) (Result, error) {
 	if res, err, ok := r.memo.get(key, m.n, m.lastAt, m.period); ok {
 		return res, err
