@@ -48,27 +48,16 @@ func (c *fitClock) observe(d time.Duration) {
 	c.ewma += (d - c.ewma) / 5
 }
 
-// skippedAt records a fit skipped at now for lack of time: the estimate
-// shrinks by a tenth (skipped) if it has not shrunk for an expected fit
-// time.
+// skippedAt records a fit skipped at now for lack of time: no new
+// duration will correct the estimate otherwise, so it shrinks by a tenth
+// if it has not shrunk for an expected fit time.
 func (c *fitClock) skippedAt(now time.Time) {
 	c.mu.Lock()
-	due := now.Sub(c.shrunk) >= 2*c.ewma
-	if due {
+	defer c.mu.Unlock()
+	if now.Sub(c.shrunk) >= 2*c.ewma {
 		c.shrunk = now
+		c.ewma -= c.ewma / 10
 	}
-	c.mu.Unlock()
-	if due {
-		c.skipped()
-	}
-}
-
-// skipped shrinks the estimate by a tenth: a fit was not started for
-// lack of time, so no new duration will correct it otherwise.
-func (c *fitClock) skipped() {
-	c.mu.Lock()
-	c.ewma -= c.ewma / 10
-	c.mu.Unlock()
 }
 
 // expect is the time a fit should be given: twice the EWMA.

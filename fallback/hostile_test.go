@@ -432,8 +432,10 @@ func TestFitClockRecoversFromSkips(t *testing.T) {
 	c.observe(28 * time.Millisecond) // learned under contention
 	assert.Equal(t, 56*time.Millisecond, c.expect())
 	skips := 0
+	at := time.Now()
 	for c.expect() > 10*time.Millisecond {
-		c.skipped()
+		at = at.Add(time.Second) // each skip an expected fit time after the last
+		c.skippedAt(at)
 		skips++
 	}
 	assert.Equal(t, 17, skips, "a tenth off per skip: 56 ms × 0.9^17 < 10 ms")

@@ -99,7 +99,6 @@ func (r *Resolver) fitted(ctx context.Context, dt *dataType, key string, series 
 	if dl, ok := ctx.Deadline(); ok {
 		wait = time.Until(dl) / 2
 	}
-	r.fitTime.assume(r.cfg.Forecast.FitTime)
 	if need := r.fitTime.expect(); wait < need {
 		// Skipped: the estimate shrinks, so that one learned under
 		// contention does not keep the layer off for good — but only

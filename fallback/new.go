@@ -176,6 +176,7 @@ func New(cfg Config, opts ...Option) (*Resolver, error) {
 	r.peers = newPeerIndex(c.Forecast.Market.Groups, c.Forecast.Market.MaxPeers)
 	r.memo = newForecastMemo(c.Forecast.MemoCapacity)
 	r.fitSlots = make(chan struct{}, c.Forecast.MaxFits)
+	r.fitTime.assume(c.Forecast.FitTime)
 	r.gate = newAppendGate(c.Forecast.MemoCapacity)
 	if r.cache, err = cache.New(c.Cache.Config); err != nil {
 		return nil, configError("cache", err)
