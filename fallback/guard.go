@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/strata-go/strata/defaults"
+	"github.com/strata-go/strata/stats"
 )
 
 // ErrCallbackPanic matches the error a host callback's panic becomes: a
@@ -176,6 +177,24 @@ func (r *Resolver) localBound(ctx context.Context) (context.Context, context.Can
 		d = min(d, time.Until(dl)/2)
 	}
 	return context.WithTimeout(ctx, d)
+}
+
+// readHistory reads key's series. The resolver's own MemoryHistory is
+// read directly: strata's code neither hangs nor panics, and View copies
+// nothing (a blackout's resolves read a series each). A host's History is
+// called guarded, under ctx bounded by localBound when bound is set.
+func (r *Resolver) readHistory(ctx context.Context, key string, bound bool) ([]stats.Observation, error) {
+	if mh, ok := r.ownHistory().(*stats.MemoryHistory); ok {
+		return mh.View(key), nil
+	}
+	if bound {
+		var cancel context.CancelFunc
+		ctx, cancel = r.localBound(ctx)
+		defer cancel()
+	}
+	return guarded(ctx, r, &r.callbacks.historyGet, func(ctx context.Context) ([]stats.Observation, error) {
+		return r.history.Observations(ctx, key)
+	})
 }
 
 // guardedFactor is a host's market or user factor, guarded: a factor that

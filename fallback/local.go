@@ -38,12 +38,8 @@ func (r *Resolver) localLayers(ctx context.Context, dt *dataType, key string, pa
 	// Layer 4: a forecast from the key's history.
 	var series []float64
 	var lastAt time.Time
-	hctx, cancel := r.localBound(ctx)
-	defer cancel()
-	obs, herr := guarded(hctx, r, &r.callbacks.historyGet, func(ctx context.Context) ([]stats.Observation, error) {
-		return r.history.Observations(ctx, key)
-	})
-	if herr != nil && (errors.Is(herr, ErrCallbackPanic) || hctx.Err() != nil) {
+	obs, herr := r.readHistory(ctx, key, true)
+	if herr != nil && (errors.Is(herr, ErrCallbackPanic) || errors.Is(herr, context.DeadlineExceeded) || errors.Is(herr, context.Canceled)) {
 		r.callbackFailed(&r.callbacks.historyGet, dt.cfg.Name, herr)
 	}
 	// The fleet's series, when there is a shared history and it knows

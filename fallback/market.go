@@ -268,9 +268,7 @@ func (r *Resolver) peerFactor(ctx context.Context, dt *dataType, key string, par
 			cache.Freshness(now.Sub(e.ObservedAt), dt.cfg.HalfLife) < mc.MinFreshness {
 			continue
 		}
-		obs, err := guarded(ctx, r, &r.callbacks.historyGet, func(ctx context.Context) ([]stats.Observation, error) {
-			return r.history.Observations(ctx, peer)
-		})
+		obs, err := r.readHistory(ctx, peer, false)
 		if err != nil || len(obs) == 0 {
 			continue
 		}

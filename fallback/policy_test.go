@@ -554,3 +554,51 @@ func TestHedgeAcrossTiersReadsTheSecondaryAgain(t *testing.T) {
 		})
 	}
 }
+
+// TestEveryBreakerOpenWalksNobody: with every provider's breaker open a
+// resolve calls nobody and shares nothing — each of several concurrent
+// resolves of one key records both providers as skipped and both tiers as
+// failed, and answers from the local layers — and once the breakers let
+// a probe through the providers are walked again.
+func TestEveryBreakerOpenWalksNobody(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p1, s1 := newStub(0), newStub(0)
+		p1.fail(providers.Unavailable)
+		s1.fail(providers.Unavailable)
+		r := newTestResolver(t, testConfig(), p1, s1, WithHistory(noHistory{}))
+		for i := range 5 {
+			_, err := r.Resolve(context.Background(), "cpc", Params{"keyword": fmt.Sprint("k", i)})
+			require.NoError(t, err)
+		}
+		calls := p1.calls.Load() + s1.calls.Load()
+		require.EqualValues(t, 10, calls, "five failures each open both breakers")
+
+		results := make([]Result, 8)
+		var wg sync.WaitGroup
+		for i := range results {
+			wg.Go(func() {
+				var err error
+				results[i], err = r.Resolve(context.Background(), "cpc", Params{"keyword": "same"})
+				assert.NoError(t, err)
+			})
+		}
+		wg.Wait()
+		assert.Equal(t, calls, p1.calls.Load()+s1.calls.Load(), "nobody called")
+		for i, res := range results {
+			assert.Equal(t, LayerDefault, res.Layer, "resolve %d", i)
+			assert.False(t, res.Shared, "resolve %d: nothing to share", i)
+			require.Len(t, res.Attempts, 2, "resolve %d", i)
+			for _, a := range res.Attempts {
+				assert.Equal(t, SkipBreakerOpen, a.Skip, "resolve %d: %s", i, a.Provider)
+			}
+		}
+
+		// The breakers half-open: the next resolve walks the providers.
+		time.Sleep(61 * time.Second)
+		p1.answer(1.5)
+		res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "after"})
+		require.NoError(t, err)
+		assert.Equal(t, "p1", res.Source)
+		assert.Equal(t, 1.5, res.Value)
+	})
+}

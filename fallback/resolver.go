@@ -168,9 +168,12 @@ func (r *Resolver) resolveMiss(ctx context.Context, dt *dataType, key string, pa
 
 	var w *walk
 	shared := false
-	if r.cfg.Resolve.DisableCoalescing {
+	switch {
+	case r.nobodyEligible(ctx, dt, now):
+		w = r.walkNobody(ctx, dt, key, params, walkDeadline)
+	case r.cfg.Resolve.DisableCoalescing:
 		w = r.walkProviders(ctx, dt, key, params, walkDeadline)
-	} else {
+	default:
 		w, shared = r.coalescedWalk(ctx, dt, key, params, walkDeadline)
 	}
 	if err := ctx.Err(); errors.Is(err, context.Canceled) {

@@ -50,17 +50,14 @@ type walk struct {
 // use only the time that leaves that candidate its expected latency.
 // Close cancels the walk.
 func (r *Resolver) walkProviders(ctx context.Context, dt *dataType, key string, params Params, deadline time.Time) *walk {
-	w := &walk{r: r, dt: dt, key: key, params: params, deadline: deadline, budget: BudgetFrom(ctx)}
-	if r.obs != nil {
-		w.events = context.WithoutCancel(ctx)
-	}
+	w := r.newWalk(ctx, dt, key, params, deadline)
 	w.ref, w.hasRef = r.cache.LastGood(key)
 	w.cached = w.hasRef
 	ctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
 	defer context.AfterFunc(r.life, cancel)()
 
-	tiers := []tier{{LayerPrimary, dt.primary, dt.pools[0]}, {LayerSecondary, dt.secondary, dt.pools[1]}}
+	tiers := dt.tiers()
 	var next *tierRun // a later tier a hedge across tiers has started
 	for i, t := range tiers {
 		if len(t.provs) == 0 {
@@ -89,11 +86,57 @@ func (r *Resolver) walkProviders(ctx context.Context, dt *dataType, key string, 
 	return w
 }
 
+// newWalk returns a walk of key with nothing recorded yet, its budget and
+// its events' context taken from ctx.
+func (r *Resolver) newWalk(ctx context.Context, dt *dataType, key string, params Params, deadline time.Time) *walk {
+	w := &walk{r: r, dt: dt, key: key, params: params, deadline: deadline, budget: BudgetFrom(ctx)}
+	if r.obs != nil {
+		w.events = context.WithoutCancel(ctx)
+	}
+	return w
+}
+
+// nobodyEligible reports whether the router would pick none of dt's
+// providers now — every breaker open, every quota spent, or the budget
+// short of every cost — as in a blackout once the breakers have opened.
+func (r *Resolver) nobodyEligible(ctx context.Context, dt *dataType, now time.Time) bool {
+	budget := router.Unlimited
+	if b := BudgetFrom(ctx); b != nil {
+		budget = b.Remaining()
+	}
+	for _, t := range dt.tiers() {
+		for i, p := range t.provs {
+			if t.pool.Eligibility(i, p.state(now), budget, now) == router.Eligible {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// walkNobody is the walk when nobodyEligible: each provider recorded as
+// skipped, each tier as failed, with no context, goroutine or coalescing
+// — there is no call to share.
+func (r *Resolver) walkNobody(ctx context.Context, dt *dataType, key string, params Params, deadline time.Time) *walk {
+	w := r.newWalk(ctx, dt, key, params, deadline)
+	for _, t := range dt.tiers() {
+		if len(t.provs) > 0 {
+			w.fail(w.startTier(t, deadline))
+		}
+	}
+	return w
+}
+
 // tier is one tier of a data type's providers.
 type tier struct {
 	layer Layer
 	provs []*provider
 	pool  *router.Pool
+}
+
+// tiers returns dt's tiers, primary first.
+func (dt *dataType) tiers() [2]tier {
+	return [2]tier{{LayerPrimary, dt.primary, dt.pools[0]}, {LayerSecondary, dt.secondary, dt.pools[1]}}
 }
 
 // planFor returns how long the tier before later may walk: up to the
@@ -501,9 +544,7 @@ func (w *walk) reference() {
 	}
 	ctx, cancel := context.WithTimeout(w.r.life, w.r.cfg.Cache.StoreTimeout)
 	defer cancel()
-	obs, err := guarded(ctx, w.r, &w.r.callbacks.historyGet, func(ctx context.Context) ([]stats.Observation, error) {
-		return w.r.history.Observations(ctx, w.key)
-	})
+	obs, err := w.r.readHistory(ctx, w.key, false)
 	if err != nil || len(obs) == 0 {
 		return
 	}

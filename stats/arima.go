@@ -625,6 +625,7 @@ type fitOptions struct {
 // whose AR or MA polynomial has a root within 1.01 of the unit circle gets
 // an infinite criterion, as in forecast's myarima.
 func fitARIMA(s *arimaData, o arimaOrder, opt fitOptions) (arimaFit, bool) {
+	yield()
 	approx, offset, useAIC := opt.approx, opt.offset, opt.useAIC
 	w := s.differenced(o.d, o.sd)
 	k := o.nARMA()

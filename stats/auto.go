@@ -3,6 +3,7 @@ package stats
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -254,6 +255,17 @@ func (f *Forecaster) challenge(fits []candidateFit, ya []float64, h int) (candid
 	}
 	return candidateFit{}, false
 }
+
+// yield lets the goroutines waiting for the thread a forecast runs on go
+// first; it is called before each model a forecast fits (an ETS model,
+// an ARIMA order), about every millisecond of its CPU. Go preempts a
+// running goroutine only after 10 ms, and a thread's timers fire when it
+// schedules: without the yield, a goroutine whose timer fired during a
+// fit on its thread — a resolve waiting for that fit until its own
+// deadline — could wait for the rest of the fit, when the process's other
+// threads are busy too. fallback's herd scenario at time scale 0.01
+// (docs/sim.md) had fewer late answers with it.
+func yield() { runtime.Gosched() }
 
 // fitCandidates fits the named candidates to ya, skipping those that
 // cannot be fitted or forecast finite values.

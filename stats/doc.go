@@ -59,7 +59,8 @@
 // # History
 //
 // History stores each key's observations (MemoryHistory is the bounded
-// in-memory default); Regularize buckets them by Period into the regular
+// in-memory default; its View reads a series without copying it);
+// Regularize buckets them by Period into the regular
 // series a Forecaster needs, and Period.SeasonLength gives the usual
 // season. The fallback resolver appends every good answer to the History
 // and, at layer 4, regularizes the key's history, forecasts it to the

@@ -347,6 +347,7 @@ func fitETS(y []float64, spec etsSpec, crit fitCrit) (etsFit, bool) {
 
 // fitETSTol is fitETS with the optimiser's relative tolerance tol.
 func fitETSTol(y []float64, spec etsSpec, crit fitCrit, tol float64) (etsFit, bool) {
+	yield()
 	n := len(y)
 	if n < spec.minLength() {
 		return etsFit{}, false

@@ -75,17 +75,23 @@ const (
 )
 
 // MemoryHistory is the in-memory History: a bounded map of bounded series.
-// Memory is at most MaxKeys × MaxPoints observations (24 bytes each) plus
-// per-key overhead. It is safe for concurrent use and implements Deleter,
-// Pruner and Lister.
+// Memory is at most MaxKeys × (MaxPoints + MaxPoints/8 + 1) observations
+// (32 bytes each) plus per-key overhead. It is safe for concurrent use and
+// implements Deleter, Pruner and Lister.
+//
+// A series' array is never written below its length: an append writes
+// past the end, or into a new array when the old one is full or the
+// append is out of order, and trimming and pruning only reslice. So View
+// can hand out the series itself, without a copy or a lock held.
 type MemoryHistory struct {
 	maxPoints int
+	slack     int // room a full series' new array has beyond maxPoints
 
 	mu   sync.Mutex
 	keys *lru.LRU[string, *series] // requires mu held
 }
 
-// series is one key's observations in append order, trimmed to maxPoints.
+// series is one key's observations, oldest first, trimmed to maxPoints.
 type series struct {
 	obs []Observation
 }
@@ -105,7 +111,7 @@ func NewMemoryHistory(cfg MemoryConfig) (*MemoryHistory, error) {
 	if cfg.MaxPoints == 0 {
 		cfg.MaxPoints = DefaultMaxPoints
 	}
-	return &MemoryHistory{maxPoints: cfg.MaxPoints, keys: lru.New[string, *series](cfg.MaxKeys)}, nil
+	return &MemoryHistory{maxPoints: cfg.MaxPoints, slack: cfg.MaxPoints/8 + 1, keys: lru.New[string, *series](cfg.MaxKeys)}, nil
 }
 
 // Append records obs for key. Observations may arrive out of order; the
@@ -119,19 +125,49 @@ func (h *MemoryHistory) Append(_ context.Context, key string, obs Observation) e
 	defer h.mu.Unlock()
 	s, ok := h.keys.Get(key)
 	if !ok {
-		s = &series{obs: make([]Observation, 0, 8)}
+		s = &series{}
 		h.keys.Put(key, s)
 	}
 	n := len(s.obs)
-	s.obs = append(s.obs, obs)
-	if n > 0 && obs.At.Before(s.obs[n-1].At) {
-		sort.SliceStable(s.obs, func(i, j int) bool { return s.obs[i].At.Before(s.obs[j].At) })
+	switch {
+	case n > 0 && obs.At.Before(s.obs[n-1].At):
+		// Out of order: sorted into a new array (then trimmed as any).
+		grown := append(h.grow(s.obs, n), obs)
+		sort.SliceStable(grown, func(i, j int) bool { return grown[i].At.Before(grown[j].At) })
+		s.obs = grown
+	case n == cap(s.obs):
+		s.obs = append(h.grow(s.obs, min(n, h.maxPoints-1)), obs)
+	default:
+		s.obs = append(s.obs, obs) // past the end of every slice View handed out
 	}
 	if len(s.obs) > h.maxPoints {
-		drop := len(s.obs) - h.maxPoints
-		s.obs = append(s.obs[:0], s.obs[drop:]...)
+		s.obs = s.obs[len(s.obs)-h.maxPoints:]
 	}
 	return nil
+}
+
+// grow returns a new array holding the last keep of obs, with room for
+// more: as much again while the series is short, slack beyond maxPoints
+// once it is long.
+func (h *MemoryHistory) grow(obs []Observation, keep int) []Observation {
+	c := min(max(8, 2*keep), h.maxPoints+h.slack)
+	grown := make([]Observation, keep, max(c, keep+1))
+	copy(grown, obs[len(obs)-keep:])
+	return grown
+}
+
+// View returns key's observations, oldest first, or nil when there are
+// none, without copying them: the slice is the history's own, to be read
+// and never modified. Nothing the history does later changes what it
+// holds. The resolver reads its own MemoryHistory this way.
+func (h *MemoryHistory) View(key string) []Observation {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	s, ok := h.keys.Peek(key)
+	if !ok || len(s.obs) == 0 {
+		return nil
+	}
+	return s.obs[:len(s.obs):len(s.obs)]
 }
 
 // Observations returns a copy of key's observations, oldest first, or nil
@@ -163,7 +199,7 @@ func (h *MemoryHistory) Prune(_ context.Context, before time.Time) (int, error) 
 		i := sort.Search(len(s.obs), func(i int) bool { return !s.obs[i].At.Before(before) })
 		if i > 0 {
 			deleted += i
-			s.obs = append(s.obs[:0], s.obs[i:]...)
+			s.obs = s.obs[i:]
 		}
 		return len(s.obs) == 0
 	})

@@ -82,6 +82,9 @@ func TestMemoryHistoryDeletePruneKeys(t *testing.T) {
 	assert.False(t, ok)
 }
 
+// TestMemoryHistoryConcurrent appends from several goroutines, out of
+// order, while they read copies and views (the race detector checks that
+// no append writes what a view holds).
 func TestMemoryHistoryConcurrent(t *testing.T) {
 	h, _ := NewMemoryHistory(MemoryConfig{MaxPoints: 1000})
 	ctx := context.Background()
@@ -91,6 +94,13 @@ func TestMemoryHistoryConcurrent(t *testing.T) {
 			for i := range 100 {
 				_ = h.Append(ctx, "k", Observation{At: t0.Add(time.Duration(g*100+i) * time.Second), Value: float64(i)})
 				_, _ = h.Observations(ctx, "k")
+				v := h.View("k")
+				for j := 1; j < len(v); j++ {
+					if v[j].At.Before(v[j-1].At) || v[j].Value < 0 {
+						t.Errorf("view out of order at %d", j)
+						return
+					}
+				}
 			}
 		})
 	}
@@ -157,6 +167,28 @@ func TestRegularize(t *testing.T) {
 	assert.Zero(t, last)
 }
 
+// TestRegularizeOneABucket checks the usual series — one observation a
+// bucket, in order, a NaN among them — comes out as its values, cut to
+// maxLen, and as the general path makes it once a second observation
+// shares a bucket.
+func TestRegularizeOneABucket(t *testing.T) {
+	var obs []Observation
+	for d := range 10 {
+		obs = append(obs, Observation{At: t0.Add(time.Duration(d)*24*time.Hour + 3*time.Hour), Value: float64(d + 1)})
+	}
+	obs = append(obs[:5:5], append([]Observation{{At: t0.Add(4*24*time.Hour + 5*time.Hour), Value: math.NaN()}}, obs[5:]...)...)
+	y, last := Regularize(obs, Daily, 0)
+	assert.Equal(t, []float64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, y)
+	assert.Equal(t, Daily.Index(t0.Add(9*24*time.Hour)), last)
+	y, _ = Regularize(obs, Daily, 4)
+	assert.Equal(t, []float64{7, 8, 9, 10}, y)
+
+	// A second observation on day 9 (value 20): averaged with 10.
+	obs = append(obs, Observation{At: t0.Add(9*24*time.Hour + 20*time.Hour), Value: 20})
+	y, _ = Regularize(obs, Daily, 0)
+	assert.Equal(t, []float64{1, 2, 3, 4, 5, 6, 7, 8, 9, 15}, y)
+}
+
 func values(obs []Observation) []float64 {
 	out := make([]float64, len(obs))
 	for i, o := range obs {
@@ -174,4 +206,55 @@ func TestRegularizeBoundsWildTimestamps(t *testing.T) {
 	y, last := Regularize(obs, Hourly, 10)
 	assert.Equal(t, Hourly.Index(t0.Add(time.Hour)), last)
 	assert.Equal(t, []float64{5, 6}, y, "the ancient point is dropped, not turned into millions of buckets")
+}
+
+// TestMemoryHistoryViewNeverChanges holds a view across every way the
+// history changes a series — appends in order past a full array, out of
+// order, trimming, pruning — and checks the view still holds what it held,
+// and that a series' array stays within MaxPoints plus its slack.
+func TestMemoryHistoryViewNeverChanges(t *testing.T) {
+	h, err := NewMemoryHistory(MemoryConfig{MaxPoints: 16})
+	require.NoError(t, err)
+	ctx := context.Background()
+	at := func(i int) time.Time { return t0.Add(time.Duration(i) * time.Hour) }
+	type held struct {
+		view []Observation
+		want []float64
+	}
+	var views []held
+	hold := func() {
+		v := h.View("k")
+		views = append(views, held{v, values(v)})
+	}
+	for i := range 40 {
+		require.NoError(t, h.Append(ctx, "k", Observation{At: at(2 * i), Value: float64(2 * i)}))
+		hold()
+		if i%7 == 3 { // out of order, between the last two
+			require.NoError(t, h.Append(ctx, "k", Observation{At: at(2*i - 1), Value: float64(2*i - 1)}))
+			hold()
+		}
+	}
+	n, err := h.Prune(ctx, at(70))
+	require.NoError(t, err)
+	require.Positive(t, n)
+	hold()
+	require.NoError(t, h.Append(ctx, "k", Observation{At: at(100), Value: 100}))
+	hold()
+	for i, v := range views {
+		assert.Equal(t, v.want, values(v.view), "view %d", i)
+		assert.Equal(t, len(v.view), cap(v.view), "view %d: an append to it must not reach the history's array", i)
+	}
+	last := views[len(views)-1].view
+	assert.Equal(t, []float64{70, 72, 74, 75, 76, 78, 100}, values(last))
+
+	s, _ := h.keys.Peek("k")
+	for i := range 200 {
+		require.NoError(t, h.Append(ctx, "k", Observation{At: at(200 + i), Value: 1}))
+		s, _ = h.keys.Peek("k")
+		require.LessOrEqual(t, cap(s.obs), 16+h.slack)
+	}
+	assert.Len(t, s.obs, 16)
+	obs, _ := h.Observations(ctx, "k")
+	assert.Equal(t, values(h.View("k")), values(obs))
+	assert.Nil(t, h.View("absent"))
 }

@@ -170,6 +170,12 @@ func Regularize(obs []Observation, p Period, maxLen int) (y []float64, last int6
 		first = last - span + 1
 	}
 	n := int(last - first + 1)
+	if y, ok := oneABucket(obs, p, first, n); ok {
+		if maxLen > 0 && len(y) > maxLen {
+			y = y[len(y)-maxLen:]
+		}
+		return y, last
+	}
 	sum := make([]float64, n)
 	cnt := make([]int, n)
 	for _, o := range obs {
@@ -211,4 +217,30 @@ func Regularize(obs []Observation, p Period, maxLen int) (y []float64, last int6
 		y = y[len(y)-maxLen:]
 	}
 	return y, last
+}
+
+// oneABucket returns the series of obs when its finite observations are
+// one a bucket, in order, from bucket first on for n buckets — the usual
+// case, which needs no averaging nor interpolation — and false otherwise.
+func oneABucket(obs []Observation, p Period, first int64, n int) ([]float64, bool) {
+	k := 0
+	for _, o := range obs {
+		if !finite(o.Value) {
+			continue
+		}
+		if k == n || p.Index(o.At) != first+int64(k) {
+			return nil, false
+		}
+		k++
+	}
+	if k != n {
+		return nil, false
+	}
+	y := make([]float64, 0, n)
+	for _, o := range obs {
+		if finite(o.Value) {
+			y = append(y, o.Value)
+		}
+	}
+	return y, true
 }
