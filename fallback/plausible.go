@@ -104,7 +104,11 @@ type PlausibilityConfig struct {
 	// refuted is caught: a frozen feed is frozen for every key, so each of
 	// its answers for the data type is asked about as a repeat would be, a
 	// key's first since it froze too, until ConfirmAnswers of them in a row
-	// were confirmed or ConfirmAfter has passed without another refutation.
+	// were confirmed or ConfirmAfter has passed without another refutation;
+	// and the answers it gave for the data type that the process's cache
+	// still holds as fresh are dropped from it, since it may have been
+	// frozen when it gave them: the next resolve of each of those keys asks
+	// again (copies in a shared Store keep their TTL).
 	FrozenPeriods    float64 `yaml:"frozen_periods"`
 	FrozenRepeats    int     `yaml:"frozen_repeats"`
 	FrozenRepeatRate float64 `yaml:"frozen_repeat_rate"`
@@ -331,11 +335,15 @@ type catch struct {
 // data type that is judged at all — a key's first since it froze too,
 // which no repeat can give away — is asked about, until ConfirmAnswers of
 // them in a row were confirmed or ConfirmAfter has passed without another
-// refutation.
-func (pl *plausibility) refuted(dt *dataType, provider string, now time.Time) {
+// refutation. It reports whether the provider was not caught before (the
+// walk then deals with the answers it gave before; see dropCaught).
+func (pl *plausibility) refuted(dt *dataType, provider string, now time.Time) (newly bool) {
+	rid := provider + "\x00" + dt.cfg.Name
 	pl.mu.Lock()
-	pl.caught[provider+"\x00"+dt.cfg.Name] = catch{at: now}
-	pl.mu.Unlock()
+	defer pl.mu.Unlock()
+	newly = !pl.isCaughtLocked(rid, now)
+	pl.caught[rid] = catch{at: now}
+	return newly
 }
 
 // confirmed notes that another provider confirmed provider's suspected

@@ -450,6 +450,63 @@ func TestAProviderCaughtFrozenIsAskedAboutEveryKey(t *testing.T) {
 	})
 }
 
+// TestCatchingAFrozenProviderDropsItsCachedAnswers: the answers a
+// provider gave before it was caught frozen, still fresh in the cache, are
+// dropped when it is caught — the next resolve of each key asks again and
+// serves the second opinion — while another provider's cached answers and
+// another data type's stay.
+func TestCatchingAFrozenProviderDropsItsCachedAnswers(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := testConfig()
+		cfg.DataTypes = append(cfg.DataTypes, DataTypeConfig{
+			Name: "ctr", Params: []ParamConfig{{Name: "keyword", Required: true}},
+			Bounds: Bounds{Min: 0, Max: 1}, TTL: time.Minute, HalfLife: time.Hour,
+		})
+		cfg.Providers[0].DataTypes = []string{"cpc", "ctr"}
+		cfg.Providers[1].DataTypes = []string{"cpc", "ctr"}
+		p1, s1 := newStub(1.2), newStub(1.2)
+		r := newTestResolver(t, cfg, p1, s1)
+		resolve := func(dataType, keyword string) Result {
+			t.Helper()
+			res, err := r.Resolve(context.Background(), dataType, Params{"keyword": keyword})
+			require.NoError(t, err)
+			return res
+		}
+		// p1 answers shoes twelve different values (it rarely repeats).
+		for i := range 12 {
+			p1.answer(0.2 + 0.001*float64(i))
+			resolve("cpc", "shoes")
+			time.Sleep(2 * time.Minute)
+		}
+		// p1 freezes at 0.25, unnoticed at first: boots' and the ctr key's
+		// first answers since are no repeats, and are cached.
+		p1.answer(0.25)
+		s1.answer(0.4)
+		assert.Equal(t, "p1", resolve("cpc", "shoes").Source, "shoes: a new value")
+		time.Sleep(2 * time.Minute)
+		assert.Equal(t, "p1", resolve("cpc", "boots").Source)
+		assert.Equal(t, "p1", resolve("ctr", "boots").Source)
+		p1.fail(providers.Unavailable)
+		assert.Equal(t, "s1", resolve("cpc", "socks").Source, "socks: s1's answer, cached")
+		p1.answer(0.25)
+		require.Equal(t, LayerCache, resolve("cpc", "boots").Layer, "boots is fresh in the cache")
+
+		// shoes again: a repeat, refuted by s1. p1 is caught, and its cached
+		// cpc answer for boots is dropped; s1's for socks and p1's ctr stay.
+		res := resolve("cpc", "shoes")
+		require.Equal(t, "s1", res.Source)
+		asked := s1.calls.Load()
+		res = resolve("cpc", "boots")
+		assert.Equal(t, "s1", res.Source, "boots: asked again, p1's frozen answer refuted")
+		assert.Equal(t, 0.4, res.Value)
+		assert.Equal(t, asked+1, s1.calls.Load())
+		assert.Equal(t, LayerCache, resolve("cpc", "socks").Layer, "another provider's answer stays")
+		ctr := resolve("ctr", "boots")
+		assert.Equal(t, LayerCache, ctr.Layer, "another data type's answer stays")
+		assert.Equal(t, "p1", ctr.Source)
+	})
+}
+
 // rarelyRepeating builds a resolver with plausibility.frozen_repeats
 // repeats over stubs p1 and s1 whose p1 has answered "shoes" twelve
 // different values: it rarely repeats itself. resolve resolves a cpc

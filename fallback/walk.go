@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -480,17 +481,41 @@ func (w *walk) succeed(p *provider, layer Layer, resp providers.Response) {
 // with was confirmed, one it does not was refuted (see
 // plausibility.refuted).
 func (w *walk) settleSuspects(p *provider, v float64) {
+	var caught []string
 	w.mu.Lock()
-	defer w.mu.Unlock()
 	for _, s := range w.suspects {
 		switch {
 		case !s.frozen || s.p == p:
 		case w.r.plaus.agrees(s.resp.Value, v):
 			w.r.plaus.confirmed(w.dt, s.p.name)
 		default:
-			w.r.plaus.refuted(w.dt, s.p.name, time.Now())
+			if w.r.plaus.refuted(w.dt, s.p.name, time.Now()) {
+				caught = append(caught, s.p.name)
+			}
 		}
 	}
+	w.mu.Unlock()
+	for _, name := range caught {
+		w.r.dropCaught(w.dt, name, time.Now())
+	}
+}
+
+// dropCaught drops from the cache the answers a provider just caught
+// serving a frozen feed gave for dt that it still holds as fresh (stored
+// less than the data type's TTL ago): the feed may have been frozen when
+// it gave them, and the cache would serve them for the rest of their TTL
+// without asking anyone. The next resolve of each of those keys walks the
+// providers, where the caught provider's answer gets a second opinion. It
+// returns how many entries it dropped.
+func (r *Resolver) dropCaught(dt *dataType, provider string, now time.Time) int {
+	ttl := dt.currentTTL()
+	return r.cache.DeleteFunc(func(key string, e cache.Entry, ok bool) bool {
+		if !ok || e.Source != provider || now.Sub(e.StoredAt) >= ttl {
+			return false
+		}
+		name, _, _ := strings.Cut(key, "?")
+		return name == dt.cfg.Name
+	})
 }
 
 // suspect is an implausible answer awaiting a second opinion.
