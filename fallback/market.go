@@ -143,14 +143,20 @@ func (pi *peerIndex) add(dt *dataType, key string, params Params) {
 	defer pi.mu.Unlock()
 	for _, g := range groups {
 		keys, _ := pi.groups.Get(g)
-		if i := slices.Index(keys, key); i >= 0 {
-			keys = slices.Delete(keys, i, i+1)
-		} else if len(keys) >= pi.size {
-			keys = slices.Delete(keys, 0, 1)
-		} else {
-			keys = slices.Clone(keys) // readers hold the old slice
+		if n := len(keys); n > 0 && keys[n-1] == key {
+			continue // already the newest
 		}
-		pi.groups.Put(g, append(keys, key))
+		// A new slice: readers (peers) hold the old one outside the lock.
+		fresh := make([]string, 0, min(len(keys)+1, pi.size))
+		for _, k := range keys {
+			if k != key {
+				fresh = append(fresh, k)
+			}
+		}
+		if len(fresh) >= pi.size {
+			fresh = fresh[len(fresh)-pi.size+1:]
+		}
+		pi.groups.Put(g, append(fresh, key))
 	}
 }
 

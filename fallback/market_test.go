@@ -2,8 +2,10 @@ package fallback
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"slices"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -185,4 +187,36 @@ func TestPeerIndexIsBoundedAndNewestFirst(t *testing.T) {
 	assert.Equal(t, []string{"k-b", "k-d", "k-c"}, pi.peers(dt, "k-x", Params{"keyword": "x", "market": "us"}, 8))
 	assert.Equal(t, []string{"k-d", "k-c"}, pi.peers(dt, "k-b", Params{"keyword": "b", "market": "us"}, 8), "not itself")
 	assert.Empty(t, pi.peers(dt, "k-x", Params{"keyword": "x", "market": "uk"}, 8))
+}
+
+// TestPeerIndexReadersSeeNoWrites reads peers while keys are added to the
+// same group: add never writes a slice a reader holds (the race detector
+// checks), and every list read is newest first, without duplicates.
+func TestPeerIndexReadersSeeNoWrites(t *testing.T) {
+	cfg := testConfig()
+	filled, p := cfg.withDefaults()
+	require.Empty(t, p)
+	dt := &dataType{cfg: filled.DataTypes[0]}
+	dt.schema = compileSchema(filled.DataTypes[0], nil)
+	pi := newPeerIndex(10, 4)
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for i := range 500 {
+				kw := fmt.Sprint((i*7 + g) % 6)
+				pi.add(dt, "k-"+kw, Params{"keyword": kw, "market": "us"})
+			}
+		})
+		wg.Go(func() {
+			for range 500 {
+				got := pi.peers(dt, "k-x", Params{"keyword": "x", "market": "us"}, 8)
+				if len(got) > 4 || len(got) != len(slices.Compact(slices.Sorted(slices.Values(got)))) {
+					t.Errorf("peers %v: more than the group's 4, or a duplicate", got)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	assert.Len(t, pi.peers(dt, "k-x", Params{"keyword": "x", "market": "us"}, 8), 4)
 }
