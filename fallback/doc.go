@@ -26,9 +26,8 @@
 //     a segment's or the data type's base value.
 //
 // Concurrent resolves of a key share one walk through the providers
-// (request coalescing); when the router would pick none of them (every
-// breaker open, every quota spent, the budget short) a resolve records
-// them as skipped, alone, and goes on to the layers below. The providers
+// (request coalescing); when every provider's breaker is open a resolve
+// records them as skipped, alone, and goes on to the layers below. The providers
 // get the caller's deadline minus a reserve (Config.Resolve.Reserve), so
 // whatever they do, the layers below still answer before the deadline.
 //

@@ -182,19 +182,22 @@ func (r *Resolver) localBound(ctx context.Context) (context.Context, context.Can
 // readHistory reads key's series. The resolver's own MemoryHistory is
 // read directly: strata's code neither hangs nor panics, and View copies
 // nothing (a blackout's resolves read a series each). A host's History is
-// called guarded, under ctx bounded by localBound when bound is set.
-func (r *Resolver) readHistory(ctx context.Context, key string, bound bool) ([]stats.Observation, error) {
+// called guarded, under ctx bounded by localBound when bound is set;
+// failed reports that it panicked or did not return within that bound
+// (what callbackFailed reports).
+func (r *Resolver) readHistory(ctx context.Context, key string, bound bool) (obs []stats.Observation, failed bool, err error) {
 	if mh, ok := r.ownHistory().(*stats.MemoryHistory); ok {
-		return mh.View(key), nil
+		return mh.View(key), false, nil
 	}
 	if bound {
 		var cancel context.CancelFunc
 		ctx, cancel = r.localBound(ctx)
 		defer cancel()
 	}
-	return guarded(ctx, r, &r.callbacks.historyGet, func(ctx context.Context) ([]stats.Observation, error) {
+	obs, err = guarded(ctx, r, &r.callbacks.historyGet, func(ctx context.Context) ([]stats.Observation, error) {
 		return r.history.Observations(ctx, key)
 	})
+	return obs, err != nil && (errors.Is(err, ErrCallbackPanic) || ctx.Err() != nil), err
 }
 
 // guardedFactor is a host's market or user factor, guarded: a factor that

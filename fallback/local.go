@@ -38,8 +38,8 @@ func (r *Resolver) localLayers(ctx context.Context, dt *dataType, key string, pa
 	// Layer 4: a forecast from the key's history.
 	var series []float64
 	var lastAt time.Time
-	obs, herr := r.readHistory(ctx, key, true)
-	if herr != nil && (errors.Is(herr, ErrCallbackPanic) || errors.Is(herr, context.DeadlineExceeded) || errors.Is(herr, context.Canceled)) {
+	obs, failed, herr := r.readHistory(ctx, key, true)
+	if failed {
 		r.callbackFailed(&r.callbacks.historyGet, dt.cfg.Name, herr)
 	}
 	// The fleet's series, when there is a shared history and it knows

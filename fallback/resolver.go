@@ -167,10 +167,12 @@ func (r *Resolver) resolveMiss(ctx context.Context, dt *dataType, key string, pa
 	}
 
 	var w *walk
-	shared := false
+	shared, nobody := false, false
+	if r.everyBreakerOpen(dt) {
+		w, nobody = r.walkNobody(ctx, dt, key, params, walkDeadline)
+	}
 	switch {
-	case r.nobodyEligible(ctx, dt, now):
-		w = r.walkNobody(ctx, dt, key, params, walkDeadline)
+	case nobody:
 	case r.cfg.Resolve.DisableCoalescing:
 		w = r.walkProviders(ctx, dt, key, params, walkDeadline)
 	default:

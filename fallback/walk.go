@@ -97,17 +97,15 @@ func (r *Resolver) newWalk(ctx context.Context, dt *dataType, key string, params
 	return w
 }
 
-// nobodyEligible reports whether the router would pick none of dt's
-// providers now — every breaker open, every quota spent, or the budget
-// short of every cost — as in a blackout once the breakers have opened.
-func (r *Resolver) nobodyEligible(ctx context.Context, dt *dataType, now time.Time) bool {
-	budget := router.Unlimited
-	if b := BudgetFrom(ctx); b != nil {
-		budget = b.Remaining()
-	}
+// everyBreakerOpen reports whether every provider of dt has its breaker
+// open, as in a blackout once the breakers have opened. It is read before
+// coalescing, so it looks at nothing a caller's own budget or another
+// walk's quota use could change: a resolve that finds a walk of its key
+// in flight for any other reason joins it.
+func (r *Resolver) everyBreakerOpen(dt *dataType) bool {
 	for _, t := range dt.tiers() {
-		for i, p := range t.provs {
-			if t.pool.Eligibility(i, p.state(now), budget, now) == router.Eligible {
+		for _, p := range t.provs {
+			if p.breaker.State() != breaker.Open {
 				return false
 			}
 		}
@@ -115,17 +113,28 @@ func (r *Resolver) nobodyEligible(ctx context.Context, dt *dataType, now time.Ti
 	return true
 }
 
-// walkNobody is the walk when nobodyEligible: each provider recorded as
+// walkNobody is the walk when everyBreakerOpen: each provider recorded as
 // skipped, each tier as failed, with no context, goroutine or coalescing
-// — there is no call to share.
-func (r *Resolver) walkNobody(ctx context.Context, dt *dataType, key string, params Params, deadline time.Time) *walk {
-	w := r.newWalk(ctx, dt, key, params, deadline)
+// — there is no call to share. ok is false, and nothing is recorded, when
+// a provider has become eligible meanwhile (its breaker half-open): the
+// caller then walks the providers as usual.
+func (r *Resolver) walkNobody(ctx context.Context, dt *dataType, key string, params Params, deadline time.Time) (w *walk, ok bool) {
+	w = r.newWalk(ctx, dt, key, params, deadline)
+	runs := make([]*tierRun, 0, 2)
 	for _, t := range dt.tiers() {
-		if len(t.provs) > 0 {
-			w.fail(w.startTier(t, deadline))
+		if len(t.provs) == 0 {
+			continue
 		}
+		run := w.readTier(t, deadline)
+		if run.hasNext() {
+			return nil, false
+		}
+		runs = append(runs, run)
 	}
-	return w
+	for _, run := range runs {
+		w.fail(w.startTierRun(run))
+	}
+	return w, true
 }
 
 // tier is one tier of a data type's providers.
@@ -198,7 +207,12 @@ type tierRun struct {
 // startTier reads a tier's breakers, limiters and budget (readTier), and
 // records the providers ineligible now as skipped.
 func (w *walk) startTier(t tier, until time.Time) *tierRun {
-	run := w.readTier(t, until)
+	return w.startTierRun(w.readTier(t, until))
+}
+
+// startTierRun records the providers of run, just read, that are
+// ineligible now as skipped.
+func (w *walk) startTierRun(run *tierRun) *tierRun {
 	now := time.Now()
 	for i := range run.provs {
 		w.skipIfIneligible(run, i, now)
@@ -569,7 +583,7 @@ func (w *walk) reference() {
 	}
 	ctx, cancel := context.WithTimeout(w.r.life, w.r.cfg.Cache.StoreTimeout)
 	defer cancel()
-	obs, err := w.r.readHistory(ctx, w.key, false)
+	obs, _, err := w.r.readHistory(ctx, w.key, false)
 	if err != nil || len(obs) == 0 {
 		return
 	}
