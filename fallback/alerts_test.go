@@ -272,6 +272,10 @@ func TestFallbackShareAlertWithHysteresis(t *testing.T) {
 			}
 		}
 		resolveN("d", 19)
+		// The first resolve started an evaluation in a goroutine of its
+		// own (alertsDue): let it end now, or it may judge the answers of
+		// any later batch.
+		synctest.Wait()
 		assert.Empty(t, r.Snapshot().Alerts, "19 answers: fewer than min_answers")
 		resolveN("e", 11) // 30 defaults
 		snap := r.Snapshot()
