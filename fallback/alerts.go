@@ -285,17 +285,19 @@ func (r *Resolver) alertsDue(now time.Time) {
 	}()
 }
 
-// providerReading is what the rules read of one provider.
+// providerReading is what the rules read of one provider before the
+// lock (its breaker is read under it; see evaluateAlerts).
 type providerReading struct {
-	name   string
-	score  float64
-	broken bool // the breaker is not closed
-	trips  uint64
+	p     *provider
+	score float64
 }
 
 // evaluateAlerts judges the health, breaker, answer-mix and cost rules at
-// now, raising and resolving alerts. The readings are taken before the
-// lock: reading a breaker may deliver its transitions, which take it.
+// now, raising and resolving alerts. The health readings are taken before
+// the lock. The breakers are read under it, with Snapshot, which takes
+// only the breaker's own lock and delivers no transition (a delivery
+// takes this lock, in breakerChanged): a transition reported after the
+// readings must not be undone by a reading older than it.
 func (r *Resolver) evaluateAlerts(now time.Time) {
 	a := &r.cfg.Alerts
 	if a.Disabled {
@@ -303,9 +305,7 @@ func (r *Resolver) evaluateAlerts(now time.Time) {
 	}
 	readings := make([]providerReading, len(r.providers))
 	for i, p := range r.providers {
-		h := r.tracker.Health(p.name, now)
-		bs := p.breaker.Breaker.Snapshot() // this instance's own, as its events are
-		readings[i] = providerReading{name: p.name, score: h.Score, broken: bs.State != breaker.Closed, trips: bs.Trips}
+		readings[i] = providerReading{p: p, score: r.tracker.Health(p.name, now).Score}
 	}
 	var share struct {
 		judged bool
@@ -337,11 +337,13 @@ func (r *Resolver) evaluateAlerts(now time.Time) {
 	}
 	r.alerts.mu.Lock()
 	defer r.alerts.mu.Unlock()
-	for _, p := range readings {
-		key := alertKey{AlertHealth, p.name}
-		sev, threshold := healthSeverity(p.score, r.alerts.active[key].Severity, th, a.HealthMargin)
-		r.setAlertLocked(key, sev, p.score, threshold, now)
-		r.setAlertLocked(alertKey{AlertBreaker, p.name}, breakerSeverity(p.broken), float64(p.trips), 0, now)
+	for _, rd := range readings {
+		name := rd.p.name
+		key := alertKey{AlertHealth, name}
+		sev, threshold := healthSeverity(rd.score, r.alerts.active[key].Severity, th, a.HealthMargin)
+		r.setAlertLocked(key, sev, rd.score, threshold, now)
+		bs := rd.p.breaker.Breaker.Snapshot() // this instance's own, as its events are
+		r.setAlertLocked(alertKey{AlertBreaker, name}, breakerSeverity(bs.State != breaker.Closed), float64(bs.Trips), 0, now)
 	}
 	if share.judged {
 		s := a.FallbackShare
