@@ -218,6 +218,32 @@ func (c *Cache) DeleteFunc(match func(key string, e Entry, ok bool) bool) int {
 	return n
 }
 
+// Expire makes every entry for which match returns true stale at once —
+// Fresh no longer returns it — while the last-known-good store keeps it
+// (LastGood still does, with its StoredAt zero), and returns how many it
+// expired. match must not call back into the cache.
+func (c *Cache) Expire(match func(key string, e Entry) bool) int {
+	c.mu.Lock()
+	var keys []string
+	c.lkg.Range(func(k string, it *item) bool {
+		if match(k, it.e) {
+			keys = append(keys, k)
+		}
+		return true
+	})
+	for _, k := range keys {
+		it, _ := c.lkg.Peek(k)
+		e := it.e
+		e.StoredAt = time.Time{}
+		c.lkg.Put(k, &item{key: k, e: e}) // present: nothing is evicted
+	}
+	c.mu.Unlock()
+	for _, k := range keys {
+		c.hot.Del(c.hash(k))
+	}
+	return len(keys)
+}
+
 // Delete removes key from both stores and reports whether the
 // last-known-good store held it.
 func (c *Cache) Delete(key string) bool {

@@ -195,3 +195,30 @@ func TestDeleteFuncReachesEveryStore(t *testing.T) {
 	_, ok = c.Fresh("b?x=1", time.Minute, now)
 	assert.True(t, ok)
 }
+
+// TestExpireKeepsTheLastGood: an expired entry is fresh no more, in either
+// tier, yet stays the key's last good answer; an entry handed out before
+// is not changed, and the others are untouched.
+func TestExpireKeepsTheLastGood(t *testing.T) {
+	c, err := New(Config{})
+	require.NoError(t, err)
+	defer c.Close()
+	now := time.Now()
+	c.Put("a?x=1", Entry{Value: 1, StoredAt: now, Source: "p1"}, time.Minute)
+	c.Put("b?x=1", Entry{Value: 2, StoredAt: now, Source: "p2"}, time.Minute)
+	held, _, ok := c.FreshBytes([]byte("a?x=1"), time.Minute)
+	require.True(t, ok)
+	n := c.Expire(func(_ string, e Entry) bool { return e.Source == "p1" })
+	assert.Equal(t, 1, n)
+	_, ok = c.Fresh("a?x=1", time.Minute, now)
+	assert.False(t, ok, "no longer fresh")
+	_, _, ok = c.FreshBytes([]byte("a?x=1"), time.Minute)
+	assert.False(t, ok, "no longer fresh on the hot path")
+	e, ok := c.LastGood("a?x=1")
+	require.True(t, ok, "still the last good answer")
+	assert.Equal(t, 1.0, e.Value)
+	assert.True(t, e.StoredAt.IsZero())
+	assert.Equal(t, now, held.StoredAt, "an entry handed out is never changed")
+	_, ok = c.Fresh("b?x=1", time.Minute, now)
+	assert.True(t, ok)
+}

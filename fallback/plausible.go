@@ -106,9 +106,10 @@ type PlausibilityConfig struct {
 	// key's first since it froze too, until ConfirmAnswers of them in a row
 	// were confirmed or ConfirmAfter has passed without another refutation;
 	// and the answers it gave for the data type that the process's cache
-	// still holds as fresh are dropped from it, since it may have been
-	// frozen when it gave them: the next resolve of each of those keys asks
-	// again (copies in a shared Store keep their TTL).
+	// still holds as fresh are expired (they stay the keys' last good
+	// answers), since it may have been frozen when it gave them: the next
+	// resolve of each of those keys asks again (copies in a shared Store
+	// keep their TTL).
 	FrozenPeriods    float64 `yaml:"frozen_periods"`
 	FrozenRepeats    int     `yaml:"frozen_repeats"`
 	FrozenRepeatRate float64 `yaml:"frozen_repeat_rate"`

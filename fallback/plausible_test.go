@@ -498,6 +498,10 @@ func TestCatchingAFrozenProviderDropsItsCachedAnswers(t *testing.T) {
 		asked := s1.calls.Load()
 		res = resolve("cpc", "boots")
 		assert.Equal(t, "s1", res.Source, "boots: asked again, p1's frozen answer refuted")
+		var ie *ImplausibleError
+		if assert.ErrorAs(t, res.Attempts[0].Err, &ie) {
+			assert.Equal(t, 0.25, ie.Reference, "judged against p1's expired answer, still the last good one")
+		}
 		assert.Equal(t, 0.4, res.Value)
 		assert.Equal(t, asked+1, s1.calls.Load())
 		assert.Equal(t, LayerCache, resolve("cpc", "socks").Layer, "another provider's answer stays")

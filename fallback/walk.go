@@ -514,17 +514,18 @@ func (w *walk) settleSuspects(p *provider, v float64) {
 	}
 }
 
-// dropCaught drops from the cache the answers a provider just caught
-// serving a frozen feed gave for dt that it still holds as fresh (stored
-// less than the data type's TTL ago): the feed may have been frozen when
-// it gave them, and the cache would serve them for the rest of their TTL
-// without asking anyone. The next resolve of each of those keys walks the
-// providers, where the caught provider's answer gets a second opinion. It
-// returns how many entries it dropped.
+// dropCaught expires the answers a provider just caught serving a frozen
+// feed gave for dt that the cache still holds as fresh (stored less than
+// the data type's TTL ago): the feed may have been frozen when it gave
+// them, and the cache would serve them for the rest of their TTL without
+// asking anyone. The next resolve of each of those keys walks the
+// providers, where the caught provider's answer gets a second opinion;
+// the entries stay the keys' last good answers for the layers below. It
+// returns how many entries it expired.
 func (r *Resolver) dropCaught(dt *dataType, provider string, now time.Time) int {
 	ttl := dt.currentTTL()
-	return r.cache.DeleteFunc(func(key string, e cache.Entry, ok bool) bool {
-		if !ok || e.Source != provider || now.Sub(e.StoredAt) >= ttl {
+	return r.cache.Expire(func(key string, e cache.Entry) bool {
+		if e.Source != provider || now.Sub(e.StoredAt) >= ttl {
 			return false
 		}
 		name, _, _ := strings.Cut(key, "?")
