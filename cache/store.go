@@ -41,3 +41,14 @@ type Store interface {
 type Scanner interface {
 	DeleteMatching(ctx context.Context, match func(key string) bool) (int, error)
 }
+
+// Claimer is an optional capability of a Store: electing, among the
+// instances that share it, the one that fetches a key's new answer, so
+// that a fleet missing a key at once pays for it once (see fallback's
+// cache.claim). Claim takes key's claim for hold and reports true when
+// nobody held it, false when another caller took it less than its hold
+// ago. A claim is never released early: it ends when its hold runs out,
+// and the claimant's answer reaches the others through Set.
+type Claimer interface {
+	Claim(ctx context.Context, key string, hold time.Duration) (bool, error)
+}

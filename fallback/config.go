@@ -432,6 +432,31 @@ type CacheConfig struct {
 	// copy expires first), so it is off by default. In [0, 1]; 0.05 is a
 	// good start (about 30s at a 10m TTL).
 	SharedJitter float64 `yaml:"shared_jitter"`
+	// Claim turns on fill claims with a Store that is a cache.Claimer
+	// (redisstore.Store is): before its walk calls a provider, an
+	// instance claims the key in the store for Claim. An instance that
+	// finds the claim taken — another instance is fetching the same
+	// answer now — waits for that answer instead of paying for its own:
+	// it reads the shared tier ClaimPolls times, evenly over its wait,
+	// and serves the answer as a shared-tier hit (layer cache, no
+	// attempts) as soon as it finds it. The wait ends at the end of the
+	// hold, or earlier where waiting longer would cost the walk its
+	// deadline plan (see ResolveConfig: the first tier's best provider
+	// keeps its expected latency before the tier's share ends); then the
+	// instance calls the providers itself. A claim that fails or does not
+	// answer within StoreTimeout counts as taken by this instance, and is
+	// reported as a failed "store.Claim" callback. Without claims, the
+	// instances that miss a key within one provider call of each other
+	// each pay for it; with them, one pays and the others wait up to
+	// Claim for its answer — the providers' p95 plus a store round trip
+	// is a good value. Zero (the default) turns claims off, and a walk
+	// then makes no store call before its providers.
+	Claim time.Duration `yaml:"claim"`
+	// ClaimPolls is how many times an instance waiting for a claimed
+	// answer reads the shared tier, evenly over its wait (Claim, or less
+	// where the deadline plan cuts it), the last read at its end.
+	// Default 8; at most ClaimPollLimit.
+	ClaimPolls int `yaml:"claim_polls"`
 	// WriteQueue bounds the writes waiting for the resolver's writer, the
 	// one goroutine that writes good answers to the shared tier and
 	// observations to the shared history (WithSharedHistory), off every
@@ -625,6 +650,7 @@ const (
 	DefaultFitTime           = 10 * time.Millisecond
 	DefaultStaleWindow       = 24 * time.Hour
 	DefaultWriteQueue        = 1024
+	DefaultClaimPolls        = 8
 	DefaultMaxHold           = 10 * time.Minute
 	DefaultHealthQueue       = 64
 )
@@ -645,6 +671,8 @@ const (
 	// window_size, window_buckets and adaptive.history, and router.window.
 	// 10000 holds an hourly series over a year.
 	WindowLimit = 10_000
+	// ClaimPollLimit bounds cache.claim_polls.
+	ClaimPollLimit = 1000
 	// ParamLengthLimit bounds data_types[].params[].max_length, in bytes:
 	// a param's value is part of the cache key.
 	ParamLengthLimit = 4096

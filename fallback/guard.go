@@ -60,13 +60,14 @@ func guarded[T any](ctx context.Context, r *Resolver, kind *taskKind, f func(con
 
 // callbacks are the task kinds of the host's callbacks.
 type callbacks struct {
-	storeGet, storeSet, historyGet, historyAppend, credentials, refresh, limiter, market, user taskKind
+	storeGet, storeSet, storeClaim, historyGet, historyAppend, credentials, refresh, limiter, market, user taskKind
 }
 
 func newCallbacks() callbacks {
 	return callbacks{
 		storeGet:      taskKind{name: "store.Get"},
 		storeSet:      taskKind{name: "store.Set"},
+		storeClaim:    taskKind{name: "store.Claim"},
 		historyGet:    taskKind{name: "history.Observations"},
 		historyAppend: taskKind{name: "history.Append"},
 		credentials:   taskKind{name: "credentials"},

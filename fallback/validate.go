@@ -187,6 +187,8 @@ func (cc *CacheConfig) fill(p *problems) {
 		orDefault(p, "cache.stale_window", &cc.StaleWindow, DefaultStaleWindow)
 	}
 	fraction(p, "cache.shared_jitter", &cc.SharedJitter, 0)
+	orDefault(p, "cache.claim", &cc.Claim, 0)
+	atMost(p, "cache.claim_polls", &cc.ClaimPolls, DefaultClaimPolls, ClaimPollLimit)
 	atMost(p, "cache.write_queue", &cc.WriteQueue, DefaultWriteQueue, CapacityLimit)
 }
 

@@ -44,7 +44,9 @@ type walk struct {
 
 // walkProviders tries the primary tier, then the secondary tier, until a
 // provider answers a valid value, and caches the answer and records it in
-// the key's history. Within a tier the router picks the providers best
+// the key's history. With claims on (Config.Cache.Claim) it first claims
+// the key in the shared tier, and serves the answer of another instance
+// that holds the claim when that answer appears in time (awaitClaim). Within a tier the router picks the providers best
 // first, each after the outcome of the one before was recorded; with
 // hedging on, a slow provider gets company. The walk follows the deadline
 // plan (see ResolveConfig): while a later tier has a candidate, a tier may
@@ -59,6 +61,11 @@ func (r *Resolver) walkProviders(ctx context.Context, dt *dataType, key string, 
 	defer context.AfterFunc(r.life, cancel)()
 
 	tiers := dt.tiers()
+	if e, ok := w.awaitClaim(ctx, tiers[:]); ok {
+		r.cache.Put(key, e, dt.currentTTL())
+		w.ok, w.result = true, cachedResult(e, dt, time.Since(e.ObservedAt))
+		return w
+	}
 	var next *tierRun // a later tier a hedge across tiers has started
 	for i, t := range tiers {
 		if len(t.provs) == 0 {
@@ -154,25 +161,33 @@ func (dt *dataType) tiers() [2]tier {
 // later tiers have now (its observed p95, else its expected latency), or
 // the walk's deadline when they have none.
 func (w *walk) planFor(later []tier) time.Time {
-	now := time.Now()
-	budget := w.remaining()
 	for _, t := range later {
-		if len(t.provs) == 0 {
-			continue
-		}
-		states := make([]router.State, len(t.provs))
-		for i, p := range t.provs {
-			states[i] = p.state(now)
-		}
-		if i, _, ok := t.pool.Pick(states, budget, now); ok {
-			// A margin more than its expected latency: the tier before
-			// ends a little after its share (timers fire late), and the
-			// candidate must still find its expected latency left.
-			d := w.expectedLatency(t.provs[i])
-			return w.deadline.Add(-d - time.Duration(float64(d)*w.r.cfg.Resolve.PlanMargin))
+		if d, ok := w.candidateNeeds(t); ok {
+			return w.deadline.Add(-d)
 		}
 	}
 	return w.deadline
+}
+
+// candidateNeeds is the time the plan leaves tier t's best provider now:
+// its expected latency and a margin more — what runs before it ends a
+// little after its share (timers fire late), and the candidate must still
+// find its expected latency left. ok is false when t has no candidate.
+func (w *walk) candidateNeeds(t tier) (time.Duration, bool) {
+	if len(t.provs) == 0 {
+		return 0, false
+	}
+	now := time.Now()
+	states := make([]router.State, len(t.provs))
+	for i, p := range t.provs {
+		states[i] = p.state(now)
+	}
+	i, _, ok := t.pool.Pick(states, w.remaining(), now)
+	if !ok {
+		return 0, false
+	}
+	d := w.expectedLatency(t.provs[i])
+	return d + time.Duration(float64(d)*w.r.cfg.Resolve.PlanMargin), true
 }
 
 // expectedLatency is what the plan leaves a provider: its observed p95,

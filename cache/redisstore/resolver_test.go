@@ -112,6 +112,58 @@ func TestResolversShareTheTier(t *testing.T) {
 	}
 }
 
+// Fill claims on Redis: three instances miss a key at once, one pays for
+// it and the others serve its answer from the shared tier.
+func TestResolversClaimAMiss(t *testing.T) {
+	addr := redisAddr(t)
+	prefix := testPrefix(t, newClient(t, addr))
+	cfg := resolverConfig(fallback.RateLimitConfig{})
+	cfg.Cache.StoreTimeout = 5 * time.Second // see TestResolversShareTheTier
+	cfg.Cache.Claim = time.Second
+	cfg.Resolve.Deadline = 5 * time.Second
+	var stores []*Store
+	var fakes []*fake.Provider
+	var rs []*fallback.Resolver
+	for range 3 {
+		s := openStore(t, addr, Config{Prefix: prefix, Timeout: 5 * time.Second})
+		p, err := fake.New(fake.Config{Name: "ads", Value: 1.32, Latency: fake.Latency{Median: 100 * time.Millisecond}})
+		require.NoError(t, err)
+		r, err := fallback.New(cfg, fallback.WithStore(s), fallback.WithProvider("ads", p), fallback.WithSeed(1))
+		require.NoError(t, err)
+		t.Cleanup(func() { r.Close() })
+		stores, fakes, rs = append(stores, s), append(fakes, p), append(rs, r)
+	}
+	results := make([]fallback.Result, len(rs))
+	var wg sync.WaitGroup
+	for i, r := range rs {
+		wg.Go(func() {
+			res, err := r.Resolve(context.Background(), "cpc", fallback.Params{"keyword": "shoes"})
+			if err != nil {
+				t.Error(err)
+			}
+			results[i] = res
+		})
+	}
+	wg.Wait()
+	var calls int64
+	var claims, lost uint64
+	layers := map[fallback.Layer]int{}
+	for i := range rs {
+		calls += fakes[i].Calls()
+		claims, lost = claims+stores[i].Stats().Claims, lost+stores[i].Stats().ClaimsLost
+		layers[results[i].Layer]++
+		if results[i].Value != 1.32 {
+			t.Errorf("instance %d: %+v; want 1.32", i, results[i])
+		}
+	}
+	if calls != 1 || claims != 1 || lost != 2 {
+		t.Errorf("provider calls %d, claims %d won and %d lost; want 1, 1, 2", calls, claims, lost)
+	}
+	if layers[fallback.LayerPrimary] != 1 || layers[fallback.LayerCache] != 2 {
+		t.Errorf("layers %v; want one primary, two from the shared tier", layers)
+	}
+}
+
 // Redis killed (or hung) mid-run: every resolve keeps answering, from the
 // provider or the in-process tiers.
 func TestResolvesSurviveRedisFailure(t *testing.T) {

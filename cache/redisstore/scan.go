@@ -13,8 +13,9 @@ import (
 // scanCount is the COUNT hint of each SCAN: keys examined per round trip.
 const scanCount = 512
 
-// reserved starts the part of a namespace that is not the Store's: the
-// History's series ("strata:v1:#h:" + key). A resolver's canonical key
+// reserved starts the part of a namespace that is not the Store's
+// entries': the History's series ("strata:v1:#h:" + key), the claims
+// ("strata:v1:#c:" + key). A resolver's canonical key
 // starts with a data type's name, a lowercase letter, so no key the Store
 // is given starts with it.
 const reserved = "#"
@@ -24,7 +25,7 @@ const reserved = "#"
 // deleted. match gets the key as it was given to Set, without the
 // namespace; it is called from one goroutine at a time, never while the
 // Store holds a lock. Keys of the namespace that start with "#" belong to
-// the History and are neither passed to match nor deleted.
+// the History or are claims, and are neither passed to match nor deleted.
 //
 // It walks the namespace with SCAN, so it does not block Redis, and sees
 // every key present for the whole walk (a key set or deleted meanwhile may

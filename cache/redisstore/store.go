@@ -12,9 +12,9 @@ import (
 	"github.com/strata-go/strata/cache"
 )
 
-// Store is a cache.Store and cache.Scanner on Redis, shared by every
-// instance that uses the same Redis, Prefix and Version. It is safe for
-// concurrent use. It never opens a connection itself: it uses the host's
+// Store is a cache.Store, cache.Scanner and cache.Claimer on Redis,
+// shared by every instance that uses the same Redis, Prefix and Version.
+// It is safe for concurrent use. It never opens a connection itself: it uses the host's
 // client, which it does not close.
 //
 // Every call is bounded by Config.Timeout and by its context, and returns
@@ -26,11 +26,13 @@ type Store struct {
 	g      guard
 
 	hits, misses, corrupt, sets, deletes atomic.Uint64
+	claims, claimsLost                   atomic.Uint64
 }
 
 var (
 	_ cache.Store   = (*Store)(nil)
 	_ cache.Scanner = (*Store)(nil)
+	_ cache.Claimer = (*Store)(nil)
 )
 
 // New returns a Store on client configured by cfg. client is typically a
@@ -135,6 +137,33 @@ func (s *Store) Delete(ctx context.Context, key string) (bool, error) {
 	return n > 0, nil
 }
 
+// Claim takes key's claim for hold, for the instances sharing this
+// namespace (cache.Claimer): one SET NX with hold as its expiry, under
+// the reserved part of the namespace ("strata:v1:#c:" + key), so that
+// DeleteMatching neither sees nor deletes it. It reports false when
+// another caller took the claim less than its hold ago. hold is rounded
+// up to Redis's millisecond and must be positive.
+func (s *Store) Claim(ctx context.Context, key string, hold time.Duration) (bool, error) {
+	if hold <= 0 {
+		return false, fmt.Errorf("redisstore: claim %q: hold %v is not positive", key, hold)
+	}
+	if hold%time.Millisecond != 0 {
+		hold = hold.Truncate(time.Millisecond) + time.Millisecond
+	}
+	won, err := call(ctx, &s.g, func(ctx context.Context) (bool, error) {
+		return s.client.SetNX(ctx, s.ns+reserved+"c:"+key, "", hold).Result()
+	})
+	if err != nil {
+		return false, fmt.Errorf("redisstore: claim %q: %w", key, err)
+	}
+	if won {
+		s.claims.Add(1)
+	} else {
+		s.claimsLost.Add(1)
+	}
+	return won, nil
+}
+
 // Stats counts what a Store did since New.
 type Stats struct {
 	// Hits and Misses count Get calls that found an entry and that found
@@ -144,6 +173,8 @@ type Stats struct {
 	// Sets counts entries written; Deletes counts keys deleted by Delete
 	// and DeleteMatching.
 	Sets, Deletes uint64
+	// Claims counts claims taken, ClaimsLost those another caller held.
+	Claims, ClaimsLost uint64
 	// Failures counts calls that could not reach Redis in time; each
 	// starts a cooldown.
 	Failures uint64
@@ -152,12 +183,14 @@ type Stats struct {
 // Stats returns the counts so far.
 func (s *Store) Stats() Stats {
 	return Stats{
-		Hits:     s.hits.Load(),
-		Misses:   s.misses.Load(),
-		Corrupt:  s.corrupt.Load(),
-		Sets:     s.sets.Load(),
-		Deletes:  s.deletes.Load(),
-		Failures: s.g.failures.Load(),
+		Hits:       s.hits.Load(),
+		Misses:     s.misses.Load(),
+		Corrupt:    s.corrupt.Load(),
+		Sets:       s.sets.Load(),
+		Deletes:    s.deletes.Load(),
+		Claims:     s.claims.Load(),
+		ClaimsLost: s.claimsLost.Load(),
+		Failures:   s.g.failures.Load(),
 	}
 }
 

@@ -1,0 +1,112 @@
+package redisstore
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/strata-go/strata/cache"
+)
+
+// One claim per key among every caller of the namespace until its hold
+// runs out; the claim lives in the reserved part of the namespace, where
+// DeleteMatching neither sees nor deletes it.
+func TestClaim(t *testing.T) {
+	s, c := newStore(t, Config{})
+	other, err := New(c, Config{Prefix: s.ns[:len(s.ns)-len(":v1:")]}) // a second instance, same namespace
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	ctx := context.Background()
+
+	// Many callers at once, half of them through the other instance: one wins.
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	wins := 0
+	for i := range 20 {
+		st := s
+		if i%2 == 1 {
+			st = other
+		}
+		wg.Go(func() {
+			won, err := st.Claim(ctx, "cpc?keyword=shoes", 300*time.Millisecond)
+			if err != nil {
+				t.Error(err)
+			}
+			if won {
+				mu.Lock()
+				wins++
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if wins != 1 {
+		t.Fatalf("%d callers won the claim, want 1", wins)
+	}
+	st, ot := s.Stats(), other.Stats()
+	if st.Claims+ot.Claims != 1 || st.ClaimsLost+ot.ClaimsLost != 19 {
+		t.Errorf("Stats: claims %d+%d, lost %d+%d; want 1 and 19", st.Claims, ot.Claims, st.ClaimsLost, ot.ClaimsLost)
+	}
+	// Another key is claimed on its own.
+	if won, err := s.Claim(ctx, "cpc?keyword=boots", time.Second); !won || err != nil {
+		t.Errorf("Claim of another key = %v, %v; want true", won, err)
+	}
+	// The claim's expiry is its hold, rounded up to the millisecond.
+	key := s.ns + reserved + "c:cpc?keyword=shoes"
+	if pttl := c.PTTL(ctx, key).Val(); pttl <= 0 || pttl > 300*time.Millisecond {
+		t.Errorf("claim's PTTL = %v, want in (0, 300ms]", pttl)
+	}
+	if won, _ := s.Claim(ctx, "k", 1500*time.Microsecond); !won {
+		t.Fatal("claim of k not won")
+	}
+	if pttl := c.PTTL(ctx, s.ns+reserved+"c:k").Val(); pttl <= time.Millisecond || pttl > 2*time.Millisecond {
+		t.Errorf("a 1.5ms hold's PTTL = %v, want 2ms", pttl)
+	}
+
+	// DeleteMatching neither offers nor deletes claims.
+	if err := s.Set(ctx, "cpc?keyword=shoes", cache.Entry{Value: 1, Confidence: 1}, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	var seen []string
+	n, err := s.DeleteMatching(ctx, func(k string) bool { seen = append(seen, k); return true })
+	if err != nil || n != 1 || len(seen) != 1 || seen[0] != "cpc?keyword=shoes" {
+		t.Errorf("DeleteMatching = %d, %v, saw %q; want only the entry", n, err, seen)
+	}
+	if c.Exists(ctx, key).Val() != 1 {
+		t.Error("DeleteMatching deleted a claim")
+	}
+
+	// When the hold has run out the key can be claimed again.
+	time.Sleep(time.Until(time.Now().Add(c.PTTL(ctx, key).Val() + 5*time.Millisecond)))
+	if won, err := other.Claim(ctx, "cpc?keyword=shoes", time.Second); !won || err != nil {
+		t.Errorf("Claim after the hold = %v, %v; want true", won, err)
+	}
+}
+
+func TestClaimRefusesAndFails(t *testing.T) {
+	s, _ := newStore(t, Config{})
+	ctx := context.Background()
+	for _, hold := range []time.Duration{0, -time.Second} {
+		if won, err := s.Claim(ctx, "k", hold); won || err == nil {
+			t.Errorf("Claim with hold %v = %v, %v; want an error", hold, won, err)
+		}
+	}
+	dead, err := New(redis.NewClient(&redis.Options{Addr: deadAddr(t), MaxRetries: -1}), Config{Timeout: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dead.Close()
+	if won, err := dead.Claim(ctx, "k", time.Second); won || err == nil {
+		t.Errorf("Claim on a dead Redis = %v, %v; want an error", won, err)
+	}
+	s.Close()
+	if _, err := s.Claim(ctx, "k", time.Second); !errors.Is(err, ErrClosed) {
+		t.Errorf("Claim after Close = %v, want ErrClosed", err)
+	}
+}
