@@ -185,6 +185,7 @@ func TestDeriveConfigCoversEveryDuration(t *testing.T) {
 		"resolve.close_timeout":                          "left: Close is real time, after the run",
 		"forecast.fit_time":                              "left: a fit's CPU time is real time, not scaled",
 		"cache.store_timeout":                            "left: no second-level store",
+		"cache.claim":                                    "left: no second-level store",
 		"cache.stale_window":                             "left: no second-level store",
 		"fleet_health.max_hold":                          "left: fleet-aware health is off (no health bus)",
 		"alerts.interval":                                "left: the simulator reads no alerts",
