@@ -45,7 +45,10 @@ func TestDashboardLive(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		st := newTestStack(t, serveTTL)
 		d := newDashboard(st.r.Snapshot, time.Now())
-		ctx, cancel := context.WithTimeout(t.Context(), 45*time.Second)
+		// Half a sample past 45s: at 45s itself the ticker and the
+		// deadline would fire at the same instant, and the sampler's
+		// select would take either.
+		ctx, cancel := context.WithTimeout(t.Context(), 45*time.Second+sampleEvery/2)
 		defer cancel()
 		o := serveOptions{Brief: defaultBrief(), Gen: testGen(), Chaos: true}
 		var wg sync.WaitGroup
