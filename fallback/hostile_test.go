@@ -145,6 +145,7 @@ func runHostile(t *testing.T, f hostileFault, hc hostileConfig) {
 	cfg.Providers[1].Params = nil
 	cfg.Resolve.DisableCoalescing = !hc.coalescing
 	cfg.DataTypes[0].Hedge = HedgeConfig{Enabled: hc.hedge}
+	cfg.Cache.Claim = 500 * time.Millisecond // the stores below are cache.Claimers
 	p1, s1 := newStub(1), newStub(1.1)
 	p1.set(answer(1))
 	if f.primary != nil {
@@ -234,6 +235,10 @@ func unwrapOne(err error) error {
 	return nil
 }
 
+// The faulty stores are cache.Claimers too, so that the suite's claims
+// (cache.claim) meet each fault.
+var _ = []cache.Claimer{hangingStore{}, garbageStore{}, panickingStore{}}
+
 type hangingStore struct{}
 
 func (hangingStore) Get(context.Context, string) (cache.Entry, bool, error) {
@@ -245,6 +250,10 @@ func (hangingStore) Set(context.Context, string, cache.Entry, time.Duration) err
 	return nil
 }
 func (hangingStore) Delete(context.Context, string) (bool, error) { return false, nil }
+func (hangingStore) Claim(context.Context, string, time.Duration) (bool, error) {
+	time.Sleep(30 * time.Second)
+	return true, nil
+}
 
 // garbageStore serves, for every key, an entry no provider's answer could
 // be.
@@ -270,6 +279,10 @@ func (garbageStore) Get(context.Context, string) (cache.Entry, bool, error) {
 func (garbageStore) Set(context.Context, string, cache.Entry, time.Duration) error { return nil }
 func (garbageStore) Delete(context.Context, string) (bool, error)                  { return false, nil }
 
+// Claim says another instance holds every claim: the walk waits, reading
+// nothing but garbage, then calls the providers.
+func (garbageStore) Claim(context.Context, string, time.Duration) (bool, error) { return false, nil }
+
 type panickingStore struct{}
 
 func (panickingStore) Get(context.Context, string) (cache.Entry, bool, error) { panic("store") }
@@ -277,6 +290,9 @@ func (panickingStore) Set(context.Context, string, cache.Entry, time.Duration) e
 	panic("store")
 }
 func (panickingStore) Delete(context.Context, string) (bool, error) { panic("store") }
+func (panickingStore) Claim(context.Context, string, time.Duration) (bool, error) {
+	panic("store")
+}
 
 type panickingHistory struct{}
 
