@@ -24,6 +24,7 @@ type claimStore struct {
 	claims map[string]time.Time // requires cmu: when each key's claim ends
 	won    int                  // requires cmu
 	lost   int                  // requires cmu
+	holds  []time.Duration      // requires cmu: each claim's hold
 	claim  func(context.Context) (bool, error)
 }
 
@@ -39,6 +40,7 @@ func (s *claimStore) Claim(ctx context.Context, key string, hold time.Duration) 
 	}
 	s.cmu.Lock()
 	defer s.cmu.Unlock()
+	s.holds = append(s.holds, hold)
 	now := time.Now()
 	if until, ok := s.claims[key]; ok && now.Before(until) {
 		s.lost++
@@ -146,8 +148,9 @@ func TestClaimOneInstancePays(t *testing.T) {
 					assert.Equal(t, LayerCache, res.Layer, "a waiting instance serves the claimant's answer from the shared tier")
 					assert.Empty(t, res.Attempts, "and calls nothing")
 					// The answer is in the shared tier at 50ms; the waiters
-					// read the tier every 200ms/8.
-					assert.Equal(t, 75*time.Millisecond, took[i])
+					// read the tier at every ninth of the 200ms hold, the
+					// eighth read a ninth before its end.
+					assert.Equal(t, 200*time.Millisecond*3/9, took[i])
 				}
 				// The waiter kept the answer: its next resolve is a fresh hit.
 				for i, r := range fleet {
@@ -189,7 +192,7 @@ func TestClaimWaitEndsWithTheHold(t *testing.T) {
 		<-done
 		assert.Equal(t, LayerPrimary, res.Layer)
 		assert.InDelta(t, 1.31, res.Value, 1e-12)
-		assert.Equal(t, 200*time.Millisecond, called, "the waiter called its provider when the hold ended")
+		assert.Equal(t, 200*time.Millisecond*8/9, called, "the waiter called its provider after its last read, a ninth of the hold before its end")
 		assert.Equal(t, int64(1), prims[1].calls.Load())
 	})
 }
@@ -222,8 +225,10 @@ func TestClaimWaitKeepsThePlan(t *testing.T) {
 		assert.Less(t, time.Since(start), 500*time.Millisecond)
 		// The walk's deadline is 450ms (the reserve's 50ms before 500ms);
 		// the secondary keeps 22ms (20ms expected, 10% margin) before it,
-		// and the primary 22ms before the primary tier's share ends.
-		assert.Equal(t, 406*time.Millisecond, called, "the waiter waited as long as the plan allows")
+		// and the primary 22ms before the primary tier's share ends: the
+		// wait may last until 406ms, and its last read is a ninth of that
+		// before.
+		assert.Equal(t, 406*time.Millisecond*8/9, called, "the waiter waited as long as the plan allows")
 		_, lost := st.counts()
 		assert.Equal(t, 1, lost, "the waiter found the claim taken")
 		require.NoError(t, fleet[0].Close())
@@ -299,8 +304,8 @@ func TestClaimCloseEndsTheWait(t *testing.T) {
 	})
 }
 
-// A store that is no cache.Claimer, or claims off, makes no claim; the
-// settings are checked and defaulted.
+// The settings are checked and defaulted, and claims need a store that
+// is a cache.Claimer.
 func TestClaimConfig(t *testing.T) {
 	c, p := testConfig().withDefaults()
 	require.Empty(t, p)
@@ -335,21 +340,132 @@ cache:
 	assert.Equal(t, 250*time.Millisecond, cfg.Cache.Claim)
 	assert.Equal(t, 5, cfg.Cache.ClaimPolls)
 
-	synctest.Test(t, func(t *testing.T) {
-		st := newMemStore() // not a Claimer
+	// Claims need a store that can claim.
+	for _, opts := range [][]Option{nil, {WithStore(newMemStore())}} {
 		cfg := testConfig()
 		cfg.Cache.Claim = 200 * time.Millisecond
-		fleet, prims := claimFleet(t, cfg, st, 2)
-		var wg sync.WaitGroup
-		for _, r := range fleet {
-			wg.Go(func() {
-				res, err := r.Resolve(context.Background(), "cpc", shoes)
-				assert.NoError(t, err)
-				assert.Equal(t, LayerPrimary, res.Layer)
+		_, err := New(cfg, append(opts, WithProvider("p1", newStub(1)), WithProvider("s1", newStub(1)))...)
+		var ce *ConfigError
+		require.ErrorAs(t, err, &ce)
+		assert.Equal(t, "cache.claim", ce.Field)
+		assert.Contains(t, ce.Error(), "cache.Claimer")
+	}
+}
+
+// slowStore's Gets take d (honouring their context).
+type slowClaimStore struct {
+	*claimStore
+	d time.Duration
+}
+
+func (s *slowClaimStore) Get(ctx context.Context, key string) (cache.Entry, bool, error) {
+	select {
+	case <-time.After(s.d):
+	case <-ctx.Done():
+		return cache.Entry{}, false, ctx.Err()
+	}
+	return s.claimStore.Get(ctx, key)
+}
+
+// A slow store does not stretch the wait: every read is cut at the wait's
+// limit, so the waiter calls its provider by the end of the hold (or of
+// what the plan allows), and answers from it.
+func TestClaimWaitOnASlowStore(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		claim    time.Duration
+		deadline time.Duration
+		by       time.Duration // the provider is called by then
+	}{
+		{"short hold", 25 * time.Millisecond, 2 * time.Second, 25 * time.Millisecond},
+		{"the plan cuts a long hold", time.Minute, 500 * time.Millisecond, 406 * time.Millisecond},
+		{"short deadline", 25 * time.Millisecond, 200 * time.Millisecond, 25 * time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				st := &slowClaimStore{claimStore: newClaimStore(), d: 30 * time.Millisecond}
+				st.claim = func(context.Context) (bool, error) { return false, nil } // always another's
+				cfg := testConfig()
+				cfg.Cache.Claim = tc.claim
+				fleet, prims := claimFleet(t, cfg, st, 1)
+				start := time.Now()
+				var called time.Duration
+				prims[0].set(func(ctx context.Context, req providers.Request) (providers.Response, error) {
+					called = time.Since(start)
+					return slowly(10*time.Millisecond, 1.31, nil)(ctx, req)
+				})
+				ctx, cancel := context.WithTimeout(context.Background(), tc.deadline)
+				defer cancel()
+				res, err := fleet[0].Resolve(ctx, "cpc", shoes)
+				require.NoError(t, err)
+				assert.Equal(t, LayerPrimary, res.Layer, "attempts: %+v", res.Attempts)
+				assert.InDelta(t, 1.31, res.Value, 1e-12)
+				// The resolve's own read of the shared tier takes 30ms first.
+				assert.LessOrEqual(t, called, 30*time.Millisecond+tc.by)
+				assert.Less(t, time.Since(start), tc.deadline)
 			})
-		}
-		wg.Wait()
-		assert.Equal(t, int64(1), prims[0].calls.Load())
-		assert.Equal(t, int64(1), prims[1].calls.Load())
+		})
+	}
+}
+
+// A refresh-ahead walk that finds the claim taken does not take the entry
+// it is replacing for the claimant's answer: an entry stored before the
+// claim could have been taken is not served, and when no newer one
+// appears the refresh pays for its own.
+func TestClaimWaitIgnoresTheOldEntry(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		st := newClaimStore()
+		cfg := testConfig() // TTL 1m
+		cfg.Cache.Claim = 200 * time.Millisecond
+		cfg.DataTypes[0].RefreshAhead = 30 * time.Second
+		fleet, prims := claimFleet(t, cfg, st, 1)
+		r := fleet[0]
+		res, err := r.Resolve(context.Background(), "cpc", shoes)
+		require.NoError(t, err)
+		require.Equal(t, LayerPrimary, res.Layer)
+		synctest.Wait() // the answer is in the shared tier
+
+		time.Sleep(40 * time.Second) // older than refresh_ahead, still fresh
+		st.claim = func(context.Context) (bool, error) { return false, nil }
+		prims[0].set(slowly(50*time.Millisecond, 1.5, nil))
+		res, err = r.Resolve(context.Background(), "cpc", shoes)
+		require.NoError(t, err)
+		assert.Equal(t, LayerCache, res.Layer, "served at once, refreshed behind")
+		assert.InDelta(t, 1.3, res.Value, 1e-12)
+		time.Sleep(time.Second) // the refresh waits out the claim, then calls
+		synctest.Wait()
+		assert.Equal(t, int64(2), prims[0].calls.Load(), "the refresh paid: the shared entry was the old one")
+		res, err = r.Resolve(context.Background(), "cpc", shoes)
+		require.NoError(t, err)
+		assert.InDelta(t, 1.5, res.Value, 1e-12, "the refreshed answer")
+	})
+}
+
+// A claim holds no longer than the claimant's walk and its write can
+// last, and a walk that will call nobody (no candidate: here the budget
+// affords none) claims nothing, so nobody waits for it.
+func TestClaimHoldAndCandidates(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		st := newClaimStore()
+		cfg := testConfig()
+		cfg.Cache.Claim = time.Minute
+		fleet, _ := claimFleet(t, cfg, st, 1)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		_, err := fleet[0].Resolve(ctx, "cpc", shoes)
+		require.NoError(t, err)
+		st.cmu.Lock()
+		holds := append([]time.Duration(nil), st.holds...)
+		st.cmu.Unlock()
+		require.Len(t, holds, 1)
+		// The walk's deadline is the reserve's 50ms before 1s; the store
+		// timeout (50ms) follows it.
+		assert.Equal(t, time.Second-DefaultReserve+DefaultStoreTimeout, holds[0])
+
+		res, err := fleet[0].Resolve(WithBudget(context.Background(), 0), "cpc", Params{"keyword": "boots"})
+		require.NoError(t, err)
+		assert.Equal(t, LayerDefault, res.Layer)
+		won, lost := st.counts()
+		assert.Equal(t, 1, won+lost, "the walk that could afford nobody claimed nothing")
 	})
 }

@@ -432,25 +432,31 @@ type CacheConfig struct {
 	// copy expires first), so it is off by default. In [0, 1]; 0.05 is a
 	// good start (about 30s at a 10m TTL).
 	SharedJitter float64 `yaml:"shared_jitter"`
-	// Claim turns on fill claims with a Store that is a cache.Claimer
-	// (redisstore.Store is): before its walk calls a provider, an
-	// instance claims the key in the store for Claim. An instance that
-	// finds the claim taken — another instance is fetching the same
-	// answer now — waits for that answer instead of paying for its own:
-	// it reads the shared tier ClaimPolls times, evenly over its wait,
-	// and serves the answer as a shared-tier hit (layer cache, no
-	// attempts) as soon as it finds it. The wait ends at the end of the
-	// hold, or earlier where waiting longer would cost the walk its
-	// deadline plan (see ResolveConfig: the first tier's best provider
-	// keeps its expected latency before the tier's share ends); then the
-	// instance calls the providers itself. A claim that fails or does not
+	// Claim turns on fill claims; it needs a Store that is a
+	// cache.Claimer (redisstore.Store is), else New refuses the config.
+	// Before its walk calls a provider, an instance claims the key in the
+	// store, for Claim or for as long as its walk and the write of its
+	// answer can last, whichever is shorter. An instance that finds the
+	// claim taken — another instance is fetching the same answer now —
+	// waits for that answer instead of paying for its own: it reads the
+	// shared tier ClaimPolls times, evenly over its wait, and serves the
+	// first answer stored since the claim could have been taken (layer
+	// cache, no attempts, no cost). The wait, the claim call and every
+	// read end by the end of the hold, or earlier where waiting longer
+	// would cost the walk its deadline plan (see ResolveConfig: the first
+	// tier's best provider keeps its expected latency before the tier's
+	// share ends), however slow the store; then the instance calls the
+	// providers itself. A walk with no provider to call (none eligible or
+	// affordable) claims nothing. A claim that fails, panics or does not
 	// answer within StoreTimeout counts as taken by this instance, and is
 	// reported as a failed "store.Claim" callback. Without claims, the
 	// instances that miss a key within one provider call of each other
-	// each pay for it; with them, one pays and the others wait up to
-	// Claim for its answer — the providers' p95 plus a store round trip
-	// is a good value. Zero (the default) turns claims off, and a walk
-	// then makes no store call before its providers.
+	// each pay for it; with them one pays — but a claimant whose walk
+	// stores no answer (its providers failed, or had nothing) makes the
+	// others wait out their wait before they call. The providers' p95 plus
+	// a store round trip is a good value. Zero (the default) turns claims
+	// off. Each walk that calls a provider makes one store call more, and
+	// a waiting one up to ClaimPolls reads.
 	Claim time.Duration `yaml:"claim"`
 	// ClaimPolls is how many times an instance waiting for a claimed
 	// answer reads the shared tier, evenly over its wait (Claim, or less

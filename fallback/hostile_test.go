@@ -145,7 +145,6 @@ func runHostile(t *testing.T, f hostileFault, hc hostileConfig) {
 	cfg.Providers[1].Params = nil
 	cfg.Resolve.DisableCoalescing = !hc.coalescing
 	cfg.DataTypes[0].Hedge = HedgeConfig{Enabled: hc.hedge}
-	cfg.Cache.Claim = 500 * time.Millisecond // the stores below are cache.Claimers
 	p1, s1 := newStub(1), newStub(1.1)
 	p1.set(answer(1))
 	if f.primary != nil {
@@ -169,6 +168,7 @@ func runHostile(t *testing.T, f hostileFault, hc hostileConfig) {
 	opts = append(opts, WithCredentials(creds))
 	if f.store != nil {
 		opts = append(opts, WithStore(f.store))
+		cfg.Cache.Claim = 500 * time.Millisecond // the faulty stores are cache.Claimers
 	}
 	if f.history != nil {
 		opts = append(opts, WithHistory(f.history))

@@ -53,6 +53,9 @@ func New(cfg Config, opts ...Option) (*Resolver, error) {
 	case !c.FleetHealth.Enabled && o.healthBus != nil:
 		p.add("fleet_health.enabled", "is false, but a HealthBus is set with WithHealthBus")
 	}
+	if _, ok := o.store.(cache.Claimer); c.Cache.Claim > 0 && !ok {
+		p.add("cache.claim", "needs a Store that is a cache.Claimer (use WithStore)")
+	}
 	if err := p.err(); err != nil {
 		return nil, err
 	}

@@ -106,10 +106,20 @@ func (r *Resolver) staleShared(ctx context.Context, dt *dataType, key string, no
 // new answer, and the others, missing it a little later, find that one.
 func (r *Resolver) storeGet(ctx context.Context, dt *dataType, key string, now time.Time) (cache.Entry, bool) {
 	e, ok := r.readStore(ctx, dt, key, now)
-	if ok && r.cfg.Cache.SharedJitter > 0 {
-		e.StoredAt = e.StoredAt.Add(-time.Duration(r.fleet.draw() * r.cfg.Cache.SharedJitter * float64(dt.currentTTL())))
+	if ok {
+		e = r.jitter(dt, e)
 	}
 	return e, ok
+}
+
+// jitter returns the copy of e, read from the shared tier, that this
+// instance keeps: StoredAt moved back by a random share of the TTL, up to
+// Config.Cache.SharedJitter (see storeGet).
+func (r *Resolver) jitter(dt *dataType, e cache.Entry) cache.Entry {
+	if r.cfg.Cache.SharedJitter > 0 {
+		e.StoredAt = e.StoredAt.Add(-time.Duration(r.fleet.draw() * r.cfg.Cache.SharedJitter * float64(dt.currentTTL())))
+	}
+	return e
 }
 
 // readStore reads the shared tier, bounded by the store timeout and the

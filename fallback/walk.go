@@ -46,8 +46,9 @@ type walk struct {
 // provider answers a valid value, and caches the answer and records it in
 // the key's history. With claims on (Config.Cache.Claim) it first claims
 // the key in the shared tier, and serves the answer of another instance
-// that holds the claim when that answer appears in time (awaitClaim). Within a tier the router picks the providers best
-// first, each after the outcome of the one before was recorded; with
+// that holds the claim when that answer appears in time (awaitClaim).
+// Within a tier the router picks the providers best first, each after the
+// outcome of the one before was recorded; with
 // hedging on, a slow provider gets company. The walk follows the deadline
 // plan (see ResolveConfig): while a later tier has a candidate, a tier may
 // use only the time that leaves that candidate its expected latency.

@@ -20,8 +20,10 @@
 // The resolver in package fallback takes a Store with fallback.WithStore:
 // on a miss of its in-process cache it asks the Store before any provider,
 // writes every good provider answer to it from a goroutine of its own, and
-// reads it for layer 3 when it has no last good answer of its own. It
-// takes a History with fallback.WithSharedHistory, behind its own history,
+// reads it for layer 3 when it has no last good answer of its own; with
+// cache.claim set, it claims a key in the Store (a cache.Claimer) before
+// calling a provider, so that instances missing a key at once pay for it
+// once. It takes a History with fallback.WithSharedHistory, behind its own history,
 // which it keeps; a HealthBus with fallback.WithHealthBus, with
 // fleet_health.enabled set in its config; and a Limiter with
 // fallback.WithSharedLimiter, which it asks before every call to a
@@ -46,10 +48,11 @@
 // a format from a later version — is a miss and is deleted, never served.
 // Times come back in UTC, equal to what was stored.
 //
-// Names of the namespace that start with "#" are not the Store's: k's
-// series is the sorted set "strata:v1:#h:k" (see History), and the
-// HealthBus publishes on the channel "strata:v1:#health". A Store's
-// DeleteMatching never sees them; Forget reaches the series through the
+// Names of the namespace that start with "#" are not the Store's entries:
+// k's series is the sorted set "strata:v1:#h:k" (see History), k's fill
+// claim the string "strata:v1:#c:k" (see Store.Claim), and the HealthBus
+// publishes on the channel "strata:v1:#health". A Store's DeleteMatching
+// never sees them; Forget reaches the series through the
 // History.
 //
 // # Failures

@@ -165,10 +165,14 @@ func TestResolversClaimAMiss(t *testing.T) {
 }
 
 // Redis killed (or hung) mid-run: every resolve keeps answering, from the
-// provider or the in-process tiers.
+// provider or the in-process tiers, with fill claims on or off.
 func TestResolvesSurviveRedisFailure(t *testing.T) {
-	for _, mode := range []string{"killed", "hung"} {
-		t.Run(mode, func(t *testing.T) {
+	for _, tc := range []struct {
+		mode  string
+		claim time.Duration
+	}{{"killed", 0}, {"hung", 0}, {"killed", 100 * time.Millisecond}, {"hung", 100 * time.Millisecond}} {
+		mode := tc.mode
+		t.Run(fmt.Sprintf("%s/claim=%v", mode, tc.claim), func(t *testing.T) {
 			srv := startRedis(t)
 			var c *redis.Client
 			var fail func()
@@ -200,8 +204,9 @@ func TestResolvesSurviveRedisFailure(t *testing.T) {
 				store.Close()
 				quota.Close()
 			}()
-			r, p := newInstance(t, fallback.RateLimitConfig{PerSecond: 1000, Burst: 1000},
-				fallback.WithStore(store), fallback.WithSharedLimiter(quota))
+			cfg := resolverConfig(fallback.RateLimitConfig{PerSecond: 1000, Burst: 1000})
+			cfg.Cache.Claim = tc.claim
+			r, p := newInstanceOf(t, cfg, fallback.WithStore(store), fallback.WithSharedLimiter(quota))
 
 			resolve := func(i int) {
 				t.Helper()
@@ -217,8 +222,8 @@ func TestResolvesSurviveRedisFailure(t *testing.T) {
 			}
 			// The resolver writes from a goroutine of its own.
 			require.Eventually(t, func() bool { return store.Stats().Sets == 20 }, 5*time.Second, time.Millisecond)
-			if st := store.Stats(); st.Failures != 0 {
-				t.Fatalf("store before the failure: %+v; want no failure", st)
+			if st := store.Stats(); st.Failures != 0 || (tc.claim > 0) != (st.Claims == 20) {
+				t.Fatalf("store before the failure: %+v; want no failure, and a claim a key with claims on", st)
 			}
 			fail()
 			for i := range 40 {

@@ -67,10 +67,13 @@ func sharedScene(ctx context.Context, w io.Writer, addr, prefix string) (sharedR
 func load(ctx context.Context, addr, prefix string, n int, share bool) (float64, error) {
 	cfg := baseConfig()
 	cfg.DataTypes[0].TTL = sharedTTL
-	// Fill claims: an instance that misses a key another is fetching
-	// waits up to 25ms for that answer instead of paying for its own (a
-	// provider's 2ms, a Redis round trip, and room for a loaded machine).
-	cfg.Cache.Claim = sharedClaim
+	if share {
+		// Fill claims: an instance that misses a key another is fetching
+		// waits up to 25ms for that answer instead of paying for its own
+		// (a provider's 2ms, a Redis round trip, and room for a loaded
+		// machine).
+		cfg.Cache.Claim = sharedClaim
+	}
 	healthy := fake.Config{Value: 1.32, Latency: fake.Latency{Median: 2 * time.Millisecond}}
 	var fleet []*instance
 	defer func() { closeAll(fleet) }()
