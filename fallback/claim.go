@@ -58,8 +58,10 @@ func (w *walk) awaitClaim(ctx context.Context, tiers []tier) (cache.Entry, bool)
 		return cache.Entry{}, false
 	}
 	if won {
+		r.metrics.claimsWon.Add(1)
 		return cache.Entry{}, false
 	}
+	r.metrics.claimsLost.Add(1)
 	since := start.Add(-r.cfg.Cache.Claim) // the earliest the claim we found was taken
 	polls := time.Duration(r.cfg.Cache.ClaimPolls)
 	wait := until.Sub(start)
@@ -75,6 +77,7 @@ func (w *walk) awaitClaim(ctx context.Context, tiers []tier) (cache.Entry, bool)
 		now := time.Now()
 		e, ok := r.readStore(wctx, w.dt, w.key, now)
 		if ok && !e.StoredAt.Before(since) && now.Sub(e.StoredAt) < w.dt.currentTTL() {
+			r.metrics.claimWaitsServed.Add(1)
 			return r.jitter(w.dt, e), true
 		}
 	}

@@ -138,6 +138,14 @@ func TestClaimOneInstancePays(t *testing.T) {
 				won, lost := st.counts()
 				assert.Equal(t, 1, won)
 				assert.Equal(t, 2, lost)
+				var snap OverallSnapshot
+				for _, r := range fleet {
+					o := r.Snapshot().Overall
+					snap.ClaimsWon += o.ClaimsWon
+					snap.ClaimsLost += o.ClaimsLost
+					snap.ClaimWaitsServed += o.ClaimWaitsServed
+				}
+				assert.Equal(t, OverallSnapshot{ClaimsWon: 1, ClaimsLost: 2, ClaimWaitsServed: 2}, snap, "the snapshots count the claims")
 				want := 1.3 + float64(payer)/100
 				for i, res := range results {
 					assert.InDelta(t, want, res.Value, 1e-12, "every instance serves the payer's answer")
@@ -194,6 +202,8 @@ func TestClaimWaitEndsWithTheHold(t *testing.T) {
 		assert.InDelta(t, 1.31, res.Value, 1e-12)
 		assert.Equal(t, 200*time.Millisecond*8/9, called, "the waiter called its provider after its last read, a ninth of the hold before its end")
 		assert.Equal(t, int64(1), prims[1].calls.Load())
+		o := fleet[1].Snapshot().Overall
+		assert.Equal(t, [3]int64{0, 1, 0}, [3]int64{o.ClaimsWon, o.ClaimsLost, o.ClaimWaitsServed}, "a lost claim whose wait served nothing")
 	})
 }
 

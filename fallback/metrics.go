@@ -17,8 +17,11 @@ type metrics struct {
 	// calls abandoned at their deadline, shared entries refused.
 	callbackFailures atomic.Int64
 	fits             atomic.Int64 // forecast fits made
-	latency          histogram
-	windows          windows // the trailing minute and hour
+	// The fill claims (claim.go): taken, found taken, and waits served
+	// the claimant's answer.
+	claimsWon, claimsLost, claimWaitsServed atomic.Int64
+	latency                                 histogram
+	windows                                 windows // the trailing minute and hour
 }
 
 // typeMetrics count one data type's resolves by layer; slot 0 (no layer)

@@ -103,6 +103,13 @@ type OverallSnapshot struct {
 	CallbackFailures int64 `json:"callback_failures"`
 	// ForecastFits counts the forecasts fitted (not taken from the memo).
 	ForecastFits int64 `json:"forecast_fits"`
+	// ClaimsWon counts the walks that took their key's fill claim
+	// (Config.Cache.Claim), ClaimsLost those that found it taken, and
+	// ClaimWaitsServed those of them that served the claimant's answer;
+	// the others called their providers when their wait ended.
+	ClaimsWon        int64 `json:"claims_won"`
+	ClaimsLost       int64 `json:"claims_lost"`
+	ClaimWaitsServed int64 `json:"claim_waits_served"`
 	// EventsDropped counts the events the observer did not get because
 	// it fell behind by more than its queue holds.
 	EventsDropped int64 `json:"events_dropped"`
@@ -217,6 +224,9 @@ func (r *Resolver) Snapshot() Snapshot {
 	o.Cost = float64(r.metrics.cost.Load()) / nano
 	o.CallbackFailures = r.metrics.callbackFailures.Load()
 	o.ForecastFits = r.metrics.fits.Load()
+	o.ClaimsWon = r.metrics.claimsWon.Load()
+	o.ClaimsLost = r.metrics.claimsLost.Load()
+	o.ClaimWaitsServed = r.metrics.claimWaitsServed.Load()
 	o.EventsDropped = r.events.dropped.Load()
 	minute, hour := r.metrics.windows.lastMinute(now, r.started), r.metrics.windows.lastMinutes(now, r.started, ringSlots)
 	o.LastMinute, o.LastHour = trailing(minute), trailing(hour)

@@ -40,6 +40,7 @@ var twoProviders = fixed{
 	Overall: fallback.OverallSnapshot{
 		Resolves: 50, Answered: 48, Cost: 0.8, CostPerHour: 0.2, DailyProjection: 4.8, MonthlyProjection: 144,
 		CallbackFailures: 3, ForecastFits: 5, EventsDropped: 6,
+		ClaimsWon: 7, ClaimsLost: 4, ClaimWaitsServed: 3,
 	},
 }
 
@@ -48,6 +49,13 @@ func TestCollectorReportsEverySnapshotFigure(t *testing.T) {
 # HELP strata_callback_failures_total Host callback failures the resolver contained: panics, calls abandoned at their deadline, shared entries refused.
 # TYPE strata_callback_failures_total counter
 strata_callback_failures_total 3
+# HELP strata_claim_waits_served_total Walks that found their key's claim taken and served the claimant's answer.
+# TYPE strata_claim_waits_served_total counter
+strata_claim_waits_served_total 3
+# HELP strata_claims_total Fill claims: walks that took their key's claim (won) and that found it taken (lost).
+# TYPE strata_claims_total counter
+strata_claims_total{result="lost"} 4
+strata_claims_total{result="won"} 7
 # HELP strata_cost_projected Cost projected over a period at the current rate, in the providers' cost unit.
 # TYPE strata_cost_projected gauge
 strata_cost_projected{period="day"} 4.8
@@ -170,7 +178,7 @@ func TestLabelsAreLowCardinality(t *testing.T) {
 }
 
 // allowedLabels are every label name this package uses.
-var allowedLabels = []string{"provider", "tier", "status", "state", "percentile", "data_type", "period", "layer", "outcome", "class"}
+var allowedLabels = []string{"provider", "tier", "status", "state", "percentile", "data_type", "period", "layer", "outcome", "class", "result"}
 
 // Against a real resolver, the Collector reads what the resolver counted.
 func TestCollectorReadsAResolver(t *testing.T) {
