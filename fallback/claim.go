@@ -15,15 +15,17 @@ import (
 // callback), and when another instance holds the claim but its answer has
 // not reached the shared tier by the time this instance stops waiting.
 //
-// Everything here ends by the wait's limit: the end of the hold, or
-// earlier where waiting longer would cost the walk its plan (waitLimit).
-// The claim call and every read of the shared tier are cut at that limit
-// (and at the store timeout), however slow the store; the reads are
+// Everything here ends by the wait's limit: the end of this instance's
+// hold, counted from now, or earlier where waiting longer would cost the
+// walk its plan (waitLimit). The claim call (also cut at the store
+// timeout) and every read of the shared tier are cut at that limit,
+// however slow the store; a call cut by the limit, the walk's deadline or
+// Close is not the store's failure and is not reported. The reads are
 // Config.Cache.ClaimPolls, evenly spread so that the last ends by the
-// limit. The first read that finds an answer stored since the claim could
-// have been taken, and fresh, returns it with ok true; an older entry (the
-// one a refresh-ahead walk is replacing) is not the claimant's. Close and
-// the walk's deadline end the wait at once (ctx).
+// limit. The first read that finds a fresh answer that is not the one
+// this walk is replacing (a refresh-ahead walk holds it as its reference)
+// and was stored since the claim could have been taken (allowing the
+// instances' clocks maxClockSkew) returns it with ok true.
 func (w *walk) awaitClaim(ctx context.Context, tiers []tier) (cache.Entry, bool) {
 	r := w.r
 	claimer, ok := r.store.(cache.Claimer)
@@ -54,7 +56,9 @@ func (w *walk) awaitClaim(ctx context.Context, tiers []tier) (cache.Entry, bool)
 	})
 	ccancel()
 	if err != nil {
-		r.callbackFailed(&r.callbacks.storeClaim, w.dt.cfg.Name, err)
+		if !cut(wctx, r) {
+			r.callbackFailed(&r.callbacks.storeClaim, w.dt.cfg.Name, err)
+		}
 		return cache.Entry{}, false
 	}
 	if won {
@@ -62,26 +66,49 @@ func (w *walk) awaitClaim(ctx context.Context, tiers []tier) (cache.Entry, bool)
 		return cache.Entry{}, false
 	}
 	r.metrics.claimsLost.Add(1)
-	since := start.Add(-r.cfg.Cache.Claim) // the earliest the claim we found was taken
+	since := start.Add(-r.cfg.Cache.Claim - maxClockSkew)
 	polls := time.Duration(r.cfg.Cache.ClaimPolls)
-	wait := until.Sub(start)
-	timer := time.NewTimer(wait / (polls + 1))
+	every := until.Sub(start) / (polls + 1)
+	timer := time.NewTimer(every)
 	defer timer.Stop()
 	for i := time.Duration(1); i <= polls; i++ {
-		timer.Reset(time.Until(start.Add(wait * i / (polls + 1))))
+		timer.Reset(time.Until(start.Add(every * i)))
 		select {
 		case <-wctx.Done():
 			return cache.Entry{}, false
 		case <-timer.C:
 		}
 		now := time.Now()
-		e, ok := r.readStore(wctx, w.dt, w.key, now)
-		if ok && !e.StoredAt.Before(since) && now.Sub(e.StoredAt) < w.dt.currentTTL() {
+		e, ok, err := r.readStoreErr(wctx, w.dt, w.key, now)
+		switch {
+		case err != nil:
+			if !cut(wctx, r) {
+				r.callbackFailed(&r.callbacks.storeGet, w.dt.cfg.Name, err)
+			}
+		case ok && w.claimantsAnswer(e, since, now):
 			r.metrics.claimWaitsServed.Add(1)
 			return r.jitter(w.dt, e), true
 		}
 	}
 	return cache.Entry{}, false
+}
+
+// cut reports whether a store call of a wait failed because the wait cut
+// it — its limit or the walk's deadline passed (wctx), or Close began —
+// rather than because the store failed.
+func cut(wctx context.Context, r *Resolver) bool { return wctx.Err() != nil || r.closed.Load() }
+
+// claimantsAnswer reports whether e, read from the shared tier at now, can
+// be the answer the claim's holder fetched: fresh, stored no earlier than
+// since, and not the answer the walk already holds as its reference (the
+// entry a refresh-ahead walk is replacing; compared by what jitter does
+// not change).
+func (w *walk) claimantsAnswer(e cache.Entry, since, now time.Time) bool {
+	if e.StoredAt.Before(since) || now.Sub(e.StoredAt) >= w.dt.currentTTL() {
+		return false
+	}
+	old := w.ref
+	return !(w.cached && e.Value == old.Value && e.Source == old.Source && e.ObservedAt.Equal(old.ObservedAt))
 }
 
 // waitLimit is the latest a wait before the walk may end and leave the

@@ -26,6 +26,13 @@ type claimStore struct {
 	lost   int                  // requires cmu
 	holds  []time.Duration      // requires cmu: each claim's hold
 	claim  func(context.Context) (bool, error)
+	skew   time.Duration // the writers' clocks are this far behind
+}
+
+func (s *claimStore) Set(ctx context.Context, key string, e cache.Entry, ttl time.Duration) error {
+	e.StoredAt = e.StoredAt.Add(-s.skew)
+	e.ObservedAt = e.ObservedAt.Add(-s.skew)
+	return s.memStore.Set(ctx, key, e, ttl)
 }
 
 var _ cache.Claimer = (*claimStore)(nil)
@@ -158,7 +165,7 @@ func TestClaimOneInstancePays(t *testing.T) {
 					// The answer is in the shared tier at 50ms; the waiters
 					// read the tier at every ninth of the 200ms hold, the
 					// eighth read a ninth before its end.
-					assert.Equal(t, 200*time.Millisecond*3/9, took[i])
+					assert.Equal(t, 200*time.Millisecond/9*3, took[i])
 				}
 				// The waiter kept the answer: its next resolve is a fresh hit.
 				for i, r := range fleet {
@@ -200,7 +207,7 @@ func TestClaimWaitEndsWithTheHold(t *testing.T) {
 		<-done
 		assert.Equal(t, LayerPrimary, res.Layer)
 		assert.InDelta(t, 1.31, res.Value, 1e-12)
-		assert.Equal(t, 200*time.Millisecond*8/9, called, "the waiter called its provider after its last read, a ninth of the hold before its end")
+		assert.Equal(t, 200*time.Millisecond/9*8, called, "the waiter called its provider after its last read, a ninth of the hold before its end")
 		assert.Equal(t, int64(1), prims[1].calls.Load())
 		o := fleet[1].Snapshot().Overall
 		assert.Equal(t, [3]int64{0, 1, 0}, [3]int64{o.ClaimsWon, o.ClaimsLost, o.ClaimWaitsServed}, "a lost claim whose wait served nothing")
@@ -238,7 +245,7 @@ func TestClaimWaitKeepsThePlan(t *testing.T) {
 		// and the primary 22ms before the primary tier's share ends: the
 		// wait may last until 406ms, and its last read is a ninth of that
 		// before.
-		assert.Equal(t, 406*time.Millisecond*8/9, called, "the waiter waited as long as the plan allows")
+		assert.Equal(t, 406*time.Millisecond/9*8, called, "the waiter waited as long as the plan allows")
 		_, lost := st.counts()
 		assert.Equal(t, 1, lost, "the waiter found the claim taken")
 		require.NoError(t, fleet[0].Close())
@@ -276,6 +283,9 @@ func TestClaimFailureCallsTheProviders(t *testing.T) {
 				evs, _ := obs.of(EventCallback)
 				require.Len(t, evs, 1)
 				assert.Equal(t, "store.Claim", evs[0].Source)
+				o := fleet[0].Snapshot().Overall
+				assert.Equal(t, [3]int64{0, 0, 1}, [3]int64{o.ClaimsWon, o.ClaimsLost, o.CallbackFailures},
+					"a failed claim counts as neither won nor lost, but as a failed callback")
 				if tc.name == "panic" {
 					assert.ErrorIs(t, evs[0].Err, ErrCallbackPanic)
 					assert.NotContains(t, evs[0].Err.Error(), "exploded", "a panic's value is not repeated")
@@ -310,6 +320,9 @@ func TestClaimCloseEndsTheWait(t *testing.T) {
 		assert.ErrorIs(t, <-done, ErrClosed)
 		assert.Zero(t, time.Since(start), "at once")
 		assert.Zero(t, prims[1].calls.Load(), "no provider call after Close")
+		o := fleet[1].Snapshot().Overall
+		assert.Equal(t, [3]int64{1, 0, 0}, [3]int64{o.ClaimsLost, o.ClaimWaitsServed, o.CallbackFailures},
+			"a wait ended by Close: lost, not served, and no failure of the store")
 		require.NoError(t, fleet[0].Close())
 	})
 }
@@ -413,6 +426,9 @@ func TestClaimWaitOnASlowStore(t *testing.T) {
 				// The resolve's own read of the shared tier takes 30ms first.
 				assert.LessOrEqual(t, called, 30*time.Millisecond+tc.by)
 				assert.Less(t, time.Since(start), tc.deadline)
+				o := fleet[0].Snapshot().Overall
+				assert.Zero(t, o.CallbackFailures, "a read the wait cut itself is not the store's failure")
+				assert.Equal(t, [2]int64{1, 0}, [2]int64{o.ClaimsLost, o.ClaimWaitsServed})
 			})
 		})
 	}
@@ -478,4 +494,30 @@ func TestClaimHoldAndCandidates(t *testing.T) {
 		won, lost := st.counts()
 		assert.Equal(t, 1, won+lost, "the walk that could afford nobody claimed nothing")
 	})
+}
+
+// The claimant's clock may be behind the waiter's: its answer's StoredAt
+// is then earlier than the waiter's claim, and still the claimant's. The
+// waiter allows the instances' clocks maxClockSkew.
+func TestClaimWaitAllowsClockSkew(t *testing.T) {
+	for _, skew := range []time.Duration{0, 40 * time.Millisecond, 30 * time.Second} {
+		t.Run(skew.String(), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				st := newClaimStore()
+				st.skew = skew
+				cfg := testConfig()
+				cfg.Cache.Claim = 25 * time.Millisecond
+				fleet, prims := claimFleet(t, cfg, st, 2)
+				prims[0].set(slowly(10*time.Millisecond, 1.3, nil))
+				go func() { _, _ = fleet[0].Resolve(context.Background(), "cpc", shoes) }()
+				time.Sleep(time.Millisecond)
+				res, err := fleet[1].Resolve(context.Background(), "cpc", shoes)
+				require.NoError(t, err)
+				assert.Equal(t, LayerCache, res.Layer, "served the claimant's answer")
+				assert.InDelta(t, 1.3, res.Value, 1e-12)
+				assert.Zero(t, prims[1].calls.Load())
+				assert.Equal(t, int64(1), fleet[1].Snapshot().Overall.ClaimWaitsServed)
+			})
+		})
+	}
 }

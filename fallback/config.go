@@ -439,29 +439,33 @@ type CacheConfig struct {
 	// answer can last, whichever is shorter. An instance that finds the
 	// claim taken — another instance is fetching the same answer now —
 	// waits for that answer instead of paying for its own: it reads the
-	// shared tier ClaimPolls times, evenly over its wait, and serves the
-	// first answer stored since the claim could have been taken (layer
-	// cache, no attempts, no cost). The wait, the claim call and every
-	// read end by the end of the hold, or earlier where waiting longer
-	// would cost the walk its deadline plan (see ResolveConfig: the first
-	// tier's best provider keeps its expected latency before the tier's
-	// share ends), however slow the store; then the instance calls the
-	// providers itself. A walk with no provider to call (none eligible or
-	// affordable) claims nothing. A claim that fails, panics or does not
-	// answer within StoreTimeout counts as taken by this instance, and is
-	// reported as a failed "store.Claim" callback. Without claims, the
-	// instances that miss a key within one provider call of each other
-	// each pay for it; with them one pays — but a claimant whose walk
-	// stores no answer (its providers failed, or had nothing) makes the
-	// others wait out their wait before they call. The providers' p95 plus
-	// a store round trip is a good value. Zero (the default) turns claims
-	// off. Each walk that calls a provider makes one store call more, and
-	// a waiting one up to ClaimPolls reads.
+	// shared tier ClaimPolls times over its wait and serves the first
+	// fresh answer stored since the claim could have been taken (allowing
+	// the instances' clocks a minute) that is not the answer it is
+	// replacing (layer cache, no attempts, no cost). Its wait lasts its
+	// own hold, counted from when it found the claim taken — or less,
+	// where waiting longer would cost the walk its deadline plan (see
+	// ResolveConfig: the first tier's best provider keeps its expected
+	// latency before the tier's share ends) — and the claim call (cut at
+	// StoreTimeout too) and every read end by then, however slow the
+	// store; then the instance calls the providers itself. A walk with no
+	// provider to call (none eligible or affordable) claims nothing. A
+	// claim that fails, panics or does not answer in time counts as taken
+	// by this instance and is reported as a failed "store.Claim" callback
+	// (not one the wait's end, the walk's deadline or Close cut). Without
+	// claims, the instances that miss a key within one provider call of
+	// each other each pay for it; with them one pays — but a claimant
+	// whose walk stores no answer (its providers failed, or had nothing)
+	// makes the others wait out their wait before they call. The
+	// providers' p95 plus a store round trip is a good value. Zero (the
+	// default) turns claims off. Each walk that calls a provider makes one
+	// store call more, and a waiting one up to ClaimPolls reads; the
+	// snapshot counts claims won and lost and the waits served.
 	Claim time.Duration `yaml:"claim"`
 	// ClaimPolls is how many times an instance waiting for a claimed
-	// answer reads the shared tier, evenly over its wait (Claim, or less
-	// where the deadline plan cuts it), the last read at its end.
-	// Default 8; at most ClaimPollLimit.
+	// answer reads the shared tier: at every (ClaimPolls+1)th part of its
+	// wait, so that the last read ends by the wait's end. Default 8; at
+	// most ClaimPollLimit.
 	ClaimPolls int `yaml:"claim_polls"`
 	// WriteQueue bounds the writes waiting for the resolver's writer, the
 	// one goroutine that writes good answers to the shared tier and

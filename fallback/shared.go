@@ -123,11 +123,23 @@ func (r *Resolver) jitter(dt *dataType, e cache.Entry) cache.Entry {
 }
 
 // readStore reads the shared tier, bounded by the store timeout and the
-// caller's context. Any failure is a miss; an entry that fails the checks
-// a provider's answer passes (see checkEntry) is dropped and reported.
+// caller's context. Any failure is a miss, reported unless Close has
+// begun; an entry that fails the checks a provider's answer passes (see
+// checkEntry) is dropped and reported.
 func (r *Resolver) readStore(ctx context.Context, dt *dataType, key string, now time.Time) (cache.Entry, bool) {
+	e, ok, err := r.readStoreErr(ctx, dt, key, now)
+	if err != nil && !r.closed.Load() { // a read Close refused is not the store's failure
+		r.callbackFailed(&r.callbacks.storeGet, dt.cfg.Name, err)
+	}
+	return e, ok
+}
+
+// readStoreErr is readStore returning the failure it would report, for a
+// caller that decides itself whether it is one (awaitClaim: a read it cut
+// itself is not).
+func (r *Resolver) readStoreErr(ctx context.Context, dt *dataType, key string, now time.Time) (cache.Entry, bool, error) {
 	if r.store == nil {
-		return cache.Entry{}, false
+		return cache.Entry{}, false, nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, r.cfg.Cache.StoreTimeout)
 	defer cancel()
@@ -143,10 +155,9 @@ func (r *Resolver) readStore(ctx context.Context, dt *dataType, key string, now 
 		err = checkEntry(dt, g.e, now)
 	}
 	if err != nil {
-		r.callbackFailed(&r.callbacks.storeGet, dt.cfg.Name, err)
-		return cache.Entry{}, false
+		return cache.Entry{}, false, err
 	}
-	return g.e, g.ok
+	return g.e, g.ok, nil
 }
 
 // maxClockSkew is how far in the future a shared entry's times may be:

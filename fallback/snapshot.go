@@ -106,7 +106,9 @@ type OverallSnapshot struct {
 	// ClaimsWon counts the walks that took their key's fill claim
 	// (Config.Cache.Claim), ClaimsLost those that found it taken, and
 	// ClaimWaitsServed those of them that served the claimant's answer;
-	// the others called their providers when their wait ended.
+	// the others called their providers when their wait ended, or were
+	// ended by Close or their deadline. A claim that failed counts in
+	// neither, but in CallbackFailures.
 	ClaimsWon        int64 `json:"claims_won"`
 	ClaimsLost       int64 `json:"claims_lost"`
 	ClaimWaitsServed int64 `json:"claim_waits_served"`
