@@ -100,16 +100,18 @@ type PlausibilityConfig struct {
 	// right when it froze serves garbage from the moment the truth moves
 	// under it, and only a second opinion can tell: with the default every
 	// repeat is asked about, which costs little from a provider that
-	// rarely repeats itself. A provider whose frozen-looking answer was
-	// refuted is caught: a frozen feed is frozen for every key, so each of
-	// its answers for the data type is asked about as a repeat would be, a
-	// key's first since it froze too, until ConfirmAnswers of them in a row
-	// were confirmed or ConfirmAfter has passed without another refutation;
-	// and the answers it gave for the data type that the process's cache
-	// still holds as fresh are expired (they stay the keys' last good
-	// answers), since it may have been frozen when it gave them: the next
-	// resolve of each of those keys asks again (copies in a shared Store
-	// keep their TTL).
+	// rarely repeats itself. A provider whose implausible answer was
+	// refuted — a unit error, a zero, a frozen-looking repeat — is caught:
+	// a feed that gave one garbage answer may be giving garbage the check
+	// cannot see (a frozen feed is frozen for every key, and right until
+	// the truth moves), so each of its answers for the data type is asked
+	// about as a repeat would be, a key's first since too, until
+	// ConfirmAnswers of them in a row were confirmed or ConfirmAfter has
+	// passed without another refutation; and the answers it gave for the
+	// data type that the process's cache still holds as fresh are expired
+	// (they stay the keys' last good answers), since it may have been
+	// giving garbage when it gave them: the next resolve of each of those
+	// keys asks again (copies in a shared Store keep their TTL).
 	FrozenPeriods    float64 `yaml:"frozen_periods"`
 	FrozenRepeats    int     `yaml:"frozen_repeats"`
 	FrozenRepeatRate float64 `yaml:"frozen_repeat_rate"`
@@ -322,7 +324,7 @@ func (pl *plausibility) frozen(dt *dataType, key, provider string, v float64, go
 	return caught
 }
 
-// catch is a provider caught serving a frozen feed (see refuted): when
+// catch is a provider caught serving garbage (see refuted): when
 // it was last refuted, and how many of its answers were confirmed in a row
 // since.
 type catch struct {
@@ -330,14 +332,16 @@ type catch struct {
 	confirmed int
 }
 
-// refuted notes that another provider refuted provider's frozen-looking
-// answer at now: the provider is caught serving a frozen feed, and a
-// frozen feed is frozen for every key, so every answer it gives for the
-// data type that is judged at all — a key's first since it froze too,
-// which no repeat can give away — is asked about, until ConfirmAnswers of
-// them in a row were confirmed or ConfirmAfter has passed without another
-// refutation. It reports whether the provider was not caught before (the
-// walk then deals with the answers it gave before; see dropCaught).
+// refuted notes that another provider refuted provider's implausible
+// answer at now (a unit error, a zero, a frozen-looking repeat): the
+// provider is caught serving garbage, and may be serving garbage the check
+// cannot see — a frozen feed is frozen for every key, and plausible until
+// the truth moves — so every answer it gives for the data type that is
+// judged at all, a key's first since too, is asked about, until
+// ConfirmAnswers of them in a row were confirmed or ConfirmAfter has
+// passed without another refutation. It reports whether the provider was
+// not caught before (the walk then deals with the answers it gave before;
+// see dropCaught).
 func (pl *plausibility) refuted(dt *dataType, provider string, now time.Time) (newly bool) {
 	rid := provider + "\x00" + dt.cfg.Name
 	pl.mu.Lock()

@@ -450,6 +450,47 @@ func TestAProviderCaughtFrozenIsAskedAboutEveryKey(t *testing.T) {
 	})
 }
 
+// A refuted unit error catches its provider too: a feed that gave one
+// garbage answer may be giving garbage the check cannot see, so its next
+// answer for another key, plausible on its own, is asked about; three
+// confirmed in a row clear it.
+func TestAProviderCaughtWithAUnitErrorIsAskedAboutEveryKey(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p1, s1, resolve := rarelyRepeating(t, 0)
+		p1.answer(1.3)
+		require.Equal(t, "p1", resolve("boots").Source, "boots has a last good answer")
+
+		// A ×10 unit error for shoes: s1 refutes it, and p1 is caught.
+		p1.answer(12.1)
+		s1.answer(1.21)
+		res := resolve("shoes")
+		require.Equal(t, "s1", res.Source)
+		require.Equal(t, 1.21, res.Value)
+
+		// p1's next answer for boots is plausible (×1.01), yet asked about,
+		// and s1's answer serves.
+		asked := s1.calls.Load()
+		p1.answer(1.31)
+		s1.answer(1.6)
+		res = resolve("boots")
+		assert.Equal(t, "s1", res.Source)
+		assert.Equal(t, 1.6, res.Value)
+		assert.Equal(t, asked+1, s1.calls.Load(), "asked about")
+
+		// Three of its answers confirmed in a row clear it.
+		for i := range 3 {
+			p1.answer(1.6 + 0.01*float64(i))
+			s1.answer(1.6 + 0.01*float64(i))
+			resolve("boots")
+		}
+		asked = s1.calls.Load()
+		p1.answer(1.65)
+		res = resolve("boots")
+		assert.Equal(t, "p1", res.Source)
+		assert.Equal(t, asked, s1.calls.Load(), "not asked about any more")
+	})
+}
+
 // TestCatchingAFrozenProviderDropsItsCachedAnswers: the answers a
 // provider gave before it was caught frozen, still fresh in the cache, are
 // dropped when it is caught — the next resolve of each key asks again and
