@@ -100,18 +100,22 @@ type PlausibilityConfig struct {
 	// right when it froze serves garbage from the moment the truth moves
 	// under it, and only a second opinion can tell: with the default every
 	// repeat is asked about, which costs little from a provider that
-	// rarely repeats itself. A provider whose implausible answer was
-	// refuted — a unit error, a zero, a frozen-looking repeat — is caught:
-	// a feed that gave one garbage answer may be giving garbage the check
-	// cannot see (a frozen feed is frozen for every key, and right until
-	// the truth moves), so each of its answers for the data type is asked
-	// about as a repeat would be, a key's first since too, until
-	// ConfirmAnswers of them in a row were confirmed or ConfirmAfter has
-	// passed without another refutation; and the answers it gave for the
-	// data type that the process's cache still holds as fresh are expired
-	// (they stay the keys' last good answers), since it may have been
-	// giving garbage when it gave them: the next resolve of each of those
-	// keys asks again (copies in a shared Store keep their TTL).
+	// rarely repeats itself. A provider whose garbage-shaped answer was
+	// refuted — a frozen-looking repeat, a unit error (a factor within
+	// Agreement of a power of ten from the refuting answer) or a zero — is
+	// caught: a feed that gave one garbage answer may be giving garbage
+	// the check cannot see (a frozen feed is frozen for every key, and
+	// plausible until the truth moves), so each of its answers for the
+	// data type is asked about as a repeat would be, a key's first answer
+	// since it was caught too, until ConfirmAnswers of them in a row were
+	// confirmed or ConfirmAfter has passed without another refutation. A
+	// large move another provider contradicts catches nobody: the other
+	// may be the one that has not seen it yet. When a frozen-looking
+	// repeat catches a provider, the answers it gave for the data type
+	// that the process's cache still holds as fresh are expired too (they
+	// stay the keys' last good answers), since it may have been frozen
+	// when it gave them: the next resolve of each of those keys asks again
+	// (copies in a shared Store keep their TTL).
 	FrozenPeriods    float64 `yaml:"frozen_periods"`
 	FrozenRepeats    int     `yaml:"frozen_repeats"`
 	FrozenRepeatRate float64 `yaml:"frozen_repeat_rate"`
@@ -149,9 +153,15 @@ type ImplausibleError struct {
 	Value     float64 // the answer
 	Reference float64 // the key's last good answer
 	Allowed   float64 // the change factor allowed
-	// Frozen is set when the answer repeats a value the key has had,
-	// exactly, for FrozenPeriods or more while its data type's values move.
+	// Frozen is set when the answer, within the ratio check, needs a
+	// second opinion as a frozen feed's would: it repeats a value the key
+	// has had, exactly, for too long while its data type's values move
+	// (see PlausibilityConfig.FrozenPeriods), or Caught is set.
 	Frozen bool
+	// Caught is set when the answer is held back only because its
+	// provider is caught serving garbage for the data type (an earlier
+	// answer of its was refuted; see PlausibilityConfig.FrozenPeriods).
+	Caught bool
 }
 
 // Factor is the change factor from Reference to Value, at least 1 (+Inf
@@ -159,6 +169,9 @@ type ImplausibleError struct {
 func (e *ImplausibleError) Factor() float64 { return changeFactor(e.Value, e.Reference) }
 
 func (e *ImplausibleError) Error() string {
+	if e.Caught {
+		return fmt.Sprintf("implausible: %.6g comes from a provider caught serving garbage for the data type, asked about until it is confirmed again", e.Value)
+	}
 	if e.Frozen {
 		return fmt.Sprintf("implausible: %.6g repeats the key's value unchanged for too long while its data type's values move (a frozen feed?)", e.Value)
 	}
@@ -291,13 +304,15 @@ func (pl *plausibility) accepted(key string) {
 }
 
 // frozen notes provider's answer v for key at now (good: it passed the
-// ratio check), and reports whether it looks frozen: it repeats, exactly,
-// what the provider has answered for the key for FrozenPeriods or more
-// while the data type's values move, or for more than FrozenRepeats
-// answers in a row from a provider that repeats itself less often than
-// FrozenRepeatRate. The repeat rate learns from runs of good answers once
-// they end, so a run that does not end — a frozen feed — teaches nothing.
-func (pl *plausibility) frozen(dt *dataType, key, provider string, v float64, good bool, now time.Time) bool {
+// ratio check), and reports whether it needs a second opinion as a frozen
+// feed's would: the provider is caught (see refuted), or the answer looks
+// frozen — it repeats, exactly, what the provider has answered for the key
+// for FrozenPeriods or more while the data type's values move, or for more
+// than FrozenRepeats answers in a row from a provider that repeats itself
+// less often than FrozenRepeatRate. onlyCaught tells the first case
+// alone. The repeat rate learns from runs of good answers once they end,
+// so a run that does not end — a frozen feed — teaches nothing.
+func (pl *plausibility) frozen(dt *dataType, key, provider string, v float64, good bool, now time.Time) (suspect, onlyCaught bool) {
 	id := key + "\x00" + provider
 	rid := provider + "\x00" + dt.cfg.Name
 	pl.mu.Lock()
@@ -308,8 +323,9 @@ func (pl *plausibility) frozen(dt *dataType, key, provider string, v float64, go
 		fs.count++
 		pl.feeds.Put(id, fs)
 		rr := pl.repeats[rid]
-		return caught || pl.vol[dt.cfg.Name].sigma() > 0 && periodsBetween(dt, fs.since, now) >= pl.cfg.FrozenPeriods ||
+		repeat := pl.vol[dt.cfg.Name].sigma() > 0 && periodsBetween(dt, fs.since, now) >= pl.cfg.FrozenPeriods ||
 			rr.n >= minRepeatSamples && rr.rate < pl.cfg.FrozenRepeatRate && fs.count > pl.cfg.FrozenRepeats
+		return caught || repeat, caught && !repeat
 	}
 	if seen && fs.good {
 		// The run ended: count-1 repeats, then a change.
@@ -321,7 +337,7 @@ func (pl *plausibility) frozen(dt *dataType, key, provider string, v float64, go
 		pl.repeats[rid] = rr
 	}
 	pl.feeds.Put(id, feedState{value: v, since: now, count: 1, good: good})
-	return caught
+	return caught, caught
 }
 
 // catch is a provider caught serving garbage (see refuted): when
@@ -332,12 +348,12 @@ type catch struct {
 	confirmed int
 }
 
-// refuted notes that another provider refuted provider's implausible
-// answer at now (a unit error, a zero, a frozen-looking repeat): the
+// refuted notes that another provider refuted provider's garbage-shaped
+// answer at now (a frozen-looking repeat, a unit error, a zero): the
 // provider is caught serving garbage, and may be serving garbage the check
 // cannot see — a frozen feed is frozen for every key, and plausible until
 // the truth moves — so every answer it gives for the data type that is
-// judged at all, a key's first since too, is asked about, until
+// judged at all, a key's first since it was caught too, is asked about, until
 // ConfirmAnswers of them in a row were confirmed or ConfirmAfter has
 // passed without another refutation. It reports whether the provider was
 // not caught before (the walk then deals with the answers it gave before;
@@ -445,7 +461,7 @@ func (pl *plausibility) judge(dt *dataType, key, provider string, v float64, ref
 		allowed = max(pl.cfg.MaxRatio, math.Exp(pl.cfg.Sigmas*pl.vol[dt.cfg.Name].sigma()*math.Sqrt(n)))
 	}
 	far := judged && changeFactor(v, ref.Value) > allowed
-	frozen := pl.frozen(dt, key, provider, v, !far, now)
+	frozen, caught := pl.frozen(dt, key, provider, v, !far, now)
 	switch {
 	case !judged:
 		return nil
@@ -453,7 +469,7 @@ func (pl *plausibility) judge(dt *dataType, key, provider string, v float64, ref
 		return &ImplausibleError{Value: v, Reference: ref.Value, Allowed: allowed}
 	}
 	if frozen {
-		return &ImplausibleError{Value: v, Reference: ref.Value, Allowed: allowed, Frozen: true}
+		return &ImplausibleError{Value: v, Reference: ref.Value, Allowed: allowed, Frozen: true, Caught: caught}
 	}
 	return nil
 }
@@ -462,6 +478,22 @@ func (pl *plausibility) judge(dt *dataType, key, provider string, v float64, ref
 // other, relative to the larger.
 func (pl *plausibility) agrees(a, b float64) bool {
 	return math.Abs(a-b) <= pl.cfg.Agreement*max(math.Abs(a), math.Abs(b))
+}
+
+// garbageShaped reports whether an answer a, refuted by b, has the shape
+// of garbage rather than of a change b has not seen yet: a zero against a
+// nonzero b, or a unit error — a factor from b within Agreement of a power
+// of ten other than one (×10, ÷10, ×1000…).
+func (pl *plausibility) garbageShaped(a, b float64) bool {
+	if b == 0 {
+		return false
+	}
+	if a == 0 {
+		return true
+	}
+	r := math.Abs(a / b)
+	p := math.Round(math.Log10(r))
+	return p != 0 && pl.agrees(r, math.Pow(10, p))
 }
 
 // learn feeds a good answer's change from the key's previous one into the

@@ -468,7 +468,7 @@ func TestAProviderCaughtWithAUnitErrorIsAskedAboutEveryKey(t *testing.T) {
 		require.Equal(t, 1.21, res.Value)
 
 		// p1's next answer for boots is plausible (×1.01), yet asked about,
-		// and s1's answer serves.
+		// and s1's answer serves; the attempt says why.
 		asked := s1.calls.Load()
 		p1.answer(1.31)
 		s1.answer(1.6)
@@ -476,6 +476,10 @@ func TestAProviderCaughtWithAUnitErrorIsAskedAboutEveryKey(t *testing.T) {
 		assert.Equal(t, "s1", res.Source)
 		assert.Equal(t, 1.6, res.Value)
 		assert.Equal(t, asked+1, s1.calls.Load(), "asked about")
+		var ie *ImplausibleError
+		require.ErrorAs(t, attemptsByProvider(res.Attempts)["p1"].Err, &ie)
+		assert.True(t, ie.Caught)
+		assert.Contains(t, ie.Error(), "caught serving garbage")
 
 		// Three of its answers confirmed in a row clear it.
 		for i := range 3 {
@@ -488,6 +492,45 @@ func TestAProviderCaughtWithAUnitErrorIsAskedAboutEveryKey(t *testing.T) {
 		res = resolve("boots")
 		assert.Equal(t, "p1", res.Source)
 		assert.Equal(t, asked, s1.calls.Load(), "not asked about any more")
+	})
+}
+
+// A refuted zero catches its provider as a unit error does.
+func TestAProviderCaughtWithAZero(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p1, s1, resolve := rarelyRepeating(t, 0)
+		p1.answer(1.3)
+		require.Equal(t, "p1", resolve("boots").Source)
+		p1.answer(0)
+		s1.answer(1.21)
+		require.Equal(t, "s1", resolve("shoes").Source)
+		asked := s1.calls.Load()
+		p1.answer(1.31)
+		s1.answer(1.6)
+		assert.Equal(t, "s1", resolve("boots").Source)
+		assert.Equal(t, asked+1, s1.calls.Load(), "asked about")
+	})
+}
+
+// A large move refuted by a provider that has not seen it yet is not
+// garbage-shaped: the refuted provider may be the right one, so it is not
+// caught — its next plausible answers serve on its own word.
+func TestARealMoveRefutedDoesNotCatch(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p1, s1, resolve := rarelyRepeating(t, 0)
+		p1.answer(1.3)
+		require.Equal(t, "p1", resolve("boots").Source)
+		p1.answer(4.8) // ×4, beyond the ratio check: a real move s1 lags behind
+		s1.answer(1.2)
+		require.Equal(t, "s1", resolve("shoes").Source, "refuted, as before")
+		asked := s1.calls.Load()
+		for i := range 3 {
+			p1.answer(1.31 + 0.01*float64(i))
+			res := resolve("boots")
+			assert.Equal(t, "p1", res.Source, "round %d", i)
+			assert.InDelta(t, 1.31+0.01*float64(i), res.Value, 1e-12)
+		}
+		assert.Equal(t, asked, s1.calls.Load(), "p1 is not asked about")
 	})
 }
 

@@ -507,10 +507,13 @@ func (w *walk) succeed(p *provider, layer Layer, resp providers.Response) {
 }
 
 // settleSuspects tells plausibility what the answer v the walk serves,
-// from p, says of the implausible answers it held back (unit errors,
-// zeros, frozen-looking repeats) from other providers: one it agrees with
-// was confirmed, one it does not was refuted, and its provider is caught
-// (see plausibility.refuted).
+// from p, says of the implausible answers it held back from other
+// providers: one it agrees with was confirmed; one it does not was
+// refuted, and its provider is caught (see plausibility.refuted) when the
+// answer was garbage-shaped — a frozen-looking repeat, or a unit error or
+// a zero against v (see garbageShaped); a large move v refutes is not
+// enough, since v may be the stale one. The answers a provider gave before
+// are expired only when a frozen-looking repeat catches it (dropCaught).
 func (w *walk) settleSuspects(p *provider, v float64) {
 	var caught []string
 	w.mu.Lock()
@@ -519,8 +522,8 @@ func (w *walk) settleSuspects(p *provider, v float64) {
 		case s.p == p:
 		case w.r.plaus.agrees(s.resp.Value, v):
 			w.r.plaus.confirmed(w.dt, s.p.name)
-		default:
-			if w.r.plaus.refuted(w.dt, s.p.name, time.Now()) {
+		case s.frozen || w.r.plaus.garbageShaped(s.resp.Value, v):
+			if w.r.plaus.refuted(w.dt, s.p.name, time.Now()) && s.frozen {
 				caught = append(caught, s.p.name)
 			}
 		}
@@ -531,10 +534,10 @@ func (w *walk) settleSuspects(p *provider, v float64) {
 	}
 }
 
-// dropCaught expires the answers a provider just caught serving garbage
-// gave for dt that the cache still holds as fresh (stored less than
-// the data type's TTL ago): the feed may have been giving garbage the
-// check cannot see (a frozen value) when it gave them, and the cache would serve them for the rest of their TTL without
+// dropCaught expires the answers a provider just caught serving a frozen
+// feed gave for dt that the cache still holds as fresh (stored less than
+// the data type's TTL ago): the feed may have been frozen when it gave
+// them, and the cache would serve them for the rest of their TTL without
 // asking anyone. The next resolve of each of those keys walks the
 // providers, where the caught provider's answer gets a second opinion;
 // the entries stay the keys' last good answers for the layers below. It
