@@ -28,8 +28,7 @@ import (
 // instances' clocks maxClockSkew) returns it with ok true.
 func (w *walk) awaitClaim(ctx context.Context, tiers []tier) (cache.Entry, bool) {
 	r := w.r
-	claimer, ok := r.store.(cache.Claimer)
-	if !ok || r.cfg.Cache.Claim <= 0 {
+	if r.claimer == nil {
 		return cache.Entry{}, false
 	}
 	start := time.Now()
@@ -52,7 +51,7 @@ func (w *walk) awaitClaim(ctx context.Context, tiers []tier) (cache.Entry, bool)
 
 	cctx, ccancel := context.WithTimeout(wctx, r.cfg.Cache.StoreTimeout)
 	won, err := guarded(cctx, r, &r.callbacks.storeClaim, func(ctx context.Context) (bool, error) {
-		return claimer.Claim(ctx, w.key, hold)
+		return r.claimer.Claim(ctx, w.key, hold)
 	})
 	ccancel()
 	if err != nil {

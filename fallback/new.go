@@ -53,7 +53,8 @@ func New(cfg Config, opts ...Option) (*Resolver, error) {
 	case !c.FleetHealth.Enabled && o.healthBus != nil:
 		p.add("fleet_health.enabled", "is false, but a HealthBus is set with WithHealthBus")
 	}
-	if _, ok := o.store.(cache.Claimer); c.Cache.Claim > 0 && !ok {
+	claimer, ok := o.store.(cache.Claimer)
+	if c.Cache.Claim > 0 && !ok {
 		p.add("cache.claim", "needs a Store that is a cache.Claimer (use WithStore)")
 	}
 	if err := p.err(); err != nil {
@@ -88,6 +89,9 @@ func New(cfg Config, opts ...Option) (*Resolver, error) {
 		r.refresher = rf
 	}
 	r.store, r.limiter = o.store, o.limiter
+	if c.Cache.Claim > 0 {
+		r.claimer = claimer
+	}
 	var err error
 	if r.tracker, err = router.NewTracker(c.Router); err != nil {
 		return nil, configError("router", err)

@@ -262,6 +262,13 @@ var keyEscaped = [256]bool{'%': true, '&': true, '=': true, '?': true}
 
 const hexDigits = "0123456789ABCDEF"
 
+// keyDataType is the data type a canonical key is of: what comes before
+// its '?' (see ParseKey).
+func keyDataType(key string) string {
+	name, _, _ := strings.Cut(key, "?")
+	return name
+}
+
 // ParseKey splits a canonical key built by the resolver back into its data
 // type and params. It reports false for a string that is not such a key.
 func ParseKey(key string) (dataType string, params Params, ok bool) {

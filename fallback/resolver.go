@@ -35,6 +35,7 @@ type Resolver struct {
 	tracker    *router.Tracker
 	rtr        *router.Router
 	store      cache.Store   // nil: no shared tier
+	claimer    cache.Claimer // the store, when claims are on (Config.Cache.Claim); else nil
 	limiter    SharedLimiter // nil: local rate limits only
 	fleet      fleetState    // the writer, the shared history and fleet health (fleet.go)
 

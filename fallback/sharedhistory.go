@@ -5,7 +5,6 @@ import (
 	"errors"
 	"math"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/strata-go/strata/stats"
@@ -93,8 +92,7 @@ func (h *tieredHistory) Keys(ctx context.Context) ([]string, error) {
 // appendShared queues obs for the shared history, with the bounds of its
 // period for an OnceAppender.
 func (r *Resolver) appendShared(key string, obs stats.Observation) {
-	name, _, _ := strings.Cut(key, "?")
-	dt, ok := r.types[name]
+	dt, ok := r.types[keyDataType(key)]
 	if !ok {
 		return
 	}

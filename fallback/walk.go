@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -48,8 +47,8 @@ type walk struct {
 // the key in the shared tier, and serves the answer of another instance
 // that holds the claim when that answer appears in time (awaitClaim).
 // Within a tier the router picks the providers best first, each after the
-// outcome of the one before was recorded; with
-// hedging on, a slow provider gets company. The walk follows the deadline
+// outcome of the one before was recorded; with hedging on, a slow provider
+// gets company. The walk follows the deadline
 // plan (see ResolveConfig): while a later tier has a candidate, a tier may
 // use only the time that leaves that candidate its expected latency.
 // Close cancels the walk.
@@ -548,8 +547,7 @@ func (r *Resolver) dropCaught(dt *dataType, provider string, now time.Time) int 
 		if e.Source != provider || now.Sub(e.StoredAt) >= ttl {
 			return false
 		}
-		name, _, _ := strings.Cut(key, "?")
-		return name == dt.cfg.Name
+		return keyDataType(key) == dt.cfg.Name
 	})
 }
 
