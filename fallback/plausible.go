@@ -107,8 +107,19 @@ type PlausibilityConfig struct {
 	// the check cannot see (a frozen feed is frozen for every key, and
 	// plausible until the truth moves), so each of its answers for the
 	// data type is asked about as a repeat would be, a key's first answer
-	// since it was caught too, until ConfirmAnswers of them in a row were
-	// confirmed or ConfirmAfter has passed without another refutation. A
+	// since it was caught too, until ConfirmAnswers of them in a row that
+	// show its feed live were confirmed, or ConfirmAfter has passed without
+	// another refutation. An answer shows the feed live when it moved from
+	// the provider's last answer for the same key confirmed since it was
+	// caught; a frozen feed's answers, which the truth confirms until it
+	// moves (each key's first, then repeats), do not, and a confirmed
+	// answer that does not show it neither counts nor breaks the row. So
+	// a caught provider is cleared only once keys come round twice: with
+	// many keys it may stay caught, each of its answers costing a second
+	// call, until ConfirmAfter after its last refutation. Of a provider
+	// that repeats itself as a habit (a repeat rate of at least
+	// FrozenRepeatRate, learned over at least 8 answers) every confirmed
+	// answer counts. A
 	// large move another provider contradicts catches nobody: the other
 	// may be the one that has not seen it yet. When a frozen-looking
 	// repeat catches a provider, the answers it gave for the data type
@@ -119,8 +130,9 @@ type PlausibilityConfig struct {
 	FrozenPeriods    float64 `yaml:"frozen_periods"`
 	FrozenRepeats    int     `yaml:"frozen_repeats"`
 	FrozenRepeatRate float64 `yaml:"frozen_repeat_rate"`
-	// Keys bounds the keys whose pending changes and unchanged values are
-	// remembered (default 10000; at most CapacityLimit).
+	// Keys bounds the keys whose pending changes are remembered, and,
+	// for each provider, the keys whose unchanged and last confirmed
+	// values are (default 10000; at most CapacityLimit).
 	Keys int `yaml:"keys"`
 }
 
@@ -250,6 +262,11 @@ type feedState struct {
 	since time.Time
 	count int
 	good  bool // the value passed the ratio check: its run may be learned
+	// The provider's last answer for the key that another provider
+	// confirmed, and when (zero: none): a caught provider shows its feed
+	// live by moving from one confirmed answer to another (see confirmed).
+	confirmedValue float64
+	confirmedAt    time.Time
 }
 
 // repeatRate is how often a provider answers a key exactly what it
@@ -264,9 +281,9 @@ type repeatRate struct {
 // tell a repeat is unusual.
 const minRepeatSamples = 8
 
-func newPlausibility(cfg PlausibilityConfig, types []DataTypeConfig) *plausibility {
+func newPlausibility(cfg PlausibilityConfig, types []DataTypeConfig, providers int) *plausibility {
 	n := max(cfg.Keys, 1)
-	pl := &plausibility{cfg: cfg, vol: make(map[string]*volatility, len(types)), keys: lru.New[string, keyState](n), feeds: lru.New[string, feedState](n), repeats: map[string]repeatRate{}, caught: map[string]catch{}}
+	pl := &plausibility{cfg: cfg, vol: make(map[string]*volatility, len(types)), keys: lru.New[string, keyState](n), feeds: lru.New[string, feedState](n * max(providers, 1)), repeats: map[string]repeatRate{}, caught: map[string]catch{}}
 	for _, t := range types {
 		pl.vol[t.Name] = &volatility{}
 	}
@@ -336,14 +353,15 @@ func (pl *plausibility) frozen(dt *dataType, key, provider string, v float64, go
 		rr.observe(false, pl.cfg.Smoothing)
 		pl.repeats[rid] = rr
 	}
-	pl.feeds.Put(id, feedState{value: v, since: now, count: 1, good: good})
+	pl.feeds.Put(id, feedState{value: v, since: now, count: 1, good: good, confirmedValue: fs.confirmedValue, confirmedAt: fs.confirmedAt})
 	return caught, caught
 }
 
-// catch is a provider caught serving garbage (see refuted): when
-// it was last refuted, and how many of its answers were confirmed in a row
-// since.
+// catch is a provider caught serving garbage (see refuted): since when,
+// when it was last refuted, and how many of its answers were confirmed in
+// a row since, of those that count (see confirmed).
 type catch struct {
+	since     time.Time
 	at        time.Time
 	confirmed int
 }
@@ -354,28 +372,54 @@ type catch struct {
 // cannot see — a frozen feed is frozen for every key, and plausible until
 // the truth moves — so every answer it gives for the data type that is
 // judged at all, a key's first since it was caught too, is asked about, until
-// ConfirmAnswers of them in a row were confirmed or ConfirmAfter has
-// passed without another refutation. It reports whether the provider was
-// not caught before (the walk then deals with the answers it gave before;
-// see dropCaught).
+// ConfirmAnswers of them in a row that show its feed live were confirmed
+// (see confirmed) or ConfirmAfter has passed without another refutation.
+// It reports whether the provider was not caught before (the walk then
+// deals with the answers it gave before; see dropCaught).
 func (pl *plausibility) refuted(dt *dataType, provider string, now time.Time) (newly bool) {
 	rid := provider + "\x00" + dt.cfg.Name
 	pl.mu.Lock()
 	defer pl.mu.Unlock()
 	newly = !pl.isCaughtLocked(rid, now)
-	pl.caught[rid] = catch{at: now}
+	since := now
+	if !newly {
+		since = pl.caught[rid].since
+	}
+	pl.caught[rid] = catch{since: since, at: now}
 	return newly
 }
 
 // confirmed notes that another provider confirmed provider's suspected
-// answer; ConfirmAnswers in a row clear a caught provider.
-func (pl *plausibility) confirmed(dt *dataType, provider string) {
+// answer v for key at now. Of a caught provider, ConfirmAnswers
+// confirmations in a row that show its feed live clear it: an answer that
+// moved from the provider's last answer for the key confirmed since it
+// was caught. A confirmed answer that did not move, or the first for its
+// key, neither counts nor breaks the row: a feed frozen while the truth
+// stands still gives answers the truth confirms — each key's first, then
+// repeats — and is caught still when the truth moves under it. A provider
+// that repeats itself as a habit (a learned repeat rate of at least
+// FrozenRepeatRate) shows nothing by moving, and every confirmation of it
+// counts.
+func (pl *plausibility) confirmed(dt *dataType, key, provider string, v float64, now time.Time) {
+	id := key + "\x00" + provider
 	rid := provider + "\x00" + dt.cfg.Name
 	pl.mu.Lock()
 	defer pl.mu.Unlock()
+	fs, seen := pl.feeds.Get(id)
+	last, lastAt := fs.confirmedValue, fs.confirmedAt
+	if seen {
+		fs.confirmedValue, fs.confirmedAt = v, now
+		pl.feeds.Put(id, fs)
+	}
 	c, ok := pl.caught[rid]
+	if !ok {
+		return
+	}
+	rr := pl.repeats[rid]
+	habit := rr.n >= minRepeatSamples && rr.rate >= pl.cfg.FrozenRepeatRate
+	moved := seen && !lastAt.IsZero() && !lastAt.Before(c.since) && last != v
 	switch {
-	case !ok:
+	case !moved && !habit:
 	case c.confirmed+1 >= pl.cfg.ConfirmAnswers:
 		delete(pl.caught, rid)
 	default:

@@ -24,7 +24,7 @@ func plausibleFixture(t *testing.T, cfg PlausibilityConfig) (*plausibility, *dat
 	cfg.fill(&p)
 	require.Empty(t, p)
 	dtc := DataTypeConfig{Name: "cpc", Period: stats.Daily, Bounds: Bounds{Min: 0, Max: 100}}
-	return newPlausibility(cfg, []DataTypeConfig{dtc}), &dataType{cfg: dtc}
+	return newPlausibility(cfg, []DataTypeConfig{dtc}, 2), &dataType{cfg: dtc}
 }
 
 func TestJudgeCatchesUnitErrorsAndZerosNotRealMoves(t *testing.T) {
@@ -423,9 +423,11 @@ func TestAProviderCaughtFrozenIsAskedAboutEveryKey(t *testing.T) {
 		assert.Equal(t, 1.6, res.Value)
 		assert.Equal(t, asked+1, s1.calls.Load())
 
-		// p1 comes back: three of its answers confirmed in a row clear it,
-		// and its next new answer is served on its own word.
-		for i := range 3 {
+		// p1 comes back: its first answer confirmed since it was caught
+		// shows nothing yet; three more, each moved from the one before
+		// and confirmed, clear it, and its next new answer is served on
+		// its own word.
+		for i := range 4 {
 			p1.answer(1.5 + 0.01*float64(i))
 			s1.answer(1.5 + 0.01*float64(i))
 			resolve("boots")
@@ -481,15 +483,148 @@ func TestAProviderCaughtWithAUnitErrorIsAskedAboutEveryKey(t *testing.T) {
 		assert.True(t, ie.Caught)
 		assert.Contains(t, ie.Error(), "caught serving garbage")
 
-		// Three of its answers confirmed in a row clear it.
-		for i := range 3 {
-			p1.answer(1.6 + 0.01*float64(i))
+		// Its first answer confirmed since the catch shows nothing yet;
+		// three more confirmed in a row, each moved from the one before,
+		// clear it.
+		for i := range 4 {
+			p1.answer(1.61 + 0.01*float64(i))
 			s1.answer(1.6 + 0.01*float64(i))
 			resolve("boots")
 		}
 		asked = s1.calls.Load()
 		p1.answer(1.65)
 		res = resolve("boots")
+		assert.Equal(t, "p1", res.Source)
+		assert.Equal(t, asked, s1.calls.Load(), "not asked about any more")
+	})
+}
+
+// A caught feed that freezes while the truth stands still gives answers
+// the truth confirms — each key's first, then its repeats — and none of
+// them shows the feed live, not even one that moved from an answer of it
+// confirmed before the catch: with confirm_answers 1, any that counted
+// would clear it. It is caught still, and asked about, when the truth
+// moves under it.
+func TestAFeedFrozenWhileTheTruthStandsStillStaysCaught(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p1, s1, resolve := rarelyRepeatingWith(t, func(c *Config) {
+			c.Plausibility.FrozenRepeats = 0
+			c.Plausibility.ConfirmAnswers = 1
+		})
+		keys := []string{"boots", "sandals", "socks", "heels"}
+		for _, kw := range keys {
+			require.Equal(t, "p1", resolve(kw).Source, "%s has a last good answer", kw)
+		}
+		// The market moves ×4, beyond the ratio check, before any catch:
+		// s1 confirms p1's answer for boots.
+		p1.answer(4.8)
+		s1.answer(4.8)
+		res := resolve("boots")
+		require.Equal(t, 4.8, res.Value)
+		require.Contains(t, attemptsByProvider(res.Attempts), "s1", "confirmed by s1")
+		for _, kw := range []string{"sandals", "socks", "heels", "shoes"} {
+			require.Equal(t, 4.8, resolve(kw).Value, kw)
+		}
+		// A zero: s1 refutes it, and p1 is caught.
+		p1.answer(0)
+		require.Equal(t, "s1", resolve("shoes").Source)
+
+		// p1 freezes at 4.9 for every key, where the truth is: s1
+		// confirms each key's first answer (boots' moved from the 4.8
+		// confirmed before the catch) and each repeat.
+		p1.answer(4.9)
+		s1.answer(4.9)
+		for _, kw := range []string{"boots", "sandals", "socks", "boots", "sandals", "socks"} {
+			asked := s1.calls.Load()
+			res := resolve(kw)
+			require.Equal(t, 4.9, res.Value, kw)
+			require.False(t, res.Implausible, kw)
+			require.Equal(t, asked+1, s1.calls.Load(), "%s: asked about", kw)
+		}
+
+		// The truth moves ×1.5, inside the ratio check, and p1 has not
+		// seen it: its first answer for heels, plausible on its own, is
+		// asked about and refuted, and s1's answer serves.
+		s1.answer(7.35)
+		asked := s1.calls.Load()
+		res = resolve("heels")
+		assert.Equal(t, "s1", res.Source)
+		assert.Equal(t, 7.35, res.Value)
+		assert.Equal(t, asked+1, s1.calls.Load(), "asked about")
+		var ie *ImplausibleError
+		require.ErrorAs(t, attemptsByProvider(res.Attempts)["p1"].Err, &ie)
+		assert.True(t, ie.Caught)
+	})
+}
+
+// A caught provider's answer counts towards clearing it only when it moved
+// from its last answer for the key confirmed since the catch: a key's first
+// confirmed answer does not, nor does it break the row.
+func TestACatchIsClearedByConfirmedAnswersThatMove(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p1, s1, resolve := rarelyRepeating(t, 0)
+		for _, kw := range []string{"boots", "sandals"} {
+			require.Equal(t, "p1", resolve(kw).Source, "%s has a last good answer", kw)
+		}
+		p1.answer(0)
+		s1.answer(1.21)
+		require.Equal(t, "s1", resolve("shoes").Source, "a zero, refuted: p1 is caught")
+
+		steps := []struct {
+			keyword string
+			value   float64
+			asked   bool
+		}{
+			{"boots", 1.30, true},   // boots' first since the catch: counts nothing
+			{"boots", 1.31, true},   // moved: 1
+			{"boots", 1.32, true},   // moved: 2
+			{"sandals", 1.32, true}, // sandals' first: counts nothing, breaks nothing
+			{"boots", 1.33, true},   // moved: 3, cleared
+			{"boots", 1.34, false},  // served on p1's word
+		}
+		for i, st := range steps {
+			p1.answer(st.value)
+			s1.answer(st.value)
+			asked := s1.calls.Load()
+			res := resolve(st.keyword)
+			assert.Equal(t, st.value, res.Value, "step %d", i)
+			assert.Equal(t, st.asked, s1.calls.Load() > asked, "step %d: asked about", i)
+		}
+	})
+}
+
+// A provider that repeats itself as a habit shows nothing by moving: once
+// caught, three confirmations in a row clear it, repeats or not.
+func TestACaughtProviderThatRepeatsIsClearedByConfirmations(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p1, s1 := newStub(1.2), newStub(1.2)
+		r := newTestResolver(t, testConfig(), p1, s1)
+		resolve := func(keyword string) Result {
+			t.Helper()
+			res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": keyword})
+			require.NoError(t, err)
+			time.Sleep(2 * time.Minute) // past the TTL
+			return res
+		}
+		// p1 updates its value every third answer: repeats are its habit.
+		for i := range 24 {
+			p1.answer(1.2 + 0.001*float64(i/3))
+			require.Equal(t, "p1", resolve("shoes").Source, "answer %d", i)
+		}
+		require.Equal(t, "p1", resolve("boots").Source, "boots has a last good answer")
+		// A zero, refuted: p1 is caught.
+		p1.answer(0)
+		s1.answer(1.21)
+		require.Equal(t, "s1", resolve("boots").Source)
+		// Three of its answers confirmed, the same value each time, clear
+		// it.
+		p1.answer(1.21)
+		for range 3 {
+			assert.Equal(t, 1.21, resolve("boots").Value)
+		}
+		asked := s1.calls.Load()
+		p1.answer(1.22)
+		res := resolve("boots")
 		assert.Equal(t, "p1", res.Source)
 		assert.Equal(t, asked, s1.calls.Load(), "not asked about any more")
 	})
@@ -601,8 +736,13 @@ func TestCatchingAFrozenProviderDropsItsCachedAnswers(t *testing.T) {
 // keyword and waits out the TTL after it, so each resolve asks the
 // providers.
 func rarelyRepeating(t *testing.T, repeats int) (p1, s1 *stub, resolve func(keyword string) Result) {
+	return rarelyRepeatingWith(t, func(c *Config) { c.Plausibility.FrozenRepeats = repeats })
+}
+
+// rarelyRepeatingWith is rarelyRepeating with set applied to testConfig.
+func rarelyRepeatingWith(t *testing.T, set func(*Config)) (p1, s1 *stub, resolve func(keyword string) Result) {
 	cfg := testConfig()
-	cfg.Plausibility.FrozenRepeats = repeats
+	set(&cfg)
 	p1, s1 = newStub(1.2), newStub(1.2)
 	r := newTestResolver(t, cfg, p1, s1)
 	resolve = func(keyword string) Result {

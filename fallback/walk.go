@@ -520,7 +520,7 @@ func (w *walk) settleSuspects(p *provider, v float64) {
 		switch {
 		case s.p == p:
 		case w.r.plaus.agrees(s.resp.Value, v):
-			w.r.plaus.confirmed(w.dt, s.p.name)
+			w.r.plaus.confirmed(w.dt, w.key, s.p.name, s.resp.Value, time.Now())
 		case s.frozen || w.r.plaus.garbageShaped(s.resp.Value, v):
 			if w.r.plaus.refuted(w.dt, s.p.name, time.Now()) && s.frozen {
 				caught = append(caught, s.p.name)
