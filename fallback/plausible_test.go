@@ -475,12 +475,8 @@ func TestAProviderCaughtWithAUnitErrorIsAskedAboutEveryKey(t *testing.T) {
 		p1.answer(1.31)
 		s1.answer(1.6)
 		res = resolve("boots")
-		assert.Equal(t, "s1", res.Source)
-		assert.Equal(t, 1.6, res.Value)
 		assert.Equal(t, asked+1, s1.calls.Load(), "asked about")
-		var ie *ImplausibleError
-		require.ErrorAs(t, attemptsByProvider(res.Attempts)["p1"].Err, &ie)
-		assert.True(t, ie.Caught)
+		ie := assertCaughtAndServedBy(t, res, "s1", 1.6)
 		assert.Contains(t, ie.Error(), "caught serving garbage")
 
 		// Its first answer confirmed since the catch shows nothing yet;
@@ -548,13 +544,21 @@ func TestAFeedFrozenWhileTheTruthStandsStillStaysCaught(t *testing.T) {
 		s1.answer(7.35)
 		asked := s1.calls.Load()
 		res = resolve("heels")
-		assert.Equal(t, "s1", res.Source)
-		assert.Equal(t, 7.35, res.Value)
 		assert.Equal(t, asked+1, s1.calls.Load(), "asked about")
-		var ie *ImplausibleError
-		require.ErrorAs(t, attemptsByProvider(res.Attempts)["p1"].Err, &ie)
-		assert.True(t, ie.Caught)
+		assertCaughtAndServedBy(t, res, "s1", 7.35)
 	})
+}
+
+// assertCaughtAndServedBy asserts that res is source's answer want and
+// that p1's answer was held back because p1 is caught; it returns why.
+func assertCaughtAndServedBy(t *testing.T, res Result, source string, want float64) *ImplausibleError {
+	t.Helper()
+	assert.Equal(t, source, res.Source)
+	assert.Equal(t, want, res.Value)
+	var ie *ImplausibleError
+	require.ErrorAs(t, attemptsByProvider(res.Attempts)["p1"].Err, &ie)
+	assert.True(t, ie.Caught)
+	return ie
 }
 
 // A caught provider's answer counts towards clearing it only when it moved
@@ -597,15 +601,7 @@ func TestACatchIsClearedByConfirmedAnswersThatMove(t *testing.T) {
 // caught, three confirmations in a row clear it, repeats or not.
 func TestACaughtProviderThatRepeatsIsClearedByConfirmations(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		p1, s1 := newStub(1.2), newStub(1.2)
-		r := newTestResolver(t, testConfig(), p1, s1)
-		resolve := func(keyword string) Result {
-			t.Helper()
-			res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": keyword})
-			require.NoError(t, err)
-			time.Sleep(2 * time.Minute) // past the TTL
-			return res
-		}
+		p1, s1, resolve := stubsPastTTL(t, testConfig())
 		// p1 updates its value every third answer: repeats are its habit.
 		for i := range 24 {
 			p1.answer(1.2 + 0.001*float64(i/3))
@@ -739,10 +735,9 @@ func rarelyRepeating(t *testing.T, repeats int) (p1, s1 *stub, resolve func(keyw
 	return rarelyRepeatingWith(t, func(c *Config) { c.Plausibility.FrozenRepeats = repeats })
 }
 
-// rarelyRepeatingWith is rarelyRepeating with set applied to testConfig.
-func rarelyRepeatingWith(t *testing.T, set func(*Config)) (p1, s1 *stub, resolve func(keyword string) Result) {
-	cfg := testConfig()
-	set(&cfg)
+// stubsPastTTL returns a resolver on cfg over the stubs p1 and s1, and a
+// resolve of cpc for a keyword that lets the TTL pass after each answer.
+func stubsPastTTL(t *testing.T, cfg Config) (p1, s1 *stub, resolve func(keyword string) Result) {
 	p1, s1 = newStub(1.2), newStub(1.2)
 	r := newTestResolver(t, cfg, p1, s1)
 	resolve = func(keyword string) Result {
@@ -752,6 +747,14 @@ func rarelyRepeatingWith(t *testing.T, set func(*Config)) (p1, s1 *stub, resolve
 		time.Sleep(2 * time.Minute) // past the TTL
 		return res
 	}
+	return p1, s1, resolve
+}
+
+// rarelyRepeatingWith is rarelyRepeating with set applied to testConfig.
+func rarelyRepeatingWith(t *testing.T, set func(*Config)) (p1, s1 *stub, resolve func(keyword string) Result) {
+	cfg := testConfig()
+	set(&cfg)
+	p1, s1, resolve = stubsPastTTL(t, cfg)
 	for i := range 12 {
 		p1.answer(1.2 + 0.001*float64(i))
 		resolve("shoes")
