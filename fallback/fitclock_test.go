@@ -2,6 +2,7 @@ package fallback
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -60,14 +61,17 @@ func TestHerdStartsNoFitThatCannotFinish(t *testing.T) {
 			assert.Less(t, a.elapsed, deadline)
 		}
 		assert.Zero(t, r.Snapshot().Overall.ForecastFits, "no fit started for the herd")
-		assert.Equal(t, 2*deadline*9/10, r.fitTime.expect(), "the herd's skips shrank the estimate once")
+		full, quick := fitTimes(r)
+		assert.Equal(t, 2*deadline*9/10, quick, "the herd's skips shrank the quick fit's estimate once")
+		assert.Equal(t, 2*deadline, full, "and not the full fit's: the quick fit is the one to come back")
 
 		// One resolve per expected fit time: the estimate shrinks a tenth
 		// each time, until half a deadline covers it (2 × 0.9^k ≤ 1/2 at
-		// k = 14) and a fit runs.
+		// k = 14) and a quick fit runs.
 		rounds := 0
 		for {
-			time.Sleep(r.fitTime.expect())
+			_, quick := fitTimes(r)
+			time.Sleep(quick)
 			rounds++
 			res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
 			require.NoError(t, err)
@@ -78,6 +82,7 @@ func TestHerdStartsNoFitThatCannotFinish(t *testing.T) {
 		}
 		assert.GreaterOrEqual(t, rounds, 14, "2 × 0.9^k ≤ 1/2 needs k = 14 at least")
 		assert.EqualValues(t, 1, r.Snapshot().Overall.ForecastFits)
+		assert.EqualValues(t, 1, r.Snapshot().Overall.ForecastQuickFits)
 	})
 }
 
@@ -149,4 +154,98 @@ func blackoutWithHistoryConfig(t *testing.T, cfg Config) *Resolver {
 		require.NoError(t, h.Append(context.Background(), key, stats.Observation{At: now.Add(time.Duration(i-60) * 24 * time.Hour), Value: 1 + 0.01*float64(i)}))
 	}
 	return r
+}
+
+// When the time a resolve can wait does not cover a full fit of auto but
+// covers a quick one (auto without its challengers), the quick fit
+// answers, and is memoised; the full fit's estimate is left as it was.
+func TestQuickFitWhenTheFullFitHasNoTime(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := blackoutWithHistory(t)
+		deadline := r.cfg.Resolve.Deadline
+		learnFitTimes(r, deadline, time.Millisecond) // a full fit wants 2 deadlines, a quick one 2 ms
+		for range 3 {
+			res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+			require.NoError(t, err)
+			assert.Equal(t, LayerStatistical, res.Layer)
+			assert.True(t, strings.HasPrefix(res.Source, "stats:auto"), "the candidates' combination: %s", res.Source)
+		}
+		o := r.Snapshot().Overall
+		assert.EqualValues(t, 1, o.ForecastFits, "fitted once, then memoised")
+		assert.EqualValues(t, 1, o.ForecastQuickFits)
+		full, _ := fitTimes(r)
+		assert.Equal(t, 2*deadline, full, "a quick fit does not shrink the full fit's estimate")
+	})
+}
+
+// With the quick fit off, a resolve that cannot wait for a full fit gets
+// the default, as before.
+func TestQuickFitDisabled(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := testConfig()
+		cfg.Forecast.DisableQuickFit = true
+		r := blackoutWithHistoryConfig(t, cfg)
+		learnFitTimes(r, r.cfg.Resolve.Deadline, time.Millisecond)
+		res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+		require.NoError(t, err)
+		assert.Equal(t, LayerDefault, res.Layer)
+		assert.Zero(t, r.Snapshot().Overall.ForecastFits)
+	})
+}
+
+// With no quick fit to fall back on, a skip shrinks the full fit's
+// estimate, so that the statistical layer can come back.
+func TestWithoutQuickFitTheFullEstimateShrinks(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := testConfig()
+		cfg.Forecast.DisableQuickFit = true
+		r := blackoutWithHistoryConfig(t, cfg)
+		deadline := r.cfg.Resolve.Deadline
+		learnFitTime(r, deadline)
+		res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+		require.NoError(t, err)
+		assert.Equal(t, LayerDefault, res.Layer)
+		full, _ := fitTimes(r)
+		assert.Equal(t, 2*deadline*9/10, full)
+	})
+}
+
+// With time for a full fit, the full fit answers: auto with its
+// challengers.
+func TestFullFitWhenThereIsTime(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := blackoutWithHistory(t)
+		learnFitTimes(r, time.Millisecond, time.Millisecond)
+		res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+		require.NoError(t, err)
+		assert.Equal(t, LayerStatistical, res.Layer)
+		o := r.Snapshot().Overall
+		assert.EqualValues(t, 1, o.ForecastFits)
+		assert.Zero(t, o.ForecastQuickFits)
+	})
+}
+
+func TestQuickModel(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		model stats.Config
+		ok    bool
+	}{
+		{"auto by default", stats.Config{}, true},
+		{"auto", stats.Config{Method: stats.MethodAuto}, true},
+		{"auto with its own challengers", stats.Config{Selection: stats.Selection{Challengers: []string{"arima", "holt"}}}, true},
+		{"auto without challengers", stats.Config{Selection: stats.Selection{Challengers: []string{"none"}}}, false},
+		{"another method", stats.Config{Method: "theta"}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			q, ok := quickModel(tc.model)
+			assert.Equal(t, tc.ok, ok)
+			if ok {
+				assert.Equal(t, []string{"none"}, q.Selection.Challengers)
+				assert.Equal(t, tc.model.Method, q.Method)
+			} else {
+				assert.Equal(t, tc.model, q)
+			}
+		})
+	}
 }

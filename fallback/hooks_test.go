@@ -49,8 +49,24 @@ func dumpState(r *Resolver, b *strings.Builder) {
 	}
 }
 
-// learnFitTime makes the resolver believe forecast fits take d.
-func learnFitTime(r *Resolver, d time.Duration) { r.fitTime.observe(d) }
+// learnFitTime makes the resolver believe forecast fits take d, quick
+// ones too.
+func learnFitTime(r *Resolver, d time.Duration) {
+	r.fitTime.observe(d)
+	r.quickTime.observe(d)
+}
+
+// learnFitTimes makes the resolver believe full forecast fits take full,
+// and quick ones quick.
+func learnFitTimes(r *Resolver, full, quick time.Duration) {
+	r.fitTime.observe(full)
+	r.quickTime.observe(quick)
+}
+
+// fitTimes is what the resolver expects full and quick fits to take.
+func fitTimes(r *Resolver) (full, quick time.Duration) {
+	return r.fitTime.expect(), r.quickTime.expect()
+}
 
 // flushEvents waits until the observer has been handed every event
 // queued so far.

@@ -93,9 +93,10 @@ func (r *Resolver) localLayers(ctx context.Context, dt *dataType, key string, pa
 	return res, nil
 }
 
-// forecast answers from a forecast h periods past the series' end.
-func (r *Resolver) forecast(dt *dataType, series []float64, h int, lastAt, now time.Time) (Result, error) {
-	fc, err := r.forecaster.Forecast(series, dt.cfg.Season, h)
+// forecast answers from forecaster's forecast h periods past the
+// series' end.
+func (r *Resolver) forecast(forecaster *stats.Forecaster, dt *dataType, series []float64, h int, lastAt, now time.Time) (Result, error) {
+	fc, err := forecaster.Forecast(series, dt.cfg.Season, h)
 	if err != nil {
 		return Result{}, err
 	}

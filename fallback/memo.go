@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/strata-go/strata/internal/lru"
+	"github.com/strata-go/strata/stats"
 )
 
 // forecastMemo keeps each key's last forecast, so resolves that reach the
@@ -88,9 +89,10 @@ func (g *appendGate) admit(key string, period int64) bool {
 // the others wait for it, each within half of what is left of its own
 // deadline (the default layer keeps the rest). A fit is not started when
 // what is left cannot cover the fit time learned so far (see fitClock;
-// forecast.fit_time before the first fit), nor when every fit slot is
-// taken (see fitsAllowed): the default answers at once. A fit that panics
-// fails with an error.
+// forecast.fit_time before the first fit): a quick fit is, when what is
+// left covers its own (see ForecastConfig.DisableQuickFit), else the
+// default answers at once, as it does when every fit slot is taken (see
+// fitsAllowed). A fit that panics fails with an error.
 func (r *Resolver) fitted(ctx context.Context, dt *dataType, key string, series []float64, h int, m memoEntry, now time.Time) (Result, error) {
 	if res, err, ok := r.memo.get(key, m.n, m.lastAt, m.period); ok {
 		return res, err
@@ -99,12 +101,23 @@ func (r *Resolver) fitted(ctx context.Context, dt *dataType, key string, series 
 	if dl, ok := ctx.Deadline(); ok {
 		wait = time.Until(dl) / 2
 	}
+	fc, clock, quick := r.forecaster, &r.fitTime, false
 	if need := r.fitTime.expect(); wait < need {
-		// Skipped: the estimate shrinks, so that one learned under
-		// contention does not keep the layer off for good — but only
-		// as time passes, not as resolves arrive (see skippedAt).
-		r.fitTime.skippedAt(time.Now())
-		return Result{}, fmt.Errorf("no time to fit a forecast: %v left, fits take about %v", wait.Round(time.Microsecond), need.Round(time.Microsecond))
+		if r.quick == nil || wait < r.quickTime.expect() {
+			// Skipped: the estimate of the fit the layer falls back on
+			// shrinks, so that one learned under contention does not
+			// keep the layer off for good — but only as time passes,
+			// not as resolves arrive (see skippedAt). The full fit's
+			// does not when there is a quick fit: shrinking it brought
+			// full fits back into herds that could not wait for them.
+			clock := &r.fitTime
+			if r.quick != nil {
+				clock, need = &r.quickTime, r.quickTime.expect()
+			}
+			clock.skippedAt(time.Now())
+			return Result{}, fmt.Errorf("no time to fit a forecast: %v left, fits take about %v", wait.Round(time.Microsecond), need.Round(time.Microsecond))
+		}
+		fc, clock, quick = r.quick, &r.quickTime, true
 	}
 	ch := r.fits.DoChan(key, func() (any, error) {
 		if !r.takeFitSlot() {
@@ -117,8 +130,11 @@ func (r *Resolver) fitted(ctx context.Context, dt *dataType, key string, series 
 		defer r.tasks.done(&r.fitTask)
 		start := time.Now()
 		r.metrics.fits.Add(1)
-		m.res, m.err = r.forecastSafely(dt, series, h, m.lastAt, now)
-		r.fitTime.observe(time.Since(start))
+		if quick {
+			r.metrics.quickFits.Add(1)
+		}
+		m.res, m.err = r.forecastSafely(fc, dt, series, h, m.lastAt, now)
+		clock.observe(time.Since(start))
 		r.memo.put(key, m)
 		return m, nil
 	})
@@ -138,13 +154,26 @@ func (r *Resolver) fitted(ctx context.Context, dt *dataType, key string, series 
 	}
 }
 
+// quickModel returns model without auto's challengers, and whether it
+// has any to drop (see ForecastConfig.DisableQuickFit).
+func quickModel(model stats.Config) (stats.Config, bool) {
+	if model.Method != "" && model.Method != stats.MethodAuto {
+		return model, false
+	}
+	if ch := model.Selection.Challengers; len(ch) == 1 && ch[0] == "none" {
+		return model, false
+	}
+	model.Selection.Challengers = []string{"none"}
+	return model, true
+}
+
 // forecastSafely is forecast with a panic (of the models, on a series
 // they did not expect) turned into an error.
-func (r *Resolver) forecastSafely(dt *dataType, series []float64, h int, lastAt, now time.Time) (res Result, err error) {
+func (r *Resolver) forecastSafely(fc *stats.Forecaster, dt *dataType, series []float64, h int, lastAt, now time.Time) (res Result, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			res, err = Result{}, fmt.Errorf("forecast panicked: %v", v)
 		}
 	}()
-	return r.forecast(dt, series, h, lastAt, now)
+	return r.forecast(fc, dt, series, h, lastAt, now)
 }

@@ -17,6 +17,7 @@ type metrics struct {
 	// calls abandoned at their deadline, shared entries refused.
 	callbackFailures atomic.Int64
 	fits             atomic.Int64 // forecast fits made
+	quickFits        atomic.Int64 // of those, quick fits (see ForecastConfig.DisableQuickFit)
 	// The fill claims (claim.go): taken, found taken, and waits served
 	// the claimant's answer.
 	claimsWon, claimsLost, claimWaitsServed atomic.Int64

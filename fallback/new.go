@@ -172,6 +172,11 @@ func New(cfg Config, opts ...Option) (*Resolver, error) {
 	if r.forecaster, err = stats.New(c.Forecast.Model); err != nil {
 		return nil, configError("forecast.model", err)
 	}
+	if qm, ok := quickModel(c.Forecast.Model); ok && !c.Forecast.DisableQuickFit {
+		if r.quick, err = stats.New(qm); err != nil {
+			return nil, configError("forecast.model", err)
+		}
+	}
 	r.history = o.history
 	if r.history == nil {
 		if r.history, err = stats.NewMemoryHistory(c.Forecast.History); err != nil {
@@ -184,6 +189,7 @@ func New(cfg Config, opts ...Option) (*Resolver, error) {
 	r.memo = newForecastMemo(c.Forecast.MemoCapacity)
 	r.fitSlots = make(chan struct{}, c.Forecast.MaxFits)
 	r.fitTime.assume(c.Forecast.FitTime)
+	r.quickTime.assume(c.Forecast.FitTime)
 	r.gate = newAppendGate(c.Forecast.MemoCapacity)
 	if r.cache, err = cache.New(c.Cache.Config); err != nil {
 		return nil, configError("cache", err)

@@ -28,6 +28,7 @@ type Resolver struct {
 	accept     cache.Acceptance
 	history    stats.History
 	forecaster *stats.Forecaster
+	quick      *stats.Forecaster // auto without its challengers; nil: no quick fit (see ForecastConfig.DisableQuickFit)
 	defaults   *defaults.Engine
 	obs        Observer
 	creds      providers.Credentials
@@ -42,6 +43,7 @@ type Resolver struct {
 	flights     singleflight.Group
 	fits        singleflight.Group // one forecast fit at a time per key
 	fitTime     fitClock           // how long fits take
+	quickTime   fitClock           // how long quick fits take
 	reserveNeed reserveClock       // what resolves needed after their walk's deadline
 	fitSlots    chan struct{}      // bounds the fits running at once (Forecast.MaxFits)
 	fitTask     taskKind           // a fit, for Close's report

@@ -101,8 +101,11 @@ type OverallSnapshot struct {
 	// contained (see EventCallback): panics, calls abandoned at their
 	// deadline, shared-tier entries refused.
 	CallbackFailures int64 `json:"callback_failures"`
-	// ForecastFits counts the forecasts fitted (not taken from the memo).
-	ForecastFits int64 `json:"forecast_fits"`
+	// ForecastFits counts the forecasts fitted (not taken from the memo),
+	// ForecastQuickFits those of them fitted quick, without auto's
+	// challengers, for lack of time (see ForecastConfig.DisableQuickFit).
+	ForecastFits      int64 `json:"forecast_fits"`
+	ForecastQuickFits int64 `json:"forecast_quick_fits"`
 	// ClaimsWon counts the walks that took their key's fill claim
 	// (Config.Cache.Claim), ClaimsLost those that found it taken, and
 	// ClaimWaitsServed those of them that served the claimant's answer;
@@ -226,6 +229,7 @@ func (r *Resolver) Snapshot() Snapshot {
 	o.Cost = float64(r.metrics.cost.Load()) / nano
 	o.CallbackFailures = r.metrics.callbackFailures.Load()
 	o.ForecastFits = r.metrics.fits.Load()
+	o.ForecastQuickFits = r.metrics.quickFits.Load()
 	o.ClaimsWon = r.metrics.claimsWon.Load()
 	o.ClaimsLost = r.metrics.claimsLost.Load()
 	o.ClaimWaitsServed = r.metrics.claimWaitsServed.Load()

@@ -64,6 +64,7 @@ func NewSnapshotMetrics(src Snapshotter, cfg Config) (*SnapshotMetrics, error) {
 	projected := gauge("strata.cost.projected", "{cost}", "Cost projected over a period at the current rate, in the providers' cost unit.")
 	callbacks := counter("strata.callback.failures", "{failure}", "Host callback failures the resolver contained: panics, calls abandoned at their deadline, shared entries refused.")
 	fits := counter("strata.forecast.fits", "{fit}", "Forecasts fitted (not taken from the memo).")
+	quickFits := counter("strata.forecast.quick_fits", "{fit}", "Forecasts fitted quick, without auto's challengers, for lack of time.")
 	claims := counter("strata.claims", "{claim}", "Fill claims: walks that took their key's claim (won) and that found it taken (lost).")
 	claimWaits := counter("strata.claim.waits_served", "{wait}", "Walks that found their key's claim taken and served the claimant's answer.")
 	dropped := counter("strata.events.dropped", "{event}", "Events the observer did not get because it fell behind by more than its queue holds.")
@@ -97,12 +98,13 @@ func NewSnapshotMetrics(src Snapshotter, cfg Config) (*SnapshotMetrics, error) {
 		}
 		o.ObserveFloat64(callbacks, float64(ov.CallbackFailures))
 		o.ObserveFloat64(fits, float64(ov.ForecastFits))
+		o.ObserveFloat64(quickFits, float64(ov.ForecastQuickFits))
 		o.ObserveFloat64(claims, float64(ov.ClaimsWon), metric.WithAttributes(attrClaimResult.String("won")))
 		o.ObserveFloat64(claims, float64(ov.ClaimsLost), metric.WithAttributes(attrClaimResult.String("lost")))
 		o.ObserveFloat64(claimWaits, float64(ov.ClaimWaitsServed))
 		o.ObserveFloat64(dropped, float64(ov.EventsDropped))
 		return nil
-	}, health, status, state, trips, success, quality, uptime, cost, projected, callbacks, fits, dropped, claims, claimWaits)
+	}, health, status, state, trips, success, quality, uptime, cost, projected, callbacks, fits, quickFits, dropped, claims, claimWaits)
 	if err != nil {
 		return nil, err
 	}

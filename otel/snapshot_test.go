@@ -37,7 +37,7 @@ var twoProviders = fixed{
 	},
 	Overall: fallback.OverallSnapshot{
 		Resolves: 50, Answered: 48, Cost: 0.8, CostPerHour: 0.2, DailyProjection: 4.8, MonthlyProjection: 144,
-		CallbackFailures: 3, ForecastFits: 5, EventsDropped: 6,
+		CallbackFailures: 3, ForecastFits: 5, ForecastQuickFits: 2, EventsDropped: 6,
 		ClaimsWon: 7, ClaimsLost: 4, ClaimWaitsServed: 3,
 	},
 }
@@ -131,12 +131,13 @@ func TestSnapshotMetricsReportEverySnapshotFigure(t *testing.T) {
 		gaugePoint(144, attrPeriod.String("month")))
 	counter("strata.callback.failures", "{failure}", gaugePoint(3))
 	counter("strata.forecast.fits", "{fit}", gaugePoint(5))
+	counter("strata.forecast.quick_fits", "{fit}", gaugePoint(2))
 	counter("strata.events.dropped", "{event}", gaugePoint(6))
 	counter("strata.claims", "{claim}",
 		gaugePoint(7, attrClaimResult.String("won")),
 		gaugePoint(4, attrClaimResult.String("lost")))
 	counter("strata.claim.waits_served", "{wait}", gaugePoint(3))
-	assert.Len(t, got, 14, "every instrument is checked above")
+	assert.Len(t, got, 15, "every instrument is checked above")
 }
 
 // Each collection takes a new snapshot.

@@ -44,7 +44,7 @@ type Collector struct {
 
 	cost, projected                               *prometheus.Desc
 	callbackFailures, forecastFits, eventsDropped *prometheus.Desc
-	claims, claimWaits                            *prometheus.Desc
+	claims, claimWaits, quickFits                 *prometheus.Desc
 }
 
 var _ prometheus.Collector = (*Collector)(nil)
@@ -70,6 +70,7 @@ func NewCollector(src Snapshotter) *Collector {
 		projected:        d("cost_projected", "Cost projected over a period at the current rate, in the providers' cost unit.", "period"),
 		callbackFailures: d("callback_failures_total", "Host callback failures the resolver contained: panics, calls abandoned at their deadline, shared entries refused."),
 		forecastFits:     d("forecast_fits_total", "Forecasts fitted (not taken from the memo)."),
+		quickFits:        d("forecast_quick_fits_total", "Forecasts fitted quick, without auto's challengers, for lack of time."),
 		claims:           d("claims_total", "Fill claims: walks that took their key's claim (won) and that found it taken (lost).", "result"),
 		claimWaits:       d("claim_waits_served_total", "Walks that found their key's claim taken and served the claimant's answer."),
 		eventsDropped:    d("events_dropped_total", "Events the observer did not get because it fell behind by more than its queue holds."),
@@ -85,7 +86,7 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 		c.health, c.status, c.breakerState, c.breakerTrips,
 		c.success, c.quality, c.uptime, c.latency,
 		c.cost, c.projected, c.callbackFailures, c.forecastFits, c.eventsDropped,
-		c.claims, c.claimWaits,
+		c.claims, c.claimWaits, c.quickFits,
 	} {
 		ch <- d
 	}
@@ -125,6 +126,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	}
 	counter(c.callbackFailures, float64(o.CallbackFailures))
 	counter(c.forecastFits, float64(o.ForecastFits))
+	counter(c.quickFits, float64(o.ForecastQuickFits))
 	counter(c.claims, float64(o.ClaimsWon), "won")
 	counter(c.claims, float64(o.ClaimsLost), "lost")
 	counter(c.claimWaits, float64(o.ClaimWaitsServed))

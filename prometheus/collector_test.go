@@ -39,7 +39,7 @@ var twoProviders = fixed{
 	},
 	Overall: fallback.OverallSnapshot{
 		Resolves: 50, Answered: 48, Cost: 0.8, CostPerHour: 0.2, DailyProjection: 4.8, MonthlyProjection: 144,
-		CallbackFailures: 3, ForecastFits: 5, EventsDropped: 6,
+		CallbackFailures: 3, ForecastFits: 5, ForecastQuickFits: 2, EventsDropped: 6,
 		ClaimsWon: 7, ClaimsLost: 4, ClaimWaitsServed: 3,
 	},
 }
@@ -71,6 +71,9 @@ strata_events_dropped_total 6
 # HELP strata_forecast_fits_total Forecasts fitted (not taken from the memo).
 # TYPE strata_forecast_fits_total counter
 strata_forecast_fits_total 5
+# HELP strata_forecast_quick_fits_total Forecasts fitted quick, without auto's challengers, for lack of time.
+# TYPE strata_forecast_quick_fits_total counter
+strata_forecast_quick_fits_total 2
 # HELP strata_provider_breaker_state 1 for the provider's circuit breaker's current state, 0 for the others.
 # TYPE strata_provider_breaker_state gauge
 strata_provider_breaker_state{provider="ads",state="closed"} 0

@@ -159,8 +159,8 @@ func TestObserverAndCollectorLintClean(t *testing.T) {
 	require.NoError(t, err)
 	// The Collector's: per provider 1 health, 4 statuses, 3 breaker
 	// states, 1 trips, 3 ratios, 3 percentiles; 2 costs; 3 projections
-	// and 3 resolver counters; 2 claim results and the waits served.
-	assert.Equal(t, 14+2*(1+4+3+1+3+3)+2+3+3+3, n, "the Observer's series (with the budget counter) and the Collector's")
+	// and 4 resolver counters; 2 claim results and the waits served.
+	assert.Equal(t, 14+2*(1+4+3+1+3+3)+2+3+4+3, n, "the Observer's series (with the budget counter) and the Collector's")
 }
 
 // sleeper answers v after d, or fails with class c after d when fail is
