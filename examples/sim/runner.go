@@ -83,6 +83,7 @@ type runResult struct {
 
 // runSystem issues the workload through sys from sc.Concurrency
 // goroutines, each resolve under the scenario's deadline, and closes sys.
+// It warms the heap first (warmHeap).
 // The request index of each resolve is taken from w's shared counter as it
 // starts, so both systems see the same faults at the same index.
 func runSystem(ctx context.Context, sc *scenario, w *world, sys system, seqs [][]*simKey) (runResult, error) {
@@ -90,6 +91,7 @@ func runSystem(ctx context.Context, sc *scenario, w *world, sys system, seqs [][
 	think := sc.scale(sc.ThinkTime)
 	recs := make([][]record, len(seqs))
 	camps := make([][]*campaign, len(seqs))
+	warmHeap()
 	start := time.Now()
 	var wg sync.WaitGroup
 	for g, seq := range seqs {
