@@ -619,8 +619,13 @@ type ForecastConfig struct {
 	// time (learned apart, FitTime before the first): the challengers'
 	// search is most of auto's fit (about 9 ms against 2.3 ms on 120
 	// points), and a herd that cannot wait for it would otherwise get the
-	// default. A quick forecast is memoised like a full one, for as long
-	// as the key's history and period are unchanged.
+	// default. A quick forecast is memoised, for as long as the key's
+	// history and period are unchanged, but answers only the resolves
+	// that cannot wait for a full fit either: one that can fits in full
+	// (and falls back on the quick forecast if that fit fails). While
+	// quick fits stand in, the full fit's learned time shrinks a tenth per
+	// ten expected full fits, so that an estimate learned under contention
+	// does not keep full fits off for good.
 	DisableQuickFit bool `yaml:"disable_quick_fit"`
 	// Market adjusts forecasts by the fresh answers of peer keys and the
 	// host's market factor (see MarketConfig). On by default.

@@ -18,6 +18,8 @@ import (
 // streak (80–170 fits in a blackout-herd run, each holding a P for a fit
 // that no resolve could wait for); shrinking with time brings them back
 // as time passes, however many resolves skip meanwhile (18–29 a run).
+// The full fit's clock, while quick fits stand in for it, shrinks ten
+// times slower still (see Resolver.fit).
 type fitClock struct {
 	mu       sync.Mutex
 	ewma     time.Duration // requires mu held; 0 before the first fit or assume
@@ -50,11 +52,11 @@ func (c *fitClock) observe(d time.Duration) {
 
 // skippedAt records a fit skipped at now for lack of time: no new
 // duration will correct the estimate otherwise, so it shrinks by a tenth
-// if it has not shrunk for an expected fit time.
-func (c *fitClock) skippedAt(now time.Time) {
+// if it has not shrunk for slow expected fit times.
+func (c *fitClock) skippedAt(now time.Time, slow int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if now.Sub(c.shrunk) >= 2*c.ewma {
+	if now.Sub(c.shrunk) >= time.Duration(slow)*2*c.ewma {
 		c.shrunk = now
 		c.ewma -= c.ewma / 10
 	}

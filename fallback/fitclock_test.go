@@ -2,6 +2,7 @@ package fallback
 
 import (
 	"context"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -22,12 +23,12 @@ func TestFitClockShrinksWithTime(t *testing.T) {
 	require.Equal(t, 2*time.Second, c.expect())
 	now := time.Now()
 	for range 1000 {
-		c.skippedAt(now)
+		c.skippedAt(now, 1)
 	}
 	assert.Equal(t, 1800*time.Millisecond, c.expect(), "a thousand skips at one instant: a tenth off, once")
-	c.skippedAt(now.Add(1799 * time.Millisecond))
+	c.skippedAt(now.Add(1799*time.Millisecond), 1)
 	assert.Equal(t, 1800*time.Millisecond, c.expect(), "less than an expected fit time later: unchanged")
-	c.skippedAt(now.Add(1800 * time.Millisecond))
+	c.skippedAt(now.Add(1800*time.Millisecond), 1)
 	assert.Equal(t, 1620*time.Millisecond, c.expect(), "an expected fit time later: another tenth")
 }
 
@@ -63,7 +64,7 @@ func TestHerdStartsNoFitThatCannotFinish(t *testing.T) {
 		assert.Zero(t, r.Snapshot().Overall.ForecastFits, "no fit started for the herd")
 		full, quick := fitTimes(r)
 		assert.Equal(t, 2*deadline*9/10, quick, "the herd's skips shrank the quick fit's estimate once")
-		assert.Equal(t, 2*deadline, full, "and not the full fit's: the quick fit is the one to come back")
+		assert.Equal(t, 2*deadline*9/10, full, "and the full fit's, once")
 
 		// One resolve per expected fit time: the estimate shrinks a tenth
 		// each time, until half a deadline covers it (2 × 0.9^k ≤ 1/2 at
@@ -95,7 +96,7 @@ func TestFitClockAssumesUntilMeasured(t *testing.T) {
 	assert.Equal(t, 20*time.Millisecond, c.expect())
 	c.assume(time.Second)
 	assert.Equal(t, 20*time.Millisecond, c.expect(), "assumed once")
-	c.skippedAt(time.Now())
+	c.skippedAt(time.Now(), 1)
 	assert.Equal(t, 18*time.Millisecond, c.expect(), "an assumed time shrinks too: it cannot keep fits off for good")
 	c.observe(3 * time.Millisecond)
 	assert.Equal(t, 6*time.Millisecond, c.expect(), "the first fit timed replaces the assumption")
@@ -156,25 +157,137 @@ func blackoutWithHistoryConfig(t *testing.T, cfg Config) *Resolver {
 	return r
 }
 
+// blackoutWithCycle is a resolver in a blackout whose key cpc/shoes has 60
+// days of an AR(2) cycle: auto's ARIMA challenger wins there, so a full
+// fit's Source names arima and a quick fit's (without it) does not.
+func blackoutWithCycle(t *testing.T, cfg Config) *Resolver {
+	t.Helper()
+	h, err := stats.NewMemoryHistory(stats.MemoryConfig{})
+	require.NoError(t, err)
+	p1, s1 := newStub(1), newStub(1)
+	p1.fail(providers.Unavailable)
+	s1.fail(providers.Unavailable)
+	r := newTestResolver(t, cfg, p1, s1, WithHistory(h))
+	key, err := r.Key("cpc", Params{"keyword": "shoes"})
+	require.NoError(t, err)
+	rng := rand.New(rand.NewPCG(1, 2))
+	now := time.Now()
+	y1, y2 := 0.0, 0.0
+	for i := range 60 {
+		y := 1.6*y1 - 0.95*y2 + 0.1*rng.NormFloat64()
+		y2, y1 = y1, y
+		require.NoError(t, h.Append(context.Background(), key, stats.Observation{At: now.Add(time.Duration(i-60) * 24 * time.Hour), Value: 2 + y}))
+	}
+	return r
+}
+
+// resolveShoes resolves cpc/shoes and returns the result.
+func resolveShoes(t *testing.T, r *Resolver) Result {
+	t.Helper()
+	res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+	require.NoError(t, err)
+	return res
+}
+
 // When the time a resolve can wait does not cover a full fit of auto but
-// covers a quick one (auto without its challengers), the quick fit
-// answers, and is memoised; the full fit's estimate is left as it was.
+// covers a quick one, the quick fit — auto without its challengers —
+// answers, and is memoised for the resolves that cannot wait either. The
+// full fit's estimate shrinks ten times slower than a fit's that nothing
+// stands in for: once in three skips at the same instant.
 func TestQuickFitWhenTheFullFitHasNoTime(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		r := blackoutWithHistory(t)
+		r := blackoutWithCycle(t, testConfig())
 		deadline := r.cfg.Resolve.Deadline
 		learnFitTimes(r, deadline, time.Millisecond) // a full fit wants 2 deadlines, a quick one 2 ms
 		for range 3 {
-			res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
-			require.NoError(t, err)
+			res := resolveShoes(t, r)
 			assert.Equal(t, LayerStatistical, res.Layer)
-			assert.True(t, strings.HasPrefix(res.Source, "stats:auto"), "the candidates' combination: %s", res.Source)
+			assert.True(t, strings.HasPrefix(res.Source, "stats:auto(theta"), "the candidates' combination: %s", res.Source)
 		}
 		o := r.Snapshot().Overall
 		assert.EqualValues(t, 1, o.ForecastFits, "fitted once, then memoised")
 		assert.EqualValues(t, 1, o.ForecastQuickFits)
 		full, _ := fitTimes(r)
-		assert.Equal(t, 2*deadline, full, "a quick fit does not shrink the full fit's estimate")
+		assert.Equal(t, 2*deadline*9/10, full)
+	})
+}
+
+// A memoised quick forecast answers only the resolves that cannot wait for
+// a full fit: one that can fits in full, and the full forecast then
+// answers every resolve of the period.
+func TestAMemoisedQuickForecastIsRefittedInFull(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := blackoutWithCycle(t, testConfig())
+		deadline := r.cfg.Resolve.Deadline
+		learnFitTimes(r, deadline, time.Millisecond)
+		quick := resolveShoes(t, r)
+		require.NotContains(t, quick.Source, "arima")
+
+		learnFitTimes(r, time.Millisecond, time.Millisecond)
+		full := resolveShoes(t, r)
+		assert.Contains(t, full.Source, "arima", "refitted in full")
+		o := r.Snapshot().Overall
+		assert.EqualValues(t, 2, o.ForecastFits)
+		assert.EqualValues(t, 1, o.ForecastQuickFits)
+
+		learnFitTimes(r, deadline, time.Millisecond)
+		again := resolveShoes(t, r)
+		assert.Equal(t, full.Source, again.Source, "the full forecast is memoised")
+		assert.Equal(t, full.Value, again.Value)
+		assert.EqualValues(t, 2, r.Snapshot().Overall.ForecastFits, "and no quick fit replaces it")
+	})
+}
+
+// A quick forecast put after a full one made from the same history does
+// not replace it; one made from a newer history does.
+func TestForecastMemoKeepsTheFullForecast(t *testing.T) {
+	m := newForecastMemo(10)
+	at := time.Unix(0, 0)
+	full := memoEntry{n: 5, lastAt: at, period: 7, res: Result{Source: "full"}}
+	m.put("k", full)
+	m.put("k", memoEntry{n: 5, lastAt: at, period: 7, quick: true, res: Result{Source: "quick"}})
+	got, ok := m.get("k", full)
+	require.True(t, ok)
+	assert.Equal(t, "full", got.res.Source)
+	newer := memoEntry{n: 6, lastAt: at.Add(time.Hour), period: 7, quick: true, res: Result{Source: "newer quick"}}
+	m.put("k", newer)
+	got, ok = m.get("k", newer)
+	require.True(t, ok)
+	assert.Equal(t, "newer quick", got.res.Source)
+	_, ok = m.get("k", full)
+	assert.False(t, ok, "made from another history")
+}
+
+// A full fit's estimate that no resolve can wait for — a slow first fit,
+// or one timed under contention — does not keep full fits off for good
+// while quick fits stand in: it shrinks a tenth per ten expected fit
+// times, and a full fit runs once half a deadline covers it.
+func TestFullFitsComeBackWhileQuickFitsStandIn(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := blackoutWithCycle(t, testConfig())
+		deadline := r.cfg.Resolve.Deadline
+		learnFitTimes(r, 2*deadline, time.Millisecond) // a full fit wants 4 deadlines
+		rounds := 0
+		for {
+			rounds++
+			res := resolveShoes(t, r)
+			require.Equal(t, LayerStatistical, res.Layer)
+			if strings.Contains(res.Source, "arima") {
+				break
+			}
+			require.Less(t, rounds, 30, "full fits never came back")
+			// Past ten expected full fits (at most 80 s), and as if the
+			// history had changed: the memo does not answer.
+			time.Sleep(2 * time.Minute)
+			r.memo.forget(func(string) bool { return true })
+		}
+		// 4 × 0.9^k ≤ 1 needs k = 14 even if the whole deadline were left
+		// (the walk's attempts take some of it first): a quick fit stood in
+		// every time before.
+		assert.GreaterOrEqual(t, rounds, 15)
+		o := r.Snapshot().Overall
+		assert.EqualValues(t, rounds-1, o.ForecastQuickFits)
+		assert.EqualValues(t, rounds, o.ForecastFits)
 	})
 }
 
@@ -214,11 +327,11 @@ func TestWithoutQuickFitTheFullEstimateShrinks(t *testing.T) {
 // challengers.
 func TestFullFitWhenThereIsTime(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		r := blackoutWithHistory(t)
+		r := blackoutWithCycle(t, testConfig())
 		learnFitTimes(r, time.Millisecond, time.Millisecond)
-		res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
-		require.NoError(t, err)
+		res := resolveShoes(t, r)
 		assert.Equal(t, LayerStatistical, res.Layer)
+		assert.Contains(t, res.Source, "arima", "auto's challenger won")
 		o := r.Snapshot().Overall
 		assert.EqualValues(t, 1, o.ForecastFits)
 		assert.Zero(t, o.ForecastQuickFits)
@@ -234,6 +347,7 @@ func TestQuickModel(t *testing.T) {
 		{"auto by default", stats.Config{}, true},
 		{"auto", stats.Config{Method: stats.MethodAuto}, true},
 		{"auto with its own challengers", stats.Config{Selection: stats.Selection{Challengers: []string{"arima", "holt"}}}, true},
+		{"auto with an empty list: the default challengers", stats.Config{Selection: stats.Selection{Challengers: []string{}}}, true},
 		{"auto without challengers", stats.Config{Selection: stats.Selection{Challengers: []string{"none"}}}, false},
 		{"another method", stats.Config{Method: "theta"}, false},
 	} {
@@ -248,4 +362,18 @@ func TestQuickModel(t *testing.T) {
 			}
 		})
 	}
+}
+
+// skippedAt with slow shrinks the estimate once per slow expected fit
+// times, not once per one.
+func TestFitClockShrinksSlowly(t *testing.T) {
+	var c fitClock
+	c.observe(10 * time.Millisecond)
+	t0 := time.Unix(1000, 0)
+	c.skippedAt(t0, 10)
+	assert.Equal(t, 18*time.Millisecond, c.expect(), "the first skip shrinks at once")
+	c.skippedAt(t0.Add(179*time.Millisecond), 10)
+	assert.Equal(t, 18*time.Millisecond, c.expect(), "not again within ten expected fit times (180 ms)")
+	c.skippedAt(t0.Add(180*time.Millisecond), 10)
+	assert.Equal(t, 16200*time.Microsecond, c.expect())
 }

@@ -57,10 +57,16 @@ func learnFitTime(r *Resolver, d time.Duration) {
 }
 
 // learnFitTimes makes the resolver believe full forecast fits take full,
-// and quick ones quick.
+// and quick ones quick, as if each had just been timed the first time.
 func learnFitTimes(r *Resolver, full, quick time.Duration) {
-	r.fitTime.observe(full)
-	r.quickTime.observe(quick)
+	for _, c := range []struct {
+		clock *fitClock
+		d     time.Duration
+	}{{&r.fitTime, full}, {&r.quickTime, quick}} {
+		c.clock.mu.Lock()
+		c.clock.ewma, c.clock.measured, c.clock.shrunk = c.d, true, time.Time{}
+		c.clock.mu.Unlock()
+	}
 }
 
 // fitTimes is what the resolver expects full and quick fits to take.

@@ -451,7 +451,7 @@ func TestFitClockRecoversFromSkips(t *testing.T) {
 	at := time.Now()
 	for c.expect() > 10*time.Millisecond {
 		at = at.Add(time.Second) // each skip an expected fit time after the last
-		c.skippedAt(at)
+		c.skippedAt(at, 1)
 		skips++
 	}
 	assert.Equal(t, 17, skips, "a tenth off per skip: 56 ms × 0.9^17 < 10 ms")

@@ -25,8 +25,15 @@ type memoEntry struct {
 	n      int       // observations in the history
 	lastAt time.Time // the newest one's time
 	period int64     // the period index the forecast is for
+	quick  bool      // fitted quick (see ForecastConfig.DisableQuickFit)
 	res    Result    // Layer, Value, Source, Confidence, Intervals
 	err    error
+}
+
+// same reports whether e was made from the same history for the same
+// period as o.
+func (e memoEntry) same(o memoEntry) bool {
+	return e.n == o.n && e.lastAt.Equal(o.lastAt) && e.period == o.period
 }
 
 func newForecastMemo(capacity int) *forecastMemo {
@@ -34,21 +41,26 @@ func newForecastMemo(capacity int) *forecastMemo {
 }
 
 // get returns the memoised forecast for key if it was made from the same
-// history for the same period.
-func (f *forecastMemo) get(key string, n int, lastAt time.Time, period int64) (Result, error, bool) {
+// history for the same period as m.
+func (f *forecastMemo) get(key string, m memoEntry) (memoEntry, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	e, ok := f.m.Get(key)
-	if !ok || e.n != n || !e.lastAt.Equal(lastAt) || e.period != period {
-		return Result{}, nil, false
+	if !ok || !e.same(m) {
+		return memoEntry{}, false
 	}
-	return e.res, e.err, true
+	return e, true
 }
 
+// put memoises e for key; a quick forecast does not replace a full one
+// made from the same history for the same period.
 func (f *forecastMemo) put(key string, e memoEntry) {
 	f.mu.Lock()
+	defer f.mu.Unlock()
+	if old, ok := f.m.Get(key); ok && e.quick && !old.quick && old.same(e) {
+		return
+	}
 	f.m.Put(key, e)
-	f.mu.Unlock()
 }
 
 func (f *forecastMemo) forget(match func(string) bool) {
@@ -84,42 +96,60 @@ func (g *appendGate) admit(key string, period int64) bool {
 
 // fitted returns key's forecast h periods ahead: the memoised one when
 // nothing changed since (see forecastMemo), else a new fit. One fit runs
-// at a time per key — in a blackout many resolves of a key reach the
-// statistical layer together, and each fit is milliseconds of CPU — and
-// the others wait for it, each within half of what is left of its own
-// deadline (the default layer keeps the rest). A fit is not started when
-// what is left cannot cover the fit time learned so far (see fitClock;
-// forecast.fit_time before the first fit): a quick fit is, when what is
-// left covers its own (see ForecastConfig.DisableQuickFit), else the
-// default answers at once, as it does when every fit slot is taken (see
-// fitsAllowed). A fit that panics fails with an error.
+// at a time per key and kind — in a blackout many resolves of a key reach
+// the statistical layer together, and each fit is milliseconds of CPU —
+// and the others wait for it, each within half of what is left of its own
+// deadline (the default layer keeps the rest). A full fit is not started
+// when that wait cannot cover the time full fits take (see fitClock;
+// forecast.fit_time before the first): a quick fit is, when the wait
+// covers its own (see ForecastConfig.DisableQuickFit), else the default
+// answers at once, as it does when every fit slot is taken (see
+// fitsAllowed). A memoised quick forecast answers only resolves that
+// cannot wait for a full fit; one that can fits in full, and falls back
+// on the quick forecast if that fit fails. A fit that panics fails with
+// an error.
 func (r *Resolver) fitted(ctx context.Context, dt *dataType, key string, series []float64, h int, m memoEntry, now time.Time) (Result, error) {
-	if res, err, ok := r.memo.get(key, m.n, m.lastAt, m.period); ok {
-		return res, err
-	}
 	wait := r.cfg.Resolve.Deadline
 	if dl, ok := ctx.Deadline(); ok {
 		wait = time.Until(dl) / 2
 	}
-	fc, clock, quick := r.forecaster, &r.fitTime, false
-	if need := r.fitTime.expect(); wait < need {
-		if r.quick == nil || wait < r.quickTime.expect() {
-			// Skipped: the estimate of the fit the layer falls back on
-			// shrinks, so that one learned under contention does not
-			// keep the layer off for good — but only as time passes,
-			// not as resolves arrive (see skippedAt). The full fit's
-			// does not when there is a quick fit: shrinking it brought
-			// full fits back into herds that could not wait for them.
-			clock := &r.fitTime
-			if r.quick != nil {
-				clock, need = &r.quickTime, r.quickTime.expect()
-			}
-			clock.skippedAt(time.Now())
-			return Result{}, fmt.Errorf("no time to fit a forecast: %v left, fits take about %v", wait.Round(time.Microsecond), need.Round(time.Microsecond))
-		}
-		fc, clock, quick = r.quick, &r.quickTime, true
+	full := wait >= r.fitTime.expect()
+	memo, ok := r.memo.get(key, m)
+	if ok && (!memo.quick || !full) {
+		return memo.res, memo.err
 	}
-	ch := r.fits.DoChan(key, func() (any, error) {
+	res, err := r.fit(ctx, dt, key, series, h, m, now, wait, full)
+	if err != nil && ok {
+		return memo.res, memo.err
+	}
+	return res, err
+}
+
+// fit fits key's forecast, in full or quick as fitted decides, and
+// memoises it.
+func (r *Resolver) fit(ctx context.Context, dt *dataType, key string, series []float64, h int, m memoEntry, now time.Time, wait time.Duration, full bool) (Result, error) {
+	fc, clock, flight := r.forecaster, &r.fitTime, key
+	if !full {
+		if r.quick == nil {
+			// Skipped: the estimate shrinks, so that one learned
+			// under contention does not keep the layer off for good —
+			// but only as time passes, not as resolves arrive (see
+			// skippedAt).
+			r.fitTime.skippedAt(time.Now(), 1)
+			return Result{}, fmt.Errorf("no time to fit a forecast: %v left, fits take about %v", wait.Round(time.Microsecond), r.fitTime.expect().Round(time.Microsecond))
+		}
+		// The full fit's estimate shrinks too, ten times slower: fast
+		// enough that one learned under contention, or a first fit that
+		// was slow, does not keep full fits off for good; slow enough
+		// not to bring them back into a herd that cannot wait for them.
+		r.fitTime.skippedAt(time.Now(), 10)
+		if need := r.quickTime.expect(); wait < need {
+			r.quickTime.skippedAt(time.Now(), 1)
+			return Result{}, fmt.Errorf("no time to fit a forecast: %v left, quick fits take about %v", wait.Round(time.Microsecond), need.Round(time.Microsecond))
+		}
+		fc, clock, flight, m.quick = r.quick, &r.quickTime, "quick\x00"+key, true
+	}
+	ch := r.fits.DoChan(flight, func() (any, error) {
 		if !r.takeFitSlot() {
 			return nil, errors.New("no forecast fit slot free: every slot is fitting another key")
 		}
@@ -130,7 +160,7 @@ func (r *Resolver) fitted(ctx context.Context, dt *dataType, key string, series 
 		defer r.tasks.done(&r.fitTask)
 		start := time.Now()
 		r.metrics.fits.Add(1)
-		if quick {
+		if m.quick {
 			r.metrics.quickFits.Add(1)
 		}
 		m.res, m.err = r.forecastSafely(fc, dt, series, h, m.lastAt, now)
