@@ -42,7 +42,7 @@ func runPlausible(t *testing.T, doc string) ([]record, systemReport) {
 	var res runResult
 	synctest.Test(t, func(t *testing.T) {
 		keys := compileKeys(sc)
-		res, err = runStrata(t.Context(), sc, cfg, keys, workload(sc, keys))
+		res, err = runStrata(t.Context(), sc, cfg, keys, workload(sc, keys), nil)
 	})
 	require.NoError(t, err)
 	return res.records, summarize(sc, res)

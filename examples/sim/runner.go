@@ -83,15 +83,18 @@ type runResult struct {
 
 // runSystem issues the workload through sys from sc.Concurrency
 // goroutines, each resolve under the scenario's deadline, and closes sys.
-// It warms the heap first (warmHeap).
+// It warms the heap first (warmHeap), with lag, the probe of the host
+// (nil: none), paused meanwhile.
 // The request index of each resolve is taken from w's shared counter as it
 // starts, so both systems see the same faults at the same index.
-func runSystem(ctx context.Context, sc *scenario, w *world, sys system, seqs [][]*simKey) (runResult, error) {
+func runSystem(ctx context.Context, sc *scenario, w *world, sys system, seqs [][]*simKey, lag *lagProbe) (runResult, error) {
 	deadline := sc.scale(sc.Deadline)
 	think := sc.scale(sc.ThinkTime)
 	recs := make([][]record, len(seqs))
 	camps := make([][]*campaign, len(seqs))
+	lag.pause()
 	warmHeap()
+	lag.resume()
 	start := time.Now()
 	var wg sync.WaitGroup
 	for g, seq := range seqs {
@@ -152,12 +155,12 @@ func simulate(ctx context.Context, sc *scenario) (*report, error) {
 	seqs := workload(sc, keys)
 	start := time.Now()
 	lag := startLagProbe()
-	sres, err := runStrata(ctx, sc, cfg, keys, seqs)
+	sres, err := runStrata(ctx, sc, cfg, keys, seqs, lag)
 	if err != nil {
 		lag.stop()
 		return nil, err
 	}
-	bres, err := runBaseline(ctx, sc, keys, seqs)
+	bres, err := runBaseline(ctx, sc, keys, seqs, lag)
 	lags := lag.stop()
 	if err != nil {
 		return nil, err
@@ -175,7 +178,7 @@ func simulate(ctx context.Context, sc *scenario) (*report, error) {
 
 // runStrata runs the workload through a fresh strata Resolver configured
 // with cfg, over a fresh world.
-func runStrata(ctx context.Context, sc *scenario, cfg fallback.Config, keys []*simKey, seqs [][]*simKey) (runResult, error) {
+func runStrata(ctx context.Context, sc *scenario, cfg fallback.Config, keys []*simKey, seqs [][]*simKey, lag *lagProbe) (runResult, error) {
 	w, err := newWorld(sc, keys)
 	if err != nil {
 		return runResult{}, err
@@ -184,17 +187,17 @@ func runStrata(ctx context.Context, sc *scenario, cfg fallback.Config, keys []*s
 	if err != nil {
 		return runResult{}, err
 	}
-	return runSystem(ctx, sc, w, st, seqs)
+	return runSystem(ctx, sc, w, st, seqs, lag)
 }
 
 // runBaseline runs the workload through a fresh baseline over a fresh
 // world.
-func runBaseline(ctx context.Context, sc *scenario, keys []*simKey, seqs [][]*simKey) (runResult, error) {
+func runBaseline(ctx context.Context, sc *scenario, keys []*simKey, seqs [][]*simKey, lag *lagProbe) (runResult, error) {
 	w, err := newWorld(sc, keys)
 	if err != nil {
 		return runResult{}, err
 	}
-	return runSystem(ctx, sc, w, newBaseline(sc, w), seqs)
+	return runSystem(ctx, sc, w, newBaseline(sc, w), seqs, lag)
 }
 
 // lagProbe measures how late a 1.5 ms timer fires while a simulation
@@ -205,6 +208,41 @@ func runBaseline(ctx context.Context, sc *scenario, keys []*simKey, seqs [][]*si
 type lagProbe struct {
 	done chan struct{}
 	out  chan hostReport
+
+	mu       sync.Mutex
+	paused   bool          // requires mu held: samples are dropped
+	pausedAt time.Duration // requires mu held: cpuWait when paused
+	excluded time.Duration // requires mu held: cpuWait while paused
+}
+
+// pause stops p sampling, and counting the CPU wait, until resume: the
+// work between is the harness's, not the run's. Both are no-ops on nil.
+func (p *lagProbe) pause() {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.paused = true
+	p.pausedAt, _ = cpuWait()
+}
+
+func (p *lagProbe) resume() {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if w, ok := cpuWait(); ok {
+		p.excluded += max(w-p.pausedAt, 0)
+	}
+	p.paused = false
+}
+
+func (p *lagProbe) isPaused() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.paused
 }
 
 // hostReport describes the host during the run, in real milliseconds:
@@ -233,13 +271,18 @@ func startLagProbe() *lagProbe {
 				slices.Sort(lags)
 				h := hostReport{TimerLagP50MS: percentile(lags, 0.5), TimerLagP99MS: percentile(lags, 0.99), TimerLagMaxMS: percentile(lags, 1)}
 				if wait1, ok := cpuWait(); ok && waitOK {
-					ms := float64(max(wait1-wait0, 0)) / float64(time.Millisecond)
+					p.mu.Lock()
+					excluded := p.excluded
+					p.mu.Unlock()
+					ms := float64(max(wait1-wait0-excluded, 0)) / float64(time.Millisecond)
 					h.CPUWaitMS = &ms
 				}
 				p.out <- h
 				return
 			case <-t.C:
-				lags = append(lags, float64(time.Since(start)-d)/float64(time.Millisecond))
+				if !p.isPaused() {
+					lags = append(lags, float64(time.Since(start)-d)/float64(time.Millisecond))
+				}
 			}
 		}
 	}()

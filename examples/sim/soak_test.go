@@ -60,7 +60,7 @@ func TestSoak(t *testing.T) {
 	var res runResult
 	start := time.Now()
 	synctest.Test(t, func(t *testing.T) {
-		res, err = runStrata(t.Context(), sc, cfg, keys, seqs)
+		res, err = runStrata(t.Context(), sc, cfg, keys, seqs, nil)
 	})
 	wall := time.Since(start)
 	close(stop)
