@@ -238,6 +238,30 @@ func TestAMemoisedQuickForecastIsRefittedInFull(t *testing.T) {
 	})
 }
 
+// A resolve with time for a full fit whose full fit fails — here every
+// fit slot is taken — is answered by the memoised quick forecast.
+func TestAFailedFullFitFallsBackOnTheQuickForecast(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := blackoutWithCycle(t, testConfig())
+		learnFitTimes(r, r.cfg.Resolve.Deadline, time.Millisecond)
+		quick := resolveShoes(t, r)
+		require.Equal(t, LayerStatistical, quick.Layer)
+
+		for len(r.fitSlots) < cap(r.fitSlots) {
+			r.fitSlots <- struct{}{}
+		}
+		learnFitTimes(r, time.Millisecond, time.Millisecond)
+		res := resolveShoes(t, r)
+		assert.Equal(t, LayerStatistical, res.Layer)
+		assert.Equal(t, quick.Source, res.Source)
+		assert.Equal(t, quick.Value, res.Value)
+		assert.EqualValues(t, 1, r.Snapshot().Overall.ForecastFits, "the full fit found no slot")
+		for len(r.fitSlots) > 0 {
+			<-r.fitSlots
+		}
+	})
+}
+
 // A quick forecast put after a full one made from the same history does
 // not replace it; one made from a newer history does.
 func TestForecastMemoKeepsTheFullForecast(t *testing.T) {
