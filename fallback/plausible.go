@@ -79,7 +79,8 @@ type PlausibilityConfig struct {
 	// without a second opinion (default 0.5), in (0, 1].
 	Penalty float64 `yaml:"penalty"`
 	// Smoothing is the weight of each new change in the learned volatility
-	// (default 0.05), in (0, 1].
+	// (default 0.05), in (0, 1]. The volatility starts from 0, so a few
+	// changes widen the check only a little.
 	Smoothing float64 `yaml:"smoothing"`
 	// ConfirmAfter and ConfirmAnswers: an implausible value a key keeps
 	// being answered — ConfirmAnswers times (default 3) over at least
@@ -206,12 +207,14 @@ func changeFactor(v, r float64) float64 {
 // changes per period.
 type volatility struct {
 	mu       sync.Mutex
-	variance float64 // EWMA of squared log change per period
-	seen     bool
+	variance float64 // EWMA of squared log change per period, from 0
 }
 
 // learn feeds the change from a key's previous good answer to v, observed
-// periods later.
+// periods later. The average starts from 0, not from the first change: a
+// first change that was a real ×2 move on one key, taken whole, would
+// widen the check for every key of the data type to ×64 (6 σ of ln 2),
+// and a ×10 unit error would pass on one provider's word.
 func (vo *volatility) learn(prev, v float64, periods float64, smoothing float64) {
 	if prev <= 0 || v <= 0 || periods <= 0 {
 		return
@@ -220,11 +223,7 @@ func (vo *volatility) learn(prev, v float64, periods float64, smoothing float64)
 	sq := l * l / max(periods, 1)
 	vo.mu.Lock()
 	defer vo.mu.Unlock()
-	if vo.seen {
-		vo.variance = smoothing*sq + (1-smoothing)*vo.variance
-	} else {
-		vo.variance, vo.seen = sq, true
-	}
+	vo.variance = smoothing*sq + (1-smoothing)*vo.variance
 }
 
 // sigma is the learned standard deviation per period, 0 before any change
