@@ -609,7 +609,7 @@ type ForecastConfig struct {
 	// fits are not started blind in a resolve that has a millisecond
 	// left. It is CPU time, not scaled with anything: a fit of the auto
 	// method on 120 points takes 2–9 ms on the machines measured
-	// (docs/sim.md). Default 10ms.
+	// (docs/sim.md). Default 10ms; at most FitTimeLimit.
 	FitTime time.Duration `yaml:"fit_time"`
 	// DisableQuickFit turns off the quick fit. When the time a resolve
 	// can wait for a fit does not cover the fit time expected, and the
@@ -699,6 +699,10 @@ const (
 	WindowLimit = 10_000
 	// ClaimPollLimit bounds cache.claim_polls.
 	ClaimPollLimit = 1000
+	// FitTimeLimit bounds forecast.fit_time: a fit assumed to take longer
+	// is one no resolve waits for, and the statistical layer would stay
+	// off until skips had shrunk the assumption, hours later.
+	FitTimeLimit = 10 * time.Second
 	// ParamLengthLimit bounds data_types[].params[].max_length, in bytes:
 	// a param's value is part of the cache key.
 	ParamLengthLimit = 4096

@@ -6,6 +6,7 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -110,4 +111,23 @@ func TestParseConfigRefusesHugeSizesWithTheirLine(t *testing.T) {
 		assert.Equal(t, strings.Count(doc[:strings.Index(doc, "max_cost:")], "\n")+1, ce.Line)
 		assert.Equal(t, "must be at most 1073741824, got "+v, ce.Msg)
 	}
+}
+
+// forecast.fit_time is bounded: a fit assumed to take longer than
+// FitTimeLimit is one no resolve would wait for.
+func TestForecastFitTimeIsBounded(t *testing.T) {
+	for _, v := range []time.Duration{FitTimeLimit + time.Nanosecond, 87600 * time.Hour} {
+		cfg := testConfig()
+		cfg.Forecast.FitTime = v
+		r, err := New(cfg, WithProvider("p1", newStub(1)), WithProvider("s1", newStub(1)))
+		assert.Nil(t, r)
+		var ce *ConfigError
+		require.ErrorAs(t, err, &ce)
+		assert.Equal(t, "forecast.fit_time", ce.Field)
+		assert.Contains(t, ce.Msg, "must be at most")
+	}
+	cfg := testConfig()
+	cfg.Forecast.FitTime = FitTimeLimit
+	r := newTestResolver(t, cfg, newStub(1), newStub(1))
+	require.NoError(t, r.Close())
 }

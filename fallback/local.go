@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/strata-go/strata/cache"
@@ -86,6 +87,22 @@ func (r *Resolver) localLayers(ctx context.Context, dt *dataType, key string, pa
 	}
 	for _, a := range ans.Adjustments {
 		res.Default.Adjustments = append(res.Default.Adjustments, Adjustment{Name: a.Name, Factor: a.Factor, Guessed: a.Guessed})
+	}
+	// A default from the history's level and trend, or a base times the
+	// host's factors, can leave the data type's bounds: it is kept within
+	// them, as every other layer's answer is, and says so.
+	if math.IsNaN(res.Value) || math.IsInf(res.Value, 0) {
+		errs = append(errs, &LayerError{Layer: LayerDefault, Err: fmt.Errorf("default value %v is not finite", res.Value)})
+		return Result{}, errs
+	}
+	if b := dt.cfg.Bounds; !b.Contains(res.Value) {
+		clamped := min(max(res.Value, b.Min), b.Max)
+		factor := 0.0
+		if res.Value != 0 {
+			factor = clamped / res.Value
+		}
+		res.Default.Adjustments = append(res.Default.Adjustments, Adjustment{Name: "bounds", Factor: factor})
+		res.Value = clamped
 	}
 	if ans.From == "history" {
 		res.Freshness = cache.Freshness(now.Sub(lastAt), dt.cfg.HalfLife)

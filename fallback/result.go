@@ -1,6 +1,7 @@
 package fallback
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"time"
@@ -124,7 +125,9 @@ type DefaultDetail struct {
 
 // Adjustment is one factor applied to a default.
 type Adjustment struct {
-	// Name is "trend", "market" or "user".
+	// Name is "trend", "market" or "user", or "bounds" when the value
+	// was clamped into the data type's bounds (Factor is then the clamped
+	// value over the unclamped one, 0 when that was 0).
 	Name string `json:"name"`
 	// Factor is the multiplier applied, after clamping to its bounds.
 	Factor float64 `json:"factor"`
@@ -220,4 +223,19 @@ type Attempt struct {
 	// Hedge is true for an attempt started because an earlier one was
 	// slow.
 	Hedge bool `json:"hedge,omitempty"`
+}
+
+// MarshalJSON encodes the attempt with its class whenever it failed, even
+// Transient, the zero Class, which the field's omitzero would drop; an
+// attempt that did not fail has no class.
+func (a Attempt) MarshalJSON() ([]byte, error) {
+	type plain Attempt // without this method
+	out := struct {
+		plain
+		Class *providers.Class `json:"class,omitempty"`
+	}{plain: plain(a)}
+	if a.Outcome == Failed {
+		out.Class = &a.Class
+	}
+	return json.Marshal(out)
 }

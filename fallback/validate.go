@@ -246,7 +246,7 @@ func (f *ForecastConfig) fill(p *problems) {
 	atMost(p, "forecast.max_points", &f.MaxPoints, DefaultForecastPoints, WindowLimit)
 	atMost(p, "forecast.memo_capacity", &f.MemoCapacity, DefaultMemoCapacity, CapacityLimit)
 	atMost(p, "forecast.max_fits", &f.MaxFits, runtime.GOMAXPROCS(0), ConcurrencyLimit)
-	orDefault(p, "forecast.fit_time", &f.FitTime, DefaultFitTime)
+	atMost(p, "forecast.fit_time", &f.FitTime, DefaultFitTime, FitTimeLimit)
 	f.Market.fill(p)
 }
 

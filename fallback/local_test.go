@@ -1,0 +1,68 @@
+package fallback
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/strata-go/strata/providers"
+	"github.com/strata-go/strata/stats"
+)
+
+// A default from the history's level and trend that leaves the data
+// type's bounds is clamped into them, and says so.
+func TestADefaultOutsideTheBoundsIsClamped(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h, err := stats.NewMemoryHistory(stats.MemoryConfig{})
+		require.NoError(t, err)
+		p1, s1 := newStub(1), newStub(1)
+		p1.fail(providers.Unavailable)
+		s1.fail(providers.Unavailable)
+		r := newTestResolver(t, testConfig(), p1, s1, WithHistory(h)) // bounds 0–100
+		key, err := r.Key("cpc", Params{"keyword": "shoes"})
+		require.NoError(t, err)
+		now := time.Now()
+		for i, v := range []float64{93.9, 96.9, 99.9} { // in bounds, rising 3 a day
+			require.NoError(t, h.Append(context.Background(), key, stats.Observation{At: now.Add(time.Duration(i-3) * 24 * time.Hour), Value: v}))
+		}
+		res := resolveShoes(t, r)
+		require.Equal(t, LayerDefault, res.Layer)
+		assert.Equal(t, "default:history", res.Source)
+		assert.Equal(t, 100.0, res.Value)
+		require.NotNil(t, res.Default)
+		last := res.Default.Adjustments[len(res.Default.Adjustments)-1]
+		assert.Equal(t, "bounds", last.Name)
+		assert.Less(t, last.Factor, 1.0)
+		assert.Greater(t, last.Factor, 0.9)
+	})
+}
+
+// A failed attempt's JSON names its class, Transient (the zero Class)
+// too; an attempt that did not fail has none.
+func TestAttemptJSONNamesTheClassOfAFailure(t *testing.T) {
+	for _, tc := range []struct {
+		at   Attempt
+		want string
+	}{
+		{Attempt{Provider: "p", Outcome: Failed, Class: providers.Transient}, `"class":"transient"`},
+		{Attempt{Provider: "p", Outcome: Failed, Class: providers.RateLimit}, `"class":"rate_limit"`},
+		{Attempt{Provider: "p", Outcome: Succeeded}, ""},
+		{Attempt{Provider: "p", Outcome: Skipped, Skip: SkipNoTime}, ""},
+	} {
+		b, err := json.Marshal(tc.at)
+		require.NoError(t, err)
+		if tc.want == "" {
+			assert.NotContains(t, string(b), `"class"`)
+		} else {
+			assert.Contains(t, string(b), tc.want)
+		}
+		assert.Contains(t, string(b), `"provider":"p"`)
+		assert.Equal(t, 1, strings.Count(string(b), `"outcome"`))
+	}
+}
