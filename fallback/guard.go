@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -185,10 +186,11 @@ func (r *Resolver) localBound(ctx context.Context) (context.Context, context.Can
 // nothing (a blackout's resolves read a series each). A host's History is
 // called guarded, under ctx bounded by localBound when bound is set;
 // failed reports that it panicked or did not return within that bound
-// (what callbackFailed reports).
+// (what callbackFailed reports). Observations dated more than
+// maxClockSkew ahead of now are left out (notAfter).
 func (r *Resolver) readHistory(ctx context.Context, key string, bound bool) (obs []stats.Observation, failed bool, err error) {
 	if mh, ok := r.ownHistory().(*stats.MemoryHistory); ok {
-		return mh.View(key), false, nil
+		return notAfter(mh.View(key), time.Now().Add(maxClockSkew)), false, nil
 	}
 	if bound {
 		var cancel context.CancelFunc
@@ -198,7 +200,26 @@ func (r *Resolver) readHistory(ctx context.Context, key string, bound bool) (obs
 	obs, err = guarded(ctx, r, &r.callbacks.historyGet, func(ctx context.Context) ([]stats.Observation, error) {
 		return r.history.Observations(ctx, key)
 	})
-	return obs, err != nil && (errors.Is(err, ErrCallbackPanic) || ctx.Err() != nil), err
+	return notAfter(obs, time.Now().Add(maxClockSkew)), err != nil && (errors.Is(err, ErrCallbackPanic) || ctx.Err() != nil), err
+}
+
+// notAfter returns obs without the observations dated after limit: a
+// history (a host's, or a clock set wrong) that holds the future would
+// otherwise be forecast from, and taken for a fresh reference. obs itself
+// is returned, not copied, when it holds none.
+func notAfter(obs []stats.Observation, limit time.Time) []stats.Observation {
+	for i, o := range obs {
+		if o.At.After(limit) {
+			out := slices.Clone(obs[:i])
+			for _, o := range obs[i+1:] {
+				if !o.At.After(limit) {
+					out = append(out, o)
+				}
+			}
+			return out
+		}
+	}
+	return obs
 }
 
 // guardedFactor is a host's market or user factor, guarded: a factor that

@@ -66,3 +66,29 @@ func TestAttemptJSONNamesTheClassOfAFailure(t *testing.T) {
 		assert.Equal(t, 1, strings.Count(string(b), `"outcome"`))
 	}
 }
+
+// Observations dated in the future — a host's history, or a clock set
+// wrong — are left out: the key is forecast from its past, not from them.
+func TestFutureObservationsAreLeftOut(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h, err := stats.NewMemoryHistory(stats.MemoryConfig{})
+		require.NoError(t, err)
+		p1, s1 := newStub(1), newStub(1)
+		p1.fail(providers.Unavailable)
+		s1.fail(providers.Unavailable)
+		r := newTestResolver(t, testConfig(), p1, s1, WithHistory(h))
+		key, err := r.Key("cpc", Params{"keyword": "shoes"})
+		require.NoError(t, err)
+		now := time.Now()
+		for i := range 30 {
+			require.NoError(t, h.Append(context.Background(), key, stats.Observation{At: now.Add(time.Duration(i-30) * 24 * time.Hour), Value: 1 + 0.001*float64(i)}))
+		}
+		require.NoError(t, h.Append(context.Background(), key, stats.Observation{At: now.Add(1000 * 24 * time.Hour), Value: 90}))
+		res := resolveShoes(t, r)
+		assert.Equal(t, LayerStatistical, res.Layer)
+		assert.InDelta(t, 1.03, res.Value, 0.05, "forecast from the past thirty days")
+
+		assert.Equal(t, []stats.Observation{{At: now, Value: 1}, {At: now.Add(time.Second), Value: 3}},
+			notAfter([]stats.Observation{{At: now, Value: 1}, {At: now.Add(time.Hour), Value: 2}, {At: now.Add(time.Second), Value: 3}}, now.Add(time.Minute)))
+	})
+}
