@@ -17,7 +17,7 @@ import (
 // DeleteMatching neither sees nor deletes it.
 func TestClaim(t *testing.T) {
 	s, c := newStore(t, Config{})
-	other, err := New(c, Config{Prefix: s.ns[:len(s.ns)-len(":v1:")]}) // a second instance, same namespace
+	other, err := New(c, Config{Prefix: s.ns[:len(s.ns)-len(":v1:")], Timeout: testTimeout}) // a second instance, same namespace
 	if err != nil {
 		t.Fatal(err)
 	}

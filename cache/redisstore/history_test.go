@@ -213,7 +213,7 @@ func TestHistoryPruneKeysDelete(t *testing.T) {
 	}
 	// A Store entry in the same namespace is not the history's, and the
 	// history's series are not the Store's.
-	s, err := New(c, Config{Prefix: prefixOf(h)})
+	s, err := New(c, Config{Prefix: prefixOf(h), Timeout: testTimeout})
 	require.NoError(t, err)
 	defer s.Close()
 	require.NoError(t, s.Set(ctx, "cpc?keyword=kw0", cache.Entry{Value: 1, Confidence: 1, Source: "ads"}, time.Minute))

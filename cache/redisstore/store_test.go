@@ -15,11 +15,19 @@ import (
 
 // newStore returns a Store on the shared test server in a namespace of
 // its own, and the raw client to look behind it.
+// testTimeout is the stores' timeout in tests that do not test timeouts:
+// the 50ms default is too little for a loaded 2-CPU CI machine under the
+// race detector, where TestClaim's 20 concurrent claims once timed out.
+const testTimeout = 2 * time.Second
+
 func newStore(t *testing.T, cfg Config) (*Store, *redis.Client) {
 	t.Helper()
 	c := newClient(t, redisAddr(t))
 	if cfg.Prefix == "" {
 		cfg.Prefix = testPrefix(t, c)
+	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = testTimeout
 	}
 	s, err := New(c, cfg)
 	if err != nil {
