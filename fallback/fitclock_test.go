@@ -139,20 +139,32 @@ func TestFitTimeConfig(t *testing.T) {
 	assert.Equal(t, 25*time.Millisecond, parsed.Forecast.FitTime)
 }
 
-// blackoutWithHistoryConfig is blackoutWithHistory with cfg.
-func blackoutWithHistoryConfig(t *testing.T, cfg Config) *Resolver {
+// blackout returns a resolver on cfg whose providers are all down, over
+// an in-memory history, and a function adding an observation of cpc/shoes
+// days days from now (negative: in the past).
+func blackout(t *testing.T, cfg Config) (r *Resolver, observe func(days int, v float64)) {
 	t.Helper()
 	h, err := stats.NewMemoryHistory(stats.MemoryConfig{})
 	require.NoError(t, err)
 	p1, s1 := newStub(1), newStub(1)
 	p1.fail(providers.Unavailable)
 	s1.fail(providers.Unavailable)
-	r := newTestResolver(t, cfg, p1, s1, WithHistory(h))
+	r = newTestResolver(t, cfg, p1, s1, WithHistory(h))
 	key, err := r.Key("cpc", Params{"keyword": "shoes"})
 	require.NoError(t, err)
 	now := time.Now()
+	return r, func(days int, v float64) {
+		t.Helper()
+		require.NoError(t, h.Append(context.Background(), key, stats.Observation{At: now.Add(time.Duration(days) * 24 * time.Hour), Value: v}))
+	}
+}
+
+// blackoutWithHistoryConfig is blackoutWithHistory with cfg.
+func blackoutWithHistoryConfig(t *testing.T, cfg Config) *Resolver {
+	t.Helper()
+	r, observe := blackout(t, cfg)
 	for i := range 60 {
-		require.NoError(t, h.Append(context.Background(), key, stats.Observation{At: now.Add(time.Duration(i-60) * 24 * time.Hour), Value: 1 + 0.01*float64(i)}))
+		observe(i-60, 1+0.01*float64(i))
 	}
 	return r
 }
@@ -162,21 +174,13 @@ func blackoutWithHistoryConfig(t *testing.T, cfg Config) *Resolver {
 // fit's Source names arima and a quick fit's (without it) does not.
 func blackoutWithCycle(t *testing.T, cfg Config) *Resolver {
 	t.Helper()
-	h, err := stats.NewMemoryHistory(stats.MemoryConfig{})
-	require.NoError(t, err)
-	p1, s1 := newStub(1), newStub(1)
-	p1.fail(providers.Unavailable)
-	s1.fail(providers.Unavailable)
-	r := newTestResolver(t, cfg, p1, s1, WithHistory(h))
-	key, err := r.Key("cpc", Params{"keyword": "shoes"})
-	require.NoError(t, err)
+	r, observe := blackout(t, cfg)
 	rng := rand.New(rand.NewPCG(1, 2))
-	now := time.Now()
 	y1, y2 := 0.0, 0.0
 	for i := range 60 {
 		y := 1.6*y1 - 0.95*y2 + 0.1*rng.NormFloat64()
 		y2, y1 = y1, y
-		require.NoError(t, h.Append(context.Background(), key, stats.Observation{At: now.Add(time.Duration(i-60) * 24 * time.Hour), Value: 2 + y}))
+		observe(i-60, 2+y)
 	}
 	return r
 }

@@ -1,7 +1,6 @@
 package fallback
 
 import (
-	"context"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -19,17 +18,9 @@ import (
 // type's bounds is clamped into them, and says so.
 func TestADefaultOutsideTheBoundsIsClamped(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		h, err := stats.NewMemoryHistory(stats.MemoryConfig{})
-		require.NoError(t, err)
-		p1, s1 := newStub(1), newStub(1)
-		p1.fail(providers.Unavailable)
-		s1.fail(providers.Unavailable)
-		r := newTestResolver(t, testConfig(), p1, s1, WithHistory(h)) // bounds 0–100
-		key, err := r.Key("cpc", Params{"keyword": "shoes"})
-		require.NoError(t, err)
-		now := time.Now()
+		r, observe := blackout(t, testConfig())         // bounds 0–100
 		for i, v := range []float64{93.9, 96.9, 99.9} { // in bounds, rising 3 a day
-			require.NoError(t, h.Append(context.Background(), key, stats.Observation{At: now.Add(time.Duration(i-3) * 24 * time.Hour), Value: v}))
+			observe(i-3, v)
 		}
 		res := resolveShoes(t, r)
 		require.Equal(t, LayerDefault, res.Layer)
@@ -71,23 +62,16 @@ func TestAttemptJSONNamesTheClassOfAFailure(t *testing.T) {
 // wrong — are left out: the key is forecast from its past, not from them.
 func TestFutureObservationsAreLeftOut(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		h, err := stats.NewMemoryHistory(stats.MemoryConfig{})
-		require.NoError(t, err)
-		p1, s1 := newStub(1), newStub(1)
-		p1.fail(providers.Unavailable)
-		s1.fail(providers.Unavailable)
-		r := newTestResolver(t, testConfig(), p1, s1, WithHistory(h))
-		key, err := r.Key("cpc", Params{"keyword": "shoes"})
-		require.NoError(t, err)
-		now := time.Now()
+		r, observe := blackout(t, testConfig())
 		for i := range 30 {
-			require.NoError(t, h.Append(context.Background(), key, stats.Observation{At: now.Add(time.Duration(i-30) * 24 * time.Hour), Value: 1 + 0.001*float64(i)}))
+			observe(i-30, 1+0.001*float64(i))
 		}
-		require.NoError(t, h.Append(context.Background(), key, stats.Observation{At: now.Add(1000 * 24 * time.Hour), Value: 90}))
+		observe(1000, 90)
 		res := resolveShoes(t, r)
 		assert.Equal(t, LayerStatistical, res.Layer)
 		assert.InDelta(t, 1.03, res.Value, 0.05, "forecast from the past thirty days")
 
+		now := time.Now()
 		assert.Equal(t, []stats.Observation{{At: now, Value: 1}, {At: now.Add(time.Second), Value: 3}},
 			notAfter([]stats.Observation{{At: now, Value: 1}, {At: now.Add(time.Hour), Value: 2}, {At: now.Add(time.Second), Value: 3}}, now.Add(time.Minute)))
 	})
