@@ -214,12 +214,18 @@ type volatility struct {
 // periods later. The average starts from 0, not from the first change: a
 // first change that was a real ×2 move on one key, taken whole, would
 // widen the check for every key of the data type to ×64 (6 σ of ln 2),
-// and a ×10 unit error would pass on one provider's word.
-func (vo *volatility) learn(prev, v float64, periods float64, smoothing float64) {
+// and a ×10 unit error would pass on one provider's word. For the same
+// reason a change counts for at most one of maxRatio: a confirmed ×6
+// move teaches no more than a ×3 one (with the defaults, σ at most 0.25
+// after one such move, a ×4.4 allowance, not ×11).
+func (vo *volatility) learn(prev, v float64, periods, smoothing, maxRatio float64) {
 	if prev <= 0 || v <= 0 || periods <= 0 {
 		return
 	}
-	l := math.Log(v / prev)
+	l := math.Abs(math.Log(v / prev))
+	if maxRatio > 1 { // 1: no change is allowed on its own, none is capped
+		l = min(l, math.Log(maxRatio))
+	}
 	sq := l * l / max(periods, 1)
 	vo.mu.Lock()
 	defer vo.mu.Unlock()
@@ -545,5 +551,5 @@ func (pl *plausibility) learn(dt *dataType, prev cache.Entry, v float64, observe
 	if pl == nil {
 		return
 	}
-	pl.vol[dt.cfg.Name].learn(prev.Value, v, periodsBetween(dt, prev.ObservedAt, observed), pl.cfg.Smoothing)
+	pl.vol[dt.cfg.Name].learn(prev.Value, v, periodsBetween(dt, prev.ObservedAt, observed), pl.cfg.Smoothing, pl.cfg.MaxRatio)
 }

@@ -628,23 +628,29 @@ func TestACaughtProviderThatRepeatsIsClearedByConfirmations(t *testing.T) {
 
 // One real move, learned, does not switch the unit-error check off for
 // the data type: after a ×2 move on one key, the first change the
-// resolver learns, a ×10 answer on another is still asked about, and
-// refuted.
+// resolver learns — or a ×6 one, which a second provider confirms — a ×10
+// answer on another key is still asked about, and refuted.
 func TestOneRealMoveKeepsTheUnitErrorCheck(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		p1, s1, resolve := stubsPastTTL(t, testConfig())
-		p1.answer(10)
-		s1.answer(10)
-		for _, kw := range []string{"boots", "sandals"} {
-			resolve(kw)
-		}
-		p1.answer(20) // a real ×2 move on boots, inside the ratio check
-		require.Equal(t, 20.0, resolve("boots").Value)
-		p1.answer(100) // a ×10 unit error on sandals
-		res := resolve("sandals")
-		assert.Equal(t, "s1", res.Source)
-		assert.Equal(t, 10.0, res.Value)
-	})
+	for _, move := range []float64{2, 6} {
+		t.Run(fmt.Sprint(move), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				p1, s1, resolve := stubsPastTTL(t, testConfig())
+				p1.answer(10)
+				s1.answer(10)
+				for _, kw := range []string{"boots", "sandals"} {
+					resolve(kw)
+				}
+				p1.answer(10 * move) // a real move on boots
+				s1.answer(10 * move)
+				require.Equal(t, 10*move, resolve("boots").Value)
+				p1.answer(100) // a ×10 unit error on sandals
+				s1.answer(10)
+				res := resolve("sandals")
+				assert.Equal(t, "s1", res.Source)
+				assert.Equal(t, 10.0, res.Value)
+			})
+		})
+	}
 }
 
 // A refuted zero catches its provider as a unit error does.

@@ -119,7 +119,9 @@ type DefaultDetail struct {
 	// Segment describes the matching segment, empty when none matched.
 	Segment string `json:"segment,omitempty"`
 	// Adjustments are the factors applied to Base, in order: the trend
-	// (history only), the market-condition and the user-behaviour factors.
+	// (history only), the market-condition and the user-behaviour factors,
+	// then "bounds" when the result was clamped into the data type's
+	// bounds.
 	Adjustments []Adjustment `json:"adjustments"`
 }
 

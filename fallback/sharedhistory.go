@@ -136,13 +136,15 @@ func (r *Resolver) sharedObservations(ctx context.Context, dt *dataType, key str
 		r.callbackFailed(&r.fleet.historyGet, dt.cfg.Name, err)
 		return nil, false
 	}
-	// Another process wrote them: keep what a forecast can use, in order.
+	// Another process wrote them: keep what a forecast can use, in order
+	// (not the future either: see notAfter).
 	var before time.Time
 	if ret := r.cfg.Retention; ret > 0 {
 		before = now.Add(-ret)
 	}
+	after := now.Add(maxClockSkew)
 	obs = slices.DeleteFunc(obs, func(o stats.Observation) bool {
-		return o.At.IsZero() || o.At.Before(before) || math.IsNaN(o.Value) || math.IsInf(o.Value, 0)
+		return o.At.IsZero() || o.At.Before(before) || o.At.After(after) || math.IsNaN(o.Value) || math.IsInf(o.Value, 0)
 	})
 	slices.SortStableFunc(obs, func(a, b stats.Observation) int { return a.At.Compare(b.At) })
 	return obs, true
