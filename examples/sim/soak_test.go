@@ -93,6 +93,14 @@ func TestSoak(t *testing.T) {
 		}
 	}
 	assert.Zero(t, unflagged, "garbage served unflagged (%d garbage, %d in bounds: %v)", s.Accuracy.Garbage, s.Accuracy.ImplausibleServed, s.Accuracy.ImplausibleKinds)
-	assert.Equal(t, s.Accuracy.Garbage, s.Accuracy.ImplausibleServed, "garbage other than in-bounds garbage")
+	if !assert.Equal(t, s.Accuracy.Garbage, s.Accuracy.ImplausibleServed, "garbage other than in-bounds garbage") {
+		// Say which: a CI run once served one such answer, in a run whose
+		// statistical layer answered 30 % of resolves (5–10 % usually).
+		for _, rec := range res.records {
+			if garbage, kind := isGarbage(res.world, rec.answer.value, rec.index, rec.key); rec.answer.err == nil && garbage && kind == "" {
+				t.Logf("request %d, %s: %v from layer %s (flagged %v), truth %v", rec.index, rec.key.canon, rec.answer.value, rec.answer.layer, rec.answer.flagged, rec.key.truthAt(rec.index))
+			}
+		}
+	}
 	assert.LessOrEqual(t, peak, uint64(soakPeakLimit), "peak heap in use, bytes")
 }
