@@ -66,7 +66,11 @@ func (w *world) note(v float64, idx int64, kind string) {
 
 // provenanceOf returns where v, served at request served, came from: the
 // latest request at or before it at which a provider answered v, and of
-// what kind; ok false if no provider had answered v by then.
+// what kind; ok false if no provider had answered v by then. A request
+// index is taken as a resolve starts, so a resolve can be served a walk
+// that a resolve started just after it began: when v was first answered
+// after served, within the scenario's concurrency of it, that answer is
+// the one.
 func (w *world) provenanceOf(v float64, served int64) (index int64, kind string, ok bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -77,6 +81,9 @@ func (w *world) provenanceOf(v float64, served int64) (index int64, kind string,
 	i, found := slices.BinarySearch(pv.indexes, served)
 	if !found {
 		if i == 0 {
+			if w.sc != nil && pv.indexes[0]-served <= int64(w.sc.Concurrency) {
+				return pv.indexes[0], pv.kind, true
+			}
 			return 0, "", false
 		}
 		i--

@@ -211,6 +211,20 @@ providers:`, 1)))
 	assert.Equal(t, boots.truthAt(55), v, "the provider's answer (no bias, no noise): the shifted truth")
 }
 
+// A value first answered by a walk that a resolve started just after the
+// serving one began — it joined that walk — is that walk's answer: within
+// the scenario's concurrency, not beyond.
+func TestProvenanceOfAJoinedWalk(t *testing.T) {
+	w := world{sc: &scenario{Concurrency: 16}}
+	w.note(0, 105, eventZero)
+	index, kind, ok := w.provenanceOf(0, 100)
+	require.True(t, ok)
+	assert.Equal(t, int64(105), index)
+	assert.Equal(t, eventZero, kind)
+	_, _, ok = w.provenanceOf(0, 80)
+	assert.False(t, ok, "21 requests before: not in flight together")
+}
+
 // TestProvenanceIsPerServing: a value answered at several requests is
 // judged, where it is served, by its latest answer at or before then.
 func TestProvenanceIsPerServing(t *testing.T) {
