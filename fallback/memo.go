@@ -109,13 +109,16 @@ func (g *appendGate) admit(key string, period int64) bool {
 // on the quick forecast if that fit fails. A fit that panics fails with
 // an error.
 func (r *Resolver) fitted(ctx context.Context, dt *dataType, key string, series []float64, h int, m memoEntry, now time.Time) (Result, error) {
+	memo, ok := r.memo.get(key, m)
+	if ok && !memo.quick {
+		return memo.res, memo.err // the common case in a blackout: no clock read
+	}
 	wait := r.cfg.Resolve.Deadline
 	if dl, ok := ctx.Deadline(); ok {
 		wait = time.Until(dl) / 2
 	}
 	full := wait >= r.fitTime.expect()
-	memo, ok := r.memo.get(key, m)
-	if ok && (!memo.quick || !full) {
+	if ok && !full {
 		return memo.res, memo.err
 	}
 	res, err := r.fit(ctx, dt, key, series, h, m, now, wait, full)

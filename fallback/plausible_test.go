@@ -455,7 +455,7 @@ func TestAProviderCaughtFrozenIsAskedAboutEveryKey(t *testing.T) {
 // A refuted unit error catches its provider too: a feed that gave one
 // garbage answer may be giving garbage the check cannot see, so its next
 // answer for another key, plausible on its own, is asked about; three
-// confirmed in a row clear it.
+// confirmed in a row that moved clear it.
 func TestAProviderCaughtWithAUnitErrorIsAskedAboutEveryKey(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		p1, s1, resolve := rarelyRepeating(t, 0)

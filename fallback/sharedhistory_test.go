@@ -2,6 +2,7 @@ package fallback
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"testing"
 	"testing/synctest"
@@ -62,36 +63,28 @@ func preloadShared(t *testing.T, h stats.History, key string, n int) {
 }
 
 // A new instance, with no history of its own, forecasts from the fleet's
-// during an outage.
+// during an outage; an observation another instance dated in the future —
+// its clock set wrong — is left out of the fleet's series, as of the
+// process's own.
 func TestSharedHistoryForecasts(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		shared := newMemShared()
-		preloadShared(t, shared, shoesKey(t), 40)
-		p1, s1 := newStub(9), newStub(9)
-		down(p1, s1)
-		r := newTestResolver(t, testConfig(), p1, s1, WithSharedHistory(shared))
-		res, err := r.Resolve(context.Background(), "cpc", shoes)
-		require.NoError(t, err)
-		assert.Equal(t, LayerStatistical, res.Layer, "%+v", res)
-		assert.InDelta(t, 2.4, res.Value, 0.3)
-	})
-}
-
-// An observation another instance dated in the future — its clock set
-// wrong — is left out of the fleet's series, as of the process's own.
-func TestSharedHistoryLeavesOutTheFuture(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		shared := newMemShared()
-		preloadShared(t, shared, shoesKey(t), 40)
-		require.NoError(t, shared.Append(context.Background(), shoesKey(t), stats.Observation{At: time.Now().Add(1000 * 24 * time.Hour), Value: 90}))
-		p1, s1 := newStub(9), newStub(9)
-		down(p1, s1)
-		r := newTestResolver(t, testConfig(), p1, s1, WithSharedHistory(shared))
-		res, err := r.Resolve(context.Background(), "cpc", shoes)
-		require.NoError(t, err)
-		assert.Equal(t, LayerStatistical, res.Layer, "%+v", res)
-		assert.InDelta(t, 2.4, res.Value, 0.3)
-	})
+	for _, future := range []bool{false, true} {
+		t.Run(fmt.Sprintf("future=%v", future), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				shared := newMemShared()
+				preloadShared(t, shared, shoesKey(t), 40)
+				if future {
+					require.NoError(t, shared.Append(context.Background(), shoesKey(t), stats.Observation{At: time.Now().Add(1000 * 24 * time.Hour), Value: 90}))
+				}
+				p1, s1 := newStub(9), newStub(9)
+				down(p1, s1)
+				r := newTestResolver(t, testConfig(), p1, s1, WithSharedHistory(shared))
+				res, err := r.Resolve(context.Background(), "cpc", shoes)
+				require.NoError(t, err)
+				assert.Equal(t, LayerStatistical, res.Layer, "%+v", res)
+				assert.InDelta(t, 2.4, res.Value, 0.3)
+			})
+		})
+	}
 }
 
 // The shared history failing, or knowing less, costs no forecast the
