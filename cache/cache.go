@@ -25,11 +25,21 @@ type item struct {
 	e   Entry
 }
 
-// Cache holds answers by key. It is safe for concurrent use; Close stops
-// ristretto's goroutines.
+// Cache holds answers by key. It is safe for concurrent use, Close
+// included: a method that races Close finds nothing and keeps nothing.
+// Close stops ristretto's goroutines.
 type Cache struct {
 	hot  *ristretto.Cache[uint64, *item]
 	seed maphash.Seed
+
+	// life guards hot against Close. ristretto documents no use
+	// concurrent with its Close (a Get, Set or Del racing it can send on
+	// a closed channel and panic), and a resolve that has passed the
+	// resolver's closed check, or a provider call Close abandoned, may
+	// still reach the cache: every use of hot holds life for reading,
+	// Close holds it for writing while it marks hot gone.
+	life    sync.RWMutex
+	hotGone bool // requires life held
 
 	mu     sync.Mutex
 	lkg    *lru.LRU[string, *item]     // requires mu held
@@ -73,10 +83,30 @@ func New(cfg Config) (*Cache, error) {
 // read-through tier has the entry; otherwise it looks in the
 // last-known-good store, which has every entry it was given.
 func (c *Cache) Fresh(key string, ttl time.Duration, now time.Time) (Entry, bool) {
-	if it, ok := c.hot.Get(c.hash(key)); ok && it.key == key {
+	if it, ok := c.hotGet(c.hash(key)); ok && it.key == key {
 		return it.fresh(ttl, now)
 	}
 	return c.freshStored(key, ttl, now)
+}
+
+// hotGet looks h up in the read-through tier; after Close it finds
+// nothing.
+func (c *Cache) hotGet(h uint64) (*item, bool) {
+	c.life.RLock()
+	defer c.life.RUnlock()
+	if c.hotGone {
+		return nil, false
+	}
+	return c.hot.Get(h)
+}
+
+// hotDel removes h from the read-through tier, if it is still open.
+func (c *Cache) hotDel(h uint64) {
+	c.life.RLock()
+	defer c.life.RUnlock()
+	if !c.hotGone {
+		c.hot.Del(h)
+	}
 }
 
 // FreshBytes is Fresh for the resolver's hot path: the key is held in a
@@ -89,7 +119,7 @@ func (c *Cache) Fresh(key string, ttl time.Duration, now time.Time) (Entry, bool
 // The entry returned is the one the cache holds, not a copy (an entry is
 // never changed once stored, so it stays valid): read it, do not modify it.
 func (c *Cache) FreshBytes(key []byte, ttl time.Duration) (e *Entry, stored time.Duration, ok bool) {
-	it, ok := c.hot.Get(maphash.Bytes(c.seed, key))
+	it, ok := c.hotGet(maphash.Bytes(c.seed, key))
 	if !ok || it.key != string(key) {
 		c.mu.Lock()
 		it, ok = c.lookupLocked(string(key))
@@ -157,6 +187,11 @@ func (c *Cache) Put(key string, e Entry, ttl time.Duration) {
 	c.lkg.Put(key, it)
 	c.mu.Unlock()
 	if ttl > 0 {
+		c.life.RLock()
+		defer c.life.RUnlock()
+		if c.hotGone {
+			return
+		}
 		// No ristretto TTL: Fresh checks the age itself, and an item
 		// without expiry spares ristretto a clock read on every Get.
 		c.hot.Set(c.hash(key), it, int64(len(key)+len(e.Source))+itemOverhead)
@@ -213,7 +248,7 @@ func (c *Cache) DeleteFunc(match func(key string, e Entry, ok bool) bool) int {
 	c.neg.DeleteFunc(func(k string, _ time.Time) bool { return match(k, Entry{}, false) })
 	c.mu.Unlock()
 	for _, k := range keys {
-		c.hot.Del(c.hash(k))
+		c.hotDel(c.hash(k))
 	}
 	return n
 }
@@ -239,7 +274,7 @@ func (c *Cache) Expire(match func(key string, e Entry) bool) int {
 	}
 	c.mu.Unlock()
 	for _, k := range keys {
-		c.hot.Del(c.hash(k))
+		c.hotDel(c.hash(k))
 	}
 	return len(keys)
 }
@@ -247,7 +282,7 @@ func (c *Cache) Expire(match func(key string, e Entry) bool) int {
 // Delete removes key from both stores and reports whether the
 // last-known-good store held it.
 func (c *Cache) Delete(key string) bool {
-	c.hot.Del(c.hash(key))
+	c.hotDel(c.hash(key))
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.lkg.Delete(key)
@@ -272,5 +307,9 @@ func (c *Cache) Close() {
 	c.lkg = lru.New[string, *item](1)
 	c.neg = lru.New[string, time.Time](1)
 	c.mu.Unlock()
+	// Wait for the uses of hot under way, and let no other begin.
+	c.life.Lock()
+	c.hotGone = true
+	c.life.Unlock()
 	c.hot.Close()
 }

@@ -3,6 +3,7 @@ package cache
 import (
 	"fmt"
 	"math"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -221,4 +222,45 @@ func TestExpireKeepsTheLastGood(t *testing.T) {
 	assert.Equal(t, now, held.StoredAt, "an entry handed out is never changed")
 	_, ok = c.Fresh("b?x=1", time.Minute, now)
 	assert.True(t, ok)
+}
+
+// Every method may race Close: ristretto, which documents no use
+// concurrent with its own Close, panics on a Set, Wait or Del that meets
+// its closed channels. A resolve past the resolver's closed check, or a
+// provider call Close abandoned, still reaches the cache.
+func TestCloseRacesEveryMethod(t *testing.T) {
+	now := time.Now()
+	for round := range 100 {
+		c, err := New(Config{})
+		require.NoError(t, err)
+		var wg sync.WaitGroup
+		for g := range 4 {
+			wg.Go(func() {
+				for i := range 300 {
+					k := fmt.Sprintf("k%d-%d", g, i%20)
+					c.Put(k, Entry{Value: 1, StoredAt: now}, time.Minute)
+					c.Fresh(k, time.Minute, now)
+					c.FreshBytes([]byte(k), time.Minute)
+					switch i % 9 {
+					case 0:
+						c.Delete(k)
+					case 3:
+						c.DeleteFunc(func(key string, _ Entry, _ bool) bool { return key == k })
+					case 6:
+						c.Expire(func(key string, _ Entry) bool { return key == k })
+					}
+				}
+			})
+		}
+		time.Sleep(time.Duration(round%5) * 20 * time.Microsecond)
+		c.Close()
+		// Closed: nothing is answered, nothing kept, whatever still runs.
+		c.Put("after", Entry{Value: 2, StoredAt: now}, time.Minute)
+		_, ok := c.Fresh("after", time.Minute, now)
+		assert.False(t, ok, "round %d: a closed cache answered", round)
+		_, _, ok = c.FreshBytes([]byte("k0-1"), time.Minute)
+		assert.False(t, ok, "round %d: a closed cache answered", round)
+		wg.Wait()
+		assert.Zero(t, c.Len(), "round %d", round)
+	}
 }

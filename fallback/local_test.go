@@ -1,7 +1,9 @@
 package fallback
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -56,6 +58,74 @@ func TestAttemptJSONNamesTheClassOfAFailure(t *testing.T) {
 		assert.Contains(t, string(b), `"provider":"p"`)
 		assert.Equal(t, 1, strings.Count(string(b), `"outcome"`))
 	}
+}
+
+// A provider's error with a class outside providers.Classes (a host's own
+// numbering) counts as Transient everywhere: in the attempt, its JSON and
+// the snapshot's error rates, which stay keyed by the seven class names.
+func TestAnUnknownErrorClassCountsAsTransient(t *testing.T) {
+	p1, s1 := newStub(1), newStub(2)
+	p1.set(func(context.Context, providers.Request) (providers.Response, error) {
+		return providers.Response{}, providers.NewError(providers.Class(8+int(p1.calls.Load())), errors.New("host class"))
+	})
+	r, err := New(testConfig(), WithProvider("p1", p1), WithProvider("s1", s1), WithSeed(1))
+	require.NoError(t, err)
+	defer r.Close()
+	failed := 0
+	for _, kw := range []string{"a", "b", "c"} {
+		res, err := r.Resolve(t.Context(), "cpc", Params{"keyword": kw})
+		require.NoError(t, err)
+		assert.Equal(t, 2.0, res.Value)
+		b, err := json.Marshal(res)
+		require.NoError(t, err)
+		for _, a := range res.Attempts {
+			if a.Provider == "p1" && a.Outcome == Failed {
+				failed++
+				assert.Equal(t, providers.Transient, a.Class)
+				assert.Contains(t, string(b), `"class":"transient"`)
+			}
+		}
+	}
+	assert.Positive(t, failed, "p1 failed before its breaker opened")
+	snap := r.Snapshot()
+	require.Equal(t, "p1", snap.Providers[0].Name)
+	require.NotEmpty(t, snap.Providers[0].ErrorRates)
+	for class := range snap.Providers[0].ErrorRates {
+		assert.Contains(t, []string{"transient", "auth", "rate_limit", "data_quality", "unavailable", "permanent", "canceled"}, class)
+	}
+}
+
+// A Credentials failure calls no provider, so it costs nothing: the
+// budget is refunded, the attempt and the result cost 0, and the
+// snapshot's overall cost is the sum of its providers'.
+func TestACredentialsFailureCostsNothing(t *testing.T) {
+	p1, s1 := newStub(1), newStub(2)
+	creds := providers.CredentialsFunc(func(_ context.Context, provider string) (providers.Secret, error) {
+		if provider == "p1" {
+			return providers.Secret{}, errors.New("vault sealed")
+		}
+		return providers.NewSecret("s1-key"), nil
+	})
+	r, err := New(testConfig(), WithProvider("p1", p1), WithProvider("s1", s1), WithSeed(1), WithCredentials(creds))
+	require.NoError(t, err)
+	defer r.Close()
+	b := NewBudget(1)
+	res, err := r.Resolve(WithBudgetOf(t.Context(), b), "cpc", Params{"keyword": "a"})
+	require.NoError(t, err)
+	assert.Equal(t, 2.0, res.Value)
+	assert.Zero(t, p1.calls.Load())
+	require.Len(t, res.Attempts, 2)
+	assert.Equal(t, providers.Auth, res.Attempts[0].Class)
+	assert.Zero(t, res.Attempts[0].Cost)
+	assert.InDelta(t, 0.01, res.Cost, 1e-12, "s1's call alone")
+	assert.InDelta(t, 0.01, b.Spent(), 1e-12)
+	snap := r.Snapshot()
+	sum := 0.0
+	for _, p := range snap.Providers {
+		sum += p.Cost
+	}
+	assert.InDelta(t, 0.01, snap.Overall.Cost, 1e-12)
+	assert.InDelta(t, snap.Overall.Cost, sum, 1e-12)
 }
 
 // Observations dated in the future — a host's history, or a clock set

@@ -86,10 +86,12 @@ func (r *Resolver) Close() error {
 	}
 	r.kill()
 	left := r.tasks.close(r.cfg.Resolve.CloseTimeout)
-	// The cache is released after the tasks, not while they may still be
-	// writing to it: ristretto's Close races a Set already past the
-	// cache's closed check. Its release zeroes the admission counters,
-	// tens of milliseconds for a large cache, on top of CloseTimeout.
+	// The cache is released after the tasks. A task Close abandoned (or
+	// a resolve past the closed check) may still reach it: a closed
+	// cache answers nothing and keeps nothing (cache.Cache guards its
+	// ristretto tier against its Close). The release zeroes ristretto's
+	// admission counters, tens of milliseconds for a large cache, on top
+	// of CloseTimeout.
 	r.cache.Close()
 	if len(left) > 0 {
 		return &CloseError{Abandoned: left}

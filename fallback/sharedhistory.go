@@ -3,7 +3,6 @@ package fallback
 import (
 	"context"
 	"errors"
-	"math"
 	"slices"
 	"time"
 
@@ -121,8 +120,11 @@ func (r *Resolver) writeHistory(w sharedWrite) {
 // sharedObservations reads key's series from the shared history, bounded
 // as a local layer's call is (localBound), sorted, without observations
 // older than the retention and without any a forecast cannot use (a zero
-// time, a value that is not finite). ok is false without a shared history or when it
-// failed or did not answer in time (reported).
+// time, a time in the future, a value that is not finite or is outside
+// the data type's bounds: another version of the fleet may write
+// another unit). The series is a copy: the history's own slice is left
+// as it was. ok is false without a shared history or when it failed or
+// did not answer in time (reported).
 func (r *Resolver) sharedObservations(ctx context.Context, dt *dataType, key string, now time.Time) ([]stats.Observation, bool) {
 	if r.fleet.history == nil {
 		return nil, false
@@ -143,9 +145,13 @@ func (r *Resolver) sharedObservations(ctx context.Context, dt *dataType, key str
 		before = now.Add(-ret)
 	}
 	after := now.Add(maxClockSkew)
-	obs = slices.DeleteFunc(obs, func(o stats.Observation) bool {
-		return o.At.IsZero() || o.At.Before(before) || o.At.After(after) || math.IsNaN(o.Value) || math.IsInf(o.Value, 0)
-	})
-	slices.SortStableFunc(obs, func(a, b stats.Observation) int { return a.At.Compare(b.At) })
-	return obs, true
+	kept := make([]stats.Observation, 0, len(obs))
+	for _, o := range obs {
+		if o.At.IsZero() || o.At.Before(before) || o.At.After(after) || !dt.cfg.Bounds.Contains(o.Value) {
+			continue
+		}
+		kept = append(kept, o)
+	}
+	slices.SortStableFunc(kept, func(a, b stats.Observation) int { return a.At.Compare(b.At) })
+	return kept, true
 }

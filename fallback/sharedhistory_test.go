@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -85,6 +86,42 @@ func TestSharedHistoryForecasts(t *testing.T) {
 			})
 		})
 	}
+}
+
+// sliceHistory answers Observations with its own slice, as a host's
+// history may: nothing in stats.History forbids it.
+type sliceHistory struct{ obs []stats.Observation }
+
+func (h *sliceHistory) Append(context.Context, string, stats.Observation) error { return nil }
+func (h *sliceHistory) Observations(context.Context, string) ([]stats.Observation, error) {
+	return h.obs, nil
+}
+
+// The fleet's series is read, never changed in place, and observations
+// outside the data type's bounds (another version of the fleet writing
+// another unit) are left out with the future ones.
+func TestSharedHistoryIsReadOnlyAndBounded(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		mem := newMemShared()
+		preloadShared(t, mem, shoesKey(t), 40)
+		good, err := mem.Observations(context.Background(), shoesKey(t))
+		require.NoError(t, err)
+		hostile := slices.Clone(good)
+		hostile[10] = stats.Observation{At: time.Now().Add(1000 * 24 * time.Hour), Value: 2}
+		hostile[20].Value = 5000 // bounds 0–100
+		hostile[30].Value = 240
+		shared := &sliceHistory{obs: hostile}
+		before := slices.Clone(hostile)
+
+		p1, s1 := newStub(9), newStub(9)
+		down(p1, s1)
+		r := newTestResolver(t, testConfig(), p1, s1, WithSharedHistory(shared))
+		res, err := r.Resolve(context.Background(), "cpc", shoes)
+		require.NoError(t, err)
+		assert.Equal(t, LayerStatistical, res.Layer, "%+v", res)
+		assert.InDelta(t, 2.4, res.Value, 0.3, "from the observations within the bounds")
+		assert.Equal(t, before, shared.obs, "the host's slice is left as it was")
+	})
 }
 
 // The shared history failing, or knowing less, costs no forecast the

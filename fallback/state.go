@@ -118,9 +118,13 @@ type ExportReport struct {
 // (a history that hangs is abandoned when ctx ends); it stops at ctx's end
 // or w's first error, returning what it wrote so far with the error. It
 // may run while the resolver serves: each record is consistent, the whole
-// is what the resolver knew about while it wrote.
+// is what the resolver knew about while it wrote. After Close it writes
+// nothing and returns ErrClosed.
 func (r *Resolver) Export(ctx context.Context, w io.Writer) (ExportReport, error) {
 	var rep ExportReport
+	if r.closed.Load() {
+		return rep, ErrClosed
+	}
 	bw := bufio.NewWriter(w)
 	enc := json.NewEncoder(bw)
 	enc.SetEscapeHTML(false)
@@ -327,9 +331,12 @@ var hashedValue = regexp.MustCompile(`^h:[0-9a-f]{32}$`)
 // is not a state file of a version it reads (a *StateError), when rd
 // fails, or when ctx ends: what was taken before stays. A file without
 // its end record (cut short) is taken as far as it goes, with
-// Complete false.
+// Complete false. After Close it takes nothing and returns ErrClosed.
 func (r *Resolver) Import(ctx context.Context, rd io.Reader) (ImportReport, error) {
 	rep := ImportReport{Reasons: map[ImportReason]int{}}
+	if r.closed.Load() {
+		return rep, ErrClosed
+	}
 	br := bufio.NewReaderSize(rd, 64<<10)
 	im := importer{r: r, rep: &rep, now: time.Now(), plain: map[*dataType]*schema{}}
 	line := 0

@@ -92,6 +92,26 @@ func TestExportImportRoundTrip(t *testing.T) {
 	})
 }
 
+// After Close, Export writes nothing and Import takes nothing: both say
+// ErrClosed.
+func TestStateAfterClose(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		state, _, a := exported(t)
+		require.NoError(t, a.Close())
+		var out bytes.Buffer
+		_, err := a.Export(context.Background(), &out)
+		assert.ErrorIs(t, err, ErrClosed)
+		assert.Zero(t, out.Len())
+
+		b := newTestResolver(t, stateConfig(), newStub(9), newStub(9), WithHashKey(stateKey))
+		require.NoError(t, b.Close())
+		rep, err := b.Import(context.Background(), strings.NewReader(state))
+		assert.ErrorIs(t, err, ErrClosed)
+		assert.Zero(t, rep.Answers)
+		assert.Zero(t, rep.Series)
+	})
+}
+
 func withoutHeader(s string) string {
 	_, rest, _ := strings.Cut(s, "\n")
 	return rest

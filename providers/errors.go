@@ -232,7 +232,8 @@ var (
 
 // Classify returns the class of err:
 //
-//   - an *Error anywhere in the chain: its Class;
+//   - an *Error anywhere in the chain: its Class (Transient when the
+//     Class is none of Classes: a host's own numbering, say);
 //   - context.Canceled: Canceled;
 //   - context.DeadlineExceeded, or a net.Error whose Timeout is true:
 //     Transient;
@@ -246,6 +247,9 @@ func Classify(err error) Class {
 	}
 	var pe *Error
 	if errors.As(err, &pe) {
+		if pe.Class >= numClasses {
+			return Transient
+		}
 		return pe.Class
 	}
 	if errors.Is(err, context.Canceled) {

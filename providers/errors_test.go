@@ -45,6 +45,8 @@ func TestClassify(t *testing.T) {
 		{"number", numErr, DataQuality},
 		{"unknown", errors.New("something"), Transient},
 		{"status 429", StatusError(429, time.Second, nil), RateLimit},
+		{"class out of range", NewError(Class(8), errors.New("host's own numbering")), Transient},
+		{"class far out of range", NewError(Class(255), nil), Transient},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
