@@ -369,7 +369,10 @@ type ResolveConfig struct {
 	FixedReserve bool `yaml:"fixed_reserve"`
 	// DisableCoalescing turns off request coalescing: by default,
 	// concurrent resolves of the same key share one walk through the
-	// providers.
+	// providers. The shared walk runs on the first caller's deadline and
+	// budget and goes on when that caller is cancelled, as long as
+	// another still waits for it; when none waits any more it stops,
+	// starting no retry, hedge or later tier.
 	DisableCoalescing bool `yaml:"disable_coalescing"`
 	// PlanMargin is the deadline plan's margin: while a later tier has a
 	// candidate, a tier may walk only until the walk's deadline less that

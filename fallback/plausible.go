@@ -126,8 +126,9 @@ type PlausibilityConfig struct {
 	// repeat catches a provider, the answers it gave for the data type
 	// that the process's cache still holds as fresh are expired too (they
 	// stay the keys' last good answers), since it may have been frozen
-	// when it gave them: the next resolve of each of those keys asks again
-	// (copies in a shared Store keep their TTL).
+	// when it gave them: the next resolve of each of those keys asks again.
+	// While it is caught, its answers in a shared Store are refused too
+	// (they keep their TTL there for the rest of the fleet).
 	FrozenPeriods    float64 `yaml:"frozen_periods"`
 	FrozenRepeats    int     `yaml:"frozen_repeats"`
 	FrozenRepeatRate float64 `yaml:"frozen_repeat_rate"`
@@ -433,6 +434,17 @@ func (pl *plausibility) confirmed(dt *dataType, key, provider string, v float64,
 	}
 }
 
+// isCaught reports whether provider is caught serving garbage for dt at
+// now (see refuted).
+func (pl *plausibility) isCaught(dt *dataType, provider string, now time.Time) bool {
+	if pl == nil || pl.cfg.Disabled {
+		return false
+	}
+	pl.mu.Lock()
+	defer pl.mu.Unlock()
+	return pl.isCaughtLocked(provider+"\x00"+dt.cfg.Name, now)
+}
+
 // isCaughtLocked reports whether the provider and data type rid is caught
 // at now, forgetting a catch ConfirmAfter old. It requires pl.mu held.
 func (pl *plausibility) isCaughtLocked(rid string, now time.Time) bool {
@@ -503,13 +515,7 @@ func (pl *plausibility) judge(dt *dataType, key, provider string, v float64, ref
 	if pl == nil || pl.cfg.Disabled || dt.cfg.Bounds.Min < 0 {
 		return nil
 	}
-	judged := ok && ref.Value > 0
-	var allowed float64
-	if judged {
-		n := max(periodsBetween(dt, ref.ObservedAt, now), 1)
-		allowed = max(pl.cfg.MaxRatio, math.Exp(pl.cfg.Sigmas*pl.vol[dt.cfg.Name].sigma()*math.Sqrt(n)))
-	}
-	far := judged && changeFactor(v, ref.Value) > allowed
+	judged, allowed, far := pl.distance(dt, v, ref, ok, now)
 	frozen, caught := pl.frozen(dt, key, provider, v, !far, now)
 	switch {
 	case !judged:
@@ -519,6 +525,33 @@ func (pl *plausibility) judge(dt *dataType, key, provider string, v float64, ref
 	}
 	if frozen {
 		return &ImplausibleError{Value: v, Reference: ref.Value, Allowed: allowed, Frozen: true, Caught: caught}
+	}
+	return nil
+}
+
+// distance reports whether v can be judged against ref (ok false: there
+// is no reference), the change factor allowed by now, and whether v moved
+// further than that from ref.
+func (pl *plausibility) distance(dt *dataType, v float64, ref cache.Entry, ok bool, now time.Time) (judged bool, allowed float64, far bool) {
+	if !ok || ref.Value <= 0 {
+		return false, 0, false
+	}
+	n := max(periodsBetween(dt, ref.ObservedAt, now), 1)
+	allowed = max(pl.cfg.MaxRatio, math.Exp(pl.cfg.Sigmas*pl.vol[dt.cfg.Name].sigma()*math.Sqrt(n)))
+	return true, allowed, changeFactor(v, ref.Value) > allowed
+}
+
+// moved returns an *ImplausibleError when v, an answer another instance
+// took (the shared tier's), moved further from ref, this process's last
+// good answer for the key, than the data type's volatility allows by now;
+// otherwise nil. Unlike judge it remembers nothing: the answer is not
+// this process's provider's.
+func (pl *plausibility) moved(dt *dataType, v float64, ref cache.Entry, now time.Time) *ImplausibleError {
+	if pl == nil || pl.cfg.Disabled || dt.cfg.Bounds.Min < 0 {
+		return nil
+	}
+	if _, allowed, far := pl.distance(dt, v, ref, true, now); far {
+		return &ImplausibleError{Value: v, Reference: ref.Value, Allowed: allowed}
 	}
 	return nil
 }

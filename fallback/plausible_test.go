@@ -698,6 +698,14 @@ func TestARealMoveRefutedDoesNotCatch(t *testing.T) {
 // serves the second opinion — while another provider's cached answers and
 // another data type's stay.
 func TestCatchingAFrozenProviderDropsItsCachedAnswers(t *testing.T) {
+	// With a Store, the process's own copies there are not read back in
+	// their place: an entry of a caught provider is refused.
+	for _, withStore := range []bool{false, true} {
+		t.Run(fmt.Sprintf("store=%v", withStore), func(t *testing.T) { catchingDrops(t, withStore) })
+	}
+}
+
+func catchingDrops(t *testing.T, withStore bool) {
 	synctest.Test(t, func(t *testing.T) {
 		cfg := testConfig()
 		cfg.DataTypes = append(cfg.DataTypes, DataTypeConfig{
@@ -707,7 +715,11 @@ func TestCatchingAFrozenProviderDropsItsCachedAnswers(t *testing.T) {
 		cfg.Providers[0].DataTypes = []string{"cpc", "ctr"}
 		cfg.Providers[1].DataTypes = []string{"cpc", "ctr"}
 		p1, s1 := newStub(1.2), newStub(1.2)
-		r := newTestResolver(t, cfg, p1, s1)
+		var opts []Option
+		if withStore {
+			opts = append(opts, WithStore(newMemStore()))
+		}
+		r := newTestResolver(t, cfg, p1, s1, opts...)
 		resolve := func(dataType, keyword string) Result {
 			t.Helper()
 			res, err := r.Resolve(context.Background(), dataType, Params{"keyword": keyword})
@@ -803,5 +815,80 @@ func TestRepeatsAreNormalForAProviderThatRepeats(t *testing.T) {
 			assert.Equal(t, "p1", res.Source, "answer %d", i)
 			time.Sleep(2 * time.Minute)
 		}
+	})
+}
+
+// An answer in the shared tier is judged against this process's own last
+// good answer, as a provider's is: a ×10 entry another instance took is
+// refused and reported, the providers are asked, and their answer is
+// served and heals the tier.
+func TestASharedEntryIsJudgedAgainstTheLastGoodAnswer(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		store := newMemStore()
+		obs := &captured{}
+		p1 := newStub(1.5)
+		r := newTestResolver(t, testConfig(), p1, newStub(1.5), WithStore(store), WithObserver(obs))
+		shoes := Params{"keyword": "shoes"}
+		key := resolverKey(t, r, shoes)
+		res, err := r.Resolve(context.Background(), "cpc", shoes)
+		require.NoError(t, err)
+		require.Equal(t, 1.5, res.Value)
+		time.Sleep(2 * time.Minute) // past the TTL
+
+		// Another instance, with nothing to judge its provider by, wrote
+		// a unit error.
+		now := time.Now()
+		require.NoError(t, store.Set(context.Background(), key, cache.Entry{Value: 15, ObservedAt: now, StoredAt: now, Source: "p1", Confidence: 0.95}, time.Minute))
+		calls := p1.calls.Load()
+		res, err = r.Resolve(context.Background(), "cpc", shoes)
+		require.NoError(t, err)
+		assert.Equal(t, 1.5, res.Value)
+		assert.Equal(t, LayerPrimary, res.Layer, "the providers were asked")
+		assert.Equal(t, calls+1, p1.calls.Load())
+		synctest.Wait() // the tier is written behind the resolve
+		e, ok, err := store.Get(context.Background(), key)
+		require.NoError(t, err)
+		require.True(t, ok)
+		assert.Equal(t, 1.5, e.Value, "the tier holds the provider's answer again")
+
+		flushEvents(r)
+		var refused []error
+		for _, e := range obs.events {
+			if e.Kind == EventCallback {
+				refused = append(refused, e.Err)
+			}
+		}
+		require.Len(t, refused, 1)
+		assert.ErrorIs(t, refused[0], ErrImplausible)
+		assert.ErrorContains(t, refused[0], "shared entry refused")
+
+		// A move within what the data type allows is taken from the tier.
+		time.Sleep(2 * time.Minute)
+		now = time.Now()
+		require.NoError(t, store.Set(context.Background(), key, cache.Entry{Value: 1.6, ObservedAt: now, StoredAt: now, Source: "p1", Confidence: 0.95}, time.Minute))
+		calls = p1.calls.Load()
+		res, err = r.Resolve(context.Background(), "cpc", shoes)
+		require.NoError(t, err)
+		assert.Equal(t, 1.6, res.Value)
+		assert.Equal(t, LayerCache, res.Layer)
+		assert.Equal(t, calls, p1.calls.Load())
+	})
+}
+
+// A new instance, with no history of its own, judges a key's first answer
+// against the fleet's history: a unit error is not taken on one
+// provider's word.
+func TestFirstAnswerJudgedAgainstTheFleetsHistory(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		shared := newMemShared()
+		preloadShared(t, shared, shoesKey(t), 10) // about 2
+		p1, s1 := newStub(21), newStub(2.1)
+		r := newTestResolver(t, testConfig(), p1, s1, WithSharedHistory(shared))
+		res, err := r.Resolve(context.Background(), "cpc", shoes)
+		require.NoError(t, err)
+		assert.Equal(t, 2.1, res.Value, "s1's second opinion")
+		var ie *ImplausibleError
+		require.ErrorAs(t, attemptsByProvider(res.Attempts)["p1"].Err, &ie)
+		assert.InDelta(t, 2.1, ie.Reference, 0.1, "the fleet's newest observation")
 	})
 }

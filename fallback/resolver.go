@@ -41,6 +41,7 @@ type Resolver struct {
 	fleet      fleetState    // the writer, the shared history and fleet health (fleet.go)
 
 	flights     singleflight.Group
+	waiting     waiting            // the resolves waiting for each coalesced walk
 	fits        singleflight.Group // one forecast fit at a time per key
 	fitTime     fitClock           // how long fits take
 	quickTime   fitClock           // how long quick fits take
@@ -234,9 +235,14 @@ func (r *Resolver) resolveMiss(ctx context.Context, dt *dataType, key string, pa
 // resolves of key. The walk runs with the first caller's deadline and
 // budget, detached from its cancellation; every caller waits for it only
 // until its own walk deadline, then goes on to the local layers alone.
+// When the last caller waiting for it leaves — cancelled, or past its
+// walk deadline — the walk is cancelled: it starts no retry, hedge or
+// later tier for nobody, on a budget whose owner has gone (see waiting).
 // shared reports whether this caller got another's walk.
 func (r *Resolver) coalescedWalk(ctx context.Context, dt *dataType, key string, params Params, walkDeadline time.Time) (*walk, bool) {
 	var leader atomic.Bool
+	ws := r.waiting.join(key)
+	defer r.waiting.leave(key, ws, func() { r.flights.Forget(key) })
 	ch := r.flights.DoChan(key, func() (any, error) {
 		leader.Store(true)
 		if !r.tasks.add(dt.walkTask) {
@@ -245,6 +251,7 @@ func (r *Resolver) coalescedWalk(ctx context.Context, dt *dataType, key string, 
 		defer r.tasks.done(dt.walkTask)
 		wctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), walkDeadline)
 		defer cancel()
+		r.waiting.started(ws, cancel)
 		return r.walkProviders(wctx, dt, key, params, walkDeadline), nil
 	})
 	timer := time.NewTimer(time.Until(walkDeadline))
@@ -264,6 +271,66 @@ func (r *Resolver) coalescedWalk(ctx context.Context, dt *dataType, key string, 
 		return w, !leader.Load()
 	default:
 		return nil, !leader.Load()
+	}
+}
+
+// waiting counts, by key, the resolves waiting for the key's coalesced
+// walk. The walk is detached from its first caller's cancellation, since
+// the others may still want its answer; when the last of them leaves, it
+// is cancelled, and the key is forgotten by the flights so that the next
+// resolve starts a walk of its own rather than joining the ending one.
+type waiting struct {
+	mu sync.Mutex
+	m  map[string]*waiters // requires mu
+}
+
+// waiters are the resolves waiting for one walk of a key.
+type waiters struct {
+	n      int                // requires waiting.mu
+	cancel context.CancelFunc // the walk's, once it started; requires waiting.mu
+}
+
+// join counts a resolve waiting for key's walk.
+func (w *waiting) join(key string) *waiters {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.m == nil {
+		w.m = make(map[string]*waiters)
+	}
+	ws := w.m[key]
+	if ws == nil {
+		ws = &waiters{}
+		w.m[key] = ws
+	}
+	ws.n++
+	return ws
+}
+
+// started hands ws the cancel of the walk it waits for, and cancels at
+// once a walk that starts when every resolve has left.
+func (w *waiting) started(ws *waiters, cancel context.CancelFunc) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	ws.cancel = cancel
+	if ws.n == 0 {
+		cancel()
+	}
+}
+
+// leave counts a resolve that stopped waiting for key's walk; the last
+// to leave cancels the walk and calls forget.
+func (w *waiting) leave(key string, ws *waiters, forget func()) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if ws.n--; ws.n > 0 {
+		return
+	}
+	if ws.cancel != nil {
+		ws.cancel()
+	}
+	if w.m[key] == ws {
+		delete(w.m, key)
+		forget()
 	}
 }
 

@@ -386,3 +386,58 @@ func TestProviderIgnoringItsContext(t *testing.T) {
 		time.Sleep(10 * time.Second) // the abandoned calls end on their own
 	})
 }
+
+// A coalesced walk is detached from its first caller's cancellation, for
+// the others' sake; when every caller has left, it stops: no retry,
+// hedge or later tier is started, and paid for, for nobody. While another
+// caller still waits, it goes on.
+func TestAWalkNobodyWaitsForStops(t *testing.T) {
+	for _, follower := range []bool{false, true} {
+		t.Run(fmt.Sprintf("follower=%v", follower), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				p1, s1 := newStub(1), newStub(2)
+				p1.set(func(ctx context.Context, _ providers.Request) (providers.Response, error) {
+					select {
+					case <-time.After(30 * time.Millisecond):
+						return providers.Response{}, providers.Errorf(providers.Transient, "flaky")
+					case <-ctx.Done():
+						return providers.Response{}, ctx.Err()
+					}
+				})
+				r := newTestResolver(t, testConfig(), p1, s1, WithHistory(noHistory{}))
+				b := NewBudget(1)
+				ctx, cancel := context.WithCancel(WithBudgetOf(context.Background(), b))
+				done := make(chan error, 1)
+				go func() {
+					_, err := r.Resolve(ctx, "cpc", shoes)
+					done <- err
+				}()
+				var got chan Result
+				if follower {
+					got = make(chan Result, 1)
+					time.Sleep(5 * time.Millisecond)
+					go func() {
+						res, err := r.Resolve(context.Background(), "cpc", shoes)
+						assert.NoError(t, err)
+						got <- res
+					}()
+				}
+				time.Sleep(15 * time.Millisecond)
+				cancel()
+				assert.ErrorIs(t, <-done, context.Canceled)
+				time.Sleep(5 * time.Second)
+				synctest.Wait()
+				if follower {
+					res := <-got
+					assert.Equal(t, 2.0, res.Value, "the walk went on for the follower, to s1")
+					assert.True(t, res.Shared)
+					assert.Equal(t, int64(1), s1.calls.Load())
+					return
+				}
+				assert.Equal(t, int64(1), p1.calls.Load(), "no retry after everyone left")
+				assert.Zero(t, s1.calls.Load(), "no later tier after everyone left")
+				assert.InDelta(t, 0.02, b.Spent(), 1e-12, "the one call made before the caller left")
+			})
+		})
+	}
+}

@@ -154,6 +154,23 @@ func (r *Resolver) readStoreErr(ctx context.Context, dt *dataType, key string, n
 	if err == nil && g.ok {
 		err = checkEntry(dt, g.e, now)
 	}
+	if err == nil && g.ok {
+		// Another instance's answer is not trusted on its word where it
+		// is implausible against this process's own (a new instance
+		// with nothing to judge its provider by may have taken a unit
+		// error): the providers are asked instead, and their answer is
+		// judged as ever.
+		if ref, ok := r.cache.LastGood(key); ok {
+			if ie := r.plaus.moved(dt, g.e.Value, ref, now); ie != nil {
+				err = fmt.Errorf("shared entry refused: %w", ie)
+			}
+		}
+	}
+	if err == nil && g.ok && r.plaus.isCaught(dt, g.e.Source, now) {
+		// Its provider was caught serving garbage here: its answers are
+		// asked about (see dropCaught), whoever cached them.
+		err = fmt.Errorf("shared entry refused: %w", &ImplausibleError{Value: g.e.Value, Caught: true})
+	}
 	if err != nil {
 		return cache.Entry{}, false, err
 	}

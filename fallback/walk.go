@@ -594,8 +594,9 @@ func (w *walk) judge(p *provider, resp providers.Response, now time.Time) *Impla
 }
 
 // reference reads, for a key the process has no answer for, the newest
-// observation of its history: a key's first answer after a restart is
-// judged too.
+// observation of its history, or of the fleet's when its own has none: a
+// key's first answer after a restart, or on a new instance, is judged
+// too.
 func (w *walk) reference() {
 	if w.hasRef {
 		return
@@ -604,6 +605,9 @@ func (w *walk) reference() {
 	defer cancel()
 	obs, _, err := w.r.readHistory(ctx, w.key, false)
 	if err != nil || len(obs) == 0 {
+		obs, _ = w.r.sharedObservations(ctx, w.dt, w.key, time.Now())
+	}
+	if len(obs) == 0 {
 		return
 	}
 	last := obs[len(obs)-1]
