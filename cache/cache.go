@@ -93,11 +93,13 @@ func (c *Cache) Fresh(key string, ttl time.Duration, now time.Time) (Entry, bool
 // nothing.
 func (c *Cache) hotGet(h uint64) (*item, bool) {
 	c.life.RLock()
-	defer c.life.RUnlock()
 	if c.hotGone {
+		c.life.RUnlock()
 		return nil, false
 	}
-	return c.hot.Get(h)
+	it, ok := c.hot.Get(h)
+	c.life.RUnlock()
+	return it, ok
 }
 
 // hotDel removes h from the read-through tier, if it is still open.

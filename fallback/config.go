@@ -578,8 +578,10 @@ type ForecastConfig struct {
 	// Model configures the forecaster (method, interval levels, minimum
 	// points).
 	Model stats.Config `yaml:"model"`
-	// MinConfidence is the least confidence a forecast needs to answer.
-	// Default 0.5.
+	// MinConfidence is the least confidence a forecast needs to answer
+	// ahead of the default engine. A forecast below it is held back, and
+	// answers after all when the default engine has no answer or a lower
+	// confidence than the forecast's. Default 0.5.
 	MinConfidence float64 `yaml:"min_confidence"`
 	// MaxPoints is the longest regular series handed to the model; older
 	// periods are ignored. Default 256; at most WindowLimit.

@@ -48,6 +48,10 @@ func (r *Resolver) localLayers(ctx context.Context, dt *dataType, key string, pa
 	if shared, ok := r.sharedObservations(ctx, dt, key, now); ok && len(shared) > 0 && (herr != nil || len(shared) >= len(obs)) {
 		obs, herr = shared, nil
 	}
+	// A forecast below MinConfidence, kept in case the default engine
+	// can do no better.
+	var weak Result
+	hasWeak := false
 	if herr == nil && len(obs) > 0 {
 		var last int64
 		series, last = stats.Regularize(obs, dt.cfg.Period, r.cfg.Forecast.MaxPoints)
@@ -56,11 +60,16 @@ func (r *Resolver) localLayers(ctx context.Context, dt *dataType, key string, pa
 			period := dt.cfg.Period.Index(now)
 			h := int(max(period-last, 1))
 			res, err := r.fitted(ctx, dt, key, series, h, memoEntry{n: len(obs), lastAt: lastAt, period: period}, now)
-			if err == nil {
+			if err == nil || errors.Is(err, errWeakForecast) {
 				res = r.adjustByMarket(ctx, dt, key, params, series, lastAt, res, now)
 				res.ObservedAt = now
 				res.Freshness = cache.Freshness(now.Sub(lastAt), dt.cfg.HalfLife)
+			}
+			if err == nil {
 				return res, nil
+			}
+			if errors.Is(err, errWeakForecast) {
+				weak, hasWeak = res, true
 			}
 			errs = append(errs, &LayerError{Layer: LayerStatistical, Err: err})
 		}
@@ -74,8 +83,16 @@ func (r *Resolver) localLayers(ctx context.Context, dt *dataType, key string, pa
 	// The engine is strata's own; the host's factors in it are guarded.
 	ans, err := r.defaults.Default(ctx, defaults.Query{DataType: dt.cfg.Name, Params: params, History: series})
 	if err != nil {
+		if hasWeak {
+			return weak, nil // better than no answer
+		}
 		errs = append(errs, &LayerError{Layer: LayerDefault, Err: err})
 		return Result{}, errs
+	}
+	if hasWeak && weak.Confidence > ans.Confidence {
+		// The default would be less sure than the forecast that was
+		// held back: the forecast answers after all.
+		return weak, nil
 	}
 	res := Result{
 		Value:      ans.Value,
@@ -122,9 +139,6 @@ func (r *Resolver) forecast(forecaster *stats.Forecaster, dt *dataType, series [
 	if err := checkValue(dt, v); err != nil {
 		return Result{}, fmt.Errorf("forecast by %s rejected: %w", fc.Model, err)
 	}
-	if conf < r.cfg.Forecast.MinConfidence {
-		return Result{}, fmt.Errorf("forecast by %s not accepted: confidence %.3f below %.3f", fc.Model, conf, r.cfg.Forecast.MinConfidence)
-	}
 	res := Result{
 		Value:      v,
 		Layer:      LayerStatistical,
@@ -136,5 +150,13 @@ func (r *Resolver) forecast(forecaster *stats.Forecaster, dt *dataType, series [
 	for _, iv := range fc.Intervals {
 		res.Intervals = append(res.Intervals, Interval{Level: iv.Level, Lower: iv.Lower[h-1], Upper: iv.Upper[h-1]})
 	}
+	if conf < r.cfg.Forecast.MinConfidence {
+		return res, fmt.Errorf("forecast by %s not accepted: confidence %.3f below %.3f: %w", fc.Model, conf, r.cfg.Forecast.MinConfidence, errWeakForecast)
+	}
 	return res, nil
 }
+
+// errWeakForecast marks a forecast below Forecast.MinConfidence: the
+// forecast (returned with it) answers only when the default engine has
+// no answer, or a less confident one.
+var errWeakForecast = errors.New("a weak forecast answers only when the default engine would be less sure")

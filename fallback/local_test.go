@@ -60,6 +60,39 @@ func TestAttemptJSONNamesTheClassOfAFailure(t *testing.T) {
 	}
 }
 
+// A forecast below forecast.min_confidence is held back, not thrown
+// away: it answers when the default engine would be less sure than it,
+// and gives way when the default would be surer.
+func TestAWeakForecastAnswersWhenTheDefaultIsLessSure(t *testing.T) {
+	for _, tc := range []struct {
+		name         string
+		scale        float64 // the forecast's confidence scale
+		wantLayer    Layer
+		wantSourceOf string
+	}{
+		{"default less sure", 0, LayerStatistical, "stats:"},
+		{"default surer", 1e-6, LayerDefault, "default:history"}, // a forecast of confidence about 0
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				cfg := testConfig()
+				cfg.Forecast.MinConfidence = 0.999 // every forecast is weak
+				cfg.Forecast.Model.ConfidenceScale = tc.scale
+				cfg.Defaults.GuessPenalty = 0
+				r := blackoutWithHistoryConfig(t, cfg) // 60 days, a straight line
+				res := resolveShoes(t, r)
+				assert.Equal(t, tc.wantLayer, res.Layer, "%+v", res)
+				assert.True(t, strings.HasPrefix(res.Source, tc.wantSourceOf), res.Source)
+				if tc.wantLayer == LayerStatistical {
+					assert.Less(t, res.Confidence, 0.999)
+					assert.Greater(t, res.Confidence, 0.6, "surer than the default would be")
+					assert.InDelta(t, 1.6, res.Value, 0.05)
+				}
+			})
+		})
+	}
+}
+
 // A provider's error with a class outside providers.Classes (a host's own
 // numbering) counts as Transient everywhere: in the attempt, its JSON and
 // the snapshot's error rates, which stay keyed by the seven class names.

@@ -299,11 +299,17 @@ func newPlausibility(cfg PlausibilityConfig, types []DataTypeConfig, providers i
 // persisted reports whether an implausible answer v for key confirms the
 // change pending for it: answered ConfirmAnswers times, over at least
 // ConfirmAfter, with no plausible answer in between. Otherwise it counts
-// v towards the pending change (or makes it the pending change).
-func (pl *plausibility) persisted(key string, v float64, now time.Time) bool {
+// v towards the pending change (or makes it the pending change). An
+// answer a power of ten (or a zero) away from the pending change, and
+// further than it from ref, the key's last good answer, is that change's
+// garbage: it neither counts nor restarts it.
+func (pl *plausibility) persisted(key string, v float64, ref cache.Entry, hasRef bool, now time.Time) bool {
 	pl.mu.Lock()
 	defer pl.mu.Unlock()
 	ks, _ := pl.keys.Get(key)
+	if !ks.since.IsZero() && hasRef && pl.garbageOf(v, ks.pending, ref.Value) {
+		return false
+	}
 	if ks.since.IsZero() || !pl.agrees(ks.pending, v) {
 		ks = keyState{pending: v, since: now}
 	}
@@ -314,6 +320,21 @@ func (pl *plausibility) persisted(key string, v float64, now time.Time) bool {
 	}
 	pl.keys.Put(key, ks)
 	return false
+}
+
+// garbageOf reports whether v is garbage of the answer w, judged from
+// ref: a zero or a power of ten away from w, and further from ref.
+func (pl *plausibility) garbageOf(v, w, ref float64) bool {
+	return pl.garbageShaped(v, w) && changeFactor(v, ref) > changeFactor(w, ref)
+}
+
+// pendingChange returns the implausible value key keeps being answered
+// (see persisted), if any.
+func (pl *plausibility) pendingChange(key string) (float64, bool) {
+	pl.mu.Lock()
+	defer pl.mu.Unlock()
+	ks, ok := pl.keys.Peek(key)
+	return ks.pending, ok && !ks.since.IsZero()
 }
 
 // accepted notes a good answer for key: the change pending ends.

@@ -202,20 +202,21 @@ func TestImplausibleAnswerThatPersistsIsAccepted(t *testing.T) {
 		require.NoError(t, err)
 		p1.answer(6) // the only provider that can see it reports a real ×5 move
 		s1.fail(providers.Unavailable)
-		var layers []Layer
+		var flagged []bool
 		for range 4 { // at +2m, +14m, +26m, +38m
 			time.Sleep(2 * time.Minute)
 			res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
 			require.NoError(t, err)
-			layers = append(layers, res.Layer)
-			if res.Layer == LayerPrimary {
-				assert.Equal(t, 6.0, res.Value)
-				assert.False(t, res.Implausible)
-			}
+			assert.Equal(t, LayerPrimary, res.Layer)
+			assert.Equal(t, 6.0, res.Value, "a move of another size than a power of ten is served, flagged, while pending")
+			flagged = append(flagged, res.Implausible)
 			time.Sleep(10 * time.Minute)
 		}
-		assert.Equal(t, []Layer{LayerCache, LayerCache, LayerCache, LayerPrimary}, layers,
-			"served from cache while pending; accepted once answered for confirm_after")
+		assert.Equal(t, []bool{true, true, true, false}, flagged,
+			"flagged while pending; accepted once answered for confirm_after")
+		e, ok := r.cache.LastGood(resolverKey(t, r, Params{"keyword": "shoes"}))
+		require.True(t, ok)
+		assert.Equal(t, 6.0, e.Value, "cached once accepted")
 	})
 }
 
@@ -890,5 +891,86 @@ func TestFirstAnswerJudgedAgainstTheFleetsHistory(t *testing.T) {
 		var ie *ImplausibleError
 		require.ErrorAs(t, attemptsByProvider(res.Attempts)["p1"].Err, &ie)
 		assert.InDelta(t, 2.1, ie.Reference, 0.1, "the fleet's newest observation")
+	})
+}
+
+// threeProviders is testConfig with a second primary, p2.
+func threeProviders(t *testing.T, p1, p2, s1 *stub) *Resolver {
+	t.Helper()
+	cfg := testConfig()
+	p2c := cfg.Providers[0]
+	p2c.Name = "p2"
+	cfg.Providers = append(cfg.Providers, p2c)
+	r := newTestResolver(t, cfg, p1, s1, WithProvider("p2", p2))
+	res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+	require.NoError(t, err)
+	require.Equal(t, 1.2, res.Value)
+	time.Sleep(2 * time.Minute) // past the TTL: the next resolve walks
+	return r
+}
+
+// A zero, or a change by a power of ten, is what a shared upstream's unit
+// error or outage gives every provider that copies it: two providers
+// agreeing on it do not make it real. A third that answers plausibly
+// wins; when every provider agrees on it, the last good answer serves
+// (only persistence confirms such a change).
+func TestAgreementDoesNotMakeGarbageReal(t *testing.T) {
+	for _, garbage := range []float64{12, 0, 0.012} {
+		t.Run(fmt.Sprint(garbage), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				p1, p2, s1 := newStub(1.2), newStub(1.2), newStub(1.2)
+				r := threeProviders(t, p1, p2, s1)
+				p1.answer(garbage)
+				p2.answer(garbage)
+				s1.answer(1.25)
+				res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+				require.NoError(t, err)
+				assert.Equal(t, 1.25, res.Value, "the third provider's plausible answer")
+				assert.Equal(t, LayerSecondary, res.Layer)
+
+				time.Sleep(2 * time.Minute)
+				s1.answer(garbage)
+				res, err = r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+				require.NoError(t, err)
+				assert.Equal(t, LayerCache, res.Layer, "everyone agrees on garbage: the last good answer serves")
+				assert.Equal(t, 1.25, res.Value)
+				assert.False(t, res.Implausible)
+			})
+		})
+	}
+}
+
+// A move that is not garbage-shaped (×4), with no second opinion, is
+// served flagged at lowered confidence rather than hidden behind the
+// last good answer; its provider's unit error of that move (×40) gives
+// way to the move, and when alone, to the last good answer.
+func TestALoneMoveIsServedFlaggedAndItsUnitErrorGivesWay(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p1, s1 := newStub(1.2), newStub(1.2)
+		r := plausibleWalk(t, p1, s1)
+		p1.fail(providers.Unavailable)
+		s1.answer(4.8) // the only provider up reports a real ×4 move
+		res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+		require.NoError(t, err)
+		assert.Equal(t, 4.8, res.Value)
+		assert.Equal(t, LayerSecondary, res.Layer)
+		assert.True(t, res.Implausible)
+		assert.InDelta(t, 0.85*DefaultImplausiblePenalty, res.Confidence, 1e-12)
+
+		// The primary is back, with a unit error of the new level.
+		time.Sleep(2 * time.Minute)
+		p1.answer(48)
+		res, err = r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+		require.NoError(t, err)
+		assert.Equal(t, 4.8, res.Value, "×40 is ×10 the ×4 move: it gives way")
+		assert.True(t, res.Implausible)
+
+		// The unit error alone gives way to the last good answer.
+		time.Sleep(2 * time.Minute)
+		s1.fail(providers.Unavailable)
+		res, err = r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+		require.NoError(t, err)
+		assert.Equal(t, LayerCache, res.Layer)
+		assert.Equal(t, 1.2, res.Value)
 	})
 }

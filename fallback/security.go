@@ -5,14 +5,11 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
-	"net/url"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/strata-go/strata/cache"
+	redactpkg "github.com/strata-go/strata/internal/redact"
 	"github.com/strata-go/strata/providers"
 	"github.com/strata-go/strata/stats"
 )
@@ -97,7 +94,9 @@ var keptSentinels = []error{
 // scrub returns err as the resolver reports it: a *providers.Error of
 // err's class and retry-after around a scrubbed cause whose message has
 // every value in values replaced by providers.Redacted — as given, URL
-// query- and path-escaped, JSON-escaped, in any letter case. Unless
+// query- and path-escaped, JSON-escaped (\u0041, \/ too), as HTML
+// character references, in any letter case, and any run of 8 or more of
+// its characters (a quote cut short; see internal/redact). Unless
 // raw is set (WithProviderErrors), nothing of err's own chain is
 // reachable from what scrub returns.
 func scrub(err error, values []string, raw bool) error {
@@ -135,64 +134,10 @@ func scrub(err error, values []string, raw bool) error {
 	return out
 }
 
-// redact replaces every encoding of every value (see scrub) in msg by
-// providers.Redacted.
+// redact replaces every encoding of every value (see scrub), and every
+// run of MinRun or more of its characters, in msg by providers.Redacted.
 func redact(msg string, values []string) string {
-	if msg == "" || len(values) == 0 {
-		return msg
-	}
-	var forms []string
-	for _, v := range values {
-		if v == "" {
-			continue
-		}
-		js, _ := json.Marshal(v)
-		var plain strings.Builder
-		enc := json.NewEncoder(&plain)
-		enc.SetEscapeHTML(false)
-		_ = enc.Encode(v)
-		forms = append(forms, v, url.QueryEscape(v), url.PathEscape(v),
-			strings.Trim(string(js), `"`), strings.Trim(strings.TrimSpace(plain.String()), `"`))
-	}
-	// Longest first, so a form inside another is not cut first.
-	slices.SortFunc(forms, func(a, b string) int { return len(b) - len(a) })
-	forms = slices.Compact(forms)
-	lower := strings.ToLower(msg)
-	if len(lower) != len(msg) {
-		// Lower-casing changed the length (rare scripts): match as given
-		// and upper-cased instead.
-		for _, f := range forms {
-			msg = strings.ReplaceAll(msg, f, providers.Redacted)
-			msg = strings.ReplaceAll(msg, strings.ToUpper(f), providers.Redacted)
-		}
-		return msg
-	}
-	cut := make([]bool, len(msg))
-	for _, f := range forms {
-		lf := strings.ToLower(f)
-		for i := 0; ; {
-			j := strings.Index(lower[i:], lf)
-			if j < 0 {
-				break
-			}
-			for k := i + j; k < i+j+len(lf); k++ {
-				cut[k] = true
-			}
-			i += j + 1
-		}
-	}
-	var b strings.Builder
-	for i := 0; i < len(msg); i++ {
-		if !cut[i] {
-			b.WriteByte(msg[i])
-			continue
-		}
-		b.WriteString(providers.Redacted)
-		for i+1 < len(msg) && cut[i+1] {
-			i++
-		}
-	}
-	return b.String()
+	return redactpkg.Text(msg, providers.Redacted, values)
 }
 
 // secretsOf lists the values that must not appear in what a resolve

@@ -575,14 +575,25 @@ func (w *walk) judge(p *provider, resp providers.Response, now time.Time) *Impla
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for _, s := range w.suspects {
-		if s.p != p && w.r.plaus.agrees(s.resp.Value, resp.Value) {
-			if s.frozen {
-				w.r.plaus.verified(w.key, s.p.name, now)
-			}
-			return nil // a second opinion: the change is real
+		if s.p == p || !w.r.plaus.agrees(s.resp.Value, resp.Value) {
+			continue
 		}
+		if s.frozen && ie.Frozen {
+			continue // two feeds repeating themselves vouch for nothing
+		}
+		if w.hasRef && w.r.plaus.garbageShaped(resp.Value, w.ref.Value) {
+			// A zero, or a change by a power of ten, is what a shared
+			// upstream's unit error or outage gives every provider that
+			// copies it: agreement does not make it real, persistence
+			// does (see persisted).
+			continue
+		}
+		if s.frozen {
+			w.r.plaus.verified(w.key, s.p.name, now)
+		}
+		return nil // a second opinion: the change is real
 	}
-	if !ie.Frozen && w.r.plaus.persisted(w.key, resp.Value, now) {
+	if !ie.Frozen && w.r.plaus.persisted(w.key, resp.Value, w.ref, w.hasRef, now) {
 		return nil // answered for ConfirmAfter, never refuted: real
 	}
 	layer := LayerPrimary
@@ -621,17 +632,27 @@ func (w *walk) reference() {
 func (w *walk) serveLone() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	// A plausible answer would have won; two suspects disagree.
-	if w.ok || len(w.suspects) != 1 {
+	if w.ok { // a plausible answer won
 		return
 	}
-	if w.cached {
+	s, ok := w.loneSuspect()
+	if !ok {
+		return
+	}
+	// Garbage-shaped — a zero, a power of ten from the last good answer
+	// or from the change pending for the key (see persisted) — or
+	// frozen-looking, it gives way to an acceptable last good answer; a
+	// move of another size is served, flagged.
+	shaped := s.frozen || w.hasRef && w.r.plaus.garbageShaped(s.resp.Value, w.ref.Value)
+	if pending, ok := w.r.plaus.pendingChange(w.key); ok && !shaped && w.hasRef {
+		shaped = w.r.plaus.garbageOf(s.resp.Value, pending, w.ref.Value)
+	}
+	if shaped && w.cached {
 		now := time.Now()
 		if _, ok := w.r.accept.Accept(w.ref.Confidence, cache.Freshness(now.Sub(w.ref.ObservedAt), w.dt.cfg.HalfLife)); ok {
 			return // the local layers serve the last good answer
 		}
 	}
-	s := w.suspects[0]
 	if s.frozen {
 		// Nobody to ask whether the feed is frozen or the value stable:
 		// it is taken as it would have been without the question.
@@ -653,6 +674,40 @@ func (w *walk) serveLone() {
 		ObservedAt:  observed,
 		Implausible: true,
 	}
+}
+
+// loneSuspect returns the walk's one implausible answer without a second
+// opinion. Of two or more, an answer a power of ten from another, and
+// further from the last good answer than it, is the other's unit error
+// and is set aside; what is left must be one answer. It requires w.mu
+// held.
+func (w *walk) loneSuspect() (suspect, bool) {
+	if len(w.suspects) == 1 {
+		return w.suspects[0], true
+	}
+	if !w.hasRef || len(w.suspects) == 0 {
+		return suspect{}, false
+	}
+	var left []suspect
+	for _, a := range w.suspects {
+		if a.frozen {
+			return suspect{}, false
+		}
+		outdone := false
+		for _, b := range w.suspects {
+			if a.p != b.p && w.r.plaus.garbageOf(a.resp.Value, b.resp.Value, w.ref.Value) {
+				outdone = true
+				break
+			}
+		}
+		if !outdone {
+			left = append(left, a)
+		}
+	}
+	if len(left) != 1 {
+		return suspect{}, false
+	}
+	return left[0], true
 }
 
 // notFound reports whether the walk's providers all said "not found": at

@@ -76,7 +76,10 @@ type Config struct {
 	MaxBodyBytes int64
 	// AllowRedirectHosts lists the hosts ("host" or "host:port") a
 	// redirect may lead to besides the URL's own. A redirect elsewhere, or
-	// from https to http, fails the request as Unavailable. Default none.
+	// from https to http, fails the request as Unavailable. The credential
+	// is not sent to a listed host: its header, its query param and the
+	// Referer (which holds the previous URL) are removed from a request
+	// redirected there. Default none.
 	AllowRedirectHosts []string
 	// Signing, when set, signs every request with HMAC-SHA256.
 	Signing *Signing
@@ -118,7 +121,9 @@ type Credential struct {
 // Status equals the response status, the node's text contains Contains
 // (case-insensitively) and the node is empty (null, "", {} or []) if
 // Empty is set. Without Contains or Empty, the node must merely exist and
-// not be null.
+// not be null. A rule without Status does not apply to a 429 or 5xx
+// response: a server that is busy or down says so by its status, whose
+// class (providers.ClassForStatus) stands whatever its body holds.
 //
 // The node's text is a string's content, a number's literal, or the
 // compact JSON of anything else.

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -244,6 +245,7 @@ func New(cfg Config) (*Provider, error) {
 		if err := p.checkRedirect(req, via); err != nil {
 			return err
 		}
+		p.withholdCredential(req)
 		if orig != nil {
 			return orig(req, via)
 		}
@@ -289,6 +291,30 @@ func (p *Provider) checkRedirect(req *http.Request, via []*http.Request) error {
 	return &redirectError{detail: "to host " + strconv.Quote(req.URL.Host)}
 }
 
+// withholdCredential strips from a redirect to another host than the
+// URL's own (one AllowRedirectHosts lets through) what would carry the
+// credential there: the header it travels in (net/http copies custom
+// headers on a redirect, Authorization too to a subdomain), the query
+// param, and the Referer net/http sets from the previous URL — which, with
+// CredentialQuery, holds the credential.
+func (p *Provider) withholdCredential(req *http.Request) {
+	if strings.EqualFold(req.URL.Host, p.url.host) {
+		return
+	}
+	req.Header.Del("Referer")
+	switch p.cred.In {
+	case CredentialHeader:
+		req.Header.Del(p.cred.Name)
+	case CredentialBearer:
+		req.Header.Del("Authorization")
+	case CredentialQuery:
+		if q := req.URL.Query(); q.Has(p.cred.Name) {
+			q.Del(p.cred.Name)
+			req.URL.RawQuery = q.Encode()
+		}
+	}
+}
+
 // Fetch sends the request described by the Config with req's params and
 // credential, and returns the value the Value path selects.
 //
@@ -321,8 +347,11 @@ func (p *Provider) checkRedirect(req *http.Request, via []*http.Request) error {
 // message) is redacted of the credential, in any of its escapings, which
 // read providers.Redacted.
 //
-// The body read is bound to ctx: a server that trickles its body is cut
-// off at ctx's deadline, whatever transport the client uses.
+// The call is bound to ctx: a server that trickles its body is cut off at
+// ctx's deadline, and a transport that ignores ctx — while it waits for
+// the headers, or behind a body whose Close cannot unblock a read — is
+// abandoned then: Fetch returns at ctx's end whatever transport the
+// client uses, and the abandoned call ends on its own.
 func (p *Provider) Fetch(ctx context.Context, req providers.Request) (providers.Response, error) {
 	red := newRedactor(req.Credential)
 	if p.signer != nil {
@@ -407,7 +436,13 @@ func (p *Provider) fetch(ctx context.Context, req providers.Request, red redacto
 		hreq.Header.Set(p.signer.header, p.signer.sign([]byte(key), canon))
 	}
 
-	resp, err := p.client.Do(hreq)
+	ex, waited := p.exchange(ctx, hreq)
+	if !waited {
+		// The transport did not give up at ctx's end: its call is
+		// abandoned, and ends (its body closed) on its own.
+		return providers.Response{}, providers.NewError(providers.Classify(ctx.Err()), newTransportError(ctx, where, ex.during, ctx.Err()))
+	}
+	resp, err := ex.resp, ex.err
 	if err != nil {
 		class := providers.Classify(err)
 		if errors.Is(err, ErrRedirectRefused) {
@@ -418,16 +453,11 @@ func (p *Provider) fetch(ctx context.Context, req providers.Request, red redacto
 		}
 		return providers.Response{}, providers.NewError(class, newTransportError(ctx, where, "", err))
 	}
-	defer resp.Body.Close()
-	// Closing the body unblocks a read in progress, so a trickling server
-	// cannot hold the call past ctx, whatever the transport does.
-	stop := context.AfterFunc(ctx, func() { resp.Body.Close() })
-	defer stop()
 
 	now := time.Now()
 	status := resp.StatusCode
 	retryAfter := parseRetryAfter(resp.Header, now)
-	data, readErr := readBody(resp, p.maxBody)
+	data, readErr := ex.data, ex.readErr
 	if readErr != nil && !errors.Is(readErr, ErrBodyTooLarge) {
 		class := providers.Transient
 		if ctxErr := ctx.Err(); ctxErr != nil {
@@ -448,6 +478,9 @@ func (p *Provider) fetch(ctx context.Context, req providers.Request, red redacto
 	if docErr == nil {
 		for i := range p.rules {
 			r := &p.rules[i]
+			if r.status == 0 && overloaded(status) {
+				continue // the status says it: see ErrorRule
+			}
 			msg, ok := r.match(status, doc)
 			if !ok {
 				continue
@@ -530,6 +563,57 @@ func (p *Provider) extractTimestamp(doc any, red redactor) (time.Time, error) {
 	return t, nil
 }
 
+// overloaded reports whether status says the server is busy or down (429,
+// 5xx): a class the status gives whatever the body says, unless a rule
+// names that status.
+func overloaded(status int) bool { return status == http.StatusTooManyRequests || status >= 500 }
+
+// exchanged is what one request got: the response (its body read and
+// closed: data, readErr) or the transport's error; during says which step
+// a call abandoned was in.
+type exchanged struct {
+	resp    *http.Response
+	err     error
+	data    []byte
+	readErr error
+	during  string
+}
+
+// exchange sends hreq and reads its response's body, in a goroutine of its
+// own, and waits for it until ctx is done; waited is false when ctx ended
+// first. The transport should give up at ctx's end, and the body is closed
+// then to unblock a read in progress (a trickling server); a transport
+// that does neither holds only that goroutine, never the caller.
+func (p *Provider) exchange(ctx context.Context, hreq *http.Request) (ex exchanged, waited bool) {
+	done := make(chan exchanged, 1)
+	var step atomic.Value // string: "" while sending, then "reading the body"
+	step.Store("")
+	go func() {
+		var ex exchanged
+		defer func() { done <- ex }()
+		ex.resp, ex.err = p.client.Do(hreq)
+		if ex.err != nil {
+			return
+		}
+		defer ex.resp.Body.Close()
+		step.Store("reading the body")
+		stop := context.AfterFunc(ctx, func() { ex.resp.Body.Close() })
+		defer stop()
+		ex.data, ex.readErr = readBody(ex.resp, p.maxBody)
+	}()
+	select {
+	case ex := <-done:
+		return ex, true
+	case <-ctx.Done():
+	}
+	select {
+	case ex := <-done: // it ended with ctx: its own account is better
+		return ex, true
+	default:
+		return exchanged{during: step.Load().(string)}, false
+	}
+}
+
 // readBody reads at most max bytes of the body; more is ErrBodyTooLarge.
 func readBody(resp *http.Response, max int64) ([]byte, error) {
 	if resp.ContentLength > max {
@@ -549,12 +633,9 @@ func readBody(resp *http.Response, max int64) ([]byte, error) {
 // redacted first (so a secret cut in two by the truncation cannot
 // survive), valid UTF-8, control characters as spaces.
 func snippet(red redactor, s string) string {
-	longest := 0
-	for _, f := range red.forms {
-		longest = max(longest, len(f))
-	}
-	if len(s) > snippetLen+longest {
-		s = s[:snippetLen+longest]
+	// An escaped form of a secret is up to six times as long (\u0041).
+	if keep := snippetLen + 6*red.longest(); len(s) > keep {
+		s = s[:keep]
 	}
 	s = red.string(s)
 	s = strings.Map(func(r rune) rune {

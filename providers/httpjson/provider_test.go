@@ -2,6 +2,7 @@ package httpjson
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -225,6 +226,20 @@ func TestFetchErrorRules(t *testing.T) {
 	_, err = mustNew(t, cfg).Fetch(context.Background(), quoteRequest())
 	assert.Equal(t, providers.Transient, asProviderError(t, err).Class, "status-bound rule on another status: %v", err)
 	assert.ErrorIs(t, err, ErrStatus, "status-bound rule on another status")
+
+	// A server busy or down says so by its status: a rule without one
+	// does not turn a 429 or a 5xx into Permanent.
+	for status, want := range map[int]providers.Class{429: providers.RateLimit, 503: providers.Unavailable, 500: providers.Transient} {
+		cfg = quoteConfig(memClient(reply(status, `{"Error Message": "Service temporarily unavailable"}`)))
+		cfg.ErrorRules = rules
+		_, err = mustNew(t, cfg).Fetch(context.Background(), quoteRequest())
+		assert.Equal(t, want, asProviderError(t, err).Class, "%d: %v", status, err)
+		assert.ErrorIs(t, err, ErrStatus, "%d", status)
+	}
+	cfg = quoteConfig(memClient(reply(503, `{"fault": "planned"}`)))
+	cfg.ErrorRules = []ErrorRule{{Path: "fault", Status: 503, Class: providers.Permanent}}
+	_, err = mustNew(t, cfg).Fetch(context.Background(), quoteRequest())
+	assert.Equal(t, providers.Permanent, asProviderError(t, err).Class, "a rule naming the status applies: %v", err)
 }
 
 func TestFetchBadBodies(t *testing.T) {
@@ -419,6 +434,73 @@ func TestFetchSlowLorisBoundByDeadline(t *testing.T) {
 		assert.ErrorIs(t, err, context.DeadlineExceeded, "trickled body")
 		assert.Equal(t, 5*time.Second, time.Since(start), "virtual time until it returned: exactly the deadline")
 	})
+}
+
+// stubbornBody trickles forever, and its Close waits for a Read under way
+// to end (as a body behind one lock does): closing it unblocks nothing.
+type stubbornBody struct {
+	mu      sync.Mutex
+	release chan struct{}
+}
+
+func (b *stubbornBody) Read(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	select {
+	case <-b.release:
+		return 0, io.EOF
+	case <-time.After(time.Second):
+		p[0] = ' '
+		return 1, nil
+	}
+}
+
+func (b *stubbornBody) Close() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return nil
+}
+
+// stubbornTransport ignores the request's context: with hang set it never
+// answers; else it answers a stubbornBody.
+type stubbornTransport struct {
+	hang    bool
+	release chan struct{}
+}
+
+func (s stubbornTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if s.hang {
+		<-s.release
+		return nil, errors.New("released")
+	}
+	return &http.Response{StatusCode: 200, Header: http.Header{}, Body: &stubbornBody{release: s.release}, ContentLength: -1, Request: r}, nil
+}
+
+// Whatever the transport does — ignore the context while it waits for
+// headers, or hand back a body whose Close cannot unblock a Read — Fetch
+// returns at ctx's deadline: the call is abandoned, not waited for.
+func TestFetchBoundByDeadlineWhateverTheTransport(t *testing.T) {
+	for _, hang := range []bool{true, false} {
+		t.Run(fmt.Sprintf("hang=%v", hang), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				release := make(chan struct{})
+				p := mustNew(t, quoteConfig(&http.Client{Transport: stubbornTransport{hang: hang, release: release}}))
+				ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+				defer cancel()
+				start := time.Now()
+				_, err := p.Fetch(ctx, quoteRequest())
+				assert.Equal(t, 5*time.Second, time.Since(start), "returned at the deadline")
+				assert.Equal(t, providers.Transient, asProviderError(t, err).Class, "%v", err)
+				assert.ErrorIs(t, err, context.DeadlineExceeded)
+				assert.ErrorIs(t, err, ErrTransport)
+				if !hang {
+					assert.ErrorContains(t, err, "reading the body")
+				}
+				close(release) // the abandoned call ends, inside the bubble
+				time.Sleep(2 * time.Second)
+			})
+		})
+	}
 }
 
 func TestFetchSlowLorisRealServer(t *testing.T) {

@@ -3,80 +3,76 @@ package httpjson
 import (
 	"context"
 	"errors"
-	"net/url"
 	"slices"
-	"strings"
 
+	"github.com/strata-go/strata/internal/redact"
 	"github.com/strata-go/strata/providers"
 )
 
-// redactor replaces every form in which a secret can appear in text — as
-// is, query-escaped, path-escaped — by providers.Redacted. The zero
-// redactor changes nothing.
-type redactor struct{ forms []string }
+// redactor removes secrets from text in every form internal/redact knows
+// — as is, query- or path-escaped, JSON-escaped (\u0041 and \/ too), as
+// HTML character references, in any letter case, and any run of
+// redact.MinRun or more of their characters — replacing them by
+// providers.Redacted. The zero redactor changes nothing.
+type redactor struct{ secrets []string }
 
 func newRedactor(secrets ...providers.Secret) redactor {
 	var r redactor
 	for _, s := range secrets {
-		v := s.Reveal()
-		if v == "" {
-			continue
-		}
-		for _, f := range [...]string{v, url.QueryEscape(v), url.PathEscape(v)} {
-			if !slices.Contains(r.forms, f) {
-				r.forms = append(r.forms, f)
-			}
-		}
-	}
-	// Longest first, so that a form containing another is replaced whole.
-	for i := 1; i < len(r.forms); i++ {
-		for j := i; j > 0 && len(r.forms[j]) > len(r.forms[j-1]); j-- {
-			r.forms[j], r.forms[j-1] = r.forms[j-1], r.forms[j]
+		if v := s.Reveal(); v != "" && !slices.Contains(r.secrets, v) {
+			r.secrets = append(r.secrets, v)
 		}
 	}
 	return r
 }
 
-func (r redactor) contains(s string) bool {
-	for _, f := range r.forms {
-		if strings.Contains(s, f) {
-			return true
-		}
+func (r redactor) contains(s string) bool { return redact.Contains(s, r.secrets) }
+
+func (r redactor) string(s string) string { return redact.Text(s, providers.Redacted, r.secrets) }
+
+// longest is the length of the longest secret.
+func (r redactor) longest() int {
+	n := 0
+	for _, s := range r.secrets {
+		n = max(n, len(s))
 	}
-	return false
+	return n
 }
 
-func (r redactor) string(s string) string {
-	for _, f := range r.forms {
-		s = strings.ReplaceAll(s, f, providers.Redacted)
-	}
-	return s
+// keptSentinels are the errors a redactedError still matches when the
+// error it stands for did: the package's sentinels and the context's.
+var keptSentinels = []error{
+	ErrTransport, ErrRedirectRefused, ErrBodyTooLarge, ErrBadBody, ErrNoValue,
+	ErrBadValue, ErrBadTimestamp, ErrAPI, ErrStatus, ErrMissingParam,
+	ErrInvalidParam, ErrNoCredential, context.Canceled, context.DeadlineExceeded,
 }
 
 // redactedError stands in for an error whose text held a secret: it keeps
-// the text, redacted, and of the chain only the context error (so that
+// the text, redacted, and of the chain only the sentinels it matched
+// (keptSentinels, so that errors.Is(err, ErrTransport) or
 // errors.Is(err, context.DeadlineExceeded) still holds), never the
 // original, whose fields could still hold the secret.
 type redactedError struct {
-	msg   string
-	cause error // context.Canceled, context.DeadlineExceeded or nil
+	msg string
+	is  []error
 }
 
 func (e *redactedError) Error() string { return e.msg }
-func (e *redactedError) Unwrap() error { return e.cause }
 
-// scrub returns err unchanged when its text is free of the secret, and a
+// Is reports whether target is one of the sentinels the original matched.
+func (e *redactedError) Is(target error) bool { return slices.Contains(e.is, target) }
+
+// scrub returns err unchanged when its text is free of the secrets, and a
 // redactedError in its place otherwise.
 func (r redactor) scrub(err error) error {
 	if err == nil || !r.contains(err.Error()) {
 		return err
 	}
-	var cause error
-	switch {
-	case errors.Is(err, context.Canceled):
-		cause = context.Canceled
-	case errors.Is(err, context.DeadlineExceeded):
-		cause = context.DeadlineExceeded
+	out := &redactedError{msg: r.string(err.Error())}
+	for _, s := range keptSentinels {
+		if errors.Is(err, s) {
+			out.is = append(out.is, s)
+		}
 	}
-	return &redactedError{msg: r.string(err.Error()), cause: cause}
+	return out
 }

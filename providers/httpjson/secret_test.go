@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html/template"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 
@@ -30,7 +32,9 @@ const distinctiveKey = "sk_live_Z9q/X+7&w=K2 ~end"
 func assertNoSecret(t *testing.T, name string, err error) {
 	t.Helper()
 	require.Error(t, err, name)
-	leakcheck.Absent(t, []string{distinctiveKey, "sk_live_Z9q"}, leakcheck.Texts(err), name)
+	texts := leakcheck.Texts(err)
+	leakcheck.Absent(t, []string{distinctiveKey, "sk_live_Z9q"}, texts, name)
+	leakcheck.NoPieces(t, []string{distinctiveKey}, texts, name)
 }
 
 func secretRequest() providers.Request {
@@ -65,6 +69,25 @@ func TestSecretsNeverInErrors(t *testing.T) {
 		{"broken JSON around the key", echo(200, `{"data": %s`), nil, providers.DataQuality, false},
 		{"key at the start of a long body", echo(500, `%s`+strings.Repeat("x", 1000)), nil, providers.Transient, false},
 		{"key straddling the snippet cut", echo(500, strings.Repeat("y", snippetLen-5)+`%s`), nil, providers.Transient, false},
+		{"status error echoing the key JSON-escaped as PHP does", func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(401)
+			fmt.Fprintf(w, `{"error":"invalid key %s"}`, strings.ReplaceAll(r.URL.Query().Get("apikey"), "/", `\/`))
+		}, nil, providers.Auth, true},
+		{"status error echoing the key \\u-escaped", func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(401)
+			var u strings.Builder
+			for _, c := range r.URL.Query().Get("apikey") {
+				fmt.Fprintf(&u, `\u%04x`, c)
+			}
+			fmt.Fprintf(w, `{"error":"invalid key %s"}`, u.String())
+		}, nil, providers.Auth, true},
+		{"status error echoing the key in an HTML page", func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(403)
+			fmt.Fprintf(w, `<p>invalid key %s</p>`, template.HTMLEscapeString(r.URL.Query().Get("apikey")))
+		}, nil, providers.Auth, true},
+		{"status error echoing the key lower-cased", echoWith(401, `{"error":"key %s is not valid"}`, strings.ToLower), nil, providers.Auth, true},
+		{"value padded so that its quote is cut inside the key", echo(200, `{"data":{"points":[{"at":"2024-03-01","value":"xxxxxxxxx%s"}]}}`), nil, providers.DataQuality, true},
+		{"timestamp whose parse error quotes the key's tail", echo(200, `{"data":{"points":[{"at":"2024-03-0%s","value":1}]}}`), nil, providers.DataQuality, true},
 		// The refused redirect's URL is not quoted at all: only its host.
 		{"redirect to another host carrying the key", func(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, "https://evil.example.net/?k="+url.QueryEscape(r.URL.Query().Get("apikey"))+"&raw="+r.URL.Query().Get("apikey"), http.StatusFound)
@@ -79,6 +102,64 @@ func TestSecretsNeverInErrors(t *testing.T) {
 			assert.ErrorContains(t, err, providers.Redacted, tt.name)
 		}
 		assertNoSecret(t, tt.name, err)
+	}
+}
+
+// echoWith is an echo handler that passes the key through f first.
+func echoWith(status int, format string, f func(string) string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(status)
+		fmt.Fprintf(w, format, f(r.URL.Query().Get("apikey")))
+	}
+}
+
+// A redirect to a host AllowRedirectHosts lets through does not carry the
+// credential there, in whatever placement: not its header, not its query
+// param, not the Referer holding the previous URL.
+func TestRedirectToAnAllowedHostWithholdsTheCredential(t *testing.T) {
+	for _, in := range []CredentialPlacement{CredentialQuery, CredentialHeader, CredentialBearer} {
+		t.Run(fmt.Sprint(in), func(t *testing.T) {
+			var mu sync.Mutex
+			var seen []http.Header
+			var urls []string
+			h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Host == "api.example.com" {
+					target := "https://cdn.example.com/v1/q"
+					if in == CredentialQuery {
+						target += "?apikey=" + url.QueryEscape(r.URL.Query().Get("apikey"))
+					}
+					http.Redirect(w, r, target, http.StatusFound)
+					return
+				}
+				mu.Lock()
+				seen = append(seen, r.Header.Clone())
+				urls = append(urls, r.URL.String())
+				mu.Unlock()
+				_, _ = io.WriteString(w, `{"data":{"points":[{"at":"2024-03-01","value":7}]}}`)
+			})
+			cfg := quoteConfig(memClient(h))
+			cfg.AllowRedirectHosts = []string{"cdn.example.com"}
+			cfg.Credential = Credential{In: in, Name: "apikey"}
+			if in == CredentialHeader {
+				cfg.Credential.Name = "X-Api-Key"
+			}
+			if in == CredentialBearer {
+				cfg.Credential.Name = ""
+			}
+			res, err := mustNew(t, cfg).Fetch(context.Background(), secretRequest())
+			require.NoError(t, err)
+			assert.Equal(t, 7.0, res.Value)
+			mu.Lock()
+			defer mu.Unlock()
+			require.Len(t, seen, 1)
+			var texts []string
+			for k, v := range seen[0] {
+				texts = append(texts, k+": "+strings.Join(v, ","))
+			}
+			texts = append(texts, urls...)
+			leakcheck.Absent(t, []string{distinctiveKey}, texts)
+			assert.Empty(t, seen[0].Get("Referer"))
+		})
 	}
 }
 

@@ -3,6 +3,8 @@ package leakcheck
 import (
 	"errors"
 	"fmt"
+	"html"
+	"html/template"
 	"net/url"
 	"slices"
 	"strings"
@@ -70,7 +72,8 @@ func Absent(t assert.TestingT, values, texts []string, msgAndArgs ...any) bool {
 		h.Helper()
 	}
 	ok := true
-	for _, f := range Forms(values...) {
+	forms := append(Forms(values...), escapedForms(values...)...)
+	for _, f := range forms {
 		for _, s := range texts {
 			if strings.Contains(s, f) {
 				ok = assert.Fail(t, fmt.Sprintf("a secret leaked: %q shows in %q", f, s), msgAndArgs...)
@@ -78,4 +81,64 @@ func Absent(t assert.TestingT, values, texts []string, msgAndArgs ...any) bool {
 		}
 	}
 	return ok
+}
+
+// NoPieces asserts that no run of FragmentLen characters of any of
+// secrets occurs in any of texts, in any letter case — for a random
+// credential, whose pieces cannot show by chance (a person's e-mail
+// shares "example." with a URL's host), a quote cut short or a parser's
+// quote of a value's tail — and returns whether none did.
+func NoPieces(t assert.TestingT, secrets, texts []string, msgAndArgs ...any) bool {
+	if h, ok := t.(interface{ Helper() }); ok {
+		h.Helper()
+	}
+	ok := true
+	for _, v := range secrets {
+		for _, s := range texts {
+			if frag := fragment(strings.ToLower(s), strings.ToLower(v)); frag != "" {
+				ok = assert.Fail(t, fmt.Sprintf("a piece of a secret leaked: %q shows in %q", frag, s), msgAndArgs...)
+			}
+		}
+	}
+	return ok
+}
+
+// FragmentLen is the shortest piece of a secret NoPieces looks for; a
+// shorter secret is not looked for.
+const FragmentLen = 8
+
+// fragment returns the first run of FragmentLen characters of v found in
+// s, or "".
+func fragment(s, v string) string {
+	if len(v) < FragmentLen {
+		return ""
+	}
+	for i := 0; i+FragmentLen <= len(v); i++ {
+		if strings.Contains(s, v[i:i+FragmentLen]) {
+			return v[i : i+FragmentLen]
+		}
+	}
+	return ""
+}
+
+// escapedForms returns the forms of each value an API's error page or
+// JSON encoder may quote it in: JSON with "/" escaped (PHP's json_encode),
+// every character \u-escaped, HTML-escaped (html and html/template).
+func escapedForms(values ...string) []string {
+	var out []string
+	for _, v := range values {
+		if v == "" {
+			continue
+		}
+		var u strings.Builder
+		for _, r := range v {
+			fmt.Fprintf(&u, `\u%04x`, r)
+		}
+		for _, f := range []string{strings.ReplaceAll(v, "/", `\/`), u.String(), html.EscapeString(v), template.HTMLEscapeString(v)} {
+			if f != v && !slices.Contains(out, f) {
+				out = append(out, f)
+			}
+		}
+	}
+	return out
 }

@@ -1,0 +1,259 @@
+// Package redact removes secrets from text — an error's message, a quote
+// of a response body — in every form a server, a library or an escaping
+// layer may have put them in: as is, percent-escaped, JSON-escaped
+// (\u0041, \/), as HTML character references (&#65;, &#x41;, &amp;), in
+// any letter case, and in pieces: any run of at least MinRun consecutive
+// characters of a secret (a quote cut short, the tail a parser quotes
+// after the point it failed at). strata's resolver and its HTTP adapter
+// both scrub through it, so what one removes the other does too.
+package redact
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// MinRun is the shortest piece of a secret that is removed wherever it
+// appears; a secret shorter than MinRun is removed only whole.
+const MinRun = 8
+
+// Text returns s with every occurrence of each secret, in any of the
+// forms the package names, replaced by mark; a run of removed text
+// becomes one mark. Empty secrets are ignored.
+func Text(s, mark string, secrets []string) string {
+	cut := find(s, secrets)
+	if cut == nil {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if !cut[i] {
+			b.WriteByte(s[i])
+			continue
+		}
+		b.WriteString(mark)
+		for i+1 < len(s) && cut[i+1] {
+			i++
+		}
+	}
+	return b.String()
+}
+
+// Contains reports whether s holds any of the secrets in any of the forms
+// Text removes.
+func Contains(s string, secrets []string) bool { return find(s, secrets) != nil }
+
+// find marks the bytes of s that belong to a secret's occurrence; nil
+// when there is none.
+func find(s string, secrets []string) []bool {
+	if s == "" {
+		return nil
+	}
+	var cut []bool
+	mark := func(from, to int) {
+		if cut == nil {
+			cut = make([]bool, len(s))
+		}
+		for k := from; k < to; k++ {
+			cut[k] = true
+		}
+	}
+	raw := lowerASCII(s)
+	dec, spans := decode(s)
+	for _, v := range secrets {
+		if v == "" {
+			continue
+		}
+		lv := lowerASCII(v)
+		// The escaped forms decode does not undo ('+' for a space).
+		for _, f := range [...]string{lowerASCII(url.QueryEscape(v)), lowerASCII(url.PathEscape(v))} {
+			each(raw, f, mark)
+		}
+		// Every window of MinRun characters (the secret itself when it
+		// is shorter): their occurrences together cover every run of at
+		// least MinRun characters of it.
+		k := min(len(lv), MinRun)
+		for w := 0; w+k <= len(lv); w++ {
+			piece := lv[w : w+k] // bytes: a window may cut a multi-byte character, and still matches
+			each(raw, piece, mark)
+			if dec != raw {
+				each(dec, piece, func(from, to int) { mark(spans[from].from, spans[to-1].to) })
+			}
+		}
+	}
+	return cut
+}
+
+// each calls mark with the byte range of every occurrence of sub in s,
+// overlapping ones included.
+func each(s, sub string, mark func(from, to int)) {
+	if sub == "" {
+		return
+	}
+	for i := 0; ; {
+		j := strings.Index(s[i:], sub)
+		if j < 0 {
+			return
+		}
+		mark(i+j, i+j+len(sub))
+		i += j + 1
+	}
+}
+
+// lowerASCII lower-cases the ASCII letters of s, leaving every other byte
+// as it is, so that byte offsets are kept.
+func lowerASCII(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; 'A' <= c && c <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if c := b[j]; 'A' <= c && c <= 'Z' {
+					b[j] = c + 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
+}
+
+// span is the range of the original text one decoded byte came from.
+type span struct{ from, to int }
+
+// decode reads s as it would be decoded, one level: percent-escapes,
+// JSON string escapes and HTML character references are undone, and the
+// result lower-cased as lowerASCII does; spans gives, for each byte of
+// the result, the range of s it came from.
+func decode(s string) (string, []span) {
+	var b []byte
+	var spans []span
+	emit := func(from, to int, bs ...byte) {
+		for _, c := range bs {
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			b = append(b, c)
+			spans = append(spans, span{from, to})
+		}
+	}
+	emitRune := func(from, to int, r rune) {
+		emit(from, to, utf8.AppendRune(nil, r)...)
+	}
+	for i := 0; i < len(s); {
+		switch c := s[i]; {
+		case c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
+			v, _ := strconv.ParseUint(s[i+1:i+3], 16, 8)
+			emit(i, i+3, byte(v))
+			i += 3
+		case c == '\\' && i+1 < len(s):
+			if n, r := jsonEscape(s[i:]); n > 0 {
+				emitRune(i, i+n, r)
+				i += n
+				continue
+			}
+			emit(i, i+1, c)
+			i++
+		case c == '&':
+			if n, r := htmlReference(s[i:]); n > 0 {
+				emitRune(i, i+n, r)
+				i += n
+				continue
+			}
+			emit(i, i+1, c)
+			i++
+		default:
+			emit(i, i+1, c)
+			i++
+		}
+	}
+	return string(b), spans
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+// jsonEscape decodes the JSON string escape s starts with (a backslash),
+// returning its length in s and the character; n is 0 when it is none.
+// A surrogate pair \uD83D\uDE00 is one character.
+func jsonEscape(s string) (n int, r rune) {
+	if len(s) < 2 {
+		return 0, 0
+	}
+	switch s[1] {
+	case '"', '\\', '/':
+		return 2, rune(s[1])
+	case 'b':
+		return 2, '\b'
+	case 'f':
+		return 2, '\f'
+	case 'n':
+		return 2, '\n'
+	case 'r':
+		return 2, '\r'
+	case 't':
+		return 2, '\t'
+	case 'u':
+		v, ok := hex4(s[2:])
+		if !ok {
+			return 0, 0
+		}
+		if 0xD800 <= v && v < 0xDC00 && len(s) >= 12 && s[6] == '\\' && s[7] == 'u' {
+			if lo, ok := hex4(s[8:]); ok && 0xDC00 <= lo && lo < 0xE000 {
+				return 12, rune((v-0xD800)<<10+(lo-0xDC00)) + 0x10000
+			}
+		}
+		return 6, rune(v)
+	}
+	return 0, 0
+}
+
+func hex4(s string) (int, bool) {
+	if len(s) < 4 {
+		return 0, false
+	}
+	v, err := strconv.ParseUint(s[:4], 16, 16)
+	return int(v), err == nil
+}
+
+// namedReferences are the HTML character references by name that an
+// escaper writes for the characters a secret may hold.
+var namedReferences = map[string]rune{
+	"amp": '&', "lt": '<', "gt": '>', "quot": '"', "apos": '\'',
+	"plus": '+', "sol": '/', "equals": '=', "colon": ':', "comma": ',',
+	"period": '.', "excl": '!', "quest": '?', "num": '#', "percnt": '%',
+	"dollar": '$', "lowbar": '_', "hyphen": '-', "commat": '@', "ast": '*',
+	"lpar": '(', "rpar": ')', "lsqb": '[', "rsqb": ']', "lcub": '{',
+	"rcub": '}', "semi": ';', "bsol": '\\', "grave": '`', "tilde": '~',
+	"verbar": '|', "Hat": '^',
+}
+
+// htmlReference decodes the HTML character reference s starts with (an
+// ampersand): &#65; &#x41; &amp; — returning its length in s and the
+// character; n is 0 when it is none.
+func htmlReference(s string) (n int, r rune) {
+	end := strings.IndexByte(s, ';')
+	if end < 2 || end > 12 {
+		return 0, 0
+	}
+	body := s[1:end]
+	if body[0] == '#' {
+		var v uint64
+		var err error
+		if len(body) > 1 && (body[1] == 'x' || body[1] == 'X') {
+			v, err = strconv.ParseUint(body[2:], 16, 32)
+		} else {
+			v, err = strconv.ParseUint(body[1:], 10, 32)
+		}
+		if err != nil || v > utf8.MaxRune {
+			return 0, 0
+		}
+		return end + 1, rune(v)
+	}
+	if r, ok := namedReferences[body]; ok {
+		return end + 1, r
+	}
+	return 0, 0
+}

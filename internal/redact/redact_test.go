@@ -1,0 +1,88 @@
+package redact
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"html"
+	"html/template"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+const mark = "[REDACTED]"
+
+// Every form a server or a library may quote a secret in is removed, and
+// nothing else is.
+func TestTextRemovesEveryForm(t *testing.T) {
+	secret := "tok/Zm9vYmFy+cXV4=="
+	var tmpl strings.Builder
+	_ = template.Must(template.New("").Parse(`{{.}}`)).Execute(&tmpl, secret)
+	js, _ := json.Marshal(secret)
+	var unicode strings.Builder
+	for _, r := range secret {
+		unicode.WriteString(`\u00`)
+		unicode.WriteString(strings.ToLower(strings.TrimLeft(string([]byte{"0123456789abcdef"[r>>4], "0123456789abcdef"[r&15]}), "")))
+	}
+	forms := map[string]string{
+		"raw":           secret,
+		"query-escaped": url.QueryEscape(secret),
+		"path-escaped":  url.PathEscape(secret),
+		"json":          string(js),
+		"php json":      strings.ReplaceAll(secret, "/", `\/`),
+		"\\u escapes":   unicode.String(),
+		"html escape":   html.EscapeString(secret),
+		"html/template": tmpl.String(),
+		"numeric refs":  "&#116;&#x6F;k/Zm9vYmFy&#43;cXV4&#61;=",
+		"upper case":    strings.ToUpper(secret),
+		"lower case":    strings.ToLower(secret),
+		"cut short":     secret[:12] + "…",
+		"tail":          secret[5:],
+	}
+	for name, form := range forms {
+		t.Run(name, func(t *testing.T) {
+			msg := `401: {"error":"invalid key ` + form + `"} at /v1/x`
+			got := Text(msg, mark, []string{secret})
+			assert.True(t, Contains(msg, []string{secret}))
+			assert.Contains(t, got, mark)
+			assert.NotContains(t, strings.ToLower(got), "zm9vymfy", "no run of the secret survives: %s", got)
+			assert.True(t, strings.HasPrefix(got, `401: {"error":"invalid key `), got)
+			assert.True(t, strings.HasSuffix(got, `} at /v1/x`) || strings.HasSuffix(got, `"} at /v1/x`), got)
+		})
+	}
+}
+
+// A run shorter than MinRun is left, as is text that holds no secret; a
+// secret shorter than MinRun is removed only whole.
+func TestTextLeavesTheRest(t *testing.T) {
+	assert.Equal(t, "nothing here", Text("nothing here", mark, []string{"s3cr3t-k3y-0123"}))
+	assert.False(t, Contains("nothing here", []string{"s3cr3t-k3y-0123"}))
+	assert.Equal(t, "key s3cr3t- is short", Text("key s3cr3t- is short", mark, []string{"s3cr3t-k3y-0123"}), "7 characters: left")
+	assert.Equal(t, "hunter is fine, "+mark+" is not", Text("hunter is fine, hunter2 is not", mark, []string{"hunter2"}))
+	assert.Equal(t, "a "+mark+" b", Text("a SECRETSECRET b", mark, []string{"secretsecret", "", "cretse"}), "one mark for overlapping finds")
+	assert.Equal(t, "x", Text("x", mark, nil))
+}
+
+// A base64 or otherwise re-encoded secret is not recognised: the package
+// does not claim it.
+func TestTextDoesNotDecodeBase64(t *testing.T) {
+	secret := "s3cr3t-k3y-0123"
+	b64 := base64.StdEncoding.EncodeToString([]byte(secret))
+	assert.Equal(t, b64, Text(b64, mark, []string{secret}))
+}
+
+func FuzzText(f *testing.F) {
+	f.Add("err: %74ok\\u002f &#43; x", "tok/+")
+	f.Add("\\uD83D\\uDE00 &#x1F600; &#999999999;", "😀😀")
+	f.Fuzz(func(t *testing.T, s, secret string) {
+		got := Text(s, mark, []string{secret})
+		if secret != "" && strings.Contains(s, secret) && !strings.Contains(strings.ToLower(mark), strings.ToLower(secret)) {
+			assert.NotContains(t, got, secret)
+		}
+		if !Contains(s, []string{secret}) {
+			assert.Equal(t, s, got)
+		}
+	})
+}
