@@ -166,13 +166,30 @@ func TestImplausibleAnswerConfirmedIsAccepted(t *testing.T) {
 	})
 }
 
+// A lone garbage-shaped answer (here a zero) gives way to an acceptable
+// last good answer, then to what the local layers below can answer (a
+// forecast, a default), and is served, flagged, only when nothing can.
 func TestLoneImplausibleAnswerYieldsToAcceptableCacheElseIsFlagged(t *testing.T) {
+	for _, withDefault := range []bool{true, false} {
+		t.Run(fmt.Sprintf("default=%v", withDefault), func(t *testing.T) { loneGarbage(t, withDefault) })
+	}
+}
+
+func loneGarbage(t *testing.T, withDefault bool) {
 	synctest.Test(t, func(t *testing.T) {
 		p1, s1 := newStub(1.2), newStub(1.2)
-		r := plausibleWalk(t, p1, s1)
+		cfg := testConfig()
+		if !withDefault {
+			cfg.DataTypes[0].Default = nil
+		}
+		r := newTestResolver(t, cfg, p1, s1, WithHistory(noHistory{}))
+		res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+		require.NoError(t, err)
+		require.Equal(t, 1.2, res.Value)
+		time.Sleep(2 * time.Minute) // past the TTL: the next resolve walks
 		p1.answer(0) // a zero, and nobody to ask
 		s1.fail(providers.Unavailable)
-		res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+		res, err = r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
 		require.NoError(t, err)
 		assert.Equal(t, LayerCache, res.Layer, "the last good answer is still acceptable: it serves")
 		assert.Equal(t, 1.2, res.Value)
@@ -182,7 +199,14 @@ func TestLoneImplausibleAnswerYieldsToAcceptableCacheElseIsFlagged(t *testing.T)
 		time.Sleep(10 * time.Hour) // ten half-lives: the last good answer is no longer acceptable
 		res, err = r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
 		require.NoError(t, err)
-		assert.Equal(t, 0.0, res.Value)
+		if withDefault {
+			assert.Equal(t, LayerDefault, res.Layer, "the default answers before a zero")
+			assert.Equal(t, 1.0, res.Value)
+			assert.False(t, res.Implausible)
+			assert.ErrorIs(t, attemptsByProvider(res.Attempts)["p1"].Err, ErrImplausible)
+			return
+		}
+		assert.Equal(t, 0.0, res.Value, "nothing else answers")
 		assert.True(t, res.Implausible)
 		assert.Equal(t, LayerPrimary, res.Layer)
 		assert.InDelta(t, 0.95*DefaultImplausiblePenalty, res.Confidence, 1e-12)

@@ -215,6 +215,11 @@ func (r *Resolver) resolveMiss(ctx context.Context, dt *dataType, key string, pa
 
 	local := time.Now()
 	res, lerrs := r.localLayers(ctx, dt, key, params, local)
+	if w != nil && w.lone != nil && lerrs != nil {
+		// Nothing below answers: the lone garbage-shaped answer does,
+		// flagged.
+		res, lerrs = *w.lone, nil
+	}
 	if !local.Before(walkDeadline) {
 		// The walk ran out of time: the rest is what the reserve is for.
 		end := time.Now()

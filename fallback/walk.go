@@ -38,6 +38,10 @@ type walk struct {
 	// Set by the walking goroutine only.
 	ok     bool
 	result Result
+	// lone is a garbage-shaped implausible answer nobody gave a second
+	// opinion on, served flagged only when the local layers below the
+	// cache cannot answer (see serveLone).
+	lone *Result
 	errs   []error
 }
 
@@ -664,8 +668,7 @@ func (w *walk) serveLone() {
 	if observed.IsZero() || observed.After(now) {
 		observed = now
 	}
-	w.ok = true
-	w.result = Result{
+	res := Result{
 		Value:       s.resp.Value,
 		Layer:       s.layer,
 		Source:      s.p.name,
@@ -674,6 +677,13 @@ func (w *walk) serveLone() {
 		ObservedAt:  observed,
 		Implausible: true,
 	}
+	if shaped {
+		// Most likely wrong by the power of ten: a forecast or a default
+		// answers first, and this only when they cannot.
+		w.lone = &res
+		return
+	}
+	w.ok, w.result = true, res
 }
 
 // loneSuspect returns the walk's one implausible answer without a second
