@@ -187,7 +187,7 @@ func loneGarbage(t *testing.T, withDefault bool) {
 		require.NoError(t, err)
 		require.Equal(t, 1.2, res.Value)
 		time.Sleep(2 * time.Minute) // past the TTL: the next resolve walks
-		p1.answer(0) // a zero, and nobody to ask
+		p1.answer(0)                // a zero, and nobody to ask
 		s1.fail(providers.Unavailable)
 		res, err = r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
 		require.NoError(t, err)

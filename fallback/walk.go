@@ -42,7 +42,7 @@ type walk struct {
 	// opinion on, served flagged only when the local layers below the
 	// cache cannot answer (see serveLone).
 	lone *Result
-	errs   []error
+	errs []error
 }
 
 // walkProviders tries the primary tier, then the secondary tier, until a
