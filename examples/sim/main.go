@@ -8,7 +8,7 @@
 //	go run ./examples/sim -all                       # every shipped scenario, a markdown table and the targets
 //	go run ./examples/sim -help                      # every flag
 //
-// -all takes about 4 minutes; a line per finished scenario goes to stderr
+// -all takes about 5 minutes; a line per finished scenario goes to stderr
 // when stderr is a terminal (never with -q, never to stdout).
 //
 // The scenario format, the baseline, the derived resolver configuration

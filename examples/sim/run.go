@@ -21,7 +21,8 @@ var shipped embed.FS
 // shippedOrder is the order -all runs and reports the shipped scenarios.
 var shippedOrder = []string{
 	"steady", "primary-outage", "blackout", "slow-tail", "rate-limit-storm",
-	"garbage-data", "in-bounds-garbage", "flapping", "budget-squeeze", "correlated",
+	"garbage-data", "in-bounds-garbage", "correlated-garbage", "lone-real-move", "flapping",
+	"budget-squeeze", "correlated",
 	"market-shift", "market-shift-unadjusted", "blackout-herd",
 }
 
@@ -54,7 +55,7 @@ func (o overrides) apply(sc *scenario) {
 func run(ctx context.Context, args []string, stdout, progress io.Writer) error {
 	fl := cli.NewFlagSet("sim")
 	usage := func(w io.Writer) {
-		fmt.Fprintln(w, "usage: sim -scenario FILE [flags] | sim -all [flags]\n\nRuns fault scenarios through strata and a failsafe-go baseline and compares them (see docs/sim.md).\n-all takes about 4 minutes and reports each finished scenario on stderr when it is a terminal.\n\nflags:")
+		fmt.Fprintln(w, "usage: sim -scenario FILE [flags] | sim -all [flags]\n\nRuns fault scenarios through strata and a failsafe-go baseline and compares them (see docs/sim.md).\n-all takes about 5 minutes and reports each finished scenario on stderr when it is a terminal.\n\nflags:")
 		fl.PrintDefaults()
 	}
 	file := fl.String("scenario", "", "scenario `file` (YAML); see docs/sim.md")

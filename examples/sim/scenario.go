@@ -148,6 +148,19 @@ const (
 	eventFrozen = "frozen"
 )
 
+// inBoundsGarbage reports whether any provider of the scenario answers
+// in-bounds garbage (a unit, zero or frozen event).
+func (sc *scenario) inBoundsGarbage() bool {
+	for _, p := range sc.Providers {
+		for _, e := range p.Events {
+			if e.Kind == eventUnit || e.Kind == eventZero || e.Kind == eventFrozen {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // eventKinds lists the provider event kinds, as error messages name them.
 const eventKinds = "down, slow, garbage, flapping, unit, zero or frozen"
 
