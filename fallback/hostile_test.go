@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"html/template"
 	"math"
 	"net/url"
 	"strings"
@@ -31,10 +32,18 @@ const (
 	hostileEmail    = "alice.probe+42@example.org"
 )
 
-// hostileForms are the encodings a leak may take.
+// hostileForms are the encodings a leak may take: as is, URL query- and
+// path-escaped, JSON-escaped (Go's, PHP's \/, every character \u-escaped),
+// HTML-escaped (html/template's numeric references), upper-cased, and cut
+// short (the first 12 characters, as a truncated quote leaves them).
 func hostileForms(v string) []string {
 	js, _ := json.Marshal(v)
-	return []string{v, url.QueryEscape(v), url.PathEscape(v), strings.Trim(string(js), `"`), strings.ToUpper(v)}
+	var u strings.Builder
+	for _, r := range v {
+		fmt.Fprintf(&u, `\u%04x`, r)
+	}
+	return []string{v, url.QueryEscape(v), url.PathEscape(v), strings.Trim(string(js), `"`),
+		strings.ReplaceAll(v, "/", `\/`), u.String(), template.HTMLEscapeString(v), strings.ToUpper(v), v[:12]}
 }
 
 type hostileConfig struct {
