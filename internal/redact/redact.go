@@ -142,31 +142,27 @@ func decode(s string) (string, []span) {
 		emit(from, to, utf8.AppendRune(nil, r)...)
 	}
 	for i := 0; i < len(s); {
-		switch c := s[i]; {
-		case c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
+		c := s[i]
+		if c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
 			v, _ := strconv.ParseUint(s[i+1:i+3], 16, 8)
 			emit(i, i+3, byte(v))
 			i += 3
-		case c == '\\' && i+1 < len(s):
-			if n, r := jsonEscape(s[i:]); n > 0 {
-				emitRune(i, i+n, r)
-				i += n
-				continue
-			}
-			emit(i, i+1, c)
-			i++
-		case c == '&':
-			if n, r := htmlReference(s[i:]); n > 0 {
-				emitRune(i, i+n, r)
-				i += n
-				continue
-			}
-			emit(i, i+1, c)
-			i++
-		default:
-			emit(i, i+1, c)
-			i++
+			continue
 		}
+		n, r := 0, rune(0)
+		switch c {
+		case '\\':
+			n, r = jsonEscape(s[i:])
+		case '&':
+			n, r = htmlReference(s[i:])
+		}
+		if n > 0 {
+			emitRune(i, i+n, r)
+			i += n
+			continue
+		}
+		emit(i, i+1, c)
+		i++
 	}
 	return string(b), spans
 }
