@@ -168,6 +168,9 @@ func (e *Engine) Default(ctx context.Context, q Query) (Answer, error) {
 		a.Adjustments = append(a.Adjustments, adj)
 	}
 	a.Confidence = math.Max(0, math.Min(1, conf*(1-e.cfg.GuessPenalty*float64(guessed))))
+	if math.IsNaN(a.Confidence) {
+		a.Confidence = 0
+	}
 	return a, nil
 }
 
@@ -199,15 +202,26 @@ func (r *compiledRule) match(params map[string]string) *compiledSegment {
 // level returns the window's average, the trend factor projecting it from
 // the window's middle to the next period, and the fit in (0, 1].
 func level(h []float64) (avg, trend, fit float64) {
+	// The sums are taken of the values scaled to at most 1 in size, so
+	// that values near the float64 limit do not overflow them; trend and
+	// fit do not depend on the scale, and avg is scaled back.
+	scale := 0.0
+	for _, y := range h {
+		scale = max(scale, math.Abs(y))
+	}
+	if scale == 0 {
+		return 0, 1, 1
+	}
 	n := float64(len(h))
 	var sx, sy, sxx, sxy float64
 	for i, y := range h {
-		x := float64(i)
+		x, y := float64(i), y/scale
 		sx += x
 		sy += y
 		sxx += x * x
 		sxy += x * y
 	}
+	defer func() { avg *= scale }()
 	avg = sy / n
 	den := n*sxx - sx*sx
 	slope := 0.0
@@ -217,7 +231,7 @@ func level(h []float64) (avg, trend, fit float64) {
 	intercept := (sy - slope*sx) / n
 	var ss float64
 	for i, y := range h {
-		r := y - (intercept + slope*float64(i))
+		r := y/scale - (intercept + slope*float64(i))
 		ss += r * r
 	}
 	trend = 1

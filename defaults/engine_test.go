@@ -139,6 +139,25 @@ func TestConfidenceClampedAtZero(t *testing.T) {
 	assert.Zero(t, a.Confidence, "two guessed factors at penalty 1 would make it negative")
 }
 
+// A history of values near the float64 limit overflows no sum: the
+// answer and its confidence stay finite, the confidence in [0, 1].
+func TestHistoryNearTheFloatLimit(t *testing.T) {
+	e := engine(t, Config{})
+	for _, h := range [][]float64{
+		{1e308, 1e308, 1e308},
+		{math.MaxFloat64, -math.MaxFloat64, math.MaxFloat64},
+		{-1e308, -1e308, -1e308, -1e308},
+	} {
+		a, err := e.Default(context.Background(), Query{DataType: "cpc", History: h})
+		require.NoError(t, err)
+		assert.Equal(t, "history", a.From)
+		assert.False(t, math.IsNaN(a.Value) || math.IsInf(a.Value, 0), "%v: value %v", h, a.Value)
+		assert.False(t, math.IsNaN(a.Confidence), "%v", h)
+		assert.GreaterOrEqual(t, a.Confidence, 0.0)
+		assert.LessOrEqual(t, a.Confidence, 1.0)
+	}
+}
+
 func TestFitIsOneOverOnePlusCV(t *testing.T) {
 	e := engine(t, Config{})
 	// 2, 4, 2, 4: trend line slope 0.4, intercept 2.4; residuals

@@ -586,6 +586,11 @@ type ForecastConfig struct {
 	// MaxPoints is the longest regular series handed to the model; older
 	// periods are ignored. Default 256; at most WindowLimit.
 	MaxPoints int `yaml:"max_points"`
+	// MaxHorizon is how many periods past a key's last observation a
+	// forecast may reach: a key observed longer ago is not forecast (the
+	// default engine answers), since each period forecast costs the fit
+	// memory and says less. Default 366; at most stats.MaxHorizon.
+	MaxHorizon int `yaml:"max_horizon"`
 	// History bounds the in-memory history used when the host supplies
 	// none with WithHistory. Its max_keys is at most CapacityLimit, its
 	// max_points at most WindowLimit.
@@ -677,6 +682,7 @@ const (
 	DefaultBudgetMinConc     = 3
 	DefaultMinForecastConf   = 0.5
 	DefaultForecastPoints    = 256
+	DefaultMaxHorizon        = 366
 	DefaultMemoCapacity      = 10000
 	DefaultFitTime           = 10 * time.Millisecond
 	DefaultStaleWindow       = 24 * time.Hour

@@ -56,8 +56,12 @@ func (r *Resolver) localLayers(ctx context.Context, dt *dataType, key string, pa
 		var last int64
 		series, last = stats.Regularize(obs, dt.cfg.Period, r.cfg.Forecast.MaxPoints)
 		lastAt = obs[len(obs)-1].At
-		if !r.cfg.Forecast.Disabled {
-			period := dt.cfg.Period.Index(now)
+		period := dt.cfg.Period.Index(now)
+		switch {
+		case r.cfg.Forecast.Disabled:
+		case period-last > int64(r.cfg.Forecast.MaxHorizon):
+			errs = append(errs, &LayerError{Layer: LayerStatistical, Err: fmt.Errorf("the last observation is %d periods old, beyond forecast.max_horizon (%d)", period-last, r.cfg.Forecast.MaxHorizon)})
+		default:
 			h := int(max(period-last, 1))
 			res, err := r.fitted(ctx, dt, key, series, h, memoEntry{n: len(obs), lastAt: lastAt, period: period}, now)
 			if err == nil || errors.Is(err, errWeakForecast) {

@@ -2,6 +2,7 @@ package fallback
 
 import (
 	"context"
+	"fmt"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -91,6 +92,35 @@ func TestAWeakForecastAnswersWhenTheDefaultIsLessSure(t *testing.T) {
 			})
 		})
 	}
+}
+
+// A key last observed more periods ago than forecast.max_horizon is not
+// forecast: the fit would have to reach that far (the memory of a year of
+// hourly periods, say), and the default engine answers.
+func TestAForecastReachesNoFurtherThanMaxHorizon(t *testing.T) {
+	for _, maxHorizon := range []int{0, 1000} { // 0: the default, 366
+		t.Run(fmt.Sprint(maxHorizon), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				cfg := testConfig()
+				cfg.Forecast.MaxHorizon = maxHorizon
+				r, observe := blackout(t, cfg)
+				for i := range 30 {
+					observe(i-430, 1+0.001*float64(i)) // the last 400 days ago
+				}
+				res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+				require.NoError(t, err)
+				if maxHorizon == 0 {
+					assert.Equal(t, LayerDefault, res.Layer)
+					return
+				}
+				assert.Equal(t, LayerStatistical, res.Layer)
+			})
+		})
+	}
+	cfg := testConfig()
+	cfg.Forecast.MaxHorizon = stats.MaxHorizon + 1
+	_, err := New(cfg, WithProvider("p1", newStub(1)), WithProvider("s1", newStub(1)))
+	assert.ErrorContains(t, err, "forecast.max_horizon")
 }
 
 // A provider's error with a class outside providers.Classes (a host's own

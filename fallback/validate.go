@@ -244,6 +244,7 @@ func (f *ForecastConfig) fill(p *problems) {
 	}
 	fraction(p, "forecast.min_confidence", &f.MinConfidence, DefaultMinForecastConf)
 	atMost(p, "forecast.max_points", &f.MaxPoints, DefaultForecastPoints, WindowLimit)
+	atMost(p, "forecast.max_horizon", &f.MaxHorizon, DefaultMaxHorizon, stats.MaxHorizon)
 	atMost(p, "forecast.memo_capacity", &f.MemoCapacity, DefaultMemoCapacity, CapacityLimit)
 	atMost(p, "forecast.max_fits", &f.MaxFits, runtime.GOMAXPROCS(0), ConcurrencyLimit)
 	atMost(p, "forecast.fit_time", &f.FitTime, DefaultFitTime, FitTimeLimit)

@@ -13,7 +13,8 @@ var (
 	ErrTooShort = errors.New("stats: series too short")
 	// ErrInvalidSeries: the series holds a NaN or infinite value.
 	ErrInvalidSeries = errors.New("stats: invalid series")
-	// ErrInvalidArgument: a horizon below 1 or a seasonal period below 1.
+	// ErrInvalidArgument: a horizon below 1 or above MaxHorizon, or a
+	// seasonal period below 1.
 	ErrInvalidArgument = errors.New("stats: invalid argument")
 )
 

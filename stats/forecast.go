@@ -176,11 +176,15 @@ func (f Forecast) Confidence() float64 {
 	return math.Max(0, math.Min(1, c))
 }
 
+// MaxHorizon is the furthest Forecast looks ahead: each step costs memory,
+// and a forecast that far out says little.
+const MaxHorizon = 100_000
+
 // Forecast fits the configured method to y (oldest first; season is the
 // seasonal cycle in periods, 1 for none) and forecasts h steps ahead.
 //
-// It refuses, with a *SeriesError, a horizon or season below 1
-// (ErrInvalidArgument), a series shorter than MinPoints (ErrTooShort) and a
+// It refuses, with a *SeriesError, a horizon below 1 or above MaxHorizon
+// or a season below 1 (ErrInvalidArgument), a series shorter than MinPoints (ErrTooShort) and a
 // NaN or infinite value (ErrInvalidSeries). Every other series gets a
 // forecast with finite values: a constant series is forecast by the naive
 // method with zero-width intervals; a method that cannot be applied (the
@@ -188,8 +192,8 @@ func (f Forecast) Confidence() float64 {
 // the fit fails) falls back to a simpler one, named in Model. y is not
 // modified.
 func (f *Forecaster) Forecast(y []float64, season, h int) (Forecast, error) {
-	if h < 1 {
-		return Forecast{}, &SeriesError{Err: ErrInvalidArgument, Index: -1, Value: float64(h), Msg: fmt.Sprintf("horizon must be at least 1, got %d", h)}
+	if h < 1 || h > MaxHorizon {
+		return Forecast{}, &SeriesError{Err: ErrInvalidArgument, Index: -1, Value: float64(h), Msg: fmt.Sprintf("horizon must be in [1, %d], got %d", MaxHorizon, h)}
 	}
 	if season < 1 {
 		return Forecast{}, &SeriesError{Err: ErrInvalidArgument, Index: -1, Value: float64(season), Msg: fmt.Sprintf("season must be at least 1, got %d", season)}
@@ -213,8 +217,9 @@ func (f *Forecaster) forecast(y []float64, m, h int) result {
 		return withNormal("naive", constant(y[0], h), make([]float64, h), lv)
 	}
 	// Seasonal models need more than two full seasons; a shorter series is
-	// treated as non-seasonal.
-	if len(y) <= 2*m {
+	// treated as non-seasonal (len(y) <= 2m, written so that a huge m
+	// cannot overflow).
+	if m >= (len(y)+1)/2 {
 		m = 1
 	}
 	name := f.cfg.Method

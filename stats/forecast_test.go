@@ -141,6 +141,8 @@ func TestForecastRefusesBadInput(t *testing.T) {
 		{"+Inf", []float64{1, 2, 3, 4, 5, math.Inf(1)}, 1, 1, ErrInvalidSeries, 5},
 		{"-Inf", []float64{math.Inf(-1), 2, 3, 4, 5, 6}, 1, 1, ErrInvalidSeries, 0},
 		{"horizon", good, 1, 0, ErrInvalidArgument, -1},
+		{"horizon beyond MaxHorizon", good, 1, MaxHorizon + 1, ErrInvalidArgument, -1},
+		{"horizon near the int limit", good, 1, math.MaxInt, ErrInvalidArgument, -1},
 		{"season", good, 0, 1, ErrInvalidArgument, -1},
 	} {
 		_, err := f.Forecast(tc.y, tc.season, tc.h)
@@ -150,6 +152,27 @@ func TestForecastRefusesBadInput(t *testing.T) {
 		var se *SeriesError
 		if assert.ErrorAs(t, err, &se, tc.name) {
 			assert.Equal(t, tc.index, se.Index, "%s: index", tc.name)
+		}
+	}
+}
+
+// A season far longer than the series — up to the int limit, where 2×m
+// overflows — is a series without seasonality, for every method.
+func TestForecastHugeSeason(t *testing.T) {
+	y := make([]float64, 40)
+	for i := range y {
+		y[i] = 10 + math.Sin(float64(i))
+	}
+	for _, method := range append(Methods(), MethodAuto) {
+		f, err := New(Config{Method: method})
+		require.NoError(t, err)
+		for _, m := range []int{41, math.MaxInt / 2, math.MaxInt} {
+			fc, err := f.Forecast(y, m, 3)
+			require.NoError(t, err, "%s, season %d", method, m)
+			require.Len(t, fc.Mean, 3)
+			for _, v := range fc.Mean {
+				assert.False(t, math.IsNaN(v) || math.IsInf(v, 0), "%s, season %d", method, m)
+			}
 		}
 	}
 }

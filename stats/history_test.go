@@ -162,6 +162,17 @@ func TestRegularize(t *testing.T) {
 
 	y, _ = Regularize(obs[3:4], Daily, 0)
 	assert.Equal(t, []float64{23}, y)
+
+	// A maxLen near the int limit keeps everything (4×maxLen overflowed).
+	for _, maxLen := range []int{math.MaxInt, 1 << 61} {
+		y, _ = Regularize(obs, Daily, maxLen)
+		assert.InDeltaSlice(t, []float64{15, 17, 19, 21, 23}, y, 1e-12, "maxLen %d", maxLen)
+	}
+	// Values near the float64 limit in one bucket average without
+	// overflowing.
+	huge := []Observation{{At: day(0, 1), Value: math.MaxFloat64}, {At: day(0, 2), Value: math.MaxFloat64}}
+	y, _ = Regularize(huge, Daily, 0)
+	assert.Equal(t, []float64{math.MaxFloat64}, y)
 	y, last = Regularize(nil, Daily, 0)
 	assert.Nil(t, y)
 	assert.Zero(t, last)

@@ -163,7 +163,7 @@ func Regularize(obs []Observation, p Period, maxLen int) (y []float64, last int6
 	// Bound the work whatever the timestamps: older buckets than this are
 	// dropped (interpolation needs only a little history before the tail).
 	span := int64(maxRegularSpan)
-	if maxLen > 0 {
+	if maxLen > 0 && int64(maxLen) < span {
 		span = min(span, 4*int64(maxLen)+64)
 	}
 	if last-first+1 > span {
@@ -186,8 +186,10 @@ func Regularize(obs []Observation, p Period, maxLen int) (y []float64, last int6
 		if i < 0 {
 			continue
 		}
-		sum[i] += o.Value
+		// A running mean: a sum of finite values near the float64 limit
+		// would overflow.
 		cnt[i]++
+		sum[i] += (o.Value - sum[i]) / float64(cnt[i])
 	}
 	// Start at the first bucket with a value: the span cut may have left
 	// empty buckets before it, with nothing to interpolate from.
@@ -202,7 +204,7 @@ func Regularize(obs []Observation, p Period, maxLen int) (y []float64, last int6
 		if cnt[i] == 0 {
 			continue
 		}
-		y[i] = sum[i] / float64(cnt[i])
+		y[i] = sum[i]
 		if prev >= 0 && i-prev > 1 {
 			for j := prev + 1; j < i; j++ {
 				w := float64(j-prev) / float64(i-prev)
