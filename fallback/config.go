@@ -79,7 +79,8 @@ type Config struct {
 	// pushes them out.
 	Retention time.Duration `yaml:"retention"`
 	// RetentionInterval is how often the resolver prunes by itself when a
-	// Retention is set. Default 1h.
+	// Retention is set. Default 1h; at least MinRetentionInterval (a
+	// shorter one would keep a core busy pruning).
 	RetentionInterval time.Duration `yaml:"retention_interval"`
 }
 
@@ -104,7 +105,8 @@ type ProviderConfig struct {
 	Confidence float64 `yaml:"confidence"`
 	// Cost is the money charged per request, debited from the context's
 	// budget for every attempt (retries and hedges included). Default 0;
-	// it must be finite and not negative.
+	// it must be finite, not negative and at most MaxBudget. Money totals
+	// (Snapshot) stop at the largest amount rather than overflow.
 	Cost float64 `yaml:"cost"`
 	// ExpectedLatency is the provider's typical latency, used before any is
 	// observed and to decide whether a retry still fits the deadline.
@@ -658,6 +660,7 @@ const (
 	DefaultMaxParamLength    = 128
 	DefaultStoreTimeout      = 50 * time.Millisecond
 	DefaultRetentionInterval = time.Hour
+	MinRetentionInterval     = time.Second
 	DefaultRefreshConc       = 4
 	DefaultWarmConcurrency   = 4
 	DefaultNegativeTTL       = 30 * time.Second

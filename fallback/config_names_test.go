@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -35,7 +36,10 @@ var nameFields = []struct {
 	}},
 	{"providers[0].name", func(c *Config, n string) { c.Providers[0].Name = n }},
 	{"data_types[0].params[2].name", func(c *Config, n string) { c.DataTypes[0].Params[2].Name = n }},
-	{"providers[1].params[0]", func(c *Config, n string) { c.Providers[1].Params = []string{n} }},
+	{"providers[1].params[0]", func(c *Config, n string) {
+		c.Providers[1].Params = []string{n}
+		c.DataTypes[0].Params[2].Name = n // declared, as a provider's params must be
+	}},
 }
 
 func TestNewRefusesNamesOutsideNamePattern(t *testing.T) {
@@ -67,6 +71,31 @@ func TestNewAcceptsNamesOfNamePattern(t *testing.T) {
 			require.NoError(t, r.Close())
 		}
 	}
+}
+
+// A provider's params must be declared by one of its data types: a
+// misspelt one would strip the param it meant from every request.
+func TestNewRefusesAProviderParamNoDataTypeDeclares(t *testing.T) {
+	cfg := testConfig()
+	cfg.Providers[1].Params = []string{"keyword", "keywrd"}
+	_, err := New(cfg, WithProvider("p1", newStub(1)), WithProvider("s1", newStub(1)))
+	require.ErrorIs(t, err, ErrInvalidConfig)
+	var ce *ConfigError
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, "providers[1].params[1]", ce.Field)
+	assert.Contains(t, ce.Msg, `"keywrd" is not declared`)
+
+	cfg.RetentionInterval = time.Nanosecond
+	cfg.Providers[1].Params = nil
+	_, err = New(cfg, WithProvider("p1", newStub(1)), WithProvider("s1", newStub(1)))
+	assert.ErrorContains(t, err, "retention_interval: at least 1s")
+}
+
+// ParseConfig refuses a document over MaxConfigBytes before reading it.
+func TestParseConfigRefusesAHugeDocument(t *testing.T) {
+	_, err := ParseConfig(make([]byte, MaxConfigBytes+1))
+	require.ErrorIs(t, err, ErrInvalidConfig)
+	assert.ErrorContains(t, err, "MaxConfigBytes")
 }
 
 // The data type "cpc?keyword=a" would be spelled like the key of cpc with

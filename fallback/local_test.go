@@ -123,6 +123,28 @@ func TestAForecastReachesNoFurtherThanMaxHorizon(t *testing.T) {
 	assert.ErrorContains(t, err, "forecast.max_horizon")
 }
 
+// Money totals saturate at the largest amount instead of overflowing
+// into negatives; a provider's cost is at most MaxBudget.
+func TestCostTotalsSaturate(t *testing.T) {
+	cfg := testConfig()
+	cfg.Providers[0].Cost = 5e9
+	r, err := New(cfg, WithProvider("p1", newStub(1)), WithProvider("s1", newStub(1)), WithSeed(1))
+	require.NoError(t, err)
+	defer r.Close()
+	for _, kw := range []string{"a", "b", "c"} {
+		_, err := r.Resolve(t.Context(), "cpc", Params{"keyword": kw})
+		require.NoError(t, err)
+	}
+	o := r.Snapshot().Overall
+	assert.InDelta(t, MaxBudget, o.Cost, 1, "three calls of 5e9: saturated")
+	assert.GreaterOrEqual(t, o.CostPerMinute, 0.0)
+	assert.GreaterOrEqual(t, o.CostPerSuccess, 0.0)
+
+	cfg.Providers[0].Cost = 2 * MaxBudget
+	_, err = New(cfg, WithProvider("p1", newStub(1)), WithProvider("s1", newStub(1)))
+	assert.ErrorContains(t, err, "providers[0].cost")
+}
+
 // A provider's error with a class outside providers.Classes (a host's own
 // numbering) counts as Transient everywhere: in the attempt, its JSON and
 // the snapshot's error rates, which stay keyed by the seven class names.

@@ -36,8 +36,28 @@ func (m *typeMetrics) count(layer Layer) int64 { return m.layers[layer].Load() }
 
 // spend counts c nano-units spent at now.
 func (m *metrics) spend(now time.Time, c int64) {
-	m.cost.Add(c)
+	addSaturating(&m.cost, c)
 	m.windows.spent(now, c)
+}
+
+// sumSaturating returns a + b for amounts of nano-units ≥ 0, at most
+// math.MaxInt64: a total that would overflow stays at the largest amount
+// instead of turning negative.
+func sumSaturating(a, b int64) int64 {
+	if b > math.MaxInt64-a {
+		return math.MaxInt64
+	}
+	return a + b
+}
+
+// addSaturating adds c ≥ 0 to v as sumSaturating does.
+func addSaturating(v *atomic.Int64, c int64) {
+	for {
+		old := v.Load()
+		if v.CompareAndSwap(old, sumSaturating(old, c)) {
+			return
+		}
+	}
 }
 
 // histogram is a lock-free latency histogram with log-linear buckets

@@ -102,7 +102,9 @@ func (c Config) withDefaults() (Config, problems) {
 		p.add("data_types", "at least one data type is required")
 	}
 	orDefault(&p, "retention", &out.Retention, 0)
-	orDefault(&p, "retention_interval", &out.RetentionInterval, DefaultRetentionInterval)
+	if orDefault(&p, "retention_interval", &out.RetentionInterval, DefaultRetentionInterval) && out.RetentionInterval < MinRetentionInterval {
+		p.add("retention_interval", "at least %v, got %v", MinRetentionInterval, out.RetentionInterval)
+	}
 	out.Resolve.fill(&p)
 	out.Cache.fill(&p)
 	checkBreaker(&p, "breaker", out.Breaker)
@@ -135,8 +137,29 @@ func (c Config) withDefaults() (Config, problems) {
 				p.add(fmt.Sprintf("providers[%d].data_types[%d]", i, k), "data type %s is not declared in data_types", quote(name))
 			}
 		}
+		checkProviderParams(&p, i, pc, out.DataTypes)
 	}
 	return out, p
+}
+
+// checkProviderParams reports a param a provider's params list names that
+// none of its data types declares: a misspelt name would otherwise strip
+// the param it meant from every request.
+func checkProviderParams(p *problems, i int, pc ProviderConfig, types []DataTypeConfig) {
+	for k, name := range pc.Params {
+		declared := false
+		for _, dt := range types {
+			if !slices.Contains(pc.DataTypes, dt.Name) {
+				continue
+			}
+			for _, pp := range dt.Params {
+				declared = declared || pp.Name == name
+			}
+		}
+		if !declared {
+			p.add(fmt.Sprintf("providers[%d].params[%d]", i, k), "param %s is not declared by any of the provider's data types", quote(name))
+		}
+	}
 }
 
 // checkName reports a name that is missing, does not match NamePattern, or
@@ -279,7 +302,9 @@ func (pc *ProviderConfig) fill(p *problems, path string, names map[string]string
 		p.add(path+".tier", "must be primary or secondary, got %s", quote(string(pc.Tier)))
 	}
 	fraction(p, path+".confidence", &pc.Confidence, DefaultConfidence)
-	orDefault(p, path+".cost", &pc.Cost, 0)
+	if orDefault(p, path+".cost", &pc.Cost, 0) && pc.Cost > MaxBudget {
+		p.add(path+".cost", "at most %g (MaxBudget), got %g", MaxBudget, pc.Cost)
+	}
 	orDefault(p, path+".expected_latency", &pc.ExpectedLatency, DefaultExpectedLatency)
 	orDefault(p, path+".timeout", &pc.Timeout, DefaultTimeout)
 	pc.RateLimit.fill(p, path+".rate_limit")
@@ -300,6 +325,7 @@ func (pc *ProviderConfig) fill(p *problems, path string, names map[string]string
 			p.add(fmt.Sprintf("%s.params[%d]", path, k), "must match %s, got %s", NamePattern, quote(name))
 		}
 	}
+	// (checkProviderParams checks each against the data types.)
 	return named
 }
 

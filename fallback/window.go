@@ -30,7 +30,7 @@ func (w *windows) resolved(now time.Time, layer Layer) {
 // spent counts c nano-units spent at now.
 func (w *windows) spent(now time.Time, c int64) {
 	if s := w.second(now); s != nil {
-		s.cost.Add(c)
+		addSaturating(&s.cost, c)
 	}
 }
 
@@ -60,7 +60,7 @@ func (w *windows) lastMinutes(now, since time.Time, k int) window {
 			for l := range s.layers {
 				sum.layers[l] += s.layers[l].Load()
 			}
-			sum.cost += s.cost.Load()
+			sum.cost = sumSaturating(sum.cost, s.cost.Load())
 		}
 	}
 	return sum
@@ -131,7 +131,7 @@ func (r *ring) add(p int64, from *slot) {
 	for i := range from.layers {
 		s.layers[i].Add(from.layers[i].Load())
 	}
-	s.cost.Add(from.cost.Load())
+	addSaturating(&s.cost, from.cost.Load())
 }
 
 // trailing sums the last k periods up to now's, and returns the time
@@ -153,7 +153,7 @@ func (r *ring) trailing(now time.Time, width time.Duration, k int, since time.Ti
 		for l := range s.layers {
 			w.layers[l] += s.layers[l].Load()
 		}
-		w.cost += s.cost.Load()
+		w.cost = sumSaturating(w.cost, s.cost.Load())
 	}
 	into := time.Duration(now.UnixNano() - p*int64(width)) // of the current period
 	w.span = min(max(now.Sub(since), 0), time.Duration(k-1)*width+into)

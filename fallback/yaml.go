@@ -3,6 +3,7 @@ package fallback
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"reflect"
 
@@ -11,9 +12,20 @@ import (
 	"github.com/strata-go/strata/internal/strictyaml"
 )
 
-// LoadConfig reads a Config from the YAML file at path. See ParseConfig.
+// MaxConfigBytes is the largest configuration LoadConfig and ParseConfig
+// read: a larger one is a *ConfigError. The default segments of 2000 keys
+// take about 255 KB.
+const MaxConfigBytes = 16 << 20
+
+// LoadConfig reads a Config from the YAML file at path, at most
+// MaxConfigBytes of it. See ParseConfig.
 func LoadConfig(path string) (Config, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("fallback: load config: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxConfigBytes+1))
 	if err != nil {
 		return Config{}, fmt.Errorf("fallback: load config: %w", err)
 	}
@@ -27,6 +39,9 @@ func LoadConfig(path string) (Config, error) {
 // says; the defaults are applied by New.
 func ParseConfig(data []byte) (Config, error) {
 	var cfg Config
+	if len(data) > MaxConfigBytes {
+		return cfg, &ConfigError{Msg: fmt.Sprintf("the document is over %d bytes (MaxConfigBytes)", MaxConfigBytes)}
+	}
 	root, err := strictyaml.Document(data)
 	var second strictyaml.Problem
 	switch {

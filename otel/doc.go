@@ -68,6 +68,7 @@
 //	strata.cost.projected          gauge                     {cost}     strata.period                            cost per hour, day and month at the current rate
 //	strata.callback.failures       counter                   {failure}  -                                        host callbacks' failures the resolver contained
 //	strata.forecast.fits           counter                   {fit}      -                                        forecasts fitted
+//	strata.forecast.quick_fits     counter                   {fit}      -                                        of those, fitted quick (without auto's challengers) for lack of time
 //	strata.claims                  counter                   {claim}    strata.claim.result                      fill claims taken (won) and found taken (lost)
 //	strata.claim.waits_served      counter                   {wait}     -                                        claims found taken whose wait served the claimant's answer
 //	strata.events.dropped          counter                   {event}    -                                        events the observer lost by falling behind

@@ -3,6 +3,8 @@ package prometheus
 import (
 	"context"
 	"fmt"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -255,4 +257,23 @@ func TestSeveralResolversInOneRegistry(t *testing.T) {
 	assert.Equal(t, 2*2, n, "two providers per resolver")
 	err = reg.Register(NewCollector(twoProviders))
 	assert.Error(t, err, "unwrapped, a second Collector collides")
+}
+
+// The package doc's table lists every metric the collector describes.
+func TestDocListsEveryCollectorMetric(t *testing.T) {
+	doc, err := os.ReadFile("doc.go")
+	require.NoError(t, err)
+	ch := make(chan *prometheus.Desc, 64)
+	go func() {
+		NewCollector(twoProviders).Describe(ch)
+		close(ch)
+	}()
+	n := 0
+	for d := range ch {
+		name := regexp.MustCompile(`fqName: "([^"]+)"`).FindStringSubmatch(d.String())
+		require.Len(t, name, 2, d.String())
+		assert.Contains(t, string(doc), "//\t"+name[1]+" ", "doc.go's table lacks %s", name[1])
+		n++
+	}
+	assert.Greater(t, n, 10)
 }

@@ -39,6 +39,7 @@
 //	strata_cost_projected                gauge    period             cost per hour, day and month at the current rate
 //	strata_callback_failures_total       counter  -                  host callbacks' failures the resolver contained
 //	strata_forecast_fits_total           counter  -                  forecasts fitted
+//	strata_forecast_quick_fits_total     counter  -                  of those, fitted quick (without auto's challengers) for lack of time
 //	strata_claims_total                  counter  result             fill claims taken (won) and found taken (lost)
 //	strata_claim_waits_served_total      counter  -                  claims found taken whose wait served the claimant's answer
 //	strata_events_dropped_total          counter  -                  events the observer lost by falling behind

@@ -155,6 +155,9 @@ func checkModelNames(field string, names []string) error {
 	seen := map[string]bool{}
 	for i, c := range names {
 		if _, ok := candidates[c]; !ok {
+			if c == "none" && field == "selection.challengers" {
+				return configError(fmt.Sprintf("%s[%d]", field, i), `"none" turns the challengers off only alone in the list`)
+			}
 			return configError(fmt.Sprintf("%s[%d]", field, i), "unknown model %q (want naive2, drift, ses, theta, holt, damped, ets or arima)", c)
 		}
 		if seen[c] {
