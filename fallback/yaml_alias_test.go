@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // Aliases must not hang the strict walk: neither a cycle nor an alias
@@ -39,4 +40,25 @@ func TestParseConfigAliasCycleAndBomb(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("ParseConfig hangs on aliases")
 	}
+}
+
+// An alias is checked as what it stands for where it is used: a breaker's
+// fields reused as a retry are unknown fields of the retry, not dropped.
+func TestParseConfigChecksAnAliasWhereItIsUsed(t *testing.T) {
+	doc := strings.Replace(validYAML, "    data_types: [cpc]\n  - name: backup", "    data_types: [cpc]\n    breaker: &b {consecutive_failures: 3}\n    retry: *b\n  - name: backup", 1)
+	require.NotEqual(t, validYAML, doc)
+	_, err := ParseConfig([]byte(doc))
+	require.ErrorIs(t, err, ErrInvalidConfig)
+	assert.ErrorContains(t, err, "providers[0].retry.consecutive_failures")
+	assert.ErrorContains(t, err, "unknown field")
+}
+
+// A null list entry is refused, naming its index: the decoder would drop
+// it and shift every later entry's index in the errors.
+func TestParseConfigRefusesANullListEntry(t *testing.T) {
+	doc := strings.Replace(validYAML, "providers:\n  - name: ads", "providers:\n  - ~\n  - name: ads", 1)
+	require.NotEqual(t, validYAML, doc)
+	_, err := ParseConfig([]byte(doc))
+	require.ErrorIs(t, err, ErrInvalidConfig)
+	assert.ErrorContains(t, err, "providers[0] (line 3): a null entry")
 }

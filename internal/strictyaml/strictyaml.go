@@ -104,11 +104,14 @@ var (
 // Check walks n against t. It returns the line of every path it visited
 // and the unknown fields. Types that decode themselves (time.Duration,
 // encoding.TextUnmarshaler, yaml.Unmarshaler) and the leaves given are not
-// descended into. Aliases are not followed: the anchored node is checked
-// where it is defined, and following aliases would let a cycle or an
-// alias bomb hang the walk (the decoder limits aliasing on its own).
+// descended into. An alias is checked against the type of the place it
+// is used (an anchored breaker reused as a retry has a retry's fields),
+// once per anchored node and type, so that a cycle or an alias bomb
+// cannot make the walk hang (the decoder limits aliasing on its own). A
+// null entry in a list of mappings is a problem: the decoder would drop it
+// silently and shift every later index.
 func Check(n *yaml.Node, t reflect.Type, leaves ...reflect.Type) (lines map[string]int, problems []Problem) {
-	c := checker{lines: map[string]int{}, leaves: leaves}
+	c := checker{lines: map[string]int{}, leaves: leaves, aliased: map[aliasUse]bool{}}
 	c.walk(n, t, "")
 	return c.lines, c.problems
 }
@@ -117,10 +120,22 @@ type checker struct {
 	lines    map[string]int
 	leaves   []reflect.Type
 	problems []Problem
+	aliased  map[aliasUse]bool // the anchored nodes checked, by type
+}
+
+// aliasUse is an anchored node checked as one type.
+type aliasUse struct {
+	n *yaml.Node
+	t reflect.Type
 }
 
 func (c *checker) walk(n *yaml.Node, t reflect.Type, path string) {
 	if n.Kind == yaml.AliasNode {
+		if n.Alias == nil || c.aliased[aliasUse{n.Alias, t}] {
+			return
+		}
+		c.aliased[aliasUse{n.Alias, t}] = true
+		c.walk(n.Alias, t, path)
 		return
 	}
 	if path != "" {
@@ -157,8 +172,17 @@ func (c *checker) walk(n *yaml.Node, t reflect.Type, path string) {
 		if n.Kind != yaml.SequenceNode {
 			return
 		}
+		et := t.Elem()
+		for et.Kind() == reflect.Pointer {
+			et = et.Elem()
+		}
 		for i, e := range n.Content {
-			c.walk(e, t.Elem(), fmt.Sprintf("%s[%d]", path, i))
+			epath := fmt.Sprintf("%s[%d]", path, i)
+			if et.Kind() == reflect.Struct && e.Kind == yaml.ScalarNode && e.Tag == "!!null" {
+				c.problems = append(c.problems, Problem{Path: epath, Line: e.Line, Msg: "a null entry (an empty list item?)"})
+				continue
+			}
+			c.walk(e, t.Elem(), epath)
 		}
 	case reflect.Map:
 		if n.Kind != yaml.MappingNode {
