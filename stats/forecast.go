@@ -26,7 +26,8 @@ type Config struct {
 	// holt_sa, damped_sa, comb_sa, theta, ets, arima, hw, hw_mult, lm. New
 	// refuses any other name with a *ConfigError for the field "method".
 	Method string `yaml:"method"`
-	// Levels are the prediction-interval levels, each in (0, 1), in the
+	// Levels are the prediction-interval levels, each in [MinLevel,
+	// MaxLevel] (beyond them the normal quantile rounds to 0 or +Inf), in the
 	// order the Forecast's Intervals follow. Default 0.80 and 0.95.
 	Levels []float64 `yaml:"levels"`
 	// MinPoints is the shortest series forecast at all; shorter ones get
@@ -74,8 +75,8 @@ func New(cfg Config) (*Forecaster, error) {
 		c.Levels = slices.Clone(c.Levels)
 	}
 	for i, l := range c.Levels {
-		if !(l > 0 && l < 1) {
-			return nil, configError(fmt.Sprintf("levels[%d]", i), "must be in (0, 1), got %v", l)
+		if !(l >= MinLevel && l <= MaxLevel) {
+			return nil, configError(fmt.Sprintf("levels[%d]", i), "must be in [%v, %v], got %v", MinLevel, MaxLevel, l)
 		}
 	}
 	switch {
@@ -175,6 +176,12 @@ func (f Forecast) Confidence() float64 {
 	}
 	return math.Max(0, math.Min(1, c))
 }
+
+// The prediction-interval levels a Config may ask for.
+const (
+	MinLevel = 0.01
+	MaxLevel = 0.9999
+)
 
 // MaxHorizon is the furthest Forecast looks ahead: each step costs memory,
 // and a forecast that far out says little.

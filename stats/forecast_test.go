@@ -23,6 +23,8 @@ func TestNewValidatesConfig(t *testing.T) {
 		{Config{Levels: []float64{math.NaN()}}, "levels[0]"},
 		{Config{MinPoints: -1}, "min_points"},
 		{Config{MinPoints: 2}, "min_points"},
+		{Config{Levels: []float64{0.8, 1e-300}}, "levels[1]"},
+		{Config{Levels: []float64{0.9999999999999999}}, "levels[0]"},
 		{Config{ConfidenceScale: -1}, "confidence_scale"},
 		{Config{ConfidenceScale: math.Inf(1)}, "confidence_scale"},
 		{Config{Selection: Selection{Candidates: []string{"theta", "prophet"}}}, "selection.candidates[1]"},
