@@ -55,11 +55,18 @@ const (
 // outlier is a DataQuality failure (*ImplausibleError), never cached and
 // never added to the history. The implausible attempt does not count
 // against the provider's breaker or health: until a second opinion it may
-// be the first to report a real change. With no second opinion (no other
-// provider answered), the key's last good answer serves when the cache's
-// acceptance rule takes it; otherwise the outlier is served with its
-// confidence multiplied by Penalty and Result.Implausible set, neither
-// cached nor added to the history. An implausible value a key keeps being
+// be the first to report a real change. Agreement on a garbage-shaped
+// change — a zero, or a factor within Agreement of a power of ten from the
+// last good answer — or between two frozen-looking repeats confirms
+// nothing, and the next provider is asked. With no second opinion (no
+// other provider answered), a move that is not garbage-shaped is served
+// with its confidence multiplied by Penalty and Result.Implausible set,
+// neither cached nor added to the history; a garbage-shaped or
+// frozen-looking one gives way to the key's last good answer when the
+// cache's acceptance rule takes it, then (garbage-shaped) to a forecast or
+// the default, and is served so flagged only when none answers. Data types
+// whose bounds are zero or have a negative minimum (a sign may flip) are
+// checked against their bounds only. An implausible value a key keeps being
 // answered, with no plausible answer in between, is accepted as a real
 // change (ConfirmAnswers, ConfirmAfter).
 type PlausibilityConfig struct {
@@ -524,6 +531,12 @@ func (pl *plausibility) sigma(dt *dataType) float64 {
 	return pl.vol[dt.cfg.Name].sigma()
 }
 
+// positive reports whether dt's values are positive quantities, which the
+// check judges by ratios: its bounds are set (the zero Bounds means any
+// finite value, so a sign may flip) with a minimum of at least 0. Other
+// data types — growth rates — are checked against their bounds only.
+func positive(dt *dataType) bool { return !dt.cfg.Bounds.isZero() && dt.cfg.Bounds.Min >= 0 }
+
 // periodsBetween is how many of the data type's periods lie between two
 // times, as a fraction.
 func periodsBetween(dt *dataType, from, to time.Time) float64 {
@@ -533,7 +546,7 @@ func periodsBetween(dt *dataType, from, to time.Time) float64 {
 // judge returns an *ImplausibleError when v is implausible against ref,
 // the key's last good answer (ok false: none), at now.
 func (pl *plausibility) judge(dt *dataType, key, provider string, v float64, ref cache.Entry, ok bool, now time.Time) *ImplausibleError {
-	if pl == nil || pl.cfg.Disabled || dt.cfg.Bounds.Min < 0 {
+	if pl == nil || pl.cfg.Disabled || !positive(dt) {
 		return nil
 	}
 	judged, allowed, far := pl.distance(dt, v, ref, ok, now)
@@ -568,7 +581,7 @@ func (pl *plausibility) distance(dt *dataType, v float64, ref cache.Entry, ok bo
 // otherwise nil. Unlike judge it remembers nothing: the answer is not
 // this process's provider's.
 func (pl *plausibility) moved(dt *dataType, v float64, ref cache.Entry, now time.Time) *ImplausibleError {
-	if pl == nil || pl.cfg.Disabled || dt.cfg.Bounds.Min < 0 {
+	if pl == nil || pl.cfg.Disabled || !positive(dt) {
 		return nil
 	}
 	if _, allowed, far := pl.distance(dt, v, ref, true, now); far {

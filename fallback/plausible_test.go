@@ -76,6 +76,9 @@ func TestJudgeLeavesSignedDataTypesAndDisabledAlone(t *testing.T) {
 	now := time.Now()
 	ref := cache.Entry{Value: 0.03, ObservedAt: now}
 	signed := &dataType{cfg: DataTypeConfig{Name: "cpc", Period: stats.Daily, Bounds: Bounds{Min: -1, Max: 1}}}
+	unbounded := &dataType{cfg: DataTypeConfig{Name: "cpc", Period: stats.Daily}} // any finite value: a sign may flip
+	assert.Nil(t, pl.judge(unbounded, "k", "p", -0.01, cache.Entry{Value: 0.02, ObservedAt: now}, true, now), "the zero Bounds: bounds only")
+	assert.Nil(t, pl.judge(unbounded, "k", "p", 0, cache.Entry{Value: 0.02, ObservedAt: now}, true, now))
 	assert.Nil(t, pl.judge(signed, "k", "p", 0.9, ref, true, now), "a growth rate may change sign: bounds only")
 	off, dt2 := plausibleFixture(t, PlausibilityConfig{Disabled: true})
 	assert.Nil(t, off.judge(dt2, "k", "p", 30, ref, true, now))

@@ -77,7 +77,8 @@
 // Each response is first tested against Config.ErrorRules, which recognise
 // API error bodies (a 200 whose body says "rate limit", a 400 whose
 // error_message blames the key); the first rule that matches sets the
-// class. Otherwise a status outside 2xx is classified by
+// class — but a rule without a Status is not tried on a 429 or 5xx, whose
+// status stands (see ErrorRule). Otherwise a status outside 2xx is classified by
 // providers.ClassForStatus — 429 RateLimit, 401 and 403 Auth, 503
 // Unavailable (maintenance), other 5xx and 408 Transient, other 4xx
 // Permanent — and Retry-After, as delay-seconds or as an HTTP-date, is
