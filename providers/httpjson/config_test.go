@@ -170,3 +170,8 @@ func TestTimestampParsers(t *testing.T) {
 		assert.Error(t, err, "UnixTime(%q)", s)
 	}
 }
+
+// The documented body limit: 1 MiB.
+func TestDefaultMaxBodyBytesIsOneMiB(t *testing.T) {
+	assert.Equal(t, int64(1<<20), int64(DefaultMaxBodyBytes))
+}
