@@ -195,3 +195,14 @@ func TestNegativeTTLBelowZeroTurnsNegativeCachingOff(t *testing.T) {
 		})
 	}
 }
+
+// By default keys are grouped with their peers by every param that is not
+// sensitive: a person's e-mail never groups keys (and so never reaches
+// Result.Market.Sources of another key).
+func TestPeerGroupsLeaveSensitiveParamsOut(t *testing.T) {
+	cfg := testConfig()
+	cfg.DataTypes[0].Params = append(cfg.DataTypes[0].Params, ParamConfig{Name: "email", Sensitive: true})
+	r := newTestResolver(t, cfg, newStub(1), newStub(1), WithHashKey([]byte("k")))
+	groups := groupsOf(r.types["cpc"], Params{"keyword": "shoes", "market": "uk", "email": "alice@example.org"})
+	assert.ElementsMatch(t, []string{"cpc\x00keyword\x00shoes", "cpc\x00market\x00uk"}, groups)
+}
