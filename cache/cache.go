@@ -79,7 +79,8 @@ func New(cfg Config) (*Cache, error) {
 }
 
 // Fresh returns the entry stored for key when it was stored less than
-// ttl before now. It takes no lock and does not allocate when the
+// ttl before now. It takes only a read lock (shared with every other
+// reader; Close takes it for writing) and does not allocate when the
 // read-through tier has the entry; otherwise it looks in the
 // last-known-good store, which has every entry it was given.
 func (c *Cache) Fresh(key string, ttl time.Duration, now time.Time) (Entry, bool) {

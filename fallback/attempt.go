@@ -151,6 +151,11 @@ func (c *call) attempt(n int, retry bool) (resp providers.Response, err error, n
 		w.skip(p, SkipClosed, n-1, c.hedge)
 		return providers.Response{}, ErrClosed, false
 	}
+	if w.unwanted != nil && w.unwanted.Load() {
+		// Nobody waits for this walk any more: nothing new for nobody.
+		w.skip(p, SkipUnwanted, n-1, c.hedge)
+		return providers.Response{}, errSkipped(SkipUnwanted), false
+	}
 	if err := c.ctx.Err(); err != nil {
 		return providers.Response{}, err, false
 	}

@@ -521,3 +521,45 @@ func TestClaimWaitAllowsClockSkew(t *testing.T) {
 		})
 	}
 }
+
+// A walk whose caller left still honours the fill claim it won: its call
+// in flight (paid for) goes on, and its answer reaches the shared tier,
+// where the other instance waiting on the claim finds it — instead of
+// waiting out the hold and paying again.
+func TestAnUnwantedWalkStillHonoursItsClaim(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		st := newClaimStore()
+		cfg := testConfig()
+		cfg.Cache.Claim = 200 * time.Millisecond
+		fleet, prims := claimFleet(t, cfg, st, 2)
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() {
+			_, err := fleet[0].Resolve(ctx, "cpc", shoes)
+			done <- err
+		}()
+		time.Sleep(5 * time.Millisecond) // instance 0 holds the claim, its call in flight
+		var res Result
+		var err error
+		got := make(chan struct{})
+		go func() {
+			res, err = fleet[1].Resolve(context.Background(), "cpc", shoes)
+			close(got)
+		}()
+		time.Sleep(5 * time.Millisecond)
+		cancel()
+		assert.ErrorIs(t, <-done, context.Canceled)
+		<-got
+		require.NoError(t, err)
+		assert.Equal(t, LayerCache, res.Layer, "served the claimant's answer from the shared tier")
+		assert.Equal(t, 1.3, res.Value)
+		assert.Equal(t, int64(1), prims[0].calls.Load())
+		assert.Zero(t, prims[1].calls.Load(), "nobody paid twice")
+
+		// And instance 0 cached its answer: a fresh hit now.
+		res, err = fleet[0].Resolve(context.Background(), "cpc", shoes)
+		require.NoError(t, err)
+		assert.Equal(t, LayerCache, res.Layer)
+		assert.Equal(t, int64(1), prims[0].calls.Load())
+	})
+}

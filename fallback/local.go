@@ -86,6 +86,9 @@ func (r *Resolver) localLayers(ctx context.Context, dt *dataType, key string, pa
 	// Layer 5: the default engine.
 	// The engine is strata's own; the host's factors in it are guarded.
 	ans, err := r.defaults.Default(ctx, defaults.Query{DataType: dt.cfg.Name, Params: params, History: series})
+	if err == nil && (math.IsNaN(ans.Value) || math.IsInf(ans.Value, 0)) {
+		err = fmt.Errorf("default value %v is not finite", ans.Value)
+	}
 	if err != nil {
 		if hasWeak {
 			return weak, nil // better than no answer
@@ -112,10 +115,6 @@ func (r *Resolver) localLayers(ctx context.Context, dt *dataType, key string, pa
 	// A default from the history's level and trend, or a base times the
 	// host's factors, can leave the data type's bounds: it is kept within
 	// them, as every other layer's answer is, and says so.
-	if math.IsNaN(res.Value) || math.IsInf(res.Value, 0) {
-		errs = append(errs, &LayerError{Layer: LayerDefault, Err: fmt.Errorf("default value %v is not finite", res.Value)})
-		return Result{}, errs
-	}
 	if b := dt.cfg.Bounds; !b.Contains(res.Value) {
 		clamped := min(max(res.Value, b.Min), b.Max)
 		factor := 0.0

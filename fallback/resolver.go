@@ -241,8 +241,10 @@ func (r *Resolver) resolveMiss(ctx context.Context, dt *dataType, key string, pa
 // budget, detached from its cancellation; every caller waits for it only
 // until its own walk deadline, then goes on to the local layers alone.
 // When the last caller waiting for it leaves — cancelled, or past its
-// walk deadline — the walk is cancelled: it starts no retry, hedge or
-// later tier for nobody, on a budget whose owner has gone (see waiting).
+// walk deadline — the walk starts nothing more (SkipUnwanted): no retry,
+// hedge or later tier for nobody, on a budget whose owner has gone (see
+// waiting). An attempt in flight goes on: it is paid for, and its answer
+// is cached and published (a fill claim the walk won is honoured).
 // shared reports whether this caller got another's walk.
 func (r *Resolver) coalescedWalk(ctx context.Context, dt *dataType, key string, params Params, walkDeadline time.Time) (*walk, bool) {
 	var leader atomic.Bool
@@ -256,8 +258,7 @@ func (r *Resolver) coalescedWalk(ctx context.Context, dt *dataType, key string, 
 		defer r.tasks.done(dt.walkTask)
 		wctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), walkDeadline)
 		defer cancel()
-		r.waiting.started(ws, cancel)
-		return r.walkProviders(wctx, dt, key, params, walkDeadline), nil
+		return r.walkProviders(withUnwanted(wctx, &ws.unwanted), dt, key, params, walkDeadline), nil
 	})
 	timer := time.NewTimer(time.Until(walkDeadline))
 	defer timer.Stop()
@@ -281,9 +282,10 @@ func (r *Resolver) coalescedWalk(ctx context.Context, dt *dataType, key string, 
 
 // waiting counts, by key, the resolves waiting for the key's coalesced
 // walk. The walk is detached from its first caller's cancellation, since
-// the others may still want its answer; when the last of them leaves, it
-// is cancelled, and the key is forgotten by the flights so that the next
-// resolve starts a walk of its own rather than joining the ending one.
+// the others may still want its answer; when the last of them leaves, the
+// walk is marked unwanted (it starts nothing more), and the key is
+// forgotten by the flights so that the next resolve starts a walk of its
+// own rather than joining the ending one.
 type waiting struct {
 	mu sync.Mutex
 	m  map[string]*waiters // requires mu
@@ -291,8 +293,21 @@ type waiting struct {
 
 // waiters are the resolves waiting for one walk of a key.
 type waiters struct {
-	n      int                // requires waiting.mu
-	cancel context.CancelFunc // the walk's, once it started; requires waiting.mu
+	n        int         // requires waiting.mu
+	unwanted atomic.Bool // set when the last waiter left
+}
+
+// unwantedKey carries a coalesced walk's unwanted flag in its context.
+type unwantedKey struct{}
+
+func withUnwanted(ctx context.Context, f *atomic.Bool) context.Context {
+	return context.WithValue(ctx, unwantedKey{}, f)
+}
+
+// unwantedOf returns ctx's unwanted flag; nil for a walk of one resolve.
+func unwantedOf(ctx context.Context) *atomic.Bool {
+	f, _ := ctx.Value(unwantedKey{}).(*atomic.Bool)
+	return f
 }
 
 // join counts a resolve waiting for key's walk.
@@ -311,28 +326,15 @@ func (w *waiting) join(key string) *waiters {
 	return ws
 }
 
-// started hands ws the cancel of the walk it waits for, and cancels at
-// once a walk that starts when every resolve has left.
-func (w *waiting) started(ws *waiters, cancel context.CancelFunc) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	ws.cancel = cancel
-	if ws.n == 0 {
-		cancel()
-	}
-}
-
 // leave counts a resolve that stopped waiting for key's walk; the last
-// to leave cancels the walk and calls forget.
+// to leave marks the walk unwanted and calls forget.
 func (w *waiting) leave(key string, ws *waiters, forget func()) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if ws.n--; ws.n > 0 {
 		return
 	}
-	if ws.cancel != nil {
-		ws.cancel()
-	}
+	ws.unwanted.Store(true)
 	if w.m[key] == ws {
 		delete(w.m, key)
 		forget()

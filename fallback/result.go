@@ -194,9 +194,14 @@ const (
 	SkipRetryBudget
 	// SkipClosed: the resolver was closed.
 	SkipClosed
+	// SkipUnwanted: no resolve waits for the walk any more (every caller
+	// of a coalesced walk was cancelled or ran out of time): nothing new
+	// is started for nobody. An attempt already in flight goes on, and its
+	// answer is cached.
+	SkipUnwanted
 )
 
-var skipNames = [...]string{"", "breaker_open", "rate_limited", "over_budget", "no_time", "busy", "throttled", "next_tier", "retry_budget", "closed"}
+var skipNames = [...]string{"", "breaker_open", "rate_limited", "over_budget", "no_time", "busy", "throttled", "next_tier", "retry_budget", "closed", "unwanted"}
 
 // String returns the reason's name.
 func (s SkipReason) String() string {

@@ -28,6 +28,7 @@ type walk struct {
 	refOnce  sync.Once
 	cached   bool            // ref is the key's last good answer, not its history's
 	events   context.Context // the events' (see Observer); nil without an observer
+	unwanted *atomic.Bool    // set when no resolve waits for the walk any more; nil: one resolve's own walk
 
 	mu            sync.Mutex // guards the fields below: hedged attempts run concurrently
 	attempts      []Attempt
@@ -101,7 +102,7 @@ func (r *Resolver) walkProviders(ctx context.Context, dt *dataType, key string, 
 // newWalk returns a walk of key with nothing recorded yet, its budget and
 // its events' context taken from ctx.
 func (r *Resolver) newWalk(ctx context.Context, dt *dataType, key string, params Params, deadline time.Time) *walk {
-	w := &walk{r: r, dt: dt, key: key, params: params, deadline: deadline, budget: BudgetFrom(ctx)}
+	w := &walk{r: r, dt: dt, key: key, params: params, deadline: deadline, budget: BudgetFrom(ctx), unwanted: unwantedOf(ctx)}
 	if r.obs != nil {
 		w.events = context.WithoutCancel(ctx)
 	}

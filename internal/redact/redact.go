@@ -10,8 +10,10 @@ package redact
 
 import (
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -45,10 +47,10 @@ func Text(s, mark string, secrets []string) string {
 // Text removes.
 func Contains(s string, secrets []string) bool { return find(s, secrets) != nil }
 
-// find marks the bytes of s that belong to a secret's occurrence; nil
-// when there is none.
+// find marks the bytes of s that belong to a secret's occurrence, widened
+// to whole characters; nil when there is none.
 func find(s string, secrets []string) []bool {
-	if s == "" {
+	if s == "" || !slices.ContainsFunc(secrets, func(v string) bool { return v != "" }) {
 		return nil
 	}
 	var cut []bool
@@ -66,24 +68,71 @@ func find(s string, secrets []string) []bool {
 		if v == "" {
 			continue
 		}
-		lv := lowerASCII(v)
-		// The escaped forms decode does not undo ('+' for a space).
-		for _, f := range [...]string{lowerASCII(url.QueryEscape(v)), lowerASCII(url.PathEscape(v))} {
-			each(raw, f, mark)
-		}
-		// Every window of MinRun characters (the secret itself when it
-		// is shorter): their occurrences together cover every run of at
-		// least MinRun characters of it.
-		k := min(len(lv), MinRun)
-		for w := 0; w+k <= len(lv); w++ {
-			piece := lv[w : w+k] // bytes: a window may cut a multi-byte character, and still matches
-			each(raw, piece, mark)
-			if dec != raw {
-				each(dec, piece, func(from, to int) { mark(spans[from].from, spans[to-1].to) })
+		// The escaped forms decode does not undo ('+' for a space), in
+		// pieces too, as the secret itself.
+		for _, form := range [...]string{lowerASCII(url.QueryEscape(v)), lowerASCII(url.PathEscape(v))} {
+			for _, piece := range pieces(form) {
+				each(raw, piece, mark)
 			}
 		}
+		for _, piece := range pieces(fold(v)) {
+			each(dec, piece, func(from, to int) { mark(spans[from].from, spans[to-1].to) })
+		}
+	}
+	if cut != nil {
+		wholeRunes(s, cut)
 	}
 	return cut
+}
+
+// pieces returns every window of MinRun characters of v — v itself when
+// it is shorter: their occurrences together cover every run of at least
+// MinRun characters of it.
+func pieces(v string) []string {
+	var starts []int
+	for i := range v {
+		starts = append(starts, i)
+	}
+	k := min(len(starts), MinRun)
+	out := make([]string, 0, len(starts)-k+1)
+	for w := 0; w+k <= len(starts); w++ {
+		end := len(v)
+		if w+k < len(starts) {
+			end = starts[w+k]
+		}
+		out = append(out, v[starts[w]:end])
+	}
+	return out
+}
+
+// wholeRunes widens the marks in cut to whole characters of s, so that the
+// text left is valid where s was.
+func wholeRunes(s string, cut []bool) {
+	for i := 0; i < len(s); {
+		_, n := utf8.DecodeRuneInString(s[i:])
+		if slices.Contains(cut[i:i+n], true) {
+			for k := i; k < i+n; k++ {
+				cut[k] = true
+			}
+		}
+		i += n
+	}
+}
+
+// fold lower-cases every letter of s, as decode does; a byte that is not
+// UTF-8 stays as it is.
+func fold(s string) string {
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			b = append(b, s[i])
+		} else {
+			b = utf8.AppendRune(b, unicode.ToLower(r))
+		}
+		i += n
+	}
+	return string(b)
 }
 
 // each calls mark with the byte range of every occurrence of sub in s,
@@ -123,29 +172,30 @@ func lowerASCII(s string) string {
 type span struct{ from, to int }
 
 // decode reads s as it would be decoded, one level: percent-escapes,
-// JSON string escapes and HTML character references are undone, and the
-// result lower-cased as lowerASCII does; spans gives, for each byte of
+// JSON string escapes and HTML character references are undone, and every
+// letter lower-cased (unicode.ToLower, as fold does); spans gives, for each byte of
 // the result, the range of s it came from.
 func decode(s string) (string, []span) {
 	var b []byte
 	var spans []span
 	emit := func(from, to int, bs ...byte) {
 		for _, c := range bs {
-			if 'A' <= c && c <= 'Z' {
-				c += 'a' - 'A'
-			}
 			b = append(b, c)
 			spans = append(spans, span{from, to})
 		}
 	}
 	emitRune := func(from, to int, r rune) {
-		emit(from, to, utf8.AppendRune(nil, r)...)
+		emit(from, to, utf8.AppendRune(nil, unicode.ToLower(r))...)
 	}
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
 			v, _ := strconv.ParseUint(s[i+1:i+3], 16, 8)
-			emit(i, i+3, byte(v))
+			c := byte(v)
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			emit(i, i+3, c)
 			i += 3
 			continue
 		}
@@ -161,8 +211,13 @@ func decode(s string) (string, []span) {
 			i += n
 			continue
 		}
-		emit(i, i+1, c)
-		i++
+		r, n = utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			emit(i, i+1, c) // not UTF-8: the byte as it is
+		} else {
+			emitRune(i, i+n, r)
+		}
+		i += n
 	}
 	return string(b), spans
 }
@@ -230,7 +285,7 @@ var namedReferences = map[string]rune{
 // ampersand): &#65; &#x41; &amp; — returning its length in s and the
 // character; n is 0 when it is none.
 func htmlReference(s string) (n int, r rune) {
-	end := strings.IndexByte(s, ';')
+	end := strings.IndexByte(s[:min(len(s), 14)], ';') // the longest reference: &#x10FFFF; or a name
 	if end < 2 || end > 12 {
 		return 0, 0
 	}

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 )
@@ -63,6 +64,28 @@ func TestTextLeavesTheRest(t *testing.T) {
 	assert.Equal(t, "hunter is fine, "+mark+" is not", Text("hunter is fine, hunter2 is not", mark, []string{"hunter2"}))
 	assert.Equal(t, "a "+mark+" b", Text("a SECRETSECRET b", mark, []string{"secretsecret", "", "cretse"}), "one mark for overlapping finds")
 	assert.Equal(t, "x", Text("x", mark, nil))
+}
+
+// Letters outside ASCII match in any case too; a piece that ends inside
+// a character takes the whole character (the text left is valid UTF-8);
+// a query-escaped form is matched in pieces too; a long run of '&' is
+// read in linear time.
+func TestTextBeyondASCII(t *testing.T) {
+	got := Text("user ÉMILE.ZOË@EXÄMPLE.DE not found", mark, []string{"Émile.Zoë@exämple.de"})
+	assert.Equal(t, "user "+mark+" not found", got)
+
+	got = Text("x abcdefgぬ y", mark, []string{"abcdefgの"})
+	assert.Equal(t, "x abcdefgぬ y", got, "7 characters in common: fewer than MinRun")
+	got = Text("x abcdefghぬ y ゆの", mark, []string{"abcdefghの", "ゆのゆのゆのゆのゆ"})
+	assert.True(t, utf8.ValidString(got), "%q", got)
+	assert.Equal(t, "x "+mark+"ぬ y ゆの", got)
+
+	got = Text("GET /?name=Jane+Doe+Smi", mark, []string{"Jane Doe Smithson"})
+	assert.NotContains(t, got, "Jane+Doe")
+
+	amps := strings.Repeat("&", 1<<18)
+	assert.Equal(t, amps, Text(amps, mark, []string{"s3cr3t-k3y-0123"}))
+	assert.Equal(t, "nothing", Text("nothing", mark, []string{"", ""}), "no secret: nothing to do")
 }
 
 // A base64 or otherwise re-encoded secret is not recognised: the package

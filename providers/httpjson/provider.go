@@ -577,6 +577,7 @@ type exchanged struct {
 	data    []byte
 	readErr error
 	during  string
+	panicV  any // what the host's transport or CheckRedirect panicked with
 }
 
 // exchange sends hreq and reads its response's body, in a goroutine of its
@@ -590,7 +591,15 @@ func (p *Provider) exchange(ctx context.Context, hreq *http.Request) (ex exchang
 	step.Store("")
 	go func() {
 		var ex exchanged
-		defer func() { done <- ex }()
+		defer func() {
+			// A panic in the host's transport is the caller's to see (the
+			// resolver contains a provider's panic), not this goroutine's
+			// to crash the process with.
+			if v := recover(); v != nil {
+				ex = exchanged{panicV: v}
+			}
+			done <- ex
+		}()
 		ex.resp, ex.err = p.client.Do(hreq)
 		if ex.err != nil {
 			return
@@ -603,15 +612,25 @@ func (p *Provider) exchange(ctx context.Context, hreq *http.Request) (ex exchang
 	}()
 	select {
 	case ex := <-done:
-		return ex, true
+		return repanic(ex), true
 	case <-ctx.Done():
 	}
 	select {
 	case ex := <-done: // it ended with ctx: its own account is better
-		return ex, true
+		return repanic(ex), true
 	default:
 		return exchanged{during: step.Load().(string)}, false
 	}
+}
+
+// repanic raises, in the caller's goroutine, a panic the exchange's
+// goroutine recovered; otherwise it returns ex. (A call abandoned at ctx's
+// end that panics later panics into nobody: it is dropped.)
+func repanic(ex exchanged) exchanged {
+	if ex.panicV != nil {
+		panic(ex.panicV)
+	}
+	return ex
 }
 
 // readBody reads at most max bytes of the body; more is ErrBodyTooLarge.
@@ -633,8 +652,9 @@ func readBody(resp *http.Response, max int64) ([]byte, error) {
 // redacted first (so a secret cut in two by the truncation cannot
 // survive), valid UTF-8, control characters as spaces.
 func snippet(red redactor, s string) string {
-	// An escaped form of a secret is up to six times as long (\u0041).
-	if keep := snippetLen + 6*red.longest(); len(s) > keep {
+	// An escaped form of a secret is up to eight times as long
+	// (&commat;); a piece of it cut by the truncation is redacted anyway.
+	if keep := snippetLen + 8*red.longest(); len(s) > keep {
 		s = s[:keep]
 	}
 	s = red.string(s)

@@ -589,3 +589,21 @@ func TestFetchPOSTBody(t *testing.T) {
 	assert.Equal(t, `{"query": {"keyword": "shoes\",\"x\":\"", "market": "us", "again": "shoes\",\"x\":\""}}`, string(body))
 	assert.Equal(t, []string{"keyword", "market"}, p.Params())
 }
+
+// panicTransport is a host transport with a bug.
+type panicTransport struct{}
+
+func (panicTransport) RoundTrip(*http.Request) (*http.Response, error) { panic("host transport bug") }
+
+// A panic in the host's transport reaches the caller of Fetch, where the
+// resolver contains it, instead of crashing the process from the
+// goroutine Fetch runs the call in.
+func TestFetchRaisesTheTransportsPanicInTheCaller(t *testing.T) {
+	p := mustNew(t, quoteConfig(&http.Client{Transport: panicTransport{}}))
+	var got any
+	func() {
+		defer func() { got = recover() }()
+		_, _ = p.Fetch(context.Background(), quoteRequest())
+	}()
+	assert.Equal(t, "host transport bug", got)
+}
