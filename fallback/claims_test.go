@@ -206,3 +206,26 @@ func TestPeerGroupsLeaveSensitiveParamsOut(t *testing.T) {
 	groups := groupsOf(r.types["cpc"], Params{"keyword": "shoes", "market": "uk", "email": "alice@example.org"})
 	assert.ElementsMatch(t, []string{"cpc\x00keyword\x00shoes", "cpc\x00market\x00uk"}, groups)
 }
+
+// refresh_ahead must be less than the TTL; a rate limit's burst defaults
+// to its rate rounded up.
+func TestRefreshAheadAndBurstDefaults(t *testing.T) {
+	cfg := testConfig()
+	cfg.DataTypes[0].RefreshAhead = cfg.DataTypes[0].TTL
+	_, err := New(cfg, WithProvider("p1", newStub(1)), WithProvider("s1", newStub(1)))
+	assert.ErrorContains(t, err, "data_types[0].refresh_ahead: must be less than the ttl")
+
+	synctest.Test(t, func(t *testing.T) {
+		cfg := testConfig()
+		cfg.Providers[0].RateLimit = RateLimitConfig{PerSecond: 2.5} // burst 3
+		p1 := newStub(1)
+		r := newTestResolver(t, cfg, p1, newStub(2), WithHistory(noHistory{}))
+		var layers []Layer
+		for i := range 4 {
+			res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": fmt.Sprintf("k%d", i)})
+			require.NoError(t, err)
+			layers = append(layers, res.Layer)
+		}
+		assert.Equal(t, []Layer{LayerPrimary, LayerPrimary, LayerPrimary, LayerSecondary}, layers, "a burst of 3, then the bucket is empty")
+	})
+}
