@@ -2,6 +2,7 @@ package otel
 
 import (
 	"context"
+	"os"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -187,4 +188,19 @@ func TestSnapshotMetricsUnregister(t *testing.T) {
 	require.NoError(t, sm.Unregister())
 	collect(t, reader)
 	assert.Equal(t, 1, src.calls, "no snapshot taken after Unregister")
+}
+
+// The package doc's table lists every metric SnapshotMetrics reports.
+func TestDocListsEverySnapshotMetric(t *testing.T) {
+	doc, err := os.ReadFile("doc.go")
+	require.NoError(t, err)
+	cfg, reader := newMeter(t)
+	sm, err := NewSnapshotMetrics(twoProviders, cfg)
+	require.NoError(t, err)
+	defer sm.Unregister()
+	got := collect(t, reader)
+	assert.Greater(t, len(got), 10)
+	for name := range got {
+		assert.Contains(t, string(doc), "//\t"+name+" ", "doc.go's table lacks %s", name)
+	}
 }
