@@ -152,29 +152,34 @@ func (r *Resolver) readStoreErr(ctx context.Context, dt *dataType, key string, n
 		return got{e, ok}, err
 	})
 	if err == nil && g.ok {
-		err = checkEntry(dt, g.e, now)
-	}
-	if err == nil && g.ok {
-		// Another instance's answer is not trusted on its word where it
-		// is implausible against this process's own (a new instance
-		// with nothing to judge its provider by may have taken a unit
-		// error): the providers are asked instead, and their answer is
-		// judged as ever.
-		if ref, ok := r.cache.LastGood(key); ok {
-			if ie := r.plaus.moved(dt, g.e.Value, ref, now); ie != nil {
-				err = fmt.Errorf("shared entry refused: %w", ie)
-			}
-		}
-	}
-	if err == nil && g.ok && r.plaus.isCaught(dt, g.e.Source, now) {
-		// Its provider was caught serving garbage here: its answers are
-		// asked about (see dropCaught), whoever cached them.
-		err = fmt.Errorf("shared entry refused: %w", &ImplausibleError{Value: g.e.Value, Caught: true})
+		err = r.checkShared(dt, key, g.e, now)
 	}
 	if err != nil {
 		return cache.Entry{}, false, err
 	}
 	return g.e, g.ok, nil
+}
+
+// checkShared checks an entry read from the shared tier: checkEntry's
+// checks, then plausibility's. Another instance's answer is not trusted on
+// its word where it is implausible against this process's own last good
+// answer (a new instance with nothing to judge its provider by may have
+// taken a unit error), nor when its provider was caught serving garbage
+// here (see dropCaught): the providers are asked instead, and their answer
+// is judged as ever.
+func (r *Resolver) checkShared(dt *dataType, key string, e cache.Entry, now time.Time) error {
+	if err := checkEntry(dt, e, now); err != nil {
+		return err
+	}
+	if ref, ok := r.cache.LastGood(key); ok {
+		if ie := r.plaus.moved(dt, e.Value, ref, now); ie != nil {
+			return fmt.Errorf("shared entry refused: %w", ie)
+		}
+	}
+	if r.plaus.isCaught(dt, e.Source, now) {
+		return fmt.Errorf("shared entry refused: %w", &ImplausibleError{Value: e.Value, Caught: true})
+	}
+	return nil
 }
 
 // maxClockSkew is how far in the future a shared entry's times may be:

@@ -147,15 +147,10 @@ func (c Config) withDefaults() (Config, problems) {
 // the param it meant from every request.
 func checkProviderParams(p *problems, i int, pc ProviderConfig, types []DataTypeConfig) {
 	for k, name := range pc.Params {
-		declared := false
-		for _, dt := range types {
-			if !slices.Contains(pc.DataTypes, dt.Name) {
-				continue
-			}
-			for _, pp := range dt.Params {
-				declared = declared || pp.Name == name
-			}
-		}
+		declared := slices.ContainsFunc(types, func(dt DataTypeConfig) bool {
+			return slices.Contains(pc.DataTypes, dt.Name) &&
+				slices.ContainsFunc(dt.Params, func(pp ParamConfig) bool { return pp.Name == name })
+		})
 		if !declared {
 			p.add(fmt.Sprintf("providers[%d].params[%d]", i, k), "param %s is not declared by any of the provider's data types", quote(name))
 		}

@@ -362,9 +362,7 @@ func (p *Provider) Fetch(ctx context.Context, req providers.Request) (providers.
 		// Every cause was built from redacted parts; this is the last
 		// guard, for text that came from elsewhere (the host's transport,
 		// its CheckRedirect).
-		if red.contains(perr.Error()) {
-			perr.Err = red.scrub(perr.Err)
-		}
+		perr.Err = red.scrub(perr.Err) // as it is when it holds no secret
 		return providers.Response{}, perr
 	}
 	return resp, nil
@@ -587,8 +585,7 @@ type exchanged struct {
 // that does neither holds only that goroutine, never the caller.
 func (p *Provider) exchange(ctx context.Context, hreq *http.Request) (ex exchanged, waited bool) {
 	done := make(chan exchanged, 1)
-	var step atomic.Value // string: "" while sending, then "reading the body"
-	step.Store("")
+	var reading atomic.Bool // the headers came: the body is being read
 	go func() {
 		var ex exchanged
 		defer func() {
@@ -605,7 +602,7 @@ func (p *Provider) exchange(ctx context.Context, hreq *http.Request) (ex exchang
 			return
 		}
 		defer ex.resp.Body.Close()
-		step.Store("reading the body")
+		reading.Store(true)
 		stop := context.AfterFunc(ctx, func() { ex.resp.Body.Close() })
 		defer stop()
 		ex.data, ex.readErr = readBody(ex.resp, p.maxBody)
@@ -619,7 +616,11 @@ func (p *Provider) exchange(ctx context.Context, hreq *http.Request) (ex exchang
 	case ex := <-done: // it ended with ctx: its own account is better
 		return repanic(ex), true
 	default:
-		return exchanged{during: step.Load().(string)}, false
+		var ex exchanged
+		if reading.Load() {
+			ex.during = "reading the body"
+		}
+		return ex, false
 	}
 }
 
