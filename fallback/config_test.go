@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/strata-go/strata/defaults"
 	"github.com/strata-go/strata/providers"
@@ -105,6 +106,12 @@ func TestParseConfigErrorsNameFieldAndLine(t *testing.T) {
 		{"bad duration", func(s string) string {
 			return strings.Replace(s, "ttl: 5m", "ttl: soon", 1)
 		}, "data_types[0].ttl", "ttl: soon", "cannot unmarshal"},
+		{"wrong type in a flow mapping", func(s string) string {
+			return strings.Replace(s, "bounds: {min: 0, max: 100}", "bounds: {min: 0, max: lots}", 1)
+		}, "data_types[0].bounds.max", "bounds: {min: 0, max: lots}", "cannot unmarshal !!str `lots` into float64"},
+		{"bad period", func(s string) string {
+			return strings.Replace(s, "period: weekly", "period: fortnightly", 1)
+		}, "data_types[0].period", "period: fortnightly", `invalid period "fortnightly"`},
 		{"undeclared provider", func(s string) string {
 			return strings.Replace(s, "    ttl: 5m\n", "    ttl: 5m\n    primary: [ads, ghost]\n", 1)
 		}, "data_types[0].primary[1]", "primary: [ads, ghost]", `provider "ghost" is not declared`},
@@ -372,4 +379,23 @@ func TestCloseTimeoutIsConfigured(t *testing.T) {
 		assert.Equal(t, 200*time.Millisecond, time.Since(start))
 		time.Sleep(2 * time.Hour)
 	})
+}
+
+// A parsed Config written back as YAML reads back the same: the unset
+// period included (it writes as "").
+func TestParsedConfigSurvivesAYAMLRoundTrip(t *testing.T) {
+	for _, doc := range []string{validYAML, strings.Replace(validYAML, "    period: weekly\n", "", 1)} {
+		cfg, err := ParseConfig([]byte(doc))
+		require.NoError(t, err)
+		out, err := yaml.Marshal(cfg)
+		require.NoError(t, err)
+		back, err := ParseConfig(out)
+		require.NoError(t, err, "%s", out)
+		// An unset list writes as [] and reads back empty, not nil (the
+		// same to New), so the configs are compared as written.
+		again, err := yaml.Marshal(back)
+		require.NoError(t, err)
+		assert.Equal(t, string(out), string(again))
+		assert.Equal(t, cfg.DataTypes[0].Period, back.DataTypes[0].Period)
+	}
 }

@@ -54,7 +54,7 @@ func ParseConfig(data []byte) (Config, error) {
 		_, p := cfg.withDefaults()
 		return Config{}, p.err()
 	}
-	lines, unknown := strictyaml.Check(root, reflect.TypeFor[Config]())
+	lines, unknown := strictyaml.CheckTypes(root, reflect.TypeFor[Config]())
 	var p problems
 	for _, u := range unknown {
 		p = append(p, &ConfigError{Field: u.Path, Line: u.Line, Msg: u.Msg})

@@ -121,7 +121,16 @@ func TestPeriods(t *testing.T) {
 		require.NoError(t, back.UnmarshalText(b))
 		assert.Equal(t, p, back, s)
 	}
-	_, err := ParsePeriod("fortnightly")
+	// The zero Period writes "" and reads back as unset; ParsePeriod itself
+	// refuses "".
+	b, _ := Period{}.MarshalText()
+	assert.Empty(t, b)
+	back := Daily
+	require.NoError(t, back.UnmarshalText(b))
+	assert.True(t, back.IsZero())
+	_, err := ParsePeriod("")
+	assert.Error(t, err)
+	_, err = ParsePeriod("fortnightly")
 	assert.Error(t, err)
 	_, err = ParsePeriod("-1h")
 	assert.Error(t, err)

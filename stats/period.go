@@ -66,11 +66,17 @@ func (p Period) String() string {
 	return p.d.String()
 }
 
-// MarshalText encodes the period as String does.
+// MarshalText encodes the period as String does: the zero Period as "".
 func (p Period) MarshalText() ([]byte, error) { return []byte(p.String()), nil }
 
-// UnmarshalText decodes what ParsePeriod reads.
+// UnmarshalText decodes what ParsePeriod reads, and "" as the zero Period
+// (unset: a configuration's default applies), so that what MarshalText
+// wrote reads back.
 func (p *Period) UnmarshalText(b []byte) error {
+	if len(b) == 0 {
+		*p = Period{}
+		return nil
+	}
 	v, err := ParsePeriod(string(b))
 	if err != nil {
 		return err

@@ -116,11 +116,49 @@ func Check(n *yaml.Node, t reflect.Type, leaves ...reflect.Type) (lines map[stri
 	return c.lines, c.problems
 }
 
+// CheckTypes is Check that also decodes every value the walk does not
+// descend into (a scalar, a type that decodes itself, a mapping or list
+// where the type wants something else) into a fresh value of its field's
+// type, and reports each that does not decode as a Problem at its own
+// path and line: the decoder's own error names only a line, and on a line
+// holding a flow mapping ({min: 1, max: x}) it cannot say which field,
+// and a TextUnmarshaler's error reaches the caller with no line at all.
+func CheckTypes(n *yaml.Node, t reflect.Type, leaves ...reflect.Type) (lines map[string]int, problems []Problem) {
+	c := checker{lines: map[string]int{}, leaves: leaves, aliased: map[aliasUse]bool{}, types: true}
+	c.walk(n, t, "")
+	return c.lines, c.problems
+}
+
 type checker struct {
 	lines    map[string]int
 	leaves   []reflect.Type
 	problems []Problem
 	aliased  map[aliasUse]bool // the anchored nodes checked, by type
+	types    bool              // decode the leaves (CheckTypes)
+}
+
+// decodes reports, when the checker checks types, a value at path that
+// does not decode into t.
+func (c *checker) decodes(n *yaml.Node, t reflect.Type, path string) {
+	if !c.types {
+		return
+	}
+	err := n.Decode(reflect.New(t).Interface())
+	if err == nil {
+		return
+	}
+	var te *yaml.TypeError
+	if !errors.As(err, &te) {
+		c.problems = append(c.problems, Problem{Path: path, Line: n.Line, Msg: strings.TrimPrefix(err.Error(), "yaml: ")})
+		return
+	}
+	for _, msg := range te.Errors {
+		line, msg := SplitLine(msg)
+		if line == 0 {
+			line = n.Line
+		}
+		c.problems = append(c.problems, Problem{Path: path, Line: line, Msg: msg})
+	}
 }
 
 // aliasUse is an anchored node checked as one type.
@@ -146,12 +184,14 @@ func (c *checker) walk(n *yaml.Node, t reflect.Type, path string) {
 	}
 	if t == durationType || slices.Contains(c.leaves, t) ||
 		reflect.PointerTo(t).Implements(textUnmarshaler) || reflect.PointerTo(t).Implements(yamlUnmarshaler) {
+		c.decodes(n, t, path)
 		return
 	}
 	switch t.Kind() {
 	case reflect.Struct:
 		if n.Kind != yaml.MappingNode {
-			return // the decoder reports the type mismatch with its line
+			c.decodes(n, t, path)
+			return
 		}
 		fields := Fields(t)
 		for i := 0; i+1 < len(n.Content); i += 2 {
@@ -170,6 +210,7 @@ func (c *checker) walk(n *yaml.Node, t reflect.Type, path string) {
 		}
 	case reflect.Slice, reflect.Array:
 		if n.Kind != yaml.SequenceNode {
+			c.decodes(n, t, path)
 			return
 		}
 		et := t.Elem()
@@ -186,11 +227,15 @@ func (c *checker) walk(n *yaml.Node, t reflect.Type, path string) {
 		}
 	case reflect.Map:
 		if n.Kind != yaml.MappingNode {
+			c.decodes(n, t, path)
 			return
 		}
 		for i := 0; i+1 < len(n.Content); i += 2 {
+			c.decodes(n.Content[i], t.Key(), Join(path, n.Content[i].Value))
 			c.walk(n.Content[i+1], t.Elem(), Join(path, n.Content[i].Value))
 		}
+	default:
+		c.decodes(n, t, path)
 	}
 }
 

@@ -1,6 +1,7 @@
 package strictyaml
 
 import (
+	"fmt"
 	"reflect"
 	"strconv"
 	"strings"
@@ -107,4 +108,42 @@ func TestProblemError(t *testing.T) {
 	assert.Equal(t, "(line 2): m", Problem{Line: 2, Msg: "m"}.Error())
 	assert.Equal(t, "a: m", Problem{Path: "a", Msg: "m"}.Error())
 	assert.Equal(t, "m", Problem{Msg: "m"}.Error())
+}
+
+type period struct{ v string }
+
+func (p *period) UnmarshalText(b []byte) error {
+	if string(b) != "daily" {
+		return fmt.Errorf("bad period %q", b)
+	}
+	p.v = string(b)
+	return nil
+}
+
+type typed struct {
+	Items  []inner `yaml:"items"`
+	Period period  `yaml:"period"`
+	Flags  []bool  `yaml:"flags"`
+}
+
+// CheckTypes names the field of a value that does not decode, also on a
+// line holding a flow mapping (where a line alone names several fields)
+// and for a TextUnmarshaler's error (which the decoder reports with no
+// line); Check leaves types to the decoder.
+func TestCheckTypesNamesTheFieldOfEachBadValue(t *testing.T) {
+	doc := "items:\n  - {cost: 1, delay: soon}\n  - {cost: x, tags: {a: b}}\nperiod: fortnightly\nflags: [true, maybe]\n"
+	_, probs := CheckTypes(parse(t, doc), reflect.TypeFor[typed]())
+	require.Len(t, probs, 4, "%v", probs)
+	assert.Equal(t, Problem{Path: "items[0].delay", Line: 2, Msg: "cannot unmarshal !!str `soon` into time.Duration"}, probs[0])
+	assert.Equal(t, Problem{Path: "items[1].cost", Line: 3, Msg: "cannot unmarshal !!str `x` into float64"}, probs[1])
+	assert.Equal(t, Problem{Path: "period", Line: 4, Msg: `bad period "fortnightly"`}, probs[2])
+	assert.Equal(t, Problem{Path: "flags[1]", Line: 5, Msg: "cannot unmarshal !!str `maybe` into bool"}, probs[3])
+
+	_, probs = CheckTypes(parse(t, "items: {cost: 1}\nperiod: daily\n"), reflect.TypeFor[typed]())
+	require.Len(t, probs, 1)
+	assert.Equal(t, "items", probs[0].Path, "a mapping where a list belongs")
+	assert.Contains(t, probs[0].Msg, "cannot unmarshal !!map into []strictyaml.inner")
+
+	_, probs = Check(parse(t, doc), reflect.TypeFor[typed]())
+	assert.Empty(t, probs)
 }
