@@ -413,3 +413,30 @@ func TestEventsNameTheirResolve(t *testing.T) {
 		}
 	})
 }
+
+// Without Min and Max the learned TTL stays within a tenth and ten times
+// the data type's TTL: a value that doubles in a minute asks for 1.2 s
+// and gets 6 s; a value that does not move gets 10 minutes.
+func TestAdaptiveTTLBoundsDefaultToATenthAndTenTimesTheTTL(t *testing.T) {
+	learned := func(second float64) (ttl time.Duration) {
+		synctest.Test(t, func(t *testing.T) {
+			cfg := testConfig()
+			cfg.DataTypes[0].TTL = time.Minute
+			cfg.DataTypes[0].AdaptiveTTL = AdaptiveTTLConfig{Enabled: true}
+			p1 := newStub(1)
+			r := newTestResolver(t, cfg, p1, newStub(9))
+			_, err := r.Resolve(context.Background(), "cpc", shoes)
+			require.NoError(t, err)
+			assert.Equal(t, time.Minute, ttlOf(r, "cpc"), "the configured TTL until a change is seen")
+			time.Sleep(time.Minute + time.Second)
+			p1.answer(second)
+			res, err := r.Resolve(context.Background(), "cpc", shoes)
+			require.NoError(t, err)
+			require.Equal(t, LayerPrimary, res.Layer)
+			ttl = ttlOf(r, "cpc")
+		})
+		return ttl
+	}
+	assert.Equal(t, 6*time.Second, learned(2), "volatile: the default min, TTL/10")
+	assert.Equal(t, 10*time.Minute, learned(1), "still: the default max, 10 × TTL")
+}

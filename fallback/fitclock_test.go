@@ -405,3 +405,24 @@ func TestFitClockShrinksSlowly(t *testing.T) {
 	c.skippedAt(t0.Add(180*time.Millisecond), 10)
 	assert.Equal(t, 16200*time.Microsecond, c.expect())
 }
+
+// forecast.max_points: the model sees only the newest MaxPoints periods.
+// Sixty days that climb for forty and then hold at 21: drift over all of
+// them forecasts a further climb, drift over the last twenty holds 21.
+func TestForecastMaxPointsLeavesOlderPeriodsOut(t *testing.T) {
+	forecast := func(maxPoints int) Result {
+		cfg := testConfig()
+		cfg.Forecast.Model.Method = "drift"
+		cfg.Forecast.MaxPoints = maxPoints
+		r, observe := blackout(t, cfg)
+		for i := range 60 {
+			observe(i-60, 1+0.5*float64(min(i, 40)))
+		}
+		return resolveShoes(t, r)
+	}
+	all, last20 := forecast(0), forecast(20)
+	require.Equal(t, LayerStatistical, all.Layer)
+	require.Equal(t, LayerStatistical, last20.Layer)
+	assert.InDelta(t, 21, last20.Value, 1e-9, "the flat last twenty days: no drift")
+	assert.Greater(t, all.Value, 21.2, "all sixty days: the climb's drift, (21−1)/59 a day")
+}

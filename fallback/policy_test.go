@@ -602,3 +602,76 @@ func TestEveryBreakerOpenWalksNobody(t *testing.T) {
 		assert.Equal(t, 1.5, res.Value)
 	})
 }
+
+// MaxHedges bounds the extra attempts a tier starts: with four slow
+// primaries and a 50 ms hedge delay, the first answer (p1's, at 400 ms)
+// finds exactly MaxHedges hedges started (1 by default), never more.
+func TestHedgeStartsAtMostMaxHedges(t *testing.T) {
+	for _, tc := range []struct{ set, want int }{{0, 1}, {1, 1}, {2, 2}, {3, 3}, {5, 3}} {
+		t.Run(fmt.Sprint("max_hedges=", tc.set), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				cfg := testConfig()
+				opts := []Option{}
+				fakes := map[string]*fake.Provider{}
+				for i := 1; i <= 4; i++ {
+					name := fmt.Sprint("p", i)
+					f, err := fake.New(fake.Config{Value: float64(i), Latency: fake.Latency{Median: 400 * time.Millisecond}})
+					require.NoError(t, err)
+					fakes[name] = f
+					if i == 1 {
+						cfg.Providers[0].Timeout = time.Second
+						continue
+					}
+					cfg.Providers = append(cfg.Providers, ProviderConfig{Name: name, Tier: Primary, Confidence: 0.9, Cost: 0.02, DataTypes: []string{"cpc"}, Timeout: time.Second, ExpectedLatency: 20 * time.Millisecond})
+					opts = append(opts, WithProvider(name, f))
+				}
+				cfg.DataTypes[0].Hedge = HedgeConfig{Enabled: true, Delay: 50 * time.Millisecond, MaxHedges: tc.set}
+				r := newTestResolver(t, cfg, fakes["p1"], newStub(9), opts...)
+				res, err := r.Resolve(context.Background(), "cpc", shoes)
+				require.NoError(t, err)
+				assert.Equal(t, "p1", res.Source)
+				hedges, started := 0, 0
+				for _, a := range res.Attempts {
+					if a.Hedge {
+						hedges++
+					}
+				}
+				for _, f := range fakes {
+					started += int(f.Stats().Calls)
+				}
+				assert.Equal(t, tc.want, hedges, "hedges in Attempts")
+				assert.Equal(t, 1+tc.want, started, "calls the providers saw")
+				assert.Len(t, res.Attempts, 1+tc.want)
+			})
+		})
+	}
+}
+
+// WithSeed makes the retry jitter repeatable; without it the seed comes
+// from the clock, so two instances started apart do not retry in step.
+func TestRetryJitterSeededOrFromTheClock(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		gaps := func(opts ...Option) []time.Duration {
+			cfg := testConfig()
+			cfg.Retry = RetryConfig{MaxAttempts: 3, BaseDelay: 50 * time.Millisecond, MaxDelay: 200 * time.Millisecond, Jitter: "full"}
+			var calls []time.Time
+			p1 := newStub(1)
+			p1.set(func(context.Context, providers.Request) (providers.Response, error) {
+				calls = append(calls, time.Now())
+				return providers.Response{}, providers.NewError(providers.Transient, errors.New("flaky"))
+			})
+			r, err := New(cfg, append([]Option{WithProvider("p1", p1), WithProvider("s1", newStub(2))}, opts...)...)
+			require.NoError(t, err)
+			defer r.Close()
+			_, err = r.Resolve(context.Background(), "cpc", shoes)
+			require.NoError(t, err)
+			require.Len(t, calls, 3)
+			time.Sleep(time.Millisecond) // the next instance starts later
+			return []time.Duration{calls[1].Sub(calls[0]), calls[2].Sub(calls[1])}
+		}
+		a, b := gaps(WithSeed(5)), gaps(WithSeed(5))
+		assert.Equal(t, a, b, "the same seed, the same delays")
+		c, d := gaps(), gaps()
+		assert.NotEqual(t, c, d, "seeds from the clock differ")
+	})
+}
