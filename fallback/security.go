@@ -53,36 +53,6 @@ func (r *Resolver) minimize(p *provider, params Params) map[string]string {
 	return out
 }
 
-// scrubbed is a provider's (or a credential source's) error as the
-// resolver reports it: its message with every sensitive value and secret
-// cut out, in any encoding, and no way back to the original. It keeps
-// what a caller matches on: errors.Is finds the context errors, strata's
-// own sentinels and the class sentinels the original matched, and the
-// retry-after it carried; the *providers.Error around it (see scrub) is
-// what errors.As finds.
-type scrubbed struct {
-	msg  string
-	is   []error // the sentinels the original matched
-	orig error   // the original, with WithProviderErrors only
-}
-
-func (e *scrubbed) Error() string { return e.msg }
-
-// Unwrap returns the original error when the host opted in with
-// WithProviderErrors, else nil.
-func (e *scrubbed) Unwrap() error { return e.orig }
-
-// Is reports whether the original matched target, one of the sentinels
-// kept (see keptSentinels).
-func (e *scrubbed) Is(target error) bool {
-	for _, s := range e.is {
-		if s == target {
-			return true
-		}
-	}
-	return false
-}
-
 // keptSentinels are the errors a scrubbed error still matches, when the
 // original did.
 var keptSentinels = []error{
@@ -96,9 +66,12 @@ var keptSentinels = []error{
 // every value in values replaced by providers.Redacted — as given, URL
 // query- and path-escaped, JSON-escaped (\u0041, \/ too), as HTML
 // character references, in any letter case, and any run of 8 or more of
-// its characters (a quote cut short; see internal/redact). Unless
-// raw is set (WithProviderErrors), nothing of err's own chain is
-// reachable from what scrub returns.
+// its characters (a quote cut short; see internal/redact). The cause (a
+// redact.Error) still matches the context errors, strata's own sentinels
+// and the class sentinels the original matched (keptSentinels); the
+// retry-after err carried is kept, and the *providers.Error is what
+// errors.As finds. Unless raw is set (WithProviderErrors), nothing of
+// err's own chain is reachable from what scrub returns.
 func scrub(err error, values []string, raw bool) error {
 	if err == nil {
 		return nil
@@ -119,16 +92,7 @@ func scrub(err error, values []string, raw bool) error {
 	if perr != nil {
 		out.StatusCode = perr.StatusCode
 	}
-	sc := &scrubbed{msg: clean}
-	if raw {
-		sc.orig = err
-	}
-	for _, s := range keptSentinels {
-		if errors.Is(err, s) {
-			sc.is = append(sc.is, s)
-		}
-	}
-	if msg != "" || sc.is != nil || raw {
+	if sc := redactpkg.NewError(err, clean, keptSentinels, raw); msg != "" || sc.Matched() || raw {
 		out.Err = sc
 	}
 	return out

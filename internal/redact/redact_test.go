@@ -3,6 +3,8 @@ package redact
 import (
 	"encoding/base64"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"html"
 	"html/template"
 	"net/url"
@@ -108,4 +110,20 @@ func FuzzText(f *testing.F) {
 			assert.Equal(t, s, got)
 		}
 	})
+}
+
+// An Error matches the sentinels its original matched, and unwraps to the
+// original only when kept.
+func TestErrorKeepsSentinelsNotTheOriginal(t *testing.T) {
+	sentinel, other := errors.New("sentinel"), errors.New("other")
+	orig := fmt.Errorf("call with key s3cr3t-key: %w", sentinel)
+	e := NewError(orig, "call with key [REDACTED]", []error{sentinel, other}, false)
+	assert.Equal(t, "call with key [REDACTED]", e.Error())
+	assert.ErrorIs(t, e, sentinel)
+	assert.NotErrorIs(t, e, other)
+	assert.True(t, e.Matched())
+	assert.Nil(t, errors.Unwrap(e), "the original is not reachable")
+	kept := NewError(orig, "x", nil, true)
+	assert.Same(t, orig, errors.Unwrap(kept))
+	assert.False(t, kept.Matched())
 }

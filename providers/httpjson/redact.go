@@ -2,7 +2,6 @@ package httpjson
 
 import (
 	"context"
-	"errors"
 	"slices"
 
 	"github.com/strata-go/strata/internal/redact"
@@ -39,7 +38,7 @@ func (r redactor) longest() int {
 	return n
 }
 
-// keptSentinels are the errors a redactedError still matches when the
+// keptSentinels are the errors a scrubbed error still matches when the
 // error it stands for did: the package's sentinels and the context's.
 var keptSentinels = []error{
 	ErrTransport, ErrRedirectRefused, ErrBodyTooLarge, ErrBadBody, ErrNoValue,
@@ -47,32 +46,13 @@ var keptSentinels = []error{
 	ErrInvalidParam, ErrNoCredential, context.Canceled, context.DeadlineExceeded,
 }
 
-// redactedError stands in for an error whose text held a secret: it keeps
-// the text, redacted, and of the chain only the sentinels it matched
-// (keptSentinels, so that errors.Is(err, ErrTransport) or
-// errors.Is(err, context.DeadlineExceeded) still holds), never the
-// original, whose fields could still hold the secret.
-type redactedError struct {
-	msg string
-	is  []error
-}
-
-func (e *redactedError) Error() string { return e.msg }
-
-// Is reports whether target is one of the sentinels the original matched.
-func (e *redactedError) Is(target error) bool { return slices.Contains(e.is, target) }
-
-// scrub returns err unchanged when its text is free of the secrets, and a
-// redactedError in its place otherwise.
+// scrub returns err unchanged when its text is free of the secrets, and
+// in its place otherwise a redact.Error: the text redacted, matching the
+// sentinels err matched (keptSentinels), never unwrapping to err, whose
+// fields could still hold the secret.
 func (r redactor) scrub(err error) error {
 	if err == nil || !r.contains(err.Error()) {
 		return err
 	}
-	out := &redactedError{msg: r.string(err.Error())}
-	for _, s := range keptSentinels {
-		if errors.Is(err, s) {
-			out.is = append(out.is, s)
-		}
-	}
-	return out
+	return redact.NewError(err, r.string(err.Error()), keptSentinels, false)
 }
