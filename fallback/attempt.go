@@ -190,6 +190,18 @@ func (c *call) attempt(n int, retry bool) (resp providers.Response, err error, n
 		p.remember(secret)
 	}
 
+	// From its start event to its end event the attempt is one of the
+	// resolver's tasks: Close waits for it to settle (at once, as Close
+	// cancels it) before the observer stops, so every EventAttemptStart
+	// gets its EventAttempt.
+	if !w.r.tasks.add(&w.r.attemptTask) {
+		permit.Done(breaker.Neutral)
+		if w.budget != nil {
+			w.budget.Refund(p.price) // not called: not paid
+		}
+		w.skip(p, SkipClosed, n-1, c.hedge)
+		return providers.Response{}, ErrClosed, false
+	}
 	start := time.Now()
 	if w.r.obs != nil {
 		w.r.observeCtx(w.events, Event{Kind: EventAttemptStart, Time: start, DataType: w.dt.cfg.Name, Params: w.r.redact(w.dt, w.params),
@@ -252,6 +264,7 @@ func (a *pendingAttempt) settled(resp providers.Response, err error) (providers.
 	// abandoned and still running: the retry, and other walks, may use it.
 	p.releaseSlot()
 	err, perr := a.settle(resp, err)
+	c.w.r.tasks.done(&c.w.r.attemptTask)
 	if a.retry {
 		p.retries.release()
 	}
@@ -342,6 +355,13 @@ func (a *pendingAttempt) settle(resp providers.Response, err error) (reported er
 		permit.Done(breaker.Neutral)
 	}
 	at := Attempt{Provider: p.name, Tier: p.cfg.Tier, Outcome: Failed, Class: class, Err: reported, Latency: latency, Cost: p.price, Retry: n - 1, Hedge: c.hedge}
+	if errors.Is(err, errNotCalled) {
+		// Close came between the debit and the call: not called, not paid.
+		at.Cost = 0
+		if w.budget != nil {
+			w.budget.Refund(p.price)
+		}
+	}
 	if lost {
 		at.Outcome = Lost
 	}

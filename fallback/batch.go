@@ -85,7 +85,7 @@ func (b *batcher) onTimer() {
 func (b *batcher) flush(batch []*batchItem) {
 	if !b.tasks.add(b.task) {
 		for _, it := range batch {
-			it.ch <- invokeResult{err: ErrClosed}
+			it.ch <- invokeResult{err: errNotCalled}
 		}
 		return
 	}

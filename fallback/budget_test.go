@@ -188,3 +188,27 @@ func TestBudgetExhaustedOnlyWhenNothingFreeAnswers(t *testing.T) {
 	assert.ErrorIs(t, err, ErrBudgetExhausted)
 	assert.ErrorIs(t, err, ErrNoAnswer)
 }
+
+// A call Close refused after its cost was debited (Close began between
+// the attempt's gates and the call) is not paid: the budget gets the
+// cost back and the attempt costs nothing. Here the resolver's tasks are
+// closed by hand, as Close does just after cancelling the walks, while
+// the walk still runs: that instant, made to last.
+func TestACallCloseRefusedIsNotPaid(t *testing.T) {
+	cfg := testConfig()
+	cfg.Resolve.DisableCoalescing = true
+	p1, s1 := newStub(1), newStub(2)
+	r := newTestResolver(t, cfg, p1, s1)
+	require.Empty(t, r.tasks.close(0))
+	ctx := WithBudget(context.Background(), 1)
+	res, _ := r.Resolve(ctx, "cpc", shoes)
+	assert.Zero(t, p1.calls.Load()+s1.calls.Load(), "no provider was called")
+	require.NotEmpty(t, res.Attempts)
+	for _, a := range res.Attempts {
+		assert.Equal(t, Skipped, a.Outcome, a.Provider)
+		assert.Equal(t, SkipClosed, a.Skip, a.Provider)
+		assert.Zero(t, a.Cost, a.Provider)
+	}
+	assert.Zero(t, res.Cost)
+	assert.Zero(t, BudgetFrom(ctx).Spent(), "every debit refunded")
+}

@@ -47,7 +47,12 @@ type Config struct {
 	// breaker for each field and its default: 5 consecutive failures, 60s
 	// open, 3 half-open probes, adaptive open durations). A provider's own
 	// Breaker replaces it whole. Its window_size, window_buckets and
-	// adaptive.history are at most WindowLimit.
+	// adaptive.history are at most WindowLimit. An OnStateChange set here
+	// or on a provider's Breaker is called by the resolver from a
+	// goroutine of its own, in order, after the transition: one that
+	// blocks holds no resolve (Close names it if it is still running), one
+	// that panics is reported as an EventCallback, and transitions beyond
+	// Resolve.ObserverQueue waiting are dropped (Snapshot's EventsDropped).
 	Breaker breaker.Config `yaml:"breaker"`
 	// Router configures provider health tracking and the source score
 	// (see package router: weights health .30, quality .25, performance

@@ -14,8 +14,8 @@ import (
 
 // ErrCallbackPanic matches the error a host callback's panic becomes: a
 // Store, History, Credentials, Refresher, SharedLimiter, market or user
-// factor, or Observer that panics fails that call, is reported, and never
-// crashes the process.
+// factor, breaker OnStateChange or Observer that panics fails that call,
+// is reported, and never crashes the process.
 var ErrCallbackPanic = errors.New("fallback: host callback panicked")
 
 // callbackPanic is the error a recovered panic becomes. The panic's value
@@ -61,7 +61,9 @@ func guarded[T any](ctx context.Context, r *Resolver, kind *taskKind, f func(con
 
 // callbacks are the task kinds of the host's callbacks.
 type callbacks struct {
-	storeGet, storeSet, storeClaim, historyGet, historyAppend, credentials, refresh, limiter, market, user taskKind
+	storeGet, storeSet, storeClaim, storeDelete                         taskKind
+	historyGet, historyAppend, historyKeys, historyDelete, historyPrune taskKind
+	credentials, refresh, limiter, market, user, breakerChange          taskKind
 }
 
 func newCallbacks() callbacks {
@@ -69,8 +71,13 @@ func newCallbacks() callbacks {
 		storeGet:      taskKind{name: "store.Get"},
 		storeSet:      taskKind{name: "store.Set"},
 		storeClaim:    taskKind{name: "store.Claim"},
+		storeDelete:   taskKind{name: "store.DeleteMatching"},
 		historyGet:    taskKind{name: "history.Observations"},
 		historyAppend: taskKind{name: "history.Append"},
+		historyKeys:   taskKind{name: "history.Keys"},
+		historyDelete: taskKind{name: "history.Delete"},
+		historyPrune:  taskKind{name: "history.Prune"},
+		breakerChange: taskKind{name: "breaker.OnStateChange"},
 		credentials:   taskKind{name: "credentials"},
 		refresh:       taskKind{name: "credentials.Refresh"},
 		limiter:       taskKind{name: "limiter.Allow"},
@@ -136,14 +143,17 @@ type eventQueue struct {
 	ch      chan queued
 	pending atomic.Int64 // queued and not yet delivered
 	dropped atomic.Int64
-	task    taskKind
+	stop    chan struct{} // closed by Close once every other goroutine is done
+	stopped chan struct{} // closed by deliver as it returns
 }
 
-// deliver calls the observer with each queued event until Close, then
-// delivers what was queued when Close began and returns. A panicking
-// observer loses that event and nothing else.
+// deliver calls the observer with each queued event until Close has
+// waited for the resolver's other goroutines (so that the events they
+// queue while Close cancels them — an attempt's end, say — are not lost),
+// then delivers what is queued and returns. A panicking observer loses
+// that event and nothing else.
 func (r *Resolver) deliver() {
-	defer r.tasks.done(&r.events.task)
+	defer close(r.events.stopped)
 	one := func(q queued) {
 		defer r.events.pending.Add(-1)
 		defer func() {
@@ -157,11 +167,65 @@ func (r *Resolver) deliver() {
 		select {
 		case q := <-r.events.ch:
 			one(q)
-		case <-r.life.Done():
+		case <-r.events.stop:
 			for {
 				select {
 				case q := <-r.events.ch:
 					one(q)
+				default:
+					return
+				}
+			}
+		}
+	}
+}
+
+// changeQueue carries breaker transitions to the host's OnStateChange
+// callbacks (breaker.Config in Config.Breaker or a provider's own), which
+// one goroutine calls in order: called where the transition happens — a
+// provider call's flight, while it settles — a callback that blocks would
+// hold the walk, and one that panics would crash the process from a
+// goroutine the host cannot reach.
+type changeQueue struct {
+	used bool        // some provider has a callback
+	ch   chan func() // nil until New has built everything
+}
+
+// queue hands f to the delivering goroutine without waiting: a full queue
+// drops it (counted in Snapshot.Overall.EventsDropped, as the observer's
+// are).
+func (q *changeQueue) queue(f func()) bool {
+	select {
+	case q.ch <- f:
+		return true
+	default:
+		return false
+	}
+}
+
+// deliverChanges calls the host's OnStateChange callbacks in order until
+// Close, then those queued when Close began, and returns. A panic is
+// contained and reported as an EventCallback ("breaker.OnStateChange").
+func (r *Resolver) deliverChanges() {
+	kind := &r.callbacks.breakerChange
+	defer r.tasks.done(kind)
+	one := func(f func()) {
+		defer func() {
+			if v := recover(); v != nil {
+				r.callbackFailed(kind, "", callbackPanic(kind.name, v))
+			}
+		}()
+		f()
+	}
+	for {
+		select {
+		case f := <-r.changes.ch:
+			one(f)
+		case <-r.life.Done():
+			for {
+				select {
+				case f := <-r.changes.ch:
+					one(f)
 				default:
 					return
 				}

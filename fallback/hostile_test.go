@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/strata-go/strata/breaker"
 	"github.com/strata-go/strata/cache"
 	"github.com/strata-go/strata/defaults"
 	"github.com/strata-go/strata/providers"
@@ -69,7 +70,12 @@ type hostileFault struct {
 	history   stats.History
 	observer  Observer
 	market    defaults.Factor
+	onChange  func(breaker.StateChange) // the host's breaker callback; p1's first failure trips its breaker
 	want      Layer
+}
+
+func unavailable(context.Context, providers.Request) (providers.Response, error) {
+	return providers.Response{}, providers.Errorf(providers.Unavailable, "down")
 }
 
 func hang(ctx context.Context, _ providers.Request) (providers.Response, error) {
@@ -137,6 +143,8 @@ var hostileFaults = []hostileFault{
 		time.Sleep(30 * time.Second)
 		return 1.2, true
 	}), want: LayerDefault},
+	{name: "breaker callback panics", primary: unavailable, onChange: func(breaker.StateChange) { panic("on change") }, want: LayerSecondary},
+	{name: "breaker callback hangs", primary: unavailable, onChange: func(breaker.StateChange) { time.Sleep(30 * time.Second) }, want: LayerSecondary},
 }
 
 func TestHostileWorld(t *testing.T) {
@@ -184,6 +192,9 @@ func runHostile(t *testing.T, f hostileFault, hc hostileConfig) {
 	}
 	if f.market != nil {
 		opts = append(opts, WithMarketFactor(f.market))
+	}
+	if f.onChange != nil {
+		cfg.Breaker = breaker.Config{ConsecutiveFailures: 1, OnStateChange: f.onChange}
 	}
 	r := newTestResolver(t, cfg, p1, s1, opts...)
 
@@ -486,4 +497,92 @@ func TestForecastFitsBoundedAcrossKeys(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, LayerStatistical, res.Layer, "a free slot: the fit runs")
 	})
+}
+
+// faultyMaintenance is a history and a store whose maintenance calls
+// (Keys, Delete, Prune, DeleteMatching) panic or hang.
+type faultyMaintenance struct {
+	noHistory
+	hang bool
+}
+
+func (f faultyMaintenance) fault(what string) {
+	if f.hang {
+		time.Sleep(10 * time.Minute)
+		return
+	}
+	panic(what)
+}
+func (f faultyMaintenance) Keys(context.Context) ([]string, error) {
+	f.fault("keys")
+	return []string{"k"}, nil
+}
+func (f faultyMaintenance) Delete(context.Context, string) (bool, error) {
+	f.fault("delete")
+	return true, nil
+}
+func (f faultyMaintenance) Prune(context.Context, time.Time) (int, error) {
+	f.fault("prune")
+	return 1, nil
+}
+func (f faultyMaintenance) Get(context.Context, string) (cache.Entry, bool, error) {
+	return cache.Entry{}, false, nil
+}
+func (f faultyMaintenance) Set(context.Context, string, cache.Entry, time.Duration) error {
+	return nil
+}
+func (f faultyMaintenance) DeleteMatching(context.Context, func(string) bool) (int, error) {
+	f.fault("delete matching")
+	return 1, nil
+}
+
+// Forget and Prune call the host's history and store as every callback
+// is called: a panic is an error matching ErrCallbackPanic, not a crash;
+// a hang is abandoned when the caller's context ends; the resolver's own
+// pruning reports either as an EventCallback.
+func TestForgetAndPruneContainTheHostsFaults(t *testing.T) {
+	for _, hang := range []bool{false, true} {
+		t.Run(fmt.Sprint("hang=", hang), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				cfg := testConfig()
+				cfg.Retention = 24 * time.Hour
+				cfg.RetentionInterval = time.Minute
+				f := faultyMaintenance{hang: hang}
+				obs := &recorder{}
+				r := newTestResolver(t, cfg, newStub(1), newStub(2), WithHistory(f), WithStore(f), WithObserver(obs))
+				ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+				defer cancel()
+				start := time.Now()
+				_, err := r.Forget(ctx, "keyword", "shoes")
+				require.Error(t, err)
+				if hang {
+					assert.ErrorIs(t, err, context.DeadlineExceeded)
+					assert.Equal(t, 200*time.Millisecond, time.Since(start), "abandoned at the caller's deadline")
+				} else {
+					assert.ErrorIs(t, err, ErrCallbackPanic)
+					assert.ErrorContains(t, err, "history.Keys")
+					assert.ErrorContains(t, err, "store.DeleteMatching")
+				}
+				ctx, cancel = context.WithTimeout(context.Background(), 200*time.Millisecond)
+				defer cancel()
+				_, err = r.Prune(ctx)
+				if hang {
+					assert.ErrorIs(t, err, context.DeadlineExceeded)
+				} else {
+					assert.ErrorIs(t, err, ErrCallbackPanic)
+				}
+				// The resolver's own pruning runs at a minute; a hung one is
+				// given up a RetentionInterval later.
+				time.Sleep(2*time.Minute + time.Second)
+				flushEvents(r)
+				evs, _ := obs.of(EventCallback)
+				require.NotEmpty(t, evs)
+				assert.Equal(t, "history.Prune", evs[len(evs)-1].Source)
+				if hang {
+					_ = r.Close()
+					time.Sleep(10 * time.Minute) // let the hung calls end, inside the bubble
+				}
+			})
+		})
+	}
 }

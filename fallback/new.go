@@ -83,6 +83,7 @@ func New(cfg Config, opts ...Option) (*Resolver, error) {
 	r.life, r.kill = context.WithCancel(context.Background())
 	r.callbacks = newCallbacks()
 	r.fitTask = taskKind{name: "forecast fit"}
+	r.attemptTask = taskKind{name: "attempt"}
 	o.market, o.user = r.guardFactor(&r.callbacks.market, o.market), r.guardFactor(&r.callbacks.user, o.user)
 	r.market = o.market
 	if rf, ok := o.credentials.(providers.Refresher); ok {
@@ -103,6 +104,9 @@ func New(cfg Config, opts ...Option) (*Resolver, error) {
 		bc := c.Breaker
 		if pc.Breaker != nil {
 			bc = *pc.Breaker
+		}
+		if bc.OnStateChange != nil {
+			r.changes.used = true
 		}
 		bc.OnStateChange = r.breakerObserver(pc.Name, bc.OnStateChange)
 		pr, err := newProvider(pc, i, o.providers[pc.Name], seed, bc, &r.tasks, r.life)
@@ -202,9 +206,14 @@ func New(cfg Config, opts ...Option) (*Resolver, error) {
 		}
 	}
 	if r.obs != nil {
-		r.events.ch, r.events.task = make(chan queued, c.Resolve.ObserverQueue), taskKind{name: "observer"}
-		if r.tasks.add(&r.events.task) {
-			go r.deliver()
+		r.events.ch = make(chan queued, c.Resolve.ObserverQueue)
+		r.events.stop, r.events.stopped = make(chan struct{}), make(chan struct{})
+		go r.deliver()
+	}
+	if r.changes.used {
+		r.changes.ch = make(chan func(), c.Resolve.ObserverQueue)
+		if r.tasks.add(&r.callbacks.breakerChange) {
+			go r.deliverChanges()
 		}
 	}
 	return r, nil
@@ -212,7 +221,8 @@ func New(cfg Config, opts ...Option) (*Resolver, error) {
 
 // breakerObserver reports a provider's breaker transitions to the fleet
 // (when fleet health is on), to the observer, then to the host's own
-// callback from the config, if any.
+// callback from the config, if any, through the changes queue (see
+// deliverChanges).
 func (r *Resolver) breakerObserver(name string, user func(breaker.StateChange)) func(breaker.StateChange) {
 	return func(sc breaker.StateChange) {
 		r.announce(name, sc)
@@ -220,7 +230,9 @@ func (r *Resolver) breakerObserver(name string, user func(breaker.StateChange)) 
 			r.observe(Event{Kind: EventBreaker, Time: sc.At, Provider: name, From: sc.From.String(), To: sc.To.String(), Source: sc.Reason})
 		}
 		if user != nil {
-			user(sc)
+			if !r.changes.queue(func() { user(sc) }) {
+				r.events.dropped.Add(1)
+			}
 		}
 	}
 }

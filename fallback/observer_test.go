@@ -2,6 +2,7 @@ package fallback
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -282,4 +283,40 @@ func TestEventKindNames(t *testing.T) {
 	assert.Equal(t, "attempt_start", string(b))
 	_, ok := TaskFrom(context.Background())
 	assert.False(t, ok)
+}
+
+// Close cancels an attempt in flight, and the observer still hears its
+// end: every EventAttemptStart is followed by its EventAttempt, so a
+// gauge of calls in flight returns to zero, whatever the configuration.
+func TestEveryAttemptStartGetsItsEndAcrossClose(t *testing.T) {
+	for _, coalescing := range []bool{true, false} {
+		t.Run(fmt.Sprint("coalescing=", coalescing), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				cfg := testConfig()
+				cfg.Resolve.DisableCoalescing = !coalescing
+				obs := &recorder{}
+				p1 := newStub(1)
+				called := make(chan struct{}, 1)
+				p1.set(func(ctx context.Context, _ providers.Request) (providers.Response, error) {
+					called <- struct{}{}
+					<-ctx.Done()
+					return providers.Response{}, ctx.Err()
+				})
+				r, err := New(cfg, WithProvider("p1", p1), WithProvider("s1", newStub(2)), WithObserver(obs))
+				require.NoError(t, err)
+				done := make(chan error, 1)
+				go func() {
+					_, err := r.Resolve(context.Background(), "cpc", shoes)
+					done <- err
+				}()
+				<-called
+				require.NoError(t, r.Close())
+				starts, _ := obs.of(EventAttemptStart)
+				ends, _ := obs.of(EventAttempt)
+				assert.Len(t, starts, 1)
+				assert.Len(t, ends, len(starts), "each start has its end, delivered before Close returns")
+				assert.ErrorIs(t, <-done, ErrClosed)
+			})
+		})
+	}
 }

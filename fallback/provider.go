@@ -190,6 +190,11 @@ type invokeResult struct {
 // call holds is left to finish on its own.
 var errAbandoned = errors.New("provider did not return after its context ended")
 
+// errNotCalled is what invoke returns when Close began before it called
+// the provider: nothing was asked, so nothing is paid. It matches
+// ErrClosed.
+var errNotCalled = fmt.Errorf("%w: the provider was not called", ErrClosed)
+
 // invoke calls the provider in the calling goroutine — a flight's (see
 // flight), which a watchdog releases should the provider not return when
 // ctx ends — tracked as one of p's tasks so that Close can say it
@@ -199,7 +204,7 @@ func (p *provider) invoke(ctx context.Context, req providers.Request, t *tasks) 
 		return p.batch.submit(ctx, req)
 	}
 	if !t.add(p.task) {
-		return providers.Response{}, ErrClosed
+		return providers.Response{}, errNotCalled
 	}
 	defer t.done(p.task)
 	resp, err := p.fetch(ctx, req)

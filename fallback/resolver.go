@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -48,6 +49,7 @@ type Resolver struct {
 	reserveNeed reserveClock       // what resolves needed after their walk's deadline
 	fitSlots    chan struct{}      // bounds the fits running at once (Forecast.MaxFits)
 	fitTask     taskKind           // a fit, for Close's report
+	attemptTask taskKind           // a provider attempt, start to settled
 	tasks       tasks
 	closed      atomic.Bool
 	started     time.Time     // when New returned: the snapshot's Since
@@ -64,6 +66,7 @@ type Resolver struct {
 	gate         *appendGate        // one history observation per key and period
 	callbacks    callbacks          // the host callbacks' task kinds
 	events       eventQueue         // to the observer
+	changes      changeQueue        // to the host's breaker callbacks
 	alerts       alerting           // the alerts firing (alerts.go)
 	rawErrors    bool               // WithProviderErrors
 	life         context.Context    // cancelled by Close: every walk, call and background task
@@ -79,14 +82,29 @@ type Resolver struct {
 // its context is abandoned then: Close returns a *CloseError naming what
 // it gave up on, which ends on its own. Resolves after Close, and those
 // in flight when it began, fail with ErrClosed: no resolve returns an
-// answer produced after Close. Close is idempotent; later calls return
-// nil.
+// answer produced after Close. The observer is stopped last, within the
+// same bound: it gets every event queued before it stops (each attempt's
+// end included), so every EventAttemptStart has its EventAttempt. Close
+// is idempotent; later calls return nil. Called from inside a callback
+// the resolver runs (an Observer, a provider's Fetch, a breaker's
+// OnStateChange), Close waits out CloseTimeout for that very callback
+// and names it: call it from a goroutine of its own there.
 func (r *Resolver) Close() error {
 	if r.closed.Swap(true) {
 		return nil
 	}
 	r.kill()
+	bound := time.Now().Add(r.cfg.Resolve.CloseTimeout)
 	left := r.tasks.close(r.cfg.Resolve.CloseTimeout)
+	if r.obs != nil {
+		// The observer last: it gets the events the others queued as
+		// they ended, within what is left of the bound.
+		close(r.events.stop)
+		if !r.observerStopped(time.Until(bound)) {
+			left = append(left, "observer")
+			slices.Sort(left)
+		}
+	}
 	// The cache is released after the tasks. A task Close abandoned (or
 	// a resolve past the closed check) may still reach it: a closed
 	// cache answers nothing and keeps nothing (cache.Cache guards its
@@ -98,6 +116,27 @@ func (r *Resolver) Close() error {
 		return &CloseError{Abandoned: left}
 	}
 	return nil
+}
+
+// observerStopped reports whether the observer's goroutine has returned
+// or returns within d.
+func (r *Resolver) observerStopped(d time.Duration) bool {
+	select {
+	case <-r.events.stopped:
+		return true
+	default:
+	}
+	if d <= 0 {
+		return false
+	}
+	wait := time.NewTimer(d)
+	defer wait.Stop()
+	select {
+	case <-r.events.stopped:
+		return true
+	case <-wait.C:
+		return false
+	}
 }
 
 // Resolve answers dataType for params with the best value to be had inside

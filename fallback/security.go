@@ -138,7 +138,10 @@ func (f ForgetReport) Total() int { return f.Cache + f.History + f.Store }
 // keys: stats.Lister and stats.Deleter) and in the shared tier (when it
 // implements cache.Scanner) — for a person's deletion request (GDPR,
 // CCPA). For a sensitive param, value is matched through its keyed hash.
-// Every part is attempted; the error joins those that failed.
+// Every part is attempted; the error joins those that failed. The host's
+// history and store are called as every host callback is: a panic fails
+// that part with an error matching ErrCallbackPanic, and a call still
+// running when ctx ends is abandoned (Forget returns then).
 func (r *Resolver) Forget(ctx context.Context, param, value string) (ForgetReport, error) {
 	var rep ForgetReport
 	if param == "" {
@@ -158,7 +161,7 @@ func (r *Resolver) Forget(ctx context.Context, param, value string) (ForgetRepor
 	var errs []error
 	if l, ok := r.history.(stats.Lister); ok {
 		if d, ok := r.history.(stats.Deleter); ok {
-			keys, err := l.Keys(ctx)
+			keys, err := guarded(ctx, r, &r.callbacks.historyKeys, func(ctx context.Context) ([]string, error) { return l.Keys(ctx) })
 			if err != nil {
 				errs = append(errs, err)
 			}
@@ -166,8 +169,12 @@ func (r *Resolver) Forget(ctx context.Context, param, value string) (ForgetRepor
 				if !match(k) {
 					continue
 				}
-				if removed, err := d.Delete(ctx, k); err != nil {
+				removed, err := guarded(ctx, r, &r.callbacks.historyDelete, func(ctx context.Context) (bool, error) { return d.Delete(ctx, k) })
+				if err != nil {
 					errs = append(errs, err)
+					if ctx.Err() != nil || errors.Is(err, ErrClosed) {
+						break
+					}
 				} else if removed {
 					rep.History++
 				}
@@ -175,7 +182,7 @@ func (r *Resolver) Forget(ctx context.Context, param, value string) (ForgetRepor
 		}
 	}
 	if sc, ok := r.store.(cache.Scanner); ok && r.store != nil {
-		n, err := sc.DeleteMatching(ctx, match)
+		n, err := guarded(ctx, r, &r.callbacks.storeDelete, func(ctx context.Context) (int, error) { return sc.DeleteMatching(ctx, match) })
 		rep.Store = n
 		if err != nil {
 			errs = append(errs, err)
@@ -193,7 +200,10 @@ type PruneReport struct {
 // every history observation older than that (when the history implements
 // stats.Pruner). Config.Retention sets the retention; the resolver runs
 // Prune every Config.RetentionInterval by itself, and a host may call it
-// too. With no retention configured it deletes nothing.
+// too. With no retention configured it deletes nothing. The history's
+// Prune is called guarded, as Forget's calls are; the resolver's own runs
+// report a Prune that panics or outlasts RetentionInterval as an
+// EventCallback.
 func (r *Resolver) Prune(ctx context.Context) (PruneReport, error) {
 	var rep PruneReport
 	if r.cfg.Retention <= 0 {
@@ -202,7 +212,7 @@ func (r *Resolver) Prune(ctx context.Context) (PruneReport, error) {
 	before := time.Now().Add(-r.cfg.Retention)
 	rep.Cache = r.cache.DeleteFunc(func(_ string, e cache.Entry, ok bool) bool { return ok && e.ObservedAt.Before(before) })
 	if p, ok := r.history.(stats.Pruner); ok {
-		n, err := p.Prune(ctx, before)
+		n, err := guarded(ctx, r, &r.callbacks.historyPrune, func(ctx context.Context) (int, error) { return p.Prune(ctx, before) })
 		rep.History = n
 		if err != nil {
 			return rep, err
@@ -222,7 +232,11 @@ func (r *Resolver) janitor(task *taskKind) {
 			return
 		case <-t.C:
 			ctx, cancel := context.WithTimeout(r.life, r.cfg.RetentionInterval)
-			_, _ = r.Prune(ctx)
+			if _, err := r.Prune(ctx); errors.Is(err, ErrCallbackPanic) || err != nil && ctx.Err() != nil && r.life.Err() == nil {
+				// Nobody else hears of it: a panicking or hung Prune is
+				// reported as a failed callback.
+				r.callbackFailed(&r.callbacks.historyPrune, "", err)
+			}
 			cancel()
 		}
 	}

@@ -116,7 +116,8 @@ type OverallSnapshot struct {
 	ClaimsLost       int64 `json:"claims_lost"`
 	ClaimWaitsServed int64 `json:"claim_waits_served"`
 	// EventsDropped counts the events the observer did not get because
-	// it fell behind by more than its queue holds.
+	// it fell behind by more than its queue holds, and the breaker
+	// transitions a host's OnStateChange did not get for the same reason.
 	EventsDropped int64 `json:"events_dropped"`
 }
 

@@ -195,7 +195,7 @@ func (r *Resolver) exportHistory(ctx context.Context, enc *json.Encoder, rep *Ex
 	if !ok {
 		return nil
 	}
-	keys, err := guarded(ctx, r, &r.callbacks.historyGet, func(ctx context.Context) ([]string, error) { return l.Keys(ctx) })
+	keys, err := guarded(ctx, r, &r.callbacks.historyKeys, func(ctx context.Context) ([]string, error) { return l.Keys(ctx) })
 	if err != nil {
 		return fmt.Errorf("fallback: export: history keys: %w", err)
 	}
