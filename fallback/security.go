@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/strata-go/strata/cache"
@@ -141,7 +142,10 @@ func (f ForgetReport) Total() int { return f.Cache + f.History + f.Store }
 // Every part is attempted; the error joins those that failed. The host's
 // history and store are called as every host callback is: a panic fails
 // that part with an error matching ErrCallbackPanic, and a call still
-// running when ctx ends is abandoned (Forget returns then).
+// running when ctx ends is abandoned (Forget returns then). Writes to the
+// shared tier and shared history the resolver has queued for a matching
+// key are dropped, and one under way is waited for, so that nothing
+// Forget deleted is written back after it returns.
 func (r *Resolver) Forget(ctx context.Context, param, value string) (ForgetReport, error) {
 	var rep ForgetReport
 	if param == "" {
@@ -155,6 +159,13 @@ func (r *Resolver) Forget(ctx context.Context, param, value string) (ForgetRepor
 		_, params, ok := ParseKey(key)
 		return ok && want[params[param]]
 	}
+	// Writes of the shared tier still queued, or under way, would put back
+	// what is deleted below: drop them, and wait out the one in progress.
+	release, err := r.holdWrites(ctx, match)
+	if err != nil {
+		return rep, fmt.Errorf("fallback: forget: %w", err)
+	}
+	defer release()
 	rep.Cache = r.cache.DeleteFunc(func(k string, _ cache.Entry, _ bool) bool { return match(k) })
 	r.memo.forget(match)
 	r.plaus.forget(match)

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/strata-go/strata/cache"
 	"github.com/strata-go/strata/stats"
 )
 
@@ -204,5 +205,55 @@ func TestSharedHistoryForgetAndPrune(t *testing.T) {
 		keys, err := shared.Keys(context.Background())
 		require.NoError(t, err)
 		assert.Len(t, keys, 1, "boots stays")
+	})
+}
+
+// slowScanStore is a memStore whose writes take 10 ms and which can
+// delete by key (cache.Scanner), for Forget.
+type slowScanStore struct{ *memStore }
+
+func (s slowScanStore) Set(ctx context.Context, key string, e cache.Entry, ttl time.Duration) error {
+	time.Sleep(10 * time.Millisecond)
+	return s.memStore.Set(ctx, key, e, ttl)
+}
+
+func (s slowScanStore) DeleteMatching(_ context.Context, match func(string) bool) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for k := range s.entries {
+		if match(k) {
+			delete(s.entries, k)
+			n++
+		}
+	}
+	return n, nil
+}
+
+// What Forget deletes is not written back: writes to the shared tier and
+// the shared history still queued when it is called (the resolves just
+// returned) are dropped, and one under way is waited for.
+func TestForgetDropsQueuedSharedWrites(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		store := slowScanStore{newMemStore()}
+		shared := newMemShared()
+		r := newTestResolver(t, testConfig(), newStub(1.25), newStub(1), WithStore(store), WithSharedHistory(shared))
+		const people = 10
+		for i := range people {
+			_, err := r.Resolve(context.Background(), "cpc", Params{"keyword": fmt.Sprint("person", i)})
+			require.NoError(t, err)
+		}
+		for i := range people {
+			_, err := r.Forget(context.Background(), "keyword", fmt.Sprint("person", i))
+			require.NoError(t, err)
+		}
+		time.Sleep(time.Second) // the writer has long emptied its queue
+		store.mu.Lock()
+		left := len(store.entries)
+		store.mu.Unlock()
+		assert.Zero(t, left, "entries written back to the shared tier")
+		keys, err := shared.Keys(context.Background())
+		require.NoError(t, err)
+		assert.Empty(t, keys, "series written back to the shared history")
 	})
 }

@@ -331,7 +331,9 @@ var hashedValue = regexp.MustCompile(`^h:[0-9a-f]{32}$`)
 // is not a state file of a version it reads (a *StateError), when rd
 // fails, or when ctx ends: what was taken before stays. A file without
 // its end record (cut short) is taken as far as it goes, with
-// Complete false. After Close it takes nothing and returns ErrClosed.
+// Complete false. After Close it takes nothing and returns ErrClosed;
+// Close during an Import ends it with ErrClosed (what was taken before
+// stays, in a resolver that is closed).
 func (r *Resolver) Import(ctx context.Context, rd io.Reader) (ImportReport, error) {
 	rep := ImportReport{Reasons: map[ImportReason]int{}}
 	if r.closed.Load() {
@@ -343,6 +345,9 @@ func (r *Resolver) Import(ctx context.Context, rd io.Reader) (ImportReport, erro
 	for {
 		if err := ctx.Err(); err != nil {
 			return rep, err
+		}
+		if r.closed.Load() {
+			return rep, ErrClosed
 		}
 		raw, n, tooLong, err := readLine(br)
 		if err != nil && !errors.Is(err, io.EOF) {

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -434,4 +436,50 @@ func TestImportSkipsBounded(t *testing.T) {
 		assert.Len(t, rep.Skips, MaxImportSkips)
 		assert.Equal(t, MaxImportSkips+1, rep.Skips[MaxImportSkips-1].Line)
 	})
+}
+
+// closingReader calls close once it has handed out its first line.
+type closingReader struct {
+	lines []string
+	close func()
+}
+
+func (c *closingReader) Read(p []byte) (int, error) {
+	if len(c.lines) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, c.lines[0])
+	c.lines = c.lines[1:]
+	if c.close != nil {
+		c.close()
+		c.close = nil
+	}
+	return n, nil
+}
+
+// Close ends an Import under way with ErrClosed, and a Warm after Close
+// starts nothing and says so: neither reports success from a closed
+// resolver.
+func TestImportAndWarmEndAtClose(t *testing.T) {
+	r := newTestResolver(t, testConfig(), newStub(1.25), newStub(1))
+	key := shoesKey(t)
+	lines := []string{
+		`{"format":"strata-state","version":1}` + "\n",
+		fmt.Sprintf(`{"kind":"answer","key":%q,"value":1.2,"observed_at":%q,"stored_at":%q,"source":"p1","confidence":0.9,"layer":1}`+"\n",
+			key, time.Now().Format(time.RFC3339Nano), time.Now().Format(time.RFC3339Nano)),
+	}
+	// Without Close the answer is taken.
+	open := newTestResolver(t, testConfig(), newStub(1.25), newStub(1))
+	rep, err := open.Import(context.Background(), &closingReader{lines: slices.Clone(lines)})
+	require.NoError(t, err)
+	require.Equal(t, 1, rep.Answers)
+
+	rd := &closingReader{lines: lines, close: func() { _ = r.Close() }}
+	rep, err = r.Import(context.Background(), rd)
+	assert.ErrorIs(t, err, ErrClosed)
+	assert.Zero(t, rep.Answers, "nothing taken into a closed resolver")
+
+	wrep, err := r.Warm(context.Background(), []WarmKey{{DataType: "cpc", Params: shoes}, {DataType: "cpc", Params: Params{"keyword": "boots"}}})
+	assert.ErrorIs(t, err, ErrClosed)
+	assert.Equal(t, WarmReport{Keys: 2, Skipped: 2, Layers: map[Layer]int{}}, wrep)
 }

@@ -29,10 +29,16 @@ type WarmReport struct {
 // at a time inside ctx's deadline and budget (WithBudget), and reports
 // progress to the observer: an EventWarm after each key, with Done and
 // Total set. Its resolves, their events and its EventWarm events carry
-// TaskWarm on ctx's values (see TaskFrom). When ctx ends first the keys not yet started are skipped and
-// Warm returns ctx's error with the report so far.
+// TaskWarm on ctx's values (see TaskFrom). When ctx ends first the keys
+// not yet started are skipped and Warm returns ctx's error with the
+// report so far; after Close, or when Close ends it, likewise with
+// ErrClosed.
 func (r *Resolver) Warm(ctx context.Context, keys []WarmKey) (WarmReport, error) {
 	rep := WarmReport{Keys: len(keys), Layers: map[Layer]int{}}
+	if r.closed.Load() {
+		rep.Skipped = len(keys)
+		return rep, ErrClosed
+	}
 	ctx = withTask(ctx, TaskWarm)
 	events := context.WithoutCancel(ctx)
 	var mu sync.Mutex
@@ -66,6 +72,10 @@ func (r *Resolver) Warm(ctx context.Context, keys []WarmKey) (WarmReport, error)
 feed:
 	for _, k := range keys {
 		if err = ctx.Err(); err != nil {
+			break
+		}
+		if r.closed.Load() {
+			err = ErrClosed
 			break
 		}
 		select {
