@@ -34,6 +34,14 @@ const (
 	minSize    = headerSize + sumSize
 )
 
+// MaxEntrySize bounds the encoding of an entry, in bytes: Set refuses a
+// longer one, and Get deletes a longer value without reading it. An entry
+// is 46 bytes and its Source (a provider's name); 64 KiB leaves room for
+// any Source while keeping a read far below what Config.Timeout allows
+// (a value of megabytes takes longer than 50ms to transfer, and would be
+// taken for Redis not answering).
+const MaxEntrySize = 64 << 10
+
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // checkEntry reports why e must not be stored, or nil.
@@ -43,6 +51,9 @@ func checkEntry(e cache.Entry) error {
 	}
 	if !(e.Confidence >= 0 && e.Confidence <= 1) {
 		return fmt.Errorf("%w: confidence %v is outside [0, 1]", ErrInvalidEntry, e.Confidence)
+	}
+	if n := minSize + len(e.Source); n > MaxEntrySize {
+		return fmt.Errorf("%w: %d bytes encoded, more than MaxEntrySize (%d)", ErrInvalidEntry, n, MaxEntrySize)
 	}
 	return nil
 }

@@ -46,6 +46,11 @@
 // compact binary record with a format byte and a CRC-32C (see codec.go):
 // a value that does not decode — another program's key, a partial write,
 // a format from a later version — is a miss and is deleted, never served.
+// An entry is at most MaxEntrySize (64 KiB) encoded: Set refuses a longer
+// one, and Get deletes a longer value without transferring it (it checks
+// the length first, in the same round trip), so another program's value
+// of megabytes is a corrupt miss, not a read that outlasts the Timeout
+// and passes for an outage.
 // Times come back in UTC, equal to what was stored.
 //
 // Names of the namespace that start with "#" are not the Store's entries:

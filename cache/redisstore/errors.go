@@ -8,15 +8,16 @@ import (
 var (
 	// ErrCorrupt is matched by the error Get returns, with a miss, for a
 	// value that does not decode as an entry (wrong format version, wrong
-	// length, bad checksum, a NaN value, ...). The value is deleted from
-	// Redis, unless another instance replaced it in the meantime.
+	// length, bad checksum, a NaN value, longer than MaxEntrySize, ...).
+	// The value is deleted from Redis, unless another instance replaced it
+	// in the meantime.
 	ErrCorrupt = errors.New("redisstore: corrupt entry")
 	// ErrUnavailable is matched by the error of a call that did not reach
 	// Redis because an earlier call failed less than Config.Cooldown ago.
 	ErrUnavailable = errors.New("redisstore: redis unavailable")
 	// ErrInvalidEntry is matched by the error Set returns for an entry it
-	// refuses to store: a NaN or infinite Value, or a Confidence outside
-	// [0, 1].
+	// refuses to store: a NaN or infinite Value, a Confidence outside
+	// [0, 1], or an encoding longer than MaxEntrySize.
 	ErrInvalidEntry = errors.New("redisstore: invalid entry")
 	// ErrInvalidLimit is matched by the error Allow returns for a rate
 	// that is not a positive finite number or a burst below 1.

@@ -62,12 +62,15 @@ func (s *Store) Key(key string) string { return s.ns + key }
 // Get returns the entry stored under key. A missing key is (Entry{},
 // false, nil). A value that does not decode is a miss too, with an error
 // matching ErrCorrupt; it is deleted unless another instance replaced it
-// meanwhile. When Redis cannot be reached in time the error says why
+// meanwhile. A value longer than MaxEntrySize is not read at all: the
+// same round trip that finds its length deletes it, so another program's
+// huge value costs one small reply, not a transfer that outlasts the
+// Timeout. When Redis cannot be reached in time the error says why
 // (ErrUnavailable during a cooldown, context.DeadlineExceeded on a
 // timeout); the resolver treats every error as a miss.
 func (s *Store) Get(ctx context.Context, key string) (cache.Entry, bool, error) {
-	raw, err := call(ctx, &s.g, func(ctx context.Context) ([]byte, error) {
-		return s.client.Get(ctx, s.ns+key).Bytes()
+	v, err := call(ctx, &s.g, func(ctx context.Context) (any, error) {
+		return getScript.Run(ctx, s.client, []string{s.ns + key}, MaxEntrySize).Result()
 	})
 	if errors.Is(err, redis.Nil) {
 		s.misses.Add(1)
@@ -76,7 +79,13 @@ func (s *Store) Get(ctx context.Context, key string) (cache.Entry, bool, error) 
 	if err != nil {
 		return cache.Entry{}, false, fmt.Errorf("redisstore: get %q: %w", key, err)
 	}
-	e, reason := decodeEntry(raw)
+	raw, ok := v.(string)
+	if !ok {
+		// getScript found no entry there and deleted it.
+		s.corrupt.Add(1)
+		return cache.Entry{}, false, &CorruptError{Key: key, Reason: refusedReason(v)}
+	}
+	e, reason := decodeEntry([]byte(raw))
 	if reason != "" {
 		s.corrupt.Add(1)
 		// Best effort: the resolver will write a good answer over it
@@ -88,6 +97,32 @@ func (s *Store) Get(ctx context.Context, key string) (cache.Entry, bool, error) 
 	}
 	s.hits.Add(1)
 	return e, true, nil
+}
+
+// getScript returns KEYS[1]'s value if it is at most ARGV[1] bytes long,
+// and nil if there is none. A longer value cannot be an entry: it is
+// deleted in the same step, without being sent, and the script returns
+// {"string", its length} instead.
+var getScript = redis.NewScript(`
+local n = redis.call("STRLEN", KEYS[1])
+if n == 0 and redis.call("EXISTS", KEYS[1]) == 0 then
+	return false
+end
+if n > tonumber(ARGV[1]) then
+	redis.call("DEL", KEYS[1])
+	return {"string", n}
+end
+return redis.call("GET", KEYS[1])
+`)
+
+// refusedReason describes what getScript deleted, for CorruptError.
+func refusedReason(v any) string {
+	if r, ok := v.([]any); ok && len(r) == 2 {
+		if n, ok := r[1].(int64); ok {
+			return fmt.Sprintf("%d bytes, more than MaxEntrySize (%d)", n, MaxEntrySize)
+		}
+	}
+	return fmt.Sprintf("unexpected reply %v", v)
 }
 
 // deleteIfEqual deletes KEYS[1] if it still holds ARGV[1], so that
@@ -102,8 +137,9 @@ return 0
 
 // Set stores e under key for ttl; zero means no expiry, and a positive
 // ttl is rounded up to Redis's millisecond. An entry with a NaN or
-// infinite Value or a Confidence outside [0, 1] is refused with
-// ErrInvalidEntry, so no other instance can be served it.
+// infinite Value, a Confidence outside [0, 1], or an encoding longer than
+// MaxEntrySize (a Source of more than MaxEntrySize-46 bytes) is refused
+// with ErrInvalidEntry, so no other instance can be served it.
 func (s *Store) Set(ctx context.Context, key string, e cache.Entry, ttl time.Duration) error {
 	if ttl < 0 {
 		return fmt.Errorf("redisstore: set %q: negative ttl %v", key, ttl)

@@ -1,6 +1,7 @@
 package redisstore
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"math"
@@ -121,6 +122,7 @@ func TestSetRefusesInvalidEntries(t *testing.T) {
 		{"confidence above 1", cache.Entry{Value: 1, Confidence: 1.01}, time.Minute, ErrInvalidEntry},
 		{"negative confidence", cache.Entry{Value: 1, Confidence: -0.1}, time.Minute, ErrInvalidEntry},
 		{"NaN confidence", cache.Entry{Value: 1, Confidence: math.NaN()}, time.Minute, ErrInvalidEntry},
+		{"longer than MaxEntrySize", cache.Entry{Value: 1, Confidence: 0.9, Source: strings.Repeat("s", MaxEntrySize-minSize+1)}, time.Minute, ErrInvalidEntry},
 		{"negative ttl", cache.Entry{Value: 1, Confidence: 0.9}, -time.Second, nil},
 	}
 	for _, tt := range tests {
@@ -282,6 +284,48 @@ func TestCorruptValuesAreDropped(t *testing.T) {
 	}
 	if st := s.Stats(); st.Corrupt != uint64(len(tests)) || st.Hits != 0 || st.Failures != 0 {
 		t.Errorf("Stats = %+v, want %d corrupt and no failure", st, len(tests))
+	}
+}
+
+// A value too long to be an entry (another program's, of megabytes) is
+// deleted without being read, in the round trip that finds its length:
+// reading it would outlast the Timeout, be taken for Redis not answering
+// and start the cooldown for every key, at every read of it. The largest
+// entry Set accepts still round-trips.
+func TestOversizedValueIsDroppedUnread(t *testing.T) {
+	s, c := newStore(t, Config{Timeout: 50 * time.Millisecond})
+	ctx := context.Background()
+	largest := cache.Entry{Value: 1, Confidence: 1, Source: strings.Repeat("s", MaxEntrySize-minSize)}
+	if err := s.Set(ctx, "largest", largest, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if e, ok, err := s.Get(ctx, "largest"); !ok || err != nil || e.Source != largest.Source {
+		t.Fatalf("Get of an entry of MaxEntrySize = %v, %v; want it", ok, err)
+	}
+	// 64 MiB: format byte 1, a bad checksum. Reading it takes longer than
+	// 50ms even on loopback.
+	huge := bytes.Repeat([]byte{format1}, 64<<20)
+	if err := c.Set(ctx, s.Key("huge"), huge, time.Minute).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Set(ctx, s.Key("just over"), huge[:MaxEntrySize+1], time.Minute).Err(); err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{"huge", "just over"} {
+		_, ok, err := s.Get(ctx, key)
+		var ce *CorruptError
+		if ok || !errors.As(err, &ce) || !strings.Contains(ce.Reason, "more than MaxEntrySize") {
+			t.Fatalf("Get(%q) = %v, %v; want a miss and a *CorruptError naming MaxEntrySize", key, ok, err)
+		}
+		if n := c.Exists(ctx, s.Key(key)).Val(); n != 0 {
+			t.Errorf("%q was not deleted", key)
+		}
+	}
+	if _, ok, err := s.Get(ctx, "largest"); !ok || err != nil {
+		t.Errorf("Get of a good key after them = %v, %v; want a hit (no cooldown)", ok, err)
+	}
+	if st := s.Stats(); st.Corrupt != 2 || st.Failures != 0 || st.Hits != 2 {
+		t.Errorf("Stats = %+v, want 2 hits, 2 corrupt and no failure", st)
 	}
 }
 
