@@ -60,8 +60,9 @@ type HistoryConfig struct {
 	Prefix  string
 	Version string
 	// MaxPoints bounds each key's series: appending beyond it drops the
-	// oldest observations. Default 512 (stats.DefaultMaxPoints); at most
-	// MaxPointsLimit.
+	// oldest observations, and Observations reads at most the MaxPoints
+	// newest (one LIMIT), whatever the sorted set holds. Default 512
+	// (stats.DefaultMaxPoints); at most MaxPointsLimit.
 	MaxPoints int
 	// Retention is how long an observation is kept, counted from its
 	// time: an older one is not recorded, not returned, and deleted by

@@ -167,15 +167,18 @@ func (h *History) add(ctx context.Context, key string, obs stats.Observation, fr
 }
 
 // Observations returns key's observations, oldest first, without those
-// older than the retention, or nil when there are none. A member that
-// does not decode is skipped (and counted in HistoryStats.Corrupt).
+// older than the retention, or nil when there are none. It reads at most
+// the MaxPoints newest members, however many the sorted set holds (a
+// series written by another program, or by an instance with a larger
+// MaxPoints, is cut, not read whole past the Timeout). A member that does
+// not decode is skipped (and counted in HistoryStats.Corrupt).
 func (h *History) Observations(ctx context.Context, key string) ([]stats.Observation, error) {
 	lowest := "-inf"
 	if h.retention > 0 {
 		lowest = strconv.FormatInt(time.Now().Add(-h.retention).UnixMilli(), 10)
 	}
 	members, err := call(ctx, &h.g, func(ctx context.Context) ([]string, error) {
-		return h.client.ZRangeByScore(ctx, h.ns+key, &redis.ZRangeBy{Min: lowest, Max: "+inf"}).Result()
+		return h.client.ZRevRangeByScore(ctx, h.ns+key, &redis.ZRangeBy{Min: lowest, Max: "+inf", Count: int64(h.maxPoints)}).Result()
 	})
 	if err != nil {
 		return nil, fmt.Errorf("redisstore: observations %q: %w", key, err)
@@ -192,7 +195,9 @@ func (h *History) Observations(ctx context.Context, key string) ([]stats.Observa
 		}
 		out = append(out, o)
 	}
-	// Scores are milliseconds: order within one by the exact time.
+	// Newest first from Redis; scores are milliseconds: order within one
+	// by the exact time.
+	slices.Reverse(out)
 	slices.SortStableFunc(out, func(a, b stats.Observation) int { return a.At.Compare(b.At) })
 	return out, nil
 }

@@ -107,6 +107,28 @@ func TestHistoryBoundedPerKey(t *testing.T) {
 	assert.Equal(t, 6.0, got[0].Value)
 }
 
+// A sorted set far longer than MaxPoints (another program's, or written
+// by an instance with a larger MaxPoints) is read only as far as its
+// MaxPoints newest members: a read of the whole set would outlast the
+// Timeout and start the History's cooldown.
+func TestHistoryReadsAtMostMaxPoints(t *testing.T) {
+	h, c := newHistory(t, HistoryConfig{MaxPoints: 10})
+	ctx := context.Background()
+	var zs []redis.Z
+	for i := range 1000 {
+		o := stats.Observation{At: day.Add(time.Duration(i) * time.Minute), Value: float64(i)}
+		zs = append(zs, redis.Z{Score: float64(o.At.UnixMilli()), Member: appendObservation(nil, o)})
+	}
+	require.NoError(t, c.ZAdd(ctx, h.Key("k"), zs...).Err())
+	got, err := h.Observations(ctx, "k")
+	require.NoError(t, err)
+	var vals []float64
+	for _, o := range got {
+		vals = append(vals, o.Value)
+	}
+	assert.Equal(t, []float64{990, 991, 992, 993, 994, 995, 996, 997, 998, 999}, vals, "the MaxPoints newest, oldest first")
+}
+
 func TestHistoryConfig(t *testing.T) {
 	c := newClient(t, "127.0.0.1:1")
 	for _, cfg := range []HistoryConfig{{MaxPoints: -1}, {MaxPoints: MaxPointsLimit + 1}, {Retention: -time.Second}, {Timeout: -1}, {Prefix: "a b"}} {
