@@ -46,7 +46,7 @@ type History struct {
 	retention time.Duration
 	g         guard
 
-	appends, duplicates, expired, corrupt atomic.Uint64
+	appends, duplicates, expired, corrupt, foreign atomic.Uint64
 }
 
 var (
@@ -216,35 +216,99 @@ func (h *History) Delete(ctx context.Context, key string) (bool, error) {
 // Prune deletes every observation older than before (to the millisecond)
 // from every series of the namespace, walking it with SCAN as
 // DeleteMatching does; a series left empty is gone (Redis deletes an
-// empty sorted set). It returns how many observations it deleted; on an
-// error, the count so far and the error.
+// empty sorted set). A key of the namespace that is not a sorted set
+// cannot be a series (another program wrote it): Prune deletes it, counts
+// it in HistoryStats.Foreign, and walks on. It returns how many
+// observations it deleted; on an error, the count so far and the error.
 func (h *History) Prune(ctx context.Context, before time.Time) (int, error) {
 	below := "(" + strconv.FormatInt(before.UnixMilli(), 10)
 	n, err := scanNodes(ctx, h.client, &h.g, h.ns+"*", func(ctx context.Context, c redis.Cmdable, keys []string) (int, error) {
 		if len(keys) == 0 {
 			return 0, nil
 		}
-		return call(ctx, &h.g, func(ctx context.Context) (int, error) {
+		type pruned struct {
+			n       int
+			foreign []string // keys that answered WRONGTYPE
+		}
+		p, err := call(ctx, &h.g, func(ctx context.Context) (pruned, error) {
 			cmds, err := c.Pipelined(ctx, func(p redis.Pipeliner) error {
 				for _, k := range keys {
 					p.ZRemRangeByScore(ctx, k, "-inf", below)
 				}
 				return nil
 			})
-			n := 0
-			for _, cmd := range cmds {
-				if d, cerr := cmd.(*redis.IntCmd).Result(); cerr == nil {
-					n += int(d)
+			var p pruned
+			for i, cmd := range cmds {
+				d, cerr := cmd.(*redis.IntCmd).Result()
+				switch {
+				case cerr == nil:
+					p.n += int(d)
+				case redis.HasErrorPrefix(cerr, "WRONGTYPE"):
+					p.foreign = append(p.foreign, keys[i])
+				case err == nil || isWrongType(err):
+					err = cerr
 				}
 			}
-			return n, err
+			if isWrongType(err) {
+				err = nil // each is in p.foreign
+			}
+			return p, err
 		})
+		if err != nil || len(p.foreign) == 0 {
+			return p.n, err
+		}
+		_, err = h.deleteForeign(ctx, c, p.foreign)
+		return p.n, err
 	})
 	if err != nil {
 		return n, fmt.Errorf("redisstore: prune history: %w", err)
 	}
 	return n, nil
 }
+
+// isWrongType reports whether err is Redis's WRONGTYPE reply.
+func isWrongType(err error) bool { return err != nil && redis.HasErrorPrefix(err, "WRONGTYPE") }
+
+// deleteForeign deletes each of keys on c that is neither a sorted set
+// nor gone, counts them in HistoryStats.Foreign and returns how many it
+// deleted. The type check and the delete are one step on Redis, so a
+// series another instance has just created in place of the foreign key
+// stays.
+func (h *History) deleteForeign(ctx context.Context, c redis.Cmdable, keys []string) (int, error) {
+	n, err := call(ctx, &h.g, func(ctx context.Context) (int, error) {
+		// Load, then one pipeline: EVALSHA cannot fall back to EVAL
+		// inside a pipeline, and one script over all the keys would fail
+		// on a cluster when they are in different slots.
+		if err := deleteUnlessZset.Load(ctx, c).Err(); err != nil {
+			return 0, err
+		}
+		cmds, err := c.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for _, k := range keys {
+				deleteUnlessZset.EvalSha(ctx, p, []string{k})
+			}
+			return nil
+		})
+		n := 0
+		for _, cmd := range cmds {
+			if d, cerr := cmd.(*redis.Cmd).Int(); cerr == nil {
+				n += d
+			}
+		}
+		return n, err
+	})
+	h.foreign.Add(uint64(n))
+	return n, err
+}
+
+// deleteUnlessZset deletes KEYS[1] if it exists and is not a sorted set,
+// and returns 1 if it did.
+var deleteUnlessZset = redis.NewScript(`
+local t = redis.call("TYPE", KEYS[1]).ok
+if t == "none" or t == "zset" then
+	return 0
+end
+return redis.call("DEL", KEYS[1])
+`)
 
 // Keys returns the keys that have a series, in no particular order.
 func (h *History) Keys(ctx context.Context) ([]string, error) {
@@ -275,6 +339,9 @@ type HistoryStats struct {
 	// Corrupt counts members Observations skipped because they did not
 	// decode.
 	Corrupt uint64
+	// Foreign counts keys of the namespace found holding another Redis
+	// type than a sorted set (another program's), and deleted.
+	Foreign uint64
 	// Failures counts calls that could not reach Redis in time; each
 	// starts a cooldown.
 	Failures uint64
@@ -287,6 +354,7 @@ func (h *History) Stats() HistoryStats {
 		Duplicates: h.duplicates.Load(),
 		Expired:    h.expired.Load(),
 		Corrupt:    h.corrupt.Load(),
+		Foreign:    h.foreign.Load(),
 		Failures:   h.g.failures.Load(),
 	}
 }

@@ -129,6 +129,28 @@ func TestHistoryReadsAtMostMaxPoints(t *testing.T) {
 	assert.Equal(t, []float64{990, 991, 992, 993, 994, 995, 996, 997, 998, 999}, vals, "the MaxPoints newest, oldest first")
 }
 
+// A key of another type among the series (another program's hash) does
+// not stop Prune's walk: it is deleted and counted, and every series
+// after it is pruned.
+func TestHistoryPrunePastAForeignKey(t *testing.T) {
+	h, c := newHistory(t, HistoryConfig{Timeout: testTimeout})
+	ctx := context.Background()
+	const keys = 1200 // several SCAN pages
+	for i := range keys {
+		for d := range 2 {
+			require.NoError(t, h.Append(ctx, fmt.Sprintf("cpc?keyword=kw%d", i), stats.Observation{At: day.Add(time.Duration(d) * 24 * time.Hour), Value: 1}))
+		}
+	}
+	require.NoError(t, c.HSet(ctx, h.Key("cpc?keyword=a-hash"), "f", "v").Err())
+	require.NoError(t, c.RPush(ctx, h.Key("cpc?keyword=a-list"), "x").Err())
+	pruned, err := h.Prune(ctx, day.Add(12*time.Hour))
+	require.NoError(t, err)
+	assert.Equal(t, keys, pruned, "the older day of every series")
+	assert.EqualValues(t, 0, c.Exists(ctx, h.Key("cpc?keyword=a-hash"), h.Key("cpc?keyword=a-list")).Val(), "the foreign keys are deleted")
+	assert.EqualValues(t, 2, h.Stats().Foreign)
+	assert.EqualValues(t, 0, h.Stats().Failures)
+}
+
 func TestHistoryConfig(t *testing.T) {
 	c := newClient(t, "127.0.0.1:1")
 	for _, cfg := range []HistoryConfig{{MaxPoints: -1}, {MaxPoints: MaxPointsLimit + 1}, {Retention: -time.Second}, {Timeout: -1}, {Prefix: "a b"}} {
