@@ -45,7 +45,8 @@
 // already replaced by a keyed hash by the resolver. The value is a
 // compact binary record with a format byte and a CRC-32C (see codec.go):
 // a value that does not decode — another program's key, a partial write,
-// a format from a later version — is a miss and is deleted, never served.
+// a format from a later version, a key of another Redis type than a
+// string — is a miss and is deleted, never served (Stats.Corrupt).
 // An entry is at most MaxEntrySize (64 KiB) encoded: Set refuses a longer
 // one, and Get deletes a longer value without transferring it (it checks
 // the length first, in the same round trip), so another program's value
@@ -58,7 +59,12 @@
 // claim the string "strata:v1:#c:k" (see Store.Claim), and the HealthBus
 // publishes on the channel "strata:v1:#health". A Store's DeleteMatching
 // never sees them; Forget reaches the series through the
-// History.
+// History. A key under "#h:" that is not a sorted set cannot be a series:
+// the first History call that meets it (Append, AppendOnce, Observations,
+// Prune) deletes it and goes on as if the series were missing
+// (HistoryStats.Foreign), as the Store deletes another program's value;
+// kept, it would make every call on that key fail with WRONGTYPE for
+// good, and the namespace is strata's.
 //
 // # Failures
 //

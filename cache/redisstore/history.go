@@ -35,7 +35,10 @@ import (
 // with a HistoryConfig.Retention, observations older than it are neither
 // recorded nor returned, Prune deletes them, and a series nobody appends
 // to expires. Keys are the resolver's canonical keys, in which sensitive
-// values are already replaced by their keyed hash.
+// values are already replaced by their keyed hash. A key of the namespace
+// holding another Redis type than a sorted set is not a series: every
+// call that meets it deletes it (in the same step, so it never fails
+// with WRONGTYPE) and counts it in HistoryStats.Foreign.
 //
 // Every call is bounded by HistoryConfig.Timeout and its context, with the
 // cooldown after a failure that Config.Cooldown describes.
@@ -94,10 +97,18 @@ func (h *History) Key(key string) string { return h.ns + key }
 // unless ARGV[5] is set and the series holds a score in [ARGV[5],
 // ARGV[6]) — then drops scores below ARGV[7] (when set) and all but the
 // ARGV[3] highest, and sets the series to expire in ARGV[4] ms (when not
-// 0). It returns 1 when it added the member.
+// 0). A key of another type than a sorted set is deleted first. It
+// returns {1 when it added the member, else 0; 1 when it deleted a key
+// of another type, else 0}.
 var appendScript = redis.NewScript(`
+local t = redis.call("TYPE", KEYS[1]).ok
+local foreign = 0
+if t ~= "none" and t ~= "zset" then
+	redis.call("UNLINK", KEYS[1])
+	foreign = 1
+end
 if ARGV[5] ~= "" and redis.call("ZCOUNT", KEYS[1], ARGV[5], "(" .. ARGV[6]) > 0 then
-	return 0
+	return {0, foreign}
 end
 redis.call("ZADD", KEYS[1], ARGV[1], ARGV[2])
 if ARGV[7] ~= "" then
@@ -107,7 +118,7 @@ redis.call("ZREMRANGEBYRANK", KEYS[1], 0, -(tonumber(ARGV[3]) + 1))
 if ARGV[4] ~= "0" then
 	redis.call("PEXPIRE", KEYS[1], ARGV[4])
 end
-return 1
+return {1, foreign}
 `)
 
 // Append records obs for key. A NaN or infinite value, or a zero time or
@@ -152,12 +163,17 @@ func (h *History) add(ctx context.Context, key string, obs stats.Observation, fr
 		obs.At.UnixMilli(), appendObservation(make([]byte, 0, obsSize), obs), h.maxPoints,
 		h.retention.Milliseconds(), lo, hi, oldest,
 	}
-	added, err := call(ctx, &h.g, func(ctx context.Context) (int64, error) {
-		return appendScript.Run(ctx, h.client, []string{h.ns + key}, args...).Int64()
+	r, err := call(ctx, &h.g, func(ctx context.Context) ([]int64, error) {
+		return appendScript.Run(ctx, h.client, []string{h.ns + key}, args...).Int64Slice()
 	})
 	if err != nil {
 		return false, fmt.Errorf("redisstore: append %q: %w", key, err)
 	}
+	if len(r) != 2 {
+		return false, fmt.Errorf("redisstore: append %q: unexpected reply %v", key, r)
+	}
+	added, foreign := r[0], r[1]
+	h.foreign.Add(uint64(foreign))
 	if added == 0 {
 		h.duplicates.Add(1)
 		return false, nil
@@ -177,18 +193,25 @@ func (h *History) Observations(ctx context.Context, key string) ([]stats.Observa
 	if h.retention > 0 {
 		lowest = strconv.FormatInt(time.Now().Add(-h.retention).UnixMilli(), 10)
 	}
-	members, err := call(ctx, &h.g, func(ctx context.Context) ([]string, error) {
-		return h.client.ZRevRangeByScore(ctx, h.ns+key, &redis.ZRangeBy{Min: lowest, Max: "+inf", Count: int64(h.maxPoints)}).Result()
+	reply, err := call(ctx, &h.g, func(ctx context.Context) (any, error) {
+		return observationsScript.Run(ctx, h.client, []string{h.ns + key}, lowest, h.maxPoints).Result()
 	})
 	if err != nil {
 		return nil, fmt.Errorf("redisstore: observations %q: %w", key, err)
+	}
+	members, ok := reply.([]any)
+	if !ok {
+		// observationsScript found a key of another type and deleted it.
+		h.foreign.Add(1)
+		return nil, nil
 	}
 	if len(members) == 0 {
 		return nil, nil
 	}
 	out := make([]stats.Observation, 0, len(members))
 	for _, m := range members {
-		o, ok := decodeObservation([]byte(m))
+		s, _ := m.(string)
+		o, ok := decodeObservation([]byte(s))
 		if !ok {
 			h.corrupt.Add(1)
 			continue
@@ -201,6 +224,21 @@ func (h *History) Observations(ctx context.Context, key string) ([]stats.Observa
 	slices.SortStableFunc(out, func(a, b stats.Observation) int { return a.At.Compare(b.At) })
 	return out, nil
 }
+
+// observationsScript returns the ARGV[2] highest-scored members of the
+// series KEYS[1] scored at least ARGV[1], highest first. A key of another
+// type than a sorted set is deleted, and the script returns 1 instead.
+var observationsScript = redis.NewScript(`
+local t = redis.call("TYPE", KEYS[1]).ok
+if t == "zset" then
+	return redis.call("ZREVRANGEBYSCORE", KEYS[1], "+inf", ARGV[1], "LIMIT", 0, ARGV[2])
+end
+if t == "none" then
+	return {}
+end
+redis.call("UNLINK", KEYS[1])
+return 1
+`)
 
 // Delete removes key's series and reports whether it was there.
 func (h *History) Delete(ctx context.Context, key string) (bool, error) {
@@ -307,7 +345,7 @@ local t = redis.call("TYPE", KEYS[1]).ok
 if t == "none" or t == "zset" then
 	return 0
 end
-return redis.call("DEL", KEYS[1])
+return redis.call("UNLINK", KEYS[1])
 `)
 
 // Keys returns the keys that have a series, in no particular order.

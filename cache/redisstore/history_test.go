@@ -151,6 +151,48 @@ func TestHistoryPrunePastAForeignKey(t *testing.T) {
 	assert.EqualValues(t, 0, h.Stats().Failures)
 }
 
+// A key of another Redis type where a series belongs (another program's
+// hash) is deleted by the first call that meets it, which then goes on as
+// on a missing series; it does not make every call on the key fail.
+func TestHistoryForeignTypeIsDeleted(t *testing.T) {
+	h, c := newHistory(t, HistoryConfig{})
+	ctx := context.Background()
+	obs := stats.Observation{At: time.Now(), Value: 1}
+	for _, tt := range []struct {
+		name string
+		do   func(key string) error
+		want int // observations afterwards
+	}{
+		{"Append", func(key string) error { return h.Append(ctx, key, obs) }, 1},
+		{"AppendOnce", func(key string) error {
+			ok, err := h.AppendOnce(ctx, key, obs, obs.At.Add(-time.Hour), obs.At.Add(time.Hour))
+			if err == nil && !ok {
+				err = fmt.Errorf("not recorded")
+			}
+			return err
+		}, 1},
+		{"Observations", func(key string) error {
+			got, err := h.Observations(ctx, key)
+			if err == nil && got != nil {
+				err = fmt.Errorf("got %v, want none", got)
+			}
+			return err
+		}, 0},
+	} {
+		key := "cpc?keyword=" + tt.name
+		require.NoError(t, c.HSet(ctx, h.Key(key), "f", "v").Err())
+		require.NoError(t, tt.do(key), tt.name)
+		typ := c.Type(ctx, h.Key(key)).Val()
+		assert.Contains(t, []string{"zset", "none"}, typ, "%s left a %s", tt.name, typ)
+		got, err := h.Observations(ctx, key)
+		require.NoError(t, err)
+		assert.Len(t, got, tt.want, tt.name)
+	}
+	st := h.Stats()
+	assert.EqualValues(t, 3, st.Foreign)
+	assert.EqualValues(t, 0, st.Failures)
+}
+
 func TestHistoryConfig(t *testing.T) {
 	c := newClient(t, "127.0.0.1:1")
 	for _, cfg := range []HistoryConfig{{MaxPoints: -1}, {MaxPoints: MaxPointsLimit + 1}, {Retention: -time.Second}, {Timeout: -1}, {Prefix: "a b"}} {

@@ -62,10 +62,11 @@ func (s *Store) Key(key string) string { return s.ns + key }
 // Get returns the entry stored under key. A missing key is (Entry{},
 // false, nil). A value that does not decode is a miss too, with an error
 // matching ErrCorrupt; it is deleted unless another instance replaced it
-// meanwhile. A value longer than MaxEntrySize is not read at all: the
-// same round trip that finds its length deletes it, so another program's
-// huge value costs one small reply, not a transfer that outlasts the
-// Timeout. When Redis cannot be reached in time the error says why
+// meanwhile. A value longer than MaxEntrySize, or a key of another Redis
+// type than a string (a list, a hash, ...), is not read at all: the same
+// round trip that finds its length or type deletes it, so another
+// program's key costs one small reply, not a WRONGTYPE error nor a
+// transfer that outlasts the Timeout. When Redis cannot be reached in time the error says why
 // (ErrUnavailable during a cooldown, context.DeadlineExceeded on a
 // timeout); the resolver treats every error as a miss.
 func (s *Store) Get(ctx context.Context, key string) (cache.Entry, bool, error) {
@@ -99,28 +100,37 @@ func (s *Store) Get(ctx context.Context, key string) (cache.Entry, bool, error) 
 	return e, true, nil
 }
 
-// getScript returns KEYS[1]'s value if it is at most ARGV[1] bytes long,
-// and nil if there is none. A longer value cannot be an entry: it is
-// deleted in the same step, without being sent, and the script returns
-// {"string", its length} instead.
+// getScript returns KEYS[1]'s value if it is a string of at most ARGV[1]
+// bytes, and nil if there is none. Anything else cannot be an entry:
+// another type, or a longer string. The script deletes it in the same
+// step, without sending it (UNLINK: freeing a large one does not hold
+// Redis), and returns {its type, its length (0 for a type other than a
+// string)} instead.
 var getScript = redis.NewScript(`
-local n = redis.call("STRLEN", KEYS[1])
-if n == 0 and redis.call("EXISTS", KEYS[1]) == 0 then
+local t = redis.call("TYPE", KEYS[1]).ok
+if t == "none" then
 	return false
 end
-if n > tonumber(ARGV[1]) then
-	redis.call("DEL", KEYS[1])
-	return {"string", n}
+local n = 0
+if t == "string" then
+	n = redis.call("STRLEN", KEYS[1])
+	if n <= tonumber(ARGV[1]) then
+		return redis.call("GET", KEYS[1])
+	end
 end
-return redis.call("GET", KEYS[1])
+redis.call("UNLINK", KEYS[1])
+return {t, n}
 `)
 
 // refusedReason describes what getScript deleted, for CorruptError.
 func refusedReason(v any) string {
 	if r, ok := v.([]any); ok && len(r) == 2 {
-		if n, ok := r[1].(int64); ok {
-			return fmt.Sprintf("%d bytes, more than MaxEntrySize (%d)", n, MaxEntrySize)
+		t, _ := r[0].(string)
+		n, _ := r[1].(int64)
+		if t != "string" {
+			return fmt.Sprintf("a Redis %s, not a string", t)
 		}
+		return fmt.Sprintf("%d bytes, more than MaxEntrySize (%d)", n, MaxEntrySize)
 	}
 	return fmt.Sprintf("unexpected reply %v", v)
 }

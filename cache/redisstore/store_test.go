@@ -329,6 +329,37 @@ func TestOversizedValueIsDroppedUnread(t *testing.T) {
 	}
 }
 
+// A key of another Redis type at an entry's name (another program's) is a
+// corrupt miss, deleted in the same round trip, not a WRONGTYPE error
+// that leaves it there.
+func TestForeignTypeIsDropped(t *testing.T) {
+	s, c := newStore(t, Config{})
+	ctx := context.Background()
+	require := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	require(c.RPush(ctx, s.Key("list"), "x", "y").Err())
+	require(c.HSet(ctx, s.Key("hash"), "f", "v").Err())
+	require(c.ZAdd(ctx, s.Key("zset"), redis.Z{Score: 1, Member: "m"}).Err())
+	require(c.SAdd(ctx, s.Key("set"), "m").Err())
+	for _, typ := range []string{"list", "hash", "zset", "set"} {
+		_, ok, err := s.Get(ctx, typ)
+		var ce *CorruptError
+		if ok || !errors.As(err, &ce) || ce.Reason != "a Redis "+typ+", not a string" {
+			t.Errorf("Get of a %s = %v, %v; want a miss and a *CorruptError naming its type", typ, ok, err)
+		}
+		if n := c.Exists(ctx, s.Key(typ)).Val(); n != 0 {
+			t.Errorf("the %s was not deleted", typ)
+		}
+	}
+	if st := s.Stats(); st.Corrupt != 4 || st.Failures != 0 {
+		t.Errorf("Stats = %+v, want 4 corrupt and no failure", st)
+	}
+}
+
 // A corrupt value replaced by a good one between Get's read and its
 // delete is not deleted.
 func TestDeleteIfEqualKeepsANewerValue(t *testing.T) {
