@@ -10,7 +10,8 @@ var (
 	// value that does not decode as an entry (wrong format version, wrong
 	// length, bad checksum, a NaN value, longer than MaxEntrySize, ...).
 	// The value is deleted from Redis, unless another instance replaced it
-	// in the meantime.
+	// in the meantime or the read left no time for the delete within
+	// Config.Timeout (the next Get of it tries again).
 	ErrCorrupt = errors.New("redisstore: corrupt entry")
 	// ErrUnavailable is matched by the error of a call that did not reach
 	// Redis because an earlier call failed less than Config.Cooldown ago.

@@ -62,7 +62,8 @@ func (s *Store) Key(key string) string { return s.ns + key }
 // Get returns the entry stored under key. A missing key is (Entry{},
 // false, nil). A value that does not decode is a miss too, with an error
 // matching ErrCorrupt; it is deleted unless another instance replaced it
-// meanwhile. A value longer than MaxEntrySize, or a key of another Redis
+// meanwhile, if the Timeout leaves time for it: the read and the delete
+// share one Timeout. A value longer than MaxEntrySize, or a key of another Redis
 // type than a string (a list, a hash, ...), is not read at all: the same
 // round trip that finds its length or type deletes it, so another
 // program's key costs one small reply, not a WRONGTYPE error nor a
@@ -70,6 +71,11 @@ func (s *Store) Key(key string) string { return s.ns + key }
 // (ErrUnavailable during a cooldown, context.DeadlineExceeded on a
 // timeout); the resolver treats every error as a miss.
 func (s *Store) Get(ctx context.Context, key string) (cache.Entry, bool, error) {
+	// One Timeout for the whole call: the delete of a corrupt value gets
+	// what the read left (a delete cut short by it is not a failure, see
+	// guard.judge, and the next Get of the value tries again).
+	ctx, cancel := context.WithTimeout(ctx, s.g.timeout)
+	defer cancel()
 	v, err := call(ctx, &s.g, func(ctx context.Context) (any, error) {
 		return getScript.Run(ctx, s.client, []string{s.ns + key}, MaxEntrySize).Result()
 	})

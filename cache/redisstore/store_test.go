@@ -360,6 +360,42 @@ func TestForeignTypeIsDropped(t *testing.T) {
 	}
 }
 
+// Get of a corrupt value makes two round trips (the read, then the
+// delete); both share one Timeout, so the call still returns within it on
+// a slow network, and the delete cut short is not taken for an outage.
+func TestCorruptGetKeepsOneTimeout(t *testing.T) {
+	addr := redisAddr(t)
+	direct := newClient(t, addr)
+	proxy := newStallProxy(t, addr)
+	const timeout = 300 * time.Millisecond
+	s, err := New(newClient(t, proxy.Addr), Config{Prefix: testPrefix(t, direct), Timeout: timeout})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	if _, _, err := s.Get(ctx, "warm"); err != nil { // a connection, and the script loaded
+		t.Fatal(err)
+	}
+	if err := direct.Set(ctx, s.Key("k"), "garbage from another program", time.Minute).Err(); err != nil {
+		t.Fatal(err)
+	}
+	proxy.Slow(200 * time.Millisecond) // each round trip takes two thirds of the Timeout
+	t0 := time.Now()
+	_, ok, err := s.Get(ctx, "k")
+	d := time.Since(t0)
+	proxy.Slow(0)
+	if ok || !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("Get = %v, %v; want a corrupt miss", ok, err)
+	}
+	if d > timeout+80*time.Millisecond {
+		t.Errorf("Get took %v, more than its Timeout %v", d, timeout)
+	}
+	if st := s.Stats(); st.Failures != 0 {
+		t.Errorf("Stats = %+v: the delete cut short by the Timeout counted as a failure", st)
+	}
+}
+
 // A corrupt value replaced by a good one between Get's read and its
 // delete is not deleted.
 func TestDeleteIfEqualKeepsANewerValue(t *testing.T) {
