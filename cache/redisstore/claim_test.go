@@ -92,6 +92,36 @@ func TestClaim(t *testing.T) {
 	}
 }
 
+// A claim key without an expiry (written by another program, or by hand)
+// is lost to, and given the hold as its expiry, so it ends: it does not
+// make every miss of the key wait out its hold for ever. A claim with an
+// expiry keeps it.
+func TestClaimWithoutExpiryEnds(t *testing.T) {
+	s, c := newStore(t, Config{})
+	ctx := context.Background()
+	key := s.ns + reserved + "c:k"
+	if err := c.Set(ctx, key, "", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if won, err := s.Claim(ctx, "k", 100*time.Millisecond); won || err != nil {
+		t.Fatalf("Claim over a key without expiry = %v, %v; want lost", won, err)
+	}
+	if pttl := c.PTTL(ctx, key).Val(); pttl <= 0 || pttl > 100*time.Millisecond {
+		t.Fatalf("the lost claim's PTTL = %v, want in (0, 100ms]", pttl)
+	}
+	time.Sleep(c.PTTL(ctx, key).Val() + 5*time.Millisecond)
+	if won, err := s.Claim(ctx, "k", time.Minute); !won || err != nil {
+		t.Fatalf("Claim after the hold = %v, %v; want won", won, err)
+	}
+	// A live claim's expiry is not touched by a loser with another hold.
+	if won, _ := s.Claim(ctx, "k", time.Millisecond); won {
+		t.Fatal("a live claim was lost")
+	}
+	if pttl := c.PTTL(ctx, key).Val(); pttl <= 59*time.Second {
+		t.Errorf("the live claim's PTTL = %v, want its own minute", pttl)
+	}
+}
+
 func TestClaimRefusesAndFails(t *testing.T) {
 	s, _ := newStore(t, Config{})
 	ctx := context.Background()

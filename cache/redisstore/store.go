@@ -193,8 +193,12 @@ func (s *Store) Delete(ctx context.Context, key string) (bool, error) {
 // namespace (cache.Claimer): one SET NX with hold as its expiry, under
 // the reserved part of the namespace ("strata:v1:#c:" + key), so that
 // DeleteMatching neither sees nor deletes it. It reports false when
-// another caller took the claim less than its hold ago. hold is rounded
-// up to Redis's millisecond and must be positive.
+// another caller took the claim less than its hold ago. A claim key
+// without an expiry (strata never writes one; another program, or a
+// SET by hand, may) is lost to and then given hold as its expiry, in the
+// same step, so it ends like any claim rather than holding the key's
+// misses for ever. hold is rounded up to Redis's millisecond and must be
+// positive.
 func (s *Store) Claim(ctx context.Context, key string, hold time.Duration) (bool, error) {
 	if hold <= 0 {
 		return false, fmt.Errorf("redisstore: claim %q: hold %v is not positive", key, hold)
@@ -203,7 +207,8 @@ func (s *Store) Claim(ctx context.Context, key string, hold time.Duration) (bool
 		hold = hold.Truncate(time.Millisecond) + time.Millisecond
 	}
 	won, err := call(ctx, &s.g, func(ctx context.Context) (bool, error) {
-		return s.client.SetNX(ctx, s.ns+reserved+"c:"+key, "", hold).Result()
+		n, err := claimScript.Run(ctx, s.client, []string{s.ns + reserved + "c:" + key}, hold.Milliseconds()).Int()
+		return n == 1, err
 	})
 	if err != nil {
 		return false, fmt.Errorf("redisstore: claim %q: %w", key, err)
@@ -215,6 +220,19 @@ func (s *Store) Claim(ctx context.Context, key string, hold time.Duration) (bool
 	}
 	return won, nil
 }
+
+// claimScript sets KEYS[1] for ARGV[1] milliseconds unless it exists, and
+// returns 1 if it did. A key that exists without an expiry gets ARGV[1]
+// as one, and the script returns 0.
+var claimScript = redis.NewScript(`
+if redis.call("SET", KEYS[1], "", "NX", "PX", ARGV[1]) then
+	return 1
+end
+if redis.call("PTTL", KEYS[1]) == -1 then
+	redis.call("PEXPIRE", KEYS[1], ARGV[1])
+end
+return 0
+`)
 
 // Stats counts what a Store did since New.
 type Stats struct {
