@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -32,7 +33,20 @@ import (
 // switch itself may admit up to one local burst per instance beyond the
 // shared bucket's state. Going back to Redis needs nothing: the next call
 // after the cooldown tries it again.
+//
+// A state at a key that GCRA could not have written — not a string, not a
+// number, NaN or infinite, or a number without an expiry (GCRA always
+// sets one) — would otherwise admit everything (NaN) or nothing (a
+// far-future time without expiry) for ever. The call that meets it (the
+// script fails, or answers what GCRA cannot: a negative or NaN remaining,
+// a reset time that is not positive or beyond twice a whole burst's
+// refill) checks the state in a second step on Redis, within the same
+// Timeout, deletes it if it is one of those, counts it in
+// LimiterStats.Corrupt and decides from the local share; the next call
+// starts a fresh shared bucket. A well-formed state with an expiry is
+// kept whatever it holds: it ends by itself.
 type Limiter struct {
+	client    redis.UniversalClient
 	rl        *redis_rate.Limiter
 	ns        string // "prefix:version:quota:"
 	instances int
@@ -41,7 +55,7 @@ type Limiter struct {
 	mu    sync.Mutex
 	local map[string]*rate.Limiter // requires mu held; one per key, never pruned
 
-	allowed, denied, localAllowed, localDenied atomic.Uint64
+	allowed, denied, localAllowed, localDenied, corrupt atomic.Uint64
 }
 
 // NewLimiter returns a Limiter on client configured by cfg.
@@ -62,6 +76,7 @@ func NewLimiter(client redis.UniversalClient, cfg LimiterConfig) (*Limiter, erro
 	}
 	instances := max(cfg.Instances, 1)
 	return &Limiter{
+		client:    client,
 		rl:        redis_rate.NewLimiter(client),
 		ns:        ns + "quota:",
 		instances: instances,
@@ -76,21 +91,46 @@ func NewLimiter(client redis.UniversalClient, cfg LimiterConfig) (*Limiter, erro
 // burst for a key.
 //
 // It fails only for a bad limit (ErrInvalidLimit) or a closed Limiter
-// (ErrClosed). When Redis cannot be reached the answer comes from the
-// local share (see Limiter) and the error is nil: a Redis outage never
-// fails a resolve. Each call waits for Redis at most LimiterConfig.Timeout
+// (ErrClosed). When Redis cannot be reached, answers with an error, or
+// holds a state at key that GCRA could not have written (deleted, see
+// Limiter), the answer comes from the local share and the error is nil: a
+// Redis outage never fails a resolve. Each call waits for Redis at most LimiterConfig.Timeout
 // and until ctx is done.
 func (l *Limiter) Allow(ctx context.Context, key string, perSecond float64, burst int) (bool, error) {
 	limit, err := gcraLimit(perSecond, burst)
 	if err != nil {
 		return false, err
 	}
-	res, err := call(ctx, &l.g, func(ctx context.Context) (*redis_rate.Result, error) {
-		return l.rl.Allow(ctx, l.ns+key, limit)
+	type decision struct{ allowed, local bool }
+	d, err := call(ctx, &l.g, func(ctx context.Context) (decision, error) {
+		res, err := l.rl.Allow(ctx, l.ns+key, limit)
+		var reply redis.Error
+		var num *strconv.NumError // redis_rate parsing "-nan"
+		switch {
+		case err == nil && plausible(res, limit):
+			return decision{allowed: res.Allowed > 0}, nil
+		case err != nil && !errors.As(err, &reply) && !errors.As(err, &num):
+			return decision{}, err // Redis not reached: the guard judges
+		}
+		// The script failed or answered what GCRA cannot: look at the
+		// state itself.
+		deleted, rerr := deleteBadState.Run(ctx, l.client, []string{rateKeyPrefix + l.ns + key}).Int()
+		switch {
+		case rerr != nil:
+			return decision{}, rerr
+		case deleted == 1:
+			l.corrupt.Add(1)
+			return decision{local: true}, nil
+		case err != nil:
+			// A server error that is not the state's (OOM, BUSY, ...), or
+			// an odd reply: Redis answered, so no cooldown.
+			return decision{local: true}, nil
+		}
+		return decision{allowed: res.Allowed > 0}, nil
 	})
 	switch {
-	case err == nil:
-		if res.Allowed > 0 {
+	case err == nil && !d.local:
+		if d.allowed {
 			l.allowed.Add(1)
 			return true, nil
 		}
@@ -107,6 +147,51 @@ func (l *Limiter) Allow(ctx context.Context, key string, perSecond float64, burs
 	}
 	return ok, nil
 }
+
+// rateKeyPrefix is what redis_rate puts in front of every key.
+const rateKeyPrefix = "rate:"
+
+// plausible reports whether res is an answer GCRA can give for limit
+// from a state it wrote: Remaining in [0, Burst], ResetAfter positive and
+// at most twice a whole burst's refill (with one emission interval to
+// spare), RetryAfter -1 when allowed and in [0, that] when not. A NaN
+// state yields a NaN or out-of-range Remaining or ResetAfter; a state far
+// in the future a huge ResetAfter. An implausible answer is only a reason
+// to look at the state (deleteBadState), which decides.
+func plausible(res *redis_rate.Result, limit redis_rate.Limit) bool {
+	bound := time.Duration(math.MaxInt64)
+	if b := 2 * float64(limit.Burst+1) * float64(limit.Period) / float64(limit.Rate); b < math.MaxInt64 {
+		bound = time.Duration(b)
+	}
+	switch {
+	case res.Remaining < 0 || res.Remaining > limit.Burst:
+		return false
+	case res.ResetAfter <= 0 || res.ResetAfter > bound:
+		return false
+	case res.Allowed > 0:
+		return res.RetryAfter == -1
+	}
+	return res.RetryAfter >= 0 && res.RetryAfter <= bound
+}
+
+// deleteBadState deletes KEYS[1], a limiter's state, if GCRA could not
+// have written it: not a string, not a number, NaN or infinite, or
+// without an expiry (GCRA sets one with every write). It returns 1 if it
+// deleted it.
+var deleteBadState = redis.NewScript(`
+local t = redis.call("TYPE", KEYS[1]).ok
+if t == "none" then
+	return 0
+end
+if t == "string" then
+	local tat = tonumber(redis.call("GET", KEYS[1]))
+	if tat and tat == tat and tat > -math.huge and tat < math.huge and redis.call("PTTL", KEYS[1]) ~= -1 then
+		return 0
+	end
+end
+redis.call("UNLINK", KEYS[1])
+return 1
+`)
 
 // gcraLimit converts a rate and a burst to redis_rate's integer rate per
 // period: a whole rate per second as is, any other as one event per
@@ -153,8 +238,12 @@ type LimiterStats struct {
 	// Redis.
 	Allowed, Denied uint64
 	// LocalAllowed and LocalDenied count the decisions made by the local
-	// share because Redis could not be reached.
+	// share because Redis could not be reached, answered with an error,
+	// or held a corrupt state.
 	LocalAllowed, LocalDenied uint64
+	// Corrupt counts states GCRA could not have written (see Limiter)
+	// found at a key and deleted.
+	Corrupt uint64
 	// Failures counts calls that could not reach Redis in time; each
 	// starts a cooldown.
 	Failures uint64
@@ -167,6 +256,7 @@ func (l *Limiter) Stats() LimiterStats {
 		Denied:       l.denied.Load(),
 		LocalAllowed: l.localAllowed.Load(),
 		LocalDenied:  l.localDenied.Load(),
+		Corrupt:      l.corrupt.Load(),
 		Failures:     l.g.failures.Load(),
 	}
 }

@@ -207,3 +207,52 @@ func TestLimiterErrors(t *testing.T) {
 		t.Error("NewLimiter(nil) succeeded")
 	}
 }
+
+// A state at a limiter's key that GCRA could not have written (another
+// program's value, a key of another type, a number without expiry that
+// holds the bucket shut for ever) is deleted by the call that meets it,
+// which decides from the local share; the shared bucket then works again.
+// Before, "nan" admitted everything for ever and "inf" or 1e300 nothing.
+func TestLimiterDeletesAnImpossibleState(t *testing.T) {
+	c := newClient(t, redisAddr(t))
+	prefix := testPrefix(t, c)
+	l := newLimiter(t, c, LimiterConfig{Prefix: prefix, Timeout: testTimeout})
+	ctx := context.Background()
+	cases := []struct {
+		name string
+		set  func(key string) error
+	}{
+		{"nan", func(k string) error { return c.Set(ctx, k, "nan", 0).Err() }},
+		{"-nan", func(k string) error { return c.Set(ctx, k, "-nan", 0).Err() }},
+		{"inf", func(k string) error { return c.Set(ctx, k, "inf", 0).Err() }},
+		{"1e300", func(k string) error { return c.Set(ctx, k, "1e300", 0).Err() }},
+		{"text", func(k string) error { return c.Set(ctx, k, "not-a-number", 0).Err() }},
+		{"list", func(k string) error { return c.RPush(ctx, k, "x").Err() }},
+	}
+	for i, tt := range cases {
+		key := "provider:" + tt.name
+		rkey := "rate:" + prefix + ":v1:quota:" + key
+		if err := tt.set(rkey); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := l.Allow(ctx, key, 1, 1); err != nil {
+			t.Fatalf("%s: Allow = %v", tt.name, err)
+		}
+		if typ := c.Type(ctx, rkey).Val(); typ != "none" {
+			t.Errorf("%s: the state is still there (a %s)", tt.name, typ)
+		}
+		// The shared bucket, fresh: one event, then none for a second.
+		first, err1 := l.Allow(ctx, key, 1, 1)
+		second, err2 := l.Allow(ctx, key, 1, 1)
+		if !first || second || err1 != nil || err2 != nil {
+			t.Errorf("%s: after it, Allow twice = %v, %v (%v, %v); want true then false", tt.name, first, second, err1, err2)
+		}
+		if pttl := c.PTTL(ctx, rkey).Val(); pttl <= 0 {
+			t.Errorf("%s: the new state's PTTL = %v, want an expiry", tt.name, pttl)
+		}
+		want := LimiterStats{Allowed: uint64(i + 1), Denied: uint64(i + 1), LocalAllowed: uint64(i + 1), Corrupt: uint64(i + 1)}
+		if st := l.Stats(); st != want {
+			t.Errorf("%s: Stats = %+v, want %+v", tt.name, st, want)
+		}
+	}
+}
