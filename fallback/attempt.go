@@ -228,7 +228,7 @@ func (c *call) attempt(n int, retry bool) (resp providers.Response, err error, n
 		}
 		c.flight.end(resp, err)
 	})
-	resp, err = p.invoke(actx, req, &w.r.tasks)
+	resp, err = p.invoke(actx, req, &w.r.tasks, a.begin)
 	watchdog()
 	if !a.claim() {
 		return providers.Response{}, errFlightEnded, false
@@ -248,8 +248,22 @@ type pendingAttempt struct {
 	start      time.Time
 	ctx        context.Context // the attempt's
 	claimed    atomic.Bool
-	timedOut   bool // set by settle
+	timedOut   bool         // set by settle
+	state      atomic.Int32 // callPending, callMade or callRefused
 }
+
+// An attempt's call: pending until invoke makes it (callMade) or settle,
+// first, makes sure it never will be (callRefused), so that a call is
+// paid exactly when it was made.
+const (
+	callPending int32 = iota
+	callMade
+	callRefused
+)
+
+// begin reports whether the provider may be called: the attempt was not
+// settled first.
+func (a *pendingAttempt) begin() bool { return a.state.CompareAndSwap(callPending, callMade) }
 
 // claim reports whether the caller is the one to settle the attempt.
 func (a *pendingAttempt) claim() bool { return a.claimed.CompareAndSwap(false, true) }
@@ -299,6 +313,22 @@ func (a *pendingAttempt) settle(resp providers.Response, err error) (reported er
 	w, p := c.w, c.p
 	latency := time.Since(a.start)
 	a.timedOut = errors.Is(a.ctx.Err(), context.DeadlineExceeded)
+	notCalled := a.state.CompareAndSwap(callPending, callRefused)
+	if notCalled || errors.Is(err, errNotCalled) {
+		// The provider was not called and never will be (Close came
+		// between the debit and the call, or the attempt's context ended
+		// first): not paid, not counted for or against it.
+		permit.Done(breaker.Neutral)
+		if w.budget != nil {
+			w.budget.Refund(p.price)
+		}
+		reason := SkipClosed
+		if !w.r.closed.Load() {
+			reason = w.noTime(c.until)
+		}
+		w.skip(p, reason, n-1, c.hedge)
+		return errSkipped(reason), nil
+	}
 	p.report(a.ctx, err)
 
 	if err == nil {
@@ -355,13 +385,6 @@ func (a *pendingAttempt) settle(resp providers.Response, err error) (reported er
 		permit.Done(breaker.Neutral)
 	}
 	at := Attempt{Provider: p.name, Tier: p.cfg.Tier, Outcome: Failed, Class: class, Err: reported, Latency: latency, Cost: p.price, Retry: n - 1, Hedge: c.hedge}
-	if errors.Is(err, errNotCalled) {
-		// Close came between the debit and the call: not called, not paid.
-		at.Cost = 0
-		if w.budget != nil {
-			w.budget.Refund(p.price)
-		}
-	}
 	if lost {
 		at.Outcome = Lost
 	}

@@ -17,10 +17,10 @@ type fleetState struct {
 	// The writer is one goroutine that writes good answers to the shared
 	// tier and observations to the shared history, and publishes breaker
 	// transitions, off every caller's path.
-	writes  chan sharedWrite // nil: no shared tier nor shared history
-	outbox  chan HealthEvent // nil: fleet health off
-	writer  taskKind         // the writer, for Close's report
-	forgets forgets          // the Forget calls under way
+	writes chan sharedWrite // nil: no shared tier nor shared history
+	outbox chan HealthEvent // nil: fleet health off
+	writer taskKind         // the writer, for Close's report
+	holds  writeHolds       // Forget's holds on the writes
 
 	history stats.History // the shared history; nil: none
 	once    OnceAppender  // history's AppendOnce; nil when it has none

@@ -145,6 +145,7 @@ type eventQueue struct {
 	dropped atomic.Int64
 	stop    chan struct{} // closed by Close once every other goroutine is done
 	stopped chan struct{} // closed by deliver as it returns
+	inside  atomic.Bool   // deliver is in the observer's Observe
 }
 
 // deliver calls the observer with each queued event until Close has
@@ -161,6 +162,8 @@ func (r *Resolver) deliver() {
 				r.metrics.callbackFailures.Add(1)
 			}
 		}()
+		r.events.inside.Store(true)
+		defer r.events.inside.Store(false)
 		r.obs.Observe(q.ctx, q.ev)
 	}
 	for {

@@ -190,8 +190,8 @@ type invokeResult struct {
 // call holds is left to finish on its own.
 var errAbandoned = errors.New("provider did not return after its context ended")
 
-// errNotCalled is what invoke returns when Close began before it called
-// the provider: nothing was asked, so nothing is paid. It matches
+// errNotCalled is what invoke returns when it did not call the provider:
+// Close had begun, or the attempt was settled first. It matches
 // ErrClosed.
 var errNotCalled = fmt.Errorf("%w: the provider was not called", ErrClosed)
 
@@ -199,14 +199,23 @@ var errNotCalled = fmt.Errorf("%w: the provider was not called", ErrClosed)
 // flight), which a watchdog releases should the provider not return when
 // ctx ends — tracked as one of p's tasks so that Close can say it
 // abandoned it. An answer that comes after ctx ended is late and refused.
-func (p *provider) invoke(ctx context.Context, req providers.Request, t *tasks) (providers.Response, error) {
+// begin is asked right before the call: when it says no (the attempt was
+// settled meanwhile: see pendingAttempt.state), or Close has begun,
+// nothing is called and invoke returns errNotCalled.
+func (p *provider) invoke(ctx context.Context, req providers.Request, t *tasks, begin func() bool) (providers.Response, error) {
 	if p.batch != nil {
+		if !begin() {
+			return providers.Response{}, errNotCalled
+		}
 		return p.batch.submit(ctx, req)
 	}
 	if !t.add(p.task) {
 		return providers.Response{}, errNotCalled
 	}
 	defer t.done(p.task)
+	if !begin() {
+		return providers.Response{}, errNotCalled
+	}
 	resp, err := p.fetch(ctx, req)
 	if err == nil && ctx.Err() != nil {
 		return providers.Response{}, fmt.Errorf("answer arrived after the attempt's deadline: %w", ctx.Err())

@@ -143,9 +143,13 @@ func (f ForgetReport) Total() int { return f.Cache + f.History + f.Store }
 // history and store are called as every host callback is: a panic fails
 // that part with an error matching ErrCallbackPanic, and a call still
 // running when ctx ends is abandoned (Forget returns then). Writes to the
-// shared tier and shared history the resolver has queued for a matching
-// key are dropped, and one under way is waited for, so that nothing
-// Forget deleted is written back after it returns.
+// shared tier and shared history the resolver queued for a matching key
+// before Forget returns are dropped, and those under way (one the store
+// timed out on included: it may still land) are waited for first, so
+// that nothing a resolve that returned before Forget was called wrote is
+// put back after Forget returns. A resolve of a matching key still in
+// flight may add it back: call Forget once the person's resolves have
+// returned.
 func (r *Resolver) Forget(ctx context.Context, param, value string) (ForgetReport, error) {
 	var rep ForgetReport
 	if param == "" {
@@ -159,13 +163,13 @@ func (r *Resolver) Forget(ctx context.Context, param, value string) (ForgetRepor
 		_, params, ok := ParseKey(key)
 		return ok && want[params[param]]
 	}
-	// Writes of the shared tier still queued, or under way, would put back
-	// what is deleted below: drop them, and wait out the one in progress.
-	release, err := r.holdWrites(ctx, match)
+	// Writes to the shared tier still queued, or under way, would put
+	// back what is deleted below: drop them, and wait for those under way.
+	hold, err := r.fleet.holds.hold(ctx, match)
 	if err != nil {
 		return rep, fmt.Errorf("fallback: forget: %w", err)
 	}
-	defer release()
+	defer r.fleet.holds.release(hold)
 	rep.Cache = r.cache.DeleteFunc(func(k string, _ cache.Entry, _ bool) bool { return match(k) })
 	r.memo.forget(match)
 	r.plaus.forget(match)

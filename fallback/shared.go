@@ -63,12 +63,17 @@ func (r *Resolver) storeKeep(dt *dataType, e cache.Entry) (time.Duration, bool) 
 }
 
 // writeStore is the writer's store write, bounded by the store timeout.
-func (r *Resolver) writeStore(w sharedWrite) {
+func (r *Resolver) writeStore(w sharedWrite, done func()) {
 	ctx, cancel := context.WithTimeout(r.life, r.cfg.Cache.StoreTimeout)
 	defer cancel()
-	if _, err := guarded(ctx, r, &r.callbacks.storeSet, func(ctx context.Context) (struct{}, error) {
+	_, err := guarded(ctx, r, &r.callbacks.storeSet, func(ctx context.Context) (struct{}, error) {
+		defer done() // when the host returns, even after the writer gave up
 		return struct{}{}, r.store.Set(ctx, w.key, w.entry, w.keep)
-	}); err != nil {
+	})
+	if err == ErrClosed {
+		done() // guarded started nothing
+	}
+	if err != nil {
 		r.callbackFailed(&r.callbacks.storeSet, w.dt.cfg.Name, err)
 	}
 }

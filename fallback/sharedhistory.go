@@ -100,10 +100,11 @@ func (r *Resolver) appendShared(key string, obs stats.Observation) {
 
 // writeHistory is the writer's shared-history append, bounded by the
 // store timeout.
-func (r *Resolver) writeHistory(w sharedWrite) {
+func (r *Resolver) writeHistory(w sharedWrite, done func()) {
 	ctx, cancel := context.WithTimeout(r.life, r.cfg.Cache.StoreTimeout)
 	defer cancel()
 	_, err := guarded(ctx, r, &r.fleet.historyAppend, func(ctx context.Context) (struct{}, error) {
+		defer done() // when the host returns, even after the writer gave up
 		if r.fleet.once == nil {
 			return struct{}{}, r.fleet.history.Append(ctx, w.key, w.obs)
 		}
@@ -112,6 +113,9 @@ func (r *Resolver) writeHistory(w sharedWrite) {
 		_, err := r.fleet.once.AppendOnce(ctx, w.key, w.obs, p.Start(i), p.Start(i+1))
 		return struct{}{}, err
 	})
+	if err == ErrClosed {
+		done() // guarded started nothing
+	}
 	if err != nil {
 		r.callbackFailed(&r.fleet.historyAppend, w.dt.cfg.Name, err)
 	}

@@ -2,6 +2,7 @@ package fallback
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 )
@@ -42,7 +43,7 @@ func (r *Resolver) Warm(ctx context.Context, keys []WarmKey) (WarmReport, error)
 	ctx = withTask(ctx, TaskWarm)
 	events := context.WithoutCancel(ctx)
 	var mu sync.Mutex
-	done := 0
+	done, closed := 0, false
 	next := make(chan WarmKey)
 	var wg sync.WaitGroup
 	for range min(r.cfg.Cache.WarmConcurrency, max(len(keys), 1)) {
@@ -51,6 +52,7 @@ func (r *Resolver) Warm(ctx context.Context, keys []WarmKey) (WarmReport, error)
 				res, err := r.Resolve(ctx, k.DataType, k.Params)
 				mu.Lock()
 				done++
+				closed = closed || errors.Is(err, ErrClosed)
 				if err != nil {
 					rep.Failed++
 				} else {
@@ -84,10 +86,16 @@ feed:
 		case <-ctx.Done():
 			err = ctx.Err()
 			break feed
+		case <-r.life.Done():
+			err = ErrClosed
+			break feed
 		}
 	}
 	close(next)
 	wg.Wait()
+	if err == nil && closed {
+		err = ErrClosed // Close ended resolves of the Warm
+	}
 	rep.Skipped = len(keys) - sent
 	return rep, err
 }

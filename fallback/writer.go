@@ -20,9 +20,7 @@ type sharedWrite struct {
 	keep  time.Duration // how long the shared tier keeps entry
 	obs   stats.Observation
 
-	// barrier, when set, is no write: the writer closes it when it gets
-	// to it, once every write queued before it is done (see Forget).
-	barrier chan struct{}
+	seq uint64 // its place in the queue (writeHolds.seq)
 }
 
 // errQueueFull is reported when a write or an event finds its queue full.
@@ -47,15 +45,14 @@ func (r *Resolver) write() {
 		case ev := <-r.fleet.outbox:
 			r.publishHealth(ev)
 		case w := <-r.fleet.writes:
+			done, ok := r.fleet.holds.begin(w)
 			switch {
-			case w.barrier != nil:
-				close(w.barrier)
-			case r.fleet.forgetting(w.key):
+			case !ok:
 				// Forget is removing this key's person: not written back.
 			case w.obs.At.IsZero():
-				r.writeStore(w)
+				r.writeStore(w, done)
 			default:
-				r.writeHistory(w)
+				r.writeHistory(w, done)
 			}
 		case <-r.life.Done():
 			return
@@ -69,69 +66,128 @@ func (r *Resolver) queueWrite(w sharedWrite, kind *taskKind) {
 	if r.closed.Load() {
 		return
 	}
-	select {
-	case r.fleet.writes <- w:
-	default:
+	if !r.fleet.holds.queue(r.fleet.writes, w) {
 		r.callbackFailed(kind, w.dt.cfg.Name, errQueueFull)
 	}
 }
 
-// forgets are the matchers of the Forget calls under way: the writer
-// drops the queued writes they match.
-type forgets struct {
+// writeHolds keep the writer from putting back what Forget deletes: a
+// write queued before or while a Forget runs, for a key it matches, is
+// dropped, and Forget waits for the host's writes of such keys already
+// under way — those the writer gave up on at the store timeout too,
+// which may still land — to return.
+type writeHolds struct {
 	mu      sync.Mutex
-	matches map[*func(string) bool]struct{}
+	seq     uint64              // requires mu: the last write queued
+	holds   map[*writeHold]bool // requires mu
+	writing map[string]int      // requires mu: keys of host writes not returned
+	changed chan struct{}       // requires mu: closed when one returns
 }
 
-// forgetting reports whether a Forget under way matches key.
-func (f *fleetState) forgetting(key string) bool {
-	f.forgets.mu.Lock()
-	defer f.forgets.mu.Unlock()
-	for m := range f.forgets.matches {
-		if (*m)(key) {
-			return true
+// writeHold is one Forget's hold.
+type writeHold struct {
+	match func(key string) bool
+	until uint64 // 0 while Forget runs; then the last write queued when it ended
+}
+
+// queue hands w to the writer's queue without waiting, in order: the
+// writes' seq is their order in the queue. It reports false when the
+// queue is full.
+func (h *writeHolds) queue(writes chan<- sharedWrite, w sharedWrite) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	w.seq = h.seq + 1
+	select {
+	case writes <- w:
+		h.seq++
+		return true
+	default:
+		return false
+	}
+}
+
+// begin decides whether the writer may make w: not when a hold matches
+// it (a Forget under way, or one that ended after w was queued). When it
+// may, w's key counts as being written until done is called — when the
+// host's call returns, not when the writer gives up on it.
+func (h *writeHolds) begin(w sharedWrite) (done func(), ok bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for hold := range h.holds {
+		switch {
+		case hold.until != 0 && w.seq > hold.until:
+			delete(h.holds, hold) // its Forget ended before w was queued
+		case hold.match(w.key):
+			return nil, false
 		}
 	}
-	return false
+	if h.writing == nil {
+		h.writing = map[string]int{}
+	}
+	h.writing[w.key]++
+	var once sync.Once
+	return func() { once.Do(func() { h.end(w.key) }) }, true
 }
 
-// holdWrites makes the writer drop every queued write match matches,
-// and waits until the writer has finished every write queued before, so
-// that nothing of what Forget is about to delete is written back after
-// it. The returned func lifts the hold; call it when the deleting is
-// done. It returns ctx's error if ctx ends first (the hold is lifted
-// then).
-func (r *Resolver) holdWrites(ctx context.Context, match func(string) bool) (release func(), err error) {
-	f := &r.fleet
-	if f.writes == nil {
-		return func() {}, nil
+// end notes that the host's write of key returned.
+func (h *writeHolds) end(key string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.writing[key]--; h.writing[key] <= 0 {
+		delete(h.writing, key)
 	}
-	f.forgets.mu.Lock()
-	if f.forgets.matches == nil {
-		f.forgets.matches = map[*func(string) bool]struct{}{}
+	if h.changed != nil {
+		close(h.changed)
+		h.changed = nil
 	}
-	f.forgets.matches[&match] = struct{}{}
-	f.forgets.mu.Unlock()
-	release = func() {
-		f.forgets.mu.Lock()
-		delete(f.forgets.matches, &match)
-		f.forgets.mu.Unlock()
+}
+
+// hold starts a hold for match, and waits until no host write of a key
+// it matches is under way. It returns ctx's error, the hold released, if
+// ctx ends first.
+func (h *writeHolds) hold(ctx context.Context, match func(string) bool) (*writeHold, error) {
+	hold := &writeHold{match: match}
+	h.mu.Lock()
+	if h.holds == nil {
+		h.holds = map[*writeHold]bool{}
 	}
-	barrier := make(chan struct{})
-	select {
-	case f.writes <- sharedWrite{barrier: barrier}:
-	case <-ctx.Done():
-		release()
-		return nil, fmt.Errorf("waiting for the shared writes queued before: %w", ctx.Err())
-	case <-r.life.Done():
-		return release, nil // the writer has stopped: nothing more is written
+	h.holds[hold] = true
+	h.mu.Unlock()
+	for {
+		h.mu.Lock()
+		busy := false
+		for key := range h.writing {
+			if match(key) {
+				busy = true
+				break
+			}
+		}
+		if !busy {
+			h.mu.Unlock()
+			return hold, nil
+		}
+		if h.changed == nil {
+			h.changed = make(chan struct{})
+		}
+		changed := h.changed
+		h.mu.Unlock()
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			h.release(hold)
+			return nil, fmt.Errorf("waiting for a shared write under way: %w", ctx.Err())
+		}
 	}
-	select {
-	case <-barrier:
-	case <-ctx.Done():
-		release()
-		return nil, fmt.Errorf("waiting for the shared writes queued before: %w", ctx.Err())
-	case <-r.life.Done():
+}
+
+// release ends a hold in queue order: the writes queued until now that
+// it matches are still dropped; those queued later are not.
+func (h *writeHolds) release(hold *writeHold) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.seq == 0 {
+		delete(h.holds, hold)
+		return
 	}
-	return release, nil
+	hold.until = h.seq
 }

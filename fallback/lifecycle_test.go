@@ -1,0 +1,228 @@
+package fallback
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/strata-go/strata/breaker"
+	"github.com/strata-go/strata/cache"
+	"github.com/strata-go/strata/providers"
+)
+
+// scanStore is a memStore that can delete by key (cache.Scanner), whose
+// Set takes set and ignores its context, and whose DeleteMatching takes
+// del.
+type scanStore struct {
+	*memStore
+	set, del time.Duration
+}
+
+func (s scanStore) Set(ctx context.Context, key string, e cache.Entry, ttl time.Duration) error {
+	time.Sleep(s.set)
+	return s.memStore.Set(ctx, key, e, ttl)
+}
+
+func (s scanStore) DeleteMatching(_ context.Context, match func(string) bool) (int, error) {
+	time.Sleep(s.del)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for k := range s.entries {
+		if match(k) {
+			delete(s.entries, k)
+			n++
+		}
+	}
+	return n, nil
+}
+
+func (s scanStore) has(key string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.entries[key]
+	return ok
+}
+
+// A write the writer gave up on at the store timeout may still land:
+// Forget waits for it before it deletes, so the answer is not back after
+// Forget returns.
+func TestForgetWaitsForAWriteTheWriterGaveUpOn(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		store := scanStore{memStore: newMemStore(), set: 80 * time.Millisecond} // over the 50 ms store timeout
+		r := newTestResolver(t, testConfig(), newStub(1.25), newStub(1), WithStore(store), WithHistory(noHistory{}))
+		params := Params{"keyword": "person0"}
+		key, err := r.Key("cpc", params)
+		require.NoError(t, err)
+		_, err = r.Resolve(context.Background(), "cpc", params)
+		require.NoError(t, err)
+		time.Sleep(60 * time.Millisecond) // the writer has given up on the Set, which runs on
+		start := time.Now()
+		_, err = r.Forget(context.Background(), "keyword", "person0")
+		require.NoError(t, err)
+		assert.Equal(t, 20*time.Millisecond, time.Since(start), "Forget waited for the Set to return")
+		time.Sleep(time.Second)
+		assert.False(t, store.has(key), "the answer was written back after Forget returned")
+	})
+}
+
+// A write queued while Forget runs — behind a backlog of other writes or
+// not — is dropped, even when the writer reaches it after Forget returned;
+// writes queued after Forget returned are made.
+func TestForgetDropsWritesQueuedWhileItRuns(t *testing.T) {
+	for _, backlog := range []int{0, 20} {
+		t.Run(fmt.Sprint("backlog=", backlog), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				store := scanStore{memStore: newMemStore(), set: 10 * time.Millisecond, del: 100 * time.Millisecond}
+				r := newTestResolver(t, testConfig(), newStub(1.25), newStub(1), WithStore(store), WithHistory(noHistory{}))
+				victim, err := r.Key("cpc", Params{"keyword": "victim"})
+				require.NoError(t, err)
+				done := make(chan error, 1)
+				go func() { _, err := r.Forget(context.Background(), "keyword", "victim"); done <- err }()
+				synctest.Wait() // Forget is in DeleteMatching, its hold on
+				for i := range backlog {
+					_, err := r.Resolve(context.Background(), "cpc", Params{"keyword": fmt.Sprint("other", i)})
+					require.NoError(t, err)
+				}
+				_, err = r.Resolve(context.Background(), "cpc", Params{"keyword": "victim"})
+				require.NoError(t, err)
+				require.NoError(t, <-done)
+				time.Sleep(time.Second)
+				assert.False(t, store.has(victim), "written back after Forget")
+				other, err := r.Key("cpc", Params{"keyword": "other0"})
+				require.NoError(t, err)
+				assert.Equal(t, backlog > 0, store.has(other), "other keys are written")
+
+				// After Forget, the victim's answers are written again.
+				r.cache.Delete(victim)
+				_, err = r.Resolve(context.Background(), "cpc", Params{"keyword": "victim"})
+				require.NoError(t, err)
+				time.Sleep(time.Second)
+				assert.True(t, store.has(victim), "a write queued after Forget returned")
+			})
+		})
+	}
+}
+
+// Close names the observer only when it is stuck in the host's Observe,
+// not when it is merely idle while something else was abandoned.
+func TestCloseNamesOnlyAStuckObserver(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		hang := &blockingStore{release: make(chan struct{})}
+		r := newTestResolver(t, testConfig(), newStub(1.25), newStub(1), WithStore(hang), WithHistory(noHistory{}), WithObserver(&recorder{}))
+		_, err := r.Resolve(context.Background(), "cpc", shoes)
+		require.NoError(t, err)
+		synctest.Wait() // the writer hangs in Set
+		var ce *CloseError
+		require.ErrorAs(t, r.Close(), &ce)
+		assert.Equal(t, []string{"store.Set"}, ce.Abandoned, "the observer is idle")
+		close(hang.release)
+	})
+	synctest.Test(t, func(t *testing.T) {
+		block := make(chan struct{})
+		r := newTestResolver(t, testConfig(), newStub(1.25), newStub(1), WithObserver(ObserverFunc(func(context.Context, Event) { <-block })))
+		_, err := r.Resolve(context.Background(), "cpc", shoes)
+		require.NoError(t, err)
+		var ce *CloseError
+		require.ErrorAs(t, r.Close(), &ce)
+		assert.Equal(t, []string{"observer"}, ce.Abandoned, "stuck in Observe")
+		close(block)
+	})
+}
+
+// Close ending a Warm's resolves ends the Warm with ErrClosed, also when
+// every key had been handed out.
+func TestWarmEndedByCloseSaysSo(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		called := make(chan struct{}, 4)
+		hangs := func(ctx context.Context, _ providers.Request) (providers.Response, error) {
+			called <- struct{}{}
+			<-ctx.Done()
+			return providers.Response{}, ctx.Err()
+		}
+		p1, s1 := newStub(1), newStub(2)
+		p1.set(hangs)
+		s1.set(hangs)
+		r := newTestResolver(t, testConfig(), p1, s1)
+		go func() { <-called; _ = r.Close() }()
+		rep, err := r.Warm(context.Background(), []WarmKey{{DataType: "cpc", Params: shoes}})
+		assert.ErrorIs(t, err, ErrClosed)
+		assert.Equal(t, 1, rep.Failed)
+	})
+}
+
+// The host's OnStateChange hears every transition in order, through the
+// resolver's own goroutine: a panic is reported as an EventCallback, and
+// one still running at Close is named.
+func TestBreakerCallbackThroughTheResolver(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := testConfig()
+		var heard []string // read once the callback's goroutine is idle
+		block := make(chan struct{})
+		cfg.Breaker = breaker.Config{ConsecutiveFailures: 1, OpenDuration: time.Minute, HalfOpenProbes: 1, OnStateChange: func(sc breaker.StateChange) {
+			heard = append(heard, sc.From.String()+">"+sc.To.String())
+			switch len(heard) {
+			case 1:
+				panic("boom")
+			case 3:
+				<-block
+			}
+		}}
+		obs := &recorder{}
+		p1 := newStub(1)
+		p1.fail(providers.Unavailable)
+		r := newTestResolver(t, cfg, p1, newStub(2), WithObserver(obs))
+		_, err := r.Resolve(context.Background(), "cpc", shoes)
+		require.NoError(t, err)
+		synctest.Wait()
+		flushEvents(r)
+		evs, _ := obs.of(EventCallback)
+		require.Len(t, evs, 1)
+		assert.Equal(t, "breaker.OnStateChange", evs[0].Source)
+		assert.ErrorIs(t, evs[0].Err, ErrCallbackPanic)
+
+		time.Sleep(2 * time.Minute) // open, then half-open at the next call
+		p1.answer(1)
+		_, err = r.Resolve(context.Background(), "cpc", Params{"keyword": "boots"})
+		require.NoError(t, err)
+		synctest.Wait()
+		assert.Equal(t, []string{"closed>open", "open>half-open", "half-open>closed"}, heard)
+		var ce *CloseError
+		require.ErrorAs(t, r.Close(), &ce)
+		assert.Equal(t, []string{"breaker.OnStateChange"}, ce.Abandoned)
+		close(block)
+	})
+}
+
+// An attempt settled before its provider was called — its context ended
+// first, or Close came — is not paid, and the provider is never called
+// for it after.
+func TestAnAttemptSettledBeforeItsCallIsNotPaid(t *testing.T) {
+	r := newTestResolver(t, testConfig(), newStub(1.25), newStub(1))
+	p := r.byName["p1"]
+	ctx := WithBudget(context.Background(), 1)
+	b := BudgetFrom(ctx)
+	require.True(t, b.TryDebit(p.price))
+	key, err := r.Key("cpc", shoes)
+	require.NoError(t, err)
+	w := r.newWalk(ctx, r.types["cpc"], key, shoes, time.Now().Add(time.Second))
+	permit, err := p.breaker.Acquire()
+	require.NoError(t, err)
+	actx, cancel := context.WithCancel(ctx)
+	cancel()
+	a := &pendingAttempt{c: &call{w: w, p: p, ctx: ctx, until: w.deadline}, n: 1, permit: permit, start: time.Now(), ctx: actx}
+	reported, perr := a.settle(providers.Response{}, fmt.Errorf("%w: %w", errAbandoned, actx.Err()))
+	assert.Nil(t, perr, "nothing to retry")
+	assert.Error(t, reported)
+	assert.False(t, a.begin(), "never called after")
+	assert.Zero(t, b.Spent(), "refunded")
+	require.Len(t, w.attempts, 1)
+	assert.Equal(t, Skipped, w.attempts[0].Outcome)
+	assert.Zero(t, w.attempts[0].Cost)
+	assert.Zero(t, w.cost)
+}
