@@ -32,7 +32,12 @@ func (e errSkipped) Error() string { return "skipped: " + SkipReason(e).String()
 // when the provider finally returns (with a nil f, which only a benchmark
 // passes, the flight's outcome is then lost).
 func (w *walk) tryProvider(ctx context.Context, p *provider, until time.Time, hedge bool, f *flight) (providers.Response, error) {
-	if time.Until(until) < p.cfg.ExpectedLatency {
+	if left := time.Until(until); left <= 0 || until.Before(w.deadline) && left < w.expectedLatency(p) {
+		// No time at all; or the deadline plan keeps the rest for a later
+		// tier's candidate and p could not answer in what is left of its
+		// share. With no later tier a first attempt is made whenever time
+		// is left, its timeout cut to fit: p's expected latency is a guess,
+		// and only the retries are held to it.
 		reason := w.noTime(until)
 		w.skip(p, reason, 0, hedge)
 		return providers.Response{}, errSkipped(reason)
@@ -418,7 +423,7 @@ func (c *call) retryAfter(n int, perr *providers.Error, class providers.Class, t
 	default:
 		delay = p.backoffDelay(n, perr, class, timedOut)
 	}
-	if time.Until(c.until) < delay+p.cfg.ExpectedLatency {
+	if time.Until(c.until) < delay+w.expectedLatency(p) {
 		w.skip(p, w.noTime(c.until), n, c.hedge)
 		return 0, false
 	}

@@ -241,11 +241,11 @@ func TestClaimWaitKeepsThePlan(t *testing.T) {
 		assert.InDelta(t, 1.31, res.Value, 1e-12)
 		assert.Less(t, time.Since(start), 500*time.Millisecond)
 		// The walk's deadline is 450ms (the reserve's 50ms before 500ms);
-		// the secondary keeps 22ms (20ms expected, 10% margin) before it,
-		// and the primary 22ms before the primary tier's share ends: the
-		// wait may last until 406ms, and its last read is a ninth of that
-		// before.
-		assert.Equal(t, 406*time.Millisecond/9*8, called, "the waiter waited as long as the plan allows")
+		// the secondary keeps 50ms before it (20ms expected and a 10%
+		// margin, but never less than the reserve), and the primary 50ms
+		// likewise before the primary tier's share ends: the wait may
+		// last until 350ms, and its last read is a ninth of that before.
+		assert.Equal(t, 350*time.Millisecond/9*8, called, "the waiter waited as long as the plan allows")
 		_, lost := st.counts()
 		assert.Equal(t, 1, lost, "the waiter found the claim taken")
 		require.NoError(t, fleet[0].Close())

@@ -229,3 +229,53 @@ func TestRefreshAheadAndBurstDefaults(t *testing.T) {
 		assert.Equal(t, []Layer{LayerPrimary, LayerPrimary, LayerPrimary, LayerSecondary}, layers, "a burst of 3, then the bucket is empty")
 	})
 }
+
+// A later tier's candidate that has answered in microseconds is still
+// left time for the hand-off: the plan leaves it at least the resolve's
+// reserve. A primary that hangs then cannot starve a fast, healthy
+// secondary, resolve after resolve.
+func TestAFastSecondaryIsNotStarvedByTheDeadlinePlan(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := testConfig()
+		cfg.Providers[0].Timeout = 2 * time.Second
+		p1 := newStub(0)
+		p1.hang()
+		s1 := newStub(2)
+		s1.set(func(context.Context, providers.Request) (providers.Response, error) {
+			time.Sleep(10 * time.Microsecond)
+			return providers.Response{Value: 2}, nil
+		})
+		r := newTestResolver(t, cfg, p1, s1, WithHistory(noHistory{}))
+		for i := range 5 {
+			ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+			res, err := r.Resolve(ctx, "cpc", Params{"keyword": fmt.Sprint("k", i)})
+			cancel()
+			require.NoError(t, err)
+			assert.Equal(t, LayerSecondary, res.Layer, "resolve %d: %+v", i, res.Attempts)
+		}
+		assert.Equal(t, int64(5), s1.calls.Load())
+	})
+}
+
+// A provider's expected latency holds back its retries, not its first
+// attempt: with no later tier to keep time for, a deadline shorter than
+// the expected latency still gets the call, its timeout cut to fit.
+func TestAFirstAttemptIsMadeWhenTimeIsLeft(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := testConfig()
+		cfg.Providers = cfg.Providers[:1] // no secondary
+		cfg.Providers[0].ExpectedLatency = 3 * time.Second
+		p1 := newStub(1.3)
+		r, err := New(cfg, WithProvider("p1", p1), WithSeed(1))
+		require.NoError(t, err)
+		defer r.Close()
+		for _, d := range []time.Duration{200 * time.Millisecond, time.Second} {
+			ctx, cancel := context.WithTimeout(context.Background(), d)
+			res, err := r.Resolve(ctx, "cpc", Params{"keyword": fmt.Sprint("k", d)})
+			cancel()
+			require.NoError(t, err)
+			assert.Equal(t, LayerPrimary, res.Layer, "%v: %+v", d, res.Attempts)
+		}
+		assert.Equal(t, int64(2), p1.calls.Load())
+	})
+}

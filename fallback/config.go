@@ -113,9 +113,12 @@ type ProviderConfig struct {
 	// it must be finite, not negative and at most MaxBudget. Money totals
 	// (Snapshot) stop at the largest amount rather than overflow.
 	Cost float64 `yaml:"cost"`
-	// ExpectedLatency is the provider's typical latency, used before any is
-	// observed and to decide whether a retry still fits the deadline.
-	// Default 250ms.
+	// ExpectedLatency is the provider's typical latency until one is
+	// observed (then its observed p95 stands in): it decides whether a
+	// retry still fits the deadline, and, when the deadline plan keeps
+	// time for a later tier, whether a first attempt fits in its tier's
+	// share. A first attempt with no later tier to keep time for is made
+	// whenever time is left. Default 250ms.
 	ExpectedLatency time.Duration `yaml:"expected_latency"`
 	// Timeout bounds one attempt; it is always cut to fit the caller's
 	// deadline. Default 1s.
@@ -385,8 +388,9 @@ type ResolveConfig struct {
 	// candidate, a tier may walk only until the walk's deadline less that
 	// candidate's expected latency (its observed p95, else its
 	// expected_latency) times 1 + PlanMargin, so that it still finds its
-	// expected latency left when the tier before ends a little late.
-	// Default 0.1; in [0, 1].
+	// expected latency left when the tier before ends a little late — and
+	// never less than Reserve, the time a hand-off needs even to a
+	// candidate that answers in microseconds. Default 0.1; in [0, 1].
 	PlanMargin float64 `yaml:"plan_margin"`
 	// CloseTimeout bounds how long Close waits for what the resolver
 	// started (walks, provider calls, refreshes, batches, the observer)
@@ -538,7 +542,8 @@ type AcceptanceConfig struct {
 // from a deadline) by TimeoutFactor, a RateLimit by RateLimitFactor unless
 // the provider sent a Retry-After, which is honoured as given. A retry is
 // never started when what is left of the deadline cannot cover the delay
-// plus the provider's expected latency.
+// plus the provider's expected latency (its observed p95, else
+// ExpectedLatency).
 //
 // A provider's own RetryConfig overrides the resolver-wide one field by
 // field: its zero fields inherit.

@@ -177,7 +177,10 @@ func (w *walk) planFor(later []tier) time.Time {
 // candidateNeeds is the time the plan leaves tier t's best provider now:
 // its expected latency and a margin more — what runs before it ends a
 // little after its share (timers fire late), and the candidate must still
-// find its expected latency left. ok is false when t has no candidate.
+// find its expected latency left — and never less than the resolve's
+// configured reserve: a candidate that answered in microseconds still
+// needs the hand-off (a timer, a goroutine woken) to happen in time. ok
+// is false when t has no candidate.
 func (w *walk) candidateNeeds(t tier) (time.Duration, bool) {
 	if len(t.provs) == 0 {
 		return 0, false
@@ -192,7 +195,7 @@ func (w *walk) candidateNeeds(t tier) (time.Duration, bool) {
 		return 0, false
 	}
 	d := w.expectedLatency(t.provs[i])
-	return d + time.Duration(float64(d)*w.r.cfg.Resolve.PlanMargin), true
+	return max(d+time.Duration(float64(d)*w.r.cfg.Resolve.PlanMargin), w.r.cfg.Resolve.Reserve), true
 }
 
 // expectedLatency is what the plan leaves a provider: its observed p95,
