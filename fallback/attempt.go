@@ -215,6 +215,7 @@ func (c *call) attempt(n int, retry bool) (resp providers.Response, err error, n
 	actx, cancel := context.WithDeadline(c.ctx, start.Add(min(p.cfg.Timeout, c.until.Sub(start))))
 	defer cancel()
 	a := &pendingAttempt{c: c, n: n, retry: retry, permit: permit, credential: req.Credential, start: start, ctx: actx}
+	w.started(a, Attempt{Provider: p.name, Tier: p.cfg.Tier, Outcome: Lost, Class: providers.Canceled, Cost: p.price, Retry: n - 1, Hedge: c.hedge})
 	settled = true
 	// The provider is called here, in the flight's goroutine. Should
 	// actx end first (its timeout, a hedge won, Close), the watchdog
@@ -331,7 +332,7 @@ func (a *pendingAttempt) settle(resp providers.Response, err error) (reported er
 		if !w.r.closed.Load() {
 			reason = w.noTime(c.until)
 		}
-		w.skip(p, reason, n-1, c.hedge)
+		w.settle(a, Attempt{Provider: p.name, Tier: p.cfg.Tier, Outcome: Skipped, Skip: reason, Retry: n - 1, Hedge: c.hedge}, time.Time{})
 		return errSkipped(reason), nil
 	}
 	p.report(a.ctx, err)
@@ -346,7 +347,7 @@ func (a *pendingAttempt) settle(resp providers.Response, err error) (reported er
 			// it either: it may be the first to see a real change.
 			permit.Done(breaker.Neutral)
 			reported := providers.NewError(providers.DataQuality, ie)
-			w.record(Attempt{Provider: p.name, Tier: p.cfg.Tier, Outcome: Failed, Class: providers.DataQuality, Err: reported, Latency: latency, Cost: p.price, Retry: n - 1, Hedge: c.hedge}, outcome.At)
+			w.settle(a, Attempt{Provider: p.name, Tier: p.cfg.Tier, Outcome: Failed, Class: providers.DataQuality, Err: reported, Latency: latency, Cost: p.price, Retry: n - 1, Hedge: c.hedge}, outcome.At)
 			return reported, nil
 		}
 	}
@@ -357,7 +358,7 @@ func (a *pendingAttempt) settle(resp providers.Response, err error) (reported er
 		}
 		outcome.OK, outcome.Valid = true, true
 		w.r.tracker.Record(p.name, w.dt.cfg.Name, outcome)
-		w.record(Attempt{Provider: p.name, Tier: p.cfg.Tier, Outcome: Succeeded, Latency: latency, Cost: p.price, Retry: n - 1, Hedge: c.hedge}, outcome.At)
+		w.settle(a, Attempt{Provider: p.name, Tier: p.cfg.Tier, Outcome: Succeeded, Latency: latency, Cost: p.price, Retry: n - 1, Hedge: c.hedge}, outcome.At)
 		return nil, nil
 	}
 
@@ -393,7 +394,7 @@ func (a *pendingAttempt) settle(resp providers.Response, err error) (reported er
 	if lost {
 		at.Outcome = Lost
 	}
-	w.record(at, outcome.At)
+	w.settle(a, at, outcome.At)
 	return reported, perr
 }
 

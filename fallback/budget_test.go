@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -211,4 +212,38 @@ func TestACallCloseRefusedIsNotPaid(t *testing.T) {
 	}
 	assert.Zero(t, res.Cost)
 	assert.Zero(t, BudgetFrom(ctx).Spent(), "every debit refunded")
+}
+
+// A resolve whose walk is cut at its deadline reports what the walk spent
+// for it, the attempt still under way included: the sum of Result.Cost
+// is what the budget was charged.
+func TestResultCostIsWhatTheBudgetPaidWhenTheWalkIsCut(t *testing.T) {
+	for _, coalescing := range []bool{true, false} {
+		t.Run(fmt.Sprint("coalescing=", coalescing), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				cfg := testConfig()
+				cfg.Providers = cfg.Providers[:1]
+				cfg.Providers[0].Timeout = 5 * time.Second
+				cfg.Resolve.DisableCoalescing = !coalescing
+				p1 := newStub(1)
+				p1.hang()
+				r, err := New(cfg, WithProvider("p1", p1), WithSeed(1), WithHistory(noHistory{}))
+				require.NoError(t, err)
+				defer r.Close()
+				ctx := WithBudget(context.Background(), 1)
+				total := 0.0
+				for i := range 5 {
+					rctx, cancel := context.WithTimeout(ctx, 600*time.Millisecond)
+					res, err := r.Resolve(rctx, "cpc", Params{"keyword": fmt.Sprint("k", i)})
+					cancel()
+					require.NoError(t, err)
+					assert.Equal(t, LayerDefault, res.Layer)
+					require.NotEmpty(t, res.Attempts, "the cut attempt is reported")
+					total += res.Cost
+				}
+				assert.InDelta(t, BudgetFrom(ctx).Spent(), total, 1e-9)
+				assert.InDelta(t, 0.1, total, 1e-9, "five calls of 0.02")
+			})
+		})
+	}
 }

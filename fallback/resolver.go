@@ -289,6 +289,7 @@ func (r *Resolver) resolveMiss(ctx context.Context, dt *dataType, key string, pa
 // shared reports whether this caller got another's walk.
 func (r *Resolver) coalescedWalk(ctx context.Context, dt *dataType, key string, params Params, walkDeadline time.Time) (*walk, bool) {
 	var leader atomic.Bool
+	var mine atomic.Pointer[walk] // the walk this resolve leads, once started
 	ws := r.waiting.join(key)
 	defer r.waiting.leave(key, ws, func() { r.flights.Forget(key) })
 	ch := r.flights.DoChan(key, func() (any, error) {
@@ -299,7 +300,10 @@ func (r *Resolver) coalescedWalk(ctx context.Context, dt *dataType, key string, 
 		defer r.tasks.done(dt.walkTask)
 		wctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), walkDeadline)
 		defer cancel()
-		return r.walkProviders(withUnwanted(wctx, &ws.unwanted), dt, key, params, walkDeadline), nil
+		wctx = withUnwanted(wctx, &ws.unwanted)
+		w := r.newWalk(wctx, dt, key, params, walkDeadline)
+		mine.Store(w)
+		return r.walk(wctx, w), nil
 	})
 	timer := time.NewTimer(time.Until(walkDeadline))
 	defer timer.Stop()
@@ -317,8 +321,13 @@ func (r *Resolver) coalescedWalk(ctx context.Context, dt *dataType, key string, 
 		w, _ := res.Val.(*walk)
 		return w, !leader.Load()
 	default:
-		return nil, !leader.Load()
 	}
+	if w := mine.Load(); w != nil {
+		// This resolve's own walk, on its budget: what it has spent so
+		// far is this resolve's, attempts under way included.
+		return w.leftBehind(), false
+	}
+	return nil, !leader.Load()
 }
 
 // waiting counts, by key, the resolves waiting for the key's coalesced

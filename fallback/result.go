@@ -84,7 +84,10 @@ type Result struct {
 	// attempts. Zero for a coalesced follower (the leader paid).
 	Cost float64 `json:"cost"`
 	// Attempts are the provider attempts made, in order, including those
-	// skipped.
+	// skipped. An attempt still under way when the resolve left its walk
+	// at the walk's deadline is last, Lost, with its cost: it was paid
+	// for and did not serve this resolve (its own EventAttempt comes when
+	// it settles, after the resolve's).
 	Attempts []Attempt `json:"attempts,omitempty"`
 	// Shared is true when this resolve waited on another's walk for the
 	// same key (request coalescing) and got its answer.
@@ -148,7 +151,9 @@ const (
 	Failed
 	// Skipped: the provider was not called; Attempt.Skip says why.
 	Skipped
-	// Lost: a hedged attempt cancelled because another answered first.
+	// Lost: an attempt that did not serve the resolve though it was
+	// made: a hedged attempt cancelled because another answered first,
+	// or one still under way when the resolve left its walk.
 	Lost
 )
 

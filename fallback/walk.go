@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -33,6 +35,7 @@ type walk struct {
 	mu            sync.Mutex // guards the fields below: hedged attempts run concurrently
 	attempts      []Attempt
 	cost          float64
+	inflight      map[*pendingAttempt]Attempt // attempts started and not settled, as a resolve that leaves first reports them
 	budgetBlocked bool
 	suspects      []suspect // implausible answers awaiting a second opinion
 
@@ -58,7 +61,12 @@ type walk struct {
 // use only the time that leaves that candidate its expected latency.
 // Close cancels the walk.
 func (r *Resolver) walkProviders(ctx context.Context, dt *dataType, key string, params Params, deadline time.Time) *walk {
-	w := r.newWalk(ctx, dt, key, params, deadline)
+	return r.walk(ctx, r.newWalk(ctx, dt, key, params, deadline))
+}
+
+// walk runs w (see walkProviders).
+func (r *Resolver) walk(ctx context.Context, w *walk) *walk {
+	dt, key, deadline := w.dt, w.key, w.deadline
 	w.ref, w.hasRef = r.cache.LastGood(key)
 	w.cached = w.hasRef
 	ctx, cancel := context.WithDeadline(ctx, deadline)
@@ -749,8 +757,55 @@ func (w *walk) skip(p *provider, reason SkipReason, retry int, hedge bool) {
 
 // record appends an attempt that ended at (zero: now, read only when
 // needed), counts its cost and reports it to the observer.
-func (w *walk) record(a Attempt, at time.Time) {
+func (w *walk) record(a Attempt, at time.Time) { w.settle(nil, a, at) }
+
+// started notes pa, an attempt under way, as a resolve that leaves before
+// it settles reports it (see sofar).
+func (w *walk) started(pa *pendingAttempt, a Attempt) {
 	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.inflight == nil {
+		w.inflight = map[*pendingAttempt]Attempt{}
+	}
+	w.inflight[pa] = a
+}
+
+// sofar returns the attempts and the cost so far: those settled, then
+// those under way (see started), each as the attempt's start describes
+// it, Lost, with its cost — it is paid for, and will not serve the
+// resolve that asks.
+func (w *walk) sofar() ([]Attempt, float64) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	attempts, cost := slices.Clone(w.attempts), w.cost
+	pending := slices.SortedFunc(maps.Keys(w.inflight), func(a, b *pendingAttempt) int { return a.start.Compare(b.start) })
+	for _, pa := range pending {
+		a := w.inflight[pa]
+		attempts = append(attempts, a)
+		cost += a.Cost
+	}
+	return attempts, cost
+}
+
+// leftBehind is what a resolve that leaves its walk before the walk ends
+// reports of it (see sofar): a walk that has not answered, with the
+// attempts and the cost so far.
+func (w *walk) leftBehind() *walk {
+	attempts, cost := w.sofar()
+	w.mu.Lock()
+	blocked := w.budgetBlocked
+	w.mu.Unlock()
+	return &walk{r: w.r, dt: w.dt, key: w.key, attempts: attempts, cost: cost, budgetBlocked: blocked,
+		errs: []error{&LayerError{Layer: LayerPrimary, Err: errors.New("providers did not answer before the deadline")}}}
+}
+
+// settle is record for pa, an attempt noted as started (nil: none): it
+// is no longer under way once it is recorded.
+func (w *walk) settle(pa *pendingAttempt, a Attempt, at time.Time) {
+	w.mu.Lock()
+	if pa != nil {
+		delete(w.inflight, pa)
+	}
 	w.attempts = append(w.attempts, a)
 	w.cost += a.Cost
 	w.mu.Unlock()

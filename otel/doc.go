@@ -42,9 +42,11 @@
 // skip reason, cost, retry and hedge. A fresh cache hit is a resolve span
 // of no length.
 //
-// An attempt's event comes before its resolve's, so the Observer holds
-// attempts until the resolve's event comes, and ties them to it by
-// Event.Resolve; a follower of a coalesced walk (Event.Shared) gets
+// An attempt's event comes before its resolve's (but for an attempt still
+// under way when its resolve left the walk at the walk's deadline, whose
+// event comes after, and which is recorded as below, as one whose resolve
+// never reports), so the Observer holds attempts until the resolve's
+// event comes, and ties them to it by Event.Resolve; a follower of a coalesced walk (Event.Shared) gets
 // no attempt spans, its leader has them. An attempt made on the
 // resolver's own account — its context carries a fallback.Task other than
 // TaskWarm, as a refresh-ahead walk's attempts' do — is recorded at once,
