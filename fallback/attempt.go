@@ -346,6 +346,7 @@ func (a *pendingAttempt) settle(resp providers.Response, err error) (reported er
 			// Not trusted on one provider's word, and not counted against
 			// it either: it may be the first to see a real change.
 			permit.Done(breaker.Neutral)
+			w.r.tracker.Charge(p.name, w.dt.cfg.Name, p.price)
 			reported := providers.NewError(providers.DataQuality, ie)
 			w.settle(a, Attempt{Provider: p.name, Tier: p.cfg.Tier, Outcome: Failed, Class: providers.DataQuality, Err: reported, Latency: latency, Cost: p.price, Retry: n - 1, Hedge: c.hedge}, outcome.At)
 			return reported, nil
@@ -389,6 +390,9 @@ func (a *pendingAttempt) settle(resp providers.Response, err error) (reported er
 		w.r.tracker.Record(p.name, w.dt.cfg.Name, outcome)
 	} else {
 		permit.Done(breaker.Neutral)
+		// Made and paid for, though no outcome of the provider's: a hedge
+		// that lost, a call its caller left.
+		w.r.tracker.Charge(p.name, w.dt.cfg.Name, p.price)
 	}
 	at := Attempt{Provider: p.name, Tier: p.cfg.Tier, Outcome: Failed, Class: class, Err: reported, Latency: latency, Cost: p.price, Retry: n - 1, Hedge: c.hedge}
 	if lost {

@@ -675,3 +675,33 @@ func TestRetryJitterSeededOrFromTheClock(t *testing.T) {
 		assert.NotEqual(t, c, d, "seeds from the clock differ")
 	})
 }
+
+// A hedge's loser was paid for: its cost is in its provider's snapshot,
+// so the providers' costs add up to the resolver's.
+func TestALostHedgeCostsItsProvider(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := testConfig()
+		cfg.Providers = append(cfg.Providers, ProviderConfig{Name: "p2", Tier: Primary, Confidence: 0.9, Cost: 0.02, DataTypes: []string{"cpc"}, Timeout: time.Second, ExpectedLatency: 20 * time.Millisecond})
+		cfg.DataTypes[0].Hedge = HedgeConfig{Enabled: true, Delay: 50 * time.Millisecond}
+		cfg.Providers[0].Timeout = time.Second
+		slow, err := fake.New(fake.Config{Value: 1, Latency: fake.Latency{Median: 400 * time.Millisecond}})
+		require.NoError(t, err)
+		quick, err := fake.New(fake.Config{Value: 2, Latency: fake.Latency{Median: 10 * time.Millisecond}})
+		require.NoError(t, err)
+		r := newTestResolver(t, cfg, slow, newStub(9), WithProvider("p2", quick))
+		res, err := r.Resolve(context.Background(), "cpc", shoes)
+		require.NoError(t, err)
+		require.Equal(t, Lost, attemptsByProvider(res.Attempts)["p1"].Outcome)
+		snap := r.Snapshot()
+		byName := map[string]float64{}
+		sum := 0.0
+		for _, p := range snap.Providers {
+			byName[p.Name] = p.Cost
+			sum += p.Cost
+		}
+		assert.InDelta(t, 0.02, byName["p1"], 1e-12, "the loser's cost")
+		assert.InDelta(t, 0.02, byName["p2"], 1e-12)
+		assert.InDelta(t, snap.Overall.Cost, sum, 1e-12)
+		assert.InDelta(t, res.Cost, sum, 1e-12)
+	})
+}

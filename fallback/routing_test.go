@@ -137,7 +137,11 @@ func TestSnapshotSharesAndProjections(t *testing.T) {
 		require.Len(t, snap.Providers, 2)
 		assert.Equal(t, "p1", snap.Providers[0].Name)
 		assert.EqualValues(t, 4, snap.Providers[0].Requests, "Permanent failures are the caller's: not counted for health")
-		assert.InDelta(t, 0.08, snap.Providers[0].Cost, 1e-9)
+		// Its cost is every call's: 4 answers and 4 Permanent failures
+		// (not counted for health, but paid), so the providers' costs add
+		// up to the resolver's: 0.16 + 4 × 0.01 = 0.20.
+		assert.InDelta(t, 0.16, snap.Providers[0].Cost, 1e-9)
+		assert.InDelta(t, o.Cost, snap.Providers[0].Cost+snap.Providers[1].Cost, 1e-9)
 		assert.Equal(t, 2, snap.Overall.ProvidersByStatus["HEALTHY"])
 
 		b, err := json.Marshal(snap)

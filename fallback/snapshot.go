@@ -51,7 +51,9 @@ type ProviderSnapshot struct {
 	P95Ms       float64            `json:"p95_ms"`
 	P99Ms       float64            `json:"p99_ms"`
 	// Cost is what the provider's attempts cost, in total and by data
-	// type.
+	// type: every call made, also those that did not count for health (a
+	// hedge that lost, a Permanent failure, a call its caller left), so
+	// the providers' costs add up to Overall.Cost.
 	Cost           float64            `json:"cost"`
 	CostByDataType map[string]float64 `json:"cost_by_data_type"`
 	// BreakerTrips counts the breaker's trips since start.

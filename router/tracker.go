@@ -209,6 +209,30 @@ func (t *Tracker) Record(provider, dataType string, o Outcome) {
 	e.gen++
 }
 
+// Charge adds the cost of a request to provider that was made and paid
+// for but is no outcome of its own — a hedged attempt cancelled because
+// another answered first, a call its caller left — to the provider's
+// (and the data type's, unless dataType is "") total cost, leaving the
+// request count, health, latency and quality as they are.
+func (t *Tracker) Charge(provider, dataType string, cost float64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	e := t.entries[provider]
+	if e == nil {
+		e = t.add(Profile{Name: provider, Confidence: t.s.confidence, ExpectedLatency: t.s.referenceLatency})
+	}
+	e.all.charge(cost)
+	if dataType != "" {
+		ts := e.types[dataType]
+		if ts == nil {
+			ts = newSeries(t.s.window)
+			e.types[dataType] = ts
+		}
+		ts.charge(cost)
+	}
+	e.gen++
+}
+
 // Providers returns the names of the providers the tracker knows, sorted.
 func (t *Tracker) Providers() []string {
 	t.mu.Lock()

@@ -548,3 +548,23 @@ func FuzzTracker(f *testing.F) {
 		require.NoError(t, err, "health does not marshal")
 	})
 }
+
+// Charge adds a paid request's cost to the provider's and the data type's
+// totals, and nothing else.
+func TestChargeAddsCostOnly(t *testing.T) {
+	tr, err := NewTracker(Config{})
+	require.NoError(t, err)
+	require.NoError(t, tr.Register(Profile{Name: "p", Confidence: 0.9, ExpectedLatency: 100 * time.Millisecond}))
+	tr.Record("p", "cpc", Outcome{Latency: 10 * time.Millisecond, OK: true, Valid: true, Cost: 0.1})
+	before := tr.View("p", "cpc", time.Now())
+	tr.Charge("p", "cpc", 0.25)
+	tr.Charge("p", "", 0.5)
+	h := tr.Health("p", time.Now())
+	assert.InDelta(t, 0.85, h.TotalCost, 1e-12)
+	assert.InDelta(t, 0.35, h.CostByDataType["cpc"], 1e-12)
+	assert.EqualValues(t, 1, h.Requests)
+	after := tr.View("p", "cpc", time.Now())
+	assert.Equal(t, before.SuccessRate, after.SuccessRate)
+	assert.Equal(t, before.Latency, after.Latency)
+	assert.Equal(t, before.Requests, after.Requests)
+}

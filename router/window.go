@@ -162,6 +162,14 @@ func (s *series) add(o *Outcome, at int64, owner *series, st *settings) {
 	}
 }
 
+// charge adds the cost of a request that is no outcome (see
+// Tracker.Charge).
+func (s *series) charge(cost float64) {
+	if cost > 0 && !math.IsInf(cost, 0) {
+		s.cost = min(s.cost+cost, math.MaxFloat64)
+	}
+}
+
 // expire drops the outcomes older than the window duration before now,
 // and reports whether it dropped any.
 func (s *series) expire(now int64, st *settings) bool {
