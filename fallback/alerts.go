@@ -31,9 +31,10 @@ type AlertsConfig struct {
 	// above that threshold by this much. Default 0.05.
 	HealthMargin float64 `yaml:"health_margin"`
 	// BudgetThresholds are the shares of a Budget's limit whose spending
-	// raises an alert, each once per budget, in (0, 1] and increasing.
-	// 1 is raised when the budget is spent or refuses an attempt it
-	// cannot pay for. Default 0.5, 0.8, 1.
+	// raises an alert, each once per budget, in (0, 1] and increasing;
+	// a spending that crosses several raises each, in order. 1 (and every
+	// threshold below it not yet raised) is raised when the budget is
+	// spent or refuses an attempt it cannot pay for. Default 0.5, 0.8, 1.
 	BudgetThresholds []float64 `yaml:"budget_thresholds"`
 	// FallbackShare is the rule on the share of answers from the
 	// statistical and default layers.
@@ -143,7 +144,9 @@ const (
 	// below the router's healthy threshold), critical while CRITICAL
 	// (below the unhealthy threshold); lowered or resolved with
 	// AlertsConfig.HealthMargin of hysteresis. Value is the score,
-	// Threshold the status threshold crossed.
+	// Threshold the status threshold crossed. A provider with no outcome
+	// in the router's window is not judged (its score is only its
+	// configured confidence): no alert.
 	AlertHealth AlertKind = iota + 1
 	// AlertBreaker: a provider's breaker is not closed (open, or
 	// half-open and probing). Warning; resolved when the breaker closes.
@@ -288,8 +291,9 @@ func (r *Resolver) alertsDue(now time.Time) {
 // providerReading is what the rules read of one provider before the
 // lock (its breaker is read under it; see evaluateAlerts).
 type providerReading struct {
-	p     *provider
-	score float64
+	p       *provider
+	score   float64
+	samples int // outcomes in the router's window: none, and the score is only the prior
 }
 
 // evaluateAlerts judges the health, breaker, answer-mix and cost rules at
@@ -305,7 +309,8 @@ func (r *Resolver) evaluateAlerts(now time.Time) {
 	}
 	readings := make([]providerReading, len(r.providers))
 	for i, p := range r.providers {
-		readings[i] = providerReading{p: p, score: r.tracker.Health(p.name, now).Score}
+		h := r.tracker.Health(p.name, now)
+		readings[i] = providerReading{p: p, score: h.Score, samples: h.Samples}
 	}
 	var share struct {
 		judged bool
@@ -341,6 +346,11 @@ func (r *Resolver) evaluateAlerts(now time.Time) {
 		name := rd.p.name
 		key := alertKey{AlertHealth, name}
 		sev, threshold := healthSeverity(rd.score, r.alerts.active[key].Severity, th, a.HealthMargin)
+		if rd.samples == 0 {
+			// No outcome to judge by: the score is the configured
+			// confidence, not the provider's health.
+			sev = 0
+		}
 		r.setAlertLocked(key, sev, rd.score, threshold, now)
 		bs := rd.p.breaker.Breaker.Snapshot() // this instance's own, as its events are
 		r.setAlertLocked(alertKey{AlertBreaker, name}, breakerSeverity(bs.State != breaker.Closed), float64(bs.Trips), 0, now)
@@ -467,8 +477,9 @@ func (r *Resolver) budgetAlert(ctx context.Context, b *Budget, exhausted bool, n
 			n++
 		}
 	}
+	var prev int32
 	for {
-		prev := b.alerted.Load()
+		prev = b.alerted.Load()
 		if int32(n) <= prev {
 			return
 		}
@@ -476,12 +487,15 @@ func (r *Resolver) budgetAlert(ctx context.Context, b *Budget, exhausted bool, n
 			break
 		}
 	}
-	sev := SeverityWarning
-	if levels[n-1] >= 1 {
-		sev = SeverityCritical
-	}
 	if now.IsZero() {
 		now = time.Now()
 	}
-	r.observeCtx(ctx, Event{Kind: EventAlert, Time: now, Alert: &Alert{Kind: AlertBudget, Severity: sev, Firing: true, Value: spent, Threshold: levels[n-1], Since: now}})
+	// Every threshold crossed, in order: one spending may cross several.
+	for _, level := range levels[prev:n] {
+		sev := SeverityWarning
+		if level >= 1 {
+			sev = SeverityCritical
+		}
+		r.observeCtx(ctx, Event{Kind: EventAlert, Time: now, Alert: &Alert{Kind: AlertBudget, Severity: sev, Firing: true, Value: spent, Threshold: level, Since: now}})
+	}
 }

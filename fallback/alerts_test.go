@@ -236,7 +236,7 @@ func TestBudgetAlertsAtEachThresholdOncePerBudget(t *testing.T) {
 		assert.Empty(t, r.Snapshot().Alerts, "budget alerts are events only")
 
 		// A budget the router refuses (0.01 left, p1 costs 0.02) is
-		// exhausted: every threshold at once, as one event for the highest.
+		// exhausted: every threshold not yet raised, each, in order.
 		obs2 := &recorder{}
 		r2 := newTestResolver(t, testConfig(), newStub(1), newStub(1), WithObserver(obs2))
 		b := NewBudget(0.03)
@@ -253,8 +253,9 @@ func TestBudgetAlertsAtEachThresholdOncePerBudget(t *testing.T) {
 		assert.Equal(t, "s1", res.Source, "s1 costs 0.01")
 		flushEvents(r2)
 		got = alertsOf(obs2)
-		require.Len(t, got, 2, "%+v", got)
-		assert.Equal(t, Alert{Kind: AlertBudget, Severity: SeverityCritical, Firing: true, Value: 2.0 / 3, Threshold: 1, Since: got[1].Since}, got[1])
+		require.Len(t, got, 3, "%+v", got)
+		assert.Equal(t, Alert{Kind: AlertBudget, Severity: SeverityWarning, Firing: true, Value: 2.0 / 3, Threshold: 0.8, Since: got[1].Since}, got[1])
+		assert.Equal(t, Alert{Kind: AlertBudget, Severity: SeverityCritical, Firing: true, Value: 2.0 / 3, Threshold: 1, Since: got[2].Since}, got[2])
 	})
 }
 
@@ -401,4 +402,39 @@ func TestSnapshotStringListsTheAlerts(t *testing.T) {
 	since := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	s := Snapshot{At: since, Since: since, Alerts: []Alert{{Kind: AlertBreaker, Subject: "p1", Severity: SeverityWarning, Firing: true, Value: 2, Since: since}}}
 	assert.Contains(t, s.String(), "alert warning: breaker p1 2 (threshold 0) since 2026-01-01T00:00:00Z\n")
+}
+
+// One spending that crosses two thresholds raises both, in order.
+func TestBudgetAlertsForEveryThresholdOneSpendingCrosses(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		obs := &recorder{}
+		cfg := testConfig()
+		cfg.Providers[0].Cost = 0.01
+		r := newTestResolver(t, cfg, newStub(1), newStub(1), WithObserver(obs))
+		ctx := WithBudget(context.Background(), 0.03)
+		for i := range 3 { // 1/3, 2/3 (0.5), 3/3 (0.8 and 1)
+			_, err := r.Resolve(ctx, "cpc", Params{"keyword": fmt.Sprint("k", i)})
+			require.NoError(t, err)
+		}
+		flushEvents(r)
+		var thresholds []float64
+		for _, a := range alertsOf(obs) {
+			thresholds = append(thresholds, a.Threshold)
+		}
+		assert.Equal(t, []float64{0.5, 0.8, 1}, thresholds)
+	})
+}
+
+// A provider nobody has called yet is not judged: its score is only its
+// configured confidence (0.8 by default, below the healthy threshold), so
+// no health alert fires before its first outcome.
+func TestNoHealthAlertBeforeAProvidersFirstOutcome(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := testConfig()
+		cfg.Providers[0].Confidence = 0 // the default, 0.8
+		r := newTestResolver(t, cfg, newStub(1), newStub(1))
+		snap := r.Snapshot()
+		require.Less(t, snap.Providers[0].Health, 0.9, "the prior alone is below the healthy threshold")
+		assert.Empty(t, snap.Alerts)
+	})
 }
