@@ -192,7 +192,8 @@ type ThrottleConfig struct {
 
 // RateLimitConfig is a token bucket: PerSecond requests per second on
 // average, in bursts of up to Burst. Burst defaults to PerSecond rounded
-// up (at least 1). With a SharedLimiter (WithSharedLimiter) the bucket is
+// up (at least 1); a Burst without PerSecond is refused (it would limit
+// nothing). With a SharedLimiter (WithSharedLimiter) the bucket is
 // enforced across every instance sharing it.
 type RateLimitConfig struct {
 	PerSecond float64 `yaml:"per_second"`
@@ -307,7 +308,8 @@ type ParamConfig struct {
 	Name string `yaml:"name"`
 	// Required params must be present.
 	Required bool `yaml:"required"`
-	// Allowed, when set, lists the only values accepted.
+	// Allowed, when set, lists the only values accepted; the empty value
+	// cannot be one (an empty param is refused as ParamEmpty).
 	Allowed []string `yaml:"allowed"`
 	// Pattern, when set, is a regular expression (RE2, anchored at both
 	// ends) the value must match.
@@ -351,7 +353,9 @@ type DefaultConfig struct {
 // SegmentConfig is a default for the params it matches.
 type SegmentConfig struct {
 	// Match lists param values that must all be equal for the segment to
-	// apply ({industry: retail}).
+	// apply ({industry: retail}): declared params, not sensitive ones
+	// (Result.Default.Segment names the values), each value one the
+	// param allows.
 	Match map[string]string `yaml:"match"`
 	// Base is the segment's default value.
 	Base float64 `yaml:"base"`

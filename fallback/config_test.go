@@ -132,7 +132,7 @@ func TestParseConfigErrorsNameFieldAndLine(t *testing.T) {
 		}, "providers[1].tier", "tier: tertiary", "must be primary or secondary"},
 		{"bad pattern", func(s string) string {
 			return strings.Replace(s, "max_length: 64}", "max_length: 64, pattern: \"[a-\"}", 1)
-		}, "data_types[0].params[0].pattern", "pattern:", "not a valid regular expression"},
+		}, "data_types[0].params[0].pattern", "pattern:", "not a valid regular expression: error parsing regexp: missing closing ]: `[a-`"},
 		{"bounds inverted", func(s string) string {
 			return strings.Replace(s, "bounds: {min: 0, max: 100}", "bounds: {min: 10, max: 1}", 1)
 		}, "data_types[0].bounds", "bounds:", "min must not exceed max"},
@@ -142,6 +142,19 @@ func TestParseConfigErrorsNameFieldAndLine(t *testing.T) {
 		{"segment on unknown param", func(s string) string {
 			return strings.Replace(s, "match: {market: uk}", "match: {country: uk}", 1)
 		}, "data_types[0].default.segments[0].match", "match: {country: uk}", `param "country" is not declared`},
+		{"burst without a rate", func(s string) string {
+			return strings.Replace(s, "    timeout: 1s\n", "    timeout: 1s\n    rate_limit: {burst: 5}\n", 1)
+		}, "providers[0].rate_limit.burst", "rate_limit: {burst: 5}", "needs per_second"},
+		{"empty allowed value", func(s string) string {
+			return strings.Replace(s, "allowed: [us, uk]", `allowed: [us, ""]`, 1)
+		}, "data_types[0].params[1].allowed", `allowed: [us, ""]`, "must not list the empty value"},
+		{"segment that can never match", func(s string) string {
+			return strings.Replace(s, "match: {market: uk}", "match: {market: fr}", 1)
+		}, "data_types[0].default.segments[0].match", "match: {market: fr}", `market="fr" can never match`},
+		{"segment on a sensitive param", func(s string) string {
+			s = strings.Replace(s, "{name: market, allowed: [us, uk]}", "{name: market, allowed: [us, uk]}\n      - {name: email, sensitive: true}", 1)
+			return strings.Replace(s, "match: {market: uk}", "match: {email: vip@example.com}", 1)
+		}, "data_types[0].default.segments[0].match", "match: {email: vip@example.com}", `param "email" is sensitive`},
 		{"provider serves undeclared data type", func(s string) string {
 			return strings.Replace(s, "    data_types: [cpc]\n  - name: backup", "    data_types: [cpc, ctr]\n  - name: backup", 1)
 		}, "providers[0].data_types[1]", "data_types: [cpc, ctr]", `data type "ctr" is not declared`},

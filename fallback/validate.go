@@ -329,6 +329,9 @@ func (pc *ProviderConfig) fill(p *problems, path string, names map[string]string
 func (rl *RateLimitConfig) fill(p *problems, path string) {
 	ok := orDefault(p, path+".per_second", &rl.PerSecond, 0)
 	orDefault(p, path+".burst", &rl.Burst, 0)
+	if ok && rl.PerSecond == 0 && rl.Burst > 0 {
+		p.add(path+".burst", "needs per_second: a burst alone limits nothing")
+	}
 	if ok && rl.PerSecond > 0 && rl.Burst == 0 {
 		rl.Burst = int(min(math.Ceil(rl.PerSecond), math.MaxInt32))
 	}
@@ -417,9 +420,16 @@ func (dt *DataTypeConfig) fillParams(p *problems, path string) map[string]string
 		checkName(p, ppath, "param", pp.Name, names)
 		atMost(p, ppath+".max_length", &pp.MaxLength, DefaultMaxParamLength, ParamLengthLimit)
 		if pp.Pattern != "" {
-			if _, err := regexp.Compile(`^(?:` + pp.Pattern + `)$`); err != nil {
+			// The pattern alone first, so the error quotes what was written;
+			// then as it is used, anchored ("a)|(b" compiles only so).
+			if _, err := regexp.Compile(pp.Pattern); err != nil {
 				p.add(ppath+".pattern", "not a valid regular expression: %v", err)
+			} else if _, err := regexp.Compile(`^(?:` + pp.Pattern + `)$`); err != nil {
+				p.add(ppath+".pattern", "not a valid regular expression once anchored: %v", err)
 			}
+		}
+		if slices.Contains(pp.Allowed, "") {
+			p.add(ppath+".allowed", "must not list the empty value: an empty param is refused (ParamEmpty)")
 		}
 	}
 	return names
@@ -466,6 +476,19 @@ func (dt *DataTypeConfig) fillDefault(p *problems, path string, params map[strin
 		for _, name := range slices.Sorted(maps.Keys(s.Match)) {
 			if _, ok := params[name]; !ok {
 				p.add(spath+".match", "param %s is not declared in the data type's params", quote(name))
+				continue
+			}
+			j := slices.IndexFunc(dt.Params, func(pc ParamConfig) bool { return pc.Name == name })
+			if j < 0 {
+				continue
+			}
+			switch pc := dt.Params[j]; {
+			case pc.Sensitive:
+				// A match names the value, and Result.Default.Segment
+				// repeats it.
+				p.add(spath+".match", "param %q is sensitive: a segment cannot name its values", name)
+			case len(pc.Allowed) > 0 && !slices.Contains(pc.Allowed, s.Match[name]):
+				p.add(spath+".match", "%s=%s can never match: the param allows only %v", name, quote(s.Match[name]), pc.Allowed)
 			}
 		}
 		if !b.Contains(s.Base) {
