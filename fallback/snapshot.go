@@ -74,7 +74,10 @@ type OverallSnapshot struct {
 	LastHour   TrailingSnapshot `json:"last_hour"`
 	// RequestsPerMinute is the resolve rate over the trailing minute,
 	// RequestsPerHour over the trailing hour: a spike in the last hour
-	// moves it fully, a quiet hour takes it to zero.
+	// moves it fully, a quiet hour takes it to zero. Every rate here is
+	// taken over at least one period of its window (a second of the
+	// minute's, a minute of the hour's), so the first moments after start
+	// do not project one answer into thousands.
 	RequestsPerMinute float64 `json:"requests_per_minute"`
 	RequestsPerHour   float64 `json:"requests_per_hour"`
 	// ProvidersByStatus counts the providers in each health status.

@@ -157,12 +157,14 @@ func (r *ring) trailing(now time.Time, width time.Duration, k int, since time.Ti
 	}
 	into := time.Duration(now.UnixNano() - p*int64(width)) // of the current period
 	w.span = min(max(now.Sub(since), 0), time.Duration(k-1)*width+into)
+	w.width = width
 	return w
 }
 
 // window is what a ring counted over a trailing span.
 type window struct {
 	span   time.Duration
+	width  time.Duration          // of a period: a rate is never taken over less
 	layers [len(layerNames)]int64 // resolves by layer; [0] failed
 	cost   int64                  // nano-units
 }
@@ -176,10 +178,13 @@ func (w window) resolves() int64 {
 	return n
 }
 
-// per returns n per unit over the window's span, or 0 for an empty span.
+// per returns n per unit over the window's span, taken as at least one
+// period (a second of the minute's window, a minute of the hour's): a
+// rate over the first milliseconds after start would project one answer
+// into thousands an hour. 0 for an empty span.
 func (w window) per(n float64, unit time.Duration) float64 {
 	if w.span <= 0 {
 		return 0
 	}
-	return n * float64(unit) / float64(w.span)
+	return n * float64(unit) / float64(max(w.span, w.width))
 }

@@ -115,18 +115,26 @@ func TestSnapshotTrailingWindowsAndProjections(t *testing.T) {
 		resolveN("a", 10)
 		_, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "a0"}) // a fresh hit
 		require.NoError(t, err)
-		time.Sleep(30 * time.Second)
+		// In the first milliseconds the rates are over a whole period (a
+		// second, a minute), not over the milliseconds gone by.
+		time.Sleep(10 * time.Millisecond)
+		early := r.Snapshot().Overall
+		assert.InDelta(t, 11*60, early.RequestsPerMinute, 1e-9)
+		assert.InDelta(t, 0.2*60, early.CostPerHour, 1e-9)
+		time.Sleep(30*time.Second - 10*time.Millisecond)
 		o := r.Snapshot().Overall
 		assert.EqualValues(t, 11, o.LastMinute.Resolves)
 		assert.EqualValues(t, 11, o.LastHour.Resolves)
 		assert.InDelta(t, 30, o.LastMinute.SpanSeconds, 1e-9, "up half a minute")
 		assert.InDelta(t, 22, o.RequestsPerMinute, 1e-9)
-		assert.InDelta(t, 11*120, o.RequestsPerHour, 1e-9)
+		// The hour's rate is never taken over less than a minute: 11 in
+		// the first 30 s project to 11 × 60 an hour, not 11 × 120.
+		assert.InDelta(t, 11*60, o.RequestsPerHour, 1e-9)
 		assert.InDelta(t, 0.2, o.LastMinute.Cost, 1e-9)
 		assert.InDelta(t, 0.4, o.CostPerMinute, 1e-9)
-		assert.InDelta(t, 24, o.CostPerHour, 1e-9)
-		assert.InDelta(t, 24*24, o.DailyProjection, 1e-9)
-		assert.InDelta(t, 24*24*30, o.MonthlyProjection, 1e-9)
+		assert.InDelta(t, 12, o.CostPerHour, 1e-9)
+		assert.InDelta(t, 12*24, o.DailyProjection, 1e-9)
+		assert.InDelta(t, 12*24*30, o.MonthlyProjection, 1e-9)
 		assert.InDelta(t, 1.0/11, o.LastMinute.Layers.Cache, 1e-9)
 		assert.InDelta(t, 10.0/11, o.LastMinute.Layers.Primary, 1e-9)
 
