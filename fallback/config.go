@@ -78,10 +78,11 @@ type Config struct {
 	// WithUserFactor, and refuses a Config that sets them.
 	Defaults defaults.Config `yaml:"defaults"`
 	// Retention is how long cached answers and history observations are
-	// kept: older ones are deleted, not merely ignored (see Prune); the
-	// shared tier (WithStore) gets entries with a TTL no longer than the
-	// retention, so it deletes them itself. Zero keeps them until capacity
-	// pushes them out.
+	// kept: older ones are deleted, not merely ignored (see Prune), and a
+	// provider's answer observed longer ago than that is served but not
+	// kept at all; the shared tier (WithStore) gets entries with a TTL no
+	// longer than the retention, so it deletes them itself. Zero keeps
+	// them until capacity pushes them out.
 	Retention time.Duration `yaml:"retention"`
 	// RetentionInterval is how often the resolver prunes by itself when a
 	// Retention is set. Default 1h; at least MinRetentionInterval (a

@@ -279,3 +279,31 @@ func TestRetentionBoundsTheSharedTierTTL(t *testing.T) {
 	defer st.mu.Unlock()
 	assert.Equal(t, []time.Duration{10 * time.Minute}, st.ttls, "the store deletes what the retention forbids")
 }
+
+// A provider's answer observed longer ago than the retention is served
+// but kept nowhere: not cached, shared or added to the history.
+func TestAnAnswerOlderThanTheRetentionIsNotKept(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h, err := stats.NewMemoryHistory(stats.MemoryConfig{})
+		require.NoError(t, err)
+		cfg := testConfig()
+		cfg.Retention = time.Hour
+		st := &recordingStore{}
+		p1 := newStub(1)
+		p1.set(func(context.Context, providers.Request) (providers.Response, error) {
+			return providers.Response{Value: 1.4, ObservedAt: time.Now().Add(-3 * time.Hour)}, nil
+		})
+		r := newTestResolver(t, cfg, p1, newStub(1), WithHistory(h), WithStore(st))
+		res, err := r.Resolve(context.Background(), "cpc", shoes)
+		require.NoError(t, err)
+		assert.Equal(t, LayerPrimary, res.Layer)
+		assert.Equal(t, 1.4, res.Value)
+		synctest.Wait()
+		assert.Zero(t, cachedKeys(r))
+		keys, _ := h.Keys(context.Background())
+		assert.Empty(t, keys)
+		st.mu.Lock()
+		assert.Empty(t, st.ttls, "nothing written to the shared tier")
+		st.mu.Unlock()
+	})
+}

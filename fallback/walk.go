@@ -492,6 +492,12 @@ func (w *walk) succeed(p *provider, layer Layer, resp providers.Response) {
 		Freshness:  cache.Freshness(now.Sub(observed), w.dt.cfg.HalfLife),
 		ObservedAt: observed,
 	}
+	if r := w.r.cfg.Retention; r > 0 && now.Sub(observed) > r {
+		// Older than the retention on arrival: served, not kept — not
+		// cached, shared or added to the history, which would only
+		// delete it (and Import would refuse it as expired).
+		return
+	}
 	e := cache.Entry{
 		Value:      resp.Value,
 		ObservedAt: observed,
