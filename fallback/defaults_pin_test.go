@@ -58,6 +58,7 @@ func TestDocumentedDefaults(t *testing.T) {
 		{"plausibility.max_ratio", DefaultPlausibleRatio, 3.0},
 		{"plausibility.sigmas", DefaultPlausibleSigmas, 6.0},
 		{"plausibility.agreement", DefaultPlausibleAgreement, 0.1},
+		{"plausibility.reference_points", DefaultReferencePoints, 5},
 		{"plausibility.penalty", DefaultImplausiblePenalty, 0.5},
 		{"plausibility.smoothing", DefaultPlausibleSmoothing, 0.05},
 		{"plausibility.confirm_after", DefaultConfirmAfter, time.Hour},

@@ -27,14 +27,17 @@ const (
 	DefaultFrozenRepeats      = 1
 	DefaultFrozenRepeatRate   = 0.05
 	DefaultPlausibleKeys      = 10000
+	DefaultReferencePoints    = 5
 )
 
 // PlausibilityConfig is the check a provider's answer passes beside its
 // bounds: whether it is plausible against the key's last good answer.
 //
 // An answer v is judged against the key's last good answer r (any age; for
-// a key the process has no answer for, the newest observation of its
-// history) when the data type's values are positive (bounds.min ≥ 0) and
+// a key the process has no answer for, the median of the ReferencePoints
+// newest observations of its history, or of the fleet's shared history
+// when its own has none — a shared-tier answer for such a key is judged
+// against it too) when the data type's values are positive (bounds.min ≥ 0) and
 // r > 0. Its change is the factor between them, max(v/r, r/v); it is
 // implausible when the factor is over the larger of MaxRatio and
 // exp(Sigmas × σ × √n), where σ is the data type's learned volatility (the
@@ -143,6 +146,12 @@ type PlausibilityConfig struct {
 	// for each provider, the keys whose unchanged and last confirmed
 	// values are (default 10000; at most CapacityLimit).
 	Keys int `yaml:"keys"`
+	// ReferencePoints is how many of the newest observations of a key's
+	// history make the reference for a key the process has no answer of
+	// its own for: their median, so that one bad observation (another
+	// instance's, in the shared history) does not become it. Default 5;
+	// in [1, 1000].
+	ReferencePoints int `yaml:"reference_points"`
 }
 
 // fill applies the defaults and checks the plausibility settings.
@@ -160,6 +169,7 @@ func (c *PlausibilityConfig) fill(p *problems) {
 	orDefault(p, "plausibility.frozen_repeats", &c.FrozenRepeats, DefaultFrozenRepeats)
 	fraction(p, "plausibility.frozen_repeat_rate", &c.FrozenRepeatRate, DefaultFrozenRepeatRate)
 	atMost(p, "plausibility.keys", &c.Keys, DefaultPlausibleKeys, CapacityLimit)
+	atMost(p, "plausibility.reference_points", &c.ReferencePoints, DefaultReferencePoints, 1000)
 }
 
 // ErrImplausible matches every *ImplausibleError.

@@ -146,6 +146,7 @@ func (r *Resolver) readStoreErr(ctx context.Context, dt *dataType, key string, n
 	if r.store == nil {
 		return cache.Entry{}, false, nil
 	}
+	outer := ctx
 	ctx, cancel := context.WithTimeout(ctx, r.cfg.Cache.StoreTimeout)
 	defer cancel()
 	type got struct {
@@ -157,7 +158,7 @@ func (r *Resolver) readStoreErr(ctx context.Context, dt *dataType, key string, n
 		return got{e, ok}, err
 	})
 	if err == nil && g.ok {
-		err = r.checkShared(dt, key, g.e, now)
+		err = r.checkShared(outer, dt, key, g.e, now)
 	}
 	if err != nil {
 		return cache.Entry{}, false, err
@@ -168,15 +169,23 @@ func (r *Resolver) readStoreErr(ctx context.Context, dt *dataType, key string, n
 // checkShared checks an entry read from the shared tier: checkEntry's
 // checks, then plausibility's. Another instance's answer is not trusted on
 // its word where it is implausible against this process's own last good
-// answer (a new instance with nothing to judge its provider by may have
-// taken a unit error), nor when its provider was caught serving garbage
+// answer, or the key's history reference when it has none (a new
+// instance; another instance with nothing to judge its provider by may
+// have taken a unit error), nor when its provider was caught serving garbage
 // here (see dropCaught): the providers are asked instead, and their answer
 // is judged as ever.
-func (r *Resolver) checkShared(dt *dataType, key string, e cache.Entry, now time.Time) error {
+func (r *Resolver) checkShared(ctx context.Context, dt *dataType, key string, e cache.Entry, now time.Time) error {
 	if err := checkEntry(dt, e, now); err != nil {
 		return err
 	}
-	if ref, ok := r.cache.LastGood(key); ok {
+	ref, ok := r.cache.LastGood(key)
+	if !ok && !r.cfg.Plausibility.Disabled {
+		// A new instance: the key's history, or the fleet's, judges it.
+		hctx, cancel := r.localBound(ctx)
+		ref, ok = r.historyReference(hctx, dt, key)
+		cancel()
+	}
+	if ok {
 		if ie := r.plaus.moved(dt, e.Value, ref, now); ie != nil {
 			return fmt.Errorf("shared entry refused: %w", ie)
 		}

@@ -257,3 +257,41 @@ func TestForgetDropsQueuedSharedWrites(t *testing.T) {
 		assert.Empty(t, keys, "series written back to the shared history")
 	})
 }
+
+// A new instance judges what the fleet hands it by the fleet's history:
+// a ×10 entry another instance put in the shared tier is refused, and the
+// provider's true answer is served; one bad newest observation in the
+// shared history does not become the reference (the median of the newest
+// five does).
+func TestANewInstanceJudgesByTheFleetsHistory(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		badEntry  bool // the shared tier holds 15
+		badNewest bool // the shared history's newest point is 15
+	}{{"bad shared entry", true, false}, {"bad newest observation", false, true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				shared := newMemShared()
+				store := newMemStore()
+				r := newTestResolver(t, testConfig(), newStub(1.5), newStub(1.5), WithSharedHistory(shared), WithStore(store))
+				key := shoesKey(t)
+				now := time.Now()
+				for i := range 30 {
+					v := 1.5
+					if tc.badNewest && i == 29 {
+						v = 15
+					}
+					require.NoError(t, shared.Append(context.Background(), key, stats.Observation{At: now.Add(time.Duration(i-30) * 24 * time.Hour), Value: v}))
+				}
+				if tc.badEntry {
+					require.NoError(t, store.Set(context.Background(), key, cache.Entry{Value: 15, Source: "p1", Confidence: 0.95, ObservedAt: now, StoredAt: now, Layer: 1}, time.Hour))
+				}
+				for range 3 {
+					res, err := r.Resolve(context.Background(), "cpc", shoes)
+					require.NoError(t, err)
+					assert.Equal(t, 1.5, res.Value, "%+v", res)
+				}
+			})
+		})
+	}
+}

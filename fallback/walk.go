@@ -626,25 +626,42 @@ func (w *walk) judge(p *provider, resp providers.Response, now time.Time) *Impla
 	return ie
 }
 
-// reference reads, for a key the process has no answer for, the newest
-// observation of its history, or of the fleet's when its own has none: a
-// key's first answer after a restart, or on a new instance, is judged
-// too.
+// reference reads, for a key the process has no answer for, the key's
+// history reference (historyReference): a key's first answer after a
+// restart, or on a new instance, is judged too.
 func (w *walk) reference() {
 	if w.hasRef {
 		return
 	}
 	ctx, cancel := context.WithTimeout(w.r.life, w.r.cfg.Cache.StoreTimeout)
 	defer cancel()
-	obs, _, err := w.r.readHistory(ctx, w.key, false)
+	w.ref, w.hasRef = w.r.historyReference(ctx, w.dt, w.key)
+}
+
+// historyReference is what a key's answer is judged by when the process
+// has none of its own: the median of the newest ReferencePoints
+// observations of its history, or of the fleet's shared history when its
+// own has none, dated as the newest. A median, so that one bad
+// observation another instance wrote does not become the reference.
+func (r *Resolver) historyReference(ctx context.Context, dt *dataType, key string) (cache.Entry, bool) {
+	obs, _, err := r.readHistory(ctx, key, false)
 	if err != nil || len(obs) == 0 {
-		obs, _ = w.r.sharedObservations(ctx, w.dt, w.key, time.Now())
+		obs, _ = r.sharedObservations(ctx, dt, key, time.Now())
 	}
 	if len(obs) == 0 {
-		return
+		return cache.Entry{}, false
 	}
-	last := obs[len(obs)-1]
-	w.ref, w.hasRef = cache.Entry{Value: last.Value, ObservedAt: last.At}, true
+	newest := obs[max(len(obs)-r.cfg.Plausibility.ReferencePoints, 0):]
+	values := make([]float64, len(newest))
+	for i, o := range newest {
+		values[i] = o.Value
+	}
+	slices.Sort(values)
+	median := values[len(values)/2]
+	if len(values)%2 == 0 {
+		median = (values[len(values)/2-1] + median) / 2
+	}
+	return cache.Entry{Value: median, ObservedAt: newest[len(newest)-1].At}, true
 }
 
 // serveLone serves a walk's one implausible answer when no provider gave
