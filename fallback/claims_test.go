@@ -279,3 +279,37 @@ func TestAFirstAttemptIsMadeWhenTimeIsLeft(t *testing.T) {
 		assert.Equal(t, int64(2), p1.calls.Load())
 	})
 }
+
+// slowLimiter answers after d with its own decision, ok.
+type slowLimiter struct {
+	d  time.Duration
+	ok bool
+}
+
+func (l slowLimiter) Allow(ctx context.Context, _ string, _ float64, _ int) (bool, error) {
+	time.Sleep(l.d)
+	return l.ok, nil
+}
+
+// A shared limiter that takes up to the store timeout to decide by itself
+// (redisstore's does, on a slow Redis, with its local share) is waited for:
+// its refusal stands, and the resolver's own bucket — the whole quota — is
+// not used instead. Only past twice the store timeout does the resolver
+// fall back to it.
+func TestASlowSharedLimiterDecides(t *testing.T) {
+	for _, tc := range []struct {
+		d    time.Duration
+		want Layer
+	}{{60 * time.Millisecond, LayerSecondary}, {150 * time.Millisecond, LayerPrimary}} {
+		t.Run(tc.d.String(), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				cfg := testConfig()
+				cfg.Providers[0].RateLimit = RateLimitConfig{PerSecond: 10, Burst: 10}
+				r := newTestResolver(t, cfg, newStub(1), newStub(2), WithSharedLimiter(slowLimiter{d: tc.d, ok: false}), WithHistory(noHistory{}))
+				res, err := r.Resolve(context.Background(), "cpc", shoes)
+				require.NoError(t, err)
+				assert.Equal(t, tc.want, res.Layer, "%+v", res.Attempts)
+			})
+		})
+	}
+}

@@ -418,8 +418,8 @@ type CacheConfig struct {
 	cache.Config `yaml:",inline"`
 	// Acceptance decides when a stale entry may answer as layer 3.
 	Acceptance AcceptanceConfig `yaml:"acceptance"`
-	// StoreTimeout bounds each call to the shared second tier (WithStore).
-	// Default 50ms.
+	// StoreTimeout bounds each call to the shared second tier (WithStore),
+	// and twice it each call to a SharedLimiter. Default 50ms.
 	StoreTimeout time.Duration `yaml:"store_timeout"`
 	// RefreshConcurrency bounds the background refreshes of
 	// stale-while-revalidate running at once; a refresh that finds no

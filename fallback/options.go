@@ -109,8 +109,12 @@ func WithHealthBus(b HealthBus) Option { return func(o *options) { o.healthBus =
 // SharedLimiter enforces a rate limit across every instance sharing it
 // (for example cache/redisstore's Limiter), so a fleet sharing one API key
 // stays within the provider's quota. Allow takes one request of the bucket
-// named key. An error makes the resolver fall back to the provider's local
-// bucket for that request.
+// named key. The resolver waits for it up to twice Config.Cache.StoreTimeout:
+// a limiter should decide by itself within the store timeout when its
+// backend is slow (cache/redisstore's Limiter falls back to a local share
+// of the quota, so a fleet keeps within it through an outage). An error,
+// or no answer by then, makes the resolver fall back to the provider's
+// local bucket for that request — the whole quota, in every instance.
 type SharedLimiter interface {
 	Allow(ctx context.Context, key string, perSecond float64, burst int) (bool, error)
 }

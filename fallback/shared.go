@@ -17,7 +17,12 @@ func (r *Resolver) allowRate(ctx context.Context, p *provider) bool {
 		return true
 	}
 	if r.limiter != nil {
-		ctx, cancel := context.WithTimeout(ctx, r.cfg.Cache.StoreTimeout)
+		// Twice the store timeout: a limiter that decides by itself when
+		// its backend is slow, within the store timeout (as redisstore's
+		// Limiter does, with its local share of the quota), answers
+		// first. The resolver's own fallback below is the whole quota in
+		// every instance, for a limiter that fails.
+		ctx, cancel := context.WithTimeout(ctx, 2*r.cfg.Cache.StoreTimeout)
 		defer cancel()
 		ok, err := guarded(ctx, r, &r.callbacks.limiter, func(ctx context.Context) (bool, error) {
 			return r.limiter.Allow(ctx, "provider:"+p.name, p.cfg.RateLimit.PerSecond, p.cfg.RateLimit.Burst)

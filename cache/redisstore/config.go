@@ -45,7 +45,10 @@ type LimiterConfig struct {
 	// Default 1 (the whole quota); it must not be negative.
 	Instances int
 	// Timeout bounds every round trip to Redis, as in Config. Default
-	// 50ms.
+	// 50ms. Keep it at most the resolver's cache.store_timeout: the
+	// resolver waits for a SharedLimiter twice that, then uses its own
+	// bucket — the whole quota in every instance — instead of this
+	// Limiter's local share.
 	Timeout time.Duration
 	// Cooldown is how long the Limiter decides locally without calling
 	// Redis after a call failed to reach it, as in Config. Default 1s.
