@@ -146,7 +146,7 @@ const (
 	// AlertsConfig.HealthMargin of hysteresis. Value is the score,
 	// Threshold the status threshold crossed. A provider with no outcome
 	// in the router's window is not judged (its score is only its
-	// configured confidence): no alert.
+	// configured confidence): no alert is raised, and one firing stays.
 	AlertHealth AlertKind = iota + 1
 	// AlertBreaker: a provider's breaker is not closed (open, or
 	// half-open and probing). Warning; resolved when the breaker closes.
@@ -345,11 +345,13 @@ func (r *Resolver) evaluateAlerts(now time.Time) {
 	for _, rd := range readings {
 		name := rd.p.name
 		key := alertKey{AlertHealth, name}
-		sev, threshold := healthSeverity(rd.score, r.alerts.active[key].Severity, th, a.HealthMargin)
+		cur := r.alerts.active[key]
+		sev, threshold := healthSeverity(rd.score, cur.Severity, th, a.HealthMargin)
 		if rd.samples == 0 {
-			// No outcome to judge by: the score is the configured
-			// confidence, not the provider's health.
-			sev = 0
+			// No outcome to judge by (none yet, or all aged out of the
+			// router's window): the score is only the configured
+			// confidence. Nothing is raised, and nothing resolved.
+			sev, threshold = cur.Severity, cur.Threshold
 		}
 		r.setAlertLocked(key, sev, rd.score, threshold, now)
 		bs := rd.p.breaker.Breaker.Snapshot() // this instance's own, as its events are
@@ -457,7 +459,7 @@ func (r *Resolver) activeAlerts() []Alert {
 }
 
 // budgetAlert raises the alerts of the thresholds b's spending has
-// crossed since the last one raised, as one event for the highest; an
+// crossed since the last one raised, an event for each, in order; an
 // exhausted budget (it refused an attempt) crosses them all. ctx is the
 // events' context of the resolve that spent. Only an observer sees budget
 // alerts, so without one nothing is done.

@@ -438,3 +438,31 @@ func TestNoHealthAlertBeforeAProvidersFirstOutcome(t *testing.T) {
 		assert.Empty(t, snap.Alerts)
 	})
 }
+
+// A firing health alert is not resolved when the provider's outcomes age
+// out of the router's window: no outcome says nothing of recovery.
+func TestAHealthAlertStaysWhenOutcomesAgeOut(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := testConfig()
+		cfg.Retry.MaxAttempts = 1
+		cfg.Router.WindowDuration = time.Minute
+		p1 := newStub(0)
+		p1.fail(providers.Unavailable)
+		r := newTestResolver(t, cfg, p1, newStub(2))
+		for i := range 8 {
+			_, err := r.Resolve(context.Background(), "cpc", Params{"keyword": fmt.Sprint("k", i)})
+			require.NoError(t, err)
+		}
+		firing := func() bool {
+			for _, a := range r.Snapshot().Alerts {
+				if a.Kind == AlertHealth && a.Subject == "p1" {
+					return true
+				}
+			}
+			return false
+		}
+		require.True(t, firing())
+		time.Sleep(10 * time.Minute) // every outcome aged out; the breaker keeps p1 out
+		assert.True(t, firing(), "no outcome says nothing of recovery")
+	})
+}

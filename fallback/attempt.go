@@ -32,12 +32,14 @@ func (e errSkipped) Error() string { return "skipped: " + SkipReason(e).String()
 // when the provider finally returns (with a nil f, which only a benchmark
 // passes, the flight's outcome is then lost).
 func (w *walk) tryProvider(ctx context.Context, p *provider, until time.Time, hedge bool, f *flight) (providers.Response, error) {
-	if left := time.Until(until); left <= 0 || until.Before(w.deadline) && left < w.expectedLatency(p) {
-		// No time at all; or the deadline plan keeps the rest for a later
-		// tier's candidate and p could not answer in what is left of its
-		// share. With no later tier a first attempt is made whenever time
-		// is left, its timeout cut to fit: p's expected latency is a guess,
-		// and only the retries are held to it.
+	if left := time.Until(until); left <= 0 || left < w.expectedLatency(p) && (until.Before(w.deadline) || hedge || w.calls.Load() > 0) {
+		// No time at all; or p could not answer in what is left: skipped
+		// when the deadline plan keeps the rest for a later tier's
+		// candidate, for a hedge, and after another attempt of the walk.
+		// The walk's first call, with no later tier, is made whenever time
+		// is left, its timeout cut to fit: p's expected latency is only a
+		// guess, and a deadline shorter than it would otherwise never call
+		// anyone.
 		reason := w.noTime(until)
 		w.skip(p, reason, 0, hedge)
 		return providers.Response{}, errSkipped(reason)

@@ -252,6 +252,16 @@ func TestAFastSecondaryIsNotStarvedByTheDeadlinePlan(t *testing.T) {
 			cancel()
 			require.NoError(t, err)
 			assert.Equal(t, LayerSecondary, res.Layer, "resolve %d: %+v", i, res.Attempts)
+			// The walk's deadline is 450 ms (50 ms kept back); the primary
+			// had until 400 ms: the secondary was left the 50 ms reserve,
+			// not its 10 µs (nor, before it had answered, its 22 ms).
+			var cut time.Duration
+			for _, a := range res.Attempts {
+				if a.Provider == "p1" && a.Outcome == Failed {
+					cut = a.Latency
+				}
+			}
+			assert.Equal(t, 400*time.Millisecond, cut, "resolve %d", i)
 		}
 		assert.Equal(t, int64(5), s1.calls.Load())
 	})

@@ -116,10 +116,10 @@ type ProviderConfig struct {
 	Cost float64 `yaml:"cost"`
 	// ExpectedLatency is the provider's typical latency until one is
 	// observed (then its observed p95 stands in): it decides whether a
-	// retry still fits the deadline, and, when the deadline plan keeps
-	// time for a later tier, whether a first attempt fits in its tier's
-	// share. A first attempt with no later tier to keep time for is made
-	// whenever time is left. Default 250ms.
+	// retry, a hedge or a later attempt of the walk still fits the
+	// deadline (or, when the deadline plan keeps time for a later tier,
+	// its tier's share). The walk's first call, with no later tier to
+	// keep time for, is made whenever time is left. Default 250ms.
 	ExpectedLatency time.Duration `yaml:"expected_latency"`
 	// Timeout bounds one attempt; it is always cut to fit the caller's
 	// deadline. Default 1s.
@@ -394,7 +394,8 @@ type ResolveConfig struct {
 	// candidate's expected latency (its observed p95, else its
 	// expected_latency) times 1 + PlanMargin, so that it still finds its
 	// expected latency left when the tier before ends a little late — and
-	// never less than Reserve, the time a hand-off needs even to a
+	// never less than the reserve the resolve keeps (Reserve, at most a
+	// quarter of the deadline), the time a hand-off needs even to a
 	// candidate that answers in microseconds. Default 0.1; in [0, 1].
 	PlanMargin float64 `yaml:"plan_margin"`
 	// CloseTimeout bounds how long Close waits for what the resolver

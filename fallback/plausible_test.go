@@ -140,6 +140,7 @@ func TestImplausibleAnswerIsRefutedBySecondOpinion(t *testing.T) {
 			time.Sleep(2 * time.Minute)
 		}
 		assert.Equal(t, breaker.Closed, r.byName["p1"].breaker.State(), "an implausible answer does not count against the breaker")
+		assert.InDelta(t, 9*0.02, r.Snapshot().Providers[0].Cost, 1e-9, "but its call is paid: the first answer and the eight refuted")
 		obs, err := hist.Observations(context.Background(), resolverKey(t, r, Params{"keyword": "shoes"}))
 		require.NoError(t, err)
 		for _, o := range obs {

@@ -31,6 +31,8 @@ type walk struct {
 	cached   bool            // ref is the key's last good answer, not its history's
 	events   context.Context // the events' (see Observer); nil without an observer
 	unwanted *atomic.Bool    // set when no resolve waits for the walk any more; nil: one resolve's own walk
+	handoff  time.Duration   // the least the plan leaves a later tier's candidate (see candidateNeeds)
+	calls    atomic.Int32    // attempts started
 
 	mu            sync.Mutex // guards the fields below: hedged attempts run concurrently
 	attempts      []Attempt
@@ -111,6 +113,9 @@ func (r *Resolver) walk(ctx context.Context, w *walk) *walk {
 // its events' context taken from ctx.
 func (r *Resolver) newWalk(ctx context.Context, dt *dataType, key string, params Params, deadline time.Time) *walk {
 	w := &walk{r: r, dt: dt, key: key, params: params, deadline: deadline, budget: BudgetFrom(ctx), unwanted: unwantedOf(ctx)}
+	// The reserve a resolve keeps is the configured one, at most a
+	// quarter of its deadline: a third of what the walk gets then.
+	w.handoff = min(r.cfg.Resolve.Reserve, time.Until(deadline)/3)
 	if r.obs != nil {
 		w.events = context.WithoutCancel(ctx)
 	}
@@ -185,10 +190,10 @@ func (w *walk) planFor(later []tier) time.Time {
 // candidateNeeds is the time the plan leaves tier t's best provider now:
 // its expected latency and a margin more — what runs before it ends a
 // little after its share (timers fire late), and the candidate must still
-// find its expected latency left — and never less than the resolve's
-// configured reserve: a candidate that answered in microseconds still
-// needs the hand-off (a timer, a goroutine woken) to happen in time. ok
-// is false when t has no candidate.
+// find its expected latency left — and never less than the reserve the
+// resolve keeps (w.handoff): a candidate that answered in microseconds
+// still needs the hand-off (a timer, a goroutine woken) to happen in
+// time. ok is false when t has no candidate.
 func (w *walk) candidateNeeds(t tier) (time.Duration, bool) {
 	if len(t.provs) == 0 {
 		return 0, false
@@ -203,7 +208,7 @@ func (w *walk) candidateNeeds(t tier) (time.Duration, bool) {
 		return 0, false
 	}
 	d := w.expectedLatency(t.provs[i])
-	return max(d+time.Duration(float64(d)*w.r.cfg.Resolve.PlanMargin), w.r.cfg.Resolve.Reserve), true
+	return max(d+time.Duration(float64(d)*w.r.cfg.Resolve.PlanMargin), w.handoff), true
 }
 
 // expectedLatency is what the plan leaves a provider: its observed p95,
@@ -785,6 +790,7 @@ func (w *walk) record(a Attempt, at time.Time) { w.settle(nil, a, at) }
 // started notes pa, an attempt under way, as a resolve that leaves before
 // it settles reports it (see sofar).
 func (w *walk) started(pa *pendingAttempt, a Attempt) {
+	w.calls.Add(1)
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.inflight == nil {
@@ -804,6 +810,9 @@ func (w *walk) sofar() ([]Attempt, float64) {
 	pending := slices.SortedFunc(maps.Keys(w.inflight), func(a, b *pendingAttempt) int { return a.start.Compare(b.start) })
 	for _, pa := range pending {
 		a := w.inflight[pa]
+		if pa.state.Load() != callMade {
+			a.Cost = 0 // not called (yet): it may never be, and then is refunded
+		}
 		attempts = append(attempts, a)
 		cost += a.Cost
 	}

@@ -52,7 +52,7 @@ type Health struct {
 	// outage (see the package doc, "Uptime").
 	Uptime float64 `json:"uptime"`
 	// TotalCost is the money spent on the provider (or on this data type),
-	// the sum of the recorded outcomes' Cost.
+	// the sum of the recorded outcomes' Cost and of what Charge added.
 	TotalCost float64 `json:"total_cost"`
 	// CostByDataType splits the provider's TotalCost by data type; it
 	// leaves out outcomes recorded without a data type.
