@@ -226,3 +226,35 @@ func TestAnAttemptSettledBeforeItsCallIsNotPaid(t *testing.T) {
 	assert.Zero(t, w.attempts[0].Cost)
 	assert.Zero(t, w.cost)
 }
+
+// Flush waits for every shared write queued before it: after Flush and
+// Close the shared tier holds every answer; Close alone drops the queue.
+func TestFlushKeepsWhatCloseWouldDrop(t *testing.T) {
+	for _, flush := range []bool{true, false} {
+		t.Run(fmt.Sprint("flush=", flush), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				store := scanStore{memStore: newMemStore(), set: 10 * time.Millisecond}
+				r, err := New(testConfig(), WithProvider("p1", newStub(1.25)), WithProvider("s1", newStub(1)), WithSeed(1), WithStore(store), WithHistory(noHistory{}))
+				require.NoError(t, err)
+				const n = 20
+				for i := range n {
+					_, err := r.Resolve(context.Background(), "cpc", Params{"keyword": fmt.Sprint("k", i)})
+					require.NoError(t, err)
+				}
+				if flush {
+					require.NoError(t, r.Flush(context.Background()))
+				}
+				_ = r.Close()
+				store.mu.Lock()
+				kept := len(store.entries)
+				store.mu.Unlock()
+				if flush {
+					assert.Equal(t, n, kept)
+				} else {
+					assert.Less(t, kept, n, "Close drops what is queued")
+				}
+				assert.ErrorIs(t, r.Flush(context.Background()), ErrClosed)
+			})
+		})
+	}
+}

@@ -82,7 +82,10 @@ type Resolver struct {
 // its context is abandoned then: Close returns a *CloseError naming what
 // it gave up on, which ends on its own. Resolves after Close, and those
 // in flight when it began, fail with ErrClosed: no resolve returns an
-// answer produced after Close. The observer is stopped last, within the
+// answer produced after Close. Answers and observations still queued for
+// the shared tier and the shared history are dropped: call Flush first to
+// keep them for the fleet and for this instance's restart. The observer
+// is stopped last, within the
 // same bound: it gets every event queued before it stops (each attempt's
 // end included), so every EventAttemptStart has its EventAttempt. Close
 // is idempotent; later calls return nil. Called from inside a callback

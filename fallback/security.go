@@ -149,7 +149,8 @@ func (f ForgetReport) Total() int { return f.Cache + f.History + f.Store }
 // that nothing a resolve that returned before Forget was called wrote is
 // put back after Forget returns. A resolve of a matching key still in
 // flight may add it back: call Forget once the person's resolves have
-// returned.
+// returned. In a fleet, call it on every instance: each keeps its own
+// in-process copies, and a history of its own if it has one.
 func (r *Resolver) Forget(ctx context.Context, param, value string) (ForgetReport, error) {
 	var rep ForgetReport
 	if param == "" {

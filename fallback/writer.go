@@ -21,6 +21,10 @@ type sharedWrite struct {
 	obs   stats.Observation
 
 	seq uint64 // its place in the queue (writeHolds.seq)
+
+	// flushed, when set, is no write: the writer closes it when it gets
+	// to it, every write queued before it done (see Flush).
+	flushed chan struct{}
 }
 
 // errQueueFull is reported when a write or an event finds its queue full.
@@ -45,6 +49,10 @@ func (r *Resolver) write() {
 		case ev := <-r.fleet.outbox:
 			r.publishHealth(ev)
 		case w := <-r.fleet.writes:
+			if w.flushed != nil {
+				close(w.flushed)
+				continue
+			}
 			done, ok := r.fleet.holds.begin(w)
 			switch {
 			case !ok:
@@ -190,4 +198,36 @@ func (h *writeHolds) release(hold *writeHold) {
 		return
 	}
 	hold.until = h.seq
+}
+
+// Flush waits until every answer and observation the resolver has queued
+// for the shared tier and the shared history (WithStore,
+// WithSharedHistory) before it was called is written, or given up on at
+// the store timeout. Close drops what is still queued: a host that wants
+// its last answers kept for the fleet and for its own restart calls Flush
+// first. It returns ctx's error if ctx ends first, ErrClosed after Close,
+// and nil at once without a shared tier or history.
+func (r *Resolver) Flush(ctx context.Context) error {
+	if r.closed.Load() {
+		return ErrClosed
+	}
+	if r.fleet.writes == nil {
+		return nil
+	}
+	flushed := make(chan struct{})
+	select {
+	case r.fleet.writes <- sharedWrite{flushed: flushed}:
+	case <-ctx.Done():
+		return fmt.Errorf("fallback: flush: %w", ctx.Err())
+	case <-r.life.Done():
+		return ErrClosed
+	}
+	select {
+	case <-flushed:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("fallback: flush: %w", ctx.Err())
+	case <-r.life.Done():
+		return ErrClosed
+	}
 }
