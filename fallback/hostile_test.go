@@ -286,6 +286,7 @@ var garbageEntries = []cache.Entry{
 	{Value: 1, Source: "x", Confidence: 5},
 	{Value: 1, Source: "x", Confidence: math.NaN()},
 	{Value: 1, Confidence: 0.9},
+	{Value: 1, Source: "x", Confidence: 0.9, Layer: 9},
 }
 
 var garbageNext atomic.Int64

@@ -183,6 +183,11 @@ func (r *Resolver) checkShared(ctx context.Context, dt *dataType, key string, e 
 	if err := checkEntry(dt, e, now); err != nil {
 		return err
 	}
+	if e.Layer > uint8(LayerSecondary) {
+		// Only providers' answers are shared (0: a store that keeps no
+		// layer).
+		return fmt.Errorf("shared entry refused: layer %d is not a provider's", e.Layer)
+	}
 	ref, ok := r.cache.LastGood(key)
 	if !ok && !r.cfg.Plausibility.Disabled {
 		// A new instance: the key's history, or the fleet's, judges it.
