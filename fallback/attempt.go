@@ -355,6 +355,7 @@ func (a *pendingAttempt) settle(resp providers.Response, err error) (reported er
 		}
 	}
 	if err == nil {
+		p.authFailed.Store(false)
 		permit.Done(breaker.Success)
 		if p.throttle != nil {
 			p.throttle.RecordSuccess()
@@ -383,6 +384,7 @@ func (a *pendingAttempt) settle(resp providers.Response, err error) (reported er
 	// A provider may echo its request in its error: cut the sensitive
 	// values and the credential out of what the resolver reports.
 	reported = scrub(perr, secretsOf(w.dt, w.params, a.credential, p), w.r.rawErrors)
+	p.authFailed.Store(class == providers.Auth)
 	if class.ProviderFault() {
 		permit.Done(breaker.Failure)
 		if p.throttle != nil {

@@ -85,6 +85,8 @@ func (r *Resolver) announce(name string, sc breaker.StateChange) {
 	case breaker.Open:
 		if p := r.byName[name]; p != nil && p.breaker.heldBySelf(r.fleet.instance, sc.At.Add(sc.OpenDuration)) {
 			return // the fleet's run of failures opened it here first, and said so
+		} else if p != nil && p.authFailed.Load() {
+			return // opened by this instance's refused credential: not the fleet's business
 		}
 		r.tell(HealthEvent{Kind: HealthOpened, Provider: name, At: sc.At, For: sc.OpenDuration})
 	case breaker.Closed:

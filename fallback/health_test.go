@@ -2,6 +2,7 @@ package fallback
 
 import (
 	"context"
+	"fmt"
 	"errors"
 	"sync"
 	"sync/atomic"
@@ -512,5 +513,33 @@ func TestFleetWhatCountsAsAFailure(t *testing.T) {
 			synctest.Wait()
 			assert.Empty(t, kinds(bus))
 		})
+	})
+}
+
+// An instance whose credential the provider refuses (Auth) opens its own
+// breaker, but tells the fleet nothing: the others' credentials may be
+// good, and they keep calling the provider.
+func TestARefusedCredentialIsNotTheFleetsBusiness(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		bus := newMemBus()
+		cfg := fleetConfig()
+		ap1, as1 := newStub(1.25), newStub(1.1)
+		a := newTestResolver(t, cfg, ap1, as1, WithHealthBus(bus), WithHistory(noHistory{}))
+		bp1, bs1 := newStub(1.25), newStub(1.1)
+		b := newTestResolver(t, cfg, bp1, bs1, WithHealthBus(bus), WithHistory(noHistory{}))
+		synctest.Wait() // both subscribed
+
+		ap1.fail(providers.Auth)
+		for i := range 3 {
+			res, err := a.Resolve(context.Background(), "cpc", Params{"keyword": fmt.Sprint("k", i)})
+			require.NoError(t, err)
+			require.Equal(t, LayerSecondary, res.Layer)
+		}
+		synctest.Wait()
+		assert.Equal(t, breaker.Open, a.byName["p1"].breaker.Snapshot().State, "A's own breaker opened")
+		assert.Empty(t, told(bus), "nothing told the fleet")
+		res, err := b.Resolve(context.Background(), "cpc", Params{"keyword": "boots"})
+		require.NoError(t, err)
+		assert.Equal(t, LayerPrimary, res.Layer, "B calls p1 with its own credential")
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
@@ -43,6 +44,10 @@ type provider struct {
 	// called hears what each call said of the provider (see report), for
 	// fleet health; nil when it is off.
 	called func(failed bool)
+	// authFailed is set while the provider's latest failure was an Auth
+	// one: this instance's credential, not the provider, was refused, and
+	// the breaker opening it leads to is not the fleet's (see announce).
+	authFailed atomic.Bool
 
 	secretsMu sync.Mutex
 	secrets   [2]string // requires secretsMu: the last credentials seen, newest first
@@ -226,13 +231,16 @@ func (p *provider) invoke(ctx context.Context, req providers.Request, t *tasks, 
 // report tells fleet health (p.called) what a call said of p: an answer;
 // a failure when p erred by its own fault (providers.Class.ProviderFault)
 // or did not answer before the attempt's deadline; nothing when the
-// caller left (ctx cancelled) or the resolver closed. The value is judged
+// caller left (ctx cancelled), the resolver closed, or p refused this
+// instance's credential (Auth: the others' may be good). The value is judged
 // later (bounds, plausibility): an answer counts as one here.
 func (p *provider) report(ctx context.Context, err error) {
 	switch {
 	case p.called == nil || errors.Is(err, ErrClosed) || errors.Is(ctx.Err(), context.Canceled):
 	case err == nil:
 		p.called(false)
+	case providers.Classify(err) == providers.Auth:
+		// This instance's credential was refused: the others' may not be.
 	case errors.Is(ctx.Err(), context.DeadlineExceeded) || providers.Classify(err).ProviderFault():
 		p.called(true)
 	}
