@@ -229,7 +229,8 @@ func (r *Resolver) heard(ev HealthEvent) {
 // breaker.ErrOpen) and State reports Open, so the router and every
 // attempt skip the provider as if its breaker were open. The breaker
 // itself is never touched by a hold: its state, counts and trips are this
-// instance's own, and Snapshot reports them.
+// instance's own, and Snapshot reports them (and the hold apart, as
+// ProviderSnapshot.FleetHoldUntil).
 type fleetBreaker struct {
 	*breaker.Breaker
 	// until is the Unix time in nanoseconds the hold ends at; 0: none.

@@ -80,6 +80,9 @@ func TestFleetHoldsAProviderAnotherInstanceOpened(t *testing.T) {
 		assert.Zero(t, bp1.calls.Load(), "B never called p1")
 		assert.Equal(t, breaker.Closed, b.byName["p1"].breaker.Snapshot().State, "B's own breaker stays closed")
 		assert.Equal(t, opened.Add(time.Minute+cfg.Providers[0].Timeout), b.byName["p1"].breaker.heldUntil(), "held for the open duration plus the provider's timeout")
+		snap := b.Snapshot().Providers[0]
+		assert.Equal(t, "closed", snap.Breaker)
+		assert.Equal(t, opened.Add(time.Minute+cfg.Providers[0].Timeout), snap.FleetHoldUntil, "the snapshot shows the hold")
 
 		// After the open duration and the provider's timeout, B calls p1
 		// again (A never probed: it had no traffic).
@@ -88,6 +91,7 @@ func TestFleetHoldsAProviderAnotherInstanceOpened(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, LayerPrimary, res.Layer)
 		assert.EqualValues(t, 1, bp1.calls.Load())
+		assert.Zero(t, b.Snapshot().Providers[0].FleetHoldUntil, "no hold any more")
 	})
 }
 

@@ -58,6 +58,12 @@ type ProviderSnapshot struct {
 	CostByDataType map[string]float64 `json:"cost_by_data_type"`
 	// BreakerTrips counts the breaker's trips since start.
 	BreakerTrips uint64 `json:"breaker_trips"`
+	// FleetHoldUntil is, while fleet health holds the provider (another
+	// instance's breaker opened, or the fleet's run of failures reached
+	// the threshold; see FleetHealthConfig), when the hold ends: the
+	// provider is skipped as an open breaker would skip it though Breaker
+	// says closed. Zero when not held.
+	FleetHoldUntil time.Time `json:"fleet_hold_until,omitzero"`
 }
 
 // OverallSnapshot sums the resolver's figures.
@@ -201,6 +207,9 @@ func (r *Resolver) Snapshot() Snapshot {
 			Cost:           h.TotalCost,
 			CostByDataType: h.CostByDataType,
 			BreakerTrips:   bs.Trips,
+		}
+		if p.breaker.holding(time.Now) {
+			ps.FleetHoldUntil = p.breaker.heldUntil()
 		}
 		if ps.CostByDataType == nil {
 			ps.CostByDataType = map[string]float64{}
