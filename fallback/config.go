@@ -81,8 +81,11 @@ type Config struct {
 	// kept: older ones are deleted, not merely ignored (see Prune), and a
 	// provider's answer observed longer ago than that is served but not
 	// kept at all; the shared tier (WithStore) gets entries with a TTL no
-	// longer than the retention, so it deletes them itself. Zero keeps
-	// them until capacity pushes them out.
+	// longer than the retention, so it deletes them itself. A shared
+	// history (WithSharedHistory) is pruned by every instance's Prune, so
+	// only while some instance runs: give it a retention of its own too
+	// (redisstore.HistoryConfig.Retention) for its series to expire by
+	// themselves. Zero keeps them until capacity pushes them out.
 	Retention time.Duration `yaml:"retention"`
 	// RetentionInterval is how often the resolver prunes by itself when a
 	// Retention is set. Default 1h; at least MinRetentionInterval (a
