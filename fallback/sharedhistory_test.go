@@ -208,34 +208,12 @@ func TestSharedHistoryForgetAndPrune(t *testing.T) {
 	})
 }
 
-// slowScanStore is a memStore whose writes take 10 ms and which can
-// delete by key (cache.Scanner), for Forget.
-type slowScanStore struct{ *memStore }
-
-func (s slowScanStore) Set(ctx context.Context, key string, e cache.Entry, ttl time.Duration) error {
-	time.Sleep(10 * time.Millisecond)
-	return s.memStore.Set(ctx, key, e, ttl)
-}
-
-func (s slowScanStore) DeleteMatching(_ context.Context, match func(string) bool) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := 0
-	for k := range s.entries {
-		if match(k) {
-			delete(s.entries, k)
-			n++
-		}
-	}
-	return n, nil
-}
-
 // What Forget deletes is not written back: writes to the shared tier and
 // the shared history still queued when it is called (the resolves just
 // returned) are dropped, and one under way is waited for.
 func TestForgetDropsQueuedSharedWrites(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		store := slowScanStore{newMemStore()}
+		store := scanStore{memStore: newMemStore(), set: 10 * time.Millisecond}
 		shared := newMemShared()
 		r := newTestResolver(t, testConfig(), newStub(1.25), newStub(1), WithStore(store), WithSharedHistory(shared))
 		const people = 10
