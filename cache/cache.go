@@ -179,7 +179,11 @@ func (c *Cache) LastGood(key string) (Entry, bool) {
 // Put stores e for key, replacing what was there. The read-through tier
 // keeps it while it has room (it may refuse it; ttl zero skips it); the
 // last-known-good store keeps it until it is replaced, deleted, or pushed
-// out by capacity.
+// out by capacity — and a key pushed out leaves the read-through tier
+// too, so that nothing the last-known-good store no longer holds (and
+// DeleteFunc or Expire can no longer find) is served. Both tiers change
+// under one lock, so concurrent Puts and Deletes of a key leave them
+// agreeing.
 func (c *Cache) Put(key string, e Entry, ttl time.Duration) {
 	it := &item{key: key, e: e}
 	c.mu.Lock()
@@ -187,22 +191,27 @@ func (c *Cache) Put(key string, e Entry, ttl time.Duration) {
 		c.mu.Unlock()
 		return
 	}
-	c.lkg.Put(key, it)
-	c.mu.Unlock()
-	if ttl > 0 {
-		c.life.RLock()
-		defer c.life.RUnlock()
-		if c.hotGone {
-			return
+	old, _, evicted := c.lkg.Put(key, it)
+	c.life.RLock()
+	if !c.hotGone {
+		if evicted {
+			c.hot.Del(c.hash(old))
 		}
-		// No ristretto TTL: Fresh checks the age itself, and an item
-		// without expiry spares ristretto a clock read on every Get.
-		c.hot.Set(c.hash(key), it, int64(len(key)+len(e.Source))+itemOverhead)
-		// Make the write visible to the next Fresh: a resolve that just
-		// paid for an answer must not pay again because ristretto's write
-		// buffer had not drained.
-		c.hot.Wait()
+		if ttl > 0 {
+			// No ristretto TTL: Fresh checks the age itself, and an
+			// item without expiry spares ristretto a clock read on
+			// every Get.
+			c.hot.Set(c.hash(key), it, int64(len(key)+len(e.Source))+itemOverhead)
+			// Make the write visible to the next Fresh — a resolve that
+			// just paid for an answer must not pay again because
+			// ristretto's write buffer had not drained — and to the
+			// next Put of the key: ristretto drops a Set of a key whose
+			// first Set is still buffered.
+			c.hot.Wait()
+		}
 	}
+	c.life.RUnlock()
+	c.mu.Unlock()
 }
 
 // PutNegative records that key has no data until the given time (a
@@ -240,19 +249,15 @@ func (c *Cache) Negative(key string, now time.Time) bool {
 // must not call back into the cache.
 func (c *Cache) DeleteFunc(match func(key string, e Entry, ok bool) bool) int {
 	c.mu.Lock()
-	var keys []string
+	defer c.mu.Unlock() // match may panic
 	n := c.lkg.DeleteFunc(func(k string, it *item) bool {
 		if match(k, it.e, true) {
-			keys = append(keys, k)
+			c.hotDel(c.hash(k))
 			return true
 		}
 		return false
 	})
 	c.neg.DeleteFunc(func(k string, _ time.Time) bool { return match(k, Entry{}, false) })
-	c.mu.Unlock()
-	for _, k := range keys {
-		c.hotDel(c.hash(k))
-	}
 	return n
 }
 
@@ -262,6 +267,7 @@ func (c *Cache) DeleteFunc(match func(key string, e Entry, ok bool) bool) int {
 // expired. match must not call back into the cache.
 func (c *Cache) Expire(match func(key string, e Entry) bool) int {
 	c.mu.Lock()
+	defer c.mu.Unlock() // match may panic
 	var keys []string
 	c.lkg.Range(func(k string, it *item) bool {
 		if match(k, it.e) {
@@ -274,9 +280,6 @@ func (c *Cache) Expire(match func(key string, e Entry) bool) int {
 		e := it.e
 		e.StoredAt = time.Time{}
 		c.lkg.Put(k, &item{key: k, e: e}) // present: nothing is evicted
-	}
-	c.mu.Unlock()
-	for _, k := range keys {
 		c.hotDel(c.hash(k))
 	}
 	return len(keys)
@@ -285,9 +288,9 @@ func (c *Cache) Expire(match func(key string, e Entry) bool) int {
 // Delete removes key from both stores and reports whether the
 // last-known-good store held it.
 func (c *Cache) Delete(key string) bool {
-	c.hotDel(c.hash(key))
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.hotDel(c.hash(key))
 	return c.lkg.Delete(key)
 }
 

@@ -264,3 +264,70 @@ func TestCloseRacesEveryMethod(t *testing.T) {
 		assert.Zero(t, c.Len(), "round %d", round)
 	}
 }
+
+// A key the last-known-good store pushes out leaves the read-through tier
+// too: nothing DeleteFunc or Expire can no longer find is served.
+func TestAKeyPushedOutOfTheLastGoodStoreIsNotServed(t *testing.T) {
+	c, err := New(Config{LastGoodCapacity: 1})
+	require.NoError(t, err)
+	defer c.Close()
+	now := time.Now()
+	c.Put("user:alice", Entry{Value: 1, Source: "p", StoredAt: now}, time.Hour)
+	_, ok := c.Fresh("user:alice", time.Hour, now)
+	require.True(t, ok)
+	c.Put("user:bob", Entry{Value: 2, Source: "p", StoredAt: now}, time.Hour)
+	_, ok = c.LastGood("user:alice")
+	require.False(t, ok, "pushed out")
+	_, ok = c.Fresh("user:alice", time.Hour, now)
+	assert.False(t, ok, "and not served from the read-through tier")
+	_, ok = c.Fresh("user:bob", time.Hour, now)
+	assert.True(t, ok)
+}
+
+// A match that panics leaves the cache usable: its lock is released.
+func TestAPanickingMatchLeavesTheCacheUsable(t *testing.T) {
+	c, err := New(Config{})
+	require.NoError(t, err)
+	defer c.Close()
+	c.Put("k", Entry{Value: 1, Source: "p", StoredAt: time.Now()}, time.Hour)
+	for _, call := range []func(){
+		func() { c.DeleteFunc(func(string, Entry, bool) bool { panic("match") }) },
+		func() { c.Expire(func(string, Entry) bool { panic("match") }) },
+	} {
+		assert.Panics(t, call)
+		done := make(chan bool, 1)
+		go func() { _, ok := c.LastGood("k"); done <- ok }()
+		select {
+		case ok := <-done:
+			assert.True(t, ok)
+		case <-time.After(5 * time.Second):
+			t.Fatal("the cache stayed locked")
+		}
+	}
+}
+
+// Concurrent Puts, and a Put and a Delete, of one key leave both tiers
+// agreeing: what Fresh serves is what the last-known-good store holds.
+func TestConcurrentWritesOfAKeyLeaveTheTiersAgreeing(t *testing.T) {
+	c, err := New(Config{})
+	require.NoError(t, err)
+	defer c.Close()
+	now := time.Now()
+	for round := range 1000 {
+		var wg sync.WaitGroup
+		wg.Go(func() { c.Put("k", Entry{Value: 1, Source: "p", StoredAt: now}, time.Hour) })
+		if round%2 == 0 {
+			wg.Go(func() { c.Put("k", Entry{Value: 2, Source: "p", StoredAt: now}, time.Hour) })
+		} else {
+			wg.Go(func() { c.Delete("k") })
+		}
+		wg.Wait()
+		fresh, fok := c.Fresh("k", time.Hour, now)
+		last, lok := c.LastGood("k")
+		require.Equal(t, lok, fok, "round %d", round)
+		if fok {
+			require.Equal(t, last.Value, fresh.Value, "round %d", round)
+		}
+		c.Delete("k")
+	}
+}
