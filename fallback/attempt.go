@@ -115,7 +115,7 @@ func (c *call) admit(n int) (breaker.Permit, SkipReason) {
 		reason = SkipBusy
 	} else if p.throttle != nil && !p.throttle.TryAcquirePermit() {
 		reason = SkipThrottled
-	} else if !w.r.allowRate(c.ctx, p) {
+	} else if !w.r.allowRate(c.ctx, p, c.until) {
 		reason = SkipRateLimited
 	} else if w.budget != nil && !w.budget.TryDebit(p.price) {
 		reason = SkipOverBudget
@@ -197,6 +197,16 @@ func (c *call) attempt(n int, retry bool) (resp providers.Response, err error, n
 		p.remember(secret)
 	}
 
+	if !time.Now().Before(c.until) {
+		// The gates (a slow shared limiter, the credentials) took what
+		// was left: not called, not paid, not counted against p.
+		permit.Done(breaker.Neutral)
+		if w.budget != nil {
+			w.budget.Refund(p.price)
+		}
+		w.skip(p, w.noTime(c.until), n-1, c.hedge)
+		return providers.Response{}, errSkipped(w.noTime(c.until)), false
+	}
 	// From its start event to its end event the attempt is one of the
 	// resolver's tasks: Close waits for it to settle (at once, as Close
 	// cancels it) before the observer stops, so every EventAttemptStart
@@ -384,7 +394,9 @@ func (a *pendingAttempt) settle(resp providers.Response, err error) (reported er
 	// A provider may echo its request in its error: cut the sensitive
 	// values and the credential out of what the resolver reports.
 	reported = scrub(perr, secretsOf(w.dt, w.params, a.credential, p), w.r.rawErrors)
-	p.authFailed.Store(class == providers.Auth)
+	if class == providers.Auth {
+		p.authFailed.Store(true) // until the provider answers again
+	}
 	if class.ProviderFault() {
 		permit.Done(breaker.Failure)
 		if p.throttle != nil {

@@ -78,7 +78,7 @@ func (w *walk) awaitClaim(ctx context.Context, tiers []tier) (cache.Entry, bool)
 		case <-timer.C:
 		}
 		now := time.Now()
-		e, ok, err := r.readStoreErr(wctx, w.dt, w.key, now)
+		e, ok, err := r.readStoreErr(wctx, w.dt, w.key, now, false)
 		switch {
 		case err != nil:
 			if !cut(wctx, r) {

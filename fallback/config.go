@@ -505,7 +505,9 @@ type CacheConfig struct {
 //
 // Each instance publishes its breakers' openings and closings, and each
 // call to a provider that fails by the provider's fault (or an answer
-// after failures). An opening heard from another instance holds the
+// after failures) — but for a refused credential (Auth), which is this
+// instance's own: neither the failure nor an opening that follows it is
+// published. An opening heard from another instance holds the
 // provider here — skipped as if its breaker were open — for the open
 // duration it announced plus the provider's timeout. Failures heard add to
 // a run of failures of the provider across the fleet; a run that reaches

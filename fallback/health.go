@@ -41,7 +41,8 @@ const (
 	HealthClosed
 	// HealthFailed: a call to the provider failed by the provider's
 	// fault — an error of a class that counts against a provider, or no
-	// answer in time.
+	// answer in time; not a refused credential (Auth), which is the
+	// instance's own.
 	HealthFailed
 	// HealthSucceeded: a call to the provider succeeded after failures.
 	HealthSucceeded

@@ -148,9 +148,12 @@ type PlausibilityConfig struct {
 	Keys int `yaml:"keys"`
 	// ReferencePoints is how many of the newest observations of a key's
 	// history make the reference for a key the process has no answer of
-	// its own for: their median, so that one bad observation (another
-	// instance's, in the shared history) does not become it. Default 5;
-	// in [1, 1000].
+	// its own for: their median (of an even count, without the newest, so
+	// that it is a value an observation had), so that one bad observation
+	// (another instance's, in the shared history) does not become it. A
+	// shared-tier answer refused against it still counts as a second
+	// opinion for the provider's answer: the fleet may have accepted a
+	// move its history does not show yet. Default 5; in [1, 1000].
 	ReferencePoints int `yaml:"reference_points"`
 }
 

@@ -206,9 +206,13 @@ func (r *Resolver) resolveMiss(ctx context.Context, dt *dataType, key string, pa
 	walkDeadline := deadline.Add(-r.reserve(deadline.Sub(now), now))
 
 	// The shared tier: another instance may have paid for this answer.
-	if e, ok := r.storeGet(ctx, dt, key, now); ok && now.Sub(e.StoredAt) < dt.currentTTL() {
+	e, ok, opinion := r.storeGet(ctx, dt, key, now)
+	if ok && now.Sub(e.StoredAt) < dt.currentTTL() {
 		r.cache.Put(key, e, dt.currentTTL())
 		return cachedResult(e, dt, now.Sub(e.ObservedAt)), nil
+	}
+	if opinion != nil {
+		ctx = context.WithValue(ctx, fleetOpinionKey{}, opinion)
 	}
 
 	// "Not found" was cached: the providers are not asked again yet.

@@ -11,8 +11,9 @@ import (
 
 // allowRate takes one request of p's rate limit: the fleet-wide one when
 // a SharedLimiter is set (falling back to the local bucket if it fails or
-// does not answer within the store timeout), else the local bucket.
-func (r *Resolver) allowRate(ctx context.Context, p *provider) bool {
+// does not answer within twice the store timeout, or by until, the
+// attempt's end), else the local bucket.
+func (r *Resolver) allowRate(ctx context.Context, p *provider, until time.Time) bool {
 	if p.limiter == nil {
 		return true
 	}
@@ -22,7 +23,7 @@ func (r *Resolver) allowRate(ctx context.Context, p *provider) bool {
 		// Limiter does, with its local share of the quota), answers
 		// first. The resolver's own fallback below is the whole quota in
 		// every instance, for a limiter that fails.
-		ctx, cancel := context.WithTimeout(ctx, 2*r.cfg.Cache.StoreTimeout)
+		ctx, cancel := context.WithTimeout(ctx, min(2*r.cfg.Cache.StoreTimeout, time.Until(until)))
 		defer cancel()
 		ok, err := guarded(ctx, r, &r.callbacks.limiter, func(ctx context.Context) (bool, error) {
 			return r.limiter.Allow(ctx, "provider:"+p.name, p.cfg.RateLimit.PerSecond, p.cfg.RateLimit.Burst)
@@ -94,9 +95,7 @@ func (r *Resolver) staleShared(ctx context.Context, dt *dataType, key string, no
 	if r.store == nil || r.cfg.Cache.StaleWindow < 0 {
 		return cache.Entry{}, false
 	}
-	sctx, cancel := r.localBound(ctx)
-	defer cancel()
-	e, ok := r.readStore(sctx, dt, key, now)
+	e, ok := r.readStore(ctx, dt, key, now) // bounded as a local layer's call
 	switch {
 	case !ok:
 		return cache.Entry{}, false
@@ -114,12 +113,29 @@ func (r *Resolver) staleShared(ctx context.Context, dt *dataType, key string, no
 // Config.Cache.SharedJitter, so that the instances of a fleet do not all
 // miss a key at once when it expires — the first to miss it pays for a
 // new answer, and the others, missing it a little later, find that one.
-func (r *Resolver) storeGet(ctx context.Context, dt *dataType, key string, now time.Time) (cache.Entry, bool) {
-	e, ok := r.readStore(ctx, dt, key, now)
+func (r *Resolver) storeGet(ctx context.Context, dt *dataType, key string, now time.Time) (e cache.Entry, ok bool, opinion *cache.Entry) {
+	e, ok, err := r.readStoreErr(ctx, dt, key, now, false)
+	var hr *historyRefusal
+	if errors.As(err, &hr) {
+		opinion = &hr.entry
+	}
+	if err != nil && !r.closed.Load() { // a read Close refused is not the store's failure
+		r.callbackFailed(&r.callbacks.storeGet, dt.cfg.Name, err)
+	}
 	if ok {
 		e = r.jitter(dt, e)
 	}
-	return e, ok
+	return e, ok, opinion
+}
+
+// fleetOpinionKey carries, on a resolve's context, a shared entry refused
+// against the key's history reference (historyRefusal), for its walk.
+type fleetOpinionKey struct{}
+
+// fleetOpinionOf returns the fleet's opinion ctx carries, or nil.
+func fleetOpinionOf(ctx context.Context) *cache.Entry {
+	e, _ := ctx.Value(fleetOpinionKey{}).(*cache.Entry)
+	return e
 }
 
 // jitter returns the copy of e, read from the shared tier, that this
@@ -132,27 +148,34 @@ func (r *Resolver) jitter(dt *dataType, e cache.Entry) cache.Entry {
 	return e
 }
 
-// readStore reads the shared tier, bounded by the store timeout and the
-// caller's context. Any failure is a miss, reported unless Close has
-// begun; an entry that fails the checks a provider's answer passes (see
-// checkEntry) is dropped and reported.
+// readStore reads the shared tier for a local layer, bounded as a local
+// layer's call is (localBound). Any failure is a miss, reported unless
+// Close has begun; an entry that fails the checks a provider's answer
+// passes (see checkShared) is dropped and reported.
 func (r *Resolver) readStore(ctx context.Context, dt *dataType, key string, now time.Time) (cache.Entry, bool) {
-	e, ok, err := r.readStoreErr(ctx, dt, key, now)
+	e, ok, err := r.readStoreErr(ctx, dt, key, now, true)
 	if err != nil && !r.closed.Load() { // a read Close refused is not the store's failure
 		r.callbackFailed(&r.callbacks.storeGet, dt.cfg.Name, err)
 	}
 	return e, ok
 }
 
-// readStoreErr is readStore returning the failure it would report, for a
-// caller that decides itself whether it is one (awaitClaim: a read it cut
-// itself is not).
-func (r *Resolver) readStoreErr(ctx context.Context, dt *dataType, key string, now time.Time) (cache.Entry, bool, error) {
+// readStoreErr reads the shared tier and returns the failure a caller
+// reports or not (awaitClaim: a read it cut itself is not one): the Get
+// bounded by the store timeout, or as a local layer's call when local is
+// set; the entry judged (checkShared) within ctx itself, so that a
+// history read has its own bound, not what the Get left.
+func (r *Resolver) readStoreErr(ctx context.Context, dt *dataType, key string, now time.Time, local bool) (cache.Entry, bool, error) {
 	if r.store == nil {
 		return cache.Entry{}, false, nil
 	}
-	outer := ctx
-	ctx, cancel := context.WithTimeout(ctx, r.cfg.Cache.StoreTimeout)
+	outer := ctx // the entry is judged within it (checkShared)
+	var cancel context.CancelFunc
+	if local {
+		ctx, cancel = r.localBound(ctx)
+	} else {
+		ctx, cancel = context.WithTimeout(ctx, r.cfg.Cache.StoreTimeout)
+	}
 	defer cancel()
 	type got struct {
 		e  cache.Entry
@@ -164,6 +187,10 @@ func (r *Resolver) readStoreErr(ctx context.Context, dt *dataType, key string, n
 	})
 	if err == nil && g.ok {
 		err = r.checkShared(outer, dt, key, g.e, now)
+		var byHistory *historyRefusal
+		if errors.As(err, &byHistory) {
+			byHistory.entry = g.e
+		}
 	}
 	if err != nil {
 		return cache.Entry{}, false, err
@@ -188,16 +215,16 @@ func (r *Resolver) checkShared(ctx context.Context, dt *dataType, key string, e 
 		// layer).
 		return fmt.Errorf("shared entry refused: layer %d is not a provider's", e.Layer)
 	}
-	ref, ok := r.cache.LastGood(key)
-	if !ok && !r.cfg.Plausibility.Disabled {
-		// A new instance: the key's history, or the fleet's, judges it.
-		hctx, cancel := r.localBound(ctx)
-		ref, ok = r.historyReference(hctx, dt, key)
-		cancel()
-	}
-	if ok {
+	if ref, ok := r.cache.LastGood(key); ok {
 		if ie := r.plaus.moved(dt, e.Value, ref, now); ie != nil {
 			return fmt.Errorf("shared entry refused: %w", ie)
+		}
+	} else if positive(dt) && !r.cfg.Plausibility.Disabled {
+		// A new instance: the key's history, or the fleet's, judges it.
+		if ref, ok := r.historyReference(ctx, dt, key); ok {
+			if ie := r.plaus.moved(dt, e.Value, ref, now); ie != nil {
+				return &historyRefusal{ie: ie}
+			}
 		}
 	}
 	if r.plaus.isCaught(dt, e.Source, now) {
@@ -205,6 +232,18 @@ func (r *Resolver) checkShared(ctx context.Context, dt *dataType, key string, e 
 	}
 	return nil
 }
+
+// historyRefusal is a shared entry refused against the key's history
+// reference (the process has no answer of its own): the fleet may have
+// accepted a real move its history does not show yet, so the walk takes
+// the entry as a second opinion (see fleetOpinion).
+type historyRefusal struct {
+	ie    *ImplausibleError
+	entry cache.Entry
+}
+
+func (e *historyRefusal) Error() string { return "shared entry refused: " + e.ie.Error() }
+func (e *historyRefusal) Unwrap() error { return e.ie }
 
 // maxClockSkew is how far in the future a shared entry's times may be:
 // instances' clocks differ a little.

@@ -369,7 +369,7 @@ func TestSharedJitterBounds(t *testing.T) {
 		dt := r.types["cpc"]
 		seen := map[time.Time]bool{}
 		for range 100 {
-			e, ok := r.storeGet(context.Background(), dt, key, now)
+			e, ok, _ := r.storeGet(context.Background(), dt, key, now)
 			require.True(t, ok)
 			shift := now.Sub(e.StoredAt)
 			assert.GreaterOrEqual(t, shift, time.Duration(0))
@@ -393,7 +393,7 @@ func TestSharedJitterBounds(t *testing.T) {
 		}
 		off := testConfig()
 		r0 := newTestResolver(t, off, newStub(1), newStub(1), WithStore(st), WithHistory(noHistory{}))
-		e, ok = r0.storeGet(context.Background(), r0.types["cpc"], key, now)
+		e, ok, _ = r0.storeGet(context.Background(), r0.types["cpc"], key, now)
 		require.True(t, ok)
 		assert.True(t, e.StoredAt.Equal(now), "no shift when off")
 	})

@@ -32,6 +32,7 @@ type walk struct {
 	events   context.Context // the events' (see Observer); nil without an observer
 	unwanted *atomic.Bool    // set when no resolve waits for the walk any more; nil: one resolve's own walk
 	handoff  time.Duration   // the least the plan leaves a later tier's candidate (see candidateNeeds)
+	fleet    *cache.Entry    // a shared answer refused against the key's history: a second opinion (judge)
 	calls    atomic.Int32    // attempts started
 
 	mu            sync.Mutex // guards the fields below: hedged attempts run concurrently
@@ -112,7 +113,7 @@ func (r *Resolver) walk(ctx context.Context, w *walk) *walk {
 // newWalk returns a walk of key with nothing recorded yet, its budget and
 // its events' context taken from ctx.
 func (r *Resolver) newWalk(ctx context.Context, dt *dataType, key string, params Params, deadline time.Time) *walk {
-	w := &walk{r: r, dt: dt, key: key, params: params, deadline: deadline, budget: BudgetFrom(ctx), unwanted: unwantedOf(ctx)}
+	w := &walk{r: r, dt: dt, key: key, params: params, deadline: deadline, budget: BudgetFrom(ctx), unwanted: unwantedOf(ctx), fleet: fleetOpinionOf(ctx)}
 	// The reserve a resolve keeps is the configured one, at most a
 	// quarter of its deadline: a third of what the walk gets then.
 	w.handoff = min(r.cfg.Resolve.Reserve, time.Until(deadline)/3)
@@ -620,6 +621,14 @@ func (w *walk) judge(p *provider, resp providers.Response, now time.Time) *Impla
 		}
 		return nil // a second opinion: the change is real
 	}
+	if f := w.fleet; f != nil && !ie.Frozen && w.r.plaus.agrees(f.Value, resp.Value) &&
+		!(w.hasRef && w.r.plaus.garbageShaped(resp.Value, w.ref.Value)) {
+		// The fleet's answer, refused only against the key's history
+		// (this process has none of its own), agrees: another instance
+		// has seen and accepted the move. A garbage-shaped one still
+		// confirms nothing.
+		return nil
+	}
 	if !ie.Frozen && w.r.plaus.persisted(w.key, resp.Value, w.ref, w.hasRef, now) {
 		return nil // answered for ConfirmAfter, never refuted: real
 	}
@@ -638,7 +647,7 @@ func (w *walk) reference() {
 	if w.hasRef {
 		return
 	}
-	ctx, cancel := context.WithTimeout(w.r.life, w.r.cfg.Cache.StoreTimeout)
+	ctx, cancel := context.WithDeadline(w.r.life, w.deadline)
 	defer cancel()
 	w.ref, w.hasRef = w.r.historyReference(ctx, w.dt, w.key)
 }
@@ -649,7 +658,7 @@ func (w *walk) reference() {
 // own has none, dated as the newest. A median, so that one bad
 // observation another instance wrote does not become the reference.
 func (r *Resolver) historyReference(ctx context.Context, dt *dataType, key string) (cache.Entry, bool) {
-	obs, _, err := r.readHistory(ctx, key, false)
+	obs, _, err := r.readHistory(ctx, key, true)
 	if err != nil || len(obs) == 0 {
 		obs, _ = r.sharedObservations(ctx, dt, key, time.Now())
 	}
@@ -657,16 +666,18 @@ func (r *Resolver) historyReference(ctx context.Context, dt *dataType, key strin
 		return cache.Entry{}, false
 	}
 	newest := obs[max(len(obs)-r.cfg.Plausibility.ReferencePoints, 0):]
+	at := newest[len(newest)-1].At
+	if len(newest)%2 == 0 {
+		// An odd count, so that the median is a value an observation had
+		// (the mean of [truth, ×10] would be neither): without the newest.
+		newest = newest[:len(newest)-1]
+	}
 	values := make([]float64, len(newest))
 	for i, o := range newest {
 		values[i] = o.Value
 	}
 	slices.Sort(values)
-	median := values[len(values)/2]
-	if len(values)%2 == 0 {
-		median = (values[len(values)/2-1] + median) / 2
-	}
-	return cache.Entry{Value: median, ObservedAt: newest[len(newest)-1].At}, true
+	return cache.Entry{Value: values[len(values)/2], ObservedAt: at}, true
 }
 
 // serveLone serves a walk's one implausible answer when no provider gave
