@@ -388,7 +388,7 @@ func (a *pendingAttempt) settle(resp providers.Response, err error) (reported er
 	} else if a.timedOut && class == providers.Canceled {
 		class = providers.Transient
 	}
-	if !errors.As(err, &perr) || perr.Class != class {
+	if !errors.As(err, &perr) || perr == nil || perr.Class != class {
 		perr = &providers.Error{Class: class, Err: err, RetryAfter: providers.RetryAfter(err)}
 	}
 	// A provider may echo its request in its error: cut the sensitive

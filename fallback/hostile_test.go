@@ -119,6 +119,10 @@ var hostileFaults = []hostileFault{
 	{name: "primary panics", primary: func(context.Context, providers.Request) (providers.Response, error) {
 		panic("boom " + hostileEmail)
 	}, want: LayerSecondary},
+	{name: "primary fails with a typed nil *providers.Error", primary: func(context.Context, providers.Request) (providers.Response, error) {
+		var e *providers.Error
+		return providers.Response{}, e
+	}, want: LayerSecondary},
 	{name: "primary answers NaN", primary: answer(math.NaN()), want: LayerSecondary},
 	{name: "primary answers +Inf", primary: answer(math.Inf(1)), want: LayerSecondary},
 	{name: "primary answers out of bounds", primary: answer(1e9), want: LayerSecondary},

@@ -80,7 +80,7 @@ func scrub(err error, values []string, raw bool) error {
 	class := providers.Classify(err)
 	msg := err.Error()
 	var perr *providers.Error
-	if errors.As(err, &perr) {
+	if errors.As(err, &perr) && perr != nil {
 		// The class prefix is the wrapper's to print.
 		if perr.Err != nil {
 			msg = perr.Err.Error()

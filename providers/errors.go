@@ -191,8 +191,13 @@ func StatusError(code int, retryAfter time.Duration, cause error) *Error {
 	return &Error{Class: ClassForStatus(code), Err: cause, RetryAfter: retryAfter, StatusCode: code}
 }
 
-// Error returns "providers: <class>: <cause>".
+// Error returns "providers: <class>: <cause>". A nil *Error (a provider's
+// typed nil, returned as an error) reads as a Transient failure with no
+// cause, as Classify classes it; none of its methods panics.
 func (e *Error) Error() string {
+	if e == nil {
+		return "providers: transient (a nil *providers.Error)"
+	}
 	msg := "providers: " + e.Class.String()
 	if e.StatusCode != 0 {
 		msg += " (status " + strconv.Itoa(e.StatusCode) + ")"
@@ -207,11 +212,19 @@ func (e *Error) Error() string {
 }
 
 // Unwrap returns the cause.
-func (e *Error) Unwrap() error { return e.Err }
+func (e *Error) Unwrap() error {
+	if e == nil {
+		return nil
+	}
+	return e.Err
+}
 
 // Is reports whether target is the sentinel of e's class.
 func (e *Error) Is(target error) bool {
 	s, ok := target.(classSentinel)
+	if e == nil {
+		return ok && Class(s) == Transient
+	}
 	return ok && Class(s) == e.Class
 }
 
@@ -247,7 +260,7 @@ func Classify(err error) Class {
 	}
 	var pe *Error
 	if errors.As(err, &pe) {
-		if pe.Class >= numClasses {
+		if pe == nil || pe.Class >= numClasses { // a typed nil, a host's own class
 			return Transient
 		}
 		return pe.Class
@@ -284,7 +297,7 @@ func Classify(err error) Class {
 // or zero.
 func RetryAfter(err error) time.Duration {
 	var pe *Error
-	if errors.As(err, &pe) {
+	if errors.As(err, &pe) && pe != nil {
 		return pe.RetryAfter
 	}
 	return 0

@@ -116,3 +116,25 @@ func TestClassText(t *testing.T) {
 	assert.Error(t, err)
 	assert.Equal(t, "class(99)", Class(99).String())
 }
+
+// A typed nil *Error — a provider's `var e *Error; return resp, e` — is
+// a Transient failure with no cause, and nothing panics on it: Classify,
+// RetryAfter, errors.Is, errors.Unwrap and Error, bare, wrapped or joined.
+func TestATypedNilErrorIsTransient(t *testing.T) {
+	var typedNil *Error
+	for _, err := range []error{typedNil, fmt.Errorf("call: %w", error(typedNil)), errors.Join(context.Canceled, typedNil)} {
+		assert.NotPanics(t, func() {
+			_ = Classify(err)
+			_ = RetryAfter(err)
+			_ = errors.Is(err, ErrRateLimit)
+			_ = errors.Unwrap(err)
+			_ = err.Error()
+		})
+	}
+	assert.Equal(t, Transient, Classify(typedNil))
+	assert.Equal(t, Transient, Classify(fmt.Errorf("call: %w", error(typedNil))))
+	assert.Zero(t, RetryAfter(typedNil))
+	assert.True(t, errors.Is(typedNil, ErrTransient))
+	assert.False(t, errors.Is(typedNil, ErrRateLimit))
+	assert.Contains(t, error(typedNil).Error(), "transient")
+}
