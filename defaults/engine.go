@@ -100,7 +100,8 @@ type Query struct {
 
 // Answer is a default with its explanation.
 type Answer struct {
-	// Value is the default.
+	// Value is the default; always finite (a product past the float64
+	// range stops at its limit).
 	Value float64
 	// Confidence is how far to trust it (see the package doc).
 	Confidence float64
@@ -166,6 +167,11 @@ func (e *Engine) Default(ctx context.Context, q Query) (Answer, error) {
 		}
 		a.Value *= adj.Factor
 		a.Adjustments = append(a.Adjustments, adj)
+	}
+	if math.IsInf(a.Value, 0) {
+		// A product past the float64 range (a base near it, a factor
+		// over 1) stops at the limit: Value is always finite.
+		a.Value = math.Copysign(math.MaxFloat64, a.Value)
 	}
 	a.Confidence = math.Max(0, math.Min(1, conf*(1-e.cfg.GuessPenalty*float64(guessed))))
 	if math.IsNaN(a.Confidence) {
@@ -246,22 +252,27 @@ func level(h []float64) (avg, trend, fit float64) {
 	return avg, trend, 1 / (1 + cv)
 }
 
-// finiteTail returns the last n finite values of h (in order).
+// finiteTail returns the last n finite values of h (in order): the
+// non-finite ones are skipped before counting, so a run of NaNs at the end
+// does not hide the finite history before it.
 func finiteTail(h []float64, n int) []float64 {
-	start := max(len(h)-n, 0)
-	tail := h[start:]
-	for _, v := range tail {
-		if !finite(v) {
-			out := make([]float64, 0, len(tail))
-			for _, v := range tail {
-				if finite(v) {
-					out = append(out, v)
-				}
-			}
-			return out
+	i := len(h)
+	for k := 0; i > 0 && k < n; i-- {
+		if finite(h[i-1]) {
+			k++
 		}
 	}
-	return tail
+	tail := h[i:]
+	if len(tail) == n {
+		return tail // all finite: no copy
+	}
+	out := make([]float64, 0, n)
+	for _, v := range tail {
+		if finite(v) {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 func clamp(v float64, b Bounds) float64 {

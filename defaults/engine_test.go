@@ -174,3 +174,33 @@ func TestHasAndDataTypes(t *testing.T) {
 	assert.False(t, e.Has("cvr"))
 	assert.Equal(t, []string{"cpc", "ctr"}, e.DataTypes())
 }
+
+// NaNs at the end of the history hide nothing: the Window is counted in
+// finite values, so twenty finite points and twelve NaNs answer from the
+// history.
+func TestTrailingNaNsDoNotHideTheHistory(t *testing.T) {
+	e := engine(t, Config{})
+	h := make([]float64, 0, 32)
+	for range 20 {
+		h = append(h, 2)
+	}
+	for range 12 {
+		h = append(h, math.NaN())
+	}
+	a, err := e.Default(context.Background(), Query{DataType: "cpc", History: h})
+	require.NoError(t, err)
+	assert.Equal(t, "history", a.From)
+	assert.InDelta(t, 2, a.Base, 1e-12)
+	assert.Equal(t, []float64{1, 2, 3}, finiteTail([]float64{1, 2, math.NaN(), 3}, 3))
+	assert.Equal(t, []float64{2, 3}, finiteTail([]float64{1, 2, 3}, 2))
+}
+
+// Value is always finite: a base near the float64 limit times a factor
+// over 1 stops at the limit.
+func TestValueStaysFinite(t *testing.T) {
+	two := FactorFunc(func(context.Context, string, map[string]string) (float64, bool) { return 2, true })
+	e := engine(t, Config{Market: two, Rules: map[string]Rule{"cpc": {Base: 1e308}}})
+	a, err := e.Default(context.Background(), Query{DataType: "cpc"})
+	require.NoError(t, err)
+	assert.Equal(t, math.MaxFloat64, a.Value)
+}
