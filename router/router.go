@@ -129,10 +129,18 @@ func eligibility(serves bool, st State, quota, cost, budget float64) Eligibility
 		return BreakerOpen
 	case !(st.Capacity > 0) || quota <= 0:
 		return NoCapacity
-	case !(cost <= sanitiseBudget(budget)):
+	case overBudget(cost, budget):
 		return OverBudget
 	}
 	return Eligible
+}
+
+// overBudget reports whether one call of cost is more than budget: never
+// with no budget (Unlimited or more, +Inf included), whatever the cost
+// but NaN, which no budget pays.
+func overBudget(cost, budget float64) bool {
+	b := sanitiseBudget(budget)
+	return math.IsNaN(cost) || b < Unlimited && !(cost <= b)
 }
 
 func sanitiseBudget(b float64) float64 {

@@ -391,7 +391,8 @@ func refScore(r *Router, c *Candidate, budget float64, now time.Time) float64 {
 }
 
 func refEligible(c *Candidate, budget float64, now time.Time) bool {
-	return c.Serves && !c.BreakerOpen && c.Capacity > 0 && c.View.QuotaRatio(now) > 0 && c.Cost <= sanitiseBudget(budget)
+	b := sanitiseBudget(budget)
+	return c.Serves && !c.BreakerOpen && c.Capacity > 0 && c.View.QuotaRatio(now) > 0 && !math.IsNaN(c.Cost) && (b >= Unlimited || c.Cost <= b)
 }
 
 // TestRankMatchesReference checks Rank, Pick, Score and Eligibility
@@ -446,4 +447,20 @@ func TestRankMatchesReference(t *testing.T) {
 			}
 		}
 	}
+}
+
+// No budget is no budget, whatever the cost: Unlimited and +Inf alike
+// leave a candidate of any cost, +Inf included, eligible.
+func TestUnlimitedAndInfinityAreTheSameBudget(t *testing.T) {
+	r, err := NewRouter(Config{})
+	require.NoError(t, err)
+	now := time.Now()
+	for _, cost := range []float64{0, 1, math.MaxFloat64, math.Inf(1)} {
+		c := Candidate{Serves: true, Capacity: 1, Cost: cost}
+		assert.Equal(t, Eligible, r.Eligibility(c, Unlimited, now), "cost %v", cost)
+		assert.Equal(t, Eligible, r.Eligibility(c, math.Inf(1), now), "cost %v", cost)
+	}
+	c := Candidate{Serves: true, Capacity: 1, Cost: 2}
+	assert.Equal(t, OverBudget, r.Eligibility(c, 1, now))
+	assert.Equal(t, OverBudget, r.Eligibility(c, math.NaN(), now), "a NaN budget is spent")
 }
