@@ -422,8 +422,19 @@ func callBatch(ctx context.Context, b providers.BatchProvider, reqs []providers.
 func checkBatch(r reporter, s *Subject) {
 	r.Helper()
 	b := s.Provider.(providers.BatchProvider)
+	// Request first, the failures, then Request twice: an order no
+	// reversal or rotation keeps when there is a failure.
 	reqs := append([]providers.Request{s.Request}, failureRequests(s)...)
-	reqs = append(reqs, s.Request)
+	reqs = append(reqs, s.Request, s.Request)
+	var want *float64 // Fetch's value, for a Deterministic subject
+	if s.Deterministic && !s.Flaky {
+		ctx, cancel := context.WithTimeout(context.Background(), s.Timeout)
+		one := call(ctx, s.Provider, s.Request)
+		cancel()
+		if one.err == nil && !one.panicked {
+			want = &one.resp.Value
+		}
+	}
 	before := make([]map[string]string, len(reqs))
 	for i, req := range reqs {
 		before[i] = maps.Clone(req.Params)
@@ -438,9 +449,12 @@ func checkBatch(r reporter, s *Subject) {
 	for i, req := range reqs {
 		one := result{resp: res.resps[i], err: res.errs[i]}
 		var p string
-		if i == 0 || i == len(reqs)-1 {
+		if i == 0 || i >= len(reqs)-2 {
 			if p = successProblem(s, req, one); s.Flaky && flake(one) {
 				p = ""
+			}
+			if p == "" && want != nil && one.err == nil && one.resp.Value != *want {
+				p = fmt.Sprintf("FetchBatch answered %v for %s, Fetch %v; want each answer as Fetch gives it, in the order of the requests (Subject.Deterministic)", one.resp.Value, describe(req), *want)
 			}
 		} else {
 			p = failureProblem(s.Failures[i-1], one)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -65,6 +66,29 @@ type shortBatch struct{ batch }
 func (b shortBatch) FetchBatch(ctx context.Context, reqs []providers.Request) ([]providers.Response, []error) {
 	resps, errs := b.batch.FetchBatch(ctx, reqs)
 	return resps[1:], errs[1:]
+}
+
+// reversedBatch answers its requests in reverse order.
+type reversedBatch struct{ batch }
+
+func (b reversedBatch) FetchBatch(ctx context.Context, reqs []providers.Request) ([]providers.Response, []error) {
+	resps, errs := b.batch.FetchBatch(ctx, reqs)
+	slices.Reverse(resps)
+	slices.Reverse(errs)
+	return resps, errs
+}
+
+// wrongValueBatch answers every success of a batch with 42.
+type wrongValueBatch struct{ batch }
+
+func (b wrongValueBatch) FetchBatch(ctx context.Context, reqs []providers.Request) ([]providers.Response, []error) {
+	resps, errs := b.batch.FetchBatch(ctx, reqs)
+	for i := range resps {
+		if errs[i] == nil {
+			resps[i].Value = 42
+		}
+	}
+	return resps, errs
 }
 
 // override returns good with the answers of f where f says ok.
@@ -257,7 +281,20 @@ func TestCheck(t *testing.T) {
 			return s
 		}, []string{"Success: Fetch(cpc{keyword=shoes}) failed: providers: transient: try again (class transient); want a value: Subject.Request must be a request the provider answers; all 20 attempts failed", "Concurrent: none of the concurrent calls"}},
 		{"short batch", func() Subject { return subject(shortBatch{batch{good}}) }, []string{
-			"Batch: FetchBatch of 3 requests returned 2 responses and 2 errors; want 3 of each",
+			"Batch: FetchBatch of 4 requests returned 3 responses and 3 errors; want 4 of each",
+		}},
+		{"reversed batch", func() Subject { return subject(reversedBatch{batch{good}}) }, []string{
+			"Batch: FetchBatch, request 1: ",
+			"Batch: FetchBatch, request 2: ",
+		}},
+		{"batch answers other values", func() Subject {
+			s := subject(wrongValueBatch{batch{good}})
+			s.Deterministic = true
+			return s
+		}, []string{
+			"Batch: FetchBatch, request 0: FetchBatch answered 42 for cpc{keyword=shoes}, Fetch 1.5",
+			"Batch: FetchBatch, request 2: FetchBatch answered 42",
+			"Batch: FetchBatch, request 3: FetchBatch answered 42",
 		}},
 		{"batch ignores cancellation", func() Subject {
 			return subject(batch{override(func(ctx context.Context, req providers.Request) (providers.Response, error, bool) {
@@ -266,7 +303,7 @@ func TestCheck(t *testing.T) {
 				}
 				return providers.Response{}, nil, false
 			})})
-		}, []string{"CanceledContext: ", "ExpiredDeadline: ", "Concurrent: ", "Batch: FetchBatch, request 0: Fetch(cpc{keyword=shoes}) with an already-cancelled context succeeded", "Batch: FetchBatch, request 2: "}},
+		}, []string{"CanceledContext: ", "ExpiredDeadline: ", "Concurrent: ", "Batch: FetchBatch, request 0: Fetch(cpc{keyword=shoes}) with an already-cancelled context succeeded", "Batch: FetchBatch, request 2: ", "Batch: FetchBatch, request 3: "}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

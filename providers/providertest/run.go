@@ -29,7 +29,9 @@ import (
 //     run the suite with -race;
 //   - Batch: when the provider implements providers.BatchProvider,
 //     FetchBatch answers in order, one response and one error per
-//     request, each as Fetch would, and honours a cancelled context.
+//     request, each as Fetch would (the classes of Request and the
+//     Failures in an order no reversal keeps; the values too for a
+//     Deterministic subject), and honours a cancelled context.
 //
 // newSubject is called once per subtest, with the subtest's t, so each
 // check gets a fresh provider (register clean-up with t.Cleanup). An

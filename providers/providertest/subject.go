@@ -38,6 +38,11 @@ type Subject struct {
 	// context was not cancelled) and some calls succeed.
 	Flaky bool
 
+	// Deterministic says that Request's value is the same on every call
+	// (a fake, a recorded server): the batch check then also compares
+	// each of FetchBatch's values with Fetch's. Ignored with Flaky.
+	Deterministic bool
+
 	// Goroutines is the number of goroutines the concurrency check runs
 	// at once; default 32.
 	Goroutines int
