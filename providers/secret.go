@@ -2,6 +2,7 @@ package providers
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"unique"
 )
@@ -16,17 +17,35 @@ const Redacted = "[REDACTED]"
 // shows the marker, never the value. Where fmt prints a Secret without its
 // methods — %p, which fmt handles before any method, or a Secret in an
 // unexported struct field — it sees only an opaque handle: the value is
-// not held in the struct, so it cannot print. Only Reveal returns the
-// value; call it at the one place that attaches the credential to a
-// request.
+// not held in the struct, so it cannot print; and what the handle points
+// to is the value masked with a key drawn at start-up, so a dump that
+// follows pointers (a test's diff, spew) shows no more. Only Reveal
+// returns the value; call it at the one place that attaches the
+// credential to a request.
 //
 // The zero Secret is empty, and equal to NewSecret(""). Secrets compare
 // with ==: two Secrets are equal when their values are.
 type Secret struct {
-	// h is the value interned: the struct holds a pointer, never the
-	// bytes, so reflection (fmt's %p, an unexported field printed with %v)
-	// finds nothing to print, and == still compares values.
+	// h is the value masked (see mask) and interned: the struct holds a
+	// pointer, never the bytes, so reflection (fmt's %p, an unexported
+	// field printed with %v) finds nothing to print, a dump that follows
+	// the pointer finds the masked bytes, and == still compares values.
 	h unique.Handle[string]
+}
+
+// secretKey masks every Secret's value in memory; drawn once per process.
+var secretKey = func() (k [32]byte) {
+	_, _ = rand.Read(k[:]) // never fails (crypto/rand)
+	return k
+}()
+
+// mask returns s with each byte XORed with the key's: its own inverse.
+func mask(s string) string {
+	b := []byte(s)
+	for i := range b {
+		b[i] ^= secretKey[i%len(secretKey)]
+	}
+	return string(b)
 }
 
 // NewSecret wraps s.
@@ -34,7 +53,7 @@ func NewSecret(s string) Secret {
 	if s == "" {
 		return Secret{}
 	}
-	return Secret{h: unique.Make(s)}
+	return Secret{h: unique.Make(mask(s))}
 }
 
 // Reveal returns the secret's value.
@@ -42,7 +61,7 @@ func (s Secret) Reveal() string {
 	if s.IsZero() {
 		return ""
 	}
-	return s.h.Value()
+	return mask(s.h.Value())
 }
 
 // IsZero reports whether the secret is empty.

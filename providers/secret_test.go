@@ -117,3 +117,23 @@ func TestSecretValueAndEquality(t *testing.T) {
 	assert.False(t, s == NewSecret(secretValue+"x"))
 	assert.True(t, Secret{} == NewSecret(""))
 }
+
+// A dump that follows pointers — testify's diff (spew, methods off) —
+// finds only the masked value.
+func TestSecretIsMaskedBehindItsHandle(t *testing.T) {
+	const v = "sk-live-TOPSECRET"
+	s := NewSecret(v)
+	assert.Equal(t, v, s.Reveal())
+	assert.Equal(t, NewSecret(v), s, "== still compares values")
+	assert.NotEqual(t, NewSecret("other"), s)
+	var diff recordT
+	assert.Equal(&diff, struct{ Key Secret }{s}, struct{ Key Secret }{NewSecret("other")})
+	require.NotEmpty(t, diff.msg, "the values differ: testify printed its diff")
+	assert.NotContains(t, diff.msg, v)
+	assert.NotContains(t, diff.msg, "TOPSECRET")
+}
+
+// recordT is a testify TestingT that keeps what a failed assertion says.
+type recordT struct{ msg string }
+
+func (r *recordT) Errorf(format string, args ...any) { r.msg += fmt.Sprintf(format, args...) }
