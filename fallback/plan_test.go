@@ -54,14 +54,7 @@ func TestOnlyTheWalksFirstCallIgnoresTheExpectedLatency(t *testing.T) {
 		p1 := newStub(1)
 		p1.hang()
 		p2 := newStub(2)
-		p2.set(func(ctx context.Context, _ providers.Request) (providers.Response, error) {
-			select {
-			case <-time.After(100 * time.Millisecond):
-				return providers.Response{Value: 2}, nil
-			case <-ctx.Done():
-				return providers.Response{}, ctx.Err()
-			}
-		})
+		p2.set(slowly(100*time.Millisecond, 2, nil))
 		r, err := New(cfg, WithProvider("p1", p1), WithProvider("p2", p2), WithSeed(1), WithHistory(noHistory{}))
 		require.NoError(t, err)
 		defer r.Close()
@@ -93,14 +86,7 @@ func TestAHedgeThatCannotAnswerInTimeIsNotMade(t *testing.T) {
 		p1 := newStub(1)
 		p1.hang()
 		p2 := newStub(2)
-		p2.set(func(ctx context.Context, _ providers.Request) (providers.Response, error) {
-			select {
-			case <-time.After(100 * time.Millisecond):
-				return providers.Response{Value: 2}, nil
-			case <-ctx.Done():
-				return providers.Response{}, ctx.Err()
-			}
-		})
+		p2.set(slowly(100*time.Millisecond, 2, nil))
 		r, err := New(cfg, WithProvider("p1", p1), WithProvider("p2", p2), WithSeed(1), WithHistory(noHistory{}))
 		require.NoError(t, err)
 		defer r.Close()
