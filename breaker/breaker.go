@@ -46,6 +46,7 @@ type Breaker struct {
 	curRate        float64
 	trips          uint64
 	totals         Counts
+	atTrip         [3]int // the window's calls, failures and slow calls when the closed period ended
 
 	events     []StateChange // waiting for delivery to onChange
 	delivering bool          // a goroutine is draining events
@@ -357,6 +358,12 @@ func (b *Breaker) probeOutcomeLocked(now time.Time, o Outcome, slow bool) {
 func (b *Breaker) tripLocked(now time.Time, cause Cause, reason string) {
 	now = orNow(now)
 	from := b.state
+	if from == Closed {
+		// Snapshot reports these while open or half-open: a time-based
+		// window would age them out.
+		c, f, s := b.win.counts(now)
+		b.atTrip = [3]int{c, f, s}
+	}
 	b.trips++
 	if b.s.adaptive {
 		b.streak++

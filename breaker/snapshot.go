@@ -106,7 +106,11 @@ func (b *Breaker) Snapshot() Snapshot {
 		HistoryFailureRate:          b.history.failureRate(),
 		Totals:                      b.totalsLocked(),
 	}
-	s.WindowCalls, s.WindowFailures, s.WindowSlowCalls = b.win.counts(now)
+	if b.state == Closed {
+		s.WindowCalls, s.WindowFailures, s.WindowSlowCalls = b.win.counts(now)
+	} else {
+		s.WindowCalls, s.WindowFailures, s.WindowSlowCalls = b.atTrip[0], b.atTrip[1], b.atTrip[2]
+	}
 	if b.state == Open {
 		s.OpenDuration = b.openFor
 		s.RetryAfter = max(0, b.openFor-now.Sub(b.openedAt))

@@ -27,3 +27,23 @@ func TestSnapshotRates(t *testing.T) {
 		require.Equal(t, 0.5, s.HistoryFailureRate)
 	})
 }
+
+// While open, the window counts are those of the closed period that ended
+// in the trip, also when the window is time-based and they would have
+// aged out of it.
+func TestSnapshotKeepsTheTripsWindowWhileOpen(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		b := mustNew(t, Config{ConsecutiveFailures: 3, FailureRateThreshold: -1, WindowDuration: 100 * time.Millisecond, OpenDuration: time.Minute})
+		for range 3 {
+			report(t, b, Failure)
+		}
+		s := b.Snapshot()
+		require.Equal(t, Open, s.State)
+		require.Equal(t, 3, s.WindowCalls)
+		time.Sleep(250 * time.Millisecond)
+		s = b.Snapshot()
+		require.Equal(t, Open, s.State)
+		require.Equal(t, 3, s.WindowCalls, "the closed period's, not aged out")
+		require.Equal(t, 3, s.WindowFailures)
+	})
+}
