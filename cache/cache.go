@@ -23,6 +23,9 @@ func (c *Cache) hash(key string) uint64 { return maphash.String(c.seed, key) }
 type item struct {
 	key string
 	e   Entry
+	// lastGood marks an entry stored with no ttl: a last good answer,
+	// never fresh.
+	lastGood bool
 }
 
 // Cache holds answers by key. It is safe for concurrent use, Close
@@ -131,6 +134,9 @@ func (c *Cache) FreshBytes(key []byte, ttl time.Duration) (e *Entry, stored time
 			return nil, 0, false
 		}
 	}
+	if it.lastGood {
+		return nil, 0, false
+	}
 	if stored = time.Since(it.e.StoredAt); stored < ttl {
 		return &it.e, stored, true
 	}
@@ -140,7 +146,7 @@ func (c *Cache) FreshBytes(key []byte, ttl time.Duration) (e *Entry, stored time
 // fresh returns the item's entry if it was stored less than ttl before
 // now.
 func (it *item) fresh(ttl time.Duration, now time.Time) (Entry, bool) {
-	if now.Sub(it.e.StoredAt) < ttl {
+	if !it.lastGood && now.Sub(it.e.StoredAt) < ttl {
 		return it.e, true
 	}
 	return Entry{}, false
@@ -177,7 +183,9 @@ func (c *Cache) LastGood(key string) (Entry, bool) {
 }
 
 // Put stores e for key, replacing what was there. The read-through tier
-// keeps it while it has room (it may refuse it; ttl zero skips it); the
+// keeps it while it has room (it may refuse it). A ttl of zero or less
+// stores a last good answer only: never fresh (Fresh and FreshBytes skip
+// it), and any older entry of the read-through tier goes. The
 // last-known-good store keeps it until it is replaced, deleted, or pushed
 // out by capacity — and a key pushed out leaves the read-through tier
 // too, so that nothing the last-known-good store no longer holds (and
@@ -185,7 +193,7 @@ func (c *Cache) LastGood(key string) (Entry, bool) {
 // under one lock, so concurrent Puts and Deletes of a key leave them
 // agreeing.
 func (c *Cache) Put(key string, e Entry, ttl time.Duration) {
-	it := &item{key: key, e: e}
+	it := &item{key: key, e: e, lastGood: ttl <= 0}
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
@@ -208,6 +216,8 @@ func (c *Cache) Put(key string, e Entry, ttl time.Duration) {
 			// next Put of the key: ristretto drops a Set of a key whose
 			// first Set is still buffered.
 			c.hot.Wait()
+		} else {
+			c.hot.Del(c.hash(key)) // an older fresh entry must not outlive it
 		}
 	}
 	c.life.RUnlock()

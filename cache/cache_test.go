@@ -331,3 +331,21 @@ func TestConcurrentWritesOfAKeyLeaveTheTiersAgreeing(t *testing.T) {
 		c.Delete("k")
 	}
 }
+
+// A Put with no ttl is a last good answer only: never fresh, and the
+// older fresh entry of the key is not served after it.
+func TestAPutWithoutTTLIsNeverFresh(t *testing.T) {
+	c, err := New(Config{})
+	require.NoError(t, err)
+	defer c.Close()
+	now := time.Now()
+	c.Put("k", Entry{Value: 1, StoredAt: now.Add(-time.Second), Source: "old"}, time.Minute)
+	c.Put("k", Entry{Value: 2, StoredAt: now, Source: "imported"}, 0)
+	lg, ok := c.LastGood("k")
+	require.True(t, ok)
+	assert.Equal(t, 2.0, lg.Value)
+	_, ok = c.Fresh("k", time.Minute, now)
+	assert.False(t, ok, "Fresh")
+	_, _, ok = c.FreshBytes([]byte("k"), time.Minute)
+	assert.False(t, ok, "FreshBytes")
+}

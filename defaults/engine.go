@@ -135,13 +135,14 @@ func (e *Engine) Default(ctx context.Context, q Query) (Answer, error) {
 	}
 	var a Answer
 	conf := 0.0
+	factor := 1.0 // the adjustments' product, applied to the base once
 	if h := finiteTail(q.History, e.cfg.Window); len(h) >= e.cfg.MinHistory {
 		avg, trend, fit := level(h)
 		a.From, a.Base = "history", avg
 		a.Value = avg
 		t := clamp(trend, e.cfg.TrendBounds)
 		a.Adjustments = append(a.Adjustments, Adjustment{Name: "trend", Factor: t})
-		a.Value *= t
+		factor *= t
 		conf = e.cfg.HistoryConfidence * fit
 	} else if s := r.match(q.Params); s != nil {
 		a.From, a.Base, a.Segment, a.Value = "segment", s.base, s.label, s.base
@@ -165,12 +166,14 @@ func (e *Engine) Default(ctx context.Context, q Query) (Answer, error) {
 		if adj.Guessed {
 			guessed++
 		}
-		a.Value *= adj.Factor
+		factor *= adj.Factor
 		a.Adjustments = append(a.Adjustments, adj)
 	}
+	// The factors are bounded, so their product is finite; times a base
+	// near the float64 limit it may not be, and stops at the limit:
+	// Value is always finite.
+	a.Value *= factor
 	if math.IsInf(a.Value, 0) {
-		// A product past the float64 range (a base near it, a factor
-		// over 1) stops at the limit: Value is always finite.
 		a.Value = math.Copysign(math.MaxFloat64, a.Value)
 	}
 	a.Confidence = math.Max(0, math.Min(1, conf*(1-e.cfg.GuessPenalty*float64(guessed))))

@@ -204,3 +204,14 @@ func TestValueStaysFinite(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, math.MaxFloat64, a.Value)
 }
+
+// The factors are multiplied together before the base: 1e308 × 2 × 0.5
+// is 1e308, not the limit an intermediate overflow would leave.
+func TestFactorsMultiplyBeforeTheBase(t *testing.T) {
+	two := FactorFunc(func(context.Context, string, map[string]string) (float64, bool) { return 2, true })
+	half := FactorFunc(func(context.Context, string, map[string]string) (float64, bool) { return 0.5, true })
+	e := engine(t, Config{Market: two, User: half, Rules: map[string]Rule{"cpc": {Base: 1e308}}})
+	a, err := e.Default(context.Background(), Query{DataType: "cpc"})
+	require.NoError(t, err)
+	assert.InDelta(t, 1e308, a.Value, 1e293)
+}

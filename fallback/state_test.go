@@ -483,3 +483,22 @@ func TestImportAndWarmEndAtClose(t *testing.T) {
 	assert.ErrorIs(t, err, ErrClosed)
 	assert.Equal(t, WarmReport{Keys: 2, Skipped: 2, Layers: map[Layer]int{}}, wrep)
 }
+
+// An imported answer is a last good answer, never a fresh hit, even
+// within its TTL: after a restart the providers are asked first, and
+// the answer stands in only when they fail.
+func TestAnImportedAnswerIsNeverAFreshHit(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		state, _, a := exported(t)
+		require.NoError(t, a.Close())
+		p1, s1 := newStub(9), newStub(9)
+		down(p1, s1)
+		b := newTestResolver(t, stateConfig(), p1, s1, WithHashKey(stateKey))
+		_, err := b.Import(context.Background(), strings.NewReader(state))
+		require.NoError(t, err)
+		res, err := b.Resolve(context.Background(), "cpc", Params{"keyword": "shoes", "email": "alice@example.org"})
+		require.NoError(t, err)
+		assert.Positive(t, p1.calls.Load(), "the providers were asked first")
+		assert.Equal(t, LayerCache, res.Layer, "then the imported answer stood in")
+	})
+}
