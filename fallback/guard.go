@@ -166,15 +166,21 @@ func (r *Resolver) deliver() {
 		defer r.events.inside.Store(false)
 		r.obs.Observe(q.ctx, q.ev)
 	}
+	serveUntil(r.events.ch, r.events.stop, one)
+}
+
+// serveUntil calls one with each value from ch, in order, until stop is
+// closed, then with what ch still holds, and returns.
+func serveUntil[T any](ch <-chan T, stop <-chan struct{}, one func(T)) {
 	for {
 		select {
-		case q := <-r.events.ch:
-			one(q)
-		case <-r.events.stop:
+		case v := <-ch:
+			one(v)
+		case <-stop:
 			for {
 				select {
-				case q := <-r.events.ch:
-					one(q)
+				case v := <-ch:
+					one(v)
 				default:
 					return
 				}
@@ -220,21 +226,7 @@ func (r *Resolver) deliverChanges() {
 		}()
 		f()
 	}
-	for {
-		select {
-		case f := <-r.changes.ch:
-			one(f)
-		case <-r.life.Done():
-			for {
-				select {
-				case f := <-r.changes.ch:
-					one(f)
-				default:
-					return
-				}
-			}
-		}
-	}
+	serveUntil(r.changes.ch, r.life.Done(), one)
 }
 
 // localBound bounds a host call of the local layers (a history read, a

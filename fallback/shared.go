@@ -17,13 +17,19 @@ func (r *Resolver) allowRate(ctx context.Context, p *provider, until time.Time) 
 	if p.limiter == nil {
 		return true
 	}
+	wait := min(2*r.cfg.Cache.StoreTimeout, time.Until(until))
+	if r.limiter != nil && wait <= 0 {
+		// No time left: the attempt is skipped as such after the gates
+		// (see attempt); nothing to ask the limiter, nothing to report.
+		return true
+	}
 	if r.limiter != nil {
 		// Twice the store timeout: a limiter that decides by itself when
 		// its backend is slow, within the store timeout (as redisstore's
 		// Limiter does, with its local share of the quota), answers
 		// first. The resolver's own fallback below is the whole quota in
 		// every instance, for a limiter that fails.
-		ctx, cancel := context.WithTimeout(ctx, min(2*r.cfg.Cache.StoreTimeout, time.Until(until)))
+		ctx, cancel := context.WithTimeout(ctx, wait)
 		defer cancel()
 		ok, err := guarded(ctx, r, &r.callbacks.limiter, func(ctx context.Context) (bool, error) {
 			return r.limiter.Allow(ctx, "provider:"+p.name, p.cfg.RateLimit.PerSecond, p.cfg.RateLimit.Burst)
