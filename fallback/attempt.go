@@ -200,23 +200,16 @@ func (c *call) attempt(n int, retry bool) (resp providers.Response, err error, n
 	if !time.Now().Before(c.until) {
 		// The gates (a slow shared limiter, the credentials) took what
 		// was left: not called, not paid, not counted against p.
-		permit.Done(breaker.Neutral)
-		if w.budget != nil {
-			w.budget.Refund(p.price)
-		}
-		w.skip(p, w.noTime(c.until), n-1, c.hedge)
-		return providers.Response{}, errSkipped(w.noTime(c.until)), false
+		reason := w.noTime(c.until)
+		c.notCalled(permit, n, reason)
+		return providers.Response{}, errSkipped(reason), false
 	}
 	// From its start event to its end event the attempt is one of the
 	// resolver's tasks: Close waits for it to settle (at once, as Close
 	// cancels it) before the observer stops, so every EventAttemptStart
 	// gets its EventAttempt.
 	if !w.r.tasks.add(&w.r.attemptTask) {
-		permit.Done(breaker.Neutral)
-		if w.budget != nil {
-			w.budget.Refund(p.price) // not called: not paid
-		}
-		w.skip(p, SkipClosed, n-1, c.hedge)
+		c.notCalled(permit, n, SkipClosed)
 		return providers.Response{}, ErrClosed, false
 	}
 	start := time.Now()
@@ -252,6 +245,16 @@ func (c *call) attempt(n int, retry bool) (resp providers.Response, err error, n
 		return providers.Response{}, errFlightEnded, false
 	}
 	return a.settled(resp, err)
+}
+
+// notCalled ends attempt n, admitted, before its provider was called:
+// its breaker permit neutral, its cost refunded, the skip recorded.
+func (c *call) notCalled(permit breaker.Permit, n int, reason SkipReason) {
+	permit.Done(breaker.Neutral)
+	if c.w.budget != nil {
+		c.w.budget.Refund(c.p.price)
+	}
+	c.w.skip(c.p, reason, n-1, c.hedge)
 }
 
 // pendingAttempt is an attempt whose provider call is in progress: either

@@ -193,10 +193,6 @@ func (r *Resolver) readStoreErr(ctx context.Context, dt *dataType, key string, n
 	})
 	if err == nil && g.ok {
 		err = r.checkShared(outer, dt, key, g.e, now)
-		var byHistory *historyRefusal
-		if errors.As(err, &byHistory) {
-			byHistory.entry = g.e
-		}
 	}
 	if err != nil {
 		return cache.Entry{}, false, err
@@ -229,7 +225,7 @@ func (r *Resolver) checkShared(ctx context.Context, dt *dataType, key string, e 
 		// A new instance: the key's history, or the fleet's, judges it.
 		if ref, ok := r.historyReference(ctx, dt, key); ok {
 			if ie := r.plaus.moved(dt, e.Value, ref, now); ie != nil {
-				return &historyRefusal{ie: ie}
+				return &historyRefusal{ie: ie, entry: e}
 			}
 		}
 	}

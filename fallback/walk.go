@@ -600,33 +600,28 @@ func (w *walk) judge(p *provider, resp providers.Response, now time.Time) *Impla
 	if ie == nil {
 		return nil
 	}
+	// A zero, or a change by a power of ten, is what a shared upstream's
+	// unit error or outage gives every provider that copies it: agreement
+	// does not make it real, persistence does (see persisted).
+	garbage := w.hasRef && w.r.plaus.garbageShaped(resp.Value, w.ref.Value)
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for _, s := range w.suspects {
-		if s.p == p || !w.r.plaus.agrees(s.resp.Value, resp.Value) {
+		if s.p == p || garbage || !w.r.plaus.agrees(s.resp.Value, resp.Value) {
 			continue
 		}
 		if s.frozen && ie.Frozen {
 			continue // two feeds repeating themselves vouch for nothing
-		}
-		if w.hasRef && w.r.plaus.garbageShaped(resp.Value, w.ref.Value) {
-			// A zero, or a change by a power of ten, is what a shared
-			// upstream's unit error or outage gives every provider that
-			// copies it: agreement does not make it real, persistence
-			// does (see persisted).
-			continue
 		}
 		if s.frozen {
 			w.r.plaus.verified(w.key, s.p.name, now)
 		}
 		return nil // a second opinion: the change is real
 	}
-	if f := w.fleet; f != nil && !ie.Frozen && w.r.plaus.agrees(f.Value, resp.Value) &&
-		!(w.hasRef && w.r.plaus.garbageShaped(resp.Value, w.ref.Value)) {
+	if f := w.fleet; f != nil && !garbage && !ie.Frozen && w.r.plaus.agrees(f.Value, resp.Value) {
 		// The fleet's answer, refused only against the key's history
 		// (this process has none of its own), agrees: another instance
-		// has seen and accepted the move. A garbage-shaped one still
-		// confirms nothing.
+		// has seen and accepted the move.
 		return nil
 	}
 	if !ie.Frozen && w.r.plaus.persisted(w.key, resp.Value, w.ref, w.hasRef, now) {
