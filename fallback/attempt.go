@@ -407,10 +407,16 @@ func (a *pendingAttempt) settle(resp providers.Response, err error) (reported er
 		}
 		outcome.Class = class.String()
 		w.r.tracker.Record(p.name, w.dt.cfg.Name, outcome)
-	} else {
+	} else if class == providers.Canceled {
 		permit.Done(breaker.Neutral)
 		// Made and paid for, though no outcome of the provider's: a hedge
-		// that lost, a call its caller left.
+		// that lost, a call its caller left. How long it ran is a lower
+		// bound of the provider's latency, which the router learns when it
+		// shows the provider slower than believed.
+		outcome.Lost = true
+		w.r.tracker.Record(p.name, w.dt.cfg.Name, outcome)
+	} else {
+		permit.Done(breaker.Neutral)
 		w.r.tracker.Charge(p.name, w.dt.cfg.Name, p.price)
 	}
 	at := Attempt{Provider: p.name, Tier: p.cfg.Tier, Outcome: Failed, Class: class, Err: reported, Latency: latency, Cost: p.price, Retry: n - 1, Hedge: c.hedge}

@@ -705,3 +705,41 @@ func TestALostHedgeCostsItsProvider(t *testing.T) {
 		assert.InDelta(t, res.Cost, sum, 1e-12)
 	})
 }
+
+func TestLostHedgesTeachTheRouterASlowProvider(t *testing.T) {
+	// p1 is configured (and ranked) as the faster primary but takes 400 ms;
+	// every call to it loses to the hedge to p2. What it ran before it was
+	// cut is a lower bound of its latency: the router learns it, ranks p2
+	// first, and the resolves stop paying for two calls.
+	synctest.Test(t, func(t *testing.T) {
+		cfg := testConfig()
+		cfg.Providers[0].ExpectedLatency = 10 * time.Millisecond
+		cfg.Providers[0].Timeout = time.Second
+		cfg.Providers = append(cfg.Providers, ProviderConfig{Name: "p2", Tier: Primary, Confidence: 0.9, Cost: 0.02, DataTypes: []string{"cpc"}, Timeout: time.Second, ExpectedLatency: 30 * time.Millisecond})
+		cfg.DataTypes[0].Hedge = HedgeConfig{Enabled: true, Delay: 50 * time.Millisecond}
+		slow, err := fake.New(fake.Config{Value: 1, Latency: fake.Latency{Median: 400 * time.Millisecond}})
+		require.NoError(t, err)
+		quick, err := fake.New(fake.Config{Value: 2, Latency: fake.Latency{Median: 10 * time.Millisecond}})
+		require.NoError(t, err)
+		r := newTestResolver(t, cfg, slow, newStub(9), WithProvider("p2", quick))
+		cost := 0.0
+		for i := range 20 {
+			res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": fmt.Sprint("k", i)})
+			require.NoError(t, err)
+			assert.Equal(t, "p2", res.Source)
+			if i >= 10 {
+				cost += res.Cost
+			}
+		}
+		synctest.Wait()
+		assert.LessOrEqual(t, slow.Stats().Calls, int64(3), "p1 is first only until its lost hedges show it slow")
+		assert.InDelta(t, 10*0.02, cost, 1e-12, "one call per resolve once p2 ranks first")
+		var p1 ProviderSnapshot
+		for _, p := range r.Snapshot().Providers {
+			if p.Name == "p1" {
+				p1 = p
+			}
+		}
+		assert.Greater(t, p1.P95Ms, 30.0, "its lower bounds")
+	})
+}

@@ -38,6 +38,15 @@
 // success counts, and cost. The provider's last reported Quota is kept
 // until its Reset, or for Config.QuotaStaleAfter when it has none.
 //
+// An attempt cut before the provider answered (Outcome.Lost: a hedge that
+// another attempt beat, a call its caller left) is no outcome, but how
+// long it ran is a lower bound of the provider's latency. When that bound
+// is above the window's EWMA (the profile's ExpectedLatency while it has
+// none) it takes a slot of the window as a latency sample — for the EWMA,
+// the percentiles and the health score's latency, for nothing else — so a
+// provider that turned slow, or was configured as faster than it is, and
+// loses every hedge is seen slow and stops being picked first.
+//
 // # Uptime
 //
 // A provider is in an outage from the Config.OutageStreak-th consecutive
@@ -55,7 +64,7 @@
 //
 //	success = (k·Confidence + successes) / (k + n)
 //	quality = (k·Confidence + valid responses) / (k + responses)
-//	latency = (k·ExpectedLatency + m·EWMA) / (k + m), m = responses in the window
+//	latency = (k·ExpectedLatency + m·EWMA) / (k + m), m = latency samples in the window
 //
 // so a new provider starts at its configured confidence and expected
 // latency and moves towards what is observed as outcomes arrive (half-way

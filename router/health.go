@@ -148,14 +148,14 @@ func (s *series) observe(h *Health) {
 	h.TotalCost = s.cost
 	h.P50, h.P95, h.P99 = time.Duration(s.p50), time.Duration(s.p95), time.Duration(s.p99)
 	h.ErrorRates = map[string]float64{}
-	if s.c.answered > 0 {
+	if s.c.timed() > 0 {
 		h.Latency = time.Duration(s.ewma)
 	}
 	if s.c.n > 0 {
 		n := float64(s.c.n)
 		h.SuccessRate = float64(s.c.ok) / n
 		s.each(func(sl *slot) {
-			if !sl.ok {
+			if !sl.ok && !sl.lost {
 				h.ErrorRates[sl.class]++
 			}
 		})

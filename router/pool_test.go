@@ -55,6 +55,9 @@ func poolOps(t *testing.T, cfg Config, seed uint64, steps int) {
 			if !o.OK {
 				o.Class, o.Valid = classes[rng.IntN(len(classes))], rng.IntN(4) == 0
 			}
+			if rng.IntN(6) == 0 {
+				o.Lost = true // a latency lower bound, taken or not
+			}
 			if rng.IntN(8) == 0 {
 				o.Quota = &Quota{Limit: 100, Remaining: int64(rng.IntN(60) - 5), Reset: at.Add(time.Duration(rng.IntN(40)) * time.Second)}
 			}

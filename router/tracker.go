@@ -54,6 +54,20 @@ type Outcome struct {
 	// Quota is the provider's own report of its remaining quota, taken from
 	// the response (rate-limit headers); nil when it did not say.
 	Quota *Quota
+	// Lost reports an attempt cut before the provider answered — a hedge
+	// that another attempt beat, a call its caller left: Latency is then a
+	// lower bound of the provider's latency, not a measurement, and OK,
+	// Valid, Class and Quota are ignored. A lost attempt is no outcome of
+	// the provider's: it counts for neither success, quality, uptime nor
+	// the request count, and its Cost adds to the total as Charge's does.
+	// Its lower bound counts for the latency metrics (EWMA, percentiles,
+	// the health score's latency) as a sample when it is above what they
+	// hold — the window's EWMA, or while there is none the profile's
+	// ExpectedLatency — for then it shows the provider slower than
+	// believed: without it a slow provider that always loses its hedges
+	// would keep the latency it was configured with, and keep being
+	// picked first.
+	Lost bool
 }
 
 // Quota is a provider's remaining request allowance as the provider itself
@@ -200,12 +214,38 @@ func (t *Tracker) Record(provider, dataType string, o Outcome) {
 			ts = newSeries(t.s.window)
 			e.types[dataType] = ts
 		}
+	}
+	if o.Lost {
+		t.recordLost(e, ts, &o, at)
+		return
+	}
+	if ts != nil {
 		ts.add(&o, at, nil, &t.s)
 	}
 	e.all.add(&o, at, ts, &t.s)
 	if o.Quota != nil && (!e.hasQuota || !o.At.Before(e.quotaAt)) {
 		e.quota, e.quotaAt, e.hasQuota = *o.Quota, o.At, true
 	}
+	e.gen++
+}
+
+// recordLost records a lost attempt (Outcome.Lost). It requires the
+// mutex held.
+func (t *Tracker) recordLost(e *entry, ts *series, o *Outcome, at int64) {
+	lat := max(int64(o.Latency), 0)
+	ref := float64(e.profile.ExpectedLatency)
+	if e.all.hasEWMA {
+		ref = e.all.ewma // a data type new to the provider: its known latency
+	}
+	var owner *series // the data type's series when it took the sample
+	if ts != nil {
+		ts.charge(o.Cost)
+		if ts.addLost(lat, at, ref, nil, &t.s) {
+			owner = ts
+		}
+	}
+	e.all.charge(o.Cost)
+	e.all.addLost(lat, at, float64(e.profile.ExpectedLatency), owner, &t.s)
 	e.gen++
 }
 

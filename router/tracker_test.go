@@ -568,3 +568,111 @@ func TestChargeAddsCostOnly(t *testing.T) {
 	assert.Equal(t, before.Latency, after.Latency)
 	assert.Equal(t, before.Requests, after.Requests)
 }
+
+func lost(at time.Time, lat time.Duration) Outcome {
+	return Outcome{At: at, Latency: lat, Lost: true, Cost: 0.01}
+}
+
+func TestLostAttemptIsALatencyLowerBound(t *testing.T) {
+	p := Profile{Name: "slow", Confidence: 0.9, ExpectedLatency: 20 * time.Millisecond}
+	tr := newTracker(t, Config{EWMAAlpha: 0.5, PriorWeight: 1e-9, Window: 4}, p)
+
+	// Under what is believed (the profile's 20 ms): nothing new, only the cost.
+	tr.Record("slow", "cpc", lost(t0, 5*time.Millisecond))
+	h := tr.Health("slow", t0)
+	assert.Equal(t, 0, h.Samples)
+	assert.Equal(t, int64(0), h.Requests)
+	assert.Equal(t, time.Duration(0), h.P95)
+	assert.Equal(t, 20*time.Millisecond, tr.View("slow", "cpc", t0).Latency)
+	assert.InDelta(t, 0.01, h.TotalCost, 1e-12)
+
+	// Above it: the provider is slower than believed. The lower bound is
+	// a latency sample of the provider's and of the data type's, and no
+	// outcome: success, quality, uptime, requests and error rates stay.
+	tr.Record("slow", "cpc", lost(t0.Add(time.Second), 80*time.Millisecond))
+	tr.Record("slow", "cpc", lost(t0.Add(2*time.Second), 120*time.Millisecond))
+	at := t0.Add(2 * time.Second)
+	h = tr.Health("slow", at)
+	assert.Equal(t, 100*time.Millisecond, h.Latency, "EWMA 80 → 100")
+	assert.Equal(t, 120*time.Millisecond, h.P95)
+	assert.Equal(t, 0, h.Samples)
+	assert.Equal(t, int64(0), h.Requests)
+	assert.Empty(t, h.ErrorRates)
+	assert.Equal(t, 0.9, h.SuccessRate, "no outcome: the profile's, as for an empty window")
+	assert.InDelta(t, 0.03, h.TotalCost, 1e-12)
+	for _, dt := range []string{"", "cpc"} {
+		v := tr.View("slow", dt, at)
+		assert.Equal(t, 100*time.Millisecond, v.Latency, dt)
+		assert.Equal(t, 120*time.Millisecond, v.P95, dt)
+		assert.Equal(t, 0.9, v.SuccessRate, dt)
+		assert.Equal(t, 0.9, v.Quality, dt)
+		assert.Equal(t, 1.0, v.Uptime, dt)
+		assert.Equal(t, 0, v.Samples, dt)
+	}
+
+	// Under the EWMA it holds now (100 ms): ignored.
+	tr.Record("slow", "cpc", lost(t0.Add(3*time.Second), 90*time.Millisecond))
+	assert.Equal(t, 100*time.Millisecond, tr.Health("slow", at).Latency)
+
+	// Lost samples and outcomes share the window: four slots, the oldest
+	// lost samples leave as outcomes arrive.
+	at = t0.Add(4 * time.Second)
+	for i := range 3 {
+		tr.Record("slow", "cpc", ok(at.Add(time.Duration(i)*time.Second), 150*time.Millisecond))
+	}
+	at = at.Add(2 * time.Second)
+	h = tr.Health("slow", at)
+	assert.Equal(t, 3, h.Samples)
+	assert.Equal(t, int64(3), h.Requests)
+	assert.Equal(t, 1.0, h.SuccessRate)
+	assert.Equal(t, 150*time.Millisecond, h.P50, "the 80 ms lower bound has left the window")
+	assert.Equal(t, 150*time.Millisecond, h.P95)
+	tr.Record("slow", "cpc", ok(at.Add(time.Second), 150*time.Millisecond))
+	h = tr.Health("slow", at.Add(time.Second))
+	assert.Equal(t, 4, h.Samples, "the window holds outcomes only now")
+	assert.Equal(t, 150*time.Millisecond, h.P50)
+}
+
+func TestLostAttemptsDemoteAProviderTurnedSlow(t *testing.T) {
+	// "a" answered in 10 ms and "b" in 25 ms; then a turns slow, and
+	// every call to it loses to the hedge to b (started 50 ms into a's
+	// call). Without the lower bounds a's window keeps its fast answers
+	// and it ranks first for ever, each resolve paying for two calls.
+	for _, record := range []bool{false, true} {
+		// Full windows: the evidence of success is alike, latency decides.
+		cfg := Config{Window: 20}
+		tr := newTracker(t, cfg, Profile{Name: "a", Confidence: 0.9, ExpectedLatency: 10 * time.Millisecond}, Profile{Name: "b", Confidence: 0.9, ExpectedLatency: 25 * time.Millisecond})
+		rtr, err := NewRouter(cfg)
+		require.NoError(t, err)
+		pool, err := NewPool(tr, rtr, "cpc", []Member{{Name: "a"}, {Name: "b", Order: 1}})
+		require.NoError(t, err)
+		states := []State{{Capacity: 1}, {Capacity: 1}}
+		first := func(at time.Time) string {
+			i, _, ok := pool.Pick(states, Unlimited, at)
+			require.True(t, ok)
+			return pool.Member(i).Name
+		}
+		at := t0
+		for range 20 {
+			tr.Record("a", "cpc", ok(at, 10*time.Millisecond))
+			tr.Record("b", "cpc", ok(at, 25*time.Millisecond))
+			at = at.Add(time.Second)
+		}
+		require.Equal(t, "a", first(at))
+		rounds := 0
+		for ; rounds < 500 && first(at) == "a"; rounds++ {
+			tr.Record("b", "cpc", ok(at, 25*time.Millisecond))
+			if record {
+				tr.Record("a", "cpc", Outcome{At: at, Latency: 75 * time.Millisecond, Lost: true})
+			}
+			at = at.Add(time.Second)
+		}
+		if !record {
+			assert.Equal(t, "a", first(at), "no lower bounds: its old answers rank it first")
+			continue
+		}
+		assert.Equal(t, "b", first(at))
+		assert.Less(t, rounds, 10, "a few lost hedges suffice")
+		assert.Greater(t, tr.View("a", "cpc", at).Latency, 15*time.Millisecond, "its 10 ms answers are no longer all it knows")
+	}
+}

@@ -97,12 +97,12 @@ func (t *Tracker) View(provider, dataType string, now time.Time) View {
 	// P95 is not kept with the rest: of the views, only this one reports
 	// it, so only View pays for refreshing the percentiles.
 	e.all.percentiles(false, t.s.pctEvery)
-	if e.all.c.answered > 0 {
+	if e.all.c.timed() > 0 {
 		v.P95 = time.Duration(e.all.p95)
 	}
 	if ts != nil {
 		ts.percentiles(false, t.s.pctEvery)
-		if ts.c.answered > 0 {
+		if ts.c.timed() > 0 {
 			v.P95 = time.Duration(ts.p95)
 		}
 	} else if dataType != "" {

@@ -24,6 +24,9 @@ type slot struct {
 	ok       bool
 	valid    bool
 	answered bool
+	// lost marks a latency lower bound (Outcome.Lost): no outcome, only a
+	// latency sample.
+	lost bool
 }
 
 // counts are sums over a set of outcomes.
@@ -32,9 +35,18 @@ type counts struct {
 	ok       int // OK outcomes
 	answered int // responses: OK, Valid, or of class DataQualityClass
 	valid    int // responses that passed validation
+	lost     int // latency lower bounds (no outcomes)
 }
 
+// timed returns how many latency samples the counts hold: the responses'
+// and the lower bounds'.
+func (c counts) timed() int { return c.answered + c.lost }
+
 func (c *counts) add(sl *slot, d int) {
+	if sl.lost {
+		c.lost += d
+		return
+	}
 	c.n += d
 	if sl.ok {
 		c.ok += d
@@ -48,7 +60,7 @@ func (c *counts) add(sl *slot, d int) {
 }
 
 func (c counts) minus(d counts) counts {
-	return counts{n: max(c.n-d.n, 0), ok: max(c.ok-d.ok, 0), answered: max(c.answered-d.answered, 0), valid: max(c.valid-d.valid, 0)}
+	return counts{n: max(c.n-d.n, 0), ok: max(c.ok-d.ok, 0), answered: max(c.answered-d.answered, 0), valid: max(c.valid-d.valid, 0), lost: max(c.lost-d.lost, 0)}
 }
 
 // series is the sliding window and the running statistics of one provider,
@@ -57,7 +69,8 @@ func (c counts) minus(d counts) counts {
 type series struct {
 	ring []slot // fixed length: the window size
 	head int    // index of the oldest slot
-	c    counts // over the window; c.n slots are in use
+	used int    // slots in use: c.n outcomes and c.lost lower bounds
+	c    counts // over the window
 
 	// inParent counts this data type's outcomes that are in its provider's
 	// window, so the provider's estimate can be taken without them.
@@ -118,10 +131,6 @@ func (s *series) add(o *Outcome, at int64, owner *series, st *settings) {
 		s.lastAt, s.hasLast = at, true
 	}
 
-	s.expire(at, st)
-	if s.c.n == len(s.ring) {
-		s.evict()
-	}
 	class := ""
 	if !o.OK {
 		class = o.Class
@@ -129,16 +138,10 @@ func (s *series) add(o *Outcome, at int64, owner *series, st *settings) {
 			class = unknownClass
 		}
 	}
-	i := s.head + s.c.n
-	if i >= len(s.ring) {
-		i -= len(s.ring)
-	}
-	// Field by field: a composite literal of a struct with pointers is
-	// built on the stack and copied, which stalls (BenchmarkTrackerRecord).
-	sl := &s.ring[i]
-	sl.at, sl.lat, sl.gap, sl.class, sl.owner = at, lat, gap, class, owner
+	sl := s.push(at, owner, st)
+	sl.lat, sl.gap, sl.class = lat, gap, class
 	sl.ok, sl.valid, sl.answered = o.OK, o.Valid && answered, answered
-	if s.c.n > 0 {
+	if s.used > 1 {
 		s.downSum += gap
 	}
 	s.c.add(sl, 1)
@@ -149,17 +152,63 @@ func (s *series) add(o *Outcome, at int64, owner *series, st *settings) {
 		s.successes++
 	}
 	if answered {
-		s.pctChanges++
-		if s.hasEWMA {
-			s.ewma += st.alpha * (float64(lat) - s.ewma)
-		} else {
-			s.ewma, s.hasEWMA = float64(lat), true
-		}
+		s.sample(lat, st)
 	}
 	s.requests++
-	if c := o.Cost; c > 0 && !math.IsInf(c, 0) {
-		s.cost = min(s.cost+c, math.MaxFloat64) // saturate: a total is never +Inf
+	s.charge(o.Cost)
+}
+
+// push appends a slot at at to the window, evicting the oldest when the
+// window is full or outcomes have aged out, and returns it with at and
+// owner set and every other field zero.
+func (s *series) push(at int64, owner *series, st *settings) *slot {
+	s.expire(at, st)
+	if s.used == len(s.ring) {
+		s.evict()
 	}
+	i := s.head + s.used
+	if i >= len(s.ring) {
+		i -= len(s.ring)
+	}
+	s.used++
+	// Field by field: a composite literal of a struct with pointers is
+	// built on the stack and copied, which stalls (BenchmarkTrackerRecord).
+	sl := &s.ring[i]
+	sl.at, sl.lat, sl.gap, sl.class, sl.owner = at, 0, 0, "", owner
+	sl.ok, sl.valid, sl.answered, sl.lost = false, false, false, false
+	return sl
+}
+
+// sample feeds one latency sample to the EWMA and the percentiles.
+func (s *series) sample(lat int64, st *settings) {
+	s.pctChanges++
+	if s.hasEWMA {
+		s.ewma += st.alpha * (float64(lat) - s.ewma)
+	} else {
+		s.ewma, s.hasEWMA = float64(lat), true
+	}
+}
+
+// addLost records the lower bound lat of a lost attempt's latency (see
+// Outcome.Lost) when it is above what s believes the latency is — its
+// EWMA, or ref while it has none — and reports whether it did. A lower
+// bound under that says nothing new. The slot counts for the latency
+// metrics only: not as an outcome, not for uptime.
+func (s *series) addLost(lat, at int64, ref float64, owner *series, st *settings) bool {
+	if s.hasEWMA {
+		ref = s.ewma
+	}
+	if float64(lat) <= ref {
+		return false
+	}
+	sl := s.push(at, owner, st)
+	sl.lat, sl.lost = lat, true // its gap is zero: it tells nothing of an outage
+	s.c.add(sl, 1)
+	if owner != nil {
+		owner.inParent.add(sl, 1)
+	}
+	s.sample(lat, st)
+	return true
 }
 
 // charge adds the cost of a request that is no outcome (see
@@ -178,7 +227,7 @@ func (s *series) expire(now int64, st *settings) bool {
 	}
 	cutoff := now - int64(st.windowDuration)
 	dropped := false
-	for s.c.n > 0 && s.ring[s.head].at < cutoff {
+	for s.used > 0 && s.ring[s.head].at < cutoff {
 		s.evict()
 		dropped = true
 	}
@@ -188,7 +237,7 @@ func (s *series) expire(now int64, st *settings) bool {
 // expiresAt returns the last instant (unix nanoseconds) at which expire
 // drops nothing: expire(now) is a no-op for every now at or before it.
 func (s *series) expiresAt(st *settings) int64 {
-	if st.windowDuration <= 0 || s.c.n == 0 {
+	if st.windowDuration <= 0 || s.used == 0 {
 		return math.MaxInt64
 	}
 	at, d := s.ring[s.head].at, int64(st.windowDuration)
@@ -198,14 +247,14 @@ func (s *series) expiresAt(st *settings) int64 {
 	return at + d
 }
 
-// evict drops the oldest outcome. It requires s.c.n > 0.
+// evict drops the oldest slot. It requires s.used > 0.
 func (s *series) evict() {
 	old := &s.ring[s.head]
 	s.c.add(old, -1)
 	if old.owner != nil {
 		old.owner.inParent.add(old, -1)
 	}
-	if old.answered {
+	if old.answered || old.lost {
 		s.pctChanges++
 	}
 	old.class, old.owner = "", nil // let them go
@@ -213,7 +262,8 @@ func (s *series) evict() {
 	if s.head == len(s.ring) {
 		s.head = 0
 	}
-	if s.c.n > 0 {
+	s.used--
+	if s.used > 0 {
 		// The new oldest slot's gap lies before the window now.
 		s.downSum -= s.ring[s.head].gap
 	}
@@ -221,7 +271,7 @@ func (s *series) evict() {
 
 // each calls f on every slot in the window, oldest first.
 func (s *series) each(f func(*slot)) {
-	for k := 0; k < s.c.n; k++ {
+	for k := 0; k < s.used; k++ {
 		i := s.head + k
 		if i >= len(s.ring) {
 			i -= len(s.ring)
@@ -268,12 +318,12 @@ func (s *series) percentiles(force bool, every int) bool {
 	s.pctChanges = 0
 	s.pctValid = true
 	lat := s.scratch[:0]
-	for k := 0; k < s.c.n; k++ {
+	for k := 0; k < s.used; k++ {
 		i := s.head + k
 		if i >= len(s.ring) {
 			i -= len(s.ring)
 		}
-		if s.ring[i].answered {
+		if s.ring[i].answered || s.ring[i].lost {
 			lat = append(lat, s.ring[i].lat)
 		}
 	}
@@ -308,8 +358,8 @@ func blend(prior estimate, k float64, c counts, ewma float64) estimate {
 	e := prior
 	e.success = (k*prior.success + float64(c.ok)) / (k + float64(c.n))
 	e.quality = (k*prior.quality + float64(c.valid)) / (k + float64(c.answered))
-	if c.answered > 0 {
-		m := float64(c.answered)
+	if c.timed() > 0 {
+		m := float64(c.timed())
 		e.latency = (k*prior.latency + m*ewma) / (k + m)
 	}
 	return e
