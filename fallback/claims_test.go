@@ -230,6 +230,41 @@ func TestRefreshAheadAndBurstDefaults(t *testing.T) {
 	})
 }
 
+// A TTL longer than the retention is refused (an answer is deleted at the
+// retention, so it could never stay fresh that long); a learned TTL's
+// maximum left to its default is cut to the retention, one set past it is
+// refused.
+func TestTTLMustNotExceedRetention(t *testing.T) {
+	newWith := func(cfg Config) (*Resolver, error) {
+		r, err := New(cfg, WithProvider("p1", newStub(1)), WithProvider("s1", newStub(1)))
+		if r != nil {
+			t.Cleanup(func() { _ = r.Close() })
+		}
+		return r, err
+	}
+	cfg := testConfig()
+	cfg.Retention = time.Hour
+	cfg.DataTypes[0].TTL = 2 * time.Hour
+	_, err := newWith(cfg)
+	var ce *ConfigError
+	require.ErrorAs(t, err, &ce)
+	assert.ErrorContains(t, err, "data_types[0].ttl: must not exceed retention (1h0m0s)")
+
+	cfg.DataTypes[0].TTL = time.Hour
+	cfg.DataTypes[0].AdaptiveTTL = AdaptiveTTLConfig{Enabled: true}
+	r, err := newWith(cfg)
+	require.NoError(t, err, "equal is fine; the learned TTL's default maximum (10h) is cut")
+	assert.Equal(t, time.Hour, r.types["cpc"].cfg.AdaptiveTTL.Max)
+
+	cfg.DataTypes[0].AdaptiveTTL.Max = 3 * time.Hour
+	_, err = newWith(cfg)
+	assert.ErrorContains(t, err, "data_types[0].adaptive_ttl.max: must not exceed retention (1h0m0s), got 3h0m0s")
+
+	cfg.Retention = 0
+	_, err = newWith(cfg)
+	assert.NoError(t, err, "no retention, no bound")
+}
+
 // A later tier's candidate that has answered in microseconds is still
 // left time for the hand-off: the plan leaves it at least the resolve's
 // reserve. A primary that hangs then cannot starve a fast, healthy

@@ -85,7 +85,9 @@ type Config struct {
 	// history (WithSharedHistory) is pruned by every instance's Prune, so
 	// only while some instance runs: give it a retention of its own too
 	// (redisstore.HistoryConfig.Retention) for its series to expire by
-	// themselves. Zero keeps them until capacity pushes them out.
+	// themselves. A data type's ttl (and a learned TTL's adaptive_ttl.max
+	// set by hand) must not exceed it; a learned TTL's default maximum is
+	// cut to it. Zero keeps them until capacity pushes them out.
 	Retention time.Duration `yaml:"retention"`
 	// RetentionInterval is how often the resolver prunes by itself when a
 	// Retention is set. Default 1h; at least MinRetentionInterval (a

@@ -61,6 +61,30 @@ func TestAttemptJSONNamesTheClassOfAFailure(t *testing.T) {
 	}
 }
 
+// fmt prints an attempt by its String: a class only when it failed, a
+// skip reason only when it was skipped.
+func TestAttemptStringNamesOnlyWhatApplies(t *testing.T) {
+	for _, tc := range []struct {
+		at   Attempt
+		want string
+	}{
+		{Attempt{Provider: "p1", Tier: Primary, Outcome: Failed, Class: providers.Transient, Latency: time.Second, Cost: 0.01, Retry: 1, Err: errors.New("boom")},
+			"p1 primary failed (transient) after 1s, cost 0.01, retry 1: boom"},
+		{Attempt{Provider: "p2", Tier: Primary, Outcome: Succeeded, Latency: 12 * time.Millisecond, Cost: 0.01, Hedge: true},
+			"p2 primary succeeded after 12ms, cost 0.01, hedge"},
+		{Attempt{Provider: "p3", Tier: Secondary, Outcome: Skipped, Skip: SkipBreakerOpen},
+			"p3 secondary skipped (breaker_open)"},
+		{Attempt{Provider: "p4", Tier: Primary, Outcome: Lost, Class: providers.Canceled, Latency: 50 * time.Millisecond, Cost: 0.02},
+			"p4 primary lost after 50ms, cost 0.02"},
+	} {
+		assert.Equal(t, tc.want, tc.at.String())
+		assert.Equal(t, tc.want, fmt.Sprintf("%+v", tc.at))
+		if tc.at.Outcome != Failed {
+			assert.NotContains(t, fmt.Sprintf("%v", []Attempt{tc.at}), "transient", "only a failure names its class")
+		}
+	}
+}
+
 // A forecast below forecast.min_confidence is held back, not thrown
 // away: it answers when the default engine would be less sure than it,
 // and gives way when the default would be surer.

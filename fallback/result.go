@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/strata-go/strata/providers"
@@ -235,6 +236,43 @@ type Attempt struct {
 	// Hedge is true for an attempt started because an earlier one was
 	// slow.
 	Hedge bool `json:"hedge,omitempty"`
+}
+
+// String describes the attempt on one line, naming its class only when it
+// failed and its skip reason only when it was skipped (fmt's %v and %+v
+// of an Attempt use it: the struct's fields would show the zero Class,
+// Transient, for an attempt that did not fail):
+//
+//	p1 primary failed (transient) after 1s, cost 0.01, retry 1: <error>
+//	p2 primary succeeded after 12ms, cost 0.01, hedge
+//	p3 secondary skipped (breaker_open)
+func (a Attempt) String() string {
+	var b strings.Builder
+	b.WriteString(a.Provider)
+	b.WriteByte(' ')
+	b.WriteString(string(a.Tier))
+	b.WriteByte(' ')
+	b.WriteString(a.Outcome.String())
+	switch a.Outcome {
+	case Failed:
+		b.WriteString(" (" + a.Class.String() + ")")
+	case Skipped:
+		b.WriteString(" (" + a.Skip.String() + ")")
+	}
+	if a.Outcome != Skipped {
+		b.WriteString(" after " + a.Latency.String())
+		b.WriteString(", cost " + strconv.FormatFloat(a.Cost, 'g', -1, 64))
+	}
+	if a.Retry > 0 {
+		b.WriteString(", retry " + strconv.Itoa(a.Retry))
+	}
+	if a.Hedge {
+		b.WriteString(", hedge")
+	}
+	if a.Err != nil {
+		b.WriteString(": " + a.Err.Error())
+	}
+	return b.String()
 }
 
 // MarshalJSON encodes the attempt with its class whenever it failed, even

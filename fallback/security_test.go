@@ -263,7 +263,7 @@ func (s *recordingStore) Delete(context.Context, string) (bool, error) { return 
 
 func TestRetentionBoundsTheSharedTierTTL(t *testing.T) {
 	cfg := testConfig()
-	cfg.DataTypes[0].TTL = time.Hour
+	cfg.DataTypes[0].TTL = 5 * time.Minute // and a stale window of 24h
 	cfg.Retention = 10 * time.Minute
 	st := &recordingStore{}
 	r := newTestResolver(t, cfg, newStub(1), newStub(1), WithStore(st))

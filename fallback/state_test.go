@@ -223,6 +223,7 @@ func TestImportRefuses(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			cfg := stateConfig()
 			cfg.Retention = 30 * time.Second
+			cfg.DataTypes[0].TTL = 20 * time.Second
 			b := r(t, cfg)
 			_, err := b.Resolve(context.Background(), "cpc", Params{"keyword": "boots"})
 			require.NoError(t, err)

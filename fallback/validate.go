@@ -130,6 +130,7 @@ func (c Config) withDefaults() (Config, problems) {
 	types := make(map[string]string, len(out.DataTypes))
 	for i := range out.DataTypes {
 		out.DataTypes[i].fill(&p, fmt.Sprintf("data_types[%d]", i), types, tiers)
+		out.DataTypes[i].checkRetention(&p, fmt.Sprintf("data_types[%d]", i), out.Retention, c.DataTypes[i].AdaptiveTTL.Max == 0)
 	}
 	for i, pc := range out.Providers {
 		for k, name := range pc.DataTypes {
@@ -383,6 +384,26 @@ func (dt *DataTypeConfig) fill(p *problems, path string, types map[string]string
 	checkTier(p, path+".primary", dt.Primary, Primary, tiers)
 	checkTier(p, path+".secondary", dt.Secondary, Secondary, tiers)
 	dt.fillDefault(p, path, params)
+}
+
+// checkRetention refuses a TTL longer than the retention: an answer is
+// deleted at the retention, so it could never stay fresh that long. A
+// learned TTL's maximum left to its default (ten times the ttl) is cut to
+// the retention instead.
+func (dt *DataTypeConfig) checkRetention(p *problems, path string, retention time.Duration, defaultMax bool) {
+	if retention <= 0 {
+		return
+	}
+	if dt.TTL > retention {
+		p.add(path+".ttl", "must not exceed retention (%v): an answer is deleted at the retention, got %v", retention, dt.TTL)
+	}
+	if at := &dt.AdaptiveTTL; at.Enabled && at.Max > retention {
+		if defaultMax {
+			at.Max = max(retention, at.Min)
+		} else {
+			p.add(path+".adaptive_ttl.max", "must not exceed retention (%v), got %v", retention, at.Max)
+		}
+	}
 }
 
 // fill checks and fills the learned TTL's settings; its bounds default to
