@@ -531,6 +531,13 @@ type FleetHealthConfig struct {
 	// MaxHold caps the hold one opening can ask for, whatever it
 	// announces. Default 10m.
 	MaxHold time.Duration `yaml:"max_hold"`
+	// RunWindow bounds the fleet's run of failures of a provider in time:
+	// a failure, this instance's or heard, that comes longer than
+	// RunWindow after the run's latest one starts a new run. An answer
+	// ends a run only when an instance that saw failures publishes it, so
+	// without this bound a failure heard hours ago from an instance since
+	// restarted (its answers unpublished) would still count. Default 1m.
+	RunWindow time.Duration `yaml:"run_window"`
 	// Queue bounds the breaker transitions waiting to be published; one
 	// that finds the queue full is dropped (the others learn on their
 	// own). Default 64; at most ConcurrencyLimit.
@@ -715,6 +722,7 @@ const (
 	DefaultWriteQueue        = 1024
 	DefaultClaimPolls        = 8
 	DefaultMaxHold           = 10 * time.Minute
+	DefaultRunWindow         = time.Minute
 	DefaultHealthQueue       = 64
 )
 

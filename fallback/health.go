@@ -129,7 +129,7 @@ func (r *Resolver) called(p *provider, failed bool) {
 	}
 	now := time.Now()
 	r.tell(HealthEvent{Kind: HealthFailed, Provider: p.name, At: now})
-	if d, ok := b.tripped(b.streak.Add(1)); ok && !b.holding(time.Now) {
+	if d, ok := b.tripped(b.failed(now, r.cfg.FleetHealth.RunWindow)); ok && !b.holding(time.Now) {
 		d = min(d, r.cfg.FleetHealth.MaxHold)
 		b.hold(r.fleet.instance, now.Add(d))
 		r.tell(HealthEvent{Kind: HealthOpened, Provider: p.name, At: now, For: d})
@@ -184,7 +184,9 @@ func (r *Resolver) subscribeOnce() (err error) {
 // and speaks first; its closing ends the hold it set. Its failures add to
 // the fleet's run of failures of the provider: a run that reaches the
 // breaker's consecutive-failure threshold holds the provider here for the
-// breaker's open duration plus the provider's timeout; its success ends
+// breaker's open duration plus the provider's timeout (a failure heard
+// more than FleetHealth.RunWindow after the run's latest starts a new
+// run); its success ends
 // the run and every hold. An event from this resolver, for an unknown
 // provider, or an opening older than its own duration (beyond
 // maxClockSkew) changes nothing.
@@ -205,7 +207,7 @@ func (r *Resolver) heard(ev HealthEvent) {
 		b.streak.Store(0)
 		b.releaseAll()
 	case HealthFailed:
-		if d, ok := b.tripped(b.streak.Add(1)); ok && !b.holding(time.Now) {
+		if d, ok := b.tripped(b.failed(now, r.cfg.FleetHealth.RunWindow)); ok && !b.holding(time.Now) {
 			b.hold(ev.Instance, now.Add(min(d, r.cfg.FleetHealth.MaxHold)+p.cfg.Timeout))
 		}
 	case HealthOpened:
@@ -239,10 +241,24 @@ type fleetBreaker struct {
 	until atomic.Int64
 	// streak is the fleet's run of failures of the provider, as this
 	// instance heard it: its own and the others', since the last success
-	// anywhere.
-	streak atomic.Int64
-	mu     sync.Mutex
-	by     string // requires mu held: the instance whose opening set until
+	// anywhere, each within the run window of the one before (lastFail,
+	// Unix nanoseconds).
+	streak   atomic.Int64
+	lastFail atomic.Int64
+	mu       sync.Mutex
+	by       string // requires mu held: the instance whose opening set until
+}
+
+// failed adds a failure at now to the fleet's run and returns the run's
+// length: a failure more than window after the run's latest starts a new
+// run. Concurrent failures may each see the old run expired and count
+// from one; the run is a little short then, never long.
+func (b *fleetBreaker) failed(now time.Time, window time.Duration) int64 {
+	at := now.UnixNano()
+	if last := b.lastFail.Swap(at); at-last > int64(window) {
+		b.streak.Store(0)
+	}
+	return b.streak.Add(1)
 }
 
 // tripped reports whether a run of n failures reaches the breaker's

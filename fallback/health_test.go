@@ -547,3 +547,52 @@ func TestARefusedCredentialIsNotTheFleetsBusiness(t *testing.T) {
 		assert.Equal(t, LayerPrimary, res.Layer, "B calls p1 with its own credential")
 	})
 }
+
+// A restarted instance's answers do not end the run of failures the others
+// heard before the restart (it publishes an answer only after failures of
+// its own). The run window does: one failure of it, an hour and a hundred
+// good answers later, is a new run at the other instance, not the second
+// failure of the old one — which held a healthy provider for the open
+// duration (fleet_health.run_window).
+func TestAFleetRunOfFailuresEndsWithItsWindow(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		bus := newMemBus()
+		cfg := fleetConfig() // threshold: two failures in a row
+		cfg.Retry.MaxAttempts = 1
+		ap1 := newStub(1.25)
+		a := newTestResolver(t, cfg, ap1, newStub(1.1), WithHealthBus(bus), WithHistory(noHistory{}))
+		bp1 := newStub(1.25)
+		b := newTestResolver(t, cfg, bp1, newStub(1.1), WithHealthBus(bus), WithHistory(noHistory{}))
+		synctest.Wait()
+
+		ap1.fail(providers.Transient)
+		_, err := a.Resolve(context.Background(), "cpc", Params{"keyword": "x"})
+		require.NoError(t, err)
+		synctest.Wait()
+		require.EqualValues(t, 1, b.byName["p1"].breaker.streak.Load())
+
+		// A restarts; the provider is healthy again.
+		require.NoError(t, a.Close())
+		a2p1 := newStub(1.25)
+		a2 := newTestResolver(t, cfg, a2p1, newStub(1.1), WithHealthBus(bus), WithHistory(noHistory{}))
+		synctest.Wait()
+		for i := range 100 {
+			time.Sleep(36 * time.Second)
+			res, err := a2.Resolve(context.Background(), "cpc", Params{"keyword": fmt.Sprint("k", i)})
+			require.NoError(t, err)
+			require.Equal(t, LayerPrimary, res.Layer)
+		}
+		synctest.Wait()
+
+		// One failure at A.
+		a2p1.fail(providers.Transient)
+		_, err = a2.Resolve(context.Background(), "cpc", Params{"keyword": "y"})
+		require.NoError(t, err)
+		synctest.Wait()
+		a2p1.answer(1.25)
+		res, err := b.Resolve(context.Background(), "cpc", Params{"keyword": "z"})
+		require.NoError(t, err)
+		assert.True(t, b.byName["p1"].breaker.heldUntil().IsZero(), "one failure after a hundred answers is not a run of two")
+		assert.Equal(t, LayerPrimary, res.Layer, "B calls its healthy primary")
+	})
+}

@@ -213,6 +213,7 @@ func (cc *CacheConfig) fill(p *problems) {
 
 func (f *FleetHealthConfig) fill(p *problems) {
 	orDefault(p, "fleet_health.max_hold", &f.MaxHold, DefaultMaxHold)
+	orDefault(p, "fleet_health.run_window", &f.RunWindow, DefaultRunWindow)
 	atMost(p, "fleet_health.queue", &f.Queue, DefaultHealthQueue, ConcurrencyLimit)
 }
 

@@ -188,6 +188,7 @@ func TestDeriveConfigCoversEveryDuration(t *testing.T) {
 		"cache.claim":                                    "left: no second-level store",
 		"cache.stale_window":                             "left: no second-level store",
 		"fleet_health.max_hold":                          "left: fleet-aware health is off (no health bus)",
+		"fleet_health.run_window":                        "left: fleet-aware health is off (no health bus)",
 		"alerts.interval":                                "left: the simulator reads no alerts",
 		"alerts.fallback_share.window":                   "left: the simulator reads no alerts",
 		"alerts.cost_per_hour.min_span":                  "left: the simulator reads no alerts",
