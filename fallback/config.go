@@ -439,8 +439,8 @@ type CacheConfig struct {
 	// past its TTL: the resolver asks the store to keep it for the TTL
 	// plus StaleWindow, never beyond the Retention, and judges freshness
 	// itself from the entry's StoredAt. An instance with no last good
-	// answer of its own for a key — a new one, or one just restarted —
-	// reads it as layer 3 when the providers fail (stale-if-error),
+	// answer of its own for a key — a new one, or one just restarted — or
+	// only one the acceptance rule refuses reads it as layer 3 when the providers fail (stale-if-error),
 	// checked as a provider's answer is and scored by the acceptance rule
 	// like any cached answer. Default 24h; negative turns it off (entries
 	// expire at their TTL and are read only while fresh).

@@ -12,6 +12,13 @@ import (
 	"github.com/strata-go/strata/stats"
 )
 
+// acceptable reports whether e would be served as layer 3 by the
+// acceptance rule.
+func (r *Resolver) acceptable(e cache.Entry, dt *dataType, now time.Time) bool {
+	_, ok := r.accept.Accept(e.Confidence, cachedResult(e, dt, now.Sub(e.ObservedAt)).Freshness)
+	return ok
+}
+
 // localLayers tries the layers that need no provider: an acceptable
 // cached answer, a forecast, the default. It returns the per-layer causes
 // when none answers.
@@ -19,10 +26,14 @@ func (r *Resolver) localLayers(ctx context.Context, dt *dataType, key string, pa
 	var errs []error
 
 	// Layer 3: the last good answer, if fresh and trusted enough: the
-	// process's own, else one the shared tier kept for its stale window.
+	// process's own, else one the shared tier kept for its stale window —
+	// also when the process's own is too old to be accepted (an answer
+	// imported at a restart must not hide the fleet's newer one).
 	e, ok := r.cache.LastGood(key)
-	if !ok {
-		e, ok = r.staleShared(ctx, dt, key, now)
+	if !ok || !r.acceptable(e, dt, now) {
+		if se, sok := r.staleShared(ctx, dt, key, now); sok && (!ok || se.ObservedAt.After(e.ObservedAt)) {
+			e, ok = se, true
+		}
 	}
 	if ok {
 		res := cachedResult(e, dt, now.Sub(e.ObservedAt))

@@ -77,7 +77,7 @@ func WithCredentials(c providers.Credentials) Option { return func(o *options) {
 // before any provider; written after every good provider answer, by the
 // resolver's writer, off the caller's path (Config.Cache.WriteQueue), to
 // be kept for the TTL plus Config.Cache.StaleWindow; and read for layer 3
-// when the process has no last good answer of its own for a key. A Store
+// when the process has no acceptable last good answer of its own for a key. A Store
 // that is a cache.Claimer also takes fill claims when Config.Cache.Claim
 // is set. Its failures and timeouts (Config.Cache.StoreTimeout) count as
 // misses and never fail a resolve.

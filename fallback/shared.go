@@ -91,7 +91,7 @@ func (r *Resolver) writeStore(w sharedWrite, done func()) {
 }
 
 // staleShared reads key's entry from the shared tier for layer 3, when
-// the process has no last good answer of its own: an entry kept past its
+// the process has no acceptable last good answer of its own: an entry kept past its
 // TTL for the stale window (stale-if-error). It is bounded as a local
 // layer's call is (localBound); an entry is refused, as readStore refuses
 // one, when it fails checkEntry, and when it is older than the retention

@@ -1,6 +1,7 @@
 package fallback
 
 import (
+	"bytes"
 	"context"
 	"math"
 	"sync"
@@ -396,5 +397,44 @@ func TestSharedJitterBounds(t *testing.T) {
 		e, ok, _ = r0.storeGet(context.Background(), r0.types["cpc"], key, now)
 		require.True(t, ok)
 		assert.True(t, e.StoredAt.Equal(now), "no shift when off")
+	})
+}
+
+// A last good answer of the process's own that the acceptance rule
+// refuses (one imported at a restart, ten hours old) does not hide the
+// fleet's newer one: the shared tier is read then too, and its answer, two
+// minutes old, served stale-if-error.
+func TestAnOldOwnAnswerDoesNotHideTheFleetsNewerOne(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		st := newMemStore()
+		cfg := testConfig() // TTL 1m, half-life 1h, default 1.0
+		old := newTestResolver(t, cfg, newStub(1.25), newStub(1.25), WithHistory(noHistory{}))
+		_, err := old.Resolve(context.Background(), "cpc", shoes)
+		require.NoError(t, err)
+		var state bytes.Buffer
+		_, err = old.Export(context.Background(), &state)
+		require.NoError(t, err)
+		require.NoError(t, old.Close())
+
+		time.Sleep(10 * time.Hour)
+		peer := newTestResolver(t, cfg, newStub(1.30), newStub(1.30), WithStore(st), WithHistory(noHistory{}))
+		_, err = peer.Resolve(context.Background(), "cpc", shoes)
+		require.NoError(t, err)
+		require.NoError(t, peer.Flush(context.Background()))
+		time.Sleep(2 * time.Minute) // the peer's answer is past its TTL: stale-if-error only
+
+		for _, imported := range []bool{false, true} {
+			p1, s1 := newStub(9), newStub(9)
+			down(p1, s1)
+			b := newTestResolver(t, cfg, p1, s1, WithStore(st), WithHistory(noHistory{}))
+			if imported {
+				_, err := b.Import(context.Background(), bytes.NewReader(state.Bytes()))
+				require.NoError(t, err)
+			}
+			res, err := b.Resolve(context.Background(), "cpc", shoes)
+			require.NoError(t, err)
+			assert.Equal(t, 1.30, res.Value, "imported=%v: the fleet's stale answer, 2 minutes old, is acceptable", imported)
+			assert.Equal(t, LayerCache, res.Layer)
+		}
 	})
 }

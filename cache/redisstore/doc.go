@@ -20,7 +20,7 @@
 // The resolver in package fallback takes a Store with fallback.WithStore:
 // on a miss of its in-process cache it asks the Store before any provider,
 // writes every good provider answer to it from a goroutine of its own, and
-// reads it for layer 3 when it has no last good answer of its own; with
+// reads it for layer 3 when it has no acceptable last good answer of its own; with
 // cache.claim set, it claims a key in the Store (a cache.Claimer) before
 // calling a provider, so that instances missing a key at once pay for it
 // once. It takes a History with fallback.WithSharedHistory, behind its own history,
