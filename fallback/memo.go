@@ -83,11 +83,12 @@ func newAppendGate(capacity int) *appendGate {
 }
 
 // admit reports whether key may record an observation in period, and
-// marks it done.
+// marks it done: not when key recorded one in that period or a later one
+// (an Import of an older series, a clock set back).
 func (g *appendGate) admit(key string, period int64) bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if p, ok := g.last.Get(key); ok && p == period {
+	if p, ok := g.last.Get(key); ok && p >= period {
 		return false
 	}
 	g.last.Put(key, period)

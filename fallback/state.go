@@ -265,6 +265,11 @@ const (
 	ImportNotAdaptive ImportReason = "not adaptive"
 	// ImportHistoryFailed: the history refused the series or failed.
 	ImportHistoryFailed ImportReason = "history failed"
+	// ImportHeld: an observation for a period the history already has
+	// one for (the history keeps one per key and period: a file imported
+	// twice adds nothing the second time), or one of several for the
+	// same period in the record but its newest.
+	ImportHeld ImportReason = "period already held"
 )
 
 // ImportSkip is one record Import skipped.
@@ -581,29 +586,61 @@ func (im *importer) history(ctx context.Context, line int, rec *stateRecord) {
 		return
 	}
 	slices.SortStableFunc(obs, func(a, b stats.Observation) int { return a.At.Compare(b.At) })
+	// One observation per period, the newest, as the history keeps them.
+	period := dt.cfg.Period.Index
+	var held int
+	kept := obs[:1]
+	for _, o := range obs[1:] {
+		if period(o.At) == period(kept[len(kept)-1].At) {
+			kept[len(kept)-1] = o
+			held++
+		} else {
+			kept = append(kept, o)
+		}
+	}
+	obs = kept
 	if n := len(obs) - WindowLimit; n > 0 {
 		refused += n // the oldest: more than any series is kept
 		obs = obs[n:]
 	}
 	h := im.r.ownHistory()
-	_, err := guarded(ctx, im.r, &im.r.callbacks.historyAppend, func(ctx context.Context) (struct{}, error) {
-		for _, o := range obs {
-			if err := h.Append(ctx, rec.Key, o); err != nil {
-				return struct{}{}, err
-			}
+	taken, err := guarded(ctx, im.r, &im.r.callbacks.historyAppend, func(ctx context.Context) ([]stats.Observation, error) {
+		have, err := h.Observations(ctx, rec.Key)
+		if err != nil {
+			return nil, err
 		}
-		return struct{}{}, nil
+		periods := make(map[int64]bool, len(have))
+		for _, o := range have {
+			periods[period(o.At)] = true
+		}
+		var taken []stats.Observation
+		for _, o := range obs {
+			if periods[period(o.At)] {
+				continue
+			}
+			if err := h.Append(ctx, rec.Key, o); err != nil {
+				return taken, err
+			}
+			taken = append(taken, o)
+		}
+		return taken, nil
 	})
 	if err != nil {
 		im.skip(line, rec.Kind, rec.Key, ImportHistoryFailed, err.Error())
 		return
 	}
-	// The newest period has its observation: a resolve in it adds none.
-	im.r.gate.admit(rec.Key, dt.cfg.Period.Index(obs[len(obs)-1].At))
+	held += len(obs) - len(taken)
+	if len(taken) == 0 {
+		im.skip(line, rec.Kind, rec.Key, ImportHeld, "")
+		return
+	}
+	// The newest period has its observation: a resolve in it adds none
+	// (the gate never moves back to an older period).
+	im.r.gate.admit(rec.Key, period(taken[len(taken)-1].At))
 	im.rep.Series++
-	im.rep.Observations += len(obs)
-	im.rep.Dropped += refused + expired
-	for reason, n := range map[ImportReason]int{ImportRefused: refused, ImportExpired: expired} {
+	im.rep.Observations += len(taken)
+	im.rep.Dropped += refused + expired + held
+	for reason, n := range map[ImportReason]int{ImportRefused: refused, ImportExpired: expired, ImportHeld: held} {
 		if n > 0 {
 			im.rep.Reasons[reason] += n
 		}

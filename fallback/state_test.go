@@ -503,3 +503,86 @@ func TestAnImportedAnswerIsNeverAFreshHit(t *testing.T) {
 		assert.Equal(t, LayerCache, res.Layer, "then the imported answer stood in")
 	})
 }
+
+// The history keeps one observation per key and period: a file imported
+// twice adds nothing the second time, and says so.
+func TestImportTwiceAddsNoObservation(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		state, _, a := exported(t)
+		require.NoError(t, a.Close())
+		h, err := stats.NewMemoryHistory(stats.MemoryConfig{})
+		require.NoError(t, err)
+		b := newTestResolver(t, stateConfig(), newStub(9), newStub(9), WithHistory(h), WithHashKey(stateKey))
+		r1, err := b.Import(context.Background(), strings.NewReader(state))
+		require.NoError(t, err)
+		r2, err := b.Import(context.Background(), strings.NewReader(state))
+		require.NoError(t, err)
+		key, err := b.Key("cpc", Params{"keyword": "hats"})
+		require.NoError(t, err)
+		obs, err := h.Observations(context.Background(), key)
+		require.NoError(t, err)
+		assert.Len(t, obs, 40, "the same 40 daily observations, one per period, imported twice")
+		assert.Equal(t, 4, r1.Series)
+		assert.Equal(t, 0, r2.Series)
+		assert.Equal(t, 0, r2.Observations)
+		assert.Equal(t, r1.Series, r2.Reasons[ImportHeld], "every series skipped: its periods are held")
+		assert.Equal(t, r1.Answers, r2.Reasons[ImportStale])
+	})
+}
+
+// An Import of an older series after the process recorded the current
+// period's observation does not move the append gate back: the next answer
+// in the same period adds no second observation for it.
+func TestImportDoesNotMoveTheAppendGateBack(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h, err := stats.NewMemoryHistory(stats.MemoryConfig{})
+		require.NoError(t, err)
+		p1 := newStub(1.25)
+		r := newTestResolver(t, testConfig(), p1, newStub(1), WithHistory(h))
+		key := shoesKey(t)
+		time.Sleep(time.Hour) // 01:00 of the bubble's day
+		_, err = r.Resolve(context.Background(), "cpc", shoes)
+		require.NoError(t, err)
+		// A state file from another instance: yesterday's observation.
+		in := `{"format":"strata-state","version":1}` + "\n" +
+			`{"kind":"history","key":"` + key + `","observations":[{"at":"` + time.Now().Add(-24*time.Hour).UTC().Format(time.RFC3339Nano) + `","value":1.2}]}` + "\n"
+		_, err = r.Import(context.Background(), strings.NewReader(in))
+		require.NoError(t, err)
+		time.Sleep(2 * time.Minute) // past the TTL, same day
+		p1.answer(1.26)
+		_, err = r.Resolve(context.Background(), "cpc", shoes)
+		require.NoError(t, err)
+		obs, err := h.Observations(context.Background(), key)
+		require.NoError(t, err)
+		today := 0
+		for _, o := range obs {
+			if stats.Daily.Index(o.At) == stats.Daily.Index(time.Now()) {
+				today++
+			}
+		}
+		assert.Equal(t, 1, today, "one observation per key and period")
+	})
+}
+
+// Of several observations for one period in a record, the newest is taken.
+func TestImportTakesTheNewestObservationOfAPeriod(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h, err := stats.NewMemoryHistory(stats.MemoryConfig{})
+		require.NoError(t, err)
+		r := newTestResolver(t, testConfig(), newStub(1.25), newStub(1), WithHistory(h))
+		key := shoesKey(t)
+		time.Sleep(12 * time.Hour)
+		at := func(d time.Duration) string { return time.Now().Add(d).UTC().Format(time.RFC3339Nano) }
+		in := `{"format":"strata-state","version":1}` + "\n" +
+			`{"kind":"history","key":"` + key + `","observations":[{"at":"` + at(-25*time.Hour) + `","value":1.1},{"at":"` + at(-2*time.Hour) + `","value":1.2},{"at":"` + at(-time.Hour) + `","value":1.3}]}` + "\n"
+		rep, err := r.Import(context.Background(), strings.NewReader(in))
+		require.NoError(t, err)
+		assert.Equal(t, 2, rep.Observations)
+		assert.Equal(t, 1, rep.Dropped)
+		assert.Equal(t, 1, rep.Reasons[ImportHeld])
+		obs, err := h.Observations(context.Background(), key)
+		require.NoError(t, err)
+		require.Len(t, obs, 2)
+		assert.Equal(t, []float64{1.1, 1.3}, []float64{obs[0].Value, obs[1].Value})
+	})
+}
