@@ -457,6 +457,16 @@ type CacheConfig struct {
 	// copy expires first), so it is off by default. In [0, 1]; 0.05 is a
 	// good start (about 30s at a 10m TTL).
 	SharedJitter float64 `yaml:"shared_jitter"`
+	// ClockSkew is how far in the future, by this instance's clock, a
+	// shared entry's StoredAt may be and still count as stored now: the
+	// instances' clocks differ a little. One stored later than that was
+	// written by an instance whose clock runs ahead, and its age is
+	// unknown: it is never a fresh hit here (it would stay fresh for its
+	// TTL plus the skew, for every instance) and serves only
+	// stale-if-error, as an entry just past its TTL. An observation time
+	// in the future is taken as now. Default 1s; at most a minute (an
+	// entry dated further ahead is refused).
+	ClockSkew time.Duration `yaml:"clock_skew"`
 	// Claim turns on fill claims; it needs a Store that is a
 	// cache.Claimer (redisstore.Store is), else New refuses the config.
 	// Before its walk calls a provider, an instance claims the key in the
@@ -723,6 +733,7 @@ const (
 	DefaultClaimPolls        = 8
 	DefaultMaxHold           = 10 * time.Minute
 	DefaultRunWindow         = time.Minute
+	DefaultClockSkew         = time.Second
 	DefaultHealthQueue       = 64
 )
 

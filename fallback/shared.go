@@ -197,7 +197,25 @@ func (r *Resolver) readStoreErr(ctx context.Context, dt *dataType, key string, n
 	if err != nil {
 		return cache.Entry{}, false, err
 	}
-	return g.e, g.ok, nil
+	return r.inPresent(dt, g.e, now), g.ok, nil
+}
+
+// inPresent brings the times of an entry checkEntry passed (at most
+// maxClockSkew ahead) into the present (see CacheConfig.ClockSkew): a
+// StoredAt up to the skew ahead is now; one further ahead is just past
+// the TTL, for an instance whose clock runs ahead must not stretch its
+// answers' TTL for everyone else; an ObservedAt ahead is now.
+func (r *Resolver) inPresent(dt *dataType, e cache.Entry, now time.Time) cache.Entry {
+	switch {
+	case e.StoredAt.After(now.Add(r.cfg.Cache.ClockSkew)):
+		e.StoredAt = now.Add(-dt.currentTTL())
+	case e.StoredAt.After(now):
+		e.StoredAt = now
+	}
+	if e.ObservedAt.After(now) {
+		e.ObservedAt = now
+	}
+	return e
 }
 
 // checkShared checks an entry read from the shared tier: checkEntry's

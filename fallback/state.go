@@ -540,6 +540,7 @@ func (im *importer) answer(line int, rec *stateRecord) {
 		im.skip(line, rec.Kind, rec.Key, ImportRefused, err.Error())
 		return
 	}
+	e = im.r.inPresent(dt, e, im.now)
 	if e.Layer != uint8(LayerPrimary) && e.Layer != uint8(LayerSecondary) {
 		im.skip(line, rec.Kind, rec.Key, ImportRefused, fmt.Sprintf("layer %d is not a provider's", e.Layer))
 		return

@@ -206,6 +206,9 @@ func (cc *CacheConfig) fill(p *problems) {
 		orDefault(p, "cache.stale_window", &cc.StaleWindow, DefaultStaleWindow)
 	}
 	fraction(p, "cache.shared_jitter", &cc.SharedJitter, 0)
+	if orDefault(p, "cache.clock_skew", &cc.ClockSkew, DefaultClockSkew) && cc.ClockSkew > maxClockSkew {
+		p.add("cache.clock_skew", "at most %v, got %v", maxClockSkew, cc.ClockSkew)
+	}
 	orDefault(p, "cache.claim", &cc.Claim, 0)
 	atMost(p, "cache.claim_polls", &cc.ClaimPolls, DefaultClaimPolls, ClaimPollLimit)
 	atMost(p, "cache.write_queue", &cc.WriteQueue, DefaultWriteQueue, CapacityLimit)

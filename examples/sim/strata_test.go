@@ -186,6 +186,7 @@ func TestDeriveConfigCoversEveryDuration(t *testing.T) {
 		"forecast.fit_time":                              "left: a fit's CPU time is real time, not scaled",
 		"cache.store_timeout":                            "left: no second-level store",
 		"cache.claim":                                    "left: no second-level store",
+		"cache.clock_skew":                               "left: no second-level store",
 		"cache.stale_window":                             "left: no second-level store",
 		"fleet_health.max_hold":                          "left: fleet-aware health is off (no health bus)",
 		"fleet_health.run_window":                        "left: fleet-aware health is off (no health bus)",
