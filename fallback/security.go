@@ -150,7 +150,9 @@ func (f ForgetReport) Total() int { return f.Cache + f.History + f.Store }
 // put back after Forget returns. A resolve of a matching key still in
 // flight may add it back: call Forget once the person's resolves have
 // returned. In a fleet, call it on every instance: each keeps its own
-// in-process copies, and a history of its own if it has one.
+// in-process copies, and a history of its own if it has one. A state file
+// written by Export before Forget still holds the person's answers and
+// series, and Import brings them back: write it again after Forget.
 func (r *Resolver) Forget(ctx context.Context, param, value string) (ForgetReport, error) {
 	var rep ForgetReport
 	if param == "" {

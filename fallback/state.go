@@ -278,8 +278,9 @@ type ImportSkip struct {
 	Line int
 	// Kind is the record's kind, when it could be read.
 	Kind string
-	// Key is the record's key (sensitive values hashed) or data type,
-	// when it could be read, cut to 256 bytes.
+	// Key is the record's key (sensitive values hashed; one not hashed in
+	// the file, of a param sensitive now, shown as "[redacted]") or data
+	// type, when it could be read, cut to 256 bytes.
 	Key    string
 	Reason ImportReason
 	// Detail says more, when there is more to say.
@@ -428,11 +429,52 @@ func (im *importer) skip(line int, kind, key string, reason ImportReason, detail
 	im.rep.Skipped++
 	im.rep.Reasons[reason]++
 	if len(im.rep.Skips) < MaxImportSkips {
+		key = im.shown(key)
 		if len(key) > 256 {
 			key = key[:256]
 		}
 		im.rep.Skips = append(im.rep.Skips, ImportSkip{Line: line, Kind: kind, Key: key, Reason: reason, Detail: detail})
 	}
+}
+
+// shown is a record's key as a skip reports it: the value of a param
+// sensitive in the key's data type — in any data type, when the data type
+// is not declared — and not hashed is masked (a file written before the
+// param was sensitive holds it raw), and a string that is no key is not
+// repeated. A data type's name (a rate's key) is shown as it is.
+func (im *importer) shown(key string) string {
+	name, rest, has := strings.Cut(key, "?")
+	if !has {
+		return key
+	}
+	if _, _, ok := ParseKey(key); !ok {
+		return ""
+	}
+	sensitive := func(param string) bool {
+		if dt, ok := im.r.types[name]; ok {
+			i, ok := dt.schema.index[param]
+			return ok && dt.schema.specs[i].sensitive
+		}
+		for _, dt := range im.r.types {
+			if i, ok := dt.schema.index[param]; ok && dt.schema.specs[i].sensitive {
+				return true
+			}
+		}
+		return false
+	}
+	var b strings.Builder
+	b.WriteString(name)
+	sep := "?"
+	for part := range strings.SplitSeq(rest, "&") {
+		b.WriteString(sep)
+		sep = "&"
+		param, val, _ := strings.Cut(part, "=")
+		if sensitive(param) && !hashedValue.MatchString(val) {
+			val = "[redacted]"
+		}
+		b.WriteString(param + "=" + val)
+	}
+	return b.String()
 }
 
 func (im *importer) record(ctx context.Context, line int, raw []byte, tooLong bool) {

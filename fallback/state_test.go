@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -584,5 +585,65 @@ func TestImportTakesTheNewestObservationOfAPeriod(t *testing.T) {
 		require.NoError(t, err)
 		require.Len(t, obs, 2)
 		assert.Equal(t, []float64{1.1, 1.3}, []float64{obs[0].Value, obs[1].Value})
+	})
+}
+
+// A param made sensitive between two versions of the config: the old file
+// holds its raw value. Import refuses the record, and its skip's Key —
+// "the record's key (sensitive values hashed)" — masks the value.
+func TestImportSkipsMaskAValueMadeSensitive(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const email = "alice@example.org"
+		plain := testConfig()
+		plain.DataTypes[0].Params = append(plain.DataTypes[0].Params, ParamConfig{Name: "email"})
+		h, err := stats.NewMemoryHistory(stats.MemoryConfig{})
+		require.NoError(t, err)
+		a := newTestResolver(t, plain, newStub(1.25), newStub(1), WithHistory(h), WithHashKey(stateKey))
+		_, err = a.Resolve(context.Background(), "cpc", Params{"keyword": "shoes", "email": email})
+		require.NoError(t, err)
+		var buf bytes.Buffer
+		_, err = a.Export(context.Background(), &buf)
+		require.NoError(t, err)
+		require.NoError(t, a.Close())
+
+		b := newTestResolver(t, securityConfig(), newStub(9), newStub(9), WithHashKey(stateKey))
+		rep, err := b.Import(context.Background(), &buf)
+		require.NoError(t, err)
+		assert.Zero(t, rep.Answers, "the raw value is not taken back")
+		require.NotEmpty(t, rep.Skips)
+		assert.Contains(t, rep.Skips[0].Key, "email=[redacted]")
+		assert.Contains(t, rep.Skips[0].Key, "keyword=shoes", "the rest is shown")
+		for _, s := range rep.Skips {
+			for _, form := range []string{email, url.QueryEscape(email), url.PathEscape(email)} {
+				assert.NotContains(t, s.Key, form, "skip %+v: a sensitive value in the report", s)
+				assert.NotContains(t, s.Detail, form)
+			}
+		}
+	})
+}
+
+// Forget does not reach a state file written before it: imported, the old
+// file brings the person back; one written after Forget does not.
+func TestAStateFileWrittenBeforeForgetBringsThePersonBack(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		before, _, a := exported(t) // alice's answers, hashed
+		_, err := a.Forget(context.Background(), "email", "alice@example.org")
+		require.NoError(t, err)
+		var after bytes.Buffer
+		_, err = a.Export(context.Background(), &after)
+		require.NoError(t, err)
+		require.NoError(t, a.Close())
+		for _, tc := range []struct {
+			file string
+			back bool
+		}{{before, true}, {after.String(), false}} {
+			b := newTestResolver(t, stateConfig(), newStub(9), newStub(9), WithHashKey(stateKey))
+			_, err := b.Import(context.Background(), strings.NewReader(tc.file))
+			require.NoError(t, err)
+			key, err := b.Key("cpc", Params{"keyword": "shoes", "email": "alice@example.org"})
+			require.NoError(t, err)
+			_, back := b.cache.LastGood(key)
+			assert.Equal(t, tc.back, back)
+		}
 	})
 }
