@@ -41,10 +41,12 @@ type Health struct {
 	// Quality is the share of the window's responses that passed
 	// validation.
 	Quality float64 `json:"quality"`
-	// Latency is the EWMA of response latencies.
+	// Latency is the EWMA of response latencies (and of the lower bounds
+	// of lost attempts that counted: see Outcome.Lost).
 	Latency time.Duration `json:"latency_ewma_ns"`
 	// P50, P95 and P99 are percentiles (nearest rank) of the window's
-	// response latencies; zero when it has none.
+	// latency samples — responses' and counted lower bounds; zero when it
+	// has none.
 	P50 time.Duration `json:"p50_ns"`
 	P95 time.Duration `json:"p95_ns"`
 	P99 time.Duration `json:"p99_ns"`

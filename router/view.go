@@ -25,14 +25,15 @@ type View struct {
 	// outage; 1 when nothing has been observed.
 	Uptime float64
 	// Latency is the estimated latency of a response: the EWMA of observed
-	// response latencies blended with ExpectedLatency.
+	// response latencies (and counted lower bounds, see Outcome.Lost)
+	// blended with ExpectedLatency.
 	Latency time.Duration
 	// ExpectedLatency is the profile's expected latency.
 	ExpectedLatency time.Duration
-	// P95 is the 95th percentile of the response latencies in the window
-	// (cached; see Config.PercentileEvery). For a data type with no
-	// responses of its own it is the provider's; zero when the provider has
-	// none either.
+	// P95 is the 95th percentile of the latency samples in the window
+	// (responses' and counted lower bounds; cached, see
+	// Config.PercentileEvery). For a data type with no samples of its own
+	// it is the provider's; zero when the provider has none either.
 	P95 time.Duration
 	// Quota is the provider's last reported quota; meaningful until
 	// QuotaUntil.
