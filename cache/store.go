@@ -19,7 +19,33 @@ import (
 // (layer 3, scored by the acceptance rule) in an instance that has none of
 // its own — a new one, or one just restarted — when the providers fail. A
 // Store therefore needs nothing beyond keeping what it is given for as
-// long as it is asked: Get returns an entry until its ttl runs out.
+// long as it is asked — Get returns an entry until its ttl runs out — and
+// keeping the newer of two entries for a key.
+//
+// Set must never replace a newer entry: when the entry stored under key
+// has a StoredAt after e's, Set leaves it (and its expiry) as it is and
+// returns nil — the write is superseded, not failed. Each instance writes
+// its answers from a queue, off its callers' paths, so an instance on a
+// slow link can reach the Store with an answer for a key after another
+// instance stored a newer one; only the Store sees both writes, so only
+// it can order them, and it must compare and write in one step. An entry
+// with the same StoredAt may be replaced, and a value that is not an
+// entry (another program's, a corrupt one) must be. The order is
+// StoredAt's, when an instance got the answer — the order in which the
+// fleet got its answers, the time the TTL counts from, and the order an
+// instance's own cache keeps (its latest answer) — not ObservedAt's,
+// which the provider reports: by ObservedAt, an answer just fetched from
+// a source whose data lags (a secondary's, say) would lose to an earlier
+// fetch, which runs past its TTL first; every instance would then miss
+// the key and pay for answers it cannot share until that entry expires.
+// StoredAt comes from the instances' clocks, which may differ a little:
+// within that skew the instance whose clock is ahead wins.
+//
+// strata does not check what Set did. With a Store that replaces a newer
+// entry, the key holds the older answer until its next write: a fresh
+// hit for the fleet while its own StoredAt is within the TTL, and after
+// that the stale-if-error answer of an instance that has none of its own
+// (a restarted one whose providers fail).
 //
 // Implementations must be safe for concurrent use and must return entries
 // exactly as they were set (Value, ObservedAt, StoredAt, Source,
@@ -29,7 +55,8 @@ import (
 type Store interface {
 	// Get returns the entry stored under key, or ok false.
 	Get(ctx context.Context, key string) (e Entry, ok bool, err error)
-	// Set stores e under key for ttl (zero: no expiry).
+	// Set stores e under key for ttl (zero: no expiry), unless the entry
+	// stored under key is newer (a later StoredAt): see above.
 	Set(ctx context.Context, key string, e Entry, ttl time.Duration) error
 	// Delete removes key and reports whether it was there.
 	Delete(ctx context.Context, key string) (bool, error)

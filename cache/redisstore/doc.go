@@ -52,7 +52,9 @@
 // the length first, in the same round trip), so another program's value
 // of megabytes is a corrupt miss, not a read that outlasts the Timeout
 // and passes for an outage.
-// Times come back in UTC, equal to what was stored.
+// Times come back in UTC, equal to what was stored. Set never replaces
+// a newer entry (a later StoredAt, see cache.Store): it compares and
+// writes in one Lua step.
 //
 // Names of the namespace that start with "#" are not the Store's entries:
 // k's series is the sorted set "strata:v1:#h:k" (see History), k's fill

@@ -40,7 +40,7 @@ func ExampleStore_redisDown() {
 	// hit false, error true, in cooldown true
 	// hit false, error true, in cooldown true
 	// entries live at campaigns:v1:cpc|keyword=shoes|market=us
-	// {Hits:0 Misses:0 Corrupt:0 Sets:0 Deletes:0 Claims:0 ClaimsLost:0 Failures:1}
+	// {Hits:0 Misses:0 Corrupt:0 Sets:0 Deletes:0 Superseded:0 Claims:0 ClaimsLost:0 Failures:1}
 }
 
 // A fleet of four instances shares a quota of 0.4 calls per second with a

@@ -26,6 +26,7 @@ type Store struct {
 	g      guard
 
 	hits, misses, corrupt, sets, deletes atomic.Uint64
+	superseded                           atomic.Uint64
 	claims, claimsLost                   atomic.Uint64
 }
 
@@ -156,6 +157,15 @@ return 0
 // infinite Value, a Confidence outside [0, 1], or an encoding longer than
 // MaxEntrySize (a Source of more than MaxEntrySize-46 bytes) is refused
 // with ErrInvalidEntry, so no other instance can be served it.
+//
+// Set never replaces a newer entry (cache.Store): when the entry stored
+// under key has a StoredAt after e's, Set leaves it, and its expiry, as
+// they are and returns nil (Stats.Superseded counts it). The comparison
+// and the write are one Lua step, so two instances' writes of a key end
+// with the newer entry whatever order they reach Redis in. A value there
+// that is not an entry — another program's, a corrupt one, a key of
+// another Redis type, a longer one than MaxEntrySize — is replaced, as
+// is an entry with the same StoredAt.
 func (s *Store) Set(ctx context.Context, key string, e cache.Entry, ttl time.Duration) error {
 	if ttl < 0 {
 		return fmt.Errorf("redisstore: set %q: negative ttl %v", key, ttl)
@@ -167,15 +177,95 @@ func (s *Store) Set(ctx context.Context, key string, e cache.Entry, ttl time.Dur
 		ttl = ttl.Truncate(time.Millisecond) + time.Millisecond
 	}
 	raw := appendEntry(make([]byte, 0, minSize+len(e.Source)), e)
-	_, err := call(ctx, &s.g, func(ctx context.Context) (string, error) {
-		return s.client.Set(ctx, s.ns+key, raw, ttl).Result()
+	written, err := call(ctx, &s.g, func(ctx context.Context) (bool, error) {
+		// setScript judges a value's format and StoredAt only; one whose
+		// StoredAt is after e's comes back to be decoded here. If it does
+		// not decode, it is no entry: the script runs again, told to
+		// replace it if it is still there. Another value in its place
+		// (another instance wrote meanwhile) is judged in turn.
+		corrupt := ""
+		for range maxSetRounds {
+			v, err := setScript.Run(ctx, s.client, []string{s.ns + key}, raw, ttl.Milliseconds(), MaxEntrySize, corrupt).Result()
+			if err != nil {
+				return false, err
+			}
+			newer, ok := v.(string)
+			if !ok {
+				return true, nil
+			}
+			if _, reason := decodeEntry([]byte(newer)); reason == "" {
+				return false, nil
+			}
+			corrupt = newer
+		}
+		return false, &CorruptError{Key: key, Reason: fmt.Sprintf("replaced by another corrupt value %d times while set tried to replace it", maxSetRounds)}
 	})
 	if err != nil {
 		return fmt.Errorf("redisstore: set %q: %w", key, err)
 	}
-	s.sets.Add(1)
+	if written {
+		s.sets.Add(1)
+	} else {
+		s.superseded.Add(1)
+	}
 	return nil
 }
+
+// maxSetRounds bounds Set's runs of setScript: one, and one more for each
+// corrupt value found in place with a StoredAt that looked newer (each a
+// different value: another program keeps writing the key).
+const maxSetRounds = 3
+
+// setScript stores ARGV[1], an entry's encoding, at KEYS[1] for ARGV[2]
+// milliseconds (0: no expiry) and returns 1, unless KEYS[1] holds a value
+// that may be a newer entry: a string of MaxEntrySize (ARGV[3]) bytes at
+// most, of entry format 1, other than ARGV[4] (a value the caller found
+// corrupt, or ""), whose StoredAt is after ARGV[1]'s. That value is
+// returned, unchanged, for the caller to decode. Anything else there —
+// another type, a string of another length or format, an older entry, one
+// with the same StoredAt — is replaced.
+//
+// StoredAt is at bytes 31-42 of the encoding (1-based, see codec.go): its
+// Unix seconds as a signed little-endian int64 (31-38), then its
+// nanoseconds as a little-endian uint32 (39-42). The bytes are compared
+// most significant first, the sign bit of the seconds flipped, which
+// orders the times as numbers without Lua's floats (an int64 does not fit
+// one) nor string comparison (which follows the locale).
+var setScript = redis.NewScript(`
+local function write()
+	if tonumber(ARGV[2]) > 0 then
+		redis.call("SET", KEYS[1], ARGV[1], "PX", ARGV[2])
+	else
+		redis.call("SET", KEYS[1], ARGV[1])
+	end
+	return 1
+end
+if redis.call("TYPE", KEYS[1]).ok ~= "string" then
+	return write()
+end
+local n = redis.call("STRLEN", KEYS[1])
+if n < 46 or n > tonumber(ARGV[3]) then
+	return write()
+end
+local old = redis.call("GET", KEYS[1])
+if old == ARGV[4] or string.byte(old, 1) ~= 1 then
+	return write()
+end
+local order = {38, 37, 36, 35, 34, 33, 32, 31, 42, 41, 40, 39}
+for i, p in ipairs(order) do
+	local a, b = string.byte(old, p), string.byte(ARGV[1], p)
+	if i == 1 then
+		a, b = (a + 128) % 256, (b + 128) % 256
+	end
+	if a ~= b then
+		if a > b then
+			return old
+		end
+		return write()
+	end
+end
+return write()
+`)
 
 // Delete removes key and reports whether it was there.
 func (s *Store) Delete(ctx context.Context, key string) (bool, error) {
@@ -243,6 +333,9 @@ type Stats struct {
 	// Sets counts entries written; Deletes counts keys deleted by Delete
 	// and DeleteMatching.
 	Sets, Deletes uint64
+	// Superseded counts Set calls that wrote nothing because the entry
+	// stored under the key was newer (see Set).
+	Superseded uint64
 	// Claims counts claims taken, ClaimsLost those another caller held.
 	Claims, ClaimsLost uint64
 	// Failures counts calls that could not reach Redis in time; each
@@ -258,6 +351,7 @@ func (s *Store) Stats() Stats {
 		Corrupt:    s.corrupt.Load(),
 		Sets:       s.sets.Load(),
 		Deletes:    s.deletes.Load(),
+		Superseded: s.superseded.Load(),
 		Claims:     s.claims.Load(),
 		ClaimsLost: s.claimsLost.Load(),
 		Failures:   s.g.failures.Load(),
