@@ -45,7 +45,9 @@ import (
 // entry, the key holds the older answer until its next write: a fresh
 // hit for the fleet while its own StoredAt is within the TTL, and after
 // that the stale-if-error answer of an instance that has none of its own
-// (a restarted one whose providers fail).
+// (a restarted one whose providers fail). The resolver keeps only its own
+// writes in order: it drops a queued answer for a key when a newer one
+// for the same key is queued too.
 //
 // Implementations must be safe for concurrent use and must return entries
 // exactly as they were set (Value, ObservedAt, StoredAt, Source,

@@ -56,7 +56,8 @@ func (r *Resolver) write() {
 			done, ok := r.fleet.holds.begin(w)
 			switch {
 			case !ok:
-				// Forget is removing this key's person: not written back.
+				// Forget is removing this key's person: not written back;
+				// or a newer answer for the key is queued (superseded).
 			case w.obs.At.IsZero():
 				r.writeStore(w, done)
 			default:
@@ -84,12 +85,30 @@ func (r *Resolver) queueWrite(w sharedWrite, kind *taskKind) {
 // dropped, and Forget waits for the host's writes of such keys already
 // under way — those the writer gave up on at the store timeout too,
 // which may still land — to return.
+//
+// They also drop a superseded answer for the shared tier: one for which
+// a newer answer for the same key (a later StoredAt) is in the queue, or
+// went through it while this one waited — this instance resolved the key
+// again while its writes were slow. The store would keep the newer answer
+// anyway (cache.Store's Set never replaces a newer entry); dropping the
+// older one spares the round trip, and keeps a store that does not follow
+// that rule from going back to it, at least for this instance's writes.
 type writeHolds struct {
 	mu      sync.Mutex
-	seq     uint64              // requires mu: the last write queued
-	holds   map[*writeHold]bool // requires mu
-	writing map[string]int      // requires mu: keys of host writes not returned
-	changed chan struct{}       // requires mu: closed when one returns
+	seq     uint64                 // requires mu: the last write queued
+	holds   map[*writeHold]bool    // requires mu
+	writing map[string]int         // requires mu: keys of host writes not returned
+	changed chan struct{}          // requires mu: closed when one returns
+	newest  map[string]newestWrite // requires mu: by key, answers queued
+}
+
+// newestWrite is, for a key, the queued answer of latest StoredAt (the
+// latest queued on a tie) since the key last had none queued, and how
+// many of its answers are queued.
+type newestWrite struct {
+	seq      uint64
+	storedAt time.Time
+	queued   int
 }
 
 // writeHold is one Forget's hold.
@@ -108,19 +127,54 @@ func (h *writeHolds) queue(writes chan<- sharedWrite, w sharedWrite) bool {
 	select {
 	case writes <- w:
 		h.seq++
-		return true
 	default:
 		return false
 	}
+	if w.isAnswer() {
+		if h.newest == nil {
+			h.newest = map[string]newestWrite{}
+		}
+		n := h.newest[w.key]
+		if n.queued == 0 || !w.entry.StoredAt.Before(n.storedAt) {
+			n.seq, n.storedAt = w.seq, w.entry.StoredAt
+		}
+		n.queued++
+		h.newest[w.key] = n
+	}
+	return true
+}
+
+// isAnswer reports whether w is an answer for the shared tier (not an
+// observation, nor Flush's mark).
+func (w *sharedWrite) isAnswer() bool { return w.flushed == nil && w.obs.At.IsZero() }
+
+// superseded takes w, an answer the writer got from the queue, off its
+// key's queued answers and reports whether the newest of them (see
+// newestWrite) is another.
+func (h *writeHolds) superseded(w sharedWrite) bool {
+	n, ok := h.newest[w.key]
+	if !ok {
+		return false // not queued by queue
+	}
+	if n.queued--; n.queued <= 0 {
+		delete(h.newest, w.key)
+	} else {
+		h.newest[w.key] = n
+	}
+	return n.seq != w.seq
 }
 
 // begin decides whether the writer may make w: not when a hold matches
-// it (a Forget under way, or one that ended after w was queued). When it
-// may, w's key counts as being written until done is called — when the
-// host's call returns, not when the writer gives up on it.
+// it (a Forget under way, or one that ended after w was queued), nor when
+// it is a superseded answer. When it may, w's key counts as being written
+// until done is called — when the host's call returns, not when the
+// writer gives up on it.
 func (h *writeHolds) begin(w sharedWrite) (done func(), ok bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if w.isAnswer() && h.superseded(w) {
+		return nil, false
+	}
 	for hold := range h.holds {
 		switch {
 		case hold.until != 0 && w.seq > hold.until:
