@@ -69,8 +69,11 @@ type ParamError struct {
 // there and marked "…": the message never carries whatever a caller sent.
 func (e *ParamError) Error() string {
 	var b strings.Builder
-	b.WriteString("fallback: invalid params for ")
-	b.WriteString(quote(e.DataType))
+	b.WriteString("fallback: invalid params")
+	if e.DataType != "" { // "" from Forget, which names no data type
+		b.WriteString(" for ")
+		b.WriteString(quote(e.DataType))
+	}
 	b.WriteString(": param ")
 	b.WriteString(quote(e.Param))
 	b.WriteString(": ")

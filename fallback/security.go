@@ -135,7 +135,7 @@ type ForgetReport struct {
 func (f ForgetReport) Total() int { return f.Cache + f.History + f.Store }
 
 // Forget removes every cached answer and history series whose key holds
-// param = value — in process, in the history (when it can list and delete
+// param = value (an empty value is a *ParamError: no key holds one) — in process, in the history (when it can list and delete
 // keys: stats.Lister and stats.Deleter) and in the shared tier (when it
 // implements cache.Scanner) — for a person's deletion request (GDPR,
 // CCPA). For a sensitive param, value is matched through its keyed hash.
@@ -155,8 +155,13 @@ func (f ForgetReport) Total() int { return f.Cache + f.History + f.Store }
 // series, and Import brings them back: write it again after Forget.
 func (r *Resolver) Forget(ctx context.Context, param, value string) (ForgetReport, error) {
 	var rep ForgetReport
-	if param == "" {
+	switch {
+	case param == "":
 		return rep, errors.New("fallback: forget: param is required")
+	case value == "":
+		// No key holds an empty value (the schema refuses one); matching
+		// it would match every key without the param.
+		return rep, &ParamError{Param: param, Problem: ParamEmpty, Detail: "Forget matches no key by an empty value"}
 	}
 	want := map[string]bool{value: true}
 	if r.hashKey != nil {
@@ -164,7 +169,8 @@ func (r *Resolver) Forget(ctx context.Context, param, value string) (ForgetRepor
 	}
 	match := func(key string) bool {
 		_, params, ok := ParseKey(key)
-		return ok && want[params[param]]
+		v, has := params[param]
+		return ok && has && want[v]
 	}
 	// Writes to the shared tier still queued, or under way, would put
 	// back what is deleted below: drop them, and wait for those under way.

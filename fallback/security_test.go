@@ -213,6 +213,24 @@ func TestForgetRemovesEveryEntryOfAPerson(t *testing.T) {
 		assert.Equal(t, 1, rep.Cache)
 		_, err = r.Forget(context.Background(), "", "x")
 		assert.Error(t, err)
+
+		// An empty value matches nothing — not every key without the
+		// param (a host forgetting a user with no email wiped
+		// everything): it is refused, naming the param.
+		before := cachedKeys(r)
+		rep, err = r.Forget(context.Background(), "email", "")
+		var pe *ParamError
+		require.ErrorAs(t, err, &pe)
+		assert.Equal(t, ParamEmpty, pe.Problem)
+		assert.Equal(t, "email", pe.Param)
+		assert.EqualError(t, err, `fallback: invalid params: param "email": empty (Forget matches no key by an empty value)`)
+		assert.Zero(t, rep.Total())
+		assert.Equal(t, before, cachedKeys(r))
+		// A param no key holds removes nothing.
+		rep, err = r.Forget(context.Background(), "no_such_param", "x")
+		require.NoError(t, err)
+		assert.Zero(t, rep.Total())
+		assert.Equal(t, before, cachedKeys(r))
 	})
 }
 
