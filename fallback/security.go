@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/strata-go/strata/cache"
@@ -39,11 +40,12 @@ func (r *Resolver) redact(dt *dataType, params Params) Params {
 	return out
 }
 
-// minimize returns the params p may receive: those its config lists, or
-// all of them when it lists none.
+// minimize returns a copy of the params p may receive: those its config
+// lists, or all of them when it lists none. Each call gets its own map: a
+// provider may change the one it is given, and hedged calls run at once.
 func (r *Resolver) minimize(p *provider, params Params) map[string]string {
 	if p.allowed == nil {
-		return params
+		return maps.Clone(params)
 	}
 	out := make(map[string]string, len(p.allowed))
 	for k, v := range params {

@@ -325,3 +325,63 @@ func TestAnAnswerOlderThanTheRetentionIsNotKept(t *testing.T) {
 		st.mu.Unlock()
 	})
 }
+
+// The caller owns its Params map: once Resolve returns it may reuse it,
+// though the walk goes on for another caller of the same key (coalesced)
+// and a provider still reads the params it was given; and a provider that
+// changes the map it was given changes nobody else's. Under -race the
+// first part failed (the walk handed its first caller's map to the next
+// provider): without -race, a fatal concurrent map access.
+func TestTheCallerOwnsItsParams(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := testConfig()
+		cfg.Retry.MaxAttempts = 1
+		slowFail := providers.Func(func(ctx context.Context, req providers.Request) (providers.Response, error) {
+			select {
+			case <-time.After(100 * time.Millisecond):
+			case <-ctx.Done():
+			}
+			return providers.Response{}, providers.Errorf(providers.Unavailable, "down")
+		})
+		var seen []string
+		reader := providers.Func(func(ctx context.Context, req providers.Request) (providers.Response, error) {
+			for range 50 { // reads its params while the first caller reuses its map
+				seen = append(seen, req.Params["keyword"]+"/"+req.Params["market"])
+				time.Sleep(200 * time.Microsecond)
+			}
+			req.Params["keyword"] = "changed by the provider"
+			return providers.Response{Value: 1.2}, nil
+		})
+		r := newTestResolver(t, cfg, slowFail, reader)
+
+		leaderParams := Params{"keyword": "shoes"}
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() { // cancelled after 30ms, then reuses its map
+			defer wg.Done()
+			ctx, cancel := context.WithCancel(context.Background())
+			time.AfterFunc(30*time.Millisecond, cancel)
+			_, err := r.Resolve(ctx, "cpc", leaderParams)
+			assert.ErrorIs(t, err, context.Canceled)
+			for i := range 400 {
+				leaderParams["market"] = fmt.Sprint(i)
+				delete(leaderParams, "market")
+				time.Sleep(250 * time.Microsecond)
+			}
+		}()
+		go func() { // waits for the shared walk
+			defer wg.Done()
+			time.Sleep(5 * time.Millisecond)
+			res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+			assert.NoError(t, err)
+			assert.Equal(t, 1.2, res.Value)
+			assert.True(t, res.Shared)
+		}()
+		wg.Wait()
+		require.Len(t, seen, 50)
+		for _, s := range seen {
+			require.Equal(t, "shoes/", s, "the walk's params are its own")
+		}
+		assert.Equal(t, Params{"keyword": "shoes"}, leaderParams)
+	})
+}

@@ -113,7 +113,10 @@ func (r *Resolver) walk(ctx context.Context, w *walk) *walk {
 // newWalk returns a walk of key with nothing recorded yet, its budget and
 // its events' context taken from ctx.
 func (r *Resolver) newWalk(ctx context.Context, dt *dataType, key string, params Params, deadline time.Time) *walk {
-	w := &walk{r: r, dt: dt, key: key, params: params, deadline: deadline, budget: BudgetFrom(ctx), unwanted: unwantedOf(ctx), fleet: fleetOpinionOf(ctx)}
+	// The walk's own copy of the params: it may outlive its caller's
+	// resolve (a coalesced walk others wait for, an attempt left running),
+	// and the caller may reuse its map once Resolve returns.
+	w := &walk{r: r, dt: dt, key: key, params: maps.Clone(params), deadline: deadline, budget: BudgetFrom(ctx), unwanted: unwantedOf(ctx), fleet: fleetOpinionOf(ctx)}
 	// The reserve a resolve keeps is the configured one, at most a
 	// quarter of its deadline: a third of what the walk gets then.
 	w.handoff = min(r.cfg.Resolve.Reserve, time.Until(deadline)/3)
