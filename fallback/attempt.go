@@ -147,7 +147,7 @@ func (c *call) admit(n int) (breaker.Permit, SkipReason) {
 // waited out the retry's delay and holds the retry's permit.
 func (c *call) attempt(n int, retry bool) (resp providers.Response, err error, next bool) {
 	w, p := c.w, c.p
-	settled := false // the bulkhead slot and the retry permit are released by settled from then on
+	settled := false // the retry permit is released by settled from then on
 	defer func() {
 		if retry && !settled {
 			p.retries.release()
@@ -170,11 +170,10 @@ func (c *call) attempt(n int, retry bool) (resp providers.Response, err error, n
 	if skipped != SkipNone {
 		return providers.Response{}, errSkipped(skipped), false
 	}
-	defer func() {
-		if !settled {
-			p.releaseSlot()
-		}
-	}()
+	// The bulkhead slot is held until the provider returns: a call
+	// abandoned at its timeout (a provider that ignores its context) is
+	// still in flight, and MaxConcurrent bounds the calls in flight.
+	defer p.releaseSlot()
 
 	req := providers.Request{DataType: w.dt.cfg.Name, Params: w.r.minimize(p, w.params)}
 	if w.r.creds != nil {
@@ -289,15 +288,11 @@ func (a *pendingAttempt) begin() bool { return a.state.CompareAndSwap(callPendin
 // claim reports whether the caller is the one to settle the attempt.
 func (a *pendingAttempt) claim() bool { return a.claimed.CompareAndSwap(false, true) }
 
-// settled settles the attempt (see settle), releases its bulkhead slot and
-// retry permit and
-// decides whether another attempt is due: when one is, it has waited out
+// settled settles the attempt (see settle), releases its retry permit
+// and decides whether another attempt is due: when one is, it has waited out
 // the delay and holds the next attempt's permit.
 func (a *pendingAttempt) settled(resp providers.Response, err error) (providers.Response, error, bool) {
 	c, p := a.c, a.c.p
-	// The bulkhead slot is free again even when the call it held is
-	// abandoned and still running: the retry, and other walks, may use it.
-	p.releaseSlot()
 	err, perr := a.settle(resp, err)
 	c.w.r.tasks.done(&c.w.r.attemptTask)
 	if a.retry {

@@ -142,7 +142,10 @@ type ProviderConfig struct {
 	// queued for.
 	RateLimit RateLimitConfig `yaml:"rate_limit"`
 	// MaxConcurrent bounds the provider's calls in flight (a bulkhead);
-	// zero means no bound. A provider at its bound is skipped. At most
+	// zero means no bound. A provider at its bound is skipped. A call the
+	// resolver gave up on at its timeout holds its slot until the provider
+	// returns: it is still in flight (a provider that ignores its context
+	// keeps its slots, and is skipped, until it returns). At most
 	// ConcurrencyLimit.
 	MaxConcurrent int `yaml:"max_concurrent"`
 	// Throttle turns on client-side adaptive throttling (Google SRE,

@@ -308,8 +308,12 @@ func (noHistory) Observations(context.Context, string) ([]stats.Observation, err
 }
 
 func TestAbandonedAttemptIsStillRetried(t *testing.T) {
-	// With a bulkhead of one the abandoned call, still running, does not
-	// keep the retry out: its slot is freed when the attempt is settled.
+	// Without a bulkhead the retry is made while the abandoned call still
+	// runs. With a bulkhead of one it is not: the abandoned call is still
+	// in flight and holds its slot until the provider returns, so the
+	// retry is skipped as busy and the secondary answers (max_concurrent
+	// bounds the calls in flight; freeing the slot at the timeout let a
+	// provider that ignores its context pile up calls without bound).
 	for _, bulkhead := range []int{0, 1} {
 		t.Run(fmt.Sprint("max_concurrent=", bulkhead), func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) { abandonedAndRetried(t, bulkhead) })
@@ -334,17 +338,25 @@ func abandonedAndRetried(t *testing.T, bulkhead int) {
 	start := time.Now()
 	res, err := r.Resolve(ctx, "cpc", shoes)
 	require.NoError(t, err)
-	assert.Equal(t, LayerPrimary, res.Layer, "the retry, made while the first call still sleeps, answers")
-	assert.Equal(t, 7.0, res.Value)
-	require.Len(t, res.Attempts, 2)
-	first, retry := res.Attempts[0], res.Attempts[1]
+	first := res.Attempts[0]
 	assert.Equal(t, Failed, first.Outcome)
 	assert.Equal(t, providers.Transient, first.Class, "abandoned at its timeout")
 	assert.Equal(t, 300*time.Millisecond, first.Latency)
 	assert.ErrorContains(t, first.Err, "did not return after its context ended")
-	assert.Equal(t, Succeeded, retry.Outcome)
-	assert.Equal(t, 1, retry.Retry)
 	assert.Less(t, time.Since(start), 400*time.Millisecond)
+	if bulkhead == 1 {
+		require.Len(t, res.Attempts, 3)
+		assert.Equal(t, Skipped, res.Attempts[1].Outcome)
+		assert.Equal(t, SkipBusy, res.Attempts[1].Skip, "the abandoned call still holds the only slot")
+		assert.Equal(t, LayerSecondary, res.Layer)
+		assert.Equal(t, 1.1, res.Value)
+	} else {
+		assert.Equal(t, LayerPrimary, res.Layer, "the retry, made while the first call still sleeps, answers")
+		assert.Equal(t, 7.0, res.Value)
+		require.Len(t, res.Attempts, 2)
+		assert.Equal(t, Succeeded, res.Attempts[1].Outcome)
+		assert.Equal(t, 1, res.Attempts[1].Retry)
+	}
 
 	err = r.Close()
 	var ce *CloseError
@@ -440,4 +452,50 @@ func TestAWalkNobodyWaitsForStops(t *testing.T) {
 			})
 		})
 	}
+}
+
+// max_concurrent bounds the calls in flight, abandoned ones included: a
+// provider that hangs ignoring its context keeps its slots until it
+// returns, and the resolves meanwhile skip it as busy (the slot was freed
+// at the timeout, and 39 calls piled up inside a bulkhead of 2).
+func TestBulkheadBoundsCallsInFlight(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := testConfig()
+		cfg.Providers[0].MaxConcurrent = 2
+		cfg.Providers[0].Timeout = 20 * time.Millisecond
+		cfg.Retry.MaxAttempts = 1
+		cfg.Breaker.ConsecutiveFailures = 1000
+		cfg.Resolve.CloseTimeout = 10 * time.Millisecond
+		release := make(chan struct{})
+		var inFlight, peak atomic.Int64
+		p1 := newStub(0)
+		p1.set(func(context.Context, providers.Request) (providers.Response, error) {
+			n := inFlight.Add(1)
+			defer inFlight.Add(-1)
+			for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+			}
+			<-release // ignores its context
+			return providers.Response{}, providers.Errorf(providers.Transient, "late")
+		})
+		r := newTestResolver(t, cfg, p1, newStub(1.2))
+		busy := 0
+		for i := range 40 {
+			ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+			res, err := r.Resolve(ctx, "cpc", Params{"keyword": fmt.Sprint("k", i)})
+			cancel()
+			require.NoError(t, err)
+			assert.Equal(t, 1.2, res.Value)
+			if a := attemptsByProvider(res.Attempts)["p1"]; a.Outcome == Skipped && a.Skip == SkipBusy {
+				busy++
+			}
+		}
+		assert.EqualValues(t, 2, peak.Load(), "two calls in flight at most")
+		assert.Equal(t, 38, busy, "the others skip the provider as busy")
+		close(release)
+		synctest.Wait()
+		assert.Zero(t, inFlight.Load())
+		res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "after"})
+		require.NoError(t, err)
+		assert.Equal(t, Failed, attemptsByProvider(res.Attempts)["p1"].Outcome, "called again once its calls returned")
+	})
 }
