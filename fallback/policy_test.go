@@ -743,3 +743,33 @@ func TestLostHedgesTeachTheRouterASlowProvider(t *testing.T) {
 		assert.Greater(t, p1.P95Ms, 30.0, "its lower bounds")
 	})
 }
+
+// A quota report with a reset far ahead (a misread header) holds its
+// provider out for router.quota_max_age at most: then it is asked again,
+// and its answer brings the quota up to date (it was skipped as rate
+// limited for the life of the process).
+func TestAFarQuotaResetHoldsAProviderOutForQuotaMaxAgeAtMost(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := testConfig()
+		cfg.DataTypes[0].TTL = time.Second
+		p1 := newStub(0)
+		var calls atomic.Int64
+		p1.set(func(context.Context, providers.Request) (providers.Response, error) {
+			resp := providers.Response{Value: 1.3}
+			if calls.Add(1) == 1 {
+				resp.Quota = &providers.Quota{Limit: 1000, Remaining: 0, Reset: time.Now().AddDate(100, 0, 0)}
+			}
+			return resp, nil
+		})
+		r := newTestResolver(t, cfg, p1, newStub(1.25))
+		sources := map[string]int{}
+		for range 20 { // a resolve a minute
+			res, err := r.Resolve(context.Background(), "cpc", shoes)
+			require.NoError(t, err)
+			sources[res.Source]++
+			time.Sleep(time.Minute)
+		}
+		assert.Greater(t, calls.Load(), int64(10), "asked again after five minutes, and its quota is renewed")
+		assert.Equal(t, 4, sources["s1"], "skipped within the five minutes after the report")
+	})
+}

@@ -25,6 +25,8 @@ const (
 	DefaultOutageStreak = 3
 	// DefaultQuotaStaleAfter is the default Config.QuotaStaleAfter.
 	DefaultQuotaStaleAfter = time.Minute
+	// DefaultQuotaMaxAge is the default Config.QuotaMaxAge.
+	DefaultQuotaMaxAge = 5 * time.Minute
 	// DefaultConfidence is the default Config.DefaultConfidence.
 	DefaultConfidence = 0.9
 	// DefaultReferenceLatency is the default Config.ReferenceLatency.
@@ -76,6 +78,13 @@ type Config struct {
 	// Reset time is believed. A Quota with a Reset is believed until then.
 	// Default 1m.
 	QuotaStaleAfter time.Duration `yaml:"quota_stale_after"`
+	// QuotaMaxAge is how long any provider-reported Quota is believed at
+	// most, its Reset notwithstanding: a reset far ahead — a misread
+	// header, a monthly allowance spent — would otherwise keep a provider
+	// that reported nothing left from being asked again, and so from
+	// ever reporting its quota anew. Once it passes the provider may be
+	// called, and its answer brings the quota up to date. Default 5m.
+	QuotaMaxAge time.Duration `yaml:"quota_max_age"`
 	// DefaultConfidence is the Confidence of a Profile that leaves it zero,
 	// and of a provider recorded without being registered. Default 0.9.
 	DefaultConfidence float64 `yaml:"default_confidence"`
@@ -177,6 +186,7 @@ type settings struct {
 	pctEvery         int
 	outageStreak     int
 	quotaStale       time.Duration
+	quotaMaxAge      time.Duration
 	confidence       float64
 	referenceLatency time.Duration
 	referenceCost    float64
@@ -196,6 +206,7 @@ func (cfg Config) resolve() (settings, error) {
 		pctEvery:         cfg.PercentileEvery,
 		outageStreak:     cfg.OutageStreak,
 		quotaStale:       cfg.QuotaStaleAfter,
+		quotaMaxAge:      cfg.QuotaMaxAge,
 		confidence:       cfg.DefaultConfidence,
 		referenceLatency: cfg.ReferenceLatency,
 		referenceCost:    cfg.ReferenceCost,
@@ -240,6 +251,12 @@ func (cfg Config) resolve() (settings, error) {
 		return s, configError("quota_stale_after", "must not be negative, got "+s.quotaStale.String())
 	case s.quotaStale == 0:
 		s.quotaStale = DefaultQuotaStaleAfter
+	}
+	switch {
+	case s.quotaMaxAge < 0:
+		return s, configError("quota_max_age", "must not be negative, got "+s.quotaMaxAge.String())
+	case s.quotaMaxAge == 0:
+		s.quotaMaxAge = DefaultQuotaMaxAge
 	}
 	if s.confidence == 0 {
 		s.confidence = DefaultConfidence

@@ -36,7 +36,8 @@
 // Config.PercentileEvery changes), and uptime. Over all time it keeps an
 // EWMA of response latency (smoothing Config.EWMAAlpha), request and
 // success counts, and cost. The provider's last reported Quota is kept
-// until its Reset, or for Config.QuotaStaleAfter when it has none.
+// until its Reset, or for Config.QuotaStaleAfter when it has none, and for
+// Config.QuotaMaxAge at most.
 //
 // An attempt cut before the provider answered (Outcome.Lost: a hedge that
 // another attempt beat, a call its caller left) is no outcome, but how

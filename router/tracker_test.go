@@ -302,6 +302,21 @@ func TestTrackerQuota(t *testing.T) {
 	assert.Equal(t, t1.Add(30*time.Second), v.QuotaUntil)
 	assert.Equal(t, 0.0, v.QuotaRatio(t1))
 	assert.Equal(t, 1.0, v.QuotaRatio(t1.Add(30*time.Second)))
+
+	// A reset however far ahead (a misread header) is believed for
+	// QuotaMaxAge at most: the provider is asked again then.
+	t2 := t1.Add(time.Minute)
+	tr.Record("a", "", Outcome{At: t2, OK: true, Valid: true, Quota: &Quota{Limit: 100, Remaining: 0, Reset: t2.AddDate(100, 0, 0)}})
+	v = tr.View("a", "", t2)
+	assert.Equal(t, t2.Add(DefaultQuotaMaxAge), v.QuotaUntil)
+	assert.Equal(t, 0.0, v.QuotaRatio(t2.Add(DefaultQuotaMaxAge-time.Nanosecond)))
+	assert.Equal(t, 1.0, v.QuotaRatio(t2.Add(DefaultQuotaMaxAge)))
+
+	tr = newTracker(t, Config{QuotaStaleAfter: time.Hour, QuotaMaxAge: 10 * time.Second}, Profile{Name: "a"})
+	tr.Record("a", "", Outcome{At: t0, OK: true, Valid: true, Quota: &Quota{Remaining: 0}})
+	assert.Equal(t, t0.Add(10*time.Second), tr.View("a", "", t0).QuotaUntil, "the cap applies to a report without a reset too")
+	_, err := NewTracker(Config{QuotaMaxAge: -time.Second})
+	assert.ErrorContains(t, err, "quota_max_age")
 }
 
 func TestTrackerDataTypes(t *testing.T) {

@@ -39,7 +39,8 @@ type View struct {
 	// QuotaUntil.
 	Quota Quota
 	// QuotaUntil is when Quota stops being believed: its Reset, or
-	// Config.QuotaStaleAfter after it was reported when it has no Reset.
+	// Config.QuotaStaleAfter after it was reported when it has no Reset,
+	// and at most Config.QuotaMaxAge after it was reported.
 	// The zero time means no quota was reported.
 	QuotaUntil time.Time
 	// Samples is the number of outcomes in the window the view was computed
@@ -232,6 +233,9 @@ func (e *entry) derive(ts *series, st *settings) {
 		v.QuotaUntil = e.quota.Reset
 		if v.QuotaUntil.IsZero() {
 			v.QuotaUntil = e.quotaAt.Add(st.quotaStale)
+		}
+		if most := e.quotaAt.Add(st.quotaMaxAge); v.QuotaUntil.After(most) {
+			v.QuotaUntil = most
 		}
 	}
 	d.gen, d.until, d.base = e.gen, until, st.healthBase(v)

@@ -80,6 +80,7 @@ func deriveConfig(sc *scenario) fallback.Config {
 		Breaker: breaker.Config{OpenDuration: atLeast(s(breaker.DefaultOpenDuration))},
 		Router: router.Config{
 			QuotaStaleAfter:  atLeast(s(router.DefaultQuotaStaleAfter)),
+			QuotaMaxAge:      atLeast(s(router.DefaultQuotaMaxAge)),
 			ReferenceLatency: atLeast(s(router.DefaultReferenceLatency)),
 		},
 		Plausibility: fallback.PlausibilityConfig{ConfirmAfter: atLeast(s(fallback.DefaultConfirmAfter))},

@@ -201,6 +201,7 @@ func TestDeriveConfigCoversEveryDuration(t *testing.T) {
 		"breaker.adaptive.max_open_duration":             "left: zero means a multiple of the scaled open duration",
 		"router.window_duration":                         "left: zero keeps the last outcomes however old",
 		"router.quota_stale_after":                       "scaled: the default",
+		"router.quota_max_age":                           "scaled: the default",
 		"plausibility.confirm_after":                     "scaled: the default",
 		"router.reference_latency":                       "scaled: the default",
 	}
