@@ -413,7 +413,7 @@ type ResolveConfig struct {
 	CloseTimeout time.Duration `yaml:"close_timeout"`
 	// ObserverQueue is how many events wait for a slow observer before
 	// the newest are dropped (Snapshot.Overall.EventsDropped). Default
-	// 4096; at most CapacityLimit.
+	// 4096; at most QueueLimit.
 	ObserverQueue int `yaml:"observer_queue"`
 }
 
@@ -509,7 +509,7 @@ type CacheConfig struct {
 	// one goroutine that writes good answers to the shared tier and
 	// observations to the shared history (WithSharedHistory), off every
 	// caller's path. A write that finds the queue full is dropped and
-	// reported as a failed callback. Default 1024; at most CapacityLimit.
+	// reported as a failed callback. Default 1024; at most QueueLimit.
 	WriteQueue int `yaml:"write_queue"`
 }
 
@@ -758,6 +758,10 @@ const (
 	WindowLimit = 10_000
 	// ClaimPollLimit bounds cache.claim_polls.
 	ClaimPollLimit = 1000
+	// QueueLimit bounds the queues New allocates whole, in entries:
+	// resolve.observer_queue (an event waiting takes about 260 bytes, so
+	// 100000 take 26 MB before any is queued) and cache.write_queue.
+	QueueLimit = 100_000
 	// FitTimeLimit bounds forecast.fit_time: a fit assumed to take longer
 	// is one no resolve waits for, and the statistical layer would stay
 	// off until skips had shrunk the assumption, hours later.

@@ -352,7 +352,7 @@ func TestResolveSettingsDefaultsAndBounds(t *testing.T) {
 		{"resolve.plan_margin", func(r *ResolveConfig) { r.PlanMargin = -0.1 }},
 		{"resolve.close_timeout", func(r *ResolveConfig) { r.CloseTimeout = -time.Second }},
 		{"resolve.reserve_half_life", func(r *ResolveConfig) { r.ReserveHalfLife = -time.Second }},
-		{"resolve.observer_queue", func(r *ResolveConfig) { r.ObserverQueue = CapacityLimit + 1 }},
+		{"resolve.observer_queue", func(r *ResolveConfig) { r.ObserverQueue = QueueLimit + 1 }},
 		{"resolve.observer_queue", func(r *ResolveConfig) { r.ObserverQueue = -1 }},
 	} {
 		cfg := testConfig()
@@ -411,4 +411,22 @@ func TestParsedConfigSurvivesAYAMLRoundTrip(t *testing.T) {
 		assert.Equal(t, string(out), string(again))
 		assert.Equal(t, cfg.DataTypes[0].Period, back.DataTypes[0].Period)
 	}
+}
+
+// The queues New allocates whole stay small at their documented maxima:
+// an observer queue of CapacityLimit events took 2.5 GiB before any
+// event was queued.
+func TestQueuesAtTheirMaximaAreAffordable(t *testing.T) {
+	cfg := testConfig()
+	cfg.Resolve.ObserverQueue = QueueLimit
+	cfg.Cache.WriteQueue = QueueLimit
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	r, err := New(cfg, WithProvider("p1", newStub(1)), WithProvider("s1", newStub(1)),
+		WithObserver(ObserverFunc(func(context.Context, Event) {})), WithStore(newMemStore()))
+	require.NoError(t, err)
+	runtime.ReadMemStats(&after)
+	require.NoError(t, r.Close())
+	assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(64<<20), "bytes New allocated")
 }

@@ -243,7 +243,7 @@ func TestFleetHealthConfig(t *testing.T) {
 	}{
 		{"fleet_health.max_hold", func(c *Config) { c.FleetHealth.MaxHold = -1 }},
 		{"fleet_health.queue", func(c *Config) { c.FleetHealth.Queue = ConcurrencyLimit + 1 }},
-		{"cache.write_queue", func(c *Config) { c.Cache.WriteQueue = CapacityLimit + 1 }},
+		{"cache.write_queue", func(c *Config) { c.Cache.WriteQueue = QueueLimit + 1 }},
 	} {
 		cfg := testConfig()
 		tc.set(&cfg)

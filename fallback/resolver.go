@@ -153,7 +153,9 @@ func (r *Resolver) observerStopped(d time.Duration) bool {
 // Bad input is refused before any provider is called: an unknown data type
 // with a *DataTypeError (ErrUnknownDataType), params that break the schema
 // with a *ParamError (ErrInvalidParams). A cancelled ctx ends the resolve
-// with an error wrapping context.Canceled. When no layer can answer the
+// with an error wrapping context.Canceled — but for a fresh answer in the
+// in-process cache, which is returned at once as it would be a moment
+// earlier (a resolve that need not wait does not look at ctx). When no layer can answer the
 // error is a *ResolveError (ErrNoAnswer) joining each layer's cause, and
 // matching ErrBudgetExhausted when the budget kept the providers out.
 func (r *Resolver) Resolve(ctx context.Context, dataType string, params Params) (res Result, err error) {

@@ -499,3 +499,20 @@ func TestBulkheadBoundsCallsInFlight(t *testing.T) {
 		assert.Equal(t, Failed, attemptsByProvider(res.Attempts)["p1"].Outcome, "called again once its calls returned")
 	})
 }
+
+// A cancelled ctx ends a resolve that would call or wait, with an error
+// wrapping context.Canceled; a fresh answer in the in-process cache is
+// returned at once all the same (the doc says so).
+func TestACancelledContext(t *testing.T) {
+	r := newTestResolver(t, testConfig(), newStub(1.3), newStub(1.2))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := r.Resolve(ctx, "cpc", shoes)
+	require.ErrorIs(t, err, context.Canceled)
+	_, err = r.Resolve(context.Background(), "cpc", shoes)
+	require.NoError(t, err)
+	res, err := r.Resolve(ctx, "cpc", shoes)
+	require.NoError(t, err)
+	assert.Equal(t, LayerCache, res.Layer)
+	assert.Equal(t, 1.3, res.Value)
+}

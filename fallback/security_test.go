@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strings"
 	"sync"
 	"testing"
@@ -384,4 +385,19 @@ func TestTheCallerOwnsItsParams(t *testing.T) {
 		}
 		assert.Equal(t, Params{"keyword": "shoes"}, leaderParams)
 	})
+}
+
+// A stale window meant as "keep for ever" saturates instead of
+// overflowing: the store was asked to keep the entry for -2562047h.
+func TestAHugeStaleWindowSaturates(t *testing.T) {
+	cfg := testConfig()
+	cfg.Cache.StaleWindow = time.Duration(math.MaxInt64 - int64(time.Second))
+	st := &recordingStore{}
+	r := newTestResolver(t, cfg, newStub(1), newStub(1), WithStore(st))
+	_, err := r.Resolve(context.Background(), "cpc", shoes)
+	require.NoError(t, err)
+	require.NoError(t, r.Flush(context.Background()))
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	assert.Equal(t, []time.Duration{math.MaxInt64}, st.ttls)
 }

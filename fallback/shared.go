@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/strata-go/strata/cache"
@@ -58,12 +59,23 @@ func (r *Resolver) storeSet(key string, e cache.Entry, dt *dataType) {
 	r.queueWrite(sharedWrite{dt: dt, key: key, entry: e, keep: keep}, &r.callbacks.storeSet)
 }
 
+// staleUntil is how long after it was stored a shared entry of dt serves
+// stale-if-error: the TTL in force plus Config.Cache.StaleWindow (none
+// when negative), saturating rather than overflowing.
+func (r *Resolver) staleUntil(dt *dataType) time.Duration {
+	ttl, stale := dt.currentTTL(), max(r.cfg.Cache.StaleWindow, 0)
+	if ttl > math.MaxInt64-stale {
+		return math.MaxInt64
+	}
+	return ttl + stale
+}
+
 // storeKeep is how long the shared tier keeps e once stored: the TTL in
 // force plus Config.Cache.StaleWindow, cut to what is left of the
 // retention (counted from e.ObservedAt) when e was stored. ok is false
 // when the retention had already run out.
 func (r *Resolver) storeKeep(dt *dataType, e cache.Entry) (time.Duration, bool) {
-	keep := dt.currentTTL() + max(r.cfg.Cache.StaleWindow, 0)
+	keep := r.staleUntil(dt)
 	if ret := r.cfg.Retention; ret > 0 {
 		left := ret - e.StoredAt.Sub(e.ObservedAt)
 		if left <= 0 {
@@ -107,7 +119,7 @@ func (r *Resolver) staleShared(ctx context.Context, dt *dataType, key string, no
 		return cache.Entry{}, false
 	case r.cfg.Retention > 0 && now.Sub(e.ObservedAt) > r.cfg.Retention:
 		return cache.Entry{}, false
-	case now.Sub(e.StoredAt) > dt.currentTTL()+r.cfg.Cache.StaleWindow:
+	case now.Sub(e.StoredAt) > r.staleUntil(dt):
 		return cache.Entry{}, false
 	}
 	return e, true

@@ -183,7 +183,7 @@ func (r *ResolveConfig) fill(p *problems) {
 	orDefault(p, "resolve.reserve_half_life", &r.ReserveHalfLife, DefaultReserveHalfLife)
 	fraction(p, "resolve.plan_margin", &r.PlanMargin, DefaultPlanMargin)
 	orDefault(p, "resolve.close_timeout", &r.CloseTimeout, DefaultCloseTimeout)
-	atMost(p, "resolve.observer_queue", &r.ObserverQueue, DefaultObserverQueue, CapacityLimit)
+	atMost(p, "resolve.observer_queue", &r.ObserverQueue, DefaultObserverQueue, QueueLimit)
 }
 
 // fill checks the cache's sizes (package cache fills them) and fills the
@@ -211,7 +211,7 @@ func (cc *CacheConfig) fill(p *problems) {
 	}
 	orDefault(p, "cache.claim", &cc.Claim, 0)
 	atMost(p, "cache.claim_polls", &cc.ClaimPolls, DefaultClaimPolls, ClaimPollLimit)
-	atMost(p, "cache.write_queue", &cc.WriteQueue, DefaultWriteQueue, CapacityLimit)
+	atMost(p, "cache.write_queue", &cc.WriteQueue, DefaultWriteQueue, QueueLimit)
 }
 
 func (f *FleetHealthConfig) fill(p *problems) {
