@@ -396,7 +396,18 @@ func (a *pendingAttempt) settle(resp providers.Response, err error) (reported er
 		p.authFailed.Store(true) // until the provider answers again
 	}
 	if class.ProviderFault() {
-		permit.Done(breaker.Failure)
+		if until, ok := quotaHold(class, perr, outcome.At); ok {
+			// A refusal for quota that says when to come back: the
+			// provider is busy, not failing. The router keeps it out
+			// until then (a quota of nothing left, believed at most
+			// router.quota_max_age), and its breaker is not touched — a
+			// few refusals in a recovery rush re-opened healthy
+			// providers' breakers for minutes.
+			permit.Done(breaker.Neutral)
+			outcome.Quota = &router.Quota{Remaining: 0, Reset: until}
+		} else {
+			permit.Done(breaker.Failure)
+		}
 		if p.throttle != nil {
 			p.throttle.RecordFailure()
 		}
@@ -456,6 +467,16 @@ func (c *call) retryAfter(n int, perr *providers.Error, class providers.Class, t
 		return 0, false
 	}
 	return delay, true
+}
+
+// quotaHold reports, for a failure of class with its classified error
+// perr at at, when the provider said to come back: a RateLimit with a
+// Retry-After.
+func quotaHold(class providers.Class, perr *providers.Error, at time.Time) (time.Time, bool) {
+	if class != providers.RateLimit || perr == nil || perr.RetryAfter <= 0 {
+		return time.Time{}, false
+	}
+	return at.Add(perr.RetryAfter), true
 }
 
 func routerQuota(q *providers.Quota) *router.Quota {

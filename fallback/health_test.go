@@ -596,3 +596,25 @@ func TestAFleetRunOfFailuresEndsWithItsWindow(t *testing.T) {
 		assert.Equal(t, LayerPrimary, res.Layer, "B calls its healthy primary")
 	})
 }
+
+// A refusal for quota with a Retry-After is not told to the fleet as a
+// failure: the provider is busy, not failing.
+func TestARateLimitWithRetryAfterIsNoFleetFailure(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		bus := newMemBus()
+		cfg := fleetConfig()
+		cfg.Retry.MaxAttempts = 1
+		ap1 := newStub(0)
+		ap1.set(func(context.Context, providers.Request) (providers.Response, error) {
+			return providers.Response{}, &providers.Error{Class: providers.RateLimit, Err: errors.New("429"), RetryAfter: time.Minute}
+		})
+		a := newTestResolver(t, cfg, ap1, newStub(1.1), WithHealthBus(bus), WithHistory(noHistory{}))
+		b := newTestResolver(t, cfg, newStub(1.25), newStub(1.1), WithHealthBus(bus), WithHistory(noHistory{}))
+		synctest.Wait()
+		_, err := a.Resolve(context.Background(), "cpc", Params{"keyword": "x"})
+		require.NoError(t, err)
+		synctest.Wait()
+		assert.Zero(t, b.byName["p1"].breaker.streak.Load())
+		assert.Zero(t, a.byName["p1"].breaker.streak.Load())
+	})
+}

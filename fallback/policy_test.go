@@ -773,3 +773,48 @@ func TestAFarQuotaResetHoldsAProviderOutForQuotaMaxAgeAtMost(t *testing.T) {
 		assert.Equal(t, 4, sources["s1"], "skipped within the five minutes after the report")
 	})
 }
+
+// A refusal for quota that says when to come back (429 with Retry-After)
+// holds the provider out until then, and does not count against its
+// breaker: it is busy, not failing (a few of them in a recovery rush
+// re-opened healthy providers' breakers for minutes). Without a
+// Retry-After it counts as before.
+func TestARateLimitWithRetryAfterHoldsTheProviderAndSparesItsBreaker(t *testing.T) {
+	for _, retryAfter := range []time.Duration{30 * time.Second, 0} {
+		t.Run(fmt.Sprint("retry-after=", retryAfter), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				cfg := testConfig()
+				cfg.Retry.MaxAttempts = 1
+				cfg.Breaker.ConsecutiveFailures = 2
+				p1 := newStub(0)
+				busy := true
+				p1.set(func(context.Context, providers.Request) (providers.Response, error) {
+					if busy {
+						return providers.Response{}, &providers.Error{Class: providers.RateLimit, Err: errors.New("429"), RetryAfter: retryAfter}
+					}
+					return providers.Response{Value: 1.3}, nil
+				})
+				r := newTestResolver(t, cfg, p1, newStub(1.25), WithHistory(noHistory{}))
+				var skips []SkipReason
+				for i := range 5 {
+					res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": fmt.Sprint("k", i)})
+					require.NoError(t, err)
+					assert.Equal(t, 1.25, res.Value)
+					skips = append(skips, attemptsByProvider(res.Attempts)["p1"].Skip)
+					time.Sleep(time.Second)
+				}
+				if retryAfter > 0 {
+					assert.Equal(t, []SkipReason{SkipNone, SkipRateLimited, SkipRateLimited, SkipRateLimited, SkipRateLimited}, skips, "held until its Retry-After")
+					assert.Equal(t, "closed", r.Snapshot().Providers[0].Breaker)
+					busy = false
+					time.Sleep(retryAfter)
+					res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "after"})
+					require.NoError(t, err)
+					assert.Equal(t, LayerPrimary, res.Layer, "asked again once the time it gave has passed")
+					return
+				}
+				assert.Equal(t, []SkipReason{SkipNone, SkipNone, SkipBreakerOpen, SkipBreakerOpen, SkipBreakerOpen}, skips, "no Retry-After: failures, as before")
+			})
+		})
+	}
+}

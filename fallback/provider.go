@@ -241,6 +241,8 @@ func (p *provider) report(ctx context.Context, err error) {
 		p.called(false)
 	case providers.Classify(err) == providers.Auth:
 		// This instance's credential was refused: the others' may not be.
+	case providers.Classify(err) == providers.RateLimit && providers.RetryAfter(err) > 0:
+		// Busy, not failing: it said when to come back (see quotaHold).
 	case errors.Is(ctx.Err(), context.DeadlineExceeded) || providers.Classify(err).ProviderFault():
 		p.called(true)
 	}
