@@ -64,7 +64,10 @@ type Config struct {
 	// the response carries none and ObservedAt is left zero ("now").
 	Timestamp string
 	// ParseTimestamp turns the selected timestamp's text into a time.
-	// Default TimeLayout(time.RFC3339). See also UnixTime.
+	// Default TimeLayout(time.RFC3339). See also UnixTime. A timestamp
+	// that parses to the zero time — the placeholder date an API writes
+	// for "unknown" ("0001-01-01T00:00:00Z", UnixTime -62135596800) — is
+	// ErrBadTimestamp, never ObservedAt: a zero ObservedAt means now.
 	ParseTimestamp func(text string) (time.Time, error)
 	// ErrorRules recognise the API's own error bodies, such as a 200 with
 	// {"Note": "...call frequency..."}. They are tried in order on every

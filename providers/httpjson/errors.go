@@ -60,8 +60,9 @@ var (
 	// Class DataQuality.
 	ErrBadValue = errors.New("httpjson: value is not a finite number")
 
-	// ErrBadTimestamp: the selected timestamp does not parse. Class
-	// DataQuality.
+	// ErrBadTimestamp: the selected timestamp does not parse, or parses
+	// to the zero time (a placeholder date, which as ObservedAt would mean
+	// now). Class DataQuality.
 	ErrBadTimestamp = errors.New("httpjson: bad timestamp")
 
 	// ErrAPI: the response matched one of Config.ErrorRules; the rule says

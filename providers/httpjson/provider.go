@@ -331,7 +331,9 @@ func (p *Provider) withholdCredential(req *http.Request) {
 //   - any other status outside 2xx: providers.ClassForStatus, with
 //     Retry-After (both forms) in RetryAfter;
 //   - a body over MaxBodyBytes, not JSON, without the value or with an
-//     unparsable value or timestamp: DataQuality.
+//     unparsable value or timestamp, or a timestamp that parses to the
+//     zero time (0001-01-01T00:00:00Z, which as ObservedAt would read as
+//     now): DataQuality.
 //
 // The request itself never goes into an error: errors name it by its
 // method and URL template ("GET https://api.example.com/v1/{symbol}/quote"),
@@ -544,7 +546,8 @@ func (p *Provider) extractValue(doc any, red redactor) (float64, error) {
 }
 
 // extractTimestamp selects and parses the timestamp; its errors wrap
-// ErrNoValue or ErrBadTimestamp.
+// ErrNoValue or ErrBadTimestamp. A timestamp that parses to the zero time
+// is ErrBadTimestamp: Response.ObservedAt's zero means now.
 func (p *Provider) extractTimestamp(doc any, red redactor) (time.Time, error) {
 	n, err := p.timestamp.eval(doc)
 	if err != nil {
@@ -557,6 +560,13 @@ func (p *Provider) extractTimestamp(doc any, red redactor) (time.Time, error) {
 	t, err := p.parseTimestamp(text)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("%w: %q at %q: %s", ErrBadTimestamp, snippet(red, text), p.timestamp.src, red.string(err.Error()))
+	}
+	if t.IsZero() {
+		// The zero date an API writes for "unknown" (.NET's
+		// DateTime.MinValue, Go's time.Time{}): as ObservedAt it would
+		// read as now, and an answer of unknown age be served as fresh.
+		return time.Time{}, fmt.Errorf("%w: %q at %q is the zero time (0001-01-01T00:00:00Z), a placeholder, not an observation time",
+			ErrBadTimestamp, snippet(red, text), p.timestamp.src)
 	}
 	return t, nil
 }

@@ -607,3 +607,46 @@ func TestFetchRaisesTheTransportsPanicInTheCaller(t *testing.T) {
 	}()
 	assert.Equal(t, "host transport bug", got)
 }
+
+// A timestamp that parses to the zero time — the placeholder date an API's
+// backend writes for "unknown" — is refused as ErrBadTimestamp: as
+// Response.ObservedAt it would read as now, and the answer be served and
+// cached as fresh. One second later is an (ancient) observation time.
+func TestFetchRefusesAZeroTimestamp(t *testing.T) {
+	tests := []struct {
+		name  string
+		parse func(string) (time.Time, error)
+		at    string // the JSON literal
+	}{
+		{"RFC 3339", nil, `"0001-01-01T00:00:00Z"`},
+		{"RFC 3339 with fraction", nil, `"0001-01-01T00:00:00.000Z"`},
+		{"date", TimeLayout(time.DateOnly), `"0001-01-01"`},
+		{"unix seconds", UnixTime, `-62135596800`},
+		{"unix seconds as a string", UnixTime, `"-62135596800"`},
+		{"host parser", func(string) (time.Time, error) { return time.Time{}, nil }, `"unknown"`},
+	}
+	for _, tt := range tests {
+		cfg := Config{
+			Client:         memClient(reply(200, `{"value": 1.25, "at": `+tt.at+`}`)),
+			URL:            "https://api.example.com/v1/{symbol}",
+			Value:          "value",
+			Timestamp:      "at",
+			ParseTimestamp: tt.parse,
+		}
+		res, err := mustNew(t, cfg).Fetch(context.Background(), providers.Request{Params: map[string]string{"symbol": "IBM"}})
+		require.Error(t, err, "%s: answered %+v", tt.name, res)
+		assert.Equal(t, providers.DataQuality, asProviderError(t, err).Class, tt.name)
+		assert.ErrorIs(t, err, ErrBadTimestamp, tt.name)
+		assert.ErrorContains(t, err, "is the zero time", tt.name)
+	}
+
+	cfg := Config{
+		Client:    memClient(reply(200, `{"value": 1.25, "at": "0001-01-01T00:00:01Z"}`)),
+		URL:       "https://api.example.com/v1/{symbol}",
+		Value:     "value",
+		Timestamp: "at",
+	}
+	res, err := mustNew(t, cfg).Fetch(context.Background(), providers.Request{Params: map[string]string{"symbol": "IBM"}})
+	require.NoError(t, err)
+	assert.Equal(t, time.Date(1, 1, 1, 0, 0, 1, 0, time.UTC), res.ObservedAt)
+}
