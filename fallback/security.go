@@ -68,8 +68,9 @@ var keptSentinels = []error{
 // err's class and retry-after around a scrubbed cause whose message has
 // every value in values replaced by providers.Redacted — as given, URL
 // query- and path-escaped, JSON-escaped (\u0041, \/ too), as HTML
-// character references, in any letter case, and any run of 8 or more of
-// its characters (a quote cut short; see internal/redact). The cause (a
+// character references, in any letter case, escaped again up to three
+// levels deep, and any run of 8 or more of its characters (a quote cut
+// short; see internal/redact). The cause (a
 // redact.Error) still matches the context errors, strata's own sentinels
 // and the class sentinels the original matched (keptSentinels); the
 // retry-after err carried is kept, and the *providers.Error is what

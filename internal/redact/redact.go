@@ -2,7 +2,9 @@
 // of a response body — in every form a server, a library or an escaping
 // layer may have put them in: as is, percent-escaped, JSON-escaped
 // (\u0041, \/), as HTML character references (&#65;, &#x41;, &amp;), in
-// any letter case, and in pieces: any run of at least MinRun consecutive
+// any letter case, escaped again up to MaxEscapes levels deep, in any mix
+// of those escapings (a login link that quotes the query-escaped request
+// URI: %253D), and in pieces: any run of at least MinRun consecutive
 // characters of a secret (a quote cut short, the tail a parser quotes
 // after the point it failed at). strata's resolver and its HTTP adapter
 // both scrub through it, so what one removes the other does too.
@@ -20,6 +22,12 @@ import (
 // MinRun is the shortest piece of a secret that is removed wherever it
 // appears; a secret shorter than MinRun is removed only whole.
 const MinRun = 8
+
+// MaxEscapes is how many levels of escaping are undone: a secret escaped
+// up to MaxEscapes times over (a percent-escape of a percent-escape, an
+// HTML reference to a percent-escape) is found. Each level is one linear
+// pass over the text, and a level that changes nothing ends the search.
+const MaxEscapes = 3
 
 // Text returns s with every occurrence of each secret, in any of the
 // forms the package names, replaced by mark; a run of removed text
@@ -48,7 +56,11 @@ func Text(s, mark string, secrets []string) string {
 func Contains(s string, secrets []string) bool { return find(s, secrets) != nil }
 
 // find marks the bytes of s that belong to a secret's occurrence, widened
-// to whole characters; nil when there is none.
+// to whole characters; nil when there is none. It looks for the pieces of
+// each secret — as is, and query- and path-escaped (the escapes decode
+// does not undo: '+' for a space) — in s letter-folded, then in s decoded
+// once, twice, up to MaxEscapes times, stopping at a level that decodes to
+// itself; a match's bytes map back through every level to those of s.
 func find(s string, secrets []string) []bool {
 	if s == "" || !slices.ContainsFunc(secrets, func(v string) bool { return v != "" }) {
 		return nil
@@ -62,22 +74,37 @@ func find(s string, secrets []string) []bool {
 			cut[k] = true
 		}
 	}
-	raw := lowerASCII(s)
-	dec, spans := decode(s)
+	var targets []string
+	seen := map[string]bool{}
 	for _, v := range secrets {
 		if v == "" {
 			continue
 		}
-		// The escaped forms decode does not undo ('+' for a space), in
-		// pieces too, as the secret itself.
-		for _, form := range [...]string{lowerASCII(url.QueryEscape(v)), lowerASCII(url.PathEscape(v))} {
+		for _, form := range [...]string{fold(v), lowerASCII(url.QueryEscape(v)), lowerASCII(url.PathEscape(v))} {
 			for _, piece := range pieces(form) {
-				each(raw, piece, mark)
+				if !seen[piece] {
+					seen[piece] = true
+					targets = append(targets, piece)
+				}
 			}
 		}
-		for _, piece := range pieces(fold(v)) {
-			each(dec, piece, func(from, to int) { mark(spans[from].from, spans[to-1].to) })
+	}
+	text, spans := decode(s, false) // level 0: letters folded, nothing undone
+	for level := 0; ; level++ {
+		for _, piece := range targets {
+			each(text, piece, func(from, to int) { mark(spans[from].from, spans[to-1].to) })
 		}
+		if level == MaxEscapes {
+			break
+		}
+		next, nextSpans := decode(text, true)
+		if next == text {
+			break // nothing left to undo
+		}
+		for j, sp := range nextSpans { // through this level, to s
+			nextSpans[j] = span{spans[sp.from].from, spans[sp.to-1].to}
+		}
+		text, spans = next, nextSpans
 	}
 	if cut != nil {
 		wholeRunes(s, cut)
@@ -171,25 +198,27 @@ func lowerASCII(s string) string {
 // span is the range of the original text one decoded byte came from.
 type span struct{ from, to int }
 
-// decode reads s as it would be decoded, one level: percent-escapes,
-// JSON string escapes and HTML character references are undone, and every
-// letter lower-cased (unicode.ToLower, as fold does); spans gives, for each byte of
-// the result, the range of s it came from.
-func decode(s string) (string, []span) {
-	var b []byte
-	var spans []span
-	emit := func(from, to int, bs ...byte) {
-		for _, c := range bs {
-			b = append(b, c)
-			spans = append(spans, span{from, to})
-		}
+// decode reads s as it would be decoded, one level when undo is set:
+// percent-escapes, JSON string escapes and HTML character references are
+// undone; every letter is lower-cased (unicode.ToLower, as fold does)
+// either way. spans gives, for each byte of the result, the range of s it
+// came from.
+func decode(s string, undo bool) (string, []span) {
+	b := make([]byte, 0, len(s))
+	spans := make([]span, 0, len(s))
+	emit := func(from, to int, c byte) {
+		b = append(b, c)
+		spans = append(spans, span{from, to})
 	}
 	emitRune := func(from, to int, r rune) {
-		emit(from, to, utf8.AppendRune(nil, unicode.ToLower(r))...)
+		var buf [utf8.UTFMax]byte
+		for _, c := range utf8.AppendRune(buf[:0], unicode.ToLower(r)) {
+			emit(from, to, c)
+		}
 	}
 	for i := 0; i < len(s); {
 		c := s[i]
-		if c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
+		if undo && c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
 			v, _ := strconv.ParseUint(s[i+1:i+3], 16, 8)
 			c := byte(v)
 			if 'A' <= c && c <= 'Z' {
@@ -200,15 +229,23 @@ func decode(s string) (string, []span) {
 			continue
 		}
 		n, r := 0, rune(0)
-		switch c {
-		case '\\':
+		switch {
+		case undo && c == '\\':
 			n, r = jsonEscape(s[i:])
-		case '&':
+		case undo && c == '&':
 			n, r = htmlReference(s[i:])
 		}
 		if n > 0 {
 			emitRune(i, i+n, r)
 			i += n
+			continue
+		}
+		if c < utf8.RuneSelf {
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			emit(i, i+1, c)
+			i++
 			continue
 		}
 		r, n = utf8.DecodeRuneInString(s[i:])
@@ -270,7 +307,8 @@ func hex4(s string) (int, bool) {
 }
 
 // namedReferences are the HTML character references by name that an
-// escaper writes for the characters a secret may hold.
+// escaper writes for the characters a secret may hold, in lower case
+// (&Hat; is looked up as hat).
 var namedReferences = map[string]rune{
 	"amp": '&', "lt": '<', "gt": '>', "quot": '"', "apos": '\'',
 	"plus": '+', "sol": '/', "equals": '=', "colon": ':', "comma": ',',
@@ -278,7 +316,7 @@ var namedReferences = map[string]rune{
 	"dollar": '$', "lowbar": '_', "hyphen": '-', "commat": '@', "ast": '*',
 	"lpar": '(', "rpar": ')', "lsqb": '[', "rsqb": ']', "lcub": '{',
 	"rcub": '}', "semi": ';', "bsol": '\\', "grave": '`', "tilde": '~',
-	"verbar": '|', "Hat": '^',
+	"verbar": '|', "hat": '^',
 }
 
 // htmlReference decodes the HTML character reference s starts with (an
@@ -303,7 +341,7 @@ func htmlReference(s string) (n int, r rune) {
 		}
 		return end + 1, rune(v)
 	}
-	if r, ok := namedReferences[body]; ok {
+	if r, ok := namedReferences[strings.ToLower(body)]; ok { // a level below was letter-folded
 		return end + 1, r
 	}
 	return 0, 0

@@ -127,3 +127,45 @@ func TestErrorKeepsSentinelsNotTheOriginal(t *testing.T) {
 	assert.Same(t, orig, errors.Unwrap(kept))
 	assert.False(t, kept.Matched())
 }
+
+// A secret escaped again — a page that quotes an escaped URL escapes it
+// once more (a login link with next=<the request URI, query-escaped>) —
+// is found up to MaxEscapes levels deep, in any mix of the escapings.
+func TestTextUndoesRepeatedEscaping(t *testing.T) {
+	secret := "Ab+/Cd=Ef+/Gh=Ij+/Kl=" // base64-style: no run of MinRun characters that escape to themselves
+	q := url.QueryEscape(secret)
+	forms := map[string]string{
+		"query-escaped twice":              url.QueryEscape(q),
+		"query-escaped three times":        url.QueryEscape(url.QueryEscape(q)),
+		"path-escaped twice":               url.PathEscape(url.PathEscape(secret)),
+		"query- then path-escaped":         url.PathEscape(q),
+		"query-escaped, then HTML-escaped": strings.ReplaceAll(q, "%", "&#37;"),
+		"query-escaped, then &percnt;":     strings.ReplaceAll(q, "%", "&percnt;"),
+		"query-escaped, then JSON \\u":     strings.ReplaceAll(q, "%", `\u0025`),
+		"HTML-escaped, then query-escaped": url.QueryEscape(html.EscapeString("<" + secret + ">")),
+		"escaped twice, upper-case hex":    strings.ToUpper(url.QueryEscape(q)),
+		"escaped twice, cut short":         url.QueryEscape(q)[:30] + "…",
+	}
+	for name, form := range forms {
+		t.Run(name, func(t *testing.T) {
+			msg := `<a href="/login?next=%2Fv1%3Fk%3D` + form + `">sign in</a>`
+			got := Text(msg, mark, []string{secret})
+			assert.True(t, Contains(msg, []string{secret}))
+			assert.Contains(t, got, mark)
+			assert.True(t, strings.HasPrefix(got, `<a href="/login?next=%2Fv1%3Fk%3D`), got)
+			// What a reader recovers, unescaping as often as it likes.
+			for u := got; ; {
+				assert.NotContains(t, strings.ToLower(u), "cd=ef", "unescaped, it reads %q", u)
+				next, err := url.QueryUnescape(html.UnescapeString(strings.ReplaceAll(u, `\u0025`, "%")))
+				if err != nil || next == u {
+					break
+				}
+				u = next
+			}
+		})
+	}
+	// Escaping that changes nothing more ends the search: a long run of
+	// escapes is read in linear time, level by level.
+	deep := strings.Repeat("%2525", 1<<16)
+	assert.Equal(t, deep, Text(deep, mark, []string{secret}))
+}

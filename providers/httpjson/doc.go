@@ -105,7 +105,9 @@
 // what cannot quote the request, and still matches context.Canceled,
 // context.DeadlineExceeded and timeouts with errors.Is and errors.As (see
 // Provider.Fetch). Text quoted from the response is redacted of the
-// credential, in case the API echoes the key.
+// credential, in case the API echoes the key: as is, percent-, JSON- or
+// HTML-escaped, escaped again up to three levels deep, in any letter case,
+// and any run of 8 of its characters.
 //
 // # Signing
 //

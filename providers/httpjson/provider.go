@@ -346,7 +346,8 @@ func (p *Provider) withholdCredential(req *http.Request) {
 // withheld. errors.Is and errors.As still find context.Canceled,
 // context.DeadlineExceeded, and a timeout (a net.Error whose Timeout is
 // true). Text quoted from the response (a body snippet, an API's
-// message) is redacted of the credential, in any of its escapings, which
+// message) is redacted of the credential, in any of its escapings, nested
+// up to three deep (a page quoting the query-escaped request URI), which
 // read providers.Redacted.
 //
 // The call is bound to ctx: a server that trickles its body is cut off at

@@ -10,9 +10,10 @@ import (
 
 // redactor removes secrets from text in every form internal/redact knows
 // — as is, query- or path-escaped, JSON-escaped (\u0041 and \/ too), as
-// HTML character references, in any letter case, and any run of
-// redact.MinRun or more of their characters — replacing them by
-// providers.Redacted. The zero redactor changes nothing.
+// HTML character references, in any letter case, escaped again up to
+// redact.MaxEscapes levels deep, and any run of redact.MinRun or more of
+// their characters — replacing them by providers.Redacted. The zero
+// redactor changes nothing.
 type redactor struct{ secrets []string }
 
 func newRedactor(secrets ...providers.Secret) redactor {

@@ -28,11 +28,21 @@ const distinctiveKey = "sk_live_Z9q/X+7&w=K2 ~end"
 // assertNoSecret fails if the credential, in any form (see
 // leakcheck.Forms) or as a recognisable fragment, shows in anything err
 // exposes: its text through every common verb, and each error in its
-// chain, a *url.Error's URL field included.
+// chain, a *url.Error's URL field included — also once that text is
+// percent-decoded up to three times, as a reader of the log could.
 func assertNoSecret(t *testing.T, name string, err error) {
 	t.Helper()
 	require.Error(t, err, name)
 	texts := leakcheck.Texts(err)
+	for _, s := range texts {
+		for range 3 {
+			u, err := url.PathUnescape(s)
+			if err != nil || u == s {
+				break
+			}
+			texts, s = append(texts, u), u
+		}
+	}
 	leakcheck.Absent(t, []string{distinctiveKey, "sk_live_Z9q"}, texts, name)
 	leakcheck.NoPieces(t, []string{distinctiveKey}, texts, name)
 }
@@ -84,6 +94,18 @@ func TestSecretsNeverInErrors(t *testing.T) {
 		{"status error echoing the key in an HTML page", func(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(403)
 			fmt.Fprintf(w, `<p>invalid key %s</p>`, template.HTMLEscapeString(r.URL.Query().Get("apikey")))
+		}, nil, providers.Auth, true},
+		{"401 page linking back to the request, its URI query-escaped (the key escaped twice)", func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(401)
+			fmt.Fprintf(w, `<a href="/login?next=%s">sign in</a>`, url.QueryEscape(r.URL.RequestURI()))
+		}, nil, providers.Auth, true},
+		{"status error echoing the key escaped three times", func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(400)
+			fmt.Fprintf(w, `{"error":"bad key %s"}`, url.PathEscape(url.QueryEscape(url.QueryEscape(r.URL.Query().Get("apikey")))))
+		}, nil, providers.Permanent, true},
+		{"status error echoing the query-escaped key HTML-escaped", func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(401)
+			fmt.Fprintf(w, `<p>invalid key %s</p>`, strings.ReplaceAll(url.QueryEscape(r.URL.Query().Get("apikey")), "%", "&#37;"))
 		}, nil, providers.Auth, true},
 		{"status error echoing the key lower-cased", echoWith(401, `{"error":"key %s is not valid"}`, strings.ToLower), nil, providers.Auth, true},
 		{"value padded so that its quote is cut inside the key", echo(200, `{"data":{"points":[{"at":"2024-03-01","value":"xxxxxxxxx%s"}]}}`), nil, providers.DataQuality, true},

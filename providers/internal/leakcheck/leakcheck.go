@@ -13,7 +13,8 @@ import (
 )
 
 // Forms returns the forms of each value that must not show: as is,
-// query-escaped and path-escaped, each also upper- and lower-cased (so
+// query-escaped and path-escaped, once and twice over (a page quoting an
+// escaped URL escapes it again), each also upper- and lower-cased (so
 // "%2B" and "%2b" both count). Empty values are skipped.
 func Forms(values ...string) []string {
 	var out []string
@@ -21,7 +22,8 @@ func Forms(values ...string) []string {
 		if v == "" {
 			continue
 		}
-		for _, f := range []string{v, url.QueryEscape(v), url.PathEscape(v)} {
+		q, p := url.QueryEscape(v), url.PathEscape(v)
+		for _, f := range []string{v, q, p, url.QueryEscape(q), url.QueryEscape(p), url.PathEscape(q), url.PathEscape(p)} {
 			for _, c := range []string{f, strings.ToUpper(f), strings.ToLower(f)} {
 				if !slices.Contains(out, c) {
 					out = append(out, c)

@@ -16,6 +16,9 @@ func TestForms(t *testing.T) {
 		"a+B@c/d", "A+B@C/D", "a+b@c/d",
 		"a%2BB%40c%2Fd", "A%2BB%40C%2FD", "a%2bb%40c%2fd",
 		"a+B@c%2Fd", "A+B@C%2FD", "a+b@c%2fd",
+		"a%252BB%2540c%252Fd", "A%252BB%2540C%252FD", "a%252bb%2540c%252fd", // twice escaped
+		"a%2BB%40c%252Fd", "A%2BB%40C%252FD", "a%2bb%40c%252fd",
+		"a+B@c%252Fd", "A+B@C%252FD", "a+b@c%252fd",
 	}, Forms("a+B@c/d", ""))
 	assert.Empty(t, Forms(""))
 }
