@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -57,4 +58,28 @@ func TestResolveRefusesAnAPIsZeroDate(t *testing.T) {
 	require.NotEmpty(t, res.Attempts)
 	assert.Equal(t, providers.DataQuality, res.Attempts[0].Class)
 	assert.ErrorContains(t, res.Attempts[0].Err, "is the zero time")
+}
+
+// httpjson cuts a quoted error body at 200 bytes, and the resolver redacts
+// a sensitive param's value afterwards only in runs of 8 characters: a
+// body that echoes a sensitive phone number across the cut must not leave
+// a shorter piece of it. The cut drops the word it falls in, and is marked.
+func TestResolveReportsNoPieceOfASensitiveValueTheQuoteCut(t *testing.T) {
+	const phone = "5551234567"
+	for _, at := range []int{193, 195, 197, 199} { // where the phone starts in the quote: 7, 5, 3, 1 of its digits before byte 200
+		res := resolveThroughHTTPJSON(t, func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(http.StatusBadRequest)
+			msg := "no account for phone "
+			_, _ = w.Write([]byte(strings.Repeat("-", at-len(msg)-1) + " " + msg + r.URL.Query().Get("phone") + " (check the number)"))
+		}, httpjson.Config{URL: "/cpc?phone={phone}", Value: "value"}, "phone", true, phone)
+		require.NotEmpty(t, res.Attempts, "at %d", at)
+		for _, a := range res.Attempts {
+			require.Error(t, a.Err, "at %d", at)
+			msg := a.Err.Error()
+			assert.True(t, strings.HasSuffix(msg, "no account for phone…"), "at %d: the cut is marked after the last whole word: %s", at, msg)
+			for i := 0; i+5 <= len(phone); i++ {
+				assert.NotContains(t, msg, phone[i:i+5], "at %d: a piece of the sensitive phone survives: %s", at, msg)
+			}
+		}
+	}
 }

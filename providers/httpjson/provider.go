@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/strata-go/strata/providers"
@@ -662,12 +663,17 @@ func readBody(resp *http.Response, max int64) ([]byte, error) {
 
 // snippet quotes at most snippetLen bytes of s for an error message:
 // redacted first (so a secret cut in two by the truncation cannot
-// survive), valid UTF-8, control characters as spaces.
+// survive), valid UTF-8, control characters as spaces, and, when s is
+// longer, cut before the word the cut would fall in and marked "…". The
+// resolver redacts a sensitive param's value afterwards only in runs of
+// redact.MinRun characters: a cut inside the value (a body that echoes a
+// phone number across byte 200) would leave it a shorter piece.
 func snippet(red redactor, s string) string {
+	cut := false
 	// An escaped form of a secret is up to eight times as long
-	// (&commat;); a piece of it cut by the truncation is redacted anyway.
+	// (&commat;); a word cut here is dropped whole, before redaction.
 	if keep := snippetLen + 8*red.longest(); len(s) > keep {
-		s = s[:keep]
+		s, cut = cutWord(s, keep), true
 	}
 	s = red.string(s)
 	s = strings.Map(func(r rune) rune {
@@ -676,16 +682,64 @@ func snippet(red redactor, s string) string {
 		}
 		return r
 	}, strings.ToValidUTF8(s, "\uFFFD"))
-	return truncate(strings.TrimSpace(s), snippetLen)
+	s = strings.TrimSpace(s)
+	if len(s) > snippetLen {
+		s, cut = cutWord(s, snippetLen), true
+	}
+	if cut {
+		s = strings.TrimRightFunc(s, unicode.IsSpace) + "…"
+	}
+	return s
 }
 
-// truncate cuts s to at most n bytes on a rune boundary, marking the cut.
+// truncate cuts s to at most n bytes before the word the cut would fall
+// in (see cutWord), marking the cut.
 func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.TrimRightFunc(cutWord(s, n), unicode.IsSpace) + "…"
+}
+
+// cutWord returns the longest prefix of s of at most n bytes that ends on
+// a character boundary and not inside a word: when the cut falls between
+// two characters of one word, the word's start is the cut, even when
+// that leaves nothing. A word is a run of characters that are not spaces,
+// control characters, quotes, brackets of any kind or commas (see
+// inWord): a number, a name, an e-mail address, a token, a URL.
+func cutWord(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
 	for n > 0 && !utf8.RuneStart(s[n]) {
 		n--
 	}
-	return s[:n] + "…"
+	if r, _ := utf8.DecodeRuneInString(s[n:]); !inWord(r) {
+		return s[:n]
+	}
+	for n > 0 {
+		r, size := utf8.DecodeLastRuneInString(s[:n])
+		if !inWord(r) {
+			break
+		}
+		n -= size
+	}
+	return s[:n]
+}
+
+// inWord reports whether r belongs to a word: it is none of the
+// separators a response's text puts between values — spaces, control
+// characters, quotes, brackets, commas — nor a non-ASCII character other
+// than a letter, digit or mark. Anything else, the punctuation of an
+// e-mail address, a phone number, a URL or an escape (@ . - + / % & ; \)
+// included, is part of the word.
+func inWord(r rune) bool {
+	switch {
+	case r == utf8.RuneError:
+		return true // not UTF-8: kept with its neighbours
+	case r < utf8.RuneSelf:
+		return r > ' ' && r != 0x7f && !strings.ContainsRune("\"'`<>()[]{},", r)
+	default:
+		return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r)
+	}
 }

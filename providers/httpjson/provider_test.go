@@ -650,3 +650,44 @@ func TestFetchRefusesAZeroTimestamp(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, time.Date(1, 1, 1, 0, 0, 1, 0, time.UTC), res.ObservedAt)
 }
+
+// A quote of a response is cut, when longer than snippetLen, before the
+// word the cut falls in — a piece of a sensitive value the resolver
+// redacts only in runs of 8 characters would otherwise survive — and the
+// cut is always marked "…", whether or not a secret was redacted.
+func TestSnippetCutsBeforeAWordAndMarksTheCut(t *testing.T) {
+	none := newRedactor()
+	pad := strings.Repeat("-", snippetLen-len("phone 5551234"))
+	tests := []struct {
+		name string
+		red  redactor
+		in   string
+		want string
+	}{
+		{"short: as is", none, "no account", "no account"},
+		{"exactly the limit: as is", none, strings.Repeat("a", snippetLen), strings.Repeat("a", snippetLen)},
+		{"a number cut after its 7th digit is dropped whole", none,
+			pad + "phone 5551234567 (check it)", pad + "phone…"},
+		{"cut on a space: the words before stay", none,
+			strings.Repeat("ab ", snippetLen/3) + "cdef", strings.TrimSpace(strings.Repeat("ab ", snippetLen/3)) + "…"},
+		{"an e-mail address is one word", none,
+			strings.Repeat("x", snippetLen-10) + " to jane.doe@example.com", strings.Repeat("x", snippetLen-10) + " to…"},
+		{"JSON: quotes end a word", none,
+			`{"error":"` + strings.Repeat("y", snippetLen-24) + `","phone":"5551234567"}`, `{"error":"` + strings.Repeat("y", snippetLen-24) + `","phone":"…`},
+		{"a word longer than the limit leaves only the mark", none, strings.Repeat("9", 3*snippetLen), "…"},
+		{"letters beyond ASCII belong to the word", none,
+			strings.Repeat("z", snippetLen-4) + " Zoë Émile", strings.Repeat("z", snippetLen-4) + "…"},
+		{"the mark of a redaction is not cut", newRedactor(providers.NewSecret("s3cr3t-k3y-0123")),
+			strings.Repeat("y", snippetLen-5) + " s3cr3t-k3y-0123 tail", strings.Repeat("y", snippetLen-5) + " […"},
+		{"cut before redaction too (a long credential leaves room)", newRedactor(providers.NewSecret("k")),
+			strings.Repeat("w ", 200) + "5551234567", strings.TrimSpace(strings.Repeat("w ", snippetLen/2)) + "…"},
+	}
+	for _, tt := range tests {
+		got := snippet(tt.red, tt.in)
+		assert.Equal(t, tt.want, got, tt.name)
+		assert.LessOrEqual(t, len(got), snippetLen+len("…"), tt.name)
+		assert.NotRegexp(t, `55512|12345|23456|34567`, got, tt.name)
+	}
+	assert.Equal(t, "123…", truncate("123 4567890", 9), "truncate cuts before the word too")
+	assert.Equal(t, "abc", truncate("abc", 3))
+}
