@@ -80,9 +80,10 @@ type Config struct {
 	// AllowRedirectHosts lists the hosts ("host" or "host:port") a
 	// redirect may lead to besides the URL's own. A redirect elsewhere, or
 	// from https to http, fails the request as Unavailable. The credential
-	// is not sent to a listed host: its header, its query param and the
-	// Referer (which holds the previous URL) are removed from a request
-	// redirected there. Default none.
+	// is not sent to a listed host: its header, its query param, the
+	// Referer (which holds the previous URL) and, with Signing, the
+	// signature and timestamp headers (a replayable token for the original
+	// request) are removed from a request redirected there. Default none.
 	AllowRedirectHosts []string
 	// Signing, when set, signs every request with HMAC-SHA256.
 	Signing *Signing

@@ -94,7 +94,9 @@
 // Config.AllowRedirectHosts, never from https to http; anything else fails
 // as Unavailable. Beyond that, the host client's own CheckRedirect applies.
 // Note that a redirect invalidates a request signature (it covers the
-// original path), so signed APIs should not redirect.
+// original path), so signed APIs should not redirect. A redirect to a
+// listed host carries neither the credential (its header, its query
+// param, the Referer) nor Signing's signature and timestamp headers.
 //
 // # Secrets and sensitive values
 //

@@ -296,13 +296,20 @@ func (p *Provider) checkRedirect(req *http.Request, via []*http.Request) error {
 // URL's own (one AllowRedirectHosts lets through) what would carry the
 // credential there: the header it travels in (net/http copies custom
 // headers on a redirect, Authorization too to a subdomain), the query
-// param, and the Referer net/http sets from the previous URL — which, with
-// CredentialQuery, holds the credential.
+// param, the Referer net/http sets from the previous URL — which, with
+// CredentialQuery, holds the credential — and, with Signing, the
+// signature and timestamp headers, which the origin accepts for the
+// original request for as long as it tolerates clock skew: another host
+// holding them could replay it.
 func (p *Provider) withholdCredential(req *http.Request) {
 	if strings.EqualFold(req.URL.Host, p.url.host) {
 		return
 	}
 	req.Header.Del("Referer")
+	if p.signer != nil {
+		req.Header.Del(p.signer.header)
+		req.Header.Del(p.signer.timestampHeader)
+	}
 	switch p.cred.In {
 	case CredentialHeader:
 		req.Header.Del(p.cred.Name)

@@ -251,3 +251,58 @@ func TestRedactor(t *testing.T) {
 	assert.ErrorIs(t, s, context.DeadlineExceeded)
 	assert.NotContains(t, s.Error(), "a/b c")
 }
+
+// A redirect to a host AllowRedirectHosts lets through does not carry
+// Signing's headers, under their default or configured names: the origin
+// would accept them, for the original request, within its clock-skew
+// window — a replayable token. A redirect to the URL's own host keeps
+// them.
+func TestRedirectToAnAllowedHostWithholdsTheSignature(t *testing.T) {
+	for _, sg := range []Signing{
+		{Key: providers.NewSecret("hmac-signing-key-0123456789")},
+		{Key: providers.NewSecret("hmac-signing-key-0123456789"), Header: "X-Api-Sig", TimestampHeader: "X-Api-Time", RFC3339Timestamp: true},
+	} {
+		sigHeader, tsHeader := cmpOr(sg.Header, "X-Signature"), cmpOr(sg.TimestampHeader, "X-Timestamp")
+		var mu sync.Mutex
+		seen := map[string]http.Header{}
+		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			seen[r.URL.Host+r.URL.Path] = r.Header.Clone()
+			mu.Unlock()
+			switch r.URL.Host + r.URL.Path {
+			case "api.example.com/v1/IBM":
+				http.Redirect(w, r, "/v1/same-host", http.StatusFound)
+			case "api.example.com/v1/same-host":
+				http.Redirect(w, r, "https://cdn.example.com/mirror", http.StatusFound)
+			default:
+				_, _ = io.WriteString(w, `{"value":7}`)
+			}
+		})
+		p := mustNew(t, Config{
+			Client:             memClient(h),
+			URL:                "https://api.example.com/v1/{symbol}",
+			Value:              "value",
+			Signing:            &sg,
+			AllowRedirectHosts: []string{"cdn.example.com"},
+		})
+		res, err := p.Fetch(context.Background(), providers.Request{Params: map[string]string{"symbol": "IBM"}})
+		require.NoError(t, err, sigHeader)
+		assert.Equal(t, 7.0, res.Value)
+		mu.Lock()
+		require.Len(t, seen, 3, sigHeader)
+		for _, path := range []string{"api.example.com/v1/IBM", "api.example.com/v1/same-host"} {
+			assert.NotEmpty(t, seen[path].Get(sigHeader), "%s: the URL's own host gets the signature", path)
+			assert.NotEmpty(t, seen[path].Get(tsHeader), "%s: the URL's own host gets the timestamp", path)
+		}
+		assert.Empty(t, seen["cdn.example.com/mirror"].Get(sigHeader), "the other host got the signature in %s", sigHeader)
+		assert.Empty(t, seen["cdn.example.com/mirror"].Get(tsHeader), "the other host got the timestamp in %s", tsHeader)
+		mu.Unlock()
+	}
+}
+
+func cmpOr(s, def string) string {
+	if s != "" {
+		return s
+	}
+	return def
+}
