@@ -47,8 +47,9 @@ var (
 	// Class DataQuality for a success status.
 	ErrBodyTooLarge = errors.New("httpjson: response body too large")
 
-	// ErrBadBody: the response body is not a single JSON value. Class
-	// DataQuality.
+	// ErrBadBody: the response body is not a single JSON value, or does
+	// not decode as its Content-Encoding says (corrupt gzip). Class
+	// DataQuality on a 2xx; another status keeps its class.
 	ErrBadBody = errors.New("httpjson: response body is not JSON")
 
 	// ErrNoValue: the value's path (or the timestamp's) selects nothing in

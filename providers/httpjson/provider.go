@@ -2,6 +2,8 @@ package httpjson
 
 import (
 	"bytes"
+	"compress/flate"
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -338,10 +340,11 @@ func (p *Provider) withholdCredential(req *http.Request) {
 //   - a response matching an ErrorRule: the rule's class;
 //   - any other status outside 2xx: providers.ClassForStatus, with
 //     Retry-After (both forms) in RetryAfter;
-//   - a body over MaxBodyBytes, not JSON, without the value or with an
-//     unparsable value or timestamp, or a timestamp that parses to the
-//     zero time (0001-01-01T00:00:00Z, which as ObservedAt would read as
-//     now): DataQuality.
+//   - a body over MaxBodyBytes, not decodable as its Content-Encoding
+//     says (corrupt gzip: not gzip, a bad checksum or bad data), not JSON,
+//     without the value or with an unparsable value or timestamp, or a
+//     timestamp that parses to the zero time (0001-01-01T00:00:00Z, which
+//     as ObservedAt would read as now): DataQuality.
 //
 // The request itself never goes into an error: errors name it by its
 // method and URL template ("GET https://api.example.com/v1/{symbol}/quote"),
@@ -467,7 +470,7 @@ func (p *Provider) fetch(ctx context.Context, req providers.Request, red redacto
 	status := resp.StatusCode
 	retryAfter := parseRetryAfter(resp.Header, now)
 	data, readErr := ex.data, ex.readErr
-	if readErr != nil && !errors.Is(readErr, ErrBodyTooLarge) {
+	if readErr != nil && !errors.Is(readErr, ErrBodyTooLarge) && !undecodable(readErr) {
 		class := providers.Transient
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			class = providers.Classify(ctxErr)
@@ -509,6 +512,11 @@ func (p *Provider) fetch(ctx context.Context, req providers.Request, red redacto
 		}
 		return providers.Response{}, providers.StatusError(status, retryAfter,
 			fmt.Errorf("%w: %s: %d %s%s", ErrStatus, where, status, http.StatusText(status), detail))
+	}
+	if readErr != nil && undecodable(readErr) {
+		return providers.Response{}, &providers.Error{Class: providers.DataQuality, StatusCode: status,
+			Err: fmt.Errorf("%w: %s: the body does not decode as its Content-Encoding says: %s",
+				ErrBadBody, where, red.string(readErr.Error()))}
 	}
 	if readErr != nil {
 		return providers.Response{}, &providers.Error{Class: providers.DataQuality, StatusCode: status,
@@ -651,6 +659,16 @@ func repanic(ex exchanged) exchanged {
 		panic(ex.panicV)
 	}
 	return ex
+}
+
+// undecodable reports whether err, reading a body, says that the body
+// arrived but does not decode as its Content-Encoding says (net/http
+// decompresses gzip itself): not gzip, a bad checksum, corrupt deflate
+// data — the server's answer, garbage every time it is asked. A body cut
+// short (io.ErrUnexpectedEOF), a reset or a timeout is the transport's.
+func undecodable(err error) bool {
+	var corrupt flate.CorruptInputError
+	return errors.Is(err, gzip.ErrHeader) || errors.Is(err, gzip.ErrChecksum) || errors.As(err, &corrupt)
 }
 
 // readBody reads at most max bytes of the body; more is ErrBodyTooLarge.

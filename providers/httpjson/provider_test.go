@@ -1,6 +1,8 @@
 package httpjson
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -690,4 +693,77 @@ func TestSnippetCutsBeforeAWordAndMarksTheCut(t *testing.T) {
 	}
 	assert.Equal(t, "123…", truncate("123 4567890", 9), "truncate cuts before the word too")
 	assert.Equal(t, "abc", truncate("abc", 3))
+}
+
+// gzipped returns b gzip-compressed.
+func gzipped(b []byte) []byte {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	_, _ = zw.Write(b)
+	_ = zw.Close()
+	return buf.Bytes()
+}
+
+// A body that arrived whole but does not decode as its Content-Encoding
+// says (net/http un-gzips it) is the server's answer — garbage, every time
+// it is asked — so DataQuality (ErrBadBody) on a 2xx, the status's class
+// otherwise; a gzip body cut short is the transport's, Transient.
+func TestFetchCorruptGzipIsDataQuality(t *testing.T) {
+	good := gzipped([]byte(`{"value":1}`))
+	badCRC := slices.Clone(good)
+	badCRC[len(badCRC)-5] ^= 0xff // in the CRC-32 trailer
+	badDeflate := append(slices.Clone(good[:10]), 0xff, 0xff, 0xff, 0xff, 0xff, 0xff)
+	serve := func(status int, body []byte) *httptest.Server {
+		return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Encoding", "gzip")
+			w.WriteHeader(status)
+			_, _ = w.Write(body)
+		}))
+	}
+	fetch := func(srv *httptest.Server) error {
+		p := mustNew(t, Config{Client: srv.Client(), URL: srv.URL + "/v1/{symbol}", Value: "value"})
+		_, err := p.Fetch(context.Background(), providers.Request{Params: map[string]string{"symbol": "IBM"}})
+		return err
+	}
+	for _, tt := range []struct {
+		name, text string
+		body       []byte
+	}{
+		{"not gzip", "gzip: invalid header", []byte(`{"value":1}`)},
+		{"bad checksum", "gzip: invalid checksum", badCRC},
+		{"bad deflate data", "flate: corrupt input", badDeflate},
+	} {
+		srv := serve(200, tt.body)
+		err := fetch(srv)
+		srv.Close()
+		pe := asProviderError(t, err)
+		assert.Equal(t, providers.DataQuality, pe.Class, "%s: %v", tt.name, err)
+		assert.Equal(t, 200, pe.StatusCode, tt.name)
+		assert.ErrorIs(t, err, ErrBadBody, tt.name)
+		assert.NotErrorIs(t, err, ErrTransport, tt.name)
+		assert.ErrorContains(t, err, "the body does not decode as its Content-Encoding says: "+tt.text, tt.name)
+
+		srv = serve(503, tt.body)
+		err = fetch(srv)
+		srv.Close()
+		pe = asProviderError(t, err)
+		assert.Equal(t, providers.Unavailable, pe.Class, "%s on a 503: %v", tt.name, err)
+		assert.ErrorIs(t, err, ErrStatus, tt.name)
+	}
+
+	// Cut short: the connection closes before the Content-Length is sent.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		conn, buf, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		fmt.Fprintf(buf, "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n", len(good))
+		_, _ = buf.Write(good[:len(good)/2])
+		_ = buf.Flush()
+	}))
+	defer srv.Close()
+	err := fetch(srv)
+	assert.Equal(t, providers.Transient, asProviderError(t, err).Class, "cut short: %v", err)
+	assert.ErrorIs(t, err, ErrTransport, "cut short")
 }
