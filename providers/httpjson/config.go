@@ -254,7 +254,7 @@ func UnixTime(text string) (time.Time, error) {
 	var nsec int64
 	if hasFrac {
 		if frac == "" || len(frac) > 9 {
-			return time.Time{}, fmt.Errorf("bad fraction in %q", text)
+			return time.Time{}, fmt.Errorf("bad fraction in %q", truncate(text, 40))
 		}
 		n, err := strconv.ParseUint(frac+strings.Repeat("0", 9-len(frac)), 10, 64)
 		if err != nil {

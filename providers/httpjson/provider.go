@@ -23,7 +23,8 @@ import (
 	"github.com/strata-go/strata/providers"
 )
 
-// snippetLen bounds how much of a body or a value an error quotes.
+// snippetLen bounds how much of a body or a value an error quotes; a
+// parser's error is kept without its own quote of the input (parseReason).
 const snippetLen = 200
 
 // Provider fetches one number from a JSON API. It implements
@@ -554,10 +555,10 @@ func (p *Provider) extractValue(doc any, red redactor) (float64, error) {
 	}
 	v, err := p.parseValue(text)
 	if err != nil {
-		return 0, fmt.Errorf("%w: %q at %q: %s", ErrBadValue, snippet(red, text), p.value.src, red.string(err.Error()))
+		return 0, fmt.Errorf("%w: %s at %q: %s", ErrBadValue, quoteInput(red, text), p.value.src, parseReason(red, err))
 	}
 	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return 0, fmt.Errorf("%w: %q at %q parsed to %v", ErrBadValue, snippet(red, text), p.value.src, v)
+		return 0, fmt.Errorf("%w: %s at %q parsed to %v", ErrBadValue, quoteInput(red, text), p.value.src, v)
 	}
 	return v, nil
 }
@@ -576,16 +577,48 @@ func (p *Provider) extractTimestamp(doc any, red redactor) (time.Time, error) {
 	}
 	t, err := p.parseTimestamp(text)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%w: %q at %q: %s", ErrBadTimestamp, snippet(red, text), p.timestamp.src, red.string(err.Error()))
+		return time.Time{}, fmt.Errorf("%w: %s at %q: %s", ErrBadTimestamp, quoteInput(red, text), p.timestamp.src, parseReason(red, err))
 	}
 	if t.IsZero() {
 		// The zero date an API writes for "unknown" (.NET's
 		// DateTime.MinValue, Go's time.Time{}): as ObservedAt it would
 		// read as now, and an answer of unknown age be served as fresh.
-		return time.Time{}, fmt.Errorf("%w: %q at %q is the zero time (0001-01-01T00:00:00Z), a placeholder, not an observation time",
-			ErrBadTimestamp, snippet(red, text), p.timestamp.src)
+		return time.Time{}, fmt.Errorf("%w: %s at %q is the zero time (0001-01-01T00:00:00Z), a placeholder, not an observation time",
+			ErrBadTimestamp, quoteInput(red, text), p.timestamp.src)
 	}
 	return t, nil
+}
+
+// quoteInput quotes a value or timestamp that did not parse as a snippet
+// does (at most snippetLen bytes, redacted, cut before a word), with its
+// length when it was cut.
+func quoteInput(red redactor, text string) string {
+	q := strconv.Quote(snippet(red, text))
+	if len(text) > snippetLen {
+		q += fmt.Sprintf(" (%d bytes)", len(text))
+	}
+	return q
+}
+
+// parseReason says why a parser refused a value or timestamp without
+// quoting it again: strconv's and time's errors quote their whole input
+// (a 900 KiB value made a 0.9 MB error), which quoteInput has quoted, cut.
+// Of a *strconv.NumError it keeps the reason ("invalid syntax"), of a
+// *time.ParseError the element that failed, cut; any other parser's text
+// is cut like a snippet.
+func parseReason(red redactor, err error) string {
+	var ne *strconv.NumError
+	if errors.As(err, &ne) && ne.Err != nil {
+		return ne.Err.Error()
+	}
+	var te *time.ParseError
+	if errors.As(err, &te) {
+		if te.Message != "" {
+			return snippet(red, strings.TrimPrefix(te.Message, ": "))
+		}
+		return fmt.Sprintf("cannot parse %q as %q", snippet(red, te.ValueElem), truncate(te.LayoutElem, 40))
+	}
+	return snippet(red, err.Error())
 }
 
 // overloaded reports whether status says the server is busy or down (429,

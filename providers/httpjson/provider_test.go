@@ -767,3 +767,52 @@ func TestFetchCorruptGzipIsDataQuality(t *testing.T) {
 	assert.Equal(t, providers.Transient, asProviderError(t, err).Class, "cut short: %v", err)
 	assert.ErrorIs(t, err, ErrTransport, "cut short")
 }
+
+// A value or timestamp that does not parse is quoted once, cut like a
+// snippet with its length beside it; the parser's reason is kept without
+// the parser's own quote of its whole input (strconv's and time's errors
+// quote all of it: a 900 KiB value made a 0.9 MB error).
+func TestFetchBoundsTheQuoteOfAnInputThatDoesNotParse(t *testing.T) {
+	const n = 900 << 10
+	tests := []struct {
+		name   string
+		at     string // the timestamp's JSON, "" for none
+		value  string // the value's JSON
+		parseT func(string) (time.Time, error)
+		parseV func(string) (float64, error)
+		is     error
+		reason string
+	}{
+		{"value, not a number", "", `"` + strings.Repeat("9", n) + `e9x"`, nil, nil,
+			ErrBadValue, `"…" (921603 bytes) at "value": "…" is not a decimal number`},
+		{"value, out of range (a *strconv.NumError)", "", strings.Repeat("9", n), nil, nil,
+			ErrBadValue, `"…" (921600 bytes) at "value": value out of range`},
+		{"value, a host parser quoting its input", "", `"` + strings.Repeat("z", n) + `"`, nil,
+			func(s string) (float64, error) { return 0, fmt.Errorf("no number in %s", s) },
+			ErrBadValue, `"…" (921600 bytes) at "value": no number in…`},
+		{"timestamp, not a time (a *time.ParseError)", `"` + strings.Repeat("x", n) + `"`, "1", nil, nil,
+			ErrBadTimestamp, `"…" (921600 bytes) at "at": cannot parse "…" as "2006"`},
+		{"timestamp, extra text", `"2024-03-01T00:00:00Z ` + strings.Repeat("x", n) + `"`, "1", nil, nil,
+			ErrBadTimestamp, `"2024-03-01T00:00:00Z…" (921621 bytes) at "at": extra text: "…`},
+		{"timestamp, unix seconds with a bad fraction", `"1.` + strings.Repeat("7", n) + `"`, "1", UnixTime, nil,
+			ErrBadTimestamp, `"…" (921602 bytes) at "at": bad fraction in "…"`},
+		{"short value: quoted whole, the reason kept", "", `"12%"`, nil, nil,
+			ErrBadValue, `"12%" at "value": "12%" is not a decimal number`},
+		{"short timestamp", `"yesterday"`, "1", nil, nil,
+			ErrBadTimestamp, `"yesterday" at "at": cannot parse "yesterday" as "2006"`},
+	}
+	for _, tt := range tests {
+		body := `{"value":` + tt.value + `}`
+		cfg := Config{URL: "https://api.example.com/v1/{symbol}", Value: "value", ParseValue: tt.parseV}
+		if tt.at != "" {
+			body = `{"value":` + tt.value + `,"at":` + tt.at + `}`
+			cfg.Timestamp, cfg.ParseTimestamp = "at", tt.parseT
+		}
+		cfg.Client = memClient(reply(200, body))
+		_, err := mustNew(t, cfg).Fetch(context.Background(), providers.Request{Params: map[string]string{"symbol": "IBM"}})
+		assert.Equal(t, providers.DataQuality, asProviderError(t, err).Class, tt.name)
+		assert.ErrorIs(t, err, tt.is, tt.name)
+		assert.Less(t, len(err.Error()), 2*snippetLen+200, "%s: %.300s", tt.name, err)
+		assert.ErrorContains(t, err, tt.reason, tt.name)
+	}
+}
