@@ -238,7 +238,10 @@ type DataTypeConfig struct {
 	Period stats.Period `yaml:"period"`
 	// Season is the seasonal cycle of the history in periods. Default from
 	// the period: 24 hourly, 7 daily, 52 weekly, 12 monthly, else 1. At
-	// most WindowLimit.
+	// most SeasonLimit, and under half of forecast.max_points: the model
+	// uses a season only on a series longer than two of them (a weekly
+	// season of 168 hours needs max_points above 336, and the test for
+	// seasonality passes reliably from about four seasons).
 	Season int `yaml:"season"`
 	// Primary lists the primary providers in order. When neither Primary
 	// nor Secondary is set, every provider that lists this data type is
@@ -752,10 +755,14 @@ const (
 	// providers[].batch.max_size.
 	ConcurrencyLimit = 10_000
 	// WindowLimit bounds series and window lengths: forecast.max_points,
-	// forecast.history.max_points, data_types[].season, the breakers'
+	// forecast.history.max_points, the breakers'
 	// window_size, window_buckets and adaptive.history, and router.window.
 	// 10000 holds an hourly series over a year.
 	WindowLimit = 10_000
+	// SeasonLimit bounds data_types[].season: a season is used only on a
+	// series longer than two of them, and a series is at most WindowLimit
+	// points long.
+	SeasonLimit = WindowLimit/2 - 1
 	// ClaimPollLimit bounds cache.claim_polls.
 	ClaimPollLimit = 1000
 	// QueueLimit bounds the queues New allocates whole, in entries:

@@ -14,6 +14,7 @@ import (
 	"github.com/strata-go/strata/breaker"
 	"github.com/strata-go/strata/cache"
 	"github.com/strata-go/strata/defaults"
+	"github.com/strata-go/strata/stats"
 )
 
 // sizeKnob is a size setting of Config, its YAML path and its maximum.
@@ -38,7 +39,7 @@ func sizeKnobs() []sizeKnob {
 		{"providers[0].max_concurrent", ConcurrencyLimit, func(c *Config, v int64) { c.Providers[0].MaxConcurrent = int(v) }},
 		{"providers[0].batch.max_size", ConcurrencyLimit, func(c *Config, v int64) { c.Providers[0].Batch.MaxSize = int(v) }},
 		{"providers[1].breaker.window_size", WindowLimit, func(c *Config, v int64) { c.Providers[1].Breaker = &breaker.Config{WindowSize: int(v)} }},
-		{"data_types[0].season", WindowLimit, func(c *Config, v int64) { c.DataTypes[0].Season = int(v) }},
+		{"data_types[0].season", SeasonLimit, func(c *Config, v int64) { c.DataTypes[0].Season = int(v) }},
 		{"data_types[0].params[0].max_length", ParamLengthLimit, func(c *Config, v int64) { c.DataTypes[0].Params[0].MaxLength = int(v) }},
 		{"breaker.window_size", WindowLimit, func(c *Config, v int64) { c.Breaker.WindowSize = int(v) }},
 		{"breaker.window_buckets", WindowLimit, func(c *Config, v int64) { c.Breaker.WindowBuckets = int(v) }},
@@ -129,5 +130,24 @@ func TestForecastFitTimeIsBounded(t *testing.T) {
 	cfg := testConfig()
 	cfg.Forecast.FitTime = FitTimeLimit
 	r := newTestResolver(t, cfg, newStub(1), newStub(1))
+	require.NoError(t, r.Close())
+}
+
+// A season the model could never use with forecast.max_points is refused:
+// an hourly key with its weekly season (168) and the default 256 points
+// was forecast with no season at all, its daily cycle lost too.
+func TestASeasonNeedsTwiceItsLengthOfPoints(t *testing.T) {
+	cfg := testConfig()
+	cfg.DataTypes[0].Period = stats.Hourly
+	cfg.DataTypes[0].Season = 168
+	_, err := New(cfg, WithProvider("p1", newStub(1)), WithProvider("s1", newStub(1)))
+	var ce *ConfigError
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, "data_types[0].season", ce.Field)
+	assert.Equal(t, "a season of 168 needs forecast.max_points above 336 (a season is used only on a series longer than two of them), got 256", ce.Msg)
+
+	cfg.Forecast.MaxPoints = 337
+	r, err := New(cfg, WithProvider("p1", newStub(1)), WithProvider("s1", newStub(1)))
+	require.NoError(t, err)
 	require.NoError(t, r.Close())
 }

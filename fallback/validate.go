@@ -131,6 +131,11 @@ func (c Config) withDefaults() (Config, problems) {
 	for i := range out.DataTypes {
 		out.DataTypes[i].fill(&p, fmt.Sprintf("data_types[%d]", i), types, tiers)
 		out.DataTypes[i].checkRetention(&p, fmt.Sprintf("data_types[%d]", i), out.Retention, c.DataTypes[i].AdaptiveTTL.Max == 0)
+		if s := out.DataTypes[i].Season; s > 1 && s <= SeasonLimit && out.Forecast.MaxPoints > 0 && out.Forecast.MaxPoints <= 2*s {
+			// The model uses a season only on a series longer than two of
+			// them: it would forecast every key of the type without it.
+			p.add(fmt.Sprintf("data_types[%d].season", i), "a season of %d needs forecast.max_points above %d (a season is used only on a series longer than two of them), got %d", s, 2*s, out.Forecast.MaxPoints)
+		}
 	}
 	for i, pc := range out.Providers {
 		for k, name := range pc.DataTypes {
@@ -366,7 +371,7 @@ func (dt *DataTypeConfig) fill(p *problems, path string, types map[string]string
 	if dt.Period.IsZero() {
 		dt.Period = stats.Daily
 	}
-	atMost(p, path+".season", &dt.Season, dt.Period.SeasonLength(), WindowLimit)
+	atMost(p, path+".season", &dt.Season, dt.Period.SeasonLength(), SeasonLimit)
 	orDefault(p, path+".refresh_ahead", &dt.RefreshAhead, 0)
 	if dt.RefreshAhead > 0 && dt.RefreshAhead >= dt.TTL {
 		p.add(path+".refresh_ahead", "must be less than the ttl (%v), got %v", dt.TTL, dt.RefreshAhead)

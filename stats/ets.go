@@ -356,7 +356,8 @@ func fitETSTol(y []float64, spec etsSpec, crit fitCrit, tol float64) (etsFit, bo
 		spec.m = 1
 	}
 	// Work on y/scale so that the objective is well conditioned whatever the
-	// series' magnitude; the fit is scale-equivariant.
+	// series' magnitude. The starting simplex is R's, sized in the series'
+	// units (below), so the optimum found can depend on them.
 	scale := meanAbs(y)
 	if scale == 0 || !finite(scale) {
 		scale = 1

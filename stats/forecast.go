@@ -213,8 +213,53 @@ func (f *Forecaster) Forecast(y []float64, season, h int) (Forecast, error) {
 			return Forecast{}, &SeriesError{Err: ErrInvalidSeries, Index: i, Value: v, Msg: "NaN or infinite value"}
 		}
 	}
-	r := f.forecast(y, season, h)
+	r := f.forecastInRange(y, season, h)
 	return f.finish(r), nil
+}
+
+// The magnitudes (largest absolute value) a series is fitted at as it is;
+// outside them it is fitted scaled (see forecastInRange).
+const (
+	minMagnitude = 1.0 / (1 << 7) // about 0.008
+	maxMagnitude = 1 << 27        // about 1.3e8
+)
+
+// forecastInRange runs forecast on y, scaled first by a power of two —
+// exact, barring subnormal values — to a largest magnitude near 1024 when
+// its own is outside [minMagnitude, maxMagnitude], and scales the result
+// back. At extreme magnitudes the fits' tolerances, unit-root tests and
+// squared errors lose precision or overflow: a series in units of 1e-9
+// was judged constant by ARIMA, intervals at 1e-200 had zero width and at
+// 1e160 overflowed. Within the range a series is fitted in its own units,
+// as R fits it.
+func (f *Forecaster) forecastInRange(y []float64, m, h int) result {
+	top := 0.0
+	for _, v := range y {
+		top = max(top, math.Abs(v))
+	}
+	if top == 0 || top >= minMagnitude && top <= maxMagnitude {
+		return f.forecast(y, m, h)
+	}
+	_, e := math.Frexp(top) // top = frac × 2^e, frac in [0.5, 1)
+	shift := 10 - e
+	ys := make([]float64, len(y))
+	for i, v := range y {
+		ys[i] = math.Ldexp(v, shift)
+	}
+	r := f.forecast(ys, m, h)
+	back := func(xs []float64) []float64 { // a new slice: a model may share one
+		out := make([]float64, len(xs))
+		for k, v := range xs {
+			out[k] = math.Ldexp(v, -shift)
+		}
+		return out
+	}
+	r.mean = back(r.mean)
+	r.lower, r.upper = slices.Clone(r.lower), slices.Clone(r.upper)
+	for i := range r.lower {
+		r.lower[i], r.upper[i] = back(r.lower[i]), back(r.upper[i])
+	}
+	return r
 }
 
 // forecast runs the configured method on a checked series.

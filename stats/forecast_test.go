@@ -413,3 +413,73 @@ func fuzzForecast(f *testing.F, method string) {
 		checkFinite(t, got)
 	})
 }
+
+// A series of extreme magnitude is fitted scaled by a power of two and
+// the forecast scaled back. Before, ARIMA judged a series in units of 1e-9
+// constant once differenced, intervals at 1e-200 had zero width (and a
+// confidence of 1) and at 1e160 overflowed.
+func TestExtremeMagnitudesForecastAsOrdinaryOnes(t *testing.T) {
+	// Largest magnitude 928: fitted as it is.
+	base := []float64{800, 824, 792, 840, 864, 832, 880, 856, 896, 920, 888, 928}
+	for _, method := range []string{"naive", "theta", "ets", "arima", "auto"} {
+		f, err := New(Config{Method: method})
+		require.NoError(t, err)
+		ref, err := f.Forecast(base, 1, 3)
+		require.NoError(t, err)
+		refWidth := ref.Intervals[1].Upper[2] - ref.Intervals[1].Lower[2]
+		// Scaled by a power of two, the series is fitted exactly as base
+		// is: the very same forecast, scaled.
+		for _, exp := range []int{-1000, -700, -30, 30, 500, 990} {
+			y := make([]float64, len(base))
+			for i, v := range base {
+				y[i] = math.Ldexp(v, exp)
+			}
+			fc, err := f.Forecast(y, 1, 3)
+			require.NoError(t, err)
+			assert.Equal(t, ref.Model, fc.Model, "%s at 2^%d", method, exp)
+			for k := range ref.Mean {
+				assert.Equal(t, ref.Mean[k], math.Ldexp(fc.Mean[k], -exp), "%s at 2^%d", method, exp)
+			}
+			assert.Equal(t, refWidth, math.Ldexp(fc.Intervals[1].Upper[2]-fc.Intervals[1].Lower[2], -exp), "%s at 2^%d", method, exp)
+			assert.Equal(t, ref.Confidence(), fc.Confidence(), "%s at 2^%d", method, exp)
+		}
+		// In other units the series lands at another ordinary magnitude:
+		// ARIMA is equivariant, the others close (ETS's start follows the
+		// units, as R's does).
+		for _, scale := range []float64{1e-200, 1e-12, 1e-9, 1e12, 1e160} {
+			y := make([]float64, len(base))
+			for i, v := range base {
+				y[i] = v * scale
+			}
+			fc, err := f.Forecast(y, 1, 3)
+			require.NoError(t, err)
+			if method == "arima" || method == "naive" {
+				assert.Equal(t, ref.Model, fc.Model, "%s at %g", method, scale)
+				assert.InEpsilon(t, ref.Mean[2], fc.Mean[2]/scale, 1e-6, "%s at %g", method, scale)
+			} else {
+				assert.InEpsilon(t, ref.Mean[2], fc.Mean[2]/scale, 0.05, "%s at %g", method, scale)
+			}
+			width := (fc.Intervals[1].Upper[2] - fc.Intervals[1].Lower[2]) / scale
+			assert.InEpsilon(t, refWidth, width, 0.5, "%s at %g: the 95%% interval's width", method, scale)
+			assert.InDelta(t, ref.Confidence(), fc.Confidence(), 0.05, "%s at %g", method, scale)
+		}
+	}
+}
+
+// A season is used only on a series longer than two of them (the doc's
+// "Input handling"): hw on 24 points with season 12 falls back, on 25 it
+// is hw.
+func TestASeasonNeedsMoreThanTwoOfItself(t *testing.T) {
+	f, err := New(Config{Method: "hw"})
+	require.NoError(t, err)
+	y := make([]float64, 25)
+	for i := range y {
+		y[i] = 100 + 10*math.Sin(2*math.Pi*float64(i)/12) + float64(i)
+	}
+	fc, err := f.Forecast(y[:24], 12, 12)
+	require.NoError(t, err)
+	assert.NotEqual(t, "hw", fc.Model)
+	fc, err = f.Forecast(y, 12, 12)
+	require.NoError(t, err)
+	assert.Equal(t, "hw", fc.Model)
+}
