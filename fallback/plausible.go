@@ -404,6 +404,15 @@ func (pl *plausibility) frozen(dt *dataType, key, provider string, v float64, go
 	return caught, caught
 }
 
+// repeating reports whether v repeats, exactly, provider's last answer
+// for key (noted by frozen).
+func (pl *plausibility) repeating(key, provider string, v float64) bool {
+	pl.mu.Lock()
+	defer pl.mu.Unlock()
+	fs, ok := pl.feeds.Peek(key + "\x00" + provider)
+	return ok && fs.value == v && fs.count >= 2
+}
+
 // catch is a provider caught serving garbage (see refuted): since when,
 // when it was last refuted, and how many of its answers were confirmed in
 // a row since, of those that count (see confirmed).

@@ -1002,3 +1002,33 @@ func TestALoneMoveIsServedFlaggedAndItsUnitErrorGivesWay(t *testing.T) {
 		assert.Equal(t, 1.2, res.Value)
 	})
 }
+
+// Feeds copying one stuck upstream vouch for nothing: a second provider's
+// answer that is the frozen-looking suspect's very value, and its own
+// previous answer for the key too, is a repeat, not a second opinion (it
+// answered too rarely to look frozen on its own, and used to confirm the
+// suspect, and the frozen value was served for as long as the upstream
+// stayed stuck).
+func TestTwoFeedsRepeatingOneValueDoNotVouchForEachOther(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p1, s1, resolve := rarelyRepeating(t, 3)
+		p1.answer(1.25)
+		s1.answer(1.25)
+		var sources []string
+		for range 4 {
+			sources = append(sources, resolve("shoes").Source)
+		}
+		// s1's first 1.25 confirms p1's fourth repeat, as a second opinion.
+		assert.Equal(t, []string{"p1", "p1", "p1", "s1"}, sources)
+		// Its second is its own repeat: no confirmation. The local layers
+		// answer, and both answers are reported as a frozen feed's.
+		res := resolve("shoes")
+		assert.Equal(t, LayerCache, res.Layer)
+		assert.Equal(t, 1.25, res.Value, "the last good answer")
+		for _, name := range []string{"p1", "s1"} {
+			var ie *ImplausibleError
+			require.ErrorAs(t, attemptsByProvider(res.Attempts)[name].Err, &ie, name)
+			assert.True(t, ie.Frozen, name)
+		}
+	})
+}

@@ -582,12 +582,31 @@ func (r *Resolver) dropCaught(dt *dataType, provider string, now time.Time) int 
 	})
 }
 
-// suspect is an implausible answer awaiting a second opinion.
+// echoesFrozen reports whether p's plausible answer v is, exactly, another
+// provider's suspect that looks frozen (a repeat) and p's own last answer
+// for the key too: what feeds copying one stuck upstream answer.
+func (w *walk) echoesFrozen(p *provider, v float64) bool {
+	w.mu.Lock()
+	echo := false
+	for _, s := range w.suspects {
+		if s.repeat && s.p != p && s.resp.Value == v {
+			echo = true
+			break
+		}
+	}
+	w.mu.Unlock()
+	return echo && w.r.plaus.repeating(w.key, p.name, v)
+}
+
+// suspect is an implausible answer awaiting a second opinion. frozen
+// marks one asked about as a frozen feed's might be — a repeat, or any
+// answer of a caught provider; repeat, one that looks frozen itself.
 type suspect struct {
 	p      *provider
 	layer  Layer
 	resp   providers.Response
 	frozen bool
+	repeat bool
 }
 
 // judge returns nil when p's answer v is plausible (see
@@ -601,7 +620,14 @@ func (w *walk) judge(p *provider, resp providers.Response, now time.Time) *Impla
 	w.refOnce.Do(w.reference)
 	ie := w.r.plaus.judge(w.dt, w.key, p.name, resp.Value, w.ref, w.hasRef, now)
 	if ie == nil {
-		return nil
+		if !w.echoesFrozen(p, resp.Value) {
+			return nil
+		}
+		// It is a frozen-looking suspect's very value, repeated: feeds
+		// copying one stuck upstream vouch for each other (the provider
+		// answered too rarely to be suspected on its own). A repeat, not
+		// a second opinion.
+		ie = &ImplausibleError{Value: resp.Value, Reference: w.ref.Value, Frozen: true}
 	}
 	// A zero, or a change by a power of ten, is what a shared upstream's
 	// unit error or outage gives every provider that copies it: agreement
@@ -634,7 +660,7 @@ func (w *walk) judge(p *provider, resp providers.Response, now time.Time) *Impla
 	if p.cfg.Tier == Secondary {
 		layer = LayerSecondary
 	}
-	w.suspects = append(w.suspects, suspect{p: p, layer: layer, resp: resp, frozen: ie.Frozen})
+	w.suspects = append(w.suspects, suspect{p: p, layer: layer, resp: resp, frozen: ie.Frozen, repeat: ie.Frozen && !ie.Caught})
 	return ie
 }
 
