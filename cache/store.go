@@ -17,7 +17,8 @@ import (
 // (fallback's cache.stale_window) and judges freshness itself from
 // StoredAt. An entry past its TTL answers only as a stale last good answer
 // (layer 3, scored by the acceptance rule) in an instance that has none of
-// its own — a new one, or one just restarted — when the providers fail. A
+// its own — a new one, or one just restarted — or only one too old to be
+// accepted, when the providers fail. A
 // Store therefore needs nothing beyond keeping what it is given for as
 // long as it is asked — Get returns an entry until its ttl runs out — and
 // keeping the newer of two entries for a key.
