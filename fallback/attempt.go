@@ -170,10 +170,22 @@ func (c *call) attempt(n int, retry bool) (resp providers.Response, err error, n
 	if skipped != SkipNone {
 		return providers.Response{}, errSkipped(skipped), false
 	}
-	// The bulkhead slot is held until the provider returns: a call
-	// abandoned at its timeout (a provider that ignores its context) is
-	// still in flight, and MaxConcurrent bounds the calls in flight.
-	defer p.releaseSlot()
+	// The bulkhead slot is held until the provider returns — a call
+	// abandoned at its timeout (a provider that ignores its context, a
+	// batch still out) is still in flight, and MaxConcurrent bounds the
+	// calls in flight — and no longer: not through a retry's delay.
+	var slotFreed atomic.Bool
+	release := func() {
+		if slotFreed.CompareAndSwap(false, true) {
+			p.releaseSlot()
+		}
+	}
+	invoked := false // from then on invoke, or a batch, frees the slot
+	defer func() {
+		if !invoked {
+			release()
+		}
+	}()
 
 	req := providers.Request{DataType: w.dt.cfg.Name, Params: w.r.minimize(p, w.params)}
 	if w.r.creds != nil {
@@ -238,7 +250,8 @@ func (c *call) attempt(n int, retry bool) (resp providers.Response, err error, n
 		}
 		c.flight.end(resp, err)
 	})
-	resp, err = p.invoke(actx, req, &w.r.tasks, a.begin)
+	invoked = true
+	resp, err = p.invoke(actx, req, &w.r.tasks, a.begin, release)
 	watchdog()
 	if !a.claim() {
 		return providers.Response{}, errFlightEnded, false

@@ -27,15 +27,17 @@ type batcher struct {
 }
 
 type batchItem struct {
-	ctx context.Context
-	req providers.Request
-	ch  chan invokeResult // buffered: the flush never blocks on a gone caller
+	ctx     context.Context
+	req     providers.Request
+	ch      chan invokeResult // buffered: the flush never blocks on a gone caller
+	release func()            // frees the request's bulkhead slot
 }
 
 // submit adds req to the pending batch and waits for its answer or for
-// ctx to end.
-func (b *batcher) submit(ctx context.Context, req providers.Request) (providers.Response, error) {
-	it := &batchItem{ctx: ctx, req: req, ch: make(chan invokeResult, 1)}
+// ctx to end. release is called once the batch holding req has returned
+// (or was not sent), however long after submit returned.
+func (b *batcher) submit(ctx context.Context, req providers.Request, release func()) (providers.Response, error) {
+	it := &batchItem{ctx: ctx, req: req, ch: make(chan invokeResult, 1), release: release}
 	b.mu.Lock()
 	b.pending = append(b.pending, it)
 	var full []*batchItem
@@ -85,6 +87,7 @@ func (b *batcher) onTimer() {
 func (b *batcher) flush(batch []*batchItem) {
 	if !b.tasks.add(b.task) {
 		for _, it := range batch {
+			it.release()
 			it.ch <- invokeResult{err: errNotCalled}
 		}
 		return
@@ -103,6 +106,7 @@ func (b *batcher) flush(batch []*batchItem) {
 		defer cancel()
 		resps, errs := b.call(ctx, reqs)
 		for i, it := range batch {
+			it.release()
 			it.ch <- invokeResult{resp: resps[i], err: errs[i]}
 		}
 	}()

@@ -206,14 +206,19 @@ var errNotCalled = fmt.Errorf("%w: the provider was not called", ErrClosed)
 // abandoned it. An answer that comes after ctx ended is late and refused.
 // begin is asked right before the call: when it says no (the attempt was
 // settled meanwhile: see pendingAttempt.state), or Close has begun,
-// nothing is called and invoke returns errNotCalled.
-func (p *provider) invoke(ctx context.Context, req providers.Request, t *tasks, begin func() bool) (providers.Response, error) {
+// nothing is called and invoke returns errNotCalled. release frees the
+// call's bulkhead slot once the provider returned (or was not called): by
+// the time invoke returns, or, for a batch, when the batch's FetchBatch
+// returns — an abandoned request's batch may still be out.
+func (p *provider) invoke(ctx context.Context, req providers.Request, t *tasks, begin func() bool, release func()) (providers.Response, error) {
 	if p.batch != nil {
 		if !begin() {
+			release()
 			return providers.Response{}, errNotCalled
 		}
-		return p.batch.submit(ctx, req)
+		return p.batch.submit(ctx, req, release)
 	}
+	defer release()
 	if !t.add(p.task) {
 		return providers.Response{}, errNotCalled
 	}
