@@ -40,7 +40,12 @@ import (
 // fetch, which runs past its TTL first; every instance would then miss
 // the key and pay for answers it cannot share until that entry expires.
 // StoredAt comes from the instances' clocks, which may differ a little:
-// within that skew the instance whose clock is ahead wins.
+// within that skew the instance whose clock is ahead wins. An entry dated
+// further ahead than that of the Store's own clock was written by an
+// instance whose clock runs ahead, and must be replaced like an older
+// one: kept, it would refuse every other instance's newer answer for as
+// long as that clock stays ahead (redisstore compares with Redis's clock,
+// allowing redisstore.Config.ClockSkew, 1s).
 //
 // strata does not check what Set did. With a Store that replaces a newer
 // entry, the key holds the older answer until its next write: a fresh

@@ -54,6 +54,13 @@ func (s *memStore) Set(_ context.Context, key string, e cache.Entry, ttl time.Du
 		return errStoreDown
 	}
 	s.sets = append(s.sets, ttl)
+	// cache.Store's rule, as redisstore keeps it: a newer entry (a later
+	// StoredAt) is not replaced, unless it is dated more than a second
+	// ahead of the store's clock (a writer whose clock runs ahead).
+	if old, ok := s.entries[key]; ok && (old.expires.IsZero() || time.Now().Before(old.expires)) &&
+		old.e.StoredAt.After(e.StoredAt) && !old.e.StoredAt.After(time.Now().Add(time.Second)) {
+		return nil
+	}
 	me := memEntry{e: e}
 	if ttl > 0 {
 		me.expires = time.Now().Add(ttl)

@@ -81,3 +81,36 @@ func TestASharedEntryWithinTheClockSkewIsFresh(t *testing.T) {
 		assert.Equal(t, LayerPrimary, res.Layer, "stretched by the skew at most")
 	})
 }
+
+// An instance whose clock runs ahead does not keep the rest of the fleet's
+// answers out of the shared tier: its entry, dated 50s ahead, is no fresh
+// hit for the others, and their newer answer replaces it (the store keeps
+// the newer of two entries, but not one dated beyond the clock skew ahead
+// of its own clock; redisstore asks Redis's). It was superseded, and every
+// instance after called its provider.
+func TestAnInstanceWhoseClockRunsAheadDoesNotBlockTheFleet(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		st := newMemStore()
+		cfg := testConfig()
+		cfg.DataTypes[0].TTL = 30 * time.Second
+		b := newTestResolver(t, cfg, newStub(1.25), newStub(1.25), WithStore(skewedStore{st, 50 * time.Second}), WithHistory(noHistory{}))
+		_, err := b.Resolve(context.Background(), "cpc", shoes)
+		require.NoError(t, err)
+		require.NoError(t, b.Flush(context.Background()))
+
+		a := newTestResolver(t, cfg, newStub(2.0), newStub(2.0), WithStore(st), WithHistory(noHistory{}))
+		res, err := a.Resolve(context.Background(), "cpc", shoes)
+		require.NoError(t, err)
+		require.Equal(t, LayerPrimary, res.Layer, "the ahead entry is no fresh hit")
+		require.NoError(t, a.Flush(context.Background()))
+
+		time.Sleep(time.Second)
+		cp1 := newStub(3.0)
+		c := newTestResolver(t, cfg, cp1, newStub(3.0), WithStore(st), WithHistory(noHistory{}))
+		res, err = c.Resolve(context.Background(), "cpc", shoes)
+		require.NoError(t, err)
+		assert.Equal(t, LayerCache, res.Layer, "A's answer, a second old under a 30s TTL, is a fresh hit")
+		assert.Equal(t, 2.0, res.Value)
+		assert.EqualValues(t, 0, cp1.calls.Load())
+	})
+}

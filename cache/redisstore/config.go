@@ -29,6 +29,14 @@ type Config struct {
 	// of Timeout before its deadline, does not count. Default 1s; it must
 	// not be negative.
 	Cooldown time.Duration
+	// ClockSkew is how far ahead of Redis's own clock an entry's StoredAt
+	// may be and still win against a write with an earlier one (see Set):
+	// an entry dated further ahead was written by an instance whose clock
+	// runs ahead, and a write replaces it — else every other instance's
+	// newer answer would be refused for as long as that clock is ahead.
+	// Default 1s (the resolver's cache.clock_skew); it must not be
+	// negative.
+	ClockSkew time.Duration
 }
 
 // LimiterConfig configures a Limiter. Zero fields take the defaults.
@@ -101,6 +109,7 @@ const (
 	DefaultVersion   = "v1"
 	DefaultTimeout   = 50 * time.Millisecond
 	DefaultCooldown  = time.Second
+	DefaultClockSkew = time.Second
 	DefaultMaxPoints = 512
 	DefaultPing      = time.Second
 )

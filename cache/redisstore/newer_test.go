@@ -3,6 +3,7 @@ package redisstore
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -18,7 +19,10 @@ import (
 // comparison of the encoding's bytes could go wrong: the nanoseconds, a
 // byte boundary of the seconds, their sign, the zero time.
 func TestSetNeverReplacesANewerEntry(t *testing.T) {
-	s, c := newStore(t, Config{})
+	// The longest ClockSkew: entries dated up to 292 years ahead of
+	// Redis's clock are still ordered by StoredAt alone (see
+	// TestSetReplacesAnEntryFromAClockAhead).
+	s, c := newStore(t, Config{ClockSkew: math.MaxInt64})
 	ctx := context.Background()
 	base := time.Date(2026, 12, 5, 12, 0, 0, 500, time.UTC)
 	pairs := []struct {
@@ -29,11 +33,11 @@ func TestSetNeverReplacesANewerEntry(t *testing.T) {
 		{"one nanosecond", base, base.Add(time.Nanosecond), false},
 		{"nanoseconds carry", time.Unix(1e9, 999999999), time.Unix(1e9+1, 0), false},
 		{"seconds byte boundary", time.Unix(255, 0), time.Unix(256, 0), false},
-		{"high seconds byte", time.Unix(1<<40, 0), time.Unix(1<<40+1<<32, 0), false},
+		{"high seconds byte", time.Unix(1<<32-1, 0), time.Unix(1<<32, 0), false},
 		{"before and after 1970", time.Unix(-1, 999999999), time.Unix(0, 0), false},
 		{"both before 1970", time.Unix(-256, 0), time.Unix(-255, 0), false},
 		{"zero time", time.Time{}, base, false},
-		{"far future", base, time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC), false},
+		{"far future", base, time.Date(2300, 12, 31, 23, 59, 59, 999999999, time.UTC), false},
 	}
 	entry := func(v float64, at time.Time) cache.Entry {
 		return cache.Entry{Value: v, ObservedAt: at, StoredAt: at, Source: "ads", Confidence: 0.9, Layer: 1}
@@ -90,6 +94,42 @@ func TestSetNeverReplacesANewerEntry(t *testing.T) {
 	})
 	if st := s.Stats(); st.Superseded != superseded || st.Sets != uint64(3*len(pairs)+2) || st.Failures != 0 {
 		t.Errorf("Stats = %+v, want %d superseded and %d sets", st, superseded, 3*len(pairs)+2)
+	}
+}
+
+// An entry dated more than ClockSkew ahead of Redis's clock was written by
+// an instance whose clock runs ahead: a write replaces it (it refused every
+// other instance's newer answer for as long as that clock stayed ahead).
+// One within the skew still wins.
+func TestSetReplacesAnEntryFromAClockAhead(t *testing.T) {
+	s, _ := newStore(t, Config{})
+	ctx := context.Background()
+	now := time.Now()
+	entry := func(v float64, at time.Time) cache.Entry {
+		return cache.Entry{Value: v, ObservedAt: at, StoredAt: at, Source: "ads", Confidence: 0.9, Layer: 1}
+	}
+	for _, tc := range []struct {
+		ahead    time.Duration
+		replaced bool
+	}{{10 * time.Second, true}, {time.Hour, true}, {300 * time.Millisecond, false}} {
+		key := fmt.Sprint("ahead|", tc.ahead)
+		if err := s.Set(ctx, key, entry(1, now.Add(tc.ahead)), time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Set(ctx, key, entry(2, now), time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		e, ok, err := s.Get(ctx, key)
+		want := 1.0
+		if tc.replaced {
+			want = 2
+		}
+		if err != nil || !ok || e.Value != want {
+			t.Errorf("%v ahead: Get = %+v, %v, %v; want value %v", tc.ahead, e, ok, err, want)
+		}
+	}
+	if _, err := New(s.client, Config{ClockSkew: -time.Second}); err == nil || !strings.Contains(err.Error(), "clock_skew") {
+		t.Errorf("New with a negative ClockSkew = %v, want an error naming clock_skew", err)
 	}
 }
 

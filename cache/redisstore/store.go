@@ -24,6 +24,7 @@ type Store struct {
 	client redis.UniversalClient
 	ns     string // "prefix:version:"
 	g      guard
+	skew   time.Duration // Config.ClockSkew
 
 	hits, misses, corrupt, sets, deletes atomic.Uint64
 	superseded                           atomic.Uint64
@@ -53,7 +54,14 @@ func New(client redis.UniversalClient, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Store{client: client, ns: ns, g: guard{timeout: timeout, cooldown: cooldown}}, nil
+	skew := cfg.ClockSkew
+	switch {
+	case skew < 0:
+		return nil, fmt.Errorf("redisstore: invalid config: clock_skew: must not be negative, got %v", skew)
+	case skew == 0:
+		skew = DefaultClockSkew
+	}
+	return &Store{client: client, ns: ns, g: guard{timeout: timeout, cooldown: cooldown}, skew: skew}, nil
 }
 
 // Key returns the Redis key under which key is stored: the namespace
@@ -185,7 +193,7 @@ func (s *Store) Set(ctx context.Context, key string, e cache.Entry, ttl time.Dur
 		// (another instance wrote meanwhile) is judged in turn.
 		corrupt := ""
 		for range maxSetRounds {
-			v, err := setScript.Run(ctx, s.client, []string{s.ns + key}, raw, ttl.Milliseconds(), MaxEntrySize, corrupt).Result()
+			v, err := setScript.Run(ctx, s.client, []string{s.ns + key}, raw, ttl.Milliseconds(), MaxEntrySize, corrupt, s.skew.Milliseconds()).Result()
 			if err != nil {
 				return false, err
 			}
@@ -223,7 +231,10 @@ const maxSetRounds = 3
 // corrupt, or ""), whose StoredAt is after ARGV[1]'s. That value is
 // returned, unchanged, for the caller to decode. Anything else there —
 // another type, a string of another length or format, an older entry, one
-// with the same StoredAt — is replaced.
+// with the same StoredAt — is replaced, and so is an entry whose StoredAt
+// is more than ARGV[5] milliseconds ahead of Redis's clock (TIME): its
+// writer's clock runs ahead, and it would refuse every other instance's
+// newer answer for as long.
 //
 // StoredAt is at bytes 31-42 of the encoding (1-based, see codec.go): its
 // Unix seconds as a signed little-endian int64 (31-38), then its
@@ -232,6 +243,9 @@ const maxSetRounds = 3
 // orders the times as numbers without Lua's floats (an int64 does not fit
 // one) nor string comparison (which follows the locale).
 var setScript = redis.NewScript(`
+if redis.replicate_commands then
+	redis.replicate_commands() -- TIME before a write (Redis < 5)
+end
 local function write()
 	if tonumber(ARGV[2]) > 0 then
 		redis.call("SET", KEYS[1], ARGV[1], "PX", ARGV[2])
@@ -251,6 +265,24 @@ local old = redis.call("GET", KEYS[1])
 if old == ARGV[4] or string.byte(old, 1) ~= 1 then
 	return write()
 end
+-- ahead reports whether v's StoredAt is more than ARGV[5] ms ahead of
+-- Redis's clock. A time before 1970 is not; the seconds are exact in a
+-- double up to 2^53, far past any clock.
+local function ahead(v)
+	if string.byte(v, 38) >= 128 then
+		return false
+	end
+	local sec, ns = 0, 0
+	for p = 38, 31, -1 do
+		sec = sec * 256 + string.byte(v, p)
+	end
+	for p = 42, 39, -1 do
+		ns = ns * 256 + string.byte(v, p)
+	end
+	local t = redis.call("TIME")
+	local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+	return sec * 1000 + math.floor(ns / 1000000) > now + tonumber(ARGV[5])
+end
 local order = {38, 37, 36, 35, 34, 33, 32, 31, 42, 41, 40, 39}
 for i, p in ipairs(order) do
 	local a, b = string.byte(old, p), string.byte(ARGV[1], p)
@@ -258,7 +290,7 @@ for i, p in ipairs(order) do
 		a, b = (a + 128) % 256, (b + 128) % 256
 	end
 	if a ~= b then
-		if a > b then
+		if a > b and not ahead(old) then
 			return old
 		end
 		return write()
