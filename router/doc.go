@@ -53,9 +53,10 @@
 // A provider is in an outage from the Config.OutageStreak-th consecutive
 // unanswered failure (a failure that is not a data-quality failure: the
 // provider did not answer at all) until its next response. Uptime is the
-// share of the window's time — from its oldest outcome to now — that the
-// provider was not in an outage. A provider in an outage is down until
-// now, so its uptime keeps falling until it answers again.
+// share of the window's time — from its oldest slot (an outcome, or a lost
+// attempt's latency sample) to now — that the provider was not in an
+// outage. A provider in an outage is down until now, so its uptime keeps
+// falling until it answers again.
 //
 // # Cold start
 //

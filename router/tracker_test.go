@@ -691,3 +691,26 @@ func TestLostAttemptsDemoteAProviderTurnedSlow(t *testing.T) {
 		assert.Greater(t, tr.View("a", "cpc", at).Latency, 15*time.Millisecond, "its 10 ms answers are no longer all it knows")
 	}
 }
+
+// Down 0..100 s, up from 100 s. Asked at 150 s about a window whose oldest
+// slot is a lost attempt at 50 s: the window's time is [50, 150], down for
+// 50 of it; uptime 0.5 (it was 0: the answer's down time was counted from
+// the failure at 0 s, which had left the window). Without the lost slot
+// (window [0, 150]) it is 1/3.
+func TestALostSlotTakesItsShareOfAnOutage(t *testing.T) {
+	sec := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
+	for _, withLost := range []bool{false, true} {
+		tr := newTracker(t, Config{Window: 2, OutageStreak: 1}, Profile{Name: "a", ExpectedLatency: 10 * time.Millisecond})
+		tr.Record("a", "", fail(sec(0), "unavailable"))
+		if withLost {
+			tr.Record("a", "", Outcome{At: sec(50), Latency: time.Second, Lost: true})
+		}
+		tr.Record("a", "", ok(sec(100), 10*time.Millisecond))
+		u := tr.View("a", "", sec(150)).Uptime
+		if withLost {
+			assert.InDelta(t, 0.5, u, 0.01, "window [50,150]: down 50..100")
+		} else {
+			assert.InDelta(t, 1.0/3, u, 0.01)
+		}
+	}
+}

@@ -201,8 +201,22 @@ func (s *series) addLost(lat, at int64, ref float64, owner *series, st *settings
 	if float64(lat) <= ref {
 		return false
 	}
+	// It tells nothing of an outage, but takes its share of the window's
+	// time: in an outage the time since the previous slot is down time,
+	// and the slot carries it (a window may begin at it, and uptime
+	// measures from there).
+	var gap int64
+	if s.hasLast && s.down {
+		gap = max(at-s.lastAt, 0)
+	}
+	if !s.hasLast || at > s.lastAt {
+		s.lastAt, s.hasLast = at, true
+	}
 	sl := s.push(at, owner, st)
-	sl.lat, sl.lost = lat, true // its gap is zero: it tells nothing of an outage
+	sl.lat, sl.lost, sl.gap = lat, true, gap
+	if s.used > 1 {
+		s.downSum += gap
+	}
 	s.c.add(sl, 1)
 	if owner != nil {
 		owner.inParent.add(sl, 1)
