@@ -260,6 +260,11 @@ func TestTTLMustNotExceedRetention(t *testing.T) {
 	_, err = newWith(cfg)
 	assert.ErrorContains(t, err, "data_types[0].adaptive_ttl.max: must not exceed retention (1h0m0s), got 3h0m0s")
 
+	cfg.DataTypes[0].AdaptiveTTL = AdaptiveTTLConfig{Enabled: true, Min: 2 * time.Hour, Max: 3 * time.Hour}
+	_, err = newWith(cfg)
+	assert.ErrorContains(t, err, "data_types[0].adaptive_ttl.min: must not exceed retention (1h0m0s), got 2h0m0s")
+	cfg.DataTypes[0].AdaptiveTTL.Max = 0
+
 	cfg.Retention = 0
 	_, err = newWith(cfg)
 	assert.NoError(t, err, "no retention, no bound")

@@ -150,4 +150,10 @@ func TestASeasonNeedsTwiceItsLengthOfPoints(t *testing.T) {
 	r, err := New(cfg, WithProvider("p1", newStub(1)), WithProvider("s1", newStub(1)))
 	require.NoError(t, err)
 	require.NoError(t, r.Close())
+
+	// The in-memory history must keep that many too.
+	cfg.Forecast.History.MaxPoints = 300
+	_, err = New(cfg, WithProvider("p1", newStub(1)), WithProvider("s1", newStub(1)))
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, "a season of 168 needs forecast.history.max_points above 336 (a season is used only on a series longer than two of them), got 300", ce.Msg)
 }

@@ -245,16 +245,21 @@ type fleetBreaker struct {
 	// Unix nanoseconds).
 	streak   atomic.Int64
 	lastFail atomic.Int64
-	mu       sync.Mutex
-	by       string // requires mu held: the instance whose opening set until
+	// mu guards by, and a failure's change of lastFail and streak (see
+	// failed).
+	mu sync.Mutex
+	by string // requires mu held: the instance whose opening set until
 }
 
 // failed adds a failure at now to the fleet's run and returns the run's
 // length: a failure more than window after the run's latest starts a new
-// run. Concurrent failures may each see the old run expired and count
-// from one; the run is a little short then, never long.
+// run. The run's end and length change together, under the lock: apart,
+// a failure racing another could add to a run the other had just found
+// expired.
 func (b *fleetBreaker) failed(now time.Time, window time.Duration) int64 {
 	at := now.UnixNano()
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	if last := b.lastFail.Swap(at); at-last > int64(window) {
 		b.streak.Store(0)
 	}

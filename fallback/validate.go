@@ -131,10 +131,17 @@ func (c Config) withDefaults() (Config, problems) {
 	for i := range out.DataTypes {
 		out.DataTypes[i].fill(&p, fmt.Sprintf("data_types[%d]", i), types, tiers)
 		out.DataTypes[i].checkRetention(&p, fmt.Sprintf("data_types[%d]", i), out.Retention, c.DataTypes[i].AdaptiveTTL.Max == 0)
-		if s := out.DataTypes[i].Season; s > 1 && s <= SeasonLimit && out.Forecast.MaxPoints > 0 && out.Forecast.MaxPoints <= 2*s {
+		if s := out.DataTypes[i].Season; s > 1 && s <= SeasonLimit {
 			// The model uses a season only on a series longer than two of
 			// them: it would forecast every key of the type without it.
-			p.add(fmt.Sprintf("data_types[%d].season", i), "a season of %d needs forecast.max_points above %d (a season is used only on a series longer than two of them), got %d", s, 2*s, out.Forecast.MaxPoints)
+			for _, lim := range []struct {
+				field string
+				n     int
+			}{{"forecast.max_points", out.Forecast.MaxPoints}, {"forecast.history.max_points", out.Forecast.History.MaxPoints}} {
+				if lim.n > 0 && lim.n <= 2*s {
+					p.add(fmt.Sprintf("data_types[%d].season", i), "a season of %d needs %s above %d (a season is used only on a series longer than two of them), got %d", s, lim.field, 2*s, lim.n)
+				}
+			}
 		}
 	}
 	for i, pc := range out.Providers {
@@ -405,6 +412,9 @@ func (dt *DataTypeConfig) checkRetention(p *problems, path string, retention tim
 	}
 	if dt.TTL > retention {
 		p.add(path+".ttl", "must not exceed retention (%v): an answer is deleted at the retention, got %v", retention, dt.TTL)
+	}
+	if at := &dt.AdaptiveTTL; at.Enabled && at.Min > retention {
+		p.add(path+".adaptive_ttl.min", "must not exceed retention (%v), got %v", retention, at.Min)
 	}
 	if at := &dt.AdaptiveTTL; at.Enabled && at.Max > retention {
 		if defaultMax {

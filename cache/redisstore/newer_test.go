@@ -288,3 +288,18 @@ func TestResolversKeepTheNewerAnswer(t *testing.T) {
 		t.Errorf("the restarted instance served %+v, %v; want the fleet's last good answer, 2", res, err)
 	}
 }
+
+// A ttl of the largest Duration is kept as no rounding can overflow it
+// (rounded up to a millisecond, it wrapped to a negative expiry).
+func TestSetTheLongestTTL(t *testing.T) {
+	s, c := newStore(t, Config{})
+	ctx := context.Background()
+	now := time.Now()
+	e := cache.Entry{Value: 1, ObservedAt: now, StoredAt: now, Source: "ads", Confidence: 0.9, Layer: 1}
+	if err := s.Set(ctx, "longest", e, math.MaxInt64); err != nil {
+		t.Fatal(err)
+	}
+	if ttl := c.PTTL(ctx, s.Key("longest")).Val(); ttl < 100*365*24*time.Hour {
+		t.Errorf("PTTL = %v, want about 292 years", ttl)
+	}
+}

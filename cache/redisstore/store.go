@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"sync/atomic"
 	"time"
 
@@ -181,8 +182,8 @@ func (s *Store) Set(ctx context.Context, key string, e cache.Entry, ttl time.Dur
 	if err := checkEntry(e); err != nil {
 		return fmt.Errorf("redisstore: set %q: %w", key, err)
 	}
-	if ttl > 0 && ttl%time.Millisecond != 0 {
-		ttl = ttl.Truncate(time.Millisecond) + time.Millisecond
+	if ttl > 0 && ttl%time.Millisecond != 0 && ttl < math.MaxInt64-time.Millisecond {
+		ttl = ttl.Truncate(time.Millisecond) + time.Millisecond // rounded up, unless that overflows
 	}
 	raw := appendEntry(make([]byte, 0, minSize+len(e.Source)), e)
 	written, err := call(ctx, &s.g, func(ctx context.Context) (bool, error) {
