@@ -25,6 +25,18 @@ func (s skewedStore) Set(ctx context.Context, key string, e cache.Entry, ttl tim
 	return s.memStore.Set(ctx, key, e, ttl)
 }
 
+// writtenAhead returns a shared store in which an instance whose clock
+// runs ahead by ahead has written its answer (1.25) for shoes.
+func writtenAhead(t *testing.T, cfg Config, ahead time.Duration) *memStore {
+	t.Helper()
+	st := newMemStore()
+	b := newTestResolver(t, cfg, newStub(1.25), newStub(1.25), WithStore(skewedStore{st, ahead}), WithHistory(noHistory{}))
+	_, err := b.Resolve(context.Background(), "cpc", shoes)
+	require.NoError(t, err)
+	require.NoError(t, b.Flush(context.Background()))
+	return st
+}
+
 // An instance 50s ahead (inside the minute of skew the shared tier
 // tolerates) writes an answer of a data type whose TTL is 5s. It was a
 // fresh hit for every other instance — no provider asked — for 55s, eleven
@@ -33,13 +45,9 @@ func (s skewedStore) Set(ctx context.Context, key string, e cache.Entry, ttl tim
 // now.
 func TestAnInstanceWhoseClockRunsAheadDoesNotStretchTheTTL(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		st := newMemStore()
 		cfg := testConfig()
 		cfg.DataTypes[0].TTL = 5 * time.Second
-		b := newTestResolver(t, cfg, newStub(1.25), newStub(1.25), WithStore(skewedStore{st, 50 * time.Second}), WithHistory(noHistory{}))
-		_, err := b.Resolve(context.Background(), "cpc", shoes)
-		require.NoError(t, err)
-		require.NoError(t, b.Flush(context.Background()))
+		st := writtenAhead(t, cfg, 50*time.Second)
 
 		ap1 := newStub(2.0) // the truth has moved
 		a := newTestResolver(t, cfg, ap1, newStub(2.0), WithStore(st), WithHistory(noHistory{}))
@@ -59,13 +67,9 @@ func TestAnInstanceWhoseClockRunsAheadDoesNotStretchTheTTL(t *testing.T) {
 // fresh hit for its TTL, stretched by the skew at most.
 func TestASharedEntryWithinTheClockSkewIsFresh(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		st := newMemStore()
 		cfg := testConfig()
 		cfg.DataTypes[0].TTL = 5 * time.Second
-		b := newTestResolver(t, cfg, newStub(1.25), newStub(1.25), WithStore(skewedStore{st, 500 * time.Millisecond}), WithHistory(noHistory{}))
-		_, err := b.Resolve(context.Background(), "cpc", shoes)
-		require.NoError(t, err)
-		require.NoError(t, b.Flush(context.Background()))
+		st := writtenAhead(t, cfg, 500*time.Millisecond)
 
 		ap1 := newStub(2.0)
 		a := newTestResolver(t, cfg, ap1, newStub(2.0), WithStore(st), WithHistory(noHistory{}))
@@ -90,13 +94,9 @@ func TestASharedEntryWithinTheClockSkewIsFresh(t *testing.T) {
 // instance after called its provider.
 func TestAnInstanceWhoseClockRunsAheadDoesNotBlockTheFleet(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		st := newMemStore()
 		cfg := testConfig()
 		cfg.DataTypes[0].TTL = 30 * time.Second
-		b := newTestResolver(t, cfg, newStub(1.25), newStub(1.25), WithStore(skewedStore{st, 50 * time.Second}), WithHistory(noHistory{}))
-		_, err := b.Resolve(context.Background(), "cpc", shoes)
-		require.NoError(t, err)
-		require.NoError(t, b.Flush(context.Background()))
+		st := writtenAhead(t, cfg, 50*time.Second)
 
 		a := newTestResolver(t, cfg, newStub(2.0), newStub(2.0), WithStore(st), WithHistory(noHistory{}))
 		res, err := a.Resolve(context.Background(), "cpc", shoes)
