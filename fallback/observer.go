@@ -2,10 +2,15 @@ package fallback
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 
 	"github.com/strata-go/strata/providers"
 )
+
+// resolveIDs numbers the resolves of every resolver in the process (see
+// Event.Resolve).
+var resolveIDs atomic.Uint64
 
 // Observer receives the resolver's events: one as each provider attempt
 // starts and one as it ends (the audit trail), one per resolve, one per
@@ -161,7 +166,9 @@ type Event struct {
 	Shared     bool
 	// Resolve identifies the resolve the event is about: a resolve's event
 	// and the attempt events of its walk carry the same number, unique in
-	// the resolver (a follower of a shared walk has its own; the walk's
+	// the process — among every resolver's resolves, so that an observer
+	// serving several resolvers can tell them apart (a follower of a
+	// shared walk has its own; the walk's
 	// attempts carry its leader's). Zero for an event of no resolve (a
 	// refresh-ahead walk, a breaker, an alert).
 	Resolve uint64

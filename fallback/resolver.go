@@ -52,8 +52,7 @@ type Resolver struct {
 	attemptTask taskKind           // a provider attempt, start to settled
 	tasks       tasks
 	closed      atomic.Bool
-	started     time.Time     // when New returned: the snapshot's Since
-	resolveIDs  atomic.Uint64 // the last Event.Resolve given
+	started     time.Time // when New returned: the snapshot's Since
 	metrics     metrics
 
 	refreshSlots chan struct{}      // bounds background refreshes
@@ -178,7 +177,7 @@ func (r *Resolver) Resolve(ctx context.Context, dataType string, params Params) 
 		return Result{}, err
 	}
 	if r.obs != nil {
-		ctx = withResolveID(ctx, r.resolveIDs.Add(1))
+		ctx = withResolveID(ctx, resolveIDs.Add(1))
 	}
 	if err := ctx.Err(); err != nil {
 		return Result{}, fmt.Errorf("fallback: resolve %q: %w", dataType, err)
@@ -444,7 +443,7 @@ func resolveIDOf(ctx context.Context, r *Resolver) uint64 {
 	if r == nil {
 		return 0
 	}
-	return r.resolveIDs.Add(1)
+	return resolveIDs.Add(1)
 }
 
 // Key returns the canonical key of a data type and its params: the key the
