@@ -304,6 +304,46 @@ func (c *Cache) Delete(key string) bool {
 	return c.lkg.Delete(key)
 }
 
+// rangeChunk is how many entries Range copies under one hold of the lock.
+const rangeChunk = 1024
+
+// Range calls fn with the key and entry of every last good answer, most
+// recently used first, until fn returns false, without touching their
+// recency. It takes the keys in one pass under the cache's lock, then the
+// entries rangeChunk at a time, and calls fn without the lock: Puts and
+// reads go on meanwhile (an entry put, replaced or deleted during Range may
+// be visited or not, a deleted one is skipped), where a DeleteFunc that
+// matches nothing would hold every reader for the whole visit.
+func (c *Cache) Range(fn func(key string, e Entry) bool) {
+	c.mu.Lock()
+	keys := make([]string, 0, c.lkg.Len())
+	c.lkg.Range(func(k string, _ *item) bool {
+		keys = append(keys, k)
+		return true
+	})
+	c.mu.Unlock()
+	type kv struct {
+		key string
+		e   Entry
+	}
+	chunk := make([]kv, 0, min(rangeChunk, len(keys)))
+	for start := 0; start < len(keys); start += rangeChunk {
+		chunk = chunk[:0]
+		c.mu.Lock()
+		for _, k := range keys[start:min(start+rangeChunk, len(keys))] {
+			if it, ok := c.lkg.Peek(k); ok && !c.closed {
+				chunk = append(chunk, kv{k, it.e})
+			}
+		}
+		c.mu.Unlock()
+		for _, x := range chunk {
+			if !fn(x.key, x.e) {
+				return
+			}
+		}
+	}
+}
+
 // Len returns the number of keys in the last-known-good store.
 func (c *Cache) Len() int {
 	c.mu.Lock()

@@ -349,3 +349,45 @@ func TestAPutWithoutTTLIsNeverFresh(t *testing.T) {
 	_, _, ok = c.FreshBytes([]byte("k"), time.Minute)
 	assert.False(t, ok, "FreshBytes")
 }
+
+// Range visits every last good answer, most recently used first, without
+// touching their recency, and calls fn without the cache's lock: fn (and
+// every other caller) may use the cache meanwhile. An entry deleted before
+// its chunk is copied is skipped.
+func TestRangeVisitsWithoutHoldingTheCache(t *testing.T) {
+	c, err := New(Config{LastGoodCapacity: 5000})
+	require.NoError(t, err)
+	defer c.Close()
+	now := time.Now()
+	const n = 3000 // three chunks
+	for i := range n {
+		c.Put(fmt.Sprint("k", i), Entry{Value: float64(i), StoredAt: now}, 0)
+	}
+	var seen []float64
+	c.Range(func(key string, e Entry) bool {
+		assert.Equal(t, fmt.Sprint("k", int(e.Value)), key)
+		seen = append(seen, e.Value)
+		if len(seen) == 1 {
+			c.Put("new", Entry{Value: -1, StoredAt: now}, 0) // no deadlock: the lock is not held
+			assert.True(t, c.Delete(fmt.Sprint("k", n-1-rangeChunk)), "an entry of the next chunk")
+		}
+		return true
+	})
+	require.Len(t, seen, n-1, "the entry deleted before its chunk was copied is skipped; the new one came after the keys were taken")
+	assert.Equal(t, float64(n-1), seen[0], "the most recently used first")
+	assert.Equal(t, 0.0, seen[len(seen)-1])
+
+	// Recency untouched: the least recent is still k0, the first pushed out.
+	c2, err := New(Config{LastGoodCapacity: 3})
+	require.NoError(t, err)
+	defer c2.Close()
+	for _, k := range []string{"a", "b", "c"} {
+		c2.Put(k, Entry{StoredAt: now}, 0)
+	}
+	count := 0
+	c2.Range(func(string, Entry) bool { count++; return count < 2 })
+	assert.Equal(t, 2, count, "stops when fn says so")
+	c2.Put("d", Entry{StoredAt: now}, 0)
+	_, ok := c2.LastGood("a")
+	assert.False(t, ok, "a is still the least recently used")
+}

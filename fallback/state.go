@@ -101,7 +101,9 @@ type stateObs struct {
 // ExportReport says what Export wrote.
 type ExportReport struct {
 	// Answers counts last good answers, Series the keys' histories (with
-	// Observations in all), Rates the data types' learned rates.
+	// Observations in all), Rates the data types' learned rates — the
+	// records encoded: Export writes through a buffer, so when w fails,
+	// some of them may not have reached it.
 	Answers, Series, Observations, Rates int
 }
 
@@ -118,8 +120,13 @@ type ExportReport struct {
 // (a history that hangs is abandoned when ctx ends); it stops at ctx's end
 // or w's first error, returning what it wrote so far with the error. It
 // may run while the resolver serves: each record is consistent, the whole
-// is what the resolver knew about while it wrote. After Close it writes
-// nothing and returns ErrClosed.
+// is what the resolver knew about while it wrote, and it holds the cache a
+// chunk of answers at a time, so resolves go on (cache.Cache.Range). After
+// Close it writes nothing and returns ErrClosed. w is called on the
+// caller's goroutine, as a writer is: ctx is looked at between records, so
+// a Write that blocks holds Export until it returns (give w a deadline of
+// its own: a file, a net.Conn with SetWriteDeadline), and a Write that
+// panics panics Export.
 func (r *Resolver) Export(ctx context.Context, w io.Writer) (ExportReport, error) {
 	var rep ExportReport
 	if r.closed.Load() {
@@ -132,18 +139,17 @@ func (r *Resolver) Export(ctx context.Context, w io.Writer) (ExportReport, error
 		return rep, err
 	}
 
-	// The cache has no iterator: DeleteFunc visits every entry under its
-	// lock, and deletes nothing when match says no.
+	// Range holds the cache's lock a chunk at a time: resolves go on (a
+	// DeleteFunc that deleted nothing held them for the whole copy, past
+	// a short deadline at 100000 answers).
 	type answer struct {
 		key string
 		e   cache.Entry
 	}
-	var answers []answer
-	r.cache.DeleteFunc(func(key string, e cache.Entry, ok bool) bool {
-		if ok {
-			answers = append(answers, answer{key, e})
-		}
-		return false
+	answers := make([]answer, 0, r.cache.Len())
+	r.cache.Range(func(key string, e cache.Entry) bool {
+		answers = append(answers, answer{key, e})
+		return true
 	})
 	slices.SortFunc(answers, func(a, b answer) int { return strings.Compare(a.key, b.key) })
 	for _, a := range answers {
@@ -339,7 +345,11 @@ var hashedValue = regexp.MustCompile(`^h:[0-9a-f]{32}$`)
 // its end record (cut short) is taken as far as it goes, with
 // Complete false. After Close it takes nothing and returns ErrClosed;
 // Close during an Import ends it with ErrClosed (what was taken before
-// stays, in a resolver that is closed).
+// stays, in a resolver that is closed). rd is read on the caller's
+// goroutine: ctx and Close are looked at between its reads — also inside
+// a line that never ends — so a Read that blocks holds Import until it
+// returns (give rd a deadline of its own), and a Read that panics panics
+// Import.
 func (r *Resolver) Import(ctx context.Context, rd io.Reader) (ImportReport, error) {
 	rep := ImportReport{Reasons: map[ImportReason]int{}}
 	if r.closed.Load() {
@@ -348,14 +358,20 @@ func (r *Resolver) Import(ctx context.Context, rd io.Reader) (ImportReport, erro
 	br := bufio.NewReaderSize(rd, 64<<10)
 	im := importer{r: r, rep: &rep, now: time.Now(), plain: map[*dataType]*schema{}}
 	line := 0
+	stop := func() error {
+		if r.closed.Load() {
+			return ErrClosed
+		}
+		return ctx.Err()
+	}
 	for {
-		if err := ctx.Err(); err != nil {
+		if err := stop(); err != nil {
 			return rep, err
 		}
-		if r.closed.Load() {
-			return rep, ErrClosed
+		raw, n, tooLong, err := readLine(br, stop)
+		if serr := stop(); serr != nil {
+			return rep, serr
 		}
-		raw, n, tooLong, err := readLine(br)
 		if err != nil && !errors.Is(err, io.EOF) {
 			return rep, fmt.Errorf("fallback: import: %w", err)
 		}
@@ -382,9 +398,15 @@ func (r *Resolver) Import(ctx context.Context, rd io.Reader) (ImportReport, erro
 
 // readLine reads one line, without its end (\n or \r\n), and how many
 // bytes it took; a line longer than MaxStateLine is consumed and reported
-// too long, not returned. Blank lines are returned empty.
-func readLine(br *bufio.Reader) (line []byte, n int, tooLong bool, err error) {
+// too long, not returned. Blank lines are returned empty. Between the
+// buffer's fills it asks stop whether to go on: a line that never ends
+// (a reader that never sends a newline) must not hold Import past its
+// context or Close.
+func readLine(br *bufio.Reader, stop func() error) (line []byte, n int, tooLong bool, err error) {
 	for {
+		if err := stop(); err != nil {
+			return nil, n, tooLong, err
+		}
 		chunk, err := br.ReadSlice('\n')
 		n += len(chunk)
 		if len(line)+len(chunk) > MaxStateLine+2 {

@@ -647,3 +647,43 @@ func TestAStateFileWrittenBeforeForgetBringsThePersonBack(t *testing.T) {
 		}
 	})
 }
+
+// endlessLine is a reader of one line that never ends: it never blocks,
+// and it calls at once after `after` reads.
+type endlessLine struct {
+	reads, after int
+	at           func()
+}
+
+func (e *endlessLine) Read(p []byte) (int, error) {
+	e.reads++
+	if e.reads == e.after {
+		e.at()
+	}
+	for i := range p {
+		p[i] = 'x'
+	}
+	return len(p), nil
+}
+
+// A line that never ends (a reader that never sends a newline) does not
+// hold Import past its context's end or Close: it read 19 GB of one line
+// and kept a core busy after both.
+func TestImportOfALineThatNeverEndsStopsWithItsContextAndClose(t *testing.T) {
+	r := newTestResolver(t, stateConfig(), newStub(1), newStub(1), WithHashKey(stateKey))
+	ctx, cancel := context.WithCancel(context.Background())
+	in := &endlessLine{after: 100, at: cancel}
+	_, err := r.Import(ctx, in)
+	require.ErrorIs(t, err, context.Canceled)
+	assert.Less(t, in.reads, 110, "it stops within a buffer fill or two")
+
+	var header bytes.Buffer
+	_, err = r.Export(context.Background(), &header)
+	require.NoError(t, err)
+	first, _, _ := strings.Cut(header.String(), "\n")
+	closed := make(chan error, 1)
+	in = &endlessLine{after: 100, at: func() { go func() { closed <- r.Close() }() }}
+	_, err = r.Import(context.Background(), io.MultiReader(strings.NewReader(first+"\n"), in))
+	require.ErrorIs(t, err, ErrClosed, "a record's line that never ends")
+	require.NoError(t, <-closed)
+}
