@@ -687,3 +687,43 @@ func TestImportOfALineThatNeverEndsStopsWithItsContextAndClose(t *testing.T) {
 	require.ErrorIs(t, err, ErrClosed, "a record's line that never ends")
 	require.NoError(t, <-closed)
 }
+
+// blockingWriter blocks every Write until release is closed.
+type blockingWriter struct{ release chan struct{} }
+
+func (w blockingWriter) Write(p []byte) (int, error) { <-w.release; return len(p), nil }
+
+type panickingWriter struct{}
+
+func (panickingWriter) Write([]byte) (int, error) { panic("the host's writer") }
+
+// The writer is the caller's, as any io.Writer is (the doc says so): a
+// Write that blocks holds Export past ctx's end until it returns, and a
+// Write that panics panics Export.
+func TestExportsWriterIsTheCallers(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newTestResolver(t, stateConfig(), newStub(1), newStub(1), WithHashKey(stateKey))
+		for i := range 2000 { // more than the 4 KiB buffer holds
+			_, err := r.Resolve(context.Background(), "cpc", Params{"keyword": fmt.Sprint("k", i)})
+			require.NoError(t, err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		w := blockingWriter{release: make(chan struct{})}
+		done := make(chan error, 1)
+		go func() {
+			_, err := r.Export(ctx, w)
+			done <- err
+		}()
+		time.Sleep(2 * time.Second)
+		synctest.Wait()
+		select {
+		case <-done:
+			t.Fatal("Export returned while its Write was blocked")
+		default:
+		}
+		close(w.release)
+		assert.ErrorIs(t, <-done, context.DeadlineExceeded, "it stops at the next record")
+		assert.PanicsWithValue(t, "the host's writer", func() { _, _ = r.Export(context.Background(), panickingWriter{}) })
+	})
+}
