@@ -238,7 +238,9 @@ type DataTypeConfig struct {
 	Period stats.Period `yaml:"period"`
 	// Season is the seasonal cycle of the history in periods. Default from
 	// the period: 24 hourly, 7 daily, 52 weekly, 12 monthly, else 1. At
-	// most SeasonLimit, and under half of forecast.max_points: the model
+	// most SeasonLimit, and under half of forecast.max_points (and of the
+	// in-memory history's forecast.history.max_points, 512 by default,
+	// when the host supplies no history of its own): the model
 	// uses a season only on a series longer than two of them (a weekly
 	// season of 168 hours needs max_points above 336, and the test for
 	// seasonality passes reliably from about four seasons).

@@ -157,3 +157,23 @@ func TestASeasonNeedsTwiceItsLengthOfPoints(t *testing.T) {
 	require.ErrorAs(t, err, &ce)
 	assert.Equal(t, "a season of 168 needs forecast.history.max_points above 336 (a season is used only on a series longer than two of them), got 300", ce.Msg)
 }
+
+// The in-memory history's default size (stats.DefaultMaxPoints, 512)
+// counts too; a history of the host's own (WithHistory) is its business.
+func TestASeasonNeedsTwiceItsLengthInTheDefaultHistory(t *testing.T) {
+	cfg := testConfig()
+	cfg.DataTypes[0].Period = stats.Hourly
+	cfg.DataTypes[0].Season = 300
+	cfg.Forecast.MaxPoints = 1000
+	_, err := New(cfg, WithProvider("p1", newStub(1)), WithProvider("s1", newStub(1)))
+	var ce *ConfigError
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, "data_types[0].season", ce.Field)
+	assert.Equal(t, "a season of 300 needs forecast.history.max_points above 600 (a season is used only on a series longer than two of them), got 512", ce.Msg)
+
+	h, err := stats.NewMemoryHistory(stats.MemoryConfig{MaxPoints: 2000})
+	require.NoError(t, err)
+	r, err := New(cfg, WithProvider("p1", newStub(1)), WithProvider("s1", newStub(1)), WithHistory(h))
+	require.NoError(t, err)
+	require.NoError(t, r.Close())
+}

@@ -260,9 +260,11 @@ func (b *fleetBreaker) failed(now time.Time, window time.Duration) int64 {
 	at := now.UnixNano()
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if last := b.lastFail.Swap(at); at-last > int64(window) {
+	last := b.lastFail.Load()
+	if at-last > int64(window) {
 		b.streak.Store(0)
 	}
+	b.lastFail.Store(max(last, at)) // a failure timed before the latest does not move it back
 	return b.streak.Add(1)
 }
 

@@ -53,6 +53,19 @@ func New(cfg Config, opts ...Option) (*Resolver, error) {
 	case !c.FleetHealth.Enabled && o.healthBus != nil:
 		p.add("fleet_health.enabled", "is false, but a HealthBus is set with WithHealthBus")
 	}
+	if o.history == nil {
+		// The in-memory history keeps forecast.history.max_points per key:
+		// a season needs more than two of itself there too.
+		n := c.Forecast.History.MaxPoints
+		if n == 0 {
+			n = stats.DefaultMaxPoints
+		}
+		for i, dc := range c.DataTypes {
+			if s := dc.Season; s > 1 && s <= SeasonLimit && n <= 2*s {
+				p.add(fmt.Sprintf("data_types[%d].season", i), "a season of %d needs forecast.history.max_points above %d (a season is used only on a series longer than two of them), got %d", s, 2*s, n)
+			}
+		}
+	}
 	claimer, ok := o.store.(cache.Claimer)
 	if c.Cache.Claim > 0 && !ok {
 		p.add("cache.claim", "needs a Store that is a cache.Claimer (use WithStore)")

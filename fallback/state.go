@@ -151,6 +151,11 @@ func (r *Resolver) Export(ctx context.Context, w io.Writer) (ExportReport, error
 		answers = append(answers, answer{key, e})
 		return true
 	})
+	if r.closed.Load() {
+		// Close may have emptied the cache during Range: what was copied
+		// is partial, and must not be sealed by an end record.
+		return rep, ErrClosed
+	}
 	slices.SortFunc(answers, func(a, b answer) int { return strings.Compare(a.key, b.key) })
 	for _, a := range answers {
 		if err := ctx.Err(); err != nil {

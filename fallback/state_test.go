@@ -727,3 +727,41 @@ func TestExportsWriterIsTheCallers(t *testing.T) {
 		assert.PanicsWithValue(t, "the host's writer", func() { _, _ = r.Export(context.Background(), panickingWriter{}) })
 	})
 }
+
+// noListHistory is a history that cannot list its keys (no stats.Lister):
+// Export writes no series, and nothing else of Export's calls fails at
+// Close.
+type noListHistory struct{ stats.History }
+
+// Close during Export's copy of the answers makes Export return ErrClosed,
+// never a file sealed by an end record with part of the answers (the copy
+// goes a chunk at a time, and Close empties the cache between two).
+func TestExportRacingCloseIsWholeOrErrClosed(t *testing.T) {
+	const n = 30000
+	for round := range 8 {
+		h, err := stats.NewMemoryHistory(stats.MemoryConfig{})
+		require.NoError(t, err)
+		cfg := stateConfig()
+		cfg.Cache.LastGoodCapacity = n
+		r, err := New(cfg, WithProvider("p1", newStub(1)), WithProvider("s1", newStub(1)), WithHistory(noListHistory{h}), WithHashKey(stateKey))
+		require.NoError(t, err)
+		now := time.Now()
+		for i := range n {
+			r.cache.Put(fmt.Sprint("cpc?keyword=k", i), cache.Entry{Value: 1, ObservedAt: now, StoredAt: now, Source: "p1", Confidence: 0.9, Layer: 1}, 0)
+		}
+		var rep ExportReport
+		done := make(chan error, 1)
+		go func() {
+			var err error
+			rep, err = r.Export(context.Background(), io.Discard)
+			done <- err
+		}()
+		time.Sleep(time.Duration(round) * 300 * time.Microsecond)
+		_ = r.Close()
+		if err := <-done; err == nil {
+			assert.Equal(t, n, rep.Answers, "round %d: a whole file, or ErrClosed", round)
+		} else {
+			assert.ErrorIs(t, err, ErrClosed, "round %d", round)
+		}
+	}
+}

@@ -134,13 +134,8 @@ func (c Config) withDefaults() (Config, problems) {
 		if s := out.DataTypes[i].Season; s > 1 && s <= SeasonLimit {
 			// The model uses a season only on a series longer than two of
 			// them: it would forecast every key of the type without it.
-			for _, lim := range []struct {
-				field string
-				n     int
-			}{{"forecast.max_points", out.Forecast.MaxPoints}, {"forecast.history.max_points", out.Forecast.History.MaxPoints}} {
-				if lim.n > 0 && lim.n <= 2*s {
-					p.add(fmt.Sprintf("data_types[%d].season", i), "a season of %d needs %s above %d (a season is used only on a series longer than two of them), got %d", s, lim.field, 2*s, lim.n)
-				}
+			if n := out.Forecast.MaxPoints; n > 0 && n <= 2*s {
+				p.add(fmt.Sprintf("data_types[%d].season", i), "a season of %d needs forecast.max_points above %d (a season is used only on a series longer than two of them), got %d", s, 2*s, n)
 			}
 		}
 	}
