@@ -34,6 +34,9 @@ type Config struct {
 	// an entry dated further ahead was written by an instance whose clock
 	// runs ahead, and a write replaces it — else every other instance's
 	// newer answer would be refused for as long as that clock is ahead.
+	// So Redis's clock must agree with the instances' within ClockSkew, as
+	// theirs must with each other's: a Redis clock behind them would see
+	// their newest entries as ahead and let an older write replace one.
 	// Default 1s (the resolver's cache.clock_skew); it must not be
 	// negative.
 	ClockSkew time.Duration
