@@ -114,10 +114,7 @@ func (s *series) add(o *Outcome, at int64, owner *series, st *settings) {
 	if answered {
 		lat = max(int64(o.Latency), 0)
 	}
-	var gap int64
-	if s.hasLast && s.down {
-		gap = max(at-s.lastAt, 0)
-	}
+	gap := s.advance(at)
 	if answered {
 		s.streak = 0
 		s.down = false
@@ -126,9 +123,6 @@ func (s *series) add(o *Outcome, at int64, owner *series, st *settings) {
 		if s.streak >= st.outageStreak {
 			s.down = true
 		}
-	}
-	if !s.hasLast || at > s.lastAt {
-		s.lastAt, s.hasLast = at, true
 	}
 
 	class := ""
@@ -141,13 +135,7 @@ func (s *series) add(o *Outcome, at int64, owner *series, st *settings) {
 	sl := s.push(at, owner, st)
 	sl.lat, sl.gap, sl.class = lat, gap, class
 	sl.ok, sl.valid, sl.answered = o.OK, o.Valid && answered, answered
-	if s.used > 1 {
-		s.downSum += gap
-	}
-	s.c.add(sl, 1)
-	if owner != nil {
-		owner.inParent.add(sl, 1)
-	}
+	s.count(sl)
 	if o.OK {
 		s.successes++
 	}
@@ -156,6 +144,31 @@ func (s *series) add(o *Outcome, at int64, owner *series, st *settings) {
 	}
 	s.requests++
 	s.charge(o.Cost)
+}
+
+// advance moves the series' latest time to at (unless it is later
+// already) and returns the slot's gap: the time since the previous slot
+// when the provider is in an outage, else zero.
+func (s *series) advance(at int64) (gap int64) {
+	if s.hasLast && s.down {
+		gap = max(at-s.lastAt, 0)
+	}
+	if !s.hasLast || at > s.lastAt {
+		s.lastAt, s.hasLast = at, true
+	}
+	return gap
+}
+
+// count adds sl, just pushed and filled, to the window's sums (and its
+// owner's inParent).
+func (s *series) count(sl *slot) {
+	if s.used > 1 {
+		s.downSum += sl.gap // every slot's but the oldest
+	}
+	s.c.add(sl, 1)
+	if sl.owner != nil {
+		sl.owner.inParent.add(sl, 1)
+	}
 }
 
 // push appends a slot at at to the window, evicting the oldest when the
@@ -193,7 +206,9 @@ func (s *series) sample(lat int64, st *settings) {
 // Outcome.Lost) when it is above what s believes the latency is — its
 // EWMA, or ref while it has none — and reports whether it did. A lower
 // bound under that says nothing new. The slot counts for the latency
-// metrics only: not as an outcome, not for uptime.
+// metrics, not as an outcome; it tells nothing of an outage, but takes its
+// share of the window's time (in an outage, the time since the previous
+// slot is down time, and the slot carries it: a window may begin at it).
 func (s *series) addLost(lat, at int64, ref float64, owner *series, st *settings) bool {
 	if s.hasEWMA {
 		ref = s.ewma
@@ -201,26 +216,10 @@ func (s *series) addLost(lat, at int64, ref float64, owner *series, st *settings
 	if float64(lat) <= ref {
 		return false
 	}
-	// It tells nothing of an outage, but takes its share of the window's
-	// time: in an outage the time since the previous slot is down time,
-	// and the slot carries it (a window may begin at it, and uptime
-	// measures from there).
-	var gap int64
-	if s.hasLast && s.down {
-		gap = max(at-s.lastAt, 0)
-	}
-	if !s.hasLast || at > s.lastAt {
-		s.lastAt, s.hasLast = at, true
-	}
+	gap := s.advance(at)
 	sl := s.push(at, owner, st)
 	sl.lat, sl.lost, sl.gap = lat, true, gap
-	if s.used > 1 {
-		s.downSum += gap
-	}
-	s.c.add(sl, 1)
-	if owner != nil {
-		owner.inParent.add(sl, 1)
-	}
+	s.count(sl)
 	s.sample(lat, st)
 	return true
 }
