@@ -196,10 +196,7 @@ func (c *call) attempt(n int, retry bool) (resp providers.Response, err error, n
 			if errors.Is(err, ErrCallbackPanic) || c.ctx.Err() != nil {
 				w.r.callbackFailed(&w.r.callbacks.credentials, w.dt.cfg.Name, err)
 			}
-			permit.Done(breaker.Neutral)
-			if w.budget != nil {
-				w.budget.Refund(p.price) // not called: not paid
-			}
+			c.unpaid(permit)
 			err = scrub(providers.NewError(providers.Auth, fmt.Errorf("credentials: %w", err)), secretsOf(w.dt, w.params, providers.Secret{}, p), w.r.rawErrors)
 			w.record(Attempt{Provider: p.name, Tier: p.cfg.Tier, Outcome: Failed, Class: providers.Auth, Err: err, Retry: n - 1, Hedge: c.hedge}, time.Time{})
 			return providers.Response{}, err, false
@@ -262,11 +259,17 @@ func (c *call) attempt(n int, retry bool) (resp providers.Response, err error, n
 // notCalled ends attempt n, admitted, before its provider was called:
 // its breaker permit neutral, its cost refunded, the skip recorded.
 func (c *call) notCalled(permit breaker.Permit, n int, reason SkipReason) {
+	c.unpaid(permit)
+	c.w.skip(c.p, reason, n-1, c.hedge)
+}
+
+// unpaid ends an admitted attempt whose provider was not called: its
+// breaker permit neutral, its cost refunded (not called: not paid).
+func (c *call) unpaid(permit breaker.Permit) {
 	permit.Done(breaker.Neutral)
 	if c.w.budget != nil {
 		c.w.budget.Refund(c.p.price)
 	}
-	c.w.skip(c.p, reason, n-1, c.hedge)
 }
 
 // pendingAttempt is an attempt whose provider call is in progress: either
@@ -347,10 +350,7 @@ func (a *pendingAttempt) settle(resp providers.Response, err error) (reported er
 		// The provider was not called and never will be (Close came
 		// between the debit and the call, or the attempt's context ended
 		// first): not paid, not counted for or against it.
-		permit.Done(breaker.Neutral)
-		if w.budget != nil {
-			w.budget.Refund(p.price)
-		}
+		c.unpaid(permit)
 		reason := SkipClosed
 		if !w.r.closed.Load() {
 			reason = w.noTime(c.until)
