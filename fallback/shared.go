@@ -137,9 +137,7 @@ func (r *Resolver) storeGet(ctx context.Context, dt *dataType, key string, now t
 	if errors.As(err, &hr) {
 		opinion = &hr.entry
 	}
-	if err != nil && !r.closed.Load() { // a read Close refused is not the store's failure
-		r.callbackFailed(&r.callbacks.storeGet, dt.cfg.Name, err)
-	}
+	r.storeReadFailed(dt, err)
 	if ok {
 		e = r.jitter(dt, e)
 	}
@@ -172,10 +170,16 @@ func (r *Resolver) jitter(dt *dataType, e cache.Entry) cache.Entry {
 // passes (see checkShared) is dropped and reported.
 func (r *Resolver) readStore(ctx context.Context, dt *dataType, key string, now time.Time) (cache.Entry, bool) {
 	e, ok, err := r.readStoreErr(ctx, dt, key, now, true)
-	if err != nil && !r.closed.Load() { // a read Close refused is not the store's failure
+	r.storeReadFailed(dt, err)
+	return e, ok
+}
+
+// storeReadFailed reports a failed read of the shared tier, unless Close
+// refused it (not the store's failure).
+func (r *Resolver) storeReadFailed(dt *dataType, err error) {
+	if err != nil && !r.closed.Load() {
 		r.callbackFailed(&r.callbacks.storeGet, dt.cfg.Name, err)
 	}
-	return e, ok
 }
 
 // readStoreErr reads the shared tier and returns the failure a caller
