@@ -479,11 +479,10 @@ func (im *importer) shown(key string) string {
 	}
 	sensitive := func(param string) bool {
 		if dt, ok := im.r.types[name]; ok {
-			i, ok := dt.schema.index[param]
-			return ok && dt.schema.specs[i].sensitive
+			return dt.schema.sensitive(param)
 		}
 		for _, dt := range im.r.types {
-			if i, ok := dt.schema.index[param]; ok && dt.schema.specs[i].sensitive {
+			if dt.schema.sensitive(param) {
 				return true
 			}
 		}
