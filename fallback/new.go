@@ -61,9 +61,7 @@ func New(cfg Config, opts ...Option) (*Resolver, error) {
 			n = stats.DefaultMaxPoints
 		}
 		for i, dc := range c.DataTypes {
-			if s := dc.Season; s > 1 && s <= SeasonLimit && n <= 2*s {
-				p.add(fmt.Sprintf("data_types[%d].season", i), "a season of %d needs forecast.history.max_points above %d (a season is used only on a series longer than two of them), got %d", s, 2*s, n)
-			}
+			checkSeasonPoints(&p, i, dc.Season, "forecast.history.max_points", n)
 		}
 	}
 	claimer, ok := o.store.(cache.Claimer)

@@ -131,13 +131,7 @@ func (c Config) withDefaults() (Config, problems) {
 	for i := range out.DataTypes {
 		out.DataTypes[i].fill(&p, fmt.Sprintf("data_types[%d]", i), types, tiers)
 		out.DataTypes[i].checkRetention(&p, fmt.Sprintf("data_types[%d]", i), out.Retention, c.DataTypes[i].AdaptiveTTL.Max == 0)
-		if s := out.DataTypes[i].Season; s > 1 && s <= SeasonLimit {
-			// The model uses a season only on a series longer than two of
-			// them: it would forecast every key of the type without it.
-			if n := out.Forecast.MaxPoints; n > 0 && n <= 2*s {
-				p.add(fmt.Sprintf("data_types[%d].season", i), "a season of %d needs forecast.max_points above %d (a season is used only on a series longer than two of them), got %d", s, 2*s, n)
-			}
-		}
+		checkSeasonPoints(&p, i, out.DataTypes[i].Season, "forecast.max_points", out.Forecast.MaxPoints)
 	}
 	for i, pc := range out.Providers {
 		for k, name := range pc.DataTypes {
@@ -395,6 +389,16 @@ func (dt *DataTypeConfig) fill(p *problems, path string, types map[string]string
 	checkTier(p, path+".primary", dt.Primary, Primary, tiers)
 	checkTier(p, path+".secondary", dt.Secondary, Secondary, tiers)
 	dt.fillDefault(p, path, params)
+}
+
+// checkSeasonPoints refuses data type i's season when a series of n
+// points (field's) cannot use it: the model uses a season only on a
+// series longer than two of them, and would forecast every key of the
+// type without it. n zero: no bound.
+func checkSeasonPoints(p *problems, i, season int, field string, n int) {
+	if season > 1 && season <= SeasonLimit && n > 0 && n <= 2*season {
+		p.add(fmt.Sprintf("data_types[%d].season", i), "a season of %d needs %s above %d (a season is used only on a series longer than two of them), got %d", season, field, 2*season, n)
+	}
 }
 
 // checkRetention refuses a TTL longer than the retention: an answer is
