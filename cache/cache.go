@@ -331,7 +331,7 @@ func (c *Cache) Range(fn func(key string, e Entry) bool) {
 		chunk = chunk[:0]
 		c.mu.Lock()
 		for _, k := range keys[start:min(start+rangeChunk, len(keys))] {
-			if it, ok := c.lkg.Peek(k); ok && !c.closed {
+			if it, ok := c.lkg.Peek(k); ok { // none after Close, which empties the store
 				chunk = append(chunk, kv{k, it.e})
 			}
 		}

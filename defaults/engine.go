@@ -139,16 +139,15 @@ func (e *Engine) Default(ctx context.Context, q Query) (Answer, error) {
 	if h := finiteTail(q.History, e.cfg.Window); len(h) >= e.cfg.MinHistory {
 		avg, trend, fit := level(h)
 		a.From, a.Base = "history", avg
-		a.Value = avg
 		t := clamp(trend, e.cfg.TrendBounds)
 		a.Adjustments = append(a.Adjustments, Adjustment{Name: "trend", Factor: t})
 		factor *= t
 		conf = e.cfg.HistoryConfidence * fit
 	} else if s := r.match(q.Params); s != nil {
-		a.From, a.Base, a.Segment, a.Value = "segment", s.base, s.label, s.base
+		a.From, a.Base, a.Segment = "segment", s.base, s.label
 		conf = e.cfg.SegmentConfidence
 	} else {
-		a.From, a.Base, a.Value = "base", r.base, r.base
+		a.From, a.Base = "base", r.base
 		conf = e.cfg.BaseConfidence
 	}
 	guessed := 0
@@ -172,7 +171,7 @@ func (e *Engine) Default(ctx context.Context, q Query) (Answer, error) {
 	// The factors are bounded, so their product is finite; times a base
 	// near the float64 limit it may not be, and stops at the limit:
 	// Value is always finite.
-	a.Value *= factor
+	a.Value = a.Base * factor
 	if math.IsInf(a.Value, 0) {
 		a.Value = math.Copysign(math.MaxFloat64, a.Value)
 	}
@@ -259,17 +258,17 @@ func level(h []float64) (avg, trend, fit float64) {
 // non-finite ones are skipped before counting, so a run of NaNs at the end
 // does not hide the finite history before it.
 func finiteTail(h []float64, n int) []float64 {
-	i := len(h)
-	for k := 0; i > 0 && k < n; i-- {
+	i, k := len(h), 0
+	for ; i > 0 && k < n; i-- {
 		if finite(h[i-1]) {
 			k++
 		}
 	}
 	tail := h[i:]
-	if len(tail) == n {
+	if len(tail) == k {
 		return tail // all finite: no copy
 	}
-	out := make([]float64, 0, n)
+	out := make([]float64, 0, k)
 	for _, v := range tail {
 		if finite(v) {
 			out = append(out, v)

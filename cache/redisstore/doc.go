@@ -53,7 +53,8 @@
 // of megabytes is a corrupt miss, not a read that outlasts the Timeout
 // and passes for an outage.
 // Times come back in UTC, equal to what was stored. Set never replaces
-// a newer entry (a later StoredAt, see cache.Store): it compares and
+// a newer entry (a later StoredAt, see cache.Store) — unless it is dated
+// more than Config.ClockSkew ahead of Redis's own clock: it compares and
 // writes in one Lua step.
 //
 // Names of the namespace that start with "#" are not the Store's entries:

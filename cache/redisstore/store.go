@@ -174,7 +174,8 @@ return 0
 // with the newer entry whatever order they reach Redis in. A value there
 // that is not an entry — another program's, a corrupt one, a key of
 // another Redis type, a longer one than MaxEntrySize — is replaced, as
-// is an entry with the same StoredAt.
+// is an entry with the same StoredAt, and a newer one dated more than
+// Config.ClockSkew ahead of Redis's clock (its writer's clock runs ahead).
 func (s *Store) Set(ctx context.Context, key string, e cache.Entry, ttl time.Duration) error {
 	if ttl < 0 {
 		return fmt.Errorf("redisstore: set %q: negative ttl %v", key, ttl)
@@ -194,7 +195,7 @@ func (s *Store) Set(ctx context.Context, key string, e cache.Entry, ttl time.Dur
 		// (another instance wrote meanwhile) is judged in turn.
 		corrupt := ""
 		for range maxSetRounds {
-			v, err := setScript.Run(ctx, s.client, []string{s.ns + key}, raw, ttl.Milliseconds(), MaxEntrySize, corrupt, s.skew.Milliseconds()).Result()
+			v, err := setScript.Run(ctx, s.client, []string{s.ns + key}, raw, ttl.Milliseconds(), MaxEntrySize, corrupt, s.skew.Milliseconds(), minSize).Result()
 			if err != nil {
 				return false, err
 			}
@@ -237,7 +238,7 @@ const maxSetRounds = 3
 // writer's clock runs ahead, and it would refuse every other instance's
 // newer answer for as long.
 //
-// StoredAt is at bytes 31-42 of the encoding (1-based, see codec.go): its
+// ARGV[6] is the shortest encoding (minSize). StoredAt is at bytes 31-42 of the encoding (1-based, see codec.go): its
 // Unix seconds as a signed little-endian int64 (31-38), then its
 // nanoseconds as a little-endian uint32 (39-42). The bytes are compared
 // most significant first, the sign bit of the seconds flipped, which
@@ -259,7 +260,7 @@ if redis.call("TYPE", KEYS[1]).ok ~= "string" then
 	return write()
 end
 local n = redis.call("STRLEN", KEYS[1])
-if n < 46 or n > tonumber(ARGV[3]) then
+if n < tonumber(ARGV[6]) or n > tonumber(ARGV[3]) then
 	return write()
 end
 local old = redis.call("GET", KEYS[1])

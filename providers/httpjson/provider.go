@@ -471,7 +471,8 @@ func (p *Provider) fetch(ctx context.Context, req providers.Request, red redacto
 	status := resp.StatusCode
 	retryAfter := parseRetryAfter(resp.Header, now)
 	data, readErr := ex.data, ex.readErr
-	if readErr != nil && !errors.Is(readErr, ErrBodyTooLarge) && !undecodable(readErr) {
+	garbled := readErr != nil && undecodable(readErr) // arrived whole, does not decode
+	if readErr != nil && !errors.Is(readErr, ErrBodyTooLarge) && !garbled {
 		class := providers.Transient
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			class = providers.Classify(ctxErr)
@@ -514,7 +515,7 @@ func (p *Provider) fetch(ctx context.Context, req providers.Request, red redacto
 		return providers.Response{}, providers.StatusError(status, retryAfter,
 			fmt.Errorf("%w: %s: %d %s%s", ErrStatus, where, status, http.StatusText(status), detail))
 	}
-	if readErr != nil && undecodable(readErr) {
+	if garbled {
 		return providers.Response{}, &providers.Error{Class: providers.DataQuality, StatusCode: status,
 			Err: fmt.Errorf("%w: %s: the body does not decode as its Content-Encoding says: %s",
 				ErrBadBody, where, red.string(readErr.Error()))}
@@ -728,8 +729,10 @@ func readBody(resp *http.Response, max int64) ([]byte, error) {
 // phone number across byte 200) would leave it a shorter piece.
 func snippet(red redactor, s string) string {
 	cut := false
-	// An escaped form of a secret is up to eight times as long
-	// (&commat;); a word cut here is dropped whole, before redaction.
+	// An escaped form of a secret is longer than the secret (eight times
+	// for &commat;, more escaped again); the room kept past snippetLen
+	// lets most stay whole, and a word cut here is dropped whole, before
+	// redaction, so no form is left in a piece redaction would miss.
 	if keep := snippetLen + 8*red.longest(); len(s) > keep {
 		s, cut = cutWord(s, keep), true
 	}
