@@ -238,7 +238,8 @@ const maxSetRounds = 3
 // writer's clock runs ahead, and it would refuse every other instance's
 // newer answer for as long.
 //
-// ARGV[6] is the shortest encoding (minSize). StoredAt is at bytes 31-42 of the encoding (1-based, see codec.go): its
+// ARGV[6] is the shortest encoding (minSize). StoredAt is at bytes
+// 31-42 of the encoding (1-based, see codec.go): its
 // Unix seconds as a signed little-endian int64 (31-38), then its
 // nanoseconds as a little-endian uint32 (39-42). The bytes are compared
 // most significant first, the sign bit of the seconds flipped, which
