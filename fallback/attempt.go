@@ -472,7 +472,9 @@ func (c *call) retryAfter(n int, perr *providers.Error, class providers.Class, t
 	default:
 		delay = p.backoffDelay(n, perr, class, timedOut)
 	}
-	if time.Until(c.until) < delay+w.expectedLatency(p) {
+	// Compared by subtraction: delay + latency can overflow (a Retry-After
+	// of math.MaxInt64), and the sum would then fit any deadline.
+	if left := time.Until(c.until); delay > left || left-delay < w.expectedLatency(p) {
 		w.skip(p, w.noTime(c.until), n, c.hedge)
 		return 0, false
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"sync"
@@ -133,6 +134,39 @@ func TestNoRetryPastDeadline(t *testing.T) {
 		assert.Len(t, ts.starts, 1, "a 400ms delay does not fit a 300ms deadline: move on")
 		assert.Equal(t, LayerSecondary, res.Layer)
 	})
+}
+
+// A Retry-After no retry could wait out — an HTTP-date in the year 9999,
+// which time.Time.Sub saturates at math.MaxInt64 — does not fit the
+// deadline: the walk moves on at once, rather than waiting the tier out
+// because the delay plus the expected latency overflowed.
+func TestADelayBeyondEveryDurationIsNotWaitedFor(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ts := &timedStub{script: []error{&providers.Error{Class: providers.RateLimit, RetryAfter: math.MaxInt64}}}
+		s1 := newStub(1.1)
+		r := newTestResolver(t, testConfig(), ts, s1)
+		start := time.Now()
+		res, err := r.Resolve(context.Background(), "cpc", shoes)
+		require.NoError(t, err)
+		assert.Equal(t, LayerSecondary, res.Layer)
+		assert.Len(t, ts.starts, 1)
+		assert.Zero(t, time.Since(start), "the walk moves on at once")
+	})
+}
+
+// A delay scaled past the longest duration (a large rate_limit_factor or
+// timeout_factor, or jitter on a max_delay near it) stays the longest: a
+// float64 out of int64's range does not convert to zero or a negative
+// delay, which would retry at once.
+func TestABackoffDelayScaledPastEveryDurationSaturates(t *testing.T) {
+	transient := providers.NewError(providers.Transient, nil)
+	huge := testProvider(t, RetryConfig{RateLimitFactor: 1e12, TimeoutFactor: 1e12})
+	longest := testProvider(t, RetryConfig{BaseDelay: math.MaxInt64, MaxDelay: math.MaxInt64})
+	for range 100 {
+		assert.GreaterOrEqual(t, huge.backoffDelay(1, providers.NewError(providers.RateLimit, nil), providers.RateLimit, false), DefaultMaxDelay)
+		assert.GreaterOrEqual(t, huge.backoffDelay(1, transient, providers.Transient, true), DefaultMaxDelay)
+		assert.Greater(t, longest.backoffDelay(1, transient, providers.Transient, false), time.Duration(math.MaxInt64/2))
+	}
 }
 
 func TestAuthRefreshesOnceAndRetries(t *testing.T) {

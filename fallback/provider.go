@@ -156,9 +156,9 @@ func (p *provider) backoffDelay(n int, err error, class providers.Class, timedOu
 	}
 	switch {
 	case class == providers.RateLimit:
-		d = time.Duration(float64(d) * rc.RateLimitFactor)
+		d = scaled(d, rc.RateLimitFactor)
 	case timedOut:
-		d = time.Duration(float64(d) * rc.TimeoutFactor)
+		d = scaled(d, rc.TimeoutFactor)
 	}
 	return p.jitter(d)
 }
@@ -175,13 +175,24 @@ func (p *provider) jitter(d time.Duration) time.Duration {
 		p.rngMu.Lock()
 		f := p.rng.Float64()
 		p.rngMu.Unlock()
-		return time.Duration(f * float64(d))
+		return scaled(d, f)
 	default:
 		p.rngMu.Lock()
 		f := p.rng.Float64()*2 - 1
 		p.rngMu.Unlock()
-		return time.Duration(float64(d) * (1 + p.retry.JitterFraction*f))
+		return scaled(d, 1+p.retry.JitterFraction*f)
 	}
+}
+
+// scaled returns d × f for f ≥ 0, at most the longest duration: a float64
+// beyond int64's range does not convert to a Duration (Go leaves the result
+// to the platform: math.MinInt64 on amd64), and a delay that came out zero
+// or negative would retry at once.
+func scaled(d time.Duration, f float64) time.Duration {
+	if x := float64(d) * f; x < math.MaxInt64 {
+		return time.Duration(x)
+	}
+	return math.MaxInt64
 }
 
 // invokeResult carries a batched provider call's answer to its caller.
