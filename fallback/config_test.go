@@ -109,6 +109,9 @@ func TestParseConfigErrorsNameFieldAndLine(t *testing.T) {
 		{"wrong type in a flow mapping", func(s string) string {
 			return strings.Replace(s, "bounds: {min: 0, max: 100}", "bounds: {min: 0, max: lots}", 1)
 		}, "data_types[0].bounds.max", "bounds: {min: 0, max: lots}", "cannot unmarshal !!str `lots` into float64"},
+		{"a fraction where a count belongs", func(s string) string {
+			return strings.Replace(s, "max_length: 64}", "max_length: 64.5}", 1)
+		}, "data_types[0].params[0].max_length", "max_length: 64.5}", "cannot unmarshal !!float `64.5` into int: not a whole number"},
 		{"bad period", func(s string) string {
 			return strings.Replace(s, "period: weekly", "period: fortnightly", 1)
 		}, "data_types[0].period", "period: fortnightly", `invalid period "fortnightly"`},

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"reflect"
 	"regexp"
 	"slices"
@@ -145,6 +146,7 @@ func (c *checker) decodes(n *yaml.Node, t reflect.Type, path string) {
 	}
 	err := n.Decode(reflect.New(t).Interface())
 	if err == nil {
+		c.whole(n, t, path)
 		return
 	}
 	var te *yaml.TypeError
@@ -159,6 +161,25 @@ func (c *checker) decodes(n *yaml.Node, t reflect.Type, path string) {
 		}
 		c.problems = append(c.problems, Problem{Path: path, Line: line, Msg: msg})
 	}
+}
+
+// whole reports a float with a fraction at path where t, an integer,
+// belongs: the decoder drops the fraction without a word ("2.9" reads 2,
+// "0.5" reads 0, which a Config takes for its default).
+func (c *checker) whole(n *yaml.Node, t reflect.Type, path string) {
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+	default:
+		return
+	}
+	var f float64
+	if t == durationType || reflect.PointerTo(t).Implements(textUnmarshaler) || reflect.PointerTo(t).Implements(yamlUnmarshaler) ||
+		n.Kind != yaml.ScalarNode || n.ShortTag() != "!!float" || n.Decode(&f) != nil || f == math.Trunc(f) {
+		return
+	}
+	c.problems = append(c.problems, Problem{Path: path, Line: n.Line,
+		Msg: fmt.Sprintf("cannot unmarshal !!float `%s` into %s: not a whole number", n.Value, t)})
 }
 
 // aliasUse is an anchored node checked as one type.

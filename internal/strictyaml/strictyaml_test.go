@@ -147,3 +147,23 @@ func TestCheckTypesNamesTheFieldOfEachBadValue(t *testing.T) {
 	_, probs = Check(parse(t, doc), reflect.TypeFor[typed]())
 	assert.Empty(t, probs)
 }
+
+type counts struct {
+	Attempts int     `yaml:"attempts"`
+	Size     uint16  `yaml:"size"`
+	Ratio    float64 `yaml:"ratio"`
+}
+
+// The decoder drops a number's fraction where an integer belongs
+// ("attempts: 2.9" reads 2, "-0.5" reads 0, a zero that means the
+// default): CheckTypes refuses it. A whole number written as a float
+// (1e3) is still a whole number.
+func TestCheckTypesRefusesAFractionWhereAnIntegerBelongs(t *testing.T) {
+	_, probs := CheckTypes(parse(t, "attempts: 2.9\nsize: -0.5\nratio: 0.5\n"), reflect.TypeFor[counts]())
+	require.Len(t, probs, 2, "%v", probs)
+	assert.Equal(t, Problem{Path: "attempts", Line: 1, Msg: "cannot unmarshal !!float `2.9` into int: not a whole number"}, probs[0])
+	assert.Equal(t, Problem{Path: "size", Line: 2, Msg: "cannot unmarshal !!float `-0.5` into uint16: not a whole number"}, probs[1])
+
+	_, probs = CheckTypes(parse(t, "attempts: 1e3\nsize: 2.0\n"), reflect.TypeFor[counts]())
+	assert.Empty(t, probs)
+}
