@@ -52,6 +52,22 @@ func callWithin(ctx context.Context, p providers.Provider, req providers.Request
 	}
 }
 
+// callBounded runs call with a context that expires after s.Timeout and
+// waits for it at most s.Grace longer: a provider that ignores its context
+// fails the check instead of holding the suite for as long as it takes.
+// ok is false when the call had not returned then.
+func callBounded(s *Subject, req providers.Request) (res result, ok bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), s.Timeout)
+	defer cancel()
+	return callWithin(ctx, s.Provider, req, s.Timeout+s.Grace)
+}
+
+// stuck says that Fetch(d) did not return by the deadline callBounded
+// gave it.
+func stuck(s *Subject, d string) string {
+	return fmt.Sprintf("Fetch(%s) had not returned %v after its context's deadline (Subject.Timeout, %v) passed (Subject.Grace); want it to return promptly: select on ctx.Done() wherever Fetch waits", d, s.Grace, s.Timeout)
+}
+
 // describe renders a request as cpc{keyword=shoes market=us}.
 func describe(req providers.Request) string {
 	var b strings.Builder
@@ -162,9 +178,11 @@ func checkSuccess(r reporter, s *Subject) {
 	}
 	var last string
 	for range attempts {
-		ctx, cancel := context.WithTimeout(context.Background(), s.Timeout)
-		res := call(ctx, s.Provider, s.Request)
-		cancel()
+		res, ok := callBounded(s, s.Request)
+		if !ok {
+			r.Errorf("%s", stuck(s, describe(s.Request)))
+			return
+		}
 		p := successProblem(s, s.Request, res)
 		if p == "" {
 			return
@@ -182,9 +200,12 @@ func checkParamsUnchanged(r reporter, s *Subject) {
 	r.Helper()
 	for _, req := range append([]providers.Request{s.Request}, failureRequests(s)...) {
 		before := maps.Clone(req.Params)
-		ctx, cancel := context.WithTimeout(context.Background(), s.Timeout)
-		res := call(ctx, s.Provider, req)
-		cancel()
+		res, ok := callBounded(s, req)
+		if !ok {
+			// The call may still be using Params: they are not compared.
+			r.Errorf("%s", stuck(s, describe(providers.Request{DataType: req.DataType, Params: before})))
+			continue
+		}
 		if res.panicked {
 			r.Errorf("Fetch(%s) panicked: %v (a provider must never panic)", describe(providers.Request{DataType: req.DataType, Params: before}), res.panicVal)
 		}
@@ -296,9 +317,12 @@ func checkDeadlineWhileBlocked(r reporter, s *Subject) {
 
 func checkFailure(r reporter, s *Subject, f Failure) {
 	r.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), s.Timeout)
-	defer cancel()
-	if p := failureProblem(f, call(ctx, s.Provider, f.Request)); p != "" {
+	res, ok := callBounded(s, f.Request)
+	if !ok {
+		r.Errorf("%s", stuck(s, describe(f.Request)))
+		return
+	}
+	if p := failureProblem(f, res); p != "" {
 		r.Errorf("%s", p)
 	}
 }
@@ -419,6 +443,20 @@ func callBatch(ctx context.Context, b providers.BatchProvider, reqs []providers.
 	return res
 }
 
+// callBatchWithin is callWithin for FetchBatch.
+func callBatchWithin(ctx context.Context, b providers.BatchProvider, reqs []providers.Request, limit time.Duration) (res batchResult, ok bool) {
+	done := make(chan batchResult, 1)
+	go func() { done <- callBatch(ctx, b, reqs) }()
+	timer := time.NewTimer(limit)
+	defer timer.Stop()
+	select {
+	case res = <-done:
+		return res, true
+	case <-timer.C:
+		return batchResult{}, false
+	}
+}
+
 func checkBatch(r reporter, s *Subject) {
 	r.Helper()
 	b := s.Provider.(providers.BatchProvider)
@@ -428,10 +466,8 @@ func checkBatch(r reporter, s *Subject) {
 	reqs = append(reqs, s.Request, s.Request)
 	var want *float64 // Fetch's value, for a Deterministic subject
 	if s.Deterministic && !s.Flaky {
-		ctx, cancel := context.WithTimeout(context.Background(), s.Timeout)
-		one := call(ctx, s.Provider, s.Request)
-		cancel()
-		if one.err == nil && !one.panicked {
+		one, ok := callBounded(s, s.Request)
+		if ok && one.err == nil && !one.panicked {
 			want = &one.resp.Value
 		}
 	}
@@ -441,8 +477,13 @@ func checkBatch(r reporter, s *Subject) {
 	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), s.Timeout)
-	res := callBatch(ctx, b, reqs)
+	res, ok := callBatchWithin(ctx, b, reqs, s.Timeout+s.Grace)
 	cancel()
+	if !ok {
+		// The call may still be using the requests: nothing else is checked.
+		r.Errorf("FetchBatch of %d requests had not returned %v after its context's deadline (Subject.Timeout, %v) passed (Subject.Grace); want it to return promptly: select on ctx.Done() wherever it waits", len(reqs), s.Grace, s.Timeout)
+		return
+	}
 	if !batchShapeOK(r, res, len(reqs), "") {
 		return
 	}
@@ -469,7 +510,10 @@ func checkBatch(r reporter, s *Subject) {
 
 	cancelled, cancelNow := context.WithCancel(context.Background())
 	cancelNow()
-	res = callBatch(cancelled, b, reqs)
+	if res, ok = callBatchWithin(cancelled, b, reqs, s.Grace); !ok {
+		r.Errorf("FetchBatch of %d requests with an already-cancelled context had not returned after %v (Subject.Grace); want it to return at once with an error wrapping ctx.Err() for each request", len(reqs), s.Grace)
+		return
+	}
 	if !batchShapeOK(r, res, len(reqs), " with an already-cancelled context") {
 		return
 	}

@@ -304,6 +304,18 @@ func TestCheck(t *testing.T) {
 				return providers.Response{}, nil, false
 			})})
 		}, []string{"CanceledContext: ", "ExpiredDeadline: ", "Concurrent: ", "Batch: FetchBatch, request 0: Fetch(cpc{keyword=shoes}) with an already-cancelled context succeeded", "Batch: FetchBatch, request 2: ", "Batch: FetchBatch, request 3: "}},
+		// A provider that ignores its context must fail the suite within
+		// Subject.Timeout plus Grace, not hold each check for as long as
+		// it takes (a minute here; forever for one that never returns).
+		{"ignores its context", func() Subject { return subject(slowShoes()) }, []string{
+			"Success: Fetch(cpc{keyword=shoes}) had not returned 100ms after its context's deadline (Subject.Timeout, 10s)",
+			"ParamsUnchanged: Fetch(cpc{keyword=shoes}) had not returned 100ms after its context's deadline",
+			"Concurrent: ",
+		}},
+		{"batch ignores its context", func() Subject { return subject(batch{slowShoes()}) }, []string{
+			"Success: ", "ParamsUnchanged: ", "Concurrent: ",
+			"Batch: FetchBatch of 4 requests had not returned 100ms after its context's deadline (Subject.Timeout, 10s)",
+		}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -326,6 +338,18 @@ func TestCheck(t *testing.T) {
 			})
 		})
 	}
+}
+
+// slowShoes answers cpc{keyword=shoes} after a minute, whatever its
+// context says.
+func slowShoes() providers.Func {
+	return override(func(ctx context.Context, req providers.Request) (providers.Response, error, bool) {
+		if req.Params["keyword"] == "shoes" && ctx.Err() == nil {
+			time.Sleep(time.Minute)
+			return value(1)
+		}
+		return providers.Response{}, nil, false
+	})
 }
 
 // splitProblems splits the errors.Join of Check back into its errors.

@@ -51,8 +51,10 @@ type Subject struct {
 	CallsPerGoroutine int
 
 	// Timeout bounds every call the suite expects to complete, so that a
-	// provider that blocks fails the suite instead of stalling it;
-	// default 10s.
+	// provider that blocks fails the suite instead of stalling it: the
+	// call's context expires after Timeout, and a call that has not
+	// returned Grace later fails its check and is abandoned (left to
+	// finish on its own); default 10s.
 	Timeout time.Duration
 	// Grace is how soon after its context is done Fetch must return;
 	// default 1s. It is measured on the wall clock: keep it generous.
