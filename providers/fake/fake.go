@@ -171,7 +171,9 @@ func New(cfg Config) (*Provider, error) {
 			s.Times = 1
 		}
 		p.script = append(p.script, s)
-		p.scriptLen += int64(s.Times)
+		// Saturated: steps of math.MaxInt calls ("forever") would wrap
+		// the sum negative, and every call would fall past the script.
+		p.scriptLen += min(int64(s.Times), math.MaxInt64-p.scriptLen)
 	}
 	for _, o := range cfg.Outages {
 		if o.Do == (Outcome{}) {

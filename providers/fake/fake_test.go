@@ -92,6 +92,23 @@ func TestScriptRepeats(t *testing.T) {
 	assert.Equal(t, []string{"unavailable", "unavailable", "ok 1", "unavailable", "unavailable", "ok 1", "unavailable"}, got)
 }
 
+// A step of math.MaxInt calls ("then forever") after another: the
+// script's length does not wrap, so the steps before it still hold.
+func TestScriptWithAStepWithoutEnd(t *testing.T) {
+	p := mustNew(t, fake.Config{
+		Value:  1,
+		Script: []fake.Step{{Times: 2, Do: fake.Fail(providers.Transient)}, {Times: math.MaxInt, Do: fake.Fail(providers.Auth)}},
+	})
+	assert.Equal(t, []string{"transient", "transient", "auth", "auth"}, outcomes(p, 4))
+
+	p = mustNew(t, fake.Config{
+		Value:        1,
+		Script:       []fake.Step{{Times: 2, Do: fake.Fail(providers.Transient)}, {Times: math.MaxInt, Do: fake.Fail(providers.Auth)}},
+		RepeatScript: true,
+	})
+	assert.Equal(t, []string{"transient", "transient", "auth", "auth"}, outcomes(p, 4))
+}
+
 func TestOutagesByCallIndex(t *testing.T) {
 	p := mustNew(t, fake.Config{
 		Value: 1,
