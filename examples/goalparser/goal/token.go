@@ -33,7 +33,8 @@ type token struct {
 }
 
 // tokenize splits text into tokens. Blanks and punctuation other than the
-// symbols above separate tokens and are dropped; invalid UTF-8 is treated
+// symbols above (in any of the forms sign reads) separate tokens and are
+// dropped; invalid UTF-8 is treated
 // as punctuation. A hyphen joins nothing: "sign-up" is two words, and a
 // hyphen or plus is a sign only right before a digit or currency symbol.
 func tokenize(text string) []token {
@@ -41,6 +42,7 @@ func tokenize(text string) []token {
 	s := text
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
+		r = sign(r)
 		switch {
 		case isDigit(r) || (r == '.' && i+1 < len(s) && isDigit(rune(s[i+1]))):
 			t := scanNumber(s, i)
@@ -165,7 +167,7 @@ func countDigits(s string) int {
 // symbol: what may follow a sign.
 func startsAmount(s string) bool {
 	r, _ := utf8.DecodeRuneInString(s)
-	return isDigit(r) || isCurrencySymbol(r) || (r == '.' && len(s) > 1 && isDigit(rune(s[1])))
+	return isDigit(r) || isCurrencySymbol(sign(r)) || (r == '.' && len(s) > 1 && isDigit(rune(s[1])))
 }
 
 // isWordRune reports whether s starts with a letter or digit.
@@ -180,6 +182,23 @@ func isDigit(r rune) bool { return r >= '0' && r <= '9' }
 func isCurrencySymbol(r rune) bool {
 	_, ok := currencySymbols[r]
 	return ok
+}
+
+// sign returns the sign the parser reads for r: r itself, or the ASCII
+// (or Latin-1) sign of a full-width or small form, as a CJK or Arabic
+// keyboard types it. Dropped as punctuation, "by 20％" would read "by 20",
+// a change of 20 units rather than 20 percent.
+func sign(r rune) rune {
+	if a, ok := signForms[r]; ok {
+		return a
+	}
+	return r
+}
+
+var signForms = map[rune]rune{
+	'％': '%', '﹪': '%', '٪': '%',
+	'＄': '$', '﹩': '$', '￡': '£', '￥': '¥',
+	'＋': '+', '﹢': '+', '－': '-', '﹣': '-',
 }
 
 // currencySymbols maps the symbols the parser reads to ISO 4217 codes.

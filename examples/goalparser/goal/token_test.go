@@ -43,3 +43,35 @@ func TestTokenizeMarksDates(t *testing.T) {
 	got := []marks{{toks[0].date, toks[0].slash}, {toks[1].date, toks[1].slash}, {toks[2].date, toks[2].slash}}
 	assert.Equal(t, []marks{{true, false}, {false, true}, {false, false}}, got, "date and slash marks")
 }
+
+// A percent or currency sign in its full-width or small form (a CJK or
+// Arabic keyboard's) reads as the ASCII sign: dropped as punctuation, "by
+// 20％" read as "by 20", an absolute change of 20 leads.
+func TestTokenizeReadsSignsInEveryWidth(t *testing.T) {
+	for _, pair := range [][2]string{
+		{"increase leads by 20％", "increase leads by 20%"},
+		{"increase leads by 20﹪", "increase leads by 20%"},
+		{"increase leads by 20٪", "increase leads by 20%"},
+		{"cut CPA to ＄35", "cut CPA to $35"},
+		{"cut CPA to ﹩35", "cut CPA to $35"},
+		{"cut CPA to ￡35", "cut CPA to £35"},
+		{"cut CPA to ￥3500", "cut CPA to ¥3500"},
+	} {
+		odd, ascii := tokenize(pair[0]), tokenize(pair[1])
+		if assert.Len(t, odd, len(ascii), "tokenize(%q)", pair[0]) {
+			for i := range odd {
+				assert.Equal(t, ascii[i].kind, odd[i].kind, "tokenize(%q)[%d]", pair[0], i)
+				assert.Equal(t, ascii[i].text, odd[i].text, "tokenize(%q)[%d]", pair[0], i)
+			}
+		}
+		want, err := Parse(pair[1], testNow)
+		if assert.NoError(t, err, pair[1]) {
+			got, err := Parse(pair[0], testNow)
+			if assert.NoError(t, err, pair[0]) {
+				assert.Equal(t, want.Amount, got.Amount, "Parse(%q)", pair[0])
+				assert.Equal(t, want.Unit, got.Unit, "Parse(%q)", pair[0])
+				assert.Equal(t, want.Currency, got.Currency, "Parse(%q)", pair[0])
+			}
+		}
+	}
+}
