@@ -190,7 +190,7 @@ type ThrottleConfig struct {
 	// throttled. Default 2.
 	K float64 `yaml:"k"`
 	// Window is the period over which requests and accepts are counted.
-	// Default 1m.
+	// Default 1m; at least MinThrottleWindow.
 	Window time.Duration `yaml:"window"`
 	// MinRequests is how many requests the window must hold before any is
 	// throttled. Default 10.
@@ -717,6 +717,7 @@ const (
 	DefaultBatchWindow       = 10 * time.Millisecond
 	DefaultThrottleK         = 2.0
 	DefaultThrottleWindow    = time.Minute
+	MinThrottleWindow        = time.Millisecond
 	DefaultThrottleMin       = 10
 	DefaultThrottleMaxReject = 0.9
 	DefaultConfidenceWeight  = 0.6

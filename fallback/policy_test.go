@@ -556,6 +556,32 @@ func TestAdaptiveThrottlingRejectsLocally(t *testing.T) {
 	})
 }
 
+// failsafe-go counts a throttle's window in 20 buckets and divides the
+// clock by a bucket's length: a window under 20ns made that zero, and the
+// first call settled panicked the process in a walk's goroutine. A window
+// under MinThrottleWindow is a ConfigError naming the field.
+func TestAThrottleWindowTooShortIsRefused(t *testing.T) {
+	for _, w := range []time.Duration{time.Nanosecond, 19, MinThrottleWindow - 1} {
+		cfg := testConfig()
+		cfg.Providers[0].Throttle = ThrottleConfig{Enabled: true, Window: w}
+		r, err := New(cfg, WithProvider("p1", newStub(1)), WithProvider("s1", newStub(2)))
+		if r != nil {
+			_, _ = r.Resolve(context.Background(), "cpc", shoes)
+			_ = r.Close()
+		}
+		require.ErrorIs(t, err, ErrInvalidConfig, "window %v", w)
+		var ce *ConfigError
+		require.ErrorAs(t, err, &ce)
+		assert.Equal(t, "providers[0].throttle.window", ce.Field)
+		assert.Contains(t, ce.Msg, "at least 1ms")
+	}
+	cfg := testConfig()
+	cfg.Providers[0].Throttle = ThrottleConfig{Enabled: true, Window: MinThrottleWindow}
+	r := newTestResolver(t, cfg, newStub(1), newStub(2))
+	_, err := r.Resolve(context.Background(), "cpc", shoes)
+	assert.NoError(t, err)
+}
+
 // A hedge that could not start into the secondary tier (its limiter was
 // empty then) does not decide the secondary tier for later: when the
 // primary fails, the secondary is read again, and answers.

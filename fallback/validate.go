@@ -353,7 +353,11 @@ func (th *ThrottleConfig) fill(p *problems, path string) {
 	if orDefault(p, path+".k", &th.K, DefaultThrottleK) && th.K < 1 {
 		p.add(path+".k", "must be at least 1, got %v", th.K)
 	}
-	orDefault(p, path+".window", &th.Window, DefaultThrottleWindow)
+	// failsafe-go counts the window in 20 buckets and divides the clock by
+	// a bucket's length: a window under 20ns panicked at the first call.
+	if orDefault(p, path+".window", &th.Window, DefaultThrottleWindow) && th.Window < MinThrottleWindow {
+		p.add(path+".window", "at least %v, got %v", MinThrottleWindow, th.Window)
+	}
 	orDefault(p, path+".min_requests", &th.MinRequests, DefaultThrottleMin)
 	fraction(p, path+".max_rejection", &th.MaxRejection, DefaultThrottleMaxReject)
 }
