@@ -59,7 +59,17 @@ func callWithin(ctx context.Context, p providers.Provider, req providers.Request
 func callBounded(s *Subject, req providers.Request) (res result, ok bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), s.Timeout)
 	defer cancel()
-	return callWithin(ctx, s.Provider, req, s.Timeout+s.Grace)
+	return callWithin(ctx, s.Provider, req, within(s.Timeout, 1, s.Grace))
+}
+
+// within returns d×n + grace, at most the longest duration: a Timeout or
+// Grace meant as "no limit" (math.MaxInt64) must not wrap a wait of the
+// suite negative, which would give up on a call at once.
+func within(d time.Duration, n int, grace time.Duration) time.Duration {
+	if n > 0 && d > (math.MaxInt64-grace)/time.Duration(n) {
+		return math.MaxInt64
+	}
+	return d*time.Duration(n) + grace
 }
 
 // stuck says that Fetch(d) did not return by the deadline callBounded
@@ -302,7 +312,7 @@ func checkDeadlineWhileBlocked(r reporter, s *Subject) {
 	if done == nil {
 		return
 	}
-	timer := time.NewTimer(2*settle + s.Grace)
+	timer := time.NewTimer(within(settle, 2, s.Grace))
 	defer timer.Stop()
 	d := describe(*s.Hang)
 	select {
@@ -392,7 +402,7 @@ func checkConcurrent(r reporter, s *Subject) {
 	}
 	allDone := make(chan struct{})
 	go func() { wg.Wait(); close(allDone) }()
-	limit := s.Timeout*time.Duration(s.CallsPerGoroutine) + s.Grace
+	limit := within(s.Timeout, s.CallsPerGoroutine, s.Grace)
 	timer := time.NewTimer(limit)
 	defer timer.Stop()
 	select {
@@ -477,7 +487,7 @@ func checkBatch(r reporter, s *Subject) {
 	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), s.Timeout)
-	res, ok := callBatchWithin(ctx, b, reqs, s.Timeout+s.Grace)
+	res, ok := callBatchWithin(ctx, b, reqs, within(s.Timeout, 1, s.Grace))
 	cancel()
 	if !ok {
 		// The call may still be using the requests: nothing else is checked.

@@ -304,6 +304,18 @@ func TestCheck(t *testing.T) {
 				return providers.Response{}, nil, false
 			})})
 		}, []string{"CanceledContext: ", "ExpiredDeadline: ", "Concurrent: ", "Batch: FetchBatch, request 0: Fetch(cpc{keyword=shoes}) with an already-cancelled context succeeded", "Batch: FetchBatch, request 2: ", "Batch: FetchBatch, request 3: "}},
+		// The longest Timeout and Grace ("no limit") wrap no wait of the
+		// suite negative: a conforming provider passes.
+		{"longest timeout and grace", func() Subject {
+			s := subject(providers.Func(good))
+			s.Timeout, s.Grace = math.MaxInt64, math.MaxInt64
+			return s
+		}, nil},
+		{"a timeout too long to multiply", func() Subject {
+			s := subject(providers.Func(good))
+			s.Timeout = math.MaxInt64 / 4
+			return s
+		}, nil},
 		// A provider that ignores its context must fail the suite within
 		// Subject.Timeout plus Grace, not hold each check for as long as
 		// it takes (a minute here; forever for one that never returns).
