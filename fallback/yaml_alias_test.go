@@ -62,3 +62,25 @@ func TestParseConfigRefusesANullListEntry(t *testing.T) {
 	require.ErrorIs(t, err, ErrInvalidConfig)
 	assert.ErrorContains(t, err, "providers[0] (line 3): a null entry")
 }
+
+// A merge key shares fields between entries, as YAML allows: the
+// providers below read as if each wrote them, and a misspelt field in a
+// merged mapping is an unknown field of the entry it is merged into.
+func TestParseConfigReadsMergeKeys(t *testing.T) {
+	doc := strings.Replace(validYAML, "  - name: backup\n    tier: secondary\n    data_types: [cpc]\n",
+		"  - &backup {name: backup, tier: secondary, data_types: [cpc], timeout: 2s}\n  - <<: *backup\n    name: backup2\n", 1)
+	require.NotEqual(t, validYAML, doc)
+	cfg, err := ParseConfig([]byte(doc))
+	require.NoError(t, err)
+	require.Len(t, cfg.Providers, 3)
+	assert.Equal(t, "backup2", cfg.Providers[2].Name)
+	assert.Equal(t, Secondary, cfg.Providers[2].Tier)
+	assert.Equal(t, 2*time.Second, cfg.Providers[2].Timeout)
+
+	bad := strings.Replace(doc, "timeout: 2s}", "timeout: 2s}\n  - <<: {timout: 1s}\n    name: backup3\n    tier: secondary", 1)
+	_, err = ParseConfig([]byte(bad))
+	var ce *ConfigError
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, "providers[2].timout", ce.Field)
+	assert.Contains(t, ce.Msg, `did you mean "timeout"?`)
+}

@@ -109,6 +109,8 @@ var (
 // is used (an anchored breaker reused as a retry has a retry's fields),
 // once per anchored node and type, so that a cycle or an alias bomb
 // cannot make the walk hang (the decoder limits aliasing on its own). A
+// merge key ("<<: *base") is checked as the fields it merges, in the
+// mapping it is merged into, as the decoder reads it. A
 // null entry in a list of mappings is a problem: the decoder would drop it
 // silently and shift every later index.
 func Check(n *yaml.Node, t reflect.Type, leaves ...reflect.Type) (lines map[string]int, problems []Problem) {
@@ -217,6 +219,10 @@ func (c *checker) walk(n *yaml.Node, t reflect.Type, path string) {
 		fields := Fields(t)
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			key, val := n.Content[i].Value, n.Content[i+1]
+			if n.Content[i].ShortTag() == "!!merge" {
+				c.merge(val, t, path)
+				continue
+			}
 			kpath := Join(path, key)
 			ft, ok := fields[key]
 			if !ok {
@@ -252,12 +258,33 @@ func (c *checker) walk(n *yaml.Node, t reflect.Type, path string) {
 			return
 		}
 		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].ShortTag() == "!!merge" {
+				c.merge(n.Content[i+1], t, path)
+				continue
+			}
 			c.decodes(n.Content[i], t.Key(), Join(path, n.Content[i].Value))
 			c.walk(n.Content[i+1], t.Elem(), Join(path, n.Content[i].Value))
 		}
 	default:
 		c.decodes(n, t, path)
 	}
+}
+
+// merge checks the value of a merge key ("<<: *base" or "<<: [*a, *b]")
+// in a mapping of type t at path: the mappings it merges are the
+// mapping's own fields, as the decoder reads them.
+func (c *checker) merge(n *yaml.Node, t reflect.Type, path string) {
+	// The mapping's own line stays where the mapping is written.
+	if line, ok := c.lines[path]; ok {
+		defer func() { c.lines[path] = line }()
+	}
+	if n.Kind == yaml.SequenceNode {
+		for _, e := range n.Content {
+			c.walk(e, t, path)
+		}
+		return
+	}
+	c.walk(n, t, path)
 }
 
 // Join appends key to a dotted path.

@@ -167,3 +167,24 @@ func TestCheckTypesRefusesAFractionWhereAnIntegerBelongs(t *testing.T) {
 	_, probs = CheckTypes(parse(t, "attempts: 1e3\nsize: 2.0\n"), reflect.TypeFor[counts]())
 	assert.Empty(t, probs)
 }
+
+// A merge key ("<<: *base", YAML's way to share fields between entries)
+// is checked as the fields it merges, where it is used: it is no unknown
+// field, and a misspelt field in the merged mapping is.
+func TestCheckReadsMergeKeys(t *testing.T) {
+	doc := "items:\n  - &base {cost: 1, delay: 2s}\n  - <<: *base\n    cost: 3\n  - <<: [*base, {tags: {a: b}}]\n  - <<: {costt: 4}\n"
+	lines, probs := CheckTypes(parse(t, doc), reflect.TypeFor[outer]())
+	require.Len(t, probs, 1, "%v", probs)
+	assert.Equal(t, Problem{Path: "items[3].costt", Line: 6, Msg: `unknown field (did you mean "cost"?)`}, probs[0])
+	assert.Equal(t, 2, lines["items[1].delay"], "a merged field's line is where it is written")
+	assert.Equal(t, 3, lines["items[1]"], "the entry's line is its own")
+
+	var got outer
+	require.NoError(t, parse(t, doc).Decode(&got))
+	assert.Equal(t, 3.0, got.Items[1].Cost, "the decoder reads the merge as checked")
+	assert.Equal(t, 2*time.Second, got.Items[2].Delay)
+
+	// Into a map too.
+	_, probs = CheckTypes(parse(t, "items:\n  - tags: &t {a: b}\n  - tags: {<<: *t, c: d}\n"), reflect.TypeFor[outer]())
+	assert.Empty(t, probs)
+}
