@@ -47,6 +47,13 @@ type Selection struct {
 	// Clear times the best candidate's. In (0, 1]; default 0.7
 	// (DefaultClear).
 	Clear float64 `yaml:"clear"`
+	// ClassicalSeasonality adjusts a seasonal series by the classical
+	// decomposition's indices as they are, as the M3 benchmarks do. By
+	// default the indices are first shrunk toward none by how noisy they
+	// are (James–Stein, Miller and Williams 2003): an index the series'
+	// own noise could have made moves most, a clear one hardly at all.
+	// docs/forecasting.md has the evidence.
+	ClassicalSeasonality bool `yaml:"classical_seasonality"`
 }
 
 // DefaultClear is Selection.Clear's default: a challenger replaces the
@@ -185,7 +192,7 @@ type candidateFit struct {
 func (f *Forecaster) auto(y []float64, m, h int) (result, bool) {
 	sel := f.cfg.Selection
 	lv := f.cfg.Levels
-	ya, sa := adjustSeasonally(y, m)
+	ya, sa := adjustSeasonally(y, m, !sel.ClassicalSeasonality)
 	fits := fitCandidates(&fitCache{tol: autoTol}, sel.Candidates, ya, h, lv)
 	if len(fits) == 0 {
 		return result{}, false

@@ -14,23 +14,30 @@ import (
 )
 
 func TestAutoCombinesCandidates(t *testing.T) {
-	f, _ := New(Config{})
-	fc, err := f.Forecast(seasonalSeries(72, 12), 12, 12)
-	require.NoError(t, err)
-	assert.True(t, strings.HasPrefix(fc.Model, "auto(theta,damped,ets(") && strings.HasSuffix(fc.Model, "),drift)"),
-		"model %q, want auto(theta,damped,ets(...),drift)", fc.Model)
-	// The point forecast is the median of the candidates' (here on the
-	// seasonally adjusted series, re-seasonalised).
-	y := seasonalSeries(72, 12)
-	ya, sa := adjustSeasonally(y, 12)
-	fits := fitCandidates(&fitCache{tol: autoTol}, DefaultCandidates, ya, 12, []float64{0.8, 0.95})
-	for k := range 12 {
-		v := make([]float64, len(fits))
-		for i, c := range fits {
-			v[i] = c.r.mean[k]
+	for _, classical := range []bool{false, true} {
+		f, _ := New(Config{Selection: Selection{ClassicalSeasonality: classical}})
+		fc, err := f.Forecast(seasonalSeries(72, 12), 12, 12)
+		require.NoError(t, err)
+		assert.True(t, strings.HasPrefix(fc.Model, "auto(theta,damped,ets(") && strings.HasSuffix(fc.Model, "),drift)"),
+			"model %q, want auto(theta,damped,ets(...),drift)", fc.Model)
+		// The point forecast is the median of the candidates' (here on the
+		// seasonally adjusted series, re-seasonalised), the indices shrunk
+		// unless ClassicalSeasonality.
+		y := seasonalSeries(72, 12)
+		ya, sa := adjustSeasonally(y, 12, !classical)
+		fits := fitCandidates(&fitCache{tol: autoTol}, DefaultCandidates, ya, 12, []float64{0.8, 0.95})
+		for k := range 12 {
+			v := make([]float64, len(fits))
+			for i, c := range fits {
+				v[i] = c.r.mean[k]
+			}
+			assertNearly(t, sa.apply(medianOf(v), 72+k), fc.Mean[k], "classical %v: mean[%d], want the median", classical, k)
 		}
-		assertNearly(t, sa.apply(medianOf(v), 72+k), fc.Mean[k], "mean[%d], want the median", k)
 	}
+	// The shrinkage moved this series' indices: the two differ.
+	shrunk, _ := adjustSeasonally(seasonalSeries(72, 12), 12, true)
+	plain, _ := adjustSeasonally(seasonalSeries(72, 12), 12, false)
+	assert.NotEqual(t, plain, shrunk)
 }
 
 func TestAutoSelectionCombineAndMean(t *testing.T) {

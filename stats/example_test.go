@@ -33,7 +33,7 @@ func Example() {
 	// Output:
 	// auto(theta,damped,ets(M,A,N),drift)
 	// t+1: 146 [138, 152]
-	// t+2: 160 [150, 167]
+	// t+2: 160 [149, 167]
 	// t+3: 173 [160, 183]
 	// confidence 0.91
 }

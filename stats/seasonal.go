@@ -69,10 +69,14 @@ func isConstant(y []float64) bool {
 // average of order m (2×m for even m), the detrended values are averaged
 // per position in the cycle, and the averages are normalised to mean 1
 // (mul) or 0 (additive). Position j holds the index of the times t ≡ j
-// mod m. y must hold at least two full seasons.
-func seasonalFigure(y []float64, m int, mul bool) []float64 {
+// mod m. y must hold at least two full seasons. noise is the mean sampling
+// variance of an index, in the indices' units: each position's sample
+// variance of its detrended values over their count, averaged over the
+// positions that have two values or more (0 when none has).
+func seasonalFigure(y []float64, m int, mul bool) (fig []float64, noise float64) {
 	n := len(y)
-	fig := make([]float64, m)
+	fig = make([]float64, m)
+	sq := make([]float64, m)
 	cnt := make([]int, m)
 	half := m / 2
 	for t := half; t+half < n; t++ {
@@ -95,14 +99,22 @@ func seasonalFigure(y []float64, m int, mul bool) []float64 {
 			d = y[t] - tr
 		}
 		fig[t%m] += d
+		sq[t%m] += d * d
 		cnt[t%m]++
 	}
-	avg := 0.0
+	avg, positions := 0.0, 0
 	for j := range fig {
-		if cnt[j] > 0 {
-			fig[j] /= float64(cnt[j])
+		if c := float64(cnt[j]); c > 0 {
+			fig[j] /= c
+			if c > 1 {
+				noise += max(sq[j]-c*fig[j]*fig[j], 0) / (c - 1) / c
+				positions++
+			}
 		}
 		avg += fig[j] / float64(m)
+	}
+	if positions > 0 {
+		noise /= float64(positions)
 	}
 	for j := range fig {
 		if mul {
@@ -111,7 +123,35 @@ func seasonalFigure(y []float64, m int, mul bool) []float64 {
 			fig[j] -= avg
 		}
 	}
-	return fig
+	if mul {
+		noise /= avg * avg
+	}
+	return fig, noise
+}
+
+// shrinkSeasonal moves the indices toward none (1 when they multiply, 0
+// when they add) by the positive-part James–Stein factor of Miller and
+// Williams (2003), 1 − (m−3)·noise / Σ(index − none)²: indices the
+// series' own noise could have made move most, clear ones hardly at all.
+// A cycle of three positions or fewer is left as it is (the factor would
+// not shrink).
+func shrinkSeasonal(fig []float64, noise float64, mul bool) {
+	m := len(fig)
+	none := 0.0
+	if mul {
+		none = 1
+	}
+	dev := 0.0
+	for _, f := range fig {
+		dev += (f - none) * (f - none)
+	}
+	if m <= 3 || dev == 0 {
+		return
+	}
+	c := max(0, 1-float64(m-3)*noise/dev)
+	for j, f := range fig {
+		fig[j] = none + c*(f-none)
+	}
 }
 
 // seasonalAdjustment is a classical seasonal adjustment of a series: the
@@ -124,9 +164,10 @@ type seasonalAdjustment struct {
 // adjustSeasonally applies the M3 benchmarks' seasonal adjustment: when the
 // lag-m test finds seasonality, y is divided by the indices of a classical
 // multiplicative decomposition (or, when y has a non-positive value,
-// reduced by the additive ones). It returns y itself when y is not
-// seasonal or the indices are unusable.
-func adjustSeasonally(y []float64, m int) ([]float64, seasonalAdjustment) {
+// reduced by the additive ones). With shrink the indices are first moved
+// toward none by how noisy they are (shrinkSeasonal). It returns y itself
+// when y is not seasonal or the indices are unusable.
+func adjustSeasonally(y []float64, m int, shrink bool) ([]float64, seasonalAdjustment) {
 	if !isSeasonal(y, m) {
 		return y, seasonalAdjustment{}
 	}
@@ -137,7 +178,10 @@ func adjustSeasonally(y []float64, m int) ([]float64, seasonalAdjustment) {
 			break
 		}
 	}
-	fig := seasonalFigure(y, m, mul)
+	fig, noise := seasonalFigure(y, m, mul)
+	if shrink {
+		shrinkSeasonal(fig, noise, mul)
+	}
 	for _, v := range fig {
 		if !finite(v) || (mul && v < 1e-4) {
 			return y, seasonalAdjustment{}

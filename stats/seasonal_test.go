@@ -16,12 +16,42 @@ func TestACFHandComputed(t *testing.T) {
 }
 
 func TestSeasonalFigureHandComputed(t *testing.T) {
+	figure := func(y []float64, m int, mul bool) []float64 {
+		fig, noise := seasonalFigure(y, m, mul)
+		assert.Zero(t, noise, "a cycle repeated exactly has no noise")
+		return fig
+	}
 	y := []float64{1, 3, 1, 3, 1, 3, 1, 3}
-	near(t, "multiplicative", seasonalFigure(y, 2, true), []float64{0.5, 1.5}, 1e-12)
-	near(t, "additive", seasonalFigure(y, 2, false), []float64{-1, 1}, 1e-12)
+	near(t, "multiplicative", figure(y, 2, true), []float64{0.5, 1.5}, 1e-12)
+	near(t, "additive", figure(y, 2, false), []float64{-1, 1}, 1e-12)
 	// Odd period: a plain moving average.
 	y = []float64{1, 2, 6, 1, 2, 6, 1, 2, 6}
-	near(t, "odd", seasonalFigure(y, 3, false), []float64{-2, -1, 3}, 1e-12)
+	near(t, "odd", figure(y, 3, false), []float64{-2, -1, 3}, 1e-12)
+
+	// One value off: the detrended values per position are {-4/3, -2},
+	// {-1, -4/3, -1} and {8/3, 3}; their sampling variances 1/9, 1/81 and
+	// 1/36 average 49/972.
+	y = []float64{1, 2, 6, 2, 2, 6, 1, 2, 6}
+	_, noise := seasonalFigure(y, 3, false)
+	assert.InDelta(t, 49.0/972, noise, 1e-12)
+}
+
+func TestShrinkSeasonalHandComputed(t *testing.T) {
+	fig := []float64{2, -1, -1, 1, -1} // Σ(index − 0)² = 8
+	shrinkSeasonal(fig, 1, false)      // factor 1 − 2·1/8
+	near(t, "additive", fig, []float64{1.5, -0.75, -0.75, 0.75, -0.75}, 1e-12)
+
+	fig = []float64{1.2, 0.8, 1.1, 0.9} // Σ(index − 1)² = 0.1
+	shrinkSeasonal(fig, 0.01, true)     // factor 1 − 1·0.01/0.1
+	near(t, "multiplicative", fig, []float64{1.18, 0.82, 1.09, 0.91}, 1e-12)
+
+	fig = []float64{2, -1, -1, 1, -1}
+	shrinkSeasonal(fig, 10, false) // noise beyond the indices': none left
+	near(t, "all noise", fig, []float64{0, 0, 0, 0, 0}, 0)
+
+	fig = []float64{2, -1, -1}
+	shrinkSeasonal(fig, 10, false) // three positions: left as they are
+	near(t, "short cycle", fig, []float64{2, -1, -1}, 0)
 }
 
 func TestIsSeasonal(t *testing.T) {
@@ -37,7 +67,7 @@ func TestIsSeasonal(t *testing.T) {
 
 func TestAdjustSeasonallyRoundTrip(t *testing.T) {
 	y := seasonalSeries(36, 4)
-	ya, sa := adjustSeasonally(y, 4)
+	ya, sa := adjustSeasonally(y, 4, false)
 	require.NotNil(t, sa.idx, "not adjusted")
 	require.True(t, sa.mul, "not adjusted multiplicatively")
 	for i := range y {
@@ -49,7 +79,7 @@ func TestAdjustSeasonallyRoundTrip(t *testing.T) {
 	for i := range y {
 		y[i] -= 150
 	}
-	_, sa = adjustSeasonally(y, 4)
+	_, sa = adjustSeasonally(y, 4, false)
 	assert.NotNil(t, sa.idx, "series with negative values not adjusted")
 	assert.False(t, sa.mul, "series with negative values not adjusted additively")
 }
