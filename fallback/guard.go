@@ -240,16 +240,16 @@ func (r *Resolver) localBound(ctx context.Context) (context.Context, context.Can
 	return context.WithTimeout(ctx, d)
 }
 
-// readHistory reads key's series. The resolver's own MemoryHistory is
-// read directly: strata's code neither hangs nor panics, and View copies
-// nothing (a blackout's resolves read a series each). A host's History is
-// called guarded, under ctx bounded by localBound when bound is set;
-// failed reports that it panicked or did not return within that bound
-// (what callbackFailed reports). Observations dated more than
-// maxClockSkew ahead of now are left out (notAfter).
-func (r *Resolver) readHistory(ctx context.Context, key string, bound bool) (obs []stats.Observation, failed bool, err error) {
+// readHistory reads key's series, of data type dt. The resolver's own
+// MemoryHistory is read directly: strata's code neither hangs nor panics,
+// and View copies nothing (a blackout's resolves read a series each). A
+// host's History is called guarded, under ctx bounded by localBound when
+// bound is set; failed reports that it panicked or did not return within
+// that bound (what callbackFailed reports). Only the observations an
+// answer could have been are kept, in order (usableObservations).
+func (r *Resolver) readHistory(ctx context.Context, dt *dataType, key string, bound bool) (obs []stats.Observation, failed bool, err error) {
 	if mh, ok := r.ownHistory().(*stats.MemoryHistory); ok {
-		return notAfter(mh.View(key), time.Now().Add(maxClockSkew)), false, nil
+		return usableObservations(mh.View(key), dt.cfg.Bounds, time.Now().Add(maxClockSkew)), false, nil
 	}
 	if bound {
 		var cancel context.CancelFunc
@@ -259,24 +259,34 @@ func (r *Resolver) readHistory(ctx context.Context, key string, bound bool) (obs
 	obs, err = guarded(ctx, r, &r.callbacks.historyGet, func(ctx context.Context) ([]stats.Observation, error) {
 		return r.history.Observations(ctx, key)
 	})
-	return notAfter(obs, time.Now().Add(maxClockSkew)), err != nil && (errors.Is(err, ErrCallbackPanic) || ctx.Err() != nil), err
+	return usableObservations(obs, dt.cfg.Bounds, time.Now().Add(maxClockSkew)), err != nil && (errors.Is(err, ErrCallbackPanic) || ctx.Err() != nil), err
 }
 
-// notAfter returns obs without the observations dated after limit: a
-// history (a host's, or a clock set wrong) that holds the future would
-// otherwise be forecast from, and taken for a fresh reference. obs itself
-// is returned, not copied, when it holds none.
-func notAfter(obs []stats.Observation, limit time.Time) []stats.Observation {
+// usableObservations returns obs in time order without the observations
+// no answer of the data type could have been, as sharedObservations does
+// for the fleet's: one at no time, one dated after limit (a host's
+// history, or a clock set wrong, that holds the future would otherwise be
+// forecast from, and taken for a fresh reference), and a value outside
+// bounds or not finite (a host's database in another unit: the median of
+// its newest values would become the plausibility reference that refuses
+// every right answer, and its level the default). History appends only
+// answers that passed the bounds, but a host's History, or a
+// MemoryHistory it loaded, holds what the host put there. obs itself is
+// returned, not copied, when it holds none and is in order.
+func usableObservations(obs []stats.Observation, b Bounds, limit time.Time) []stats.Observation {
+	usable := func(o stats.Observation) bool { return !o.At.IsZero() && !o.At.After(limit) && b.Contains(o.Value) }
 	for i, o := range obs {
-		if o.At.After(limit) {
-			out := slices.Clone(obs[:i])
-			for _, o := range obs[i+1:] {
-				if !o.At.After(limit) {
-					out = append(out, o)
-				}
-			}
-			return out
+		if usable(o) && (i == 0 || !o.At.Before(obs[i-1].At)) {
+			continue
 		}
+		out := slices.Clone(obs[:i]) // usable and in order
+		for _, o := range obs[i:] {
+			if usable(o) {
+				out = append(out, o)
+			}
+		}
+		slices.SortStableFunc(out, func(a, b stats.Observation) int { return a.At.Compare(b.At) })
+		return out
 	}
 	return obs
 }

@@ -50,7 +50,7 @@ func (r *Resolver) localLayers(ctx context.Context, dt *dataType, key string, pa
 	// Layer 4: a forecast from the key's history.
 	var series []float64
 	var lastAt time.Time
-	obs, failed, herr := r.readHistory(ctx, key, true)
+	obs, failed, herr := r.readHistory(ctx, dt, key, true)
 	if failed {
 		r.callbackFailed(&r.callbacks.historyGet, dt.cfg.Name, herr)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -252,6 +253,49 @@ func TestFutureObservationsAreLeftOut(t *testing.T) {
 
 		now := time.Now()
 		assert.Equal(t, []stats.Observation{{At: now, Value: 1}, {At: now.Add(time.Second), Value: 3}},
-			notAfter([]stats.Observation{{At: now, Value: 1}, {At: now.Add(time.Hour), Value: 2}, {At: now.Add(time.Second), Value: 3}}, now.Add(time.Minute)))
+			usableObservations([]stats.Observation{{At: now, Value: 1}, {At: now.Add(time.Hour), Value: 2}, {At: now.Add(time.Second), Value: 3}}, Bounds{}, now.Add(time.Minute)))
+	})
+}
+
+// A host's own history is read as the fleet's shared history is: an
+// observation no answer could have been — outside the data type's bounds
+// (a database in another unit), not finite, or at no time — is left out,
+// and the rest is put in order. Before, a history in thousandths (1200
+// for a cpc of 1.2, bounds [0, 100]) became the plausibility reference
+// that refused the provider's right answer, and the default from that
+// history, clamped to the bounds, served 100.
+func TestOwnHistoryKeepsOnlyUsableObservations(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h, err := stats.NewMemoryHistory(stats.MemoryConfig{})
+		require.NoError(t, err)
+		p1, s1 := newStub(1.2), newStub(1.1)
+		s1.fail(providers.Unavailable)
+		r := newTestResolver(t, testConfig(), p1, s1, WithHistory(h))
+		key, err := r.Key("cpc", Params{"keyword": "shoes"})
+		require.NoError(t, err)
+		now := time.Now()
+		for i := range 30 {
+			require.NoError(t, h.Append(context.Background(), key, stats.Observation{At: now.Add(time.Duration(i-30) * 24 * time.Hour), Value: 1200}))
+		}
+		res := resolveShoes(t, r)
+		assert.Equal(t, LayerPrimary, res.Layer, "the provider's answer, not judged against the other unit: %+v", res.Attempts)
+		assert.Equal(t, 1.2, res.Value)
+
+		p1.fail(providers.Unavailable)
+		bkey, err := r.Key("cpc", Params{"keyword": "boots"})
+		require.NoError(t, err)
+		for i := range 30 {
+			require.NoError(t, h.Append(context.Background(), bkey, stats.Observation{At: now.Add(time.Duration(i-30) * 24 * time.Hour), Value: 1200}))
+		}
+		res, err = r.Resolve(context.Background(), "cpc", Params{"keyword": "boots"})
+		require.NoError(t, err)
+		assert.Equal(t, LayerDefault, res.Layer)
+		assert.Equal(t, "default:base", res.Source, "no usable history: the base, not the bound")
+		assert.Equal(t, 1.0, res.Value)
+		t0 := now.Add(-time.Hour)
+		assert.Equal(t, []stats.Observation{{At: t0, Value: 1}, {At: now, Value: 3}},
+			usableObservations([]stats.Observation{{At: now, Value: 3}, {Value: 2}, {At: t0, Value: 1}, {At: t0, Value: 500}, {At: t0, Value: math.NaN()}, {At: t0, Value: -1}}, Bounds{Max: 100}, now.Add(time.Minute)))
+		ordered := []stats.Observation{{At: t0, Value: 1}, {At: now, Value: 3}}
+		assert.Same(t, &ordered[0], &usableObservations(ordered, Bounds{Max: 100}, now)[0], "nothing to leave out: not copied")
 	})
 }

@@ -274,7 +274,7 @@ func (r *Resolver) peerFactor(ctx context.Context, dt *dataType, key string, par
 			cache.Freshness(now.Sub(e.ObservedAt), dt.cfg.HalfLife) < mc.MinFreshness {
 			continue
 		}
-		obs, _, err := r.readHistory(ctx, peer, false)
+		obs, _, err := r.readHistory(ctx, dt, peer, false)
 		if err != nil || len(obs) == 0 {
 			continue
 		}

@@ -143,7 +143,7 @@ func (r *Resolver) sharedObservations(ctx context.Context, dt *dataType, key str
 		return nil, false
 	}
 	// Another process wrote them: keep what a forecast can use, in order
-	// (not the future either: see notAfter).
+	// (not the future either: see usableObservations).
 	var before time.Time
 	if ret := r.cfg.Retention; ret > 0 {
 		before = now.Add(-ret)

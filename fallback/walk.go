@@ -682,7 +682,7 @@ func (w *walk) reference() {
 // own has none, dated as the newest. A median, so that one bad
 // observation another instance wrote does not become the reference.
 func (r *Resolver) historyReference(ctx context.Context, dt *dataType, key string) (cache.Entry, bool) {
-	obs, _, err := r.readHistory(ctx, key, true)
+	obs, _, err := r.readHistory(ctx, dt, key, true)
 	if err != nil || len(obs) == 0 {
 		obs, _ = r.sharedObservations(ctx, dt, key, time.Now())
 	}
