@@ -146,6 +146,11 @@ const (
 	// eventFrozen answers, for each key, the value the provider gave it
 	// at the event's first request, unchanged.
 	eventFrozen = "frozen"
+	// eventDrift answers the provider's value × a bias that grows
+	// geometrically from 1 at the event's start to factor at its end: a
+	// feed drifting off the truth in steps too small for any one answer
+	// to look implausible.
+	eventDrift = "drift"
 )
 
 // inBoundsGarbage reports whether any provider of the scenario answers
@@ -162,7 +167,7 @@ func (sc *scenario) inBoundsGarbage() bool {
 }
 
 // eventKinds lists the provider event kinds, as error messages name them.
-const eventKinds = "down, slow, garbage, flapping, unit, zero or frozen"
+const eventKinds = "down, slow, garbage, flapping, unit, zero, frozen or drift"
 
 // defaultUnitFactor is a unit event's factor when none is given.
 const defaultUnitFactor = 10
@@ -641,7 +646,7 @@ func validateEvent(p *problems, f string, e *eventSpec, keys []keySpec, dataType
 		p.add(f+"."+field, "applies only to kind %s, not %s", kinds, e.Kind)
 	}
 	switch e.Kind {
-	case eventDown, eventFlapping, eventSlow, eventGarbage, eventUnit, eventZero, eventFrozen:
+	case eventDown, eventFlapping, eventSlow, eventGarbage, eventUnit, eventZero, eventFrozen, eventDrift:
 	default:
 		p.add(f+".kind", "must be %s, got %q", eventKinds, e.Kind)
 		return
@@ -669,8 +674,12 @@ func validateEvent(p *problems, f string, e *eventSpec, keys []keySpec, dataType
 		if !(e.Factor > 0) || math.IsInf(e.Factor, 0) || e.Factor == 1 {
 			p.add(f+".factor", "for unit: the multiplier of the provider's value (10 for ×10, 0.1 for ÷10), positive, finite and not 1, got %v", e.Factor)
 		}
+	case e.Kind == eventDrift:
+		if !(e.Factor > 0) || math.IsInf(e.Factor, 0) || e.Factor == 1 {
+			p.add(f+".factor", "required for drift: the bias reached at the event's end (1.5 for +50 %%), positive, finite and not 1, got %v", e.Factor)
+		}
 	case e.Factor != 0:
-		only("factor", "slow or unit")
+		only("factor", "slow, unit or drift")
 	}
 	if e.Kind == eventFlapping && e.Period <= 0 {
 		p.add(f+".period", "required for flapping: the requests in each down or up phase, at least 1, got %d", e.Period)

@@ -277,6 +277,11 @@ func (p *simProvider) value(req providers.Request) float64 {
 			v, kind = 0, e.kind
 		case eventFrozen:
 			v, kind = p.answer(e.from, k), e.kind
+		case eventDrift:
+			// Not in-bounds garbage by kind: nothing tells a drifted
+			// answer from a real move but the truth, which the MAPE
+			// and the garbage count judge it against.
+			v *= math.Pow(e.factor, float64(idx-e.from)/float64(e.to-e.from))
 		}
 	}
 	p.w.note(v, idx, kind)
@@ -333,8 +338,8 @@ func newSchedule(specs []eventSpec, requests int, keys []*simKey) schedule {
 }
 
 // decider returns the event that decides request idx for key k — the
-// first down, flapping (in a down phase), garbage, unit, zero or frozen
-// event holding it — or nil, and the product of the factors of the slow
+// first down, flapping (in a down phase), garbage, unit, zero, frozen or
+// drift event holding it — or nil, and the product of the factors of the slow
 // events holding it.
 func (s schedule) decider(idx int64, k int) (*event, float64) {
 	var decides *event
@@ -357,8 +362,8 @@ func (s schedule) decider(idx int64, k int) (*event, float64) {
 
 // outcome returns the fault for request idx of key k: a down or flapping
 // event fails it and a garbage event answers garbage the bounds reject,
-// at once; otherwise the call answers (a unit, zero or frozen event makes
-// the value garbage, in value), slowed by the slow events holding it.
+// at once; otherwise the call answers (a unit, zero, frozen or drift event
+// makes the value wrong, in value), slowed by the slow events holding it.
 func (s schedule) outcome(idx int64, k int) fake.Outcome {
 	e, slow := s.decider(idx, k)
 	if e != nil {

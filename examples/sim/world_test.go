@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -123,7 +124,9 @@ func TestLoadHistory(t *testing.T) {
 // answer (slowed by a slow event holding it) and makes its value garbage
 // — the provider's value × the factor, 0, or the value it gave the key at
 // the event's first request — noted in the world with its kind; an event
-// with a match holds only for the keys it selects.
+// with a match holds only for the keys it selects. A drift event lets it
+// answer the value × a bias growing from 1 to its factor, noted with no
+// kind.
 func TestScheduleInBoundsGarbage(t *testing.T) {
 	sc, err := parseScenario([]byte(strings.Replace(minimal, "providers:", `  - {data_type: cpc, params: {keyword: boots}, truth: {level: 2}, default: 2}
   - {data_type: cpc, params: {keyword: heels}, truth: {level: 3}, default: 3}
@@ -135,6 +138,7 @@ providers:`, 1) + `    noise: 0.02
       - {from: 0.4, to: 0.6, kind: frozen}
       - {from: 0.5, to: 0.7, kind: slow, factor: 3}
       - {from: 0.6, to: 0.7, kind: down, match: {keyword: heels}}
+      - {from: 0.8, to: 1.0, kind: drift, factor: 4}
 `))
 	require.NoError(t, err)
 	sc.Requests = 100
@@ -165,6 +169,9 @@ providers:`, 1) + `    noise: 0.02
 		{65, 2, "fail(unavailable)", 0, ""},
 		{65, 0, "slow(×3)", p.answer(65, 0), ""},
 		{75, 0, "pass", p.answer(75, 0), ""},
+		{80, 0, "pass", p.answer(80, 0), ""},
+		{90, 1, "pass", 2 * p.answer(90, 1), ""}, // halfway: √4
+		{99, 2, "pass", math.Pow(4, 19.0/20) * p.answer(99, 2), ""},
 	} {
 		assert.Equal(t, tc.outcome, p.byRequest(req(tc.idx, tc.k)).String(), "request %d, key %d: outcome", tc.idx, tc.k)
 		if tc.outcome == "fail(unavailable)" {
