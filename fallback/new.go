@@ -77,9 +77,10 @@ func New(cfg Config, opts ...Option) (*Resolver, error) {
 		seed = uint64(time.Now().UnixNano())
 	}
 	r := &Resolver{
-		cfg:    c,
-		types:  make(map[string]*dataType, len(c.DataTypes)),
-		byName: make(map[string]*provider, len(c.Providers)),
+		cfg:       c,
+		closeDone: make(chan struct{}),
+		types:     make(map[string]*dataType, len(c.DataTypes)),
+		byName:    make(map[string]*provider, len(c.Providers)),
 		accept: cache.Acceptance{
 			ConfidenceWeight: c.Cache.Acceptance.ConfidenceWeight,
 			FreshnessWeight:  c.Cache.Acceptance.FreshnessWeight,

@@ -52,7 +52,8 @@ type Resolver struct {
 	attemptTask taskKind           // a provider attempt, start to settled
 	tasks       tasks
 	closed      atomic.Bool
-	started     time.Time // when New returned: the snapshot's Since
+	closeDone   chan struct{} // closed when the first Close returns
+	started     time.Time     // when New returned: the snapshot's Since
 	metrics     metrics
 
 	refreshSlots chan struct{}      // bounds background refreshes
@@ -87,14 +88,19 @@ type Resolver struct {
 // is stopped last, within the
 // same bound: it gets every event queued before it stops (each attempt's
 // end included), so every EventAttemptStart has its EventAttempt. Close
-// is idempotent; later calls return nil. Called from inside a callback
+// is idempotent; later calls wait for the first to finish, then return
+// nil. Called from inside a callback
 // the resolver runs (an Observer, a provider's Fetch, a breaker's
 // OnStateChange), Close waits out CloseTimeout for that very callback
 // and names it: call it from a goroutine of its own there.
 func (r *Resolver) Close() error {
 	if r.closed.Swap(true) {
+		// Closed, or closing: a caller that goes on from here must find
+		// it stopped, as the first caller will.
+		<-r.closeDone
 		return nil
 	}
+	defer close(r.closeDone)
 	r.kill()
 	bound := time.Now().Add(r.cfg.Resolve.CloseTimeout)
 	left := r.tasks.close(r.cfg.Resolve.CloseTimeout)

@@ -399,6 +399,42 @@ func TestProviderIgnoringItsContext(t *testing.T) {
 	})
 }
 
+// Close called again while the first Close is still closing waits for it
+// to finish: a host whose shutdown closes the resolver from two places
+// (a signal handler and a deferred Close) must not go on, from the second,
+// as if the resolver had stopped while its goroutines still run. Before,
+// the second call returned nil at once, a second into the first's wait.
+func TestCloseAgainWaitsForTheFirstClose(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p1, s1 := newStub(0), newStub(1.1)
+		p1.set(func(context.Context, providers.Request) (providers.Response, error) {
+			time.Sleep(10 * time.Second) // ignores its context
+			return providers.Response{Value: 7}, nil
+		})
+		r := newTestResolver(t, testConfig(), p1, s1)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		_, err := r.Resolve(ctx, "cpc", shoes)
+		require.NoError(t, err)
+		first := make(chan error, 1)
+		go func() { first <- r.Close() }()
+		time.Sleep(100 * time.Millisecond)
+		closing := time.Now()
+		require.NoError(t, r.Close(), "a later call returns nil")
+		assert.Equal(t, 900*time.Millisecond, time.Since(closing), "…once the first has waited its bound")
+		select {
+		case err := <-first:
+			var ce *CloseError
+			assert.ErrorAs(t, err, &ce, "the first reports the call it gave up on")
+		default:
+			t.Error("the second Close returned while the first was still closing")
+			<-first
+		}
+		require.NoError(t, r.Close(), "and returns nil at once after it")
+		time.Sleep(10 * time.Second) // the abandoned calls end on their own
+	})
+}
+
 // A coalesced walk is detached from its first caller's cancellation, for
 // the others' sake; when every caller has left, it stops: no retry,
 // hedge or later tier is started, and paid for, for nobody. While another
