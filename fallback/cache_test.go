@@ -170,6 +170,32 @@ func TestNegativeCacheOnlyForPermanent(t *testing.T) {
 	assert.EqualValues(t, 3, p1.calls.Load())
 }
 
+// "Not found" is cached only when no provider went unasked: a provider the
+// walk skipped — for this caller's budget or deadline, or its own breaker
+// or rate limit — has not said it has nothing. Before, a resolve whose
+// budget paid for the primary only (not found there) cached "not found",
+// and the next resolve, which could pay the secondary that has the value,
+// got the default with no provider asked.
+func TestNegativeCacheNotWhileAProviderWentUnasked(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := testConfig()
+		cfg.DataTypes[0].NegativeTTL = 30 * time.Second
+		p1, s1 := newStub(0), newStub(1.1)
+		p1.fail(providers.Permanent)
+		r := newTestResolver(t, cfg, p1, s1, WithHistory(noHistory{}))
+		res, err := r.Resolve(WithBudget(context.Background(), 0.02), "cpc", shoes)
+		require.NoError(t, err)
+		assert.Equal(t, LayerDefault, res.Layer)
+		require.Len(t, res.Attempts, 2)
+		assert.Equal(t, SkipOverBudget, res.Attempts[1].Skip, "s1 not asked: the budget could not pay it")
+		res, err = r.Resolve(WithBudget(context.Background(), 1), "cpc", shoes)
+		require.NoError(t, err)
+		assert.Equal(t, LayerSecondary, res.Layer, "a budget that pays s1 gets its answer: %+v", res.Attempts)
+		assert.Equal(t, 1.1, res.Value)
+		assert.EqualValues(t, 1, s1.calls.Load())
+	})
+}
+
 // TestAdaptiveTTLSavesCostOnStableData: the same workload over a stable
 // and a volatile data type; the learned TTLs differ by the data's change
 // rate, and so do the provider calls.

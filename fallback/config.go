@@ -262,9 +262,10 @@ type DataTypeConfig struct {
 	// turns it off; it must be less than the TTL.
 	RefreshAhead time.Duration `yaml:"refresh_ahead"`
 	// NegativeTTL caches "not found": when every provider that answered
-	// failed with a Permanent error, the providers are not asked again for
-	// the key for this long (the local layers still answer). Default 30s;
-	// negative turns it off.
+	// failed with a Permanent error, and none was left unasked (skipped
+	// for the caller's budget or deadline, an open breaker, a spent rate
+	// limit), the providers are not asked again for the key for this long
+	// (the local layers still answer). Default 30s; negative turns it off.
 	NegativeTTL time.Duration `yaml:"negative_ttl"`
 	// AdaptiveTTL learns the TTL from how fast the data type's values
 	// change.

@@ -796,7 +796,12 @@ func (w *walk) loneSuspect() (suspect, bool) {
 }
 
 // notFound reports whether the walk's providers all said "not found": at
-// least one attempt was made and every attempt made failed Permanent.
+// least one attempt was made, every attempt made failed Permanent, and
+// every provider skipped was called too (a skipped retry or hedge of it).
+// A provider the walk never called — this caller's budget or deadline
+// could not cover it, its breaker was open, its rate limit spent — has
+// not said it has nothing: cached, the "not found" would keep it from
+// every resolve for the negative TTL, also from those that could ask it.
 func (w *walk) notFound() bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -809,6 +814,11 @@ func (w *walk) notFound() bool {
 			return false
 		}
 		made++
+	}
+	for _, a := range w.attempts {
+		if a.Outcome == Skipped && !slices.ContainsFunc(w.attempts, func(b Attempt) bool { return b.Provider == a.Provider && b.Outcome != Skipped }) {
+			return false
+		}
 	}
 	return made > 0
 }
