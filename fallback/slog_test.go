@@ -226,6 +226,8 @@ func TestSlogObserverOutageWritesAFewLinesAMinute(t *testing.T) {
 		assert.Equal(t, 1, most["alert fallback_share"], "raised once")
 		assert.LessOrEqual(t, most["data type cpc"], DefaultSlogMaxLines)
 		assert.Positive(t, most["provider p1"])
+		// The figure README.md and DefaultSlogMaxLines quote.
+		assert.Equal(t, 61, h.total, "lines at Info and above in the ten minutes")
 	})
 }
 
