@@ -33,6 +33,39 @@ func TestConfigDefaults(t *testing.T) {
 	assert.Equal(t, StatusThresholds{Healthy: 0.9, Degraded: 0.7, Unhealthy: 0.5}, s.thresholds)
 }
 
+// The zero Config's settings are the numbers Config's doc comments and
+// the package doc give: TestConfigDefaults compares them with the Default
+// constants, which proves nothing about the number a user reads.
+func TestDocumentedDefaults(t *testing.T) {
+	s, err := Config{}.resolve()
+	require.NoError(t, err)
+	assert.Equal(t, settings{
+		window:           100,
+		alpha:            0.2,
+		prior:            10,
+		pctEvery:         10,
+		outageStreak:     3,
+		quotaStale:       time.Minute,
+		quotaMaxAge:      5 * time.Minute,
+		confidence:       0.9,
+		referenceLatency: time.Second,
+		referenceCost:    0.01,
+		health:           HealthWeights{Success: 0.40, Latency: 0.15, Quality: 0.20, Uptime: 0.15, Quota: 0.10},
+		score:            ScoreWeights{Health: 0.30, Quality: 0.25, Performance: 0.20, Capacity: 0.15, Cost: 0.10},
+		thresholds:       StatusThresholds{Healthy: 0.9, Degraded: 0.7, Unhealthy: 0.5},
+	}, roundSettings(s))
+}
+
+// roundSettings rounds s's normalised weights to 12 places, so that they
+// compare with the documented two-place figures.
+func roundSettings(s settings) settings {
+	r := func(v float64) float64 { return math.Round(v*1e12) / 1e12 }
+	h, w := &s.health, &s.score
+	h.Success, h.Latency, h.Quality, h.Uptime, h.Quota = r(h.Success), r(h.Latency), r(h.Quality), r(h.Uptime), r(h.Quota)
+	w.Health, w.Quality, w.Performance, w.Capacity, w.Cost = r(w.Health), r(w.Quality), r(w.Performance), r(w.Capacity), r(w.Cost)
+	return s
+}
+
 func weightsMap(w ScoreWeights) map[string]float64 {
 	return map[string]float64{"health": w.Health, "quality": w.Quality, "performance": w.Performance, "capacity": w.Capacity, "cost": w.Cost}
 }
