@@ -391,3 +391,80 @@ func TestRangeVisitsWithoutHoldingTheCache(t *testing.T) {
 	_, ok := c2.LastGood("a")
 	assert.False(t, ok, "a is still the least recently used")
 }
+
+// The numbers Config's doc comments give, as New applies them.
+func TestDocumentedDefaults(t *testing.T) {
+	c, err := New(Config{})
+	require.NoError(t, err)
+	defer c.Close()
+	assert.EqualValues(t, 32<<20, c.hot.MaxCost(), "MaxCost: 32 MiB")
+	assert.Equal(t, 100000, c.lkg.Cap(), "LastGoodCapacity")
+	assert.Equal(t, 10000, c.neg.Cap(), "NegativeCapacity")
+	assert.EqualValues(t, 1<<30, MaxCostLimit, "MaxCostLimit: 1 GiB")
+}
+
+// A hash collision in the read-through tier is never a wrong answer: an
+// item filed under another key's hash is not served for that key, by
+// Fresh or by FreshBytes.
+func TestAHashCollisionIsNeverAWrongAnswer(t *testing.T) {
+	c, err := New(Config{})
+	require.NoError(t, err)
+	defer c.Close()
+	now := time.Now()
+	c.Put("a", Entry{Value: 1, StoredAt: now, Source: "p1"}, time.Hour)
+	// Make "a"'s item the one filed under "b"'s hash, as a collision would.
+	a, ok := c.hotGet(c.hash("a"))
+	require.True(t, ok)
+	c.hot.Set(c.hash("b"), a, 100)
+	c.hot.Wait()
+	got, ok := c.hotGet(c.hash("b"))
+	require.True(t, ok, "the collision is in place")
+	require.Equal(t, "a", got.key)
+
+	_, ok = c.Fresh("b", time.Hour, now)
+	assert.False(t, ok, "Fresh served a's entry for b")
+	_, _, ok = c.FreshBytes([]byte("b"), time.Hour)
+	assert.False(t, ok, "FreshBytes served a's entry for b")
+
+	// With b stored too, b's own entry answers, not the colliding one.
+	c.lkg.Put("b", &item{key: "b", e: Entry{Value: 2, StoredAt: now}})
+	e, ok := c.Fresh("b", time.Hour, now)
+	require.True(t, ok)
+	assert.Equal(t, 2.0, e.Value)
+	p, _, ok := c.FreshBytes([]byte("b"), time.Hour)
+	require.True(t, ok)
+	assert.Equal(t, 2.0, p.Value)
+}
+
+// Fresh answers an entry stored less than ttl before now: at ttl it is
+// stale.
+func TestFreshIsStaleAtTheTTL(t *testing.T) {
+	c, err := New(Config{})
+	require.NoError(t, err)
+	defer c.Close()
+	now := time.Now()
+	c.Put("k", Entry{Value: 1, StoredAt: now}, time.Minute)
+	_, ok := c.Fresh("k", time.Minute, now.Add(time.Minute-time.Nanosecond))
+	assert.True(t, ok, "just under the ttl")
+	_, ok = c.Fresh("k", time.Minute, now.Add(time.Minute))
+	assert.False(t, ok, "at the ttl")
+	_, ok = c.freshStored("k", time.Minute, now.Add(time.Minute))
+	assert.False(t, ok, "at the ttl, in the last-known-good store")
+}
+
+// Negative holds a key until the given time, not at it, and drops an
+// expired record.
+func TestNegativeHoldsUntilItsTimeAndDropsIt(t *testing.T) {
+	c, err := New(Config{})
+	require.NoError(t, err)
+	defer c.Close()
+	now := time.Now()
+	until := now.Add(30 * time.Second)
+	c.PutNegative("k", until)
+	assert.True(t, c.Negative("k", now))
+	assert.True(t, c.Negative("k", until.Add(-time.Nanosecond)))
+	assert.Equal(t, 1, c.neg.Len())
+	assert.False(t, c.Negative("k", until), "at its time")
+	assert.Zero(t, c.neg.Len(), "the expired record was not dropped")
+	assert.False(t, c.Negative("k", now), "a dropped record does not come back")
+}
