@@ -75,3 +75,28 @@ func TestNewFillsDefaultsAndNeverWritesIntoCfg(t *testing.T) {
 	}
 	assert.Equal(t, want, e.cfg)
 }
+
+// The zero Config takes the numbers Config's doc comments give (not merely
+// the Default constants), and MinHistory defaults to Window when that is
+// smaller.
+func TestDocumentedDefaults(t *testing.T) {
+	e, err := New(Config{})
+	require.NoError(t, err)
+	factor := Bounds{Min: 0.5, Max: 2}
+	assert.Equal(t, Config{
+		BaseConfidence:    0.3,
+		SegmentConfidence: 0.4,
+		HistoryConfidence: 0.6,
+		GuessPenalty:      0.1,
+		MinHistory:        3,
+		Window:            12,
+		TrendBounds:       factor,
+		MarketBounds:      factor,
+		UserBounds:        factor,
+	}, e.cfg)
+	assert.Equal(t, 10000, WindowLimit, "WindowLimit: 10000 points")
+
+	e, err = New(Config{Window: 2})
+	require.NoError(t, err)
+	assert.Equal(t, 2, e.cfg.MinHistory, "MinHistory: Window when that is smaller")
+}
