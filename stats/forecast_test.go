@@ -483,3 +483,19 @@ func TestASeasonNeedsMoreThanTwoOfItself(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "hw", fc.Model)
 }
+
+// The zero Config and MemoryConfig take the numbers their doc comments
+// give: 80 % and 95 % intervals, MinPoints 6, ConfidenceScale 0.25, and
+// 10000 keys of 512 points.
+func TestDocumentedDefaults(t *testing.T) {
+	f, err := New(Config{})
+	require.NoError(t, err)
+	assert.Equal(t, []float64{0.80, 0.95}, f.cfg.Levels)
+	assert.Equal(t, 6, f.cfg.MinPoints)
+	assert.Equal(t, 0.25, f.cfg.ConfidenceScale)
+
+	h, err := NewMemoryHistory(MemoryConfig{})
+	require.NoError(t, err)
+	assert.Equal(t, 10000, h.keys.Cap(), "MaxKeys")
+	assert.Equal(t, 512, h.maxPoints, "MaxPoints")
+}
