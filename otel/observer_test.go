@@ -510,3 +510,12 @@ func TestObserverCountsBudgetSpent(t *testing.T) {
 	require.Len(t, s.DataPoints, 1)
 	assert.InDelta(t, 0.025, s.DataPoints[0].Value, 1e-12, "ads failed (0.02, paid) and bench answered (0.005)")
 }
+
+// The figures the package doc gives: attempts held for a minute by the
+// events' clock, 1024 at most; and histogram boundaries from 5 ms to 10 s,
+// OpenTelemetry's advice for request durations.
+func TestDocumentedFigures(t *testing.T) {
+	assert.Equal(t, 1024, heldLimit)
+	assert.Equal(t, time.Minute, holdFor)
+	assert.Equal(t, []float64{0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10}, DurationBoundaries)
+}

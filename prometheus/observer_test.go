@@ -275,3 +275,9 @@ func TestObserverIsSafeForConcurrentUse(t *testing.T) {
 	assert.Equal(t, float64(4*50), testutil.ToFloat64(o.resolves.WithLabelValues("cpc", "secondary")))
 	assert.Zero(t, testutil.ToFloat64(o.inFlight.WithLabelValues("bench")))
 }
+
+// The histograms' buckets the package doc gives: OpenTelemetry's advice
+// for request durations, from 5 ms to 10 s.
+func TestDurationBucketsAreTheDocumented(t *testing.T) {
+	assert.Equal(t, []float64{0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10}, DurationBuckets)
+}
