@@ -45,6 +45,30 @@ func TestMemoryHistoryBoundsAndOrder(t *testing.T) {
 	assert.Equal(t, 1.0, again[0].Value)
 }
 
+// Reading a key does not keep it: the key evicted is the least recently
+// appended, and Keys lists the most recently appended first, however the
+// keys were read since.
+func TestMemoryHistoryReadsDoNotCountAsAppends(t *testing.T) {
+	h, err := NewMemoryHistory(MemoryConfig{MaxKeys: 2})
+	require.NoError(t, err)
+	ctx := context.Background()
+	require.NoError(t, h.Append(ctx, "a", Observation{At: t0, Value: 1}))
+	require.NoError(t, h.Append(ctx, "b", Observation{At: t0, Value: 2}))
+	obs, err := h.Observations(ctx, "a")
+	require.NoError(t, err)
+	require.Len(t, obs, 1)
+	require.Len(t, h.View("a"), 1)
+	keys, err := h.Keys(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"b", "a"}, keys, "most recently appended first")
+
+	require.NoError(t, h.Append(ctx, "c", Observation{At: t0, Value: 3}))
+	assert.Nil(t, h.View("a"), "a, read but appended to least recently, goes")
+	assert.Len(t, h.View("b"), 1)
+	keys, _ = h.Keys(ctx)
+	assert.Equal(t, []string{"c", "b"}, keys)
+}
+
 func TestMemoryHistoryRefusesBadObservations(t *testing.T) {
 	h, _ := NewMemoryHistory(MemoryConfig{})
 	ctx := context.Background()
