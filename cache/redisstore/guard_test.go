@@ -233,6 +233,42 @@ func TestCallerCancellationIsNotAFailure(t *testing.T) {
 	}
 }
 
+// A caller that cancels while its call waits for Redis gets its
+// cancellation at once, and Redis is not taken for down: no failure is
+// counted and no cooldown starts.
+func TestCancellationMidCallIsNotAFailure(t *testing.T) {
+	addr, release := blackhole(t)
+	c := redis.NewClient(&redis.Options{Addr: addr, ReadTimeout: time.Minute, WriteTimeout: time.Minute})
+	defer c.Close()
+	s, err := New(c, Config{Timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(20*time.Millisecond, cancel)
+	start := time.Now()
+	if _, _, err := s.Get(ctx, "k"); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Get cancelled mid-call = %v, want context.Canceled", err)
+	}
+	if elapsed := time.Since(start); elapsed > 5*time.Second {
+		t.Fatalf("Get returned %v after it was cancelled", elapsed)
+	}
+	if f := s.Stats().Failures; f != 0 {
+		t.Errorf("Failures = %d, want 0", f)
+	}
+	if s.g.downUntil.Load() != 0 {
+		t.Error("a cancelled call started the cooldown")
+	}
+	closed := make(chan struct{})
+	go func() { s.Close(); close(closed) }()
+	release()
+	select {
+	case <-closed:
+	case <-time.After(30 * time.Second):
+		t.Fatal("Close did not return after the server hung up")
+	}
+}
+
 // A closed Store says so, even during a cooldown.
 func TestClosedDuringCooldown(t *testing.T) {
 	c := redis.NewClient(&redis.Options{Addr: deadAddr(t), MaxRetries: -1})
