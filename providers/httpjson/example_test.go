@@ -88,3 +88,57 @@ func ExampleErrorRule() {
 	// true 1m0s
 	// providers: rate_limit (status 200) (retry after 1m0s): httpjson: the API reported an error: GET http://HOST/query: Your key [REDACTED] has made too many calls; wait a minute.
 }
+
+// The configuration docs/http-providers.md shows under "Writing your own
+// with httpjson", against a stand-in for api.example.com.
+func ExampleNew() {
+	api := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.Header.Get("X-API-Key") != "demo-key":
+			w.WriteHeader(http.StatusUnauthorized)
+		case r.URL.Path == "/v1/IBM/quote":
+			fmt.Fprintf(w, `{"data": {"points": [{"at": "2024-02-29", "value": 187.1}, {"at": "2024-03-01", "value": 188.2}]}, "interval": %q}`, r.URL.Query().Get("interval"))
+		default:
+			fmt.Fprint(w, `{"error": {"code": "QUOTA_EXCEEDED"}}`)
+		}
+	}))
+	defer api.Close()
+	hostClient := &http.Client{Transport: toServer{api}}
+
+	p, err := httpjson.New(httpjson.Config{
+		Client:         hostClient,
+		URL:            "https://api.example.com/v1/{symbol}/quote?interval={interval}",
+		Credential:     httpjson.Credential{In: httpjson.CredentialHeader, Name: "X-API-Key"},
+		Value:          `data.points[-1].value`,
+		Timestamp:      `data.points[-1].at`,
+		ParseTimestamp: httpjson.TimeLayout(time.DateOnly),
+		ErrorRules:     []httpjson.ErrorRule{{Path: "error.code", Contains: "quota", Class: providers.RateLimit}},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, symbol := range []string{"IBM", "MSFT"} {
+		res, err := p.Fetch(context.Background(), providers.Request{
+			Params:     map[string]string{"symbol": symbol, "interval": "1d"},
+			Credential: providers.NewSecret("demo-key"),
+		})
+		if err != nil {
+			fmt.Println(symbol, providers.Classify(err))
+			continue
+		}
+		fmt.Println(symbol, res.Value, res.ObservedAt.Format(time.DateOnly))
+	}
+	// Output:
+	// IBM 188.2 2024-03-01
+	// MSFT rate_limit
+}
+
+// toServer sends every request to srv, whatever its URL's host.
+type toServer struct{ srv *httptest.Server }
+
+func (t toServer) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.URL.Host = t.srv.Listener.Addr().String()
+	return t.srv.Client().Transport.RoundTrip(r)
+}
