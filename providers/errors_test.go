@@ -26,6 +26,7 @@ func TestClassify(t *testing.T) {
 	var numErr error
 	_, numErr = strconv.ParseFloat("abc", 64)
 	var synErr error = json.Unmarshal([]byte("{"), new(any))
+	var typErr error = json.Unmarshal([]byte(`"1.5"`), new(float64))
 	tests := []struct {
 		name string
 		err  error
@@ -42,6 +43,8 @@ func TestClassify(t *testing.T) {
 		{"refused", &net.OpError{Op: "dial", Err: &os.SyscallError{Syscall: "connect", Err: syscall.ECONNREFUSED}}, Unavailable},
 		{"dns not found", &net.DNSError{Err: "no such host", Name: "x", IsNotFound: true}, Unavailable},
 		{"json syntax", synErr, DataQuality},
+		{"json type", typErr, DataQuality},
+		{"wrapped json type", fmt.Errorf("decode: %w", typErr), DataQuality},
 		{"number", numErr, DataQuality},
 		{"unknown", errors.New("something"), Transient},
 		{"status 429", StatusError(429, time.Second, nil), RateLimit},
@@ -53,6 +56,13 @@ func TestClassify(t *testing.T) {
 			assert.Equal(t, tc.want, Classify(tc.err))
 		})
 	}
+}
+
+// The zero Class is Transient, and so is an *Error built without one.
+func TestTheZeroClassIsTransient(t *testing.T) {
+	var c Class
+	assert.Equal(t, Transient, c)
+	assert.Equal(t, Transient, Classify(&Error{Err: errors.New("no class")}))
 }
 
 func TestClassForStatus(t *testing.T) {
@@ -80,15 +90,14 @@ func TestRecoveryPerClass(t *testing.T) {
 	for _, c := range Classes {
 		assert.Equal(t, want[c], c.Recovery(), c.String())
 	}
-	assert.True(t, Transient.Retryable())
-	assert.True(t, RateLimit.Retryable())
-	assert.True(t, Auth.Retryable())
-	assert.False(t, DataQuality.Retryable())
-	assert.False(t, Unavailable.Retryable())
-	assert.False(t, Permanent.Retryable())
-	assert.False(t, Permanent.ProviderFault())
-	assert.False(t, Canceled.ProviderFault())
-	assert.True(t, Unavailable.ProviderFault())
+	// Retryable: Transient, Auth and RateLimit. ProviderFault: all but
+	// Permanent and Canceled.
+	retryable := map[Class]bool{Transient: true, Auth: true, RateLimit: true}
+	fault := map[Class]bool{Transient: true, Auth: true, RateLimit: true, DataQuality: true, Unavailable: true}
+	for _, c := range Classes {
+		assert.Equal(t, retryable[c], c.Retryable(), "%s.Retryable()", c)
+		assert.Equal(t, fault[c], c.ProviderFault(), "%s.ProviderFault()", c)
+	}
 }
 
 func TestErrorMatchesSentinelsAndUnwraps(t *testing.T) {
