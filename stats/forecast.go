@@ -238,7 +238,7 @@ func (f *Forecaster) forecastInRange(y []float64, m, h int) result {
 		top = max(top, math.Abs(v))
 	}
 	if top == 0 || top >= minMagnitude && top <= maxMagnitude {
-		return f.forecast(y, m, h)
+		return f.forecast(y, m, h, 0)
 	}
 	_, e := math.Frexp(top) // top = frac × 2^e, frac in [0.5, 1)
 	shift := 10 - e
@@ -246,7 +246,7 @@ func (f *Forecaster) forecastInRange(y []float64, m, h int) result {
 	for i, v := range y {
 		ys[i] = math.Ldexp(v, shift)
 	}
-	r := f.forecast(ys, m, h)
+	r := f.forecast(ys, m, h, shift)
 	back := func(xs []float64) []float64 { // a new slice: a model may share one
 		out := make([]float64, len(xs))
 		for k, v := range xs {
@@ -262,8 +262,10 @@ func (f *Forecaster) forecastInRange(y []float64, m, h int) result {
 	return r
 }
 
-// forecast runs the configured method on a checked series.
-func (f *Forecaster) forecast(y []float64, m, h int) result {
+// forecast runs the configured method on a checked series, scaled by
+// 2^shift (see forecastInRange): a model whose forecast is not finite in
+// the series' own units gives way to a simpler one.
+func (f *Forecaster) forecast(y []float64, m, h, shift int) result {
 	lv := f.cfg.Levels
 	if isConstant(y) {
 		return withNormal("naive", constant(y[0], h), make([]float64, h), lv)
@@ -276,14 +278,14 @@ func (f *Forecaster) forecast(y []float64, m, h int) result {
 	}
 	name := f.cfg.Method
 	if name == MethodAuto {
-		if r, ok := f.auto(y, m, h); ok && r.valid() {
+		if r, ok := f.auto(y, m, h); ok && r.validScaled(shift) {
 			return r
 		}
 		name = "naive"
 	}
 	for name != "" {
 		meth := methods[name]
-		if r, ok := meth.run(y, m, h, lv); ok && r.valid() {
+		if r, ok := meth.run(y, m, h, lv); ok && r.validScaled(shift) {
 			return r
 		}
 		name = meth.fallback
@@ -301,9 +303,14 @@ func constant(v float64, h int) []float64 {
 }
 
 // valid reports whether every point forecast is finite.
-func (r result) valid() bool {
+func (r result) valid() bool { return r.validScaled(0) }
+
+// validScaled reports whether every point forecast is finite once scaled
+// back by 2^-shift: a trend fitted to a scaled series can be finite there
+// and overflow float64 in the series' own units.
+func (r result) validScaled(shift int) bool {
 	for _, v := range r.mean {
-		if !finite(v) {
+		if !finite(math.Ldexp(v, -shift)) {
 			return false
 		}
 	}
