@@ -250,6 +250,20 @@ func TestRegularizeBoundsWildTimestamps(t *testing.T) {
 	y, last := Regularize(obs, Hourly, 10)
 	assert.Equal(t, Hourly.Index(t0.Add(time.Hour)), last)
 	assert.Equal(t, []float64{5, 6}, y, "the ancient point is dropped, not turned into millions of buckets")
+
+	// The bound the doc gives: an observation 4·maxLen+63 buckets before
+	// the last is kept and the gap bridged, one 4·maxLen+64 before is not.
+	gap := func(buckets int) []Observation {
+		return []Observation{{At: t0, Value: 0}, {At: t0.Add(time.Duration(buckets) * time.Hour), Value: float64(buckets)}}
+	}
+	y, _ = Regularize(gap(4*10+63), Hourly, 10)
+	assert.Equal(t, []float64{94, 95, 96, 97, 98, 99, 100, 101, 102, 103}, y, "a gap within the bound is interpolated")
+	y, _ = Regularize(gap(4*10+64), Hourly, 10)
+	assert.Equal(t, []float64{104}, y, "a gap beyond the bound is not bridged")
+	y, _ = Regularize(gap(1<<20-1), Hourly, 0)
+	assert.Len(t, y, 1<<20, "maxLen 0: within 2^20 buckets, all")
+	y, _ = Regularize(gap(1<<20), Hourly, 0)
+	assert.Equal(t, []float64{1 << 20}, y, "maxLen 0: beyond 2^20 buckets, not bridged")
 }
 
 // TestMemoryHistoryViewNeverChanges holds a view across every way the

@@ -143,6 +143,12 @@ func (p Period) Start(idx int64) time.Time {
 // returns them oldest first with the index of the last bucket. Observations
 // must be sorted by time, as History returns them; NaN and infinite values
 // are skipped. With no usable observation it returns nil and 0.
+//
+// So that the work is bounded whatever the timestamps (a host's row dated
+// year 1, say), observations span buckets or more before the last are
+// ignored, span being 4·maxLen+64 or 2^20, whichever is smaller (2^20
+// when maxLen <= 0): a gap longer than that is not bridged, and the series
+// starts after it.
 func Regularize(obs []Observation, p Period, maxLen int) (y []float64, last int64) {
 	const maxRegularSpan = 1 << 20
 	if p.IsZero() {
@@ -167,7 +173,7 @@ func Regularize(obs []Observation, p Period, maxLen int) (y []float64, last int6
 		return nil, 0
 	}
 	// Bound the work whatever the timestamps: older buckets than this are
-	// dropped (interpolation needs only a little history before the tail).
+	// dropped, and a gap before them is not bridged (see the doc).
 	span := int64(maxRegularSpan)
 	if maxLen > 0 && int64(maxLen) < span {
 		span = min(span, 4*int64(maxLen)+64)
