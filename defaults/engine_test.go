@@ -3,6 +3,7 @@ package defaults
 import (
 	"context"
 	"math"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -214,4 +215,35 @@ func TestFactorsMultiplyBeforeTheBase(t *testing.T) {
 	a, err := e.Default(context.Background(), Query{DataType: "cpc"})
 	require.NoError(t, err)
 	assert.InDelta(t, 1e308, a.Value, 1e293)
+}
+
+// Engine is safe for concurrent use (run under -race): concurrent
+// Defaults of every kind give what one alone gives.
+func TestEngineIsSafeForConcurrentUse(t *testing.T) {
+	market := FactorFunc(func(context.Context, string, map[string]string) (float64, bool) { return 1.2, true })
+	e := engine(t, Config{Market: market})
+	ctx := context.Background()
+	queries := []Query{
+		{DataType: "cpc", Params: map[string]string{"channel": "search"}},
+		{DataType: "cpc", Params: map[string]string{"channel": "social", "market": "uk"}},
+		{DataType: "cpc", History: []float64{1, 2, 3, 4, 5, 6}},
+	}
+	want := make([]Answer, len(queries))
+	for i, q := range queries {
+		a, err := e.Default(ctx, q)
+		require.NoError(t, err)
+		want[i] = a
+	}
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 200 {
+				q := queries[(g+i)%len(queries)]
+				a, err := e.Default(ctx, q)
+				assert.NoError(t, err)
+				assert.Equal(t, want[(g+i)%len(queries)], a)
+			}
+		})
+	}
+	wg.Wait()
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -149,4 +150,34 @@ func TestNewMuxDoesNotModifyConfig(t *testing.T) {
 	_, err := NewMux(cfg)
 	require.NoError(t, err)
 	assert.Equal(t, before, cfg)
+}
+
+// A Mux is safe for concurrent use (run under -race): concurrent fetches
+// of both data types each get their own route's answer.
+func TestMuxIsSafeForConcurrentUse(t *testing.T) {
+	rc := &recorder{h: func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/v1/price/IBM" {
+			_, _ = w.Write([]byte(`{"v": 188.2}`))
+			return
+		}
+		_, _ = w.Write([]byte(`{"v": 5000}`))
+	}}
+	m, err := NewMux(MuxConfig{Routes: twoRoutes(rc)})
+	require.NoError(t, err)
+	want := map[string]float64{"price": 188.2, "volume": 5000}
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 20 {
+				dt := []string{"price", "volume"}[(g+i)%2]
+				res, err := m.Fetch(context.Background(), providers.Request{DataType: dt, Params: map[string]string{"symbol": "IBM"}})
+				if assert.NoError(t, err) {
+					assert.Equal(t, want[dt], res.Value, dt)
+				}
+				assert.Equal(t, []string{"symbol"}, m.Params(dt))
+				assert.Equal(t, []string{"price", "volume"}, m.DataTypes())
+			}
+		})
+	}
+	wg.Wait()
 }
