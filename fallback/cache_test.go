@@ -230,6 +230,7 @@ func TestAdaptiveTTLSavesCostOnStableData(t *testing.T) {
 	assert.EqualValues(t, 144, fixedCalls, "a call every 10 minutes")
 	assert.Equal(t, 2*time.Hour, stableTTL, "a ±0.1% swing takes hours to move 2%: capped at max")
 	assert.Less(t, stableCalls, fixedCalls/5, "stable data costs far fewer calls")
+	assert.EqualValues(t, 13, stableCalls, "the figure README.md quotes")
 	assert.Less(t, volatileTTL, 10*time.Minute, "volatile data is refetched sooner")
 	assert.Greater(t, volatileCalls, fixedCalls, "and costs more calls, as it should")
 }
