@@ -137,3 +137,11 @@ func TestEveryDefaultIsPinned(t *testing.T) {
 		}
 	}
 }
+
+// The limits docs/ quotes as numbers.
+func TestDocumentedLimits(t *testing.T) {
+	assert.Equal(t, 4<<20, MaxStateLine, "docs/state.md: MaxStateLine (4 MiB)")
+	assert.Equal(t, 64, MarketPeersLimit, "docs/degraded.md: max_peers at most 64")
+	assert.Equal(t, 10000, WindowLimit, "WindowLimit's doc: 10000")
+	assert.Equal(t, 100000, QueueLimit, "QueueLimit's doc: 100000")
+}
