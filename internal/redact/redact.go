@@ -57,10 +57,11 @@ func Contains(s string, secrets []string) bool { return find(s, secrets) != nil 
 
 // find marks the bytes of s that belong to a secret's occurrence, widened
 // to whole characters; nil when there is none. It looks for the pieces of
-// each secret — as is, and query- and path-escaped (the escapes decode
-// does not undo: '+' for a space) — in s letter-folded, then in s decoded
-// once, twice, up to MaxEscapes times, stopping at a level that decodes to
-// itself; a match's bytes map back through every level to those of s.
+// each secret — as is, query- and path-escaped, and with '+' for each
+// space (the escape decode does not undo) — in s letter-folded, then in s
+// decoded once, twice, up to MaxEscapes times, stopping at a level that
+// decodes to itself; a match's bytes map back through every level to
+// those of s.
 func find(s string, secrets []string) []bool {
 	if s == "" || !slices.ContainsFunc(secrets, func(v string) bool { return v != "" }) {
 		return nil
@@ -80,7 +81,12 @@ func find(s string, secrets []string) []bool {
 		if v == "" {
 			continue
 		}
-		for _, form := range [...]string{fold(v), lowerASCII(url.QueryEscape(v)), lowerASCII(url.PathEscape(v))} {
+		// The plus form is the secret with '+' for each space and the rest as
+		// is: what a query escape over another escaping (\u00e9, \/, &#64;)
+		// leaves once decode has undone both, as decode never reads '+' as
+		// a space.
+		plus := strings.ReplaceAll(fold(v), " ", "+")
+		for _, form := range [...]string{fold(v), lowerASCII(url.QueryEscape(v)), lowerASCII(url.PathEscape(v)), plus} {
 			for _, piece := range pieces(form) {
 				if !seen[piece] {
 					seen[piece] = true

@@ -169,3 +169,35 @@ func TestTextUndoesRepeatedEscaping(t *testing.T) {
 	deep := strings.Repeat("%2525", 1<<16)
 	assert.Equal(t, deep, Text(deep, mark, []string{secret}))
 }
+
+// A secret with a space, escaped another way and then query-escaped — a
+// sensitive name PHP's json_encode wrote as Mar\u00eda, quoted in a link
+// to the request — keeps '+' for its space once the other escape is
+// undone, and is found still: "in any mix of those escapings".
+func TestTextFindsASpaceQueryEscapedOverAnotherEscape(t *testing.T) {
+	phpJSON := func(s string) string {
+		var b strings.Builder
+		for _, r := range s {
+			if r > 127 {
+				fmt.Fprintf(&b, `\u%04x`, r)
+				continue
+			}
+			b.WriteRune(r)
+		}
+		return b.String()
+	}
+	for _, secret := range []string{"María José", "José Li", "a/b c", "jo@x.io b"} {
+		for name, form := range map[string]string{
+			"\\u, then query-escaped":             url.QueryEscape(phpJSON(secret)),
+			"\\/, then query-escaped":             url.QueryEscape(strings.ReplaceAll(secret, "/", `\/`)),
+			"numeric refs, then query-escaped":    url.QueryEscape(strings.ReplaceAll(secret, "@", "&#64;")),
+			"query-escaped, then query-escaped":   url.QueryEscape(url.QueryEscape(secret)),
+			"\\u, then query-escaped, upper-case": strings.ToUpper(url.QueryEscape(phpJSON(secret))),
+		} {
+			msg := `<a href="/login?next=` + form + `">sign in</a>`
+			got := Text(msg, mark, []string{secret})
+			assert.True(t, Contains(msg, []string{secret}), "%q %s: %s", secret, name, msg)
+			assert.Equal(t, `<a href="/login?next=`+mark+`">sign in</a>`, got, "%q %s", secret, name)
+		}
+	}
+}
