@@ -109,10 +109,10 @@
 // Provider.Fetch). Text quoted from the response is redacted of the
 // credential, in case the API echoes the key: as is, percent-, JSON- or
 // HTML-escaped, escaped again up to three levels deep, in any letter case,
-// and any run of 8 of its characters. A quote is at most 200 bytes; a
-// longer one is cut before the word the cut falls in (anything between
-// spaces, quotes, brackets and commas) and marked "…", so that the cut
-// leaves no piece of a sensitive value too short for the resolver's
+// and any run of 8 of its characters. A quote keeps at most 200 bytes of
+// the text; a longer one is cut before the word the cut falls in (anything
+// between spaces, quotes, brackets and commas) and marked "…", so that the
+// cut leaves no piece of a sensitive value too short for the resolver's
 // redaction to recognise.
 //
 // # Signing

@@ -669,6 +669,7 @@ func TestSnippetCutsBeforeAWordAndMarksTheCut(t *testing.T) {
 	}{
 		{"short: as is", none, "no account", "no account"},
 		{"exactly the limit: as is", none, strings.Repeat("a", snippetLen), strings.Repeat("a", snippetLen)},
+		{"a cut on a space at the limit keeps its 200 bytes, then the mark", none, strings.Repeat("a", snippetLen) + " b", strings.Repeat("a", snippetLen) + "…"},
 		{"a number cut after its 7th digit is dropped whole", none,
 			pad + "phone 5551234567 (check it)", pad + "phone…"},
 		{"cut on a space: the words before stay", none,
