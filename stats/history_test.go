@@ -3,6 +3,7 @@ package stats
 import (
 	"context"
 	"math"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -266,6 +267,17 @@ func TestRegularizeBoundsWildTimestamps(t *testing.T) {
 	assert.Equal(t, []float64{1 << 20}, y, "maxLen 0: beyond 2^20 buckets, not bridged")
 }
 
+// Run-time data never panics: two observations centuries apart, with a
+// period of a nanosecond, are more buckets apart than an int64 holds.
+func TestRegularizeTimestampsCenturiesApart(t *testing.T) {
+	obs := []Observation{{At: time.Date(1700, 1, 1, 0, 0, 0, 0, time.UTC), Value: 1}, {At: time.Date(2250, 1, 1, 0, 0, 0, 0, time.UTC), Value: 2}}
+	for _, p := range []Period{PeriodOf(time.Nanosecond), PeriodOf(2 * time.Nanosecond), PeriodOf(time.Second)} {
+		y, last := Regularize(obs, p, 0)
+		assert.Equal(t, []float64{2}, y, "%v: the older is beyond the bound", p)
+		assert.Equal(t, p.Index(obs[1].At), last, "%v", p)
+	}
+}
+
 // TestMemoryHistoryViewNeverChanges holds a view across every way the
 // history changes a series — appends in order past a full array, out of
 // order, trimming, pruning — and checks the view still holds what it held,
@@ -315,4 +327,34 @@ func TestMemoryHistoryViewNeverChanges(t *testing.T) {
 	obs, _ := h.Observations(ctx, "k")
 	assert.Equal(t, values(h.View("k")), values(obs))
 	assert.Nil(t, h.View("absent"))
+}
+
+// FuzzRegularize feeds Regularize arbitrary times, values, periods and
+// lengths: it never panics, and returns at most maxLen (and 2^20) finite
+// values.
+func FuzzRegularize(f *testing.F) {
+	f.Add(int64(0), int64(3600), int64(7200), 1.0, 2.0, 3.0, int64(time.Hour), 10, false)
+	f.Add(int64(-8e9), int64(0), int64(8e9), 1.0, math.NaN(), 1e308, int64(1), 0, false)
+	f.Add(int64(-62135596800), int64(1700000000), int64(1700003600), 5.0, 6.0, 7.0, int64(time.Hour), 3, true)
+	f.Fuzz(func(t *testing.T, s1, s2, s3 int64, v1, v2, v3 float64, d int64, maxLen int, monthly bool) {
+		p := Monthly
+		if !monthly {
+			if d <= 0 {
+				return
+			}
+			p = PeriodOf(time.Duration(d))
+		}
+		ts := []int64{s1, s2, s3}
+		slices.Sort(ts)
+		obs := []Observation{{At: time.Unix(ts[0], 0), Value: v1}, {At: time.Unix(ts[1], 0), Value: v2}, {At: time.Unix(ts[2], 0), Value: v3}}
+		y, _ := Regularize(obs, p, maxLen)
+		if maxLen > 0 && len(y) > maxLen || len(y) > 1<<20 {
+			t.Fatalf("%d values for maxLen %d", len(y), maxLen)
+		}
+		for _, v := range y {
+			if !finite(v) {
+				t.Fatalf("non-finite value in %v", y)
+			}
+		}
+	})
 }

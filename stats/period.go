@@ -178,7 +178,9 @@ func Regularize(obs []Observation, p Period, maxLen int) (y []float64, last int6
 	if maxLen > 0 && int64(maxLen) < span {
 		span = min(span, 4*int64(maxLen)+64)
 	}
-	if last-first+1 > span {
+	// Unsigned, the difference of two indices cannot overflow (with a
+	// period of a nanosecond, two dates centuries apart would).
+	if uint64(last)-uint64(first) >= uint64(span) {
 		first = last - span + 1
 	}
 	n := int(last - first + 1)
@@ -194,10 +196,11 @@ func Regularize(obs []Observation, p Period, maxLen int) (y []float64, last int6
 		if !finite(o.Value) {
 			continue
 		}
-		i := p.Index(o.At) - first
-		if i < 0 {
+		idx := p.Index(o.At)
+		if idx < first {
 			continue
 		}
+		i := idx - first
 		// A running mean: a sum of finite values near the float64 limit
 		// would overflow.
 		cnt[i]++
