@@ -267,6 +267,24 @@ func TestRegularizeBoundsWildTimestamps(t *testing.T) {
 	assert.Equal(t, []float64{1 << 20}, y, "maxLen 0: beyond 2^20 buckets, not bridged")
 }
 
+// Index numbers the bucket holding t, and Start begins it, for any date
+// time.Time holds, not only those whose Unix nanoseconds fit an int64
+// (1678 to 2262): a row dated 2610 once landed in a bucket of 2026.
+func TestPeriodIndexBeyondUnixNanoseconds(t *testing.T) {
+	for _, y := range []int{1, 1677, 1678, 2026, 2262, 2263, 2610, 9999} {
+		at := time.Date(y, 6, 1, 7, 30, 0, 0, time.UTC)
+		for _, p := range []Period{Hourly, Daily, Weekly, Monthly, PeriodOf(90 * time.Minute), PeriodOf(1500 * time.Millisecond)} {
+			i := p.Index(at)
+			assert.True(t, !p.Start(i).After(at) && at.Before(p.Start(i+1)), "%d %v: bucket %d is [%v, %v)", y, p, i, p.Start(i), p.Start(i+1))
+		}
+	}
+	now, typo := time.Date(2026, 12, 5, 0, 0, 0, 0, time.UTC), time.Date(2610, 12, 5, 0, 0, 0, 0, time.UTC)
+	assert.Equal(t, Daily.Index(now)+213_301, Daily.Index(typo), "584 years (141 leap days) later, not 200 days earlier")
+	// Beyond the int64 range, the number stops at its limit.
+	assert.Equal(t, int64(math.MaxInt64), PeriodOf(time.Nanosecond).Index(typo))
+	assert.Equal(t, int64(math.MinInt64), PeriodOf(time.Nanosecond).Index(time.Date(1, 1, 2, 0, 0, 0, 0, time.UTC)))
+}
+
 // Run-time data never panics: two observations centuries apart, with a
 // period of a nanosecond, are more buckets apart than an int64 holds.
 func TestRegularizeTimestampsCenturiesApart(t *testing.T) {

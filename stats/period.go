@@ -2,6 +2,9 @@ package stats
 
 import (
 	"fmt"
+	"math"
+	"math/big"
+	"math/bits"
 	"time"
 )
 
@@ -111,7 +114,9 @@ func (p Period) SeasonLength() int {
 }
 
 // Index returns the number of the bucket holding t: months since year 0
-// for Monthly, whole periods since the Unix epoch otherwise (in UTC).
+// for Monthly, whole periods since the Unix epoch otherwise (in UTC). A
+// number beyond the int64 range (a period of nanoseconds, a date centuries
+// away) stops at its limit.
 func (p Period) Index(t time.Time) int64 {
 	if p.monthly {
 		u := t.UTC()
@@ -119,6 +124,13 @@ func (p Period) Index(t time.Time) int64 {
 	}
 	if p.d <= 0 {
 		return 0
+	}
+	if sec := t.Unix(); sec <= -nanoRange || sec >= nanoRange {
+		// t.UnixNano is undefined beyond the years 1678 to 2262: a row
+		// dated 2610 would land in a bucket of 2026.
+		n := new(big.Int).Mul(big.NewInt(sec), big.NewInt(1e9))
+		n.Add(n, big.NewInt(int64(t.Nanosecond())))
+		return saturate(n.Div(n, big.NewInt(int64(p.d)))) // Euclidean: the floor
 	}
 	ns := t.UnixNano()
 	idx := ns / int64(p.d)
@@ -128,10 +140,33 @@ func (p Period) Index(t time.Time) int64 {
 	return idx
 }
 
+// nanoRange is the seconds from the Unix epoch beyond which (either way)
+// an instant's Unix nanoseconds may not fit an int64.
+const nanoRange = math.MaxInt64/1_000_000_000 - 1
+
+// saturate returns n, or the int64 limit it is beyond.
+func saturate(n *big.Int) int64 {
+	switch {
+	case n.IsInt64():
+		return n.Int64()
+	case n.Sign() < 0:
+		return math.MinInt64
+	default:
+		return math.MaxInt64
+	}
+}
+
 // Start returns the first instant of bucket idx.
 func (p Period) Start(idx int64) time.Time {
 	if p.monthly {
 		return time.Date(int(idx/12), time.Month(idx%12+1), 1, 0, 0, 0, 0, time.UTC)
+	}
+	ns, overflow := bits.Mul64(uint64(max(idx, -idx)), uint64(p.d))
+	if overflow != 0 || ns > math.MaxInt64 {
+		// Beyond the int64 nanoseconds time.Unix(0, ns) takes.
+		n := new(big.Int).Mul(big.NewInt(idx), big.NewInt(int64(p.d)))
+		sec, nsec := new(big.Int).DivMod(n, big.NewInt(1e9), new(big.Int))
+		return time.Unix(saturate(sec), nsec.Int64()).UTC()
 	}
 	return time.Unix(0, idx*int64(p.d)).UTC()
 }
