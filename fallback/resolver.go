@@ -92,7 +92,9 @@ type Resolver struct {
 // nil. Called from inside a callback
 // the resolver runs (an Observer, a provider's Fetch, a breaker's
 // OnStateChange), Close waits out CloseTimeout for that very callback
-// and names it: call it from a goroutine of its own there.
+// and names it — also a later call made there while the first is closing,
+// which holds the callback until the first gives up on it: call it from a
+// goroutine of its own there.
 func (r *Resolver) Close() error {
 	if r.closed.Swap(true) {
 		// Closed, or closing: a caller that goes on from here must find

@@ -435,6 +435,35 @@ func TestCloseAgainWaitsForTheFirstClose(t *testing.T) {
 	})
 }
 
+// A later Close made from inside a callback the first Close waits for (a
+// provider's Fetch that closes the resolver once its context ends) waits
+// for the first, which gives up on that callback after CloseTimeout and
+// names it: bounded, not a deadlock, as Close's doc says.
+func TestCloseAgainFromInsideACallbackIsBounded(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p1, s1 := newStub(0), newStub(1.1)
+		var r *Resolver
+		entered := make(chan struct{})
+		inner := make(chan error, 1)
+		p1.set(func(ctx context.Context, _ providers.Request) (providers.Response, error) {
+			close(entered)
+			<-ctx.Done()
+			inner <- r.Close()
+			return providers.Response{}, ctx.Err()
+		})
+		r = newTestResolver(t, testConfig(), p1, s1)
+		go func() { _, _ = r.Resolve(context.Background(), "cpc", shoes) }()
+		<-entered
+		start := time.Now()
+		err := r.Close()
+		assert.Equal(t, time.Second, time.Since(start), "the first waits out CloseTimeout for the callback")
+		var ce *CloseError
+		require.ErrorAs(t, err, &ce)
+		assert.Equal(t, []string{"provider p1"}, ce.Abandoned)
+		assert.NoError(t, <-inner, "the later call returns nil once the first has returned")
+	})
+}
+
 // A coalesced walk is detached from its first caller's cancellation, for
 // the others' sake; when every caller has left, it stops: no retry,
 // hedge or later tier is started, and paid for, for nobody. While another
