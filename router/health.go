@@ -60,7 +60,9 @@ type Health struct {
 	// leaves out outcomes recorded without a data type.
 	CostByDataType map[string]float64 `json:"cost_by_data_type,omitempty"`
 	// Quota is the provider's last reported quota while it is believed
-	// (see View.QuotaUntil); nil otherwise.
+	// (see View.QuotaUntil); nil otherwise. A Reset JSON cannot write (a
+	// year past 9999, from a misread header) is left zero, unknown, so
+	// that the report still marshals; View.Quota keeps it.
 	Quota *Quota `json:"quota,omitempty"`
 	// QuotaRatio is View.QuotaRatio at the time of the report.
 	QuotaRatio float64 `json:"quota_ratio"`
@@ -138,6 +140,9 @@ func (h *Health) fromView(v *View, now time.Time) {
 	h.QuotaRatio = v.QuotaRatio(now)
 	if !v.QuotaUntil.IsZero() && now.Before(v.QuotaUntil) {
 		q := v.Quota
+		if y := q.Reset.Year(); y < 0 || y > 9999 {
+			q.Reset = time.Time{} // time.Time's MarshalJSON refuses it
+		}
 		h.Quota = &q
 	}
 	h.SuccessRate, h.Quality, h.Latency = v.SuccessRate, v.Quality, v.Latency

@@ -408,6 +408,24 @@ func TestHealthJSON(t *testing.T) {
 	assert.Contains(t, string(b), `"error_rates":{}`)
 }
 
+// A reset JSON cannot write (after year 9999: an X-RateLimit-Reset in
+// epoch milliseconds read as seconds) still lets the report marshal: the
+// dashboard's Snapshot would otherwise fail for every provider.
+func TestHealthJSONWithAResetPastYear9999(t *testing.T) {
+	tr := newTracker(t, Config{}, Profile{Name: "a"})
+	reset := time.Unix(t0.UnixMilli(), 0) // year 56970
+	tr.Record("a", "cpc", Outcome{At: t0, OK: true, Valid: true, Quota: &Quota{Limit: 100, Remaining: 5, Reset: reset}})
+	b, err := json.Marshal(tr.Snapshot(t0))
+	require.NoError(t, err)
+	var got []Health
+	require.NoError(t, json.Unmarshal(b, &got))
+	require.Len(t, got, 1)
+	require.NotNil(t, got[0].Quota, "the report is believed for QuotaMaxAge")
+	assert.Equal(t, Quota{Limit: 100, Remaining: 5}, *got[0].Quota, "the reset reads as unknown")
+	assert.Equal(t, 0.05, got[0].QuotaRatio)
+	assert.Equal(t, reset, tr.View("a", "", t0).Quota.Reset, "the view keeps what the provider said")
+}
+
 func TestTrackerConcurrent(t *testing.T) {
 	tr := newTracker(t, Config{Window: 50, PercentileEvery: 5}, Profile{Name: "a"}, Profile{Name: "b"})
 	var wg sync.WaitGroup
