@@ -163,7 +163,8 @@ func (c Class) ProviderFault() bool { return c != Permanent && c != Canceled }
 // class.
 //
 // errors.Is(err, ErrRateLimit) and the other class sentinels match an *Error
-// of that class.
+// of that class, ErrTransient one whose Class is none of Classes (as
+// Classify classes it).
 type Error struct {
 	// Class says what went wrong.
 	Class Class
@@ -219,10 +220,12 @@ func (e *Error) Unwrap() error {
 	return e.Err
 }
 
-// Is reports whether target is the sentinel of e's class.
+// Is reports whether target is the sentinel of e's class, as Classify
+// classes it: ErrTransient for a nil *Error and for a Class that is none
+// of Classes.
 func (e *Error) Is(target error) bool {
 	s, ok := target.(classSentinel)
-	if e == nil {
+	if e == nil || e.Class >= numClasses {
 		return ok && Class(s) == Transient
 	}
 	return ok && Class(s) == e.Class

@@ -147,3 +147,17 @@ func TestATypedNilErrorIsTransient(t *testing.T) {
 	assert.False(t, errors.Is(typedNil, ErrRateLimit))
 	assert.Contains(t, error(typedNil).Error(), "transient")
 }
+
+// An *Error whose Class is none of Classes (a host's own numbering) is
+// Transient to Classify, and so to the class sentinels: errors.Is and
+// Classify agree on every *Error.
+func TestAClassOutOfRangeMatchesErrTransient(t *testing.T) {
+	for _, c := range []Class{numClasses, 99, 255} {
+		err := fmt.Errorf("call: %w", NewError(c, errors.New("host's own numbering")))
+		assert.Equal(t, Transient, Classify(err))
+		assert.ErrorIs(t, err, ErrTransient, "class %d", c)
+		for _, s := range []error{ErrAuth, ErrRateLimit, ErrDataQuality, ErrUnavailable, ErrPermanent, ErrCanceled} {
+			assert.NotErrorIs(t, err, s, "class %d", c)
+		}
+	}
+}
