@@ -33,6 +33,7 @@ type State struct {
 // Router.Score of its Tracker.View as of now, giving what Router.Pick and
 // Router.Rank give for Candidates with those views. A Pool is safe for
 // concurrent use; Pick and Rank do not allocate (Rank when dst has room).
+// The zero Pool is not usable: build one with NewPool.
 type Pool struct {
 	tr       *Tracker
 	rtr      *Router

@@ -83,7 +83,8 @@ type Ranked struct {
 
 // Router ranks candidate providers by their source score (see Score). It is
 // immutable once built, so it is safe for concurrent use, and its methods
-// are pure functions of their arguments.
+// are pure functions of their arguments. The zero Router is not usable
+// (it scores every candidate 0): build one with NewRouter.
 type Router struct {
 	weights          ScoreWeights
 	referenceLatency float64 // nanoseconds

@@ -86,7 +86,14 @@ type Quota struct {
 // success and error rates, data quality, latency (EWMA and percentiles),
 // uptime, and the provider-reported quota. It is safe for concurrent use:
 // one mutex guards all of it, taken once by each method (and by each Pick
-// and Rank of a Pool on it).
+// and Rank of a Pool on it). The zero Tracker is not usable: build one
+// with NewTracker.
+//
+// A Tracker keeps every provider and every provider × data type it is
+// given, by Register, Record or Charge, for as long as it lives: each
+// holds a window of Config.Window outcomes, allocated at its first use
+// (about 8 KB at the default Window). Give it names from configuration,
+// not from requests.
 type Tracker struct {
 	s     settings
 	fresh View // the view of a provider with no history and the default profile
