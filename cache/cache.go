@@ -30,7 +30,8 @@ type item struct {
 
 // Cache holds answers by key. It is safe for concurrent use, Close
 // included: a method that races Close finds nothing and keeps nothing.
-// Close stops ristretto's goroutines.
+// Close stops ristretto's goroutines. The zero Cache is not usable: build
+// one with New.
 type Cache struct {
 	hot  *ristretto.Cache[uint64, *item]
 	seed maphash.Seed
