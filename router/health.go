@@ -156,7 +156,7 @@ func (s *series) observe(h *Health) {
 	h.P50, h.P95, h.P99 = time.Duration(s.p50), time.Duration(s.p95), time.Duration(s.p99)
 	h.ErrorRates = map[string]float64{}
 	if s.c.timed() > 0 {
-		h.Latency = time.Duration(s.ewma)
+		h.Latency = duration(s.ewma)
 	}
 	if s.c.n > 0 {
 		n := float64(s.c.n)

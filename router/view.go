@@ -224,7 +224,7 @@ func (e *entry) derive(ts *series, st *settings) {
 	v := &d.v
 	v.SuccessRate = clamp01(est.success)
 	v.Quality = clamp01(est.quality)
-	v.Latency = time.Duration(math.Round(est.latency))
+	v.Latency = duration(math.Round(est.latency))
 	v.ExpectedLatency, v.Cost = e.profile.ExpectedLatency, e.profile.Cost
 	v.Samples, v.Requests = w.c.n, w.requests
 	v.Quota, v.QuotaUntil = Quota{}, time.Time{}

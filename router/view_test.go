@@ -1,6 +1,7 @@
 package router
 
 import (
+	"math"
 	"testing"
 	"time"
 
@@ -95,4 +96,30 @@ func TestQuotaRatio(t *testing.T) {
 		v := View{Quota: tt.q, QuotaUntil: tt.u}
 		assert.Equal(t, tt.want, v.QuotaRatio(tt.now), tt.name)
 	}
+}
+
+// A latency at Duration's limit — a profile that expects a provider to
+// take forever, an attempt timed from a zero start (time.Since saturates)
+// — stays at the limit in View and Health: converted from its float64
+// (2^63) it wrapped to the most negative Duration, and the router scored
+// the slowest provider as an instant one.
+func TestLatencyAtTheDurationLimitStaysThere(t *testing.T) {
+	tr := newTracker(t, Config{PriorWeight: 1e-9}, Profile{Name: "forever", ExpectedLatency: math.MaxInt64}, Profile{Name: "fast", ExpectedLatency: time.Millisecond})
+	tr.Record("timed-from-zero", "cpc", Outcome{At: t0, Latency: math.MaxInt64, OK: true, Valid: true})
+	for _, p := range []string{"forever", "timed-from-zero"} {
+		v, h := tr.View(p, "", t0), tr.Health(p, t0)
+		assert.Greater(t, v.Latency, 290*365*24*time.Hour, p)
+		assert.Greater(t, h.Latency, 290*365*24*time.Hour, p)
+		for dt, th := range h.DataTypes {
+			assert.Greater(t, th.Latency, 290*365*24*time.Hour, p+" "+dt)
+		}
+	}
+	r := newRouter(t, Config{})
+	cands := []Candidate{
+		{Name: "a", View: tr.View("forever", "", t0), Capacity: 1, Serves: true},
+		{Name: "b", View: tr.View("fast", "", t0), Capacity: 1, Serves: true},
+	}
+	i, ok := r.Pick(cands, Unlimited, t0)
+	require.True(t, ok)
+	assert.Equal(t, "b", cands[i].Name, "the fast provider is picked")
 }

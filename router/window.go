@@ -3,6 +3,7 @@ package router
 import (
 	"math"
 	"slices"
+	"time"
 )
 
 // DataQualityClass is the error class name of a provider that answered with
@@ -376,6 +377,18 @@ func blend(prior estimate, k float64, c counts, ewma float64) estimate {
 		e.latency = (k*prior.latency + m*ewma) / (k + m)
 	}
 	return e
+}
+
+// duration converts nanoseconds, not negative, to a Duration, stopping at
+// the largest: float64(math.MaxInt64) is 2^63, which a conversion does
+// not bring back (amd64 gives math.MinInt64), and an EWMA or a blend of
+// latencies at Duration's limit — a profile expecting forever, attempts
+// timed from a zero start — reaches it.
+func duration(ns float64) time.Duration {
+	if ns >= math.MaxInt64 {
+		return math.MaxInt64
+	}
+	return time.Duration(ns)
 }
 
 func clamp01(x float64) float64 {
