@@ -3,6 +3,7 @@ package fallback
 import (
 	"context"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -284,6 +285,24 @@ func TestForecastMemoKeepsTheFullForecast(t *testing.T) {
 	assert.Equal(t, "newer quick", got.res.Source)
 	_, ok = m.get("k", full)
 	assert.False(t, ok, "made from another history")
+}
+
+// A resolve's Result is its caller's: the memoised forecast's intervals
+// are not handed out, so a host that changes them changes no later
+// answer. It did: a caller setting its Intervals[0].Lower to -999 had
+// the next resolve of the key served that bound, from the memo.
+func TestAMemoisedForecastsIntervalsAreNotTheCallers(t *testing.T) {
+	r := blackoutWithHistoryConfig(t, testConfig())
+	first := resolveShoes(t, r)
+	require.Equal(t, LayerStatistical, first.Layer)
+	require.NotEmpty(t, first.Intervals)
+	want := slices.Clone(first.Intervals)
+	for i := range first.Intervals {
+		first.Intervals[i] = Interval{Level: -1, Lower: -999, Upper: -999}
+	}
+	second := resolveShoes(t, r)
+	assert.EqualValues(t, 1, r.Snapshot().Overall.ForecastFits, "the second answer is the memo's")
+	assert.Equal(t, want, second.Intervals)
 }
 
 // A full fit's estimate that no resolve can wait for — a slow first fit,

@@ -230,8 +230,7 @@ func (r *Resolver) adjustByMarket(ctx context.Context, dt *dataType, key string,
 		return res // the adjusted forecast leaves the bounds: not trusted
 	}
 	res.Value = v
-	// The intervals are the memoised forecast's: scale a copy.
-	res.Intervals = slices.Clone(res.Intervals)
+	// The intervals are this resolve's own (see fitted).
 	for i := range res.Intervals {
 		res.Intervals[i].Lower *= f
 		res.Intervals[i].Upper *= f

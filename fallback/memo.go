@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -108,8 +109,11 @@ func (g *appendGate) admit(key string, period int64) bool {
 // fitsAllowed). A memoised quick forecast answers only resolves that
 // cannot wait for a full fit; one that can fits in full, and falls back
 // on the quick forecast if that fit fails. A fit that panics fails with
-// an error.
-func (r *Resolver) fitted(ctx context.Context, dt *dataType, key string, series []float64, h int, m memoEntry, now time.Time) (Result, error) {
+// an error. The intervals returned are the caller's own: the memo's are
+// shared by every resolve it answers, and a Result is its host's to
+// change.
+func (r *Resolver) fitted(ctx context.Context, dt *dataType, key string, series []float64, h int, m memoEntry, now time.Time) (res Result, err error) {
+	defer func() { res.Intervals = slices.Clone(res.Intervals) }()
 	memo, ok := r.memo.get(key, m)
 	if ok && !memo.quick {
 		return memo.res, memo.err // the common case in a blackout: no clock read
@@ -122,7 +126,7 @@ func (r *Resolver) fitted(ctx context.Context, dt *dataType, key string, series 
 	if ok && !full {
 		return memo.res, memo.err
 	}
-	res, err := r.fit(ctx, dt, key, series, h, m, now, wait, full)
+	res, err = r.fit(ctx, dt, key, series, h, m, now, wait, full)
 	if err != nil && ok {
 		return memo.res, memo.err
 	}
