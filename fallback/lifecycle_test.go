@@ -258,3 +258,40 @@ func TestFlushKeepsWhatCloseWouldDrop(t *testing.T) {
 		})
 	}
 }
+
+// Forget and Prune after Close fail with ErrClosed, as every other
+// method does, whatever the history and store can do, and Close ends a
+// Forget waiting for a write under way. Forget returned nil, having
+// deleted nothing, with a history that cannot list its keys, or waited
+// as long as its context let it — for ever — for a write the writer gave
+// up on before Close; Prune returned nil without a retention.
+func TestForgetAndPruneAfterClose(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		store := scanStore{memStore: newMemStore(), set: time.Hour} // a write that outlives Close
+		r := newTestResolver(t, testConfig(), newStub(1.25), newStub(1), WithStore(store), WithHistory(noHistory{}))
+		_, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "person0"})
+		require.NoError(t, err)
+		time.Sleep(time.Second) // the writer has given up on the Set, which runs on
+		forgot := make(chan error, 1)
+		var forgotAt time.Time
+		go func() {
+			_, err := r.Forget(context.Background(), "keyword", "person0")
+			forgotAt = time.Now()
+			forgot <- err
+		}()
+		synctest.Wait() // Forget waits for the Set
+		start := time.Now()
+		var ce *CloseError
+		require.ErrorAs(t, r.Close(), &ce, "the Set is abandoned")
+		assert.ErrorIs(t, <-forgot, ErrClosed, "Close ended the wait")
+		assert.Equal(t, start, forgotAt, "at once")
+
+		start = time.Now()
+		_, err = r.Forget(context.Background(), "keyword", "person0")
+		assert.ErrorIs(t, err, ErrClosed)
+		assert.Zero(t, time.Since(start), "Forget returned at once")
+		_, err = r.Prune(context.Background())
+		assert.ErrorIs(t, err, ErrClosed)
+		time.Sleep(time.Hour) // the abandoned Set ends on its own
+	})
+}

@@ -156,9 +156,13 @@ func (f ForgetReport) Total() int { return f.Cache + f.History + f.Store }
 // in-process copies, and a history of its own if it has one. A state file
 // written by Export before Forget still holds the person's answers and
 // series, and Import brings them back: write it again after Forget.
+// After Close it deletes nothing and returns ErrClosed, and Close ends
+// its wait for a write under way with ErrClosed too.
 func (r *Resolver) Forget(ctx context.Context, param, value string) (ForgetReport, error) {
 	var rep ForgetReport
 	switch {
+	case r.closed.Load():
+		return rep, ErrClosed
 	case param == "":
 		return rep, errors.New("fallback: forget: param is required")
 	case value == "":
@@ -177,8 +181,10 @@ func (r *Resolver) Forget(ctx context.Context, param, value string) (ForgetRepor
 	}
 	// Writes to the shared tier still queued, or under way, would put
 	// back what is deleted below: drop them, and wait for those under way.
-	hold, err := r.fleet.holds.hold(ctx, match)
-	if err != nil {
+	hold, err := r.fleet.holds.hold(ctx, r.life.Done(), match)
+	if errors.Is(err, ErrClosed) {
+		return rep, err
+	} else if err != nil {
 		return rep, fmt.Errorf("fallback: forget: %w", err)
 	}
 	defer r.fleet.holds.release(hold)
@@ -230,10 +236,13 @@ type PruneReport struct {
 // too. With no retention configured it deletes nothing. The history's
 // Prune is called guarded, as Forget's calls are; the resolver's own runs
 // report a Prune that panics or outlasts RetentionInterval as an
-// EventCallback.
+// EventCallback. After Close it deletes nothing and returns ErrClosed.
 func (r *Resolver) Prune(ctx context.Context) (PruneReport, error) {
 	var rep PruneReport
-	if r.cfg.Retention <= 0 {
+	switch {
+	case r.closed.Load():
+		return rep, ErrClosed
+	case r.cfg.Retention <= 0:
 		return rep, nil
 	}
 	before := time.Now().Add(-r.cfg.Retention)

@@ -205,9 +205,9 @@ func (h *writeHolds) end(key string) {
 }
 
 // hold starts a hold for match, and waits until no host write of a key
-// it matches is under way. It returns ctx's error, the hold released, if
-// ctx ends first.
-func (h *writeHolds) hold(ctx context.Context, match func(string) bool) (*writeHold, error) {
+// it matches is under way. It returns ctx's error, or ErrClosed when
+// closed is closed (Close), the hold released, if either comes first.
+func (h *writeHolds) hold(ctx context.Context, closed <-chan struct{}, match func(string) bool) (*writeHold, error) {
 	hold := &writeHold{match: match}
 	h.mu.Lock()
 	if h.holds == nil {
@@ -238,6 +238,9 @@ func (h *writeHolds) hold(ctx context.Context, match func(string) bool) (*writeH
 		case <-ctx.Done():
 			h.release(hold)
 			return nil, fmt.Errorf("waiting for a shared write under way: %w", ctx.Err())
+		case <-closed:
+			h.release(hold)
+			return nil, ErrClosed
 		}
 	}
 }
