@@ -53,6 +53,11 @@ func New(cfg Config, opts ...Option) (*Resolver, error) {
 	case !c.FleetHealth.Enabled && o.healthBus != nil:
 		p.add("fleet_health.enabled", "is false, but a HealthBus is set with WithHealthBus")
 	}
+	if h, ok := o.history.(*stats.MemoryHistory); ok && h == nil {
+		// Read unguarded, as the resolver's own (readHistory): it would
+		// panic the first resolve to reach the statistical layer.
+		p.add("forecast.history", "WithHistory was given a nil *stats.MemoryHistory")
+	}
 	if o.history == nil {
 		// The in-memory history keeps forecast.history.max_points per key:
 		// a season needs more than two of itself there too.

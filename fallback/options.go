@@ -52,7 +52,8 @@ func WithObserver(obs Observer) Option { return func(o *options) { o.observer = 
 
 // WithHistory sets the history the resolver records good answers into and
 // forecasts from. Without one it keeps a bounded in-memory history
-// (Config.Forecast.History).
+// (Config.Forecast.History). A nil *stats.MemoryHistory is an error at
+// New.
 func WithHistory(h stats.History) Option { return func(o *options) { o.history = h } }
 
 // WithSeed seeds the resolver's randomness (retry jitter). Without it the

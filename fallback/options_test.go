@@ -12,6 +12,7 @@ import (
 
 	"github.com/strata-go/strata/defaults"
 	"github.com/strata-go/strata/providers"
+	"github.com/strata-go/strata/stats"
 )
 
 func TestMarketAndUserFactorsReachTheDefault(t *testing.T) {
@@ -48,4 +49,16 @@ func TestLoadConfig(t *testing.T) {
 
 	_, err = LoadConfig(filepath.Join(t.TempDir(), "missing.yaml"))
 	assert.ErrorIs(t, err, os.ErrNotExist)
+}
+
+// A nil *stats.MemoryHistory — what a constructor whose error was
+// ignored returns — is refused at New. It was read directly, unguarded,
+// as the resolver's own history is, and panicked the first resolve that
+// reached the statistical layer: the first outage.
+func TestANilMemoryHistoryIsRefused(t *testing.T) {
+	var h *stats.MemoryHistory
+	_, err := New(testConfig(), WithProvider("p1", newStub(1)), WithProvider("s1", newStub(1)), WithHistory(h))
+	var ce *ConfigError
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, "forecast.history", ce.Field)
 }
