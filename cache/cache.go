@@ -194,12 +194,32 @@ func (c *Cache) LastGood(key string) (Entry, bool) {
 // under one lock, so concurrent Puts and Deletes of a key leave them
 // agreeing.
 func (c *Cache) Put(key string, e Entry, ttl time.Duration) {
-	it := &item{key: key, e: e, lastGood: ttl <= 0}
 	c.mu.Lock()
-	if c.closed {
-		c.mu.Unlock()
-		return
+	defer c.mu.Unlock()
+	c.putLocked(key, e, ttl)
+}
+
+// PutUnlessNewer is Put, unless the entry held for key was stored (its
+// StoredAt) at the same time as e or later: then it keeps that entry. It
+// reports whether it stored e. The comparison and the store are one
+// step: a LastGood then a Put would replace an entry Put between them
+// with an older one.
+func (c *Cache) PutUnlessNewer(key string, e Entry, ttl time.Duration) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if it, ok := c.lookupLocked(key); ok && !it.e.StoredAt.Before(e.StoredAt) {
+		return false
 	}
+	return c.putLocked(key, e, ttl)
+}
+
+// putLocked is Put; it reports false when the cache is closed. It
+// requires c.mu held.
+func (c *Cache) putLocked(key string, e Entry, ttl time.Duration) bool {
+	if c.closed {
+		return false
+	}
+	it := &item{key: key, e: e, lastGood: ttl <= 0}
 	old, _, evicted := c.lkg.Put(key, it)
 	c.life.RLock()
 	if !c.hotGone {
@@ -222,7 +242,7 @@ func (c *Cache) Put(key string, e Entry, ttl time.Duration) {
 		}
 	}
 	c.life.RUnlock()
-	c.mu.Unlock()
+	return true
 }
 
 // PutNegative records that key has no data until the given time (a

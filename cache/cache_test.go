@@ -350,6 +350,42 @@ func TestAPutWithoutTTLIsNeverFresh(t *testing.T) {
 	assert.False(t, ok, "FreshBytes")
 }
 
+// PutUnlessNewer keeps an entry stored at the same time or later, and
+// replaces an older one, in one step: of concurrent calls the newest
+// entry wins, whatever their order.
+func TestPutUnlessNewerKeepsTheNewest(t *testing.T) {
+	c, err := New(Config{})
+	require.NoError(t, err)
+	defer c.Close()
+	now := time.Now()
+	assert.True(t, c.PutUnlessNewer("k", Entry{Value: 1, StoredAt: now}, time.Minute), "nothing held")
+	assert.False(t, c.PutUnlessNewer("k", Entry{Value: 2, StoredAt: now}, 0), "stored at the same time")
+	assert.False(t, c.PutUnlessNewer("k", Entry{Value: 3, StoredAt: now.Add(-time.Second)}, 0), "older")
+	e, ok := c.Fresh("k", time.Minute, now)
+	require.True(t, ok, "the held entry is still fresh")
+	assert.Equal(t, 1.0, e.Value)
+	assert.True(t, c.PutUnlessNewer("k", Entry{Value: 4, StoredAt: now.Add(time.Second)}, 0), "newer")
+	lg, _ := c.LastGood("k")
+	assert.Equal(t, 4.0, lg.Value)
+
+	for round := range 200 {
+		key := fmt.Sprint("race", round)
+		var wg sync.WaitGroup
+		for g := range 4 {
+			wg.Go(func() {
+				for i := range 5 {
+					c.PutUnlessNewer(key, Entry{Value: float64(g*5 + i), StoredAt: now.Add(time.Duration(g*5+i) * time.Millisecond)}, 0)
+				}
+			})
+		}
+		wg.Wait()
+		lg, _ := c.LastGood(key)
+		assert.Equal(t, 19.0, lg.Value, "round %d", round)
+	}
+	c.Close()
+	assert.False(t, c.PutUnlessNewer("k", Entry{Value: 5, StoredAt: now.Add(time.Hour)}, 0), "closed")
+}
+
 // Range visits every last good answer, most recently used first, without
 // touching their recency, and calls fn without the cache's lock: fn (and
 // every other caller) may use the cache meanwhile. An entry deleted before

@@ -617,11 +617,13 @@ func (im *importer) answer(line int, rec *stateRecord) {
 		im.skip(line, rec.Kind, rec.Key, ImportExpired, "")
 		return
 	}
-	if own, ok := im.r.cache.LastGood(rec.Key); ok && !own.StoredAt.Before(e.StoredAt) {
+	// A last good answer, never a fresh hit; checked against the
+	// process's own in the same step, so that one a resolve stores
+	// meanwhile is not replaced by this older one.
+	if !im.r.cache.PutUnlessNewer(rec.Key, e, 0) {
 		im.skip(line, rec.Kind, rec.Key, ImportStale, "")
 		return
 	}
-	im.r.cache.Put(rec.Key, e, 0) // a last good answer, never a fresh hit
 	im.rep.Answers++
 }
 
