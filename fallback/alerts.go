@@ -262,8 +262,14 @@ type alerting struct {
 	once sync.Once    // names task
 	task taskKind     // an evaluation, for Close's report
 
+	// evaluating runs one evaluation at a time, so that a later one's
+	// readings are never older than an earlier one's (see
+	// evaluateAlerts). It is taken before mu, never under it.
+	evaluating sync.Mutex
+
 	mu     sync.Mutex
 	active map[alertKey]Alert // requires mu held: the alerts firing
+	judged map[string]uint64  // requires mu held: by provider, the breaker transitions breakerChanged judged
 }
 
 // alertsDue starts an evaluation of the rules in a goroutine of its own
@@ -284,33 +290,51 @@ func (r *Resolver) alertsDue(now time.Time) {
 	}
 	go func() {
 		defer r.tasks.done(&r.alerts.task)
-		r.evaluateAlerts(time.Now())
+		r.evaluateAlerts(time.Now(), false)
 	}()
 }
 
 // providerReading is what the rules read of one provider before the
-// lock (its breaker is read under it; see evaluateAlerts).
+// lock (see evaluateAlerts).
 type providerReading struct {
 	p       *provider
 	score   float64
 	samples int // outcomes in the router's window: none, and the score is only the prior
+	breaker breaker.Snapshot
+	judged  uint64 // alerting.judged for p before its breaker was read
 }
 
 // evaluateAlerts judges the health, breaker, answer-mix and cost rules at
-// now, raising and resolving alerts. The health readings are taken before
-// the lock. The breakers are read under it, with Snapshot, which takes
-// only the breaker's own lock and delivers no transition (a delivery
-// takes this lock, in breakerChanged): a transition reported after the
-// readings must not be undone by a reading older than it.
-func (r *Resolver) evaluateAlerts(now time.Time) {
+// now, raising and resolving alerts. The readings are taken before the
+// lock. Reading a breaker may turn it half-open and deliver the
+// transition, which breakerChanged judges under the lock (read under it,
+// the breaker deadlocked the two). A breaker reading is judged only when
+// breakerChanged judged no transition of its provider since the reading
+// began, and evaluations run one at a time: a transition reported after
+// a reading must not be undone by the older reading. Without wait, it
+// does nothing while another evaluation runs (one that is due need not
+// queue behind it).
+func (r *Resolver) evaluateAlerts(now time.Time, wait bool) {
 	a := &r.cfg.Alerts
 	if a.Disabled {
 		return
 	}
+	if wait {
+		r.alerts.evaluating.Lock()
+	} else if !r.alerts.evaluating.TryLock() {
+		return
+	}
+	defer r.alerts.evaluating.Unlock()
 	readings := make([]providerReading, len(r.providers))
+	r.alerts.mu.Lock()
+	for i, p := range r.providers {
+		readings[i] = providerReading{p: p, judged: r.alerts.judged[p.name]}
+	}
+	r.alerts.mu.Unlock()
 	for i, p := range r.providers {
 		h := r.tracker.Health(p.name, now)
-		readings[i] = providerReading{p: p, score: h.Score, samples: h.Samples}
+		readings[i].score, readings[i].samples = h.Score, h.Samples
+		readings[i].breaker = p.breaker.Breaker.Snapshot() // this instance's own, as its events are
 	}
 	var share struct {
 		judged bool
@@ -354,8 +378,9 @@ func (r *Resolver) evaluateAlerts(now time.Time) {
 			sev, threshold = cur.Severity, cur.Threshold
 		}
 		r.setAlertLocked(key, sev, rd.score, threshold, now)
-		bs := rd.p.breaker.Breaker.Snapshot() // this instance's own, as its events are
-		r.setAlertLocked(alertKey{AlertBreaker, name}, breakerSeverity(bs.State != breaker.Closed), float64(bs.Trips), 0, now)
+		if bs := rd.breaker; r.alerts.judged[name] == rd.judged {
+			r.setAlertLocked(alertKey{AlertBreaker, name}, breakerSeverity(bs.State != breaker.Closed), float64(bs.Trips), 0, now)
+		}
 	}
 	if share.judged {
 		s := a.FallbackShare
@@ -409,6 +434,10 @@ func (r *Resolver) breakerChanged(ev Event) {
 	}
 	r.alerts.mu.Lock()
 	defer r.alerts.mu.Unlock()
+	if r.alerts.judged == nil {
+		r.alerts.judged = make(map[string]uint64, len(r.providers))
+	}
+	r.alerts.judged[ev.Provider]++
 	r.setAlertLocked(alertKey{AlertBreaker, ev.Provider}, breakerSeverity(ev.To != breaker.Closed.String()), float64(trips), 0, ev.Time)
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/strata-go/strata/breaker"
 	"github.com/strata-go/strata/providers"
 	"github.com/strata-go/strata/router"
 )
@@ -465,4 +466,35 @@ func TestAHealthAlertStaysWhenOutcomesAgeOut(t *testing.T) {
 		time.Sleep(10 * time.Minute) // every outcome aged out; the breaker keeps p1 out
 		assert.True(t, firing(), "no outcome says nothing of recovery")
 	})
+}
+
+// Reading the breakers for the alerts may turn one half-open, and its
+// transition is judged as an alert at once: Snapshot (and the resolver's
+// own evaluation) did that under the alerts' lock, which the judging
+// takes too, and deadlocked — every later breaker transition then held
+// its resolve — once an open breaker's open duration had passed with no
+// call to it, whenever an observer was set. (Real time: a goroutine
+// stuck on a mutex would stop a synctest bubble's clock.)
+func TestASnapshotTurningABreakerHalfOpenDoesNotDeadlock(t *testing.T) {
+	p1, s1 := newStub(0), newStub(2)
+	p1.fail(providers.Unavailable)
+	cfg := testConfig()
+	cfg.Retry.MaxAttempts = 1
+	cfg.Breaker.OpenDuration = 20 * time.Millisecond
+	r := newTestResolver(t, cfg, p1, s1, WithObserver(ObserverFunc(func(context.Context, Event) {})))
+	for i := range 8 {
+		_, err := r.Resolve(context.Background(), "cpc", Params{"keyword": fmt.Sprint("k", i)})
+		require.NoError(t, err)
+	}
+	require.Equal(t, breaker.Open, r.byName["p1"].breaker.Breaker.Snapshot().State, "the test needs p1's breaker open")
+	time.Sleep(50 * time.Millisecond) // its open duration passes, no call to it
+	done := make(chan Snapshot, 1)
+	go func() { done <- r.Snapshot() }()
+	select {
+	case snap := <-done:
+		assert.Equal(t, "half-open", snap.Providers[0].Breaker)
+		assert.Len(t, filterAlerts(snap.Alerts, AlertBreaker), 1, "the breaker alert still fires")
+	case <-time.After(5 * time.Second):
+		t.Fatal("Snapshot deadlocked")
+	}
 }

@@ -181,7 +181,7 @@ func shares(counts *[len(layerNames)]int64) LayerShares {
 // single atomic cut.
 func (r *Resolver) Snapshot() Snapshot {
 	now := time.Now()
-	r.evaluateAlerts(now)
+	r.evaluateAlerts(now, true)
 	s := Snapshot{At: now, Since: r.started, DataTypes: make(map[string]LayerShares, len(r.types)), Alerts: r.activeAlerts()}
 	byStatus := map[string]int{}
 	for _, st := range []router.Status{router.Healthy, router.Degraded, router.Unhealthy, router.Critical} {
