@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sync/atomic"
 	"time"
@@ -315,6 +316,9 @@ func (g guardedFactor) Factor(ctx context.Context, dataType string, params map[s
 	}
 	ctx, cancel := g.r.localBound(ctx)
 	defer cancel()
+	// Its own copy: a factor abandoned at its deadline runs on after the
+	// resolve returns, when the caller may reuse its map.
+	params = maps.Clone(params)
 	a, err := guarded(ctx, g.r, g.kind, func(ctx context.Context) (answer, error) {
 		v, ok := g.f.Factor(ctx, dataType, params)
 		return answer{v, ok}, nil

@@ -62,10 +62,13 @@ func WithSeed(seed uint64) Option {
 	return func(o *options) { o.seed, o.seeded = seed, true }
 }
 
-// WithMarketFactor sets the default engine's market-condition factor.
+// WithMarketFactor sets the default engine's market-condition factor. It
+// is called guarded (see ErrCallbackPanic), with its own copy of the
+// resolve's params.
 func WithMarketFactor(f defaults.Factor) Option { return func(o *options) { o.market = f } }
 
-// WithUserFactor sets the default engine's per-user behaviour factor.
+// WithUserFactor sets the default engine's per-user behaviour factor,
+// called as the market factor is (WithMarketFactor).
 func WithUserFactor(f defaults.Factor) Option { return func(o *options) { o.user = f } }
 
 // WithCredentials sets the source of the providers' secrets, asked before

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/synctest"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -61,4 +63,42 @@ func TestANilMemoryHistoryIsRefused(t *testing.T) {
 	var ce *ConfigError
 	require.ErrorAs(t, err, &ce)
 	assert.Equal(t, "forecast.history", ce.Field)
+}
+
+// A market or user factor gets its own copy of the params: one abandoned
+// at its deadline read the caller's map after Resolve had returned and
+// the caller reused it (a data race; without -race a fatal concurrent map
+// access), and one that changed its map changed the caller's.
+func TestAFactorGetsItsOwnParams(t *testing.T) {
+	for _, which := range []string{"market", "user"} {
+		t.Run(which, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				seen := make(chan string, 1)
+				f := defaults.FactorFunc(func(_ context.Context, _ string, params map[string]string) (float64, bool) {
+					time.Sleep(time.Second) // ignores its context
+					seen <- params["market"]
+					params["market"] = "changed by the factor"
+					return 1.2, true
+				})
+				opt := WithMarketFactor(f)
+				if which == "user" {
+					opt = WithUserFactor(f)
+				}
+				p1, s1 := newStub(0), newStub(0)
+				p1.fail(providers.Permanent)
+				s1.fail(providers.Permanent)
+				r := newTestResolver(t, testConfig(), p1, s1, WithHistory(noHistory{}), opt)
+				params := Params{"keyword": "shoes", "market": "us"}
+				ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+				defer cancel()
+				res, err := r.Resolve(ctx, "cpc", params)
+				require.NoError(t, err)
+				assert.Equal(t, LayerDefault, res.Layer)
+				params["market"] = "uk" // the caller reuses its map
+				assert.Equal(t, "us", <-seen, "the factor read the params of its resolve")
+				time.Sleep(time.Second)
+				assert.Equal(t, Params{"keyword": "shoes", "market": "uk"}, params, "the factor changed nobody else's")
+			})
+		})
+	}
 }
