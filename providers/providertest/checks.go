@@ -39,16 +39,23 @@ func call(ctx context.Context, p providers.Provider, req providers.Request) (res
 // callWithin runs call in a goroutine and waits for it at most limit; ok
 // is false when it had not returned by then (the goroutine is left to
 // finish on its own).
-func callWithin(ctx context.Context, p providers.Provider, req providers.Request, limit time.Duration) (res result, ok bool) {
-	done := make(chan result, 1)
-	go func() { done <- call(ctx, p, req) }()
+func callWithin(ctx context.Context, p providers.Provider, req providers.Request, limit time.Duration) (result, bool) {
+	return returnsWithin(limit, func() result { return call(ctx, p, req) })
+}
+
+// returnsWithin runs f in a goroutine and waits for it at most limit; ok
+// is false when it had not returned by then (the goroutine is left to
+// finish on its own).
+func returnsWithin[T any](limit time.Duration, f func() T) (res T, ok bool) {
+	done := make(chan T, 1)
+	go func() { done <- f() }()
 	timer := time.NewTimer(limit)
 	defer timer.Stop()
 	select {
 	case res = <-done:
 		return res, true
 	case <-timer.C:
-		return result{}, false
+		return res, false
 	}
 }
 
@@ -454,17 +461,8 @@ func callBatch(ctx context.Context, b providers.BatchProvider, reqs []providers.
 }
 
 // callBatchWithin is callWithin for FetchBatch.
-func callBatchWithin(ctx context.Context, b providers.BatchProvider, reqs []providers.Request, limit time.Duration) (res batchResult, ok bool) {
-	done := make(chan batchResult, 1)
-	go func() { done <- callBatch(ctx, b, reqs) }()
-	timer := time.NewTimer(limit)
-	defer timer.Stop()
-	select {
-	case res = <-done:
-		return res, true
-	case <-timer.C:
-		return batchResult{}, false
-	}
+func callBatchWithin(ctx context.Context, b providers.BatchProvider, reqs []providers.Request, limit time.Duration) (batchResult, bool) {
+	return returnsWithin(limit, func() batchResult { return callBatch(ctx, b, reqs) })
 }
 
 func checkBatch(r reporter, s *Subject) {
