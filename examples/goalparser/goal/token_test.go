@@ -56,6 +56,10 @@ func TestTokenizeReadsSignsInEveryWidth(t *testing.T) {
 		{"cut CPA to ﹩35", "cut CPA to $35"},
 		{"cut CPA to ￡35", "cut CPA to £35"},
 		{"cut CPA to ￥3500", "cut CPA to ¥3500"},
+		{"grow leads by ＋20%", "grow leads by +20%"},
+		{"grow leads ﹢20%", "grow leads +20%"},
+		{"cut CPA by －10%", "cut CPA by -10%"},
+		{"cut CPA by ﹣10%", "cut CPA by -10%"},
 	} {
 		odd, ascii := tokenize(pair[0]), tokenize(pair[1])
 		if assert.Len(t, odd, len(ascii), "tokenize(%q)", pair[0]) {
@@ -73,5 +77,14 @@ func TestTokenizeReadsSignsInEveryWidth(t *testing.T) {
 				assert.Equal(t, want.Currency, got.Currency, "Parse(%q)", pair[0])
 			}
 		}
+	}
+}
+
+// A full-width minus is a minus: read as one, it contradicts "increase"
+// as the ASCII one does; dropped, "increase revenue 5%" would be read.
+func TestTokenizeReadsAFullWidthMinusAsAMinus(t *testing.T) {
+	for _, s := range []string{"increase revenue -5%", "increase revenue －5%", "increase revenue ﹣5%"} {
+		_, err := Parse(s, testNow)
+		assert.ErrorContains(t, err, "has a minus sign", "Parse(%q)", s)
 	}
 }
