@@ -92,3 +92,17 @@ func TestLeastSquares(t *testing.T) {
 	_, ok = leastSquares([][]float64{{1, 2}, {2, 4}, {3, 6}}, []float64{1, 2, 3})
 	assert.False(t, ok, "rank-deficient design accepted")
 }
+
+// The single methods adjust by the classical indices, as their definitions
+// (the M3 benchmarks', R's) do; only auto shrinks them.
+func TestSingleMethodsKeepTheClassicalIndices(t *testing.T) {
+	y := seasonalSeries(72, 12)
+	ya, sa := adjustSeasonally(y, 12, false)
+	f, err := New(Config{Method: "naive2"})
+	require.NoError(t, err)
+	fc, err := f.Forecast(y, 12, 12)
+	require.NoError(t, err)
+	for k := range 12 {
+		assertNearly(t, sa.apply(ya[len(ya)-1], 72+k), fc.Mean[k], "naive2 mean[%d]", k)
+	}
+}
