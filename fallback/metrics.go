@@ -5,6 +5,8 @@ import (
 	"math/bits"
 	"sync/atomic"
 	"time"
+
+	"github.com/strata-go/strata/internal/sat"
 )
 
 // metrics are the resolver's own counters for the snapshot. The overall
@@ -40,21 +42,12 @@ func (m *metrics) spend(now time.Time, c int64) {
 	m.windows.spent(now, c)
 }
 
-// sumSaturating returns a + b for amounts of nano-units ≥ 0, at most
-// math.MaxInt64: a total that would overflow stays at the largest amount
-// instead of turning negative.
-func sumSaturating(a, b int64) int64 {
-	if b > math.MaxInt64-a {
-		return math.MaxInt64
-	}
-	return a + b
-}
-
-// addSaturating adds c ≥ 0 to v as sumSaturating does.
+// addSaturating adds c ≥ 0 to v as sat.Add does: a total that would
+// overflow stays at the largest amount instead of turning negative.
 func addSaturating(v *atomic.Int64, c int64) {
 	for {
 		old := v.Load()
-		if v.CompareAndSwap(old, sumSaturating(old, c)) {
+		if v.CompareAndSwap(old, sat.Add(old, c)) {
 			return
 		}
 	}

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/strata-go/strata/breaker"
+	"github.com/strata-go/strata/internal/sat"
 	"github.com/strata-go/strata/providers"
 )
 
@@ -184,15 +185,10 @@ func (p *provider) jitter(d time.Duration) time.Duration {
 	}
 }
 
-// scaled returns d × f for f ≥ 0, at most the longest duration: a float64
-// beyond int64's range does not convert to a Duration (Go leaves the result
-// to the platform: math.MinInt64 on amd64), and a delay that came out zero
-// or negative would retry at once.
+// scaled returns d × f for f ≥ 0, at most the longest duration: a delay
+// that wrapped to zero or negative would retry at once.
 func scaled(d time.Duration, f float64) time.Duration {
-	if x := float64(d) * f; x < math.MaxInt64 {
-		return time.Duration(x)
-	}
-	return math.MaxInt64
+	return sat.FromFloat[time.Duration](float64(d) * f)
 }
 
 // invokeResult carries a batched provider call's answer to its caller.

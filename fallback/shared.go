@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"time"
 
 	"github.com/strata-go/strata/cache"
+	"github.com/strata-go/strata/internal/sat"
 )
 
 // allowRate takes one request of p's rate limit: the fleet-wide one when
@@ -63,11 +63,7 @@ func (r *Resolver) storeSet(key string, e cache.Entry, dt *dataType) {
 // stale-if-error: the TTL in force plus Config.Cache.StaleWindow (none
 // when negative), saturating rather than overflowing.
 func (r *Resolver) staleUntil(dt *dataType) time.Duration {
-	ttl, stale := dt.currentTTL(), max(r.cfg.Cache.StaleWindow, 0)
-	if ttl > math.MaxInt64-stale {
-		return math.MaxInt64
-	}
-	return ttl + stale
+	return sat.Add(dt.currentTTL(), max(r.cfg.Cache.StaleWindow, 0))
 }
 
 // storeKeep is how long the shared tier keeps e once stored: the TTL in

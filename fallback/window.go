@@ -4,6 +4,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/strata-go/strata/internal/sat"
 )
 
 // ringSlots is how many periods a ring holds: a minute of seconds, an
@@ -60,7 +62,7 @@ func (w *windows) lastMinutes(now, since time.Time, k int) window {
 			for l := range s.layers {
 				sum.layers[l] += s.layers[l].Load()
 			}
-			sum.cost = sumSaturating(sum.cost, s.cost.Load())
+			sum.cost = sat.Add(sum.cost, s.cost.Load())
 		}
 	}
 	return sum
@@ -153,7 +155,7 @@ func (r *ring) trailing(now time.Time, width time.Duration, k int, since time.Ti
 		for l := range s.layers {
 			w.layers[l] += s.layers[l].Load()
 		}
-		w.cost = sumSaturating(w.cost, s.cost.Load())
+		w.cost = sat.Add(w.cost, s.cost.Load())
 	}
 	into := time.Duration(now.UnixNano() - p*int64(width)) // of the current period
 	w.span = min(max(now.Sub(since), 0), time.Duration(k-1)*width+into)

@@ -4,6 +4,8 @@ import (
 	"math"
 	"slices"
 	"time"
+
+	"github.com/strata-go/strata/internal/sat"
 )
 
 // DataQualityClass is the error class name of a provider that answered with
@@ -254,11 +256,7 @@ func (s *series) expiresAt(st *settings) int64 {
 	if st.windowDuration <= 0 || s.used == 0 {
 		return math.MaxInt64
 	}
-	at, d := s.ring[s.head].at, int64(st.windowDuration)
-	if at > math.MaxInt64-d {
-		return math.MaxInt64
-	}
-	return at + d
+	return sat.Add(s.ring[s.head].at, int64(st.windowDuration))
 }
 
 // evict drops the oldest slot. It requires s.used > 0.
@@ -380,16 +378,10 @@ func blend(prior estimate, k float64, c counts, ewma float64) estimate {
 }
 
 // duration converts nanoseconds, not negative, to a Duration, stopping at
-// the largest: float64(math.MaxInt64) is 2^63, which a conversion does
-// not bring back (amd64 gives math.MinInt64), and an EWMA or a blend of
-// latencies at Duration's limit — a profile expecting forever, attempts
-// timed from a zero start — reaches it.
-func duration(ns float64) time.Duration {
-	if ns >= math.MaxInt64 {
-		return math.MaxInt64
-	}
-	return time.Duration(ns)
-}
+// the largest: an EWMA or a blend of latencies at Duration's limit — a
+// profile expecting forever, attempts timed from a zero start — reaches
+// it.
+func duration(ns float64) time.Duration { return sat.FromFloat[time.Duration](ns) }
 
 func clamp01(x float64) float64 {
 	switch {
