@@ -49,7 +49,7 @@ type History struct {
 	retention time.Duration
 	g         guard
 
-	appends, duplicates, expired, corrupt, foreign atomic.Uint64
+	appends, duplicates, expired, ahead, corrupt, foreign atomic.Uint64
 }
 
 var (
@@ -90,6 +90,15 @@ func NewHistory(client redis.UniversalClient, cfg HistoryConfig) (*History, erro
 	}, nil
 }
 
+// maxAhead is how far ahead of Redis's clock an observation may be dated:
+// the resolver reads none dated further ahead of its own (a minute), and
+// one that is would hold its series for good — it has the highest score,
+// so it outlives every right observation MaxPoints pushes out, and it is
+// among the MaxPoints newest that Observations reads. Append does not
+// record one, and deletes those a writer whose clock ran ahead left (an
+// older version recorded them); Observations does not read them.
+const maxAhead = time.Minute
+
 // Key returns the Redis key of key's series.
 func (h *History) Key(key string) string { return h.ns + key }
 
@@ -97,15 +106,26 @@ func (h *History) Key(key string) string { return h.ns + key }
 // unless ARGV[5] is set and the series holds a score in [ARGV[5],
 // ARGV[6]) — then drops scores below ARGV[7] (when set) and all but the
 // ARGV[3] highest, and sets the series to expire in ARGV[4] ms (when not
-// 0). A key of another type than a sorted set is deleted first. It
-// returns {1 when it added the member, else 0; 1 when it deleted a key
-// of another type, else 0}.
+// 0). A key of another type than a sorted set is deleted first, and so
+// are the scores more than ARGV[8] ms ahead of Redis's clock (TIME); a
+// score ARGV[1] that far ahead is not added. It returns {1 when it added
+// the member, 0 when the period held one, 2 when it was too far ahead;
+// 1 when it deleted a key of another type, else 0}.
 var appendScript = redis.NewScript(`
+if redis.replicate_commands then
+	redis.replicate_commands() -- TIME before a write (Redis < 5)
+end
 local t = redis.call("TYPE", KEYS[1]).ok
 local foreign = 0
 if t ~= "none" and t ~= "zset" then
 	redis.call("UNLINK", KEYS[1])
 	foreign = 1
+end
+local now = redis.call("TIME")
+local latest = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) + tonumber(ARGV[8])
+redis.call("ZREMRANGEBYSCORE", KEYS[1], string.format("(%d", latest), "+inf")
+if tonumber(ARGV[1]) > latest then
+	return {2, foreign}
 end
 if ARGV[5] ~= "" and redis.call("ZCOUNT", KEYS[1], ARGV[5], "(" .. ARGV[6]) > 0 then
 	return {0, foreign}
@@ -123,8 +143,9 @@ return {1, foreign}
 
 // Append records obs for key. A NaN or infinite value, or a zero time or
 // one outside the years 1 to 9999, is refused with an error matching
-// stats.ErrInvalidObservation; an observation older than the retention is
-// not recorded (and nil is returned).
+// stats.ErrInvalidObservation; an observation older than the retention,
+// or dated more than a minute ahead of Redis's clock, is not recorded
+// (and nil is returned; see maxAhead).
 func (h *History) Append(ctx context.Context, key string, obs stats.Observation) error {
 	_, err := h.add(ctx, key, obs, time.Time{}, time.Time{})
 	return err
@@ -161,7 +182,7 @@ func (h *History) add(ctx context.Context, key string, obs stats.Observation, fr
 	}
 	args := []any{
 		obs.At.UnixMilli(), appendObservation(make([]byte, 0, obsSize), obs), h.maxPoints,
-		h.retention.Milliseconds(), lo, hi, oldest,
+		h.retention.Milliseconds(), lo, hi, oldest, maxAhead.Milliseconds(),
 	}
 	r, err := call(ctx, &h.g, func(ctx context.Context) ([]int64, error) {
 		return appendScript.Run(ctx, h.client, []string{h.ns + key}, args...).Int64Slice()
@@ -174,6 +195,10 @@ func (h *History) add(ctx context.Context, key string, obs stats.Observation, fr
 	}
 	added, foreign := r[0], r[1]
 	h.foreign.Add(uint64(foreign))
+	if added == 2 {
+		h.ahead.Add(1)
+		return false, nil
+	}
 	if added == 0 {
 		h.duplicates.Add(1)
 		return false, nil
@@ -187,14 +212,15 @@ func (h *History) add(ctx context.Context, key string, obs stats.Observation, fr
 // the MaxPoints newest members, however many the sorted set holds (a
 // series written by another program, or by an instance with a larger
 // MaxPoints, is cut, not read whole past the Timeout). A member that does
-// not decode is skipped (and counted in HistoryStats.Corrupt).
+// not decode is skipped (and counted in HistoryStats.Corrupt), and so is
+// one dated more than a minute ahead of Redis's clock (see maxAhead).
 func (h *History) Observations(ctx context.Context, key string) ([]stats.Observation, error) {
 	lowest := "-inf"
 	if h.retention > 0 {
 		lowest = strconv.FormatInt(time.Now().Add(-h.retention).UnixMilli(), 10)
 	}
 	reply, err := call(ctx, &h.g, func(ctx context.Context) (any, error) {
-		return observationsScript.Run(ctx, h.client, []string{h.ns + key}, lowest, h.maxPoints).Result()
+		return observationsScript.Run(ctx, h.client, []string{h.ns + key}, lowest, h.maxPoints, maxAhead.Milliseconds()).Result()
 	})
 	if err != nil {
 		return nil, fmt.Errorf("redisstore: observations %q: %w", key, err)
@@ -226,12 +252,15 @@ func (h *History) Observations(ctx context.Context, key string) ([]stats.Observa
 }
 
 // observationsScript returns the ARGV[2] highest-scored members of the
-// series KEYS[1] scored at least ARGV[1], highest first. A key of another
+// series KEYS[1] scored at least ARGV[1] and at most ARGV[3] ms ahead of
+// Redis's clock (TIME), highest first. A key of another
 // type than a sorted set is deleted, and the script returns 1 instead.
 var observationsScript = redis.NewScript(`
 local t = redis.call("TYPE", KEYS[1]).ok
 if t == "zset" then
-	return redis.call("ZREVRANGEBYSCORE", KEYS[1], "+inf", ARGV[1], "LIMIT", 0, ARGV[2])
+	local now = redis.call("TIME")
+	local latest = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) + tonumber(ARGV[3])
+	return redis.call("ZREVRANGEBYSCORE", KEYS[1], string.format("%d", latest), ARGV[1], "LIMIT", 0, ARGV[2])
 end
 if t == "none" then
 	return {}
@@ -374,6 +403,9 @@ type HistoryStats struct {
 	// did not record because their period had one; Expired those older
 	// than the retention, not recorded.
 	Appends, Duplicates, Expired uint64
+	// Ahead counts observations dated more than a minute ahead of Redis's
+	// clock (their writer's clock runs ahead), not recorded.
+	Ahead uint64
 	// Corrupt counts members Observations skipped because they did not
 	// decode.
 	Corrupt uint64
@@ -391,6 +423,7 @@ func (h *History) Stats() HistoryStats {
 		Appends:    h.appends.Load(),
 		Duplicates: h.duplicates.Load(),
 		Expired:    h.expired.Load(),
+		Ahead:      h.ahead.Load(),
 		Corrupt:    h.corrupt.Load(),
 		Foreign:    h.foreign.Load(),
 		Failures:   h.g.failures.Load(),

@@ -381,3 +381,44 @@ func TestHistoryRedisDown(t *testing.T) {
 	require.NoError(t, h.Close())
 	assert.ErrorIs(t, h.Append(ctx, "k", stats.Observation{At: day, Value: 1}), ErrClosed)
 }
+
+// An instance whose clock runs a year ahead: its observations are not
+// recorded, and those it left before (kept by an older version) are
+// neither read nor kept. Recorded, they had the highest scores, so they
+// took the MaxPoints newest for good — every right observation appended
+// after them was the lowest and dropped at once (AppendOnce reporting it
+// recorded), and every read returned only them, which the resolver
+// refuses as dated in the future: the fleet's series was dead.
+func TestHistoryRefusesObservationsAheadOfRedis(t *testing.T) {
+	h, c := newHistory(t, HistoryConfig{MaxPoints: 4})
+	ctx := context.Background()
+	now := time.Now()
+	ahead := now.Add(365 * 24 * time.Hour)
+	require.NoError(t, h.Append(ctx, "k", stats.Observation{At: ahead, Value: 9}))
+	ok, err := h.AppendOnce(ctx, "k", stats.Observation{At: ahead.Add(time.Hour), Value: 9}, ahead.Add(time.Hour), ahead.Add(2*time.Hour))
+	require.NoError(t, err)
+	assert.False(t, ok, "an observation a year ahead is not recorded")
+	assert.Zero(t, c.ZCard(ctx, h.Key("k")).Val())
+	// What a clock ahead left before: MaxPoints members a year ahead.
+	for i := range 4 {
+		o := stats.Observation{At: ahead.Add(time.Duration(i) * time.Hour), Value: 9}
+		require.NoError(t, c.ZAdd(ctx, h.Key("k"), redis.Z{Score: float64(o.At.UnixMilli()), Member: string(appendObservation(nil, o))}).Err())
+	}
+	got, err := h.Observations(ctx, "k")
+	require.NoError(t, err)
+	assert.Empty(t, got, "members dated ahead are not read")
+	for i := range 3 {
+		at := now.Add(-time.Duration(i) * time.Hour)
+		ok, err := h.AppendOnce(ctx, "k", stats.Observation{At: at, Value: 2}, at.Add(-time.Minute), at.Add(time.Minute))
+		require.NoError(t, err)
+		assert.True(t, ok)
+	}
+	got, err = h.Observations(ctx, "k")
+	require.NoError(t, err)
+	require.Len(t, got, 3, "the right observations are kept")
+	for _, o := range got {
+		assert.Equal(t, 2.0, o.Value)
+	}
+	assert.EqualValues(t, 3, c.ZCard(ctx, h.Key("k")).Val(), "the members dated ahead are gone")
+	assert.EqualValues(t, 2, h.Stats().Ahead)
+}
