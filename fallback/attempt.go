@@ -363,6 +363,9 @@ func (a *pendingAttempt) settle(resp providers.Response, err error) (reported er
 	if err == nil {
 		err = checkValue(w.dt, resp.Value)
 	}
+	if err == nil {
+		err = checkObservedAt(resp.ObservedAt)
+	}
 	outcome := router.Outcome{At: a.start.Add(latency), Latency: latency, Cost: p.price, Quota: routerQuota(resp.Quota)}
 	if err == nil {
 		if ie := w.judge(p, resp, outcome.At); ie != nil {

@@ -126,6 +126,9 @@ var hostileFaults = []hostileFault{
 	{name: "primary answers NaN", primary: answer(math.NaN()), want: LayerSecondary},
 	{name: "primary answers +Inf", primary: answer(math.Inf(1)), want: LayerSecondary},
 	{name: "primary answers out of bounds", primary: answer(1e9), want: LayerSecondary},
+	{name: "primary answers an observation before the year 1", primary: func(context.Context, providers.Request) (providers.Response, error) {
+		return providers.Response{Value: 1, ObservedAt: time.Date(-5, 1, 1, 0, 0, 0, 0, time.UTC)}, nil
+	}, want: LayerSecondary},
 	{name: "primary echoes secrets in every encoding", primary: echo, want: LayerSecondary},
 	{name: "store hangs, ignoring its context", store: hangingStore{}, want: LayerPrimary},
 	{name: "store serves garbage", store: garbageStore{}, want: LayerPrimary},
@@ -291,6 +294,7 @@ var garbageEntries = []cache.Entry{
 	{Value: 1, Source: "x", Confidence: math.NaN()},
 	{Value: 1, Confidence: 0.9},
 	{Value: 1, Source: "x", Confidence: 0.9, Layer: 9},
+	{Value: 1, Source: "x", Confidence: 0.9, ObservedAt: time.Date(-5, 1, 1, 0, 0, 0, 0, time.UTC)},
 }
 
 var garbageNext atomic.Int64
@@ -298,7 +302,10 @@ var garbageNext atomic.Int64
 func (garbageStore) Get(context.Context, string) (cache.Entry, bool, error) {
 	e := garbageEntries[int(garbageNext.Add(1))%len(garbageEntries)]
 	now := time.Now()
-	e.ObservedAt, e.StoredAt = now, now
+	if e.ObservedAt.IsZero() {
+		e.ObservedAt = now
+	}
+	e.StoredAt = now
 	return e, true, nil
 }
 func (garbageStore) Set(context.Context, string, cache.Entry, time.Duration) error { return nil }

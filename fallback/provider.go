@@ -282,6 +282,18 @@ func checkValue(dt *dataType, v float64) error {
 	return nil
 }
 
+// checkObservedAt validates a response's observation time: the zero time
+// means now (and a time in the future is taken as now), but one before it,
+// before the year 1, is no time a source measured anything at. It returns
+// a DataQuality error for one: served, it was a Result that json.Marshal
+// refuses, and cached, an answer that made every Export fail.
+func checkObservedAt(t time.Time) error {
+	if t.Before(time.Time{}) {
+		return providers.Errorf(providers.DataQuality, "observed at %v, before the year 1", t)
+	}
+	return nil
+}
+
 // remember notes a credential p was given, keeping the one before too.
 func (p *provider) remember(s providers.Secret) {
 	if s.IsZero() {

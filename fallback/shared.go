@@ -283,8 +283,9 @@ const maxClockSkew = time.Minute
 
 // checkEntry checks an entry from the shared tier as a provider's answer
 // is checked, and more: a finite value within the data type's bounds, a
-// confidence in [0, 1], a source, and times that are set, not in the
-// future beyond maxClockSkew, and observed no later than stored.
+// confidence in [0, 1], a source, and times that are set, not before the
+// year 1, not in the future beyond maxClockSkew, and observed no later
+// than stored.
 func checkEntry(dt *dataType, e cache.Entry, now time.Time) error {
 	if err := checkValue(dt, e.Value); err != nil {
 		return fmt.Errorf("shared entry refused: %w", err)
@@ -296,6 +297,8 @@ func checkEntry(dt *dataType, e cache.Entry, now time.Time) error {
 		return errors.New("shared entry refused: no source")
 	case e.StoredAt.IsZero() || e.ObservedAt.IsZero():
 		return errors.New("shared entry refused: a time is not set")
+	case e.StoredAt.Before(time.Time{}) || e.ObservedAt.Before(time.Time{}):
+		return errors.New("shared entry refused: a time is before the year 1")
 	case e.StoredAt.After(now.Add(maxClockSkew)) || e.ObservedAt.After(now.Add(maxClockSkew)):
 		return errors.New("shared entry refused: a time is in the future")
 	case e.ObservedAt.After(e.StoredAt.Add(maxClockSkew)):

@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/strata-go/strata/cache"
+	"github.com/strata-go/strata/providers"
 	"github.com/strata-go/strata/stats"
 )
 
@@ -764,4 +765,28 @@ func TestExportRacingCloseIsWholeOrErrClosed(t *testing.T) {
 			assert.ErrorIs(t, err, ErrClosed, "round %d", round)
 		}
 	}
+}
+
+// A provider's answer observed before the year 1 is a data-quality
+// failure: served and cached, it was a Result json.Marshal refuses and an
+// answer that made every Export fail ("year outside of range").
+func TestAnAnswerObservedBeforeTheYear1IsRefused(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p1 := newStub(1.25)
+		p1.set(func(context.Context, providers.Request) (providers.Response, error) {
+			return providers.Response{Value: 1.25, ObservedAt: time.Date(-5, 1, 1, 0, 0, 0, 0, time.UTC)}, nil
+		})
+		r := newTestResolver(t, stateConfig(), p1, newStub(1), WithHashKey(stateKey))
+		ctx := context.Background()
+		res, err := r.Resolve(ctx, "cpc", Params{"keyword": "shoes"})
+		require.NoError(t, err)
+		assert.Equal(t, LayerSecondary, res.Layer, "attempts: %v", res.Attempts)
+		assert.Equal(t, providers.DataQuality, res.Attempts[0].Class)
+		_, err = json.Marshal(res)
+		require.NoError(t, err)
+		var buf bytes.Buffer
+		rep, err := r.Export(ctx, &buf)
+		require.NoError(t, err)
+		assert.Equal(t, 1, rep.Answers)
+	})
 }
