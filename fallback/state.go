@@ -112,6 +112,8 @@ type ExportReport struct {
 // each key when the history can list its keys (stats.Lister; the
 // in-memory default can), and the rates the adaptive TTLs learned; then
 // an end record, so that Import can tell a whole file from a cut one.
+// An observation no state file can hold (a value not finite, a time
+// outside the years 1 to 9999: a host's history may keep one) is left out.
 // Keys are written as the resolver keeps them, sensitive values hashed;
 // the header names the hash key by a fingerprint that does not reveal it.
 //
@@ -221,15 +223,24 @@ func (r *Resolver) exportHistory(ctx context.Context, enc *json.Encoder, rep *Ex
 		if len(obs) == 0 {
 			continue
 		}
-		rec := stateRecord{Kind: "history", Key: key, Series: make([]stateObs, len(obs))}
-		for i, o := range obs {
-			rec.Series[i] = stateObs{At: o.At.UTC(), Value: o.Value}
+		rec := stateRecord{Kind: "history", Key: key, Series: make([]stateObs, 0, len(obs))}
+		for _, o := range obs {
+			// A host's history may hold what no state file can: a value
+			// not finite, a time outside the years 1 to 9999 (JSON
+			// refuses both: one failed the whole Export). Import would
+			// refuse them anyway.
+			if at := o.At.UTC(); !math.IsNaN(o.Value) && !math.IsInf(o.Value, 0) && at.Year() >= 1 && at.Year() <= 9999 {
+				rec.Series = append(rec.Series, stateObs{At: at, Value: o.Value})
+			}
+		}
+		if len(rec.Series) == 0 {
+			continue
 		}
 		if err := enc.Encode(rec); err != nil {
 			return err
 		}
 		rep.Series++
-		rep.Observations += len(obs)
+		rep.Observations += len(rec.Series)
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/url"
 	"slices"
 	"strings"
@@ -788,5 +789,48 @@ func TestAnAnswerObservedBeforeTheYear1IsRefused(t *testing.T) {
 		rep, err := r.Export(ctx, &buf)
 		require.NoError(t, err)
 		assert.Equal(t, 1, rep.Answers)
+	})
+}
+
+// fixedHistory is a host's history that lists one series, whatever it
+// holds.
+type fixedHistory struct {
+	key string
+	obs []stats.Observation
+}
+
+func (h fixedHistory) Append(context.Context, string, stats.Observation) error { return nil }
+func (h fixedHistory) Observations(_ context.Context, key string) ([]stats.Observation, error) {
+	if key != h.key {
+		return nil, nil
+	}
+	return h.obs, nil
+}
+func (h fixedHistory) Keys(context.Context) ([]string, error) { return []string{h.key}, nil }
+
+// A host's history holding observations no state file can hold — a value
+// not finite, a time beyond the year 9999 or before the year 1 — is
+// exported without them: JSON refused each, and the whole Export failed,
+// every time, with nothing after it written.
+func TestExportLeavesOutWhatTheFormatCannotHold(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		now := time.Now()
+		h := fixedHistory{key: "cpc?keyword=hats", obs: []stats.Observation{
+			{At: now.Add(-3 * time.Hour), Value: math.NaN()},
+			{At: now.Add(-2 * time.Hour), Value: math.Inf(-1)},
+			{At: time.Date(12000, 1, 1, 0, 0, 0, 0, time.UTC), Value: 1},
+			{At: time.Date(-5, 1, 1, 0, 0, 0, 0, time.UTC), Value: 1},
+			{At: now.Add(-time.Hour), Value: 1.5},
+		}}
+		r := newTestResolver(t, stateConfig(), newStub(1.25), newStub(1), WithHistory(h), WithHashKey(stateKey))
+		var buf bytes.Buffer
+		rep, err := r.Export(context.Background(), &buf)
+		require.NoError(t, err)
+		assert.Equal(t, ExportReport{Series: 1, Observations: 1}, rep)
+		b := newTestResolver(t, stateConfig(), newStub(1.25), newStub(1), WithHashKey(stateKey))
+		irep, err := b.Import(context.Background(), &buf)
+		require.NoError(t, err)
+		assert.True(t, irep.Complete)
+		assert.Equal(t, 1, irep.Observations)
 	})
 }
