@@ -212,6 +212,7 @@ func New(cfg Config, opts ...Option) (*Resolver, error) {
 	r.fitTime.assume(c.Forecast.FitTime)
 	r.quickTime.assume(c.Forecast.FitTime)
 	r.gate = newAppendGate(c.Forecast.MemoCapacity)
+	r.importing = make(chan struct{}, 1)
 	if r.cache, err = cache.New(c.Cache.Config); err != nil {
 		return nil, configError("cache", err)
 	}

@@ -348,7 +348,8 @@ var hashedValue = regexp.MustCompile(`^h:[0-9a-f]{32}$`)
 //     process has a newer one;
 //   - each observation of a history must be a finite value within the
 //     bounds at a time set and not in the future; the series goes to the
-//     resolver's own history (not the shared one);
+//     resolver's own history (not the shared one), one observation per
+//     key and period (Imports running at once take turns at each series);
 //   - with a Retention, an answer or observation older than it is
 //     skipped;
 //   - a rate must be a finite number ≥ 0, for a data type with adaptive
@@ -685,6 +686,19 @@ func (im *importer) history(ctx context.Context, line int, rec *stateRecord) {
 		refused += n // the oldest: more than any series is kept
 		obs = obs[n:]
 	}
+	// The check and the appends are two steps: Imports running at once
+	// take turns at them, else each adds what the others add (four
+	// Imports of one file at once quadrupled its series). A turn ends by
+	// the guard's bound; one not had by ctx's end or Close takes nothing,
+	// and Import returns their error.
+	select {
+	case im.r.importing <- struct{}{}:
+	case <-ctx.Done():
+		return
+	case <-im.r.life.Done():
+		return
+	}
+	defer func() { <-im.r.importing }()
 	h := im.r.ownHistory()
 	taken, err := guarded(ctx, im.r, &im.r.callbacks.historyAppend, func(ctx context.Context) ([]stats.Observation, error) {
 		have, err := h.Observations(ctx, rec.Key)

@@ -834,3 +834,44 @@ func TestExportLeavesOutWhatTheFormatCannotHold(t *testing.T) {
 		assert.Equal(t, 1, irep.Observations)
 	})
 }
+
+// slowAppendHistory is a MemoryHistory whose Append takes a millisecond,
+// as a host's database would.
+type slowAppendHistory struct{ *stats.MemoryHistory }
+
+func (h slowAppendHistory) Append(ctx context.Context, key string, o stats.Observation) error {
+	time.Sleep(time.Millisecond)
+	return h.MemoryHistory.Append(ctx, key, o)
+}
+
+// Imports of one file at once add its series once: each checked which
+// periods the history held and then appended what it lacked, so four
+// Imports at once, each seeing none, quadrupled every series.
+func TestImportsAtOnceAddEachObservationOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		state, _, a := exported(t)
+		require.NoError(t, a.Close())
+		h, err := stats.NewMemoryHistory(stats.MemoryConfig{})
+		require.NoError(t, err)
+		b := newTestResolver(t, stateConfig(), newStub(1), newStub(1), WithHashKey(stateKey), WithHistory(slowAppendHistory{h}))
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		taken := 0
+		for range 4 {
+			wg.Go(func() {
+				rep, err := b.Import(context.Background(), strings.NewReader(state))
+				assert.NoError(t, err)
+				mu.Lock()
+				taken += rep.Observations
+				mu.Unlock()
+			})
+		}
+		wg.Wait()
+		assert.Equal(t, 43, taken, "each observation taken by one Import")
+		key, err := b.Key("cpc", Params{"keyword": "hats"})
+		require.NoError(t, err)
+		obs, err := h.Observations(context.Background(), key)
+		require.NoError(t, err)
+		assert.Equal(t, 40, len(obs), "one observation per period")
+	})
+}
