@@ -46,8 +46,9 @@ type Config struct {
 type LimiterConfig struct {
 	// Prefix and Version namespace the limiter's keys as in Config; the
 	// rate-limiting library adds its own "rate:" in front, so a limiter's
-	// key for "ads" is "rate:strata:v1:quota:ads". Defaults "strata" and
-	// "v1".
+	// key for "ads" is "rate:strata:v1:quota:ads" (the resolver asks for
+	// provider ads' quota as "provider:ads": "rate:strata:v1:quota:provider:ads").
+	// Defaults "strata" and "v1".
 	Prefix  string
 	Version string
 	// Instances is the number of instances sharing the quota. When Redis

@@ -251,7 +251,8 @@ func TestResolvesSurviveRedisFailure(t *testing.T) {
 // most burst + perSecond × elapsed times.
 func TestResolversShareTheQuota(t *testing.T) {
 	addr := redisAddr(t)
-	prefix := testPrefix(t, newClient(t, addr))
+	admin := newClient(t, addr)
+	prefix := testPrefix(t, admin)
 	const perSecond, burst = 20.0, 5
 	rl := fallback.RateLimitConfig{PerSecond: perSecond, Burst: burst}
 	var fleet []*fallback.Resolver
@@ -307,5 +308,9 @@ func TestResolversShareTheQuota(t *testing.T) {
 	}
 	if layers[fallback.LayerDefault] == 0 {
 		t.Errorf("no resolve was refused a provider call; the test did not exceed the quota")
+	}
+	// The bucket's key, as docs/state.md names it.
+	if key := "rate:" + prefix + ":v1:quota:provider:ads"; admin.Exists(context.Background(), key).Val() != 1 {
+		t.Errorf("no limiter state at %s", key)
 	}
 }
