@@ -3,6 +3,7 @@ package fallback
 import (
 	"context"
 	"fmt"
+	"io"
 	"math"
 	"sync"
 	"sync/atomic"
@@ -466,4 +467,37 @@ func TestAdaptiveTTLBoundsDefaultToATenthAndTenTimesTheTTL(t *testing.T) {
 	}
 	assert.Equal(t, 6*time.Second, learned(2), "volatile: the default min, TTL/10")
 	assert.Equal(t, 10*time.Minute, learned(1), "still: the default max, 10 × TTL")
+}
+
+// A move from a value near zero that no float64 rate holds (5e-324 to 1)
+// teaches the adaptive TTL nothing: learned, the mean rate stayed +Inf
+// for good — the TTL at its minimum for the life of the process, and
+// every Export failing with "json: unsupported value: +Inf".
+func TestAdaptiveTTLIgnoresAnInfiniteRate(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := testConfig()
+		cfg.DataTypes[0].AdaptiveTTL = AdaptiveTTLConfig{Enabled: true}
+		cfg.Plausibility.Disabled = true
+		p1 := newStub(5e-324)
+		r := newTestResolver(t, cfg, p1, newStub(9))
+		ctx := context.Background()
+		_, err := r.Resolve(ctx, "cpc", shoes)
+		require.NoError(t, err)
+		time.Sleep(time.Minute + time.Second)
+		p1.answer(1)
+		res, err := r.Resolve(ctx, "cpc", shoes)
+		require.NoError(t, err)
+		require.Equal(t, LayerPrimary, res.Layer)
+		_, learned := r.types["cpc"].rate()
+		assert.False(t, learned, "no rate learned from the move")
+		assert.Equal(t, time.Minute, ttlOf(r, "cpc"))
+		_, err = r.Export(ctx, io.Discard)
+		require.NoError(t, err)
+		// The next move is learned as ever.
+		time.Sleep(time.Minute + time.Second)
+		p1.answer(2)
+		_, err = r.Resolve(ctx, "cpc", shoes)
+		require.NoError(t, err)
+		assert.Equal(t, 6*time.Second, ttlOf(r, "cpc"))
+	})
 }

@@ -281,7 +281,8 @@ type DataTypeConfig struct {
 //	ttl = clamp(Tolerance / rate, Min, Max)
 //
 // so volatile data is refetched sooner and stable data costs fewer calls.
-// Until the first change is seen the configured TTL applies.
+// Until the first change is seen the configured TTL applies. A change too
+// large for a float64 rate (from a value near zero) is not learned.
 type AdaptiveTTLConfig struct {
 	// Enabled turns learning on.
 	Enabled bool `yaml:"enabled"`

@@ -41,6 +41,12 @@ func (dt *dataType) learn(prev cache.Entry, v float64, at time.Time) {
 		return
 	}
 	rate := math.Abs(v-prev.Value) / math.Abs(prev.Value) / dtSec
+	if math.IsInf(rate, 0) {
+		// A move from a value near zero (5e-324 to 1) no float64 holds:
+		// learned, the mean stayed +Inf for good, the TTL at its minimum,
+		// and every Export failed on it.
+		return
+	}
 	dt.rateMu.Lock()
 	if dt.rateSeen {
 		dt.rateEWMA = at2.Smoothing*rate + (1-at2.Smoothing)*dt.rateEWMA
