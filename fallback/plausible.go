@@ -239,6 +239,8 @@ type volatility struct {
 // reason a change counts for at most one of maxRatio: a confirmed ×6
 // move teaches no more than a ×3 one (with the defaults, σ at most 0.25
 // after one such move, a ×4.4 allowance, not ×11).
+// A change whose ratio no float64 holds (from a value near zero, with
+// maxRatio 1, which caps none) teaches nothing.
 func (vo *volatility) learn(prev, v float64, periods, smoothing, maxRatio float64) {
 	if prev <= 0 || v <= 0 || periods <= 0 {
 		return
@@ -246,6 +248,11 @@ func (vo *volatility) learn(prev, v float64, periods, smoothing, maxRatio float6
 	l := math.Abs(math.Log(v / prev))
 	if maxRatio > 1 { // 1: no change is allowed on its own, none is capped
 		l = min(l, math.Log(maxRatio))
+	}
+	if math.IsInf(l, 0) {
+		// A ratio no float64 holds (5e-324 to 1): learned, the variance
+		// stayed +Inf for good, and every answer was plausible.
+		return
 	}
 	sq := l * l / max(periods, 1)
 	vo.mu.Lock()

@@ -71,6 +71,22 @@ func TestJudgeWidensWithVolatilityAndTime(t *testing.T) {
 	assert.NotNil(t, pl.judge(dt, "k", "p", 3.4, old, true, now))
 }
 
+// With max_ratio 1 (no change capped) a change no float64 holds — from
+// 5e-324 to 1 — teaches the volatility nothing: learned, the
+// variance was +Inf for good, and every answer of the data type, ×1000
+// included, was plausible for the life of the process.
+func TestJudgeLearnsNoInfiniteChange(t *testing.T) {
+	pl, dt := plausibleFixture(t, PlausibilityConfig{MaxRatio: 1, Sigmas: 3, Smoothing: 0.5})
+	now := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
+	pl.learn(dt, cache.Entry{Value: 5e-324, ObservedAt: now.Add(-48 * time.Hour)}, 1, now.Add(-24*time.Hour))
+	assert.Zero(t, pl.vol["cpc"].sigma())
+	ref := cache.Entry{Value: 0.05, ObservedAt: now.Add(-24 * time.Hour)}
+	assert.NotNil(t, pl.judge(dt, "k", "p", 50, ref, true, now), "×1000 is implausible")
+	// A finite change is learned as ever.
+	pl.learn(dt, cache.Entry{Value: 1, ObservedAt: now.Add(-48 * time.Hour)}, math.Exp(0.2), now.Add(-24*time.Hour))
+	assert.InDelta(t, 0.2*math.Sqrt(0.5), pl.vol["cpc"].sigma(), 1e-12)
+}
+
 func TestJudgeLeavesSignedDataTypesAndDisabledAlone(t *testing.T) {
 	pl, dt := plausibleFixture(t, PlausibilityConfig{})
 	now := time.Now()
