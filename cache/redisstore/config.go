@@ -19,7 +19,13 @@ type Config struct {
 	// its own format version). Same characters as Prefix, and no ':'.
 	Version string
 	// Timeout bounds every round trip to Redis; the caller's context
-	// bounds it too. Default 50ms; it must not be negative.
+	// bounds it too. Default 50ms; it must not be negative. The default
+	// suits a Redis on the same network: a new connection takes several
+	// round trips (dial, handshake) within one Timeout, and a call that
+	// times out closes its connection, so with a Redis 20ms away the
+	// default fails every call made at once while serial ones pass. For
+	// a distant Redis raise Timeout, or keep connections open
+	// (redis.Options.MinIdleConns).
 	Timeout time.Duration
 	// Cooldown is how long the Store stops calling Redis after a call
 	// failed to reach it (a connection error, or no answer within
