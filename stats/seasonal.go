@@ -76,8 +76,8 @@ func isConstant(y []float64) bool {
 func seasonalFigure(y []float64, m int, mul bool) (fig []float64, noise float64) {
 	n := len(y)
 	fig = make([]float64, m)
-	sq := make([]float64, m)
 	cnt := make([]int, m)
+	det := make([]float64, n) // the detrended values, by time
 	half := m / 2
 	for t := half; t+half < n; t++ {
 		var tr float64
@@ -98,18 +98,30 @@ func seasonalFigure(y []float64, m int, mul bool) (fig []float64, noise float64)
 		} else {
 			d = y[t] - tr
 		}
+		det[t] = d
 		fig[t%m] += d
-		sq[t%m] += d * d
 		cnt[t%m]++
+	}
+	for j := range fig {
+		if cnt[j] > 0 {
+			fig[j] /= float64(cnt[j])
+		}
+	}
+	// The variances from the deviations, not as Σd² − c·mean²: detrended
+	// values that vary by less than about 1e-8 of their size (a
+	// multiplicative season on a level of 1e9 and more) lose their
+	// variance in that difference's rounding, and the noise came out many
+	// times too large, shrinking a clear season away.
+	sq := make([]float64, m)
+	for t := half; t+half < n; t++ {
+		e := det[t] - fig[t%m]
+		sq[t%m] += e * e
 	}
 	avg, positions := 0.0, 0
 	for j := range fig {
-		if c := float64(cnt[j]); c > 0 {
-			fig[j] /= c
-			if c > 1 {
-				noise += max(sq[j]-c*fig[j]*fig[j], 0) / (c - 1) / c
-				positions++
-			}
+		if c := float64(cnt[j]); c > 1 {
+			noise += sq[j] / (c - 1) / c
+			positions++
 		}
 		avg += fig[j] / float64(m)
 	}

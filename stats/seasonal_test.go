@@ -36,6 +36,30 @@ func TestSeasonalFigureHandComputed(t *testing.T) {
 	assert.InDelta(t, 49.0/972, noise, 1e-12)
 }
 
+// A season on a level of 1e10 is as clear as on a level of 1e6: the
+// noise of its indices, relative to their spread, is the same, and they
+// are shrunk alike. Before, the noise came from Σd² − c·mean², which lost
+// it in rounding: at 1e10 it was a thousand times too large and the
+// season was shrunk away.
+func TestSeasonalFigureNoiseOnAHighLevel(t *testing.T) {
+	ratio := func(level float64) float64 {
+		y := make([]float64, 96)
+		for i := range y {
+			y[i] = level + 10*math.Sin(2*math.Pi*float64(i)/12) + 2*math.Sin(1.7*float64(i))
+		}
+		fig, noise := seasonalFigure(y, 12, true)
+		dev := 0.0
+		for _, f := range fig {
+			dev += (f - 1) * (f - 1)
+		}
+		return noise / dev
+	}
+	want := ratio(1e6)
+	require.Greater(t, want, 0.0)
+	assert.InEpsilon(t, want, ratio(1e10), 1e-3)
+	assert.InEpsilon(t, want, ratio(1e13), 1e-2)
+}
+
 func TestShrinkSeasonalHandComputed(t *testing.T) {
 	fig := []float64{2, -1, -1, 1, -1} // Σ(index − 0)² = 8
 	shrinkSeasonal(fig, 1, false)      // factor 1 − 2·1/8
