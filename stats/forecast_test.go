@@ -453,8 +453,10 @@ func TestExtremeMagnitudesForecastAsOrdinaryOnes(t *testing.T) {
 			assert.Equal(t, ref.Confidence(), fc.Confidence(), "%s at 2^%d", method, exp)
 		}
 		// In other units the series lands at another ordinary magnitude:
-		// ARIMA is equivariant, the others close (ETS's start follows the
-		// units, as R's does).
+		// this series' ARIMA fit and the naive method are equivariant,
+		// the others close (ETS's start follows the units, as R's does;
+		// an ARIMA fit can stop elsewhere in other units, see
+		// docs/forecasting.md).
 		for _, scale := range []float64{1e-200, 1e-12, 1e-9, 1e12, 1e160} {
 			y := make([]float64, len(base))
 			for i, v := range base {

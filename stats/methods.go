@@ -145,8 +145,9 @@ func arimaCandidate(ya []float64, h int, lv []float64) (result, int, bool) {
 
 // autoARIMAForecast runs the search on y with period m (see autoARIMA for
 // fastCSS) and forecasts h steps. A series of extreme magnitude is fitted divided by its mean
-// absolute value (ARIMA is scale-equivariant; R does not rescale, and at
-// ordinary magnitudes neither does this).
+// absolute value (the model is scale-free, though the optimiser's
+// stopping rule is not; R does not rescale, and at ordinary magnitudes
+// neither does this).
 func autoARIMAForecast(y []float64, m, h int, lv []float64, fastCSS bool) (result, int, bool) {
 	scale := meanAbs(y)
 	if !(scale > 0) || !finite(scale) || (scale > 1e-50 && scale < 1e50) {
