@@ -47,12 +47,15 @@ type Selection struct {
 	// Clear times the best candidate's. In (0, 1]; default 0.7
 	// (DefaultClear).
 	Clear float64 `yaml:"clear"`
-	// ClassicalSeasonality adjusts a seasonal series by the classical
-	// decomposition's indices as they are, as the M3 benchmarks do. By
-	// default the indices are first shrunk toward none by how noisy they
-	// are (James–Stein, Miller and Williams 2003): an index the series'
-	// own noise could have made moves most, a clear one hardly at all.
-	// docs/forecasting.md has the evidence.
+	// ClassicalSeasonality finds and adjusts a season as the M3
+	// benchmarks do: by the lag-m autocorrelation test, with the classical
+	// decomposition's indices as they are. By default a series is also
+	// seasonal when its STL seasonal strength is above 0.64 (auto.arima's
+	// rule for a seasonal difference; the lag-m test misses a smooth
+	// season in fewer than four cycles), and the indices are first shrunk
+	// toward none by how noisy they are (James–Stein, Miller and Williams
+	// 2003): an index the series' own noise could have made moves most, a
+	// clear one hardly at all. docs/forecasting.md has the evidence.
 	ClassicalSeasonality bool `yaml:"classical_seasonality"`
 }
 

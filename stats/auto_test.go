@@ -3,6 +3,7 @@ package stats
 import (
 	"bufio"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -38,6 +39,46 @@ func TestAutoCombinesCandidates(t *testing.T) {
 	shrunk, _ := adjustSeasonally(seasonalSeries(72, 12), 12, true)
 	plain, _ := adjustSeasonally(seasonalSeries(72, 12), 12, false)
 	assert.NotEqual(t, plain, shrunk)
+}
+
+// A smooth season over three cycles escapes the M3 lag-m test (its first
+// m−1 autocorrelations are all large, and Bartlett's limit with them);
+// auto also takes a season auto.arima would difference (its STL strength
+// above 0.64), the classical rule does not, and the forecasts show it.
+func TestAutoFindsASmoothSeasonInFewCycles(t *testing.T) {
+	const m, cycles = 12, 3
+	level := func(t int) float64 { return 100 + 20*math.Sin(2*math.Pi*float64(t)/m) }
+	mae := func(y []float64, classical bool) float64 {
+		f, err := New(Config{Selection: Selection{ClassicalSeasonality: classical}})
+		require.NoError(t, err)
+		fc, err := f.Forecast(y, m, m)
+		require.NoError(t, err)
+		e := 0.0
+		for k, v := range fc.Mean {
+			e += math.Abs(v-level(len(y)+k)) / m
+		}
+		return e
+	}
+	var sumRefined, sumClassical float64
+	for seed := uint64(1); seed <= 8; seed++ {
+		rng := rand.New(rand.NewPCG(seed, 5))
+		y := make([]float64, cycles*m)
+		for i := range y {
+			y[i] = level(i) + rng.NormFloat64()
+		}
+		require.False(t, isSeasonal(y, m), "seed %d: the lag-m test finds this season; the test proves nothing", seed)
+		_, sa := adjustSeasonally(y, m, true)
+		assert.NotNil(t, sa.idx, "seed %d: refined, adjusted", seed)
+		_, sa = adjustSeasonally(y, m, false)
+		assert.Nil(t, sa.idx, "seed %d: classical, not adjusted", seed)
+		refined, classical := mae(y, false), mae(y, true)
+		// The noise's sd is 1, the season's amplitude 20.
+		assert.Less(t, refined, 1.0, "seed %d", seed)
+		assert.Less(t, refined, classical, "seed %d", seed)
+		sumRefined += refined
+		sumClassical += classical
+	}
+	assert.Greater(t, sumClassical, 3*sumRefined, "classical's error against refined's, over the seeds")
 }
 
 func TestAutoSelectionCombineAndMean(t *testing.T) {

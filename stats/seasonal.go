@@ -176,11 +176,14 @@ type seasonalAdjustment struct {
 // adjustSeasonally applies the M3 benchmarks' seasonal adjustment: when the
 // lag-m test finds seasonality, y is divided by the indices of a classical
 // multiplicative decomposition (or, when y has a non-positive value,
-// reduced by the additive ones). With shrink the indices are first moved
-// toward none by how noisy they are (shrinkSeasonal). It returns y itself
-// when y is not seasonal or the indices are unusable.
-func adjustSeasonally(y []float64, m int, shrink bool) ([]float64, seasonalAdjustment) {
-	if !isSeasonal(y, m) {
+// reduced by the additive ones). With refined (auto's default) a season
+// whose STL strength would have auto.arima difference it (nsdiffs) is
+// seasonal too — the lag-m test misses a smooth season in fewer than four
+// cycles, whose first m−1 autocorrelations are all large — and the indices
+// are first moved toward none by how noisy they are (shrinkSeasonal). It
+// returns y itself when y is not seasonal or the indices are unusable.
+func adjustSeasonally(y []float64, m int, refined bool) ([]float64, seasonalAdjustment) {
+	if !isSeasonal(y, m) && !(refined && nsdiffs(y, m) == 1) {
 		return y, seasonalAdjustment{}
 	}
 	mul := true
@@ -191,7 +194,7 @@ func adjustSeasonally(y []float64, m int, shrink bool) ([]float64, seasonalAdjus
 		}
 	}
 	fig, noise := seasonalFigure(y, m, mul)
-	if shrink {
+	if refined {
 		shrinkSeasonal(fig, noise, mul)
 	}
 	for _, v := range fig {
