@@ -247,8 +247,12 @@ func (c *call) attempt(n int, retry bool) (resp providers.Response, err error, n
 		}
 		c.flight.end(resp, err)
 	})
+	var secrets []string
+	if p.batch != nil {
+		secrets = secretsOf(w.dt, w.params, req.Credential, p)
+	}
 	invoked = true
-	resp, err = p.invoke(actx, req, &w.r.tasks, a.begin, release)
+	resp, err = p.invoke(actx, req, secrets, &w.r.tasks, a.begin, release)
 	watchdog()
 	if !a.claim() {
 		return providers.Response{}, errFlightEnded, false

@@ -20,6 +20,7 @@ type batcher struct {
 	tasks  *tasks
 	task   *taskKind       // a flush, for Close's report
 	life   context.Context // cancelled by Close
+	raw    bool            // WithProviderErrors: see scrub
 
 	mu      sync.Mutex
 	pending []*batchItem // requires mu held
@@ -29,15 +30,18 @@ type batcher struct {
 type batchItem struct {
 	ctx     context.Context
 	req     providers.Request
+	secrets []string          // what the request's resolve must not report (see secretsOf)
 	ch      chan invokeResult // buffered: the flush never blocks on a gone caller
 	release func()            // frees the request's bulkhead slot
 }
 
 // submit adds req to the pending batch and waits for its answer or for
-// ctx to end. release is called once the batch holding req has returned
-// (or was not sent), however long after submit returned.
-func (b *batcher) submit(ctx context.Context, req providers.Request, release func()) (providers.Response, error) {
-	it := &batchItem{ctx: ctx, req: req, ch: make(chan invokeResult, 1), release: release}
+// ctx to end. secrets are the values its resolve must not report: no
+// other request's error in the batch carries them. release is called once
+// the batch holding req has returned (or was not sent), however long
+// after submit returned.
+func (b *batcher) submit(ctx context.Context, req providers.Request, secrets []string, release func()) (providers.Response, error) {
+	it := &batchItem{ctx: ctx, req: req, secrets: secrets, ch: make(chan invokeResult, 1), release: release}
 	b.mu.Lock()
 	b.pending = append(b.pending, it)
 	var full []*batchItem
@@ -105,6 +109,21 @@ func (b *batcher) flush(batch []*batchItem) {
 		ctx, cancel := context.WithDeadline(withTask(b.life, TaskBatch), deadline)
 		defer cancel()
 		resps, errs := b.call(ctx, reqs)
+		if len(batch) > 1 {
+			// An error may quote the whole batch (a panic's value, the
+			// same error for every request): each resolve scrubs its
+			// own values from what it reports, so each error is scrubbed
+			// of every request's here.
+			var secrets []string
+			for _, it := range batch {
+				secrets = append(secrets, it.secrets...)
+			}
+			for i, err := range errs {
+				if err != nil && len(secrets) > 0 {
+					errs[i] = scrub(err, secrets, b.raw)
+				}
+			}
+		}
 		for i, it := range batch {
 			it.release()
 			it.ch <- invokeResult{resp: resps[i], err: errs[i]}

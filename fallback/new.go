@@ -133,6 +133,9 @@ func New(cfg Config, opts ...Option) (*Resolver, error) {
 		if c.FleetHealth.Enabled {
 			pr.called = func(failed bool) { r.called(pr, failed) }
 		}
+		if pr.batch != nil {
+			pr.batch.raw = r.rawErrors
+		}
 		r.providers = append(r.providers, pr)
 		r.byName[pc.Name] = pr
 		if err := r.tracker.Register(router.Profile{Name: pc.Name, Confidence: pc.Confidence, ExpectedLatency: pc.ExpectedLatency, Cost: pr.price}); err != nil {

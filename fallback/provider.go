@@ -216,14 +216,16 @@ var errNotCalled = fmt.Errorf("%w: the provider was not called", ErrClosed)
 // nothing is called and invoke returns errNotCalled. release frees the
 // call's bulkhead slot once the provider returned (or was not called): by
 // the time invoke returns, or, for a batch, when the batch's FetchBatch
-// returns — an abandoned request's batch may still be out.
-func (p *provider) invoke(ctx context.Context, req providers.Request, t *tasks, begin func() bool, release func()) (providers.Response, error) {
+// returns — an abandoned request's batch may still be out. secrets are
+// what the call's resolve must not report, for a batch to keep out of the
+// other requests' errors.
+func (p *provider) invoke(ctx context.Context, req providers.Request, secrets []string, t *tasks, begin func() bool, release func()) (providers.Response, error) {
 	if p.batch != nil {
 		if !begin() {
 			release()
 			return providers.Response{}, errNotCalled
 		}
-		return p.batch.submit(ctx, req, release)
+		return p.batch.submit(ctx, req, secrets, release)
 	}
 	defer release()
 	if !t.add(p.task) {

@@ -1,0 +1,80 @@
+package fallback
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/strata-go/strata/providers"
+)
+
+// quotingBatch fails every batch with an error, or a panic, that quotes
+// every request of the batch, as a careless batch endpoint does.
+type quotingBatch struct{ panics bool }
+
+func (q quotingBatch) Fetch(context.Context, providers.Request) (providers.Response, error) {
+	return providers.Response{}, providers.Errorf(providers.Unavailable, "batches only")
+}
+
+func (q quotingBatch) FetchBatch(_ context.Context, reqs []providers.Request) ([]providers.Response, []error) {
+	dump := fmt.Sprint(reqs)
+	if q.panics {
+		panic("batch failed: " + dump)
+	}
+	errs := make([]error, len(reqs))
+	for i := range errs {
+		errs[i] = providers.Errorf(providers.Transient, "batch failed: %s", dump)
+	}
+	return make([]providers.Response, len(reqs)), errs
+}
+
+// A batch holds several resolves' requests: what one reports must not
+// carry another's sensitive value, which its own scrubbing does not know.
+func TestABatchErrorDoesNotLeakTheOtherRequests(t *testing.T) {
+	emails := []string{"jane.doe@example.org", "john.roe@corp.example", "ann.poe@mail.example"}
+	for _, panics := range []bool{false, true} {
+		t.Run(fmt.Sprint("panics=", panics), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				obs := &captured{}
+				cfg := securityConfig()
+				cfg.Providers[0].Batch = BatchConfig{MaxSize: len(emails), Window: 5 * time.Millisecond}
+				r := newTestResolver(t, cfg, quotingBatch{panics: panics}, newStub(1), WithObserver(obs), WithHashKey([]byte("host-key")))
+				var (
+					wg      sync.WaitGroup
+					mu      sync.Mutex
+					results []Result
+					errs    []error
+				)
+				for _, email := range emails {
+					wg.Go(func() {
+						res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes", "email": email})
+						mu.Lock()
+						defer mu.Unlock()
+						results = append(results, res)
+						if err != nil {
+							errs = append(errs, err)
+						}
+					})
+				}
+				wg.Wait()
+				require.Len(t, results, len(emails))
+				for _, res := range results {
+					require.NotEmpty(t, res.Attempts)
+					assert.Equal(t, "p1", res.Attempts[0].Provider)
+					require.Error(t, res.Attempts[0].Err, "the batch failed")
+				}
+				all := dump(t, r, obs, errs, results)
+				for _, email := range emails {
+					assert.NotContains(t, all, email)
+				}
+				assert.Contains(t, all, "shoes", "the rest of the batch's error is reported")
+			})
+		})
+	}
+}
