@@ -77,6 +77,7 @@ func (r *Resolver) localLayers(ctx context.Context, dt *dataType, key string, pa
 			res, err := r.fitted(ctx, dt, key, series, h, memoEntry{n: len(obs), lastAt: lastAt, period: period}, now)
 			if err == nil || errors.Is(err, errWeakForecast) {
 				res = r.adjustByMarket(ctx, dt, key, params, series, lastAt, res, now)
+				boundIntervals(res.Intervals, dt.cfg.Bounds)
 				res.ObservedAt = now
 				res.Freshness = cache.Freshness(now.Sub(lastAt), dt.cfg.HalfLife)
 			}
@@ -168,6 +169,21 @@ func (r *Resolver) forecast(forecaster *stats.Forecaster, dt *dataType, series [
 		return res, fmt.Errorf("forecast by %s not accepted: confidence %.3f below %.3f: %w", fc.Model, conf, r.cfg.Forecast.MinConfidence, errWeakForecast)
 	}
 	return res, nil
+}
+
+// boundIntervals cuts intervals to the bounds: the value lies within
+// them, so an interval reaching past one (a CPC's from below 0, from a
+// noisy series near it) says no more than the bound, and a host that
+// derives a range from it must not get an impossible one.
+func boundIntervals(intervals []Interval, b Bounds) {
+	if b.isZero() {
+		return
+	}
+	for i := range intervals {
+		iv := &intervals[i]
+		iv.Lower = min(max(iv.Lower, b.Min), b.Max)
+		iv.Upper = min(max(iv.Upper, b.Min), b.Max)
+	}
 }
 
 // errWeakForecast marks a forecast below Forecast.MinConfidence: the

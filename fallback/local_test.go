@@ -299,3 +299,44 @@ func TestOwnHistoryKeepsOnlyUsableObservations(t *testing.T) {
 		assert.Same(t, &ordered[0], &usableObservations(ordered, Bounds{Max: 100}, now)[0], "nothing to leave out: not copied")
 	})
 }
+
+// A forecast's prediction intervals stay within the data type's bounds,
+// as its value does: a noisy series near a bound gives intervals that
+// reach past it, and a CPC below 0 is no more possible in an interval
+// than in a value.
+func TestAForecastsIntervalsStayWithinTheBounds(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		lo, hi float64 // the series zigzags between them
+	}{
+		{"near the minimum", 0.2, 1.8},
+		{"near the maximum", 98.2, 99.8},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				cfg := testConfig() // bounds 0–100
+				cfg.DataTypes[0].Default = nil
+				cfg.Forecast.MinConfidence = 0.01
+				r, observe := blackout(t, cfg)
+				for i := range 60 {
+					v := tc.lo
+					if i%2 == 1 {
+						v = tc.hi
+					}
+					observe(i-60, v)
+				}
+				res := resolveShoes(t, r)
+				require.Equal(t, LayerStatistical, res.Layer, "%+v", res)
+				require.NotEmpty(t, res.Intervals)
+				widest := res.Intervals[len(res.Intervals)-1]
+				assert.True(t, widest.Lower == 0 || widest.Upper == 100, "the widest interval reaches a bound: %+v", widest)
+				for _, iv := range res.Intervals {
+					assert.GreaterOrEqual(t, iv.Lower, 0.0, "%+v", iv)
+					assert.LessOrEqual(t, iv.Upper, 100.0, "%+v", iv)
+					assert.LessOrEqual(t, iv.Lower, res.Value, "%+v", iv)
+					assert.GreaterOrEqual(t, iv.Upper, res.Value, "%+v", iv)
+				}
+			})
+		})
+	}
+}

@@ -63,7 +63,8 @@ type Result struct {
 	// Value is the answer.
 	Value float64 `json:"value"`
 	// Intervals are the prediction intervals of a forecast (layer 4), one
-	// per configured level; nil for other layers.
+	// per configured level, cut to the data type's bounds; nil for other
+	// layers.
 	Intervals []Interval `json:"intervals,omitempty"`
 	// Layer says which layer answered.
 	Layer Layer `json:"layer"`
