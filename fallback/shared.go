@@ -295,6 +295,11 @@ func checkEntry(dt *dataType, e cache.Entry, now time.Time) error {
 		return fmt.Errorf("shared entry refused: confidence %v outside [0, 1]", e.Confidence)
 	case e.Source == "":
 		return errors.New("shared entry refused: no source")
+	case !namePattern.MatchString(e.Source):
+		// Only a provider's answers are kept: a source no provider can be
+		// named (megabytes, control characters) would be served as
+		// Result.Source.
+		return fmt.Errorf("shared entry refused: source %s is not a provider's name", quote(e.Source))
 	case e.StoredAt.IsZero() || e.ObservedAt.IsZero():
 		return errors.New("shared entry refused: a time is not set")
 	case e.StoredAt.Before(time.Time{}) || e.ObservedAt.Before(time.Time{}):

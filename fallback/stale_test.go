@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"math"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -167,6 +168,9 @@ func TestStaleReadCheckedAndScored(t *testing.T) {
 		}, LayerDefault},
 		{"no source", func(now time.Time) cache.Entry {
 			return cache.Entry{Value: 2, ObservedAt: now, StoredAt: now, Confidence: 0.9}
+		}, LayerDefault},
+		{"a source no provider is named", func(now time.Time) cache.Entry {
+			return cache.Entry{Value: 2, ObservedAt: now, StoredAt: now, Source: "P1\n" + strings.Repeat("x", 1<<20), Confidence: 0.9}
 		}, LayerDefault},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

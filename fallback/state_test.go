@@ -184,6 +184,7 @@ func TestImportRefuses(t *testing.T) {
 		{"out of bounds", strings.Replace(answer("cpc?keyword=shoes", ""), `"value":1.5`, `"value":1000`, 1), "own", ImportRefused},
 		{"confidence above 1", strings.Replace(answer("cpc?keyword=shoes", ""), `"confidence":0.9`, `"confidence":1.5`, 1), "own", ImportRefused},
 		{"no source", strings.Replace(answer("cpc?keyword=shoes", ""), `"source":"p1",`, ``, 1), "own", ImportRefused},
+		{"a source no provider is named", strings.Replace(answer("cpc?keyword=shoes", ""), `"source":"p1"`, `"source":"p1\u0000\u202e`+strings.Repeat("x", 1<<20)+`"`, 1), "own", ImportRefused},
 		{"no value", strings.Replace(answer("cpc?keyword=shoes", ""), `"value":1.5,`, ``, 1), "own", ImportMalformed},
 		{"from the future", fmt.Sprintf(`{"kind":"answer","key":"cpc?keyword=shoes","value":1.5,"observed_at":%q,"stored_at":%q,"source":"p1","confidence":0.9,"layer":1}`, ts(time.Hour), ts(time.Hour)), "own", ImportRefused},
 		{"not a provider's layer", strings.Replace(answer("cpc?keyword=shoes", ""), `"layer":1`, `"layer":3`, 1), "own", ImportRefused},
