@@ -48,6 +48,12 @@ func toNano(amount float64) int64 {
 	return n
 }
 
+// charged returns what a budget debits for cost, a valid amount: cost
+// rounded up to a whole nano-unit (see Budget). A provider's price is
+// kept so, so that Result.Cost and the snapshot's costs say what the
+// budgets paid.
+func charged(cost float64) float64 { return float64(toNano(cost)) / nano }
+
 // units returns a valid amount in whole nano-units, rounded down, and
 // whether it was whole: the float64 nearest to that many nano-units is
 // the amount itself. An invalid amount is 0; one beyond MaxBudget is

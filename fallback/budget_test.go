@@ -247,3 +247,27 @@ func TestResultCostIsWhatTheBudgetPaidWhenTheWalkIsCut(t *testing.T) {
 		})
 	}
 }
+
+// A price finer than a nano-unit is charged rounded up: the resolve's
+// Cost, its attempts' and the snapshot's say what the budget paid.
+func TestACostFinerThanANanoUnitIsReportedAsCharged(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := testConfig()
+		cfg.Providers[0].Cost = 1.5e-9
+		r := newTestResolver(t, cfg, newStub(1), newStub(1))
+		ctx := WithBudget(context.Background(), 1)
+		total := 0.0
+		for i := range 10 {
+			res, err := r.Resolve(ctx, "cpc", Params{"keyword": fmt.Sprint("k", i)})
+			require.NoError(t, err)
+			require.Equal(t, LayerPrimary, res.Layer)
+			assert.Equal(t, 2e-9, res.Cost, "1.5 nano-units are charged 2")
+			assert.Equal(t, 2e-9, res.Attempts[0].Cost)
+			total += res.Cost
+		}
+		assert.InDelta(t, BudgetFrom(ctx).Spent(), total, 1e-15)
+		snap := r.Snapshot()
+		assert.InDelta(t, BudgetFrom(ctx).Spent(), snap.Overall.Cost, 1e-15)
+		assert.InDelta(t, BudgetFrom(ctx).Spent(), snap.Providers[0].Cost, 1e-15)
+	})
+}

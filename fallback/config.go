@@ -116,8 +116,10 @@ type ProviderConfig struct {
 	Confidence float64 `yaml:"confidence"`
 	// Cost is the money charged per request, debited from the context's
 	// budget for every attempt (retries and hedges included). Default 0;
-	// it must be finite, not negative and at most MaxBudget. Money totals
-	// (Snapshot) stop at the largest amount rather than overflow.
+	// it must be finite, not negative and at most MaxBudget. A cost finer
+	// than a nano-unit is charged, and reported, rounded up to the next
+	// one (see Budget). Money totals (Snapshot) stop at the largest amount
+	// rather than overflow.
 	Cost float64 `yaml:"cost"`
 	// ExpectedLatency is the provider's typical latency until one is
 	// observed (then its observed p95 stands in): it decides whether a

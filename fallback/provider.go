@@ -59,7 +59,7 @@ type provider struct {
 
 func newProvider(cfg ProviderConfig, index int, impl providers.Provider, seed uint64, bc breaker.Config, t *tasks, life context.Context) (*provider, error) {
 	p := &provider{
-		price: cfg.Cost,
+		price: charged(cfg.Cost),
 		name:  cfg.Name,
 		index: index,
 		cfg:   cfg,
@@ -94,7 +94,7 @@ func newProvider(cfg ProviderConfig, index int, impl providers.Provider, seed ui
 	}
 	if bp, ok := impl.(providers.BatchProvider); ok && cfg.Batch.MaxSize > 1 {
 		p.batch = &batcher{name: cfg.Name, bp: bp, max: cfg.Batch.MaxSize, window: cfg.Batch.Window, tasks: t, task: &taskKind{name: "batch " + cfg.Name}, life: life}
-		p.price = cfg.Batch.ItemCost
+		p.price = charged(cfg.Batch.ItemCost)
 	}
 	return p, nil
 }
