@@ -403,7 +403,11 @@ func (a *pendingAttempt) settle(resp providers.Response, err error) (reported er
 		// provider's fault.
 		class = providers.Canceled
 		lost = c.hedge || errors.Is(c.ctx.Err(), context.Canceled)
-	} else if a.timedOut && class == providers.Canceled {
+	} else if class == providers.Canceled {
+		// The attempt timed out, or the provider cancelled itself (its
+		// own context, a transport shut down): the caller did not give
+		// up, so it is the provider's failure. Neutral, a provider that
+		// always said so would be called, and paid, on every resolve.
 		class = providers.Transient
 	}
 	if !errors.As(err, &perr) || perr == nil || perr.Class != class {

@@ -306,6 +306,34 @@ func TestPermanentAndCancelAreNeutralForBreaker(t *testing.T) {
 	assert.Equal(t, "closed", r.Snapshot().Providers[0].Breaker)
 }
 
+// A provider that says it was cancelled when its caller was not (its own
+// context, a transport shut down) has failed: counted as Transient, it
+// trips its breaker, instead of being called, and paid, on every resolve
+// while its health stays HEALTHY.
+func TestACancellationTheCallerDidNotMakeIsTheProvidersFailure(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p1, s1 := newStub(0), newStub(2)
+		p1.set(func(context.Context, providers.Request) (providers.Response, error) {
+			return providers.Response{}, fmt.Errorf("transport closed: %w", context.Canceled)
+		})
+		r := newTestResolver(t, testConfig(), p1, s1)
+		for i := range 10 {
+			res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": fmt.Sprint("k", i)})
+			require.NoError(t, err)
+			assert.Equal(t, "s1", res.Source)
+			if i == 0 {
+				require.NotEmpty(t, res.Attempts)
+				assert.Equal(t, Failed, res.Attempts[0].Outcome)
+				assert.Equal(t, providers.Transient, res.Attempts[0].Class)
+			}
+		}
+		snap := r.Snapshot()
+		assert.Equal(t, "open", snap.Providers[0].Breaker, "5 consecutive failures")
+		assert.Less(t, p1.calls.Load(), int64(10))
+		assert.NotEqual(t, "HEALTHY", snap.Providers[0].Status)
+	})
+}
+
 func TestHedgingStartsAtDelayAndCancelsLoser(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		cfg := testConfig()

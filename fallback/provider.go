@@ -243,8 +243,9 @@ func (p *provider) invoke(ctx context.Context, req providers.Request, secrets []
 }
 
 // report tells fleet health (p.called) what a call said of p: an answer;
-// a failure when p erred by its own fault (providers.Class.ProviderFault)
-// or did not answer before the attempt's deadline; nothing when the
+// a failure when p erred by its own fault (providers.Class.ProviderFault,
+// or a cancellation the caller did not make) or did not answer before the
+// attempt's deadline; nothing when the
 // caller left (ctx cancelled), the resolver closed, or p refused this
 // instance's credential (Auth: the others' may be good). The value is judged
 // later (bounds, plausibility): an answer counts as one here.
@@ -257,7 +258,7 @@ func (p *provider) report(ctx context.Context, err error) {
 		// This instance's credential was refused: the others' may not be.
 	case providers.Classify(err) == providers.RateLimit && providers.RetryAfter(err) > 0:
 		// Busy, not failing: it said when to come back (see quotaHold).
-	case errors.Is(ctx.Err(), context.DeadlineExceeded) || providers.Classify(err).ProviderFault():
+	case errors.Is(ctx.Err(), context.DeadlineExceeded) || providers.Classify(err) != providers.Permanent:
 		p.called(true)
 	}
 }
