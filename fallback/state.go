@@ -14,8 +14,10 @@ import (
 	"math"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/strata-go/strata/cache"
 	"github.com/strata-go/strata/stats"
@@ -302,7 +304,9 @@ type ImportSkip struct {
 	Kind string
 	// Key is the record's key (sensitive values hashed; one not hashed in
 	// the file, of a param sensitive now, shown as "[redacted]") or data
-	// type, when it could be read, cut to 256 bytes.
+	// type, when it could be read. Kind and Key are cut to 256 bytes, and
+	// quoted (Go syntax, ASCII) when they hold control characters or
+	// invalid UTF-8.
 	Key    string
 	Reason ImportReason
 	// Detail says more, when there is more to say.
@@ -468,12 +472,29 @@ func (im *importer) skip(line int, kind, key string, reason ImportReason, detail
 	im.rep.Skipped++
 	im.rep.Reasons[reason]++
 	if len(im.rep.Skips) < MaxImportSkips {
-		key = im.shown(key)
-		if len(key) > 256 {
-			key = key[:256]
-		}
-		im.rep.Skips = append(im.rep.Skips, ImportSkip{Line: line, Kind: kind, Key: key, Reason: reason, Detail: detail})
+		im.rep.Skips = append(im.rep.Skips, ImportSkip{Line: line, Kind: skipText(kind), Key: skipText(im.shown(key)), Reason: reason, Detail: detail})
 	}
+}
+
+// maxSkipText bounds what a skip repeats of a record's kind or key.
+const maxSkipText = 256
+
+// skipText is s as a skip repeats it: cut to maxSkipText bytes on a rune
+// boundary, and quoted (Go syntax, ASCII) when it holds control
+// characters or invalid UTF-8. The file is the host's to trust or not: a
+// report it prints must not carry a megabyte or a terminal's escapes.
+func skipText(s string) string {
+	if len(s) > maxSkipText {
+		n := maxSkipText
+		for n > 0 && !utf8.RuneStart(s[n]) {
+			n--
+		}
+		s = s[:n]
+	}
+	if !printable(s) {
+		s = strconv.QuoteToASCII(s)
+	}
+	return s
 }
 
 // shown is a record's key as a skip reports it: the value of a param

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -440,6 +441,29 @@ func TestImportSkipsBounded(t *testing.T) {
 		assert.Equal(t, map[ImportReason]int{ImportUnknownKind: MaxImportSkips + 50}, rep.Reasons)
 		assert.Len(t, rep.Skips, MaxImportSkips)
 		assert.Equal(t, MaxImportSkips+1, rep.Skips[MaxImportSkips-1].Line)
+	})
+}
+
+// A skip repeats at most 256 bytes of what the file says, cut between
+// runes, and quotes what holds control characters or invalid UTF-8: a
+// report a host prints carries neither a megabyte nor a terminal's escapes.
+func TestImportSkipsRepeatLittleOfTheFile(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newTestResolver(t, testConfig(), newStub(1), newStub(1))
+		in := `{"format":"strata-state","version":1}` + "\n" +
+			`{"kind":"` + strings.Repeat("w", 1<<20) + `"}` + "\n" +
+			`{"kind":"answer","key":"evil\u001b[2J\u001b[31m","value":1,"confidence":1,"source":"p1","layer":1}` + "\n" +
+			`{"kind":"rate","data_type":"` + strings.Repeat("é", 200) + `","rate":1}` + "\n"
+		rep, err := r.Import(context.Background(), strings.NewReader(in))
+		require.NoError(t, err)
+		require.Len(t, rep.Skips, 3)
+		assert.Equal(t, strings.Repeat("w", 256), rep.Skips[0].Kind)
+		assert.Equal(t, ImportUnknownKind, rep.Skips[0].Reason)
+		assert.Equal(t, `"evil\x1b[2J\x1b[31m"`, rep.Skips[1].Key)
+		assert.Equal(t, strings.Repeat("é", 128), rep.Skips[2].Key, "cut between runes")
+		for _, s := range rep.Skips {
+			assert.True(t, utf8.ValidString(s.Kind) && utf8.ValidString(s.Key), "%+v", s)
+		}
 	})
 }
 
