@@ -189,11 +189,16 @@ func (c *call) attempt(n int, retry bool) (resp providers.Response, err error, n
 
 	req := providers.Request{DataType: w.dt.cfg.Name, Params: w.r.minimize(p, w.params)}
 	if w.r.creds != nil {
-		secret, err := guarded(c.ctx, w.r, &w.r.callbacks.credentials, func(ctx context.Context) (providers.Secret, error) {
+		// Until the tier's share ends, as the shared limiter: a credential
+		// store that hangs for p must not take the time the deadline plan
+		// keeps for a later tier.
+		cctx, cancel := context.WithDeadline(c.ctx, c.until)
+		secret, err := guarded(cctx, w.r, &w.r.callbacks.credentials, func(ctx context.Context) (providers.Secret, error) {
 			return w.r.creds.Credential(ctx, p.name)
 		})
+		cancel()
 		if err != nil {
-			if errors.Is(err, ErrCallbackPanic) || c.ctx.Err() != nil {
+			if errors.Is(err, ErrCallbackPanic) || cctx.Err() != nil {
 				w.r.callbackFailed(&w.r.callbacks.credentials, w.dt.cfg.Name, err)
 			}
 			c.unpaid(permit)
@@ -472,9 +477,12 @@ func (c *call) retryAfter(n int, perr *providers.Error, class providers.Class, t
 			return 0, false
 		}
 		c.refreshed = true
-		if _, err := guarded(c.ctx, w.r, &w.r.callbacks.refresh, func(ctx context.Context) (struct{}, error) {
+		rctx, cancel := context.WithDeadline(c.ctx, c.until) // as the credentials (see attempt)
+		_, err := guarded(rctx, w.r, &w.r.callbacks.refresh, func(ctx context.Context) (struct{}, error) {
 			return struct{}{}, w.r.refresher.Refresh(ctx, p.name)
-		}); err != nil {
+		})
+		cancel()
+		if err != nil {
 			if errors.Is(err, ErrCallbackPanic) {
 				w.r.callbackFailed(&w.r.callbacks.refresh, w.dt.cfg.Name, err)
 			}

@@ -232,3 +232,54 @@ func TestTheObservedLatencyStandsInForTheConfiguredOne(t *testing.T) {
 		assert.Equal(t, "p2", res.Source, "%+v", res.Attempts)
 	})
 }
+
+// hangingFor is Credentials (and a Refresher) that hang for one provider,
+// ignoring their context until release is closed, and answer at once for
+// the others.
+type hangingFor struct {
+	provider string
+	release  chan struct{}
+	refresh  bool // Refresh hangs, not Credential
+}
+
+func (h hangingFor) Credential(_ context.Context, provider string) (providers.Secret, error) {
+	if provider == h.provider && !h.refresh {
+		<-h.release
+	}
+	return providers.NewSecret("key-" + provider), nil
+}
+
+func (h hangingFor) Refresh(_ context.Context, provider string) error {
+	if provider == h.provider && h.refresh {
+		<-h.release
+	}
+	return nil
+}
+
+// A credential store, or its refresh, that hangs for the primary takes
+// the primary's share of the deadline, not the walk: the secondary, which
+// answers at once, still answers.
+func TestAHangingCredentialLeavesTheLaterTierItsShare(t *testing.T) {
+	for _, refresh := range []bool{false, true} {
+		t.Run(fmt.Sprint("refresh=", refresh), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				creds := hangingFor{provider: "p1", release: make(chan struct{}), refresh: refresh}
+				p1 := newStub(1)
+				if refresh {
+					p1.fail(providers.Auth)
+				}
+				r, err := New(testConfig(), WithProvider("p1", p1), WithProvider("s1", newStub(2)), WithSeed(1), WithCredentials(creds))
+				require.NoError(t, err)
+				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+				defer cancel()
+				res, err := r.Resolve(ctx, "cpc", Params{"keyword": "shoes"})
+				require.NoError(t, err)
+				assert.Equal(t, LayerSecondary, res.Layer, "%v", res.Attempts)
+				assert.Equal(t, "s1", res.Source)
+				close(creds.release)
+				_ = r.Close()
+				synctest.Wait()
+			})
+		})
+	}
+}
