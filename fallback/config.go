@@ -413,7 +413,9 @@ type ResolveConfig struct {
 	// expected latency left when the tier before ends a little late — and
 	// never less than the reserve the resolve keeps (Reserve, at most a
 	// quarter of the deadline), the time a hand-off needs even to a
-	// candidate that answers in microseconds. Default 0.1; in [0, 1].
+	// candidate that answers in microseconds; nothing is kept for a
+	// candidate that could not answer in all the time left. Default 0.1;
+	// in [0, 1].
 	PlanMargin float64 `yaml:"plan_margin"`
 	// CloseTimeout bounds how long Close waits for what the resolver
 	// started (walks, provider calls, refreshes, batches, the observer)

@@ -283,3 +283,27 @@ func TestAHangingCredentialLeavesTheLaterTierItsShare(t *testing.T) {
 		})
 	}
 }
+
+// A later tier's candidate that cannot answer before the deadline even
+// with all of it (a secondary expected at 3s behind a 2s deadline) is no
+// reason to keep time from the tier before it: the primary, which answers
+// in 100 ms, is called, rather than skipped for a secondary that then
+// times out itself.
+func TestACandidateThatCannotFitTakesNoTimeFromTheTierBefore(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := testConfig()
+		cfg.Providers[0].ExpectedLatency = 100 * time.Millisecond
+		cfg.Providers[1].ExpectedLatency = 3 * time.Second
+		cfg.Providers[1].Timeout = 5 * time.Second
+		p1, s1 := newStub(1), newStub(2)
+		p1.set(slowly(100*time.Millisecond, 1, nil))
+		s1.set(slowly(3*time.Second, 2, nil))
+		r := newTestResolver(t, cfg, p1, s1, WithHistory(noHistory{}))
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		res, err := r.Resolve(ctx, "cpc", Params{"keyword": "shoes"})
+		require.NoError(t, err)
+		assert.Equal(t, LayerPrimary, res.Layer, "%v", res.Attempts)
+		assert.EqualValues(t, 0, s1.calls.Load())
+	})
+}

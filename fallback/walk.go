@@ -181,11 +181,17 @@ func (dt *dataType) tiers() [2]tier {
 // planFor returns how long the tier before later may walk: up to the
 // walk's deadline less the expected latency of the best provider the
 // later tiers have now (its observed p95, else its expected latency), or
-// the walk's deadline when they have none.
+// the walk's deadline when they have none, or when that provider could not
+// answer before it even with all the time left: keeping time for it would
+// only take it from this tier (a secondary expected at 3s behind a 2s
+// deadline had the primaries skipped, then timed out itself).
 func (w *walk) planFor(later []tier) time.Time {
 	for _, t := range later {
 		if d, ok := w.candidateNeeds(t); ok {
-			return w.deadline.Add(-d)
+			if until := w.deadline.Add(-d); until.After(time.Now()) {
+				return until
+			}
+			return w.deadline
 		}
 	}
 	return w.deadline
