@@ -247,11 +247,12 @@ type DataTypeConfig struct {
 	// season of 168 hours needs max_points above 336, and the test for
 	// seasonality passes reliably from about four seasons).
 	Season int `yaml:"season"`
-	// Primary lists the primary providers in order. When neither Primary
-	// nor Secondary is set, every provider that lists this data type is
-	// used, in declaration order, in its own tier.
+	// Primary lists the primary providers in order; each must list this
+	// data type in its data_types. When neither Primary nor Secondary is
+	// set, every provider that lists this data type is used, in
+	// declaration order, in its own tier.
 	Primary []string `yaml:"primary"`
-	// Secondary lists the secondary providers in order.
+	// Secondary lists the secondary providers in order, as Primary.
 	Secondary []string `yaml:"secondary"`
 	// Default is the default engine's configuration for this data type;
 	// nil means layer 5 cannot answer it.

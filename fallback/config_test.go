@@ -244,6 +244,26 @@ func TestNewRejectsTierMismatch(t *testing.T) {
 	assert.Contains(t, ce.Msg, "is tier secondary, not primary")
 }
 
+// A data type's tier list may name only a provider that lists the data
+// type: p1 would otherwise be called for ctr, and, its params list checked
+// against cpc alone, handed every ctr param.
+func TestNewRejectsATierProviderNotServingTheDataType(t *testing.T) {
+	cfg := testConfig()
+	cfg.DataTypes = append(cfg.DataTypes, DataTypeConfig{Name: "ctr", Primary: []string{"p1"}, Secondary: []string{"s1"}})
+	cfg.Providers[1].DataTypes = []string{"cpc", "ctr"}
+	_, err := New(cfg, WithProvider("p1", newStub(1)), WithProvider("s1", newStub(1)))
+	var ce *ConfigError
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, "data_types[1].primary[0]", ce.Field)
+	assert.Equal(t, `provider "p1" does not list data type "ctr" in its data_types`, ce.Msg)
+	require.Len(t, unjoin(err), 1, "s1 lists ctr: %v", err)
+
+	cfg.Providers[0].DataTypes = []string{"cpc", "ctr"}
+	r, err := New(cfg, WithProvider("p1", newStub(1)), WithProvider("s1", newStub(1)))
+	require.NoError(t, err)
+	require.NoError(t, r.Close())
+}
+
 func unjoin(err error) []error {
 	if j, ok := err.(interface{ Unwrap() []error }); ok {
 		return j.Unwrap()

@@ -141,7 +141,32 @@ func (c Config) withDefaults() (Config, problems) {
 		}
 		checkProviderParams(&p, i, pc, out.DataTypes)
 	}
+	checkTierServes(&p, out.Providers, out.DataTypes)
 	return out, p
+}
+
+// checkTierServes reports a provider a data type's primary or secondary
+// list names that does not list the data type in its data_types: it would
+// be called for a fact it does not declare, its params list checked
+// against other data types (an empty one handing it every param,
+// sensitive ones too).
+func checkTierServes(p *problems, provs []ProviderConfig, types []DataTypeConfig) {
+	serves := make(map[string][]string, len(provs))
+	for _, pc := range provs {
+		serves[pc.Name] = pc.DataTypes
+	}
+	for i, dt := range types {
+		for _, tl := range []struct {
+			field string
+			names []string
+		}{{"primary", dt.Primary}, {"secondary", dt.Secondary}} {
+			for k, name := range tl.names {
+				if dts, ok := serves[name]; ok && !slices.Contains(dts, dt.Name) {
+					p.add(fmt.Sprintf("data_types[%d].%s[%d]", i, tl.field, k), "provider %s does not list data type %s in its data_types", quote(name), quote(dt.Name))
+				}
+			}
+		}
+	}
 }
 
 // checkProviderParams reports a param a provider's params list names that
