@@ -261,7 +261,7 @@ func UnixTime(text string) (time.Time, error) {
 			return time.Time{}, err
 		}
 		nsec = int64(n)
-		if sec < 0 {
+		if strings.HasPrefix(whole, "-") { // "-0.5" too, whose sec is 0
 			nsec = -nsec
 		}
 	}

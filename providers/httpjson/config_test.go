@@ -158,6 +158,8 @@ func TestTimestampParsers(t *testing.T) {
 		{UnixTime, "1700000000", time.Unix(1700000000, 0)},
 		{UnixTime, "1700000000.25", time.Unix(1700000000, 25e7)},
 		{UnixTime, "-1.5", time.Unix(-1, -5e8)},
+		{UnixTime, "-0.5", time.Unix(0, -5e8)},
+		{UnixTime, "-0", time.Unix(0, 0)},
 	}
 	for _, tt := range tests {
 		got, err := tt.parse(tt.in)
