@@ -234,6 +234,17 @@ func TestNewChecksRegistrations(t *testing.T) {
 	assert.Contains(t, err.Error(), `provider "s1" registered twice`)
 }
 
+// A nil Option (one left unset by a conditional) is refused, naming its
+// place, not called.
+func TestNewRefusesANilOption(t *testing.T) {
+	var store Option
+	_, err := New(testConfig(), WithProvider("p1", newStub(1)), store, WithProvider("s1", newStub(1)))
+	var ce *ConfigError
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, "options[1]", ce.Field)
+	assert.Equal(t, "is a nil Option", ce.Msg)
+}
+
 func TestNewRejectsTierMismatch(t *testing.T) {
 	cfg := testConfig()
 	cfg.DataTypes[0].Primary = []string{"s1"}

@@ -16,13 +16,21 @@ import (
 // New validates cfg, registers the providers given by options and returns
 // a ready Resolver. Every problem of the config is reported, each as a
 // *ConfigError naming its field, joined; so is a provider declared but not
-// registered, or registered but not declared.
+// registered, or registered but not declared, and a nil Option.
 func New(cfg Config, opts ...Option) (*Resolver, error) {
 	o := options{providers: map[string]providers.Provider{}}
-	for _, opt := range opts {
+	var nilOpts []int
+	for i, opt := range opts {
+		if opt == nil {
+			nilOpts = append(nilOpts, i)
+			continue
+		}
 		opt(&o)
 	}
 	c, p := cfg.withDefaults()
+	for _, i := range nilOpts {
+		p.add(fmt.Sprintf("options[%d]", i), "is a nil Option")
+	}
 	for _, name := range o.dupProvider {
 		p.add("providers", "provider %q registered twice or with a nil implementation", name)
 	}
