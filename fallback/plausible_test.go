@@ -333,6 +333,16 @@ func TestFrozenFeedNeedsASecondOpinion(t *testing.T) {
 		assert.Equal(t, "p1", res.Source)
 		assert.Equal(t, LayerPrimary, res.Layer)
 		assert.False(t, res.Implausible)
+		// The attempts say so: p1's answer, asked about, is the one that
+		// succeeded.
+		var outcomes []string
+		for _, a := range res.Attempts {
+			outcomes = append(outcomes, a.Provider+" "+a.Outcome.String())
+			if a.Provider == "p1" {
+				assert.NoError(t, a.Err)
+			}
+		}
+		assert.Equal(t, []string{"p1 succeeded", "s1 failed"}, outcomes)
 	})
 }
 

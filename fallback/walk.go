@@ -740,7 +740,9 @@ func (w *walk) serveLone() {
 	}
 	if s.frozen {
 		// Nobody to ask whether the feed is frozen or the value stable:
-		// it is taken as it would have been without the question.
+		// it is taken as it would have been without the question, and
+		// its attempt says it answered.
+		w.answered(s)
 		w.succeed(s.p, s.layer, s.resp)
 		return
 	}
@@ -765,6 +767,20 @@ func (w *walk) serveLone() {
 		return
 	}
 	w.ok, w.result = true, res
+}
+
+// answered records that suspect s, held back as implausible, answers the
+// walk after all: its attempt, failed DataQuality for the question, is
+// the one that succeeded. It requires w.mu held.
+func (w *walk) answered(s suspect) {
+	for i := len(w.attempts) - 1; i >= 0; i-- {
+		a := &w.attempts[i]
+		var ie *ImplausibleError
+		if a.Provider == s.p.name && a.Outcome == Failed && errors.As(a.Err, &ie) && ie.Value == s.resp.Value {
+			a.Outcome, a.Class, a.Err = Succeeded, 0, nil
+			return
+		}
+	}
 }
 
 // loneSuspect returns the walk's one implausible answer without a second
