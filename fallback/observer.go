@@ -113,12 +113,16 @@ const (
 	// the callback ("store.Get"), DataType the resolve's data type when
 	// there is one, and Err says what happened.
 	EventCallback
-	// EventAttemptStart: a provider is about to be called (an attempt
-	// that is skipped has none). Provider, Tier, Retry and Hedge are set,
-	// and Time is the clock reading the attempt's latency is measured
-	// from: every EventAttemptStart is followed by the EventAttempt that
-	// ends it, with Time − Latency equal to this Time, so that a host can
-	// keep a gauge of the calls in flight.
+	// EventAttemptStart: a provider is about to be called. Provider,
+	// Tier, Retry and Hedge are set, and Time is the clock reading the
+	// attempt's latency is measured from: every EventAttemptStart is
+	// followed by the EventAttempt that ends it, with the same Resolve,
+	// Provider, Retry and Hedge and, when the provider was called, Time −
+	// Latency equal to this Time, so that a host can keep a gauge of the
+	// calls in flight. An attempt skipped before its call has none, and so
+	// has one that failed before it (its credentials could not be had);
+	// one whose call was refused after its start (Close came, or its
+	// deadline) ends skipped.
 	EventAttemptStart
 	// EventAlert: an alert was raised, changed severity or was resolved
 	// (see Alert and AlertsConfig). Alert is set, and Provider for an

@@ -95,9 +95,11 @@
 // unavailable, permanent, canceled). The histograms' bucket boundaries are
 // DurationBoundaries (given as advice; a View can change them). The
 // in-flight count comes from fallback.EventAttemptStart and the
-// EventAttempt that ends it: a lost start makes it read one low until that
-// attempt ends, never below zero; a lost end leaves it one high for that
-// provider from then on (strata.events.dropped counts lost events).
+// EventAttempt that ends it (the same Event.Resolve, provider, retry and
+// hedge; an EventAttempt without a start moves nothing): a lost start
+// makes it read one low until that attempt ends, never below zero; a lost
+// end leaves it one high for that provider from then on
+// (strata.events.dropped counts lost events).
 //
 // Attributes stay low-cardinality: data types, layers, provider names,
 // outcomes, error classes, skip reasons and fixed state names — all from

@@ -42,11 +42,30 @@ type Observer struct {
 	transitions     metric.Int64Counter
 	budgetSpent     metric.Float64Counter
 
-	mu      sync.Mutex
-	running map[string]int64         // requires mu held: attempts started and not yet ended, by provider
-	held    map[uint64][]heldAttempt // requires mu held: attempts waiting for their resolve's event (hold.go)
-	nHeld   int                      // requires mu held: the attempts in held
+	mu    sync.Mutex
+	open  map[attempt]int          // requires mu held: attempts started and not yet ended
+	held  map[uint64][]heldAttempt // requires mu held: attempts waiting for their resolve's event (hold.go)
+	nHeld int                      // requires mu held: the attempts in held
 }
+
+// attempt identifies a provider attempt in its start and end events. The
+// attempts of refresh-ahead walks (no resolve) may share one: they are
+// counted.
+type attempt struct {
+	resolve  uint64
+	provider string
+	retry    int
+	hedge    bool
+}
+
+func attemptOf(e fallback.Event) attempt {
+	return attempt{resolve: e.Resolve, provider: e.Provider, retry: e.Retry, hedge: e.Hedge}
+}
+
+// openLimit bounds the attempts the Observer remembers as started: only
+// an end event lost by an observer that fell behind leaves one open for
+// good.
+const openLimit = 1 << 16
 
 var _ fallback.Observer = (*Observer)(nil)
 
@@ -55,7 +74,7 @@ var _ fallback.Observer = (*Observer)(nil)
 // the meter's, when it refuses an instrument.
 func NewObserver(cfg Config) (*Observer, error) {
 	m := cfg.meter()
-	o := &Observer{tracer: cfg.tracer(), running: map[string]int64{}, held: map[uint64][]heldAttempt{}}
+	o := &Observer{tracer: cfg.tracer(), open: map[attempt]int{}, held: map[uint64][]heldAttempt{}}
 	var errs [7]error
 	o.resolves, errs[0] = m.Int64Counter("strata.resolves", metric.WithUnit("{resolve}"),
 		metric.WithDescription(`Resolves that ended, by data type and the layer that answered ("none" when none did).`))
@@ -87,7 +106,7 @@ func (o *Observer) Observe(ctx context.Context, e fallback.Event) {
 	case fallback.EventResolve:
 		o.resolve(ctx, e)
 	case fallback.EventAttemptStart:
-		o.started(ctx, e.Provider, +1)
+		o.started(ctx, e)
 	case fallback.EventAttempt:
 		o.attempt(ctx, e)
 	case fallback.EventBreaker:
@@ -148,8 +167,8 @@ func (o *Observer) attempt(ctx context.Context, e fallback.Event) {
 	}
 	if e.Outcome != fallback.Skipped {
 		o.attemptDuration.Record(ctx, e.Latency.Seconds(), metric.WithAttributes(attrs[:2]...))
-		o.started(ctx, e.Provider, -1)
 	}
+	o.ended(ctx, e)
 
 	if task, ok := fallback.TaskFrom(ctx); ok && task != fallback.TaskWarm {
 		// Made on the resolver's own account (a refresh-ahead walk): no
@@ -208,19 +227,49 @@ func (o *Observer) end(span trace.Span, e fallback.Event, err error) {
 	span.End(trace.WithTimestamp(e.Time))
 }
 
-// started moves provider's in-flight count by delta. The count never
-// goes below zero: an attempt whose start event was lost (the observer
-// fell behind, see fallback.Observer) does not leave it negative.
-func (o *Observer) started(ctx context.Context, provider string, delta int64) {
+// started counts the attempt e starts as in flight.
+func (o *Observer) started(ctx context.Context, e fallback.Event) {
+	var forgot *attempt
 	o.mu.Lock()
-	n := o.running[provider]
-	if n+delta < 0 {
-		delta = -n
+	if len(o.open) >= openLimit {
+		for a := range o.open { // one left open by a lost end, most likely
+			o.forget(a)
+			forgot = &a
+			break
+		}
 	}
-	o.running[provider] = n + delta
+	o.open[attemptOf(e)]++
 	o.mu.Unlock()
-	if delta != 0 {
-		o.inFlight.Add(ctx, delta, metric.WithAttributes(attrProvider.String(provider)))
+	if forgot != nil {
+		o.inFlight.Add(ctx, -1, metric.WithAttributes(attrProvider.String(forgot.provider)))
+	}
+	o.inFlight.Add(ctx, 1, metric.WithAttributes(attrProvider.String(e.Provider)))
+}
+
+// ended counts the attempt e ends as no longer in flight, when its start
+// was counted. Not every end has a start: a skipped attempt's has none,
+// but for one whose call was refused after its start; an attempt that
+// failed before its provider was to be called (its credentials could not
+// be had) has none; and a start may have been lost (see
+// fallback.Observer). So the count never goes below zero.
+func (o *Observer) ended(ctx context.Context, e fallback.Event) {
+	a := attemptOf(e)
+	o.mu.Lock()
+	ok := o.open[a] > 0
+	if ok {
+		o.forget(a)
+	}
+	o.mu.Unlock()
+	if ok {
+		o.inFlight.Add(ctx, -1, metric.WithAttributes(attrProvider.String(e.Provider)))
+	}
+}
+
+// forget counts one attempt a as ended. It requires o.mu held and a
+// open.
+func (o *Observer) forget(a attempt) {
+	if o.open[a]--; o.open[a] == 0 {
+		delete(o.open, a)
 	}
 }
 

@@ -281,6 +281,48 @@ func TestObserverInFlight(t *testing.T) {
 	assert.Equal(t, int64(1), inFlight(), "the lost start left no debt")
 }
 
+// An end counts only for the attempt it ends: one whose call was refused
+// after its start (ended as skipped) ends it, and one that failed before
+// its provider was to be called (no start: its credentials could not be
+// had) takes nothing off the count of the others.
+func TestObserverInFlightPairsEndsWithTheirStarts(t *testing.T) {
+	tel := newTelemetry(t)
+	o, err := NewObserver(tel.cfg)
+	require.NoError(t, err)
+	ctx := context.Background()
+	inFlight := func() int64 {
+		t.Helper()
+		s := collect(t, tel.reader)["strata.provider.in_flight"].Data.(metricdata.Sum[int64])
+		require.Len(t, s.DataPoints, 1)
+		return s.DataPoints[0].Value
+	}
+	o.Observe(ctx, fallback.Event{Kind: fallback.EventAttemptStart, Time: at(0), Resolve: 3, Provider: "ads"})
+	o.Observe(ctx, fallback.Event{Kind: fallback.EventAttempt, Time: at(1), Resolve: 3, Provider: "ads", Outcome: fallback.Skipped, Skip: fallback.SkipClosed})
+	assert.Equal(t, int64(0), inFlight(), "resolve 3's attempt ended, not called")
+	o.Observe(ctx, fallback.Event{Kind: fallback.EventAttemptStart, Time: at(2), Resolve: 1, Provider: "ads"})
+	o.Observe(ctx, fallback.Event{Kind: fallback.EventAttempt, Time: at(3), Resolve: 2, Provider: "ads", Outcome: fallback.Failed, Class: providers.Auth})
+	assert.Equal(t, int64(1), inFlight(), "resolve 1's call is still in flight")
+	o.Observe(ctx, fallback.Event{Kind: fallback.EventAttempt, Time: at(5), Resolve: 1, Provider: "ads", Outcome: fallback.Succeeded, Latency: 5 * time.Millisecond})
+	assert.Equal(t, int64(0), inFlight())
+	o.Flush()
+}
+
+// The attempts remembered as started are bounded: past openLimit (only
+// ends lost by an observer that fell behind leave them open), one is
+// forgotten as if it had ended.
+func TestObserverForgetsAttemptsPastTheLimit(t *testing.T) {
+	tel := newTelemetry(t)
+	o, err := NewObserver(tel.cfg)
+	require.NoError(t, err)
+	for i := range openLimit + 1 {
+		o.Observe(context.Background(), fallback.Event{Kind: fallback.EventAttemptStart, Resolve: uint64(i + 1), Provider: "ads"})
+	}
+	assert.Len(t, o.open, openLimit)
+	s := collect(t, tel.reader)["strata.provider.in_flight"].Data.(metricdata.Sum[int64])
+	require.Len(t, s.DataPoints, 1)
+	assert.Equal(t, int64(openLimit), s.DataPoints[0].Value)
+}
+
 // A follower's resolve (Shared) gets no attempt spans: the walk was its
 // leader's.
 func TestObserverFollowerClaimsNoAttempts(t *testing.T) {

@@ -2,6 +2,7 @@ package otel
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync/atomic"
 	"testing"
@@ -41,8 +42,8 @@ func (s *sleeper) Fetch(ctx context.Context, _ providers.Request) (providers.Res
 }
 
 // newResolver returns a resolver over a primary "ads" and a secondary
-// "bench" serving cpc{keyword}, observed by obs.
-func newResolver(t *testing.T, obs fallback.Observer, ads, bench *sleeper, refreshAhead time.Duration) *fallback.Resolver {
+// "bench" serving cpc{keyword}, observed by obs, with opts.
+func newResolver(t *testing.T, obs fallback.Observer, ads, bench *sleeper, refreshAhead time.Duration, opts ...fallback.Option) *fallback.Resolver {
 	t.Helper()
 	cfg := fallback.Config{
 		Providers: []fallback.ProviderConfig{
@@ -54,9 +55,10 @@ func newResolver(t *testing.T, obs fallback.Observer, ads, bench *sleeper, refre
 			TTL: time.Minute, RefreshAhead: refreshAhead,
 		}},
 	}
-	r, err := fallback.New(cfg, fallback.WithProvider("ads", providers.Func(ads.Fetch)),
+	opts = append(opts, fallback.WithProvider("ads", providers.Func(ads.Fetch)),
 		fallback.WithProvider("bench", providers.Func(bench.Fetch)), fallback.WithObserver(obs),
 		fallback.WithHashKey([]byte("0123456789abcdef0123456789abcdef")))
+	r, err := fallback.New(cfg, opts...)
 	require.NoError(t, err)
 	return r
 }
@@ -259,5 +261,44 @@ func TestMetricAttributesAreLowCardinality(t *testing.T) {
 			resolve(i)
 		}
 		assert.Equal(t, one, points(), "50 more keys, no more data points")
+	})
+}
+
+// Against a real resolver: a call in flight stays counted while another
+// attempt of its provider fails at its credentials.
+func TestObserverInFlightThroughACredentialFailure(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		tel := newTelemetry(t)
+		o, err := NewObserver(tel.cfg)
+		require.NoError(t, err)
+		var n atomic.Int64
+		creds := providers.CredentialsFunc(func(_ context.Context, provider string) (providers.Secret, error) {
+			if provider == "ads" && n.Add(1) == 2 {
+				return providers.Secret{}, errors.New("vault: down")
+			}
+			return providers.NewSecret("key"), nil
+		})
+		r := newResolver(t, o, &sleeper{d: 500 * time.Millisecond, v: 1.5}, &sleeper{d: 20 * time.Millisecond, v: 1.1}, 0, fallback.WithCredentials(creds))
+		defer r.Close()
+		adsInFlight := func() int64 {
+			synctest.Wait() // the observer has every event
+			s := collect(t, tel.reader)["strata.provider.in_flight"].Data.(metricdata.Sum[int64])
+			for _, p := range s.DataPoints {
+				if v, _ := p.Attributes.Value(attrProvider); v.AsString() == "ads" {
+					return p.Value
+				}
+			}
+			return 0
+		}
+		resolve := func(kw string) {
+			go func() { _, _ = r.Resolve(context.Background(), "cpc", fallback.Params{"keyword": kw}) }()
+		}
+		resolve("shoes")
+		assert.Equal(t, int64(1), adsInFlight(), "shoes's call")
+		resolve("boots") // fails at ads's credentials, then asks bench
+		time.Sleep(100 * time.Millisecond)
+		assert.Equal(t, int64(1), adsInFlight(), "shoes's call, still")
+		time.Sleep(time.Second)
+		assert.Equal(t, int64(0), adsInFlight())
 	})
 }

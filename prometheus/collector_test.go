@@ -225,15 +225,15 @@ func okProvider(v float64) providers.Provider {
 }
 
 // newResolver returns a resolver with one primary provider "ads" (cost
-// 0.02) serving "cpc" with a required "keyword" param, closed when the
-// test ends.
-func newResolver(t *testing.T, obs fallback.Observer, ads providers.Provider) *fallback.Resolver {
+// 0.02) serving "cpc" with a required "keyword" param, and opts, closed
+// when the test ends.
+func newResolver(t *testing.T, obs fallback.Observer, ads providers.Provider, opts ...fallback.Option) *fallback.Resolver {
 	t.Helper()
 	cfg := fallback.Config{
 		Providers: []fallback.ProviderConfig{{Name: "ads", Tier: fallback.Primary, Cost: 0.02, DataTypes: []string{"cpc"}}},
 		DataTypes: []fallback.DataTypeConfig{{Name: "cpc", Params: []fallback.ParamConfig{{Name: "keyword", Required: true}}}},
 	}
-	opts := []fallback.Option{fallback.WithProvider("ads", ads)}
+	opts = append(opts, fallback.WithProvider("ads", ads))
 	if obs != nil {
 		opts = append(opts, fallback.WithObserver(obs))
 	}

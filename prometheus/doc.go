@@ -61,7 +61,9 @@
 //	strata_budget_spent_total                  counter    (none)                    money attempts debited from callers' budgets
 //
 // The histograms' buckets are DurationBuckets. The in-flight gauge comes
-// from fallback.EventAttemptStart and the EventAttempt that ends it. An
+// from fallback.EventAttemptStart and the EventAttempt that ends it (the
+// same Event.Resolve, provider, retry and hedge; an EventAttempt without a
+// start moves nothing). An
 // observer that falls behind loses events (strata_events_dropped_total
 // counts them): a lost start makes it read one low until that attempt
 // ends, never below zero; a lost end leaves it one high for that provider

@@ -31,8 +31,28 @@ type Observer struct {
 	budgetSpent     prometheus.Counter
 
 	mu      sync.Mutex
-	running map[string]int // attempts started and not yet ended, by provider
+	running map[string]int  // requires mu held: attempts started and not yet ended, by provider
+	open    map[attempt]int // requires mu held: the same, by attempt
 }
+
+// attempt identifies a provider attempt in its start and end events. The
+// attempts of refresh-ahead walks (no resolve) may share one: they are
+// counted.
+type attempt struct {
+	resolve  uint64
+	provider string
+	retry    int
+	hedge    bool
+}
+
+func attemptOf(e fallback.Event) attempt {
+	return attempt{resolve: e.Resolve, provider: e.Provider, retry: e.Retry, hedge: e.Hedge}
+}
+
+// openLimit bounds the attempts the Observer remembers as started: only
+// an end event lost by an observer that fell behind leaves one open for
+// good.
+const openLimit = 1 << 16
 
 var (
 	_ prometheus.Collector = (*Observer)(nil)
@@ -73,6 +93,7 @@ func NewObserver() *Observer {
 			Help: "Money provider attempts debited from callers' budgets (fallback.WithBudget), in the providers' cost unit.",
 		}),
 		running: map[string]int{},
+		open:    map[attempt]int{},
 	}
 }
 
@@ -87,7 +108,7 @@ func (o *Observer) Observe(ctx context.Context, e fallback.Event) {
 			o.resolveDuration.WithLabelValues(e.DataType, layer).Observe(e.Latency.Seconds())
 		}
 	case fallback.EventAttemptStart:
-		o.started(e.Provider, +1)
+		o.started(e)
 	case fallback.EventAttempt:
 		o.attempts.WithLabelValues(e.Provider, e.Outcome.String(), class(e)).Inc()
 		if e.Cost > 0 && fallback.BudgetFrom(ctx) != nil {
@@ -95,22 +116,50 @@ func (o *Observer) Observe(ctx context.Context, e fallback.Event) {
 		}
 		if e.Outcome != fallback.Skipped {
 			o.attemptDuration.WithLabelValues(e.Provider, e.Outcome.String()).Observe(e.Latency.Seconds())
-			o.started(e.Provider, -1)
 		}
+		o.ended(e)
 	case fallback.EventBreaker:
 		o.transitions.WithLabelValues(e.Provider, e.To).Inc()
 	}
 }
 
-// started moves provider's in-flight count by delta. The count never
-// goes below zero: an attempt whose start event was lost (the observer
-// fell behind, see fallback.Observer) does not leave it negative.
-func (o *Observer) started(provider string, delta int) {
+// started counts the attempt e starts as in flight.
+func (o *Observer) started(e fallback.Event) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	n := max(o.running[provider]+delta, 0)
-	o.running[provider] = n
-	o.inFlight.WithLabelValues(provider).Set(float64(n))
+	if len(o.open) >= openLimit {
+		for a := range o.open { // one left open by a lost end, most likely
+			o.forget(a)
+			break
+		}
+	}
+	o.open[attemptOf(e)]++
+	o.running[e.Provider]++
+	o.inFlight.WithLabelValues(e.Provider).Set(float64(o.running[e.Provider]))
+}
+
+// ended counts the attempt e ends as no longer in flight, when its start
+// was counted. Not every end has a start: a skipped attempt's has none,
+// but for one whose call was refused after its start; an attempt that
+// failed before its provider was to be called (its credentials could not
+// be had) has none; and a start may have been lost (see
+// fallback.Observer). So the count never goes below zero.
+func (o *Observer) ended(e fallback.Event) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if a := attemptOf(e); o.open[a] > 0 {
+		o.forget(a)
+	}
+}
+
+// forget counts one attempt a as ended. It requires o.mu held and a
+// open.
+func (o *Observer) forget(a attempt) {
+	if o.open[a]--; o.open[a] == 0 {
+		delete(o.open, a)
+	}
+	o.running[a.provider]--
+	o.inFlight.WithLabelValues(a.provider).Set(float64(o.running[a.provider]))
 }
 
 // timed reports whether a resolve event carries a latency: every resolve

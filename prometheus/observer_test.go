@@ -141,6 +141,68 @@ func TestObserverInFlight(t *testing.T) {
 	assert.Equal(t, 1.0, inFlight(), "the lost start left no debt")
 }
 
+// An end counts only for the attempt it ends: one that failed before its
+// provider was to be called (no start: its credentials could not be had)
+// takes nothing off the count of the others, and one whose call was
+// refused after its start (ended as skipped) ends it.
+func TestObserverInFlightPairsEndsWithTheirStarts(t *testing.T) {
+	o := NewObserver()
+	ctx := context.Background()
+	inFlight := func() float64 {
+		return testutil.ToFloat64(o.inFlight.WithLabelValues("ads"))
+	}
+	o.Observe(ctx, fallback.Event{Kind: fallback.EventAttemptStart, Time: at(0), Resolve: 3, Provider: "ads"})
+	o.Observe(ctx, fallback.Event{Kind: fallback.EventAttempt, Time: at(1), Resolve: 3, Provider: "ads", Outcome: fallback.Skipped, Skip: fallback.SkipClosed})
+	assert.Equal(t, 0.0, inFlight(), "resolve 3's attempt ended, not called")
+	o.Observe(ctx, fallback.Event{Kind: fallback.EventAttemptStart, Time: at(2), Resolve: 1, Provider: "ads"})
+	o.Observe(ctx, fallback.Event{Kind: fallback.EventAttempt, Time: at(3), Resolve: 2, Provider: "ads", Outcome: fallback.Failed, Class: providers.Auth})
+	assert.Equal(t, 1.0, inFlight(), "resolve 1's call is still in flight")
+	o.Observe(ctx, fallback.Event{Kind: fallback.EventAttempt, Time: at(5), Resolve: 1, Provider: "ads", Outcome: fallback.Succeeded, Latency: 5 * time.Millisecond})
+	assert.Equal(t, 0.0, inFlight())
+}
+
+// Against a real resolver: a call in flight stays counted while another
+// attempt of its provider fails at its credentials.
+func TestObserverInFlightThroughACredentialFailure(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		o := NewObserver()
+		var n atomic.Int64
+		creds := providers.CredentialsFunc(func(context.Context, string) (providers.Secret, error) {
+			if n.Add(1) == 2 {
+				return providers.Secret{}, errors.New("vault: down")
+			}
+			return providers.NewSecret("key"), nil
+		})
+		r := newResolver(t, o, &sleeper{d: 500 * time.Millisecond, v: 1}, fallback.WithCredentials(creds))
+		inFlight := func() float64 {
+			synctest.Wait() // the observer has every event
+			return testutil.ToFloat64(o.inFlight.WithLabelValues("ads"))
+		}
+		resolve := func(kw string) {
+			go func() { _, _ = r.Resolve(context.Background(), "cpc", fallback.Params{"keyword": kw}) }()
+		}
+		resolve("shoes")
+		assert.Equal(t, 1.0, inFlight(), "shoes's call")
+		resolve("boots") // fails at its credentials
+		time.Sleep(time.Millisecond)
+		assert.Equal(t, 1.0, inFlight(), "shoes's call, still")
+		time.Sleep(time.Second)
+		assert.Equal(t, 0.0, inFlight())
+	})
+}
+
+// The attempts remembered as started are bounded: past openLimit (only
+// ends lost by an observer that fell behind leave them open), one is
+// forgotten as if it had ended.
+func TestObserverForgetsAttemptsPastTheLimit(t *testing.T) {
+	o := NewObserver()
+	for i := range openLimit + 1 {
+		o.Observe(context.Background(), fallback.Event{Kind: fallback.EventAttemptStart, Resolve: uint64(i + 1), Provider: "ads"})
+	}
+	assert.Len(t, o.open, openLimit)
+	assert.Equal(t, float64(openLimit), testutil.ToFloat64(o.inFlight.WithLabelValues("ads")))
+}
+
 // The Observer and the Collector register side by side in one pedantic
 // registry (no name is reported twice), and every metric passes the
 // Prometheus linter.
