@@ -39,8 +39,14 @@ type SnapshotMetrics struct {
 
 // NewSnapshotMetrics registers the observable instruments over src's
 // snapshots with cfg's meter provider. Unregister stops them. The error
-// is the meter's, when it refuses an instrument or the callback.
+// is the meter's, when it refuses an instrument or the callback, or says
+// that src is nil — a nil *fallback.Resolver too, what fallback.New
+// returns with its error: each collection, in the meter's goroutine,
+// would panic.
 func NewSnapshotMetrics(src Snapshotter, cfg Config) (*SnapshotMetrics, error) {
+	if r, ok := src.(*fallback.Resolver); src == nil || ok && r == nil {
+		return nil, errors.New("otel: NewSnapshotMetrics: nil Snapshotter")
+	}
 	m := cfg.meter()
 	var errs []error
 	gauge := func(name, unit, desc string) metric.Float64ObservableGauge {

@@ -190,6 +190,18 @@ func TestSnapshotMetricsUnregister(t *testing.T) {
 	assert.Equal(t, 1, src.calls, "no snapshot taken after Unregister")
 }
 
+// A nil source, such as the resolver fallback.New returns with its
+// error, is refused at once, not left to panic at each collection.
+func TestSnapshotMetricsRefuseANilSource(t *testing.T) {
+	cfg, reader := newMeter(t)
+	for _, src := range []Snapshotter{nil, (*fallback.Resolver)(nil)} {
+		sm, err := NewSnapshotMetrics(src, cfg)
+		assert.Error(t, err)
+		assert.Nil(t, sm)
+	}
+	assert.Empty(t, collect(t, reader))
+}
+
 // The package doc's table lists every metric SnapshotMetrics reports.
 func TestDocListsEverySnapshotMetric(t *testing.T) {
 	doc, err := os.ReadFile("doc.go")

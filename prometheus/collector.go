@@ -49,8 +49,13 @@ type Collector struct {
 
 var _ prometheus.Collector = (*Collector)(nil)
 
-// NewCollector returns a Collector over src's snapshots.
+// NewCollector returns a Collector over src's snapshots. It panics when
+// src is nil — a nil *fallback.Resolver too, what fallback.New returns
+// with its error — rather than let every scrape fail.
 func NewCollector(src Snapshotter) *Collector {
+	if r, ok := src.(*fallback.Resolver); src == nil || ok && r == nil {
+		panic("prometheus: NewCollector: nil Snapshotter")
+	}
 	d := func(name, help string, labels ...string) *prometheus.Desc {
 		return prometheus.NewDesc(namespace+"_"+name, help, labels, nil)
 	}

@@ -259,6 +259,13 @@ func TestSeveralResolversInOneRegistry(t *testing.T) {
 	assert.Error(t, err, "unwrapped, a second Collector collides")
 }
 
+// A nil source, such as the resolver fallback.New returns with its
+// error, is refused at once, not left to fail every scrape.
+func TestNewCollectorRefusesANilSource(t *testing.T) {
+	assert.Panics(t, func() { NewCollector(nil) })
+	assert.Panics(t, func() { NewCollector((*fallback.Resolver)(nil)) })
+}
+
 // The package doc's table lists every metric the collector describes.
 func TestDocListsEveryCollectorMetric(t *testing.T) {
 	doc, err := os.ReadFile("doc.go")
