@@ -54,3 +54,34 @@ func (refusingMeter) Float64ObservableCounter(string, ...metric.Float64Observabl
 func (refusingMeter) RegisterCallback(metric.Callback, ...metric.Observable) (metric.Registration, error) {
 	return nil, errRefused
 }
+
+// registeringMeterProvider's meter accepts every instrument and returns
+// reg for its callback.
+type registeringMeterProvider struct {
+	noop.MeterProvider
+	reg metric.Registration
+}
+
+func (p registeringMeterProvider) Meter(string, ...metric.MeterOption) metric.Meter {
+	return registeringMeter{reg: p.reg}
+}
+
+type registeringMeter struct {
+	noop.Meter
+	reg metric.Registration
+}
+
+func (m registeringMeter) RegisterCallback(metric.Callback, ...metric.Observable) (metric.Registration, error) {
+	return m.reg, nil
+}
+
+// failingRegistration counts its Unregister calls, each refused.
+type failingRegistration struct {
+	metric.Registration
+	calls int
+}
+
+func (r *failingRegistration) Unregister() error {
+	r.calls++
+	return errRefused
+}

@@ -10,12 +10,14 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
+	metricnoop "go.opentelemetry.io/otel/metric/noop"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
+	tracenoop "go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/strata-go/strata/fallback"
 	"github.com/strata-go/strata/providers"
@@ -471,6 +473,37 @@ func TestZeroConfigUsesTheGlobalProviders(t *testing.T) {
 	}
 	assert.Len(t, tel.named("strata.resolve"), 1)
 	assert.Contains(t, collect(t, tel.reader), "strata.resolves")
+}
+
+// A no-op provider turns its half off, as Config says: with the global
+// providers recording, a no-op tracer leaves no span and a no-op meter no
+// measurement, while the other half still reaches the global one.
+func TestNoopProvidersTurnEachOff(t *testing.T) {
+	t.Run("tracer", func(t *testing.T) {
+		tel := newTelemetry(t)
+		defer setGlobal(tel.cfg)()
+		o, err := NewObserver(Config{TracerProvider: tracenoop.NewTracerProvider()})
+		require.NoError(t, err)
+		for _, e := range walkEvents() {
+			o.Observe(context.Background(), e)
+		}
+		assert.Empty(t, tel.spans.GetSpans())
+		assert.Contains(t, collect(t, tel.reader), "strata.resolves")
+	})
+	t.Run("meter", func(t *testing.T) {
+		tel := newTelemetry(t)
+		defer setGlobal(tel.cfg)()
+		o, err := NewObserver(Config{MeterProvider: metricnoop.NewMeterProvider()})
+		require.NoError(t, err)
+		for _, e := range walkEvents() {
+			o.Observe(context.Background(), e)
+		}
+		sm, err := NewSnapshotMetrics(twoProviders, Config{MeterProvider: metricnoop.NewMeterProvider()})
+		require.NoError(t, err)
+		defer sm.Unregister()
+		assert.Len(t, tel.named("strata.resolve"), 1)
+		assert.Empty(t, collect(t, tel.reader))
+	})
 }
 
 // NewObserver and NewSnapshotMetrics return the meter's error.

@@ -190,6 +190,16 @@ func TestSnapshotMetricsUnregister(t *testing.T) {
 	assert.Equal(t, 1, src.calls, "no snapshot taken after Unregister")
 }
 
+// Only the first Unregister unregisters; later calls return its error.
+func TestSnapshotMetricsUnregisterOnce(t *testing.T) {
+	reg := &failingRegistration{}
+	sm, err := NewSnapshotMetrics(twoProviders, Config{MeterProvider: registeringMeterProvider{reg: reg}})
+	require.NoError(t, err)
+	assert.ErrorIs(t, sm.Unregister(), errRefused)
+	assert.ErrorIs(t, sm.Unregister(), errRefused)
+	assert.Equal(t, 1, reg.calls)
+}
+
 // A nil source, such as the resolver fallback.New returns with its
 // error, is refused at once, not left to panic at each collection.
 func TestSnapshotMetricsRefuseANilSource(t *testing.T) {

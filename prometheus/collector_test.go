@@ -259,6 +259,29 @@ func TestSeveralResolversInOneRegistry(t *testing.T) {
 	assert.Error(t, err, "unwrapped, a second Collector collides")
 }
 
+// Neither the Collector nor the Observer registers itself: the default
+// registry gathers the same families before and after they are made and
+// used.
+func TestNothingIsRegisteredGlobally(t *testing.T) {
+	families := func() []string {
+		mfs, err := prometheus.DefaultGatherer.Gather()
+		require.NoError(t, err)
+		var names []string
+		for _, mf := range mfs {
+			names = append(names, mf.GetName())
+		}
+		return names
+	}
+	before := families()
+	o := NewObserver()
+	for _, e := range walkEvents() {
+		o.Observe(context.Background(), e)
+	}
+	testutil.CollectAndCount(NewCollector(twoProviders))
+	testutil.CollectAndCount(o)
+	assert.Equal(t, before, families())
+}
+
 // A nil source, such as the resolver fallback.New returns with its
 // error, is refused at once, not left to fail every scrape.
 func TestNewCollectorRefusesANilSource(t *testing.T) {
