@@ -302,3 +302,58 @@ func TestObserverInFlightThroughACredentialFailure(t *testing.T) {
 		assert.Equal(t, int64(0), adsInFlight())
 	})
 }
+
+// Error text never becomes a metric attribute: failures quoting their
+// keys add no data point.
+func TestErrorTextAddsNoDataPoints(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		tel := newTelemetry(t)
+		o, err := NewObserver(tel.cfg)
+		require.NoError(t, err)
+		quoting := providers.Func(func(_ context.Context, req providers.Request) (providers.Response, error) {
+			return providers.Response{}, providers.Errorf(providers.Permanent, "no data for %s", req.Params["keyword"])
+		})
+		cfg := fallback.Config{
+			Providers: []fallback.ProviderConfig{{Name: "ads", Tier: fallback.Primary, DataTypes: []string{"cpc"}}},
+			DataTypes: []fallback.DataTypeConfig{{Name: "cpc", Params: []fallback.ParamConfig{{Name: "keyword", Required: true}}}},
+		}
+		r, err := fallback.New(cfg, fallback.WithProvider("ads", quoting), fallback.WithObserver(o))
+		require.NoError(t, err)
+		defer r.Close()
+		points := func() (n int) {
+			synctest.Wait() // the observer has every event
+			for name, m := range collect(t, tel.reader) {
+				var sets []attribute.Set
+				switch d := m.Data.(type) {
+				case metricdata.Sum[int64]:
+					for _, p := range d.DataPoints {
+						sets = append(sets, p.Attributes)
+					}
+				case metricdata.Histogram[float64]:
+					for _, p := range d.DataPoints {
+						sets = append(sets, p.Attributes)
+					}
+				default:
+					t.Fatalf("%s: unexpected %T", name, d)
+				}
+				for _, set := range sets {
+					for _, kv := range set.ToSlice() {
+						assert.NotContains(t, kv.Value.Emit(), "kw-", "%s %s", name, kv.Key)
+					}
+				}
+				n += len(sets)
+			}
+			return n
+		}
+		resolve := func(i int) {
+			_, err := r.Resolve(context.Background(), "cpc", fallback.Params{"keyword": fmt.Sprintf("kw-%d", i)})
+			require.ErrorContains(t, err, fmt.Sprintf("no data for kw-%d", i))
+		}
+		resolve(0)
+		one := points()
+		for i := 1; i <= 50; i++ {
+			resolve(i)
+		}
+		assert.Equal(t, one, points(), "50 more failures, no more data points")
+	})
+}

@@ -182,6 +182,47 @@ func TestLabelsAreLowCardinality(t *testing.T) {
 	})
 }
 
+// Error text never becomes a label: failures quoting their keys add no
+// series.
+func TestErrorTextAddsNoSeries(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		obs := NewObserver()
+		quoting := providers.Func(func(_ context.Context, req providers.Request) (providers.Response, error) {
+			return providers.Response{}, providers.Errorf(providers.Permanent, "no data for %s", req.Params["keyword"])
+		})
+		r := newResolver(t, obs, quoting)
+		reg := prometheus.NewPedanticRegistry()
+		require.NoError(t, reg.Register(NewCollector(r)))
+		require.NoError(t, reg.Register(obs))
+		series := func() int {
+			synctest.Wait() // the observer has every event
+			n, err := testutil.GatherAndCount(reg)
+			require.NoError(t, err)
+			return n
+		}
+		resolve := func(i int) {
+			_, err := r.Resolve(context.Background(), "cpc", fallback.Params{"keyword": fmt.Sprintf("kw-%d", i)})
+			require.ErrorContains(t, err, fmt.Sprintf("no data for kw-%d", i))
+		}
+
+		resolve(0)
+		one := series()
+		for i := 1; i <= 50; i++ {
+			resolve(i)
+		}
+		assert.Equal(t, one, series(), "50 more failures, no more series")
+		families, err := reg.Gather()
+		require.NoError(t, err)
+		for _, mf := range families {
+			for _, m := range mf.GetMetric() {
+				for _, l := range m.GetLabel() {
+					assert.NotContains(t, l.GetValue(), "kw-", "%s{%s}", mf.GetName(), l.GetName())
+				}
+			}
+		}
+	})
+}
+
 // allowedLabels are every label name this package uses.
 var allowedLabels = []string{"provider", "tier", "status", "state", "percentile", "data_type", "period", "layer", "outcome", "class", "result"}
 
