@@ -43,6 +43,12 @@ type SnapshotMetrics struct {
 // that src is nil — a nil *fallback.Resolver too, what fallback.New
 // returns with its error: each collection, in the meter's goroutine,
 // would panic.
+//
+// The instruments carry no attribute naming the resolver: two resolvers
+// registered on one meter provider report into the same series (a
+// provider's status is the last one observed, its counters add up) with
+// no error. Give each resolver its own meter provider, or a resource or
+// scope that tells them apart.
 func NewSnapshotMetrics(src Snapshotter, cfg Config) (*SnapshotMetrics, error) {
 	if r, ok := src.(*fallback.Resolver); src == nil || ok && r == nil {
 		return nil, errors.New("otel: NewSnapshotMetrics: nil Snapshotter")
