@@ -165,6 +165,30 @@ func TestSnapshotMetricsReadEachCollection(t *testing.T) {
 	assert.Equal(t, 2, src.calls)
 }
 
+// Two resolvers on one meter provider report into the same series, as
+// NewSnapshotMetrics warns: ads's trips add up (2 + 2) with no error.
+func TestTwoResolversOnOneMeterMerge(t *testing.T) {
+	cfg, reader := newMeter(t)
+	for range 2 {
+		sm, err := NewSnapshotMetrics(twoProviders, cfg)
+		require.NoError(t, err)
+		defer sm.Unregister()
+	}
+	m := collect(t, reader)["strata.provider.breaker.trips"]
+	var trips []float64
+	switch d := m.Data.(type) {
+	case metricdata.Sum[float64]:
+		for _, p := range d.DataPoints {
+			if v, _ := p.Attributes.Value(attrProvider); v.AsString() == "ads" {
+				trips = append(trips, p.Value)
+			}
+		}
+	default:
+		t.Fatalf("trips is a %T", m.Data)
+	}
+	assert.Equal(t, []float64{4}, trips)
+}
+
 // changing is a Snapshotter whose snapshot the test changes between
 // collections (collections run on the test's goroutine).
 type changing struct {
