@@ -117,7 +117,7 @@ func (w *walk) claimantsAnswer(e cache.Entry, since, now time.Time) bool {
 // has a candidate.
 func (w *walk) waitLimit(tiers []tier) (time.Time, bool) {
 	for i, t := range tiers {
-		if d, ok := w.candidateNeeds(t); ok {
+		if d, _, ok := w.candidateNeeds(t); ok {
 			return w.planFor(tiers[i+1:]).Add(-d), true
 		}
 	}

@@ -307,3 +307,28 @@ func TestACandidateThatCannotFitTakesNoTimeFromTheTierBefore(t *testing.T) {
 		assert.EqualValues(t, 0, s1.calls.Load())
 	})
 }
+
+// A later tier's candidate that can answer in the time left, though not
+// with the plan's margin on top (a secondary expected at 1.8s behind a
+// walk deadline of 1.95s), still has the time kept for it: given to the
+// tier before, a primary that hangs took all of it and the default
+// answered.
+func TestACandidateThatFitsOnlyWithoutTheMarginKeepsItsTime(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := testConfig()
+		cfg.Resolve.Reserve, cfg.Resolve.FixedReserve = 50*time.Millisecond, true
+		cfg.Providers[0].Timeout = 5 * time.Second
+		cfg.Providers[1].ExpectedLatency = 1800 * time.Millisecond
+		cfg.Providers[1].Timeout = 5 * time.Second
+		p1, s1 := newStub(1), newStub(2)
+		p1.set(slowly(time.Hour, 1, nil))
+		s1.set(slowly(1800*time.Millisecond, 2, nil))
+		r := newTestResolver(t, cfg, p1, s1, WithHistory(noHistory{}))
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		res, err := r.Resolve(ctx, "cpc", Params{"keyword": "shoes"})
+		require.NoError(t, err)
+		assert.Equal(t, LayerSecondary, res.Layer, "%v", res.Attempts)
+		assert.Equal(t, 2.0, res.Value)
+	})
+}

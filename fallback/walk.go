@@ -184,14 +184,16 @@ func (dt *dataType) tiers() [2]tier {
 // the walk's deadline when they have none, or when that provider could not
 // answer before it even with all the time left: keeping time for it would
 // only take it from this tier (a secondary expected at 3s behind a 2s
-// deadline had the primaries skipped, then timed out itself).
+// deadline had the primaries skipped, then timed out itself). Whether it
+// could is judged by its expected latency alone, as tryProvider judges it:
+// one that fits only without the margin still has its time kept.
 func (w *walk) planFor(later []tier) time.Time {
 	for _, t := range later {
-		if d, ok := w.candidateNeeds(t); ok {
-			if until := w.deadline.Add(-d); until.After(time.Now()) {
-				return until
+		if d, latency, ok := w.candidateNeeds(t); ok {
+			if time.Until(w.deadline) < latency {
+				return w.deadline
 			}
-			return w.deadline
+			return w.deadline.Add(-d)
 		}
 	}
 	return w.deadline
@@ -203,10 +205,11 @@ func (w *walk) planFor(later []tier) time.Time {
 // find its expected latency left — and never less than the reserve the
 // resolve keeps (w.handoff): a candidate that answered in microseconds
 // still needs the hand-off (a timer, a goroutine woken) to happen in
-// time. ok is false when t has no candidate.
-func (w *walk) candidateNeeds(t tier) (time.Duration, bool) {
+// time. latency is the candidate's expected latency. ok is false when t
+// has no candidate.
+func (w *walk) candidateNeeds(t tier) (need, latency time.Duration, ok bool) {
 	if len(t.provs) == 0 {
-		return 0, false
+		return 0, 0, false
 	}
 	now := time.Now()
 	states := make([]router.State, len(t.provs))
@@ -215,10 +218,10 @@ func (w *walk) candidateNeeds(t tier) (time.Duration, bool) {
 	}
 	i, _, ok := t.pool.Pick(states, w.remaining(), now)
 	if !ok {
-		return 0, false
+		return 0, 0, false
 	}
 	d := w.expectedLatency(t.provs[i])
-	return max(d+time.Duration(float64(d)*w.r.cfg.Resolve.PlanMargin), w.handoff), true
+	return max(d+time.Duration(float64(d)*w.r.cfg.Resolve.PlanMargin), w.handoff), d, true
 }
 
 // expectedLatency is what the plan leaves a provider: its observed p95,
