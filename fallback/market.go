@@ -283,9 +283,15 @@ func (r *Resolver) peerFactor(ctx context.Context, dt *dataType, key string, par
 		if i < 0 || i >= len(pseries) || !(pseries[i] > 0) {
 			continue
 		}
+		move := math.Log(e.Value / pseries[i])
+		if math.IsInf(move, 0) {
+			// A ratio no float64 holds (5e-324 to 1): taken, the spread
+			// was NaN (+Inf less +Inf), and so was the confidence.
+			continue
+		}
 		moves = append(moves, peerMove{
 			key:    peer,
-			move:   math.Log(e.Value / pseries[i]),
+			move:   move,
 			weight: (1 + coMovement(series, pseries[:i+1])) / 2,
 		})
 	}

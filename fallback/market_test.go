@@ -220,3 +220,40 @@ func TestPeerIndexReadersSeeNoWrites(t *testing.T) {
 	wg.Wait()
 	assert.Len(t, pi.peers(dt, "k-x", Params{"keyword": "x", "market": "us"}, 8), 4)
 }
+
+// A peer whose move no float64 holds (its history at 5e-324, its fresh
+// answer 1) is no evidence: taken, the peers' spread was NaN (+Inf less
+// +Inf), and so was the adjusted forecast's confidence.
+func TestAPeerMoveNoFloat64HoldsIsLeftOut(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := testConfig()
+		cfg.Plausibility.Disabled = true
+		hist, err := stats.NewMemoryHistory(stats.MemoryConfig{})
+		require.NoError(t, err)
+		answer := func(_ context.Context, req providers.Request) (providers.Response, error) {
+			if req.Params["keyword"] == "a" {
+				return providers.Response{}, providers.Errorf(providers.Unavailable, "down for a")
+			}
+			return providers.Response{Value: 1}, nil
+		}
+		p1, s1 := newStub(0), newStub(0)
+		p1.set(answer)
+		s1.set(answer)
+		r := newTestResolver(t, cfg, p1, s1, WithHistory(hist))
+		now := time.Now()
+		for kw, level := range map[string]float64{"a": 1, "b": 5e-324} {
+			key := resolverKey(t, r, Params{"keyword": kw, "market": "us"})
+			for d := -60; d < 0; d++ {
+				require.NoError(t, hist.Append(context.Background(), key, stats.Observation{At: now.AddDate(0, 0, d), Value: level * season(d)}))
+			}
+		}
+		res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "b", "market": "us"})
+		require.NoError(t, err)
+		require.Equal(t, LayerPrimary, res.Layer)
+		res, err = r.Resolve(context.Background(), "cpc", Params{"keyword": "a", "market": "us"})
+		require.NoError(t, err)
+		require.Equal(t, LayerStatistical, res.Layer)
+		assert.Nil(t, res.Market, "the only peer's move is no evidence")
+		assert.False(t, math.IsNaN(res.Confidence), "confidence %v", res.Confidence)
+	})
+}
