@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -709,9 +710,11 @@ func (im *importer) history(ctx context.Context, line int, rec *stateRecord) {
 	}
 	// The check and the appends are two steps: Imports running at once
 	// take turns at them, else each adds what the others add (four
-	// Imports of one file at once quadrupled its series). A turn ends by
-	// the guard's bound; one not had by ctx's end or Close takes nothing,
-	// and Import returns their error.
+	// Imports of one file at once quadrupled its series). A turn ends
+	// when the check and appends return, not when guarded abandons them
+	// at ctx's end: they go on, and the next turn appended what they
+	// were appending. A turn not had by ctx's end or Close takes
+	// nothing, and Import returns their error.
 	select {
 	case im.r.importing <- struct{}{}:
 	case <-ctx.Done():
@@ -719,9 +722,10 @@ func (im *importer) history(ctx context.Context, line int, rec *stateRecord) {
 	case <-im.r.life.Done():
 		return
 	}
-	defer func() { <-im.r.importing }()
+	endTurn := sync.OnceFunc(func() { <-im.r.importing })
 	h := im.r.ownHistory()
 	taken, err := guarded(ctx, im.r, &im.r.callbacks.historyAppend, func(ctx context.Context) ([]stats.Observation, error) {
+		defer endTurn()
 		have, err := h.Observations(ctx, rec.Key)
 		if err != nil {
 			return nil, err
@@ -742,6 +746,9 @@ func (im *importer) history(ctx context.Context, line int, rec *stateRecord) {
 		}
 		return taken, nil
 	})
+	if errors.Is(err, ErrClosed) {
+		endTurn() // guarded did not run them: Close had begun
+	}
 	if err != nil {
 		im.skip(line, rec.Kind, rec.Key, ImportHistoryFailed, err.Error())
 		return

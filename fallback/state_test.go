@@ -900,3 +900,28 @@ func TestImportsAtOnceAddEachObservationOnce(t *testing.T) {
 		assert.Equal(t, 40, len(obs), "one observation per period")
 	})
 }
+
+// An Import abandoned at its context's end holds its turn until its
+// appends return: guarded gives up on them at once, but they go on, and
+// an Import that took the turn then appended what they were appending.
+func TestAnAbandonedImportKeepsItsTurnUntilItsAppendsReturn(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		state, _, a := exported(t)
+		require.NoError(t, a.Close())
+		h, err := stats.NewMemoryHistory(stats.MemoryConfig{})
+		require.NoError(t, err)
+		b := newTestResolver(t, stateConfig(), newStub(1), newStub(1), WithHashKey(stateKey), WithHistory(slowAppendHistory{h}))
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Millisecond)
+		defer cancel()
+		_, err = b.Import(ctx, strings.NewReader(state))
+		require.ErrorIs(t, err, context.DeadlineExceeded, "abandoned amid the appends")
+		_, err = b.Import(context.Background(), strings.NewReader(state))
+		require.NoError(t, err)
+		time.Sleep(time.Second) // the abandoned appends end
+		key, err := b.Key("cpc", Params{"keyword": "hats"})
+		require.NoError(t, err)
+		obs, err := h.Observations(context.Background(), key)
+		require.NoError(t, err)
+		assert.Equal(t, 40, len(obs), "one observation per period")
+	})
+}
