@@ -484,6 +484,11 @@ func TestFleetWhatCountsAsAFailure(t *testing.T) {
 		{"rate limited", func(p *stub) { p.fail(providers.RateLimit) }, []HealthKind{HealthFailed}},
 		{"no answer in time", func(p *stub) { p.hang() }, []HealthKind{HealthFailed}},
 		{"not found", func(p *stub) { p.fail(providers.Permanent) }, nil},
+		{"cancelled itself", func(p *stub) {
+			p.set(func(context.Context, providers.Request) (providers.Response, error) {
+				return providers.Response{}, fmt.Errorf("transport closed: %w", context.Canceled)
+			})
+		}, []HealthKind{HealthFailed}},
 		{"answered", func(p *stub) {}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -516,6 +521,23 @@ func TestFleetWhatCountsAsAFailure(t *testing.T) {
 			require.ErrorIs(t, err, context.Canceled)
 			synctest.Wait()
 			assert.Empty(t, kinds(bus))
+		})
+	})
+	t.Run("a hedge won", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			bus := newMemBus()
+			cfg := fleetConfig()
+			cfg.Retry.MaxAttempts = 1
+			cfg.DataTypes[0].Hedge = HedgeConfig{Enabled: true, Delay: 10 * time.Millisecond, AcrossTiers: true}
+			p1 := newStub(1.25)
+			p1.hang() // returns context.Canceled when the hedge wins
+			r := newTestResolver(t, cfg, p1, newStub(1.1), WithHealthBus(bus), WithHistory(noHistory{}))
+			res, err := r.Resolve(context.Background(), "cpc", shoes)
+			require.NoError(t, err)
+			require.Equal(t, "s1", res.Source)
+			synctest.Wait()
+			assert.Empty(t, kinds(bus), "the loser's cancellation is the walk's, not p1's failure")
+			assert.Zero(t, r.byName["p1"].breaker.streak.Load())
 		})
 	})
 }
