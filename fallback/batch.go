@@ -2,6 +2,7 @@ package fallback
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -109,6 +110,15 @@ func (b *batcher) flush(batch []*batchItem) {
 		ctx, cancel := context.WithDeadline(withTask(b.life, TaskBatch), deadline)
 		defer cancel()
 		resps, errs := b.call(ctx, reqs)
+		if b.life.Err() != nil {
+			// Close ended the batch: its errors are Close's, not the
+			// provider's, whichever the walks learn first (see settle).
+			for i, err := range errs {
+				if err != nil && !errors.Is(err, ErrClosed) {
+					errs[i] = fmt.Errorf("%w: %w", ErrClosed, err)
+				}
+			}
+		}
 		if len(batch) > 1 {
 			// An error may quote the whole batch (a panic's value, the
 			// same error for every request): each resolve scrubs its

@@ -78,3 +78,38 @@ func TestABatchErrorDoesNotLeakTheOtherRequests(t *testing.T) {
 		})
 	}
 }
+
+// closingBatch answers every request of a batch with the context's error
+// once Close has ended it, as a provider honouring its context does.
+type closingBatch struct{ quotingBatch }
+
+func (closingBatch) FetchBatch(ctx context.Context, reqs []providers.Request) ([]providers.Response, []error) {
+	<-ctx.Done()
+	errs := make([]error, len(reqs))
+	for i := range errs {
+		errs[i] = ctx.Err()
+	}
+	return make([]providers.Response, len(reqs)), errs
+}
+
+// A batch that Close ended fails with ErrClosed, whatever the provider
+// returned: a walk that learns of it before its own context is cancelled
+// must not count it against the provider (breaker, router, fleet health).
+func TestABatchEndedByCloseFailsWithErrClosed(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		life, closeLife := context.WithCancel(context.Background())
+		b := &batcher{name: "p1", bp: closingBatch{}, max: 2, window: time.Millisecond, tasks: &tasks{}, task: &taskKind{name: "batch p1"}, life: life}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		errs := make(chan error, 1)
+		go func() {
+			_, err := b.submit(ctx, providers.Request{DataType: "cpc"}, nil, func() {})
+			errs <- err
+		}()
+		time.Sleep(time.Second) // the window passed: the batch is out, waiting
+		closeLife()
+		err := <-errs
+		require.ErrorIs(t, err, ErrClosed)
+		assert.ErrorIs(t, err, context.Canceled, "the provider's own error is kept")
+	})
+}
