@@ -104,20 +104,20 @@ func (e *DataTypeError) Error() string {
 // marked "…" when it is longer. Every name or value an error echoes goes
 // through it.
 func quote(s string) string {
-	cut, ok := cutName(s)
+	cut, ok := cutAt(s, maxReportedName)
 	if ok {
 		return strconv.Quote(cut) + "…"
 	}
 	return strconv.Quote(s)
 }
 
-// cutName returns s cut to maxReportedName bytes on a rune boundary, and
+// cutAt returns s cut to at most limit bytes on a rune boundary, and
 // whether it cut anything.
-func cutName(s string) (string, bool) {
-	if len(s) <= maxReportedName {
+func cutAt(s string, limit int) (string, bool) {
+	if len(s) <= limit {
 		return s, false
 	}
-	n := maxReportedName
+	n := limit
 	for n > 0 && !utf8.RuneStart(s[n]) {
 		n--
 	}

@@ -153,7 +153,7 @@ func (s *schema) validate(params Params, vals []string, complete bool) error {
 			if !printable(name) {
 				name, detail = strconv.QuoteToASCII(name), "name has control characters"
 			}
-			if cut, ok := cutName(name); ok {
+			if cut, ok := cutAt(name, maxReportedName); ok {
 				// An error must not carry whatever a caller sent.
 				name, detail = cut, "name truncated"
 			}

@@ -283,7 +283,8 @@ const maxClockSkew = time.Minute
 
 // checkEntry checks an entry from the shared tier as a provider's answer
 // is checked, and more: a finite value within the data type's bounds, a
-// confidence in [0, 1], a source, and times that are set, not before the
+// confidence in [0, 1], a source that is a provider's name (NamePattern),
+// and times that are set, not before the
 // year 1, not in the future beyond maxClockSkew, and observed no later
 // than stored.
 func checkEntry(dt *dataType, e cache.Entry, now time.Time) error {

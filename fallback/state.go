@@ -18,7 +18,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/strata-go/strata/cache"
 	"github.com/strata-go/strata/stats"
@@ -485,13 +484,7 @@ const maxSkipText = 256
 // characters or invalid UTF-8. The file is the host's to trust or not: a
 // report it prints must not carry a megabyte or a terminal's escapes.
 func skipText(s string) string {
-	if len(s) > maxSkipText {
-		n := maxSkipText
-		for n > 0 && !utf8.RuneStart(s[n]) {
-			n--
-		}
-		s = s[:n]
-	}
+	s, _ = cutAt(s, maxSkipText)
 	if !printable(s) {
 		s = strconv.QuoteToASCII(s)
 	}
