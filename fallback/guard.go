@@ -265,7 +265,7 @@ func (r *Resolver) readHistory(ctx context.Context, dt *dataType, key string, bo
 
 // usableObservations returns obs in time order without the observations
 // no answer of the data type could have been, as sharedObservations does
-// for the fleet's: one at no time, one dated after limit (a host's
+// for the fleet's: one at no time or before the year 1, one dated after limit (a host's
 // history, or a clock set wrong, that holds the future would otherwise be
 // forecast from, and taken for a fresh reference), and a value outside
 // bounds or not finite (a host's database in another unit: the median of
@@ -275,7 +275,9 @@ func (r *Resolver) readHistory(ctx context.Context, dt *dataType, key string, bo
 // MemoryHistory it loaded, holds what the host put there. obs itself is
 // returned, not copied, when it holds none and is in order.
 func usableObservations(obs []stats.Observation, b Bounds, limit time.Time) []stats.Observation {
-	usable := func(o stats.Observation) bool { return !o.At.IsZero() && !o.At.After(limit) && b.Contains(o.Value) }
+	usable := func(o stats.Observation) bool {
+		return o.At.After(time.Time{}) && !o.At.After(limit) && b.Contains(o.Value) // set, and not before the year 1
+	}
 	for i, o := range obs {
 		if usable(o) && (i == 0 || !o.At.Before(obs[i-1].At)) {
 			continue

@@ -294,7 +294,7 @@ func TestOwnHistoryKeepsOnlyUsableObservations(t *testing.T) {
 		assert.Equal(t, 1.0, res.Value)
 		t0 := now.Add(-time.Hour)
 		assert.Equal(t, []stats.Observation{{At: t0, Value: 1}, {At: now, Value: 3}},
-			usableObservations([]stats.Observation{{At: now, Value: 3}, {Value: 2}, {At: t0, Value: 1}, {At: t0, Value: 500}, {At: t0, Value: math.NaN()}, {At: t0, Value: -1}}, Bounds{Max: 100}, now.Add(time.Minute)))
+			usableObservations([]stats.Observation{{At: now, Value: 3}, {Value: 2}, {At: time.Date(0, 6, 1, 0, 0, 0, 0, time.UTC), Value: 2}, {At: t0, Value: 1}, {At: t0, Value: 500}, {At: t0, Value: math.NaN()}, {At: t0, Value: -1}}, Bounds{Max: 100}, now.Add(time.Minute)))
 		ordered := []stats.Observation{{At: t0, Value: 1}, {At: now, Value: 3}}
 		assert.Same(t, &ordered[0], &usableObservations(ordered, Bounds{Max: 100}, now)[0], "nothing to leave out: not copied")
 	})

@@ -667,7 +667,7 @@ func (im *importer) history(ctx context.Context, line int, rec *stateRecord) {
 	var refused, expired int
 	for _, o := range rec.Series {
 		switch {
-		case o.At.IsZero() || o.At.After(im.now.Add(maxClockSkew)) || checkValue(dt, o.Value) != nil:
+		case !o.At.After(time.Time{}) || o.At.After(im.now.Add(maxClockSkew)) || checkValue(dt, o.Value) != nil:
 			refused++
 		case o.At.Before(before):
 			expired++

@@ -189,6 +189,7 @@ func TestImportRefuses(t *testing.T) {
 		{"no value", strings.Replace(answer("cpc?keyword=shoes", ""), `"value":1.5,`, ``, 1), "own", ImportMalformed},
 		{"from the future", fmt.Sprintf(`{"kind":"answer","key":"cpc?keyword=shoes","value":1.5,"observed_at":%q,"stored_at":%q,"source":"p1","confidence":0.9,"layer":1}`, ts(time.Hour), ts(time.Hour)), "own", ImportRefused},
 		{"not a provider's layer", strings.Replace(answer("cpc?keyword=shoes", ""), `"layer":1`, `"layer":3`, 1), "own", ImportRefused},
+		{"history before the year 1", `{"kind":"history","key":"cpc?keyword=shoes","observations":[{"at":"0000-06-01T00:00:00Z","value":1}]}`, "own", ImportRefused},
 		{"history of nothing usable", fmt.Sprintf(`{"kind":"history","key":"cpc?keyword=shoes","observations":[{"at":%q,"value":1000}]}`, ts(-time.Hour)), "own", ImportRefused},
 		{"rate of an unknown data type", `{"kind":"rate","data_type":"ctr","rate":0.001}`, "own", ImportUnknownDataType},
 		{"negative rate", `{"kind":"rate","data_type":"cpc","rate":-1}`, "own", ImportRefused},
