@@ -455,6 +455,8 @@ type importer struct {
 }
 
 func (im *importer) header(raw []byte, tooLong bool) error {
+	// A byte-order mark, as editors on Windows write one, is no content.
+	raw = bytes.TrimPrefix(raw, []byte("\ufeff"))
 	var h stateHeader
 	if tooLong || json.Unmarshal(raw, &h) != nil || h.Format != StateFormat {
 		return &StateError{Line: 1, Msg: fmt.Sprintf("the first line is not a %s header", StateFormat)}

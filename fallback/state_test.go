@@ -870,6 +870,19 @@ func (h slowAppendHistory) Append(ctx context.Context, key string, o stats.Obser
 	return h.MemoryHistory.Append(ctx, key, o)
 }
 
+// A state file saved by an editor that starts it with a byte-order mark
+// imports as the file does.
+func TestImportReadsAFileWithAByteOrderMark(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		state, _, a := exported(t)
+		require.NoError(t, a.Close())
+		b := newTestResolver(t, stateConfig(), newStub(1), newStub(1), WithHashKey(stateKey))
+		irep, err := b.Import(context.Background(), strings.NewReader("\ufeff"+state))
+		require.NoError(t, err)
+		assert.Equal(t, ImportReport{Version: 1, Answers: 3, Series: 4, Observations: 43, Rates: 1, Reasons: map[ImportReason]int{}, Complete: true}, irep)
+	})
+}
+
 // Imports of one file at once add its series once: each checked which
 // periods the history held and then appended what it lacked, so four
 // Imports at once, each seeing none, quadrupled every series.
