@@ -25,8 +25,9 @@
 //
 // where fit = 1 / (1 + cv) with cv the coefficient of variation of the
 // window around its trend line (a series that follows its trend closely
-// has fit near 1), and guessed counts the host factors that were absent
-// (0, 1 or 2). The result is clamped to [0, 1].
+// has fit near 1; one averaging zero, with values not all zero, has 0),
+// and guessed counts the host factors that were absent (0, 1 or 2). The
+// result is clamped to [0, 1].
 //
 // Config's zero fields take documented defaults, sizes have a documented
 // maximum (WindowLimit), and New refuses an invalid field with a

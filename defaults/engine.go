@@ -208,7 +208,7 @@ func (r *compiledRule) match(params map[string]string) *compiledSegment {
 }
 
 // level returns the window's average, the trend factor projecting it from
-// the window's middle to the next period, and the fit in (0, 1].
+// the window's middle to the next period, and the fit in [0, 1].
 func level(h []float64) (avg, trend, fit float64) {
 	// The sums are taken of the values scaled to at most 1 in size, so
 	// that values near the float64 limit do not overflow them; trend and
@@ -250,6 +250,13 @@ func level(h []float64) (avg, trend, fit float64) {
 	cv := 0.0
 	if avg != 0 {
 		cv = math.Sqrt(ss/n) / math.Abs(avg)
+	} else {
+		// An average of zero from values that are not all zero: the
+		// coefficient of variation is infinite and the fit 0, as it
+		// tends to be for an average near zero, not the perfect fit of a
+		// cv taken as 0. Even a line through zero does not fit: no
+		// factor moves the default, 0, along it.
+		cv = math.Inf(1)
 	}
 	return avg, trend, 1 / (1 + cv)
 }

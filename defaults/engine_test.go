@@ -169,6 +169,29 @@ func TestFitIsOneOverOnePlusCV(t *testing.T) {
 	assert.InDelta(t, 0.6*fit*0.8, a.Confidence, 1e-12)
 }
 
+// A window averaging zero, with values not all zero, has an infinite
+// coefficient of variation and fit 0, as a window averaging just above
+// zero has nearly: it was taken as a perfect fit, the most confident
+// history default there is, for a default of 0 the window scatters
+// around. An all-zero window still fits perfectly.
+func TestFitOfAWindowAveragingZero(t *testing.T) {
+	e := engine(t, Config{})
+	ctx := context.Background()
+	for _, h := range [][]float64{{-5, 5, -5, 5}, {-3, -1, 1, 3}} {
+		a, err := e.Default(ctx, Query{DataType: "cpc", History: h})
+		require.NoError(t, err)
+		assert.Equal(t, "history", a.From)
+		assert.Zero(t, a.Value)
+		assert.Zero(t, a.Confidence, "%v", h)
+	}
+	near, err := e.Default(ctx, Query{DataType: "cpc", History: []float64{-5, 5, -5, 5.0000001}})
+	require.NoError(t, err)
+	assert.Less(t, near.Confidence, 1e-6, "the same window averaging just above zero")
+	a, err := e.Default(ctx, Query{DataType: "cpc", History: []float64{0, 0, 0}})
+	require.NoError(t, err)
+	assert.InDelta(t, 0.6*0.8, a.Confidence, 1e-12, "an all-zero window fits perfectly")
+}
+
 func TestHasAndDataTypes(t *testing.T) {
 	e := engine(t, Config{Rules: map[string]Rule{"ctr": {Base: 0.02}, "cpc": {Base: 1}}})
 	assert.True(t, e.Has("cpc"))
