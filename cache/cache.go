@@ -294,8 +294,9 @@ func (c *Cache) DeleteFunc(match func(key string, e Entry, ok bool) bool) int {
 
 // Expire makes every entry for which match returns true stale at once —
 // Fresh no longer returns it — while the last-known-good store keeps it
-// (LastGood still does, with its StoredAt zero), and returns how many it
-// expired. match must not call back into the cache.
+// (LastGood still does, with its StoredAt zero) where it was in its
+// recency order, and returns how many it expired. match must not call
+// back into the cache.
 func (c *Cache) Expire(match func(key string, e Entry) bool) int {
 	c.mu.Lock()
 	defer c.mu.Unlock() // match may panic
@@ -310,7 +311,10 @@ func (c *Cache) Expire(match func(key string, e Entry) bool) int {
 		it, _ := c.lkg.Peek(k)
 		e := it.e
 		e.StoredAt = time.Time{}
-		c.lkg.Put(k, &item{key: k, e: e}) // present: nothing is evicted
+		// Replaced, not Put: an expiry is no use of the entry, and Put
+		// would make the expired entries the most recently used (in
+		// reverse order), pushing out the others first.
+		c.lkg.Replace(k, &item{key: k, e: e})
 		c.hotDel(c.hash(k))
 	}
 	return len(keys)

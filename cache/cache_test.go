@@ -224,6 +224,28 @@ func TestExpireKeepsTheLastGood(t *testing.T) {
 	assert.True(t, ok)
 }
 
+// Expire keeps each entry where it was in the last-known-good store's
+// recency order: it made the expired entries the most recently used, in
+// reverse order, so the next new key pushed out the most recent answer
+// and kept the least recent.
+func TestExpireKeepsTheRecencyOrder(t *testing.T) {
+	c, err := New(Config{LastGoodCapacity: 3})
+	require.NoError(t, err)
+	defer c.Close()
+	now := time.Now()
+	for _, k := range []string{"a", "b", "c"} { // c the most recent
+		c.Put(k, Entry{StoredAt: now}, time.Minute)
+	}
+	assert.Equal(t, 3, c.Expire(func(string, Entry) bool { return true }))
+	c.Put("d", Entry{StoredAt: now}, time.Minute)
+	_, ok := c.LastGood("a")
+	assert.False(t, ok, "a was the least recently used")
+	for _, k := range []string{"b", "c", "d"} {
+		_, ok := c.LastGood(k)
+		assert.True(t, ok, k)
+	}
+}
+
 // Every method may race Close: ristretto, which documents no use
 // concurrent with its own Close, panics on a Set, Wait or Del that meets
 // its closed channels. A resolve past the resolver's closed check, or a

@@ -83,6 +83,16 @@ func (l *LRU[K, V]) Put(k K, v V) (evictedKey K, evictedValue V, evicted bool) {
 	return evictedKey, evictedValue, evicted
 }
 
+// Replace sets k to v without changing its recency, and reports whether
+// k was present; an absent k is not added.
+func (l *LRU[K, V]) Replace(k K, v V) bool {
+	n, ok := l.items[k]
+	if ok {
+		n.value = v
+	}
+	return ok
+}
+
 // Delete removes k and reports whether it was present.
 func (l *LRU[K, V]) Delete(k K) bool {
 	n, ok := l.items[k]

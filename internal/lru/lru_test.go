@@ -35,6 +35,20 @@ func TestLRUUpdateDoesNotEvict(t *testing.T) {
 	assert.Equal(t, 5, v)
 }
 
+func TestLRUReplaceKeepsRecency(t *testing.T) {
+	l := New[string, int](2)
+	l.Put("a", 1)
+	l.Put("b", 2)
+	assert.True(t, l.Replace("a", 10))
+	assert.False(t, l.Replace("z", 0), "an absent key is not added")
+	assert.Equal(t, 2, l.Len())
+	l.Put("c", 3)
+	_, ok := l.Peek("a")
+	assert.False(t, ok, "a stayed the least recently used")
+	v, _ := l.Peek("b")
+	assert.Equal(t, 2, v)
+}
+
 func TestLRUDeleteFunc(t *testing.T) {
 	l := New[int, int](10)
 	for i := range 10 {
