@@ -156,6 +156,24 @@ func TestWarmEndedByCloseSaysSo(t *testing.T) {
 	})
 }
 
+// ctx ending a Warm's resolves ends the Warm with ctx's error, as Close
+// does with ErrClosed, also when every key had been handed out: Warm
+// returned nil with every key failed by the cancellation.
+func TestWarmEndedByItsContextSaysSo(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p1, s1 := newStub(1), newStub(2)
+		p1.hang()
+		s1.hang()
+		r := newTestResolver(t, testConfig(), p1, s1)
+		ctx, cancel := context.WithCancel(context.Background())
+		time.AfterFunc(50*time.Millisecond, cancel)
+		rep, err := r.Warm(ctx, []WarmKey{{DataType: "cpc", Params: shoes}, {DataType: "cpc", Params: Params{"keyword": "boots"}}})
+		assert.ErrorIs(t, err, context.Canceled)
+		assert.Equal(t, 2, rep.Failed)
+		assert.Zero(t, rep.Skipped, "both keys had been started")
+	})
+}
+
 // The host's OnStateChange hears every transition in order, through the
 // resolver's own goroutine: a panic is reported as an EventCallback, and
 // one still running at Close is named.

@@ -32,7 +32,8 @@ type WarmReport struct {
 // Total set. Its resolves, their events and its EventWarm events carry
 // TaskWarm on ctx's values (see TaskFrom). When ctx ends first the keys
 // not yet started are skipped and Warm returns ctx's error with the
-// report so far; after Close, or when Close ends it, likewise with
+// report so far, also when every key had been started and ctx ended
+// resolves under way; after Close, or when Close ends it, likewise with
 // ErrClosed.
 func (r *Resolver) Warm(ctx context.Context, keys []WarmKey) (WarmReport, error) {
 	rep := WarmReport{Keys: len(keys), Layers: map[Layer]int{}}
@@ -43,7 +44,7 @@ func (r *Resolver) Warm(ctx context.Context, keys []WarmKey) (WarmReport, error)
 	ctx = withTask(ctx, TaskWarm)
 	events := context.WithoutCancel(ctx)
 	var mu sync.Mutex
-	done, closed := 0, false
+	done, closed, ended := 0, false, false
 	next := make(chan WarmKey)
 	var wg sync.WaitGroup
 	for range min(r.cfg.Cache.WarmConcurrency, max(len(keys), 1)) {
@@ -53,6 +54,7 @@ func (r *Resolver) Warm(ctx context.Context, keys []WarmKey) (WarmReport, error)
 				mu.Lock()
 				done++
 				closed = closed || errors.Is(err, ErrClosed)
+				ended = ended || err != nil && ctx.Err() != nil
 				if err != nil {
 					rep.Failed++
 				} else {
@@ -95,6 +97,9 @@ feed:
 	wg.Wait()
 	if err == nil && closed {
 		err = ErrClosed // Close ended resolves of the Warm
+	}
+	if err == nil && ended {
+		err = ctx.Err() // ctx ended resolves of the Warm
 	}
 	rep.Skipped = len(keys) - sent
 	return rep, err
