@@ -161,7 +161,8 @@ func (r *Resolver) observerStopped(d time.Duration) bool {
 // Bad input is refused before any provider is called: an unknown data type
 // with a *DataTypeError (ErrUnknownDataType), params that break the schema
 // with a *ParamError (ErrInvalidParams). A cancelled ctx ends the resolve
-// with an error wrapping context.Canceled — but for a fresh answer in the
+// with an error wrapping context.Canceled, its Result holding the
+// attempts made and their Cost — but for a fresh answer in the
 // in-process cache, which is returned at once as it would be a moment
 // earlier (a resolve that need not wait does not look at ctx). When no layer can answer the
 // error is a *ResolveError (ErrNoAnswer) joining each layer's cause, and
@@ -247,17 +248,19 @@ func (r *Resolver) resolveMiss(ctx context.Context, dt *dataType, key string, pa
 	default:
 		w, shared = r.coalescedWalk(ctx, dt, key, params, walkDeadline)
 	}
-	if err := ctx.Err(); errors.Is(err, context.Canceled) {
-		return Result{}, fmt.Errorf("fallback: resolve %q: %w", dt.cfg.Name, err)
-	}
-
 	var attempts []Attempt
 	var cost float64
+	if w != nil && !shared {
+		attempts, cost = w.attempts, w.cost
+	}
+	if err := ctx.Err(); errors.Is(err, context.Canceled) {
+		// What the walk spent before the caller left is still this
+		// resolve's, as when no layer answers.
+		return Result{Attempts: attempts, Cost: cost}, fmt.Errorf("fallback: resolve %q: %w", dt.cfg.Name, err)
+	}
+
 	var errs []error
 	if w != nil {
-		if !shared {
-			attempts, cost = w.attempts, w.cost
-		}
 		if !w.ok && w.notFound() && dt.cfg.NegativeTTL > 0 {
 			r.cache.PutNegative(key, now.Add(dt.cfg.NegativeTTL))
 		}

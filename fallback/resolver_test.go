@@ -581,3 +581,37 @@ func TestACancelledContext(t *testing.T) {
 	assert.Equal(t, LayerCache, res.Layer)
 	assert.Equal(t, 1.3, res.Value)
 }
+
+// A cancelled resolve still reports what it spent: its Result had no
+// Cost and no Attempts though its provider call was paid, so neither a
+// sum of Result.Cost nor a cancelled Warm's report agreed with
+// Snapshot.Overall.Cost. With coalescing on and off.
+func TestACancelledResolveReportsItsCost(t *testing.T) {
+	for _, coalescing := range []bool{true, false} {
+		t.Run(fmt.Sprint("coalescing=", coalescing), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				cfg := testConfig()
+				cfg.Resolve.DisableCoalescing = !coalescing
+				p1 := newStub(1)
+				p1.hang()
+				r := newTestResolver(t, cfg, p1, newStub(2))
+				ctx, cancel := context.WithCancel(context.Background())
+				time.AfterFunc(20*time.Millisecond, cancel)
+				res, err := r.Resolve(ctx, "cpc", shoes)
+				require.ErrorIs(t, err, context.Canceled)
+				assert.InDelta(t, 0.02, res.Cost, 1e-12)
+				require.Len(t, res.Attempts, 1)
+				assert.Equal(t, "p1", res.Attempts[0].Provider)
+
+				ctx, cancel = context.WithCancel(context.Background())
+				time.AfterFunc(20*time.Millisecond, cancel)
+				rep, err := r.Warm(ctx, []WarmKey{{DataType: "cpc", Params: Params{"keyword": "boots"}}})
+				require.ErrorIs(t, err, context.Canceled)
+				assert.Equal(t, 1, rep.Failed)
+				assert.InDelta(t, 0.02, rep.Cost, 1e-12, "what the warming spent")
+				time.Sleep(time.Second)
+				assert.InDelta(t, res.Cost+rep.Cost, r.Snapshot().Overall.Cost, 1e-12)
+			})
+		})
+	}
+}
