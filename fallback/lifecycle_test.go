@@ -153,6 +153,7 @@ func TestWarmEndedByCloseSaysSo(t *testing.T) {
 		rep, err := r.Warm(context.Background(), []WarmKey{{DataType: "cpc", Params: shoes}})
 		assert.ErrorIs(t, err, ErrClosed)
 		assert.Equal(t, 1, rep.Failed)
+		assert.InDelta(t, 0.02, rep.Cost, 1e-12, "p1's call was paid")
 	})
 }
 

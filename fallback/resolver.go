@@ -167,6 +167,8 @@ func (r *Resolver) observerStopped(d time.Duration) bool {
 // earlier (a resolve that need not wait does not look at ctx). When no layer can answer the
 // error is a *ResolveError (ErrNoAnswer) joining each layer's cause, and
 // matching ErrBudgetExhausted when the budget kept the providers out.
+// Close ending a resolve under way ends it with ErrClosed, its Result too
+// holding the attempts made and their Cost.
 func (r *Resolver) Resolve(ctx context.Context, dataType string, params Params) (res Result, err error) {
 	if r.closed.Load() {
 		return Result{}, ErrClosed
@@ -194,8 +196,9 @@ func (r *Resolver) Resolve(ctx context.Context, dataType string, params Params) 
 	}
 	res, err = r.resolveMiss(ctx, dt, string(key), params, now)
 	if r.closed.Load() {
-		// Close began during the walk: what it produced is not served.
-		return Result{}, ErrClosed
+		// Close began during the walk: what it produced is not served,
+		// what it spent is reported.
+		return Result{Attempts: res.Attempts, Cost: res.Cost}, ErrClosed
 	}
 	end := time.Now()
 	r.metrics.latency.observe(end.Sub(now))
