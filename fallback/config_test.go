@@ -154,6 +154,16 @@ func TestParseConfigErrorsNameFieldAndLine(t *testing.T) {
 		{"segment that can never match", func(s string) string {
 			return strings.Replace(s, "match: {market: uk}", "match: {market: fr}", 1)
 		}, "data_types[0].default.segments[0].match", "match: {market: fr}", `market="fr" can never match`},
+		{"segment on the empty value", func(s string) string {
+			return strings.Replace(s, "match: {market: uk}", `match: {keyword: ""}`, 1)
+		}, "data_types[0].default.segments[0].match", `match: {keyword: ""}`, "keyword has the empty value"},
+		{"segment on a value too long", func(s string) string {
+			return strings.Replace(s, "match: {market: uk}", "match: {keyword: "+strings.Repeat("k", 65)+"}", 1)
+		}, "data_types[0].default.segments[0].match", "match: {keyword: kkk", "the param allows at most 64 bytes"},
+		{"segment on a value its pattern refuses", func(s string) string {
+			s = strings.Replace(s, "{name: market, allowed: [us, uk]}", "{name: market, allowed: [us, uk]}\n      - {name: industry, pattern: '[a-z_]+'}", 1)
+			return strings.Replace(s, "match: {market: uk}", "match: {industry: Retail}", 1)
+		}, "data_types[0].default.segments[0].match", "match: {industry: Retail}", `industry="Retail" can never match: the param's pattern is "[a-z_]+"`},
 		{"segment on a sensitive param", func(s string) string {
 			s = strings.Replace(s, "{name: market, allowed: [us, uk]}", "{name: market, allowed: [us, uk]}\n      - {name: email, sensitive: true}", 1)
 			return strings.Replace(s, "match: {market: uk}", "match: {email: vip@example.com}", 1)

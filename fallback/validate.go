@@ -550,13 +550,22 @@ func (dt *DataTypeConfig) fillDefault(p *problems, path string, params map[strin
 			if j < 0 {
 				continue
 			}
+			v := s.Match[name]
 			switch pc := dt.Params[j]; {
 			case pc.Sensitive:
 				// A match names the value, and Result.Default.Segment
 				// repeats it.
 				p.add(spath+".match", "param %q is sensitive: a segment cannot name its values", name)
-			case len(pc.Allowed) > 0 && !slices.Contains(pc.Allowed, s.Match[name]):
-				p.add(spath+".match", "%s=%s can never match: the param allows only %v", name, quote(s.Match[name]), pc.Allowed)
+			case v == "":
+				// The engine compares with the absent param's "": the
+				// segment would match every resolve without the param.
+				p.add(spath+".match", "%s has the empty value: an empty param is refused (ParamEmpty)", name)
+			case len(pc.Allowed) > 0 && !slices.Contains(pc.Allowed, v):
+				p.add(spath+".match", "%s=%s can never match: the param allows only %v", name, quote(v), pc.Allowed)
+			case len(v) > pc.MaxLength:
+				p.add(spath+".match", "%s=%s can never match: the param allows at most %d bytes", name, quote(v), pc.MaxLength)
+			case pc.Pattern != "" && !matchesPattern(pc.Pattern, v):
+				p.add(spath+".match", "%s=%s can never match: the param's pattern is %s", name, quote(v), quote(pc.Pattern))
 			}
 		}
 		if !b.Contains(s.Base) {
@@ -564,6 +573,14 @@ func (dt *DataTypeConfig) fillDefault(p *problems, path string, params map[strin
 		}
 	}
 	dt.Default = &dc
+}
+
+// matchesPattern reports whether v matches pattern as a param's value
+// must (anchored); a pattern that does not compile, reported by
+// fillParams, matches.
+func matchesPattern(pattern, v string) bool {
+	re, err := regexp.Compile(`^(?:` + pattern + `)$`)
+	return err != nil || re.MatchString(v)
 }
 
 // merge returns r with its zero fields taken from base.
