@@ -168,11 +168,15 @@ func (e *Engine) Default(ctx context.Context, q Query) (Answer, error) {
 		factor *= adj.Factor
 		a.Adjustments = append(a.Adjustments, adj)
 	}
-	// The factors are bounded, so their product is finite; times a base
-	// near the float64 limit it may not be, and stops at the limit:
-	// Value is always finite.
+	// The factors are bounded, but bounds near the float64 limit let
+	// their product overflow, and times a base near the limit a finite
+	// product may too: a value past the range stops at the limit, and a
+	// base of zero stays zero (0 × +Inf is NaN). Value is always finite.
 	a.Value = a.Base * factor
-	if math.IsInf(a.Value, 0) {
+	switch {
+	case a.Base == 0:
+		a.Value = 0
+	case math.IsInf(a.Value, 0):
 		a.Value = math.Copysign(math.MaxFloat64, a.Value)
 	}
 	a.Confidence = math.Max(0, math.Min(1, conf*(1-e.cfg.GuessPenalty*float64(guessed))))

@@ -229,6 +229,30 @@ func TestValueStaysFinite(t *testing.T) {
 	assert.Equal(t, math.MaxFloat64, a.Value)
 }
 
+// Bounds near the float64 limit let the factors' product overflow: a
+// base of zero then stays zero, where 0 × +Inf made Value NaN, and any
+// other base stops at the limit.
+func TestValueStaysFiniteWithHugeBounds(t *testing.T) {
+	huge := FactorFunc(func(context.Context, string, map[string]string) (float64, bool) { return 1e308, true })
+	b := Bounds{Min: 0.5, Max: 1e308}
+	e := engine(t, Config{Market: huge, User: huge, MarketBounds: b, UserBounds: b,
+		Rules: map[string]Rule{"zero": {Base: 0}, "one": {Base: 1}, "minus": {Base: -1}}})
+	ctx := context.Background()
+	for _, tc := range []struct {
+		q    Query
+		want float64
+	}{
+		{Query{DataType: "zero"}, 0},
+		{Query{DataType: "zero", History: []float64{0, 0, 0}}, 0},
+		{Query{DataType: "one"}, math.MaxFloat64},
+		{Query{DataType: "minus"}, -math.MaxFloat64},
+	} {
+		a, err := e.Default(ctx, tc.q)
+		require.NoError(t, err)
+		assert.Equal(t, tc.want, a.Value, "%+v", tc.q)
+	}
+}
+
 // The factors are multiplied together before the base: 1e308 × 2 × 0.5
 // is 1e308, not the limit an intermediate overflow would leave.
 func TestFactorsMultiplyBeforeTheBase(t *testing.T) {
