@@ -15,7 +15,14 @@
 //
 // Each factor is clamped to its configured bounds, so a wild trend or a
 // host bug cannot move the default far. An absent factor is 1.0 and counts
-// as guessed.
+// as guessed; so is a host factor that is not a positive finite number (0,
+// negative, NaN, ±Inf), which no bounds could make sense of.
+//
+// Engine.Default calls the host's factors on the caller's goroutine, as
+// they are: a factor that panics or blocks does so in Default. Package
+// fallback runs them guarded (a panic, or no answer before the resolve's
+// deadline, counts as absent); a host using the Engine directly guards its
+// own.
 //
 // Confidence. A default states how far to trust it:
 //

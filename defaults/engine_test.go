@@ -86,6 +86,23 @@ func TestHistoryNoisyLowersConfidenceAndIgnoresNaN(t *testing.T) {
 	assert.Equal(t, "base", a.From)
 }
 
+// A host factor that is no positive finite number counts as absent: 1.0,
+// guessed (the package doc).
+func TestAFactorNoPositiveFiniteNumberIsGuessed(t *testing.T) {
+	for _, v := range []float64{0, -2, math.NaN(), math.Inf(1), math.Inf(-1)} {
+		market := FactorFunc(func(context.Context, string, map[string]string) (float64, bool) { return v, true })
+		e := engine(t, Config{Market: market})
+		a, err := e.Default(context.Background(), Query{DataType: "cpc"})
+		require.NoError(t, err)
+		require.Len(t, a.Adjustments, 2)
+		assert.Equal(t, Adjustment{Name: "market", Factor: 1, Guessed: true}, a.Adjustments[0], "factor %v", v)
+		assert.Equal(t, 1.5, a.Value, "factor %v", v)
+	}
+	// A host factor is called as it is: its panic is Default's.
+	e := engine(t, Config{Market: FactorFunc(func(context.Context, string, map[string]string) (float64, bool) { panic("host bug") })})
+	assert.PanicsWithValue(t, "host bug", func() { _, _ = e.Default(context.Background(), Query{DataType: "cpc"}) })
+}
+
 func TestSegmentTieGoesToFirstDeclared(t *testing.T) {
 	e := engine(t, Config{Rules: map[string]Rule{"cpc": {Base: 1, Segments: []Segment{
 		{Match: map[string]string{"market": "uk"}, Base: 2},
