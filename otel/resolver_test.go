@@ -220,27 +220,7 @@ func TestMetricAttributesAreLowCardinality(t *testing.T) {
 		points := func() (n int) {
 			synctest.Wait() // the observer has every event
 			for name, m := range collect(t, tel.reader) {
-				var sets []attribute.Set
-				switch d := m.Data.(type) {
-				case metricdata.Sum[int64]:
-					for _, p := range d.DataPoints {
-						sets = append(sets, p.Attributes)
-					}
-				case metricdata.Sum[float64]:
-					for _, p := range d.DataPoints {
-						sets = append(sets, p.Attributes)
-					}
-				case metricdata.Gauge[float64]:
-					for _, p := range d.DataPoints {
-						sets = append(sets, p.Attributes)
-					}
-				case metricdata.Histogram[float64]:
-					for _, p := range d.DataPoints {
-						sets = append(sets, p.Attributes)
-					}
-				default:
-					t.Fatalf("%s: unexpected %T", name, d)
-				}
+				sets := attributeSets(t, name, m)
 				for _, set := range sets {
 					for _, kv := range set.ToSlice() {
 						assert.NotContains(t, kv.Value.Emit(), "kw-", "%s %s", name, kv.Key)
@@ -323,19 +303,7 @@ func TestErrorTextAddsNoDataPoints(t *testing.T) {
 		points := func() (n int) {
 			synctest.Wait() // the observer has every event
 			for name, m := range collect(t, tel.reader) {
-				var sets []attribute.Set
-				switch d := m.Data.(type) {
-				case metricdata.Sum[int64]:
-					for _, p := range d.DataPoints {
-						sets = append(sets, p.Attributes)
-					}
-				case metricdata.Histogram[float64]:
-					for _, p := range d.DataPoints {
-						sets = append(sets, p.Attributes)
-					}
-				default:
-					t.Fatalf("%s: unexpected %T", name, d)
-				}
+				sets := attributeSets(t, name, m)
 				for _, set := range sets {
 					for _, kv := range set.ToSlice() {
 						assert.NotContains(t, kv.Value.Emit(), "kw-", "%s %s", name, kv.Key)
@@ -356,4 +324,32 @@ func TestErrorTextAddsNoDataPoints(t *testing.T) {
 		}
 		assert.Equal(t, one, points(), "50 more failures, no more data points")
 	})
+}
+
+// attributeSets returns the attribute sets of m's data points (m is one
+// of this package's instruments, named name).
+func attributeSets(t *testing.T, name string, m metricdata.Metrics) []attribute.Set {
+	t.Helper()
+	var sets []attribute.Set
+	switch d := m.Data.(type) {
+	case metricdata.Sum[int64]:
+		for _, p := range d.DataPoints {
+			sets = append(sets, p.Attributes)
+		}
+	case metricdata.Sum[float64]:
+		for _, p := range d.DataPoints {
+			sets = append(sets, p.Attributes)
+		}
+	case metricdata.Gauge[float64]:
+		for _, p := range d.DataPoints {
+			sets = append(sets, p.Attributes)
+		}
+	case metricdata.Histogram[float64]:
+		for _, p := range d.DataPoints {
+			sets = append(sets, p.Attributes)
+		}
+	default:
+		t.Fatalf("%s: unexpected %T", name, d)
+	}
+	return sets
 }
