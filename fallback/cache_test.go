@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -271,11 +272,13 @@ func TestWarmResolvesKeysWithProgress(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var mu sync.Mutex
 		var progress []int
+		var dataTypes []string
 		obs := ObserverFunc(func(_ context.Context, e Event) {
 			if e.Kind == EventWarm {
 				mu.Lock()
-				if e.Total == 7 {
+				if e.Total == 8 {
 					progress = append(progress, e.Done)
+					dataTypes = append(dataTypes, e.DataType)
 				}
 				mu.Unlock()
 			}
@@ -288,17 +291,21 @@ func TestWarmResolvesKeysWithProgress(t *testing.T) {
 			keys[i] = WarmKey{DataType: "cpc", Params: Params{"keyword": fmt.Sprint("k", i)}}
 		}
 		keys = append(keys, WarmKey{DataType: "cpc", Params: Params{"bad": "x"}})
+		// A data type nobody declared: its event names none (the host's
+		// string, of any length, stays in the error, cut short).
+		keys = append(keys, WarmKey{DataType: strings.Repeat("x", 1<<16), Params: Params{"keyword": "k"}})
 		ctx := WithBudget(context.Background(), 1)
 		rep, err := r.Warm(ctx, keys)
 		require.NoError(t, err)
-		assert.Equal(t, 7, rep.Keys)
+		assert.Equal(t, 8, rep.Keys)
 		assert.Equal(t, 6, rep.Answered)
-		assert.Equal(t, 1, rep.Failed)
+		assert.Equal(t, 2, rep.Failed)
 		assert.Equal(t, 6, rep.Layers[LayerPrimary])
 		assert.InDelta(t, 0.12, rep.Cost, 1e-12)
 		flushEvents(r)
 		mu.Lock()
-		assert.ElementsMatch(t, []int{1, 2, 3, 4, 5, 6, 7}, progress)
+		assert.ElementsMatch(t, []int{1, 2, 3, 4, 5, 6, 7, 8}, progress)
+		assert.ElementsMatch(t, []string{"cpc", "cpc", "cpc", "cpc", "cpc", "cpc", "cpc", ""}, dataTypes)
 		mu.Unlock()
 		// Warmed: the keys now answer from cache without a call.
 		before := p1.Calls()

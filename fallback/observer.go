@@ -149,7 +149,9 @@ type Event struct {
 	Kind EventKind
 	// Time is when it happened, read from the clock the resolver times
 	// the resolve or the attempt with (see the kinds).
-	Time     time.Time
+	Time time.Time
+	// DataType is a declared data type's name, or empty (an EventWarm for
+	// a key naming no declared data type: its Err names it, cut short).
 	DataType string
 	// Params are the resolve's params, redacted.
 	Params   Params

@@ -65,7 +65,11 @@ func (r *Resolver) Warm(ctx context.Context, keys []WarmKey) (WarmReport, error)
 				n := done
 				mu.Unlock()
 				if r.obs != nil {
-					r.observeCtx(events, Event{Kind: EventWarm, Time: time.Now(), DataType: k.DataType, Layer: res.Layer, Source: res.Source,
+					dt := k.DataType
+					if _, ok := r.types[dt]; !ok {
+						dt = "" // the host's string, of any length: Err names it, cut short
+					}
+					r.observeCtx(events, Event{Kind: EventWarm, Time: time.Now(), DataType: dt, Layer: res.Layer, Source: res.Source,
 						Cost: res.Cost, Err: err, Done: n, Total: len(keys)})
 				}
 			}
