@@ -71,7 +71,11 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("multiinstance", flag.ContinueOnError)
 	addr := fs.String("redis", "127.0.0.1:6379", "address of the Redis server the instances share")
 	asJSON := fs.Bool("json", false, "print one JSON object with the three scenes' figures")
+	fs.SetOutput(stdout)
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil // -help printed the usage, as asked
+		}
 		return err
 	}
 	rdb := redis.NewClient(&redis.Options{Addr: *addr, MaxRetries: -1})

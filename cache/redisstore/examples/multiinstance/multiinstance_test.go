@@ -110,3 +110,12 @@ func TestRunWithoutRedis(t *testing.T) {
 func TestRunBadFlag(t *testing.T) {
 	assert.Error(t, run(context.Background(), []string{"-nope"}, &bytes.Buffer{}))
 }
+
+// -help prints the usage and every flag to stdout and succeeds, as the
+// other examples' -help does; no Redis is needed for it.
+func TestHelpPrintsTheFlags(t *testing.T) {
+	var out bytes.Buffer
+	require.NoError(t, run(context.Background(), []string{"-help"}, &out))
+	assert.Contains(t, out.String(), "-redis")
+	assert.Contains(t, out.String(), "-json")
+}
