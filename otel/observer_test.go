@@ -263,12 +263,7 @@ func TestObserverInFlight(t *testing.T) {
 	o, err := NewObserver(tel.cfg)
 	require.NoError(t, err)
 	ctx := context.Background()
-	inFlight := func() int64 {
-		t.Helper()
-		s := collect(t, tel.reader)["strata.provider.in_flight"].Data.(metricdata.Sum[int64])
-		require.Len(t, s.DataPoints, 1)
-		return s.DataPoints[0].Value
-	}
+	inFlight := func() int64 { return soleInFlight(t, tel.reader) }
 	start := fallback.Event{Kind: fallback.EventAttemptStart, Time: at(0), Provider: "ads"}
 	end := fallback.Event{Kind: fallback.EventAttempt, Time: at(5), Provider: "ads", Outcome: fallback.Succeeded, Latency: 5 * time.Millisecond}
 	o.Observe(ctx, start)
@@ -292,12 +287,7 @@ func TestObserverInFlightPairsEndsWithTheirStarts(t *testing.T) {
 	o, err := NewObserver(tel.cfg)
 	require.NoError(t, err)
 	ctx := context.Background()
-	inFlight := func() int64 {
-		t.Helper()
-		s := collect(t, tel.reader)["strata.provider.in_flight"].Data.(metricdata.Sum[int64])
-		require.Len(t, s.DataPoints, 1)
-		return s.DataPoints[0].Value
-	}
+	inFlight := func() int64 { return soleInFlight(t, tel.reader) }
 	o.Observe(ctx, fallback.Event{Kind: fallback.EventAttemptStart, Time: at(0), Resolve: 3, Provider: "ads"})
 	o.Observe(ctx, fallback.Event{Kind: fallback.EventAttempt, Time: at(1), Resolve: 3, Provider: "ads", Outcome: fallback.Skipped, Skip: fallback.SkipClosed})
 	assert.Equal(t, int64(0), inFlight(), "resolve 3's attempt ended, not called")
@@ -593,4 +583,13 @@ func TestDocumentedFigures(t *testing.T) {
 	assert.Equal(t, 1024, heldLimit)
 	assert.Equal(t, time.Minute, holdFor)
 	assert.Equal(t, []float64{0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10}, DurationBoundaries)
+}
+
+// soleInFlight returns the in-flight count of the one provider the
+// observed events named.
+func soleInFlight(t *testing.T, reader *sdkmetric.ManualReader) int64 {
+	t.Helper()
+	s := collect(t, reader)["strata.provider.in_flight"].Data.(metricdata.Sum[int64])
+	require.Len(t, s.DataPoints, 1)
+	return s.DataPoints[0].Value
 }

@@ -147,15 +147,7 @@ func TestLabelsAreLowCardinality(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		obs := NewObserver()
 		r := newResolver(t, obs, okProvider(1.5))
-		reg := prometheus.NewPedanticRegistry()
-		require.NoError(t, reg.Register(NewCollector(r)))
-		require.NoError(t, reg.Register(obs))
-		series := func() int {
-			synctest.Wait() // the observer has every event
-			n, err := testutil.GatherAndCount(reg)
-			require.NoError(t, err)
-			return n
-		}
+		reg, series := registered(t, r, obs)
 		resolve := func(i int) {
 			_, err := r.Resolve(context.Background(), "cpc", fallback.Params{"keyword": fmt.Sprintf("kw-%d", i)})
 			require.NoError(t, err)
@@ -168,17 +160,7 @@ func TestLabelsAreLowCardinality(t *testing.T) {
 		}
 		assert.Equal(t, one, series(), "50 more keys, no more series")
 
-		families, err := reg.Gather()
-		require.NoError(t, err)
-		require.NotEmpty(t, families)
-		for _, mf := range families {
-			for _, m := range mf.GetMetric() {
-				for _, l := range m.GetLabel() {
-					assert.Contains(t, allowedLabels, l.GetName(), mf.GetName())
-					assert.NotContains(t, l.GetValue(), "kw-", "%s{%s}", mf.GetName(), l.GetName())
-				}
-			}
-		}
+		assertLabels(t, reg)
 	})
 }
 
@@ -191,15 +173,7 @@ func TestErrorTextAddsNoSeries(t *testing.T) {
 			return providers.Response{}, providers.Errorf(providers.Permanent, "no data for %s", req.Params["keyword"])
 		})
 		r := newResolver(t, obs, quoting)
-		reg := prometheus.NewPedanticRegistry()
-		require.NoError(t, reg.Register(NewCollector(r)))
-		require.NoError(t, reg.Register(obs))
-		series := func() int {
-			synctest.Wait() // the observer has every event
-			n, err := testutil.GatherAndCount(reg)
-			require.NoError(t, err)
-			return n
-		}
+		reg, series := registered(t, r, obs)
 		resolve := func(i int) {
 			_, err := r.Resolve(context.Background(), "cpc", fallback.Params{"keyword": fmt.Sprintf("kw-%d", i)})
 			require.ErrorContains(t, err, fmt.Sprintf("no data for kw-%d", i))
@@ -211,16 +185,41 @@ func TestErrorTextAddsNoSeries(t *testing.T) {
 			resolve(i)
 		}
 		assert.Equal(t, one, series(), "50 more failures, no more series")
-		families, err := reg.Gather()
+		assertLabels(t, reg)
+	})
+}
+
+// registered returns a pedantic registry holding a Collector of r and obs,
+// and a count of its series once obs has every event (in a synctest
+// bubble).
+func registered(t *testing.T, r *fallback.Resolver, obs *Observer) (*prometheus.Registry, func() int) {
+	t.Helper()
+	reg := prometheus.NewPedanticRegistry()
+	require.NoError(t, reg.Register(NewCollector(r)))
+	require.NoError(t, reg.Register(obs))
+	return reg, func() int {
+		synctest.Wait() // the observer has every event
+		n, err := testutil.GatherAndCount(reg)
 		require.NoError(t, err)
-		for _, mf := range families {
-			for _, m := range mf.GetMetric() {
-				for _, l := range m.GetLabel() {
-					assert.NotContains(t, l.GetValue(), "kw-", "%s{%s}", mf.GetName(), l.GetName())
-				}
+		return n
+	}
+}
+
+// assertLabels checks every label reg gathers: a name this package uses,
+// and no param value ("kw-…") in the value.
+func assertLabels(t *testing.T, reg *prometheus.Registry) {
+	t.Helper()
+	families, err := reg.Gather()
+	require.NoError(t, err)
+	require.NotEmpty(t, families)
+	for _, mf := range families {
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				assert.Contains(t, allowedLabels, l.GetName(), mf.GetName())
+				assert.NotContains(t, l.GetValue(), "kw-", "%s{%s}", mf.GetName(), l.GetName())
 			}
 		}
-	})
+	}
 }
 
 // allowedLabels are every label name this package uses.
