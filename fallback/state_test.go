@@ -883,16 +883,23 @@ func TestImportReadsAFileWithAByteOrderMark(t *testing.T) {
 	})
 }
 
+// slowImport returns an exported state, and a resolver to import it into
+// whose history (h) takes a millisecond an append.
+func slowImport(t *testing.T) (string, *Resolver, *stats.MemoryHistory) {
+	t.Helper()
+	state, _, a := exported(t)
+	require.NoError(t, a.Close())
+	h, err := stats.NewMemoryHistory(stats.MemoryConfig{})
+	require.NoError(t, err)
+	return state, newTestResolver(t, stateConfig(), newStub(1), newStub(1), WithHashKey(stateKey), WithHistory(slowAppendHistory{h})), h
+}
+
 // Imports of one file at once add its series once: each checked which
 // periods the history held and then appended what it lacked, so four
 // Imports at once, each seeing none, quadrupled every series.
 func TestImportsAtOnceAddEachObservationOnce(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		state, _, a := exported(t)
-		require.NoError(t, a.Close())
-		h, err := stats.NewMemoryHistory(stats.MemoryConfig{})
-		require.NoError(t, err)
-		b := newTestResolver(t, stateConfig(), newStub(1), newStub(1), WithHashKey(stateKey), WithHistory(slowAppendHistory{h}))
+		state, b, h := slowImport(t)
 		var wg sync.WaitGroup
 		var mu sync.Mutex
 		taken := 0
@@ -920,14 +927,10 @@ func TestImportsAtOnceAddEachObservationOnce(t *testing.T) {
 // an Import that took the turn then appended what they were appending.
 func TestAnAbandonedImportKeepsItsTurnUntilItsAppendsReturn(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		state, _, a := exported(t)
-		require.NoError(t, a.Close())
-		h, err := stats.NewMemoryHistory(stats.MemoryConfig{})
-		require.NoError(t, err)
-		b := newTestResolver(t, stateConfig(), newStub(1), newStub(1), WithHashKey(stateKey), WithHistory(slowAppendHistory{h}))
+		state, b, h := slowImport(t)
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Millisecond)
 		defer cancel()
-		_, err = b.Import(ctx, strings.NewReader(state))
+		_, err := b.Import(ctx, strings.NewReader(state))
 		require.ErrorIs(t, err, context.DeadlineExceeded, "abandoned amid the appends")
 		_, err = b.Import(context.Background(), strings.NewReader(state))
 		require.NoError(t, err)
