@@ -56,7 +56,13 @@ const (
 // answer is within Agreement of it (relative), the change is real and the
 // answer is accepted; if that one's answer is plausible, it wins and the
 // outlier is a DataQuality failure (*ImplausibleError), never cached and
-// never added to the history. The implausible attempt does not count
+// never added to the history — except against a move that is not
+// garbage-shaped (below) from a provider not caught: a plausible answer
+// denying it may come from a feed that lags or froze on the last good
+// answer, so it is held too (ImplausibleError.Contradicts) and a third
+// provider settles it: an answer agreeing with either wins, and with none
+// the plausible one is served as it would have been without the
+// question. The implausible attempt does not count
 // against the provider's breaker or health: until a second opinion it may
 // be the first to report a real change. Agreement on a garbage-shaped
 // change — a zero, or a factor within Agreement of a power of ten from the
@@ -196,6 +202,11 @@ type ImplausibleError struct {
 	// provider is caught serving garbage for the data type (an earlier
 	// answer of its was refuted; see PlausibilityConfig.FrozenPeriods).
 	Caught bool
+	// Contradicts is set (to the other answer) when the answer, plausible
+	// itself, is held back because it denies a move beyond the check
+	// that another provider reported in the same resolve: a third
+	// provider is asked (see PlausibilityConfig). 0 otherwise.
+	Contradicts float64
 }
 
 // Factor is the change factor from Reference to Value, at least 1 (+Inf
@@ -203,6 +214,9 @@ type ImplausibleError struct {
 func (e *ImplausibleError) Factor() float64 { return changeFactor(e.Value, e.Reference) }
 
 func (e *ImplausibleError) Error() string {
+	if e.Contradicts != 0 {
+		return fmt.Sprintf("implausible: %.6g denies another provider's move to %.6g (×%.3g the last good answer %.6g), asked about", e.Value, e.Contradicts, changeFactor(e.Contradicts, e.Reference), e.Reference)
+	}
 	if e.Caught {
 		return fmt.Sprintf("implausible: %.6g comes from a provider caught serving garbage for the data type, asked about until it is confirmed again", e.Value)
 	}

@@ -1058,3 +1058,111 @@ func TestTwoFeedsRepeatingOneValueDoNotVouchForEachOther(t *testing.T) {
 		}
 	})
 }
+
+// moverFirst is testConfig with a second primary, p2, that the router
+// asks after p1 (it is expected slower); the key's last good answer is
+// 1.2, past its TTL.
+func moverFirst(t *testing.T, p1, p2, s1 *stub) *Resolver {
+	t.Helper()
+	cfg := testConfig()
+	p2c := cfg.Providers[0]
+	p2c.Name, p2c.ExpectedLatency = "p2", 200*time.Millisecond
+	cfg.Providers = append(cfg.Providers, p2c)
+	r := newTestResolver(t, cfg, p1, s1, WithProvider("p2", p2))
+	res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+	require.NoError(t, err)
+	require.Equal(t, 1.2, res.Value)
+	require.Equal(t, "p1", res.Source)
+	time.Sleep(2 * time.Minute) // past the TTL: the next resolve walks
+	return r
+}
+
+// A plausible answer that denies a move another provider reported in the
+// same resolve is not believed over it on its own word: one of the two
+// has not seen the truth (a feed frozen on the last good answer looks
+// plausible), and a third provider settles it. With nobody to ask, the
+// plausible answer serves as before the question, its attempt succeeded.
+func TestAPlausibleAnswerDenyingAMoveAsksAThird(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		third  func(*stub)
+		value  float64
+		source string
+	}{
+		{"third sees the move", func(s *stub) { s.answer(4.9) }, 4.9, "s1"},
+		{"third denies it", func(s *stub) { s.answer(1.22) }, 1.22, "s1"},
+		{"third agrees with neither", func(s *stub) { s.answer(2) }, 1.2, "p2"},
+		{"nobody to ask", func(s *stub) { s.fail(providers.Unavailable) }, 1.2, "p2"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				p1, p2, s1 := newStub(1.2), newStub(1.2), newStub(1.2)
+				r := moverFirst(t, p1, p2, s1)
+				p1.answer(4.8) // ×4: beyond the check
+				tc.third(s1)
+				res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+				require.NoError(t, err)
+				assert.Equal(t, tc.value, res.Value)
+				assert.Equal(t, tc.source, res.Source)
+				assert.False(t, res.Implausible)
+				assert.Equal(t, int64(1), s1.calls.Load(), "the third is asked")
+				got := attemptsByProvider(res.Attempts)
+				var move *ImplausibleError
+				require.ErrorAs(t, got["p1"].Err, &move)
+				assert.Equal(t, 4.8, move.Value)
+				if tc.source == "p2" {
+					assert.Equal(t, Succeeded, got["p2"].Outcome, "served: its attempt says it answered")
+					assert.NoError(t, got["p2"].Err)
+				} else {
+					var denial *ImplausibleError
+					require.ErrorAs(t, got["p2"].Err, &denial)
+					assert.Equal(t, 1.2, denial.Value)
+					assert.Equal(t, 4.8, denial.Contradicts)
+					assert.Contains(t, denial.Error(), "denies another provider's move to 4.8")
+				}
+				e, ok := r.cache.LastGood(resolverKey(t, r, Params{"keyword": "shoes"}))
+				require.True(t, ok)
+				assert.Equal(t, tc.value, e.Value, "what was served is the key's last good answer")
+			})
+		})
+	}
+}
+
+// A plausible answer refutes a garbage-shaped one (a unit error) on its
+// own: no third provider is paid for it.
+func TestAPlausibleAnswerRefutesAUnitErrorWithoutAThird(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p1, p2, s1 := newStub(1.2), newStub(1.2), newStub(1.2)
+		r := moverFirst(t, p1, p2, s1)
+		p1.answer(12)
+		res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+		require.NoError(t, err)
+		assert.Equal(t, 1.2, res.Value)
+		assert.Equal(t, "p2", res.Source)
+		assert.Zero(t, s1.calls.Load(), "nobody else asked")
+	})
+}
+
+// A caught provider's move is not worth a third call: the plausible
+// answer denying it wins on its own.
+func TestACaughtProvidersMoveAsksNoThird(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p1, p2, s1 := newStub(1.2), newStub(1.2), newStub(1.2)
+		r := moverFirst(t, p1, p2, s1)
+		p1.answer(0) // refuted by p2: caught
+		res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+		require.NoError(t, err)
+		require.Equal(t, "p2", res.Source)
+		require.True(t, r.plaus.isCaught(r.types["cpc"], "p1", time.Now()))
+		time.Sleep(2 * time.Minute)
+		p1.answer(4.8)
+		res, err = r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+		require.NoError(t, err)
+		assert.Equal(t, 1.2, res.Value)
+		assert.Equal(t, "p2", res.Source)
+		assert.Zero(t, s1.calls.Load(), "nobody else asked")
+		var ie *ImplausibleError
+		require.ErrorAs(t, attemptsByProvider(res.Attempts)["p1"].Err, &ie)
+		assert.Equal(t, 4.8, ie.Value)
+	})
+}

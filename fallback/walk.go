@@ -609,13 +609,18 @@ func (w *walk) echoesFrozen(p *provider, v float64) bool {
 
 // suspect is an implausible answer awaiting a second opinion. frozen
 // marks one asked about as a frozen feed's might be — a repeat, or any
-// answer of a caught provider; repeat, one that looks frozen itself.
+// answer of a caught provider; repeat, one that looks frozen itself;
+// move, a move beyond the check that a plausible answer denying it does
+// not refute on its own (see walk.contradicts); contradicts, a plausible
+// answer held back for denying another's move.
 type suspect struct {
-	p      *provider
-	layer  Layer
-	resp   providers.Response
-	frozen bool
-	repeat bool
+	p           *provider
+	layer       Layer
+	resp        providers.Response
+	frozen      bool
+	repeat      bool
+	move        bool
+	contradicts bool
 }
 
 // judge returns nil when p's answer v is plausible (see
@@ -629,14 +634,22 @@ func (w *walk) judge(p *provider, resp providers.Response, now time.Time) *Impla
 	w.refOnce.Do(w.reference)
 	ie := w.r.plaus.judge(w.dt, w.key, p.name, resp.Value, w.ref, w.hasRef, now)
 	if ie == nil {
-		if !w.echoesFrozen(p, resp.Value) {
+		switch move, ok := w.contradicts(p, resp.Value); {
+		case w.echoesFrozen(p, resp.Value):
+			// It is a frozen-looking suspect's very value, repeated: feeds
+			// copying one stuck upstream vouch for each other (the provider
+			// answered too rarely to be suspected on its own). A repeat,
+			// not a second opinion.
+			ie = &ImplausibleError{Value: resp.Value, Reference: w.ref.Value, Frozen: true}
+		case ok:
+			// Plausible, but another provider reported a move it denies:
+			// one of them has not seen the truth (a lagging or frozen
+			// feed, or an outlier). A third is asked before either is
+			// believed; with nobody to ask this one serves (serveLone).
+			ie = &ImplausibleError{Value: resp.Value, Reference: w.ref.Value, Contradicts: move}
+		default:
 			return nil
 		}
-		// It is a frozen-looking suspect's very value, repeated: feeds
-		// copying one stuck upstream vouch for each other (the provider
-		// answered too rarely to be suspected on its own). A repeat, not
-		// a second opinion.
-		ie = &ImplausibleError{Value: resp.Value, Reference: w.ref.Value, Frozen: true}
 	}
 	// A zero, or a change by a power of ten, is what a shared upstream's
 	// unit error or outage gives every provider that copies it: agreement
@@ -662,15 +675,33 @@ func (w *walk) judge(p *provider, resp providers.Response, now time.Time) *Impla
 		// has seen and accepted the move.
 		return nil
 	}
-	if !ie.Frozen && w.r.plaus.persisted(w.key, resp.Value, w.ref, w.hasRef, now) {
+	if !ie.Frozen && ie.Contradicts == 0 && w.r.plaus.persisted(w.key, resp.Value, w.ref, w.hasRef, now) {
 		return nil // answered for ConfirmAfter, never refuted: real
 	}
 	layer := LayerPrimary
 	if p.cfg.Tier == Secondary {
 		layer = LayerSecondary
 	}
-	w.suspects = append(w.suspects, suspect{p: p, layer: layer, resp: resp, frozen: ie.Frozen, repeat: ie.Frozen && !ie.Caught})
+	// A move worth a third opinion when a plausible answer denies it: not
+	// garbage-shaped (a plausible answer refutes a unit error or a zero on
+	// its own), from a provider not caught serving garbage.
+	move := !ie.Frozen && ie.Contradicts == 0 && w.hasRef && !garbage && !w.r.plaus.isCaught(w.dt, p.name, now)
+	w.suspects = append(w.suspects, suspect{p: p, layer: layer, resp: resp, frozen: ie.Frozen, repeat: ie.Frozen && !ie.Caught, move: move, contradicts: ie.Contradicts != 0})
 	return ie
+}
+
+// contradicts returns the move another provider reported in this walk
+// (held back as implausible, see suspect.move) that p's plausible answer
+// v denies — v is nowhere near it — if there is one.
+func (w *walk) contradicts(p *provider, v float64) (move float64, ok bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, s := range w.suspects {
+		if s.move && s.p != p && !w.r.plaus.agrees(s.resp.Value, v) {
+			return s.resp.Value, true
+		}
+	}
+	return 0, false
 }
 
 // reference reads, for a key the process has no answer for, the key's
@@ -722,6 +753,16 @@ func (w *walk) serveLone() {
 	defer w.mu.Unlock()
 	if w.ok { // a plausible answer won
 		return
+	}
+	for _, s := range w.suspects {
+		if s.contradicts {
+			// Plausible, and nobody answered to settle it against the
+			// move it denies: served as it would have been without the
+			// question (the move waits for confirmation, see persisted).
+			w.answered(s)
+			w.succeed(s.p, s.layer, s.resp)
+			return
+		}
 	}
 	s, ok := w.loneSuspect()
 	if !ok {
