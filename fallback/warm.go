@@ -29,7 +29,8 @@ type WarmReport struct {
 // answers sit in the cache. It runs Config.Cache.WarmConcurrency resolves
 // at a time inside ctx's deadline and budget (WithBudget), and reports
 // progress to the observer: an EventWarm after each key, with Done and
-// Total set. Its resolves, their events and its EventWarm events carry
+// Total set, and Outcome Succeeded or Failed — or Skipped, with Err
+// saying why, for each key not started, so that Done reaches Total. Its resolves, their events and its EventWarm events carry
 // TaskWarm on ctx's values (see TaskFrom). When ctx ends first the keys
 // not yet started are skipped and Warm returns ctx's error with the
 // report so far, also when every key had been started and ctx ended
@@ -64,14 +65,12 @@ func (r *Resolver) Warm(ctx context.Context, keys []WarmKey) (WarmReport, error)
 				rep.Cost += res.Cost
 				n := done
 				mu.Unlock()
-				if r.obs != nil {
-					dt := k.DataType
-					if _, ok := r.types[dt]; !ok {
-						dt = "" // the host's string, of any length: Err names it, cut short
-					}
-					r.observeCtx(events, Event{Kind: EventWarm, Time: time.Now(), DataType: dt, Layer: res.Layer, Source: res.Source,
-						Cost: res.Cost, Err: err, Done: n, Total: len(keys)})
+				outcome := Succeeded
+				if err != nil {
+					outcome = Failed
 				}
+				r.observeWarm(events, k, Event{Outcome: outcome, Layer: res.Layer, Source: res.Source,
+					Cost: res.Cost, Err: err, Done: n, Total: len(keys)})
 			}
 		})
 	}
@@ -106,5 +105,23 @@ feed:
 		err = ctx.Err() // ctx ended resolves of the Warm
 	}
 	rep.Skipped = len(keys) - sent
+	// The keys not started are accounted for too, so that an observer's
+	// Done reaches Total.
+	for i, k := range keys[sent:] {
+		r.observeWarm(events, k, Event{Outcome: Skipped, Err: err, Done: done + i + 1, Total: len(keys)})
+	}
 	return rep, err
+}
+
+// observeWarm reports Warm's end of key k: e with its kind, time and data
+// type set.
+func (r *Resolver) observeWarm(ctx context.Context, k WarmKey, e Event) {
+	if r.obs == nil {
+		return
+	}
+	e.Kind, e.Time, e.DataType = EventWarm, time.Now(), k.DataType
+	if _, ok := r.types[k.DataType]; !ok {
+		e.DataType = "" // the host's string, of any length: Err names it, cut short
+	}
+	r.observeCtx(ctx, e)
 }
