@@ -124,6 +124,14 @@ func (c Config) withDefaults() (Config, error) {
 			if len(s.Match) == 0 || !finite(s.Base) {
 				return c, &ConfigError{Err: ErrInvalidConfig, Field: fmt.Sprintf("rules[%s].segments[%d]", name, i), Reason: "needs a match and a finite base"}
 			}
+			for _, k := range slices.Sorted(maps.Keys(s.Match)) {
+				if s.Match[k] == "" {
+					// A query without the param reads it as "": the
+					// segment would be the default of every such query.
+					return c, &ConfigError{Err: ErrInvalidConfig, Field: fmt.Sprintf("rules[%s].segments[%d].match", name, i),
+						Reason: fmt.Sprintf("param %q has the empty value, which every query without the param would match", k)}
+				}
+			}
 		}
 	}
 	return c, nil

@@ -100,3 +100,22 @@ func TestDocumentedDefaults(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 2, e.cfg.MinHistory, "MinHistory: Window when that is smaller")
 }
+
+// A segment matching a param on the empty value is refused, naming the
+// segment and the param: a query without the param reads it as "", so the
+// segment was the default of every such query, and the more specific
+// segments could lose to it (fallback's config refuses it too).
+func TestNewRefusesASegmentMatchingTheEmptyValue(t *testing.T) {
+	cfg := Config{Rules: map[string]Rule{"cpc": {Base: 1, Segments: []Segment{
+		{Match: map[string]string{"industry": "retail"}, Base: 2},
+		{Match: map[string]string{"industry": "retail", "market": ""}, Base: 3},
+	}}}}
+	_, err := New(cfg)
+	require.ErrorIs(t, err, ErrInvalidConfig)
+	var ce *ConfigError
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, "rules[cpc].segments[1].match", ce.Field)
+	assert.Contains(t, ce.Reason, `"market"`)
+	assert.Contains(t, ce.Reason, "empty value")
+	assert.Equal(t, err, cfg.Validate())
+}

@@ -20,7 +20,8 @@ type Rule struct {
 
 // Segment is a default for the params it matches.
 type Segment struct {
-	// Match lists param values that must all be equal.
+	// Match lists param values that must all be equal. A value must not
+	// be empty: New refuses it, for a query without the param would match.
 	Match map[string]string
 	// Base is the segment's value.
 	Base float64
