@@ -9,7 +9,8 @@ import (
 	"github.com/strata-go/strata/internal/setting"
 )
 
-// Bounds clamp a factor. The zero Bounds takes the default [0.5, 2].
+// Bounds clamp a factor. The zero Bounds takes the default [0.5, 2]; Bounds
+// with one end set must set the other too.
 type Bounds struct {
 	Min float64 `yaml:"min"`
 	Max float64 `yaml:"max"`
@@ -112,7 +113,19 @@ func (c Config) withDefaults() (Config, error) {
 			*b.b = Bounds{Min: DefaultFactorMin, Max: DefaultFactorMax}
 		}
 		if !(b.b.Min > 0 && b.b.Min <= 1 && b.b.Max >= 1 && !math.IsInf(b.b.Max, 0)) {
-			return c, &ConfigError{Err: ErrInvalidConfig, Field: b.name, Reason: fmt.Sprintf("want 0 < min <= 1 <= max < inf, got [%v, %v]", b.b.Min, b.b.Max)}
+			why := fmt.Sprintf("want 0 < min <= 1 <= max < inf, got [%v, %v]", b.b.Min, b.b.Max)
+			// Only the zero Bounds takes the default: say which end to set.
+			unset := ""
+			switch {
+			case b.b.Min == 0:
+				unset = "min"
+			case b.b.Max == 0:
+				unset = "max"
+			}
+			if unset != "" {
+				why = fmt.Sprintf("%s is not set: set both min and max, or neither for the default [%v, %v]; %s", unset, DefaultFactorMin, DefaultFactorMax, why)
+			}
+			return c, &ConfigError{Err: ErrInvalidConfig, Field: b.name, Reason: why}
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(c.Rules)) {

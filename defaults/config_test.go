@@ -119,3 +119,28 @@ func TestNewRefusesASegmentMatchingTheEmptyValue(t *testing.T) {
 	assert.Contains(t, ce.Reason, "empty value")
 	assert.Equal(t, err, cfg.Validate())
 }
+
+// Bounds with only one end set are refused (only the zero Bounds takes the
+// default), and the error says which end to set: it gave only the rule,
+// "want 0 < min <= 1 <= max < inf, got [0, 3]".
+func TestNewSaysWhatToSetOfHalfSetBounds(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		b      Bounds
+		unset  string
+		within string
+	}{
+		{"max only", Bounds{Max: 3}, "min", "got [0, 3]"},
+		{"min only", Bounds{Min: 0.8}, "max", "got [0.8, 0]"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := New(Config{TrendBounds: tc.b})
+			var ce *ConfigError
+			require.ErrorAs(t, err, &ce)
+			assert.Equal(t, "trend_bounds", ce.Field)
+			assert.Contains(t, ce.Reason, tc.unset+" is not set")
+			assert.Contains(t, ce.Reason, "set both min and max, or neither for the default [0.5, 2]")
+			assert.Contains(t, ce.Reason, tc.within)
+		})
+	}
+}
