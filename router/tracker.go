@@ -202,8 +202,12 @@ func (t *Tracker) add(p Profile) *entry {
 // data type window. A provider never registered is added with the default
 // profile (Config.DefaultConfidence and Config.ReferenceLatency). Record
 // never fails: a negative latency counts as zero, a negative or non-finite
-// cost as nothing.
+// cost as nothing, and an outcome for the empty name, which no provider
+// has (see Profile.Name), is dropped.
 func (t *Tracker) Record(provider, dataType string, o Outcome) {
+	if provider == "" {
+		return
+	}
 	if o.At.IsZero() {
 		o.At = time.Now()
 	}
@@ -260,8 +264,12 @@ func (t *Tracker) recordLost(e *entry, ts *series, o *Outcome, at int64) {
 // for but is no outcome of its own — a hedged attempt cancelled because
 // another answered first, a call its caller left — to the provider's
 // (and the data type's, unless dataType is "") total cost, leaving the
-// request count, health, latency and quality as they are.
+// request count, health, latency and quality as they are. A charge for
+// the empty name is dropped, as Record's outcome is.
 func (t *Tracker) Charge(provider, dataType string, cost float64) {
+	if provider == "" {
+		return
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	e := t.entries[provider]

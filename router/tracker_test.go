@@ -732,3 +732,16 @@ func TestALostSlotTakesItsShareOfAnOutage(t *testing.T) {
 		}
 	}
 }
+
+// An outcome or a charge for the empty name is dropped: no provider has it
+// (Register refuses it, NewPool too), and it made one that Providers and
+// Snapshot listed, with no name to show.
+func TestTrackerDropsTheEmptyName(t *testing.T) {
+	tr := newTracker(t, Config{}, Profile{Name: "a"})
+	tr.Record("", "", ok(t0, time.Millisecond))
+	tr.Record("", "cpc", Outcome{At: t0, Lost: true, Latency: time.Hour})
+	tr.Charge("", "cpc", 1)
+	assert.Equal(t, []string{"a"}, tr.Providers())
+	require.Len(t, tr.Snapshot(t0), 1)
+	assert.Equal(t, tr.fresh, tr.View("", "", t0), "a new provider's view")
+}
