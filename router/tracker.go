@@ -32,7 +32,9 @@ type Profile struct {
 // a failure that counts against the provider (not a caller's cancellation,
 // not the caller's bad request).
 type Outcome struct {
-	// At is when the attempt ended. The zero time means time.Now().
+	// At is when the attempt ended, which is not after Record is called.
+	// The zero time, and a time after the call (a clock ahead of this
+	// process's), mean time.Now().
 	At time.Time
 	// Latency is how long the attempt took.
 	Latency time.Duration
@@ -208,8 +210,10 @@ func (t *Tracker) Record(provider, dataType string, o Outcome) {
 	if provider == "" {
 		return
 	}
-	if o.At.IsZero() {
-		o.At = time.Now()
+	// An outcome from the future would hold its quota report, and its
+	// window slot, past every later one.
+	if now := time.Now(); o.At.IsZero() || o.At.After(now) {
+		o.At = now
 	}
 	at := o.At.UnixNano()
 	t.mu.Lock()

@@ -745,3 +745,22 @@ func TestTrackerDropsTheEmptyName(t *testing.T) {
 	require.Len(t, tr.Snapshot(t0), 1)
 	assert.Equal(t, tr.fresh, tr.View("", "", t0), "a new provider's view")
 }
+
+// An outcome dated after Record is called (a host's clock ahead of this
+// process's) is taken as of the call: its quota report of nothing left
+// kept the provider out for as long as the clock was ahead, past
+// QuotaMaxAge, and every report made since was dropped as older.
+func TestTrackerTakesAFutureOutcomeAsNow(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		tr := newTracker(t, Config{QuotaStaleAfter: time.Minute}, Profile{Name: "a"})
+		start := time.Now()
+		tr.Record("a", "", Outcome{At: start.Add(time.Hour), Class: "rate_limit", Quota: &Quota{Remaining: 0}})
+		v := tr.View("a", "", start)
+		assert.Equal(t, start.Add(time.Minute), v.QuotaUntil, "believed for QuotaStaleAfter from now")
+		assert.Equal(t, 0.0, v.QuotaRatio(start))
+
+		time.Sleep(30 * time.Second)
+		tr.Record("a", "", Outcome{At: time.Now(), OK: true, Valid: true, Quota: &Quota{Limit: 100, Remaining: 50}})
+		assert.Equal(t, 0.5, tr.View("a", "", time.Now()).QuotaRatio(time.Now()), "the newer report replaces it")
+	})
+}
