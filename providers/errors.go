@@ -171,7 +171,8 @@ type Error struct {
 	// Err is the underlying cause; it may be nil.
 	Err error
 	// RetryAfter is how long the provider asked the caller to wait before
-	// trying again (HTTP Retry-After); zero means it did not say.
+	// trying again (HTTP Retry-After); zero means it did not say, and so
+	// does a negative one (see RetryAfter).
 	RetryAfter time.Duration
 	// StatusCode is the HTTP status of the failed call where there was one.
 	StatusCode int
@@ -297,11 +298,12 @@ func Classify(err error) Class {
 }
 
 // RetryAfter returns the Retry-After carried by an *Error in err's chain,
-// or zero.
+// or zero: also for a negative one, which is no wait the provider asked
+// for.
 func RetryAfter(err error) time.Duration {
 	var pe *Error
 	if errors.As(err, &pe) && pe != nil {
-		return pe.RetryAfter
+		return max(pe.RetryAfter, 0)
 	}
 	return 0
 }

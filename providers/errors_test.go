@@ -161,3 +161,13 @@ func TestAClassOutOfRangeMatchesErrTransient(t *testing.T) {
 		}
 	}
 }
+
+// A negative Retry-After is no wait the provider asked for: RetryAfter
+// reads it as zero, "not said", as Error's message does (and as the
+// resolver's holds did, each guarding on its own): it returned it as it
+// was, a wait already over.
+func TestRetryAfterIsNeverNegative(t *testing.T) {
+	err := fmt.Errorf("fetch: %w", &Error{Class: RateLimit, RetryAfter: -time.Minute})
+	assert.Zero(t, RetryAfter(err))
+	assert.Equal(t, "fetch: providers: rate_limit", err.Error())
+}

@@ -158,8 +158,10 @@ func failureProblem(f Failure, res result) string {
 		return fmt.Sprintf("Fetch(%s) failed with %q, which providers.Classify maps to %s; want %s: return a *providers.Error of that class, e.g. providers.NewError(providers.%s, err)",
 			d, res.err, got, f.Class, classConst[f.Class])
 	}
-	if ra := providers.RetryAfter(res.err); ra < 0 {
-		return fmt.Sprintf("Fetch(%s) failed with RetryAfter %v; want it zero (unknown) or positive", d, ra)
+	// The field, not providers.RetryAfter, which reads a negative one as
+	// zero.
+	if pe := (*providers.Error)(nil); errors.As(res.err, &pe) && pe != nil && pe.RetryAfter < 0 {
+		return fmt.Sprintf("Fetch(%s) failed with RetryAfter %v; want it zero (unknown) or positive", d, pe.RetryAfter)
 	}
 	return ""
 }

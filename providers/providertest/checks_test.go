@@ -164,6 +164,14 @@ func TestCheck(t *testing.T) {
 			"CanceledContext: Fetch(cpc{keyword=shoes}) with an already-cancelled context: providers.Classify(err) = transient, want canceled",
 			"Concurrent: ",
 		}},
+		{"negative retry after", func() Subject {
+			return subject(override(func(ctx context.Context, req providers.Request) (providers.Response, error, bool) {
+				if req.Params["keyword"] == "nosuch" && ctx.Err() == nil {
+					return providers.Response{}, &providers.Error{Class: providers.Permanent, RetryAfter: -time.Second}, true
+				}
+				return providers.Response{}, nil, false
+			}))
+		}, []string{"Failures/nosuch: Fetch(cpc{keyword=nosuch}) failed with RetryAfter -1s; want it zero (unknown) or positive", "Concurrent: "}},
 		{"hang ignores cancellation", func() Subject {
 			return subject(override(func(ctx context.Context, req providers.Request) (providers.Response, error, bool) {
 				if req.Params["keyword"] == "hang" && ctx.Err() == nil {
