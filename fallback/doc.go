@@ -14,7 +14,9 @@
 // data type's TTL — without calling anyone. Otherwise it walks the layers
 // and stops at the first acceptable answer:
 //
-//  1. the primary providers, in order, each through its policy stack;
+//  1. the primary providers, in order, each through its policy stack (a
+//     valid answer is served whatever its age: freshness weighs only in
+//     layer 3, and Result.Freshness reports it);
 //  2. the secondary providers, the same way;
 //  3. the last good answer for the key, if its acceptance score
 //     (confidence weight × confidence + freshness weight × freshness,

@@ -77,7 +77,12 @@ type Result struct {
 	// from the interval for a forecast, configured for a default.
 	Confidence float64 `json:"confidence"`
 	// Freshness is how current the value is, in [0, 1]: 1 for a value
-	// observed now, halving every half-life of the data type.
+	// observed now, halving every half-life of the data type. It weighs in
+	// accepting a cached answer (layer 3), not a provider's: a provider's
+	// valid answer is served whatever its age — one observed hours ago, by
+	// a fast provider, over a later tier's fresh one — and this says how
+	// old it is. Config.Retention bounds only what is
+	// kept of it, not what is served.
 	Freshness float64 `json:"freshness"`
 	// ObservedAt is when the value was measured at its source; for a
 	// forecast or a default, when it was computed.

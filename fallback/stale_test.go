@@ -442,3 +442,29 @@ func TestAnOldOwnAnswerDoesNotHideTheFleetsNewerOne(t *testing.T) {
 		}
 	})
 }
+
+// A provider's valid answer is served whatever its age, as Result and
+// providers.Response document: freshness weighs only in the cache's
+// acceptance (layer 3). A fast primary's answer observed hours ago wins
+// over a fresh secondary, which is not called, and says its age.
+func TestAProviderAnswerIsServedWhateverItsAge(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		old := time.Now().Add(-5 * time.Hour) // five half-lives
+		p1, s1 := newStub(0), newStub(2)
+		p1.set(func(context.Context, providers.Request) (providers.Response, error) {
+			return providers.Response{Value: 1, ObservedAt: old}, nil
+		})
+		s1.set(func(context.Context, providers.Request) (providers.Response, error) {
+			time.Sleep(50 * time.Millisecond)
+			return providers.Response{Value: 2}, nil
+		})
+		r := newTestResolver(t, testConfig(), p1, s1)
+		res, err := r.Resolve(context.Background(), "cpc", shoes)
+		require.NoError(t, err)
+		assert.Equal(t, LayerPrimary, res.Layer)
+		assert.Equal(t, "p1", res.Source)
+		assert.True(t, res.ObservedAt.Equal(old))
+		assert.InDelta(t, 1.0/32, res.Freshness, 1e-12)
+		assert.Zero(t, s1.calls.Load())
+	})
+}

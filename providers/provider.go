@@ -45,7 +45,10 @@ type Response struct {
 	// Value is the fact. It must be finite.
 	Value float64
 	// ObservedAt is when the source measured the value. The zero time means
-	// now: the resolver stamps it with the time the response arrived.
+	// now: the resolver stamps it with the time the response arrived. The
+	// resolver serves a valid answer whatever its age, reporting it in
+	// Result.Freshness: a provider that may answer with old data should
+	// fail instead when an old value is no answer.
 	ObservedAt time.Time
 	// Quota optionally reports the provider's own view of its remaining
 	// request quota, as API rate-limit headers do. Nil means unknown.
