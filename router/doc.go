@@ -16,6 +16,9 @@
 // Router.Score of its view, under one hold of the tracker's mutex, without
 // copying a View or looking a name up.
 //
+// Every method that takes a now reads the zero time as time.Now(), as
+// Record does Outcome.At's; any other now is used as given.
+//
 // Package router imports nothing else from strata. Package fallback owns
 // the Tracker and the Router: it records the outcomes that are a
 // provider's doing (successes and provider faults, not the caller's

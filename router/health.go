@@ -75,6 +75,7 @@ type Health struct {
 // percentiles exactly. A provider the tracker does not know gets the report
 // of a new provider with the default profile.
 func (t *Tracker) Health(provider string, now time.Time) Health {
+	now = orNow(now)
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.health(provider, now)
@@ -83,6 +84,7 @@ func (t *Tracker) Health(provider string, now time.Time) Health {
 // Snapshot returns the health report of every provider the tracker knows,
 // sorted by name, all as of now.
 func (t *Tracker) Snapshot(now time.Time) []Health {
+	now = orNow(now)
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	out := make([]Health, 0, len(t.entries))

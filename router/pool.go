@@ -94,6 +94,7 @@ func (p *Pool) Member(i int) Member { return p.members[i].Member }
 // State; Pick panics when len(states) is not Len().
 func (p *Pool) Pick(states []State, budget float64, now time.Time) (int, float64, bool) {
 	p.check(states)
+	now = orNow(now)
 	p.tr.mu.Lock()
 	defer p.tr.mu.Unlock()
 	p.update(now)
@@ -113,6 +114,7 @@ func (p *Pool) Pick(states []State, budget float64, now time.Time) (int, float64
 // len(states) is not Len().
 func (p *Pool) Rank(states []State, budget float64, now time.Time, dst []Ranked) []Ranked {
 	p.check(states)
+	now = orNow(now)
 	p.tr.mu.Lock()
 	defer p.tr.mu.Unlock()
 	p.update(now)
@@ -123,6 +125,7 @@ func (p *Pool) Rank(states []State, budget float64, now time.Time, dst []Ranked)
 // Eligibility returns whether member i may be called, or the first reason
 // it may not, as Router.Eligibility does.
 func (p *Pool) Eligibility(i int, st State, budget float64, now time.Time) Eligibility {
+	now = orNow(now)
 	p.tr.mu.Lock()
 	defer p.tr.mu.Unlock()
 	p.update(now)

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -369,4 +370,31 @@ func TestPoolReworksOnlyWhatChanged(t *testing.T) {
 		fillViews(tr, cands, "cpc", at)
 		assert.Equal(t, rtr.Rank(cands, Unlimited, at, nil), p.Rank(states, Unlimited, at, nil))
 	}
+}
+
+// The zero now means time.Now(), as Outcome.At's zero does: read as the
+// year 1, it believed every quota report for ever — a provider that once
+// reported nothing left was never picked again — and measured no outage.
+func TestZeroNowIsNow(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		tr := newTracker(t, Config{}, Profile{Name: "a"}, Profile{Name: "b"})
+		rtr := newRouter(t, Config{})
+		p, err := NewPool(tr, rtr, "", []Member{{Name: "a"}, {Name: "b", Order: 1}})
+		require.NoError(t, err)
+		tr.Record("a", "", Outcome{Class: "rate_limit", Quota: &Quota{Remaining: 0}})
+		for range 5 {
+			tr.Record("b", "", fail(time.Time{}, "unavailable"))
+		}
+		time.Sleep(10 * time.Minute) // past QuotaMaxAge; b down all along
+		states := []State{{Capacity: 1}, {Capacity: 1}}
+		i, _, ok := p.Pick(states, Unlimited, time.Time{})
+		require.True(t, ok)
+		assert.Equal(t, 0, i, "a's report is no longer believed")
+		assert.Equal(t, Eligible, p.Eligibility(0, states[0], Unlimited, time.Time{}))
+		assert.Equal(t, tr.View("b", "", time.Now()), tr.View("b", "", time.Time{}))
+		assert.Equal(t, tr.Health("a", time.Now()), tr.Health("a", time.Time{}))
+		c := Candidate{Name: "a", View: tr.View("a", "", time.Now()), Capacity: 1, Serves: true}
+		assert.Equal(t, Eligible, rtr.Eligibility(c, Unlimited, time.Time{}))
+		assert.Equal(t, rtr.Score(c, Unlimited, time.Now()), rtr.Score(c, Unlimited, time.Time{}))
+	})
 }

@@ -83,7 +83,7 @@ type Ranked struct {
 
 // Router ranks candidate providers by their source score (see Score). It is
 // immutable once built, so it is safe for concurrent use, and its methods
-// are pure functions of their arguments. The zero Router is not usable
+// are pure functions of their arguments (a zero now is read as time.Now()). The zero Router is not usable
 // (it scores every candidate 0): build one with NewRouter.
 type Router struct {
 	weights          ScoreWeights
@@ -113,7 +113,7 @@ func (r *Router) Weights() ScoreWeights { return r.weights }
 // exhausted one (only free providers are eligible); Unlimited or +Inf is no
 // budget at all.
 func (r *Router) Eligibility(c Candidate, budget float64, now time.Time) Eligibility {
-	return eligibility(c.Serves, c.state(), c.View.quotaRatio(now), c.Cost, budget)
+	return eligibility(c.Serves, c.state(), c.View.quotaRatio(orNow(now)), c.Cost, budget)
 }
 
 // state is the part of c a Pool's member gets as its State.
@@ -174,7 +174,7 @@ func sanitiseBudget(b float64) float64 {
 //
 // Score is pure and does not allocate.
 func (r *Router) Score(c Candidate, budget float64, now time.Time) float64 {
-	s, _ := r.candidateScore(&c, budget, now)
+	s, _ := r.candidateScore(&c, budget, orNow(now))
 	return s
 }
 
@@ -231,6 +231,7 @@ func (r *Router) costFactor(cost, budget float64) float64 {
 // cands, so the ranking is deterministic. Rank does not allocate when dst
 // has room for the eligible candidates: pass dst[:0] of a reused slice.
 func (r *Router) Rank(cands []Candidate, budget float64, now time.Time, dst []Ranked) []Ranked {
+	now = orNow(now)
 	score := func(i int) (float64, bool) {
 		return r.candidateScore(&cands[i], budget, now)
 	}
@@ -241,6 +242,7 @@ func (r *Router) Rank(cands []Candidate, budget float64, now time.Time, dst []Ra
 // Rank would put first, and false when none is eligible. It does not
 // allocate.
 func (r *Router) Pick(cands []Candidate, budget float64, now time.Time) (int, bool) {
+	now = orNow(now)
 	best := Ranked{Index: -1}
 	for i := range cands {
 		s, ok := r.candidateScore(&cands[i], budget, now)

@@ -72,6 +72,15 @@ type Outcome struct {
 	Lost bool
 }
 
+// orNow returns t, or time.Now() for the zero time: every now (and
+// Outcome.At) of the package reads the zero time so.
+func orNow(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Now()
+	}
+	return t
+}
+
 // Quota is a provider's remaining request allowance as the provider itself
 // reports it (X-RateLimit-Limit, -Remaining and -Reset).
 type Quota struct {

@@ -84,6 +84,7 @@ func (v *View) quotaRatio(now time.Time) float64 {
 // View takes the tracker's mutex and does not allocate; the package doc,
 // "Cost", says what it works out on each call.
 func (t *Tracker) View(provider, dataType string, now time.Time) View {
+	now = orNow(now)
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	e := t.entries[provider]
