@@ -347,6 +347,7 @@ func (w ScoreWeights) normalise() (ScoreWeights, error) {
 }
 
 func (t StatusThresholds) resolve() (StatusThresholds, error) {
+	given := t
 	if t.Healthy == 0 {
 		t.Healthy = DefaultHealthyThreshold
 	}
@@ -369,10 +370,19 @@ func (t StatusThresholds) resolve() (StatusThresholds, error) {
 		}
 	}
 	if t.Degraded > t.Healthy {
-		return t, configError("thresholds.degraded", fmt.Sprintf("%v is above thresholds.healthy %v", t.Degraded, t.Healthy))
+		return t, configError("thresholds.degraded", above(t.Degraded, given.Degraded == 0, "thresholds.healthy", t.Healthy))
 	}
 	if t.Unhealthy > t.Degraded {
-		return t, configError("thresholds.unhealthy", fmt.Sprintf("%v is above thresholds.degraded %v", t.Unhealthy, t.Degraded))
+		return t, configError("thresholds.unhealthy", above(t.Unhealthy, given.Unhealthy == 0, "thresholds.degraded", t.Degraded))
 	}
 	return t, nil
+}
+
+// above says that threshold v is above the next one up, name at w; when v
+// is a default the host left, that it is, and what to set it to.
+func above(v float64, isDefault bool, name string, w float64) string {
+	if isDefault {
+		return fmt.Sprintf("%v (its default) is above %s %v: set it at most %v", v, name, w, w)
+	}
+	return fmt.Sprintf("%v is above %s %v", v, name, w)
 }

@@ -197,3 +197,22 @@ func TestProfileInvalid(t *testing.T) {
 	assert.Empty(t, tr.Providers(), "no invalid profile is registered")
 	assert.False(t, errors.Is(tr.Register(Profile{Name: "ok"}), ErrInvalidProfile))
 }
+
+// A threshold left to its default that is above one the host set is
+// refused with a reason that says it is the default and what to set it
+// to: it read "0.7 is above thresholds.healthy 0.6", of a field the host
+// had not written.
+func TestConfigThresholdsSayWhichIsTheDefault(t *testing.T) {
+	err := Config{Thresholds: StatusThresholds{Healthy: 0.6}}.Validate()
+	var fe *FieldError
+	require.ErrorAs(t, err, &fe)
+	assert.Equal(t, "thresholds.degraded", fe.Field)
+	assert.Equal(t, "0.7 (its default) is above thresholds.healthy 0.6: set it at most 0.6", fe.Reason)
+	err = Config{Thresholds: StatusThresholds{Healthy: 0.6, Degraded: 0.45}}.Validate()
+	require.ErrorAs(t, err, &fe)
+	assert.Equal(t, "thresholds.unhealthy", fe.Field)
+	assert.Equal(t, "0.5 (its default) is above thresholds.degraded 0.45: set it at most 0.45", fe.Reason)
+	err = Config{Thresholds: StatusThresholds{Healthy: 0.6, Degraded: 0.8}}.Validate()
+	require.ErrorAs(t, err, &fe)
+	assert.Equal(t, "0.8 is above thresholds.healthy 0.6", fe.Reason, "both set: no default to name")
+}
