@@ -97,14 +97,25 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	}
 }
 
-// Collect takes one snapshot and sends its figures.
+// Collect takes one snapshot and sends its figures. It never panics: a
+// figure whose label value is not valid UTF-8 (a Snapshotter of the
+// host's own may give one) is sent as an invalid metric
+// (prometheus.NewInvalidMetric), so that the registry's Gather returns an
+// error naming it and keeps every other figure.
 func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	s := c.src.Snapshot()
+	send := func(d *prometheus.Desc, t prometheus.ValueType, v float64, labels []string) {
+		m, err := prometheus.NewConstMetric(d, t, v, labels...)
+		if err != nil {
+			m = prometheus.NewInvalidMetric(d, err)
+		}
+		ch <- m
+	}
 	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
-		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
+		send(d, prometheus.GaugeValue, v, labels)
 	}
 	counter := func(d *prometheus.Desc, v float64, labels ...string) {
-		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, v, labels...)
+		send(d, prometheus.CounterValue, v, labels)
 	}
 	for _, p := range s.Providers {
 		gauge(c.health, p.Health, p.Name, string(p.Tier))

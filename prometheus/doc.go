@@ -44,6 +44,11 @@
 //	strata_claim_waits_served_total      counter  -                  claims found taken whose wait served the claimant's answer
 //	strata_events_dropped_total          counter  -                  events the observer lost by falling behind
 //
+// A figure whose label value is not valid UTF-8 (from a Snapshotter of
+// the host's own) is reported as an invalid metric: the registry's Gather
+// returns an error naming it and keeps every other figure, and Collect
+// never panics.
+//
 // The latency percentiles are gauges with a percentile label ("p50",
 // "p95", "p99"): Prometheus keeps the label quantile for summaries, which
 // need a sum the snapshot does not keep. For distributions to aggregate
