@@ -93,7 +93,7 @@
 // invalid_params, unknown_data_type or _OTHER; for an attempt its error
 // class (providers.Class: transient, auth, rate_limit, data_quality,
 // unavailable, permanent, canceled). The histograms' bucket boundaries are
-// DurationBoundaries (given as advice; a View can change them). The
+// DurationBoundaries() (given as advice; a View can change them). The
 // in-flight count comes from fallback.EventAttemptStart and the
 // EventAttempt that ends it (the same Event.Resolve, provider, retry and
 // hedge; an EventAttempt without a start moves nothing): a lost start

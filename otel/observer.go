@@ -13,10 +13,13 @@ import (
 	"github.com/strata-go/strata/fallback"
 )
 
-// DurationBoundaries are the bucket boundaries, in seconds, of the
+// DurationBoundaries returns the bucket boundaries, in seconds, of the
 // duration histograms: OpenTelemetry's advice for request durations, from
-// 5 ms to 10 s.
-var DurationBoundaries = []float64{0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10}
+// 5 ms to 10 s. Each call returns a new slice, which the caller may
+// change: no Observer, made before or after, sees the change.
+func DurationBoundaries() []float64 {
+	return []float64{0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10}
+}
 
 // Observer is a fallback.Observer that makes a span per resolve, a child
 // of the span in the context the event carries (the caller's), with a
@@ -80,12 +83,12 @@ func NewObserver(cfg Config) (*Observer, error) {
 		metric.WithDescription(`Resolves that ended, by data type and the layer that answered ("none" when none did).`))
 	o.resolveDuration, errs[1] = m.Float64Histogram("strata.resolve.duration", metric.WithUnit("s"),
 		metric.WithDescription("How long resolves took, by data type and layer; fresh cache hits are not timed and not recorded here."),
-		metric.WithExplicitBucketBoundaries(DurationBoundaries...))
+		metric.WithExplicitBucketBoundaries(DurationBoundaries()...))
 	o.attempts, errs[2] = m.Int64Counter("strata.provider.attempts", metric.WithUnit("{attempt}"),
 		metric.WithDescription("Provider attempts, by provider and outcome, with the error class of a failed one (error.type) and the reason for a skipped one (strata.skip_reason)."))
 	o.attemptDuration, errs[3] = m.Float64Histogram("strata.provider.attempt.duration", metric.WithUnit("s"),
 		metric.WithDescription("How long provider attempts took, by provider and outcome; skipped attempts are not recorded here."),
-		metric.WithExplicitBucketBoundaries(DurationBoundaries...))
+		metric.WithExplicitBucketBoundaries(DurationBoundaries()...))
 	o.inFlight, errs[4] = m.Int64UpDownCounter("strata.provider.in_flight", metric.WithUnit("{attempt}"),
 		metric.WithDescription("Provider attempts started and not yet ended."))
 	o.transitions, errs[5] = m.Int64Counter("strata.provider.breaker.transitions", metric.WithUnit("{transition}"),

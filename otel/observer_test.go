@@ -68,12 +68,13 @@ func attrs(s tracetest.SpanStub) map[attribute.Key]attribute.Value {
 // histPoint is a histogram data point of the given observations over
 // DurationBoundaries.
 func histPoint(set attribute.Set, values ...float64) metricdata.HistogramDataPoint[float64] {
-	counts := make([]uint64, len(DurationBoundaries)+1)
-	p := metricdata.HistogramDataPoint[float64]{Attributes: set, Bounds: DurationBoundaries, BucketCounts: counts}
+	bounds := DurationBoundaries()
+	counts := make([]uint64, len(bounds)+1)
+	p := metricdata.HistogramDataPoint[float64]{Attributes: set, Bounds: bounds, BucketCounts: counts}
 	lo, hi := values[0], values[0]
 	for _, v := range values {
 		i := 0
-		for i < len(DurationBoundaries) && v > DurationBoundaries[i] {
+		for i < len(bounds) && v > bounds[i] {
 			i++
 		}
 		counts[i]++
@@ -582,7 +583,30 @@ func TestObserverCountsBudgetSpent(t *testing.T) {
 func TestDocumentedFigures(t *testing.T) {
 	assert.Equal(t, 1024, heldLimit)
 	assert.Equal(t, time.Minute, holdFor)
-	assert.Equal(t, []float64{0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10}, DurationBoundaries)
+	assert.Equal(t, []float64{0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10}, DurationBoundaries())
+}
+
+// DurationBoundaries returns a new slice each time: a host that changes
+// one changes no Observer's histograms, made before or after.
+func TestDurationBoundariesAreTheCallers(t *testing.T) {
+	tel := newTelemetry(t)
+	before := DurationBoundaries()
+	o, err := NewObserver(tel.cfg)
+	require.NoError(t, err)
+	for _, b := range [][]float64{before, DurationBoundaries()} {
+		b[0] = 0.001
+		_ = append(b[:3], 99)
+	}
+	after, err := NewObserver(tel.cfg)
+	require.NoError(t, err)
+	assert.Equal(t, []float64{0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10}, DurationBoundaries())
+	for _, obs := range []*Observer{o, after} {
+		obs.Observe(context.Background(), fallback.Event{Kind: fallback.EventAttempt, Time: at(3), Provider: "ads", Outcome: fallback.Succeeded, Latency: 3 * time.Millisecond})
+	}
+	h := collect(t, tel.reader)["strata.provider.attempt.duration"].Data.(metricdata.Histogram[float64])
+	require.Len(t, h.DataPoints, 1)
+	assert.Equal(t, DurationBoundaries(), h.DataPoints[0].Bounds)
+	assert.Equal(t, uint64(2), h.DataPoints[0].BucketCounts[0], "3 ms is under 5 ms")
 }
 
 // soleInFlight returns the in-flight count of the one provider the

@@ -65,7 +65,7 @@
 //	strata_provider_breaker_transitions_total  counter    provider, state           breaker changes, by the state entered
 //	strata_budget_spent_total                  counter    (none)                    money attempts debited from callers' budgets
 //
-// The histograms' buckets are DurationBuckets. The in-flight gauge comes
+// The histograms' buckets are DurationBuckets(). The in-flight gauge comes
 // from fallback.EventAttemptStart and the EventAttempt that ends it (the
 // same Event.Resolve, provider, retry and hedge; an EventAttempt without a
 // start moves nothing). An

@@ -9,10 +9,13 @@ import (
 	"github.com/strata-go/strata/fallback"
 )
 
-// DurationBuckets are the upper bounds, in seconds, of the duration
+// DurationBuckets returns the upper bounds, in seconds, of the duration
 // histograms' buckets: OpenTelemetry's advice for request durations, from
-// 5 ms to 10 s.
-var DurationBuckets = []float64{0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10}
+// 5 ms to 10 s. Each call returns a new slice, which the caller may
+// change: no Observer, made before or after, sees the change.
+func DurationBuckets() []float64 {
+	return []float64{0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10}
+}
 
 // Observer is a fallback.Observer that counts the resolver's events into
 // the counters, histograms and gauge of the package documentation's
@@ -69,7 +72,7 @@ func NewObserver() *Observer {
 		resolveDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: namespace, Name: "resolve_duration_seconds",
 			Help:    "How long resolves took, by data type and layer; fresh cache hits are not timed and not counted here.",
-			Buckets: DurationBuckets,
+			Buckets: DurationBuckets(),
 		}, []string{"data_type", "layer"}),
 		attempts: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: namespace, Name: "provider_attempts_total",
@@ -78,7 +81,7 @@ func NewObserver() *Observer {
 		attemptDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: namespace, Name: "provider_attempt_duration_seconds",
 			Help:    "How long provider attempts took, by provider and outcome; skipped attempts are not counted here.",
-			Buckets: DurationBuckets,
+			Buckets: DurationBuckets(),
 		}, []string{"provider", "outcome"}),
 		inFlight: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Namespace: namespace, Name: "provider_in_flight",

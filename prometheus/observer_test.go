@@ -341,5 +341,29 @@ func TestObserverIsSafeForConcurrentUse(t *testing.T) {
 // The histograms' buckets the package doc gives: OpenTelemetry's advice
 // for request durations, from 5 ms to 10 s.
 func TestDurationBucketsAreTheDocumented(t *testing.T) {
-	assert.Equal(t, []float64{0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10}, DurationBuckets)
+	assert.Equal(t, []float64{0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10}, DurationBuckets())
+}
+
+// DurationBuckets returns a new slice each time: a host that changes one
+// changes no Observer's histograms, made before or after.
+func TestDurationBucketsAreTheCallers(t *testing.T) {
+	before := DurationBuckets()
+	o := NewObserver()
+	for _, b := range [][]float64{before, DurationBuckets()} {
+		b[0] = 0.001
+		_ = append(b[:3], 99)
+	}
+	after := NewObserver()
+	assert.Equal(t, []float64{0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10}, DurationBuckets())
+	for _, obs := range []*Observer{o, after} {
+		obs.Observe(context.Background(), fallback.Event{Kind: fallback.EventAttempt, Provider: "ads", Outcome: fallback.Succeeded, Latency: 3 * time.Millisecond})
+		var m dto.Metric
+		require.NoError(t, obs.attemptDuration.WithLabelValues("ads", "succeeded").(prometheus.Metric).Write(&m))
+		var bounds []float64
+		for _, b := range m.GetHistogram().GetBucket() {
+			bounds = append(bounds, b.GetUpperBound())
+		}
+		assert.Equal(t, DurationBuckets(), bounds)
+		assert.Equal(t, uint64(1), m.GetHistogram().GetBucket()[0].GetCumulativeCount(), "3 ms is under 5 ms")
+	}
 }
