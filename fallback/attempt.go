@@ -202,7 +202,7 @@ func (c *call) attempt(n int, retry bool) (resp providers.Response, err error, n
 				w.r.callbackFailed(&w.r.callbacks.credentials, w.dt.cfg.Name, err)
 			}
 			c.unpaid(permit)
-			err = scrub(providers.NewError(providers.Auth, fmt.Errorf("credentials: %w", err)), secretsOf(w.dt, w.params, providers.Secret{}, p), w.r.rawErrors)
+			err = scrub(providers.NewError(providers.Auth, fmt.Errorf("%w: %w", ErrCredentials, err)), secretsOf(w.dt, w.params, providers.Secret{}, p), w.r.rawErrors)
 			w.record(Attempt{Provider: p.name, Tier: p.cfg.Tier, Outcome: Failed, Class: providers.Auth, Err: err, Retry: n - 1, Hedge: c.hedge}, time.Time{})
 			return providers.Response{}, err, false
 		}

@@ -27,6 +27,12 @@ var (
 	// ErrInvalidConfig: the configuration is invalid; the error is one or
 	// more *ConfigError joined.
 	ErrInvalidConfig = errors.New("fallback: invalid config")
+	// ErrCredentials: the host's credentials (WithCredentials) gave no
+	// secret for a provider, so its attempt failed — an Auth failure, with
+	// no latency and no cost — before the provider was called. An
+	// Attempt's Err, and its event's, match it; a credential the provider
+	// refused does not.
+	ErrCredentials = errors.New("fallback: credentials unavailable")
 )
 
 // ParamProblem says which rule a param broke.

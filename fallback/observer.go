@@ -122,7 +122,8 @@ const (
 	// Provider, Retry and Hedge and, when the provider was called, Time −
 	// Latency equal to this Time, so that a host can keep a gauge of the
 	// calls in flight. An attempt skipped before its call has none, and so
-	// has one that failed before it (its credentials could not be had);
+	// has one that failed before it (its credentials could not be had:
+	// its Err matches ErrCredentials);
 	// one whose call was refused after its start (Close came, or its
 	// deadline) ends skipped.
 	EventAttemptStart

@@ -906,3 +906,59 @@ func TestARateLimitWithRetryAfterHoldsTheProviderAndSparesItsBreaker(t *testing.
 		})
 	}
 }
+
+// An attempt that failed at its credentials, before its provider was
+// called, matches ErrCredentials (and providers.ErrAuth), with no latency
+// and no cost, raw provider errors or not, in the Result and in its event
+// (which has no start); one the provider refused does not match it.
+func TestCredentialFailureMatchesErrCredentials(t *testing.T) {
+	down := providers.CredentialsFunc(func(_ context.Context, provider string) (providers.Secret, error) {
+		if provider == "p1" {
+			return providers.Secret{}, errors.New("vault: down")
+		}
+		return providers.NewSecret("k"), nil
+	})
+	refused := providers.Func(func(context.Context, providers.Request) (providers.Response, error) {
+		return providers.Response{}, providers.Errorf(providers.Auth, "key refused")
+	})
+	for _, raw := range []bool{false, true} {
+		var opts []Option
+		if raw {
+			opts = append(opts, WithProviderErrors())
+		}
+		var mu sync.Mutex
+		var events []Event
+		obs := ObserverFunc(func(_ context.Context, e Event) {
+			if e.Kind == EventAttempt || e.Kind == EventAttemptStart {
+				mu.Lock()
+				events = append(events, e)
+				mu.Unlock()
+			}
+		})
+		r := newTestResolver(t, testConfig(), newStub(1), refused, append(opts, WithCredentials(down), WithObserver(obs))...)
+		res, err := r.Resolve(context.Background(), "cpc", shoes)
+		require.NoError(t, err, "raw %v", raw)
+		require.NoError(t, r.Close()) // hands the observer every event
+		var p1Events int
+		for _, e := range events {
+			if e.Provider == "p1" {
+				p1Events++
+				assert.Equal(t, EventAttempt, e.Kind, "no start: p1 was not called")
+				assert.ErrorIs(t, e.Err, ErrCredentials)
+			} else if e.Kind == EventAttempt {
+				assert.NotErrorIs(t, e.Err, ErrCredentials)
+			}
+		}
+		assert.Equal(t, 1, p1Events)
+		by := attemptsByProvider(res.Attempts)
+		p1, s1 := by["p1"], by["s1"]
+		assert.Equal(t, Failed, p1.Outcome)
+		assert.ErrorIs(t, p1.Err, ErrCredentials, "raw %v", raw)
+		assert.ErrorIs(t, p1.Err, providers.ErrAuth, "raw %v", raw)
+		assert.Zero(t, p1.Latency)
+		assert.Zero(t, p1.Cost)
+		assert.Equal(t, Failed, s1.Outcome)
+		assert.ErrorIs(t, s1.Err, providers.ErrAuth)
+		assert.NotErrorIs(t, s1.Err, ErrCredentials, "raw %v", raw)
+	}
+}

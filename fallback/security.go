@@ -59,7 +59,7 @@ func (r *Resolver) minimize(p *provider, params Params) map[string]string {
 // keptSentinels are the errors a scrubbed error still matches, when the
 // original did.
 var keptSentinels = []error{
-	context.Canceled, context.DeadlineExceeded, errAbandoned, ErrClosed, ErrCallbackPanic,
+	context.Canceled, context.DeadlineExceeded, errAbandoned, ErrClosed, ErrCallbackPanic, ErrCredentials,
 	providers.ErrTransient, providers.ErrAuth, providers.ErrRateLimit, providers.ErrDataQuality,
 	providers.ErrUnavailable, providers.ErrPermanent, providers.ErrCanceled,
 }

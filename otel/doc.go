@@ -83,7 +83,7 @@
 //	strata.resolves                      counter        {resolve}     strata.data_type, strata.layer, error.type            resolves ended, by the layer that answered ("none": none did)
 //	strata.resolve.duration              histogram      s             strata.data_type, strata.layer, error.type            resolve latency; fresh cache hits are not timed and not recorded
 //	strata.provider.attempts             counter        {attempt}     strata.provider, strata.outcome, error.type, strata.skip_reason  attempts; error.type for failed ones, strata.skip_reason for skipped ones
-//	strata.provider.attempt.duration     histogram      s             strata.provider, strata.outcome                       attempt latency; skipped attempts are not recorded
+//	strata.provider.attempt.duration     histogram      s             strata.provider, strata.outcome                       attempt latency; attempts skipped or failed at their credentials (no call) are not recorded
 //	strata.provider.in_flight            updowncounter  {attempt}     strata.provider                                       attempts started and not yet ended
 //	strata.provider.breaker.transitions  counter        {transition}  strata.provider, strata.breaker.state                 breaker changes, by the state entered
 //	strata.budget.spent                  counter        {cost}        (none)                                                money attempts debited from callers' budgets

@@ -87,7 +87,7 @@ func NewObserver(cfg Config) (*Observer, error) {
 	o.attempts, errs[2] = m.Int64Counter("strata.provider.attempts", metric.WithUnit("{attempt}"),
 		metric.WithDescription("Provider attempts, by provider and outcome, with the error class of a failed one (error.type) and the reason for a skipped one (strata.skip_reason)."))
 	o.attemptDuration, errs[3] = m.Float64Histogram("strata.provider.attempt.duration", metric.WithUnit("s"),
-		metric.WithDescription("How long provider attempts took, by provider and outcome; skipped attempts are not recorded here."),
+		metric.WithDescription("How long provider calls took, by provider and outcome; attempts skipped or failed at their credentials, which call no provider, are not recorded here."),
 		metric.WithExplicitBucketBoundaries(DurationBoundaries()...))
 	o.inFlight, errs[4] = m.Int64UpDownCounter("strata.provider.in_flight", metric.WithUnit("{attempt}"),
 		metric.WithDescription("Provider attempts started and not yet ended."))
@@ -168,7 +168,7 @@ func (o *Observer) attempt(ctx context.Context, e fallback.Event) {
 	if e.Cost > 0 && fallback.BudgetFrom(ctx) != nil {
 		o.budgetSpent.Add(ctx, e.Cost)
 	}
-	if e.Outcome != fallback.Skipped {
+	if called(e) {
 		o.attemptDuration.Record(ctx, e.Latency.Seconds(), metric.WithAttributes(attrs[:2]...))
 	}
 	o.ended(ctx, e)
@@ -280,6 +280,13 @@ func (o *Observer) forget(a attempt) {
 // but a fresh cache hit, which is not timed.
 func timed(e fallback.Event) bool {
 	return e.Latency > 0 || e.Layer != fallback.LayerCache
+}
+
+// called reports whether an attempt's event carries the latency of a
+// call of its provider: not when it was skipped, nor when it failed at
+// its credentials (fallback.ErrCredentials), before any call.
+func called(e fallback.Event) bool {
+	return e.Outcome != fallback.Skipped && (e.Outcome != fallback.Failed || !errors.Is(e.Err, fallback.ErrCredentials))
 }
 
 // errorType names a failed resolve's error for the error.type attribute:

@@ -283,6 +283,57 @@ func TestObserverInFlightThroughACredentialFailure(t *testing.T) {
 	})
 }
 
+// An attempt that failed at its credentials was not a call of its
+// provider: it is counted (failed, auth) but has no latency to record,
+// and takes no 0 s sample in the duration histogram; one the provider
+// refused has one.
+func TestObserverTimesNoCredentialFailure(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		tel := newTelemetry(t)
+		o, err := NewObserver(tel.cfg)
+		require.NoError(t, err)
+		var n atomic.Int64
+		creds := providers.CredentialsFunc(func(_ context.Context, provider string) (providers.Secret, error) {
+			if provider == "ads" && n.Add(1) == 2 {
+				return providers.Secret{}, errors.New("vault: down")
+			}
+			return providers.NewSecret("key"), nil
+		})
+		ads := &sleeper{d: 500 * time.Millisecond, v: 1.5}
+		r := newResolver(t, o, ads, &sleeper{d: 20 * time.Millisecond, v: 1.1}, 0, fallback.WithCredentials(creds))
+		defer r.Close()
+		for _, kw := range []string{"shoes", "boots", "socks"} {
+			if kw == "socks" {
+				ads.fail.Store(new(providers.Auth))
+			}
+			_, _ = r.Resolve(context.Background(), "cpc", fallback.Params{"keyword": kw})
+		}
+		synctest.Wait() // the observer has every event
+		got := collect(t, tel.reader)
+		failedAds := attribute.NewSet(attrProvider.String("ads"), attrOutcome.String("failed"))
+		var failed int64
+		for _, p := range got["strata.provider.attempts"].Data.(metricdata.Sum[int64]).DataPoints {
+			if v, _ := p.Attributes.Value(attrOutcome); v.AsString() == "failed" {
+				pv, _ := p.Attributes.Value(attrProvider)
+				et, _ := p.Attributes.Value(attrErrorType)
+				assert.Equal(t, "ads", pv.AsString())
+				assert.Equal(t, "auth", et.AsString())
+				failed += p.Value
+			}
+		}
+		assert.Equal(t, int64(2), failed, "boots's at its credentials, socks's refused")
+		var timed bool
+		for _, p := range got["strata.provider.attempt.duration"].Data.(metricdata.Histogram[float64]).DataPoints {
+			if p.Attributes.Equals(&failedAds) {
+				timed = true
+				assert.Equal(t, uint64(1), p.Count, "socks's refusal, not boots's credentials")
+				assert.Equal(t, 0.5, p.Sum)
+			}
+		}
+		assert.True(t, timed, "socks's refusal is timed")
+	})
+}
+
 // Error text never becomes a metric attribute: failures quoting their
 // keys add no data point.
 func TestErrorTextAddsNoDataPoints(t *testing.T) {

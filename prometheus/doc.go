@@ -60,7 +60,7 @@
 //	strata_resolves_total                      counter    data_type, layer          resolves ended, by the layer that answered ("none": none did)
 //	strata_resolve_duration_seconds            histogram  data_type, layer          resolve latency; fresh cache hits are not timed and not observed
 //	strata_provider_attempts_total             counter    provider, outcome, class  attempts; class is the error class of a failed attempt, the skip reason of a skipped one, empty otherwise
-//	strata_provider_attempt_duration_seconds   histogram  provider, outcome         attempt latency; skipped attempts are not observed
+//	strata_provider_attempt_duration_seconds   histogram  provider, outcome         attempt latency; attempts skipped or failed at their credentials (no call) are not observed
 //	strata_provider_in_flight                  gauge      provider                  attempts started and not yet ended
 //	strata_provider_breaker_transitions_total  counter    provider, state           breaker changes, by the state entered
 //	strata_budget_spent_total                  counter    (none)                    money attempts debited from callers' budgets

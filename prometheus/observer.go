@@ -2,6 +2,7 @@ package prometheus
 
 import (
 	"context"
+	"errors"
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -80,7 +81,7 @@ func NewObserver() *Observer {
 		}, []string{"provider", "outcome", "class"}),
 		attemptDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: namespace, Name: "provider_attempt_duration_seconds",
-			Help:    "How long provider attempts took, by provider and outcome; skipped attempts are not counted here.",
+			Help:    "How long provider calls took, by provider and outcome; attempts skipped or failed at their credentials, which call no provider, are not counted here.",
 			Buckets: DurationBuckets(),
 		}, []string{"provider", "outcome"}),
 		inFlight: prometheus.NewGaugeVec(prometheus.GaugeOpts{
@@ -117,7 +118,7 @@ func (o *Observer) Observe(ctx context.Context, e fallback.Event) {
 		if e.Cost > 0 && fallback.BudgetFrom(ctx) != nil {
 			o.budgetSpent.Add(e.Cost)
 		}
-		if e.Outcome != fallback.Skipped {
+		if called(e) {
 			o.attemptDuration.WithLabelValues(e.Provider, e.Outcome.String()).Observe(e.Latency.Seconds())
 		}
 		o.ended(e)
@@ -169,6 +170,13 @@ func (o *Observer) forget(a attempt) {
 // but a fresh cache hit, which is not timed.
 func timed(e fallback.Event) bool {
 	return e.Latency > 0 || e.Layer != fallback.LayerCache
+}
+
+// called reports whether an attempt's event carries the latency of a
+// call of its provider: not when it was skipped, nor when it failed at
+// its credentials (fallback.ErrCredentials), before any call.
+func called(e fallback.Event) bool {
+	return e.Outcome != fallback.Skipped && (e.Outcome != fallback.Failed || !errors.Is(e.Err, fallback.ErrCredentials))
 }
 
 // class is an attempt's class label: the error class of a failed attempt,

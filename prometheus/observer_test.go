@@ -191,6 +191,43 @@ func TestObserverInFlightThroughACredentialFailure(t *testing.T) {
 	})
 }
 
+// An attempt that failed at its credentials was not a call of its
+// provider: it is counted (failed, auth) but has no latency to observe,
+// and takes no 0 s sample in the duration histogram; one the provider
+// refused has one.
+func TestObserverTimesNoCredentialFailure(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		o := NewObserver()
+		var n atomic.Int64
+		creds := providers.CredentialsFunc(func(context.Context, string) (providers.Secret, error) {
+			if n.Add(1) == 2 {
+				return providers.Secret{}, errors.New("vault: down")
+			}
+			return providers.NewSecret("key"), nil
+		})
+		ads := &sleeper{d: 500 * time.Millisecond, v: 1}
+		r := newResolver(t, o, ads, fallback.WithCredentials(creds))
+		for _, kw := range []string{"shoes", "boots", "socks"} {
+			if kw == "socks" {
+				ads.fail.Store(new(providers.Auth))
+			}
+			_, _ = r.Resolve(context.Background(), "cpc", fallback.Params{"keyword": kw})
+		}
+		synctest.Wait() // the observer has every event
+		assert.Equal(t, 2.0, testutil.ToFloat64(o.attempts.WithLabelValues("ads", "failed", "auth")), "boots's at its credentials, socks's refused")
+		timed := func(outcome string) (uint64, float64) {
+			var m dto.Metric
+			require.NoError(t, o.attemptDuration.WithLabelValues("ads", outcome).(prometheus.Metric).Write(&m))
+			return m.GetHistogram().GetSampleCount(), m.GetHistogram().GetSampleSum()
+		}
+		count, sum := timed("failed")
+		assert.Equal(t, uint64(1), count, "socks's refusal, not boots's credentials")
+		assert.Equal(t, 0.5, sum)
+		count, _ = timed("succeeded")
+		assert.Equal(t, uint64(1), count)
+	})
+}
+
 // The attempts remembered as started are bounded: past openLimit (only
 // ends lost by an observer that fell behind leave them open), one is
 // forgotten as if it had ended.
