@@ -90,8 +90,11 @@ const (
 	defaultResolveAtFraction = 0.8 // Below, of Above
 )
 
-// DefaultBudgetThresholds is AlertsConfig.BudgetThresholds's default.
-var DefaultBudgetThresholds = []float64{0.5, 0.8, 1}
+// DefaultBudgetThresholds returns AlertsConfig.BudgetThresholds's
+// default: 0.5, 0.8, 1. Each call returns a new slice, which the caller
+// may change: no resolver's thresholds, and no later call's, change with
+// it.
+func DefaultBudgetThresholds() []float64 { return []float64{0.5, 0.8, 1} }
 
 // fill sets the zero fields of a to their defaults and reports what is
 // wrong, naming fields as the YAML does.
@@ -99,7 +102,7 @@ func (a *AlertsConfig) fill(p *problems) {
 	orDefault(p, "alerts.interval", &a.Interval, DefaultAlertInterval)
 	fraction(p, "alerts.health_margin", &a.HealthMargin, DefaultHealthMargin)
 	if len(a.BudgetThresholds) == 0 {
-		a.BudgetThresholds = slices.Clone(DefaultBudgetThresholds)
+		a.BudgetThresholds = DefaultBudgetThresholds()
 	} else {
 		a.BudgetThresholds = slices.Clone(a.BudgetThresholds) // never the caller's
 		for i, t := range a.BudgetThresholds {

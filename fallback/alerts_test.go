@@ -34,7 +34,16 @@ func TestAlertsConfigDefaults(t *testing.T) {
 
 	c, p = testConfig().withDefaults()
 	require.NoError(t, p.err())
-	assert.Equal(t, DefaultBudgetThresholds, c.Alerts.BudgetThresholds)
+	assert.Equal(t, []float64{0.5, 0.8, 1}, c.Alerts.BudgetThresholds)
+	// The default is the caller's to change: neither the config filled
+	// before nor one filled after sees the change.
+	def := DefaultBudgetThresholds()
+	def[0] = 5
+	c.Alerts.BudgetThresholds[1] = 7
+	assert.Equal(t, []float64{0.5, 0.8, 1}, DefaultBudgetThresholds())
+	c, p = testConfig().withDefaults()
+	require.NoError(t, p.err())
+	assert.Equal(t, []float64{0.5, 0.8, 1}, c.Alerts.BudgetThresholds)
 	cfg = testConfig()
 	cfg.Alerts.CostPerHour.Above = 5
 	c, p = cfg.withDefaults()
