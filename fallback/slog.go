@@ -55,8 +55,12 @@ const DefaultSlogMaxLines = 3
 // Lines held back by the limit are counted; the next line written about
 // the same subject carries the count as suppressed=N. Nothing is built
 // for a level the logger does not enable. The observer is safe for
-// concurrent use, and may be shared by several resolvers.
+// concurrent use, and may be shared by several resolvers. A nil logger
+// means slog.Default(), as it is when SlogObserver is called.
 func SlogObserver(logger *slog.Logger, cfg SlogConfig) Observer {
+	if logger == nil {
+		logger = slog.Default()
+	}
 	if cfg.MaxLines == 0 {
 		cfg.MaxLines = DefaultSlogMaxLines
 	}

@@ -256,3 +256,24 @@ func TestSlogObserverLogsAlerts(t *testing.T) {
 	assert.Contains(t, lines[1], `level=WARN msg="strata alert" alert.kind=health alert.subject=p1 alert.severity=warning`)
 	assert.Contains(t, lines[2], `level=INFO msg="strata alert resolved" alert.kind=health`)
 }
+
+// A nil logger means slog.Default(), read when the observer is made: the
+// lines go there, and no event is a contained callback failure.
+func TestSlogObserverNilLoggerIsTheDefault(t *testing.T) {
+	var buf bytes.Buffer
+	prev := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	t.Cleanup(func() { slog.SetDefault(prev) })
+	p1 := newStub(0)
+	p1.fail(providers.Unavailable)
+	r := newTestResolver(t, testConfig(), p1, newStub(1.1), WithObserver(SlogObserver(nil, SlogConfig{})))
+	var later bytes.Buffer
+	slog.SetDefault(slog.New(slog.NewTextHandler(&later, nil)))
+	_, err := r.Resolve(context.Background(), "cpc", shoes)
+	require.NoError(t, err)
+	flushEvents(r)
+	assert.Empty(t, later.String(), "the default when the observer was made")
+	assert.Contains(t, buf.String(), `level=WARN msg="strata attempt"`)
+	assert.Contains(t, buf.String(), `level=INFO msg="strata resolve"`)
+	assert.Zero(t, r.Snapshot().Overall.CallbackFailures)
+}
