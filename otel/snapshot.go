@@ -3,6 +3,7 @@ package otel
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -43,6 +44,10 @@ type SnapshotMetrics struct {
 // that src is nil — a nil *fallback.Resolver too, what fallback.New
 // returns with its error: each collection, in the meter's goroutine,
 // would panic.
+//
+// A Snapshotter of the host's own that panics fails that collection's
+// callback with an error (the reader's Collect returns it, with every
+// other callback's figures) instead of ending the process.
 //
 // The instruments carry no attribute naming the resolver: two resolvers
 // registered on one meter provider report into the same series (a
@@ -85,7 +90,10 @@ func NewSnapshotMetrics(src Snapshotter, cfg Config) (*SnapshotMetrics, error) {
 	}
 
 	reg, err := m.RegisterCallback(func(_ context.Context, o metric.Observer) error {
-		s := src.Snapshot()
+		s, err := snapshotOf(src)
+		if err != nil {
+			return err
+		}
 		for _, p := range s.Providers {
 			prov := attrProvider.String(p.Name)
 			one := metric.WithAttributes(prov)
@@ -121,6 +129,17 @@ func NewSnapshotMetrics(src Snapshotter, cfg Config) (*SnapshotMetrics, error) {
 		return nil, err
 	}
 	return &SnapshotMetrics{unregister: sync.OnceValue(reg.Unregister)}, nil
+}
+
+// snapshotOf returns src's snapshot, or an error when src panics: the
+// callback runs in the meter's goroutine, where a panic ends the process.
+func snapshotOf(src Snapshotter) (s fallback.Snapshot, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("otel: Snapshot panicked: %v", v)
+		}
+	}()
+	return src.Snapshot(), nil
 }
 
 // Unregister stops the instruments' callback: later collections report

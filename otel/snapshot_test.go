@@ -250,3 +250,36 @@ func TestDocListsEverySnapshotMetric(t *testing.T) {
 		assert.Contains(t, string(doc), "//\t"+name+" ", "doc.go's table lacks %s", name)
 	}
 }
+
+// wrapped is a Snapshotter of the host's own around a resolver, which
+// NewSnapshotMetrics cannot see is nil.
+type wrapped struct{ r *fallback.Resolver }
+
+func (w wrapped) Snapshot() fallback.Snapshot { return w.r.Snapshot() }
+
+// A Snapshotter that panics fails its collection with an error instead
+// of ending the process (the callback runs in the reader's goroutine),
+// and every other callback's figures are kept.
+func TestSnapshotMetricsContainAPanickingSnapshotter(t *testing.T) {
+	cfg, reader := newMeter(t)
+	bad, err := NewSnapshotMetrics(wrapped{}, cfg)
+	require.NoError(t, err)
+	defer bad.Unregister()
+	good, err := NewSnapshotMetrics(fixed{Overall: fallback.OverallSnapshot{ForecastFits: 5}}, cfg)
+	require.NoError(t, err)
+	defer good.Unregister()
+	var rm metricdata.ResourceMetrics
+	require.NotPanics(t, func() { err = reader.Collect(context.Background(), &rm) })
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "otel: Snapshot panicked")
+	var fits []metricdata.DataPoint[float64]
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if m.Name == "strata.forecast.fits" {
+				fits = m.Data.(metricdata.Sum[float64]).DataPoints
+			}
+		}
+	}
+	require.Len(t, fits, 1)
+	assert.Equal(t, 5.0, fits[0].Value)
+}
