@@ -422,6 +422,9 @@ func TestCloseAgainWaitsForTheFirstClose(t *testing.T) {
 		closing := time.Now()
 		require.NoError(t, r.Close(), "a later call returns nil")
 		assert.Equal(t, 900*time.Millisecond, time.Since(closing), "…once the first has waited its bound")
+		// The first Close may have returned without its goroutine having
+		// sent yet; one still closing stays blocked through Wait.
+		synctest.Wait()
 		select {
 		case err := <-first:
 			var ce *CloseError
