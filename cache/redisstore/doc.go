@@ -52,10 +52,11 @@
 // the length first, in the same round trip), so another program's value
 // of megabytes is a corrupt miss, not a read that outlasts the Timeout
 // and passes for an outage.
-// Times come back in UTC, equal to what was stored. Set never replaces
-// a newer entry (a later StoredAt, see cache.Store) — unless it is dated
-// more than Config.ClockSkew ahead of Redis's own clock: it compares and
-// writes in one Lua step.
+// Times come back in UTC, equal to what was stored — but for an entry
+// dated more than Config.ClockSkew ahead of Redis's own clock, which Set
+// dates by Redis's clock, its age kept. Set never replaces a newer entry
+// (a later StoredAt, see cache.Store) — unless it is dated that far
+// ahead: it compares and writes in one Lua step.
 //
 // Names of the namespace that start with "#" are not the Store's entries:
 // k's series is the sorted set "strata:v1:#h:k" (see History), k's fill

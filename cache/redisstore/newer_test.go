@@ -8,6 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/strata-go/strata/cache"
 	"github.com/strata-go/strata/fallback"
 	"github.com/strata-go/strata/providers"
@@ -113,7 +116,9 @@ func TestSetReplacesAnEntryFromAClockAhead(t *testing.T) {
 		replaced bool
 	}{{10 * time.Second, true}, {time.Hour, true}, {300 * time.Millisecond, false}} {
 		key := fmt.Sprint("ahead|", tc.ahead)
-		if err := s.Set(ctx, key, entry(1, now.Add(tc.ahead)), time.Minute); err != nil {
+		// Written as it is (Set would date it by Redis's clock): by an
+		// older version, or another program.
+		if err := s.client.Set(ctx, s.Key(key), appendEntry(nil, entry(1, now.Add(tc.ahead))), time.Minute).Err(); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.Set(ctx, key, entry(2, now), time.Minute); err != nil {
@@ -302,4 +307,28 @@ func TestSetTheLongestTTL(t *testing.T) {
 	if ttl := c.PTTL(ctx, s.Key("longest")).Val(); ttl < 100*365*24*time.Hour {
 		t.Errorf("PTTL = %v, want about 292 years", ttl)
 	}
+}
+
+// Set dates an entry more than ClockSkew ahead of Redis's clock by
+// Redis's clock, its age kept; one within the skew is stored as it is.
+func TestSetDatesAnEntryFromAClockAheadByRedis(t *testing.T) {
+	s, _ := newStore(t, Config{})
+	ctx := context.Background()
+	for _, ahead := range []time.Duration{10 * time.Second, time.Hour, 300 * time.Millisecond} {
+		now := time.Now()
+		at := now.Add(ahead)
+		key := fmt.Sprint("dated|", ahead)
+		in := cache.Entry{Value: 1, ObservedAt: at.Add(-3 * time.Second), StoredAt: at, Source: "ads", Confidence: 0.9, Layer: 1}
+		require.NoError(t, s.Set(ctx, key, in, time.Minute))
+		e, ok, err := s.Get(ctx, key)
+		require.NoError(t, err)
+		require.True(t, ok)
+		if ahead < DefaultClockSkew {
+			assert.True(t, e.StoredAt.Equal(at), "%v ahead: stored as it is", ahead)
+		} else {
+			assert.WithinDuration(t, now, e.StoredAt, 200*time.Millisecond, "%v ahead: dated by Redis's clock", ahead)
+		}
+		assert.Equal(t, 3*time.Second, e.StoredAt.Sub(e.ObservedAt), "%v ahead: its age kept", ahead)
+	}
+	assert.EqualValues(t, 3, s.Stats().Sets)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -176,6 +177,14 @@ return 0
 // another Redis type, a longer one than MaxEntrySize — is replaced, as
 // is an entry with the same StoredAt, and a newer one dated more than
 // Config.ClockSkew ahead of Redis's clock (its writer's clock runs ahead).
+//
+// An entry e itself dated more than Config.ClockSkew ahead of Redis's
+// clock (this instance's clock runs ahead) is stored dated by Redis's
+// clock instead: its StoredAt is Redis's time (TIME) and its ObservedAt
+// moves as much, so that its age is kept. Every instance then sees a
+// fresh answer (dated ahead, it would be fresh for nobody, not even for
+// the instances waiting on this one's fill claim), and none a time in
+// the future.
 func (s *Store) Set(ctx context.Context, key string, e cache.Entry, ttl time.Duration) error {
 	if ttl < 0 {
 		return fmt.Errorf("redisstore: set %q: negative ttl %v", key, ttl)
@@ -199,6 +208,15 @@ func (s *Store) Set(ctx context.Context, key string, e cache.Entry, ttl time.Dur
 			if err != nil {
 				return false, err
 			}
+			if now, ok := redisTime(v); ok {
+				// e is dated ahead of Redis's clock by more than the
+				// skew: it is dated by Redis's clock instead, its age
+				// kept (see above).
+				age := e.StoredAt.Sub(e.ObservedAt)
+				e.StoredAt, e.ObservedAt = now, now.Add(-age)
+				raw = appendEntry(raw[:0], e)
+				continue
+			}
 			newer, ok := v.(string)
 			if !ok {
 				return true, nil
@@ -221,10 +239,28 @@ func (s *Store) Set(ctx context.Context, key string, e cache.Entry, ttl time.Dur
 	return nil
 }
 
-// maxSetRounds bounds Set's runs of setScript: one, and one more for each
-// corrupt value found in place with a StoredAt that looked newer (each a
-// different value: another program keeps writing the key).
-const maxSetRounds = 3
+// maxSetRounds bounds Set's runs of setScript: one, one more for an
+// entry dated ahead of Redis's clock, and one more for each corrupt value
+// found in place with a StoredAt that looked newer (each a different
+// value: another program keeps writing the key).
+const maxSetRounds = 4
+
+// redisTime decodes setScript's answer for an entry dated ahead of
+// Redis's clock: Redis's TIME, {seconds, microseconds}.
+func redisTime(v any) (time.Time, bool) {
+	t, ok := v.([]any)
+	if !ok || len(t) != 2 {
+		return time.Time{}, false
+	}
+	sec, _ := t[0].(string)
+	usec, _ := t[1].(string)
+	s, err1 := strconv.ParseInt(sec, 10, 64)
+	us, err2 := strconv.ParseInt(usec, 10, 64)
+	if err1 != nil || err2 != nil {
+		return time.Time{}, false
+	}
+	return time.Unix(s, us*1000), true
+}
 
 // setScript stores ARGV[1], an entry's encoding, at KEYS[1] for ARGV[2]
 // milliseconds (0: no expiry) and returns 1, unless KEYS[1] holds a value
@@ -236,7 +272,9 @@ const maxSetRounds = 3
 // with the same StoredAt — is replaced, and so is an entry whose StoredAt
 // is more than ARGV[5] milliseconds ahead of Redis's clock (TIME): its
 // writer's clock runs ahead, and it would refuse every other instance's
-// newer answer for as long.
+// newer answer for as long. When ARGV[1] itself is dated that far ahead,
+// the script writes nothing and returns Redis's TIME, for the caller to
+// date the entry by it.
 //
 // ARGV[6] is the shortest encoding (minSize). StoredAt is at bytes
 // 31-42 of the encoding (1-based, see codec.go): its
@@ -257,17 +295,6 @@ local function write()
 	end
 	return 1
 end
-if redis.call("TYPE", KEYS[1]).ok ~= "string" then
-	return write()
-end
-local n = redis.call("STRLEN", KEYS[1])
-if n < tonumber(ARGV[6]) or n > tonumber(ARGV[3]) then
-	return write()
-end
-local old = redis.call("GET", KEYS[1])
-if old == ARGV[4] or string.byte(old, 1) ~= 1 then
-	return write()
-end
 -- ahead reports whether v's StoredAt is more than ARGV[5] ms ahead of
 -- Redis's clock. A time before 1970 is not; the seconds are exact in a
 -- double up to 2^53, far past any clock.
@@ -285,6 +312,20 @@ local function ahead(v)
 	local t = redis.call("TIME")
 	local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 	return sec * 1000 + math.floor(ns / 1000000) > now + tonumber(ARGV[5])
+end
+if ahead(ARGV[1]) then
+	return redis.call("TIME")
+end
+if redis.call("TYPE", KEYS[1]).ok ~= "string" then
+	return write()
+end
+local n = redis.call("STRLEN", KEYS[1])
+if n < tonumber(ARGV[6]) or n > tonumber(ARGV[3]) then
+	return write()
+end
+local old = redis.call("GET", KEYS[1])
+if old == ARGV[4] or string.byte(old, 1) ~= 1 then
+	return write()
 end
 local order = {38, 37, 36, 35, 34, 33, 32, 31, 42, 41, 40, 39}
 for i, p in ipairs(order) do

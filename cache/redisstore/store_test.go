@@ -53,7 +53,8 @@ func TestRoundTrip(t *testing.T) {
 		{"typical", cache.Entry{Value: 1.32, ObservedAt: now.Add(-time.Minute), StoredAt: now, Source: "ads", Confidence: 0.95, Layer: 1}},
 		{"zero times and source", cache.Entry{Value: -0.5, Confidence: 0, Layer: 2}},
 		{"other location", cache.Entry{Value: 7, ObservedAt: time.Date(2026, 3, 29, 1, 59, 59, 999999999, paris), StoredAt: time.Date(1969, 12, 31, 23, 59, 59, 1, time.UTC), Source: "bench", Confidence: 1}},
-		{"far times", cache.Entry{Value: math.MaxFloat64, ObservedAt: time.Date(1, 1, 1, 0, 0, 0, 1, time.UTC), StoredAt: time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC), Source: "x", Confidence: 0.5}},
+		// A StoredAt ahead of Redis's clock would be dated by it (see Set).
+		{"far times", cache.Entry{Value: math.MaxFloat64, ObservedAt: time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC), StoredAt: time.Date(1, 1, 1, 0, 0, 0, 1, time.UTC), Source: "x", Confidence: 0.5}},
 		{"unicode source", cache.Entry{Value: math.SmallestNonzeroFloat64, ObservedAt: now, StoredAt: now, Source: "fournisseur·é—日本", Confidence: 0.25, Layer: 255}},
 		{"long source", cache.Entry{Value: 3, Source: strings.Repeat("s", 10000), Confidence: 0.8}},
 	}
