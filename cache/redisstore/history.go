@@ -48,6 +48,7 @@ type History struct {
 	maxPoints int
 	retention time.Duration
 	g         guard
+	now       func() time.Time // time.Now; a test's clock that runs ahead
 
 	appends, duplicates, expired, ahead, corrupt, foreign atomic.Uint64
 }
@@ -87,6 +88,7 @@ func NewHistory(client redis.UniversalClient, cfg HistoryConfig) (*History, erro
 		maxPoints: cfg.MaxPoints,
 		retention: cfg.Retention,
 		g:         guard{timeout: timeout, cooldown: cooldown},
+		now:       time.Now,
 	}, nil
 }
 
@@ -287,7 +289,22 @@ func (h *History) Delete(ctx context.Context, key string) (bool, error) {
 // cannot be a series (another program wrote it): Prune deletes it, counts
 // it in HistoryStats.Foreign, and walks on. It returns how many
 // observations it deleted; on an error, the count so far and the error.
+//
+// before is read by the caller's clock, which Prune first compares with
+// Redis's (TIME): when it runs ahead, before is moved back by as much, so
+// that an instance whose clock runs ahead by more than the retention
+// does not delete every instance's newest observations.
 func (h *History) Prune(ctx context.Context, before time.Time) (int, error) {
+	local := h.now() // before Redis's reading: the lead is not overestimated
+	redisNow, err := call(ctx, &h.g, func(ctx context.Context) (time.Time, error) {
+		return h.client.Time(ctx).Result()
+	})
+	if err != nil {
+		return 0, fmt.Errorf("redisstore: prune history: %w", err)
+	}
+	if lead := local.Sub(redisNow); lead > 0 {
+		before = before.Add(-lead)
+	}
 	below := "(" + strconv.FormatInt(before.UnixMilli(), 10)
 	n, err := scanNodes(ctx, h.client, &h.g, h.ns+"*", func(ctx context.Context, c redis.Cmdable, keys []string) (int, error) {
 		if len(keys) == 0 {

@@ -422,3 +422,24 @@ func TestHistoryRefusesObservationsAheadOfRedis(t *testing.T) {
 	assert.EqualValues(t, 3, c.ZCard(ctx, h.Key("k")).Val(), "the members dated ahead are gone")
 	assert.EqualValues(t, 2, h.Stats().Ahead)
 }
+
+// An instance whose clock runs ahead of Redis's by more than the
+// retention pruned the shared history by its clock: its cut was after
+// every instance's newest observation, and Prune deleted them all. Prune
+// moves the cut back by as much as the caller's clock runs ahead of
+// Redis's.
+func TestHistoryPruneByAClockAhead(t *testing.T) {
+	h, _ := newHistory(t, HistoryConfig{})
+	ctx := context.Background()
+	now := time.Now()
+	require.NoError(t, h.Append(ctx, "k", stats.Observation{At: now.Add(-10 * time.Minute), Value: 1}))
+	require.NoError(t, h.Append(ctx, "k", stats.Observation{At: now.Add(-3 * time.Hour), Value: 2}))
+	h.now = func() time.Time { return time.Now().Add(2 * time.Hour) }
+	pruned, err := h.Prune(ctx, h.now().Add(-time.Hour)) // a retention of an hour
+	require.NoError(t, err)
+	assert.Equal(t, 1, pruned, "the observation older than the retention, by Redis's clock")
+	obs, err := h.Observations(ctx, "k")
+	require.NoError(t, err)
+	require.Len(t, obs, 1, "the others' good observation is kept")
+	assert.Equal(t, 1.0, obs[0].Value)
+}
