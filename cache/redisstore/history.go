@@ -32,9 +32,11 @@ import (
 // A key's series is a sorted set scored by the observations' times in
 // milliseconds, each member a 25-byte record (format, time, value,
 // CRC-32C): bounded by HistoryConfig.MaxPoints, the oldest dropped first;
-// with a HistoryConfig.Retention, observations older than it are neither
-// recorded nor returned, Prune deletes them, and a series nobody appends
-// to expires. Keys are the resolver's canonical keys, in which sensitive
+// with a HistoryConfig.Retention, observations older than it by Redis's
+// clock (TIME, not the instance's: one whose clock runs ahead by more
+// than the retention would delete everyone's) are neither recorded nor
+// returned, Prune deletes them, and a series nobody appends to expires.
+// Keys are the resolver's canonical keys, in which sensitive
 // values are already replaced by their keyed hash. A key of the namespace
 // holding another Redis type than a sorted set is not a series: every
 // call that meets it deletes it (in the same step, so it never fails
@@ -106,13 +108,17 @@ func (h *History) Key(key string) string { return h.ns + key }
 
 // appendScript adds ARGV[2] at score ARGV[1] to the series KEYS[1] —
 // unless ARGV[5] is set and the series holds a score in [ARGV[5],
-// ARGV[6]) — then drops scores below ARGV[7] (when set) and all but the
-// ARGV[3] highest, and sets the series to expire in ARGV[4] ms (when not
-// 0). A key of another type than a sorted set is deleted first, and so
-// are the scores more than ARGV[8] ms ahead of Redis's clock (TIME); a
-// score ARGV[1] that far ahead is not added. It returns {1 when it added
-// the member, 0 when the period held one, 2 when it was too far ahead;
-// 1 when it deleted a key of another type, else 0}.
+// ARGV[6]) — then drops all but the ARGV[3] highest scores, and sets the
+// series to expire in ARGV[4] ms, the retention (when not 0). A key of
+// another type than a sorted set is deleted first, and so are the scores
+// more than ARGV[7] ms ahead of Redis's clock (TIME) and, with a
+// retention, those older than it by Redis's clock; a score ARGV[1] that
+// far ahead, or that old, is not added. It returns {1 when it added the
+// member, 0 when the period held one, 2 when it was too far ahead, 3 when
+// it was older than the retention; 1 when it deleted a key of another
+// type, else 0}. The retention is counted on Redis's clock, not the
+// caller's: an instance whose clock runs ahead by more than the
+// retention would cut every instance's observations.
 var appendScript = redis.NewScript(`
 if redis.replicate_commands then
 	redis.replicate_commands() -- TIME before a write (Redis < 5)
@@ -124,18 +130,24 @@ if t ~= "none" and t ~= "zset" then
 	foreign = 1
 end
 local now = redis.call("TIME")
-local latest = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) + tonumber(ARGV[8])
+now = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+local latest = now + tonumber(ARGV[7])
 redis.call("ZREMRANGEBYSCORE", KEYS[1], string.format("(%d", latest), "+inf")
 if tonumber(ARGV[1]) > latest then
 	return {2, foreign}
+end
+local retention = tonumber(ARGV[4])
+if retention > 0 then
+	local oldest = now - retention
+	redis.call("ZREMRANGEBYSCORE", KEYS[1], "-inf", string.format("(%d", oldest))
+	if tonumber(ARGV[1]) < oldest then
+		return {3, foreign}
+	end
 end
 if ARGV[5] ~= "" and redis.call("ZCOUNT", KEYS[1], ARGV[5], "(" .. ARGV[6]) > 0 then
 	return {0, foreign}
 end
 redis.call("ZADD", KEYS[1], ARGV[1], ARGV[2])
-if ARGV[7] ~= "" then
-	redis.call("ZREMRANGEBYSCORE", KEYS[1], "-inf", "(" .. ARGV[7])
-end
 redis.call("ZREMRANGEBYRANK", KEYS[1], 0, -(tonumber(ARGV[3]) + 1))
 if ARGV[4] ~= "0" then
 	redis.call("PEXPIRE", KEYS[1], ARGV[4])
@@ -145,9 +157,9 @@ return {1, foreign}
 
 // Append records obs for key. A NaN or infinite value, or a zero time or
 // one outside the years 1 to 9999, is refused with an error matching
-// stats.ErrInvalidObservation; an observation older than the retention,
-// or dated more than a minute ahead of Redis's clock, is not recorded
-// (and nil is returned; see maxAhead).
+// stats.ErrInvalidObservation; an observation older than the retention
+// by Redis's clock, or dated more than a minute ahead of it, is not
+// recorded (and nil is returned; see maxAhead).
 func (h *History) Append(ctx context.Context, key string, obs stats.Observation) error {
 	_, err := h.add(ctx, key, obs, time.Time{}, time.Time{})
 	return err
@@ -169,22 +181,13 @@ func (h *History) add(ctx context.Context, key string, obs stats.Observation, fr
 	if err := checkObservation(obs); err != nil {
 		return false, fmt.Errorf("redisstore: append %q: %w", key, err)
 	}
-	var oldest string
-	if h.retention > 0 {
-		cut := time.Now().Add(-h.retention)
-		if obs.At.Before(cut) {
-			h.expired.Add(1)
-			return false, nil
-		}
-		oldest = strconv.FormatInt(cut.UnixMilli(), 10)
-	}
 	var lo, hi string
 	if !to.IsZero() {
 		lo, hi = strconv.FormatInt(from.UnixMilli(), 10), strconv.FormatInt(to.UnixMilli(), 10)
 	}
 	args := []any{
 		obs.At.UnixMilli(), appendObservation(make([]byte, 0, obsSize), obs), h.maxPoints,
-		h.retention.Milliseconds(), lo, hi, oldest, maxAhead.Milliseconds(),
+		h.retention.Milliseconds(), lo, hi, maxAhead.Milliseconds(),
 	}
 	r, err := call(ctx, &h.g, func(ctx context.Context) ([]int64, error) {
 		return appendScript.Run(ctx, h.client, []string{h.ns + key}, args...).Int64Slice()
@@ -197,8 +200,12 @@ func (h *History) add(ctx context.Context, key string, obs stats.Observation, fr
 	}
 	added, foreign := r[0], r[1]
 	h.foreign.Add(uint64(foreign))
-	if added == 2 {
+	switch added {
+	case 2:
 		h.ahead.Add(1)
+		return false, nil
+	case 3:
+		h.expired.Add(1)
 		return false, nil
 	}
 	if added == 0 {
@@ -210,19 +217,15 @@ func (h *History) add(ctx context.Context, key string, obs stats.Observation, fr
 }
 
 // Observations returns key's observations, oldest first, without those
-// older than the retention, or nil when there are none. It reads at most
-// the MaxPoints newest members, however many the sorted set holds (a
-// series written by another program, or by an instance with a larger
-// MaxPoints, is cut, not read whole past the Timeout). A member that does
-// not decode is skipped (and counted in HistoryStats.Corrupt), and so is
+// older than the retention by Redis's clock, or nil when there are none.
+// It reads at most the MaxPoints newest members, however many the sorted
+// set holds (a series written by another program, or by an instance with
+// a larger MaxPoints, is cut, not read whole past the Timeout). A member
+// that does not decode is skipped (and counted in HistoryStats.Corrupt), and so is
 // one dated more than a minute ahead of Redis's clock (see maxAhead).
 func (h *History) Observations(ctx context.Context, key string) ([]stats.Observation, error) {
-	lowest := "-inf"
-	if h.retention > 0 {
-		lowest = strconv.FormatInt(time.Now().Add(-h.retention).UnixMilli(), 10)
-	}
 	reply, err := call(ctx, &h.g, func(ctx context.Context) (any, error) {
-		return observationsScript.Run(ctx, h.client, []string{h.ns + key}, lowest, h.maxPoints, maxAhead.Milliseconds()).Result()
+		return observationsScript.Run(ctx, h.client, []string{h.ns + key}, h.retention.Milliseconds(), h.maxPoints, maxAhead.Milliseconds()).Result()
 	})
 	if err != nil {
 		return nil, fmt.Errorf("redisstore: observations %q: %w", key, err)
@@ -254,15 +257,20 @@ func (h *History) Observations(ctx context.Context, key string) ([]stats.Observa
 }
 
 // observationsScript returns the ARGV[2] highest-scored members of the
-// series KEYS[1] scored at least ARGV[1] and at most ARGV[3] ms ahead of
-// Redis's clock (TIME), highest first. A key of another
-// type than a sorted set is deleted, and the script returns 1 instead.
+// series KEYS[1] scored at most ARGV[3] ms ahead of Redis's clock (TIME)
+// and, when ARGV[1] (the retention, in ms) is not 0, at most that much
+// behind it, highest first. A key of another type than a sorted set is
+// deleted, and the script returns 1 instead.
 var observationsScript = redis.NewScript(`
 local t = redis.call("TYPE", KEYS[1]).ok
 if t == "zset" then
 	local now = redis.call("TIME")
-	local latest = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) + tonumber(ARGV[3])
-	return redis.call("ZREVRANGEBYSCORE", KEYS[1], string.format("%d", latest), ARGV[1], "LIMIT", 0, ARGV[2])
+	now = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+	local lowest = "-inf"
+	if tonumber(ARGV[1]) > 0 then
+		lowest = string.format("%d", now - tonumber(ARGV[1]))
+	end
+	return redis.call("ZREVRANGEBYSCORE", KEYS[1], string.format("%d", now + tonumber(ARGV[3])), lowest, "LIMIT", 0, ARGV[2])
 end
 if t == "none" then
 	return {}

@@ -443,3 +443,37 @@ func TestHistoryPruneByAClockAhead(t *testing.T) {
 	require.Len(t, obs, 1, "the others' good observation is kept")
 	assert.Equal(t, 1.0, obs[0].Value)
 }
+
+// An instance whose clock runs ahead of Redis's by more than the
+// retention (but by less than the minute an observation may be dated
+// ahead): its append cut the series at its clock's retention and deleted
+// every instance's observations, and its reads found none. The retention
+// is counted on Redis's clock.
+func TestHistoryRetentionByAClockAhead(t *testing.T) {
+	const retention = 30 * time.Second
+	h, c := newHistory(t, HistoryConfig{Retention: retention})
+	ahead, err := NewHistory(c, HistoryConfig{Prefix: prefixOf(h), Retention: retention})
+	require.NoError(t, err)
+	defer ahead.Close()
+	ahead.now = func() time.Time { return time.Now().Add(45 * time.Second) }
+	ctx := context.Background()
+	require.NoError(t, h.Append(ctx, "k", stats.Observation{At: time.Now().Add(-10 * time.Second), Value: 1}))
+	require.NoError(t, ahead.Append(ctx, "k", stats.Observation{At: ahead.now(), Value: 2}))
+	for _, hh := range []*History{h, ahead} {
+		got, err := hh.Observations(ctx, "k")
+		require.NoError(t, err)
+		require.Len(t, got, 2, "the good observation is kept, and read by either")
+		assert.Equal(t, 1.0, got[0].Value)
+	}
+	// And an observation older than the retention by Redis's clock is
+	// not recorded, whatever the appending instance's clock says.
+	behind, err := NewHistory(c, HistoryConfig{Prefix: prefixOf(h), Retention: retention})
+	require.NoError(t, err)
+	defer behind.Close()
+	behind.now = func() time.Time { return time.Now().Add(-time.Hour) }
+	require.NoError(t, behind.Append(ctx, "k", stats.Observation{At: behind.now(), Value: 3}))
+	assert.EqualValues(t, 1, behind.Stats().Expired)
+	got, err := h.Observations(ctx, "k")
+	require.NoError(t, err)
+	assert.Len(t, got, 2)
+}
