@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/require"
 
 	"github.com/strata-go/strata/cache"
 )
@@ -141,5 +142,36 @@ func TestClaimRefusesAndFails(t *testing.T) {
 	s.Close()
 	if _, err := s.Claim(ctx, "k", time.Second); !errors.Is(err, ErrClosed) {
 		t.Errorf("Claim after Close = %v, want ErrClosed", err)
+	}
+}
+
+// A claim key with a longer expiry than a claim of its own records —
+// set by hand, by another program, or a crashed instance's claim whose
+// expiry was edited — made every miss of the key wait out its hold until
+// the key expired. It is trusted no longer than the loser's hold; a
+// claim taken by Claim keeps its own expiry however short the loser's.
+func TestClaimLongerThanItsHoldIsCut(t *testing.T) {
+	s, c := newStore(t, Config{})
+	ctx := context.Background()
+	key := s.ns + reserved + "c:k"
+	for name, set := range map[string]func() error{
+		"by hand":         func() error { return c.Set(ctx, key, "", time.Hour).Err() },
+		"edited expiry":   func() error { return c.Set(ctx, key, "200", time.Hour).Err() },
+		"another program": func() error { return c.RPush(ctx, key, "x").Err() },
+	} {
+		c.Del(ctx, key)
+		require.NoError(t, set(), name)
+		if name == "another program" {
+			require.NoError(t, c.Expire(ctx, key, time.Hour).Err())
+		}
+		won, err := s.Claim(ctx, "k", 50*time.Millisecond)
+		require.NoError(t, err, name)
+		require.False(t, won, name)
+		pttl := c.PTTL(ctx, key).Val()
+		require.True(t, pttl > 0 && pttl <= 50*time.Millisecond, "%s: the lost claim's PTTL = %v, want in (0, 50ms]", name, pttl)
+		time.Sleep(pttl + 5*time.Millisecond)
+		won, err = s.Claim(ctx, "k", 50*time.Millisecond)
+		require.NoError(t, err, name)
+		require.True(t, won, "%s: the claim is taken after the loser's hold", name)
 	}
 }

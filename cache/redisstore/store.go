@@ -359,12 +359,16 @@ func (s *Store) Delete(ctx context.Context, key string) (bool, error) {
 // namespace (cache.Claimer): one SET NX with hold as its expiry, under
 // the reserved part of the namespace ("strata:v1:#c:" + key), so that
 // DeleteMatching neither sees nor deletes it. It reports false when
-// another caller took the claim less than its hold ago. A claim key
-// without an expiry (strata never writes one; another program, or a
-// SET by hand, may) is lost to and then given hold as its expiry, in the
-// same step, so it ends like any claim rather than holding the key's
-// misses for ever. hold is rounded up to Redis's millisecond and must be
-// positive.
+// another caller took the claim less than its hold ago. A claim records
+// its hold (in milliseconds, as the key's value), and a claim key that
+// expires later than the hold it records, or never — another program's,
+// a SET by hand, a crashed instance's claim whose expiry was edited, an
+// older version's (which recorded none) — is lost to and then given hold
+// as its expiry, in the same step: it is trusted no longer than the
+// caller's hold, and ends like any claim rather than making every miss
+// of the key wait out its hold until it expires. A claim taken by Claim
+// keeps its own expiry, whatever the losers' holds. hold is rounded up
+// to Redis's millisecond and must be positive.
 func (s *Store) Claim(ctx context.Context, key string, hold time.Duration) (bool, error) {
 	if hold <= 0 {
 		return false, fmt.Errorf("redisstore: claim %q: hold %v is not positive", key, hold)
@@ -387,15 +391,26 @@ func (s *Store) Claim(ctx context.Context, key string, hold time.Duration) (bool
 	return won, nil
 }
 
-// claimScript sets KEYS[1] for ARGV[1] milliseconds unless it exists, and
-// returns 1 if it did. A key that exists without an expiry gets ARGV[1]
-// as one, and the script returns 0.
+// claimScript sets KEYS[1] to ARGV[1] for ARGV[1] milliseconds unless it
+// exists, and returns 1 if it did. A key that exists without an expiry,
+// or with a longer one than ARGV[1] and than the hold it records (a
+// string of digits; anything else records none), gets ARGV[1] as its
+// expiry, and the script returns 0.
 var claimScript = redis.NewScript(`
-if redis.call("SET", KEYS[1], "", "NX", "PX", ARGV[1]) then
+local hold = tonumber(ARGV[1])
+if redis.call("SET", KEYS[1], ARGV[1], "NX", "PX", hold) then
 	return 1
 end
-if redis.call("PTTL", KEYS[1]) == -1 then
-	redis.call("PEXPIRE", KEYS[1], ARGV[1])
+local pttl = redis.call("PTTL", KEYS[1])
+if pttl ~= -1 and pttl <= hold then
+	return 0
+end
+local own
+if redis.call("TYPE", KEYS[1]).ok == "string" and redis.call("STRLEN", KEYS[1]) <= 20 then
+	own = tonumber(redis.call("GET", KEYS[1]))
+end
+if pttl == -1 or own == nil or pttl > own then
+	redis.call("PEXPIRE", KEYS[1], hold)
 end
 return 0
 `)
