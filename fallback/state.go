@@ -317,9 +317,16 @@ type ImportSkip struct {
 type ImportReport struct {
 	// Version is the format version read.
 	Version int
-	// Answers counts the last good answers taken, Series the histories
-	// (with Observations in all), Rates the learned rates.
+	// Answers counts the last good answers taken that the process still
+	// holds when Import returns, Series the histories (with Observations
+	// in all), Rates the learned rates.
 	Answers, Series, Observations, Rates int
+	// Evicted counts the answers taken but pushed out of the process's
+	// last-good store (cache.last_good_capacity) before Import returned:
+	// by the file's later answers, or by the resolves made meanwhile; an
+	// answer a resolve replaced meanwhile counts here too. A file of more
+	// answers than the store holds keeps the last ones read.
+	Evicted int
 	// Skipped counts the records skipped, Dropped the observations
 	// dropped from series that were otherwise taken.
 	Skipped, Dropped int
@@ -371,13 +378,14 @@ var hashedValue = regexp.MustCompile(`^h:[0-9a-f]{32}$`)
 // a line that never ends — so a Read that blocks holds Import until it
 // returns (give rd a deadline of its own), and a Read that panics panics
 // Import.
-func (r *Resolver) Import(ctx context.Context, rd io.Reader) (ImportReport, error) {
-	rep := ImportReport{Reasons: map[ImportReason]int{}}
+func (r *Resolver) Import(ctx context.Context, rd io.Reader) (rep ImportReport, err error) {
+	rep = ImportReport{Reasons: map[ImportReason]int{}}
 	if r.closed.Load() {
 		return rep, ErrClosed
 	}
 	br := bufio.NewReaderSize(rd, 64<<10)
-	im := importer{r: r, rep: &rep, now: time.Now(), plain: map[*dataType]*schema{}}
+	im := importer{r: r, rep: &rep, now: time.Now(), plain: map[*dataType]*schema{}, taken: map[string]cache.Entry{}}
+	defer im.countKept() // on every return: rep is the result
 	line := 0
 	stop := func() error {
 		if r.closed.Load() {
@@ -452,6 +460,39 @@ type importer struct {
 	now   time.Time
 	trust bool                  // the file's hash key is this resolver's
 	plain map[*dataType]*schema // each data type's schema with no param hashed
+
+	// taken holds the answers taken, by key, until countKept finds
+	// whether the process still holds them; sweep bounds it.
+	taken map[string]cache.Entry
+	sweep int // len(taken) at which countKept next runs (0: minSweep)
+}
+
+// minSweep is the fewest answers taken between two countKept runs.
+const minSweep = 1024
+
+// took records e, just taken for key, and counts the answers taken
+// that the process no longer holds when there are many: taken stays
+// within twice what the last-good store holds.
+func (im *importer) took(key string, e cache.Entry) {
+	im.taken[key] = e
+	if len(im.taken) >= max(im.sweep, minSweep) {
+		im.countKept()
+		im.sweep = 2 * len(im.taken)
+	}
+}
+
+// countKept moves the answers of taken that the process no longer holds
+// (pushed out by capacity, or replaced) from Answers to Evicted.
+func (im *importer) countKept() {
+	for key, e := range im.taken {
+		held, ok := im.r.cache.LastGood(key)
+		if ok && held.Value == e.Value && held.Source == e.Source && held.StoredAt.Equal(e.StoredAt) && held.ObservedAt.Equal(e.ObservedAt) {
+			continue
+		}
+		delete(im.taken, key)
+		im.rep.Answers--
+		im.rep.Evicted++
+	}
 }
 
 func (im *importer) header(raw []byte, tooLong bool) error {
@@ -653,7 +694,10 @@ func (im *importer) answer(line int, rec *stateRecord) {
 		im.skip(line, rec.Kind, rec.Key, ImportStale, "")
 		return
 	}
-	im.rep.Answers++
+	if _, again := im.taken[rec.Key]; !again {
+		im.rep.Answers++
+	}
+	im.took(rec.Key, e)
 }
 
 func (im *importer) history(ctx context.Context, line int, rec *stateRecord) {

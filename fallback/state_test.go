@@ -942,3 +942,29 @@ func TestAnAbandonedImportKeepsItsTurnUntilItsAppendsReturn(t *testing.T) {
 		assert.Equal(t, 40, len(obs), "one observation per period")
 	})
 }
+
+// A file of more answers than the last-good store holds: the ones pushed
+// out by the later ones were counted as taken. The report counts what the
+// process holds when Import returns, and the answers pushed out apart.
+func TestImportCountsTheAnswersKept(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		state, erep, _ := exported(t)
+		require.Equal(t, 3, erep.Answers)
+		cfg := stateConfig()
+		cfg.Cache.LastGoodCapacity = 2
+		b := newTestResolver(t, cfg, newStub(9), newStub(9), WithHashKey(stateKey))
+		rep, err := b.Import(context.Background(), strings.NewReader(state))
+		require.NoError(t, err)
+		assert.Equal(t, 2, rep.Answers, "the answers the process holds")
+		assert.Equal(t, 1, rep.Evicted, "the one pushed out by capacity")
+		var held int
+		for _, kw := range []string{"shoes", "boots", "sandals"} {
+			key, err := b.Key("cpc", Params{"keyword": kw, "email": "alice@example.org"})
+			require.NoError(t, err)
+			if _, ok := b.cache.LastGood(key); ok {
+				held++
+			}
+		}
+		assert.Equal(t, rep.Answers, held)
+	})
+}
