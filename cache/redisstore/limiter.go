@@ -43,8 +43,12 @@ import (
 // refill) checks the state in a second step on Redis, within the same
 // Timeout, deletes it if it is one of those, counts it in
 // LimiterStats.Corrupt and decides from the local share; the next call
-// starts a fresh shared bucket. A well-formed state with an expiry is
-// kept whatever it holds: it ends by itself.
+// starts a fresh shared bucket. So is a state dated further ahead of
+// Redis's clock than GCRA dates one for the limit at hand (twice a whole
+// burst's refill), even with an expiry: set by hand or by another
+// program, it would deny the whole fleet until it expired. Any other
+// well-formed state with an expiry is kept: it ends by itself, within
+// that time.
 type Limiter struct {
 	client    redis.UniversalClient
 	rl        *redis_rate.Limiter
@@ -114,7 +118,7 @@ func (l *Limiter) Allow(ctx context.Context, key string, perSecond float64, burs
 		}
 		// The script failed or answered what GCRA cannot: look at the
 		// state itself.
-		deleted, rerr := deleteBadState.Run(ctx, l.client, []string{rateKeyPrefix + l.ns + key}).Int()
+		deleted, rerr := deleteBadState.Run(ctx, l.client, []string{rateKeyPrefix + l.ns + key}, plausibleBound(limit).Seconds()).Int()
 		switch {
 		case rerr != nil:
 			return decision{}, rerr
@@ -159,10 +163,7 @@ const rateKeyPrefix = "rate:"
 // in the future a huge ResetAfter. An implausible answer is only a reason
 // to look at the state (deleteBadState), which decides.
 func plausible(res *redis_rate.Result, limit redis_rate.Limit) bool {
-	bound := time.Duration(math.MaxInt64)
-	if b := 2 * float64(limit.Burst+1) * float64(limit.Period) / float64(limit.Rate); b < math.MaxInt64 {
-		bound = time.Duration(b)
-	}
+	bound := plausibleBound(limit)
 	switch {
 	case res.Remaining < 0 || res.Remaining > limit.Burst:
 		return false
@@ -174,11 +175,27 @@ func plausible(res *redis_rate.Result, limit redis_rate.Limit) bool {
 	return res.RetryAfter >= 0 && res.RetryAfter <= bound
 }
 
+// plausibleBound is the furthest ahead GCRA can date a state for limit:
+// twice a whole burst's refill, with one emission interval to spare.
+func plausibleBound(limit redis_rate.Limit) time.Duration {
+	if b := 2 * float64(limit.Burst+1) * float64(limit.Period) / float64(limit.Rate); b < math.MaxInt64 {
+		return time.Duration(b)
+	}
+	return time.Duration(math.MaxInt64)
+}
+
 // deleteBadState deletes KEYS[1], a limiter's state, if GCRA could not
-// have written it: not a string, not a number, NaN or infinite, or
-// without an expiry (GCRA sets one with every write). It returns 1 if it
-// deleted it.
+// have written it for the limit at hand: not a string, not a number, NaN
+// or infinite, without an expiry (GCRA sets one with every write), or a
+// time more than ARGV[1] seconds (plausible's bound) ahead of Redis's
+// clock (TIME, counted from 2017 as redis_rate counts) — GCRA dates a
+// state a whole burst's refill ahead at most, and one set further ahead,
+// by hand or by another program, would deny the whole fleet until it
+// expires. It returns 1 if it deleted it.
 var deleteBadState = redis.NewScript(`
+if redis.replicate_commands then
+	redis.replicate_commands() -- TIME before a write (Redis < 5)
+end
 local t = redis.call("TYPE", KEYS[1]).ok
 if t == "none" then
 	return 0
@@ -186,7 +203,11 @@ end
 if t == "string" then
 	local tat = tonumber(redis.call("GET", KEYS[1]))
 	if tat and tat == tat and tat > -math.huge and tat < math.huge and redis.call("PTTL", KEYS[1]) ~= -1 then
-		return 0
+		local now = redis.call("TIME")
+		now = (now[1] - 1483228800) + (now[2] / 1000000)
+		if tat <= now + tonumber(ARGV[1]) then
+			return 0
+		end
 	end
 end
 redis.call("UNLINK", KEYS[1])

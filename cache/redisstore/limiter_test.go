@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -212,7 +213,9 @@ func TestLimiterErrors(t *testing.T) {
 // program's value, a key of another type, a number without expiry that
 // holds the bucket shut for ever) is deleted by the call that meets it,
 // which decides from the local share; the shared bucket then works again.
-// Before, "nan" admitted everything for ever and "inf" or 1e300 nothing.
+// Before, "nan" admitted everything for ever and "inf" or 1e300 nothing;
+// and a state dated further ahead than GCRA can date one, with an
+// expiry, nothing until it expired.
 func TestLimiterDeletesAnImpossibleState(t *testing.T) {
 	c := newClient(t, redisAddr(t))
 	prefix := testPrefix(t, c)
@@ -228,6 +231,14 @@ func TestLimiterDeletesAnImpossibleState(t *testing.T) {
 		{"1e300", func(k string) error { return c.Set(ctx, k, "1e300", 0).Err() }},
 		{"text", func(k string) error { return c.Set(ctx, k, "not-a-number", 0).Err() }},
 		{"list", func(k string) error { return c.RPush(ctx, k, "x").Err() }},
+		// A state with an expiry that holds the bucket shut further ahead
+		// than GCRA can (a whole burst's refill): set by hand, it denied
+		// the whole fleet until it expired.
+		{"1e300 expiring", func(k string) error { return c.Set(ctx, k, "1e300", time.Hour).Err() }},
+		{"an hour ahead", func(k string) error {
+			ahead := time.Since(time.Unix(1483228800, 0)) + time.Hour // redis_rate counts from 2017
+			return c.Set(ctx, k, strconv.FormatFloat(ahead.Seconds(), 'f', -1, 64), time.Hour).Err()
+		}},
 	}
 	for i, tt := range cases {
 		key := "provider:" + tt.name
