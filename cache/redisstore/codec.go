@@ -80,6 +80,12 @@ func appendTime(b []byte, t time.Time) []byte {
 	return binary.LittleEndian.AppendUint32(b, uint32(t.Nanosecond()))
 }
 
+// laterFormat reports whether b is, by its first byte, an entry of a
+// format later than this version writes (2 to 31: a newer strata writing
+// the same namespace). A printable first byte is no format (another
+// program's text or JSON).
+func laterFormat(b []byte) bool { return len(b) > 0 && b[0] > format1 && b[0] < 0x20 }
+
 // decodeEntry decodes b, refusing anything appendEntry could not have
 // produced from an entry checkEntry accepts. The reason is for
 // CorruptError.

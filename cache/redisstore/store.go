@@ -78,7 +78,10 @@ func (s *Store) Key(key string) string { return s.ns + key }
 // type than a string (a list, a hash, ...), is not read at all: the same
 // round trip that finds its length or type deletes it, so another
 // program's key costs one small reply, not a WRONGTYPE error nor a
-// transfer that outlasts the Timeout. When Redis cannot be reached in time the error says why
+// transfer that outlasts the Timeout. An entry of a later format (its
+// first byte 2 to 31: a newer strata writing the same namespace during a
+// rolling upgrade) is a miss, neither an error nor deleted; Set replaces
+// it. When Redis cannot be reached in time the error says why
 // (ErrUnavailable during a cooldown, context.DeadlineExceeded on a
 // timeout); the resolver treats every error as a miss.
 func (s *Store) Get(ctx context.Context, key string) (cache.Entry, bool, error) {
@@ -102,6 +105,13 @@ func (s *Store) Get(ctx context.Context, key string) (cache.Entry, bool, error) 
 		// getScript found no entry there and deleted it.
 		s.corrupt.Add(1)
 		return cache.Entry{}, false, &CorruptError{Key: key, Reason: refusedReason(v)}
+	}
+	if laterFormat([]byte(raw)) {
+		// A newer strata's entry, during a rolling upgrade: not this
+		// version's to read, nor to delete as corrupt (Set replaces it,
+		// and a newer strata reads this version's format).
+		s.misses.Add(1)
+		return cache.Entry{}, false, nil
 	}
 	e, reason := decodeEntry([]byte(raw))
 	if reason != "" {
