@@ -234,6 +234,9 @@ type Attempt struct {
 	Class    providers.Class `json:"class,omitzero"`
 	Skip     SkipReason      `json:"skip,omitzero"`
 	// Err is the provider's error, classified; nil on success and skip.
+	// Its message is the provider's scrubbed of sensitive values, cut to
+	// 1 KiB and with control characters other than newline and tab
+	// replaced by U+FFFD (see WithProviderErrors for the original).
 	Err     error         `json:"-"`
 	Latency time.Duration `json:"latency"`
 	Cost    float64       `json:"cost"`

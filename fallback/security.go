@@ -8,7 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/strata-go/strata/cache"
 	redactpkg "github.com/strata-go/strata/internal/redact"
@@ -75,7 +78,9 @@ var keptSentinels = []error{
 // and the class sentinels the original matched (keptSentinels); the
 // retry-after err carried is kept, and the *providers.Error is what
 // errors.As finds. Unless raw is set (WithProviderErrors), nothing of
-// err's own chain is reachable from what scrub returns.
+// err's own chain is reachable from what scrub returns. The message is
+// tidied too: cut to maxErrorText bytes, its control characters
+// replaced (see tidy).
 func scrub(err error, values []string, raw bool) error {
 	if err == nil {
 		return nil
@@ -91,7 +96,10 @@ func scrub(err error, values []string, raw bool) error {
 			msg = ""
 		}
 	}
-	clean := redact(msg, values)
+	// Cut before the redaction too, to bound its work on a huge message:
+	// what a secret cut there leaves is beyond the final cut.
+	msg, _ = cutAt(msg, 4*maxErrorText)
+	clean := tidy(redact(msg, values))
 	out := &providers.Error{Class: class, RetryAfter: providers.RetryAfter(err)}
 	if perr != nil {
 		out.StatusCode = perr.StatusCode
@@ -100,6 +108,31 @@ func scrub(err error, values []string, raw bool) error {
 		out.Err = sc
 	}
 	return out
+}
+
+// maxErrorText bounds the message of an error a resolve reports from a
+// provider or a credential source (see scrub): it reaches Result.Attempts,
+// events, logs and spans for every attempt, and an upstream may fill it
+// with a whole page.
+const maxErrorText = 1024
+
+// tidy is an error message as a resolve reports it: cut to maxErrorText
+// bytes on a rune boundary, marked "…" when cut, with every control
+// character but newline and tab, and every byte that is not UTF-8,
+// replaced by U+FFFD (a terminal escape or a carriage return from an
+// upstream would reach the host's logs as such).
+func tidy(msg string) string {
+	msg, cut := cutAt(msg, maxErrorText)
+	msg = strings.Map(func(r rune) rune {
+		if r != '\n' && r != '\t' && (unicode.IsControl(r) || r == '\u2028' || r == '\u2029') {
+			return utf8.RuneError
+		}
+		return r
+	}, strings.ToValidUTF8(msg, string(utf8.RuneError)))
+	if cut {
+		msg += "…"
+	}
+	return msg
 }
 
 // redact replaces every encoding of every value (see scrub), and every

@@ -3,6 +3,7 @@ package fallback
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -400,4 +402,51 @@ func TestAHugeStaleWindowSaturates(t *testing.T) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	assert.Equal(t, []time.Duration{math.MaxInt64}, st.ttls)
+}
+
+// hugeError is a provider's own error type, with a message a hostile or
+// broken upstream filled: a megabyte of an HTML page with terminal
+// escapes and a carriage return in it.
+type hugeError struct{ msg string }
+
+func (e *hugeError) Error() string { return e.msg }
+
+// A provider's error text reaches Result.Attempts, events, logs and
+// spans: it is cut to maxErrorText bytes and its control characters
+// (but newlines and tabs) are replaced, whatever the provider sent; its
+// class and, with WithProviderErrors, the original error stay reachable.
+func TestAProvidersErrorTextIsBoundedAndTidied(t *testing.T) {
+	for _, raw := range []bool{false, true} {
+		t.Run(fmt.Sprintf("raw=%v", raw), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				p1, s1 := newStub(1.2), newStub(1.3)
+				orig := &hugeError{msg: "upstream said:\n\x1b[31mbad\x1b[0m\r\x00\tfake log line " + strings.Repeat("<p>é</p>", 1<<17)}
+				p1.set(func(context.Context, providers.Request) (providers.Response, error) {
+					return providers.Response{}, providers.NewError(providers.Unavailable, orig)
+				})
+				var opts []Option
+				if raw {
+					opts = append(opts, WithProviderErrors())
+				}
+				r := newTestResolver(t, testConfig(), p1, s1, opts...)
+				res, err := r.Resolve(context.Background(), "cpc", shoes)
+				require.NoError(t, err)
+				got := attemptsByProvider(res.Attempts)["p1"].Err
+				require.Error(t, got)
+				text := got.Error()
+				require.Equal(t, 1024, maxErrorText, "Attempt.Err's doc says 1 KiB")
+				assert.LessOrEqual(t, len(text), maxErrorText+64, "cut (the class prefix and the mark besides)")
+				assert.True(t, utf8.ValidString(text))
+				assert.Contains(t, text, "upstream said:\n")
+				assert.Contains(t, text, "\tfake log line <p>é</p>")
+				assert.NotContains(t, text, "\x1b")
+				assert.NotContains(t, text, "\r")
+				assert.NotContains(t, text, "\x00")
+				assert.True(t, strings.HasSuffix(text, "…"), "the cut is marked")
+				assert.ErrorIs(t, got, providers.ErrUnavailable)
+				var he *hugeError
+				assert.Equal(t, raw, errors.As(got, &he), "the original is reachable only with WithProviderErrors")
+			})
+		})
+	}
 }
