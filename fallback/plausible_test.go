@@ -1166,3 +1166,40 @@ func TestACaughtProvidersMoveAsksNoThird(t *testing.T) {
 		assert.Equal(t, 4.8, ie.Value)
 	})
 }
+
+// A plausible answer held for denying a move is what the walk serves when
+// the third provider does not answer in time: a resolve that leaves its
+// coalesced walk at its deadline serves it too, rather than a lower layer
+// after paying for it.
+func TestAHeldDenialServesWhenTheThirdHangs(t *testing.T) {
+	for _, coalescing := range []bool{true, false} {
+		t.Run(fmt.Sprintf("coalescing=%v", coalescing), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				p1, p2, s1 := newStub(1.2), newStub(1.2), newStub(1.2)
+				cfg := testConfig()
+				cfg.Resolve.DisableCoalescing = !coalescing
+				p2c := cfg.Providers[0]
+				p2c.Name, p2c.ExpectedLatency = "p2", 200*time.Millisecond
+				cfg.Providers = append(cfg.Providers, p2c)
+				r := newTestResolver(t, cfg, p1, s1, WithProvider("p2", p2))
+				_, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+				require.NoError(t, err)
+				time.Sleep(2 * time.Minute) // past the TTL: the next resolve walks
+				p1.answer(4.8)              // ×4: beyond the check
+				s1.hang()                   // the third never answers
+				ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+				defer cancel()
+				res, err := r.Resolve(ctx, "cpc", Params{"keyword": "shoes"})
+				require.NoError(t, err)
+				assert.Equal(t, 1.2, res.Value)
+				assert.Equal(t, "p2", res.Source)
+				assert.Equal(t, LayerPrimary, res.Layer)
+				assert.Equal(t, Succeeded, attemptsByProvider(res.Attempts)["p2"].Outcome)
+				synctest.Wait()
+				e, ok := r.cache.LastGood(resolverKey(t, r, Params{"keyword": "shoes"}))
+				require.True(t, ok)
+				assert.Equal(t, "p2", e.Source, "the walk caches what it served")
+			})
+		})
+	}
+}

@@ -497,19 +497,9 @@ func (w *walk) hedgeDelay(p *provider) time.Duration {
 // and the key's history.
 func (w *walk) succeed(p *provider, layer Layer, resp providers.Response) {
 	now := time.Now()
-	observed := resp.ObservedAt
-	if observed.IsZero() || observed.After(now) {
-		observed = now
-	}
 	w.ok = true
-	w.result = Result{
-		Value:      resp.Value,
-		Layer:      layer,
-		Source:     p.name,
-		Confidence: p.cfg.Confidence,
-		Freshness:  cache.Freshness(now.Sub(observed), w.dt.cfg.HalfLife),
-		ObservedAt: observed,
-	}
+	w.result = w.answer(p, layer, resp, now)
+	observed := w.result.ObservedAt
 	if r := w.r.cfg.Retention; r > 0 && now.Sub(observed) > r {
 		// Older than the retention on arrival: served, not kept — not
 		// cached, shared or added to the history, which would only
@@ -542,6 +532,23 @@ func (w *walk) succeed(p *provider, layer Layer, resp providers.Response) {
 		}); err != nil && (errors.Is(err, ErrCallbackPanic) || ctx.Err() != nil) {
 			w.r.callbackFailed(&w.r.callbacks.historyAppend, w.dt.cfg.Name, err)
 		}
+	}
+}
+
+// answer is the result p's valid answer resp makes at now, dated no
+// later than now.
+func (w *walk) answer(p *provider, layer Layer, resp providers.Response, now time.Time) Result {
+	observed := resp.ObservedAt
+	if observed.IsZero() || observed.After(now) {
+		observed = now
+	}
+	return Result{
+		Value:      resp.Value,
+		Layer:      layer,
+		Source:     p.name,
+		Confidence: p.cfg.Confidence,
+		Freshness:  cache.Freshness(now.Sub(observed), w.dt.cfg.HalfLife),
+		ObservedAt: observed,
 	}
 }
 
@@ -754,15 +761,13 @@ func (w *walk) serveLone() {
 	if w.ok { // a plausible answer won
 		return
 	}
-	for _, s := range w.suspects {
-		if s.contradicts {
-			// Plausible, and nobody answered to settle it against the
-			// move it denies: served as it would have been without the
-			// question (the move waits for confirmation, see persisted).
-			w.answered(s)
-			w.succeed(s.p, s.layer, s.resp)
-			return
-		}
+	if s, ok := w.heldDenial(); ok {
+		// Plausible, and nobody answered to settle it against the
+		// move it denies: served as it would have been without the
+		// question (the move waits for confirmation, see persisted).
+		w.answered(s)
+		w.succeed(s.p, s.layer, s.resp)
+		return
 	}
 	s, ok := w.loneSuspect()
 	if !ok {
@@ -816,15 +821,31 @@ func (w *walk) serveLone() {
 // answered records that suspect s, held back as implausible, answers the
 // walk after all: its attempt, failed DataQuality for the question, is
 // the one that succeeded. It requires w.mu held.
-func (w *walk) answered(s suspect) {
-	for i := len(w.attempts) - 1; i >= 0; i-- {
-		a := &w.attempts[i]
+func (w *walk) answered(s suspect) { answeredIn(w.attempts, s) }
+
+// answeredIn marks the attempt of attempts that held back suspect s as
+// the one that succeeded (see walk.answered).
+func answeredIn(attempts []Attempt, s suspect) {
+	for i := len(attempts) - 1; i >= 0; i-- {
+		a := &attempts[i]
 		var ie *ImplausibleError
 		if a.Provider == s.p.name && a.Outcome == Failed && errors.As(a.Err, &ie) && ie.Value == s.resp.Value {
 			a.Outcome, a.Class, a.Err = Succeeded, 0, nil
 			return
 		}
 	}
+}
+
+// heldDenial returns the first plausible answer held back for denying
+// another provider's move (see suspect.contradicts), if there is one. It
+// requires w.mu held.
+func (w *walk) heldDenial() (suspect, bool) {
+	for _, s := range w.suspects {
+		if s.contradicts {
+			return s, true
+		}
+	}
+	return suspect{}, false
 }
 
 // loneSuspect returns the walk's one implausible answer without a second
@@ -932,14 +953,26 @@ func (w *walk) sofar() ([]Attempt, float64) {
 
 // leftBehind is what a resolve that leaves its walk before the walk ends
 // reports of it (see sofar): a walk that has not answered, with the
-// attempts and the cost so far.
+// attempts and the cost so far — or, when the walk holds a plausible
+// answer back for denying another provider's move while a third is
+// asked, a walk that answered it: that answer is what the walk serves
+// when no third settles the question in time (serveLone), and the
+// resolve leaving would otherwise pay for it and serve a lower layer.
+// The walk itself still caches what it ends with.
 func (w *walk) leftBehind() *walk {
 	attempts, cost := w.sofar()
 	w.mu.Lock()
 	blocked := w.budgetBlocked
+	held, ok := w.heldDenial()
 	w.mu.Unlock()
-	return &walk{r: w.r, dt: w.dt, key: w.key, attempts: attempts, cost: cost, budgetBlocked: blocked,
-		errs: []error{&LayerError{Layer: LayerPrimary, Err: errors.New("providers did not answer before the deadline")}}}
+	left := &walk{r: w.r, dt: w.dt, key: w.key, attempts: attempts, cost: cost, budgetBlocked: blocked}
+	if ok {
+		answeredIn(left.attempts, held)
+		left.ok, left.result = true, w.answer(held.p, held.layer, held.resp, time.Now())
+		return left
+	}
+	left.errs = []error{&LayerError{Layer: LayerPrimary, Err: errors.New("providers did not answer before the deadline")}}
+	return left
 }
 
 // settle is record for pa, an attempt noted as started (nil: none): it
