@@ -398,3 +398,18 @@ func TestZeroNowIsNow(t *testing.T) {
 		assert.Equal(t, rtr.Score(c, Unlimited, time.Now()), rtr.Score(c, Unlimited, time.Time{}))
 	})
 }
+
+// View.QuotaRatio takes a now too, and reads the zero time as time.Now()
+// as every other method does: read as the year 1, a report of nothing
+// left was believed for ever.
+func TestQuotaRatioZeroNowIsNow(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		tr := newTracker(t, Config{}, Profile{Name: "a"})
+		tr.Record("a", "", Outcome{Class: "rate_limit", Quota: &Quota{Remaining: 0}})
+		v := tr.View("a", "", time.Now())
+		assert.Equal(t, 0.0, v.QuotaRatio(time.Time{}), "believed while fresh")
+		time.Sleep(10 * time.Minute) // past QuotaMaxAge
+		assert.Equal(t, 1.0, v.QuotaRatio(time.Time{}))
+		assert.Equal(t, v.QuotaRatio(time.Now()), v.QuotaRatio(time.Time{}))
+	})
+}

@@ -55,8 +55,9 @@ type View struct {
 // QuotaRatio returns the share of its quota the provider reported left, in
 // [0, 1], as of now: Remaining/Limit; 0 when Remaining is not positive; 1
 // when the provider reported no quota, reported no Limit, or when the
-// report is no longer believed (now is at or after QuotaUntil).
-func (v View) QuotaRatio(now time.Time) float64 { return v.quotaRatio(now) }
+// report is no longer believed (now is at or after QuotaUntil). The zero
+// now is time.Now().
+func (v View) QuotaRatio(now time.Time) float64 { return v.quotaRatio(orNow(now)) }
 
 // quotaRatio is QuotaRatio without copying the View: scoring a pool's
 // member reads it in place.
