@@ -1,6 +1,8 @@
 package prometheus
 
 import (
+	"fmt"
+
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/strata-go/strata/breaker"
@@ -82,6 +84,16 @@ func NewCollector(src Snapshotter) *Collector {
 	}
 }
 
+// snapshotOf returns src's snapshot, or an error when src panics.
+func snapshotOf(src Snapshotter) (s fallback.Snapshot, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("prometheus: Snapshot panicked: %v", v)
+		}
+	}()
+	return src.Snapshot(), nil
+}
+
 // namespace prefixes every metric's name.
 const namespace = "strata"
 
@@ -101,9 +113,17 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 // figure whose label value is not valid UTF-8 (a Snapshotter of the
 // host's own may give one) is sent as an invalid metric
 // (prometheus.NewInvalidMetric), so that the registry's Gather returns an
-// error naming it and keeps every other figure.
+// error naming it and keeps every other figure; a Snapshotter of the
+// host's own that panics (one wrapping a nil *fallback.Resolver, say)
+// makes one invalid metric saying so, and no figure of this Collector.
 func (c *Collector) Collect(ch chan<- prometheus.Metric) {
-	s := c.src.Snapshot()
+	s, err := snapshotOf(c.src)
+	if err != nil {
+		// The registry runs Collect in a goroutine of its own, where the
+		// panic would end the process.
+		ch <- prometheus.NewInvalidMetric(c.health, err)
+		return
+	}
 	send := func(d *prometheus.Desc, t prometheus.ValueType, v float64, labels []string) {
 		m, err := prometheus.NewConstMetric(d, t, v, labels...)
 		if err != nil {

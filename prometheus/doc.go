@@ -46,8 +46,9 @@
 //
 // A figure whose label value is not valid UTF-8 (from a Snapshotter of
 // the host's own) is reported as an invalid metric: the registry's Gather
-// returns an error naming it and keeps every other figure, and Collect
-// never panics.
+// returns an error naming it and keeps every other figure. Collect never
+// panics: a Snapshotter that panics is reported as one invalid metric
+// saying so.
 //
 // The latency percentiles are gauges with a percentile label ("p50",
 // "p95", "p99"): Prometheus keeps the label quantile for summaries, which

@@ -71,3 +71,39 @@ func TestCollectorGathersAroundInvalidLabelValues(t *testing.T) {
 	assert.Equal(t, []string{"data_type=ctr provider=bench "}, got["strata_cost_total"])
 	assert.Len(t, got["strata_forecast_fits_total"], 1)
 }
+
+// panicking is a Snapshotter of the host's own that panics: one wrapping
+// a nil *fallback.Resolver, say.
+type panicking struct{ r *fallback.Resolver }
+
+func (p panicking) Snapshot() fallback.Snapshot { return p.r.Snapshot() }
+
+// Collect never panics, also when the Snapshotter does: the registry runs
+// Collect in a goroutine of its own, where a panic ended the process. The
+// scrape's Gather returns an error saying so, with every other
+// collector's figures.
+func TestCollectorTurnsAPanickingSnapshotterIntoAnError(t *testing.T) {
+	ch := make(chan prometheus.Metric, 16)
+	require.NotPanics(t, func() { NewCollector(panicking{}).Collect(ch) })
+	close(ch)
+	var invalid int
+	for m := range ch {
+		var out dto.Metric
+		err := m.Write(&out)
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "Snapshot panicked")
+		invalid++
+	}
+	assert.Equal(t, 1, invalid)
+
+	reg := prometheus.NewPedanticRegistry()
+	require.NoError(t, reg.Register(NewCollector(panicking{})))
+	other := prometheus.NewGauge(prometheus.GaugeOpts{Name: "other", Help: "another collector's figure"})
+	other.Set(3)
+	require.NoError(t, reg.Register(other))
+	mfs, err := reg.Gather()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "Snapshot panicked")
+	require.Len(t, mfs, 1)
+	assert.Equal(t, "other", mfs[0].GetName())
+}
