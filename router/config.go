@@ -370,19 +370,23 @@ func (t StatusThresholds) resolve() (StatusThresholds, error) {
 		}
 	}
 	if t.Degraded > t.Healthy {
-		return t, configError("thresholds.degraded", above(t.Degraded, given.Degraded == 0, "thresholds.healthy", t.Healthy))
+		return t, configError("thresholds.degraded", above(t.Degraded, given.Degraded == 0, "thresholds.healthy", t.Healthy, given.Healthy == 0))
 	}
 	if t.Unhealthy > t.Degraded {
-		return t, configError("thresholds.unhealthy", above(t.Unhealthy, given.Unhealthy == 0, "thresholds.degraded", t.Degraded))
+		return t, configError("thresholds.unhealthy", above(t.Unhealthy, given.Unhealthy == 0, "thresholds.degraded", t.Degraded, given.Degraded == 0))
 	}
 	return t, nil
 }
 
 // above says that threshold v is above the next one up, name at w; when v
-// is a default the host left, that it is, and what to set it to.
-func above(v float64, isDefault bool, name string, w float64) string {
-	if isDefault {
+// is a default the host left, that it is, and what to set it to; when w
+// is, that it is.
+func above(v float64, vDefault bool, name string, w float64, wDefault bool) string {
+	if vDefault {
 		return fmt.Sprintf("%v (its default) is above %s %v: set it at most %v", v, name, w, w)
+	}
+	if wDefault {
+		return fmt.Sprintf("%v is above %s %v (its default)", v, name, w)
 	}
 	return fmt.Sprintf("%v is above %s %v", v, name, w)
 }

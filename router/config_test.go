@@ -216,3 +216,17 @@ func TestConfigThresholdsSayWhichIsTheDefault(t *testing.T) {
 	require.ErrorAs(t, err, &fe)
 	assert.Equal(t, "0.8 is above thresholds.healthy 0.6", fe.Reason, "both set: no default to name")
 }
+
+// The threshold above which a set one sits may be the default the host
+// left: the reason says so, as it does of the one refused.
+func TestConfigThresholdsSayWhenTheOneAboveIsTheDefault(t *testing.T) {
+	err := Config{Thresholds: StatusThresholds{Degraded: 0.95}}.Validate()
+	var fe *FieldError
+	require.ErrorAs(t, err, &fe)
+	assert.Equal(t, "thresholds.degraded", fe.Field)
+	assert.Equal(t, "0.95 is above thresholds.healthy 0.9 (its default)", fe.Reason)
+	err = Config{Thresholds: StatusThresholds{Unhealthy: 0.8}}.Validate()
+	require.ErrorAs(t, err, &fe)
+	assert.Equal(t, "thresholds.unhealthy", fe.Field)
+	assert.Equal(t, "0.8 is above thresholds.degraded 0.7 (its default)", fe.Reason)
+}
