@@ -175,3 +175,22 @@ func TestClaimLongerThanItsHoldIsCut(t *testing.T) {
 		require.True(t, won, "%s: the claim is taken after the loser's hold", name)
 	}
 }
+
+// A claim records its hold as a string of digits; anything else records
+// none, also what Lua's tonumber reads as a number ("nan", "inf", "1e30"):
+// such a claim key, set by hand with a long expiry, is cut to the loser's
+// hold like any that records none.
+func TestClaimRecordsItsHoldInDigitsOnly(t *testing.T) {
+	s, c := newStore(t, Config{})
+	ctx := context.Background()
+	key := s.ns + reserved + "c:k"
+	for _, v := range []string{"nan", "inf", "1e30", "0x7fffffff", " 3600000"} {
+		c.Del(ctx, key)
+		require.NoError(t, c.Set(ctx, key, v, time.Hour).Err(), v)
+		won, err := s.Claim(ctx, "k", 50*time.Millisecond)
+		require.NoError(t, err, v)
+		require.False(t, won, v)
+		pttl := c.PTTL(ctx, key).Val()
+		require.True(t, pttl > 0 && pttl <= 50*time.Millisecond, "%q: the lost claim's PTTL = %v, want in (0, 50ms]", v, pttl)
+	}
+}

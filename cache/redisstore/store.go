@@ -417,7 +417,11 @@ if pttl ~= -1 and pttl <= hold then
 end
 local own
 if redis.call("TYPE", KEYS[1]).ok == "string" and redis.call("STRLEN", KEYS[1]) <= 20 then
-	own = tonumber(redis.call("GET", KEYS[1]))
+	local v = redis.call("GET", KEYS[1])
+	-- Digits only: tonumber also reads "nan", "inf", "1e30" and " 5".
+	if string.match(v, "^%d+$") then
+		own = tonumber(v)
+	end
 end
 if pttl == -1 or own == nil or pttl > own then
 	redis.call("PEXPIRE", KEYS[1], hold)
