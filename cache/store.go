@@ -57,7 +57,10 @@ import (
 //
 // Implementations must be safe for concurrent use and must return entries
 // exactly as they were set (Value, ObservedAt, StoredAt, Source,
-// Confidence, Layer); an entry that fails to decode is a miss, never a
+// Confidence, Layer) — but for an entry dated further ahead of the
+// Store's own clock than the skew it allows, which it may store dated by
+// its own clock instead, ObservedAt moved as much (its age kept), as
+// redisstore does; an entry that fails to decode is a miss, never a
 // zero value. Keys are the resolver's canonical keys; an implementation
 // namespaces and versions them itself.
 type Store interface {
