@@ -73,7 +73,10 @@ func WithUserFactor(f defaults.Factor) Option { return func(o *options) { o.user
 
 // WithCredentials sets the source of the providers' secrets, asked before
 // every attempt; when it also implements providers.Refresher, an Auth
-// failure refreshes the provider's credential once and retries once.
+// failure refreshes the provider's credential once and retries once. When
+// it gives no secret (an error, a panic, no answer before the tier's share
+// of the deadline), the attempt fails Auth without calling the provider,
+// and its error matches ErrCredentials.
 func WithCredentials(c providers.Credentials) Option { return func(o *options) { o.credentials = c } }
 
 // WithStore sets a second-level cache shared between instances (for
