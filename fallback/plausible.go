@@ -60,9 +60,10 @@ const (
 // garbage-shaped (below) from a provider not caught: a plausible answer
 // denying it may come from a feed that lags or froze on the last good
 // answer, so it is held too (ImplausibleError.Contradicts) and a third
-// provider settles it: an answer agreeing with either wins, and with none
-// the plausible one is served as it would have been without the
-// question. The implausible attempt does not count
+// provider settles it: an answer agreeing with either wins, a plausible
+// one agreeing with neither is taken as it is (one third opinion is
+// asked for, not the rest of the tiers), and with none the held answer
+// is served as it would have been without the question. The implausible attempt does not count
 // against the provider's breaker or health: until a second opinion it may
 // be the first to report a real change. Agreement on a garbage-shaped
 // change — a zero, or a factor within Agreement of a power of ten from the

@@ -1091,7 +1091,7 @@ func TestAPlausibleAnswerDenyingAMoveAsksAThird(t *testing.T) {
 	}{
 		{"third sees the move", func(s *stub) { s.answer(4.9) }, 4.9, "s1"},
 		{"third denies it", func(s *stub) { s.answer(1.22) }, 1.22, "s1"},
-		{"third agrees with neither", func(s *stub) { s.answer(2) }, 1.2, "p2"},
+		{"third agrees with neither", func(s *stub) { s.answer(2) }, 2, "s1"},
 		{"nobody to ask", func(s *stub) { s.fail(providers.Unavailable) }, 1.2, "p2"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -1202,4 +1202,45 @@ func TestAHeldDenialServesWhenTheThirdHangs(t *testing.T) {
 			})
 		})
 	}
+}
+
+// One third opinion is asked for a contradiction: a plausible answer
+// after it is taken, whichever it agrees with, and the walk asks nobody
+// else.
+func TestAContradictionCostsOneThirdOpinion(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p1, p2, p3, s1 := newStub(1.2), newStub(1.2), newStub(1.2), newStub(1.2)
+		cfg := testConfig()
+		for _, n := range []struct {
+			name    string
+			latency time.Duration
+		}{{"p2", 200 * time.Millisecond}, {"p3", 250 * time.Millisecond}} {
+			pc := cfg.Providers[0]
+			pc.Name, pc.ExpectedLatency = n.name, n.latency
+			cfg.Providers = append(cfg.Providers, pc)
+		}
+		r := newTestResolver(t, cfg, p1, s1, WithProvider("p2", p2), WithProvider("p3", p3))
+		res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+		require.NoError(t, err)
+		require.Equal(t, "p1", res.Source)
+		time.Sleep(2 * time.Minute)
+		p1.answer(4.8) // a move
+		p2.answer(1.2) // its denial, held
+		p3.answer(2)   // the third opinion: plausible, agreeing with neither
+		res, err = r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+		require.NoError(t, err)
+		assert.Equal(t, 2.0, res.Value)
+		assert.Equal(t, "p3", res.Source)
+		assert.Zero(t, s1.calls.Load(), "nobody asked after the third opinion")
+		assert.Equal(t, []string{"p1", "p2", "p3"}, providerOrder(res.Attempts))
+	})
+}
+
+// providerOrder lists the providers of attempts in the order made.
+func providerOrder(attempts []Attempt) []string {
+	var names []string
+	for _, a := range attempts {
+		names = append(names, a.Provider)
+	}
+	return names
 }

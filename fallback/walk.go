@@ -699,10 +699,19 @@ func (w *walk) judge(p *provider, resp providers.Response, now time.Time) *Impla
 
 // contradicts returns the move another provider reported in this walk
 // (held back as implausible, see suspect.move) that p's plausible answer
-// v denies — v is nowhere near it — if there is one.
+// v denies — v is nowhere near it — if there is one and no plausible
+// answer is held for denying a move yet: one third opinion is asked for,
+// and a plausible answer after it is taken (it agrees with the denial,
+// or is as plausible as it), so a contradiction costs one call, not the
+// rest of the tiers.
 func (w *walk) contradicts(p *provider, v float64) (move float64, ok bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	for _, s := range w.suspects {
+		if s.contradicts {
+			return 0, false
+		}
+	}
 	for _, s := range w.suspects {
 		if s.move && s.p != p && !w.r.plaus.agrees(s.resp.Value, v) {
 			return s.resp.Value, true
