@@ -243,7 +243,7 @@ func (f *Forecaster) challenge(fits []candidateFit, ya []float64, h int) (candid
 	}
 	holdOutError := func(c *fitCache, name string) float64 {
 		r, _, ok := candidates[name](c, ya[:n-hv], hv, nil)
-		if !ok || !r.valid() {
+		if !ok || !r.valid() || !r.plausible(ya[:n-hv]) {
 			return math.Inf(1)
 		}
 		e := 0.0
@@ -265,7 +265,7 @@ func (f *Forecaster) challenge(fits []candidateFit, ya []float64, h int) (candid
 			continue
 		}
 		r, k, ok := candidates[name](&fitCache{tol: autoTol}, ya, h, f.cfg.Levels)
-		if ok && r.valid() {
+		if ok && r.valid() && r.plausible(ya) {
 			return candidateFit{name: name, r: r, k: max(k, 1)}, true
 		}
 	}
@@ -289,7 +289,7 @@ func fitCandidates(c *fitCache, names []string, ya []float64, h int, lv []float6
 	var fits []candidateFit
 	for _, name := range names {
 		r, k, ok := candidates[name](c, ya, h, lv)
-		if ok && r.valid() {
+		if ok && r.valid() && r.plausible(ya) {
 			fits = append(fits, candidateFit{name: name, r: r, k: max(k, 1)})
 		}
 	}
@@ -313,7 +313,7 @@ func (f *Forecaster) rank(fits []candidateFit, ya, y []float64, m, h int) []cand
 		for i, c := range fits {
 			errs[i] = math.Inf(1)
 			r, _, ok := candidates[c.name](vc, ya[:n-hv], hv, nil)
-			if !ok || !r.valid() {
+			if !ok || !r.valid() || !r.plausible(ya[:n-hv]) {
 				continue
 			}
 			e := 0.0

@@ -196,8 +196,10 @@ const MaxHorizon = 100_000
 // forecast with finite values: a constant series is forecast by the naive
 // method with zero-width intervals; a method that cannot be applied (the
 // series is too short for it, not positive for a multiplicative model, or
-// the fit fails) falls back to a simpler one, named in Model. y is not
-// modified.
+// the fit fails) falls back to a simpler one, named in Model, and so does
+// one whose forecast leaves the plausible range (k steps ahead, beyond ten
+// times the series' largest magnitude plus k times its range per period).
+// y is not modified.
 func (f *Forecaster) Forecast(y []float64, season, h int) (Forecast, error) {
 	if h < 1 || h > MaxHorizon {
 		return Forecast{}, &SeriesError{Err: ErrInvalidArgument, Index: -1, Value: float64(h), Msg: fmt.Sprintf("horizon must be in [1, %d], got %d", MaxHorizon, h)}
@@ -278,14 +280,14 @@ func (f *Forecaster) forecast(y []float64, m, h, shift int) result {
 	}
 	name := f.cfg.Method
 	if name == MethodAuto {
-		if r, ok := f.auto(y, m, h); ok && r.validScaled(shift) {
+		if r, ok := f.auto(y, m, h); ok && r.validScaled(shift) && r.plausible(y) {
 			return r
 		}
 		name = "naive"
 	}
 	for name != "" {
 		meth := methods[name]
-		if r, ok := meth.run(y, m, h, lv); ok && r.validScaled(shift) {
+		if r, ok := meth.run(y, m, h, lv); ok && r.validScaled(shift) && r.plausible(y) {
 			return r
 		}
 		name = meth.fallback
@@ -315,6 +317,33 @@ func (r result) validScaled(shift int) bool {
 		}
 	}
 	return len(r.mean) > 0
+}
+
+// plausibleFactor is how far past the series a forecast may go: see
+// plausible.
+const plausibleFactor = 10
+
+// plausible reports whether every point forecast of r, k steps ahead, is
+// within plausibleFactor times the series' largest magnitude plus k times
+// its range per period (the steepest straight line through the whole
+// series). No model here extrapolates further than a trend times a
+// seasonal index the data have shown, so a forecast beyond that is a fit
+// that broke down: hw_mult's 57 states for a weekly season over three
+// years found optima where the level rose 20-fold and the indices fell to
+// match, and forecast 90 times the series' largest value one step ahead.
+func (r result) plausible(y []float64) bool {
+	top, lo, hi := 0.0, math.Inf(1), math.Inf(-1)
+	for _, v := range y {
+		top = max(top, math.Abs(v))
+		lo, hi = min(lo, v), max(hi, v)
+	}
+	per := (hi - lo) / float64(max(len(y)-1, 1))
+	for k, v := range r.mean {
+		if !(math.Abs(v) <= plausibleFactor*(top+per*float64(k+1))) {
+			return false
+		}
+	}
+	return true
 }
 
 // finish turns a result into a Forecast: bounds that overflowed are
