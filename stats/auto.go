@@ -57,6 +57,15 @@ type Selection struct {
 	// 2003): an index the series' own noise could have made moves most, a
 	// clear one hardly at all. docs/forecasting.md has the evidence.
 	ClassicalSeasonality bool `yaml:"classical_seasonality"`
+	// KeepOutliers fits the series as it is. By default auto first
+	// replaces its outliers — points further from the median of their
+	// neighbours (plus their season's median) than 20 times the series'
+	// median step — by interpolation, as R's tsoutliers/tsclean do with
+	// their own rule: two points in 100 at five times the level made
+	// auto's forecasts of a random walk 2.4 times worse than the naive
+	// forecast's. A series with a season but fewer than three cycles of
+	// it is not cleaned. docs/forecasting.md has the evidence.
+	KeepOutliers bool `yaml:"keep_outliers"`
 }
 
 // DefaultClear is Selection.Clear's default: a challenger replaces the
@@ -195,6 +204,9 @@ type candidateFit struct {
 func (f *Forecaster) auto(y []float64, m, h int) (result, bool) {
 	sel := f.cfg.Selection
 	lv := f.cfg.Levels
+	if !sel.KeepOutliers {
+		y, _ = cleanOutliers(y, m)
+	}
 	ya, sa := adjustSeasonally(y, m, !sel.ClassicalSeasonality)
 	fits := fitCandidates(&fitCache{tol: autoTol}, sel.Candidates, ya, h, lv)
 	if len(fits) == 0 {

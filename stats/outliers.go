@@ -1,0 +1,125 @@
+package stats
+
+import (
+	"math"
+	"slices"
+)
+
+// cleanOutliers returns y with its outliers replaced, and how many it
+// replaced (y itself, untouched, when none). It follows R's tsoutliers
+// (forecast) in spirit, cheaper: a robust fit, residuals far outside the
+// series' ordinary variation flagged, and each flagged point replaced by
+// linear interpolation of the seasonally adjusted series between its
+// nearest ordinary neighbours, the season put back.
+//
+// The fit at each point is the median of its neighbours within half a
+// cycle (two points each side without a season), the point itself left
+// out, plus, for a seasonal period, the median of the detrended values
+// at its position in the cycle: medians, so that a spike moves neither.
+// A point is an outlier when its residual exceeds outlierSteps times the
+// median absolute step of the seasonally adjusted series, or of its steps
+// within a cycle of the point when those are larger (the end of a fast
+// rise is no outlier). A series with a period but fewer than three cycles
+// of it is left as it is: without the seasonal medians, a peaky season (a
+// December three times the other months) would look like a spike every
+// year; so is a series whose steps are mostly zero.
+func cleanOutliers(y []float64, m int) ([]float64, int) {
+	n := len(y)
+	if n < 8 || (m > 1 && n < 3*m) {
+		return y, 0
+	}
+	w := max(5, m|1) // odd, spanning a cycle
+	half := w / 2
+	buf := make([]float64, 0, 2*w)
+	trend := make([]float64, n)
+	for t := range n {
+		// The point itself is left out: a running median through it equals
+		// it wherever the series runs straight, and residuals that are
+		// mostly zero have no spread to measure a spike against.
+		buf = append(buf[:0], y[max(0, t-half):t]...)
+		buf = append(buf, y[t+1:min(n, t+half+1)]...)
+		trend[t] = median(buf)
+	}
+	season := make([]float64, max(m, 1))
+	if m > 1 {
+		col := make([]float64, 0, n/m+1)
+		for j := range m {
+			col = col[:0]
+			for t := j; t < n; t += m {
+				col = append(col, y[t]-trend[t])
+			}
+			season[j] = median(col)
+		}
+	}
+	adj := func(t int) float64 { return y[t] - season[t%len(season)] }
+	steps := make([]float64, n-1)
+	for t := 1; t < n; t++ {
+		steps[t-1] = math.Abs(adj(t) - adj(t-1))
+	}
+	global := median(slices.Clone(steps))
+	out := make([]bool, n)
+	count := 0
+	for t := range n {
+		// The steps around t too: where a series grows fast, its last
+		// steps are many times its median one, and the end of the
+		// curve is no outlier. 2w steps hold a spike's two.
+		buf = append(buf[:0], steps[max(0, t-w):min(n-1, t+w)]...)
+		limit := outlierSteps * max(global, median(buf))
+		if math.Abs(y[t]-trend[t]-season[t%len(season)]) > limit && limit > 0 {
+			out[t] = true
+			count++
+		}
+	}
+	if count == 0 || count == n {
+		return y, 0
+	}
+	// Interpolate the adjusted series y − season across each run of
+	// outliers; a run at an end takes its one neighbour's value.
+	clean := slices.Clone(y)
+	for t := 0; t < n; {
+		if !out[t] {
+			t++
+			continue
+		}
+		end := t
+		for end < n && out[end] {
+			end++
+		}
+		prev, next := t-1, end // ordinary neighbours (-1 or n when none)
+		for k := t; k < end; k++ {
+			var a float64
+			switch {
+			case prev < 0:
+				a = adj(next)
+			case next >= n:
+				a = adj(prev)
+			default:
+				f := float64(k-prev) / float64(next-prev)
+				a = adj(prev) + f*(adj(next)-adj(prev))
+			}
+			clean[k] = a + season[k%len(season)]
+		}
+		t = end
+	}
+	return clean, count
+}
+
+// median returns the median of v, reordering v.
+func median(v []float64) float64 {
+	slices.Sort(v)
+	n := len(v)
+	if n%2 == 1 {
+		return v[n/2]
+	}
+	return (v[n/2-1] + v[n/2]) / 2
+}
+
+// outlierSteps is how far from its neighbours' median a point must lie to
+// be an outlier, in steps: the median absolute step of the seasonally
+// adjusted series, or of its steps around the point when they are larger.
+// Ordinary series with Gaussian noise (random walks, white noise, seasons,
+// 500 seeds each) had no point that far, one series in a hundred with
+// Student-t noise of 3 degrees of freedom had one; a spike of twice the level of a random
+// walk with steps of 2 % is typically 50 steps out. docs/forecasting.md
+// has the M3 evidence for 20 against 30 and 40.
+const outlierSteps = 20
