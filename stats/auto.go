@@ -200,7 +200,9 @@ type candidateFit struct {
 // (or mean); each interval is the envelope of the kept candidates'
 // intervals at that level. A challenger that clearly beats every
 // candidate on a hold-out replaces the combination (see
-// Selection.Challengers). The seasonal indices are then put back.
+// Selection.Challengers). For a series above zero throughout, a candidate
+// or challenger whose forecast goes below zero is left out while another
+// candidate stays at or above it. The seasonal indices are then put back.
 func (f *Forecaster) auto(y []float64, m, h int) (result, bool) {
 	sel := f.cfg.Selection
 	lv := f.cfg.Levels
@@ -212,7 +214,11 @@ func (f *Forecaster) auto(y []float64, m, h int) (result, bool) {
 	if len(fits) == 0 {
 		return result{}, false
 	}
-	if ch, ok := f.challenge(fits, ya, h); ok {
+	pos := positiveSeries(ya)
+	if pos {
+		fits = dropNegative(fits)
+	}
+	if ch, ok := f.challenge(fits, ya, h); ok && (!pos || nonNegative(ch.r)) {
 		rs := make([]result, 0, len(fits)+1)
 		rs = append(rs, ch.r)
 		for _, c := range fits {
@@ -472,4 +478,39 @@ func driftModel(y []float64, h int, lv []float64) (result, bool) {
 		sd[k] = sigma * math.Sqrt(kk*(1+kk/float64(n-1)))
 	}
 	return withNormal("drift", mean, sd, lv), true
+}
+
+// positiveSeries reports whether every value of y is above zero.
+func positiveSeries(y []float64) bool {
+	for _, v := range y {
+		if !(v > 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// nonNegative reports whether no point forecast of r is below zero.
+func nonNegative(r result) bool {
+	for _, v := range r.mean {
+		if v < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// dropNegative returns the fits whose point forecasts stay at or above
+// zero, or all of them when none does.
+func dropNegative(fits []candidateFit) []candidateFit {
+	var kept []candidateFit
+	for _, c := range fits {
+		if nonNegative(c.r) {
+			kept = append(kept, c)
+		}
+	}
+	if len(kept) == 0 {
+		return fits
+	}
+	return kept
 }

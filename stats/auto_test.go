@@ -280,3 +280,23 @@ func parseFloats(s string) []float64 {
 	}
 	return v
 }
+
+// A positive series falling toward zero: three of auto's four members
+// extrapolate the fall below zero (drift to -34 one step ahead), and
+// their median forecast -7.3 for a series whose last value is 0.03. A
+// member that goes below zero is left out while another stays at or above
+// it.
+func TestAutoKeepsAPositiveSeriesAboveZero(t *testing.T) {
+	y := make([]float64, 30)
+	for i := range y {
+		y[i] = 1000 * math.Pow(0.7, float64(i))
+	}
+	f, err := New(Config{})
+	require.NoError(t, err)
+	fc, err := f.Forecast(y, 1, 12)
+	require.NoError(t, err)
+	for k, v := range fc.Mean {
+		assert.GreaterOrEqual(t, v, 0.0, "%s: mean[%d]", fc.Model, k)
+		assert.Less(t, v, y[len(y)-1]*1.01, "%s: mean[%d]", fc.Model, k)
+	}
+}
