@@ -66,6 +66,16 @@ type Selection struct {
 	// forecast's. A series with a season but fewer than three cycles of
 	// it is not cleaned. docs/forecasting.md has the evidence.
 	KeepOutliers bool `yaml:"keep_outliers"`
+	// OutlierSteps is how many median steps from its neighbours' median
+	// a point must lie to be replaced as an outlier (DefaultOutlierSteps,
+	// 20); larger replaces fewer. Above 0.
+	OutlierSteps float64 `yaml:"outlier_steps"`
+	// AllowNegative keeps every member of the combination on a series
+	// above zero throughout. By default a candidate or challenger whose
+	// forecast goes below zero is left out while another stays at or
+	// above it (a decay to 0.03 was forecast at −7.3); set it for a
+	// series that may cross zero though it has not yet (a growth rate).
+	AllowNegative bool `yaml:"allow_negative"`
 }
 
 // DefaultClear is Selection.Clear's default: a challenger replaces the
@@ -148,6 +158,12 @@ func (s Selection) withDefaults() (Selection, error) {
 	case !(s.Clear > 0 && s.Clear <= 1):
 		return s, configError("selection.clear", "must be in (0, 1], got %v", s.Clear)
 	}
+	switch {
+	case s.OutlierSteps == 0:
+		s.OutlierSteps = DefaultOutlierSteps
+	case !(s.OutlierSteps > 0) || math.IsInf(s.OutlierSteps, 0):
+		return s, configError("selection.outlier_steps", "must be a positive number, got %v", s.OutlierSteps)
+	}
 	if s.Combine < 0 {
 		return s, configError("selection.combine", "must not be negative, got %d", s.Combine)
 	}
@@ -202,19 +218,20 @@ type candidateFit struct {
 // candidate on a hold-out replaces the combination (see
 // Selection.Challengers). For a series above zero throughout, a candidate
 // or challenger whose forecast goes below zero is left out while another
-// candidate stays at or above it. The seasonal indices are then put back.
+// candidate stays at or above it (unless Selection.AllowNegative). The
+// seasonal indices are then put back.
 func (f *Forecaster) auto(y []float64, m, h int) (result, bool) {
 	sel := f.cfg.Selection
 	lv := f.cfg.Levels
 	if !sel.KeepOutliers {
-		y, _ = cleanOutliers(y, m)
+		y, _ = cleanOutliers(y, m, sel.OutlierSteps)
 	}
 	ya, sa := adjustSeasonally(y, m, !sel.ClassicalSeasonality)
 	fits := fitCandidates(&fitCache{tol: autoTol}, sel.Candidates, ya, h, lv)
 	if len(fits) == 0 {
 		return result{}, false
 	}
-	pos := positiveSeries(ya)
+	pos := !sel.AllowNegative && positiveSeries(ya)
 	if pos {
 		fits = dropNegative(fits)
 	}

@@ -299,4 +299,10 @@ func TestAutoKeepsAPositiveSeriesAboveZero(t *testing.T) {
 		assert.GreaterOrEqual(t, v, 0.0, "%s: mean[%d]", fc.Model, k)
 		assert.Less(t, v, y[len(y)-1]*1.01, "%s: mean[%d]", fc.Model, k)
 	}
+	// AllowNegative keeps every member: the median goes below zero.
+	f, err = New(Config{Selection: Selection{AllowNegative: true}})
+	require.NoError(t, err)
+	fc, err = f.Forecast(y, 1, 12)
+	require.NoError(t, err)
+	assert.Less(t, fc.Mean[0], 0.0, "with AllowNegative")
 }

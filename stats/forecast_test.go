@@ -39,6 +39,9 @@ func TestNewValidatesConfig(t *testing.T) {
 		{Config{Selection: Selection{Clear: 1.5}}, "selection.clear"},
 		{Config{Selection: Selection{Clear: -0.1}}, "selection.clear"},
 		{Config{Selection: Selection{Clear: math.NaN()}}, "selection.clear"},
+		{Config{Selection: Selection{OutlierSteps: -1}}, "selection.outlier_steps"},
+		{Config{Selection: Selection{OutlierSteps: math.Inf(1)}}, "selection.outlier_steps"},
+		{Config{Selection: Selection{OutlierSteps: math.NaN()}}, "selection.outlier_steps"},
 	} {
 		_, err := New(tc.cfg)
 		assert.ErrorIs(t, err, ErrInvalidConfig, "New(%+v)", tc.cfg)

@@ -16,14 +16,14 @@ import (
 // cycle (two points each side without a season), the point itself left
 // out, plus, for a seasonal period, the median of the detrended values
 // at its position in the cycle: medians, so that a spike moves neither.
-// A point is an outlier when its residual exceeds outlierSteps times the
+// A point is an outlier when its residual exceeds limitSteps times the
 // median absolute step of the seasonally adjusted series, or of its steps
 // within a cycle of the point when those are larger (the end of a fast
 // rise is no outlier). A series with a period but fewer than three cycles
 // of it is left as it is: without the seasonal medians, a peaky season (a
 // December three times the other months) would look like a spike every
 // year; so is a series whose steps are mostly zero.
-func cleanOutliers(y []float64, m int) ([]float64, int) {
+func cleanOutliers(y []float64, m int, limitSteps float64) ([]float64, int) {
 	n := len(y)
 	if n < 8 || (m > 1 && n < 3*m) {
 		return y, 0
@@ -64,7 +64,7 @@ func cleanOutliers(y []float64, m int) ([]float64, int) {
 		// steps are many times its median one, and the end of the
 		// curve is no outlier. 2w steps hold a spike's two.
 		buf = append(buf[:0], steps[max(0, t-w):min(n-1, t+w)]...)
-		limit := outlierSteps * max(global, median(buf))
+		limit := limitSteps * max(global, median(buf))
 		if math.Abs(y[t]-trend[t]-season[t%len(season)]) > limit && limit > 0 {
 			out[t] = true
 			count++
@@ -114,12 +114,12 @@ func median(v []float64) float64 {
 	return (v[n/2-1] + v[n/2]) / 2
 }
 
-// outlierSteps is how far from its neighbours' median a point must lie to
-// be an outlier, in steps: the median absolute step of the seasonally
+// DefaultOutlierSteps is Selection.OutlierSteps's default: how far from
+// its neighbours' median a point must lie to be an outlier, in steps: the median absolute step of the seasonally
 // adjusted series, or of its steps around the point when they are larger.
 // Ordinary series with Gaussian noise (random walks, white noise, seasons,
 // 500 seeds each) had no point that far, one series in a hundred with
 // Student-t noise of 3 degrees of freedom had one; a spike of twice the level of a random
 // walk with steps of 2 % is typically 50 steps out. docs/forecasting.md
 // has the M3 evidence for 20 against 30 and 40.
-const outlierSteps = 20
+const DefaultOutlierSteps = 20.0

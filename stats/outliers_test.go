@@ -65,6 +65,10 @@ func TestAutoReplacesSpikes(t *testing.T) {
 	assert.Less(t, spiked, 1.05*clean, "auto on the spiked series against auto on the clean one")
 	kept, _, _ := errs(Selection{KeepOutliers: true})
 	assert.Greater(t, kept, 2*naive, "KeepOutliers fits the spikes")
+	// Spikes of ×5 on steps of 2 % lie about 200 steps out: a limit of
+	// 1000 steps replaces none of them.
+	lax, _, _ := errs(Selection{OutlierSteps: 1000})
+	assert.Greater(t, lax, 2*naive, "OutlierSteps 1000 leaves the spikes")
 }
 
 func TestCleanOutliersInterpolates(t *testing.T) {
@@ -74,7 +78,7 @@ func TestCleanOutliersInterpolates(t *testing.T) {
 	}
 	y[20] = 250 // 50 on the line
 	y[39] = 0   // 88 on it: an end takes its neighbour's value
-	got, n := cleanOutliers(y, 1)
+	got, n := cleanOutliers(y, 1, DefaultOutlierSteps)
 	require.Equal(t, 2, n)
 	assert.Equal(t, 50.0, got[20])
 	assert.Equal(t, 86.0, got[39])
@@ -88,7 +92,7 @@ func TestCleanOutliersInterpolates(t *testing.T) {
 	}
 	want := y[21]
 	y[21] *= 5
-	got, n = cleanOutliers(y, 6)
+	got, n = cleanOutliers(y, 6, DefaultOutlierSteps)
 	require.Equal(t, 1, n)
 	assert.InDelta(t, want, got[21], 2)
 }
@@ -99,12 +103,12 @@ func TestCleanOutliersLeavesOrdinarySeriesAlone(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for seed := range 100 {
 		y := randomWalk(rng, 256)
-		_, n := cleanOutliers(y, 1)
+		_, n := cleanOutliers(y, 1, DefaultOutlierSteps)
 		require.Zero(t, n, "random walk %d", seed)
 		for i := range y {
 			y[i] = 100 + 5*rng.NormFloat64()
 		}
-		_, n = cleanOutliers(y, 1)
+		_, n = cleanOutliers(y, 1, DefaultOutlierSteps)
 		require.Zero(t, n, "white noise %d", seed)
 		for i := range y {
 			p := 1.0
@@ -113,11 +117,11 @@ func TestCleanOutliersLeavesOrdinarySeriesAlone(t *testing.T) {
 			}
 			y[i] = 100 * p * (1 + 0.05*rng.NormFloat64())
 		}
-		_, n = cleanOutliers(y, 24)
+		_, n = cleanOutliers(y, 24, DefaultOutlierSteps)
 		require.Zero(t, n, "peaky season %d", seed)
 	}
 	// n0001 grows faster and faster: its last steps are its largest.
-	_, n := cleanOutliers(n0001, 1)
+	_, n := cleanOutliers(n0001, 1, DefaultOutlierSteps)
 	assert.Zero(t, n, "n0001")
 	// A December three times the other months over two years.
 	y := make([]float64, 24)
@@ -127,6 +131,6 @@ func TestCleanOutliersLeavesOrdinarySeriesAlone(t *testing.T) {
 			y[i] = 300
 		}
 	}
-	_, n = cleanOutliers(y, 12)
+	_, n = cleanOutliers(y, 12, DefaultOutlierSteps)
 	assert.Zero(t, n, "two cycles")
 }
