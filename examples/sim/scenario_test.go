@@ -3,6 +3,7 @@ package main
 import (
 	"io/fs"
 	"path"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -51,6 +52,24 @@ func TestShippedScenariosParse(t *testing.T) {
 	}
 	for _, e := range entries {
 		assert.Equal(t, ".yaml", path.Ext(e.Name()), "unexpected file %s", path.Join("scenarios", e.Name()))
+	}
+}
+
+// TestProbeScenariosParse keeps the probe scenarios in testdata/probe
+// (hostile scenarios not shipped, run one at a time with -scenario) valid
+// as the format changes, and their resolver: blocks accepted.
+func TestProbeScenariosParse(t *testing.T) {
+	files, err := filepath.Glob("testdata/probe/*.yaml")
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	for _, f := range files {
+		sc, err := loadScenario(f)
+		if !assert.NoError(t, err, f) {
+			continue
+		}
+		assert.Equal(t, strings.TrimSuffix(filepath.Base(f), ".yaml"), sc.Name, "%s: name", f)
+		_, err = mergeResolver(deriveConfig(sc), &sc.Resolver)
+		assert.NoError(t, err, f)
 	}
 }
 
