@@ -104,9 +104,10 @@ const (
 	// EventBreaker: a provider's circuit breaker changed state. Provider,
 	// From and To are set.
 	EventBreaker
-	// EventWarm: Warm finished one key, or skipped it. Done and Total
-	// give the progress; Outcome is Succeeded or Failed, or Skipped (Err
-	// says why) for a key not started before Warm's ctx ended or Close.
+	// EventWarm: Warm finished one key, or skipped the rest. Done and
+	// Total give the progress; Outcome is Succeeded or Failed, or Skipped
+	// (Err says why, Done is Total) once for all the keys not started
+	// before Warm's ctx ended or Close.
 	EventWarm
 	// EventCallback: a host callback failed in a way the resolver
 	// contained: it panicked, did not return before its deadline and was

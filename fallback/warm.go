@@ -3,6 +3,7 @@ package fallback
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"time"
 )
@@ -29,8 +30,11 @@ type WarmReport struct {
 // answers sit in the cache. It runs Config.Cache.WarmConcurrency resolves
 // at a time inside ctx's deadline and budget (WithBudget), and reports
 // progress to the observer: an EventWarm after each key, with Done and
-// Total set, and Outcome Succeeded or Failed — or Skipped, with Err
-// saying why, for each key not started, so that Done reaches Total. Its resolves, their events and its EventWarm events carry
+// Total set, and Outcome Succeeded or Failed; when keys were not
+// started, one more with Outcome Skipped, Err saying why and Done equal
+// to Total accounts for them all (with their data type when they share
+// one), so that Done reaches Total. Its resolves, their events and its
+// EventWarm events carry
 // TaskWarm on ctx's values (see TaskFrom). When ctx ends first the keys
 // not yet started are skipped and Warm returns ctx's error with the
 // report so far, also when every key had been started and ctx ended
@@ -106,9 +110,14 @@ feed:
 	}
 	rep.Skipped = len(keys) - sent
 	// The keys not started are accounted for too, so that an observer's
-	// Done reaches Total.
-	for i, k := range keys[sent:] {
-		r.observeWarm(events, k, Event{Outcome: Skipped, Err: err, Done: done + i + 1, Total: len(keys)})
+	// Done reaches Total: in one event, not one each — a burst of them
+	// would overflow the observer's queue, the last one with it.
+	if skipped := keys[sent:]; len(skipped) > 0 {
+		k := skipped[0]
+		if slices.ContainsFunc(skipped, func(o WarmKey) bool { return o.DataType != k.DataType }) {
+			k.DataType = ""
+		}
+		r.observeWarm(events, k, Event{Outcome: Skipped, Err: err, Done: len(keys), Total: len(keys)})
 	}
 	return rep, err
 }

@@ -35,20 +35,52 @@ func TestWarmReportsSkippedKeys(t *testing.T) {
 		require.Positive(t, rep.Skipped)
 		flushEvents(r)
 		evs, _ := obs.of(EventWarm)
-		require.Len(t, evs, len(keys), "one EventWarm per key")
-		var done []int
-		skipped := 0
-		for _, e := range evs {
-			done = append(done, e.Done)
+		started := len(keys) - rep.Skipped
+		require.Len(t, evs, started+1, "one EventWarm per key started, one for the keys skipped")
+		for i, e := range evs {
 			assert.Equal(t, len(keys), e.Total)
-			assert.Equal(t, "cpc", e.DataType)
-			if e.Outcome == Skipped {
-				skipped++
-				assert.ErrorIs(t, e.Err, context.Canceled)
-				assert.Zero(t, e.Layer)
+			assert.Equal(t, "cpc", e.DataType, "the skipped keys' one data type")
+			if i < started {
+				assert.Equal(t, i+1, e.Done)
+				assert.NotEqual(t, Skipped, e.Outcome)
+				continue
 			}
+			assert.Equal(t, Skipped, e.Outcome)
+			assert.Equal(t, len(keys), e.Done, "Done reaches Total")
+			assert.ErrorIs(t, e.Err, context.Canceled)
+			assert.Zero(t, e.Layer)
 		}
-		assert.Equal(t, []int{1, 2, 3, 4, 5}, done)
-		assert.Equal(t, rep.Skipped, skipped)
+	})
+}
+
+// A Warm of more keys than the observer's queue holds, ended early, still
+// ends with Done equal to Total: the skipped keys are one event, not a
+// burst that overflows the queue.
+func TestWarmOfManyKeysEndedEarlyReachesTotal(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		obs := &recorder{}
+		p1, s1 := newStub(1), newStub(2)
+		p1.hang()
+		s1.hang()
+		cfg := testConfig()
+		cfg.Cache.WarmConcurrency = 1
+		cfg.Resolve.ObserverQueue = 16
+		r := newTestResolver(t, cfg, p1, s1, WithObserver(obs))
+		keys := make([]WarmKey, 1000)
+		for i := range keys {
+			keys[i] = WarmKey{DataType: "cpc", Params: Params{"keyword": fmt.Sprint("k", i)}}
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		time.AfterFunc(50*time.Millisecond, cancel)
+		rep, err := r.Warm(ctx, keys)
+		assert.ErrorIs(t, err, context.Canceled)
+		require.Greater(t, rep.Skipped, 16)
+		flushEvents(r)
+		evs, _ := obs.of(EventWarm)
+		require.NotEmpty(t, evs)
+		last := evs[len(evs)-1]
+		assert.Equal(t, len(keys), last.Done)
+		assert.Equal(t, Skipped, last.Outcome)
+		assert.Zero(t, r.Snapshot().Overall.EventsDropped, "nothing dropped")
 	})
 }
