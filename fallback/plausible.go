@@ -139,8 +139,11 @@ type PlausibilityConfig struct {
 	// FrozenRepeatRate, learned over at least 8 answers) every confirmed
 	// answer counts. A
 	// large move another provider contradicts catches nobody: the other
-	// may be the one that has not seen it yet. When a frozen-looking
-	// repeat catches a provider, the answers it gave for the data type
+	// may be the one that has not seen it yet; but a plausible answer
+	// denying a move that a third provider then confirms catches its
+	// provider, whose feed has not seen what two others have (a feed
+	// frozen on the last good answers). When a frozen-looking repeat or
+	// such a denial catches a provider, the answers it gave for the data type
 	// that the process's cache still holds as fresh are expired too (they
 	// stay the keys' last good answers), since it may have been frozen
 	// when it gave them: the next resolve of each of those keys asks again.

@@ -1088,11 +1088,13 @@ func TestAPlausibleAnswerDenyingAMoveAsksAThird(t *testing.T) {
 		third  func(*stub)
 		value  float64
 		source string
+
+		caught bool // the denier is caught: its feed has not seen the move two agree on
 	}{
-		{"third sees the move", func(s *stub) { s.answer(4.9) }, 4.9, "s1"},
-		{"third denies it", func(s *stub) { s.answer(1.22) }, 1.22, "s1"},
-		{"third agrees with neither", func(s *stub) { s.answer(2) }, 2, "s1"},
-		{"nobody to ask", func(s *stub) { s.fail(providers.Unavailable) }, 1.2, "p2"},
+		{"third sees the move", func(s *stub) { s.answer(4.9) }, 4.9, "s1", true},
+		{"third denies it", func(s *stub) { s.answer(1.22) }, 1.22, "s1", false},
+		{"third agrees with neither", func(s *stub) { s.answer(2) }, 2, "s1", false},
+		{"nobody to ask", func(s *stub) { s.fail(providers.Unavailable) }, 1.2, "p2", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
@@ -1123,6 +1125,9 @@ func TestAPlausibleAnswerDenyingAMoveAsksAThird(t *testing.T) {
 				e, ok := r.cache.LastGood(resolverKey(t, r, Params{"keyword": "shoes"}))
 				require.True(t, ok)
 				assert.Equal(t, tc.value, e.Value, "what was served is the key's last good answer")
+				dt := r.types["cpc"]
+				assert.Equal(t, tc.caught, r.plaus.isCaught(dt, "p2", time.Now()), "the denier caught")
+				assert.False(t, r.plaus.isCaught(dt, "p1", time.Now()), "a move nobody else saw catches nobody")
 			})
 		})
 	}
@@ -1243,4 +1248,42 @@ func providerOrder(attempts []Attempt) []string {
 		names = append(names, a.Provider)
 	}
 	return names
+}
+
+// A provider caught denying a move two others agree on has its answers for
+// the data type asked about, and its answers the cache still holds as
+// fresh are expired: a feed frozen on the last good answers looks
+// plausible for every key whose truth moved.
+func TestADenierOfAConfirmedMoveIsCaught(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p1, p2, s1 := newStub(1.2), newStub(1.2), newStub(1.2)
+		r := moverFirst(t, p1, p2, s1)
+		// p2's fresh answer for "boots", p1 down for it.
+		p1.fail(providers.Unavailable)
+		res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "boots"})
+		require.NoError(t, err)
+		require.Equal(t, "p2", res.Source)
+		boots := resolverKey(t, r, Params{"keyword": "boots"})
+		_, fresh := r.cache.Fresh(boots, time.Minute, time.Now())
+		require.True(t, fresh)
+
+		p1.answer(4.8) // the move, for shoes
+		s1.answer(4.9) // confirmed
+		res, err = r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+		require.NoError(t, err)
+		require.Equal(t, 4.9, res.Value)
+		_, fresh = r.cache.Fresh(boots, time.Minute, time.Now())
+		assert.False(t, fresh, "p2's fresh answer for boots is expired")
+
+		// So the next resolve of boots walks, and p2's answer is asked about.
+		p1.fail(providers.Unavailable)
+		s1.answer(1.25)
+		calls := s1.calls.Load()
+		res, err = r.Resolve(context.Background(), "cpc", Params{"keyword": "boots"})
+		require.NoError(t, err)
+		assert.Equal(t, calls+1, s1.calls.Load(), "a second opinion on the caught provider's answer")
+		var ie *ImplausibleError
+		require.ErrorAs(t, attemptsByProvider(res.Attempts)["p2"].Err, &ie)
+		assert.True(t, ie.Caught)
+	})
 }

@@ -557,19 +557,30 @@ func (w *walk) answer(p *provider, layer Layer, resp providers.Response, now tim
 // providers: one it agrees with was confirmed; one it does not was
 // refuted, and its provider is caught (see plausibility.refuted) when the
 // answer was garbage-shaped — a frozen-looking repeat, or a unit error or
-// a zero against v (see garbageShaped); a large move v refutes is not
-// enough, since v may be the stale one. The answers a provider gave before
-// are expired only when a frozen-looking repeat catches it (dropCaught).
+// a zero against v (see garbageShaped) — or denied a move v confirms; a
+// large move v refutes is not enough, since v may be the stale one. The
+// answers a provider gave before are expired only when a frozen-looking
+// repeat or a refuted denial catches it (dropCaught).
 func (w *walk) settleSuspects(p *provider, v float64) {
 	var caught []string
 	w.mu.Lock()
+	confirmsMove := false // v agrees with a move another provider reported
 	for _, s := range w.suspects {
+		if s.move && s.p != p && w.r.plaus.agrees(s.resp.Value, v) {
+			confirmsMove = true
+		}
+	}
+	for _, s := range w.suspects {
+		// A denial of a move two providers now agree on: its feed has
+		// not seen what they have (lagging or frozen on the last good
+		// answer), as a refuted repeat's has not.
+		stale := s.contradicts && confirmsMove
 		switch {
 		case s.p == p:
 		case w.r.plaus.agrees(s.resp.Value, v):
 			w.r.plaus.confirmed(w.dt, w.key, s.p.name, s.resp.Value, time.Now())
-		case s.frozen || w.r.plaus.garbageShaped(s.resp.Value, v):
-			if w.r.plaus.refuted(w.dt, s.p.name, time.Now()) && s.frozen {
+		case s.frozen || stale || w.r.plaus.garbageShaped(s.resp.Value, v):
+			if w.r.plaus.refuted(w.dt, s.p.name, time.Now()) && (s.frozen || stale) {
 				caught = append(caught, s.p.name)
 			}
 		}
