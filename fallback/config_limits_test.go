@@ -177,3 +177,34 @@ func TestASeasonNeedsTwiceItsLengthInTheDefaultHistory(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, r.Close())
 }
+
+// A config's checks take time in proportion to its size: a data type of
+// many params, each listed by its provider's params, its correlate_by and
+// a segment of its default, is checked in well under a second, not in the
+// minutes that looking each name up in the list of params took.
+func TestConfigChecksAreLinearInTheParams(t *testing.T) {
+	const n = 100_000
+	names := make([]string, n)
+	params := make([]ParamConfig, n)
+	segments := make([]SegmentConfig, n)
+	for i := range n {
+		names[i] = fmt.Sprintf("k%d", i)
+		params[i] = ParamConfig{Name: names[i]}
+		segments[i] = SegmentConfig{Match: map[string]string{names[i]: "v"}, Base: 2}
+	}
+	cfg := Config{
+		Providers: []ProviderConfig{{Name: "p", Tier: Primary, DataTypes: []string{"t"}, Params: names}},
+		DataTypes: []DataTypeConfig{{Name: "t", Params: params, CorrelateBy: names, Default: &DefaultConfig{Base: 1, Segments: segments}}},
+	}
+	done := make(chan problems, 1)
+	go func() {
+		_, p := cfg.withDefaults()
+		done <- p
+	}()
+	select {
+	case p := <-done:
+		require.NoError(t, p.err())
+	case <-time.After(20 * time.Second):
+		t.Fatalf("checking a config of %d params took over 20s", n)
+	}
+}

@@ -363,13 +363,14 @@ func coMovement(a, b []float64) float64 {
 }
 
 // checkCorrelateBy checks that a data type's CorrelateBy names declared
-// params that are not sensitive.
-func (dt *DataTypeConfig) checkCorrelateBy(p *problems, path string) {
+// params that are not sensitive; params maps each declared name to its
+// index in dt.Params (fillParams).
+func (dt *DataTypeConfig) checkCorrelateBy(p *problems, path string, params map[string]int) {
 	dt.CorrelateBy = slices.Clone(dt.CorrelateBy)
 	for i, name := range dt.CorrelateBy {
-		j := slices.IndexFunc(dt.Params, func(pc ParamConfig) bool { return pc.Name == name })
+		j, ok := params[name]
 		switch {
-		case j < 0:
+		case !ok:
 			p.add(fmt.Sprintf("%s.correlate_by[%d]", path, i), "param %s is not declared in params", quote(name))
 		case dt.Params[j].Sensitive:
 			p.add(fmt.Sprintf("%s.correlate_by[%d]", path, i), "param %q is sensitive: its values do not group keys", name)

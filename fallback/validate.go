@@ -133,13 +133,14 @@ func (c Config) withDefaults() (Config, problems) {
 		out.DataTypes[i].checkRetention(&p, fmt.Sprintf("data_types[%d]", i), out.Retention, c.DataTypes[i].AdaptiveTTL.Max == 0)
 		checkSeasonPoints(&p, i, out.DataTypes[i].Season, "forecast.max_points", out.Forecast.MaxPoints)
 	}
+	declaring := paramDeclarers(out.DataTypes)
 	for i, pc := range out.Providers {
 		for k, name := range pc.DataTypes {
 			if _, ok := types[name]; !ok {
 				p.add(fmt.Sprintf("providers[%d].data_types[%d]", i, k), "data type %s is not declared in data_types", quote(name))
 			}
 		}
-		checkProviderParams(&p, i, pc, out.DataTypes)
+		checkProviderParams(&p, i, pc, declaring)
 	}
 	checkTierServes(&p, out.Providers, out.DataTypes)
 	return out, p
@@ -151,9 +152,16 @@ func (c Config) withDefaults() (Config, problems) {
 // against other data types (an empty one handing it every param,
 // sensitive ones too).
 func checkTierServes(p *problems, provs []ProviderConfig, types []DataTypeConfig) {
-	serves := make(map[string][]string, len(provs))
+	// The sets make the check linear in the config's size: a data type
+	// listing every provider, each listing every data type, is checked in
+	// one lookup per listing.
+	serves := make(map[string]map[string]bool, len(provs))
 	for _, pc := range provs {
-		serves[pc.Name] = pc.DataTypes
+		set := make(map[string]bool, len(pc.DataTypes))
+		for _, name := range pc.DataTypes {
+			set[name] = true
+		}
+		serves[pc.Name] = set
 	}
 	for i, dt := range types {
 		for _, tl := range []struct {
@@ -161,7 +169,7 @@ func checkTierServes(p *problems, provs []ProviderConfig, types []DataTypeConfig
 			names []string
 		}{{"primary", dt.Primary}, {"secondary", dt.Secondary}} {
 			for k, name := range tl.names {
-				if dts, ok := serves[name]; ok && !slices.Contains(dts, dt.Name) {
+				if dts, ok := serves[name]; ok && !dts[dt.Name] {
 					p.add(fmt.Sprintf("data_types[%d].%s[%d]", i, tl.field, k), "provider %s does not list data type %s in its data_types", quote(name), quote(dt.Name))
 				}
 			}
@@ -169,15 +177,36 @@ func checkTierServes(p *problems, provs []ProviderConfig, types []DataTypeConfig
 	}
 }
 
+// paramDeclarers maps each param name to the data types declaring it.
+func paramDeclarers(types []DataTypeConfig) map[string][]string {
+	declaring := make(map[string][]string)
+	for _, dt := range types {
+		for _, pp := range dt.Params {
+			declaring[pp.Name] = append(declaring[pp.Name], dt.Name)
+		}
+	}
+	return declaring
+}
+
 // checkProviderParams reports a param a provider's params list names that
 // none of its data types declares: a misspelt name would otherwise strip
-// the param it meant from every request.
-func checkProviderParams(p *problems, i int, pc ProviderConfig, types []DataTypeConfig) {
+// the param it meant from every request. declaring is paramDeclarers' map:
+// each name is looked up, not searched for in every data type's params.
+func checkProviderParams(p *problems, i int, pc ProviderConfig, declaring map[string][]string) {
+	if len(pc.Params) == 0 {
+		return
+	}
+	serves := make(map[string]bool, len(pc.DataTypes))
+	for _, name := range pc.DataTypes {
+		serves[name] = true
+	}
+	known := make(map[string]bool, len(pc.Params))
 	for k, name := range pc.Params {
-		declared := slices.ContainsFunc(types, func(dt DataTypeConfig) bool {
-			return slices.Contains(pc.DataTypes, dt.Name) &&
-				slices.ContainsFunc(dt.Params, func(pp ParamConfig) bool { return pp.Name == name })
-		})
+		declared, seen := known[name]
+		if !seen {
+			declared = slices.ContainsFunc(declaring[name], func(dt string) bool { return serves[dt] })
+			known[name] = declared
+		}
 		if !declared {
 			p.add(fmt.Sprintf("providers[%d].params[%d]", i, k), "param %s is not declared by any of the provider's data types", quote(name))
 		}
@@ -412,7 +441,7 @@ func (dt *DataTypeConfig) fill(p *problems, path string, types map[string]string
 		p.add(path+".bounds", "min must not exceed max, got [%v, %v]", b.Min, b.Max)
 	}
 	params := dt.fillParams(p, path)
-	dt.checkCorrelateBy(p, path)
+	dt.checkCorrelateBy(p, path, params)
 	dt.Primary = slices.Clone(dt.Primary)
 	dt.Secondary = slices.Clone(dt.Secondary)
 	checkTier(p, path+".primary", dt.Primary, Primary, tiers)
@@ -478,14 +507,18 @@ func (h *HedgeConfig) fill(p *problems, path string) {
 }
 
 // fillParams checks and fills the data type's params and returns their
-// names, each mapped to where it is declared.
-func (dt *DataTypeConfig) fillParams(p *problems, path string) map[string]string {
+// names, each mapped to its index in dt.Params (the first, for a name
+// declared twice).
+func (dt *DataTypeConfig) fillParams(p *problems, path string) map[string]int {
 	dt.Params = slices.Clone(dt.Params)
 	names := make(map[string]string, len(dt.Params))
+	index := make(map[string]int, len(dt.Params))
 	for j := range dt.Params {
 		pp := &dt.Params[j]
 		ppath := fmt.Sprintf("%s.params[%d]", path, j)
-		checkName(p, ppath, "param", pp.Name, names)
+		if checkName(p, ppath, "param", pp.Name, names) {
+			index[pp.Name] = j
+		}
 		atMost(p, ppath+".max_length", &pp.MaxLength, DefaultMaxParamLength, ParamLengthLimit)
 		if pp.Pattern != "" {
 			// The pattern alone first, so the error quotes what was written;
@@ -500,7 +533,7 @@ func (dt *DataTypeConfig) fillParams(p *problems, path string) map[string]string
 			p.add(ppath+".allowed", "must not list the empty value: an empty param is refused (ParamEmpty)")
 		}
 	}
-	return names
+	return index
 }
 
 // checkTier reports a provider in list that is not declared, is listed
@@ -524,7 +557,7 @@ func checkTier(p *problems, path string, list []string, tier Tier, tiers map[str
 
 // fillDefault checks the data type's default (layer 5) against its
 // bounds and params, and copies it.
-func (dt *DataTypeConfig) fillDefault(p *problems, path string, params map[string]string) {
+func (dt *DataTypeConfig) fillDefault(p *problems, path string, params map[string]int) {
 	if dt.Default == nil {
 		return
 	}
@@ -542,12 +575,9 @@ func (dt *DataTypeConfig) fillDefault(p *problems, path string, params map[strin
 			p.add(spath+".match", "must name at least one param")
 		}
 		for _, name := range slices.Sorted(maps.Keys(s.Match)) {
-			if _, ok := params[name]; !ok {
+			j, ok := params[name]
+			if !ok {
 				p.add(spath+".match", "param %s is not declared in the data type's params", quote(name))
-				continue
-			}
-			j := slices.IndexFunc(dt.Params, func(pc ParamConfig) bool { return pc.Name == name })
-			if j < 0 {
 				continue
 			}
 			v := s.Match[name]
