@@ -151,16 +151,24 @@ func New(cfg Config, opts ...Option) (*Resolver, error) {
 		}
 	}
 
+	// The providers serving each data type, in declaration order, found
+	// in one pass: looking each data type up in every provider's list
+	// took time cubic in a config of many providers and data types.
+	servedBy := make(map[string][]*provider, len(c.DataTypes))
+	for _, pr := range r.providers {
+		for _, name := range pr.cfg.DataTypes {
+			if l := servedBy[name]; len(l) == 0 || l[len(l)-1] != pr {
+				servedBy[name] = append(l, pr)
+			}
+		}
+	}
 	rules := make(map[string]defaults.Rule)
 	for di, dc := range c.DataTypes {
 		dt := &dataType{cfg: dc, schema: compileSchema(dc, o.hashKey), metrics: new(typeMetrics),
 			walkTask: &taskKind{name: "walk " + dc.Name}, refreshTask: &taskKind{name: "refresh " + dc.Name}}
 		dt.ttl.Store(int64(dc.TTL))
 		if len(dc.Primary) == 0 && len(dc.Secondary) == 0 {
-			for _, pr := range r.providers {
-				if !serves(pr.cfg, dc.Name) {
-					continue
-				}
+			for _, pr := range servedBy[dc.Name] {
 				if pr.cfg.Tier == Primary {
 					dt.primary = append(dt.primary, pr)
 				} else {
@@ -264,13 +272,4 @@ func (r *Resolver) breakerObserver(name string, user func(breaker.StateChange)) 
 			}
 		}
 	}
-}
-
-func serves(pc ProviderConfig, dataType string) bool {
-	for _, d := range pc.DataTypes {
-		if d == dataType {
-			return true
-		}
-	}
-	return false
 }
