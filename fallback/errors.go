@@ -66,7 +66,8 @@ type ParamError struct {
 	Param    string
 	Problem  ParamProblem
 	// Detail says more ("max 64 bytes, got 70"); it never holds the value
-	// of a sensitive param.
+	// of a sensitive param. The allowed values or the pattern it repeats
+	// are cut at 256 bytes ("allowed: de, uk, … (250 values)").
 	Detail string
 }
 

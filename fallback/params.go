@@ -21,6 +21,46 @@ type paramSpec struct {
 	maxLen    int
 	allowed   []string // sorted
 	pattern   *regexp.Regexp
+	// notAllowed and noMatch are the ParamError details of a value not
+	// allowed and of one not matching the pattern, made once: they do not
+	// grow with the list or the pattern (see maxReportedRule).
+	notAllowed, noMatch string
+}
+
+// maxReportedRule bounds how much of a param's allowed values or pattern
+// an error repeats, in bytes: a config's list of 100 000 values would
+// otherwise make every refused value a megabyte message.
+const maxReportedRule = 256
+
+// ruleDetails returns sp's notAllowed and noMatch details.
+func (sp *paramSpec) ruleDetails() (notAllowed, noMatch string) {
+	if sp.allowed != nil {
+		var b strings.Builder
+		b.WriteString("allowed: ")
+		for i, v := range sp.allowed {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			if b.Len()+len(v) > maxReportedRule {
+				if i == 0 { // a part of the one value, rather than none
+					v, _ = cutAt(v, maxReportedRule-b.Len())
+					b.WriteString(v)
+				}
+				b.WriteString("… (" + strconv.Itoa(len(sp.allowed)) + " values)")
+				break
+			}
+			b.WriteString(v)
+		}
+		notAllowed = b.String()
+	}
+	if sp.pattern != nil {
+		re := sp.pattern.String()
+		if cut, ok := cutAt(re, maxReportedRule); ok {
+			re = cut + "…"
+		}
+		noMatch = "does not match " + re
+	}
+	return notAllowed, noMatch
 }
 
 // schema is a data type's compiled param schema.
@@ -54,6 +94,7 @@ func compileSchema(dt DataTypeConfig, hashKey []byte) *schema {
 		if pc.Pattern != "" {
 			sp.pattern = regexp.MustCompile(`^(?:` + pc.Pattern + `)$`) // checked by withDefaults
 		}
+		sp.notAllowed, sp.noMatch = sp.ruleDetails()
 		s.specs = append(s.specs, sp)
 	}
 	slices.SortFunc(s.specs, func(a, b paramSpec) int { return strings.Compare(a.name, b.name) })
@@ -185,13 +226,11 @@ func (s *schema) check(sp *paramSpec, v string) error {
 		return &ParamError{DataType: s.dataType, Param: sp.name, Problem: ParamControlChars}
 	case sp.allowed != nil:
 		if _, found := slices.BinarySearch(sp.allowed, v); !found {
-			return &ParamError{DataType: s.dataType, Param: sp.name, Problem: ParamNotAllowed,
-				Detail: "allowed: " + strings.Join(sp.allowed, ", ")}
+			return &ParamError{DataType: s.dataType, Param: sp.name, Problem: ParamNotAllowed, Detail: sp.notAllowed}
 		}
 	}
 	if sp.pattern != nil && !sp.pattern.MatchString(v) {
-		return &ParamError{DataType: s.dataType, Param: sp.name, Problem: ParamNotAllowed,
-			Detail: "does not match " + sp.pattern.String()}
+		return &ParamError{DataType: s.dataType, Param: sp.name, Problem: ParamNotAllowed, Detail: sp.noMatch}
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package fallback
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -175,6 +176,42 @@ func TestUnknownParamNameIsBoundedInErrors(t *testing.T) {
 	assert.Equal(t, ParamUnknown, pe.Problem)
 	assert.Less(t, len(err.Error()), 300)
 	assert.Contains(t, pe.Detail, "truncated")
+}
+
+// A refused value's error names a few of the allowed values and how many
+// there are, and cuts a long pattern: it does not grow with the config, so
+// a caller's bad value costs no more to report under a list of 100 000
+// values (which made every refusal a 1 MB message) than under three.
+func TestNotAllowedDetailIsBounded(t *testing.T) {
+	cfg := testConfig()
+	allowed := make([]string, 100_000)
+	for i := range allowed {
+		allowed[i] = fmt.Sprintf("market%06d", i)
+	}
+	cfg.DataTypes[0].Params[1].Allowed = allowed
+	cfg.DataTypes[0].Params[2].Pattern = strings.Repeat("[a-z_]", 20_000)
+	cfg.DataTypes[0].Default.Segments = nil
+	s := compileSchema(mustDefaults(cfg).DataTypes[0], nil)
+
+	_, err := s.key(Params{"keyword": "a", "market": "nope"})
+	var pe *ParamError
+	require.ErrorAs(t, err, &pe)
+	assert.Equal(t, ParamNotAllowed, pe.Problem)
+	assert.Less(t, len(err.Error()), 1024, err.Error())
+	assert.Contains(t, pe.Detail, "market000000, market000001")
+	assert.Contains(t, pe.Detail, "100000 values")
+
+	_, err = s.key(Params{"keyword": "a", "industry": "NOPE"})
+	require.ErrorAs(t, err, &pe)
+	assert.Equal(t, ParamNotAllowed, pe.Problem)
+	assert.Less(t, len(err.Error()), 1024)
+	assert.Contains(t, pe.Detail, "does not match ^(?:[a-z_][a-z_]")
+
+	// A short list is still given whole.
+	s = compileSchema(mustDefaults(testConfig()).DataTypes[0], nil)
+	_, err = s.key(Params{"keyword": "a", "market": "fr"})
+	require.ErrorAs(t, err, &pe)
+	assert.Equal(t, "allowed: de, uk, us", pe.Detail)
 }
 
 // collect fills every spec's slot (clearing what a reused buffer held)
