@@ -158,7 +158,7 @@ func (c *call) attempt(n int, retry bool) (resp providers.Response, err error, n
 		w.skip(p, SkipClosed, n-1, c.hedge)
 		return providers.Response{}, ErrClosed, false
 	}
-	if w.unwanted != nil && w.unwanted.Load() {
+	if w.isUnwanted() {
 		// Nobody waits for this walk any more: nothing new for nobody.
 		w.skip(p, SkipUnwanted, n-1, c.hedge)
 		return providers.Response{}, errSkipped(SkipUnwanted), false
@@ -307,8 +307,22 @@ const (
 )
 
 // begin reports whether the provider may be called: the attempt was not
-// settled first.
-func (a *pendingAttempt) begin() bool { return a.state.CompareAndSwap(callPending, callMade) }
+// settled first. A coalesced walk that no resolve waits for any more (unwanted) makes no
+// call it has not made yet: nobody would get its answer, and nobody could
+// report its cost (see walk.claim, which reads the state under the same
+// lock).
+func (a *pendingAttempt) begin() bool {
+	if a.c == nil {
+		return a.state.CompareAndSwap(callPending, callMade)
+	}
+	w := a.c.w
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.isUnwanted() {
+		return false
+	}
+	return a.state.CompareAndSwap(callPending, callMade)
+}
 
 // claim reports whether the caller is the one to settle the attempt.
 func (a *pendingAttempt) claim() bool { return a.claimed.CompareAndSwap(false, true) }
@@ -361,7 +375,11 @@ func (a *pendingAttempt) settle(resp providers.Response, err error) (reported er
 		// first): not paid, not counted for or against it.
 		c.unpaid(permit)
 		reason := SkipClosed
-		if !w.r.closed.Load() {
+		switch {
+		case w.r.closed.Load():
+		case w.isUnwanted():
+			reason = SkipUnwanted
+		default:
 			reason = w.noTime(c.until)
 		}
 		w.settle(a, Attempt{Provider: p.name, Tier: p.cfg.Tier, Outcome: Skipped, Skip: reason, Retry: n - 1, Hedge: c.hedge}, time.Time{})

@@ -508,3 +508,70 @@ func TestAdaptiveTTLIgnoresAnInfiniteRate(t *testing.T) {
 		assert.Equal(t, 6*time.Second, ttlOf(r, "cpc"))
 	})
 }
+
+// A coalesced walk whose leader is cancelled goes on for the follower
+// waiting, on the leader's budget; what it spends after the leader left
+// is reported by the follower it serves: the Results of the walk add up
+// to what the budget paid (p1's 0.02 by the leader, s1's 0.01 by the
+// follower) and the follower's Attempts say where its answer came from.
+func TestAWalkItsLeaderLeftReportsItsCostToTheFollower(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p1, s1 := newStub(1), newStub(2)
+		p1.set(func(ctx context.Context, _ providers.Request) (providers.Response, error) {
+			time.Sleep(30 * time.Millisecond)
+			return providers.Response{}, providers.Errorf(providers.Permanent, "no")
+		})
+		r := newTestResolver(t, testConfig(), p1, s1, WithHistory(noHistory{}))
+		budget := NewBudget(1)
+		ctx, cancel := context.WithCancel(WithBudgetOf(context.Background(), budget))
+		time.AfterFunc(10*time.Millisecond, cancel)
+		var follower Result
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			time.Sleep(5 * time.Millisecond)
+			var err error
+			follower, err = r.Resolve(WithBudgetOf(context.Background(), budget), "cpc", shoes)
+			assert.NoError(t, err)
+		})
+		leader, err := r.Resolve(ctx, "cpc", shoes)
+		require.ErrorIs(t, err, context.Canceled)
+		wg.Wait()
+
+		assert.InDelta(t, 0.02, leader.Cost, 1e-12)
+		require.Len(t, leader.Attempts, 1)
+		assert.Equal(t, Lost, leader.Attempts[0].Outcome)
+		assert.True(t, follower.Shared)
+		assert.Equal(t, LayerSecondary, follower.Layer)
+		assert.InDelta(t, 0.01, follower.Cost, 1e-12)
+		require.Len(t, follower.Attempts, 1)
+		assert.Equal(t, "s1", follower.Attempts[0].Provider)
+		assert.Equal(t, Succeeded, follower.Attempts[0].Outcome)
+		assert.InDelta(t, budget.Spent(), leader.Cost+follower.Cost, 1e-12)
+	})
+}
+
+// A coalesced walk nobody waits for any more makes no call it has not
+// made yet: the leader, cancelled while its attempt waited for its
+// credential and with no follower, leaves an attempt that is never made
+// nor paid, where the call used to go out — paid from the leader's
+// budget, reported by nobody.
+func TestAWalkNobodyWaitsForMakesNoNewCall(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p1 := newStub(1)
+		creds := providers.CredentialsFunc(func(ctx context.Context, _ string) (providers.Secret, error) {
+			time.Sleep(20 * time.Millisecond)
+			return providers.NewSecret("k"), nil
+		})
+		r := newTestResolver(t, testConfig(), p1, newStub(2), WithHistory(noHistory{}), WithCredentials(creds))
+		budget := NewBudget(1)
+		ctx, cancel := context.WithCancel(WithBudgetOf(context.Background(), budget))
+		time.AfterFunc(10*time.Millisecond, cancel)
+		res, err := r.Resolve(ctx, "cpc", shoes)
+		require.ErrorIs(t, err, context.Canceled)
+		time.Sleep(time.Second)
+		synctest.Wait()
+		assert.Zero(t, p1.calls.Load(), "no call for nobody")
+		assert.Zero(t, budget.Spent())
+		assert.InDelta(t, budget.Spent(), res.Cost, 1e-12)
+	})
+}

@@ -404,8 +404,10 @@ type ResolveConfig struct {
 	// concurrent resolves of the same key share one walk through the
 	// providers. The shared walk runs on the first caller's deadline and
 	// budget and goes on when that caller is cancelled, as long as
-	// another still waits for it; when none waits any more it stops,
-	// starting no retry, hedge or later tier.
+	// another still waits for it (what it spends after that caller left
+	// is reported by the others: see Result.Cost); when none waits any
+	// more it stops, starting no retry, hedge or later tier, nor a call
+	// not made yet.
 	DisableCoalescing bool `yaml:"disable_coalescing"`
 	// PlanMargin is the deadline plan's margin: while a later tier has a
 	// candidate, a tier may walk only until the walk's deadline less that

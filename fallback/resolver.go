@@ -241,6 +241,8 @@ func (r *Resolver) resolveMiss(ctx context.Context, dt *dataType, key string, pa
 
 	var w *walk
 	shared, nobody := false, false
+	var attempts []Attempt // a follower's: what its leader left unreported (see claim)
+	var cost float64
 	if r.everyBreakerOpen(dt) {
 		w, nobody = r.walkNobody(ctx, dt, key, params, walkDeadline)
 	}
@@ -249,10 +251,8 @@ func (r *Resolver) resolveMiss(ctx context.Context, dt *dataType, key string, pa
 	case r.cfg.Resolve.DisableCoalescing:
 		w = r.walkProviders(ctx, dt, key, params, walkDeadline)
 	default:
-		w, shared = r.coalescedWalk(ctx, dt, key, params, walkDeadline)
+		w, shared, attempts, cost = r.coalescedWalk(ctx, dt, key, params, walkDeadline)
 	}
-	var attempts []Attempt
-	var cost float64
 	if w != nil && !shared {
 		attempts, cost = w.attempts, w.cost
 	}
@@ -309,12 +309,18 @@ func (r *Resolver) resolveMiss(ctx context.Context, dt *dataType, key string, pa
 // hedge or later tier for nobody, on a budget whose owner has gone (see
 // waiting). An attempt in flight goes on: it is paid for, and its answer
 // is cached and published (a fill claim the walk won is honoured).
-// shared reports whether this caller got another's walk.
-func (r *Resolver) coalescedWalk(ctx context.Context, dt *dataType, key string, params Params, walkDeadline time.Time) (*walk, bool) {
+// shared reports whether this caller got another's walk; owed and
+// owedCost are then what that walk spent after its leader left it that no
+// resolve reported before (see walk.claim).
+func (r *Resolver) coalescedWalk(ctx context.Context, dt *dataType, key string, params Params, walkDeadline time.Time) (w *walk, shared bool, owed []Attempt, owedCost float64) {
 	var leader atomic.Bool
 	var mine atomic.Pointer[walk] // the walk this resolve leads, once started
 	ws := r.waiting.join(key)
-	defer r.waiting.leave(key, ws, func() { r.flights.Forget(key) })
+	// Left before what this resolve reports of the walk is claimed: the
+	// last to leave marks the walk unwanted first, so that it starts no
+	// attempt after the claim that nobody would report.
+	leave := sync.OnceFunc(func() { r.waiting.leave(key, ws, func() { r.flights.Forget(key) }) })
+	defer leave()
 	ch := r.flights.DoChan(key, func() (any, error) {
 		leader.Store(true)
 		if !r.tasks.add(dt.walkTask) {
@@ -325,15 +331,38 @@ func (r *Resolver) coalescedWalk(ctx context.Context, dt *dataType, key string, 
 		defer cancel()
 		wctx = withUnwanted(wctx, &ws.unwanted)
 		w := r.newWalk(wctx, dt, key, params, walkDeadline)
-		mine.Store(w)
+		ws.walk.Store(w)
+		if !mine.CompareAndSwap(nil, w) {
+			// Its leader left before it started: what it spends is the
+			// followers' to report, from the start.
+			w.claim()
+		}
 		return r.walk(wctx, w), nil
 	})
+	// A follower reports what the walk spent after its leader left it
+	// (cancelled, the walk going on for the others): the part no resolve
+	// has reported yet, so that the resolves of the walk report between
+	// them all it spent (see walk.claim).
+	follower := func(w *walk) (*walk, bool, []Attempt, float64) {
+		leave()
+		lw := w // the walk served; else the one waited for (a key's waiters may outlast its flight: the latest)
+		if lw == nil {
+			lw = ws.walk.Load()
+		}
+		if lw != nil && lw.hasLeft() {
+			owed, owedCost = lw.claim()
+		}
+		return w, true, owed, owedCost
+	}
 	timer := time.NewTimer(time.Until(walkDeadline))
 	defer timer.Stop()
 	select {
 	case res := <-ch:
 		w, _ := res.Val.(*walk)
-		return w, !leader.Load()
+		if !leader.Load() {
+			return follower(w)
+		}
+		return w, false, nil, 0
 	case <-ctx.Done():
 	case <-timer.C:
 	}
@@ -342,16 +371,30 @@ func (r *Resolver) coalescedWalk(ctx context.Context, dt *dataType, key string, 
 	select {
 	case res := <-ch:
 		w, _ := res.Val.(*walk)
-		return w, !leader.Load()
+		if !leader.Load() {
+			return follower(w)
+		}
+		return w, false, nil, 0
 	default:
 	}
-	if w := mine.Load(); w != nil {
+	if !mine.CompareAndSwap(nil, walkGone) {
 		// This resolve's own walk, on its budget: what it has spent so
 		// far is this resolve's, attempts under way included.
-		return w.leftBehind(), false
+		leave()
+		return mine.Load().leftBehind(), false, nil, 0
 	}
-	return nil, !leader.Load()
+	// No walk of this resolve's has started (should its flight start one
+	// now, it starts as left: see above).
+	if !leader.Load() {
+		return follower(nil)
+	}
+	leave()
+	return nil, false, nil, 0
 }
+
+// walkGone marks, in place of the walk a resolve leads, that it left
+// before its walk started (see coalescedWalk).
+var walkGone = new(walk)
 
 // waiting counts, by key, the resolves waiting for the key's coalesced
 // walk. The walk is detached from its first caller's cancellation, since
@@ -368,6 +411,7 @@ type waiting struct {
 type waiters struct {
 	n        int         // requires waiting.mu
 	unwanted atomic.Bool // set when the last waiter left
+	walk     atomic.Pointer[walk]
 }
 
 // unwantedKey carries a coalesced walk's unwanted flag in its context.

@@ -88,7 +88,12 @@ type Result struct {
 	// forecast or a default, when it was computed.
 	ObservedAt time.Time `json:"observed_at"`
 	// Cost is the money this resolve spent: the sum over its provider
-	// attempts. Zero for a coalesced follower (the leader paid).
+	// attempts. Zero for a coalesced follower (the leader paid), unless
+	// the leader was cancelled and left the walk going on for the others:
+	// what the walk spent after that (still on the leader's budget) is
+	// reported, with its Attempts, by the followers — by the first served
+	// or leaving after each part was spent — so that the Results of a
+	// walk add up to what it cost.
 	Cost float64 `json:"cost"`
 	// Attempts are the provider attempts made, in order, including those
 	// skipped. An attempt still under way when the resolve left its walk
@@ -208,8 +213,9 @@ const (
 	SkipClosed
 	// SkipUnwanted: no resolve waits for the walk any more (every caller
 	// of a coalesced walk was cancelled or ran out of time): nothing new
-	// is started for nobody. An attempt already in flight goes on, and its
-	// answer is cached.
+	// is started for nobody, not even the call of an attempt that was
+	// still waiting to make it (for its credential, say). An attempt
+	// whose call is made goes on, and its answer is cached.
 	SkipUnwanted
 )
 

@@ -41,6 +41,14 @@ type walk struct {
 	inflight      map[*pendingAttempt]Attempt // attempts started and not settled, as a resolve that leaves first reports them
 	budgetBlocked bool
 	suspects      []suspect // implausible answers awaiting a second opinion
+	// Once the resolve leading a coalesced walk has left it (leftBehind),
+	// what the walk spends is reported by the resolves still waiting
+	// (claim): owed holds the attempts settled since the last claim,
+	// reported the attempts under way a claim reported, with the cost it
+	// reported for each.
+	left     bool
+	owed     []Attempt
+	reported map[*pendingAttempt]float64
 
 	// Set by the walking goroutine only.
 	ok     bool
@@ -971,8 +979,59 @@ func (w *walk) sofar() ([]Attempt, float64) {
 	return attempts, cost
 }
 
+// claim returns what the walk has spent that no resolve has reported yet,
+// and marks it reported: at the first claim (the leader leaving, see
+// leftBehind), everything so far as sofar describes it; at each later one
+// (a follower served or leaving, see coalescedWalk), the attempts settled
+// since, and those under way not reported before. An attempt reported
+// under way is reported again when it settles only for what its settling
+// changed (a call made since: its cost). So the resolves of a walk whose
+// leader left report between them, each part once, what it spent.
+func (w *walk) claim() ([]Attempt, float64) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var attempts []Attempt
+	if w.left {
+		attempts, w.owed = w.owed, nil
+	} else {
+		attempts, w.left = slices.Clone(w.attempts), true
+	}
+	var cost float64
+	for _, a := range attempts {
+		cost += a.Cost
+	}
+	pending := slices.SortedFunc(maps.Keys(w.inflight), func(a, b *pendingAttempt) int { return a.start.Compare(b.start) })
+	for _, pa := range pending {
+		if _, done := w.reported[pa]; done {
+			continue
+		}
+		a := w.inflight[pa]
+		if pa.state.Load() != callMade {
+			a.Cost = 0 // not called (yet): it may never be, and then is refunded
+		}
+		if w.reported == nil {
+			w.reported = map[*pendingAttempt]float64{}
+		}
+		w.reported[pa] = a.Cost
+		attempts = append(attempts, a)
+		cost += a.Cost
+	}
+	return attempts, cost
+}
+
+// isUnwanted reports whether no resolve waits for the walk any more (see
+// waiting); never for the walk of one resolve.
+func (w *walk) isUnwanted() bool { return w.unwanted != nil && w.unwanted.Load() }
+
+// hasLeft reports whether the walk's leader has left it (see claim).
+func (w *walk) hasLeft() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.left
+}
+
 // leftBehind is what a resolve that leaves its walk before the walk ends
-// reports of it (see sofar): a walk that has not answered, with the
+// reports of it (see claim): a walk that has not answered, with the
 // attempts and the cost so far — or, when the walk holds a plausible
 // answer back for denying another provider's move while a third is
 // asked, a walk that answered it: that answer is what the walk serves
@@ -980,7 +1039,7 @@ func (w *walk) sofar() ([]Attempt, float64) {
 // resolve leaving would otherwise pay for it and serve a lower layer.
 // The walk itself still caches what it ends with.
 func (w *walk) leftBehind() *walk {
-	attempts, cost := w.sofar()
+	attempts, cost := w.claim()
 	w.mu.Lock()
 	blocked := w.budgetBlocked
 	held, ok := w.heldDenial()
@@ -1004,6 +1063,19 @@ func (w *walk) settle(pa *pendingAttempt, a Attempt, at time.Time) {
 	}
 	w.attempts = append(w.attempts, a)
 	w.cost += a.Cost
+	if w.left {
+		if c, ok := w.reported[pa]; ok && pa != nil {
+			// Reported under way: only what its settling changed is owed.
+			delete(w.reported, pa)
+			if a.Cost != c {
+				d := a
+				d.Cost -= c
+				w.owed = append(w.owed, d)
+			}
+		} else {
+			w.owed = append(w.owed, a)
+		}
+	}
 	w.mu.Unlock()
 	c := toNano(a.Cost)
 	if at.IsZero() && (c > 0 || w.r.obs != nil) {
