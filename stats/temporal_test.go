@@ -1,0 +1,161 @@
+package stats
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestBlockMeans(t *testing.T) {
+	y := []float64{9, 1, 2, 3, 4, 5, 6}
+	// The last block ends at the last point; the first 7 mod k are left out.
+	assert.Equal(t, []float64{1.5, 3.5, 5.5}, blockMeans(y, 2))
+	assert.Equal(t, []float64{2, 5}, blockMeans(y, 3))
+	assert.Equal(t, y, blockMeans(y, 1))
+	assert.Empty(t, blockMeans(y, 8))
+}
+
+func TestDefaultTemporalLevels(t *testing.T) {
+	for _, tc := range []struct {
+		m    int
+		want []int
+	}{
+		{1, nil}, {4, nil}, {7, nil},
+		{6, []int{2, 3}},
+		{12, []int{2, 3, 4, 6}},
+		{24, []int{2, 3, 4, 6, 8, 12}},
+		{52, []int{2, 4, 13, 26}},
+	} {
+		assert.Equal(t, tc.want, defaultTemporalLevels(tc.m), "m = %d", tc.m)
+	}
+}
+
+// TestAutoAveragesWithTemporalLevels recomputes the rule on a series
+// without a season: auto's forecast is the mean of its forecast without
+// aggregation and the forecast of the series' block means, each block's
+// repeated over its steps.
+func TestAutoAveragesWithTemporalLevels(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 17))
+	y := make([]float64, 41)
+	level := 200.0
+	for i := range y {
+		level += 1 + rng.NormFloat64()
+		y[i] = level + 8*rng.NormFloat64()
+	}
+	sel := Selection{KeepOutliers: true, Challengers: []string{"none"}}
+	base, err := New(Config{Selection: sel})
+	require.NoError(t, err)
+	sel.TemporalLevels = []int{3}
+	agg, err := New(Config{Selection: sel})
+	require.NoError(t, err)
+
+	const h = 8
+	fb, err := base.Forecast(y, 1, h)
+	require.NoError(t, err)
+	// The level's forecast: the candidates' median on the 13 block means
+	// of the last 39 points, 3 blocks ahead (the fits at temporalTol).
+	fits := fitCandidates(&fitCache{tol: temporalTol}, DefaultCandidates, blockMeans(y, 3), 3, nil)
+	require.Len(t, fits, len(DefaultCandidates))
+	fl := make([]float64, 3)
+	for j := range fl {
+		v := make([]float64, len(fits))
+		for i, c := range fits {
+			v[i] = c.r.mean[j]
+		}
+		fl[j] = medianOf(v)
+	}
+	fa, err := agg.Forecast(y, 1, h)
+	require.NoError(t, err)
+	checkFinite(t, fa)
+	want := make([]float64, h)
+	for s := range want {
+		want[s] = (fb.Mean[s] + fl[s/3]) / 2
+	}
+	near(t, "mean", fa.Mean, want, 1e-9)
+	assert.Equal(t, fb.Model, fa.Model)
+	// The intervals are the base level's, widened to hold the forecast.
+	for i, iv := range fa.Intervals {
+		for s := range want {
+			assert.Equal(t, math.Min(fb.Intervals[i].Lower[s], want[s]), iv.Lower[s], "lower %d %d", i, s)
+			assert.Equal(t, math.Max(fb.Intervals[i].Upper[s], want[s]), iv.Upper[s], "upper %d %d", i, s)
+		}
+	}
+
+	// [1] alone is the series itself: no aggregation.
+	sel.TemporalLevels = []int{1}
+	one, err := New(Config{Selection: sel})
+	require.NoError(t, err)
+	f1, err := one.Forecast(y, 1, h)
+	require.NoError(t, err)
+	assert.Equal(t, fb.Mean, f1.Mean)
+	// A level that leaves fewer than 8 blocks is skipped.
+	sel.TemporalLevels = []int{6}
+	six, err := New(Config{Selection: sel})
+	require.NoError(t, err)
+	f6, err := six.Forecast(y, 1, h)
+	require.NoError(t, err)
+	assert.Equal(t, fb.Mean, f6.Mean)
+}
+
+// noisySeasonal returns n points of a monthly series whose noise hides
+// its slowly wandering level: a season of 12, a random-walk level and
+// white noise several times the level's steps.
+func noisySeasonal(n int, seed uint64) []float64 {
+	rng := rand.New(rand.NewPCG(seed, 23))
+	y := make([]float64, n)
+	level, slope := 1000.0, 2.0
+	for i := range y {
+		level += slope + 4*rng.NormFloat64()
+		s := 1 + 0.15*math.Sin(2*math.Pi*float64(i%12)/12)
+		y[i] = level*s + 40*rng.NormFloat64()
+	}
+	return y
+}
+
+// TestAutoTemporalLevelsImproveNoisyMonthlySeries measures what the
+// default levels (2, 3, 4, 6 for a season of 12) buy on noisy monthly
+// series, against auto without them, and checks that the default leaves
+// a season of 4 or none alone.
+func TestAutoTemporalLevelsImproveNoisyMonthlySeries(t *testing.T) {
+	with, _ := New(Config{})
+	without, _ := New(Config{Selection: Selection{TemporalLevels: []int{1}}})
+	var sWith, sWithout float64
+	const seeds, n, h = 20, 84, 18
+	for seed := uint64(1); seed <= seeds; seed++ {
+		y := noisySeasonal(n+h, seed)
+		train, test := y[:n], y[n:]
+		for _, c := range []struct {
+			f   *Forecaster
+			sum *float64
+		}{{with, &sWith}, {without, &sWithout}} {
+			fc, err := c.f.Forecast(train, 12, h)
+			require.NoError(t, err)
+			for k, v := range test {
+				*c.sum += 200 * math.Abs(v-fc.Mean[k]) / (math.Abs(v) + math.Abs(fc.Mean[k])) / h / seeds
+			}
+		}
+		for _, m := range []int{1, 4} {
+			a, err := with.Forecast(train, m, h)
+			require.NoError(t, err)
+			b, err := without.Forecast(train, m, h)
+			require.NoError(t, err)
+			assert.Equal(t, b.Mean, a.Mean, "seed %d, season %d", seed, m)
+		}
+	}
+	t.Logf("sMAPE on noisy monthly series: auto %.3f, without temporal levels %.3f", sWith, sWithout)
+	assert.Less(t, sWith, sWithout, "the temporal levels help auto")
+}
+
+func TestTemporalLevelsConfigIsCopied(t *testing.T) {
+	ks := []int{2, 3}
+	f, err := New(Config{Selection: Selection{TemporalLevels: ks}})
+	require.NoError(t, err)
+	ks[0] = 5
+	assert.Equal(t, []int{2, 3}, f.cfg.Selection.TemporalLevels, "the caller's TemporalLevels were not copied")
+	f, err = New(Config{Selection: Selection{TemporalLevels: []int{}}})
+	require.NoError(t, err)
+	assert.Nil(t, f.cfg.Selection.TemporalLevels, "an empty list takes the default")
+}
