@@ -1064,7 +1064,12 @@ func TestTwoFeedsRepeatingOneValueDoNotVouchForEachOther(t *testing.T) {
 // 1.2, past its TTL.
 func moverFirst(t *testing.T, p1, p2, s1 *stub) *Resolver {
 	t.Helper()
-	cfg := testConfig()
+	return moverFirstWith(t, testConfig(), p1, p2, s1)
+}
+
+// moverFirstWith is moverFirst on cfg.
+func moverFirstWith(t *testing.T, cfg Config, p1, p2, s1 *stub) *Resolver {
+	t.Helper()
 	p2c := cfg.Providers[0]
 	p2c.Name, p2c.ExpectedLatency = "p2", 200*time.Millisecond
 	cfg.Providers = append(cfg.Providers, p2c)
@@ -1183,15 +1188,9 @@ func TestAHeldDenialServesWhenTheThirdHangs(t *testing.T) {
 				p1, p2, s1 := newStub(1.2), newStub(1.2), newStub(1.2)
 				cfg := testConfig()
 				cfg.Resolve.DisableCoalescing = !coalescing
-				p2c := cfg.Providers[0]
-				p2c.Name, p2c.ExpectedLatency = "p2", 200*time.Millisecond
-				cfg.Providers = append(cfg.Providers, p2c)
-				r := newTestResolver(t, cfg, p1, s1, WithProvider("p2", p2))
-				_, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
-				require.NoError(t, err)
-				time.Sleep(2 * time.Minute) // past the TTL: the next resolve walks
-				p1.answer(4.8)              // ×4: beyond the check
-				s1.hang()                   // the third never answers
+				r := moverFirstWith(t, cfg, p1, p2, s1)
+				p1.answer(4.8) // ×4: beyond the check
+				s1.hang()      // the third never answers
 				ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 				defer cancel()
 				res, err := r.Resolve(ctx, "cpc", Params{"keyword": "shoes"})

@@ -17,21 +17,8 @@ import (
 // progress bar stopped short.
 func TestWarmReportsSkippedKeys(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		obs := &recorder{}
-		p1, s1 := newStub(1), newStub(2)
-		p1.hang()
-		s1.hang()
 		cfg := testConfig()
-		cfg.Cache.WarmConcurrency = 1
-		r := newTestResolver(t, cfg, p1, s1, WithObserver(obs))
-		keys := make([]WarmKey, 5)
-		for i := range keys {
-			keys[i] = WarmKey{DataType: "cpc", Params: Params{"keyword": fmt.Sprint("k", i)}}
-		}
-		ctx, cancel := context.WithCancel(context.Background())
-		time.AfterFunc(50*time.Millisecond, cancel)
-		rep, err := r.Warm(ctx, keys)
-		assert.ErrorIs(t, err, context.Canceled)
+		obs, r, keys, rep := warmCancelled(t, cfg, 5)
 		require.Positive(t, rep.Skipped)
 		flushEvents(r)
 		evs, _ := obs.of(EventWarm)
@@ -58,22 +45,9 @@ func TestWarmReportsSkippedKeys(t *testing.T) {
 // burst that overflows the queue.
 func TestWarmOfManyKeysEndedEarlyReachesTotal(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		obs := &recorder{}
-		p1, s1 := newStub(1), newStub(2)
-		p1.hang()
-		s1.hang()
 		cfg := testConfig()
-		cfg.Cache.WarmConcurrency = 1
 		cfg.Resolve.ObserverQueue = 16
-		r := newTestResolver(t, cfg, p1, s1, WithObserver(obs))
-		keys := make([]WarmKey, 1000)
-		for i := range keys {
-			keys[i] = WarmKey{DataType: "cpc", Params: Params{"keyword": fmt.Sprint("k", i)}}
-		}
-		ctx, cancel := context.WithCancel(context.Background())
-		time.AfterFunc(50*time.Millisecond, cancel)
-		rep, err := r.Warm(ctx, keys)
-		assert.ErrorIs(t, err, context.Canceled)
+		obs, r, keys, rep := warmCancelled(t, cfg, 1000)
 		require.Greater(t, rep.Skipped, 16)
 		flushEvents(r)
 		evs, _ := obs.of(EventWarm)
@@ -83,4 +57,26 @@ func TestWarmOfManyKeysEndedEarlyReachesTotal(t *testing.T) {
 		assert.Equal(t, Skipped, last.Outcome)
 		assert.Zero(t, r.Snapshot().Overall.EventsDropped, "nothing dropped")
 	})
+}
+
+// warmCancelled warms n keys one at a time on cfg, every provider hanging,
+// and cancels the Warm after 50 ms: it returns the observer, the resolver,
+// the keys and the report.
+func warmCancelled(t *testing.T, cfg Config, n int) (*recorder, *Resolver, []WarmKey, WarmReport) {
+	t.Helper()
+	obs := &recorder{}
+	p1, s1 := newStub(1), newStub(2)
+	p1.hang()
+	s1.hang()
+	cfg.Cache.WarmConcurrency = 1
+	r := newTestResolver(t, cfg, p1, s1, WithObserver(obs))
+	keys := make([]WarmKey, n)
+	for i := range keys {
+		keys[i] = WarmKey{DataType: "cpc", Params: Params{"keyword": fmt.Sprint("k", i)}}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(50*time.Millisecond, cancel)
+	rep, err := r.Warm(ctx, keys)
+	assert.ErrorIs(t, err, context.Canceled)
+	return obs, r, keys, rep
 }

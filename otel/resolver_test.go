@@ -251,13 +251,7 @@ func TestObserverInFlightThroughACredentialFailure(t *testing.T) {
 		tel := newTelemetry(t)
 		o, err := NewObserver(tel.cfg)
 		require.NoError(t, err)
-		var n atomic.Int64
-		creds := providers.CredentialsFunc(func(_ context.Context, provider string) (providers.Secret, error) {
-			if provider == "ads" && n.Add(1) == 2 {
-				return providers.Secret{}, errors.New("vault: down")
-			}
-			return providers.NewSecret("key"), nil
-		})
+		creds := secondCredentialFails()
 		r := newResolver(t, o, &sleeper{d: 500 * time.Millisecond, v: 1.5}, &sleeper{d: 20 * time.Millisecond, v: 1.1}, 0, fallback.WithCredentials(creds))
 		defer r.Close()
 		adsInFlight := func() int64 {
@@ -292,13 +286,7 @@ func TestObserverTimesNoCredentialFailure(t *testing.T) {
 		tel := newTelemetry(t)
 		o, err := NewObserver(tel.cfg)
 		require.NoError(t, err)
-		var n atomic.Int64
-		creds := providers.CredentialsFunc(func(_ context.Context, provider string) (providers.Secret, error) {
-			if provider == "ads" && n.Add(1) == 2 {
-				return providers.Secret{}, errors.New("vault: down")
-			}
-			return providers.NewSecret("key"), nil
-		})
+		creds := secondCredentialFails()
 		ads := &sleeper{d: 500 * time.Millisecond, v: 1.5}
 		r := newResolver(t, o, ads, &sleeper{d: 20 * time.Millisecond, v: 1.1}, 0, fallback.WithCredentials(creds))
 		defer r.Close()
@@ -403,4 +391,16 @@ func attributeSets(t *testing.T, name string, m metricdata.Metrics) []attribute.
 		t.Fatalf("%s: unexpected %T", name, d)
 	}
 	return sets
+}
+
+// secondCredentialFails is a credential source whose second request for
+// ads's credential fails (every other provider's succeeds).
+func secondCredentialFails() providers.Credentials {
+	var n atomic.Int64
+	return providers.CredentialsFunc(func(_ context.Context, provider string) (providers.Secret, error) {
+		if provider == "ads" && n.Add(1) == 2 {
+			return providers.Secret{}, errors.New("vault: down")
+		}
+		return providers.NewSecret("key"), nil
+	})
 }

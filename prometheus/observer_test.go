@@ -166,13 +166,7 @@ func TestObserverInFlightPairsEndsWithTheirStarts(t *testing.T) {
 func TestObserverInFlightThroughACredentialFailure(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		o := NewObserver()
-		var n atomic.Int64
-		creds := providers.CredentialsFunc(func(context.Context, string) (providers.Secret, error) {
-			if n.Add(1) == 2 {
-				return providers.Secret{}, errors.New("vault: down")
-			}
-			return providers.NewSecret("key"), nil
-		})
+		creds := secondCredentialFails()
 		r := newResolver(t, o, &sleeper{d: 500 * time.Millisecond, v: 1}, fallback.WithCredentials(creds))
 		inFlight := func() float64 {
 			synctest.Wait() // the observer has every event
@@ -198,13 +192,7 @@ func TestObserverInFlightThroughACredentialFailure(t *testing.T) {
 func TestObserverTimesNoCredentialFailure(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		o := NewObserver()
-		var n atomic.Int64
-		creds := providers.CredentialsFunc(func(context.Context, string) (providers.Secret, error) {
-			if n.Add(1) == 2 {
-				return providers.Secret{}, errors.New("vault: down")
-			}
-			return providers.NewSecret("key"), nil
-		})
+		creds := secondCredentialFails()
 		ads := &sleeper{d: 500 * time.Millisecond, v: 1}
 		r := newResolver(t, o, ads, fallback.WithCredentials(creds))
 		for _, kw := range []string{"shoes", "boots", "socks"} {
@@ -403,4 +391,16 @@ func TestDurationBucketsAreTheCallers(t *testing.T) {
 		assert.Equal(t, DurationBuckets(), bounds)
 		assert.Equal(t, uint64(1), m.GetHistogram().GetBucket()[0].GetCumulativeCount(), "3 ms is under 5 ms")
 	}
+}
+
+// secondCredentialFails is a credential source whose second request
+// fails.
+func secondCredentialFails() providers.Credentials {
+	var n atomic.Int64
+	return providers.CredentialsFunc(func(context.Context, string) (providers.Secret, error) {
+		if n.Add(1) == 2 {
+			return providers.Secret{}, errors.New("vault: down")
+		}
+		return providers.NewSecret("key"), nil
+	})
 }
