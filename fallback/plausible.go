@@ -62,7 +62,8 @@ const (
 // answer, so it is held too (ImplausibleError.Contradicts) and a third
 // provider settles it: an answer agreeing with either wins, a plausible
 // one agreeing with neither is taken as it is (one third opinion is
-// asked for, not the rest of the tiers), and with none the held answer
+// asked for, not the rest of the tiers) unless it is the move's unit
+// error (held too: the next is asked), and with none the held answer
 // is served as it would have been without the question. The implausible attempt does not count
 // against the provider's breaker or health: until a second opinion it may
 // be the first to report a real change. Agreement on a garbage-shaped

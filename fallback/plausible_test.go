@@ -1286,3 +1286,26 @@ func TestADenierOfAConfirmedMoveIsCaught(t *testing.T) {
 		assert.True(t, ie.Caught)
 	})
 }
+
+// A third opinion that is a unit error of the move (the move ÷ 10, close
+// enough to the last good answer to pass the check) settles nothing: it
+// is not taken over the held denial, and it does not catch the provider
+// that reported the move as serving garbage.
+func TestAThirdOpinionThatIsTheMovesUnitErrorSettlesNothing(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p1, p2, s1 := newStub(1.2), newStub(1.2), newStub(1.2)
+		r := moverFirst(t, p1, p2, s1)
+		p1.answer(4.8)  // ×4: beyond the check
+		s1.answer(0.48) // 4.8 in the wrong unit; ÷2.5 from 1.2, within it
+		res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+		require.NoError(t, err)
+		assert.Equal(t, 1.2, res.Value, "the held denial serves, as with nobody to ask")
+		assert.Equal(t, "p2", res.Source)
+		dt := r.types["cpc"]
+		assert.False(t, r.plaus.isCaught(dt, "p1", time.Now()), "the move's provider is not caught by its unit error")
+		assert.False(t, r.plaus.isCaught(dt, "p2", time.Now()))
+		var third *ImplausibleError
+		require.ErrorAs(t, attemptsByProvider(res.Attempts)["s1"].Err, &third)
+		assert.Equal(t, 0.48, third.Value)
+	})
+}

@@ -722,17 +722,18 @@ func (w *walk) judge(p *provider, resp providers.Response, now time.Time) *Impla
 // answer is held for denying a move yet: one third opinion is asked for,
 // and a plausible answer after it is taken (it agrees with the denial,
 // or is as plausible as it), so a contradiction costs one call, not the
-// rest of the tiers.
+// rest of the tiers. A third opinion that is the move's unit error (see
+// garbageShaped) is held too: taken, it would serve garbage and catch
+// the move's provider as the one serving it.
 func (w *walk) contradicts(p *provider, v float64) (move float64, ok bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	held := false
 	for _, s := range w.suspects {
-		if s.contradicts {
-			return 0, false
-		}
+		held = held || s.contradicts
 	}
 	for _, s := range w.suspects {
-		if s.move && s.p != p && !w.r.plaus.agrees(s.resp.Value, v) {
+		if s.move && s.p != p && !w.r.plaus.agrees(s.resp.Value, v) && (!held || w.r.plaus.garbageShaped(v, s.resp.Value)) {
 			return s.resp.Value, true
 		}
 	}
