@@ -122,13 +122,15 @@ const maxErrorText = 1024
 // replaced by U+FFFD (a terminal escape or a carriage return from an
 // upstream would reach the host's logs as such).
 func tidy(msg string) string {
-	msg, cut := cutAt(msg, maxErrorText)
+	// Replaced first, then cut: each replacement is three bytes, one
+	// control byte's or a run of bytes that are not UTF-8.
 	msg = strings.Map(func(r rune) rune {
 		if r != '\n' && r != '\t' && (unicode.IsControl(r) || r == '\u2028' || r == '\u2029') {
 			return utf8.RuneError
 		}
 		return r
 	}, strings.ToValidUTF8(msg, string(utf8.RuneError)))
+	msg, cut := cutAt(msg, maxErrorText)
 	if cut {
 		msg += "…"
 	}

@@ -450,3 +450,30 @@ func TestAProvidersErrorTextIsBoundedAndTidied(t *testing.T) {
 		})
 	}
 }
+
+// A provider's error text of control characters or bytes that are not
+// UTF-8 is cut to maxErrorText bytes as it is reported, after each of
+// them became a three-byte U+FFFD, not before.
+func TestAProvidersErrorTextIsBoundedAfterTidying(t *testing.T) {
+	for _, fill := range []string{"\x1b", "\xffa", "\r\x00"} {
+		t.Run(fmt.Sprintf("%q", fill), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				p1, s1 := newStub(1.2), newStub(1.3)
+				p1.set(func(context.Context, providers.Request) (providers.Response, error) {
+					return providers.Response{}, providers.NewError(providers.Unavailable, &hugeError{msg: strings.Repeat(fill, 2000)})
+				})
+				r := newTestResolver(t, testConfig(), p1, s1)
+				res, err := r.Resolve(context.Background(), "cpc", shoes)
+				require.NoError(t, err)
+				got := attemptsByProvider(res.Attempts)["p1"].Err
+				require.Error(t, got)
+				cause := errors.Unwrap(got)
+				require.NotNil(t, cause)
+				text := cause.Error()
+				assert.LessOrEqual(t, len(text), maxErrorText+len("…"), "cut to maxErrorText bytes, the mark besides")
+				assert.True(t, utf8.ValidString(text))
+				assert.True(t, strings.HasSuffix(text, "…"))
+			})
+		})
+	}
+}
