@@ -3,7 +3,9 @@ package stats
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -133,4 +135,142 @@ func TestCleanOutliersLeavesOrdinarySeriesAlone(t *testing.T) {
 	}
 	_, n = cleanOutliers(y, 12, DefaultOutlierSteps)
 	assert.Zero(t, n, "two cycles")
+}
+
+// cleanOutliersBySorting is cleanOutliers as it was first written: each
+// running median sorted anew at every point. cleanOutliers must agree
+// with it exactly.
+func cleanOutliersBySorting(y []float64, m int, limitSteps float64) ([]float64, int) {
+	n := len(y)
+	if n < 8 || (m > 1 && n < 3*m) {
+		return y, 0
+	}
+	w := max(5, m|1) // odd, spanning a cycle
+	half := w / 2
+	buf := make([]float64, 0, 2*w)
+	trend := make([]float64, n)
+	for t := range n {
+		// The point itself is left out: a running median through it equals
+		// it wherever the series runs straight, and residuals that are
+		// mostly zero have no spread to measure a spike against.
+		buf = append(buf[:0], y[max(0, t-half):t]...)
+		buf = append(buf, y[t+1:min(n, t+half+1)]...)
+		trend[t] = median(buf)
+	}
+	season := make([]float64, max(m, 1))
+	if m > 1 {
+		col := make([]float64, 0, n/m+1)
+		for j := range m {
+			col = col[:0]
+			for t := j; t < n; t += m {
+				col = append(col, y[t]-trend[t])
+			}
+			season[j] = median(col)
+		}
+	}
+	adj := func(t int) float64 { return y[t] - season[t%len(season)] }
+	steps := make([]float64, n-1)
+	for t := 1; t < n; t++ {
+		steps[t-1] = math.Abs(adj(t) - adj(t-1))
+	}
+	global := median(slices.Clone(steps))
+	out := make([]bool, n)
+	count := 0
+	for t := range n {
+		// The steps around t too: where a series grows fast, its last
+		// steps are many times its median one, and the end of the
+		// curve is no outlier. 2w steps hold a spike's two.
+		buf = append(buf[:0], steps[max(0, t-w):min(n-1, t+w)]...)
+		limit := limitSteps * max(global, median(buf))
+		if math.Abs(y[t]-trend[t]-season[t%len(season)]) > limit && limit > 0 {
+			out[t] = true
+			count++
+		}
+	}
+	if count == 0 || count == n {
+		return y, 0
+	}
+	// Interpolate the adjusted series y − season across each run of
+	// outliers; a run at an end takes its one neighbour's value.
+	clean := slices.Clone(y)
+	for t := 0; t < n; {
+		if !out[t] {
+			t++
+			continue
+		}
+		end := t
+		for end < n && out[end] {
+			end++
+		}
+		prev, next := t-1, end // ordinary neighbours (-1 or n when none)
+		for k := t; k < end; k++ {
+			var a float64
+			switch {
+			case prev < 0:
+				a = adj(next)
+			case next >= n:
+				a = adj(prev)
+			default:
+				f := float64(k-prev) / float64(next-prev)
+				a = adj(prev) + f*(adj(next)-adj(prev))
+			}
+			clean[k] = a + season[k%len(season)]
+		}
+		t = end
+	}
+	return clean, count
+}
+
+// The running medians slide a sorted window instead of sorting it anew
+// at each point: the same outliers, replaced by the same values, on
+// random walks with spikes, seasons, ties and runs of equal values.
+func TestCleanOutliersSlidingMediansAgree(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 77))
+	replaced := 0
+	for i := range 300 {
+		m := []int{1, 1, 4, 7, 12, 24, 52}[i%7]
+		n := max(8, 3*m) + rng.IntN(200)
+		y := randomWalk(rng, n)
+		for t := range y {
+			if m > 1 {
+				y[t] += 10 * math.Sin(2*math.Pi*float64(t)/float64(m))
+			}
+			switch rng.IntN(40) {
+			case 0:
+				y[t] *= 5 // a spike
+			case 1:
+				y[t] = math.Round(y[t]) // ties
+			case 2:
+				if t > 0 {
+					y[t] = y[t-1] // a run
+				}
+			}
+		}
+		steps := []float64{20, 3, 1}[i%3]
+		want, wantN := cleanOutliersBySorting(slices.Clone(y), m, steps)
+		got, gotN := cleanOutliers(y, m, steps)
+		require.Equal(t, wantN, gotN, "series %d (n %d, m %d)", i, n, m)
+		require.Equal(t, want, got, "series %d (n %d, m %d)", i, n, m)
+		replaced += gotN
+	}
+	assert.Greater(t, replaced, 300, "outliers were found and replaced")
+}
+
+// Cleaning a long series with a long season costs about n × m copies,
+// not n × m log m comparisons: sorting each window anew took 5 s here
+// (0.02 s sliding), 83 s for 30000 points of a 10000-point season, and
+// 0.05 s for 1000 hourly points of a weekly season (m = 168), five times
+// auto's fits.
+func TestCleanOutliersOfALongSeasonalSeriesIsQuick(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a 12000-point series")
+	}
+	const n, m = 12000, 4000
+	y := make([]float64, n)
+	for t := range y {
+		y[t] = 100 + 10*math.Sin(2*math.Pi*float64(t)/m) + float64(t%7)
+	}
+	start := time.Now()
+	cleanOutliers(y, m, DefaultOutlierSteps)
+	assert.Less(t, time.Since(start), time.Second, "sorting each window anew took 5 s on two shared CPUs")
 }
