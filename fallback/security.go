@@ -117,7 +117,8 @@ func scrub(err error, values []string, raw bool) error {
 const maxErrorText = 1024
 
 // tidy is an error message as a resolve reports it: cut to maxErrorText
-// bytes on a rune boundary, marked "…" when cut, with every control
+// bytes on a rune boundary and before a redaction mark it would cut in
+// half, marked "…" when cut, with every control
 // character but newline and tab, and every byte that is not UTF-8,
 // replaced by U+FFFD (a terminal escape or a carriage return from an
 // upstream would reach the host's logs as such).
@@ -130,8 +131,16 @@ func tidy(msg string) string {
 		}
 		return r
 	}, strings.ToValidUTF8(msg, string(utf8.RuneError)))
+	full := msg
 	msg, cut := cutAt(msg, maxErrorText)
 	if cut {
+		// A redaction mark the cut would leave in half goes whole.
+		for i := 1; i < len(providers.Redacted) && i <= len(msg); i++ {
+			if at := len(msg) - i; strings.HasPrefix(full[at:], providers.Redacted) {
+				msg = msg[:at]
+				break
+			}
+		}
 		msg += "…"
 	}
 	return msg

@@ -477,3 +477,19 @@ func TestAProvidersErrorTextIsBoundedAfterTidying(t *testing.T) {
 		})
 	}
 }
+
+// The cut to maxErrorText bytes never leaves a redaction mark in half:
+// a log reader counting providers.Redacted would miss "[REDAC…".
+func TestTheErrorTextCutKeepsRedactionMarksWhole(t *testing.T) {
+	const secret = "s3cret-token-0123456789"
+	for pad := maxErrorText - len(providers.Redacted) - 2; pad <= maxErrorText+1; pad++ {
+		err := scrub(errors.New(strings.Repeat("x", pad)+secret+" and more after it"), []string{secret}, false)
+		text := errors.Unwrap(err).Error()
+		require.True(t, strings.HasSuffix(text, "…"), "pad %d: cut", pad)
+		body := strings.TrimSuffix(text, "…")
+		assert.NotContains(t, text, "s3cret", "pad %d", pad)
+		if i := strings.LastIndexByte(body, '['); i >= 0 {
+			assert.True(t, strings.HasPrefix(body[i:], providers.Redacted), "pad %d: a mark is whole or gone: %q", pad, body[i:])
+		}
+	}
+}
