@@ -96,10 +96,22 @@ func scrub(err error, values []string, raw bool) error {
 			msg = ""
 		}
 	}
-	// Cut before the redaction too, to bound its work on a huge message:
-	// what a secret cut there leaves is beyond the final cut.
-	msg, _ = cutAt(msg, 4*maxErrorText)
-	clean := tidy(redact(msg, values))
+	// Cut before the redaction too, to bound its work on a huge message.
+	full := msg
+	msg, cut := cutAt(msg, 4*maxErrorText)
+	red := redact(msg, values)
+	if cut && len(values) > 0 {
+		// A secret the cut split leaves a head that may be too short to
+		// be found (a secret shorter than MinRun is found only whole), and
+		// the redaction of earlier quotes may shrink the text until that
+		// head is within the final cut: the tail goes when the text
+		// across the cut holds a secret.
+		n := min(len(red), splitGuard)
+		if redactpkg.Contains(red[len(red)-n:]+full[len(msg):min(len(full), len(msg)+splitGuard)], values) {
+			red, _ = cutText(red, len(red)-n)
+		}
+	}
+	clean := tidy(red, cut)
 	out := &providers.Error{Class: class, RetryAfter: providers.RetryAfter(err)}
 	if perr != nil {
 		out.StatusCode = perr.StatusCode
@@ -116,13 +128,18 @@ func scrub(err error, values []string, raw bool) error {
 // with a whole page.
 const maxErrorText = 1024
 
+// splitGuard bounds, in bytes, the piece of a secret too short to be
+// found (fewer than redact.MinRun characters) in its longest form:
+// escaped three levels deep, a character takes at most about 28 bytes.
+const splitGuard = 256
+
 // tidy is an error message as a resolve reports it: cut to maxErrorText
 // bytes on a rune boundary and before a redaction mark it would cut in
-// half, marked "…" when cut, with every control
+// half, marked "…" when cut (here, or before: cut), with every control
 // character but newline and tab, and every byte that is not UTF-8,
 // replaced by U+FFFD (a terminal escape or a carriage return from an
 // upstream would reach the host's logs as such).
-func tidy(msg string) string {
+func tidy(msg string, cut bool) string {
 	// Replaced first, then cut: each replacement is three bytes, one
 	// control byte's or a run of bytes that are not UTF-8.
 	msg = strings.Map(func(r rune) rune {
@@ -131,19 +148,26 @@ func tidy(msg string) string {
 		}
 		return r
 	}, strings.ToValidUTF8(msg, string(utf8.RuneError)))
-	full := msg
-	msg, cut := cutAt(msg, maxErrorText)
-	if cut {
-		// A redaction mark the cut would leave in half goes whole.
-		for i := 1; i < len(providers.Redacted) && i <= len(msg); i++ {
-			if at := len(msg) - i; strings.HasPrefix(full[at:], providers.Redacted) {
-				msg = msg[:at]
-				break
-			}
-		}
+	msg, c := cutText(msg, maxErrorText)
+	if cut || c {
 		msg += "…"
 	}
 	return msg
+}
+
+// cutText returns s cut to at most limit bytes on a rune boundary, and
+// before a redaction mark the cut would leave in half, and whether it
+// cut.
+func cutText(s string, limit int) (string, bool) {
+	out, cut := cutAt(s, limit)
+	if cut {
+		for i := 1; i < len(providers.Redacted) && i <= len(out); i++ {
+			if at := len(out) - i; strings.HasPrefix(s[at:], providers.Redacted) {
+				return out[:at], true
+			}
+		}
+	}
+	return out, cut
 }
 
 // redact replaces every encoding of every value (see scrub), and every

@@ -493,3 +493,20 @@ func TestTheErrorTextCutKeepsRedactionMarksWhole(t *testing.T) {
 		}
 	}
 }
+
+// A huge error text is cut before it is redacted, to bound the work; a
+// short secret the cut splits leaves a head too short to be found, and
+// the redaction of a long secret quoted many times before it shrinks the
+// text until that head is within the reported 1 KiB. It must not be
+// reported, and the text must say it was cut.
+func TestTheErrorTextPreCutLeaksNoPieceOfASplitSecret(t *testing.T) {
+	long := strings.Repeat("Kq7", 34) // 102 characters
+	const short = "914273"            // a sensitive value, removed only whole
+	for shift := 1; shift < len(short); shift++ {
+		msg := strings.Repeat(long+" ", 39)
+		msg += strings.Repeat("x", 4*maxErrorText-len(msg)-shift) + short + " trailing"
+		text := errors.Unwrap(scrub(errors.New(msg), []string{long, short}, false)).Error()
+		assert.NotContains(t, strings.TrimRight(text, "…"), "x"+short[:shift], "shift %d: the split secret's head", shift)
+		assert.True(t, strings.HasSuffix(text, "…"), "shift %d: cut: %q", shift, text[max(0, len(text)-20):])
+	}
+}
