@@ -12,9 +12,9 @@ import (
 // Selection tunes the automatic method. Zero fields take the defaults, and
 // the defaults are the rule chosen on the M3 development subset (see
 // docs/forecasting.md): the median of theta, damped, ets and drift,
-// averaged with their median at the temporal aggregation levels (monthly
-// series), unless ARIMA clearly beats all four on a hold-out of the
-// series' last points.
+// unless ARIMA clearly beats all four on a hold-out of the series' last
+// points, averaged with their median at the temporal aggregation levels
+// (monthly series).
 type Selection struct {
 	// Candidates are the models auto combines, each fitted to the
 	// seasonally adjusted series: any of naive2, drift, ses, theta, holt,
@@ -83,11 +83,14 @@ type Selection struct {
 	// temporal hierarchies, Athanasopoulos et al. 2017): at level k the
 	// adjusted series' means over blocks of k points (the last block
 	// ending at its last point) are forecast by the combined candidates
-	// and combined as at the base level, each block's forecast repeated
-	// over its k steps, and auto's point forecast is the mean of its
-	// base-level combination and the median of the levels'. A level that
-	// leaves fewer than 8 blocks is skipped; the intervals stay the
-	// envelope of the base level's, widened to hold the forecast. Each
+	// and combined as at the base level; each block's forecast moves
+	// auto's base-level forecast (the combination, or a challenger that
+	// answers alone) so that its mean over the block's k steps is the
+	// level's, its shape within the block kept, as temporal hierarchies
+	// reconcile; and auto's point forecast is the mean of its base-level
+	// forecast and the median of the levels'. A level that leaves fewer
+	// than 8 blocks is skipped; the intervals stay the envelope of the
+	// base level's, widened to hold the forecast. Each
 	// level at least 1; 1 is the series itself, always used, so [1] alone
 	// turns aggregation off. Default: for a season m above 4, every k
 	// with 1 < k < m that divides m (monthly: 2, 3, 4 and 6); none for a
@@ -95,6 +98,13 @@ type Selection struct {
 	// worse. An explicit list is used whatever the season.
 	// docs/forecasting.md has the evidence.
 	TemporalLevels []int `yaml:"temporal_levels"`
+	// TemporalRepeat restores the earlier rule for the temporal levels:
+	// each block's forecast repeated over its k steps instead of moving
+	// auto's forecast, and no levels where a challenger answers alone.
+	// The default (false) was as good or better on every M3 group and on
+	// both halves of the development subset; docs/forecasting.md has the
+	// evidence.
+	TemporalRepeat bool `yaml:"temporal_repeat"`
 }
 
 // DefaultClear is Selection.Clear's default: a challenger replaces the
@@ -246,9 +256,10 @@ type candidateFit struct {
 // Selection.Challengers). For a series above zero throughout, a candidate
 // or challenger whose forecast goes below zero is left out while another
 // candidate stays at or above it (unless Selection.AllowNegative). The
-// combination is then averaged with the median of its forecasts at the
-// temporal aggregation levels (see Selection.TemporalLevels), and the
-// seasonal indices are put back.
+// combination, or the challenger, is then averaged with the median of
+// its forecasts moved to the candidates' at the temporal aggregation
+// levels (see Selection.TemporalLevels), and the seasonal indices are
+// put back.
 func (f *Forecaster) auto(y []float64, m, h int) (result, bool) {
 	sel := f.cfg.Selection
 	lv := f.cfg.Levels
@@ -273,6 +284,9 @@ func (f *Forecaster) auto(y []float64, m, h int) (result, bool) {
 		out := ch.r
 		out.model = "auto(" + ch.r.model + ")"
 		envelope(&out, rs)
+		if !sel.TemporalRepeat {
+			f.withTemporalLevels(&out, fits, ya, m, h, pos)
+		}
 		sa.reseasonalize(&out, len(y))
 		return out, true
 	}
@@ -287,6 +301,16 @@ func (f *Forecaster) auto(y []float64, m, h int) (result, bool) {
 	name := "auto(" + strings.Join(names, ",") + ")"
 	out := combine(name, rs, !sel.Mean)
 	envelope(&out, rs)
+	f.withTemporalLevels(&out, fits, ya, m, h, pos)
+	sa.reseasonalize(&out, len(y))
+	return out, true
+}
+
+// withTemporalLevels averages out, auto's forecast of the adjusted series
+// ya, with the median of the forecasts of fits' candidates at the
+// temporal aggregation levels (see Selection.TemporalLevels).
+func (f *Forecaster) withTemporalLevels(out *result, fits []candidateFit, ya []float64, m, h int, pos bool) {
+	sel := f.cfg.Selection
 	ks := sel.TemporalLevels
 	if len(ks) == 0 {
 		ks = defaultTemporalLevels(m)
@@ -295,9 +319,7 @@ func (f *Forecaster) auto(y []float64, m, h int) (result, bool) {
 	for i, c := range fits {
 		kept[i] = c.name
 	}
-	withTemporal(&out, f.temporalForecasts(kept, ya, ks, h, pos))
-	sa.reseasonalize(&out, len(y))
-	return out, true
+	withTemporal(out, f.temporalForecasts(kept, ya, ks, h, pos), sel.TemporalRepeat)
 }
 
 // challenge holds the last min(h, n/4) points of the adjusted series out,

@@ -68,16 +68,21 @@ func blockMeans(y []float64, k int) []float64 {
 	return out
 }
 
+// levelForecast is the forecast at one aggregation level: of the means
+// of blocks of k steps, the first block starting at the first step ahead.
+type levelForecast struct {
+	k      int
+	blocks []float64
+}
+
 // temporalForecasts forecasts the adjusted series ya h steps ahead at
 // each of the aggregation levels ks above 1: the block means of k points
-// are forecast by the named candidates (those of them that stay at or
-// above zero, when pos), combined as at the base level, and each block's
-// forecast is repeated over its k steps. A level that leaves fewer than
-// minTemporalBlocks blocks, a constant one, or one no candidate can
-// forecast is skipped. It returns one forecast of h values per level
-// used.
-func (f *Forecaster) temporalForecasts(names []string, ya []float64, ks []int, h int, pos bool) [][]float64 {
-	var outs [][]float64
+// are forecast ceil(h/k) blocks ahead by the named candidates (those of
+// them that stay at or above zero, when pos), combined as at the base
+// level. A level that leaves fewer than minTemporalBlocks blocks, a
+// constant one, or one no candidate can forecast is skipped.
+func (f *Forecaster) temporalForecasts(names []string, ya []float64, ks []int, h int, pos bool) []levelForecast {
+	var outs []levelForecast
 	for _, k := range ks {
 		if k <= 1 {
 			continue
@@ -97,26 +102,56 @@ func (f *Forecaster) temporalForecasts(names []string, ya []float64, ks []int, h
 		for i, c := range fits {
 			rs[i] = c.r
 		}
-		agg := combine("", rs, !f.cfg.Selection.Mean).mean
-		out := make([]float64, h)
-		for s := range out {
-			out[s] = agg[s/k]
-		}
-		outs = append(outs, out)
+		outs = append(outs, levelForecast{k: k, blocks: combine("", rs, !f.cfg.Selection.Mean).mean})
 	}
 	return outs
 }
 
+// steps returns the level's forecast of each of the h steps of base, the
+// forecast at the base level: base moved, over each block, by the
+// difference between the level's forecast of the block's mean and base's
+// own mean over the block's steps (the last block may be cut short by
+// h), so that the level sets each block's mean and base the shape within
+// it, as temporal hierarchies reconcile a base forecast with its
+// aggregates. With repeat, the level's block forecasts are repeated over
+// their k steps instead (the rule before Selection.TemporalRepeat).
+func (l levelForecast) steps(base []float64, repeat bool) []float64 {
+	out := make([]float64, len(base))
+	for lo := 0; lo < len(base); lo += l.k {
+		hi := min(lo+l.k, len(base))
+		shift := l.blocks[lo/l.k]
+		if !repeat {
+			mean := 0.0
+			for _, x := range base[lo:hi] {
+				mean += x
+			}
+			shift -= mean / float64(hi-lo)
+		}
+		for s := lo; s < hi; s++ {
+			out[s] = shift
+			if !repeat {
+				out[s] += base[s]
+			}
+		}
+	}
+	return out
+}
+
 // withTemporal makes out's point forecast the mean of its own and the
-// median of the levels' forecasts (none: out is left as it is), and
-// widens out's intervals to hold it.
-func withTemporal(out *result, levels [][]float64) {
+// median of the levels' forecasts of its steps (none: out is left as it
+// is; see levelForecast.steps for repeat), and widens out's intervals to
+// hold it.
+func withTemporal(out *result, levels []levelForecast, repeat bool) {
 	if len(levels) == 0 {
 		return
 	}
+	ls := make([][]float64, len(levels))
+	for i, l := range levels {
+		ls[i] = l.steps(out.mean, repeat)
+	}
 	v := make([]float64, len(levels))
 	for s := range out.mean {
-		for i, l := range levels {
+		for i, l := range ls {
 			v[i] = l[s]
 		}
 		out.mean[s] = (out.mean[s] + medianOf(v)) / 2

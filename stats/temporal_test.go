@@ -3,6 +3,7 @@ package stats
 import (
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -35,8 +36,9 @@ func TestDefaultTemporalLevels(t *testing.T) {
 
 // TestAutoAveragesWithTemporalLevels recomputes the rule on a series
 // without a season: auto's forecast is the mean of its forecast without
-// aggregation and the forecast of the series' block means, each block's
-// repeated over its steps.
+// aggregation and that forecast moved, over each block, to the mean the
+// forecast of the series' block means gives the block (with
+// TemporalRepeat: that block forecast repeated over the block's steps).
 func TestAutoAveragesWithTemporalLevels(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 17))
 	y := make([]float64, 41)
@@ -67,22 +69,40 @@ func TestAutoAveragesWithTemporalLevels(t *testing.T) {
 		}
 		fl[j] = medianOf(v)
 	}
-	fa, err := agg.Forecast(y, 1, h)
-	require.NoError(t, err)
-	checkFinite(t, fa)
-	want := make([]float64, h)
-	for s := range want {
-		want[s] = (fb.Mean[s] + fl[s/3]) / 2
+	// The base forecast's means over the blocks of steps 1–3, 4–6, 7–8.
+	bm := make([]float64, 3)
+	for s, x := range fb.Mean {
+		bm[s/3] += x / float64(min(3, h-s/3*3))
 	}
-	near(t, "mean", fa.Mean, want, 1e-9)
-	assert.Equal(t, fb.Model, fa.Model)
-	// The intervals are the base level's, widened to hold the forecast.
-	for i, iv := range fa.Intervals {
+	sel.TemporalRepeat = true
+	rep, err := New(Config{Selection: sel})
+	require.NoError(t, err)
+	for _, c := range []struct {
+		name  string
+		f     *Forecaster
+		level func(s int) float64
+	}{
+		{"moved", agg, func(s int) float64 { return fb.Mean[s] + fl[s/3] - bm[s/3] }},
+		{"repeated", rep, func(s int) float64 { return fl[s/3] }},
+	} {
+		fa, err := c.f.Forecast(y, 1, h)
+		require.NoError(t, err)
+		checkFinite(t, fa)
+		want := make([]float64, h)
 		for s := range want {
-			assert.Equal(t, math.Min(fb.Intervals[i].Lower[s], want[s]), iv.Lower[s], "lower %d %d", i, s)
-			assert.Equal(t, math.Max(fb.Intervals[i].Upper[s], want[s]), iv.Upper[s], "upper %d %d", i, s)
+			want[s] = (fb.Mean[s] + c.level(s)) / 2
+		}
+		near(t, c.name, fa.Mean, want, 1e-9)
+		assert.Equal(t, fb.Model, fa.Model)
+		// The intervals are the base level's, widened to hold the forecast.
+		for i, iv := range fa.Intervals {
+			for s := range want {
+				assert.Equal(t, math.Min(fb.Intervals[i].Lower[s], want[s]), iv.Lower[s], "%s lower %d %d", c.name, i, s)
+				assert.Equal(t, math.Max(fb.Intervals[i].Upper[s], want[s]), iv.Upper[s], "%s upper %d %d", c.name, i, s)
+			}
 		}
 	}
+	sel.TemporalRepeat = false
 
 	// [1] alone is the series itself: no aggregation.
 	sel.TemporalLevels = []int{1}
@@ -158,4 +178,54 @@ func TestTemporalLevelsConfigIsCopied(t *testing.T) {
 	f, err = New(Config{Selection: Selection{TemporalLevels: []int{}}})
 	require.NoError(t, err)
 	assert.Nil(t, f.cfg.Selection.TemporalLevels, "an empty list takes the default")
+}
+
+// TestAutoTemporalLevelsMoveAChallenger checks that the levels apply
+// where a challenger answers alone too (unless TemporalRepeat): ARIMA's
+// forecast of a cyclical series is averaged with itself moved to the
+// candidates' forecast of the series' two-point means.
+func TestAutoTemporalLevelsMoveAChallenger(t *testing.T) {
+	sel := Selection{KeepOutliers: true, TemporalLevels: []int{1}}
+	alone, err := New(Config{Selection: sel})
+	require.NoError(t, err)
+	sel.TemporalLevels = []int{2}
+	agg, err := New(Config{Selection: sel})
+	require.NoError(t, err)
+	sel.TemporalRepeat = true
+	rep, err := New(Config{Selection: sel})
+	require.NoError(t, err)
+
+	const h = 6
+	won := 0
+	for seed := uint64(1); seed <= 10; seed++ {
+		y := cyclical(60, seed)
+		fb, err := alone.Forecast(y, 1, h)
+		require.NoError(t, err)
+		if !strings.HasPrefix(fb.Model, "auto(arima") {
+			continue
+		}
+		won++
+		fits := fitCandidates(&fitCache{tol: temporalTol}, DefaultCandidates, blockMeans(y, 2), h/2, nil)
+		require.Len(t, fits, len(DefaultCandidates))
+		want := make([]float64, h)
+		for b := range h / 2 {
+			v := make([]float64, len(fits))
+			for i, c := range fits {
+				v[i] = c.r.mean[b]
+			}
+			shift := medianOf(v) - (fb.Mean[2*b]+fb.Mean[2*b+1])/2
+			for s := 2 * b; s < 2*b+2; s++ {
+				want[s] = fb.Mean[s] + shift/2
+			}
+		}
+		fa, err := agg.Forecast(y, 1, h)
+		require.NoError(t, err)
+		assert.Equal(t, fb.Model, fa.Model)
+		near(t, "moved", fa.Mean, want, 1e-9)
+		fr, err := rep.Forecast(y, 1, h)
+		require.NoError(t, err)
+		assert.Equal(t, fb.Mean, fr.Mean, "seed %d: TemporalRepeat leaves the challenger alone", seed)
+	}
+	require.Positive(t, won, "ARIMA answered alone for none of the series")
+	t.Logf("ARIMA answered alone for %d of 10 series", won)
 }
