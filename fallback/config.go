@@ -635,7 +635,10 @@ const (
 // ForecastConfig configures the statistical layer.
 type ForecastConfig struct {
 	// Model configures the forecaster (method, interval levels, minimum
-	// points).
+	// points). For a data type whose values may be negative (bounds with
+	// a negative minimum, or none) its Selection.AllowNegative is set: a
+	// history above zero so far may cross it (a growth rate), and only a
+	// positive quantity's forecast leaves out the members below zero.
 	Model stats.Config `yaml:"model"`
 	// MinConfidence is the least confidence a forecast needs to answer
 	// ahead of the default engine. A forecast below it is held back, and

@@ -340,3 +340,33 @@ func TestAForecastsIntervalsStayWithinTheBounds(t *testing.T) {
 		})
 	}
 }
+
+// A data type whose values may be negative keeps auto's members that go
+// below zero on a history that has not (stats.Selection.AllowNegative): a
+// decay toward zero may cross it. One whose values are positive leaves
+// them out.
+func TestASignedDataTypesForecastMayCrossZero(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		bounds Bounds
+	}{{"positive", Bounds{Min: 0, Max: 1e4}}, {"signed", Bounds{Min: -1e4, Max: 1e4}}} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				cfg := testConfig()
+				cfg.DataTypes[0].Bounds = tc.bounds
+				cfg.DataTypes[0].Default = nil // a weak forecast answers
+				r, observe := blackout(t, cfg)
+				for i := range 30 {
+					observe(i-40, 1000*math.Pow(0.7, float64(i))) // the last 0.03, 11 days ago
+				}
+				res := resolveShoes(t, r)
+				require.Equal(t, LayerStatistical, res.Layer, "%+v", res)
+				if tc.bounds.Min < 0 {
+					assert.Less(t, res.Value, 0.0, "the members below zero kept")
+				} else {
+					assert.GreaterOrEqual(t, res.Value, 0.0)
+				}
+			})
+		})
+	}
+}

@@ -136,9 +136,13 @@ func (r *Resolver) fitted(ctx context.Context, dt *dataType, key string, series 
 // fit fits key's forecast, in full or quick as fitted decides, and
 // memoises it.
 func (r *Resolver) fit(ctx context.Context, dt *dataType, key string, series []float64, h int, m memoEntry, now time.Time, wait time.Duration, full bool) (Result, error) {
-	fc, clock, flight := r.forecaster, &r.fitTime, key
+	fc, quick := r.forecaster, r.quick
+	if !positive(dt) {
+		fc, quick = r.signed, r.signedQuick
+	}
+	clock, flight := &r.fitTime, key
 	if !full {
-		if r.quick == nil {
+		if quick == nil {
 			// Skipped: the estimate shrinks, so that one learned
 			// under contention does not keep the layer off for good —
 			// but only as time passes, not as resolves arrive (see
@@ -155,7 +159,7 @@ func (r *Resolver) fit(ctx context.Context, dt *dataType, key string, series []f
 			r.quickTime.skippedAt(time.Now(), 1)
 			return Result{}, fmt.Errorf("no time to fit a forecast: %v left, quick fits take about %v", wait.Round(time.Microsecond), need.Round(time.Microsecond))
 		}
-		fc, clock, flight, m.quick = r.quick, &r.quickTime, "quick\x00"+key, true
+		fc, clock, flight, m.quick = quick, &r.quickTime, "quick\x00"+key, true
 	}
 	ch := r.fits.DoChan(flight, func() (any, error) {
 		if !r.takeFitSlot() {
@@ -190,6 +194,20 @@ func (r *Resolver) fit(ctx context.Context, dt *dataType, key string, series []f
 	case <-ctx.Done():
 		return Result{}, fmt.Errorf("the forecast fit did not finish in time: %w", ctx.Err())
 	}
+}
+
+// forecasters builds fc's model and its quick variant (nil when
+// quickModel makes none or quick fits are off).
+func forecasters(fc ForecastConfig) (full, quick *stats.Forecaster, err error) {
+	if full, err = stats.New(fc.Model); err != nil {
+		return nil, nil, configError("forecast.model", err)
+	}
+	if qm, ok := quickModel(fc.Model); ok && !fc.DisableQuickFit {
+		if quick, err = stats.New(qm); err != nil {
+			return nil, nil, configError("forecast.model", err)
+		}
+	}
+	return full, quick, nil
 }
 
 // quickModel returns model without auto's challengers, and whether it

@@ -209,13 +209,13 @@ func New(cfg Config, opts ...Option) (*Resolver, error) {
 	if r.defaults, err = defaults.New(dc); err != nil {
 		return nil, configError("defaults", err)
 	}
-	if r.forecaster, err = stats.New(c.Forecast.Model); err != nil {
-		return nil, configError("forecast.model", err)
+	if r.forecaster, r.quick, err = forecasters(c.Forecast); err != nil {
+		return nil, err
 	}
-	if qm, ok := quickModel(c.Forecast.Model); ok && !c.Forecast.DisableQuickFit {
-		if r.quick, err = stats.New(qm); err != nil {
-			return nil, configError("forecast.model", err)
-		}
+	signed := c.Forecast
+	signed.Model.Selection.AllowNegative = true
+	if r.signed, r.signedQuick, err = forecasters(signed); err != nil {
+		return nil, err
 	}
 	r.history = o.history
 	if r.history == nil {

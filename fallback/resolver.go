@@ -30,16 +30,20 @@ type Resolver struct {
 	history    stats.History
 	forecaster *stats.Forecaster
 	quick      *stats.Forecaster // auto without its challengers; nil: no quick fit (see ForecastConfig.DisableQuickFit)
-	defaults   *defaults.Engine
-	obs        Observer
-	creds      providers.Credentials
-	refresher  providers.Refresher
-	tracker    *router.Tracker
-	rtr        *router.Router
-	store      cache.Store   // nil: no shared tier
-	claimer    cache.Claimer // the store, when claims are on (Config.Cache.Claim); else nil
-	limiter    SharedLimiter // nil: local rate limits only
-	fleet      fleetState    // the writer, the shared history and fleet health (fleet.go)
+	// The same for data types whose values may be negative (see
+	// positive): auto keeps its members that go below zero on a series
+	// that has not (stats.Selection.AllowNegative).
+	signed, signedQuick *stats.Forecaster
+	defaults            *defaults.Engine
+	obs                 Observer
+	creds               providers.Credentials
+	refresher           providers.Refresher
+	tracker             *router.Tracker
+	rtr                 *router.Router
+	store               cache.Store   // nil: no shared tier
+	claimer             cache.Claimer // the store, when claims are on (Config.Cache.Claim); else nil
+	limiter             SharedLimiter // nil: local rate limits only
+	fleet               fleetState    // the writer, the shared history and fleet health (fleet.go)
 
 	flights     singleflight.Group
 	waiting     waiting            // the resolves waiting for each coalesced walk
