@@ -244,7 +244,8 @@ func checkModelNames(field string, names []string) error {
 type candidateFit struct {
 	name string
 	r    result
-	k    int // fitted values
+	k    int       // fitted values
+	long []float64 // r's forecast run on past h (see fitCandidate); nil when it is not
 }
 
 // auto is the automatic method: the candidates are fitted to the
@@ -267,7 +268,17 @@ func (f *Forecaster) auto(y []float64, m, h int) (result, bool) {
 		y, _ = cleanOutliers(y, m, sel.OutlierSteps)
 	}
 	ya, sa := adjustSeasonally(y, m, !sel.ClassicalSeasonality)
-	fits := fitCandidates(&fitCache{tol: autoTol}, sel.Candidates, ya, h, lv)
+	ks := sel.TemporalLevels
+	if len(ks) == 0 {
+		ks = defaultTemporalLevels(m)
+	}
+	// The forecasts moved to the levels' block forecasts run to the end
+	// of each level's last block (see levelForecast.steps).
+	hx := h
+	if !sel.TemporalRepeat {
+		hx = temporalHorizon(h, len(ya), ks)
+	}
+	fits := fitCandidatesTo(&fitCache{tol: autoTol}, sel.Candidates, ya, h, hx, lv)
 	if len(fits) == 0 {
 		return result{}, false
 	}
@@ -275,7 +286,7 @@ func (f *Forecaster) auto(y []float64, m, h int) (result, bool) {
 	if pos {
 		fits = dropNegative(fits)
 	}
-	if ch, ok := f.challenge(fits, ya, h); ok && (!pos || nonNegative(ch.r)) {
+	if ch, ok := f.challenge(fits, ya, h, hx); ok && (!pos || nonNegative(ch.r)) {
 		rs := make([]result, 0, len(fits)+1)
 		rs = append(rs, ch.r)
 		for _, c := range fits {
@@ -285,7 +296,7 @@ func (f *Forecaster) auto(y []float64, m, h int) (result, bool) {
 		out.model = "auto(" + ch.r.model + ")"
 		envelope(&out, rs)
 		if !sel.TemporalRepeat {
-			f.withTemporalLevels(&out, fits, ya, m, h, pos)
+			f.withTemporalLevels(&out, ch.long, fits, ya, ks, h, pos)
 		}
 		sa.reseasonalize(&out, len(y))
 		return out, true
@@ -301,25 +312,29 @@ func (f *Forecaster) auto(y []float64, m, h int) (result, bool) {
 	name := "auto(" + strings.Join(names, ",") + ")"
 	out := combine(name, rs, !sel.Mean)
 	envelope(&out, rs)
-	f.withTemporalLevels(&out, fits, ya, m, h, pos)
+	var long []float64 // the combination to hx steps, when every member runs there
+	if hx > h && !slices.ContainsFunc(fits, func(c candidateFit) bool { return c.long == nil }) {
+		ls := make([]result, len(fits))
+		for i, c := range fits {
+			ls[i] = result{mean: c.long}
+		}
+		long = combine("", ls, !sel.Mean).mean
+	}
+	f.withTemporalLevels(&out, long, fits, ya, ks, h, pos)
 	sa.reseasonalize(&out, len(y))
 	return out, true
 }
 
 // withTemporalLevels averages out, auto's forecast of the adjusted series
-// ya, with the median of the forecasts of fits' candidates at the
-// temporal aggregation levels (see Selection.TemporalLevels).
-func (f *Forecaster) withTemporalLevels(out *result, fits []candidateFit, ya []float64, m, h int, pos bool) {
-	sel := f.cfg.Selection
-	ks := sel.TemporalLevels
-	if len(ks) == 0 {
-		ks = defaultTemporalLevels(m)
-	}
+// ya (long: the same to the end of each level's last block, or nil), with
+// the median of the forecasts of fits' candidates at the temporal
+// aggregation levels ks (see Selection.TemporalLevels).
+func (f *Forecaster) withTemporalLevels(out *result, long []float64, fits []candidateFit, ya []float64, ks []int, h int, pos bool) {
 	kept := make([]string, len(fits))
 	for i, c := range fits {
 		kept[i] = c.name
 	}
-	withTemporal(out, f.temporalForecasts(kept, ya, ks, h, pos), sel.TemporalRepeat)
+	withTemporal(out, long, f.temporalForecasts(kept, ya, ks, h, pos), f.cfg.Selection.TemporalRepeat)
 }
 
 // challenge holds the last min(h, n/4) points of the adjusted series out,
@@ -329,7 +344,7 @@ func (f *Forecaster) withTemporalLevels(out *result, fits []candidateFit, ya []f
 // none wins, when no challenger is configured, or when the series is too
 // short to hold points out (fewer than 8 would be left). A challenger is
 // fitted to the whole series only once it has won.
-func (f *Forecaster) challenge(fits []candidateFit, ya []float64, h int) (candidateFit, bool) {
+func (f *Forecaster) challenge(fits []candidateFit, ya []float64, h, hx int) (candidateFit, bool) {
 	sel := f.cfg.Selection
 	n := len(ya)
 	hv := min(h, n/4)
@@ -359,9 +374,8 @@ func (f *Forecaster) challenge(fits []candidateFit, ya []float64, h int) (candid
 		if holdOutError(vc, name) >= sel.Clear*best {
 			continue
 		}
-		r, k, ok := candidates[name](&fitCache{tol: autoTol}, ya, h, f.cfg.Levels)
-		if ok && r.valid() && r.plausible(ya) {
-			return candidateFit{name: name, r: r, k: max(k, 1)}, true
+		if c, ok := fitCandidate(&fitCache{tol: autoTol}, name, ya, h, hx, f.cfg.Levels); ok {
+			return c, true
 		}
 	}
 	return candidateFit{}, false
@@ -381,14 +395,41 @@ func yield() { runtime.Gosched() }
 // fitCandidates fits the named candidates to ya, skipping those that
 // cannot be fitted or forecast finite values.
 func fitCandidates(c *fitCache, names []string, ya []float64, h int, lv []float64) []candidateFit {
+	return fitCandidatesTo(c, names, ya, h, h, lv)
+}
+
+// fitCandidatesTo is fitCandidates with each forecast run on to hx >= h
+// steps too (see fitCandidate).
+func fitCandidatesTo(c *fitCache, names []string, ya []float64, h, hx int, lv []float64) []candidateFit {
 	var fits []candidateFit
 	for _, name := range names {
-		r, k, ok := candidates[name](c, ya, h, lv)
-		if ok && r.valid() && r.plausible(ya) {
-			fits = append(fits, candidateFit{name: name, r: r, k: max(k, 1)})
+		if f, ok := fitCandidate(c, name, ya, h, hx, lv); ok {
+			fits = append(fits, f)
 		}
 	}
 	return fits
+}
+
+// fitCandidate fits the named model to ya and forecasts it hx >= h steps
+// ahead: r holds the first h steps, judged as a forecast of h steps, and
+// long all hx when hx > h and they are finite (a model's first h steps do
+// not depend on how far it is run).
+func fitCandidate(c *fitCache, name string, ya []float64, h, hx int, lv []float64) (candidateFit, bool) {
+	r, k, ok := candidates[name](c, ya, hx, lv)
+	if !ok {
+		return candidateFit{}, false
+	}
+	var long []float64
+	if hx > h {
+		if r.valid() {
+			long = slices.Clone(r.mean)
+		}
+		r = r.head(h)
+	}
+	if !r.valid() || !r.plausible(ya) {
+		return candidateFit{}, false
+	}
+	return candidateFit{name: name, r: r, k: max(k, 1), long: long}, true
 }
 
 // rank orders the candidates by score, best first (see Selection). The

@@ -2,6 +2,7 @@ package stats
 
 import (
 	"math"
+	"slices"
 )
 
 // result is a model's forecast on its working series: point forecasts and,
@@ -10,6 +11,18 @@ type result struct {
 	model        string
 	mean         []float64
 	lower, upper [][]float64 // one slice per level; nil when the model has no intervals
+}
+
+// head returns r's first h steps, in slices of their own.
+func (r result) head(h int) result {
+	out := result{model: r.model, mean: slices.Clone(r.mean[:h])}
+	if r.lower != nil {
+		out.lower, out.upper = make([][]float64, len(r.lower)), make([][]float64, len(r.upper))
+		for i := range r.lower {
+			out.lower[i], out.upper[i] = slices.Clone(r.lower[i][:h]), slices.Clone(r.upper[i][:h])
+		}
+	}
+	return out
 }
 
 // withNormal returns a result whose intervals are mean ± z·sd at each level.

@@ -52,6 +52,20 @@ func checkTemporalLevels(ks []int) error {
 	return nil
 }
 
+// temporalHorizon returns how many steps a forecast h steps ahead must
+// run for the levels ks to move it (see levelForecast.steps): h rounded
+// up to a whole block of each level that leaves a series of n points
+// minTemporalBlocks blocks.
+func temporalHorizon(h, n int, ks []int) int {
+	hx := h
+	for _, k := range ks {
+		if k > 1 && n/k >= minTemporalBlocks {
+			hx = max(hx, (h+k-1)/k*k)
+		}
+	}
+	return hx
+}
+
 // blockMeans returns the means of y's non-overlapping blocks of k points,
 // the last block ending at y's last point (the first len(y) mod k points
 // are left out).
@@ -110,22 +124,30 @@ func (f *Forecaster) temporalForecasts(names []string, ya []float64, ks []int, h
 // steps returns the level's forecast of each of the h steps of base, the
 // forecast at the base level: base moved, over each block, by the
 // difference between the level's forecast of the block's mean and base's
-// own mean over the block's steps (the last block may be cut short by
-// h), so that the level sets each block's mean and base the shape within
-// it, as temporal hierarchies reconcile a base forecast with its
-// aggregates. With repeat, the level's block forecasts are repeated over
-// their k steps instead (the rule before Selection.TemporalRepeat).
-func (l levelForecast) steps(base []float64, repeat bool) []float64 {
+// own mean over the block's k steps, so that the level sets each block's
+// mean and base the shape within it, as temporal hierarchies reconcile a
+// base forecast with its aggregates. long is base run on to the end of
+// the last block, which h may cut short: the mean is over the whole
+// block, so that a step's forecast does not depend on h (over the steps
+// h leaves of it, h = 1 moved the first step to the next k steps' mean).
+// Without long, the mean is over the steps h leaves. With repeat, the
+// level's block forecasts are repeated over their k steps instead (the
+// rule before Selection.TemporalRepeat).
+func (l levelForecast) steps(base, long []float64, repeat bool) []float64 {
+	if len(long) < (len(base)+l.k-1)/l.k*l.k {
+		long = base
+	}
 	out := make([]float64, len(base))
 	for lo := 0; lo < len(base); lo += l.k {
 		hi := min(lo+l.k, len(base))
 		shift := l.blocks[lo/l.k]
 		if !repeat {
+			block := long[lo:min(lo+l.k, len(long))]
 			mean := 0.0
-			for _, x := range base[lo:hi] {
+			for _, x := range block {
 				mean += x
 			}
-			shift -= mean / float64(hi-lo)
+			shift -= mean / float64(len(block))
 		}
 		for s := lo; s < hi; s++ {
 			out[s] = shift
@@ -139,15 +161,15 @@ func (l levelForecast) steps(base []float64, repeat bool) []float64 {
 
 // withTemporal makes out's point forecast the mean of its own and the
 // median of the levels' forecasts of its steps (none: out is left as it
-// is; see levelForecast.steps for repeat), and widens out's intervals to
-// hold it.
-func withTemporal(out *result, levels []levelForecast, repeat bool) {
+// is; see levelForecast.steps for long and repeat), and widens out's
+// intervals to hold it.
+func withTemporal(out *result, long []float64, levels []levelForecast, repeat bool) {
 	if len(levels) == 0 {
 		return
 	}
 	ls := make([][]float64, len(levels))
 	for i, l := range levels {
-		ls[i] = l.steps(out.mean, repeat)
+		ls[i] = l.steps(out.mean, long, repeat)
 	}
 	v := make([]float64, len(levels))
 	for s := range out.mean {

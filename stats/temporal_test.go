@@ -1,6 +1,7 @@
 package stats
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -36,9 +37,10 @@ func TestDefaultTemporalLevels(t *testing.T) {
 
 // TestAutoAveragesWithTemporalLevels recomputes the rule on a series
 // without a season: auto's forecast is the mean of its forecast without
-// aggregation and that forecast moved, over each block, to the mean the
-// forecast of the series' block means gives the block (with
-// TemporalRepeat: that block forecast repeated over the block's steps).
+// aggregation and that forecast moved, over each block (the last one
+// whole, though h cuts it short), to the mean the forecast of the
+// series' block means gives the block (with TemporalRepeat: that block
+// forecast repeated over the block's steps).
 func TestAutoAveragesWithTemporalLevels(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 17))
 	y := make([]float64, 41)
@@ -69,10 +71,14 @@ func TestAutoAveragesWithTemporalLevels(t *testing.T) {
 		}
 		fl[j] = medianOf(v)
 	}
-	// The base forecast's means over the blocks of steps 1–3, 4–6, 7–8.
+	// The base forecast's means over the blocks of steps 1–3, 4–6, 7–9:
+	// the last block whole, though h cuts it short.
+	fb9, err := base.Forecast(y, 1, 9)
+	require.NoError(t, err)
+	near(t, "the base forecast's first steps", fb9.Mean[:h], fb.Mean, 1e-12)
 	bm := make([]float64, 3)
-	for s, x := range fb.Mean {
-		bm[s/3] += x / float64(min(3, h-s/3*3))
+	for s, x := range fb9.Mean {
+		bm[s/3] += x / 3
 	}
 	sel.TemporalRepeat = true
 	rep, err := New(Config{Selection: sel})
@@ -228,4 +234,31 @@ func TestAutoTemporalLevelsMoveAChallenger(t *testing.T) {
 	}
 	require.Positive(t, won, "ARIMA answered alone for none of the series")
 	t.Logf("ARIMA answered alone for %d of 10 series", won)
+}
+
+// TestAutoTemporalLevelsForecastAStepAlikeAtEveryHorizon checks that a
+// step's forecast does not depend on how many steps are asked for: a
+// block that h cuts short is moved by the level's forecast of its mean
+// less the base forecast's mean over the whole block, not over the
+// steps h leaves of it (h = 1 moved the first step to the mean of the
+// next six months: on a trending series, more than half a month's rise
+// ahead of the forecast for h = 6).
+func TestAutoTemporalLevelsForecastAStepAlikeAtEveryHorizon(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	y := make([]float64, 96)
+	for i := range y {
+		y[i] = 100 + 5*float64(i) + 10*math.Sin(2*math.Pi*float64(i%12)/12) + 2*rng.NormFloat64()
+	}
+	// No challenger and no ranking: what auto chooses does not depend on h.
+	f, err := New(Config{Selection: Selection{Challengers: []string{"none"}}})
+	require.NoError(t, err)
+	const hMax = 18
+	full, err := f.Forecast(y, 12, hMax)
+	require.NoError(t, err)
+	for h := 1; h < hMax; h++ {
+		fc, err := f.Forecast(y, 12, h)
+		require.NoError(t, err)
+		assert.Equal(t, full.Model, fc.Model)
+		near(t, fmt.Sprintf("h = %d", h), fc.Mean, full.Mean[:h], 1e-9)
+	}
 }
