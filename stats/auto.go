@@ -89,7 +89,9 @@ type Selection struct {
 	// level's, its shape within the block kept, as temporal hierarchies
 	// reconcile; and auto's point forecast is the mean of its base-level
 	// forecast and the median of the levels'. A level that leaves fewer
-	// than 8 blocks is skipped; the intervals stay the envelope of the
+	// than 8 blocks is skipped, and on a series above zero (unless
+	// AllowNegative) so is one where every candidate's forecast goes
+	// below zero; the intervals stay the envelope of the
 	// base level's, widened to hold the forecast. Each
 	// level at least 1; 1 is the series itself, always used, so [1] alone
 	// turns aggregation off. Default: for a season m above 4, every k

@@ -94,7 +94,8 @@ type levelForecast struct {
 // are forecast ceil(h/k) blocks ahead by the named candidates (those of
 // them that stay at or above zero, when pos), combined as at the base
 // level. A level that leaves fewer than minTemporalBlocks blocks, a
-// constant one, or one no candidate can forecast is skipped.
+// constant one, one no candidate can forecast, or, when pos, one whose
+// every candidate goes below zero is skipped.
 func (f *Forecaster) temporalForecasts(names []string, ya []float64, ks []int, h int, pos bool) []levelForecast {
 	var outs []levelForecast
 	for _, k := range ks {
@@ -111,6 +112,12 @@ func (f *Forecaster) temporalForecasts(names []string, ya []float64, ks []int, h
 		}
 		if pos {
 			fits = dropNegative(fits)
+			if !nonNegative(fits[0].r) {
+				// Every candidate goes below zero at this level: its
+				// forecast would take a series above zero, and auto's
+				// forecast of it, below zero too.
+				continue
+			}
 		}
 		rs := make([]result, len(fits))
 		for i, c := range fits {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -260,5 +261,41 @@ func TestAutoTemporalLevelsForecastAStepAlikeAtEveryHorizon(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, full.Model, fc.Model)
 		near(t, fmt.Sprintf("h = %d", h), fc.Mean, full.Mean[:h], 1e-9)
+	}
+}
+
+// decayingSeasonal returns a monthly series above zero that decays
+// towards zero, its season and noise in proportion to its level.
+func decayingSeasonal(seed uint64) []float64 {
+	rng := rand.New(rand.NewPCG(seed, 2))
+	y := make([]float64, 30+rng.IntN(60))
+	level := 50 + 100*rng.Float64()
+	rate := 0.9 + 0.1*rng.Float64()
+	for i := range y {
+		level *= rate
+		y[i] = level*(1+0.3*math.Sin(2*math.Pi*float64(i%12)/12)) + 0.5 + 0.2*level*rng.Float64()
+	}
+	return y
+}
+
+// TestAutoTemporalLevelsKeepAPositiveForecastPositive checks that a level
+// whose every candidate goes below zero on a series above zero is left
+// out: 2 of these 60 decaying series were forecast below zero with the
+// levels (to −11.7), and at or above zero without them.
+func TestAutoTemporalLevelsKeepAPositiveForecastPositive(t *testing.T) {
+	without, err := New(Config{Selection: Selection{TemporalLevels: []int{1}}})
+	require.NoError(t, err)
+	with, err := New(Config{})
+	require.NoError(t, err)
+	for seed := uint64(0); seed < 60; seed++ {
+		y := decayingSeasonal(seed)
+		b, err := without.Forecast(y, 12, 18)
+		require.NoError(t, err)
+		if slices.Min(b.Mean) < 0 {
+			continue
+		}
+		a, err := with.Forecast(y, 12, 18)
+		require.NoError(t, err)
+		assert.GreaterOrEqual(t, slices.Min(a.Mean), 0.0, "seed %d", seed)
 	}
 }
