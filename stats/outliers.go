@@ -24,22 +24,27 @@ import (
 // December three times the other months) would look like a spike every
 // year; so is a series whose steps are mostly zero.
 func cleanOutliers(y []float64, m int, limitSteps float64) ([]float64, int) {
+	return cleanOutliersWith(y, m, limitSteps, slidingMedians)
+}
+
+// windowMedians returns, for each t in [0, count), the median of the
+// window x[lo(t):hi(t)], without x[t] when skipSelf; lo and hi never
+// decrease.
+type windowMedians func(x []float64, count int, lo, hi func(t int) int, skipSelf bool) []float64
+
+// cleanOutliersWith is cleanOutliers with its running medians taken by
+// medians.
+func cleanOutliersWith(y []float64, m int, limitSteps float64, medians windowMedians) ([]float64, int) {
 	n := len(y)
 	if n < 8 || (m > 1 && n < 3*m) {
 		return y, 0
 	}
 	w := max(5, m|1) // odd, spanning a cycle
 	half := w / 2
-	win := sortedWindow{v: make([]float64, 0, 2*w)}
-	trend := make([]float64, n)
-	win.slide(y, 0, 0, 0, min(n, half+1))
-	for t := range n {
-		// The point itself is left out: a running median through it equals
-		// it wherever the series runs straight, and residuals that are
-		// mostly zero have no spread to measure a spike against.
-		trend[t] = win.medianWithout(y[t])
-		win.slide(y, max(0, t-half), min(n, t+half+1), max(0, t+1-half), min(n, t+half+2))
-	}
+	// The point itself is left out: a running median through it equals it
+	// wherever the series runs straight, and residuals that are mostly
+	// zero have no spread to measure a spike against.
+	trend := medians(y, n, func(t int) int { return max(0, t-half) }, func(t int) int { return min(n, t+half+1) }, true)
 	season := make([]float64, max(m, 1))
 	if m > 1 {
 		col := make([]float64, 0, n/m+1)
@@ -57,17 +62,14 @@ func cleanOutliers(y []float64, m int, limitSteps float64) ([]float64, int) {
 		steps[t-1] = math.Abs(adj(t) - adj(t-1))
 	}
 	global := median(slices.Clone(steps))
+	// The steps around t too: where a series grows fast, its last steps
+	// are many times its median one, and the end of the curve is no
+	// outlier. 2w steps hold a spike's two.
+	local := medians(steps, n, func(t int) int { return max(0, t-w) }, func(t int) int { return min(n-1, t+w) }, false)
 	out := make([]bool, n)
 	count := 0
-	win.v = win.v[:0]
-	win.slide(steps, 0, 0, 0, min(n-1, w))
 	for t := range n {
-		// The steps around t too: where a series grows fast, its last
-		// steps are many times its median one, and the end of the
-		// curve is no outlier. 2w steps hold a spike's two.
-		local := win.median()
-		win.slide(steps, max(0, t-w), min(n-1, t+w), max(0, t+1-w), min(n-1, t+1+w))
-		limit := limitSteps * max(global, local)
+		limit := limitSteps * max(global, local[t])
 		if math.Abs(y[t]-trend[t]-season[t%len(season)]) > limit && limit > 0 {
 			out[t] = true
 			count++
@@ -105,6 +107,24 @@ func cleanOutliers(y []float64, m int, limitSteps float64) ([]float64, int) {
 		t = end
 	}
 	return clean, count
+}
+
+// slidingMedians is the windowMedians of cleanOutliers: one sorted window
+// slid along x.
+func slidingMedians(x []float64, count int, lo, hi func(t int) int, skipSelf bool) []float64 {
+	out := make([]float64, count)
+	var win sortedWindow
+	from, to := 0, 0
+	for t := range count {
+		win.slide(x, from, to, lo(t), hi(t))
+		from, to = lo(t), hi(t)
+		if skipSelf {
+			out[t] = win.medianWithout(x[t])
+		} else {
+			out[t] = win.median()
+		}
+	}
+	return out
 }
 
 // sortedWindow holds the values of a window that slides along a series,

@@ -141,84 +141,22 @@ func TestCleanOutliersLeavesOrdinarySeriesAlone(t *testing.T) {
 // running median sorted anew at every point. cleanOutliers must agree
 // with it exactly.
 func cleanOutliersBySorting(y []float64, m int, limitSteps float64) ([]float64, int) {
-	n := len(y)
-	if n < 8 || (m > 1 && n < 3*m) {
-		return y, 0
-	}
-	w := max(5, m|1) // odd, spanning a cycle
-	half := w / 2
-	buf := make([]float64, 0, 2*w)
-	trend := make([]float64, n)
-	for t := range n {
-		// The point itself is left out: a running median through it equals
-		// it wherever the series runs straight, and residuals that are
-		// mostly zero have no spread to measure a spike against.
-		buf = append(buf[:0], y[max(0, t-half):t]...)
-		buf = append(buf, y[t+1:min(n, t+half+1)]...)
-		trend[t] = median(buf)
-	}
-	season := make([]float64, max(m, 1))
-	if m > 1 {
-		col := make([]float64, 0, n/m+1)
-		for j := range m {
-			col = col[:0]
-			for t := j; t < n; t += m {
-				col = append(col, y[t]-trend[t])
-			}
-			season[j] = median(col)
+	return cleanOutliersWith(y, m, limitSteps, sortingMedians)
+}
+
+// sortingMedians is a windowMedians that sorts each window anew.
+func sortingMedians(x []float64, count int, lo, hi func(t int) int, skipSelf bool) []float64 {
+	out := make([]float64, count)
+	for t := range count {
+		var buf []float64
+		if skipSelf {
+			buf = append(append(buf, x[lo(t):t]...), x[t+1:hi(t)]...)
+		} else {
+			buf = append(buf, x[lo(t):hi(t)]...)
 		}
+		out[t] = median(buf)
 	}
-	adj := func(t int) float64 { return y[t] - season[t%len(season)] }
-	steps := make([]float64, n-1)
-	for t := 1; t < n; t++ {
-		steps[t-1] = math.Abs(adj(t) - adj(t-1))
-	}
-	global := median(slices.Clone(steps))
-	out := make([]bool, n)
-	count := 0
-	for t := range n {
-		// The steps around t too: where a series grows fast, its last
-		// steps are many times its median one, and the end of the
-		// curve is no outlier. 2w steps hold a spike's two.
-		buf = append(buf[:0], steps[max(0, t-w):min(n-1, t+w)]...)
-		limit := limitSteps * max(global, median(buf))
-		if math.Abs(y[t]-trend[t]-season[t%len(season)]) > limit && limit > 0 {
-			out[t] = true
-			count++
-		}
-	}
-	if count == 0 || count == n {
-		return y, 0
-	}
-	// Interpolate the adjusted series y − season across each run of
-	// outliers; a run at an end takes its one neighbour's value.
-	clean := slices.Clone(y)
-	for t := 0; t < n; {
-		if !out[t] {
-			t++
-			continue
-		}
-		end := t
-		for end < n && out[end] {
-			end++
-		}
-		prev, next := t-1, end // ordinary neighbours (-1 or n when none)
-		for k := t; k < end; k++ {
-			var a float64
-			switch {
-			case prev < 0:
-				a = adj(next)
-			case next >= n:
-				a = adj(prev)
-			default:
-				f := float64(k-prev) / float64(next-prev)
-				a = adj(prev) + f*(adj(next)-adj(prev))
-			}
-			clean[k] = a + season[k%len(season)]
-		}
-		t = end
-	}
-	return clean, count
+	return out
 }
 
 // The running medians slide a sorted window instead of sorting it anew
