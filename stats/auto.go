@@ -73,9 +73,10 @@ type Selection struct {
 	// 20); larger replaces fewer. Above 0.
 	OutlierSteps float64 `yaml:"outlier_steps"`
 	// AllowNegative keeps every member of the combination on a series
-	// above zero throughout. By default a candidate or challenger whose
-	// forecast goes below zero is left out while another stays at or
-	// above it (a decay to 0.03 was forecast at −7.3); set it for a
+	// above zero throughout. By default a candidate whose forecast goes
+	// below zero is left out while another stays at or above it, and a
+	// challenger whose forecast does replaces nothing (a decay to 0.03
+	// was forecast at −7.3); set it for a
 	// series that may cross zero though it has not yet (a growth rate).
 	AllowNegative bool `yaml:"allow_negative"`
 	// TemporalLevels are the temporal aggregation levels auto also
@@ -257,8 +258,9 @@ type candidateFit struct {
 // intervals at that level. A challenger that clearly beats every
 // candidate on a hold-out replaces the combination (see
 // Selection.Challengers). For a series above zero throughout, a candidate
-// or challenger whose forecast goes below zero is left out while another
-// candidate stays at or above it (unless Selection.AllowNegative). The
+// whose forecast goes below zero is left out while another candidate
+// stays at or above it, and a challenger whose forecast goes below zero
+// replaces nothing (unless Selection.AllowNegative). The
 // combination, or the challenger, is then averaged with the median of
 // its forecasts moved to the candidates' at the temporal aggregation
 // levels (see Selection.TemporalLevels), and the seasonal indices are
