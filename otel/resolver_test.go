@@ -217,30 +217,16 @@ func TestMetricAttributesAreLowCardinality(t *testing.T) {
 		require.NoError(t, err)
 		defer sm.Unregister()
 
-		points := func() (n int) {
-			synctest.Wait() // the observer has every event
-			for name, m := range collect(t, tel.reader) {
-				sets := attributeSets(t, name, m)
-				for _, set := range sets {
-					for _, kv := range set.ToSlice() {
-						assert.NotContains(t, kv.Value.Emit(), "kw-", "%s %s", name, kv.Key)
-						assert.NotContains(t, string(kv.Key), "param", name)
-					}
-				}
-				n += len(sets)
-			}
-			return n
-		}
 		resolve := func(i int) {
 			_, err := r.Resolve(context.Background(), "cpc", fallback.Params{"keyword": fmt.Sprintf("kw-%d", i)})
 			require.NoError(t, err)
 		}
 		resolve(0)
-		one := points()
+		one := lowCardinalityPoints(t, tel)
 		for i := 1; i <= 50; i++ {
 			resolve(i)
 		}
-		assert.Equal(t, one, points(), "50 more keys, no more data points")
+		assert.Equal(t, one, lowCardinalityPoints(t, tel), "50 more keys, no more data points")
 	})
 }
 
@@ -339,29 +325,16 @@ func TestErrorTextAddsNoDataPoints(t *testing.T) {
 		r, err := fallback.New(cfg, fallback.WithProvider("ads", quoting), fallback.WithObserver(o))
 		require.NoError(t, err)
 		defer r.Close()
-		points := func() (n int) {
-			synctest.Wait() // the observer has every event
-			for name, m := range collect(t, tel.reader) {
-				sets := attributeSets(t, name, m)
-				for _, set := range sets {
-					for _, kv := range set.ToSlice() {
-						assert.NotContains(t, kv.Value.Emit(), "kw-", "%s %s", name, kv.Key)
-					}
-				}
-				n += len(sets)
-			}
-			return n
-		}
 		resolve := func(i int) {
 			_, err := r.Resolve(context.Background(), "cpc", fallback.Params{"keyword": fmt.Sprintf("kw-%d", i)})
 			require.ErrorContains(t, err, fmt.Sprintf("no data for kw-%d", i))
 		}
 		resolve(0)
-		one := points()
+		one := lowCardinalityPoints(t, tel)
 		for i := 1; i <= 50; i++ {
 			resolve(i)
 		}
-		assert.Equal(t, one, points(), "50 more failures, no more data points")
+		assert.Equal(t, one, lowCardinalityPoints(t, tel), "50 more failures, no more data points")
 	})
 }
 
@@ -403,4 +376,23 @@ func secondCredentialFails() providers.Credentials {
 		}
 		return providers.NewSecret("key"), nil
 	})
+}
+
+// lowCardinalityPoints counts the data points tel's reader collects once
+// the observer has every event, asserting that no attribute carries a
+// keyword ("kw-…") or names a param.
+func lowCardinalityPoints(t *testing.T, tel *telemetry) (n int) {
+	t.Helper()
+	synctest.Wait()
+	for name, m := range collect(t, tel.reader) {
+		sets := attributeSets(t, name, m)
+		for _, set := range sets {
+			for _, kv := range set.ToSlice() {
+				assert.NotContains(t, kv.Value.Emit(), "kw-", "%s %s", name, kv.Key)
+				assert.NotContains(t, string(kv.Key), "param", name)
+			}
+		}
+		n += len(sets)
+	}
+	return n
 }
