@@ -728,10 +728,7 @@ func (w *walk) judge(p *provider, resp providers.Response, now time.Time) *Impla
 func (w *walk) contradicts(p *provider, v float64) (move float64, ok bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	held := false
-	for _, s := range w.suspects {
-		held = held || s.contradicts
-	}
+	_, held := w.heldDenial()
 	for _, s := range w.suspects {
 		if s.move && s.p != p && !w.r.plaus.agrees(s.resp.Value, v) && (!held || w.r.plaus.garbageShaped(v, s.resp.Value)) {
 			return s.resp.Value, true
