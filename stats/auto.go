@@ -59,6 +59,14 @@ type Selection struct {
 	// 2003): an index the series' own noise could have made moves most, a
 	// clear one hardly at all. docs/forecasting.md has the evidence.
 	ClassicalSeasonality bool `yaml:"classical_seasonality"`
+	// SeasonalDecay weighs the newest cycles more in the seasonal
+	// indices: a position's detrended value from k cycles before its
+	// newest weighs SeasonalDecay^k in its index (and in the noise that
+	// shrinks it), so that a season that changes is followed. In (0, 1];
+	// default 0.8 (DefaultSeasonalDecay); 1 is the classical mean of the
+	// cycles, which ClassicalSeasonality uses. docs/forecasting.md has
+	// the evidence.
+	SeasonalDecay float64 `yaml:"seasonal_decay"`
 	// KeepOutliers fits the series as it is. By default auto first
 	// replaces its outliers — points further from the median of their
 	// neighbours (plus their season's median) than 20 times the series'
@@ -115,6 +123,11 @@ type Selection struct {
 // candidate's (docs/forecasting.md has the evidence for 0.7 against 0.5
 // and 0.9).
 const DefaultClear = 0.7
+
+// DefaultSeasonalDecay is Selection.SeasonalDecay's default: each cycle
+// back weighs 0.8 times the next in auto's seasonal indices
+// (docs/forecasting.md has the evidence against 0.6–0.9 and 1).
+const DefaultSeasonalDecay = 0.8
 
 var autoTol = 1e-5
 
@@ -189,6 +202,12 @@ func (s Selection) withDefaults() (Selection, error) {
 		s.Clear = DefaultClear
 	case !(s.Clear > 0 && s.Clear <= 1):
 		return s, configError("selection.clear", "must be in (0, 1], got %v", s.Clear)
+	}
+	switch {
+	case s.SeasonalDecay == 0:
+		s.SeasonalDecay = DefaultSeasonalDecay
+	case !(s.SeasonalDecay > 0 && s.SeasonalDecay <= 1):
+		return s, configError("selection.seasonal_decay", "must be in (0, 1], got %v", s.SeasonalDecay)
 	}
 	switch {
 	case s.OutlierSteps == 0:
@@ -271,7 +290,11 @@ func (f *Forecaster) auto(y []float64, m, h int) (result, bool) {
 	if !sel.KeepOutliers {
 		y, _ = cleanOutliers(y, m, sel.OutlierSteps)
 	}
-	ya, sa := adjustSeasonally(y, m, !sel.ClassicalSeasonality)
+	decay := sel.SeasonalDecay
+	if sel.ClassicalSeasonality {
+		decay = 1
+	}
+	ya, sa := adjustSeasonally(y, m, !sel.ClassicalSeasonality, decay)
 	ks := sel.TemporalLevels
 	if len(ks) == 0 {
 		ks = defaultTemporalLevels(m)

@@ -42,6 +42,9 @@ func TestNewValidatesConfig(t *testing.T) {
 		{Config{Selection: Selection{OutlierSteps: -1}}, "selection.outlier_steps"},
 		{Config{Selection: Selection{OutlierSteps: math.Inf(1)}}, "selection.outlier_steps"},
 		{Config{Selection: Selection{OutlierSteps: math.NaN()}}, "selection.outlier_steps"},
+		{Config{Selection: Selection{SeasonalDecay: -0.2}}, "selection.seasonal_decay"},
+		{Config{Selection: Selection{SeasonalDecay: 1.5}}, "selection.seasonal_decay"},
+		{Config{Selection: Selection{SeasonalDecay: math.NaN()}}, "selection.seasonal_decay"},
 		{Config{Selection: Selection{TemporalLevels: []int{2, 0}}}, "selection.temporal_levels[1]"},
 		{Config{Selection: Selection{TemporalLevels: []int{3, 3}}}, "selection.temporal_levels[1]"},
 	} {

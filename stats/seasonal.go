@@ -69,16 +69,17 @@ func isConstant(y []float64) bool {
 // average of order m (2×m for even m), the detrended values are averaged
 // per position in the cycle, and the averages are normalised to mean 1
 // (mul) or 0 (additive). Position j holds the index of the times t ≡ j
-// mod m. y must hold at least two full seasons. noise is the mean sampling
-// variance of an index, in the indices' units: each position's sample
-// variance of its detrended values over their count, averaged over the
+// mod m. y must hold at least two full seasons. With decay below 1 the
+// average is weighted toward the newest cycles: a position's k-th newest
+// detrended value (k from 0) weighs decay^k; 1 is the classical mean.
+// noise is the mean sampling variance of an index, in the indices' units:
+// each position's (weighted) sample variance of its detrended values
+// times Σw²/(Σw)² (1/count for equal weights), averaged over the
 // positions that have two values or more (0 when none has).
-func seasonalFigure(y []float64, m int, mul bool) (fig []float64, noise float64) {
+func seasonalFigure(y []float64, m int, mul bool, decay float64) (fig []float64, noise float64) {
 	n := len(y)
-	fig = make([]float64, m)
-	cnt := make([]int, m)
-	det := make([]float64, n) // the detrended values, by time
 	half := m / 2
+	det := make([]float64, n) // the detrended values, by time
 	for t := half; t+half < n; t++ {
 		var tr float64
 		if m%2 == 0 {
@@ -92,38 +93,48 @@ func seasonalFigure(y []float64, m int, mul bool) (fig []float64, noise float64)
 			}
 		}
 		tr /= float64(m)
-		var d float64
 		if mul {
-			d = y[t] / tr
+			det[t] = y[t] / tr
 		} else {
-			d = y[t] - tr
-		}
-		det[t] = d
-		fig[t%m] += d
-		cnt[t%m]++
-	}
-	for j := range fig {
-		if cnt[j] > 0 {
-			fig[j] /= float64(cnt[j])
+			det[t] = y[t] - tr
 		}
 	}
-	// The variances from the deviations, not as Σd² − c·mean²: detrended
-	// values that vary by less than about 1e-8 of their size (a
-	// multiplicative season on a level of 1e9 and more) lose their
-	// variance in that difference's rounding, and the noise came out many
-	// times too large, shrinking a clear season away.
-	sq := make([]float64, m)
-	for t := half; t+half < n; t++ {
-		e := det[t] - fig[t%m]
-		sq[t%m] += e * e
-	}
+	fig = make([]float64, m)
 	avg, positions := 0.0, 0
 	for j := range fig {
-		if c := float64(cnt[j]); c > 1 {
-			noise += sq[j] / (c - 1) / c
+		// The times of position j that have a detrended value, newest
+		// first.
+		last := n - half - 1
+		last -= ((last-j)%m + m) % m
+		var sw, sw2 float64
+		w := 1.0
+		for t := last; t >= half; t -= m {
+			fig[j] += w * det[t]
+			sw += w
+			sw2 += w * w
+			w *= decay
+		}
+		if sw == 0 {
+			continue
+		}
+		fig[j] /= sw
+		avg += fig[j] / float64(m)
+		// The variance from the deviations, not as Σwd² − Σw·mean²:
+		// detrended values that vary by less than about 1e-8 of their
+		// size (a multiplicative season on a level of 1e9 and more) lose
+		// their variance in that difference's rounding, and the noise
+		// came out many times too large, shrinking a clear season away.
+		if df := sw - sw2/sw; df > 0 {
+			var sq float64
+			w = 1
+			for t := last; t >= half; t -= m {
+				e := det[t] - fig[j]
+				sq += w * e * e
+				w *= decay
+			}
+			noise += sq / df * sw2 / (sw * sw)
 			positions++
 		}
-		avg += fig[j] / float64(m)
 	}
 	if positions > 0 {
 		noise /= float64(positions)
@@ -182,7 +193,7 @@ type seasonalAdjustment struct {
 // cycles, whose first m−1 autocorrelations are all large — and the indices
 // are first moved toward none by how noisy they are (shrinkSeasonal). It
 // returns y itself when y is not seasonal or the indices are unusable.
-func adjustSeasonally(y []float64, m int, refined bool) ([]float64, seasonalAdjustment) {
+func adjustSeasonally(y []float64, m int, refined bool, decay float64) ([]float64, seasonalAdjustment) {
 	if !isSeasonal(y, m) && !(refined && nsdiffs(y, m) == 1) {
 		return y, seasonalAdjustment{}
 	}
@@ -193,7 +204,7 @@ func adjustSeasonally(y []float64, m int, refined bool) ([]float64, seasonalAdju
 			break
 		}
 	}
-	fig, noise := seasonalFigure(y, m, mul)
+	fig, noise := seasonalFigure(y, m, mul, decay)
 	if refined {
 		shrinkSeasonal(fig, noise, mul)
 	}

@@ -17,7 +17,7 @@ func TestACFHandComputed(t *testing.T) {
 
 func TestSeasonalFigureHandComputed(t *testing.T) {
 	figure := func(y []float64, m int, mul bool) []float64 {
-		fig, noise := seasonalFigure(y, m, mul)
+		fig, noise := seasonalFigure(y, m, mul, 1)
 		assert.Zero(t, noise, "a cycle repeated exactly has no noise")
 		return fig
 	}
@@ -32,8 +32,24 @@ func TestSeasonalFigureHandComputed(t *testing.T) {
 	// {-1, -4/3, -1} and {8/3, 3}; their sampling variances 1/9, 1/81 and
 	// 1/36 average 49/972.
 	y = []float64{1, 2, 6, 2, 2, 6, 1, 2, 6}
-	_, noise := seasonalFigure(y, 3, false)
+	_, noise := seasonalFigure(y, 3, false, 1)
 	assert.InDelta(t, 49.0/972, noise, 1e-12)
+}
+
+// With a decay the newest cycles weigh more. The same series at decay
+// 1/2: position 0's detrended values, newest first, are −2 and −4/3, so
+// its weighted mean is (−2 − 2/3)/1.5 = −16/9; position 1's −1, −4/3, −1
+// give −23/21 and position 2's 3, 8/3 give 26/9; their mean 1/189 is
+// taken off each. Position 0's sampling variance is its weighted
+// variance, (4/81 + 8/81) / (1.5 − 1.25/1.5), times Σw²/(Σw)² =
+// 1.25/2.25: 10/81; positions 1 and 2 give 5/294 and 5/162.
+func TestSeasonalFigureDecayHandComputed(t *testing.T) {
+	y := []float64{1, 2, 6, 2, 2, 6, 1, 2, 6}
+	fig, noise := seasonalFigure(y, 3, false, 0.5)
+	near(t, "decayed", fig, []float64{-337.0 / 189, -208.0 / 189, 545.0 / 189}, 1e-12)
+	assert.InDelta(t, (10.0/81+5.0/294+5.0/162)/3, noise, 1e-12)
+	_, classical := seasonalFigure(y, 3, false, 1)
+	assert.Greater(t, noise, classical, "fewer values in effect make a noisier index")
 }
 
 // A season on a level of 1e10 is as clear as on a level of 1e6: the
@@ -47,7 +63,7 @@ func TestSeasonalFigureNoiseOnAHighLevel(t *testing.T) {
 		for i := range y {
 			y[i] = level + 10*math.Sin(2*math.Pi*float64(i)/12) + 2*math.Sin(1.7*float64(i))
 		}
-		fig, noise := seasonalFigure(y, 12, true)
+		fig, noise := seasonalFigure(y, 12, true, 1)
 		dev := 0.0
 		for _, f := range fig {
 			dev += (f - 1) * (f - 1)
@@ -91,7 +107,7 @@ func TestIsSeasonal(t *testing.T) {
 
 func TestAdjustSeasonallyRoundTrip(t *testing.T) {
 	y := seasonalSeries(36, 4)
-	ya, sa := adjustSeasonally(y, 4, false)
+	ya, sa := adjustSeasonally(y, 4, false, 1)
 	require.NotNil(t, sa.idx, "not adjusted")
 	require.True(t, sa.mul, "not adjusted multiplicatively")
 	for i := range y {
@@ -103,7 +119,7 @@ func TestAdjustSeasonallyRoundTrip(t *testing.T) {
 	for i := range y {
 		y[i] -= 150
 	}
-	_, sa = adjustSeasonally(y, 4, false)
+	_, sa = adjustSeasonally(y, 4, false, 1)
 	assert.NotNil(t, sa.idx, "series with negative values not adjusted")
 	assert.False(t, sa.mul, "series with negative values not adjusted additively")
 }
@@ -121,7 +137,7 @@ func TestLeastSquares(t *testing.T) {
 // (the M3 benchmarks', R's) do; only auto shrinks them.
 func TestSingleMethodsKeepTheClassicalIndices(t *testing.T) {
 	y := seasonalSeries(72, 12)
-	ya, sa := adjustSeasonally(y, 12, false)
+	ya, sa := adjustSeasonally(y, 12, false, 1)
 	f, err := New(Config{Method: "naive2"})
 	require.NoError(t, err)
 	fc, err := f.Forecast(y, 12, 12)
