@@ -59,14 +59,20 @@ type Selection struct {
 	// 2003): an index the series' own noise could have made moves most, a
 	// clear one hardly at all. docs/forecasting.md has the evidence.
 	ClassicalSeasonality bool `yaml:"classical_seasonality"`
-	// SeasonalDecay weighs the newest cycles more in the seasonal
-	// indices: a position's detrended value from k cycles before its
-	// newest weighs SeasonalDecay^k in its index (and in the noise that
-	// shrinks it), so that a season that changes is followed. In (0, 1];
-	// default 0.8 (DefaultSeasonalDecay); 1 is the classical mean of the
-	// cycles, which ClassicalSeasonality uses. docs/forecasting.md has
-	// the evidence.
-	SeasonalDecay float64 `yaml:"seasonal_decay"`
+	// SeasonalDecays are the weightings auto chooses among for its
+	// seasonal indices, so that a season that changes is followed: with
+	// decay d, a position's detrended value from k cycles before its
+	// newest weighs d^k in its index (and in the noise that shrinks it);
+	// 1 is the classical mean of the cycles. The decay chosen is the one
+	// whose weighted means best predict each position's next value over
+	// the series (from each position's third value on), a decay below 1
+	// having to win by AIC's penalty for a parameter, so that a season
+	// that stays put keeps the classical mean. Each in (0, 1], none
+	// twice; one decay is used as it is, on a series of fewer than three
+	// cycles the largest. Default 1, 0.9 and 0.8
+	// (DefaultSeasonalDecays); [1] alone keeps the classical indices, as
+	// ClassicalSeasonality does. docs/forecasting.md has the evidence.
+	SeasonalDecays []float64 `yaml:"seasonal_decays"`
 	// KeepOutliers fits the series as it is. By default auto first
 	// replaces its outliers — points further from the median of their
 	// neighbours (plus their season's median) than 20 times the series'
@@ -124,10 +130,11 @@ type Selection struct {
 // and 0.9).
 const DefaultClear = 0.7
 
-// DefaultSeasonalDecay is Selection.SeasonalDecay's default: each cycle
-// back weighs 0.8 times the next in auto's seasonal indices
-// (docs/forecasting.md has the evidence against 0.6–0.9 and 1).
-const DefaultSeasonalDecay = 0.8
+// DefaultSeasonalDecays returns Selection.SeasonalDecays' default: the
+// classical mean of the cycles, or each cycle back weighing 0.9 or 0.8
+// times the next, chosen per series (docs/forecasting.md has the evidence
+// against fixed decays and other lists).
+func DefaultSeasonalDecays() []float64 { return []float64{1, 0.9, 0.8} }
 
 var autoTol = 1e-5
 
@@ -203,11 +210,19 @@ func (s Selection) withDefaults() (Selection, error) {
 	case !(s.Clear > 0 && s.Clear <= 1):
 		return s, configError("selection.clear", "must be in (0, 1], got %v", s.Clear)
 	}
-	switch {
-	case s.SeasonalDecay == 0:
-		s.SeasonalDecay = DefaultSeasonalDecay
-	case !(s.SeasonalDecay > 0 && s.SeasonalDecay <= 1):
-		return s, configError("selection.seasonal_decay", "must be in (0, 1], got %v", s.SeasonalDecay)
+	for i, d := range s.SeasonalDecays {
+		field := fmt.Sprintf("selection.seasonal_decays[%d]", i)
+		if !(d > 0 && d <= 1) {
+			return s, configError(field, "must be in (0, 1], got %v", d)
+		}
+		if slices.Contains(s.SeasonalDecays[:i], d) {
+			return s, configError(field, "%v listed twice", d)
+		}
+	}
+	if len(s.SeasonalDecays) == 0 {
+		s.SeasonalDecays = DefaultSeasonalDecays()
+	} else {
+		s.SeasonalDecays = slices.Clone(s.SeasonalDecays)
 	}
 	switch {
 	case s.OutlierSteps == 0:
@@ -290,11 +305,11 @@ func (f *Forecaster) auto(y []float64, m, h int) (result, bool) {
 	if !sel.KeepOutliers {
 		y, _ = cleanOutliers(y, m, sel.OutlierSteps)
 	}
-	decay := sel.SeasonalDecay
+	decays := sel.SeasonalDecays
 	if sel.ClassicalSeasonality {
-		decay = 1
+		decays = nil
 	}
-	ya, sa := adjustSeasonally(y, m, !sel.ClassicalSeasonality, decay)
+	ya, sa := adjustSeasonally(y, m, !sel.ClassicalSeasonality, decays)
 	ks := sel.TemporalLevels
 	if len(ks) == 0 {
 		ks = defaultTemporalLevels(m)

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -27,11 +28,11 @@ func TestAutoCombinesCandidates(t *testing.T) {
 		// seasonally adjusted series, re-seasonalised), the indices shrunk
 		// unless ClassicalSeasonality.
 		y := seasonalSeries(72, 12)
-		decay := DefaultSeasonalDecay
+		decays := DefaultSeasonalDecays()
 		if classical {
-			decay = 1
+			decays = nil
 		}
-		ya, sa := adjustSeasonally(y, 12, !classical, decay)
+		ya, sa := adjustSeasonally(y, 12, !classical, decays)
 		fits := fitCandidates(&fitCache{tol: autoTol}, DefaultCandidates, ya, 12, []float64{0.8, 0.95})
 		for k := range 12 {
 			v := make([]float64, len(fits))
@@ -42,8 +43,8 @@ func TestAutoCombinesCandidates(t *testing.T) {
 		}
 	}
 	// The shrinkage moved this series' indices: the two differ.
-	shrunk, _ := adjustSeasonally(seasonalSeries(72, 12), 12, true, 1)
-	plain, _ := adjustSeasonally(seasonalSeries(72, 12), 12, false, 1)
+	shrunk, _ := adjustSeasonally(seasonalSeries(72, 12), 12, true, nil)
+	plain, _ := adjustSeasonally(seasonalSeries(72, 12), 12, false, nil)
 	assert.NotEqual(t, plain, shrunk)
 }
 
@@ -73,9 +74,9 @@ func TestAutoFindsASmoothSeasonInFewCycles(t *testing.T) {
 			y[i] = level(i) + rng.NormFloat64()
 		}
 		require.False(t, isSeasonal(y, m), "seed %d: the lag-m test finds this season; the test proves nothing", seed)
-		_, sa := adjustSeasonally(y, m, true, DefaultSeasonalDecay)
+		_, sa := adjustSeasonally(y, m, true, DefaultSeasonalDecays())
 		assert.NotNil(t, sa.idx, "seed %d: refined, adjusted", seed)
-		_, sa = adjustSeasonally(y, m, false, 1)
+		_, sa = adjustSeasonally(y, m, false, nil)
 		assert.Nil(t, sa.idx, "seed %d: classical, not adjusted", seed)
 		refined, classical := mae(y, false), mae(y, true)
 		// The noise's sd is 1, the season's amplitude 20.
@@ -313,38 +314,64 @@ func TestAutoKeepsAPositiveSeriesAboveZero(t *testing.T) {
 	assert.Less(t, fc.Mean[0], 0.0, "with AllowNegative")
 }
 
-// TestAutoFollowsAChangingSeason measures what the decayed seasonal
-// indices (SeasonalDecay's default) buy on monthly series whose season
-// drifts — its peak moves by an eighth of the year over eight years —
-// against the classical mean of the cycles (SeasonalDecay 1).
+// TestAutoFollowsAChangingSeason measures what choosing the seasonal
+// indices' decay (SeasonalDecays' default) buys on monthly series whose
+// season drifts — its peak moves by an eighth of the year over eight
+// years — against the classical mean of the cycles (SeasonalDecays [1]),
+// and checks that on a season that stays put the choice keeps the
+// classical indices.
 func TestAutoFollowsAChangingSeason(t *testing.T) {
-	decayed, err := New(Config{})
+	chosen, err := New(Config{})
 	require.NoError(t, err)
-	classical, err := New(Config{Selection: Selection{SeasonalDecay: 1}})
+	classical, err := New(Config{Selection: Selection{SeasonalDecays: []float64{1}}})
 	require.NoError(t, err)
 	const seeds, n, h = 20, 96, 18
-	var sDecayed, sClassical float64
-	for seed := uint64(1); seed <= seeds; seed++ {
+	series := func(seed uint64, shift float64) []float64 {
 		rng := rand.New(rand.NewPCG(seed, 41))
 		y := make([]float64, n+h)
 		level := 500.0
 		for i := range y {
 			level += 1 + 2*rng.NormFloat64()
-			phase := math.Pi / 4 * float64(i) / float64(n)
+			phase := shift * float64(i) / float64(n)
 			y[i] = level*(1+0.1*math.Sin(2*math.Pi*float64(i%12)/12+phase)) + 5*rng.NormFloat64()
 		}
+		return y
+	}
+	var sChosen, sClassical float64
+	steady := 0
+	for seed := uint64(1); seed <= seeds; seed++ {
+		y := series(seed, math.Pi/4)
 		train, test := y[:n], y[n:]
 		for _, c := range []struct {
 			f   *Forecaster
 			sum *float64
-		}{{decayed, &sDecayed}, {classical, &sClassical}} {
+		}{{chosen, &sChosen}, {classical, &sClassical}} {
 			fc, err := c.f.Forecast(train, 12, h)
 			require.NoError(t, err)
 			for k, v := range test {
 				*c.sum += 200 * math.Abs(v-fc.Mean[k]) / (math.Abs(v) + math.Abs(fc.Mean[k])) / h / seeds
 			}
 		}
+		a, err := chosen.Forecast(series(seed, 0)[:n], 12, h)
+		require.NoError(t, err)
+		b, err := classical.Forecast(series(seed, 0)[:n], 12, h)
+		require.NoError(t, err)
+		if slices.Equal(a.Mean, b.Mean) {
+			steady++
+		}
 	}
-	t.Logf("sMAPE on monthly series with a drifting season: decayed indices %.3f, classical %.3f", sDecayed, sClassical)
-	assert.Less(t, sDecayed, 0.9*sClassical, "the decayed indices follow the season")
+	t.Logf("sMAPE on monthly series with a drifting season: decay chosen %.3f, classical %.3f; steady seasons kept classical: %d of %d", sChosen, sClassical, steady, seeds)
+	assert.Less(t, sChosen, 0.9*sClassical, "the chosen decay follows the season")
+	assert.GreaterOrEqual(t, steady, seeds*3/4, "a steady season keeps the classical indices")
+}
+
+func TestSeasonalDecaysConfigIsCopied(t *testing.T) {
+	ds := []float64{1, 0.7}
+	f, err := New(Config{Selection: Selection{SeasonalDecays: ds}})
+	require.NoError(t, err)
+	ds[1] = 0.1
+	assert.Equal(t, []float64{1, 0.7}, f.cfg.Selection.SeasonalDecays, "the caller's SeasonalDecays were not copied")
+	f, err = New(Config{})
+	require.NoError(t, err)
+	assert.Equal(t, DefaultSeasonalDecays(), f.cfg.Selection.SeasonalDecays)
 }

@@ -32,9 +32,9 @@ func Example() {
 	fmt.Printf("confidence %.2f\n", fc.Confidence())
 	// Output:
 	// auto(theta,damped,ets(M,A,N),drift)
-	// t+1: 146 [138, 152]
-	// t+2: 161 [150, 167]
-	// t+3: 175 [160, 183]
+	// t+1: 147 [138, 152]
+	// t+2: 161 [149, 167]
+	// t+3: 174 [160, 183]
 	// confidence 0.91
 }
 

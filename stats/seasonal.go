@@ -2,6 +2,7 @@ package stats
 
 import (
 	"math"
+	"slices"
 
 	"gonum.org/v1/gonum/mat"
 )
@@ -69,14 +70,15 @@ func isConstant(y []float64) bool {
 // average of order m (2×m for even m), the detrended values are averaged
 // per position in the cycle, and the averages are normalised to mean 1
 // (mul) or 0 (additive). Position j holds the index of the times t ≡ j
-// mod m. y must hold at least two full seasons. With decay below 1 the
-// average is weighted toward the newest cycles: a position's k-th newest
-// detrended value (k from 0) weighs decay^k; 1 is the classical mean.
-// noise is the mean sampling variance of an index, in the indices' units:
-// each position's (weighted) sample variance of its detrended values
-// times Σw²/(Σw)² (1/count for equal weights), averaged over the
-// positions that have two values or more (0 when none has).
-func seasonalFigure(y []float64, m int, mul bool, decay float64) (fig []float64, noise float64) {
+// mod m. y must hold at least two full seasons. The average may be
+// weighted toward the newest cycles: a position's k-th newest detrended
+// value (k from 0) weighs decay^k, decay the one of decays that
+// chooseDecay picks (1, the classical mean, when decays is empty). noise
+// is the mean sampling variance of an index, in the indices' units: each
+// position's (weighted) sample variance of its detrended values times
+// Σw²/(Σw)² (1/count for equal weights), averaged over the positions that
+// have two values or more (0 when none has).
+func seasonalFigure(y []float64, m int, mul bool, decays []float64) (fig []float64, noise float64) {
 	n := len(y)
 	half := m / 2
 	det := make([]float64, n) // the detrended values, by time
@@ -99,6 +101,7 @@ func seasonalFigure(y []float64, m int, mul bool, decay float64) (fig []float64,
 			det[t] = y[t] - tr
 		}
 	}
+	decay := chooseDecay(det[half:n-half], m, decays)
 	fig = make([]float64, m)
 	avg, positions := 0.0, 0
 	for j := range fig {
@@ -152,6 +155,53 @@ func seasonalFigure(y []float64, m int, mul bool, decay float64) (fig []float64,
 	return fig, noise
 }
 
+// chooseDecay returns the decay of decays (1 when there are none) whose
+// weighted means best predict each position's next detrended value: for
+// each position of the cycle, each of its values from the third on is
+// predicted by the decay-weighted mean of the values before it, and the
+// squared errors are summed over the positions. A decay below 1 is a
+// parameter chosen on the data, so its sum is multiplied by exp(2/N), N
+// the errors summed — AIC's penalty for one parameter, N·ln(SSE) + 2 —
+// and a season that stays put keeps the classical mean unless the
+// weights clearly predict it better. One decay is used as it is; with
+// fewer than three cycles the largest is. det holds the detrended values,
+// det[0] at a time ≡ 0 mod m or not: only the order within a position
+// matters.
+func chooseDecay(det []float64, m int, decays []float64) float64 {
+	switch len(decays) {
+	case 0:
+		return 1
+	case 1:
+		return decays[0]
+	}
+	best, chosen := math.Inf(1), slices.Max(decays)
+	for _, d := range decays {
+		sse, errs := 0.0, 0
+		for j := range min(m, len(det)) {
+			var num, den float64 // the weighted sum and weight of the values before t
+			for t := j; t < len(det); t += m {
+				if t >= j+2*m {
+					e := det[t] - num/den
+					sse += e * e
+					errs++
+				}
+				num = num*d + det[t]
+				den = den*d + 1
+			}
+		}
+		if errs == 0 {
+			return chosen // fewer than three cycles: the nearest to the classical mean
+		}
+		if d < 1 {
+			sse *= math.Exp(2 / float64(errs))
+		}
+		if sse < best {
+			best, chosen = sse, d
+		}
+	}
+	return chosen
+}
+
 // shrinkSeasonal moves the indices toward none (1 when they multiply, 0
 // when they add) by the positive-part James–Stein factor of Miller and
 // Williams (2003), 1 − (m−3)·noise / Σ(index − none)²: indices the
@@ -193,7 +243,7 @@ type seasonalAdjustment struct {
 // cycles, whose first m−1 autocorrelations are all large — and the indices
 // are first moved toward none by how noisy they are (shrinkSeasonal). It
 // returns y itself when y is not seasonal or the indices are unusable.
-func adjustSeasonally(y []float64, m int, refined bool, decay float64) ([]float64, seasonalAdjustment) {
+func adjustSeasonally(y []float64, m int, refined bool, decays []float64) ([]float64, seasonalAdjustment) {
 	if !isSeasonal(y, m) && !(refined && nsdiffs(y, m) == 1) {
 		return y, seasonalAdjustment{}
 	}
@@ -204,7 +254,7 @@ func adjustSeasonally(y []float64, m int, refined bool, decay float64) ([]float6
 			break
 		}
 	}
-	fig, noise := seasonalFigure(y, m, mul, decay)
+	fig, noise := seasonalFigure(y, m, mul, decays)
 	if refined {
 		shrinkSeasonal(fig, noise, mul)
 	}

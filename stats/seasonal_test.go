@@ -2,6 +2,8 @@ package stats
 
 import (
 	"math"
+	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -17,7 +19,7 @@ func TestACFHandComputed(t *testing.T) {
 
 func TestSeasonalFigureHandComputed(t *testing.T) {
 	figure := func(y []float64, m int, mul bool) []float64 {
-		fig, noise := seasonalFigure(y, m, mul, 1)
+		fig, noise := seasonalFigure(y, m, mul, nil)
 		assert.Zero(t, noise, "a cycle repeated exactly has no noise")
 		return fig
 	}
@@ -32,7 +34,7 @@ func TestSeasonalFigureHandComputed(t *testing.T) {
 	// {-1, -4/3, -1} and {8/3, 3}; their sampling variances 1/9, 1/81 and
 	// 1/36 average 49/972.
 	y = []float64{1, 2, 6, 2, 2, 6, 1, 2, 6}
-	_, noise := seasonalFigure(y, 3, false, 1)
+	_, noise := seasonalFigure(y, 3, false, nil)
 	assert.InDelta(t, 49.0/972, noise, 1e-12)
 }
 
@@ -45,11 +47,45 @@ func TestSeasonalFigureHandComputed(t *testing.T) {
 // 1.25/2.25: 10/81; positions 1 and 2 give 5/294 and 5/162.
 func TestSeasonalFigureDecayHandComputed(t *testing.T) {
 	y := []float64{1, 2, 6, 2, 2, 6, 1, 2, 6}
-	fig, noise := seasonalFigure(y, 3, false, 0.5)
+	fig, noise := seasonalFigure(y, 3, false, []float64{0.5})
 	near(t, "decayed", fig, []float64{-337.0 / 189, -208.0 / 189, 545.0 / 189}, 1e-12)
 	assert.InDelta(t, (10.0/81+5.0/294+5.0/162)/3, noise, 1e-12)
-	_, classical := seasonalFigure(y, 3, false, 1)
+	_, classical := seasonalFigure(y, 3, false, nil)
 	assert.Greater(t, noise, classical, "fewer values in effect make a noisier index")
+}
+
+// chooseDecay by hand, one position (m = 1). Values 0, 0, 3, 3, 3: at
+// decay 1 the third to fifth are predicted by 0, 1 and 1.5, squared
+// errors 9 + 4 + 2.25 = 15.25; at 1/2 by 0, 3/1.75 and 4.5/1.875 = 2.4,
+// 9 + 1.653 + 0.36 = 11.01, times AIC's exp(2/3) = 21.45: the classical
+// mean stays. Ten more 3s and the weights win by far.
+func TestChooseDecayHandComputed(t *testing.T) {
+	halves := []float64{1, 0.5}
+	short := []float64{0, 0, 3, 3, 3}
+	assert.Equal(t, 1.0, chooseDecay(short, 1, halves), "the penalty keeps the classical mean")
+	assert.Equal(t, 0.5, chooseDecay(short, 1, []float64{0.5}), "one decay is used as it is")
+	long := append(slices.Clone(short), 3, 3, 3, 3, 3, 3, 3, 3, 3, 3)
+	assert.Equal(t, 0.5, chooseDecay(long, 1, halves))
+	assert.Equal(t, 0.5, chooseDecay(long, 1, []float64{0.5, 1}), "the order of the list does not matter")
+	assert.Equal(t, 0.9, chooseDecay([]float64{0, 3}, 1, []float64{0.5, 0.9}), "fewer than three cycles: the largest")
+	assert.Equal(t, 1.0, chooseDecay(long, 1, nil))
+}
+
+// A steady season with noise keeps the classical indices: the weights
+// predict its next cycle no better.
+func TestChooseDecayKeepsASteadySeason(t *testing.T) {
+	kept := 0
+	for seed := uint64(1); seed <= 20; seed++ {
+		rng := rand.New(rand.NewPCG(seed, 3))
+		det := make([]float64, 12*8)
+		for i := range det {
+			det[i] = 1 + 0.1*math.Sin(2*math.Pi*float64(i%12)/12) + 0.03*rng.NormFloat64()
+		}
+		if chooseDecay(det, 12, DefaultSeasonalDecays()) == 1 {
+			kept++
+		}
+	}
+	assert.GreaterOrEqual(t, kept, 16, "of 20 steady seasons")
 }
 
 // A season on a level of 1e10 is as clear as on a level of 1e6: the
@@ -63,7 +99,7 @@ func TestSeasonalFigureNoiseOnAHighLevel(t *testing.T) {
 		for i := range y {
 			y[i] = level + 10*math.Sin(2*math.Pi*float64(i)/12) + 2*math.Sin(1.7*float64(i))
 		}
-		fig, noise := seasonalFigure(y, 12, true, 1)
+		fig, noise := seasonalFigure(y, 12, true, nil)
 		dev := 0.0
 		for _, f := range fig {
 			dev += (f - 1) * (f - 1)
@@ -107,7 +143,7 @@ func TestIsSeasonal(t *testing.T) {
 
 func TestAdjustSeasonallyRoundTrip(t *testing.T) {
 	y := seasonalSeries(36, 4)
-	ya, sa := adjustSeasonally(y, 4, false, 1)
+	ya, sa := adjustSeasonally(y, 4, false, nil)
 	require.NotNil(t, sa.idx, "not adjusted")
 	require.True(t, sa.mul, "not adjusted multiplicatively")
 	for i := range y {
@@ -119,7 +155,7 @@ func TestAdjustSeasonallyRoundTrip(t *testing.T) {
 	for i := range y {
 		y[i] -= 150
 	}
-	_, sa = adjustSeasonally(y, 4, false, 1)
+	_, sa = adjustSeasonally(y, 4, false, nil)
 	assert.NotNil(t, sa.idx, "series with negative values not adjusted")
 	assert.False(t, sa.mul, "series with negative values not adjusted additively")
 }
@@ -137,7 +173,7 @@ func TestLeastSquares(t *testing.T) {
 // (the M3 benchmarks', R's) do; only auto shrinks them.
 func TestSingleMethodsKeepTheClassicalIndices(t *testing.T) {
 	y := seasonalSeries(72, 12)
-	ya, sa := adjustSeasonally(y, 12, false, 1)
+	ya, sa := adjustSeasonally(y, 12, false, nil)
 	f, err := New(Config{Method: "naive2"})
 	require.NoError(t, err)
 	fc, err := f.Forecast(y, 12, 12)
