@@ -165,10 +165,14 @@ func (r *Resolver) observerStopped(d time.Duration) bool {
 // Bad input is refused before any provider is called: an unknown data type
 // with a *DataTypeError (ErrUnknownDataType), params that break the schema
 // with a *ParamError (ErrInvalidParams). A cancelled ctx ends the resolve
-// with an error wrapping context.Canceled, its Result holding the
-// attempts made and their Cost — but for a fresh answer in the
-// in-process cache, which is returned at once as it would be a moment
-// earlier (a resolve that need not wait does not look at ctx). When no layer can answer the
+// with an error wrapping context.Canceled, and a deadline that has passed
+// — when Resolve is called (its timer may not have fired yet), or before
+// an answer is ready (a deadline of microseconds is shorter than the
+// local layers' own work) — with one wrapping context.DeadlineExceeded,
+// its Result holding the attempts made and their Cost: no answer is
+// served after the deadline, but for a fresh answer in the in-process
+// cache, which is returned at once as it would be a moment earlier (a
+// resolve that need not wait does not look at ctx). When no layer can answer the
 // error is a *ResolveError (ErrNoAnswer) joining each layer's cause, and
 // matching ErrBudgetExhausted when the budget kept the providers out.
 // Close ending a resolve under way ends it with ErrClosed, its Result too
@@ -195,7 +199,8 @@ func (r *Resolver) Resolve(ctx context.Context, dataType string, params Params) 
 	if r.obs != nil {
 		ctx = withResolveID(ctx, resolveIDs.Add(1))
 	}
-	if err := ctx.Err(); err != nil {
+	deadline := r.deadline(ctx, now)
+	if err := expired(ctx, deadline, now); err != nil {
 		return Result{}, fmt.Errorf("fallback: resolve %q: %w", dataType, err)
 	}
 	res, err = r.resolveMiss(ctx, dt, string(key), params, now)
@@ -205,6 +210,14 @@ func (r *Resolver) Resolve(ctx context.Context, dataType string, params Params) 
 		return Result{Attempts: res.Attempts, Cost: res.Cost}, ErrClosed
 	}
 	end := time.Now()
+	if err == nil {
+		// An answer ready only after the deadline is not served: a
+		// deadline of microseconds is shorter than the local layers' own
+		// work, which the reserve cannot cover.
+		if lerr := expired(ctx, deadline, end); lerr != nil {
+			res, err = Result{Attempts: res.Attempts, Cost: res.Cost}, fmt.Errorf("fallback: resolve %q: no answer before the deadline: %w", dataType, lerr)
+		}
+	}
 	r.metrics.latency.observe(end.Sub(now))
 	r.count(dt, res.Layer, err != nil, end)
 	r.finish(ctx, dt, params, &res, err, now, end)
@@ -214,9 +227,8 @@ func (r *Resolver) Resolve(ctx context.Context, dataType string, params Params) 
 // resolveMiss walks the providers (shared with concurrent resolves of the
 // key), then the local layers.
 func (r *Resolver) resolveMiss(ctx context.Context, dt *dataType, key string, params Params, now time.Time) (Result, error) {
-	deadline, has := ctx.Deadline()
-	if !has {
-		deadline = now.Add(r.cfg.Resolve.Deadline)
+	deadline := r.deadline(ctx, now)
+	if _, has := ctx.Deadline(); !has {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithDeadline(ctx, deadline)
 		defer cancel()
@@ -302,6 +314,29 @@ func (r *Resolver) resolveMiss(ctx context.Context, dt *dataType, key string, pa
 		errs = append(errs, ErrBudgetExhausted)
 	}
 	return Result{Attempts: attempts, Cost: cost}, &ResolveError{DataType: dt.cfg.Name, Attempts: attempts, Errs: errs}
+}
+
+// deadline is the deadline of a resolve of ctx that started at start:
+// ctx's, else Config.Resolve.Deadline from start.
+func (r *Resolver) deadline(ctx context.Context, start time.Time) time.Time {
+	if d, ok := ctx.Deadline(); ok {
+		return d
+	}
+	return start.Add(r.cfg.Resolve.Deadline)
+}
+
+// expired returns ctx's error, or context.DeadlineExceeded when ctx is
+// not done yet but deadline is not after now: a timer runs late on a
+// loaded host, and the timer of a deadline of microseconds has not fired
+// when a resolve reaches it.
+func expired(ctx context.Context, deadline, now time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if !now.Before(deadline) {
+		return context.DeadlineExceeded
+	}
+	return nil
 }
 
 // coalescedWalk shares one walk through the providers among concurrent

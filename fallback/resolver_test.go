@@ -618,3 +618,44 @@ func TestACancelledResolveReportsItsCost(t *testing.T) {
 		})
 	}
 }
+
+// lateTimer is a context whose deadline has passed but whose timer has
+// not fired: what a loaded host, or a deadline of microseconds, hands a
+// resolve.
+type lateTimer struct {
+	context.Context
+	deadline time.Time
+}
+
+func (c lateTimer) Deadline() (time.Time, bool) { return c.deadline, true }
+
+// No answer is served after the deadline: a resolve called past it, its
+// timer not fired yet, or given a deadline of a microsecond — shorter
+// than any miss's own work — ends with an error wrapping
+// context.DeadlineExceeded and no value; it served
+// the default, late, with no error. A fresh answer in the in-process
+// cache is returned all the same (the doc says so).
+func TestNoAnswerAfterTheDeadline(t *testing.T) {
+	p1, s1 := newStub(1.3), newStub(1.2)
+	r := newTestResolver(t, testConfig(), p1, s1)
+	past := lateTimer{context.Background(), time.Now().Add(-time.Millisecond)}
+	res, err := r.Resolve(past, "cpc", shoes)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Equal(t, Result{}, res)
+	assert.Zero(t, p1.calls.Load()+s1.calls.Load(), "no provider was called")
+	for i := range 5 {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Microsecond)
+		res, err := r.Resolve(ctx, "cpc", Params{"keyword": fmt.Sprint("tiny", i)})
+		cancel()
+		require.ErrorIs(t, err, context.DeadlineExceeded, "a microsecond's resolve %d", i)
+		assert.Zero(t, res.Value)
+		assert.Zero(t, res.Layer)
+	}
+
+	_, err = r.Resolve(context.Background(), "cpc", shoes)
+	require.NoError(t, err)
+	res, err = r.Resolve(past, "cpc", shoes)
+	require.NoError(t, err)
+	assert.Equal(t, LayerCache, res.Layer)
+	assert.Equal(t, 1.3, res.Value)
+}
