@@ -110,6 +110,42 @@ func TestRefreshAheadServesAndRefreshesOnce(t *testing.T) {
 	})
 }
 
+// A refresh-ahead walk runs on the budget of the resolve whose hit
+// started it: a caller with no money left causes no paid call, even in
+// the background. The refresh ran with no budget at all, so a campaign
+// with a zero budget bought a provider call on every stale-ish hit.
+func TestRefreshAheadSpendsTheCallersBudget(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := testConfig()
+		cfg.DataTypes[0].TTL = 10 * time.Minute
+		cfg.DataTypes[0].RefreshAhead = 5 * time.Minute
+		p1, s1 := newStub(1), newStub(2)
+		r := newTestResolver(t, cfg, p1, s1)
+		_, err := r.Resolve(context.Background(), "cpc", shoes)
+		require.NoError(t, err)
+		time.Sleep(6 * time.Minute)
+
+		broke := WithBudget(context.Background(), 0)
+		res, err := r.Resolve(broke, "cpc", shoes)
+		require.NoError(t, err)
+		assert.Equal(t, LayerCache, res.Layer)
+		assert.Equal(t, 1.0, res.Value)
+		synctest.Wait()
+		time.Sleep(time.Second)
+		assert.EqualValues(t, 1, p1.calls.Load()+s1.calls.Load(), "no paid call for a caller with nothing to spend")
+		assert.InDelta(t, 0.02, r.Snapshot().Overall.Cost, 1e-12)
+
+		b := NewBudget(1)
+		_, err = r.Resolve(WithBudgetOf(context.Background(), b), "cpc", shoes)
+		require.NoError(t, err)
+		synctest.Wait()
+		time.Sleep(time.Second)
+		assert.EqualValues(t, 2, p1.calls.Load(), "refreshed for a caller who can pay")
+		assert.InDelta(t, 0.02, b.Spent(), 1e-12, "on that caller's budget")
+		assert.InDelta(t, 0.04, r.Snapshot().Overall.Cost, 1e-12)
+	})
+}
+
 func TestRefreshAheadNothingLeftAfterClose(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		cfg := testConfig()

@@ -261,8 +261,10 @@ type DataTypeConfig struct {
 	Hedge HedgeConfig `yaml:"hedge"`
 	// RefreshAhead turns on stale-while-revalidate: a cached answer older
 	// than this but still within its TTL is served at once and refreshed
-	// in the background (at most one refresh per key at a time). Zero
-	// turns it off; it must be less than the TTL.
+	// in the background (at most one refresh per key at a time), on the
+	// budget of the resolve that was served (see WithBudget): a caller
+	// whose budget cannot pay causes no paid call. Zero turns it off; it
+	// must be less than the TTL.
 	RefreshAhead time.Duration `yaml:"refresh_ahead"`
 	// NegativeTTL caches "not found": when every provider that answered
 	// failed with a Permanent error, and none was left unasked (skipped

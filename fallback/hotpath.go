@@ -19,7 +19,7 @@ func (r *Resolver) freshHit(ctx context.Context, dt *dataType, params Params, ke
 		return false
 	}
 	if ra := dt.cfg.RefreshAhead; ra > 0 && stored >= ra {
-		r.refreshAhead(dt, string(key), params)
+		r.refreshAhead(ctx, dt, string(key), params)
 	}
 	res.fromCache(e, dt, stored+e.StoredAt.Sub(e.ObservedAt))
 	now := e.StoredAt.Add(stored) // the clock reading FreshBytes made

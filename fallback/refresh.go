@@ -5,11 +5,13 @@ import (
 	"time"
 )
 
-// refreshAhead starts a background refresh of key, unless one is running
-// or every refresh slot is taken. The refresh walks the providers as a
-// resolve would, with the resolver's default deadline and no budget, and
-// caches what it gets; Close waits for it.
-func (r *Resolver) refreshAhead(dt *dataType, key string, params Params) {
+// refreshAhead starts a background refresh of key for a resolve of ctx,
+// unless one is running or every refresh slot is taken. The refresh walks
+// the providers as a resolve would, with the resolver's default deadline
+// and the budget ctx carries (see WithBudget): a caller that cannot pay
+// causes no paid call, in the background either. It caches what it gets;
+// Close waits for it.
+func (r *Resolver) refreshAhead(ctx context.Context, dt *dataType, key string, params Params) {
 	if _, running := r.refreshing.LoadOrStore(key, struct{}{}); running {
 		return
 	}
@@ -28,11 +30,16 @@ func (r *Resolver) refreshAhead(dt *dataType, key string, params Params) {
 	for k, v := range params {
 		owned[k] = v
 	}
+	budget := BudgetFrom(ctx)
 	go func() {
 		defer r.tasks.done(dt.refreshTask)
 		defer func() { <-r.refreshSlots; r.refreshing.Delete(key) }()
 		deadline := time.Now().Add(r.cfg.Resolve.Deadline)
-		ctx, cancel := context.WithDeadline(withTask(r.life, TaskRefresh), deadline)
+		ctx := withTask(r.life, TaskRefresh)
+		if budget != nil {
+			ctx = WithBudgetOf(ctx, budget)
+		}
+		ctx, cancel := context.WithDeadline(ctx, deadline)
 		defer cancel()
 		r.walkProviders(ctx, dt, key, owned, deadline.Add(-min(r.cfg.Resolve.Reserve, r.cfg.Resolve.Deadline/4)))
 	}()
