@@ -106,7 +106,10 @@ func (c *call) wait(d time.Duration) bool {
 }
 
 // admit runs the per-attempt gates, cheapest first, and returns the
-// breaker permit. A refusal is recorded as a skip.
+// breaker permit. A refusal is recorded as a skip. The rate limit is the
+// last gate, a token being the one thing a refusal cannot give back (a
+// shared limiter has no way to): one is taken only for an attempt the
+// others admitted.
 func (c *call) admit(n int) (breaker.Permit, SkipReason) {
 	w, p := c.w, c.p
 	reason := SkipNone
@@ -115,8 +118,6 @@ func (c *call) admit(n int) (breaker.Permit, SkipReason) {
 		reason = SkipBusy
 	} else if p.throttle != nil && !p.throttle.TryAcquirePermit() {
 		reason = SkipThrottled
-	} else if !w.r.allowRate(c.ctx, p, c.until) {
-		reason = SkipRateLimited
 	} else if w.budget != nil && !w.budget.TryDebit(p.price) {
 		reason = SkipOverBudget
 		w.mu.Lock()
@@ -128,6 +129,9 @@ func (c *call) admit(n int) (breaker.Permit, SkipReason) {
 		if w.budget != nil {
 			w.budget.Refund(p.price) // not called: not paid
 		}
+	} else if !w.r.allowRate(c.ctx, p, c.until) {
+		reason = SkipRateLimited
+		c.unpaid(pm)
 	} else {
 		permit = pm
 		w.r.budgetAlert(w.events, w.budget, false, time.Time{})

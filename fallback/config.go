@@ -141,7 +141,9 @@ type ProviderConfig struct {
 	Breaker *breaker.Config `yaml:"breaker"`
 	// RateLimit bounds the requests made to the provider; the zero value
 	// means no limit. A provider without capacity left is skipped, never
-	// queued for.
+	// queued for. A token is taken only for an attempt the breaker
+	// admitted: one a half-open breaker turns away, its probes all out,
+	// takes none.
 	RateLimit RateLimitConfig `yaml:"rate_limit"`
 	// MaxConcurrent bounds the provider's calls in flight (a bulkhead);
 	// zero means no bound. A provider at its bound is skipped. A call the

@@ -220,6 +220,56 @@ func TestRateLimitedProviderIsSkipped(t *testing.T) {
 	})
 }
 
+// A rate-limit token is taken only for an attempt the other gates
+// admitted: the resolves a half-open breaker turns away while its probe
+// is out (they find the provider eligible, not open) leave its tokens as
+// they were. The token was taken first, so a recovery rush spent a
+// limited provider's capacity on calls never made, and the provider,
+// closed again, was skipped as rate limited.
+func TestRateTokensOnlyForAdmittedAttempts(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := testConfig()
+		cfg.Providers[0].RateLimit = RateLimitConfig{PerSecond: 0.001, Burst: 10}
+		cfg.Breaker.HalfOpenProbes = 1
+		p1, s1 := newStub(0), newStub(2)
+		p1.fail(providers.Unavailable)
+		r := newTestResolver(t, cfg, p1, s1)
+		for i := range 5 { // five failures open p1's breaker: 5 tokens left
+			_, err := r.Resolve(context.Background(), "cpc", Params{"keyword": fmt.Sprint("k", i)})
+			require.NoError(t, err)
+		}
+		require.EqualValues(t, 5, p1.calls.Load())
+		time.Sleep(61 * time.Second) // the seed's 60s open duration
+
+		release := make(chan struct{})
+		p1.set(func(ctx context.Context, _ providers.Request) (providers.Response, error) {
+			select {
+			case <-release:
+			case <-ctx.Done():
+			}
+			return providers.Response{Value: 1}, nil
+		})
+		probe := make(chan Result)
+		go func() {
+			res, _ := r.Resolve(context.Background(), "cpc", Params{"keyword": "probe"})
+			probe <- res
+		}()
+		synctest.Wait() // the probe is out, with a token: 4 left
+		for i := range 5 {
+			res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": fmt.Sprint("rush", i)})
+			require.NoError(t, err)
+			assert.Equal(t, "s1", res.Source)
+			assert.Equal(t, SkipBreakerOpen, attemptsByProvider(res.Attempts)["p1"].Skip, "rush %d: turned away by the breaker, not the rate limit", i)
+		}
+		close(release)
+		assert.Equal(t, "p1", (<-probe).Source, "the probe closes the breaker")
+		res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "after"})
+		require.NoError(t, err)
+		assert.Equal(t, "p1", res.Source, "p1's tokens are still there")
+		assert.EqualValues(t, 7, p1.calls.Load())
+	})
+}
+
 func TestBulkheadSkipsWhenFull(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		cfg := testConfig()
