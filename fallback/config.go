@@ -655,7 +655,13 @@ type ForecastConfig struct {
 	// MaxHorizon is how many periods past a key's last observation a
 	// forecast may reach: a key observed longer ago is not forecast (the
 	// default engine answers), since each period forecast costs the fit
-	// memory and says less. Default 366; at most stats.MaxHorizon.
+	// memory and says less. Default 366; at most stats.MaxHorizon. A
+	// forecast is for the resolve's period: as many periods past the last
+	// observation's as have begun since, and one when the last
+	// observation is in the resolve's own period (a model forecasts at
+	// least a step ahead, and the observation is older than the
+	// resolve), so a series ending today forecasts what the same series
+	// ending yesterday does.
 	MaxHorizon int `yaml:"max_horizon"`
 	// History bounds the in-memory history used when the host supplies
 	// none with WithHistory. Its max_keys is at most CapacityLimit, its

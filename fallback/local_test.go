@@ -370,3 +370,37 @@ func TestASignedDataTypesForecastMayCrossZero(t *testing.T) {
 		})
 	}
 }
+
+// A forecast is for the period the resolve is in, counted from the last
+// observation's, and one period ahead when that period is the resolve's
+// own (the doc of ForecastConfig.MaxHorizon says why): the same series
+// ending today and ending yesterday forecast the same value, the one
+// ending two days ago a period further.
+func TestTheForecastHorizon(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h, err := stats.NewMemoryHistory(stats.MemoryConfig{})
+		require.NoError(t, err)
+		p1, s1 := newStub(1), newStub(1)
+		down(p1, s1)
+		r := newTestResolver(t, testConfig(), p1, s1, WithHistory(h))
+		now := time.Now().Add(12 * time.Hour) // midday
+		time.Sleep(time.Until(now))
+		forecast := func(kw string, lastDay int) float64 {
+			t.Helper()
+			key, err := r.Key("cpc", Params{"keyword": kw})
+			require.NoError(t, err)
+			for i := range 30 {
+				at := now.AddDate(0, 0, lastDay-29+i).Add(-time.Hour)
+				require.NoError(t, h.Append(context.Background(), key, stats.Observation{At: at, Value: 1 + 0.1*float64(i)}))
+			}
+			res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": kw})
+			require.NoError(t, err)
+			require.Equal(t, LayerStatistical, res.Layer)
+			return res.Value
+		}
+		today, yesterday, before := forecast("today", 0), forecast("yesterday", -1), forecast("before", -2)
+		assert.Equal(t, yesterday, today, "one period ahead of the last observation, whether today's or yesterday's")
+		assert.Greater(t, today, 3.9, "beyond the last observation, 3.9, on a rising series")
+		assert.Greater(t, before, today, "two periods ahead")
+	})
+}
