@@ -37,7 +37,9 @@ const (
 // a key the process has no answer for, the median of the ReferencePoints
 // newest observations of its history, or of the fleet's shared history
 // when its own has none — a shared-tier answer for such a key is judged
-// against it too) when the data type's values are positive (bounds.min ≥ 0) and
+// against it too, and so is an answer in a state file Import reads: one
+// far from it is skipped, not taken as the key's last good answer)
+// when the data type's values are positive (bounds.min ≥ 0) and
 // r > 0. Its change is the factor between them, max(v/r, r/v); it is
 // implausible when the factor is over the larger of MaxRatio and
 // exp(Sigmas × σ × √n), where σ is the data type's learned volatility (the

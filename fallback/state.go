@@ -289,6 +289,10 @@ const (
 	ImportNotAdaptive ImportReason = "not adaptive"
 	// ImportHistoryFailed: the history refused the series or failed.
 	ImportHistoryFailed ImportReason = "history failed"
+	// ImportImplausible: an answer further from its key's history (the
+	// median of its newest PlausibilityConfig.ReferencePoints
+	// observations, the file's included) than plausibility allows.
+	ImportImplausible ImportReason = "implausible"
 	// ImportHeld: an observation for a period the history already has
 	// one for (the history keeps one per key and period: a file imported
 	// twice adds nothing the second time), or one of several for the
@@ -356,7 +360,12 @@ var hashedValue = regexp.MustCompile(`^h:[0-9a-f]{32}$`)
 //     (checkEntry: a finite value within the bounds, a confidence in
 //     [0, 1], a source, times set and not in the future), and is taken as
 //     the key's last good answer (layer 3, never a fresh hit) unless the
-//     process has a newer one;
+//     process has a newer one — and, once the file's series are in,
+//     unless it moved further from its key's history (the median of the
+//     newest PlausibilityConfig.ReferencePoints observations) than
+//     plausibility allows, as a shared-tier answer is judged: taken, a
+//     wrong answer would be the reference every provider answer for the
+//     key is judged by;
 //   - each observation of a history must be a finite value within the
 //     bounds at a time set and not in the future; the series goes to the
 //     resolver's own history (not the shared one), one observation per
@@ -384,8 +393,12 @@ func (r *Resolver) Import(ctx context.Context, rd io.Reader) (rep ImportReport, 
 		return rep, ErrClosed
 	}
 	br := bufio.NewReaderSize(rd, 64<<10)
-	im := importer{r: r, rep: &rep, now: time.Now(), plain: map[*dataType]*schema{}, taken: map[string]cache.Entry{}}
+	im := importer{r: r, rep: &rep, now: time.Now(), plain: map[*dataType]*schema{}, taken: map[string]takenAnswer{}}
 	defer im.countKept() // on every return: rep is the result
+	// Runs first, at the end, once the file's series are in (Export
+	// writes them after the answers): the answers it takes back are
+	// skipped, not counted as evicted.
+	defer im.judge(ctx)
 	line := 0
 	stop := func() error {
 		if r.closed.Load() {
@@ -463,8 +476,14 @@ type importer struct {
 
 	// taken holds the answers taken, by key, until countKept finds
 	// whether the process still holds them; sweep bounds it.
-	taken map[string]cache.Entry
+	taken map[string]takenAnswer
 	sweep int // len(taken) at which countKept next runs (0: minSweep)
+}
+
+// takenAnswer is an answer Import took, and the line it was read from.
+type takenAnswer struct {
+	e    cache.Entry
+	line int
 }
 
 // minSweep is the fewest answers taken between two countKept runs.
@@ -473,8 +492,8 @@ const minSweep = 1024
 // took records e, just taken for key, and counts the answers taken
 // that the process no longer holds when there are many: taken stays
 // within twice what the last-good store holds.
-func (im *importer) took(key string, e cache.Entry) {
-	im.taken[key] = e
+func (im *importer) took(key string, e cache.Entry, line int) {
+	im.taken[key] = takenAnswer{e: e, line: line}
 	if len(im.taken) >= max(im.sweep, minSweep) {
 		im.countKept()
 		im.sweep = 2 * len(im.taken)
@@ -484,14 +503,76 @@ func (im *importer) took(key string, e cache.Entry) {
 // countKept moves the answers of taken that the process no longer holds
 // (pushed out by capacity, or replaced) from Answers to Evicted.
 func (im *importer) countKept() {
-	for key, e := range im.taken {
-		held, ok := im.r.cache.LastGood(key)
-		if ok && held.Value == e.Value && held.Source == e.Source && held.StoredAt.Equal(e.StoredAt) && held.ObservedAt.Equal(e.ObservedAt) {
+	for key, ta := range im.taken {
+		if held, ok := im.r.cache.LastGood(key); ok && sameAnswer(held, ta.e) {
 			continue
 		}
 		delete(im.taken, key)
 		im.rep.Answers--
 		im.rep.Evicted++
+	}
+}
+
+// sameAnswer reports whether a and b are the same last good answer.
+func sameAnswer(a, b cache.Entry) bool {
+	return a.Value == b.Value && a.Source == b.Source && a.StoredAt.Equal(b.StoredAt) && a.ObservedAt.Equal(b.ObservedAt)
+}
+
+// judge takes back, of the answers taken that the process still holds,
+// those that moved further from their key's history reference
+// (historyReference, read once the file's series are in) than the data
+// type's volatility allows — as a shared-tier answer for a key the
+// process has no answer of its own for is judged — and skips them
+// (ImportImplausible). Taken, such an answer would be the reference every
+// provider answer for the key is judged by, and a wrong one refuses the
+// right ones. It stops at ctx's end or Close: what it has not judged
+// stays.
+func (im *importer) judge(ctx context.Context) {
+	type far struct {
+		key    string
+		line   int
+		e      cache.Entry
+		detail string
+	}
+	var refused []far
+	for key, ta := range im.taken {
+		if ctx.Err() != nil || im.r.closed.Load() {
+			break
+		}
+		name, _, _ := strings.Cut(key, "?")
+		dt := im.r.types[name]
+		ref, ok := im.r.historyReference(ctx, dt, key)
+		if !ok {
+			continue
+		}
+		if ie := im.r.plaus.moved(dt, ta.e.Value, ref, ta.e.ObservedAt); ie != nil {
+			detail := fmt.Sprintf("%.6g is ×%.3g the median of the key's history, %.6g (at most ×%.3g expected)", ie.Value, ie.Factor(), ie.Reference, ie.Allowed)
+			refused = append(refused, far{key: key, line: ta.line, e: ta.e, detail: detail})
+		}
+	}
+	if len(refused) == 0 {
+		return
+	}
+	byKey := make(map[string]cache.Entry, len(refused))
+	for _, f := range refused {
+		byKey[f.key] = f.e
+	}
+	gone := make(map[string]bool, len(refused))
+	im.r.cache.DeleteFunc(func(key string, e cache.Entry, ok bool) bool {
+		// Unless the process has put an answer of its own since.
+		if f, is := byKey[key]; ok && is && sameAnswer(e, f) {
+			gone[key] = true
+			return true
+		}
+		return false
+	})
+	slices.SortFunc(refused, func(a, b far) int { return a.line - b.line })
+	for _, f := range refused {
+		if gone[f.key] {
+			delete(im.taken, f.key)
+			im.rep.Answers--
+			im.skip(f.line, "answer", f.key, ImportImplausible, f.detail)
+		}
 	}
 }
 
@@ -697,7 +778,7 @@ func (im *importer) answer(line int, rec *stateRecord) {
 	if _, again := im.taken[rec.Key]; !again {
 		im.rep.Answers++
 	}
-	im.took(rec.Key, e)
+	im.took(rec.Key, e, line)
 }
 
 func (im *importer) history(ctx context.Context, line int, rec *stateRecord) {

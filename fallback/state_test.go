@@ -968,3 +968,47 @@ func TestImportCountsTheAnswersKept(t *testing.T) {
 		assert.Equal(t, rep.Answers, held)
 	})
 }
+
+// An imported answer far from the median of its key's history — the
+// reference of a key the process has no answer of its own for — is not
+// taken: as the key's last good answer it would be the reference every
+// provider answer is judged by, and a wrong one (here ×10) refused the
+// right answers (garbage-shaped against it) while the only provider said
+// so. An answer near the median is taken as before.
+func TestImportSkipsAnAnswerFarFromItsHistory(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		now := time.Now()
+		day := func(d int) string { return now.AddDate(0, 0, d).Format(time.RFC3339Nano) }
+		var b strings.Builder
+		b.WriteString(`{"format":"strata-state","version":1}` + "\n")
+		for _, kw := range []string{"shoes", "boots"} {
+			v := 20.5 // shoes: a unit error took
+			if kw == "boots" {
+				v = 2.1
+			}
+			fmt.Fprintf(&b, `{"kind":"answer","key":"cpc?keyword=%s","value":%v,"observed_at":%q,"stored_at":%q,"source":"p1","confidence":0.95,"layer":1}`+"\n", kw, v, day(-1), day(-1))
+			fmt.Fprintf(&b, `{"kind":"history","key":"cpc?keyword=%s","observations":[{"at":%q,"value":2},{"at":%q,"value":2.1},{"at":%q,"value":1.9},{"at":%q,"value":2},{"at":%q,"value":%v}]}`+"\n",
+				kw, day(-5), day(-4), day(-3), day(-2), day(-1), v)
+		}
+		b.WriteString(`{"kind":"end"}` + "\n")
+		p1, s1 := newStub(2.05), newStub(0)
+		s1.fail(providers.Unavailable)
+		r := newTestResolver(t, testConfig(), p1, s1)
+		rep, err := r.Import(context.Background(), strings.NewReader(b.String()))
+		require.NoError(t, err)
+		assert.Equal(t, 1, rep.Answers, "boots' answer")
+		assert.Equal(t, 1, rep.Reasons[ImportImplausible])
+		require.Len(t, rep.Skips, 1)
+		assert.Equal(t, ImportSkip{Line: 2, Kind: "answer", Key: "cpc?keyword=shoes", Reason: ImportImplausible,
+			Detail: "20.5 is ×10.2 the median of the key's history, 2 (at most ×3 expected)"}, rep.Skips[0])
+
+		res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+		require.NoError(t, err)
+		assert.Equal(t, "p1", res.Source)
+		assert.Equal(t, 2.05, res.Value)
+		assert.False(t, res.Implausible, "judged against the history's median, 2")
+		boots, ok := lastGood(r, "cpc?keyword=boots")
+		require.True(t, ok)
+		assert.Equal(t, 2.1, boots.Value)
+	})
+}
