@@ -22,8 +22,8 @@ func TestAutoCombinesCandidates(t *testing.T) {
 		f, _ := New(Config{Selection: Selection{ClassicalSeasonality: classical, TemporalLevels: []int{1}}})
 		fc, err := f.Forecast(seasonalSeries(72, 12), 12, 12)
 		require.NoError(t, err)
-		assert.True(t, strings.HasPrefix(fc.Model, "auto(theta,damped,ets(") && strings.HasSuffix(fc.Model, "),drift)"),
-			"model %q, want auto(theta,damped,ets(...),drift)", fc.Model)
+		assert.True(t, strings.HasPrefix(fc.Model, "auto(theta_opt,damped,ets(") && strings.HasSuffix(fc.Model, "),drift)"),
+			"model %q, want auto(theta_opt,damped,ets(...),drift)", fc.Model)
 		// The point forecast is the median of the candidates' (here on the
 		// seasonally adjusted series, re-seasonalised), the indices shrunk
 		// unless ClassicalSeasonality.
@@ -158,7 +158,7 @@ func TestAutoChallengerReplacesCombinationWhereItClearlyWins(t *testing.T) {
 			}
 		} else {
 			lost++
-			assert.True(t, strings.HasPrefix(fc.Model, "auto(theta,"), "seed %d: %s", seed, fc.Model)
+			assert.True(t, strings.HasPrefix(fc.Model, "auto(theta_opt,"), "seed %d: %s", seed, fc.Model)
 		}
 	}
 	assert.Positive(t, won, "ARIMA won no hold-out on cyclical series")
@@ -200,7 +200,7 @@ func TestAutoChallengersConfig(t *testing.T) {
 	y := cyclical(40, 1)
 	fc, err := f.Forecast(y, 1, 6)
 	require.NoError(t, err)
-	assert.True(t, strings.HasPrefix(fc.Model, "auto(theta,"), fc.Model)
+	assert.True(t, strings.HasPrefix(fc.Model, "auto(theta_opt,"), fc.Model)
 	// 9 points are not challenged: holding min(h, n/4) = 2 out leaves 7,
 	// fewer than 8.
 	f, _ = New(Config{})

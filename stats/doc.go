@@ -40,7 +40,8 @@
 // the newest cycles where that predicts them better —
 // Selection.SeasonalDecays — and shrunk toward none by how noisy they
 // are),
-// fits theta, damped trend, the AICc-chosen exponential
+// fits the Theta method with its θ chosen by the fit (theta_opt), damped
+// trend, the AICc-chosen exponential
 // smoothing model and the random walk with drift, and takes the median of
 // their forecasts; its intervals are the envelope of theirs. ARIMA
 // challenges the combination: fitted with the four to the series without

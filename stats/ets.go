@@ -533,8 +533,9 @@ func fitETSTol(y []float64, spec etsSpec, crit fitCrit, tol float64) (etsFit, bo
 // optimum for additive errors, so those fits are shared across criteria.
 // A nil *fitCache fits every time. It is not safe for concurrent use.
 type fitCache struct {
-	tol  float64 // optimiser tolerance; 0 for nmRelTol
-	fits []cachedFit
+	tol      float64 // optimiser tolerance; 0 for nmRelTol
+	maxTheta float64 // the theta_opt candidate's largest θ; 0 for DefaultMaxTheta
+	fits     []cachedFit
 }
 
 type cachedFit struct {

@@ -31,10 +31,10 @@ func Example() {
 	}
 	fmt.Printf("confidence %.2f\n", fc.Confidence())
 	// Output:
-	// auto(theta,damped,ets(M,A,N),drift)
+	// auto(theta_opt,damped,ets(M,A,N),drift)
 	// t+1: 147 [138, 152]
 	// t+2: 161 [149, 167]
-	// t+3: 174 [160, 183]
+	// t+3: 175 [160, 183]
 	// confidence 0.91
 }
 

@@ -49,6 +49,9 @@ func TestNewValidatesConfig(t *testing.T) {
 		{Config{Selection: Selection{SeasonalDecays: []float64{0.9, 0.8, 0.9}}}, "selection.seasonal_decays[2]"},
 		{Config{Selection: Selection{TemporalLevels: []int{2, 0}}}, "selection.temporal_levels[1]"},
 		{Config{Selection: Selection{TemporalLevels: []int{3, 3}}}, "selection.temporal_levels[1]"},
+		{Config{Selection: Selection{MaxTheta: 0.5}}, "selection.max_theta"},
+		{Config{Selection: Selection{MaxTheta: math.Inf(1)}}, "selection.max_theta"},
+		{Config{Selection: Selection{MaxTheta: math.NaN()}}, "selection.max_theta"},
 	} {
 		_, err := New(tc.cfg)
 		assert.ErrorIs(t, err, ErrInvalidConfig, "New(%+v)", tc.cfg)
@@ -75,9 +78,10 @@ func TestNewAppliesDefaultsWithoutWritingCallerConfig(t *testing.T) {
 	assert.Equal(t, 0.5, s.Accuracy)
 	assert.Equal(t, 0.3, s.Availability)
 	assert.Equal(t, 0.2, s.Simplicity)
-	assert.Equal(t, []string{"theta", "damped", "ets", "drift"}, s.Candidates)
+	assert.Equal(t, []string{"theta_opt", "damped", "ets", "drift"}, s.Candidates)
 	assert.Equal(t, []string{"arima"}, s.Challengers)
 	assert.Equal(t, 0.7, s.Clear)
+	assert.Equal(t, DefaultMaxTheta, s.MaxTheta)
 }
 
 func TestMethodsListsEveryMethod(t *testing.T) {

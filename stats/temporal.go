@@ -106,7 +106,7 @@ func (f *Forecaster) temporalForecasts(names []string, ya []float64, ks []int, h
 		if len(a) < minTemporalBlocks || isConstant(a) {
 			continue
 		}
-		fits := fitCandidates(&fitCache{tol: temporalTol}, names, a, (h+k-1)/k, nil)
+		fits := fitCandidates(f.fitCache(temporalTol), names, a, (h+k-1)/k, nil)
 		if len(fits) == 0 {
 			continue
 		}
