@@ -79,6 +79,15 @@ type Selection struct {
 	// (DefaultSeasonalDecays); [1] alone keeps the classical indices, as
 	// ClassicalSeasonality does. docs/forecasting.md has the evidence.
 	SeasonalDecays []float64 `yaml:"seasonal_decays"`
+	// SeasonalMeans takes each seasonal index as the (weighted) mean of
+	// its detrended values, as the classical decomposition does. By
+	// default auto takes their weighted median, which the odd value far
+	// off its season (a strike, a moved holiday) moves less, and shrinks
+	// it by its own sampling variance (π/2 times the mean's for normal
+	// noise): better on M3's monthly and quarterly series of the
+	// development subset and on both its halves. ClassicalSeasonality
+	// implies it. docs/forecasting.md has the evidence.
+	SeasonalMeans bool `yaml:"seasonal_means"`
 	// KeepOutliers fits the series as it is. By default auto first
 	// replaces its outliers — points further from the median of their
 	// neighbours (plus their season's median) than 20 times the series'
@@ -330,11 +339,11 @@ func (f *Forecaster) auto(y []float64, m, h int) (result, bool) {
 	if !sel.KeepOutliers {
 		y, _ = cleanOutliers(y, m, sel.OutlierSteps)
 	}
-	decays := sel.SeasonalDecays
+	rule := indexRule{decays: sel.SeasonalDecays, medians: !sel.SeasonalMeans}
 	if sel.ClassicalSeasonality {
-		decays = nil
+		rule = indexRule{}
 	}
-	ya, sa := adjustSeasonally(y, m, !sel.ClassicalSeasonality, decays)
+	ya, sa := adjustSeasonally(y, m, !sel.ClassicalSeasonality, rule)
 	ks := sel.TemporalLevels
 	if len(ks) == 0 {
 		ks = defaultTemporalLevels(m)

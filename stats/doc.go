@@ -36,10 +36,10 @@
 //
 // auto, the default, seasonally adjusts the series when the M3
 // autocorrelation test or its STL seasonal strength finds seasonality
-// (classical multiplicative decomposition, its indices weighted toward
-// the newest cycles where that predicts them better —
-// Selection.SeasonalDecays — and shrunk toward none by how noisy they
-// are),
+// (classical multiplicative decomposition, each index the weighted
+// median of its detrended values, weighted toward the newest cycles
+// where that predicts them better — Selection.SeasonalDecays — and
+// shrunk toward none by how noisy they are),
 // fits the Theta method with its θ chosen by the fit (theta_opt), damped
 // trend, the AICc-chosen exponential
 // smoothing model and the random walk with drift, and takes the median of

@@ -227,7 +227,7 @@ func (spec etsSpec) initialStates(y []float64) (l, b float64, s []float64) {
 		s = make([]float64, m)
 		mul := spec.season == seasonMul
 		if n >= 3*m {
-			fig, _ := seasonalFigure(y, m, mul, nil)
+			fig, _ := seasonalFigure(y, m, mul, indexRule{})
 			copy(s, fig)
 		} else {
 			fourierInit(y, m, mul, s)

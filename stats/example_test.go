@@ -32,10 +32,10 @@ func Example() {
 	fmt.Printf("confidence %.2f\n", fc.Confidence())
 	// Output:
 	// auto(theta_opt,damped,ets(M,A,N),drift)
-	// t+1: 147 [138, 152]
-	// t+2: 161 [149, 167]
-	// t+3: 175 [160, 183]
-	// confidence 0.91
+	// t+1: 147 [138, 153]
+	// t+2: 162 [150, 169]
+	// t+3: 175 [160, 185]
+	// confidence 0.90
 }
 
 // Bad input is refused with a typed error, before any model sees it.

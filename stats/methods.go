@@ -56,7 +56,7 @@ func raw(inner func(y []float64, h int, lv []float64) (result, bool)) methodFunc
 // benchmarks' recipe).
 func adjusted(name string, inner func(y []float64, h int, lv []float64) (result, bool)) methodFunc {
 	return func(y []float64, m, h int, lv []float64) (result, bool) {
-		ya, sa := adjustSeasonally(y, m, false, nil)
+		ya, sa := adjustSeasonally(y, m, false, indexRule{})
 		r, ok := inner(ya, h, lv)
 		if !ok {
 			return result{}, false
@@ -80,7 +80,7 @@ func ets(spec etsSpec, name string) func(y []float64, h int, lv []float64) (resu
 // trend on the seasonally adjusted series (intervals: the mean of their
 // bounds).
 func combSA(y []float64, m, h int, lv []float64) (result, bool) {
-	ya, sa := adjustSeasonally(y, m, false, nil)
+	ya, sa := adjustSeasonally(y, m, false, indexRule{})
 	var rs []result
 	for _, spec := range []etsSpec{specSES, specHolt, specDamped} {
 		r, _, ok := etsModel(nil, ya, spec, critMSE, h, lv, "")

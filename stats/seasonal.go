@@ -1,6 +1,7 @@
 package stats
 
 import (
+	"cmp"
 	"math"
 	"slices"
 
@@ -66,19 +67,28 @@ func isConstant(y []float64) bool {
 }
 
 // seasonalFigure returns the m seasonal indices of a classical
-// decomposition of y (R's decompose): y is detrended by a centred moving
-// average of order m (2×m for even m), the detrended values are averaged
-// per position in the cycle, and the averages are normalised to mean 1
+// decomposition of y (R's decompose) as rule takes them: y is detrended
+// by a centred moving average of order m (2×m for even m), the detrended
+// values are averaged per position in the cycle (rule.medians: their
+// median is taken instead), and the averages are normalised to mean 1
 // (mul) or 0 (additive). Position j holds the index of the times t ≡ j
-// mod m. y must hold at least two full seasons. The average may be
-// weighted toward the newest cycles: a position's k-th newest detrended
-// value (k from 0) weighs decay^k, decay the one of decays that
-// chooseDecay picks (1, the classical mean, when decays is empty). noise
-// is the mean sampling variance of an index, in the indices' units: each
-// position's (weighted) sample variance of its detrended values times
-// Σw²/(Σw)² (1/count for equal weights), averaged over the positions that
-// have two values or more (0 when none has).
-func seasonalFigure(y []float64, m int, mul bool, decays []float64) (fig []float64, noise float64) {
+// mod m. y must hold at least two full seasons. The average (or median)
+// may be weighted toward the newest cycles: a position's k-th newest
+// detrended value (k from 0) weighs decay^k, decay the one of
+// rule.decays that chooseDecay picks (1, equal weights, when there are
+// none). noise is the mean sampling variance of an index, in the
+// indices' units: each position's (weighted) sample variance of its
+// detrended values times Σw²/(Σw)² (1/count for equal weights), averaged
+// over the positions that have two values or more (0 when none has), and
+// times π/2 for a median (its large-sample variance for normal noise).
+// indexRule is how seasonalFigure takes the indices from the detrended
+// values; the zero value is the classical mean of every cycle.
+type indexRule struct {
+	decays  []float64 // the weightings chooseDecay picks among
+	medians bool      // weighted medians, not means
+}
+
+func seasonalFigure(y []float64, m int, mul bool, rule indexRule) (fig []float64, noise float64) {
 	n := len(y)
 	half := m / 2
 	det := make([]float64, n) // the detrended values, by time
@@ -101,7 +111,8 @@ func seasonalFigure(y []float64, m int, mul bool, decays []float64) (fig []float
 			det[t] = y[t] - tr
 		}
 	}
-	decay := chooseDecay(det[half:n-half], m, decays)
+	decay := chooseDecay(det[half:n-half], m, rule.decays)
+	var vs, ws []float64 // a position's values and weights, for its median
 	fig = make([]float64, m)
 	avg, positions := 0.0, 0
 	for j := range fig {
@@ -138,9 +149,26 @@ func seasonalFigure(y []float64, m int, mul bool, decays []float64) (fig []float
 			noise += sq / df * sw2 / (sw * sw)
 			positions++
 		}
+		if rule.medians {
+			// A median of the detrended values is less moved by the odd
+			// month far off its season (a strike, a holiday moved).
+			vs, ws = vs[:0], ws[:0]
+			w = 1
+			for t := last; t >= half; t -= m {
+				vs = append(vs, det[t])
+				ws = append(ws, w)
+				w *= decay
+			}
+			avg -= fig[j] / float64(m)
+			fig[j] = weightedMedian(vs, ws)
+			avg += fig[j] / float64(m)
+		}
 	}
 	if positions > 0 {
 		noise /= float64(positions)
+	}
+	if rule.medians {
+		noise *= math.Pi / 2
 	}
 	for j := range fig {
 		if mul {
@@ -153,6 +181,34 @@ func seasonalFigure(y []float64, m int, mul bool, decays []float64) (fig []float
 		noise /= avg * avg
 	}
 	return fig, noise
+}
+
+// weightedMedian is the weighted median of vs (weights ws, positive): the
+// value at which the cumulative weight, in order of value, passes half
+// the total, or the mean of the two values on either side when it
+// reaches half exactly — the plain median for equal weights. It reorders
+// neither slice.
+func weightedMedian(vs, ws []float64) float64 {
+	idx := make([]int, len(vs))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(a, b int) int { return cmp.Compare(vs[a], vs[b]) })
+	total := 0.0
+	for _, w := range ws {
+		total += w
+	}
+	cum := 0.0
+	for k, i := range idx {
+		cum += ws[i]
+		if k+1 < len(idx) && math.Abs(cum-total/2) <= 1e-12*total {
+			return (vs[i] + vs[idx[k+1]]) / 2
+		}
+		if cum > total/2 {
+			return vs[i]
+		}
+	}
+	return vs[idx[len(idx)-1]]
 }
 
 // chooseDecay returns the decay of decays (1 when there are none) whose
@@ -241,9 +297,10 @@ type seasonalAdjustment struct {
 // whose STL strength would have auto.arima difference it (nsdiffs) is
 // seasonal too — the lag-m test misses a smooth season in fewer than four
 // cycles, whose first m−1 autocorrelations are all large — and the indices
-// are first moved toward none by how noisy they are (shrinkSeasonal). It
-// returns y itself when y is not seasonal or the indices are unusable.
-func adjustSeasonally(y []float64, m int, refined bool, decays []float64) ([]float64, seasonalAdjustment) {
+// are first moved toward none by how noisy they are (shrinkSeasonal). rule
+// is how the indices are taken (seasonalFigure). It returns y itself when
+// y is not seasonal or the indices are unusable.
+func adjustSeasonally(y []float64, m int, refined bool, rule indexRule) ([]float64, seasonalAdjustment) {
 	if !isSeasonal(y, m) && !(refined && nsdiffs(y, m) == 1) {
 		return y, seasonalAdjustment{}
 	}
@@ -254,7 +311,7 @@ func adjustSeasonally(y []float64, m int, refined bool, decays []float64) ([]flo
 			break
 		}
 	}
-	fig, noise := seasonalFigure(y, m, mul, decays)
+	fig, noise := seasonalFigure(y, m, mul, rule)
 	if refined {
 		shrinkSeasonal(fig, noise, mul)
 	}

@@ -19,7 +19,7 @@ func TestACFHandComputed(t *testing.T) {
 
 func TestSeasonalFigureHandComputed(t *testing.T) {
 	figure := func(y []float64, m int, mul bool) []float64 {
-		fig, noise := seasonalFigure(y, m, mul, nil)
+		fig, noise := seasonalFigure(y, m, mul, indexRule{})
 		assert.Zero(t, noise, "a cycle repeated exactly has no noise")
 		return fig
 	}
@@ -34,8 +34,13 @@ func TestSeasonalFigureHandComputed(t *testing.T) {
 	// {-1, -4/3, -1} and {8/3, 3}; their sampling variances 1/9, 1/81 and
 	// 1/36 average 49/972.
 	y = []float64{1, 2, 6, 2, 2, 6, 1, 2, 6}
-	_, noise := seasonalFigure(y, 3, false, nil)
+	_, noise := seasonalFigure(y, 3, false, indexRule{})
 	assert.InDelta(t, 49.0/972, noise, 1e-12)
+	// Their medians −5/3, −1 and 17/6, centred by their mean 1/18, and
+	// a median's sampling variance, π/2 times the mean's.
+	fig, noise := seasonalFigure(y, 3, false, indexRule{medians: true})
+	near(t, "medians", fig, []float64{-31.0 / 18, -19.0 / 18, 50.0 / 18}, 1e-12)
+	assert.InDelta(t, math.Pi/2*49/972, noise, 1e-12)
 }
 
 // With a decay the newest cycles weigh more. The same series at decay
@@ -47,11 +52,25 @@ func TestSeasonalFigureHandComputed(t *testing.T) {
 // 1.25/2.25: 10/81; positions 1 and 2 give 5/294 and 5/162.
 func TestSeasonalFigureDecayHandComputed(t *testing.T) {
 	y := []float64{1, 2, 6, 2, 2, 6, 1, 2, 6}
-	fig, noise := seasonalFigure(y, 3, false, []float64{0.5})
+	fig, noise := seasonalFigure(y, 3, false, indexRule{decays: []float64{0.5}})
 	near(t, "decayed", fig, []float64{-337.0 / 189, -208.0 / 189, 545.0 / 189}, 1e-12)
 	assert.InDelta(t, (10.0/81+5.0/294+5.0/162)/3, noise, 1e-12)
-	_, classical := seasonalFigure(y, 3, false, nil)
+	_, classical := seasonalFigure(y, 3, false, indexRule{})
 	assert.Greater(t, noise, classical, "fewer values in effect make a noisier index")
+	// Weighted medians: position 0's −2 (weight 1) passes half of 1.5 on
+	// its own; position 1's −4/3 (1/2) does not, −1 (1) does; position
+	// 2's 8/3 (1/2) does not, 3 (1) does. −2, −1 and 3 have mean 0.
+	fig, noise = seasonalFigure(y, 3, false, indexRule{decays: []float64{0.5}, medians: true})
+	near(t, "decayed medians", fig, []float64{-2, -1, 3}, 1e-12)
+	assert.InDelta(t, math.Pi/2*(10.0/81+5.0/294+5.0/162)/3, noise, 1e-12)
+}
+
+func TestWeightedMedian(t *testing.T) {
+	vs := []float64{3, 1, 2}
+	assert.Equal(t, 2.0, weightedMedian(vs, []float64{1, 1, 1}))
+	assert.Equal(t, 3.0, weightedMedian(vs, []float64{3, 1, 1}), "a heavy value takes it")
+	assert.Equal(t, 1.5, weightedMedian([]float64{2, 1}, []float64{1, 1}), "half exactly: the mean of the two")
+	assert.Equal(t, []float64{3, 1, 2}, vs, "reordered nothing")
 }
 
 // chooseDecay by hand, one position (m = 1). Values 0, 0, 3, 3, 3: at
@@ -99,7 +118,7 @@ func TestSeasonalFigureNoiseOnAHighLevel(t *testing.T) {
 		for i := range y {
 			y[i] = level + 10*math.Sin(2*math.Pi*float64(i)/12) + 2*math.Sin(1.7*float64(i))
 		}
-		fig, noise := seasonalFigure(y, 12, true, nil)
+		fig, noise := seasonalFigure(y, 12, true, indexRule{})
 		dev := 0.0
 		for _, f := range fig {
 			dev += (f - 1) * (f - 1)
@@ -143,7 +162,7 @@ func TestIsSeasonal(t *testing.T) {
 
 func TestAdjustSeasonallyRoundTrip(t *testing.T) {
 	y := seasonalSeries(36, 4)
-	ya, sa := adjustSeasonally(y, 4, false, nil)
+	ya, sa := adjustSeasonally(y, 4, false, indexRule{})
 	require.NotNil(t, sa.idx, "not adjusted")
 	require.True(t, sa.mul, "not adjusted multiplicatively")
 	for i := range y {
@@ -155,7 +174,7 @@ func TestAdjustSeasonallyRoundTrip(t *testing.T) {
 	for i := range y {
 		y[i] -= 150
 	}
-	_, sa = adjustSeasonally(y, 4, false, nil)
+	_, sa = adjustSeasonally(y, 4, false, indexRule{})
 	assert.NotNil(t, sa.idx, "series with negative values not adjusted")
 	assert.False(t, sa.mul, "series with negative values not adjusted additively")
 }
@@ -173,7 +192,7 @@ func TestLeastSquares(t *testing.T) {
 // (the M3 benchmarks', R's) do; only auto shrinks them.
 func TestSingleMethodsKeepTheClassicalIndices(t *testing.T) {
 	y := seasonalSeries(72, 12)
-	ya, sa := adjustSeasonally(y, 12, false, nil)
+	ya, sa := adjustSeasonally(y, 12, false, indexRule{})
 	f, err := New(Config{Method: "naive2"})
 	require.NoError(t, err)
 	fc, err := f.Forecast(y, 12, 12)
