@@ -34,3 +34,16 @@ func TestAFreshHitDoesNotAllocate(t *testing.T) {
 	})
 	assert.Zero(t, allocs)
 }
+
+// Validate allocates nothing for a valid Config (zero, every field at its
+// limit).
+func TestValidateOfAValidConfigDoesNotAllocate(t *testing.T) {
+	for _, cfg := range []Config{{}, {MaxCost: MaxCostLimit, LastGoodCapacity: CapacityLimit, NegativeCapacity: CapacityLimit}} {
+		allocs := testing.AllocsPerRun(100, func() {
+			if err := cfg.Validate(); err != nil {
+				t.Fatal(err)
+			}
+		})
+		assert.Zero(t, allocs, "%+v", cfg)
+	}
+}

@@ -50,7 +50,8 @@ var ErrInvalidConfig = errors.New("cache: invalid config")
 type ConfigError = setting.Error
 
 // Validate reports the first field New would refuse, as a *ConfigError,
-// or nil. It allocates nothing.
+// or nil. It allocates nothing for a valid Config; the error it returns
+// for an invalid one is allocated.
 func (c Config) Validate() error {
 	_, err := c.withDefaults()
 	return err
