@@ -1012,3 +1012,63 @@ func TestCredentialFailureMatchesErrCredentials(t *testing.T) {
 		assert.NotErrorIs(t, s1.Err, ErrCredentials, "raw %v", raw)
 	}
 }
+
+// rotatingCreds hands out the host's current key; Refresh rotates it, as a
+// host's secret store would after an Auth failure.
+type rotatingCreds struct {
+	mu        sync.Mutex
+	key, next string
+}
+
+func (c *rotatingCreds) Credential(context.Context, string) (providers.Secret, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return providers.NewSecret(c.key), nil
+}
+
+func (c *rotatingCreds) Refresh(context.Context, string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.key = c.next
+	return nil
+}
+
+func (c *rotatingCreds) set(key string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.key = key
+}
+
+// Credentials' and Refresher's docs: strata asks for the credential
+// before every attempt, so a rotated key takes effect at the next call,
+// and after an Auth failure it refreshes once and retries with the
+// credential asked anew — not the one the provider refused.
+func TestAuthRetryAndNextCallUseTheRotatedCredential(t *testing.T) {
+	creds := &rotatingCreds{key: "old", next: "new"}
+	var mu sync.Mutex
+	var seen []string
+	p1 := newStub(0)
+	p1.set(func(_ context.Context, req providers.Request) (providers.Response, error) {
+		key := req.Credential.Reveal()
+		mu.Lock()
+		seen = append(seen, key)
+		mu.Unlock()
+		if key == "old" {
+			return providers.Response{}, providers.Errorf(providers.Auth, "key revoked")
+		}
+		return providers.Response{Value: 1.5}, nil
+	})
+	r := newTestResolver(t, testConfig(), p1, newStub(9), WithCredentials(creds))
+
+	res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "a"})
+	require.NoError(t, err)
+	assert.Equal(t, "p1", res.Source, "the retry with the refreshed key answered")
+	assert.Equal(t, 1.5, res.Value)
+	assert.Equal(t, []string{"old", "new"}, seen)
+
+	creds.set("rotated") // by the host, between calls, without a refresh
+	res, err = r.Resolve(context.Background(), "cpc", Params{"keyword": "b"})
+	require.NoError(t, err)
+	assert.Equal(t, "p1", res.Source)
+	assert.Equal(t, []string{"old", "new", "rotated"}, seen, "the next call carries the rotated key")
+}
