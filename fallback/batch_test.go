@@ -113,3 +113,60 @@ func TestABatchEndedByCloseFailsWithErrClosed(t *testing.T) {
 		assert.ErrorIs(t, err, context.Canceled, "the provider's own error is kept")
 	})
 }
+
+// malformedBatch answers every batch in one of the ways a batch endpoint
+// can go wrong.
+type malformedBatch struct{ mode string }
+
+func (malformedBatch) Fetch(context.Context, providers.Request) (providers.Response, error) {
+	return providers.Response{}, providers.Errorf(providers.Unavailable, "batches only")
+}
+
+func (m malformedBatch) FetchBatch(_ context.Context, reqs []providers.Request) ([]providers.Response, []error) {
+	switch m.mode {
+	case "panics":
+		panic("batch endpoint broke")
+	case "short":
+		return make([]providers.Response, len(reqs)-1), make([]error, len(reqs)-1)
+	case "nil":
+		return nil, nil
+	}
+	return make([]providers.Response, len(reqs)), make([]error, len(reqs)+1)
+}
+
+// A FetchBatch that panics or breaks BatchProvider's contract (one
+// Response and one error per request) is a DataQuality failure of the
+// provider for every request of the batch, as a panic of Fetch is
+// (README: "contained, classified and never cached"): each resolve goes
+// on to the next provider, and nothing of the batch is served.
+func TestAMalformedBatchIsADataQualityFailureOfEachRequest(t *testing.T) {
+	for _, mode := range []string{"panics", "short", "nil", "long"} {
+		t.Run(mode, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				cfg := testConfig()
+				cfg.Providers[0].Batch = BatchConfig{MaxSize: 2, Window: 5 * time.Millisecond}
+				r := newTestResolver(t, cfg, malformedBatch{mode: mode}, newStub(7))
+				var wg sync.WaitGroup
+				results := make([]Result, 2)
+				errs := make([]error, 2)
+				for i := range results {
+					wg.Go(func() {
+						results[i], errs[i] = r.Resolve(context.Background(), "cpc", Params{"keyword": fmt.Sprint("k", i)})
+					})
+				}
+				wg.Wait()
+				for i, res := range results {
+					require.NoError(t, errs[i])
+					assert.Equal(t, 7.0, res.Value, "request %d: the secondary's answer", i)
+					assert.Equal(t, "s1", res.Source)
+					require.NotEmpty(t, res.Attempts)
+					first := res.Attempts[0]
+					assert.Equal(t, "p1", first.Provider)
+					assert.Equal(t, Failed, first.Outcome)
+					assert.Equal(t, providers.DataQuality, first.Class, "request %d: %v", i, first.Err)
+					assert.ErrorIs(t, first.Err, providers.ErrDataQuality)
+				}
+			})
+		})
+	}
+}
