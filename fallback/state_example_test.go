@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"log"
+	"os"
+	"path/filepath"
 
 	"github.com/strata-go/strata/fallback"
 	"github.com/strata-go/strata/providers"
@@ -58,5 +60,71 @@ func ExampleResolver_Export() {
 	fmt.Println(res.Value, res.Layer, res.Source, err)
 	// Output:
 	// imported 1 answers and 1 series, skipped 0, whole: true
+	// 1.32 cache ads <nil>
+}
+
+// The state kept in a file, as docs/state.md shows it: written at exit by
+// one run, read at start by the next.
+func ExampleResolver_Import() {
+	cfg := fallback.Config{
+		Providers: []fallback.ProviderConfig{{Name: "ads", Tier: fallback.Primary, Confidence: 0.95, DataTypes: []string{"cpc"}}},
+		DataTypes: []fallback.DataTypeConfig{{
+			Name:    "cpc",
+			Params:  []fallback.ParamConfig{{Name: "keyword", Required: true}},
+			Default: &fallback.DefaultConfig{Base: 1.50},
+		}},
+	}
+	up := providers.Func(func(context.Context, providers.Request) (providers.Response, error) {
+		return providers.Response{Value: 1.32}, nil
+	})
+	down := providers.Func(func(context.Context, providers.Request) (providers.Response, error) {
+		return providers.Response{}, providers.Errorf(providers.Unavailable, "outage")
+	})
+	ctx := context.Background()
+	params := fallback.Params{"keyword": "shoes"}
+	dir, err := os.MkdirTemp("", "strata-state")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	statePath := filepath.Join(dir, "strata.state")
+
+	// The first run.
+	r, err := fallback.New(cfg, fallback.WithProvider("ads", up))
+	if err != nil {
+		log.Fatal(err)
+	}
+	if _, err := r.Resolve(ctx, "cpc", params); err != nil {
+		log.Fatal(err)
+	}
+	// At exit (or every few minutes):
+	f, err := os.Create(statePath)
+	if err != nil {
+		log.Fatal(err)
+	}
+	exported, err := r.Export(ctx, f) // ExportReport{Answers, Series, Observations, Rates}
+	f.Close()
+	fmt.Printf("exported %d answers and %d series: %v\n", exported.Answers, exported.Series, err)
+	r.Close()
+
+	// The next run, during an outage.
+	r, err = fallback.New(cfg, fallback.WithProvider("ads", down))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer r.Close()
+	// At start, before serving:
+	f, err = os.Open(statePath)
+	if err != nil {
+		log.Fatal(err)
+	}
+	imported, err := r.Import(ctx, f) // ImportReport: what was taken, what was skipped and why
+	f.Close()
+	fmt.Printf("imported %d answers and %d series, skipped %d, whole: %v: %v\n", imported.Answers, imported.Series, imported.Skipped, imported.Complete, err)
+	res, err := r.Resolve(ctx, "cpc", params)
+	fmt.Println(res.Value, res.Layer, res.Source, err)
+	// Output:
+	// exported 1 answers and 1 series: <nil>
+	// imported 1 answers and 1 series, skipped 0, whole: true: <nil>
 	// 1.32 cache ads <nil>
 }
