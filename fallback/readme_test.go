@@ -53,3 +53,9 @@ func snippetInExample(t *testing.T, page, section, file, function string) {
 		pos += i + len(line)
 	}
 }
+
+// TestHTTPProvidersDocSnippetMatchesExample keeps docs/http-providers.md's
+// wiring sketch compiling, as ExampleWithCredentials.
+func TestHTTPProvidersDocSnippetMatchesExample(t *testing.T) {
+	snippetInExample(t, "../docs/http-providers.md", "Wiring one into a resolver", "example_adapters_test.go", "ExampleWithCredentials")
+}
