@@ -3,6 +3,7 @@ package fallback
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -313,4 +314,70 @@ func TestForgetAndPruneAfterClose(t *testing.T) {
 		assert.ErrorIs(t, err, ErrClosed)
 		time.Sleep(time.Hour) // the abandoned Set ends on its own
 	})
+}
+
+// Close's doc: called from inside a callback the resolver runs — an
+// Observer, a provider's Fetch, a breaker's OnStateChange — Close waits
+// out CloseTimeout for that very callback and names it: bounded, not a
+// deadlock, and the resolver is closed when it returns.
+func TestCloseFromInsideACallbackWaitsItOutAndNamesIt(t *testing.T) {
+	type closed struct {
+		err  error
+		took time.Duration
+	}
+	cases := []struct {
+		name  string
+		named string
+		setup func(closeIt func()) (Config, providers.Provider, []Option)
+	}{
+		{"observer", "observer", func(closeIt func()) (Config, providers.Provider, []Option) {
+			obs := ObserverFunc(func(_ context.Context, e Event) {
+				if e.Kind == EventResolve {
+					closeIt()
+				}
+			})
+			return testConfig(), newStub(1), []Option{WithObserver(obs)}
+		}},
+		{"provider", "provider p1", func(closeIt func()) (Config, providers.Provider, []Option) {
+			p1 := newStub(0)
+			p1.set(func(context.Context, providers.Request) (providers.Response, error) {
+				closeIt()
+				return providers.Response{Value: 1}, nil
+			})
+			return testConfig(), p1, nil
+		}},
+		{"breaker callback", "breaker.OnStateChange", func(closeIt func()) (Config, providers.Provider, []Option) {
+			cfg := testConfig()
+			cfg.Breaker = breaker.Config{ConsecutiveFailures: 1, OnStateChange: func(breaker.StateChange) { closeIt() }}
+			p1 := newStub(0)
+			p1.fail(providers.Unavailable)
+			return cfg, p1, nil
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				var r *Resolver
+				var once sync.Once
+				got := make(chan closed, 1)
+				closeIt := func() {
+					once.Do(func() {
+						start := time.Now()
+						err := r.Close()
+						got <- closed{err, time.Since(start)}
+					})
+				}
+				cfg, p1, opts := tc.setup(closeIt)
+				r = newTestResolver(t, cfg, p1, newStub(2), opts...)
+				_, _ = r.Resolve(context.Background(), "cpc", shoes)
+				c := <-got
+				var ce *CloseError
+				require.ErrorAs(t, c.err, &ce)
+				assert.Equal(t, []string{tc.named}, ce.Abandoned)
+				assert.Equal(t, DefaultCloseTimeout, c.took, "Close waited out CloseTimeout for the callback it was called from")
+				_, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "boots"})
+				assert.ErrorIs(t, err, ErrClosed)
+			})
+		})
+	}
 }
