@@ -3,6 +3,7 @@ package fallback
 import (
 	"context"
 	"errors"
+	"fmt"
 	"runtime"
 	"strings"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/strata-go/strata/breaker"
 	"github.com/strata-go/strata/defaults"
 	"github.com/strata-go/strata/providers"
 	"github.com/strata-go/strata/stats"
@@ -473,4 +475,45 @@ func TestQueuesAtTheirMaximaAreAffordable(t *testing.T) {
 	runtime.ReadMemStats(&after)
 	require.NoError(t, r.Close())
 	assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(64<<20), "bytes New allocated")
+}
+
+// RetryConfig's doc: a provider's own retry overrides the resolver-wide
+// one field by field, its zero fields inheriting; ProviderConfig.Breaker's:
+// a provider's own breaker replaces the resolver-wide one whole, its zero
+// fields taking the breaker's defaults, not the resolver-wide values.
+func TestAProvidersRetryMergesAndItsBreakerReplaces(t *testing.T) {
+	cfg := testConfig()
+	cfg.Retry = RetryConfig{MaxAttempts: 1, Jitter: JitterFull, RateLimitFactor: 3}
+	cfg.Providers[0].Retry = &RetryConfig{BaseDelay: 5 * time.Millisecond}
+	out, p := cfg.withDefaults()
+	require.Empty(t, p)
+	assert.Equal(t, RetryConfig{
+		MaxAttempts: 1, BaseDelay: 5 * time.Millisecond, MaxDelay: DefaultMaxDelay, Multiplier: DefaultMultiplier,
+		Jitter: JitterFull, JitterFraction: DefaultJitterFraction, TimeoutFactor: DefaultTimeoutFactor, RateLimitFactor: 3,
+		BudgetRatio: DefaultBudgetRatio, BudgetMinConcurrency: DefaultBudgetMinConc,
+	}, *out.Providers[0].Retry, "p1's own base_delay, the rest resolver-wide or default")
+	assert.Equal(t, out.Retry, *out.Providers[1].Retry, "s1 has none of its own")
+
+	// The resolver-wide breaker trips at one failure; p1's own sets only
+	// open_duration, so it trips at the breaker's default, five.
+	cfg.Breaker = breaker.Config{ConsecutiveFailures: 1}
+	cfg.Providers[0].Breaker = &breaker.Config{OpenDuration: 5 * time.Minute}
+	p1, s1 := newStub(0), newStub(0)
+	p1.fail(providers.Unavailable)
+	s1.fail(providers.Unavailable)
+	r := newTestResolver(t, cfg, p1, s1)
+	breakers := func() map[string]string {
+		m := map[string]string{}
+		for _, ps := range r.Snapshot().Providers {
+			m[ps.Name] = ps.Breaker
+		}
+		return m
+	}
+	for i := range 4 {
+		_, _ = r.Resolve(context.Background(), "cpc", Params{"keyword": fmt.Sprint("k", i)})
+	}
+	assert.Equal(t, map[string]string{"p1": "closed", "s1": "open"}, breakers(), "after four failures of p1, one of s1")
+	_, _ = r.Resolve(context.Background(), "cpc", Params{"keyword": "k4"})
+	assert.Equal(t, "open", breakers()["p1"], "the fifth")
+	assert.EqualValues(t, 5, p1.calls.Load())
 }
