@@ -72,7 +72,7 @@ func TestCoalescedFollowerKeepsItsOwnDeadline(t *testing.T) {
 		require.NoError(t, err)
 		assert.Less(t, time.Since(start), 200*time.Millisecond, "the follower answers inside its own deadline")
 		assert.Equal(t, LayerDefault, res.Layer)
-		assert.True(t, res.Shared)
+		assert.False(t, res.Shared, "the walk's answer came after it left")
 		wg.Wait()
 	})
 }
@@ -609,5 +609,39 @@ func TestAWalkNobodyWaitsForMakesNoNewCall(t *testing.T) {
 		assert.Zero(t, p1.calls.Load(), "no call for nobody")
 		assert.Zero(t, budget.Spent())
 		assert.InDelta(t, budget.Spent(), res.Cost, 1e-12)
+	})
+}
+
+// Shared says a resolve got another's walk's answer, and only that: a
+// follower whose deadline ends before the walk it waits for, answered by
+// the local layers, shares nothing (it said Shared, and so did its
+// EventResolve, as a walk of microseconds' deadline does).
+func TestAFollowerAnsweredLocallyIsNotShared(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p1 := newStub(1)
+		p1.set(func(ctx context.Context, _ providers.Request) (providers.Response, error) {
+			time.Sleep(200 * time.Millisecond)
+			return providers.Response{Value: 1.5}, nil
+		})
+		r := newTestResolver(t, testConfig(), p1, newStub(2), WithHistory(noHistory{}))
+		var leader Result
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			var err error
+			leader, err = r.Resolve(context.Background(), "cpc", shoes)
+			assert.NoError(t, err)
+		})
+		time.Sleep(5 * time.Millisecond)
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		defer cancel()
+		follower, err := r.Resolve(ctx, "cpc", shoes)
+		require.NoError(t, err)
+		wg.Wait()
+
+		assert.Equal(t, LayerDefault, follower.Layer, "its deadline ended before the walk's answer")
+		assert.False(t, follower.Shared)
+		assert.Equal(t, LayerPrimary, leader.Layer)
+		assert.Equal(t, 1.5, leader.Value)
+		assert.False(t, leader.Shared)
 	})
 }

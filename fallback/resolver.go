@@ -295,17 +295,18 @@ func (r *Resolver) resolveMiss(ctx context.Context, dt *dataType, key string, pa
 
 	local := time.Now()
 	res, lerrs := r.localLayers(ctx, dt, key, params, local)
+	fromWalk := false // a local layer's answer is this resolve's own, never shared
 	if w != nil && w.lone != nil && lerrs != nil {
 		// Nothing below answers: the lone garbage-shaped answer does,
 		// flagged.
-		res, lerrs = *w.lone, nil
+		res, lerrs, fromWalk = *w.lone, nil, true
 	}
 	if !local.Before(walkDeadline) {
 		// The walk ran out of time: the rest is what the reserve is for.
 		end := time.Now()
 		r.reserveNeed.observe(end.Sub(walkDeadline), end, r.cfg.Resolve.ReserveHalfLife)
 	}
-	res.Attempts, res.Cost, res.Shared = attempts, cost, shared
+	res.Attempts, res.Cost, res.Shared = attempts, cost, shared && fromWalk
 	if lerrs == nil {
 		return res, nil
 	}

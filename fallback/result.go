@@ -102,7 +102,8 @@ type Result struct {
 	// it settles, after the resolve's).
 	Attempts []Attempt `json:"attempts,omitempty"`
 	// Shared is true when this resolve waited on another's walk for the
-	// same key (request coalescing) and got its answer.
+	// same key (request coalescing) and got its answer; one that left the
+	// walk at its own deadline, answered by the local layers, is not.
 	Shared bool `json:"shared,omitempty"`
 	// Implausible is true for a provider's answer that was far from what
 	// the key's history makes plausible and that no second provider could
