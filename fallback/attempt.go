@@ -106,14 +106,13 @@ func (c *call) wait(d time.Duration) bool {
 }
 
 // admit runs the per-attempt gates, cheapest first, and returns the
-// breaker permit. A refusal is recorded as a skip. The rate limit is the
-// last gate, a token being the one thing a refusal cannot give back (a
-// shared limiter has no way to): one is taken only for an attempt the
-// others admitted.
-func (c *call) admit(n int) (breaker.Permit, SkipReason) {
+// breaker permit, and whether a token of p's local rate limit was taken
+// (given back should the attempt not be made: see unpaid). A refusal is
+// recorded as a skip. The rate limit is the last gate, a token being the
+// one thing a refusal cannot always give back (a shared limiter has no
+// way to): one is taken only for an attempt the others admitted.
+func (c *call) admit(n int) (permit breaker.Permit, token bool, reason SkipReason) {
 	w, p := c.w, c.p
-	reason := SkipNone
-	var permit breaker.Permit
 	if !p.acquireSlot() {
 		reason = SkipBusy
 	} else if p.throttle != nil && !p.throttle.TryAcquirePermit() {
@@ -129,11 +128,11 @@ func (c *call) admit(n int) (breaker.Permit, SkipReason) {
 		if w.budget != nil {
 			w.budget.Refund(p.price) // not called: not paid
 		}
-	} else if !w.r.allowRate(c.ctx, p, c.until) {
+	} else if ok, local := w.r.allowRate(c.ctx, p, c.until); !ok {
 		reason = SkipRateLimited
-		c.unpaid(pm)
+		c.unpaid(pm, false)
 	} else {
-		permit = pm
+		permit, token = pm, local
 		w.r.budgetAlert(w.events, w.budget, false, time.Time{})
 	}
 	if reason != SkipNone {
@@ -141,9 +140,9 @@ func (c *call) admit(n int) (breaker.Permit, SkipReason) {
 			p.releaseSlot()
 		}
 		w.skip(p, reason, n-1, c.hedge)
-		return breaker.Permit{}, reason
+		return breaker.Permit{}, false, reason
 	}
-	return permit, SkipNone
+	return permit, token, SkipNone
 }
 
 // attempt makes attempt number n (a retry holding a retry-budget permit
@@ -170,7 +169,7 @@ func (c *call) attempt(n int, retry bool) (resp providers.Response, err error, n
 	if err := c.ctx.Err(); err != nil {
 		return providers.Response{}, err, false
 	}
-	permit, skipped := c.admit(n)
+	permit, token, skipped := c.admit(n)
 	if skipped != SkipNone {
 		return providers.Response{}, errSkipped(skipped), false
 	}
@@ -205,7 +204,7 @@ func (c *call) attempt(n int, retry bool) (resp providers.Response, err error, n
 			if errors.Is(err, ErrCallbackPanic) || cctx.Err() != nil {
 				w.r.callbackFailed(&w.r.callbacks.credentials, w.dt.cfg.Name, err)
 			}
-			c.unpaid(permit)
+			c.unpaid(permit, token)
 			err = scrub(providers.NewError(providers.Auth, fmt.Errorf("%w: %w", ErrCredentials, err)), secretsOf(w.dt, w.params, providers.Secret{}, p), w.r.rawErrors)
 			w.record(Attempt{Provider: p.name, Tier: p.cfg.Tier, Outcome: Failed, Class: providers.Auth, Err: err, Retry: n - 1, Hedge: c.hedge}, time.Time{})
 			return providers.Response{}, err, false
@@ -218,7 +217,7 @@ func (c *call) attempt(n int, retry bool) (resp providers.Response, err error, n
 		// The gates (a slow shared limiter, the credentials) took what
 		// was left: not called, not paid, not counted against p.
 		reason := w.noTime(c.until)
-		c.notCalled(permit, n, reason)
+		c.notCalled(permit, token, n, reason)
 		return providers.Response{}, errSkipped(reason), false
 	}
 	// From its start event to its end event the attempt is one of the
@@ -226,7 +225,7 @@ func (c *call) attempt(n int, retry bool) (resp providers.Response, err error, n
 	// cancels it) before the observer stops, so every EventAttemptStart
 	// gets its EventAttempt.
 	if !w.r.tasks.add(&w.r.attemptTask) {
-		c.notCalled(permit, n, SkipClosed)
+		c.notCalled(permit, token, n, SkipClosed)
 		return providers.Response{}, ErrClosed, false
 	}
 	start := time.Now()
@@ -236,7 +235,7 @@ func (c *call) attempt(n int, retry bool) (resp providers.Response, err error, n
 	}
 	actx, cancel := context.WithDeadline(c.ctx, start.Add(min(p.cfg.Timeout, c.until.Sub(start))))
 	defer cancel()
-	a := &pendingAttempt{c: c, n: n, retry: retry, permit: permit, credential: req.Credential, start: start, ctx: actx}
+	a := &pendingAttempt{c: c, n: n, retry: retry, permit: permit, token: token, credential: req.Credential, start: start, ctx: actx}
 	w.started(a, Attempt{Provider: p.name, Tier: p.cfg.Tier, Outcome: Lost, Class: providers.Canceled, Cost: p.price, Retry: n - 1, Hedge: c.hedge})
 	settled = true
 	// The provider is called here, in the flight's goroutine. Should
@@ -270,18 +269,24 @@ func (c *call) attempt(n int, retry bool) (resp providers.Response, err error, n
 }
 
 // notCalled ends attempt n, admitted, before its provider was called:
-// its breaker permit neutral, its cost refunded, the skip recorded.
-func (c *call) notCalled(permit breaker.Permit, n int, reason SkipReason) {
-	c.unpaid(permit)
+// its breaker permit neutral, its cost refunded, its local rate-limit
+// token (token: one was taken) given back, the skip recorded.
+func (c *call) notCalled(permit breaker.Permit, token bool, n int, reason SkipReason) {
+	c.unpaid(permit, token)
 	c.w.skip(c.p, reason, n-1, c.hedge)
 }
 
 // unpaid ends an admitted attempt whose provider was not called: its
-// breaker permit neutral, its cost refunded (not called: not paid).
-func (c *call) unpaid(permit breaker.Permit) {
+// breaker permit neutral, its cost refunded (not called: not paid), and
+// the token of the provider's local rate limit taken for it (token)
+// given back (not called: no request made).
+func (c *call) unpaid(permit breaker.Permit, token bool) {
 	permit.Done(breaker.Neutral)
 	if c.w.budget != nil {
 		c.w.budget.Refund(c.p.price)
+	}
+	if token {
+		c.p.giveBack()
 	}
 }
 
@@ -293,6 +298,7 @@ type pendingAttempt struct {
 	n          int
 	retry      bool // holds a retry-budget permit
 	permit     breaker.Permit
+	token      bool // a token of the provider's local rate limit was taken
 	credential providers.Secret
 	start      time.Time
 	ctx        context.Context // the attempt's
@@ -377,7 +383,7 @@ func (a *pendingAttempt) settle(resp providers.Response, err error) (reported er
 		// The provider was not called and never will be (Close came
 		// between the debit and the call, or the attempt's context ended
 		// first): not paid, not counted for or against it.
-		c.unpaid(permit)
+		c.unpaid(permit, a.token)
 		reason := SkipClosed
 		switch {
 		case w.r.closed.Load():

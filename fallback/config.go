@@ -143,7 +143,10 @@ type ProviderConfig struct {
 	// means no limit. A provider without capacity left is skipped, never
 	// queued for. A token is taken only for an attempt the breaker
 	// admitted: one a half-open breaker turns away, its probes all out,
-	// takes none.
+	// takes none. A token taken for an attempt then not made (its
+	// credential failed, Close came, no time was left) is given back to
+	// the process's bucket, never beyond its burst; a SharedLimiter's is
+	// spent (see SharedLimiter).
 	RateLimit RateLimitConfig `yaml:"rate_limit"`
 	// MaxConcurrent bounds the provider's calls in flight (a bulkhead);
 	// zero means no bound. A provider at its bound is skipped. A call the

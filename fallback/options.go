@@ -122,6 +122,10 @@ func WithHealthBus(b HealthBus) Option { return func(o *options) { o.healthBus =
 // of the quota, so a fleet keeps within it through an outage). An error,
 // or no answer by then, makes the resolver fall back to the provider's
 // local bucket for that request — the whole quota, in every instance.
+// A request Allow granted for an attempt that is then not made (its
+// credential failed, Close came, no time was left) is spent: the
+// interface has no way to give it back, where the local bucket takes its
+// token back.
 type SharedLimiter interface {
 	Allow(ctx context.Context, key string, perSecond float64, burst int) (bool, error)
 }

@@ -1072,3 +1072,85 @@ func TestAuthRetryAndNextCallUseTheRotatedCredential(t *testing.T) {
 	assert.Equal(t, "p1", res.Source)
 	assert.Equal(t, []string{"old", "new", "rotated"}, seen, "the next call carries the rotated key")
 }
+
+// quotaLimiter is a SharedLimiter with a fixed quota of requests per key.
+type quotaLimiter struct {
+	mu   sync.Mutex
+	left map[string]int
+}
+
+func (l *quotaLimiter) Allow(_ context.Context, key string, _ float64, _ int) (bool, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.left[key] == 0 {
+		return false, nil
+	}
+	l.left[key]--
+	return true, nil
+}
+
+// A token of a provider's local rate limit taken for an attempt that is
+// then not made — its credential failed — is given back: p1's only token
+// serves the next resolve. A shared limiter's cannot be (SharedLimiter
+// has no way to): that token is spent, and the next resolve finds p1's
+// quota gone.
+func TestATokenForAnAttemptNotMadeIsGivenBackLocally(t *testing.T) {
+	for _, shared := range []bool{false, true} {
+		t.Run(fmt.Sprintf("shared=%v", shared), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				cfg := testConfig()
+				cfg.Providers[0].RateLimit = RateLimitConfig{PerSecond: 0.001, Burst: 1}
+				var vaultDown atomic.Bool
+				vaultDown.Store(true)
+				creds := providers.CredentialsFunc(func(_ context.Context, provider string) (providers.Secret, error) {
+					if provider == "p1" && vaultDown.Load() {
+						return providers.Secret{}, errors.New("vault: down")
+					}
+					return providers.NewSecret("k"), nil
+				})
+				p1 := newStub(1.5)
+				opts := []Option{WithCredentials(creds), WithHistory(noHistory{})}
+				if shared {
+					opts = append(opts, WithSharedLimiter(&quotaLimiter{left: map[string]int{"provider:p1": 1}}))
+				}
+				r := newTestResolver(t, cfg, p1, newStub(2), opts...)
+				res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "a"})
+				require.NoError(t, err)
+				a := attemptsByProvider(res.Attempts)["p1"]
+				require.Equal(t, Failed, a.Outcome)
+				require.ErrorIs(t, a.Err, ErrCredentials)
+
+				vaultDown.Store(false)
+				res, err = r.Resolve(context.Background(), "cpc", Params{"keyword": "b"})
+				require.NoError(t, err)
+				if shared {
+					assert.Equal(t, SkipRateLimited, attemptsByProvider(res.Attempts)["p1"].Skip, "the fleet's token was spent")
+					assert.Zero(t, p1.calls.Load())
+					return
+				}
+				assert.Equal(t, LayerPrimary, res.Layer, "p1's token was given back")
+				assert.Equal(t, 1.5, res.Value)
+				assert.EqualValues(t, 1, p1.calls.Load())
+				res, err = r.Resolve(context.Background(), "cpc", Params{"keyword": "c"})
+				require.NoError(t, err)
+				assert.Equal(t, SkipRateLimited, attemptsByProvider(res.Attempts)["p1"].Skip, "one token, not more")
+			})
+		})
+	}
+}
+
+// giveBack returns one token to the local bucket, never beyond its burst.
+func TestGiveBackNeverFillsPastTheBurst(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rc := retryDefaults
+		p, err := newProvider(ProviderConfig{Name: "p", Tier: Primary, Retry: &rc, RateLimit: RateLimitConfig{PerSecond: 0.001, Burst: 2}}, 0, newStub(1), 42, breaker.Config{}, new(tasks), context.Background())
+		require.NoError(t, err)
+		p.giveBack() // full: nothing to give back
+		assert.True(t, p.limiter.Allow())
+		assert.True(t, p.limiter.Allow())
+		assert.False(t, p.limiter.Allow(), "the burst, not more")
+		p.giveBack()
+		assert.True(t, p.limiter.Allow(), "the token given back")
+		assert.False(t, p.limiter.Allow())
+	})
+}

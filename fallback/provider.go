@@ -112,6 +112,17 @@ func (p *provider) capacity(now time.Time) float64 {
 	return min(1, t/float64(p.limiter.Burst()))
 }
 
+// giveBack returns to the local rate limit the token taken for an
+// attempt that was not made. x/time/rate's Reservation.Cancel restores
+// only a reservation not yet due, so the token goes back as an event of
+// −1 at now: the bucket, advanced to now, gains one, and never holds more
+// than its burst (each later event caps it first).
+func (p *provider) giveBack() {
+	if p.limiter != nil {
+		p.limiter.AllowN(time.Now(), -1)
+	}
+}
+
 // acquireSlot takes a concurrency slot, reporting false when the bulkhead
 // is full.
 func (p *provider) acquireSlot() bool {

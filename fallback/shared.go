@@ -13,16 +13,18 @@ import (
 // allowRate takes one request of p's rate limit: the fleet-wide one when
 // a SharedLimiter is set (falling back to the local bucket if it fails or
 // does not answer within twice the store timeout, or by until, the
-// attempt's end), else the local bucket.
-func (r *Resolver) allowRate(ctx context.Context, p *provider, until time.Time) bool {
+// attempt's end), else the local bucket. local reports that the request
+// was the local bucket's, which can take it back (see
+// provider.giveBack); a SharedLimiter has no way to.
+func (r *Resolver) allowRate(ctx context.Context, p *provider, until time.Time) (ok, local bool) {
 	if p.limiter == nil {
-		return true
+		return true, false
 	}
 	wait := min(2*r.cfg.Cache.StoreTimeout, time.Until(until))
 	if r.limiter != nil && wait <= 0 {
 		// No time left: the attempt is skipped as such after the gates
 		// (see attempt); nothing to ask the limiter, nothing to report.
-		return true
+		return true, false
 	}
 	if r.limiter != nil {
 		// Twice the store timeout: a limiter that decides by itself when
@@ -36,11 +38,11 @@ func (r *Resolver) allowRate(ctx context.Context, p *provider, until time.Time) 
 			return r.limiter.Allow(ctx, "provider:"+p.name, p.cfg.RateLimit.PerSecond, p.cfg.RateLimit.Burst)
 		})
 		if err == nil {
-			return ok
+			return ok, false
 		}
 		r.callbackFailed(&r.callbacks.limiter, "", err)
 	}
-	return p.limiter.Allow()
+	return p.limiter.Allow(), true
 }
 
 // storeSet hands a good answer to the writer for the shared tier, without
