@@ -4,12 +4,14 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/strata-go/strata/cache"
 	"github.com/strata-go/strata/internal/lru"
+	"github.com/strata-go/strata/stats"
 )
 
 // Plausibility defaults (see PlausibilityConfig).
@@ -638,6 +640,76 @@ func (pl *plausibility) moved(dt *dataType, v float64, ref cache.Entry, now time
 		return &ImplausibleError{Value: v, Reference: ref.Value, Allowed: allowed}
 	}
 	return nil
+}
+
+// series returns obs, observations of key's history read from a state
+// file (in time order, one per period, none in a period held holds),
+// without those plausibility would have refused when they were answered,
+// and how many it left out. held are the observations the history holds
+// already (in time order): trusted, they are references too. Each
+// observation of obs is judged against the one before it kept, held or
+// not — the key's last good answer when it was answered — or, for the
+// series' oldest, against the median of its first ReferencePoints (as
+// historyReference takes the newest), by distance: the factor allowed by
+// the data type's volatility over the periods between them. One further
+// than that is kept only when the observation after it agrees with it
+// (is within the factor allowed from it): the series kept its level, a
+// move as the process confirms one. A spike (a ×10 among a key's
+// observations) is left out, and so is a move shown only by the newest
+// observation. A data type the check does not judge keeps obs whole.
+func (pl *plausibility) series(dt *dataType, held, obs []stats.Observation) (kept []stats.Observation, far int) {
+	if pl == nil || pl.cfg.Disabled || !positive(dt) || len(obs) == 0 {
+		return obs, 0
+	}
+	type point struct {
+		stats.Observation
+		held bool
+	}
+	all := make([]point, 0, len(held)+len(obs))
+	for _, o := range held {
+		all = append(all, point{o, true})
+	}
+	for _, o := range obs {
+		all = append(all, point{o, false})
+	}
+	slices.SortStableFunc(all, func(a, b point) int { return a.At.Compare(b.At) })
+	first := all[:min(len(all), pl.cfg.ReferencePoints)]
+	if len(first)%2 == 0 {
+		first = first[:len(first)-1] // an odd count: a value an observation had
+	}
+	values := make([]float64, len(first))
+	for i, p := range first {
+		values[i] = p.Value
+	}
+	slices.Sort(values)
+	opening := values[len(values)/2]
+
+	var ref cache.Entry
+	hasRef := false
+	kept = make([]stats.Observation, 0, len(obs))
+	for i, p := range all {
+		r := ref
+		if !hasRef {
+			r = cache.Entry{Value: opening, ObservedAt: p.At}
+		}
+		_, _, isFar := pl.distance(dt, p.Value, r, true, p.At)
+		if isFar && !p.held {
+			next := i+1 < len(all)
+			if next {
+				_, _, nextFar := pl.distance(dt, all[i+1].Value, cache.Entry{Value: p.Value, ObservedAt: p.At}, true, all[i+1].At)
+				next = !nextFar
+			}
+			if !next {
+				far++
+				continue
+			}
+		}
+		ref, hasRef = cache.Entry{Value: p.Value, ObservedAt: p.At}, true
+		if !p.held {
+			kept = append(kept, p.Observation)
+		}
+	}
+	return kept, far
 }
 
 // agrees reports whether two answers are within the Agreement of each

@@ -291,7 +291,9 @@ const (
 	ImportHistoryFailed ImportReason = "history failed"
 	// ImportImplausible: an answer further from its key's history (the
 	// median of its newest PlausibilityConfig.ReferencePoints
-	// observations, the file's included) than plausibility allows.
+	// observations, the file's included) than plausibility allows; or an
+	// observation further from the one before it than plausibility
+	// allows, and not kept by the one after it (see Import).
 	ImportImplausible ImportReason = "implausible"
 	// ImportHeld: an observation for a period the history already has
 	// one for (the history keeps one per key and period: a file imported
@@ -370,6 +372,17 @@ var hashedValue = regexp.MustCompile(`^h:[0-9a-f]{32}$`)
 //     bounds at a time set and not in the future; the series goes to the
 //     resolver's own history (not the shared one), one observation per
 //     key and period (Imports running at once take turns at each series);
+//   - and each must be plausible, as it was judged when it was answered:
+//     for a data type plausibility judges, an observation further from
+//     the one before it (the file's or one the history holds; for the
+//     series' oldest, the median of its first
+//     PlausibilityConfig.ReferencePoints) than the data type's volatility
+//     allows over the periods between them is dropped
+//     (ImportImplausible) unless the observation after it is within that
+//     factor of it — the series kept its level: a move. A ×10 among a
+//     key's observations, which the default engine would average and the
+//     forecast start from, is dropped, and so is a move shown only by the
+//     newest observation;
 //   - with a Retention, an answer or observation older than it is
 //     skipped;
 //   - a rate must be a finite number ≥ 0, for a data type with adaptive
@@ -844,27 +857,37 @@ func (im *importer) history(ctx context.Context, line int, rec *stateRecord) {
 	}
 	endTurn := sync.OnceFunc(func() { <-im.r.importing })
 	h := im.r.ownHistory()
-	taken, err := guarded(ctx, im.r, &im.r.callbacks.historyAppend, func(ctx context.Context) ([]stats.Observation, error) {
+	type appended struct {
+		taken []stats.Observation
+		far   int // left out by plausibility (see plausibility.series)
+	}
+	got, err := guarded(ctx, im.r, &im.r.callbacks.historyAppend, func(ctx context.Context) (appended, error) {
 		defer endTurn()
 		have, err := h.Observations(ctx, rec.Key)
 		if err != nil {
-			return nil, err
+			return appended{}, err
 		}
 		periods := make(map[int64]bool, len(have))
 		for _, o := range have {
 			periods[period(o.At)] = true
 		}
-		var taken []stats.Observation
+		var fresh []stats.Observation
 		for _, o := range obs {
-			if periods[period(o.At)] {
-				continue
+			if !periods[period(o.At)] {
+				fresh = append(fresh, o)
 			}
-			if err := h.Append(ctx, rec.Key, o); err != nil {
-				return taken, err
-			}
-			taken = append(taken, o)
 		}
-		return taken, nil
+		// Judged as they were when answered: a garbage observation
+		// would be averaged into the key's default and forecast from.
+		fresh, far := im.r.plaus.series(dt, usableObservations(have, dt.cfg.Bounds, im.now.Add(maxClockSkew)), fresh)
+		a := appended{far: far}
+		for _, o := range fresh {
+			if err := h.Append(ctx, rec.Key, o); err != nil {
+				return a, err
+			}
+			a.taken = append(a.taken, o)
+		}
+		return a, nil
 	})
 	if errors.Is(err, ErrClosed) {
 		endTurn() // guarded did not run them: Close had begun
@@ -873,9 +896,14 @@ func (im *importer) history(ctx context.Context, line int, rec *stateRecord) {
 		im.skip(line, rec.Kind, rec.Key, ImportHistoryFailed, err.Error())
 		return
 	}
-	held += len(obs) - len(taken)
+	taken, far := got.taken, got.far
+	held += len(obs) - len(taken) - far
 	if len(taken) == 0 {
-		im.skip(line, rec.Kind, rec.Key, ImportHeld, "")
+		reason := ImportHeld
+		if far > 0 {
+			reason = ImportImplausible
+		}
+		im.skip(line, rec.Kind, rec.Key, reason, "")
 		return
 	}
 	// The newest period has its observation: a resolve in it adds none
@@ -883,8 +911,8 @@ func (im *importer) history(ctx context.Context, line int, rec *stateRecord) {
 	im.r.gate.admit(rec.Key, period(taken[len(taken)-1].At))
 	im.rep.Series++
 	im.rep.Observations += len(taken)
-	im.rep.Dropped += refused + expired + held
-	for reason, n := range map[ImportReason]int{ImportRefused: refused, ImportExpired: expired, ImportHeld: held} {
+	im.rep.Dropped += refused + expired + held + far
+	for reason, n := range map[ImportReason]int{ImportRefused: refused, ImportExpired: expired, ImportHeld: held, ImportImplausible: far} {
 		if n > 0 {
 			im.rep.Reasons[reason] += n
 		}

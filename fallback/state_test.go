@@ -997,7 +997,8 @@ func TestImportSkipsAnAnswerFarFromItsHistory(t *testing.T) {
 		rep, err := r.Import(context.Background(), strings.NewReader(b.String()))
 		require.NoError(t, err)
 		assert.Equal(t, 1, rep.Answers, "boots' answer")
-		assert.Equal(t, 1, rep.Reasons[ImportImplausible])
+		assert.Equal(t, 2, rep.Reasons[ImportImplausible], "shoes' answer, and its newest observation")
+		assert.Equal(t, 1, rep.Dropped, "shoes' newest observation")
 		require.Len(t, rep.Skips, 1)
 		assert.Equal(t, ImportSkip{Line: 2, Kind: "answer", Key: "cpc?keyword=shoes", Reason: ImportImplausible,
 			Detail: "20.5 is ×10.2 the median of the key's history, 2 (at most ×3 expected)"}, rep.Skips[0])
@@ -1010,5 +1011,93 @@ func TestImportSkipsAnAnswerFarFromItsHistory(t *testing.T) {
 		boots, ok := lastGood(r, "cpc?keyword=boots")
 		require.True(t, ok)
 		assert.Equal(t, 2.1, boots.Value)
+	})
+}
+
+// importHistoryFile is a state file of one history for key: vals, one a
+// day, the last a day before now.
+func importHistoryFile(now time.Time, key string, vals ...float64) string {
+	var b strings.Builder
+	b.WriteString(`{"format":"strata-state","version":1}` + "\n")
+	fmt.Fprintf(&b, `{"kind":"history","key":%q,"observations":[`, key)
+	for i, v := range vals {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, `{"at":%q,"value":%v}`, now.AddDate(0, 0, i-len(vals)).Format(time.RFC3339Nano), v)
+	}
+	b.WriteString("]}\n" + `{"kind":"end"}` + "\n")
+	return b.String()
+}
+
+// Each observation of an imported history is judged as plausibility
+// judged it when it was answered: against the observation before it (the
+// series' oldest against the median of its first reference_points), the
+// allowed factor apart. A ×10 among them — which the default engine
+// averaged, 3.6 where the series is 2 — is dropped and reported
+// (ImportImplausible); a move the series keeps — the observation after it
+// agrees — is taken, and so is the newest within the factor of the one
+// before it.
+func TestImportDropsAnObservationFarFromItsSeries(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		vals    []float64
+		dropped int
+		base    float64 // the default engine's historical average
+	}{
+		{"a spike", []float64{2, 2, 2, 2, 20, 2, 2, 2, 2}, 1, 2},
+		{"a spike first", []float64{20, 2, 2, 2, 2, 2, 2, 2, 2}, 1, 2},
+		{"a move kept", []float64{2, 2, 2, 2, 8, 8, 8, 8, 8}, 0, 48.0 / 9},
+		{"within the factor", []float64{2, 2, 2, 2, 5, 2, 2, 2, 2}, 0, 21.0 / 9},
+		{"a move in the newest only", []float64{2, 2, 2, 2, 2, 2, 2, 2, 20}, 1, 2},
+		{"the newest within the factor", []float64{2, 2, 2, 2, 2, 2, 2, 2, 5}, 0, 21.0 / 9},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				cfg := testConfig()
+				cfg.Forecast.Disabled = true
+				p1, s1 := newStub(0), newStub(0)
+				p1.fail(providers.Unavailable)
+				s1.fail(providers.Unavailable)
+				r := newTestResolver(t, cfg, p1, s1)
+				rep, err := r.Import(context.Background(), strings.NewReader(importHistoryFile(time.Now(), "cpc?keyword=shoes", tc.vals...)))
+				require.NoError(t, err)
+				assert.Equal(t, 1, rep.Series)
+				assert.Equal(t, len(tc.vals)-tc.dropped, rep.Observations)
+				assert.Equal(t, tc.dropped, rep.Dropped)
+				assert.Equal(t, tc.dropped, rep.Reasons[ImportImplausible])
+
+				res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+				require.NoError(t, err)
+				require.Equal(t, LayerDefault, res.Layer)
+				require.NotNil(t, res.Default)
+				assert.Equal(t, "history", res.Default.From)
+				assert.InDelta(t, tc.base, res.Default.Base, 1e-9)
+			})
+		})
+	}
+}
+
+// An imported observation is judged against the history the process
+// holds too: a ×10 after the held series is refused, and a record with
+// nothing else to take is skipped as implausible.
+func TestImportJudgesAnObservationAgainstTheHistoryHeld(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newTestResolver(t, testConfig(), newStub(1), newStub(1))
+		now := time.Now()
+		rep, err := r.Import(context.Background(), strings.NewReader(importHistoryFile(now.AddDate(0, 0, -1), "cpc?keyword=shoes", 2, 2.1, 1.9, 2, 2)))
+		require.NoError(t, err)
+		require.Equal(t, 5, rep.Observations)
+		rep, err = r.Import(context.Background(), strings.NewReader(importHistoryFile(now, "cpc?keyword=shoes", 20)))
+		require.NoError(t, err)
+		assert.Zero(t, rep.Series)
+		assert.Zero(t, rep.Observations)
+		assert.Equal(t, 1, rep.Reasons[ImportImplausible])
+		require.Len(t, rep.Skips, 1)
+		assert.Equal(t, ImportSkip{Line: 2, Kind: "history", Key: "cpc?keyword=shoes", Reason: ImportImplausible}, rep.Skips[0])
+		obs, err := r.ownHistory().Observations(context.Background(), "cpc?keyword=shoes")
+		require.NoError(t, err)
+		assert.Len(t, obs, 5)
+		assert.Equal(t, 2.0, obs[len(obs)-1].Value)
 	})
 }
