@@ -367,7 +367,11 @@ var hashedValue = regexp.MustCompile(`^h:[0-9a-f]{32}$`)
 //     newest PlausibilityConfig.ReferencePoints observations) than
 //     plausibility allows, as a shared-tier answer is judged: taken, a
 //     wrong answer would be the reference every provider answer for the
-//     key is judged by;
+//     key is judged by. A big move the exporting process had confirmed
+//     but its history does not show yet (or shows only in its newest
+//     observation, dropped below) is skipped so: the process confirms it
+//     again from its providers, as it confirms any move (see
+//     PlausibilityConfig), serving it flagged Implausible until then;
 //   - each observation of a history must be a finite value within the
 //     bounds at a time set and not in the future; the series goes to the
 //     resolver's own history (not the shared one), one observation per

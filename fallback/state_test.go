@@ -1101,3 +1101,73 @@ func TestImportJudgesAnObservationAgainstTheHistoryHeld(t *testing.T) {
 		assert.Equal(t, 2.0, obs[len(obs)-1].Value)
 	})
 }
+
+// A move the exporting process had confirmed (×4: its answer 8) but its
+// history does not show yet — or shows only in its newest observation,
+// dropped as implausible — is not taken: the answer is skipped, and the
+// process confirms the move again from its providers, as any move
+// (plausibility.confirm_answers answers over confirm_after, or a second
+// provider agreeing at once): until then the one provider's 8 is served
+// flagged, neither cached nor the key's reference.
+func TestImportSkipsAMoveItsHistoryDoesNotShow(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		history []float64
+		second  bool // s1 answers 8 too: it confirms the move at once
+	}{
+		{"not yet", []float64{2, 2, 2, 2, 2}, false},
+		{"only the newest", []float64{2, 2, 2, 2, 8}, false},
+		{"a second provider agrees", []float64{2, 2, 2, 2, 2}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				now := time.Now()
+				file := strings.Replace(importHistoryFile(now, "cpc?keyword=shoes", tc.history...), "\n",
+					fmt.Sprintf("\n"+`{"kind":"answer","key":"cpc?keyword=shoes","value":8,"observed_at":%q,"stored_at":%q,"source":"p1","confidence":0.95,"layer":1}`+"\n",
+						now.Add(-time.Hour).Format(time.RFC3339Nano), now.Add(-time.Hour).Format(time.RFC3339Nano)), 1)
+				cfg := testConfig()
+				p1, s1 := newStub(8), newStub(0)
+				s1.fail(providers.Unavailable)
+				if tc.second {
+					s1.answer(8)
+				}
+				r := newTestResolver(t, cfg, p1, s1)
+				rep, err := r.Import(context.Background(), strings.NewReader(file))
+				require.NoError(t, err)
+				assert.Zero(t, rep.Answers)
+				require.NotEmpty(t, rep.Skips)
+				assert.Equal(t, ImportSkip{Line: 2, Kind: "answer", Key: "cpc?keyword=shoes", Reason: ImportImplausible,
+					Detail: "8 is ×4 the median of the key's history, 2 (at most ×3 expected)"}, rep.Skips[0])
+				_, ok := lastGood(r, "cpc?keyword=shoes")
+				assert.False(t, ok)
+
+				if tc.second {
+					res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+					require.NoError(t, err)
+					assert.Equal(t, 8.0, res.Value)
+					assert.False(t, res.Implausible, "s1 confirmed it")
+					e, ok := lastGood(r, "cpc?keyword=shoes")
+					require.True(t, ok)
+					assert.Equal(t, 8.0, e.Value)
+					return
+				}
+				for i := range DefaultConfirmAnswers {
+					res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+					require.NoError(t, err)
+					assert.Equal(t, 8.0, res.Value)
+					if i < DefaultConfirmAnswers-1 {
+						assert.True(t, res.Implausible, "answer %d: not confirmed yet", i)
+						_, ok := lastGood(r, "cpc?keyword=shoes")
+						assert.False(t, ok, "answer %d", i)
+					} else {
+						assert.False(t, res.Implausible, "answer %d: confirmed", i)
+						e, ok := lastGood(r, "cpc?keyword=shoes")
+						require.True(t, ok)
+						assert.Equal(t, 8.0, e.Value)
+					}
+					time.Sleep(DefaultConfirmAfter / 2)
+				}
+			})
+		})
+	}
+}
