@@ -22,8 +22,8 @@ func TestAutoCombinesCandidates(t *testing.T) {
 		f, _ := New(Config{Selection: Selection{ClassicalSeasonality: classical, TemporalLevels: []int{1}}})
 		fc, err := f.Forecast(seasonalSeries(72, 12), 12, 12)
 		require.NoError(t, err)
-		assert.True(t, strings.HasPrefix(fc.Model, "auto(theta_opt,damped,ets(") && strings.HasSuffix(fc.Model, "),drift)"),
-			"model %q, want auto(theta_opt,damped,ets(...),drift)", fc.Model)
+		assert.True(t, strings.HasPrefix(fc.Model, "auto(theta_opt,damped,ets(") && strings.HasSuffix(fc.Model, "),robust_drift)"),
+			"model %q, want auto(theta_opt,damped,ets(...),robust_drift)", fc.Model)
 		// The point forecast is the median of the candidates' (here on the
 		// seasonally adjusted series, re-seasonalised), the indices shrunk
 		// unless ClassicalSeasonality.
@@ -90,11 +90,11 @@ func TestAutoFindsASmoothSeasonInFewCycles(t *testing.T) {
 
 func TestAutoSelectionCombineAndMean(t *testing.T) {
 	y := []float64{10, 12, 14, 13, 15, 17, 16, 18, 20, 19, 21, 23, 22, 24, 26, 25, 27, 29, 28, 30}
-	// Only the simplicity weight: the simplest candidate (drift) alone.
+	// Only the simplicity weight: the simplest candidate (robust_drift) alone.
 	f, err := New(Config{Selection: Selection{Combine: 1, Simplicity: 1}})
 	require.NoError(t, err)
 	fc, _ := f.Forecast(y, 1, 3)
-	assert.Equal(t, "auto(drift)", fc.Model)
+	assert.Equal(t, "auto(robust_drift)", fc.Model)
 	// Mean of two given candidates.
 	f, _ = New(Config{Selection: Selection{Candidates: []string{"naive2", "drift"}, Mean: true}})
 	fc, _ = f.Forecast(y, 1, 2)
@@ -217,7 +217,7 @@ func TestAutoShortSeriesUsesWhatFits(t *testing.T) {
 	f, _ := New(Config{MinPoints: 3})
 	fc, err := f.Forecast([]float64{3, 5, 4}, 1, 2)
 	require.NoError(t, err)
-	assert.Equal(t, "auto(drift)", fc.Model, "the only candidate for 3 points")
+	assert.Equal(t, "auto(robust_drift)", fc.Model, "the only candidate for 3 points")
 	checkFinite(t, fc)
 }
 

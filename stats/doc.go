@@ -42,7 +42,8 @@
 // shrunk toward none by how noisy they are),
 // fits the Theta method with its θ chosen by the fit (theta_opt), damped
 // trend, the AICc-chosen exponential
-// smoothing model and the random walk with drift, and takes the median of
+// smoothing model and the random walk with a robust drift (half the mean
+// step, half the median step), and takes the median of
 // their forecasts; its intervals are the envelope of theirs. ARIMA
 // challenges the combination: fitted with the four to the series without
 // its last points, where its error on them is under 0.7 times the best

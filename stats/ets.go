@@ -535,7 +535,10 @@ func fitETSTol(y []float64, spec etsSpec, crit fitCrit, tol float64) (etsFit, bo
 type fitCache struct {
 	tol      float64 // optimiser tolerance; 0 for nmRelTol
 	maxTheta float64 // the theta_opt candidate's largest θ; 0 for DefaultMaxTheta
-	fits     []cachedFit
+	// the robust_drift candidate's weight on the median step; 0 for
+	// DefaultRobustDriftMedian
+	robustDriftMedian float64
+	fits              []cachedFit
 }
 
 type cachedFit struct {

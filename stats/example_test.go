@@ -31,10 +31,10 @@ func Example() {
 	}
 	fmt.Printf("confidence %.2f\n", fc.Confidence())
 	// Output:
-	// auto(theta_opt,damped,ets(M,A,N),drift)
+	// auto(theta_opt,damped,ets(M,A,N),robust_drift)
 	// t+1: 147 [138, 153]
 	// t+2: 162 [150, 169]
-	// t+3: 175 [160, 185]
+	// t+3: 175 [160, 186]
 	// confidence 0.90
 }
 

@@ -107,7 +107,7 @@ type Forecast struct {
 	// one it fell back to (a series too short or unsuitable for it), for
 	// arima the model chosen ("arima(0,1,1)(0,1,1)[12]", R's name in lower
 	// case), and for auto the models combined
-	// ("auto(theta_opt,damped,ets(M,A,N),drift)") or the challenger that
+	// ("auto(theta_opt,damped,ets(M,A,N),robust_drift)") or the challenger that
 	// replaced them ("auto(arima(2,0,0) with non-zero mean)").
 	Model string
 	// Mean is the point forecast, one value per step ahead. Every value is

@@ -52,6 +52,9 @@ func TestNewValidatesConfig(t *testing.T) {
 		{Config{Selection: Selection{MaxTheta: 0.5}}, "selection.max_theta"},
 		{Config{Selection: Selection{MaxTheta: math.Inf(1)}}, "selection.max_theta"},
 		{Config{Selection: Selection{MaxTheta: math.NaN()}}, "selection.max_theta"},
+		{Config{Selection: Selection{RobustDriftMedian: -0.5}}, "selection.robust_drift_median"},
+		{Config{Selection: Selection{RobustDriftMedian: 1.5}}, "selection.robust_drift_median"},
+		{Config{Selection: Selection{RobustDriftMedian: math.NaN()}}, "selection.robust_drift_median"},
 	} {
 		_, err := New(tc.cfg)
 		assert.ErrorIs(t, err, ErrInvalidConfig, "New(%+v)", tc.cfg)
@@ -78,10 +81,11 @@ func TestNewAppliesDefaultsWithoutWritingCallerConfig(t *testing.T) {
 	assert.Equal(t, 0.5, s.Accuracy)
 	assert.Equal(t, 0.3, s.Availability)
 	assert.Equal(t, 0.2, s.Simplicity)
-	assert.Equal(t, []string{"theta_opt", "damped", "ets", "drift"}, s.Candidates)
+	assert.Equal(t, []string{"theta_opt", "damped", "ets", "robust_drift"}, s.Candidates)
 	assert.Equal(t, []string{"arima"}, s.Challengers)
 	assert.Equal(t, 0.7, s.Clear)
 	assert.Equal(t, DefaultMaxTheta, s.MaxTheta)
+	assert.Equal(t, DefaultRobustDriftMedian, s.RobustDriftMedian)
 }
 
 func TestMethodsListsEveryMethod(t *testing.T) {
