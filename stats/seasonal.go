@@ -112,24 +112,33 @@ func seasonalFigure(y []float64, m int, mul bool, rule indexRule) (fig []float64
 		}
 	}
 	decay := chooseDecay(det[half:n-half], m, rule.decays)
-	var vs, ws []float64 // a position's values and weights, for its median
+	var vs, ws []float64 // a position's values and weights, newest first
 	fig = make([]float64, m)
 	avg, positions := 0.0, 0
 	for j := range fig {
-		// The times of position j that have a detrended value, newest
-		// first.
+		// The detrended values of position j (the times t ≡ j mod m
+		// that have one), newest first, and their weights.
+		vs, ws = vs[:0], ws[:0]
 		last := n - half - 1
 		last -= ((last-j)%m + m) % m
-		var sw, sw2 float64
 		w := 1.0
 		for t := last; t >= half; t -= m {
-			fig[j] += w * det[t]
-			sw += w
-			sw2 += w * w
+			vs = append(vs, det[t])
+			ws = append(ws, w)
 			w *= decay
 		}
-		if sw == 0 {
+		if len(vs) == 0 {
 			continue
+		}
+		// Summed oldest first, in time order: with equal weights the
+		// classical indices are R's decompose to the last bit, and the
+		// M3 benchmarks' fits on them (summed newest first, an ulp off,
+		// they moved hw_mult's and ets's optimisers).
+		var sw, sw2 float64
+		for k := len(vs) - 1; k >= 0; k-- {
+			fig[j] += ws[k] * vs[k]
+			sw += ws[k]
+			sw2 += ws[k] * ws[k]
 		}
 		fig[j] /= sw
 		avg += fig[j] / float64(m)
@@ -138,27 +147,19 @@ func seasonalFigure(y []float64, m int, mul bool, rule indexRule) (fig []float64
 		// size (a multiplicative season on a level of 1e9 and more) lose
 		// their variance in that difference's rounding, and the noise
 		// came out many times too large, shrinking a clear season away.
+		// It is divided by (Σw)²/Σw², the count for equal weights.
 		if df := sw - sw2/sw; df > 0 {
 			var sq float64
-			w = 1
-			for t := last; t >= half; t -= m {
-				e := det[t] - fig[j]
-				sq += w * e * e
-				w *= decay
+			for k := len(vs) - 1; k >= 0; k-- {
+				e := vs[k] - fig[j]
+				sq += ws[k] * e * e
 			}
-			noise += sq / df * sw2 / (sw * sw)
+			noise += sq / df / (sw * sw / sw2)
 			positions++
 		}
 		if rule.medians {
 			// A median of the detrended values is less moved by the odd
 			// month far off its season (a strike, a holiday moved).
-			vs, ws = vs[:0], ws[:0]
-			w = 1
-			for t := last; t >= half; t -= m {
-				vs = append(vs, det[t])
-				ws = append(ws, w)
-				w *= decay
-			}
 			avg -= fig[j] / float64(m)
 			fig[j] = weightedMedian(vs, ws)
 			avg += fig[j] / float64(m)
