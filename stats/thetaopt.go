@@ -111,12 +111,15 @@ func sesFit(y []float64) (alpha float64, fitted []float64, last float64) {
 
 // goldenMin returns the minimiser of f on [lo, hi] by golden-section
 // search to within tol (f is taken to be unimodal there, as R's optimize
-// does).
+// does), or to within a few ulps of the interval's ends where those are
+// further apart than tol (a MaxTheta of 1e15: there the interval stopped
+// shrinking and the search never ended).
 func goldenMin(lo, hi, tol float64, f func(float64) float64) float64 {
+	const ulps = 16 * 0x1p-52
 	g := (math.Sqrt(5) - 1) / 2
 	c, d := hi-g*(hi-lo), lo+g*(hi-lo)
 	fc, fd := f(c), f(d)
-	for hi-lo > tol {
+	for hi-lo > max(tol, ulps*max(math.Abs(lo), math.Abs(hi))) {
 		if fc < fd {
 			hi, d, fd = d, c, fc
 			c = hi - g*(hi-lo)
@@ -127,5 +130,5 @@ func goldenMin(lo, hi, tol float64, f func(float64) float64) float64 {
 			fd = f(d)
 		}
 	}
-	return (lo + hi) / 2
+	return lo/2 + hi/2 // (lo + hi) / 2, which overflows past MaxFloat64/2
 }

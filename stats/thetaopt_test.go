@@ -104,3 +104,52 @@ func TestAutoOptimisedThetaOnTrends(t *testing.T) {
 	t.Logf("sMAPE on noisy linear trends: auto %.3f, with the classical theta %.3f", sOpt, sClassic)
 	assert.Less(t, sOpt, sClassic)
 }
+
+// goldenMin stops on any finite interval. Its tolerance is absolute, and
+// a minimiser above about 5e12 sits where neighbouring float64s are
+// further apart than 1e-3: the interval stopped shrinking there and the
+// search never ended — Forecast hung for ever with MaxTheta 1e15, which
+// New accepts. Now it also stops once the interval is a few ulps of its
+// ends wide.
+func TestGoldenMinStopsOnAWideInterval(t *testing.T) {
+	for _, c := range []struct {
+		lo, hi, tol float64
+		f           func(float64) float64
+		want        float64
+	}{
+		{1, 1e15, 1e-3, func(x float64) float64 { return -x }, 1e15},
+		{1, math.MaxFloat64, 1e-3, func(x float64) float64 { return -x }, math.MaxFloat64},
+		{1, 1e15, 1e-3, func(x float64) float64 { return math.Abs(x - 7e13) }, 7e13},
+		{1, 1e15, 1e-3, func(x float64) float64 { return math.Abs(x - 2) }, 2},
+		{1, 1e15, 1e-3, func(float64) float64 { return math.NaN() }, 1e15},
+	} {
+		calls := 0
+		got := goldenMin(c.lo, c.hi, c.tol, func(x float64) float64 {
+			calls++
+			if calls > 10000 {
+				t.Fatalf("goldenMin(%g, %g) still searching after %d calls, at %v", c.lo, c.hi, calls, x)
+			}
+			return c.f(x)
+		})
+		assert.InEpsilon(t, c.want, got, 1e-3, "goldenMin(%g, %g)", c.lo, c.hi)
+		assert.LessOrEqual(t, calls, 1600, "goldenMin(%g, %g)", c.lo, c.hi)
+	}
+	// A huge MaxTheta forecasts, and a steady trend chooses a θ far above
+	// 3: the forecast is then nearly the least-squares line's.
+	rng := rand.New(rand.NewPCG(5, 85))
+	y := make([]float64, 60)
+	for i := range y {
+		y[i] = 100 + 2*float64(i) + rng.NormFloat64()
+	}
+	icpt, slope := lineFit(y, 0)
+	r, ok := thetaOptModel(y, 3, []float64{0.95}, 1e15)
+	require.True(t, ok)
+	for k, v := range r.mean {
+		assert.InDelta(t, icpt+slope*float64(60+k), v, 0.5, "mean[%d]", k)
+	}
+	f, err := New(Config{Selection: Selection{MaxTheta: 1e15}})
+	require.NoError(t, err)
+	fc, err := f.Forecast(y, 1, 3)
+	require.NoError(t, err)
+	checkFinite(t, fc)
+}
