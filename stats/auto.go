@@ -81,8 +81,10 @@ type Selection struct {
 	// that stays put keeps the classical mean. Each in (0, 1], none
 	// twice; one decay is used as it is, on a series of fewer than three
 	// cycles the largest. Default 1, 0.9 and 0.8
-	// (DefaultSeasonalDecays); [1] alone keeps the classical indices, as
-	// ClassicalSeasonality does. docs/forecasting.md has the evidence.
+	// (DefaultSeasonalDecays); [1] alone weighs every cycle alike (the
+	// classical indices with SeasonalMeans; medians without it).
+	// ClassicalSeasonality ignores the list: its indices are the
+	// classical means. docs/forecasting.md has the evidence.
 	SeasonalDecays []float64 `yaml:"seasonal_decays"`
 	// SeasonalMeans takes each seasonal index as the (weighted) mean of
 	// its detrended values, as the classical decomposition does. By

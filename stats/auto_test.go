@@ -412,3 +412,32 @@ func TestAutoSeasonalMediansResistOddMonths(t *testing.T) {
 	t.Logf("error against the noiseless series, %%: medians %.3f, means %.3f", eMedians, eMeans)
 	assert.Less(t, eMedians, eMeans)
 }
+
+// How the seasonal settings combine: ClassicalSeasonality takes the
+// classical means whatever SeasonalDecays and SeasonalMeans say;
+// SeasonalDecays [1] weighs every cycle alike but still takes medians
+// unless SeasonalMeans, and with it gives the classical indices (shrunk).
+func TestAutoSeasonalSettingsCombine(t *testing.T) {
+	rng := rand.New(rand.NewPCG(85, 1))
+	y := make([]float64, 96)
+	for i := range y {
+		y[i] = (200 + float64(i)) * (1 + 0.2*math.Sin(2*math.Pi*float64(i)/12)) * (1 + 0.05*rng.NormFloat64())
+	}
+	forecast := func(s Selection) []float64 {
+		s.TemporalLevels = []int{1}
+		f, err := New(Config{Selection: s})
+		require.NoError(t, err)
+		fc, err := f.Forecast(y, 12, 12)
+		require.NoError(t, err)
+		return fc.Mean
+	}
+	classical := forecast(Selection{ClassicalSeasonality: true})
+	assert.Equal(t, classical, forecast(Selection{ClassicalSeasonality: true, SeasonalDecays: []float64{0.5}}))
+	assert.Equal(t, classical, forecast(Selection{ClassicalSeasonality: true, SeasonalMeans: true}))
+	means := forecast(Selection{SeasonalDecays: []float64{1}, SeasonalMeans: true})
+	medians := forecast(Selection{SeasonalDecays: []float64{1}})
+	assert.NotEqual(t, means, medians, "[1] alone still takes medians")
+	_, plain := adjustSeasonally(y, 12, true, indexRule{})
+	_, one := adjustSeasonally(y, 12, true, indexRule{decays: []float64{1}})
+	assert.Equal(t, plain, one, "[1] with means is the classical indices, shrunk")
+}

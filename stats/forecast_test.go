@@ -422,6 +422,17 @@ func fuzzForecast(f *testing.F, method string) {
 	f.Add(enc(math.Inf(1), 1, 2, 3, 4, 5), uint8(1), uint8(1))
 	f.Add(enc(seasonalSeries(40, 12)...), uint8(12), uint8(18))
 	f.Add(enc(-3, -1, -4, -1, -5, -9, -2, -6, -5, -3), uint8(4), uint8(8))
+	// Hostile seasonal series for auto's seasonal indices (weighted
+	// medians, the decay chosen) and theta_opt: an additive season below
+	// zero over just two cycles, a zero inside a season, one spike in a
+	// steady season, a near-constant series, a season at 1e15 and at
+	// 1e-12 over three cycles.
+	f.Add(enc(-5, -1, -9, -2, -6, -1, -8, -3, -5), uint8(4), uint8(4))
+	f.Add(enc(10, 20, 0, 40, 11, 21, 31, 41, 12, 0, 32, 42, 13), uint8(4), uint8(6))
+	f.Add(enc(5, 8, 3, 5, 8, 3, 5, 800, 3, 5, 8, 3, 5, 8, 3), uint8(3), uint8(3))
+	f.Add(enc(5, 5+1e-15, 5, 5+1e-15, 5, 5, 5+1e-15, 5, 5), uint8(2), uint8(4))
+	f.Add(enc(1e15, 2e15, 3e15, 1.1e15, 2.1e15, 3.1e15, 1.2e15, 2.2e15, 3.2e15, 1.3e15), uint8(3), uint8(6))
+	f.Add(enc(1e-12, 3e-12, 2e-12, 1.1e-12, 3.2e-12, 2.1e-12, 0.9e-12, 3.1e-12, 2.2e-12, 1e-12), uint8(3), uint8(6))
 	fc, _ := New(Config{Method: method})
 	f.Fuzz(func(t *testing.T, data []byte, season, h uint8) {
 		y := make([]float64, len(data)/8)
