@@ -340,6 +340,7 @@ func TestCostPerHourAlert(t *testing.T) {
 		obs := &recorder{}
 		cfg := testConfig()
 		cfg.Alerts.CostPerHour.Above = 1                                        // $1 an hour
+		cfg.Plausibility.AuditRate = -1                                         // no sampled second opinion: the spend is exact
 		r := newTestResolver(t, cfg, newStub(1), newStub(1), WithObserver(obs)) // p1 costs 0.02
 		for i := range 100 {                                                    // $2 at once
 			_, err := r.Resolve(context.Background(), "cpc", Params{"keyword": fmt.Sprint("k", i)})

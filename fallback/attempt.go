@@ -231,12 +231,12 @@ func (c *call) attempt(n int, retry bool) (resp providers.Response, err error, n
 	start := time.Now()
 	if w.r.obs != nil {
 		w.r.observeCtx(w.events, Event{Kind: EventAttemptStart, Time: start, DataType: w.dt.cfg.Name, Params: w.r.redact(w.dt, w.params),
-			Provider: p.name, Tier: p.cfg.Tier, Retry: n - 1, Hedge: c.hedge, Resolve: resolveIDOf(w.events, nil)})
+			Provider: p.name, Tier: p.cfg.Tier, Retry: n - 1, Hedge: c.hedge, Audit: w.auditing.Load(), Resolve: resolveIDOf(w.events, nil)})
 	}
 	actx, cancel := context.WithDeadline(c.ctx, start.Add(min(p.cfg.Timeout, c.until.Sub(start))))
 	defer cancel()
 	a := &pendingAttempt{c: c, n: n, retry: retry, permit: permit, token: token, credential: req.Credential, start: start, ctx: actx}
-	w.started(a, Attempt{Provider: p.name, Tier: p.cfg.Tier, Outcome: Lost, Class: providers.Canceled, Cost: p.price, Retry: n - 1, Hedge: c.hedge})
+	w.started(a, Attempt{Provider: p.name, Tier: p.cfg.Tier, Outcome: Lost, Class: providers.Canceled, Cost: p.price, Retry: n - 1, Hedge: c.hedge, Audit: w.auditing.Load()})
 	settled = true
 	// The provider is called here, in the flight's goroutine. Should
 	// actx end first (its timeout, a hedge won, Close), the watchdog

@@ -224,7 +224,7 @@ func New(cfg Config, opts ...Option) (*Resolver, error) {
 		}
 	}
 	r.refreshSlots = make(chan struct{}, c.Cache.RefreshConcurrency)
-	r.plaus = newPlausibility(c.Plausibility, c.DataTypes, len(c.Providers))
+	r.plaus = newPlausibility(c.Plausibility, c.DataTypes, len(c.Providers), seed)
 	r.peers = newPeerIndex(c.Forecast.Market.Groups, c.Forecast.Market.MaxPeers)
 	r.memo = newForecastMemo(c.Forecast.MemoCapacity)
 	r.fitSlots = make(chan struct{}, c.Forecast.MaxFits)

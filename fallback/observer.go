@@ -93,8 +93,9 @@ type EventKind uint8
 // The event kinds.
 const (
 	// EventAttempt: one provider attempt ended (or was skipped). Provider,
-	// Tier, Outcome, Class, Skip, Latency, Cost, Retry, Hedge and Err are
-	// set; Time is when it ended, and Time − Latency when it started.
+	// Tier, Outcome, Class, Skip, Latency, Cost, Retry, Hedge, Audit and
+	// Err are set; Time is when it ended, and Time − Latency when it
+	// started.
 	EventAttempt EventKind = iota + 1
 	// EventResolve: a resolve ended. Layer, Source, Value, Confidence,
 	// Cost, Latency and Err (when it failed) are set; Latency is zero for
@@ -166,9 +167,12 @@ type Event struct {
 	Skip     SkipReason
 	Retry    int
 	Hedge    bool
-	Layer    Layer
-	Source   string
-	Value    float64
+	// Audit is set on an attempt's events when it is a second or third
+	// opinion on an answer held for an audit (see Attempt.Audit).
+	Audit  bool
+	Layer  Layer
+	Source string
+	Value  float64
 	// Confidence of the answer (resolve events).
 	Confidence float64
 	Cost       float64

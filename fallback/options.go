@@ -56,8 +56,9 @@ func WithObserver(obs Observer) Option { return func(o *options) { o.observer = 
 // New.
 func WithHistory(h stats.History) Option { return func(o *options) { o.history = h } }
 
-// WithSeed seeds the resolver's randomness (retry jitter). Without it the
-// seed comes from the clock, so that many instances do not retry in step.
+// WithSeed seeds the resolver's randomness (retry jitter, the answers
+// drawn for an audit: PlausibilityConfig.AuditRate). Without it the seed
+// comes from the clock, so that many instances do not retry in step.
 func WithSeed(seed uint64) Option {
 	return func(o *options) { o.seed, o.seeded = seed, true }
 }

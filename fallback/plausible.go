@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"sync"
@@ -30,6 +31,13 @@ const (
 	DefaultFrozenRepeatRate   = 0.05
 	DefaultPlausibleKeys      = 10000
 	DefaultReferencePoints    = 5
+	// DefaultAuditRate is the share of accepted provider answers that get
+	// a second opinion all the same (see PlausibilityConfig.AuditRate):
+	// one in fifty, about 2 % more calls where providers answer.
+	DefaultAuditRate = 0.02
+	// DefaultAuditTolerance is how far, relative, an audit's second
+	// opinion may be from the audited answer and still agree with it.
+	DefaultAuditTolerance = 0.25
 )
 
 // PlausibilityConfig is the check a provider's answer passes beside its
@@ -83,7 +91,10 @@ const (
 // whose bounds are zero or have a negative minimum (a sign may flip) are
 // checked against their bounds only. An implausible value a key keeps being
 // answered, with no plausible answer in between, is accepted as a real
-// change (ConfirmAnswers, ConfirmAfter).
+// change (ConfirmAnswers, ConfirmAfter). A provider drifting off the truth
+// in steps each within the check passes it; a sample of the answers it
+// accepts get a second opinion all the same (AuditRate), and a provider
+// two others refute is caught.
 type PlausibilityConfig struct {
 	// Disabled turns the check off: answers are checked against their
 	// bounds only.
@@ -170,6 +181,38 @@ type PlausibilityConfig struct {
 	// opinion for the provider's answer: the fleet may have accepted a
 	// move its history does not show yet. Default 5; in [1, 1000].
 	ReferencePoints int `yaml:"reference_points"`
+	// AuditRate is the share of provider answers the check accepted that
+	// get a second opinion all the same, drawn per answer from the
+	// resolver's seeded source (WithSeed), for each data type the check
+	// judges (default 0.02; in [0, 1]; negative turns the audit off). A
+	// provider whose answers drift off the truth in steps each within
+	// the check passes it answer after answer; nothing but another
+	// provider can tell. The audited answer is held as a plausible
+	// answer denying a move is (ImplausibleError.Audit) and the walk goes
+	// on to the next provider; the attempts it makes for it are marked
+	// (Attempt.Audit). A second opinion within AuditTolerance of it
+	// confirms it, and it is served as it would have been. One further
+	// off is held too, as a denial (ImplausibleError.Contradicts), and a
+	// third provider settles it: the one of the two the third agrees with
+	// (within AuditTolerance) and the other does not is right, the other
+	// is caught as a refuted denial's provider is (its fresh cached
+	// answers expired too), and the walk serves the audited answer if it
+	// was right, else the third's. With no third opinion, or one agreeing
+	// with both or neither, nobody is caught (one provider's word against
+	// another's), and the audited answer is served as it would have been
+	// but with its Result's confidence multiplied by Penalty. An audit is
+	// made only when it can be afforded: a key with no question pending,
+	// and another provider of the data type that the router would pick
+	// now (breaker, rate limit, the resolve's budget) and that the walk's
+	// deadline leaves its expected latency; otherwise the answer is
+	// accepted unaudited.
+	AuditRate float64 `yaml:"audit_rate"`
+	// AuditTolerance is how far apart, relative to the larger, an
+	// audited answer and a second opinion may be and still agree (default
+	// 0.25), in (0, 1]: wider than honest providers' noise and bias
+	// (the simulation's disagree by at most 0.12 at 5 σ), much narrower
+	// than garbage (×2).
+	AuditTolerance float64 `yaml:"audit_tolerance"`
 }
 
 // fill applies the defaults and checks the plausibility settings.
@@ -188,6 +231,10 @@ func (c *PlausibilityConfig) fill(p *problems) {
 	fraction(p, "plausibility.frozen_repeat_rate", &c.FrozenRepeatRate, DefaultFrozenRepeatRate)
 	atMost(p, "plausibility.keys", &c.Keys, DefaultPlausibleKeys, CapacityLimit)
 	atMost(p, "plausibility.reference_points", &c.ReferencePoints, DefaultReferencePoints, 1000)
+	if !(c.AuditRate < 0) { // negative turns the audit off; NaN is reported
+		fraction(p, "plausibility.audit_rate", &c.AuditRate, DefaultAuditRate)
+	}
+	fraction(p, "plausibility.audit_tolerance", &c.AuditTolerance, DefaultAuditTolerance)
 }
 
 // ErrImplausible matches every *ImplausibleError.
@@ -216,6 +263,12 @@ type ImplausibleError struct {
 	// that another provider reported in the same resolve: a third
 	// provider is asked (see PlausibilityConfig). 0 otherwise.
 	Contradicts float64
+	// Audit is set when the answer, plausible itself, is held back for an
+	// audit (see PlausibilityConfig.AuditRate): it is the audited answer,
+	// a sampled second opinion on it is asked; or, with Contradicts set to
+	// the audited answer, it is that second opinion and disputes it, and
+	// a third is asked.
+	Audit bool
 }
 
 // Factor is the change factor from Reference to Value, at least 1 (+Inf
@@ -223,8 +276,14 @@ type ImplausibleError struct {
 func (e *ImplausibleError) Factor() float64 { return changeFactor(e.Value, e.Reference) }
 
 func (e *ImplausibleError) Error() string {
+	if e.Audit && e.Contradicts != 0 {
+		return fmt.Sprintf("audited: %.6g disputes the audited answer %.6g, asked about", e.Value, e.Contradicts)
+	}
 	if e.Contradicts != 0 {
 		return fmt.Sprintf("implausible: %.6g denies another provider's move to %.6g (×%.3g the last good answer %.6g), asked about", e.Value, e.Contradicts, changeFactor(e.Contradicts, e.Reference), e.Reference)
+	}
+	if e.Audit {
+		return fmt.Sprintf("audited: %.6g is held for a sampled second opinion", e.Value)
 	}
 	if e.Caught {
 		return fmt.Sprintf("implausible: %.6g comes from a provider caught serving garbage for the data type, asked about until it is confirmed again", e.Value)
@@ -301,6 +360,7 @@ type plausibility struct {
 	feeds   *lru.LRU[string, feedState] // requires mu held: by key and provider
 	repeats map[string]repeatRate       // requires mu held: by provider and data type
 	caught  map[string]catch            // requires mu held: by provider and data type
+	rng     *rand.Rand                  // requires mu held: the audits' draws
 }
 
 // keyState is the implausible value a key keeps being answered, how
@@ -337,9 +397,10 @@ type repeatRate struct {
 // tell a repeat is unusual.
 const minRepeatSamples = 8
 
-func newPlausibility(cfg PlausibilityConfig, types []DataTypeConfig, providers int) *plausibility {
+func newPlausibility(cfg PlausibilityConfig, types []DataTypeConfig, providers int, seed uint64) *plausibility {
 	n := max(cfg.Keys, 1)
-	pl := &plausibility{cfg: cfg, vol: make(map[string]*volatility, len(types)), keys: lru.New[string, keyState](n), feeds: lru.New[string, feedState](n * max(providers, 1)), repeats: map[string]repeatRate{}, caught: map[string]catch{}}
+	pl := &plausibility{cfg: cfg, vol: make(map[string]*volatility, len(types)), keys: lru.New[string, keyState](n), feeds: lru.New[string, feedState](n * max(providers, 1)), repeats: map[string]repeatRate{}, caught: map[string]catch{},
+		rng: rand.New(rand.NewPCG(seed, 0xa0d17))}
 	for _, t := range types {
 		pl.vol[t.Name] = &volatility{}
 	}
@@ -732,6 +793,26 @@ func (pl *plausibility) garbageShaped(a, b float64) bool {
 	r := math.Abs(a / b)
 	p := math.Round(math.Log10(r))
 	return p != 0 && pl.agrees(r, math.Pow(10, p))
+}
+
+// audits draws whether an answer of dt the check accepted is audited (see
+// PlausibilityConfig.AuditRate). Nothing is drawn when the audit is off
+// or dt is not judged, so that turning it on for one data type does not
+// change another's draws.
+func (pl *plausibility) audits(dt *dataType) bool {
+	if pl == nil || pl.cfg.Disabled || pl.cfg.AuditRate <= 0 || !positive(dt) {
+		return false
+	}
+	pl.mu.Lock()
+	defer pl.mu.Unlock()
+	return pl.rng.Float64() < pl.cfg.AuditRate
+}
+
+// auditAgrees reports whether two answers are within AuditTolerance of
+// each other, relative to the larger: an audit's second opinion that
+// confirms the audited answer.
+func (pl *plausibility) auditAgrees(a, b float64) bool {
+	return math.Abs(a-b) <= pl.cfg.AuditTolerance*max(math.Abs(a), math.Abs(b))
 }
 
 // learn feeds a good answer's change from the key's previous one into the

@@ -24,7 +24,7 @@ func plausibleFixture(t *testing.T, cfg PlausibilityConfig) (*plausibility, *dat
 	cfg.fill(&p)
 	require.Empty(t, p)
 	dtc := DataTypeConfig{Name: "cpc", Period: stats.Daily, Bounds: Bounds{Min: 0, Max: 100}}
-	return newPlausibility(cfg, []DataTypeConfig{dtc}, 2), &dataType{cfg: dtc}
+	return newPlausibility(cfg, []DataTypeConfig{dtc}, 2, 1), &dataType{cfg: dtc}
 }
 
 func TestJudgeCatchesUnitErrorsAndZerosNotRealMoves(t *testing.T) {
@@ -393,9 +393,9 @@ data_types:
     params: [{name: keyword, required: true}]
     bounds: {min: 0, max: 100}
 `
-	cfg, err := ParseConfig([]byte(base + "plausibility: {max_ratio: 4, sigmas: 2, agreement: 0.05, penalty: 0.3}\n"))
+	cfg, err := ParseConfig([]byte(base + "plausibility: {max_ratio: 4, sigmas: 2, agreement: 0.05, penalty: 0.3, audit_rate: 0.1, audit_tolerance: 0.3}\n"))
 	require.NoError(t, err)
-	assert.Equal(t, PlausibilityConfig{MaxRatio: 4, Sigmas: 2, Agreement: 0.05, Penalty: 0.3}, cfg.Plausibility)
+	assert.Equal(t, PlausibilityConfig{MaxRatio: 4, Sigmas: 2, Agreement: 0.05, Penalty: 0.3, AuditRate: 0.1, AuditTolerance: 0.3}, cfg.Plausibility)
 	_, err = New(cfg, WithProvider("p1", newStub(1)))
 	require.NoError(t, err)
 

@@ -557,6 +557,7 @@ func TestConcurrentFlappingExactAccounting(t *testing.T) {
 		cfg.Resolve.DisableCoalescing = true
 		cfg.Breaker = breaker.Config{ConsecutiveFailures: 5, OpenDuration: time.Second, HalfOpenProbes: 3}
 		cfg.Retry = RetryConfig{MaxAttempts: 2, BaseDelay: 5 * time.Millisecond}
+		cfg.Plausibility.AuditRate = -1 // no sampled second opinion: every call is counted below
 		// Down for 10 calls, up for 10, forever.
 		flap, err := fake.New(fake.Config{Value: 1, Latency: fake.Latency{Median: 2 * time.Millisecond},
 			Script: []fake.Step{{Times: 10, Do: fake.Fail(providers.Unavailable)}, {Times: 10, Do: fake.Succeed()}}, RepeatScript: true})

@@ -252,6 +252,10 @@ type Attempt struct {
 	// Hedge is true for an attempt started because an earlier one was
 	// slow.
 	Hedge bool `json:"hedge,omitempty"`
+	// Audit is true for an attempt made, or skipped, only because another
+	// provider's answer was held for an audit (see
+	// PlausibilityConfig.AuditRate): a second or third opinion on it.
+	Audit bool `json:"audit,omitempty"`
 }
 
 // String describes the attempt on one line, naming its class only when it
@@ -261,6 +265,7 @@ type Attempt struct {
 //
 //	p1 primary failed (transient) after 1s, cost 0.01, retry 1: <error>
 //	p2 primary succeeded after 12ms, cost 0.01, hedge
+//	s1 secondary succeeded after 80ms, cost 0.005, audit
 //	p3 secondary skipped (breaker_open)
 func (a Attempt) String() string {
 	var b strings.Builder
@@ -284,6 +289,9 @@ func (a Attempt) String() string {
 	}
 	if a.Hedge {
 		b.WriteString(", hedge")
+	}
+	if a.Audit {
+		b.WriteString(", audit")
 	}
 	if a.Err != nil {
 		b.WriteString(": " + a.Err.Error())

@@ -193,6 +193,9 @@ func (o *slogObserver) attempt(ctx context.Context, e Event) {
 	if e.Hedge {
 		attrs = append(attrs, slog.Bool("hedge", true))
 	}
+	if e.Audit {
+		attrs = append(attrs, slog.Bool("audit", true))
+	}
 	if e.Err != nil {
 		attrs = append(attrs, slog.String("error", e.Err.Error()))
 	}

@@ -34,6 +34,7 @@ type walk struct {
 	handoff  time.Duration   // the least the plan leaves a later tier's candidate (see candidateNeeds)
 	fleet    *cache.Entry    // a shared answer refused against the key's history: a second opinion (judge)
 	calls    atomic.Int32    // attempts started
+	auditing atomic.Bool     // an answer is held for an audit: the attempts from then on are the audit's (Attempt.Audit)
 
 	mu            sync.Mutex // guards the fields below: hedged attempts run concurrently
 	attempts      []Attempt
@@ -473,8 +474,12 @@ func (w *walk) runTier(ctx context.Context, run *tierRun, later *tier) (won bool
 		}
 	}
 	if winner != nil {
+		p, layer, resp, disputed := w.verdict(winner.p, winner.run.layer, winner.resp)
 		w.settleSuspects(winner.p, winner.resp.Value)
-		w.succeed(winner.p, winner.run.layer, winner.resp)
+		w.succeed(p, layer, resp)
+		if disputed {
+			w.result.Confidence *= w.r.plaus.cfg.Penalty
+		}
 		return true, next
 	}
 	w.fail(run)
@@ -578,11 +583,28 @@ func (w *walk) settleSuspects(p *provider, v float64) {
 			confirmsMove = true
 		}
 	}
+	// An audit's third opinion sides with one of the two answers it
+	// settles, when it agrees with that one and not with the other.
+	audited, auditing := w.auditedAnswer()
+	confirmsAudit := auditing && audited.p != p && w.r.plaus.auditAgrees(audited.resp.Value, v)
+	refutesAudit := false
+	if auditing && audited.p != p && !confirmsAudit {
+		for _, d := range w.suspects {
+			if d.disputes && d.p != p && w.r.plaus.auditAgrees(d.resp.Value, v) {
+				refutesAudit = true
+			}
+		}
+	}
 	for _, s := range w.suspects {
 		// A denial of a move two providers now agree on: its feed has
 		// not seen what they have (lagging or frozen on the last good
-		// answer), as a refuted repeat's has not.
-		stale := s.contradicts && confirmsMove
+		// answer), as a refuted repeat's has not. So with an audit: of
+		// the audited answer and the second opinion disputing it, the
+		// one the third refutes and the other's agrees with is off the
+		// truth (a drifting feed).
+		stale := s.contradicts && confirmsMove ||
+			s.disputes && confirmsAudit && !w.r.plaus.auditAgrees(s.resp.Value, v) ||
+			s.audit && refutesAudit
 		switch {
 		case s.p == p:
 		case w.r.plaus.agrees(s.resp.Value, v):
@@ -638,7 +660,10 @@ func (w *walk) echoesFrozen(p *provider, v float64) bool {
 // answer of a caught provider; repeat, one that looks frozen itself;
 // move, a move beyond the check that a plausible answer denying it does
 // not refute on its own (see walk.contradicts); contradicts, a plausible
-// answer held back for denying another's move.
+// answer held back for denying another's move or disputing an audited
+// answer; audit, an answer the check accepted, held for an audit (see
+// PlausibilityConfig.AuditRate); disputes, a plausible answer held back
+// for disagreeing with it.
 type suspect struct {
 	p           *provider
 	layer       Layer
@@ -647,6 +672,8 @@ type suspect struct {
 	repeat      bool
 	move        bool
 	contradicts bool
+	audit       bool
+	disputes    bool
 }
 
 // judge returns nil when p's answer v is plausible (see
@@ -660,7 +687,7 @@ func (w *walk) judge(p *provider, resp providers.Response, now time.Time) *Impla
 	w.refOnce.Do(w.reference)
 	ie := w.r.plaus.judge(w.dt, w.key, p.name, resp.Value, w.ref, w.hasRef, now)
 	if ie == nil {
-		switch move, ok := w.contradicts(p, resp.Value); {
+		switch move, audit, ok := w.contradicts(p, resp.Value); {
 		case w.echoesFrozen(p, resp.Value):
 			// It is a frozen-looking suspect's very value, repeated: feeds
 			// copying one stuck upstream vouch for each other (the provider
@@ -668,11 +695,15 @@ func (w *walk) judge(p *provider, resp providers.Response, now time.Time) *Impla
 			// not a second opinion.
 			ie = &ImplausibleError{Value: resp.Value, Reference: w.ref.Value, Frozen: true}
 		case ok:
-			// Plausible, but another provider reported a move it denies:
-			// one of them has not seen the truth (a lagging or frozen
-			// feed, or an outlier). A third is asked before either is
-			// believed; with nobody to ask this one serves (serveLone).
-			ie = &ImplausibleError{Value: resp.Value, Reference: w.ref.Value, Contradicts: move}
+			// Plausible, but another provider reported a move it denies,
+			// or disputes an audited answer: one of them has not seen the
+			// truth (a lagging, frozen or drifting feed, or an outlier).
+			// A third is asked before either is believed; with nobody to
+			// ask, the audited answer or else this one serves
+			// (serveLone).
+			ie = &ImplausibleError{Value: resp.Value, Reference: w.ref.Value, Contradicts: move, Audit: audit}
+		case w.holdForAudit(p, resp):
+			return &ImplausibleError{Value: resp.Value, Reference: w.ref.Value, Audit: true}
 		default:
 			return nil
 		}
@@ -712,8 +743,105 @@ func (w *walk) judge(p *provider, resp providers.Response, now time.Time) *Impla
 	// garbage-shaped (a plausible answer refutes a unit error or a zero on
 	// its own), from a provider not caught serving garbage.
 	move := !ie.Frozen && ie.Contradicts == 0 && w.hasRef && !garbage && !w.r.plaus.isCaught(w.dt, p.name, now)
-	w.suspects = append(w.suspects, suspect{p: p, layer: layer, resp: resp, frozen: ie.Frozen, repeat: ie.Frozen && !ie.Caught, move: move, contradicts: ie.Contradicts != 0})
+	w.suspects = append(w.suspects, suspect{p: p, layer: layer, resp: resp, frozen: ie.Frozen, repeat: ie.Frozen && !ie.Caught, move: move, contradicts: ie.Contradicts != 0, disputes: ie.Audit && ie.Contradicts != 0})
 	return ie
+}
+
+// holdForAudit reports whether p's answer resp, which the check accepted,
+// is audited (see PlausibilityConfig.AuditRate), and if so holds it as the
+// walk's audited answer: no question is pending in the walk, the draw
+// says so, and the audit can be afforded (canAudit).
+func (w *walk) holdForAudit(p *provider, resp providers.Response) bool {
+	w.mu.Lock()
+	pending := len(w.suspects) > 0
+	w.mu.Unlock()
+	if pending || w.isUnwanted() || !w.r.plaus.audits(w.dt) || !w.canAudit(p) {
+		return false
+	}
+	layer := LayerPrimary
+	if p.cfg.Tier == Secondary {
+		layer = LayerSecondary
+	}
+	w.mu.Lock()
+	w.suspects = append(w.suspects, suspect{p: p, layer: layer, resp: resp, audit: true})
+	w.mu.Unlock()
+	w.auditing.Store(true)
+	return true
+}
+
+// canAudit reports whether a provider of the walk's data type other than
+// p, and not tried in the walk yet, could give a second opinion now: the
+// router would pick it (its breaker, its rate limit, the resolve's
+// budget) and the walk's deadline — the caller's, less the reserve kept
+// for the local layers — leaves it its expected latency. An audit nobody
+// can afford is not started: it would only record skips.
+func (w *walk) canAudit(p *provider) bool {
+	now := time.Now()
+	left, budget := time.Until(w.deadline), w.remaining()
+	w.mu.Lock()
+	tried := make(map[string]bool, len(w.attempts)+len(w.inflight))
+	for _, a := range w.attempts {
+		tried[a.Provider] = true
+	}
+	for _, a := range w.inflight {
+		tried[a.Provider] = true
+	}
+	w.mu.Unlock()
+	for _, t := range w.dt.tiers() {
+		for i, q := range t.provs {
+			if q == p || tried[q.name] || left < w.expectedLatency(q) {
+				continue
+			}
+			if t.pool.Eligibility(i, q.state(now), budget, now) == router.Eligible {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// auditedAnswer returns the answer held for an audit in the walk (see
+// holdForAudit), if there is one. It requires w.mu held.
+func (w *walk) auditedAnswer() (suspect, bool) {
+	for _, s := range w.suspects {
+		if s.audit {
+			return s, true
+		}
+	}
+	return suspect{}, false
+}
+
+// disputed reports whether a plausible answer disputing the audited
+// answer is held (see suspect.disputes). It requires w.mu held.
+func (w *walk) disputed() bool {
+	return slices.ContainsFunc(w.suspects, func(s suspect) bool { return s.disputes })
+}
+
+// verdict is what the walk serves when p's answer resp, from layer, wins
+// a tier: resp itself, but while an answer is held for an audit, the
+// audited answer when resp agrees with it (within AuditTolerance) — the
+// answer the walk would have served without the audit — or when resp
+// agrees with no disputing answer either, disputed then (its confidence
+// to be lowered): one provider's word against another's settles nothing.
+// resp, when it sides with a disputing answer, is served.
+func (w *walk) verdict(p *provider, layer Layer, resp providers.Response) (*provider, Layer, providers.Response, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	a, ok := w.auditedAnswer()
+	if !ok || a.p == p {
+		return p, layer, resp, false
+	}
+	if w.r.plaus.auditAgrees(a.resp.Value, resp.Value) {
+		w.answered(a)
+		return a.p, a.layer, a.resp, false
+	}
+	for _, d := range w.suspects {
+		if d.disputes && d.p != p && w.r.plaus.auditAgrees(d.resp.Value, resp.Value) {
+			return p, layer, resp, false
+		}
+	}
+	w.answered(a)
+	return a.p, a.layer, a.resp, w.disputed()
 }
 
 // contradicts returns the move another provider reported in this walk
@@ -724,17 +852,23 @@ func (w *walk) judge(p *provider, resp providers.Response, now time.Time) *Impla
 // or is as plausible as it), so a contradiction costs one call, not the
 // rest of the tiers. A third opinion that is the move's unit error (see
 // garbageShaped) is held too: taken, it would serve garbage and catch
-// the move's provider as the one serving it.
-func (w *walk) contradicts(p *provider, v float64) (move float64, ok bool) {
+// the move's provider as the one serving it. So with the answer held for
+// an audit (audit set): v disputes it when it is further than
+// AuditTolerance from it, and a third opinion settles it.
+func (w *walk) contradicts(p *provider, v float64) (move float64, audit, ok bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	_, held := w.heldDenial()
 	for _, s := range w.suspects {
 		if s.move && s.p != p && !w.r.plaus.agrees(s.resp.Value, v) && (!held || w.r.plaus.garbageShaped(v, s.resp.Value)) {
-			return s.resp.Value, true
+			return s.resp.Value, false, true
+		}
+		if s.audit && s.p != p && !held && !w.r.plaus.auditAgrees(s.resp.Value, v) {
+			// It disputes the audited answer: a third settles it.
+			return s.resp.Value, true, true
 		}
 	}
-	return 0, false
+	return 0, false, false
 }
 
 // reference reads, for a key the process has no answer for, the key's
@@ -785,6 +919,17 @@ func (w *walk) serveLone() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.ok { // a plausible answer won
+		return
+	}
+	if s, ok := w.auditedAnswer(); ok {
+		// Nobody settled the audit: the audited answer is served as it
+		// would have been without it, and with less confidence when
+		// another provider disputed it (one word against another's).
+		w.answered(s)
+		w.succeed(s.p, s.layer, s.resp)
+		if w.disputed() {
+			w.result.Confidence *= w.r.plaus.cfg.Penalty
+		}
 		return
 	}
 	if s, ok := w.heldDenial(); ok {
@@ -1040,12 +1185,19 @@ func (w *walk) leftBehind() *walk {
 	attempts, cost := w.claim()
 	w.mu.Lock()
 	blocked := w.budgetBlocked
-	held, ok := w.heldDenial()
+	held, ok := w.auditedAnswer()
+	disputed := ok && w.disputed()
+	if !ok {
+		held, ok = w.heldDenial()
+	}
 	w.mu.Unlock()
 	left := &walk{r: w.r, dt: w.dt, key: w.key, attempts: attempts, cost: cost, budgetBlocked: blocked}
 	if ok {
 		answeredIn(left.attempts, held)
 		left.ok, left.result = true, w.answer(held.p, held.layer, held.resp, time.Now())
+		if disputed {
+			left.result.Confidence *= w.r.plaus.cfg.Penalty
+		}
 		return left
 	}
 	left.errs = []error{&LayerError{Layer: LayerPrimary, Err: errors.New("providers did not answer before the deadline")}}
@@ -1055,6 +1207,9 @@ func (w *walk) leftBehind() *walk {
 // settle is record for pa, an attempt noted as started (nil: none): it
 // is no longer under way once it is recorded.
 func (w *walk) settle(pa *pendingAttempt, a Attempt, at time.Time) {
+	if w.auditing.Load() && !isAuditHold(a.Err) {
+		a.Audit = true
+	}
 	w.mu.Lock()
 	if pa != nil {
 		delete(w.inflight, pa)
@@ -1095,12 +1250,20 @@ func (w *walk) settle(pa *pendingAttempt, a Attempt, at time.Time) {
 			Skip:     a.Skip,
 			Retry:    a.Retry,
 			Hedge:    a.Hedge,
+			Audit:    a.Audit,
 			Latency:  a.Latency,
 			Cost:     a.Cost,
 			Resolve:  resolveIDOf(w.events, nil),
 			Err:      a.Err,
 		})
 	}
+}
+
+// isAuditHold reports whether err is an answer's held for an audit (see
+// holdForAudit): that attempt is the audited one, not the audit's.
+func isAuditHold(err error) bool {
+	var ie *ImplausibleError
+	return errors.As(err, &ie) && ie.Audit && ie.Contradicts == 0
 }
 
 // state is what the router needs of p beside its health at now.

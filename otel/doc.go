@@ -39,7 +39,7 @@
 // Resolve spans carry the data type, layer, source, value, confidence,
 // cost and the params, redacted as in every event (a sensitive param's
 // value is replaced); attempt spans the provider, tier, outcome, class or
-// skip reason, cost, retry and hedge. A fresh cache hit is a resolve span
+// skip reason, cost, retry, hedge and audit. A fresh cache hit is a resolve span
 // of no length.
 //
 // An attempt's event comes before its resolve's (but for an attempt still

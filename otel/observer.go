@@ -209,6 +209,9 @@ func (o *Observer) attemptSpan(ctx context.Context, e fallback.Event) {
 	if e.Hedge {
 		attrs = append(attrs, attrHedge.Bool(true))
 	}
+	if e.Audit {
+		attrs = append(attrs, attrAudit.Bool(true))
+	}
 	_, span := o.start(ctx, "strata.attempt", e, attrs)
 	o.end(span, e, err)
 }
@@ -325,5 +328,6 @@ const (
 	attrShared     = attribute.Key("strata.shared")
 	attrRetry      = attribute.Key("strata.retry")
 	attrHedge      = attribute.Key("strata.hedge")
+	attrAudit      = attribute.Key("strata.audit")
 	paramPrefix    = "strata.param."
 )

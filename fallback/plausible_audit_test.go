@@ -1,0 +1,335 @@
+package fallback
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/strata-go/strata/providers"
+)
+
+// auditEvery is testConfig with every accepted answer audited.
+func auditEvery() Config {
+	cfg := testConfig()
+	cfg.Plausibility.AuditRate = 1
+	return cfg
+}
+
+// audits lists, in order, the providers of the attempts marked Audit.
+func audits(attempts []Attempt) []string {
+	var names []string
+	for _, a := range attempts {
+		if a.Audit {
+			names = append(names, a.Provider)
+		}
+	}
+	return names
+}
+
+// A provider drifting off the truth by ×1.5, each step within the check,
+// is caught by an audit the two others settle: its answer is not served,
+// the third's is, its fresh cached answers are expired, and from then on
+// its answers are asked about.
+func TestAnAuditCatchesADriftingProvider(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p1, p2, s1 := newStub(1.2), newStub(1.2), newStub(1.2)
+		r := moverFirstWith(t, auditEvery(), p1, p2, s1)
+		// p1's fresh answer for "boots", confirmed by its audit.
+		res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "boots"})
+		require.NoError(t, err)
+		require.Equal(t, "p1", res.Source)
+		boots := resolverKey(t, r, Params{"keyword": "boots"})
+		_, fresh := r.cache.Fresh(boots, time.Minute, time.Now())
+		require.True(t, fresh)
+
+		p1.answer(1.8)  // ×1.5: plausible, and off the truth
+		s1.answer(1.22) // the truth, as p2 has it
+		res, err = r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+		require.NoError(t, err)
+		assert.Equal(t, 1.22, res.Value, "the third's answer, which agrees with the second's")
+		assert.Equal(t, "s1", res.Source)
+		assert.Equal(t, 0.85, res.Confidence, "settled: not lowered")
+		assert.Equal(t, []string{"p1", "p2", "s1"}, providerOrder(res.Attempts))
+		assert.Equal(t, []string{"p2", "s1"}, audits(res.Attempts), "the second and third opinions are the audit's")
+		got := attemptsByProvider(res.Attempts)
+		var held, dispute *ImplausibleError
+		require.ErrorAs(t, got["p1"].Err, &held)
+		assert.True(t, held.Audit)
+		assert.Equal(t, 1.8, held.Value)
+		assert.Contains(t, held.Error(), "audited")
+		require.ErrorAs(t, got["p2"].Err, &dispute)
+		assert.True(t, dispute.Audit)
+		assert.Equal(t, 1.8, dispute.Contradicts)
+		assert.Contains(t, dispute.Error(), "1.2 disputes the audited answer 1.8")
+		assert.Contains(t, got["p2"].String(), ", audit")
+		dt := r.types["cpc"]
+		assert.True(t, r.plaus.isCaught(dt, "p1", time.Now()), "refuted by two: caught")
+		assert.False(t, r.plaus.isCaught(dt, "p2", time.Now()))
+		e, ok := r.cache.LastGood(resolverKey(t, r, Params{"keyword": "shoes"}))
+		require.True(t, ok)
+		assert.Equal(t, 1.22, e.Value, "the walk caches what it served")
+		_, fresh = r.cache.Fresh(boots, time.Minute, time.Now())
+		assert.False(t, fresh, "p1's fresh answer for boots is expired")
+
+		// Caught, p1 is asked about for every key: its drift is not served.
+		s1.answer(1.21)
+		for _, keyword := range []string{"shoes", "boots"} {
+			time.Sleep(2 * time.Minute)
+			res, err = r.Resolve(context.Background(), "cpc", Params{"keyword": keyword})
+			require.NoError(t, err)
+			assert.Equal(t, 1.2, res.Value, keyword)
+			assert.Equal(t, "p2", res.Source, keyword)
+			var ie *ImplausibleError
+			require.ErrorAs(t, attemptsByProvider(res.Attempts)["p1"].Err, &ie, keyword)
+			assert.True(t, ie.Caught, keyword)
+		}
+	})
+}
+
+// An audit the third opinion settles the other way catches the second
+// opinion's provider, and the audited answer is served as it would have
+// been.
+func TestAnAuditCatchesTheDisputerTheThirdRefutes(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p1, p2, s1 := newStub(1.2), newStub(1.2), newStub(1.2)
+		r := moverFirstWith(t, auditEvery(), p1, p2, s1)
+		p2.answer(1.8) // p2 drifted
+		s1.answer(1.21)
+		res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+		require.NoError(t, err)
+		assert.Equal(t, 1.2, res.Value)
+		assert.Equal(t, "p1", res.Source)
+		assert.Equal(t, 0.95, res.Confidence)
+		assert.Equal(t, Succeeded, attemptsByProvider(res.Attempts)["p1"].Outcome, "served: its attempt says it answered")
+		dt := r.types["cpc"]
+		assert.True(t, r.plaus.isCaught(dt, "p2", time.Now()))
+		assert.False(t, r.plaus.isCaught(dt, "p1", time.Now()))
+	})
+}
+
+// Two honest providers whose answers differ by less than the audit's
+// tolerance (noise, a small bias) never catch each other: the audited
+// answer is served, with its confidence, and no third is paid for.
+func TestAnHonestPairWithinTheToleranceIsNeverCaught(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p1, p2, s1 := newStub(1.2), newStub(1.2), newStub(1.2)
+		r := moverFirstWith(t, auditEvery(), p1, p2, s1)
+		dt := r.types["cpc"]
+		for i := range 20 {
+			v := 1.2 * (1 + 0.02*float64(i%5))
+			p1.answer(v)
+			p2.answer(v * 1.2) // 17 % apart: within 0.25
+			time.Sleep(2 * time.Minute)
+			res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+			require.NoError(t, err)
+			// The router may ask either first: the first is audited by
+			// the other, and its answer served.
+			first, other := "p1", "p2"
+			if res.Attempts[0].Provider == "p2" {
+				first, other = "p2", "p1"
+			}
+			assert.Equal(t, map[string]float64{"p1": v, "p2": v * 1.2}[first], res.Value)
+			assert.Equal(t, first, res.Source)
+			assert.Equal(t, 0.95, res.Confidence)
+			assert.Equal(t, []string{other}, audits(res.Attempts))
+			assert.Equal(t, Succeeded, attemptsByProvider(res.Attempts)[first].Outcome)
+		}
+		assert.Zero(t, s1.calls.Load(), "no third opinion")
+		assert.False(t, r.plaus.isCaught(dt, "p1", time.Now()))
+		assert.False(t, r.plaus.isCaught(dt, "p2", time.Now()))
+	})
+}
+
+// One provider's word against another's catches nobody: with no third
+// opinion, or one that agrees with neither, the audited answer is served
+// as it would have been, its confidence lowered by the penalty.
+func TestAnAuditOneAgainstOneCatchesNobody(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		third func(*stub)
+		calls int64
+	}{
+		{"no third", func(s *stub) { s.fail(providers.Unavailable) }, 1},
+		{"third agrees with neither", func(s *stub) { s.answer(3) }, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				p1, p2, s1 := newStub(1.2), newStub(1.2), newStub(1.2)
+				r := moverFirstWith(t, auditEvery(), p1, p2, s1)
+				p1.answer(1.8)
+				tc.third(s1)
+				calls := s1.calls.Load()
+				res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+				require.NoError(t, err)
+				assert.Equal(t, 1.8, res.Value)
+				assert.Equal(t, "p1", res.Source)
+				assert.InDelta(t, 0.95*DefaultImplausiblePenalty, res.Confidence, 1e-9, "disputed: its confidence lowered")
+				assert.False(t, res.Implausible)
+				assert.Equal(t, calls+tc.calls, s1.calls.Load())
+				assert.Equal(t, Succeeded, attemptsByProvider(res.Attempts)["p1"].Outcome)
+				dt := r.types["cpc"]
+				assert.False(t, r.plaus.isCaught(dt, "p1", time.Now()))
+				assert.False(t, r.plaus.isCaught(dt, "p2", time.Now()))
+				e, ok := r.cache.LastGood(resolverKey(t, r, Params{"keyword": "shoes"}))
+				require.True(t, ok)
+				assert.Equal(t, 1.8, e.Value, "cached as it would have been")
+			})
+		})
+	}
+	t.Run("two providers", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			p1, s1 := newStub(1.2), newStub(1.2)
+			r := newTestResolver(t, auditEvery(), p1, s1)
+			_, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+			require.NoError(t, err)
+			time.Sleep(2 * time.Minute)
+			p1.answer(1.8)
+			res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+			require.NoError(t, err)
+			assert.Equal(t, 1.8, res.Value)
+			assert.InDelta(t, 0.95*DefaultImplausiblePenalty, res.Confidence, 1e-9)
+			assert.Equal(t, []string{"s1"}, audits(res.Attempts))
+			assert.False(t, r.plaus.isCaught(r.types["cpc"], "p1", time.Now()))
+		})
+	})
+}
+
+// An audit nobody can afford is not started: not when the resolve's
+// budget cannot pay for a second opinion, not when the deadline leaves
+// no other provider its expected latency, not when the others' breakers
+// are open. The answer is served as it would have been, and nothing is
+// recorded for the audit.
+func TestAnAuditThatCannotBeAffordedIsSkipped(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		setup func(*Config)
+		ctx   func(r *Resolver) (context.Context, context.CancelFunc)
+	}{
+		{"budget", nil, func(*Resolver) (context.Context, context.CancelFunc) {
+			return WithBudget(context.Background(), 0.02), func() {} // p1's price, not s1's too
+		}},
+		{"deadline", func(cfg *Config) { cfg.Providers[1].ExpectedLatency = 2 * time.Second }, func(*Resolver) (context.Context, context.CancelFunc) {
+			return context.WithTimeout(context.Background(), time.Second)
+		}},
+		{"breaker", nil, func(r *Resolver) (context.Context, context.CancelFunc) {
+			r.byName["s1"].breaker.hold("test", time.Now().Add(time.Hour)) // open
+			return context.Background(), func() {}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				cfg := auditEvery()
+				if tc.setup != nil {
+					tc.setup(&cfg)
+				}
+				p1, s1 := newStub(1.2), newStub(1.2)
+				r := newTestResolver(t, cfg, p1, s1)
+				ctx, cancel := tc.ctx(r)
+				defer cancel()
+				res, err := r.Resolve(ctx, "cpc", Params{"keyword": "shoes"})
+				require.NoError(t, err)
+				assert.Equal(t, 1.2, res.Value)
+				assert.Equal(t, "p1", res.Source)
+				assert.Equal(t, 0.95, res.Confidence)
+				assert.Zero(t, s1.calls.Load())
+				assert.Equal(t, []string{"p1"}, providerOrder(res.Attempts), "nothing recorded for the audit")
+				assert.Empty(t, audits(res.Attempts))
+			})
+		})
+	}
+}
+
+// Nobody can give a data type served by one provider a second opinion,
+// and a data type whose values may be negative is checked against its
+// bounds only: neither is audited.
+func TestAuditLeavesLoneProvidersAndSignedDataTypesAlone(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		set  func(*Config)
+	}{
+		{"one provider", func(cfg *Config) { cfg.Providers[1].DataTypes = []string{"ctr"} }},
+		{"signed", func(cfg *Config) { cfg.DataTypes[0].Bounds = Bounds{Min: -100, Max: 100} }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				cfg := auditEvery()
+				cfg.DataTypes = append(cfg.DataTypes, DataTypeConfig{Name: "ctr", Params: []ParamConfig{{Name: "keyword", Required: true}}, Bounds: Bounds{Min: 0, Max: 1}})
+				tc.set(&cfg)
+				p1, s1 := newStub(1.2), newStub(1.2)
+				r := newTestResolver(t, cfg, p1, s1)
+				for i := range 5 {
+					res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+					require.NoError(t, err)
+					assert.Equal(t, "p1", res.Source)
+					assert.Empty(t, audits(res.Attempts), i)
+					time.Sleep(2 * time.Minute)
+				}
+				assert.Zero(t, s1.calls.Load())
+			})
+		})
+	}
+}
+
+// The audit's draws come from the resolver's seed: the same seed audits
+// the same answers, and about AuditRate of them; a negative AuditRate
+// audits none.
+func TestAuditRateIsSeededAndNegativeTurnsItOff(t *testing.T) {
+	audited := func(rate float64, seed uint64) []int {
+		var out []int
+		synctest.Test(t, func(t *testing.T) {
+			cfg := testConfig()
+			cfg.Plausibility.AuditRate = rate
+			p1, s1 := newStub(1.2), newStub(1.2)
+			r := newTestResolver(t, cfg, p1, s1, WithSeed(seed))
+			for i := range 400 {
+				res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": fmt.Sprint("k", i)})
+				require.NoError(t, err)
+				if len(audits(res.Attempts)) > 0 {
+					out = append(out, i)
+				}
+			}
+		})
+		return out
+	}
+	a, b := audited(0.25, 7), audited(0.25, 7)
+	assert.Equal(t, a, b, "the same seed, the same audits")
+	assert.InDelta(t, 100, len(a), 30, "about a quarter of 400")
+	assert.NotEqual(t, a, audited(0.25, 8), "another seed, other audits")
+	assert.Empty(t, audited(-1, 7), "negative: off")
+	assert.NotEmpty(t, audited(0, 7), "zero: the default rate")
+}
+
+func TestAuditConfigRefusesBadSettings(t *testing.T) {
+	for _, tc := range []struct {
+		cfg   PlausibilityConfig
+		field string
+	}{
+		{PlausibilityConfig{AuditRate: 1.5}, "plausibility.audit_rate"},
+		{PlausibilityConfig{AuditRate: math.NaN()}, "plausibility.audit_rate"},
+		{PlausibilityConfig{AuditRate: math.Inf(1)}, "plausibility.audit_rate"},
+		{PlausibilityConfig{AuditTolerance: -0.1}, "plausibility.audit_tolerance"},
+		{PlausibilityConfig{AuditTolerance: 2}, "plausibility.audit_tolerance"},
+		{PlausibilityConfig{AuditTolerance: math.NaN()}, "plausibility.audit_tolerance"},
+	} {
+		var p problems
+		tc.cfg.fill(&p)
+		require.Len(t, p, 1, "%+v", tc.cfg)
+		assert.Contains(t, p[0].Error(), tc.field)
+	}
+	var p problems
+	c := PlausibilityConfig{}
+	c.fill(&p)
+	require.Empty(t, p)
+	assert.Equal(t, DefaultAuditRate, c.AuditRate)
+	assert.Equal(t, DefaultAuditTolerance, c.AuditTolerance)
+	c = PlausibilityConfig{AuditRate: -1}
+	c.fill(&p)
+	require.Empty(t, p)
+	assert.Equal(t, -1.0, c.AuditRate, "negative stays: off")
+}
