@@ -406,10 +406,25 @@ func (a *pendingAttempt) settle(resp providers.Response, err error) (reported er
 	outcome := router.Outcome{At: a.start.Add(latency), Latency: latency, Cost: p.price, Quota: routerQuota(resp.Quota)}
 	if err == nil {
 		if ie := w.judge(p, resp, outcome.At); ie != nil {
-			// Not trusted on one provider's word, and not counted against
-			// it either: it may be the first to see a real change.
-			permit.Done(breaker.Neutral)
-			w.r.tracker.Charge(p.name, w.dt.cfg.Name, p.price)
+			if ie.Audit && ie.Contradicts == 0 {
+				// Held for an audit only: the check accepted it, and its
+				// provider's health counts it as the answer it is — a
+				// sample must not make the router shun the providers it
+				// samples.
+				p.authFailed.Store(false)
+				permit.Done(breaker.Success)
+				if p.throttle != nil {
+					p.throttle.RecordSuccess()
+				}
+				outcome.OK, outcome.Valid = true, true
+				w.r.tracker.Record(p.name, w.dt.cfg.Name, outcome)
+			} else {
+				// Not trusted on one provider's word, and not counted
+				// against it either: it may be the first to see a real
+				// change.
+				permit.Done(breaker.Neutral)
+				w.r.tracker.Charge(p.name, w.dt.cfg.Name, p.price)
+			}
 			reported := providers.NewError(providers.DataQuality, ie)
 			w.settle(a, Attempt{Provider: p.name, Tier: p.cfg.Tier, Outcome: Failed, Class: providers.DataQuality, Err: reported, Latency: latency, Cost: p.price, Retry: n - 1, Hedge: c.hedge}, outcome.At)
 			return reported, nil

@@ -92,6 +92,25 @@ func TestAnAuditCatchesADriftingProvider(t *testing.T) {
 	})
 }
 
+// An answer held for an audit passed the check: its provider's health
+// counts it as an answer, as it would have without the audit, so that
+// the router does not shun the providers it samples.
+func TestAnAuditedAnswerCountsForItsProvidersHealth(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p1, s1 := newStub(1.2), newStub(1.2)
+		r := newTestResolver(t, auditEvery(), p1, s1)
+		for i := range 5 {
+			res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": fmt.Sprint("k", i)})
+			require.NoError(t, err)
+			require.Equal(t, []string{"s1"}, audits(res.Attempts))
+		}
+		snap := r.Snapshot()
+		require.Equal(t, "p1", snap.Providers[0].Name)
+		assert.EqualValues(t, 5, snap.Providers[0].Requests, "the five audited answers are its requests")
+		assert.Equal(t, 1.0, snap.Providers[0].SuccessRate)
+	})
+}
+
 // An audit the third opinion settles the other way catches the second
 // opinion's provider, and the audited answer is served as it would have
 // been.
