@@ -856,6 +856,7 @@ func TestLostHedgesTeachTheRouterASlowProvider(t *testing.T) {
 		cfg.Providers[0].Timeout = time.Second
 		cfg.Providers = append(cfg.Providers, ProviderConfig{Name: "p2", Tier: Primary, Confidence: 0.9, Cost: 0.02, DataTypes: []string{"cpc"}, Timeout: time.Second, ExpectedLatency: 30 * time.Millisecond})
 		cfg.DataTypes[0].Hedge = HedgeConfig{Enabled: true, Delay: 50 * time.Millisecond}
+		cfg.Plausibility.AuditRate = -1 // no sampled second opinion: the calls below are the hedges'
 		slow, err := fake.New(fake.Config{Value: 1, Latency: fake.Latency{Median: 400 * time.Millisecond}})
 		require.NoError(t, err)
 		quick, err := fake.New(fake.Config{Value: 2, Latency: fake.Latency{Median: 10 * time.Millisecond}})

@@ -105,7 +105,9 @@ func TestSnapshotTrailingWindowsAndProjections(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		// synctest's clock starts on a whole minute: periods are aligned
 		// with the resolver's start.
-		r := newTestResolver(t, testConfig(), newStub(1), newStub(1)) // p1 costs 0.02
+		cfg := testConfig()
+		cfg.Plausibility.AuditRate = -1                      // no sampled second opinion: the costs are exact
+		r := newTestResolver(t, cfg, newStub(1), newStub(1)) // p1 costs 0.02
 		resolveN := func(prefix string, n int) {
 			for i := range n {
 				_, err := r.Resolve(context.Background(), "cpc", Params{"keyword": fmt.Sprint(prefix, i)})
