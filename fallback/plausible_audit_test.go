@@ -352,3 +352,38 @@ func TestAuditConfigRefusesBadSettings(t *testing.T) {
 	require.Empty(t, p)
 	assert.Equal(t, -1.0, c.AuditRate, "negative stays: off")
 }
+
+// The audited answer is what a walk serves when its audit's second
+// opinion does not come in time: a resolve that leaves its coalesced walk
+// at its deadline serves it too, rather than a lower layer after paying
+// for it.
+func TestAnAuditedAnswerServesWhenTheAuditHangs(t *testing.T) {
+	for _, coalescing := range []bool{true, false} {
+		t.Run(fmt.Sprintf("coalescing=%v", coalescing), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				cfg := auditEvery()
+				cfg.Resolve.DisableCoalescing = !coalescing
+				p1, s1 := newStub(1.2), newStub(1.2)
+				r := newTestResolver(t, cfg, p1, s1)
+				s1.hang() // the audit's second opinion never answers
+				ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+				defer cancel()
+				res, err := r.Resolve(ctx, "cpc", Params{"keyword": "shoes"})
+				require.NoError(t, err)
+				assert.Equal(t, 1.2, res.Value)
+				assert.Equal(t, "p1", res.Source)
+				assert.Equal(t, LayerPrimary, res.Layer)
+				assert.Equal(t, 0.95, res.Confidence, "not disputed: nobody answered")
+				assert.Equal(t, Succeeded, attemptsByProvider(res.Attempts)["p1"].Outcome)
+				// s1's attempt, and any retry of it recorded skipped,
+				// are the audit's; p1's is not.
+				assert.Contains(t, audits(res.Attempts), "s1")
+				assert.NotContains(t, audits(res.Attempts), "p1")
+				synctest.Wait()
+				e, ok := r.cache.LastGood(resolverKey(t, r, Params{"keyword": "shoes"}))
+				require.True(t, ok)
+				assert.Equal(t, "p1", e.Source, "the walk caches what it served")
+			})
+		})
+	}
+}
