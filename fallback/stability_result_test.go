@@ -46,7 +46,7 @@ func TestResultFieldsAndJSONNamesAreStable(t *testing.T) {
 		Freshness:   0.5,
 		ObservedAt:  at,
 		Cost:        0.02,
-		Attempts:    []Attempt{{Provider: "p1", Tier: Primary, Outcome: Failed, Class: providers.RateLimit, Err: errors.New("x"), Latency: time.Millisecond, Cost: 0.01, Retry: 1, Hedge: true}, {Provider: "s1", Tier: Secondary, Outcome: Skipped, Skip: SkipBreakerOpen}},
+		Attempts:    []Attempt{{Provider: "p1", Tier: Primary, Outcome: Failed, Class: providers.RateLimit, Err: errors.New("x"), Latency: time.Millisecond, Cost: 0.01, Retry: 1, Hedge: true, Audit: true}, {Provider: "s1", Tier: Secondary, Outcome: Skipped, Skip: SkipBreakerOpen}},
 		Shared:      true,
 		Implausible: true,
 		Market:      &MarketDetail{Factor: 1.1, Peers: 1.05, Host: 1.05, Sources: []string{"cpc?keyword=a"}},
@@ -62,11 +62,11 @@ func TestResultFieldsAndJSONNamesAreStable(t *testing.T) {
 	attempts := got["attempts"].([]any)
 	require.Len(t, attempts, 2)
 	failed := attempts[0].(map[string]any)
-	assert.Equal(t, []string{"class", "cost", "hedge", "latency", "outcome", "provider", "retry", "tier"}, slices.Sorted(maps.Keys(failed)), "a failed Attempt's JSON names")
-	assert.Equal(t, map[string]any{"provider": "p1", "tier": "primary", "outcome": "failed", "class": "rate_limit", "latency": 1e6, "cost": 0.01, "retry": 1.0, "hedge": true}, failed)
+	assert.Equal(t, []string{"audit", "class", "cost", "hedge", "latency", "outcome", "provider", "retry", "tier"}, slices.Sorted(maps.Keys(failed)), "a failed Attempt's JSON names")
+	assert.Equal(t, map[string]any{"provider": "p1", "tier": "primary", "outcome": "failed", "class": "rate_limit", "latency": 1e6, "cost": 0.01, "retry": 1.0, "hedge": true, "audit": true}, failed)
 	skipped := attempts[1].(map[string]any)
 	assert.Equal(t, "breaker_open", skipped["skip"], "a skipped Attempt's skip")
-	assert.Equal(t, exportedFields(reflect.TypeFor[Attempt]()), []string{"Provider", "Tier", "Outcome", "Class", "Skip", "Err", "Latency", "Cost", "Retry", "Hedge"}, "Attempt's fields")
+	assert.Equal(t, exportedFields(reflect.TypeFor[Attempt]()), []string{"Provider", "Tier", "Outcome", "Class", "Skip", "Err", "Latency", "Cost", "Retry", "Hedge", "Audit"}, "Attempt's fields")
 
 	names := []string{"primary", "secondary", "cache", "statistical", "default"}
 	for i, l := range Layers {
