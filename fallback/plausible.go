@@ -1,10 +1,11 @@
 package fallback
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"math"
-	"math/rand/v2"
 	"slices"
 	"strings"
 	"sync"
@@ -184,9 +185,10 @@ type PlausibilityConfig struct {
 	// move its history does not show yet. Default 5; in [1, 1000].
 	ReferencePoints int `yaml:"reference_points"`
 	// AuditRate is the share of provider answers the check accepted that
-	// get a second opinion all the same, drawn per answer from the
-	// resolver's seeded source (WithSeed), for each data type the check
-	// judges (default 0.05; in [0, 1]; negative turns the audit off). A
+	// get a second opinion all the same, drawn per answer (a hash of the
+	// resolver's seed, WithSeed, the key, the provider and the answer, so
+	// that a seeded run repeats whatever order its resolves run in), for
+	// each data type the check judges (default 0.05; in [0, 1]; negative turns the audit off). A
 	// provider whose answers drift off the truth in steps each within
 	// the check passes it answer after answer; nothing but another
 	// provider can tell. The audited answer is held as a plausible
@@ -362,7 +364,7 @@ type plausibility struct {
 	feeds   *lru.LRU[string, feedState] // requires mu held: by key and provider
 	repeats map[string]repeatRate       // requires mu held: by provider and data type
 	caught  map[string]catch            // requires mu held: by provider and data type
-	rng     *rand.Rand                  // requires mu held: the audits' draws
+	seed    uint64                      // the resolver's (WithSeed): the audits' draws
 }
 
 // keyState is the implausible value a key keeps being answered, how
@@ -402,7 +404,7 @@ const minRepeatSamples = 8
 func newPlausibility(cfg PlausibilityConfig, types []DataTypeConfig, providers int, seed uint64) *plausibility {
 	n := max(cfg.Keys, 1)
 	pl := &plausibility{cfg: cfg, vol: make(map[string]*volatility, len(types)), keys: lru.New[string, keyState](n), feeds: lru.New[string, feedState](n * max(providers, 1)), repeats: map[string]repeatRate{}, caught: map[string]catch{},
-		rng: rand.New(rand.NewPCG(seed, 0xa0d17))}
+		seed: seed}
 	for _, t := range types {
 		pl.vol[t.Name] = &volatility{}
 	}
@@ -797,17 +799,38 @@ func (pl *plausibility) garbageShaped(a, b float64) bool {
 	return p != 0 && pl.agrees(r, math.Pow(10, p))
 }
 
-// audits draws whether an answer of dt the check accepted is audited (see
-// PlausibilityConfig.AuditRate). Nothing is drawn when the audit is off
-// or dt is not judged, so that turning it on for one data type does not
-// change another's draws.
-func (pl *plausibility) audits(dt *dataType) bool {
+// audits draws whether provider's answer v for key of dt, which the check
+// accepted, is audited (see PlausibilityConfig.AuditRate). The draw is a
+// hash of the resolver's seed, the key, the provider, the answer and how
+// many times in a row the provider has answered it for the key, not a
+// shared random stream: the same answers are audited whatever order
+// concurrent resolves of other keys run in, so a seeded run repeats.
+func (pl *plausibility) audits(dt *dataType, key, provider string, v float64) bool {
 	if pl == nil || pl.cfg.Disabled || pl.cfg.AuditRate <= 0 || !positive(dt) {
 		return false
 	}
 	pl.mu.Lock()
-	defer pl.mu.Unlock()
-	return pl.rng.Float64() < pl.cfg.AuditRate
+	fs, _ := pl.feeds.Get(key + "\x00" + provider)
+	pl.mu.Unlock()
+	h := fnv.New64a()
+	var b [8]byte
+	binary.LittleEndian.PutUint64(b[:], pl.seed)
+	h.Write(b[:])
+	h.Write([]byte(key))
+	h.Write([]byte{0})
+	h.Write([]byte(provider))
+	binary.LittleEndian.PutUint64(b[:], math.Float64bits(v))
+	h.Write(b[:])
+	binary.LittleEndian.PutUint64(b[:], uint64(fs.count))
+	h.Write(b[:])
+	// A splitmix64 finaliser spreads FNV's low-entropy high bits.
+	x := h.Sum64()
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	x ^= x >> 31
+	return float64(x>>11)/(1<<53) < pl.cfg.AuditRate
 }
 
 // auditAgrees reports whether two answers are within AuditTolerance of

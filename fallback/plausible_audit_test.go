@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -299,14 +300,18 @@ func TestAuditLeavesLoneProvidersAndSignedDataTypesAlone(t *testing.T) {
 // the same answers, and about AuditRate of them; a negative AuditRate
 // audits none.
 func TestAuditRateIsSeededAndNegativeTurnsItOff(t *testing.T) {
-	audited := func(rate float64, seed uint64) []int {
+	auditedIn := func(rate float64, seed uint64, reversed bool) []int {
 		var out []int
 		synctest.Test(t, func(t *testing.T) {
 			cfg := testConfig()
 			cfg.Plausibility.AuditRate = rate
 			p1, s1 := newStub(1.2), newStub(1.2)
 			r := newTestResolver(t, cfg, p1, s1, WithSeed(seed))
-			for i := range 400 {
+			for j := range 400 {
+				i := j
+				if reversed {
+					i = 399 - j
+				}
 				res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": fmt.Sprint("k", i)})
 				require.NoError(t, err)
 				if len(audits(res.Attempts)) > 0 {
@@ -314,10 +319,16 @@ func TestAuditRateIsSeededAndNegativeTurnsItOff(t *testing.T) {
 				}
 			}
 		})
+		slices.Sort(out)
 		return out
 	}
+	audited := func(rate float64, seed uint64) []int { return auditedIn(rate, seed, false) }
 	a, b := audited(0.25, 7), audited(0.25, 7)
 	assert.Equal(t, a, b, "the same seed, the same audits")
+	// The draw is the key's and the answer's, not a shared stream's
+	// next: resolves in another order (as concurrent ones come) audit
+	// the same keys.
+	assert.Equal(t, a, auditedIn(0.25, 7, true), "the same audits in the reverse order")
 	assert.InDelta(t, 100, len(a), 30, "about a quarter of 400")
 	assert.NotEqual(t, a, audited(0.25, 8), "another seed, other audits")
 	assert.Empty(t, audited(-1, 7), "negative: off")

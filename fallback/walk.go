@@ -755,7 +755,7 @@ func (w *walk) holdForAudit(p *provider, resp providers.Response) bool {
 	w.mu.Lock()
 	pending := len(w.suspects) > 0
 	w.mu.Unlock()
-	if pending || w.isUnwanted() || !w.r.plaus.audits(w.dt) || !w.canAudit(p) {
+	if pending || w.isUnwanted() || !w.r.plaus.audits(w.dt, w.key, p.name, resp.Value) || !w.canAudit(p) {
 		return false
 	}
 	layer := LayerPrimary
