@@ -60,10 +60,12 @@ func TestAutoAveragesWithTemporalLevels(t *testing.T) {
 	const h = 8
 	fb, err := base.Forecast(y, 1, h)
 	require.NoError(t, err)
-	// The level's forecast: the candidates' median on the 13 block means
-	// of the last 39 points, 3 blocks ahead (the fits at temporalTol).
-	fits := fitCandidates(&fitCache{tol: temporalTol}, DefaultCandidates, blockMeans(y, 3), 3, nil)
-	require.Len(t, fits, len(DefaultCandidates))
+	// The level's forecast: the median of the candidates and the
+	// temporal candidates (holt) on the 13 block means of the last 39
+	// points, 3 blocks ahead (the fits at temporalTol).
+	names := append(slices.Clone(DefaultCandidates), DefaultTemporalCandidates...)
+	fits := fitCandidates(&fitCache{tol: temporalTol}, names, blockMeans(y, 3), 3, nil)
+	require.Len(t, fits, len(names))
 	fl := make([]float64, 3)
 	for j := range fl {
 		v := make([]float64, len(fits))
@@ -212,8 +214,9 @@ func TestAutoTemporalLevelsMoveAChallenger(t *testing.T) {
 			continue
 		}
 		won++
-		fits := fitCandidates(&fitCache{tol: temporalTol}, DefaultCandidates, blockMeans(y, 2), h/2, nil)
-		require.Len(t, fits, len(DefaultCandidates))
+		names := append(slices.Clone(DefaultCandidates), DefaultTemporalCandidates...)
+		fits := fitCandidates(&fitCache{tol: temporalTol}, names, blockMeans(y, 2), h/2, nil)
+		require.Len(t, fits, len(names))
 		want := make([]float64, h)
 		for b := range h / 2 {
 			v := make([]float64, len(fits))
@@ -297,5 +300,58 @@ func TestAutoTemporalLevelsKeepAPositiveForecastPositive(t *testing.T) {
 		a, err := with.Forecast(y, 12, 18)
 		require.NoError(t, err)
 		assert.GreaterOrEqual(t, slices.Min(a.Mean), 0.0, "seed %d", seed)
+	}
+}
+
+// TestAutoTemporalCandidatesFollowATrend measures what Holt's linear
+// trend at the temporal levels (Selection.TemporalCandidates' default)
+// buys on noisy trending monthly series, against the levels with the
+// combined candidates alone, and checks that a season of 4, 7 (prime)
+// or none, which has no levels by default, is left alone.
+func TestAutoTemporalCandidatesFollowATrend(t *testing.T) {
+	with, _ := New(Config{})
+	without, _ := New(Config{Selection: Selection{TemporalCandidates: []string{"none"}}})
+	var sWith, sWithout float64
+	const seeds, n, h = 30, 84, 18
+	for seed := uint64(1); seed <= seeds; seed++ {
+		y := noisySeasonal(n+h, seed)
+		train, test := y[:n], y[n:]
+		for _, c := range []struct {
+			f   *Forecaster
+			sum *float64
+		}{{with, &sWith}, {without, &sWithout}} {
+			fc, err := c.f.Forecast(train, 12, h)
+			require.NoError(t, err)
+			for k, v := range test {
+				*c.sum += 200 * math.Abs(v-fc.Mean[k]) / (math.Abs(v) + math.Abs(fc.Mean[k])) / h / seeds
+			}
+		}
+		for _, m := range []int{1, 4, 7} {
+			a, err := with.Forecast(train, m, h)
+			require.NoError(t, err)
+			b, err := without.Forecast(train, m, h)
+			require.NoError(t, err)
+			assert.Equal(t, b.Mean, a.Mean, "seed %d, season %d", seed, m)
+		}
+	}
+	t.Logf("sMAPE on noisy trending monthly series: holt at the levels %.3f, without %.3f", sWith, sWithout)
+	assert.Less(t, sWith, sWithout, "holt at the temporal levels helps auto")
+}
+
+func TestTemporalCandidatesConfig(t *testing.T) {
+	f, err := New(Config{})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"holt"}, f.cfg.Selection.TemporalCandidates, "the default")
+	f, err = New(Config{Selection: Selection{TemporalCandidates: []string{"none"}}})
+	require.NoError(t, err)
+	assert.Nil(t, f.cfg.Selection.TemporalCandidates, `"none" alone adds none`)
+	names := []string{"holt", "ses"}
+	f, err = New(Config{Selection: Selection{TemporalCandidates: names}})
+	require.NoError(t, err)
+	names[0] = "naive2"
+	assert.Equal(t, []string{"holt", "ses"}, f.cfg.Selection.TemporalCandidates, "the caller's list was not copied")
+	for _, bad := range [][]string{{"none", "holt"}, {"holt", "holt"}, {"bogus"}} {
+		_, err := New(Config{Selection: Selection{TemporalCandidates: bad}})
+		assert.Error(t, err, "%v", bad)
 	}
 }
