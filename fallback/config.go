@@ -268,8 +268,12 @@ type DataTypeConfig struct {
 	// than this but still within its TTL is served at once and refreshed
 	// in the background (at most one refresh per key at a time), on the
 	// budget of the resolve that was served (see WithBudget): a caller
-	// whose budget cannot pay causes no paid call. Zero turns it off; it
-	// must be less than the TTL.
+	// whose budget cannot pay causes no paid call. What the refresh
+	// spends is debited after that resolve returned and is in no
+	// Result's Cost (its Result is a cache hit, cost 0): the Observer
+	// sees its attempts (TaskRefresh), and Budget.Spent counts them, so
+	// a budget's Spent may exceed the sum of its resolves' Costs. Zero
+	// turns it off; it must be less than the TTL.
 	RefreshAhead time.Duration `yaml:"refresh_ahead"`
 	// NegativeTTL caches "not found": when every provider that answered
 	// failed with a Permanent error, and none was left unasked (skipped

@@ -93,7 +93,9 @@ type Result struct {
 	// what the walk spent after that (still on the leader's budget) is
 	// reported, with its Attempts, by the followers — by the first served
 	// or leaving after each part was spent — so that the Results of a
-	// walk add up to what it cost.
+	// walk add up to what it cost. A refresh-ahead walk a cache hit
+	// started (DataTypeConfig.RefreshAhead) is paid from the hit's budget
+	// but reported in no Result: the hit returned before it ran.
 	Cost float64 `json:"cost"`
 	// Attempts are the provider attempts made, in order, including those
 	// skipped. An attempt still under way when the resolve left its walk
