@@ -117,12 +117,18 @@ func WithHealthBus(b HealthBus) Option { return func(o *options) { o.healthBus =
 // SharedLimiter enforces a rate limit across every instance sharing it
 // (for example cache/redisstore's Limiter), so a fleet sharing one API key
 // stays within the provider's quota. Allow takes one request of the bucket
-// named key. The resolver waits for it up to twice Config.Cache.StoreTimeout:
+// named key. The resolver waits for it up to twice Config.Cache.StoreTimeout,
+// and no longer than the attempt's share of the deadline (with none left
+// it is not asked):
 // a limiter should decide by itself within the store timeout when its
 // backend is slow (cache/redisstore's Limiter falls back to a local share
 // of the quota, so a fleet keeps within it through an outage). An error,
 // or no answer by then, makes the resolver fall back to the provider's
 // local bucket for that request — the whole quota, in every instance.
+// Allow is the last gate of an attempt, asked only for one the budget and
+// the breaker admitted: while it decides, the attempt's cost is held on
+// the budget (a resolve sharing the budget sees it spent) and a half-open
+// breaker's probe is held; a refusal gives both back.
 // A request Allow granted for an attempt that is then not made (its
 // credential failed, Close came, no time was left) is spent: the
 // interface has no way to give it back, where the local bucket takes its
