@@ -214,7 +214,11 @@ func (r *Resolver) Resolve(ctx context.Context, dataType string, params Params) 
 		// An answer ready only after the deadline is not served: a
 		// deadline of microseconds is shorter than the local layers' own
 		// work, which the reserve cannot cover.
-		if lerr := expired(ctx, deadline, end); lerr != nil {
+		// A caller that cancelled meanwhile gets context.Canceled, told
+		// as such: its deadline has not passed.
+		if lerr := expired(ctx, deadline, end); errors.Is(lerr, context.Canceled) {
+			res, err = Result{Attempts: res.Attempts, Cost: res.Cost}, fmt.Errorf("fallback: resolve %q: %w", dataType, lerr)
+		} else if lerr != nil {
 			res, err = Result{Attempts: res.Attempts, Cost: res.Cost}, fmt.Errorf("fallback: resolve %q: no answer before the deadline: %w", dataType, lerr)
 		}
 	}

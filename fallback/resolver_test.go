@@ -659,3 +659,35 @@ func TestNoAnswerAfterTheDeadline(t *testing.T) {
 	assert.Equal(t, LayerCache, res.Layer)
 	assert.Equal(t, 1.3, res.Value)
 }
+
+// cancellingHistory cancels its resolve's context when read, as a caller
+// giving up while the local layers work.
+type cancellingHistory struct {
+	noHistory
+	cancel context.CancelFunc
+}
+
+func (h cancellingHistory) Observations(context.Context, string) ([]stats.Observation, error) {
+	h.cancel()
+	return nil, nil
+}
+
+// A caller that cancels while the local layers work gets
+// context.Canceled, not told that its deadline passed: it has not. The
+// error said "no answer before the deadline: context canceled".
+func TestACancelAfterTheWalkIsNotToldAsTheDeadline(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p1, s1 := newStub(1.3), newStub(1.2)
+		p1.fail(providers.Unavailable)
+		s1.fail(providers.Unavailable)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		r := newTestResolver(t, testConfig(), p1, s1, WithHistory(cancellingHistory{cancel: cancel}))
+		res, err := r.Resolve(ctx, "cpc", shoes)
+		require.ErrorIs(t, err, context.Canceled)
+		assert.NotErrorIs(t, err, context.DeadlineExceeded)
+		assert.NotContains(t, err.Error(), "deadline")
+		assert.Zero(t, res.Value)
+		assert.Equal(t, 2, len(res.Attempts), "the attempts made are reported")
+	})
+}
