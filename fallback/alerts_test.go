@@ -217,7 +217,9 @@ func filterAlerts(as []Alert, k AlertKind) []Alert {
 func TestBudgetAlertsAtEachThresholdOncePerBudget(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		obs := &recorder{}
-		r := newTestResolver(t, testConfig(), newStub(1), newStub(1), WithObserver(obs)) // p1 costs 0.02
+		cfg := testConfig()
+		cfg.Plausibility.AuditRate = -1                                         // no sampled second opinion: the spend is exact
+		r := newTestResolver(t, cfg, newStub(1), newStub(1), WithObserver(obs)) // p1 costs 0.02
 		ctx := WithBudget(context.WithValue(context.Background(), callerKey{}, "campaign-9"), 0.1)
 		var spentAt []float64 // the budget's share spent after each resolve
 		for i := range 7 {

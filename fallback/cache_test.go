@@ -321,7 +321,9 @@ func TestWarmResolvesKeysWithProgress(t *testing.T) {
 		})
 		p1, err := fake.New(fake.Config{Value: 1, Latency: fake.Latency{Median: 50 * time.Millisecond}})
 		require.NoError(t, err)
-		r := newTestResolver(t, testConfig(), p1, newStub(9), WithObserver(obs))
+		cfg := testConfig()
+		cfg.Plausibility.AuditRate = -1 // no sampled second opinion: the calls are counted exactly
+		r := newTestResolver(t, cfg, p1, newStub(9), WithObserver(obs))
 		keys := make([]WarmKey, 6)
 		for i := range keys {
 			keys[i] = WarmKey{DataType: "cpc", Params: Params{"keyword": fmt.Sprint("k", i)}}
