@@ -80,7 +80,7 @@ var documentedDefaults = []struct {
 	{"plausibility.frozen_repeats", DefaultFrozenRepeats, 1},
 	{"plausibility.frozen_repeat_rate", DefaultFrozenRepeatRate, 0.05},
 	{"plausibility.keys", DefaultPlausibleKeys, 10000},
-	{"plausibility.audit_rate", DefaultAuditRate, 0.05},
+	{"plausibility.audit_rate", DefaultAuditRate, 0.02},
 	{"plausibility.audit_tolerance", DefaultAuditTolerance, 0.25},
 	{"forecast.market.max_factor", DefaultMarketMaxFactor, 3.0},
 	{"forecast.market.min_freshness", DefaultMarketMinFreshness, 0.5},

@@ -144,7 +144,7 @@ func TestHTMLReport(t *testing.T) {
 	byType := d.svgNamed(t, "Answers by data type and layer")
 	assert.Contains(t, text(byType), "seasonality_index")
 	cost := d.svgNamed(t, "Cost of the data against its budget")
-	assert.Contains(t, text(cost), "spent $0.318 of $1.00 (32%)")
+	assert.Contains(t, text(cost), "spent $0.316 of $1.00 (32%)")
 
 	// Provider health: one row per provider with its status and breaker.
 	providers := d.all("table", hasClass("providers"))
