@@ -269,27 +269,12 @@ func (s Selection) withDefaults() (Selection, error) {
 	if err := checkModelNames("selection.candidates", s.Candidates); err != nil {
 		return s, err
 	}
-	switch {
-	case len(s.Challengers) == 0:
-		s.Challengers = slices.Clone(DefaultChallengers)
-	case len(s.Challengers) == 1 && s.Challengers[0] == "none":
-		s.Challengers = nil
-	default:
-		s.Challengers = slices.Clone(s.Challengers)
-		if err := checkModelNames("selection.challengers", s.Challengers); err != nil {
-			return s, err
-		}
+	var err error
+	if s.Challengers, err = modelList("selection.challengers", s.Challengers, DefaultChallengers); err != nil {
+		return s, err
 	}
-	switch {
-	case len(s.TemporalCandidates) == 0:
-		s.TemporalCandidates = slices.Clone(DefaultTemporalCandidates)
-	case len(s.TemporalCandidates) == 1 && s.TemporalCandidates[0] == "none":
-		s.TemporalCandidates = nil
-	default:
-		s.TemporalCandidates = slices.Clone(s.TemporalCandidates)
-		if err := checkModelNames("selection.temporal_candidates", s.TemporalCandidates); err != nil {
-			return s, err
-		}
+	if s.TemporalCandidates, err = modelList("selection.temporal_candidates", s.TemporalCandidates, DefaultTemporalCandidates); err != nil {
+		return s, err
 	}
 	switch {
 	case s.Clear == 0:
@@ -359,6 +344,19 @@ func (s Selection) withDefaults() (Selection, error) {
 
 // checkModelNames refuses an unknown or repeated model name in the list
 // at field.
+// modelList returns a copy of the list of models names (field names it
+// in errors): defaults when it is empty, none for "none" alone.
+func modelList(field string, names, defaults []string) ([]string, error) {
+	switch {
+	case len(names) == 0:
+		return slices.Clone(defaults), nil
+	case len(names) == 1 && names[0] == "none":
+		return nil, nil
+	}
+	names = slices.Clone(names)
+	return names, checkModelNames(field, names)
+}
+
 func checkModelNames(field string, names []string) error {
 	seen := map[string]bool{}
 	for i, c := range names {

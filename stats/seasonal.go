@@ -81,17 +81,12 @@ func isConstant(y []float64) bool {
 // detrended values times Σw²/(Σw)² (1/count for equal weights), averaged
 // over the positions that have two values or more (0 when none has), and
 // times π/2 for a median (its large-sample variance for normal noise).
-// indexRule is how seasonalFigure takes the indices from the detrended
-// values; the zero value is the classical mean of every cycle.
-type indexRule struct {
-	decays  []float64 // the weightings chooseDecay picks among
-	medians bool      // weighted medians, not means
-}
-
-func seasonalFigure(y []float64, m int, mul bool, rule indexRule) (fig []float64, noise float64) {
-	n := len(y)
-	half := m / 2
-	det := make([]float64, n) // the detrended values, by time
+// detrended returns y divided by (mul) or less its centred moving average
+// of order m (2×m for even m), by time: the values of times half to
+// n−half−1 (half = m/2); the others are 0.
+func detrended(y []float64, m int, mul bool) []float64 {
+	n, half := len(y), m/2
+	det := make([]float64, n)
 	for t := half; t+half < n; t++ {
 		var tr float64
 		if m%2 == 0 {
@@ -111,6 +106,20 @@ func seasonalFigure(y []float64, m int, mul bool, rule indexRule) (fig []float64
 			det[t] = y[t] - tr
 		}
 	}
+	return det
+}
+
+// indexRule is how seasonalFigure takes the indices from the detrended
+// values; the zero value is the classical mean of every cycle.
+type indexRule struct {
+	decays  []float64 // the weightings chooseDecay picks among
+	medians bool      // weighted medians, not means
+}
+
+func seasonalFigure(y []float64, m int, mul bool, rule indexRule) (fig []float64, noise float64) {
+	n := len(y)
+	half := m / 2
+	det := detrended(y, m, mul)
 	decay := chooseDecay(det[half:n-half], m, rule.decays)
 	var vs, ws []float64 // a position's values and weights, newest first
 	fig = make([]float64, m)

@@ -52,28 +52,13 @@ func TestSeasonalFigureHandComputed(t *testing.T) {
 // on 18 and the *_sa methods on up to 31.
 func TestSeasonalFigureClassicalIsInTimeOrder(t *testing.T) {
 	reference := func(y []float64, m int, mul bool) (fig []float64, noise float64) {
+		// The detrending is shared (detrended); what is checked is the
+		// order of the sums that follow it.
 		n, half := len(y), m/2
 		fig = make([]float64, m)
 		cnt := make([]float64, m)
-		det := make([]float64, n)
+		det := detrended(y, m, mul)
 		for t := half; t+half < n; t++ {
-			var tr float64
-			if m%2 == 0 {
-				tr = 0.5*y[t-half] + 0.5*y[t+half]
-				for j := t - half + 1; j < t+half; j++ {
-					tr += y[j]
-				}
-			} else {
-				for j := t - half; j <= t+half; j++ {
-					tr += y[j]
-				}
-			}
-			tr /= float64(m)
-			if mul {
-				det[t] = y[t] / tr
-			} else {
-				det[t] = y[t] - tr
-			}
 			fig[t%m] += det[t]
 			cnt[t%m]++
 		}
