@@ -162,9 +162,7 @@ func TestAutoTemporalLevelsImproveNoisyMonthlySeries(t *testing.T) {
 		}{{with, &sWith}, {without, &sWithout}} {
 			fc, err := c.f.Forecast(train, 12, h)
 			require.NoError(t, err)
-			for k, v := range test {
-				*c.sum += 200 * math.Abs(v-fc.Mean[k]) / (math.Abs(v) + math.Abs(fc.Mean[k])) / h / seeds
-			}
+			*c.sum += smape(test, fc.Mean) / seeds
 		}
 		for _, m := range []int{1, 4} {
 			a, err := with.Forecast(train, m, h)
@@ -322,9 +320,7 @@ func TestAutoTemporalCandidatesFollowATrend(t *testing.T) {
 		}{{with, &sWith}, {without, &sWithout}} {
 			fc, err := c.f.Forecast(train, 12, h)
 			require.NoError(t, err)
-			for k, v := range test {
-				*c.sum += 200 * math.Abs(v-fc.Mean[k]) / (math.Abs(v) + math.Abs(fc.Mean[k])) / h / seeds
-			}
+			*c.sum += smape(test, fc.Mean) / seeds
 		}
 		for _, m := range []int{1, 4, 7} {
 			a, err := with.Forecast(train, m, h)

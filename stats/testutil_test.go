@@ -43,3 +43,13 @@ func seasonalSeries(n, m int) []float64 {
 	}
 	return y
 }
+
+// smape is the symmetric mean absolute percentage error (M3's, in %) of
+// forecast against actual, over actual's length.
+func smape(actual, forecast []float64) float64 {
+	s := 0.0
+	for k, v := range actual {
+		s += 200 * math.Abs(v-forecast[k]) / (math.Abs(v) + math.Abs(forecast[k]))
+	}
+	return s / float64(len(actual))
+}
