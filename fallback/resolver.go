@@ -203,7 +203,7 @@ func (r *Resolver) Resolve(ctx context.Context, dataType string, params Params) 
 	if err := expired(ctx, deadline, now); err != nil {
 		return Result{}, fmt.Errorf("fallback: resolve %q: %w", dataType, err)
 	}
-	res, err = r.resolveMiss(ctx, dt, string(key), params, now)
+	res, err = r.resolveMiss(ctx, dt, string(key), params, now, deadline)
 	if r.closed.Load() {
 		// Close began during the walk: what it produced is not served,
 		// what it spent is reported.
@@ -216,10 +216,12 @@ func (r *Resolver) Resolve(ctx context.Context, dataType string, params Params) 
 		// work, which the reserve cannot cover.
 		// A caller that cancelled meanwhile gets context.Canceled, told
 		// as such: its deadline has not passed.
-		if lerr := expired(ctx, deadline, end); errors.Is(lerr, context.Canceled) {
-			res, err = Result{Attempts: res.Attempts, Cost: res.Cost}, fmt.Errorf("fallback: resolve %q: %w", dataType, lerr)
-		} else if lerr != nil {
-			res, err = Result{Attempts: res.Attempts, Cost: res.Cost}, fmt.Errorf("fallback: resolve %q: no answer before the deadline: %w", dataType, lerr)
+		if lerr := expired(ctx, deadline, end); lerr != nil {
+			why := "no answer before the deadline: "
+			if errors.Is(lerr, context.Canceled) {
+				why = ""
+			}
+			res, err = Result{Attempts: res.Attempts, Cost: res.Cost}, fmt.Errorf("fallback: resolve %q: %s%w", dataType, why, lerr)
 		}
 	}
 	r.metrics.latency.observe(end.Sub(now))
@@ -229,9 +231,8 @@ func (r *Resolver) Resolve(ctx context.Context, dataType string, params Params) 
 }
 
 // resolveMiss walks the providers (shared with concurrent resolves of the
-// key), then the local layers.
-func (r *Resolver) resolveMiss(ctx context.Context, dt *dataType, key string, params Params, now time.Time) (Result, error) {
-	deadline := r.deadline(ctx, now)
+// key), then the local layers, by deadline (Resolver.deadline).
+func (r *Resolver) resolveMiss(ctx context.Context, dt *dataType, key string, params Params, now, deadline time.Time) (Result, error) {
 	if _, has := ctx.Deadline(); !has {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithDeadline(ctx, deadline)
