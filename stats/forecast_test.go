@@ -55,6 +55,7 @@ func TestNewValidatesConfig(t *testing.T) {
 		{Config{Selection: Selection{RobustDriftMedian: -0.5}}, "selection.robust_drift_median"},
 		{Config{Selection: Selection{RobustDriftMedian: 1.5}}, "selection.robust_drift_median"},
 		{Config{Selection: Selection{RobustDriftMedian: math.NaN()}}, "selection.robust_drift_median"},
+		{Config{Selection: Selection{StepMedianSeason: -1}}, "selection.step_median_season"},
 	} {
 		_, err := New(tc.cfg)
 		assert.ErrorIs(t, err, ErrInvalidConfig, "New(%+v)", tc.cfg)
@@ -86,6 +87,8 @@ func TestNewAppliesDefaultsWithoutWritingCallerConfig(t *testing.T) {
 	assert.Equal(t, 0.7, s.Clear)
 	assert.Equal(t, DefaultMaxTheta, s.MaxTheta)
 	assert.Equal(t, DefaultRobustDriftMedian, s.RobustDriftMedian)
+	assert.Equal(t, 4, s.StepMedianSeason)
+	assert.False(t, s.LevelMedian)
 }
 
 func TestMethodsListsEveryMethod(t *testing.T) {
