@@ -73,3 +73,79 @@ func TestAutoStepMedianOnNoisyTrends(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotEqual(t, b.Mean, c.Mean, "StepMedianSeason 12 takes the moves' median for a monthly series")
 }
+
+// TestAutoRecentWindowFollowsABrokenTrend: on random walks whose drift
+// changed once in their first half (72 points, 8 steps, 40 seeds), the
+// candidates also fitted to the newest half forecast better than on the
+// whole series alone; on walks whose drift did not change they cost
+// less than a tenth; a window under RecentWindowPoints, or a season,
+// leaves the forecast as it was.
+func TestAutoRecentWindowFollowsABrokenTrend(t *testing.T) {
+	window, err := New(Config{})
+	require.NoError(t, err)
+	whole, err := New(Config{Selection: Selection{RecentWindow: 1}})
+	require.NoError(t, err)
+	const seeds, n, h = 40, 72, 8
+	for _, broken := range []bool{true, false} {
+		var sWindow, sWhole float64
+		for seed := uint64(1); seed <= seeds; seed++ {
+			rng := rand.New(rand.NewPCG(seed, 2))
+			brk := 10 + rng.IntN(30)
+			d0, d1 := 2*rng.NormFloat64(), 2*rng.NormFloat64()
+			y := make([]float64, n+h)
+			lvl := 200.0
+			for i := range y {
+				d := d0
+				if broken && i >= brk {
+					d = d1
+				}
+				lvl += d + 2*rng.NormFloat64()
+				y[i] = lvl
+			}
+			a, err := window.Forecast(y[:n], 1, h)
+			require.NoError(t, err)
+			b, err := whole.Forecast(y[:n], 1, h)
+			require.NoError(t, err)
+			sWindow += smape(y[n:], a.Mean) / seeds
+			sWhole += smape(y[n:], b.Mean) / seeds
+		}
+		t.Logf("drift changed %v: sMAPE with the newest half %.4f, the whole series alone %.4f", broken, sWindow, sWhole)
+		if broken {
+			assert.Less(t, sWindow, sWhole)
+		} else {
+			assert.Less(t, sWindow, 1.1*sWhole)
+		}
+	}
+
+	rng := rand.New(rand.NewPCG(3, 3))
+	y := make([]float64, 72)
+	lvl := 100.0
+	for i := range y {
+		lvl += 1 + 2*rng.NormFloat64()
+		y[i] = lvl
+	}
+	same := func(f *Forecaster, y []float64, m int, msg string) {
+		t.Helper()
+		a, err := f.Forecast(y, m, 8)
+		require.NoError(t, err)
+		b, err := whole.Forecast(y, m, 8)
+		require.NoError(t, err)
+		assert.Equal(t, b.Mean, a.Mean, msg)
+	}
+	same(window, y[:40], 1, "a window of 20 points is under RecentWindowPoints")
+	same(window, y, 4, "a season is not windowed")
+	short, err := New(Config{Selection: Selection{RecentWindowPoints: 20}})
+	require.NoError(t, err)
+	a, err := short.Forecast(y[:40], 1, 8)
+	require.NoError(t, err)
+	b, err := whole.Forecast(y[:40], 1, 8)
+	require.NoError(t, err)
+	assert.NotEqual(t, b.Mean, a.Mean, "RecentWindowPoints 20 windows 40 points")
+	require.NotEmpty(t, a.Intervals)
+	for _, iv := range a.Intervals {
+		for i, v := range a.Mean {
+			assert.LessOrEqual(t, iv.Lower[i], v, "the intervals hold the forecast")
+			assert.GreaterOrEqual(t, iv.Upper[i], v, "the intervals hold the forecast")
+		}
+	}
+}

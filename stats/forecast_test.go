@@ -55,6 +55,10 @@ func TestNewValidatesConfig(t *testing.T) {
 		{Config{Selection: Selection{RobustDriftMedian: -0.5}}, "selection.robust_drift_median"},
 		{Config{Selection: Selection{RobustDriftMedian: 1.5}}, "selection.robust_drift_median"},
 		{Config{Selection: Selection{RobustDriftMedian: math.NaN()}}, "selection.robust_drift_median"},
+		{Config{Selection: Selection{RecentWindow: -0.5}}, "selection.recent_window"},
+		{Config{Selection: Selection{RecentWindow: 1.5}}, "selection.recent_window"},
+		{Config{Selection: Selection{RecentWindow: math.NaN()}}, "selection.recent_window"},
+		{Config{Selection: Selection{RecentWindowPoints: -1}}, "selection.recent_window_points"},
 		{Config{Selection: Selection{StepMedianSeason: -1}}, "selection.step_median_season"},
 	} {
 		_, err := New(tc.cfg)
@@ -87,6 +91,8 @@ func TestNewAppliesDefaultsWithoutWritingCallerConfig(t *testing.T) {
 	assert.Equal(t, 0.7, s.Clear)
 	assert.Equal(t, DefaultMaxTheta, s.MaxTheta)
 	assert.Equal(t, DefaultRobustDriftMedian, s.RobustDriftMedian)
+	assert.Equal(t, 0.5, s.RecentWindow)
+	assert.Equal(t, 30, s.RecentWindowPoints)
 	assert.Equal(t, 4, s.StepMedianSeason)
 	assert.False(t, s.LevelMedian)
 }
