@@ -747,14 +747,18 @@ func holdMean(out *result) {
 // stepMedian returns the path whose first step is the median of the
 // forecasts' first steps (path(r) of each r in rs) and whose each later
 // step moves from the one before by the median of the forecasts' moves
-// there (see Selection.LevelMedian).
+// there (see Selection.LevelMedian), held at every step within the
+// forecasts' range there: summed moves can otherwise leave it (below
+// zero where every forecast of a positive series stays above).
 func stepMedian(rs []result, path func(result) []float64) []float64 {
 	h := len(path(rs[0]))
 	out := make([]float64, h)
 	v := make([]float64, len(rs))
 	for k := range h {
+		lo, hi := math.Inf(1), math.Inf(-1)
 		for i, r := range rs {
 			p := path(r)
+			lo, hi = math.Min(lo, p[k]), math.Max(hi, p[k])
 			v[i] = p[k]
 			if k > 0 {
 				v[i] -= p[k-1]
@@ -764,6 +768,7 @@ func stepMedian(rs []result, path func(result) []float64) []float64 {
 		if k > 0 {
 			out[k] += out[k-1]
 		}
+		out[k] = min(max(out[k], lo), hi)
 	}
 	return out
 }

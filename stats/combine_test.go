@@ -24,6 +24,16 @@ func TestStepMedian(t *testing.T) {
 	// then of the moves.
 	rs = append(rs, result{mean: []float64{10, 14, 18}})
 	assert.InDeltaSlice(t, []float64{10.5, 12.75, 15}, stepMedian(rs, mean), 1e-12)
+
+	// Summed moves can leave the forecasts' range: here 3, 3 and then
+	// 3 − 4 = −1 below three forecasts that all stay at or above zero. The
+	// path is held within their range at every step.
+	rs = []result{
+		{mean: []float64{3, 4, 0}},
+		{mean: []float64{4, 4, 0}},
+		{mean: []float64{1, 1, 1}},
+	}
+	assert.InDeltaSlice(t, []float64{3, 3, 0}, stepMedian(rs, mean), 1e-12)
 }
 
 // TestAutoStepMedianOnNoisyTrends: on noisy linear trends (24 points, 6
