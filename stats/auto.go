@@ -155,8 +155,8 @@ type Selection struct {
 	TemporalCandidates []string `yaml:"temporal_candidates"`
 	// MaxTheta is the largest θ the theta_opt candidate chooses (its
 	// smallest is 1, simple exponential smoothing; 2 is the classical
-	// Theta method). At least 1; default 3 (DefaultMaxTheta), 4Theta's
-	// range.
+	// Theta method). At least 1 and at most 1e8 (MaxThetaLimit);
+	// default 3 (DefaultMaxTheta), 4Theta's range.
 	MaxTheta float64 `yaml:"max_theta"`
 	// RobustDriftMedian is the median step's weight in the robust_drift
 	// candidate's drift, the mean step's being 1 − RobustDriftMedian: the
@@ -378,8 +378,8 @@ func (s Selection) withDefaults() (Selection, error) {
 	switch {
 	case s.MaxTheta == 0:
 		s.MaxTheta = DefaultMaxTheta
-	case !(s.MaxTheta >= 1) || math.IsInf(s.MaxTheta, 0):
-		return s, configError("selection.max_theta", "must be a number at least 1, got %v", s.MaxTheta)
+	case !(s.MaxTheta >= 1 && s.MaxTheta <= MaxThetaLimit):
+		return s, configError("selection.max_theta", "must be in [1, %g], got %v", MaxThetaLimit, s.MaxTheta)
 	}
 	if err := checkTemporalLevels(s.TemporalLevels); err != nil {
 		return s, err

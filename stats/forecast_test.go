@@ -52,6 +52,7 @@ func TestNewValidatesConfig(t *testing.T) {
 		{Config{Selection: Selection{MaxTheta: 0.5}}, "selection.max_theta"},
 		{Config{Selection: Selection{MaxTheta: math.Inf(1)}}, "selection.max_theta"},
 		{Config{Selection: Selection{MaxTheta: math.NaN()}}, "selection.max_theta"},
+		{Config{Selection: Selection{MaxTheta: 1e15}}, "selection.max_theta"},
 		{Config{Selection: Selection{RobustDriftMedian: -0.5}}, "selection.robust_drift_median"},
 		{Config{Selection: Selection{RobustDriftMedian: 1.5}}, "selection.robust_drift_median"},
 		{Config{Selection: Selection{RobustDriftMedian: math.NaN()}}, "selection.robust_drift_median"},

@@ -7,6 +7,14 @@ import "math"
 // (Spiliotis, Assimakopoulos and Makridakis 2020).
 const DefaultMaxTheta = 3.0
 
+// MaxThetaLimit is the largest Selection.MaxTheta New accepts. At θ =
+// 1e8 the forecast's weight on the smoothed level is 1/θ = 1e-8, and the
+// forecast is the least-squares line's to within a hundred-millionth of
+// the gap between the two: a larger θ changes no forecast that matters
+// and only lengthens the search for θ (a MaxTheta of 1e15 once hung it,
+// see goldenMin).
+const MaxThetaLimit = 1e8
+
 // thetaOptModel is the Theta method with its θ chosen by the fit: the
 // theta line θ·y + (1 − θ)·T around the least-squares line T is
 // extrapolated by simple exponential smoothing and recombined with T's

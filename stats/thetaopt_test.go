@@ -145,9 +145,44 @@ func TestGoldenMinStopsOnAWideInterval(t *testing.T) {
 	for k, v := range r.mean {
 		assert.InDelta(t, icpt+slope*float64(60+k), v, 0.5, "mean[%d]", k)
 	}
-	f, err := New(Config{Selection: Selection{MaxTheta: 1e15}})
+	f, err := New(Config{Selection: Selection{MaxTheta: MaxThetaLimit}})
 	require.NoError(t, err)
 	fc, err := f.Forecast(y, 1, 3)
 	require.NoError(t, err)
 	checkFinite(t, fc)
+}
+
+// New accepts a MaxTheta up to MaxThetaLimit and refuses one above it
+// with the typed error naming selection.max_theta; at the limit the
+// optimised theta forecasts the least-squares line to within 1e-8 of the
+// gap between the line and the series' smoothed level (MaxThetaLimit's
+// doc).
+func TestMaxThetaLimit(t *testing.T) {
+	_, err := New(Config{Selection: Selection{MaxTheta: MaxThetaLimit}})
+	require.NoError(t, err)
+	for _, v := range []float64{math.Nextafter(MaxThetaLimit, math.Inf(1)), 1e15, math.MaxFloat64} {
+		_, err := New(Config{Selection: Selection{MaxTheta: v}})
+		var ce *ConfigError
+		require.ErrorAs(t, err, &ce, "MaxTheta %g", v)
+		assert.ErrorIs(t, err, ErrInvalidConfig)
+		assert.Equal(t, "selection.max_theta", ce.Field)
+		assert.Contains(t, err.Error(), "must be in [1, 1e+08]")
+	}
+	// A series that is a line plus a step: the smoothed level stays off
+	// the line, and the largest θ, the line alone, fits it best.
+	y := make([]float64, 40)
+	for i := range y {
+		y[i] = 50 + 3*float64(i)
+		if i%2 == 1 {
+			y[i] += 4
+		}
+	}
+	icpt, slope := lineFit(y, 0)
+	r, ok := thetaOptModel(y, 3, []float64{0.95}, MaxThetaLimit)
+	require.True(t, ok)
+	fit := fitThetaLine(y, MaxThetaLimit, icpt, slope)
+	for k, v := range r.mean {
+		line := icpt + slope*float64(len(y)+k)
+		assert.LessOrEqual(t, math.Abs(v-line), 1.01e-8*math.Abs(fit.last-line)+1e-9*math.Abs(line), "mean[%d]", k)
+	}
 }
