@@ -722,10 +722,16 @@ func (pl *plausibility) moved(dt *dataType, v float64, ref cache.Entry, now time
 // series' oldest, against the median of its first ReferencePoints (as
 // historyReference takes the newest), by distance: the factor allowed by
 // the data type's volatility over the periods between them. One further
-// than that is kept only when the observation after it agrees with it
-// (is within the factor allowed from it): the series kept its level, a
-// move as the process confirms one. A spike (a ×10 among a key's
-// observations) is left out, and so is a move shown only by the newest
+// than that is kept only when another observation agrees with it (is
+// within the factor allowed from it): the one after it (the series kept
+// its level: a move as the process confirms one); for the data type's
+// season, one one or two seasons before or after it (a weekly peak the
+// days around it are far from, which a process that has not learned the
+// key's volatility would otherwise take for a spike); and for the oldest,
+// judged against the median, any of the others of the first
+// ReferencePoints (a spike just after it would otherwise take it with
+// it). A spike (a ×10 among a key's observations, none a season away
+// agreeing) is left out, and so is a move shown only by the newest
 // observation. A data type the check does not judge keeps obs whole.
 func (pl *plausibility) series(dt *dataType, held, obs []stats.Observation) (kept []stats.Observation, far int) {
 	if pl == nil || pl.cfg.Disabled || !positive(dt) || len(obs) == 0 {
@@ -754,6 +760,41 @@ func (pl *plausibility) series(dt *dataType, held, obs []stats.Observation) (kep
 	slices.Sort(values)
 	opening := values[len(values)/2]
 
+	// The observations by period, for those a season apart.
+	season, period := int64(dt.cfg.Season), dt.cfg.Period.Index
+	byPeriod := map[int64]point{}
+	if season > 1 {
+		for _, p := range all {
+			byPeriod[period(p.At)] = p
+		}
+	}
+	// near reports whether o is within the factor allowed from p.
+	near := func(o, p point) bool {
+		_, _, isFar := pl.distance(dt, o.Value, cache.Entry{Value: p.Value, ObservedAt: p.At}, true, o.At)
+		return !isFar
+	}
+	// vouched reports whether another observation agrees with all[i]:
+	// the one after it; when it was judged against the opening median,
+	// any other of the first ReferencePoints after it; or one a season or
+	// two before or after it (two: a neighbour's own error leaves the
+	// next).
+	vouched := func(i int, opened bool) bool {
+		p := all[i]
+		end := min(len(all), i+2)
+		if opened {
+			end = max(end, min(len(all), pl.cfg.ReferencePoints))
+		}
+		if slices.ContainsFunc(all[i+1:end], func(o point) bool { return near(o, p) }) {
+			return true
+		}
+		for _, k := range []int64{-1, 1, -2, 2} {
+			if o, ok := byPeriod[period(p.At)+k*season]; ok && near(o, p) {
+				return true
+			}
+		}
+		return false
+	}
+
 	var ref cache.Entry
 	hasRef := false
 	kept = make([]stats.Observation, 0, len(obs))
@@ -762,17 +803,9 @@ func (pl *plausibility) series(dt *dataType, held, obs []stats.Observation) (kep
 		if !hasRef {
 			r = cache.Entry{Value: opening, ObservedAt: p.At}
 		}
-		_, _, isFar := pl.distance(dt, p.Value, r, true, p.At)
-		if isFar && !p.held {
-			next := i+1 < len(all)
-			if next {
-				_, _, nextFar := pl.distance(dt, all[i+1].Value, cache.Entry{Value: p.Value, ObservedAt: p.At}, true, all[i+1].At)
-				next = !nextFar
-			}
-			if !next {
-				far++
-				continue
-			}
+		if _, _, isFar := pl.distance(dt, p.Value, r, true, p.At); isFar && !p.held && !vouched(i, !hasRef) {
+			far++
+			continue
 		}
 		ref, hasRef = cache.Entry{Value: p.Value, ObservedAt: p.At}, true
 		if !p.held {

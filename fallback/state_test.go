@@ -1102,6 +1102,104 @@ func TestImportJudgesAnObservationAgainstTheHistoryHeld(t *testing.T) {
 	})
 }
 
+// A history whose values swing with the data type's season (cpc: daily,
+// a week's season) imports whole into a process that has learned no
+// volatility yet: a Saturday at ×3.5 the week's other days, which the
+// observation before and the one after it are both far from, agrees with
+// the Saturdays a season before and after it. A ×10 unit error on a
+// weekday, which no observation a season away agrees with, is still
+// refused, and so is one on a Saturday.
+func TestImportKeepsASeasonalHistoryWhole(t *testing.T) {
+	week := []float64{2, 2.1, 1.9, 2, 2.2, 7, 2}
+	var vals []float64
+	for range 4 {
+		for _, v := range week {
+			vals = append(vals, v*(1+0.02*float64(len(vals)%3)))
+		}
+	}
+	unit := slices.Clone(vals)
+	unit[15] *= 10 // a Tuesday
+	sat := slices.Clone(vals)
+	sat[19] *= 10 // the third Saturday
+	for _, tc := range []struct {
+		name    string
+		vals    []float64
+		dropped []int // indices refused
+	}{
+		{"seasonal", vals, nil},
+		{"a unit error on a weekday", unit, []int{15}},
+		{"a unit error on a peak", sat, []int{19}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				cfg := testConfig()
+				cfg.Forecast.Disabled = true
+				r := newTestResolver(t, cfg, newStub(1), newStub(1))
+				rep, err := r.Import(context.Background(), strings.NewReader(importHistoryFile(time.Now(), "cpc?keyword=shoes", tc.vals...)))
+				require.NoError(t, err)
+				assert.Equal(t, len(tc.vals)-len(tc.dropped), rep.Observations)
+				assert.Equal(t, len(tc.dropped), rep.Reasons[ImportImplausible])
+				obs, err := r.ownHistory().Observations(context.Background(), "cpc?keyword=shoes")
+				require.NoError(t, err)
+				var want []float64
+				for i, v := range tc.vals {
+					if !slices.Contains(tc.dropped, i) {
+						want = append(want, v)
+					}
+				}
+				got := make([]float64, len(obs))
+				for i, o := range obs {
+					got[i] = o.Value
+				}
+				assert.Equal(t, want, got)
+			})
+		})
+	}
+}
+
+// The oldest observation of an imported history has none before it: it is
+// judged against the median of the first reference_points, and when it is
+// far from that (a series that rose from 1 to 4 in its first days) it is
+// kept if one of those after it agrees with it. A spike just after it (×10
+// at the second day) no longer takes it with it; the spike is still
+// refused, and so is a spike that is the oldest.
+func TestImportKeepsTheOldestObservationPastASpike(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		vals    []float64
+		dropped []int
+	}{
+		{"a rise", []float64{1, 1.8, 2.5, 3.5, 4, 4, 4}, nil},
+		{"a spike after the oldest", []float64{1, 20, 2.5, 3.5, 4, 4, 4}, []int{1}},
+		{"a spike first", []float64{40, 1.8, 2.5, 3.5, 4, 4, 4}, []int{0}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				cfg := testConfig()
+				cfg.Forecast.Disabled = true
+				r := newTestResolver(t, cfg, newStub(1), newStub(1))
+				rep, err := r.Import(context.Background(), strings.NewReader(importHistoryFile(time.Now(), "cpc?keyword=shoes", tc.vals...)))
+				require.NoError(t, err)
+				assert.Equal(t, len(tc.vals)-len(tc.dropped), rep.Observations)
+				assert.Equal(t, len(tc.dropped), rep.Reasons[ImportImplausible])
+				obs, err := r.ownHistory().Observations(context.Background(), "cpc?keyword=shoes")
+				require.NoError(t, err)
+				var want []float64
+				for i, v := range tc.vals {
+					if !slices.Contains(tc.dropped, i) {
+						want = append(want, v)
+					}
+				}
+				got := make([]float64, len(obs))
+				for i, o := range obs {
+					got[i] = o.Value
+				}
+				assert.Equal(t, want, got)
+			})
+		})
+	}
+}
+
 // A move the exporting process had confirmed (×4: its answer 8) but its
 // history does not show yet — or shows only in its newest observation,
 // dropped as implausible — is not taken: the answer is skipped, and the
