@@ -108,6 +108,28 @@ type Selection struct {
 	// a point must lie to be replaced as an outlier (DefaultOutlierSteps,
 	// 20); larger replaces fewer. Above 0.
 	OutlierSteps float64 `yaml:"outlier_steps"`
+	// KeepLevelShifts fits a seasonal series of fewer than three cycles
+	// with its level shifts. By default auto first takes out a level shift
+	// its seasonal differences show (see LevelShiftRatio): the points
+	// before it are moved to the level after it. With fewer than three
+	// cycles each seasonal index rests on one or two detrended values,
+	// and the moving average spreads a shift over the cycle around it:
+	// the indices took the shift in, the adjusted series became a steady
+	// rise or fall, and auto forecast it on: more than four times the
+	// series' largest value a cycle ahead, where the level had moved ×10.
+	// A positive series only. docs/forecasting.md has the evidence.
+	KeepLevelShifts bool `yaml:"keep_level_shifts"`
+	// LevelShiftRatio is the least factor a level shift moves the level by
+	// to be taken out (or its inverse, down): above 1; default 2
+	// (DefaultLevelShiftRatio). LevelShiftSigmas is how many standard
+	// errors the shift's log factor must be from none, the seasonal
+	// differences' residuals about a level before and after taken as
+	// independent: above 0; default 5 (DefaultLevelShiftSigmas). A shift
+	// must also be abrupt: at each edge of it that the seasonal
+	// differences show, they jump by at least half its log factor (a
+	// level that wandered there drifted).
+	LevelShiftRatio  float64 `yaml:"level_shift_ratio"`
+	LevelShiftSigmas float64 `yaml:"level_shift_sigmas"`
 	// AllowNegative keeps every member of the combination on a series
 	// above zero throughout. By default a candidate whose forecast goes
 	// below zero is left out while another stays at or above it, and a
@@ -352,6 +374,18 @@ func (s Selection) withDefaults() (Selection, error) {
 		return s, configError("selection.outlier_steps", "must be a positive number, got %v", s.OutlierSteps)
 	}
 	switch {
+	case s.LevelShiftRatio == 0:
+		s.LevelShiftRatio = DefaultLevelShiftRatio
+	case !(s.LevelShiftRatio > 1) || math.IsInf(s.LevelShiftRatio, 0):
+		return s, configError("selection.level_shift_ratio", "must be a number above 1, got %v", s.LevelShiftRatio)
+	}
+	switch {
+	case s.LevelShiftSigmas == 0:
+		s.LevelShiftSigmas = DefaultLevelShiftSigmas
+	case !(s.LevelShiftSigmas > 0) || math.IsInf(s.LevelShiftSigmas, 0):
+		return s, configError("selection.level_shift_sigmas", "must be a positive number, got %v", s.LevelShiftSigmas)
+	}
+	switch {
 	case s.RobustDriftMedian == 0:
 		s.RobustDriftMedian = DefaultRobustDriftMedian
 	case !(s.RobustDriftMedian > 0 && s.RobustDriftMedian <= 1):
@@ -475,6 +509,11 @@ func (f *Forecaster) auto(y []float64, m, h int) (result, bool) {
 	lv := f.cfg.Levels
 	if !sel.KeepOutliers {
 		y, _ = cleanOutliers(y, m, sel.OutlierSteps)
+	}
+	if !sel.KeepLevelShifts && m > 1 && len(y) < 3*m {
+		if s, r, ok := levelShift(y, m, sel.LevelShiftRatio, sel.LevelShiftSigmas); ok {
+			y = withoutLevelShift(y, s, r)
+		}
 	}
 	rule := indexRule{decays: sel.SeasonalDecays, medians: !sel.SeasonalMeans}
 	if sel.ClassicalSeasonality {

@@ -53,6 +53,12 @@ func TestNewValidatesConfig(t *testing.T) {
 		{Config{Selection: Selection{MaxTheta: math.Inf(1)}}, "selection.max_theta"},
 		{Config{Selection: Selection{MaxTheta: math.NaN()}}, "selection.max_theta"},
 		{Config{Selection: Selection{MaxTheta: 1e15}}, "selection.max_theta"},
+		{Config{Selection: Selection{LevelShiftRatio: 1}}, "selection.level_shift_ratio"},
+		{Config{Selection: Selection{LevelShiftRatio: math.NaN()}}, "selection.level_shift_ratio"},
+		{Config{Selection: Selection{LevelShiftRatio: math.Inf(1)}}, "selection.level_shift_ratio"},
+		{Config{Selection: Selection{LevelShiftSigmas: -1}}, "selection.level_shift_sigmas"},
+		{Config{Selection: Selection{LevelShiftSigmas: math.NaN()}}, "selection.level_shift_sigmas"},
+		{Config{Selection: Selection{LevelShiftSigmas: math.Inf(1)}}, "selection.level_shift_sigmas"},
 		{Config{Selection: Selection{RobustDriftMedian: -0.5}}, "selection.robust_drift_median"},
 		{Config{Selection: Selection{RobustDriftMedian: 1.5}}, "selection.robust_drift_median"},
 		{Config{Selection: Selection{RobustDriftMedian: math.NaN()}}, "selection.robust_drift_median"},
@@ -96,6 +102,8 @@ func TestNewAppliesDefaultsWithoutWritingCallerConfig(t *testing.T) {
 	assert.Equal(t, 30, s.RecentWindowPoints)
 	assert.Equal(t, 4, s.StepMedianSeason)
 	assert.False(t, s.LevelMedian)
+	assert.Equal(t, 2.0, s.LevelShiftRatio)
+	assert.Equal(t, 5.0, s.LevelShiftSigmas)
 }
 
 func TestMethodsListsEveryMethod(t *testing.T) {

@@ -1,0 +1,114 @@
+package stats
+
+import "math"
+
+// DefaultLevelShiftRatio is Selection.LevelShiftRatio's default: a level
+// shift auto takes out of a short seasonal series doubles or halves its
+// level at least.
+const DefaultLevelShiftRatio = 2.0
+
+// DefaultLevelShiftSigmas is Selection.LevelShiftSigmas' default: a level
+// shift's factor, in logs, must be five standard errors from none.
+const DefaultLevelShiftSigmas = 5.0
+
+// levelShift finds a level shift in y, a positive series with a season of
+// m, by its seasonal log differences d(t) = ln y(t) − ln y(t−m), which the
+// season cancels out of: a series whose level moves by a factor R at
+// time s has d = b + ln R over the m times from s (b its steady growth
+// per cycle, the same before and after) and b at the others. Of the
+// times s with at least two points of y on each side, the one whose fit
+// of d (two means, by least squares) leaves the least squared error is
+// taken, on a tie (the same split of d) the one with the most points on
+// its smaller side: a level that only the newest point shows is not one.
+// It is returned, with R, when R is at least minRatio or at most
+// 1/minRatio, ln R is at least minSigmas standard errors from 0 (the
+// fit's residuals taken as independent), and the shift is abrupt: at
+// each edge of its m times that d shows, d jumps by at least half of
+// ln R. A level that wandered fits two means about as well, but its d
+// drifted; a steady growth, however fast, leaves d flat. And d must be
+// further from 0 over the shift's m times than at the others: a newest
+// point ×10 splits d as a shift a cycle before it would, but the change
+// is at that point, outside. ok is false when
+// there is none, and for a series with a value at or below 0.
+func levelShift(y []float64, m int, minRatio, minSigmas float64) (s int, ratio float64, ok bool) {
+	n := len(y)
+	if m <= 1 || n < m+4 {
+		return 0, 0, false
+	}
+	d := make([]float64, n-m) // d[i] is time m+i's
+	for i := range d {
+		if !(y[i] > 0 && y[i+m] > 0) {
+			return 0, 0, false
+		}
+		d[i] = math.Log(y[i+m] / y[i])
+	}
+	inShift := func(st, i int) bool { t := m + i; return t >= st && t < st+m }
+	const minSide = 2
+	bestSSE, bestSide := math.Inf(1), 0
+	var c, se, in float64 // in: d's mean over the shift's m times
+	for st := minSide; st <= n-minSide; st++ {
+		var s1, s0 float64
+		var n1, n0 int
+		for i, v := range d {
+			if inShift(st, i) {
+				s1, n1 = s1+v, n1+1
+			} else {
+				s0, n0 = s0+v, n0+1
+			}
+		}
+		if n1 == 0 || n0 == 0 {
+			continue
+		}
+		m1, m0 := s1/float64(n1), s0/float64(n0)
+		sse := 0.0
+		for i, v := range d {
+			e := v - m0
+			if inShift(st, i) {
+				e = v - m1
+			}
+			sse += e * e
+		}
+		side := min(st, n-st)
+		if sse < bestSSE*(1-1e-9) || (sse <= bestSSE*(1+1e-9) && side > bestSide) {
+			bestSSE, bestSide, s = sse, side, st
+			c, in = m1-m0, m1
+			se = math.Sqrt(sse/float64(len(d)-2)) * math.Sqrt(1/float64(n1)+1/float64(n0))
+		}
+	}
+	// The level moved over the shift's m times, not at the others: d's
+	// mean is further from 0 there (a newest point ×10 splits d as a
+	// shift a cycle before it would, with the change outside).
+	if math.IsInf(bestSSE, 1) || math.Abs(c) < math.Log(minRatio) || !(math.Abs(c) >= minSigmas*se) || math.Abs(in) <= math.Abs(in-c) {
+		return 0, 0, false
+	}
+	edges := 0
+	for _, e := range []struct {
+		t    int     // the edge's time
+		sign float64 // d rises by c at the shift's first time, falls by c after its last
+	}{{s, 1}, {s + m, -1}} {
+		if e.t-1 < m || e.t >= n {
+			continue // d does not show this edge
+		}
+		if jump := d[e.t-m] - d[e.t-1-m]; jump*e.sign*c < c*c/2 {
+			return 0, 0, false
+		}
+		edges++
+	}
+	if edges == 0 {
+		return 0, 0, false
+	}
+	return s, math.Exp(c), true
+}
+
+// withoutLevelShift returns a copy of y with its points before s
+// multiplied by ratio: all at the level of its newest points.
+func withoutLevelShift(y []float64, s int, ratio float64) []float64 {
+	out := make([]float64, len(y))
+	for t, v := range y {
+		if t < s {
+			v *= ratio
+		}
+		out[t] = v
+	}
+	return out
+}
