@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/strata-go/strata/cache"
+	"github.com/strata-go/strata/internal/lru"
 	"github.com/strata-go/strata/stats"
 )
 
@@ -367,11 +368,15 @@ var hashedValue = regexp.MustCompile(`^h:[0-9a-f]{32}$`)
 //     newest PlausibilityConfig.ReferencePoints observations) than
 //     plausibility allows, as a shared-tier answer is judged: taken, a
 //     wrong answer would be the reference every provider answer for the
-//     key is judged by. A big move the exporting process had confirmed
-//     but its history does not show yet (or shows only in its newest
-//     observation, dropped below) is skipped so: the process confirms it
-//     again from its providers, as it confirms any move (see
-//     PlausibilityConfig), serving it flagged Implausible until then;
+//     key is judged by. The answers are held aside until then, the last
+//     ones read of as many keys as the process's last-good store holds:
+//     while Import runs, none is served or judged by, and the process's
+//     own answer for a key is replaced only by one that passed. A big
+//     move the exporting process had confirmed but its history does not
+//     show yet (or shows only in its newest observation, dropped below)
+//     is skipped so: the process confirms it again from its providers, as
+//     it confirms any move (see PlausibilityConfig), serving it flagged
+//     Implausible until then;
 //   - each observation of a history must be a finite value within the
 //     bounds at a time set and not in the future; the series goes to the
 //     resolver's own history (not the shared one), one observation per
@@ -410,12 +415,15 @@ func (r *Resolver) Import(ctx context.Context, rd io.Reader) (rep ImportReport, 
 		return rep, ErrClosed
 	}
 	br := bufio.NewReaderSize(rd, 64<<10)
-	im := importer{r: r, rep: &rep, now: time.Now(), plain: map[*dataType]*schema{}, taken: map[string]takenAnswer{}}
+	capacity := r.cfg.Cache.LastGoodCapacity
+	if capacity <= 0 {
+		capacity = cache.DefaultLastGoodCapacity
+	}
+	im := importer{r: r, rep: &rep, now: time.Now(), plain: map[*dataType]*schema{}, read: lru.New[string, takenAnswer](capacity), taken: map[string]takenAnswer{}}
 	defer im.countKept() // on every return: rep is the result
 	// Runs first, at the end, once the file's series are in (Export
-	// writes them after the answers): the answers it takes back are
-	// skipped, not counted as evicted.
-	defer im.judge(ctx)
+	// writes them after the answers).
+	defer im.takeAnswers(ctx)
 	line := 0
 	stop := func() error {
 		if r.closed.Load() {
@@ -491,6 +499,11 @@ type importer struct {
 	trust bool                  // the file's hash key is this resolver's
 	plain map[*dataType]*schema // each data type's schema with no param hashed
 
+	// read holds the answers read, by key, until takeAnswers judges and
+	// takes them: the last ones read of as many keys as the process's
+	// last-good store holds (it would keep no more).
+	read *lru.LRU[string, takenAnswer]
+
 	// taken holds the answers taken, by key, until countKept finds
 	// whether the process still holds them; sweep bounds it.
 	taken map[string]takenAnswer
@@ -535,61 +548,53 @@ func sameAnswer(a, b cache.Entry) bool {
 	return a.Value == b.Value && a.Source == b.Source && a.StoredAt.Equal(b.StoredAt) && a.ObservedAt.Equal(b.ObservedAt)
 }
 
-// judge takes back, of the answers taken that the process still holds,
-// those that moved further from their key's history reference
-// (historyReference, read once the file's series are in) than the data
-// type's volatility allows — as a shared-tier answer for a key the
-// process has no answer of its own for is judged — and skips them
-// (ImportImplausible). Taken, such an answer would be the reference every
-// provider answer for the key is judged by, and a wrong one refuses the
-// right ones. It stops at ctx's end or Close: what it has not judged
-// stays.
-func (im *importer) judge(ctx context.Context) {
-	type far struct {
-		key    string
-		line   int
-		e      cache.Entry
-		detail string
+// takeAnswers judges the answers read, oldest read first, and takes
+// those that pass as their keys' last good answers: it skips an answer
+// that moved further from its key's history reference (historyReference,
+// read once the file's series are in) than the data type's volatility
+// allows — as a shared-tier answer for a key the process has no answer of
+// its own for is judged — (ImportImplausible), and one older than the
+// answer the process holds by then (ImportStale). Taken, a wrong answer
+// would be the reference every provider answer for the key is judged by,
+// and refuse the right ones; so no answer is put before it is judged, and
+// the process's own is never lost to one skipped. After ctx's end the
+// answers left are taken unjudged (as the file's series read so far
+// stay); after Close, none.
+func (im *importer) takeAnswers(ctx context.Context) {
+	type readAnswer struct {
+		key string
+		takenAnswer
 	}
-	var refused []far
-	for key, ta := range im.taken {
-		if ctx.Err() != nil || im.r.closed.Load() {
-			break
+	answers := make([]readAnswer, 0, im.read.Len())
+	im.read.Range(func(key string, ta takenAnswer) bool {
+		answers = append(answers, readAnswer{key, ta})
+		return true
+	})
+	slices.Reverse(answers) // the least recently read first
+	for _, a := range answers {
+		if im.r.closed.Load() {
+			return
 		}
-		name, _, _ := strings.Cut(key, "?")
+		name, _, _ := strings.Cut(a.key, "?")
 		dt := im.r.types[name]
-		ref, ok := im.r.historyReference(ctx, dt, key)
-		if !ok {
+		if ctx.Err() == nil {
+			if ref, ok := im.r.historyReference(ctx, dt, a.key); ok {
+				if ie := im.r.plaus.moved(dt, a.e.Value, ref, a.e.ObservedAt); ie != nil {
+					detail := fmt.Sprintf("%.6g is ×%.3g the median of the key's history, %.6g (at most ×%.3g expected)", ie.Value, ie.Factor(), ie.Reference, ie.Allowed)
+					im.skip(a.line, "answer", a.key, ImportImplausible, detail)
+					continue
+				}
+			}
+		}
+		// A last good answer, never a fresh hit; checked against the
+		// process's own in the same step, so that one a resolve stored
+		// meanwhile is not replaced by this older one.
+		if !im.r.cache.PutUnlessNewer(a.key, a.e, 0) {
+			im.skip(a.line, "answer", a.key, ImportStale, "")
 			continue
 		}
-		if ie := im.r.plaus.moved(dt, ta.e.Value, ref, ta.e.ObservedAt); ie != nil {
-			detail := fmt.Sprintf("%.6g is ×%.3g the median of the key's history, %.6g (at most ×%.3g expected)", ie.Value, ie.Factor(), ie.Reference, ie.Allowed)
-			refused = append(refused, far{key: key, line: ta.line, e: ta.e, detail: detail})
-		}
-	}
-	if len(refused) == 0 {
-		return
-	}
-	byKey := make(map[string]cache.Entry, len(refused))
-	for _, f := range refused {
-		byKey[f.key] = f.e
-	}
-	gone := make(map[string]bool, len(refused))
-	im.r.cache.DeleteFunc(func(key string, e cache.Entry, ok bool) bool {
-		// Unless the process has put an answer of its own since.
-		if f, is := byKey[key]; ok && is && sameAnswer(e, f) {
-			gone[key] = true
-			return true
-		}
-		return false
-	})
-	slices.SortFunc(refused, func(a, b far) int { return a.line - b.line })
-	for _, f := range refused {
-		if gone[f.key] {
-			delete(im.taken, f.key)
-			im.rep.Answers--
-			im.skip(f.line, "answer", f.key, ImportImplausible, f.detail)
-		}
+		im.rep.Answers++
+		im.took(a.key, a.e, a.line)
 	}
 }
 
@@ -785,17 +790,20 @@ func (im *importer) answer(line int, rec *stateRecord) {
 		im.skip(line, rec.Kind, rec.Key, ImportExpired, "")
 		return
 	}
-	// A last good answer, never a fresh hit; checked against the
-	// process's own in the same step, so that one a resolve stores
-	// meanwhile is not replaced by this older one.
-	if !im.r.cache.PutUnlessNewer(rec.Key, e, 0) {
+	// Older than the process's answer, or than the file's read before
+	// for the key: skipped now (takeAnswers checks again against the
+	// process's answer, which a resolve may replace meanwhile).
+	held, ok := im.r.cache.LastGood(rec.Key)
+	if read, again := im.read.Peek(rec.Key); again {
+		held, ok = read.e, true
+	}
+	if ok && !held.StoredAt.Before(e.StoredAt) {
 		im.skip(line, rec.Kind, rec.Key, ImportStale, "")
 		return
 	}
-	if _, again := im.taken[rec.Key]; !again {
-		im.rep.Answers++
+	if _, _, pushed := im.read.Put(rec.Key, takenAnswer{e: e, line: line}); pushed {
+		im.rep.Evicted++ // the store would not have kept it either
 	}
-	im.took(rec.Key, e, line)
 }
 
 func (im *importer) history(ctx context.Context, line int, rec *stateRecord) {

@@ -1014,6 +1014,113 @@ func TestImportSkipsAnAnswerFarFromItsHistory(t *testing.T) {
 	})
 }
 
+// An answer Import skips as far from its key's history takes nothing
+// from the process: the answer it held for the key — its own, fresh, or
+// an earlier file's, never fresh — is held again as it was, where the
+// skipped answer had replaced it and Import deleted both.
+func TestAnAnswerImportSkipsLeavesTheProcesssOwn(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p1, s1 := newStub(2), newStub(0)
+		s1.fail(providers.Unavailable)
+		cfg := testConfig()
+		cfg.Plausibility.AuditRate = -1 // a second call would muddle the count
+		r := newTestResolver(t, cfg, p1, s1)
+		_, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+		require.NoError(t, err)
+		_, err = r.Import(context.Background(), strings.NewReader(importHistoryFile(time.Now(), "cpc?keyword=boots", 2, 2.1, 1.9)))
+		require.NoError(t, err)
+		answer := func(key string, v float64) string {
+			at := time.Now().Format(time.RFC3339Nano)
+			return fmt.Sprintf(`{"kind":"answer","key":%q,"value":%v,"observed_at":%q,"stored_at":%q,"source":"p1","confidence":0.95,"layer":1}`+"\n", key, v, at, at)
+		}
+		const header = `{"format":"strata-state","version":1}` + "\n"
+		rep, err := r.Import(context.Background(), strings.NewReader(header+answer("cpc?keyword=boots", 2.05)))
+		require.NoError(t, err)
+		require.Equal(t, 1, rep.Answers, "boots' answer, plausible")
+		time.Sleep(time.Second)
+
+		// ×10 both: shoes' against the process's own history, boots'
+		// against the file's.
+		file := header + answer("cpc?keyword=shoes", 20.5) + answer("cpc?keyword=boots", 20.5)
+		rep, err = r.Import(context.Background(), strings.NewReader(file))
+		require.NoError(t, err)
+		assert.Equal(t, 0, rep.Answers)
+		assert.Equal(t, 2, rep.Reasons[ImportImplausible])
+
+		shoes, ok := lastGood(r, "cpc?keyword=shoes")
+		require.True(t, ok, "the process's own answer is held still")
+		assert.Equal(t, 2.0, shoes.Value)
+		res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+		require.NoError(t, err)
+		assert.Equal(t, LayerCache, res.Layer, "and fresh still")
+		assert.Equal(t, 2.0, res.Value)
+		assert.EqualValues(t, 1, p1.calls.Load(), "not paid for again")
+
+		boots, ok := lastGood(r, "cpc?keyword=boots")
+		require.True(t, ok, "the first file's answer is held still")
+		assert.Equal(t, 2.05, boots.Value)
+		_, fresh := r.cache.Fresh("cpc?keyword=boots", time.Hour, time.Now())
+		assert.False(t, fresh, "and never fresh")
+
+		p1.fail(providers.Unavailable)
+		time.Sleep(2 * time.Minute)
+		for kw, want := range map[string]float64{"shoes": 2, "boots": 2.05} {
+			res, err = r.Resolve(context.Background(), "cpc", Params{"keyword": kw})
+			require.NoError(t, err)
+			assert.Equal(t, LayerCache, res.Layer, "%s: the last good answer stands in", kw)
+			assert.Equal(t, want, res.Value, kw)
+		}
+	})
+}
+
+// While Import runs, an answer it will skip is nobody's reference: the
+// file's answers are held aside until they are judged, so a resolve
+// meanwhile judges its provider's answer by the process's own, serves
+// it, and learns no ×10 move into the data type's volatility — where
+// the file's ×10 was the key's last good answer until Import ended,
+// refused the provider's right answer as garbage-shaped and was served.
+func TestAnAnswerImportWillSkipIsNotTheReferenceWhileItRuns(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p1, s1 := newStub(2), newStub(0)
+		s1.fail(providers.Unavailable)
+		cfg := testConfig()
+		cfg.Plausibility.AuditRate = -1
+		r := newTestResolver(t, cfg, p1, s1)
+		_, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+		require.NoError(t, err)
+		time.Sleep(2 * time.Minute) // stale: the next resolve asks p1
+
+		at := time.Now().Format(time.RFC3339Nano)
+		pr, pw := io.Pipe()
+		var rep ImportReport
+		done := make(chan error)
+		go func() {
+			var err error
+			rep, err = r.Import(context.Background(), pr)
+			done <- err
+		}()
+		fmt.Fprintf(pw, `{"format":"strata-state","version":1}`+"\n"+
+			`{"kind":"answer","key":"cpc?keyword=shoes","value":20.5,"observed_at":%q,"stored_at":%q,"source":"p1","confidence":0.95,"layer":1}`+"\n", at, at)
+		synctest.Wait() // Import has read the answer, and waits for more
+
+		res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+		require.NoError(t, err)
+		assert.Equal(t, 2.0, res.Value, "the provider's answer, judged by the process's own")
+		assert.Equal(t, "p1", res.Source)
+		assert.Equal(t, LayerPrimary, res.Layer)
+		assert.Zero(t, r.plaus.sigma(r.types["cpc"]), "no move learned")
+
+		fmt.Fprintln(pw, `{"kind":"end"}`)
+		require.NoError(t, pw.Close())
+		require.NoError(t, <-done)
+		assert.Equal(t, 0, rep.Answers)
+		assert.Equal(t, 1, rep.Reasons[ImportImplausible])
+		e, ok := lastGood(r, "cpc?keyword=shoes")
+		require.True(t, ok)
+		assert.Equal(t, 2.0, e.Value)
+	})
+}
+
 // importHistoryFile is a state file of one history for key: vals, one a
 // day, the last a day before now.
 func importHistoryFile(now time.Time, key string, vals ...float64) string {
