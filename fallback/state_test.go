@@ -1121,6 +1121,46 @@ func TestAnAnswerImportWillSkipIsNotTheReferenceWhileItRuns(t *testing.T) {
 	})
 }
 
+// An answer the cache expired when its provider was caught serving
+// garbage stays the key's last good answer (dropCaught), with no stored
+// time: Export writes it with its observation time as that, and Import
+// takes it back — where it wrote no stored_at and Import refused its
+// own file's record ("a time is not set").
+func TestAnAnswerExpiredWhenItsProviderWasCaughtSurvivesARestart(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p1, p2, s1 := newStub(1.2), newStub(1.2), newStub(1.2)
+		r := moverFirstWith(t, auditEvery(), p1, p2, s1)
+		res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "boots"})
+		require.NoError(t, err)
+		require.Equal(t, "p1", res.Source)
+		observed := res.ObservedAt
+		p1.answer(1.8) // drifted: the audit catches p1
+		s1.answer(1.22)
+		_, err = r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+		require.NoError(t, err)
+		boots := resolverKey(t, r, Params{"keyword": "boots"})
+		_, fresh := r.cache.Fresh(boots, time.Minute, time.Now())
+		require.False(t, fresh, "p1's answer for boots is expired")
+		_, ok := lastGood(r, boots)
+		require.True(t, ok, "and the key's last good answer still")
+
+		var state bytes.Buffer
+		erep, err := r.Export(context.Background(), &state)
+		require.NoError(t, err)
+		b := newTestResolver(t, testConfig(), newStub(9), newStub(9))
+		rep, err := b.Import(context.Background(), &state)
+		require.NoError(t, err)
+		assert.Equal(t, erep.Answers, rep.Answers)
+		assert.Zero(t, rep.Skipped, "%+v", rep.Skips)
+		e, ok := lastGood(b, boots)
+		require.True(t, ok)
+		assert.Equal(t, 1.2, e.Value)
+		assert.Equal(t, "p1", e.Source)
+		assert.True(t, e.ObservedAt.Equal(observed))
+		assert.True(t, e.StoredAt.Equal(observed), "stored when observed at the earliest")
+	})
+}
+
 // importHistoryFile is a state file of one history for key: vals, one a
 // day, the last a day before now.
 func importHistoryFile(now time.Time, key string, vals ...float64) string {
