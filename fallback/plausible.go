@@ -190,8 +190,9 @@ type PlausibilityConfig struct {
 	ReferencePoints int `yaml:"reference_points"`
 	// AuditRate is the share of provider answers the check accepted that
 	// get a second opinion all the same, drawn per answer (a hash of the
-	// resolver's seed, WithSeed, the key, the provider and the answer, so
-	// that a seeded run repeats whatever order its resolves run in), for
+	// resolver's seed, WithSeed, the key, the provider, the answer and how
+	// many answers the provider gave for the key, so that a seeded run
+	// repeats whatever order its resolves run in), for
 	// each data type the check judges (default 0.02; in [0, 1]; negative
 	// turns the audit off). A
 	// provider whose answers drift off the truth in steps each within
@@ -387,6 +388,9 @@ type feedState struct {
 	since time.Time
 	count int
 	good  bool // the value passed the ratio check: its run may be learned
+	// answers counts the provider's answers for the key noted, whatever
+	// their values: an audit's draw hashes it (see audits).
+	answers uint64
 	// The provider's last answer for the key that another provider
 	// confirmed, and when (zero: none): a caught provider shows its feed
 	// live by moving from one confirmed answer to another (see confirmed).
@@ -485,6 +489,7 @@ func (pl *plausibility) frozen(dt *dataType, key, provider string, v float64, go
 	fs, seen := pl.feeds.Get(id)
 	if seen && fs.value == v {
 		fs.count++
+		fs.answers++
 		pl.feeds.Put(id, fs)
 		rr := pl.repeats[rid]
 		repeat := pl.vol[dt.cfg.Name].sigma() > 0 && periodsBetween(dt, fs.since, now) >= pl.cfg.FrozenPeriods ||
@@ -500,7 +505,7 @@ func (pl *plausibility) frozen(dt *dataType, key, provider string, v float64, go
 		rr.observe(false, pl.cfg.Smoothing)
 		pl.repeats[rid] = rr
 	}
-	pl.feeds.Put(id, feedState{value: v, since: now, count: 1, good: good, confirmedValue: fs.confirmedValue, confirmedAt: fs.confirmedAt})
+	pl.feeds.Put(id, feedState{value: v, since: now, count: 1, good: good, answers: fs.answers + 1, confirmedValue: fs.confirmedValue, confirmedAt: fs.confirmedAt})
 	return caught, caught
 }
 
@@ -840,9 +845,11 @@ func (pl *plausibility) garbageShaped(a, b float64) bool {
 // audits draws whether provider's answer v for key of dt, which the check
 // accepted, is audited (see PlausibilityConfig.AuditRate). The draw is a
 // hash of the resolver's seed, the key, the provider, the answer and how
-// many times in a row the provider has answered it for the key, not a
-// shared random stream: the same answers are audited whatever order
-// concurrent resolves of other keys run in, so a seeded run repeats.
+// many answers the provider has given for the key, not a shared random
+// stream: the same answers are audited whatever order concurrent resolves
+// of other keys run in, so a seeded run repeats. Each answer has a draw
+// of its own: a provider flapping between the truth and a drift gives
+// the same answer again and again, but never as the same answer.
 func (pl *plausibility) audits(dt *dataType, key, provider string, v float64) bool {
 	if pl == nil || pl.cfg.Disabled || pl.cfg.AuditRate <= 0 || !positive(dt) {
 		return false
@@ -859,7 +866,7 @@ func (pl *plausibility) audits(dt *dataType, key, provider string, v float64) bo
 	h.Write([]byte(provider))
 	binary.LittleEndian.PutUint64(b[:], math.Float64bits(v))
 	h.Write(b[:])
-	binary.LittleEndian.PutUint64(b[:], uint64(fs.count))
+	binary.LittleEndian.PutUint64(b[:], fs.answers)
 	h.Write(b[:])
 	// A splitmix64 finaliser spreads FNV's low-entropy high bits.
 	x := h.Sum64()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -397,4 +398,40 @@ func TestAnAuditedAnswerServesWhenTheAuditHangs(t *testing.T) {
 			})
 		})
 	}
+}
+
+// A provider that flaps between the truth and a drift for a key — two
+// backends behind it, one off — gets a fresh draw for each answer: each
+// drifted answer is audited at the audit rate, and the provider is
+// caught. The draw hashed the answer with how many times in a row it was
+// given, always 1 for a flapping one: the drift of a key whose draw
+// failed was never audited (at 0.02, of 5 keys most seeds audit none).
+func TestAFlappingProviderIsAuditedAtTheRate(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p1, p2, s1 := newStub(1.2), newStub(1.2), newStub(1.2)
+		var calls atomic.Int64
+		p1.set(func(context.Context, providers.Request) (providers.Response, error) {
+			if calls.Add(1)%2 == 0 {
+				return providers.Response{Value: 1.8}, nil // ×1.5: plausible, and off
+			}
+			return providers.Response{Value: 1.2}, nil
+		})
+		cfg := testConfig()
+		cfg.Plausibility.AuditRate = 0.02
+		r := moverFirstWith(t, cfg, p1, p2, s1)
+		audited, drifted := 0, 0
+		for i := range 1000 {
+			res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": fmt.Sprint("k", i%5)})
+			require.NoError(t, err)
+			if len(audits(res.Attempts)) > 0 {
+				audited++
+			}
+			if res.Value == 1.8 {
+				drifted++
+			}
+			time.Sleep(2 * time.Minute)
+		}
+		assert.Positive(t, audited, "drifted answers served: %d", drifted)
+		assert.Less(t, drifted, 250, "caught, it is asked about")
+	})
 }
