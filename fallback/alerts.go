@@ -34,7 +34,8 @@ type AlertsConfig struct {
 	// raises an alert, each once per budget, in (0, 1] and increasing;
 	// a spending that crosses several raises each, in order. 1 (and every
 	// threshold below it not yet raised) is raised when the budget is
-	// spent or refuses an attempt it cannot pay for. Default 0.5, 0.8, 1.
+	// spent or refuses an attempt it cannot pay for. At most
+	// BudgetThresholdsLimit of them. Default 0.5, 0.8, 1.
 	BudgetThresholds []float64 `yaml:"budget_thresholds"`
 	// FallbackShare is the rule on the share of answers from the
 	// statistical and default layers.
@@ -101,9 +102,12 @@ func DefaultBudgetThresholds() []float64 { return []float64{0.5, 0.8, 1} }
 func (a *AlertsConfig) fill(p *problems) {
 	orDefault(p, "alerts.interval", &a.Interval, DefaultAlertInterval)
 	fraction(p, "alerts.health_margin", &a.HealthMargin, DefaultHealthMargin)
-	if len(a.BudgetThresholds) == 0 {
+	switch {
+	case len(a.BudgetThresholds) == 0:
 		a.BudgetThresholds = DefaultBudgetThresholds()
-	} else {
+	case len(a.BudgetThresholds) > BudgetThresholdsLimit:
+		p.add("alerts.budget_thresholds", "must be at most %d thresholds, got %d", BudgetThresholdsLimit, len(a.BudgetThresholds))
+	default:
 		a.BudgetThresholds = slices.Clone(a.BudgetThresholds) // never the caller's
 		for i, t := range a.BudgetThresholds {
 			field := fmt.Sprintf("alerts.budget_thresholds[%d]", i)

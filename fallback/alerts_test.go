@@ -72,6 +72,8 @@ func TestAlertsConfigFromYAMLAndItsErrors(t *testing.T) {
 		{"alerts: {health_margin: 2}", "alerts.health_margin", "1"},
 		{"alerts: {budget_thresholds: [0.5, 0.5]}", "alerts.budget_thresholds[1]", "must be above the one before (0.5), got 0.5"},
 		{"alerts: {budget_thresholds: [1.5]}", "alerts.budget_thresholds[0]", "must be in (0, 1], got 1.5"},
+		{"alerts: {budget_thresholds: [" + strings.Repeat("0.5, ", BudgetThresholdsLimit) + "1]}", "alerts.budget_thresholds",
+			fmt.Sprintf("must be at most %d thresholds, got %d", BudgetThresholdsLimit, BudgetThresholdsLimit+1)},
 		{"alerts: {fallback_share: {above: 0.2, below: 0.3}}", "alerts.fallback_share.below", "must be at most alerts.fallback_share.above (0.2), got 0.3"},
 		{"alerts: {fallback_share: {window: 90s}}", "alerts.fallback_share.window", "must be whole minutes from 1m to 1h, got 1m30s"},
 		{"alerts: {fallback_share: {window: 2h}}", "alerts.fallback_share.window", "must be whole minutes"},

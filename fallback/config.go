@@ -27,7 +27,8 @@ import (
 // package's own error, so errors.Is(err, breaker.ErrInvalidConfig) holds.
 //
 // Every size is bounded (see CapacityLimit, ConcurrencyLimit, WindowLimit,
-// ParamLengthLimit, and cache.MaxCostLimit and cache.CapacityLimit), so a
+// ParamLengthLimit, BudgetThresholdsLimit, and cache.MaxCostLimit and
+// cache.CapacityLimit), so a
 // typo cannot ask for memory the process does not have; and names follow
 // NamePattern.
 type Config struct {
@@ -808,6 +809,10 @@ const (
 	// ParamLengthLimit bounds data_types[].params[].max_length, in bytes:
 	// a param's value is part of the cache key.
 	ParamLengthLimit = 4096
+	// BudgetThresholdsLimit bounds how many alerts.budget_thresholds there
+	// are: every spending of a budget looks through them (100 is one per
+	// percent).
+	BudgetThresholdsLimit = 100
 )
 
 // NamePattern is the form of every name in a Config — data types,
