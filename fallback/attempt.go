@@ -451,6 +451,11 @@ func (a *pendingAttempt) settle(resp providers.Response, err error) (reported er
 		// provider's fault.
 		class = providers.Canceled
 		lost = c.hedge || errors.Is(c.ctx.Err(), context.Canceled)
+		if cause := context.Cause(c.ctx); errors.Is(cause, errAuditWait) {
+			// Cut by the audit's wait (see holdForAudit): ours, not
+			// the provider's; the error says so.
+			err = fmt.Errorf("%w (%w)", err, cause)
+		}
 	} else if class == providers.Canceled {
 		// The attempt timed out, or the provider cancelled itself (its
 		// own context, a transport shut down): the caller did not give

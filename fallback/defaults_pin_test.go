@@ -82,6 +82,7 @@ var documentedDefaults = []struct {
 	{"plausibility.keys", DefaultPlausibleKeys, 10000},
 	{"plausibility.audit_rate", DefaultAuditRate, 0.02},
 	{"plausibility.audit_tolerance", DefaultAuditTolerance, 0.25},
+	{"plausibility.audit_wait", DefaultAuditWait, 0.5},
 	{"forecast.market.max_factor", DefaultMarketMaxFactor, 3.0},
 	{"forecast.market.min_freshness", DefaultMarketMinFreshness, 0.5},
 	{"forecast.market.groups", DefaultMarketGroups, 10000},

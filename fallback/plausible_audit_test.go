@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/strata-go/strata/breaker"
 	"github.com/strata-go/strata/providers"
 )
 
@@ -222,8 +223,9 @@ func TestAnAuditOneAgainstOneCatchesNobody(t *testing.T) {
 }
 
 // An audit nobody can afford is not started: not when the resolve's
-// budget cannot pay for a second opinion, not when the deadline leaves
-// no other provider its expected latency, not when the others' breakers
+// budget cannot pay for a second opinion, not when the deadline or the
+// audit's wait (AuditWait) leaves no other provider its expected latency,
+// not when the others' breakers
 // are open. The answer is served as it would have been, and nothing is
 // recorded for the audit.
 func TestAnAuditThatCannotBeAffordedIsSkipped(t *testing.T) {
@@ -237,6 +239,9 @@ func TestAnAuditThatCannotBeAffordedIsSkipped(t *testing.T) {
 		}},
 		{"deadline", func(cfg *Config) { cfg.Providers[1].ExpectedLatency = 2 * time.Second }, func(*Resolver) (context.Context, context.CancelFunc) {
 			return context.WithTimeout(context.Background(), time.Second)
+		}},
+		{"audit's wait", func(cfg *Config) { cfg.Providers[1].ExpectedLatency = 1200 * time.Millisecond }, func(*Resolver) (context.Context, context.CancelFunc) {
+			return context.Background(), func() {} // 2s: half of the 1.95s left is 975ms
 		}},
 		{"breaker", nil, func(r *Resolver) (context.Context, context.CancelFunc) {
 			r.byName["s1"].breaker.hold("test", time.Now().Add(time.Hour)) // open
@@ -433,5 +438,129 @@ func TestAFlappingProviderIsAuditedAtTheRate(t *testing.T) {
 		}
 		assert.Positive(t, audited, "drifted answers served: %d", drifted)
 		assert.Less(t, drifted, 250, "caught, it is asked about")
+	})
+}
+
+// auditSlow is auditEvery with providers' timeouts of 2s, the default
+// deadline: a slow second opinion is slow, not timed out.
+func auditSlow() Config {
+	cfg := auditEvery()
+	for i := range cfg.Providers {
+		cfg.Providers[i].Timeout = 2 * time.Second
+	}
+	return cfg
+}
+
+// slow makes s answer v after d, or give up when its context ends first.
+func slow(s *stub, v float64, d time.Duration) {
+	s.set(func(ctx context.Context, _ providers.Request) (providers.Response, error) {
+		select {
+		case <-time.After(d):
+			return providers.Response{Value: v}, nil
+		case <-ctx.Done():
+			return providers.Response{}, ctx.Err()
+		}
+	})
+}
+
+// An audit holds its resolve at most AuditWait of the time its walk has
+// left: a second or third opinion slower than that is cut, and the
+// audited answer is served as it would have been had nobody answered —
+// with its confidence when nobody disputed it, lowered when the second
+// did and the third was cut. The cut is the audit's, not the provider's:
+// its attempt is lost, as a hedge that lost is, and neither its breaker
+// nor its success, error rates or uptime count it, however often it
+// comes (how long it ran is a lower bound of its latency).
+func TestAnAuditsWaitIsBounded(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		audited    float64       // p1's answer
+		second     func(*stub)   // p2
+		cut        string        // the provider whose attempt is cut
+		confidence float64       // the served answer's
+		calls      int64         // s1's calls in the resolve
+		elapsed    time.Duration // the resolve's
+	}{
+		// The walk has 2s less the 50ms reserve left when p1's answer is
+		// held (at once): the audit may hold it half of that.
+		{"second opinion cut", 1.2, func(s *stub) { slow(s, 1.2, 1500*time.Millisecond) }, "p2", 0.95, 0, 975 * time.Millisecond},
+		{"third opinion cut", 1.8, func(s *stub) { s.answer(1.2) }, "s1", 0.95 * DefaultImplausiblePenalty, 1, 975 * time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				p1, p2, s1 := newStub(1.2), newStub(1.2), newStub(1.2)
+				r := moverFirstWith(t, auditSlow(), p1, p2, s1)
+				p1.answer(tc.audited)
+				tc.second(p2)
+				slow(s1, 1.21, 1500*time.Millisecond)
+				calls := s1.calls.Load()
+				start := time.Now()
+				res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+				require.NoError(t, err)
+				assert.Equal(t, tc.elapsed, time.Since(start), "the audit's wait, not the opinion's latency")
+				assert.Equal(t, tc.audited, res.Value)
+				assert.Equal(t, "p1", res.Source)
+				assert.Equal(t, LayerPrimary, res.Layer)
+				assert.InDelta(t, tc.confidence, res.Confidence, 1e-9)
+				assert.Equal(t, calls+tc.calls, s1.calls.Load())
+				got := attemptsByProvider(res.Attempts)
+				assert.Equal(t, Succeeded, got["p1"].Outcome)
+				cut := got[tc.cut]
+				assert.True(t, cut.Audit)
+				assert.Equal(t, Lost, cut.Outcome)
+				assert.Equal(t, providers.Canceled, cut.Class)
+				require.Error(t, cut.Err)
+				assert.Contains(t, cut.Err.Error(), "the audit's wait is over")
+				dt := r.types["cpc"]
+				assert.False(t, r.plaus.isCaught(dt, "p1", time.Now()), "nobody settled the audit")
+				synctest.Wait()
+				e, ok := r.cache.LastGood(resolverKey(t, r, Params{"keyword": "shoes"}))
+				require.True(t, ok)
+				assert.Equal(t, tc.audited, e.Value, "cached as it would have been")
+			})
+		})
+	}
+	t.Run("not the provider's failure", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			p1, s1 := newStub(1.2), newStub(1.2)
+			r := newTestResolver(t, auditSlow(), p1, s1)
+			slow(s1, 1.2, 1500*time.Millisecond)
+			for i := range 20 {
+				res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": fmt.Sprint("k", i)})
+				require.NoError(t, err)
+				require.Equal(t, "p1", res.Source)
+				require.Equal(t, 0.95, res.Confidence)
+				require.Equal(t, Lost, attemptsByProvider(res.Attempts)["s1"].Outcome, i)
+			}
+			assert.EqualValues(t, 20, s1.calls.Load(), "its breaker let every audit through")
+			assert.Equal(t, breaker.Closed, r.byName["s1"].breaker.State())
+			var s1s ProviderSnapshot
+			for _, ps := range r.Snapshot().Providers {
+				if ps.Name == "s1" {
+					s1s = ps
+				}
+			}
+			assert.Zero(t, s1s.Requests, "a cut attempt is no outcome of s1's")
+			assert.Empty(t, s1s.ErrorRates)
+			assert.Equal(t, 1.0, s1s.Uptime, "no outage either")
+		})
+	})
+}
+
+// With AuditWait 1 the audit may run to the walk's deadline: a second
+// opinion slower than half of it is waited for.
+func TestAnAuditWaitOfOneWaitsForTheOpinion(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := auditSlow()
+		cfg.Plausibility.AuditWait = 1
+		p1, s1 := newStub(1.2), newStub(1.2)
+		r := newTestResolver(t, cfg, p1, s1)
+		slow(s1, 1.2, 1500*time.Millisecond)
+		start := time.Now()
+		res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+		require.NoError(t, err)
+		assert.Equal(t, 1500*time.Millisecond, time.Since(start))
+		assert.Equal(t, "p1", res.Source)
+		assert.Equal(t, Succeeded, attemptsByProvider(res.Attempts)["s1"].Outcome)
 	})
 }

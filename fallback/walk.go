@@ -28,15 +28,18 @@ type walk struct {
 	ref      cache.Entry // what answers are judged against (see reference)
 	hasRef   bool
 	refOnce  sync.Once
-	cached   bool            // ref is the key's last good answer, not its history's
-	events   context.Context // the events' (see Observer); nil without an observer
-	unwanted *atomic.Bool    // set when no resolve waits for the walk any more; nil: one resolve's own walk
-	handoff  time.Duration   // the least the plan leaves a later tier's candidate (see candidateNeeds)
-	fleet    *cache.Entry    // a shared answer refused against the key's history: a second opinion (judge)
-	calls    atomic.Int32    // attempts started
-	auditing atomic.Bool     // an answer is held for an audit: the attempts from then on are the audit's (Attempt.Audit)
+	cached   bool                    // ref is the key's last good answer, not its history's
+	events   context.Context         // the events' (see Observer); nil without an observer
+	unwanted *atomic.Bool            // set when no resolve waits for the walk any more; nil: one resolve's own walk
+	handoff  time.Duration           // the least the plan leaves a later tier's candidate (see candidateNeeds)
+	fleet    *cache.Entry            // a shared answer refused against the key's history: a second opinion (judge)
+	calls    atomic.Int32            // attempts started
+	auditing atomic.Bool             // an answer is held for an audit: the attempts from then on are the audit's (Attempt.Audit)
+	cut      context.CancelCauseFunc // cancels the walk's context (walk): an audit's wait is over (holdForAudit)
 
-	mu            sync.Mutex // guards the fields below: hedged attempts run concurrently
+	mu            sync.Mutex  // guards the fields below: hedged attempts run concurrently
+	auditTimer    *time.Timer // cuts the audit when its wait is over (holdForAudit); stopped as the walk ends
+	walked        bool        // the walk has ended: no audit timer starts
 	attempts      []Attempt
 	cost          float64
 	inflight      map[*pendingAttempt]Attempt // attempts started and not settled, as a resolve that leaves first reports them
@@ -84,6 +87,9 @@ func (r *Resolver) walk(ctx context.Context, w *walk) *walk {
 	ctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
 	defer context.AfterFunc(r.life, cancel)()
+	ctx, w.cut = context.WithCancelCause(ctx)
+	defer w.cut(nil)
+	defer w.stopAudit()
 
 	tiers := dt.tiers()
 	if e, ok := w.awaitClaim(ctx, tiers[:]); ok {
@@ -750,12 +756,20 @@ func (w *walk) judge(p *provider, resp providers.Response, now time.Time) *Impla
 // holdForAudit reports whether p's answer resp, which the check accepted,
 // is audited (see PlausibilityConfig.AuditRate), and if so holds it as the
 // walk's audited answer: no question is pending in the walk, the draw
-// says so, and the audit can be afforded (canAudit).
+// says so, and the audit can be afforded (canAudit) within its wait
+// (auditWait). When the wait is over before the walk, the walk's context
+// is cancelled (errAuditWait): the attempts under way are cut as a lost
+// hedge's are, nothing more starts, and serveLone serves the audited
+// answer.
 func (w *walk) holdForAudit(p *provider, resp providers.Response) bool {
 	w.mu.Lock()
 	pending := len(w.suspects) > 0
 	w.mu.Unlock()
-	if pending || w.isUnwanted() || !w.r.plaus.audits(w.dt, w.key, p.name, resp.Value) || !w.canAudit(p) {
+	if pending || w.isUnwanted() || !w.r.plaus.audits(w.dt, w.key, p.name, resp.Value) {
+		return false
+	}
+	wait, bounded := w.auditWait()
+	if !w.canAudit(p, wait) {
 		return false
 	}
 	layer := LayerPrimary
@@ -764,20 +778,50 @@ func (w *walk) holdForAudit(p *provider, resp providers.Response) bool {
 	}
 	w.mu.Lock()
 	w.suspects = append(w.suspects, suspect{p: p, layer: layer, resp: resp, audit: true})
+	if bounded && w.cut != nil && w.auditTimer == nil && !w.walked {
+		cut := w.cut
+		w.auditTimer = time.AfterFunc(wait, func() { cut(errAuditWait) })
+	}
 	w.mu.Unlock()
 	w.auditing.Store(true)
 	return true
 }
 
+// errAuditWait is the cause of a walk's context cancelled when its
+// audit's wait was over (see PlausibilityConfig.AuditWait).
+var errAuditWait = errors.New("the audit's wait is over")
+
+// auditWait is how long an audit held now may hold the walk: AuditWait of
+// the time the walk has left. bounded is false when that is the walk's
+// deadline itself (AuditWait 1).
+func (w *walk) auditWait() (wait time.Duration, bounded bool) {
+	left := time.Until(w.deadline)
+	if share := w.r.plaus.cfg.AuditWait; share < 1 {
+		return time.Duration(share * float64(left)), true
+	}
+	return left, false
+}
+
+// stopAudit stops the audit's timer, if one started, as the walk ends.
+func (w *walk) stopAudit() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.walked = true
+	if w.auditTimer != nil {
+		w.auditTimer.Stop()
+	}
+}
+
 // canAudit reports whether a provider of the walk's data type other than
 // p, and not tried in the walk yet, could give a second opinion now: the
 // router would pick it (its breaker, its rate limit, the resolve's
-// budget) and the walk's deadline — the caller's, less the reserve kept
-// for the local layers — leaves it its expected latency. An audit nobody
-// can afford is not started: it would only record skips.
-func (w *walk) canAudit(p *provider) bool {
+// budget) and the audit's wait — within the walk's deadline, the
+// caller's less the reserve kept for the local layers — leaves it its
+// expected latency. An audit nobody can afford is not started: it would
+// only record skips.
+func (w *walk) canAudit(p *provider, left time.Duration) bool {
 	now := time.Now()
-	left, budget := time.Until(w.deadline), w.remaining()
+	budget := w.remaining()
 	w.mu.Lock()
 	tried := make(map[string]bool, len(w.attempts)+len(w.inflight))
 	for _, a := range w.attempts {
