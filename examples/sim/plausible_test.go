@@ -81,6 +81,20 @@ func TestUnitErrorsAndZerosAreRejected(t *testing.T) {
 	assert.Equal(t, 1.0, s.Availability)
 }
 
+// TestAuditsCatchADriftingProvider: a provider drifting to ×3 of the
+// truth in steps each within the check is caught by audits (every
+// answer audited here), which two honest providers settle, and the
+// report counts its answers held back as a caught provider's; the honest
+// ones are never caught.
+func TestAuditsCatchADriftingProvider(t *testing.T) {
+	doc := strings.Replace(plausibleBase, "EVENTS", "{from: 0.1, to: 1, kind: drift, factor: 3}", 1) +
+		"  - {name: index, tier: secondary, data_types: [cpc], cost: 0.005, confidence: 0.8, latency: {median: 80ms, p99: 200ms}, noise: 0.01}\n" +
+		"resolver:\n  plausibility:\n    audit_rate: 1\n"
+	_, s := runPlausible(t, doc)
+	assert.Positive(t, s.Accuracy.Caught["main"], "caught: %v", s.Accuracy.Caught)
+	assert.Equal(t, []string{"main"}, sortedKeys(s.Accuracy.Caught), "only the drifting provider")
+}
+
 // TestRealShiftIsConfirmed: a real move beyond the check's ×3 floor, which
 // every provider reports, is confirmed by the second provider and
 // accepted: confirmations, no false rejection, and the answers follow the

@@ -101,6 +101,12 @@ type accuracyReport struct {
 	// a second provider confirmed in the same resolve: real changes,
 	// accepted.
 	ImplausibleConfirmed int `json:"implausible_confirmed"`
+	// Caught counts, by provider, the answers held back because their
+	// provider was caught serving garbage (ImplausibleError.Caught: by
+	// an audit, a refuted repeat or a refuted denial), whatever the
+	// resolve served then: a provider caught shows here from its next
+	// answer asked about, and how many tells how long it stayed caught.
+	Caught map[string]int `json:"caught"`
 	// StatisticalMAPE is the MAPE of the values from the statistical
 	// layer alone (0 when there are none).
 	StatisticalMAPE float64 `json:"statistical_mape"`
@@ -174,6 +180,7 @@ func errorKind(err error) string {
 func summarize(sc *scenario, r runResult) systemReport {
 	s := systemReport{Requests: len(r.records), Errors: map[string]int{}, ProviderCalls: r.calls, wall: r.wall}
 	s.Accuracy.ImplausibleKinds = map[string]int{}
+	s.Accuracy.Caught = map[string]int{}
 	lat := make([]float64, 0, len(r.records))
 	layers := map[string]int{}
 	var values, within5, within10 int
@@ -197,6 +204,9 @@ func summarize(sc *scenario, r runResult) systemReport {
 			}
 		}
 		s.Accuracy.ImplausibleConfirmed += a.confirmed
+		for _, p := range a.caught {
+			s.Accuracy.Caught[p]++
+		}
 		if a.err != nil {
 			continue
 		}
@@ -337,6 +347,7 @@ func printTable(w io.Writer, sc *scenario, r *report) error {
 		return fmt.Sprintf("%d (%.2f%%)", x.Accuracy.FalseRejections, 100*x.Accuracy.FalseRejectionRate)
 	})
 	row("implausible confirmed", "%d", func(x systemReport) any { return x.Accuracy.ImplausibleConfirmed })
+	row("caught", "%s", func(x systemReport) any { return formatErrors(x.Accuracy.Caught) })
 	row("provider calls", "%d", func(x systemReport) any { return x.ProviderCalls })
 	row("calls per request", "%.3f", func(x systemReport) any { return x.CallsPerRequest })
 	row("wall s", "%.2f", func(x systemReport) any { return x.wall.Seconds() })

@@ -152,7 +152,7 @@ func TestRunJSONShape(t *testing.T) {
 		"layers", "layers.primary", "layers.secondary", "layers.cache", "layers.statistical", "layers.default",
 		"accuracy", "accuracy.mape", "accuracy.within_5pct", "accuracy.within_10pct", "accuracy.garbage",
 		"accuracy.implausible_served", "accuracy.implausible_kinds", "accuracy.flagged", "accuracy.false_rejections",
-		"accuracy.false_rejection_rate", "accuracy.implausible_confirmed", "accuracy.statistical_mape",
+		"accuracy.false_rejection_rate", "accuracy.implausible_confirmed", "accuracy.caught", "accuracy.statistical_mape",
 		"provider_calls", "calls_per_request"}
 	want := []string{"scenario", "wall_seconds", "systems", "systems.strata", "systems.baseline",
 		"host", "host.timer_lag_p50_ms", "host.timer_lag_p99_ms", "host.timer_lag_max_ms"}
@@ -178,6 +178,7 @@ func TestRunTable(t *testing.T) {
 	for _, want := range []string{"scenario steady: 32 requests", "strata", "baseline", "availability", "calls per request"} {
 		assert.Contains(t, out.String(), want)
 	}
+	assert.Regexp(t, `(?m)^\s*caught\s+-\s+-\s*$`, out.String(), "nobody caught, by either system")
 }
 
 // TestRunRefusesBadInput: every flag's bad value is refused before any

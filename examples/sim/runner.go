@@ -19,10 +19,13 @@ type answer struct {
 	// What strata's plausibility check did (the baseline has none):
 	// flagged is Result.Implausible; rejected holds the values of the
 	// attempts failed as implausible that the answer did not confirm;
-	// confirmed counts those it did (a second provider agreed).
+	// confirmed counts those it did (a second provider agreed);
 	flagged   bool
 	rejected  []float64
 	confirmed int
+	// caught names the providers whose answers the resolve held back
+	// because they were caught serving garbage (ImplausibleError.Caught).
+	caught []string
 }
 
 // system is one of the two systems compared.

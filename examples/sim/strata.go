@@ -431,6 +431,9 @@ func (s *strataSystem) resolve(ctx context.Context, k *simKey) answer {
 	fromProvider := err == nil && !res.Implausible && (res.Layer == fallback.LayerPrimary || res.Layer == fallback.LayerSecondary)
 	for _, at := range res.Attempts {
 		var ie *fallback.ImplausibleError
+		if errors.As(at.Err, &ie) && ie.Caught {
+			a.caught = append(a.caught, at.Provider)
+		}
 		switch {
 		case !errors.As(at.Err, &ie):
 		case res.Implausible && err == nil && ie.Value == res.Value:
