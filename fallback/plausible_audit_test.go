@@ -564,3 +564,29 @@ func TestAnAuditWaitOfOneWaitsForTheOpinion(t *testing.T) {
 		assert.Equal(t, Succeeded, attemptsByProvider(res.Attempts)["s1"].Outcome)
 	})
 }
+
+// Close during an audit's wait ends it at once, as it ends any resolve
+// in flight (ErrClosed), without waiting for the audit's bound or the
+// deadline; nothing the audit started — its timer, its attempt's
+// goroutines — outlives Close (the bubble fails on a goroutine left).
+func TestCloseEndsAnAuditsWait(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p1, s1 := newStub(1.2), newStub(1.2)
+		r := newTestResolver(t, auditSlow(), p1, s1)
+		s1.hang()
+		done := make(chan error, 1)
+		go func() {
+			_, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+			done <- err
+		}()
+		time.Sleep(100 * time.Millisecond) // p1 answered, held; s1 asked
+		synctest.Wait()
+		require.EqualValues(t, 1, s1.calls.Load())
+		start := time.Now()
+		require.NoError(t, r.Close())
+		err := <-done
+		assert.Zero(t, time.Since(start), "no wait for the audit's bound or the deadline")
+		assert.ErrorIs(t, err, ErrClosed, "as any resolve in flight when Close comes")
+		synctest.Wait()
+	})
+}
