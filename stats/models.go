@@ -279,11 +279,9 @@ func combine(name string, rs []result, median bool) result {
 
 // medianOf returns the median of v, reordering v.
 func medianOf(v []float64) float64 {
-	for i := 1; i < len(v); i++ {
-		for j := i; j > 0 && v[j] < v[j-1]; j-- {
-			v[j], v[j-1] = v[j-1], v[j]
-		}
-	}
+	// slices.Sort, not an insertion sort: robust_drift takes the median
+	// of every step, and a series of 100 000 points spent 37 s here.
+	slices.Sort(v)
 	n := len(v)
 	if n%2 == 1 {
 		return v[n/2]

@@ -53,7 +53,7 @@ func cleanOutliersWith(y []float64, m int, limitSteps float64, medians windowMed
 			for t := j; t < n; t += m {
 				col = append(col, y[t]-trend[t])
 			}
-			season[j] = median(col)
+			season[j] = medianOf(col)
 		}
 	}
 	adj := func(t int) float64 { return y[t] - season[t%len(season)] }
@@ -61,7 +61,7 @@ func cleanOutliersWith(y []float64, m int, limitSteps float64, medians windowMed
 	for t := 1; t < n; t++ {
 		steps[t-1] = math.Abs(adj(t) - adj(t-1))
 	}
-	global := median(slices.Clone(steps))
+	global := medianOf(slices.Clone(steps))
 	// The steps around t too: where a series grows fast, its last steps
 	// are many times its median one, and the end of the curve is no
 	// outlier. 2w steps hold a spike's two.
@@ -173,16 +173,6 @@ func sortedMedian(n int, at func(int) float64) float64 {
 		return at(n / 2)
 	}
 	return (at(n/2-1) + at(n/2)) / 2
-}
-
-// median returns the median of v, reordering v.
-func median(v []float64) float64 {
-	slices.Sort(v)
-	n := len(v)
-	if n%2 == 1 {
-		return v[n/2]
-	}
-	return (v[n/2-1] + v[n/2]) / 2
 }
 
 // DefaultOutlierSteps is Selection.OutlierSteps's default: how far from

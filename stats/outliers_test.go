@@ -154,7 +154,7 @@ func sortingMedians(x []float64, count int, lo, hi func(t int) int, skipSelf boo
 		} else {
 			buf = append(buf, x[lo(t):hi(t)]...)
 		}
-		out[t] = median(buf)
+		out[t] = medianOf(buf)
 	}
 	return out
 }
