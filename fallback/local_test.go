@@ -371,6 +371,31 @@ func TestASignedDataTypesForecastMayCrossZero(t *testing.T) {
 	}
 }
 
+// A count with zeros — a demand of 50, then seven days of none — is
+// forecast from its history at or above zero for a data type bounded at
+// zero. Before, only a series above zero throughout was kept there: its
+// forecast, −4.3, was refused as outside the bounds, and the layer gave
+// no answer.
+func TestACountWithZerosIsForecastAtOrAboveZero(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := testConfig()
+		cfg.DataTypes[0].Bounds = Bounds{Min: 0, Max: 1e4}
+		cfg.DataTypes[0].Default = nil // a weak forecast answers
+		r, observe := blackout(t, cfg)
+		for i := range 8 {
+			v := 0.0
+			if i == 0 {
+				v = 50
+			}
+			observe(i-8, v) // the last yesterday
+		}
+		res := resolveShoes(t, r)
+		require.Equal(t, LayerStatistical, res.Layer, "%+v", res)
+		assert.GreaterOrEqual(t, res.Value, 0.0)
+		assert.Less(t, res.Value, 50.0)
+	})
+}
+
 // A forecast is for the period the resolve is in, counted from the last
 // observation's, and one period ahead when that period is the resolve's
 // own (the doc of ForecastConfig.MaxHorizon says why): the same series

@@ -130,12 +130,15 @@ type Selection struct {
 	// level that wandered there drifted).
 	LevelShiftRatio  float64 `yaml:"level_shift_ratio"`
 	LevelShiftSigmas float64 `yaml:"level_shift_sigmas"`
-	// AllowNegative keeps every member of the combination on a series
-	// above zero throughout. By default a candidate whose forecast goes
-	// below zero is left out while another stays at or above it, and a
-	// challenger whose forecast does replaces nothing (a decay to 0.03
-	// was forecast at −7.3); set it for a
-	// series that may cross zero though it has not yet (a growth rate).
+	// AllowNegative keeps every member of the combination, and the point
+	// forecast as it comes, on a series never below zero. By default, on
+	// such a series (zeros allowed: counts, intermittent demand), a
+	// candidate whose forecast goes below zero is left out while another
+	// stays at or above it, a challenger whose forecast does replaces
+	// nothing (a decay to 0.03 was forecast at −7.3), and a point
+	// forecast still below zero is raised to zero (a demand of 50 then
+	// seven zeros was forecast at −4.3); set it for a series that may
+	// cross zero though it has not yet (a growth rate).
 	AllowNegative bool `yaml:"allow_negative"`
 	// TemporalLevels are the temporal aggregation levels auto also
 	// forecasts at (MAPA, Kourentzes, Petropoulos and Trapero 2014;
@@ -148,7 +151,7 @@ type Selection struct {
 	// level's, its shape within the block kept, as temporal hierarchies
 	// reconcile; and auto's point forecast is the mean of its base-level
 	// forecast and the median of the levels'. A level that leaves fewer
-	// than 8 blocks is skipped, and on a series above zero (unless
+	// than 8 blocks is skipped, and on a series never below zero (unless
 	// AllowNegative) so is one where every candidate's forecast goes
 	// below zero; the intervals stay the envelope of the
 	// base level's, widened to hold the forecast. Each
@@ -496,10 +499,11 @@ type candidateFit struct {
 // candidate's point forecast is first averaged with its forecast from the
 // series' newest part (see Selection.RecentWindow). A challenger that clearly beats every
 // candidate on a hold-out replaces the combination (see
-// Selection.Challengers). For a series above zero throughout, a candidate
+// Selection.Challengers). For a series never below zero, a candidate
 // whose forecast goes below zero is left out while another candidate
-// stays at or above it, and a challenger whose forecast goes below zero
-// replaces nothing (unless Selection.AllowNegative). The
+// stays at or above it, a challenger whose forecast goes below zero
+// replaces nothing, and a point forecast still below zero at the end is
+// raised to zero (unless Selection.AllowNegative). The
 // combination, or the challenger, is then averaged with the median of
 // its forecasts moved to the candidates' at the temporal aggregation
 // levels (see Selection.TemporalLevels), and the seasonal indices are
@@ -507,6 +511,9 @@ type candidateFit struct {
 func (f *Forecaster) auto(y []float64, m, h int) (result, bool) {
 	sel := f.cfg.Selection
 	lv := f.cfg.Levels
+	// Judged on the series as given: its cleaned or adjusted values can
+	// dip below zero where it does not.
+	pos := !sel.AllowNegative && nonNegativeSeries(y)
 	if !sel.KeepOutliers {
 		y, _ = cleanOutliers(y, m, sel.OutlierSteps)
 	}
@@ -534,7 +541,6 @@ func (f *Forecaster) auto(y []float64, m, h int) (result, bool) {
 	if len(fits) == 0 {
 		return result{}, false
 	}
-	pos := !sel.AllowNegative && positiveSeries(ya)
 	if pos {
 		fits = dropNegative(fits)
 	}
@@ -551,6 +557,9 @@ func (f *Forecaster) auto(y []float64, m, h int) (result, bool) {
 			f.withTemporalLevels(&out, ch.long, fits, ya, ks, h, pos)
 		}
 		sa.reseasonalize(&out, len(y))
+		if pos {
+			floorAtZero(&out)
+		}
 		return out, true
 	}
 	if sel.Combine < len(fits) {
@@ -583,6 +592,9 @@ func (f *Forecaster) auto(y []float64, m, h int) (result, bool) {
 	}
 	f.withTemporalLevels(&out, long, fits, ya, ks, h, pos)
 	sa.reseasonalize(&out, len(y))
+	if pos {
+		floorAtZero(&out)
+	}
 	return out, true
 }
 
@@ -996,14 +1008,24 @@ func robustDriftModel(y []float64, h int, lv []float64, w float64) (result, bool
 // uncorrelated steps).
 const robustDriftZ = 1.96
 
-// positiveSeries reports whether every value of y is above zero.
-func positiveSeries(y []float64) bool {
+// nonNegativeSeries reports whether no value of y is below zero.
+func nonNegativeSeries(y []float64) bool {
 	for _, v := range y {
-		if !(v > 0) {
+		if !(v >= 0) {
 			return false
 		}
 	}
 	return true
+}
+
+// floorAtZero raises r's point forecasts below zero to zero (finish
+// widens the intervals to hold them): every member can go below zero — a
+// trend down to it, a season's zero troughs put back — and a series that
+// never has is not expected to.
+func floorAtZero(r *result) {
+	for k, v := range r.mean {
+		r.mean[k] = max(v, 0)
+	}
 }
 
 // nonNegative reports whether no point forecast of r is below zero.

@@ -2,6 +2,7 @@ package stats
 
 import (
 	"bufio"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -312,6 +313,66 @@ func TestAutoKeepsAPositiveSeriesAboveZero(t *testing.T) {
 	fc, err = f.Forecast(y, 1, 12)
 	require.NoError(t, err)
 	assert.Less(t, fc.Mean[0], 0.0, "with AllowNegative")
+}
+
+// TestAutoKeepsASeriesWithZerosAtOrAboveZero: a series that is never
+// below zero but has zeros (intermittent demand, counts, a season whose
+// troughs are zero) is forecast at or above zero, as a positive one is:
+// its members that go below zero are left out while another stays at or
+// above it, and its point forecast stops at zero. Before, the guard held
+// only for a series above zero throughout, and these were forecast below
+// zero (a demand of 50 then seven zeros at −4.3 one step ahead), which
+// the resolver refuses for a quantity bounded at zero.
+func TestAutoKeepsASeriesWithZerosAtOrAboveZero(t *testing.T) {
+	rng := rand.New(rand.NewPCG(95, 2))
+	type tc struct {
+		name string
+		y    []float64
+		m, h int
+	}
+	var cases []tc
+	spike := make([]float64, 8)
+	spike[0] = 50
+	cases = append(cases, tc{"a demand, then zeros", spike, 1, 5})
+	for rep := range 20 {
+		n := 12 + rep*7
+		y := make([]float64, n)
+		for i := range y {
+			if rng.Float64() < 0.15 {
+				y[i] = float64(1 + rng.IntN(20))
+			}
+		}
+		y[rng.IntN(n)] = 5
+		cases = append(cases, tc{fmt.Sprintf("intermittent %d", rep), y, 1, 6}, tc{fmt.Sprintf("intermittent %d, season 7", rep), y, 7, 7})
+		z := make([]float64, 3*24+rep)
+		for i := range z {
+			z[i] = math.Max(0, 10*math.Sin(2*math.Pi*float64(i%24)/24)+float64(rng.IntN(3)))
+		}
+		cases = append(cases, tc{fmt.Sprintf("zero troughs %d", rep), z, 24, 24})
+	}
+	f, err := New(Config{})
+	require.NoError(t, err)
+	below := 0
+	for _, c := range cases {
+		fc, err := f.Forecast(c.y, c.m, c.h)
+		require.NoError(t, err, c.name)
+		for k, v := range fc.Mean {
+			assert.GreaterOrEqual(t, v, 0.0, "%s: %s: mean[%d]", c.name, fc.Model, k)
+		}
+		top := slices.Max(c.y)
+		assert.LessOrEqual(t, slices.Max(fc.Mean), top, "%s: %s", c.name, fc.Model)
+	}
+	// AllowNegative keeps every member and the forecast as it is.
+	f, err = New(Config{Selection: Selection{AllowNegative: true}})
+	require.NoError(t, err)
+	for _, c := range cases {
+		fc, err := f.Forecast(c.y, c.m, c.h)
+		require.NoError(t, err, c.name)
+		if slices.Min(fc.Mean) < 0 {
+			below++
+		}
+	}
+	assert.Positive(t, below, "with AllowNegative, some forecasts go below zero")
 }
 
 // TestAutoFollowsAChangingSeason measures what choosing the seasonal

@@ -51,9 +51,10 @@
 // intervals) — on series with autoregressive cycles, where it is far
 // better than exponential smoothing. Outliers are replaced first (points
 // far off their neighbours' median, by interpolation; Selection.KeepOutliers
-// keeps them, Selection.OutlierSteps sets how far); for a series above
-// zero throughout, members whose forecast goes below zero are left out
-// while one stays above it (Selection.AllowNegative keeps them). The
+// keeps them, Selection.OutlierSteps sets how far); for a series never
+// below zero, members whose forecast goes below zero are left out
+// while one stays above it, and the forecast stops at zero
+// (Selection.AllowNegative keeps them and lets it go below). The
 // median, or ARIMA's forecast, is averaged with the median of itself
 // moved to the same members' forecasts of the series' means over blocks
 // of k periods, for each k that divides a season above 4 (monthly: 2, 3,

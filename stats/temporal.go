@@ -114,8 +114,8 @@ func (f *Forecaster) temporalForecasts(names []string, ya []float64, ks []int, h
 			fits = dropNegative(fits)
 			if !nonNegative(fits[0].r) {
 				// Every candidate goes below zero at this level: its
-				// forecast would take a series above zero, and auto's
-				// forecast of it, below zero too.
+				// forecast would take a series never below zero, and
+				// auto's forecast of it, below zero too.
 				continue
 			}
 		}
