@@ -169,7 +169,9 @@ func (f Forecast) Confidence() float64 {
 	if scale <= 0 {
 		scale = DefaultConfidenceScale
 	}
-	cv := w / (2 * normalQuantile(0.5+iv.Level/2) * m)
+	// w / m first: 2·z·m overflows near the float64 limit, and a
+	// forecast there scored 1 whatever its width.
+	cv := w / m / (2 * normalQuantile(0.5+iv.Level/2))
 	c := math.Exp2(-cv / scale)
 	if math.IsNaN(c) {
 		return 0

@@ -331,6 +331,10 @@ func TestConfidenceHandComputed(t *testing.T) {
 		{Forecast{Mean: []float64{100}, Intervals: []Interval{iv(0.8, 100, 1), iv(0.95, 100, 50)}}, 0.25},
 		{Forecast{Mean: []float64{-100}, Intervals: []Interval{iv(0.95, -100, 10)}}, math.Exp2(-0.4)},
 		{Forecast{Mean: []float64{100}, Intervals: []Interval{iv(0.95, 100, 25)}, scale: 0.5}, math.Exp2(-0.5)},
+		// Near the float64 limit, 2·z·|Mean| overflows: the width is
+		// divided by the mean first (a quarter's deviation scored 1).
+		{Forecast{Mean: []float64{1e308}, Intervals: []Interval{iv(0.95, 1e308, 2.5e307)}}, 0.5},
+		{Forecast{Mean: []float64{-1e308}, Intervals: []Interval{iv(0.8, -1e308, 1e307)}}, math.Exp2(-0.4)},
 		{Forecast{Mean: []float64{100}, Intervals: []Interval{iv(0.95, 100, 0)}}, 1},
 		{Forecast{Mean: []float64{0}, Intervals: []Interval{iv(0.95, 0, 1)}}, 0},
 		{Forecast{Mean: []float64{100}}, 0},
