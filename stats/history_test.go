@@ -207,6 +207,11 @@ func TestRegularize(t *testing.T) {
 	huge := []Observation{{At: day(0, 1), Value: math.MaxFloat64}, {At: day(0, 2), Value: math.MaxFloat64}}
 	y, _ = Regularize(huge, Daily, 0)
 	assert.Equal(t, []float64{math.MaxFloat64}, y)
+	// Of opposite signs too: their difference overflows (the bucket was
+	// −Inf, and Forecast refused the series).
+	huge = []Observation{{At: day(0, 1), Value: math.MaxFloat64}, {At: day(0, 2), Value: -math.MaxFloat64}, {At: day(0, 3), Value: 3e307}}
+	y, _ = Regularize(huge, Daily, 0)
+	assert.Equal(t, []float64{1e307}, y)
 	y, last = Regularize(nil, Daily, 0)
 	assert.Nil(t, y)
 	assert.Zero(t, last)

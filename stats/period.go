@@ -237,9 +237,15 @@ func Regularize(obs []Observation, p Period, maxLen int) (y []float64, last int6
 		}
 		i := idx - first
 		// A running mean: a sum of finite values near the float64 limit
-		// would overflow.
+		// would overflow, and so does the difference of two of opposite
+		// signs, which is then divided first.
 		cnt[i]++
-		sum[i] += (o.Value - sum[i]) / float64(cnt[i])
+		c := float64(cnt[i])
+		if d := o.Value - sum[i]; !math.IsInf(d, 0) {
+			sum[i] += d / c
+		} else {
+			sum[i] += o.Value/c - sum[i]/c
+		}
 	}
 	// Start at the first bucket with a value: the span cut may have left
 	// empty buckets before it, with nothing to interpolate from.
