@@ -230,6 +230,16 @@ type Selection struct {
 	// median of the candidates' moves (see LevelMedian). At least 1;
 	// default 4 (DefaultStepMedianSeason).
 	StepMedianSeason int `yaml:"step_median_season"`
+	// AdditiveMoves takes the median of the candidates' moves (see
+	// LevelMedian) in the series' units for every series. By default, on a
+	// series above zero throughout (unless AllowNegative) whose candidates
+	// all forecast above zero, the moves are taken on the logarithms: the
+	// first step is the geometric median of the candidates' first steps
+	// and each later step the one before times the median of their growth
+	// ratios there, since a positive series' changes scale with its level.
+	// Better on M3's yearly and "other" series of the development subset
+	// and on both its halves; docs/forecasting.md has the evidence.
+	AdditiveMoves bool `yaml:"additive_moves"`
 }
 
 // DefaultRecentWindow is Selection.RecentWindow's default: a series
@@ -493,7 +503,8 @@ type candidateFit struct {
 // seasonally adjusted series, the best Combine of them by score are kept
 // (all, by default), and their point forecasts are combined by the median
 // (for a season of Selection.StepMedianSeason or less, the median of
-// their first steps and then of their moves; see Selection.LevelMedian)
+// their first steps and then of their moves, on the logarithms for a
+// positive series; see Selection.LevelMedian and Selection.AdditiveMoves)
 // or the mean; each interval is the envelope of the kept candidates'
 // intervals at that level. For a long series without a season, each
 // candidate's point forecast is first averaged with its forecast from the
@@ -574,8 +585,9 @@ func (f *Forecaster) auto(y []float64, m, h int) (result, bool) {
 	name := "auto(" + strings.Join(names, ",") + ")"
 	out := combine(name, rs, !sel.Mean)
 	steps := !sel.Mean && !sel.LevelMedian && m <= sel.StepMedianSeason
+	logs := pos && !sel.AdditiveMoves
 	if steps {
-		out.mean = stepMedian(rs, func(r result) []float64 { return r.mean })
+		out.mean = movePath(rs, logs)
 	}
 	envelope(&out, rs)
 	holdMean(&out)
@@ -587,7 +599,7 @@ func (f *Forecaster) auto(y []float64, m, h int) (result, bool) {
 		}
 		long = combine("", ls, !sel.Mean).mean
 		if steps {
-			long = stepMedian(ls, func(r result) []float64 { return r.mean })
+			long = movePath(ls, logs)
 		}
 	}
 	f.withTemporalLevels(&out, long, fits, ya, ks, h, pos)
@@ -820,6 +832,33 @@ func stepMedian(rs []result, path func(result) []float64) []float64 {
 			out[k] += out[k-1]
 		}
 		out[k] = min(max(out[k], lo), hi)
+	}
+	return out
+}
+
+// movePath returns the stepMedian of rs's point forecasts, taken on their
+// logarithms when logs is set and every forecast is above zero: the first
+// step is then the geometric median of the first steps (the exponential
+// of their logarithms' median) and each later step the one before times
+// the median of the forecasts' ratios of a step to the one before (see
+// Selection.AdditiveMoves).
+func movePath(rs []result, logs bool) []float64 {
+	mean := func(r result) []float64 { return r.mean }
+	if !logs || slices.ContainsFunc(rs, func(r result) bool {
+		return slices.ContainsFunc(r.mean, func(v float64) bool { return !(v > 0) })
+	}) {
+		return stepMedian(rs, mean)
+	}
+	ls := make([]result, len(rs))
+	for i, r := range rs {
+		ls[i].mean = make([]float64, len(r.mean))
+		for k, v := range r.mean {
+			ls[i].mean[k] = math.Log(v)
+		}
+	}
+	out := stepMedian(ls, mean)
+	for k, v := range out {
+		out[k] = math.Exp(v)
 	}
 	return out
 }

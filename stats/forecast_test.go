@@ -104,6 +104,7 @@ func TestNewAppliesDefaultsWithoutWritingCallerConfig(t *testing.T) {
 	assert.False(t, s.LevelMedian)
 	assert.Equal(t, 2.0, s.LevelShiftRatio)
 	assert.Equal(t, 5.0, s.LevelShiftSigmas)
+	assert.False(t, s.AdditiveMoves)
 }
 
 func TestMethodsListsEveryMethod(t *testing.T) {
