@@ -21,7 +21,8 @@ type Selection struct {
 	// theta, theta_opt, holt, damped, ets, arima. Default theta_opt,
 	// damped, ets, robust_drift. robust_drift is the random walk with a
 	// drift half the mean step and half the median step (see
-	// RobustDriftMedian); drift is R's rwf(drift = TRUE), the mean step
+	// RobustDriftMedian; by growth rates for a season above
+	// GrowthDriftSeason); drift is R's rwf(drift = TRUE), the mean step
 	// alone, which robust_drift replaced by default because it was better
 	// on every M3 group of the development subset and on both its halves.
 	// theta_opt is the Theta method with θ in [1, MaxTheta] chosen
@@ -240,6 +241,21 @@ type Selection struct {
 	// Better on M3's yearly and "other" series of the development subset
 	// and on both its halves; docs/forecasting.md has the evidence.
 	AdditiveMoves bool `yaml:"additive_moves"`
+	// GrowthDriftSeason is the largest season whose robust_drift candidate
+	// steps in the series' units. For a season above it, on a series above
+	// zero throughout (unless AllowNegative or AdditiveDrift), the
+	// candidate steps by growth rates: RobustDriftMedian's step rule on the
+	// logarithms, its forecast the exponentials of theirs (its intervals
+	// the units' ones, moved with it), so that the drift compounds as the
+	// season's indices multiply. Better
+	// on M3's monthly series of the development subset and on both its
+	// halves; for the yearly and other series (no season), whose trends it
+	// compounds over few points, worse. At least 1; default 4
+	// (DefaultGrowthDriftSeason). docs/forecasting.md has the evidence.
+	GrowthDriftSeason int `yaml:"growth_drift_season"`
+	// AdditiveDrift keeps the robust_drift candidate's steps in the series'
+	// units whatever the season (see GrowthDriftSeason).
+	AdditiveDrift bool `yaml:"additive_drift"`
 }
 
 // DefaultRecentWindow is Selection.RecentWindow's default: a series
@@ -250,6 +266,11 @@ const DefaultRecentWindow = 0.5
 // DefaultRecentWindowPoints is Selection.RecentWindowPoints' default: the
 // window must hold 30 points (on M3, 20 made the yearly series worse).
 const DefaultRecentWindowPoints = 30
+
+// DefaultGrowthDriftSeason is Selection.GrowthDriftSeason's default: the
+// robust_drift candidate steps by growth rates for a season above 4
+// (monthly; docs/forecasting.md has the evidence against yearly series).
+const DefaultGrowthDriftSeason = 4
 
 // DefaultStepMedianSeason is Selection.StepMedianSeason's default: the
 // median of the candidates' moves for a season of 4 or less (quarterly,
@@ -306,6 +327,10 @@ var candidates = map[string]func(c *fitCache, ya []float64, h int, lv []float64)
 		w := c.robustDriftMedian
 		if w == 0 {
 			w = DefaultRobustDriftMedian
+		}
+		if c.growthDrift && positiveSeries(ya) {
+			r, ok := growthDriftModel(ya, h, lv, w)
+			return r, 1, ok
 		}
 		r, ok := robustDriftModel(ya, h, lv, w)
 		return r, 1, ok
@@ -417,6 +442,12 @@ func (s Selection) withDefaults() (Selection, error) {
 		return s, configError("selection.recent_window_points", "must be at least 1, got %d", s.RecentWindowPoints)
 	}
 	switch {
+	case s.GrowthDriftSeason == 0:
+		s.GrowthDriftSeason = DefaultGrowthDriftSeason
+	case s.GrowthDriftSeason < 1:
+		return s, configError("selection.growth_drift_season", "must be at least 1, got %d", s.GrowthDriftSeason)
+	}
+	switch {
 	case s.StepMedianSeason == 0:
 		s.StepMedianSeason = DefaultStepMedianSeason
 	case s.StepMedianSeason < 1:
@@ -525,6 +556,11 @@ func (f *Forecaster) auto(y []float64, m, h int) (result, bool) {
 	// Judged on the series as given: its cleaned or adjusted values can
 	// dip below zero where it does not.
 	pos := !sel.AllowNegative && nonNegativeSeries(y)
+	if m > sel.GrowthDriftSeason && !sel.AdditiveDrift && !sel.AllowNegative {
+		g := *f // this forecast's robust_drift steps by growth rates
+		g.growthDrift = true
+		f = &g
+	}
 	if !sel.KeepOutliers {
 		y, _ = cleanOutliers(y, m, sel.OutlierSteps)
 	}
@@ -585,7 +621,7 @@ func (f *Forecaster) auto(y []float64, m, h int) (result, bool) {
 	name := "auto(" + strings.Join(names, ",") + ")"
 	out := combine(name, rs, !sel.Mean)
 	steps := !sel.Mean && !sel.LevelMedian && m <= sel.StepMedianSeason
-	logs := pos && !sel.AdditiveMoves
+	logs := !sel.AllowNegative && !sel.AdditiveMoves && positiveSeries(ya)
 	if steps {
 		out.mean = movePath(rs, logs)
 	}
@@ -906,7 +942,7 @@ func (f *Forecaster) withRecentWindow(fits []candidateFit, ya []float64, m, h, h
 // fitCache returns an empty cache for fits at the optimiser tolerance
 // tol, with the Selection's settings the candidates read.
 func (f *Forecaster) fitCache(tol float64) *fitCache {
-	return &fitCache{tol: tol, maxTheta: f.cfg.Selection.MaxTheta, robustDriftMedian: f.cfg.Selection.RobustDriftMedian}
+	return &fitCache{tol: tol, maxTheta: f.cfg.Selection.MaxTheta, robustDriftMedian: f.cfg.Selection.RobustDriftMedian, growthDrift: f.growthDrift}
 }
 
 // etsSpecs are the exponential-smoothing models etsAICc chooses among:
@@ -1041,11 +1077,50 @@ func robustDriftModel(y []float64, h int, lv []float64, w float64) (result, bool
 	return withNormal("robust_drift", fc, sd, lv), true
 }
 
+// growthDriftModel is robustDriftModel on the logarithms of y, which must
+// be above zero: the robust drift of the growth rates, the forecast the
+// exponentials of the log-scale one. The intervals are robustDriftModel's
+// in y's units, moved with the forecast (the log-scale ones,
+// exponentiated, widen far over long horizons).
+func growthDriftModel(y []float64, h int, lv []float64, w float64) (result, bool) {
+	ly := make([]float64, len(y))
+	for i, v := range y {
+		ly[i] = math.Log(v)
+	}
+	g, ok := robustDriftModel(ly, h, nil, w)
+	if !ok {
+		return g, false
+	}
+	r, ok := robustDriftModel(y, h, lv, w)
+	if !ok {
+		return r, false
+	}
+	for k, v := range g.mean {
+		x := math.Exp(v)
+		for i := range r.lower {
+			r.lower[i][k] += x - r.mean[k]
+			r.upper[i][k] += x - r.mean[k]
+		}
+		r.mean[k] = x
+	}
+	return r, true
+}
+
 // robustDriftZ is the normal quantile of the 95 % limit below which the
 // steps' lag-1 autocorrelation keeps robustDriftModel to the mean step
 // (Bartlett's standard error 1/√(n − 1) of an autocorrelation of n − 1
 // uncorrelated steps).
 const robustDriftZ = 1.96
+
+// positiveSeries reports whether every value of y is above zero.
+func positiveSeries(y []float64) bool {
+	for _, v := range y {
+		if !(v > 0) {
+			return false
+		}
+	}
+	return true
+}
 
 // nonNegativeSeries reports whether no value of y is below zero.
 func nonNegativeSeries(y []float64) bool {

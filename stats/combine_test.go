@@ -259,3 +259,70 @@ func TestAutoLogMovesOnBoomsAndGrowth(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, e.Mean, d.Mean, "a series with a zero: moves in the series' units")
 }
+
+// TestAutoGrowthDriftOnGrowingMonthlySeries: on monthly series that grow
+// by a random rate with a multiplicative season (a geometric random walk
+// with drift, season amplitude 0.2, 72 points, 18 steps, 30 seeds, three
+// seed streams) robust_drift stepping by growth rates forecasts better
+// than in the series' units; AdditiveDrift, AllowNegative, a season of
+// GrowthDriftSeason or less, and a series without a season keep the
+// steps in the series' units.
+func TestAutoGrowthDriftOnGrowingMonthlySeries(t *testing.T) {
+	growth, err := New(Config{})
+	require.NoError(t, err)
+	additive, err := New(Config{Selection: Selection{AdditiveDrift: true}})
+	require.NoError(t, err)
+	const seeds, n, h, m = 30, 72, 18, 12
+	series := func(rng *rand.Rand) []float64 {
+		g := 0.01 + 0.01*rng.NormFloat64()
+		y := make([]float64, n+h)
+		x := 0.0
+		for i := range y {
+			x += g + 0.03*rng.NormFloat64()
+			y[i] = 100 * math.Exp(x) * (1 + 0.2*math.Sin(2*math.Pi*float64(i%m)/m))
+		}
+		return y
+	}
+	for stream := uint64(1); stream <= 3; stream++ {
+		var sGrowth, sAdditive float64
+		for seed := uint64(1); seed <= seeds; seed++ {
+			y := series(rand.New(rand.NewPCG(seed, stream)))
+			a, err := growth.Forecast(y[:n], m, h)
+			require.NoError(t, err)
+			b, err := additive.Forecast(y[:n], m, h)
+			require.NoError(t, err)
+			sGrowth += smape(y[n:], a.Mean) / seeds
+			sAdditive += smape(y[n:], b.Mean) / seeds
+		}
+		t.Logf("stream %d, growing monthly series: sMAPE with growth rates %.4f, steps in units %.4f", stream, sGrowth, sAdditive)
+		assert.Less(t, sGrowth, sAdditive, "stream %d", stream)
+	}
+
+	y := series(rand.New(rand.NewPCG(5, 5)))[:n]
+	b, err := additive.Forecast(y, m, h)
+	require.NoError(t, err)
+	a, err := growth.Forecast(y, m, h)
+	require.NoError(t, err)
+	require.NotEqual(t, b.Mean, a.Mean, "a monthly series above zero steps by growth rates")
+	for name, cfg := range map[string][2]Selection{
+		"AllowNegative":        {{AllowNegative: true}, {AllowNegative: true, AdditiveDrift: true}},
+		"GrowthDriftSeason 12": {{GrowthDriftSeason: 12}, {AdditiveDrift: true}},
+	} {
+		var got [2][]float64
+		for i, sel := range cfg {
+			f, err := New(Config{Selection: sel})
+			require.NoError(t, err)
+			c, err := f.Forecast(y, m, h)
+			require.NoError(t, err)
+			got[i] = c.Mean
+		}
+		assert.Equal(t, got[1], got[0], name)
+	}
+	for _, season := range []int{1, 4} {
+		a, err := growth.Forecast(y[:48], season, 8)
+		require.NoError(t, err)
+		b, err := additive.Forecast(y[:48], season, 8)
+		require.NoError(t, err)
+		assert.Equal(t, b.Mean, a.Mean, "season %d", season)
+	}
+}

@@ -538,7 +538,10 @@ type fitCache struct {
 	// the robust_drift candidate's weight on the median step; 0 for
 	// DefaultRobustDriftMedian
 	robustDriftMedian float64
-	fits              []cachedFit
+	// the robust_drift candidate steps by growth rates (see
+	// Selection.GrowthDriftSeason)
+	growthDrift bool
+	fits        []cachedFit
 }
 
 type cachedFit struct {

@@ -32,9 +32,9 @@ func Example() {
 	fmt.Printf("confidence %.2f\n", fc.Confidence())
 	// Output:
 	// auto(theta_opt,damped,ets(M,A,N),robust_drift)
-	// t+1: 147 [138, 153]
-	// t+2: 162 [150, 169]
-	// t+3: 175 [160, 186]
+	// t+1: 147 [139, 153]
+	// t+2: 162 [151, 170]
+	// t+3: 175 [161, 187]
 	// confidence 0.90
 }
 

@@ -56,6 +56,10 @@ func Methods() []string {
 // mutable state: it is safe for concurrent use.
 type Forecaster struct {
 	cfg Config
+	// growthDrift is set on auto's copy for one forecast whose
+	// robust_drift candidate steps by growth rates (see
+	// Selection.GrowthDriftSeason).
+	growthDrift bool
 }
 
 // New returns a Forecaster for cfg, or a *ConfigError (matching

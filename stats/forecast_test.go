@@ -67,6 +67,7 @@ func TestNewValidatesConfig(t *testing.T) {
 		{Config{Selection: Selection{RecentWindow: math.NaN()}}, "selection.recent_window"},
 		{Config{Selection: Selection{RecentWindowPoints: -1}}, "selection.recent_window_points"},
 		{Config{Selection: Selection{StepMedianSeason: -1}}, "selection.step_median_season"},
+		{Config{Selection: Selection{GrowthDriftSeason: -1}}, "selection.growth_drift_season"},
 	} {
 		_, err := New(tc.cfg)
 		assert.ErrorIs(t, err, ErrInvalidConfig, "New(%+v)", tc.cfg)
@@ -105,6 +106,8 @@ func TestNewAppliesDefaultsWithoutWritingCallerConfig(t *testing.T) {
 	assert.Equal(t, 2.0, s.LevelShiftRatio)
 	assert.Equal(t, 5.0, s.LevelShiftSigmas)
 	assert.False(t, s.AdditiveMoves)
+	assert.Equal(t, 4, s.GrowthDriftSeason)
+	assert.False(t, s.AdditiveDrift)
 }
 
 func TestMethodsListsEveryMethod(t *testing.T) {

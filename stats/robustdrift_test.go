@@ -92,3 +92,25 @@ func TestAutoRobustDriftOnShockedWalks(t *testing.T) {
 	t.Logf("sMAPE on random walks with drift that crashed once: auto %.3f, with the mean-step drift %.3f", sRobust, sPlain)
 	assert.Less(t, sRobust, sPlain)
 }
+
+// TestGrowthDriftModel: on a series growing by 10 % a step the growth
+// drift compounds it exactly, and its intervals are the robust drift's in
+// the series' units, moved with the forecast.
+func TestGrowthDriftModel(t *testing.T) {
+	lv := []float64{0.8, 0.95}
+	y := make([]float64, 20)
+	for i := range y {
+		y[i] = 100 * math.Pow(1.1, float64(i))
+	}
+	r, ok := growthDriftModel(y, 4, lv, 0.5)
+	require.True(t, ok)
+	d, _ := robustDriftModel(y, 4, lv, 0.5)
+	for k := range 4 {
+		assertNearly(t, 100*math.Pow(1.1, float64(20+k)), r.mean[k], "mean[%d]", k)
+		assert.Less(t, d.mean[k], r.mean[k], "the units' drift does not compound, step %d", k)
+		for i := range lv {
+			assertNearly(t, d.upper[i][k]-d.mean[k], r.upper[i][k]-r.mean[k], "interval %d, step %d", i, k)
+			assertNearly(t, d.mean[k]-d.lower[i][k], r.mean[k]-r.lower[i][k], "interval %d, step %d", i, k)
+		}
+	}
+}
