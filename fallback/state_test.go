@@ -1277,30 +1277,7 @@ func TestImportKeepsASeasonalHistoryWhole(t *testing.T) {
 		{"a unit error on a weekday", unit, []int{15}},
 		{"a unit error on a peak", sat, []int{19}},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				cfg := testConfig()
-				cfg.Forecast.Disabled = true
-				r := newTestResolver(t, cfg, newStub(1), newStub(1))
-				rep, err := r.Import(context.Background(), strings.NewReader(importHistoryFile(time.Now(), "cpc?keyword=shoes", tc.vals...)))
-				require.NoError(t, err)
-				assert.Equal(t, len(tc.vals)-len(tc.dropped), rep.Observations)
-				assert.Equal(t, len(tc.dropped), rep.Reasons[ImportImplausible])
-				obs, err := r.ownHistory().Observations(context.Background(), "cpc?keyword=shoes")
-				require.NoError(t, err)
-				var want []float64
-				for i, v := range tc.vals {
-					if !slices.Contains(tc.dropped, i) {
-						want = append(want, v)
-					}
-				}
-				got := make([]float64, len(obs))
-				for i, o := range obs {
-					got[i] = o.Value
-				}
-				assert.Equal(t, want, got)
-			})
-		})
+		t.Run(tc.name, func(t *testing.T) { importKeepsAllBut(t, tc.vals, tc.dropped) })
 	}
 }
 
@@ -1320,31 +1297,37 @@ func TestImportKeepsTheOldestObservationPastASpike(t *testing.T) {
 		{"a spike after the oldest", []float64{1, 20, 2.5, 3.5, 4, 4, 4}, []int{1}},
 		{"a spike first", []float64{40, 1.8, 2.5, 3.5, 4, 4, 4}, []int{0}},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				cfg := testConfig()
-				cfg.Forecast.Disabled = true
-				r := newTestResolver(t, cfg, newStub(1), newStub(1))
-				rep, err := r.Import(context.Background(), strings.NewReader(importHistoryFile(time.Now(), "cpc?keyword=shoes", tc.vals...)))
-				require.NoError(t, err)
-				assert.Equal(t, len(tc.vals)-len(tc.dropped), rep.Observations)
-				assert.Equal(t, len(tc.dropped), rep.Reasons[ImportImplausible])
-				obs, err := r.ownHistory().Observations(context.Background(), "cpc?keyword=shoes")
-				require.NoError(t, err)
-				var want []float64
-				for i, v := range tc.vals {
-					if !slices.Contains(tc.dropped, i) {
-						want = append(want, v)
-					}
-				}
-				got := make([]float64, len(obs))
-				for i, o := range obs {
-					got[i] = o.Value
-				}
-				assert.Equal(t, want, got)
-			})
-		})
+		t.Run(tc.name, func(t *testing.T) { importKeepsAllBut(t, tc.vals, tc.dropped) })
 	}
+}
+
+// importKeepsAllBut imports vals as a cpc key's history into a process
+// that has learned nothing and checks that every observation but those at
+// the indices dropped is kept, in order, and that those are refused as
+// implausible.
+func importKeepsAllBut(t *testing.T, vals []float64, dropped []int) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := testConfig()
+		cfg.Forecast.Disabled = true
+		r := newTestResolver(t, cfg, newStub(1), newStub(1))
+		rep, err := r.Import(context.Background(), strings.NewReader(importHistoryFile(time.Now(), "cpc?keyword=shoes", vals...)))
+		require.NoError(t, err)
+		assert.Equal(t, len(vals)-len(dropped), rep.Observations)
+		assert.Equal(t, len(dropped), rep.Reasons[ImportImplausible])
+		obs, err := r.ownHistory().Observations(context.Background(), "cpc?keyword=shoes")
+		require.NoError(t, err)
+		var want []float64
+		for i, v := range vals {
+			if !slices.Contains(dropped, i) {
+				want = append(want, v)
+			}
+		}
+		got := make([]float64, len(obs))
+		for i, o := range obs {
+			got[i] = o.Value
+		}
+		assert.Equal(t, want, got)
+	})
 }
 
 // A move the exporting process had confirmed (×4: its answer 8) but its
