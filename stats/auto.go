@@ -256,7 +256,28 @@ type Selection struct {
 	// AdditiveDrift keeps the robust_drift candidate's steps in the series'
 	// units whatever the season (see GrowthDriftSeason).
 	AdditiveDrift bool `yaml:"additive_drift"`
+	// DriftCycleSeason is the largest season whose robust_drift candidate
+	// starts from its last cycle's level. For a season m from 2 to it, on
+	// a seasonally adjusted series of at least 2m points, the candidate's
+	// path (and its intervals) starts not from the adjusted series' last
+	// value but from the mean of its last m values, each moved on to the
+	// last period by the drift: each adjusted value carries its own
+	// index's error and noise, which a whole cycle's mean averages out,
+	// where the last value takes them whole (the other candidates smooth
+	// their level already). Not where robust_drift steps by growth rates
+	// (see GrowthDriftSeason). Better on M3's quarterly series of the
+	// development subset and on both its halves; on the monthly series
+	// worse, and on the yearly ones (no season) the mean of the last
+	// points was worse too. At least 1, which turns it off; default 4
+	// (DefaultDriftCycleSeason). docs/forecasting.md has the evidence.
+	DriftCycleSeason int `yaml:"drift_cycle_season"`
 }
+
+// DefaultDriftCycleSeason is Selection.DriftCycleSeason's default: the
+// robust_drift candidate starts from its last cycle's level for a season
+// from 2 to 4 (quarterly; docs/forecasting.md has the evidence against
+// monthly and yearly series).
+const DefaultDriftCycleSeason = 4
 
 // DefaultRecentWindow is Selection.RecentWindow's default: a series
 // without a season is also fitted on its newest half (docs/forecasting.md
@@ -333,6 +354,9 @@ var candidates = map[string]func(c *fitCache, ya []float64, h int, lv []float64)
 			return r, 1, ok
 		}
 		r, ok := robustDriftModel(ya, h, lv, w)
+		if ok && c.driftCycle > 1 {
+			fromCycleLevel(&r, ya, c.driftCycle)
+		}
 		return r, 1, ok
 	},
 	"arima": func(c *fitCache, ya []float64, h int, lv []float64) (result, int, bool) {
@@ -448,6 +472,12 @@ func (s Selection) withDefaults() (Selection, error) {
 		return s, configError("selection.growth_drift_season", "must be at least 1, got %d", s.GrowthDriftSeason)
 	}
 	switch {
+	case s.DriftCycleSeason == 0:
+		s.DriftCycleSeason = DefaultDriftCycleSeason
+	case s.DriftCycleSeason < 1:
+		return s, configError("selection.drift_cycle_season", "must be at least 1, got %d", s.DriftCycleSeason)
+	}
+	switch {
 	case s.StepMedianSeason == 0:
 		s.StepMedianSeason = DefaultStepMedianSeason
 	case s.StepMedianSeason < 1:
@@ -559,6 +589,11 @@ func (f *Forecaster) auto(y []float64, m, h int) (result, bool) {
 	if m > sel.GrowthDriftSeason && !sel.AdditiveDrift && !sel.AllowNegative {
 		g := *f // this forecast's robust_drift steps by growth rates
 		g.growthDrift = true
+		f = &g
+	}
+	if m > 1 && m <= sel.DriftCycleSeason {
+		g := *f // this forecast's robust_drift starts from its last cycle's level
+		g.driftCycle = m
 		f = &g
 	}
 	if !sel.KeepOutliers {
@@ -942,7 +977,7 @@ func (f *Forecaster) withRecentWindow(fits []candidateFit, ya []float64, m, h, h
 // fitCache returns an empty cache for fits at the optimiser tolerance
 // tol, with the Selection's settings the candidates read.
 func (f *Forecaster) fitCache(tol float64) *fitCache {
-	return &fitCache{tol: tol, maxTheta: f.cfg.Selection.MaxTheta, robustDriftMedian: f.cfg.Selection.RobustDriftMedian, growthDrift: f.growthDrift}
+	return &fitCache{tol: tol, maxTheta: f.cfg.Selection.MaxTheta, robustDriftMedian: f.cfg.Selection.RobustDriftMedian, growthDrift: f.growthDrift, driftCycle: f.driftCycle}
 }
 
 // etsSpecs are the exponential-smoothing models etsAICc chooses among:
@@ -1075,6 +1110,31 @@ func robustDriftModel(y []float64, h int, lv []float64, w float64) (result, bool
 		sd[k] = sigma * math.Sqrt(kk*(1+kk/float64(n-1)))
 	}
 	return withNormal("robust_drift", fc, sd, lv), true
+}
+
+// fromCycleLevel moves r, a robust_drift forecast of y, to start from
+// the level of y's last m values instead of its last value: the mean of
+// y[n−m+j] + (m−1−j)·d over the last cycle, d the forecast's step, so
+// that the path keeps its slope. y shorter than 2m points keeps its last
+// value (see Selection.DriftCycleSeason).
+func fromCycleLevel(r *result, y []float64, m int) {
+	n := len(y)
+	if m < 2 || n < 2*m {
+		return
+	}
+	d := r.mean[0] - y[n-1]
+	level := 0.0
+	for j := range m {
+		level += y[n-1-j] + float64(j)*d
+	}
+	shift := level/float64(m) - y[n-1]
+	for k := range r.mean {
+		r.mean[k] += shift
+		for i := range r.lower {
+			r.lower[i][k] += shift
+			r.upper[i][k] += shift
+		}
+	}
 }
 
 // growthDriftModel is robustDriftModel on the logarithms of y, which must

@@ -326,3 +326,80 @@ func TestAutoGrowthDriftOnGrowingMonthlySeries(t *testing.T) {
 		assert.Equal(t, b.Mean, a.Mean, "season %d", season)
 	}
 }
+
+// TestAutoDriftCycleLevelOnNoisyQuarterlySeries: on quarterly series
+// with a trend, a multiplicative season and noise about them (40
+// points, 8 steps, 100 seeds, three seed streams) robust_drift starting
+// from its last cycle's level forecasts better than from the last
+// adjusted value, which carries that quarter's noise whole;
+// DriftCycleSeason 1 starts from the last value, and the monthly and
+// yearly series and a drift by growth rates are not changed.
+func TestAutoDriftCycleLevelOnNoisyQuarterlySeries(t *testing.T) {
+	cycle, err := New(Config{})
+	require.NoError(t, err)
+	last, err := New(Config{Selection: Selection{DriftCycleSeason: 1}})
+	require.NoError(t, err)
+	const seeds, n, h, m = 100, 40, 8, 4
+	series := func(rng *rand.Rand) []float64 {
+		b := 1 + 0.5*rng.NormFloat64()
+		y := make([]float64, n+h)
+		for i := range y {
+			y[i] = (100 + b*float64(i) + 6*rng.NormFloat64()) * (1 + 0.2*math.Sin(2*math.Pi*float64(i%m)/m))
+		}
+		return y
+	}
+	for stream := uint64(1); stream <= 3; stream++ {
+		var sCycle, sLast float64
+		for seed := uint64(1); seed <= seeds; seed++ {
+			y := series(rand.New(rand.NewPCG(seed, stream)))
+			a, err := cycle.Forecast(y[:n], m, h)
+			require.NoError(t, err)
+			b, err := last.Forecast(y[:n], m, h)
+			require.NoError(t, err)
+			sCycle += smape(y[n:], a.Mean) / seeds
+			sLast += smape(y[n:], b.Mean) / seeds
+		}
+		t.Logf("stream %d, noisy quarterly series: sMAPE from the cycle's level %.4f, from the last value %.4f", stream, sCycle, sLast)
+		assert.Less(t, sCycle, sLast, "stream %d", stream)
+	}
+
+	y := series(rand.New(rand.NewPCG(7, 7)))
+	a, err := cycle.Forecast(y[:n], m, h)
+	require.NoError(t, err)
+	b, err := last.Forecast(y[:n], m, h)
+	require.NoError(t, err)
+	require.NotEqual(t, b.Mean, a.Mean, "a quarterly series starts from its last cycle's level")
+	for _, season := range []int{1, 12} {
+		a, err := cycle.Forecast(y, season, 8)
+		require.NoError(t, err)
+		b, err := last.Forecast(y, season, 8)
+		require.NoError(t, err)
+		assert.Equal(t, b.Mean, a.Mean, "season %d", season)
+	}
+	var got [2][]float64
+	for i, sel := range []Selection{{GrowthDriftSeason: 2}, {GrowthDriftSeason: 2, DriftCycleSeason: 1}} {
+		f, err := New(Config{Selection: sel})
+		require.NoError(t, err)
+		c, err := f.Forecast(y[:n], m, h)
+		require.NoError(t, err)
+		got[i] = c.Mean
+	}
+	assert.Equal(t, got[1], got[0], "a drift by growth rates starts from the last value")
+}
+
+// TestFromCycleLevel: the path moves to the mean of the last cycle's
+// values, each moved on to the last period by the drift, keeping its
+// slope and its intervals' width; a series shorter than two cycles keeps
+// its last value.
+func TestFromCycleLevel(t *testing.T) {
+	y := []float64{1, 2, 3, 4, 10, 12, 14, 20}
+	r := result{mean: []float64{22, 24}, lower: [][]float64{{21, 22}}, upper: [][]float64{{23, 26}}}
+	fromCycleLevel(&r, y, 4)
+	// (20 + 14+2 + 12+4 + 10+6)/4 = 17: the path moves by −3.
+	assert.InDeltaSlice(t, []float64{19, 21}, r.mean, 1e-12)
+	assert.InDeltaSlice(t, []float64{18, 19}, r.lower[0], 1e-12)
+	assert.InDeltaSlice(t, []float64{20, 23}, r.upper[0], 1e-12)
+	short := result{mean: []float64{22, 24}}
+	fromCycleLevel(&short, y[1:], 4)
+	assert.Equal(t, []float64{22, 24}, short.mean, "7 points, under two cycles of 4")
+}

@@ -541,7 +541,11 @@ type fitCache struct {
 	// the robust_drift candidate steps by growth rates (see
 	// Selection.GrowthDriftSeason)
 	growthDrift bool
-	fits        []cachedFit
+	// the robust_drift candidate starts from the level of its last
+	// driftCycle points (see Selection.DriftCycleSeason); 0 for the last
+	// value
+	driftCycle int
+	fits       []cachedFit
 }
 
 type cachedFit struct {

@@ -60,6 +60,10 @@ type Forecaster struct {
 	// robust_drift candidate steps by growth rates (see
 	// Selection.GrowthDriftSeason).
 	growthDrift bool
+	// driftCycle is set on auto's copy for one forecast whose
+	// robust_drift candidate starts from its last cycle's level (see
+	// Selection.DriftCycleSeason).
+	driftCycle int
 }
 
 // New returns a Forecaster for cfg, or a *ConfigError (matching

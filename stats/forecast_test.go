@@ -68,6 +68,7 @@ func TestNewValidatesConfig(t *testing.T) {
 		{Config{Selection: Selection{RecentWindowPoints: -1}}, "selection.recent_window_points"},
 		{Config{Selection: Selection{StepMedianSeason: -1}}, "selection.step_median_season"},
 		{Config{Selection: Selection{GrowthDriftSeason: -1}}, "selection.growth_drift_season"},
+		{Config{Selection: Selection{DriftCycleSeason: -1}}, "selection.drift_cycle_season"},
 	} {
 		_, err := New(tc.cfg)
 		assert.ErrorIs(t, err, ErrInvalidConfig, "New(%+v)", tc.cfg)
@@ -108,6 +109,7 @@ func TestNewAppliesDefaultsWithoutWritingCallerConfig(t *testing.T) {
 	assert.False(t, s.AdditiveMoves)
 	assert.Equal(t, 4, s.GrowthDriftSeason)
 	assert.False(t, s.AdditiveDrift)
+	assert.Equal(t, 4, s.DriftCycleSeason)
 }
 
 func TestMethodsListsEveryMethod(t *testing.T) {
