@@ -393,6 +393,45 @@ var candidates = map[string]func(c *fitCache, ya []float64, h int, lv []float64)
 	},
 }
 
+// fractionOr sets *v to def when it is zero and reports, as the field's
+// config error, a value outside (0, 1].
+func fractionOr(field string, v *float64, def float64) error {
+	switch {
+	case *v == 0:
+		*v = def
+	case !(*v > 0 && *v <= 1):
+		return configError(field, "must be in (0, 1], got %v", *v)
+	}
+	return nil
+}
+
+// positiveOr sets *v to def when it is zero and reports, as the field's
+// config error, a value that is not a positive finite number.
+func positiveOr(field string, v *float64, def float64) error {
+	switch {
+	case *v == 0:
+		*v = def
+	case !(*v > 0) || math.IsInf(*v, 0):
+		return configError(field, "must be a positive number, got %v", *v)
+	}
+	return nil
+}
+
+// countOr sets *v to def when it is zero and reports, as the field's
+// config error, a value below 1.
+func countOr(field string, v *int, def int) error {
+	switch {
+	case *v == 0:
+		*v = def
+	case *v < 1:
+		return configError(field, "must be at least 1, got %d", *v)
+	}
+	return nil
+}
+
+// withDefaults returns s with its zero fields set to their defaults and
+// its lists cloned (never the caller's), or the config error naming the
+// first field that is wrong.
 func (s Selection) withDefaults() (Selection, error) {
 	if len(s.Candidates) == 0 {
 		s.Candidates = slices.Clone(DefaultCandidates)
@@ -409,11 +448,8 @@ func (s Selection) withDefaults() (Selection, error) {
 	if s.TemporalCandidates, err = modelList("selection.temporal_candidates", s.TemporalCandidates, DefaultTemporalCandidates); err != nil {
 		return s, err
 	}
-	switch {
-	case s.Clear == 0:
-		s.Clear = DefaultClear
-	case !(s.Clear > 0 && s.Clear <= 1):
-		return s, configError("selection.clear", "must be in (0, 1], got %v", s.Clear)
+	if err := fractionOr("selection.clear", &s.Clear, DefaultClear); err != nil {
+		return s, err
 	}
 	for i, d := range s.SeasonalDecays {
 		field := fmt.Sprintf("selection.seasonal_decays[%d]", i)
@@ -429,11 +465,8 @@ func (s Selection) withDefaults() (Selection, error) {
 	} else {
 		s.SeasonalDecays = slices.Clone(s.SeasonalDecays)
 	}
-	switch {
-	case s.OutlierSteps == 0:
-		s.OutlierSteps = DefaultOutlierSteps
-	case !(s.OutlierSteps > 0) || math.IsInf(s.OutlierSteps, 0):
-		return s, configError("selection.outlier_steps", "must be a positive number, got %v", s.OutlierSteps)
+	if err := positiveOr("selection.outlier_steps", &s.OutlierSteps, DefaultOutlierSteps); err != nil {
+		return s, err
 	}
 	switch {
 	case s.LevelShiftRatio == 0:
@@ -441,47 +474,26 @@ func (s Selection) withDefaults() (Selection, error) {
 	case !(s.LevelShiftRatio > 1) || math.IsInf(s.LevelShiftRatio, 0):
 		return s, configError("selection.level_shift_ratio", "must be a number above 1, got %v", s.LevelShiftRatio)
 	}
-	switch {
-	case s.LevelShiftSigmas == 0:
-		s.LevelShiftSigmas = DefaultLevelShiftSigmas
-	case !(s.LevelShiftSigmas > 0) || math.IsInf(s.LevelShiftSigmas, 0):
-		return s, configError("selection.level_shift_sigmas", "must be a positive number, got %v", s.LevelShiftSigmas)
+	if err := positiveOr("selection.level_shift_sigmas", &s.LevelShiftSigmas, DefaultLevelShiftSigmas); err != nil {
+		return s, err
 	}
-	switch {
-	case s.RobustDriftMedian == 0:
-		s.RobustDriftMedian = DefaultRobustDriftMedian
-	case !(s.RobustDriftMedian > 0 && s.RobustDriftMedian <= 1):
-		return s, configError("selection.robust_drift_median", "must be in (0, 1], got %v", s.RobustDriftMedian)
+	if err := fractionOr("selection.robust_drift_median", &s.RobustDriftMedian, DefaultRobustDriftMedian); err != nil {
+		return s, err
 	}
-	switch {
-	case s.RecentWindow == 0:
-		s.RecentWindow = DefaultRecentWindow
-	case !(s.RecentWindow > 0 && s.RecentWindow <= 1):
-		return s, configError("selection.recent_window", "must be in (0, 1], got %v", s.RecentWindow)
+	if err := fractionOr("selection.recent_window", &s.RecentWindow, DefaultRecentWindow); err != nil {
+		return s, err
 	}
-	switch {
-	case s.RecentWindowPoints == 0:
-		s.RecentWindowPoints = DefaultRecentWindowPoints
-	case s.RecentWindowPoints < 1:
-		return s, configError("selection.recent_window_points", "must be at least 1, got %d", s.RecentWindowPoints)
+	if err := countOr("selection.recent_window_points", &s.RecentWindowPoints, DefaultRecentWindowPoints); err != nil {
+		return s, err
 	}
-	switch {
-	case s.GrowthDriftSeason == 0:
-		s.GrowthDriftSeason = DefaultGrowthDriftSeason
-	case s.GrowthDriftSeason < 1:
-		return s, configError("selection.growth_drift_season", "must be at least 1, got %d", s.GrowthDriftSeason)
+	if err := countOr("selection.growth_drift_season", &s.GrowthDriftSeason, DefaultGrowthDriftSeason); err != nil {
+		return s, err
 	}
-	switch {
-	case s.DriftCycleSeason == 0:
-		s.DriftCycleSeason = DefaultDriftCycleSeason
-	case s.DriftCycleSeason < 1:
-		return s, configError("selection.drift_cycle_season", "must be at least 1, got %d", s.DriftCycleSeason)
+	if err := countOr("selection.drift_cycle_season", &s.DriftCycleSeason, DefaultDriftCycleSeason); err != nil {
+		return s, err
 	}
-	switch {
-	case s.StepMedianSeason == 0:
-		s.StepMedianSeason = DefaultStepMedianSeason
-	case s.StepMedianSeason < 1:
-		return s, configError("selection.step_median_season", "must be at least 1, got %d", s.StepMedianSeason)
+	if err := countOr("selection.step_median_season", &s.StepMedianSeason, DefaultStepMedianSeason); err != nil {
+		return s, err
 	}
 	switch {
 	case s.MaxTheta == 0:
