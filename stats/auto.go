@@ -242,7 +242,8 @@ type Selection struct {
 	// and on both its halves; docs/forecasting.md has the evidence.
 	AdditiveMoves bool `yaml:"additive_moves"`
 	// GrowthDriftSeason is the largest season whose robust_drift candidate
-	// steps in the series' units. For a season above it, on a series above
+	// steps in the series' units (and whose theta_opt candidate is fitted
+	// to them; see AdditiveTheta). For a season above it, on a series above
 	// zero throughout (unless AllowNegative or AdditiveDrift), the
 	// candidate steps by growth rates: RobustDriftMedian's step rule on the
 	// logarithms, its forecast the exponentials of theirs (its intervals
@@ -271,6 +272,18 @@ type Selection struct {
 	// points was worse too. At least 1, which turns it off; default 4
 	// (DefaultDriftCycleSeason). docs/forecasting.md has the evidence.
 	DriftCycleSeason int `yaml:"drift_cycle_season"`
+	// AdditiveTheta fits the theta_opt candidate to the series' units
+	// whatever the season. By default, for a season above
+	// GrowthDriftSeason (unless AllowNegative), the candidate is fitted
+	// to the logarithms of the adjusted series where it is above zero
+	// throughout, and of a temporal level's block means where they are,
+	// its forecast the exponentials of theirs (its intervals the units'
+	// ones, moved with it): its trend line is a growth rate and its
+	// smoothing follows relative changes, as the robust_drift
+	// candidate's growth rates do. Better on M3's monthly series of the
+	// development subset and on both its halves. docs/forecasting.md has
+	// the evidence.
+	AdditiveTheta bool `yaml:"additive_theta"`
 }
 
 // DefaultDriftCycleSeason is Selection.DriftCycleSeason's default: the
@@ -375,6 +388,10 @@ var candidates = map[string]func(c *fitCache, ya []float64, h int, lv []float64)
 		mt := c.maxTheta
 		if mt == 0 {
 			mt = DefaultMaxTheta
+		}
+		if c.growthTheta && positiveSeries(ya) {
+			r, ok := growthThetaOptModel(ya, h, lv, mt)
+			return r, 4, ok
 		}
 		r, ok := thetaOptModel(ya, h, lv, mt)
 		return r, 4, ok
@@ -598,9 +615,10 @@ func (f *Forecaster) auto(y []float64, m, h int) (result, bool) {
 	// Judged on the series as given: its cleaned or adjusted values can
 	// dip below zero where it does not.
 	pos := !sel.AllowNegative && nonNegativeSeries(y)
-	if m > sel.GrowthDriftSeason && !sel.AdditiveDrift && !sel.AllowNegative {
-		g := *f // this forecast's robust_drift steps by growth rates
-		g.growthDrift = true
+	if m > sel.GrowthDriftSeason && !sel.AllowNegative && !(sel.AdditiveDrift && sel.AdditiveTheta) {
+		g := *f // this forecast's robust_drift and theta_opt follow growth rates
+		g.growthDrift = !sel.AdditiveDrift
+		g.growthTheta = !sel.AdditiveTheta
 		f = &g
 	}
 	if m > 1 && m <= sel.DriftCycleSeason {
@@ -989,7 +1007,7 @@ func (f *Forecaster) withRecentWindow(fits []candidateFit, ya []float64, m, h, h
 // fitCache returns an empty cache for fits at the optimiser tolerance
 // tol, with the Selection's settings the candidates read.
 func (f *Forecaster) fitCache(tol float64) *fitCache {
-	return &fitCache{tol: tol, maxTheta: f.cfg.Selection.MaxTheta, robustDriftMedian: f.cfg.Selection.RobustDriftMedian, growthDrift: f.growthDrift, driftCycle: f.driftCycle}
+	return &fitCache{tol: tol, maxTheta: f.cfg.Selection.MaxTheta, robustDriftMedian: f.cfg.Selection.RobustDriftMedian, growthDrift: f.growthDrift, growthTheta: f.growthTheta, driftCycle: f.driftCycle}
 }
 
 // etsSpecs are the exponential-smoothing models etsAICc chooses among:
@@ -1164,6 +1182,34 @@ func growthDriftModel(y []float64, h int, lv []float64, w float64) (result, bool
 		return g, false
 	}
 	r, ok := robustDriftModel(y, h, lv, w)
+	if !ok {
+		return r, false
+	}
+	for k, v := range g.mean {
+		x := math.Exp(v)
+		for i := range r.lower {
+			r.lower[i][k] += x - r.mean[k]
+			r.upper[i][k] += x - r.mean[k]
+		}
+		r.mean[k] = x
+	}
+	return r, true
+}
+
+// growthThetaOptModel is thetaOptModel on the logarithms of y, which must
+// be above zero: its trend line a growth rate, the forecast the
+// exponentials of the log-scale one. The intervals are thetaOptModel's in
+// y's units, moved with the forecast, as growthDriftModel's.
+func growthThetaOptModel(y []float64, h int, lv []float64, maxTheta float64) (result, bool) {
+	ly := make([]float64, len(y))
+	for i, v := range y {
+		ly[i] = math.Log(v)
+	}
+	g, ok := thetaOptModel(ly, h, nil, maxTheta)
+	if !ok {
+		return g, false
+	}
+	r, ok := thetaOptModel(y, h, lv, maxTheta)
 	if !ok {
 		return r, false
 	}

@@ -34,7 +34,8 @@ func TestAutoCombinesCandidates(t *testing.T) {
 			rule = indexRule{}
 		}
 		ya, sa := adjustSeasonally(y, 12, !classical, rule)
-		fits := fitCandidates(&fitCache{tol: autoTol}, DefaultCandidates, ya, 12, []float64{0.8, 0.95})
+		// A season above 4: robust_drift and theta_opt follow growth rates.
+		fits := fitCandidates(&fitCache{tol: autoTol, growthDrift: true, growthTheta: true}, DefaultCandidates, ya, 12, []float64{0.8, 0.95})
 		for k := range 12 {
 			v := make([]float64, len(fits))
 			for i, c := range fits {

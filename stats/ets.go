@@ -545,7 +545,10 @@ type fitCache struct {
 	// driftCycle points (see Selection.DriftCycleSeason); 0 for the last
 	// value
 	driftCycle int
-	fits       []cachedFit
+	// the theta_opt candidate is fitted to the logarithms (see
+	// Selection.AdditiveTheta)
+	growthTheta bool
+	fits        []cachedFit
 }
 
 type cachedFit struct {

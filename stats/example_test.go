@@ -34,7 +34,7 @@ func Example() {
 	// auto(theta_opt,damped,ets(M,A,N),robust_drift)
 	// t+1: 147 [139, 153]
 	// t+2: 162 [151, 170]
-	// t+3: 175 [161, 187]
+	// t+3: 176 [161, 187]
 	// confidence 0.90
 }
 

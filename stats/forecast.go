@@ -64,6 +64,9 @@ type Forecaster struct {
 	// robust_drift candidate starts from its last cycle's level (see
 	// Selection.DriftCycleSeason).
 	driftCycle int
+	// growthTheta is set on auto's copy for one forecast whose theta_opt
+	// candidate is fitted to the logarithms (see Selection.AdditiveTheta).
+	growthTheta bool
 }
 
 // New returns a Forecaster for cfg, or a *ConfigError (matching

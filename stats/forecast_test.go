@@ -110,6 +110,7 @@ func TestNewAppliesDefaultsWithoutWritingCallerConfig(t *testing.T) {
 	assert.Equal(t, 4, s.GrowthDriftSeason)
 	assert.False(t, s.AdditiveDrift)
 	assert.Equal(t, 4, s.DriftCycleSeason)
+	assert.False(t, s.AdditiveTheta)
 }
 
 func TestMethodsListsEveryMethod(t *testing.T) {
