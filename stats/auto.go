@@ -109,8 +109,8 @@ type Selection struct {
 	// a point must lie to be replaced as an outlier (DefaultOutlierSteps,
 	// 20); larger replaces fewer. Above 0.
 	OutlierSteps float64 `yaml:"outlier_steps"`
-	// KeepLevelShifts fits a seasonal series of fewer than three cycles
-	// with its level shifts. By default auto first takes out a level shift
+	// KeepLevelShifts fits a seasonal series with its level shifts (for
+	// one of three cycles or more, see LevelShiftNewestCycles). By default auto first takes out a level shift
 	// its seasonal differences show (see LevelShiftRatio): the points
 	// before it are moved to the level after it. With fewer than three
 	// cycles each seasonal index rests on one or two detrended values,
@@ -131,6 +131,16 @@ type Selection struct {
 	// level that wandered there drifted).
 	LevelShiftRatio  float64 `yaml:"level_shift_ratio"`
 	LevelShiftSigmas float64 `yaml:"level_shift_sigmas"`
+	// LevelShiftNewestCycles extends the level shift's removal (see
+	// KeepLevelShifts) to a seasonal series of three cycles or more when
+	// at most this many cycles of points follow the shift: a level moved
+	// that recently still weighs on the indices and on the members'
+	// trends and levels, fitted mostly to the points before it. At least
+	// 1; default 2 (DefaultLevelShiftNewestCycles). KeepNewestLevelShifts
+	// restores the earlier rule (fewer than three cycles only).
+	// docs/forecasting.md has the evidence.
+	LevelShiftNewestCycles int  `yaml:"level_shift_newest_cycles"`
+	KeepNewestLevelShifts  bool `yaml:"keep_newest_level_shifts"`
 	// AllowNegative keeps every member of the combination, and the point
 	// forecast as it comes, on a series never below zero. By default, on
 	// such a series (zeros allowed: counts, intermittent demand), a
@@ -285,6 +295,11 @@ type Selection struct {
 	// the evidence.
 	AdditiveTheta bool `yaml:"additive_theta"`
 }
+
+// DefaultLevelShiftNewestCycles is Selection.LevelShiftNewestCycles'
+// default: a shift followed by at most two cycles of points is taken
+// out of a series of any length.
+const DefaultLevelShiftNewestCycles = 2
 
 // DefaultDriftCycleSeason is Selection.DriftCycleSeason's default: the
 // robust_drift candidate starts from its last cycle's level for a season
@@ -506,6 +521,9 @@ func (s Selection) withDefaults() (Selection, error) {
 	if err := countOr("selection.growth_drift_season", &s.GrowthDriftSeason, DefaultGrowthDriftSeason); err != nil {
 		return s, err
 	}
+	if err := countOr("selection.level_shift_newest_cycles", &s.LevelShiftNewestCycles, DefaultLevelShiftNewestCycles); err != nil {
+		return s, err
+	}
 	if err := countOr("selection.drift_cycle_season", &s.DriftCycleSeason, DefaultDriftCycleSeason); err != nil {
 		return s, err
 	}
@@ -629,8 +647,8 @@ func (f *Forecaster) auto(y []float64, m, h int) (result, bool) {
 	if !sel.KeepOutliers {
 		y, _ = cleanOutliers(y, m, sel.OutlierSteps)
 	}
-	if !sel.KeepLevelShifts && m > 1 && len(y) < 3*m {
-		if s, r, ok := levelShift(y, m, sel.LevelShiftRatio, sel.LevelShiftSigmas); ok {
+	if !sel.KeepLevelShifts && m > 1 && (len(y) < 3*m || !sel.KeepNewestLevelShifts) {
+		if s, r, ok := levelShift(y, m, sel.LevelShiftRatio, sel.LevelShiftSigmas); ok && (len(y) < 3*m || len(y)-s <= sel.LevelShiftNewestCycles*m) {
 			y = withoutLevelShift(y, s, r)
 		}
 	}

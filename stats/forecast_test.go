@@ -59,6 +59,7 @@ func TestNewValidatesConfig(t *testing.T) {
 		{Config{Selection: Selection{LevelShiftSigmas: -1}}, "selection.level_shift_sigmas"},
 		{Config{Selection: Selection{LevelShiftSigmas: math.NaN()}}, "selection.level_shift_sigmas"},
 		{Config{Selection: Selection{LevelShiftSigmas: math.Inf(1)}}, "selection.level_shift_sigmas"},
+		{Config{Selection: Selection{LevelShiftNewestCycles: -1}}, "selection.level_shift_newest_cycles"},
 		{Config{Selection: Selection{RobustDriftMedian: -0.5}}, "selection.robust_drift_median"},
 		{Config{Selection: Selection{RobustDriftMedian: 1.5}}, "selection.robust_drift_median"},
 		{Config{Selection: Selection{RobustDriftMedian: math.NaN()}}, "selection.robust_drift_median"},
@@ -106,6 +107,8 @@ func TestNewAppliesDefaultsWithoutWritingCallerConfig(t *testing.T) {
 	assert.False(t, s.LevelMedian)
 	assert.Equal(t, 2.0, s.LevelShiftRatio)
 	assert.Equal(t, 5.0, s.LevelShiftSigmas)
+	assert.Equal(t, 2, s.LevelShiftNewestCycles)
+	assert.False(t, s.KeepNewestLevelShifts)
 	assert.False(t, s.AdditiveMoves)
 	assert.Equal(t, 4, s.GrowthDriftSeason)
 	assert.False(t, s.AdditiveDrift)

@@ -148,3 +148,45 @@ func TestLevelShift(t *testing.T) {
 }
 
 func first(y, _ []float64) []float64 { return y }
+
+// A seasonal series of three cycles or more whose level moved less than
+// LevelShiftNewestCycles cycles before its end is forecast nearer its
+// newest level with the shift taken out than with it kept
+// (KeepNewestLevelShifts), and one whose shift is older is forecast the
+// same either way.
+func TestAutoTakesANewestLevelShiftOutOfALongSeason(t *testing.T) {
+	f, err := New(Config{})
+	require.NoError(t, err)
+	kept, err := New(Config{Selection: Selection{KeepNewestLevelShifts: true}})
+	require.NoError(t, err)
+	var sOut, sKept float64
+	cases := 0
+	for _, m := range []int{4, 12} {
+		n := 6 * m
+		for _, back := range []int{m / 2, m, 3 * m / 2} {
+			for _, ratio := range []float64{3, 1.0 / 3} {
+				for seed := range uint64(5) {
+					y, fc := shiftedSeason(seed, m, n, m, n-back, ratio, 1, 0.05)
+					a, err := f.Forecast(y, m, m)
+					require.NoError(t, err)
+					b, err := kept.Forecast(y, m, m)
+					require.NoError(t, err)
+					sOut += smape(fc, a.Mean)
+					sKept += smape(fc, b.Mean)
+					cases++
+				}
+			}
+		}
+		// Three cycles after the shift: the earlier rule's forecast.
+		y, _ := shiftedSeason(1, m, n, m, n-3*m, 3, 1, 0.05)
+		a, err := f.Forecast(y, m, m)
+		require.NoError(t, err)
+		b, err := kept.Forecast(y, m, m)
+		require.NoError(t, err)
+		assert.Equal(t, b.Mean, a.Mean)
+	}
+	sOut /= float64(cases)
+	sKept /= float64(cases)
+	t.Logf("%d series: sMAPE %.2f, with the shifts kept %.2f", cases, sOut, sKept)
+	assert.Less(t, sOut, sKept)
+}
