@@ -1186,48 +1186,35 @@ func fromCycleLevel(r *result, y []float64, m int) {
 }
 
 // growthDriftModel is robustDriftModel on the logarithms of y, which must
-// be above zero: the robust drift of the growth rates, the forecast the
-// exponentials of the log-scale one. The intervals are robustDriftModel's
-// in y's units, moved with the forecast (the log-scale ones,
-// exponentiated, widen far over long horizons).
+// be above zero: the robust drift of the growth rates (see onLogarithms).
 func growthDriftModel(y []float64, h int, lv []float64, w float64) (result, bool) {
-	ly := make([]float64, len(y))
-	for i, v := range y {
-		ly[i] = math.Log(v)
-	}
-	g, ok := robustDriftModel(ly, h, nil, w)
-	if !ok {
-		return g, false
-	}
-	r, ok := robustDriftModel(y, h, lv, w)
-	if !ok {
-		return r, false
-	}
-	for k, v := range g.mean {
-		x := math.Exp(v)
-		for i := range r.lower {
-			r.lower[i][k] += x - r.mean[k]
-			r.upper[i][k] += x - r.mean[k]
-		}
-		r.mean[k] = x
-	}
-	return r, true
+	return onLogarithms(y, h, lv, func(y []float64, h int, lv []float64) (result, bool) {
+		return robustDriftModel(y, h, lv, w)
+	})
 }
 
 // growthThetaOptModel is thetaOptModel on the logarithms of y, which must
-// be above zero: its trend line a growth rate, the forecast the
-// exponentials of the log-scale one. The intervals are thetaOptModel's in
-// y's units, moved with the forecast, as growthDriftModel's.
+// be above zero: its trend line a growth rate (see onLogarithms).
 func growthThetaOptModel(y []float64, h int, lv []float64, maxTheta float64) (result, bool) {
+	return onLogarithms(y, h, lv, func(y []float64, h int, lv []float64) (result, bool) {
+		return thetaOptModel(y, h, lv, maxTheta)
+	})
+}
+
+// onLogarithms fits model to the logarithms of y, which must be above
+// zero, and returns the exponentials of its forecast with the intervals
+// model gives in y's units, moved with the forecast (the log-scale ones,
+// exponentiated, widen far over long horizons).
+func onLogarithms(y []float64, h int, lv []float64, model func(y []float64, h int, lv []float64) (result, bool)) (result, bool) {
 	ly := make([]float64, len(y))
 	for i, v := range y {
 		ly[i] = math.Log(v)
 	}
-	g, ok := thetaOptModel(ly, h, nil, maxTheta)
+	g, ok := model(ly, h, nil)
 	if !ok {
 		return g, false
 	}
-	r, ok := thetaOptModel(y, h, lv, maxTheta)
+	r, ok := model(y, h, lv)
 	if !ok {
 		return r, false
 	}
