@@ -284,16 +284,7 @@ func TestAutoGrowthDriftOnGrowingMonthlySeries(t *testing.T) {
 		return y
 	}
 	for stream := uint64(1); stream <= 3; stream++ {
-		var sGrowth, sAdditive float64
-		for seed := uint64(1); seed <= seeds; seed++ {
-			y := series(rand.New(rand.NewPCG(seed, stream)))
-			a, err := growth.Forecast(y[:n], m, h)
-			require.NoError(t, err)
-			b, err := additive.Forecast(y[:n], m, h)
-			require.NoError(t, err)
-			sGrowth += smape(y[n:], a.Mean) / seeds
-			sAdditive += smape(y[n:], b.Mean) / seeds
-		}
+		sGrowth, sAdditive := meanSMAPEs(t, growth, additive, series, seeds, stream, n, m, h)
 		t.Logf("stream %d, growing monthly series: sMAPE with growth rates %.4f, steps in units %.4f", stream, sGrowth, sAdditive)
 		assert.Less(t, sGrowth, sAdditive, "stream %d", stream)
 	}
@@ -349,16 +340,7 @@ func TestAutoDriftCycleLevelOnNoisyQuarterlySeries(t *testing.T) {
 		return y
 	}
 	for stream := uint64(1); stream <= 3; stream++ {
-		var sCycle, sLast float64
-		for seed := uint64(1); seed <= seeds; seed++ {
-			y := series(rand.New(rand.NewPCG(seed, stream)))
-			a, err := cycle.Forecast(y[:n], m, h)
-			require.NoError(t, err)
-			b, err := last.Forecast(y[:n], m, h)
-			require.NoError(t, err)
-			sCycle += smape(y[n:], a.Mean) / seeds
-			sLast += smape(y[n:], b.Mean) / seeds
-		}
+		sCycle, sLast := meanSMAPEs(t, cycle, last, series, seeds, stream, n, m, h)
 		t.Logf("stream %d, noisy quarterly series: sMAPE from the cycle's level %.4f, from the last value %.4f", stream, sCycle, sLast)
 		assert.Less(t, sCycle, sLast, "stream %d", stream)
 	}
@@ -427,16 +409,7 @@ func TestAutoGrowthThetaOnExponentialMonthlySeries(t *testing.T) {
 		return y
 	}
 	for stream := uint64(1); stream <= 3; stream++ {
-		var sGrowth, sAdditive float64
-		for seed := uint64(1); seed <= seeds; seed++ {
-			y := series(rand.New(rand.NewPCG(seed, stream)))
-			a, err := growth.Forecast(y[:n], m, h)
-			require.NoError(t, err)
-			b, err := additive.Forecast(y[:n], m, h)
-			require.NoError(t, err)
-			sGrowth += smape(y[n:], a.Mean) / seeds
-			sAdditive += smape(y[n:], b.Mean) / seeds
-		}
+		sGrowth, sAdditive := meanSMAPEs(t, growth, additive, series, seeds, stream, n, m, h)
 		t.Logf("stream %d, exponential monthly series: sMAPE with theta_opt on the logarithms %.4f, in units %.4f", stream, sGrowth, sAdditive)
 		assert.Less(t, sGrowth, sAdditive, "stream %d", stream)
 	}
@@ -482,4 +455,21 @@ func TestAutoGrowthThetaOnExponentialMonthlySeries(t *testing.T) {
 	b, err = keepAdditive.Forecast(z, m, h)
 	require.NoError(t, err)
 	assert.Equal(t, b.Mean, a.Mean, "a series with a zero: theta_opt in the series' units")
+}
+
+// meanSMAPEs returns a's and b's mean sMAPE over the seeds series drawn by
+// series from PCG(seed, stream), seed 1 to seeds: each one's first n
+// points forecast h steps ahead with season m.
+func meanSMAPEs(t *testing.T, a, b *Forecaster, series func(*rand.Rand) []float64, seeds int, stream uint64, n, m, h int) (sa, sb float64) {
+	t.Helper()
+	for seed := uint64(1); seed <= uint64(seeds); seed++ {
+		y := series(rand.New(rand.NewPCG(seed, stream)))
+		fa, err := a.Forecast(y[:n], m, h)
+		require.NoError(t, err)
+		fb, err := b.Forecast(y[:n], m, h)
+		require.NoError(t, err)
+		sa += smape(y[n:], fa.Mean) / float64(seeds)
+		sb += smape(y[n:], fb.Mean) / float64(seeds)
+	}
+	return sa, sb
 }
