@@ -622,8 +622,14 @@ type candidateFit struct {
 // whose forecast goes below zero is left out while another candidate
 // stays at or above it, a challenger whose forecast goes below zero
 // replaces nothing, and a point forecast still below zero at the end is
-// raised to zero (unless Selection.AllowNegative). The
-// combination, or the challenger, is then averaged with the median of
+// raised to zero (unless Selection.AllowNegative). Before the season is
+// estimated, outliers are replaced and a level shift in a short season or
+// in a long one's newest cycles is taken out (Selection.KeepOutliers,
+// KeepLevelShifts, KeepNewestLevelShifts); for a season above
+// Selection.GrowthDriftSeason, on a series above zero, robust_drift and
+// theta_opt follow growth rates, and for a season of 2 to
+// Selection.DriftCycleSeason robust_drift starts from its last cycle's
+// level. The combination, or the challenger, is then averaged with the median of
 // its forecasts moved to the candidates' at the temporal aggregation
 // levels (see Selection.TemporalLevels), and the seasonal indices are
 // put back.
@@ -633,17 +639,17 @@ func (f *Forecaster) auto(y []float64, m, h int) (result, bool) {
 	// Judged on the series as given: its cleaned or adjusted values can
 	// dip below zero where it does not.
 	pos := !sel.AllowNegative && nonNegativeSeries(y)
-	if m > sel.GrowthDriftSeason && !sel.AllowNegative && !(sel.AdditiveDrift && sel.AdditiveTheta) {
-		g := *f // this forecast's robust_drift and theta_opt follow growth rates
-		g.growthDrift = !sel.AdditiveDrift
-		g.growthTheta = !sel.AdditiveTheta
-		f = &g
-	}
+	// This forecast's settings for its members: robust_drift and theta_opt
+	// following growth rates, robust_drift starting from its last cycle's
+	// level.
+	g := *f
+	growth := m > sel.GrowthDriftSeason && !sel.AllowNegative
+	g.growthDrift = growth && !sel.AdditiveDrift
+	g.growthTheta = growth && !sel.AdditiveTheta
 	if m > 1 && m <= sel.DriftCycleSeason {
-		g := *f // this forecast's robust_drift starts from its last cycle's level
 		g.driftCycle = m
-		f = &g
 	}
+	f = &g
 	if !sel.KeepOutliers {
 		y, _ = cleanOutliers(y, m, sel.OutlierSteps)
 	}
