@@ -299,15 +299,7 @@ func TestAutoGrowthDriftOnGrowingMonthlySeries(t *testing.T) {
 		"AllowNegative":        {{AllowNegative: true}, {AllowNegative: true, AdditiveDrift: true}},
 		"GrowthDriftSeason 12": {{GrowthDriftSeason: 12}, {AdditiveDrift: true, AdditiveTheta: true}},
 	} {
-		var got [2][]float64
-		for i, sel := range cfg {
-			f, err := New(Config{Selection: sel})
-			require.NoError(t, err)
-			c, err := f.Forecast(y, m, h)
-			require.NoError(t, err)
-			got[i] = c.Mean
-		}
-		assert.Equal(t, got[1], got[0], name)
+		assertSameMean(t, name, cfg, y, m, h)
 	}
 	for _, season := range []int{1, 4} {
 		a, err := growth.Forecast(y[:48], season, 8)
@@ -424,15 +416,7 @@ func TestAutoGrowthThetaOnExponentialMonthlySeries(t *testing.T) {
 		"AllowNegative":        {{AllowNegative: true}, {AllowNegative: true, AdditiveTheta: true}},
 		"GrowthDriftSeason 12": {{GrowthDriftSeason: 12}, {GrowthDriftSeason: 12, AdditiveTheta: true}},
 	} {
-		var got [2][]float64
-		for i, sel := range cfg {
-			f, err := New(Config{Selection: sel})
-			require.NoError(t, err)
-			c, err := f.Forecast(y, m, h)
-			require.NoError(t, err)
-			got[i] = c.Mean
-		}
-		assert.Equal(t, got[1], got[0], name)
+		assertSameMean(t, name, cfg, y, m, h)
 	}
 	for _, season := range []int{1, 4} {
 		a, err := growth.Forecast(y[:48], season, 8)
@@ -472,4 +456,19 @@ func meanSMAPEs(t *testing.T, a, b *Forecaster, series func(*rand.Rand) []float6
 		sb += smape(y[n:], fb.Mean) / float64(seeds)
 	}
 	return sa, sb
+}
+
+// assertSameMean checks that the two selections forecast y (season m, h
+// steps ahead) alike.
+func assertSameMean(t *testing.T, name string, sels [2]Selection, y []float64, m, h int) {
+	t.Helper()
+	var got [2][]float64
+	for i, sel := range sels {
+		f, err := New(Config{Selection: sel})
+		require.NoError(t, err)
+		c, err := f.Forecast(y, m, h)
+		require.NoError(t, err)
+		got[i] = c.Mean
+	}
+	assert.Equal(t, got[1], got[0], name)
 }
