@@ -60,7 +60,11 @@ type LimiterConfig struct {
 	// Instances is the number of instances sharing the quota. When Redis
 	// cannot be reached each instance admits its local share: perSecond
 	// / Instances, with a burst of burst / Instances (at least 1).
-	// Default 1 (the whole quota); it must not be negative.
+	// Instances that still reach Redis share the whole quota there, so
+	// while only some have lost it the fleet admits up to the quota plus
+	// their local shares (see Limiter); a larger Instances makes that
+	// excess smaller. Default 1 (the whole quota); it must not be
+	// negative.
 	Instances int
 	// Timeout bounds every round trip to Redis, as in Config. Default
 	// 50ms. Keep it at most the resolver's cache.store_timeout: the

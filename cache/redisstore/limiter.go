@@ -29,10 +29,20 @@ import (
 // bucket (golang.org/x/time/rate) holding its share of the quota:
 // perSecond / Instances per second, and a burst of burst / Instances (at
 // least 1). With Instances set to the fleet's size the fleet stays within
-// the quota during an outage too; the local buckets start full, so the
-// switch itself may admit up to one local burst per instance beyond the
-// shared bucket's state. Going back to Redis needs nothing: the next call
-// after the cooldown tries it again.
+// the quota when every instance has lost Redis; the local buckets start
+// full, so the switch itself may admit up to one local burst per instance
+// beyond the shared bucket's state. Going back to Redis needs nothing: the
+// next call after the cooldown tries it again.
+//
+// An outage of some instances only — a partition, one instance's network,
+// its client's pool exhausted — is not covered: the instances that still
+// reach Redis share the whole quota there, and each instance that does
+// not admits its local share besides, so the fleet admits up to the quota
+// plus one local share per instance cut off (with half the fleet cut off,
+// one and a half times the quota). Instances set to k times the fleet's
+// size bounds that excess to 1/k of the quota while burst / Instances is
+// at least 1 (a local burst is never below 1), and leaves the fleet 1/k
+// of the quota when every instance has lost Redis.
 //
 // A state at a key that GCRA could not have written — not a string, not a
 // number, NaN or infinite, or a number without an expiry (GCRA always

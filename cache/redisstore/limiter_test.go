@@ -3,6 +3,7 @@ package redisstore
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"strconv"
 	"sync"
@@ -265,5 +266,67 @@ func TestLimiterDeletesAnImpossibleState(t *testing.T) {
 		if st := l.Stats(); st != want {
 			t.Errorf("%s: Stats = %+v, want %+v", tt.name, st, want)
 		}
+	}
+}
+
+// Some instances lose Redis while the others keep it (a partition): the
+// ones that reach it share the whole quota there, and each one cut off
+// admits its local share besides, so the fleet admits up to the quota plus
+// one local share per instance cut off, never more; Instances set to twice
+// the fleet halves that excess, and leaves the fleet half the quota when
+// every instance has lost Redis. The rate, 0.4/s, refills nothing during
+// the test, so the counts are the bursts.
+func TestLimiterPartialOutageAdmitsTheLocalSharesBeyondTheQuota(t *testing.T) {
+	addr := redisAddr(t)
+	const burst = 8
+	for _, tt := range []struct {
+		instances, cut int // of a fleet of four, cut have lost Redis
+		shared, local  int // burst shared when any reaches Redis; burst/instances per instance cut off
+	}{
+		{instances: 4, cut: 2, shared: burst, local: 2 + 2},
+		{instances: 8, cut: 2, shared: burst, local: 1 + 1},
+		{instances: 8, cut: 4, shared: 0, local: 4 * 1},
+	} {
+		t.Run(fmt.Sprintf("instances=%d/cut=%d", tt.instances, tt.cut), func(t *testing.T) {
+			live := newClient(t, addr)
+			prefix := testPrefix(t, live)
+			dead := redis.NewClient(&redis.Options{Addr: deadAddr(t)})
+			defer dead.Close()
+			cfg := LimiterConfig{Prefix: prefix, Instances: tt.instances, Timeout: testTimeout, Cooldown: time.Minute}
+			cutCfg := cfg
+			cutCfg.Timeout = 0 // the default: the dial fails at once, or within it
+			// Those cut off decide first, so that the shared bucket does
+			// not refill while they find out.
+			var fleet []*Limiter
+			for i := range 4 {
+				if i < tt.cut {
+					fleet = append(fleet, newLimiter(t, dead, cutCfg))
+				} else {
+					fleet = append(fleet, newLimiter(t, live, cfg))
+				}
+			}
+			admitted := 0
+			for _, l := range fleet {
+				for range 10 {
+					ok, err := l.Allow(context.Background(), "ads", 0.4, burst)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if ok {
+						admitted++
+					}
+				}
+			}
+			var shared, local uint64
+			for _, l := range fleet {
+				st := l.Stats()
+				shared += st.Allowed
+				local += st.LocalAllowed
+			}
+			if want := tt.shared + tt.local; admitted != want || shared != uint64(tt.shared) || local != uint64(tt.local) {
+				t.Fatalf("the fleet admitted %d (%d shared, %d local) of a quota of %d; want %d shared and %d local",
+					admitted, shared, local, burst, tt.shared, tt.local)
+			}
+		})
 	}
 }
