@@ -40,7 +40,10 @@ import (
 // values are already replaced by their keyed hash. A key of the namespace
 // holding another Redis type than a sorted set is not a series: every
 // call that meets it deletes it (in the same step, so it never fails
-// with WRONGTYPE) and counts it in HistoryStats.Foreign.
+// with WRONGTYPE) and counts it in HistoryStats.Foreign. A member of
+// another length than a record's is none either: Observations skips it
+// without transferring it (HistoryStats.Corrupt), so another program's
+// member of megabytes costs a read no more than a record does.
 //
 // Every call is bounded by HistoryConfig.Timeout and its context, with the
 // cooldown after a failure that Config.Cooldown describes.
@@ -222,10 +225,14 @@ func (h *History) add(ctx context.Context, key string, obs stats.Observation, fr
 // set holds (a series written by another program, or by an instance with
 // a larger MaxPoints, is cut, not read whole past the Timeout). A member
 // that does not decode is skipped (and counted in HistoryStats.Corrupt), and so is
-// one dated more than a minute ahead of Redis's clock (see maxAhead).
+// one dated more than a minute ahead of Redis's clock (see maxAhead). A
+// member of another length than a record's is not transferred at all:
+// another program's member of megabytes would outlast the Timeout on
+// every read of its key and pass for Redis not answering, stopping the
+// History for every key (the cooldown), read after read.
 func (h *History) Observations(ctx context.Context, key string) ([]stats.Observation, error) {
 	reply, err := call(ctx, &h.g, func(ctx context.Context) (any, error) {
-		return observationsScript.Run(ctx, h.client, []string{h.ns + key}, h.retention.Milliseconds(), h.maxPoints, maxAhead.Milliseconds()).Result()
+		return observationsScript.Run(ctx, h.client, []string{h.ns + key}, h.retention.Milliseconds(), h.maxPoints, maxAhead.Milliseconds(), obsSize).Result()
 	})
 	if err != nil {
 		return nil, fmt.Errorf("redisstore: observations %q: %w", key, err)
@@ -259,8 +266,10 @@ func (h *History) Observations(ctx context.Context, key string) ([]stats.Observa
 // observationsScript returns the ARGV[2] highest-scored members of the
 // series KEYS[1] scored at most ARGV[3] ms ahead of Redis's clock (TIME)
 // and, when ARGV[1] (the retention, in ms) is not 0, at most that much
-// behind it, highest first. A key of another type than a sorted set is
-// deleted, and the script returns 1 instead.
+// behind it, highest first, each member of another length than ARGV[4]
+// (a record's, obsSize) replaced by "", which does not decode: it is not
+// sent. A key of another type than a sorted set is deleted, and the
+// script returns 1 instead.
 var observationsScript = redis.NewScript(`
 local t = redis.call("TYPE", KEYS[1]).ok
 if t == "zset" then
@@ -270,7 +279,14 @@ if t == "zset" then
 	if tonumber(ARGV[1]) > 0 then
 		lowest = string.format("%d", now - tonumber(ARGV[1]))
 	end
-	return redis.call("ZREVRANGEBYSCORE", KEYS[1], string.format("%d", now + tonumber(ARGV[3])), lowest, "LIMIT", 0, ARGV[2])
+	local members = redis.call("ZREVRANGEBYSCORE", KEYS[1], string.format("%d", now + tonumber(ARGV[3])), lowest, "LIMIT", 0, ARGV[2])
+	local size = tonumber(ARGV[4])
+	for i, m in ipairs(members) do
+		if #m ~= size then
+			members[i] = ""
+		end
+	end
+	return members
 end
 if t == "none" then
 	return {}

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -476,4 +478,58 @@ func TestHistoryRetentionByAClockAhead(t *testing.T) {
 	got, err := h.Observations(ctx, "k")
 	require.NoError(t, err)
 	assert.Len(t, got, 2)
+}
+
+// largestReply is a client hook that records the longest string any reply
+// carried.
+type largestReply struct{ n atomic.Int64 }
+
+func (l *largestReply) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (l *largestReply) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
+func (l *largestReply) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		err := next(ctx, cmd)
+		if c, ok := cmd.(*redis.Cmd); ok {
+			var walk func(v any)
+			walk = func(v any) {
+				switch v := v.(type) {
+				case string:
+					if n := int64(len(v)); n > l.n.Load() {
+						l.n.Store(n)
+					}
+				case []any:
+					for _, e := range v {
+						walk(e)
+					}
+				}
+			}
+			walk(c.Val())
+		}
+		return err
+	}
+}
+
+// Another program's member of megabytes in a series is not transferred:
+// read, it outlasted the Timeout on every read of its key, and each read
+// put the History into its cooldown for every key, for good (the member
+// stays). The good observations are read, the member counted corrupt.
+func TestHistoryDoesNotTransferAMemberOfAnotherLength(t *testing.T) {
+	c := newClient(t, redisAddr(t))
+	hook := &largestReply{}
+	c.AddHook(hook)
+	h, err := NewHistory(c, HistoryConfig{Prefix: testPrefix(t, c), Timeout: testTimeout})
+	require.NoError(t, err)
+	t.Cleanup(func() { h.Close() })
+	ctx := context.Background()
+	require.NoError(t, h.Append(ctx, "k", stats.Observation{At: day, Value: 1}))
+	big := strings.Repeat("z", 8<<20)
+	require.NoError(t, c.ZAdd(ctx, h.Key("k"), redis.Z{Score: float64(day.Add(time.Hour).UnixMilli()), Member: big}).Err())
+	hook.n.Store(0)
+	got, err := h.Observations(ctx, "k")
+	require.NoError(t, err)
+	assert.Equal(t, []stats.Observation{{At: day, Value: 1}}, got)
+	assert.LessOrEqual(t, hook.n.Load(), int64(obsSize), "the longest string Redis sent")
+	assert.Equal(t, HistoryStats{Appends: 1, Corrupt: 1}, h.Stats())
 }
