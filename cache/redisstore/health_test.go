@@ -21,7 +21,7 @@ func newBus(t *testing.T, prefix string) (*HealthBus, *redis.Client) {
 	if prefix == "" {
 		prefix = testPrefix(t, c)
 	}
-	b, err := NewHealthBus(c, HealthBusConfig{Prefix: prefix, Ping: 100 * time.Millisecond})
+	b, err := NewHealthBus(c, HealthBusConfig{Prefix: prefix, Ping: 100 * time.Millisecond, Timeout: testTimeout})
 	require.NoError(t, err)
 	t.Cleanup(func() { b.Close() })
 	return b, c

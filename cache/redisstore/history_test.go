@@ -32,6 +32,9 @@ func newHistory(t *testing.T, cfg HistoryConfig) (*History, *redis.Client) {
 	if cfg.Prefix == "" {
 		cfg.Prefix = testPrefix(t, c)
 	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = testTimeout // as newStore: a loaded machine is not Redis failing
+	}
 	h, err := NewHistory(c, cfg)
 	require.NoError(t, err)
 	t.Cleanup(func() { h.Close() })
@@ -247,7 +250,7 @@ func TestHistoryAppendOnceAcrossInstances(t *testing.T) {
 	const instances = 8
 	var fleet []*History
 	for range instances {
-		f, err := NewHistory(newClient(t, redisAddr(t)), HistoryConfig{Prefix: prefixOf(h)})
+		f, err := NewHistory(newClient(t, redisAddr(t)), HistoryConfig{Prefix: prefixOf(h), Timeout: testTimeout})
 		require.NoError(t, err)
 		t.Cleanup(func() { f.Close() })
 		fleet = append(fleet, f)
