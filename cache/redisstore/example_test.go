@@ -65,7 +65,7 @@ func ExampleLimiter_localShare() {
 	// true <nil>
 	// false <nil>
 	// false <nil>
-	// {Allowed:0 Denied:0 LocalAllowed:2 LocalDenied:2 Corrupt:0 Failures:1}
+	// {Allowed:0 Denied:0 LocalAllowed:2 LocalDenied:2 Corrupt:0 Ahead:0 Failures:1}
 }
 
 // A configuration error names the field.

@@ -54,11 +54,21 @@ import (
 // Timeout, deletes it if it is one of those, counts it in
 // LimiterStats.Corrupt and decides from the local share; the next call
 // starts a fresh shared bucket. So is a state dated further ahead of
-// Redis's clock than GCRA dates one for the limit at hand (twice a whole
-// burst's refill), even with an expiry: set by hand or by another
-// program, it would deny the whole fleet until it expired. Any other
-// well-formed state with an expiry is kept: it ends by itself, within
-// that time.
+// Redis's clock than its own expiry reaches: GCRA, whatever its limit,
+// sets the expiry to the time it dates the state ahead, rounded up to the
+// second.
+//
+// A state dated further ahead than GCRA dates one for the limit at hand
+// (twice a whole burst's refill), with an expiry that reaches that far,
+// is kept, and the call decides from the local share
+// (LimiterStats.Ahead): an instance with another limit for the key, one
+// whose burst takes longer to refill — a new limit being rolled out,
+// instance by instance — writes such states, and deleting them gave that
+// instance a fresh burst at every call of the other. One set by hand or
+// by another program is
+// treated the same way: the fleet decides from its local shares, not
+// denied, until the state expires. Any other well-formed state with an
+// expiry is kept and decides: it ends by itself, within that time.
 type Limiter struct {
 	client    redis.UniversalClient
 	rl        *redis_rate.Limiter
@@ -69,7 +79,7 @@ type Limiter struct {
 	mu    sync.Mutex
 	local map[string]*rate.Limiter // requires mu held; one per key, never pruned
 
-	allowed, denied, localAllowed, localDenied, corrupt atomic.Uint64
+	allowed, denied, localAllowed, localDenied, corrupt, ahead atomic.Uint64
 }
 
 // NewLimiter returns a Limiter on client configured by cfg.
@@ -101,8 +111,11 @@ func NewLimiter(client redis.UniversalClient, cfg LimiterConfig) (*Limiter, erro
 
 // Allow reports whether one more event under key (a provider's name) may
 // happen now, for a quota of perSecond events per second on average with
-// bursts of up to burst. Every instance must pass the same perSecond and
-// burst for a key.
+// bursts of up to burst. Every instance should pass the same perSecond
+// and burst for a key; while they differ (a new limit being rolled out),
+// one decides from its local share whenever another, whose burst takes
+// longer to refill, has dated the shared state beyond what its own limit
+// would (LimiterStats.Ahead), and neither resets the other's bucket.
 //
 // It fails only for a bad limit (ErrInvalidLimit) or a closed Limiter
 // (ErrClosed). When Redis cannot be reached, answers with an error, or
@@ -128,12 +141,15 @@ func (l *Limiter) Allow(ctx context.Context, key string, perSecond float64, burs
 		}
 		// The script failed or answered what GCRA cannot: look at the
 		// state itself.
-		deleted, rerr := deleteBadState.Run(ctx, l.client, []string{rateKeyPrefix + l.ns + key}, plausibleBound(limit).Seconds()).Int()
+		verdict, rerr := deleteBadState.Run(ctx, l.client, []string{rateKeyPrefix + l.ns + key}, plausibleBound(limit).Seconds(), stateSlack.Seconds()).Int()
 		switch {
 		case rerr != nil:
 			return decision{}, rerr
-		case deleted == 1:
+		case verdict == stateDeleted:
 			l.corrupt.Add(1)
+			return decision{local: true}, nil
+		case verdict == stateAhead:
+			l.ahead.Add(1)
 			return decision{local: true}, nil
 		case err != nil:
 			// A server error that is not the state's (OOM, BUSY, ...), or
@@ -194,14 +210,28 @@ func plausibleBound(limit redis_rate.Limit) time.Duration {
 	return time.Duration(math.MaxInt64)
 }
 
-// deleteBadState deletes KEYS[1], a limiter's state, if GCRA could not
-// have written it for the limit at hand: not a string, not a number, NaN
-// or infinite, without an expiry (GCRA sets one with every write), or a
-// time more than ARGV[1] seconds (plausible's bound) ahead of Redis's
-// clock (TIME, counted from 2017 as redis_rate counts) — GCRA dates a
-// state a whole burst's refill ahead at most, and one set further ahead,
-// by hand or by another program, would deny the whole fleet until it
-// expires. It returns 1 if it deleted it.
+// deleteBadState's verdicts on a state.
+const (
+	stateKept    = 0 // GCRA's for the limit at hand, or none
+	stateDeleted = 1 // no GCRA could have written it: deleted
+	stateAhead   = 2 // GCRA's for a slower limit, or set so by hand: kept
+)
+
+// stateSlack is what a GCRA state may be dated ahead of Redis's clock
+// beyond its expiry and still be GCRA's: redis_rate rounds the expiry up
+// to the second, so a margin for the clock's reading alone.
+const stateSlack = time.Second
+
+// deleteBadState deletes KEYS[1], a limiter's state, if no GCRA could
+// have written it: not a string, not a number, NaN or infinite, without
+// an expiry (GCRA sets one with every write), or dated more than its
+// expiry and ARGV[2] seconds ahead of Redis's clock (TIME, counted from
+// 2017 as redis_rate counts; GCRA, whatever its limit, sets the expiry to
+// the time it dates the state ahead, rounded up). It returns stateDeleted
+// then. A state dated more than ARGV[1] seconds (plausible's bound)
+// ahead, within its expiry, is GCRA's for a slower limit than the one at
+// hand (another instance's), or set so by hand: it is kept, and the
+// script returns stateAhead. Otherwise it returns stateKept.
 var deleteBadState = redis.NewScript(`
 if redis.replicate_commands then
 	redis.replicate_commands() -- TIME before a write (Redis < 5)
@@ -212,11 +242,15 @@ if t == "none" then
 end
 if t == "string" then
 	local tat = tonumber(redis.call("GET", KEYS[1]))
-	if tat and tat == tat and tat > -math.huge and tat < math.huge and redis.call("PTTL", KEYS[1]) ~= -1 then
+	local pttl = redis.call("PTTL", KEYS[1])
+	if tat and tat == tat and tat > -math.huge and tat < math.huge and pttl >= 0 then
 		local now = redis.call("TIME")
 		now = (now[1] - 1483228800) + (now[2] / 1000000)
 		if tat <= now + tonumber(ARGV[1]) then
 			return 0
+		end
+		if tat <= now + pttl / 1000 + tonumber(ARGV[2]) then
+			return 2
 		end
 	end
 end
@@ -270,11 +304,17 @@ type LimiterStats struct {
 	Allowed, Denied uint64
 	// LocalAllowed and LocalDenied count the decisions made by the local
 	// share because Redis could not be reached, answered with an error,
-	// or held a corrupt state.
+	// held a corrupt state, or one dated ahead (Ahead).
 	LocalAllowed, LocalDenied uint64
 	// Corrupt counts states GCRA could not have written (see Limiter)
 	// found at a key and deleted.
 	Corrupt uint64
+	// Ahead counts calls that met a state dated further ahead than GCRA
+	// dates one for their limit, within its expiry — an instance with a
+	// slower limit for the key, or a state set by hand (see Limiter) —
+	// kept, the call decided from the local share. Not zero while the
+	// fleet's instances pass different limits for a key.
+	Ahead uint64
 	// Failures counts calls that could not reach Redis in time; each
 	// starts a cooldown.
 	Failures uint64
@@ -288,6 +328,7 @@ func (l *Limiter) Stats() LimiterStats {
 		LocalAllowed: l.localAllowed.Load(),
 		LocalDenied:  l.localDenied.Load(),
 		Corrupt:      l.corrupt.Load(),
+		Ahead:        l.ahead.Load(),
 		Failures:     l.g.failures.Load(),
 	}
 }

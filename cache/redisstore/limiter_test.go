@@ -233,12 +233,12 @@ func TestLimiterDeletesAnImpossibleState(t *testing.T) {
 		{"text", func(k string) error { return c.Set(ctx, k, "not-a-number", 0).Err() }},
 		{"list", func(k string) error { return c.RPush(ctx, k, "x").Err() }},
 		// A state with an expiry that holds the bucket shut further ahead
-		// than GCRA can (a whole burst's refill): set by hand, it denied
-		// the whole fleet until it expired.
+		// than its expiry reaches, which no GCRA does: set by hand, it
+		// denied the whole fleet until it expired.
 		{"1e300 expiring", func(k string) error { return c.Set(ctx, k, "1e300", time.Hour).Err() }},
-		{"an hour ahead", func(k string) error {
+		{"an hour ahead expiring in a minute", func(k string) error {
 			ahead := time.Since(time.Unix(1483228800, 0)) + time.Hour // redis_rate counts from 2017
-			return c.Set(ctx, k, strconv.FormatFloat(ahead.Seconds(), 'f', -1, 64), time.Hour).Err()
+			return c.Set(ctx, k, strconv.FormatFloat(ahead.Seconds(), 'f', -1, 64), time.Minute).Err()
 		}},
 	}
 	for i, tt := range cases {
@@ -328,5 +328,65 @@ func TestLimiterPartialOutageAdmitsTheLocalSharesBeyondTheQuota(t *testing.T) {
 					admitted, shared, local, burst, tt.shared, tt.local)
 			}
 		})
+	}
+}
+
+// A state dated further ahead than GCRA dates one for the limit at hand,
+// within its expiry — an instance with a slower limit for the key, during
+// a rollout of a new limit, or a state set so by hand — is kept, and the
+// call decides from the local share. Deleted, it gave the instance with
+// the slower limit a fresh burst at every call of the one with the faster
+// limit: the fleet admitted several times either limit. The rates refill
+// nothing during the test, so the counts are the bursts.
+func TestLimiterKeepsAStateAheadWithinItsExpiry(t *testing.T) {
+	c := newClient(t, redisAddr(t))
+	cfg := LimiterConfig{Prefix: testPrefix(t, c), Instances: 2, Timeout: testTimeout}
+	slow, fast := newLimiter(t, c, cfg), newLimiter(t, c, cfg)
+	ctx := context.Background()
+	round := func(l *Limiter, perSecond float64, burst int) int {
+		n := 0
+		for range 10 {
+			ok, err := l.Allow(ctx, "ads", perSecond, burst)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ok {
+				n++
+			}
+		}
+		return n
+	}
+	// slow: one event per 20s, burst 4: its state is dated 80s ahead.
+	// fast: one per 2s, burst 2: GCRA dates its states 12s ahead at most.
+	if n := round(slow, 0.05, 4); n != 4 {
+		t.Fatalf("slow admitted %d, want its burst, 4", n)
+	}
+	if n := round(fast, 0.5, 2); n != 1 {
+		t.Errorf("fast admitted %d, want its local share's burst, 1", n)
+	}
+	if n := round(slow, 0.05, 4); n != 0 {
+		t.Errorf("slow admitted %d more after fast's calls, want 0: its bucket is empty", n)
+	}
+	if st := fast.Stats(); st != (LimiterStats{LocalAllowed: 1, LocalDenied: 9, Ahead: 10}) {
+		t.Errorf("fast: %+v; want 10 states ahead, decided locally", st)
+	}
+	if st := slow.Stats(); st != (LimiterStats{Allowed: 4, Denied: 16}) {
+		t.Errorf("slow: %+v; want 4 shared admissions and 16 denials", st)
+	}
+	// A state set by hand an hour ahead, expiring in an hour, is the same:
+	// kept, and decided locally until it expires.
+	rkey := "rate:" + cfg.Prefix + ":v1:quota:hand"
+	ahead := time.Since(time.Unix(1483228800, 0)) + time.Hour // redis_rate counts from 2017
+	if err := c.Set(ctx, rkey, strconv.FormatFloat(ahead.Seconds(), 'f', -1, 64), time.Hour).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := fast.Allow(ctx, "hand", 0.5, 2); !ok || err != nil {
+		t.Errorf("Allow on a state an hour ahead = %v, %v; want the local share's admission", ok, err)
+	}
+	if pttl := c.PTTL(ctx, rkey).Val(); pttl < 59*time.Minute {
+		t.Errorf("the state's PTTL = %v; want it kept, about an hour", pttl)
+	}
+	if st := fast.Stats(); st.Ahead != 11 || st.Corrupt != 0 {
+		t.Errorf("fast: %+v; want 11 states ahead, none deleted", st)
 	}
 }
