@@ -109,8 +109,9 @@ type Selection struct {
 	// a point must lie to be replaced as an outlier (DefaultOutlierSteps,
 	// 20); larger replaces fewer. Above 0.
 	OutlierSteps float64 `yaml:"outlier_steps"`
-	// KeepLevelShifts fits a seasonal series with its level shifts (for
-	// one of three cycles or more, see LevelShiftNewestCycles). By default auto first takes out a level shift
+	// KeepLevelShifts fits a series with its level shifts (for a seasonal
+	// one of three cycles or more, see LevelShiftNewestCycles; for one
+	// without a season, see KeepNonSeasonalLevelShifts). By default auto first takes out a level shift
 	// its seasonal differences show (see LevelShiftRatio): the points
 	// before it are moved to the level after it. With fewer than three
 	// cycles each seasonal index rests on one or two detrended values,
@@ -141,6 +142,19 @@ type Selection struct {
 	// docs/forecasting.md has the evidence.
 	LevelShiftNewestCycles int  `yaml:"level_shift_newest_cycles"`
 	KeepNewestLevelShifts  bool `yaml:"keep_newest_level_shifts"`
+	// KeepNonSeasonalLevelShifts fits a series without a season (m = 1)
+	// with its level shifts, as before. By default auto takes a level
+	// shift out of such a series too, wherever it is: its log steps play
+	// the seasonal differences' part (see LevelShiftRatio), so a shift is
+	// one step at least ×2 (or ÷2) and LevelShiftSigmas standard errors
+	// of the other steps from none, with at least two points on each
+	// side, and no other step moves back by half of it or more (a spike,
+	// a dip and recovery, a level that returned is no shift). Such a step
+	// weighs on every member's trend — the mean step, the theta line, the
+	// smoothed trends all take it in as growth — though the level has
+	// moved once. Positive series only. docs/forecasting.md has the
+	// evidence.
+	KeepNonSeasonalLevelShifts bool `yaml:"keep_non_seasonal_level_shifts"`
 	// AllowNegative keeps every member of the combination, and the point
 	// forecast as it comes, on a series never below zero. By default, on
 	// such a series (zeros allowed: counts, intermittent demand), a
@@ -655,6 +669,11 @@ func (f *Forecaster) auto(y []float64, m, h int) (result, bool) {
 	}
 	if !sel.KeepLevelShifts && m > 1 && (len(y) < 3*m || !sel.KeepNewestLevelShifts) {
 		if s, r, ok := levelShift(y, m, sel.LevelShiftRatio, sel.LevelShiftSigmas); ok && (len(y) < 3*m || len(y)-s <= sel.LevelShiftNewestCycles*m) {
+			y = withoutLevelShift(y, s, r)
+		}
+	}
+	if !sel.KeepLevelShifts && m == 1 && !sel.KeepNonSeasonalLevelShifts {
+		if s, r, ok := levelShift(y, 1, sel.LevelShiftRatio, sel.LevelShiftSigmas); ok {
 			y = withoutLevelShift(y, s, r)
 		}
 	}

@@ -114,6 +114,7 @@ func TestNewAppliesDefaultsWithoutWritingCallerConfig(t *testing.T) {
 	assert.False(t, s.AdditiveDrift)
 	assert.Equal(t, 4, s.DriftCycleSeason)
 	assert.False(t, s.AdditiveTheta)
+	assert.False(t, s.KeepNonSeasonalLevelShifts)
 }
 
 func TestMethodsListsEveryMethod(t *testing.T) {

@@ -12,8 +12,9 @@ const DefaultLevelShiftRatio = 2.0
 const DefaultLevelShiftSigmas = 5.0
 
 // levelShift finds a level shift in y, a positive series with a season of
-// m, by its seasonal log differences d(t) = ln y(t) − ln y(t−m), which the
-// season cancels out of: a series whose level moves by a factor R at
+// m (or none, m = 1: its log steps), by its seasonal log differences
+// d(t) = ln y(t) − ln y(t−m), which the season cancels out of: a series
+// whose level moves by a factor R at
 // time s has d = b + ln R over the m times from s (b its steady growth
 // per cycle, the same before and after) and b at the others. Of the
 // times s with at least two points of y on each side, the one whose fit
@@ -28,11 +29,13 @@ const DefaultLevelShiftSigmas = 5.0
 // drifted; a steady growth, however fast, leaves d flat. And d must be
 // further from 0 over the shift's m times than at the others: a newest
 // point ×10 splits d as a shift a cycle before it would, but the change
-// is at that point, outside. ok is false when
-// there is none, and for a series with a value at or below 0.
+// is at that point, outside. Without a season (m = 1) the shift is one
+// step, and no other step may move back by half of ln R or more: a spike
+// up and down again, or a level that returned, is not a shift. ok is
+// false when there is none, and for a series with a value at or below 0.
 func levelShift(y []float64, m int, minRatio, minSigmas float64) (s int, ratio float64, ok bool) {
 	n := len(y)
-	if m <= 1 || n < m+4 {
+	if m < 1 || n < m+4 {
 		return 0, 0, false
 	}
 	d := make([]float64, n-m) // d[i] is time m+i's
@@ -96,6 +99,16 @@ func levelShift(y []float64, m int, minRatio, minSigmas float64) (s int, ratio f
 	}
 	if edges == 0 {
 		return 0, 0, false
+	}
+	if m == 1 {
+		// One step is the shift: the level must stay where it moved. A
+		// step back by half of it or more, before or after, makes it a
+		// spike or a level that returned, not a shift.
+		for i, v := range d {
+			if !inShift(s, i) && v*c <= -c*c/2 {
+				return 0, 0, false
+			}
+		}
 	}
 	return s, math.Exp(c), true
 }

@@ -190,3 +190,159 @@ func TestAutoTakesANewestLevelShiftOutOfALongSeason(t *testing.T) {
 	t.Logf("%d series: sMAPE %.2f, with the shifts kept %.2f", cases, sOut, sKept)
 	assert.Less(t, sOut, sKept)
 }
+
+// shiftedWalk returns n points of a geometric random walk with a drift
+// of 4 % a step and steps of sd 2 %, its level moved by ratio from time
+// at, and the next h points of its drift without noise.
+func shiftedWalk(seed uint64, n, h, at int, ratio float64) (y, future []float64) {
+	rng := rand.New(rand.NewPCG(seed, 105))
+	y = make([]float64, n)
+	l := 100.0
+	for t := range y {
+		l *= math.Exp(0.04 + 0.02*rng.NormFloat64())
+		y[t] = l
+		if t >= at {
+			y[t] *= ratio
+		}
+	}
+	future = make([]float64, h)
+	for k := range future {
+		future[k] = y[n-1] * math.Exp(0.04*float64(k+1))
+	}
+	return y, future
+}
+
+// A series without a season whose level moved once, ×3 or ÷3, anywhere
+// in its history: taken out (KeepNonSeasonalLevelShifts' default), the
+// members no longer read the step as growth. Walks without a shift are
+// not touched.
+func TestAutoTakesALevelShiftOutOfASeriesWithoutASeason(t *testing.T) {
+	f, err := New(Config{})
+	require.NoError(t, err)
+	kept, err := New(Config{Selection: Selection{KeepNonSeasonalLevelShifts: true}})
+	require.NoError(t, err)
+	const n, h = 30, 6
+	var sOut, sKept float64
+	cases := 0
+	for _, at := range []int{5, 15, 25} {
+		for _, ratio := range []float64{3, 1.0 / 3} {
+			for seed := range uint64(10) {
+				y, fc := shiftedWalk(seed, n, h, at, ratio)
+				s, r, ok := levelShift(y, 1, DefaultLevelShiftRatio, DefaultLevelShiftSigmas)
+				require.True(t, ok, "at %d ×%v seed %d", at, ratio, seed)
+				assert.Equal(t, at, s)
+				assert.InEpsilon(t, ratio, r, 0.1)
+				a, err := f.Forecast(y, 1, h)
+				require.NoError(t, err)
+				b, err := kept.Forecast(y, 1, h)
+				require.NoError(t, err)
+				sOut += smape(fc, a.Mean)
+				sKept += smape(fc, b.Mean)
+				cases++
+			}
+		}
+	}
+	sOut /= float64(cases)
+	sKept /= float64(cases)
+	t.Logf("%d series: sMAPE %.2f, with the shifts kept %.2f", cases, sOut, sKept)
+	assert.Less(t, sOut, 0.8*sKept)
+
+	flagged := 0
+	for seed := range uint64(200) {
+		y, _ := shiftedWalk(seed, n, h, n, 1)
+		if _, _, ok := levelShift(y, 1, DefaultLevelShiftRatio, DefaultLevelShiftSigmas); ok {
+			flagged++
+		}
+	}
+	assert.Zero(t, flagged, "of 200 walks without a shift")
+	y, _ := shiftedWalk(1, n, h, n, 1)
+	a, err := f.Forecast(y, 1, h)
+	require.NoError(t, err)
+	b, err := kept.Forecast(y, 1, h)
+	require.NoError(t, err)
+	assert.Equal(t, b.Mean, a.Mean, "no shift: the forecast as before")
+}
+
+// Without a season a level shift is one step that stays: a spike, up
+// and down again, or a level that returned is none.
+func TestLevelShiftWithoutASeason(t *testing.T) {
+	y, _ := shiftedWalk(3, 30, 1, 12, 3)
+	s, ratio, ok := levelShift(y, 1, DefaultLevelShiftRatio, DefaultLevelShiftSigmas)
+	require.True(t, ok)
+	assert.Equal(t, 12, s)
+	assert.InEpsilon(t, 3, ratio, 0.1)
+	spike, _ := shiftedWalk(3, 30, 1, 30, 1)
+	spike[12] *= 5
+	_, _, ok = levelShift(spike, 1, DefaultLevelShiftRatio, DefaultLevelShiftSigmas)
+	assert.False(t, ok, "a spike")
+	spike, _ = shiftedWalk(3, 30, 1, 30, 1)
+	spike[12] /= 5
+	_, _, ok = levelShift(spike, 1, DefaultLevelShiftRatio, DefaultLevelShiftSigmas)
+	assert.False(t, ok, "a spike down")
+	back, _ := shiftedWalk(3, 30, 1, 12, 3)
+	for t := 20; t < 30; t++ {
+		back[t] /= 3
+	}
+	_, _, ok = levelShift(back, 1, DefaultLevelShiftRatio, DefaultLevelShiftSigmas)
+	assert.False(t, ok, "a level that returned")
+}
+
+// heavyWalk returns n points of a geometric random walk (drift 3 % a
+// step) whose steps are Student-t with 3 degrees of freedom scaled to
+// sd (normal steps for df 0), then the walk's next h points.
+func heavyWalk(seed uint64, n, h int, sd float64, df int) (y, future []float64) {
+	rng := rand.New(rand.NewPCG(seed, 7))
+	all := make([]float64, n+h)
+	l := 1000.0
+	for i := range all {
+		z := rng.NormFloat64()
+		if df > 0 {
+			var c float64
+			for range df {
+				g := rng.NormFloat64()
+				c += g * g
+			}
+			z /= math.Sqrt(c/float64(df)) * math.Sqrt(float64(df)/float64(df-2))
+		}
+		l *= math.Exp(0.03 + sd*z)
+		all[i] = l
+	}
+	return all[:n], all[n:]
+}
+
+// Normal steps, however large, never look like a level shift; a
+// heavy-tailed walk's rare large step does, and on a walk, where such a
+// step stays, taking it out forecasts better too (docs/forecasting.md's
+// table).
+func TestNonSeasonalLevelShiftOnRandomWalks(t *testing.T) {
+	f, err := New(Config{})
+	require.NoError(t, err)
+	kept, err := New(Config{Selection: Selection{KeepNonSeasonalLevelShifts: true}})
+	require.NoError(t, err)
+	const h = 6
+	for _, sd := range []float64{0.05, 0.1, 0.2} {
+		for seed := range uint64(400) {
+			y, _ := heavyWalk(seed, 14+int(seed%30), h, sd, 0)
+			_, _, ok := levelShift(y, 1, DefaultLevelShiftRatio, DefaultLevelShiftSigmas)
+			require.False(t, ok, "normal steps of sd %v, seed %d", sd, seed)
+		}
+	}
+	flagged := 0
+	var sOut, sKept float64
+	for seed := range uint64(400) {
+		y, future := heavyWalk(seed, 14+int(seed%30), h, 0.1, 3)
+		if _, _, ok := levelShift(y, 1, DefaultLevelShiftRatio, DefaultLevelShiftSigmas); !ok {
+			continue
+		}
+		flagged++
+		a, err := f.Forecast(y, 1, h)
+		require.NoError(t, err)
+		b, err := kept.Forecast(y, 1, h)
+		require.NoError(t, err)
+		sOut += smape(future, a.Mean)
+		sKept += smape(future, b.Mean)
+	}
+	t.Logf("%d of 400 flagged: sMAPE %.2f, kept %.2f", flagged, sOut/float64(flagged), sKept/float64(flagged))
+	assert.Greater(t, flagged, 5)
+	assert.Less(t, sOut, sKept)
+}
