@@ -419,7 +419,10 @@ type ResolveConfig struct {
 	// another still waits for it (what it spends after that caller left
 	// is reported by the others: see Result.Cost); when none waits any
 	// more it stops, starting no retry, hedge or later tier, nor a call
-	// not made yet.
+	// not made yet. A resolve whose shared walk ended with no answer on
+	// the first caller's deadline (earlier than its own) or budget (not
+	// its own) walks once more on its own deadline and budget, rather
+	// than settle for a lower layer than it would have reached alone.
 	DisableCoalescing bool `yaml:"disable_coalescing"`
 	// PlanMargin is the deadline plan's margin: while a later tier has a
 	// candidate, a tier may walk only until the walk's deadline less that

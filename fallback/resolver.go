@@ -273,9 +273,20 @@ func (r *Resolver) resolveMiss(ctx context.Context, dt *dataType, key string, pa
 		w = r.walkProviders(ctx, dt, key, params, walkDeadline)
 	default:
 		w, shared, attempts, cost = r.coalescedWalk(ctx, dt, key, params, walkDeadline)
+		if shared && w.cutShortFor(ctx, walkDeadline) {
+			// The walk joined ended with nothing on its first caller's
+			// deadline or budget, not this resolve's: it walks once
+			// more, on its own, rather than settle for a lower layer
+			// than it would have reached alone. What it reported of
+			// the first walk stays in its attempts.
+			var more []Attempt
+			var moreCost float64
+			w, shared, more, moreCost = r.coalescedWalk(ctx, dt, key, params, walkDeadline)
+			attempts, cost = append(attempts, more...), cost+moreCost
+		}
 	}
 	if w != nil && !shared {
-		attempts, cost = w.attempts, w.cost
+		attempts, cost = append(attempts, w.attempts...), cost+w.cost
 	}
 	if err := ctx.Err(); errors.Is(err, context.Canceled) {
 		// What the walk spent before the caller left is still this
@@ -348,7 +359,9 @@ func expired(ctx context.Context, deadline, now time.Time) error {
 // coalescedWalk shares one walk through the providers among concurrent
 // resolves of key. The walk runs with the first caller's deadline and
 // budget, detached from its cancellation; every caller waits for it only
-// until its own walk deadline, then goes on to the local layers alone.
+// until its own walk deadline, then goes on to the local layers alone
+// (one the walk failed for its first caller's deadline or budget walks
+// again first: see walk.cutShortFor).
 // When the last caller waiting for it leaves — cancelled, or past its
 // walk deadline — the walk starts nothing more (SkipUnwanted): no retry,
 // hedge or later tier for nobody, on a budget whose owner has gone (see

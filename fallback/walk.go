@@ -1097,6 +1097,29 @@ func (w *walk) loneSuspect() (suspect, bool) {
 	return left[0], true
 }
 
+// cutShortFor reports whether w, a coalesced walk a resolve of ctx
+// joined, ended with no answer for a limit of its first caller's that
+// the resolve does not share: its deadline, earlier than the resolve's
+// walkDeadline, when the walk ran to it or skipped an attempt for time;
+// or its budget, when that skipped one and the resolve brings another.
+// Such a resolve, with time left, may walk again on its own.
+func (w *walk) cutShortFor(ctx context.Context, walkDeadline time.Time) bool {
+	if w == nil || w.ok || w.lone != nil || ctx.Err() != nil || !time.Now().Before(walkDeadline) {
+		return false
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.budgetBlocked && BudgetFrom(ctx) != w.budget {
+		return true
+	}
+	if !w.deadline.Before(walkDeadline) {
+		return false
+	}
+	return !time.Now().Before(w.deadline) || slices.ContainsFunc(w.attempts, func(a Attempt) bool {
+		return a.Skip == SkipNoTime || a.Skip == SkipNextTier
+	})
+}
+
 // notFound reports whether the walk's providers all said "not found": at
 // least one attempt was made, every attempt made failed Permanent, and
 // every provider skipped was called too (a skipped retry or hedge of it).
