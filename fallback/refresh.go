@@ -31,8 +31,12 @@ func (r *Resolver) refreshAhead(ctx context.Context, dt *dataType, key string, p
 		owned[k] = v
 	}
 	budget := BudgetFrom(ctx)
+	// The hit that asked for the refresh has returned when the refresh
+	// walks: a Forget after it must find the refresh keeping nothing.
+	seq := r.forgets.begin()
 	go func() {
 		defer r.tasks.done(dt.refreshTask)
+		defer r.forgets.end(seq)
 		defer func() { <-r.refreshSlots; r.refreshing.Delete(key) }()
 		deadline := time.Now().Add(r.cfg.Resolve.Deadline)
 		ctx := withTask(r.life, TaskRefresh)
@@ -41,6 +45,8 @@ func (r *Resolver) refreshAhead(ctx context.Context, dt *dataType, key string, p
 		}
 		ctx, cancel := context.WithDeadline(ctx, deadline)
 		defer cancel()
-		r.walkProviders(ctx, dt, key, owned, deadline.Add(-min(r.cfg.Resolve.Reserve, r.cfg.Resolve.Deadline/4)))
+		w := r.newWalk(ctx, dt, key, owned, deadline.Add(-min(r.cfg.Resolve.Reserve, r.cfg.Resolve.Deadline/4)))
+		w.forgetSeq, w.forgetHeld = seq, true
+		r.walk(ctx, w)
 	}()
 }

@@ -68,6 +68,7 @@ type Resolver struct {
 	peers        *peerIndex         // keys recently answered, by param value
 	market       defaults.Factor    // the host's, guarded; nil: none
 	gate         *appendGate        // one history observation per key and period
+	forgets      forgetLog          // the Forgets a walk under way must heed
 	importing    chan struct{}      // one slot: Imports take turns at a series' check and appends
 	callbacks    callbacks          // the host callbacks' task kinds
 	events       eventQueue         // to the observer

@@ -218,10 +218,14 @@ func (f ForgetReport) Total() int { return f.Cache + f.History + f.Store }
 // before Forget returns are dropped, and those under way (one the store
 // timed out on included: it may still land) are waited for first, so
 // that nothing a resolve that returned before Forget was called wrote is
-// put back after Forget returns. A resolve of a matching key still in
-// flight may add it back: call Forget once the person's resolves have
-// returned. In a fleet, call it on every instance: each keeps its own
-// in-process copies, and a history of its own if it has one. A state file
+// put back after Forget returns. What a walk under way when Forget is
+// called brings later — the answer of an attempt a cancelled resolve left
+// in flight for a coalesced walk, a refresh-ahead a cache hit started —
+// is served to whoever still waits for it but not kept. A resolve of a
+// matching key made once Forget is called may add it back: call Forget
+// once the person's resolves have returned. In a fleet, call it on every
+// instance: each keeps its own in-process copies, and a history of its
+// own if it has one. A state file
 // written by Export before Forget still holds the person's answers and
 // series, and Import brings them back: write it again after Forget.
 // After Close it deletes nothing and returns ErrClosed, and Close ends
@@ -247,6 +251,9 @@ func (r *Resolver) Forget(ctx context.Context, param, value string) (ForgetRepor
 		v, has := params[param]
 		return ok && has && want[v]
 	}
+	// A walk under way (an attempt a cancelled caller left in flight, a
+	// refresh-ahead) keeps nothing it matches from now on.
+	r.forgets.add(match)
 	// Writes to the shared tier still queued, or under way, would put
 	// back what is deleted below: drop them, and wait for those under way.
 	hold, err := r.fleet.holds.hold(ctx, r.life.Done(), match)

@@ -36,6 +36,12 @@ type walk struct {
 	calls    atomic.Int32            // attempts started
 	auditing atomic.Bool             // an answer is held for an audit: the attempts from then on are the audit's (Attempt.Audit)
 	cut      context.CancelCauseFunc // cancels the walk's context (walk): an audit's wait is over (holdForAudit)
+	// forgetSeq is where the resolver's forgetLog stood when the walk
+	// began, or its refresh-ahead was asked for (forgetHeld: the
+	// refresh holds it): the walk keeps nothing of a key a later Forget
+	// matched.
+	forgetSeq  uint64
+	forgetHeld bool
 
 	mu            sync.Mutex  // guards the fields below: hedged attempts run concurrently
 	auditTimer    *time.Timer // cuts the audit when its wait is over (holdForAudit); stopped as the walk ends
@@ -82,6 +88,10 @@ func (r *Resolver) walkProviders(ctx context.Context, dt *dataType, key string, 
 // walk runs w (see walkProviders).
 func (r *Resolver) walk(ctx context.Context, w *walk) *walk {
 	dt, key, deadline := w.dt, w.key, w.deadline
+	if !w.forgetHeld {
+		w.forgetSeq = r.forgets.begin()
+		defer r.forgets.end(w.forgetSeq)
+	}
 	w.ref, w.hasRef = r.cache.LastGood(key)
 	w.cached = w.hasRef
 	ctx, cancel := context.WithDeadline(ctx, deadline)
@@ -93,7 +103,9 @@ func (r *Resolver) walk(ctx context.Context, w *walk) *walk {
 
 	tiers := dt.tiers()
 	if e, ok := w.awaitClaim(ctx, tiers[:]); ok {
-		r.cache.Put(key, e, dt.currentTTL())
+		if !r.forgets.forgotten(w.forgetSeq, key) {
+			r.cache.Put(key, e, dt.currentTTL())
+		}
 		w.ok, w.result = true, cachedResult(e, dt, time.Since(e.ObservedAt))
 		return w
 	}
@@ -525,6 +537,14 @@ func (w *walk) succeed(p *provider, layer Layer, resp providers.Response) {
 		// delete it (and Import would refuse it as expired).
 		return
 	}
+	if w.r.forgets.forgotten(w.forgetSeq, w.key) {
+		// Forget matched the key after the walk began: served to whoever
+		// still waits, not kept, as Forget promises.
+		return
+	}
+	// A Forget that comes while the answer is being kept deletes what
+	// was kept before it said so; what is kept after, the walk deletes.
+	defer w.unkeepIfForgotten()
 	e := cache.Entry{
 		Value:      resp.Value,
 		ObservedAt: observed,
@@ -1118,6 +1138,24 @@ func (w *walk) cutShortFor(ctx context.Context, walkDeadline time.Time) bool {
 	return !time.Now().Before(w.deadline) || slices.ContainsFunc(w.attempts, func(a Attempt) bool {
 		return a.Skip == SkipNoTime || a.Skip == SkipNextTier
 	})
+}
+
+// unkeepIfForgotten deletes what succeed kept of the walk's key when a
+// Forget matched the key while it was being kept (see forgetLog.add):
+// the in-process answer, and the history series when the history can
+// delete one.
+func (w *walk) unkeepIfForgotten() {
+	if !w.r.forgets.forgotten(w.forgetSeq, w.key) {
+		return
+	}
+	w.r.cache.Delete(w.key)
+	if d, ok := w.r.history.(stats.Deleter); ok {
+		ctx, cancel := context.WithTimeout(w.r.life, w.r.cfg.Cache.StoreTimeout)
+		defer cancel()
+		if _, err := guarded(ctx, w.r, &w.r.callbacks.historyDelete, func(ctx context.Context) (bool, error) { return d.Delete(ctx, w.key) }); err != nil {
+			w.r.callbackFailed(&w.r.callbacks.historyDelete, w.dt.cfg.Name, err)
+		}
+	}
 }
 
 // notFound reports whether the walk's providers all said "not found": at
