@@ -1,7 +1,10 @@
 package fallback
 
 import (
+	"bytes"
 	"context"
+	"io"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -91,4 +94,60 @@ func TestForgetLogKeepsOnlyWhatAWalkUnderWayNeeds(t *testing.T) {
 	f.end(second)
 	assert.Empty(t, f.entries)
 	assert.Empty(t, f.active)
+}
+
+// An Import under way when Forget is called keeps none of the person's
+// records, though it reads them after Forget deleted what the process
+// held: nothing of the person is there once both have returned.
+func TestForgetKeepsOutWhatAnImportUnderWayTakesLater(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newTestResolver(t, testConfig(), newStub(1.2), newStub(1.3))
+		other := Params{"keyword": "boots", "market": "us"}
+		for _, ps := range []Params{shoes, other} {
+			_, err := r.Resolve(context.Background(), "cpc", ps)
+			require.NoError(t, err)
+		}
+		var file bytes.Buffer
+		_, err := r.Export(context.Background(), &file)
+		require.NoError(t, err)
+
+		r2 := newTestResolver(t, testConfig(), newStub(1.2), newStub(1.3))
+		rd := &trickle{r: &file, started: make(chan struct{})}
+		imported := make(chan ImportReport)
+		go func() {
+			rep, err := r2.Import(context.Background(), rd)
+			assert.NoError(t, err)
+			imported <- rep
+		}()
+		<-rd.started // the Import is under way, the person's records not read yet
+		_, err = r2.Forget(context.Background(), "keyword", "shoes")
+		require.NoError(t, err)
+		rep := <-imported
+		assert.Equal(t, 2, rep.Answers+rep.Evicted, "both answers were read and taken")
+
+		key, err := r2.Key("cpc", shoes)
+		require.NoError(t, err)
+		_, ok := r2.cache.LastGood(key)
+		assert.False(t, ok, "the person's answer is back after Forget returned")
+		obs, err := r2.history.Observations(context.Background(), key)
+		require.NoError(t, err)
+		assert.Empty(t, obs, "the person's series is back after Forget returned")
+		otherKey, err := r2.Key("cpc", other)
+		require.NoError(t, err)
+		_, ok = r2.cache.LastGood(otherKey)
+		assert.True(t, ok, "the others' answers are taken")
+	})
+}
+
+// trickle reads a few bytes at a time, each after 100ms.
+type trickle struct {
+	r       io.Reader
+	started chan struct{}
+	once    sync.Once
+}
+
+func (tr *trickle) Read(p []byte) (int, error) {
+	tr.once.Do(func() { close(tr.started) })
+	time.Sleep(100 * time.Millisecond)
+	return tr.r.Read(p[:min(len(p), 64)])
 }

@@ -97,3 +97,19 @@ func (f *forgetLog) forgotten(seq uint64, key string) bool {
 	}
 	return false
 }
+
+// since returns what the Forgets since seq (see begin) matched.
+func (f *forgetLog) since(seq uint64) []func(key string) bool {
+	if f.seq.Load() == seq {
+		return nil
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []func(key string) bool
+	for _, e := range f.entries {
+		if e.seq > seq {
+			out = append(out, e.match)
+		}
+	}
+	return out
+}

@@ -221,7 +221,8 @@ func (f ForgetReport) Total() int { return f.Cache + f.History + f.Store }
 // put back after Forget returns. What a walk under way when Forget is
 // called brings later — the answer of an attempt a cancelled resolve left
 // in flight for a coalesced walk, a refresh-ahead a cache hit started —
-// is served to whoever still waits for it but not kept. A resolve of a
+// is served to whoever still waits for it but not kept, and an Import
+// under way keeps none of the person's answers and series. A resolve of a
 // matching key made once Forget is called may add it back: call Forget
 // once the person's resolves have returned. In a fleet, call it on every
 // instance: each keeps its own in-process copies, and a history of its
@@ -263,10 +264,26 @@ func (r *Resolver) Forget(ctx context.Context, param, value string) (ForgetRepor
 		return rep, fmt.Errorf("fallback: forget: %w", err)
 	}
 	defer r.fleet.holds.release(hold)
-	rep.Cache = r.cache.DeleteFunc(func(k string, _ cache.Entry, _ bool) bool { return match(k) })
+	var errs []error
+	rep.Cache, rep.History, errs = r.forgetInProcess(ctx, match)
+	if sc, ok := r.store.(cache.Scanner); ok && r.store != nil {
+		n, err := guarded(ctx, r, &r.callbacks.storeDelete, func(ctx context.Context) (int, error) { return sc.DeleteMatching(ctx, match) })
+		rep.Store = n
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return rep, errors.Join(errs...)
+}
+
+// forgetInProcess is Forget's part in the process: the cached answers,
+// the forecasts and plausibility state, and the history series (when the
+// history can list and delete keys) whose keys match. It returns how many
+// answers and series it deleted.
+func (r *Resolver) forgetInProcess(ctx context.Context, match func(string) bool) (cached, series int, errs []error) {
+	cached = r.cache.DeleteFunc(func(k string, _ cache.Entry, _ bool) bool { return match(k) })
 	r.memo.forget(match)
 	r.plaus.forget(match)
-	var errs []error
 	if l, ok := r.history.(stats.Lister); ok {
 		if d, ok := r.history.(stats.Deleter); ok {
 			keys, err := guarded(ctx, r, &r.callbacks.historyKeys, func(ctx context.Context) ([]string, error) { return l.Keys(ctx) })
@@ -284,19 +301,12 @@ func (r *Resolver) Forget(ctx context.Context, param, value string) (ForgetRepor
 						break
 					}
 				} else if removed {
-					rep.History++
+					series++
 				}
 			}
 		}
 	}
-	if sc, ok := r.store.(cache.Scanner); ok && r.store != nil {
-		n, err := guarded(ctx, r, &r.callbacks.storeDelete, func(ctx context.Context) (int, error) { return sc.DeleteMatching(ctx, match) })
-		rep.Store = n
-		if err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return rep, errors.Join(errs...)
+	return cached, series, errs
 }
 
 // PruneReport says what Prune deleted.

@@ -338,8 +338,9 @@ type ImportReport struct {
 	// Evicted counts the answers taken but pushed out of the process's
 	// last-good store (cache.last_good_capacity) before Import returned:
 	// by the file's later answers, or by the resolves made meanwhile; an
-	// answer a resolve replaced meanwhile counts here too. A file of more
-	// answers than the store holds keeps the last ones read.
+	// answer a resolve replaced meanwhile counts here too, and so does
+	// one a Forget made meanwhile deleted. A file of more answers than
+	// the store holds keeps the last ones read.
 	Evicted int
 	// Skipped counts the records skipped, Dropped the observations
 	// dropped from series that were otherwise taken.
@@ -428,6 +429,12 @@ func (r *Resolver) Import(ctx context.Context, rd io.Reader) (rep ImportReport, 
 	}
 	im := importer{r: r, rep: &rep, now: time.Now(), plain: map[*dataType]*schema{}, read: lru.New[string, takenAnswer](capacity), taken: map[string]takenAnswer{}}
 	defer im.countKept() // on every return: rep is the result
+	// A Forget made while Import runs may have come before a matching
+	// record was taken: what it matched is forgotten again once all is
+	// taken, so that nothing of it is back after Forget returns.
+	seq := r.forgets.begin()
+	defer r.forgets.end(seq)
+	defer im.forgetAgain(seq)
 	// Runs first, at the end, once the file's series are in (Export
 	// writes them after the answers).
 	defer im.takeAnswers(ctx)
@@ -553,6 +560,20 @@ func (im *importer) countKept() {
 // sameAnswer reports whether a and b are the same last good answer.
 func sameAnswer(a, b cache.Entry) bool {
 	return a.Value == b.Value && a.Source == b.Source && a.StoredAt.Equal(b.StoredAt) && a.ObservedAt.Equal(b.ObservedAt)
+}
+
+// forgetAgain deletes in the process what the Forgets made since the
+// Import began (seq, see forgetLog.begin) matched: Import may have taken
+// it after Forget deleted it. Its answers count as Evicted (countKept).
+func (im *importer) forgetAgain(seq uint64) {
+	for _, match := range im.r.forgets.since(seq) {
+		ctx, cancel := context.WithTimeout(im.r.life, im.r.cfg.Cache.StoreTimeout)
+		_, _, errs := im.r.forgetInProcess(ctx, match)
+		cancel()
+		for _, err := range errs {
+			im.r.callbackFailed(&im.r.callbacks.historyDelete, "", err)
+		}
+	}
 }
 
 // takeAnswers judges the answers read, oldest read first, and takes
