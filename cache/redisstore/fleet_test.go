@@ -1,6 +1,7 @@
 package redisstore
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -59,13 +60,26 @@ type fleetOptions struct {
 	ttl                    time.Duration
 	staleWindow            time.Duration
 	hashKey                []byte
+	// timeout is the parts' Timeout and the resolver's
+	// cache.store_timeout; 0: testTimeout.
+	timeout time.Duration
+	// cooldown is the parts' Cooldown; 0: 200ms.
+	cooldown time.Duration
 }
 
-// fleetConfig is resolverConfig with the options' TTL, stale window and
-// fleet health, a sensitive param, and a breaker that opens after two
-// failures for a second.
+// outageTimeout is the parts' Timeout and the resolver's
+// cache.store_timeout where a test fails Redis under them: ten times the
+// 50ms default, so that a round trip on a loaded machine under the race
+// detector is not taken for Redis failing, and small against the faults
+// those tests inject, which last until the test ends them.
+const outageTimeout = 500 * time.Millisecond
+
+// fleetConfig is resolverConfig with the options' TTL, stale window,
+// fleet health and store timeout, a sensitive param, and a breaker that
+// opens after two failures for a second.
 func fleetConfig(o fleetOptions) fallback.Config {
 	cfg := resolverConfig(fallback.RateLimitConfig{})
+	cfg.Cache.StoreTimeout = cmp.Or(o.timeout, testTimeout)
 	cfg.DataTypes[0].Params = append(cfg.DataTypes[0].Params, fallback.ParamConfig{Name: "user", Sensitive: true})
 	if o.ttl > 0 {
 		cfg.DataTypes[0].TTL = o.ttl
@@ -86,7 +100,7 @@ func join(t *testing.T, addr, prefix string, o fleetOptions) *fleetMember {
 }
 
 // joinWith starts an instance on c. It makes c's first connection first:
-// it can take longer than the parts' 50ms timeout.
+// it can take longer than the parts' timeout.
 func joinWith(t *testing.T, c redis.UniversalClient, prefix string, o fleetOptions) *fleetMember {
 	t.Helper()
 	require.NoError(t, c.Ping(context.Background()).Err())
@@ -98,19 +112,19 @@ func joinWith(t *testing.T, c redis.UniversalClient, prefix string, o fleetOptio
 	if o.hashKey == nil {
 		opts[1] = fallback.WithHashKey([]byte("fleet test key"))
 	}
-	cooldown := 200 * time.Millisecond
+	timeout, cooldown := cmp.Or(o.timeout, testTimeout), cmp.Or(o.cooldown, 200*time.Millisecond)
 	if o.store {
-		m.store, err = New(c, Config{Prefix: prefix, Cooldown: cooldown})
+		m.store, err = New(c, Config{Prefix: prefix, Timeout: timeout, Cooldown: cooldown})
 		require.NoError(t, err)
 		opts = append(opts, fallback.WithStore(m.store))
 	}
 	if o.history {
-		m.history, err = NewHistory(c, HistoryConfig{Prefix: prefix, Cooldown: cooldown})
+		m.history, err = NewHistory(c, HistoryConfig{Prefix: prefix, Timeout: timeout, Cooldown: cooldown})
 		require.NoError(t, err)
 		opts = append(opts, fallback.WithSharedHistory(m.history))
 	}
 	if o.health {
-		m.bus, err = NewHealthBus(c, HealthBusConfig{Prefix: prefix, Cooldown: cooldown, Ping: 200 * time.Millisecond})
+		m.bus, err = NewHealthBus(c, HealthBusConfig{Prefix: prefix, Timeout: timeout, Cooldown: cooldown, Ping: 200 * time.Millisecond})
 		require.NoError(t, err)
 		m.opened = make(chan fallback.HealthEvent, 16)
 		opts = append(opts, fallback.WithHealthBus(tapBus{m.bus, m.opened}))
@@ -285,6 +299,15 @@ func TestFleetHealthOverRedis(t *testing.T) {
 // Redis killed, paused, slow or flushed mid-run: every resolve answers
 // within its deadline from the process's own layers, nothing local is
 // lost, and everything comes back by itself.
+//
+// Redis stays failed until the resolves are done: paused for longer than
+// they can take, or slowed to a round trip longer than their deadline,
+// so that a resolve that waited for it would miss the deadline. The
+// deadline is six store timeouts (outageTimeout): a new key's resolve
+// reads the shared tier, then the shared history, before its default,
+// each read cut at a store timeout until the parts' cooldown makes them
+// fail at once (the slowest took three), and the rest is room for a
+// loaded machine.
 func TestFleetSurvivesRedisFailure(t *testing.T) {
 	for _, mode := range []string{"killed", "paused", "slow", "flushed"} {
 		t.Run(mode, func(t *testing.T) {
@@ -293,7 +316,8 @@ func TestFleetSurvivesRedisFailure(t *testing.T) {
 			c := redis.NewClient(&redis.Options{Addr: proxy.Addr, ContextTimeoutEnabled: true, MaxRetries: -1})
 			t.Cleanup(func() { c.Close() })
 			admin := newClient(t, srv.Addr)
-			o := fleetOptions{store: true, history: true, health: true, ttl: time.Hour, staleWindow: time.Hour}
+			o := fleetOptions{store: true, history: true, health: true, ttl: time.Hour, staleWindow: time.Hour,
+				timeout: outageTimeout, cooldown: 2 * time.Second}
 			a := joinWith(t, c, "fleet", o)
 			ctx := context.Background()
 			const keys = 20
@@ -306,26 +330,32 @@ func TestFleetSurvivesRedisFailure(t *testing.T) {
 				t.Fatalf("store %+v history %+v snapshot %+v", a.store.Stats(), a.history.Stats(), a.r.Snapshot().Overall)
 			}
 
+			// The provider is down too: the process's own layers answer,
+			// each within its deadline.
+			const deadline = 6 * outageTimeout
 			var restore func()
 			switch mode {
 			case "killed":
 				srv.Kill()
 				restore = func() { srv.Restart(t) }
 			case "paused":
-				require.NoError(t, admin.Do(ctx, "CLIENT", "PAUSE", "1500", "ALL").Err())
-				restore = func() { time.Sleep(1600 * time.Millisecond) }
+				// Longer than the resolves below take (a few store
+				// timeouts, each followed by a cooldown's fast
+				// failures); it cannot be lifted early, as CLIENT
+				// UNPAUSE waits for it too.
+				const pause = 8 * time.Second
+				until := time.Now().Add(pause)
+				require.NoError(t, admin.Do(ctx, "CLIENT", "PAUSE", pause.Milliseconds(), "ALL").Err())
+				restore = func() { time.Sleep(time.Until(until)) }
 			case "slow":
-				proxy.Slow(300 * time.Millisecond)
+				proxy.Slow(deadline + time.Second) // every round trip outlasts a resolve's deadline
 				restore = func() { proxy.Slow(0) }
 			case "flushed":
 				require.NoError(t, admin.FlushAll(ctx).Err())
 				restore = func() {}
 			}
 
-			// The provider is down too: the process's own layers answer,
-			// each within its deadline.
 			a.ads.SetDown(providers.Transient)
-			const deadline = 300 * time.Millisecond
 			var slowest time.Duration
 			layers := map[fallback.Layer]int{}
 			for round := range 3 {

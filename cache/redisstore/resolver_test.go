@@ -165,7 +165,10 @@ func TestResolversClaimAMiss(t *testing.T) {
 }
 
 // Redis killed (or hung) mid-run: every resolve keeps answering, from the
-// provider or the in-process tiers, with fill claims on or off.
+// provider or the in-process tiers, with fill claims on or off. The
+// store, the limiter and the resolver wait for Redis outageTimeout, not
+// the 50ms default, so that a loaded machine is not taken for Redis
+// failing before the test fails it; it stays failed to the end.
 func TestResolvesSurviveRedisFailure(t *testing.T) {
 	for _, tc := range []struct {
 		mode  string
@@ -189,11 +192,13 @@ func TestResolvesSurviveRedisFailure(t *testing.T) {
 				fail = proxy.Stall
 				release = proxy.Close
 			}
-			store, err := New(c, Config{Cooldown: 100 * time.Millisecond})
+			// A cooldown longer than the test: after the first failure,
+			// the calls fail fast instead of each waiting a timeout.
+			store, err := New(c, Config{Timeout: outageTimeout, Cooldown: time.Minute})
 			if err != nil {
 				t.Fatal(err)
 			}
-			quota, err := NewLimiter(c, LimiterConfig{Instances: 2, Cooldown: 100 * time.Millisecond})
+			quota, err := NewLimiter(c, LimiterConfig{Instances: 2, Timeout: outageTimeout, Cooldown: time.Minute})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -206,11 +211,15 @@ func TestResolvesSurviveRedisFailure(t *testing.T) {
 			}()
 			cfg := resolverConfig(fallback.RateLimitConfig{PerSecond: 1000, Burst: 1000})
 			cfg.Cache.Claim = tc.claim
+			cfg.Cache.StoreTimeout = outageTimeout
 			r, p := newInstanceOf(t, cfg, fallback.WithStore(store), fallback.WithSharedLimiter(quota))
 
 			resolve := func(i int) {
 				t.Helper()
-				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+				// A store timeout each for the read, the claim and the
+				// quota, and room for a loaded machine; the client alone
+				// would wait a minute for the hung Redis.
+				ctx, cancel := context.WithTimeout(context.Background(), 6*outageTimeout)
 				defer cancel()
 				res, err := r.Resolve(ctx, "cpc", fallback.Params{"keyword": fmt.Sprint("kw", i)})
 				if err != nil || res.Value != 1.32 {
@@ -242,7 +251,7 @@ func TestResolvesSurviveRedisFailure(t *testing.T) {
 			require.Eventually(t, func() bool {
 				st := quota.Stats()
 				return st.Allowed == 20 && st.LocalAllowed == 10
-			}, 2*time.Second, time.Millisecond, "quota: %+v; want 20 shared admissions, then 10 local ones", quota.Stats())
+			}, 5*time.Second, time.Millisecond, "quota: %+v; want 20 shared admissions, then 10 local ones", quota.Stats())
 		})
 	}
 }
