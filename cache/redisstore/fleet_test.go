@@ -260,7 +260,7 @@ func TestFleetHealthOverRedis(t *testing.T) {
 	b := join(t, addr, prefix, o)
 	ctx := context.Background()
 	// Both subscribed: a probe event from a third bus reaches both.
-	probe, err := NewHealthBus(newClient(t, addr), HealthBusConfig{Prefix: prefix})
+	probe, err := NewHealthBus(newClient(t, addr), HealthBusConfig{Prefix: prefix, Timeout: testTimeout})
 	require.NoError(t, err)
 	defer probe.Close()
 	require.Eventually(t, func() bool {

@@ -186,7 +186,7 @@ func TestHealthBusRedisDown(t *testing.T) {
 	assert.Positive(t, b.Stats().Resubscribes, "it keeps trying")
 
 	srv.Restart(t)
-	pub, err := NewHealthBus(newClient(t, srv.Addr), HealthBusConfig{})
+	pub, err := NewHealthBus(newClient(t, srv.Addr), HealthBusConfig{Timeout: testTimeout})
 	require.NoError(t, err)
 	defer pub.Close()
 	subscribed(t, pub, l)

@@ -213,7 +213,7 @@ func TestHistoryRetention(t *testing.T) {
 	h, c := newHistory(t, HistoryConfig{Retention: retention})
 	// A History without retention in the same namespace writes what the
 	// retention forbids, as another instance's older config might.
-	old, err := NewHistory(c, HistoryConfig{Prefix: prefixOf(h)})
+	old, err := NewHistory(c, HistoryConfig{Prefix: prefixOf(h), Timeout: testTimeout})
 	require.NoError(t, err)
 	defer old.Close()
 	ctx := context.Background()
@@ -457,7 +457,7 @@ func TestHistoryPruneByAClockAhead(t *testing.T) {
 func TestHistoryRetentionByAClockAhead(t *testing.T) {
 	const retention = 30 * time.Second
 	h, c := newHistory(t, HistoryConfig{Retention: retention})
-	ahead, err := NewHistory(c, HistoryConfig{Prefix: prefixOf(h), Retention: retention})
+	ahead, err := NewHistory(c, HistoryConfig{Prefix: prefixOf(h), Retention: retention, Timeout: testTimeout})
 	require.NoError(t, err)
 	defer ahead.Close()
 	ahead.now = func() time.Time { return time.Now().Add(45 * time.Second) }
@@ -472,7 +472,7 @@ func TestHistoryRetentionByAClockAhead(t *testing.T) {
 	}
 	// And an observation older than the retention by Redis's clock is
 	// not recorded, whatever the appending instance's clock says.
-	behind, err := NewHistory(c, HistoryConfig{Prefix: prefixOf(h), Retention: retention})
+	behind, err := NewHistory(c, HistoryConfig{Prefix: prefixOf(h), Retention: retention, Timeout: testTimeout})
 	require.NoError(t, err)
 	defer behind.Close()
 	behind.now = func() time.Time { return time.Now().Add(-time.Hour) }

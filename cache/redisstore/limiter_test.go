@@ -175,7 +175,7 @@ func TestLimiterLocalShareWhenRedisDown(t *testing.T) {
 func TestLimiterSurvivesRedisKilled(t *testing.T) {
 	srv := startRedis(t)
 	c := newClient(t, srv.Addr)
-	l := newLimiter(t, c, LimiterConfig{Instances: 2, Cooldown: 100 * time.Millisecond})
+	l := newLimiter(t, c, LimiterConfig{Instances: 2, Timeout: testTimeout, Cooldown: 100 * time.Millisecond})
 	ctx := context.Background()
 	for range 5 {
 		if _, err := l.Allow(ctx, "ads", 1000, 100); err != nil {

@@ -17,7 +17,7 @@ func TestSensitiveParamsInTheSharedTier(t *testing.T) {
 	addr := redisAddr(t)
 	client := newClient(t, addr)
 	prefix := testPrefix(t, client)
-	s := openStore(t, addr, Config{Prefix: prefix})
+	s := openStore(t, addr, Config{Prefix: prefix, Timeout: testTimeout})
 	const email = "jane.doe@example.org"
 	const secret = "sk-LIVE-redis-77aa"
 	cfg := fallback.Config{
@@ -31,6 +31,7 @@ func TestSensitiveParamsInTheSharedTier(t *testing.T) {
 			TTL: time.Minute,
 		}},
 	}
+	cfg.Cache.StoreTimeout = testTimeout // see TestResolversShareTheTier
 	p, err := fake.New(fake.Config{Name: "ads", Value: 1.5})
 	if err != nil {
 		t.Fatal(err)

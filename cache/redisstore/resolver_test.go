@@ -75,7 +75,7 @@ func openStore(t *testing.T, addr string, cfg Config) *Store {
 func TestResolversShareTheTier(t *testing.T) {
 	addr := redisAddr(t)
 	prefix := testPrefix(t, newClient(t, addr))
-	s1, s2 := openStore(t, addr, Config{Prefix: prefix}), openStore(t, addr, Config{Prefix: prefix})
+	s1, s2 := openStore(t, addr, Config{Prefix: prefix, Timeout: testTimeout}), openStore(t, addr, Config{Prefix: prefix, Timeout: testTimeout})
 	// A store call's first use dials Redis: under the race detector on a
 	// loaded machine that can take longer than the default store timeout,
 	// which would make the write a (contained) failure.

@@ -28,7 +28,7 @@ func TestDeleteMatching(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A key of another version must survive whatever matches.
-	other, err := New(c, Config{Prefix: strings.TrimSuffix(strings.TrimSuffix(s.Key(""), ":"), ":v1"), Version: "v0"})
+	other, err := New(c, Config{Prefix: strings.TrimSuffix(strings.TrimSuffix(s.Key(""), ":"), ":v1"), Version: "v0", Timeout: testTimeout})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -192,6 +192,7 @@ func TestNamespaces(t *testing.T) {
 	prefix := testPrefix(t, c)
 	ctx := context.Background()
 	open := func(cfg Config) *Store {
+		cfg.Timeout = testTimeout
 		s, err := New(c, cfg)
 		if err != nil {
 			t.Fatal(err)
