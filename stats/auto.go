@@ -109,6 +109,15 @@ type Selection struct {
 	// a point must lie to be replaced as an outlier (DefaultOutlierSteps,
 	// 20); larger replaces fewer. Above 0.
 	OutlierSteps float64 `yaml:"outlier_steps"`
+	// OutlierNewLevel is how many of the newest points, beyond the outlier
+	// limit together (a run that ends the series, all on one side of the
+	// fit before it, with ordinary steps between them), are taken for a
+	// new level and kept rather than replaced: replacing a series' last
+	// two points where it had moved from 100 to 200 forecast it at 100.
+	// At least 1; default 2 (DefaultOutlierNewLevel); a number above the
+	// outliers' window (half a cycle, two points without a season, plus
+	// one) replaces them all as before.
+	OutlierNewLevel int `yaml:"outlier_new_level"`
 	// KeepLevelShifts fits a series with its level shifts (for a seasonal
 	// one of three cycles or more, see LevelShiftNewestCycles; for one
 	// without a season, see KeepNonSeasonalLevelShifts). By default auto first takes out a level shift
@@ -514,6 +523,9 @@ func (s Selection) withDefaults() (Selection, error) {
 	if err := positiveOr("selection.outlier_steps", &s.OutlierSteps, DefaultOutlierSteps); err != nil {
 		return s, err
 	}
+	if err := countOr("selection.outlier_new_level", &s.OutlierNewLevel, DefaultOutlierNewLevel); err != nil {
+		return s, err
+	}
 	switch {
 	case s.LevelShiftRatio == 0:
 		s.LevelShiftRatio = DefaultLevelShiftRatio
@@ -665,7 +677,7 @@ func (f *Forecaster) auto(y []float64, m, h int) (result, bool) {
 	}
 	f = &g
 	if !sel.KeepOutliers {
-		y, _ = cleanOutliers(y, m, sel.OutlierSteps)
+		y, _ = cleanOutliers(y, m, sel.OutlierSteps, sel.OutlierNewLevel)
 	}
 	if !sel.KeepLevelShifts && m > 1 && (len(y) < 3*m || !sel.KeepNewestLevelShifts) {
 		if s, r, ok := levelShift(y, m, sel.LevelShiftRatio, sel.LevelShiftSigmas); ok && (len(y) < 3*m || len(y)-s <= sel.LevelShiftNewestCycles*m) {

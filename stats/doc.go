@@ -58,8 +58,9 @@
 // candidate's it replaces the median (with the envelope of all five
 // intervals) — on series with autoregressive cycles, where it is far
 // better than exponential smoothing. Outliers are replaced first (points
-// far off their neighbours' median, by interpolation; Selection.KeepOutliers
-// keeps them, Selection.OutlierSteps sets how far); for a series never
+// far off their neighbours' median, by interpolation, but for the newest
+// points at a new level; Selection.KeepOutliers keeps them,
+// Selection.OutlierSteps sets how far); for a series never
 // below zero, members whose forecast goes below zero are left out
 // while one stays above it, and the forecast stops at zero
 // (Selection.AllowNegative keeps them and lets it go below). The

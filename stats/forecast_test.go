@@ -42,6 +42,7 @@ func TestNewValidatesConfig(t *testing.T) {
 		{Config{Selection: Selection{OutlierSteps: -1}}, "selection.outlier_steps"},
 		{Config{Selection: Selection{OutlierSteps: math.Inf(1)}}, "selection.outlier_steps"},
 		{Config{Selection: Selection{OutlierSteps: math.NaN()}}, "selection.outlier_steps"},
+		{Config{Selection: Selection{OutlierNewLevel: -1}}, "selection.outlier_new_level"},
 		{Config{Selection: Selection{SeasonalDecays: []float64{1, -0.2}}}, "selection.seasonal_decays[1]"},
 		{Config{Selection: Selection{SeasonalDecays: []float64{1.5}}}, "selection.seasonal_decays[0]"},
 		{Config{Selection: Selection{SeasonalDecays: []float64{0}}}, "selection.seasonal_decays[0]"},
@@ -105,6 +106,7 @@ func TestNewAppliesDefaultsWithoutWritingCallerConfig(t *testing.T) {
 	assert.Equal(t, 30, s.RecentWindowPoints)
 	assert.Equal(t, 4, s.StepMedianSeason)
 	assert.False(t, s.LevelMedian)
+	assert.Equal(t, 2, s.OutlierNewLevel)
 	assert.Equal(t, 2.0, s.LevelShiftRatio)
 	assert.Equal(t, 5.0, s.LevelShiftSigmas)
 	assert.Equal(t, 2, s.LevelShiftNewestCycles)

@@ -23,8 +23,14 @@ import (
 // of it is left as it is: without the seasonal medians, a peaky season (a
 // December three times the other months) would look like a spike every
 // year; so is a series whose steps are mostly zero.
-func cleanOutliers(y []float64, m int, limitSteps float64) ([]float64, int) {
-	return cleanOutliersWith(y, m, limitSteps, slidingMedians)
+//
+// The newest points that lie beyond the limit together, at least
+// newLevel of them (a run that ends the series, all on one side of the
+// fit before it, with ordinary steps between them), are a new level and
+// kept: replacing them forecast the old level where the series had left
+// it.
+func cleanOutliers(y []float64, m int, limitSteps float64, newLevel int) ([]float64, int) {
+	return cleanOutliersWith(y, m, limitSteps, newLevel, slidingMedians)
 }
 
 // windowMedians returns, for each t in [0, count), the median of the
@@ -34,13 +40,16 @@ type windowMedians func(x []float64, count int, lo, hi func(t int) int, skipSelf
 
 // cleanOutliersWith is cleanOutliers with its running medians taken by
 // medians.
-func cleanOutliersWith(y []float64, m int, limitSteps float64, medians windowMedians) ([]float64, int) {
+func cleanOutliersWith(y []float64, m int, limitSteps float64, newLevel int, medians windowMedians) ([]float64, int) {
 	n := len(y)
-	if n < 8 || (m > 1 && n < 3*m) {
+	if n < 8 {
 		return y, 0
 	}
 	w := max(5, m|1) // odd, spanning a cycle
 	half := w / 2
+	if m > 1 && n < 3*m {
+		return y, 0
+	}
 	// The point itself is left out: a running median through it equals it
 	// wherever the series runs straight, and residuals that are mostly
 	// zero have no spread to measure a spike against.
@@ -67,17 +76,29 @@ func cleanOutliersWith(y []float64, m int, limitSteps float64, medians windowMed
 	// outlier. 2w steps hold a spike's two.
 	local := medians(steps, n, func(t int) int { return max(0, t-w) }, func(t int) int { return min(n-1, t+w) }, false)
 	out := make([]bool, n)
-	count := 0
+	limit := func(t int) float64 { return limitSteps * max(global, local[t]) }
 	for t := range n {
-		limit := limitSteps * max(global, local[t])
-		if math.Abs(y[t]-trend[t]-season[t%len(season)]) > limit && limit > 0 {
-			out[t] = true
+		out[t] = math.Abs(y[t]-trend[t]-season[t%len(season)]) > limit(t) && limit(t) > 0
+	}
+	newestLevel(out, adj, limit, half, newLevel)
+	return replaceFlagged(y, n, out, func(t int) float64 { return season[t%len(season)] })
+}
+
+// replaceFlagged returns y with its points flagged in out replaced by
+// linear interpolation of the adjusted series y − season across each run
+// (a run at an end takes its one neighbour's value), and how many it
+// replaced: none, and y itself, when none or all are flagged.
+func replaceFlagged(y []float64, n int, out []bool, season func(int) float64) ([]float64, int) {
+	count := 0
+	for _, o := range out {
+		if o {
 			count++
 		}
 	}
 	if count == 0 || count == n {
 		return y, 0
 	}
+	adj := func(t int) float64 { return y[t] - season(t) }
 	// Interpolate the adjusted series y − season across each run of
 	// outliers; a run at an end takes its one neighbour's value.
 	clean := slices.Clone(y)
@@ -102,11 +123,46 @@ func cleanOutliersWith(y []float64, m int, limitSteps float64, medians windowMed
 				f := float64(k-prev) / float64(next-prev)
 				a = adj(prev) + f*(adj(next)-adj(prev))
 			}
-			clean[k] = a + season[k%len(season)]
+			clean[k] = a + season(k)
 		}
 		t = end
 	}
 	return clean, count
+}
+
+// newestLevel unflags, in out, the points that end the series when they
+// are a new level (adj the seasonally adjusted series): at least
+// newLevel of them, at most maxRun + 1 (a longer run carries the running
+// medians with it), each beyond the first one's limit from the old level
+// (the median of the 2·maxRun + 1 points before them) on the same side,
+// with steps between them within that limit (a later point's limit takes
+// in the jump's step). The maxRun points before the run, whose
+// running medians the run moved, are judged against the old level
+// instead. Nothing changes when none of these points was flagged.
+func newestLevel(out []bool, adj func(int) float64, limit func(int) float64, maxRun, newLevel int) {
+	n := len(out)
+	for s := max(1, n-maxRun-1); s <= n-newLevel; s++ {
+		before := make([]float64, 0, 2*maxRun+1)
+		for t := max(0, s-2*maxRun-1); t < s; t++ {
+			before = append(before, adj(t))
+		}
+		old := medianOf(before)
+		side := math.Copysign(1, adj(s)-old)
+		isLevel := true
+		for t := s; t < n && isLevel; t++ {
+			isLevel = (adj(t)-old)*side > limit(s) && (t == s || math.Abs(adj(t)-adj(t-1)) <= limit(s))
+		}
+		if !isLevel || !slices.Contains(out[max(0, s-maxRun):], true) {
+			continue
+		}
+		for t := max(0, s-maxRun); t < s; t++ {
+			out[t] = limit(t) > 0 && math.Abs(adj(t)-old) > limit(t)
+		}
+		for t := s; t < n; t++ {
+			out[t] = false
+		}
+		return
+	}
 }
 
 // slidingMedians is the windowMedians of cleanOutliers: one sorted window
@@ -184,3 +240,8 @@ func sortedMedian(n int, at func(int) float64) float64 {
 // walk with steps of 2 % is typically 50 steps out. docs/forecasting.md
 // has the M3 evidence for 20 against 30 and 40.
 const DefaultOutlierSteps = 20.0
+
+// DefaultOutlierNewLevel is Selection.OutlierNewLevel's default: two
+// newest points beyond the outlier limit together are a new level, one
+// is an outlier.
+const DefaultOutlierNewLevel = 2

@@ -80,7 +80,7 @@ func TestCleanOutliersInterpolates(t *testing.T) {
 	}
 	y[20] = 250 // 50 on the line
 	y[39] = 0   // 88 on it: an end takes its neighbour's value
-	got, n := cleanOutliers(y, 1, DefaultOutlierSteps)
+	got, n := cleanOutliers(y, 1, DefaultOutlierSteps, DefaultOutlierNewLevel)
 	require.Equal(t, 2, n)
 	assert.Equal(t, 50.0, got[20])
 	assert.Equal(t, 86.0, got[39])
@@ -94,7 +94,7 @@ func TestCleanOutliersInterpolates(t *testing.T) {
 	}
 	want := y[21]
 	y[21] *= 5
-	got, n = cleanOutliers(y, 6, DefaultOutlierSteps)
+	got, n = cleanOutliers(y, 6, DefaultOutlierSteps, DefaultOutlierNewLevel)
 	require.Equal(t, 1, n)
 	assert.InDelta(t, want, got[21], 2)
 }
@@ -105,12 +105,12 @@ func TestCleanOutliersLeavesOrdinarySeriesAlone(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for seed := range 100 {
 		y := randomWalk(rng, 256)
-		_, n := cleanOutliers(y, 1, DefaultOutlierSteps)
+		_, n := cleanOutliers(y, 1, DefaultOutlierSteps, DefaultOutlierNewLevel)
 		require.Zero(t, n, "random walk %d", seed)
 		for i := range y {
 			y[i] = 100 + 5*rng.NormFloat64()
 		}
-		_, n = cleanOutliers(y, 1, DefaultOutlierSteps)
+		_, n = cleanOutliers(y, 1, DefaultOutlierSteps, DefaultOutlierNewLevel)
 		require.Zero(t, n, "white noise %d", seed)
 		for i := range y {
 			p := 1.0
@@ -119,11 +119,11 @@ func TestCleanOutliersLeavesOrdinarySeriesAlone(t *testing.T) {
 			}
 			y[i] = 100 * p * (1 + 0.05*rng.NormFloat64())
 		}
-		_, n = cleanOutliers(y, 24, DefaultOutlierSteps)
+		_, n = cleanOutliers(y, 24, DefaultOutlierSteps, DefaultOutlierNewLevel)
 		require.Zero(t, n, "peaky season %d", seed)
 	}
 	// n0001 grows faster and faster: its last steps are its largest.
-	_, n := cleanOutliers(n0001, 1, DefaultOutlierSteps)
+	_, n := cleanOutliers(n0001, 1, DefaultOutlierSteps, DefaultOutlierNewLevel)
 	assert.Zero(t, n, "n0001")
 	// A December three times the other months over two years.
 	y := make([]float64, 24)
@@ -133,15 +133,15 @@ func TestCleanOutliersLeavesOrdinarySeriesAlone(t *testing.T) {
 			y[i] = 300
 		}
 	}
-	_, n = cleanOutliers(y, 12, DefaultOutlierSteps)
+	_, n = cleanOutliers(y, 12, DefaultOutlierSteps, DefaultOutlierNewLevel)
 	assert.Zero(t, n, "two cycles")
 }
 
 // cleanOutliersBySorting is cleanOutliers as it was first written: each
 // running median sorted anew at every point. cleanOutliers must agree
 // with it exactly.
-func cleanOutliersBySorting(y []float64, m int, limitSteps float64) ([]float64, int) {
-	return cleanOutliersWith(y, m, limitSteps, sortingMedians)
+func cleanOutliersBySorting(y []float64, m int, limitSteps float64, newLevel int) ([]float64, int) {
+	return cleanOutliersWith(y, m, limitSteps, newLevel, sortingMedians)
 }
 
 // sortingMedians is a windowMedians that sorts each window anew.
@@ -185,8 +185,8 @@ func TestCleanOutliersSlidingMediansAgree(t *testing.T) {
 			}
 		}
 		steps := []float64{20, 3, 1}[i%3]
-		want, wantN := cleanOutliersBySorting(slices.Clone(y), m, steps)
-		got, gotN := cleanOutliers(y, m, steps)
+		want, wantN := cleanOutliersBySorting(slices.Clone(y), m, steps, DefaultOutlierNewLevel)
+		got, gotN := cleanOutliers(y, m, steps, DefaultOutlierNewLevel)
 		require.Equal(t, wantN, gotN, "series %d (n %d, m %d)", i, n, m)
 		require.Equal(t, want, got, "series %d (n %d, m %d)", i, n, m)
 		replaced += gotN
@@ -207,14 +207,68 @@ func BenchmarkCleanOutliers(b *testing.B) {
 		}
 		for _, impl := range []struct {
 			name string
-			fn   func([]float64, int, float64) ([]float64, int)
+			fn   func([]float64, int, float64, int) ([]float64, int)
 		}{{"sliding", cleanOutliers}, {"sorting", cleanOutliersBySorting}} {
 			b.Run(fmt.Sprintf("n=%d/m=%d/%s", c.n, c.m, impl.name), func(b *testing.B) {
 				b.ReportAllocs()
 				for b.Loop() {
-					impl.fn(y, c.m, DefaultOutlierSteps)
+					impl.fn(y, c.m, DefaultOutlierSteps, DefaultOutlierNewLevel)
 				}
 			})
 		}
 	}
+}
+
+// noisyLevel returns n points of seeded noise (sd 2) about 100.
+func noisyLevel(seed uint64, n int) []float64 {
+	rng := rand.New(rand.NewPCG(seed, 5))
+	y := make([]float64, n)
+	for i := range y {
+		y[i] = 100 + 2*rng.NormFloat64()
+	}
+	return y
+}
+
+// The newest two points at a new level are the series' news, not two
+// outliers: replacing them forecast the old level (100 where the series
+// had moved to 200). One newest point that far is still an outlier.
+func TestAutoKeepsANewLevelInTheNewestPoints(t *testing.T) {
+	auto, err := New(Config{})
+	require.NoError(t, err)
+	replaced := 0
+	for seed := range uint64(20) {
+		y := noisyLevel(seed, 30)
+		y[28], y[29] = 200+y[28]-100, 200+y[29]-100
+		_, n := cleanOutliers(y, 1, DefaultOutlierSteps, DefaultOutlierNewLevel)
+		assert.Zero(t, n, "seed %d: the new level was replaced", seed)
+		fc, err := auto.Forecast(y, 1, 6)
+		require.NoError(t, err)
+		for k, v := range fc.Mean {
+			assert.InDelta(t, 200, v, 20, "seed %d, step %d", seed, k+1)
+		}
+		// OutlierNewLevel above the run's two points replaces them
+		// where the limit catches them.
+		if _, n = cleanOutliers(y, 1, DefaultOutlierSteps, 4); n > 0 {
+			replaced++
+		}
+
+		// Down, and in a seasonal series of three cycles.
+		z := noisyLevel(seed, 40)
+		for i := range z {
+			z[i] += 10 * float64(i%4)
+		}
+		z[38], z[39] = z[38]-60, z[39]-60
+		got, n := cleanOutliers(z, 4, DefaultOutlierSteps, DefaultOutlierNewLevel)
+		assert.Zero(t, n, "seed %d: the new level (season 4) was replaced: %v", seed, got[36:])
+
+		// One newest point, or two on either side of the fit, is replaced.
+		y = noisyLevel(seed, 30)
+		y[29] = 400
+		_, n = cleanOutliers(y, 1, DefaultOutlierSteps, DefaultOutlierNewLevel)
+		assert.Equal(t, 1, n, "seed %d: one newest point", seed)
+		y[28] = -200
+		_, n = cleanOutliers(y, 1, DefaultOutlierSteps, DefaultOutlierNewLevel)
+		assert.Equal(t, 2, n, "seed %d: two newest points on either side", seed)
+	}
+	assert.GreaterOrEqual(t, replaced, 15, "series whose new level OutlierNewLevel 4 replaced")
 }
