@@ -22,7 +22,15 @@ import (
 // rise is no outlier). A series with a period but fewer than three cycles
 // of it is left as it is: without the seasonal medians, a peaky season (a
 // December three times the other months) would look like a spike every
-// year; so is a series whose steps are mostly zero.
+// year.
+//
+// A series whose steps are mostly zero (counts, intermittent demand) has
+// no median step to measure a point against, and is left as it is unless
+// it is flat but for one run of at most half a window of points (two
+// without a season), off a level other than zero: that run, a lone spike,
+// is replaced by the level, with a season too whatever its cycles (each
+// position is seen at least twice: a lone run is no season). A level of
+// zero is intermittent demand, whose demands are its data.
 //
 // The newest points that lie beyond the limit together, at least
 // newLevel of them (a run that ends the series, all on one side of the
@@ -48,7 +56,7 @@ func cleanOutliersWith(y []float64, m int, limitSteps float64, newLevel int, med
 	w := max(5, m|1) // odd, spanning a cycle
 	half := w / 2
 	if m > 1 && n < 3*m {
-		return y, 0
+		return replaceFlagged(y, n, loneRun(y, half, newLevel), func(int) float64 { return 0 })
 	}
 	// The point itself is left out: a running median through it equals it
 	// wherever the series runs straight, and residuals that are mostly
@@ -79,6 +87,13 @@ func cleanOutliersWith(y []float64, m int, limitSteps float64, newLevel int, med
 	limit := func(t int) float64 { return limitSteps * max(global, local[t]) }
 	for t := range n {
 		out[t] = math.Abs(y[t]-trend[t]-season[t%len(season)]) > limit(t) && limit(t) > 0
+	}
+	if global == 0 && !slices.Contains(out, true) {
+		a := make([]float64, n)
+		for t := range n {
+			a[t] = adj(t)
+		}
+		out = loneRun(a, half, newLevel)
 	}
 	newestLevel(out, adj, limit, half, newLevel)
 	return replaceFlagged(y, n, out, func(t int) float64 { return season[t%len(season)] })
@@ -128,6 +143,38 @@ func replaceFlagged(y []float64, n int, out []bool, season func(int) float64) ([
 		t = end
 	}
 	return clean, count
+}
+
+// loneRun returns which points of a series flat but for one run of at
+// most maxRun points (a its seasonally adjusted values) are that run,
+// when its level is not zero and the run is not a new level (at least
+// newLevel points ending the series); none otherwise.
+func loneRun(a []float64, maxRun, newLevel int) []bool {
+	n := len(a)
+	out := make([]bool, n)
+	level := medianOf(slices.Clone(a))
+	first, last := -1, -1
+	for t, v := range a {
+		if v != level {
+			if first < 0 {
+				first = t
+			}
+			last = t
+		}
+	}
+	run := last - first + 1
+	if level == 0 || first < 0 || run > maxRun || (last == n-1 && run >= newLevel) {
+		return out
+	}
+	for t := first; t <= last; t++ {
+		if a[t] == level {
+			return out // two runs
+		}
+	}
+	for t := first; t <= last; t++ {
+		out[t] = true
+	}
+	return out
 }
 
 // newestLevel unflags, in out, the points that end the series when they

@@ -272,3 +272,48 @@ func TestAutoKeepsANewLevelInTheNewestPoints(t *testing.T) {
 	}
 	assert.GreaterOrEqual(t, replaced, 15, "series whose new level OutlierNewLevel 4 replaced")
 }
+
+// A series flat but for one spike has no median step to measure the
+// spike by (every step but the spike's two is zero): it was left as it
+// was, and auto forecast 14 where the series had been 10 at every point
+// but one. The spike is replaced by the level now, with a season too
+// (fewer than three cycles of it: each position is seen twice, so a lone
+// spike is no season). Counts and intermittent demand keep their values:
+// a series at zero but for its demands, one demand or several, and a
+// series at a level with more than one run off it.
+func TestCleanOutliersReplacesALoneSpikeInAFlatSeries(t *testing.T) {
+	auto, err := New(Config{})
+	require.NoError(t, err)
+	for _, m := range []int{1, 4, 12} {
+		y := make([]float64, 30)
+		for i := range y {
+			y[i] = 10
+		}
+		y[20] = 100
+		got, n := cleanOutliers(y, m, DefaultOutlierSteps, DefaultOutlierNewLevel)
+		assert.Equal(t, 1, n, "season %d", m)
+		assert.Equal(t, 10.0, got[20], "season %d", m)
+		fc, err := auto.Forecast(y, m, 6)
+		require.NoError(t, err)
+		for k, v := range fc.Mean {
+			assert.InDelta(t, 10, v, 1e-6, "season %d, step %d", m, k+1)
+		}
+		y[21] = 90 // a run of two
+		_, n = cleanOutliers(y, m, DefaultOutlierSteps, DefaultOutlierNewLevel)
+		assert.Equal(t, 2, n, "season %d: a run of two", m)
+		y[5] = 3 // a second run: not flat but for one
+		_, n = cleanOutliers(y, m, DefaultOutlierSteps, DefaultOutlierNewLevel)
+		assert.Zero(t, n, "season %d: two runs", m)
+	}
+	counts := map[string][]float64{
+		"one demand":       {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0},
+		"demands":          {0, 0, 3, 0, 0, 0, 0, 5, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 9, 0},
+		"a level, runs":    {2, 2, 2, 3, 2, 2, 2, 2, 2, 9, 2, 2, 2, 2, 2, 2, 4, 2, 2, 2},
+		"a new level":      {5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 40, 40},
+		"a long excursion": {5, 5, 5, 5, 5, 5, 5, 9, 9, 9, 9, 5, 5, 5, 5, 5, 5, 5, 5, 5},
+	}
+	for name, y := range counts {
+		_, n := cleanOutliers(y, 1, DefaultOutlierSteps, DefaultOutlierNewLevel)
+		assert.Zero(t, n, name)
+	}
+}
