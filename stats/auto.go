@@ -128,7 +128,11 @@ type Selection struct {
 	// the indices took the shift in, the adjusted series became a steady
 	// rise or fall, and auto forecast it on: more than four times the
 	// series' largest value a cycle ahead, where the level had moved ×10.
-	// A positive series only. docs/forecasting.md has the evidence.
+	// A series with a value at or below zero is searched in its units:
+	// y(t) − y(t−m), the shift at least LevelShiftRatio − 1 times the
+	// range of the points before it (a level about zero has no ratio),
+	// the points before it moved by the shift. docs/forecasting.md has
+	// the evidence.
 	KeepLevelShifts bool `yaml:"keep_level_shifts"`
 	// LevelShiftRatio is the least factor a level shift moves the level by
 	// to be taken out (or its inverse, down): above 1; default 2
@@ -680,8 +684,11 @@ func (f *Forecaster) auto(y []float64, m, h int) (result, bool) {
 		y, _ = cleanOutliers(y, m, sel.OutlierSteps, sel.OutlierNewLevel)
 	}
 	if !sel.KeepLevelShifts && m > 1 && (len(y) < 3*m || !sel.KeepNewestLevelShifts) {
-		if s, r, ok := levelShift(y, m, sel.LevelShiftRatio, sel.LevelShiftSigmas); ok && (len(y) < 3*m || len(y)-s <= sel.LevelShiftNewestCycles*m) {
+		recent := func(s int) bool { return len(y) < 3*m || len(y)-s <= sel.LevelShiftNewestCycles*m }
+		if s, r, ok := levelShift(y, m, sel.LevelShiftRatio, sel.LevelShiftSigmas); ok && recent(s) {
 			y = withoutLevelShift(y, s, r)
+		} else if s, c, ok := additiveLevelShift(y, m, sel.LevelShiftRatio, sel.LevelShiftSigmas); ok && recent(s) {
+			y = withoutAdditiveShift(y, s, c)
 		}
 	}
 	if !sel.KeepLevelShifts && m == 1 && !sel.KeepNonSeasonalLevelShifts {

@@ -1,6 +1,9 @@
 package stats
 
-import "math"
+import (
+	"math"
+	"slices"
+)
 
 // DefaultLevelShiftRatio is Selection.LevelShiftRatio's default: a level
 // shift auto takes out of a short seasonal series doubles or halves its
@@ -12,9 +15,8 @@ const DefaultLevelShiftRatio = 2.0
 const DefaultLevelShiftSigmas = 5.0
 
 // levelShift finds a level shift in y, a positive series with a season of
-// m (or none, m = 1: its log steps), by its seasonal log differences
-// d(t) = ln y(t) − ln y(t−m), which the season cancels out of: a series
-// whose level moves by a factor R at
+// m (or none, m = 1: its log steps), by its seasonal log differences d(t) = ln y(t) − ln y(t−m), which the
+// season cancels out of: a series whose level moves by a factor R at
 // time s has d = b + ln R over the m times from s (b its steady growth
 // per cycle, the same before and after) and b at the others. Of the
 // times s with at least two points of y on each side, the one whose fit
@@ -45,10 +47,38 @@ func levelShift(y []float64, m int, minRatio, minSigmas float64) (s int, ratio f
 		}
 		d[i] = math.Log(y[i+m] / y[i])
 	}
+	s, c, ok := shiftIn(d, n, m, func(int) float64 { return math.Log(minRatio) }, minSigmas)
+	return s, math.Exp(c), ok
+}
+
+// additiveLevelShift is levelShift for a series with a value at or below
+// zero, in its units: d(t) = y(t) − y(t−m), and a shift c of the level
+// is taken when |c| is at least minRatio − 1 times the range of the
+// points before it (a level about zero has no ratio; a shift beyond
+// everything the series did before is unambiguous), besides levelShift's
+// other tests. ok is false for a series above zero throughout (levelShift's).
+func additiveLevelShift(y []float64, m int, minRatio, minSigmas float64) (s int, shift float64, ok bool) {
+	n := len(y)
+	if m <= 1 || n < m+4 || positiveSeries(y) {
+		return 0, 0, false
+	}
+	d := make([]float64, n-m)
+	for i := range d {
+		d[i] = y[i+m] - y[i]
+	}
+	return shiftIn(d, n, m, func(s int) float64 {
+		return (minRatio - 1) * (slices.Max(y[:s]) - slices.Min(y[:s]))
+	}, minSigmas)
+}
+
+// shiftIn finds the level shift of levelShift in d, the seasonal
+// differences of a series of n points (d[i] is time m+i's): its time s
+// and size c, |c| at least minShift(s).
+func shiftIn(d []float64, n, m int, minShift func(s int) float64, minSigmas float64) (s int, c float64, ok bool) {
 	inShift := func(st, i int) bool { t := m + i; return t >= st && t < st+m }
 	const minSide = 2
-	bestSSE, bestSide := math.Inf(1), 0
-	var c, se, in float64 // in: d's mean over the shift's m times
+	bestSSE, bestSide, bestFurther := math.Inf(1), 0, false
+	var se, in float64 // in: d's mean over the shift's m times
 	for st := minSide; st <= n-minSide; st++ {
 		var s1, s0 float64
 		var n1, n0 int
@@ -71,9 +101,13 @@ func levelShift(y []float64, m int, minRatio, minSigmas float64) (s int, ratio f
 			}
 			sse += e * e
 		}
-		side := min(st, n-st)
-		if sse < bestSSE*(1-1e-9) || (sse <= bestSSE*(1+1e-9) && side > bestSide) {
-			bestSSE, bestSide, s = sse, side, st
+		// On a tie, the split whose shift's m times hold d's mean further
+		// from 0 (the same split of d read as a shift at its far side
+		// fails that test below).
+		side, further := min(st, n-st), math.Abs(m1) > math.Abs(m0)
+		tie := sse <= bestSSE*(1+1e-9)
+		if sse < bestSSE*(1-1e-9) || (tie && side > bestSide) || (tie && side == bestSide && further && !bestFurther) {
+			bestSSE, bestSide, bestFurther, s = sse, side, further, st
 			c, in = m1-m0, m1
 			se = math.Sqrt(sse/float64(len(d)-2)) * math.Sqrt(1/float64(n1)+1/float64(n0))
 		}
@@ -81,7 +115,7 @@ func levelShift(y []float64, m int, minRatio, minSigmas float64) (s int, ratio f
 	// The level moved over the shift's m times, not at the others: d's
 	// mean is further from 0 there (a newest point ×10 splits d as a
 	// shift a cycle before it would, with the change outside).
-	if math.IsInf(bestSSE, 1) || math.Abs(c) < math.Log(minRatio) || !(math.Abs(c) >= minSigmas*se) || math.Abs(in) <= math.Abs(in-c) {
+	if math.IsInf(bestSSE, 1) || math.Abs(c) < minShift(s) || !(math.Abs(c) >= minSigmas*se) || math.Abs(in) <= math.Abs(in-c) {
 		return 0, 0, false
 	}
 	edges := 0
@@ -110,7 +144,20 @@ func levelShift(y []float64, m int, minRatio, minSigmas float64) (s int, ratio f
 			}
 		}
 	}
-	return s, math.Exp(c), true
+	return s, c, true
+}
+
+// withoutAdditiveShift returns a copy of y with shift added to its points
+// before s: all at the level of its newest points.
+func withoutAdditiveShift(y []float64, s int, shift float64) []float64 {
+	out := make([]float64, len(y))
+	for t, v := range y {
+		if t < s {
+			v += shift
+		}
+		out[t] = v
+	}
+	return out
 }
 
 // withoutLevelShift returns a copy of y with its points before s

@@ -191,6 +191,103 @@ func TestAutoTakesANewestLevelShiftOutOfALongSeason(t *testing.T) {
 	assert.Less(t, sOut, sKept)
 }
 
+// additiveSeason returns n points of a series with a season of m about
+// zero (each position's offset normal, sd 20), its level moved by shift
+// from time at (none when at < 0), a trend of slope per point and
+// noise of sd noise, and the next h points without noise.
+func additiveSeason(seed uint64, m, n, h, at int, shift, slope, noise float64) (y, future []float64) {
+	rng := rand.New(rand.NewPCG(seed, 7+uint64(m)))
+	pat := make([]float64, m)
+	for j := range pat {
+		pat[j] = 20 * rng.NormFloat64()
+	}
+	level := func(t int) float64 {
+		l := slope * float64(t)
+		if at >= 0 && t >= at {
+			l += shift
+		}
+		return l
+	}
+	y = make([]float64, n)
+	for t := range y {
+		y[t] = level(t) + pat[t%m] + noise*rng.NormFloat64()
+	}
+	future = make([]float64, h)
+	for k := range future {
+		future[k] = level(n+k) + pat[(n+k)%m]
+	}
+	return y, future
+}
+
+// A seasonal series about zero (values below it: a balance, a margin, a
+// temperature) whose level moved is forecast at its newest level, as a
+// positive one is: the level shift is found in its seasonal differences
+// in its units. Before, it was fitted with the shift in it: on a season
+// of 4 over five cycles, moved by 100 in the last six points, auto
+// forecast 112 to 127 where the newest cycle was 95 to 110. Fitted with
+// KeepLevelShifts the forecasts' mean absolute error is several times
+// as large.
+func TestAutoTakesAnAdditiveLevelShiftOut(t *testing.T) {
+	f, err := New(Config{})
+	require.NoError(t, err)
+	kept, err := New(Config{Selection: Selection{KeepLevelShifts: true}})
+	require.NoError(t, err)
+	var errAuto, errKept float64
+	cases := 0
+	for _, m := range []int{4, 12} {
+		for _, n := range []int{2*m + 1, 2*m + m/2, 5 * m} {
+			for _, shift := range []float64{100, -100} {
+				for seed := range uint64(3) {
+					y, future := additiveSeason(seed, m, n, m, n-m+1, shift, 0, 1)
+					name := fmt.Sprintf("m=%d n=%d shift %v seed %d", m, n, shift, seed)
+					fc, err := f.Forecast(y, m, m)
+					require.NoError(t, err, name)
+					fk, err := kept.Forecast(y, m, m)
+					require.NoError(t, err, name)
+					e, ek := 0.0, 0.0
+					for k, v := range future {
+						e += math.Abs(fc.Mean[k]-v) / float64(m)
+						ek += math.Abs(fk.Mean[k]-v) / float64(m)
+					}
+					assert.Less(t, e, 10.0, "%s: mean absolute error", name)
+					errAuto += e
+					errKept += ek
+					cases++
+				}
+			}
+		}
+	}
+	assert.Less(t, 3*errAuto, errKept, "mean absolute errors over %d series against KeepLevelShifts'", cases)
+}
+
+// A seasonal series about zero without a level shift keeps its level:
+// noise, a trend, a random walk's level, over two to five cycles.
+func TestAdditiveLevelShiftLeavesOrdinarySeriesAlone(t *testing.T) {
+	for _, m := range []int{4, 12} {
+		for _, n := range []int{2*m + 1, 2*m + m/2, 5 * m} {
+			for seed := range uint64(30) {
+				for _, slope := range []float64{0, 2} {
+					y, _ := additiveSeason(seed, m, n, 1, -1, 0, slope, 3)
+					_, _, ok := additiveLevelShift(y, m, DefaultLevelShiftRatio, DefaultLevelShiftSigmas)
+					assert.False(t, ok, "m=%d n=%d slope %v seed %d", m, n, slope, seed)
+				}
+				y, _ := additiveSeason(seed, m, n, 1, -1, 0, 0, 0)
+				rng := rand.New(rand.NewPCG(seed, 3))
+				l := 0.0
+				for i := range y {
+					l += 3 * rng.NormFloat64()
+					y[i] += l
+				}
+				_, _, ok := additiveLevelShift(y, m, DefaultLevelShiftRatio, DefaultLevelShiftSigmas)
+				assert.False(t, ok, "random walk m=%d n=%d seed %d", m, n, seed)
+			}
+		}
+	}
+	y := []float64{1, 2, 3, 4, 1, 2, 3, 4, 101, 102, 103, 104}
+	_, _, ok := additiveLevelShift(y, 4, DefaultLevelShiftRatio, DefaultLevelShiftSigmas)
+	assert.False(t, ok, "a series above zero is levelShift's")
+}
+
 // shiftedWalk returns n points of a geometric random walk with a drift
 // of 4 % a step and steps of sd 2 %, its level moved by ratio from time
 // at, and the next h points of its drift without noise.
