@@ -321,7 +321,25 @@ type Selection struct {
 	// development subset and on both its halves. docs/forecasting.md has
 	// the evidence.
 	AdditiveTheta bool `yaml:"additive_theta"`
+	// ExplosiveGrowth is the growth factor per period above which auto
+	// fits every member to the logarithms: on a series above zero whose
+	// step ratios y(t)/y(t−1) are at least ExplosiveGrowth at their lower
+	// quartile, each candidate and challenger is fitted to the logarithms
+	// of the adjusted series, its forecast their exponentials (its
+	// intervals the units' ones, moved with it), and a forecast k steps
+	// ahead may reach the plausible range (see Forecaster.Forecast) times
+	// g^k, g the series' mean growth factor per period. The members fitted
+	// to the units step by the last steps and fell far behind: a series
+	// doubling every period was forecast at 1.02 times its last value a
+	// step ahead. Above 1; default 1.3 (DefaultExplosiveGrowth), above
+	// every M3 series (the largest lower quartile there is 1.19); a large
+	// value turns it off.
+	ExplosiveGrowth float64 `yaml:"explosive_growth"`
 }
+
+// DefaultExplosiveGrowth is Selection.ExplosiveGrowth's default: three
+// steps in four grow by 30 % or more.
+const DefaultExplosiveGrowth = 1.3
 
 // DefaultLevelShiftNewestCycles is Selection.LevelShiftNewestCycles'
 // default: a shift followed by at most two cycles of points is taken
@@ -536,6 +554,12 @@ func (s Selection) withDefaults() (Selection, error) {
 	case !(s.LevelShiftRatio > 1) || math.IsInf(s.LevelShiftRatio, 0):
 		return s, configError("selection.level_shift_ratio", "must be a number above 1, got %v", s.LevelShiftRatio)
 	}
+	switch {
+	case s.ExplosiveGrowth == 0:
+		s.ExplosiveGrowth = DefaultExplosiveGrowth
+	case !(s.ExplosiveGrowth > 1) || math.IsInf(s.ExplosiveGrowth, 0):
+		return s, configError("selection.explosive_growth", "must be a number above 1, got %v", s.ExplosiveGrowth)
+	}
 	if err := positiveOr("selection.level_shift_sigmas", &s.LevelShiftSigmas, DefaultLevelShiftSigmas); err != nil {
 		return s, err
 	}
@@ -679,6 +703,7 @@ func (f *Forecaster) auto(y []float64, m, h int) (result, bool) {
 	if m > 1 && m <= sel.DriftCycleSeason {
 		g.driftCycle = m
 	}
+	g.growth = explosiveGrowth(y, sel.ExplosiveGrowth)
 	f = &g
 	if !sel.KeepOutliers {
 		y, _ = cleanOutliers(y, m, sel.OutlierSteps, sel.OutlierNewLevel)
@@ -806,8 +831,8 @@ func (f *Forecaster) challenge(fits []candidateFit, ya []float64, h, hx int) (ca
 		return candidateFit{}, false
 	}
 	holdOutError := func(c *fitCache, name string) float64 {
-		r, _, ok := candidates[name](c, ya[:n-hv], hv, nil)
-		if !ok || !r.valid() || !r.plausible(ya[:n-hv]) {
+		r, _, ok := c.candidate(name, ya[:n-hv], hv, nil)
+		if !ok || !r.valid() || !r.plausibleAt(ya[:n-hv], c.growth) {
 			return math.Inf(1)
 		}
 		e := 0.0
@@ -869,7 +894,7 @@ func fitCandidatesTo(c *fitCache, names []string, ya []float64, h, hx int, lv []
 // long all hx when hx > h and they are finite (a model's first h steps do
 // not depend on how far it is run).
 func fitCandidate(c *fitCache, name string, ya []float64, h, hx int, lv []float64) (candidateFit, bool) {
-	r, k, ok := candidates[name](c, ya, hx, lv)
+	r, k, ok := c.candidate(name, ya, hx, lv)
 	if !ok {
 		return candidateFit{}, false
 	}
@@ -880,7 +905,7 @@ func fitCandidate(c *fitCache, name string, ya []float64, h, hx int, lv []float6
 		}
 		r = r.head(h)
 	}
-	if !r.valid() || !r.plausible(ya) {
+	if !r.valid() || !r.plausibleAt(ya, c.growth) {
 		return candidateFit{}, false
 	}
 	return candidateFit{name: name, r: r, k: max(k, 1), long: long}, true
@@ -902,8 +927,8 @@ func (f *Forecaster) rank(fits []candidateFit, ya, y []float64, m, h int) []cand
 		vc := f.fitCache(autoTol)
 		for i, c := range fits {
 			errs[i] = math.Inf(1)
-			r, _, ok := candidates[c.name](vc, ya[:n-hv], hv, nil)
-			if !ok || !r.valid() || !r.plausible(ya[:n-hv]) {
+			r, _, ok := vc.candidate(c.name, ya[:n-hv], hv, nil)
+			if !ok || !r.valid() || !r.plausibleAt(ya[:n-hv], vc.growth) {
 				continue
 			}
 			e := 0.0
@@ -1069,7 +1094,7 @@ func (f *Forecaster) withRecentWindow(fits []candidateFit, ya []float64, m, h, h
 // fitCache returns an empty cache for fits at the optimiser tolerance
 // tol, with the Selection's settings the candidates read.
 func (f *Forecaster) fitCache(tol float64) *fitCache {
-	return &fitCache{tol: tol, maxTheta: f.cfg.Selection.MaxTheta, robustDriftMedian: f.cfg.Selection.RobustDriftMedian, growthDrift: f.growthDrift, growthTheta: f.growthTheta, driftCycle: f.driftCycle}
+	return &fitCache{tol: tol, maxTheta: f.cfg.Selection.MaxTheta, robustDriftMedian: f.cfg.Selection.RobustDriftMedian, growthDrift: f.growthDrift, growthTheta: f.growthTheta, driftCycle: f.driftCycle, growth: f.growth}
 }
 
 // etsSpecs are the exponential-smoothing models etsAICc chooses among:
@@ -1227,6 +1252,49 @@ func fromCycleLevel(r *result, y []float64, m int) {
 			r.upper[i][k] += shift
 		}
 	}
+}
+
+// candidate fits the named candidate to ya, on its logarithms when
+// c.growth is set and ya is above zero (see Selection.ExplosiveGrowth):
+// the logarithms with a cache of their own (a fitCache holds one
+// series' fits), no growth rates on them.
+func (c *fitCache) candidate(name string, ya []float64, h int, lv []float64) (result, int, bool) {
+	fit := candidates[name]
+	if c.growth == 0 || !positiveSeries(ya) {
+		return fit(c, ya, h, lv)
+	}
+	k, logs := 0, true
+	r, ok := onLogarithms(ya, h, lv, func(y []float64, h int, lv []float64) (result, bool) {
+		cc := c
+		if logs { // onLogarithms fits the logarithms first
+			cc = &fitCache{tol: c.tol, maxTheta: c.maxTheta, robustDriftMedian: c.robustDriftMedian, driftCycle: c.driftCycle}
+			logs = false
+		}
+		r, kk, ok := fit(cc, y, h, lv)
+		k = kk
+		return r, ok
+	})
+	return r, k, ok
+}
+
+// explosiveGrowth returns y's mean growth factor per period,
+// (y[n−1]/y[0])^(1/(n−1)), when y is above zero and its step ratios
+// y(t)/y(t−1) are at least factor at their lower quartile (see
+// Selection.ExplosiveGrowth); 0 otherwise.
+func explosiveGrowth(y []float64, factor float64) float64 {
+	n := len(y)
+	if n < 4 || !positiveSeries(y) {
+		return 0
+	}
+	ratios := make([]float64, n-1)
+	for t := 1; t < n; t++ {
+		ratios[t-1] = y[t] / y[t-1]
+	}
+	slices.Sort(ratios)
+	if !(ratios[(n-1)/4] >= factor) {
+		return 0
+	}
+	return math.Pow(y[n-1]/y[0], 1/float64(n-1))
 }
 
 // growthDriftModel is robustDriftModel on the logarithms of y, which must

@@ -501,3 +501,55 @@ func TestAutoSeasonalSettingsCombine(t *testing.T) {
 	_, one := adjustSeasonally(y, 12, true, indexRule{decays: []float64{1}})
 	assert.Equal(t, plain, one, "[1] with means is the classical indices, shrunk")
 }
+
+// A series that grows explosively (×1.5 or ×2 a period over 10 to 20
+// points, noise of 5 %) is forecast growing on: every member fitted to
+// the logarithms, each step within 30 % of the noise-free continuation.
+// Fitted to the units (ExplosiveGrowth above the growth), the members
+// step by the last steps and fall far behind: a doubling series was
+// forecast at 1.02 times its last value a step ahead, and below 0.6
+// times the truth four steps ahead. A series growing by 10 % a period, or by 30 %
+// with steps of every size between none and 60 %, is not explosive.
+func TestAutoFollowsExplosiveGrowth(t *testing.T) {
+	auto, err := New(Config{})
+	require.NoError(t, err)
+	off, err := New(Config{Selection: Selection{ExplosiveGrowth: 1e6}})
+	require.NoError(t, err)
+	const h = 4
+	for _, g := range []float64{1.5, 2} {
+		for _, n := range []int{10, 15, 20} {
+			for seed := range uint64(5) {
+				rng := rand.New(rand.NewPCG(seed, uint64(n)))
+				y := make([]float64, n)
+				for i := range y {
+					y[i] = 3 * math.Pow(g, float64(i)) * math.Exp(0.05*rng.NormFloat64())
+				}
+				name := fmt.Sprintf("×%v n=%d seed %d", g, n, seed)
+				require.Positive(t, explosiveGrowth(y, DefaultExplosiveGrowth), name)
+				fc, err := auto.Forecast(y, 1, h)
+				require.NoError(t, err, name)
+				fo, err := off.Forecast(y, 1, h)
+				require.NoError(t, err, name)
+				for k := range h {
+					truth := 3 * math.Pow(g, float64(n+k))
+					assert.InEpsilon(t, truth, fc.Mean[k], 0.3, "%s, step %d", name, k+1)
+					if g == 2 && k == h-1 {
+						assert.Less(t, fo.Mean[k], 0.6*truth, "%s, step %d: ExplosiveGrowth off", name, k+1)
+					}
+				}
+			}
+		}
+	}
+	rng := rand.New(rand.NewPCG(1, 1))
+	steady := make([]float64, 20)
+	uneven := make([]float64, 20)
+	for i := range steady {
+		steady[i] = 100 * math.Pow(1.1, float64(i)) * math.Exp(0.02*rng.NormFloat64())
+		uneven[i] = 100
+		if i > 0 {
+			uneven[i] = uneven[i-1] * (1 + 0.6*float64(i%4)/3)
+		}
+	}
+	assert.Zero(t, explosiveGrowth(steady, DefaultExplosiveGrowth), "10 %% a period")
+	assert.Zero(t, explosiveGrowth(uneven, DefaultExplosiveGrowth), "steps of 0 to 60 %%")
+}

@@ -548,7 +548,11 @@ type fitCache struct {
 	// the theta_opt candidate is fitted to the logarithms (see
 	// Selection.AdditiveTheta)
 	growthTheta bool
-	fits        []cachedFit
+	// every candidate is fitted to the logarithms of a series above zero
+	// and a forecast may grow by growth a step (see
+	// Selection.ExplosiveGrowth); 0 for neither
+	growth float64
+	fits   []cachedFit
 }
 
 type cachedFit struct {

@@ -67,6 +67,10 @@ type Forecaster struct {
 	// growthTheta is set on auto's copy for one forecast whose theta_opt
 	// candidate is fitted to the logarithms (see Selection.AdditiveTheta).
 	growthTheta bool
+	// growth is set on auto's copy for one forecast whose candidates are
+	// fitted to the logarithms (see Selection.ExplosiveGrowth): the
+	// series' mean growth factor per period.
+	growth float64
 }
 
 // New returns a Forecaster for cfg, or a *ConfigError (matching
@@ -211,8 +215,10 @@ const MaxHorizon = 100_000
 // series is too short for it, not positive for a multiplicative model, or
 // the fit fails) falls back to a simpler one, named in Model, and so does
 // one whose forecast leaves the plausible range (k steps ahead, beyond ten
-// times the series' largest magnitude plus k times its range per period).
-// y is not modified.
+// times the series' largest magnitude plus k times its range per period;
+// for auto on a series that grows explosively, see
+// Selection.ExplosiveGrowth, that times g^k, g its mean growth factor
+// per period). y is not modified.
 func (f *Forecaster) Forecast(y []float64, season, h int) (Forecast, error) {
 	if h < 1 || h > MaxHorizon {
 		return Forecast{}, &SeriesError{Err: ErrInvalidArgument, Index: -1, Value: float64(h), Msg: fmt.Sprintf("horizon must be in [1, %d], got %d", MaxHorizon, h)}
@@ -293,7 +299,7 @@ func (f *Forecaster) forecast(y []float64, m, h, shift int) result {
 	}
 	name := f.cfg.Method
 	if name == MethodAuto {
-		if r, ok := f.auto(y, m, h); ok && r.validScaled(shift) && r.plausible(y) {
+		if r, ok := f.auto(y, m, h); ok && r.validScaled(shift) && r.plausibleAt(y, explosiveGrowth(y, f.cfg.Selection.ExplosiveGrowth)) {
 			return r
 		}
 		name = "naive"
@@ -344,7 +350,13 @@ const plausibleFactor = 10
 // that broke down: hw_mult's 57 states for a weekly season over three
 // years found optima where the level rose 20-fold and the indices fell to
 // match, and forecast 90 times the series' largest value one step ahead.
-func (r result) plausible(y []float64) bool {
+func (r result) plausible(y []float64) bool { return r.plausibleAt(y, 0) }
+
+// plausibleAt is plausible with the bound k steps ahead times growth^k
+// when growth is above 1: a series that grows explosively (see
+// Selection.ExplosiveGrowth) leaves ten times its largest value within a
+// few steps.
+func (r result) plausibleAt(y []float64, growth float64) bool {
 	top, lo, hi := 0.0, math.Inf(1), math.Inf(-1)
 	for _, v := range y {
 		top = max(top, math.Abs(v))
@@ -352,7 +364,11 @@ func (r result) plausible(y []float64) bool {
 	}
 	per := (hi - lo) / float64(max(len(y)-1, 1))
 	for k, v := range r.mean {
-		if !(math.Abs(v) <= plausibleFactor*(top+per*float64(k+1))) {
+		bound := plausibleFactor * (top + per*float64(k+1))
+		if growth > 1 {
+			bound *= math.Pow(growth, float64(k+1))
+		}
+		if !(math.Abs(v) <= bound) {
 			return false
 		}
 	}

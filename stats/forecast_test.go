@@ -43,6 +43,9 @@ func TestNewValidatesConfig(t *testing.T) {
 		{Config{Selection: Selection{OutlierSteps: math.Inf(1)}}, "selection.outlier_steps"},
 		{Config{Selection: Selection{OutlierSteps: math.NaN()}}, "selection.outlier_steps"},
 		{Config{Selection: Selection{OutlierNewLevel: -1}}, "selection.outlier_new_level"},
+		{Config{Selection: Selection{ExplosiveGrowth: 1}}, "selection.explosive_growth"},
+		{Config{Selection: Selection{ExplosiveGrowth: math.NaN()}}, "selection.explosive_growth"},
+		{Config{Selection: Selection{ExplosiveGrowth: math.Inf(1)}}, "selection.explosive_growth"},
 		{Config{Selection: Selection{SeasonalDecays: []float64{1, -0.2}}}, "selection.seasonal_decays[1]"},
 		{Config{Selection: Selection{SeasonalDecays: []float64{1.5}}}, "selection.seasonal_decays[0]"},
 		{Config{Selection: Selection{SeasonalDecays: []float64{0}}}, "selection.seasonal_decays[0]"},
@@ -107,6 +110,7 @@ func TestNewAppliesDefaultsWithoutWritingCallerConfig(t *testing.T) {
 	assert.Equal(t, 4, s.StepMedianSeason)
 	assert.False(t, s.LevelMedian)
 	assert.Equal(t, 2, s.OutlierNewLevel)
+	assert.Equal(t, 1.3, s.ExplosiveGrowth)
 	assert.Equal(t, 2.0, s.LevelShiftRatio)
 	assert.Equal(t, 5.0, s.LevelShiftSigmas)
 	assert.Equal(t, 2, s.LevelShiftNewestCycles)
