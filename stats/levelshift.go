@@ -103,10 +103,11 @@ func shiftIn(d []float64, n, m int, minShift func(s int) float64, minSigmas floa
 		}
 		// On a tie, the split whose shift's m times hold d's mean further
 		// from 0 (the same split of d read as a shift at its far side
-		// fails that test below).
+		// fails that test below), then the one with more points on its
+		// smaller side.
 		side, further := min(st, n-st), math.Abs(m1) > math.Abs(m0)
 		tie := sse <= bestSSE*(1+1e-9)
-		if sse < bestSSE*(1-1e-9) || (tie && side > bestSide) || (tie && side == bestSide && further && !bestFurther) {
+		if sse < bestSSE*(1-1e-9) || (tie && further && !bestFurther) || (tie && further == bestFurther && side > bestSide) {
 			bestSSE, bestSide, bestFurther, s = sse, side, further, st
 			c, in = m1-m0, m1
 			se = math.Sqrt(sse/float64(len(d)-2)) * math.Sqrt(1/float64(n1)+1/float64(n0))
