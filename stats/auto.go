@@ -331,7 +331,9 @@ type Selection struct {
 	// g^k, g the series' mean growth factor per period. The members fitted
 	// to the units step by the last steps and fell far behind: a series
 	// doubling every period was forecast at 1.02 times its last value a
-	// step ahead. Above 1; default 1.3 (DefaultExplosiveGrowth), above
+	// step ahead. Its outliers are judged on the logarithms too: in the
+	// units, a series ×10 a period had its last point replaced, its
+	// steps many times the others'. Above 1; default 1.3 (DefaultExplosiveGrowth), above
 	// every M3 series (the largest lower quartile there is 1.19); a large
 	// value turns it off.
 	ExplosiveGrowth float64 `yaml:"explosive_growth"`
@@ -705,7 +707,23 @@ func (f *Forecaster) auto(y []float64, m, h int) (result, bool) {
 	}
 	g.growth = explosiveGrowth(y, sel.ExplosiveGrowth)
 	f = &g
-	if !sel.KeepOutliers {
+	switch {
+	case sel.KeepOutliers:
+	case g.growth > 0:
+		// Its steps grow by orders of magnitude: the newest ones, many
+		// times the others, are judged on the logarithms, whose steps
+		// are the growth rates.
+		ly := make([]float64, len(y))
+		for t, v := range y {
+			ly[t] = math.Log(v)
+		}
+		if c, n := cleanOutliers(ly, m, sel.OutlierSteps, sel.OutlierNewLevel); n > 0 {
+			y = make([]float64, len(c))
+			for t, v := range c {
+				y[t] = math.Exp(v)
+			}
+		}
+	default:
 		y, _ = cleanOutliers(y, m, sel.OutlierSteps, sel.OutlierNewLevel)
 	}
 	if !sel.KeepLevelShifts && m > 1 && (len(y) < 3*m || !sel.KeepNewestLevelShifts) {

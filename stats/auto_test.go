@@ -551,5 +551,13 @@ func TestAutoFollowsExplosiveGrowth(t *testing.T) {
 		}
 	}
 	assert.Zero(t, explosiveGrowth(steady, DefaultExplosiveGrowth), "10 %% a period")
+	// ×10 a period: in the units its last step, 90 % of the series, was
+	// taken for an outlier, and it was forecast at 0.6 times its last
+	// value. Judged on the logarithms it is none.
+	tenfold := []float64{1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7}
+	fc, err := auto.Forecast(tenfold, 1, 2)
+	require.NoError(t, err)
+	assert.InEpsilon(t, 1e8, fc.Mean[0], 0.3, "×10 a period, a step ahead")
+	assert.InEpsilon(t, 1e9, fc.Mean[1], 0.3, "×10 a period, two steps ahead")
 	assert.Zero(t, explosiveGrowth(uneven, DefaultExplosiveGrowth), "steps of 0 to 60 %%")
 }
