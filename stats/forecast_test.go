@@ -634,3 +634,57 @@ func TestForecastStaysInAPlausibleRange(t *testing.T) {
 		}
 	}
 }
+
+// Hostile histories, each method: every forecast finite with its
+// intervals around it, whatever the magnitude (±1e308 alternating, the
+// largest float, 1e-300, subnormal), length (3 points), season (longer
+// than the series) or shape (constant, alternating sign, counts); and
+// auto's forecasts of the ones with an obvious answer are that answer.
+func TestForecastsOfHostileHistories(t *testing.T) {
+	alt := make([]float64, 24)
+	counts := make([]float64, 24)
+	for i := range alt {
+		alt[i] = float64(1-2*(i%2)) * 5
+		counts[i] = float64((i * 7) % 3)
+	}
+	series := map[string][]float64{
+		"alternating": alt,
+		"counts":      counts,
+		"±1e308":      {-1e308, 1e308, -1e308, 1e308, -1e308, 1e308, -1e308, 1e308},
+		"max float":   {math.MaxFloat64, math.MaxFloat64, math.MaxFloat64 / 2, math.MaxFloat64, math.MaxFloat64, math.MaxFloat64, math.MaxFloat64 / 3},
+		"1e-300":      {1e-300, 3e-300, 2e-300, 4e-300, 3e-300, 5e-300, 4e-300, 6e-300},
+		"subnormal":   {5e-324, 1e-323, 5e-324, 2e-323, 5e-324, 1e-323, 5e-324},
+		"three":       {1, 2, 4},
+		"constant":    {3, 3, 3, 3, 3, 3, 3},
+	}
+	for _, method := range Methods() {
+		f, err := New(Config{Method: method, MinPoints: 3})
+		require.NoError(t, err)
+		for name, y := range series {
+			for _, m := range []int{1, 2, 4, 100} {
+				fc, err := f.Forecast(y, m, 6)
+				require.NoError(t, err, "%s %s m=%d", method, name, m)
+				for k, v := range fc.Mean {
+					require.True(t, finite(v), "%s %s m=%d step %d: %v", method, name, m, k+1, v)
+					for _, iv := range fc.Intervals {
+						require.True(t, iv.Lower[k] <= v && v <= iv.Upper[k], "%s %s m=%d step %d: %v outside [%v, %v]", method, name, m, k+1, v, iv.Lower[k], iv.Upper[k])
+					}
+				}
+			}
+		}
+	}
+	auto, err := New(Config{MinPoints: 3})
+	require.NoError(t, err)
+	fc, err := auto.Forecast(alt, 2, 4)
+	require.NoError(t, err)
+	assert.Equal(t, []float64{5, -5, 5, -5}, fc.Mean, "alternating sign, season 2")
+	fc, err = auto.Forecast(series["constant"], 100, 3)
+	require.NoError(t, err)
+	assert.Equal(t, []float64{3, 3, 3}, fc.Mean, "constant, season longer than the series")
+	assert.Equal(t, fc.Mean, fc.Intervals[1].Lower, "constant: zero-width intervals")
+	fc, err = auto.Forecast(counts, 1, 6)
+	require.NoError(t, err)
+	for k, v := range fc.Mean {
+		assert.True(t, v >= 0 && v <= 2, "counts 0 to 2, step %d: %v", k+1, v)
+	}
+}
