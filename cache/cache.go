@@ -23,8 +23,8 @@ func (c *Cache) hash(key string) uint64 { return maphash.String(c.seed, key) }
 type item struct {
 	key string
 	e   Entry
-	// lastGood marks an entry stored with no ttl: a last good answer,
-	// never fresh.
+	// lastGood marks an entry stored with no ttl, or expired (Expire): a
+	// last good answer, never fresh.
 	lastGood bool
 }
 
@@ -292,32 +292,33 @@ func (c *Cache) DeleteFunc(match func(key string, e Entry, ok bool) bool) int {
 	return n
 }
 
-// Expire makes every entry for which match returns true stale at once —
-// Fresh no longer returns it — while the last-known-good store keeps it
-// (LastGood still does, with its StoredAt zero) where it was in its
-// recency order, and returns how many it expired. match must not call
-// back into the cache.
+// Expire makes every entry stored with a ttl for which match returns
+// true stale at once — Fresh no longer returns it — while the
+// last-known-good store keeps it as a last good answer (LastGood returns
+// it unchanged, its StoredAt too, so PutUnlessNewer still compares it by
+// when it was stored) where it was in its recency order, and returns how
+// many it expired. A last good answer (stored with no ttl, or expired
+// before) is never fresh: match is not asked about it, and it is not
+// counted. match must not call back into the cache.
 func (c *Cache) Expire(match func(key string, e Entry) bool) int {
 	c.mu.Lock()
 	defer c.mu.Unlock() // match may panic
-	var keys []string
+	var expired []*item
 	c.lkg.Range(func(k string, it *item) bool {
-		if match(k, it.e) {
-			keys = append(keys, k)
+		if !it.lastGood && match(k, it.e) {
+			expired = append(expired, it)
 		}
 		return true
 	})
-	for _, k := range keys {
-		it, _ := c.lkg.Peek(k)
-		e := it.e
-		e.StoredAt = time.Time{}
+	for _, it := range expired {
 		// Replaced, not Put: an expiry is no use of the entry, and Put
 		// would make the expired entries the most recently used (in
-		// reverse order), pushing out the others first.
-		c.lkg.Replace(k, &item{key: k, e: e})
-		c.hotDel(c.hash(k))
+		// reverse order), pushing out the others first. A new item: one
+		// handed out (FreshBytes) is never changed.
+		c.lkg.Replace(it.key, &item{key: it.key, e: it.e, lastGood: true})
+		c.hotDel(c.hash(it.key))
 	}
-	return len(keys)
+	return len(expired)
 }
 
 // Delete removes key from both stores and reports whether the

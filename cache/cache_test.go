@@ -218,10 +218,13 @@ func TestExpireKeepsTheLastGood(t *testing.T) {
 	e, ok := c.LastGood("a?x=1")
 	require.True(t, ok, "still the last good answer")
 	assert.Equal(t, 1.0, e.Value)
-	assert.True(t, e.StoredAt.IsZero())
+	assert.Equal(t, now, e.StoredAt, "with its stored time")
+	assert.False(t, c.PutUnlessNewer("a?x=1", Entry{Value: 3, StoredAt: now.Add(-time.Second)}, 0),
+		"an entry stored before it does not replace it")
 	assert.Equal(t, now, held.StoredAt, "an entry handed out is never changed")
 	_, ok = c.Fresh("b?x=1", time.Minute, now)
 	assert.True(t, ok)
+	assert.Equal(t, 1, c.Expire(func(string, Entry) bool { return true }), "b: a is not expired again")
 }
 
 // Expire keeps each entry where it was in the last-known-good store's

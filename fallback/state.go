@@ -167,14 +167,9 @@ func (r *Resolver) Export(ctx context.Context, w io.Writer) (ExportReport, error
 			return rep, err
 		}
 		v, c := a.e.Value, a.e.Confidence
-		stored := a.e.StoredAt
-		if stored.IsZero() {
-			// Expired (its provider was caught: dropCaught), a last good
-			// answer still: it was stored when it was observed at the
-			// earliest, and Import refuses a record with no stored time.
-			stored = a.e.ObservedAt
-		}
-		if err := enc.Encode(stateRecord{Kind: "answer", Key: a.key, Value: &v, ObservedAt: a.e.ObservedAt.UTC(), StoredAt: stored.UTC(),
+		// An answer expired when its provider was caught (dropCaught)
+		// keeps its stored time (cache.Expire): Import compares by it.
+		if err := enc.Encode(stateRecord{Kind: "answer", Key: a.key, Value: &v, ObservedAt: a.e.ObservedAt.UTC(), StoredAt: a.e.StoredAt.UTC(),
 			Source: a.e.Source, Confidence: &c, Layer: a.e.Layer}); err != nil {
 			return rep, err
 		}

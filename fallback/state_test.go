@@ -1122,10 +1122,10 @@ func TestAnAnswerImportWillSkipIsNotTheReferenceWhileItRuns(t *testing.T) {
 }
 
 // An answer the cache expired when its provider was caught serving
-// garbage stays the key's last good answer (dropCaught), with no stored
-// time: Export writes it with its observation time as that, and Import
-// takes it back — where it wrote no stored_at and Import refused its
-// own file's record ("a time is not set").
+// garbage stays the key's last good answer (dropCaught), with its stored
+// time: Export writes it, and Import takes it back — where Expire zeroed
+// the stored time, Export wrote no stored_at and Import refused its own
+// file's record ("a time is not set").
 func TestAnAnswerExpiredWhenItsProviderWasCaughtSurvivesARestart(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		p1, p2, s1 := newStub(1.2), newStub(1.2), newStub(1.2)
@@ -1133,7 +1133,7 @@ func TestAnAnswerExpiredWhenItsProviderWasCaughtSurvivesARestart(t *testing.T) {
 		res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "boots"})
 		require.NoError(t, err)
 		require.Equal(t, "p1", res.Source)
-		observed := res.ObservedAt
+		observed, stored := res.ObservedAt, time.Now()
 		p1.answer(1.8) // drifted: the audit catches p1
 		s1.answer(1.22)
 		_, err = r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
@@ -1157,7 +1157,50 @@ func TestAnAnswerExpiredWhenItsProviderWasCaughtSurvivesARestart(t *testing.T) {
 		assert.Equal(t, 1.2, e.Value)
 		assert.Equal(t, "p1", e.Source)
 		assert.True(t, e.ObservedAt.Equal(observed))
-		assert.True(t, e.StoredAt.Equal(observed), "stored when observed at the earliest")
+		assert.True(t, e.StoredAt.Equal(stored), "with the time it was stored")
+		_, fresh = b.cache.Fresh(boots, time.Minute, time.Now())
+		assert.False(t, fresh, "a last good answer, never a fresh hit")
+	})
+}
+
+// An answer Import reads that is older than the process's own is skipped
+// (ImportStale) — also when the process's own was expired because its
+// provider was caught (dropCaught): Expire zeroed its stored time, and
+// any imported answer, however old, looked newer and replaced it.
+func TestImportKeepsAnExpiredAnswerNewerThanTheFiles(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p1, p2, s1 := newStub(1.2), newStub(1.2), newStub(1.2)
+		fileStored := time.Now().Add(-time.Hour)
+		r := moverFirstWith(t, auditEvery(), p1, p2, s1)
+		res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "boots"})
+		require.NoError(t, err)
+		require.Equal(t, "p1", res.Source)
+		stored := time.Now()
+		p1.answer(1.8) // drifted: the audit catches p1
+		s1.answer(1.22)
+		_, err = r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+		require.NoError(t, err)
+		boots := resolverKey(t, r, Params{"keyword": "boots"})
+		_, fresh := r.cache.Fresh(boots, time.Minute, time.Now())
+		require.False(t, fresh, "p1's answer for boots is expired")
+		held, ok := lastGood(r, boots)
+		require.True(t, ok)
+		assert.True(t, held.StoredAt.Equal(stored), "expired, it keeps its stored time")
+
+		at := fileStored.UTC().Format(time.RFC3339Nano)
+		file := fmt.Sprintf(`{"format":"strata-state","version":1}`+"\n"+
+			`{"kind":"answer","key":%q,"value":1.19,"observed_at":%q,"stored_at":%q,"source":"s1","confidence":0.85,"layer":2}`+"\n"+
+			`{"kind":"end"}`+"\n", boots, at, at)
+		rep, err := r.Import(context.Background(), strings.NewReader(file))
+		require.NoError(t, err)
+		assert.Equal(t, 0, rep.Answers)
+		assert.Equal(t, 1, rep.Reasons[ImportStale], "%+v", rep.Skips)
+		e, ok := lastGood(r, boots)
+		require.True(t, ok)
+		assert.Equal(t, 1.2, e.Value, "the process's own, newer than the file's")
+		assert.Equal(t, "p1", e.Source)
+		_, fresh = r.cache.Fresh(boots, time.Minute, time.Now())
+		assert.False(t, fresh, "and still expired")
 	})
 }
 
