@@ -54,6 +54,12 @@ func toNano(amount float64) int64 {
 // budgets paid.
 func charged(cost float64) float64 { return float64(toNano(cost)) / nano }
 
+// money returns n nano-units as an amount. A sum of costs is taken in
+// nano-units (toNano of each, exact for a charged cost) and turned into
+// money once, as a budget counts: a sum of the floats drifts (0.1 + 0.2
+// is 0.30000000000000004, where a budget charged both says 0.3).
+func money(n int64) float64 { return float64(n) / nano }
+
 // units returns a valid amount in whole nano-units, rounded down, and
 // whether it was whole: the float64 nearest to that many nano-units is
 // the amount itself. An invalid amount is 0; one beyond MaxBudget is

@@ -272,3 +272,24 @@ func TestACostFinerThanANanoUnitIsReportedAsCharged(t *testing.T) {
 		assert.InDelta(t, BudgetFrom(ctx).Spent(), snap.Providers[0].Cost, 1e-15)
 	})
 }
+
+// A resolve's Cost is what its budget paid, exactly: the walk summed its
+// attempts' costs as floats, 0.1 then 0.2 costing 0.30000000000000004
+// where the budget, which counts in nano-units, says 0.3.
+func TestResultCostIsWhatTheBudgetPaidExactly(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := testConfig()
+		cfg.Providers[0].Cost, cfg.Providers[1].Cost = 0.1, 0.2
+		cfg.Plausibility.AuditRate = -1
+		p1 := newStub(1)
+		p1.fail(providers.Permanent)
+		r := newTestResolver(t, cfg, p1, newStub(1))
+		ctx := WithBudget(context.Background(), 5)
+		res, err := r.Resolve(ctx, "cpc", Params{"keyword": "shoes"})
+		require.NoError(t, err)
+		require.Equal(t, LayerSecondary, res.Layer)
+		require.Len(t, res.Attempts, 2, "%v", res.Attempts)
+		assert.Equal(t, 0.3, BudgetFrom(ctx).Spent())
+		assert.Equal(t, BudgetFrom(ctx).Spent(), res.Cost)
+	})
+}

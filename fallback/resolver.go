@@ -264,7 +264,7 @@ func (r *Resolver) resolveMiss(ctx context.Context, dt *dataType, key string, pa
 	var w *walk
 	shared, nobody := false, false
 	var attempts []Attempt // a follower's: what its leader left unreported (see claim)
-	var cost float64
+	var cost int64         // nano-units (see money)
 	if r.everyBreakerOpen(dt) {
 		w, nobody = r.walkNobody(ctx, dt, key, params, walkDeadline)
 	}
@@ -292,7 +292,7 @@ func (r *Resolver) resolveMiss(ctx context.Context, dt *dataType, key string, pa
 	if err := ctx.Err(); errors.Is(err, context.Canceled) {
 		// What the walk spent before the caller left is still this
 		// resolve's, as when no layer answers.
-		return Result{Attempts: attempts, Cost: cost}, fmt.Errorf("fallback: resolve %q: %w", dt.cfg.Name, err)
+		return Result{Attempts: attempts, Cost: money(cost)}, fmt.Errorf("fallback: resolve %q: %w", dt.cfg.Name, err)
 	}
 
 	var errs []error
@@ -303,7 +303,7 @@ func (r *Resolver) resolveMiss(ctx context.Context, dt *dataType, key string, pa
 		errs = w.errs
 		if w.ok {
 			res := w.result
-			res.Attempts, res.Cost, res.Shared = attempts, cost, shared
+			res.Attempts, res.Cost, res.Shared = attempts, money(cost), shared
 			return res, nil
 		}
 	} else {
@@ -323,7 +323,7 @@ func (r *Resolver) resolveMiss(ctx context.Context, dt *dataType, key string, pa
 		end := time.Now()
 		r.reserveNeed.observe(end.Sub(walkDeadline), end, r.cfg.Resolve.ReserveHalfLife)
 	}
-	res.Attempts, res.Cost, res.Shared = attempts, cost, shared && fromWalk
+	res.Attempts, res.Cost, res.Shared = attempts, money(cost), shared && fromWalk
 	if lerrs == nil {
 		return res, nil
 	}
@@ -331,7 +331,7 @@ func (r *Resolver) resolveMiss(ctx context.Context, dt *dataType, key string, pa
 	if w != nil && w.budgetBlocked {
 		errs = append(errs, ErrBudgetExhausted)
 	}
-	return Result{Attempts: attempts, Cost: cost}, &ResolveError{DataType: dt.cfg.Name, Attempts: attempts, Errs: errs}
+	return Result{Attempts: attempts, Cost: money(cost)}, &ResolveError{DataType: dt.cfg.Name, Attempts: attempts, Errs: errs}
 }
 
 // deadline is the deadline of a resolve of ctx that started at start:
@@ -371,7 +371,7 @@ func expired(ctx context.Context, deadline, now time.Time) error {
 // shared reports whether this caller got another's walk; owed and
 // owedCost are then what that walk spent after its leader left it that no
 // resolve reported before (see walk.claim).
-func (r *Resolver) coalescedWalk(ctx context.Context, dt *dataType, key string, params Params, walkDeadline time.Time) (w *walk, shared bool, owed []Attempt, owedCost float64) {
+func (r *Resolver) coalescedWalk(ctx context.Context, dt *dataType, key string, params Params, walkDeadline time.Time) (w *walk, shared bool, owed []Attempt, owedCost int64) {
 	var leader atomic.Bool
 	var mine atomic.Pointer[walk] // the walk this resolve leads, once started
 	ws := r.waiting.join(key)
@@ -402,7 +402,7 @@ func (r *Resolver) coalescedWalk(ctx context.Context, dt *dataType, key string, 
 	// (cancelled, the walk going on for the others): the part no resolve
 	// has reported yet, so that the resolves of the walk report between
 	// them all it spent (see walk.claim).
-	follower := func(w *walk) (*walk, bool, []Attempt, float64) {
+	follower := func(w *walk) (*walk, bool, []Attempt, int64) {
 		leave()
 		lw := w // the walk served; else the one waited for (a key's waiters may outlast its flight: the latest)
 		if lw == nil {

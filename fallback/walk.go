@@ -47,7 +47,7 @@ type walk struct {
 	auditTimer    *time.Timer // cuts the audit when its wait is over (holdForAudit); stopped as the walk ends
 	walked        bool        // the walk has ended: no audit timer starts
 	attempts      []Attempt
-	cost          float64
+	cost          int64                       // nano-units, summed as a budget sums them (see money)
 	inflight      map[*pendingAttempt]Attempt // attempts started and not settled, as a resolve that leaves first reports them
 	budgetBlocked bool
 	suspects      []suspect // implausible answers awaiting a second opinion
@@ -1222,9 +1222,9 @@ func (w *walk) sofar() ([]Attempt, float64) {
 			a.Cost = 0 // not called (yet): it may never be, and then is refunded
 		}
 		attempts = append(attempts, a)
-		cost += a.Cost
+		cost += toNano(a.Cost)
 	}
-	return attempts, cost
+	return attempts, money(cost)
 }
 
 // claim returns what the walk has spent that no resolve has reported yet,
@@ -1235,7 +1235,7 @@ func (w *walk) sofar() ([]Attempt, float64) {
 // under way is reported again when it settles only for what its settling
 // changed (a call made since: its cost). So the resolves of a walk whose
 // leader left report between them, each part once, what it spent.
-func (w *walk) claim() ([]Attempt, float64) {
+func (w *walk) claim() ([]Attempt, int64) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	var attempts []Attempt
@@ -1244,9 +1244,9 @@ func (w *walk) claim() ([]Attempt, float64) {
 	} else {
 		attempts, w.left = slices.Clone(w.attempts), true
 	}
-	var cost float64
+	var cost int64
 	for _, a := range attempts {
-		cost += a.Cost
+		cost += toNano(a.Cost)
 	}
 	pending := slices.SortedFunc(maps.Keys(w.inflight), func(a, b *pendingAttempt) int { return a.start.Compare(b.start) })
 	for _, pa := range pending {
@@ -1262,7 +1262,7 @@ func (w *walk) claim() ([]Attempt, float64) {
 		}
 		w.reported[pa] = a.Cost
 		attempts = append(attempts, a)
-		cost += a.Cost
+		cost += toNano(a.Cost)
 	}
 	return attempts, cost
 }
@@ -1320,7 +1320,7 @@ func (w *walk) settle(pa *pendingAttempt, a Attempt, at time.Time) {
 		delete(w.inflight, pa)
 	}
 	w.attempts = append(w.attempts, a)
-	w.cost += a.Cost
+	w.cost += toNano(a.Cost)
 	if w.left {
 		if c, ok := w.reported[pa]; ok && pa != nil {
 			// Reported under way: only what its settling changed is owed.
