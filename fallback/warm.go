@@ -22,7 +22,10 @@ type WarmReport struct {
 	Keys, Answered, Failed, Skipped int
 	// Layers counts the answers by layer.
 	Layers map[Layer]int
-	// Cost is what the warming spent.
+	// Cost is what the warming spent: the sum of its resolves' costs,
+	// taken as a budget sums them (in whole nano-units, see Budget), so
+	// that a Warm with a budget of its own reports what the budget's
+	// Spent says.
 	Cost float64
 }
 
@@ -50,6 +53,7 @@ func (r *Resolver) Warm(ctx context.Context, keys []WarmKey) (WarmReport, error)
 	events := context.WithoutCancel(ctx)
 	var mu sync.Mutex
 	done, closed, ended := 0, false, false
+	var cost int64 // nano-units (see money)
 	next := make(chan WarmKey)
 	var wg sync.WaitGroup
 	for range min(r.cfg.Cache.WarmConcurrency, max(len(keys), 1)) {
@@ -66,7 +70,7 @@ func (r *Resolver) Warm(ctx context.Context, keys []WarmKey) (WarmReport, error)
 					rep.Answered++
 					rep.Layers[res.Layer]++
 				}
-				rep.Cost += res.Cost
+				cost += toNano(res.Cost)
 				n := done
 				mu.Unlock()
 				outcome := Succeeded
@@ -109,6 +113,7 @@ feed:
 		err = ctx.Err() // ctx ended resolves of the Warm
 	}
 	rep.Skipped = len(keys) - sent
+	rep.Cost = money(cost)
 	// The keys not started are accounted for too, so that an observer's
 	// Done reaches Total: in one event, not one each — a burst of them
 	// would overflow the observer's queue, the last one with it.

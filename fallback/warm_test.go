@@ -80,3 +80,25 @@ func warmCancelled(t *testing.T, cfg Config, n int) (*recorder, *Resolver, []War
 	assert.ErrorIs(t, err, context.Canceled)
 	return obs, r, keys, rep
 }
+
+// A Warm's Cost is what its budget says it spent, exactly: it was a sum
+// of floats, 0.1 ten times 0.9999999999999999 where the budget, which
+// counts in nano-units, says 1.
+func TestWarmCostIsWhatTheBudgetSpent(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := testConfig()
+		cfg.Providers[0].Cost = 0.1
+		cfg.Plausibility.AuditRate = -1 // no sampled second opinion
+		r := newTestResolver(t, cfg, newStub(1), newStub(1))
+		keys := make([]WarmKey, 10)
+		for i := range keys {
+			keys[i] = WarmKey{DataType: "cpc", Params: Params{"keyword": fmt.Sprint("k", i)}}
+		}
+		ctx := WithBudget(context.Background(), 5)
+		rep, err := r.Warm(ctx, keys)
+		require.NoError(t, err)
+		require.Equal(t, 10, rep.Layers[LayerPrimary])
+		assert.Equal(t, 1.0, BudgetFrom(ctx).Spent())
+		assert.Equal(t, BudgetFrom(ctx).Spent(), rep.Cost)
+	})
+}
