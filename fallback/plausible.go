@@ -759,7 +759,13 @@ func (pl *plausibility) moved(dt *dataType, v float64, ref cache.Entry, now time
 // ReferencePoints (a spike just after it would otherwise take it with
 // it). A spike (a ×10 among a key's observations, none a season away
 // agreeing) is left out, and so is a move shown only by the newest
-// observation. A data type the check does not judge keeps obs whole.
+// observation. In a series shorter than the data type's season (held and
+// obs together span fewer periods) no observation has one a season away
+// to agree or disagree with it, and a peak of the season looks like a
+// spike: there a far observation is held as possible and kept, unless it
+// has the shape of garbage against the one it is judged by (a unit
+// error: see garbageShaped). A data type the check does not judge keeps
+// obs whole.
 func (pl *plausibility) series(dt *dataType, held, obs []stats.Observation) (kept []stats.Observation, far int) {
 	if pl == nil || pl.cfg.Disabled || !positive(dt) || len(obs) == 0 {
 		return obs, 0
@@ -789,6 +795,10 @@ func (pl *plausibility) series(dt *dataType, held, obs []stats.Observation) (kep
 
 	// The observations by period, for those a season apart.
 	season, period := int64(dt.cfg.Season), dt.cfg.Period.Index
+	// A series shorter than its season has no observation a season away
+	// from any other: a peak of the season is not told from a spike by
+	// the data, and is held as possible (see above).
+	short := season > 1 && period(all[len(all)-1].At)-period(all[0].At) < season-1
 	byPeriod := map[int64]point{}
 	if season > 1 {
 		for _, p := range all {
@@ -830,7 +840,8 @@ func (pl *plausibility) series(dt *dataType, held, obs []stats.Observation) (kep
 		if !hasRef {
 			r = cache.Entry{Value: opening, ObservedAt: p.At}
 		}
-		if _, _, isFar := pl.distance(dt, p.Value, r, true, p.At); isFar && !p.held && !vouched(i, !hasRef) {
+		if _, _, isFar := pl.distance(dt, p.Value, r, true, p.At); isFar && !p.held && !vouched(i, !hasRef) &&
+			(!short || pl.garbageShaped(p.Value, r.Value)) {
 			far++
 			continue
 		}

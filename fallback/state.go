@@ -391,10 +391,15 @@ var hashedValue = regexp.MustCompile(`^h:[0-9a-f]{32}$`)
 //     PlausibilityConfig.ReferencePoints) than the data type's volatility
 //     allows over the periods between them is dropped
 //     (ImportImplausible) unless the observation after it is within that
-//     factor of it — the series kept its level: a move. A ×10 among a
-//     key's observations, which the default engine would average and the
-//     forecast start from, is dropped, and so is a move shown only by the
-//     newest observation;
+//     factor of it — the series kept its level: a move —, or one a
+//     season or two before or after it is (a peak of the data type's
+//     season). A ×10 among a key's observations, which the default engine
+//     would average and the forecast start from, is dropped, and so is a
+//     move shown only by the newest observation. A series shorter than
+//     its season (with the history's, spanning fewer periods) has nothing
+//     a season away, and there a peak looks like a spike: a far
+//     observation is kept unless it has the shape of garbage against the
+//     one it is judged by — a unit error (×10, ÷10);
 //   - with a Retention, an answer or observation older than it is
 //     skipped;
 //   - a rate must be a finite number ≥ 0, for a data type with adaptive

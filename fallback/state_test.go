@@ -1324,6 +1324,32 @@ func TestImportKeepsASeasonalHistoryWhole(t *testing.T) {
 	}
 }
 
+// A history shorter than the data type's season (cpc: a week) has no
+// observation a season away to agree or disagree with a peak: a Saturday
+// at ×3.5 the other days of five — or the newest of five, or the oldest —
+// is held as possible and kept, where it was dropped as a spike. What has
+// the shape of garbage (a unit error: ×10 or ÷10 the observation before
+// it) is still refused; and so is a spike in a history of a season or
+// more, where a peak a season away would agree with a peak.
+func TestImportKeepsAPeakOfAHistoryShorterThanASeason(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		vals    []float64
+		dropped []int
+	}{
+		{"a peak", []float64{2, 2.1, 7, 2, 2.2}, nil},
+		{"a peak the newest", []float64{2, 2.1, 1.9, 2, 7}, nil},
+		{"a peak the oldest", []float64{7, 2.1, 1.9, 2, 2.2}, nil},
+		{"a trough", []float64{2, 2.1, 0.5, 2, 2.2}, nil},
+		{"a unit error", []float64{2, 2.1, 21, 2, 2.2}, []int{2}},
+		{"a unit error the newest", []float64{2, 2.1, 1.9, 2, 20}, []int{4}},
+		{"a unit error down", []float64{2, 2.1, 0.21, 2, 2.2}, []int{2}},
+		{"a season long", []float64{2, 2.1, 7, 2, 2.2, 1.9, 2}, []int{2}},
+	} {
+		t.Run(tc.name, func(t *testing.T) { importKeepsAllBut(t, tc.vals, tc.dropped) })
+	}
+}
+
 // The oldest observation of an imported history has none before it: it is
 // judged against the median of the first reference_points, and when it is
 // far from that (a series that rose from 1 to 4 in its first days) it is
