@@ -764,8 +764,8 @@ func (pl *plausibility) moved(dt *dataType, v float64, ref cache.Entry, now time
 // to agree or disagree with it, and a peak of the season looks like a
 // spike: there a far observation is held as possible and kept, unless it
 // has the shape of garbage against the one it is judged by (a unit
-// error: see garbageShaped). A data type the check does not judge keeps
-// obs whole.
+// error, a zero: see garbageShaped). No value agrees with a zero but a
+// zero. A data type the check does not judge keeps obs whole.
 func (pl *plausibility) series(dt *dataType, held, obs []stats.Observation) (kept []stats.Observation, far int) {
 	if pl == nil || pl.cfg.Disabled || !positive(dt) || len(obs) == 0 {
 		return obs, 0
@@ -805,8 +805,14 @@ func (pl *plausibility) series(dt *dataType, held, obs []stats.Observation) (kep
 			byPeriod[period(p.At)] = p
 		}
 	}
-	// near reports whether o is within the factor allowed from p.
+	// near reports whether o is within the factor allowed from p. No
+	// value is within a factor of a zero but a zero (distance judges
+	// nothing from one: a zero among a series was vouched for by the
+	// observation after it, whatever it was).
 	near := func(o, p point) bool {
+		if p.Value <= 0 {
+			return o.Value == p.Value
+		}
 		_, _, isFar := pl.distance(dt, o.Value, cache.Entry{Value: p.Value, ObservedAt: p.At}, true, o.At)
 		return !isFar
 	}

@@ -399,7 +399,9 @@ var hashedValue = regexp.MustCompile(`^h:[0-9a-f]{32}$`)
 //     its season (with the history's, spanning fewer periods) has nothing
 //     a season away, and there a peak looks like a spike: a far
 //     observation is kept unless it has the shape of garbage against the
-//     one it is judged by — a unit error (×10, ÷10);
+//     one it is judged by — a unit error (×10, ÷10) or a zero. No value
+//     is within a factor of a zero but a zero: a zero among a series is
+//     dropped, a move to zero it keeps is taken;
 //   - with a Retention, an answer or observation older than it is
 //     skipped;
 //   - a rate must be a finite number ≥ 0, for a data type with adaptive

@@ -1350,6 +1350,27 @@ func TestImportKeepsAPeakOfAHistoryShorterThanASeason(t *testing.T) {
 	}
 }
 
+// A zero among an imported history of a data type bounded at zero is
+// judged as a provider's zero answer is: no value is within a factor of
+// it but a zero. It was kept, vouched for by the observation after it
+// (distance judges nothing from a zero), where the live check refuses a
+// zero answer after a series of 2 as garbage; a move to zero the series
+// keeps is still taken.
+func TestImportDropsAZeroAmongItsSeries(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		vals    []float64
+		dropped []int
+	}{
+		{"a zero", []float64{2, 2, 2, 2, 0, 2, 2, 2, 2}, []int{4}},
+		{"a zero first", []float64{0, 2, 2, 2, 2, 2, 2, 2, 2}, []int{0}},
+		{"a zero in a history shorter than a season", []float64{2, 2.1, 0, 2, 2.2}, []int{2}},
+		{"a move to zero", []float64{2, 2, 2, 2, 0, 0, 0, 0, 0}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) { importKeepsAllBut(t, tc.vals, tc.dropped) })
+	}
+}
+
 // The oldest observation of an imported history has none before it: it is
 // judged against the median of the first reference_points, and when it is
 // far from that (a series that rose from 1 to 4 in its first days) it is
