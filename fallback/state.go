@@ -116,7 +116,9 @@ type ExportReport struct {
 // in-memory default can), and the rates the adaptive TTLs learned; then
 // an end record, so that Import can tell a whole file from a cut one.
 // An observation no state file can hold (a value not finite, a time
-// outside the years 1 to 9999: a host's history may keep one) is left out.
+// outside the years 1 to 9999: a host's history may keep one) is left out,
+// and so are a series' observations before its newest WindowLimit, which
+// Import would not keep.
 // Keys are written as the resolver keeps them, sensitive values hashed;
 // the header names the hash key by a fingerprint that does not reveal it.
 //
@@ -225,6 +227,11 @@ func (r *Resolver) exportHistory(ctx context.Context, enc *json.Encoder, rep *Ex
 		if err != nil {
 			return fmt.Errorf("fallback: export: history: %w", err)
 		}
+		// Import keeps a series' newest WindowLimit observations: more
+		// would only lengthen the line, past MaxStateLine for a host's
+		// long series (Import skipped it whole). The history gives them
+		// oldest first.
+		obs = obs[max(len(obs)-WindowLimit, 0):]
 		if len(obs) == 0 {
 			continue
 		}

@@ -756,6 +756,38 @@ func TestExportsWriterIsTheCallers(t *testing.T) {
 	})
 }
 
+// A host's history may hold more observations of a key than Import keeps
+// (WindowLimit, the newest): Export writes only those, so that a long
+// series still fits in a line Import reads. It wrote them all, and a
+// series of 120 000 was a line over MaxStateLine that Import skipped
+// whole (ImportTooLong): the key's history was lost across a restart.
+func TestExportWritesNoMoreOfASeriesThanImportKeeps(t *testing.T) {
+	const n = 120_000
+	h, err := stats.NewMemoryHistory(stats.MemoryConfig{MaxPoints: n})
+	require.NoError(t, err)
+	start := time.Now().AddDate(0, 0, -n)
+	for i := range n {
+		require.NoError(t, h.Append(context.Background(), "cpc?keyword=shoes", stats.Observation{At: start.AddDate(0, 0, i), Value: 2 + float64(i%2)/10}))
+	}
+	a := newTestResolver(t, testConfig(), newStub(1), newStub(1), WithHistory(h))
+	var state bytes.Buffer
+	erep, err := a.Export(context.Background(), &state)
+	require.NoError(t, err)
+	assert.Equal(t, 1, erep.Series)
+	assert.Equal(t, WindowLimit, erep.Observations)
+
+	b := newTestResolver(t, testConfig(), newStub(1), newStub(1))
+	rep, err := b.Import(context.Background(), &state)
+	require.NoError(t, err)
+	assert.Zero(t, rep.Skipped, "%+v", rep.Skips)
+	assert.Equal(t, 1, rep.Series)
+	assert.Equal(t, WindowLimit, rep.Observations)
+	obs, err := b.ownHistory().Observations(context.Background(), "cpc?keyword=shoes")
+	require.NoError(t, err)
+	require.NotEmpty(t, obs)
+	assert.True(t, obs[len(obs)-1].At.Equal(start.AddDate(0, 0, n-1)), "the newest kept")
+}
+
 // noListHistory is a history that cannot list its keys (no stats.Lister):
 // Export writes no series, and nothing else of Export's calls fails at
 // Close.
