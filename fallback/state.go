@@ -295,6 +295,9 @@ const (
 	ImportExpired ImportReason = "expired"
 	// ImportStale: an answer older than the one the process has.
 	ImportStale ImportReason = "older than the process's own"
+	// ImportHeldFresh: an answer for a key the process holds a fresh
+	// answer for (stored less than its TTL ago).
+	ImportHeldFresh ImportReason = "the process's own is fresh"
 	// ImportNotAdaptive: a rate for a data type without adaptive TTL.
 	ImportNotAdaptive ImportReason = "not adaptive"
 	// ImportHistoryFailed: the history refused the series or failed.
@@ -373,7 +376,9 @@ var hashedValue = regexp.MustCompile(`^h:[0-9a-f]{32}$`)
 //     (checkEntry: a finite value within the bounds, a confidence in
 //     [0, 1], a source, times set and not in the future), and is taken as
 //     the key's last good answer (layer 3, never a fresh hit) unless the
-//     process has a newer one — and, once the file's series are in,
+//     process has a newer one, or a fresh one (stored less than its TTL
+//     ago: replaced, the next resolve would pay a provider for the key) —
+//     and, once the file's series are in,
 //     unless it moved further from its key's history (the median of the
 //     newest PlausibilityConfig.ReferencePoints observations) than
 //     plausibility allows, as a shared-tier answer is judged: taken, a
@@ -623,9 +628,17 @@ func (im *importer) takeAnswers(ctx context.Context) {
 				}
 			}
 		}
-		// A last good answer, never a fresh hit; checked against the
-		// process's own in the same step, so that one a resolve stored
-		// meanwhile is not replaced by this older one.
+		// A last good answer, never a fresh hit: it does not replace a
+		// fresh one, which the next resolve would then pay a provider
+		// for. A resolve that stores a fresh one after this look stores
+		// it as of now, which PutUnlessNewer keeps.
+		if _, fresh := im.r.cache.Fresh(a.key, dt.currentTTL(), time.Now()); fresh {
+			im.skip(a.line, "answer", a.key, ImportHeldFresh, "")
+			continue
+		}
+		// Checked against the process's own in the same step, so that
+		// one a resolve stored meanwhile is not replaced by this older
+		// one.
 		if !im.r.cache.PutUnlessNewer(a.key, a.e, 0) {
 			im.skip(a.line, "answer", a.key, ImportStale, "")
 			continue

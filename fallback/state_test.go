@@ -1236,6 +1236,43 @@ func TestImportKeepsAnExpiredAnswerNewerThanTheFiles(t *testing.T) {
 	})
 }
 
+// An answer Import reads does not replace one the process holds fresh
+// (stored less than its TTL ago), newer or not: taken, it is a last good
+// answer only, never a fresh hit, and the next resolve of the key paid a
+// provider for what the cache held — Import while serving cost a call per
+// key it touched. It is skipped (ImportHeldFresh); once the process's own
+// is past its TTL, the file's newer answer is taken.
+func TestImportLeavesAFreshAnswer(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p1 := newStub(2)
+		r := newTestResolver(t, testConfig(), p1, newStub(2))
+		_, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+		require.NoError(t, err)
+		time.Sleep(10 * time.Second)
+		at := time.Now().UTC().Format(time.RFC3339Nano)
+		file := `{"format":"strata-state","version":1}` + "\n" +
+			fmt.Sprintf(`{"kind":"answer","key":"cpc?keyword=shoes","value":2.05,"observed_at":%q,"stored_at":%q,"source":"p1","confidence":0.95,"layer":1}`, at, at) + "\n" + `{"kind":"end"}` + "\n"
+		time.Sleep(5 * time.Second)
+		rep, err := r.Import(context.Background(), strings.NewReader(file))
+		require.NoError(t, err)
+		assert.Zero(t, rep.Answers)
+		assert.Equal(t, 1, rep.Reasons[ImportHeldFresh], "%+v", rep.Skips)
+		res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "shoes"})
+		require.NoError(t, err)
+		assert.Equal(t, LayerCache, res.Layer, "a fresh hit")
+		assert.Equal(t, 2.0, res.Value)
+		assert.Equal(t, int64(1), p1.calls.Load(), "no provider asked again")
+
+		time.Sleep(time.Minute) // the process's own is past its TTL
+		rep, err = r.Import(context.Background(), strings.NewReader(file))
+		require.NoError(t, err)
+		assert.Equal(t, 1, rep.Answers, "%+v", rep.Skips)
+		e, ok := lastGood(r, "cpc?keyword=shoes")
+		require.True(t, ok)
+		assert.Equal(t, 2.05, e.Value)
+	})
+}
+
 // importHistoryFile is a state file of one history for key: vals, one a
 // day, the last a day before now.
 func importHistoryFile(now time.Time, key string, vals ...float64) string {
