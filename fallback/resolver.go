@@ -281,7 +281,7 @@ func (r *Resolver) resolveMiss(ctx context.Context, dt *dataType, key string, pa
 			// than it would have reached alone. What it reported of
 			// the first walk stays in its attempts.
 			var more []Attempt
-			var moreCost float64
+			var moreCost int64
 			w, shared, more, moreCost = r.coalescedWalk(ctx, dt, key, params, walkDeadline)
 			attempts, cost = append(attempts, more...), cost+moreCost
 		}
