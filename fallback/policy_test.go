@@ -1075,6 +1075,51 @@ func TestAuthRetryAndNextCallUseTheRotatedCredential(t *testing.T) {
 	assert.Equal(t, []string{"old", "new", "rotated"}, seen, "the next call carries the rotated key")
 }
 
+// secretsOf's promise: what a resolve reports is scrubbed of the
+// credential it used and of the one a rotation has just replaced — an
+// upstream that answers the new key's call by quoting the revoked one
+// leaks neither, in the attempts or the events.
+func TestTheKeyARotationReplacedIsRedactedToo(t *testing.T) {
+	const oldKey, newKey = "sk-old-0123456789abcdef", "sk-new-fedcba9876543210"
+	creds := &rotatingCreds{key: oldKey, next: newKey}
+	p1 := newStub(0)
+	p1.set(func(_ context.Context, req providers.Request) (providers.Response, error) {
+		if req.Credential.Reveal() == oldKey {
+			return providers.Response{}, providers.Errorf(providers.Auth, "key %s revoked", oldKey)
+		}
+		return providers.Response{}, providers.Errorf(providers.Permanent, "key %s was revoked; this call used %s", oldKey, req.Credential.Reveal())
+	})
+	var mu sync.Mutex
+	var events []Event
+	obs := ObserverFunc(func(_ context.Context, e Event) {
+		mu.Lock()
+		defer mu.Unlock()
+		events = append(events, e)
+	})
+	r := newTestResolver(t, testConfig(), p1, newStub(9), WithCredentials(creds), WithObserver(obs))
+	res, err := r.Resolve(context.Background(), "cpc", Params{"keyword": "a"})
+	require.NoError(t, err)
+	assert.Equal(t, 9.0, res.Value, "the secondary answered")
+	require.NoError(t, r.Close()) // hands the observer every event
+	var texts []string
+	for _, a := range res.Attempts {
+		if a.Provider == "p1" && a.Err != nil {
+			texts = append(texts, a.Err.Error())
+		}
+	}
+	for _, e := range events {
+		if e.Err != nil {
+			texts = append(texts, e.Err.Error())
+		}
+	}
+	require.GreaterOrEqual(t, len(texts), 2, "p1's two failures are reported")
+	for _, s := range texts {
+		assert.NotContains(t, s, oldKey)
+		assert.NotContains(t, s, newKey)
+		assert.NotContains(t, s, oldKey[:12])
+	}
+}
+
 // quotaLimiter is a SharedLimiter with a fixed quota of requests per key.
 type quotaLimiter struct {
 	mu   sync.Mutex
