@@ -244,8 +244,9 @@ type Attempt struct {
 	Skip     SkipReason      `json:"skip,omitzero"`
 	// Err is the provider's error, classified; nil on success and skip.
 	// Its message is the provider's scrubbed of sensitive values, cut to
-	// 1 KiB and with control characters other than newline and tab
-	// replaced by U+FFFD (see WithProviderErrors for the original).
+	// 1 KiB and with control characters other than newline and tab, and
+	// U+2028 and U+2029, replaced by U+FFFD (see WithProviderErrors for
+	// the original).
 	Err     error         `json:"-"`
 	Latency time.Duration `json:"latency"`
 	Cost    float64       `json:"cost"`

@@ -413,14 +413,14 @@ func (e *hugeError) Error() string { return e.msg }
 
 // A provider's error text reaches Result.Attempts, events, logs and
 // spans: it is cut to maxErrorText bytes and its control characters
-// (but newlines and tabs) are replaced, whatever the provider sent; its
+// (but newlines and tabs) and line and paragraph separators are replaced, whatever the provider sent; its
 // class and, with WithProviderErrors, the original error stay reachable.
 func TestAProvidersErrorTextIsBoundedAndTidied(t *testing.T) {
 	for _, raw := range []bool{false, true} {
 		t.Run(fmt.Sprintf("raw=%v", raw), func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				p1, s1 := newStub(1.2), newStub(1.3)
-				orig := &hugeError{msg: "upstream said:\n\x1b[31mbad\x1b[0m\r\x00\tfake log line " + strings.Repeat("<p>é</p>", 1<<17)}
+				orig := &hugeError{msg: "upstream said:\n\x1b[31mbad\x1b[0m\r\x00\u2028\u2029\tfake log line " + strings.Repeat("<p>é</p>", 1<<17)}
 				p1.set(func(context.Context, providers.Request) (providers.Response, error) {
 					return providers.Response{}, providers.NewError(providers.Unavailable, orig)
 				})
@@ -442,6 +442,8 @@ func TestAProvidersErrorTextIsBoundedAndTidied(t *testing.T) {
 				assert.NotContains(t, text, "\x1b")
 				assert.NotContains(t, text, "\r")
 				assert.NotContains(t, text, "\x00")
+				assert.NotContains(t, text, "\u2028", "a line separator ends a line in a JavaScript or JSON log viewer")
+				assert.NotContains(t, text, "\u2029")
 				assert.True(t, strings.HasSuffix(text, "…"), "the cut is marked")
 				assert.ErrorIs(t, got, providers.ErrUnavailable)
 				var he *hugeError
