@@ -166,6 +166,21 @@ func TestStaleReadCheckedAndScored(t *testing.T) {
 		{"from the future", func(now time.Time) cache.Entry {
 			return cache.Entry{Value: 2, ObservedAt: now.Add(time.Hour), StoredAt: now.Add(time.Hour), Source: "p1", Confidence: 0.9}
 		}, LayerDefault},
+		// docs/state.md: an entry stored up to a minute ahead of the
+		// reader's clock is read; beyond it, refused. Each of these
+		// would be accepted with its times taken into the present.
+		{"stored more than a minute ahead", func(now time.Time) cache.Entry {
+			return cache.Entry{Value: 2, ObservedAt: now.Add(-10 * time.Minute), StoredAt: now.Add(2 * time.Minute), Source: "p1", Confidence: 0.9}
+		}, LayerDefault},
+		{"observed more than a minute ahead", func(now time.Time) cache.Entry {
+			return cache.Entry{Value: 2, ObservedAt: now.Add(100 * time.Second), StoredAt: now.Add(50 * time.Second), Source: "p1", Confidence: 0.9}
+		}, LayerDefault},
+		{"observed long after it was stored", func(now time.Time) cache.Entry {
+			return cache.Entry{Value: 2, ObservedAt: now.Add(-10 * time.Minute), StoredAt: now.Add(-2 * time.Hour), Source: "p1", Confidence: 0.9}
+		}, LayerDefault},
+		{"stored within a minute ahead", func(now time.Time) cache.Entry {
+			return cache.Entry{Value: 2, ObservedAt: now.Add(-10 * time.Minute), StoredAt: now.Add(50 * time.Second), Source: "p1", Confidence: 0.9}
+		}, LayerCache},
 		{"no source", func(now time.Time) cache.Entry {
 			return cache.Entry{Value: 2, ObservedAt: now, StoredAt: now, Confidence: 0.9}
 		}, LayerDefault},
