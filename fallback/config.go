@@ -354,8 +354,8 @@ type ParamConfig struct {
 	Sensitive bool `yaml:"sensitive"`
 }
 
-// Bounds are the plausible values of a data type. The zero Bounds accepts
-// any finite value.
+// Bounds are the plausible values of a data type: from Min to Max, both
+// included. The zero Bounds accepts any finite value.
 type Bounds struct {
 	Min float64 `yaml:"min"`
 	Max float64 `yaml:"max"`
