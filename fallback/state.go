@@ -393,7 +393,9 @@ var hashedValue = regexp.MustCompile(`^h:[0-9a-f]{32}$`)
 //     it confirms any move (see PlausibilityConfig), serving it flagged
 //     Implausible until then;
 //   - each observation of a history must be a finite value within the
-//     bounds at a time set and not in the future; the series goes to the
+//     bounds at a time set and not in the future (one ahead by less than
+//     a minute of clock skew is dated now, as a provider's answer is, and
+//     counts in the current period); the series goes to the
 //     resolver's own history (not the shared one), one observation per
 //     key and period (Imports running at once take turns at each series);
 //   - and each must be plausible, as it was judged when it was answered:
@@ -874,7 +876,15 @@ func (im *importer) history(ctx context.Context, line int, rec *stateRecord) {
 		case o.At.Before(before):
 			expired++
 		default:
-			obs = append(obs, stats.Observation{At: o.At, Value: o.Value})
+			// Dated now when ahead within the clock skew, as a live answer
+			// observed ahead is (walk.answer): its period is the current
+			// one, else the key's record of the period would move to the
+			// next and the current period would get none.
+			at := o.At
+			if at.After(im.now) {
+				at = im.now
+			}
+			obs = append(obs, stats.Observation{At: at, Value: o.Value})
 		}
 	}
 	if len(obs) == 0 {

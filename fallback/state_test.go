@@ -1558,3 +1558,40 @@ func TestImportSkipsAMoveItsHistoryDoesNotShow(t *testing.T) {
 		})
 	}
 }
+
+// An observation a state file dates ahead of this process's clock (within
+// the minute of skew Import tolerates) is dated now, as a provider's
+// answer observed ahead is: 30s before midnight, one dated 40s ahead
+// counts for today. Dated tomorrow, it moved the key's record of the
+// period there, and today's answers added none (the gate never moves
+// back).
+func TestImportDatesAnObservationAheadOfTheClockNow(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h, err := stats.NewMemoryHistory(stats.MemoryConfig{})
+		require.NoError(t, err)
+		p1 := newStub(1.25)
+		r := newTestResolver(t, testConfig(), p1, newStub(1), WithHistory(h))
+		key := shoesKey(t)
+		time.Sleep(24*time.Hour - 30*time.Second) // 23:59:30
+		in := `{"format":"strata-state","version":1}` + "\n" +
+			`{"kind":"history","key":"` + key + `","observations":[{"at":"` + time.Now().Add(40*time.Second).UTC().Format(time.RFC3339Nano) + `","value":1.2}]}` + "\n"
+		rep, err := r.Import(context.Background(), strings.NewReader(in))
+		require.NoError(t, err)
+		require.Equal(t, 1, rep.Observations, "%+v", rep.Skips)
+		obs, err := h.Observations(context.Background(), key)
+		require.NoError(t, err)
+		require.Len(t, obs, 1)
+		assert.True(t, obs[0].At.Equal(time.Now()), "dated now: %v", obs[0].At)
+		assert.Equal(t, stats.Daily.Index(time.Now()), stats.Daily.Index(obs[0].At), "today's record")
+
+		// Past midnight, tomorrow's answer is tomorrow's record.
+		time.Sleep(time.Minute)
+		_, err = r.Resolve(context.Background(), "cpc", shoes)
+		require.NoError(t, err)
+		obs, err = h.Observations(context.Background(), key)
+		require.NoError(t, err)
+		require.Len(t, obs, 2)
+		assert.Equal(t, []float64{1.2, 1.25}, []float64{obs[0].Value, obs[1].Value})
+		assert.Equal(t, stats.Daily.Index(obs[0].At)+1, stats.Daily.Index(obs[1].At))
+	})
+}
