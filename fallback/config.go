@@ -792,7 +792,9 @@ const (
 	ConcurrencyLimit = 10_000
 	// WindowLimit bounds series and window lengths: forecast.max_points,
 	// forecast.history.max_points, the breakers'
-	// window_size, window_buckets and adaptive.history, and router.window.
+	// window_size, window_buckets and adaptive.history, and router.window;
+	// and a resolve reads at most the last WindowLimit observations of a
+	// key's history, its own or the shared one (see WithHistory).
 	// 10000 holds an hourly series over a year.
 	WindowLimit = 10_000
 	// SeasonLimit bounds data_types[].season: a season is used only on a

@@ -246,11 +246,12 @@ func (r *Resolver) localBound(ctx context.Context) (context.Context, context.Can
 // and View copies nothing (a blackout's resolves read a series each). A
 // host's History is called guarded, under ctx bounded by localBound when
 // bound is set; failed reports that it panicked or did not return within
-// that bound (what callbackFailed reports). Only the observations an
+// that bound (what callbackFailed reports). Only its last WindowLimit
+// observations are read (newestRead), and of those only the ones an
 // answer could have been are kept, in order (usableObservations).
 func (r *Resolver) readHistory(ctx context.Context, dt *dataType, key string, bound bool) (obs []stats.Observation, failed bool, err error) {
 	if mh, ok := r.ownHistory().(*stats.MemoryHistory); ok {
-		return usableObservations(mh.View(key), dt.cfg.Bounds, time.Now().Add(maxClockSkew)), false, nil
+		return usableObservations(newestRead(mh.View(key)), dt.cfg.Bounds, time.Now().Add(maxClockSkew)), false, nil
 	}
 	if bound {
 		var cancel context.CancelFunc
@@ -260,7 +261,18 @@ func (r *Resolver) readHistory(ctx context.Context, dt *dataType, key string, bo
 	obs, err = guarded(ctx, r, &r.callbacks.historyGet, func(ctx context.Context) ([]stats.Observation, error) {
 		return r.history.Observations(ctx, key)
 	})
-	return usableObservations(obs, dt.cfg.Bounds, time.Now().Add(maxClockSkew)), err != nil && (errors.Is(err, ErrCallbackPanic) || ctx.Err() != nil), err
+	return usableObservations(newestRead(obs), dt.cfg.Bounds, time.Now().Add(maxClockSkew)), err != nil && (errors.Is(err, ErrCallbackPanic) || ctx.Err() != nil), err
+}
+
+// newestRead returns the last WindowLimit observations of obs, a series a
+// History returned (oldest first, as History promises): its newest, all a
+// resolve reads of it. The work of a resolve on a series — sorting a
+// host's, keeping what is usable — is then bounded whatever its length
+// (a host's History of millions of observations, sorted in the resolve's
+// goroutine, made it miss its deadline); no forecast uses more
+// (forecast.max_points is at most WindowLimit periods).
+func newestRead(obs []stats.Observation) []stats.Observation {
+	return obs[max(len(obs)-WindowLimit, 0):]
 }
 
 // usableObservations returns obs in time order without the observations

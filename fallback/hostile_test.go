@@ -598,3 +598,83 @@ func TestForgetAndPruneContainTheHostsFaults(t *testing.T) {
 		})
 	}
 }
+
+// hugeHistory is a host's series of n hourly observations of about 2,
+// the last an hour before now, oldest first but for its first: 9, dated a
+// minute ago (out of order).
+func hugeHistory(n int) []stats.Observation {
+	now := time.Now()
+	obs := make([]stats.Observation, n)
+	for i := range obs {
+		obs[i] = stats.Observation{At: now.Add(-time.Duration(n-i) * time.Hour), Value: 2 + 0.01*math.Sin(float64(i))}
+	}
+	obs[0] = stats.Observation{At: now.Add(-time.Minute), Value: 9}
+	return obs
+}
+
+// A resolve reads only the last WindowLimit observations of a host's
+// history, its own (WithHistory) or the fleet's (WithSharedHistory): what
+// it keeps, sorts and forecasts from is the series' newest WindowLimit,
+// whatever the series' length. Sorting three times that — or millions —
+// in the resolve's goroutine made it miss its deadline. The out-of-order
+// first observation, beyond them, is not read: a History returns a series
+// oldest first.
+func TestAResolveReadsTheNewestWindowLimitObservationsOfAHostsHistory(t *testing.T) {
+	for _, shared := range []bool{false, true} {
+		t.Run(fmt.Sprintf("shared=%v", shared), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				time.Sleep(5 * 365 * 24 * time.Hour)
+				key := shoesKey(t)
+				obs := hugeHistory(3 * WindowLimit)
+				tail := obs[len(obs)-WindowLimit:]
+				var results []Result
+				for _, series := range [][]stats.Observation{obs, tail} {
+					opt := WithHistory(fixedHistory{key: key, obs: series})
+					if shared {
+						opt = WithSharedHistory(fixedHistory{key: key, obs: series})
+					}
+					p1, s1 := newStub(2), newStub(2)
+					down(p1, s1)
+					r := newTestResolver(t, testConfig(), p1, s1, opt)
+					dt := r.types["cpc"]
+					var read []stats.Observation
+					if shared {
+						read, _ = r.sharedObservations(context.Background(), dt, key, time.Now())
+					} else {
+						read, _, _ = r.readHistory(context.Background(), dt, key, true)
+					}
+					require.Equal(t, WindowLimit, len(read), "the newest WindowLimit read")
+					assert.Equal(t, tail[0].At, read[0].At)
+					assert.Equal(t, tail[len(tail)-1], read[len(read)-1], "not the out-of-order first")
+					res, err := r.Resolve(context.Background(), "cpc", shoes)
+					require.NoError(t, err)
+					results = append(results, res)
+				}
+				assert.Equal(t, results[1].Layer, results[0].Layer)
+				assert.Equal(t, results[1].Value, results[0].Value, "the answer of the series' newest WindowLimit")
+				assert.Less(t, results[0].Value, 3.0, "9, beyond them, not read: %+v", results[0])
+			})
+		})
+	}
+}
+
+// A MemoryHistory the host configured to hold more than WindowLimit
+// observations a key is read as a host's History is: its newest
+// WindowLimit.
+func TestAResolveReadsTheNewestWindowLimitObservationsOfAMemoryHistory(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		time.Sleep(5 * 365 * 24 * time.Hour)
+		key := shoesKey(t)
+		h, err := stats.NewMemoryHistory(stats.MemoryConfig{MaxPoints: 3 * WindowLimit})
+		require.NoError(t, err)
+		obs := hugeHistory(3 * WindowLimit)[1:]
+		for _, o := range obs {
+			require.NoError(t, h.Append(context.Background(), key, o))
+		}
+		r := newTestResolver(t, testConfig(), newStub(2), newStub(2), WithHistory(h))
+		read, _, err := r.readHistory(context.Background(), r.types["cpc"], key, true)
+		require.NoError(t, err)
+		require.Equal(t, WindowLimit, len(read))
+		assert.Equal(t, obs[len(obs)-WindowLimit:], read)
+	})
+}

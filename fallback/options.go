@@ -52,8 +52,10 @@ func WithObserver(obs Observer) Option { return func(o *options) { o.observer = 
 
 // WithHistory sets the history the resolver records good answers into and
 // forecasts from. Without one it keeps a bounded in-memory history
-// (Config.Forecast.History). A nil *stats.MemoryHistory is an error at
-// New.
+// (Config.Forecast.History). A resolve reads at most the last WindowLimit
+// observations of a key's series (the newest: a History returns them
+// oldest first), so that a series of millions costs no more than one of
+// WindowLimit. A nil *stats.MemoryHistory is an error at New.
 func WithHistory(h stats.History) Option { return func(o *options) { o.history = h } }
 
 // WithSeed seeds the resolver's randomness (retry jitter, the answers

@@ -126,7 +126,8 @@ func (r *Resolver) writeHistory(w sharedWrite, done func()) {
 // older than the retention and without any a forecast cannot use (a zero
 // time, a time in the future, a value that is not finite or is outside
 // the data type's bounds: another version of the fleet may write
-// another unit). The series is a copy: the history's own slice is left
+// another unit), of its last WindowLimit observations (newestRead). The
+// series is a copy: the history's own slice is left
 // as it was. ok is false without a shared history or when it failed or
 // did not answer in time (reported).
 func (r *Resolver) sharedObservations(ctx context.Context, dt *dataType, key string, now time.Time) ([]stats.Observation, bool) {
@@ -149,6 +150,7 @@ func (r *Resolver) sharedObservations(ctx context.Context, dt *dataType, key str
 		before = now.Add(-ret)
 	}
 	after := now.Add(maxClockSkew)
+	obs = newestRead(obs)
 	kept := make([]stats.Observation, 0, len(obs))
 	for _, o := range obs {
 		if o.At.IsZero() || o.At.Before(before) || o.At.After(after) || !dt.cfg.Bounds.Contains(o.Value) {
