@@ -213,6 +213,28 @@ func (c *Cache) PutUnlessNewer(key string, e Entry, ttl time.Duration) bool {
 	return c.putLocked(key, e, ttl)
 }
 
+// PutLastGoodUnlessHeld stores e for key as a last good answer only (Put
+// with a ttl of zero), unless the entry held for key is fresh at now
+// under ttl (as Fresh finds it) or was stored at the same time as e or
+// later: then it keeps that entry, and fresh reports whether it was fresh.
+// It reports whether it stored e. The checks and the store are one step:
+// a Fresh then a PutUnlessNewer would replace a fresh entry Put between
+// them with an older StoredAt (an answer read from a shared tier, stored
+// elsewhere before e) — and the next read of the key would miss.
+func (c *Cache) PutLastGoodUnlessHeld(key string, e Entry, ttl time.Duration, now time.Time) (stored, fresh bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if it, ok := c.lookupLocked(key); ok {
+		if _, fresh := it.fresh(ttl, now); fresh {
+			return false, true
+		}
+		if !it.e.StoredAt.Before(e.StoredAt) {
+			return false, false
+		}
+	}
+	return c.putLocked(key, e, 0), false
+}
+
 // putLocked is Put; it reports false when the cache is closed. It
 // requires c.mu held.
 func (c *Cache) putLocked(key string, e Entry, ttl time.Duration) bool {

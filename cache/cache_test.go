@@ -411,6 +411,45 @@ func TestPutUnlessNewerKeepsTheNewest(t *testing.T) {
 	assert.False(t, c.PutUnlessNewer("k", Entry{Value: 5, StoredAt: now.Add(time.Hour)}, 0), "closed")
 }
 
+// PutLastGoodUnlessHeld keeps a fresh entry however old its StoredAt
+// against e's, and one stored as late as e or later; else it stores e as a
+// last good answer only, never fresh.
+func TestPutLastGoodUnlessHeldKeepsAFreshEntry(t *testing.T) {
+	c, err := New(Config{})
+	require.NoError(t, err)
+	defer c.Close()
+	now := time.Now()
+	stored, fresh := c.PutLastGoodUnlessHeld("k", Entry{Value: 1, StoredAt: now.Add(-time.Hour)}, time.Minute, now)
+	assert.True(t, stored, "nothing held")
+	assert.False(t, fresh)
+	_, ok := c.Fresh("k", time.Hour+time.Minute, now)
+	assert.False(t, ok, "a last good answer only")
+
+	c.Put("k", Entry{Value: 2, StoredAt: now.Add(-30 * time.Second)}, time.Minute) // fresh, from a shared tier
+	stored, fresh = c.PutLastGoodUnlessHeld("k", Entry{Value: 3, StoredAt: now.Add(-time.Second)}, time.Minute, now)
+	assert.False(t, stored, "the held entry is fresh, though stored before e")
+	assert.True(t, fresh)
+	e, ok := c.Fresh("k", time.Minute, now)
+	require.True(t, ok)
+	assert.Equal(t, 2.0, e.Value)
+
+	later := now.Add(time.Minute) // the held entry is past its TTL
+	stored, fresh = c.PutLastGoodUnlessHeld("k", Entry{Value: 4, StoredAt: now.Add(-30 * time.Second)}, time.Minute, later)
+	assert.False(t, stored, "stored at the same time")
+	assert.False(t, fresh)
+	stored, fresh = c.PutLastGoodUnlessHeld("k", Entry{Value: 5, StoredAt: now.Add(-time.Second)}, time.Minute, later)
+	assert.True(t, stored, "newer, and the held entry not fresh")
+	assert.False(t, fresh)
+	lg, _ := c.LastGood("k")
+	assert.Equal(t, 5.0, lg.Value)
+	_, ok = c.Fresh("k", time.Hour, later)
+	assert.False(t, ok, "a last good answer only")
+
+	c.Close()
+	stored, _ = c.PutLastGoodUnlessHeld("k", Entry{Value: 6, StoredAt: later}, time.Minute, later)
+	assert.False(t, stored, "closed")
+}
+
 // Range visits every last good answer, most recently used first, without
 // touching their recency, and calls fn without the cache's lock: fn (and
 // every other caller) may use the cache meanwhile. An entry deleted before

@@ -632,23 +632,30 @@ func (im *importer) takeAnswers(ctx context.Context) {
 		}
 		// A last good answer, never a fresh hit: it does not replace a
 		// fresh one, which the next resolve would then pay a provider
-		// for. A resolve that stores a fresh one after this look stores
-		// it as of now, which PutUnlessNewer keeps.
-		if _, fresh := im.r.cache.Fresh(a.key, dt.currentTTL(), time.Now()); fresh {
-			im.skip(a.line, "answer", a.key, ImportHeldFresh, "")
-			continue
+		// for, nor one stored as late or later. Both checked against
+		// the process's own in the step that puts it: a resolve may
+		// store one at any moment, and one from the shared tier keeps
+		// the time it was stored elsewhere, which may be older than the
+		// file's.
+		if importBeforePut != nil {
+			importBeforePut(a.key)
 		}
-		// Checked against the process's own in the same step, so that
-		// one a resolve stored meanwhile is not replaced by this older
-		// one.
-		if !im.r.cache.PutUnlessNewer(a.key, a.e, 0) {
-			im.skip(a.line, "answer", a.key, ImportStale, "")
+		if stored, fresh := im.r.cache.PutLastGoodUnlessHeld(a.key, a.e, dt.currentTTL(), time.Now()); !stored {
+			reason := ImportStale
+			if fresh {
+				reason = ImportHeldFresh
+			}
+			im.skip(a.line, "answer", a.key, reason, "")
 			continue
 		}
 		im.rep.Answers++
 		im.took(a.key, a.e, a.line)
 	}
 }
+
+// importBeforePut, set by tests only, runs just before takeAnswers puts
+// an answer: where a resolve may store one for its key.
+var importBeforePut func(key string)
 
 func (im *importer) header(raw []byte, tooLong bool) error {
 	// A byte-order mark, as editors on Windows write one, is no content.

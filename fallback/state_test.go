@@ -1595,3 +1595,46 @@ func TestImportDatesAnObservationAheadOfTheClockNow(t *testing.T) {
 		assert.Equal(t, stats.Daily.Index(obs[0].At)+1, stats.Daily.Index(obs[1].At))
 	})
 }
+
+// A resolve may store a fresh answer for a key while Import takes the
+// file's: from the shared tier, that answer keeps the time another
+// instance stored it, older than the file's. Checked in one step with the
+// put, it is held fresh (ImportHeldFresh) and stays the key's fresh hit;
+// a fresh look before the put, then a put unless newer, replaced it with
+// the file's — a last good answer only — and the next resolve asked the
+// shared tier again.
+func TestImportLeavesAFreshAnswerTheSharedTierGaveMeanwhile(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		st := newMemStore()
+		p1 := newStub(2)
+		r := newTestResolver(t, testConfig(), p1, newStub(2), WithStore(st))
+		key := shoesKey(t)
+		time.Sleep(time.Hour)
+		stored := time.Now().Add(-5 * time.Second) // by another instance, TTL 1m
+		require.NoError(t, st.Set(context.Background(), key, cache.Entry{Value: 2.1, ObservedAt: stored, StoredAt: stored, Source: "p1", Confidence: 0.95, Layer: 1}, time.Hour))
+		at := time.Now().Add(-2 * time.Second).UTC().Format(time.RFC3339Nano) // newer than the shared tier's
+		file := `{"format":"strata-state","version":1}` + "\n" +
+			fmt.Sprintf(`{"kind":"answer","key":%q,"value":2.05,"observed_at":%q,"stored_at":%q,"source":"p1","confidence":0.95,"layer":1}`, key, at, at) + "\n" + `{"kind":"end"}` + "\n"
+		importBeforePut = func(k string) {
+			importBeforePut = nil
+			res, err := r.Resolve(context.Background(), "cpc", shoes)
+			require.NoError(t, err)
+			require.Equal(t, LayerCache, res.Layer, "the shared tier's fresh answer")
+		}
+		t.Cleanup(func() { importBeforePut = nil })
+		rep, err := r.Import(context.Background(), strings.NewReader(file))
+		require.NoError(t, err)
+		assert.Zero(t, rep.Answers, "%+v", rep.Skips)
+		assert.Equal(t, 1, rep.Reasons[ImportHeldFresh], "%+v", rep)
+		e, ok := lastGood(r, key)
+		require.True(t, ok)
+		assert.Equal(t, 2.1, e.Value, "the shared tier's")
+		gets := st.gets
+		res, err := r.Resolve(context.Background(), "cpc", shoes)
+		require.NoError(t, err)
+		assert.Equal(t, LayerCache, res.Layer)
+		assert.Equal(t, 2.1, res.Value)
+		assert.Equal(t, gets, st.gets, "a fresh hit in the process: the shared tier not asked again")
+		assert.Zero(t, p1.calls.Load())
+	})
+}
