@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/strata-go/strata/providers"
+	"github.com/strata-go/strata/stats"
 )
 
 // An answer that a walk under way when Forget was called brings later is
@@ -150,4 +151,82 @@ func (tr *trickle) Read(p []byte) (int, error) {
 	tr.once.Do(func() { close(tr.started) })
 	time.Sleep(100 * time.Millisecond)
 	return tr.r.Read(p[:min(len(p), 64)])
+}
+
+// A shared history's write that a walk or an Import queued for a key
+// after a Forget of it had let go of the queue, which lands after the
+// process deleted what it kept, is dropped or deleted too: nothing of the
+// person is in the shared history once Forget, the resolve and the
+// Import have returned and the queue is flushed.
+func TestForgetKeepsOutWhatIsQueuedForTheSharedHistoryLater(t *testing.T) {
+	for _, how := range []string{"a walk", "an Import"} {
+		t.Run(how, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				ctx := context.Background()
+				local := &gatedHistory{MemoryHistory: newMemShared().MemoryHistory, entered: make(chan struct{}), release: make(chan struct{})}
+				shared := slowAppends{newMemShared().MemoryHistory}
+				var file bytes.Buffer
+				if how == "an Import" {
+					r0 := newTestResolver(t, testConfig(), newStub(1.2), newStub(1.3))
+					_, err := r0.Resolve(ctx, "cpc", shoes)
+					require.NoError(t, err)
+					_, err = r0.Export(ctx, &file)
+					require.NoError(t, err)
+				}
+				r := newTestResolver(t, testConfig(), newStub(1.2), newStub(1.3), WithHistory(local), WithSharedHistory(shared))
+				key, err := r.Key("cpc", shoes)
+				require.NoError(t, err)
+				done := make(chan struct{})
+				go func() {
+					defer close(done)
+					switch how {
+					case "a walk":
+						_, err := r.Resolve(ctx, "cpc", shoes)
+						assert.NoError(t, err)
+					case "an Import":
+						_, err := r.Import(ctx, &file)
+						assert.NoError(t, err)
+					}
+				}()
+				<-local.entered // the person's observation is being kept
+				_, err = r.Forget(ctx, "keyword", "shoes")
+				require.NoError(t, err)
+				close(local.release)
+				<-done
+				require.NoError(t, r.Flush(ctx))
+				time.Sleep(time.Second)
+				synctest.Wait()
+				obs, err := shared.Observations(ctx, key)
+				require.NoError(t, err)
+				assert.Empty(t, obs, "the person's observation reached the shared history after Forget")
+				obs, err = local.Observations(ctx, key)
+				require.NoError(t, err)
+				assert.Empty(t, obs, "the person's observation is back in the history after Forget")
+			})
+		})
+	}
+}
+
+// gatedHistory's first Append waits for release, once it said so on
+// entered.
+type gatedHistory struct {
+	*stats.MemoryHistory
+	entered, release chan struct{}
+	once             sync.Once
+}
+
+func (h *gatedHistory) Append(ctx context.Context, key string, o stats.Observation) error {
+	h.once.Do(func() {
+		close(h.entered)
+		<-h.release
+	})
+	return h.MemoryHistory.Append(ctx, key, o)
+}
+
+// slowAppends takes 10ms to append.
+type slowAppends struct{ *stats.MemoryHistory }
+
+func (h slowAppends) Append(ctx context.Context, key string, o stats.Observation) error {
+	time.Sleep(10 * time.Millisecond)
+	return h.MemoryHistory.Append(ctx, key, o)
 }

@@ -62,28 +62,29 @@ func guarded[T any](ctx context.Context, r *Resolver, kind *taskKind, f func(con
 
 // callbacks are the task kinds of the host's callbacks.
 type callbacks struct {
-	storeGet, storeSet, storeClaim, storeDelete                         taskKind
+	storeGet, storeSet, storeClaim, storeDelete, storeDeleteKey         taskKind
 	historyGet, historyAppend, historyKeys, historyDelete, historyPrune taskKind
 	credentials, refresh, limiter, market, user, breakerChange          taskKind
 }
 
 func newCallbacks() callbacks {
 	return callbacks{
-		storeGet:      taskKind{name: "store.Get"},
-		storeSet:      taskKind{name: "store.Set"},
-		storeClaim:    taskKind{name: "store.Claim"},
-		storeDelete:   taskKind{name: "store.DeleteMatching"},
-		historyGet:    taskKind{name: "history.Observations"},
-		historyAppend: taskKind{name: "history.Append"},
-		historyKeys:   taskKind{name: "history.Keys"},
-		historyDelete: taskKind{name: "history.Delete"},
-		historyPrune:  taskKind{name: "history.Prune"},
-		breakerChange: taskKind{name: "breaker.OnStateChange"},
-		credentials:   taskKind{name: "credentials"},
-		refresh:       taskKind{name: "credentials.Refresh"},
-		limiter:       taskKind{name: "limiter.Allow"},
-		market:        taskKind{name: "market factor"},
-		user:          taskKind{name: "user factor"},
+		storeGet:       taskKind{name: "store.Get"},
+		storeSet:       taskKind{name: "store.Set"},
+		storeClaim:     taskKind{name: "store.Claim"},
+		storeDelete:    taskKind{name: "store.DeleteMatching"},
+		storeDeleteKey: taskKind{name: "store.Delete"},
+		historyGet:     taskKind{name: "history.Observations"},
+		historyAppend:  taskKind{name: "history.Append"},
+		historyKeys:    taskKind{name: "history.Keys"},
+		historyDelete:  taskKind{name: "history.Delete"},
+		historyPrune:   taskKind{name: "history.Prune"},
+		breakerChange:  taskKind{name: "breaker.OnStateChange"},
+		credentials:    taskKind{name: "credentials"},
+		refresh:        taskKind{name: "credentials.Refresh"},
+		limiter:        taskKind{name: "limiter.Allow"},
+		market:         taskKind{name: "market factor"},
+		user:           taskKind{name: "user factor"},
 	}
 }
 

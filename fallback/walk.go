@@ -1142,18 +1142,31 @@ func (w *walk) cutShortFor(ctx context.Context, walkDeadline time.Time) bool {
 
 // unkeepIfForgotten deletes what succeed kept of the walk's key when a
 // Forget matched the key while it was being kept (see forgetLog.add):
-// the in-process answer, and the history series when the history can
-// delete one.
+// the in-process answer, the history series when the history can delete
+// one, and the shared tier's entry — after dropping the writes for the
+// shared tier and shared history succeed queued once that Forget had let
+// go of the queue, and waiting for those under way, which would land
+// after the deletes.
 func (w *walk) unkeepIfForgotten() {
 	if !w.r.forgets.forgotten(w.forgetSeq, w.key) {
 		return
 	}
 	w.r.cache.Delete(w.key)
+	ctx, cancel := context.WithTimeout(w.r.life, w.r.cfg.Cache.StoreTimeout)
+	defer cancel()
+	hold, err := w.r.fleet.holds.hold(ctx, w.r.life.Done(), func(k string) bool { return k == w.key })
+	if err != nil {
+		return // closed, or a write under way outlasted the store timeout: nothing more to do in time
+	}
+	defer w.r.fleet.holds.release(hold)
 	if d, ok := w.r.history.(stats.Deleter); ok {
-		ctx, cancel := context.WithTimeout(w.r.life, w.r.cfg.Cache.StoreTimeout)
-		defer cancel()
 		if _, err := guarded(ctx, w.r, &w.r.callbacks.historyDelete, func(ctx context.Context) (bool, error) { return d.Delete(ctx, w.key) }); err != nil {
 			w.r.callbackFailed(&w.r.callbacks.historyDelete, w.dt.cfg.Name, err)
+		}
+	}
+	if w.r.store != nil {
+		if _, err := guarded(ctx, w.r, &w.r.callbacks.storeDeleteKey, func(ctx context.Context) (bool, error) { return w.r.store.Delete(ctx, w.key) }); err != nil {
+			w.r.callbackFailed(&w.r.callbacks.storeDeleteKey, w.dt.cfg.Name, err)
 		}
 	}
 }
