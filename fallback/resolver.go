@@ -287,7 +287,14 @@ func (r *Resolver) resolveMiss(ctx context.Context, dt *dataType, key string, pa
 		}
 	}
 	if w != nil && !shared {
-		attempts, cost = append(attempts, w.attempts...), cost+w.cost
+		if attempts == nil {
+			// The walk's own, not a copy: the common case, an allocation
+			// a resolve of a blackout would otherwise pay.
+			attempts = w.attempts
+		} else {
+			attempts = append(attempts, w.attempts...)
+		}
+		cost += w.cost
 	}
 	if err := ctx.Err(); errors.Is(err, context.Canceled) {
 		// What the walk spent before the caller left is still this
