@@ -160,6 +160,31 @@ func (pi *peerIndex) add(dt *dataType, key string, params Params) {
 	}
 }
 
+// forget removes the keys match matches, for Forget; a group left
+// without keys (one named by a value they held) goes with them.
+func (pi *peerIndex) forget(match func(string) bool) {
+	if pi == nil {
+		return
+	}
+	pi.mu.Lock()
+	defer pi.mu.Unlock()
+	kept := map[string][]string{}
+	pi.groups.Range(func(g string, keys []string) bool {
+		if slices.ContainsFunc(keys, match) {
+			// A new slice: readers (peers) hold the old one outside the lock.
+			kept[g] = slices.DeleteFunc(slices.Clone(keys), match)
+		}
+		return true
+	})
+	for g, keys := range kept {
+		if len(keys) == 0 {
+			pi.groups.Delete(g)
+		} else {
+			pi.groups.Replace(g, keys)
+		}
+	}
+}
+
 // peers returns up to n keys sharing a group with key, newest first.
 func (pi *peerIndex) peers(dt *dataType, key string, params Params, n int) []string {
 	if pi == nil {

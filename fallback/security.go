@@ -277,13 +277,14 @@ func (r *Resolver) Forget(ctx context.Context, param, value string) (ForgetRepor
 }
 
 // forgetInProcess is Forget's part in the process: the cached answers,
-// the forecasts and plausibility state, and the history series (when the
+// the forecasts, plausibility state and market peers, and the history series (when the
 // history can list and delete keys) whose keys match. It returns how many
 // answers and series it deleted.
 func (r *Resolver) forgetInProcess(ctx context.Context, match func(string) bool) (cached, series int, errs []error) {
 	cached = r.cache.DeleteFunc(func(k string, _ cache.Entry, _ bool) bool { return match(k) })
 	r.memo.forget(match)
 	r.plaus.forget(match)
+	r.peers.forget(match)
 	if l, ok := r.history.(stats.Lister); ok {
 		if d, ok := r.history.(stats.Deleter); ok {
 			keys, err := guarded(ctx, r, &r.callbacks.historyKeys, func(ctx context.Context) ([]string, error) { return l.Keys(ctx) })

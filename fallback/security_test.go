@@ -512,3 +512,36 @@ func TestTheErrorTextPreCutLeaksNoPieceOfASplitSecret(t *testing.T) {
 		assert.True(t, strings.HasSuffix(text, "…"), "shift %d: cut: %q", shift, text[max(0, len(text)-20):])
 	}
 }
+
+// Forget leaves none of the person's keys in the market's peer index,
+// where a key (and in the name of a group, the value a param held)
+// stayed, to be listed as another key's peer, after every answer and
+// series of it was deleted.
+func TestForgetRemovesThePersonFromThePeerIndex(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newTestResolver(t, testConfig(), newStub(1.2), newStub(1.3))
+		boots := Params{"keyword": "boots", "market": "us"}
+		for _, ps := range []Params{shoes, boots} {
+			_, err := r.Resolve(context.Background(), "cpc", ps)
+			require.NoError(t, err)
+		}
+		dt := r.types["cpc"]
+		shoesKey, err := r.Key("cpc", shoes)
+		require.NoError(t, err)
+		bootsKey, err := r.Key("cpc", boots)
+		require.NoError(t, err)
+		require.Equal(t, []string{shoesKey}, r.peers.peers(dt, bootsKey, boots, 10), "the keys of one market are peers")
+		_, err = r.Forget(context.Background(), "keyword", "shoes")
+		require.NoError(t, err)
+		assert.Empty(t, r.peers.peers(dt, bootsKey, boots, 10), "a forgotten key is still another's peer")
+		var groups []string
+		r.peers.groups.Range(func(g string, keys []string) bool {
+			groups = append(groups, strings.ReplaceAll(g, "\x00", " "))
+			for _, k := range keys {
+				assert.NotEqual(t, shoesKey, k, "group %q", g)
+			}
+			return true
+		})
+		assert.ElementsMatch(t, []string{"cpc keyword boots", "cpc market us"}, groups)
+	})
+}

@@ -1142,8 +1142,8 @@ func (w *walk) cutShortFor(ctx context.Context, walkDeadline time.Time) bool {
 
 // unkeepIfForgotten deletes what succeed kept of the walk's key when a
 // Forget matched the key while it was being kept (see forgetLog.add):
-// the in-process answer, the history series when the history can delete
-// one, and the shared tier's entry — after dropping the writes for the
+// the in-process answer and market peer, the history series when the
+// history can delete one, and the shared tier's entry — after dropping the writes for the
 // shared tier and shared history succeed queued once that Forget had let
 // go of the queue, and waiting for those under way, which would land
 // after the deletes.
@@ -1152,6 +1152,7 @@ func (w *walk) unkeepIfForgotten() {
 		return
 	}
 	w.r.cache.Delete(w.key)
+	w.r.peers.forget(func(k string) bool { return k == w.key })
 	ctx, cancel := context.WithTimeout(w.r.life, w.r.cfg.Cache.StoreTimeout)
 	defer cancel()
 	hold, err := w.r.fleet.holds.hold(ctx, w.r.life.Done(), func(k string) bool { return k == w.key })
