@@ -759,16 +759,20 @@ func (pl *plausibility) moved(dt *dataType, v float64, ref cache.Entry, now time
 // ReferencePoints (a spike just after it would otherwise take it with
 // it). A spike (a ×10 among a key's observations, none a season away
 // agreeing) is left out, and so is a move shown only by the newest
-// observation. In a series shorter than the data type's season (held and
+// observation. A move the series ends at, kept only by the observations
+// after it, must be confirmed as a provider's is: its observations from
+// the move on number at least ConfirmAnswers and span at least
+// ConfirmAfter, or those of obs are left out too (counted in unconfirmed,
+// not far). In a series shorter than the data type's season (held and
 // obs together span fewer periods) no observation has one a season away
 // to agree or disagree with it, and a peak of the season looks like a
 // spike: there a far observation is held as possible and kept, unless it
 // has the shape of garbage against the one it is judged by (a unit
 // error, a zero: see garbageShaped). No value agrees with a zero but a
 // zero. A data type the check does not judge keeps obs whole.
-func (pl *plausibility) series(dt *dataType, held, obs []stats.Observation) (kept []stats.Observation, far int) {
+func (pl *plausibility) series(dt *dataType, held, obs []stats.Observation) (kept []stats.Observation, far, unconfirmed int) {
 	if pl == nil || pl.cfg.Disabled || !positive(dt) || len(obs) == 0 {
-		return obs, 0
+		return obs, 0, 0
 	}
 	type point struct {
 		stats.Observation
@@ -821,15 +825,18 @@ func (pl *plausibility) series(dt *dataType, held, obs []stats.Observation) (kep
 	// any other of the first ReferencePoints after it; or one a season or
 	// two before or after it (two: a neighbour's own error leaves the
 	// next).
-	vouched := func(i int, opened bool) bool {
+	// They are two checks: ahead reports whether one after it agrees,
+	// seasonal whether one a season away does.
+	ahead := func(i int, opened bool) bool {
 		p := all[i]
 		end := min(len(all), i+2)
 		if opened {
 			end = max(end, min(len(all), pl.cfg.ReferencePoints))
 		}
-		if slices.ContainsFunc(all[i+1:end], func(o point) bool { return near(o, p) }) {
-			return true
-		}
+		return slices.ContainsFunc(all[i+1:end], func(o point) bool { return near(o, p) })
+	}
+	seasonal := func(i int) bool {
+		p := all[i]
 		for _, k := range []int64{-1, 1, -2, 2} {
 			if o, ok := byPeriod[period(p.At)+k*season]; ok && near(o, p) {
 				return true
@@ -840,23 +847,50 @@ func (pl *plausibility) series(dt *dataType, held, obs []stats.Observation) (kep
 
 	var ref cache.Entry
 	hasRef := false
-	kept = make([]stats.Observation, 0, len(obs))
+	// The points kept, held or not; the last far one kept (an index in
+	// kept, -1: none), and whether only those after it kept it: a move.
+	taken := make([]point, 0, len(all))
+	lastFar, lastMove := -1, false
 	for i, p := range all {
 		r := ref
 		if !hasRef {
 			r = cache.Entry{Value: opening, ObservedAt: p.At}
 		}
-		if _, _, isFar := pl.distance(dt, p.Value, r, true, p.At); isFar && !p.held && !vouched(i, !hasRef) &&
-			(!short || pl.garbageShaped(p.Value, r.Value)) {
-			far++
-			continue
+		if _, _, isFar := pl.distance(dt, p.Value, r, true, p.At); isFar {
+			possible := p.held || seasonal(i) || (short && !pl.garbageShaped(p.Value, r.Value))
+			if !possible && !ahead(i, !hasRef) {
+				far++
+				continue
+			}
+			lastFar, lastMove = len(taken), !possible && hasRef
 		}
 		ref, hasRef = cache.Entry{Value: p.Value, ObservedAt: p.At}, true
+		taken = append(taken, p)
+	}
+	// A move the series ends at is held to the standard a provider's is
+	// (see persisted): its observations at the new level, from the move
+	// to the series' newest, number at least ConfirmAnswers and span at
+	// least ConfirmAfter, or those of the file are left out. Two ×10s at
+	// the end of a series vouch for each other, and the forecast would
+	// follow them as a new level.
+	if lastMove {
+		run := taken[lastFar:]
+		if len(run) < pl.cfg.ConfirmAnswers || run[len(run)-1].At.Sub(run[0].At) < pl.cfg.ConfirmAfter {
+			for _, p := range run {
+				if !p.held {
+					unconfirmed++
+				}
+			}
+			taken = taken[:lastFar]
+		}
+	}
+	kept = make([]stats.Observation, 0, len(taken))
+	for _, p := range taken {
 		if !p.held {
 			kept = append(kept, p.Observation)
 		}
 	}
-	return kept, far
+	return kept, far, unconfirmed
 }
 
 // agrees reports whether two answers are within the Agreement of each

@@ -308,6 +308,12 @@ const (
 	// observation further from the one before it than plausibility
 	// allows, and not kept by the one after it (see Import).
 	ImportImplausible ImportReason = "implausible"
+	// ImportUnconfirmed: an observation of a move a history ends at (far
+	// from the observation before it, kept only by those after it) that
+	// the process would not have confirmed from a provider yet: the move's
+	// observations number fewer than PlausibilityConfig.ConfirmAnswers or
+	// span less than ConfirmAfter (see Import).
+	ImportUnconfirmed ImportReason = "unconfirmed move"
 	// ImportHeld: an observation for a period the history already has
 	// one for (the history keeps one per key and period: a file imported
 	// twice adds nothing the second time), or one of several for the
@@ -409,13 +415,20 @@ var hashedValue = regexp.MustCompile(`^h:[0-9a-f]{32}$`)
 //     season or two before or after it is (a peak of the data type's
 //     season). A ×10 among a key's observations, which the default engine
 //     would average and the forecast start from, is dropped, and so is a
-//     move shown only by the newest observation. A series shorter than
-//     its season (with the history's, spanning fewer periods) has nothing
-//     a season away, and there a peak looks like a spike: a far
-//     observation is kept unless it has the shape of garbage against the
-//     one it is judged by — a unit error (×10, ÷10) or a zero. No value
-//     is within a factor of a zero but a zero: a zero among a series is
-//     dropped, a move to zero it keeps is taken;
+//     move shown only by the newest observation. A move the series ends
+//     at (kept only by the observations after it) is held to the
+//     standard a provider's move is: its observations from the move to
+//     the newest, the history's included, must number at least
+//     PlausibilityConfig.ConfirmAnswers and span at least ConfirmAfter,
+//     or the file's are dropped (ImportUnconfirmed) — two ×10s ending a
+//     series vouch for each other, and the forecast would follow them as
+//     a new level; a move the series keeps longer is taken. A series
+//     shorter than its season (with the history's, spanning fewer
+//     periods) has nothing a season away, and there a peak looks like a
+//     spike: a far observation is kept unless it has the shape of
+//     garbage against the one it is judged by — a unit error (×10, ÷10)
+//     or a zero. No value is within a factor of a zero but a zero: a
+//     zero among a series is dropped, a move to zero it keeps is taken;
 //   - with a Retention, an answer or observation older than it is
 //     skipped;
 //   - a rate must be a finite number ≥ 0, for a data type with adaptive
@@ -937,8 +950,9 @@ func (im *importer) history(ctx context.Context, line int, rec *stateRecord) {
 	endTurn := sync.OnceFunc(func() { <-im.r.importing })
 	h := im.r.ownHistory()
 	type appended struct {
-		taken []stats.Observation
-		far   int // left out by plausibility (see plausibility.series)
+		taken  []stats.Observation
+		far    int // left out by plausibility (see plausibility.series)
+		unconf int // a move the series ends at, not confirmed
 	}
 	got, err := guarded(ctx, im.r, &im.r.callbacks.historyAppend, func(ctx context.Context) (appended, error) {
 		defer endTurn()
@@ -958,8 +972,8 @@ func (im *importer) history(ctx context.Context, line int, rec *stateRecord) {
 		}
 		// Judged as they were when answered: a garbage observation
 		// would be averaged into the key's default and forecast from.
-		fresh, far := im.r.plaus.series(dt, usableObservations(have, dt.cfg.Bounds, im.now.Add(maxClockSkew)), fresh)
-		a := appended{far: far}
+		fresh, far, unconf := im.r.plaus.series(dt, usableObservations(have, dt.cfg.Bounds, im.now.Add(maxClockSkew)), fresh)
+		a := appended{far: far, unconf: unconf}
 		for _, o := range fresh {
 			if err := h.Append(ctx, rec.Key, o); err != nil {
 				return a, err
@@ -975,12 +989,15 @@ func (im *importer) history(ctx context.Context, line int, rec *stateRecord) {
 		im.skip(line, rec.Kind, rec.Key, ImportHistoryFailed, err.Error())
 		return
 	}
-	taken, far := got.taken, got.far
-	held += len(obs) - len(taken) - far
+	taken, far, unconf := got.taken, got.far, got.unconf
+	held += len(obs) - len(taken) - far - unconf
 	if len(taken) == 0 {
 		reason := ImportHeld
-		if far > 0 {
+		switch {
+		case far > 0:
 			reason = ImportImplausible
+		case unconf > 0:
+			reason = ImportUnconfirmed
 		}
 		im.skip(line, rec.Kind, rec.Key, reason, "")
 		return
@@ -990,8 +1007,8 @@ func (im *importer) history(ctx context.Context, line int, rec *stateRecord) {
 	im.r.gate.admit(rec.Key, period(taken[len(taken)-1].At))
 	im.rep.Series++
 	im.rep.Observations += len(taken)
-	im.rep.Dropped += refused + expired + held + far
-	for reason, n := range map[ImportReason]int{ImportRefused: refused, ImportExpired: expired, ImportHeld: held, ImportImplausible: far} {
+	im.rep.Dropped += refused + expired + held + far + unconf
+	for reason, n := range map[ImportReason]int{ImportRefused: refused, ImportExpired: expired, ImportHeld: held, ImportImplausible: far, ImportUnconfirmed: unconf} {
 		if n > 0 {
 			im.rep.Reasons[reason] += n
 		}

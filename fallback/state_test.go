@@ -1460,6 +1460,85 @@ func TestImportKeepsTheOldestObservationPastASpike(t *testing.T) {
 	}
 }
 
+// A move an imported history ends at, kept only by the observations
+// after it, is held to the standard a provider's move is held to before
+// it enters the key's history: plausibility.confirm_answers observations
+// at the new level over at least confirm_after. Two ×10s ending a series
+// vouched for each other and were taken, and the forecast followed them
+// as a new level; they are dropped (ImportUnconfirmed), and a move the
+// series keeps long enough is still taken whole.
+func TestImportHoldsAMoveItEndsAtToTheLivePathsStandard(t *testing.T) {
+	for _, tc := range []struct {
+		name         string
+		confirmAfter time.Duration // 0: the default
+		vals         []float64
+		dropped      []int // indices dropped as an unconfirmed move
+	}{
+		{"two ×10s at the end", 0, []float64{1, 1, 1, 10.2, 10.1}, []int{3, 4}},
+		{"two ×10s after one", 0, []float64{1.1, 0.9, 1, 1.05, 1, 10.2, 10.1}, []int{5, 6}},
+		{"a move of ×4 in two", 0, []float64{2, 2, 2, 2, 2, 2, 2, 8, 8}, []int{7, 8}},
+		{"a move back in two", 0, []float64{1, 1, 1, 10, 10, 10, 10, 10, 10, 10, 1, 1}, []int{10, 11}},
+		{"three at the new level", 0, []float64{1, 1, 1, 10.2, 10.1, 10.3}, nil},
+		{"a move the series keeps", 0, []float64{2, 2, 2, 2, 8, 8, 8, 8, 8}, nil},
+		{"three over less than confirm_after", 72 * time.Hour, []float64{1, 1, 1, 10.2, 10.1, 10.3}, []int{3, 4, 5}},
+		{"four over confirm_after", 72 * time.Hour, []float64{1, 1, 1, 10.2, 10.1, 10.3, 10}, nil},
+		{"a move in the middle", 0, []float64{1, 1, 1, 10.2, 10.1, 1, 1, 1}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				cfg := testConfig()
+				cfg.Forecast.Disabled = true
+				cfg.Plausibility.ConfirmAfter = tc.confirmAfter
+				r := newTestResolver(t, cfg, newStub(1), newStub(1))
+				rep, err := r.Import(context.Background(), strings.NewReader(importHistoryFile(time.Now(), "cpc?keyword=shoes", tc.vals...)))
+				require.NoError(t, err)
+				assert.Equal(t, 1, rep.Series)
+				assert.Equal(t, len(tc.vals)-len(tc.dropped), rep.Observations)
+				assert.Equal(t, len(tc.dropped), rep.Dropped)
+				assert.Equal(t, len(tc.dropped), rep.Reasons[ImportUnconfirmed])
+				assert.Zero(t, rep.Reasons[ImportImplausible])
+				obs, err := r.ownHistory().Observations(context.Background(), "cpc?keyword=shoes")
+				require.NoError(t, err)
+				var want []float64
+				for i, v := range tc.vals {
+					if !slices.Contains(tc.dropped, i) {
+						want = append(want, v)
+					}
+				}
+				got := make([]float64, len(obs))
+				for i, o := range obs {
+					got[i] = o.Value
+				}
+				assert.Equal(t, want, got)
+			})
+		})
+	}
+}
+
+// The observations a move is confirmed by include those the history
+// holds: a file of two ×10s after a held series of 1s is skipped whole as
+// an unconfirmed move; one more at the new level held, it is taken.
+func TestImportConfirmsAMoveWithTheHistoryHeld(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newTestResolver(t, testConfig(), newStub(1), newStub(1))
+		now := time.Now()
+		rep, err := r.Import(context.Background(), strings.NewReader(importHistoryFile(now.AddDate(0, 0, -2), "cpc?keyword=shoes", 1, 1.1, 0.9, 1)))
+		require.NoError(t, err)
+		require.Equal(t, 4, rep.Observations)
+		rep, err = r.Import(context.Background(), strings.NewReader(importHistoryFile(now, "cpc?keyword=shoes", 10.2, 10.1)))
+		require.NoError(t, err)
+		assert.Zero(t, rep.Series)
+		assert.Zero(t, rep.Observations)
+		assert.Equal(t, map[ImportReason]int{ImportUnconfirmed: 1}, rep.Reasons)
+		require.Len(t, rep.Skips, 1)
+		assert.Equal(t, ImportSkip{Line: 2, Kind: "history", Key: "cpc?keyword=shoes", Reason: ImportUnconfirmed}, rep.Skips[0])
+		obs, err := r.ownHistory().Observations(context.Background(), "cpc?keyword=shoes")
+		require.NoError(t, err)
+		require.Len(t, obs, 4)
+		assert.Equal(t, 1.0, obs[len(obs)-1].Value)
+	})
+}
+
 // importKeepsAllBut imports vals as a cpc key's history into a process
 // that has learned nothing and checks that every observation but those at
 // the indices dropped is kept, in order, and that those are refused as
