@@ -52,7 +52,7 @@ func toNano(amount float64) int64 {
 // rounded up to a whole nano-unit (see Budget). A provider's price is
 // kept so, so that Result.Cost and the snapshot's costs say what the
 // budgets paid.
-func charged(cost float64) float64 { return float64(toNano(cost)) / nano }
+func charged(cost float64) float64 { return money(toNano(cost)) }
 
 // money returns n nano-units as an amount. A sum of costs is taken in
 // nano-units (toNano of each, exact for a charged cost) and turned into

@@ -267,7 +267,7 @@ func (r *Resolver) readHistory(ctx context.Context, dt *dataType, key string, bo
 
 // newestRead returns the last WindowLimit observations of obs, a series a
 // History returned (oldest first, as History promises): its newest, all a
-// resolve reads of it. The work of a resolve on a series — sorting a
+// resolve reads of it and all Export writes of it (what Import keeps). The work of a resolve on a series — sorting a
 // host's, keeping what is usable — is then bounded whatever its length
 // (a host's History of millions of observations, sorted in the resolve's
 // goroutine, made it miss its deadline); no forecast uses more

@@ -229,9 +229,8 @@ func (r *Resolver) exportHistory(ctx context.Context, enc *json.Encoder, rep *Ex
 		}
 		// Import keeps a series' newest WindowLimit observations: more
 		// would only lengthen the line, past MaxStateLine for a host's
-		// long series (Import skipped it whole). The history gives them
-		// oldest first.
-		obs = obs[max(len(obs)-WindowLimit, 0):]
+		// long series (Import skipped it whole).
+		obs = newestRead(obs)
 		if len(obs) == 0 {
 			continue
 		}
